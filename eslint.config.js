@@ -1,0 +1,60 @@
+// ESLint flat config: typescript-eslint on everything, plus the import boundaries of
+// STYLE.md §2 so that the architecture is checked, not remembered.
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+import globals from 'globals'
+
+const restrict = (patterns, message) => ({
+  'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group: [group], message })) }]
+})
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'build/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off'
+    }
+  },
+  {
+    files: ['src/nn/**/*.ts'],
+    rules: {
+      ...restrict(['node:*', 'fs', 'path', 'os', 'worker_threads', '../*', '!./*', 'fastify*', 'bullmq', 'ioredis', 'zod', 'pino'],
+        'nn/ is the pure math core: it imports nothing outside nn/ (STYLE.md §2)'),
+      'no-console': 'error',
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'nn/ is deterministic: no clocks' }]
+    }
+  },
+  {
+    files: ['src/engine/**/*.ts'],
+    rules: restrict(['**/store/**', '**/queue/**', '**/api/**', 'fastify*', '@fastify/*', 'bullmq', 'ioredis'],
+      'engine/ knows nn/ and worker_threads, nothing of HTTP, Redis or BullMQ (STYLE.md §2)')
+  },
+  {
+    files: ['src/store/**/*.ts'],
+    rules: restrict(['**/api/**', '**/queue/**', '**/engine/**', 'fastify*', '@fastify/*', 'bullmq'],
+      'store/ is Redis persistence: no HTTP, queue or engine (STYLE.md §2)')
+  },
+  {
+    files: ['src/schemas/**/*.ts'],
+    rules: restrict(['**/store/**', '**/queue/**', '**/api/**', '**/engine/**', 'ioredis', 'bullmq', 'fastify', 'node:*'],
+      'schemas/ is zod only: no I/O (STYLE.md §2)')
+  },
+  {
+    files: ['src/queue/**/*.ts'],
+    rules: restrict(['**/api/**', 'fastify*', '@fastify/*'], 'queue/ knows no HTTP (STYLE.md §2)')
+  },
+  {
+    files: ['src/api/**/*.ts'],
+    rules: restrict(['**/engine/**', '**/queue/training-processor*'], 'api/ never trains: the engine runs in workers (STYLE.md §2)')
+  },
+  {
+    files: ['src/data/**/*.ts'],
+    rules: restrict(['**/api/**', '**/queue/**', '**/engine/**', '**/store/**', 'fastify*', 'bullmq', 'ioredis'],
+      'data/ parses and checks datasets: no I/O (STYLE.md §2)')
+  }
+)
