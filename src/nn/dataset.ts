@@ -1,0 +1,178 @@
+/**
+ * Datasets as two flat row-major float32 matrices, their checks against a network, class labels
+ * and seeded (optionally stratified) splits. Not parsing (CSV/JSON lives in data/), not normalisation.
+ */
+import type { NetworkSpec } from './spec.js'
+import type { Rng } from './random.js'
+
+/** Row-major float32 matrices: x is rows × inputs, y is rows × outputs. */
+export interface Dataset {
+  readonly x: Float32Array
+  readonly y: Float32Array
+  readonly rows: number
+  readonly inputs: number
+  readonly outputs: number
+}
+
+const show = (v: unknown): string =>
+  typeof v === 'number' ? String(v) : typeof v === 'string' ? JSON.stringify(v) : v === null ? 'null' : typeof v
+
+/** Copies one JS matrix into a float32 buffer, checking its shape and every cell; rows and columns count from 0. */
+function matrix (name: string, rows: readonly (readonly number[])[]): { data: Float32Array, width: number } {
+  if (!Array.isArray(rows)) throw new RangeError(`${name} must be an array of rows, got ${show(rows)}`)
+  if (rows.length === 0) throw new RangeError(`${name} is empty: a dataset needs at least one row`)
+  const first = rows[0]
+  if (!Array.isArray(first)) throw new RangeError(`${name} row 0: expected an array of numbers, got ${show(first)}`)
+  const width = first.length
+  if (width === 0) throw new RangeError(`${name} row 0 has no columns; a row needs at least one (rows count from 0)`)
+  const data = new Float32Array(rows.length * width)
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]
+    if (!Array.isArray(row)) throw new RangeError(`${name} row ${r}: expected an array of numbers, got ${show(row)}`)
+    if (row.length !== width) throw new RangeError(`${name} row ${r} has ${row.length} columns; expected ${width} like row 0`)
+    for (let c = 0; c < width; c++) {
+      const v: unknown = row[c]
+      // a finite float64 can still overflow float32 (e.g. 1e39), which would store Infinity
+      if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) {
+        throw new RangeError(`${name} row ${r}, column ${c}: expected a finite number, got ${show(v)}`)
+      }
+      data[r * width + c] = v
+    }
+  }
+  return { data, width }
+}
+
+/**
+ * Builds a Dataset from JS rows, checking every cell. Errors are RangeErrors that name the row and
+ * column, both counted from 0 (row 0 is the first row), e.g.
+ * "features row 3, column 2: expected a finite number, got NaN".
+ */
+export function datasetFromRows (features: readonly (readonly number[])[], targets: readonly (readonly number[])[]): Dataset {
+  const x = matrix('features', features)
+  if (Array.isArray(targets) && targets.length !== features.length) {
+    throw new RangeError(`targets has ${targets.length} rows; features has ${features.length}`)
+  }
+  const y = matrix('targets', targets)
+  return { x: x.data, y: y.data, rows: features.length, inputs: x.width, outputs: y.width }
+}
+
+/** One-hot encodes class indices 0..K-1 into a rows × K matrix; the error names the row (from 0). */
+export function oneHot (labels: ArrayLike<number>, K: number): Float32Array {
+  if (!Number.isInteger(K) || K < 1) throw new RangeError(`the number of classes must be a positive integer, got ${K}`)
+  const out = new Float32Array(labels.length * K)
+  for (let r = 0; r < labels.length; r++) {
+    const k = labels[r]
+    if (!Number.isInteger(k)) throw new RangeError(`targets row ${r}: label ${show(k)} is not an integer class index`)
+    if (k < 0 || k >= K) throw new RangeError(`targets row ${r}: label ${k} is out of range 0..${K - 1}`)
+    out[r * K + k] = 1
+  }
+  return out
+}
+
+function checkShape (data: Dataset): void {
+  const { rows, inputs, outputs } = data
+  if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`a dataset needs at least one row; this one has ${rows}`)
+  if (data.x.length !== rows * inputs) throw new RangeError(`features hold ${data.x.length} values; ${rows} rows × ${inputs} inputs need ${rows * inputs}`)
+  if (data.y.length !== rows * outputs) throw new RangeError(`targets hold ${data.y.length} values; ${rows} rows × ${outputs} outputs need ${rows * outputs}`)
+}
+
+/**
+ * Checks that a dataset can train or evaluate a network: widths, finite features, and targets that
+ * the head can produce (softmax: one-hot rows; sigmoid: values in [0, 1]; identity: any finite).
+ */
+export function checkDatasetFits (spec: NetworkSpec, data: Dataset): void {
+  checkShape(data)
+  const { rows, inputs, outputs, x, y } = data
+  if (inputs !== spec.inputs) throw new RangeError(`the network expects ${spec.inputs} inputs per row; the dataset has ${inputs}`)
+  const K = spec.output.units
+  if (outputs !== K) throw new RangeError(`the network produces ${K} outputs per row; the dataset has ${outputs} target columns`)
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i])) throw new RangeError(`features row ${Math.floor(i / inputs)}, column ${i % inputs}: expected a finite number, got ${x[i]}`)
+  }
+  const head = spec.output.activation
+  for (let r = 0; r < rows; r++) {
+    let sum = 0
+    for (let k = 0; k < K; k++) {
+      const v = y[r * K + k]
+      if (!Number.isFinite(v)) throw new RangeError(`targets row ${r}, column ${k}: expected a finite number, got ${v}`)
+      if (head === 'softmax' && v !== 0 && v !== 1) {
+        throw new RangeError(`targets row ${r}, column ${k}: a softmax target must be one-hot (0 or 1), got ${v}`)
+      }
+      if (head === 'sigmoid' && (v < 0 || v > 1)) {
+        throw new RangeError(`targets row ${r}, column ${k}: a sigmoid target must lie in [0, 1], got ${v}`)
+      }
+      sum += v
+    }
+    if (head === 'softmax' && sum !== 1) {
+      throw new RangeError(`targets row ${r} is not one-hot: it has ${sum} ones; a softmax target needs exactly one`)
+    }
+  }
+}
+
+/** Class index per row for a classification head (argmax for softmax; y ≥ 0.5 for one sigmoid unit), else null. */
+export function classLabels (spec: NetworkSpec, data: Dataset): Int32Array | null {
+  const { rows, outputs: K, y } = data
+  const head = spec.output.activation
+  if (head === 'sigmoid' && K === 1) return Int32Array.from(y, (v) => (v >= 0.5 ? 1 : 0))
+  if (head !== 'softmax') return null
+  const labels = new Int32Array(rows)
+  for (let r = 0; r < rows; r++) {
+    let best = 0
+    for (let k = 1; k < K; k++) if (y[r * K + k] > y[r * K + best]) best = k
+    labels[r] = best
+  }
+  return labels
+}
+
+/** Rows of one group to hold out: round(n·fraction), but a group of ≥ 2 keeps ≥ 1 row on each side. */
+const holdoutSize = (n: number, fraction: number): number =>
+  n < 2 ? 0 : Math.min(n - 1, Math.max(1, Math.round(n * fraction)))
+
+/**
+ * Seeded split of row indices 0..rows-1; `fraction` (0 < fraction < 1) is the share held out.
+ * With labels, each class is split in the same proportion (stratified) and every class with ≥ 2
+ * rows keeps ≥ 1 row on each side; a class of one row stays in train. Both index lists are sorted
+ * ascending. Deterministic for a given rng state; the rng advances.
+ */
+export function splitRows (rows: number, fraction: number, rng: Rng, labels?: Int32Array | null): { train: Int32Array, holdout: Int32Array } {
+  if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`rows must be a non-negative integer, got ${rows}`)
+  if (!(fraction > 0 && fraction < 1)) throw new RangeError(`the holdout fraction must lie strictly between 0 and 1, got ${fraction}`)
+  if (labels && labels.length !== rows) throw new RangeError(`labels has ${labels.length} entries; the dataset has ${rows} rows`)
+  const groups = new Map<number, number[]>()
+  for (let r = 0; r < rows; r++) {
+    const k = labels ? labels[r] : 0
+    let g = groups.get(k)
+    if (!g) groups.set(k, (g = []))
+    g.push(r)
+  }
+  const isHeld = new Uint8Array(rows)
+  // classes in ascending order, so the rng draws do not depend on the order rows arrive in
+  for (const k of [...groups.keys()].sort((a, b) => a - b)) {
+    const g = Int32Array.from(groups.get(k)!)
+    rng.shuffle(g)
+    const h = holdoutSize(g.length, fraction)
+    for (let i = 0; i < h; i++) isHeld[g[i]] = 1
+  }
+  const nHeld = isHeld.reduce((s, v) => s + v, 0)
+  const train = new Int32Array(rows - nHeld)
+  const holdout = new Int32Array(nHeld)
+  for (let r = 0, t = 0, h = 0; r < rows; r++) {
+    if (isHeld[r]) holdout[h++] = r
+    else train[t++] = r
+  }
+  return { train, holdout }
+}
+
+/** Gathers rows (by index, repeats allowed) into a new Dataset that shares no memory with the old one. */
+export function takeRows (data: Dataset, index: Int32Array): Dataset {
+  const { inputs: I, outputs: O } = data
+  const x = new Float32Array(index.length * I)
+  const y = new Float32Array(index.length * O)
+  for (let i = 0; i < index.length; i++) {
+    const r = index[i]
+    if (!(r >= 0 && r < data.rows)) throw new RangeError(`row index ${r} at position ${i} is out of range 0..${data.rows - 1}`)
+    x.set(data.x.subarray(r * I, r * I + I), i * I)
+    y.set(data.y.subarray(r * O, r * O + O), i * O)
+  }
+  return { x, y, rows: index.length, inputs: I, outputs: O }
+}
