@@ -1,0 +1,54 @@
+/**
+ * The only reader of process.env: one zod schema with defaults, parsed once into a frozen Config.
+ * It opens nothing and logs nothing; bin/ entries call loadConfig() and pass the result down.
+ */
+import os from 'node:os'
+import { z } from 'zod'
+
+const int = (min: number) => z.coerce.number().int().min(min)
+
+/** Accepts a plain byte count or a number with a KiB/MiB/GiB suffix (e.g. `50MiB`). */
+const bytes = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kib|mib|gib|kb|mb|gb)?\s*$/i.exec(String(value))
+  const scale: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1e3, mb: 1e6, gb: 1e9 }
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: `expected a byte count such as 52428800 or 50MiB, got '${String(value)}'` })
+    return z.NEVER
+  }
+  return Math.floor(Number(m[1]) * scale[(m[2] ?? 'b').toLowerCase()])
+})
+
+const emptyAsUndefined = (v: unknown): unknown => (v === '' ? undefined : v)
+
+const Env = z.object({
+  PORT: int(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  REDIS_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
+  // Hash-tagged so every key (and BullMQ's) lands in one Redis Cluster slot.
+  REDIS_PREFIX: z.string().min(1).default('{backprop}'),
+  TRAIN_THREADS: int(1).max(1024).default(Math.max(1, os.availableParallelism())),
+  WORKER_CONCURRENCY: int(1).max(1024).default(1),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT: bytes.pipe(z.number().int().min(1024)).default(50 * 1024 * 1024),
+  MAX_DATASET_ROWS: int(1).default(1_000_000),
+  MAX_PARAMETERS: int(1).default(50_000_000),
+  MAX_EPOCHS: int(1).default(100_000),
+  MAX_JOB_WORK: z.coerce.number().positive().default(1e15),
+  CHECKPOINT_EVERY_EPOCHS: int(1).default(10),
+  CHECKPOINT_EVERY_SECONDS: z.coerce.number().positive().default(30),
+  DATA_DIR: z.string().min(1).default('./data')
+})
+
+export type Config = Readonly<z.output<typeof Env>>
+
+/** Parses the environment once; a bad value throws an Error naming every variable at fault. */
+export function loadConfig (env: Record<string, string | undefined> = process.env): Config {
+  const keys = Object.keys(Env.shape) as (keyof typeof Env.shape)[]
+  const picked = Object.fromEntries(keys.map((k) => [k, emptyAsUndefined(env[k])]))
+  const result = Env.safeParse(picked)
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`)
+    throw new Error(`invalid configuration: ${lines.join('; ')}`)
+  }
+  return Object.freeze(result.data)
+}

@@ -1,0 +1,55 @@
+/**
+ * Column normalisation from stored statistics: x' = (x − offset) / scale per column. One
+ * serialisable form shared by training (fit on the dataset) and prediction (the model carries it).
+ */
+import type { ColumnStats } from './column-stats.js'
+
+export const NORMALIZATIONS = ['standard', 'minmax', 'none'] as const
+export type NormalizationKind = (typeof NORMALIZATIONS)[number]
+
+/** What a model stores so that predict can take raw inputs. */
+export interface Normalization {
+  readonly kind: NormalizationKind
+  readonly offset: number[]
+  readonly scale: number[]
+}
+
+/**
+ * standard: (x − mean) / std; minmax: (x − min) / (max − min) into [0, 1]; none: identity.
+ * A constant column (std or range 0) gets scale 1, so it maps to 0 instead of NaN.
+ */
+export function normalizationFrom (kind: NormalizationKind, stats: readonly ColumnStats[]): Normalization {
+  const safe = (s: number): number => (s > 0 && Number.isFinite(s) ? s : 1)
+  switch (kind) {
+    case 'standard': return { kind, offset: stats.map((s) => s.mean), scale: stats.map((s) => safe(s.std)) }
+    case 'minmax': return { kind, offset: stats.map((s) => s.min), scale: stats.map((s) => safe(s.max - s.min)) }
+    case 'none': return { kind, offset: stats.map(() => 0), scale: stats.map(() => 1) }
+  }
+}
+
+function check (norm: Normalization, length: number): number {
+  const cols = norm.offset.length
+  if (norm.scale.length !== cols) throw new RangeError(`normalisation has ${cols} offsets but ${norm.scale.length} scales`)
+  if (cols === 0 || length % cols !== 0) throw new RangeError(`a matrix of ${length} values is not a whole number of rows of ${cols} columns`)
+  return cols
+}
+
+/** Returns a new row-major matrix with every column normalised; `out` may be given to reuse a buffer (or `m` itself). */
+export function normalizeRows (m: ArrayLike<number>, norm: Normalization, out = new Float32Array(m.length)): Float32Array {
+  const cols = check(norm, m.length)
+  for (let i = 0; i < m.length; i++) {
+    const c = i % cols
+    out[i] = (m[i] - norm.offset[c]) / norm.scale[c]
+  }
+  return out
+}
+
+/** The inverse map x = x'·scale + offset, e.g. to return regression outputs in the targets' units. */
+export function denormalizeRows (m: ArrayLike<number>, norm: Normalization, out = new Float32Array(m.length)): Float32Array {
+  const cols = check(norm, m.length)
+  for (let i = 0; i < m.length; i++) {
+    const c = i % cols
+    out[i] = m[i] * norm.scale[c] + norm.offset[c]
+  }
+  return out
+}

@@ -1,0 +1,48 @@
+/**
+ * The coded error catalogue (@fastify/error): every failure a client can cause, with its HTTP
+ * status and a message that says what to fix. It renders nothing; api/app.ts turns these into problem+json.
+ */
+import createError, { type FastifyError } from '@fastify/error'
+
+/** Extra problem+json members (RFC 9457 extensions) that locate the fault: field, line, column, row. */
+export type ProblemExtras = Record<string, string | number | readonly string[] | undefined>
+
+export interface ProblemError extends FastifyError { problem?: ProblemExtras }
+
+/** Attaches locating members to an error; the error handler copies them into the problem body. */
+export function withProblem<E extends Error> (err: E, extras: ProblemExtras): E & { problem: ProblemExtras } {
+  const previous = (err as { problem?: ProblemExtras }).problem
+  return Object.assign(err, { problem: { ...previous, ...extras } })
+}
+
+/** The RFC 9457 `type` URI of a code: NN_ERR_DATASET_NOT_FOUND → urn:backprop:problem:dataset-not-found. */
+export function problemType (code: string | undefined): string {
+  if (!code) return 'about:blank'
+  return `urn:backprop:problem:${code.replace(/^(NN|FST)_ERR_/, '').toLowerCase().replaceAll('_', '-')}`
+}
+
+// ---- 400: the request itself is wrong
+export const VALIDATION = createError<[string]>('NN_ERR_VALIDATION', '%s', 400)
+export const BAD_CSV = createError<[string]>('NN_ERR_BAD_CSV', 'CSV %s', 400)
+export const BAD_DATASET = createError<[string]>('NN_ERR_BAD_DATASET', '%s', 400)
+export const BAD_NETWORK = createError<[string]>('NN_ERR_BAD_NETWORK', '%s', 400)
+export const INPUT_WIDTH = createError<[number, number, number]>('NN_ERR_INPUT_WIDTH', 'expected %d inputs per row, got %d in row %d', 400)
+
+// ---- 404: unknown ids and routes
+export const DATASET_NOT_FOUND = createError<[string]>('NN_ERR_DATASET_NOT_FOUND', "dataset '%s' not found; list datasets with GET /v1/datasets", 404)
+export const NETWORK_NOT_FOUND = createError<[string]>('NN_ERR_NETWORK_NOT_FOUND', "network '%s' not found; list networks with GET /v1/networks", 404)
+export const MODEL_NOT_FOUND = createError<[string]>('NN_ERR_MODEL_NOT_FOUND', "model '%s' not found; list models with GET /v1/models", 404)
+export const JOB_NOT_FOUND = createError<[string]>('NN_ERR_JOB_NOT_FOUND', "training job '%s' not found; list jobs with GET /v1/training-jobs", 404)
+export const ROUTE_NOT_FOUND = createError<[string, string]>('NN_ERR_ROUTE_NOT_FOUND', 'no route for %s %s; see GET /docs for the API', 404)
+
+// ---- 409, 413, 415, 422: well-formed but not acceptable here
+export const CONFLICT = createError<[string]>('NN_ERR_CONFLICT', '%s', 409)
+export const PAYLOAD_TOO_LARGE = createError<[number]>('NN_ERR_PAYLOAD_TOO_LARGE', 'request body exceeds %d bytes (BODY_LIMIT); send a smaller body or raise the limit', 413)
+export const DATASET_TOO_LARGE = createError<[number, number]>('NN_ERR_DATASET_TOO_LARGE', 'dataset has %d rows; the limit is %d (MAX_DATASET_ROWS)', 413)
+export const UNSUPPORTED_MEDIA_TYPE = createError<[string, string]>('NN_ERR_UNSUPPORTED_MEDIA_TYPE', "content type '%s' is not accepted here; send %s", 415)
+export const UNPROCESSABLE = createError<[string]>('NN_ERR_UNPROCESSABLE', '%s', 422)
+export const TOO_MANY_PARAMETERS = createError<[number, number]>('NN_ERR_TOO_MANY_PARAMETERS', 'the network has %d parameters; the limit is %d (MAX_PARAMETERS)', 422)
+
+// ---- 5xx: the service is at fault; details are logged, never sent
+export const NOT_READY = createError<[string]>('NN_ERR_NOT_READY', 'not ready: %s', 503)
+export const INTERNAL = createError('NN_ERR_INTERNAL', 'internal server error', 500)

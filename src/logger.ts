@@ -1,0 +1,35 @@
+/**
+ * pino options and the root logger: pretty lines on an interactive terminal (when pino-pretty,
+ * a dev dependency, resolves), JSON lines otherwise. It does not decide where logs go beyond stdout.
+ */
+import { createRequire } from 'node:module'
+import { pino, type Logger, type LoggerOptions } from 'pino'
+import type { Config } from './config.js'
+
+export type { Logger }
+
+function prettyAvailable (): boolean {
+  try {
+    createRequire(import.meta.url).resolve('pino-pretty')
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Chosen by whether stdout is a TTY, never by NODE_ENV (STYLE.md rule 14). */
+export function loggerOptions (config: Pick<Config, 'LOG_LEVEL'>, isTTY = process.stdout.isTTY === true): LoggerOptions {
+  const options: LoggerOptions = {
+    level: config.LOG_LEVEL,
+    serializers: { err: pino.stdSerializers.err },
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' }
+  }
+  if (isTTY && prettyAvailable()) {
+    options.transport = { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } }
+  }
+  return options
+}
+
+export function createLogger (config: Pick<Config, 'LOG_LEVEL'>): Logger {
+  return pino(loggerOptions(config))
+}

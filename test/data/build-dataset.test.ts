@@ -1,0 +1,30 @@
+import { describe, it, expect } from 'vitest'
+import { buildDataset } from '../../src/data/build-dataset.js'
+
+describe('buildDataset', () => {
+  it('builds float32 matrices, names and statistics from labelled rows', () => {
+    const built = buildDataset({ features: [[1, 2], [3, 4], [5, 6]], targets: ['no', 'yes', 'no'], featureNames: ['a', 'b'] })
+    expect(built.dataset).toMatchObject({ rows: 3, inputs: 2, outputs: 2 })
+    expect(Array.from(built.dataset.y)).toEqual([1, 0, 0, 1, 1, 0])
+    expect(built.classes).toEqual(['no', 'yes'])
+    expect(built.featureNames).toEqual(['a', 'b'])
+    expect(built.targetNames).toEqual(['class0'])
+    expect(built.featureStats[1]).toMatchObject({ mean: 4, min: 2, max: 6 })
+  })
+
+  it('turns the core checks into 400 problems that locate the cell', () => {
+    try {
+      buildDataset({ features: [[1, 2], [3, Number.NaN]], targets: [1, 2] })
+      expect.unreachable()
+    } catch (err) {
+      expect((err as Error).message).toMatch(/features row 1, column 1: expected a finite number/)
+      expect(err).toMatchObject({ statusCode: 400, problem: { field: 'features[1][1]', row: 1, column: 1 } })
+    }
+    expect(() => buildDataset({ features: [[1], [2]], targets: [1] })).toThrow(/targets has 1 rows; features has 2/)
+    expect(() => buildDataset({ features: [[1], [2]], targets: [1, 2], featureNames: ['a', 'b'] })).toThrow(/featureNames has 2 names; the data has 1 columns/)
+  })
+
+  it('enforces the row limit with a 413', () => {
+    expect(() => buildDataset({ features: [[1], [2], [3]], targets: [1, 2, 3] }, 2)).toThrow(expect.objectContaining({ statusCode: 413 }))
+  })
+})
