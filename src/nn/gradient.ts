@@ -1,0 +1,92 @@
+/**
+ * The minibatch gradient, computed shard by shard. A minibatch is cut into shards of SHARD_ROWS
+ * rows whose boundaries depend only on the batch, never on who computes them; each shard's summed
+ * gradient is made in a zeroed buffer and the shards are added in order. The parallel engine
+ * computes the same shards on several threads and adds them in the same order, so its result is
+ * bit-identical to this sequential reference whatever the number of threads.
+ */
+import { allocate, type Vec } from './vec.js'
+import { backward, createWorkspace, finishGradients, forward, headLoss, type Network, type Workspace } from './network.js'
+import { tsKernels, type Kernels } from './ops.js'
+import type { Dataset } from './dataset.js'
+
+export const SHARD_ROWS = 32
+
+/** Sums over the rows of a shard or batch: the head's loss and the number of correct predictions. */
+export interface BatchStats { loss: number, correct: number }
+
+/** Computes grads = mean gradient (+ L2) of rows index[from..to) and returns their summed stats. */
+export type BatchGradient = (index: Int32Array, from: number, to: number, grads: Vec) => BatchStats
+
+/** Copies rows index[from..to) of m (row width w) into out, contiguous. */
+export function gatherRows (out: Vec, m: Vec, w: number, index: Int32Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    const r = index[i]
+    out.set(m.subarray(r * w, r * w + w), (i - from) * w)
+  }
+}
+
+/** Correct predictions among B rows: argmax for softmax, a ≥ ½ per unit for sigmoid; 0 for regression. */
+export function countCorrect (head: string, a: Vec, y: Vec, B: number, K: number): number {
+  let correct = 0
+  if (head === 'softmax') {
+    for (let r = 0; r < B; r++) {
+      const o = r * K
+      let pa = 0, py = 0
+      for (let k = 1; k < K; k++) { if (a[o + k] > a[o + pa]) pa = k; if (y[o + k] > y[o + py]) py = k }
+      if (pa === py) correct++
+    }
+  } else if (head === 'sigmoid') {
+    for (let i = 0; i < B * K; i++) if ((a[i] >= 0.5) === (y[i] >= 0.5)) correct++
+  }
+  return correct
+}
+
+/** Per-thread scratch for shard gradients: a workspace for SHARD_ROWS rows and gathered x, y. */
+export interface ShardScratch { readonly ws: Workspace, readonly x: Vec, readonly y: Vec }
+
+export function createShardScratch (net: Network): ShardScratch {
+  return {
+    ws: createWorkspace(net, SHARD_ROWS),
+    x: allocate(net.dtype, SHARD_ROWS * net.spec.inputs),
+    y: allocate(net.dtype, SHARD_ROWS * net.spec.output.units)
+  }
+}
+
+/** Adds the summed gradient of rows index[from..to) (at most SHARD_ROWS) into out. */
+export function shardGradient (net: Network, s: ShardScratch, data: Dataset, index: Int32Array, from: number, to: number, out: Vec, k: Kernels = tsKernels): BatchStats {
+  const B = to - from
+  const K = net.spec.output.units
+  gatherRows(s.x, data.x, data.inputs, index, from, to)
+  gatherRows(s.y, data.y, data.outputs, index, from, to)
+  const a = forward(net, s.ws, s.x, B, k)
+  const loss = headLoss(net, s.ws, s.y, B)
+  const correct = countCorrect(net.spec.output.activation, a, s.y, B, K)
+  backward(net, s.ws, s.x, s.y, B, out, k)
+  return { loss, correct }
+}
+
+/** out += add, elementwise (the fixed-order reduction of shard gradients). */
+export function addInto (out: Vec, add: Vec): void {
+  for (let i = 0; i < out.length; i++) out[i] += add[i]
+}
+
+/** The sequential reference BatchGradient: shards computed one after another, added in order. */
+export function sequentialGradient (net: Network, data: Dataset, k: Kernels = tsKernels): BatchGradient {
+  const scratch = createShardScratch(net)
+  const shard = allocate(net.dtype, net.params.length)
+  return (index, from, to, grads) => {
+    let loss = 0, correct = 0
+    for (let s = from; s < to; s += SHARD_ROWS) {
+      const e = Math.min(s + SHARD_ROWS, to)
+      const target = s === from ? grads : shard
+      target.fill(0)
+      const st = shardGradient(net, scratch, data, index, s, e, target, k)
+      if (target !== grads) addInto(grads, shard)
+      loss += st.loss
+      correct += st.correct
+    }
+    finishGradients(net, grads, to - from)
+    return { loss, correct }
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The few GEMM-shaped loops that all heavy work goes through. Every product of a dense layer is
+ * written as C = A·Bᵀ (both operands row-major with the shared dimension contiguous), so one
+ * register-blocked kernel serves forward, both backward products and prediction; a faster
+ * implementation (WebAssembly) replaces the `Kernels` object without touching the layers.
+ * Sums run in float64 registers and round once on store: results do not depend on blocking.
+ */
+import type { Vec } from './vec.js'
+
+export interface Kernels {
+  /** C (M×N) = A (M×K) · Bᵀ (B is N×K) [+ bias[n]] — or C += A·Bᵀ when accumulate */
+  gemmNT (C: Vec, A: Vec, B: Vec, M: number, N: number, K: number, bias: Vec | null, accumulate: boolean): void
+  /** dst (cols×rows) = srcᵀ (src is rows×cols) */
+  transpose (dst: Vec, src: Vec, rows: number, cols: number): void
+  /** out[n] += Σ_m A[m][n] (column sums of A, M×N) */
+  addColumnSums (out: Vec, A: Vec, M: number, N: number): void
+}
+
+// ---- C = A·Bᵀ, 4 rows of A × 2 rows of B per block: 8 accumulators stay in registers --------
+
+function gemmNT (C: Vec, A: Vec, B: Vec, M: number, N: number, K: number, bias: Vec | null, accumulate: boolean): void {
+  let m = 0
+  for (; m + 4 <= M; m += 4) {
+    const a0 = m * K, a1 = a0 + K, a2 = a1 + K, a3 = a2 + K
+    let n = 0
+    for (; n + 2 <= N; n += 2) {
+      const b0 = n * K, b1 = b0 + K
+      let c00 = 0, c01 = 0, c10 = 0, c11 = 0, c20 = 0, c21 = 0, c30 = 0, c31 = 0
+      for (let k = 0; k < K; k++) {
+        const x0 = B[b0 + k], x1 = B[b1 + k]
+        const y0 = A[a0 + k], y1 = A[a1 + k], y2 = A[a2 + k], y3 = A[a3 + k]
+        c00 += y0 * x0; c01 += y0 * x1
+        c10 += y1 * x0; c11 += y1 * x1
+        c20 += y2 * x0; c21 += y2 * x1
+        c30 += y3 * x0; c31 += y3 * x1
+      }
+      store(C, m * N + n, c00, c01, bias, n, accumulate)
+      store(C, (m + 1) * N + n, c10, c11, bias, n, accumulate)
+      store(C, (m + 2) * N + n, c20, c21, bias, n, accumulate)
+      store(C, (m + 3) * N + n, c30, c31, bias, n, accumulate)
+    }
+    for (; n < N; n++) for (let r = m; r < m + 4; r++) dotInto(C, A, B, r, n, N, K, bias, accumulate)
+  }
+  for (; m < M; m++) for (let n = 0; n < N; n++) dotInto(C, A, B, m, n, N, K, bias, accumulate)
+}
+
+function store (C: Vec, i: number, c0: number, c1: number, bias: Vec | null, n: number, accumulate: boolean): void {
+  if (bias !== null) { c0 += bias[n]; c1 += bias[n + 1] }
+  if (accumulate) { c0 += C[i]; c1 += C[i + 1] }
+  C[i] = c0; C[i + 1] = c1
+}
+
+function dotInto (C: Vec, A: Vec, B: Vec, m: number, n: number, N: number, K: number, bias: Vec | null, accumulate: boolean): void {
+  const a = m * K, b = n * K
+  let c = 0
+  for (let k = 0; k < K; k++) c += A[a + k] * B[b + k]
+  if (bias !== null) c += bias[n]
+  if (accumulate) c += C[m * N + n]
+  C[m * N + n] = c
+}
+
+function transpose (dst: Vec, src: Vec, rows: number, cols: number): void {
+  // 8×8 tiles keep both sides in cache for wide matrices
+  for (let r0 = 0; r0 < rows; r0 += 8) {
+    const r1 = Math.min(r0 + 8, rows)
+    for (let c0 = 0; c0 < cols; c0 += 8) {
+      const c1 = Math.min(c0 + 8, cols)
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) dst[c * rows + r] = src[r * cols + c]
+    }
+  }
+}
+
+function addColumnSums (out: Vec, A: Vec, M: number, N: number): void {
+  for (let n = 0; n < N; n++) {
+    let s = 0
+    for (let m = 0; m < M; m++) s += A[m * N + n]
+    out[n] += s
+  }
+}
+
+export const tsKernels: Kernels = { gemmNT, transpose, addColumnSums }

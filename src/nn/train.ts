@@ -1,0 +1,194 @@
+/**
+ * The training loop: epochs → minibatches → the batch gradient. Pure and deterministic: every random
+ * choice comes from the seed, progress leaves through onEpoch, and the state at any epoch boundary
+ * (weights, optimiser, schedule, PRNG, early-stopping bookkeeping) resumes the run exactly as if it
+ * had never stopped. The batch gradient is pluggable so the parallel engine reuses this loop.
+ */
+import { allocate, type Vec } from './vec.js'
+import { checkTrainable, weightMask, type NetworkSpec } from './spec.js'
+import { Rng, type RngState } from './random.js'
+import { createNetwork, createWorkspace, headLoss, forward, l2Penalty, type Network } from './network.js'
+import { createOptimizer, type OptimizerConfig, type OptimizerState } from './optimizers.js'
+import { createSchedule, type ScheduleConfig, type ScheduleState } from './schedules.js'
+import { checkDatasetFits, classLabels, splitRows, takeRows, type Dataset } from './dataset.js'
+import { countCorrect, sequentialGradient, type BatchGradient } from './gradient.js'
+
+export interface EarlyStopping { patience: number, minDelta?: number }
+
+export interface TrainOptions {
+  epochs: number
+  batchSize: number
+  optimizer: OptimizerConfig
+  schedule?: ScheduleConfig
+  /** seeds initialisation, validation split and shuffles (default 0) */
+  seed?: number
+  shuffle?: boolean
+  /** share of rows held out for validation (stratified by class for classification heads) */
+  validationSplit?: number
+  earlyStopping?: EarlyStopping
+}
+
+export interface EpochStats {
+  epoch: number
+  loss: number
+  valLoss?: number
+  accuracy?: number
+  valAccuracy?: number
+  learningRate: number
+}
+
+export type StopReason = 'completed' | 'early_stopping' | 'diverged' | 'aborted'
+
+/** Everything needed to continue a run from an epoch boundary. */
+export interface TrainState {
+  epoch: number
+  params: Vec
+  optimizer: OptimizerState
+  schedule: ScheduleState
+  rng: RngState
+  best: { epoch: number, loss: number, params: Vec } | null
+  wait: number
+  history: EpochStats[]
+}
+
+export interface TrainHooks {
+  signal?: { readonly aborted: boolean }
+  /** after each epoch; `state()` snapshots the run for a checkpoint */
+  onEpoch?: (stats: EpochStats, state: () => TrainState) => void
+  resume?: TrainState
+  /** starting weights (fine-tuning); ignored when resuming */
+  initialParams?: Vec
+  /** replaces the sequential batch gradient (the parallel engine) */
+  gradient?: (net: Network, train: Dataset) => BatchGradient
+}
+
+export interface TrainResult {
+  params: Vec
+  history: EpochStats[]
+  stopReason: StopReason
+  /** why it stopped, in words a user can act on */
+  message: string
+  bestEpoch: number | null
+  state: TrainState
+}
+
+const copy = (v: Vec): Vec => v.slice()
+
+export function checkTrainOptions (o: TrainOptions): void {
+  if (!(Number.isInteger(o.epochs) && o.epochs >= 1)) throw new RangeError(`epochs must be an integer ≥ 1, got ${o.epochs}`)
+  if (!(Number.isInteger(o.batchSize) && o.batchSize >= 1)) throw new RangeError(`batchSize must be an integer ≥ 1, got ${o.batchSize}`)
+  const v = o.validationSplit ?? 0
+  if (!(v >= 0 && v < 1)) throw new RangeError(`validationSplit must be in [0, 1), got ${v}`)
+  if (!(o.optimizer.learningRate > 0 && Number.isFinite(o.optimizer.learningRate))) throw new RangeError(`optimizer.learningRate must be a positive number, got ${o.optimizer.learningRate}`)
+}
+
+/** Splits off the validation rows exactly as train() does, so callers can report on them. */
+export function splitForValidation (spec: NetworkSpec, data: Dataset, opts: TrainOptions): { train: Dataset, validation: Dataset | null } {
+  const fraction = opts.validationSplit ?? 0
+  if (fraction === 0) return { train: data, validation: null }
+  // a PRNG of its own, so that the split is the same for a fresh and a resumed run
+  const { train, holdout } = splitRows(data.rows, fraction, new Rng((opts.seed ?? 0) ^ 0x5bd1e995), classLabels(spec, data))
+  return { train: takeRows(data, train), validation: holdout.length > 0 ? takeRows(data, holdout) : null }
+}
+
+/** Mean loss (+ L2) and accuracy of the network on a dataset, forward only. */
+export function evaluateLoss (net: Network, data: Dataset, chunk = 256): { loss: number, accuracy?: number } {
+  const ws = createWorkspace(net, Math.min(chunk, data.rows))
+  const head = net.spec.output.activation
+  const K = data.outputs
+  let loss = 0, correct = 0
+  for (let r = 0; r < data.rows; r += ws.batch) {
+    const B = Math.min(ws.batch, data.rows - r)
+    const x = data.x.subarray(r * data.inputs, (r + B) * data.inputs)
+    const y = data.y.subarray(r * K, (r + B) * K)
+    const a = forward(net, ws, x, B)
+    loss += headLoss(net, ws, y, B)
+    correct += countCorrect(head, a, y, B, K)
+  }
+  return { loss: loss / data.rows + l2Penalty(net), accuracy: accuracyOf(head, correct, data.rows, K) }
+}
+
+function accuracyOf (head: string, correct: number, rows: number, K: number): number | undefined {
+  if (head === 'softmax') return correct / rows
+  if (head === 'sigmoid') return correct / (rows * K)
+  return undefined
+}
+
+export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hooks: TrainHooks = {}): TrainResult {
+  checkTrainable(spec)
+  checkTrainOptions(opts)
+  checkDatasetFits(spec, data)
+  const { train: trainSet, validation } = splitForValidation(spec, data, opts)
+
+  const resume = hooks.resume
+  const rng = new Rng(opts.seed ?? 0)
+  const net = createNetwork(spec, { rng, params: resume ? copy(resume.params) : hooks.initialParams ? copy(hooks.initialParams) : undefined })
+  const optimizer = createOptimizer(opts.optimizer, weightMask(spec))
+  const schedule = createSchedule(opts.schedule, opts.optimizer.learningRate, opts.epochs)
+  let best = resume?.best ? { ...resume.best, params: copy(resume.best.params) } : null
+  let wait = resume?.wait ?? 0
+  const history = resume ? [...resume.history] : []
+  if (resume) { optimizer.setState(resume.optimizer); schedule.setState(resume.schedule); rng.setState(resume.rng) }
+
+  const gradient = (hooks.gradient ?? sequentialGradient)(net, trainSet)
+  const grads = allocate(net.dtype, net.params.length)
+  const base = Int32Array.from({ length: trainSet.rows }, (_, i) => i)
+  const head = spec.output.activation
+  const minDelta = opts.earlyStopping?.minDelta ?? 0
+
+  const snapshot = (epoch: number): TrainState => ({
+    epoch,
+    params: copy(net.params),
+    optimizer: optimizer.getState(),
+    schedule: schedule.getState(),
+    rng: rng.getState(),
+    best: best ? { ...best, params: copy(best.params) } : null,
+    wait,
+    history: [...history]
+  })
+  const finish = (stopReason: StopReason, message: string, state: TrainState): TrainResult => {
+    if (opts.earlyStopping && best && stopReason !== 'diverged' && stopReason !== 'aborted') net.params.set(best.params)
+    return { params: net.params, history, stopReason, message, bestEpoch: best?.epoch ?? null, state }
+  }
+
+  let epoch = resume?.epoch ?? 0
+  for (; epoch < opts.epochs; epoch++) {
+    const atStart = hooks.signal ? snapshot(epoch) : null
+    const lr = schedule.learningRate(epoch)
+    const order = opts.shuffle === false ? base : rng.shuffle(base.slice())
+    let loss = 0, correct = 0
+    for (let from = 0; from < trainSet.rows; from += opts.batchSize) {
+      if (hooks.signal?.aborted) return finish('aborted', `training was cancelled during epoch ${epoch + 1}`, atStart!)
+      const to = Math.min(from + opts.batchSize, trainSet.rows)
+      const st = gradient(order, from, to, grads)
+      if (!Number.isFinite(st.loss)) {
+        return finish('diverged', `the loss became ${st.loss} in epoch ${epoch + 1} (rows ${from}-${to - 1}): ` +
+          `lower the learning rate (now ${lr}) or normalise the inputs`, snapshot(epoch))
+      }
+      optimizer.step(net.params, grads, lr)
+      loss += st.loss
+      correct += st.correct
+    }
+    const stats: EpochStats = { epoch: epoch + 1, loss: loss / trainSet.rows + l2Penalty(net), learningRate: lr }
+    const acc = accuracyOf(head, correct, trainSet.rows, trainSet.outputs)
+    if (acc !== undefined) stats.accuracy = acc
+    if (validation) {
+      const v = evaluateLoss(net, validation)
+      stats.valLoss = v.loss
+      if (v.accuracy !== undefined) stats.valAccuracy = v.accuracy
+    }
+    const monitored = stats.valLoss ?? stats.loss
+    if (!Number.isFinite(monitored)) {
+      history.push(stats)
+      return finish('diverged', `the loss became ${monitored} after epoch ${epoch + 1}: lower the learning rate (now ${lr}) or normalise the inputs`, snapshot(epoch + 1))
+    }
+    schedule.observe(epoch, monitored)
+    if (best === null || monitored < best.loss - minDelta) { best = { epoch: epoch + 1, loss: monitored, params: copy(net.params) }; wait = 0 } else wait++
+    history.push(stats)
+    hooks.onEpoch?.(stats, () => snapshot(epoch + 1))
+    if (opts.earlyStopping && wait >= opts.earlyStopping.patience) {
+      return finish('early_stopping', `stopped after epoch ${epoch + 1}: no improvement for ${wait} epochs; restored the weights of epoch ${best.epoch}`, snapshot(epoch + 1))
+    }
+  }
+  return finish('completed', `trained ${opts.epochs} epochs`, snapshot(epoch))
+}

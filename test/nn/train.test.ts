@@ -1,0 +1,91 @@
+import { describe, it, expect } from 'vitest'
+import { train, type TrainOptions, type TrainState } from '../../src/nn/train.js'
+import { datasetFromRows } from '../../src/nn/dataset.js'
+import type { NetworkSpec } from '../../src/nn/spec.js'
+import { classificationFixture } from '../support/fixtures.js'
+
+const iris = classificationFixture('iris.csv').data
+const spec: NetworkSpec = { inputs: 4, layers: [{ units: 8, activation: 'relu' }], output: { units: 3, activation: 'softmax' }, l2: 0.001 }
+const opts: TrainOptions = {
+  epochs: 12, batchSize: 40, seed: 3, validationSplit: 0.2,
+  optimizer: { type: 'adam', learningRate: 0.01 }, schedule: { type: 'reduce_on_plateau', patience: 2, factor: 0.5 }
+}
+const bits = (v: ArrayLike<number>): string => Buffer.from(Float32Array.from(v).buffer).toString('hex')
+
+describe('determinism', () => {
+  it('the same seed gives bit-identical weights and history', () => {
+    const a = train(spec, iris, opts), b = train(spec, iris, opts)
+    expect(bits(a.params)).toBe(bits(b.params))
+    expect(a.history).toEqual(b.history)
+  })
+
+  it('a different seed gives different weights', () => {
+    expect(bits(train(spec, iris, opts).params)).not.toBe(bits(train(spec, iris, { ...opts, seed: 4 }).params))
+  })
+
+  it('a run stopped at any epoch and resumed from its state ends bit-identical to an uninterrupted run', () => {
+    const whole = train(spec, iris, opts)
+    for (const stopAt of [1, 5, 11]) {
+      let saved: TrainState | undefined
+      const controller = { aborted: false }
+      train(spec, iris, opts, {
+        signal: controller,
+        onEpoch: (s, state) => { if (s.epoch === stopAt) { saved = structuredClone(state()); controller.aborted = true } }
+      })
+      const resumed = train(spec, iris, opts, { resume: saved })
+      expect(bits(resumed.params)).toBe(bits(whole.params))
+      expect(resumed.history).toEqual(whole.history)
+    }
+  })
+})
+
+describe('stopping', () => {
+  it('abort stops between minibatches and hands back the state of the last epoch boundary', () => {
+    const controller = { aborted: false }
+    let batches = 0
+    const r = train(spec, iris, { ...opts, batchSize: 10 }, {
+      signal: controller,
+      onEpoch: (s) => { if (s.epoch === 2) controller.aborted = true },
+      gradient: undefined
+    })
+    batches = r.history.length
+    expect(r.stopReason).toBe('aborted')
+    expect(batches).toBe(2)
+    expect(r.state.epoch).toBe(2)
+  })
+
+  it('early stopping stops on a plateau and restores the best weights', () => {
+    const r = train(spec, iris, { ...opts, epochs: 400, earlyStopping: { patience: 5, minDelta: 1e-3 }, schedule: undefined })
+    expect(r.stopReason).toBe('early_stopping')
+    expect(r.history.length).toBeLessThan(400)
+    const best = r.history[r.bestEpoch! - 1]
+    expect(Math.min(...r.history.map((h) => h.valLoss!))).toBeCloseTo(best.valLoss!, 6)
+    expect(r.message).toMatch(/restored the weights of epoch/)
+  })
+
+  it('stops with a clear reason when the loss becomes NaN or Infinity', () => {
+    const data = datasetFromRows([[1e18, 1], [-1e18, 2], [3e18, 0]], [[1], [2], [3]])
+    const r = train({ inputs: 2, layers: [{ units: 4, activation: 'relu' }], output: { units: 1, activation: 'identity' } }, data,
+      { epochs: 20, batchSize: 3, optimizer: { type: 'sgd', learningRate: 10 } })
+    expect(r.stopReason).toBe('diverged')
+    expect(r.message).toMatch(/loss became (NaN|Infinity).*lower the learning rate/)
+  })
+})
+
+describe('bad input', () => {
+  it('names the row and column of a bad cell', () => {
+    expect(() => datasetFromRows([[1, 2], [3, Number.NaN]], [[0], [1]])).toThrow(/row 1, column 1/)
+    expect(() => datasetFromRows([[1, 2], [3]], [[0], [1]])).toThrow(/row 1 has 1 columns; expected 2/)
+  })
+
+  it('refuses a dataset whose width does not match the network, or labels that do not fit the head', () => {
+    expect(() => train(spec, datasetFromRows([[1, 2, 3]], [[1, 0, 0]]), opts)).toThrow(/expects 4 inputs/)
+    expect(() => train(spec, datasetFromRows([[1, 2, 3, 4]], [[2, 0, 0]]), opts)).toThrow(/row 0/)
+  })
+
+  it('refuses to train a step network and absurd options', () => {
+    expect(() => train({ ...spec, layers: [{ units: 3, activation: 'step' }] }, iris, opts)).toThrow(/step/)
+    expect(() => train(spec, iris, { ...opts, batchSize: 0 })).toThrow(/batchSize/)
+    expect(() => train(spec, iris, { ...opts, optimizer: { type: 'sgd', learningRate: -1 } })).toThrow(/learningRate/)
+  })
+})
