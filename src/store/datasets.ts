@@ -1,0 +1,159 @@
+/**
+ * Datasets in Redis: a metadata hash plus the float32 features and targets as binary chunks
+ * (≤ 8 MiB each, well under Redis's value limit), written in one MULTI with the hash last, so a
+ * reader sees the whole dataset or none of it. No parsing here; data/build-dataset.ts does that.
+ */
+import { createHash, randomUUID } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import type { Dataset } from '../nn/dataset.js'
+import type { ColumnStats } from '../data/column-stats.js'
+import { createKeys, isValidId } from './keys.js'
+
+export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024
+
+export interface NewDataset {
+  readonly name?: string
+  readonly dataset: Dataset
+  readonly featureNames: string[]
+  readonly targetNames: string[]
+  readonly classes?: string[]
+  readonly featureStats: ColumnStats[]
+  readonly targetStats: ColumnStats[]
+}
+
+export interface DatasetMeta {
+  readonly id: string
+  readonly name: string
+  readonly rows: number
+  readonly inputs: number
+  readonly outputs: number
+  readonly featureNames: string[]
+  readonly targetNames: string[]
+  readonly classes?: string[]
+  readonly featureStats: ColumnStats[]
+  readonly targetStats: ColumnStats[]
+  /** sha256 of the features' then the targets' float32 bytes (little-endian). */
+  readonly sha256: string
+  readonly bytes: number
+  readonly chunks: { readonly x: number, readonly y: number }
+  readonly createdAt: string
+}
+
+export interface DatasetRepository {
+  put (input: NewDataset): Promise<DatasetMeta>
+  get (id: string): Promise<DatasetMeta | null>
+  /** Metadata and matrices; throws if the stored bytes no longer match the recorded hash. */
+  getMatrices (id: string): Promise<{ meta: DatasetMeta, dataset: Dataset } | null>
+  list (): Promise<DatasetMeta[]>
+  remove (id: string): Promise<boolean>
+}
+
+const bytesOf = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength)
+
+function chunk (buf: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = []
+  for (let i = 0; i < buf.length; i += size) out.push(buf.subarray(i, i + size))
+  return out.length > 0 ? out : [Buffer.alloc(0)]
+}
+
+/** Copies (aligned) the concatenated chunks into a fresh Float32Array of `length` values. */
+function float32From (parts: Buffer[], length: number, what: string): Float32Array {
+  const out = new Float32Array(length)
+  const view = Buffer.from(out.buffer)
+  let at = 0
+  for (const p of parts) { p.copy(view, at); at += p.length }
+  if (at !== view.length) throw new Error(`stored ${what} holds ${at} bytes; expected ${view.length}`)
+  return out
+}
+
+export function createDatasetRepository (redis: Redis, prefix: string, { chunkBytes = DEFAULT_CHUNK_BYTES } = {}): DatasetRepository {
+  const keys = createKeys(prefix)
+  const chunkSize = Math.max(4, chunkBytes - (chunkBytes % 4))
+
+  const get = async (id: string): Promise<DatasetMeta | null> => {
+    if (!isValidId(id)) return null
+    const json = await redis.hget(keys.dataset(id), 'meta')
+    return json === null ? null : JSON.parse(json) as DatasetMeta
+  }
+
+  const chunkKeys = (meta: Pick<DatasetMeta, 'id' | 'chunks'>): string[] => [
+    ...Array.from({ length: meta.chunks.x }, (_, i) => keys.datasetChunk(meta.id, 'x', i)),
+    ...Array.from({ length: meta.chunks.y }, (_, i) => keys.datasetChunk(meta.id, 'y', i))
+  ]
+
+  return {
+    async put (input) {
+      const { dataset } = input
+      const id = `ds_${randomUUID().replaceAll('-', '')}`
+      const x = chunk(bytesOf(dataset.x), chunkSize)
+      const y = chunk(bytesOf(dataset.y), chunkSize)
+      const sha256 = createHash('sha256').update(bytesOf(dataset.x)).update(bytesOf(dataset.y)).digest('hex')
+      const createdAt = new Date()
+      const meta: DatasetMeta = {
+        id,
+        name: input.name ?? id,
+        rows: dataset.rows,
+        inputs: dataset.inputs,
+        outputs: dataset.outputs,
+        featureNames: input.featureNames,
+        targetNames: input.targetNames,
+        ...(input.classes ? { classes: input.classes } : {}),
+        featureStats: input.featureStats,
+        targetStats: input.targetStats,
+        sha256,
+        bytes: dataset.x.byteLength + dataset.y.byteLength,
+        chunks: { x: x.length, y: y.length },
+        createdAt: createdAt.toISOString()
+      }
+      const tx = redis.multi()
+      x.forEach((b, i) => tx.set(keys.datasetChunk(id, 'x', i), b))
+      y.forEach((b, i) => tx.set(keys.datasetChunk(id, 'y', i), b))
+      // the hash is the existence marker: written last, after every chunk
+      tx.hset(keys.dataset(id), { meta: JSON.stringify(meta), sha256 })
+      tx.zadd(keys.datasets(), createdAt.getTime(), id)
+      const results = await tx.exec()
+      const failed = results?.find(([err]) => err !== null)
+      if (!results || failed) {
+        // Redis does not roll back a transaction whose commands failed (e.g. OOM): undo by hand
+        await redis.del(keys.dataset(id), ...chunkKeys(meta)).catch(() => undefined)
+        await redis.zrem(keys.datasets(), id).catch(() => undefined)
+        throw new Error(`storing dataset failed: ${failed?.[0]?.message ?? 'transaction aborted'}`)
+      }
+      return meta
+    },
+
+    get,
+
+    async getMatrices (id) {
+      const meta = await get(id)
+      if (!meta) return null
+      const parts = await redis.mgetBuffer(...chunkKeys(meta))
+      if (parts.some((p) => p === null)) throw new Error(`dataset ${id} is missing chunks`)
+      const buffers = parts as Buffer[]
+      const xv = float32From(buffers.slice(0, meta.chunks.x), meta.rows * meta.inputs, 'features')
+      const yv = float32From(buffers.slice(meta.chunks.x), meta.rows * meta.outputs, 'targets')
+      const sha = createHash('sha256').update(bytesOf(xv)).update(bytesOf(yv)).digest('hex')
+      if (sha !== meta.sha256) throw new Error(`dataset ${id} is corrupt: content hash ${sha} ≠ recorded ${meta.sha256}`)
+      return { meta, dataset: { x: xv, y: yv, rows: meta.rows, inputs: meta.inputs, outputs: meta.outputs } }
+    },
+
+    async list () {
+      const ids = await redis.zrevrange(keys.datasets(), 0, -1)
+      if (ids.length === 0) return []
+      const tx = redis.multi()
+      ids.forEach((id) => tx.hget(keys.dataset(id), 'meta'))
+      const rows = (await tx.exec()) ?? []
+      return rows.map(([, json]) => json).filter((j): j is string => typeof j === 'string').map((j) => JSON.parse(j) as DatasetMeta)
+    },
+
+    async remove (id) {
+      const meta = await get(id)
+      if (!meta) return false
+      const tx = redis.multi()
+      tx.del(keys.dataset(id), ...chunkKeys(meta))
+      tx.zrem(keys.datasets(), id)
+      const results = await tx.exec()
+      return Number(results?.[0]?.[1] ?? 0) > 0
+    }
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Every Redis key shape, in one place. All keys start with the prefix, which carries a hash tag
+ * (`{backprop}` by default) so that one MULTI may touch several keys on a Redis Cluster.
+ */
+
+/** Ids we mint are `<kind>_<uuid without dashes>`; anything else is looked up as unknown, never built into a key. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/
+export const isValidId = (id: string): boolean => ID_PATTERN.test(id)
+
+export function createKeys (prefix: string) {
+  const p = prefix
+  return {
+    prefix: p,
+    // ---- datasets: meta hash + float32 chunks of features (x) and targets (y)
+    dataset: (id: string) => `${p}:dataset:${id}`,
+    datasetChunk: (id: string, part: 'x' | 'y', index: number) => `${p}:dataset:${id}:${part}:${index}`,
+    datasets: () => `${p}:datasets`, // sorted set: id by creation time (ms)
+    // ---- saved network definitions
+    network: (id: string) => `${p}:network:${id}`,
+    networks: () => `${p}:networks`,
+    // ---- models: meta hash + one encodeModel blob; versions per name
+    model: (id: string) => `${p}:model:${id}`,
+    modelWeights: (id: string) => `${p}:model:${id}:weights`,
+    models: () => `${p}:models`,
+    modelVersions: (name: string) => `${p}:model-name:${name}:versions`, // sorted set: id by version
+    modelVersionCounter: (name: string) => `${p}:model-name:${name}:counter`,
+    // ---- training jobs (BullMQ keeps its own records under `${p}:bull`)
+    bullPrefix: () => `${p}:bull`,
+    jobHistory: (jobId: string) => `${p}:job:${jobId}:history`,
+    jobCheckpoint: (jobId: string) => `${p}:job:${jobId}:checkpoint`,
+    jobEvents: (jobId: string) => `${p}:job:${jobId}:events`,
+    jobCancel: () => `${p}:job-cancel`
+  }
+}
+
+export type Keys = ReturnType<typeof createKeys>

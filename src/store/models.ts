@@ -1,0 +1,128 @@
+/**
+ * Trained models in Redis: a metadata hash plus the weights as one encodeModel blob (which also
+ * carries the metadata, so an exported blob stands alone). Versions count up per model name; the
+ * highest is `latest`. Training and prediction live elsewhere.
+ */
+import { randomUUID } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import { decodeModel, encodeModel } from '../nn/serialize.js'
+import { parameterCount, type NetworkSpec } from '../nn/spec.js'
+import type { Normalization } from '../data/normalize.js'
+import { createKeys, isValidId } from './keys.js'
+
+/** What the caller knows about a model: lineage, metrics and everything predict needs besides weights. */
+export interface ModelInfo {
+  /** The model name that versions are counted under; default: the model id. */
+  readonly name?: string
+  readonly datasetId?: string
+  readonly jobId?: string
+  /** The model this one was fine-tuned from. */
+  readonly parentModelId?: string
+  readonly metrics?: Record<string, number>
+  /** Applied to raw inputs before the network (fitted on the training data). */
+  readonly normalization?: Normalization
+  /** Inverse-applied to regression outputs, when targets were scaled for training. */
+  readonly targetNormalization?: Normalization
+  readonly classes?: string[]
+  readonly featureNames?: string[]
+  readonly targetNames?: string[]
+  /** The training options, as sent. */
+  readonly training?: Record<string, unknown>
+}
+
+export interface ModelRecord extends ModelInfo {
+  readonly id: string
+  readonly name: string
+  readonly version: number
+  readonly network: NetworkSpec
+  readonly parameterCount: number
+  readonly createdAt: string
+}
+
+export interface StoredModel { readonly spec: NetworkSpec, readonly params: Float32Array, readonly meta: ModelRecord }
+
+export interface ModelRepository {
+  save (model: { spec: NetworkSpec, params: Float32Array, meta?: ModelInfo }): Promise<ModelRecord>
+  get (id: string): Promise<ModelRecord | null>
+  getWeights (id: string): Promise<StoredModel | null>
+  /** All models, newest first; or the versions of one name, highest first. */
+  list (options?: { name?: string }): Promise<ModelRecord[]>
+  latest (name: string): Promise<ModelRecord | null>
+  remove (id: string): Promise<boolean>
+}
+
+export function createModelRepository (redis: Redis, prefix: string): ModelRepository {
+  const keys = createKeys(prefix)
+  const nameKey = (name: string): string => encodeURIComponent(name)
+
+  const get = async (id: string): Promise<ModelRecord | null> => {
+    if (!isValidId(id)) return null
+    const json = await redis.hget(keys.model(id), 'meta')
+    return json === null ? null : JSON.parse(json) as ModelRecord
+  }
+
+  const many = async (ids: string[]): Promise<ModelRecord[]> => {
+    if (ids.length === 0) return []
+    const tx = redis.multi()
+    ids.forEach((id) => tx.hget(keys.model(id), 'meta'))
+    const rows = (await tx.exec()) ?? []
+    return rows.map(([, json]) => json).filter((j): j is string => typeof j === 'string').map((j) => JSON.parse(j) as ModelRecord)
+  }
+
+  return {
+    async save ({ spec, params, meta = {} }) {
+      const id = `mdl_${randomUUID().replaceAll('-', '')}`
+      const name = meta.name ?? id
+      // a failed transaction below leaves a gap in the version numbers, never a duplicate
+      const version = await redis.incr(keys.modelVersionCounter(nameKey(name)))
+      const createdAt = new Date()
+      const record: ModelRecord = { ...meta, id, name, version, network: spec, parameterCount: parameterCount(spec), createdAt: createdAt.toISOString() }
+      const blob = encodeModel({ spec, params, meta: { ...record } })
+      const tx = redis.multi()
+      tx.set(keys.modelWeights(id), Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength))
+      tx.hset(keys.model(id), { meta: JSON.stringify(record), name, version: String(version) })
+      tx.zadd(keys.models(), createdAt.getTime(), id)
+      tx.zadd(keys.modelVersions(nameKey(name)), version, id)
+      const results = await tx.exec()
+      const failed = results?.find(([err]) => err !== null)
+      if (!results || failed) {
+        await redis.del(keys.model(id), keys.modelWeights(id)).catch(() => undefined)
+        throw new Error(`storing model failed: ${failed?.[0]?.message ?? 'transaction aborted'}`)
+      }
+      return record
+    },
+
+    get,
+
+    async getWeights (id) {
+      if (!isValidId(id)) return null
+      const [blob, json] = await Promise.all([redis.getBuffer(keys.modelWeights(id)), redis.hget(keys.model(id), 'meta')])
+      if (blob === null || json === null) return null
+      const { spec, params } = decodeModel(new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength))
+      return { spec, params, meta: JSON.parse(json) as ModelRecord }
+    },
+
+    async list ({ name } = {}) {
+      const ids = name === undefined
+        ? await redis.zrevrange(keys.models(), 0, -1)
+        : await redis.zrevrange(keys.modelVersions(nameKey(name)), 0, -1)
+      return await many(ids)
+    },
+
+    async latest (name) {
+      const [id] = await redis.zrevrange(keys.modelVersions(nameKey(name)), 0, 0)
+      return id === undefined ? null : await get(id)
+    },
+
+    async remove (id) {
+      const record = await get(id)
+      if (!record) return false
+      const tx = redis.multi()
+      tx.del(keys.model(id), keys.modelWeights(id))
+      tx.zrem(keys.models(), id)
+      tx.zrem(keys.modelVersions(nameKey(record.name)), id)
+      const results = await tx.exec()
+      return Number(results?.[0]?.[1] ?? 0) > 0
+    }
+  }
+}

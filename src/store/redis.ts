@@ -1,0 +1,28 @@
+/**
+ * The one way to open a Redis connection. BullMQ needs maxRetriesPerRequest: null on connections
+ * it blocks on, and we use the same settings everywhere so one connection can serve both.
+ */
+import { Redis, type RedisOptions } from 'ioredis'
+
+export type { Redis }
+
+export function createRedis (url: string, options: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    // Back off to at most 2 s between reconnects, forever: the service waits for Redis, it does not die.
+    retryStrategy: (times) => Math.min(times * 100, 2000),
+    ...options
+  })
+}
+
+/** Resolves true when Redis answers PING within `timeoutMs`, false otherwise; never throws. */
+export async function pingRedis (redis: Redis, timeoutMs = 1000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs) })
+  try {
+    return await Promise.race([redis.ping().then((r) => r === 'PONG', () => false), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,55 @@
+import { afterAll, describe, it, expect } from 'vitest'
+import { buildDataset } from '../../src/data/build-dataset.js'
+import { createDatasetRepository } from '../../src/store/datasets.js'
+import { createKeys } from '../../src/store/keys.js'
+import { testRedis } from './redis-helper.js'
+
+const { redis, prefix, cleanup } = testRedis('datasets')
+afterAll(cleanup)
+
+function sample (rows: number, cols: number) {
+  const features = Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => Math.fround(Math.sin(r * cols + c))))
+  return { name: 'sample', ...buildDataset({ features, targets: features.map((f) => (f[0] > 0 ? 'pos' : 'neg')) }) }
+}
+
+describe('dataset repository', () => {
+  it('stores and reads back matrices bit for bit across many chunks', async () => {
+    // 64-byte chunks force the multi-chunk path that real datasets take at 8 MiB
+    const repo = createDatasetRepository(redis, prefix, { chunkBytes: 64 })
+    const input = sample(37, 5)
+    const meta = await repo.put(input)
+    expect(meta).toMatchObject({ name: 'sample', rows: 37, inputs: 5, outputs: 2, classes: ['neg', 'pos'] })
+    expect(meta.chunks.x).toBe(Math.ceil((37 * 5 * 4) / 64))
+    expect(meta.sha256).toMatch(/^[0-9a-f]{64}$/)
+    const back = await repo.getMatrices(meta.id)
+    expect(back?.dataset.x).toEqual(input.dataset.x)
+    expect(back?.dataset.y).toEqual(input.dataset.y)
+    expect(await repo.get(meta.id)).toEqual(meta)
+  })
+
+  it('detects corrupted chunks through the content hash', async () => {
+    const repo = createDatasetRepository(redis, prefix, { chunkBytes: 64 })
+    const meta = await repo.put(sample(10, 3))
+    const key = createKeys(prefix).datasetChunk(meta.id, 'x', 0)
+    const buf = await redis.getBuffer(key)
+    buf![0] ^= 0xff
+    await redis.set(key, buf!)
+    await expect(repo.getMatrices(meta.id)).rejects.toThrow(/corrupt/)
+  })
+
+  it('lists newest first, removes every key, and treats unknown or malformed ids as absent', async () => {
+    const repo = createDatasetRepository(redis, prefix, { chunkBytes: 64 })
+    const a = await repo.put(sample(4, 2))
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    const b = await repo.put(sample(4, 2))
+    const ids = (await repo.list()).map((m) => m.id)
+    expect(ids.indexOf(b.id)).toBeLessThan(ids.indexOf(a.id))
+    expect(await repo.remove(a.id)).toBe(true)
+    expect(await repo.remove(a.id)).toBe(false)
+    expect(await repo.get(a.id)).toBeNull()
+    expect(await redis.keys(`${createKeys(prefix).dataset(a.id)}*`)).toEqual([])
+    expect((await repo.list()).map((m) => m.id)).not.toContain(a.id)
+    expect(await repo.getMatrices('no-such-id')).toBeNull()
+    expect(await repo.get('../../etc')).toBeNull()
+  })
+})

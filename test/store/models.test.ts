@@ -1,0 +1,40 @@
+import { afterAll, describe, it, expect } from 'vitest'
+import { parameterCount, type NetworkSpec } from '../../src/nn/spec.js'
+import { createModelRepository } from '../../src/store/models.js'
+import { testRedis } from './redis-helper.js'
+
+const { redis, prefix, cleanup } = testRedis('models')
+afterAll(cleanup)
+
+const spec: NetworkSpec = { inputs: 3, layers: [{ units: 4, activation: 'tanh' }], output: { units: 2, activation: 'softmax' } }
+const params = Float32Array.from({ length: parameterCount(spec) }, (_, i) => Math.fround(Math.cos(i)))
+
+describe('model repository', () => {
+  it('saves weights and metadata and reads them back exactly', async () => {
+    const repo = createModelRepository(redis, prefix)
+    const rec = await repo.save({ spec, params, meta: { name: 'iris', classes: ['a', 'b'], metrics: { accuracy: 0.9 } } })
+    expect(rec).toMatchObject({ name: 'iris', version: 1, parameterCount: 26, classes: ['a', 'b'] })
+    const stored = await repo.getWeights(rec.id)
+    expect(stored?.spec).toEqual(spec)
+    expect(stored?.params).toEqual(params)
+    expect(stored?.meta).toEqual(rec)
+    expect(await repo.get(rec.id)).toEqual(rec)
+  })
+
+  it('counts versions per name, resolves latest, and lists versions highest first', async () => {
+    const repo = createModelRepository(redis, prefix)
+    const v1 = await repo.save({ spec, params, meta: { name: 'digits' } })
+    const v2 = await repo.save({ spec, params, meta: { name: 'digits' } })
+    const other = await repo.save({ spec, params })
+    expect([v1.version, v2.version]).toEqual([1, 2])
+    expect(other.name).toBe(other.id)
+    expect((await repo.latest('digits'))?.id).toBe(v2.id)
+    expect((await repo.list({ name: 'digits' })).map((m) => m.version)).toEqual([2, 1])
+    expect((await repo.list()).map((m) => m.id)).toEqual(expect.arrayContaining([v1.id, v2.id, other.id]))
+    expect(await repo.remove(v2.id)).toBe(true)
+    expect((await repo.latest('digits'))?.id).toBe(v1.id)
+    expect(await repo.getWeights(v2.id)).toBeNull()
+    expect(await repo.remove(v2.id)).toBe(false)
+    expect(await repo.latest('nobody')).toBeNull()
+  })
+})
