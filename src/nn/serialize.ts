@@ -1,0 +1,174 @@
+/**
+ * The versioned model formats: one binary blob (storage) and one JSON form (HTTP export/import).
+ * Not storage itself (store/), nor optimiser state or checkpoints.
+ *
+ * Binary layout, format version 1 (all integers unsigned little-endian):
+ *   offset 0   4 bytes  magic "BPNN" (ASCII)
+ *   offset 4   u16      format version = 1
+ *   offset 6   u16      flags = 0 (reserved; a reader rejects flags it does not know)
+ *   offset 8   u32      L = byte length of the header JSON
+ *   offset 12  L bytes  UTF-8 JSON { "spec": NetworkSpec, "meta": object }
+ *              0-3      zero bytes, so that the next field starts at a multiple of 4 (P = 12 + ceil4(L))
+ *   offset P   u32      N = parameter count, which must equal parameterCount(spec)
+ *   offset P+4 4N bytes float32 little-endian parameters, in layout(spec) order
+ *   offset P+4+4N u32   CRC-32 (IEEE 802.3, as zlib) of every byte before it
+ *
+ * JSON form, version 1:
+ *   { "format": "backprop.model", "version": 1, "network": NetworkSpec,
+ *     "layers": [{ "W": number[units][inputs], "b": number[units] }, ...] }   // hidden layers, then the output layer
+ *   Values are float32 widened to float64, so JSON text round-trips them exactly, except that JSON writes -0 as 0.
+ */
+import { checkSpec, layout, parameterCount, type NetworkSpec } from './spec.js'
+
+export const MODEL_MAGIC = 'BPNN'
+export const MODEL_FORMAT_VERSION = 1
+export const JSON_FORMAT = 'backprop.model'
+export const JSON_FORMAT_VERSION = 1
+
+export interface EncodedModel { spec: NetworkSpec, params: Float32Array, meta: Record<string, unknown> }
+
+let crcTable: Uint32Array | undefined
+
+/** CRC-32 with the reflected polynomial 0xEDB88320 (zlib, PNG, gzip). */
+export function crc32 (bytes: Uint8Array): number {
+  crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    return c >>> 0
+  })
+  let c = 0xffffffff
+  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8)
+  return (c ^ 0xffffffff) >>> 0
+}
+
+const ceil4 = (n: number): number => Math.ceil(n / 4) * 4
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function checkParams (spec: NetworkSpec, params: Float32Array): void {
+  const n = parameterCount(spec)
+  if (params.length !== n) throw new RangeError(`the network has ${n} parameters; got ${params.length}`)
+}
+
+export function encodeModel ({ spec, params, meta = {} }: { spec: NetworkSpec, params: Float32Array, meta?: Record<string, unknown> }): Uint8Array {
+  checkSpec(spec)
+  checkParams(spec, params)
+  const header = new TextEncoder().encode(JSON.stringify({ spec, meta }))
+  const p = 12 + ceil4(header.length)
+  const bytes = new Uint8Array(p + 4 + 4 * params.length + 4)
+  const view = new DataView(bytes.buffer)
+  bytes.set(new TextEncoder().encode(MODEL_MAGIC), 0)
+  view.setUint16(4, MODEL_FORMAT_VERSION, true)
+  view.setUint16(6, 0, true)
+  view.setUint32(8, header.length, true)
+  bytes.set(header, 12)
+  view.setUint32(p, params.length, true)
+  // setFloat32 stores the float32 value it is given bit for bit (finite values; NaN payloads may be canonicalised)
+  for (let i = 0; i < params.length; i++) view.setFloat32(p + 4 + 4 * i, params[i], true)
+  const end = p + 4 + 4 * params.length
+  view.setUint32(end, crc32(bytes.subarray(0, end)), true)
+  return bytes
+}
+
+export function decodeModel (bytes: Uint8Array): EncodedModel {
+  const truncated = (need: number): RangeError =>
+    new RangeError(`model blob is truncated: ${bytes.length} bytes, the format needs at least ${need}`)
+  if (bytes.length < 4 || new TextDecoder().decode(bytes.subarray(0, 4)) !== MODEL_MAGIC) {
+    throw new RangeError(`not a backprop model: the blob does not start with the magic "${MODEL_MAGIC}"`)
+  }
+  if (bytes.length < 12) throw truncated(12)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const version = view.getUint16(4, true)
+  if (version !== MODEL_FORMAT_VERSION) {
+    throw new RangeError(`unsupported model format version ${version}; this build reads version ${MODEL_FORMAT_VERSION}`)
+  }
+  const flags = view.getUint16(6, true)
+  if (flags !== 0) throw new RangeError(`unsupported model flags 0x${flags.toString(16)}; this build knows none`)
+  const L = view.getUint32(8, true)
+  const p = 12 + ceil4(L)
+  if (bytes.length < p + 4) throw truncated(p + 4)
+  const n = view.getUint32(p, true)
+  const end = p + 4 + 4 * n
+  if (bytes.length < end + 4) throw truncated(end + 4)
+  if (bytes.length > end + 4) throw new RangeError(`model blob has ${bytes.length - end - 4} bytes after its checksum`)
+  const stored = view.getUint32(end, true)
+  const actual = crc32(bytes.subarray(0, end))
+  if (stored !== actual) {
+    throw new RangeError(`model blob is corrupt: CRC-32 is 0x${actual.toString(16).padStart(8, '0')}, the blob records 0x${stored.toString(16).padStart(8, '0')}`)
+  }
+
+  let header: unknown
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + L)))
+  } catch (err) {
+    throw new RangeError(`model header is not valid UTF-8 JSON: ${(err as Error).message}`)
+  }
+  if (!isObject(header) || !isObject(header.spec)) throw new RangeError('model header must be an object with a "spec" object')
+  const meta = header.meta ?? {}
+  if (!isObject(meta)) throw new RangeError('model header "meta" must be an object')
+  const spec = header.spec as unknown as NetworkSpec
+  checkSpec(spec)
+  const expected = parameterCount(spec)
+  if (n !== expected) throw new RangeError(`model blob holds ${n} parameters; its network has ${expected}`)
+  const params = new Float32Array(n)
+  for (let i = 0; i < n; i++) params[i] = view.getFloat32(p + 4 + 4 * i, true)
+  return { spec, params, meta }
+}
+
+export interface JsonLayer { W: number[][], b: number[] }
+export interface JsonModel { format: typeof JSON_FORMAT, version: typeof JSON_FORMAT_VERSION, network: NetworkSpec, layers: JsonLayer[] }
+
+export function toJsonForm (spec: NetworkSpec, params: Float32Array): JsonModel {
+  checkSpec(spec)
+  checkParams(spec, params)
+  const layers = layout(spec).map(({ inputs: I, units: U, wOffset, bOffset }) => ({
+    W: Array.from({ length: U }, (_, j) => Array.from(params.subarray(wOffset + j * I, wOffset + (j + 1) * I))),
+    b: Array.from(params.subarray(bOffset, bOffset + U))
+  }))
+  return { format: JSON_FORMAT, version: JSON_FORMAT_VERSION, network: spec, layers }
+}
+
+/** Reads the JSON form; errors name the JSON path at fault, e.g. "layers[1].W[3][7]: expected a finite number". */
+export function fromJsonForm (value: unknown): { spec: NetworkSpec, params: Float32Array } {
+  if (!isObject(value)) throw new RangeError('a model must be a JSON object')
+  if (value.format !== JSON_FORMAT) throw new RangeError(`format: expected "${JSON_FORMAT}", got ${JSON.stringify(value.format)}`)
+  if (value.version !== JSON_FORMAT_VERSION) {
+    throw new RangeError(`version: unsupported model version ${JSON.stringify(value.version)}; this build reads version ${JSON_FORMAT_VERSION}`)
+  }
+  if (!isObject(value.network)) throw new RangeError('network: expected a network definition object')
+  const spec = value.network as unknown as NetworkSpec
+  try {
+    checkSpec(spec)
+  } catch (err) {
+    throw new RangeError(`network: ${(err as Error).message}`)
+  }
+  const shapes = layout(spec)
+  const layers: unknown = value.layers
+  if (!Array.isArray(layers)) throw new RangeError('layers: expected an array with one { W, b } per layer')
+  if (layers.length !== shapes.length) {
+    throw new RangeError(`layers has ${layers.length} entries; the network has ${shapes.length} layers (hidden layers and the output layer)`)
+  }
+  const params = new Float32Array(parameterCount(spec))
+  const put = (path: string, v: unknown, at: number): void => {
+    // a finite float64 beyond ±3.4e38 would become Infinity in float32
+    if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) throw new RangeError(`${path}: expected a finite number`)
+    params[at] = v
+  }
+  shapes.forEach(({ inputs: I, units: U, wOffset, bOffset }, l) => {
+    const layer: unknown = layers[l]
+    if (!isObject(layer)) throw new RangeError(`layers[${l}]: expected an object { W, b }`)
+    const { W, b } = layer
+    if (!Array.isArray(W)) throw new RangeError(`layers[${l}].W: expected an array of rows`)
+    if (W.length !== U) throw new RangeError(`layers[${l}].W has ${W.length} rows; the network's layer ${l} has ${U} units`)
+    // indexed loops, not forEach: a sparse array's holes must fail, not stay 0
+    for (let j = 0; j < U; j++) {
+      const row: unknown = W[j]
+      if (!Array.isArray(row)) throw new RangeError(`layers[${l}].W[${j}]: expected an array of numbers`)
+      if (row.length !== I) throw new RangeError(`layers[${l}].W[${j}] has ${row.length} columns; the network's layer ${l} has ${I} inputs`)
+      for (let i = 0; i < I; i++) put(`layers[${l}].W[${j}][${i}]`, row[i], wOffset + j * I + i)
+    }
+    if (!Array.isArray(b)) throw new RangeError(`layers[${l}].b: expected an array of numbers`)
+    if (b.length !== U) throw new RangeError(`layers[${l}].b has ${b.length} values; the network's layer ${l} has ${U} units`)
+    for (let j = 0; j < U; j++) put(`layers[${l}].b[${j}]`, b[j], bOffset + j)
+  })
+  return { spec, params }
+}
