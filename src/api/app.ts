@@ -1,0 +1,91 @@
+/**
+ * The service as one Fastify plugin, and buildApp() that wraps it in an instance for bin/ and tests.
+ * It never listens and never opens connections: the caller passes config, Redis and a logger in.
+ */
+import { createRequire } from 'node:module'
+import Fastify, { type FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import {
+  jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider
+} from 'fastify-type-provider-zod'
+import type { Redis } from 'ioredis'
+import type { Config } from '../config.js'
+import type { Logger } from '../logger.js'
+import { setErrorHandling } from './error-handler.js'
+import redisPlugin from './plugins/redis.js'
+import repositories from './plugins/repositories.js'
+import health from './routes/health.js'
+import { CSV_TYPES } from './routes/datasets.js'
+import v1 from './routes/v1.js'
+
+declare module 'fastify' {
+  interface FastifyInstance { config: Config }
+}
+
+export interface AppDeps {
+  readonly config: Config
+  readonly redis: Redis
+  readonly logger?: Logger
+}
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
+
+export const OPENAPI_INFO = {
+  title: 'backprop',
+  description: 'Train feed-forward neural networks by minibatch backpropagation and serve their predictions. ' +
+    'Every error is application/problem+json (RFC 9457).',
+  version
+}
+
+export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp (app, { config, redis }) {
+  app.decorate('config', config)
+
+  // Swagger first: it collects the routes registered after it.
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: OPENAPI_INFO,
+      tags: [
+        { name: 'datasets', description: 'Upload and inspect training data' },
+        { name: 'networks', description: 'Network definitions' },
+        { name: 'health', description: 'Liveness and readiness' }
+      ]
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  setErrorHandling(app, config.BODY_LIMIT)
+  app.addContentTypeParser(CSV_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body))
+
+  // ---- decorators: redis, repositories (training queue and predictor plugins go here)
+  await app.register(redisPlugin, { redis })
+  await app.register(repositories, { prefix: config.REDIS_PREFIX })
+
+  // ---- routes
+  await app.register(health)
+  await app.register(v1, { prefix: '/v1' })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+}, { name: 'backprop' })
+
+/** The same construction for bin/api.ts, the OpenAPI script and tests; call ready() or listen() on the result. */
+export async function buildApp ({ config, redis, logger }: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(logger ? { loggerInstance: logger } : { logger: false }),
+    bodyLimit: config.BODY_LIMIT,
+    // ids in the path may be long uuids; anything longer is not ours
+    routerOptions: { maxParamLength: 200 }
+  }).withTypeProvider<ZodTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  await app.register(serviceApp, { config, redis })
+  return app as unknown as FastifyInstance
+}
+
+/** The OpenAPI document exactly as GET /openapi.json serves it (after ready()). */
+export function openApiDocument (app: FastifyInstance): unknown {
+  return app.swagger()
+}

@@ -1,0 +1,66 @@
+/**
+ * Every error → application/problem+json (RFC 9457). Client errors keep their message, which says
+ * what to fix; server errors are logged in full and answered with a generic text and the request id.
+ */
+import { STATUS_CODES } from 'node:http'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
+import { PAYLOAD_TOO_LARGE, ROUTE_NOT_FOUND, UNSUPPORTED_MEDIA_TYPE, problemType, type ProblemExtras } from '../errors.js'
+import { PROBLEM_CONTENT_TYPE, type ProblemBody } from '../schemas/problem.js'
+
+type FieldIssue = NonNullable<ProblemBody['errors']>[number]
+
+/** '/layers/0/units' → 'layers[0].units' (zod paths as a user would write them). */
+export function fieldPath (pointer: string): string {
+  return pointer.split('/').filter((s) => s !== '')
+    .reduce((path, seg) => (/^\d+$/.test(seg) ? `${path}[${seg}]` : path === '' ? seg : `${path}.${seg}`), '')
+}
+
+function problemBody (status: number, code: string | undefined, detail: string, instance: string, extras: Record<string, unknown> = {}): ProblemBody {
+  return { type: problemType(code), title: STATUS_CODES[status] ?? 'Error', status, detail, instance, ...(code ? { code } : {}), ...extras }
+}
+
+type AnyError = FastifyError & { problem?: ProblemExtras }
+
+export function toProblem (err: AnyError, request: FastifyRequest, bodyLimit: number): ProblemBody {
+  const instance = request.url.split('?')[0]
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const where = (err.validationContext ?? 'body') as FieldIssue['in']
+    const errors: FieldIssue[] = err.validation.map((v) => ({ field: fieldPath(v.instancePath), in: where, message: v.message ?? 'invalid' }))
+    const detail = errors.map((e) => `${e.field === '' ? where : e.field}: ${e.message}`).join('; ')
+    return problemBody(400, 'NN_ERR_VALIDATION', `invalid ${where}: ${detail}`, instance, { errors })
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': {
+      const e = new PAYLOAD_TOO_LARGE(bodyLimit)
+      return problemBody(413, e.code, e.message, instance)
+    }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
+      const e = new UNSUPPORTED_MEDIA_TYPE(String(request.headers['content-type'] ?? ''), 'application/json (or text/csv where a route accepts CSV)')
+      return problemBody(415, e.code, e.message, instance)
+    }
+  }
+  const status = err.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    const detail = err instanceof SyntaxError ? `the body is not valid JSON: ${err.message}` : err.message
+    return problemBody(status, err.code ?? 'NN_ERR_BAD_REQUEST', detail, instance, err.problem)
+  }
+  // our own 5xx codes (e.g. NN_ERR_NOT_READY) carry safe text; anything else may leak internals
+  if (status !== 500 && err.code?.startsWith('NN_ERR_')) return problemBody(status, err.code, err.message, instance)
+  return problemBody(status >= 500 && status < 600 ? status : 500, 'NN_ERR_INTERNAL',
+    `the server failed to handle this request; quote request id ${request.id} when reporting it`, instance)
+}
+
+export function setErrorHandling (app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler((err: AnyError, request: FastifyRequest, reply: FastifyReply) => {
+    const problem = toProblem(err, request, bodyLimit)
+    if (problem.status >= 500) request.log.error({ err }, 'request failed')
+    else request.log.info({ code: problem.code, status: problem.status, detail: problem.detail }, 'request rejected')
+    return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
+  })
+  app.setNotFoundHandler((request, reply) => {
+    const e = new ROUTE_NOT_FOUND(request.method, request.url.split('?')[0])
+    const problem = problemBody(404, e.code, e.message, request.url.split('?')[0])
+    return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(problem)
+  })
+}

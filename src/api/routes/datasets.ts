@@ -1,0 +1,90 @@
+/**
+ * /v1/datasets: upload (JSON rows or text/csv), list, read and delete. HTTP mapping only: parsing
+ * and checks are data/, storage is store/datasets.ts.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { csvToTable } from '../../data/csv.js'
+import { buildDataset } from '../../data/build-dataset.js'
+import { DATASET_NOT_FOUND, UNSUPPORTED_MEDIA_TYPE } from '../../errors.js'
+import type { DatasetMeta } from '../../store/datasets.js'
+import { IdParams, NoContent, listOf, problems } from '../../schemas/common.js'
+import { CreateDatasetBody, CreateDatasetQuery, DatasetResponse, type DatasetResponseBody } from '../../schemas/dataset.js'
+
+export const CSV_TYPES = ['text/csv', 'application/csv']
+
+export function datasetResponse (meta: DatasetMeta): DatasetResponseBody {
+  const named = (names: string[], stats: DatasetMeta['featureStats']): DatasetResponseBody['columns'] =>
+    stats.map((s, i) => ({ name: names[i] ?? `column${i}`, ...s }))
+  const targetColumnNames = meta.classes ? meta.classes.map((c) => `${meta.targetNames[0]}=${c}`) : meta.targetNames
+  return {
+    id: meta.id,
+    name: meta.name,
+    rows: meta.rows,
+    inputs: meta.inputs,
+    outputs: meta.outputs,
+    featureNames: meta.featureNames,
+    targetNames: meta.targetNames,
+    ...(meta.classes ? { classes: meta.classes } : {}),
+    createdAt: meta.createdAt,
+    columns: named(meta.featureNames, meta.featureStats),
+    targetColumns: named(targetColumnNames, meta.targetStats),
+    sha256: meta.sha256,
+    bytes: meta.bytes
+  }
+}
+
+const datasets: FastifyPluginAsyncZod = async (fastify) => {
+  const tags = ['datasets']
+
+  fastify.post('/datasets', {
+    schema: {
+      tags,
+      summary: 'Upload a dataset as JSON rows or as CSV text (Content-Type: text/csv) with a header row',
+      consumes: ['application/json', ...CSV_TYPES],
+      querystring: CreateDatasetQuery,
+      body: CreateDatasetBody,
+      response: { 201: DatasetResponse, ...problems(400, 413, 415) }
+    }
+  }, async (request, reply) => {
+    const { body, query } = request
+    const contentType = String(request.headers['content-type'] ?? '')
+    let input
+    let name
+    if (typeof body === 'string') {
+      if (!CSV_TYPES.some((t) => contentType.startsWith(t))) {
+        throw new UNSUPPORTED_MEDIA_TYPE(contentType, 'application/json {features, targets} or CSV text as text/csv')
+      }
+      const target = query.target?.split(',').map((s) => s.trim()).filter((s) => s !== '')
+      input = csvToTable(body, { target, categorical: query.categorical })
+      name = query.name
+    } else {
+      input = body
+      name = body.name
+    }
+    const built = buildDataset(input, fastify.config.MAX_DATASET_ROWS)
+    const meta = await fastify.datasets.put({ ...built, ...(name === undefined ? {} : { name }) })
+    request.log.info({ datasetId: meta.id, rows: meta.rows, inputs: meta.inputs, outputs: meta.outputs }, 'dataset stored')
+    return reply.code(201).header('location', `/v1/datasets/${meta.id}`).send(datasetResponse(meta))
+  })
+
+  fastify.get('/datasets', {
+    schema: { tags, summary: 'All datasets, newest first', response: { 200: listOf(DatasetResponse) } }
+  }, async () => ({ items: (await fastify.datasets.list()).map(datasetResponse) }))
+
+  fastify.get('/datasets/:id', {
+    schema: { tags, summary: 'One dataset: shape, names, classes and column statistics', params: IdParams, response: { 200: DatasetResponse, ...problems(404) } }
+  }, async (request) => {
+    const meta = await fastify.datasets.get(request.params.id)
+    if (!meta) throw new DATASET_NOT_FOUND(request.params.id)
+    return datasetResponse(meta)
+  })
+
+  fastify.delete('/datasets/:id', {
+    schema: { tags, summary: 'Delete a dataset and its stored matrices', params: IdParams, response: { 204: NoContent, ...problems(404) } }
+  }, async (request, reply) => {
+    if (!(await fastify.datasets.remove(request.params.id))) throw new DATASET_NOT_FOUND(request.params.id)
+    return reply.code(204).send()
+  })
+}
+
+export default datasets

@@ -1,0 +1,23 @@
+/** Liveness (the process answers) and readiness (Redis answers PING within 1 s). Not metrics. */
+import { z } from 'zod'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { NOT_READY } from '../../errors.js'
+import { pingRedis } from '../../store/redis.js'
+import { problems } from '../../schemas/common.js'
+
+const Status = z.object({ status: z.string() })
+
+const health: FastifyPluginAsyncZod = async (fastify) => {
+  fastify.get('/healthz', {
+    schema: { tags: ['health'], summary: 'The process is up', response: { 200: Status } }
+  }, async () => ({ status: 'ok' }))
+
+  fastify.get('/readyz', {
+    schema: { tags: ['health'], summary: 'Redis answers: ready to take requests', response: { 200: Status, ...problems(503) } }
+  }, async () => {
+    if (!(await pingRedis(fastify.redis, 1000))) throw new NOT_READY('Redis did not answer PING within 1 s; check REDIS_URL and that Redis is running')
+    return { status: 'ready' }
+  })
+}
+
+export default health

@@ -1,0 +1,19 @@
+/**
+ * The registration point for every /v1 resource: one route plugin per resource file.
+ * Training jobs and models register here when they land (routes/training-jobs.ts, routes/models.ts).
+ */
+import type { FastifyPluginAsync } from 'fastify'
+import datasets from './datasets.js'
+import networks from './networks.js'
+
+export const V1_ROUTES: readonly FastifyPluginAsync[] = [
+  datasets,
+  networks
+  // trainingJobs, models: add here
+]
+
+const v1: FastifyPluginAsync = async (fastify) => {
+  for (const routes of V1_ROUTES) await fastify.register(routes)
+}
+
+export default v1

@@ -1,0 +1,21 @@
+/** Small schemas every resource shares: id path parameters, list envelopes, timestamps. */
+import { z } from 'zod'
+import { Problem } from './problem.js'
+
+/** Ids are looked up, never trusted: a malformed one is simply not found (404), so only the length is bounded here. */
+export const IdParams = z.object({
+  id: z.string().min(1).max(200).describe('Resource id, as returned when it was created')
+})
+
+export const Name = z.string().trim().min(1).max(200)
+
+export const Timestamp = z.string().describe('ISO 8601 time in UTC')
+
+/** `{ items: [...] }`, so a list can gain paging fields later without breaking clients. */
+export const listOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) })
+
+/** The error responses a route may send, declared per status for the OpenAPI document. */
+export const problems = (...statuses: number[]): Record<number, typeof Problem> =>
+  Object.fromEntries(statuses.map((s) => [s, Problem]))
+
+export const NoContent = z.undefined().describe('No content')

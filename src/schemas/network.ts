@@ -1,0 +1,75 @@
+/**
+ * The network definition as the API accepts it (built from the nn name tuples, so a new activation
+ * is one edit in nn/spec.ts) and the summary the API returns. Bounds are sanity limits; the
+ * configured MAX_PARAMETERS is checked by the route.
+ */
+import { z } from 'zod'
+import { ACTIVATIONS, HEADS, INITIALIZERS, type NetworkSpec } from '../nn/spec.js'
+import { Name, Timestamp } from './common.js'
+
+const Units = z.number().int().min(1).max(100_000)
+const Init = z.enum(INITIALIZERS).describe('Weight initialiser; default he_uniform for relu-family layers, glorot_uniform otherwise')
+const BiasInit = z.number().min(-1000).max(1000).describe('Constant initial bias; default 0.01 for relu-family layers, 0 otherwise')
+
+export const LayerSpecSchema = z.object({
+  units: Units,
+  activation: z.enum(ACTIVATIONS).describe('step is for inference only: it cannot be trained'),
+  alpha: z.number().min(0).max(1).optional().describe('Negative slope of leaky_relu (default 0.01)'),
+  init: Init.optional(),
+  biasInit: BiasInit.optional()
+}).strict()
+
+export const OutputSpecSchema = z.object({
+  units: Units,
+  activation: z.enum(HEADS).describe('identity: regression (squared error); softmax: classes (cross-entropy); sigmoid: binary or multi-label'),
+  init: Init.optional(),
+  biasInit: BiasInit.optional()
+}).strict()
+
+const specShape = {
+  inputs: z.number().int().min(1).max(1_000_000),
+  layers: z.array(LayerSpecSchema).max(64).describe('Hidden layers, input side first; may be empty (a linear or logistic model)'),
+  output: OutputSpecSchema,
+  l2: z.number().min(0).max(10).optional().describe('L2 penalty λ on weights (not biases)')
+}
+
+/** Checks that span fields, reported at the field to change. */
+function crossCheck (spec: z.output<z.ZodObject<typeof specShape>>, ctx: z.RefinementCtx): void {
+  if (spec.output.activation === 'softmax' && spec.output.units < 2) {
+    ctx.addIssue({ code: 'custom', path: ['output', 'units'], message: 'a softmax output needs at least 2 units; use 1 sigmoid unit for a binary target' })
+  }
+  spec.layers.forEach((layer, i) => {
+    if (layer.alpha !== undefined && layer.activation !== 'leaky_relu') {
+      ctx.addIssue({ code: 'custom', path: ['layers', i, 'alpha'], message: `alpha applies to leaky_relu only; this layer is ${layer.activation}` })
+    }
+  })
+}
+
+export const NetworkSpecSchema = z.object(specShape).strict().superRefine(crossCheck).meta({ id: 'NetworkSpec' })
+
+export const CreateNetworkRequest = z.object({ name: Name.optional(), ...specShape })
+  .strict().superRefine(crossCheck).meta({ id: 'CreateNetworkRequest' })
+
+export const LayerSummarySchema = z.object({
+  inputs: z.number().int(),
+  units: z.number().int(),
+  activation: z.string(),
+  parameters: z.number().int().describe('units × inputs weights + units biases')
+}).meta({ id: 'LayerSummary' })
+
+export const NetworkResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  inputs: z.number().int(),
+  layers: z.array(LayerSummarySchema).describe('Hidden layers'),
+  output: LayerSummarySchema,
+  l2: z.number(),
+  parameterCount: z.number().int(),
+  createdAt: Timestamp,
+  network: NetworkSpecSchema
+}).meta({ id: 'NetworkResponse' })
+
+export type NetworkResponseBody = z.infer<typeof NetworkResponse>
+
+/** The zod output and the core's type must stay the same shape. */
+export const asNetworkSpec = (value: z.output<typeof NetworkSpecSchema>): NetworkSpec => value

@@ -1,0 +1,29 @@
+/**
+ * RFC 9457 problem details (application/problem+json), the body of every error response.
+ * Extension members locate the fault: the field path, and for CSV the line and column.
+ */
+import { z } from 'zod'
+
+export const FieldIssue = z.object({
+  field: z.string().describe('JSON path of the offending value, e.g. layers[0].units ("" for the whole part)'),
+  in: z.enum(['body', 'querystring', 'params', 'headers']).optional(),
+  message: z.string()
+}).meta({ id: 'FieldIssue' })
+
+export const Problem = z.looseObject({
+  type: z.string().describe('A URI that identifies the kind of problem, e.g. urn:backprop:problem:validation'),
+  title: z.string().describe('The HTTP reason phrase of the status'),
+  status: z.number().int(),
+  detail: z.string().describe('What went wrong and what to change'),
+  instance: z.string().optional().describe('The request path'),
+  code: z.string().optional().describe('Stable error code, e.g. NN_ERR_DATASET_NOT_FOUND'),
+  errors: z.array(FieldIssue).optional().describe('One entry per invalid field'),
+  field: z.string().optional(),
+  line: z.number().int().optional().describe('1-based CSV line (the header is line 1)'),
+  column: z.number().int().optional().describe('1-based CSV column, or 0-based column of a JSON matrix'),
+  row: z.number().int().optional().describe('0-based row of a JSON matrix')
+}).meta({ id: 'Problem', description: 'RFC 9457 problem details' })
+
+export type ProblemBody = z.infer<typeof Problem>
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
