@@ -16,6 +16,26 @@ export function fieldPath (pointer: string): string {
     .reduce((path, seg) => (/^\d+$/.test(seg) ? `${path}[${seg}]` : path === '' ? seg : `${path}.${seg}`), '')
 }
 
+/** The subset of a zod issue we read; union issues nest one issue list per branch. */
+interface RawIssue { path?: PropertyKey[], message?: string, code?: string, errors?: RawIssue[][] }
+
+const depth = (branch: RawIssue[]): number => Math.max(0, ...branch.map((i) => i.path?.length ?? 0))
+
+/**
+ * A failed union (e.g. a JSON object or CSV text) reports "Invalid input" at its root. Report instead
+ * the branch that got furthest (the deepest path), so the user reads which field to fix.
+ */
+function expandIssue (pointer: string, issue: RawIssue): { pointer: string, message: string }[] {
+  const branches = issue.code === 'invalid_union' ? issue.errors ?? [] : []
+  if (branches.length === 0) return [{ pointer, message: issue.message ?? 'invalid' }]
+  const best = branches.reduce((a, b) => (depth(b) > depth(a) ? b : a))
+  if (depth(best) === 0) {
+    const options = branches.map((b) => b[0]?.message?.replace(/^Invalid input: /, '')).filter(Boolean)
+    return [{ pointer, message: `matches none of the accepted forms (${options.join('; ')})` }]
+  }
+  return best.flatMap((i) => expandIssue(`${pointer}/${(i.path ?? []).map(String).join('/')}`, i))
+}
+
 function problemBody (status: number, code: string | undefined, detail: string, instance: string, extras: Record<string, unknown> = {}): ProblemBody {
   return { type: problemType(code), title: STATUS_CODES[status] ?? 'Error', status, detail, instance, ...(code ? { code } : {}), ...extras }
 }
@@ -26,7 +46,9 @@ export function toProblem (err: AnyError, request: FastifyRequest, bodyLimit: nu
   const instance = request.url.split('?')[0]
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = (err.validationContext ?? 'body') as FieldIssue['in']
-    const errors: FieldIssue[] = err.validation.map((v) => ({ field: fieldPath(v.instancePath), in: where, message: v.message ?? 'invalid' }))
+    const errors: FieldIssue[] = err.validation
+      .flatMap((v) => expandIssue(v.instancePath, { ...(v.params as RawIssue), code: v.keyword, message: v.message }))
+      .map((e) => ({ field: fieldPath(e.pointer), in: where, message: e.message }))
     const detail = errors.map((e) => `${e.field === '' ? where : e.field}: ${e.message}`).join('; ')
     return problemBody(400, 'NN_ERR_VALIDATION', `invalid ${where}: ${detail}`, instance, { errors })
   }
