@@ -1,6 +1,6 @@
 /** Small schemas every resource shares: id path parameters, list envelopes, timestamps. */
 import { z } from 'zod'
-import { Problem } from './problem.js'
+import { PROBLEM_CONTENT_TYPE, Problem } from './problem.js'
 
 /** Ids are looked up, never trusted: a malformed one is simply not found (404), so only the length is bounded here. */
 export const IdParams = z.object({
@@ -14,8 +14,13 @@ export const Timestamp = z.string().describe('ISO 8601 time in UTC')
 /** `{ items: [...] }`, so a list can gain paging fields later without breaking clients. */
 export const listOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) })
 
-/** The error responses a route may send, declared per status for the OpenAPI document. */
-export const problems = (...statuses: number[]): Record<number, typeof Problem> =>
-  Object.fromEntries(statuses.map((s) => [s, Problem]))
+const ProblemResponse = {
+  description: 'Problem details (RFC 9457)',
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: Problem } }
+}
+
+/** The error responses a route may send, declared per status, under application/problem+json. */
+export const problems = (...statuses: number[]): Record<number, typeof ProblemResponse> =>
+  Object.fromEntries(statuses.map((s) => [s, ProblemResponse]))
 
 export const NoContent = z.undefined().describe('No content')
