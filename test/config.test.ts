@@ -1,0 +1,39 @@
+import os from 'node:os'
+import { describe, it, expect } from 'vitest'
+import { loadConfig } from '../src/config.js'
+import { loggerOptions } from '../src/logger.js'
+
+describe('loadConfig', () => {
+  it('fills documented defaults and freezes the result', () => {
+    const config = loadConfig({})
+    expect(config).toMatchObject({
+      PORT: 3000, HOST: '127.0.0.1', REDIS_PREFIX: '{backprop}', WORKER_CONCURRENCY: 1, LOG_LEVEL: 'info',
+      BODY_LIMIT: 50 * 1024 * 1024, MAX_DATASET_ROWS: 1_000_000, MAX_PARAMETERS: 50_000_000, MAX_EPOCHS: 100_000,
+      MAX_JOB_WORK: 1e15, CHECKPOINT_EVERY_EPOCHS: 10, CHECKPOINT_EVERY_SECONDS: 30, DATA_DIR: './data',
+      TRAIN_THREADS: os.availableParallelism()
+    })
+    expect(config.REDIS_URL).toBeUndefined()
+    expect(Object.isFrozen(config)).toBe(true)
+  })
+
+  it('coerces strings, reads byte suffixes and treats empty values as unset', () => {
+    const config = loadConfig({ PORT: '8080', BODY_LIMIT: '2MiB', TRAIN_THREADS: '3', REDIS_URL: '', UNRELATED: 'x' })
+    expect(config).toMatchObject({ PORT: 8080, BODY_LIMIT: 2 * 1024 * 1024, TRAIN_THREADS: 3 })
+    expect(config.REDIS_URL).toBeUndefined()
+    expect('UNRELATED' in config).toBe(false)
+  })
+
+  it('names every variable at fault', () => {
+    expect(() => loadConfig({ PORT: 'eighty', REDIS_URL: 'http://localhost', LOG_LEVEL: 'loud' }))
+      .toThrow(/PORT="eighty".*REDIS_URL="http:\/\/localhost".*LOG_LEVEL="loud"/)
+    expect(() => loadConfig({ WORKER_CONCURRENCY: '0' })).toThrow(/WORKER_CONCURRENCY="0"/)
+  })
+})
+
+describe('loggerOptions', () => {
+  it('writes JSON when stdout is not a TTY and pretty lines when it is', () => {
+    expect(loggerOptions({ LOG_LEVEL: 'warn' }, false)).toMatchObject({ level: 'warn' })
+    expect(loggerOptions({ LOG_LEVEL: 'warn' }, false).transport).toBeUndefined()
+    expect(loggerOptions({ LOG_LEVEL: 'info' }, true).transport).toMatchObject({ target: 'pino-pretty' })
+  })
+})
