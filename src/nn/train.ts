@@ -58,8 +58,8 @@ export interface TrainHooks {
   resume?: TrainState
   /** starting weights (fine-tuning); ignored when resuming */
   initialParams?: Vec
-  /** replaces the sequential batch gradient (the parallel engine) */
-  gradient?: (net: Network, train: Dataset) => BatchGradient
+  /** replaces the sequential batch gradient (the parallel engine); trainRows maps training rows to rows of the full data */
+  gradient?: (net: Network, train: Dataset, trainRows: Int32Array | null) => BatchGradient
 }
 
 export interface TrainResult {
@@ -83,12 +83,12 @@ export function checkTrainOptions (o: TrainOptions): void {
 }
 
 /** Splits off the validation rows exactly as train() does, so callers can report on them. */
-export function splitForValidation (spec: NetworkSpec, data: Dataset, opts: TrainOptions): { train: Dataset, validation: Dataset | null } {
+export function splitForValidation (spec: NetworkSpec, data: Dataset, opts: TrainOptions): { train: Dataset, validation: Dataset | null, trainRows: Int32Array | null } {
   const fraction = opts.validationSplit ?? 0
-  if (fraction === 0) return { train: data, validation: null }
+  if (fraction === 0) return { train: data, validation: null, trainRows: null }
   // a PRNG of its own, so that the split is the same for a fresh and a resumed run
   const { train, holdout } = splitRows(data.rows, fraction, new Rng((opts.seed ?? 0) ^ 0x5bd1e995), classLabels(spec, data))
-  return { train: takeRows(data, train), validation: holdout.length > 0 ? takeRows(data, holdout) : null }
+  return { train: takeRows(data, train), validation: holdout.length > 0 ? takeRows(data, holdout) : null, trainRows: train }
 }
 
 /** Mean loss (+ L2) and accuracy of the network on a dataset, forward only. */
@@ -118,7 +118,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   checkTrainable(spec)
   checkTrainOptions(opts)
   checkDatasetFits(spec, data)
-  const { train: trainSet, validation } = splitForValidation(spec, data, opts)
+  const { train: trainSet, validation, trainRows } = splitForValidation(spec, data, opts)
 
   const resume = hooks.resume
   const rng = new Rng(opts.seed ?? 0)
@@ -130,7 +130,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   const history = resume ? [...resume.history] : []
   if (resume) { optimizer.setState(resume.optimizer); schedule.setState(resume.schedule); rng.setState(resume.rng) }
 
-  const gradient = (hooks.gradient ?? sequentialGradient)(net, trainSet)
+  const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows) : sequentialGradient(net, trainSet)
   const grads = allocate(net.dtype, net.params.length)
   const base = Int32Array.from({ length: trainSet.rows }, (_, i) => i)
   const head = spec.output.activation

@@ -1,0 +1,139 @@
+/**
+ * The training engine: one network trained data-parallel over a pool of worker_threads.
+ * train(spec, data, options, { signal, onEpoch, onCheckpoint }) knows nothing of HTTP, Redis or
+ * BullMQ. The dataset is copied into shared memory once per job; each minibatch is cut into
+ * fixed shards summed in a fixed order, so weights are bit-identical for any thread count.
+ */
+import type { Worker } from 'node:worker_threads'
+import { checkTrainable, parameterCount, type NetworkSpec } from '../nn/spec.js'
+import { checkTrainOptions, type EpochStats, type TrainOptions, type TrainResult, type TrainState } from '../nn/train.js'
+import { checkDatasetFits, type Dataset } from '../nn/dataset.js'
+import { SHARD_ROWS } from '../nn/gradient.js'
+import { ThreadPool } from './pool.js'
+import { chooseThreads } from './thread-choice.js'
+import { ABORT, CONTROL_SLOTS, FAIL, STOP, SEQ, DONE, type FromThread, type SharedJob } from './protocol.js'
+
+export interface EngineTrainOptions extends TrainOptions {
+  /** threads for this job: a number, or 'auto' (default) to let the engine pick from the work per minibatch */
+  threads?: number | 'auto'
+}
+
+export interface EngineHooks {
+  signal?: AbortSignal
+  onEpoch?: (stats: EpochStats) => void
+  /** receives a resumable state every `checkpoint.everyEpochs` epochs or `everySeconds` seconds */
+  onCheckpoint?: (state: TrainState) => void
+  checkpoint?: { everyEpochs?: number, everySeconds?: number }
+  /** continue a run from a checkpoint */
+  resume?: TrainState
+  /** start from these weights (fine-tuning) */
+  initialParams?: Float32Array
+  /** test-only fault injection */
+  fault?: SharedJob['fault']
+}
+
+export interface EngineResult extends TrainResult { threads: number }
+
+export class TrainingEngine {
+  readonly pool: ThreadPool
+
+  constructor (opts: { threads?: number } = {}) {
+    this.pool = new ThreadPool({ size: opts.threads })
+  }
+
+  async train (spec: NetworkSpec, data: Dataset, options: EngineTrainOptions, hooks: EngineHooks = {}): Promise<EngineResult> {
+    // bad input fails here, on the caller's thread, before any thread is borrowed
+    checkTrainable(spec)
+    checkTrainOptions(options)
+    checkDatasetFits(spec, data)
+    const requested = options.threads ?? 'auto'
+    const T = requested === 'auto' ? chooseThreads(spec, options.batchSize, this.pool.size) : Math.min(requested, this.pool.size)
+    if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`threads must be an integer ≥ 1 or 'auto', got ${String(requested)}`)
+    const { threads: _t, ...trainOptions } = options
+    const job = sharedJob(spec, data, options.batchSize, T, hooks.fault)
+    const workers = await this.pool.acquire(T)
+    try {
+      const result = await runJob(workers, job, trainOptions, hooks)
+      return { ...result, threads: T }
+    } finally {
+      this.pool.release(workers)
+    }
+  }
+
+  close (): Promise<void> { return this.pool.close() }
+}
+
+function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads: number, fault: SharedJob['fault']): SharedJob {
+  const P = parameterCount(spec)
+  const maxShards = Math.ceil(Math.min(batchSize, data.rows) / SHARD_ROWS)
+  const share = (src: Float32Array): SharedArrayBuffer => {
+    const sab = new SharedArrayBuffer(src.byteLength)
+    new Float32Array(sab).set(src)
+    return sab
+  }
+  return {
+    spec, rows: data.rows, inputs: data.inputs, outputs: data.outputs,
+    x: share(data.x), y: share(data.y),
+    params: new SharedArrayBuffer(4 * P),
+    shardGrads: new SharedArrayBuffer(4 * P * maxShards),
+    shardStats: new SharedArrayBuffer(16 * maxShards),
+    index: new SharedArrayBuffer(4 * Math.min(batchSize, data.rows)),
+    control: new SharedArrayBuffer(4 * CONTROL_SLOTS),
+    threads,
+    fault
+  }
+}
+
+function runJob (workers: Worker[], job: SharedJob, options: TrainOptions, hooks: EngineHooks): Promise<TrainResult> {
+  const control = new Int32Array(job.control)
+  return new Promise((resolve, reject) => {
+    let result: TrainResult | undefined
+    let failure: Error | undefined
+    let pending = workers.length // threads that have not yet released or died
+    const cleanups: Array<() => void> = []
+
+    const settle = (): void => {
+      if (pending > 0) return
+      for (const c of cleanups) c()
+      if (failure) reject(failure)
+      else if (result) resolve(result)
+      else reject(new Error('the training threads stopped without a result'))
+    }
+    const onAbort = (): void => { Atomics.store(control, ABORT, 1) }
+    if (hooks.signal?.aborted) onAbort()
+    hooks.signal?.addEventListener('abort', onAbort)
+    cleanups.push(() => hooks.signal?.removeEventListener('abort', onAbort))
+
+    workers.forEach((w, rank) => {
+      const onMessage = (msg: FromThread): void => {
+        switch (msg.type) {
+          case 'epoch': hooks.onEpoch?.(msg.stats); break
+          case 'checkpoint': hooks.onCheckpoint?.(msg.state); break
+          case 'done': result = msg.result; break
+          case 'failed': failure ??= Object.assign(new Error(msg.message), { name: msg.name }); break
+          case 'released': pending--; settle(); break
+        }
+      }
+      const onError = (err: Error): void => { failure ??= new Error(`training thread ${rank} crashed: ${err.message}`) }
+      const onExit = (): void => {
+        failure ??= new Error(`training thread ${rank} exited unexpectedly`)
+        // wake the leader (it gives up) and the helpers (they go home)
+        Atomics.store(control, FAIL, 1)
+        Atomics.notify(control, DONE)
+        if (rank === 0) { Atomics.store(control, STOP, 1); Atomics.notify(control, SEQ) }
+        pending--
+        settle()
+      }
+      w.on('message', onMessage)
+      w.on('error', onError)
+      w.once('exit', onExit)
+      cleanups.push(() => { w.off('message', onMessage); w.off('error', onError); w.off('exit', onExit) })
+    })
+
+    for (let rank = 1; rank < workers.length; rank++) workers[rank].postMessage({ cmd: 'help', job, rank })
+    workers[0].postMessage({
+      cmd: 'lead', job, options, resume: hooks.resume, initialParams: hooks.initialParams,
+      checkpoint: { everyEpochs: hooks.checkpoint?.everyEpochs ?? 0, everySeconds: hooks.checkpoint?.everySeconds ?? 0 }
+    })
+  })
+}

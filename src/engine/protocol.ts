@@ -1,0 +1,46 @@
+/**
+ * Messages between the engine (main thread) and its threads, and the layout of the shared control
+ * block through which the threads of one job synchronise each minibatch without messages.
+ */
+import type { NetworkSpec } from '../nn/spec.js'
+import type { TrainOptions, TrainState, EpochStats, TrainResult } from '../nn/train.js'
+
+/** Int32 slots of the control block (a SharedArrayBuffer). */
+export const SEQ = 0 // minibatch sequence number, bumped by the leader to start the helpers
+export const DONE = 1 // helpers that finished the current minibatch
+export const ABORT = 2 // set by the main thread: stop between minibatches
+export const FAIL = 3 // set by the main thread: a thread died, the leader must give up
+export const STOP = 4 // set by the leader: the job is over, helpers return to the pool
+export const ROWS = 5 // rows in the current minibatch
+export const CONTROL_SLOTS = 8
+
+/** Everything a thread needs to see of one job, all in shared memory. */
+export interface SharedJob {
+  spec: NetworkSpec
+  rows: number
+  inputs: number
+  outputs: number
+  x: SharedArrayBuffer // float32 rows × inputs
+  y: SharedArrayBuffer // float32 rows × outputs
+  params: SharedArrayBuffer // float32, the leader's weights at the start of each minibatch
+  shardGrads: SharedArrayBuffer // float32, maxShards × parameters
+  shardStats: SharedArrayBuffer // float64, maxShards × 2 (loss, correct)
+  index: SharedArrayBuffer // int32, rows of the full data in the current minibatch
+  control: SharedArrayBuffer // int32 × CONTROL_SLOTS
+  threads: number
+  /** test-only: make one thread fail at a given minibatch */
+  fault?: { rank: number, atStep: number, kind: 'throw' | 'exit' }
+}
+
+export interface CheckpointPolicy { everyEpochs: number, everySeconds: number }
+
+export type ToThread =
+  | { cmd: 'lead', job: SharedJob, options: TrainOptions, resume?: TrainState, initialParams?: Float32Array, checkpoint: CheckpointPolicy }
+  | { cmd: 'help', job: SharedJob, rank: number }
+
+export type FromThread =
+  | { type: 'epoch', stats: EpochStats }
+  | { type: 'checkpoint', state: TrainState }
+  | { type: 'done', result: TrainResult }
+  | { type: 'failed', message: string, name: string }
+  | { type: 'released' }

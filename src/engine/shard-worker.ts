@@ -1,0 +1,51 @@
+/**
+ * The per-minibatch work every thread of a job shares: compute the shards assigned to `rank`
+ * (shard s goes to thread s mod T) into their own slots of the shared gradient buffer. Shard
+ * boundaries depend only on the minibatch, so the result does not depend on T.
+ */
+import { createNetwork, type Network } from '../nn/network.js'
+import { createShardScratch, shardGradient, SHARD_ROWS, type ShardScratch } from '../nn/gradient.js'
+import type { Dataset } from '../nn/dataset.js'
+import { parameterCount } from '../nn/spec.js'
+import { ROWS, type SharedJob } from './protocol.js'
+
+export interface ShardContext {
+  readonly job: SharedJob
+  readonly net: Network // over the shared params
+  readonly data: Dataset // over the shared x, y
+  readonly scratch: ShardScratch
+  readonly control: Int32Array
+  readonly index: Int32Array
+  readonly grads: Float32Array
+  readonly stats: Float64Array
+  readonly P: number
+}
+
+export function shardContext (job: SharedJob): ShardContext {
+  const net = createNetwork(job.spec, { params: new Float32Array(job.params) })
+  const data: Dataset = { x: new Float32Array(job.x), y: new Float32Array(job.y), rows: job.rows, inputs: job.inputs, outputs: job.outputs }
+  return {
+    job, net, data,
+    scratch: createShardScratch(net),
+    control: new Int32Array(job.control),
+    index: new Int32Array(job.index),
+    grads: new Float32Array(job.shardGrads),
+    stats: new Float64Array(job.shardStats),
+    P: parameterCount(job.spec)
+  }
+}
+
+export const shardCount = (rows: number): number => Math.ceil(rows / SHARD_ROWS)
+
+/** Computes this rank's shards of the current minibatch. */
+export function computeShards (c: ShardContext, rank: number, threads: number): void {
+  const rows = Atomics.load(c.control, ROWS)
+  const S = shardCount(rows)
+  for (let s = rank; s < S; s += threads) {
+    const out = c.grads.subarray(s * c.P, (s + 1) * c.P)
+    out.fill(0)
+    const st = shardGradient(c.net, c.scratch, c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), out)
+    c.stats[2 * s] = st.loss
+    c.stats[2 * s + 1] = st.correct
+  }
+}

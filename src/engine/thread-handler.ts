@@ -1,0 +1,112 @@
+/**
+ * What a pool thread does with one message. The leader runs the core's training loop with a
+ * batch gradient that fans shards out to the helpers through shared memory; helpers loop on the
+ * control block until the leader stops the job. Synchronous: it blocks its thread, never the
+ * main thread. Testable without threads by passing a `post` function.
+ */
+import { train, type TrainHooks } from '../nn/train.js'
+import { addInto, type BatchGradient } from '../nn/gradient.js'
+import { finishGradients } from '../nn/network.js'
+import { computeShards, shardContext, shardCount, type ShardContext } from './shard-worker.js'
+import { ABORT, DONE, FAIL, ROWS, SEQ, STOP, type FromThread, type ToThread } from './protocol.js'
+
+export type Post = (msg: FromThread) => void
+
+export function handle (msg: ToThread, post: Post): void {
+  if (msg.cmd === 'help') help(shardContext(msg.job), msg.rank)
+  else lead(msg, post)
+}
+
+let steps = 0 // per-thread minibatch counter, for fault injection only
+
+function maybeFail (c: ShardContext, rank: number): void {
+  const f = c.job.fault
+  if (f && f.rank === rank && ++steps === f.atStep) {
+    if (f.kind === 'exit') process.exit(1)
+    throw new Error(`injected fault in thread ${rank} at minibatch ${f.atStep}`)
+  }
+}
+
+function help (c: ShardContext, rank: number): void {
+  // the control block is fresh per job, so SEQ starts at 0; the leader may already have bumped it
+  let seen = 0
+  steps = 0
+  for (;;) {
+    Atomics.wait(c.control, SEQ, seen, 1000)
+    if (Atomics.load(c.control, STOP) !== 0) return
+    const seq = Atomics.load(c.control, SEQ)
+    if (seq === seen) continue
+    seen = seq
+    maybeFail(c, rank)
+    computeShards(c, rank, c.job.threads)
+    Atomics.add(c.control, DONE, 1)
+    Atomics.notify(c.control, DONE)
+  }
+}
+
+/** The leader's BatchGradient: publish the minibatch, compute rank 0's shards, wait, reduce in shard order. */
+function parallelGradient (c: ShardContext, trainRows: Int32Array | null): BatchGradient {
+  const T = c.job.threads
+  return (index, from, to, grads) => {
+    const rows = to - from
+    for (let i = from; i < to; i++) c.index[i - from] = trainRows ? trainRows[index[i]] : index[i]
+    c.net.params.set(leaderParams!)
+    Atomics.store(c.control, ROWS, rows)
+    Atomics.store(c.control, DONE, 0)
+    Atomics.add(c.control, SEQ, 1)
+    Atomics.notify(c.control, SEQ)
+    maybeFail(c, 0)
+    computeShards(c, 0, T)
+    for (let d = Atomics.load(c.control, DONE); d < T - 1; d = Atomics.load(c.control, DONE)) {
+      if (Atomics.load(c.control, FAIL) !== 0) throw new Error('a training thread stopped unexpectedly; the run was abandoned')
+      Atomics.wait(c.control, DONE, d, 100)
+    }
+    let loss = 0, correct = 0
+    grads.set(c.grads.subarray(0, c.P))
+    for (let s = 0; s < shardCount(rows); s++) {
+      if (s > 0) addInto(grads, c.grads.subarray(s * c.P, (s + 1) * c.P))
+      loss += c.stats[2 * s]
+      correct += c.stats[2 * s + 1]
+    }
+    finishGradients(c.net, grads, rows)
+    return { loss, correct }
+  }
+}
+
+// the leader's own (non-shared) weights, which the core's loop updates in place
+let leaderParams: Float32Array | Float64Array | undefined
+
+function lead (msg: Extract<ToThread, { cmd: 'lead' }>, post: Post): void {
+  const c = shardContext(msg.job)
+  steps = 0
+  let lastCheckpoint = Date.now()
+  let sinceCheckpoint = 0
+  const hooks: TrainHooks = {
+    signal: { get aborted () { return Atomics.load(c.control, ABORT) !== 0 } },
+    resume: msg.resume,
+    initialParams: msg.initialParams,
+    gradient: (net, _train, trainRows) => { leaderParams = net.params; return parallelGradient(c, trainRows) },
+    onEpoch: (stats, state) => {
+      post({ type: 'epoch', stats })
+      sinceCheckpoint++
+      const { everyEpochs, everySeconds } = msg.checkpoint
+      if ((everyEpochs > 0 && sinceCheckpoint >= everyEpochs) || (everySeconds > 0 && Date.now() - lastCheckpoint >= everySeconds * 1000)) {
+        post({ type: 'checkpoint', state: state() })
+        sinceCheckpoint = 0
+        lastCheckpoint = Date.now()
+      }
+    }
+  }
+  try {
+    const result = train(msg.job.spec, c.data, msg.options, hooks)
+    post({ type: 'done', result })
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err))
+    post({ type: 'failed', message: e.message, name: e.name })
+  } finally {
+    Atomics.store(c.control, STOP, 1)
+    Atomics.notify(c.control, SEQ)
+    leaderParams = undefined
+  }
+}
+

@@ -1,0 +1,102 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { TrainingEngine } from '../../src/engine/engine.js'
+import { chooseThreads } from '../../src/engine/thread-choice.js'
+import { train, type TrainOptions, type TrainState } from '../../src/nn/train.js'
+import type { NetworkSpec } from '../../src/nn/spec.js'
+import { classificationFixture, regressionFixture } from '../support/fixtures.js'
+
+const digits = classificationFixture('digits.csv', 1 / 16).data
+const diabetes = regressionFixture('diabetes.csv').data
+const classifier: NetworkSpec = { inputs: 64, layers: [{ units: 24, activation: 'relu' }], output: { units: 10, activation: 'softmax' }, l2: 1e-4 }
+const regressor: NetworkSpec = { inputs: 10, layers: [{ units: 12, activation: 'tanh' }], output: { units: 1, activation: 'identity' } }
+const classOpts: TrainOptions = { epochs: 3, batchSize: 100, seed: 5, validationSplit: 0.2, optimizer: { type: 'adam', learningRate: 0.01 } }
+const regOpts: TrainOptions = { epochs: 4, batchSize: 70, seed: 5, optimizer: { type: 'momentum', learningRate: 0.01 }, schedule: { type: 'cosine' } }
+const bits = (v: ArrayLike<number>): string => Buffer.from(Float32Array.from(v).buffer).toString('hex')
+
+let engine: TrainingEngine
+beforeAll(() => { engine = new TrainingEngine({ threads: 4 }) })
+afterAll(async () => { await engine.close() })
+
+describe('reproducible by construction', () => {
+  for (const [name, spec, data, opts] of [['classification', classifier, digits, classOpts], ['regression', regressor, diabetes, regOpts]] as const) {
+    it(`${name}: weights are bit-identical for 1, 2, 3 and 4 threads, and equal the sequential core`, async () => {
+      const reference = bits(train(spec, data, opts).params)
+      for (const threads of [1, 2, 3, 4]) {
+        const r = await engine.train(spec, data, { ...opts, threads })
+        expect(r.threads).toBe(threads)
+        expect(bits(r.params)).toBe(reference)
+      }
+    })
+  }
+
+  it('different seeds give different weights', async () => {
+    const a = await engine.train(classifier, digits, { ...classOpts, threads: 2 })
+    const b = await engine.train(classifier, digits, { ...classOpts, seed: 6, threads: 2 })
+    expect(bits(a.params)).not.toBe(bits(b.params))
+  })
+
+  it('resuming from a checkpoint ends bit-identical to an uninterrupted run, with any thread count', async () => {
+    const opts = { ...classOpts, epochs: 6 }
+    const whole = await engine.train(classifier, digits, { ...opts, threads: 1 })
+    const checkpoints: TrainState[] = []
+    await engine.train(classifier, digits, { ...opts, threads: 3 }, { checkpoint: { everyEpochs: 2 }, onCheckpoint: (s) => checkpoints.push(s) })
+    expect(checkpoints.map((c) => c.epoch)).toEqual([2, 4, 6])
+    const resumed = await engine.train(classifier, digits, { ...opts, threads: 2 }, { resume: checkpoints[0] })
+    expect(bits(resumed.params)).toBe(bits(whole.params))
+    expect(resumed.history).toEqual(whole.history)
+  })
+})
+
+describe('control and faults', () => {
+  it('abort stops within one minibatch and releases the threads', async () => {
+    const controller = new AbortController()
+    let epochs = 0
+    const r = await engine.train(classifier, digits, { ...classOpts, epochs: 1000, batchSize: 64, threads: 4 }, {
+      signal: controller.signal,
+      onEpoch: () => { if (++epochs === 2) controller.abort() }
+    })
+    expect(r.stopReason).toBe('aborted')
+    expect(r.history.length).toBeLessThanOrEqual(3)
+    const again = await engine.train(classifier, digits, { ...classOpts, threads: 4 })
+    expect(again.stopReason).toBe('completed')
+  })
+
+  for (const kind of ['throw', 'exit'] as const) {
+    it(`a thread that ${kind}s fails the run with a clear error, and the next run on the same pool succeeds`, async () => {
+      await expect(engine.train(classifier, digits, { ...classOpts, threads: 3 }, { fault: { rank: 2, atStep: 3, kind } }))
+        .rejects.toThrow(/training thread 2 (crashed: injected fault|exited unexpectedly)/)
+      const r = await engine.train(classifier, digits, { ...classOpts, threads: 4 })
+      expect(r.stopReason).toBe('completed')
+      expect(bits(r.params)).toBe(bits(train(classifier, digits, classOpts).params))
+    })
+  }
+
+  it('a leader that crashes fails the run too', async () => {
+    await expect(engine.train(classifier, digits, { ...classOpts, threads: 2 }, { fault: { rank: 0, atStep: 2, kind: 'throw' } }))
+      .rejects.toThrow(/injected fault in thread 0/)
+    expect((await engine.train(classifier, digits, { ...classOpts, threads: 2 })).stopReason).toBe('completed')
+  })
+
+  it('bad input is refused before any thread is used', async () => {
+    await expect(engine.train({ ...classifier, inputs: 3 }, digits, classOpts)).rejects.toThrow(/expects 3 inputs/)
+  })
+
+  it('memory stays flat over 100 consecutive jobs in one pool', async () => {
+    const small: TrainOptions = { epochs: 1, batchSize: 64, seed: 1, optimizer: { type: 'sgd', learningRate: 0.1 } }
+    const run = async (n: number): Promise<void> => { for (let i = 0; i < n; i++) await engine.train(classifier, digits, { ...small, threads: 2 }) }
+    await run(20)
+    global.gc?.()
+    const before = process.memoryUsage().rss
+    await run(100)
+    global.gc?.()
+    const grown = process.memoryUsage().rss - before
+    expect(grown).toBeLessThan(64 * 1024 * 1024)
+  })
+})
+
+describe('automatic thread choice', () => {
+  it('uses one thread where a minibatch is too small to split, all where it is large', () => {
+    expect(chooseThreads({ inputs: 64, layers: [{ units: 32, activation: 'tanh' }], output: { units: 10, activation: 'softmax' } }, 32, 2)).toBe(1)
+    expect(chooseThreads({ inputs: 784, layers: [{ units: 256, activation: 'relu' }, { units: 128, activation: 'relu' }], output: { units: 10, activation: 'softmax' } }, 128, 2)).toBe(2)
+  })
+})
