@@ -41,7 +41,22 @@ function gemmNT (C: Vec, A: Vec, B: Vec, M: number, N: number, K: number, bias: 
     }
     for (; n < N; n++) for (let r = m; r < m + 4; r++) dotInto(C, A, B, r, n, N, K, bias, accumulate)
   }
-  for (; m < M; m++) for (let n = 0; n < N; n++) dotInto(C, A, B, m, n, N, K, bias, accumulate)
+  // leftover rows (all of them for single-row prediction): one row × 4 rows of B per block
+  for (; m < M; m++) {
+    const a0 = m * K
+    let n = 0
+    for (; n + 4 <= N; n += 4) {
+      const b0 = n * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K
+      let c0 = 0, c1 = 0, c2 = 0, c3 = 0
+      for (let k = 0; k < K; k++) {
+        const y = A[a0 + k]
+        c0 += y * B[b0 + k]; c1 += y * B[b1 + k]; c2 += y * B[b2 + k]; c3 += y * B[b3 + k]
+      }
+      store(C, m * N + n, c0, c1, bias, n, accumulate)
+      store(C, m * N + n + 2, c2, c3, bias, n + 2, accumulate)
+    }
+    for (; n < N; n++) dotInto(C, A, B, m, n, N, K, bias, accumulate)
+  }
 }
 
 function store (C: Vec, i: number, c0: number, c1: number, bias: Vec | null, n: number, accumulate: boolean): void {
