@@ -16,12 +16,14 @@ export interface ShardContext {
   readonly scratch: ShardScratch
   readonly control: Int32Array
   readonly index: Int32Array
-  readonly grads: Float32Array
   readonly stats: Float64Array
+  /** one view per shard slot of the shared gradient buffer, made once per job */
+  readonly shardViews: Float32Array[]
   readonly P: number
 }
 
 export function shardContext (job: SharedJob): ShardContext {
+  const P = parameterCount(job.spec)
   const net = createNetwork(job.spec, { params: new Float32Array(job.params) })
   const data: Dataset = { x: new Float32Array(job.x), y: new Float32Array(job.y), rows: job.rows, inputs: job.inputs, outputs: job.outputs }
   return {
@@ -29,9 +31,9 @@ export function shardContext (job: SharedJob): ShardContext {
     scratch: createShardScratch(net),
     control: new Int32Array(job.control),
     index: new Int32Array(job.index),
-    grads: new Float32Array(job.shardGrads),
     stats: new Float64Array(job.shardStats),
-    P: parameterCount(job.spec)
+    shardViews: Array.from({ length: job.shardGrads.byteLength / (4 * P) }, (_, s) => new Float32Array(job.shardGrads, 4 * s * P, P)),
+    P
   }
 }
 
@@ -42,7 +44,7 @@ export function computeShards (c: ShardContext, rank: number, threads: number): 
   const rows = Atomics.load(c.control, ROWS)
   const S = shardCount(rows)
   for (let s = rank; s < S; s += threads) {
-    const out = c.grads.subarray(s * c.P, (s + 1) * c.P)
+    const out = c.shardViews[s]
     out.fill(0)
     const st = shardGradient(c.net, c.scratch, c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), out)
     c.stats[2 * s] = st.loss

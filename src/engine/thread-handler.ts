@@ -62,9 +62,9 @@ function parallelGradient (c: ShardContext, trainRows: Int32Array | null): Batch
       Atomics.wait(c.control, DONE, d, 100)
     }
     let loss = 0, correct = 0
-    grads.set(c.grads.subarray(0, c.P))
+    grads.set(c.shardViews[0])
     for (let s = 0; s < shardCount(rows); s++) {
-      if (s > 0) addInto(grads, c.grads.subarray(s * c.P, (s + 1) * c.P))
+      if (s > 0) addInto(grads, c.shardViews[s])
       loss += c.stats[2 * s]
       correct += c.stats[2 * s + 1]
     }

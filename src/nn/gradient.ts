@@ -20,9 +20,10 @@ export type BatchGradient = (index: Int32Array, from: number, to: number, grads:
 
 /** Copies rows index[from..to) of m (row width w) into out, contiguous. */
 export function gatherRows (out: Vec, m: Vec, w: number, index: Int32Array, from: number, to: number): void {
-  for (let i = from; i < to; i++) {
-    const r = index[i]
-    out.set(m.subarray(r * w, r * w + w), (i - from) * w)
+  // a plain loop: subarray() would allocate a view per row on every minibatch
+  for (let i = from, o = 0; i < to; i++, o += w) {
+    const src = index[i] * w
+    for (let c = 0; c < w; c++) out[o + c] = m[src + c]
   }
 }
 
