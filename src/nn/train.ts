@@ -12,6 +12,7 @@ import { createOptimizer, type OptimizerConfig, type OptimizerState } from './op
 import { createSchedule, type ScheduleConfig, type ScheduleState } from './schedules.js'
 import { checkDatasetFits, classLabels, splitRows, takeRows, type Dataset } from './dataset.js'
 import { countCorrect, sequentialGradient, type BatchGradient } from './gradient.js'
+import { tsKernels, type Kernels } from './ops.js'
 
 export interface EarlyStopping { patience: number, minDelta?: number }
 
@@ -58,6 +59,8 @@ export interface TrainHooks {
   resume?: TrainState
   /** starting weights (fine-tuning); ignored when resuming */
   initialParams?: Vec
+  /** the GEMM kernels (default: the plain TypeScript reference) */
+  kernels?: Kernels
   /** replaces the sequential batch gradient (the parallel engine); trainRows maps training rows to rows of the full data */
   gradient?: (net: Network, train: Dataset, trainRows: Int32Array | null) => BatchGradient
 }
@@ -92,7 +95,7 @@ export function splitForValidation (spec: NetworkSpec, data: Dataset, opts: Trai
 }
 
 /** Mean loss (+ L2) and accuracy of the network on a dataset, forward only. */
-export function evaluateLoss (net: Network, data: Dataset, chunk = 256): { loss: number, accuracy?: number } {
+export function evaluateLoss (net: Network, data: Dataset, k: Kernels = tsKernels, chunk = 256): { loss: number, accuracy?: number } {
   const ws = createWorkspace(net, Math.min(chunk, data.rows))
   const head = net.spec.output.activation
   const K = data.outputs
@@ -101,7 +104,7 @@ export function evaluateLoss (net: Network, data: Dataset, chunk = 256): { loss:
     const B = Math.min(ws.batch, data.rows - r)
     const x = data.x.subarray(r * data.inputs, (r + B) * data.inputs)
     const y = data.y.subarray(r * K, (r + B) * K)
-    const a = forward(net, ws, x, B)
+    const a = forward(net, ws, x, B, k)
     loss += headLoss(net, ws, y, B)
     correct += countCorrect(head, a, y, B, K)
   }
@@ -130,7 +133,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   const history = resume ? [...resume.history] : []
   if (resume) { optimizer.setState(resume.optimizer); schedule.setState(resume.schedule); rng.setState(resume.rng) }
 
-  const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows) : sequentialGradient(net, trainSet)
+  const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows) : sequentialGradient(net, trainSet, hooks.kernels)
   const grads = allocate(net.dtype, net.params.length)
   const base = Int32Array.from({ length: trainSet.rows }, (_, i) => i)
   const head = spec.output.activation
@@ -173,7 +176,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
     const acc = accuracyOf(head, correct, trainSet.rows, trainSet.outputs)
     if (acc !== undefined) stats.accuracy = acc
     if (validation) {
-      const v = evaluateLoss(net, validation)
+      const v = evaluateLoss(net, validation, hooks.kernels)
       stats.valLoss = v.loss
       if (v.accuracy !== undefined) stats.valAccuracy = v.accuracy
     }
