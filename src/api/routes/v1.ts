@@ -4,12 +4,14 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import datasets from './datasets.js'
+import models from './models.js'
 import networks from './networks.js'
 
 export const V1_ROUTES: readonly FastifyPluginAsync[] = [
   datasets,
-  networks
-  // trainingJobs, models: add here
+  networks,
+  models
+  // trainingJobs: add here
 ]
 
 const v1: FastifyPluginAsync = async (fastify) => {

@@ -1,0 +1,124 @@
+/**
+ * Predictions in the API process: an LRU of deserialised networks by model id, each with its own
+ * reused workspace and input buffer. Raw rows in (the model's normalisation applied here),
+ * probabilities or target-unit values and class labels out. It trains nothing and stores nothing.
+ */
+import { INPUT_WIDTH, MODEL_NOT_FOUND, withProblem } from '../errors.js'
+import { createNetwork, createWorkspace, forward, predict, type Network, type Workspace } from '../nn/network.js'
+import { denormalizeRows, normalizeRows, type Normalization } from '../data/normalize.js'
+import type { ModelRecord, ModelRepository } from '../store/models.js'
+
+export interface Prediction { outputs: number[][], labels?: string[] }
+
+export interface Predictor {
+  /** Throws MODEL_NOT_FOUND (404) or INPUT_WIDTH (400, naming the row and the expected width). */
+  predict (modelId: string, rows: readonly (readonly number[])[]): Promise<Prediction>
+  invalidate (modelId: string): void
+  readonly size: number
+}
+
+export interface PredictorOptions {
+  /** Networks kept in memory; the least recently used is dropped first. */
+  capacity?: number
+  /** Rows per forward pass for multi-row requests. */
+  batch?: number
+}
+
+interface Loaded {
+  readonly net: Network
+  readonly meta: ModelRecord
+  /** one-row path: input row and workspace, allocated once per cached model */
+  readonly x1: Float32Array<ArrayBuffer>
+  readonly ws1: Workspace
+  wsBatch?: Workspace
+}
+
+const identity = (n: number): Normalization => ({ kind: 'none', offset: new Array<number>(n).fill(0), scale: new Array<number>(n).fill(1) })
+
+function load (spec: Network['spec'], params: Float32Array, meta: ModelRecord): Loaded {
+  const net = createNetwork(spec, { params })
+  return { net, meta, x1: new Float32Array(spec.inputs), ws1: createWorkspace(net, 1) }
+}
+
+/** Class labels from output rows: argmax for softmax, a 0.5 threshold for one sigmoid unit; none otherwise. */
+function labelsOf (meta: ModelRecord, out: ArrayLike<number>, rows: number): string[] | undefined {
+  const { classes, network } = meta
+  const K = network.output.units
+  if (!classes) return undefined
+  if (network.output.activation === 'softmax' && classes.length === K) {
+    return Array.from({ length: rows }, (_, r) => {
+      let best = 0
+      for (let k = 1; k < K; k++) if (out[r * K + k] > out[r * K + best]) best = k
+      return classes[best]
+    })
+  }
+  if (network.output.activation === 'sigmoid' && K === 1 && classes.length === 2) {
+    return Array.from({ length: rows }, (_, r) => classes[out[r] >= 0.5 ? 1 : 0])
+  }
+  return undefined
+}
+
+export function createPredictor (models: ModelRepository, { capacity = 32, batch = 64 }: PredictorOptions = {}): Predictor {
+  // Map keeps insertion order: re-inserting on use makes the first key the least recently used
+  const cache = new Map<string, Promise<Loaded | null>>()
+
+  const fetch = (id: string): Promise<Loaded | null> => {
+    let entry = cache.get(id)
+    if (entry) {
+      cache.delete(id)
+      cache.set(id, entry)
+      return entry
+    }
+    entry = models.getWeights(id).then((stored) => (stored ? load(stored.spec, stored.params, stored.meta) : null))
+    // a miss or a failed read is not cached: the next request looks again
+    entry.then((m) => { if (m === null) cache.delete(id) }, () => cache.delete(id))
+    cache.set(id, entry)
+    while (cache.size > capacity) cache.delete(cache.keys().next().value!)
+    return entry
+  }
+
+  return {
+    get size () { return cache.size },
+
+    invalidate (id) { cache.delete(id) },
+
+    async predict (id, rows) {
+      let model = cache.has(id) ? await fetch(id) : null
+      // Another API replica may have deleted the model: a hit is confirmed with one small HGET.
+      if (model && (await models.get(id)) === null) {
+        cache.delete(id)
+        model = null
+      } else if (!model) {
+        model = await fetch(id)
+      }
+      if (!model) throw new MODEL_NOT_FOUND(id)
+
+      // ---- synchronous from here: the cached buffers are never shared across an await
+      const { net, meta } = model
+      const I = net.spec.inputs
+      const K = net.spec.output.units
+      rows.forEach((row, r) => {
+        if (row.length !== I) throw withProblem(new INPUT_WIDTH(I, row.length, r), { field: `inputs[${r}]`, row: r })
+      })
+      const norm = meta.normalization ?? identity(I)
+      const n = rows.length
+      let out: Float32Array
+      if (n === 1) {
+        normalizeRows(rows[0], norm, model.x1)
+        out = forward(net, model.ws1, model.x1, 1) as Float32Array
+      } else {
+        const x = new Float32Array(n * I)
+        rows.forEach((row, r) => x.set(row, r * I))
+        normalizeRows(x, norm, x)
+        model.wsBatch ??= createWorkspace(net, batch)
+        out = predict(net, x, n, model.wsBatch) as Float32Array
+      }
+      const values = meta.targetNormalization && net.spec.output.activation === 'identity'
+        ? denormalizeRows(out.subarray(0, n * K), meta.targetNormalization)
+        : out
+      const outputs = Array.from({ length: n }, (_, r) => Array.from(values.subarray(r * K, r * K + K)))
+      const labels = labelsOf(meta, values, n)
+      return labels ? { outputs, labels } : { outputs }
+    }
+  }
+}

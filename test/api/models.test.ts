@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, it, expect } from 'vitest'
+import { createNetwork, predict } from '../../src/nn/network.js'
+import { parameterCount, type NetworkSpec } from '../../src/nn/spec.js'
+import type { Normalization } from '../../src/data/normalize.js'
+import { buildTestApp, type TestApp } from './helper.js'
+
+let t: TestApp
+beforeAll(async () => { t = await buildTestApp('models') })
+afterAll(async () => { await t.close() })
+
+const classifier: NetworkSpec = { inputs: 3, layers: [{ units: 5, activation: 'tanh' }], output: { units: 3, activation: 'softmax' } }
+const regressor: NetworkSpec = { inputs: 2, layers: [{ units: 4, activation: 'relu' }], output: { units: 1, activation: 'identity' } }
+const weights = (spec: NetworkSpec, phase: number): Float32Array =>
+  Float32Array.from({ length: parameterCount(spec) }, (_, i) => Math.fround(Math.sin(i * 1.7 + phase)))
+
+const norm3: Normalization = { kind: 'standard', offset: [5, -1, 100], scale: [2, 0.5, 40] }
+const classes = ['setosa', 'versicolor', 'virginica']
+const rows = [[5, -1, 100], [9, 0.2, 60], [1, -3, 180], [6.5, -0.4, 120]]
+
+/** The expectation computed apart from the predictor: normalise by hand, run nn predict, pick the argmax. */
+function expected (spec: NetworkSpec, params: Float32Array, norm: Normalization, input: number[][]): number[][] {
+  const x = Float32Array.from(input.flatMap((row) => row.map((v, c) => (v - norm.offset[c]) / norm.scale[c])))
+  const out = predict(createNetwork(spec, { params }), x, input.length)
+  const K = spec.output.units
+  return input.map((_, r) => Array.from(out.subarray(r * K, r * K + K)))
+}
+const argmax = (v: number[]): number => v.indexOf(Math.max(...v))
+
+describe('/v1/models', () => {
+  it('lists, reads, predicts with class labels, exports, imports with identical predictions, and deletes', async () => {
+    const params = weights(classifier, 0.3)
+    const saved = await t.app.models.save({
+      spec: classifier, params,
+      meta: { name: 'flowers', datasetId: 'ds_x', jobId: 'job_y', normalization: norm3, classes, featureNames: ['a', 'b', 'c'], targetNames: ['species'], metrics: { accuracy: 0.97 } }
+    })
+
+    const one = await t.app.inject({ method: 'GET', url: `/v1/models/${saved.id}` })
+    expect(one.statusCode).toBe(200)
+    expect(one.json()).toMatchObject({
+      id: saved.id, name: 'flowers', version: 1, parameterCount: 38, classes, datasetId: 'ds_x', jobId: 'job_y',
+      featureNames: ['a', 'b', 'c'], targetNames: ['species'], metrics: { accuracy: 0.97 }, network: classifier
+    })
+    const list = await t.app.inject({ method: 'GET', url: '/v1/models?name=flowers' })
+    expect(list.json().items.map((m: { id: string }) => m.id)).toEqual([saved.id])
+
+    const want = expected(classifier, params, norm3, rows)
+    const pred = await t.app.inject({ method: 'POST', url: `/v1/models/${saved.id}/predict`, payload: { inputs: rows } })
+    expect(pred.statusCode).toBe(200)
+    const body = pred.json() as { outputs: number[][], labels: string[] }
+    expect(body.outputs).toEqual(want)
+    body.outputs.forEach((p) => expect(p.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 5))
+    expect(body.labels).toEqual(want.map((p) => classes[argmax(p)]))
+    expect(new Set(body.labels).size).toBeGreaterThan(1) // the rows were chosen to land in different classes
+    // the one-row path (reused buffers) agrees with the batch path, row by row
+    for (let r = 0; r < rows.length; r++) {
+      const single = await t.app.inject({ method: 'POST', url: `/v1/models/${saved.id}/predict`, payload: { inputs: [rows[r]] } })
+      expect(single.json()).toEqual({ outputs: [want[r]], labels: [body.labels[r]] })
+    }
+
+    const exported = await t.app.inject({ method: 'GET', url: `/v1/models/${saved.id}/export` })
+    expect(exported.statusCode).toBe(200)
+    const json = exported.json()
+    expect(json).toMatchObject({ format: 'backprop.model', version: 1, name: 'flowers', normalization: norm3, classes })
+    expect(json.layers[0].W).toHaveLength(5)
+    expect(json.layers[0].W[0]).toHaveLength(3)
+    expect(json.layers[1].b).toHaveLength(3)
+
+    const imported = await t.app.inject({ method: 'POST', url: '/v1/models', payload: json })
+    expect(imported.statusCode).toBe(201)
+    const copy = imported.json()
+    expect(copy.id).not.toBe(saved.id)
+    expect(copy).toMatchObject({ name: 'flowers', version: 2, classes })
+    expect(imported.headers.location).toBe(`/v1/models/${copy.id}`)
+    const again = await t.app.inject({ method: 'POST', url: `/v1/models/${copy.id}/predict`, payload: { inputs: rows } })
+    expect(again.json()).toEqual(body)
+
+    expect(t.app.predictor.size).toBeGreaterThanOrEqual(2)
+    const before = t.app.predictor.size
+    const del = await t.app.inject({ method: 'DELETE', url: `/v1/models/${saved.id}` })
+    expect(del.statusCode).toBe(204)
+    expect(t.app.predictor.size).toBe(before - 1)
+    for (const url of [`/v1/models/${saved.id}`, `/v1/models/${saved.id}/export`]) {
+      expect((await t.app.inject({ method: 'GET', url })).statusCode).toBe(404)
+    }
+    const gone = await t.app.inject({ method: 'POST', url: `/v1/models/${saved.id}/predict`, payload: { inputs: rows } })
+    expect(gone.statusCode).toBe(404)
+    expect(gone.json().code).toBe('NN_ERR_MODEL_NOT_FOUND')
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/models/${saved.id}` })).statusCode).toBe(404)
+  })
+
+  it('drops a cached network that was deleted behind its back (another replica)', async () => {
+    const saved = await t.app.models.save({ spec: classifier, params: weights(classifier, 1), meta: { classes } })
+    const url = `/v1/models/${saved.id}/predict`
+    expect((await t.app.inject({ method: 'POST', url, payload: { inputs: [rows[0]] } })).statusCode).toBe(200)
+    await t.app.models.remove(saved.id) // the repository, not the route: this process's cache is not told
+    expect((await t.app.inject({ method: 'POST', url, payload: { inputs: [rows[0]] } })).statusCode).toBe(404)
+  })
+
+  it('names the row and the expected width when a row is too short or too long', async () => {
+    const saved = await t.app.models.save({ spec: classifier, params: weights(classifier, 2), meta: { normalization: norm3, classes } })
+    for (const [inputs, row, got] of [[[[1, 2, 3], [1, 2]], 1, 2], [[[1, 2, 3, 4]], 0, 4]] as const) {
+      const res = await t.app.inject({ method: 'POST', url: `/v1/models/${saved.id}/predict`, payload: { inputs } })
+      expect(res.statusCode).toBe(400)
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/)
+      const problem = res.json()
+      expect(problem).toMatchObject({ code: 'NN_ERR_INPUT_WIDTH', row, field: `inputs[${row}]` })
+      expect(problem.detail).toBe(`expected 3 inputs per row, got ${got} in row ${row}`)
+    }
+    const empty = await t.app.inject({ method: 'POST', url: `/v1/models/${saved.id}/predict`, payload: { inputs: [] } })
+    expect(empty.statusCode).toBe(400)
+    expect(empty.json().errors[0].field).toBe('inputs')
+  })
+
+  it('returns regression outputs in the targets\' units (de-normalised), without labels', async () => {
+    const params = weights(regressor, 0.7)
+    const inNorm: Normalization = { kind: 'minmax', offset: [0, 10], scale: [4, 20] }
+    const outNorm: Normalization = { kind: 'standard', offset: [152], scale: [77] }
+    const saved = await t.app.models.save({ spec: regressor, params, meta: { normalization: inNorm, targetNormalization: outNorm } })
+    const input = [[1, 12], [3, 25], [0.5, 29]]
+    const res = await t.app.inject({ method: 'POST', url: `/v1/models/${saved.id}/predict`, payload: { inputs: input } })
+    expect(res.statusCode).toBe(200)
+    const body = res.json()
+    expect(body.labels).toBeUndefined()
+    const raw = expected(regressor, params, inNorm, input)
+    body.outputs.forEach((o: number[], r: number) => expect(o[0]).toBeCloseTo(raw[r][0] * 77 + 152, 3))
+    expect(body.outputs.some((o: number[]) => Math.abs(o[0] - 152) > 1)).toBe(true)
+  })
+
+  it('labels a single sigmoid unit by the 0.5 threshold', async () => {
+    const spec: NetworkSpec = { inputs: 1, layers: [], output: { units: 1, activation: 'sigmoid' } }
+    // p = σ(4x): x < 0 → "no", x > 0 → "yes"
+    const saved = await t.app.models.save({ spec, params: Float32Array.of(4, 0), meta: { classes: ['no', 'yes'] } })
+    const res = await t.app.inject({ method: 'POST', url: `/v1/models/${saved.id}/predict`, payload: { inputs: [[-1], [2], [-0.1]] } })
+    expect(res.json().labels).toEqual(['no', 'yes', 'no'])
+    expect(res.json().outputs[1][0]).toBeCloseTo(1 / (1 + Math.exp(-8)), 6)
+  })
+
+  it('rejects imports whose weights, normalisation or classes do not fit the network, naming the field', async () => {
+    const saved = await t.app.models.save({ spec: classifier, params: weights(classifier, 3), meta: { normalization: norm3, classes } })
+    const good = (await t.app.inject({ method: 'GET', url: `/v1/models/${saved.id}/export` })).json()
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ ...good, layers: [good.layers[0]] }, /layers has 1 entries; the network has 2 layers/],
+      [{ ...good, layers: [{ ...good.layers[0], W: good.layers[0].W.slice(1) }, good.layers[1]] }, /layers\[0\]\.W has 4 rows/],
+      [{ ...good, normalization: { ...norm3, scale: [1, 2] } }, /normalization: needs 3 offsets and 3 scales/],
+      [{ ...good, classes: ['a', 'b'] }, /classes: the output has 3 softmax unit\(s\), so it needs 3 classes; got 2/],
+      [{ ...good, format: 'other' }, /format/]
+    ]
+    for (const [payload, message] of cases) {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/models', payload })
+      expect(res.statusCode, JSON.stringify(res.json())).toBe(400)
+      expect(res.json().detail).toMatch(message)
+    }
+  })
+
+  it('404s unknown ids with a problem that says where to look', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/v1/models/mdl_nope' })
+    expect(res.statusCode).toBe(404)
+    expect(res.json()).toMatchObject({ code: 'NN_ERR_MODEL_NOT_FOUND', detail: expect.stringContaining('GET /v1/models') })
+  })
+})
