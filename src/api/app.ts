@@ -15,8 +15,10 @@ import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import { setErrorHandling } from './error-handler.js'
 import redisPlugin from './plugins/redis.js'
+import predictor from './plugins/predictor.js'
 import repositories from './plugins/repositories.js'
 import health from './routes/health.js'
+import metrics from './routes/metrics.js'
 import { CSV_TYPES } from './routes/datasets.js'
 import v1 from './routes/v1.js'
 
@@ -50,6 +52,7 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
       tags: [
         { name: 'datasets', description: 'Upload and inspect training data' },
         { name: 'networks', description: 'Network definitions' },
+        { name: 'models', description: 'Trained models: export, import and predictions' },
         { name: 'health', description: 'Liveness and readiness' }
       ]
     },
@@ -64,9 +67,11 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
   // ---- decorators: redis, repositories (training queue and predictor plugins go here)
   await app.register(redisPlugin, { redis })
   await app.register(repositories, { prefix: config.REDIS_PREFIX })
+  await app.register(predictor)
 
   // ---- routes
   await app.register(health)
+  await app.register(metrics)
   await app.register(v1, { prefix: '/v1' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 }, { name: 'backprop' })

@@ -29,7 +29,10 @@ export function createKeys (prefix: string) {
     jobHistory: (jobId: string) => `${p}:job:${jobId}:history`,
     jobCheckpoint: (jobId: string) => `${p}:job:${jobId}:checkpoint`,
     jobEvents: (jobId: string) => `${p}:job:${jobId}:events`,
-    jobCancel: () => `${p}:job-cancel`
+    jobCancel: () => `${p}:job-cancel`,
+    // ---- training totals for GET /metrics: the worker INCRBYs them as epochs finish
+    trainedEpochs: () => `${p}:stats:epochs-trained`,
+    trainedSamples: () => `${p}:stats:samples-trained`
   }
 }
 

@@ -1,0 +1,87 @@
+/**
+ * GET /metrics in the Prometheus text format: HTTP latency by route and status (this process),
+ * training jobs by BullMQ state, and epochs and samples trained (totals the workers keep in Redis).
+ * Registered at the root (fastify-plugin) so that its onResponse hook times every route.
+ */
+import fp from 'fastify-plugin'
+import { z } from 'zod'
+import { Queue, type JobState } from 'bullmq'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { createKeys } from '../../store/keys.js'
+import { Histogram, PROMETHEUS_CONTENT_TYPE, renderFamily } from '../prometheus.js'
+
+/** The BullMQ queue name the workers consume (queue/training-queue.ts uses the same). */
+export const TRAINING_QUEUE_NAME = 'training'
+const JOB_STATES: readonly JobState[] = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed']
+const REDIS_TIMEOUT_MS = 1000
+
+async function withTimeout<T> (promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+const metrics: FastifyPluginAsyncZod = async (fastify) => {
+  const keys = createKeys(fastify.config.REDIS_PREFIX)
+  const latency = new Histogram('backprop_http_request_duration_seconds', 'HTTP request latency by method, route and status')
+  // created on first scrape, so building the app (e.g. for the OpenAPI document) opens nothing
+  let queue: Queue | undefined
+
+  fastify.addHook('onResponse', async (request, reply) => {
+    latency.observe({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode)
+    }, reply.elapsedTime / 1000)
+  })
+  // the Queue shares the app's connection, which it does not close; the caller owns that
+  fastify.addHook('onClose', async () => { await queue?.close() })
+
+  async function redisFamilies (): Promise<string[]> {
+    queue ??= new Queue(TRAINING_QUEUE_NAME, { connection: fastify.redis, prefix: keys.bullPrefix() })
+    const [counts, epochs, samples] = await withTimeout(Promise.all([
+      queue.getJobCounts(...JOB_STATES),
+      fastify.redis.get(keys.trainedEpochs()),
+      fastify.redis.get(keys.trainedSamples())
+    ]), REDIS_TIMEOUT_MS)
+    return [
+      renderFamily('backprop_training_jobs', 'gauge', 'Training jobs in the queue by BullMQ state',
+        JOB_STATES.map((state) => ({ labels: { state }, value: counts[state] ?? 0 }))),
+      renderFamily('backprop_epochs_trained_total', 'counter', 'Epochs trained by all workers', [{ value: Number(epochs ?? 0) }]),
+      renderFamily('backprop_samples_trained_total', 'counter', 'Training samples processed (rows × epochs) by all workers', [{ value: Number(samples ?? 0) }])
+    ]
+  }
+
+  fastify.get('/metrics', {
+    schema: {
+      tags: ['health'],
+      summary: 'Prometheus metrics (text format 0.0.4)',
+      produces: [PROMETHEUS_CONTENT_TYPE],
+      response: { 200: z.string().describe('Prometheus text exposition format') }
+    }
+  }, async (request, reply) => {
+    let families: string[] = []
+    let up = 1
+    try {
+      families = await redisFamilies()
+    } catch (err) {
+      // HTTP metrics still matter when Redis is away; the gauge says the rest is missing
+      request.log.warn({ err }, 'metrics: reading Redis failed')
+      up = 0
+    }
+    const body = [
+      latency.render(),
+      renderFamily('backprop_metrics_redis_up', 'gauge', '1 when the Redis-backed metrics below could be read', [{ value: up }]),
+      ...families
+    ].join('\n') + '\n'
+    return reply.type(PROMETHEUS_CONTENT_TYPE).send(body)
+  })
+}
+
+export default fp(metrics, { name: 'metrics', dependencies: ['redis'] })
