@@ -1,0 +1,23 @@
+/**
+ * Picks the kernel set that training, the engine and prediction pass to nn/: the plain TypeScript
+ * reference ('ts'), WebAssembly SIMD ('wasm'), or 'auto' (wasm when the runtime supports SIMD).
+ * Not a registry of instances across threads: each thread (each JS realm) gets its own.
+ */
+import { tsKernels, type Kernels } from '../nn/ops.js'
+import { createWasmKernels, wasmSupport, type WasmKernels } from './wasm-kernels.js'
+
+export const KERNEL_NAMES = ['ts', 'wasm', 'auto'] as const
+export type KernelName = (typeof KERNEL_NAMES)[number]
+
+let wasm: WasmKernels | null = null
+
+/** The kernels for a name; the wasm instance is created once per thread and reused (calls are synchronous). */
+export function selectKernels (name: KernelName): Kernels {
+  if (name === 'ts') return tsKernels
+  if (name === 'auto' && !wasmSupport().simd) return tsKernels
+  wasm ??= createWasmKernels()
+  return wasm
+}
+
+export { tsKernels, createWasmKernels, wasmSupport }
+export type { Kernels, WasmKernels }

@@ -1,0 +1,126 @@
+/**
+ * The `Kernels` of nn/ops.ts in WebAssembly 128-bit SIMD (source: assembly/kernels.ts), for float32.
+ * Operands are copied into the instance's own linear memory, computed there and copied back; the
+ * memory only grows, so a warmed-up instance allocates nothing in wasm. Not here: float64 (those calls
+ * go to tsKernels, for gradient checks) and zero-copy operands (JS arrays cannot alias wasm memory).
+ */
+import { tsKernels, type Kernels } from '../nn/ops.js'
+import type { Vec } from '../nn/vec.js'
+import { WASM_RELAXED_SIMD, WASM_SIMD } from './wasm-bytes.generated.js'
+
+// lib ES2023 and @types/node 20 declare no WebAssembly: the few members used, typed here
+interface WasmMemory { readonly buffer: ArrayBuffer, grow (pages: number): number }
+interface WasmApi {
+  validate (bytes: Uint8Array): boolean
+  Module: new (bytes: Uint8Array) => object
+  Instance: new (module: object, imports: object) => { readonly exports: object }
+}
+const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
+
+/** Byte offsets into the instance's memory; `bias` 0 means none. */
+interface KernelExports {
+  readonly memory: WasmMemory
+  heapBase (): number
+  packB (bp: number, b: number, N: number, K: number): void
+  gemmPacked (c: number, a: number, bp: number, bias: number, M: number, N: number, K: number, accumulate: number, scratch: number): void
+  transpose (dst: number, src: number, rows: number, cols: number): void
+  addColumnSums (out: number, a: number, M: number, N: number): void
+}
+
+export interface WasmSupport { simd: boolean, relaxedSimd: boolean }
+
+export interface WasmKernelOptions {
+  /** fused multiply-add lanes; default: when the runtime validates them (Node 20 needs --experimental-wasm-relaxed-simd) */
+  relaxedSimd?: boolean
+}
+
+/** The Kernels, plus which variant runs: results differ in the last bits between the two. */
+export interface WasmKernels extends Kernels { readonly variant: 'simd' | 'relaxed-simd' }
+
+const bytes = { simd: decode(WASM_SIMD), relaxed: decode(WASM_RELAXED_SIMD) }
+let support: WasmSupport | null = null
+
+function decode (base64: string): Uint8Array {
+  return new Uint8Array(Buffer.from(base64, 'base64'))
+}
+
+/** Which variants this runtime accepts, decided by validating the compiled modules themselves. */
+export function wasmSupport (): WasmSupport {
+  support ??= { simd: WebAssembly.validate(bytes.simd), relaxedSimd: WebAssembly.validate(bytes.relaxed) }
+  return support
+}
+
+const PAGE = 65536
+/** regions start on 64-byte boundaries (16 floats) */
+const pad = (floats: number): number => (floats + 15) & ~15
+const isF32 = (v: Vec): v is Float32Array => v instanceof Float32Array
+const head = (v: Float32Array, n: number): Float32Array => v.length === n ? v : v.subarray(0, n)
+
+function check (name: string, v: Vec, n: number): void {
+  if (v.length < n) throw new RangeError(`${name} holds ${v.length} values; the shape needs ${n}`)
+}
+
+/** A new instance (its own memory): one per thread; calls on it must not interleave (they cannot, being synchronous). */
+export function createWasmKernels (opts: WasmKernelOptions = {}): WasmKernels {
+  const s = wasmSupport()
+  if (!s.simd) throw new Error('this JavaScript runtime does not support WebAssembly SIMD: use the ts kernels')
+  const relaxed = opts.relaxedSimd ?? s.relaxedSimd
+  if (relaxed && !s.relaxedSimd) throw new Error('relaxed SIMD is not enabled in this runtime (Node 20: --experimental-wasm-relaxed-simd)')
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(relaxed ? bytes.relaxed : bytes.simd), {})
+  const ex = instance.exports as unknown as KernelExports
+  const base = Math.max(16, ex.heapBase() >> 2)
+  let mem = new Float32Array(ex.memory.buffer)
+
+  /** Makes floats [0, end) addressable; refreshes the view, which growing detaches. */
+  function ensure (end: number): void {
+    const need = end * 4 - ex.memory.buffer.byteLength
+    if (need > 0) ex.memory.grow(Math.ceil(need / PAGE))
+    if (mem.buffer !== ex.memory.buffer) mem = new Float32Array(ex.memory.buffer)
+  }
+
+  function gemmNT (C: Vec, A: Vec, B: Vec, M: number, N: number, K: number, bias: Vec | null, accumulate: boolean): void {
+    if (!isF32(C) || !isF32(A) || !isF32(B) || (bias !== null && !isF32(bias))) {
+      tsKernels.gemmNT(C, A, B, M, N, K, bias, accumulate)
+      return
+    }
+    if (M === 0 || N === 0) return
+    check('C', C, M * N); check('A', A, M * K); check('B', B, N * K)
+    if (bias !== null) check('bias', bias, N)
+    const a = base, b = a + pad(M * K), bp = b + pad(N * K)
+    const c = bp + pad(Math.ceil(N / 8) * 8 * K), bi = c + pad(M * N), scratch = bi + pad(N)
+    ensure(scratch + 16)
+    mem.set(head(A, M * K), a)
+    mem.set(head(B, N * K), b)
+    if (bias !== null) mem.set(head(bias, N), bi)
+    if (accumulate) mem.set(head(C, M * N), c)
+    ex.packB(bp * 4, b * 4, N, K)
+    ex.gemmPacked(c * 4, a * 4, bp * 4, bias === null ? 0 : bi * 4, M, N, K, accumulate ? 1 : 0, scratch * 4)
+    C.set(mem.subarray(c, c + M * N))
+  }
+
+  function transpose (dst: Vec, src: Vec, rows: number, cols: number): void {
+    if (!isF32(dst) || !isF32(src)) { tsKernels.transpose(dst, src, rows, cols); return }
+    const n = rows * cols
+    if (n === 0) return
+    check('dst', dst, n); check('src', src, n)
+    const s = base, d = s + pad(n)
+    ensure(d + n)
+    mem.set(head(src, n), s)
+    ex.transpose(d * 4, s * 4, rows, cols)
+    dst.set(mem.subarray(d, d + n))
+  }
+
+  function addColumnSums (out: Vec, A: Vec, M: number, N: number): void {
+    if (!isF32(out) || !isF32(A)) { tsKernels.addColumnSums(out, A, M, N); return }
+    if (N === 0) return
+    check('out', out, N); check('A', A, M * N)
+    const a = base, o = a + pad(M * N)
+    ensure(o + N)
+    mem.set(head(A, M * N), a)
+    mem.set(head(out, N), o)
+    ex.addColumnSums(o * 4, a * 4, M, N)
+    out.set(mem.subarray(o, o + N))
+  }
+
+  return { gemmNT, transpose, addColumnSums, variant: relaxed ? 'relaxed-simd' : 'simd' }
+}
