@@ -36,6 +36,11 @@ const Env = z.object({
   MAX_JOB_WORK: z.coerce.number().positive().default(1e15),
   CHECKPOINT_EVERY_EPOCHS: int(1).default(10),
   CHECKPOINT_EVERY_SECONDS: z.coerce.number().positive().default(30),
+  // BullMQ stalled-job recovery: a worker that dies loses its lock after WORKER_LOCK_DURATION_MS and the
+  // job is handed to another worker within one WORKER_STALLED_INTERVAL_MS after that.
+  WORKER_LOCK_DURATION_MS: int(500).default(30_000),
+  WORKER_STALLED_INTERVAL_MS: int(500).default(30_000),
+  WORKER_MAX_STALLED_COUNT: int(0).default(1),
   DATA_DIR: z.string().min(1).default('./data')
 })
 

@@ -6,12 +6,13 @@ import type { FastifyPluginAsync } from 'fastify'
 import datasets from './datasets.js'
 import models from './models.js'
 import networks from './networks.js'
+import trainingJobs from './training-jobs.js'
 
 export const V1_ROUTES: readonly FastifyPluginAsync[] = [
   datasets,
   networks,
-  models
-  // trainingJobs: add here
+  models,
+  trainingJobs
 ]
 
 const v1: FastifyPluginAsync = async (fastify) => {

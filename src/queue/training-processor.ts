@@ -1,0 +1,164 @@
+/**
+ * The BullMQ processor of the `training` queue: validate the job, load and normalise the dataset,
+ * train with the engine (off the event loop, so locks keep renewing), record every epoch,
+ * checkpoint, resume, and store the model. Not the worker's lifecycle (worker-runner.ts).
+ */
+import { UnrecoverableError, WaitingError } from 'bullmq'
+import type { Redis } from 'ioredis'
+import type { TrainingEngine } from '../engine/engine.js'
+import type { Logger } from '../logger.js'
+import type { TrainOptions, TrainState } from '../nn/train.js'
+import { parameterCount } from '../nn/spec.js'
+import { TrainJobDataSchema, type TrainJobData } from '../schemas/training.js'
+import { createDatasetRepository } from '../store/datasets.js'
+import { createKeys } from '../store/keys.js'
+import { createModelRepository, type StoredModel } from '../store/models.js'
+import { createCheckpointStore } from './checkpoint.js'
+import { prepareData, trainingMetrics } from './training-data.js'
+import { isCancelMarked, recordEpoch, type TrainingJob, type TrainJobResult } from './training-queue.js'
+
+export interface ProcessorDeps {
+  readonly redis: Redis
+  readonly prefix: string
+  readonly engine: TrainingEngine
+  readonly logger: Logger
+  readonly checkpoint: { everyEpochs: number, everySeconds: number }
+  /** aborted when the worker shuts down: the running job is checkpointed and handed back */
+  readonly shutdown: AbortSignal
+  readonly threads?: number | 'auto'
+}
+
+export type TrainingProcessor = (job: TrainingJob, token: string | undefined, signal: AbortSignal | undefined) => Promise<TrainJobResult>
+
+function parseJob (data: unknown): TrainJobData {
+  const parsed = TrainJobDataSchema.safeParse(data)
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'data'}: ${i.message}`).join('; ')
+    throw new UnrecoverableError(`invalid training job: ${detail}`)
+  }
+  return parsed.data
+}
+
+const trainOptionsOf = ({ normalize: _n, ...t }: TrainJobData['training']): TrainOptions => t
+
+export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor {
+  const { redis, prefix, engine } = deps
+  const keys = createKeys(prefix)
+  const datasets = createDatasetRepository(redis, prefix)
+  const models = createModelRepository(redis, prefix)
+  const checkpoints = createCheckpointStore(redis, prefix)
+
+  return async function processTrainingJob (job, token, signal) {
+    const jobId = job.id!
+    const log = deps.logger.child({ jobId })
+    const handBack = async (state: TrainState | null): Promise<never> => {
+      if (state) await checkpoints.save(jobId, state)
+      await job.moveToWait(token)
+      log.info({ epoch: state?.epoch ?? null }, 'job handed back on shutdown')
+      throw new WaitingError()
+    }
+    const cancelled = async (): Promise<never> => {
+      await checkpoints.remove(jobId)
+      log.info('job cancelled')
+      throw new UnrecoverableError('cancelled by request')
+    }
+
+    const data = parseJob(job.data)
+    if (await isCancelMarked(redis, prefix, jobId)) return await cancelled()
+    if (deps.shutdown.aborted) return await handBack(null)
+
+    const stored = await datasets.getMatrices(data.datasetId)
+    if (!stored) throw new UnrecoverableError(`dataset '${data.datasetId}' no longer exists; upload it again and submit a new job`)
+    const spec = data.network
+    let parent: StoredModel | null = null
+    if (data.initialModelId !== undefined) {
+      parent = await models.getWeights(data.initialModelId)
+      if (!parent) throw new UnrecoverableError(`model '${data.initialModelId}' to fine-tune from no longer exists`)
+      if (parent.params.length !== parameterCount(spec)) {
+        throw new UnrecoverableError(`model '${data.initialModelId}' has ${parent.params.length} parameters; the network to train has ${parameterCount(spec)}`)
+      }
+    }
+    const options = trainOptionsOf(data.training)
+    let prepared
+    try {
+      prepared = prepareData(spec, stored.dataset, options, data.training.normalize, parent?.meta)
+    } catch (err) {
+      throw new UnrecoverableError(`cannot prepare the dataset: ${(err as Error).message}`)
+    }
+
+    // a checkpoint means an earlier attempt got this far: epochs after it are run again (bit-identically)
+    const resume = await checkpoints.load(jobId)
+    if (resume) await redis.ltrim(keys.jobHistory(jobId), 0, resume.epoch - 1)
+    else await redis.del(keys.jobHistory(jobId))
+    if (resume) log.info({ epoch: resume.epoch }, 'resuming from checkpoint')
+    await job.updateProgress({ epoch: resume?.epoch ?? 0, epochs: options.epochs })
+
+    // writes leave the engine's synchronous callbacks in order, through one chain
+    let writes: Promise<unknown> = Promise.resolve()
+    let writeError: Error | undefined
+    const enqueueWrite = (fn: () => Promise<unknown>): void => {
+      writes = writes.then(fn).catch((err: Error) => { writeError ??= err; log.warn({ err }, 'recording progress failed') })
+    }
+    const signals = [deps.shutdown, ...(signal ? [signal] : [])]
+    const started = Date.now()
+    let result
+    try {
+      result = await engine.train(spec, prepared.data, { ...options, threads: deps.threads ?? 'auto' }, {
+        signal: AbortSignal.any(signals),
+        resume: resume ?? undefined,
+        initialParams: resume ? undefined : parent?.params,
+        checkpoint: deps.checkpoint,
+        onEpoch: (stats) => enqueueWrite(async () => {
+          await recordEpoch(redis, prefix, jobId, stats, prepared.trainRows)
+          await job.updateProgress({ epoch: stats.epoch, epochs: options.epochs })
+        }),
+        onCheckpoint: (state) => enqueueWrite(() => checkpoints.save(jobId, state))
+      })
+    } catch (err) {
+      await writes
+      // the core's boundary checks throw RangeError: the job itself is wrong, retrying cannot help
+      if (err instanceof RangeError) throw new UnrecoverableError(err.message)
+      throw err
+    }
+    await writes
+    if (writeError) log.warn({ err: writeError }, 'some epochs were not recorded')
+    log.info({ stopReason: result.stopReason, epochs: result.history.length, threads: result.threads, ms: Date.now() - started }, 'training stopped')
+
+    switch (result.stopReason) {
+      case 'diverged':
+        await checkpoints.remove(jobId)
+        throw new UnrecoverableError(result.message)
+      case 'aborted':
+        if (deps.shutdown.aborted) return await handBack(result.state)
+        if (await isCancelMarked(redis, prefix, jobId)) return await cancelled()
+        // aborted by BullMQ for another reason: keep the checkpoint so that a retry resumes
+        await checkpoints.save(jobId, result.state)
+        throw new Error(`training was interrupted: ${String(signal?.reason ?? 'unknown reason')}`)
+      default: break
+    }
+
+    const params = result.params instanceof Float32Array ? result.params : Float32Array.from(result.params)
+    const metrics = trainingMetrics(spec, params, stored.dataset, options, prepared, result.history)
+    const { meta } = stored
+    const record = await models.save({
+      spec,
+      params,
+      meta: {
+        ...(data.modelName !== undefined ? { name: data.modelName } : {}),
+        datasetId: data.datasetId,
+        jobId,
+        ...(data.initialModelId !== undefined ? { parentModelId: data.initialModelId } : {}),
+        metrics,
+        normalization: prepared.normalization,
+        ...(prepared.targetNormalization ? { targetNormalization: prepared.targetNormalization } : {}),
+        ...(meta.classes ? { classes: meta.classes } : {}),
+        featureNames: meta.featureNames,
+        targetNames: meta.targetNames,
+        training: { ...data.training, stopReason: result.stopReason, message: result.message, bestEpoch: result.bestEpoch }
+      }
+    })
+    await checkpoints.remove(jobId)
+    log.info({ modelId: record.id, metrics }, 'model stored')
+    return { modelId: record.id }
+  }
+}

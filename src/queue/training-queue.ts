@@ -1,0 +1,205 @@
+/**
+ * The `training` BullMQ queue as the API sees it: enqueue, read a job as the API reports it (BullMQ
+ * state + our epoch history + cancel mark), list, cancel, and follow a job's events. It never trains:
+ * training-processor.ts does, in a worker.
+ */
+import { randomUUID } from 'node:crypto'
+import { Queue, type Job, type JobState } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { createKeys, isValidId } from '../store/keys.js'
+import type { EpochRecord, JobStatus, TrainJobData } from '../schemas/training.js'
+
+export const TRAINING_QUEUE = 'training'
+
+export type { TrainJobData }
+export interface TrainJobResult { modelId: string }
+export type TrainingJob = Job<TrainJobData, TrainJobResult>
+
+/** Published on keys.jobEvents(jobId): one per finished epoch, and `finished` once BullMQ has recorded the outcome. */
+export type JobEvent = { type: 'epoch', stats: EpochRecord } | { type: 'finished' }
+
+export interface TrainingJobView {
+  id: string
+  status: JobStatus
+  progress: { epoch: number, epochs: number }
+  history: EpochRecord[]
+  datasetId: string
+  modelName?: string
+  modelId?: string
+  error?: string
+  createdAt: string
+  startedAt?: string
+  finishedAt?: string
+}
+
+export type CancelOutcome = { outcome: 'requested', job: TrainingJobView } | { outcome: 'finished', job: TrainingJobView } | null
+
+export interface TrainingQueue {
+  readonly queue: Queue<TrainJobData, TrainJobResult>
+  enqueue (data: TrainJobData): Promise<string>
+  get (id: string): Promise<TrainingJobView | null>
+  /** Newest first, without history; at most `limit` per BullMQ state. */
+  list (limit?: number): Promise<TrainingJobView[]>
+  history (id: string): Promise<EpochRecord[]>
+  /** Marks the job cancelled (a worker that picks it up later sees it) and tells the worker running it. */
+  cancel (id: string): Promise<CancelOutcome>
+  /** Calls `listener` with each event of a job until the returned function is called. */
+  follow (id: string, listener: (event: JobEvent) => void): Promise<() => Promise<void>>
+  close (): Promise<void>
+}
+
+const CANCELLED_MESSAGE = 'cancelled by request'
+
+/** BullMQ state (+ our cancel mark) → the API's status. */
+export function statusOf (state: JobState | 'unknown', cancelled: boolean): JobStatus {
+  switch (state) {
+    case 'active': return 'running'
+    case 'completed': return 'succeeded'
+    case 'failed': return cancelled ? 'cancelled' : 'failed'
+    default: return cancelled ? 'cancelled' : 'queued'
+  }
+}
+
+export const isFinal = (status: JobStatus): boolean => status === 'succeeded' || status === 'failed' || status === 'cancelled'
+
+const iso = (ms: number | undefined): string | undefined => (ms ? new Date(ms).toISOString() : undefined)
+
+function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelled: boolean, history: EpochRecord[]): TrainingJobView {
+  const status = statusOf(state, cancelled)
+  const progress = job.progress as { epoch?: unknown } | number
+  const epoch = typeof progress === 'object' && typeof progress.epoch === 'number' ? progress.epoch : history.length
+  const view: TrainingJobView = {
+    id: job.id!,
+    status,
+    progress: { epoch, epochs: job.data.training.epochs },
+    history,
+    datasetId: job.data.datasetId,
+    createdAt: iso(job.timestamp)!
+  }
+  if (job.data.modelName !== undefined) view.modelName = job.data.modelName
+  if (status === 'succeeded' && job.returnvalue?.modelId) view.modelId = job.returnvalue.modelId
+  if (status === 'failed' && job.failedReason) view.error = job.failedReason
+  if (status === 'cancelled') view.error = CANCELLED_MESSAGE
+  const startedAt = iso(job.processedOn)
+  if (startedAt && status !== 'queued') view.startedAt = startedAt
+  const finishedAt = iso(job.finishedOn)
+  if (finishedAt && isFinal(status)) view.finishedAt = finishedAt
+  return view
+}
+
+const parseHistory = (items: string[]): EpochRecord[] => items.map((s) => JSON.parse(s) as EpochRecord)
+
+export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueue {
+  const keys = createKeys(prefix)
+  const queue = new Queue<TrainJobData, TrainJobResult>(TRAINING_QUEUE, {
+    connection: redis,
+    prefix: keys.bullPrefix(),
+    // a crash or a lost thread is retried from the last checkpoint; bad input is an UnrecoverableError and is not
+    defaultJobOptions: { attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false }
+  })
+  let subscriber: Redis | undefined
+  const listeners = new Map<string, Set<(event: JobEvent) => void>>()
+
+  const isCancelled = async (id: string): Promise<boolean> => (await redis.hexists(keys.jobCancel(), id)) === 1
+  const history = async (id: string): Promise<EpochRecord[]> => parseHistory(await redis.lrange(keys.jobHistory(id), 0, -1))
+
+  const get = async (id: string): Promise<TrainingJobView | null> => {
+    if (!isValidId(id)) return null
+    const job = await queue.getJob(id) as TrainingJob | undefined
+    if (!job) return null
+    const [state, cancelled, epochs] = await Promise.all([job.getState(), isCancelled(id), history(id)])
+    return viewOf(job, state, cancelled, epochs)
+  }
+
+  const subscriberConnection = (): Redis => {
+    if (subscriber) return subscriber
+    subscriber = redis.duplicate()
+    subscriber.on('message', (channel: string, message: string) => {
+      const set = listeners.get(channel)
+      if (!set) return
+      const event = JSON.parse(message) as JobEvent
+      for (const l of set) l(event)
+    })
+    return subscriber
+  }
+
+  return {
+    queue,
+
+    async enqueue (data) {
+      const id = `job_${randomUUID().replaceAll('-', '')}`
+      await queue.add('train', data, { jobId: id })
+      return id
+    },
+
+    get,
+    history,
+
+    async list (limit = 100) {
+      const states: JobState[] = ['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed']
+      const perState = await Promise.all(states.map(async (state) =>
+        (await queue.getJobs([state], 0, limit - 1) as TrainingJob[]).map((job) => ({ job, state }))))
+      const all = perState.flat().filter(({ job }) => job?.id)
+      if (all.length === 0) return []
+      const marks = await redis.hmget(keys.jobCancel(), ...all.map(({ job }) => job.id!))
+      return all.map(({ job, state }, i) => viewOf(job, state, marks[i] !== null, []))
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+    },
+
+    async cancel (id) {
+      const before = await get(id)
+      if (!before) return null
+      if (isFinal(before.status)) return { outcome: 'finished', job: before }
+      // mark first, then publish: a worker that starts the job after the message still sees the mark
+      await redis.hset(keys.jobCancel(), id, new Date().toISOString())
+      await redis.publish(keys.jobCancel(), id)
+      return { outcome: 'requested', job: (await get(id)) ?? before }
+    },
+
+    async follow (id, listener) {
+      const channel = keys.jobEvents(id)
+      const sub = subscriberConnection()
+      let set = listeners.get(channel)
+      if (!set) {
+        listeners.set(channel, (set = new Set()))
+        await sub.subscribe(channel)
+      }
+      set.add(listener)
+      return async () => {
+        set.delete(listener)
+        if (set.size === 0 && listeners.get(channel) === set) {
+          listeners.delete(channel)
+          await sub.unsubscribe(channel).catch(() => undefined)
+        }
+      }
+    },
+
+    async close () {
+      await queue.close()
+      if (subscriber) await subscriber.quit().catch(() => undefined)
+    }
+  }
+}
+
+/**
+ * The worker's side of events: history first (it is what late subscribers replay), then the live
+ * message; plus the service-wide totals GET /metrics reports.
+ */
+export async function recordEpoch (redis: Redis, prefix: string, jobId: string, stats: EpochRecord, rows: number): Promise<void> {
+  const keys = createKeys(prefix)
+  await redis.multi()
+    .rpush(keys.jobHistory(jobId), JSON.stringify(stats))
+    .incr(keys.trainedEpochs())
+    .incrby(keys.trainedSamples(), rows)
+    .exec()
+  await redis.publish(keys.jobEvents(jobId), JSON.stringify({ type: 'epoch', stats } satisfies JobEvent))
+}
+
+export async function publishFinished (redis: Redis, prefix: string, jobId: string): Promise<void> {
+  await redis.publish(createKeys(prefix).jobEvents(jobId), JSON.stringify({ type: 'finished' } satisfies JobEvent))
+}
+
+/** The cancel channel (and mark hash) that workers listen on. */
+export const cancelChannel = (prefix: string): string => createKeys(prefix).jobCancel()
+export const isCancelMarked = async (redis: Redis, prefix: string, jobId: string): Promise<boolean> =>
+  (await redis.hexists(createKeys(prefix).jobCancel(), jobId)) === 1

@@ -1,0 +1,80 @@
+/**
+ * One training worker: Redis → TrainingEngine → BullMQ Worker on the `training` queue, the cancel
+ * listener, and an idempotent close() that checkpoints and hands back running jobs. bin/worker.ts
+ * calls startWorker; so may a launcher that runs the API and a worker together. It reads no env.
+ */
+import { Worker } from 'bullmq'
+import type { Config } from '../config.js'
+import { TrainingEngine } from '../engine/engine.js'
+import type { Logger } from '../logger.js'
+import { createRedis, type Redis } from '../store/redis.js'
+import { createTrainingProcessor } from './training-processor.js'
+import { TRAINING_QUEUE, cancelChannel, publishFinished, type TrainJobData, type TrainJobResult } from './training-queue.js'
+import { createKeys } from '../store/keys.js'
+
+export type WorkerConfig = Pick<Config, 'REDIS_URL' | 'REDIS_PREFIX' | 'TRAIN_THREADS' | 'WORKER_CONCURRENCY' |
+  'CHECKPOINT_EVERY_EPOCHS' | 'CHECKPOINT_EVERY_SECONDS' | 'WORKER_LOCK_DURATION_MS' | 'WORKER_STALLED_INTERVAL_MS' | 'WORKER_MAX_STALLED_COUNT'>
+
+export interface RunningWorker {
+  readonly worker: Worker<TrainJobData, TrainJobResult>
+  /** Stops taking jobs, checkpoints and hands back the running ones, then closes worker, engine and Redis. */
+  close (): Promise<void>
+}
+
+export async function startWorker (config: WorkerConfig, logger: Logger): Promise<RunningWorker> {
+  if (!config.REDIS_URL) throw new Error('REDIS_URL is not set: a worker needs the Redis that the API uses')
+  const log = logger.child({ component: 'worker' })
+  const prefix = config.REDIS_PREFIX
+  const redis: Redis = createRedis(config.REDIS_URL)
+  const subscriber: Redis = createRedis(config.REDIS_URL)
+  const engine = new TrainingEngine({ threads: config.TRAIN_THREADS })
+  const shutdown = new AbortController()
+
+  const processor = createTrainingProcessor({
+    redis, prefix, engine, logger: log, shutdown: shutdown.signal,
+    checkpoint: { everyEpochs: config.CHECKPOINT_EVERY_EPOCHS, everySeconds: config.CHECKPOINT_EVERY_SECONDS }
+  })
+  const worker = new Worker<TrainJobData, TrainJobResult>(TRAINING_QUEUE, processor, {
+    connection: redis,
+    prefix: createKeys(prefix).bullPrefix(),
+    concurrency: config.WORKER_CONCURRENCY,
+    lockDuration: config.WORKER_LOCK_DURATION_MS,
+    stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+    maxStalledCount: config.WORKER_MAX_STALLED_COUNT
+  })
+  worker.on('error', (err) => log.error({ err }, 'worker error'))
+  worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled; handed to the next worker'))
+  // 'completed' and 'failed' fire after BullMQ has recorded the outcome, so followers read a final state
+  const finished = (jobId: string | undefined): void => {
+    if (jobId) publishFinished(redis, prefix, jobId).catch((err: Error) => log.warn({ err, jobId }, 'publishing the end of a job failed'))
+  }
+  worker.on('completed', (job) => finished(job.id))
+  worker.on('failed', (job, err) => {
+    log.info({ jobId: job?.id, reason: err.message }, 'job failed')
+    finished(job?.id)
+  })
+
+  subscriber.on('message', (_channel: string, jobId: string) => {
+    if (worker.cancelJob(jobId, 'cancel')) log.info({ jobId }, 'cancelling running job')
+  })
+  await subscriber.subscribe(cancelChannel(prefix))
+  await worker.waitUntilReady()
+  log.info({ threads: engine.pool.size, concurrency: config.WORKER_CONCURRENCY }, 'worker started')
+
+  let closing: Promise<void> | undefined
+  return {
+    worker,
+    close () {
+      closing ??= (async () => {
+        log.info('worker closing')
+        shutdown.abort('shutdown')
+        await worker.close().catch((err: Error) => log.error({ err }, 'closing the BullMQ worker failed'))
+        await subscriber.quit().catch(() => undefined)
+        await engine.close()
+        await redis.quit().catch(() => undefined)
+        log.info('worker closed')
+      })()
+      return closing
+    }
+  }
+}
