@@ -1,0 +1,65 @@
+/**
+ * The API process: config → logger → Redis → buildApp → listen, and close-with-grace (finish
+ * in-flight requests, then quit Redis). The only file that calls listen(); start.ts reuses startApi.
+ */
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../api/app.js'
+import { loadConfig, type Config } from '../config.js'
+import { createLogger, type Logger } from '../logger.js'
+import { createRedis, type Redis } from '../store/redis.js'
+import { onShutdown } from './shutdown.js'
+
+export interface RunningApi {
+  readonly app: FastifyInstance
+  readonly redis: Redis
+  /** e.g. http://127.0.0.1:3000 */
+  readonly url: string
+  /** Stops accepting connections, waits for in-flight requests, then quits Redis. Idempotent. */
+  close (): Promise<void>
+}
+
+export const REDIS_URL_MISSING = 'REDIS_URL is not set: point it at your Redis (e.g. redis://127.0.0.1:6379), ' +
+  'or run `npm start`, which starts an embedded redis-server'
+
+export async function startApi (config: Config, logger: Logger): Promise<RunningApi> {
+  if (!config.REDIS_URL) throw new Error(REDIS_URL_MISSING)
+  const redis = createRedis(config.REDIS_URL)
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'))
+  let app: FastifyInstance
+  try {
+    app = await buildApp({ config, redis, logger })
+    await app.listen({ port: config.PORT, host: config.HOST })
+  } catch (err) {
+    redis.disconnect()
+    throw err
+  }
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : config.PORT
+  let closing: Promise<void> | undefined
+  return {
+    app,
+    redis,
+    url: `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`,
+    close () {
+      closing ??= app.close().finally(async () => { await redis.quit().catch(() => redis.disconnect()) })
+      return closing
+    }
+  }
+}
+
+async function main (): Promise<void> {
+  const config = loadConfig()
+  const logger = createLogger(config)
+  let api: RunningApi | undefined
+  const shutdown = onShutdown(logger, async () => { await api?.close() })
+  try {
+    api = await startApi(config, logger)
+  } catch (err) {
+    logger.fatal({ err }, 'api failed to start')
+    await shutdown('start failed', 1)
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main()

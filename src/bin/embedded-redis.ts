@@ -1,0 +1,111 @@
+/**
+ * The embedded Redis of `npm start`: a redis-server child on a free local port, append-only file
+ * on, data under DATA_DIR/redis. For one machine only; production points REDIS_URL at its own Redis.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
+import { connect, createServer } from 'node:net'
+import { resolve } from 'node:path'
+import type { Logger } from '../logger.js'
+
+export const REDIS_NOT_INSTALLED = [
+  'REDIS_URL is not set and no redis-server is installed, so there is no Redis to use. Either:',
+  '  - install Redis: `sudo apt-get install redis-server` (Debian/Ubuntu) or `brew install redis` (macOS), then run `npm start` again; or',
+  '  - point REDIS_URL at a running Redis, e.g. `REDIS_URL=redis://127.0.0.1:6379 npm start`.'
+].join('\n')
+
+export class RedisNotInstalledError extends Error {
+  constructor () { super(REDIS_NOT_INSTALLED) }
+}
+
+export interface EmbeddedRedis {
+  readonly url: string
+  readonly pid: number
+  readonly dir: string
+  /** Resolves when the child exits on its own (it crashed or was killed): the caller should shut down. */
+  readonly exited: Promise<number | null>
+  /** SIGTERM (Redis fsyncs the append-only file and exits), SIGKILL after timeoutMs. Idempotent. */
+  stop (timeoutMs?: number): Promise<void>
+}
+
+async function freePort (): Promise<number> {
+  return await new Promise((done, fail) => {
+    const srv = createServer()
+    srv.once('error', fail)
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address()
+      srv.close(() => done(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+const answers = (port: number): Promise<boolean> => new Promise((done) => {
+  const socket = connect(port, '127.0.0.1')
+  socket.once('connect', () => { socket.destroy(); done(true) })
+  socket.once('error', () => done(false))
+})
+
+export function redisServerInstalled (): boolean {
+  const probe = spawnSync('redis-server', ['--version'], { stdio: 'ignore' })
+  return probe.error === undefined && probe.status === 0
+}
+
+export async function startEmbeddedRedis (dataDir: string, logger: Logger, { startTimeoutMs = 15_000 } = {}): Promise<EmbeddedRedis> {
+  if (!redisServerInstalled()) throw new RedisNotInstalledError()
+  const dir = resolve(dataDir, 'redis')
+  mkdirSync(dir, { recursive: true })
+  const port = await freePort()
+  const child = spawn('redis-server', [
+    '--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'yes',
+    '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--daemonize', 'no'
+  ], {
+    // its own process group: a terminal's Ctrl-C reaches only us, and we stop Redis last
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const tail: string[] = []
+  const keep = (chunk: Buffer): void => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') tail.push(line)
+    tail.splice(0, Math.max(0, tail.length - 20))
+  }
+  child.stdout!.on('data', keep)
+  child.stderr!.on('data', keep)
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
+  // if this process dies without stopping Redis (an uncaught error), do not leave it running
+  const killOnExit = (): void => { child.kill('SIGTERM') }
+  process.once('exit', killOnExit)
+
+  const deadline = Date.now() + startTimeoutMs
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`redis-server exited while starting (code ${child.exitCode}); its last output:\n${tail.join('\n')}`)
+    }
+    if (await answers(port)) break
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`redis-server did not listen on 127.0.0.1:${port} within ${startTimeoutMs} ms:\n${tail.join('\n')}`)
+    }
+    await new Promise((done) => setTimeout(done, 50))
+  }
+  logger.info({ redisPid: child.pid, port, dir }, 'embedded redis started')
+
+  let stopping: Promise<void> | undefined
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    pid: child.pid!,
+    dir,
+    exited,
+    stop (timeoutMs = 10_000) {
+      stopping ??= (async () => {
+        process.removeListener('exit', killOnExit)
+        if (child.exitCode !== null || child.signalCode !== null) return
+        const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+        child.kill('SIGTERM')
+        await exited
+        clearTimeout(timer)
+        logger.info({ redisPid: child.pid }, 'embedded redis stopped')
+      })()
+      return stopping
+    }
+  }
+}

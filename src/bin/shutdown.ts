@@ -1,0 +1,48 @@
+/**
+ * Close-with-grace for the entry files: the first SIGTERM/SIGINT runs the ordered close once and
+ * exits; a second signal, or a close that overruns its deadline, exits at once. No business logic.
+ */
+import type { Logger } from '../logger.js'
+
+export interface ShutdownOptions {
+  /** After this, the process exits with code 1 even if close() has not finished. */
+  readonly timeoutMs?: number
+}
+
+/** Installs the handlers and returns `shutdown(reason, code)`, which entries also call on fatal errors. */
+export function onShutdown (logger: Logger, close: () => Promise<void>, { timeoutMs = 30_000 }: ShutdownOptions = {}):
+  (reason: string, code?: number) => Promise<void> {
+  let closing: Promise<void> | undefined
+
+  const shutdown = (reason: string, code = 0): Promise<void> => {
+    if (closing) return closing
+    logger.info({ reason, timeoutMs }, 'shutting down')
+    const timer = setTimeout(() => {
+      logger.error({ timeoutMs }, 'shutdown overran its deadline; exiting')
+      process.exit(1)
+    }, timeoutMs)
+    timer.unref()
+    closing = close().then(
+      () => { logger.info('shut down') },
+      (err: unknown) => { logger.error({ err }, 'shutdown failed'); code = 1 }
+    ).finally(() => {
+      clearTimeout(timer)
+      logger.flush()
+      process.exitCode = code
+      // let pending writes (stdout) drain, then leave even if a handle is still open
+      setImmediate(() => process.exit(code))
+    })
+    return closing
+  }
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (closing) {
+        logger.warn({ signal }, 'second signal: exiting now')
+        process.exit(1)
+      }
+      void shutdown(signal)
+    })
+  }
+  return shutdown
+}

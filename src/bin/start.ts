@@ -1,0 +1,51 @@
+/**
+ * `npm start`: everything on one machine in one process group. When REDIS_URL is unset it starts
+ * an embedded redis-server (append-only file under DATA_DIR/redis), then the API and a worker.
+ * SIGTERM/SIGINT stop them in order: API (in-flight requests finish), worker (jobs checkpointed), Redis.
+ */
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { loadConfig } from '../config.js'
+import { createLogger } from '../logger.js'
+import { startWorker, type RunningWorker } from '../queue/worker-runner.js'
+import { startApi, type RunningApi } from './api.js'
+import { RedisNotInstalledError, startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js'
+import { onShutdown } from './shutdown.js'
+
+async function main (): Promise<void> {
+  let config = loadConfig()
+  const logger = createLogger(config)
+  let redis: EmbeddedRedis | undefined
+  let api: RunningApi | undefined
+  let worker: RunningWorker | undefined
+  let closing = false
+
+  const shutdown = onShutdown(logger, async () => {
+    closing = true
+    // new requests stop first; the worker then hands its job back; Redis, which both use, goes last
+    await api?.close()
+    await worker?.close()
+    await redis?.stop()
+  }, { timeoutMs: 60_000 })
+
+  try {
+    if (!config.REDIS_URL) {
+      redis = await startEmbeddedRedis(config.DATA_DIR, logger.child({ component: 'redis' }))
+      config = loadConfig({ ...process.env, REDIS_URL: redis.url })
+      void redis.exited.then((code) => {
+        if (closing) return
+        logger.error({ code }, 'embedded redis exited unexpectedly')
+        void shutdown('redis exited', 1)
+      })
+    }
+    worker = await startWorker(config, logger)
+    api = await startApi(config, logger.child({ component: 'api' }))
+    logger.info({ url: api.url, docs: `${api.url}/docs`, redis: redis ? 'embedded' : 'REDIS_URL' }, 'backprop is up')
+  } catch (err) {
+    if (err instanceof RedisNotInstalledError) process.stderr.write(`${err.message}\n`)
+    else logger.fatal({ err }, 'start failed')
+    await shutdown('start failed', 1)
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main()

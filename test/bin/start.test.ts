@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, it, expect } from 'vitest'
+import { freePort } from '../support/redis-server.js'
+
+const dirs: string[] = []
+afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
+
+/** `npm start`'s entry under tsx, with REDIS_URL unset and a private data directory. */
+function launch (env: Record<string, string>): { child: ChildProcess, lines: () => Record<string, unknown>[], stderr: () => string, exited: Promise<number | null> } {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'REDIS_URL')) as Record<string, string>
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/start.ts'], {
+    env: { ...base, LOG_LEVEL: 'info', TRAIN_THREADS: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let out = ''
+  let err = ''
+  child.stdout!.on('data', (c: Buffer) => { out += c.toString() })
+  child.stderr!.on('data', (c: Buffer) => { err += c.toString() })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const lines = (): Record<string, unknown>[] => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+  return { child, lines, stderr: () => err, exited }
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function until<T> (what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+describe('npm start (src/bin/start.ts)', () => {
+  it('starts an embedded redis, serves /healthz and /readyz, and on SIGTERM exits 0 with redis gone', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'backprop-start-'))
+    dirs.push(dataDir)
+    const port = await freePort()
+    const run = launch({ PORT: String(port), DATA_DIR: dataDir })
+    const base = `http://127.0.0.1:${port}`
+    try {
+      const up = await until('the "backprop is up" log line', () => run.lines().find((l) => l.msg === 'backprop is up'))
+      expect(up).toMatchObject({ url: base, redis: 'embedded' })
+      const redisPid = Number(run.lines().find((l) => l.msg === 'embedded redis started')?.redisPid)
+      expect(alive(redisPid)).toBe(true)
+      expect(existsSync(join(dataDir, 'redis', 'appendonlydir'))).toBe(true) // append-only file on, under DATA_DIR
+
+      for (const path of ['/healthz', '/readyz']) expect((await fetch(base + path)).status).toBe(200)
+      // the worker in the same process uses the same Redis: the queue gauge is readable
+      const metrics = await (await fetch(`${base}/metrics`)).text()
+      expect(metrics).toContain('backprop_metrics_redis_up 1')
+
+      run.child.kill('SIGTERM')
+      expect(await run.exited).toBe(0)
+      const messages = run.lines().map((l) => l.msg)
+      // shutdown order: API first, then the worker, then Redis
+      const order = ['shutting down', 'worker closed', 'embedded redis stopped', 'shut down'].map((m) => messages.indexOf(m))
+      expect(order.every((i) => i >= 0)).toBe(true)
+      expect([...order].sort((a, b) => a - b)).toEqual(order)
+      await until('redis to be gone', () => (alive(redisPid) ? undefined : true), 5000)
+      await expect(fetch(base + '/healthz')).rejects.toThrow()
+    } finally {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL')
+    }
+  })
+
+  it('says how to install redis-server (or set REDIS_URL) when there is none', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'backprop-start-'))
+    dirs.push(dataDir)
+    const run = launch({ PORT: String(await freePort()), DATA_DIR: dataDir, PATH: '/nonexistent' })
+    expect(await run.exited).toBe(1)
+    expect(run.stderr()).toContain('apt-get install redis-server')
+    expect(run.stderr()).toContain('brew install redis')
+    expect(run.stderr()).toContain('REDIS_URL=')
+  })
+})
