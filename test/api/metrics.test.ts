@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import { Queue } from 'bullmq'
 import { createKeys } from '../../src/store/keys.js'
-import { TRAINING_QUEUE_NAME } from '../../src/api/routes/metrics.js'
+import { TRAINING_QUEUE } from '../../src/queue/training-queue.js'
 import { buildTestApp, type TestApp } from './helper.js'
 
 let t: TestApp
@@ -22,7 +22,7 @@ function parse (text: string): Map<string, number> {
 describe('GET /metrics', () => {
   it('exposes HTTP latency by route and status, jobs by state, and training totals', async () => {
     const keys = createKeys(t.config.REDIS_PREFIX)
-    const queue = new Queue(TRAINING_QUEUE_NAME, { connection: t.redis, prefix: keys.bullPrefix() })
+    const queue = new Queue(TRAINING_QUEUE, { connection: t.redis, prefix: keys.bullPrefix() })
     await queue.add('train', { n: 1 })
     await queue.add('train', { n: 2 })
     await queue.add('train', { n: 3 }, { delay: 60_000 })

@@ -7,11 +7,10 @@ import fp from 'fastify-plugin'
 import { z } from 'zod'
 import { Queue, type JobState } from 'bullmq'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { TRAINING_QUEUE } from '../../queue/training-queue.js'
 import { createKeys } from '../../store/keys.js'
 import { Histogram, PROMETHEUS_CONTENT_TYPE, renderFamily } from '../prometheus.js'
 
-/** The BullMQ queue name the workers consume (queue/training-queue.ts uses the same). */
-export const TRAINING_QUEUE_NAME = 'training'
 const JOB_STATES: readonly JobState[] = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed']
 const REDIS_TIMEOUT_MS = 1000
 
@@ -44,7 +43,7 @@ const metrics: FastifyPluginAsyncZod = async (fastify) => {
   fastify.addHook('onClose', async () => { await queue?.close() })
 
   async function redisFamilies (): Promise<string[]> {
-    queue ??= new Queue(TRAINING_QUEUE_NAME, { connection: fastify.redis, prefix: keys.bullPrefix() })
+    queue ??= new Queue(TRAINING_QUEUE, { connection: fastify.redis, prefix: keys.bullPrefix() })
     const [counts, epochs, samples] = await withTimeout(Promise.all([
       queue.getJobCounts(...JOB_STATES),
       fastify.redis.get(keys.trainedEpochs()),
