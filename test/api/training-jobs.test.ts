@@ -1,0 +1,206 @@
+// /v1/training-jobs end to end: the app (supertest) and a worker started in-process with startWorker,
+// both on the test Redis under one prefix. Worker-process faults (SIGKILL, SIGTERM) are in test/queue/.
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, it, expect } from 'vitest'
+import request from 'supertest'
+import { pino } from 'pino'
+import { buildTestApp, type TestApp } from './helper.js'
+import { startWorker, type RunningWorker } from '../../src/queue/worker-runner.js'
+import { createTrainingQueue, type TrainingQueue } from '../../src/queue/training-queue.js'
+
+const iris = readFileSync('test/fixtures/iris.csv', 'utf8')
+
+let t: TestApp
+let worker: RunningWorker
+let queue: TrainingQueue
+let irisId: string
+
+beforeAll(async () => {
+  t = await buildTestApp('training-jobs', { MAX_EPOCHS: '5000', MAX_JOB_WORK: '1e9', TRAIN_THREADS: '1' })
+  worker = await startWorker(t.config, pino({ level: 'silent' }))
+  queue = createTrainingQueue(t.redis, t.config.REDIS_PREFIX)
+  const res = await request(t.app.server).post('/v1/datasets?target=species&name=iris').set('content-type', 'text/csv').send(iris)
+  expect(res.status).toBe(201)
+  irisId = res.body.id
+})
+afterAll(async () => {
+  await worker?.close()
+  await queue?.close()
+  await t?.close()
+})
+
+const irisNet = { inputs: 4, layers: [{ units: 8, activation: 'tanh' }], output: { units: 3, activation: 'softmax' } }
+const job = (training: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
+  datasetId: irisId,
+  network: irisNet,
+  training: { epochs: 40, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.02 }, validationSplit: 0.2, seed: 7, ...training },
+  ...extra
+})
+
+async function waitFor (id: string, statuses: string[], timeoutMs = 20_000): Promise<request.Response> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const res = await request(t.app.server).get(`/v1/training-jobs/${id}`)
+    if (statuses.includes(res.body.status) || Date.now() > deadline) return res
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** Reads a whole SSE stream (it ends after the `end` event) into [event, data] pairs. */
+async function readEvents (id: string): Promise<Array<{ event: string, data: Record<string, unknown> }>> {
+  const res = await request(t.app.server).get(`/v1/training-jobs/${id}/events`).buffer(true).parse((r, cb) => {
+    let text = ''
+    r.setEncoding('utf8')
+    r.on('data', (c: string) => { text += c })
+    r.on('end', () => cb(null, text))
+  })
+  expect(res.status).toBe(200)
+  expect(res.headers['content-type']).toMatch(/^text\/event-stream/)
+  return (res.body as string).split('\n\n').filter((b) => b.startsWith('event:')).map((block) => {
+    const lines = block.split('\n')
+    return { event: lines[0].slice(7), data: JSON.parse(lines.find((l) => l.startsWith('data: '))!.slice(6)) }
+  })
+}
+
+describe('POST /v1/training-jobs → worker → model', () => {
+  it('trains iris from CSV: succeeded, history, progress and events agree, and the model is stored', async () => {
+    const created = await request(t.app.server).post('/v1/training-jobs').send(job({}, { modelName: 'iris-test' }))
+    expect(created.status).toBe(202)
+    expect(created.body).toMatchObject({ status: 'queued', links: { self: `/v1/training-jobs/${created.body.id}` } })
+    expect(created.headers.location).toBe(created.body.links.self)
+    const events = await readEvents(created.body.id) // follows live, then ends
+
+    const res = await waitFor(created.body.id, ['succeeded', 'failed'])
+    expect(res.body.status).toBe('succeeded')
+    expect(res.body.progress).toEqual({ epoch: 40, epochs: 40 })
+    expect(res.body.history.map((h: { epoch: number }) => h.epoch)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
+    expect(res.body.history[39].loss).toBeLessThan(res.body.history[0].loss)
+    expect(res.body.history[39].valAccuracy).toBeGreaterThanOrEqual(0.9)
+    expect(res.body.startedAt <= res.body.finishedAt).toBe(true)
+
+    const epochs = events.filter((e) => e.event === 'epoch').map((e) => e.data)
+    expect(epochs).toEqual(res.body.history)
+    expect(events[events.length - 1]).toEqual({ event: 'end', data: { status: 'succeeded', modelId: res.body.modelId } })
+
+    // a late subscriber gets the same history replayed, then the end
+    const replay = await readEvents(created.body.id)
+    expect(replay).toEqual(events)
+
+    const model = await t.app.models.getWeights(res.body.modelId)
+    expect(model?.meta).toMatchObject({
+      name: 'iris-test', jobId: created.body.id, datasetId: irisId, classes: ['setosa', 'versicolor', 'virginica'],
+      normalization: { kind: 'standard' }
+    })
+    expect(model?.meta.metrics?.valAccuracy).toBeGreaterThanOrEqual(0.9)
+    // standardisation was fitted on the training rows: their mean is not the mean of all 150 rows
+    expect(model?.meta.normalization?.offset[0]).not.toBeCloseTo(5.8433, 4)
+
+    const list = await request(t.app.server).get('/v1/training-jobs')
+    expect(list.body.items.find((j: { id: string }) => j.id === created.body.id)).toMatchObject({ status: 'succeeded', modelId: res.body.modelId })
+  })
+
+  it('fine-tunes from a model: starts from its weights and keeps its normalisation', async () => {
+    const first = await request(t.app.server).post('/v1/training-jobs').send(job({ epochs: 5 }))
+    const done = await waitFor(first.body.id, ['succeeded', 'failed'])
+    expect(done.body.status).toBe('succeeded')
+    const tuned = await request(t.app.server).post('/v1/training-jobs').send({ ...job({ epochs: 1, optimizer: { type: 'sgd', learningRate: 1e-9 } }), network: undefined, initialModelId: done.body.modelId })
+    expect(tuned.status).toBe(202)
+    const res = await waitFor(tuned.body.id, ['succeeded', 'failed'])
+    expect(res.body.status).toBe('succeeded')
+    const [parent, child] = await Promise.all([t.app.models.getWeights(done.body.modelId), t.app.models.getWeights(res.body.modelId)])
+    expect(child!.meta.parentModelId).toBe(done.body.modelId)
+    expect(child!.meta.normalization).toEqual(parent!.meta.normalization)
+    // a learning rate of 1e-9 barely moves the weights: they must be the parent's, not a fresh initialisation
+    const maxDiff = Math.max(...child!.params.map((v, i) => Math.abs(v - parent!.params[i])))
+    expect(maxDiff).toBeLessThan(1e-6)
+  })
+})
+
+describe('failures and cancellation', () => {
+  it('fails a diverging job without retrying, saying why', async () => {
+    const created = await request(t.app.server).post('/v1/training-jobs')
+      .send({ ...job({ epochs: 50, optimizer: { type: 'sgd', learningRate: 1e4 }, validationSplit: 0, normalize: 'none' }), network: { ...irisNet, output: { units: 3, activation: 'identity' } } })
+    const res = await waitFor(created.body.id, ['succeeded', 'failed'])
+    expect(res.body.status).toBe('failed')
+    expect(res.body.error).toMatch(/loss became (NaN|Infinity).*lower the learning rate/)
+    const bull = await queue.queue.getJob(created.body.id)
+    expect(bull?.attemptsMade).toBe(1)
+  })
+
+  it('cancels a running job within a minibatch, and the worker takes the next job', async () => {
+    const long = await request(t.app.server).post('/v1/training-jobs').send(job({ epochs: 4000, batchSize: 4, validationSplit: 0 }))
+    const next = await request(t.app.server).post('/v1/training-jobs').send(job({ epochs: 3 }))
+    const running = await waitFor(long.body.id, ['running'])
+    expect(running.body.status).toBe('running')
+    const cancel = await request(t.app.server).post(`/v1/training-jobs/${long.body.id}/cancel`)
+    expect(cancel.status).toBe(202)
+    const cancelled = await waitFor(long.body.id, ['cancelled', 'failed', 'succeeded'], 5000)
+    expect(cancelled.body.status).toBe('cancelled')
+    expect(cancelled.body.error).toBe('cancelled by request')
+    expect(cancelled.body.progress.epoch).toBeLessThan(4000)
+    expect((await waitFor(next.body.id, ['succeeded', 'failed'])).body.status).toBe('succeeded')
+    const again = await request(t.app.server).post(`/v1/training-jobs/${long.body.id}/cancel`)
+    expect(again.status).toBe(409)
+    expect(again.body.detail).toMatch(/already been cancelled/)
+  })
+
+  it('cancels a queued job before it starts', async () => {
+    // MAX_EPOCHS admits it; the worker is busy with the first job while we cancel the second
+    const busy = await request(t.app.server).post('/v1/training-jobs').send(job({ epochs: 4000, batchSize: 4, validationSplit: 0 }))
+    const queued = await request(t.app.server).post('/v1/training-jobs').send(job({ epochs: 3 }))
+    await waitFor(busy.body.id, ['running'])
+    const cancel = await request(t.app.server).post(`/v1/training-jobs/${queued.body.id}/cancel`)
+    expect(cancel.status).toBe(202)
+    expect(cancel.body.status).toBe('cancelled')
+    await request(t.app.server).post(`/v1/training-jobs/${busy.body.id}/cancel`)
+    for (let i = 0; i < 200 && (await queue.queue.getJobState(queued.body.id)) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(await queue.queue.getJobState(queued.body.id)).toBe('failed')
+    const res = await request(t.app.server).get(`/v1/training-jobs/${queued.body.id}`)
+    expect(res.body.status).toBe('cancelled')
+    expect(res.body.history).toEqual([])
+  })
+})
+
+describe('admission', () => {
+  const post = (body: unknown) => request(t.app.server).post('/v1/training-jobs').send(body as object)
+
+  it('rejects an unknown dataset, network or model with 404', async () => {
+    expect((await post({ ...job(), datasetId: 'ds_nope' })).status).toBe(404)
+    expect((await post({ ...job(), network: undefined, networkId: 'net_nope' })).status).toBe(404)
+    expect((await post({ ...job(), network: undefined, initialModelId: 'mdl_nope' })).status).toBe(404)
+  })
+
+  it('needs exactly one of network, networkId and initialModelId', async () => {
+    const none = await post({ ...job(), network: undefined })
+    expect(none.status).toBe(400)
+    expect(none.body.detail).toMatch(/exactly one of network, networkId or initialModelId/)
+    expect((await post({ ...job(), networkId: 'net_x' })).status).toBe(400)
+  })
+
+  it('names the limit and its value: MAX_EPOCHS, MAX_JOB_WORK', async () => {
+    const epochs = await post(job({ epochs: 5001 }))
+    expect(epochs.status).toBe(422)
+    expect(epochs.body.detail).toBe('training.epochs is 5001; the limit is 5000 (MAX_EPOCHS)')
+    const work = await post({ ...job({ epochs: 5000 }), network: { ...irisNet, layers: [{ units: 400, activation: 'relu' }] } })
+    expect(work.status).toBe(422)
+    expect(work.body.detail).toMatch(/5000 epochs × 150 rows × 3203 parameters = 2402250000; the limit is 1000000000 \(MAX_JOB_WORK\)/)
+  })
+
+  it('checks the network against the dataset and refuses a step layer', async () => {
+    const wide = await post({ ...job(), network: { ...irisNet, inputs: 5 } })
+    expect(wide.status).toBe(400)
+    expect(wide.body.detail).toMatch(/takes 5 inputs; dataset .* has 4 feature columns/)
+    const regression = await post({ ...job(), network: { ...irisNet, output: { units: 3, activation: 'identity' } } })
+    expect(regression.status).toBe(202) // one-hot targets may be regressed on
+    const step = await post({ ...job(), network: { ...irisNet, layers: [{ units: 3, activation: 'step' }] } })
+    expect(step.status).toBe(400)
+    expect(step.body.detail).toMatch(/'step'.*cannot be trained/)
+    await queue.cancel(regression.body.id)
+  })
+
+  it('answers unknown ids with 404 on GET, events and cancel', async () => {
+    expect((await request(t.app.server).get('/v1/training-jobs/job_nope')).status).toBe(404)
+    expect((await request(t.app.server).get('/v1/training-jobs/job_nope/events')).status).toBe(404)
+    expect((await request(t.app.server).post('/v1/training-jobs/job_nope/cancel')).status).toBe(404)
+  })
+})
