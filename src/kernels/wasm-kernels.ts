@@ -34,8 +34,18 @@ export interface WasmKernelOptions {
   relaxedSimd?: boolean
 }
 
-/** The Kernels, plus which variant runs: results differ in the last bits between the two. */
-export interface WasmKernels extends Kernels { readonly variant: 'simd' | 'relaxed-simd' }
+/** The Kernels, plus which variant runs (results differ in the last bits between the two) and a weight cache. */
+export interface WasmKernels extends Kernels {
+  readonly variant: 'simd' | 'relaxed-simd'
+  /**
+   * Declares `weights` unchanged until the next pin/unpin: gemmNT calls whose B is a view into it
+   * copy and pack that B once, then reuse it (prediction with fixed weights; one training step).
+   * Changing the pinned values without calling pin again gives results from the old values.
+   */
+  pin (weights: Float32Array): void
+  /** Forgets the pinned weights and their packed copies. */
+  unpin (): void
+}
 
 const bytes = { simd: decode(WASM_SIMD), relaxed: decode(WASM_RELAXED_SIMD) }
 let support: WasmSupport | null = null
@@ -70,6 +80,10 @@ export function createWasmKernels (opts: WasmKernelOptions = {}): WasmKernels {
   const ex = instance.exports as unknown as KernelExports
   const base = Math.max(16, ex.heapBase() >> 2)
   let mem = new Float32Array(ex.memory.buffer)
+  // packed panels of pinned weights live in [base, scratchStart); per-call regions start after them
+  let pinned: Float32Array | null = null
+  const packed = new Map<number, { N: number, K: number, at: number }>()
+  let scratchStart = base
 
   /** Makes floats [0, end) addressable; refreshes the view, which growing detaches. */
   function ensure (end: number): void {
@@ -86,16 +100,42 @@ export function createWasmKernels (opts: WasmKernelOptions = {}): WasmKernels {
     if (M === 0 || N === 0) return
     check('C', C, M * N); check('A', A, M * K); check('B', B, N * K)
     if (bias !== null) check('bias', bias, N)
-    const a = base, b = a + pad(M * K), bp = b + pad(N * K)
-    const c = bp + pad(Math.ceil(N / 8) * 8 * K), bi = c + pad(M * N), scratch = bi + pad(N)
+    const panels = pad(Math.ceil(N / 8) * 8 * K)
+    let bp = pinnedPanels(B, N, K, panels)
+    const reuse = bp >= 0
+    const a = scratchStart, b = a + pad(M * K), c = (reuse ? b : b + pad(N * K) + panels), bi = c + pad(M * N), scratch = bi + pad(N)
+    if (!reuse) bp = b + pad(N * K)
     ensure(scratch + 16)
     mem.set(head(A, M * K), a)
-    mem.set(head(B, N * K), b)
     if (bias !== null) mem.set(head(bias, N), bi)
     if (accumulate) mem.set(head(C, M * N), c)
-    ex.packB(bp * 4, b * 4, N, K)
+    if (!reuse) {
+      mem.set(head(B, N * K), b)
+      ex.packB(bp * 4, b * 4, N, K)
+    }
     ex.gemmPacked(c * 4, a * 4, bp * 4, bias === null ? 0 : bi * 4, M, N, K, accumulate ? 1 : 0, scratch * 4)
     C.set(mem.subarray(c, c + M * N))
+  }
+
+  /** Where B's packed panels are, packing them first if B is a view into the pinned weights; −1 if it is not. */
+  function pinnedPanels (B: Float32Array, N: number, K: number, panels: number): number {
+    if (pinned === null || B.buffer !== pinned.buffer || B.byteOffset < pinned.byteOffset ||
+      B.byteOffset + N * K * 4 > pinned.byteOffset + pinned.byteLength) return -1
+    const hit = packed.get(B.byteOffset)
+    if (hit !== undefined && hit.N === N && hit.K === K) return hit.at
+    const at = scratchStart, raw = at + panels
+    scratchStart = raw
+    ensure(raw + N * K)
+    mem.set(head(B, N * K), raw)
+    ex.packB(at * 4, raw * 4, N, K)
+    packed.set(B.byteOffset, { N, K, at })
+    return at
+  }
+
+  function unpin (): void {
+    pinned = null
+    packed.clear()
+    scratchStart = base
   }
 
   function transpose (dst: Vec, src: Vec, rows: number, cols: number): void {
@@ -103,7 +143,7 @@ export function createWasmKernels (opts: WasmKernelOptions = {}): WasmKernels {
     const n = rows * cols
     if (n === 0) return
     check('dst', dst, n); check('src', src, n)
-    const s = base, d = s + pad(n)
+    const s = scratchStart, d = s + pad(n)
     ensure(d + n)
     mem.set(head(src, n), s)
     ex.transpose(d * 4, s * 4, rows, cols)
@@ -114,7 +154,7 @@ export function createWasmKernels (opts: WasmKernelOptions = {}): WasmKernels {
     if (!isF32(out) || !isF32(A)) { tsKernels.addColumnSums(out, A, M, N); return }
     if (N === 0) return
     check('out', out, N); check('A', A, M * N)
-    const a = base, o = a + pad(M * N)
+    const a = scratchStart, o = a + pad(M * N)
     ensure(o + N)
     mem.set(head(A, M * N), a)
     mem.set(head(out, N), o)
@@ -122,5 +162,9 @@ export function createWasmKernels (opts: WasmKernelOptions = {}): WasmKernels {
     out.set(mem.subarray(o, o + N))
   }
 
-  return { gemmNT, transpose, addColumnSums, variant: relaxed ? 'relaxed-simd' : 'simd' }
+  return {
+    gemmNT, transpose, addColumnSums, unpin,
+    pin: (weights) => { unpin(); pinned = weights },
+    variant: relaxed ? 'relaxed-simd' : 'simd'
+  }
 }

@@ -129,6 +129,29 @@ describe('wasm kernels', () => {
     }
   })
 
+  it('pinned weights are packed once: same bits as unpinned, and reused until pinned again', () => {
+    const k = createWasmKernels()
+    const M = 5, N = 11, K = 19
+    const params = randoms(3 + 2 * N * K)
+    const W1 = params.subarray(3, 3 + N * K), W2 = params.subarray(3 + N * K)
+    const A = randoms(M * K), bias = randoms(N)
+    const plain = [W1, W2].map((W) => { const C = new Float32Array(M * N); k.gemmNT(C, A, W, M, N, K, bias, false); return bits(C) })
+    k.pin(params)
+    for (let r = 0; r < 2; r++) {
+      ;[W1, W2].forEach((W, i) => { const C = new Float32Array(M * N); k.gemmNT(C, A, W, M, N, K, bias, false); expect(bits(C)).toBe(plain[i]) })
+    }
+    W1[0] += 1
+    const stale = new Float32Array(M * N)
+    k.gemmNT(stale, A, W1, M, N, K, bias, false)
+    expect(bits(stale)).toBe(plain[0])
+    k.pin(params)
+    const fresh = new Float32Array(M * N), unpinned = new Float32Array(M * N)
+    k.gemmNT(fresh, A, W1, M, N, K, bias, false)
+    wasm.gemmNT(unpinned, A, W1, M, N, K, bias, false)
+    expect(bits(fresh)).not.toBe(plain[0])
+    expect(bits(fresh)).toBe(bits(unpinned))
+  })
+
   it('float64 operands go to the ts kernels unchanged', () => {
     const M = 3, N = 4, K = 5
     const A = Float64Array.from(randoms(M * K)), B = Float64Array.from(randoms(N * K))
