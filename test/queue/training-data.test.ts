@@ -1,0 +1,59 @@
+// Normalisation is fitted on the training rows only, regression targets are standardised and mapped
+// back for metrics, and fine-tuning reuses the parent's normalisation.
+import { describe, it, expect } from 'vitest'
+import { prepareData, trainingMetrics } from '../../src/queue/training-data.js'
+import { columnStats } from '../../src/data/column-stats.js'
+import { splitForValidation, train } from '../../src/nn/train.js'
+import { datasetFromRows } from '../../src/nn/dataset.js'
+import { readCsv } from '../support/fixtures.js'
+
+const { rows } = readCsv('diabetes.csv')
+const raw = datasetFromRows(rows.map((r) => r.slice(0, -1).map(Number)), rows.map((r) => [Number(r[r.length - 1])]))
+const spec = { inputs: raw.inputs, layers: [{ units: 8, activation: 'tanh' as const }], output: { units: 1, activation: 'identity' as const } }
+const opts = { epochs: 30, batchSize: 32, optimizer: { type: 'adam' as const, learningRate: 0.01 }, validationSplit: 0.25, seed: 1 }
+
+describe('prepareData', () => {
+  it('fits feature and target standardisation on the training rows, not the validation rows', () => {
+    const p = prepareData(spec, raw, opts, 'standard')
+    const { train: rowsTrained } = splitForValidation(spec, raw, opts)
+    expect(p.trainRows).toBe(rowsTrained.rows)
+    const trainStats = columnStats(rowsTrained.x, rowsTrained.rows, rowsTrained.inputs)
+    expect(p.normalization.offset).toEqual(trainStats.map((s) => s.mean))
+    expect(p.normalization.offset[2]).not.toBe(columnStats(raw.x, raw.rows, raw.inputs)[2].mean)
+    expect(p.targetNormalization?.offset[0]).toBe(columnStats(rowsTrained.y, rowsTrained.rows, 1)[0].mean)
+    // the training rows of the prepared data have mean 0 and std 1 in every column
+    const prepared = splitForValidation(spec, p.data, opts).train
+    for (const s of columnStats(prepared.x, prepared.rows, prepared.inputs)) {
+      expect(s.mean).toBeCloseTo(0, 5)
+      expect(s.std).toBeCloseTo(1, 5)
+    }
+  })
+
+  it("'none' leaves features and targets as they are; minmax maps training rows into [0, 1]", () => {
+    const none = prepareData(spec, raw, opts, 'none')
+    expect(none.data.x).toEqual(raw.x)
+    expect(none.targetNormalization).toBeUndefined()
+    const mm = splitForValidation(spec, prepareData(spec, raw, opts, 'minmax').data, opts).train
+    for (const s of columnStats(mm.x, mm.rows, mm.inputs)) { expect(s.min).toBeCloseTo(0, 6); expect(s.max).toBeCloseTo(1, 6) }
+  })
+
+  it('fine-tuning reuses the given normalisation', () => {
+    const parent = prepareData(spec, raw, { ...opts, seed: 99 }, 'standard')
+    const child = prepareData(spec, raw, opts, 'minmax', parent)
+    expect(child.normalization).toEqual(parent.normalization)
+    expect(child.targetNormalization).toEqual(parent.targetNormalization)
+  })
+})
+
+describe('trainingMetrics', () => {
+  it('reports regression metrics on the validation rows in the targets\' own units', () => {
+    const p = prepareData(spec, raw, opts, 'standard')
+    const result = train(spec, p.data, opts)
+    const m = trainingMetrics(spec, result.params as Float32Array, raw, opts, p, result.history)
+    expect(m.epochs).toBe(30)
+    expect(m.valR2).toBeGreaterThan(0.3)
+    // diabetes targets range over 25..346: an MSE in those units is in the thousands, in standard units it would be < 1
+    expect(m.valMse).toBeGreaterThan(1000)
+    expect(m.valLoss).toBe(result.history[29].valLoss)
+  })
+})

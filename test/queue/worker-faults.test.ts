@@ -1,0 +1,157 @@
+// Faults with real worker processes (node --import tsx src/bin/worker.ts): a worker killed with SIGKILL
+// mid-job is replaced by another that resumes from the checkpoint and ends with bit-identical weights;
+// SIGTERM checkpoints, hands the job back to the queue and exits 0. Short stalled-job timings via env.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { afterAll, beforeAll, describe, it, expect } from 'vitest'
+import { columnStats } from '../../src/data/column-stats.js'
+import { createDatasetRepository } from '../../src/store/datasets.js'
+import { createKeys } from '../../src/store/keys.js'
+import { createModelRepository } from '../../src/store/models.js'
+import { createTrainingQueue, type TrainJobData, type TrainingQueue } from '../../src/queue/training-queue.js'
+import { decodeCheckpoint } from '../../src/queue/checkpoint.js'
+import { classificationFixture } from '../support/fixtures.js'
+import { testRedis } from '../store/redis-helper.js'
+
+const { redis, prefix, cleanup } = testRedis('worker-faults')
+const keys = createKeys(prefix)
+let queue: TrainingQueue
+let data: TrainJobData
+const children = new Set<ChildProcess>()
+
+interface WorkerProcess { child: ChildProcess, logs: string[], exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }> }
+
+/** Spawns a worker and resolves once it logs that it is taking jobs. */
+async function spawnWorker (): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/worker.ts'], {
+    env: {
+      ...process.env,
+      REDIS_URL: process.env.REDIS_URL,
+      REDIS_PREFIX: prefix,
+      TRAIN_THREADS: '1',
+      LOG_LEVEL: 'info',
+      CHECKPOINT_EVERY_EPOCHS: '2',
+      WORKER_LOCK_DURATION_MS: '1000',
+      WORKER_STALLED_INTERVAL_MS: '500'
+    },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  children.add(child)
+  const logs: string[] = []
+  const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => {
+    children.delete(child)
+    resolve({ code, signal })
+  }))
+  await new Promise<void>((resolve, reject) => {
+    let buffered = ''
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk
+      const lines = buffered.split('\n')
+      buffered = lines.pop()!
+      for (const line of lines) {
+        logs.push(line)
+        if (line.includes('"worker started"')) resolve()
+      }
+    })
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => logs.push(chunk))
+    void exited.then(({ code }) => reject(new Error(`worker exited (${code}) before starting:\n${logs.join('\n')}`)))
+  })
+  return { child, logs, exited }
+}
+
+const historyLength = async (jobId: string): Promise<number> => await redis.llen(keys.jobHistory(jobId))
+
+async function until (what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+async function finished (jobId: string): Promise<string> {
+  await until(`job ${jobId} finished`, async () => ['completed', 'failed'].includes(await queue.queue.getJobState(jobId)))
+  return await queue.queue.getJobState(jobId)
+}
+
+const modelBits = async (jobId: string): Promise<Uint32Array> => {
+  const job = await queue.queue.getJob(jobId)
+  const model = await createModelRepository(redis, prefix).getWeights(job!.returnvalue.modelId)
+  return new Uint32Array(model!.params.buffer.slice(0))
+}
+
+let reference: Uint32Array
+
+beforeAll(async () => {
+  queue = createTrainingQueue(redis, prefix)
+  const { data: digits, classes } = classificationFixture('digits.csv')
+  const meta = await createDatasetRepository(redis, prefix).put({
+    name: 'digits', dataset: digits, featureNames: Array.from({ length: 64 }, (_, i) => `p${i}`), targetNames: ['digit'], classes: classes!,
+    featureStats: columnStats(digits.x, digits.rows, digits.inputs), targetStats: columnStats(digits.y, digits.rows, digits.outputs)
+  })
+  data = {
+    datasetId: meta.id,
+    network: { inputs: 64, layers: [{ units: 32, activation: 'relu' }], output: { units: 10, activation: 'softmax' } },
+    training: { epochs: 40, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.005 }, validationSplit: 0.2, seed: 3, normalize: 'standard' }
+  }
+})
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL')
+  await queue?.close()
+  await cleanup()
+})
+
+describe('worker processes', () => {
+  it('SIGKILL mid-job: another worker resumes from the checkpoint; the weights are bit-identical to an uninterrupted run', async () => {
+    const a = await spawnWorker()
+    const crashed = await queue.enqueue(data)
+    // kill once a checkpoint exists and at least one epoch after it has run (so that epoch is re-run)
+    await until('a checkpoint and an epoch past it', async () => {
+      const text = await redis.get(keys.jobCheckpoint(crashed))
+      return text !== null && (await historyLength(crashed)) > decodeCheckpoint(text).epoch
+    })
+    a.child.kill('SIGKILL')
+    expect((await a.exited).signal).toBe('SIGKILL')
+    const killedAt = await historyLength(crashed)
+    expect(killedAt).toBeLessThan(40)
+
+    const trainedBefore = Number(await redis.get(keys.trainedEpochs()))
+    const b = await spawnWorker()
+    expect(await finished(crashed)).toBe('completed')
+    const resumed = b.logs.map((l) => JSON.parse(l) as { msg?: string, epoch?: number }).find((l) => l.msg === 'resuming from checkpoint')
+    expect(resumed?.epoch).toBeGreaterThan(0)
+    // the second worker trained only the epochs after the checkpoint, not the whole job again
+    expect(Number(await redis.get(keys.trainedEpochs())) - trainedBefore).toBe(40 - resumed!.epoch!)
+    // every epoch once: the history was trimmed back to the checkpoint before the re-run
+    const history = (await redis.lrange(keys.jobHistory(crashed), 0, -1)).map((s) => JSON.parse(s) as { epoch: number })
+    expect(history.map((h) => h.epoch)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
+    expect(await redis.exists(keys.jobCheckpoint(crashed))).toBe(0)
+
+    const whole = await queue.enqueue(data)
+    expect(await finished(whole)).toBe('completed')
+    reference = await modelBits(whole)
+    expect(await modelBits(crashed)).toEqual(reference)
+    b.child.kill('SIGTERM')
+    expect(await b.exited).toEqual({ code: 0, signal: null })
+  })
+
+  it('SIGTERM mid-job: checkpoints, hands the job back (not stuck in running) and exits 0; the next worker finishes it identically', async () => {
+    const c = await spawnWorker()
+    const jobId = await queue.enqueue(data)
+    await until('two epochs', async () => (await historyLength(jobId)) >= 2)
+    c.child.kill('SIGTERM')
+    expect(await c.exited).toEqual({ code: 0, signal: null })
+    expect(await queue.queue.getJobState(jobId)).toBe('waiting')
+    expect((await queue.get(jobId))?.status).toBe('queued')
+    const checkpoint = decodeCheckpoint((await redis.get(keys.jobCheckpoint(jobId)))!)
+    expect(checkpoint.epoch).toBeGreaterThanOrEqual(1)
+    expect(checkpoint.epoch).toBeLessThan(40)
+
+    const d = await spawnWorker()
+    expect(await finished(jobId)).toBe('completed')
+    expect(d.logs.some((l) => l.includes('"resuming from checkpoint"'))).toBe(true)
+    expect(await modelBits(jobId)).toEqual(reference)
+    d.child.kill('SIGTERM')
+    expect((await d.exited).code).toBe(0)
+  })
+})
