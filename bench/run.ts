@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--workload W1,W2,W3] [--threads 1,2,auto] [--repeat 3] [--json]
+ * npm run bench -- [--workload W1,W2,W3] [--threads 1,2,auto] [--kernels ts,wasm] [--repeat 3] [--json]
  * The workloads of shared BENCHMARKS.md; each figure is the median of --repeat runs. Speed is
  * measured here, never in a test.
  */
@@ -11,6 +11,8 @@ import { splitRows, classLabels, takeRows, type Dataset } from '../src/nn/datase
 import type { NetworkSpec } from '../src/nn/spec.js'
 import type { TrainOptions } from '../src/nn/train.js'
 import { loadDigits } from './digits.js'
+import { selectKernels, createWasmKernels, type KernelName } from '../src/kernels/index.js'
+import type { Kernels } from '../src/nn/ops.js'
 
 interface Figure { workload: string, threads: number | string, kernels: string, metric: string, value: number }
 
@@ -19,13 +21,15 @@ const { values } = parseArgs({
     workload: { type: 'string', default: 'W1,W2,W3' },
     threads: { type: 'string', default: '1,2,auto' },
     repeat: { type: 'string', default: '3' },
+    kernels: { type: 'string', default: 'ts,wasm' },
     json: { type: 'boolean', default: false }
   }
 })
 const workloads = values.workload.split(',')
 const threadList = values.threads.split(',').map((t) => (t === 'auto' ? 'auto' as const : Number(t)))
 const repeat = Number(values.repeat)
-const kernels = 'ts'
+const kernelList = values.kernels.split(',') as KernelName[]
+let kernels: KernelName = 'ts'
 const figures: Figure[] = []
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
 const report = (f: Figure): void => {
@@ -47,7 +51,7 @@ function w1Data (): Dataset {
 /** samples/s over the epochs after the first (the warm-up), timed on the caller's clock as epochs finish */
 async function timedTraining (engine: TrainingEngine, spec: NetworkSpec, data: Dataset, opts: TrainOptions, threads: number | 'auto'): Promise<{ samplesPerS: number, params: Float32Array | Float64Array, used: number }> {
   const marks: number[] = []
-  const r = await engine.train(spec, data, { ...opts, threads }, { onEpoch: () => marks.push(performance.now()) })
+  const r = await engine.train(spec, data, { ...opts, threads, kernels }, { onEpoch: () => marks.push(performance.now()) })
   const timedEpochs = marks.length - 1
   const rowsPerEpoch = Math.round(data.rows * (1 - (opts.validationSplit ?? 0)))
   return { samplesPerS: timedEpochs * rowsPerEpoch / ((marks[marks.length - 1] - marks[0]) / 1000), params: r.params, used: r.threads }
@@ -90,6 +94,9 @@ async function runW2 (engine: TrainingEngine): Promise<void> {
 
 function runW3 (): void {
   const net = createNetwork(W1, { seed: 1 })
+  // prediction pins the model's weights once, so the wasm kernels pack them a single time
+  let k: Kernels = selectKernels(kernels)
+  if (kernels === 'wasm') { const w = createWasmKernels(); w.pin(net.params as Float32Array); k = w }
   const rng = new Rng(3)
   const rows = new Float32Array(1024 * 784).map(() => rng.next())
   const one = createWorkspace(net, 1)
@@ -97,19 +104,19 @@ function runW3 (): void {
   const rowsPerS: number[] = []
   for (let rep = 0; rep < repeat; rep++) {
     const times: number[] = []
-    for (let i = 0; i < 500; i++) forward(net, one, rows.subarray((i % 1024) * 784, (i % 1024 + 1) * 784), 1)
+    for (let i = 0; i < 500; i++) forward(net, one, rows.subarray((i % 1024) * 784, (i % 1024 + 1) * 784), 1, k)
     for (let i = 0; i < 10_000; i++) {
       const t = performance.now()
-      forward(net, one, rows.subarray((i % 1024) * 784, (i % 1024 + 1) * 784), 1)
+      forward(net, one, rows.subarray((i % 1024) * 784, (i % 1024 + 1) * 784), 1, k)
       times.push(performance.now() - t)
     }
     times.sort((a, b) => a - b)
     lat[0].push(times[5000] * 1000)
     lat[1].push(times[9900] * 1000)
     const ws = createWorkspace(net, 1024)
-    predict(net, rows, 1024, ws)
+    predict(net, rows, 1024, ws, k)
     const t = performance.now()
-    for (let i = 0; i < 5; i++) predict(net, rows, 1024, ws)
+    for (let i = 0; i < 5; i++) predict(net, rows, 1024, ws, k)
     rowsPerS.push(5 * 1024 / ((performance.now() - t) / 1000))
   }
   report({ workload: 'W3', threads: 1, kernels, metric: 'predict_latency_median_us', value: median(lat[0]) })
@@ -119,9 +126,12 @@ function runW3 (): void {
 
 const engine = new TrainingEngine({ threads: Math.max(2, ...threadList.filter((t): t is number => typeof t === 'number')) })
 try {
-  if (workloads.includes('W1')) await runW1(engine)
-  if (workloads.includes('W2')) await runW2(engine)
-  if (workloads.includes('W3')) runW3()
+  for (const k of kernelList) {
+    kernels = k
+    if (workloads.includes('W1')) await runW1(engine)
+    if (workloads.includes('W2')) await runW2(engine)
+    if (workloads.includes('W3')) runW3()
+  }
 } finally {
   await engine.close()
 }

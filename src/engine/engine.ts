@@ -10,12 +10,15 @@ import { checkTrainOptions, type EpochStats, type TrainOptions, type TrainResult
 import { checkDatasetFits, type Dataset } from '../nn/dataset.js'
 import { SHARD_ROWS } from '../nn/gradient.js'
 import { ThreadPool } from './pool.js'
+import type { KernelName } from '../kernels/index.js'
 import { chooseThreads } from './thread-choice.js'
 import { ABORT, CONTROL_SLOTS, FAIL, STOP, SEQ, DONE, type FromThread, type SharedJob } from './protocol.js'
 
 export interface EngineTrainOptions extends TrainOptions {
   /** threads for this job: a number, or 'auto' (default) to let the engine pick from the work per minibatch */
   threads?: number | 'auto'
+  /** GEMM kernels: 'ts' (plain TypeScript reference), 'wasm' (WebAssembly SIMD) or 'auto' (default: wasm where supported) */
+  kernels?: KernelName
 }
 
 export interface EngineHooks {
@@ -49,8 +52,8 @@ export class TrainingEngine {
     const requested = options.threads ?? 'auto'
     const T = requested === 'auto' ? chooseThreads(spec, options.batchSize, this.pool.size) : Math.min(requested, this.pool.size)
     if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`threads must be an integer ≥ 1 or 'auto', got ${String(requested)}`)
-    const { threads: _t, ...trainOptions } = options
-    const job = sharedJob(spec, data, options.batchSize, T, hooks.fault)
+    const { threads: _t, kernels = 'auto', ...trainOptions } = options
+    const job = sharedJob(spec, data, options.batchSize, T, kernels, hooks.fault)
     const workers = await this.pool.acquire(T)
     try {
       const result = await runJob(workers, job, trainOptions, hooks)
@@ -63,7 +66,7 @@ export class TrainingEngine {
   close (): Promise<void> { return this.pool.close() }
 }
 
-function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads: number, fault: SharedJob['fault']): SharedJob {
+function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads: number, kernels: KernelName, fault: SharedJob['fault']): SharedJob {
   const P = parameterCount(spec)
   const maxShards = Math.ceil(Math.min(batchSize, data.rows) / SHARD_ROWS)
   const share = (src: Float32Array): SharedArrayBuffer => {
@@ -80,6 +83,7 @@ function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads
     index: new SharedArrayBuffer(4 * Math.min(batchSize, data.rows)),
     control: new SharedArrayBuffer(4 * CONTROL_SLOTS),
     threads,
+    kernels,
     fault
   }
 }

@@ -3,6 +3,7 @@
  * block through which the threads of one job synchronise each minibatch without messages.
  */
 import type { NetworkSpec } from '../nn/spec.js'
+import type { KernelName } from '../kernels/index.js'
 import type { TrainOptions, TrainState, EpochStats, TrainResult } from '../nn/train.js'
 
 /** Int32 slots of the control block (a SharedArrayBuffer). */
@@ -28,6 +29,8 @@ export interface SharedJob {
   index: SharedArrayBuffer // int32, rows of the full data in the current minibatch
   control: SharedArrayBuffer // int32 × CONTROL_SLOTS
   threads: number
+  /** the kernel set every thread of the job uses (results are reproducible for a given set) */
+  kernels: KernelName
   /** test-only: make one thread fail at a given minibatch */
   fault?: { rank: number, atStep: number, kind: 'throw' | 'exit' }
 }

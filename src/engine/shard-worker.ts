@@ -8,6 +8,8 @@ import { createShardScratch, shardGradient, SHARD_ROWS, type ShardScratch } from
 import type { Dataset } from '../nn/dataset.js'
 import { parameterCount } from '../nn/spec.js'
 import { ROWS, type SharedJob } from './protocol.js'
+import { selectKernels } from '../kernels/index.js'
+import type { Kernels } from '../nn/ops.js'
 
 export interface ShardContext {
   readonly job: SharedJob
@@ -20,6 +22,7 @@ export interface ShardContext {
   /** one view per shard slot of the shared gradient buffer, made once per job */
   readonly shardViews: Float32Array[]
   readonly P: number
+  readonly kernels: Kernels
 }
 
 export function shardContext (job: SharedJob): ShardContext {
@@ -33,7 +36,8 @@ export function shardContext (job: SharedJob): ShardContext {
     index: new Int32Array(job.index),
     stats: new Float64Array(job.shardStats),
     shardViews: Array.from({ length: job.shardGrads.byteLength / (4 * P) }, (_, s) => new Float32Array(job.shardGrads, 4 * s * P, P)),
-    P
+    P,
+    kernels: selectKernels(job.kernels)
   }
 }
 
@@ -46,7 +50,7 @@ export function computeShards (c: ShardContext, rank: number, threads: number): 
   for (let s = rank; s < S; s += threads) {
     const out = c.shardViews[s]
     out.fill(0)
-    const st = shardGradient(c.net, c.scratch, c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), out)
+    const st = shardGradient(c.net, c.scratch, c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), out, c.kernels)
     c.stats[2 * s] = st.loss
     c.stats[2 * s + 1] = st.correct
   }

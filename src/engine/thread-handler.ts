@@ -85,6 +85,7 @@ function lead (msg: Extract<ToThread, { cmd: 'lead' }>, post: Post): void {
     signal: { get aborted () { return Atomics.load(c.control, ABORT) !== 0 } },
     resume: msg.resume,
     initialParams: msg.initialParams,
+    kernels: c.kernels,
     gradient: (net, _train, trainRows) => { leaderParams = net.params; return parallelGradient(c, trainRows) },
     onEpoch: (stats, state) => {
       post({ type: 'epoch', stats })

@@ -22,12 +22,19 @@ describe('reproducible by construction', () => {
     it(`${name}: weights are bit-identical for 1, 2, 3 and 4 threads, and equal the sequential core`, async () => {
       const reference = bits(train(spec, data, opts).params)
       for (const threads of [1, 2, 3, 4]) {
-        const r = await engine.train(spec, data, { ...opts, threads })
+        const r = await engine.train(spec, data, { ...opts, threads, kernels: 'ts' })
         expect(r.threads).toBe(threads)
         expect(bits(r.params)).toBe(reference)
       }
     })
   }
+
+  it('with WebAssembly kernels too: bit-identical for 1, 2 and 3 threads', async () => {
+    const runs = await Promise.all([1, 2, 3].map(async (threads) => bits((await engine.train(classifier, digits, { ...classOpts, threads, kernels: 'wasm' })).params)))
+    expect(new Set(runs).size).toBe(1)
+    const ts = bits((await engine.train(classifier, digits, { ...classOpts, threads: 2, kernels: 'ts' })).params)
+    expect(runs[0]).not.toBe(ts) // float32 lanes vs float64 sums: a different (still reproducible) result
+  })
 
   it('different seeds give different weights', async () => {
     const a = await engine.train(classifier, digits, { ...classOpts, threads: 2 })
@@ -65,7 +72,7 @@ describe('control and faults', () => {
     it(`a thread that ${kind}s fails the run with a clear error, and the next run on the same pool succeeds`, async () => {
       await expect(engine.train(classifier, digits, { ...classOpts, threads: 3 }, { fault: { rank: 2, atStep: 3, kind } }))
         .rejects.toThrow(/training thread 2 (crashed: injected fault|exited unexpectedly)/)
-      const r = await engine.train(classifier, digits, { ...classOpts, threads: 4 })
+      const r = await engine.train(classifier, digits, { ...classOpts, threads: 4, kernels: 'ts' })
       expect(r.stopReason).toBe('completed')
       expect(bits(r.params)).toBe(bits(train(classifier, digits, classOpts).params))
     })
