@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+# backprop: one image for both processes. The API is the default command; the worker runs
+# `node dist/bin/worker.js` (see docker-compose.yml). Build: docker build -t backprop .
+
+# ---- build: dev dependencies (TypeScript, AssemblyScript) compile src/ into dist/
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# scripts (e.g. a `prepare` that compiles assembly/) run below, once the sources are copied
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY assembly ./assembly
+COPY src ./src
+RUN npm run build
+
+# ---- runtime: production dependencies and dist/ only, as the unprivileged `node` user
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: lifecycle scripts build from sources, and this stage has none (only dist/)
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 3000
+# Node 20 has fetch built in; no curl in the slim image
+HEALTHCHECK --interval=15s --timeout=3s --start-period=15s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# exec form: node is PID 1 and receives SIGTERM itself, so close-with-grace runs
+CMD ["node", "dist/bin/api.js"]
