@@ -64,7 +64,7 @@ function parallelGradient (c: ShardContext, trainRows: Int32Array | null): Batch
     let loss = 0, correct = 0
     grads.set(c.shardViews[0])
     for (let s = 0; s < shardCount(rows); s++) {
-      if (s > 0) addInto(grads, c.shardViews[s])
+      if (s > 0 && T > 1) addInto(grads, c.shardViews[s])
       loss += c.stats[2 * s]
       correct += c.stats[2 * s + 1]
     }

@@ -72,18 +72,18 @@ export function addInto (out: Vec, add: Vec): void {
   for (let i = 0; i < out.length; i++) out[i] += add[i]
 }
 
-/** The sequential reference BatchGradient: shards computed one after another, added in order. */
+/**
+ * The sequential reference BatchGradient: shards computed one after another, each accumulated
+ * straight into grads. Kernels round each shard's contribution before adding it, so this equals
+ * summing separate shard buffers in order, without the extra buffer and pass.
+ */
 export function sequentialGradient (net: Network, data: Dataset, k: Kernels = tsKernels): BatchGradient {
   const scratch = createShardScratch(net)
-  const shard = allocate(net.dtype, net.params.length)
   return (index, from, to, grads) => {
     let loss = 0, correct = 0
+    grads.fill(0)
     for (let s = from; s < to; s += SHARD_ROWS) {
-      const e = Math.min(s + SHARD_ROWS, to)
-      const target = s === from ? grads : shard
-      target.fill(0)
-      const st = shardGradient(net, scratch, data, index, s, e, target, k)
-      if (target !== grads) addInto(grads, shard)
+      const st = shardGradient(net, scratch, data, index, s, Math.min(s + SHARD_ROWS, to), grads, k)
       loss += st.loss
       correct += st.correct
     }

@@ -4,6 +4,9 @@
  * register-blocked kernel serves forward, both backward products and prediction; a faster
  * implementation (WebAssembly) replaces the `Kernels` object without touching the layers.
  * Sums run in float64 registers and round once on store: results do not depend on blocking.
+ * When accumulating into float32, the new sum is rounded to float32 before it is added, so that
+ * accumulating shard after shard into one buffer gives the same bits as summing separate shard
+ * buffers in order (what the parallel engine does).
  */
 import type { Vec } from './vec.js'
 
@@ -59,9 +62,11 @@ function gemmNT (C: Vec, A: Vec, B: Vec, M: number, N: number, K: number, bias: 
   }
 }
 
+const round = (C: Vec, x: number): number => (C instanceof Float32Array ? Math.fround(x) : x)
+
 function store (C: Vec, i: number, c0: number, c1: number, bias: Vec | null, n: number, accumulate: boolean): void {
   if (bias !== null) { c0 += bias[n]; c1 += bias[n + 1] }
-  if (accumulate) { c0 += C[i]; c1 += C[i + 1] }
+  if (accumulate) { c0 = round(C, c0) + C[i]; c1 = round(C, c1) + C[i + 1] }
   C[i] = c0; C[i + 1] = c1
 }
 
@@ -70,7 +75,7 @@ function dotInto (C: Vec, A: Vec, B: Vec, m: number, n: number, N: number, K: nu
   let c = 0
   for (let k = 0; k < K; k++) c += A[a + k] * B[b + k]
   if (bias !== null) c += bias[n]
-  if (accumulate) c += C[m * N + n]
+  if (accumulate) c = round(C, c) + C[m * N + n]
   C[m * N + n] = c
 }
 
@@ -89,7 +94,7 @@ function addColumnSums (out: Vec, A: Vec, M: number, N: number): void {
   for (let n = 0; n < N; n++) {
     let s = 0
     for (let m = 0; m < M; m++) s += A[m * N + n]
-    out[n] += s
+    out[n] += round(out, s)
   }
 }
 
