@@ -29,7 +29,9 @@ interface Loaded {
   readonly meta: ModelRecord
   /** one-row path: input row and workspace, allocated once per cached model */
   readonly x1: Float32Array<ArrayBuffer>
+  readonly y1: Float32Array<ArrayBuffer>
   readonly ws1: Workspace
+  readonly norm: Normalization
   wsBatch?: Workspace
 }
 
@@ -37,7 +39,8 @@ const identity = (n: number): Normalization => ({ kind: 'none', offset: new Arra
 
 function load (spec: Network['spec'], params: Float32Array, meta: ModelRecord): Loaded {
   const net = createNetwork(spec, { params })
-  return { net, meta, x1: new Float32Array(spec.inputs), ws1: createWorkspace(net, 1) }
+  const norm = meta.normalization ?? identity(spec.inputs)
+  return { net, meta, norm, x1: new Float32Array(spec.inputs), y1: new Float32Array(spec.output.units), ws1: createWorkspace(net, 1) }
 }
 
 /** Class labels from output rows: argmax for softmax, a 0.5 threshold for one sigmoid unit; none otherwise. */
@@ -100,21 +103,20 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
       rows.forEach((row, r) => {
         if (row.length !== I) throw withProblem(new INPUT_WIDTH(I, row.length, r), { field: `inputs[${r}]`, row: r })
       })
-      const norm = meta.normalization ?? identity(I)
       const n = rows.length
       let out: Float32Array
       if (n === 1) {
-        normalizeRows(rows[0], norm, model.x1)
+        normalizeRows(rows[0], model.norm, model.x1)
         out = forward(net, model.ws1, model.x1, 1) as Float32Array
       } else {
         const x = new Float32Array(n * I)
         rows.forEach((row, r) => x.set(row, r * I))
-        normalizeRows(x, norm, x)
+        normalizeRows(x, model.norm, x)
         model.wsBatch ??= createWorkspace(net, batch)
         out = predict(net, x, n, model.wsBatch) as Float32Array
       }
       const values = meta.targetNormalization && net.spec.output.activation === 'identity'
-        ? denormalizeRows(out.subarray(0, n * K), meta.targetNormalization)
+        ? denormalizeRows(out.subarray(0, n * K), meta.targetNormalization, n === 1 ? model.y1 : undefined)
         : out
       const outputs = Array.from({ length: n }, (_, r) => Array.from(values.subarray(r * K, r * K + K)))
       const labels = labelsOf(meta, values, n)

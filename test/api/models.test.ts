@@ -124,6 +124,11 @@ describe('/v1/models', () => {
     const raw = expected(regressor, params, inNorm, input)
     body.outputs.forEach((o: number[], r: number) => expect(o[0]).toBeCloseTo(raw[r][0] * 77 + 152, 3))
     expect(body.outputs.some((o: number[]) => Math.abs(o[0] - 152) > 1)).toBe(true)
+    // the one-row path (reused input and output buffers) gives the same values, request after request
+    for (let r = 0; r < input.length; r++) {
+      const single = await t.app.inject({ method: 'POST', url: `/v1/models/${saved.id}/predict`, payload: { inputs: [input[r]] } })
+      expect(single.json().outputs).toEqual([body.outputs[r]])
+    }
   })
 
   it('labels a single sigmoid unit by the 0.5 threshold', async () => {
