@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js'
 import { setErrorHandling } from './error-handler.js'
 import redisPlugin from './plugins/redis.js'
 import predictor from './plugins/predictor.js'
+import trainingQueue from './plugins/training-queue.js'
 import repositories from './plugins/repositories.js'
 import health from './routes/health.js'
 import metrics from './routes/metrics.js'
@@ -52,6 +53,7 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
       tags: [
         { name: 'datasets', description: 'Upload and inspect training data' },
         { name: 'networks', description: 'Network definitions' },
+        { name: 'training-jobs', description: 'Training jobs: queue, progress, server-sent events, cancel' },
         { name: 'models', description: 'Trained models: export, import and predictions' },
         { name: 'health', description: 'Liveness and readiness' }
       ]
@@ -68,6 +70,7 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
   await app.register(redisPlugin, { redis })
   await app.register(repositories, { prefix: config.REDIS_PREFIX })
   await app.register(predictor)
+  await app.register(trainingQueue, { prefix: config.REDIS_PREFIX })
 
   // ---- routes
   await app.register(health)

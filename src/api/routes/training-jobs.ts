@@ -13,7 +13,6 @@ import { IdParams, listOf, problems } from '../../schemas/common.js'
 import {
   CreateTrainingJobRequest, CreatedTrainingJob, TrainingJobResponse, TrainingJobSummary, type EpochRecord, type TrainingJobResponseBody
 } from '../../schemas/training.js'
-import trainingQueuePlugin from '../plugins/training-queue.js'
 
 const linksOf = (id: string, modelId?: string): TrainingJobResponseBody['links'] => {
   const self = `/v1/training-jobs/${id}`
@@ -83,7 +82,6 @@ async function streamJob (queue: TrainingQueue, id: string, reply: FastifyReply)
 }
 
 const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
-  if (!fastify.hasDecorator('trainingQueue')) await fastify.register(trainingQueuePlugin, { prefix: fastify.config.REDIS_PREFIX })
   const tags = ['training-jobs']
   const queue = (): TrainingQueue => fastify.trainingQueue
 
