@@ -13,6 +13,9 @@ export const ABORT = 2 // set by the main thread: stop between minibatches
 export const FAIL = 3 // set by the main thread: a thread died, the leader must give up
 export const STOP = 4 // set by the leader: the job is over, helpers return to the pool
 export const ROWS = 5 // rows in the current minibatch
+export const PHASE = 6 // what a SEQ bump asks for: COMPUTE the shards, or REDUCE them slice by slice
+export const COMPUTE = 0
+export const REDUCE = 1
 export const CONTROL_SLOTS = 8
 
 /** Everything a thread needs to see of one job, all in shared memory. */

@@ -58,3 +58,28 @@ export function computeShards (c: ShardContext, rank: number, threads: number): 
     c.stats[2 * s + 1] = st.correct
   }
 }
+
+/**
+ * Sums the shard slots into slot 0 over this rank's slice of the parameters, in shard order, and
+ * finishes the gradient there (÷ rows, + λW) — the same float32 operations, in the same order, as
+ * addInto shard by shard followed by finishGradients, so the bits do not depend on the split.
+ */
+export function reduceSlice (c: ShardContext, rank: number, threads: number): void {
+  const rows = Atomics.load(c.control, ROWS)
+  const S = shardCount(rows)
+  const chunk = Math.ceil(c.P / threads / 16) * 16
+  const lo = Math.min(c.P, rank * chunk), hi = Math.min(c.P, lo + chunk)
+  const g = c.shardViews[0]
+  for (let s = 1; s < S; s++) {
+    const add = c.shardViews[s]
+    for (let i = lo; i < hi; i++) g[i] += add[i]
+  }
+  const inv = 1 / rows
+  for (let i = lo; i < hi; i++) g[i] *= inv
+  const lambda = c.job.spec.l2 ?? 0
+  if (lambda === 0) return
+  const p = c.net.params
+  for (const L of c.net.layers) {
+    for (let i = Math.max(lo, L.wOffset), e = Math.min(hi, L.bOffset); i < e; i++) g[i] += lambda * p[i]
+  }
+}

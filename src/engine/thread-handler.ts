@@ -5,10 +5,10 @@
  * main thread. Testable without threads by passing a `post` function.
  */
 import { train, type TrainHooks } from '../nn/train.js'
-import { addInto, type BatchGradient } from '../nn/gradient.js'
+import type { BatchGradient } from '../nn/gradient.js'
 import { finishGradients } from '../nn/network.js'
-import { computeShards, shardContext, shardCount, type ShardContext } from './shard-worker.js'
-import { ABORT, DONE, FAIL, ROWS, SEQ, STOP, type FromThread, type ToThread } from './protocol.js'
+import { computeShards, reduceSlice, shardContext, shardCount, type ShardContext } from './shard-worker.js'
+import { ABORT, COMPUTE, DONE, FAIL, PHASE, REDUCE, ROWS, SEQ, STOP, type FromThread, type ToThread } from './protocol.js'
 
 export type Post = (msg: FromThread) => void
 
@@ -37,14 +37,31 @@ function help (c: ShardContext, rank: number): void {
     const seq = Atomics.load(c.control, SEQ)
     if (seq === seen) continue
     seen = seq
-    maybeFail(c, rank)
-    computeShards(c, rank, c.job.threads)
+    if (Atomics.load(c.control, PHASE) === REDUCE) reduceSlice(c, rank, c.job.threads)
+    else { maybeFail(c, rank); computeShards(c, rank, c.job.threads) }
     Atomics.add(c.control, DONE, 1)
     Atomics.notify(c.control, DONE)
   }
 }
 
-/** The leader's BatchGradient: publish the minibatch, compute rank 0's shards, wait, reduce in shard order. */
+/** Starts a phase on the helpers, does rank 0's share of it, and waits for the others. */
+function runPhase (c: ShardContext, phase: number, own: () => void): void {
+  const T = c.job.threads
+  Atomics.store(c.control, PHASE, phase)
+  Atomics.store(c.control, DONE, 0)
+  Atomics.add(c.control, SEQ, 1)
+  Atomics.notify(c.control, SEQ)
+  own()
+  for (let d = Atomics.load(c.control, DONE); d < T - 1; d = Atomics.load(c.control, DONE)) {
+    if (Atomics.load(c.control, FAIL) !== 0) throw new Error('a training thread stopped unexpectedly; the run was abandoned')
+    Atomics.wait(c.control, DONE, d, 100)
+  }
+}
+
+/**
+ * The leader's BatchGradient: publish the minibatch, compute the shards on all threads, then
+ * (with several threads) reduce them on all threads, each over its slice of the parameters.
+ */
 function parallelGradient (c: ShardContext, trainRows: Int32Array | null): BatchGradient {
   const T = c.job.threads
   return (index, from, to, grads) => {
@@ -52,23 +69,16 @@ function parallelGradient (c: ShardContext, trainRows: Int32Array | null): Batch
     for (let i = from; i < to; i++) c.index[i - from] = trainRows ? trainRows[index[i]] : index[i]
     c.net.params.set(leaderParams!)
     Atomics.store(c.control, ROWS, rows)
-    Atomics.store(c.control, DONE, 0)
-    Atomics.add(c.control, SEQ, 1)
-    Atomics.notify(c.control, SEQ)
-    maybeFail(c, 0)
-    computeShards(c, 0, T)
-    for (let d = Atomics.load(c.control, DONE); d < T - 1; d = Atomics.load(c.control, DONE)) {
-      if (Atomics.load(c.control, FAIL) !== 0) throw new Error('a training thread stopped unexpectedly; the run was abandoned')
-      Atomics.wait(c.control, DONE, d, 100)
-    }
-    let loss = 0, correct = 0
+    runPhase(c, COMPUTE, () => { maybeFail(c, 0); computeShards(c, 0, T) })
+    // alone, the shards were accumulated into slot 0 already (see computeShards)
+    if (T > 1) runPhase(c, REDUCE, () => reduceSlice(c, 0, T))
     grads.set(c.shardViews[0])
+    if (T === 1) finishGradients(c.net, grads, rows)
+    let loss = 0, correct = 0
     for (let s = 0; s < shardCount(rows); s++) {
-      if (s > 0 && T > 1) addInto(grads, c.shardViews[s])
       loss += c.stats[2 * s]
       correct += c.stats[2 * s + 1]
     }
-    finishGradients(c.net, grads, rows)
     return { loss, correct }
   }
 }
