@@ -3,7 +3,7 @@
  * It never listens and never opens connections: the caller passes config, Redis and a logger in.
  */
 import { createRequire } from 'node:module'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -13,14 +13,14 @@ import {
 import type { Redis } from 'ioredis'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
-import { setErrorHandling } from './error-handler.js'
+import { setErrorHandling, toProblem } from './error-handler.js'
+import { PROBLEM_CONTENT_TYPE } from '../schemas/problem.js'
 import redisPlugin from './plugins/redis.js'
 import predictor from './plugins/predictor.js'
 import trainingQueue from './plugins/training-queue.js'
 import repositories from './plugins/repositories.js'
 import health from './routes/health.js'
 import metrics from './routes/metrics.js'
-import { CSV_TYPES } from './routes/datasets.js'
 import v1 from './routes/v1.js'
 
 declare module 'fastify' {
@@ -64,7 +64,9 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
   setErrorHandling(app, config.BODY_LIMIT)
-  app.addContentTypeParser(CSV_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body))
+  // Bodies are JSON unless a route's own scope adds a parser (routes/datasets.ts adds CSV): text/plain,
+  // which Fastify parses by default, would reach JSON schemas as a string and read as a 400, not a 415.
+  app.removeContentTypeParser('text/plain')
 
   // ---- decorators: redis, repositories (training queue and predictor plugins go here)
   await app.register(redisPlugin, { redis })
@@ -85,7 +87,12 @@ export async function buildApp ({ config, redis, logger }: AppDeps): Promise<Fas
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     bodyLimit: config.BODY_LIMIT,
     // ids in the path may be long uuids; anything longer is not ours
-    routerOptions: { maxParamLength: 200 }
+    routerOptions: { maxParamLength: 200 },
+    // bad url encodings (400) and over-long ids (414) are answered before routing: as problem+json too
+    frameworkErrors: (err, request, reply) => {
+      const problem = toProblem(err, request, config.BODY_LIMIT)
+      void (reply as FastifyReply).code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
+    }
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)

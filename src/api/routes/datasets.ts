@@ -35,6 +35,8 @@ export function datasetResponse (meta: DatasetMeta): DatasetResponseBody {
 
 const datasets: FastifyPluginAsyncZod = async (fastify) => {
   const tags = ['datasets']
+  // CSV is parsed in this scope only, so any other route answers text/csv with 415
+  fastify.addContentTypeParser(CSV_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body))
 
   fastify.post('/datasets', {
     schema: {
