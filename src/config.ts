@@ -4,6 +4,7 @@
  */
 import os from 'node:os'
 import { z } from 'zod'
+import { parseApiKeys, type ApiKeyEntry } from './security/api-keys.js'
 
 const int = (min: number) => z.coerce.number().int().min(min)
 
@@ -19,6 +20,19 @@ const bytes = z.union([z.number(), z.string()]).transform((value, ctx) => {
 })
 
 const emptyAsUndefined = (v: unknown): unknown => (v === '' ? undefined : v)
+
+/** Unset or empty: no keys, the API runs open. The message never repeats the value (it holds secrets). */
+const apiKeys = z.string().optional().transform((value, ctx): readonly ApiKeyEntry[] => {
+  try {
+    return Object.freeze(parseApiKeys(value ?? ''))
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message })
+    return z.NEVER
+  }
+})
+
+/** Variables whose value must never appear in an error message or a log line. */
+const SECRET = new Set(['API_KEYS'])
 
 const Env = z.object({
   PORT: int(0).max(65535).default(3000),
@@ -41,7 +55,13 @@ const Env = z.object({
   WORKER_LOCK_DURATION_MS: int(500).default(30_000),
   WORKER_STALLED_INTERVAL_MS: int(500).default(30_000),
   WORKER_MAX_STALLED_COUNT: int(0).default(1),
-  DATA_DIR: z.string().min(1).default('./data')
+  DATA_DIR: z.string().min(1).default('./data'),
+  // ---- security: `key:tenant:scope[,scope];…` or a JSON array of {key, tenant, scopes}
+  API_KEYS: apiKeys,
+  // per API key (per tenant when open), shared by every replica through Redis; 0 turns the limit off
+  RATE_LIMIT_PER_MINUTE: int(0).default(600),
+  // the most requests a key may make at once after a quiet spell; default: one minute's worth
+  RATE_LIMIT_BURST: z.preprocess(emptyAsUndefined, int(1).optional())
 })
 
 export type Config = Readonly<z.output<typeof Env>>
@@ -52,7 +72,8 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
   const picked = Object.fromEntries(keys.map((k) => [k, emptyAsUndefined(env[k])]))
   const result = Env.safeParse(picked)
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`)
+    const shown = (name: string): string => (SECRET.has(name) ? '<not shown>' : JSON.stringify(env[name]))
+    const lines = result.error.issues.map((i) => `${i.path.join('.')}=${shown(String(i.path[0]))}: ${i.message}`)
     throw new Error(`invalid configuration: ${lines.join('; ')}`)
   }
   return Object.freeze(result.data)

@@ -28,6 +28,11 @@ export const BAD_DATASET = createError<[string]>('NN_ERR_BAD_DATASET', '%s', 400
 export const BAD_NETWORK = createError<[string]>('NN_ERR_BAD_NETWORK', '%s', 400)
 export const INPUT_WIDTH = createError<[number, number, number]>('NN_ERR_INPUT_WIDTH', 'expected %d inputs per row, got %d in row %d', 400)
 
+// ---- 401, 403, 429: who may call, and how often (api/plugins/auth.ts, rate-limit.ts)
+export const UNAUTHORIZED = createError<[string]>('NN_ERR_UNAUTHORIZED', '%s', 401)
+export const FORBIDDEN = createError<[string, string]>('NN_ERR_FORBIDDEN', "this API key lacks the '%s' scope that %s needs; ask for a key with it (or with admin)", 403)
+export const TOO_MANY_REQUESTS = createError<[number, number]>('NN_ERR_TOO_MANY_REQUESTS', 'rate limit of %d requests per minute for this API key exceeded; retry in %d s', 429)
+
 // ---- 404: unknown ids and routes
 export const DATASET_NOT_FOUND = createError<[string]>('NN_ERR_DATASET_NOT_FOUND', "dataset '%s' not found; list datasets with GET /v1/datasets", 404)
 export const NETWORK_NOT_FOUND = createError<[string]>('NN_ERR_NETWORK_NOT_FOUND', "network '%s' not found; list networks with GET /v1/networks", 404)

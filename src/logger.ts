@@ -22,7 +22,14 @@ export function loggerOptions (config: Pick<Config, 'LOG_LEVEL'>, isTTY = proces
   const options: LoggerOptions = {
     level: config.LOG_LEVEL,
     serializers: { err: pino.stdSerializers.err },
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' }
+    // API keys travel in these headers; whatever logs a request or its headers, they stay out of the logs
+    redact: {
+      paths: [
+        'req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie',
+        'headers.authorization', 'headers["x-api-key"]', 'headers.cookie'
+      ],
+      censor: '[redacted]'
+    }
   }
   if (isTTY && prettyAvailable()) {
     options.transport = { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } }

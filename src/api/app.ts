@@ -19,6 +19,8 @@ import redisPlugin from './plugins/redis.js'
 import predictor from './plugins/predictor.js'
 import trainingQueue from './plugins/training-queue.js'
 import repositories from './plugins/repositories.js'
+import auth, { SECURITY_SCHEMES } from './plugins/auth.js'
+import rateLimit from './plugins/rate-limit.js'
 import health from './routes/health.js'
 import metrics from './routes/metrics.js'
 import v1 from './routes/v1.js'
@@ -56,7 +58,9 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
         { name: 'training-jobs', description: 'Training jobs: queue, progress, server-sent events, cancel' },
         { name: 'models', description: 'Trained models: export, import and predictions' },
         { name: 'health', description: 'Liveness and readiness' }
-      ]
+      ],
+      // each route lists the scope it needs (route-scopes.ts); with no API_KEYS configured the API is open
+      components: { securitySchemes: SECURITY_SCHEMES }
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject
@@ -70,6 +74,9 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
 
   // ---- decorators: redis, repositories (training queue and predictor plugins go here)
   await app.register(redisPlugin, { redis })
+  // ---- who may call and how often: before every route, so each one gets its scope (route-scopes.ts)
+  await app.register(auth, { keys: config.API_KEYS })
+  await app.register(rateLimit, { prefix: config.REDIS_PREFIX, perMinute: config.RATE_LIMIT_PER_MINUTE, ...(config.RATE_LIMIT_BURST === undefined ? {} : { burst: config.RATE_LIMIT_BURST }) })
   await app.register(repositories, { prefix: config.REDIS_PREFIX })
   await app.register(predictor)
   await app.register(trainingQueue, { prefix: config.REDIS_PREFIX })

@@ -30,6 +30,8 @@ export function createKeys (prefix: string) {
     jobCheckpoint: (jobId: string) => `${p}:job:${jobId}:checkpoint`,
     jobEvents: (jobId: string) => `${p}:job:${jobId}:events`,
     jobCancel: () => `${p}:job-cancel`,
+    // ---- rate limits: one token bucket hash {tokens, ts} per API key id (or per tenant when open)
+    rateLimit: (subject: string) => `${p}:rate:${subject}`,
     // ---- training totals for GET /metrics: the worker INCRBYs them as epochs finish
     trainedEpochs: () => `${p}:stats:epochs-trained`,
     trainedSamples: () => `${p}:stats:samples-trained`

@@ -1,0 +1,84 @@
+/**
+ * API keys: who is calling (request.tenant, request.principal) and whether the key holds the route's
+ * scope (route-scopes.ts). With no keys configured every request is tenant `local`. Not rate limits
+ * (rate-limit.ts) and not tenancy of records (the repositories and the queue filter by tenant).
+ */
+import fp from 'fastify-plugin'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { FORBIDDEN, UNAUTHORIZED } from '../../errors.js'
+import { LOCAL_TENANT, type ApiKeyEntry } from '../../security/api-keys.js'
+import { allows, createKeyMatcher, type Principal } from '../../security/key-matcher.js'
+import { scopeOf, type RouteScope } from '../route-scopes.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig { scope?: RouteScope }
+  interface FastifyRequest {
+    /** The caller's tenant: records are created under it and only its records are visible. '' on public routes. */
+    tenant: string
+    /** The matched API key; null when the API is open or the route is public. */
+    principal: Principal | null
+  }
+}
+
+export const SECURITY_SCHEMES = {
+  bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },
+  apiKeyAuth: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'The API key in a header of its own' }
+} as const
+
+const CHALLENGE = 'Bearer realm="backprop"'
+
+/** The key from `Authorization: Bearer <key>`, else from `X-API-Key`; undefined when neither is sent. */
+export function presentedKey (headers: FastifyRequest['headers']): string | undefined {
+  const auth = headers.authorization
+  if (typeof auth === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth)
+    if (m) return m[1]
+  }
+  const header = headers['x-api-key']
+  const value = Array.isArray(header) ? header[0] : header
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
+}
+
+function unauthorized (reply: FastifyReply, message: string): Error {
+  reply.header('www-authenticate', CHALLENGE)
+  return new UNAUTHORIZED(message)
+}
+
+export default fp<{ keys: readonly ApiKeyEntry[] }>(async function auth (fastify, { keys }) {
+  const matcher = createKeyMatcher(keys)
+  const open = matcher.size === 0
+  fastify.decorateRequest('tenant', '')
+  fastify.decorateRequest('principal', null)
+
+  // Every route registered after this plugin gets its scope in config and in the OpenAPI document.
+  fastify.addHook('onRoute', (route) => {
+    const method = Array.isArray(route.method) ? route.method[0] : route.method
+    const scope = route.config?.scope ?? scopeOf(method, route.url)
+    route.config = { ...route.config, scope }
+    if (route.schema && !route.schema.hide) {
+      // OpenAPI 3.1 lets non-OAuth requirements list role names: here, the scope the key needs
+      route.schema = { ...route.schema, security: scope === 'public' ? [] : [{ bearerAuth: [scope] }, { apiKeyAuth: [scope] }] }
+    }
+  })
+
+  fastify.addHook('onRequest', async (request, reply) => {
+    const url = request.routeOptions.url
+    // an unknown route answers 404 to anyone: the route list is public in /openapi.json anyway
+    if (url === undefined) return
+    const scope = request.routeOptions.config.scope ?? scopeOf(request.method, url)
+    if (scope === 'public') return
+    if (open) {
+      request.tenant = LOCAL_TENANT
+      return
+    }
+    const key = presentedKey(request.headers)
+    if (key === undefined) {
+      throw unauthorized(reply, "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+    }
+    const principal = matcher.match(key)
+    if (!principal) throw unauthorized(reply, 'the API key is not valid')
+    if (!allows(principal, scope)) throw new FORBIDDEN(scope, `${request.method} ${url}`)
+    request.principal = principal
+    request.tenant = principal.tenant
+  })
+}, { name: 'auth' })

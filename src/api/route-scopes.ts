@@ -1,0 +1,50 @@
+/**
+ * The scope each route requires, in one table: the auth plugin reads it for every route as it is
+ * registered. A route missing here requires `admin` (fail closed). No checks here; plugins/auth.ts does them.
+ */
+import type { Scope } from '../security/api-keys.js'
+
+/** `public`: no key needed, even when keys are configured. */
+export type RouteScope = Scope | 'public'
+
+export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
+  'GET /healthz': 'public',
+  'GET /readyz': 'public',
+  'GET /openapi.json': 'public',
+  'GET /metrics': 'admin',
+
+  'GET /v1/datasets': 'read',
+  'GET /v1/datasets/:id': 'read',
+  'POST /v1/datasets': 'train',
+  'DELETE /v1/datasets/:id': 'train',
+
+  'GET /v1/networks': 'read',
+  'GET /v1/networks/:id': 'read',
+  'POST /v1/networks': 'train',
+  'DELETE /v1/networks/:id': 'train',
+
+  'GET /v1/training-jobs': 'read',
+  'GET /v1/training-jobs/:id': 'read',
+  'GET /v1/training-jobs/:id/events': 'read',
+  'POST /v1/training-jobs': 'train',
+  'POST /v1/training-jobs/:id/cancel': 'train',
+
+  'GET /v1/models': 'read',
+  'GET /v1/models/:id': 'read',
+  'GET /v1/models/:id/export': 'read',
+  'POST /v1/models': 'train',
+  'DELETE /v1/models/:id': 'train',
+  'POST /v1/models/:id/predict': 'predict'
+}
+
+/** Swagger UI and its assets are documentation, as open as /openapi.json. */
+const PUBLIC_PREFIXES = ['/docs']
+
+/** The scope for a route; HEAD answers like GET. */
+export function scopeOf (method: string, url: string): RouteScope {
+  const m = method === 'HEAD' ? 'GET' : method
+  const declared = ROUTE_SCOPES[`${m} ${url}`]
+  if (declared) return declared
+  if (PUBLIC_PREFIXES.some((p) => url === p || url.startsWith(`${p}/`))) return 'public'
+  return 'admin'
+}
