@@ -50,6 +50,13 @@ function checkFits (spec: NetworkSpec, meta: DatasetMeta, field: string, parentC
   if (head === 'sigmoid' && meta.targetStats.some((s) => s.min < 0 || s.max > 1)) {
     throw badNetwork(field, `a sigmoid output needs targets in [0, 1]; dataset '${meta.id}' has targets outside it: use an identity output`)
   }
+  // a class column that never changes teaches nothing; label uploads already need two classes, 0/1 columns do not
+  const constant = head === 'sigmoid' ? meta.targetStats.findIndex((s) => s.min === s.max) : -1
+  if (constant >= 0) {
+    const name = meta.targetNames[constant] ?? `y${constant}`
+    throw withProblem(new UNPROCESSABLE(`target column '${name}' of dataset '${meta.id}' is ${meta.targetStats[constant].min} in every row, ` +
+      'so it holds only one class; a sigmoid output needs rows of both classes (0 and 1) in each column'), { field: 'datasetId' })
+  }
   if (parentClasses && meta.classes && parentClasses.join('\u0000') !== meta.classes.join('\u0000')) {
     throw badNetwork(field, `the model was trained on classes ${parentClasses.join(', ')}; dataset '${meta.id}' has ${meta.classes.join(', ')}`)
   }
