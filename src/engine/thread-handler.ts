@@ -67,7 +67,6 @@ function parallelGradient (c: ShardContext, trainRows: Int32Array | null): Batch
   return (index, from, to, grads) => {
     const rows = to - from
     for (let i = from; i < to; i++) c.index[i - from] = trainRows ? trainRows[index[i]] : index[i]
-    c.net.params.set(leaderParams!)
     Atomics.store(c.control, ROWS, rows)
     runPhase(c, COMPUTE, () => { maybeFail(c, 0); computeShards(c, 0, T) })
     // alone, the shards were accumulated into slot 0 already (see computeShards)
@@ -83,9 +82,6 @@ function parallelGradient (c: ShardContext, trainRows: Int32Array | null): Batch
   }
 }
 
-// the leader's own (non-shared) weights, which the core's loop updates in place
-let leaderParams: Float32Array | Float64Array | undefined
-
 function lead (msg: Extract<ToThread, { cmd: 'lead' }>, post: Post): void {
   const c = shardContext(msg.job)
   steps = 0
@@ -96,7 +92,9 @@ function lead (msg: Extract<ToThread, { cmd: 'lead' }>, post: Post): void {
     resume: msg.resume,
     initialParams: msg.initialParams,
     kernels: c.kernels,
-    gradient: (net, _train, trainRows) => { leaderParams = net.params; return parallelGradient(c, trainRows) },
+    // the core's loop updates the shared weights in place, so helpers read them with no copy per step
+    paramsBuffer: c.net.params,
+    gradient: (_net, _train, trainRows) => parallelGradient(c, trainRows),
     onEpoch: (stats, state) => {
       post({ type: 'epoch', stats })
       sinceCheckpoint++
@@ -117,7 +115,6 @@ function lead (msg: Extract<ToThread, { cmd: 'lead' }>, post: Post): void {
   } finally {
     Atomics.store(c.control, STOP, 1)
     Atomics.notify(c.control, SEQ)
-    leaderParams = undefined
   }
 }
 

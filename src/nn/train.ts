@@ -59,6 +59,8 @@ export interface TrainHooks {
   resume?: TrainState
   /** starting weights (fine-tuning); ignored when resuming */
   initialParams?: Vec
+  /** where the live weights are kept (e.g. memory shared with other threads); by default a fresh buffer */
+  paramsBuffer?: Vec
   /** the GEMM kernels (default: the plain TypeScript reference) */
   kernels?: Kernels
   /** replaces the sequential batch gradient (the parallel engine); trainRows maps training rows to rows of the full data */
@@ -125,7 +127,9 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
 
   const resume = hooks.resume
   const rng = new Rng(opts.seed ?? 0)
-  const net = createNetwork(spec, { rng, params: resume ? copy(resume.params) : hooks.initialParams ? copy(hooks.initialParams) : undefined })
+  const start = resume?.params ?? hooks.initialParams
+  let net = createNetwork(spec, { rng, params: start ? copy(start) : undefined })
+  if (hooks.paramsBuffer) { hooks.paramsBuffer.set(net.params); net = createNetwork(spec, { params: hooks.paramsBuffer }) }
   const optimizer = createOptimizer(opts.optimizer, weightMask(spec))
   const schedule = createSchedule(opts.schedule, opts.optimizer.learningRate, opts.epochs)
   let best = resume?.best ? { ...resume.best, params: copy(resume.best.params) } : null
