@@ -18,6 +18,8 @@ export function createRedis (url: string, options: RedisOptions = {}): Redis {
 
 /** Resolves true when Redis answers PING within `timeoutMs`, false otherwise; never throws. */
 export async function pingRedis (redis: Redis, timeoutMs = 1000): Promise<boolean> {
+  // while reconnecting, a PING would wait in the offline queue and answer once Redis is back: the outage would not show
+  if (['close', 'reconnecting', 'end'].includes(redis.status)) return false
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs) })
   try {
