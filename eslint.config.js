@@ -36,6 +36,11 @@ export default tseslint.config(
       'engine/ knows nn/ and worker_threads, nothing of HTTP, Redis or BullMQ (STYLE.md §2)')
   },
   {
+    files: ['src/kernels/**/*.ts'],
+    rules: restrict(['**/store/**', '**/queue/**', '**/api/**', '**/engine/**', 'fastify*', '@fastify/*', 'bullmq', 'ioredis'],
+      'kernels/ are compute only: they know nn/ops, nothing of the service (STYLE.md §2)')
+  },
+  {
     files: ['src/store/**/*.ts'],
     rules: restrict(['**/api/**', '**/queue/**', '**/engine/**', 'fastify*', '@fastify/*', 'bullmq'],
       'store/ is Redis persistence: no HTTP, queue or engine (STYLE.md §2)')
