@@ -7,12 +7,16 @@ import { INPUT_WIDTH, MODEL_NOT_FOUND, withProblem } from '../errors.js'
 import { createNetwork, createWorkspace, forward, predict, type Network, type Workspace } from '../nn/network.js'
 import { denormalizeRows, normalizeRows, type Normalization } from '../data/normalize.js'
 import type { ModelRecord, ModelRepository } from '../store/models.js'
+import { visibleTo } from '../security/tenancy.js'
 
 export interface Prediction { outputs: number[][], labels?: string[] }
 
 export interface Predictor {
-  /** Throws MODEL_NOT_FOUND (404) or INPUT_WIDTH (400, naming the row and the expected width). */
-  predict (modelId: string, rows: readonly (readonly number[])[]): Promise<Prediction>
+  /**
+   * Throws MODEL_NOT_FOUND (404; also for another tenant's model, cached or not) or INPUT_WIDTH (400,
+   * naming the row and the expected width). `tenant` undefined: any tenant.
+   */
+  predict (modelId: string, rows: readonly (readonly number[])[], tenant?: string): Promise<Prediction>
   invalidate (modelId: string): void
   readonly size: number
 }
@@ -85,7 +89,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
 
     invalidate (id) { cache.delete(id) },
 
-    async predict (id, rows) {
+    async predict (id, rows, tenant) {
       let model = cache.has(id) ? await fetch(id) : null
       // Another API replica may have deleted the model: a hit is confirmed with one small HGET.
       if (model && (await models.get(id)) === null) {
@@ -94,7 +98,8 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
       } else if (!model) {
         model = await fetch(id)
       }
-      if (!model) throw new MODEL_NOT_FOUND(id)
+      // the cache is shared by tenants; the owner recorded in the cached model decides who may use it
+      if (!model || !visibleTo(model.meta, tenant)) throw new MODEL_NOT_FOUND(id)
 
       // ---- synchronous from here: the cached buffers are never shared across an await
       const { net, meta } = model

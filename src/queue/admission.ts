@@ -18,6 +18,8 @@ export interface AdmissionDeps {
   readonly networks: NetworkRepository
   readonly models: ModelRepository
   readonly limits: AdmissionLimits
+  /** The caller's tenant: it sees only its own dataset, network and model, and the job is recorded under it. */
+  readonly tenant?: string
 }
 
 const badNetwork = (field: string, message: string): Error => withProblem(new BAD_NETWORK(message), { field })
@@ -25,11 +27,11 @@ const badNetwork = (field: string, message: string): Error => withProblem(new BA
 async function resolveNetwork (body: CreateTrainingJobBody, deps: AdmissionDeps): Promise<{ spec: NetworkSpec, field: string, classes?: string[] }> {
   if (body.network) return { spec: body.network, field: 'network' }
   if (body.networkId !== undefined) {
-    const record = await deps.networks.get(body.networkId)
+    const record = await deps.networks.get(body.networkId, deps.tenant)
     if (!record) throw new NETWORK_NOT_FOUND(body.networkId)
     return { spec: record.spec, field: 'networkId' }
   }
-  const model = await deps.models.get(body.initialModelId!)
+  const model = await deps.models.get(body.initialModelId!, deps.tenant)
   if (!model) throw new MODEL_NOT_FOUND(body.initialModelId!)
   return { spec: model.network, field: 'initialModelId', ...(model.classes ? { classes: model.classes } : {}) }
 }
@@ -77,7 +79,7 @@ function checkLimits (spec: NetworkSpec, meta: DatasetMeta, epochs: number, limi
 
 /** The job data to enqueue, or a coded error that says what to change. */
 export async function admitTrainingJob (body: CreateTrainingJobBody, deps: AdmissionDeps): Promise<TrainJobData> {
-  const meta = await deps.datasets.get(body.datasetId)
+  const meta = await deps.datasets.get(body.datasetId, deps.tenant)
   if (!meta) throw new DATASET_NOT_FOUND(body.datasetId)
   const { spec, field, classes } = await resolveNetwork(body, deps)
   try {
@@ -95,6 +97,7 @@ export async function admitTrainingJob (body: CreateTrainingJobBody, deps: Admis
     ...(body.networkId !== undefined ? { networkId: body.networkId } : {}),
     ...(body.initialModelId !== undefined ? { initialModelId: body.initialModelId } : {}),
     training: body.training,
-    ...(body.modelName !== undefined ? { modelName: body.modelName } : {})
+    ...(body.modelName !== undefined ? { modelName: body.modelName } : {}),
+    ...(deps.tenant !== undefined ? { tenant: deps.tenant } : {})
   }
 }

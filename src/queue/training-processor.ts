@@ -67,12 +67,13 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     if (await isCancelMarked(redis, prefix, jobId)) return await cancelled()
     if (deps.shutdown.aborted) return await handBack(null)
 
-    const stored = await datasets.getMatrices(data.datasetId)
+    // defence in depth: the job reads only its own tenant's records, as admission did
+    const stored = await datasets.getMatrices(data.datasetId, data.tenant)
     if (!stored) throw new UnrecoverableError(`dataset '${data.datasetId}' no longer exists; upload it again and submit a new job`)
     const spec = data.network
     let parent: StoredModel | null = null
     if (data.initialModelId !== undefined) {
-      parent = await models.getWeights(data.initialModelId)
+      parent = await models.getWeights(data.initialModelId, data.tenant)
       if (!parent) throw new UnrecoverableError(`model '${data.initialModelId}' to fine-tune from no longer exists`)
       if (parent.params.length !== parameterCount(spec)) {
         throw new UnrecoverableError(`model '${data.initialModelId}' has ${parent.params.length} parameters; the network to train has ${parameterCount(spec)}`)
@@ -145,6 +146,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
       params,
       meta: {
         ...(data.modelName !== undefined ? { name: data.modelName } : {}),
+        ...(data.tenant !== undefined ? { tenant: data.tenant } : {}),
         datasetId: data.datasetId,
         jobId,
         ...(data.initialModelId !== undefined ? { parentModelId: data.initialModelId } : {}),

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { Queue, type Job, type JobState } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { createKeys, isValidId } from '../store/keys.js'
+import { visibleTo } from '../security/tenancy.js'
 import type { EpochRecord, JobStatus, TrainJobData } from '../schemas/training.js'
 
 export const TRAINING_QUEUE = 'training'
@@ -34,15 +35,16 @@ export interface TrainingJobView {
 
 export type CancelOutcome = { outcome: 'requested', job: TrainingJobView } | { outcome: 'finished', job: TrainingJobView } | null
 
+/** `tenant` (the caller's): another tenant's job is null, as if unknown; undefined: any tenant. */
 export interface TrainingQueue {
   readonly queue: Queue<TrainJobData, TrainJobResult>
   enqueue (data: TrainJobData): Promise<string>
-  get (id: string): Promise<TrainingJobView | null>
-  /** Newest first, without history; at most `limit` per BullMQ state. */
-  list (limit?: number): Promise<TrainingJobView[]>
+  get (id: string, tenant?: string): Promise<TrainingJobView | null>
+  /** Newest first, without history; at most `limit` per BullMQ state (before the tenant filter). */
+  list (limit?: number, tenant?: string): Promise<TrainingJobView[]>
   history (id: string): Promise<EpochRecord[]>
   /** Marks the job cancelled (a worker that picks it up later sees it) and tells the worker running it. */
-  cancel (id: string): Promise<CancelOutcome>
+  cancel (id: string, tenant?: string): Promise<CancelOutcome>
   /** Calls `listener` with each event of a job until the returned function is called. */
   follow (id: string, listener: (event: JobEvent) => void): Promise<() => Promise<void>>
   close (): Promise<void>
@@ -103,10 +105,10 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
   const isCancelled = async (id: string): Promise<boolean> => (await redis.hexists(keys.jobCancel(), id)) === 1
   const history = async (id: string): Promise<EpochRecord[]> => parseHistory(await redis.lrange(keys.jobHistory(id), 0, -1))
 
-  const get = async (id: string): Promise<TrainingJobView | null> => {
+  const get = async (id: string, tenant?: string): Promise<TrainingJobView | null> => {
     if (!isValidId(id)) return null
     const job = await queue.getJob(id) as TrainingJob | undefined
-    if (!job) return null
+    if (!job || !visibleTo(job.data, tenant)) return null
     const [state, cancelled, epochs] = await Promise.all([job.getState(), isCancelled(id), history(id)])
     return viewOf(job, state, cancelled, epochs)
   }
@@ -135,19 +137,19 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
     get,
     history,
 
-    async list (limit = 100) {
+    async list (limit = 100, tenant) {
       const states: JobState[] = ['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed']
       const perState = await Promise.all(states.map(async (state) =>
         (await queue.getJobs([state], 0, limit - 1) as TrainingJob[]).map((job) => ({ job, state }))))
-      const all = perState.flat().filter(({ job }) => job?.id)
+      const all = perState.flat().filter(({ job }) => job?.id && visibleTo(job.data, tenant))
       if (all.length === 0) return []
       const marks = await redis.hmget(keys.jobCancel(), ...all.map(({ job }) => job.id!))
       return all.map(({ job, state }, i) => viewOf(job, state, marks[i] !== null, []))
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
     },
 
-    async cancel (id) {
-      const before = await get(id)
+    async cancel (id, tenant) {
+      const before = await get(id, tenant)
       if (!before) return null
       if (isFinal(before.status)) return { outcome: 'finished', job: before }
       // mark first, then publish: a worker that starts the job after the message still sees the mark

@@ -78,7 +78,9 @@ export const TrainJobDataSchema = z.object({
   networkId: z.string().optional(),
   initialModelId: z.string().optional(),
   training: TrainingOptionsSchema,
-  modelName: Name.optional()
+  modelName: Name.optional(),
+  // set by the API from the caller's key, never by the request body; the model is stored under it
+  tenant: z.string().min(1).optional()
 }).strict()
 
 export type TrainJobData = z.output<typeof TrainJobDataSchema>

@@ -12,8 +12,6 @@ export interface ApiKeyEntry {
   readonly scopes: readonly Scope[]
 }
 
-/** The tenant every record belongs to when the API runs open (no keys), and the owner of records made before tenancy. */
-export const LOCAL_TENANT = 'local'
 
 const TENANT = /^[A-Za-z0-9_.-]{1,64}$/
 const KEY = /^[\x21-\x7e]{1,512}$/ // printable ASCII, no spaces: it travels in an HTTP header

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis'
 import type { Dataset } from '../nn/dataset.js'
 import type { ColumnStats } from '../data/column-stats.js'
 import { createKeys, isValidId } from './keys.js'
+import { visibleTo } from '../security/tenancy.js'
 
 export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024
 
@@ -19,10 +20,13 @@ export interface NewDataset {
   readonly classes?: string[]
   readonly featureStats: ColumnStats[]
   readonly targetStats: ColumnStats[]
+  /** The tenant that uploads it; only that tenant sees it. */
+  readonly tenant?: string
 }
 
 export interface DatasetMeta {
   readonly id: string
+  readonly tenant?: string
   readonly name: string
   readonly rows: number
   readonly inputs: number
@@ -39,13 +43,14 @@ export interface DatasetMeta {
   readonly createdAt: string
 }
 
+/** Every read takes the caller's tenant: another tenant's dataset is null, as if unknown. Undefined: any tenant (the worker). */
 export interface DatasetRepository {
   put (input: NewDataset): Promise<DatasetMeta>
-  get (id: string): Promise<DatasetMeta | null>
+  get (id: string, tenant?: string): Promise<DatasetMeta | null>
   /** Metadata and matrices; throws if the stored bytes no longer match the recorded hash. */
-  getMatrices (id: string): Promise<{ meta: DatasetMeta, dataset: Dataset } | null>
-  list (): Promise<DatasetMeta[]>
-  remove (id: string): Promise<boolean>
+  getMatrices (id: string, tenant?: string): Promise<{ meta: DatasetMeta, dataset: Dataset } | null>
+  list (tenant?: string): Promise<DatasetMeta[]>
+  remove (id: string, tenant?: string): Promise<boolean>
 }
 
 const bytesOf = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength)
@@ -70,10 +75,11 @@ export function createDatasetRepository (redis: Redis, prefix: string, { chunkBy
   const keys = createKeys(prefix)
   const chunkSize = Math.max(4, chunkBytes - (chunkBytes % 4))
 
-  const get = async (id: string): Promise<DatasetMeta | null> => {
+  const get = async (id: string, tenant?: string): Promise<DatasetMeta | null> => {
     if (!isValidId(id)) return null
     const json = await redis.hget(keys.dataset(id), 'meta')
-    return json === null ? null : JSON.parse(json) as DatasetMeta
+    const meta = json === null ? null : JSON.parse(json) as DatasetMeta
+    return meta && visibleTo(meta, tenant) ? meta : null
   }
 
   const chunkKeys = (meta: Pick<DatasetMeta, 'id' | 'chunks'>): string[] => [
@@ -91,6 +97,7 @@ export function createDatasetRepository (redis: Redis, prefix: string, { chunkBy
       const createdAt = new Date()
       const meta: DatasetMeta = {
         id,
+        ...(input.tenant === undefined ? {} : { tenant: input.tenant }),
         name: input.name ?? id,
         rows: dataset.rows,
         inputs: dataset.inputs,
@@ -124,8 +131,8 @@ export function createDatasetRepository (redis: Redis, prefix: string, { chunkBy
 
     get,
 
-    async getMatrices (id) {
-      const meta = await get(id)
+    async getMatrices (id, tenant) {
+      const meta = await get(id, tenant)
       if (!meta) return null
       const parts = await redis.mgetBuffer(...chunkKeys(meta))
       if (parts.some((p) => p === null)) throw new Error(`dataset ${id} is missing chunks`)
@@ -137,17 +144,18 @@ export function createDatasetRepository (redis: Redis, prefix: string, { chunkBy
       return { meta, dataset: { x: xv, y: yv, rows: meta.rows, inputs: meta.inputs, outputs: meta.outputs } }
     },
 
-    async list () {
+    async list (tenant) {
       const ids = await redis.zrevrange(keys.datasets(), 0, -1)
       if (ids.length === 0) return []
       const tx = redis.multi()
       ids.forEach((id) => tx.hget(keys.dataset(id), 'meta'))
       const rows = (await tx.exec()) ?? []
       return rows.map(([, json]) => json).filter((j): j is string => typeof j === 'string').map((j) => JSON.parse(j) as DatasetMeta)
+        .filter((meta) => visibleTo(meta, tenant))
     },
 
-    async remove (id) {
-      const meta = await get(id)
+    async remove (id, tenant) {
+      const meta = await get(id, tenant)
       if (!meta) return false
       const tx = redis.multi()
       tx.del(keys.dataset(id), ...chunkKeys(meta))

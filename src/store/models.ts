@@ -9,6 +9,7 @@ import { decodeModel, encodeModel } from '../nn/serialize.js'
 import { parameterCount, type NetworkSpec } from '../nn/spec.js'
 import type { Normalization } from '../data/normalize.js'
 import { createKeys, isValidId } from './keys.js'
+import { LOCAL_TENANT, visibleTo } from '../security/tenancy.js'
 
 /** What the caller knows about a model: lineage, metrics and everything predict needs besides weights. */
 export interface ModelInfo {
@@ -28,6 +29,8 @@ export interface ModelInfo {
   readonly targetNames?: string[]
   /** The training options, as sent. */
   readonly training?: Record<string, unknown>
+  /** The tenant that owns it; only that tenant sees it, and names are versioned per tenant. */
+  readonly tenant?: string
 }
 
 export interface ModelRecord extends ModelInfo {
@@ -41,24 +44,28 @@ export interface ModelRecord extends ModelInfo {
 
 export interface StoredModel { readonly spec: NetworkSpec, readonly params: Float32Array, readonly meta: ModelRecord }
 
+/** Reads take the caller's tenant: another tenant's model is null, as if unknown. Undefined: any tenant (the worker). */
 export interface ModelRepository {
   save (model: { spec: NetworkSpec, params: Float32Array, meta?: ModelInfo }): Promise<ModelRecord>
-  get (id: string): Promise<ModelRecord | null>
-  getWeights (id: string): Promise<StoredModel | null>
-  /** All models, newest first; or the versions of one name, highest first. */
-  list (options?: { name?: string }): Promise<ModelRecord[]>
-  latest (name: string): Promise<ModelRecord | null>
-  remove (id: string): Promise<boolean>
+  get (id: string, tenant?: string): Promise<ModelRecord | null>
+  getWeights (id: string, tenant?: string): Promise<StoredModel | null>
+  /** All models, newest first; or the versions of one name (the tenant's own, default `local`), highest first. */
+  list (options?: { name?: string, tenant?: string }): Promise<ModelRecord[]>
+  latest (name: string, tenant?: string): Promise<ModelRecord | null>
+  remove (id: string, tenant?: string): Promise<boolean>
 }
 
 export function createModelRepository (redis: Redis, prefix: string): ModelRepository {
   const keys = createKeys(prefix)
-  const nameKey = (name: string): string => encodeURIComponent(name)
+  // `local` keeps the key shape from before tenancy; other tenants' names live apart (':' is encoded in both parts)
+  const nameKey = (name: string, tenant = LOCAL_TENANT): string =>
+    tenant === LOCAL_TENANT ? encodeURIComponent(name) : `${encodeURIComponent(tenant)}:${encodeURIComponent(name)}`
 
-  const get = async (id: string): Promise<ModelRecord | null> => {
+  const get = async (id: string, tenant?: string): Promise<ModelRecord | null> => {
     if (!isValidId(id)) return null
     const json = await redis.hget(keys.model(id), 'meta')
-    return json === null ? null : JSON.parse(json) as ModelRecord
+    const record = json === null ? null : JSON.parse(json) as ModelRecord
+    return record && visibleTo(record, tenant) ? record : null
   }
 
   const many = async (ids: string[]): Promise<ModelRecord[]> => {
@@ -74,7 +81,7 @@ export function createModelRepository (redis: Redis, prefix: string): ModelRepos
       const id = `mdl_${randomUUID().replaceAll('-', '')}`
       const name = meta.name ?? id
       // a failed transaction below leaves a gap in the version numbers, never a duplicate
-      const version = await redis.incr(keys.modelVersionCounter(nameKey(name)))
+      const version = await redis.incr(keys.modelVersionCounter(nameKey(name, meta.tenant)))
       const createdAt = new Date()
       const record: ModelRecord = { ...meta, id, name, version, network: spec, parameterCount: parameterCount(spec), createdAt: createdAt.toISOString() }
       const blob = encodeModel({ spec, params, meta: { ...record } })
@@ -82,7 +89,7 @@ export function createModelRepository (redis: Redis, prefix: string): ModelRepos
       tx.set(keys.modelWeights(id), Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength))
       tx.hset(keys.model(id), { meta: JSON.stringify(record), name, version: String(version) })
       tx.zadd(keys.models(), createdAt.getTime(), id)
-      tx.zadd(keys.modelVersions(nameKey(name)), version, id)
+      tx.zadd(keys.modelVersions(nameKey(name, meta.tenant)), version, id)
       const results = await tx.exec()
       const failed = results?.find(([err]) => err !== null)
       if (!results || failed) {
@@ -94,33 +101,35 @@ export function createModelRepository (redis: Redis, prefix: string): ModelRepos
 
     get,
 
-    async getWeights (id) {
+    async getWeights (id, tenant) {
       if (!isValidId(id)) return null
       const [blob, json] = await Promise.all([redis.getBuffer(keys.modelWeights(id)), redis.hget(keys.model(id), 'meta')])
       if (blob === null || json === null) return null
+      const meta = JSON.parse(json) as ModelRecord
+      if (!visibleTo(meta, tenant)) return null
       const { spec, params } = decodeModel(new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength))
-      return { spec, params, meta: JSON.parse(json) as ModelRecord }
+      return { spec, params, meta }
     },
 
-    async list ({ name } = {}) {
+    async list ({ name, tenant } = {}) {
       const ids = name === undefined
         ? await redis.zrevrange(keys.models(), 0, -1)
-        : await redis.zrevrange(keys.modelVersions(nameKey(name)), 0, -1)
-      return await many(ids)
+        : await redis.zrevrange(keys.modelVersions(nameKey(name, tenant)), 0, -1)
+      return (await many(ids)).filter((record) => visibleTo(record, tenant))
     },
 
-    async latest (name) {
-      const [id] = await redis.zrevrange(keys.modelVersions(nameKey(name)), 0, 0)
-      return id === undefined ? null : await get(id)
+    async latest (name, tenant) {
+      const [id] = await redis.zrevrange(keys.modelVersions(nameKey(name, tenant)), 0, 0)
+      return id === undefined ? null : await get(id, tenant)
     },
 
-    async remove (id) {
-      const record = await get(id)
+    async remove (id, tenant) {
+      const record = await get(id, tenant)
       if (!record) return false
       const tx = redis.multi()
       tx.del(keys.model(id), keys.modelWeights(id))
       tx.zrem(keys.models(), id)
-      tx.zrem(keys.modelVersions(nameKey(record.name)), id)
+      tx.zrem(keys.modelVersions(nameKey(record.name, record.tenant)), id)
       const results = await tx.exec()
       return Number(results?.[0]?.[1] ?? 0) > 0
     }

@@ -6,34 +6,38 @@ import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { NetworkSpec } from '../nn/spec.js'
 import { createKeys, isValidId } from './keys.js'
+import { visibleTo } from '../security/tenancy.js'
 
 export interface NetworkRecord {
   readonly id: string
   readonly name: string
   readonly spec: NetworkSpec
   readonly createdAt: string
+  readonly tenant?: string
 }
 
+/** Reads take the caller's tenant: another tenant's definition is null, as if unknown. Undefined: any tenant. */
 export interface NetworkRepository {
-  put (input: { name?: string, spec: NetworkSpec }): Promise<NetworkRecord>
-  get (id: string): Promise<NetworkRecord | null>
+  put (input: { name?: string, spec: NetworkSpec, tenant?: string }): Promise<NetworkRecord>
+  get (id: string, tenant?: string): Promise<NetworkRecord | null>
   /** Newest first. */
-  list (): Promise<NetworkRecord[]>
-  remove (id: string): Promise<boolean>
+  list (tenant?: string): Promise<NetworkRecord[]>
+  remove (id: string, tenant?: string): Promise<boolean>
 }
 
 export function createNetworkRepository (redis: Redis, prefix: string): NetworkRepository {
   const keys = createKeys(prefix)
-  const get = async (id: string): Promise<NetworkRecord | null> => {
+  const get = async (id: string, tenant?: string): Promise<NetworkRecord | null> => {
     if (!isValidId(id)) return null
     const json = await redis.get(keys.network(id))
-    return json === null ? null : JSON.parse(json) as NetworkRecord
+    const record = json === null ? null : JSON.parse(json) as NetworkRecord
+    return record && visibleTo(record, tenant) ? record : null
   }
   return {
-    async put ({ name, spec }) {
+    async put ({ name, spec, tenant }) {
       const id = `net_${randomUUID().replaceAll('-', '')}`
       const createdAt = new Date()
-      const record: NetworkRecord = { id, name: name ?? id, spec, createdAt: createdAt.toISOString() }
+      const record: NetworkRecord = { id, name: name ?? id, spec, createdAt: createdAt.toISOString(), ...(tenant === undefined ? {} : { tenant }) }
       await redis.multi()
         .set(keys.network(id), JSON.stringify(record))
         .zadd(keys.networks(), createdAt.getTime(), id)
@@ -41,14 +45,15 @@ export function createNetworkRepository (redis: Redis, prefix: string): NetworkR
       return record
     },
     get,
-    async list () {
+    async list (tenant) {
       const ids = await redis.zrevrange(keys.networks(), 0, -1)
       if (ids.length === 0) return []
       const values = await redis.mget(...ids.map((id) => keys.network(id)))
       return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as NetworkRecord)
+        .filter((record) => visibleTo(record, tenant))
     },
-    async remove (id) {
-      if (!isValidId(id)) return false
+    async remove (id, tenant) {
+      if (!(await get(id, tenant))) return false
       const results = await redis.multi().del(keys.network(id)).zrem(keys.networks(), id).exec()
       return Number(results?.[0]?.[1] ?? 0) > 0
     }

@@ -6,7 +6,8 @@
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { FORBIDDEN, UNAUTHORIZED } from '../../errors.js'
-import { LOCAL_TENANT, type ApiKeyEntry } from '../../security/api-keys.js'
+import type { ApiKeyEntry } from '../../security/api-keys.js'
+import { LOCAL_TENANT } from '../../security/tenancy.js'
 import { allows, createKeyMatcher, type Principal } from '../../security/key-matcher.js'
 import { scopeOf, type RouteScope } from '../route-scopes.js'
 

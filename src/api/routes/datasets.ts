@@ -64,19 +64,19 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
       name = body.name
     }
     const built = buildDataset(input, fastify.config.MAX_DATASET_ROWS)
-    const meta = await fastify.datasets.put({ ...built, ...(name === undefined ? {} : { name }) })
+    const meta = await fastify.datasets.put({ ...built, tenant: request.tenant, ...(name === undefined ? {} : { name }) })
     request.log.info({ datasetId: meta.id, rows: meta.rows, inputs: meta.inputs, outputs: meta.outputs }, 'dataset stored')
     return reply.code(201).header('location', `/v1/datasets/${meta.id}`).send(datasetResponse(meta))
   })
 
   fastify.get('/datasets', {
     schema: { tags, summary: 'All datasets, newest first', response: { 200: listOf(DatasetResponse) } }
-  }, async () => ({ items: (await fastify.datasets.list()).map(datasetResponse) }))
+  }, async (request) => ({ items: (await fastify.datasets.list(request.tenant)).map(datasetResponse) }))
 
   fastify.get('/datasets/:id', {
     schema: { tags, summary: 'One dataset: shape, names, classes and column statistics', params: IdParams, response: { 200: DatasetResponse, ...problems(404) } }
   }, async (request) => {
-    const meta = await fastify.datasets.get(request.params.id)
+    const meta = await fastify.datasets.get(request.params.id, request.tenant)
     if (!meta) throw new DATASET_NOT_FOUND(request.params.id)
     return datasetResponse(meta)
   })
@@ -84,7 +84,7 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
   fastify.delete('/datasets/:id', {
     schema: { tags, summary: 'Delete a dataset and its stored matrices', params: IdParams, response: { 204: NoContent, ...problems(404) } }
   }, async (request, reply) => {
-    if (!(await fastify.datasets.remove(request.params.id))) throw new DATASET_NOT_FOUND(request.params.id)
+    if (!(await fastify.datasets.remove(request.params.id, request.tenant))) throw new DATASET_NOT_FOUND(request.params.id)
     return reply.code(204).send()
   })
 }

@@ -66,12 +66,12 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
 
   fastify.get('/models', {
     schema: { tags, summary: 'All models, newest first; or the versions of one name', querystring: ModelListQuery, response: { 200: listOf(ModelResponse), ...problems(400) } }
-  }, async (request) => ({ items: (await fastify.models.list(request.query)).map(modelResponse) }))
+  }, async (request) => ({ items: (await fastify.models.list({ ...request.query, tenant: request.tenant })).map(modelResponse) }))
 
   fastify.get('/models/:id', {
     schema: { tags, summary: 'One model: network, metrics, lineage and labels', params: IdParams, response: { 200: ModelResponse, ...problems(404) } }
   }, async (request) => {
-    const record = await fastify.models.get(request.params.id)
+    const record = await fastify.models.get(request.params.id, request.tenant)
     if (!record) throw new MODEL_NOT_FOUND(request.params.id)
     return modelResponse(record)
   })
@@ -79,9 +79,10 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
   fastify.delete('/models/:id', {
     schema: { tags, summary: 'Delete a model (its predictions stop at once)', params: IdParams, response: { 204: NoContent, ...problems(404) } }
   }, async (request, reply) => {
-    const removed = await fastify.models.remove(request.params.id)
-    fastify.predictor.invalidate(request.params.id)
+    const removed = await fastify.models.remove(request.params.id, request.tenant)
+    // only the owner's delete evicts: another tenant must not be able to churn the shared cache
     if (!removed) throw new MODEL_NOT_FOUND(request.params.id)
+    fastify.predictor.invalidate(request.params.id)
     return reply.code(204).send()
   })
 
@@ -93,7 +94,7 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
       response: { 200: ModelExport, ...problems(404) }
     }
   }, async (request) => {
-    const stored = await fastify.models.getWeights(request.params.id)
+    const stored = await fastify.models.getWeights(request.params.id, request.tenant)
     if (!stored) throw new MODEL_NOT_FOUND(request.params.id)
     const { meta } = stored
     const pick = <K extends keyof ModelRecord>(k: K) => (meta[k] === undefined ? {} : { [k]: meta[k] })
@@ -128,7 +129,8 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     checkNetwork(model.spec, fastify.config.MAX_PARAMETERS)
     checkImport(body, model.spec)
     const { format: _f, version: _v, network: _n, layers: _l, ...meta } = body
-    const record = await fastify.models.save({ ...model, meta })
+    // the owner comes from the key, after the spread: an imported body cannot name one
+    const record = await fastify.models.save({ ...model, meta: { ...meta, tenant: request.tenant } })
     return reply.code(201).header('location', `/v1/models/${record.id}`).send(modelResponse(record))
   })
 
@@ -140,7 +142,7 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
       body: PredictRequest,
       response: { 200: PredictResponse, ...problems(400, 404) }
     }
-  }, async (request) => await fastify.predictor.predict(request.params.id, request.body.inputs))
+  }, async (request) => await fastify.predictor.predict(request.params.id, request.body.inputs, request.tenant))
 }
 
 export default models

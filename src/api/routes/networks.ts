@@ -49,18 +49,18 @@ const networks: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request, reply) => {
     const { name, ...spec } = request.body
     checkNetwork(spec, fastify.config.MAX_PARAMETERS)
-    const record = await fastify.networks.put({ spec, ...(name === undefined ? {} : { name }) })
+    const record = await fastify.networks.put({ spec, tenant: request.tenant, ...(name === undefined ? {} : { name }) })
     return reply.code(201).header('location', `/v1/networks/${record.id}`).send(networkResponse(record))
   })
 
   fastify.get('/networks', {
     schema: { tags, summary: 'All saved network definitions, newest first', response: { 200: listOf(NetworkResponse) } }
-  }, async () => ({ items: (await fastify.networks.list()).map(networkResponse) }))
+  }, async (request) => ({ items: (await fastify.networks.list(request.tenant)).map(networkResponse) }))
 
   fastify.get('/networks/:id', {
     schema: { tags, summary: 'One network definition', params: IdParams, response: { 200: NetworkResponse, ...problems(404) } }
   }, async (request) => {
-    const record = await fastify.networks.get(request.params.id)
+    const record = await fastify.networks.get(request.params.id, request.tenant)
     if (!record) throw new NETWORK_NOT_FOUND(request.params.id)
     return networkResponse(record)
   })
@@ -68,7 +68,7 @@ const networks: FastifyPluginAsyncZod = async (fastify) => {
   fastify.delete('/networks/:id', {
     schema: { tags, summary: 'Delete a network definition (models trained from it are kept)', params: IdParams, response: { 204: NoContent, ...problems(404) } }
   }, async (request, reply) => {
-    if (!(await fastify.networks.remove(request.params.id))) throw new NETWORK_NOT_FOUND(request.params.id)
+    if (!(await fastify.networks.remove(request.params.id, request.tenant))) throw new NETWORK_NOT_FOUND(request.params.id)
     return reply.code(204).send()
   })
 }

@@ -98,6 +98,7 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
       datasets: fastify.datasets,
       networks: fastify.networks,
       models: fastify.models,
+      tenant: request.tenant,
       limits: { MAX_EPOCHS: config.MAX_EPOCHS, MAX_PARAMETERS: config.MAX_PARAMETERS, MAX_JOB_WORK: config.MAX_JOB_WORK }
     })
     const id = await queue().enqueue(data)
@@ -107,12 +108,12 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
 
   fastify.get('/training-jobs', {
     schema: { tags, summary: 'Training jobs, newest first (without their epoch history)', response: { 200: listOf(TrainingJobSummary) } }
-  }, async () => ({ items: (await queue().list()).map(({ history: _h, ...view }) => ({ ...view, links: linksOf(view.id, view.modelId) })) }))
+  }, async (request) => ({ items: (await queue().list(undefined, request.tenant)).map(({ history: _h, ...view }) => ({ ...view, links: linksOf(view.id, view.modelId) })) }))
 
   fastify.get('/training-jobs/:id', {
     schema: { tags, summary: 'One training job: status, progress, epoch history, and the model once it succeeded', params: IdParams, response: { 200: TrainingJobResponse, ...problems(404) } }
   }, async (request) => {
-    const view = await queue().get(request.params.id)
+    const view = await queue().get(request.params.id, request.tenant)
     if (!view) throw new JOB_NOT_FOUND(request.params.id)
     return jobResponse(view)
   })
@@ -129,7 +130,7 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
     }
   }, async (request, reply) => {
     const { id } = request.params
-    if (!(await queue().get(id))) throw new JOB_NOT_FOUND(id)
+    if (!(await queue().get(id, request.tenant))) throw new JOB_NOT_FOUND(id)
     reply.hijack()
     await streamJob(queue(), id, reply)
     return reply
@@ -143,7 +144,7 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
       response: { 202: TrainingJobResponse, ...problems(404, 409) }
     }
   }, async (request, reply) => {
-    const result = await queue().cancel(request.params.id)
+    const result = await queue().cancel(request.params.id, request.tenant)
     if (!result) throw new JOB_NOT_FOUND(request.params.id)
     if (result.outcome === 'finished') throw new CONFLICT(`training job '${result.job.id}' has already ${result.job.status === 'cancelled' ? 'been cancelled' : result.job.status}; there is nothing to cancel`)
     return reply.code(202).send(jobResponse(result.job))
