@@ -35,6 +35,11 @@ export async function startApi (config: Config, logger: Logger): Promise<Running
     redis.disconnect()
     throw err
   }
+  if (config.API_KEYS.length === 0) {
+    logger.warn('no API_KEYS: the API is open (every caller is tenant local); set API_KEYS before exposing it beyond this machine')
+  } else {
+    logger.info({ keys: config.API_KEYS.length, tenants: [...new Set(config.API_KEYS.map((k) => k.tenant))] }, 'API keys loaded')
+  }
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.PORT
   let closing: Promise<void> | undefined
