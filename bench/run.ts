@@ -92,7 +92,7 @@ async function runW2 (engine: TrainingEngine): Promise<void> {
   }
 }
 
-function runW3 (): void {
+async function runW3 (engine: TrainingEngine): Promise<void> {
   const net = createNetwork(W1, { seed: 1 })
   // prediction pins the model's weights once, so the wasm kernels pack them a single time
   let k: Kernels = selectKernels(kernels)
@@ -119,6 +119,17 @@ function runW3 (): void {
     for (let i = 0; i < 5; i++) predict(net, rows, 1024, ws, k)
     rowsPerS.push(5 * 1024 / ((performance.now() - t) / 1000))
   }
+  // the batch again through the engine's pool, split by rows over its threads
+  for (const threads of threadList.filter((t): t is number => typeof t === 'number')) {
+    const runs: number[] = []
+    for (let rep = 0; rep < repeat; rep++) {
+      await engine.predict(W1, net.params as Float32Array, rows, 1024, { threads, kernels })
+      const t = performance.now()
+      for (let i = 0; i < 10; i++) await engine.predict(W1, net.params as Float32Array, rows, 1024, { threads, kernels })
+      runs.push(10 * 1024 / ((performance.now() - t) / 1000))
+    }
+    report({ workload: 'W3', threads: `pool(${threads})`, kernels, metric: 'predict_rows_per_s', value: median(runs) })
+  }
   report({ workload: 'W3', threads: 1, kernels, metric: 'predict_latency_median_us', value: median(lat[0]) })
   report({ workload: 'W3', threads: 1, kernels, metric: 'predict_latency_p99_us', value: median(lat[1]) })
   report({ workload: 'W3', threads: 1, kernels, metric: 'predict_rows_per_s', value: median(rowsPerS) })
@@ -130,7 +141,7 @@ try {
     kernels = k
     if (workloads.includes('W1')) await runW1(engine)
     if (workloads.includes('W2')) await runW2(engine)
-    if (workloads.includes('W3')) runW3()
+    if (workloads.includes('W3')) await runW3(engine)
   }
 } finally {
   await engine.close()

@@ -12,7 +12,8 @@ import { SHARD_ROWS } from '../nn/gradient.js'
 import { ThreadPool } from './pool.js'
 import type { KernelName } from '../kernels/index.js'
 import { chooseThreads } from './thread-choice.js'
-import { ABORT, CONTROL_SLOTS, FAIL, STOP, SEQ, DONE, type FromThread, type SharedJob } from './protocol.js'
+import { ABORT, CONTROL_SLOTS, FAIL, STOP, SEQ, DONE, type FromThread, type PredictSlice, type SharedJob } from './protocol.js'
+import { PREDICT_CHUNK } from './predict-slice.js'
 
 export interface EngineTrainOptions extends TrainOptions {
   /** threads for this job: a number, or 'auto' (default) to let the engine pick from the work per minibatch */
@@ -63,7 +64,51 @@ export class TrainingEngine {
     }
   }
 
+  /**
+   * Outputs (rows × output units) of a trained network for rows of x, split by rows over the
+   * pool's threads, so a large batch neither blocks the caller's event loop nor uses one core.
+   */
+  async predict (spec: NetworkSpec, params: Float32Array, x: Float32Array, rows: number, { threads, kernels = 'auto' }: { threads?: number, kernels?: KernelName } = {}): Promise<Float32Array> {
+    const I = spec.inputs, K = spec.output.units
+    if (x.length < rows * I) throw new RangeError(`x holds ${x.length} values; ${rows} rows of ${I} inputs need ${rows * I}`)
+    const T = Math.max(1, Math.min(threads ?? this.pool.size, this.pool.size, Math.ceil(rows / PREDICT_CHUNK)))
+    const shared = { params: toShared(params), x: toShared(x.subarray(0, rows * I)), out: new SharedArrayBuffer(4 * rows * K) }
+    const workers = await this.pool.acquire(T)
+    try {
+      const per = Math.ceil(rows / T)
+      await Promise.all(workers.map((w, t) => runSlice(w, { spec, ...shared, from: Math.min(rows, t * per), to: Math.min(rows, (t + 1) * per), kernels })))
+    } finally {
+      this.pool.release(workers)
+    }
+    return new Float32Array(shared.out)
+  }
+
   close (): Promise<void> { return this.pool.close() }
+}
+
+function toShared (v: Float32Array): SharedArrayBuffer {
+  if (v.buffer instanceof SharedArrayBuffer && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) return v.buffer
+  const sab = new SharedArrayBuffer(v.byteLength)
+  new Float32Array(sab).set(v)
+  return sab
+}
+
+function runSlice (w: Worker, slice: PredictSlice): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failure: Error | undefined
+    const onMessage = (msg: FromThread): void => {
+      if (msg.type === 'failed') failure = Object.assign(new Error(msg.message), { name: msg.name })
+      if (msg.type !== 'released') return
+      done()
+      if (failure) reject(failure)
+      else resolve()
+    }
+    const onExit = (): void => { done(); reject(new Error('a prediction thread exited unexpectedly')) }
+    const done = (): void => { w.off('message', onMessage); w.off('exit', onExit) }
+    w.on('message', onMessage)
+    w.once('exit', onExit)
+    w.postMessage({ cmd: 'predict', slice })
+  })
 }
 
 function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads: number, kernels: KernelName, fault: SharedJob['fault']): SharedJob {

@@ -40,9 +40,21 @@ export interface SharedJob {
 
 export interface CheckpointPolicy { everyEpochs: number, everySeconds: number }
 
+/** Rows [from, to) of x through the network into out; all three buffers shared, float32. */
+export interface PredictSlice {
+  spec: NetworkSpec
+  params: SharedArrayBuffer
+  x: SharedArrayBuffer
+  out: SharedArrayBuffer
+  from: number
+  to: number
+  kernels: KernelName
+}
+
 export type ToThread =
   | { cmd: 'lead', job: SharedJob, options: TrainOptions, resume?: TrainState, initialParams?: Float32Array, checkpoint: CheckpointPolicy }
   | { cmd: 'help', job: SharedJob, rank: number }
+  | { cmd: 'predict', slice: PredictSlice }
 
 export type FromThread =
   | { type: 'epoch', stats: EpochStats }

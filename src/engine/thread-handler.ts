@@ -5,6 +5,7 @@
  * main thread. Testable without threads by passing a `post` function.
  */
 import { train, type TrainHooks } from '../nn/train.js'
+import { predictSlice } from './predict-slice.js'
 import type { BatchGradient } from '../nn/gradient.js'
 import { finishGradients } from '../nn/network.js'
 import { computeShards, reduceSlice, shardContext, shardCount, type ShardContext } from './shard-worker.js'
@@ -14,7 +15,17 @@ export type Post = (msg: FromThread) => void
 
 export function handle (msg: ToThread, post: Post): void {
   if (msg.cmd === 'help') help(shardContext(msg.job), msg.rank)
+  else if (msg.cmd === 'predict') guarded(post, () => predictSlice(msg.slice))
   else lead(msg, post)
+}
+
+function guarded (post: Post, work: () => void): void {
+  try {
+    work()
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err))
+    post({ type: 'failed', message: e.message, name: e.name })
+  }
 }
 
 let steps = 0 // per-thread minibatch counter, for fault injection only

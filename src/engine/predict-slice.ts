@@ -1,0 +1,38 @@
+/**
+ * One thread's share of a batch prediction: rows [from, to) through the network, in chunks, into
+ * the shared output. The workspace is kept between calls (per network shape), and the wasm
+ * kernels pack the weights once per call instead of once per chunk.
+ */
+import { createNetwork, createWorkspace, forward, type Workspace } from '../nn/network.js'
+import { selectKernels, type WasmKernels } from '../kernels/index.js'
+import type { Kernels } from '../nn/ops.js'
+import type { PredictSlice } from './protocol.js'
+
+export const PREDICT_CHUNK = 128
+
+let cached: { key: string, ws: Workspace } | undefined
+
+const isWasm = (k: Kernels): k is WasmKernels => 'pin' in k
+
+export function predictSlice (s: PredictSlice): void {
+  const net = createNetwork(s.spec, { params: new Float32Array(s.params) })
+  const key = JSON.stringify(net.layers.map((l) => [l.inputs, l.units]))
+  if (cached?.key !== key) cached = { key, ws: createWorkspace(net, PREDICT_CHUNK) }
+  const ws = cached.ws
+  const k = selectKernels(s.kernels)
+  const I = s.spec.inputs
+  const K = s.spec.output.units
+  const x = new Float32Array(s.x)
+  const out = new Float32Array(s.out)
+  if (isWasm(k)) k.pin(net.params as Float32Array)
+  try {
+    for (let r = s.from; r < s.to; r += PREDICT_CHUNK) {
+      const B = Math.min(PREDICT_CHUNK, s.to - r)
+      const a = forward(net, ws, x.subarray(r * I, (r + B) * I), B, k)
+      out.set(a.subarray(0, B * K), r * K)
+    }
+  } finally {
+    // the weights of the next call (or a training job on this thread) are other buffers
+    if (isWasm(k)) k.unpin()
+  }
+}

@@ -1,0 +1,33 @@
+import { describe, it, expect, afterAll } from 'vitest'
+import { TrainingEngine } from '../../src/engine/engine.js'
+import { createNetwork, predict } from '../../src/nn/network.js'
+import { Rng } from '../../src/nn/random.js'
+import type { NetworkSpec } from '../../src/nn/spec.js'
+
+const spec: NetworkSpec = { inputs: 37, layers: [{ units: 45, activation: 'relu' }, { units: 19, activation: 'tanh' }], output: { units: 6, activation: 'softmax' } }
+const net = createNetwork(spec, { seed: 3 })
+const rows = 1001
+const rng = new Rng(8)
+const x = Float32Array.from({ length: rows * spec.inputs }, () => rng.uniform(-2, 2))
+const engine = new TrainingEngine({ threads: 3 })
+afterAll(async () => { await engine.close() })
+const bits = (v: Float32Array): string => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')
+
+describe('batch prediction over the pool', () => {
+  it('with the ts kernels, equals the in-process prediction bit for bit, for 1, 2 and 3 threads', async () => {
+    const want = bits(predict(net, x, rows) as Float32Array)
+    for (const threads of [1, 2, 3]) expect(bits(await engine.predict(spec, net.params as Float32Array, x, rows, { threads, kernels: 'ts' }))).toBe(want)
+  })
+
+  it('with the wasm kernels, agrees within float32 tolerance and does not depend on the thread count', async () => {
+    const want = predict(net, x, rows)
+    const one = await engine.predict(spec, net.params as Float32Array, x, rows, { threads: 1, kernels: 'wasm' })
+    const two = await engine.predict(spec, net.params as Float32Array, x, rows, { threads: 2, kernels: 'wasm' })
+    expect(bits(two)).toBe(bits(one))
+    for (let i = 0; i < want.length; i++) expect(Math.abs(one[i] - want[i])).toBeLessThan(1e-5)
+  })
+
+  it('refuses an input buffer too short for the rows', async () => {
+    await expect(engine.predict(spec, net.params as Float32Array, x.subarray(0, 10), 2)).rejects.toThrow(/2 rows of 37 inputs need 74/)
+  })
+})
