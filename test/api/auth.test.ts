@@ -1,0 +1,203 @@
+// API keys: parsing API_KEYS, the constant-time key matcher, the 401/403 matrix per scope over every
+// route of the table, public routes, keys kept out of logs, and 5xx bodies without internals.
+import { Writable } from 'node:stream'
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, it, expect } from 'vitest'
+import { pino } from 'pino'
+import { buildApp } from '../../src/api/app.js'
+import { ROUTE_SCOPES, scopeOf } from '../../src/api/route-scopes.js'
+import { loadConfig } from '../../src/config.js'
+import { loggerOptions } from '../../src/logger.js'
+import { parseApiKeys, SCOPES, type Scope } from '../../src/security/api-keys.js'
+import { createKeyMatcher } from '../../src/security/key-matcher.js'
+import { createKeys } from '../../src/store/keys.js'
+import { createRedis } from '../../src/store/redis.js'
+import { buildTestApp, type TestApp } from './helper.js'
+
+const KEYS: Record<Scope, string> = {
+  read: 'k-read-5f0c1d2e3a4b', predict: 'k-predict-6a7b8c9d0e1f', train: 'k-train-1a2b3c4d5e6f', admin: 'k-admin-9e8d7c6b5a4f'
+}
+const API_KEYS = SCOPES.map((s) => `${KEYS[s]}:acme:${s}`).join(';')
+
+describe('parseApiKeys', () => {
+  it('reads the compact and the JSON form alike', () => {
+    const compact = parseApiKeys(' key1:tenantA:read, predict ,train ; key2:ops:admin ;')
+    expect(compact).toEqual([
+      { key: 'key1', tenant: 'tenantA', scopes: ['read', 'predict', 'train'] },
+      { key: 'key2', tenant: 'ops', scopes: ['admin'] }
+    ])
+    expect(parseApiKeys(JSON.stringify([{ key: 'key1', tenant: 'tenantA', scopes: ['read', 'predict', 'train'] }, { key: 'key2', tenant: 'ops', scopes: ['admin'] }])))
+      .toEqual(compact)
+    expect(parseApiKeys('   ')).toEqual([])
+  })
+
+  it('says what is wrong without repeating any key, and loadConfig names API_KEYS', () => {
+    const secret = 'sup3r-s3cret-value'
+    const cases: [string, RegExp][] = [
+      [`${secret}:acme:read,fly`, /entry 1 \(tenant acme\): unknown scope 'fly'/],
+      [`${secret}:acme`, /entry 1: expected key:tenant:scope/],
+      [`${secret}:acme:read;${secret}:other:read`, /entry 2 \(tenant other\) repeats an earlier key/],
+      [`${secret}:bad tenant!:read`, /entry 1: the tenant must be/],
+      [`${secret}:acme:`, /list at least one scope/],
+      [`[{"key":"${secret}","tenant":"acme"}]`, /list at least one scope/],
+      [`[{"key":"${secret}"`, /not valid JSON/]
+    ]
+    for (const [text, message] of cases) {
+      expect(() => parseApiKeys(text)).toThrow(message)
+      let thrown = ''
+      try { loadConfig({ API_KEYS: text }) } catch (err) { thrown = (err as Error).message }
+      expect(thrown).toMatch(/API_KEYS=<not shown>/)
+      expect(thrown).not.toContain(secret)
+    }
+    expect(loadConfig({}).API_KEYS).toEqual([])
+    expect(loadConfig({ API_KEYS: 'a:b:read' })).toMatchObject({ API_KEYS: [{ key: 'a', tenant: 'b', scopes: ['read'] }], RATE_LIMIT_PER_MINUTE: 600 })
+  })
+})
+
+describe('createKeyMatcher', () => {
+  const entries = parseApiKeys('alpha-key:t1:read;beta-key:t2:train,predict;gamma-key:t3:admin')
+
+  it('finds the principal of a key, and nothing for an unknown, a prefix or an extended key', () => {
+    const m = createKeyMatcher(entries)
+    expect(m.match('beta-key')).toMatchObject({ tenant: 't2', scopes: new Set(['train', 'predict']) })
+    expect(m.match('gamma-key')?.tenant).toBe('t3')
+    for (const wrong of ['', 'beta', 'beta-key ', 'beta-keyx', 'BETA-KEY', 'delta-key']) expect(m.match(wrong)).toBeNull()
+    expect(m.match('alpha-key')?.keyId).toMatch(/^[0-9a-f]{16}$/)
+    expect(m.match('alpha-key')?.keyId).not.toContain('alpha')
+  })
+
+  it('compares 32-byte digests with every configured key, whatever matches and whatever the length', () => {
+    const calls: [number, number][] = []
+    const spy = (a: Buffer, b: Buffer): boolean => { calls.push([a.length, b.length]); return a.equals(b) }
+    const m = createKeyMatcher(entries, spy)
+    for (const presented of ['alpha-key', 'gamma-key', 'x', 'a'.repeat(5000)]) {
+      calls.length = 0
+      m.match(presented)
+      expect(calls, presented).toEqual([[32, 32], [32, 32], [32, 32]])
+    }
+  })
+})
+
+describe('auth over HTTP', () => {
+  let t: TestApp
+  beforeAll(async () => { t = await buildTestApp('auth', { API_KEYS, RATE_LIMIT_PER_MINUTE: '0' }) })
+  afterAll(async () => { await t.close() })
+
+  const routes = Object.entries(ROUTE_SCOPES).map(([route, scope]) => {
+    const [method, path] = route.split(' ')
+    return { method: method as 'GET' | 'POST' | 'DELETE', url: path.replace(':id', 'x_unknown'), scope }
+  })
+
+  it('declares a scope for every route in the OpenAPI document, and serves no route outside the table but docs', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { security?: unknown }>> }
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const route = `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`
+        expect(ROUTE_SCOPES[route], route).toBeDefined()
+        const scope = ROUTE_SCOPES[route]
+        expect(op.security, route).toEqual(scope === 'public' ? [] : [{ bearerAuth: [scope] }, { apiKeyAuth: [scope] }])
+      }
+    }
+    // and no stale entry: every route in the table exists
+    for (const route of Object.keys(ROUTE_SCOPES)) {
+      const [method, url] = route.split(' ') as ['GET' | 'POST' | 'DELETE', string]
+      expect(t.app.hasRoute({ method, url }), route).toBe(true)
+    }
+    expect(scopeOf('GET', '/docs/static/index.html')).toBe('public')
+    expect(scopeOf('POST', '/v1/something-new')).toBe('admin')
+  })
+
+  it('answers 401 without a key or with a wrong one, on every protected route', async () => {
+    for (const r of routes.filter((x) => x.scope !== 'public')) {
+      for (const headers of [{}, { authorization: 'Bearer not-a-key' }, { 'x-api-key': 'not-a-key' }, { authorization: `Basic ${KEYS.admin}` }]) {
+        const res = await t.app.inject({ method: r.method, url: r.url, headers, payload: r.method === 'POST' ? {} : undefined })
+        expect(res.statusCode, `${r.method} ${r.url} ${JSON.stringify(headers)}`).toBe(401)
+        expect(res.headers['www-authenticate']).toBe('Bearer realm="backprop"')
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+        expect(res.json()).toMatchObject({ status: 401, code: 'NN_ERR_UNAUTHORIZED' })
+        expect(res.body).not.toContain('not-a-key')
+      }
+    }
+  })
+
+  it('lets each scope through exactly where the table says (admin everywhere), 403 naming the scope elsewhere', async () => {
+    for (const r of routes.filter((x) => x.scope !== 'public')) {
+      for (const held of SCOPES) {
+        const via = held === 'predict' ? { 'x-api-key': KEYS[held] } : { authorization: `Bearer ${KEYS[held]}` }
+        const res = await t.app.inject({ method: r.method, url: r.url, headers: via, payload: r.method === 'POST' ? {} : undefined })
+        const where = `${r.method} ${r.url} with ${held}`
+        if (held === r.scope || held === 'admin') {
+          expect([401, 403], where).not.toContain(res.statusCode)
+        } else {
+          expect(res.statusCode, where).toBe(403)
+          expect(res.json()).toMatchObject({ code: 'NN_ERR_FORBIDDEN' })
+          expect(res.json().detail).toContain(`'${r.scope}' scope`)
+        }
+      }
+    }
+  })
+
+  it('keeps health, readiness, docs and the OpenAPI document open', async () => {
+    for (const url of ['/healthz', '/readyz', '/openapi.json', '/docs', '/docs/json']) {
+      const res = await t.app.inject({ method: 'GET', url })
+      expect([200, 302], url).toContain(res.statusCode)
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/no/such/route' })).statusCode).toBe(404)
+  })
+
+  it('runs open with no keys: every route answers without a key', async () => {
+    const open = await buildTestApp('auth-open', { RATE_LIMIT_PER_MINUTE: '0' })
+    try {
+      for (const url of ['/v1/datasets', '/v1/models', '/metrics']) expect((await open.app.inject({ method: 'GET', url })).statusCode, url).toBe(200)
+    } finally {
+      await open.close()
+    }
+  })
+})
+
+describe('secrets and internals', () => {
+  it('pino redacts key headers wherever a request or its headers are logged', () => {
+    const lines: string[] = []
+    const log = pino(loggerOptions({ LOG_LEVEL: 'info' }, false), new Writable({ write (c: Buffer, _e, done) { lines.push(c.toString()); done() } }))
+    const headers = { authorization: `Bearer ${KEYS.admin}`, 'x-api-key': KEYS.read, accept: 'json' }
+    log.info({ req: { method: 'GET', headers } }, 'request')
+    log.info({ headers }, 'headers')
+    expect(lines).toHaveLength(2)
+    for (const line of lines) {
+      expect(line).not.toContain(KEYS.admin)
+      expect(line).not.toContain(KEYS.read)
+      expect(line).toContain('[redacted]')
+    }
+  })
+
+  it('logs no key at trace level, and answers a 500 without stack, paths or error text', async () => {
+    const lines: string[] = []
+    const logger = pino({ ...loggerOptions({ LOG_LEVEL: 'trace' }, false) }, new Writable({ write (c: Buffer, _e, done) { lines.push(c.toString()); done() } }))
+    const url = process.env.REDIS_URL!
+    const config = loadConfig({ REDIS_URL: url, REDIS_PREFIX: `{test-api-auth-logs-${randomUUID().slice(0, 8)}}`, API_KEYS, RATE_LIMIT_PER_MINUTE: '5' })
+    const redis = createRedis(url)
+    const app = await buildApp({ config, redis, logger })
+    try {
+      await app.ready()
+      // a dataset record that is not JSON: the repository throws a SyntaxError deep inside the request
+      await redis.hset(createKeys(config.REDIS_PREFIX).dataset('ds_broken'), 'meta', '{not json')
+      const res = await app.inject({ method: 'GET', url: '/v1/datasets/ds_broken', headers: { authorization: `Bearer ${KEYS.read}` } })
+      expect(res.statusCode).toBe(500)
+      expect(res.json()).toMatchObject({ status: 500, code: 'NN_ERR_INTERNAL', title: 'Internal Server Error' })
+      expect(res.json().detail).toMatch(/quote request id \S+/)
+      for (const leak of ['JSON', 'SyntaxError', 'stack', ' at ', '.ts', '.js', '/work', 'node_modules', 'not json']) expect(res.body, leak).not.toContain(leak)
+      expect(lines.join('')).toMatch(/SyntaxError/) // logged in full instead
+
+      await app.inject({ method: 'GET', url: '/v1/models', headers: { 'x-api-key': KEYS.train } }) // 403
+      await app.inject({ method: 'GET', url: '/v1/models', headers: { authorization: 'Bearer wrong-key-0000' } }) // 401
+      for (let i = 0; i < 6; i++) await app.inject({ method: 'GET', url: '/v1/models', headers: { 'x-api-key': KEYS.admin } }) // 200s then 429
+      expect(lines.length).toBeGreaterThan(10)
+      for (const secret of [...Object.values(KEYS), 'wrong-key-0000']) expect(lines.join(''), secret).not.toContain(secret)
+    } finally {
+      await app.close()
+      const keys = await redis.keys(`${config.REDIS_PREFIX}*`)
+      if (keys.length > 0) await redis.del(...keys)
+      await redis.quit()
+    }
+  })
+})
