@@ -1,0 +1,82 @@
+// Rate limits: one token bucket per API key in Redis, shared by two app instances (two API replicas)
+// on the same Redis and prefix; 429 problem+json with Retry-After; per tenant when open; off at 0.
+import { randomUUID } from 'node:crypto'
+import { afterEach, describe, it, expect } from 'vitest'
+import { buildTestApp, type TestApp } from './helper.js'
+import { createRateLimiter } from '../../src/store/rate-limits.js'
+
+const K1 = 'rl-key-one-abcdef012345'
+const K2 = 'rl-key-two-abcdef012345'
+
+const opened: TestApp[] = []
+afterEach(async () => { while (opened.length > 0) await opened.pop()!.close() })
+
+async function replicas (env: Record<string, string>, n = 2): Promise<TestApp[]> {
+  const prefix = `{test-api-rate-${randomUUID().slice(0, 8)}}`
+  const apps: TestApp[] = []
+  for (let i = 0; i < n; i++) apps.push(await buildTestApp('rate', { REDIS_PREFIX: prefix, ...env }))
+  opened.push(...apps)
+  return apps
+}
+
+const get = async (t: TestApp, url: string, key?: string) =>
+  await t.app.inject({ method: 'GET', url, ...(key ? { headers: { 'x-api-key': key } } : {}) })
+
+describe('rate limits', () => {
+  it('shares one bucket per key across replicas: the 4th request of 3 per minute is a 429 with Retry-After', async () => {
+    const [a, b] = await replicas({ API_KEYS: `${K1}:acme:read;${K2}:acme:read`, RATE_LIMIT_PER_MINUTE: '3' })
+    const first = await get(a, '/v1/datasets', K1)
+    expect(first.statusCode).toBe(200)
+    expect(first.headers).toMatchObject({ 'ratelimit-limit': '3', 'ratelimit-remaining': '2' })
+    expect((await get(b, '/v1/datasets', K1)).headers['ratelimit-remaining']).toBe('1')
+    expect((await get(a, '/v1/models', K1)).statusCode).toBe(200)
+
+    const over = await get(b, '/v1/datasets', K1)
+    expect(over.statusCode).toBe(429)
+    expect(over.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(over.json()).toMatchObject({ status: 429, code: 'NN_ERR_TOO_MANY_REQUESTS' })
+    // 3 per minute refills one token every 20 s
+    const retry = Number(over.headers['retry-after'])
+    expect(Number.isInteger(retry)).toBe(true)
+    expect(retry).toBeGreaterThanOrEqual(19)
+    expect(retry).toBeLessThanOrEqual(20)
+    expect(over.json().detail).toContain(`retry in ${retry} s`)
+    expect((await get(a, '/v1/datasets', K1)).statusCode).toBe(429)
+
+    // another key of the same tenant has a bucket of its own; health checks are never counted
+    expect((await get(a, '/v1/datasets', K2)).statusCode).toBe(200)
+    for (let i = 0; i < 5; i++) expect((await get(b, '/healthz', K1)).statusCode).toBe(200)
+  })
+
+  it('counts per tenant when the API is open', async () => {
+    const [a, b] = await replicas({ RATE_LIMIT_PER_MINUTE: '2' })
+    expect((await get(a, '/v1/networks')).statusCode).toBe(200)
+    expect((await get(b, '/v1/networks')).statusCode).toBe(200)
+    const over = await get(a, '/v1/networks')
+    expect(over.statusCode).toBe(429)
+    expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1)
+  })
+
+  it('refills with time and honours the burst size', async () => {
+    // 600 per minute = one token every 100 ms; a burst of 2
+    const [a] = await replicas({ API_KEYS: `${K1}:acme:read`, RATE_LIMIT_PER_MINUTE: '600', RATE_LIMIT_BURST: '2' }, 1)
+    const codes = []
+    for (let i = 0; i < 3; i++) codes.push((await get(a, '/v1/datasets', K1)).statusCode)
+    expect(codes).toEqual([200, 200, 429])
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    expect((await get(a, '/v1/datasets', K1)).statusCode).toBe(200)
+  })
+
+  it('is off at 0: no limit and no headers', async () => {
+    const [a] = await replicas({ API_KEYS: `${K1}:acme:read`, RATE_LIMIT_PER_MINUTE: '0' }, 1)
+    for (let i = 0; i < 20; i++) {
+      const res = await get(a, '/v1/datasets', K1)
+      expect(res.statusCode).toBe(200)
+      expect(res.headers['ratelimit-limit']).toBeUndefined()
+    }
+  })
+
+  it('rejects a limiter without a rate', () => {
+    expect(() => createRateLimiter({} as never, 'p', { perMinute: 0, burst: 1 })).toThrow(RangeError)
+  })
+})
