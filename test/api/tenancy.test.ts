@@ -2,6 +2,7 @@
 // model, training job) is a 404 to tenant B on every route, exactly like an unknown id, and absent from B's lists.
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import { pino } from 'pino'
+import type { InjectOptions } from 'fastify'
 import { buildTestApp, type TestApp } from './helper.js'
 import { startWorker, type RunningWorker } from '../../src/queue/worker-runner.js'
 import { parameterCount, type NetworkSpec } from '../../src/nn/spec.js'
@@ -23,7 +24,7 @@ const optimizer = { type: 'adam', learningRate: 0.05 }
 const xor = { features: [[0, 0], [0, 1], [1, 0], [1, 1]], targets: ['no', 'yes', 'yes', 'no'] }
 
 interface Call { method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown }
-const as = async (key: string, call: Call) => await t.app.inject({ ...call, headers: { authorization: `Bearer ${key}` } } as Parameters<typeof t.app.inject>[0])
+const as = async (key: string, call: Call) => await t.app.inject({ ...call, headers: { authorization: `Bearer ${key}` } } as InjectOptions)
 const ids = (body: { items: { id: string }[] }): string[] => body.items.map((i) => i.id)
 
 /** B's answer must equal the answer for an id that never existed, apart from the id itself. */
