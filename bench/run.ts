@@ -98,7 +98,9 @@ async function runW3 (engine: TrainingEngine): Promise<void> {
   let k: Kernels = selectKernels(kernels)
   if (kernels === 'wasm') { const w = createWasmKernels(); w.pin(net.params as Float32Array); k = w }
   const rng = new Rng(3)
-  const rows = new Float32Array(1024 * 784).map(() => rng.next())
+  // in shared memory, as the API builds request rows, so the pool reads them without a copy
+  const rows = new Float32Array(new SharedArrayBuffer(4 * 1024 * 784))
+  for (let i = 0; i < rows.length; i++) rows[i] = rng.next()
   const one = createWorkspace(net, 1)
   const lat: number[][] = [[], []]
   const rowsPerS: number[] = []

@@ -72,7 +72,7 @@ export class TrainingEngine {
     const I = spec.inputs, K = spec.output.units
     if (x.length < rows * I) throw new RangeError(`x holds ${x.length} values; ${rows} rows of ${I} inputs need ${rows * I}`)
     const T = Math.max(1, Math.min(threads ?? this.pool.size, this.pool.size, Math.ceil(rows / PREDICT_CHUNK)))
-    const shared = { params: toShared(params), x: toShared(x.subarray(0, rows * I)), out: new SharedArrayBuffer(4 * rows * K) }
+    const shared = { params: sharedParams(params), x: toShared(x.subarray(0, rows * I)), out: new SharedArrayBuffer(4 * rows * K) }
     const workers = await this.pool.acquire(T)
     try {
       const per = Math.ceil(rows / T)
@@ -86,6 +86,15 @@ export class TrainingEngine {
   close (): Promise<void> { return this.pool.close() }
 }
 
+// a served model's weights do not change: share each weights array once, not on every call
+const sharedWeights = new WeakMap<Float32Array, SharedArrayBuffer>()
+function sharedParams (params: Float32Array): SharedArrayBuffer {
+  let sab = sharedWeights.get(params)
+  if (!sab) { sab = toShared(params); sharedWeights.set(params, sab) }
+  return sab
+}
+
+/** The buffer itself when v already spans a whole SharedArrayBuffer, else a shared copy. */
 function toShared (v: Float32Array): SharedArrayBuffer {
   if (v.buffer instanceof SharedArrayBuffer && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) return v.buffer
   const sab = new SharedArrayBuffer(v.byteLength)

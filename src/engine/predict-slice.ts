@@ -8,7 +8,7 @@ import { selectKernels, type WasmKernels } from '../kernels/index.js'
 import type { Kernels } from '../nn/ops.js'
 import type { PredictSlice } from './protocol.js'
 
-export const PREDICT_CHUNK = 128
+export const PREDICT_CHUNK = 256
 
 let cached: { key: string, ws: Workspace } | undefined
 
