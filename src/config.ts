@@ -42,6 +42,9 @@ const Env = z.object({
   REDIS_PREFIX: z.string().min(1).default('{backprop}'),
   TRAIN_THREADS: int(1).max(1024).default(Math.max(1, os.availableParallelism())),
   WORKER_CONCURRENCY: int(1).max(1024).default(1),
+  // GEMM kernels for training and prediction: WebAssembly SIMD where the runtime has it ('auto'),
+  // or the plain TypeScript reference ('ts'), which is slower but identical on every platform
+  KERNELS: z.enum(['auto', 'wasm', 'ts']).default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT: bytes.pipe(z.number().int().min(1024)).default(50 * 1024 * 1024),
   MAX_DATASET_ROWS: int(1).default(1_000_000),

@@ -8,6 +8,7 @@ import { createNetwork, createWorkspace, forward, predict, type Network, type Wo
 import { denormalizeRows, normalizeRows, type Normalization } from '../data/normalize.js'
 import type { ModelRecord, ModelRepository } from '../store/models.js'
 import { visibleTo } from '../security/tenancy.js'
+import { createWasmKernels, selectKernels, tsKernels, type KernelName, type Kernels } from '../kernels/index.js'
 
 export interface Prediction { outputs: number[][], labels?: string[] }
 
@@ -26,10 +27,14 @@ export interface PredictorOptions {
   capacity?: number
   /** Rows per forward pass for multi-row requests. */
   batch?: number
+  /** GEMM kernels (config KERNELS); default 'auto' */
+  kernels?: KernelName
 }
 
 interface Loaded {
   readonly net: Network
+  /** this model's own kernels: a wasm instance keeps its weights packed once (pin), so a row costs only the products */
+  readonly kernels: Kernels
   readonly meta: ModelRecord
   /** one-row path: input row and workspace, allocated once per cached model */
   readonly x1: Float32Array<ArrayBuffer>
@@ -41,10 +46,18 @@ interface Loaded {
 
 const identity = (n: number): Normalization => ({ kind: 'none', offset: new Array<number>(n).fill(0), scale: new Array<number>(n).fill(1) })
 
-function load (spec: Network['spec'], params: Float32Array, meta: ModelRecord): Loaded {
+function kernelsFor (name: KernelName, params: Float32Array): Kernels {
+  const k = selectKernels(name)
+  if (k === tsKernels) return k
+  const own = createWasmKernels()
+  own.pin(params)
+  return own
+}
+
+function load (spec: Network['spec'], params: Float32Array, meta: ModelRecord, kernels: KernelName): Loaded {
   const net = createNetwork(spec, { params })
   const norm = meta.normalization ?? identity(spec.inputs)
-  return { net, meta, norm, x1: new Float32Array(spec.inputs), y1: new Float32Array(spec.output.units), ws1: createWorkspace(net, 1) }
+  return { net, kernels: kernelsFor(kernels, params), meta, norm, x1: new Float32Array(spec.inputs), y1: new Float32Array(spec.output.units), ws1: createWorkspace(net, 1) }
 }
 
 /** Class labels from output rows: argmax for softmax, a 0.5 threshold for one sigmoid unit; none otherwise. */
@@ -65,7 +78,7 @@ function labelsOf (meta: ModelRecord, out: ArrayLike<number>, rows: number): str
   return undefined
 }
 
-export function createPredictor (models: ModelRepository, { capacity = 32, batch = 64 }: PredictorOptions = {}): Predictor {
+export function createPredictor (models: ModelRepository, { capacity = 32, batch = 64, kernels = 'auto' }: PredictorOptions = {}): Predictor {
   // Map keeps insertion order: re-inserting on use makes the first key the least recently used
   const cache = new Map<string, Promise<Loaded | null>>()
 
@@ -76,7 +89,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
       cache.set(id, entry)
       return entry
     }
-    entry = models.getWeights(id).then((stored) => (stored ? load(stored.spec, stored.params, stored.meta) : null))
+    entry = models.getWeights(id).then((stored) => (stored ? load(stored.spec, stored.params, stored.meta, kernels) : null))
     // a miss or a failed read is not cached: the next request looks again
     entry.then((m) => { if (m === null) cache.delete(id) }, () => cache.delete(id))
     cache.set(id, entry)
@@ -112,13 +125,13 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
       let out: Float32Array
       if (n === 1) {
         normalizeRows(rows[0], model.norm, model.x1)
-        out = forward(net, model.ws1, model.x1, 1) as Float32Array
+        out = forward(net, model.ws1, model.x1, 1, model.kernels) as Float32Array
       } else {
         const x = new Float32Array(n * I)
         rows.forEach((row, r) => x.set(row, r * I))
         normalizeRows(x, model.norm, x)
         model.wsBatch ??= createWorkspace(net, batch)
-        out = predict(net, x, n, model.wsBatch) as Float32Array
+        out = predict(net, x, n, model.wsBatch, model.kernels) as Float32Array
       }
       const values = meta.targetNormalization && net.spec.output.activation === 'identity'
         ? denormalizeRows(out.subarray(0, n * K), meta.targetNormalization, n === 1 ? model.y1 : undefined)

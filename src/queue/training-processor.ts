@@ -6,6 +6,7 @@
 import { UnrecoverableError, WaitingError } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { TrainingEngine } from '../engine/engine.js'
+import type { KernelName } from '../kernels/index.js'
 import type { Logger } from '../logger.js'
 import type { TrainOptions, TrainState } from '../nn/train.js'
 import { parameterCount } from '../nn/spec.js'
@@ -26,6 +27,7 @@ export interface ProcessorDeps {
   /** aborted when the worker shuts down: the running job is checkpointed and handed back */
   readonly shutdown: AbortSignal
   readonly threads?: number | 'auto'
+  readonly kernels?: KernelName
 }
 
 export type TrainingProcessor = (job: TrainingJob, token: string | undefined, signal: AbortSignal | undefined) => Promise<TrainJobResult>
@@ -104,7 +106,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const started = Date.now()
     let result
     try {
-      result = await engine.train(spec, prepared.data, { ...options, threads: deps.threads ?? 'auto' }, {
+      result = await engine.train(spec, prepared.data, { ...options, threads: deps.threads ?? 'auto', kernels: deps.kernels ?? 'auto' }, {
         signal: AbortSignal.any(signals),
         resume: resume ?? undefined,
         initialParams: resume ? undefined : parent?.params,

@@ -12,7 +12,7 @@ import { createTrainingProcessor } from './training-processor.js'
 import { TRAINING_QUEUE, cancelChannel, publishFinished, type TrainJobData, type TrainJobResult } from './training-queue.js'
 import { createKeys } from '../store/keys.js'
 
-export type WorkerConfig = Pick<Config, 'REDIS_URL' | 'REDIS_PREFIX' | 'TRAIN_THREADS' | 'WORKER_CONCURRENCY' |
+export type WorkerConfig = Pick<Config, 'REDIS_URL' | 'REDIS_PREFIX' | 'TRAIN_THREADS' | 'WORKER_CONCURRENCY' | 'KERNELS' |
   'CHECKPOINT_EVERY_EPOCHS' | 'CHECKPOINT_EVERY_SECONDS' | 'WORKER_LOCK_DURATION_MS' | 'WORKER_STALLED_INTERVAL_MS' | 'WORKER_MAX_STALLED_COUNT'>
 
 export interface RunningWorker {
@@ -31,7 +31,7 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   const shutdown = new AbortController()
 
   const processor = createTrainingProcessor({
-    redis, prefix, engine, logger: log, shutdown: shutdown.signal,
+    redis, prefix, engine, logger: log, shutdown: shutdown.signal, kernels: config.KERNELS,
     checkpoint: { everyEpochs: config.CHECKPOINT_EVERY_EPOCHS, everySeconds: config.CHECKPOINT_EVERY_SECONDS }
   })
   const worker = new Worker<TrainJobData, TrainJobResult>(TRAINING_QUEUE, processor, {

@@ -4,8 +4,10 @@ import { parameterCount, type NetworkSpec } from '../../src/nn/spec.js'
 import type { Normalization } from '../../src/data/normalize.js'
 import { buildTestApp, type TestApp } from './helper.js'
 
+// the plain TypeScript kernels, so that predictions can be compared bit for bit with nn predict;
+// the WebAssembly kernels (the default) are checked against them within float32 tolerance below
 let t: TestApp
-beforeAll(async () => { t = await buildTestApp('models') })
+beforeAll(async () => { t = await buildTestApp('models', { KERNELS: 'ts' }) })
 afterAll(async () => { await t.close() })
 
 const classifier: NetworkSpec = { inputs: 3, layers: [{ units: 5, activation: 'tanh' }], output: { units: 3, activation: 'softmax' } }
@@ -161,5 +163,21 @@ describe('/v1/models', () => {
     const res = await t.app.inject({ method: 'GET', url: '/v1/models/mdl_nope' })
     expect(res.statusCode).toBe(404)
     expect(res.json()).toMatchObject({ code: 'NN_ERR_MODEL_NOT_FOUND', detail: expect.stringContaining('GET /v1/models') })
+  })
+
+  it('with the WebAssembly kernels (KERNELS=auto), predictions agree with the reference within float32 tolerance', async () => {
+    const w = await buildTestApp('models-wasm', { KERNELS: 'auto' })
+    try {
+      const params = weights(classifier, 0.3)
+      const saved = await w.app.models.save({ spec: classifier, params, meta: { normalization: norm3, classes } })
+      const want = expected(classifier, params, norm3, rows)
+      for (const input of [rows, [rows[2]]]) {
+        const res = await w.app.inject({ method: 'POST', url: `/v1/models/${saved.id}/predict`, payload: { inputs: input } })
+        const got = (res.json() as { outputs: number[][] }).outputs
+        got.forEach((row, r) => row.forEach((v, k) => expect(Math.abs(v - want[rows.indexOf(input[r])][k])).toBeLessThan(1e-5)))
+      }
+    } finally {
+      await w.close()
+    }
   })
 })

@@ -13,6 +13,10 @@ export interface RedisServer {
   stop (): Promise<void>
   /** Stops and starts the same server again, on the same port and data directory. */
   restart (): Promise<void>
+  /** Stops the server, keeping its data directory (start it again with resume()). */
+  halt (): Promise<void>
+  /** Starts a halted server again, on the same port and data directory. */
+  resume (): Promise<void>
 }
 
 export async function freePort (): Promise<number> {
@@ -66,6 +70,8 @@ export async function startRedisServer ({ appendOnly = false } = {}): Promise<Re
     port,
     dir,
     restart: async () => { await stop(); await start() },
+    halt: stop,
+    resume: start,
     stop: async () => { await stop(); rmSync(dir, { recursive: true, force: true }) }
   }
 }

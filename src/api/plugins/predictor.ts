@@ -7,5 +7,5 @@ declare module 'fastify' {
 }
 
 export default fp<PredictorOptions>(async function predictor (fastify, options) {
-  fastify.decorate('predictor', createPredictor(fastify.models, options))
+  fastify.decorate('predictor', createPredictor(fastify.models, { kernels: fastify.config.KERNELS, ...options }))
 }, { name: 'predictor', dependencies: ['repositories'] })
