@@ -19,6 +19,8 @@ export interface Predictor {
    */
   predict (modelId: string, rows: readonly (readonly number[])[], tenant?: string): Promise<Prediction>
   invalidate (modelId: string): void
+  /** Forgets every cached network (e.g. after missing deletions while cut off from Redis). */
+  clear (): void
   readonly size: number
 }
 
@@ -102,15 +104,12 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
 
     invalidate (id) { cache.delete(id) },
 
+    clear () { cache.clear() },
+
     async predict (id, rows, tenant) {
-      let model = cache.has(id) ? await fetch(id) : null
-      // Another API replica may have deleted the model: a hit is confirmed with one small HGET.
-      if (model && (await models.get(id)) === null) {
-        cache.delete(id)
-        model = null
-      } else if (!model) {
-        model = await fetch(id)
-      }
+      // a model deleted through any replica leaves this cache through the model-events channel
+      // (plugins/predictor.ts), so a hit costs no Redis round trip
+      const model = await fetch(id)
       // the cache is shared by tenants; the owner recorded in the cached model decides who may use it
       if (!model || !visibleTo(model.meta, tenant)) throw new MODEL_NOT_FOUND(id)
 

@@ -21,6 +21,7 @@ export function createKeys (prefix: string) {
     // ---- models: meta hash + one encodeModel blob; versions per name
     model: (id: string) => `${p}:model:${id}`,
     modelWeights: (id: string) => `${p}:model:${id}:weights`,
+    modelEvents: () => `${p}:model-events`, // pub/sub channel: ids of deleted models, so every API replica drops them from its cache
     models: () => `${p}:models`,
     modelVersions: (name: string) => `${p}:model-name:${name}:versions`, // sorted set: id by version
     modelVersionCounter: (name: string) => `${p}:model-name:${name}:counter`,

@@ -130,6 +130,7 @@ export function createModelRepository (redis: Redis, prefix: string): ModelRepos
       tx.del(keys.model(id), keys.modelWeights(id))
       tx.zrem(keys.models(), id)
       tx.zrem(keys.modelVersions(nameKey(record.name, record.tenant)), id)
+      tx.publish(keys.modelEvents(), id)
       const results = await tx.exec()
       return Number(results?.[0]?.[1] ?? 0) > 0
     }

@@ -1,11 +1,27 @@
-/** Decorates `predictor` (api/predictor.ts) over the model repository; the logic lives in the factory. */
+/**
+ * Decorates `predictor` (api/predictor.ts) over the model repository, and keeps its cache honest
+ * across API replicas: deletions are announced on a Redis channel; after a reconnect (messages may
+ * have been missed) the whole cache is dropped.
+ */
 import fp from 'fastify-plugin'
 import { createPredictor, type Predictor, type PredictorOptions } from '../predictor.js'
+import { createKeys } from '../../store/keys.js'
 
 declare module 'fastify' {
   interface FastifyInstance { predictor: Predictor }
 }
 
 export default fp<PredictorOptions>(async function predictor (fastify, options) {
-  fastify.decorate('predictor', createPredictor(fastify.models, { kernels: fastify.config.KERNELS, ...options }))
-}, { name: 'predictor', dependencies: ['repositories'] })
+  const predictor = createPredictor(fastify.models, { kernels: fastify.config.KERNELS, ...options })
+  fastify.decorate('predictor', predictor)
+
+  const subscriber = fastify.redis.duplicate()
+  const channel = createKeys(fastify.config.REDIS_PREFIX).modelEvents()
+  subscriber.on('message', (_channel: string, modelId: string) => predictor.invalidate(modelId))
+  let subscribed = false
+  subscriber.on('ready', () => { if (subscribed) predictor.clear() })
+  subscriber.on('error', (err) => fastify.log.warn({ err }, 'model-events subscriber error'))
+  // not awaited: the API starts (and /readyz reports) while Redis is down; ioredis subscribes once it is up
+  subscriber.subscribe(channel).then(() => { subscribed = true }, (err: Error) => fastify.log.warn({ err }, 'subscribing to model events failed'))
+  fastify.addHook('onClose', async () => { subscriber.disconnect() })
+}, { name: 'predictor', dependencies: ['repositories', 'redis'] })

@@ -12,6 +12,7 @@ import {
   ModelExport, ModelListQuery, ModelResponse, PredictRequest, PredictResponse, type ModelExportBody, type ModelResponseBody
 } from '../../schemas/model.js'
 import { checkNetwork } from './networks.js'
+import { fastBodyValidator, isPredictBody, jsonSerializer } from '../fast-path.js'
 
 const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
 
@@ -141,7 +142,9 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
       params: IdParams,
       body: PredictRequest,
       response: { 200: PredictResponse, ...problems(400, 404) }
-    }
+    },
+    validatorCompiler: fastBodyValidator(isPredictBody),
+    serializerCompiler: jsonSerializer()
   }, async (request) => await fastify.predictor.predict(request.params.id, request.body.inputs, request.tenant))
 }
 

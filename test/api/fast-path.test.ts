@@ -1,0 +1,33 @@
+import { describe, it, expect } from 'vitest'
+import { isPredictBody } from '../../src/api/fast-path.js'
+import { PredictRequest, MAX_PREDICT_ROWS } from '../../src/schemas/model.js'
+
+// the fast check may only accept what zod accepts; for the ordinary valid bodies it must accept them
+const bodies: Array<[unknown, boolean]> = [
+  [{ inputs: [[1, 2, 3]] }, true],
+  [{ inputs: [[0.5], [-1e30]] }, true],
+  [{ inputs: [[]] }, true],
+  [{ inputs: Array.from({ length: MAX_PREDICT_ROWS }, () => [1]) }, true],
+  [{ inputs: Array.from({ length: MAX_PREDICT_ROWS + 1 }, () => [1]) }, false],
+  [{ inputs: [] }, false],
+  [{ inputs: [[1, '2']] }, false],
+  [{ inputs: [[1, null]] }, false],
+  [{ inputs: [[1, Infinity]] }, false],
+  [{ inputs: [[1, Number.NaN]] }, false],
+  [{ inputs: [1, 2] }, false],
+  [{ inputs: [[1]], extra: true }, false],
+  [{}, false],
+  [[{ inputs: [[1]] }], false],
+  [null, false],
+  ['{"inputs":[[1]]}', false]
+]
+
+describe('the prediction body fast path', () => {
+  for (const [body, ok] of bodies) {
+    it(`${JSON.stringify(body)?.slice(0, 40)}: ${ok ? 'accepted' : 'left to zod'}, and zod agrees`, () => {
+      expect(isPredictBody(body)).toBe(ok)
+      if (ok) expect(PredictRequest.safeParse(body).success).toBe(true)
+      else if (!PredictRequest.safeParse(body).success) expect(isPredictBody(body)).toBe(false)
+    })
+  }
+})
