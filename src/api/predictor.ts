@@ -38,13 +38,15 @@ interface Loaded {
   /** this model's own kernels: a wasm instance keeps its weights packed once (pin), so a row costs only the products */
   readonly kernels: Kernels
   readonly meta: ModelRecord
-  /** one-row path: input row and workspace, allocated once per cached model */
-  readonly x1: Float32Array<ArrayBuffer>
-  readonly y1: Float32Array<ArrayBuffer>
-  readonly ws1: Workspace
   readonly norm: Normalization
   wsBatch?: Workspace
+  /** one-row requests waiting for the next flush: they run as one forward pass (micro-batching) */
+  readonly queue: Pending[]
+  flushScheduled: boolean
+  xQueue?: Float32Array<ArrayBuffer>
 }
+
+interface Pending { readonly row: readonly number[], resolve (p: Prediction): void, reject (err: unknown): void }
 
 const identity = (n: number): Normalization => ({ kind: 'none', offset: new Array<number>(n).fill(0), scale: new Array<number>(n).fill(1) })
 
@@ -59,7 +61,7 @@ function kernelsFor (name: KernelName, params: Float32Array): Kernels {
 function load (spec: Network['spec'], params: Float32Array, meta: ModelRecord, kernels: KernelName): Loaded {
   const net = createNetwork(spec, { params })
   const norm = meta.normalization ?? identity(spec.inputs)
-  return { net, kernels: kernelsFor(kernels, params), meta, norm, x1: new Float32Array(spec.inputs), y1: new Float32Array(spec.output.units), ws1: createWorkspace(net, 1) }
+  return { net, kernels: kernelsFor(kernels, params), meta, norm, queue: [], flushScheduled: false }
 }
 
 /** Class labels from output rows: argmax for softmax, a 0.5 threshold for one sigmoid unit; none otherwise. */
@@ -99,6 +101,48 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     return entry
   }
 
+  /** Outputs of B rows already in the model's input buffer, in the targets' units, with labels. */
+  const finish = (model: Loaded, out: Float32Array, n: number): { values: Float32Array, labels?: string[] } => {
+    const { net, meta } = model
+    const K = net.spec.output.units
+    const values = meta.targetNormalization && net.spec.output.activation === 'identity'
+      ? denormalizeRows(out.subarray(0, n * K), meta.targetNormalization)
+      : out
+    return { values, labels: labelsOf(meta, values, n) }
+  }
+
+  // Runs the waiting one-row requests of a model as one forward pass: with many concurrent clients a
+  // row then costs a share of a matrix product instead of a whole matrix-vector product. A row's
+  // result does not depend on the rows beside it (both kernel sets), so batching changes no output.
+  const flush = (model: Loaded): void => {
+    model.flushScheduled = false
+    const pending = model.queue.splice(0, batch)
+    if (model.queue.length > 0) schedule(model)
+    const { net } = model
+    const I = net.spec.inputs
+    const K = net.spec.output.units
+    try {
+      const B = pending.length
+      model.xQueue ??= new Float32Array(batch * I)
+      model.wsBatch ??= createWorkspace(net, batch)
+      pending.forEach((p, r) => normalizeRows(p.row, model.norm, model.xQueue!.subarray(r * I, (r + 1) * I)))
+      const out = forward(net, model.wsBatch, model.xQueue, B, model.kernels) as Float32Array
+      const { values, labels } = finish(model, out, B)
+      pending.forEach((p, r) => {
+        const outputs = [Array.from(values.subarray(r * K, r * K + K))]
+        p.resolve(labels ? { outputs, labels: [labels[r]] } : { outputs })
+      })
+    } catch (err) {
+      for (const p of pending) p.reject(err)
+    }
+  }
+  const schedule = (model: Loaded): void => {
+    if (model.flushScheduled) return
+    model.flushScheduled = true
+    // after this turn's I/O callbacks: every request parsed in the same turn joins the batch
+    setImmediate(() => flush(model))
+  }
+
   return {
     get size () { return cache.size },
 
@@ -114,29 +158,27 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
       if (!model || !visibleTo(model.meta, tenant)) throw new MODEL_NOT_FOUND(id)
 
       // ---- synchronous from here: the cached buffers are never shared across an await
-      const { net, meta } = model
+      const { net } = model
       const I = net.spec.inputs
       const K = net.spec.output.units
       rows.forEach((row, r) => {
         if (row.length !== I) throw withProblem(new INPUT_WIDTH(I, row.length, r), { field: `inputs[${r}]`, row: r })
       })
       const n = rows.length
-      let out: Float32Array
       if (n === 1) {
-        normalizeRows(rows[0], model.norm, model.x1)
-        out = forward(net, model.ws1, model.x1, 1, model.kernels) as Float32Array
-      } else {
-        const x = new Float32Array(n * I)
-        rows.forEach((row, r) => x.set(row, r * I))
-        normalizeRows(x, model.norm, x)
-        model.wsBatch ??= createWorkspace(net, batch)
-        out = predict(net, x, n, model.wsBatch, model.kernels) as Float32Array
+        return await new Promise<Prediction>((resolve, reject) => {
+          model.queue.push({ row: rows[0], resolve, reject })
+          if (model.queue.length >= batch) flush(model)
+          else schedule(model)
+        })
       }
-      const values = meta.targetNormalization && net.spec.output.activation === 'identity'
-        ? denormalizeRows(out.subarray(0, n * K), meta.targetNormalization, n === 1 ? model.y1 : undefined)
-        : out
+      const x = new Float32Array(n * I)
+      rows.forEach((row, r) => x.set(row, r * I))
+      normalizeRows(x, model.norm, x)
+      model.wsBatch ??= createWorkspace(net, batch)
+      const out = predict(net, x, n, model.wsBatch, model.kernels) as Float32Array
+      const { values, labels } = finish(model, out, n)
       const outputs = Array.from({ length: n }, (_, r) => Array.from(values.subarray(r * K, r * K + K)))
-      const labels = labelsOf(meta, values, n)
       return labels ? { outputs, labels } : { outputs }
     }
   }

@@ -185,4 +185,15 @@ describe('/v1/models', () => {
       await w.close()
     }
   })
+
+  it('concurrent one-row predictions (run together as one batch) equal the same rows predicted alone', async () => {
+    const saved = await t.app.models.save({ spec: classifier, params: weights(classifier, 0.7), meta: { normalization: norm3, classes } })
+    const url = `/v1/models/${saved.id}/predict`
+    const inputs = Array.from({ length: 150 }, (_, i) => [i % 9, (i % 5) - 2, 60 + i])
+    const alone = []
+    for (const row of inputs) alone.push((await t.app.inject({ method: 'POST', url, payload: { inputs: [row] } })).json())
+    const together = await Promise.all(inputs.map(async (row) => (await t.app.inject({ method: 'POST', url, payload: { inputs: [row] } })).json()))
+    expect(together).toEqual(alone)
+    expect(together.map((b) => b.outputs[0])).toEqual(expected(classifier, weights(classifier, 0.7), norm3, inputs))
+  })
 })
