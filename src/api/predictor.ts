@@ -5,6 +5,7 @@
  */
 import { INPUT_WIDTH, MODEL_NOT_FOUND, withProblem } from '../errors.js'
 import { createNetwork, createWorkspace, forward, predict, type Network, type Workspace } from '../nn/network.js'
+import { argmaxRows } from '../nn/metrics.js'
 import { denormalizeRows, normalizeRows, type Normalization } from '../data/normalize.js'
 import type { ModelRecord, ModelRepository } from '../store/models.js'
 import { visibleTo } from '../security/tenancy.js'
@@ -65,16 +66,12 @@ function load (spec: Network['spec'], params: Float32Array, meta: ModelRecord, k
 }
 
 /** Class labels from output rows: argmax for softmax, a 0.5 threshold for one sigmoid unit; none otherwise. */
-function labelsOf (meta: ModelRecord, out: ArrayLike<number>, rows: number): string[] | undefined {
+function labelsOf (meta: ModelRecord, out: Float32Array, rows: number): string[] | undefined {
   const { classes, network } = meta
   const K = network.output.units
   if (!classes) return undefined
   if (network.output.activation === 'softmax' && classes.length === K) {
-    return Array.from({ length: rows }, (_, r) => {
-      let best = 0
-      for (let k = 1; k < K; k++) if (out[r * K + k] > out[r * K + best]) best = k
-      return classes[best]
-    })
+    return Array.from(argmaxRows(out.subarray(0, rows * K), rows, K), (k) => classes[k])
   }
   if (network.output.activation === 'sigmoid' && K === 1 && classes.length === 2) {
     return Array.from({ length: rows }, (_, r) => classes[out[r] >= 0.5 ? 1 : 0])
