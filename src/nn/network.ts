@@ -17,6 +17,9 @@ export interface Network {
   readonly layers: readonly LayerLayout[]
   readonly params: Vec
   readonly dtype: DType
+  /** per layer, views of W(l) (units × inputs) and b(l) into params, made once: a forward pass allocates nothing */
+  readonly w: readonly Vec[]
+  readonly b: readonly Vec[]
 }
 
 export interface CreateNetworkOptions { seed?: number, rng?: Rng, dtype?: DType, params?: Vec }
@@ -33,7 +36,12 @@ export function createNetwork (spec: NetworkSpec, opts: CreateNetworkOptions = {
     params = allocate(opts.dtype ?? 'float32', n)
     initParams(params, layers, opts.rng ?? new Rng(opts.seed ?? 0))
   }
-  return { spec, layers, params, dtype: params instanceof Float64Array ? 'float64' : 'float32' }
+  const p = params
+  return {
+    spec, layers, params, dtype: params instanceof Float64Array ? 'float64' : 'float32',
+    w: layers.map((L) => view(p, L.wOffset, L.units * L.inputs)),
+    b: layers.map((L) => view(p, L.bOffset, L.units))
+  }
 }
 
 /** Per-layer buffers for up to `batch` rows, allocated once and reused for every minibatch. */
@@ -67,13 +75,13 @@ const view = (v: Vec, from: number, n: number): Vec => v.subarray(from, from + n
 
 /** Runs B rows of x (B × inputs) through the network; returns the output activations (a view into ws). */
 export function forward (net: Network, ws: Workspace, x: Vec, B: number, k: Kernels = tsKernels): Vec {
-  const { layers, params } = net
+  const { layers } = net
   let input = x
   for (let l = 0; l < layers.length; l++) {
     const L = layers[l]
     const n = B * L.units
     const z = ws.z[l], a = ws.a[l]
-    k.gemmNT(z, input, view(params, L.wOffset, L.units * L.inputs), B, L.units, L.inputs, view(params, L.bOffset, L.units), false)
+    k.gemmNT(z, input, net.w[l], B, L.units, L.inputs, net.b[l], false)
     if (L.isOutput) heads[L.activation as HeadName].forward(a, z, B, L.units)
     else activations[L.activation as ActivationName].forward(a, z, n, L.alpha)
     input = a
@@ -90,7 +98,7 @@ export function headLoss (net: Network, ws: Workspace, y: Vec, B: number): numbe
 
 /** Adds the summed gradients of the last forward's B rows (targets y) into grads. */
 export function backward (net: Network, ws: Workspace, x: Vec, y: Vec, B: number, grads: Vec, k: Kernels = tsKernels): void {
-  const { layers, params } = net
+  const { layers } = net
   const last = layers.length - 1
   heads[layers[last].activation as HeadName].delta(ws.dz[last], ws.a[last], y, B, layers[last].units)
   for (let l = last; l >= 0; l--) {
@@ -106,7 +114,7 @@ export function backward (net: Network, ws: Workspace, x: Vec, y: Vec, B: number
     if (l === 0) break
     // δ(l−1) = (δ(l) · W) ∘ f'(z(l−1)); W·… as A·Bᵀ with Bᵀ = W, so B = Wᵀ (I×O)
     const P = layers[l - 1]
-    k.transpose(ws.wT, view(params, L.wOffset, O * I), O, I)
+    k.transpose(ws.wT, net.w[l], O, I)
     k.gemmNT(ws.dz[l - 1], dz, ws.wT, B, I, O, null, false)
     activations[P.activation as ActivationName].backward(ws.dz[l - 1], ws.z[l - 1], ws.a[l - 1], B * I, P.alpha)
   }
