@@ -88,7 +88,7 @@ async function main (): Promise<void> {
     const apiPort = await freePort()
     const barePort = await freePort()
     // the limiter stays in the path (one Redis call per request, as in production) but never refuses
-    const env = { REDIS_URL: redisUrl, REDIS_PREFIX: prefix, LOG_LEVEL: 'warn', TRAIN_THREADS: '1', RATE_LIMIT_PER_MINUTE: '1000000000' }
+    const env = { REDIS_URL: redisUrl, REDIS_PREFIX: prefix, LOG_LEVEL: 'warn', TRAIN_THREADS: '1', RATE_LIMIT_PER_MINUTE: process.env.RATE_LIMIT_PER_MINUTE ?? '1000000000' }
     children.push(child(['src/bin/api.ts'], { ...env, PORT: String(apiPort), HOST: '127.0.0.1' }))
     children.push(child(['src/bin/worker.ts'], env))
     const api = `http://127.0.0.1:${apiPort}`

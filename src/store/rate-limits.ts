@@ -1,7 +1,10 @@
 /**
  * Token buckets in Redis, so every API replica draws on the same bucket: one Lua script reads the
- * bucket, refills it for the time elapsed (Redis's clock, not ours) and takes a token, atomically.
- * It knows nothing of HTTP; api/plugins/rate-limit.ts turns a refusal into a 429.
+ * bucket, refills it for the time elapsed (Redis's clock, not ours) and takes tokens, atomically.
+ * A replica leases a few tokens at a time (a twentieth of the burst, at most 100, for at most
+ * LEASE_MS) and spends them locally, so a busy key costs one Redis round trip per lease instead of
+ * one per request; a lease only ever makes the shared limit stricter, never looser. Small limits
+ * lease one token at a time, i.e. every request asks Redis. Knows nothing of HTTP.
  */
 import type { Redis } from 'ioredis'
 import { createKeys } from './keys.js'
@@ -27,7 +30,7 @@ export interface RateLimiter {
   take (subject: string): Promise<RateDecision>
 }
 
-// KEYS[1] bucket; ARGV: tokens per ms, burst. Returns {allowed, tokens×1000, ms to next token, ms to full}.
+// KEYS[1] bucket; ARGV: tokens per ms, burst, tokens wanted. Returns {granted, tokens×1000 left, ms to next token, ms to full}.
 const TAKE = `
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
@@ -37,24 +40,23 @@ local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
 local tokens = tonumber(b[1]) or burst
 local ts = tonumber(b[2]) or now
 if now > ts then tokens = math.min(burst, tokens + (now - ts) * rate) end
-local allowed = 0
-if tokens >= 1 then
-  tokens = tokens - 1
-  allowed = 1
-end
+local want = tonumber(ARGV[3])
+local granted = math.min(want, math.floor(tokens))
+if granted < 0 then granted = 0 end
+tokens = tokens - granted
 local toFull = math.ceil((burst - tokens) / rate)
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(math.max(now, ts)))
 redis.call('PEXPIRE', KEYS[1], toFull + 1000)
 local toNext = 0
 if tokens < 1 then toNext = math.ceil((1 - tokens) / rate) end
-return { allowed, math.floor(tokens * 1000), toNext, toFull }
+return { granted, math.floor(tokens * 1000), toNext, toFull }
 `
 
 type TakeReply = [number, number, number, number]
 
 declare module 'ioredis' {
   interface RedisCommander {
-    backpropRateTake (key: string, ratePerMs: string, burst: string): Promise<TakeReply>
+    backpropRateTake (key: string, ratePerMs: string, burst: string, want: string): Promise<TakeReply>
   }
 }
 
@@ -64,17 +66,59 @@ export function createRateLimiter (redis: Redis, prefix: string, { perMinute, bu
   // defineCommand sends EVALSHA and falls back to EVAL when Redis lost the script (e.g. after a restart)
   redis.defineCommand('backpropRateTake', { numberOfKeys: 1, lua: TAKE })
   const ratePerMs = String(perMinute / 60_000)
+  const leaseSize = Math.max(1, Math.min(MAX_LEASE, Math.floor(burst / 20)))
+  const leases = new Map<string, Lease>()
+  const refusals = new Map<string, { until: number, decision: RateDecision }>()
+  const inFlight = new Map<string, Promise<void>>()
+
+  /** Asks Redis for up to leaseSize tokens (one of them for the caller) and keeps the rest locally. */
+  const lease = async (subject: string): Promise<RateDecision> => {
+    const [granted, milliTokens, toNext, toFull] = await redis.backpropRateTake(keys.rateLimit(subject), ratePerMs, String(burst), String(leaseSize))
+    const remaining = Math.floor(milliTokens / 1000)
+    const resetSeconds = Math.ceil(toFull / 1000)
+    if (granted < 1) {
+      // empty: refuse locally until the next token is due, without asking Redis again
+      const refusal = { allowed: false, limit: burst, remaining: 0, retryAfterSeconds: Math.max(1, Math.ceil(toNext / 1000)), resetSeconds }
+      refusals.set(subject, { until: Date.now() + toNext, decision: refusal })
+      return refusal
+    }
+    if (granted > 1) {
+      const held = leases.get(subject)
+      leases.set(subject, { tokens: (held?.tokens ?? 0) + granted - 1, until: Date.now() + LEASE_MS, remaining, resetSeconds })
+    }
+    return { allowed: true, limit: burst, remaining: remaining + granted - 1, retryAfterSeconds: 1, resetSeconds }
+  }
+
+  const fromLease = (subject: string): RateDecision | null => {
+    const l = leases.get(subject)
+    if (!l || l.tokens < 1 || Date.now() > l.until) { leases.delete(subject); return null }
+    l.tokens--
+    return { allowed: true, limit: burst, remaining: l.remaining + l.tokens, retryAfterSeconds: 1, resetSeconds: l.resetSeconds }
+  }
+
   return {
     async take (subject) {
-      const [allowed, milliTokens, toNext, toFull] = await redis.backpropRateTake(keys.rateLimit(subject), ratePerMs, String(burst))
-      const ok = allowed === 1
-      return {
-        allowed: ok,
-        limit: burst,
-        remaining: Math.floor(milliTokens / 1000),
-        retryAfterSeconds: Math.max(1, Math.ceil((ok ? 0 : toNext) / 1000)),
-        resetSeconds: Math.ceil(toFull / 1000)
+      // one lease request per subject at a time: requests arriving meanwhile wait for it, then spend from it
+      for (;;) {
+        const local = fromLease(subject)
+        if (local) return local
+        const refused = refusals.get(subject)
+        if (refused && Date.now() < refused.until) return refused.decision
+        refusals.delete(subject)
+        const pending = inFlight.get(subject)
+        if (!pending) break
+        await pending
       }
+      const request = lease(subject)
+      const done = request.then(() => undefined, () => undefined).finally(() => inFlight.delete(subject))
+      inFlight.set(subject, done)
+      return await request
     }
   }
 }
+
+/** Tokens this replica already took from the shared bucket and may hand out until `until`. */
+interface Lease { tokens: number, until: number, remaining: number, resetSeconds: number }
+
+const MAX_LEASE = 100
+const LEASE_MS = 1000
