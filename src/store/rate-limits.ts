@@ -27,6 +27,8 @@ export interface RateDecision {
 }
 
 export interface RateLimiter {
+  /** The decision from this replica's lease or cached refusal, if it has one: no I/O, no promise. */
+  takeLocal (subject: string): RateDecision | null
   take (subject: string): Promise<RateDecision>
 }
 
@@ -96,15 +98,22 @@ export function createRateLimiter (redis: Redis, prefix: string, { perMinute, bu
     return { allowed: true, limit: burst, remaining: l.remaining + l.tokens, retryAfterSeconds: 1, resetSeconds: l.resetSeconds }
   }
 
+  const takeLocal = (subject: string): RateDecision | null => {
+    const local = fromLease(subject)
+    if (local) return local
+    const refused = refusals.get(subject)
+    if (refused && Date.now() < refused.until) return refused.decision
+    refusals.delete(subject)
+    return null
+  }
+
   return {
+    takeLocal,
     async take (subject) {
       // one lease request per subject at a time: requests arriving meanwhile wait for it, then spend from it
       for (;;) {
-        const local = fromLease(subject)
+        const local = takeLocal(subject)
         if (local) return local
-        const refused = refusals.get(subject)
-        if (refused && Date.now() < refused.until) return refused.decision
-        refusals.delete(subject)
         const pending = inFlight.get(subject)
         if (!pending) break
         await pending

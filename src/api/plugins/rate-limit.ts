@@ -4,7 +4,8 @@
  */
 import fp from 'fastify-plugin'
 import { TOO_MANY_REQUESTS } from '../../errors.js'
-import { createRateLimiter } from '../../store/rate-limits.js'
+import type { FastifyReply } from 'fastify'
+import { createRateLimiter, type RateDecision } from '../../store/rate-limits.js'
 
 export interface RateLimitPluginOptions {
   readonly prefix: string
@@ -31,24 +32,26 @@ export default fp<RateLimitPluginOptions>(async function rateLimit (fastify, { p
   fastify.addHook('onClose', async () => { redis.disconnect() })
   const limiter = createRateLimiter(redis, prefix, { perMinute, burst: burst ?? perMinute })
 
-  fastify.addHook('onRequest', async (request, reply) => {
-    // auth ran first: an empty tenant means a public route (or no route at all)
-    if (request.tenant === '') return
-    const subject = request.principal ? `key:${request.principal.keyId}` : `tenant:${request.tenant}`
-    let decision
-    try {
-      decision = await withTimeout(limiter.take(subject), CHECK_TIMEOUT_MS)
-    } catch (err) {
-      // fail open: an unreachable limiter must not take the API down with it (/readyz says why)
-      request.log.warn({ err }, 'rate limit not checked: Redis unavailable')
-      return
-    }
+  const apply = (decision: RateDecision, reply: FastifyReply, done: (err?: Error) => void): void => {
     reply.header('ratelimit-limit', decision.limit)
     reply.header('ratelimit-remaining', decision.remaining)
     reply.header('ratelimit-reset', decision.allowed ? decision.resetSeconds : decision.retryAfterSeconds)
-    if (!decision.allowed) {
-      reply.header('retry-after', decision.retryAfterSeconds)
-      throw new TOO_MANY_REQUESTS(perMinute, decision.retryAfterSeconds)
-    }
+    if (decision.allowed) { done(); return }
+    reply.header('retry-after', decision.retryAfterSeconds)
+    done(new TOO_MANY_REQUESTS(perMinute, decision.retryAfterSeconds))
+  }
+
+  // a callback hook: most requests are decided from the local lease, with no promise or timer
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // auth ran first: an empty tenant means a public route (or no route at all)
+    if (request.tenant === '') { done(); return }
+    const subject = request.principal ? `key:${request.principal.keyId}` : `tenant:${request.tenant}`
+    const local = limiter.takeLocal(subject)
+    if (local) { apply(local, reply, done); return }
+    withTimeout(limiter.take(subject), CHECK_TIMEOUT_MS).then((decision) => apply(decision, reply, done), (err: unknown) => {
+      // fail open: an unreachable limiter must not take the API down with it (/readyz says why)
+      request.log.warn({ err }, 'rate limit not checked: Redis unavailable')
+      done()
+    })
   })
 }, { name: 'rate-limit', dependencies: ['auth', 'redis'] })
