@@ -10,7 +10,7 @@ const restrict = (patterns, message) => ({
 
 export default tseslint.config(
   // assembly/*.ts is AssemblyScript (decorators on functions, v128): its own compiler checks it
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'build/**', 'assembly/**/*.ts'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'build/**', '.bench/**', 'assembly/**/*.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
