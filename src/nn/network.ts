@@ -6,7 +6,6 @@
  */
 import { allocate, type DType, type Vec } from './vec.js'
 import { checkSpec, layout, parameterCount, type HeadName, type LayerLayout, type NetworkSpec, type ActivationName } from './spec.js'
-import { activations } from './activations.js'
 import { heads } from './heads.js'
 import { initParams } from './init.js'
 import { Rng } from './random.js'
@@ -83,7 +82,7 @@ export function forward (net: Network, ws: Workspace, x: Vec, B: number, k: Kern
     const z = ws.z[l], a = ws.a[l]
     k.gemmNT(z, input, net.w[l], B, L.units, L.inputs, net.b[l], false)
     if (L.isOutput) heads[L.activation as HeadName].forward(a, z, B, L.units)
-    else activations[L.activation as ActivationName].forward(a, z, n, L.alpha)
+    else k.activate(L.activation as ActivationName, a, z, n, L.alpha)
     input = a
   }
   return ws.a[layers.length - 1]
@@ -116,7 +115,7 @@ export function backward (net: Network, ws: Workspace, x: Vec, y: Vec, B: number
     const P = layers[l - 1]
     k.transpose(ws.wT, net.w[l], O, I)
     k.gemmNT(ws.dz[l - 1], dz, ws.wT, B, I, O, null, false)
-    activations[P.activation as ActivationName].backward(ws.dz[l - 1], ws.z[l - 1], ws.a[l - 1], B * I, P.alpha)
+    k.activateBackward(P.activation as ActivationName, ws.dz[l - 1], ws.z[l - 1], ws.a[l - 1], B * I, P.alpha)
   }
 }
 

@@ -1,14 +1,17 @@
 /**
- * The few GEMM-shaped loops that all heavy work goes through. Every product of a dense layer is
- * written as C = A·Bᵀ (both operands row-major with the shared dimension contiguous), so one
- * register-blocked kernel serves forward, both backward products and prediction; a faster
- * implementation (WebAssembly) replaces the `Kernels` object without touching the layers.
+ * The few loops that all heavy work goes through: GEMM-shaped products, and the element-wise passes
+ * (hidden activations, optimiser updates). Every product of a dense layer is written as C = A·Bᵀ
+ * (both operands row-major with the shared dimension contiguous), so one register-blocked kernel
+ * serves forward, both backward products and prediction; a faster implementation (WebAssembly)
+ * replaces the `Kernels` object without touching the layers or the optimisers' bookkeeping.
  * Sums run in float64 registers and round once on store: results do not depend on blocking.
  * When accumulating into float32, the new sum is rounded to float32 before it is added, so that
  * accumulating shard after shard into one buffer gives the same bits as summing separate shard
  * buffers in order (what the parallel engine does).
  */
 import type { Vec } from './vec.js'
+import type { ActivationName } from './spec.js'
+import { activations } from './activations.js'
 
 export interface Kernels {
   /** C (M×N) = A (M×K) · Bᵀ (B is N×K) [+ bias[n]] — or C += A·Bᵀ when accumulate */
@@ -17,6 +20,28 @@ export interface Kernels {
   transpose (dst: Vec, src: Vec, rows: number, cols: number): void
   /** out[n] += Σ_m A[m][n] (column sums of A, M×N) */
   addColumnSums (out: Vec, A: Vec, M: number, N: number): void
+  /** a[i] = f(z[i]) for i < n, f a hidden activation (nn/activations.ts) */
+  activate (name: ActivationName, a: Vec, z: Vec, n: number, alpha: number): void
+  /** d[i] *= f'(z[i]) for i < n: da in, dz out */
+  activateBackward (name: ActivationName, d: Vec, z: Vec, a: Vec, n: number, alpha: number): void
+  /** p ← p − lr·g over n values */
+  sgdUpdate (p: Vec, g: Vec, n: number, lr: number): void
+  /** v ← μv + g; p ← p − lr·v, or p ← p − lr·(g + μv) when nesterov */
+  momentumUpdate (p: Vec, g: Vec, v: Vec, n: number, lr: number, mu: number, nesterov: boolean): void
+  /** Adam's moments and step; with decay, AdamW's decoupled p ← p − lr·wd·p where mask[i] = 1 */
+  adamUpdate (p: Vec, g: Vec, m: Vec, v: Vec, n: number, s: AdamStep): void
+}
+
+/** One Adam step's scalars: bc1 = 1 − β1ᵗ and bc2 = 1 − β2ᵗ come from the optimiser, which counts t. */
+export interface AdamStep {
+  lr: number
+  beta1: number
+  beta2: number
+  epsilon: number
+  bc1: number
+  bc2: number
+  /** AdamW only; null for Adam (the two round differently, so they are two loops) */
+  decay: { weightDecay: number, mask: Uint8Array } | null
 }
 
 // ---- C = A·Bᵀ, 4 rows of A × 2 rows of B per block: 8 accumulators stay in registers --------
@@ -98,4 +123,54 @@ function addColumnSums (out: Vec, A: Vec, M: number, N: number): void {
   }
 }
 
-export const tsKernels: Kernels = { gemmNT, transpose, addColumnSums }
+// ---- element-wise passes: the activations' own loops, and the optimisers' updates ---------------
+
+function activate (name: ActivationName, a: Vec, z: Vec, n: number, alpha: number): void {
+  activations[name].forward(a, z, n, alpha)
+}
+
+function activateBackward (name: ActivationName, d: Vec, z: Vec, a: Vec, n: number, alpha: number): void {
+  activations[name].backward(d, z, a, n, alpha)
+}
+
+function sgdUpdate (p: Vec, g: Vec, n: number, lr: number): void {
+  for (let i = 0; i < n; i++) p[i] -= lr * g[i]
+}
+
+// PyTorch's forms: lr scales the velocity at use (a schedule acts at once); Nesterov folds the look-ahead into the gradient
+function momentumUpdate (p: Vec, g: Vec, v: Vec, n: number, lr: number, mu: number, nesterov: boolean): void {
+  if (nesterov) {
+    for (let i = 0; i < n; i++) {
+      v[i] = mu * v[i] + g[i]
+      p[i] -= lr * (g[i] + mu * v[i])
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      v[i] = mu * v[i] + g[i]
+      p[i] -= lr * v[i]
+    }
+  }
+}
+
+// m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − lr·m̂/(√v̂ + ε), m̂ = m/bc1, v̂ = v/bc2
+function adamUpdate (p: Vec, g: Vec, m: Vec, v: Vec, n: number, { lr, beta1, beta2, epsilon, bc1, bc2, decay }: AdamStep): void {
+  if (decay === null) {
+    for (let i = 0; i < n; i++) {
+      m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+      v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+      p[i] -= lr * (m[i] / bc1) / (Math.sqrt(v[i] / bc2) + epsilon)
+    }
+    return
+  }
+  const { weightDecay, mask } = decay
+  for (let i = 0; i < n; i++) {
+    m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+    v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+    // the decay reads p before this step's update, as in llm.c's gpt2_update
+    p[i] -= lr * ((m[i] / bc1) / (Math.sqrt(v[i] / bc2) + epsilon) + weightDecay * mask[i] * p[i])
+  }
+}
+
+export const tsKernels: Kernels = {
+  gemmNT, transpose, addColumnSums, activate, activateBackward, sgdUpdate, momentumUpdate, adamUpdate
+}

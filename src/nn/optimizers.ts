@@ -1,9 +1,11 @@
 /**
  * Optimisers over the flat params/grads buffers: sgd, momentum and nesterov (PyTorch forms), adam, adamw.
- * One factory per method, so each update loop is written out with no branch on the method inside it.
+ * One factory per method; each keeps the step count and state here and hands the per-element loop,
+ * written out with no branch on the method inside it, to the kernels (nn/ops.ts).
  * Not here: the learning rate itself (a schedule passes it to every step), L2 (already in the grads), clipping.
  */
 import { allocate, dtypeOf, type Vec } from './vec.js'
+import { tsKernels, type Kernels } from './ops.js'
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw'] as const
 export type OptimizerName = (typeof OPTIMIZERS)[number]
@@ -80,35 +82,18 @@ function stateful (type: OptimizerName, nBuffers: number, n: number, update: Upd
   }
 }
 
-// ---- the methods ------------------------------------------------------------------------------
+// ---- the methods: bookkeeping here, the per-element loops in the kernels (nn/ops.ts) ------------
 
 // p ← p − lr·g
-function sgd (n: number): Optimizer {
-  return stateful('sgd', 0, n, (p, g, lr) => {
-    for (let i = 0; i < p.length; i++) p[i] -= lr * g[i]
-  })
+function sgd (n: number, k: Kernels): Optimizer {
+  return stateful('sgd', 0, n, (p, g, lr) => k.sgdUpdate(p, g, n, lr))
 }
 
 // v ← μv + g; p ← p − lr·v  (PyTorch's form: lr scales the velocity at use, so a schedule acts at once)
-function momentum (n: number, mu = 0.9): Optimizer {
+// nesterov: p ← p − lr·(g + μv)  (PyTorch's Nesterov: the look-ahead folded into the gradient)
+function momentum (type: 'momentum' | 'nesterov', n: number, k: Kernels, mu = 0.9): Optimizer {
   check(inUnit(mu), `momentum must be in [0, 1), got ${mu}`)
-  return stateful('momentum', 1, n, (p, g, lr, _t, [v]) => {
-    for (let i = 0; i < p.length; i++) {
-      v[i] = mu * v[i] + g[i]
-      p[i] -= lr * v[i]
-    }
-  })
-}
-
-// v ← μv + g; p ← p − lr·(g + μv)  (PyTorch's Nesterov: the look-ahead folded into the gradient)
-function nesterov (n: number, mu = 0.9): Optimizer {
-  check(inUnit(mu), `momentum must be in [0, 1), got ${mu}`)
-  return stateful('nesterov', 1, n, (p, g, lr, _t, [v]) => {
-    for (let i = 0; i < p.length; i++) {
-      v[i] = mu * v[i] + g[i]
-      p[i] -= lr * (g[i] + mu * v[i])
-    }
-  })
+  return stateful(type, 1, n, (p, g, lr, _t, [v]) => k.momentumUpdate(p, g, v, n, lr, mu, type === 'nesterov'))
 }
 
 interface AdamOptions { beta1?: number, beta2?: number, epsilon?: number }
@@ -120,45 +105,36 @@ function checkAdam (beta1: number, beta2: number, epsilon: number): void {
 }
 
 // m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − lr·m̂/(√v̂ + ε), m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ)
-function adam (n: number, { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 }: AdamOptions = {}): Optimizer {
+function adam (n: number, k: Kernels, { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 }: AdamOptions = {}): Optimizer {
   checkAdam(beta1, beta2, epsilon)
   return stateful('adam', 2, n, (p, g, lr, t, [m, v]) => {
-    const bc1 = 1 - Math.pow(beta1, t)
-    const bc2 = 1 - Math.pow(beta2, t)
-    for (let i = 0; i < p.length; i++) {
-      m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-      v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-      p[i] -= lr * (m[i] / bc1) / (Math.sqrt(v[i] / bc2) + epsilon)
-    }
+    k.adamUpdate(p, g, m, v, n, { lr, beta1, beta2, epsilon, bc1: 1 - Math.pow(beta1, t), bc2: 1 - Math.pow(beta2, t), decay: null })
   })
 }
 
 // adam, plus decoupled decay p ← p − lr·wd·p on weights only (mask = 1); biases are never decayed
-function adamw (mask: Uint8Array, { weightDecay = 0.01, ...opts }: AdamOptions & { weightDecay?: number } = {}): Optimizer {
+function adamw (mask: Uint8Array, k: Kernels, { weightDecay = 0.01, ...opts }: AdamOptions & { weightDecay?: number } = {}): Optimizer {
   const { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 } = opts
   checkAdam(beta1, beta2, epsilon)
   check(Number.isFinite(weightDecay) && weightDecay >= 0, `weightDecay must be a finite number ≥ 0, got ${weightDecay}`)
+  const decay = { weightDecay, mask }
   return stateful('adamw', 2, mask.length, (p, g, lr, t, [m, v]) => {
-    const bc1 = 1 - Math.pow(beta1, t)
-    const bc2 = 1 - Math.pow(beta2, t)
-    for (let i = 0; i < p.length; i++) {
-      m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-      v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-      // the decay reads p before this step's update, as in llm.c's gpt2_update
-      p[i] -= lr * ((m[i] / bc1) / (Math.sqrt(v[i] / bc2) + epsilon) + weightDecay * mask[i] * p[i])
-    }
+    k.adamUpdate(p, g, m, v, mask.length, { lr, beta1, beta2, epsilon, bc1: 1 - Math.pow(beta1, t), bc2: 1 - Math.pow(beta2, t), decay })
   })
 }
 
-/** mask = weightMask(spec): its length fixes the parameter count every step is checked against. */
-export function createOptimizer (config: OptimizerConfig, mask: Uint8Array): Optimizer {
+/**
+ * mask = weightMask(spec): its length fixes the parameter count every step is checked against.
+ * kernels run the per-element loops (default: the plain TypeScript reference).
+ */
+export function createOptimizer (config: OptimizerConfig, mask: Uint8Array, kernels: Kernels = tsKernels): Optimizer {
   const n = mask.length
   switch (config.type) {
-    case 'sgd': return sgd(n)
-    case 'momentum': return momentum(n, config.momentum)
-    case 'nesterov': return nesterov(n, config.momentum)
-    case 'adam': return adam(n, config)
-    case 'adamw': return adamw(mask, config)
+    case 'sgd': return sgd(n, kernels)
+    case 'momentum': return momentum('momentum', n, kernels, config.momentum)
+    case 'nesterov': return momentum('nesterov', n, kernels, config.momentum)
+    case 'adam': return adam(n, kernels, config)
+    case 'adamw': return adamw(mask, kernels, config)
     default: throw new RangeError(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${String((config as { type: unknown }).type)}`)
   }
 }

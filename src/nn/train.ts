@@ -61,7 +61,7 @@ export interface TrainHooks {
   initialParams?: Vec
   /** where the live weights are kept (e.g. memory shared with other threads); by default a fresh buffer */
   paramsBuffer?: Vec
-  /** the GEMM kernels (default: the plain TypeScript reference) */
+  /** the kernels for products, activations and optimiser updates (default: the plain TypeScript reference) */
   kernels?: Kernels
   /** replaces the sequential batch gradient (the parallel engine); trainRows maps training rows to rows of the full data */
   gradient?: (net: Network, train: Dataset, trainRows: Int32Array | null) => BatchGradient
@@ -130,7 +130,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   const start = resume?.params ?? hooks.initialParams
   let net = createNetwork(spec, { rng, params: start ? copy(start) : undefined })
   if (hooks.paramsBuffer) { hooks.paramsBuffer.set(net.params); net = createNetwork(spec, { params: hooks.paramsBuffer }) }
-  const optimizer = createOptimizer(opts.optimizer, weightMask(spec))
+  const optimizer = createOptimizer(opts.optimizer, weightMask(spec), hooks.kernels)
   const schedule = createSchedule(opts.schedule, opts.optimizer.learningRate, opts.epochs)
   let best = resume?.best ? { ...resume.best, params: copy(resume.best.params) } : null
   let wait = resume?.wait ?? 0

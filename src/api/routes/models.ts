@@ -2,7 +2,7 @@
  * /v1/models: trained models (list, read, delete), their portable JSON export and import, and
  * predictions. Training creates models (routes/training-jobs.ts); prediction logic is api/predictor.ts.
  */
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod'
 import { MODEL_NOT_FOUND, VALIDATION, withProblem } from '../../errors.js'
 import { fromJsonForm, toJsonForm } from '../../nn/serialize.js'
 import type { NetworkSpec } from '../../nn/spec.js'
@@ -135,17 +135,33 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     return reply.code(201).header('location', `/v1/models/${record.id}`).send(modelResponse(record))
   })
 
-  fastify.post('/models/:id/predict', {
-    schema: {
-      tags,
-      summary: 'Predict from raw feature rows: probabilities and class labels, or regression values',
-      params: IdParams,
-      body: PredictRequest,
-      response: { 200: PredictResponse, ...problems(400, 404) }
-    },
-    validatorCompiler: fastBodyValidator(isPredictBody),
-    serializerCompiler: jsonSerializer()
-  }, async (request) => await fastify.predictor.predict(request.params.id, request.body.inputs, request.tenant))
+  // The hot path gets a scope of its own: JSON.parse without the prototype-poisoning scan of fastify's
+  // default parser (≈3% of a prediction's CPU), which is safe here because the body is then accepted only
+  // as `{ inputs: number[][] }` (fast-path.ts or the strict zod schema), with no other key, and never merged.
+  await fastify.register(async (scope) => {
+    scope.removeContentTypeParser('application/json')
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson)
+    scope.withTypeProvider<ZodTypeProvider>().post('/models/:id/predict', {
+      schema: {
+        tags,
+        summary: 'Predict from raw feature rows: probabilities and class labels, or regression values',
+        params: IdParams,
+        body: PredictRequest,
+        response: { 200: PredictResponse, ...problems(400, 404) }
+      },
+      validatorCompiler: fastBodyValidator(isPredictBody),
+      serializerCompiler: jsonSerializer()
+    }, async (request) => await fastify.predictor.predict(request.params.id, request.body.inputs, request.tenant))
+  })
+}
+
+function parseJson (_request: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
+  if (body === '') { done(Object.assign(new Error('the body is empty: send {"inputs": [[…], …]}'), { statusCode: 400 })); return }
+  try {
+    done(null, JSON.parse(body.toString()))
+  } catch (err) {
+    done(Object.assign(err as Error, { statusCode: 400 }))
+  }
 }
 
 export default models
