@@ -170,6 +170,7 @@ export function createWasmKernels (opts: WasmKernelOptions = {}): WasmKernels {
   }
 
   return {
+    ...tsKernels,
     gemmNT, transpose, addColumnSums, unpin,
     pin: (weights) => { unpin(); pinned = weights },
     variant: relaxed ? 'relaxed-simd' : 'simd'
