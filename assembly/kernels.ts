@@ -173,3 +173,140 @@ export function addColumnSums (out: usize, a: usize, M: i32, N: i32): void {
     store<f32>(out + (<usize>n << 2), load<f32>(out + (<usize>n << 2)) + s)
   }
 }
+
+// ---- element-wise passes --------------------------------------------------------------------------
+// n is a multiple of 4: the host pads every region, so no element takes a scalar tail path and a
+// value's result never depends on where it sits. Arithmetic passes promote to f64x2 and demote
+// once, exactly as the JavaScript reference computes in doubles and rounds on store, so they give
+// the reference's bits; the transcendentals (sigmoid, tanh, softplus) use Mathf and are within a
+// few float32 ulps of Math.* instead.
+
+@inline function low64 (x: v128): v128 { return f64x2.promote_low_f32x4(x) }
+@inline function high64 (x: v128): v128 { return f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 2, 3)) }
+@inline function to32 (lo: v128, hi: v128): v128 {
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5)
+}
+
+// activation codes, in the order of the host's table
+const IDENTITY = 0, SIGMOID = 1, TANH = 2, RELU = 3, LEAKY_RELU = 4, ABS = 5, SOFTPLUS = 6, STEP = 7
+
+@inline function sigmoidf (x: f32): f32 { return 1 / (1 + Mathf.exp(-x)) }
+
+/** a[i] = f(z[i]) */
+export function activate (kind: i32, a: usize, z: usize, n: i32, alpha: f64): void {
+  const end = z + (<usize>n << 2)
+  const zero = f32x4.splat(0), one = f32x4.splat(1), al = f64x2.splat(alpha)
+  const d = a - z
+  if (kind === RELU) {
+    for (let p = z; p < end; p += 16) { const x = v128.load(p); v128.store(p + d, v128.bitselect(x, zero, f32x4.gt(x, zero))) }
+  } else if (kind === LEAKY_RELU) {
+    for (let p = z; p < end; p += 16) {
+      const x = v128.load(p)
+      const ax = to32(f64x2.mul(al, low64(x)), f64x2.mul(al, high64(x)))
+      v128.store(p + d, v128.bitselect(x, ax, f32x4.gt(x, zero)))
+    }
+  } else if (kind === ABS) {
+    for (let p = z; p < end; p += 16) v128.store(p + d, f32x4.abs(v128.load(p)))
+  } else if (kind === STEP) {
+    for (let p = z; p < end; p += 16) v128.store(p + d, v128.bitselect(one, zero, f32x4.ge(v128.load(p), zero)))
+  } else if (kind === IDENTITY) {
+    if (d !== 0) for (let p = z; p < end; p += 16) v128.store(p + d, v128.load(p))
+  } else if (kind === SIGMOID) {
+    for (let p = z; p < end; p += 4) store<f32>(p + d, sigmoidf(load<f32>(p)))
+  } else if (kind === TANH) {
+    for (let p = z; p < end; p += 4) store<f32>(p + d, Mathf.tanh(load<f32>(p)))
+  } else if (kind === SOFTPLUS) {
+    for (let p = z; p < end; p += 4) { const x = load<f32>(p); store<f32>(p + d, max<f32>(x, 0) + Mathf.log1p(Mathf.exp(-Mathf.abs(x)))) }
+  }
+}
+
+/** d[i] *= f'(z[i]), from z or from the output a */
+export function activateBackward (kind: i32, dz: usize, z: usize, a: usize, n: i32, alpha: f64): void {
+  const bytes = <usize>n << 2
+  if (kind === SOFTPLUS) {
+    // f' = sigmoid(z): scalar, as Mathf is
+    for (let o: usize = 0; o < bytes; o += 4) store<f32>(dz + o, load<f32>(dz + o) * sigmoidf(load<f32>(z + o)))
+    return
+  }
+  const zero = f32x4.splat(0), one = f64x2.splat(1), al = f64x2.splat(alpha)
+  for (let o: usize = 0; o < bytes; o += 16) {
+    const g = v128.load(dz + o)
+    let r = g
+    if (kind === RELU) {
+      r = v128.bitselect(g, zero, f32x4.gt(v128.load(z + o), zero))
+    } else if (kind === LEAKY_RELU) {
+      r = v128.bitselect(g, to32(f64x2.mul(low64(g), al), f64x2.mul(high64(g), al)), f32x4.gt(v128.load(z + o), zero))
+    } else if (kind === SIGMOID) {
+      const y = v128.load(a + o), lo = low64(y), hi = high64(y)
+      r = to32(f64x2.mul(low64(g), f64x2.mul(lo, f64x2.sub(one, lo))), f64x2.mul(high64(g), f64x2.mul(hi, f64x2.sub(one, hi))))
+    } else if (kind === TANH) {
+      const y = v128.load(a + o), lo = low64(y), hi = high64(y)
+      r = to32(f64x2.mul(low64(g), f64x2.sub(one, f64x2.mul(lo, lo))), f64x2.mul(high64(g), f64x2.sub(one, f64x2.mul(hi, hi))))
+    } else if (kind === ABS) {
+      const x = v128.load(z + o)
+      const s = v128.bitselect(f32x4.splat(1), v128.bitselect(f32x4.splat(-1), zero, f32x4.lt(x, zero)), f32x4.gt(x, zero))
+      r = f32x4.mul(g, s)
+    } else if (kind === STEP) {
+      r = zero
+    }
+    v128.store(dz + o, r)
+  }
+}
+
+// ---- optimiser updates: four floats per iteration as two f64x2 halves ----------------------------
+
+/** p ← p − lr·g */
+export function sgdUpdate (p: usize, g: usize, n: i32, lr: f64): void {
+  const l = f64x2.splat(lr)
+  for (let o: usize = 0, end = <usize>n << 2; o < end; o += 16) {
+    const w = v128.load(p + o), d = v128.load(g + o)
+    v128.store(p + o, to32(f64x2.sub(low64(w), f64x2.mul(l, low64(d))), f64x2.sub(high64(w), f64x2.mul(l, high64(d)))))
+  }
+}
+
+/** v ← μv + g; p ← p − lr·v, or p ← p − lr·(g + μv) (nesterov); v is rounded to float32 before p reads it */
+export function momentumUpdate (p: usize, g: usize, v: usize, n: i32, lr: f64, mu: f64, nesterov: bool): void {
+  const l = f64x2.splat(lr), m = f64x2.splat(mu)
+  for (let o: usize = 0, end = <usize>n << 2; o < end; o += 16) {
+    const d = v128.load(g + o), dl = low64(d), dh = high64(d)
+    const vel = v128.load(v + o)
+    const v32 = to32(f64x2.add(f64x2.mul(m, low64(vel)), dl), f64x2.add(f64x2.mul(m, high64(vel)), dh))
+    v128.store(v + o, v32)
+    let sl = low64(v32), sh = high64(v32)
+    if (nesterov) { sl = f64x2.add(dl, f64x2.mul(m, sl)); sh = f64x2.add(dh, f64x2.mul(m, sh)) }
+    const w = v128.load(p + o)
+    v128.store(p + o, to32(f64x2.sub(low64(w), f64x2.mul(l, sl)), f64x2.sub(high64(w), f64x2.mul(l, sh))))
+  }
+}
+
+/** One f64x2 half of Adam's update of p, from the rounded moments; mk is the decay factor wd·mask (ignored unless decoupled). */
+@inline function adamStep (w: v128, m: v128, v: v128, lr: v128, bc1: v128, bc2: v128, eps: v128, mk: v128, decoupled: bool): v128 {
+  const denom = f64x2.add(f64x2.sqrt(f64x2.div(v, bc2)), eps)
+  if (!decoupled) return f64x2.sub(w, f64x2.div(f64x2.mul(lr, f64x2.div(m, bc1)), denom))
+  return f64x2.sub(w, f64x2.mul(lr, f64x2.add(f64x2.div(f64x2.div(m, bc1), denom), f64x2.mul(mk, w))))
+}
+
+/** Adam (mask = 0: no decay term at all) or AdamW (decoupled decay wd where the mask byte is 1). */
+export function adamUpdate (p: usize, g: usize, m: usize, v: usize, n: i32, lr: f64, beta1: f64, beta2: f64, epsilon: f64,
+  bc1: f64, bc2: f64, weightDecay: f64, mask: usize): void {
+  const l = f64x2.splat(lr), b1 = f64x2.splat(beta1), b2 = f64x2.splat(beta2), c1 = f64x2.splat(1 - beta1), c2 = f64x2.splat(1 - beta2)
+  const bb1 = f64x2.splat(bc1), bb2 = f64x2.splat(bc2), eps = f64x2.splat(epsilon), wd = f64x2.splat(weightDecay)
+  const decoupled = mask !== 0
+  let mkl = f64x2.splat(0), mkh = f64x2.splat(0)
+  for (let o: usize = 0, end = <usize>n << 2; o < end; o += 16) {
+    const d = v128.load(g + o), dl = low64(d), dh = high64(d)
+    const m0 = v128.load(m + o), v0 = v128.load(v + o)
+    const m32 = to32(f64x2.add(f64x2.mul(b1, low64(m0)), f64x2.mul(c1, dl)), f64x2.add(f64x2.mul(b1, high64(m0)), f64x2.mul(c1, dh)))
+    const v32 = to32(f64x2.add(f64x2.mul(b2, low64(v0)), f64x2.mul(f64x2.mul(c2, dl), dl)), f64x2.add(f64x2.mul(b2, high64(v0)), f64x2.mul(f64x2.mul(c2, dh), dh)))
+    v128.store(m + o, m32)
+    v128.store(v + o, v32)
+    if (decoupled) {
+      const bytes = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(mask + (o >> 2))))
+      mkl = f64x2.mul(wd, f64x2.convert_low_i32x4_u(bytes))
+      mkh = f64x2.mul(wd, f64x2.convert_low_i32x4_u(v128.shuffle<i32>(bytes, bytes, 2, 3, 2, 3)))
+    }
+    const w = v128.load(p + o)
+    v128.store(p + o, to32(adamStep(low64(w), low64(m32), low64(v32), l, bb1, bb2, eps, mkl, decoupled),
+      adamStep(high64(w), high64(m32), high64(v32), l, bb1, bb2, eps, mkh, decoupled)))
+  }
+}

@@ -1,6 +1,7 @@
 /**
  * Kernel micro-benchmark: GFLOP/s of gemmNT, ts vs wasm, on the shapes a W1 shard (32 rows) and a
  * single-row prediction produce, plus the share of a wasm call spent copying operands in and out.
+ * Then the element-wise passes (activations, optimiser updates), wasm timed with its copies in and out.
  * Median of 3 trials of ~150 ms each. Run: npx tsx bench/kernels.ts. Not part of `npm run bench`.
  */
 import { tsKernels, type Kernels } from '../src/nn/ops.js'
@@ -72,4 +73,28 @@ for (const [rows, cols] of [[32, 784], [32, 256]]) {
   const us = (t: number): string => `${(t * 1e6).toFixed(1)} µs`
   console.log(`transpose ${rows}×${cols}: ts ${us(time(() => tsKernels.transpose(dst, src, rows, cols)))}, wasm ${us(time(() => wasm.transpose(dst, src, rows, cols)))}; ` +
     `addColumnSums: ts ${us(time(() => tsKernels.addColumnSums(out, src, rows, cols)))}, wasm ${us(time(() => wasm.addColumnSums(out, src, rows, cols)))}`)
+}
+
+// element-wise passes on W1 shapes (a 32-row shard; the 235,146 parameters), ts vs wasm including copies
+{
+  const us = (t: number): string => `${(t * 1e6).toFixed(1).padStart(8)} µs`
+  const row = (what: string, ts: () => void, w: () => void): void => {
+    const a = time(ts), b = time(w)
+    console.log(`${what.padEnd(34)} ts ${us(a)}  wasm ${us(b)}  ${(a / b).toFixed(2).padStart(5)}×`)
+  }
+  for (const [name, n] of [['relu', 32 * 256], ['tanh', 32 * 32], ['sigmoid', 32 * 128], ['softplus', 32 * 128], ['leaky_relu', 32 * 256], ['abs', 32 * 256], ['identity', 32 * 256], ['step', 32 * 256]] as const) {
+    const z = fill(n), a = new Float32Array(n), d0 = fill(n), d = d0.slice()
+    tsKernels.activate(name, a, z, n, 0.01)
+    row(`${name} forward ${n}`, () => tsKernels.activate(name, a, z, n, 0.01), () => wasm.activate(name, a, z, n, 0.01))
+    // d is reset before every call (in both timings): scaling it again and again would reach denormals
+    row(`${name} backward ${n} (+ reset)`, () => { d.set(d0); tsKernels.activateBackward(name, d, z, a, n, 0.01) }, () => { d.set(d0); wasm.activateBackward(name, d, z, a, n, 0.01) })
+  }
+  const n = 235146
+  const p = fill(n), g = fill(n).map((x) => x * 1e-3), m = new Float32Array(n), v = new Float32Array(n), mask = new Uint8Array(n).fill(1)
+  const step = { lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, bc1: 0.1, bc2: 0.001, decay: null }
+  row(`sgd ${n}`, () => tsKernels.sgdUpdate(p, g, n, 1e-9), () => wasm.sgdUpdate(p, g, n, 1e-9))
+  row(`momentum ${n}`, () => tsKernels.momentumUpdate(p, g, v, n, 1e-9, 0.9, false), () => wasm.momentumUpdate(p, g, v, n, 1e-9, 0.9, false))
+  row(`adam ${n}`, () => tsKernels.adamUpdate(p, g, m, v, n, step), () => wasm.adamUpdate(p, g, m, v, n, step))
+  const decayed = { ...step, decay: { weightDecay: 0.01, mask } }
+  row(`adamw ${n}`, () => tsKernels.adamUpdate(p, g, m, v, n, decayed), () => wasm.adamUpdate(p, g, m, v, n, decayed))
 }
