@@ -9,7 +9,7 @@ import { classificationFixture } from '../support/fixtures.js'
 
 // Tolerances. Passes made of + − × ÷ √ run in f64x2 lanes and round once on store, as the ts loops
 // do in doubles: they must give the ts bits exactly. sigmoid, tanh and softplus use AssemblyScript's
-// Mathf (float32 musl) where ts uses Math.* in doubles: measured over 100,000 values in [−20, 20],
+// Mathf (float32 musl) where ts uses Math.* in doubles: measured over 100,000 values log-spread over |z| ≤ 22,
 // at most 2 float32 ulps apart (about a third of the values differ at all); the test allows 2 ulps.
 // (tanh forward is delegated to ts, so it is exact; its backward is arithmetic.)
 const TRANSCENDENTAL = new Set<ActivationName>(['sigmoid', 'tanh', 'softplus'])
