@@ -1,7 +1,7 @@
 /**
  * Token buckets in Redis, so every API replica draws on the same bucket: one Lua script reads the
  * bucket, refills it for the time elapsed (Redis's clock, not ours) and takes tokens, atomically.
- * A replica leases a few tokens at a time (a twentieth of the burst, at most 100, for at most
+ * A replica leases a few tokens at a time (a twentieth of the burst, at most 500, for at most
  * LEASE_MS) and spends them locally, so a busy key costs one Redis round trip per lease instead of
  * one per request; a lease only ever makes the shared limit stricter, never looser. Small limits
  * lease one token at a time, i.e. every request asks Redis. Knows nothing of HTTP.
@@ -95,7 +95,20 @@ export function createRateLimiter (redis: Redis, prefix: string, { perMinute, bu
     const l = leases.get(subject)
     if (!l || l.tokens < 1 || Date.now() > l.until) { leases.delete(subject); return null }
     l.tokens--
+    // below a quarter, the next lease is fetched in the background, so busy keys never wait for Redis
+    if (leaseSize > 1 && l.tokens < leaseSize / 4 && !inFlight.has(subject)) renew(subject)
     return { allowed: true, limit: burst, remaining: l.remaining + l.tokens, retryAfterSeconds: 1, resetSeconds: l.resetSeconds }
+  }
+
+  /** Starts a lease request for the subject; its tokens join the local lease, one of them is kept for the lease itself. */
+  const renew = (subject: string): Promise<RateDecision> => {
+    const request = lease(subject).then((d) => {
+      // the lease's own token was not spent by a request: put it back into the local lease
+      if (d.allowed) { const l = leases.get(subject); if (l) l.tokens++; else leases.set(subject, { tokens: 1, until: Date.now() + LEASE_MS, remaining: d.remaining, resetSeconds: d.resetSeconds }) }
+      return d
+    })
+    inFlight.set(subject, request.then(() => undefined, () => undefined).finally(() => inFlight.delete(subject)))
+    return request
   }
 
   const takeLocal = (subject: string): RateDecision | null => {
@@ -129,5 +142,5 @@ export function createRateLimiter (redis: Redis, prefix: string, { perMinute, bu
 /** Tokens this replica already took from the shared bucket and may hand out until `until`. */
 interface Lease { tokens: number, until: number, remaining: number, resetSeconds: number }
 
-const MAX_LEASE = 100
+const MAX_LEASE = 500
 const LEASE_MS = 1000

@@ -17,6 +17,17 @@ describe('token buckets with leases', () => {
     expect(left).toBeGreaterThan(1800)
   })
 
+  it('a busy key renews its lease in the background before it runs out', async () => {
+    const limiter = createRateLimiter(redis, prefix, { perMinute: 60_000, burst: 2000 }) // leases of 100
+    for (let i = 0; i < 80; i++) expect((await limiter.take('renewing')).allowed).toBe(true)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    // two leases were taken from the shared bucket (the second while 20+ local tokens were left)
+    const left = await bucketTokens('renewing')
+    expect(left).toBeLessThanOrEqual(1800 + 60)
+    // and the local lease serves the next requests without waiting
+    for (let i = 0; i < 40; i++) expect(limiter.takeLocal('renewing')?.allowed).toBe(true)
+  })
+
   it('two replicas together never get more than the shared burst', async () => {
     // 40 per hour: refills are negligible during the test; leases of 2
     const a = createRateLimiter(redis, prefix, { perMinute: 40 / 60, burst: 40 })
