@@ -93,6 +93,7 @@ const PAGE = 65536
 const pad = (floats: number): number => (floats + 15) & ~15
 const isF32 = (v: Vec): v is Float32Array => v instanceof Float32Array
 const head = (v: Float32Array, n: number): Float32Array => v.length === n ? v : v.subarray(0, n)
+const SMALL_COPY = 2048
 /** element counts handed to the element-wise passes: whole v128s */
 const n4 = (n: number): number => (n + 3) & ~3
 
@@ -115,6 +116,17 @@ export function createWasmKernels (opts: WasmKernelOptions = {}): WasmKernels {
   const packed = new Map<number, { N: number, K: number, at: number }>()
   let scratchStart = base
 
+  // Copies between JS arrays and the instance's memory. Small ones (a single-row prediction's) run as
+  // plain loops, which allocate nothing; large ones use set() over a view, which is faster per float.
+  function copyIn (src: Float32Array, at: number, n: number): void {
+    if (n <= SMALL_COPY) for (let i = 0; i < n; i++) mem[at + i] = src[i]
+    else mem.set(head(src, n), at)
+  }
+  function copyOut (dst: Float32Array, from: number, n: number): void {
+    if (n <= SMALL_COPY) for (let i = 0; i < n; i++) dst[i] = mem[from + i]
+    else dst.set(mem.subarray(from, from + n))
+  }
+
   /** Makes floats [0, end) addressable; refreshes the view, which growing detaches. */
   function ensure (end: number): void {
     const need = end * 4 - ex.memory.buffer.byteLength
@@ -136,15 +148,15 @@ export function createWasmKernels (opts: WasmKernelOptions = {}): WasmKernels {
     const a = scratchStart, b = a + pad(M * K), c = (reuse ? b : b + pad(N * K) + panels), bi = c + pad(M * N), scratch = bi + pad(N)
     if (!reuse) bp = b + pad(N * K)
     ensure(scratch + 16)
-    mem.set(head(A, M * K), a)
-    if (bias !== null) mem.set(head(bias, N), bi)
-    if (accumulate) mem.set(head(C, M * N), c)
+    copyIn(A, a, M * K)
+    if (bias !== null) copyIn(bias, bi, N)
+    if (accumulate) copyIn(C, c, M * N)
     if (!reuse) {
-      mem.set(head(B, N * K), b)
+      copyIn(B, b, N * K)
       ex.packB(bp * 4, b * 4, N, K)
     }
     ex.gemmPacked(c * 4, a * 4, bp * 4, bias === null ? 0 : bi * 4, M, N, K, accumulate ? 1 : 0, scratch * 4)
-    C.set(mem.subarray(c, c + M * N))
+    copyOut(C, c, M * N)
   }
 
   /** Where B's packed panels are, packing them first if B is a view into the pinned weights; −1 if it is not. */
@@ -156,7 +168,7 @@ export function createWasmKernels (opts: WasmKernelOptions = {}): WasmKernels {
     const at = scratchStart, raw = at + panels
     scratchStart = raw
     ensure(raw + N * K)
-    mem.set(head(B, N * K), raw)
+    copyIn(B, raw, N * K)
     ex.packB(at * 4, raw * 4, N, K)
     packed.set(B.byteOffset, { N, K, at })
     return at
@@ -175,9 +187,9 @@ export function createWasmKernels (opts: WasmKernelOptions = {}): WasmKernels {
     check('dst', dst, n); check('src', src, n)
     const s = scratchStart, d = s + pad(n)
     ensure(d + n)
-    mem.set(head(src, n), s)
+    copyIn(src, s, n)
     ex.transpose(d * 4, s * 4, rows, cols)
-    dst.set(mem.subarray(d, d + n))
+    copyOut(dst, d, n)
   }
 
   function addColumnSums (out: Vec, A: Vec, M: number, N: number): void {
@@ -186,10 +198,10 @@ export function createWasmKernels (opts: WasmKernelOptions = {}): WasmKernels {
     check('out', out, N); check('A', A, M * N)
     const a = scratchStart, o = a + pad(M * N)
     ensure(o + N)
-    mem.set(head(A, M * N), a)
-    mem.set(head(out, N), o)
+    copyIn(A, a, M * N)
+    copyIn(out, o, N)
     ex.addColumnSums(o * 4, a * 4, M, N)
-    out.set(mem.subarray(o, o + N))
+    copyOut(out, o, N)
   }
 
   // ---- element-wise passes: regions are padded to 4 floats, the wasm loops run whole v128s ------
@@ -200,9 +212,9 @@ export function createWasmKernels (opts: WasmKernelOptions = {}): WasmKernels {
     check('a', a, n); check('z', z, n)
     const zi = scratchStart, ai = zi + pad(n)
     ensure(ai + pad(n))
-    mem.set(head(z, n), zi)
+    copyIn(z, zi, n)
     ex.activate(ACTIVATION_CODE[name], ai * 4, zi * 4, n4(n), alpha)
-    a.set(mem.subarray(ai, ai + n))
+    copyOut(a, ai, n)
   }
 
   function activateBackward (name: ActivationName, d: Vec, z: Vec, a: Vec, n: number, alpha: number): void {
@@ -211,38 +223,38 @@ export function createWasmKernels (opts: WasmKernelOptions = {}): WasmKernels {
     check('d', d, n); check('z', z, n); check('a', a, n)
     const di = scratchStart, xi = di + pad(n)
     ensure(xi + pad(n))
-    mem.set(head(d, n), di)
+    copyIn(d, di, n)
     const readsZ = BACKWARD_READS_Z.has(name)
-    if (name !== 'step') mem.set(head(readsZ ? z : a, n), xi)
+    if (name !== 'step') copyIn(readsZ ? z : a, xi, n)
     ex.activateBackward(ACTIVATION_CODE[name], di * 4, xi * 4, xi * 4, n4(n), alpha)
-    d.set(mem.subarray(di, di + n))
+    copyOut(d, di, n)
   }
 
   function sgdUpdate (p: Vec, g: Vec, n: number, lr: number): void {
     if (!isF32(p) || !isF32(g)) { tsKernels.sgdUpdate(p, g, n, lr); return }
     const [pi, gi] = regions(n, 2)
-    mem.set(head(p, n), pi); mem.set(head(g, n), gi)
+    copyIn(p, pi, n); copyIn(g, gi, n)
     ex.sgdUpdate(pi * 4, gi * 4, n4(n), lr)
-    p.set(mem.subarray(pi, pi + n))
+    copyOut(p, pi, n)
   }
 
   function momentumUpdate (p: Vec, g: Vec, v: Vec, n: number, lr: number, mu: number, nesterov: boolean): void {
     if (!isF32(p) || !isF32(g) || !isF32(v)) { tsKernels.momentumUpdate(p, g, v, n, lr, mu, nesterov); return }
     const [pi, gi, vi] = regions(n, 3)
-    mem.set(head(p, n), pi); mem.set(head(g, n), gi); mem.set(head(v, n), vi)
+    copyIn(p, pi, n); copyIn(g, gi, n); copyIn(v, vi, n)
     ex.momentumUpdate(pi * 4, gi * 4, vi * 4, n4(n), lr, mu, nesterov ? 1 : 0)
-    p.set(mem.subarray(pi, pi + n)); v.set(mem.subarray(vi, vi + n))
+    copyOut(p, pi, n); copyOut(v, vi, n)
   }
 
   function adamUpdate (p: Vec, g: Vec, m: Vec, v: Vec, n: number, s: AdamStep): void {
     if (!isF32(p) || !isF32(g) || !isF32(m) || !isF32(v)) { tsKernels.adamUpdate(p, g, m, v, n, s); return }
     const [pi, gi, mi, vi, ki] = regions(n, s.decay === null ? 4 : 5)
-    mem.set(head(p, n), pi); mem.set(head(g, n), gi); mem.set(head(m, n), mi); mem.set(head(v, n), vi)
+    copyIn(p, pi, n); copyIn(g, gi, n); copyIn(m, mi, n); copyIn(v, vi, n)
     // the mask's bytes go in the fifth region, at 4 per float slot
     if (s.decay !== null) new Uint8Array(mem.buffer, ki * 4, n).set(s.decay.mask.subarray(0, n))
     ex.adamUpdate(pi * 4, gi * 4, mi * 4, vi * 4, n4(n), s.lr, s.beta1, s.beta2, s.epsilon, s.bc1, s.bc2,
       s.decay?.weightDecay ?? 0, s.decay === null ? 0 : ki * 4)
-    p.set(mem.subarray(pi, pi + n)); m.set(mem.subarray(mi, mi + n)); v.set(mem.subarray(vi, vi + n))
+    copyOut(p, pi, n); copyOut(m, mi, n); copyOut(v, vi, n)
   }
 
   /** count consecutive padded regions of n floats from the scratch start, made addressable */
