@@ -119,8 +119,8 @@ export function createWasmKernels (opts: WasmKernelOptions = {}): WasmKernels {
   // Copies between JS arrays and the instance's memory. Small ones (a single-row prediction's) run as
   // plain loops, which allocate nothing; large ones use set() over a view, which is faster per float.
   function copyIn (src: Float32Array, at: number, n: number): void {
-    if (n <= SMALL_COPY) for (let i = 0; i < n; i++) mem[at + i] = src[i]
-    else mem.set(head(src, n), at)
+    if (src.length !== n && n <= SMALL_COPY) for (let i = 0; i < n; i++) mem[at + i] = src[i]
+    else mem.set(head(src, n), at) // no view is made when src is exactly n long
   }
   function copyOut (dst: Float32Array, from: number, n: number): void {
     if (n <= SMALL_COPY) for (let i = 0; i < n; i++) dst[i] = mem[from + i]
