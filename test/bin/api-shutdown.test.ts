@@ -32,9 +32,16 @@ describe('API shutdown (src/bin/api.ts)', () => {
         req.write(body.slice(0, body.length / 2))
         setTimeout(() => {
           api.kill('SIGTERM')
-          // while the upload is still open, a new client is turned away
-          setTimeout(() => { newConnection = fetch(`${base}/healthz`).then((r) => r.status, (err: Error) => err.message) }, 150)
-          setTimeout(() => req.end(body.slice(body.length / 2)), 400)
+          // new clients are turned away once shutdown has begun, while the upload is still open;
+          // only then does the rest of its body go out (polling, so a slow machine does not race)
+          newConnection = (async () => {
+            for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(20)) {
+              const outcome = await fetch(`${base}/healthz`).then((r) => r.status, (err: Error) => err.message)
+              if (outcome !== 200) return outcome
+            }
+            return 'still accepting'
+          })()
+          void newConnection.then(() => req.end(body.slice(body.length / 2)))
         }, 200)
       })
       const done = await response
