@@ -19,7 +19,8 @@ describe('single-row prediction', () => {
     const x = new Float32Array(784).fill(0.25)
     for (let i = 0; i < 2000; i++) forward(net, ws, x, 1, k) // warm up: JIT, memory growth
     let collections = 0
-    const minor = (e: PerformanceEntry): boolean => (e.detail as { kind?: number } | null)?.kind === constants.NODE_PERFORMANCE_GC_MINOR
+    // gc entries carry { kind } in `detail` (Node ≥ 16), which @types/node 20 does not declare
+    const minor = (e: PerformanceEntry): boolean => (e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR
     const observer = new PerformanceObserver((list) => { collections += list.getEntries().filter(minor).length })
     observer.observe({ entryTypes: ['gc'] })
     for (let i = 0; i < 60_000; i++) forward(net, ws, x, 1, k)
