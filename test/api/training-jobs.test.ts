@@ -47,8 +47,10 @@ async function waitFor (id: string, statuses: string[], timeoutMs = 20_000): Pro
 }
 
 /** Reads a whole SSE stream (it ends after the `end` event) into [event, data] pairs. */
-async function readEvents (id: string): Promise<Array<{ event: string, data: Record<string, unknown> }>> {
-  const res = await request(t.app.server).get(`/v1/training-jobs/${id}/events`).buffer(true).parse((r, cb) => {
+async function readEvents (id: string, lastEventId?: number): Promise<Array<{ event: string, data: Record<string, unknown> }>> {
+  const get = request(t.app.server).get(`/v1/training-jobs/${id}/events`)
+  if (lastEventId !== undefined) void get.set('last-event-id', String(lastEventId))
+  const res = await get.buffer(true).parse((r, cb) => {
     let text = ''
     r.setEncoding('utf8')
     r.on('data', (c: string) => { text += c })
@@ -85,6 +87,9 @@ describe('POST /v1/training-jobs → worker → model', () => {
     // a late subscriber gets the same history replayed, then the end
     const replay = await readEvents(created.body.id)
     expect(replay).toEqual(events)
+    // a reconnecting EventSource (Last-Event-ID: 25) gets only the epochs after 25, then the end
+    const resumed = await readEvents(created.body.id, 25)
+    expect(resumed).toEqual(events.filter((e) => e.event !== 'epoch' || (e.data.epoch as number) > 25))
 
     const model = await t.app.models.getWeights(res.body.modelId)
     expect(model?.meta).toMatchObject({

@@ -28,9 +28,10 @@ const POLL_MS = 1000
  * Streams a job: the history so far, each new epoch, then `end` with the final status. Subscribes
  * before reading the history, so an epoch finishing in between is not lost (epochs are deduplicated).
  */
-async function streamJob (queue: TrainingQueue, id: string, reply: FastifyReply): Promise<void> {
+async function streamJob (queue: TrainingQueue, id: string, reply: FastifyReply, resumeAfter = 0): Promise<void> {
   const raw = reply.raw
-  let last = 0
+  // a reconnecting EventSource sends the last epoch it saw (Last-Event-ID): replay only what follows
+  let last = resumeAfter
   let done = false
   let checking = false
   const send = (event: string, data: unknown, eventId?: number): void => {
@@ -132,7 +133,8 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
     const { id } = request.params
     if (!(await queue().get(id, request.tenant))) throw new JOB_NOT_FOUND(id)
     reply.hijack()
-    await streamJob(queue(), id, reply)
+    const lastEventId = Number(request.headers['last-event-id'])
+    await streamJob(queue(), id, reply, Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0)
     return reply
   })
 
