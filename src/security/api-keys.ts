@@ -14,13 +14,15 @@ export interface ApiKeyEntry {
 
 
 const TENANT = /^[A-Za-z0-9_.-]{1,64}$/
-const KEY = /^[\x21-\x7e]{1,512}$/ // printable ASCII, no spaces: it travels in an HTTP header
+// printable ASCII, no spaces (it travels in an HTTP header), and long enough not to be guessed: the 401s
+// are not rate limited, so a short key could be found by trying
+const KEY = /^[\x21-\x7e]{16,512}$/
 
 const isScope = (s: string): s is Scope => (SCOPES as readonly string[]).includes(s)
 
 function entryOf (raw: { key?: unknown, tenant?: unknown, scopes?: unknown }, n: number): ApiKeyEntry {
   const where = `entry ${n}`
-  if (typeof raw.key !== 'string' || !KEY.test(raw.key)) throw new Error(`${where}: the key must be 1-512 printable ASCII characters without spaces`)
+  if (typeof raw.key !== 'string' || !KEY.test(raw.key)) throw new Error(`${where}: the key must be 16-512 printable ASCII characters without spaces (e.g. from \`openssl rand -hex 24\`)`)
   if (typeof raw.tenant !== 'string' || !TENANT.test(raw.tenant)) {
     throw new Error(`${where}: the tenant must be 1-64 of A-Z a-z 0-9 _ . -`)
   }

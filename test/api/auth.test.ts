@@ -21,12 +21,12 @@ const API_KEYS = SCOPES.map((s) => `${KEYS[s]}:acme:${s}`).join(';')
 
 describe('parseApiKeys', () => {
   it('reads the compact and the JSON form alike', () => {
-    const compact = parseApiKeys(' key1:tenantA:read, predict ,train ; key2:ops:admin ;')
+    const compact = parseApiKeys(' key1-0123456789ab:tenantA:read, predict ,train ; key2-0123456789ab:ops:admin ;')
     expect(compact).toEqual([
-      { key: 'key1', tenant: 'tenantA', scopes: ['read', 'predict', 'train'] },
-      { key: 'key2', tenant: 'ops', scopes: ['admin'] }
+      { key: 'key1-0123456789ab', tenant: 'tenantA', scopes: ['read', 'predict', 'train'] },
+      { key: 'key2-0123456789ab', tenant: 'ops', scopes: ['admin'] }
     ])
-    expect(parseApiKeys(JSON.stringify([{ key: 'key1', tenant: 'tenantA', scopes: ['read', 'predict', 'train'] }, { key: 'key2', tenant: 'ops', scopes: ['admin'] }])))
+    expect(parseApiKeys(JSON.stringify([{ key: 'key1-0123456789ab', tenant: 'tenantA', scopes: ['read', 'predict', 'train'] }, { key: 'key2-0123456789ab', tenant: 'ops', scopes: ['admin'] }])))
       .toEqual(compact)
     expect(parseApiKeys('   ')).toEqual([])
   })
@@ -40,7 +40,8 @@ describe('parseApiKeys', () => {
       [`${secret}:bad tenant!:read`, /entry 1: the tenant must be/],
       [`${secret}:acme:`, /list at least one scope/],
       [`[{"key":"${secret}","tenant":"acme"}]`, /list at least one scope/],
-      [`[{"key":"${secret}"`, /not valid JSON/]
+      [`[{"key":"${secret}"`, /not valid JSON/],
+      ['short-key:acme:read', /entry 1: the key must be 16-512 printable ASCII characters/]
     ]
     for (const [text, message] of cases) {
       expect(() => parseApiKeys(text)).toThrow(message)
@@ -50,27 +51,27 @@ describe('parseApiKeys', () => {
       expect(thrown).not.toContain(secret)
     }
     expect(loadConfig({}).API_KEYS).toEqual([])
-    expect(loadConfig({ API_KEYS: 'a:b:read' })).toMatchObject({ API_KEYS: [{ key: 'a', tenant: 'b', scopes: ['read'] }], RATE_LIMIT_PER_MINUTE: 600 })
+    expect(loadConfig({ API_KEYS: 'a-key-of-16-chars:b:read' })).toMatchObject({ API_KEYS: [{ key: 'a-key-of-16-chars', tenant: 'b', scopes: ['read'] }], RATE_LIMIT_PER_MINUTE: 600 })
   })
 })
 
 describe('createKeyMatcher', () => {
-  const entries = parseApiKeys('alpha-key:t1:read;beta-key:t2:train,predict;gamma-key:t3:admin')
+  const entries = parseApiKeys('alpha-key-0123456789:t1:read;beta-key-0123456789:t2:train,predict;gamma-key-0123456789:t3:admin')
 
   it('finds the principal of a key, and nothing for an unknown, a prefix or an extended key', () => {
     const m = createKeyMatcher(entries)
-    expect(m.match('beta-key')).toMatchObject({ tenant: 't2', scopes: new Set(['train', 'predict']) })
-    expect(m.match('gamma-key')?.tenant).toBe('t3')
-    for (const wrong of ['', 'beta', 'beta-key ', 'beta-keyx', 'BETA-KEY', 'delta-key']) expect(m.match(wrong)).toBeNull()
-    expect(m.match('alpha-key')?.keyId).toMatch(/^[0-9a-f]{16}$/)
-    expect(m.match('alpha-key')?.keyId).not.toContain('alpha')
+    expect(m.match('beta-key-0123456789')).toMatchObject({ tenant: 't2', scopes: new Set(['train', 'predict']) })
+    expect(m.match('gamma-key-0123456789')?.tenant).toBe('t3')
+    for (const wrong of ['', 'beta', 'beta-key-0123456789 ', 'beta-key-0123456789x', 'BETA-KEY-0123456789', 'delta-key-0123456789']) expect(m.match(wrong)).toBeNull()
+    expect(m.match('alpha-key-0123456789')?.keyId).toMatch(/^[0-9a-f]{16}$/)
+    expect(m.match('alpha-key-0123456789')?.keyId).not.toContain('alpha')
   })
 
   it('compares 32-byte digests with every configured key, whatever matches and whatever the length', () => {
     const calls: [number, number][] = []
     const spy = (a: Buffer, b: Buffer): boolean => { calls.push([a.length, b.length]); return a.equals(b) }
     const m = createKeyMatcher(entries, spy)
-    for (const presented of ['alpha-key', 'gamma-key', 'x', 'a'.repeat(5000)]) {
+    for (const presented of ['alpha-key-0123456789', 'gamma-key-0123456789', 'x', 'a'.repeat(5000)]) {
       calls.length = 0
       m.match(presented)
       expect(calls, presented).toEqual([[32, 32], [32, 32], [32, 32]])
