@@ -64,7 +64,9 @@ const Env = z.object({
   // per API key (per tenant when open), shared by every replica through Redis; 0 turns the limit off
   RATE_LIMIT_PER_MINUTE: int(0).default(600),
   // the most requests a key may make at once after a quiet spell; default: one minute's worth
-  RATE_LIMIT_BURST: z.preprocess(emptyAsUndefined, int(1).optional())
+  RATE_LIMIT_BURST: z.preprocess(emptyAsUndefined, int(1).optional()),
+  // invalid API keys per minute from one client address before it gets 429s (guessing keys)
+  AUTH_FAILURES_PER_MINUTE: int(1).default(30)
 })
 
 export type Config = Readonly<z.output<typeof Env>>

@@ -81,7 +81,8 @@ describe('createKeyMatcher', () => {
 
 describe('auth over HTTP', () => {
   let t: TestApp
-  beforeAll(async () => { t = await buildTestApp('auth', { API_KEYS, RATE_LIMIT_PER_MINUTE: '0' }) })
+  // the matrix below sends many wrong keys on purpose: the failed-authentication limit is tested apart
+  beforeAll(async () => { t = await buildTestApp('auth', { API_KEYS, RATE_LIMIT_PER_MINUTE: '0', AUTH_FAILURES_PER_MINUTE: '1000000' }) })
   afterAll(async () => { await t.close() })
 
   const routes = Object.entries(ROUTE_SCOPES).map(([route, scope]) => {
@@ -199,6 +200,30 @@ describe('secrets and internals', () => {
       const keys = await redis.keys(`${config.REDIS_PREFIX}*`)
       if (keys.length > 0) await redis.del(...keys)
       await redis.quit()
+    }
+  })
+})
+
+describe('guessing keys', () => {
+  it('after a burst of invalid keys, the address gets 429s with Retry-After; a valid key still works from it', async () => {
+    const g = await buildTestApp('auth-failures', { API_KEYS, RATE_LIMIT_PER_MINUTE: '0', AUTH_FAILURES_PER_MINUTE: '30' })
+    try {
+      const statuses: number[] = []
+      for (let i = 0; i < 14; i++) {
+        statuses.push((await g.app.inject({ method: 'GET', url: '/v1/datasets', headers: { authorization: `Bearer wrong-key-attempt-${i}-0000` } })).statusCode)
+      }
+      expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401)) // a burst of a third of the per-minute limit
+      expect(statuses.slice(10)).toEqual([429, 429, 429, 429])
+      const refused = await g.app.inject({ method: 'GET', url: '/v1/datasets', headers: { 'x-api-key': 'another-wrong-key-00000' } })
+      expect(refused.statusCode).toBe(429)
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1)
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/)
+      expect(refused.json().detail).toMatch(/more than 30 invalid API keys per minute from this address/)
+      expect((await g.app.inject({ method: 'GET', url: '/v1/datasets', headers: { authorization: `Bearer ${KEYS.read}` } })).statusCode).toBe(200)
+      // no key at all is not a guess: still a 401 that says what to send
+      expect((await g.app.inject({ method: 'GET', url: '/v1/datasets' })).statusCode).toBe(401)
+    } finally {
+      await g.close()
     }
   })
 })

@@ -5,7 +5,9 @@
  */
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { FORBIDDEN, UNAUTHORIZED } from '../../errors.js'
+import { FORBIDDEN, TOO_MANY_AUTH_FAILURES, UNAUTHORIZED } from '../../errors.js'
+import { createRateLimiter } from '../../store/rate-limits.js'
+import { withTimeout } from '../with-timeout.js'
 import type { ApiKeyEntry } from '../../security/api-keys.js'
 import { LOCAL_TENANT } from '../../security/tenancy.js'
 import { allows, createKeyMatcher, type Principal } from '../../security/key-matcher.js'
@@ -45,9 +47,20 @@ function unauthorized (reply: FastifyReply, message: string): Error {
   return new UNAUTHORIZED(message)
 }
 
-export default fp<{ keys: readonly ApiKeyEntry[] }>(async function auth (fastify, { keys }) {
+export interface AuthOptions {
+  readonly keys: readonly ApiKeyEntry[]
+  /** Redis key prefix of the failed-authentication buckets (shared by all API replicas). */
+  readonly prefix: string
+  /** Invalid keys allowed per minute from one address before it gets 429s (a burst of a third of it). */
+  readonly failuresPerMinute?: number
+}
+
+export default fp<AuthOptions>(async function auth (fastify, { keys, prefix, failuresPerMinute = 30 }) {
   const matcher = createKeyMatcher(keys)
   const open = matcher.size === 0
+  // Guessing keys: invalid keys are counted per client address; past the limit that address gets 429s
+  // (a valid key is never refused, so a shared address cannot lock out its legitimate users)
+  const failures = open ? null : createRateLimiter(fastify.redis, prefix, { perMinute: failuresPerMinute, burst: Math.max(1, Math.ceil(failuresPerMinute / 3)) })
   fastify.decorateRequest('tenant', '')
   fastify.decorateRequest('principal', null)
 
@@ -77,9 +90,16 @@ export default fp<{ keys: readonly ApiKeyEntry[] }>(async function auth (fastify
       throw unauthorized(reply, "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
     }
     const principal = matcher.match(key)
-    if (!principal) throw unauthorized(reply, 'the API key is not valid')
+    if (!principal) {
+      const decision = await withTimeout(failures!.take(`auth-failures:${request.ip}`), 1000).catch(() => null) // Redis down: plain 401
+      if (decision && !decision.allowed) {
+        reply.header('retry-after', decision.retryAfterSeconds)
+        throw new TOO_MANY_AUTH_FAILURES(failuresPerMinute, decision.retryAfterSeconds)
+      }
+      throw unauthorized(reply, 'the API key is not valid')
+    }
     if (!allows(principal, scope)) throw new FORBIDDEN(scope, `${request.method} ${url}`)
     request.principal = principal
     request.tenant = principal.tenant
   })
-}, { name: 'auth' })
+}, { name: 'auth', dependencies: ['redis'] })

@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import { TOO_MANY_REQUESTS } from '../../errors.js'
 import type { FastifyReply } from 'fastify'
 import { createRateLimiter, type RateDecision } from '../../store/rate-limits.js'
+import { withTimeout } from '../with-timeout.js'
 
 export interface RateLimitPluginOptions {
   readonly prefix: string
@@ -15,12 +16,6 @@ export interface RateLimitPluginOptions {
 }
 
 const CHECK_TIMEOUT_MS = 1000
-
-function withTimeout<T> (work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms) })
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
-}
 
 export default fp<RateLimitPluginOptions>(async function rateLimit (fastify, { prefix, perMinute, burst }) {
   if (perMinute === 0) return
