@@ -66,7 +66,17 @@ const Env = z.object({
   // the most requests a key may make at once after a quiet spell; default: one minute's worth
   RATE_LIMIT_BURST: z.preprocess(emptyAsUndefined, int(1).optional()),
   // invalid API keys per minute from one client address before it gets 429s (guessing keys)
-  AUTH_FAILURES_PER_MINUTE: int(1).default(30)
+  AUTH_FAILURES_PER_MINUTE: int(1).default(30),
+  // behind a reverse proxy: which X-Forwarded-For hops to believe, so that request.ip (failed-key limits,
+  // logs) is the client's. 'false' (default): the peer address; 'true': every hop; a number: that many
+  // hops; otherwise a comma-separated list of proxy addresses or CIDRs
+  TRUST_PROXY: z.string().default('false').transform((v): boolean | number | string[] => {
+    const t = v.trim()
+    if (t === 'false' || t === '') return false
+    if (t === 'true') return true
+    if (/^\d+$/.test(t)) return Number(t)
+    return t.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  })
 })
 
 export type Config = Readonly<z.output<typeof Env>>

@@ -88,11 +88,15 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 }, { name: 'backprop' })
 
+const trustHops = (n: number) => (_address: string, hop: number): boolean => hop < n
+
 /** The same construction for bin/api.ts, the OpenAPI script and tests; call ready() or listen() on the result. */
 export async function buildApp ({ config, redis, logger }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     bodyLimit: config.BODY_LIMIT,
+    // a hop count n: believe the n addresses nearest to us in X-Forwarded-For
+    trustProxy: typeof config.TRUST_PROXY === 'number' ? trustHops(config.TRUST_PROXY) : config.TRUST_PROXY,
     // ids in the path may be long uuids; anything longer is not ours
     routerOptions: { maxParamLength: 200 },
     // bad url encodings (400) and over-long ids (414) are answered before routing: as problem+json too

@@ -226,4 +226,25 @@ describe('guessing keys', () => {
       await g.close()
     }
   })
+
+  it('behind a trusted proxy (TRUST_PROXY), each forwarded client has its own failure budget', async () => {
+    const g = await buildTestApp('auth-proxy', { API_KEYS, RATE_LIMIT_PER_MINUTE: '0', AUTH_FAILURES_PER_MINUTE: '3', TRUST_PROXY: '1' })
+    try {
+      const attempt = async (client: string): Promise<number> => (await g.app.inject({
+        method: 'GET', url: '/v1/datasets', headers: { 'x-api-key': 'a-wrong-key-0000000', 'x-forwarded-for': client }
+      })).statusCode
+      // a burst of one: the second wrong key from 203.0.113.7 is refused
+      expect([await attempt('203.0.113.7'), await attempt('203.0.113.7')]).toEqual([401, 429])
+      expect(await attempt('198.51.100.2')).toBe(401)
+    } finally {
+      await g.close()
+    }
+  })
+
+  it('reads TRUST_PROXY as false, true, a hop count or a list of proxies', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false)
+    expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true)
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2)
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).TRUST_PROXY).toEqual(['10.0.0.0/8', '127.0.0.1'])
+  })
 })
