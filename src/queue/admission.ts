@@ -10,6 +10,7 @@ import type { CreateTrainingJobBody, TrainJobData } from '../schemas/training.js
 import type { DatasetMeta, DatasetRepository } from '../store/datasets.js'
 import type { ModelRepository } from '../store/models.js'
 import type { NetworkRepository } from '../store/networks.js'
+import { isBinaryLabelHead } from '../data/binary-labels.js'
 
 export type AdmissionLimits = Pick<Config, 'MAX_EPOCHS' | 'MAX_PARAMETERS' | 'MAX_JOB_WORK'>
 
@@ -41,7 +42,9 @@ function checkFits (spec: NetworkSpec, meta: DatasetMeta, field: string, parentC
   if (spec.inputs !== meta.inputs) {
     throw badNetwork(field, `the network takes ${spec.inputs} inputs; dataset '${meta.id}' has ${meta.inputs} feature columns (${meta.featureNames.join(', ')})`)
   }
-  if (spec.output.units !== meta.outputs) {
+  // two class labels can also be learned by one sigmoid unit (logistic regression): its target is classes[1]
+  const binary = isBinaryLabelHead(spec, meta.classes, meta.outputs)
+  if (spec.output.units !== meta.outputs && !binary) {
     const what = meta.classes ? `${meta.outputs} classes (${meta.classes.join(', ')})` : `${meta.outputs} target columns`
     throw badNetwork(field, `the network has ${spec.output.units} output units; dataset '${meta.id}' has ${what}`)
   }
@@ -53,7 +56,7 @@ function checkFits (spec: NetworkSpec, meta: DatasetMeta, field: string, parentC
     throw badNetwork(field, `a sigmoid output needs targets in [0, 1]; dataset '${meta.id}' has targets outside it: use an identity output`)
   }
   // a class column that never changes teaches nothing; label uploads already need two classes, 0/1 columns do not
-  const constant = head === 'sigmoid' ? meta.targetStats.findIndex((s) => s.min === s.max) : -1
+  const constant = head === 'sigmoid' && !binary ? meta.targetStats.findIndex((s) => s.min === s.max) : -1
   if (constant >= 0) {
     const name = meta.targetNames[constant] ?? `y${constant}`
     throw withProblem(new UNPROCESSABLE(`target column '${name}' of dataset '${meta.id}' is ${meta.targetStats[constant].min} in every row, ` +

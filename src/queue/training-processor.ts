@@ -16,6 +16,7 @@ import { createKeys } from '../store/keys.js'
 import { createModelRepository, type StoredModel } from '../store/models.js'
 import { createCheckpointStore } from './checkpoint.js'
 import { prepareData, trainingMetrics } from './training-data.js'
+import { targetsForHead } from '../data/binary-labels.js'
 import { isCancelMarked, recordEpoch, type TrainingJob, type TrainJobResult } from './training-queue.js'
 
 export interface ProcessorDeps {
@@ -82,9 +83,11 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
       }
     }
     const options = trainOptionsOf(data.training)
+    // a two-class label column learned by one sigmoid unit trains on classes[1]'s 0/1 column
+    const dataset = targetsForHead(spec, stored.meta.classes, stored.dataset)
     let prepared
     try {
-      prepared = prepareData(spec, stored.dataset, options, data.training.normalize, parent?.meta)
+      prepared = prepareData(spec, dataset, options, data.training.normalize, parent?.meta)
     } catch (err) {
       throw new UnrecoverableError(`cannot prepare the dataset: ${(err as Error).message}`)
     }
@@ -141,7 +144,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     }
 
     const params = result.params instanceof Float32Array ? result.params : Float32Array.from(result.params)
-    const metrics = trainingMetrics(spec, params, stored.dataset, options, prepared, result.history)
+    const metrics = trainingMetrics(spec, params, dataset, options, prepared, result.history)
     const { meta } = stored
     const record = await models.save({
       spec,

@@ -65,6 +65,30 @@ async function readEvents (id: string, lastEventId?: number): Promise<Array<{ ev
 }
 
 describe('POST /v1/training-jobs → worker → model', () => {
+  it('two class labels and one sigmoid unit: logistic regression, labelled by class name', async () => {
+    // iris without virginica: setosa vs versicolor, separable by petal length
+    const lines = iris.trim().split(/\r?\n/)
+    const twoClasses = [lines[0], ...lines.slice(1).filter((l) => !l.endsWith('virginica'))].join('\n')
+    const ds = await request(t.app.server).post('/v1/datasets?target=species').set('content-type', 'text/csv').send(twoClasses)
+    expect(ds.status).toBe(201)
+    expect(ds.body.classes).toEqual(['setosa', 'versicolor'])
+    const created = await request(t.app.server).post('/v1/training-jobs').send({
+      datasetId: ds.body.id,
+      network: { inputs: 4, layers: [], output: { units: 1, activation: 'sigmoid' } },
+      training: { epochs: 30, batchSize: 10, optimizer: { type: 'adam', learningRate: 0.05 }, validationSplit: 0.2, seed: 3 }
+    })
+    expect(created.status).toBe(202)
+    const done = await waitFor(created.body.id, ['succeeded', 'failed'])
+    expect(done.body.status).toBe('succeeded')
+    expect(done.body.history.at(-1).valAccuracy).toBe(1)
+    const pred = await request(t.app.server).post(`/v1/models/${done.body.modelId}/predict`).send({ inputs: [[5.1, 3.5, 1.4, 0.2], [6.4, 3.2, 4.5, 1.5]] })
+    expect(pred.status).toBe(200)
+    expect(pred.body.labels).toEqual(['setosa', 'versicolor'])
+    expect(pred.body.outputs[0]).toHaveLength(1)
+    expect(pred.body.outputs[0][0]).toBeLessThan(0.5)
+    expect(pred.body.outputs[1][0]).toBeGreaterThan(0.5)
+  })
+
   it('trains iris from CSV: succeeded, history, progress and events agree, and the model is stored', async () => {
     const created = await request(t.app.server).post('/v1/training-jobs').send(job({}, { modelName: 'iris-test' }))
     expect(created.status).toBe(202)
