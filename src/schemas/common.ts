@@ -7,6 +7,11 @@ export const IdParams = z.object({
   id: z.string().min(1).max(200).describe('Resource id, as returned when it was created')
 })
 
+/** A model by id, or by name: `name@latest` (its newest version) or `name@3`. */
+export const ModelRefParams = z.object({
+  id: z.string().min(1).max(200).describe('A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)')
+})
+
 export const Name = z.string().trim().min(1).max(200)
 
 export const Timestamp = z.string().describe('ISO 8601 time in UTC')

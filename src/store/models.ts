@@ -52,6 +52,8 @@ export interface ModelRepository {
   /** All models, newest first; or the versions of one name (the tenant's own, default `local`), highest first. */
   list (options?: { name?: string, tenant?: string }): Promise<ModelRecord[]>
   latest (name: string, tenant?: string): Promise<ModelRecord | null>
+  /** Version `version` (1, 2, …) of a model name, or null. */
+  version (name: string, version: number, tenant?: string): Promise<ModelRecord | null>
   remove (id: string, tenant?: string): Promise<boolean>
 }
 
@@ -120,6 +122,11 @@ export function createModelRepository (redis: Redis, prefix: string): ModelRepos
 
     async latest (name, tenant) {
       const [id] = await redis.zrevrange(keys.modelVersions(nameKey(name, tenant)), 0, 0)
+      return id === undefined ? null : await get(id, tenant)
+    },
+
+    async version (name, version, tenant) {
+      const [id] = await redis.zrangebyscore(keys.modelVersions(nameKey(name, tenant)), version, version)
       return id === undefined ? null : await get(id, tenant)
     },
 

@@ -196,4 +196,22 @@ describe('/v1/models', () => {
     expect(together).toEqual(alone)
     expect(together.map((b) => b.outputs[0])).toEqual(expected(classifier, weights(classifier, 0.7), norm3, inputs))
   })
+
+  it('answers name@latest and name@<version> wherever a model id is read: GET, export and predict', async () => {
+    const v1 = await t.app.models.save({ spec: classifier, params: weights(classifier, 1.1), meta: { name: 'aliased', normalization: norm3, classes } })
+    const v2 = await t.app.models.save({ spec: classifier, params: weights(classifier, 2.2), meta: { name: 'aliased', normalization: norm3, classes } })
+    expect([v1.version, v2.version]).toEqual([1, 2])
+    expect((await t.app.inject({ method: 'GET', url: '/v1/models/aliased@latest' })).json().id).toBe(v2.id)
+    expect((await t.app.inject({ method: 'GET', url: '/v1/models/aliased@1' })).json().id).toBe(v1.id)
+    const byAlias = await t.app.inject({ method: 'POST', url: '/v1/models/aliased@latest/predict', payload: { inputs: rows } })
+    const byId = await t.app.inject({ method: 'POST', url: `/v1/models/${v2.id}/predict`, payload: { inputs: rows } })
+    expect(byAlias.statusCode).toBe(200)
+    expect(byAlias.json()).toEqual(byId.json())
+    expect((await t.app.inject({ method: 'GET', url: '/v1/models/aliased@1/export' })).json().layers[0].b[0]).toBeCloseTo(weights(classifier, 1.1)[15], 6)
+    for (const ref of ['aliased@3', 'nobody@latest', 'aliased@0']) {
+      const res = await t.app.inject({ method: 'GET', url: `/v1/models/${ref}` })
+      expect(res.statusCode, ref).toBe(404)
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+    }
+  })
 })

@@ -7,7 +7,7 @@ import { MODEL_NOT_FOUND, VALIDATION, withProblem } from '../../errors.js'
 import { fromJsonForm, toJsonForm } from '../../nn/serialize.js'
 import type { NetworkSpec } from '../../nn/spec.js'
 import type { ModelRecord } from '../../store/models.js'
-import { IdParams, NoContent, listOf, problems } from '../../schemas/common.js'
+import { IdParams, ModelRefParams, NoContent, listOf, problems } from '../../schemas/common.js'
 import {
   ModelExport, ModelListQuery, ModelResponse, PredictRequest, PredictResponse, type ModelExportBody, type ModelResponseBody
 } from '../../schemas/model.js'
@@ -62,6 +62,8 @@ function checkImport (body: ModelExportBody, spec: NetworkSpec): void {
   if (body.targetNames && body.targetNames.length === 0) throw invalid('targetNames', 'must not be empty')
 }
 
+const MODEL_ALIAS = /^(.+)@(latest|[1-9]\d*)$/
+
 const models: FastifyPluginAsyncZod = async (fastify) => {
   const tags = ['models']
 
@@ -69,10 +71,20 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     schema: { tags, summary: 'All models, newest first; or the versions of one name', querystring: ModelListQuery, response: { 200: listOf(ModelResponse), ...problems(400) } }
   }, async (request) => ({ items: (await fastify.models.list({ ...request.query, tenant: request.tenant })).map(modelResponse) }))
 
+  // `name@latest` / `name@<version>` → the model's id (ids never contain '@'); unknown → 404
+  const resolve = async (ref: string, tenant: string): Promise<string> => {
+    const alias = MODEL_ALIAS.exec(ref)
+    if (!alias) return ref
+    const [, name, version] = alias
+    const record = version === 'latest' ? await fastify.models.latest(name, tenant) : await fastify.models.version(name, Number(version), tenant)
+    if (!record) throw new MODEL_NOT_FOUND(ref)
+    return record.id
+  }
+
   fastify.get('/models/:id', {
-    schema: { tags, summary: 'One model: network, metrics, lineage and labels', params: IdParams, response: { 200: ModelResponse, ...problems(404) } }
+    schema: { tags, summary: 'One model: network, metrics, lineage and labels (by id, or name@latest, or name@<version>)', params: ModelRefParams, response: { 200: ModelResponse, ...problems(404) } }
   }, async (request) => {
-    const record = await fastify.models.get(request.params.id, request.tenant)
+    const record = await fastify.models.get(await resolve(request.params.id, request.tenant), request.tenant)
     if (!record) throw new MODEL_NOT_FOUND(request.params.id)
     return modelResponse(record)
   })
@@ -91,11 +103,11 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     schema: {
       tags,
       summary: 'The model as portable JSON: network, weights W[out][in] and b[out], normalisation, classes',
-      params: IdParams,
+      params: ModelRefParams,
       response: { 200: ModelExport, ...problems(404) }
     }
   }, async (request) => {
-    const stored = await fastify.models.getWeights(request.params.id, request.tenant)
+    const stored = await fastify.models.getWeights(await resolve(request.params.id, request.tenant), request.tenant)
     if (!stored) throw new MODEL_NOT_FOUND(request.params.id)
     const { meta } = stored
     const pick = <K extends keyof ModelRecord>(k: K) => (meta[k] === undefined ? {} : { [k]: meta[k] })
@@ -145,13 +157,13 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
       schema: {
         tags,
         summary: 'Predict from raw feature rows: probabilities and class labels, or regression values',
-        params: IdParams,
+        params: ModelRefParams,
         body: PredictRequest,
         response: { 200: PredictResponse, ...problems(400, 404) }
       },
       validatorCompiler: fastBodyValidator(isPredictBody),
       serializerCompiler: jsonSerializer()
-    }, async (request) => await fastify.predictor.predict(request.params.id, request.body.inputs, request.tenant))
+    }, async (request) => await fastify.predictor.predict(await resolve(request.params.id, request.tenant), request.body.inputs, request.tenant))
   })
 }
 
