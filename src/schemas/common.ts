@@ -17,7 +17,18 @@ export const Name = z.string().trim().min(1).max(200)
 export const Timestamp = z.string().describe('ISO 8601 time in UTC')
 
 /** `{ items: [...] }`, so a list can gain paging fields later without breaking clients. */
-export const listOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) })
+export const listOf = <T extends z.ZodType>(item: T) => z.object({
+  items: z.array(item),
+  total: z.number().int().optional().describe('How many there are in all (paged lists)'),
+  offset: z.number().int().optional(),
+  limit: z.number().int().optional()
+})
+
+/** ?offset=&limit= on paged lists, newest first. */
+export const PageQuery = z.object({
+  offset: z.coerce.number().int().min(0).default(0).describe('Records to skip'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('Records to return, at most 1000')
+})
 
 const ProblemResponse = {
   description: 'Problem details (RFC 9457)',

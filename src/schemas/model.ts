@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { JSON_FORMAT, JSON_FORMAT_VERSION } from '../nn/serialize.js'
 import { NORMALIZATIONS } from '../data/normalize.js'
 import { NetworkSpecSchema } from './network.js'
-import { Name, Timestamp } from './common.js'
+import { Name, Timestamp, PageQuery } from './common.js'
 
 /** Bounds one predict request; larger batches should be split by the client. */
 export const MAX_PREDICT_ROWS = 10_000
@@ -35,7 +35,7 @@ export const ModelResponse = z.object({
 
 export type ModelResponseBody = z.infer<typeof ModelResponse>
 
-export const ModelListQuery = z.object({
+export const ModelListQuery = PageQuery.extend({
   name: Name.optional().describe('Only the versions of this model name, highest first')
 })
 

@@ -8,7 +8,8 @@ import type { Redis } from 'ioredis'
 import type { Dataset } from '../nn/dataset.js'
 import type { ColumnStats } from '../data/column-stats.js'
 import { createKeys, isValidId } from './keys.js'
-import { visibleTo } from '../security/tenancy.js'
+import { ownerOf, visibleTo } from '../security/tenancy.js'
+import { rangeOf, type Page } from './page.js'
 
 export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024
 
@@ -49,7 +50,9 @@ export interface DatasetRepository {
   get (id: string, tenant?: string): Promise<DatasetMeta | null>
   /** Metadata and matrices; throws if the stored bytes no longer match the recorded hash. */
   getMatrices (id: string, tenant?: string): Promise<{ meta: DatasetMeta, dataset: Dataset } | null>
-  list (tenant?: string): Promise<DatasetMeta[]>
+  /** Newest first; a tenant's list reads only its own index. */
+  list (tenant?: string, page?: Page): Promise<DatasetMeta[]>
+  count (tenant?: string): Promise<number>
   remove (id: string, tenant?: string): Promise<boolean>
 }
 
@@ -118,12 +121,13 @@ export function createDatasetRepository (redis: Redis, prefix: string, { chunkBy
       // the hash is the existence marker: written last, after every chunk
       tx.hset(keys.dataset(id), { meta: JSON.stringify(meta), sha256 })
       tx.zadd(keys.datasets(), createdAt.getTime(), id)
+      tx.zadd(keys.datasets(ownerOf(meta)), createdAt.getTime(), id)
       const results = await tx.exec()
       const failed = results?.find(([err]) => err !== null)
       if (!results || failed) {
         // Redis does not roll back a transaction whose commands failed (e.g. OOM): undo by hand
         await redis.del(keys.dataset(id), ...chunkKeys(meta)).catch(() => undefined)
-        await redis.zrem(keys.datasets(), id).catch(() => undefined)
+        await redis.multi().zrem(keys.datasets(), id).zrem(keys.datasets(ownerOf(meta)), id).exec().catch(() => undefined)
         throw new Error(`storing dataset failed: ${failed?.[0]?.message ?? 'transaction aborted'}`)
       }
       return meta
@@ -144,8 +148,10 @@ export function createDatasetRepository (redis: Redis, prefix: string, { chunkBy
       return { meta, dataset: { x: xv, y: yv, rows: meta.rows, inputs: meta.inputs, outputs: meta.outputs } }
     },
 
-    async list (tenant) {
-      const ids = await redis.zrevrange(keys.datasets(), 0, -1)
+    async count (tenant) { return await redis.zcard(keys.datasets(tenant)) },
+
+    async list (tenant, page) {
+      const ids = await redis.zrevrange(keys.datasets(tenant), ...rangeOf(page))
       if (ids.length === 0) return []
       const tx = redis.multi()
       ids.forEach((id) => tx.hget(keys.dataset(id), 'meta'))
@@ -160,6 +166,7 @@ export function createDatasetRepository (redis: Redis, prefix: string, { chunkBy
       const tx = redis.multi()
       tx.del(keys.dataset(id), ...chunkKeys(meta))
       tx.zrem(keys.datasets(), id)
+      tx.zrem(keys.datasets(ownerOf(meta)), id)
       const results = await tx.exec()
       return Number(results?.[0]?.[1] ?? 0) > 0
     }

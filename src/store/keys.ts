@@ -14,15 +14,16 @@ export function createKeys (prefix: string) {
     // ---- datasets: meta hash + float32 chunks of features (x) and targets (y)
     dataset: (id: string) => `${p}:dataset:${id}`,
     datasetChunk: (id: string, part: 'x' | 'y', index: number) => `${p}:dataset:${id}:${part}:${index}`,
-    datasets: () => `${p}:datasets`, // sorted set: id by creation time (ms)
+    // sorted sets of ids by creation time (ms): all records, and each tenant's own (its lists read only that)
+    datasets: (tenant?: string) => (tenant === undefined ? `${p}:datasets` : `${p}:tenant:${tenant}:datasets`),
     // ---- saved network definitions
     network: (id: string) => `${p}:network:${id}`,
-    networks: () => `${p}:networks`,
+    networks: (tenant?: string) => (tenant === undefined ? `${p}:networks` : `${p}:tenant:${tenant}:networks`),
     // ---- models: meta hash + one encodeModel blob; versions per name
     model: (id: string) => `${p}:model:${id}`,
     modelWeights: (id: string) => `${p}:model:${id}:weights`,
     modelEvents: () => `${p}:model-events`, // pub/sub channel: ids of deleted models, so every API replica drops them from its cache
-    models: () => `${p}:models`,
+    models: (tenant?: string) => (tenant === undefined ? `${p}:models` : `${p}:tenant:${tenant}:models`),
     modelVersions: (name: string) => `${p}:model-name:${name}:versions`, // sorted set: id by version
     modelVersionCounter: (name: string) => `${p}:model-name:${name}:counter`,
     // ---- training jobs (BullMQ keeps its own records under `${p}:bull`)

@@ -9,7 +9,8 @@ import { decodeModel, encodeModel } from '../nn/serialize.js'
 import { parameterCount, type NetworkSpec } from '../nn/spec.js'
 import type { Normalization } from '../data/normalize.js'
 import { createKeys, isValidId } from './keys.js'
-import { LOCAL_TENANT, visibleTo } from '../security/tenancy.js'
+import { LOCAL_TENANT, ownerOf, visibleTo } from '../security/tenancy.js'
+import { rangeOf, type Page } from './page.js'
 
 /** What the caller knows about a model: lineage, metrics and everything predict needs besides weights. */
 export interface ModelInfo {
@@ -50,7 +51,9 @@ export interface ModelRepository {
   get (id: string, tenant?: string): Promise<ModelRecord | null>
   getWeights (id: string, tenant?: string): Promise<StoredModel | null>
   /** All models, newest first; or the versions of one name (the tenant's own, default `local`), highest first. */
-  list (options?: { name?: string, tenant?: string }): Promise<ModelRecord[]>
+  /** Newest first (or one name's versions, highest first); a tenant's list reads only its own index. */
+  list (options?: { name?: string, tenant?: string } & Page): Promise<ModelRecord[]>
+  count (options?: { name?: string, tenant?: string }): Promise<number>
   latest (name: string, tenant?: string): Promise<ModelRecord | null>
   /** Version `version` (1, 2, …) of a model name, or null. */
   version (name: string, version: number, tenant?: string): Promise<ModelRecord | null>
@@ -91,6 +94,7 @@ export function createModelRepository (redis: Redis, prefix: string): ModelRepos
       tx.set(keys.modelWeights(id), Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength))
       tx.hset(keys.model(id), { meta: JSON.stringify(record), name, version: String(version) })
       tx.zadd(keys.models(), createdAt.getTime(), id)
+      tx.zadd(keys.models(ownerOf(record)), createdAt.getTime(), id)
       tx.zadd(keys.modelVersions(nameKey(name, meta.tenant)), version, id)
       const results = await tx.exec()
       const failed = results?.find(([err]) => err !== null)
@@ -113,10 +117,13 @@ export function createModelRepository (redis: Redis, prefix: string): ModelRepos
       return { spec, params, meta }
     },
 
-    async list ({ name, tenant } = {}) {
-      const ids = name === undefined
-        ? await redis.zrevrange(keys.models(), 0, -1)
-        : await redis.zrevrange(keys.modelVersions(nameKey(name, tenant)), 0, -1)
+    async count ({ name, tenant } = {}) {
+      return await redis.zcard(name === undefined ? keys.models(tenant) : keys.modelVersions(nameKey(name, tenant)))
+    },
+
+    async list ({ name, tenant, ...page } = {}) {
+      const index = name === undefined ? keys.models(tenant) : keys.modelVersions(nameKey(name, tenant))
+      const ids = await redis.zrevrange(index, ...rangeOf(page))
       return (await many(ids)).filter((record) => visibleTo(record, tenant))
     },
 
@@ -136,6 +143,7 @@ export function createModelRepository (redis: Redis, prefix: string): ModelRepos
       const tx = redis.multi()
       tx.del(keys.model(id), keys.modelWeights(id))
       tx.zrem(keys.models(), id)
+      tx.zrem(keys.models(ownerOf(record)), id)
       tx.zrem(keys.modelVersions(nameKey(record.name, record.tenant)), id)
       tx.publish(keys.modelEvents(), id)
       const results = await tx.exec()

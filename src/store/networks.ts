@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { NetworkSpec } from '../nn/spec.js'
 import { createKeys, isValidId } from './keys.js'
-import { visibleTo } from '../security/tenancy.js'
+import { ownerOf, visibleTo } from '../security/tenancy.js'
+import { rangeOf, type Page } from './page.js'
 
 export interface NetworkRecord {
   readonly id: string
@@ -20,8 +21,9 @@ export interface NetworkRecord {
 export interface NetworkRepository {
   put (input: { name?: string, spec: NetworkSpec, tenant?: string }): Promise<NetworkRecord>
   get (id: string, tenant?: string): Promise<NetworkRecord | null>
-  /** Newest first. */
-  list (tenant?: string): Promise<NetworkRecord[]>
+  /** Newest first; a tenant's list reads only its own index. */
+  list (tenant?: string, page?: Page): Promise<NetworkRecord[]>
+  count (tenant?: string): Promise<number>
   remove (id: string, tenant?: string): Promise<boolean>
 }
 
@@ -41,20 +43,23 @@ export function createNetworkRepository (redis: Redis, prefix: string): NetworkR
       await redis.multi()
         .set(keys.network(id), JSON.stringify(record))
         .zadd(keys.networks(), createdAt.getTime(), id)
+        .zadd(keys.networks(ownerOf(record)), createdAt.getTime(), id)
         .exec()
       return record
     },
     get,
-    async list (tenant) {
-      const ids = await redis.zrevrange(keys.networks(), 0, -1)
+    async count (tenant) { return await redis.zcard(keys.networks(tenant)) },
+    async list (tenant, page) {
+      const ids = await redis.zrevrange(keys.networks(tenant), ...rangeOf(page))
       if (ids.length === 0) return []
       const values = await redis.mget(...ids.map((id) => keys.network(id)))
       return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as NetworkRecord)
         .filter((record) => visibleTo(record, tenant))
     },
     async remove (id, tenant) {
-      if (!(await get(id, tenant))) return false
-      const results = await redis.multi().del(keys.network(id)).zrem(keys.networks(), id).exec()
+      const record = await get(id, tenant)
+      if (!record) return false
+      const results = await redis.multi().del(keys.network(id)).zrem(keys.networks(), id).zrem(keys.networks(ownerOf(record)), id).exec()
       return Number(results?.[0]?.[1] ?? 0) > 0
     }
   }

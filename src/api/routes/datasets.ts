@@ -7,7 +7,7 @@ import { csvToTable } from '../../data/csv.js'
 import { buildDataset } from '../../data/build-dataset.js'
 import { DATASET_NOT_FOUND, UNSUPPORTED_MEDIA_TYPE } from '../../errors.js'
 import type { DatasetMeta } from '../../store/datasets.js'
-import { IdParams, NoContent, listOf, problems } from '../../schemas/common.js'
+import { IdParams, NoContent, PageQuery, listOf, problems } from '../../schemas/common.js'
 import { CreateDatasetBody, CreateDatasetQuery, DatasetResponse, type DatasetResponseBody } from '../../schemas/dataset.js'
 
 export const CSV_TYPES = ['text/csv', 'application/csv']
@@ -70,8 +70,11 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.get('/datasets', {
-    schema: { tags, summary: 'All datasets, newest first', response: { 200: listOf(DatasetResponse) } }
-  }, async (request) => ({ items: (await fastify.datasets.list(request.tenant)).map(datasetResponse) }))
+    schema: { tags, summary: 'All datasets, newest first, a page at a time', querystring: PageQuery, response: { 200: listOf(DatasetResponse), ...problems(400) } }
+  }, async (request) => {
+    const [items, total] = await Promise.all([fastify.datasets.list(request.tenant, request.query), fastify.datasets.count(request.tenant)])
+    return { items: items.map(datasetResponse), total, ...request.query }
+  })
 
   fastify.get('/datasets/:id', {
     schema: { tags, summary: 'One dataset: shape, names, classes and column statistics', params: IdParams, response: { 200: DatasetResponse, ...problems(404) } }

@@ -69,7 +69,14 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
 
   fastify.get('/models', {
     schema: { tags, summary: 'All models, newest first; or the versions of one name', querystring: ModelListQuery, response: { 200: listOf(ModelResponse), ...problems(400) } }
-  }, async (request) => ({ items: (await fastify.models.list({ ...request.query, tenant: request.tenant })).map(modelResponse) }))
+  }, async (request) => {
+    const { name, offset, limit } = request.query
+    const [items, total] = await Promise.all([
+      fastify.models.list({ name, offset, limit, tenant: request.tenant }),
+      fastify.models.count({ name, tenant: request.tenant })
+    ])
+    return { items: items.map(modelResponse), total, offset, limit }
+  })
 
   // `name@latest` / `name@<version>` → the model's id (ids never contain '@'); unknown → 404
   const resolve = async (ref: string, tenant: string): Promise<string> => {

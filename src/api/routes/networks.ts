@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { BAD_NETWORK, NETWORK_NOT_FOUND, TOO_MANY_PARAMETERS } from '../../errors.js'
 import { checkSpec, describeNetwork, type NetworkSpec } from '../../nn/spec.js'
 import type { NetworkRecord } from '../../store/networks.js'
-import { IdParams, NoContent, listOf, problems } from '../../schemas/common.js'
+import { IdParams, NoContent, PageQuery, listOf, problems } from '../../schemas/common.js'
 import { CreateNetworkRequest, NetworkResponse, type NetworkResponseBody } from '../../schemas/network.js'
 
 export function networkResponse (record: NetworkRecord): NetworkResponseBody {
@@ -54,8 +54,11 @@ const networks: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.get('/networks', {
-    schema: { tags, summary: 'All saved network definitions, newest first', response: { 200: listOf(NetworkResponse) } }
-  }, async (request) => ({ items: (await fastify.networks.list(request.tenant)).map(networkResponse) }))
+    schema: { tags, summary: 'All saved network definitions, newest first, a page at a time', querystring: PageQuery, response: { 200: listOf(NetworkResponse), ...problems(400) } }
+  }, async (request) => {
+    const [items, total] = await Promise.all([fastify.networks.list(request.tenant, request.query), fastify.networks.count(request.tenant)])
+    return { items: items.map(networkResponse), total, ...request.query }
+  })
 
   fastify.get('/networks/:id', {
     schema: { tags, summary: 'One network definition', params: IdParams, response: { 200: NetworkResponse, ...problems(404) } }
