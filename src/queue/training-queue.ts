@@ -7,8 +7,9 @@ import { randomUUID } from 'node:crypto'
 import { Queue, type Job, type JobState } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { createKeys, isValidId } from '../store/keys.js'
-import { visibleTo } from '../security/tenancy.js'
+import { ownerOf, visibleTo } from '../security/tenancy.js'
 import type { EpochRecord, JobStatus, TrainJobData } from '../schemas/training.js'
+import { rangeOf, type Page } from '../store/page.js'
 
 export const TRAINING_QUEUE = 'training'
 
@@ -41,7 +42,10 @@ export interface TrainingQueue {
   enqueue (data: TrainJobData): Promise<string>
   get (id: string, tenant?: string): Promise<TrainingJobView | null>
   /** Newest first, without history; at most `limit` per BullMQ state (before the tenant filter). */
-  list (limit?: number, tenant?: string): Promise<TrainingJobView[]>
+  /** Newest first. With a tenant: a page of its own index; without (internal use): the newest of every state. */
+  list (limit?: number, tenant?: string, page?: Page): Promise<TrainingJobView[]>
+  /** How many jobs a tenant has (its index). */
+  count (tenant: string): Promise<number>
   history (id: string): Promise<EpochRecord[]>
   /** Marks the job cancelled (a worker that picks it up later sees it) and tells the worker running it. */
   cancel (id: string, tenant?: string): Promise<CancelOutcome>
@@ -105,11 +109,11 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
   const isCancelled = async (id: string): Promise<boolean> => (await redis.hexists(keys.jobCancel(), id)) === 1
   const history = async (id: string): Promise<EpochRecord[]> => parseHistory(await redis.lrange(keys.jobHistory(id), 0, -1))
 
-  const get = async (id: string, tenant?: string): Promise<TrainingJobView | null> => {
+  const get = async (id: string, tenant?: string, withHistory = true): Promise<TrainingJobView | null> => {
     if (!isValidId(id)) return null
     const job = await queue.getJob(id) as TrainingJob | undefined
     if (!job || !visibleTo(job.data, tenant)) return null
-    const [state, cancelled, epochs] = await Promise.all([job.getState(), isCancelled(id), history(id)])
+    const [state, cancelled, epochs] = await Promise.all([job.getState(), isCancelled(id), withHistory ? history(id) : []])
     return viewOf(job, state, cancelled, epochs)
   }
 
@@ -131,13 +135,24 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
     async enqueue (data) {
       const id = `job_${randomUUID().replaceAll('-', '')}`
       await queue.add('train', data, { jobId: id })
+      await redis.zadd(keys.jobs(ownerOf(data)), Date.now(), id)
       return id
     },
 
     get,
     history,
 
-    async list (limit = 100, tenant) {
+    async count (tenant) { return await redis.zcard(keys.jobs(tenant)) },
+
+    async list (limit = 100, tenant, page) {
+      if (tenant !== undefined) {
+        const ids = await redis.zrevrange(keys.jobs(tenant), ...rangeOf(page ?? { limit }))
+        const views = await Promise.all(ids.map(async (id) => await get(id, tenant, false)))
+        // jobs BullMQ has since removed drop out of the index too
+        const gone = ids.filter((_, i) => views[i] === null)
+        if (gone.length > 0) await redis.zrem(keys.jobs(tenant), ...gone)
+        return views.filter((v): v is TrainingJobView => v !== null)
+      }
       const states: JobState[] = ['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed']
       const perState = await Promise.all(states.map(async (state) =>
         (await queue.getJobs([state], 0, limit - 1) as TrainingJob[]).map((job) => ({ job, state }))))

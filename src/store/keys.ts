@@ -28,6 +28,7 @@ export function createKeys (prefix: string) {
     modelVersionCounter: (name: string) => `${p}:model-name:${name}:counter`,
     // ---- training jobs (BullMQ keeps its own records under `${p}:bull`)
     bullPrefix: () => `${p}:bull`,
+    jobs: (tenant: string) => `${p}:tenant:${tenant}:jobs`, // sorted set: the tenant's job ids by creation time (ms)
     jobHistory: (jobId: string) => `${p}:job:${jobId}:history`,
     jobCheckpoint: (jobId: string) => `${p}:job:${jobId}:checkpoint`,
     jobEvents: (jobId: string) => `${p}:job:${jobId}:events`,

@@ -43,6 +43,25 @@ describe('paged lists', () => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/models', headers: as(B) })).json().total).toBe(0)
   })
 
+  it('training jobs too: a page of the tenant\'s own jobs, newest first', async () => {
+    const ds = await t.app.inject({ method: 'POST', url: '/v1/datasets', headers: as(A), payload: { features: [[0], [1], [2], [3]], targets: [0, 1, 0, 1] } })
+    const ids: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/training-jobs', headers: as(A), payload: {
+        datasetId: ds.json().id, network: { inputs: 1, layers: [], output: { units: 1, activation: 'identity' } },
+        training: { epochs: 1, batchSize: 2, optimizer: { type: 'sgd', learningRate: 0.1 } }
+      } })
+      expect(res.statusCode).toBe(202)
+      ids.push(res.json().id)
+      await new Promise((resolve) => setTimeout(resolve, 5)) // distinct creation times
+    }
+    const page = (await t.app.inject({ method: 'GET', url: '/v1/training-jobs?limit=2', headers: as(A) })).json()
+    expect(page.total).toBe(3)
+    expect(page.items.map((j: { id: string }) => j.id)).toEqual([ids[2], ids[1]])
+    expect(page.items[0]).toMatchObject({ status: 'queued' })
+    expect((await t.app.inject({ method: 'GET', url: '/v1/training-jobs', headers: as(B) })).json()).toMatchObject({ total: 0, items: [] })
+  })
+
   it('refuses a bad page with a 400 that names the field', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/v1/datasets?limit=5000', headers: as(A) })
     expect(res.statusCode).toBe(400)

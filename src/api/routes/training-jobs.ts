@@ -9,7 +9,7 @@ import { z } from 'zod'
 import { CONFLICT, JOB_NOT_FOUND } from '../../errors.js'
 import { admitTrainingJob } from '../../queue/admission.js'
 import { isFinal, type JobEvent, type TrainingJobView, type TrainingQueue } from '../../queue/training-queue.js'
-import { IdParams, listOf, problems } from '../../schemas/common.js'
+import { IdParams, listOf, problems, PageQuery } from '../../schemas/common.js'
 import {
   CreateTrainingJobRequest, CreatedTrainingJob, TrainingJobResponse, TrainingJobSummary, type EpochRecord, type TrainingJobResponseBody
 } from '../../schemas/training.js'
@@ -108,8 +108,11 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.get('/training-jobs', {
-    schema: { tags, summary: 'Training jobs, newest first (without their epoch history)', response: { 200: listOf(TrainingJobSummary) } }
-  }, async (request) => ({ items: (await queue().list(undefined, request.tenant)).map(({ history: _h, ...view }) => ({ ...view, links: linksOf(view.id, view.modelId) })) }))
+    schema: { tags, summary: 'Training jobs, newest first, a page at a time (without their epoch history)', querystring: PageQuery, response: { 200: listOf(TrainingJobSummary), ...problems(400) } }
+  }, async (request) => {
+    const [views, total] = await Promise.all([queue().list(undefined, request.tenant, request.query), queue().count(request.tenant)])
+    return { items: views.map(({ history: _h, ...view }) => ({ ...view, links: linksOf(view.id, view.modelId) })), total, ...request.query }
+  })
 
   fastify.get('/training-jobs/:id', {
     schema: { tags, summary: 'One training job: status, progress, epoch history, and the model once it succeeded', params: IdParams, response: { 200: TrainingJobResponse, ...problems(404) } }
