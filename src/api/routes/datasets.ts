@@ -3,7 +3,6 @@
  * and checks are data/, storage is store/datasets.ts.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { csvToTable } from '../../data/csv.js'
 import { buildDataset } from '../../data/build-dataset.js'
 import { DATASET_NOT_FOUND, UNSUPPORTED_MEDIA_TYPE } from '../../errors.js'
 import type { DatasetMeta } from '../../store/datasets.js'
@@ -50,20 +49,20 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request, reply) => {
     const { body, query } = request
     const contentType = String(request.headers['content-type'] ?? '')
-    let input
+    let built
     let name
     if (typeof body === 'string') {
       if (!CSV_TYPES.some((t) => contentType.startsWith(t))) {
         throw new UNSUPPORTED_MEDIA_TYPE(contentType, 'application/json {features, targets} or CSV text as text/csv')
       }
       const target = query.target?.split(',').map((s) => s.trim()).filter((s) => s !== '')
-      input = csvToTable(body, { target, categorical: query.categorical })
+      // large CSV is parsed on a thread of its own: predictions keep being answered meanwhile
+      built = await fastify.csvBuilder.build({ text: body, options: { target, categorical: query.categorical }, maxRows: fastify.config.MAX_DATASET_ROWS })
       name = query.name
     } else {
-      input = body
+      built = buildDataset(body, fastify.config.MAX_DATASET_ROWS)
       name = body.name
     }
-    const built = buildDataset(input, fastify.config.MAX_DATASET_ROWS)
     const meta = await fastify.datasets.put({ ...built, tenant: request.tenant, ...(name === undefined ? {} : { name }) })
     request.log.info({ datasetId: meta.id, rows: meta.rows, inputs: meta.inputs, outputs: meta.outputs }, 'dataset stored')
     return reply.code(201).header('location', `/v1/datasets/${meta.id}`).send(datasetResponse(meta))
