@@ -52,6 +52,6 @@ describe('large CSV uploads', () => {
       last = now
     }
     expect((await upload).status).toBe(201)
-    expect(worst).toBeLessThan(300) // inline, the parse alone stalls it for ≈ 550 ms here
+    expect(worst).toBeLessThan(400) // inline, the parse alone stalls it for ≈ 550 ms here; threaded ≈ 70 ms
   })
 })
