@@ -4,6 +4,7 @@
  */
 import type { NetworkSpec } from './spec.js'
 import type { Rng } from './random.js'
+import { argmaxRows } from './argmax.js'
 
 /** Row-major float32 matrices: x is rows × inputs, y is rows × outputs. */
 export interface Dataset {
@@ -115,13 +116,7 @@ export function classLabels (spec: NetworkSpec, data: Dataset): Int32Array | nul
   const head = spec.output.activation
   if (head === 'sigmoid' && K === 1) return Int32Array.from(y, (v) => (v >= 0.5 ? 1 : 0))
   if (head !== 'softmax') return null
-  const labels = new Int32Array(rows)
-  for (let r = 0; r < rows; r++) {
-    let best = 0
-    for (let k = 1; k < K; k++) if (y[r * K + k] > y[r * K + best]) best = k
-    labels[r] = best
-  }
-  return labels
+  return argmaxRows(y, rows, K)
 }
 
 /** Rows of one group to hold out: round(n·fraction), but a group of ≥ 2 keeps ≥ 1 row on each side. */

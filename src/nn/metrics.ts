@@ -6,6 +6,9 @@ import type { Dataset } from './dataset.js'
 import { classLabels } from './dataset.js'
 import type { NetworkSpec } from './spec.js'
 import type { Vec } from './vec.js'
+import { argmaxRows } from './argmax.js'
+
+export { argmaxRows }
 
 function checkLengths (name: string, a: ArrayLike<number>, b: ArrayLike<number>): void {
   if (a.length !== b.length) throw new RangeError(`${name}: predictions have ${a.length} entries; the truth has ${b.length}`)
@@ -48,17 +51,6 @@ export function perClass (cm: number[][]): { precision: number[], recall: number
   return { precision, recall, f1 }
 }
 
-/** Index of the largest of each row's K values (the first on ties). out is rows × K. */
-export function argmaxRows (out: Vec, rows: number, K: number): Int32Array {
-  if (out.length !== rows * K) throw new RangeError(`argmaxRows: ${out.length} values are not ${rows} rows × ${K}`)
-  const idx = new Int32Array(rows)
-  for (let r = 0; r < rows; r++) {
-    let best = 0
-    for (let k = 1; k < K; k++) if (out[r * K + k] > out[r * K + best]) best = k
-    idx[r] = best
-  }
-  return idx
-}
 
 function checkMatrices (name: string, pred: Vec, truth: Vec, rows: number, outputs: number): void {
   if (rows < 1) throw new RangeError(`${name} of zero rows is undefined`)

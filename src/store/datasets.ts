@@ -10,17 +10,13 @@ import type { ColumnStats } from '../data/column-stats.js'
 import { createKeys, isValidId } from './keys.js'
 import { ownerOf, visibleTo } from '../security/tenancy.js'
 import { rangeOf, type Page } from './page.js'
+import type { BuiltDataset } from '../data/build-dataset.js'
 
 export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024
 
-export interface NewDataset {
+/** A built dataset (data/build-dataset.ts) with its name and owner. */
+export interface NewDataset extends BuiltDataset {
   readonly name?: string
-  readonly dataset: Dataset
-  readonly featureNames: string[]
-  readonly targetNames: string[]
-  readonly classes?: string[]
-  readonly featureStats: ColumnStats[]
-  readonly targetStats: ColumnStats[]
   /** The tenant that uploads it; only that tenant sees it. */
   readonly tenant?: string
 }
