@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -27,7 +27,7 @@ const { values } = parseArgs({
   }
 })
 
-interface Figures { rps: number, p50: number, p99: number, errors: number, timeouts: number, non2xx: number, total: number }
+interface Figures { rps: number, p50: number, p99: number, errors: number, timeouts: number, non2xx: number, total: number, cpuPerRequestUs: number }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -62,11 +62,25 @@ async function json (url: string, init: RequestInit = {}): Promise<Record<string
   return body
 }
 
-async function load (url: string, body: string, seconds: number, connections: number): Promise<Figures> {
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds (pid: number | undefined): number {
+  try {
+    // fields after the command's closing parenthesis: utime and stime are the 12th and 13th
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return Number.NaN
+  }
+}
+
+/** Load on `url`; `server` is the serving process, whose CPU per request is reported (the figure the noise of shared cores moves least). */
+async function load (url: string, body: string, seconds: number, connections: number, server?: ChildProcess): Promise<Figures> {
+  const cpu = cpuSeconds(server?.pid)
   const r = await autocannon({ url, method: 'POST', body, headers: { 'content-type': 'application/json' }, connections, duration: seconds })
   return {
     rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99,
-    errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, total: r.requests.total
+    errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, total: r.requests.total,
+    cpuPerRequestUs: 1e6 * (cpuSeconds(server?.pid) - cpu) / r.requests.total
   }
 }
 
@@ -89,7 +103,8 @@ async function main (): Promise<void> {
     const barePort = await freePort()
     // the limiter stays in the path (one Redis call per request, as in production) but never refuses
     const env = { REDIS_URL: redisUrl, REDIS_PREFIX: prefix, LOG_LEVEL: 'warn', TRAIN_THREADS: '1', RATE_LIMIT_PER_MINUTE: process.env.RATE_LIMIT_PER_MINUTE ?? '1000000000' }
-    children.push(child(['src/bin/api.ts'], { ...env, PORT: String(apiPort), HOST: '127.0.0.1' }))
+    const apiProcess = child(['src/bin/api.ts'], { ...env, PORT: String(apiPort), HOST: '127.0.0.1' })
+    children.push(apiProcess)
     children.push(child(['src/bin/worker.ts'], env))
     const api = `http://127.0.0.1:${apiPort}`
     await waitUp(`${api}/readyz`)
@@ -127,25 +142,26 @@ async function main (): Promise<void> {
     const answerText = await answer.text()
     if (!answer.ok) throw new Error(`predict answered ${answer.status}: ${answerText}`)
 
-    children.push(child(['bench/http.ts', '--bare-port', String(barePort)], { BENCH_BODY: answerText }))
+    const bareProcess = child(['bench/http.ts', '--bare-port', String(barePort)], { BENCH_BODY: answerText })
+    children.push(bareProcess)
     const bare = `http://127.0.0.1:${barePort}`
     await waitUp(`${bare}/healthz`)
 
     console.log(`# bench:http  ${connections} connections, ${duration} s each (after ${warmup} s warm-up), one 784-wide row per request`)
     console.log(`# response body ${answerText.length} bytes; training job ${String(job.id)} running in a worker process throughout`)
     if (warmup > 0) await load(predictUrl, body, warmup, connections)
-    const predict = await load(predictUrl, body, duration, connections)
+    const predict = await load(predictUrl, body, duration, connections, apiProcess)
     const epochs = ((await json(`${api}/v1/training-jobs/${String(job.id)}`)).progress as { epoch: number }).epoch
     if (warmup > 0) await load(`${bare}/predict`, body, warmup, connections)
-    const limit = await load(`${bare}/predict`, body, duration, connections)
+    const limit = await load(`${bare}/predict`, body, duration, connections, bareProcess)
     const after = await json(`${api}/v1/training-jobs/${String(job.id)}`)
 
     const line = (name: string, f: Figures): string =>
-      `${name.padEnd(22)} ${f.rps.toFixed(0).padStart(8)} ${String(f.p50).padStart(8)} ${String(f.p99).padStart(8)} ${String(f.errors + f.timeouts).padStart(7)} ${String(f.non2xx).padStart(7)} ${String(f.total).padStart(9)}`
-    console.log(`${'target'.padEnd(22)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)} ${'non-2xx'.padStart(7)} ${'requests'.padStart(9)}`)
+      `${name.padEnd(22)} ${f.rps.toFixed(0).padStart(8)} ${String(f.p50).padStart(8)} ${String(f.p99).padStart(8)} ${String(f.errors + f.timeouts).padStart(7)} ${String(f.non2xx).padStart(7)} ${String(f.total).padStart(9)} ${f.cpuPerRequestUs.toFixed(1).padStart(12)}`
+    console.log(`${'target'.padEnd(22)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)} ${'non-2xx'.padStart(7)} ${'requests'.padStart(9)} ${'server CPU µs/req'.padStart(12)}`)
     console.log(line('predict (W1, API)', predict))
     console.log(line('bare Fastify route', limit))
-    console.log(`ratio predict / bare: ${(100 * predict.rps / limit.rps).toFixed(1)}%  (goal ≥ 80%)`)
+    console.log(`ratio predict / bare: ${(100 * predict.rps / limit.rps).toFixed(1)}%  (goal ≥ 80%); server CPU per request, bare / predict: ${(100 * limit.cpuPerRequestUs / predict.cpuPerRequestUs).toFixed(1)}%`)
     console.log(`training job: status ${String(after.status)}, epoch ${epochs} after the predict run, ${String((after.progress as { epoch: number }).epoch)} at the end`)
 
     await fetch(`${api}/v1/training-jobs/${String(job.id)}/cancel`, { method: 'POST' })

@@ -65,6 +65,13 @@ function load (spec: Network['spec'], params: Float32Array, meta: ModelRecord, k
   return { net, kernels: kernelsFor(kernels, params), meta, norm, queue: [], flushScheduled: false }
 }
 
+/** Row r of a K-wide matrix as numbers (a plain loop: Array.from on a typed array is several times slower). */
+function rowOf (m: Float32Array, r: number, K: number): number[] {
+  const row = new Array<number>(K)
+  for (let k = 0; k < K; k++) row[k] = m[r * K + k]
+  return row
+}
+
 /** Class labels from output rows: argmax for softmax, a 0.5 threshold for one sigmoid unit; none otherwise. */
 function labelsOf (meta: ModelRecord, out: Float32Array, rows: number): string[] | undefined {
   const { classes, network } = meta
@@ -82,18 +89,24 @@ function labelsOf (meta: ModelRecord, out: Float32Array, rows: number): string[]
 export function createPredictor (models: ModelRepository, { capacity = 32, batch = 64, kernels = 'auto' }: PredictorOptions = {}): Predictor {
   // Map keeps insertion order: re-inserting on use makes the first key the least recently used
   const cache = new Map<string, Promise<Loaded | null>>()
+  /** the last key inserted: a hit on it needs no re-insertion (the common case, one hot model) */
+  let newest: string | undefined
 
   const fetch = (id: string): Promise<Loaded | null> => {
     let entry = cache.get(id)
     if (entry) {
-      cache.delete(id)
-      cache.set(id, entry)
+      if (id !== newest) {
+        cache.delete(id)
+        cache.set(id, entry)
+        newest = id
+      }
       return entry
     }
     entry = models.getWeights(id).then((stored) => (stored ? load(stored.spec, stored.params, stored.meta, kernels) : null))
     // a miss or a failed read is not cached: the next request looks again
     entry.then((m) => { if (m === null) cache.delete(id) }, () => cache.delete(id))
     cache.set(id, entry)
+    newest = id
     while (cache.size > capacity) cache.delete(cache.keys().next().value!)
     return entry
   }
@@ -126,7 +139,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
       const out = forward(net, model.wsBatch, model.xQueue, B, model.kernels) as Float32Array
       const { values, labels } = finish(model, out, B)
       pending.forEach((p, r) => {
-        const outputs = [Array.from(values.subarray(r * K, r * K + K))]
+        const outputs = [rowOf(values, r, K)]
         p.resolve(labels ? { outputs, labels: [labels[r]] } : { outputs })
       })
     } catch (err) {
@@ -175,7 +188,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
       model.wsBatch ??= createWorkspace(net, batch)
       const out = predict(net, x, n, model.wsBatch, model.kernels) as Float32Array
       const { values, labels } = finish(model, out, n)
-      const outputs = Array.from({ length: n }, (_, r) => Array.from(values.subarray(r * K, r * K + K)))
+      const outputs = Array.from({ length: n }, (_, r) => rowOf(values, r, K))
       return labels ? { outputs, labels } : { outputs }
     }
   }

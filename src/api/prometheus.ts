@@ -28,7 +28,9 @@ export class Histogram {
   constructor (readonly name: string, readonly help: string, readonly buckets: readonly number[] = DEFAULT_BUCKETS) {}
 
   observe (labels: Labels, value: number): void {
-    const key = labelText(labels)
+    // the series key is the raw values (escaping is left to render(): this runs on every request)
+    let key = ''
+    for (const name in labels) key += `${name}\u0000${labels[name]}\u0001`
     let s = this.series.get(key)
     if (!s) {
       s = { labels, counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 }

@@ -75,31 +75,39 @@ export default fp<AuthOptions>(async function auth (fastify, { keys, prefix, fai
     }
   })
 
-  fastify.addHook('onRequest', async (request, reply) => {
+  // A callback hook: a request with a valid key (or an open API) goes on synchronously, with no
+  // promise; only an invalid key waits, for the per-address failure count in Redis.
+  fastify.addHook('onRequest', (request, reply, done) => {
     const url = request.routeOptions.url
     // an unknown route answers 404 to anyone: the route list is public in /openapi.json anyway
-    if (url === undefined) return
+    if (url === undefined) { done(); return }
     const scope = request.routeOptions.config.scope ?? scopeOf(request.method, url)
-    if (scope === 'public') return
+    if (scope === 'public') { done(); return }
     if (open) {
       request.tenant = LOCAL_TENANT
+      done()
       return
     }
     const key = presentedKey(request.headers)
     if (key === undefined) {
-      throw unauthorized(reply, "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+      done(unauthorized(reply, "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"))
+      return
     }
     const principal = matcher.match(key)
     if (!principal) {
-      const decision = await withTimeout(failures!.take(`auth-failures:${request.ip}`), 1000).catch(() => null) // Redis down: plain 401
-      if (decision && !decision.allowed) {
-        reply.header('retry-after', decision.retryAfterSeconds)
-        throw new TOO_MANY_AUTH_FAILURES(failuresPerMinute, decision.retryAfterSeconds)
-      }
-      throw unauthorized(reply, 'the API key is not valid')
+      withTimeout(failures!.take(`auth-failures:${request.ip}`), 1000).catch(() => null).then((decision) => { // Redis down: plain 401
+        if (decision && !decision.allowed) {
+          reply.header('retry-after', decision.retryAfterSeconds)
+          done(new TOO_MANY_AUTH_FAILURES(failuresPerMinute, decision.retryAfterSeconds))
+        } else {
+          done(unauthorized(reply, 'the API key is not valid'))
+        }
+      }, done)
+      return
     }
-    if (!allows(principal, scope)) throw new FORBIDDEN(scope, `${request.method} ${url}`)
+    if (!allows(principal, scope)) { done(new FORBIDDEN(scope, `${request.method} ${url}`)); return }
     request.principal = principal
     request.tenant = principal.tenant
+    done()
   })
 }, { name: 'auth', dependencies: ['redis'] })

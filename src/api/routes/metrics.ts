@@ -32,12 +32,14 @@ const metrics: FastifyPluginAsyncZod = async (fastify) => {
   // created on first scrape, so building the app (e.g. for the OpenAPI document) opens nothing
   let queue: Queue | undefined
 
-  fastify.addHook('onResponse', async (request, reply) => {
+  // a callback hook: no promise per request
+  fastify.addHook('onResponse', (request, reply, done) => {
     latency.observe({
       method: request.method,
       route: request.routeOptions.url ?? 'unmatched',
       status: String(reply.statusCode)
     }, reply.elapsedTime / 1000)
+    done()
   })
   // the Queue shares the app's connection, which it does not close; the caller owns that
   fastify.addHook('onClose', async () => { await queue?.close() })
