@@ -111,9 +111,12 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
 
   const get = async (id: string, tenant?: string, withHistory = true): Promise<TrainingJobView | null> => {
     if (!isValidId(id)) return null
-    const job = await queue.getJob(id) as TrainingJob | undefined
+    let job = await queue.getJob(id) as TrainingJob | undefined
     if (!job || !visibleTo(job.data, tenant)) return null
     const [state, cancelled, epochs] = await Promise.all([job.getState(), isCancelled(id), withHistory ? history(id) : []])
+    // the job may have finished between reading it and reading its state: read it again, or a
+    // 'succeeded' view would lack its modelId (and a 'failed' one its reason)
+    if ((state === 'completed' || state === 'failed') && job.finishedOn === undefined) job = (await queue.getJob(id) as TrainingJob | undefined) ?? job
     return viewOf(job, state, cancelled, epochs)
   }
 
