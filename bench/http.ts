@@ -1,9 +1,13 @@
 /**
- * npm run bench:http -- [--duration 30] [--connections 100] [--warmup 2]
+ * npm run bench:http -- [--duration 30] [--rounds 3] [--connections 100] [--warmup 2]
  * Predictions over HTTP on a W1-sized model (784-256-128-10, random weights imported as JSON) while a
  * W1 training job runs in a worker process, then the same load against a bare Fastify route that
  * answers the same JSON body: the HTTP limit of this machine. API, worker and bare server are child
  * processes; autocannon drives both from this one. A measurement script, never a test.
+ *
+ * Each target gets `duration` seconds of load in `rounds` alternating slices (predict, bare, predict,
+ * bare, …): on shared cores the machine's speed drifts over a minute (neighbours, the training job's
+ * checkpoints), and alternating gives both targets the same share of that drift.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -20,6 +24,7 @@ import { freePort } from '../test/support/redis-server.js'
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '30' },
+    rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '100' },
     warmup: { type: 'string', default: '2' },
     // internal: this file is also the bare server's child process
@@ -84,8 +89,23 @@ async function load (url: string, body: string, seconds: number, connections: nu
   }
 }
 
+/** Slices of one target as one run: rates and CPU from the totals, the median p50, the worst p99. */
+function combine (slices: Figures[]): Figures {
+  const sum = (f: (x: Figures) => number): number => slices.reduce((acc, x) => acc + f(x), 0)
+  const total = sum((x) => x.total)
+  const p50s = slices.map((x) => x.p50).sort((a, b) => a - b)
+  return {
+    rps: total / sum((x) => x.total / x.rps),
+    p50: p50s[Math.floor(p50s.length / 2)],
+    p99: Math.max(...slices.map((x) => x.p99)),
+    errors: sum((x) => x.errors), timeouts: sum((x) => x.timeouts), non2xx: sum((x) => x.non2xx), total,
+    cpuPerRequestUs: sum((x) => x.cpuPerRequestUs * x.total) / total
+  }
+}
+
 async function main (): Promise<void> {
   const duration = Number(values.duration)
+  const rounds = Math.max(1, Number(values.rounds))
   const connections = Number(values.connections)
   const warmup = Number(values.warmup)
   const prefix = `{bench-http-${randomUUID().slice(0, 8)}}`
@@ -147,13 +167,22 @@ async function main (): Promise<void> {
     const bare = `http://127.0.0.1:${barePort}`
     await waitUp(`${bare}/healthz`)
 
-    console.log(`# bench:http  ${connections} connections, ${duration} s each (after ${warmup} s warm-up), one 784-wide row per request`)
+    console.log(`# bench:http  ${connections} connections, ${duration} s each in ${rounds} alternating rounds (after ${warmup} s warm-up), one 784-wide row per request`)
     console.log(`# response body ${answerText.length} bytes; training job ${String(job.id)} running in a worker process throughout`)
-    if (warmup > 0) await load(predictUrl, body, warmup, connections)
-    const predict = await load(predictUrl, body, duration, connections, apiProcess)
-    const epochs = ((await json(`${api}/v1/training-jobs/${String(job.id)}`)).progress as { epoch: number }).epoch
-    if (warmup > 0) await load(`${bare}/predict`, body, warmup, connections)
-    const limit = await load(`${bare}/predict`, body, duration, connections, bareProcess)
+    if (warmup > 0) {
+      await load(predictUrl, body, warmup, connections)
+      await load(`${bare}/predict`, body, warmup, connections)
+    }
+    const epochsBefore = ((await json(`${api}/v1/training-jobs/${String(job.id)}`)).progress as { epoch: number }).epoch
+    const slices: Array<[Figures, Figures]> = []
+    for (let r = 0; r < rounds; r++) {
+      const p = await load(predictUrl, body, duration / rounds, connections, apiProcess)
+      const b = await load(`${bare}/predict`, body, duration / rounds, connections, bareProcess)
+      console.log(`# round ${r + 1}: predict ${p.rps.toFixed(0)} req/s, bare ${b.rps.toFixed(0)} req/s, ${(100 * p.rps / b.rps).toFixed(1)}%`)
+      slices.push([p, b])
+    }
+    const predict = combine(slices.map(([p]) => p))
+    const limit = combine(slices.map(([, b]) => b))
     const after = await json(`${api}/v1/training-jobs/${String(job.id)}`)
 
     const line = (name: string, f: Figures): string =>
@@ -162,7 +191,7 @@ async function main (): Promise<void> {
     console.log(line('predict (W1, API)', predict))
     console.log(line('bare Fastify route', limit))
     console.log(`ratio predict / bare: ${(100 * predict.rps / limit.rps).toFixed(1)}%  (goal ≥ 80%); server CPU per request, bare / predict: ${(100 * limit.cpuPerRequestUs / predict.cpuPerRequestUs).toFixed(1)}%`)
-    console.log(`training job: status ${String(after.status)}, epoch ${epochs} after the predict run, ${String((after.progress as { epoch: number }).epoch)} at the end`)
+    console.log(`training job: status ${String(after.status)}, epochs ${epochsBefore} → ${String((after.progress as { epoch: number }).epoch)} during the measurement`)
 
     await fetch(`${api}/v1/training-jobs/${String(job.id)}/cancel`, { method: 'POST' })
   } finally {
