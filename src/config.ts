@@ -45,6 +45,8 @@ const Env = z.object({
   // GEMM kernels for training and prediction: WebAssembly SIMD where the runtime has it ('auto'),
   // or the plain TypeScript reference ('ts'), which is slower but identical on every platform
   KERNELS: z.enum(['auto', 'wasm', 'ts']).default('auto'),
+  // threads of the API process that run predictions' forward passes; 0: on the event loop
+  PREDICT_THREADS: int(0).max(64).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT: bytes.pipe(z.number().int().min(1024)).default(50 * 1024 * 1024),
   MAX_DATASET_ROWS: int(1).default(1_000_000),

@@ -1,7 +1,7 @@
 /**
- * The prediction route's hot path. zod stays the contract (OpenAPI, error messages): a body that
- * passes a plain-loop check of the same shape is accepted without zod's per-number work, and any
- * other body goes to zod, so the 400s are exactly what they would be anyway. Responses the route
+ * The prediction route's hot path. zod stays the contract (OpenAPI, error messages): a body (or
+ * params) that passes a plain-loop check of the same shape is accepted without zod's work, and any
+ * other goes to zod, so the 400s are exactly what they would be anyway. Responses the route
  * builds itself are written with JSON.stringify, skipping a re-validation of every number.
  */
 import type { FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify'
@@ -24,12 +24,22 @@ export function isPredictBody (body: unknown): boolean {
   return true
 }
 
-/** A route's validatorCompiler: `check` first for the body, zod for the rest and for every failure. */
-export function fastBodyValidator<S> (check: (body: unknown) => boolean): FastifySchemaCompiler<S> {
+/** Exactly what ModelRefParams accepts: `{ id }` alone, a string of 1..200 characters. */
+export function isModelRefParams (params: unknown): boolean {
+  if (typeof params !== 'object' || params === null) return false
+  let keys = 0
+  for (const key in params) { if (key !== 'id') return false; keys++ }
+  const id = (params as { id: unknown }).id
+  return keys === 1 && typeof id === 'string' && id.length >= 1 && id.length <= 200
+}
+
+/** A route's validatorCompiler: a plain check first for each part that has one, zod for the rest and for every failure. */
+export function fastValidator<S> (checks: Partial<Record<'body' | 'params', (data: unknown) => boolean>>): FastifySchemaCompiler<S> {
   return (route) => {
     // the route's schema parts are zod types: the route declares them with zod
     const zod = validatorCompiler(route as unknown as Parameters<FastifySchemaCompiler<ZodType>>[0])
-    if (route.httpPart !== 'body') return zod
+    const check = route.httpPart === 'body' || route.httpPart === 'params' ? checks[route.httpPart] : undefined
+    if (!check) return zod
     return (data: unknown) => (check(data) ? { value: data } : zod(data))
   }
 }

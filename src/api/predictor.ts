@@ -1,68 +1,82 @@
 /**
- * Predictions in the API process: an LRU of deserialised networks by model id, each with its own
- * reused workspace and input buffer. Raw rows in (the model's normalisation applied here),
- * probabilities or target-unit values and class labels out. It trains nothing and stores nothing.
+ * Predictions in the API process: an LRU of models by id. Raw rows in (the model's normalisation
+ * applied here), probabilities or target-unit values and class labels out. Forward passes run here on
+ * the event loop with the model's own kernels and workspace, except large multi-row requests, which go
+ * to the forward threads when there are any (forward-thread/): measured on 2 cores, handing a
+ * micro-batch to a thread and back cost more CPU (≈60 µs a round trip) than its rows' products save.
+ * It trains nothing and stores nothing.
  */
 import { INPUT_WIDTH, MODEL_NOT_FOUND, withProblem } from '../errors.js'
-import { createNetwork, createWorkspace, forward, predict, type Network, type Workspace } from '../nn/network.js'
+import { createNetwork, createWorkspace, forward, type Network, type Workspace } from '../nn/network.js'
+import type { NetworkSpec } from '../nn/spec.js'
 import { argmaxRows } from '../nn/metrics.js'
 import { denormalizeRows, normalizeRows, type Normalization } from '../data/normalize.js'
 import type { ModelRecord, ModelRepository } from '../store/models.js'
 import { visibleTo } from '../security/tenancy.js'
-import { createWasmKernels, selectKernels, tsKernels, type KernelName, type Kernels } from '../kernels/index.js'
+import { pinnedKernels, type KernelName, type Kernels } from '../kernels/index.js'
+import type { ForwardThreads } from './forward-thread/forward-threads.js'
 
 export interface Prediction { outputs: number[][], labels?: string[] }
+
+/** Raw feature rows: arrays of numbers (zod's output) or Float64Arrays (read from the body's bytes, predict-body.ts). */
+export type FeatureRows = readonly ArrayLike<number>[]
 
 export interface Predictor {
   /**
    * Throws MODEL_NOT_FOUND (404; also for another tenant's model, cached or not) or INPUT_WIDTH (400,
    * naming the row and the expected width). `tenant` undefined: any tenant.
    */
-  predict (modelId: string, rows: readonly (readonly number[])[], tenant?: string): Promise<Prediction>
+  predict (modelId: string, rows: FeatureRows, tenant?: string): Promise<Prediction>
   invalidate (modelId: string): void
   /** Forgets every cached network (e.g. after missing deletions while cut off from Redis). */
   clear (): void
   readonly size: number
+  /** Rows predicted so far, by where their forward pass ran (for /metrics). */
+  readonly rows: { readonly loop: number, readonly thread: number }
 }
 
 export interface PredictorOptions {
-  /** Networks kept in memory; the least recently used is dropped first. */
+  /** Models kept in memory; the least recently used is dropped first. */
   capacity?: number
-  /** Rows per forward pass for multi-row requests. */
+  /** Rows per forward pass: the most one-row requests batched together, and the chunk of a multi-row request. */
   batch?: number
-  /** GEMM kernels (config KERNELS); default 'auto' */
+  /** GEMM kernels (config KERNELS) of in-process forward passes; default 'auto' */
   kernels?: KernelName
+  /** Where the forward passes of large multi-row requests run; without, on the event loop. */
+  threads?: ForwardThreads
+  /** Multiply-adds (rows × parameters) from which a request goes to the threads; default 2^24 (≈0.5 ms of W1). */
+  threadWork?: number
 }
 
+/** Forward passes on the event loop: the network, its own kernels (wasm: weights packed once) and buffers. */
+interface Local { readonly net: Network, readonly kernels: Kernels, ws?: Workspace, x?: Float32Array<ArrayBuffer> }
+
 interface Loaded {
-  readonly net: Network
-  /** this model's own kernels: a wasm instance keeps its weights packed once (pin), so a row costs only the products */
-  readonly kernels: Kernels
+  readonly id: string
+  readonly spec: NetworkSpec
+  readonly params: Float32Array
   readonly meta: ModelRecord
   readonly norm: Normalization
-  wsBatch?: Workspace
+  /** offsets all 0 and scales all 1: rows are copied, since (x − 0) / 1 is x for every finite x */
+  readonly plain: boolean
+  readonly local: Local
   /** one-row requests waiting for the next flush: they run as one forward pass (micro-batching) */
   readonly queue: Pending[]
   flushScheduled: boolean
-  xQueue?: Float32Array<ArrayBuffer>
 }
 
-interface Pending { readonly row: readonly number[], resolve (p: Prediction): void, reject (err: unknown): void }
+/** A cache entry: the read of a model, and the model itself once read (a hit then needs no await). */
+interface Entry { readonly promise: Promise<Loaded | null>, loaded?: Loaded }
+
+interface Pending { readonly row: ArrayLike<number>, resolve (p: Prediction): void, reject (err: unknown): void }
 
 const identity = (n: number): Normalization => ({ kind: 'none', offset: new Array<number>(n).fill(0), scale: new Array<number>(n).fill(1) })
 
-function kernelsFor (name: KernelName, params: Float32Array): Kernels {
-  const k = selectKernels(name)
-  if (k === tsKernels) return k
-  const own = createWasmKernels()
-  own.pin(params)
-  return own
-}
-
-function load (spec: Network['spec'], params: Float32Array, meta: ModelRecord, kernels: KernelName): Loaded {
-  const net = createNetwork(spec, { params })
-  const norm = meta.normalization ?? identity(spec.inputs)
-  return { net, kernels: kernelsFor(kernels, params), meta, norm, queue: [], flushScheduled: false }
+/** A raw row, normalised, into row r of x. */
+function normalizeInto (model: Loaded, row: ArrayLike<number>, x: Float32Array, r: number): void {
+  const I = model.spec.inputs
+  if (model.plain) x.set(row, r * I)
+  else normalizeRows(row, model.norm, x.subarray(r * I, (r + 1) * I))
 }
 
 /** Row r of a K-wide matrix as numbers (a plain loop: Array.from on a typed array is several times slower). */
@@ -86,14 +100,26 @@ function labelsOf (meta: ModelRecord, out: Float32Array, rows: number): string[]
   return undefined
 }
 
-export function createPredictor (models: ModelRepository, { capacity = 32, batch = 64, kernels = 'auto' }: PredictorOptions = {}): Predictor {
+export function createPredictor (models: ModelRepository, { capacity = 32, batch = 64, kernels = 'auto', threads, threadWork = 2 ** 24 }: PredictorOptions = {}): Predictor {
   // Map keeps insertion order: re-inserting on use makes the first key the least recently used
-  const cache = new Map<string, Promise<Loaded | null>>()
+  const cache = new Map<string, Entry>()
   /** the last key inserted: a hit on it needs no re-insertion (the common case, one hot model) */
   let newest: string | undefined
+  const rowsRun = { loop: 0, thread: 0 }
 
-  const fetch = (id: string): Promise<Loaded | null> => {
-    let entry = cache.get(id)
+  const load = (id: string, spec: NetworkSpec, params: Float32Array, meta: ModelRecord): Loaded => {
+    const local = { net: createNetwork(spec, { params }), kernels: pinnedKernels(kernels, params) }
+    const norm = meta.normalization ?? identity(spec.inputs)
+    const plain = norm.offset.every((o) => o === 0) && norm.scale.every((s) => s === 1)
+    return { id, spec, params, meta, norm, plain, local, queue: [], flushScheduled: false }
+  }
+  const forget = (id: string): void => {
+    cache.delete(id)
+    threads?.drop(id)
+  }
+
+  const fetch = (id: string): Entry => {
+    const entry = cache.get(id)
     if (entry) {
       if (id !== newest) {
         cache.delete(id)
@@ -102,20 +128,48 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
       }
       return entry
     }
-    entry = models.getWeights(id).then((stored) => (stored ? load(stored.spec, stored.params, stored.meta, kernels) : null))
+    const promise = models.getWeights(id).then((stored) => (stored ? load(id, stored.spec, stored.params, stored.meta) : null))
+    const created: Entry = { promise }
     // a miss or a failed read is not cached: the next request looks again
-    entry.then((m) => { if (m === null) cache.delete(id) }, () => cache.delete(id))
-    cache.set(id, entry)
+    promise.then((m) => {
+      if (m === null) cache.delete(id)
+      else created.loaded = m
+    }, () => cache.delete(id))
+    cache.set(id, created)
     newest = id
-    while (cache.size > capacity) cache.delete(cache.keys().next().value!)
-    return entry
+    while (cache.size > capacity) forget(cache.keys().next().value!)
+    return created
   }
 
-  /** Outputs of B rows already in the model's input buffer, in the targets' units, with labels. */
+  /** The prediction for rows of a loaded model (or its error), as a promise. */
+  const run = (id: string, model: Loaded | null, rows: FeatureRows, tenant: string | undefined): Promise<Prediction> => {
+    // the cache is shared by tenants; the owner recorded in the cached model decides who may use it
+    if (!model || !visibleTo(model.meta, tenant)) return Promise.reject(new MODEL_NOT_FOUND(id))
+    const I = model.spec.inputs
+    for (let r = 0; r < rows.length; r++) {
+      if (rows[r].length !== I) return Promise.reject(withProblem(new INPUT_WIDTH(I, rows[r].length, r), { field: `inputs[${r}]`, row: r }))
+    }
+    if (rows.length > 1) return predictRows(model, rows)
+    return new Promise<Prediction>((resolve, reject) => {
+      model.queue.push({ row: rows[0], resolve, reject })
+      if (model.queue.length >= batch) flush(model)
+      else schedule(model)
+    })
+  }
+
+  /** Outputs (rows × K) for normalised rows in x (at most `batch` rows), here on the event loop. */
+  const outputsHere = (model: Loaded, x: Float32Array, rows: number): Float32Array => {
+    const { local } = model
+    local.ws ??= createWorkspace(local.net, batch)
+    rowsRun.loop += rows
+    return forward(local.net, local.ws, x, rows, local.kernels) as Float32Array
+  }
+
+  /** Outputs of n rows in the targets' units, with labels. */
   const finish = (model: Loaded, out: Float32Array, n: number): { values: Float32Array, labels?: string[] } => {
-    const { net, meta } = model
-    const K = net.spec.output.units
-    const values = meta.targetNormalization && net.spec.output.activation === 'identity'
+    const { meta, spec } = model
+    const K = spec.output.units
+    const values = meta.targetNormalization && spec.output.activation === 'identity'
       ? denormalizeRows(out.subarray(0, n * K), meta.targetNormalization)
       : out
     return { values, labels: labelsOf(meta, values, n) }
@@ -128,16 +182,13 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     model.flushScheduled = false
     const pending = model.queue.splice(0, batch)
     if (model.queue.length > 0) schedule(model)
-    const { net } = model
-    const I = net.spec.inputs
-    const K = net.spec.output.units
+    const I = model.spec.inputs
+    const K = model.spec.output.units
+    const B = pending.length
     try {
-      const B = pending.length
-      model.xQueue ??= new Float32Array(batch * I)
-      model.wsBatch ??= createWorkspace(net, batch)
-      pending.forEach((p, r) => normalizeRows(p.row, model.norm, model.xQueue!.subarray(r * I, (r + 1) * I)))
-      const out = forward(net, model.wsBatch, model.xQueue, B, model.kernels) as Float32Array
-      const { values, labels } = finish(model, out, B)
+      const x = model.local.x ??= new Float32Array(batch * I)
+      pending.forEach((p, r) => { normalizeInto(model, p.row, x, r) })
+      const { values, labels } = finish(model, outputsHere(model, x, B), B)
       pending.forEach((p, r) => {
         const outputs = [rowOf(values, r, K)]
         p.resolve(labels ? { outputs, labels: [labels[r]] } : { outputs })
@@ -153,43 +204,47 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     setImmediate(() => flush(model))
   }
 
+  /**
+   * A multi-row request in chunks of `batch` rows. A large one (rows × parameters ≥ threadWork) runs on a
+   * forward thread, chunk after chunk, so the event loop and other requests' passes go on between them.
+   */
+  const predictRows = async (model: Loaded, rows: FeatureRows): Promise<Prediction> => {
+    const I = model.spec.inputs
+    const K = model.spec.output.units
+    const n = rows.length
+    // a row's forward pass is about one multiply-add per parameter
+    const onThread = threads !== undefined && n * model.params.length >= threadWork
+    if (onThread) rowsRun.thread += n
+    const out = new Float32Array(n * K)
+    for (let start = 0; start < n; start += batch) {
+      const m = Math.min(batch, n - start)
+      const x = new Float32Array(m * I)
+      for (let r = 0; r < m; r++) normalizeInto(model, rows[start + r], x, r)
+      // a thread is handed x (transferred); here the chunk's outputs are copied before the next pass
+      out.set((onThread ? await threads.run(model, x, m) : outputsHere(model, x, m)).subarray(0, m * K), start * K)
+    }
+    const { values, labels } = finish(model, out, n)
+    const outputs = Array.from({ length: n }, (_, r) => rowOf(values, r, K))
+    return labels ? { outputs, labels } : { outputs }
+  }
+
   return {
     get size () { return cache.size },
+    get rows () { return { ...rowsRun } },
 
-    invalidate (id) { cache.delete(id) },
+    invalidate (id) { forget(id) },
 
-    clear () { cache.clear() },
+    clear () {
+      cache.clear()
+      threads?.clear()
+    },
 
-    async predict (id, rows, tenant) {
+    predict (id, rows, tenant) {
       // a model deleted through any replica leaves this cache through the model-events channel
-      // (plugins/predictor.ts), so a hit costs no Redis round trip
-      const model = await fetch(id)
-      // the cache is shared by tenants; the owner recorded in the cached model decides who may use it
-      if (!model || !visibleTo(model.meta, tenant)) throw new MODEL_NOT_FOUND(id)
-
-      // ---- synchronous from here: the cached buffers are never shared across an await
-      const { net } = model
-      const I = net.spec.inputs
-      const K = net.spec.output.units
-      rows.forEach((row, r) => {
-        if (row.length !== I) throw withProblem(new INPUT_WIDTH(I, row.length, r), { field: `inputs[${r}]`, row: r })
-      })
-      const n = rows.length
-      if (n === 1) {
-        return await new Promise<Prediction>((resolve, reject) => {
-          model.queue.push({ row: rows[0], resolve, reject })
-          if (model.queue.length >= batch) flush(model)
-          else schedule(model)
-        })
-      }
-      const x = new Float32Array(n * I)
-      rows.forEach((row, r) => x.set(row, r * I))
-      normalizeRows(x, model.norm, x)
-      model.wsBatch ??= createWorkspace(net, batch)
-      const out = predict(net, x, n, model.wsBatch, model.kernels) as Float32Array
-      const { values, labels } = finish(model, out, n)
-      const outputs = Array.from({ length: n }, (_, r) => rowOf(values, r, K))
-      return labels ? { outputs, labels } : { outputs }
+      // (plugins/predictor.ts), so a hit costs no Redis round trip, and a loaded one no await
+      const entry = fetch(id)
+      if (entry.loaded) return run(id, entry.loaded, rows, tenant)
+      return entry.promise.then((model) => run(id, model, rows, tenant))
     }
   }
 }

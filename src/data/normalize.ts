@@ -35,7 +35,7 @@ function check (norm: Normalization, length: number): number {
 }
 
 /** Returns a new row-major matrix with every column normalised; `out` may be given to reuse a buffer (or `m` itself). */
-export function normalizeRows (m: ArrayLike<number>, norm: Normalization, out = new Float32Array(m.length)): Float32Array {
+export function normalizeRows (m: ArrayLike<number>, norm: Normalization, out: Float32Array = new Float32Array(m.length)): Float32Array {
   const cols = check(norm, m.length)
   const { offset, scale } = norm
   // row by row: an integer modulo per value cost more than the arithmetic (a prediction's hot path)

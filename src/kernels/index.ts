@@ -19,5 +19,17 @@ export function selectKernels (name: KernelName): Kernels {
   return wasm
 }
 
+/**
+ * Kernels of one model's own, for prediction: a wasm instance keeps the model's weights packed once
+ * (pin), so a forward pass costs only the products. The ts kernels need no such state and are shared.
+ */
+export function pinnedKernels (name: KernelName, params: Float32Array): Kernels {
+  const k = selectKernels(name)
+  if (k === tsKernels) return k
+  const own = createWasmKernels()
+  own.pin(params)
+  return own
+}
+
 export { tsKernels, createWasmKernels, wasmSupport }
 export type { Kernels, WasmKernels }

@@ -2,7 +2,11 @@ import { describe, it, expect } from 'vitest'
 import { readPredictBody, wasReadFromBytes } from '../../src/api/predict-body.js'
 import { PredictRequest, MAX_PREDICT_ROWS } from '../../src/schemas/model.js'
 
-const read = (text: string, maxRows = MAX_PREDICT_ROWS): { inputs: number[][] } | undefined => readPredictBody(Buffer.from(text), maxRows)
+/** The rows as plain arrays, to compare with JSON.parse (the reader's rows are Float64Arrays). */
+const read = (text: string, maxRows = MAX_PREDICT_ROWS): { inputs: number[][] } | undefined => {
+  const body = readPredictBody(Buffer.from(text), maxRows)
+  return body && { inputs: body.inputs.map((row) => Array.from(row)) }
+}
 
 /** Number by number with Object.is: -0 and 0 differ, as they do for the network. */
 function expectSameAsJsonParse (text: string): void {
@@ -53,7 +57,10 @@ describe('reading the prediction body from its bytes', () => {
   })
 
   it('marks the bodies it built, and only those', () => {
-    expect(wasReadFromBytes(read('{"inputs":[[1]]}'))).toBe(true)
+    const body = readPredictBody(Buffer.from('{"inputs":[[1]]}'), 1)
+    expect(wasReadFromBytes(body)).toBe(true)
+    expect(body!.inputs[0]).toBeInstanceOf(Float64Array)
+    expect(wasReadFromBytes(read('{"inputs":[[1]]}'))).toBe(false)
     expect(wasReadFromBytes(JSON.parse('{"inputs":[[1]]}'))).toBe(false)
     expect(wasReadFromBytes(null)).toBe(false)
   })
@@ -71,6 +78,13 @@ describe('reading the prediction body from its bytes', () => {
   for (const text of general) {
     it(`leaves ${JSON.stringify(text)} to JSON.parse`, () => { expect(read(text)).toBeUndefined() })
   }
+
+  it('reads rows wider than its scratch buffer, and narrow ones after them', () => {
+    for (const width of [5000, 70_000, 3]) {
+      const row = Array.from({ length: width }, (_, i) => (i % 7) - 3.5)
+      expectSameAsJsonParse(JSON.stringify({ inputs: [row, row.slice(1)] }))
+    }
+  })
 
   it('leaves more rows than the limit to the schema', () => {
     expect(read('{"inputs":[[1],[2]]}', 2)).toBeDefined()

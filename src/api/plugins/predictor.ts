@@ -1,19 +1,24 @@
 /**
- * Decorates `predictor` (api/predictor.ts) over the model repository, and keeps its cache honest
+ * Decorates `predictor` (api/predictor.ts) over the model repository, with PREDICT_THREADS forward
+ * threads (closed with the app), and keeps its cache honest
  * across API replicas: deletions are announced on a Redis channel; after a reconnect (messages may
  * have been missed) the whole cache is dropped.
  */
 import fp from 'fastify-plugin'
 import { createPredictor, type Predictor, type PredictorOptions } from '../predictor.js'
 import { createKeys } from '../../store/keys.js'
+import { createForwardThreads } from '../forward-thread/forward-threads.js'
 
 declare module 'fastify' {
   interface FastifyInstance { predictor: Predictor }
 }
 
 export default fp<PredictorOptions>(async function predictor (fastify, options) {
-  const predictor = createPredictor(fastify.models, { kernels: fastify.config.KERNELS, ...options })
+  const { PREDICT_THREADS, KERNELS } = fastify.config
+  const threads = PREDICT_THREADS > 0 ? createForwardThreads(PREDICT_THREADS, KERNELS) : undefined
+  const predictor = createPredictor(fastify.models, { kernels: KERNELS, threads, ...options })
   fastify.decorate('predictor', predictor)
+  fastify.addHook('onClose', async () => { await threads?.close() })
 
   const subscriber = fastify.redis.duplicate()
   const channel = createKeys(fastify.config.REDIS_PREFIX).modelEvents()

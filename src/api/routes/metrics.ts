@@ -78,6 +78,8 @@ const metrics: FastifyPluginAsyncZod = async (fastify) => {
     }
     const body = [
       latency.render(),
+      renderFamily('backprop_predicted_rows_total', 'counter', 'Rows predicted by this API process, by where their forward pass ran',
+        Object.entries(fastify.predictor.rows).map(([where, value]) => ({ labels: { where }, value }))),
       renderFamily('backprop_metrics_redis_up', 'gauge', '1 when the Redis-backed metrics below could be read', [{ value: up }]),
       ...families
     ].join('\n') + '\n'
@@ -85,4 +87,4 @@ const metrics: FastifyPluginAsyncZod = async (fastify) => {
   })
 }
 
-export default fp(metrics, { name: 'metrics', dependencies: ['redis'] })
+export default fp(metrics, { name: 'metrics', dependencies: ['redis', 'predictor'] })

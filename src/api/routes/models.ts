@@ -12,8 +12,9 @@ import {
   MAX_PREDICT_ROWS, ModelExport, ModelListQuery, ModelResponse, PredictRequest, PredictResponse, type ModelExportBody, type ModelResponseBody
 } from '../../schemas/model.js'
 import { checkNetwork } from './networks.js'
-import { fastBodyValidator, isPredictBody, jsonSerializer } from '../fast-path.js'
+import { fastValidator, isModelRefParams, isPredictBody, jsonSerializer } from '../fast-path.js'
 import { readPredictBody, wasReadFromBytes } from '../predict-body.js'
+import type { FeatureRows } from '../predictor.js'
 
 const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
 
@@ -170,13 +171,15 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
         body: PredictRequest,
         response: { 200: PredictResponse, ...problems(400, 404) }
       },
-      validatorCompiler: fastBodyValidator((body) => wasReadFromBytes(body) || isPredictBody(body)),
+      validatorCompiler: fastValidator({ body: (body) => wasReadFromBytes(body) || isPredictBody(body), params: isModelRefParams }),
       serializerCompiler: jsonSerializer()
     }, (request) => {
       const ref = request.params.id
+      // zod's number[][] or, read from the bytes (predict-body.ts), Float64Array rows: read only as ArrayLike
+      const rows: FeatureRows = request.body.inputs
       // a plain id (the hot path) needs no lookup: no extra promise
-      if (!ref.includes('@')) return fastify.predictor.predict(ref, request.body.inputs, request.tenant)
-      return resolve(ref, request.tenant).then((id) => fastify.predictor.predict(id, request.body.inputs, request.tenant))
+      if (!ref.includes('@')) return fastify.predictor.predict(ref, rows, request.tenant)
+      return resolve(ref, request.tenant).then((id) => fastify.predictor.predict(id, rows, request.tenant))
     })
   })
 }

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, it, expect } from 'vitest'
+import { createForwardThreads, type ForwardThreads } from '../../src/api/forward-thread/forward-threads.js'
+import { createModelsOnThread } from '../../src/api/forward-thread/models-on-thread.js'
+import { createNetwork, predict } from '../../src/nn/network.js'
+import { parameterCount, type NetworkSpec } from '../../src/nn/spec.js'
+import { buildTestApp, type TestApp } from './helper.js'
+
+const spec: NetworkSpec = { inputs: 40, layers: [{ units: 64, activation: 'relu' }, { units: 32, activation: 'tanh' }], output: { units: 5, activation: 'softmax' } }
+const weights = (s: NetworkSpec, phase: number): Float32Array<ArrayBuffer> =>
+  Float32Array.from({ length: parameterCount(s) }, (_, i) => Math.fround(0.3 * Math.sin(i * 1.3 + phase)))
+const rowsOf = (n: number, width: number, phase = 0): number[][] =>
+  Array.from({ length: n }, (_, r) => Array.from({ length: width }, (_, c) => Math.fround(Math.cos(r * 0.7 + c * 0.11 + phase))))
+
+describe('forward threads', () => {
+  let threads: ForwardThreads
+  beforeAll(() => { threads = createForwardThreads(2, 'auto') })
+  afterAll(async () => { await threads.close() })
+
+  it('give the outputs a forward pass here gives, bit for bit, for every batch size and on both threads', async () => {
+    const params = weights(spec, 0.4)
+    const here = createModelsOnThread('auto')
+    here.load('m', spec, params)
+    for (const rows of [1, 3, 8, 64]) {
+      const x = Float32Array.from(rowsOf(rows, spec.inputs, rows).flat())
+      const want = here.run('m', x, rows)
+      // concurrent runs: both threads get work, and each is sent the model before its first run
+      const got = await Promise.all([threads.run({ id: 'm', spec, params }, x.slice(), rows), threads.run({ id: 'm', spec, params }, x.slice(), rows)])
+      for (const out of got) expect(Array.from(out)).toEqual(Array.from(want))
+    }
+    // the reference kernels agree within float32 tolerance (wasm may fuse multiply-adds)
+    const x = Float32Array.from(rowsOf(4, spec.inputs).flat())
+    const reference = predict(createNetwork(spec, { params }), x, 4)
+    const out = await threads.run({ id: 'm', spec, params }, x, 4)
+    out.forEach((v, i) => expect(Math.abs(v - reference[i])).toBeLessThan(1e-5))
+  })
+
+  it('keep models apart by id and forget a dropped one (it is sent again on its next run)', async () => {
+    const a = weights(spec, 1)
+    const b = weights(spec, 2)
+    const x = Float32Array.from(rowsOf(2, spec.inputs).flat())
+    const outA = await threads.run({ id: 'a', spec, params: a }, x.slice(), 2)
+    const outB = await threads.run({ id: 'b', spec, params: b }, x.slice(), 2)
+    expect(Array.from(outA)).not.toEqual(Array.from(outB))
+    threads.drop('a')
+    expect(Array.from(await threads.run({ id: 'a', spec, params: a }, x.slice(), 2))).toEqual(Array.from(outA))
+    threads.clear()
+    expect(Array.from(await threads.run({ id: 'b', spec, params: b }, x.slice(), 2))).toEqual(Array.from(outB))
+  })
+
+  it('a thread that crashes fails its waiting runs with a clear error, and the next run gets a new thread', async () => {
+    const one = createForwardThreads(1, 'auto')
+    try {
+      // weights of the wrong length throw while the thread builds the network: an uncaught error there
+      const broken = { id: 'broken', spec, params: new Float32Array(3) }
+      await expect(one.run(broken, new Float32Array(spec.inputs), 1)).rejects.toThrow(/the forward thread (failed|stopped)/)
+      const params = weights(spec, 5)
+      const x = Float32Array.from(rowsOf(1, spec.inputs).flat())
+      const want = createModelsOnThread('auto')
+      want.load('ok', spec, params)
+      expect(Array.from(await one.run({ id: 'ok', spec, params }, x.slice(), 1))).toEqual(Array.from(want.run('ok', x, 1)))
+    } finally {
+      await one.close()
+    }
+  })
+})
+
+describe('large prediction requests through the API', () => {
+  // 40-1024-5: 47,109 parameters, so 400 rows are above the default threadWork (2^24 multiply-adds)
+  const wide: NetworkSpec = { inputs: 40, layers: [{ units: 1024, activation: 'relu' }], output: { units: 5, activation: 'softmax' } }
+  let onThread: TestApp
+  let onLoop: TestApp
+  beforeAll(async () => {
+    onThread = await buildTestApp('forward-threads', { PREDICT_THREADS: '1' })
+    onLoop = await buildTestApp('forward-loop', { PREDICT_THREADS: '0' })
+  })
+  afterAll(async () => { await onThread.close(); await onLoop.close() })
+
+  it('answer the same outputs on a forward thread as on the event loop and as one row at a time', async () => {
+    const params = weights(wide, 0.9)
+    const inputs = rowsOf(400, wide.inputs, 3)
+    expect(inputs.length * parameterCount(wide)).toBeGreaterThanOrEqual(2 ** 24)
+    const answers = []
+    for (const t of [onThread, onLoop]) {
+      const saved = await t.app.models.save({ spec: wide, params, meta: {} })
+      const res = await t.app.inject({ method: 'POST', url: `/v1/models/${saved.id}/predict`, payload: { inputs } })
+      expect(res.statusCode, res.body).toBe(200)
+      answers.push(res.json().outputs as number[][])
+      expect(t.app.predictor.rows).toEqual(t === onThread ? { loop: 0, thread: 400 } : { loop: 400, thread: 0 })
+      const single = await t.app.inject({ method: 'POST', url: `/v1/models/${saved.id}/predict`, payload: { inputs: [inputs[123]] } })
+      expect(single.json().outputs[0]).toEqual(answers.at(-1)![123])
+    }
+    expect(answers[0]).toEqual(answers[1])
+    expect(onThread.app.predictor.rows).toEqual({ loop: 1, thread: 400 })
+    const metrics = await onThread.app.inject({ method: 'GET', url: '/metrics' })
+    expect(metrics.body).toContain('backprop_predicted_rows_total{where="thread"} 400')
+  })
+})
