@@ -23,7 +23,7 @@ export type FeatureRows = readonly ArrayLike<number>[]
 
 export interface Predictor {
   /**
-   * Throws MODEL_NOT_FOUND (404; also for another tenant's model, cached or not) or INPUT_WIDTH (400,
+   * Rejects with MODEL_NOT_FOUND (404; also for another tenant's model, cached or not) or INPUT_WIDTH (400,
    * naming the row and the expected width). `tenant` undefined: any tenant.
    */
   predict (modelId: string, rows: FeatureRows, tenant?: string): Promise<Prediction>
