@@ -10,11 +10,12 @@ import { INPUT_WIDTH, MODEL_NOT_FOUND, withProblem } from '../errors.js'
 import { createNetwork, createWorkspace, forward, type Network, type Workspace } from '../nn/network.js'
 import type { NetworkSpec } from '../nn/spec.js'
 import { argmaxRows } from '../nn/metrics.js'
-import { denormalizeRows, normalizeRows, type Normalization } from '../data/normalize.js'
+import { denormalizeRows, isIdentity, normalizeRowInto, type Normalization } from '../data/normalize.js'
 import type { ModelRecord, ModelRepository } from '../store/models.js'
 import { visibleTo } from '../security/tenancy.js'
 import { pinnedKernels, type KernelName, type Kernels } from '../kernels/index.js'
 import type { ForwardThreads } from './forward-thread/forward-threads.js'
+import { MAX_PREDICT_ROWS } from '../schemas/model.js'
 
 export interface Prediction { outputs: number[][], labels?: string[] }
 
@@ -27,6 +28,14 @@ export interface Predictor {
    * naming the row and the expected width). `tenant` undefined: any tenant.
    */
   predict (modelId: string, rows: FeatureRows, tenant?: string): Promise<Prediction>
+  /** Whether a body of this many bytes is better read on a forward thread than on the event loop. */
+  readsOnThread (bodyBytes: number): boolean
+  /**
+   * A raw prediction body read, checked and run on a forward thread. Undefined where the general path
+   * must decide (a body not in the canonical form, an unknown or hidden model): parse and validate it
+   * there, then predict(). Rejects with INPUT_WIDTH like predict().
+   */
+  predictBody (modelId: string, bytes: Uint8Array, tenant?: string): Promise<Prediction | undefined>
   invalidate (modelId: string): void
   /** Forgets every cached network (e.g. after missing deletions while cut off from Redis). */
   clear (): void
@@ -46,6 +55,8 @@ export interface PredictorOptions {
   threads?: ForwardThreads
   /** Multiply-adds (rows × parameters) from which a request goes to the threads; default 2^24 (≈0.5 ms of W1). */
   threadWork?: number
+  /** Body size from which a body is read on a thread; default 256 KiB (≈80 rows of 784 integers, ≈0.4 ms to read). */
+  threadBodyBytes?: number
 }
 
 /** Forward passes on the event loop: the network, its own kernels (wasm: weights packed once) and buffers. */
@@ -72,13 +83,6 @@ interface Pending { readonly row: ArrayLike<number>, resolve (p: Prediction): vo
 
 const identity = (n: number): Normalization => ({ kind: 'none', offset: new Array<number>(n).fill(0), scale: new Array<number>(n).fill(1) })
 
-/** A raw row, normalised, into row r of x. */
-function normalizeInto (model: Loaded, row: ArrayLike<number>, x: Float32Array, r: number): void {
-  const I = model.spec.inputs
-  if (model.plain) x.set(row, r * I)
-  else normalizeRows(row, model.norm, x.subarray(r * I, (r + 1) * I))
-}
-
 /** Row r of a K-wide matrix as numbers (a plain loop: Array.from on a typed array is several times slower). */
 function rowOf (m: Float32Array, r: number, K: number): number[] {
   const row = new Array<number>(K)
@@ -100,7 +104,7 @@ function labelsOf (meta: ModelRecord, out: Float32Array, rows: number): string[]
   return undefined
 }
 
-export function createPredictor (models: ModelRepository, { capacity = 32, batch = 64, kernels = 'auto', threads, threadWork = 2 ** 24 }: PredictorOptions = {}): Predictor {
+export function createPredictor (models: ModelRepository, { capacity = 32, batch = 64, kernels = 'auto', threads, threadWork = 2 ** 24, threadBodyBytes = 256 * 1024 }: PredictorOptions = {}): Predictor {
   // Map keeps insertion order: re-inserting on use makes the first key the least recently used
   const cache = new Map<string, Entry>()
   /** the last key inserted: a hit on it needs no re-insertion (the common case, one hot model) */
@@ -110,8 +114,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
   const load = (id: string, spec: NetworkSpec, params: Float32Array, meta: ModelRecord): Loaded => {
     const local = { net: createNetwork(spec, { params }), kernels: pinnedKernels(kernels, params) }
     const norm = meta.normalization ?? identity(spec.inputs)
-    const plain = norm.offset.every((o) => o === 0) && norm.scale.every((s) => s === 1)
-    return { id, spec, params, meta, norm, plain, local, queue: [], flushScheduled: false }
+    return { id, spec, params, meta, norm, plain: isIdentity(norm), local, queue: [], flushScheduled: false }
   }
   const forget = (id: string): void => {
     cache.delete(id)
@@ -187,7 +190,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     const B = pending.length
     try {
       const x = model.local.x ??= new Float32Array(batch * I)
-      pending.forEach((p, r) => { normalizeInto(model, p.row, x, r) })
+      pending.forEach((p, r) => { normalizeRowInto(p.row, model.norm, model.plain, x, r) })
       const { values, labels } = finish(model, outputsHere(model, x, B), B)
       pending.forEach((p, r) => {
         const outputs = [rowOf(values, r, K)]
@@ -219,7 +222,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     for (let start = 0; start < n; start += batch) {
       const m = Math.min(batch, n - start)
       const x = new Float32Array(m * I)
-      for (let r = 0; r < m; r++) normalizeInto(model, rows[start + r], x, r)
+      for (let r = 0; r < m; r++) normalizeRowInto(rows[start + r], model.norm, model.plain, x, r)
       // a thread is handed x (transferred); here the chunk's outputs are copied before the next pass
       out.set((onThread ? await threads.run(model, x, m) : outputsHere(model, x, m)).subarray(0, m * K), start * K)
     }
@@ -231,6 +234,25 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
   return {
     get size () { return cache.size },
     get rows () { return { ...rowsRun } },
+
+    readsOnThread (bodyBytes) { return threads !== undefined && bodyBytes >= threadBodyBytes },
+
+    async predictBody (id, bytes, tenant) {
+      const entry = fetch(id)
+      const model = entry.loaded ?? await entry.promise
+      if (!threads || !model || !visibleTo(model.meta, tenant)) return undefined
+      const result = await threads.runBody(model, bytes, MAX_PREDICT_ROWS)
+      if (result.kind === 'unreadable') return undefined
+      if (result.kind === 'width') {
+        const { row, width } = result
+        throw withProblem(new INPUT_WIDTH(model.spec.inputs, width, row), { field: `inputs[${row}]`, row })
+      }
+      rowsRun.thread += result.rows
+      const K = model.spec.output.units
+      const { values, labels } = finish(model, result.out, result.rows)
+      const outputs = Array.from({ length: result.rows }, (_, r) => rowOf(values, r, K))
+      return labels ? { outputs, labels } : { outputs }
+    },
 
     invalidate (id) { forget(id) },
 

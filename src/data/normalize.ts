@@ -45,6 +45,18 @@ export function normalizeRows (m: ArrayLike<number>, norm: Normalization, out: F
   return out
 }
 
+/** Offsets all 0 and scales all 1: rows can be copied, since (x − 0) / 1 is x for every finite x. */
+export function isIdentity (norm: Normalization): boolean {
+  return norm.offset.every((o) => o === 0) && norm.scale.every((s) => s === 1)
+}
+
+/** A raw row, normalised, into row r of the row-major matrix x (a copy when `identity`, see isIdentity). */
+export function normalizeRowInto (row: ArrayLike<number>, norm: Normalization, identity: boolean, x: Float32Array, r: number): void {
+  const cols = norm.offset.length
+  if (identity) x.set(row, r * cols)
+  else normalizeRows(row, norm, x.subarray(r * cols, (r + 1) * cols))
+}
+
 /** The inverse map x = x'·scale + offset, e.g. to return regression outputs in the targets' units. */
 export function denormalizeRows (m: ArrayLike<number>, norm: Normalization, out = new Float32Array(m.length)): Float32Array {
   const cols = check(norm, m.length)

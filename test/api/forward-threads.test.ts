@@ -3,11 +3,13 @@ import { createForwardThreads, type ForwardThreads } from '../../src/api/forward
 import { createModelsOnThread } from '../../src/api/forward-thread/models-on-thread.js'
 import { createNetwork, predict } from '../../src/nn/network.js'
 import { parameterCount, type NetworkSpec } from '../../src/nn/spec.js'
+import type { Normalization } from '../../src/data/normalize.js'
 import { buildTestApp, type TestApp } from './helper.js'
 
 const spec: NetworkSpec = { inputs: 40, layers: [{ units: 64, activation: 'relu' }, { units: 32, activation: 'tanh' }], output: { units: 5, activation: 'softmax' } }
 const weights = (s: NetworkSpec, phase: number): Float32Array<ArrayBuffer> =>
   Float32Array.from({ length: parameterCount(s) }, (_, i) => Math.fround(0.3 * Math.sin(i * 1.3 + phase)))
+const none = (n: number): Normalization => ({ kind: 'none', offset: new Array<number>(n).fill(0), scale: new Array<number>(n).fill(1) })
 const rowsOf = (n: number, width: number, phase = 0): number[][] =>
   Array.from({ length: n }, (_, r) => Array.from({ length: width }, (_, c) => Math.fround(Math.cos(r * 0.7 + c * 0.11 + phase))))
 
@@ -19,18 +21,18 @@ describe('forward threads', () => {
   it('give the outputs a forward pass here gives, bit for bit, for every batch size and on both threads', async () => {
     const params = weights(spec, 0.4)
     const here = createModelsOnThread('auto')
-    here.load('m', spec, params)
+    here.load('m', spec, params, none(spec.inputs))
     for (const rows of [1, 3, 8, 64]) {
       const x = Float32Array.from(rowsOf(rows, spec.inputs, rows).flat())
       const want = here.run('m', x, rows)
       // concurrent runs: both threads get work, and each is sent the model before its first run
-      const got = await Promise.all([threads.run({ id: 'm', spec, params }, x.slice(), rows), threads.run({ id: 'm', spec, params }, x.slice(), rows)])
+      const got = await Promise.all([threads.run({ id: 'm', spec, params, norm: none(spec.inputs) }, x.slice(), rows), threads.run({ id: 'm', spec, params, norm: none(spec.inputs) }, x.slice(), rows)])
       for (const out of got) expect(Array.from(out)).toEqual(Array.from(want))
     }
     // the reference kernels agree within float32 tolerance (wasm may fuse multiply-adds)
     const x = Float32Array.from(rowsOf(4, spec.inputs).flat())
     const reference = predict(createNetwork(spec, { params }), x, 4)
-    const out = await threads.run({ id: 'm', spec, params }, x, 4)
+    const out = await threads.run({ id: 'm', spec, params, norm: none(spec.inputs) }, x, 4)
     out.forEach((v, i) => expect(Math.abs(v - reference[i])).toBeLessThan(1e-5))
   })
 
@@ -38,26 +40,26 @@ describe('forward threads', () => {
     const a = weights(spec, 1)
     const b = weights(spec, 2)
     const x = Float32Array.from(rowsOf(2, spec.inputs).flat())
-    const outA = await threads.run({ id: 'a', spec, params: a }, x.slice(), 2)
-    const outB = await threads.run({ id: 'b', spec, params: b }, x.slice(), 2)
+    const outA = await threads.run({ id: 'a', spec, params: a, norm: none(spec.inputs) }, x.slice(), 2)
+    const outB = await threads.run({ id: 'b', spec, params: b, norm: none(spec.inputs) }, x.slice(), 2)
     expect(Array.from(outA)).not.toEqual(Array.from(outB))
     threads.drop('a')
-    expect(Array.from(await threads.run({ id: 'a', spec, params: a }, x.slice(), 2))).toEqual(Array.from(outA))
+    expect(Array.from(await threads.run({ id: 'a', spec, params: a, norm: none(spec.inputs) }, x.slice(), 2))).toEqual(Array.from(outA))
     threads.clear()
-    expect(Array.from(await threads.run({ id: 'b', spec, params: b }, x.slice(), 2))).toEqual(Array.from(outB))
+    expect(Array.from(await threads.run({ id: 'b', spec, params: b, norm: none(spec.inputs) }, x.slice(), 2))).toEqual(Array.from(outB))
   })
 
   it('a thread that crashes fails its waiting runs with a clear error, and the next run gets a new thread', async () => {
     const one = createForwardThreads(1, 'auto')
     try {
       // weights of the wrong length throw while the thread builds the network: an uncaught error there
-      const broken = { id: 'broken', spec, params: new Float32Array(3) }
+      const broken = { id: 'broken', spec, params: new Float32Array(3), norm: none(spec.inputs) }
       await expect(one.run(broken, new Float32Array(spec.inputs), 1)).rejects.toThrow(/the forward thread (failed|stopped)/)
       const params = weights(spec, 5)
       const x = Float32Array.from(rowsOf(1, spec.inputs).flat())
       const want = createModelsOnThread('auto')
-      want.load('ok', spec, params)
-      expect(Array.from(await one.run({ id: 'ok', spec, params }, x.slice(), 1))).toEqual(Array.from(want.run('ok', x, 1)))
+      want.load('ok', spec, params, none(spec.inputs))
+      expect(Array.from(await one.run({ id: 'ok', spec, params, norm: none(spec.inputs) }, x.slice(), 1))).toEqual(Array.from(want.run('ok', x, 1)))
     } finally {
       await one.close()
     }
@@ -93,5 +95,41 @@ describe('large prediction requests through the API', () => {
     expect(onThread.app.predictor.rows).toEqual({ loop: 1, thread: 400 })
     const metrics = await onThread.app.inject({ method: 'GET', url: '/metrics' })
     expect(metrics.body).toContain('backprop_predicted_rows_total{where="thread"} 400')
+  })
+
+  it('read a large body (≥ 256 KiB) on the thread with the answers, and the 400s and 404s, of the event loop', async () => {
+    const params = weights(wide, 1.9)
+    const ids = await Promise.all([onThread, onLoop].map(async (t) => (await t.app.models.save({ spec: wide, params, meta: { name: 'wide' } })).id))
+    const inputs = rowsOf(700, wide.inputs, 5)
+    const body = JSON.stringify({ inputs })
+    expect(body.length).toBeGreaterThan(256 * 1024)
+    const cut = body.slice(0, -1)
+    const cases: Array<[string, string, string]> = [
+      ['canonical', 'id', body],
+      ['exponents (read by JSON.parse)', 'id', JSON.stringify({ inputs }).replace(/(\d)(,|\])/g, '$1e0$2')],
+      ['pretty-printed', 'id', JSON.stringify({ inputs }, null, 2)],
+      ['by name@latest', 'wide@latest', body],
+      ['not JSON', 'id', cut],
+      ['a string among the numbers', 'id', body.replace(/\[([^[\]]*)\]\]\}$/, '["x"]]}')],
+      ['a row of the wrong width', 'id', JSON.stringify({ inputs: [...inputs.slice(0, 500), inputs[500].slice(1), ...inputs.slice(501)] })],
+      ['an unknown model', 'mdl_nope', body],
+      ['an unknown name with a bad body', 'nope@latest', cut],
+      ['an unknown name', 'nope@latest', body]
+    ]
+    const before = onThread.app.predictor.rows.thread
+    for (const [what, ref, payload] of cases) {
+      const [viaThread, viaLoop] = await Promise.all([onThread, onLoop].map(async (t, i) => {
+        const url = `/v1/models/${ref === 'id' ? ids[i] : ref}/predict`
+        const res = await t.app.inject({ method: 'POST', url, payload, headers: { 'content-type': 'application/json' } })
+        const json = res.json()
+        if (json.instance) json.instance = json.instance.replace(ids[i], '<id>')
+        return { status: res.statusCode, json }
+      }))
+      expect(viaThread, what).toEqual(viaLoop)
+      expect(viaThread.status, what).toBe(what.startsWith('an unknown') && !what.endsWith('bad body') ? 404 : /canonical|exponents|pretty|name@/.test(what) ? 200 : 400)
+    }
+    // canonical, pretty-printed and by name: read there; with exponents: read here, its forward passes there
+    expect(onThread.app.predictor.rows.thread - before).toBe(4 * 700)
+    expect(onThread.app.predictor.rows.loop).toBe(1)
   })
 })

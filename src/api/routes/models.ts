@@ -1,20 +1,18 @@
 /**
- * /v1/models: trained models (list, read, delete), their portable JSON export and import, and
- * predictions. Training creates models (routes/training-jobs.ts); prediction logic is api/predictor.ts.
+ * /v1/models: trained models (list, read, delete) and their portable JSON export and import. Training
+ * creates models (routes/training-jobs.ts); predictions are routes/predict.ts and api/predictor.ts.
  */
-import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { MODEL_NOT_FOUND, VALIDATION, withProblem } from '../../errors.js'
 import { fromJsonForm, toJsonForm } from '../../nn/serialize.js'
 import type { NetworkSpec } from '../../nn/spec.js'
 import type { ModelRecord } from '../../store/models.js'
 import { IdParams, ModelRefParams, NoContent, listOf, problems } from '../../schemas/common.js'
 import {
-  MAX_PREDICT_ROWS, ModelExport, ModelListQuery, ModelResponse, PredictRequest, PredictResponse, type ModelExportBody, type ModelResponseBody
+  ModelExport, ModelListQuery, ModelResponse, type ModelExportBody, type ModelResponseBody
 } from '../../schemas/model.js'
 import { checkNetwork } from './networks.js'
-import { fastValidator, isModelRefParams, isPredictBody, jsonSerializer } from '../fast-path.js'
-import { readPredictBody, wasReadFromBytes } from '../predict-body.js'
-import type { FeatureRows } from '../predictor.js'
+import { resolveModelRef } from '../model-ref.js'
 
 const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
 
@@ -64,8 +62,6 @@ function checkImport (body: ModelExportBody, spec: NetworkSpec): void {
   if (body.targetNames && body.targetNames.length === 0) throw invalid('targetNames', 'must not be empty')
 }
 
-const MODEL_ALIAS = /^(.+)@(latest|[1-9]\d*)$/
-
 const models: FastifyPluginAsyncZod = async (fastify) => {
   const tags = ['models']
 
@@ -80,15 +76,7 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     return { items: items.map(modelResponse), total, offset, limit }
   })
 
-  // `name@latest` / `name@<version>` → the model's id (ids never contain '@'); unknown → 404
-  const resolve = async (ref: string, tenant: string): Promise<string> => {
-    const alias = MODEL_ALIAS.exec(ref)
-    if (!alias) return ref
-    const [, name, version] = alias
-    const record = version === 'latest' ? await fastify.models.latest(name, tenant) : await fastify.models.version(name, Number(version), tenant)
-    if (!record) throw new MODEL_NOT_FOUND(ref)
-    return record.id
-  }
+  const resolve = (ref: string, tenant: string): Promise<string> => resolveModelRef(fastify.models, ref, tenant)
 
   fastify.get('/models/:id', {
     schema: { tags, summary: 'One model: network, metrics, lineage and labels (by id, or name@latest, or name@<version>)', params: ModelRefParams, response: { 200: ModelResponse, ...problems(404) } }
@@ -155,44 +143,6 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     const record = await fastify.models.save({ ...model, meta: { ...meta, tenant: request.tenant } })
     return reply.code(201).header('location', `/v1/models/${record.id}`).send(modelResponse(record))
   })
-
-  // The hot path gets a scope of its own: the body read from its bytes (predict-body.ts), else JSON.parse
-  // without the prototype-poisoning scan of fastify's default parser (≈3% of a prediction's CPU), which
-  // is safe here because the body is then accepted only as `{ inputs: number[][] }` (fast-path.ts or
-  // the strict zod schema), with no other key, and never merged.
-  await fastify.register(async (scope) => {
-    scope.removeContentTypeParser('application/json')
-    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, parsePredictBody)
-    scope.withTypeProvider<ZodTypeProvider>().post('/models/:id/predict', {
-      schema: {
-        tags,
-        summary: 'Predict from raw feature rows: probabilities and class labels, or regression values',
-        params: ModelRefParams,
-        body: PredictRequest,
-        response: { 200: PredictResponse, ...problems(400, 404) }
-      },
-      validatorCompiler: fastValidator({ body: (body) => wasReadFromBytes(body) || isPredictBody(body), params: isModelRefParams }),
-      serializerCompiler: jsonSerializer()
-    }, (request) => {
-      const ref = request.params.id
-      // zod's number[][] or, read from the bytes (predict-body.ts), Float64Array rows: read only as ArrayLike
-      const rows: FeatureRows = request.body.inputs
-      // a plain id (the hot path) needs no lookup: no extra promise
-      if (!ref.includes('@')) return fastify.predictor.predict(ref, rows, request.tenant)
-      return resolve(ref, request.tenant).then((id) => fastify.predictor.predict(id, rows, request.tenant))
-    })
-  })
-}
-
-function parsePredictBody (_request: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
-  if (body.length === 0) { done(Object.assign(new Error('the body is empty: send {"inputs": [[…], …]}'), { statusCode: 400 })); return }
-  const read = typeof body === 'string' ? undefined : readPredictBody(body, MAX_PREDICT_ROWS)
-  if (read) { done(null, read); return }
-  try {
-    done(null, JSON.parse(body.toString()))
-  } catch (err) {
-    done(Object.assign(err as Error, { statusCode: 400 }))
-  }
 }
 
 export default models

@@ -6,12 +6,14 @@ import type { FastifyPluginAsync } from 'fastify'
 import datasets from './datasets.js'
 import models from './models.js'
 import networks from './networks.js'
+import predict from './predict.js'
 import trainingJobs from './training-jobs.js'
 
 export const V1_ROUTES: readonly FastifyPluginAsync[] = [
   datasets,
   networks,
   models,
+  predict,
   trainingJobs
 ]
 

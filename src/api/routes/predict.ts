@@ -1,0 +1,108 @@
+/**
+ * POST /v1/models/:id/predict, the hot path, in a scope of its own. Bodies are read from their bytes
+ * (predict-body.ts), else by JSON.parse without the prototype-poisoning scan of fastify's default
+ * parser (≈3% of a prediction's CPU): safe here because the body is then accepted only as
+ * `{ inputs: number[][] }` (fast-path.ts or the strict zod schema), with no other key, and never
+ * merged. A large body (Predictor.readsOnThread) is not parsed on the event loop at all: it goes to a
+ * forward thread whole, and only a body that thread cannot read comes back to the general path here.
+ */
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod'
+import { validatorCompiler } from 'fastify-type-provider-zod'
+import type { FastifyRequest } from 'fastify'
+import { MODEL_NOT_FOUND } from '../../errors.js'
+import { ModelRefParams, problems } from '../../schemas/common.js'
+import { MAX_PREDICT_ROWS, PredictRequest, PredictResponse } from '../../schemas/model.js'
+import { fastValidator, isModelRefParams, isPredictBody, jsonSerializer } from '../fast-path.js'
+import { readPredictBody, wasReadFromBytes } from '../predict-body.js'
+import { resolveModelRef } from '../model-ref.js'
+import type { FeatureRows, Prediction } from '../predictor.js'
+
+/** A large body, unread: the route hands its bytes to a forward thread. */
+class UnreadBody {
+  constructor (readonly bytes: Buffer) {}
+}
+
+const badRequest = (err: Error): Error => Object.assign(err, { statusCode: 400 })
+
+/** Exactly the validation the route's schema applies, for a body parsed after the fact. */
+const validateBody = validatorCompiler({ schema: PredictRequest, method: 'POST', url: '/v1/models/:id/predict', httpPart: 'body' })
+
+/** The general path for a body the thread could not read: JSON.parse and the schema, with their usual 400s. */
+function parseAndValidate (bytes: Buffer): { inputs: FeatureRows } {
+  let data: unknown
+  try {
+    data = JSON.parse(bytes.toString())
+  } catch (err) {
+    throw badRequest(err as Error)
+  }
+  if (isPredictBody(data)) return data as { inputs: FeatureRows }
+  const result = validateBody(data) as { value?: { inputs: FeatureRows }, error?: unknown }
+  // the shape fastify gives a failed validation, which the error handler renders as a problem
+  if (result.error !== undefined) throw Object.assign(badRequest(new Error('body validation failed')), { validation: result.error, validationContext: 'body' })
+  return result.value!
+}
+
+const predict: FastifyPluginAsyncZod = async (fastify) => {
+  const { predictor, models } = fastify
+  const resolve = (ref: string, tenant: string): Promise<string> => resolveModelRef(models, ref, tenant)
+
+  const parse = (_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void => {
+    if (body.length === 0) { done(badRequest(new Error('the body is empty: send {"inputs": [[…], …]}'))); return }
+    if (typeof body !== 'string' && predictor.readsOnThread(body.length)) { done(null, new UnreadBody(body)); return }
+    const read = typeof body === 'string' ? undefined : readPredictBody(body, MAX_PREDICT_ROWS)
+    if (read) { done(null, read); return }
+    try {
+      done(null, JSON.parse(body.toString()))
+    } catch (err) {
+      done(badRequest(err as Error))
+    }
+  }
+
+  /** A large body: on a forward thread, or, where that cannot decide, parsed and validated here first. */
+  const predictUnread = async (request: FastifyRequest, ref: string, bytes: Buffer): Promise<Prediction> => {
+    const { tenant } = request
+    let notFound: unknown
+    try {
+      const prediction = await predictor.predictBody(await resolve(ref, tenant), bytes, tenant)
+      if (prediction) return prediction
+    } catch (err) {
+      if (err instanceof MODEL_NOT_FOUND) notFound = err // as for every body: a bad body is a 400 before an unknown model is a 404
+      else if ((err as { statusCode?: number }).statusCode === 400) throw err // a row of the wrong width
+      // the thread failed (it is replaced on the next use): the request is answered here instead
+      else request.log.warn({ err }, 'reading a prediction body on a forward thread failed; reading it on the event loop')
+    }
+    const body = parseAndValidate(bytes)
+    if (notFound !== undefined) throw notFound
+    return await predictor.predict(await resolve(ref, tenant), body.inputs, tenant)
+  }
+
+  await fastify.register(async (scope) => {
+    scope.removeContentTypeParser('application/json')
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, parse)
+    scope.withTypeProvider<ZodTypeProvider>().post('/models/:id/predict', {
+      schema: {
+        tags: ['models'],
+        summary: 'Predict from raw feature rows: probabilities and class labels, or regression values',
+        params: ModelRefParams,
+        body: PredictRequest,
+        response: { 200: PredictResponse, ...problems(400, 404) }
+      },
+      validatorCompiler: fastValidator({
+        body: (body) => wasReadFromBytes(body) || body instanceof UnreadBody || isPredictBody(body),
+        params: isModelRefParams
+      }),
+      serializerCompiler: jsonSerializer()
+    }, (request) => {
+      const ref = request.params.id
+      const body: unknown = request.body
+      if (body instanceof UnreadBody) return predictUnread(request, ref, body.bytes)
+      // zod's number[][] or, read from the bytes (predict-body.ts), Float64Array rows: read only as ArrayLike
+      const rows: FeatureRows = request.body.inputs
+      // a plain id (the hot path) needs no lookup: no extra promise
+      if (!ref.includes('@')) return predictor.predict(ref, rows, request.tenant)
+      return resolve(ref, request.tenant).then((id) => predictor.predict(id, rows, request.tenant))
+    })
+  })
+}
+
+export default predict
