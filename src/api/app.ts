@@ -17,7 +17,7 @@ import { setErrorHandling, toProblem } from './error-handler.js'
 import { PROBLEM_CONTENT_TYPE } from '../schemas/problem.js'
 import redisPlugin from './plugins/redis.js'
 import predictor from './plugins/predictor.js'
-import csvBuilder from './plugins/csv-builder.js'
+import datasetBuilder from './plugins/dataset-builder.js'
 import trainingQueue from './plugins/training-queue.js'
 import repositories from './plugins/repositories.js'
 import auth, { SECURITY_SCHEMES } from './plugins/auth.js'
@@ -80,7 +80,7 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
   await app.register(rateLimit, { prefix: config.REDIS_PREFIX, perMinute: config.RATE_LIMIT_PER_MINUTE, ...(config.RATE_LIMIT_BURST === undefined ? {} : { burst: config.RATE_LIMIT_BURST }) })
   await app.register(repositories, { prefix: config.REDIS_PREFIX })
   await app.register(predictor)
-  await app.register(csvBuilder)
+  await app.register(datasetBuilder)
   await app.register(trainingQueue, { prefix: config.REDIS_PREFIX })
 
   // ---- routes

@@ -24,6 +24,32 @@ export function isPredictBody (body: unknown): boolean {
   return true
 }
 
+const DATASET_KEYS = new Set(['name', 'features', 'targets', 'featureNames', 'targetNames'])
+const isLabel = (v: unknown): boolean => typeof v === 'string' && v.length >= 1 && v.length <= 200
+const isNumbers = (row: unknown): boolean => {
+  if (!Array.isArray(row)) return false
+  for (let i = 0; i < row.length; i++) if (typeof row[i] !== 'number' || !Number.isFinite(row[i])) return false
+  return true
+}
+
+/**
+ * What CreateDatasetJson accepts and leaves unchanged (a name with spaces around it, which zod trims,
+ * is left to zod): JSON rows of numbers, targets as numbers, labels or number arrays, optional names.
+ */
+export function isDatasetJson (body: unknown): boolean {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false
+  for (const key in body) if (!DATASET_KEYS.has(key)) return false
+  const { name, features, targets, featureNames, targetNames } = body as Record<string, unknown>
+  if (name !== undefined && !(isLabel(name) && (name as string).trim() === name)) return false
+  if (!Array.isArray(features) || features.length === 0 || !features.every(isNumbers)) return false
+  if (!Array.isArray(targets) || targets.length === 0) return false
+  for (const t of targets) {
+    if (!((typeof t === 'number' && Number.isFinite(t)) || isLabel(t) || (Array.isArray(t) && t.length > 0 && isNumbers(t)))) return false
+  }
+  for (const names of [featureNames, targetNames]) if (names !== undefined && !(Array.isArray(names) && names.every(isLabel))) return false
+  return true
+}
+
 /** Exactly what ModelRefParams accepts: `{ id }` alone, a string of 1..200 characters. */
 export function isModelRefParams (params: unknown): boolean {
   if (typeof params !== 'object' || params === null) return false

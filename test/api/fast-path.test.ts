@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
-import { isModelRefParams, isPredictBody } from '../../src/api/fast-path.js'
+import { isDatasetJson, isModelRefParams, isPredictBody } from '../../src/api/fast-path.js'
+import { CreateDatasetJson } from '../../src/schemas/dataset.js'
 import { ModelRefParams } from '../../src/schemas/common.js'
 import { PredictRequest, MAX_PREDICT_ROWS } from '../../src/schemas/model.js'
 
@@ -43,6 +44,41 @@ describe('the model reference params fast path', () => {
       expect(isModelRefParams(params)).toBe(ok)
       if (ok) expect(ModelRefParams.safeParse(params).success).toBe(true)
       else if (!ModelRefParams.safeParse(params).success) expect(isModelRefParams(params)).toBe(false)
+    })
+  }
+})
+
+describe('the JSON dataset fast path', () => {
+  const ok = { features: [[1, 2], [3, 4]], targets: ['a', 'b'] }
+  const cases: Array<[unknown, boolean]> = [
+    [ok, true],
+    [{ ...ok, targets: [1.5, -2] }, true],
+    [{ ...ok, targets: [[1, 2], [3, 4]] }, true],
+    [{ ...ok, name: 'iris', featureNames: ['a', 'b'], targetNames: ['y'] }, true],
+    [{ ...ok, name: ' iris ' }, false], // zod trims it: left to zod, which changes it
+    [{ ...ok, name: '' }, false],
+    [{ ...ok, extra: 1 }, false],
+    [{ ...ok, features: [] }, false],
+    [{ ...ok, features: [[1, '2']] }, false],
+    [{ ...ok, features: [[1, null]] }, false],
+    [{ ...ok, features: [1, 2] }, false],
+    [{ ...ok, targets: [] }, false],
+    [{ ...ok, targets: ['', 'b'] }, false],
+    [{ ...ok, targets: ['x'.repeat(201), 'b'] }, false],
+    [{ ...ok, targets: [[], [1]] }, false],
+    [{ ...ok, targets: [true, false] }, false],
+    [{ ...ok, featureNames: ['a', ''] }, false],
+    [{ features: ok.features }, false],
+    [[ok], false],
+    [null, false],
+    ['a,b\n1,2', false]
+  ]
+  for (const [body, fast] of cases) {
+    it(`${JSON.stringify(body)?.slice(0, 50)}: ${fast ? 'accepted as is' : 'left to zod'}, and zod agrees`, () => {
+      expect(isDatasetJson(body)).toBe(fast)
+      const zod = CreateDatasetJson.safeParse(body)
+      if (fast) expect(zod.success && zod.data).toEqual(body)
+      else if (!zod.success) expect(isDatasetJson(body)).toBe(false)
     })
   }
 })

@@ -1,13 +1,18 @@
 /**
  * /v1/datasets: upload (JSON rows or text/csv), list, read and delete. HTTP mapping only: parsing
- * and checks are data/, storage is store/datasets.ts.
+ * and checks are data/, storage is store/datasets.ts. Large uploads of either kind are built on the
+ * dataset thread (dataset-thread/): a large JSON body is not even parsed on the event loop, unless the
+ * thread finds it invalid; then it is parsed and validated here, for exactly the usual 400.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { buildDataset } from '../../data/build-dataset.js'
+import { validatorCompiler } from 'fastify-type-provider-zod'
+import type { FastifyRequest } from 'fastify'
+import { buildDataset, type BuiltDataset } from '../../data/build-dataset.js'
+import { fastValidator, isDatasetJson } from '../fast-path.js'
 import { DATASET_NOT_FOUND, UNSUPPORTED_MEDIA_TYPE } from '../../errors.js'
 import type { DatasetMeta } from '../../store/datasets.js'
 import { IdParams, NoContent, PageQuery, listOf, problems } from '../../schemas/common.js'
-import { CreateDatasetBody, CreateDatasetQuery, DatasetResponse, type DatasetResponseBody } from '../../schemas/dataset.js'
+import { CreateDatasetBody, CreateDatasetQuery, DatasetResponse, type CreateDatasetJsonBody, type DatasetResponseBody } from '../../schemas/dataset.js'
 
 export const CSV_TYPES = ['text/csv', 'application/csv']
 
@@ -32,10 +37,37 @@ export function datasetResponse (meta: DatasetMeta): DatasetResponseBody {
   }
 }
 
+/** A large JSON body, unread: the route hands its bytes to the dataset thread. */
+class UnreadJson {
+  constructor (readonly bytes: Buffer) {}
+}
+
+/** Exactly the validation the route's schema applies, for a body parsed after the fact. */
+const validateBody = validatorCompiler({ schema: CreateDatasetBody, method: 'POST', url: '/v1/datasets', httpPart: 'body' })
+
 const datasets: FastifyPluginAsyncZod = async (fastify) => {
   const tags = ['datasets']
+  const builder = fastify.datasetBuilder
   // CSV is parsed in this scope only, so any other route answers text/csv with 415
   fastify.addContentTypeParser(CSV_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body))
+  // JSON: fastify's own parser (prototype-poisoning checks and all), except for large bodies, left unread
+  const parseJson = fastify.getDefaultJsonParser('error', 'error')
+  fastify.removeContentTypeParser('application/json')
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    if (typeof body !== 'string' && body.length >= builder.threadFromBytes) done(null, new UnreadJson(body))
+    else parseJson(request, body.toString(), done)
+  })
+
+  /** The general path for a body the thread could not read: fastify's parser and the schema, with their usual 400s. */
+  const parseAndValidate = async (request: FastifyRequest, bytes: Buffer): Promise<unknown> => {
+    const data = await new Promise<unknown>((resolve, reject) => {
+      parseJson(request, bytes.toString(), (err: Error | null, value?: unknown) => { if (err) reject(err); else resolve(value) })
+    })
+    const result = validateBody(data) as { value?: unknown, error?: unknown }
+    // the shape fastify gives a failed validation, which the error handler renders as a problem
+    if (result.error !== undefined) throw Object.assign(new Error('body validation failed'), { statusCode: 400, validation: result.error, validationContext: 'body' })
+    return result.value
+  }
 
   fastify.post('/datasets', {
     schema: {
@@ -45,23 +77,30 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
       querystring: CreateDatasetQuery,
       body: CreateDatasetBody,
       response: { 201: DatasetResponse, ...problems(400, 413, 415) }
-    }
+    },
+    validatorCompiler: fastValidator({ body: (body) => body instanceof UnreadJson || isDatasetJson(body) })
   }, async (request, reply) => {
-    const { body, query } = request
+    const { query } = request
     const contentType = String(request.headers['content-type'] ?? '')
-    let built
-    let name
-    if (typeof body === 'string') {
+    let body: unknown = request.body
+    let built: BuiltDataset
+    let name: string | undefined
+    const fromThread = body instanceof UnreadJson ? await builder.buildJson({ bytes: body.bytes, maxRows: fastify.config.MAX_DATASET_ROWS }) : undefined
+    if (body instanceof UnreadJson && !fromThread) body = await parseAndValidate(request, body.bytes)
+    if (fromThread) {
+      ({ built, name } = fromThread)
+    } else if (typeof body === 'string') {
       if (!CSV_TYPES.some((t) => contentType.startsWith(t))) {
         throw new UNSUPPORTED_MEDIA_TYPE(contentType, 'application/json {features, targets} or CSV text as text/csv')
       }
       const target = query.target?.split(',').map((s) => s.trim()).filter((s) => s !== '')
-      // large CSV is parsed on a thread of its own: predictions keep being answered meanwhile
-      built = await fastify.csvBuilder.build({ text: body, options: { target, categorical: query.categorical }, maxRows: fastify.config.MAX_DATASET_ROWS })
+      // large CSV is parsed on the dataset thread: predictions keep being answered meanwhile
+      built = await builder.buildCsv({ text: body, options: { target, categorical: query.categorical }, maxRows: fastify.config.MAX_DATASET_ROWS })
       name = query.name
     } else {
-      built = buildDataset(body, fastify.config.MAX_DATASET_ROWS)
-      name = body.name
+      const json = body as CreateDatasetJsonBody // the route's schema (or parseAndValidate) admitted it
+      built = buildDataset(json, fastify.config.MAX_DATASET_ROWS)
+      name = json.name
     }
     const meta = await fastify.datasets.put({ ...built, tenant: request.tenant, ...(name === undefined ? {} : { name }) })
     request.log.info({ datasetId: meta.id, rows: meta.rows, inputs: meta.inputs, outputs: meta.outputs }, 'dataset stored')

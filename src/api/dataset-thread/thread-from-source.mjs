@@ -1,4 +1,4 @@
-// Development only: runs the CSV thread from its .ts source (vitest, tsx) by registering tsx's loader
+// Development only: runs the dataset thread from its .ts source (vitest, tsx) by registering tsx's loader
 // inside the thread first. The built service starts thread-main.js directly.
 import { register } from 'tsx/esm/api'
 register()
