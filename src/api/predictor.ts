@@ -9,15 +9,15 @@
 import { INPUT_WIDTH, MODEL_NOT_FOUND, withProblem } from '../errors.js'
 import { createNetwork, createWorkspace, forward, type Network, type Workspace } from '../nn/network.js'
 import type { NetworkSpec } from '../nn/spec.js'
-import { argmaxRows } from '../nn/metrics.js'
-import { denormalizeRows, isIdentity, normalizeRowInto, type Normalization } from '../data/normalize.js'
+import { isIdentity, normalizeRowInto, type Normalization } from '../data/normalize.js'
+import { predictionOf, type Prediction } from './prediction-output.js'
 import type { ModelRecord, ModelRepository } from '../store/models.js'
 import { visibleTo } from '../security/tenancy.js'
 import { pinnedKernels, type KernelName, type Kernels } from '../kernels/index.js'
 import type { ForwardThreads } from './forward-thread/forward-threads.js'
 import { MAX_PREDICT_ROWS } from '../schemas/model.js'
 
-export interface Prediction { outputs: number[][], labels?: string[] }
+export type { Prediction }
 
 /** Raw feature rows: arrays of numbers (zod's output) or Float64Arrays (read from the body's bytes, predict-body.ts). */
 export type FeatureRows = readonly ArrayLike<number>[]
@@ -83,27 +83,6 @@ interface Pending { readonly row: ArrayLike<number>, resolve (p: Prediction): vo
 
 const identity = (n: number): Normalization => ({ kind: 'none', offset: new Array<number>(n).fill(0), scale: new Array<number>(n).fill(1) })
 
-/** Row r of a K-wide matrix as numbers (a plain loop: Array.from on a typed array is several times slower). */
-function rowOf (m: Float32Array, r: number, K: number): number[] {
-  const row = new Array<number>(K)
-  for (let k = 0; k < K; k++) row[k] = m[r * K + k]
-  return row
-}
-
-/** Class labels from output rows: argmax for softmax, a 0.5 threshold for one sigmoid unit; none otherwise. */
-function labelsOf (meta: ModelRecord, out: Float32Array, rows: number): string[] | undefined {
-  const { classes, network } = meta
-  const K = network.output.units
-  if (!classes) return undefined
-  if (network.output.activation === 'softmax' && classes.length === K) {
-    return Array.from(argmaxRows(out.subarray(0, rows * K), rows, K), (k) => classes[k])
-  }
-  if (network.output.activation === 'sigmoid' && K === 1 && classes.length === 2) {
-    return Array.from({ length: rows }, (_, r) => classes[out[r] >= 0.5 ? 1 : 0])
-  }
-  return undefined
-}
-
 export function createPredictor (models: ModelRepository, { capacity = 32, batch = 64, kernels = 'auto', threads, threadWork = 2 ** 24, threadBodyBytes = 256 * 1024 }: PredictorOptions = {}): Predictor {
   // Map keeps insertion order: re-inserting on use makes the first key the least recently used
   const cache = new Map<string, Entry>()
@@ -168,16 +147,6 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     return forward(local.net, local.ws, x, rows, local.kernels) as Float32Array
   }
 
-  /** Outputs of n rows in the targets' units, with labels. */
-  const finish = (model: Loaded, out: Float32Array, n: number): { values: Float32Array, labels?: string[] } => {
-    const { meta, spec } = model
-    const K = spec.output.units
-    const values = meta.targetNormalization && spec.output.activation === 'identity'
-      ? denormalizeRows(out.subarray(0, n * K), meta.targetNormalization)
-      : out
-    return { values, labels: labelsOf(meta, values, n) }
-  }
-
   // Runs the waiting one-row requests of a model as one forward pass: with many concurrent clients a
   // row then costs a share of a matrix product instead of a whole matrix-vector product. A row's
   // result does not depend on the rows beside it (both kernel sets), so batching changes no output.
@@ -186,16 +155,12 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     const pending = model.queue.splice(0, batch)
     if (model.queue.length > 0) schedule(model)
     const I = model.spec.inputs
-    const K = model.spec.output.units
     const B = pending.length
     try {
       const x = model.local.x ??= new Float32Array(batch * I)
       pending.forEach((p, r) => { normalizeRowInto(p.row, model.norm, model.plain, x, r) })
-      const { values, labels } = finish(model, outputsHere(model, x, B), B)
-      pending.forEach((p, r) => {
-        const outputs = [rowOf(values, r, K)]
-        p.resolve(labels ? { outputs, labels: [labels[r]] } : { outputs })
-      })
+      const { outputs, labels } = predictionOf(model.meta, outputsHere(model, x, B), B)
+      pending.forEach((p, r) => { p.resolve(labels ? { outputs: [outputs[r]], labels: [labels[r]] } : { outputs: [outputs[r]] }) })
     } catch (err) {
       for (const p of pending) p.reject(err)
     }
@@ -226,9 +191,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
       // a thread is handed x (transferred); here the chunk's outputs are copied before the next pass
       out.set((onThread ? await threads.run(model, x, m) : outputsHere(model, x, m)).subarray(0, m * K), start * K)
     }
-    const { values, labels } = finish(model, out, n)
-    const outputs = Array.from({ length: n }, (_, r) => rowOf(values, r, K))
-    return labels ? { outputs, labels } : { outputs }
+    return predictionOf(model.meta, out, n)
   }
 
   return {
@@ -248,10 +211,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
         throw withProblem(new INPUT_WIDTH(model.spec.inputs, width, row), { field: `inputs[${row}]`, row })
       }
       rowsRun.thread += result.rows
-      const K = model.spec.output.units
-      const { values, labels } = finish(model, result.out, result.rows)
-      const outputs = Array.from({ length: result.rows }, (_, r) => rowOf(values, r, K))
-      return labels ? { outputs, labels } : { outputs }
+      return predictionOf(model.meta, result.out, result.rows)
     },
 
     invalidate (id) { forget(id) },

@@ -1,0 +1,41 @@
+/**
+ * A forward pass's outputs as the API answers them: in the targets' units (regression outputs
+ * de-normalised), as rows of numbers, with class labels where the model has classes.
+ */
+import { argmaxRows } from '../nn/metrics.js'
+import { denormalizeRows } from '../data/normalize.js'
+import type { ModelRecord } from '../store/models.js'
+
+export interface Prediction { outputs: number[][], labels?: string[] }
+
+/** Row r of a K-wide matrix as numbers (a plain loop: Array.from on a typed array is several times slower). */
+function rowOf (m: Float32Array, r: number, K: number): number[] {
+  const row = new Array<number>(K)
+  for (let k = 0; k < K; k++) row[k] = m[r * K + k]
+  return row
+}
+
+/** Class labels from output rows: argmax for softmax, a 0.5 threshold for one sigmoid unit; none otherwise. */
+function labelsOf (meta: ModelRecord, out: Float32Array, rows: number): string[] | undefined {
+  const { classes, network } = meta
+  const K = network.output.units
+  if (!classes) return undefined
+  if (network.output.activation === 'softmax' && classes.length === K) {
+    return Array.from(argmaxRows(out.subarray(0, rows * K), rows, K), (k) => classes[k])
+  }
+  if (network.output.activation === 'sigmoid' && K === 1 && classes.length === 2) {
+    return Array.from({ length: rows }, (_, r) => classes[out[r] >= 0.5 ? 1 : 0])
+  }
+  return undefined
+}
+
+/** The prediction for the first n rows of out (n × the model's output units). */
+export function predictionOf (meta: ModelRecord, out: Float32Array, n: number): Prediction {
+  const K = meta.network.output.units
+  const values = meta.targetNormalization && meta.network.output.activation === 'identity'
+    ? denormalizeRows(out.subarray(0, n * K), meta.targetNormalization)
+    : out
+  const labels = labelsOf(meta, values, n)
+  const outputs = Array.from({ length: n }, (_, r) => rowOf(values, r, K))
+  return labels ? { outputs, labels } : { outputs }
+}
