@@ -1,4 +1,4 @@
-// Large CSV uploads are built on a thread of their own: same results and errors as inline, and the
+// Large CSV and JSON uploads are built on the dataset thread: same results and errors as inline, and the
 // event loop keeps answering other requests meanwhile.
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'

@@ -1,4 +1,4 @@
-/** What a CSV upload becomes: parse (data/csv.ts) and build (data/build-dataset.ts). Pure; runs on the CSV thread. */
+/** What a CSV upload becomes: parse (data/csv.ts) and build (data/build-dataset.ts). Pure; runs inline or on the dataset thread. */
 import { csvToTable, type CsvTableOptions } from '../../data/csv.js'
 import { buildDataset, type BuiltDataset } from '../../data/build-dataset.js'
 
