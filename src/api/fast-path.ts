@@ -70,6 +70,21 @@ export function fastValidator<S> (checks: Partial<Record<'body' | 'params', (dat
   }
 }
 
+/**
+ * The route's body validation for a body parsed after fastify's validation ran (a large body read
+ * late): the plain check, else zod; a failure throws the error fastify gives a failed validation,
+ * which the error handler renders as exactly the same problem.
+ */
+export function lateBodyValidator<T> (schema: ZodType, url: string, check: (body: unknown) => boolean): (data: unknown) => T {
+  const zod = validatorCompiler({ schema, method: 'POST', url, httpPart: 'body' })
+  return (data) => {
+    if (check(data)) return data as T
+    const result = zod(data) as { value?: T, error?: unknown }
+    if (result.error !== undefined) throw Object.assign(new Error('body validation failed'), { statusCode: 400, validation: result.error, validationContext: 'body' })
+    return result.value as T
+  }
+}
+
 export function jsonSerializer<S> (): FastifySerializerCompiler<S> {
   return () => (data: unknown) => JSON.stringify(data)
 }

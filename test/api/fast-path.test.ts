@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest'
+import type { ZodType } from 'zod'
 import { isDatasetJson, isModelRefParams, isPredictBody } from '../../src/api/fast-path.js'
 import { CreateDatasetJson } from '../../src/schemas/dataset.js'
 import { ModelRefParams } from '../../src/schemas/common.js'
@@ -24,14 +25,24 @@ const bodies: Array<[unknown, boolean]> = [
   ['{"inputs":[[1]]}', false]
 ]
 
-describe('the prediction body fast path', () => {
-  for (const [body, ok] of bodies) {
-    it(`${JSON.stringify(body)?.slice(0, 40)}: ${ok ? 'accepted' : 'left to zod'}, and zod agrees`, () => {
-      expect(isPredictBody(body)).toBe(ok)
-      if (ok) expect(PredictRequest.safeParse(body).success).toBe(true)
-      else if (!PredictRequest.safeParse(body).success) expect(isPredictBody(body)).toBe(false)
+/** Each case: the plain check's verdict, and zod accepts what it accepts (with `unchanged`: as the same value). */
+function agreesWithZod (check: (data: unknown) => boolean, schema: ZodType, cases: Array<[unknown, boolean]>, unchanged = false): void {
+  for (const [data, ok] of cases) {
+    it(`${JSON.stringify(data)?.slice(0, 50)}: ${ok ? 'accepted' : 'left to zod'}, and zod agrees`, () => {
+      expect(check(data)).toBe(ok)
+      const zod = schema.safeParse(data)
+      if (ok) {
+        expect(zod.success).toBe(true)
+        if (unchanged) expect(zod.data).toEqual(data)
+      } else if (!zod.success) {
+        expect(check(data)).toBe(false)
+      }
     })
   }
+}
+
+describe('the prediction body fast path', () => {
+  agreesWithZod(isPredictBody, PredictRequest, bodies)
 })
 
 describe('the model reference params fast path', () => {
@@ -39,13 +50,7 @@ describe('the model reference params fast path', () => {
     [{ id: 'mdl_0123' }, true], [{ id: 'iris@latest' }, true], [{ id: 'x'.repeat(200) }, true],
     [{ id: '' }, false], [{ id: 'x'.repeat(201) }, false], [{ id: 3 }, false], [{}, false], [{ id: 'a', other: 'b' }, false], [null, false]
   ]
-  for (const [params, ok] of cases) {
-    it(`${JSON.stringify(params)?.slice(0, 40)}: ${ok ? 'accepted' : 'left to zod'}, and zod agrees`, () => {
-      expect(isModelRefParams(params)).toBe(ok)
-      if (ok) expect(ModelRefParams.safeParse(params).success).toBe(true)
-      else if (!ModelRefParams.safeParse(params).success) expect(isModelRefParams(params)).toBe(false)
-    })
-  }
+  agreesWithZod(isModelRefParams, ModelRefParams, cases)
 })
 
 describe('the JSON dataset fast path', () => {
@@ -73,12 +78,5 @@ describe('the JSON dataset fast path', () => {
     [null, false],
     ['a,b\n1,2', false]
   ]
-  for (const [body, fast] of cases) {
-    it(`${JSON.stringify(body)?.slice(0, 50)}: ${fast ? 'accepted as is' : 'left to zod'}, and zod agrees`, () => {
-      expect(isDatasetJson(body)).toBe(fast)
-      const zod = CreateDatasetJson.safeParse(body)
-      if (fast) expect(zod.success && zod.data).toEqual(body)
-      else if (!zod.success) expect(isDatasetJson(body)).toBe(false)
-    })
-  }
+  agreesWithZod(isDatasetJson, CreateDatasetJson, cases, true)
 })

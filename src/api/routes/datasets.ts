@@ -5,10 +5,9 @@
  * thread finds it invalid; then it is parsed and validated here, for exactly the usual 400.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { validatorCompiler } from 'fastify-type-provider-zod'
 import type { FastifyRequest } from 'fastify'
 import { buildDataset, type BuiltDataset } from '../../data/build-dataset.js'
-import { fastValidator, isDatasetJson } from '../fast-path.js'
+import { fastValidator, isDatasetJson, lateBodyValidator } from '../fast-path.js'
 import { DATASET_NOT_FOUND, UNSUPPORTED_MEDIA_TYPE } from '../../errors.js'
 import type { DatasetMeta } from '../../store/datasets.js'
 import { IdParams, NoContent, PageQuery, listOf, problems } from '../../schemas/common.js'
@@ -42,8 +41,7 @@ class UnreadJson {
   constructor (readonly bytes: Buffer) {}
 }
 
-/** Exactly the validation the route's schema applies, for a body parsed after the fact. */
-const validateBody = validatorCompiler({ schema: CreateDatasetBody, method: 'POST', url: '/v1/datasets', httpPart: 'body' })
+const validateBody = lateBodyValidator<unknown>(CreateDatasetBody, '/v1/datasets', isDatasetJson)
 
 const datasets: FastifyPluginAsyncZod = async (fastify) => {
   const tags = ['datasets']
@@ -63,10 +61,7 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
     const data = await new Promise<unknown>((resolve, reject) => {
       parseJson(request, bytes.toString(), (err: Error | null, value?: unknown) => { if (err) reject(err); else resolve(value) })
     })
-    const result = validateBody(data) as { value?: unknown, error?: unknown }
-    // the shape fastify gives a failed validation, which the error handler renders as a problem
-    if (result.error !== undefined) throw Object.assign(new Error('body validation failed'), { statusCode: 400, validation: result.error, validationContext: 'body' })
-    return result.value
+    return validateBody(data)
   }
 
   fastify.post('/datasets', {

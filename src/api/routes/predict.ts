@@ -7,12 +7,11 @@
  * forward thread whole, and only a body that thread cannot read comes back to the general path here.
  */
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod'
-import { validatorCompiler } from 'fastify-type-provider-zod'
 import type { FastifyRequest } from 'fastify'
 import { MODEL_NOT_FOUND } from '../../errors.js'
 import { ModelRefParams, problems } from '../../schemas/common.js'
 import { MAX_PREDICT_ROWS, PredictRequest, PredictResponse } from '../../schemas/model.js'
-import { fastValidator, isModelRefParams, isPredictBody, jsonSerializer } from '../fast-path.js'
+import { fastValidator, isModelRefParams, isPredictBody, jsonSerializer, lateBodyValidator } from '../fast-path.js'
 import { readPredictBody, wasReadFromBytes } from '../predict-body.js'
 import { resolveModelRef } from '../model-ref.js'
 import type { FeatureRows, Prediction } from '../predictor.js'
@@ -24,8 +23,7 @@ class UnreadBody {
 
 const badRequest = (err: Error): Error => Object.assign(err, { statusCode: 400 })
 
-/** Exactly the validation the route's schema applies, for a body parsed after the fact. */
-const validateBody = validatorCompiler({ schema: PredictRequest, method: 'POST', url: '/v1/models/:id/predict', httpPart: 'body' })
+const validateBody = lateBodyValidator<{ inputs: FeatureRows }>(PredictRequest, '/v1/models/:id/predict', isPredictBody)
 
 /** The general path for a body the thread could not read: JSON.parse and the schema, with their usual 400s. */
 function parseAndValidate (bytes: Buffer): { inputs: FeatureRows } {
@@ -35,11 +33,7 @@ function parseAndValidate (bytes: Buffer): { inputs: FeatureRows } {
   } catch (err) {
     throw badRequest(err as Error)
   }
-  if (isPredictBody(data)) return data as { inputs: FeatureRows }
-  const result = validateBody(data) as { value?: { inputs: FeatureRows }, error?: unknown }
-  // the shape fastify gives a failed validation, which the error handler renders as a problem
-  if (result.error !== undefined) throw Object.assign(badRequest(new Error('body validation failed')), { validation: result.error, validationContext: 'body' })
-  return result.value!
+  return validateBody(data)
 }
 
 const predict: FastifyPluginAsyncZod = async (fastify) => {
