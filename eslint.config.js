@@ -22,6 +22,12 @@ export default tseslint.config(
     }
   },
   {
+    // the console runs in the browser and reaches the service only over its public HTTP API
+    files: ['ui/src/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: restrict(['**/src/**', 'node:*'], 'ui/ is the browser console: it talks to the API over HTTP, never imports the service')
+  },
+  {
     files: ['src/nn/**/*.ts'],
     rules: {
       ...restrict(['node:*', 'fs', 'path', 'os', 'worker_threads', '../*', '!./*', 'fastify*', 'bullmq', 'ioredis', 'zod', 'pino'],

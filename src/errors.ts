@@ -51,4 +51,5 @@ export const TOO_MANY_PARAMETERS = createError<[number, number]>('NN_ERR_TOO_MAN
 
 // ---- 5xx: the service is at fault; details are logged, never sent
 export const NOT_READY = createError<[string]>('NN_ERR_NOT_READY', 'not ready: %s', 503)
+export const CONSOLE_NOT_BUILT = createError('NN_ERR_CONSOLE_NOT_BUILT', 'the console is not built: run `npm run build` (or `npm run build:ui`), then restart', 503)
 export const INTERNAL = createError('NN_ERR_INTERNAL', 'internal server error', 500)

@@ -25,6 +25,7 @@ import rateLimit from './plugins/rate-limit.js'
 import health from './routes/health.js'
 import metrics from './routes/metrics.js'
 import v1 from './routes/v1.js'
+import consoleRoutes from './routes/console.js'
 
 declare module 'fastify' {
   interface FastifyInstance { config: Config }
@@ -88,6 +89,7 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
   await app.register(metrics)
   await app.register(v1, { prefix: '/v1' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  await app.register(consoleRoutes)
 }, { name: 'backprop' })
 
 const trustHops = (n: number) => (_address: string, hop: number): boolean => hop < n

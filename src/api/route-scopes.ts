@@ -37,8 +37,8 @@ export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   'POST /v1/models/:id/predict': 'predict'
 }
 
-/** Swagger UI and its assets are documentation, as open as /openapi.json. */
-const PUBLIC_PREFIXES = ['/docs']
+/** Swagger UI and its assets are documentation, as open as /openapi.json; the console's pages hold no data. */
+const PUBLIC_PREFIXES = ['/docs', '/ui']
 
 /** The scope for a route; HEAD answers like GET. */
 export function scopeOf (method: string, url: string): RouteScope {

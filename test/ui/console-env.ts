@@ -1,0 +1,73 @@
+// What the console tests run against: the UI built from ui/ (Vite, ~2 s, so `npm test` needs no
+// `npm run build` first), a real API listening on a port, a real worker process on the same Redis
+// prefix, and Debian's chromium through playwright-core. Every page records the URLs it requests,
+// so a test can check that nothing left the origin. Screenshots go to test-artifacts/console/.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { build } from 'vite'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { buildTestApp, type TestApp } from '../api/helper.js'
+
+export const CHROMIUM = '/usr/bin/chromium'
+export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/console/', import.meta.url))
+
+/** Builds ui/ into dist/ui, as `npm run build` does. */
+export async function buildConsole (): Promise<void> {
+  await build({ configFile: fileURLToPath(new URL('../../ui/vite.config.ts', import.meta.url)), logLevel: 'error' })
+}
+
+export interface Server { readonly t: TestApp, readonly base: string, close (): Promise<void> }
+
+/** The app on a real port; with `worker`, a worker process (src/bin/worker.ts) consuming its queue. */
+export async function startServer (label: string, env: Record<string, string> = {}, worker = false): Promise<Server> {
+  const t = await buildTestApp(label, env)
+  const base = await t.app.listen({ port: 0, host: '127.0.0.1' })
+  let child: ChildProcess | undefined
+  if (worker) {
+    const workerEnv = { REDIS_URL: process.env.REDIS_URL!, REDIS_PREFIX: t.config.REDIS_PREFIX, LOG_LEVEL: 'silent', TRAIN_THREADS: '1' }
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/worker.ts'], { env: { ...process.env, ...workerEnv }, stdio: 'inherit' })
+  }
+  return {
+    t,
+    base,
+    async close () {
+      if (child && child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve))
+        child.kill('SIGTERM')
+        await exited
+      }
+      await t.close()
+    }
+  }
+}
+
+export async function launchBrowser (): Promise<Browser> {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  return await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run']
+  })
+}
+
+export interface Watched { readonly page: Page, readonly requests: string[], readonly errors: string[] }
+
+/** A fresh page (own session storage) that records every request URL and every page error. */
+export async function openPage (browser: Browser, viewport = { width: 1280, height: 800 }): Promise<Watched> {
+  const context = await browser.newContext({ viewport })
+  const page = await context.newPage()
+  const requests: string[] = []
+  const errors: string[] = []
+  page.on('request', (req) => requests.push(req.url()))
+  page.on('pageerror', (err) => errors.push(err.message))
+  return { page, requests, errors }
+}
+
+/** The requests that went anywhere but `base` (data: URLs are not requests on the network). */
+export const offOrigin = (requests: readonly string[], base: string): string[] =>
+  requests.filter((url) => !url.startsWith(`${base}/`) && !url.startsWith('data:'))
+
+export const shot = async (page: Page, name: string): Promise<void> => {
+  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true })
+}

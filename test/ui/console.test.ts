@@ -1,0 +1,100 @@
+// The console at /ui in a real browser (chromium via playwright-core) against a real API and a real
+// worker process: the main flow (upload a CSV, start a job, watch its curve grow while it runs, see
+// the model, predict a row), cancel, and no request leaving the origin. Skipped, saying why, without chromium.
+import { existsSync, readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, it, expect } from 'vitest'
+import type { Browser } from 'playwright-core'
+import { buildConsole, CHROMIUM, launchBrowser, offOrigin, openPage, shot, startServer, type Server } from './console-env.js'
+
+const available = existsSync(CHROMIUM)
+const why = available ? '' : ` (SKIPPED: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`)`
+const IRIS = readFileSync(new URL('../fixtures/iris.csv', import.meta.url))
+
+describe.skipIf(!available)(`the console in a browser${why}`, () => {
+  let server: Server
+  let browser: Browser
+
+  beforeAll(async () => {
+    await buildConsole()
+    server = await startServer('console', {}, true)
+    browser = await launchBrowser()
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  it('upload a CSV, start a job, watch the curve grow before it ends, see the model, predict a row', async () => {
+    const { page, requests, errors } = await openPage(browser)
+    const { base } = server
+    // ---- datasets: upload with the target picked from the CSV's header
+    await page.goto(`${base}/ui/#/datasets`)
+    await page.getByRole('heading', { name: 'Datasets' }).waitFor()
+    await page.setInputFiles('#csv-file', { name: 'iris.csv', mimeType: 'text/csv', buffer: IRIS })
+    await page.locator('#csv-target option[value="species"]').waitFor({ state: 'attached' })
+    expect(await page.locator('#csv-target option').allInnerTexts()).toEqual(['sepal_length_(cm)', 'sepal_width_(cm)', 'petal_length_(cm)', 'petal_width_(cm)', 'species'])
+    expect(await page.inputValue('#csv-target')).toBe('species')
+    await shot(page, 'datasets-upload')
+    await page.getByRole('button', { name: 'Upload' }).click()
+    await page.getByRole('heading', { name: 'iris' }).waitFor()
+    expect(page.url()).toMatch(/#\/datasets\/[^/]+$/)
+    expect(await page.locator('table').innerText()).toContain('petal_width_(cm)')
+    await shot(page, 'dataset')
+
+    // ---- the job form, defaults filled in from the dataset
+    await page.getByRole('link', { name: 'Train on this dataset' }).click()
+    await page.getByRole('heading', { name: 'New training job' }).waitFor()
+    expect(await page.locator('#job-shape').innerText()).toContain('4 inputs → 16 relu → 3 softmax')
+    await page.fill('#job-epochs', '300')
+    await page.fill('#job-batch', '4')
+    await shot(page, 'job-form')
+    await page.getByRole('button', { name: 'Start training' }).click()
+
+    // ---- the job page: points arrive while the job is still running
+    await page.getByRole('heading', { name: /Training job/ }).waitFor()
+    const chart = page.locator('.chart').first()
+    const during = await page.waitForFunction(() => {
+      const points = Number(document.querySelector('.chart')?.getAttribute('data-points'))
+      const status = document.querySelector('#job-state .badge')?.textContent
+      return points > 0 && status === 'running' ? points : false
+    }, undefined, { timeout: 60_000, polling: 50 })
+    const pointsWhileRunning = await during.jsonValue() as number
+    expect(pointsWhileRunning).toBeGreaterThan(0)
+    expect(pointsWhileRunning).toBeLessThan(300)
+    await page.locator('#job-state .badge', { hasText: 'succeeded' }).waitFor({ timeout: 120_000 })
+    await page.locator('#job-model').waitFor()
+    expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(pointsWhileRunning)
+    expect(await page.locator('.marks').first().innerText()).toMatch(/best .*at epoch \d+/)
+    await shot(page, 'job')
+
+    // ---- the model: network, lineage, evaluation (or the note that the server has none), predict
+    await page.locator('#job-model').click()
+    await page.getByRole('heading', { name: 'iris v1' }).waitFor()
+    const network = await page.locator('.network').innerText()
+    expect(network).toContain('4 features')
+    expect(network).toContain('W 16×4, b 16')
+    expect(network).toContain('80 parameters') // 16·4 + 16
+    expect(network).toContain('51 parameters') // 3·16 + 3
+    await page.locator('#evaluation .note, #evaluation table').first().waitFor()
+    const evaluation = await page.locator('#evaluation').innerText()
+    expect(evaluation.includes('not available on this server') || evaluation.includes('Confusion matrix')).toBe(true)
+    for (const [i, v] of ['5.1', '3.5', '1.4', '0.2'].entries()) await page.fill(`#feature-${i}`, v)
+    await page.getByRole('button', { name: 'Predict' }).click()
+    await page.locator('#predicted-label').waitFor()
+    expect(await page.locator('#predicted-label').innerText()).toBe('setosa')
+    await shot(page, 'model')
+
+    // ---- the lists
+    await page.goto(`${base}/ui/#/models`)
+    await page.getByRole('heading', { name: 'iris' }).waitFor()
+    await shot(page, 'models')
+    await page.goto(`${base}/ui/#/jobs`)
+    await page.getByRole('heading', { name: 'Training jobs' }).waitFor()
+    expect(await page.locator('tbody tr').count()).toBe(1)
+    await shot(page, 'jobs')
+
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+})

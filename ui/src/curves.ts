@@ -1,0 +1,86 @@
+/**
+ * Training curves with uPlot: configuration only, plus the one thing uPlot leaves to us, thinning a
+ * 10,000-epoch history to what a chart can show. Marks (best epoch, early stop) are vertical rules
+ * drawn in uPlot's draw hook and repeated as text below the chart for screen readers.
+ */
+import uPlot from 'uplot'
+import { h } from './dom.js'
+
+/** Points per series a chart draws at most; a 10,000-epoch history is thinned to this. */
+export const MAX_POINTS = 1500
+
+export interface Mark { epoch: number, label: string, color: string }
+export interface Line { label: string, color: string, dash?: number[] }
+
+/**
+ * Keeps every k-th index (k = ⌈n / max⌉), the last one, and the `keep` indexes (the marked epochs),
+ * so a thinned curve still ends where the run ended and passes through its best epoch.
+ */
+export function thin (n: number, max = MAX_POINTS, keep: readonly number[] = []): number[] {
+  if (n <= max) return Array.from({ length: n }, (_, i) => i)
+  const k = Math.ceil(n / max)
+  const picked = new Set<number>(keep.filter((i) => i >= 0 && i < n))
+  for (let i = 0; i < n; i += k) picked.add(i)
+  picked.add(n - 1)
+  return [...picked].sort((a, b) => a - b)
+}
+
+const PALETTE = ['#1f6feb', '#d1242f', '#1a7f37', '#9a6700', '#8250df', '#bf3989', '#0a7ea4', '#57606a']
+export const colorOf = (i: number): string => PALETTE[i % PALETTE.length]
+
+export interface Chart {
+  readonly el: HTMLElement
+  /** x: epochs; ys: one array per line (undefined where a line has no value), same length as x. */
+  set (x: number[], ys: (number | undefined)[][], marks?: Mark[]): void
+}
+
+export function chart (title: string, yLabel: string, lines: Line[], opts: { log?: boolean } = {}): Chart {
+  const box = h('div', { class: 'chart', role: 'img', 'aria-label': title, 'data-points': 0 })
+  const legend = h('p', { class: 'marks' })
+  const el = h('figure', { class: 'chart-figure' }, h('figcaption', {}, title), box, legend)
+  let marks: Mark[] = []
+  const width = (): number => Math.max(260, box.clientWidth || 600)
+  const plot = new uPlot({
+    width: width(),
+    height: 260,
+    scales: { x: { time: false }, y: opts.log ? { distr: 3 } : {} },
+    axes: [{ label: 'epoch' }, { label: yLabel, size: 60 }],
+    series: [{ label: 'epoch' }, ...lines.map((l) => ({ label: l.label, stroke: l.color, width: 2, dash: l.dash, spanGaps: true }))],
+    hooks: {
+      draw: [(u: uPlot) => {
+        const { ctx, bbox } = u
+        for (const m of marks) {
+          const x = u.valToPos(m.epoch, 'x', true)
+          if (!Number.isFinite(x)) continue
+          ctx.save()
+          ctx.strokeStyle = m.color
+          ctx.fillStyle = m.color
+          ctx.lineWidth = 2 * devicePixelRatio
+          ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio])
+          ctx.beginPath()
+          ctx.moveTo(x, bbox.top)
+          ctx.lineTo(x, bbox.top + bbox.height)
+          ctx.stroke()
+          ctx.font = `${12 * devicePixelRatio}px system-ui, sans-serif`
+          ctx.fillText(m.label, x + 4 * devicePixelRatio, bbox.top + 14 * devicePixelRatio)
+          ctx.restore()
+        }
+      }]
+    }
+  }, [[], ...lines.map(() => [])], box)
+  new ResizeObserver(() => plot.setSize({ width: width(), height: 260 })).observe(box)
+
+  return {
+    el,
+    set (x, ys, newMarks = []) {
+      marks = newMarks
+      const keep = marks.map((m) => x.indexOf(m.epoch))
+      const idx = thin(x.length, MAX_POINTS, keep)
+      const data: uPlot.AlignedData = [idx.map((i) => x[i]), ...ys.map((y) => idx.map((i) => y[i] ?? null))]
+      plot.setData(data)
+      box.dataset.points = String(x.length)
+      box.dataset.drawn = String(idx.length)
+      legend.textContent = marks.map((m) => `${m.label} at epoch ${m.epoch}`).join(' · ')
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Datasets: the list with an upload form (CSV file, target column picker), and one dataset with its
+ * columns (kind, statistics, categories, missing cells where the server reports them).
+ */
+import { getJson, sendJson } from '../api.js'
+import { h, note, num, pager, table, when } from '../dom.js'
+import { go, type Route } from '../nav.js'
+import type { ColumnStats, Dataset, Page } from '../types.js'
+
+const PAGE = 50
+
+/** The header row of a CSV file: the column names the target picker offers. */
+function headerOf (csv: string): string[] {
+  const first = csv.split(/\r?\n/, 1)[0] ?? ''
+  return first.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1')).filter((c) => c !== '')
+}
+
+function uploadForm (): HTMLElement {
+  const file = h('input', { id: 'csv-file', type: 'file', accept: '.csv,text/csv', required: true })
+  const target = h('select', { id: 'csv-target', required: true, disabled: true })
+  const name = h('input', { id: 'csv-name', type: 'text', maxlength: 200, placeholder: 'from the file name' })
+  const categorical = h('input', { id: 'csv-categorical', type: 'checkbox' })
+  const status = h('p', { role: 'status', 'aria-live': 'polite' })
+  let text = ''
+  file.addEventListener('change', () => {
+    const chosen = file.files?.[0]
+    if (!chosen) return
+    void chosen.text().then((t) => {
+      text = t
+      const columns = headerOf(t)
+      target.replaceChildren(...columns.map((c, i) => h('option', { value: c, selected: i === columns.length - 1 }, c)))
+      target.disabled = columns.length === 0
+      if (name.value === '') name.value = chosen.name.replace(/\.csv$/i, '')
+    })
+  })
+  const form = h('form', { class: 'card', 'aria-labelledby': 'upload-title' },
+    h('h2', { id: 'upload-title' }, 'Upload a CSV'),
+    h('div', { class: 'fields' },
+      h('label', { for: 'csv-file' }, 'CSV file (header row first)'), file,
+      h('label', { for: 'csv-target' }, 'Target column'), target,
+      h('label', { for: 'csv-name' }, 'Name'), name,
+      h('label', { for: 'csv-categorical' }, 'Numeric target holds class labels'), categorical),
+    h('button', { type: 'submit' }, 'Upload'),
+    status)
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    if (text === '') { status.replaceChildren(note('Choose a CSV file first.', 'error')); return }
+    const query = new URLSearchParams({ target: target.value })
+    if (name.value.trim() !== '') query.set('name', name.value.trim())
+    if (categorical.checked) query.set('categorical', 'true')
+    status.replaceChildren('Uploading…')
+    sendJson<Dataset>('POST', `/v1/datasets?${query}`, text, 'text/csv').then(
+      (ds) => go(`#/datasets/${encodeURIComponent(ds.id)}`),
+      (err: Error) => status.replaceChildren(note(err.message, 'error')))
+  })
+  return form
+}
+
+export async function datasetsPage ({ query }: Route): Promise<Node> {
+  const offset = Number(query.get('offset') ?? 0) || 0
+  const page = await getJson<Page<Dataset>>(`/v1/datasets?offset=${offset}&limit=${PAGE}`)
+  const rows = page.items.map((d) => [
+    h('a', { href: `#/datasets/${encodeURIComponent(d.id)}` }, d.name), num(d.rows), num(d.inputs),
+    d.classes ? `${d.classes.length} classes` : d.targetNames.join(', '), when(d.createdAt)
+  ])
+  return h('section', {},
+    h('h1', {}, 'Datasets'),
+    uploadForm(),
+    page.items.length === 0 && offset === 0
+      ? note('No datasets yet: upload a CSV above.')
+      : h('div', { class: 'scroll' }, table('Stored datasets, newest first', ['Name', 'Rows', 'Inputs', 'Target', 'Uploaded'], rows)),
+    pager(offset, PAGE, page.total ?? page.items.length, (o) => go(`#/datasets?offset=${o}`)))
+}
+
+function columnRow (c: ColumnStats, role: string): (string | Node)[] {
+  const categorical = c.kind === 'categorical'
+  return [c.name, role, c.kind ?? 'numeric',
+    categorical ? '—' : num(c.mean), categorical ? '—' : num(c.std), categorical ? '—' : num(c.min), categorical ? '—' : num(c.max),
+    c.categories ? c.categories.slice(0, 20).join(', ') + (c.categories.length > 20 ? ` … (${c.categories.length})` : '') : '—',
+    c.missing === undefined ? '—' : num(c.missing)]
+}
+
+export async function datasetPage ({ params: [id] }: Route): Promise<Node> {
+  const d = await getJson<Dataset>(`/v1/datasets/${encodeURIComponent(id)}`)
+  const columns = [...d.columns.map((c) => columnRow(c, 'feature')), ...d.targetColumns.map((c) => columnRow(c, 'target'))]
+  return h('section', {},
+    h('h1', {}, d.name),
+    h('dl', { class: 'facts' },
+      h('dt', {}, 'Id'), h('dd', {}, h('code', {}, d.id)),
+      h('dt', {}, 'Rows'), h('dd', {}, num(d.rows)),
+      h('dt', {}, 'Inputs → outputs'), h('dd', {}, `${d.inputs} → ${d.outputs}`),
+      h('dt', {}, 'Classes'), h('dd', {}, d.classes?.join(', ') ?? 'none (regression)'),
+      h('dt', {}, 'Uploaded'), h('dd', {}, when(d.createdAt))),
+    h('p', {}, h('a', { class: 'button', href: `#/jobs/new?dataset=${encodeURIComponent(d.id)}` }, 'Train on this dataset')),
+    h('div', { class: 'scroll' }, table('Columns', ['Column', 'Role', 'Kind', 'Mean', 'Std', 'Min', 'Max', 'Categories', 'Missing'], columns)))
+}

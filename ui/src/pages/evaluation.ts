@@ -1,0 +1,67 @@
+/**
+ * A model scored on a stored dataset through POST /v1/models/{ref}/evaluate (issue 11's contract):
+ * a confusion matrix heat map (rows = true class, columns = predicted) and per-class precision,
+ * recall, F1 and support for classifiers; MSE, RMSE, MAE and R² per output for regression. On a
+ * server without the route it says so instead.
+ */
+import { ApiError, getJson, sendJson } from '../api.js'
+import { h, note, num, pct, table } from '../dom.js'
+import type { Dataset, Evaluation, Model, Page, Scores } from '../types.js'
+
+/** The confusion matrix as a table whose cells are shaded by their share of the row (recall). */
+export function heatMap (classes: string[], matrix: number[][]): HTMLElement {
+  const cell = (count: number, rowTotal: number, diagonal: boolean): HTMLElement => {
+    const share = rowTotal === 0 ? 0 : count / rowTotal
+    const td = h('td', { title: `${count} (${pct(share)} of the row)`, class: diagonal ? 'diag' : '' }, String(count))
+    td.style.background = `hsl(${diagonal ? 140 : 5} 70% ${Math.round(97 - 52 * share)}%)`
+    if (share > 0.6) td.style.color = '#fff'
+    return td
+  }
+  return h('div', { class: 'scroll' }, h('table', { class: 'heat', id: 'confusion-matrix' },
+    h('caption', {}, 'Confusion matrix: rows are the true class, columns the predicted class'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'true ╲ predicted'), classes.map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, matrix.map((row, i) => {
+      const total = row.reduce((s, v) => s + v, 0)
+      return h('tr', {}, h('th', { scope: 'row' }, classes[i]), row.map((v, j) => cell(v, total, i === j)))
+    }))))
+}
+
+const scoreRow = (label: string, s: Scores): string[] => [label, num(s.precision, 3), num(s.recall, 3), num(s.f1, 3), num(s.support)]
+
+function resultView (e: Evaluation): HTMLElement {
+  const m = e.metrics
+  if (e.task === 'classification') {
+    const classes = m.classes ?? []
+    return h('div', {},
+      h('p', {}, `${num(e.rows)} rows · accuracy ${pct(m.accuracy)} · log loss ${num(m.logLoss)}${m.rocAuc !== undefined ? ` · ROC AUC ${num(m.rocAuc, 3)}` : ''}`),
+      m.confusionMatrix ? heatMap(classes, m.confusionMatrix) : null,
+      m.perClass ? table('Per-class scores', ['Class', 'Precision', 'Recall', 'F1', 'Support'], [
+        ...m.perClass.map((c) => scoreRow(c.label, c)),
+        ...(m.macroAvg ? [scoreRow('macro avg', m.macroAvg)] : []),
+        ...(m.weightedAvg ? [scoreRow('weighted avg', m.weightedAvg)] : [])]) : null)
+  }
+  return h('div', {},
+    h('p', {}, `${num(e.rows)} rows · MSE ${num(m.mse)} · RMSE ${num(m.rmse)} · MAE ${num(m.mae)} · R² ${num(m.r2, 3)}`),
+    m.perOutput ? table('Per output', ['Output', 'MSE', 'RMSE', 'MAE', 'R²'], m.perOutput.map((o) => [o.name, num(o.mse), num(o.rmse), num(o.mae), num(o.r2, 3)])) : null)
+}
+
+export async function evaluationView (model: Model): Promise<HTMLElement> {
+  const datasets = (await getJson<Page<Dataset>>('/v1/datasets?limit=1000')).items
+  const select = h('select', { id: 'evaluate-dataset' }, datasets.map((d) => h('option', { value: d.id, selected: d.id === model.datasetId }, `${d.name} (${d.rows} rows)`)))
+  const out = h('div', { id: 'evaluation', 'aria-live': 'polite' })
+  const run = (): void => {
+    out.replaceChildren('Evaluating…')
+    sendJson<Evaluation>('POST', `/v1/models/${encodeURIComponent(model.id)}/evaluate`, { datasetId: select.value }).then(
+      (e) => out.replaceChildren(resultView(e)),
+      (err: unknown) => out.replaceChildren(err instanceof ApiError && err.routeMissing
+        ? note('Evaluation is not available on this server (it has no POST /v1/models/{ref}/evaluate yet).')
+        : note((err as Error).message, 'error')))
+  }
+  const form = h('form', { class: 'card', 'aria-labelledby': 'evaluate-title' },
+    h('h2', { id: 'evaluate-title' }, 'Evaluation'),
+    datasets.length === 0 ? note('No dataset to evaluate on.') : h('p', { class: 'inline' }, h('label', { for: 'evaluate-dataset' }, 'Dataset '), select, ' ', h('button', { type: 'submit' }, 'Evaluate')),
+    out)
+  form.addEventListener('submit', (event) => { event.preventDefault(); run() })
+  if (datasets.some((d) => d.id === model.datasetId)) run()
+  return form
+}

@@ -1,0 +1,103 @@
+/**
+ * A training job from a dataset and a network definition, with the defaults filled in: the network's
+ * inputs and output follow the dataset (softmax over its classes, identity for regression), so
+ * "Start" alone trains something sensible. Hidden layers are written as "16 relu, 8 tanh".
+ */
+import { getJson, sendJson } from '../api.js'
+import { h, note } from '../dom.js'
+import { go, type Route } from '../nav.js'
+import type { Dataset, LayerSpec, Page } from '../types.js'
+
+const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'leaky_relu', 'abs', 'softplus', 'identity']
+const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'momentum', 'nesterov']
+
+/** "16 relu, 8 tanh" → layers; throws a message naming the bad part. */
+export function parseLayers (text: string): LayerSpec[] {
+  return text.split(',').map((s) => s.trim()).filter((s) => s !== '').map((part) => {
+    const [units, activation = 'relu'] = part.split(/\s+/)
+    if (!/^\d+$/.test(units) || Number(units) < 1) throw new Error(`hidden layer "${part}": start with a whole number of units, e.g. "16 relu"`)
+    if (!ACTIVATIONS.includes(activation)) throw new Error(`hidden layer "${part}": the activation must be one of ${ACTIVATIONS.join(', ')}`)
+    return { units: Number(units), activation }
+  })
+}
+
+const outputFor = (d: Dataset): LayerSpec => (d.classes
+  ? (d.outputs >= 2 ? { units: d.outputs, activation: 'softmax' } : { units: 1, activation: 'sigmoid' })
+  : { units: d.outputs, activation: 'identity' })
+
+function field (id: string, label: string, input: HTMLElement, hint?: string): HTMLElement[] {
+  return [h('label', { for: id }, label), h('div', {}, input, hint ? h('small', {}, hint) : null)]
+}
+
+export async function jobFormPage ({ query }: Route): Promise<Node> {
+  const datasets = (await getJson<Page<Dataset>>('/v1/datasets?limit=1000')).items
+  if (datasets.length === 0) return h('section', {}, h('h1', {}, 'New training job'), note('Upload a dataset first (Datasets).'))
+  const chosen = query.get('dataset') ?? datasets[0].id
+  const dataset = h('select', { id: 'job-dataset' }, datasets.map((d) => h('option', { value: d.id, selected: d.id === chosen }, `${d.name} (${d.rows} rows)`)))
+  const layers = h('input', { id: 'job-layers', type: 'text', value: '16 relu', spellcheck: 'false' })
+  const shape = h('p', { id: 'job-shape', class: 'muted' })
+  const epochs = h('input', { id: 'job-epochs', type: 'number', min: 1, value: 100, required: true })
+  const batchSize = h('input', { id: 'job-batch', type: 'number', min: 1, value: 32, required: true })
+  const optimizer = h('select', { id: 'job-optimizer' }, OPTIMIZERS.map((o) => h('option', { value: o }, o)))
+  const learningRate = h('input', { id: 'job-lr', type: 'number', step: 'any', min: 0, value: 0.01, required: true })
+  const validation = h('input', { id: 'job-validation', type: 'number', step: 'any', min: 0, max: 0.9, value: 0.2 })
+  const patience = h('input', { id: 'job-patience', type: 'number', min: 1, placeholder: 'off' })
+  const seed = h('input', { id: 'job-seed', type: 'number', min: 0, value: 0 })
+  const modelName = h('input', { id: 'job-model-name', type: 'text', maxlength: 200 })
+  const status = h('div', { role: 'status', 'aria-live': 'polite' })
+
+  const selected = (): Dataset => datasets.find((d) => d.id === dataset.value) ?? datasets[0]
+  const describe = (): void => {
+    const d = selected()
+    const out = outputFor(d)
+    if (modelName.value === '' || datasets.some((x) => x.name === modelName.value)) modelName.value = d.name
+    let hidden = '…'
+    try { hidden = parseLayers(layers.value).map((l) => `${l.units} ${l.activation}`).join(' → ') || 'none' } catch { /* shown on submit */ }
+    shape.textContent = `Network: ${d.inputs} inputs → ${hidden} → ${out.units} ${out.activation} (output follows the dataset)`
+  }
+  dataset.addEventListener('change', describe)
+  layers.addEventListener('input', describe)
+  describe()
+
+  const form = h('form', { class: 'card', 'aria-labelledby': 'job-form-title' },
+    h('h2', { id: 'job-form-title' }, 'Network and training'),
+    h('div', { class: 'fields' },
+      ...field('job-dataset', 'Dataset', dataset),
+      ...field('job-layers', 'Hidden layers', layers, 'units and activation, comma-separated; empty for a linear model'),
+      ...field('job-epochs', 'Epochs', epochs),
+      ...field('job-batch', 'Batch size', batchSize),
+      ...field('job-optimizer', 'Optimizer', optimizer),
+      ...field('job-lr', 'Learning rate', learningRate),
+      ...field('job-validation', 'Validation split', validation, 'share of rows held out; 0 for none'),
+      ...field('job-patience', 'Early-stopping patience', patience, 'epochs without improvement; empty: off'),
+      ...field('job-seed', 'Seed', seed),
+      ...field('job-model-name', 'Model name', modelName)),
+    shape,
+    h('button', { type: 'submit' }, 'Start training'),
+    status)
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const d = selected()
+    let hidden: LayerSpec[]
+    try { hidden = parseLayers(layers.value) } catch (err) { status.replaceChildren(note((err as Error).message, 'error')); return }
+    const split = Number(validation.value)
+    const body = {
+      datasetId: d.id,
+      network: { inputs: d.inputs, layers: hidden, output: outputFor(d) },
+      training: {
+        epochs: Number(epochs.value),
+        batchSize: Number(batchSize.value),
+        optimizer: { type: optimizer.value, learningRate: Number(learningRate.value) },
+        ...(split > 0 ? { validationSplit: split } : {}),
+        ...(patience.value !== '' ? { earlyStopping: { patience: Number(patience.value) } } : {}),
+        seed: Number(seed.value)
+      },
+      ...(modelName.value.trim() !== '' ? { modelName: modelName.value.trim() } : {})
+    }
+    status.replaceChildren('Starting…')
+    sendJson<{ id: string }>('POST', '/v1/training-jobs', body).then(
+      (job) => go(`#/jobs/${encodeURIComponent(job.id)}`),
+      (err: Error) => status.replaceChildren(note(err.message, 'error')))
+  })
+  return h('section', {}, h('h1', {}, 'New training job'), form)
+}

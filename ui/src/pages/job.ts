@@ -1,0 +1,105 @@
+/**
+ * One training job: status, live loss and accuracy curves (training and validation) fed by the SSE
+ * stream, the best epoch and any early stop marked, and a cancel button. The page keeps the whole
+ * history; the charts draw a thinned copy (curves.ts), redrawn at most once per animation frame.
+ */
+import { getJson, sendJson } from '../api.js'
+import { chart, type Mark } from '../curves.js'
+import { badge, h, note, num, pct, when } from '../dom.js'
+import { followJob } from '../events.js'
+import type { Route } from '../nav.js'
+import type { Epoch, Job } from '../types.js'
+
+const FINAL = new Set(['succeeded', 'failed', 'cancelled'])
+
+/** The best epoch as the server reports it, else the lowest validation (or training) loss. */
+export function bestOf (job: Job, history: readonly Epoch[]): Mark | undefined {
+  if (job.bestEpoch !== undefined) return { epoch: job.bestEpoch, label: 'best', color: '#1a7f37' }
+  if (history.length === 0 || !FINAL.has(job.status)) return undefined
+  const val = history.some((e) => e.valLoss !== undefined)
+  const loss = (e: Epoch): number => (val ? e.valLoss ?? Infinity : e.loss)
+  const best = history.reduce((a, b) => (loss(b) < loss(a) ? b : a))
+  return { epoch: best.epoch, label: val ? 'best (lowest val loss)' : 'best (lowest loss)', color: '#1a7f37' }
+}
+
+/** The early stop as the server reports it, else a succeeded job that ran fewer epochs than asked. */
+export function stopOf (job: Job, history: readonly Epoch[]): Mark | undefined {
+  const last = history.at(-1)?.epoch
+  if (job.stoppedEpoch !== undefined) return { epoch: job.stoppedEpoch, label: `stopped${job.stopReason ? `: ${job.stopReason}` : ''}`, color: '#d1242f' }
+  if (job.status === 'succeeded' && last !== undefined && last < job.progress.epochs) return { epoch: last, label: 'early stop', color: '#d1242f' }
+  if (job.status === 'cancelled' && last !== undefined) return { epoch: last, label: 'cancelled', color: '#d1242f' }
+  return undefined
+}
+
+export async function jobPage ({ params: [id], signal }: Route): Promise<Node> {
+  let job = await getJson<Job>(`/v1/training-jobs/${encodeURIComponent(id)}`)
+  const history: Epoch[] = [...(job.history ?? [])]
+  const loss = chart('Loss per epoch', 'loss', [
+    { label: 'training loss', color: '#1f6feb' }, { label: 'validation loss', color: '#d1242f', dash: [8, 4] }], { log: true })
+  const accuracy = chart('Accuracy per epoch', 'accuracy', [
+    { label: 'training accuracy', color: '#1f6feb' }, { label: 'validation accuracy', color: '#d1242f', dash: [8, 4] }])
+  const header = h('div', { class: 'job-status' })
+  const cancel = h('button', { type: 'button', id: 'cancel-job', class: 'danger' }, 'Cancel job')
+  const message = h('div', { role: 'status', 'aria-live': 'polite' })
+
+  const showHeader = (): void => {
+    const last = history.at(-1)
+    header.replaceChildren(
+      h('p', { id: 'job-state' }, badge(job.status), ` epoch ${num(last?.epoch ?? job.progress.epoch)} of ${num(job.progress.epochs)}`),
+      h('progress', { max: job.progress.epochs, value: last?.epoch ?? job.progress.epoch, 'aria-label': 'Epochs done' }),
+      h('dl', { class: 'facts' },
+        h('dt', {}, 'Dataset'), h('dd', {}, h('a', { href: `#/datasets/${encodeURIComponent(job.datasetId)}` }, job.datasetId)),
+        h('dt', {}, 'Model'), h('dd', {}, job.modelId ? h('a', { href: `#/models/${encodeURIComponent(job.modelId)}`, id: 'job-model' }, `${job.modelName ?? 'model'} (${job.modelId})`) : '—'),
+        h('dt', {}, 'Last epoch'), h('dd', {}, last ? `loss ${num(last.loss)}${last.valLoss !== undefined ? `, val loss ${num(last.valLoss)}` : ''}${last.valAccuracy !== undefined ? `, val accuracy ${pct(last.valAccuracy)}` : last.accuracy !== undefined ? `, accuracy ${pct(last.accuracy)}` : ''}` : '—'),
+        h('dt', {}, 'Created'), h('dd', {}, when(job.createdAt)),
+        h('dt', {}, 'Finished'), h('dd', {}, when(job.finishedAt))),
+      ...(job.error ? [note(job.status === 'cancelled' ? `This job was cancelled: ${job.error}` : `This job ${job.status}: ${job.error}`, job.status === 'failed' ? 'error' : 'info')] : []),
+      ...(job.warnings ?? []).map((w) => note(w)))
+    cancel.hidden = FINAL.has(job.status)
+  }
+
+  let frame = 0
+  const draw = (): void => {
+    frame = 0
+    const x = history.map((e) => e.epoch)
+    const marks = [bestOf(job, history), stopOf(job, history)].filter((m): m is Mark => m !== undefined)
+    loss.set(x, [history.map((e) => e.loss), history.map((e) => e.valLoss)], marks)
+    accuracy.el.hidden = !history.some((e) => e.accuracy !== undefined || e.valAccuracy !== undefined)
+    accuracy.set(x, [history.map((e) => e.accuracy), history.map((e) => e.valAccuracy)], marks)
+    showHeader()
+  }
+  const schedule = (): void => { if (frame === 0) frame = requestAnimationFrame(draw) }
+
+  cancel.addEventListener('click', () => {
+    cancel.disabled = true
+    message.replaceChildren('Cancelling…')
+    sendJson<Job>('POST', `/v1/training-jobs/${encodeURIComponent(id)}/cancel`).then(
+      () => message.replaceChildren('Cancel requested; the job stops within one minibatch.'),
+      (err: Error) => { cancel.disabled = false; message.replaceChildren(note(err.message, 'error')) })
+  })
+
+  if (!FINAL.has(job.status)) {
+    void followJob(id, history.at(-1)?.epoch ?? 0, signal, {
+      onEpoch (stats) { history.push(stats); if (job.status === 'queued') job = { ...job, status: 'running' }; schedule() },
+      onEnd () {
+        // the final record carries modelId, finishedAt and (where the server has them) best and stop epochs
+        void getJson<Job>(`/v1/training-jobs/${encodeURIComponent(id)}`).then((final) => {
+          job = final
+          history.splice(0, history.length, ...(final.history ?? history))
+          message.replaceChildren()
+          schedule()
+        })
+      },
+      onError (text) { message.replaceChildren(note(text, 'error')) }
+    })
+  }
+  const page = h('section', {},
+    h('h1', {}, `Training job ${job.modelName ?? ''}`.trim()),
+    h('p', { class: 'muted' }, h('code', {}, job.id), ' · ', h('a', { href: `#/compare?ids=${encodeURIComponent(job.id)}` }, 'compare with other jobs')),
+    header, h('p', {}, cancel), message,
+    h('div', { class: 'charts' }, loss.el, accuracy.el))
+  // uPlot measures its box: draw once the page is in the document
+  requestAnimationFrame(draw)
+  showHeader()
+  return page
+}

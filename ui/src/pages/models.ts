@@ -1,0 +1,32 @@
+/** Models grouped by name, versions newest first within each name, a page of the newest models at a time. */
+import { getJson } from '../api.js'
+import { h, note, num, pager, pct, when } from '../dom.js'
+import { go, type Route } from '../nav.js'
+import type { Model, Page } from '../types.js'
+
+const PAGE = 100
+
+/** The headline score of a model: accuracy for classifiers, else the validation (or training) loss. */
+export function headline (m: Model): string {
+  const { metrics } = m
+  const acc = metrics.valAccuracy ?? metrics.accuracy
+  if (acc !== undefined) return `accuracy ${pct(acc)}`
+  const loss = metrics.valLoss ?? metrics.loss
+  return loss === undefined ? '—' : `loss ${num(loss)}`
+}
+
+export async function modelsPage ({ query }: Route): Promise<Node> {
+  const offset = Number(query.get('offset') ?? 0) || 0
+  const page = await getJson<Page<Model>>(`/v1/models?offset=${offset}&limit=${PAGE}`)
+  const groups = new Map<string, Model[]>()
+  for (const m of page.items) groups.set(m.name, [...(groups.get(m.name) ?? []), m])
+  const sections = [...groups].map(([name, versions]) => h('section', { class: 'card', 'aria-label': `Model ${name}` },
+    h('h2', {}, name),
+    h('ul', { class: 'versions' }, versions.sort((a, b) => b.version - a.version).map((m) => h('li', {},
+      h('a', { href: `#/models/${encodeURIComponent(m.id)}` }, `v${m.version}`),
+      ` · ${headline(m)} · ${num(m.parameterCount)} parameters · ${when(m.createdAt)}`)))))
+  return h('section', {},
+    h('h1', {}, 'Models'),
+    sections.length === 0 ? note('No models yet: a training job that succeeds stores one.') : h('div', { class: 'groups' }, sections),
+    pager(offset, PAGE, page.total ?? page.items.length, (o) => go(`#/models?offset=${o}`)))
+}

@@ -1,0 +1,51 @@
+/**
+ * The API's response shapes as the console reads them (src/schemas/*.ts is the source). Fields other
+ * branches are adding (column kinds, bestEpoch, stopReason, evaluation) are optional: the console
+ * shows them when present and says "not available" when a route is missing.
+ */
+export interface Page<T> { items: T[], total?: number, offset?: number, limit?: number }
+
+export interface ColumnStats {
+  name: string, mean: number, std: number, min: number, max: number
+  kind?: 'numeric' | 'categorical', categories?: string[], missing?: number
+}
+
+export interface Dataset {
+  id: string, name: string, rows: number, inputs: number, outputs: number
+  featureNames: string[], targetNames: string[], classes?: string[], createdAt: string
+  columns: ColumnStats[], targetColumns: ColumnStats[], bytes: number
+}
+
+export interface Epoch { epoch: number, loss: number, valLoss?: number, accuracy?: number, valAccuracy?: number, learningRate?: number }
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
+
+export interface Job {
+  id: string, status: JobStatus, progress: { epoch: number, epochs: number }, history?: Epoch[]
+  datasetId: string, modelName?: string, modelId?: string, error?: string
+  createdAt: string, startedAt?: string, finishedAt?: string
+  bestEpoch?: number, stoppedEpoch?: number, stopReason?: string, warnings?: string[]
+  training?: { epochs?: number, earlyStopping?: { patience: number } }
+}
+
+export interface LayerSpec { units: number, activation: string }
+export interface NetworkSpec { inputs: number, layers: LayerSpec[], output: LayerSpec, l2?: number }
+
+export interface Model {
+  id: string, name: string, version: number, network: NetworkSpec, parameterCount: number
+  metrics: Record<string, number>, datasetId?: string, jobId?: string, parentModelId?: string
+  classes?: string[], featureNames: string[], targetNames: string[], createdAt: string
+  bestEpoch?: number, stoppedEpoch?: number, stopReason?: string
+}
+
+export interface Scores { precision: number, recall: number, f1: number, support: number }
+
+export interface Evaluation {
+  modelId: string, datasetId: string, rows: number, task: 'classification' | 'regression'
+  metrics: {
+    accuracy?: number, logLoss?: number, rocAuc?: number, classes?: string[], confusionMatrix?: number[][]
+    perClass?: (Scores & { label: string })[], macroAvg?: Scores, weightedAvg?: Scores
+    mse?: number, rmse?: number, mae?: number, r2?: number
+    perOutput?: { name: string, mse: number, rmse: number, mae: number, r2: number }[]
+  }
+}
