@@ -10,6 +10,38 @@ const available = existsSync(CHROMIUM)
 const why = available ? '' : ` (SKIPPED: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`)`
 const IRIS = readFileSync(new URL('../fixtures/iris.csv', import.meta.url))
 
+async function api<T> (base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const res = await fetch(base + path, {
+    method, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': typeof body === 'string' ? 'text/csv' : 'application/json' }) },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) })
+  })
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
+  return await res.json() as T
+}
+
+/** Uploads iris and queues a 4-16-3 job on it over the API; returns the job id. */
+async function startJob (base: string, training: Record<string, unknown>, headers: Record<string, string> = {}): Promise<string> {
+  const dataset = await api<{ id: string }>(base, 'POST', '/v1/datasets?target=species&name=iris', IRIS.toString('utf8'), headers)
+  const job = await api<{ id: string }>(base, 'POST', '/v1/training-jobs', {
+    datasetId: dataset.id,
+    network: { inputs: 4, layers: [{ units: 16, activation: 'relu' }], output: { units: 3, activation: 'softmax' } },
+    training: { optimizer: { type: 'adam', learningRate: 0.01 }, validationSplit: 0.2, ...training },
+    modelName: 'iris'
+  }, headers)
+  return job.id
+}
+
+/** Waits until a job has ended; throws unless it succeeded. */
+async function finished (base: string, id: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const job = await api<{ status: string, error?: string }>(base, 'GET', `/v1/training-jobs/${id}`)
+    if (job.status === 'succeeded') return
+    if (job.status === 'failed' || job.status === 'cancelled') throw new Error(`job ${id} ${job.status}: ${job.error}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`job ${id} did not finish within 60 s`)
+}
+
 describe.skipIf(!available)(`the console in a browser${why}`, () => {
   let server: Server
   let browser: Browser
@@ -96,5 +128,56 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
 
     expect(offOrigin(requests, base)).toEqual([])
     expect(errors).toEqual([])
+  })
+
+  it('a cancelled job stops, and its page says so', async () => {
+    const { base } = server
+    const jobId = await startJob(base, { epochs: 100_000, batchSize: 4 })
+    const { page, requests, errors } = await openPage(browser)
+    await page.goto(`${base}/ui/#/jobs/${jobId}`)
+    await page.waitForFunction(() => Number(document.querySelector('.chart')?.getAttribute('data-points')) > 0, undefined, { timeout: 60_000 })
+    await page.locator('#cancel-job').click()
+    await page.locator('#job-state .badge', { hasText: 'cancelled' }).waitFor({ timeout: 30_000 })
+    expect(await page.locator('.note').first().innerText()).toContain('This job was cancelled')
+    expect(await page.locator('#cancel-job').isHidden()).toBe(true)
+    await shot(page, 'job-cancelled')
+    const job = await api<{ status: string, history: unknown[] }>(base, 'GET', `/v1/training-jobs/${jobId}`)
+    expect(job.status).toBe('cancelled')
+    expect(job.history.length).toBeLessThan(100_000)
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect((await api<{ history: unknown[] }>(base, 'GET', `/v1/training-jobs/${jobId}`)).history.length).toBe(job.history.length)
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+
+  it('overlays several jobs, and is usable by keyboard and on a phone-sized screen', async () => {
+    const { base } = server
+    const ids = [await startJob(base, { epochs: 30, batchSize: 16, seed: 1 }), await startJob(base, { epochs: 30, batchSize: 16, seed: 2, optimizer: { type: 'sgd', learningRate: 0.05 } })]
+    for (const id of ids) await finished(base, id)
+    const { page, requests, errors } = await openPage(browser)
+    await page.goto(`${base}/ui/#/datasets`)
+    await page.getByRole('heading', { name: 'Datasets' }).waitFor()
+    // keyboard: skip link, then the sections; Enter follows a link
+    for (let i = 0; i < 3 && (await page.evaluate(() => document.activeElement?.textContent)) !== 'Training'; i++) await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Training')
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: 'Training jobs' }).waitFor()
+    const boxes = ids.map((id) => page.getByRole('checkbox', { name: `Select job ${id} for comparison` }))
+    await boxes[0].focus()
+    await page.keyboard.press('Space')
+    await boxes[1].check()
+    await page.getByRole('button', { name: 'Compare selected' }).click()
+    await page.getByRole('heading', { name: 'Compare jobs' }).waitFor()
+    expect(await page.locator('main li').count()).toBe(2)
+    await page.waitForFunction(() => Number(document.querySelector('.chart')?.getAttribute('data-points')) > 0)
+    await shot(page, 'compare')
+
+    const phone = await openPage(browser, { width: 390, height: 844 })
+    await phone.page.goto(`${base}/ui/#/jobs/${ids[0]}`)
+    await phone.page.waitForFunction(() => Number(document.querySelector('.chart')?.getAttribute('data-points')) > 0)
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    await shot(phone.page, 'job-phone')
+    expect(offOrigin([...requests, ...phone.requests], base)).toEqual([])
+    expect([...errors, ...phone.errors]).toEqual([])
   })
 })

@@ -62,7 +62,10 @@ export function chart (title: string, yLabel: string, lines: Line[], opts: { log
           ctx.lineTo(x, bbox.top + bbox.height)
           ctx.stroke()
           ctx.font = `${12 * devicePixelRatio}px system-ui, sans-serif`
-          ctx.fillText(m.label, x + 4 * devicePixelRatio, bbox.top + 14 * devicePixelRatio)
+          // near the right edge the label goes on the line's left, so it is not cut off
+          const left = x > bbox.left + bbox.width * 0.7
+          ctx.textAlign = left ? 'right' : 'left'
+          ctx.fillText(m.label, x + (left ? -4 : 4) * devicePixelRatio, bbox.top + 14 * devicePixelRatio)
           ctx.restore()
         }
       }]

@@ -32,6 +32,8 @@ const ROUTES: [RegExp, Page][] = [
 const main = document.getElementById('main')!
 const notice = document.getElementById('notice')!
 let current: AbortController | undefined
+// after in-console navigation, focus moves to the new content (as a page load would put it at the top)
+let navigated = false
 
 async function render (): Promise<void> {
   current?.abort()
@@ -57,7 +59,8 @@ async function render (): Promise<void> {
   if (controller.signal.aborted) return
   main.replaceChildren(content)
   document.title = `${main.querySelector('h1')?.textContent ?? 'console'} · backprop`
-  main.focus({ preventScroll: true })
+  if (navigated) main.focus({ preventScroll: true })
+  navigated = true
 }
 
 onApiError((err) => {

@@ -26,7 +26,7 @@ export async function comparePage ({ query }: Route): Promise<Node> {
   if (ids.length === 0) return h('section', {}, h('h1', {}, 'Compare jobs'), note('Tick jobs in the training list to compare them.'))
   const jobs = await Promise.all(ids.map((id) => getJson<Job>(`/v1/training-jobs/${encodeURIComponent(id)}`)))
   const histories = jobs.map((j) => j.history ?? [])
-  const names = jobs.map((j) => `${j.modelName ?? 'job'} ${j.id.slice(0, 8)}`)
+  const names = jobs.map((j) => `${j.modelName ?? 'job'} ${j.id.replace(/^job_/, '').slice(0, 6)}`)
   const lines = names.map((label, i) => ({ label, color: colorOf(i) }))
   const loss = chart('Validation loss (training loss where a job has no validation split)', 'loss', lines, { log: true })
   const accuracy = chart('Validation accuracy (training accuracy where a job has no validation split)', 'accuracy', lines)
