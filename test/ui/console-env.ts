@@ -20,13 +20,13 @@ export async function buildConsole (): Promise<void> {
 export interface Server { readonly t: TestApp, readonly base: string, close (): Promise<void> }
 
 /** The app on a real port; with `worker`, a worker process (src/bin/worker.ts) consuming its queue. */
-export async function startServer (label: string, env: Record<string, string> = {}, worker = false): Promise<Server> {
+export async function startServer (label: string, env: Record<string, string> = {}, worker = false, workerEnv: Record<string, string> = {}): Promise<Server> {
   const t = await buildTestApp(label, env)
   const base = await t.app.listen({ port: 0, host: '127.0.0.1' })
   let child: ChildProcess | undefined
   if (worker) {
-    const workerEnv = { REDIS_URL: process.env.REDIS_URL!, REDIS_PREFIX: t.config.REDIS_PREFIX, LOG_LEVEL: 'silent', TRAIN_THREADS: '1' }
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/worker.ts'], { env: { ...process.env, ...workerEnv }, stdio: 'inherit' })
+    const own = { REDIS_URL: process.env.REDIS_URL!, REDIS_PREFIX: t.config.REDIS_PREFIX, LOG_LEVEL: 'silent', TRAIN_THREADS: '1' }
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/worker.ts'], { env: { ...process.env, ...own, ...workerEnv }, stdio: 'inherit' })
   }
   return {
     t,

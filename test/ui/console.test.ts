@@ -31,15 +31,18 @@ async function startJob (base: string, training: Record<string, unknown>, header
   return job.id
 }
 
+// both describes serve the same build; building once keeps the added time to ~2 s
+beforeAll(async () => { if (available) await buildConsole() }, 60_000)
+
 /** Waits until a job has ended; throws unless it succeeded. */
-async function finished (base: string, id: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
+async function finished (base: string, id: string, ms = 60_000): Promise<void> {
+  for (let i = 0; i < ms / 100; i++) {
     const job = await api<{ status: string, error?: string }>(base, 'GET', `/v1/training-jobs/${id}`)
     if (job.status === 'succeeded') return
     if (job.status === 'failed' || job.status === 'cancelled') throw new Error(`job ${id} ${job.status}: ${job.error}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  throw new Error(`job ${id} did not finish within 60 s`)
+  throw new Error(`job ${id} did not finish within ${ms / 1000} s`)
 }
 
 describe.skipIf(!available)(`the console in a browser${why}`, () => {
@@ -47,8 +50,7 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
   let browser: Browser
 
   beforeAll(async () => {
-    await buildConsole()
-    server = await startServer('console', {}, true)
+    server = await startServer('console', {}, true, { CHECKPOINT_EVERY_EPOCHS: '1000', CHECKPOINT_EVERY_SECONDS: '60' })
     browser = await launchBrowser()
   }, 120_000)
 
@@ -150,6 +152,28 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     expect(errors).toEqual([])
   })
 
+  it('draws a 10,000-epoch history thinned to at most 1,500 points per curve', async () => {
+    const { base } = server
+    const dataset = await api<{ id: string }>(base, 'POST', '/v1/datasets', { name: 'xor', features: [[0, 0], [0, 1], [1, 0], [1, 1]], targets: [0, 1, 1, 0] })
+    const job = await api<{ id: string }>(base, 'POST', '/v1/training-jobs', {
+      datasetId: dataset.id,
+      network: { inputs: 2, layers: [{ units: 4, activation: 'tanh' }], output: { units: 1, activation: 'identity' } },
+      training: { epochs: 10_000, batchSize: 4, optimizer: { type: 'adam', learningRate: 0.01 } }
+    })
+    await finished(base, job.id, 120_000) // ≈12 s on the 2-core machine, with checkpoints every 1,000 epochs
+    const { page, requests, errors } = await openPage(browser)
+    await page.goto(`${base}/ui/#/jobs/${job.id}`)
+    await page.waitForFunction(() => document.querySelector('.chart')?.getAttribute('data-points') === '10000', undefined, { timeout: 30_000 })
+    const drawn = Number(await page.locator('.chart').first().getAttribute('data-drawn'))
+    expect(drawn).toBeGreaterThan(1000)
+    expect(drawn).toBeLessThanOrEqual(1502) // every 7th epoch, the last, and the best
+    await shot(page, 'job-10000-epochs')
+    await page.getByRole('link', { name: 'Models' }).click() // still answers
+    await page.getByRole('heading', { name: 'Models' }).waitFor()
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  }, 180_000)
+
   it('overlays several jobs, and is usable by keyboard and on a phone-sized screen', async () => {
     const { base } = server
     const ids = [await startJob(base, { epochs: 30, batchSize: 16, seed: 1 }), await startJob(base, { epochs: 30, batchSize: 16, seed: 2, optimizer: { type: 'sgd', learningRate: 0.05 } })]
@@ -179,5 +203,82 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     await shot(phone.page, 'job-phone')
     expect(offOrigin([...requests, ...phone.requests], base)).toEqual([])
     expect([...errors, ...phone.errors]).toEqual([])
+  })
+})
+
+const KEY_A = 'console-key-tenant-a-0123456789'
+const KEY_B = 'console-key-tenant-b-0123456789'
+
+describe.skipIf(!available)(`the console with API_KEYS set${why}`, () => {
+  let server: Server
+  let browser: Browser
+  const asA = { authorization: `Bearer ${KEY_A}` }
+
+  beforeAll(async () => {
+    // no worker: jobs stay queued, which is all these checks need; no rate limit for the 1,000 jobs
+    server = await startServer('console-keys', { API_KEYS: `${KEY_A}:tenant-a:read,train,predict;${KEY_B}:tenant-b:read,train`, RATE_LIMIT_PER_MINUTE: '0' })
+    browser = await launchBrowser()
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  it('refuses without a key, works with one, and shows another tenant\'s job as not found', async () => {
+    const { base } = server
+    const jobId = await startJob(base, { epochs: 10, batchSize: 16 }, asA)
+    const { page, requests, errors } = await openPage(browser)
+    await page.goto(`${base}/ui/#/jobs`)
+    await page.locator('#notice', { hasText: 'This server needs an API key' }).waitFor()
+    expect(await page.locator('main').innerText()).toContain('this route needs an API key')
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('api-key')
+    await shot(page, 'keys-refused')
+
+    await page.fill('#api-key', KEY_A)
+    await page.getByRole('button', { name: 'Use key' }).click()
+    await page.getByRole('heading', { name: 'Training jobs' }).waitFor()
+    expect(await page.locator('#notice').innerText()).toBe('')
+    await page.getByRole('link', { name: 'iris' }).first().click()
+    await page.getByRole('heading', { name: 'Training job iris' }).waitFor()
+    await page.reload() // the key lives in this tab's session storage
+    await page.getByRole('heading', { name: 'Training job iris' }).waitFor()
+    expect(await page.locator('#job-state .badge').innerText()).toBe('queued')
+
+    const other = await openPage(browser)
+    await other.page.goto(`${base}/ui/#/jobs/${jobId}`)
+    await other.page.locator('#notice', { hasText: 'needs an API key' }).waitFor() // a new tab starts without a key
+    await other.page.fill('#api-key', KEY_B)
+    await other.page.keyboard.press('Enter')
+    await other.page.getByRole('heading', { name: 'Not found' }).waitFor()
+    expect(await other.page.locator('main').innerText()).toContain(`training job '${jobId}' not found`)
+    await shot(other.page, 'keys-other-tenant')
+    expect(offOrigin([...requests, ...other.requests], base)).toEqual([])
+    expect([...errors, ...other.errors]).toEqual([])
+  })
+
+  it('pages through 1,000 jobs', async () => {
+    const { base } = server
+    const dataset = await api<{ id: string }>(base, 'POST', '/v1/datasets?target=species&name=many', IRIS.toString('utf8'), { authorization: `Bearer ${KEY_B}` })
+    const body = {
+      datasetId: dataset.id,
+      network: { inputs: 4, layers: [], output: { units: 3, activation: 'softmax' } },
+      training: { epochs: 1, batchSize: 16, optimizer: { type: 'sgd', learningRate: 0.1 } }
+    }
+    for (let i = 0; i < 1000; i += 20) {
+      await Promise.all(Array.from({ length: 20 }, () => api(base, 'POST', '/v1/training-jobs', body, { authorization: `Bearer ${KEY_B}` })))
+    }
+    const { page, requests, errors } = await openPage(browser)
+    await page.goto(`${base}/ui/#/jobs`)
+    await page.fill('#api-key', KEY_B)
+    await page.keyboard.press('Enter')
+    await page.locator('.pager', { hasText: '1–25 of 1,000' }).waitFor()
+    expect(await page.locator('tbody tr').count()).toBe(25)
+    await page.getByRole('button', { name: 'Older ›' }).click()
+    await page.locator('.pager', { hasText: '26–50 of 1,000' }).waitFor()
+    expect(await page.locator('tbody tr').count()).toBe(25)
+    await shot(page, 'jobs-paged')
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
   })
 })
