@@ -11,6 +11,8 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY assembly ./assembly
 COPY src ./src
+# the console (ui/), bundled by Vite into dist/ui, which the API serves at /ui
+COPY ui ./ui
 RUN npm run build
 
 # ---- runtime: production dependencies and dist/ only, as the unprivileged `node` user

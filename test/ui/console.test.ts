@@ -63,8 +63,9 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     const { page, requests, errors } = await openPage(browser)
     const { base } = server
     // ---- datasets: upload with the target picked from the CSV's header
-    await page.goto(`${base}/ui/#/datasets`)
+    await page.goto(`${base}/ui#/datasets`) // redirected to /ui/, the fragment kept
     await page.getByRole('heading', { name: 'Datasets' }).waitFor()
+    expect(page.url()).toBe(`${base}/ui/#/datasets`)
     await page.setInputFiles('#csv-file', { name: 'iris.csv', mimeType: 'text/csv', buffer: IRIS })
     await page.locator('#csv-target option[value="species"]').waitFor({ state: 'attached' })
     expect(await page.locator('#csv-target option').allInnerTexts()).toEqual(['sepal_length_(cm)', 'sepal_width_(cm)', 'petal_length_(cm)', 'petal_width_(cm)', 'species'])

@@ -4,7 +4,7 @@
  * drawn in uPlot's draw hook and repeated as text below the chart for screen readers.
  */
 import uPlot from 'uplot'
-import { h } from './dom.js'
+import { h, num } from './dom.js'
 
 /** Points per series a chart draws at most; a 10,000-epoch history is thinned to this. */
 export const MAX_POINTS = 1500
@@ -28,6 +28,12 @@ export function thin (n: number, max = MAX_POINTS, keep: readonly number[] = [])
 const PALETTE = ['#1f6feb', '#d1242f', '#1a7f37', '#9a6700', '#8250df', '#bf3989', '#0a7ea4', '#57606a']
 export const colorOf = (i: number): string => PALETTE[i % PALETTE.length]
 
+/** y tick labels people can read (uPlot prints 1e-5 as "0"), at most about 7 of them (a log axis has one per decade). */
+function tickLabels (_u: uPlot, ticks: number[]): string[] {
+  const every = Math.ceil(ticks.length / 7)
+  return ticks.map((v, i) => (i % every === 0 ? num(v, 3) : ''))
+}
+
 export interface Chart {
   readonly el: HTMLElement
   /** x: epochs; ys: one array per line (undefined where a line has no value), same length as x. */
@@ -44,7 +50,7 @@ export function chart (title: string, yLabel: string, lines: Line[], opts: { log
     width: width(),
     height: 260,
     scales: { x: { time: false }, y: opts.log ? { distr: 3 } : {} },
-    axes: [{ label: 'epoch' }, { label: yLabel, size: 60 }],
+    axes: [{ label: 'epoch' }, { label: yLabel, size: 64, values: tickLabels }],
     series: [{ label: 'epoch' }, ...lines.map((l) => ({ label: l.label, stroke: l.color, width: 2, dash: l.dash, spanGaps: true }))],
     hooks: {
       draw: [(u: uPlot) => {

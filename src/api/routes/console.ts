@@ -28,8 +28,9 @@ const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (fastify, { root
   }
   await fastify.register(fastifyStatic, {
     root,
-    prefix: '/ui/',
-    redirect: true, // /ui → /ui/
+    prefix: '/ui',
+    redirect: true, // /ui → /ui/, so that the page's relative paths resolve under /ui/
+    cacheControl: false, // set below, per file
     decorateReply: false, // swagger-ui registers its own instance
     setHeaders (res, path) {
       res.setHeader('content-security-policy', CONSOLE_CSP)
