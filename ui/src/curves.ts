@@ -28,11 +28,8 @@ export function thin (n: number, max = MAX_POINTS, keep: readonly number[] = [])
 const PALETTE = ['#1f6feb', '#d1242f', '#1a7f37', '#9a6700', '#8250df', '#bf3989', '#0a7ea4', '#57606a']
 export const colorOf = (i: number): string => PALETTE[i % PALETTE.length]
 
-/** y tick labels people can read (uPlot prints 1e-5 as "0"), at most about 7 of them (a log axis has one per decade). */
-function tickLabels (_u: uPlot, ticks: number[]): string[] {
-  const every = Math.ceil(ticks.length / 7)
-  return ticks.map((v, i) => (i % every === 0 ? num(v, 3) : ''))
-}
+/** y tick labels people can read (uPlot's default prints 1e-5 as "0"); uPlot's filter has already set thinned-out ticks to null. */
+const tickLabels = (_u: uPlot, ticks: (number | null)[]): string[] => ticks.map((v) => (v === null ? '' : num(v, 3)))
 
 export interface Chart {
   readonly el: HTMLElement
