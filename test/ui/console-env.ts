@@ -71,3 +71,17 @@ export const offOrigin = (requests: readonly string[], base: string): string[] =
 export const shot = async (page: Page, name: string): Promise<void> => {
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true })
 }
+
+/** The little of the DOM pointsWhileRunning reads (test/ is compiled without the DOM library). */
+interface PageDocument { querySelector (selector: string): { getAttribute (name: string): string | null, textContent: string | null } | null }
+
+/**
+ * Runs in the page (page.waitForFunction): the epochs the first chart holds while the job's badge still
+ * says running, else false. One synchronous read, so "points before the end" cannot be a race of two reads.
+ */
+export function pointsWhileRunning (): number | false {
+  const doc = (globalThis as unknown as { document: PageDocument }).document
+  const points = Number(doc.querySelector('.chart')?.getAttribute('data-points'))
+  const status = doc.querySelector('#job-state .badge')?.textContent
+  return points > 0 && status === 'running' ? points : false
+}
