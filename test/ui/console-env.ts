@@ -64,9 +64,9 @@ export async function openPage (browser: Browser, viewport = { width: 1280, heig
   return { page, requests, errors }
 }
 
-/** The requests that went anywhere but `base` (data: URLs are not requests on the network). */
+/** The requests that went anywhere but `base` (data: and blob: URLs are not requests on the network). */
 export const offOrigin = (requests: readonly string[], base: string): string[] =>
-  requests.filter((url) => !url.startsWith(`${base}/`) && !url.startsWith('data:'))
+  requests.filter((url) => !url.startsWith(`${base}/`) && !url.startsWith('data:') && !url.startsWith(`blob:${base}/`))
 
 export const shot = async (page: Page, name: string): Promise<void> => {
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true })

@@ -121,6 +121,15 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
       expect(await page.locator('#confusion-matrix tbody th').allInnerTexts()).toEqual(['setosa', 'versicolor', 'virginica'])
       expect(evaluation).toContain('Per-class scores')
     }
+    // export: the JSON form, fetched with the key and saved; ONNX offered only where the server has it
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()])
+    expect(file.suggestedFilename()).toBe('iris-v1.json')
+    const exported = JSON.parse(readFileSync(await file.path(), 'utf8')) as { network: unknown, classes: string[] }
+    expect(exported.classes).toEqual(['setosa', 'versicolor', 'virginica'])
+    const modelId = /#\/models\/(.+)$/.exec(page.url())![1]
+    const onnx = await fetch(`${base}/v1/models/${modelId}/export?format=onnx`, { method: 'HEAD' })
+    const hasOnnx = onnx.ok && /onnx|octet-stream|protobuf/.test(onnx.headers.get('content-type') ?? '')
+    expect(await page.getByRole('button', { name: 'Export ONNX' }).count()).toBe(hasOnnx ? 1 : 0)
     for (const [i, v] of ['5.1', '3.5', '1.4', '0.2'].entries()) await page.fill(`#feature-${i}`, v)
     await page.getByRole('button', { name: 'Predict' }).click()
     await page.locator('#predicted-label').waitFor()
@@ -184,7 +193,11 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
 
   it('overlays several jobs, and is usable by keyboard and on a phone-sized screen', async () => {
     const { base } = server
-    const ids = [await startJob(base, { epochs: 30, batchSize: 16, seed: 1 }), await startJob(base, { epochs: 30, batchSize: 16, seed: 2, optimizer: { type: 'sgd', learningRate: 0.05 } })]
+    const ids = [
+      await startJob(base, { epochs: 30, batchSize: 16, seed: 1 }),
+      // patience 2 on a noisy validation loss: stops well before 300 epochs
+      await startJob(base, { epochs: 300, batchSize: 16, seed: 2, optimizer: { type: 'sgd', learningRate: 0.05 }, earlyStopping: { patience: 2 } })
+    ]
     for (const id of ids) await finished(base, id)
     const { page, requests, errors } = await openPage(browser)
     await page.goto(`${base}/ui/#/datasets`)
@@ -205,9 +218,10 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     await shot(page, 'compare')
 
     const phone = await openPage(browser, { width: 390, height: 844 })
-    await phone.page.goto(`${base}/ui/#/jobs/${ids[0]}`)
+    await phone.page.goto(`${base}/ui/#/jobs/${ids[1]}`)
     await phone.page.locator(DRAWN).first().waitFor()
     expect(await phone.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390)
+    expect(await phone.page.locator('.marks').first().innerText()).toMatch(/(early stop|stopped[^·]*) at epoch \d+/)
     await shot(phone.page, 'job-phone')
     expect(offOrigin([...requests, ...phone.requests], base)).toEqual([])
     expect([...errors, ...phone.errors]).toEqual([])

@@ -52,7 +52,7 @@ export function chart (title: string, yLabel: string, lines: Line[], opts: { log
     hooks: {
       draw: [(u: uPlot) => {
         const { ctx, bbox } = u
-        for (const m of marks) {
+        for (const [i, m] of marks.entries()) {
           const x = u.valToPos(m.epoch, 'x', true)
           if (!Number.isFinite(x)) continue
           ctx.save()
@@ -68,7 +68,8 @@ export function chart (title: string, yLabel: string, lines: Line[], opts: { log
           // near the right edge the label goes on the line's left, so it is not cut off
           const left = x > bbox.left + bbox.width * 0.7
           ctx.textAlign = left ? 'right' : 'left'
-          ctx.fillText(m.label, x + (left ? -4 : 4) * devicePixelRatio, bbox.top + 14 * devicePixelRatio)
+          // one text row per mark, so labels of nearby epochs do not overprint each other
+          ctx.fillText(m.label, x + (left ? -4 : 4) * devicePixelRatio, bbox.top + (14 + 16 * i) * devicePixelRatio)
           ctx.restore()
         }
       }]
