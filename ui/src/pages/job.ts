@@ -12,14 +12,15 @@ import type { Epoch, Job } from '../types.js'
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled'])
 
-/** The best epoch as the server reports it, else the lowest validation (or training) loss. */
+/** The best epoch as the server reports it, else the lowest validation (or training) loss so far. */
 export function bestOf (job: Job, history: readonly Epoch[]): Mark | undefined {
   if (job.bestEpoch !== undefined) return { epoch: job.bestEpoch, label: 'best', color: '#1a7f37' }
-  if (history.length === 0 || !FINAL.has(job.status)) return undefined
+  if (history.length === 0) return undefined
   const val = history.some((e) => e.valLoss !== undefined)
   const loss = (e: Epoch): number => (val ? e.valLoss ?? Infinity : e.loss)
   const best = history.reduce((a, b) => (loss(b) < loss(a) ? b : a))
-  return { epoch: best.epoch, label: val ? 'best (lowest val loss)' : 'best (lowest loss)', color: '#1a7f37' }
+  const label = `${FINAL.has(job.status) ? 'best' : 'best so far'} (lowest ${val ? 'val ' : ''}loss)`
+  return { epoch: best.epoch, label, color: '#1a7f37' }
 }
 
 /** The early stop as the server reports it, else a succeeded job that ran fewer epochs than asked. */
@@ -27,7 +28,7 @@ export function stopOf (job: Job, history: readonly Epoch[]): Mark | undefined {
   const last = history.at(-1)?.epoch
   if (job.stoppedEpoch !== undefined) return { epoch: job.stoppedEpoch, label: `stopped${job.stopReason ? `: ${job.stopReason}` : ''}`, color: '#d1242f' }
   if (job.status === 'succeeded' && last !== undefined && last < job.progress.epochs) return { epoch: last, label: 'early stop', color: '#d1242f' }
-  if (job.status === 'cancelled' && last !== undefined) return { epoch: last, label: 'cancelled', color: '#d1242f' }
+  if ((job.status === 'cancelled' || job.status === 'failed') && last !== undefined) return { epoch: last, label: job.status, color: '#d1242f' }
   return undefined
 }
 
