@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { build } from 'vite'
+import { afterAll, beforeAll } from 'vitest'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { buildTestApp, type TestApp } from '../api/helper.js'
 
@@ -49,6 +50,23 @@ export async function launchBrowser (): Promise<Browser> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run']
   })
+}
+
+/**
+ * A describe block's server and browser: started in beforeAll, closed in afterAll. `workerEnv`
+ * (even empty) adds a worker process; without it jobs stay queued.
+ */
+export function withConsole (label: string, env: Record<string, string>, workerEnv?: Record<string, string>): { readonly server: Server, readonly browser: Browser } {
+  const held: { server?: Server, browser?: Browser } = {}
+  beforeAll(async () => {
+    held.server = await startServer(label, env, workerEnv !== undefined, workerEnv)
+    held.browser = await launchBrowser()
+  }, 120_000)
+  afterAll(async () => {
+    await held.browser?.close()
+    await held.server?.close()
+  })
+  return { get server () { return held.server! }, get browser () { return held.browser! } }
 }
 
 export interface Watched { readonly page: Page, readonly requests: string[], readonly errors: string[] }

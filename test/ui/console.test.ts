@@ -2,9 +2,8 @@
 // worker process: the main flow (upload a CSV, start a job, watch its curve grow while it runs, see
 // the model, predict a row), cancel, and no request leaving the origin. Skipped, saying why, without chromium.
 import { existsSync, readFileSync } from 'node:fs'
-import { afterAll, beforeAll, describe, it, expect } from 'vitest'
-import type { Browser } from 'playwright-core'
-import { buildConsole, CHROMIUM, launchBrowser, offOrigin, openPage, pointsWhileRunning, shot, startServer, type Server } from './console-env.js'
+import { beforeAll, describe, it, expect } from 'vitest'
+import { buildConsole, CHROMIUM, offOrigin, openPage, pointsWhileRunning, shot, withConsole } from './console-env.js'
 
 const available = existsSync(CHROMIUM)
 const why = available ? '' : ` (SKIPPED: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`)`
@@ -48,22 +47,12 @@ async function finished (base: string, id: string, ms = 60_000): Promise<void> {
 }
 
 describe.skipIf(!available)(`the console in a browser${why}`, () => {
-  let server: Server
-  let browser: Browser
-
-  beforeAll(async () => {
-    server = await startServer('console', {}, true, { CHECKPOINT_EVERY_EPOCHS: '1000', CHECKPOINT_EVERY_SECONDS: '60' })
-    browser = await launchBrowser()
-  }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-  })
+  // checkpoints every 1,000 epochs: the 10,000-epoch job is then ≈12 s instead of minutes
+  const on = withConsole('console', {}, { CHECKPOINT_EVERY_EPOCHS: '1000', CHECKPOINT_EVERY_SECONDS: '60' })
 
   it('upload a CSV, start a job, watch the curve grow before it ends, see the model, predict a row', async () => {
-    const { page, requests, errors } = await openPage(browser)
-    const { base } = server
+    const { page, requests, errors } = await openPage(on.browser)
+    const { base } = on.server
     // ---- datasets: upload with the target picked from the CSV's header
     await page.goto(`${base}/ui#/datasets`) // redirected to /ui/, the fragment kept
     await page.getByRole('heading', { name: 'Datasets' }).waitFor()
@@ -150,9 +139,9 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
   })
 
   it('a cancelled job stops, and its page says so', async () => {
-    const { base } = server
+    const { base } = on.server
     const jobId = await startJob(base, { epochs: 100_000, batchSize: 4 })
-    const { page, requests, errors } = await openPage(browser)
+    const { page, requests, errors } = await openPage(on.browser)
     await page.goto(`${base}/ui/#/jobs/${jobId}`)
     await page.locator(DRAWN).first().waitFor({ timeout: 60_000 })
     await page.locator('#cancel-job').click()
@@ -170,7 +159,7 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
   })
 
   it('draws a 10,000-epoch history thinned to at most 1,500 points per curve', async () => {
-    const { base } = server
+    const { base } = on.server
     const dataset = await api<{ id: string }>(base, 'POST', '/v1/datasets', { name: 'xor', features: [[0, 0], [0, 1], [1, 0], [1, 1]], targets: [0, 1, 1, 0] })
     const job = await api<{ id: string }>(base, 'POST', '/v1/training-jobs', {
       datasetId: dataset.id,
@@ -178,7 +167,7 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
       training: { epochs: 10_000, batchSize: 4, optimizer: { type: 'adam', learningRate: 0.01 } }
     })
     await finished(base, job.id, 120_000) // ≈12 s on the 2-core machine, with checkpoints every 1,000 epochs
-    const { page, requests, errors } = await openPage(browser)
+    const { page, requests, errors } = await openPage(on.browser)
     await page.goto(`${base}/ui/#/jobs/${job.id}`)
     await page.locator('.chart[data-points="10000"]').first().waitFor({ timeout: 30_000 })
     const drawn = Number(await page.locator('.chart').first().getAttribute('data-drawn'))
@@ -192,14 +181,14 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
   }, 180_000)
 
   it('overlays several jobs, and is usable by keyboard and on a phone-sized screen', async () => {
-    const { base } = server
+    const { base } = on.server
     const ids = [
       await startJob(base, { epochs: 30, batchSize: 16, seed: 1 }),
       // patience 2 on a noisy validation loss: stops well before 300 epochs
       await startJob(base, { epochs: 300, batchSize: 16, seed: 2, optimizer: { type: 'sgd', learningRate: 0.05 }, earlyStopping: { patience: 2 } })
     ]
     for (const id of ids) await finished(base, id)
-    const { page, requests, errors } = await openPage(browser)
+    const { page, requests, errors } = await openPage(on.browser)
     await page.goto(`${base}/ui/#/datasets`)
     await page.getByRole('heading', { name: 'Datasets' }).waitFor()
     // keyboard: skip link, then the sections; Enter follows a link
@@ -217,7 +206,7 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     await page.locator(DRAWN).first().waitFor()
     await shot(page, 'compare')
 
-    const phone = await openPage(browser, { width: 390, height: 844 })
+    const phone = await openPage(on.browser, { width: 390, height: 844 })
     await phone.page.goto(`${base}/ui/#/jobs/${ids[1]}`)
     await phone.page.locator(DRAWN).first().waitFor()
     expect(await phone.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390)
@@ -232,25 +221,14 @@ const KEY_A = 'console-key-tenant-a-0123456789'
 const KEY_B = 'console-key-tenant-b-0123456789'
 
 describe.skipIf(!available)(`the console with API_KEYS set${why}`, () => {
-  let server: Server
-  let browser: Browser
   const asA = { authorization: `Bearer ${KEY_A}` }
-
-  beforeAll(async () => {
-    // no worker: jobs stay queued, which is all these checks need; no rate limit for the 1,000 jobs
-    server = await startServer('console-keys', { API_KEYS: `${KEY_A}:tenant-a:read,train,predict;${KEY_B}:tenant-b:read,train`, RATE_LIMIT_PER_MINUTE: '0' })
-    browser = await launchBrowser()
-  }, 120_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-  })
+  // no worker: jobs stay queued, which is all these checks need; no rate limit for the 1,000 jobs
+  const on = withConsole('console-keys', { API_KEYS: `${KEY_A}:tenant-a:read,train,predict;${KEY_B}:tenant-b:read,train`, RATE_LIMIT_PER_MINUTE: '0' })
 
   it('refuses without a key, works with one, and shows another tenant\'s job as not found', async () => {
-    const { base } = server
+    const { base } = on.server
     const jobId = await startJob(base, { epochs: 10, batchSize: 16 }, asA)
-    const { page, requests, errors } = await openPage(browser)
+    const { page, requests, errors } = await openPage(on.browser)
     await page.goto(`${base}/ui/#/jobs`)
     await page.locator('#notice', { hasText: 'This server needs an API key' }).waitFor()
     expect(await page.locator('main').innerText()).toContain('this route needs an API key')
@@ -267,7 +245,7 @@ describe.skipIf(!available)(`the console with API_KEYS set${why}`, () => {
     await page.getByRole('heading', { name: 'Training job iris' }).waitFor()
     expect(await page.locator('#job-state .badge').innerText()).toBe('queued')
 
-    const other = await openPage(browser)
+    const other = await openPage(on.browser)
     await other.page.goto(`${base}/ui/#/jobs/${jobId}`)
     await other.page.locator('#notice', { hasText: 'needs an API key' }).waitFor() // a new tab starts without a key
     await other.page.fill('#api-key', KEY_B)
@@ -280,7 +258,7 @@ describe.skipIf(!available)(`the console with API_KEYS set${why}`, () => {
   })
 
   it('pages through 1,000 jobs', async () => {
-    const { base } = server
+    const { base } = on.server
     const dataset = await api<{ id: string }>(base, 'POST', '/v1/datasets?target=species&name=many', IRIS.toString('utf8'), { authorization: `Bearer ${KEY_B}` })
     const body = {
       datasetId: dataset.id,
@@ -290,7 +268,7 @@ describe.skipIf(!available)(`the console with API_KEYS set${why}`, () => {
     for (let i = 0; i < 1000; i += 20) {
       await Promise.all(Array.from({ length: 20 }, () => api(base, 'POST', '/v1/training-jobs', body, { authorization: `Bearer ${KEY_B}` })))
     }
-    const { page, requests, errors } = await openPage(browser)
+    const { page, requests, errors } = await openPage(on.browser)
     await page.goto(`${base}/ui/#/jobs`)
     await page.fill('#api-key', KEY_B)
     await page.keyboard.press('Enter')
