@@ -72,9 +72,10 @@ export async function datasetsPage ({ query }: Route): Promise<Node> {
     pager(offset, PAGE, page.total ?? page.items.length, (o) => go(`#/datasets?offset=${o}`)))
 }
 
-function columnRow (c: ColumnStats, role: string): (string | Node)[] {
+/** `kind` where the server reports one; else features are numeric and encoded label targets are one-hot. */
+function columnRow (c: ColumnStats, role: string, kind: string): (string | Node)[] {
   const categorical = c.kind === 'categorical'
-  return [c.name, role, c.kind ?? 'numeric',
+  return [c.name, role, c.kind ?? kind,
     categorical ? '—' : num(c.mean), categorical ? '—' : num(c.std), categorical ? '—' : num(c.min), categorical ? '—' : num(c.max),
     c.categories ? c.categories.slice(0, 20).join(', ') + (c.categories.length > 20 ? ` … (${c.categories.length})` : '') : '—',
     c.missing === undefined ? '—' : num(c.missing)]
@@ -82,7 +83,8 @@ function columnRow (c: ColumnStats, role: string): (string | Node)[] {
 
 export async function datasetPage ({ params: [id] }: Route): Promise<Node> {
   const d = await getJson<Dataset>(`/v1/datasets/${encodeURIComponent(id)}`)
-  const columns = [...d.columns.map((c) => columnRow(c, 'feature')), ...d.targetColumns.map((c) => columnRow(c, 'target'))]
+  const columns = [...d.columns.map((c) => columnRow(c, 'feature', 'numeric')),
+    ...d.targetColumns.map((c) => columnRow(c, 'target', d.classes ? 'one-hot class' : 'numeric'))]
   return h('section', {},
     h('h1', {}, d.name),
     h('dl', { class: 'facts' },
