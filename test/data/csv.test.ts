@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { describe, it, expect } from 'vitest'
 import { detectDelimiter, parseCsv } from '../../src/data/csv.js'
 
