@@ -120,3 +120,30 @@ describe('GET and DELETE /v1/datasets', () => {
     expectProblem(await request(t.app.server).get('/v1/datasets/no such id'), 404)
   })
 })
+
+describe('the stored size is bounded by the cells', () => {
+  it('a price column with one NA, or read as labels, is a 400 before anything is allocated, and nothing is stored', async () => {
+    const big = await buildTestApp('datasets-bounds')
+    try {
+      // every dataset key (the rate limiter keeps its own buckets meanwhile)
+      const keys = async (): Promise<string[]> => (await big.redis.keys(`${big.config.REDIS_PREFIX}*dataset*`)).sort()
+      const before = await keys()
+      // ≈ 80 KB: 5,000 distinct prices, one of them missing (the file that once stored 100 MB of one-hot classes)
+      const rows = Array.from({ length: 5000 }, (_, i) => `${i},${i % 7},${i === 2500 ? 'NA' : (10 + i * 0.37).toFixed(2)}`)
+      const csv = `a,b,price\n${rows.join('\n')}\n`
+      const na = await request(big.app.server).post('/v1/datasets?target=price').set('content-type', 'text/csv').send(csv)
+      expectProblem(na, 400)
+      expect(na.body).toMatchObject({ line: 2502, column: 3, field: 'price' })
+      const labels = await request(big.app.server).post('/v1/datasets?target=price&categorical=true').set('content-type', 'text/csv').send(csv.replace('NA', '1.5'))
+      expectProblem(labels, 400)
+      expect(labels.body.detail).toMatch(/more than 1000 distinct class labels \(MAX_CLASSES\)/)
+      expect(await keys()).toEqual(before)
+      // the same numbers without the NA: one float per cell, 5,000 × (2 + 1) × 4 bytes
+      const ok = await request(big.app.server).post('/v1/datasets?target=price').set('content-type', 'text/csv').send(csv.replace('NA', '1.5'))
+      expect(ok.status).toBe(201)
+      expect(ok.body).toMatchObject({ rows: 5000, inputs: 2, outputs: 1, bytes: 5000 * 3 * 4 })
+    } finally {
+      await big.close()
+    }
+  })
+})
