@@ -69,13 +69,20 @@ export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], key: 
   return { rows: out, unknown }
 }
 
-/** A body whose rows are one flat row of values, a common mistake: one plain message instead of one per value. */
-export function flatRowsMessage (body: unknown): string | undefined {
+/**
+ * A body whose rows are one flat row of values, a common mistake: one plain message instead of zod's
+ * one per value. `keys`: the members that hold rows (predict: inputs, instances; a dataset: features).
+ */
+export function flatRowsMessage (body: unknown, keys: readonly string[] = ['inputs', 'instances']): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined
-  for (const key of ['inputs', 'instances'] as const) {
+  for (const key of keys) {
     const rows = (body as Record<string, unknown>)[key]
     if (Array.isArray(rows) && rows.length > 0 && rows.every((v) => v === null || typeof v !== 'object')) {
       const shown = JSON.stringify(rows.slice(0, 4)).slice(1, -1) + (rows.length > 4 ? ', …' : '')
+      if (key === 'features') {
+        const each = rows.slice(0, 3).map((v) => `[${JSON.stringify(v)}]`).join(', ') + (rows.length > 3 ? ', …' : '')
+        return `features must be a list of rows, one per sample, and got a flat list of values; with one feature per sample, send {"features": [${each}]}`
+      }
       return `${key} must be a list of rows, and got one flat row; wrap it in another pair of brackets: {"${key}": [[${shown}]]}`
     }
   }

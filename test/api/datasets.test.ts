@@ -85,6 +85,9 @@ describe('POST /v1/datasets (JSON)', () => {
     const typed = await request(t.app.server).post('/v1/datasets').send({ features: [[1, true]], targets: [1] })
     expectProblem(typed, 400)
     expect(typed.body.errors[0]).toMatchObject({ field: 'features[0][1]', in: 'body' })
+    const flat = await request(t.app.server).post('/v1/datasets').send({ features: [1, 2, 3], targets: [1, 2, 3] })
+    expectProblem(flat, 400)
+    expect(flat.body).toMatchObject({ field: 'features', detail: 'features must be a list of rows, one per sample, and got a flat list of values; with one feature per sample, send {"features": [[1], [2], [3]]}' })
   })
 
   it('enforces MAX_DATASET_ROWS (413), BODY_LIMIT (413) and the media type (415)', async () => {
