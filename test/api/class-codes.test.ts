@@ -5,21 +5,12 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import request from 'supertest'
-import { pino } from 'pino'
-import { buildTestApp, type TestApp } from './helper.js'
-import { startWorker, type RunningWorker } from '../../src/queue/worker-runner.js'
+import type { TestApp } from './helper.js'
+import { buildAppWithWorker, waitForModel } from './with-worker.js'
 
 let t: TestApp
-let worker: RunningWorker
-
-beforeAll(async () => {
-  t = await buildTestApp('class-codes', { MAX_EPOCHS: '5000', MAX_JOB_WORK: '1e12', TRAIN_THREADS: '1' })
-  worker = await startWorker(t.config, pino({ level: 'silent' }))
-})
-afterAll(async () => {
-  await worker?.close()
-  await t?.close()
-})
+beforeAll(async () => { t = await buildAppWithWorker('class-codes') })
+afterAll(async () => { await t?.close() })
 
 const post = (url: string, body: unknown, type = 'application/json') =>
   request(t.app.server).post(url).set('content-type', type).send(body as string | object)
@@ -28,13 +19,7 @@ const post = (url: string, body: unknown, type = 'application/json') =>
 async function trainModel (job: Record<string, unknown>): Promise<Record<string, unknown>> {
   const created = await post('/v1/training-jobs', job)
   expect(created.status, JSON.stringify(created.body)).toBe(202)
-  const deadline = Date.now() + 120_000
-  for (;;) {
-    const res = await request(t.app.server).get(`/v1/training-jobs/${String(created.body.id)}`)
-    if (res.body.status === 'succeeded') return (await request(t.app.server).get(`/v1/models/${String(res.body.modelId)}`)).body
-    if (res.body.status === 'failed' || Date.now() > deadline) throw new Error(`job ${String(res.body.status)}: ${String(res.body.error)}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  return await waitForModel(t, created.body.id as string)
 }
 
 const training = (epochs: number, extra: Record<string, unknown> = {}) => ({ epochs, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.05 }, seed: 1, ...extra })

@@ -45,7 +45,7 @@ const CASES: Case[] = [
   { name: 'a JSON array instead of an object', method: 'POST', url: () => '/v1/datasets', headers: json, body: () => '[[1,2]]', status: 400, detail: /object|accepted forms/ },
   { name: 'features is a string', method: 'POST', url: () => '/v1/datasets', body: () => dataset({ features: 'abc' }), status: 400, detail: /features/ },
   { name: 'ragged rows', method: 'POST', url: () => '/v1/datasets', body: () => dataset({ features: [[1, 2], [3]] }), status: 400, detail: /row 1 has 1 columns; expected 2/ },
-  { name: 'a string among numbers', method: 'POST', url: () => '/v1/datasets', body: () => dataset({ features: [[1, '2'], [3, 4]] }), status: 400, detail: /features\[0\]\[1\]: the cell is missing.*missing-value strategy/ },
+  { name: 'a string among numbers', method: 'POST', url: () => '/v1/datasets', body: () => dataset({ features: [[1, '2'], [3, 4]] }), status: 400, detail: /features\[0\]\[1\]: expected a number like the rest of column "x1", got "2"/ },
   { name: 'null among numbers', method: 'POST', url: () => '/v1/datasets', body: () => dataset({ features: [[1, null], [3, 4]] }), status: 400, detail: /features\[0\]\[1\]: the cell is missing.*missing-value strategy/ },
   { name: '1e400 (Infinity once parsed)', method: 'POST', url: () => '/v1/datasets', headers: json, body: () => '{"features": [[1e400, 1], [2, 3]], "targets": ["a", "b"]}', status: 400, detail: /features\[0\]\[0\]/ },
   { name: 'empty dataset', method: 'POST', url: () => '/v1/datasets', body: () => ({ features: [], targets: [] }), status: 400, detail: /features.*(too small|at least|>=)/i },

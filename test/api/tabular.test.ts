@@ -3,34 +3,16 @@
 // answers, and export → import keeps the encoding and the imputation. Real HTTP on the built app.
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import request from 'supertest'
-import { pino } from 'pino'
-import { buildTestApp, type TestApp } from './helper.js'
-import { startWorker, type RunningWorker } from '../../src/queue/worker-runner.js'
+import type { TestApp } from './helper.js'
+import { buildAppWithWorker, waitForModel } from './with-worker.js'
 import { Rng } from '../../src/nn/random.js'
 
 let t: TestApp
-let worker: RunningWorker
-beforeAll(async () => {
-  t = await buildTestApp('tabular', { MAX_EPOCHS: '5000', MAX_JOB_WORK: '1e12', TRAIN_THREADS: '1' })
-  worker = await startWorker(t.config, pino({ level: 'silent' }))
-})
-afterAll(async () => {
-  await worker?.close()
-  await t?.close()
-})
+beforeAll(async () => { t = await buildAppWithWorker('tabular') })
+afterAll(async () => { await t?.close() })
 
 const post = (url: string, body: unknown, type = 'application/json') =>
   request(t.app.server).post(url).set('content-type', type).send(typeof body === 'string' ? body : JSON.stringify(body))
-
-async function waitForModel (jobId: string): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + 120_000
-  for (;;) {
-    const res = await request(t.app.server).get(`/v1/training-jobs/${jobId}`)
-    if (res.body.status === 'succeeded') return (await request(t.app.server).get(`/v1/models/${String(res.body.modelId)}`)).body
-    if (res.body.status === 'failed' || Date.now() > deadline) throw new Error(`job ${String(res.body.status)}: ${String(res.body.error)}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 const COLORS = ['red', 'green', 'blue']
 /** label: "yes" when red, or when green and size > 5; size and weight sometimes missing. */
@@ -73,7 +55,7 @@ describe('a CSV with a categorical feature, missing values and labels', () => {
       training: { epochs: 150, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.02 }, validationSplit: 0.2, seed: 2 }
     })
     expect(created.status, JSON.stringify(created.body)).toBe(202)
-    const model = await waitForModel(created.body.id as string)
+    const model = await waitForModel(t, created.body.id as string)
     expect(model).toMatchObject({ featureNames: ['size', 'color', 'weight'], network: { inputs: 5, output: { units: 2 } } })
     expect(model.preprocessing).toMatchObject({ imputer: { strategy: 'median' } })
     expect((model.metrics as Record<string, number>).valAccuracy).toBeGreaterThanOrEqual(0.85)
@@ -113,7 +95,7 @@ describe('a CSV with a categorical feature, missing values and labels', () => {
     expect(refused.body.detail).toMatch(/has missing cells \(n: 1, c: 1\); choose how to fill them/)
     const mean = await post('/v1/training-jobs', job({ missing: { strategy: 'mean' } }))
     expect(mean.status).toBe(202)
-    const model = await waitForModel(mean.body.id as string)
+    const model = await waitForModel(t, mean.body.id as string)
     // mean over the training rows (no validation split: all of them) of n = (1 + 3 + 4) / 3; c: most frequent, "a" (index 0)
     expect((model.preprocessing as { imputer: { statistics: number[] } }).imputer.statistics).toEqual([8 / 3, 0])
   })
