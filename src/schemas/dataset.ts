@@ -28,7 +28,7 @@ export const CreateDatasetJson = z.object({
     .describe('One per row: numbers (regression, or class codes for a softmax / 0-1 sigmoid head), strings (class labels, one-hot encoded) or arrays (several outputs)'),
   featureNames: z.array(ColumnName).optional(),
   targetNames: z.array(ColumnName).optional(),
-  missing: MissingValuesSchema.optional(),
+  missing: MissingValuesSchema.optional().describe('How null feature cells are filled when a job trains on it (default: error, null cells are refused)'),
   categorical: z.array(ColumnName).optional().describe('Feature columns (by featureNames) to read as categories although they hold numbers')
 }).strict().meta({ id: 'CreateDatasetJson' })
 

@@ -18,16 +18,16 @@ export const NormalizationSchema = z.object({
 }).strict().meta({ id: 'Normalization' })
 
 const FeatureColumnSchema = z.object({
-  name: z.string().min(1).max(200),
-  kind: z.enum(['numeric', 'categorical']),
+  name: z.string().min(1).max(200).describe('The feature name (the key of an instance record)'),
+  kind: z.enum(['numeric', 'categorical']).describe('numeric: one input; categorical: one input per category (one-hot)'),
   categories: z.array(z.string().max(200)).min(1).optional().describe('Categorical: the categories in one-hot column order')
 }).strict()
 
 export const PreprocessingSchema = z.object({
   columns: z.array(FeatureColumnSchema).min(1).describe('Raw feature columns in order; a categorical one is one-hot encoded into an input per category'),
   imputer: z.object({
-    strategy: z.enum(['mean', 'median', 'most_frequent', 'constant']),
-    fillValue: z.number().optional(),
+    strategy: z.enum(['mean', 'median', 'most_frequent', 'constant']).describe('scikit-learn SimpleImputer strategy it was fitted with'),
+    fillValue: z.number().optional().describe('constant: the value given'),
     statistics: z.array(z.number()).describe('Per raw column: the value of a missing cell (a categorical column: the category index, -1 for none)')
   }).strict().optional().describe('Fills missing cells (scikit-learn SimpleImputer, fitted on the training rows); absent: missing cells are refused')
 }).strict().meta({ id: 'Preprocessing' })
