@@ -9,7 +9,7 @@
 import { INPUT_WIDTH, MODEL_NOT_FOUND, withProblem } from '../errors.js'
 import { createNetwork, createWorkspace, forward, type Network, type Workspace } from '../nn/network.js'
 import type { NetworkSpec } from '../nn/spec.js'
-import type { Normalization } from '../data/normalize.js'
+import { identityNormalization, type Normalization } from '../data/normalize.js'
 import { createInputPipeline, numericColumns, type InputPipeline } from '../data/model-inputs.js'
 import { codesOf, type HandleUnknown, type RawRow } from './prediction-input.js'
 import { predictionOf, type Prediction } from './prediction-output.js'
@@ -88,7 +88,6 @@ interface Entry { readonly promise: Promise<Loaded | null>, loaded?: Loaded }
 
 interface Pending { readonly row: ArrayLike<number>, resolve (p: Prediction): void, reject (err: unknown): void }
 
-const identity = (n: number): Normalization => ({ kind: 'none', offset: new Array<number>(n).fill(0), scale: new Array<number>(n).fill(1) })
 
 export function createPredictor (models: ModelRepository, { capacity = 32, batch = 64, kernels = 'auto', threads, threadWork = 2 ** 24, threadBodyBytes = 256 * 1024 }: PredictorOptions = {}): Predictor {
   // Map keeps insertion order: re-inserting on use makes the first key the least recently used
@@ -99,8 +98,8 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
 
   const load = (id: string, spec: NetworkSpec, params: Float32Array, meta: ModelRecord): Loaded => {
     const local = { net: createNetwork(spec, { params }), kernels: pinnedKernels(kernels, params) }
-    const norm = meta.normalization ?? identity(spec.inputs)
-    const inputs = createInputPipeline(meta.preprocessing ?? numericColumns(Array.from({ length: spec.inputs }, (_, i) => `x${i}`)), norm)
+    const norm = meta.normalization ?? identityNormalization(spec.inputs)
+    const inputs = createInputPipeline(meta.preprocessing ?? numericColumns(spec.inputs), norm)
     return { id, spec, params, meta, norm, inputs, local, queue: [], flushScheduled: false }
   }
   const forget = (id: string): void => {

@@ -33,8 +33,9 @@ export interface InputPipeline {
   rows (codes: Float32Array, rows: number): Float32Array
 }
 
-/** Numeric columns named x0, x1, … : the preprocessing of a model stored before columns had kinds. */
-export const numericColumns = (names: readonly string[]): Preprocessing => ({ columns: names.map((name) => ({ name, kind: 'numeric' as const })) })
+/** `width` numeric columns named x0, x1, …: the preprocessing of a model stored before columns had kinds. */
+export const numericColumns = (width: number): Preprocessing =>
+  ({ columns: Array.from({ length: width }, (_, i) => ({ name: `x${i}`, kind: 'numeric' as const })) })
 
 export function createInputPipeline (pre: Preprocessing, norm: Normalization): InputPipeline {
   const { columns, imputer } = pre

@@ -1,10 +1,11 @@
 /**
  * What a job trains on and how it is scored: imputation and normalisation fitted on the training rows
- * only (the validation rows never leak into them), features one-hot encoded (data/model-inputs.ts), the normalised copy the engine sees, and the validation
- * metrics in the targets' own units. Pure functions; no Redis, no engine.
+ * only (the validation rows never leak into them), the encoded and normalised copy the engine sees
+ * (data/model-inputs.ts), and the validation metrics in the targets' own units. Pure functions; no
+ * Redis, no engine.
  */
 import { columnStats } from '../data/column-stats.js'
-import { denormalizeRows, normalizationFrom, normalizeRows, type Normalization, type NormalizationKind } from '../data/normalize.js'
+import { denormalizeRows, identityNormalization, normalizationFrom, normalizeRows, type Normalization, type NormalizationKind } from '../data/normalize.js'
 import type { Dataset } from '../nn/dataset.js'
 import { evaluate } from '../nn/metrics.js'
 import { createNetwork, predict } from '../nn/network.js'
@@ -40,7 +41,7 @@ export interface FeatureSetup {
 export function prepareData (spec: NetworkSpec, raw: Dataset, options: TrainOptions, kind: NormalizationKind,
   inherited?: { normalization?: Normalization, targetNormalization?: Normalization, preprocessing?: Preprocessing }, features?: FeatureSetup): PreparedData {
   const { train } = splitForValidation(spec, raw, options)
-  const columns = features?.columns ?? numericColumns(Array.from({ length: raw.inputs }, (_, i) => `x${i}`)).columns
+  const columns = features?.columns ?? numericColumns(raw.inputs).columns
   const imputer = features?.missing ? fitImputer(features.missing, columns as FeatureColumn[], train.x, Int32Array.from({ length: train.rows }, (_, i) => i)) : undefined
   const preprocessing: Preprocessing = inherited?.preprocessing ?? {
     columns: columns.map(({ name, kind: k, categories }) => ({ name, kind: k, ...(categories ? { categories } : {}) })),
@@ -49,7 +50,7 @@ export function prepareData (spec: NetworkSpec, raw: Dataset, options: TrainOpti
   let normalization = inherited?.normalization
   if (!normalization) {
     const width = encodedWidth(preprocessing.columns)
-    const encode = createInputPipeline(preprocessing, normalizationFrom('none', Array.from({ length: width }, () => ({ mean: 0, std: 1, min: 0, max: 1 }))))
+    const encode = createInputPipeline(preprocessing, identityNormalization(width))
     const fitted = normalizationFrom(kind, columnStats(encode.rows(train.x, train.rows), train.rows, width))
     const hot = oneHotColumns(preprocessing)
     normalization = { kind: fitted.kind, offset: fitted.offset.map((o, j) => (hot[j] ? 0 : o)), scale: fitted.scale.map((s, j) => (hot[j] ? 1 : s)) }

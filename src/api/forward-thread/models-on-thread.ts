@@ -52,7 +52,7 @@ export function createModelsOnThread (kernels: KernelName): ModelsOnThread {
   return {
     get size () { return held.size },
     load (id, spec, params, norm) {
-      const inputs = createInputPipeline(numericColumns(Array.from({ length: spec.inputs }, (_, i) => `x${i}`)), norm)
+      const inputs = createInputPipeline(numericColumns(spec.inputs), norm)
       held.set(id, { net: createNetwork(spec, { params }), kernels: pinnedKernels(kernels, params), inputs, wsRows: 0 })
     },
     drop (id) { held.delete(id) },
