@@ -1,5 +1,5 @@
 /**
- * RFC 4180 CSV with a header row → named columns, and the split into feature and target columns.
+ * RFC 4180 CSV with a header row → records, with the delimiter given or detected (comma, semicolon, tab).
  * Pure text in, records out; the typed table is csv-table.ts's.
  */
 import { BAD_CSV, withProblem } from '../errors.js'
