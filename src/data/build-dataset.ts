@@ -6,7 +6,7 @@
 import type { Dataset } from '../nn/dataset.js'
 import { BAD_DATASET, DATASET_TOO_LARGE, withProblem } from '../errors.js'
 import type { Cell, Place } from './cells.js'
-import { columnStats, type ColumnStats } from './column-stats.js'
+import { columnStats, presentColumnStats, type ColumnStats } from './column-stats.js'
 import { encodeTargets, type RawTarget } from './encode-targets.js'
 import { encodedWidth, readFeatures, type FeatureColumn } from './feature-columns.js'
 import type { MissingValues } from './missing.js'
@@ -80,15 +80,6 @@ function shapeOf (features: DatasetInput['features']): number {
   return width
 }
 
-/** Statistics over the present (non-NaN) values of each column. */
-function presentStats (x: Float32Array, rows: number, cols: number): ColumnStats[] {
-  return Array.from({ length: cols }, (_, c) => {
-    const v: number[] = []
-    for (let r = 0; r < rows; r++) if (!Number.isNaN(x[r * cols + c])) v.push(x[r * cols + c])
-    return columnStats(v, v.length, 1)[0]
-  })
-}
-
 export function buildDataset (input: DatasetInput, limits: DatasetLimits = NO_LIMITS, places: DatasetPlaces = jsonPlaces): BuiltDataset {
   const rows = input.features.length
   if (rows > limits.maxRows) throw new DATASET_TOO_LARGE(rows, limits.maxRows)
@@ -117,7 +108,7 @@ export function buildDataset (input: DatasetInput, limits: DatasetLimits = NO_LI
     ...(encoded.values ? { targetValues: encoded.values } : {}),
     columns,
     ...(missing.strategy === 'error' ? {} : { missing }),
-    featureStats: presentStats(x, rows, width),
+    featureStats: presentColumnStats(x, rows, width),
     targetStats: columnStats(encoded.y, rows, encoded.width)
   }
 }
