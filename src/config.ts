@@ -50,6 +50,9 @@ const Env = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT: bytes.pipe(z.number().int().min(1024)).default(50 * 1024 * 1024),
   MAX_DATASET_ROWS: int(1).default(1_000_000),
+  // classes of a label column, and categories of a categorical feature column: checked before anything is allocated
+  MAX_CLASSES: int(2).default(1000),
+  MAX_CATEGORIES: int(1).default(1000),
   MAX_PARAMETERS: int(1).default(50_000_000),
   MAX_EPOCHS: int(1).default(100_000),
   MAX_JOB_WORK: z.coerce.number().positive().default(1e15),

@@ -25,6 +25,14 @@ export function isPredictBody (body: unknown): boolean {
 }
 
 const DATASET_KEYS = new Set(['name', 'features', 'targets', 'featureNames', 'targetNames'])
+const isCells = (row: unknown): boolean => {
+  if (!Array.isArray(row)) return false
+  for (let i = 0; i < row.length; i++) {
+    const v: unknown = row[i]
+    if (!(v === null || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= 200))) return false
+  }
+  return true
+}
 const isLabel = (v: unknown): boolean => typeof v === 'string' && v.length >= 1 && v.length <= 200
 const isNumbers = (row: unknown): boolean => {
   if (!Array.isArray(row)) return false
@@ -41,7 +49,7 @@ export function isDatasetJson (body: unknown): boolean {
   for (const key in body) if (!DATASET_KEYS.has(key)) return false
   const { name, features, targets, featureNames, targetNames } = body as Record<string, unknown>
   if (name !== undefined && !(isLabel(name) && (name as string).trim() === name)) return false
-  if (!Array.isArray(features) || features.length === 0 || !features.every(isNumbers)) return false
+  if (!Array.isArray(features) || features.length === 0 || !features.every(isCells)) return false
   if (!Array.isArray(targets) || targets.length === 0) return false
   for (const t of targets) {
     if (!((typeof t === 'number' && Number.isFinite(t)) || isLabel(t) || (Array.isArray(t) && t.length > 0 && isNumbers(t)))) return false
@@ -59,14 +67,26 @@ export function isModelRefParams (params: unknown): boolean {
   return keys === 1 && typeof id === 'string' && id.length >= 1 && id.length <= 200
 }
 
-/** A route's validatorCompiler: a plain check first for each part that has one, zod for the rest and for every failure. */
-export function fastValidator<S> (checks: Partial<Record<'body' | 'params', (data: unknown) => boolean>>): FastifySchemaCompiler<S> {
+type Part = 'body' | 'params' | 'querystring'
+
+/**
+ * A route's validatorCompiler: a plain check first for each part that has one, zod for the rest and for
+ * every failure. `before` may answer a common mistake with one plain error of its own before zod lists
+ * every value (it then gets fastify's 400, with that error's message and problem fields).
+ */
+export function fastValidator<S> (checks: Partial<Record<Part, (data: unknown) => boolean>>, before: Partial<Record<Part, (data: unknown) => Error | undefined>> = {}): FastifySchemaCompiler<S> {
   return (route) => {
     // the route's schema parts are zod types: the route declares them with zod
     const zod = validatorCompiler(route as unknown as Parameters<FastifySchemaCompiler<ZodType>>[0])
-    const check = route.httpPart === 'body' || route.httpPart === 'params' ? checks[route.httpPart] : undefined
+    const part = route.httpPart as Part
+    const check = checks[part]
+    const early = before[part]
     if (!check) return zod
-    return (data: unknown) => (check(data) ? { value: data } : zod(data))
+    return (data: unknown) => {
+      if (check(data)) return { value: data }
+      const error = early?.(data)
+      return error ? { error } : zod(data)
+    }
   }
 }
 

@@ -5,8 +5,10 @@
 import { argmaxRows } from '../nn/metrics.js'
 import { denormalizeRows } from '../data/normalize.js'
 import type { ModelRecord } from '../store/models.js'
+import { UNPROCESSABLE, withProblem } from '../errors.js'
+import type { UnknownCategory } from './prediction-input.js'
 
-export interface Prediction { outputs: number[][], labels?: string[] }
+export interface Prediction { outputs: number[][], labels?: string[], unknownCategories?: UnknownCategory[] }
 
 /** Row r of a K-wide matrix as numbers (a plain loop: Array.from on a typed array is several times slower). */
 function rowOf (m: Float32Array, r: number, K: number): number[] {
@@ -35,6 +37,14 @@ export function predictionOf (meta: ModelRecord, out: Float32Array, n: number): 
   const values = meta.targetNormalization && meta.network.output.activation === 'identity'
     ? denormalizeRows(out.subarray(0, n * K), meta.targetNormalization)
     : out
+  // JSON has no NaN or Infinity: they would be answered as null, which no client can read as a prediction
+  for (let i = 0; i < n * K; i++) {
+    if (!Number.isFinite(values[i])) {
+      const row = Math.floor(i / K)
+      throw withProblem(new UNPROCESSABLE(`the model's output ${i % K} for row ${row} is ${values[i]}, not a finite number: ` +
+        'the inputs of that row are probably far outside the range the model was trained on'), { row })
+    }
+  }
   const labels = labelsOf(meta, values, n)
   const outputs = Array.from({ length: n }, (_, r) => rowOf(values, r, K))
   return labels ? { outputs, labels } : { outputs }

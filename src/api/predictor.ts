@@ -9,7 +9,9 @@
 import { INPUT_WIDTH, MODEL_NOT_FOUND, withProblem } from '../errors.js'
 import { createNetwork, createWorkspace, forward, type Network, type Workspace } from '../nn/network.js'
 import type { NetworkSpec } from '../nn/spec.js'
-import { isIdentity, normalizeRowInto, type Normalization } from '../data/normalize.js'
+import { identityNormalization, type Normalization } from '../data/normalize.js'
+import { createInputPipeline, numericColumns, type InputPipeline } from '../data/model-inputs.js'
+import { codesOf, type HandleUnknown, type RawRow } from './prediction-input.js'
 import { predictionOf, type Prediction } from './prediction-output.js'
 import type { ModelRecord, ModelRepository } from '../store/models.js'
 import { visibleTo } from '../security/tenancy.js'
@@ -28,6 +30,11 @@ export interface Predictor {
    * naming the row and the expected width). `tenant` undefined: any tenant.
    */
   predict (modelId: string, rows: FeatureRows, tenant?: string): Promise<Prediction>
+  /**
+   * The general path: rows or records with numbers, category strings and nulls (prediction-input.ts),
+   * each value checked; unknown categories are reported (or refused, handleUnknown 'error').
+   */
+  predictRaw (modelId: string, rows: readonly RawRow[], key: 'inputs' | 'instances', tenant?: string, handleUnknown?: HandleUnknown): Promise<Prediction>
   /** Whether a body of this many bytes is better read on a forward thread than on the event loop. */
   readsOnThread (bodyBytes: number): boolean
   /**
@@ -68,8 +75,8 @@ interface Loaded {
   readonly params: Float32Array
   readonly meta: ModelRecord
   readonly norm: Normalization
-  /** offsets all 0 and scales all 1: rows are copied, since (x − 0) / 1 is x for every finite x */
-  readonly plain: boolean
+  /** raw rows → the network's inputs (impute → encode → normalise) */
+  readonly inputs: InputPipeline
   readonly local: Local
   /** one-row requests waiting for the next flush: they run as one forward pass (micro-batching) */
   readonly queue: Pending[]
@@ -81,7 +88,6 @@ interface Entry { readonly promise: Promise<Loaded | null>, loaded?: Loaded }
 
 interface Pending { readonly row: ArrayLike<number>, resolve (p: Prediction): void, reject (err: unknown): void }
 
-const identity = (n: number): Normalization => ({ kind: 'none', offset: new Array<number>(n).fill(0), scale: new Array<number>(n).fill(1) })
 
 export function createPredictor (models: ModelRepository, { capacity = 32, batch = 64, kernels = 'auto', threads, threadWork = 2 ** 24, threadBodyBytes = 256 * 1024 }: PredictorOptions = {}): Predictor {
   // Map keeps insertion order: re-inserting on use makes the first key the least recently used
@@ -92,8 +98,9 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
 
   const load = (id: string, spec: NetworkSpec, params: Float32Array, meta: ModelRecord): Loaded => {
     const local = { net: createNetwork(spec, { params }), kernels: pinnedKernels(kernels, params) }
-    const norm = meta.normalization ?? identity(spec.inputs)
-    return { id, spec, params, meta, norm, plain: isIdentity(norm), local, queue: [], flushScheduled: false }
+    const norm = meta.normalization ?? identityNormalization(spec.inputs)
+    const inputs = createInputPipeline(meta.preprocessing ?? numericColumns(spec.inputs), norm)
+    return { id, spec, params, meta, norm, inputs, local, queue: [], flushScheduled: false }
   }
   const forget = (id: string): void => {
     cache.delete(id)
@@ -123,20 +130,38 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     return created
   }
 
-  /** The prediction for rows of a loaded model (or its error), as a promise. */
+  /** The prediction for rows of numbers of a loaded model (or its error), as a promise. */
   const run = (id: string, model: Loaded | null, rows: FeatureRows, tenant: string | undefined): Promise<Prediction> => {
     // the cache is shared by tenants; the owner recorded in the cached model decides who may use it
     if (!model || !visibleTo(model.meta, tenant)) return Promise.reject(new MODEL_NOT_FOUND(id))
-    const I = model.spec.inputs
+    // numbers in a categorical column name categories: such a model reads them as the general path does
+    if (!model.inputs.numericOnly) return runRaw(model, rows, 'inputs', 'ignore')
+    const I = model.inputs.rawWidth
     for (let r = 0; r < rows.length; r++) {
       if (rows[r].length !== I) return Promise.reject(withProblem(new INPUT_WIDTH(I, rows[r].length, r), { field: `inputs[${r}]`, row: r }))
     }
+    return runCodes(model, rows)
+  }
+
+  /** Rows of codes (data/model-inputs.ts) of a model: one row joins the micro-batch, several run in chunks. */
+  const runCodes = (model: Loaded, rows: FeatureRows): Promise<Prediction> => {
     if (rows.length > 1) return predictRows(model, rows)
     return new Promise<Prediction>((resolve, reject) => {
       model.queue.push({ row: rows[0], resolve, reject })
       if (model.queue.length >= batch) flush(model)
       else schedule(model)
     })
+  }
+
+  const runRaw = (model: Loaded, rows: readonly RawRow[], key: 'inputs' | 'instances', handleUnknown: HandleUnknown): Promise<Prediction> => {
+    let coded
+    try {
+      coded = codesOf(model.inputs, rows, key, handleUnknown)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    const { unknown } = coded
+    return runCodes(model, coded.rows).then((p) => (unknown.length > 0 ? { ...p, unknownCategories: unknown } : p))
   }
 
   /** Outputs (rows × K) for normalised rows in x (at most `batch` rows), here on the event loop. */
@@ -158,7 +183,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     const B = pending.length
     try {
       const x = model.local.x ??= new Float32Array(batch * I)
-      pending.forEach((p, r) => { normalizeRowInto(p.row, model.norm, model.plain, x, r) })
+      pending.forEach((p, r) => { model.inputs.rowInto(p.row, x, r) })
       const { outputs, labels } = predictionOf(model.meta, outputsHere(model, x, B), B)
       pending.forEach((p, r) => { p.resolve(labels ? { outputs: [outputs[r]], labels: [labels[r]] } : { outputs: [outputs[r]] }) })
     } catch (err) {
@@ -187,7 +212,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     for (let start = 0; start < n; start += batch) {
       const m = Math.min(batch, n - start)
       const x = new Float32Array(m * I)
-      for (let r = 0; r < m; r++) normalizeRowInto(rows[start + r], model.norm, model.plain, x, r)
+      for (let r = 0; r < m; r++) model.inputs.rowInto(rows[start + r], x, r)
       // a thread is handed x (transferred); here the chunk's outputs are copied before the next pass
       out.set((onThread ? await threads.run(model, x, m) : outputsHere(model, x, m)).subarray(0, m * K), start * K)
     }
@@ -203,7 +228,8 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     async predictBody (id, bytes, tenant) {
       const entry = fetch(id)
       const model = entry.loaded ?? await entry.promise
-      if (!threads || !model || !visibleTo(model.meta, tenant)) return undefined
+      // a model with categories or an imputer reads its rows on the general path
+      if (!threads || !model || !visibleTo(model.meta, tenant) || !model.inputs.numericOnly || model.inputs.preprocessing.imputer) return undefined
       const result = await threads.runBody(model, bytes, MAX_PREDICT_ROWS)
       if (result.kind === 'unreadable') return undefined
       if (result.kind === 'width') {
@@ -219,6 +245,15 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     clear () {
       cache.clear()
       threads?.clear()
+    },
+
+    predictRaw (id, rows, key, tenant, handleUnknown = 'ignore') {
+      const entry = fetch(id)
+      const go = (model: Loaded | null): Promise<Prediction> => {
+        if (!model || !visibleTo(model.meta, tenant)) return Promise.reject(new MODEL_NOT_FOUND(id))
+        return runRaw(model, rows, key, handleUnknown)
+      }
+      return entry.loaded ? go(entry.loaded) : entry.promise.then(go)
     },
 
     predict (id, rows, tenant) {

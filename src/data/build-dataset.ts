@@ -1,25 +1,56 @@
 /**
- * One path from an upload (JSON body or parsed CSV) to a checked Dataset with names, classes and
- * column statistics. Pure; storing it is store/datasets.ts's job.
+ * One path from an upload (JSON body or parsed CSV) to a checked Dataset with names, column kinds,
+ * classes and column statistics. Pure; storing it is store/datasets.ts's job. The stored features are
+ * codes (feature-columns.ts): one float per raw column, NaN where a cell is missing.
  */
-import { datasetFromRows, type Dataset } from '../nn/dataset.js'
+import type { Dataset } from '../nn/dataset.js'
 import { BAD_DATASET, DATASET_TOO_LARGE, withProblem } from '../errors.js'
-import { columnStats, type ColumnStats } from './column-stats.js'
+import type { Cell, Place } from './cells.js'
+import { columnStats, presentColumnStats, type ColumnStats } from './column-stats.js'
 import { encodeTargets, type RawTarget } from './encode-targets.js'
+import { encodedWidth, readFeatures, type FeatureColumn } from './feature-columns.js'
+import type { MissingValues } from './missing.js'
 
 export interface DatasetInput {
-  readonly features: readonly (readonly number[])[]
+  readonly features: readonly (readonly Cell[])[]
   readonly targets: readonly RawTarget[]
   readonly featureNames?: readonly string[]
   readonly targetNames?: readonly string[]
+  /** How missing feature cells are to be filled; default `error`: a missing cell is refused. */
+  readonly missing?: MissingValues
+  /** Feature columns to read as categories even though they hold numbers. */
+  readonly categorical?: readonly string[]
 }
 
+/** Where cells are, for messages: JSON paths by default; CSV passes line and column. */
+export interface DatasetPlaces {
+  readonly feature: (r: number, c: number) => Place
+  readonly target: (r: number) => Place
+  /** CSV: a feature cell as written (categories keep their spelling) */
+  readonly text?: (r: number, c: number) => string
+}
+
+export interface DatasetLimits {
+  readonly maxRows: number
+  readonly maxClasses: number
+  readonly maxCategories: number
+}
+
+export const NO_LIMITS: DatasetLimits = { maxRows: Infinity, maxClasses: 1000, maxCategories: 1000 }
+
 export interface BuiltDataset {
+  /** inputs: raw feature columns (codes); see `columns` for their kinds */
   readonly dataset: Dataset
   readonly featureNames: string[]
   /** Names of the target columns as sent (one name for a label column, however many classes it has). */
   readonly targetNames: string[]
   readonly classes?: string[]
+  /** A single numeric target column's distinct values (≤ MAX_CLASSES): the classes a softmax head would learn. */
+  readonly targetValues?: number[]
+  readonly columns: FeatureColumn[]
+  /** The upload's missing-value strategy (absent: `error`). */
+  readonly missing?: MissingValues
+  /** Over each column's present values; a categorical column's are of its category indices. */
   readonly featureStats: ColumnStats[]
   readonly targetStats: ColumnStats[]
 }
@@ -33,38 +64,54 @@ function names (given: readonly string[] | undefined, width: number, stem: strin
   return [...given]
 }
 
-/** RangeErrors from the nn checks ("features row 3, column 2: ...") become 400 problems with the same text. */
-export function buildDataset (input: DatasetInput, maxRows = Infinity): BuiltDataset {
+const jsonPlaces: DatasetPlaces = {
+  feature: (r, c) => ({ text: `features[${r}][${c}]`, problem: { field: `features[${r}][${c}]`, row: r, column: c } }),
+  target: (r) => ({ text: `targets[${r}]`, problem: { field: `targets[${r}]`, row: r } })
+}
+
+function shapeOf (features: DatasetInput['features']): number {
+  const width = features[0].length
+  if (width === 0) throw withProblem(new BAD_DATASET('features[0] has no columns; a row needs at least one'), { field: 'features[0]', row: 0 })
+  features.forEach((row, r) => {
+    if (row.length !== width) {
+      throw withProblem(new BAD_DATASET(`features row ${r} has ${row.length} columns; expected ${width} like row 0`), { field: `features[${r}]`, row: r })
+    }
+  })
+  return width
+}
+
+export function buildDataset (input: DatasetInput, limits: DatasetLimits = NO_LIMITS, places: DatasetPlaces = jsonPlaces): BuiltDataset {
   const rows = input.features.length
-  if (rows > maxRows) throw new DATASET_TOO_LARGE(rows, maxRows)
+  if (rows > limits.maxRows) throw new DATASET_TOO_LARGE(rows, limits.maxRows)
+  if (rows === 0) throw withProblem(new BAD_DATASET('features is empty: a dataset needs at least one row'), { field: 'features' })
   if (input.targets.length !== rows) {
     throw withProblem(new BAD_DATASET(`targets has ${input.targets.length} rows; features has ${rows}; send one target per feature row`), { field: 'targets' })
   }
-  const encoded = encodeTargets(input.targets)
-  let dataset: Dataset
-  try {
-    dataset = datasetFromRows(input.features, encoded.rows)
-  } catch (err) {
-    if (err instanceof RangeError) throw withProblem(new BAD_DATASET(err.message), locate(err.message))
-    throw err
+  const width = shapeOf(input.features)
+  const featureNames = names(input.featureNames, width, 'x', 'featureNames')
+  const missing = input.missing ?? { strategy: 'error' }
+  const categorical = new Set(input.categorical ?? [])
+  for (const name of categorical) {
+    if (!featureNames.includes(name)) throw withProblem(new BAD_DATASET(`categorical names ${JSON.stringify(name)}, which is not a feature column; the features are ${featureNames.join(', ')}`), { field: 'categorical' })
   }
-  const targetWidth = encoded.classes ? 1 : dataset.outputs
+  const { x, columns } = readFeatures(rows, featureNames, (r, c) => input.features[r][c], places.feature,
+    { maxCategories: limits.maxCategories, missing: missing.strategy, categorical }, places.text)
+  const targetName = input.targetNames?.length === 1 ? input.targetNames[0] : 'class'
+  const encoded = encodeTargets(input.targets, { maxClasses: limits.maxClasses, name: targetName, locate: places.target })
+  const targetWidth = encoded.classes ? 1 : encoded.width
+  const dataset: Dataset = { x, y: encoded.y, rows, inputs: width, outputs: encoded.width }
   return {
     dataset,
-    featureNames: names(input.featureNames, dataset.inputs, 'x', 'featureNames'),
+    featureNames,
     targetNames: names(input.targetNames, targetWidth, encoded.classes ? 'class' : 'y', 'targetNames'),
     ...(encoded.classes ? { classes: encoded.classes } : {}),
-    featureStats: columnStats(dataset.x, dataset.rows, dataset.inputs),
-    targetStats: columnStats(dataset.y, dataset.rows, dataset.outputs)
+    ...(encoded.values ? { targetValues: encoded.values } : {}),
+    columns,
+    ...(missing.strategy === 'error' ? {} : { missing }),
+    featureStats: presentColumnStats(x, rows, width),
+    targetStats: columnStats(encoded.y, rows, encoded.width)
   }
 }
 
-/** "features row 3, column 2: ..." → { field: 'features[3][2]', row: 3, column: 2 }. */
-function locate (message: string): Record<string, string | number> {
-  const m = /^(features|targets) row (\d+)(?:, column (\d+))?/.exec(message)
-  if (!m) return {}
-  const row = Number(m[2])
-  return m[3] === undefined
-    ? { field: `${m[1]}[${row}]`, row }
-    : { field: `${m[1]}[${row}][${m[3]}]`, row, column: Number(m[3]) }
-}
+/** The width a network's input layer needs for this dataset: its columns one-hot encoded. */
+export const inputWidth = (built: Pick<BuiltDataset, 'columns'>): number => encodedWidth(built.columns)

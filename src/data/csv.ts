@@ -1,9 +1,8 @@
 /**
- * RFC 4180 CSV with a header row → named columns, and the split into feature and target columns.
- * Pure text in, plain arrays out; no I/O and no encoding of labels (encode-targets.ts does that).
+ * RFC 4180 CSV with a header row → records, with the delimiter given or detected (comma, semicolon, tab).
+ * Pure text in, records out; the typed table is csv-table.ts's.
  */
 import { BAD_CSV, withProblem } from '../errors.js'
-import type { RawTarget } from './encode-targets.js'
 
 export interface CsvDocument {
   readonly header: string[]
@@ -12,28 +11,44 @@ export interface CsvDocument {
   readonly lines: number[]
 }
 
-/** Raw columns ready for encodeTargets + datasetFromRows: the same shape as the JSON upload. */
-export interface CsvTable {
-  readonly featureNames: string[]
-  readonly targetNames: string[]
-  readonly features: number[][]
-  readonly targets: RawTarget[]
-}
-
-export interface CsvTableOptions {
-  /** Target column names; default: the last column. */
-  readonly target?: readonly string[]
-  /** Treat a single target column as class labels even when its values are numbers (e.g. digits 0-9). */
-  readonly categorical?: boolean
-}
-
-function csvError (message: string, line: number, column?: number, name?: string): Error {
+export function csvError (message: string, line: number, column?: number, name?: string): Error {
   const where = column === undefined ? `line ${line}` : `line ${line}, column ${column}${name === undefined ? '' : ` (${JSON.stringify(name)})`}`
   return withProblem(new BAD_CSV(`${where}: ${message}`), { line, column })
 }
 
-/** Splits CSV text into records; quoted fields may hold commas, quotes ("") and line breaks. CRLF, LF and CR all end a line. */
-export function parseCsv (text: string): CsvDocument {
+/** The separators a CSV upload may use: comma (RFC 4180), semicolon (locales with decimal commas), tab. */
+export const DELIMITERS = [',', ';', '\t'] as const
+export type Delimiter = (typeof DELIMITERS)[number]
+const DELIMITER_NAMES: Record<Delimiter, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab' }
+
+/** The delimiter of the header line: the candidate it holds most of (outside quotes), comma on a tie or none. */
+export function detectDelimiter (text: string): Delimiter {
+  const counts = new Map<string, number>()
+  let inQuotes = false
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0
+  while (i < text.length && (text[i] === '\n' || text[i] === '\r')) i++
+  for (; i < text.length; i++) {
+    const ch = text[i]
+    if (ch === '"') inQuotes = !inQuotes
+    else if (!inQuotes && (ch === '\n' || ch === '\r')) break
+    else if (!inQuotes) counts.set(ch, (counts.get(ch) ?? 0) + 1)
+  }
+  let best: Delimiter = ','
+  for (const d of DELIMITERS) if ((counts.get(d) ?? 0) > (counts.get(best) ?? 0)) best = d
+  return best
+}
+
+/** A hint when a line holds another candidate delimiter: the likely cause of a wrong cell count. */
+function delimiterHint (line: string, delimiter: Delimiter): string {
+  const other = DELIMITERS.find((d) => d !== delimiter && line.includes(d))
+  return other === undefined ? '' : `; it holds ${DELIMITER_NAMES[other]}s: if they separate its cells, send ?delimiter=${other === '\t' ? 'tab' : encodeURIComponent(other)}`
+}
+
+/**
+ * Splits CSV text into records; quoted fields may hold the delimiter, quotes ("") and line breaks.
+ * CRLF, LF and CR all end a line. The delimiter defaults to the one the header line uses (detectDelimiter).
+ */
+export function parseCsv (text: string, delimiter: Delimiter = detectDelimiter(text)): CsvDocument {
   const rows: string[][] = []
   const lines: number[] = []
   let record: string[] = []
@@ -61,7 +76,7 @@ export function parseCsv (text: string): CsvDocument {
       }
       continue
     }
-    if (ch === ',') endField()
+    if (ch === delimiter) endField()
     else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && text[i + 1] === '\n') i++
       endRecord()
@@ -87,56 +102,10 @@ export function parseCsv (text: string): CsvDocument {
   })
   for (let r = 1; r < rows.length; r++) {
     if (rows[r].length !== header.length) {
-      throw csvError(`expected ${header.length} cells like the header, got ${rows[r].length}`, lines[r])
+      const raw = rows[r].join(delimiter)
+      throw csvError(`expected ${header.length} cells like the header, got ${rows[r].length} (cells separated by ${DELIMITER_NAMES[delimiter]}s)${delimiterHint(raw, delimiter)}`, lines[r])
     }
   }
   return { header, records: rows.slice(1), lines: lines.slice(1) }
 }
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
-
-/** Picks target columns by name and parses every feature cell as a number; errors name line, column and header. */
-export function csvToTable (text: string, options: CsvTableOptions = {}): CsvTable {
-  const doc = parseCsv(text)
-  const { header, records, lines } = doc
-  if (records.length === 0) throw csvError('there are no data rows after the header', lines[0] ?? 1)
-  if (header.length < 2) throw csvError('a dataset needs at least two columns: features and a target', 1)
-  const targetNames = options.target && options.target.length > 0 ? [...options.target] : [header[header.length - 1]]
-  const targetIdx = targetNames.map((name) => {
-    const c = header.indexOf(name)
-    if (c < 0) throw withProblem(new BAD_CSV(`target column ${JSON.stringify(name)} is not in the header; the columns are ${header.join(', ')}`), { field: 'target' })
-    return c
-  })
-  if (new Set(targetIdx).size !== targetIdx.length) throw withProblem(new BAD_CSV('a target column is named twice'), { field: 'target' })
-  const featureIdx = header.map((_, c) => c).filter((c) => !targetIdx.includes(c))
-  if (featureIdx.length === 0) throw withProblem(new BAD_CSV('every column is a target; leave at least one feature column'), { field: 'target' })
-
-  const cell = (r: number, c: number): string => records[r][c].trim()
-  const num = (r: number, c: number, why: string): number => {
-    const s = cell(r, c)
-    if (s === '') throw csvError(`the cell is empty; every ${why} cell needs a number`, lines[r], c + 1, header[c])
-    if (!NUMBER.test(s)) throw csvError(`expected a number, got ${JSON.stringify(s)}`, lines[r], c + 1, header[c])
-    const v = Number(s)
-    if (!Number.isFinite(Math.fround(v))) throw csvError(`${s} does not fit in a 32-bit float`, lines[r], c + 1, header[c])
-    return v
-  }
-  const features = records.map((_, r) => featureIdx.map((c) => num(r, c, 'feature')))
-
-  const labelled = targetIdx.length === 1 &&
-    (options.categorical === true || records.some((_, r) => cell(r, targetIdx[0]) !== '' && !NUMBER.test(cell(r, targetIdx[0]))))
-  let targets: RawTarget[]
-  if (labelled) {
-    const c = targetIdx[0]
-    targets = records.map((_, r) => {
-      const s = cell(r, c)
-      if (s === '') throw csvError('the class label is empty; every row needs one', lines[r], c + 1, header[c])
-      return s
-    })
-  } else if (targetIdx.length === 1) {
-    targets = records.map((_, r) => num(r, targetIdx[0], 'target'))
-  } else {
-    const why = 'target (only a single target column may hold class labels)'
-    targets = records.map((_, r) => targetIdx.map((c) => num(r, c, why)))
-  }
-  return { featureNames: featureIdx.map((c) => header[c]), targetNames, features, targets }
-}

@@ -1,20 +1,31 @@
 /**
- * Targets as users send them → numeric target rows. Strings are class labels (one-hot over the
- * sorted classes); numbers are regression targets; arrays are several outputs per row.
- * It does not guess that numbers are classes: send them as strings (or CSV `categorical=true`).
+ * Targets as users send them → the stored float32 target matrix. Strings are class labels (one-hot over
+ * the classes in natural order); numbers are one numeric column, whose distinct values are kept (up
+ * to MAX_CLASSES) so that a classification head can later treat them as classes (class-heads.ts);
+ * arrays are several numeric outputs per row. Class counts are checked before anything is allocated.
  */
 import { oneHot } from '../nn/dataset.js'
 import { BAD_DATASET, withProblem } from '../errors.js'
+import { checkSpellings, fail, type Place } from './cells.js'
 
 export type RawTarget = number | string | readonly number[]
 
 export interface EncodedTargets {
-  /** One row per sample: a one-hot row for labels, [y] for a number, the array itself otherwise. */
-  readonly rows: number[][]
+  /** rows × width, row-major */
+  readonly y: Float32Array
+  readonly width: number
   /** Class names in one-hot column order, when the targets were labels. */
   readonly classes?: string[]
-  /** The class index of each row, when the targets were labels. */
-  readonly labels?: Int32Array
+  /** A single numeric target column: its distinct values in ascending order, when there are at most maxClasses. */
+  readonly values?: number[]
+}
+
+export interface TargetOptions {
+  readonly maxClasses: number
+  /** The target column's name, for messages. */
+  readonly name: string
+  /** Where target row r is: `targets[r]` or `line L, column C ("name")`. */
+  readonly locate: (row: number) => Place
 }
 
 const kindOf = (t: unknown): 'label' | 'number' | 'array' | 'other' =>
@@ -26,32 +37,66 @@ const KIND_WORDS = { label: 'a string (class label)', number: 'a number', array:
 export const compareClasses = (a: string, b: string): number =>
   a.localeCompare(b, 'en', { numeric: true, sensitivity: 'variant' }) || (a < b ? -1 : a > b ? 1 : 0)
 
-function fail (message: string, index: number): never {
-  throw withProblem(new BAD_DATASET(message), { field: `targets[${index}]`, row: index })
-}
+const finite32 = (v: number): boolean => Number.isFinite(Math.fround(v))
 
-export function encodeTargets (targets: readonly RawTarget[]): EncodedTargets {
-  if (targets.length === 0) fail('targets is empty: a dataset needs at least one row', 0)
+export function encodeTargets (targets: readonly RawTarget[], { maxClasses, name, locate }: TargetOptions): EncodedTargets {
+  const rows = targets.length
+  if (rows === 0) throw withProblem(new BAD_DATASET('targets is empty: a dataset needs at least one row'), { field: 'targets' })
   const kind = kindOf(targets[0])
   targets.forEach((t, i) => {
     const k = kindOf(t)
-    if (k === 'other') fail(`targets[${i}] must be a number, a string or an array of numbers, got ${t === null ? 'null' : typeof t}`, i)
+    if (k === 'other') fail(locate(i), `a target must be a number, a string or an array of numbers, got ${t === null ? 'null (a missing target: drop the row)' : typeof t}`)
     if (k !== kind) {
-      fail(`targets[${i}] is ${KIND_WORDS[k]} but targets[0] is ${KIND_WORDS[kind]}; ` +
-        'send all numbers (regression), all strings (class labels) or all arrays (several outputs)', i)
+      fail(locate(i), `the target is ${KIND_WORDS[k]} but the first row's is ${KIND_WORDS[kind]}; ` +
+        'send all numbers (regression, or class codes), all strings (class labels) or all arrays (several outputs)')
     }
   })
-  if (kind === 'number') return { rows: (targets as number[]).map((v) => [v]) }
-  if (kind === 'array') return { rows: (targets as (readonly number[])[]).map((row) => [...row]) }
 
-  const names = targets as string[]
-  names.forEach((s, i) => { if (s.trim() === '') fail(`targets[${i}] is an empty class label`, i) })
-  const classes = [...new Set(names)].sort(compareClasses)
-  if (classes.length < 2) fail(`every target is the class ${JSON.stringify(classes[0])}; a classifier needs at least two classes`, 0)
-  const index = new Map(classes.map((c, k) => [c, k]))
-  const labels = Int32Array.from(names, (s) => index.get(s)!)
-  const K = classes.length
-  const hot = oneHot(labels, K)
-  const rows = Array.from({ length: names.length }, (_, r) => Array.from(hot.subarray(r * K, r * K + K)))
-  return { rows, classes, labels }
+  if (kind === 'number') {
+    const y = new Float32Array(rows)
+    // keyed by the stored float32 value, keeping the number as sent (0.1, not 0.10000000149011612)
+    const distinct = new Map<number, number>()
+    for (let r = 0; r < rows; r++) {
+      const v = targets[r] as number
+      if (!finite32(v)) fail(locate(r), `expected a finite number that fits a 32-bit float, got ${v}`)
+      y[r] = v
+      if (distinct.size <= maxClasses && !distinct.has(y[r])) distinct.set(y[r], v)
+    }
+    const values = distinct.size <= maxClasses ? [...distinct.values()].sort((a, b) => a - b) : undefined
+    return { y, width: 1, ...(values ? { values } : {}) }
+  }
+
+  if (kind === 'array') {
+    const width = (targets[0] as readonly number[]).length
+    const y = new Float32Array(rows * width)
+    for (let r = 0; r < rows; r++) {
+      const row = targets[r] as readonly number[]
+      if (row.length !== width) fail(locate(r), `has ${row.length} values; expected ${width} like the first row`)
+      for (let k = 0; k < width; k++) {
+        if (typeof row[k] !== 'number' || !finite32(row[k])) fail(locate(r), `value ${k}: expected a finite number that fits a 32-bit float, got ${String(row[k])}`)
+        y[r * width + k] = row[k]
+      }
+    }
+    return { y, width }
+  }
+
+  // labels: count the classes first, so that a mistaken column (every price a class) allocates nothing
+  const index = new Map<string, number>()
+  for (let r = 0; r < rows; r++) {
+    const s = targets[r] as string
+    if (s.trim() === '') fail(locate(r), 'the class label is empty; every row needs one (drop rows without a target)')
+    if (!index.has(s)) {
+      index.set(s, r)
+      if (index.size > maxClasses) {
+        fail(locate(r), `column ${JSON.stringify(name)} has more than ${maxClasses} distinct class labels (MAX_CLASSES); ` +
+          'if it holds numbers to predict, train a regression (identity output) on it instead of labels')
+      }
+    }
+  }
+  const classes = [...index.keys()].sort(compareClasses)
+  checkSpellings(classes, name, (label) => locate(index.get(label)!))
+  if (classes.length < 2) fail(locate(0), `every target is the class ${JSON.stringify(classes[0])}; a classifier needs at least two classes`)
+  const k = new Map(classes.map((c, i) => [c, i]))
+  const labels = Int32Array.from(targets as readonly string[], (s) => k.get(s)!)
+  return { y: oneHot(labels, classes.length), width: classes.length, classes }
 }

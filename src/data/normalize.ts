@@ -27,6 +27,10 @@ export function normalizationFrom (kind: NormalizationKind, stats: readonly Colu
   }
 }
 
+/** Offsets 0 and scales 1 for `width` columns: rows pass unchanged. */
+export const identityNormalization = (width: number): Normalization =>
+  ({ kind: 'none', offset: new Array<number>(width).fill(0), scale: new Array<number>(width).fill(1) })
+
 function check (norm: Normalization, length: number): number {
   const cols = norm.offset.length
   if (norm.scale.length !== cols) throw new RangeError(`normalisation has ${cols} offsets but ${norm.scale.length} scales`)

@@ -8,9 +8,12 @@ import { BAD_NETWORK, DATASET_NOT_FOUND, MODEL_NOT_FOUND, NETWORK_NOT_FOUND, TOO
 import { checkSpec, checkTrainable, parameterCount, type NetworkSpec } from '../nn/spec.js'
 import type { CreateTrainingJobBody, TrainJobData } from '../schemas/training.js'
 import type { DatasetMeta, DatasetRepository } from '../store/datasets.js'
-import type { ModelRepository } from '../store/models.js'
+import type { ModelRecord, ModelRepository } from '../store/models.js'
 import type { NetworkRepository } from '../store/networks.js'
-import { isBinaryLabelHead } from '../data/binary-labels.js'
+import { headTargets, unitsFor } from '../data/class-heads.js'
+import { datasetColumns } from '../data/dataset-columns.js'
+import { encodedWidth, type FeatureColumn } from '../data/feature-columns.js'
+import type { MissingValues } from '../data/missing.js'
 
 export type AdmissionLimits = Pick<Config, 'MAX_EPOCHS' | 'MAX_PARAMETERS' | 'MAX_JOB_WORK'>
 
@@ -25,7 +28,10 @@ export interface AdmissionDeps {
 
 const badNetwork = (field: string, message: string): Error => withProblem(new BAD_NETWORK(message), { field })
 
-async function resolveNetwork (body: CreateTrainingJobBody, deps: AdmissionDeps): Promise<{ spec: NetworkSpec, field: string, classes?: string[] }> {
+/** The network as given: an inline one may leave inputs and output.units to the dataset (completeNetwork). */
+type GivenNetwork = Omit<NetworkSpec, 'inputs' | 'output'> & { inputs?: number, output: Omit<NetworkSpec['output'], 'units'> & { units?: number } }
+
+async function resolveNetwork (body: CreateTrainingJobBody, deps: AdmissionDeps): Promise<{ spec: GivenNetwork, field: string, parent?: ModelRecord }> {
   if (body.network) return { spec: body.network, field: 'network' }
   if (body.networkId !== undefined) {
     const record = await deps.networks.get(body.networkId, deps.tenant)
@@ -34,37 +40,74 @@ async function resolveNetwork (body: CreateTrainingJobBody, deps: AdmissionDeps)
   }
   const model = await deps.models.get(body.initialModelId!, deps.tenant)
   if (!model) throw new MODEL_NOT_FOUND(body.initialModelId!)
-  return { spec: model.network, field: 'initialModelId', ...(model.classes ? { classes: model.classes } : {}) }
+  return { spec: model.network, field: 'initialModelId', parent: model }
+}
+
+/**
+ * Fills what the network left out from the dataset, and checks what it gave: the input width (the
+ * encoded features) and the head against the targets (data/class-heads.ts), each wrong number
+ * answered with the number it should be and why.
+ */
+function completeNetwork (given: GivenNetwork, meta: DatasetMeta, field: string): NetworkSpec {
+  const columns = datasetColumns(meta)
+  const width = encodedWidth(columns)
+  const inputs = given.inputs ?? width
+  if (inputs !== width) {
+    const categorical = columns.filter((c) => c.kind === 'categorical')
+    const why = categorical.length === 0
+      ? `${meta.inputs} feature columns (${meta.featureNames.join(', ')})`
+      : `${width} inputs: ${columns.length - categorical.length} numeric columns and ${width - columns.length + categorical.length} one-hot columns for the categories of ${categorical.map((c) => `${c.name} (${c.categories!.length})`).join(', ')}`
+    throw badNetwork(`${field}.inputs`, `the network takes ${inputs} inputs; dataset '${meta.id}' has ${why}`)
+  }
+  const units = given.output.units ?? unitsFor(given.output.activation, meta)
+  return { ...given, inputs, output: { ...given.output, units } }
 }
 
 /** Widths and the head against what the dataset's targets are (checked on its stored statistics). */
-function checkFits (spec: NetworkSpec, meta: DatasetMeta, field: string, parentClasses?: string[]): void {
-  if (spec.inputs !== meta.inputs) {
-    throw badNetwork(field, `the network takes ${spec.inputs} inputs; dataset '${meta.id}' has ${meta.inputs} feature columns (${meta.featureNames.join(', ')})`)
-  }
-  // two class labels can also be learned by one sigmoid unit (logistic regression): its target is classes[1]
-  const binary = isBinaryLabelHead(spec, meta.classes, meta.outputs)
-  if (spec.output.units !== meta.outputs && !binary) {
-    const what = meta.classes ? `${meta.outputs} classes (${meta.classes.join(', ')})` : `${meta.outputs} target columns`
-    throw badNetwork(field, `the network has ${spec.output.units} output units; dataset '${meta.id}' has ${what}`)
-  }
+function checkFits (spec: NetworkSpec, meta: DatasetMeta, field: string, parent?: ModelRecord): void {
+  const how = headTargets(spec, meta)
+  if ('error' in how) throw badNetwork(field, how.error)
   const head = spec.output.activation
-  if (head === 'softmax' && !meta.classes) {
-    throw badNetwork(field, `a softmax output needs class labels; dataset '${meta.id}' has numeric targets: use an identity output for regression`)
-  }
-  if (head === 'sigmoid' && meta.targetStats.some((s) => s.min < 0 || s.max > 1)) {
-    throw badNetwork(field, `a sigmoid output needs targets in [0, 1]; dataset '${meta.id}' has targets outside it: use an identity output`)
+  if (head === 'sigmoid' && how.kind === 'as-stored' && meta.targetStats.some((s) => s.min < 0 || s.max > 1)) {
+    throw badNetwork(field, `a sigmoid output needs targets in [0, 1] (or two integer class codes for 1 unit); dataset '${meta.id}' has targets outside it: use an identity output`)
   }
   // a class column that never changes teaches nothing; label uploads already need two classes, 0/1 columns do not
-  const constant = head === 'sigmoid' && !binary ? meta.targetStats.findIndex((s) => s.min === s.max) : -1
+  const constant = head === 'sigmoid' && how.kind === 'as-stored' ? meta.targetStats.findIndex((s) => s.min === s.max) : -1
   if (constant >= 0) {
     const name = meta.targetNames[constant] ?? `y${constant}`
     throw withProblem(new UNPROCESSABLE(`target column '${name}' of dataset '${meta.id}' is ${meta.targetStats[constant].min} in every row, ` +
       'so it holds only one class; a sigmoid output needs rows of both classes (0 and 1) in each column'), { field: 'datasetId' })
   }
-  if (parentClasses && meta.classes && parentClasses.join('\u0000') !== meta.classes.join('\u0000')) {
-    throw badNetwork(field, `the model was trained on classes ${parentClasses.join(', ')}; dataset '${meta.id}' has ${meta.classes.join(', ')}`)
+  const classes = 'classes' in how ? how.classes : undefined
+  if (parent?.classes && classes && parent.classes.join('\u0000') !== classes.join('\u0000')) {
+    throw badNetwork(field, `the model was trained on classes ${parent.classes.join(', ')}; dataset '${meta.id}' has ${classes.join(', ')}`)
   }
+  if (parent) checkSameColumns(parent, datasetColumns(meta), meta.id)
+}
+
+/** Fine-tuning keeps the parent's encoding: the dataset's categorical columns must have the same categories. */
+function checkSameColumns (parent: ModelRecord, columns: FeatureColumn[], id: string): void {
+  const before = parent.preprocessing?.columns
+  if (!before) return
+  columns.forEach((col, c) => {
+    const was = before[c]
+    if (was && (was.kind !== col.kind || (was.categories ?? []).join('\u0000') !== (col.categories ?? []).join('\u0000'))) {
+      throw badNetwork('initialModelId', `column '${col.name}' of dataset '${id}' is ${col.kind}${col.categories ? ` (${col.categories.join(', ')})` : ''}; ` +
+        `the model was trained on it as ${was.kind}${was.categories ? ` (${was.categories.join(', ')})` : ''}: fine-tuning needs the same encoding`)
+    }
+  })
+}
+
+/** The missing-value strategy of the job (else the dataset's); `error` with missing cells is refused with the fix. */
+function missingFor (body: CreateTrainingJobBody, meta: DatasetMeta): MissingValues | undefined {
+  const missing = body.missing ?? meta.missing
+  if (missing && missing.strategy !== 'error') return missing
+  const gaps = datasetColumns(meta).filter((c) => c.missing > 0)
+  if (gaps.length > 0) {
+    throw withProblem(new UNPROCESSABLE(`dataset '${meta.id}' has missing cells (${gaps.map((c) => `${c.name}: ${c.missing}`).join(', ')}); ` +
+      'choose how to fill them: "missing": {"strategy": "mean"} (or median, most_frequent, constant)'), { field: 'missing' })
+  }
+  return undefined
 }
 
 function checkLimits (spec: NetworkSpec, meta: DatasetMeta, epochs: number, limits: AdmissionLimits): void {
@@ -84,7 +127,9 @@ function checkLimits (spec: NetworkSpec, meta: DatasetMeta, epochs: number, limi
 export async function admitTrainingJob (body: CreateTrainingJobBody, deps: AdmissionDeps): Promise<TrainJobData> {
   const meta = await deps.datasets.get(body.datasetId, deps.tenant)
   if (!meta) throw new DATASET_NOT_FOUND(body.datasetId)
-  const { spec, field, classes } = await resolveNetwork(body, deps)
+  const given = await resolveNetwork(body, deps)
+  const { field, parent } = given
+  const spec = completeNetwork(given.spec, meta, field)
   try {
     checkSpec(spec)
     checkTrainable(spec)
@@ -92,7 +137,8 @@ export async function admitTrainingJob (body: CreateTrainingJobBody, deps: Admis
     if (err instanceof RangeError) throw badNetwork(field, err.message)
     throw err
   }
-  checkFits(spec, meta, field, classes)
+  checkFits(spec, meta, field, parent)
+  const missing = missingFor(body, meta)
   checkLimits(spec, meta, body.training.epochs, deps.limits)
   return {
     datasetId: body.datasetId,
@@ -100,6 +146,7 @@ export async function admitTrainingJob (body: CreateTrainingJobBody, deps: Admis
     ...(body.networkId !== undefined ? { networkId: body.networkId } : {}),
     ...(body.initialModelId !== undefined ? { initialModelId: body.initialModelId } : {}),
     training: body.training,
+    ...(missing ? { missing } : {}),
     ...(body.modelName !== undefined ? { modelName: body.modelName } : {}),
     ...(deps.tenant !== undefined ? { tenant: deps.tenant } : {})
   }

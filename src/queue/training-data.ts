@@ -1,44 +1,72 @@
 /**
- * What a job trains on and how it is scored: normalisation fitted on the training rows only (the
- * validation rows never leak into it), the normalised copy the engine sees, and the validation
- * metrics in the targets' own units. Pure functions; no Redis, no engine.
+ * What a job trains on and how it is scored: imputation and normalisation fitted on the training rows
+ * only (the validation rows never leak into them), the encoded and normalised copy the engine sees
+ * (data/model-inputs.ts), and the validation metrics in the targets' own units. Pure functions; no
+ * Redis, no engine.
  */
 import { columnStats } from '../data/column-stats.js'
-import { denormalizeRows, normalizationFrom, normalizeRows, type Normalization, type NormalizationKind } from '../data/normalize.js'
+import { denormalizeRows, identityNormalization, normalizationFrom, normalizeRows, type Normalization, type NormalizationKind } from '../data/normalize.js'
 import type { Dataset } from '../nn/dataset.js'
 import { evaluate } from '../nn/metrics.js'
 import { createNetwork, predict } from '../nn/network.js'
 import type { NetworkSpec } from '../nn/spec.js'
 import { splitForValidation, type EpochStats, type TrainOptions } from '../nn/train.js'
+import { encodedWidth, type FeatureColumn } from '../data/feature-columns.js'
+import { fitImputer, type MissingValues } from '../data/missing.js'
+import { createInputPipeline, numericColumns, oneHotColumns, type Preprocessing } from '../data/model-inputs.js'
 
 export interface PreparedData {
-  /** the dataset with features (and, for regression, targets) normalised */
+  /** the dataset with features encoded and normalised (and, for regression, targets normalised) */
   readonly data: Dataset
   readonly normalization: Normalization
+  /** the columns' encoding and the fitted imputer: what turns raw rows into the network's inputs */
+  readonly preprocessing: Preprocessing
   /** regression only: outputs are mapped back through it */
   readonly targetNormalization?: Normalization
   /** rows trained on per epoch (the rest are validation rows) */
   readonly trainRows: number
 }
 
+/** The dataset's feature columns and the job's missing-value strategy. */
+export interface FeatureSetup {
+  readonly columns: readonly FeatureColumn[]
+  readonly missing?: MissingValues
+}
+
 /**
- * Fits the normalisation on the rows train() will train on (the same seeded split), unless the
- * caller passes one (fine-tuning keeps its parent's, or the weights would see other units).
+ * Fits the imputer and the normalisation on the rows train() will train on (the same seeded split),
+ * unless the caller passes them (fine-tuning keeps its parent's, or the weights would see other units).
+ * One-hot columns keep offset 0 and scale 1: they stay 0/1, and an unknown category stays all zeros.
  */
 export function prepareData (spec: NetworkSpec, raw: Dataset, options: TrainOptions, kind: NormalizationKind,
-  inherited?: { normalization?: Normalization, targetNormalization?: Normalization }): PreparedData {
+  inherited?: { normalization?: Normalization, targetNormalization?: Normalization, preprocessing?: Preprocessing }, features?: FeatureSetup): PreparedData {
   const { train } = splitForValidation(spec, raw, options)
-  const normalization = inherited?.normalization ?? normalizationFrom(kind, columnStats(train.x, train.rows, train.inputs))
+  const columns = features?.columns ?? numericColumns(raw.inputs).columns
+  const imputer = features?.missing ? fitImputer(features.missing, columns as FeatureColumn[], train.x, Int32Array.from({ length: train.rows }, (_, i) => i)) : undefined
+  const preprocessing: Preprocessing = inherited?.preprocessing ?? {
+    columns: columns.map(({ name, kind: k, categories }) => ({ name, kind: k, ...(categories ? { categories } : {}) })),
+    ...(imputer ? { imputer } : {})
+  }
+  let normalization = inherited?.normalization
+  if (!normalization) {
+    const width = encodedWidth(preprocessing.columns)
+    const encode = createInputPipeline(preprocessing, identityNormalization(width))
+    const fitted = normalizationFrom(kind, columnStats(encode.rows(train.x, train.rows), train.rows, width))
+    const hot = oneHotColumns(preprocessing)
+    normalization = { kind: fitted.kind, offset: fitted.offset.map((o, j) => (hot[j] ? 0 : o)), scale: fitted.scale.map((s, j) => (hot[j] ? 1 : s)) }
+  }
+  const pipeline = createInputPipeline(preprocessing, normalization)
   const scaleTargets = spec.output.activation === 'identity' && (inherited ? inherited.targetNormalization !== undefined : kind !== 'none')
   const targetNormalization = !scaleTargets
     ? undefined
     : inherited?.targetNormalization ?? normalizationFrom('standard', columnStats(train.y, train.rows, train.outputs))
   const data: Dataset = {
     ...raw,
-    x: normalizeRows(raw.x, normalization),
+    inputs: pipeline.width,
+    x: pipeline.rows(raw.x, raw.rows),
     y: targetNormalization ? normalizeRows(raw.y, targetNormalization) : raw.y
   }
-  return { data, normalization, ...(targetNormalization ? { targetNormalization } : {}), trainRows: train.rows }
+  return { data, normalization, preprocessing, ...(targetNormalization ? { targetNormalization } : {}), trainRows: train.rows }
 }
 
 /**
@@ -57,7 +85,8 @@ export function trainingMetrics (spec: NetworkSpec, params: Float32Array, raw: D
   const { validation } = splitForValidation(spec, raw, options)
   if (!validation) return metrics
   const net = createNetwork(spec, { params })
-  let outputs = predict(net, normalizeRows(validation.x, prepared.normalization), validation.rows)
+  const inputs = createInputPipeline(prepared.preprocessing, prepared.normalization).rows(validation.x, validation.rows)
+  let outputs = predict(net, inputs, validation.rows)
   if (prepared.targetNormalization) outputs = denormalizeRows(outputs, prepared.targetNormalization)
   const report = evaluate(spec, outputs, validation)
   if (report.kind === 'classification') {

@@ -16,7 +16,8 @@ import { createKeys } from '../store/keys.js'
 import { createModelRepository, type StoredModel } from '../store/models.js'
 import { createCheckpointStore } from './checkpoint.js'
 import { prepareData, trainingMetrics } from './training-data.js'
-import { targetsForHead } from '../data/binary-labels.js'
+import { headTargets, targetsForHead } from '../data/class-heads.js'
+import { datasetColumns } from '../data/dataset-columns.js'
 import { isCancelMarked, recordEpoch, type TrainingJob, type TrainJobResult } from './training-queue.js'
 
 export interface ProcessorDeps {
@@ -83,11 +84,13 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
       }
     }
     const options = trainOptionsOf(data.training)
-    // a two-class label column learned by one sigmoid unit trains on classes[1]'s 0/1 column
-    const dataset = targetsForHead(spec, stored.meta.classes, stored.dataset)
+    // class codes become one-hot classes, two classes for one sigmoid unit one 0/1 column (data/class-heads.ts)
+    const how = headTargets(spec, stored.meta)
+    if ('error' in how) throw new UnrecoverableError(how.error)
+    const dataset = targetsForHead(how, stored.dataset)
     let prepared
     try {
-      prepared = prepareData(spec, dataset, options, data.training.normalize, parent?.meta)
+      prepared = prepareData(spec, dataset, options, data.training.normalize, parent?.meta, { columns: datasetColumns(stored.meta), missing: data.missing })
     } catch (err) {
       throw new UnrecoverableError(`cannot prepare the dataset: ${(err as Error).message}`)
     }
@@ -158,7 +161,8 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
         metrics,
         normalization: prepared.normalization,
         ...(prepared.targetNormalization ? { targetNormalization: prepared.targetNormalization } : {}),
-        ...(meta.classes ? { classes: meta.classes } : {}),
+        preprocessing: prepared.preprocessing,
+        ...('classes' in how && how.classes ? { classes: how.classes } : {}),
         featureNames: meta.featureNames,
         targetNames: meta.targetNames,
         training: { ...data.training, stopReason: result.stopReason, message: result.message, bestEpoch: result.bestEpoch }

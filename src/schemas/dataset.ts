@@ -1,19 +1,35 @@
 /**
  * Dataset upload (JSON rows, or CSV text with query options) and the dataset as the API returns it.
- * Widths, row counts and labels are checked by data/build-dataset.ts, which knows the limits.
+ * Widths, row counts, column kinds and labels are checked by data/build-dataset.ts, which knows the limits.
  */
 import { z } from 'zod'
+import { MISSING_STRATEGIES } from '../data/missing.js'
 import { Name, Timestamp } from './common.js'
 
 const ColumnName = z.string().min(1).max(200)
 
+const Strategy = z.enum(MISSING_STRATEGIES)
+  .describe('How missing feature cells (null; in CSV empty, NA, N/A, NaN, null, ?, …) are filled, with scikit-learn SimpleImputer\'s names, ' +
+    'fitted on each job\'s training rows: error (default: refuse them), mean, median, most_frequent, constant (fillValue; a categorical cell gets no category)')
+
+export const MissingValuesSchema = z.object({
+  strategy: Strategy,
+  fillValue: z.number().optional().describe('For constant: the value of a missing numeric cell (default 0)')
+}).strict().meta({ id: 'MissingValues' })
+
+export const FeatureCell = z.union([z.number(), z.string().max(200), z.null()])
+  .describe('A number, a category (string: the column is one-hot encoded) or null (missing)')
+
 export const CreateDatasetJson = z.object({
   name: Name.optional(),
-  features: z.array(z.array(z.number())).min(1).describe('One row of numbers per sample; every row the same width'),
+  features: z.array(z.array(FeatureCell)).min(1)
+    .describe('One row per sample, every row the same width: numbers, category strings (one-hot encoded) and null for missing cells'),
   targets: z.array(z.union([z.number(), z.string().min(1).max(200), z.array(z.number()).min(1)])).min(1)
-    .describe('One per row: numbers (regression), strings (class labels, one-hot encoded) or arrays (several outputs)'),
+    .describe('One per row: numbers (regression, or class codes for a softmax / 0-1 sigmoid head), strings (class labels, one-hot encoded) or arrays (several outputs)'),
   featureNames: z.array(ColumnName).optional(),
-  targetNames: z.array(ColumnName).optional()
+  targetNames: z.array(ColumnName).optional(),
+  missing: MissingValuesSchema.optional().describe('How null feature cells are filled when a job trains on it (default: error, null cells are refused)'),
+  categorical: z.array(ColumnName).optional().describe('Feature columns (by featureNames) to read as categories although they hold numbers')
 }).strict().meta({ id: 'CreateDatasetJson' })
 
 export type CreateDatasetJsonBody = z.infer<typeof CreateDatasetJson>
@@ -23,35 +39,44 @@ export const CsvText = z.string().min(1).describe('CSV text with a header row (C
 
 export const CreateDatasetBody = z.union([CreateDatasetJson, CsvText])
 
-const flag = z.enum(['true', 'false']).transform((v) => v === 'true')
-
 export const CreateDatasetQuery = z.object({
   target: z.string().min(1).max(2000).optional()
     .describe('CSV only: comma-separated target column name(s); default the last column'),
   name: Name.optional().describe('CSV only: the dataset name'),
-  categorical: flag.optional()
-    .describe('CSV only: treat the single target column as class labels even when its values are numbers')
+  categorical: z.string().min(1).max(4000).optional()
+    .describe('CSV only: true: the single target column holds class labels even when its values are numbers; false: decide from the cells (default); ' +
+      'or comma-separated column names to read as categories'),
+  delimiter: z.enum([',', ';', 'tab', '\t']).optional()
+    .describe('CSV only: the cell separator; default: detected from the header line (comma, semicolon or tab)'),
+  missing: Strategy.optional().describe('CSV only: the missing-value strategy (default error)'),
+  fillValue: z.coerce.number().optional().describe('CSV only: with missing=constant, the value of a missing numeric cell (default 0)')
 })
 
 export const ColumnStatsSchema = z.object({
   name: z.string(),
-  mean: z.number(),
-  std: z.number().describe('Population standard deviation'),
-  min: z.number(),
-  max: z.number()
+  mean: z.number().optional().describe('Numeric columns: over the present cells'),
+  std: z.number().optional().describe('Population standard deviation'),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  kind: z.enum(['numeric', 'categorical']).optional().describe('Feature columns: numbers, or categories (one-hot encoded, an input each)'),
+  categories: z.array(z.string()).optional().describe('Categorical columns: the categories in one-hot column order'),
+  missing: z.number().int().optional().describe('Feature columns: cells with no value')
 }).meta({ id: 'ColumnStats' })
 
 export const DatasetResponse = z.object({
   id: z.string(),
   name: z.string(),
   rows: z.number().int(),
-  inputs: z.number().int(),
+  inputs: z.number().int().describe('Inputs a network needs: numeric columns plus one per category of each categorical column'),
   outputs: z.number().int().describe('Target columns after encoding: the number of classes for labels'),
   featureNames: z.array(z.string()),
   targetNames: z.array(z.string()),
   classes: z.array(z.string()).optional().describe('Class labels in one-hot column order'),
+  targetValues: z.array(z.number()).optional()
+    .describe('A single numeric target column\'s distinct values (at most MAX_CLASSES): the classes a softmax head learns from it, labelled "0", "1", …'),
+  missing: MissingValuesSchema.optional().describe('The missing-value strategy given at upload (absent: error)'),
   createdAt: Timestamp,
-  columns: z.array(ColumnStatsSchema).describe('Statistics of each feature column'),
+  columns: z.array(ColumnStatsSchema).describe('Each feature column as read: kind, categories, missing cells and statistics'),
   targetColumns: z.array(ColumnStatsSchema).describe('Statistics of each encoded target column'),
   sha256: z.string().describe('Content hash of the stored float32 features and targets'),
   bytes: z.number().int()

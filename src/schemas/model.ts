@@ -17,6 +17,21 @@ export const NormalizationSchema = z.object({
   scale: z.array(z.number())
 }).strict().meta({ id: 'Normalization' })
 
+const FeatureColumnSchema = z.object({
+  name: z.string().min(1).max(200).describe('The feature name (the key of an instance record)'),
+  kind: z.enum(['numeric', 'categorical']).describe('numeric: one input; categorical: one input per category (one-hot)'),
+  categories: z.array(z.string().max(200)).min(1).optional().describe('Categorical: the categories in one-hot column order')
+}).strict()
+
+export const PreprocessingSchema = z.object({
+  columns: z.array(FeatureColumnSchema).min(1).describe('Raw feature columns in order; a categorical one is one-hot encoded into an input per category'),
+  imputer: z.object({
+    strategy: z.enum(['mean', 'median', 'most_frequent', 'constant']).describe('scikit-learn SimpleImputer strategy it was fitted with'),
+    fillValue: z.number().optional().describe('constant: the value given'),
+    statistics: z.array(z.number()).describe('Per raw column: the value of a missing cell (a categorical column: the category index, -1 for none)')
+  }).strict().optional().describe('Fills missing cells (scikit-learn SimpleImputer, fitted on the training rows); absent: missing cells are refused')
+}).strict().meta({ id: 'Preprocessing' })
+
 export const ModelResponse = z.object({
   id: z.string(),
   name: z.string().describe('Versions are counted per name'),
@@ -28,8 +43,9 @@ export const ModelResponse = z.object({
   jobId: z.string().optional().describe('The training job that produced it'),
   parentModelId: z.string().optional().describe('The model it was fine-tuned from'),
   classes: z.array(z.string()).optional().describe('Class labels in output-unit order'),
-  featureNames: z.array(z.string()),
+  featureNames: z.array(z.string()).describe('The raw columns a prediction row holds, in order (the keys of an instance record)'),
   targetNames: z.array(z.string()),
+  preprocessing: PreprocessingSchema.optional(),
   createdAt: Timestamp
 }).meta({ id: 'ModelResponse' })
 
@@ -51,7 +67,8 @@ export const ModelExport = z.object({
   network: NetworkSpecSchema,
   layers: z.array(JsonLayer).describe('Hidden layers, then the output layer'),
   name: Name.optional(),
-  normalization: NormalizationSchema.optional().describe('Applied to raw inputs before the network'),
+  preprocessing: PreprocessingSchema.optional().describe('Imputation and one-hot encoding of raw rows, before the normalisation'),
+  normalization: NormalizationSchema.optional().describe('Applied to the encoded inputs before the network'),
   targetNormalization: NormalizationSchema.optional().describe('Inverse-applied to regression outputs'),
   classes: z.array(z.string().min(1).max(200)).optional(),
   featureNames: z.array(z.string().max(200)).optional(),
@@ -61,15 +78,33 @@ export const ModelExport = z.object({
 
 export type ModelExportBody = z.infer<typeof ModelExport>
 
+const Cell = z.union([z.number(), z.string().max(200), z.null()])
+
+/** What the general path accepts; `{ inputs: number[][] }` is the canonical (fast) form. */
 export const PredictRequest = z.object({
-  inputs: z.array(z.array(z.number())).min(1).max(MAX_PREDICT_ROWS)
-    .describe(`Raw (unnormalised) feature rows, at most ${MAX_PREDICT_ROWS}; each as wide as the model's inputs`)
-}).strict().meta({ id: 'PredictRequest' })
+  inputs: z.array(z.array(Cell)).min(1).max(MAX_PREDICT_ROWS).optional()
+    .describe(`Raw feature rows, at most ${MAX_PREDICT_ROWS}, each with the model's featureNames in order: numbers, category strings, null for a missing value`),
+  instances: z.array(z.union([z.record(z.string(), Cell), z.array(Cell)])).min(1).max(MAX_PREDICT_ROWS).optional()
+    .describe('Rows as records keyed by feature name ({"sepal_length": 5.1, …}, as TensorFlow Serving and MLflow clients send), or as arrays like inputs')
+}).strict().superRefine((body, ctx) => {
+  if ((body.inputs === undefined) === (body.instances === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [], message: 'send exactly one of inputs (rows) or instances (records keyed by feature name)' })
+  }
+}).meta({ id: 'PredictRequest' })
+
+export type PredictRequestBody = z.output<typeof PredictRequest>
+
+export const PredictQuery = z.object({
+  handleUnknown: z.enum(['ignore', 'error']).optional()
+    .describe('A category the model never saw: ignore (default: all zeros in its one-hot columns, as scikit-learn\'s OneHotEncoder(handle_unknown=\'ignore\'), reported in unknownCategories) or error (400)')
+}).strict()
 
 export const PredictResponse = z.object({
   outputs: z.array(z.array(z.number()))
     .describe('Per row: class probabilities (softmax/sigmoid) or values in the targets\' units (regression)'),
-  labels: z.array(z.string()).optional().describe('Per row: the predicted class label, for classifiers with known classes')
+  labels: z.array(z.string()).optional().describe('Per row: the predicted class label, for classifiers with known classes'),
+  unknownCategories: z.array(z.object({ row: z.number().int(), field: z.string(), value: z.string() })).optional()
+    .describe('Categories the model never saw, encoded as all zeros (handleUnknown=ignore)')
 }).meta({ id: 'PredictResponse' })
 
 export type PredictResponseBody = z.infer<typeof PredictResponse>

@@ -34,8 +34,8 @@ const specShape = {
 }
 
 /** Checks that span fields, reported at the field to change. */
-function crossCheck (spec: z.output<z.ZodObject<typeof specShape>>, ctx: z.RefinementCtx): void {
-  if (spec.output.activation === 'softmax' && spec.output.units < 2) {
+function crossCheck (spec: { output: { activation: string, units?: number }, layers: z.output<typeof LayerSpecSchema>[] }, ctx: z.RefinementCtx): void {
+  if (spec.output.activation === 'softmax' && spec.output.units !== undefined && spec.output.units < 2) {
     ctx.addIssue({ code: 'custom', path: ['output', 'units'], message: 'a softmax output needs at least 2 units; use 1 sigmoid unit for a binary target' })
   }
   spec.layers.forEach((layer, i) => {
@@ -46,6 +46,20 @@ function crossCheck (spec: z.output<z.ZodObject<typeof specShape>>, ctx: z.Refin
 }
 
 export const NetworkSpecSchema = z.object(specShape).strict().superRefine(crossCheck).meta({ id: 'NetworkSpec' })
+
+/**
+ * A training job's inline network: `inputs` and `output.units` may be left out, and are then taken
+ * from the dataset (its encoded width; its classes or target columns), see data/class-heads.ts.
+ */
+export const JobNetworkSchema = z.object({
+  ...specShape,
+  inputs: specShape.inputs.optional().describe('Default: the dataset\'s encoded width (numeric columns plus one per category)'),
+  output: OutputSpecSchema.extend({
+    units: Units.optional().describe('Default: the number of classes (softmax), 1 for two classes (sigmoid), else the target columns')
+  }).strict()
+}).strict().superRefine(crossCheck).meta({ id: 'JobNetworkSpec' })
+
+export type JobNetworkSpec = z.output<typeof JobNetworkSchema>
 
 export const CreateNetworkRequest = z.object({ name: Name.optional(), ...specShape })
   .strict().superRefine(crossCheck).meta({ id: 'CreateNetworkRequest' })

@@ -6,7 +6,8 @@
 import { z } from 'zod'
 import { NORMALIZATIONS } from '../data/normalize.js'
 import { Name, Timestamp } from './common.js'
-import { NetworkSpecSchema } from './network.js'
+import { JobNetworkSchema, NetworkSpecSchema } from './network.js'
+import { MissingValuesSchema } from './dataset.js'
 
 const LearningRate = z.number().positive().max(1e6).describe('Base learning rate (the schedule scales it per epoch)')
 const Unit = z.number().min(0).lt(1)
@@ -53,11 +54,12 @@ export type TrainingOptions = z.output<typeof TrainingOptionsSchema>
 
 export const CreateTrainingJobRequest = z.object({
   datasetId: z.string().min(1).max(200),
-  network: NetworkSpecSchema.optional().describe('An inline network definition'),
+  network: JobNetworkSchema.optional().describe('An inline network definition; inputs and output.units default to the dataset\'s'),
   networkId: z.string().min(1).max(200).optional().describe('A saved network definition (POST /v1/networks)'),
   initialModelId: z.string().min(1).max(200).optional().describe('Fine-tune: start from this model\'s network, weights and normalisation'),
   training: TrainingOptionsSchema,
-  modelName: Name.optional().describe('Name the trained model is versioned under')
+  modelName: Name.optional().describe('Name the trained model is versioned under'),
+  missing: MissingValuesSchema.optional().describe('How missing feature cells are filled, fitted on the training rows and stored with the model; default: the dataset\'s upload strategy')
 }).strict().superRefine((body, ctx) => {
   const given = (['network', 'networkId', 'initialModelId'] as const).filter((k) => body[k] !== undefined)
   if (given.length !== 1) {
@@ -79,6 +81,7 @@ export const TrainJobDataSchema = z.object({
   initialModelId: z.string().optional(),
   training: TrainingOptionsSchema,
   modelName: Name.optional(),
+  missing: MissingValuesSchema.optional(),
   // set by the API from the caller's key, never by the request body; the model is stored under it
   tenant: z.string().min(1).optional()
 }).strict()

@@ -11,11 +11,15 @@ import { createKeys, isValidId } from './keys.js'
 import { ownerOf, visibleTo } from '../security/tenancy.js'
 import { rangeOf, type Page } from './page.js'
 import type { BuiltDataset } from '../data/build-dataset.js'
+import type { FeatureColumn } from '../data/feature-columns.js'
+import type { MissingValues } from '../data/missing.js'
 
 export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024
 
 /** A built dataset (data/build-dataset.ts) with its name and owner. */
-export interface NewDataset extends BuiltDataset {
+export interface NewDataset extends Omit<BuiltDataset, 'columns'> {
+  /** Absent: every column numeric with no missing cells. */
+  readonly columns?: BuiltDataset['columns']
   readonly name?: string
   /** The tenant that uploads it; only that tenant sees it. */
   readonly tenant?: string
@@ -26,11 +30,17 @@ export interface DatasetMeta {
   readonly tenant?: string
   readonly name: string
   readonly rows: number
+  /** Stored feature columns (codes, data/feature-columns.ts); a network's input width is encodedWidth(columns). */
   readonly inputs: number
   readonly outputs: number
   readonly featureNames: string[]
   readonly targetNames: string[]
   readonly classes?: string[]
+  /** A single numeric target column's distinct values (≤ MAX_CLASSES). */
+  readonly targetValues?: number[]
+  /** Each feature column's kind; absent on datasets stored before categories existed (all numeric, none missing). */
+  readonly columns?: FeatureColumn[]
+  readonly missing?: MissingValues
   readonly featureStats: ColumnStats[]
   readonly targetStats: ColumnStats[]
   /** sha256 of the features' then the targets' float32 bytes (little-endian). */
@@ -104,6 +114,9 @@ export function createDatasetRepository (redis: Redis, prefix: string, { chunkBy
         featureNames: input.featureNames,
         targetNames: input.targetNames,
         ...(input.classes ? { classes: input.classes } : {}),
+        ...(input.targetValues ? { targetValues: input.targetValues } : {}),
+        ...(input.columns ? { columns: input.columns } : {}),
+        ...(input.missing ? { missing: input.missing } : {}),
         featureStats: input.featureStats,
         targetStats: input.targetStats,
         sha256,

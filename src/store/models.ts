@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis'
 import { decodeModel, encodeModel } from '../nn/serialize.js'
 import { parameterCount, type NetworkSpec } from '../nn/spec.js'
 import type { Normalization } from '../data/normalize.js'
+import type { Preprocessing } from '../data/model-inputs.js'
 import { createKeys, isValidId } from './keys.js'
 import { LOCAL_TENANT, ownerOf, visibleTo } from '../security/tenancy.js'
 import { rangeOf, type Page } from './page.js'
@@ -23,6 +24,8 @@ export interface ModelInfo {
   readonly metrics?: Record<string, number>
   /** Applied to raw inputs before the network (fitted on the training data). */
   readonly normalization?: Normalization
+  /** Raw rows → network inputs before the normalisation: column kinds, categories, the fitted imputer. */
+  readonly preprocessing?: Preprocessing
   /** Inverse-applied to regression outputs, when targets were scaled for training. */
   readonly targetNormalization?: Normalization
   readonly classes?: string[]

@@ -48,7 +48,7 @@ describe('POST /v1/datasets (CSV)', () => {
     const res = await request(t.app.server).post('/v1/datasets?target=label').set('content-type', 'text/csv').send('a,b,label\r\n1,2,x\r\n3,four,y\r\n')
     expectProblem(res, 400)
     expect(res.body).toMatchObject({ line: 3, column: 2 })
-    expect(res.body.detail).toMatch(/line 3, column 2 \("b"\): expected a number, got "four"/)
+    expect(res.body.detail).toMatch(/line 3, column 2 \("b"\): expected a number like the rest of column "b", got "four"/)
     const unknown = await request(t.app.server).post('/v1/datasets?target=kind').set('content-type', 'text/csv').send(iris)
     expectProblem(unknown, 400)
     expect(unknown.body.detail).toMatch(/target column "kind" is not in the header/)
@@ -81,10 +81,13 @@ describe('POST /v1/datasets (JSON)', () => {
     expect(ragged.body.field).toBe('features[1]')
     const mixed = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2]], targets: [1, 'b'] })
     expectProblem(mixed, 400)
-    expect(mixed.body.detail).toMatch(/targets\[1\] is a string/)
-    const typed = await request(t.app.server).post('/v1/datasets').send({ features: [[1, 'x']], targets: [1] })
+    expect(mixed.body.detail).toMatch(/targets\[1\]: the target is a string/)
+    const typed = await request(t.app.server).post('/v1/datasets').send({ features: [[1, true]], targets: [1] })
     expectProblem(typed, 400)
     expect(typed.body.errors[0]).toMatchObject({ field: 'features[0][1]', in: 'body' })
+    const flat = await request(t.app.server).post('/v1/datasets').send({ features: [1, 2, 3], targets: [1, 2, 3] })
+    expectProblem(flat, 400)
+    expect(flat.body).toMatchObject({ field: 'features', detail: 'features must be a list of rows, one per sample, and got a flat list of values; with one feature per sample, send {"features": [[1], [2], [3]]}' })
   })
 
   it('enforces MAX_DATASET_ROWS (413), BODY_LIMIT (413) and the media type (415)', async () => {
@@ -118,5 +121,32 @@ describe('GET and DELETE /v1/datasets', () => {
     expect(gone.body).toMatchObject({ code: 'NN_ERR_DATASET_NOT_FOUND', instance: `/v1/datasets/${id}` })
     expectProblem(await request(t.app.server).delete(`/v1/datasets/${id}`), 404)
     expectProblem(await request(t.app.server).get('/v1/datasets/no such id'), 404)
+  })
+})
+
+describe('the stored size is bounded by the cells', () => {
+  it('a price column with one NA, or read as labels, is a 400 before anything is allocated, and nothing is stored', async () => {
+    const big = await buildTestApp('datasets-bounds')
+    try {
+      // every dataset key (the rate limiter keeps its own buckets meanwhile)
+      const keys = async (): Promise<string[]> => (await big.redis.keys(`${big.config.REDIS_PREFIX}*dataset*`)).sort()
+      const before = await keys()
+      // ≈ 80 KB: 5,000 distinct prices, one of them missing (the file that once stored 100 MB of one-hot classes)
+      const rows = Array.from({ length: 5000 }, (_, i) => `${i},${i % 7},${i === 2500 ? 'NA' : (10 + i * 0.37).toFixed(2)}`)
+      const csv = `a,b,price\n${rows.join('\n')}\n`
+      const na = await request(big.app.server).post('/v1/datasets?target=price').set('content-type', 'text/csv').send(csv)
+      expectProblem(na, 400)
+      expect(na.body).toMatchObject({ line: 2502, column: 3, field: 'price' })
+      const labels = await request(big.app.server).post('/v1/datasets?target=price&categorical=true').set('content-type', 'text/csv').send(csv.replace('NA', '1.5'))
+      expectProblem(labels, 400)
+      expect(labels.body.detail).toMatch(/more than 1000 distinct class labels \(MAX_CLASSES\)/)
+      expect(await keys()).toEqual(before)
+      // the same numbers without the NA: one float per cell, 5,000 × (2 + 1) × 4 bytes
+      const ok = await request(big.app.server).post('/v1/datasets?target=price').set('content-type', 'text/csv').send(csv.replace('NA', '1.5'))
+      expect(ok.status).toBe(201)
+      expect(ok.body).toMatchObject({ rows: 5000, inputs: 2, outputs: 1, bytes: 5000 * 3 * 4 })
+    } finally {
+      await big.close()
+    }
   })
 })

@@ -64,8 +64,11 @@ describe('the JSON dataset fast path', () => {
     [{ ...ok, name: '' }, false],
     [{ ...ok, extra: 1 }, false],
     [{ ...ok, features: [] }, false],
-    [{ ...ok, features: [[1, '2']] }, false],
-    [{ ...ok, features: [[1, null]] }, false],
+    [{ ...ok, features: [[1, '2']] }, true], // a category
+    [{ ...ok, features: [[1, null]] }, true], // a missing cell
+    [{ ...ok, features: [[1, true]] }, false],
+    [{ ...ok, features: [[1, 'x'.repeat(201)]] }, false],
+    [{ ...ok, missing: { strategy: 'mean' } }, false], // left to zod, which accepts it
     [{ ...ok, features: [1, 2] }, false],
     [{ ...ok, targets: [] }, false],
     [{ ...ok, targets: ['', 'b'] }, false],

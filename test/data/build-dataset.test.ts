@@ -14,17 +14,27 @@ describe('buildDataset', () => {
 
   it('turns the core checks into 400 problems that locate the cell', () => {
     try {
-      buildDataset({ features: [[1, 2], [3, Number.NaN]], targets: [1, 2] })
+      buildDataset({ features: [[1, 2], [3, 1e39]], targets: [1, 2] })
       expect.unreachable()
     } catch (err) {
-      expect((err as Error).message).toMatch(/features row 1, column 1: expected a finite number/)
+      expect((err as Error).message).toMatch(/features\[1\]\[1\]: expected a finite number that fits a 32-bit float, got 1e\+39/)
       expect(err).toMatchObject({ statusCode: 400, problem: { field: 'features[1][1]', row: 1, column: 1 } })
     }
     expect(() => buildDataset({ features: [[1], [2]], targets: [1] })).toThrow(/targets has 1 rows; features has 2/)
     expect(() => buildDataset({ features: [[1], [2]], targets: [1, 2], featureNames: ['a', 'b'] })).toThrow(/featureNames has 2 names; the data has 1 columns/)
   })
 
+  it('reads string columns as categories and null as missing, refused unless a strategy is given', () => {
+    const built = buildDataset({ features: [[1, 'red'], [null, 'blue'], [3, null]], targets: [1, 2, 3], missing: { strategy: 'median' } })
+    expect(built.columns.map((c) => c.kind)).toEqual(['numeric', 'categorical'])
+    expect(built.columns[1].categories).toEqual(['blue', 'red'])
+    expect(built.columns.map((c) => c.missing)).toEqual([1, 1])
+    expect(built.featureStats[0]).toMatchObject({ mean: 2, min: 1, max: 3 })
+    expect(() => buildDataset({ features: [[1], [null]], targets: [1, 2] })).toThrow(/features\[1\]\[0\]: the cell is missing; fill it in, or choose a missing-value strategy/)
+    expect(() => buildDataset({ features: [[1], [2], ['x']], targets: [1, 2, 3] })).toThrow(/features\[2\]\[0\]: expected a number like the rest of column "x0", got "x"/)
+  })
+
   it('enforces the row limit with a 413', () => {
-    expect(() => buildDataset({ features: [[1], [2], [3]], targets: [1, 2, 3] }, 2)).toThrow(expect.objectContaining({ statusCode: 413 }))
+    expect(() => buildDataset({ features: [[1], [2], [3]], targets: [1, 2, 3] }, { maxRows: 2, maxClasses: 10, maxCategories: 10 })).toThrow(expect.objectContaining({ statusCode: 413 }))
   })
 })

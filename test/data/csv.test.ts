@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs'
 import { describe, it, expect } from 'vitest'
-import { parseCsv, csvToTable } from '../../src/data/csv.js'
+import { detectDelimiter, parseCsv } from '../../src/data/csv.js'
 
 const problemOf = (fn: () => unknown): { message: string, problem?: Record<string, unknown>, statusCode?: number } => {
   try { fn() } catch (err) { return err as { message: string, problem?: Record<string, unknown>, statusCode?: number } }
@@ -48,40 +47,18 @@ describe('parseCsv', () => {
   })
 })
 
-describe('csvToTable', () => {
-  it('splits iris into 4 features and one label column', () => {
-    const table = csvToTable(readFileSync('test/fixtures/iris.csv', 'utf8'), { target: ['species'] })
-    expect(table.features).toHaveLength(150)
-    expect(table.featureNames).toHaveLength(4)
-    expect(table.targetNames).toEqual(['species'])
-    expect(table.features[0]).toEqual([5.1, 3.5, 1.4, 0.2])
-    expect(table.targets[0]).toBe('setosa')
+describe('delimiters', () => {
+  it('detects semicolons and tabs from the header line, and reads the file with them', () => {
+    expect(detectDelimiter('a;b;c\n1;2;3\n')).toBe(';')
+    expect(detectDelimiter('a\tb\n1\t2\n')).toBe('\t')
+    expect(detectDelimiter('"x;y",b\n1,2\n')).toBe(',')
+    expect(detectDelimiter('\uFEFFa;b\n')).toBe(';')
+    expect(parseCsv('a;b;c\r\n1,5;2;3\r\n').records).toEqual([['1,5', '2', '3']])
+    expect(parseCsv('a\tb\n"x\ty"\t2\n').records).toEqual([['x\ty', '2']])
   })
 
-  it('reads a numeric single target as regression and several as multi-output', () => {
-    const csv = 'x,y,z\n1,2,3\n4,5,6\n'
-    expect(csvToTable(csv, { target: ['z'] }).targets).toEqual([3, 6])
-    expect(csvToTable(csv, { target: ['y', 'z'] })).toMatchObject({ featureNames: ['x'], targets: [[2, 3], [5, 6]] })
-  })
-
-  it('defaults the target to the last column and honours categorical=true for numeric labels', () => {
-    const csv = 'x,digit\n0.5,3\n0.25,10\n'
-    expect(csvToTable(csv).targets).toEqual([3, 10])
-    expect(csvToTable(csv, { categorical: true }).targets).toEqual(['3', '10'])
-  })
-
-  it('names the line, column and header of a missing or non-numeric feature cell', () => {
-    const missing = problemOf(() => csvToTable('a,b,label\n1,2,x\n3,,y\n', { target: ['label'] }))
-    expect(missing.message).toMatch(/line 3, column 2 \("b"\): the cell is empty/)
-    expect(missing.problem).toMatchObject({ line: 3, column: 2 })
-    const text = problemOf(() => csvToTable('a,b,label\r\n1,2,x\r\n3,abc,y\r\n', { target: ['label'] }))
-    expect(text.message).toMatch(/line 3, column 2 \("b"\): expected a number, got "abc"/)
-    expect(problemOf(() => csvToTable('a,b\n0x10,1\n')).message).toMatch(/line 2, column 1/)
-  })
-
-  it('refuses an unknown target column and labels spread over several target columns', () => {
-    expect(problemOf(() => csvToTable('a,b\n1,2\n', { target: ['c'] })).message).toMatch(/target column "c" is not in the header; the columns are a, b/)
-    expect(problemOf(() => csvToTable('a,b,c\n1,x,y\n', { target: ['b', 'c'] })).message).toMatch(/line 2, column 2 \("b"\): expected a number/)
-    expect(problemOf(() => csvToTable('a,b\n', { target: ['b'] })).message).toMatch(/no data rows/)
+  it('says which delimiter a row of the wrong width seems to use', () => {
+    const err = problemOf(() => parseCsv('a,b,c\n1,2,3\n4;5;6\n', ','))
+    expect(err.message).toMatch(/line 3: expected 3 cells like the header, got 1 \(cells separated by commas\); it holds semicolons: if they separate its cells, send \?delimiter=%3B/)
   })
 })

@@ -57,3 +57,30 @@ describe('trainingMetrics', () => {
     expect(m.valLoss).toBe(result.history[29].valLoss)
   })
 })
+
+describe('prepareData with categories and missing cells', () => {
+  // codes: x0 numeric with NaN (missing), x1 categorical over a, b, c (indices); y regression
+  const n = 40
+  const x = new Float32Array(n * 2)
+  for (let r = 0; r < n; r++) { x[2 * r] = r % 5 === 0 ? NaN : r; x[2 * r + 1] = r % 3 }
+  const data = { x, y: Float32Array.from({ length: n }, (_, r) => r), rows: n, inputs: 2, outputs: 1 }
+  const columns = [{ name: 'n', kind: 'numeric' as const, missing: 8 }, { name: 'c', kind: 'categorical' as const, categories: ['a', 'b', 'c'], missing: 0 }]
+  const catSpec = { inputs: 4, layers: [], output: { units: 1, activation: 'identity' as const } }
+
+  it('fits the imputer on the training rows only, one-hot encodes, and leaves one-hot columns unscaled', () => {
+    const p = prepareData(catSpec, data, opts, 'standard', undefined, { columns, missing: { strategy: 'mean' } })
+    const { train: rowsTrained } = splitForValidation(catSpec, data, opts)
+    const present: number[] = []
+    for (let r = 0; r < rowsTrained.rows; r++) if (!Number.isNaN(rowsTrained.x[2 * r])) present.push(rowsTrained.x[2 * r])
+    const trainMean = present.reduce((s, v) => s + v, 0) / present.length
+    const allMean = Array.from({ length: n }, (_, r) => r).filter((r) => r % 5 !== 0).reduce((s, v) => s + v, 0) / 32
+    expect(p.preprocessing.imputer!.statistics[0]).toBeCloseTo(trainMean, 10)
+    expect(trainMean).not.toBeCloseTo(allMean, 3)
+    expect(p.data.inputs).toBe(4)
+    expect(p.normalization.offset.slice(1)).toEqual([0, 0, 0])
+    expect(p.normalization.scale.slice(1)).toEqual([1, 1, 1])
+    // row 1: n = 1 standardised, category b
+    expect(Array.from(p.data.x.subarray(4, 8)).slice(1)).toEqual([0, 1, 0])
+    expect(p.data.x[4]).toBeCloseTo((1 - p.normalization.offset[0]) / p.normalization.scale[0], 5)
+  })
+})

@@ -4,14 +4,14 @@
  * validates it on the event loop, so the 400 is exactly the one every other body gets. (The schema is
  * strict, so a body accepted here has no key but its own: nothing for prototype poisoning to use.)
  */
-import { buildDataset, type BuiltDataset } from '../../data/build-dataset.js'
+import { buildDataset, type BuiltDataset, type DatasetLimits } from '../../data/build-dataset.js'
 import { CreateDatasetJson, type CreateDatasetJsonBody } from '../../schemas/dataset.js'
 import { isDatasetJson } from '../fast-path.js'
 
-export interface JsonJob { readonly bytes: Uint8Array, readonly maxRows: number }
+export interface JsonJob { readonly bytes: Uint8Array, readonly limits: DatasetLimits }
 export interface JsonBuilt { readonly built: BuiltDataset, readonly name?: string }
 
-export function buildJsonDataset ({ bytes, maxRows }: JsonJob): JsonBuilt | undefined {
+export function buildJsonDataset ({ bytes, limits }: JsonJob): JsonBuilt | undefined {
   let data: unknown
   try {
     data = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString())
@@ -27,5 +27,5 @@ export function buildJsonDataset ({ bytes, maxRows }: JsonJob): JsonBuilt | unde
     if (!parsed.success) return undefined
     body = parsed.data
   }
-  return { built: buildDataset(body, maxRows), name: body.name }
+  return { built: buildDataset(body, limits), name: body.name }
 }

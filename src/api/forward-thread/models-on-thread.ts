@@ -7,10 +7,12 @@
 import { createNetwork, createWorkspace, forward, type Network, type Workspace } from '../../nn/network.js'
 import type { NetworkSpec } from '../../nn/spec.js'
 import { pinnedKernels, type KernelName, type Kernels } from '../../kernels/index.js'
-import { isIdentity, normalizeRowInto, type Normalization } from '../../data/normalize.js'
+import type { Normalization } from '../../data/normalize.js'
+import { createInputPipeline, numericColumns, type InputPipeline } from '../../data/model-inputs.js'
 import { readPredictBody } from '../predict-body.js'
 
-interface Held { readonly net: Network, readonly kernels: Kernels, readonly norm: Normalization, readonly identity: boolean, ws?: Workspace, wsRows: number }
+/** `inputs`: the one raw-row → input path (data/model-inputs.ts); only numeric models without an imputer read bodies here */
+interface Held { readonly net: Network, readonly kernels: Kernels, readonly inputs: InputPipeline, ws?: Workspace, wsRows: number }
 
 /** What reading a body gave: the outputs, a row of the wrong width, or a body for the general path. */
 export type BodyResult =
@@ -50,7 +52,8 @@ export function createModelsOnThread (kernels: KernelName): ModelsOnThread {
   return {
     get size () { return held.size },
     load (id, spec, params, norm) {
-      held.set(id, { net: createNetwork(spec, { params }), kernels: pinnedKernels(kernels, params), norm, identity: isIdentity(norm), wsRows: 0 })
+      const inputs = createInputPipeline(numericColumns(spec.inputs), norm)
+      held.set(id, { net: createNetwork(spec, { params }), kernels: pinnedKernels(kernels, params), inputs, wsRows: 0 })
     },
     drop (id) { held.delete(id) },
     clear () { held.clear() },
@@ -71,7 +74,7 @@ export function createModelsOnThread (kernels: KernelName): ModelsOnThread {
       const x = new Float32Array(Math.min(CHUNK, rows.length) * I)
       for (let start = 0; start < rows.length; start += CHUNK) {
         const m = Math.min(CHUNK, rows.length - start)
-        for (let r = 0; r < m; r++) normalizeRowInto(rows[start + r], model.norm, model.identity, x, r)
+        for (let r = 0; r < m; r++) model.inputs.rowInto(rows[start + r], x, r)
         out.set(forwardRows(model, x, m).subarray(0, m * K), start * K)
       }
       return { kind: 'outputs', out, rows: rows.length }

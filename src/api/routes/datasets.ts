@@ -6,12 +6,19 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { FastifyRequest } from 'fastify'
-import { buildDataset, type BuiltDataset } from '../../data/build-dataset.js'
+import { buildDataset, type BuiltDataset, type DatasetLimits } from '../../data/build-dataset.js'
+import type { CsvTableOptions } from '../../data/csv-table.js'
+import { datasetColumns } from '../../data/dataset-columns.js'
+import { encodedWidth } from '../../data/feature-columns.js'
 import { fastValidator, isDatasetJson, lateBodyValidator } from '../fast-path.js'
-import { DATASET_NOT_FOUND, UNSUPPORTED_MEDIA_TYPE } from '../../errors.js'
+import { DATASET_NOT_FOUND, UNSUPPORTED_MEDIA_TYPE, VALIDATION, withProblem } from '../../errors.js'
+import { flatRowsMessage } from '../prediction-input.js'
 import type { DatasetMeta } from '../../store/datasets.js'
 import { IdParams, NoContent, PageQuery, listOf, problems } from '../../schemas/common.js'
 import { CreateDatasetBody, CreateDatasetQuery, DatasetResponse, type CreateDatasetJsonBody, type DatasetResponseBody } from '../../schemas/dataset.js'
+import type { z } from 'zod'
+
+type CreateDatasetQueryValue = z.output<typeof CreateDatasetQuery>
 
 export const CSV_TYPES = ['text/csv', 'application/csv']
 
@@ -19,26 +26,50 @@ export function datasetResponse (meta: DatasetMeta): DatasetResponseBody {
   const named = (names: string[], stats: DatasetMeta['featureStats']): DatasetResponseBody['columns'] =>
     stats.map((s, i) => ({ name: names[i] ?? `column${i}`, ...s }))
   const targetColumnNames = meta.classes ? meta.classes.map((c) => `${meta.targetNames[0]}=${c}`) : meta.targetNames
+  const columns = datasetColumns(meta)
   return {
     id: meta.id,
     name: meta.name,
     rows: meta.rows,
-    inputs: meta.inputs,
+    inputs: encodedWidth(columns),
     outputs: meta.outputs,
     featureNames: meta.featureNames,
     targetNames: meta.targetNames,
     ...(meta.classes ? { classes: meta.classes } : {}),
+    ...(meta.targetValues ? { targetValues: meta.targetValues } : {}),
+    ...(meta.missing ? { missing: meta.missing } : {}),
     createdAt: meta.createdAt,
-    columns: named(meta.featureNames, meta.featureStats),
+    // a categorical column's statistics would be of category indices: it shows its categories instead
+    columns: columns.map((col, i) => col.kind === 'categorical'
+      ? { name: col.name, kind: col.kind, categories: col.categories, missing: col.missing }
+      : { name: col.name, kind: col.kind, missing: col.missing, ...meta.featureStats[i] }),
     targetColumns: named(targetColumnNames, meta.targetStats),
     sha256: meta.sha256,
     bytes: meta.bytes
   }
 }
 
+/** The CSV query's options for data/csv-table.ts. */
+function csvOptions (query: CreateDatasetQueryValue): CsvTableOptions {
+  const list = (v: string | undefined): string[] | undefined => v?.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  const categorical = query.categorical === undefined || query.categorical === 'false' ? undefined : query.categorical === 'true' ? true : list(query.categorical)
+  return {
+    target: list(query.target),
+    ...(categorical === undefined ? {} : { categorical }),
+    ...(query.delimiter === undefined ? {} : { delimiter: query.delimiter === 'tab' ? '\t' : query.delimiter }),
+    ...(query.missing === undefined ? {} : { missing: { strategy: query.missing, ...(query.fillValue === undefined ? {} : { fillValue: query.fillValue }) } })
+  }
+}
+
 /** A large JSON body, unread: the route hands its bytes to the dataset thread. */
 class UnreadJson {
   constructor (readonly bytes: Buffer) {}
+}
+
+/** `features: [1, 2, 3]`: one plain 400 instead of one per value. */
+function flatFeatures (body: unknown): Error | undefined {
+  const message = flatRowsMessage(body, ['features'])
+  return message === undefined ? undefined : withProblem(new VALIDATION(message), { field: 'features' })
 }
 
 const validateBody = lateBodyValidator<unknown>(CreateDatasetBody, '/v1/datasets', isDatasetJson)
@@ -61,8 +92,13 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
     const data = await new Promise<unknown>((resolve, reject) => {
       parseJson(request, bytes.toString(), (err: Error | null, value?: unknown) => { if (err) reject(err); else resolve(value) })
     })
+    const flat = flatFeatures(data)
+    if (flat) throw flat
     return validateBody(data)
   }
+
+  const { MAX_DATASET_ROWS, MAX_CLASSES, MAX_CATEGORIES } = fastify.config
+  const limits: DatasetLimits = { maxRows: MAX_DATASET_ROWS, maxClasses: MAX_CLASSES, maxCategories: MAX_CATEGORIES }
 
   fastify.post('/datasets', {
     schema: {
@@ -73,14 +109,14 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
       body: CreateDatasetBody,
       response: { 201: DatasetResponse, ...problems(400, 413, 415) }
     },
-    validatorCompiler: fastValidator({ body: (body) => body instanceof UnreadJson || isDatasetJson(body) })
+    validatorCompiler: fastValidator({ body: (body) => body instanceof UnreadJson || isDatasetJson(body) }, { body: flatFeatures })
   }, async (request, reply) => {
     const { query } = request
     const contentType = String(request.headers['content-type'] ?? '')
     let body: unknown = request.body
     let built: BuiltDataset
     let name: string | undefined
-    const fromThread = body instanceof UnreadJson ? await builder.buildJson({ bytes: body.bytes, maxRows: fastify.config.MAX_DATASET_ROWS }) : undefined
+    const fromThread = body instanceof UnreadJson ? await builder.buildJson({ bytes: body.bytes, limits }) : undefined
     if (body instanceof UnreadJson && !fromThread) body = await parseAndValidate(request, body.bytes)
     if (fromThread) {
       ({ built, name } = fromThread)
@@ -88,13 +124,12 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
       if (!CSV_TYPES.some((t) => contentType.startsWith(t))) {
         throw new UNSUPPORTED_MEDIA_TYPE(contentType, 'application/json {features, targets} or CSV text as text/csv')
       }
-      const target = query.target?.split(',').map((s) => s.trim()).filter((s) => s !== '')
       // large CSV is parsed on the dataset thread: predictions keep being answered meanwhile
-      built = await builder.buildCsv({ text: body, options: { target, categorical: query.categorical }, maxRows: fastify.config.MAX_DATASET_ROWS })
+      built = await builder.buildCsv({ text: body, options: csvOptions(query), limits })
       name = query.name
     } else {
       const json = body as CreateDatasetJsonBody // the route's schema (or parseAndValidate) admitted it
-      built = buildDataset(json, fastify.config.MAX_DATASET_ROWS)
+      built = buildDataset(json, limits)
       name = json.name
     }
     const meta = await fastify.datasets.put({ ...built, tenant: request.tenant, ...(name === undefined ? {} : { name }) })

@@ -12,6 +12,7 @@ import {
   ModelExport, ModelListQuery, ModelResponse, type ModelExportBody, type ModelResponseBody
 } from '../../schemas/model.js'
 import { checkNetwork } from './networks.js'
+import { encodedWidth } from '../../data/feature-columns.js'
 import { resolveModelRef } from '../model-ref.js'
 
 const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
@@ -28,8 +29,9 @@ export function modelResponse (m: ModelRecord): ModelResponseBody {
     ...(m.jobId === undefined ? {} : { jobId: m.jobId }),
     ...(m.parentModelId === undefined ? {} : { parentModelId: m.parentModelId }),
     ...(m.classes === undefined ? {} : { classes: m.classes }),
-    featureNames: m.featureNames ?? names('x', m.network.inputs),
+    featureNames: m.featureNames ?? m.preprocessing?.columns.map((c) => c.name) ?? names('x', m.network.inputs),
     targetNames: m.targetNames ?? names('y', m.network.output.units),
+    ...(m.preprocessing === undefined ? {} : { preprocessing: m.preprocessing as ModelResponseBody['preprocessing'] }),
     createdAt: m.createdAt
   }
 }
@@ -56,10 +58,34 @@ function checkImport (body: ModelExportBody, spec: NetworkSpec): void {
     if (activation === 'identity') throw invalid('classes', 'a regression model (identity output) has no classes')
     if (classes.length !== want) throw invalid('classes', `the output has ${units} ${activation} unit(s), so it needs ${want} classes; got ${classes.length}`)
   }
-  if (body.featureNames && body.featureNames.length !== spec.inputs) {
-    throw invalid('featureNames', `needs ${spec.inputs} names, one per input; got ${body.featureNames.length}`)
+  const pre = body.preprocessing
+  if (pre) checkPreprocessing(pre, spec)
+  const rawWidth = pre ? pre.columns.length : spec.inputs
+  if (body.featureNames && body.featureNames.length !== rawWidth) {
+    throw invalid('featureNames', `needs ${rawWidth} names, one per raw feature column; got ${body.featureNames.length}`)
   }
   if (body.targetNames && body.targetNames.length === 0) throw invalid('targetNames', 'must not be empty')
+}
+
+/** The encoding must give the network's input width; an imputer needs a statistic per column, and categories their names. */
+function checkPreprocessing (pre: NonNullable<ModelExportBody['preprocessing']>, spec: NetworkSpec): void {
+  pre.columns.forEach((col, c) => {
+    if ((col.kind === 'categorical') !== (col.categories !== undefined)) {
+      throw invalid(`preprocessing.columns[${c}]`, 'a categorical column needs its categories, and only a categorical column has them')
+    }
+    if (col.categories && new Set(col.categories).size !== col.categories.length) throw invalid(`preprocessing.columns[${c}].categories`, 'holds a category twice')
+  })
+  const width = encodedWidth(pre.columns)
+  if (width !== spec.inputs) throw invalid('preprocessing.columns', `encode into ${width} inputs; the network takes ${spec.inputs}`)
+  const imputer = pre.imputer
+  if (!imputer) return
+  if (imputer.statistics.length !== pre.columns.length) throw invalid('preprocessing.imputer.statistics', `needs ${pre.columns.length} values, one per column; got ${imputer.statistics.length}`)
+  imputer.statistics.forEach((v, c) => {
+    const K = pre.columns[c].categories?.length
+    if (K === undefined ? !Number.isFinite(Math.fround(v)) : !(Number.isInteger(v) && v >= -1 && v < K)) {
+      throw invalid(`preprocessing.imputer.statistics[${c}]`, K === undefined ? 'must be a finite float32 number' : `must be a category index 0..${K - 1} or -1`)
+    }
+  })
 }
 
 const models: FastifyPluginAsyncZod = async (fastify) => {
@@ -111,6 +137,7 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     return {
       ...toJsonForm(stored.spec, stored.params),
       name: meta.name,
+      ...pick('preprocessing'),
       ...pick('normalization'),
       ...pick('targetNormalization'),
       ...pick('classes'),

@@ -8,9 +8,10 @@
  */
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { FastifyRequest } from 'fastify'
-import { MODEL_NOT_FOUND } from '../../errors.js'
+import { MODEL_NOT_FOUND, VALIDATION, withProblem } from '../../errors.js'
 import { ModelRefParams, problems } from '../../schemas/common.js'
-import { MAX_PREDICT_ROWS, PredictRequest, PredictResponse } from '../../schemas/model.js'
+import { MAX_PREDICT_ROWS, PredictQuery, PredictRequest, PredictResponse, type PredictRequestBody } from '../../schemas/model.js'
+import { flatRowsMessage, type HandleUnknown } from '../prediction-input.js'
 import { fastValidator, isModelRefParams, isPredictBody, jsonSerializer, lateBodyValidator } from '../fast-path.js'
 import { readPredictBody, wasReadFromBytes } from '../predict-body.js'
 import { resolveModelRef } from '../model-ref.js'
@@ -23,22 +24,46 @@ class UnreadBody {
 
 const badRequest = (err: Error): Error => Object.assign(err, { statusCode: 400 })
 
-const validateBody = lateBodyValidator<{ inputs: FeatureRows }>(PredictRequest, '/v1/models/:id/predict', isPredictBody)
+const validateBody = lateBodyValidator<PredictRequestBody>(PredictRequest, '/v1/models/:id/predict', isPredictBody)
+
+/** One plain 400 for a flat row where rows are expected (zod would say it once per value). */
+function flatRows (body: unknown): Error | undefined {
+  const message = flatRowsMessage(body)
+  return message === undefined ? undefined : withProblem(new VALIDATION(message), { field: (body as { inputs?: unknown }).inputs === undefined ? 'instances' : 'inputs' })
+}
+
+/** Exactly what PredictQuery accepts, without zod on the hot path: usually no query at all. */
+function isPredictQuery (query: unknown): boolean {
+  if (typeof query !== 'object' || query === null) return false
+  for (const key in query) {
+    const v = (query as Record<string, unknown>)[key]
+    if (key !== 'handleUnknown' || (v !== 'ignore' && v !== 'error')) return false
+  }
+  return true
+}
 
 /** The general path for a body the thread could not read: JSON.parse and the schema, with their usual 400s. */
-function parseAndValidate (bytes: Buffer): { inputs: FeatureRows } {
+function parseAndValidate (bytes: Buffer): PredictRequestBody {
   let data: unknown
   try {
     data = JSON.parse(bytes.toString())
   } catch (err) {
     throw badRequest(err as Error)
   }
+  const flat = flatRows(data)
+  if (flat) throw flat
   return validateBody(data)
 }
 
 const predict: FastifyPluginAsyncZod = async (fastify) => {
   const { predictor, models } = fastify
   const resolve = (ref: string, tenant: string): Promise<string> => resolveModelRef(models, ref, tenant)
+
+  /** Rows or records as sent, on the general path (prediction-input.ts checks every value). */
+  const predictRaw = (id: string, body: PredictRequestBody, tenant: string, handleUnknown?: HandleUnknown): Promise<Prediction> =>
+    body.instances !== undefined
+      ? predictor.predictRaw(id, body.instances, 'instances', tenant, handleUnknown)
+      : predictor.predictRaw(id, body.inputs!, 'inputs', tenant, handleUnknown)
 
   const parse = (_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void => {
     if (body.length === 0) { done(badRequest(new Error('the body is empty: send {"inputs": [[…], …]}'))); return }
@@ -53,7 +78,7 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
   }
 
   /** A large body: on a forward thread, or, where that cannot decide, parsed and validated here first. */
-  const predictUnread = async (request: FastifyRequest, ref: string, bytes: Buffer): Promise<Prediction> => {
+  const predictUnread = async (request: FastifyRequest, ref: string, bytes: Buffer, handleUnknown?: HandleUnknown): Promise<Prediction> => {
     const { tenant } = request
     let notFound: unknown
     try {
@@ -67,7 +92,7 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
     }
     const body = parseAndValidate(bytes)
     if (notFound !== undefined) throw notFound
-    return await predictor.predict(await resolve(ref, tenant), body.inputs, tenant)
+    return await predictRaw(await resolve(ref, tenant), body, tenant, handleUnknown)
   }
 
   await fastify.register(async (scope) => {
@@ -76,22 +101,29 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
     scope.withTypeProvider<ZodTypeProvider>().post('/models/:id/predict', {
       schema: {
         tags: ['models'],
-        summary: 'Predict from raw feature rows: probabilities and class labels, or regression values',
+        summary: 'Predict from raw feature rows or records: probabilities and class labels, or regression values',
         params: ModelRefParams,
+        querystring: PredictQuery,
         body: PredictRequest,
         response: { 200: PredictResponse, ...problems(400, 404) }
       },
       validatorCompiler: fastValidator({
         body: (body) => wasReadFromBytes(body) || body instanceof UnreadBody || isPredictBody(body),
-        params: isModelRefParams
-      }),
+        params: isModelRefParams,
+        querystring: isPredictQuery
+      }, { body: flatRows }),
       serializerCompiler: jsonSerializer()
     }, (request) => {
       const ref = request.params.id
       const body: unknown = request.body
-      if (body instanceof UnreadBody) return predictUnread(request, ref, body.bytes)
-      // zod's number[][] or, read from the bytes (predict-body.ts), Float64Array rows: read only as ArrayLike
-      const rows: FeatureRows = request.body.inputs
+      const { handleUnknown } = request.query
+      if (body instanceof UnreadBody) return predictUnread(request, ref, body.bytes, handleUnknown)
+      if (!wasReadFromBytes(body)) {
+        // anything but the canonical numeric body: every value checked as an upload's (prediction-input.ts)
+        return resolve(ref, request.tenant).then((id) => predictRaw(id, request.body, request.tenant, handleUnknown))
+      }
+      // read from the bytes (predict-body.ts): Float64Array rows of numbers
+      const rows = (body as { inputs: FeatureRows }).inputs
       // a plain id (the hot path) needs no lookup: no extra promise
       if (!ref.includes('@')) return predictor.predict(ref, rows, request.tenant)
       return resolve(ref, request.tenant).then((id) => predictor.predict(id, rows, request.tenant))

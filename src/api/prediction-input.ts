@@ -1,0 +1,90 @@
+/**
+ * Prediction rows as users have them → rows of codes for data/model-inputs.ts. Rows (`inputs`) or
+ * records keyed by feature name (`instances`, as TensorFlow Serving and MLflow clients send), with
+ * numbers, category strings and null for a missing value. Every value is checked like an upload
+ * (finite, fits float32, a known column, a known category) and a fault is a 400 naming it as
+ * `inputs[r][c]` or `instances[r].name`. Not the canonical numeric body's fast path (predict-body.ts).
+ */
+import { INPUT_WIDTH, VALIDATION, withProblem } from '../errors.js'
+import type { InputPipeline } from '../data/model-inputs.js'
+
+type Cell = number | string | null
+export type RawRow = ArrayLike<Cell> | Readonly<Record<string, Cell>>
+
+export interface UnknownCategory { readonly row: number, readonly field: string, readonly value: string }
+export interface CodedRows { readonly rows: Float64Array[], readonly unknown: UnknownCategory[] }
+export type HandleUnknown = 'ignore' | 'error'
+
+const bad = (field: string, message: string, row: number): Error => withProblem(new VALIDATION(`${field}: ${message}`), { field, row })
+const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v))
+
+/**
+ * Codes of each row: a number per raw column, a category's index, NaN for missing (the model must
+ * have an imputer), -1 for an unknown category (handleUnknown 'ignore', reported) — or a 400.
+ */
+export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], key: 'inputs' | 'instances', handleUnknown: HandleUnknown = 'ignore'): CodedRows {
+  const { columns, imputer } = pipeline.preprocessing
+  const W = pipeline.rawWidth
+  const names = columns.map((c) => c.name)
+  const index = columns.map((c) => (c.categories ? new Map(c.categories.map((k, i) => [k, i])) : undefined))
+  const unknown: UnknownCategory[] = []
+
+  const code = (v: unknown, c: number, field: string, r: number): number => {
+    if (v === null || v === undefined) {
+      if (!imputer) throw bad(field, `the value is missing, and the model was trained without a missing-value strategy; send a value, or train with "missing": {"strategy": "mean"}`, r)
+      return NaN
+    }
+    const categories = index[c]
+    if (categories === undefined) {
+      if (typeof v !== 'number') throw bad(field, `column '${names[c]}' is numeric; expected a number, got ${show(v)}`, r)
+      if (!Number.isFinite(Math.fround(v))) throw bad(field, `expected a finite number that fits a 32-bit float (at most ±3.4e38), got ${show(v)}`, r)
+      return v
+    }
+    if (typeof v !== 'string' && typeof v !== 'number') throw bad(field, `column '${names[c]}' is categorical; expected a category, got ${show(v)}`, r)
+    const k = categories.get(String(v))
+    if (k !== undefined) return k
+    if (handleUnknown === 'error') {
+      throw bad(field, `${show(v)} is not a category of column '${names[c]}'; the model knows ${columns[c].categories!.map((s) => JSON.stringify(s)).join(', ')}`, r)
+    }
+    unknown.push({ row: r, field, value: String(v) })
+    return -1
+  }
+
+  const out = rows.map((row, r): Float64Array => {
+    const codes = new Float64Array(W)
+    if (Array.isArray(row) || ArrayBuffer.isView(row)) {
+      const cells = row as ArrayLike<Cell>
+      if (cells.length !== W) throw withProblem(new INPUT_WIDTH(W, cells.length, r), { field: `${key}[${r}]`, row: r })
+      for (let c = 0; c < W; c++) codes[c] = code(cells[c], c, `${key}[${r}][${c}]`, r)
+      return codes
+    }
+    const record = row as Readonly<Record<string, Cell>>
+    for (const name of Object.keys(record)) {
+      if (!names.includes(name)) throw bad(`${key}[${r}].${name}`, `the model has no feature '${name}'; its features are ${names.join(', ')}`, r)
+    }
+    // a feature left out of a record is a missing value, as null is
+    for (let c = 0; c < W; c++) codes[c] = code(Object.hasOwn(record, names[c]) ? record[names[c]] : null, c, `${key}[${r}].${names[c]}`, r)
+    return codes
+  })
+  return { rows: out, unknown }
+}
+
+/**
+ * A body whose rows are one flat row of values, a common mistake: one plain message instead of zod's
+ * one per value. `keys`: the members that hold rows (predict: inputs, instances; a dataset: features).
+ */
+export function flatRowsMessage (body: unknown, keys: readonly string[] = ['inputs', 'instances']): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined
+  for (const key of keys) {
+    const rows = (body as Record<string, unknown>)[key]
+    if (Array.isArray(rows) && rows.length > 0 && rows.every((v) => v === null || typeof v !== 'object')) {
+      const shown = JSON.stringify(rows.slice(0, 4)).slice(1, -1) + (rows.length > 4 ? ', …' : '')
+      if (key === 'features') {
+        const each = rows.slice(0, 3).map((v) => `[${JSON.stringify(v)}]`).join(', ') + (rows.length > 3 ? ', …' : '')
+        return `features must be a list of rows, one per sample, and got a flat list of values; with one feature per sample, send {"features": [${each}]}`
+      }
+      return `${key} must be a list of rows, and got one flat row; wrap it in another pair of brackets: {"${key}": [[${shown}]]}`
+    }
+  }
+  return undefined
+}

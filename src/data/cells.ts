@@ -1,0 +1,90 @@
+/**
+ * One cell of a table as users send it, and how a whole column's kind is decided from its cells
+ * (never from one cell). CSV text and JSON values both become Cells: a number, a string or null
+ * (missing). Pure; the errors name the cell through a locator the caller supplies.
+ */
+import { BAD_CSV, BAD_DATASET, withProblem, type ProblemExtras } from '../errors.js'
+
+export type Cell = number | string | null
+
+/**
+ * Texts read as a missing value: pandas' default `na_values` plus `?` (the UCI repository's marker).
+ * Matched after trimming; the empty cell is missing too.
+ */
+export const MISSING_MARKERS: ReadonlySet<string> = new Set([
+  '', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA',
+  'NULL', 'NaN', 'None', 'n/a', 'nan', 'null', '?'
+])
+
+/** A decimal number as CSV writes one (no hex, no Infinity): what `Number()` would read exactly as meant. */
+export const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+
+/** A CSV cell's text → a Cell: missing marker → null, a number → number, anything else → the trimmed text. */
+export function cellOfText (text: string): Cell {
+  const s = text.trim()
+  if (MISSING_MARKERS.has(s)) return null
+  return NUMBER.test(s) ? Number(s) : s
+}
+
+/** Where a cell is, for messages and problem+json: `text` reads e.g. `line 3, column 2 ("b")` or `features[3][2]`. */
+export interface Place { readonly text: string, readonly problem: ProblemExtras, readonly csv?: boolean }
+export type Locate = (row: number) => Place
+
+export function fail (place: Place, message: string): never {
+  throw withProblem(place.csv ? new BAD_CSV(`${place.text}: ${message}`) : new BAD_DATASET(`${place.text}: ${message}`), place.problem)
+}
+
+/** Shown in messages: numbers as written, strings quoted. */
+export const show = (v: Cell | undefined): string => (typeof v === 'string' ? JSON.stringify(v) : String(v))
+
+export interface ColumnScan {
+  readonly numbers: number
+  readonly strings: number
+  readonly missing: number
+  /** first row of each kind, or -1 */
+  readonly firstNumber: number
+  readonly firstString: number
+  readonly firstMissing: number
+}
+
+export function scanColumn (rows: number, cell: (r: number) => Cell): ColumnScan {
+  let numbers = 0; let strings = 0; let missing = 0
+  let firstNumber = -1; let firstString = -1; let firstMissing = -1
+  for (let r = 0; r < rows; r++) {
+    const v = cell(r)
+    if (v === null) { missing++; if (firstMissing < 0) firstMissing = r } else if (typeof v === 'number') { numbers++; if (firstNumber < 0) firstNumber = r } else { strings++; if (firstString < 0) firstString = r }
+  }
+  return { numbers, strings, missing, firstNumber, firstString, firstMissing }
+}
+
+/**
+ * A column's kind from all its cells: only numbers → numeric; only strings → categorical; a mix is
+ * categorical when most cells are strings (the numbers are then categories too) and otherwise a
+ * numeric column with a few stray texts, refused at the first of them with the ways to fix it.
+ */
+export function decideKind (scan: ColumnScan, name: string, locate: Locate, forceCategorical: boolean, cell: (r: number) => Cell): 'numeric' | 'categorical' {
+  if (forceCategorical || scan.numbers === 0) return scan.strings + scan.numbers === 0 ? 'numeric' : 'categorical'
+  if (scan.strings === 0) return 'numeric'
+  if (scan.strings > scan.numbers) return 'categorical'
+  return fail(locate(scan.firstString), `expected a number like the rest of column ${JSON.stringify(name)}, got ${show(cell(scan.firstString))}; ` +
+    'if it marks a missing value write it as an empty cell or NA (and choose a missing-value strategy), ' +
+    `or if the column holds categories, declare it: ?categorical=${encodeURIComponent(name)}`)
+}
+
+/**
+ * Labels that spell one number differently (`1`, `1.0`, `01`) would become separate classes: refused,
+ * naming both spellings. Labels that are not numbers are left alone.
+ */
+export function checkSpellings (labels: readonly string[], name: string, locate: (label: string) => Place): void {
+  const seen = new Map<number, string>()
+  for (const label of labels) {
+    if (!NUMBER.test(label)) continue
+    const v = Number(label)
+    const other = seen.get(v)
+    if (other !== undefined && other !== label) {
+      fail(locate(label), `class labels ${JSON.stringify(other)} and ${JSON.stringify(label)} in column ${JSON.stringify(name)} ` +
+        'are the same number written two ways, and would be two classes; write each class one way')
+    }
+    seen.set(v, label)
+  }
+}

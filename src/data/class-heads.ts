@@ -1,0 +1,96 @@
+/**
+ * What an output head learns from a dataset's targets, decided by the whole target column and the
+ * head, never by one cell. Label columns are stored one-hot; a single numeric column keeps its
+ * numbers and its distinct values, so that a softmax head (or one sigmoid unit on two integer codes)
+ * learns them as classes in natural order, labelled "0", "1", … (MNIST, scikit-learn, PyTorch's
+ * CrossEntropyLoss and Keras's sparse categorical loss all store classes this way), while an
+ * identity head regresses on them. Pure; used at admission, in training and when scoring.
+ */
+import type { Dataset } from '../nn/dataset.js'
+import { oneHot } from '../nn/dataset.js'
+import type { HeadName, NetworkSpec } from '../nn/spec.js'
+
+/** What admission and training know of a dataset's targets (its stored metadata). */
+export interface TargetInfo {
+  readonly id: string
+  readonly outputs: number
+  readonly classes?: string[]
+  readonly targetValues?: number[]
+  readonly targetNames: string[]
+}
+
+/** How the stored targets become the head's targets. */
+export type HeadTargets =
+  | { readonly kind: 'as-stored', readonly classes?: string[] }
+  /** two one-hot label columns → one 0/1 column (classes[1]) for one sigmoid unit */
+  | { readonly kind: 'label-binary', readonly classes: string[] }
+  /** a numeric column of class codes → one-hot over `values` (softmax) */
+  | { readonly kind: 'codes-one-hot', readonly classes: string[], readonly values: number[] }
+  /** a numeric column of two integer codes → 1 for values[1], else 0 (one sigmoid unit) */
+  | { readonly kind: 'codes-binary', readonly classes: string[], readonly values: number[] }
+
+const isTwoIntegerCodes = (values: readonly number[] | undefined): values is number[] =>
+  values !== undefined && values.length === 2 && values.every(Number.isInteger)
+
+/** Output units a head needs for these targets (taken when a job leaves output.units out). */
+export function unitsFor (head: HeadName, t: TargetInfo): number {
+  if (head === 'softmax') return t.classes?.length ?? t.targetValues?.length ?? t.outputs
+  if (head === 'sigmoid' && ((t.classes?.length === 2 && t.outputs === 2) || (!t.classes && isTwoIntegerCodes(t.targetValues)))) return 1
+  return t.outputs
+}
+
+/**
+ * How `spec`'s head reads the targets, or a message saying why it cannot (to become a 400 naming the
+ * number it should be and why).
+ */
+export function headTargets (spec: Pick<NetworkSpec, 'output'>, t: TargetInfo): HeadTargets | { readonly error: string } {
+  const { activation: head, units } = spec.output
+  const name = t.targetNames[0] ?? 'the target'
+  if (t.classes) {
+    if (head === 'sigmoid' && units === 1 && t.classes.length === 2 && t.outputs === 2) return { kind: 'label-binary', classes: t.classes }
+    if (units !== t.outputs) {
+      return { error: `the network has ${units} output units; dataset '${t.id}' has ${t.outputs} classes: ${t.classes.join(', ')}` + (head === 'sigmoid' && t.classes.length === 2 ? ' (or 1 sigmoid unit)' : '') }
+    }
+    return { kind: 'as-stored', classes: t.classes }
+  }
+  const values = t.outputs === 1 ? t.targetValues : undefined
+  if (head === 'softmax') {
+    if (!values) {
+      return {
+        error: t.outputs > 1
+          ? `a softmax output needs one column of class labels or class codes; dataset '${t.id}' has ${t.outputs} numeric target columns: use an identity output for regression`
+          : `a softmax output needs class labels or class codes; target column '${name}' of dataset '${t.id}' has more distinct values than MAX_CLASSES: use an identity output for regression`
+      }
+    }
+    if (values.length < 2) return { error: `target column '${name}' of dataset '${t.id}' holds only the value ${values[0]}; a classifier needs at least two classes` }
+    if (units !== values.length) {
+      return { error: `the network has ${units} output units; dataset '${t.id}' has ${values.length} classes: ${values.join(', ')} (the distinct values of '${name}')` }
+    }
+    return { kind: 'codes-one-hot', classes: values.map(String), values }
+  }
+  if (head === 'sigmoid' && units === 1 && isTwoIntegerCodes(values)) return { kind: 'codes-binary', classes: values.map(String), values }
+  if (units !== t.outputs) return { error: `the network has ${units} output units; dataset '${t.id}' has ${t.outputs} target column${t.outputs === 1 ? '' : 's'} (${t.targetNames.join(', ')})` }
+  return { kind: 'as-stored' }
+}
+
+/** The dataset the head trains on, its targets converted as headTargets says. */
+export function targetsForHead (how: HeadTargets, data: Dataset): Dataset {
+  const { rows } = data
+  switch (how.kind) {
+    case 'as-stored': return data
+    case 'label-binary': {
+      const y = new Float32Array(rows)
+      for (let r = 0; r < rows; r++) y[r] = data.y[2 * r + 1]
+      return { ...data, y, outputs: 1 }
+    }
+    case 'codes-binary': {
+      const one = Math.fround(how.values[1])
+      return { ...data, y: Float32Array.from(data.y, (v) => (v === one ? 1 : 0)), outputs: 1 }
+    }
+    case 'codes-one-hot': {
+      const index = new Map(how.values.map((v, k) => [Math.fround(v), k]))
+      const labels = Int32Array.from(data.y, (v) => index.get(v) ?? -1)
+      return { ...data, y: oneHot(labels, how.values.length), outputs: how.values.length }
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Parsed CSV → the same DatasetInput a JSON upload is, with places that name line, column and header.
+ * Each cell is read as a number, a missing value (empty, NA, ?, …) or text (cells.ts); the kind of a
+ * column is then decided by all its cells. No encoding here (build-dataset.ts does that).
+ */
+import { BAD_CSV, withProblem } from '../errors.js'
+import { cellOfText, decideKind, fail, scanColumn, type Cell, type Place } from './cells.js'
+import { csvError, parseCsv, type Delimiter } from './csv.js'
+import type { DatasetInput, DatasetPlaces } from './build-dataset.js'
+import type { RawTarget } from './encode-targets.js'
+import type { MissingValues } from './missing.js'
+
+export interface CsvTableOptions {
+  /** Target column names; default: the last column. */
+  readonly target?: readonly string[]
+  /**
+   * true: the single target column holds class labels even when they are numbers (e.g. digits 0-9);
+   * a list: these columns (features or the target) hold categories.
+   */
+  readonly categorical?: boolean | readonly string[]
+  /** Default: detected from the header line (comma, semicolon or tab). */
+  readonly delimiter?: Delimiter
+  readonly missing?: MissingValues
+}
+
+export interface CsvTable { readonly input: DatasetInput, readonly places: DatasetPlaces }
+
+export function csvToTable (text: string, options: CsvTableOptions = {}): CsvTable {
+  const { header, records, lines } = parseCsv(text, options.delimiter)
+  if (records.length === 0) throw csvError('there are no data rows after the header', lines[0] ?? 1)
+  if (header.length < 2) {
+    throw csvError(`the header ${JSON.stringify(header[0])} reads as one column; a dataset needs at least two (features and a target). ` +
+      'If its columns are separated by something else than commas, send ?delimiter=; or ?delimiter=tab', 1)
+  }
+  const targetNames = options.target && options.target.length > 0 ? [...options.target] : [header[header.length - 1]]
+  const targetIdx = targetNames.map((name) => {
+    const c = header.indexOf(name)
+    if (c < 0) throw withProblem(new BAD_CSV(`target column ${JSON.stringify(name)} is not in the header; the columns are ${header.join(', ')}`), { field: 'target' })
+    return c
+  })
+  if (new Set(targetIdx).size !== targetIdx.length) throw withProblem(new BAD_CSV('a target column is named twice'), { field: 'target' })
+  const featureIdx = header.map((_, c) => c).filter((c) => !targetIdx.includes(c))
+  if (featureIdx.length === 0) throw withProblem(new BAD_CSV('every column is a target; leave at least one feature column'), { field: 'target' })
+
+  const place = (r: number, c: number): Place => ({
+    text: `line ${lines[r]}, column ${c + 1} (${JSON.stringify(header[c])})`, problem: { line: lines[r], column: c + 1, field: header[c] }, csv: true
+  })
+  const raw = (r: number, c: number): string => records[r][c].trim()
+  const declared = Array.isArray(options.categorical) ? new Set<string>(options.categorical) : new Set<string>()
+  for (const name of declared) {
+    if (!header.includes(name)) throw withProblem(new BAD_CSV(`categorical names column ${JSON.stringify(name)}, which is not in the header; the columns are ${header.join(', ')}`), { field: 'categorical' })
+  }
+  const features: Cell[][] = records.map((record) => featureIdx.map((c) => cellOfText(record[c])))
+
+  let targets: RawTarget[]
+  if (targetIdx.length === 1) {
+    const c = targetIdx[0]
+    const name = header[c]
+    const asLabels = options.categorical === true || declared.has(name)
+    const cells = records.map((record) => (asLabels ? record[c].trim() || null : cellOfText(record[c])))
+    const scan = scanColumn(cells.length, (r) => cells[r])
+    if (scan.missing > 0) {
+      fail(place(scan.firstMissing, c), `the target is missing (${JSON.stringify(raw(scan.firstMissing, c))}); every row needs a target: remove the rows without one ` +
+        '(missing-value strategies fill feature cells only)' + (asLabels ? '' : ', or if the column holds class labels, send ?categorical=true'))
+    }
+    const kind = asLabels ? 'categorical' : decideKind(scan, name, (r) => place(r, c), false, (r) => cells[r])
+    targets = kind === 'categorical' ? records.map((_, r) => raw(r, c)) : cells as number[]
+  } else {
+    targets = records.map((record, r) => targetIdx.map((c) => {
+      const v = cellOfText(record[c])
+      if (typeof v !== 'number') fail(place(r, c), `expected a number, got ${JSON.stringify(raw(r, c))} (only a single target column may hold class labels, and no target may be missing)`)
+      return v
+    }))
+  }
+  const featureNames = featureIdx.map((c) => header[c])
+  return {
+    input: {
+      features,
+      targets,
+      featureNames,
+      targetNames,
+      ...(options.missing ? { missing: options.missing } : {}),
+      categorical: featureNames.filter((n) => declared.has(n))
+    },
+    places: {
+      feature: (r, c) => place(r, featureIdx[c]),
+      target: (r) => place(r, targetIdx[0]),
+      text: (r, c) => records[r][featureIdx[c]]
+    }
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Missing values: the strategies (scikit-learn's SimpleImputer names) and the imputer a model stores,
+ * fitted on the training rows only. Values live in "code" form here: a numeric column holds its
+ * numbers, a categorical one the index of its category; NaN is a missing cell. Pure.
+ */
+import type { FeatureColumn } from './feature-columns.js'
+
+export const MISSING_STRATEGIES = ['error', 'mean', 'median', 'most_frequent', 'constant'] as const
+export type MissingStrategy = (typeof MISSING_STRATEGIES)[number]
+
+/** How missing feature cells are filled; `fillValue` is for `constant` (default 0). */
+export interface MissingValues {
+  readonly strategy: MissingStrategy
+  readonly fillValue?: number
+}
+
+/**
+ * A fitted imputer: the value (code) that replaces a missing cell of each raw column. A categorical
+ * column's value is a category index, or -1 for "no category" (all zeros once one-hot encoded).
+ */
+export interface Imputer {
+  readonly strategy: Exclude<MissingStrategy, 'error'>
+  readonly fillValue?: number
+  readonly statistics: number[]
+}
+
+/** Mean, median or the most frequent non-missing value of column c over the given rows (x is rows × width codes). */
+function statistic (strategy: Imputer['strategy'], x: Float32Array, width: number, c: number, rowsOf: ArrayLike<number>, fill: number): number {
+  const values: number[] = []
+  for (let i = 0; i < rowsOf.length; i++) {
+    const v = x[rowsOf[i] * width + c]
+    if (!Number.isNaN(v)) values.push(v)
+  }
+  if (strategy === 'constant') return fill
+  // a column with no value among the training rows: nothing to learn from, so the constant
+  if (values.length === 0) return fill
+  if (strategy === 'mean') return values.reduce((s, v) => s + v, 0) / values.length
+  values.sort((a, b) => a - b)
+  if (strategy === 'median') {
+    const m = values.length >> 1
+    return values.length % 2 === 1 ? values[m] : (values[m - 1] + values[m]) / 2
+  }
+  // most_frequent: the smallest of the most frequent values, as scikit-learn breaks ties
+  let best = values[0]; let bestCount = 0
+  for (let i = 0; i < values.length;) {
+    let j = i
+    while (j < values.length && values[j] === values[i]) j++
+    if (j - i > bestCount) { best = values[i]; bestCount = j - i }
+    i = j
+  }
+  return best
+}
+
+/**
+ * Fits the imputer on the training rows. mean and median need numbers: a categorical column takes its
+ * most frequent category instead; `constant` leaves a categorical cell with no category (all zeros).
+ */
+export function fitImputer (missing: MissingValues, columns: readonly FeatureColumn[], x: Float32Array, trainRows: ArrayLike<number>): Imputer | undefined {
+  if (missing.strategy === 'error') return undefined
+  const strategy = missing.strategy
+  const fill = missing.fillValue ?? 0
+  const statistics = columns.map((col, c) => {
+    if (col.kind === 'numeric') return statistic(strategy, x, columns.length, c, trainRows, fill)
+    return strategy === 'constant' ? -1 : statistic('most_frequent', x, columns.length, c, trainRows, -1)
+  })
+  return { strategy, ...(missing.fillValue === undefined ? {} : { fillValue: missing.fillValue }), statistics }
+}

@@ -1,0 +1,123 @@
+// Integer class codes, as MNIST, scikit-learn and PyTorch store classes: a softmax head (or one sigmoid
+// unit on two codes) learns them as classes labelled "0", "1", …, a job may leave inputs and
+// output.units to the dataset, and a wrong width is a 400 naming the number it should be. Real HTTP
+// (supertest on the built app) and a real worker on the test Redis.
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, it, expect } from 'vitest'
+import request from 'supertest'
+import type { TestApp } from './helper.js'
+import { buildAppWithWorker, waitForModel } from './with-worker.js'
+
+let t: TestApp
+beforeAll(async () => { t = await buildAppWithWorker('class-codes') })
+afterAll(async () => { await t?.close() })
+
+const post = (url: string, body: unknown, type = 'application/json') =>
+  request(t.app.server).post(url).set('content-type', type).send(body as string | object)
+
+/** Submits a job and waits for its model; the job must succeed. */
+async function trainModel (job: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const created = await post('/v1/training-jobs', job)
+  expect(created.status, JSON.stringify(created.body)).toBe(202)
+  return await waitForModel(t, created.body.id as string)
+}
+
+const training = (epochs: number, extra: Record<string, unknown> = {}) => ({ epochs, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.05 }, seed: 1, ...extra })
+
+/** Every fifth data row held out of the upload, as the walkthrough does. */
+function split (file: string, relabel: (label: string) => string = (l) => l): { trainCsv: string, test: string[][] } {
+  const [header, ...rows] = readFileSync(`test/fixtures/${file}`, 'utf8').trim().split(/\r?\n/)
+  const cells = rows.map((r) => r.split(',')).map((r) => [...r.slice(0, -1), relabel(r[r.length - 1])])
+  return {
+    trainCsv: [header, ...cells.filter((_, i) => i % 5 !== 0).map((r) => r.join(','))].join('\n') + '\n',
+    test: cells.filter((_, i) => i % 5 === 0)
+  }
+}
+
+describe('integer class codes', () => {
+  const codes = { features: [[0.1], [0.5], [0.9], [0.2], [0.6], [1.0], [0.15], [0.55], [0.95]], targets: [0, 1, 2, 0, 1, 2, 0, 1, 2] }
+
+  it('a 3-unit softmax on targets 0, 1, 2 trains and predicts the labels "0", "1", "2"', async () => {
+    const ds = await post('/v1/datasets', codes)
+    expect(ds.status).toBe(201)
+    expect(ds.body).toMatchObject({ inputs: 1, outputs: 1, targetValues: [0, 1, 2] })
+    expect(ds.body.classes).toBeUndefined()
+    const model = await trainModel({
+      datasetId: ds.body.id,
+      network: { inputs: 1, layers: [{ units: 8, activation: 'tanh' }], output: { units: 3, activation: 'softmax' } },
+      training: training(300)
+    })
+    expect(model.classes).toEqual(['0', '1', '2'])
+    const pred = await post(`/v1/models/${String(model.id)}/predict`, { inputs: [[0.1], [0.55], [0.97]] })
+    expect(pred.status).toBe(200)
+    expect(pred.body.labels).toEqual(['0', '1', '2'])
+    expect(pred.body.outputs[0]).toHaveLength(3)
+  })
+
+  it('inputs and output.units may be left out: taken from the dataset', async () => {
+    const ds = await post('/v1/datasets', codes)
+    const model = await trainModel({ datasetId: ds.body.id, network: { layers: [{ units: 8, activation: 'tanh' }], output: { activation: 'softmax' } }, training: training(300) })
+    expect(model.network).toMatchObject({ inputs: 1, output: { units: 3, activation: 'softmax' } })
+    expect(model.classes).toEqual(['0', '1', '2'])
+  })
+
+  it('a wrong output width is a 400 naming the number of classes and why', async () => {
+    const ds = await post('/v1/datasets', codes)
+    const job = (output: Record<string, unknown>, inputs = 1) => ({ datasetId: ds.body.id, network: { inputs, layers: [], output }, training: training(5) })
+    const two = await post('/v1/training-jobs', job({ units: 2, activation: 'softmax' }))
+    expect(two.status).toBe(400)
+    expect(two.body.detail).toMatch(/the network has 2 output units; dataset '.*' has 3 classes: 0, 1, 2/)
+    const wide = await post('/v1/training-jobs', job({ units: 3, activation: 'softmax' }, 4))
+    expect(wide.status).toBe(400)
+    expect(wide.body).toMatchObject({ field: 'network.inputs' })
+    expect(wide.body.detail).toMatch(/the network takes 4 inputs; dataset '.*' has 1 feature columns \(x0\)/)
+    // regression on the same codes stays what it was: one identity unit
+    const regression = await post('/v1/training-jobs', job({ activation: 'identity' }))
+    expect(regression.status).toBe(202)
+  })
+
+  it('one sigmoid unit on 0/1 codes is a binary classifier labelled "0" and "1"', async () => {
+    const ds = await post('/v1/datasets', { features: [[0], [0.2], [0.8], [1], [0.1], [0.9]], targets: [0, 0, 1, 1, 0, 1] })
+    const model = await trainModel({ datasetId: ds.body.id, network: { layers: [], output: { activation: 'sigmoid' } }, training: training(200) })
+    expect(model).toMatchObject({ classes: ['0', '1'], network: { output: { units: 1 } } })
+    const pred = await post(`/v1/models/${String(model.id)}/predict`, { inputs: [[0.05], [0.95]] })
+    expect(pred.body.labels).toEqual(['0', '1'])
+  })
+
+  it('a softmax on a regression target with more distinct values than MAX_CLASSES is refused', async () => {
+    const many = Array.from({ length: 1001 }, (_, i) => i + 0.5)
+    const ds = await post('/v1/datasets', { features: many.map((v) => [v]), targets: many })
+    expect(ds.body.targetValues).toBeUndefined()
+    const res = await post('/v1/training-jobs', { datasetId: ds.body.id, network: { layers: [], output: { units: 3, activation: 'softmax' } }, training: training(5) })
+    expect(res.status).toBe(400)
+    expect(res.body.detail).toMatch(/more distinct values than MAX_CLASSES: use an identity output for regression/)
+  })
+
+  it('digits with their 0-9 labels sent as numbers: ≥ 0.95 hold-out accuracy, labels "0"…"9"', async () => {
+    const { trainCsv, test } = split('digits.csv')
+    const ds = await post('/v1/datasets?target=digit', trainCsv, 'text/csv')
+    expect(ds.status).toBe(201)
+    expect(ds.body.targetValues).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    const model = await trainModel({
+      datasetId: ds.body.id,
+      network: { layers: [{ units: 64, activation: 'relu' }], output: { activation: 'softmax' } },
+      training: { epochs: 40, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.005 }, seed: 3 }
+    })
+    expect(model.classes).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
+    const pred = await post(`/v1/models/${String(model.id)}/predict`, { inputs: test.map((r) => r.slice(0, 64).map(Number)) })
+    const accuracy = (pred.body.labels as string[]).filter((label, i) => label === test[i][64]).length / test.length
+    expect(accuracy).toBeGreaterThanOrEqual(0.95)
+  })
+
+  it.each([['1, 2, 3', ['1', '2', '3']], ['10, 20, 30', ['10', '20', '30']]])('codes that do not start at 0 (%s) work the same way', async (_, names) => {
+    const species = ['setosa', 'versicolor', 'virginica']
+    const { trainCsv, test } = split('iris.csv', (label) => names[species.indexOf(label)])
+    const ds = await post('/v1/datasets?target=species', trainCsv, 'text/csv')
+    expect(ds.body.targetValues).toEqual(names.map(Number))
+    const model = await trainModel({ datasetId: ds.body.id, network: { layers: [{ units: 16, activation: 'tanh' }], output: { activation: 'softmax' } }, training: training(100) })
+    expect(model.classes).toEqual(names)
+    const pred = await post(`/v1/models/${String(model.id)}/predict`, { inputs: test.map((r) => r.slice(0, 4).map(Number)) })
+    const accuracy = (pred.body.labels as string[]).filter((label, i) => label === test[i][4]).length / test.length
+    expect(accuracy).toBeGreaterThanOrEqual(0.9)
+  })
+})

@@ -1,0 +1,122 @@
+// Prediction takes what a user has, checked like an upload: rows with numbers, category strings and
+// nulls, and records keyed by feature name; a value training would refuse (1e39) is a 400 naming it,
+// a flat row gets one plain message, and no model answers 200 with null. Models are imported from
+// their JSON form with known weights, so every expected output is computed by hand.
+import { afterAll, beforeAll, describe, it, expect } from 'vitest'
+import request from 'supertest'
+import { buildTestApp, type TestApp } from './helper.js'
+
+let t: TestApp
+beforeAll(async () => { t = await buildTestApp('predict-input', { PREDICT_THREADS: '1' }) })
+afterAll(async () => { await t.close() })
+
+const post = (url: string, body: unknown) => request(t.app.server).post(url).set('content-type', 'application/json').send(JSON.stringify(body))
+
+async function importModel (body: Record<string, unknown>): Promise<string> {
+  const res = await post('/v1/models', { format: 'backprop.model', version: 1, ...body })
+  expect(res.status, JSON.stringify(res.body)).toBe(201)
+  return res.body.id as string
+}
+
+/** y = x0 + 2·x1 (identity, no normalisation). */
+const sum = { network: { inputs: 2, layers: [], output: { units: 1, activation: 'identity' } }, layers: [{ W: [[1, 2]], b: [0] }] }
+
+/**
+ * size (numeric, mean-imputed to 2), color (red, green, blue → one-hot; missing → most frequent: green),
+ * y = size + 10·[red] + 20·[green] + 30·[blue].
+ */
+const colored = {
+  network: { inputs: 4, layers: [], output: { units: 1, activation: 'identity' } },
+  layers: [{ W: [[1, 30, 20, 10]], b: [0] }],
+  featureNames: ['size', 'color'],
+  preprocessing: {
+    columns: [{ name: 'size', kind: 'numeric' }, { name: 'color', kind: 'categorical', categories: ['blue', 'green', 'red'] }],
+    imputer: { strategy: 'mean', statistics: [2, 1] }
+  },
+  normalization: { kind: 'none', offset: [0, 0, 0, 0], scale: [1, 1, 1, 1] }
+}
+
+describe('prediction values are checked like uploads', () => {
+  it('1e39 (beyond float32) is a 400 naming inputs[r][c], on every path', async () => {
+    const id = await importModel(sum)
+    for (const body of [{ inputs: [[1e39, 1]] }, { inputs: [[1, 2], [3, -1e39]] }, { instances: [{ x0: 1, x1: 1e39 }] }]) {
+      const res = await post(`/v1/models/${id}/predict`, body)
+      expect(res.status).toBe(400)
+      expect(res.headers['content-type']).toMatch(/problem\+json/)
+      expect(res.body.detail).toMatch(/expected a finite number that fits a 32-bit float/)
+    }
+    const res = await post(`/v1/models/${id}/predict`, { inputs: [[1, 2], [3, -1e39]] })
+    expect(res.body).toMatchObject({ field: 'inputs[1][1]', row: 1 })
+    const record = await post(`/v1/models/${id}/predict`, { instances: [{ x0: 1, x1: 1e39 }] })
+    expect(record.body.field).toBe('instances[0].x1')
+  })
+
+  it('a model whose output overflows answers 422, never 200 with null', async () => {
+    const id = await importModel({ ...sum, layers: [{ W: [[1e30, 1e30]], b: [0] }] })
+    const res = await post(`/v1/models/${id}/predict`, { inputs: [[1, 1], [1e10, 1e10]] })
+    expect(res.status).toBe(422)
+    expect(res.body).toMatchObject({ row: 1 })
+    expect(res.body.detail).toMatch(/output 0 for row 1 is Infinity, not a finite number/)
+  })
+
+  it('a flat inputs array gets one plain message', async () => {
+    const id = await importModel(sum)
+    const res = await post(`/v1/models/${id}/predict`, { inputs: [5.1, 3.5] })
+    expect(res.status).toBe(400)
+    expect(res.body.detail).toBe('inputs must be a list of rows, and got one flat row; wrap it in another pair of brackets: {"inputs": [[5.1,3.5]]}')
+    expect(res.body.errors).toBeUndefined()
+    expect(res.body.field).toBe('inputs')
+  })
+
+  it('a string in a numeric column, null without an imputer, an unknown feature: 400s naming the cell', async () => {
+    const id = await importModel(sum)
+    const text = await post(`/v1/models/${id}/predict`, { inputs: [[1, 'two']] })
+    expect(text.body).toMatchObject({ status: 400, field: 'inputs[0][1]' })
+    expect(text.body.detail).toMatch(/column 'x1' is numeric; expected a number, got "two"/)
+    const missing = await post(`/v1/models/${id}/predict`, { inputs: [[1, null]] })
+    expect(missing.body.detail).toMatch(/inputs\[0\]\[1\]: the value is missing, and the model was trained without a missing-value strategy/)
+    const unknown = await post(`/v1/models/${id}/predict`, { instances: [{ x0: 1, x1: 2, x9: 3 }] })
+    expect(unknown.body).toMatchObject({ status: 400, field: 'instances[0].x9' })
+    expect(unknown.body.detail).toMatch(/the model has no feature 'x9'; its features are x0, x1/)
+    const both = await post(`/v1/models/${id}/predict`, { inputs: [[1, 2]], instances: [[1, 2]] })
+    expect(both.status).toBe(400)
+  })
+})
+
+describe('rows with categories and nulls, and records, give the same answers', () => {
+  it('encodes, imputes and reports unknown categories (or refuses them)', async () => {
+    const id = await importModel(colored)
+    const rows = await post(`/v1/models/${id}/predict`, { inputs: [[1, 'red'], [null, 'blue'], [3, null], [4, 'purple']] })
+    expect(rows.status).toBe(200)
+    // red: 1 + 10; missing size → 2, blue: 2 + 30; missing color → green: 3 + 20; unknown: all zeros, 4
+    expect(rows.body.outputs).toEqual([[11], [32], [23], [4]])
+    expect(rows.body.unknownCategories).toEqual([{ row: 3, field: 'inputs[3][1]', value: 'purple' }])
+    const records = await post(`/v1/models/${id}/predict`, {
+      instances: [{ size: 1, color: 'red' }, { size: null, color: 'blue' }, { size: 3 }, { color: 'purple', size: 4 }]
+    })
+    expect(records.body.outputs).toEqual(rows.body.outputs)
+    expect(records.body.unknownCategories).toEqual([{ row: 3, field: 'instances[3].color', value: 'purple' }])
+    const refused = await request(t.app.server).post(`/v1/models/${id}/predict?handleUnknown=error`).send({ inputs: [[4, 'purple']] })
+    expect(refused.status).toBe(400)
+    expect(refused.body).toMatchObject({ field: 'inputs[0][1]' })
+    expect(refused.body.detail).toMatch(/"purple" is not a category of column 'color'; the model knows "blue", "green", "red"/)
+    // the canonical numeric body to a categorical model: numbers name categories as strings would
+    const single = await post(`/v1/models/${id}/predict`, { inputs: [[1, 'green']] })
+    expect(single.body.outputs).toEqual([[21]])
+  })
+
+  it('export → import keeps the encoding and the imputer', async () => {
+    const id = await importModel(colored)
+    const exported = await request(t.app.server).get(`/v1/models/${id}/export`)
+    expect(exported.body.preprocessing).toEqual(colored.preprocessing)
+    const again = await importModel(exported.body)
+    const body = { inputs: [[1, 'red'], [null, null]] }
+    expect((await post(`/v1/models/${again}/predict`, body)).body).toEqual((await post(`/v1/models/${id}/predict`, body)).body)
+  })
+
+  it('an import whose encoding does not fit the network is a 400', async () => {
+    const res = await post('/v1/models', { format: 'backprop.model', version: 1, ...colored, preprocessing: { ...colored.preprocessing, columns: colored.preprocessing.columns.slice(0, 1) } })
+    expect(res.status).toBe(400)
+    expect(res.body.detail).toMatch(/preprocessing.columns: encode into 1 inputs; the network takes 4/)
+  })
+})
