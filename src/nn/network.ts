@@ -105,16 +105,23 @@ export function backward (net: Network, ws: Workspace, x: Vec, y: Vec, B: number
     const I = L.inputs, O = L.units
     const dz = ws.dz[l]
     const input = l === 0 ? x : ws.a[l - 1]
-    // ∂W (O×I) += δᵀ (O×B) · a(l−1)ᵀᵀ: transpose both so the shared dimension B is contiguous
-    k.transpose(ws.dzT, dz, B, O)
-    k.transpose(ws.aT, input, B, I)
-    k.gemmNT(view(grads, L.wOffset, O * I), ws.dzT, ws.aT, O, I, B, null, true)
+    const native = net.dtype === 'float32' ? k : null // BLAS takes the transposed operands itself
+    // ∂W (O×I) += δᵀ (O×B) · a(l−1) (B×I); for gemmNT, transpose both so the shared dimension B is contiguous
+    if (native?.gemmTN) native.gemmTN(view(grads, L.wOffset, O * I), dz, input, O, I, B, true)
+    else {
+      k.transpose(ws.dzT, dz, B, O)
+      k.transpose(ws.aT, input, B, I)
+      k.gemmNT(view(grads, L.wOffset, O * I), ws.dzT, ws.aT, O, I, B, null, true)
+    }
     k.addColumnSums(view(grads, L.bOffset, O), dz, B, O)
     if (l === 0) break
-    // δ(l−1) = (δ(l) · W) ∘ f'(z(l−1)); W·… as A·Bᵀ with Bᵀ = W, so B = Wᵀ (I×O)
+    // δ(l−1) = (δ(l) · W) ∘ f'(z(l−1)); for gemmNT, W·… as A·Bᵀ with Bᵀ = W, so B = Wᵀ (I×O)
     const P = layers[l - 1]
-    k.transpose(ws.wT, net.w[l], O, I)
-    k.gemmNT(ws.dz[l - 1], dz, ws.wT, B, I, O, null, false)
+    if (native?.gemmNN) native.gemmNN(ws.dz[l - 1], dz, net.w[l], B, I, O, false)
+    else {
+      k.transpose(ws.wT, net.w[l], O, I)
+      k.gemmNT(ws.dz[l - 1], dz, ws.wT, B, I, O, null, false)
+    }
     k.activateBackward(P.activation as ActivationName, ws.dz[l - 1], ws.z[l - 1], ws.a[l - 1], B * I, P.alpha)
   }
 }

@@ -36,6 +36,15 @@ describe('reproducible by construction', () => {
     expect(runs[0]).not.toBe(ts) // float32 lanes vs float64 sums: a different (still reproducible) result
   })
 
+  it('with OpenBLAS kernels too: bit-identical for 1, 2 and 3 threads, a result of its own', async () => {
+    for (const [spec, data, opts] of [[classifier, digits, classOpts], [regressor, diabetes, regOpts]] as const) {
+      const runs = await Promise.all([1, 2, 3].map(async (threads) => bits((await engine.train(spec, data, { ...opts, threads, kernels: 'blas' })).params)))
+      expect(new Set(runs).size).toBe(1)
+      const wasm = bits((await engine.train(spec, data, { ...opts, threads: 1, kernels: 'wasm' })).params)
+      expect(runs[0]).not.toBe(wasm) // OpenBLAS's summation order differs from the wasm kernels'
+    }
+  })
+
   it('different seeds give different weights', async () => {
     const a = await engine.train(classifier, digits, { ...classOpts, threads: 2 })
     const b = await engine.train(classifier, digits, { ...classOpts, seed: 6, threads: 2 })
