@@ -81,7 +81,7 @@ describe('large prediction requests through the API', () => {
     const params = weights(wide, 0.9)
     const inputs = rowsOf(400, wide.inputs, 3)
     expect(inputs.length * parameterCount(wide)).toBeGreaterThanOrEqual(2 ** 24)
-    const answers = []
+    const answers: number[][][] = []
     for (const t of [onThread, onLoop]) {
       const saved = await t.app.models.save({ spec: wide, params, meta: {} })
       const res = await t.app.inject({ method: 'POST', url: `/v1/models/${saved.id}/predict`, payload: { inputs } })
