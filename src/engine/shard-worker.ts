@@ -70,12 +70,20 @@ export function reduceSlice (c: ShardContext, rank: number, threads: number): vo
   const chunk = Math.ceil(c.P / threads / 16) * 16
   const lo = Math.min(c.P, rank * chunk), hi = Math.min(c.P, lo + chunk)
   const g = c.shardViews[0]
-  for (let s = 1; s < S; s++) {
-    const add = c.shardViews[s]
-    for (let i = lo; i < hi; i++) g[i] += add[i]
-  }
   const inv = 1 / rows
-  for (let i = lo; i < hi; i++) g[i] *= inv
+  const { axpy, scal } = c.kernels
+  if (axpy && scal) {
+    // BLAS: y ← 1·x + y rounds as y + x does, and sscal as finishGradients' does, element by element
+    const mine = g.subarray(lo, hi)
+    for (let s = 1; s < S; s++) axpy(mine, c.shardViews[s].subarray(lo, hi), hi - lo, 1)
+    scal(mine, hi - lo, inv)
+  } else {
+    for (let s = 1; s < S; s++) {
+      const add = c.shardViews[s]
+      for (let i = lo; i < hi; i++) g[i] += add[i]
+    }
+    for (let i = lo; i < hi; i++) g[i] *= inv
+  }
   const lambda = c.job.spec.l2 ?? 0
   if (lambda === 0) return
   const p = c.net.params

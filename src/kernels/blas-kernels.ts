@@ -68,6 +68,24 @@ export function createBlasKernels (blas: Blas, passes: Kernels = tsKernels): Bla
     blas.sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, M, N, K, 1, A, K, B, N, accumulate ? 1 : 0, C, N)
   }
 
-  const { transpose, addColumnSums, activate, activateBackward, sgdUpdate, momentumUpdate, adamUpdate } = passes
-  return { gemmNT, gemmTN, gemmNN, transpose, addColumnSums, activate, activateBackward, sgdUpdate, momentumUpdate, adamUpdate, blas }
+  // ---- element-wise, in place (no copies in and out, unlike the wasm passes) ----------------------
+
+  function scal (x: Float32Array, n: number, alpha: number): void {
+    check('x', x, n)
+    if (n > 0) blas.sscal(n, alpha, x, 1)
+  }
+
+  function axpy (y: Float32Array, x: Float32Array, n: number, alpha: number): void {
+    check('y', y, n); check('x', x, n)
+    if (n > 0) blas.saxpy(n, alpha, x, 1, y, 1)
+  }
+
+  /** p ← p − lr·g as saxpy: one pass over p and g where they are */
+  function sgdUpdate (p: Vec, g: Vec, n: number, lr: number): void {
+    if (!isF32(p) || !isF32(g)) { passes.sgdUpdate(p, g, n, lr); return }
+    axpy(p, g, n, -lr)
+  }
+
+  const { transpose, addColumnSums, activate, activateBackward, momentumUpdate, adamUpdate } = passes
+  return { gemmNT, gemmTN, gemmNN, scal, axpy, transpose, addColumnSums, activate, activateBackward, sgdUpdate, momentumUpdate, adamUpdate, blas }
 }

@@ -21,6 +21,9 @@ export interface Blas {
   /** y (M) = α·A·x + β·y for A M×N row-major with NO_TRANS (cblas_sgemv) */
   sgemv (order: number, ta: number, M: number, N: number, alpha: number, A: Float32Array, lda: number,
     x: Float32Array, incx: number, beta: number, y: Float32Array, incy: number): void
+  /** x ← α·x (cblas_sscal) and y ← α·x + y (cblas_saxpy), n values with strides incx/incy */
+  sscal (n: number, alpha: number, x: Float32Array, incx: number): void
+  saxpy (n: number, alpha: number, x: Float32Array, incx: number, y: Float32Array, incy: number): void
   /** the file that was loaded, and OpenBLAS's name for the CPU kernels it picked (e.g. 'Haswell') */
   readonly library: string
   readonly core: string
@@ -69,9 +72,13 @@ function open (library: string): Blas | BlasUnavailable {
   try {
     const sgemm = lib.func('void cblas_sgemm(int order, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)')
     const sgemv = lib.func('void cblas_sgemv(int order, int ta, int M, int N, float alpha, const float *A, int lda, const float *x, int incx, float beta, float *y, int incy)')
+    const sscal = lib.func('void cblas_sscal(int n, float alpha, float *x, int incx)')
+    const saxpy = lib.func('void cblas_saxpy(int n, float alpha, const float *x, int incx, float *y, int incy)')
     lib.func('void openblas_set_num_threads(int n)')(1)
     const core = String(lib.func('const char *openblas_get_corename()')())
-    return { sgemm: sgemm as Blas['sgemm'], sgemv: sgemv as Blas['sgemv'], library, core }
+    return {
+      sgemm: sgemm as Blas['sgemm'], sgemv: sgemv as Blas['sgemv'], sscal: sscal as Blas['sscal'], saxpy: saxpy as Blas['saxpy'], library, core
+    }
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err)
     return new BlasUnavailable(`${library} loaded but is not OpenBLAS with CBLAS: ${why}`)

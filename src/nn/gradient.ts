@@ -20,12 +20,18 @@ export type BatchGradient = (index: Int32Array, from: number, to: number, grads:
 
 /** Copies rows index[from..to) of m (row width w) into out, contiguous. */
 export function gatherRows (out: Vec, m: Vec, w: number, index: Int32Array, from: number, to: number): void {
-  // a plain loop: subarray() would allocate a view per row on every minibatch
+  // narrow rows: a plain loop, since subarray() would allocate a view per row on every minibatch;
+  // wide rows: set() over a view is a memcpy, several times faster than the loop (profiled on W1's 784)
+  if (w >= WIDE_ROW && out.constructor === m.constructor) {
+    for (let i = from, o = 0; i < to; i++, o += w) out.set(m.subarray(index[i] * w, index[i] * w + w), o)
+    return
+  }
   for (let i = from, o = 0; i < to; i++, o += w) {
     const src = index[i] * w
     for (let c = 0; c < w; c++) out[o + c] = m[src + c]
   }
 }
+const WIDE_ROW = 128
 
 /** Correct predictions among B rows: argmax for softmax, a ≥ ½ per unit for sigmoid; 0 for regression. */
 export function countCorrect (head: string, a: Vec, y: Vec, B: number, K: number): number {
@@ -87,7 +93,7 @@ export function sequentialGradient (net: Network, data: Dataset, k: Kernels = ts
       loss += st.loss
       correct += st.correct
     }
-    finishGradients(net, grads, to - from)
+    finishGradients(net, grads, to - from, k)
     return { loss, correct }
   }
 }

@@ -23,6 +23,12 @@ export interface Kernels {
    */
   gemmTN?: (C: Vec, A: Vec, B: Vec, M: number, N: number, K: number, accumulate: boolean) => void
   gemmNN?: (C: Vec, A: Vec, B: Vec, M: number, N: number, K: number, accumulate: boolean) => void
+  /**
+   * x ← α·x and y ← y + α·x over n float32 values (BLAS sscal, saxpy): only sets that have them
+   * vectorised; the others' callers run plain loops. Element-wise, so slicing never changes a result.
+   */
+  scal?: (x: Float32Array, n: number, alpha: number) => void
+  axpy?: (y: Float32Array, x: Float32Array, n: number, alpha: number) => void
   /** dst (cols×rows) = srcᵀ (src is rows×cols) */
   transpose (dst: Vec, src: Vec, rows: number, cols: number): void
   /** out[n] += Σ_m A[m][n] (column sums of A, M×N) */
