@@ -88,6 +88,21 @@ describe('blas kernels (OpenBLAS through koffi)', () => {
     }
   })
 
+  it('scal, axpy and the SGD update run in place and round as one float32 operation per element', () => {
+    const n = 1029
+    const x = randoms(n), y = randoms(n), g = randoms(n)
+    const sx = x.slice(), sy = y.slice(), p = y.slice()
+    blas.scal!(sx, n, 1 / 29)
+    blas.axpy!(sy, x, n, 1)
+    blas.sgdUpdate(p, g, n, 0.05)
+    const f = Math.fround
+    for (let i = 0; i < n; i++) {
+      expect(Math.abs(sx[i] - x[i] / 29)).toBeLessThanOrEqual(2 * U * Math.abs(x[i] / 29)) // 1/29 rounded to float32, then the product
+      expect(sy[i]).toBe(f(y[i] + x[i])) // α = 1: exactly the float32 sum, as the shard reduction's loop gives
+      expect(Math.abs(p[i] - (y[i] - 0.05 * g[i]))).toBeLessThanOrEqual(2 * U * (Math.abs(y[i]) + Math.abs(0.05 * g[i])))
+    }
+  })
+
   it('works in place on views into a SharedArrayBuffer: results land in the view, the neighbours are untouched', () => {
     const sab = new Float32Array(new SharedArrayBuffer(4 * 4096)).fill(7)
     const M = 5, N = 9, K = 13
