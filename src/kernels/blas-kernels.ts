@@ -50,23 +50,19 @@ export function createBlasKernels (blas: Blas, passes: Kernels = tsKernels): Bla
     else blas.sgemm(ROW_MAJOR, NO_TRANS, TRANS, M, N, K, 1, A, K, B, K, beta, C, N)
   }
 
-  /** C (M×N) (+)= Aᵀ·B, A is K×M and B is K×N: ∂W += δᵀ·a(l−1) with no transposed copies. */
-  function gemmTN (C: Vec, A: Vec, B: Vec, M: number, N: number, K: number, accumulate: boolean): void {
-    if (!isF32(C) || !isF32(A) || !isF32(B)) throw new RangeError('gemmTN takes float32 operands')
+  /** C (M×N) (+)= op(A)·B with B K×N as stored; op(A) = Aᵀ (A is K×M) for TRANS, A (M×K) for NO_TRANS. */
+  function gemmAB (ta: number, C: Vec, A: Vec, B: Vec, M: number, N: number, K: number, accumulate: boolean): void {
+    if (!isF32(C) || !isF32(A) || !isF32(B)) throw new RangeError('the transposed-operand products take float32 operands')
     if (M === 0 || N === 0) return
     check('C', C, M * N); check('A', A, K * M); check('B', B, K * N)
     if (K === 0) { if (!accumulate) C.fill(0, 0, M * N); return }
-    blas.sgemm(ROW_MAJOR, TRANS, NO_TRANS, M, N, K, 1, A, M, B, N, accumulate ? 1 : 0, C, N)
+    blas.sgemm(ROW_MAJOR, ta, NO_TRANS, M, N, K, 1, A, ta === TRANS ? M : K, B, N, accumulate ? 1 : 0, C, N)
   }
 
-  /** C (M×N) (+)= A·B, A is M×K and B is K×N: δ(l−1) = δ(l)·W(l) with W as stored. */
-  function gemmNN (C: Vec, A: Vec, B: Vec, M: number, N: number, K: number, accumulate: boolean): void {
-    if (!isF32(C) || !isF32(A) || !isF32(B)) throw new RangeError('gemmNN takes float32 operands')
-    if (M === 0 || N === 0) return
-    check('C', C, M * N); check('A', A, M * K); check('B', B, K * N)
-    if (K === 0) { if (!accumulate) C.fill(0, 0, M * N); return }
-    blas.sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, M, N, K, 1, A, K, B, N, accumulate ? 1 : 0, C, N)
-  }
+  /** ∂W += δᵀ·a(l−1) with no transposed copies */
+  const gemmTN = (C: Vec, A: Vec, B: Vec, M: number, N: number, K: number, accumulate: boolean): void => gemmAB(TRANS, C, A, B, M, N, K, accumulate)
+  /** δ(l−1) = δ(l)·W(l) with W as stored */
+  const gemmNN = (C: Vec, A: Vec, B: Vec, M: number, N: number, K: number, accumulate: boolean): void => gemmAB(NO_TRANS, C, A, B, M, N, K, accumulate)
 
   // ---- element-wise, in place (no copies in and out, unlike the wasm passes) ----------------------
 
