@@ -52,8 +52,11 @@ export function computeShards (c: ShardContext, rank: number, threads: number): 
   const S = shardCount(rows)
   for (let s = rank; s < S; s += threads) {
     const out = c.shardViews[threads === 1 ? 0 : s]
-    if (threads > 1 || s === 0) out.fill(0)
-    const st = shardGradient(c.net, c.scratch, c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), out, c.kernels)
+    // a fresh slot: its weight gradients are written, not added to zeros (same bits, one pass less over
+    // the buffer); only the bias gradients, which are always added, are zeroed
+    const fresh = threads > 1 || s === 0
+    if (fresh) for (const L of c.net.layers) out.fill(0, L.bOffset, L.bOffset + L.units)
+    const st = shardGradient(c.net, c.scratch, c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), out, c.kernels, fresh)
     c.stats[2 * s] = st.loss
     c.stats[2 * s + 1] = st.correct
   }

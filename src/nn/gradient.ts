@@ -60,8 +60,8 @@ export function createShardScratch (net: Network): ShardScratch {
   }
 }
 
-/** Adds the summed gradient of rows index[from..to) (at most SHARD_ROWS) into out. */
-export function shardGradient (net: Network, s: ShardScratch, data: Dataset, index: Int32Array, from: number, to: number, out: Vec, k: Kernels = tsKernels): BatchStats {
+/** Adds the summed gradient of rows index[from..to) (at most SHARD_ROWS) into out (weights: writes them, with `overwrite`; see backward). */
+export function shardGradient (net: Network, s: ShardScratch, data: Dataset, index: Int32Array, from: number, to: number, out: Vec, k: Kernels = tsKernels, overwrite = false): BatchStats {
   const B = to - from
   const K = net.spec.output.units
   gatherRows(s.x, data.x, data.inputs, index, from, to)
@@ -69,7 +69,7 @@ export function shardGradient (net: Network, s: ShardScratch, data: Dataset, ind
   const a = forward(net, s.ws, s.x, B, k)
   const loss = headLoss(net, s.ws, s.y, B)
   const correct = countCorrect(net.spec.output.activation, a, s.y, B, K)
-  backward(net, s.ws, s.x, s.y, B, out, k)
+  backward(net, s.ws, s.x, s.y, B, out, k, overwrite)
   return { loss, correct }
 }
 

@@ -95,8 +95,12 @@ export function headLoss (net: Network, ws: Workspace, y: Vec, B: number): numbe
   return heads[L.activation as HeadName].loss(ws.z[last], ws.a[last], y, B, L.units)
 }
 
-/** Adds the summed gradients of the last forward's B rows (targets y) into grads. */
-export function backward (net: Network, ws: Workspace, x: Vec, y: Vec, B: number, grads: Vec, k: Kernels = tsKernels): void {
+/**
+ * Adds the summed gradients of the last forward's B rows (targets y) into grads. With `overwrite`,
+ * the weight gradients are written instead of added (the biases are still added: zero them first),
+ * which gives the same bits as adding into zeros (no sum here is ever −0) without zeroing them.
+ */
+export function backward (net: Network, ws: Workspace, x: Vec, y: Vec, B: number, grads: Vec, k: Kernels = tsKernels, overwrite = false): void {
   const { layers } = net
   const last = layers.length - 1
   heads[layers[last].activation as HeadName].delta(ws.dz[last], ws.a[last], y, B, layers[last].units)
@@ -107,11 +111,11 @@ export function backward (net: Network, ws: Workspace, x: Vec, y: Vec, B: number
     const input = l === 0 ? x : ws.a[l - 1]
     const native = net.dtype === 'float32' ? k : null // BLAS takes the transposed operands itself
     // ∂W (O×I) += δᵀ (O×B) · a(l−1) (B×I); for gemmNT, transpose both so the shared dimension B is contiguous
-    if (native?.gemmTN) native.gemmTN(view(grads, L.wOffset, O * I), dz, input, O, I, B, true)
+    if (native?.gemmTN) native.gemmTN(view(grads, L.wOffset, O * I), dz, input, O, I, B, !overwrite)
     else {
       k.transpose(ws.dzT, dz, B, O)
       k.transpose(ws.aT, input, B, I)
-      k.gemmNT(view(grads, L.wOffset, O * I), ws.dzT, ws.aT, O, I, B, null, true)
+      k.gemmNT(view(grads, L.wOffset, O * I), ws.dzT, ws.aT, O, I, B, null, !overwrite)
     }
     k.addColumnSums(view(grads, L.bOffset, O), dz, B, O)
     if (l === 0) break
