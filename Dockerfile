@@ -21,6 +21,8 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000
 WORKDIR /app
+# OpenBLAS for KERNELS=auto/blas (koffi, its FFI, ships its binaries in the npm package)
+RUN apt-get update && apt-get install -y --no-install-recommends libopenblas0 && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 # --ignore-scripts: lifecycle scripts build from sources, and this stage has none (only dist/)
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force

@@ -42,9 +42,9 @@ const Env = z.object({
   REDIS_PREFIX: z.string().min(1).default('{backprop}'),
   TRAIN_THREADS: int(1).max(1024).default(Math.max(1, os.availableParallelism())),
   WORKER_CONCURRENCY: int(1).max(1024).default(1),
-  // GEMM kernels for training and prediction: WebAssembly SIMD where the runtime has it ('auto'),
-  // or the plain TypeScript reference ('ts'), which is slower but identical on every platform
-  KERNELS: z.enum(['auto', 'wasm', 'ts']).default('auto'),
+  // GEMM kernels for training and prediction: OpenBLAS where libopenblas loads, else WebAssembly SIMD
+  // ('auto'); or one set by name ('blas' falls back like auto); 'ts' is the slow, portable reference
+  KERNELS: z.enum(['auto', 'blas', 'wasm', 'ts']).default('auto'),
   // threads of the API process that run predictions' forward passes; 0: on the event loop
   PREDICT_THREADS: int(0).max(64).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

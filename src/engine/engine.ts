@@ -18,7 +18,7 @@ import { PREDICT_CHUNK } from './predict-slice.js'
 export interface EngineTrainOptions extends TrainOptions {
   /** threads for this job: a number, or 'auto' (default) to let the engine pick from the work per minibatch */
   threads?: number | 'auto'
-  /** GEMM kernels: 'ts' (plain TypeScript reference), 'wasm' (WebAssembly SIMD) or 'auto' (default: wasm where supported) */
+  /** GEMM kernels: 'ts' (plain TypeScript reference), 'wasm' (WebAssembly SIMD), 'blas' (OpenBLAS) or 'auto' (default: blas where it loads, else wasm) */
   kernels?: KernelName
 }
 

@@ -52,8 +52,11 @@ export function computeShards (c: ShardContext, rank: number, threads: number): 
   const S = shardCount(rows)
   for (let s = rank; s < S; s += threads) {
     const out = c.shardViews[threads === 1 ? 0 : s]
-    if (threads > 1 || s === 0) out.fill(0)
-    const st = shardGradient(c.net, c.scratch, c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), out, c.kernels)
+    // a fresh slot: its weight gradients are written, not added to zeros (same bits, one pass less over
+    // the buffer); only the bias gradients, which are always added, are zeroed
+    const fresh = threads > 1 || s === 0
+    if (fresh) for (const L of c.net.layers) out.fill(0, L.bOffset, L.bOffset + L.units)
+    const st = shardGradient(c.net, c.scratch, c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), out, c.kernels, fresh)
     c.stats[2 * s] = st.loss
     c.stats[2 * s + 1] = st.correct
   }
@@ -70,12 +73,20 @@ export function reduceSlice (c: ShardContext, rank: number, threads: number): vo
   const chunk = Math.ceil(c.P / threads / 16) * 16
   const lo = Math.min(c.P, rank * chunk), hi = Math.min(c.P, lo + chunk)
   const g = c.shardViews[0]
-  for (let s = 1; s < S; s++) {
-    const add = c.shardViews[s]
-    for (let i = lo; i < hi; i++) g[i] += add[i]
-  }
   const inv = 1 / rows
-  for (let i = lo; i < hi; i++) g[i] *= inv
+  const { axpy, scal } = c.kernels
+  if (axpy && scal) {
+    // BLAS: y ← 1·x + y rounds as y + x does, and sscal as finishGradients' does, element by element
+    const mine = g.subarray(lo, hi)
+    for (let s = 1; s < S; s++) axpy(mine, c.shardViews[s].subarray(lo, hi), hi - lo, 1)
+    scal(mine, hi - lo, inv)
+  } else {
+    for (let s = 1; s < S; s++) {
+      const add = c.shardViews[s]
+      for (let i = lo; i < hi; i++) g[i] += add[i]
+    }
+    for (let i = lo; i < hi; i++) g[i] *= inv
+  }
   const lambda = c.job.spec.l2 ?? 0
   if (lambda === 0) return
   const p = c.net.params

@@ -83,7 +83,7 @@ function parallelGradient (c: ShardContext, trainRows: Int32Array | null): Batch
     // alone, the shards were accumulated into slot 0 already (see computeShards)
     if (T > 1) runPhase(c, REDUCE, () => reduceSlice(c, 0, T))
     grads.set(c.shardViews[0])
-    if (T === 1) finishGradients(c.net, grads, rows)
+    if (T === 1) finishGradients(c.net, grads, rows, c.kernels)
     let loss = 0, correct = 0
     for (let s = 0; s < shardCount(rows); s++) {
       loss += c.stats[2 * s]

@@ -20,12 +20,18 @@ export type BatchGradient = (index: Int32Array, from: number, to: number, grads:
 
 /** Copies rows index[from..to) of m (row width w) into out, contiguous. */
 export function gatherRows (out: Vec, m: Vec, w: number, index: Int32Array, from: number, to: number): void {
-  // a plain loop: subarray() would allocate a view per row on every minibatch
+  // narrow rows: a plain loop, since subarray() would allocate a view per row on every minibatch;
+  // wide rows: set() over a view is a memcpy, several times faster than the loop (profiled on W1's 784)
+  if (w >= WIDE_ROW && out.constructor === m.constructor) {
+    for (let i = from, o = 0; i < to; i++, o += w) out.set(m.subarray(index[i] * w, index[i] * w + w), o)
+    return
+  }
   for (let i = from, o = 0; i < to; i++, o += w) {
     const src = index[i] * w
     for (let c = 0; c < w; c++) out[o + c] = m[src + c]
   }
 }
+const WIDE_ROW = 128
 
 /** Correct predictions among B rows: argmax for softmax, a ≥ ½ per unit for sigmoid; 0 for regression. */
 export function countCorrect (head: string, a: Vec, y: Vec, B: number, K: number): number {
@@ -54,8 +60,8 @@ export function createShardScratch (net: Network): ShardScratch {
   }
 }
 
-/** Adds the summed gradient of rows index[from..to) (at most SHARD_ROWS) into out. */
-export function shardGradient (net: Network, s: ShardScratch, data: Dataset, index: Int32Array, from: number, to: number, out: Vec, k: Kernels = tsKernels): BatchStats {
+/** Adds the summed gradient of rows index[from..to) (at most SHARD_ROWS) into out (weights: writes them, with `overwrite`; see backward). */
+export function shardGradient (net: Network, s: ShardScratch, data: Dataset, index: Int32Array, from: number, to: number, out: Vec, k: Kernels = tsKernels, overwrite = false): BatchStats {
   const B = to - from
   const K = net.spec.output.units
   gatherRows(s.x, data.x, data.inputs, index, from, to)
@@ -63,7 +69,7 @@ export function shardGradient (net: Network, s: ShardScratch, data: Dataset, ind
   const a = forward(net, s.ws, s.x, B, k)
   const loss = headLoss(net, s.ws, s.y, B)
   const correct = countCorrect(net.spec.output.activation, a, s.y, B, K)
-  backward(net, s.ws, s.x, s.y, B, out, k)
+  backward(net, s.ws, s.x, s.y, B, out, k, overwrite)
   return { loss, correct }
 }
 
@@ -87,7 +93,7 @@ export function sequentialGradient (net: Network, data: Dataset, k: Kernels = ts
       loss += st.loss
       correct += st.correct
     }
-    finishGradients(net, grads, to - from)
+    finishGradients(net, grads, to - from, k)
     return { loss, correct }
   }
 }

@@ -95,8 +95,12 @@ export function headLoss (net: Network, ws: Workspace, y: Vec, B: number): numbe
   return heads[L.activation as HeadName].loss(ws.z[last], ws.a[last], y, B, L.units)
 }
 
-/** Adds the summed gradients of the last forward's B rows (targets y) into grads. */
-export function backward (net: Network, ws: Workspace, x: Vec, y: Vec, B: number, grads: Vec, k: Kernels = tsKernels): void {
+/**
+ * Adds the summed gradients of the last forward's B rows (targets y) into grads. With `overwrite`,
+ * the weight gradients are written instead of added (the biases are still added: zero them first),
+ * which gives the same bits as adding into zeros (no sum here is ever −0) without zeroing them.
+ */
+export function backward (net: Network, ws: Workspace, x: Vec, y: Vec, B: number, grads: Vec, k: Kernels = tsKernels, overwrite = false): void {
   const { layers } = net
   const last = layers.length - 1
   heads[layers[last].activation as HeadName].delta(ws.dz[last], ws.a[last], y, B, layers[last].units)
@@ -105,16 +109,23 @@ export function backward (net: Network, ws: Workspace, x: Vec, y: Vec, B: number
     const I = L.inputs, O = L.units
     const dz = ws.dz[l]
     const input = l === 0 ? x : ws.a[l - 1]
-    // ∂W (O×I) += δᵀ (O×B) · a(l−1)ᵀᵀ: transpose both so the shared dimension B is contiguous
-    k.transpose(ws.dzT, dz, B, O)
-    k.transpose(ws.aT, input, B, I)
-    k.gemmNT(view(grads, L.wOffset, O * I), ws.dzT, ws.aT, O, I, B, null, true)
+    const native = net.dtype === 'float32' ? k : null // BLAS takes the transposed operands itself
+    // ∂W (O×I) += δᵀ (O×B) · a(l−1) (B×I); for gemmNT, transpose both so the shared dimension B is contiguous
+    if (native?.gemmTN) native.gemmTN(view(grads, L.wOffset, O * I), dz, input, O, I, B, !overwrite)
+    else {
+      k.transpose(ws.dzT, dz, B, O)
+      k.transpose(ws.aT, input, B, I)
+      k.gemmNT(view(grads, L.wOffset, O * I), ws.dzT, ws.aT, O, I, B, null, !overwrite)
+    }
     k.addColumnSums(view(grads, L.bOffset, O), dz, B, O)
     if (l === 0) break
-    // δ(l−1) = (δ(l) · W) ∘ f'(z(l−1)); W·… as A·Bᵀ with Bᵀ = W, so B = Wᵀ (I×O)
+    // δ(l−1) = (δ(l) · W) ∘ f'(z(l−1)); for gemmNT, W·… as A·Bᵀ with Bᵀ = W, so B = Wᵀ (I×O)
     const P = layers[l - 1]
-    k.transpose(ws.wT, net.w[l], O, I)
-    k.gemmNT(ws.dz[l - 1], dz, ws.wT, B, I, O, null, false)
+    if (native?.gemmNN) native.gemmNN(ws.dz[l - 1], dz, net.w[l], B, I, O, false)
+    else {
+      k.transpose(ws.wT, net.w[l], O, I)
+      k.gemmNT(ws.dz[l - 1], dz, ws.wT, B, I, O, null, false)
+    }
     k.activateBackward(P.activation as ActivationName, ws.dz[l - 1], ws.z[l - 1], ws.a[l - 1], B * I, P.alpha)
   }
 }
@@ -129,13 +140,18 @@ export function l2Penalty (net: Network): number {
 }
 
 /** grads = grads / B + λW (weights only): turns summed row gradients into the minibatch mean plus the L2 term. */
-export function finishGradients (net: Network, grads: Vec, B: number): void {
+export function finishGradients (net: Network, grads: Vec, B: number, k: Kernels = tsKernels): void {
   const inv = 1 / B
   const lambda = net.spec.l2 ?? 0
   const p = net.params
-  for (let i = 0; i < grads.length; i++) grads[i] *= inv
+  // BLAS's sscal where the kernels have it (float32 × float32(1/B)); else one loop per element type,
+  // since a loop over Vec sees both and runs several times slower (profiled on W1)
+  if (grads instanceof Float32Array) { if (k.scal) k.scal(grads, grads.length, inv); else scale32(grads, inv) } else scale64(grads, inv)
   if (lambda !== 0) for (const L of net.layers) for (let i = L.wOffset; i < L.bOffset; i++) grads[i] += lambda * p[i]
 }
+
+function scale32 (g: Float32Array, s: number): void { for (let i = 0; i < g.length; i++) g[i] *= s }
+function scale64 (g: Float64Array, s: number): void { for (let i = 0; i < g.length; i++) g[i] *= s }
 
 /** Outputs (rows × output units) for raw rows of x, in chunks of the workspace's batch size. */
 export function predict (net: Network, x: Vec, rows: number, ws: Workspace = createWorkspace(net, Math.min(rows, 256)), k: Kernels = tsKernels): Vec {

@@ -16,6 +16,19 @@ import { activations } from './activations.js'
 export interface Kernels {
   /** C (M×N) = A (M×K) · Bᵀ (B is N×K) [+ bias[n]] — or C += A·Bᵀ when accumulate */
   gemmNT (C: Vec, A: Vec, B: Vec, M: number, N: number, K: number, bias: Vec | null, accumulate: boolean): void
+  /**
+   * C (M×N) (+)= Aᵀ·B with A K×M, and C (M×N) (+)= A·B with A M×K, B K×N: only kernel sets that take
+   * transposed operands natively (BLAS) have these, for float32; the others get the backward
+   * products as gemmNT over transposed copies in the workspace.
+   */
+  gemmTN?: (C: Vec, A: Vec, B: Vec, M: number, N: number, K: number, accumulate: boolean) => void
+  gemmNN?: (C: Vec, A: Vec, B: Vec, M: number, N: number, K: number, accumulate: boolean) => void
+  /**
+   * x ← α·x and y ← y + α·x over n float32 values (BLAS sscal, saxpy): only sets that have them
+   * vectorised; the others' callers run plain loops. Element-wise, so slicing never changes a result.
+   */
+  scal?: (x: Float32Array, n: number, alpha: number) => void
+  axpy?: (y: Float32Array, x: Float32Array, n: number, alpha: number) => void
   /** dst (cols×rows) = srcᵀ (src is rows×cols) */
   transpose (dst: Vec, src: Vec, rows: number, cols: number): void
   /** out[n] += Σ_m A[m][n] (column sums of A, M×N) */

@@ -11,6 +11,7 @@ import { createRedis, type Redis } from '../store/redis.js'
 import { createTrainingProcessor } from './training-processor.js'
 import { TRAINING_QUEUE, cancelChannel, publishFinished, type TrainJobData, type TrainJobResult } from './training-queue.js'
 import { createKeys } from '../store/keys.js'
+import { chooseKernels, logKernels } from '../kernels/index.js'
 
 export type WorkerConfig = Pick<Config, 'REDIS_URL' | 'REDIS_PREFIX' | 'TRAIN_THREADS' | 'WORKER_CONCURRENCY' | 'KERNELS' |
   'CHECKPOINT_EVERY_EPOCHS' | 'CHECKPOINT_EVERY_SECONDS' | 'WORKER_LOCK_DURATION_MS' | 'WORKER_STALLED_INTERVAL_MS' | 'WORKER_MAX_STALLED_COUNT'>
@@ -28,6 +29,7 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   const redis: Redis = createRedis(config.REDIS_URL)
   const subscriber: Redis = createRedis(config.REDIS_URL)
   const engine = new TrainingEngine({ threads: config.TRAIN_THREADS })
+  logKernels(log, chooseKernels(config.KERNELS))
   const shutdown = new AbortController()
 
   const processor = createTrainingProcessor({

@@ -12,7 +12,7 @@ afterAll(async () => { await t.close() })
 describe('health', () => {
   it('GET /healthz and /readyz answer 200 with a live Redis', async () => {
     expect((await request(t.app.server).get('/healthz')).body).toEqual({ status: 'ok' })
-    expect((await request(t.app.server).get('/readyz')).body).toEqual({ status: 'ready' })
+    expect((await request(t.app.server).get('/readyz')).body).toEqual({ status: 'ready', kernels: 'blas' })
   })
 
   it('GET /readyz is a 503 problem within about a second when Redis does not answer', async () => {

@@ -27,6 +27,20 @@ describe('batch prediction over the pool', () => {
     for (let i = 0; i < want.length; i++) expect(Math.abs(one[i] - want[i])).toBeLessThan(1e-5)
   })
 
+  it('the same model predicts the same values through every kernel set, within float32 tolerance, for any thread count', async () => {
+    const want = predict(net, x, rows)
+    for (const kernels of ['wasm', 'blas', 'auto'] as const) {
+      const one = await engine.predict(spec, net.params as Float32Array, x, rows, { threads: 1, kernels })
+      const three = await engine.predict(spec, net.params as Float32Array, x, rows, { threads: 3, kernels })
+      // wasm sums each row the same way whatever the chunk; OpenBLAS picks its kernels by the chunk's shape
+      if (kernels === 'wasm') expect(bits(three)).toBe(bits(one))
+      let worst = 0
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(three[i] - want[i]))
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(one[i] - want[i]))
+      expect(worst).toBeLessThan(1e-5)
+    }
+  })
+
   it('refuses an input buffer too short for the rows', async () => {
     await expect(engine.predict(spec, net.params as Float32Array, x.subarray(0, 10), 2)).rejects.toThrow(/2 rows of 37 inputs need 74/)
   })

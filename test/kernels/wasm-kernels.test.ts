@@ -163,10 +163,12 @@ describe('wasm kernels', () => {
     expect(Array.from(got)).toEqual(Array.from(want))
   })
 
-  it('selectKernels: ts is the reference, wasm and auto the SIMD instance of this thread', () => {
+  it('selectKernels: ts is the reference, wasm the SIMD instance of this thread, auto and blas the OpenBLAS set (installed here)', () => {
     expect(selectKernels('ts')).toBe(tsKernels)
-    expect(selectKernels('wasm')).toBe(selectKernels('auto'))
+    expect(selectKernels('wasm')).toBe(selectKernels('wasm'))
     expect(selectKernels('wasm')).not.toBe(tsKernels)
+    expect(selectKernels('auto')).toBe(selectKernels('blas'))
+    expect(selectKernels('auto')).not.toBe(selectKernels('wasm'))
   })
 })
 

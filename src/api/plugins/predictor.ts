@@ -8,6 +8,7 @@ import fp from 'fastify-plugin'
 import { createPredictor, type Predictor, type PredictorOptions } from '../predictor.js'
 import { createKeys } from '../../store/keys.js'
 import { createForwardThreads } from '../forward-thread/forward-threads.js'
+import { chooseKernels, logKernels } from '../../kernels/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance { predictor: Predictor }
@@ -15,6 +16,7 @@ declare module 'fastify' {
 
 export default fp<PredictorOptions>(async function predictor (fastify, options) {
   const { PREDICT_THREADS, KERNELS } = fastify.config
+  logKernels(fastify.log, chooseKernels(KERNELS))
   const threads = PREDICT_THREADS > 0 ? createForwardThreads(PREDICT_THREADS, KERNELS) : undefined
   const predictor = createPredictor(fastify.models, { kernels: KERNELS, threads, ...options })
   fastify.decorate('predictor', predictor)

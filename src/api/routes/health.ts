@@ -4,8 +4,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { NOT_READY } from '../../errors.js'
 import { pingRedis } from '../../store/redis.js'
 import { problems } from '../../schemas/common.js'
+import { chooseKernels } from '../../kernels/index.js'
 
 const Status = z.object({ status: z.string() })
+const Ready = Status.extend({
+  kernels: z.enum(['blas', 'wasm', 'ts']).describe('the matrix kernels this process runs (KERNELS resolved: auto → blas when OpenBLAS loads, else wasm)')
+})
 
 const health: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get('/healthz', {
@@ -13,10 +17,10 @@ const health: FastifyPluginAsyncZod = async (fastify) => {
   }, async () => ({ status: 'ok' }))
 
   fastify.get('/readyz', {
-    schema: { tags: ['health'], summary: 'Redis answers: ready to take requests', response: { 200: Status, ...problems(503) } }
+    schema: { tags: ['health'], summary: 'Redis answers: ready to take requests', response: { 200: Ready, ...problems(503) } }
   }, async () => {
     if (!(await pingRedis(fastify.redis, 1000))) throw new NOT_READY('Redis did not answer PING within 1 s; check REDIS_URL and that Redis is running')
-    return { status: 'ready' }
+    return { status: 'ready', kernels: chooseKernels(fastify.config.KERNELS).active }
   })
 }
 
