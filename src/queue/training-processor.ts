@@ -10,13 +10,14 @@ import type { KernelName } from '../kernels/index.js'
 import type { Logger } from '../logger.js'
 import type { TrainOptions, TrainState } from '../nn/train.js'
 import { parameterCount } from '../nn/spec.js'
-import { TrainJobDataSchema, type TrainJobData } from '../schemas/training.js'
+import { batchSizeFor, TrainJobDataSchema, type TrainJobData } from '../schemas/training.js'
 import { createDatasetRepository } from '../store/datasets.js'
 import { createKeys } from '../store/keys.js'
 import { createModelRepository, type StoredModel } from '../store/models.js'
 import { createCheckpointStore } from './checkpoint.js'
 import { prepareData, trainingMetrics } from './training-data.js'
 import { targetsForHead } from '../data/binary-labels.js'
+import { reportOf } from './run-report.js'
 import { isCancelMarked, recordEpoch, type TrainingJob, type TrainJobResult } from './training-queue.js'
 
 export interface ProcessorDeps {
@@ -42,7 +43,9 @@ function parseJob (data: unknown): TrainJobData {
   return parsed.data
 }
 
-const trainOptionsOf = ({ normalize: _n, ...t }: TrainJobData['training']): TrainOptions => t
+/** The core's options: defaults that depend on the data resolved (batch size), `earlyStopping: false` as none. */
+const trainOptionsOf = ({ normalize: _n, batchSize, earlyStopping, ...t }: TrainJobData['training'], rows: number): TrainOptions =>
+  ({ ...t, batchSize: batchSizeFor(batchSize, rows), ...(earlyStopping === false ? {} : { earlyStopping }) })
 
 export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor {
   const { redis, prefix, engine } = deps
@@ -82,7 +85,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
         throw new UnrecoverableError(`model '${data.initialModelId}' has ${parent.params.length} parameters; the network to train has ${parameterCount(spec)}`)
       }
     }
-    const options = trainOptionsOf(data.training)
+    const options = trainOptionsOf(data.training, stored.dataset.rows)
     // a two-class label column learned by one sigmoid unit trains on classes[1]'s 0/1 column
     const dataset = targetsForHead(spec, stored.meta.classes, stored.dataset)
     let prepared
@@ -130,6 +133,8 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     if (writeError) log.warn({ err: writeError }, 'some epochs were not recorded')
     log.info({ stopReason: result.stopReason, epochs: result.history.length, threads: result.threads, ms: Date.now() - started }, 'training stopped')
 
+    const report = reportOf(result)
+    if (result.stopReason !== 'aborted') await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, ...report })
     switch (result.stopReason) {
       case 'diverged':
         await checkpoints.remove(jobId)
@@ -144,7 +149,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     }
 
     const params = result.params instanceof Float32Array ? result.params : Float32Array.from(result.params)
-    const metrics = trainingMetrics(spec, params, dataset, options, prepared, result.history)
+    const metrics = trainingMetrics(spec, params, dataset, options, prepared, result.history, result.weightsEpoch)
     const { meta } = stored
     const record = await models.save({
       spec,
@@ -161,7 +166,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
         ...(meta.classes ? { classes: meta.classes } : {}),
         featureNames: meta.featureNames,
         targetNames: meta.targetNames,
-        training: { ...data.training, stopReason: result.stopReason, message: result.message, bestEpoch: result.bestEpoch }
+        training: { ...data.training, ...report, message: result.message }
       }
     })
     await checkpoints.remove(jobId)

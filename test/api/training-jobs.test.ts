@@ -33,7 +33,7 @@ const irisNet = { inputs: 4, layers: [{ units: 8, activation: 'tanh' }], output:
 const job = (training: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
   datasetId: irisId,
   network: irisNet,
-  training: { epochs: 40, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.02 }, validationSplit: 0.2, seed: 7, ...training },
+  training: { epochs: 40, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.02 }, validationSplit: 0.2, earlyStopping: false, seed: 7, ...training },
   ...extra
 })
 

@@ -79,7 +79,7 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
         summary: 'Predict from raw feature rows: probabilities and class labels, or regression values',
         params: ModelRefParams,
         body: PredictRequest,
-        response: { 200: PredictResponse, ...problems(400, 404) }
+        response: { 200: PredictResponse, ...problems(400, 404, 422) }
       },
       validatorCompiler: fastValidator({
         body: (body) => wasReadFromBytes(body) || body instanceof UnreadBody || isPredictBody(body),
