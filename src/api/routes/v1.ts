@@ -4,6 +4,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import datasets from './datasets.js'
+import evaluate from './evaluate.js'
 import models from './models.js'
 import networks from './networks.js'
 import predict from './predict.js'
@@ -14,7 +15,8 @@ export const V1_ROUTES: readonly FastifyPluginAsync[] = [
   networks,
   models,
   predict,
-  trainingJobs
+  trainingJobs,
+  evaluate
 ]
 
 const v1: FastifyPluginAsync = async (fastify) => {
