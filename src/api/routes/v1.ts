@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import datasets from './datasets.js'
 import evaluate from './evaluate.js'
+import datasetPredictions from './dataset-predictions.js'
 import models from './models.js'
 import networks from './networks.js'
 import predict from './predict.js'
@@ -16,7 +17,8 @@ export const V1_ROUTES: readonly FastifyPluginAsync[] = [
   models,
   predict,
   trainingJobs,
-  evaluate
+  evaluate,
+  datasetPredictions
 ]
 
 const v1: FastifyPluginAsync = async (fastify) => {
