@@ -135,7 +135,7 @@ describe('100,000 rows', () => {
   }, 120_000)
 })
 
-function text (res: http.IncomingMessage, cb: (err: Error | null, body: string) => void): void {
+function text (res: request.Response, cb: (err: Error | null, body: string) => void): void {
   let body = ''
   res.setEncoding('utf8')
   res.on('data', (c: string) => { body += c })
