@@ -1,33 +1,20 @@
 // POST /v1/models/{ref}/evaluate: hand-computed small cases, agreement with the training job's own
 // validation metrics, the thread path equal to the event-loop path, and the 4xx a user can fix.
 import { readFileSync } from 'node:fs'
-import { afterAll, beforeAll, describe, it, expect } from 'vitest'
+import { describe, it, expect } from 'vitest'
 import request from 'supertest'
-import { pino } from 'pino'
-import { buildTestApp, type TestApp } from './helper.js'
-import { startWorker, type RunningWorker } from '../../src/queue/worker-runner.js'
-import { trainToEnd, uploadJson } from '../support/training-api.js'
+import { appWithWorker, trainToEnd, uploadJson } from '../support/training-api.js'
 import { splitForValidation } from '../../src/nn/train.js'
 import type { NetworkSpec } from '../../src/nn/spec.js'
 import { scoreModel } from '../../src/api/scoring/score.js'
 
-let t: TestApp
-let worker: RunningWorker
-
-beforeAll(async () => {
-  t = await buildTestApp('evaluate', { TRAIN_THREADS: '1' })
-  worker = await startWorker(t.config, pino({ level: 'silent' }))
-})
-afterAll(async () => {
-  await worker?.close()
-  await t?.close()
-})
+const ctx = appWithWorker('evaluate')
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z))
 
 /** A logistic model p(pos) = σ(x), imported with known weights and no normalisation. */
 async function importLogistic (): Promise<string> {
-  const res = await request(t.app.server).post('/v1/models').send({
+  const res = await request(ctx.t.app.server).post('/v1/models').send({
     format: 'backprop.model', version: 1, network: { inputs: 1, layers: [], output: { units: 1, activation: 'sigmoid' } },
     layers: [{ W: [[1]], b: [0] }], classes: ['neg', 'pos'], featureNames: ['x'], name: 'logistic'
   })
@@ -39,8 +26,8 @@ describe('hand-computed', () => {
   it('binary: confusion matrix, accuracy, per-class scores, log loss and ROC AUC of p = σ(x)', async () => {
     const modelId = await importLogistic()
     const x = [-2, -1, 0.5, 1, 2, -0.5]
-    const datasetId = await uploadJson(t, { features: x.map((v) => [v]), targets: ['neg', 'neg', 'neg', 'pos', 'pos', 'pos'], featureNames: ['x'] })
-    const res = await request(t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId })
+    const datasetId = await uploadJson(ctx.t, { features: x.map((v) => [v]), targets: ['neg', 'neg', 'neg', 'pos', 'pos', 'pos'], featureNames: ['x'] })
+    const res = await request(ctx.t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId })
     expect(res.status, JSON.stringify(res.body)).toBe(200)
     expect(res.body).toMatchObject({ modelId, datasetId, rows: 6, task: 'classification' })
     const m = res.body.metrics
@@ -61,14 +48,14 @@ describe('hand-computed', () => {
   })
 
   it('regression: per output and averaged, in the targets\' units', async () => {
-    const res = await request(t.app.server).post('/v1/models').send({
+    const res = await request(ctx.t.app.server).post('/v1/models').send({
       format: 'backprop.model', version: 1, network: { inputs: 1, layers: [], output: { units: 2, activation: 'identity' } },
       layers: [{ W: [[2], [0]], b: [0, 1] }], featureNames: ['x'], targetNames: ['a', 'b']
     })
     expect(res.status).toBe(201)
     // outputs (2x, 1) against targets: a = [1, 4, 5] vs 2x = [0, 4, 6]; b = [1, 3, 2] vs 1
-    const datasetId = await uploadJson(t, { features: [[0], [2], [3]], targets: [[1, 1], [4, 3], [5, 2]], featureNames: ['x'] })
-    const ev = await request(t.app.server).post(`/v1/models/${res.body.id as string}/evaluate`).send({ datasetId })
+    const datasetId = await uploadJson(ctx.t, { features: [[0], [2], [3]], targets: [[1, 1], [4, 3], [5, 2]], featureNames: ['x'] })
+    const ev = await request(ctx.t.app.server).post(`/v1/models/${res.body.id as string}/evaluate`).send({ datasetId })
     expect(ev.status, JSON.stringify(ev.body)).toBe(200)
     expect(ev.body.task).toBe('regression')
     const [a, b] = ev.body.metrics.perOutput
@@ -82,11 +69,11 @@ describe('hand-computed', () => {
 
 /** Trains on a fixture, then evaluates on exactly the job's validation rows (the same seeded split). */
 async function trainAndEvaluateValidation (csv: string, target: string, spec: NetworkSpec, training: Record<string, unknown>) {
-  const ds = await request(t.app.server).post(`/v1/datasets?target=${target}`).set('content-type', 'text/csv').send(csv)
+  const ds = await request(ctx.t.app.server).post(`/v1/datasets?target=${target}`).set('content-type', 'text/csv').send(csv)
   expect(ds.status).toBe(201)
-  const job = await trainToEnd(t, { datasetId: ds.body.id, network: spec, training }, 60_000)
+  const job = await trainToEnd(ctx.t, { datasetId: ds.body.id, network: spec, training }, 60_000)
   expect(job.body.status).toBe('succeeded')
-  const stored = (await t.app.datasets.getMatrices(ds.body.id))!
+  const stored = (await ctx.t.app.datasets.getMatrices(ds.body.id))!
   const { validation } = splitForValidation(spec, stored.dataset, training as never)
   const v = validation!
   const rows = Array.from({ length: v.rows }, (_, r) => Array.from(v.x.subarray(r * v.inputs, (r + 1) * v.inputs)))
@@ -94,9 +81,9 @@ async function trainAndEvaluateValidation (csv: string, target: string, spec: Ne
   const targets = classes
     ? Array.from({ length: v.rows }, (_, r) => classes[v.y.subarray(r * v.outputs, (r + 1) * v.outputs).indexOf(1)])
     : Array.from(v.y)
-  const validationId = await uploadJson(t, { features: rows, targets, featureNames: stored.meta.featureNames, ...(classes ? {} : { targetNames: stored.meta.targetNames }) })
-  const model = await request(t.app.server).get(`/v1/models/${job.body.modelId as string}`)
-  const ev = await request(t.app.server).post(`/v1/models/${job.body.modelId as string}/evaluate`).send({ datasetId: validationId })
+  const validationId = await uploadJson(ctx.t, { features: rows, targets, featureNames: stored.meta.featureNames, ...(classes ? {} : { targetNames: stored.meta.targetNames }) })
+  const model = await request(ctx.t.app.server).get(`/v1/models/${job.body.modelId as string}`)
+  const ev = await request(ctx.t.app.server).post(`/v1/models/${job.body.modelId as string}/evaluate`).send({ datasetId: validationId })
   expect(ev.status, JSON.stringify(ev.body)).toBe(200)
   expect(ev.body.rows).toBe(v.rows)
   return { metrics: model.body.metrics as Record<string, number>, evaluation: ev.body }
@@ -127,20 +114,20 @@ describe('agrees with what the training job reported on its own validation rows'
 describe('what a user can fix, and where it runs', () => {
   it('other columns, other target kinds, unknown model or dataset: 422 / 404 saying what', async () => {
     const modelId = await importLogistic()
-    const wide = await uploadJson(t, { features: [[1, 2], [3, 4]], targets: ['neg', 'pos'], featureNames: ['x', 'y'] })
-    const a = await request(t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: wide })
+    const wide = await uploadJson(ctx.t, { features: [[1, 2], [3, 4]], targets: ['neg', 'pos'], featureNames: ['x', 'y'] })
+    const a = await request(ctx.t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: wide })
     expect([a.status, a.body.detail]).toEqual([422, expect.stringMatching(/has 2 feature columns; the model takes 1 \(x\)/)])
-    const renamed = await uploadJson(t, { features: [[1], [2]], targets: ['neg', 'pos'], featureNames: ['z'] })
-    const b = await request(t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: renamed })
+    const renamed = await uploadJson(ctx.t, { features: [[1], [2]], targets: ['neg', 'pos'], featureNames: ['z'] })
+    const b = await request(ctx.t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: renamed })
     expect([b.status, b.body.detail]).toEqual([422, expect.stringMatching(/feature columns z; the model was trained on x/)])
-    const numeric = await uploadJson(t, { features: [[1], [2]], targets: [1, 2], featureNames: ['x'] })
-    expect((await request(t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: numeric })).status).toBe(422)
-    const other = await uploadJson(t, { features: [[1], [2]], targets: ['neg', 'maybe'], featureNames: ['x'] })
-    const c = await request(t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: other })
+    const numeric = await uploadJson(ctx.t, { features: [[1], [2]], targets: [1, 2], featureNames: ['x'] })
+    expect((await request(ctx.t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: numeric })).status).toBe(422)
+    const other = await uploadJson(ctx.t, { features: [[1], [2]], targets: ['neg', 'maybe'], featureNames: ['x'] })
+    const c = await request(ctx.t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: other })
     expect([c.status, c.body.detail]).toEqual([422, expect.stringMatching(/classes the model does not know: maybe/)])
-    expect((await request(t.app.server).post('/v1/models/mdl_nope/evaluate').send({ datasetId: numeric })).status).toBe(404)
-    expect((await request(t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: 'ds_nope' })).status).toBe(404)
-    expect((await request(t.app.server).post('/v1/models/logistic@latest/evaluate').send({ datasetId: renamed })).status).toBe(422)
+    expect((await request(ctx.t.app.server).post('/v1/models/mdl_nope/evaluate').send({ datasetId: numeric })).status).toBe(404)
+    expect((await request(ctx.t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: 'ds_nope' })).status).toBe(404)
+    expect((await request(ctx.t.app.server).post('/v1/models/logistic@latest/evaluate').send({ datasetId: renamed })).status).toBe(422)
   })
 
   it('a large dataset scored on a thread gives exactly what the event loop gives', async () => {

@@ -1,7 +1,24 @@
 // Shared by the API tests that train through a real in-process worker: upload, submit, wait.
 import request from 'supertest'
-import { expect } from 'vitest'
-import type { TestApp } from '../api/helper.js'
+import { afterAll, beforeAll, expect } from 'vitest'
+import { pino } from 'pino'
+import { buildTestApp, type TestApp } from '../api/helper.js'
+import { startWorker, type RunningWorker } from '../../src/queue/worker-runner.js'
+
+/** The app and an in-process worker (one training thread) for the file's tests; closed after them. */
+export function appWithWorker (label: string): { readonly t: TestApp } {
+  let t: TestApp | undefined
+  let worker: RunningWorker | undefined
+  beforeAll(async () => {
+    t = await buildTestApp(label, { TRAIN_THREADS: '1' })
+    worker = await startWorker(t.config, pino({ level: 'silent' }))
+  })
+  afterAll(async () => {
+    await worker?.close()
+    await t?.close()
+  })
+  return { get t () { return t! } }
+}
 
 export async function uploadJson (t: TestApp, body: Record<string, unknown>): Promise<string> {
   const res = await request(t.app.server).post('/v1/datasets').send(body)
