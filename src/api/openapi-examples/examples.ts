@@ -21,6 +21,9 @@ const problem = (status: number, title: string, code: string, detail: string, in
 
 const list = (items: Json[]) => ({ items, total: items.length, offset: 0, limit: 100 })
 
+const QUERY_400 = (i: string) => problem(400, 'Bad Request', 'NN_ERR_VALIDATION', 'invalid querystring: limit: Too big: expected number to be <=1000', i,
+  { errors: [{ field: 'limit', in: 'querystring', message: 'Too big: expected number to be <=1000' }] })
+
 const PROBLEMS: Record<string, (instance: string) => Json> = {
   400: (i) => problem(400, 'Bad Request', 'NN_ERR_VALIDATION', 'invalid body: training.optimizer.type: optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw', i,
     { errors: [{ field: 'training.optimizer.type', in: 'body', message: 'optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw' }] }),
@@ -108,7 +111,9 @@ export function addExamples<T extends { paths?: object }> (doc: T): T {
       for (const [status, response] of Object.entries(op.responses ?? {})) {
         for (const [type, media] of Object.entries(response.content ?? {})) {
           const given = ex.responses?.[status]
-          const example = type === 'application/problem+json' ? PROBLEMS[status]?.(path) : isByMediaType(given) ? given[type] : given
+          // a 400 of an operation without a body is about its querystring
+          const problemOf = status === '400' && !op.requestBody ? QUERY_400 : PROBLEMS[status]
+          const example = type === 'application/problem+json' ? problemOf?.(path) : isByMediaType(given) ? given[type] : given
           if (example !== undefined) media.example = drop(example)
         }
       }
