@@ -70,6 +70,44 @@ describe('small datasets', () => {
   })
 })
 
+describe('a non-finite output is never sent as a number', () => {
+  // 1 → 4 relu → 1 with weights 1e18: finite for small inputs, +∞ in float32 for an input of 1e3
+  const overflowing = {
+    network: { inputs: 1, layers: [{ units: 4, activation: 'relu' }], output: { units: 1, activation: 'identity' } },
+    layers: [{ W: [[1e18], [1e18], [1e18], [1e18]], b: [1e18, 1e18, 1e18, 1e18] }, { W: [[1e18, 1e18, 1e18, 1e18]], b: [1e18] }]
+  }
+
+  it('in the first block: a 422 naming the row, before any line', async () => {
+    const modelId = await importModel(overflowing)
+    const datasetId = await uploadJson(t, { features: [[1e-3], [1e3]], targets: [1, 2] })
+    const res = await request(t.app.server).post(`/v1/models/${modelId}/predictions`).send({ datasetId })
+    expect([res.status, res.body.row]).toEqual([422, 1])
+    expect(res.body.detail).toMatch(/output for row 1 is Infinity/)
+  })
+
+  it('in a later block: the response is cut off before that row, never completed', async () => {
+    const modelId = await importModel(overflowing)
+    const features = Array.from({ length: 300 }, (_, r) => [r === 299 ? 1e3 : 1e-3])
+    const datasetId = await uploadJson(t, { features, targets: features.map(() => 1) })
+    const outcome = await new Promise<{ text: string, complete: boolean }>((resolve) => {
+      let text = ''
+      const req = http.request(`${base}/v1/models/${modelId}/predictions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.setEncoding('utf8')
+        res.on('data', (c: string) => { text += c })
+        res.on('end', () => resolve({ text, complete: res.complete }))
+        res.on('error', () => resolve({ text, complete: false }))
+        res.on('aborted', () => resolve({ text, complete: false }))
+      })
+      req.on('error', () => resolve({ text, complete: false }))
+      req.end(JSON.stringify({ datasetId }))
+    })
+    expect(outcome.complete).toBe(false)
+    const rows = outcome.text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { row: number, outputs: number[] })
+    expect(rows.length).toBeLessThan(300)
+    expect(rows.every((r) => r.outputs.every((v) => typeof v === 'number' && Number.isFinite(v)))).toBe(true)
+  })
+})
+
 describe('100,000 rows', () => {
   it('streams every row with live API heap growth under 8 MiB (the features alone are 12 MiB), equal to predict on sampled rows', async () => {
     const rows = 100_000, I = 30 // 120-byte rows: the 8 MiB chunk boundary falls inside row 69,905
