@@ -166,6 +166,7 @@ describe('failures and cancellation', () => {
     const cancelled = await waitFor(long.body.id, ['cancelled', 'failed', 'succeeded'], 5000)
     expect(cancelled.body.status).toBe('cancelled')
     expect(cancelled.body.error).toBe('cancelled by request')
+    expect(cancelled.body.stopReason).toBe('cancelled')
     expect(cancelled.body.progress.epoch).toBeLessThan(4000)
     expect((await waitFor(next.body.id, ['succeeded', 'failed'])).body.status).toBe('succeeded')
     const again = await request(t.app.server).post(`/v1/training-jobs/${long.body.id}/cancel`)
