@@ -7,6 +7,8 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import { addExamples } from './openapi-examples/examples.js'
+import { SWAGGER_UI_CONFIG } from './openapi-examples/swagger-ui-config.js'
 import {
   jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider
 } from 'fastify-type-provider-zod'
@@ -65,9 +67,10 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
       components: { securitySchemes: SECURITY_SCHEMES }
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject
+    // every operation gets its examples (openapi-examples/): request bodies, parameters, responses
+    transformObject: (documentObject) => addExamples(jsonSchemaTransformObject(documentObject))
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: SWAGGER_UI_CONFIG })
 
   setErrorHandling(app, config.BODY_LIMIT)
   // Bodies are JSON unless a route's own scope adds a parser (routes/datasets.ts adds CSV): text/plain,

@@ -5,7 +5,8 @@
 import { argmaxRows } from '../nn/metrics.js'
 import { denormalizeRows } from '../data/normalize.js'
 import type { ModelRecord } from '../store/models.js'
-import { UNPROCESSABLE, withProblem } from '../errors.js'
+import { NON_FINITE_OUTPUT, withProblem } from '../errors.js'
+import { firstNonFinite } from '../nn/finite.js'
 import type { UnknownCategory } from './prediction-input.js'
 
 export interface Prediction { outputs: number[][], labels?: string[], unknownCategories?: UnknownCategory[] }
@@ -37,14 +38,9 @@ export function predictionOf (meta: ModelRecord, out: Float32Array, n: number): 
   const values = meta.targetNormalization && meta.network.output.activation === 'identity'
     ? denormalizeRows(out.subarray(0, n * K), meta.targetNormalization)
     : out
-  // JSON has no NaN or Infinity: they would be answered as null, which no client can read as a prediction
-  for (let i = 0; i < n * K; i++) {
-    if (!Number.isFinite(values[i])) {
-      const row = Math.floor(i / K)
-      throw withProblem(new UNPROCESSABLE(`the model's output ${i % K} for row ${row} is ${values[i]}, not a finite number: ` +
-        'the inputs of that row are probably far outside the range the model was trained on'), { row })
-    }
-  }
+  // JSON has no NaN or ∞: a 200 with null outputs would look like an answer
+  const bad = firstNonFinite(values.subarray(0, n * K))
+  if (bad >= 0) throw withProblem(new NON_FINITE_OUTPUT(Math.floor(bad / K), String(values[bad])), { row: Math.floor(bad / K) })
   const labels = labelsOf(meta, values, n)
   const outputs = Array.from({ length: n }, (_, r) => rowOf(values, r, K))
   return labels ? { outputs, labels } : { outputs }

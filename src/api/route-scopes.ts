@@ -34,7 +34,9 @@ export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   'GET /v1/models/:id/export': 'read',
   'POST /v1/models': 'train',
   'DELETE /v1/models/:id': 'train',
-  'POST /v1/models/:id/predict': 'predict'
+  'POST /v1/models/:id/predict': 'predict',
+  'POST /v1/models/:id/evaluate': 'predict',
+  'POST /v1/models/:id/predictions': 'predict'
 }
 
 /** Swagger UI and its assets are documentation, as open as /openapi.json; the console's pages hold no data. */

@@ -13,6 +13,7 @@ import { createSchedule, type ScheduleConfig, type ScheduleState } from './sched
 import { checkDatasetFits, classLabels, splitRows, takeRows, type Dataset } from './dataset.js'
 import { countCorrect, sequentialGradient, type BatchGradient } from './gradient.js'
 import { tsKernels, type Kernels } from './ops.js'
+import { firstNonFinite, nonFiniteReason, parameterName } from './finite.js'
 
 export interface EarlyStopping { patience: number, minDelta?: number }
 
@@ -73,7 +74,14 @@ export interface TrainResult {
   stopReason: StopReason
   /** why it stopped, in words a user can act on */
   message: string
+  /** the epoch of the lowest monitored (validation, else training) loss */
   bestEpoch: number | null
+  /** the last epoch that ran to its end (0 when none did) */
+  stoppedEpoch: number
+  /** the epoch whose end-of-epoch weights `params` holds: bestEpoch when early stopping restored them, else stoppedEpoch */
+  weightsEpoch: number
+  /** things the caller asked for that did not happen as asked, in words (e.g. an empty validation split) */
+  warnings: string[]
   state: TrainState
 }
 
@@ -85,6 +93,14 @@ export function checkTrainOptions (o: TrainOptions): void {
   const v = o.validationSplit ?? 0
   if (!(v >= 0 && v < 1)) throw new RangeError(`validationSplit must be in [0, 1), got ${v}`)
   if (!(o.optimizer.learningRate > 0 && Number.isFinite(o.optimizer.learningRate))) throw new RangeError(`optimizer.learningRate must be a positive number, got ${o.optimizer.learningRate}`)
+}
+
+/** What the caller should know about the split before trusting the metrics (none when it is as asked). */
+export function splitWarnings (data: Dataset, opts: TrainOptions, validation: Dataset | null): string[] {
+  const fraction = opts.validationSplit ?? 0
+  if (fraction === 0 || validation !== null) return []
+  const watched = opts.earlyStopping ? ' (early stopping watched the training loss)' : ''
+  return [`validationSplit ${fraction} holds out 0 rows of ${data.rows}; trained without validation${watched}`]
 }
 
 /** Splits off the validation rows exactly as train() does, so callers can report on them. */
@@ -153,9 +169,19 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
     wait,
     history: [...history]
   })
+  const warnings = splitWarnings(data, opts, validation)
+  const diverged = (epoch: number, why: string, lr: number): string =>
+    `${why} in epoch ${epoch}: lower the learning rate (now ${lr}) or normalise the inputs`
   const finish = (stopReason: StopReason, message: string, state: TrainState): TrainResult => {
-    if (opts.earlyStopping && best && stopReason !== 'diverged' && stopReason !== 'aborted') net.params.set(best.params)
-    return { params: net.params, history, stopReason, message, bestEpoch: best?.epoch ?? null, state }
+    const stoppedEpoch = history.length === 0 ? 0 : history[history.length - 1].epoch
+    let weightsEpoch = stoppedEpoch
+    if (opts.earlyStopping && best && stopReason !== 'diverged' && stopReason !== 'aborted') { net.params.set(best.params); weightsEpoch = best.epoch }
+    const result = { params: net.params, history, stopReason, message, bestEpoch: best?.epoch ?? null, stoppedEpoch, weightsEpoch, warnings, state }
+    if (stopReason === 'diverged' || stopReason === 'aborted') return result
+    // the weights about to be kept, on every row (training and validation): the last update may have overflowed
+    const why = nonFiniteReason(net, data, hooks.kernels)
+    if (why === null) return result
+    return { ...result, stopReason: 'diverged', message: diverged(weightsEpoch, `the trained network is not finite (${why})`, schedule.learningRate(Math.max(0, weightsEpoch - 1))) }
   }
 
   let epoch = resume?.epoch ?? 0
@@ -175,6 +201,11 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
       optimizer.step(net.params, grads, lr)
       loss += st.loss
       correct += st.correct
+    }
+    // O(parameters) per epoch: a weight can overflow while the loss stays finite (e.g. behind a dead ReLU)
+    const bad = firstNonFinite(net.params)
+    if (bad >= 0) {
+      return finish('diverged', diverged(epoch + 1, `weight ${parameterName(net, bad)} became ${net.params[bad]}`, lr), snapshot(epoch))
     }
     const stats: EpochStats = { epoch: epoch + 1, loss: loss / trainSet.rows + l2Penalty(net), learningRate: lr }
     const acc = accuracyOf(head, correct, trainSet.rows, trainSet.outputs)
@@ -196,6 +227,10 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
     if (opts.earlyStopping && wait >= opts.earlyStopping.patience) {
       return finish('early_stopping', `stopped after epoch ${epoch + 1}: no improvement for ${wait} epochs; restored the weights of epoch ${best.epoch}`, snapshot(epoch + 1))
     }
+  }
+  // as scikit-learn's ConvergenceWarning: the epoch budget ended the run, not the loss
+  if (opts.earlyStopping && wait === 0 && history.length > 0) {
+    warnings.push(`the monitored loss still improved in the last of ${opts.epochs} epochs; more epochs (or a higher learning rate) may fit better`)
   }
   return finish('completed', `trained ${opts.epochs} epochs`, snapshot(epoch))
 }

@@ -70,13 +70,14 @@ export function prepareData (spec: NetworkSpec, raw: Dataset, options: TrainOpti
 }
 
 /**
- * Final metrics: the last epoch's losses, and on the validation rows (if any) accuracy for
+ * Final metrics of the weights kept: the losses of the epoch they come from (weightsEpoch; default the
+ * last, but early stopping restores an earlier one), and on the validation rows (if any) accuracy for
  * classification heads or MSE/MAE/R² in the targets' units for regression.
  */
 export function trainingMetrics (spec: NetworkSpec, params: Float32Array, raw: Dataset, options: TrainOptions,
-  prepared: PreparedData, history: readonly EpochStats[]): Record<string, number> {
+  prepared: PreparedData, history: readonly EpochStats[], weightsEpoch?: number): Record<string, number> {
   const metrics: Record<string, number> = { epochs: history.length }
-  const last = history[history.length - 1]
+  const last = history.find((s) => s.epoch === weightsEpoch) ?? history[history.length - 1]
   if (last) {
     metrics.loss = last.loss
     if (last.accuracy !== undefined) metrics.accuracy = last.accuracy

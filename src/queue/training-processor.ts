@@ -10,7 +10,7 @@ import type { KernelName } from '../kernels/index.js'
 import type { Logger } from '../logger.js'
 import type { TrainOptions, TrainState } from '../nn/train.js'
 import { parameterCount } from '../nn/spec.js'
-import { TrainJobDataSchema, type TrainJobData } from '../schemas/training.js'
+import { batchSizeFor, TrainJobDataSchema, type TrainJobData } from '../schemas/training.js'
 import { createDatasetRepository } from '../store/datasets.js'
 import { createKeys } from '../store/keys.js'
 import { createModelRepository, type StoredModel } from '../store/models.js'
@@ -18,6 +18,7 @@ import { createCheckpointStore } from './checkpoint.js'
 import { prepareData, trainingMetrics } from './training-data.js'
 import { headTargets, targetsForHead } from '../data/class-heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
+import { reportOf } from './run-report.js'
 import { isCancelMarked, recordEpoch, type TrainingJob, type TrainJobResult } from './training-queue.js'
 
 export interface ProcessorDeps {
@@ -43,7 +44,9 @@ function parseJob (data: unknown): TrainJobData {
   return parsed.data
 }
 
-const trainOptionsOf = ({ normalize: _n, ...t }: TrainJobData['training']): TrainOptions => t
+/** The core's options: defaults that depend on the data resolved (batch size), `earlyStopping: false` as none. */
+const trainOptionsOf = ({ normalize: _n, batchSize, earlyStopping, ...t }: TrainJobData['training'], rows: number): TrainOptions =>
+  ({ ...t, batchSize: batchSizeFor(batchSize, rows), ...(earlyStopping === false ? {} : { earlyStopping }) })
 
 export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor {
   const { redis, prefix, engine } = deps
@@ -83,7 +86,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
         throw new UnrecoverableError(`model '${data.initialModelId}' has ${parent.params.length} parameters; the network to train has ${parameterCount(spec)}`)
       }
     }
-    const options = trainOptionsOf(data.training)
+    const options = trainOptionsOf(data.training, stored.dataset.rows)
     // class codes become one-hot classes, two classes for one sigmoid unit one 0/1 column (data/class-heads.ts)
     const how = headTargets(spec, stored.meta)
     if ('error' in how) throw new UnrecoverableError(how.error)
@@ -133,6 +136,8 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     if (writeError) log.warn({ err: writeError }, 'some epochs were not recorded')
     log.info({ stopReason: result.stopReason, epochs: result.history.length, threads: result.threads, ms: Date.now() - started }, 'training stopped')
 
+    const report = reportOf(result)
+    if (result.stopReason !== 'aborted') await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, ...report })
     switch (result.stopReason) {
       case 'diverged':
         await checkpoints.remove(jobId)
@@ -147,7 +152,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     }
 
     const params = result.params instanceof Float32Array ? result.params : Float32Array.from(result.params)
-    const metrics = trainingMetrics(spec, params, dataset, options, prepared, result.history)
+    const metrics = trainingMetrics(spec, params, dataset, options, prepared, result.history, result.weightsEpoch)
     const { meta } = stored
     const record = await models.save({
       spec,
@@ -165,7 +170,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
         ...('classes' in how && how.classes ? { classes: how.classes } : {}),
         featureNames: meta.featureNames,
         targetNames: meta.targetNames,
-        training: { ...data.training, stopReason: result.stopReason, message: result.message, bestEpoch: result.bestEpoch }
+        training: { ...data.training, ...report, message: result.message }
       }
     })
     await checkpoints.remove(jobId)

@@ -10,6 +10,7 @@ import { createKeys, isValidId } from '../store/keys.js'
 import { ownerOf, visibleTo } from '../security/tenancy.js'
 import type { EpochRecord, JobStatus, TrainJobData } from '../schemas/training.js'
 import { rangeOf, type Page } from '../store/page.js'
+import { readReport, type RunReport } from './run-report.js'
 
 export const TRAINING_QUEUE = 'training'
 
@@ -20,7 +21,7 @@ export type TrainingJob = Job<TrainJobData, TrainJobResult>
 /** Published on keys.jobEvents(jobId): one per finished epoch, and `finished` once BullMQ has recorded the outcome. */
 export type JobEvent = { type: 'epoch', stats: EpochRecord } | { type: 'finished' }
 
-export interface TrainingJobView {
+export interface TrainingJobView extends Partial<RunReport> {
   id: string
   status: JobStatus
   progress: { epoch: number, epochs: number }
@@ -86,6 +87,8 @@ function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelled: boole
   if (status === 'succeeded' && job.returnvalue?.modelId) view.modelId = job.returnvalue.modelId
   if (status === 'failed' && job.failedReason) view.error = job.failedReason
   if (status === 'cancelled') view.error = CANCELLED_MESSAGE
+  // the worker's report of how the run ended rides in the progress object (run-report.ts)
+  Object.assign(view, readReport(progress), status === 'cancelled' ? { stopReason: 'cancelled' } : {})
   const startedAt = iso(job.processedOn)
   if (startedAt && status !== 'queued') view.startedAt = startedAt
   const finishedAt = iso(job.finishedOn)

@@ -7,6 +7,7 @@ import { JSON_FORMAT, JSON_FORMAT_VERSION } from '../nn/serialize.js'
 import { NORMALIZATIONS } from '../data/normalize.js'
 import { NetworkSpecSchema } from './network.js'
 import { Name, Timestamp, PageQuery } from './common.js'
+import { RunReportShape } from './training.js'
 
 /** Bounds one predict request; larger batches should be split by the client. */
 export const MAX_PREDICT_ROWS = 10_000
@@ -38,7 +39,8 @@ export const ModelResponse = z.object({
   version: z.number().int(),
   network: NetworkSpecSchema,
   parameterCount: z.number().int(),
-  metrics: z.record(z.string(), z.number()).describe('Evaluation on the held-out split, e.g. accuracy, valLoss'),
+  metrics: z.record(z.string(), z.number())
+    .describe('Of the stored weights (after early stopping: the restored epoch\'s): loss, accuracy and valLoss of that epoch; valAccuracy or valMse/valMae/valR2 on the held-out rows; epochs run'),
   datasetId: z.string().optional().describe('The dataset it was trained on (absent for imported models)'),
   jobId: z.string().optional().describe('The training job that produced it'),
   parentModelId: z.string().optional().describe('The model it was fine-tuned from'),
@@ -46,6 +48,7 @@ export const ModelResponse = z.object({
   featureNames: z.array(z.string()).describe('The raw columns a prediction row holds, in order (the keys of an instance record)'),
   targetNames: z.array(z.string()),
   preprocessing: PreprocessingSchema.optional(),
+  ...RunReportShape,
   createdAt: Timestamp
 }).meta({ id: 'ModelResponse' })
 

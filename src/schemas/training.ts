@@ -9,14 +9,41 @@ import { Name, Timestamp } from './common.js'
 import { JobNetworkSchema, NetworkSpecSchema } from './network.js'
 import { MissingValuesSchema } from './dataset.js'
 
-const LearningRate = z.number().positive().max(1e6).describe('Base learning rate (the schedule scales it per epoch)')
+/** scikit-learn's MLPClassifier/MLPRegressor defaults where they have one (sklearn.neural_network, 1.5). */
+export const TRAINING_DEFAULTS = {
+  /** learning_rate_init=0.001 */
+  learningRate: 0.001,
+  /** max_iter=200: an upper bound, early stopping usually ends sooner */
+  epochs: 200,
+  /** batch_size='auto' = min(200, n_samples) */
+  maxBatchSize: 200,
+  /** validation_fraction=0.1 */
+  validationSplit: 0.1,
+  /** n_iter_no_change=10, tol=1e-4 */
+  earlyStopping: { patience: 10, minDelta: 1e-4 }
+} as const
+
+/** The batch size a job trains with: as given, else scikit-learn's min(200, rows). */
+export const batchSizeFor = (batchSize: number | undefined, rows: number): number =>
+  batchSize ?? Math.max(1, Math.min(TRAINING_DEFAULTS.maxBatchSize, rows))
+
+const LearningRate = z.number().positive().max(1e6).default(TRAINING_DEFAULTS.learningRate)
+  .describe(`Base learning rate (the schedule scales it per epoch); default ${TRAINING_DEFAULTS.learningRate}, as scikit-learn's learning_rate_init`)
 const Unit = z.number().min(0).lt(1)
 
-export const OptimizerSchema = z.discriminatedUnion('type', [
+/** A discriminated union whose error for a missing or unknown `type` lists the choices. */
+function choiceOf<T extends readonly [z.ZodObject<{ type: z.ZodLiteral<string> }>, ...z.ZodObject<{ type: z.ZodLiteral<string> }>[]]> (what: string, options: T) {
+  const names = options.map((o) => o.shape.type.value).join(', ')
+  return z.discriminatedUnion('type', options, {
+    error: (iss) => (iss.code === 'invalid_union' ? `${what} needs a type, one of: ${names}` : undefined)
+  })
+}
+
+export const OptimizerSchema = choiceOf('optimizer', [
   z.object({ type: z.literal('sgd'), learningRate: LearningRate }).strict(),
   z.object({ type: z.literal('momentum'), learningRate: LearningRate, momentum: Unit.optional().describe('default 0.9') }).strict(),
   z.object({ type: z.literal('nesterov'), learningRate: LearningRate, momentum: Unit.optional().describe('default 0.9') }).strict(),
-  z.object({ type: z.literal('adam'), learningRate: LearningRate, beta1: Unit.optional(), beta2: Unit.optional(), epsilon: z.number().positive().optional() }).strict(),
+  z.object({ type: z.literal('adam'), learningRate: LearningRate, beta1: Unit.optional().describe('default 0.9'), beta2: Unit.optional().describe('default 0.999'), epsilon: z.number().positive().optional().describe('default 1e-8') }).strict(),
   z.object({
     type: z.literal('adamw'), learningRate: LearningRate, beta1: Unit.optional(), beta2: Unit.optional(),
     epsilon: z.number().positive().optional(), weightDecay: z.number().min(0).max(10).optional()
@@ -25,7 +52,7 @@ export const OptimizerSchema = z.discriminatedUnion('type', [
 
 const Positive = z.number().positive().max(1e6)
 
-export const ScheduleSchema = z.discriminatedUnion('type', [
+export const ScheduleSchema = choiceOf('schedule', [
   z.object({ type: z.literal('constant') }).strict(),
   z.object({ type: z.literal('step'), stepSize: z.number().int().min(1), gamma: Positive.optional() }).strict(),
   z.object({ type: z.literal('exponential'), gamma: Positive }).strict(),
@@ -36,14 +63,24 @@ export const ScheduleSchema = z.discriminatedUnion('type', [
   }).strict()
 ]).meta({ id: 'Schedule' })
 
+const EarlyStoppingSchema = z.object({
+  patience: z.number().int().min(1).describe('Epochs without improvement before stopping'),
+  minDelta: z.number().min(0).optional().describe('Smallest decrease of the loss that counts as an improvement (default 0)')
+}).strict()
+
+const D = TRAINING_DEFAULTS
 export const TrainingOptionsSchema = z.object({
-  epochs: z.number().int().min(1).describe('Passes over the training rows (MAX_EPOCHS bounds it)'),
-  batchSize: z.number().int().min(1).max(1_000_000),
-  optimizer: OptimizerSchema,
-  schedule: ScheduleSchema.optional(),
-  validationSplit: z.number().min(0).lt(1).optional().describe('Share of rows held out (stratified by class); metrics are computed on them'),
-  earlyStopping: z.object({ patience: z.number().int().min(1), minDelta: z.number().min(0).optional() }).strict().optional()
-    .describe('Stop after `patience` epochs without improvement of the validation (else training) loss; the best weights are kept'),
+  epochs: z.number().int().min(1).default(D.epochs)
+    .describe(`Most passes over the training rows (MAX_EPOCHS bounds it); default ${D.epochs}, as scikit-learn's max_iter`),
+  batchSize: z.number().int().min(1).max(1_000_000).optional()
+    .describe(`Rows per update; default min(${D.maxBatchSize}, rows), as scikit-learn's batch_size='auto'`),
+  optimizer: OptimizerSchema.default({ type: 'adam', learningRate: D.learningRate })
+    .describe(`Default {"type": "adam", "learningRate": ${D.learningRate}}, as scikit-learn's solver='adam'`),
+  schedule: ScheduleSchema.optional().describe('Learning-rate schedule; default constant'),
+  validationSplit: z.number().min(0).lt(1).default(D.validationSplit)
+    .describe(`Share of rows held out (stratified by class); validation metrics and early stopping use them. Default ${D.validationSplit}, as scikit-learn's validation_fraction; 0 trains on every row`),
+  earlyStopping: z.union([EarlyStoppingSchema, z.literal(false)]).default({ ...D.earlyStopping })
+    .describe(`Stop after \`patience\` epochs without an improvement of at least \`minDelta\` in the validation (else training) loss, and keep the best epoch's weights. Default {"patience": ${D.earlyStopping.patience}, "minDelta": ${D.earlyStopping.minDelta}}, as scikit-learn's n_iter_no_change and tol; false trains every epoch`),
   shuffle: z.boolean().optional().describe('Shuffle rows every epoch (default true)'),
   seed: z.number().int().min(0).max(0xffffffff).optional().describe('Fixes initialisation, split and shuffles (default 0)'),
   normalize: z.enum(NORMALIZATIONS).default('standard')
@@ -57,7 +94,8 @@ export const CreateTrainingJobRequest = z.object({
   network: JobNetworkSchema.optional().describe('An inline network definition; inputs and output.units default to the dataset\'s'),
   networkId: z.string().min(1).max(200).optional().describe('A saved network definition (POST /v1/networks)'),
   initialModelId: z.string().min(1).max(200).optional().describe('Fine-tune: start from this model\'s network, weights and normalisation'),
-  training: TrainingOptionsSchema,
+  training: TrainingOptionsSchema.default(TrainingOptionsSchema.parse({}))
+    .describe('How to train; every field has a default (see TrainingOptions), so it may be left out'),
   modelName: Name.optional().describe('Name the trained model is versioned under'),
   missing: MissingValuesSchema.optional().describe('How missing feature cells are filled, fitted on the training rows and stored with the model; default: the dataset\'s upload strategy')
 }).strict().superRefine((body, ctx) => {
@@ -102,6 +140,20 @@ export const EpochSchema = z.object({
 
 export type EpochRecord = z.infer<typeof EpochSchema>
 
+/** Why a run stopped; the core's `aborted` is reported as `cancelled` (a run is only aborted for good by a cancel). */
+export const STOP_REASONS = ['completed', 'early_stopping', 'diverged', 'cancelled'] as const
+
+/** How a run ended (queue/run-report.ts): on a job once it has finished, and on the model it produced. */
+export const RunReportShape = {
+  bestEpoch: z.number().int().nullable().optional()
+    .describe('Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch\'s'),
+  stoppedEpoch: z.number().int().optional().describe('The last epoch that ran to its end'),
+  stopReason: z.enum(STOP_REASONS).optional()
+    .describe('completed: every epoch ran; early_stopping: no improvement for `patience` epochs; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled'),
+  warnings: z.array(z.string()).optional()
+    .describe('Options that did not apply as asked, e.g. "validationSplit 0.2 holds out 0 rows of 4; trained without validation"')
+}
+
 export const TrainingJobResponse = z.object({
   id: z.string(),
   status: z.enum(JOB_STATUSES),
@@ -111,6 +163,7 @@ export const TrainingJobResponse = z.object({
   modelName: z.string().optional(),
   modelId: z.string().optional().describe('The trained model, once succeeded'),
   error: z.string().optional().describe('Why the job failed or was cancelled'),
+  ...RunReportShape,
   createdAt: Timestamp,
   startedAt: Timestamp.optional(),
   finishedAt: Timestamp.optional(),

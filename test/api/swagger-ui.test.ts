@@ -3,7 +3,9 @@
 import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import { chromium, type Browser } from 'playwright-core'
+import { pino } from 'pino'
 import { buildTestApp, type TestApp } from './helper.js'
+import { startWorker, type RunningWorker } from '../../src/queue/worker-runner.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const available = existsSync(CHROMIUM)
@@ -13,9 +15,11 @@ describe.skipIf(!available)(`Swagger UI in a browser${why}`, () => {
   let t: TestApp
   let browser: Browser
   let base: string
+  let worker: RunningWorker
 
   beforeAll(async () => {
-    t = await buildTestApp('swagger-ui')
+    t = await buildTestApp('swagger-ui', { TRAIN_THREADS: '1' })
+    worker = await startWorker(t.config, pino({ level: 'silent' }))
     base = await t.app.listen({ port: 0, host: '127.0.0.1' })
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -26,6 +30,7 @@ describe.skipIf(!available)(`Swagger UI in a browser${why}`, () => {
 
   afterAll(async () => {
     await browser?.close()
+    await worker?.close()
     await t?.close()
   })
 
@@ -51,4 +56,52 @@ describe.skipIf(!available)(`Swagger UI in a browser${why}`, () => {
     expect(await page.locator('.info .title').innerText()).toContain('backprop')
     expect(errors).toEqual([])
   })
+
+  it('"Try it out" on the main flow succeeds as pre-filled: upload the example CSV, train, predict, score', async () => {
+    const page = await browser.newPage()
+    const errors: string[] = []
+    page.on('pageerror', (err) => errors.push(err.message))
+    await page.goto(`${base}/docs`)
+    await page.locator('.opblock').first().waitFor({ timeout: 30_000 })
+
+    /** Opens an operation, optionally picks the request media type, presses Execute; returns the status and body shown. */
+    const execute = async (method: string, path: string, mediaType?: string): Promise<{ status: number, body: string }> => {
+      const op = page.locator(`.opblock-${method}`).filter({ has: page.locator(`.opblock-summary-path[data-path="${path}"]`) })
+      await op.locator('.opblock-summary').first().click()
+      if (mediaType) await op.locator('.body-param-content-type select').selectOption(mediaType)
+      await op.locator('button.execute').click()
+      const status = op.locator('.live-responses-table tr.response .response-col_status').first()
+      await status.waitFor({ timeout: 30_000 })
+      const body = await op.locator('.live-responses-table .response-col_description pre').first().innerText()
+      const result = { status: Number(/\d{3}/.exec(await status.innerText())?.[0]), body }
+      await op.locator('.opblock-summary').first().click() // close it again
+      return result
+    }
+
+    const upload = await execute('post', '/v1/datasets', 'text/csv')
+    expect(upload.status, upload.body).toBe(201)
+    const datasetId = JSON.parse(upload.body).id as string
+    expect(datasetId).toMatch(/^ds_/)
+    expect(JSON.parse(upload.body).rows).toBe(45)
+
+    const train = await execute('post', '/v1/training-jobs')
+    expect(train.status, train.body).toBe(202)
+    const jobId = JSON.parse(train.body).id as string
+    // the job ran on the dataset just uploaded: the page put its id in place of the example's placeholder
+    let job: { status: string, datasetId: string } = { status: 'queued', datasetId: '' }
+    for (let i = 0; i < 600 && !['succeeded', 'failed'].includes(job.status); i++) {
+      job = (await t.app.inject({ method: 'GET', url: `/v1/training-jobs/${jobId}` })).json()
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(job).toMatchObject({ status: 'succeeded', datasetId })
+
+    const predict = await execute('post', '/v1/models/{id}/predict')
+    expect(predict.status, predict.body).toBe(200)
+    expect(JSON.parse(predict.body).labels).toEqual(['setosa', 'virginica'])
+
+    const evaluate = await execute('post', '/v1/models/{id}/evaluate')
+    expect(evaluate.status, evaluate.body).toBe(200)
+    expect(JSON.parse(evaluate.body)).toMatchObject({ datasetId, rows: 45, task: 'classification' })
+    expect(errors).toEqual([])
+  }, 120_000)
 })

@@ -33,7 +33,7 @@ const irisNet = { inputs: 4, layers: [{ units: 8, activation: 'tanh' }], output:
 const job = (training: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
   datasetId: irisId,
   network: irisNet,
-  training: { epochs: 40, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.02 }, validationSplit: 0.2, seed: 7, ...training },
+  training: { epochs: 40, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.02 }, validationSplit: 0.2, earlyStopping: false, seed: 7, ...training },
   ...extra
 })
 
@@ -166,6 +166,7 @@ describe('failures and cancellation', () => {
     const cancelled = await waitFor(long.body.id, ['cancelled', 'failed', 'succeeded'], 5000)
     expect(cancelled.body.status).toBe('cancelled')
     expect(cancelled.body.error).toBe('cancelled by request')
+    expect(cancelled.body.stopReason).toBe('cancelled')
     expect(cancelled.body.progress.epoch).toBeLessThan(4000)
     expect((await waitFor(next.body.id, ['succeeded', 'failed'])).body.status).toBe('succeeded')
     const again = await request(t.app.server).post(`/v1/training-jobs/${long.body.id}/cancel`)

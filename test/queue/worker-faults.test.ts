@@ -91,7 +91,7 @@ beforeAll(async () => {
   data = {
     datasetId: meta.id,
     network: { inputs: 64, layers: [{ units: 32, activation: 'relu' }], output: { units: 10, activation: 'softmax' } },
-    training: { epochs: 40, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.005 }, validationSplit: 0.2, seed: 3, normalize: 'standard' }
+    training: { epochs: 40, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.005 }, validationSplit: 0.2, earlyStopping: false, seed: 3, normalize: 'standard' }
   }
 })
 

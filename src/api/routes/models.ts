@@ -3,7 +3,9 @@
  * creates models (routes/training-jobs.ts); predictions are routes/predict.ts and api/predictor.ts.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { MODEL_NOT_FOUND, VALIDATION, withProblem } from '../../errors.js'
+import { MODEL_NOT_FOUND, NON_FINITE_MODEL, UNPROCESSABLE, VALIDATION, withProblem } from '../../errors.js'
+import { firstNonFinite, nonFiniteReason, parameterName } from '../../nn/finite.js'
+import { createNetwork } from '../../nn/network.js'
 import { fromJsonForm, toJsonForm } from '../../nn/serialize.js'
 import type { NetworkSpec } from '../../nn/spec.js'
 import type { ModelRecord } from '../../store/models.js'
@@ -14,6 +16,7 @@ import {
 import { checkNetwork } from './networks.js'
 import { encodedWidth } from '../../data/feature-columns.js'
 import { resolveModelRef } from '../model-ref.js'
+import { readReport } from '../../queue/run-report.js'
 
 const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
 
@@ -24,7 +27,8 @@ export function modelResponse (m: ModelRecord): ModelResponseBody {
     version: m.version,
     network: m.network,
     parameterCount: m.parameterCount,
-    metrics: m.metrics ?? {},
+    // only finite numbers: models stored before the divergence guard may hold NaN (null in JSON)
+    metrics: Object.fromEntries(Object.entries(m.metrics ?? {}).filter(([, v]) => Number.isFinite(v))),
     ...(m.datasetId === undefined ? {} : { datasetId: m.datasetId }),
     ...(m.jobId === undefined ? {} : { jobId: m.jobId }),
     ...(m.parentModelId === undefined ? {} : { parentModelId: m.parentModelId }),
@@ -32,6 +36,8 @@ export function modelResponse (m: ModelRecord): ModelResponseBody {
     featureNames: m.featureNames ?? m.preprocessing?.columns.map((c) => c.name) ?? names('x', m.network.inputs),
     targetNames: m.targetNames ?? names('y', m.network.output.units),
     ...(m.preprocessing === undefined ? {} : { preprocessing: m.preprocessing as ModelResponseBody['preprocessing'] }),
+    // how training ended (absent on imported models)
+    ...readReport(m.training),
     createdAt: m.createdAt
   }
 }
@@ -88,6 +94,12 @@ function checkPreprocessing (pre: NonNullable<ModelExportBody['preprocessing']>,
   })
 }
 
+/** Finite weights can still overflow in float32 on the way through: one row at the normalisation offsets (normalised zeros) must come out finite. */
+function checkImportFinite (spec: NetworkSpec, params: Float32Array): void {
+  const why = nonFiniteReason(createNetwork(spec, { params }), { x: new Float32Array(spec.inputs), rows: 1, inputs: spec.inputs })
+  if (why !== null) throw new UNPROCESSABLE(`the model is not usable: for an input at the normalisation offsets ${why.replace('row 0', 'it')}; export it again from a model that trained without diverging`)
+}
+
 const models: FastifyPluginAsyncZod = async (fastify) => {
   const tags = ['models']
 
@@ -127,11 +139,14 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
       tags,
       summary: 'The model as portable JSON: network, weights W[out][in] and b[out], normalisation, classes',
       params: ModelRefParams,
-      response: { 200: ModelExport, ...problems(404) }
+      response: { 200: ModelExport, ...problems(404, 409) }
     }
   }, async (request) => {
     const stored = await fastify.models.getWeights(await resolve(request.params.id, request.tenant), request.tenant)
     if (!stored) throw new MODEL_NOT_FOUND(request.params.id)
+    // stored before the divergence guard existed: JSON cannot carry NaN or ∞, so say why instead of failing
+    const bad = firstNonFinite(stored.params)
+    if (bad >= 0) throw new NON_FINITE_MODEL(request.params.id, `weight ${parameterName(createNetwork(stored.spec, { params: stored.params }), bad)} is ${stored.params[bad]}`)
     const { meta } = stored
     const pick = <K extends keyof ModelRecord>(k: K) => (meta[k] === undefined ? {} : { [k]: meta[k] })
     return {
@@ -165,6 +180,7 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     }
     checkNetwork(model.spec, fastify.config.MAX_PARAMETERS)
     checkImport(body, model.spec)
+    checkImportFinite(model.spec, model.params)
     const { format: _f, version: _v, network: _n, layers: _l, ...meta } = body
     // the owner comes from the key, after the spread: an imported body cannot name one
     const record = await fastify.models.save({ ...model, meta: { ...meta, tenant: request.tenant } })

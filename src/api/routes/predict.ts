@@ -105,7 +105,7 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
         params: ModelRefParams,
         querystring: PredictQuery,
         body: PredictRequest,
-        response: { 200: PredictResponse, ...problems(400, 404) }
+        response: { 200: PredictResponse, ...problems(400, 404, 422) }
       },
       validatorCompiler: fastValidator({
         body: (body) => wasReadFromBytes(body) || body instanceof UnreadBody || isPredictBody(body),

@@ -4,6 +4,8 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import datasets from './datasets.js'
+import evaluate from './evaluate.js'
+import datasetPredictions from './dataset-predictions.js'
 import models from './models.js'
 import networks from './networks.js'
 import predict from './predict.js'
@@ -14,7 +16,9 @@ export const V1_ROUTES: readonly FastifyPluginAsync[] = [
   networks,
   models,
   predict,
-  trainingJobs
+  trainingJobs,
+  evaluate,
+  datasetPredictions
 ]
 
 const v1: FastifyPluginAsync = async (fastify) => {

@@ -1,0 +1,50 @@
+/**
+ * POST /v1/models/{ref}/evaluate: scores a stored model on a stored dataset with the same columns
+ * (scikit-learn's metrics; schemas/evaluation.ts states each definition). HTTP mapping only: the scoring
+ * is api/scoring/, on a thread of its own for large datasets.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { DATASET_NOT_FOUND, MODEL_NOT_FOUND } from '../../errors.js'
+import { ModelRefParams, problems } from '../../schemas/common.js'
+import { EvaluateRequest, EvaluationResponse } from '../../schemas/evaluation.js'
+import { resolveModelRef } from '../model-ref.js'
+import { datasetColumns } from '../../data/dataset-columns.js'
+import { checkDatasetFitsModel } from '../scoring/model-inference.js'
+import { scoreModel } from '../scoring/score.js'
+
+const evaluate: FastifyPluginAsyncZod = async (fastify) => {
+  fastify.post('/models/:id/evaluate', {
+    schema: {
+      tags: ['models'],
+      summary: 'Score a model on a stored dataset: accuracy, log loss, confusion matrix, precision/recall/F1, ROC AUC; or MSE, RMSE, MAE, R²',
+      description: 'Every row of the dataset is predicted as POST /v1/models/{ref}/predict would, and compared with its target. ' +
+        'Definitions are scikit-learn\'s sklearn.metrics (see each field). The dataset must have the model\'s feature columns and targets of its kind.',
+      params: ModelRefParams,
+      body: EvaluateRequest,
+      response: { 200: EvaluationResponse, ...problems(400, 404, 422) }
+    }
+  }, async (request) => {
+    const { tenant } = request
+    const ref = request.params.id
+    const modelId = await resolveModelRef(fastify.models, ref, tenant)
+    const model = await fastify.models.getWeights(modelId, tenant)
+    if (!model) throw new MODEL_NOT_FOUND(ref)
+    const { datasetId } = request.body
+    const meta = await fastify.datasets.get(datasetId, tenant)
+    if (!meta) throw new DATASET_NOT_FOUND(datasetId)
+    // before reading the matrices: a dataset of other columns is refused for the price of its metadata
+    checkDatasetFitsModel(model, meta, true)
+    const stored = await fastify.datasets.getMatrices(datasetId, tenant)
+    if (!stored) throw new DATASET_NOT_FOUND(datasetId)
+    const scored = await scoreModel(model, {
+      dataset: stored.dataset,
+      columns: datasetColumns(stored.meta),
+      ...(stored.meta.classes ? { classes: stored.meta.classes } : {}),
+      ...(stored.meta.targetValues ? { targetValues: stored.meta.targetValues } : {}),
+      targetNames: stored.meta.targetNames
+    }, fastify.config.KERNELS)
+    return { modelId: model.meta.id, datasetId, rows: stored.meta.rows, ...scored }
+  })
+}
+
+export default evaluate

@@ -1,0 +1,110 @@
+/**
+ * Scores a stored model on a stored dataset: outputs through model-inference.ts, then scikit-learn's
+ * metrics (nn/classification-scores.ts, nn/regression-scores.ts) in the model's class order and the
+ * targets' units. No I/O: runs on the event loop for small datasets, on a scoring thread for large ones.
+ */
+import { NON_FINITE_OUTPUT, UNPROCESSABLE, withProblem } from '../../errors.js'
+import { accuracy, argmaxRows, confusionMatrix } from '../../nn/metrics.js'
+import { classificationReport, logLoss, rocAuc, type ClassScores } from '../../nn/classification-scores.js'
+import { regressionScores, type RegressionScores } from '../../nn/regression-scores.js'
+import { firstNonFinite } from '../../nn/finite.js'
+import type { Dataset } from '../../nn/dataset.js'
+import type { FeatureColumn } from '../../data/feature-columns.js'
+import { denormalizeRows } from '../../data/normalize.js'
+import { createRowInference, type InferenceModel } from './model-inference.js'
+import type { KernelName } from '../../kernels/index.js'
+
+export interface ClassificationMetrics {
+  accuracy: number
+  logLoss: number
+  classes: string[]
+  confusionMatrix: number[][]
+  perClass: Array<{ label: string } & ClassScores>
+  macroAvg: ClassScores
+  weightedAvg: ClassScores
+  rocAuc: number | null
+}
+export interface RegressionMetrics extends RegressionScores { perOutput: Array<{ name: string } & RegressionScores> }
+
+export type Evaluation = { task: 'classification', metrics: ClassificationMetrics } | { task: 'regression', metrics: RegressionMetrics }
+
+/**
+ * The dataset's side: its matrices, its feature columns (kinds and categories of the stored codes) and how
+ * its targets were stored: one-hot label columns (`classes`) or one numeric column (`targetValues`, class codes).
+ */
+export interface EvaluationData {
+  readonly dataset: Dataset
+  readonly columns?: readonly FeatureColumn[]
+  readonly classes?: readonly string[]
+  readonly targetValues?: readonly number[]
+  readonly targetNames: readonly string[]
+}
+
+/** Each row's true class as an index into the model's classes (the dataset's one-hot columns may be fewer or ordered otherwise). */
+function truthInModelOrder (data: EvaluationData, modelClasses: readonly string[]): Int32Array {
+  const { dataset, classes } = data
+  if (!classes) return codesInModelOrder(dataset, modelClasses)
+  const toModel = classes.map((c) => modelClasses.indexOf(c))
+  const unknown = classes.filter((_, i) => toModel[i] < 0)
+  if (unknown.length > 0) throw new UNPROCESSABLE(`the dataset has classes the model does not know: ${unknown.join(', ')} (the model's classes: ${modelClasses.join(', ')})`)
+  const datasetClass = argmaxRows(dataset.y, dataset.rows, dataset.outputs)
+  return datasetClass.map((c) => toModel[c])
+}
+
+/** A numeric target column of class codes: the model's classes are the codes it trained on, written as numbers ("0", "10"). */
+function codesInModelOrder (dataset: Dataset, modelClasses: readonly string[]): Int32Array {
+  const index = new Map(modelClasses.map((c, k) => [Math.fround(Number(c)), k]))
+  const truth = Int32Array.from(dataset.y.subarray(0, dataset.rows), (v) => index.get(v) ?? -1)
+  const unknown = [...new Set(Array.from(dataset.y.subarray(0, dataset.rows)).filter((_, r) => truth[r] < 0))]
+  if (unknown.length > 0) throw new UNPROCESSABLE(`the dataset has class codes the model does not know: ${unknown.slice(0, 10).join(', ')} (the model's classes: ${modelClasses.join(', ')})`)
+  return truth
+}
+
+function classification (model: InferenceModel, out: Float32Array, data: EvaluationData): ClassificationMetrics {
+  const { spec, meta } = model
+  const classes = meta.classes
+  if (!classes) throw new UNPROCESSABLE('the model has no class labels to score against (an imported model without `classes`)')
+  const { rows } = data.dataset
+  const truth = truthInModelOrder(data, classes)
+  const binary = spec.output.activation === 'sigmoid'
+  if (binary && spec.output.units !== 1) throw new UNPROCESSABLE('evaluating multi-label models (several sigmoid outputs) is not supported')
+  const K = binary ? 2 : spec.output.units
+  // one sigmoid unit is the probability of classes[1]; as rows [1 − p, p] it scores like softmax
+  const probs = binary ? Float32Array.from({ length: rows * 2 }, (_, i) => (i % 2 === 1 ? out[i >> 1] : 1 - out[i >> 1])) : out
+  // the labels predict gives: argmax, or p ≥ 0.5 for one sigmoid unit
+  const pred = binary ? Int32Array.from(out, (p) => (p >= 0.5 ? 1 : 0)) : argmaxRows(out, rows, K)
+  const cm = confusionMatrix(pred, truth, K)
+  const report = classificationReport(cm)
+  return {
+    accuracy: accuracy(pred, truth),
+    logLoss: logLoss(probs, truth, K),
+    classes: [...classes],
+    confusionMatrix: cm,
+    perClass: report.perClass.map((s, k) => ({ label: classes[k], ...s })),
+    macroAvg: report.macroAvg,
+    weightedAvg: report.weightedAvg,
+    rocAuc: rocAuc(probs, truth, K)
+  }
+}
+
+function regression (model: InferenceModel, out: Float32Array, data: EvaluationData): RegressionMetrics {
+  const { rows, outputs: O, y } = data.dataset
+  const values = model.meta.targetNormalization ? denormalizeRows(out, model.meta.targetNormalization) : out
+  const { perOutput, average } = regressionScores(values, y, rows, O)
+  return { ...average, perOutput: perOutput.map((s, o) => ({ name: data.targetNames[o] ?? `y${o}`, ...s })) }
+}
+
+/** Scores the model on every row of the dataset; 422 when an output is not finite, or the targets cannot be compared. */
+export function evaluateModel (model: InferenceModel, data: EvaluationData, kernels: KernelName = 'auto'): Evaluation {
+  const { dataset } = data
+  if (dataset.rows < 1) throw new UNPROCESSABLE('the dataset has no rows to score')
+  const out = createRowInference(model, kernels, data.columns).run(dataset.x, dataset.rows)
+  const bad = firstNonFinite(out)
+  if (bad >= 0) {
+    const row = Math.floor(bad / model.spec.output.units)
+    throw withProblem(new NON_FINITE_OUTPUT(row, String(out[bad])), { row })
+  }
+  return model.spec.output.activation === 'identity'
+    ? { task: 'regression', metrics: regression(model, out, data) }
+    : { task: 'classification', metrics: classification(model, out, data) }
+}

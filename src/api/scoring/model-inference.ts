@@ -1,0 +1,135 @@
+/**
+ * The one path from stored dataset rows to a stored model's outputs, shared by evaluation and dataset
+ * predictions (and the place where the preprocessing stored with a model is applied): raw feature rows
+ * (codes) → the model's imputation, one-hot encoding and normalisation → forward pass (the predictor's kernels, so values equal predict's) →
+ * outputs as the network gives them (probabilities, or regression values still in normalised units).
+ * No I/O: it runs on the event loop or on a scoring thread alike.
+ */
+import { UNPROCESSABLE, withProblem } from '../../errors.js'
+import { createNetwork, createWorkspace, forward } from '../../nn/network.js'
+import type { NetworkSpec } from '../../nn/spec.js'
+import { identityNormalization } from '../../data/normalize.js'
+import { createInputPipeline, numericColumns, type Preprocessing } from '../../data/model-inputs.js'
+import { datasetColumns } from '../../data/dataset-columns.js'
+import type { FeatureColumn } from '../../data/feature-columns.js'
+import { pinnedKernels, type KernelName } from '../../kernels/index.js'
+import type { ModelRecord } from '../../store/models.js'
+import type { DatasetMeta } from '../../store/datasets.js'
+
+/** What inference needs of a stored model: its network, weights and the preprocessing stored with it. */
+export interface InferenceModel {
+  readonly spec: NetworkSpec
+  readonly params: Float32Array
+  readonly meta: Pick<ModelRecord, 'normalization' | 'targetNormalization' | 'classes' | 'network' | 'featureNames' | 'preprocessing'>
+}
+
+export interface RowInference {
+  /** Network outputs (rows × output units) for `rows` rows of x (rows × the dataset's raw columns, as codes); a fresh array. */
+  run (x: Float32Array, rows: number): Float32Array
+}
+
+/** Rows per forward pass: the workspace is this size whatever the dataset's. */
+export const INFERENCE_CHUNK = 256
+
+/** The model's raw columns: its stored preprocessing, or (models from before column kinds) numeric columns named as it was trained. */
+function modelColumns (model: InferenceModel): Preprocessing['columns'] {
+  const pre = model.meta.preprocessing
+  if (pre) return pre.columns
+  const names = model.meta.featureNames
+  return numericColumns(model.spec.inputs).columns.map((c, i) => ({ ...c, name: names?.[i] ?? c.name }))
+}
+
+/**
+ * Per raw column, the dataset's category index → the model's (-1: a category the model never saw, encoded as
+ * all zeros like OneHotEncoder(handle_unknown='ignore')); null for numeric columns. Both sides keep their
+ * categories in their own natural order, so the same name can sit at another index.
+ */
+function categoryMaps (model: InferenceModel, columns: readonly FeatureColumn[]): Array<Int32Array | null> {
+  const mine = modelColumns(model)
+  return columns.map((col, c) => {
+    const theirs = mine[c].categories
+    if (col.kind !== 'categorical' || !theirs || !col.categories) return null
+    return Int32Array.from(col.categories, (name) => theirs.indexOf(name))
+  })
+}
+
+/**
+ * Stored dataset rows → the model's outputs: the dataset's codes mapped to the model's categories, then
+ * impute → one-hot encode → normalise (data/model-inputs.ts, the pipeline training and predict use) →
+ * forward pass with the predictor's kernels, a chunk of rows at a time.
+ */
+export function createRowInference (model: InferenceModel, kernels: KernelName = 'auto', columns?: readonly FeatureColumn[]): RowInference {
+  const net = createNetwork(model.spec, { params: model.params })
+  const k = pinnedKernels(kernels, model.params)
+  const ws = createWorkspace(net, INFERENCE_CHUNK)
+  const I = model.spec.inputs
+  const K = model.spec.output.units
+  const pre: Preprocessing = model.meta.preprocessing ?? numericColumns(I)
+  const pipeline = createInputPipeline(pre, model.meta.normalization ?? identityNormalization(I))
+  const R = pipeline.rawWidth
+  const maps = columns ? categoryMaps(model, columns) : []
+  const remap = maps.some((m) => m !== null)
+  const codes = new Float32Array(R)
+  const scratch = new Float32Array(INFERENCE_CHUNK * I)
+  return {
+    run (x, rows) {
+      const out = new Float32Array(rows * K)
+      for (let r = 0; r < rows; r += INFERENCE_CHUNK) {
+        const B = Math.min(INFERENCE_CHUNK, rows - r)
+        for (let i = 0; i < B; i++) {
+          let row = x.subarray((r + i) * R, (r + i + 1) * R)
+          if (remap) {
+            for (let c = 0; c < R; c++) {
+              const map = maps[c]
+              codes[c] = map && !Number.isNaN(row[c]) ? map[row[c]] : row[c]
+            }
+            row = codes
+          }
+          try {
+            pipeline.rowInto(row, scratch, i)
+          } catch (err) {
+            if (!(err instanceof RangeError)) throw err
+            throw withProblem(new UNPROCESSABLE(`row ${r + i}: ${err.message}`), { row: r + i })
+          }
+        }
+        out.set(forward(net, ws, scratch.subarray(0, B * I), B, k).subarray(0, B * K), r * K)
+      }
+      return out
+    }
+  }
+}
+
+type DatasetFit = Pick<DatasetMeta, 'id' | 'outputs' | 'featureNames' | 'classes' | 'targetValues' | 'columns'>
+
+/**
+ * A dataset fits a model when it has the model's raw feature columns (count, names, order and kind; a
+ * column with missing cells only for a model that imputes) and, when targets are needed, targets of the
+ * model's kind. UNPROCESSABLE (422) saying what differs.
+ */
+export function checkDatasetFitsModel (model: InferenceModel, dataset: DatasetFit, needTargets: boolean): void {
+  const { spec, meta } = model
+  const mine = modelColumns(model)
+  const theirs = datasetColumns(dataset)
+  const listed = mine.map((c) => c.name).join(', ')
+  if (theirs.length !== mine.length) {
+    throw new UNPROCESSABLE(`dataset '${dataset.id}' has ${theirs.length} feature columns; the model takes ${mine.length} (${listed})`)
+  }
+  const named = meta.preprocessing !== undefined || meta.featureNames !== undefined
+  if (named && mine.some((c, i) => c.name !== theirs[i].name)) {
+    throw new UNPROCESSABLE(`dataset '${dataset.id}' has the feature columns ${theirs.map((c) => c.name).join(', ')}; the model was trained on ${listed} (same names, same order)`)
+  }
+  theirs.forEach((col, i) => {
+    if (col.kind !== mine[i].kind) throw new UNPROCESSABLE(`column '${col.name}' of dataset '${dataset.id}' is ${col.kind}; the model read it as ${mine[i].kind}`)
+    if (col.missing > 0 && !meta.preprocessing?.imputer) {
+      throw new UNPROCESSABLE(`column '${col.name}' of dataset '${dataset.id}' has ${col.missing} missing cells and the model has no missing-value strategy: fill them in, or train with "missing"`)
+    }
+  })
+  if (!needTargets) return
+  const classifier = spec.output.activation !== 'identity'
+  const codes = dataset.outputs === 1 && dataset.targetValues !== undefined
+  if (classifier && !dataset.classes && !codes) throw new UNPROCESSABLE(`dataset '${dataset.id}' has numeric targets that are not class codes; the model is a classifier: upload the targets as class labels`)
+  if (!classifier && dataset.classes) throw new UNPROCESSABLE(`dataset '${dataset.id}' has class labels as targets; the model is a regression model`)
+  if (!classifier && dataset.outputs !== spec.output.units) {
+    throw new UNPROCESSABLE(`dataset '${dataset.id}' has ${dataset.outputs} target columns; the model has ${spec.output.units} outputs`)
+  }
+}

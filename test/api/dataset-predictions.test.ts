@@ -1,0 +1,181 @@
+// POST /v1/models/{ref}/predictions: every row of a stored dataset as CSV or NDJSON, equal to predict's
+// answers for the same rows, with flat memory on 100,000 rows. Real app and Redis over a listening server.
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { runInNewContext } from 'node:vm'
+import v8 from 'node:v8'
+import { afterAll, beforeAll, describe, it, expect } from 'vitest'
+import request from 'supertest'
+import { buildTestApp, type TestApp } from './helper.js'
+import { uploadJson } from '../support/training-api.js'
+import { columnStats } from '../../src/data/column-stats.js'
+
+let t: TestApp
+let base: string
+
+beforeAll(async () => {
+  t = await buildTestApp('dataset-predictions')
+  await t.app.listen({ port: 0, host: '127.0.0.1' })
+  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
+})
+afterAll(async () => { await t?.close() })
+
+async function importModel (body: Record<string, unknown>): Promise<string> {
+  const res = await request(t.app.server).post('/v1/models').send({ format: 'backprop.model', version: 1, ...body })
+  expect(res.status, JSON.stringify(res.body)).toBe(201)
+  return res.body.id as string
+}
+
+const softmax3 = {
+  network: { inputs: 2, layers: [{ units: 3, activation: 'tanh' }], output: { units: 3, activation: 'softmax' } },
+  layers: [{ W: [[1, -1], [0.5, 2], [-1, 0.3]], b: [0, 0.1, -0.2] }, { W: [[1, 0, -1], [0.2, 1, 0.4], [-1, 0.5, 1]], b: [0.1, 0, -0.1] }],
+  classes: ['a, the first', 'b', 'c'], featureNames: ['u', 'v'],
+  normalization: { kind: 'standard', offset: [1, -1], scale: [2, 0.5] }
+}
+
+describe('small datasets', () => {
+  it('NDJSON (default) and CSV (Accept: text/csv) hold predict\'s outputs and labels for every row, in order', async () => {
+    const modelId = await importModel(softmax3)
+    const features = [[0, 0], [1, 2], [-3, 0.5], [2.5, -1], [0.1, 0.2]]
+    const datasetId = await uploadJson(t, { features, targets: ['b', 'c', 'b', 'c', 'b'], featureNames: ['u', 'v'] })
+    const predicted = await request(t.app.server).post(`/v1/models/${modelId}/predict`).send({ inputs: features })
+    expect(predicted.status).toBe(200)
+
+    const nd = await request(t.app.server).post(`/v1/models/${modelId}/predictions`).send({ datasetId }).buffer(true).parse(text)
+    expect(nd.status).toBe(200)
+    expect(nd.headers['content-type']).toBe('application/x-ndjson; charset=utf-8')
+    const lines = (nd.body as string).trim().split('\n').map((l) => JSON.parse(l))
+    expect(lines).toEqual(features.map((_, r) => ({ row: r, outputs: predicted.body.outputs[r], label: predicted.body.labels[r] })))
+
+    const csv = await request(t.app.server).post(`/v1/models/${modelId}/predictions`).set('accept', 'text/csv').send({ datasetId }).buffer(true).parse(text)
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8')
+    const [header, ...rows] = (csv.body as string).trim().split('\n')
+    expect(header).toBe('row,"a, the first",b,c,label')
+    // a label with a comma is quoted (RFC 4180)
+    const quoted = (s: string): string => (s.includes(',') ? `"${s}"` : s)
+    expect(rows).toEqual(features.map((_, r) => `${r},${(predicted.body.outputs[r] as number[]).join(',')},${quoted(predicted.body.labels[r] as string)}`))
+  })
+
+  it('406 for an Accept it cannot meet; 404 and 422 before any line is sent', async () => {
+    const modelId = await importModel(softmax3)
+    const datasetId = await uploadJson(t, { features: [[1, 2]], targets: [1], featureNames: ['u', 'v'] })
+    const xml = await request(t.app.server).post(`/v1/models/${modelId}/predictions`).set('accept', 'application/xml').send({ datasetId })
+    expect([xml.status, xml.body.detail]).toEqual([406, expect.stringMatching(/send Accept: application\/x-ndjson or text\/csv/)])
+    // targets are not needed to predict: a numeric-target dataset with the right columns is fine
+    expect((await request(t.app.server).post(`/v1/models/${modelId}/predictions`).send({ datasetId })).status).toBe(200)
+    const other = await uploadJson(t, { features: [[1, 2, 3]], targets: [1] })
+    expect((await request(t.app.server).post(`/v1/models/${modelId}/predictions`).send({ datasetId: other })).status).toBe(422)
+    expect((await request(t.app.server).post(`/v1/models/${modelId}/predictions`).send({ datasetId: 'ds_none' })).status).toBe(404)
+    expect((await request(t.app.server).post('/v1/models/mdl_none/predictions').send({ datasetId })).status).toBe(404)
+  })
+})
+
+describe('a non-finite output is never sent as a number', () => {
+  // 1 → 4 relu → 1 with weights 1e18: finite for small inputs, +∞ in float32 for an input of 1e3
+  const overflowing = {
+    network: { inputs: 1, layers: [{ units: 4, activation: 'relu' }], output: { units: 1, activation: 'identity' } },
+    layers: [{ W: [[1e18], [1e18], [1e18], [1e18]], b: [1e18, 1e18, 1e18, 1e18] }, { W: [[1e18, 1e18, 1e18, 1e18]], b: [1e18] }]
+  }
+
+  it('in the first block: a 422 naming the row, before any line', async () => {
+    const modelId = await importModel(overflowing)
+    const datasetId = await uploadJson(t, { features: [[1e-3], [1e3]], targets: [1, 2] })
+    const res = await request(t.app.server).post(`/v1/models/${modelId}/predictions`).send({ datasetId })
+    expect([res.status, res.body.row]).toEqual([422, 1])
+    expect(res.body.detail).toMatch(/output for row 1 is Infinity/)
+  })
+
+  it('in a later block: the response is cut off before that row, never completed', async () => {
+    const modelId = await importModel(overflowing)
+    const features = Array.from({ length: 300 }, (_, r) => [r === 299 ? 1e3 : 1e-3])
+    const datasetId = await uploadJson(t, { features, targets: features.map(() => 1) })
+    const outcome = await new Promise<{ text: string, complete: boolean }>((resolve) => {
+      let text = ''
+      const req = http.request(`${base}/v1/models/${modelId}/predictions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.setEncoding('utf8')
+        res.on('data', (c: string) => { text += c })
+        res.on('end', () => resolve({ text, complete: res.complete }))
+        res.on('error', () => resolve({ text, complete: false }))
+        res.on('aborted', () => resolve({ text, complete: false }))
+      })
+      req.on('error', () => resolve({ text, complete: false }))
+      req.end(JSON.stringify({ datasetId }))
+    })
+    expect(outcome.complete).toBe(false)
+    const rows = outcome.text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { row: number, outputs: number[] })
+    expect(rows.length).toBeLessThan(300)
+    expect(rows.every((r) => r.outputs.every((v) => typeof v === 'number' && Number.isFinite(v)))).toBe(true)
+  })
+})
+
+describe('100,000 rows', () => {
+  it('streams every row with live API heap growth under 8 MiB (the features alone are 12 MiB), equal to predict on sampled rows', async () => {
+    const rows = 100_000, I = 30 // 120-byte rows: the 8 MiB chunk boundary falls inside row 69,905
+    const x = Float32Array.from({ length: rows * I }, (_, i) => Math.sin(i * 0.001) * 10 + (i % 7))
+    const y = Float32Array.from({ length: rows * 2 }, (_, i) => i % 5)
+    const meta = await t.app.datasets.put({
+      dataset: { x, y, rows, inputs: I, outputs: 2 },
+      featureNames: Array.from({ length: I }, (_, i) => `f${i}`), targetNames: ['p', 'q'],
+      featureStats: columnStats(x, rows, I), targetStats: columnStats(y, rows, 2)
+    })
+    const W1 = Array.from({ length: 16 }, (_, j) => Array.from({ length: I }, (_, i) => Math.cos(i + j) / 8))
+    const modelId = await importModel({
+      network: { inputs: I, layers: [{ units: 16, activation: 'tanh' }], output: { units: 2, activation: 'identity' } },
+      layers: [{ W: W1, b: new Array<number>(16).fill(0.1) }, { W: [new Array<number>(16).fill(0.5), new Array<number>(16).fill(-0.25)], b: [1, 2] }],
+      featureNames: Array.from({ length: I }, (_, i) => `f${i}`), targetNames: ['p', 'q'],
+      normalization: { kind: 'standard', offset: new Array<number>(I).fill(3), scale: new Array<number>(I).fill(7) },
+      targetNormalization: { kind: 'standard', offset: [10, -5], scale: [4, 2] }
+    })
+    const sampled = new Set(Array.from({ length: 101 }, (_, k) => Math.min(rows - 1, k * 997)).concat([69_904, 69_905, 69_906]))
+    const seen = new Map<number, number[]>()
+
+    v8.setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    gc()
+    const baseline = process.memoryUsage().heapUsed
+    let peak = 0, count = 0, sinceGc = 0, pending = ''
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request(`${base}/v1/models/${modelId}/predictions`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/csv' } }, (res) => {
+        expect(res.statusCode).toBe(200)
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          const parts = (pending + chunk).split('\n')
+          pending = parts.pop()!
+          for (const line of parts) {
+            if (line.startsWith('row')) continue
+            const cells = line.split(',')
+            const r = Number(cells[0])
+            expect(r).toBe(count++)
+            if (sampled.has(r)) seen.set(r, cells.slice(1).map(Number))
+          }
+          sinceGc += chunk.length
+          if (sinceGc > 1 << 20) {
+            sinceGc = 0
+            gc()
+            peak = Math.max(peak, process.memoryUsage().heapUsed - baseline)
+          }
+        })
+        res.on('end', resolve)
+        res.on('error', reject)
+      })
+      req.on('error', reject)
+      req.end(JSON.stringify({ datasetId: meta.id }))
+    })
+    expect(count).toBe(rows)
+    expect(peak).toBeGreaterThan(0) // it was sampled
+    expect(peak).toBeLessThan(8 * 1024 * 1024)
+
+    const order = [...sampled].sort((a, b) => a - b)
+    const inputs = order.map((r) => Array.from(x.subarray(r * I, (r + 1) * I)))
+    const predicted = await request(t.app.server).post(`/v1/models/${modelId}/predict`).send({ inputs })
+    expect(predicted.status).toBe(200)
+    expect(order.map((r) => seen.get(r))).toEqual(predicted.body.outputs)
+  }, 120_000)
+})
+
+function text (res: request.Response, cb: (err: Error | null, body: string) => void): void {
+  let body = ''
+  res.setEncoding('utf8')
+  res.on('data', (c: string) => { body += c })
+  res.on('end', () => cb(null, body))
+}

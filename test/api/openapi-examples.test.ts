@@ -1,0 +1,87 @@
+// Every operation in the served OpenAPI document has an example for its request body (each media type),
+// its parameters and every documented response, and each JSON example satisfies its own schema.
+import { afterAll, beforeAll, describe, it, expect } from 'vitest'
+import { z } from 'zod'
+import { buildTestApp, type TestApp } from './helper.js'
+import { LAST } from '../../src/api/openapi-examples/example-data.js'
+import { SWAGGER_UI_CONFIG } from '../../src/api/openapi-examples/swagger-ui-config.js'
+
+type Schema = Record<string, unknown>
+interface Media { schema?: Schema, example?: unknown }
+interface Operation {
+  parameters?: Array<{ name: string, in: string, required?: boolean, example?: unknown, schema?: Schema }>
+  requestBody?: { content: Record<string, Media> }
+  responses: Record<string, { content?: Record<string, Media> }>
+}
+
+let t: TestApp
+let doc: { paths: Record<string, Record<string, Operation>>, components: { schemas: Record<string, Schema> } }
+
+beforeAll(async () => {
+  t = await buildTestApp('openapi-examples')
+  doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json()
+})
+afterAll(async () => { await t?.close() })
+
+/** Inlines #/components/schemas refs (the document has no recursive schema). */
+function deref (s: unknown): unknown {
+  if (Array.isArray(s)) return s.map(deref)
+  if (typeof s !== 'object' || s === null) return s
+  const ref = (s as { $ref?: string }).$ref
+  if (ref) return deref(doc.components.schemas[ref.replace('#/components/schemas/', '')])
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, deref(v)]))
+}
+
+const operations = (): Array<[string, Operation]> =>
+  Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([m, op]): [string, Operation] => [`${m.toUpperCase()} ${path}`, op]))
+
+function check (where: string, media: Media, type: string): void {
+  expect(media.example, `${where} ${type} has no example`).toBeDefined()
+  if (!type.includes('json') || !media.schema) {
+    expect(typeof media.example, `${where} ${type}`).toBe('string')
+    return
+  }
+  const schema = z.fromJSONSchema(deref(media.schema) as Parameters<typeof z.fromJSONSchema>[0])
+  const result = schema.safeParse(media.example)
+  expect(result.success, `${where} ${type}: ${JSON.stringify(result.error?.issues.slice(0, 3))}`).toBe(true)
+}
+
+describe('OpenAPI examples', () => {
+  it('cover every request body, required parameter and response, and each JSON example fits its schema', () => {
+    expect(operations().length).toBeGreaterThanOrEqual(24)
+    for (const [name, op] of operations()) {
+      for (const [type, media] of Object.entries(op.requestBody?.content ?? {})) check(`${name} body`, media, type)
+      for (const p of op.parameters ?? []) {
+        // every required parameter has one (Try it out fills it); optional ones may, and then it must fit
+        if (p.required) expect(p.example, `${name} parameter ${p.name}`).toBeDefined()
+        if (p.example !== undefined && p.schema) expect(z.fromJSONSchema(deref(p.schema) as Parameters<typeof z.fromJSONSchema>[0]).safeParse(p.example).success, `${name} ${p.name}`).toBe(true)
+      }
+      for (const [status, response] of Object.entries(op.responses)) {
+        for (const [type, media] of Object.entries(response.content ?? {})) check(`${name} ${status}`, media, type)
+      }
+    }
+  })
+
+  it('a schema check that can fail: a wrong example is caught', () => {
+    const op = doc.paths['/v1/models/{id}/predict'].post
+    const media = op.requestBody!.content['application/json']
+    const schema = z.fromJSONSchema(deref(media.schema) as Parameters<typeof z.fromJSONSchema>[0])
+    expect(schema.safeParse({ inputs: 'not rows' }).success).toBe(false)
+  })
+
+  it('the request examples are accepted by the API itself (no 400)', async () => {
+    for (const [name, op] of operations()) {
+      const body = op.requestBody?.content['application/json']?.example
+      if (body === undefined) continue
+      const [method, path] = name.split(' ')
+      const url = path.replace('{id}', 'iris@latest')
+      const res = await t.app.inject({ method: method as 'POST', url, payload: body as object })
+      expect(res.statusCode, `${name}: ${res.body}`).not.toBe(400)
+    }
+  })
+
+  it('the Swagger UI interceptors know every placeholder the examples use', () => {
+    const source = String(SWAGGER_UI_CONFIG.responseInterceptor)
+    for (const name of Object.values(LAST)) expect(source).toContain(name)
+  })
+})

@@ -1,0 +1,144 @@
+// What a finished job and its model report: no non-finite model is stored, served or exported, and the
+// metrics, best epoch, stop reason and warnings describe the weights that were kept. Real app, Redis and worker.
+import { readFileSync } from 'node:fs'
+import { describe, it, expect } from 'vitest'
+import request from 'supertest'
+import { appWithWorker, trainToEnd, uploadJson } from '../support/training-api.js'
+
+const ctx = appWithWorker('outcome')
+
+const relu4 = { inputs: 1, layers: [{ units: 4, activation: 'relu' }], output: { units: 1, activation: 'identity' } }
+
+describe('a diverged job stores nothing', () => {
+  // the issue's case: the old guard saw only the loss before the one update, which overflowed
+  it('1e17 inputs, sgd 1e6, one epoch, normalize none: failed as diverged, with the advice, and no model', async () => {
+    const datasetId = await uploadJson(ctx.t, { features: [[1e17], [2e17]], targets: [1, 2] })
+    const job = await trainToEnd(ctx.t, {
+      datasetId, network: relu4, modelName: 'diverged',
+      training: { epochs: 1, batchSize: 2, optimizer: { type: 'sgd', learningRate: 1000000 }, normalize: 'none', seed: 1, validationSplit: 0, earlyStopping: false }
+    })
+    expect(job.body).toMatchObject({ status: 'failed', stopReason: 'diverged', stoppedEpoch: 0 })
+    expect(job.body.error).toMatch(/in epoch 1: lower the learning rate \(now 1000000\) or normalise the inputs/)
+    expect(job.body.modelId).toBeUndefined()
+    expect((await request(ctx.t.app.server).get('/v1/models?name=diverged')).body.total).toBe(0)
+  })
+
+  it('the same job with the default normalisation: whatever it stores predicts finite numbers for its rows', async () => {
+    // standardised inputs (±1) keep the one huge step finite here; the guard's promise is finiteness, not quality
+    const datasetId = await uploadJson(ctx.t, { features: [[1e17], [2e17]], targets: [1, 2] })
+    const job = await trainToEnd(ctx.t, {
+      datasetId, network: relu4,
+      training: { epochs: 1, batchSize: 2, optimizer: { type: 'sgd', learningRate: 1000000 }, seed: 1, validationSplit: 0, earlyStopping: false }
+    })
+    expect(job.body.status).toBe('succeeded')
+    const pred = await request(ctx.t.app.server).post(`/v1/models/${job.body.modelId as string}/predict`).send({ inputs: [[1e17], [2e17]] })
+    expect(pred.status).toBe(200)
+    expect((pred.body.outputs as number[][]).flat().every((v) => typeof v === 'number' && Number.isFinite(v))).toBe(true)
+    expect((await request(ctx.t.app.server).get(`/v1/models/${job.body.modelId as string}/export`)).status).toBe(200)
+  })
+})
+
+describe('stored models with non-finite numbers never answer 200 with them, nor 5xx', () => {
+  it('a model stored before the guard (NaN weight): predict 422, export 409, GET 200 without the NaN metric', async () => {
+    const params = new Float32Array(13).fill(0.5)
+    params[12] = NaN // the output bias: a NaN behind a ReLU would come out as 0
+    const record = await ctx.t.app.models.save({ spec: relu4 as never, params, meta: { metrics: { loss: 1, valMse: NaN } } })
+    const predict = await request(ctx.t.app.server).post(`/v1/models/${record.id}/predict`).send({ inputs: [[1]] })
+    expect(predict.status).toBe(422)
+    expect(predict.headers['content-type']).toMatch(/problem\+json/)
+    expect(predict.body.detail).toMatch(/output for row 0 is NaN/)
+    const exported = await request(ctx.t.app.server).get(`/v1/models/${record.id}/export`)
+    expect(exported.status).toBe(409)
+    expect(exported.body.detail).toMatch(/weight layers\[1\]\.b\[0\] is NaN; train it again/)
+    const got = await request(ctx.t.app.server).get(`/v1/models/${record.id}`)
+    expect(got.status).toBe(200)
+    expect(got.body.metrics).toEqual({ loss: 1 })
+  })
+
+  it('a finite model whose output overflows for one row: 422 naming the row, never outputs of null', async () => {
+    const record = await ctx.t.app.models.save({ spec: relu4 as never, params: new Float32Array(13).fill(1e18) })
+    const res = await request(ctx.t.app.server).post(`/v1/models/${record.id}/predict`).send({ inputs: [[1], [1e3]] })
+    expect(res.status).toBe(422)
+    expect(res.body).toMatchObject({ row: 1 })
+    expect(res.body.detail).toMatch(/output for row 1 is Infinity/)
+    const fine = await request(ctx.t.app.server).post(`/v1/models/${record.id}/predict`).send({ inputs: [[1e-3]] })
+    expect(fine.status).toBe(200)
+  })
+
+  it('an import whose weights are finite but overflow float32 on the way through is a 422', async () => {
+    const W = (rows: number, cols: number, v: number): number[][] => Array.from({ length: rows }, () => new Array<number>(cols).fill(v))
+    const body = {
+      format: 'backprop.model', version: 1, network: relu4,
+      layers: [{ W: W(4, 1, 1e30), b: [1e30, 1e30, 1e30, 1e30] }, { W: W(1, 4, 1e30), b: [0] }]
+    }
+    const exported = await request(ctx.t.app.server).get('/v1/models?limit=1')
+    expect(exported.status).toBe(200)
+    const res = await request(ctx.t.app.server).post('/v1/models').send(body)
+    expect(res.status, JSON.stringify(res.body)).toBe(422)
+    expect(res.body.detail).toMatch(/not usable: for an input at the normalisation offsets the output for it is Infinity/)
+    const ok = await request(ctx.t.app.server).post('/v1/models').send({ ...body, layers: [{ W: W(4, 1, 1), b: [0, 0, 0, 0] }, { W: W(1, 4, 1), b: [0] }] })
+    expect(ok.status).toBe(201)
+  })
+})
+
+describe('the metrics are of the weights kept', () => {
+  it('the issue\'s 12-row example: early stopping keeps epoch 2, and the model reports epoch 2\'s numbers', async () => {
+    const x = [-1, -0.8, -0.6, -0.4, -0.2, 0, 0.2, 0.4, 0.6, 0.8, 1, 0.1]
+    const y = [-1.5, -2.1, -0.4, -1.2, 0.6, -0.3, 0.9, 0.2, 1.8, 0.7, 2.4, -0.2]
+    const datasetId = await uploadJson(ctx.t, { features: x.map((v) => [v]), targets: y })
+    const job = await trainToEnd(ctx.t, {
+      datasetId,
+      network: { inputs: 1, layers: [{ units: 32, activation: 'tanh' }], output: { units: 1, activation: 'identity' } },
+      training: { epochs: 50, optimizer: { type: 'adam', learningRate: 0.05 }, batchSize: 4, seed: 1, validationSplit: 0.34, earlyStopping: { patience: 3 } }
+    })
+    expect(job.body).toMatchObject({ status: 'succeeded', bestEpoch: 2, stoppedEpoch: 5, stopReason: 'early_stopping', warnings: [] })
+    const history = job.body.history as Array<{ epoch: number, loss: number, valLoss: number }>
+    expect(history).toHaveLength(5)
+    expect(history[1].valLoss).toBeCloseTo(0.0598, 4)
+    const model = await request(ctx.t.app.server).get(`/v1/models/${job.body.modelId as string}`)
+    expect(model.body).toMatchObject({ bestEpoch: 2, stoppedEpoch: 5, stopReason: 'early_stopping', warnings: [] })
+    // the restored epoch's losses, not epoch 5's (valLoss 0.622 before the fix)
+    expect(model.body.metrics.valLoss).toBe(history[1].valLoss)
+    expect(model.body.metrics.loss).toBe(history[1].loss)
+    expect(model.body.metrics.epochs).toBe(5)
+  })
+
+  it('a validation split that holds out nothing is a warning on the job and the model, not silence', async () => {
+    // stratified: a class of one row stays in training, so four classes of one row hold out nothing
+    const datasetId = await uploadJson(ctx.t, { features: [[1], [2], [3], [4]], targets: ['a', 'b', 'c', 'd'] })
+    const job = await trainToEnd(ctx.t, {
+      datasetId,
+      network: { inputs: 1, layers: [{ units: 4, activation: 'relu' }], output: { units: 4, activation: 'softmax' } },
+      training: { epochs: 3, optimizer: { type: 'adam', learningRate: 0.01 }, validationSplit: 0.2, earlyStopping: false }
+    })
+    const warning = 'validationSplit 0.2 holds out 0 rows of 4; trained without validation'
+    expect(job.body).toMatchObject({ status: 'succeeded', stopReason: 'completed', stoppedEpoch: 3, warnings: [warning] })
+    const model = await request(ctx.t.app.server).get(`/v1/models/${job.body.modelId as string}`)
+    expect(model.body.warnings).toEqual([warning])
+  })
+})
+
+describe('defaults a first request can rely on', () => {
+  it('{ datasetId, network } alone trains iris sensibly: adam 0.001, batch min(200, rows), early stopping on 10%', async () => {
+    // scikit-learn's default network shape, hidden_layer_sizes=(100,)
+    const csv = readFileSync('test/fixtures/iris.csv', 'utf8')
+    const ds = await request(ctx.t.app.server).post('/v1/datasets?target=species').set('content-type', 'text/csv').send(csv)
+    expect(ds.status).toBe(201)
+    const job = await trainToEnd(ctx.t, { datasetId: ds.body.id, network: { inputs: 4, layers: [{ units: 100, activation: 'relu' }], output: { units: 3, activation: 'softmax' } } }, 60_000)
+    expect(job.body.status).toBe('succeeded')
+    expect(job.body.progress.epochs).toBe(200)
+    expect(job.body.stoppedEpoch).toBeLessThanOrEqual(200)
+    // 200 one-batch epochs at 0.001 still improve at the end, and the job says so (scikit-learn's ConvergenceWarning)
+    if (job.body.stopReason === 'completed') expect(job.body.warnings.join()).toMatch(/still improved in the last of 200 epochs/)
+    // 10% of 150 rows, stratified: 5 per class held out
+    expect(job.body.history[0].valLoss).toBeDefined()
+    const model = await request(ctx.t.app.server).get(`/v1/models/${job.body.modelId as string}`)
+    expect(model.body.metrics.valAccuracy).toBeGreaterThanOrEqual(0.8)
+  })
+
+  it('an optimizer without a type names the choices', async () => {
+    const res = await request(ctx.t.app.server).post('/v1/training-jobs').send({ datasetId: 'ds_x', network: relu4, training: { optimizer: { learningRate: 0.1 } } })
+    expect(res.status).toBe(400)
+    expect(res.body.detail).toMatch(/optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw/)
+  })
+})

@@ -1,0 +1,72 @@
+// scikit-learn's own documented examples (sklearn.metrics docstrings, 1.5) and hand-counted cases.
+import { describe, it, expect } from 'vitest'
+import { binaryRocAuc, classificationReport, logLoss, rocAuc } from '../../src/nn/classification-scores.js'
+import { regressionScores } from '../../src/nn/regression-scores.js'
+import { confusionMatrix } from '../../src/nn/metrics.js'
+
+describe('classification scores', () => {
+  it('log_loss(["spam","ham","ham","spam"], [[.1,.9],[.9,.1],[.8,.2],[.35,.65]]) = 0.21616 (sklearn\'s example)', () => {
+    // classes sorted: ham = 0, spam = 1
+    expect(logLoss([0.1, 0.9, 0.9, 0.1, 0.8, 0.2, 0.35, 0.65], Int32Array.from([1, 0, 0, 1]), 2)).toBeCloseTo(0.21616, 5)
+  })
+
+  it('log_loss clips a zero probability instead of answering Infinity', () => {
+    expect(logLoss([1, 0], Int32Array.from([1]), 2)).toBeCloseTo(-Math.log(Number.EPSILON), 6)
+  })
+
+  it('roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) = 0.75 (sklearn\'s example); ties count ½', () => {
+    expect(rocAuc([0.9, 0.1, 0.6, 0.4, 0.65, 0.35, 0.2, 0.8], Int32Array.from([0, 0, 1, 1]), 2)).toBeCloseTo(0.75, 12)
+    expect(binaryRocAuc([0.5, 0.5], (r) => r === 1, 2)).toBe(0.5)
+    expect(binaryRocAuc([0.2, 0.3], () => true, 2)).toBeNull()
+  })
+
+  it('one-vs-rest macro AUC is the mean of the per-class AUCs (hand-counted)', () => {
+    // 3 classes, 4 rows; class 0's column ranks its positive (row 0) above all 3 others: 1; class 1's: row 1 (0.5)
+    // against 0.2, 0.1, 0.3 → 1; class 2's: positives rows 2, 3 (0.6, 0.3) vs 0.1, 0.2 → 1
+    const probs = [0.7, 0.2, 0.1, 0.3, 0.5, 0.2, 0.2, 0.2, 0.6, 0.4, 0.3, 0.3]
+    expect(rocAuc(probs, Int32Array.from([0, 1, 2, 2]), 3)).toBeCloseTo(1, 12)
+    // swap class 1's scores of rows 0 and 1: its positive (0.2) loses to 0.5 and 0.3 and ties 0.2 → ½ / 3 = 1/6
+    const worse = [0.7, 0.5, 0.1, 0.3, 0.2, 0.2, 0.2, 0.2, 0.6, 0.4, 0.3, 0.3]
+    expect(rocAuc(worse, Int32Array.from([0, 1, 2, 2]), 3)).toBeCloseTo((1 + 1 / 6 + 1) / 3, 12)
+    expect(rocAuc(probs, Int32Array.from([0, 0, 2, 2]), 3)).toBeNull() // class 1 has no rows: undefined
+  })
+
+  it('classification_report on a hand-counted confusion matrix', () => {
+    // truth 0,0,1,1,1,2 predicted 0,1,1,1,1,0: supports 2, 3, 1
+    const cm = confusionMatrix(Int32Array.from([0, 1, 1, 1, 1, 0]), Int32Array.from([0, 0, 1, 1, 1, 2]), 3)
+    expect(cm).toEqual([[1, 1, 0], [0, 3, 0], [1, 0, 0]])
+    const r = classificationReport(cm)
+    expect(r.perClass.map((c) => c.precision)).toEqual([0.5, 0.75, 0])
+    expect(r.perClass.map((c) => c.recall)).toEqual([0.5, 1, 0])
+    expect(r.perClass[1].f1).toBeCloseTo(6 / 7, 12)
+    expect(r.perClass.map((c) => c.support)).toEqual([2, 3, 1])
+    expect(r.macroAvg.precision).toBeCloseTo(1.25 / 3, 12)
+    expect(r.macroAvg.f1).toBeCloseTo((0.5 + 6 / 7) / 3, 12)
+    expect(r.weightedAvg.recall).toBeCloseTo((2 * 0.5 + 3 * 1) / 6, 12)
+    expect(r.weightedAvg.f1).toBeCloseTo((2 * 0.5 + 3 * 6 / 7) / 6, 12)
+    expect(r.macroAvg.support).toBe(6)
+  })
+})
+
+describe('regression scores', () => {
+  it('sklearn\'s examples: y_true [3, −0.5, 2, 7], y_pred [2.5, 0, 2, 8]', () => {
+    const { average } = regressionScores([2.5, 0, 2, 8], [3, -0.5, 2, 7], 4, 1)
+    expect(average.mse).toBeCloseTo(0.375, 12)
+    expect(average.rmse).toBeCloseTo(0.6123724356957945, 12)
+    expect(average.mae).toBeCloseTo(0.5, 12)
+    expect(average.r2).toBeCloseTo(0.9486081370449679, 12)
+  })
+
+  it('multioutput: raw values per output and their uniform average (sklearn\'s examples)', () => {
+    const truth = [0.5, 1, -1, 1, 7, -6], pred = [0, 2, -1, 2, 8, -5]
+    const { perOutput, average } = regressionScores(pred, truth, 3, 2)
+    expect(perOutput.map((o) => o.mse)).toEqual([expect.closeTo(0.41666667, 7), expect.closeTo(1, 12)])
+    expect(average.mse).toBeCloseTo(0.708333, 5)
+    expect(perOutput.map((o) => o.mae)).toEqual([0.5, 1])
+    // by hand: 1 − 1.25 / 36.1667 and 1 − 3 / 32.6667 (sklearn prints 0.965…, 0.908…, average 0.936…)
+    expect(perOutput[0].r2).toBeCloseTo(1 - 1.25 / (217 / 6), 12)
+    expect(perOutput[1].r2).toBeCloseTo(1 - 3 / (98 / 3), 12)
+    expect(average.r2).toBeCloseTo((1 - 1.25 / (217 / 6) + 1 - 3 / (98 / 3)) / 2, 12)
+    expect(String(average.r2).slice(0, 5)).toBe('0.936') // sklearn's docstring: 0.936...
+  })
+})
