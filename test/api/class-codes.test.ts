@@ -52,6 +52,16 @@ describe('integer class codes', () => {
     expect(pred.status).toBe(200)
     expect(pred.body.labels).toEqual(['0', '1', '2'])
     expect(pred.body.outputs[0]).toHaveLength(3)
+
+    // scored on class codes too: a dataset with only the codes 2 and 0 (in that order) lines up with the model's classes
+    const other = await post('/v1/datasets', { features: [[0.97], [0.12], [0.9]], targets: [2, 0, 2] })
+    const evaluated = await post(`/v1/models/${String(model.id)}/evaluate`, { datasetId: other.body.id })
+    expect(evaluated.status, JSON.stringify(evaluated.body)).toBe(200)
+    expect(evaluated.body.metrics).toMatchObject({ classes: ['0', '1', '2'], accuracy: 1, confusionMatrix: [[1, 0, 0], [0, 0, 0], [0, 0, 2]] })
+    const unknown = await post('/v1/datasets', { features: [[0.5], [0.9]], targets: [1, 7] })
+    const refused = await post(`/v1/models/${String(model.id)}/evaluate`, { datasetId: unknown.body.id })
+    expect(refused.status).toBe(422)
+    expect(refused.body.detail).toMatch(/class codes the model does not know: 7/)
   })
 
   it('inputs and output.units may be left out: taken from the dataset', async () => {

@@ -169,7 +169,11 @@ describe('100,000 rows', () => {
     const inputs = order.map((r) => Array.from(x.subarray(r * I, (r + 1) * I)))
     const predicted = await request(t.app.server).post(`/v1/models/${modelId}/predict`).send({ inputs })
     expect(predicted.status).toBe(200)
-    expect(order.map((r) => seen.get(r))).toEqual(predicted.body.outputs)
+    // a row's products depend on the rows it is batched with under OpenBLAS (GEMM kernels by shape): equal to float32 rounding
+    const streamed = order.map((r) => seen.get(r)!)
+    const expected = predicted.body.outputs as number[][]
+    expect(streamed.map((o) => o.length)).toEqual(expected.map((o) => o.length))
+    streamed.forEach((o, i) => o.forEach((v, k) => expect(Math.abs(v - expected[i][k])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(expected[i][k])))))
   }, 120_000)
 })
 

@@ -80,6 +80,26 @@ describe('a CSV with a categorical feature, missing values and labels', () => {
     expect(imported.status).toBe(201)
     const again = await post(`/v1/models/${String(imported.body.id)}/predict`, { inputs })
     expect(again.body).toEqual(byRows.body)
+
+    // the held-out rows as a dataset of their own: its categories sit at other indices (no "blue" row, and an
+    // unseen "purple" one), yet evaluate and dataset predictions read them through the model's encoding
+    const held = test.filter((r) => r.color !== 'blue').map((r, i) => (i === 0 ? { ...r, color: 'purple' } : r))
+    const heldCsv = 'size,color,weight,label\n' + held.map((r) => `${cell(r.size, '')},${r.color},${cell(r.weight, 'NA')},${r.label}`).join('\n') + '\n'
+    const heldDs = await post('/v1/datasets?target=label&missing=median', heldCsv, 'text/csv')
+    expect(heldDs.status, JSON.stringify(heldDs.body)).toBe(201)
+    expect(heldDs.body.columns[1].categories).toEqual(['green', 'purple', 'red'])
+    const heldPredict = await post(`/v1/models/${String(model.id)}/predict`, { inputs: held.map((r) => [r.size, r.color, r.weight]) })
+    expect(heldPredict.status).toBe(200)
+    expect(heldPredict.body.unknownCategories).toBeDefined()
+    const evaluated = await post(`/v1/models/${String(model.id)}/evaluate`, { datasetId: heldDs.body.id })
+    expect(evaluated.status, JSON.stringify(evaluated.body)).toBe(200)
+    const heldAccuracy = (heldPredict.body.labels as string[]).filter((label, i) => label === held[i].label).length / held.length
+    expect(evaluated.body.metrics.accuracy).toBeCloseTo(heldAccuracy, 10)
+    const streamed = await request(t.app.server).post(`/v1/models/${String(model.id)}/predictions`)
+      .set('accept', 'application/x-ndjson').send({ datasetId: heldDs.body.id })
+    expect(streamed.status).toBe(200)
+    const lines = streamed.text.trim().split('\n').map((l) => JSON.parse(l) as { row: number, label: string })
+    expect(lines.map((l) => l.label)).toEqual(heldPredict.body.labels)
   })
 
   it('a job may choose the strategy; a dataset with missing cells and no strategy is refused at admission', async () => {
