@@ -26,7 +26,7 @@ async function startJob (base: string, training: Record<string, unknown>, header
   const job = await api<{ id: string }>(base, 'POST', '/v1/training-jobs', {
     datasetId: dataset.id,
     network: { inputs: 4, layers: [{ units: 16, activation: 'relu' }], output: { units: 3, activation: 'softmax' } },
-    training: { optimizer: { type: 'adam', learningRate: 0.01 }, validationSplit: 0.2, ...training },
+    training: { optimizer: { type: 'adam', learningRate: 0.01 }, validationSplit: 0.2, earlyStopping: false, ...training },
     modelName: 'iris'
   }, headers)
   return job.id
@@ -164,7 +164,7 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     const job = await api<{ id: string }>(base, 'POST', '/v1/training-jobs', {
       datasetId: dataset.id,
       network: { inputs: 2, layers: [{ units: 4, activation: 'tanh' }], output: { units: 1, activation: 'identity' } },
-      training: { epochs: 10_000, batchSize: 4, optimizer: { type: 'adam', learningRate: 0.01 } }
+      training: { epochs: 10_000, batchSize: 4, optimizer: { type: 'adam', learningRate: 0.01 }, earlyStopping: false }
     })
     await finished(base, job.id, 120_000) // ≈12 s on the 2-core machine, with checkpoints every 1,000 epochs
     const { page, requests, errors } = await openPage(on.browser)
