@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import request from 'supertest'
 import { buildTestApp, type TestApp } from './helper.js'
+import { buildCsvDataset } from '../../src/api/dataset-thread/build-csv.js'
+import { buildJsonDataset } from '../../src/api/dataset-thread/build-json.js'
 
 let t: TestApp
 beforeAll(async () => { t = await buildTestApp('datasets-large') })
@@ -30,6 +32,23 @@ async function worstHealthWait<R> (upload: PromiseLike<R>): Promise<[R, number]>
     last = now
   }
   return [await finished, worst]
+}
+
+const LIMITS = { maxRows: 1_000_000, maxClasses: 1000, maxCategories: 1000 }
+
+/**
+ * What the same work costs when it runs on the event loop, timed here and now (the fastest of two runs):
+ * the bar for "the loop stayed free" is a share of it, measured under the same load as the upload, not a
+ * figure from a quiet day (the shared 2-core machine runs other test files and processes meanwhile).
+ */
+function inlineMs (work: () => unknown): number {
+  let best = Infinity
+  for (let i = 0; i < 2; i++) {
+    const start = performance.now()
+    work()
+    best = Math.min(best, performance.now() - start)
+  }
+  return best
 }
 
 describe('large CSV uploads', () => {
@@ -60,7 +79,9 @@ describe('large CSV uploads', () => {
     const upload = request(t.app.server).post('/v1/datasets?target=digit&categorical=true').set('content-type', 'text/csv').send(csv)
     const [res, worst] = await worstHealthWait(upload)
     expect(res.status).toBe(201)
-    expect(worst).toBeLessThan(400) // inline, the parse alone stalls it for ≈ 550 ms here; threaded ≈ 70 ms
+    const inline = inlineMs(() => buildCsvDataset({ text: csv, options: { target: ['digit'], categorical: true }, limits: LIMITS }))
+    // inline, the parse and build stall the loop for all of `inline` (≈ 550 ms on a quiet machine); threaded ≈ 70 ms
+    expect(worst).toBeLessThan(Math.max(0.5 * inline, 50))
   })
 })
 
@@ -110,6 +131,10 @@ describe('large JSON uploads', () => {
     const json = JSON.stringify({ features: features(20), targets: targets(20) }) // ≈ 5 MB
     const [res, worst] = await worstHealthWait(request(t.app.server).post('/v1/datasets').set('content-type', 'application/json').send(json))
     expect(res.status).toBe(201)
-    expect(worst).toBeLessThan(250) // inline, parsing and validating stall it for ≈ 400 ms here; threaded ≈ 40 ms
+    const bytes = new TextEncoder().encode(json)
+    const inline = inlineMs(() => buildJsonDataset({ bytes, limits: LIMITS }))
+    // inline, parsing, validating and building stall the loop for all of `inline` (≈ 400 ms on a quiet machine); threaded
+    // ≈ 40 ms there, but the loop still receives the 5 MB body (and this test's client sends it), so under load the bound is looser
+    expect(worst).toBeLessThan(Math.max(inline, 50))
   })
 })
