@@ -49,7 +49,7 @@ const page = { offset: 0, limit: 100 }
 /** `METHOD path` (as in the document) → its examples. */
 export const EXAMPLES: Record<string, OperationExamples> = {
   'GET /healthz': { responses: { 200: { status: 'ok' } } },
-  'GET /readyz': { responses: { 200: { status: 'ready' } } },
+  'GET /readyz': { responses: { 200: { status: 'ready', kernels: 'blas' } } },
   'GET /metrics': { responses: { 200: METRICS_TEXT } },
 
   'POST /v1/datasets': {
