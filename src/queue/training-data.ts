@@ -43,10 +43,11 @@ export function prepareData (spec: NetworkSpec, raw: Dataset, options: TrainOpti
 
 /**
  * Final metrics: the last epoch's losses, and on the validation rows (if any) accuracy for
- * classification heads or MSE/MAE/R² in the targets' units for regression.
+ * classification heads or MSE/MAE/R² in the targets' units for regression. `validationOutputs`: the
+ * network's raw (normalised-unit) outputs on those rows, if already computed elsewhere.
  */
 export function trainingMetrics (spec: NetworkSpec, params: Float32Array, raw: Dataset, options: TrainOptions,
-  prepared: PreparedData, history: readonly EpochStats[]): Record<string, number> {
+  prepared: PreparedData, history: readonly EpochStats[], validationOutputs?: Float32Array): Record<string, number> {
   const metrics: Record<string, number> = { epochs: history.length }
   const last = history[history.length - 1]
   if (last) {
@@ -56,8 +57,8 @@ export function trainingMetrics (spec: NetworkSpec, params: Float32Array, raw: D
   }
   const { validation } = splitForValidation(spec, raw, options)
   if (!validation) return metrics
-  const net = createNetwork(spec, { params })
-  let outputs = predict(net, normalizeRows(validation.x, prepared.normalization), validation.rows)
+  // a worker passes outputs its threads computed (job-scoring.ts): scoring here would block its event loop
+  let outputs = validationOutputs ?? predict(createNetwork(spec, { params }), normalizeRows(validation.x, prepared.normalization), validation.rows)
   if (prepared.targetNormalization) outputs = denormalizeRows(outputs, prepared.targetNormalization)
   const report = evaluate(spec, outputs, validation)
   if (report.kind === 'classification') {

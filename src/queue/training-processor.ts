@@ -16,8 +16,9 @@ import { createKeys } from '../store/keys.js'
 import { createModelRepository, type StoredModel } from '../store/models.js'
 import { createCheckpointStore } from './checkpoint.js'
 import { prepareData, trainingMetrics } from './training-data.js'
+import { validationOutputs } from './job-scoring.js'
 import { targetsForHead } from '../data/binary-labels.js'
-import { isCancelMarked, recordEpoch, type TrainingJob, type TrainJobResult } from './training-queue.js'
+import { CANCELLED_MESSAGE, LOCK_LOST, isCancelMarked, recordEpoch, type TrainingJob, type TrainJobResult } from './training-queue.js'
 
 export interface ProcessorDeps {
   readonly redis: Redis
@@ -63,7 +64,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const cancelled = async (): Promise<never> => {
       await checkpoints.remove(jobId)
       log.info('job cancelled')
-      throw new UnrecoverableError('cancelled by request')
+      throw new UnrecoverableError(CANCELLED_MESSAGE)
     }
 
     const data = parseJob(job.data)
@@ -137,6 +138,8 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
       case 'aborted':
         if (deps.shutdown.aborted) return await handBack(result.state)
         if (await isCancelMarked(redis, prefix, jobId)) return await cancelled()
+        // the job may already run elsewhere: its checkpoint is that attempt's now
+        if (signal?.reason === LOCK_LOST) throw new Error(`attempt stopped in epoch ${result.state.epoch + 1}: its lock was lost`)
         // aborted by BullMQ for another reason: keep the checkpoint so that a retry resumes
         await checkpoints.save(jobId, result.state)
         throw new Error(`training was interrupted: ${String(signal?.reason ?? 'unknown reason')}`)
@@ -144,7 +147,8 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     }
 
     const params = result.params instanceof Float32Array ? result.params : Float32Array.from(result.params)
-    const metrics = trainingMetrics(spec, params, dataset, options, prepared, result.history)
+    const scored = await validationOutputs(engine, spec, params, dataset, options, prepared, deps.kernels)
+    const metrics = trainingMetrics(spec, params, dataset, options, prepared, result.history, scored)
     const { meta } = stored
     const record = await models.save({
       spec,

@@ -54,7 +54,10 @@ export interface TrainingQueue {
   close (): Promise<void>
 }
 
-const CANCELLED_MESSAGE = 'cancelled by request'
+/** The failure reason of a job cancelled by request (the worker logs it as 'job cancelled'). */
+export const CANCELLED_MESSAGE = 'cancelled by request'
+/** The abort reason of an attempt whose BullMQ lock could not be renewed: it stops and writes nothing more. */
+export const LOCK_LOST = 'lock lost'
 
 /** BullMQ state (+ our cancel mark) → the API's status. */
 export function statusOf (state: JobState | 'unknown', cancelled: boolean): JobStatus {

@@ -9,7 +9,7 @@ import { TrainingEngine } from '../engine/engine.js'
 import type { Logger } from '../logger.js'
 import { createRedis, type Redis } from '../store/redis.js'
 import { createTrainingProcessor } from './training-processor.js'
-import { TRAINING_QUEUE, cancelChannel, publishFinished, type TrainJobData, type TrainJobResult } from './training-queue.js'
+import { CANCELLED_MESSAGE, LOCK_LOST, TRAINING_QUEUE, cancelChannel, publishFinished, type TrainJobData, type TrainJobResult } from './training-queue.js'
 import { createKeys } from '../store/keys.js'
 
 export type WorkerConfig = Pick<Config, 'REDIS_URL' | 'REDIS_PREFIX' | 'TRAIN_THREADS' | 'WORKER_CONCURRENCY' | 'KERNELS' |
@@ -44,13 +44,19 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   })
   worker.on('error', (err) => log.error({ err }, 'worker error'))
   worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled; handed to the next worker'))
+  // another worker may take a job whose lock this one could not renew: stop it within one minibatch,
+  // so that the job never trains twice at once (its save is idempotent too, store/model-write.ts)
+  worker.on('lockRenewalFailed', (jobIds) => {
+    for (const jobId of jobIds) if (worker.cancelJob(jobId, LOCK_LOST)) log.warn({ jobId }, 'job lock lost; stopping this attempt')
+  })
   // 'completed' and 'failed' fire after BullMQ has recorded the outcome, so followers read a final state
   const finished = (jobId: string | undefined): void => {
     if (jobId) publishFinished(redis, prefix, jobId).catch((err: Error) => log.warn({ err, jobId }, 'publishing the end of a job failed'))
   }
   worker.on('completed', (job) => finished(job.id))
   worker.on('failed', (job, err) => {
-    log.info({ jobId: job?.id, reason: err.message }, 'job failed')
+    if (err.message === CANCELLED_MESSAGE) log.info({ jobId: job?.id }, 'job cancelled')
+    else log.info({ jobId: job?.id, reason: err.message }, 'job failed')
     finished(job?.id)
   })
 
