@@ -51,4 +51,5 @@ export const TOO_MANY_PARAMETERS = createError<[number, number]>('NN_ERR_TOO_MAN
 
 // ---- 5xx: the service is at fault; details are logged, never sent
 export const NOT_READY = createError<[string]>('NN_ERR_NOT_READY', 'not ready: %s', 503)
+export const REDIS_UNAVAILABLE = createError<[number]>('NN_ERR_REDIS_UNAVAILABLE', 'the data store (Redis) is unavailable; nothing was changed; retry in %d s', 503)
 export const INTERNAL = createError('NN_ERR_INTERNAL', 'internal server error', 500)

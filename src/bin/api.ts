@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../api/app.js'
 import { loadConfig, type Config } from '../config.js'
 import { createLogger, type Logger } from '../logger.js'
-import { createRedis, type Redis } from '../store/redis.js'
+import { createApiRedis, type Redis } from '../store/redis.js'
+import { watchRedis } from '../store/redis-health.js'
 import { onShutdown } from './shutdown.js'
 
 export interface RunningApi {
@@ -25,8 +26,8 @@ export const REDIS_URL_MISSING = 'REDIS_URL is not set: point it at your Redis (
 
 export async function startApi (config: Config, logger: Logger): Promise<RunningApi> {
   if (!config.REDIS_URL) throw new Error(REDIS_URL_MISSING)
-  const redis = createRedis(config.REDIS_URL)
-  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'))
+  const redis = createApiRedis(config.REDIS_URL)
+  watchRedis(redis, logger, 'api')
   let app: FastifyInstance
   try {
     app = await buildApp({ config, redis, logger })

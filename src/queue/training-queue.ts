@@ -106,6 +106,8 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
     // a crash or a lost thread is retried from the last checkpoint; bad input is an UnrecoverableError and is not
     defaultJobOptions: { attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false }
   })
+  // BullMQ prints an 'error' nobody listens to as a raw stack trace; the connection's owner logs outages (store/redis-health.ts)
+  queue.on('error', () => undefined)
   let subscriber: Redis | undefined
   const listeners = new Map<string, Set<(event: JobEvent) => void>>()
 
@@ -126,6 +128,7 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
   const subscriberConnection = (): Redis => {
     if (subscriber) return subscriber
     subscriber = redis.duplicate()
+    subscriber.on('error', () => undefined) // the connection it duplicates reports the outage; no raw stack traces
     subscriber.on('message', (channel: string, message: string) => {
       const set = listeners.get(channel)
       if (!set) return

@@ -53,7 +53,10 @@ const metrics: FastifyPluginAsyncZod = async (fastify) => {
   }
 
   async function redisFamilies (): Promise<string[]> {
-    queue ??= new Queue(TRAINING_QUEUE, { connection: fastify.redis, prefix: keys.bullPrefix() })
+    if (!queue) {
+      queue = new Queue(TRAINING_QUEUE, { connection: fastify.redis, prefix: keys.bullPrefix() })
+      queue.on('error', () => undefined) // an outage shows as backprop_metrics_redis_up 0
+    }
     const q = queue
     const [counts, cancelled, epochs, samples] = await withTimeout(Promise.all([
       q.getJobCounts(...JOB_STATES),
