@@ -138,8 +138,15 @@ export function createModelRepository (redis: Redis, prefix: string): ModelRepos
     },
 
     async latest (name, tenant) {
-      const [id] = await redis.zrevrange(keys.modelVersions(nameKey(name, tenant)), 0, 0)
-      return id === undefined ? null : await get(id, tenant)
+      // a delete takes the version out of the index and its record in one transaction: if the record
+      // read next is gone, the index read again names the version that is latest now
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const [id] = await redis.zrevrange(keys.modelVersions(nameKey(name, tenant)), 0, 0)
+        if (id === undefined) return null
+        const record = await get(id, tenant)
+        if (record) return record
+      }
+      return null
     },
 
     async version (name, version, tenant) {

@@ -13,7 +13,7 @@ import { ModelRefParams, problems } from '../../schemas/common.js'
 import { MAX_PREDICT_ROWS, PredictRequest, PredictResponse } from '../../schemas/model.js'
 import { fastValidator, isModelRefParams, isPredictBody, jsonSerializer, lateBodyValidator } from '../fast-path.js'
 import { readPredictBody, wasReadFromBytes } from '../predict-body.js'
-import { resolveModelRef } from '../model-ref.js'
+import { resolveModelRef, withModelRef } from '../model-ref.js'
 import type { FeatureRows, Prediction } from '../predictor.js'
 
 /** A large body, unread: the route hands its bytes to a forward thread. */
@@ -55,19 +55,18 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
   /** A large body: on a forward thread, or, where that cannot decide, parsed and validated here first. */
   const predictUnread = async (request: FastifyRequest, ref: string, bytes: Buffer): Promise<Prediction> => {
     const { tenant } = request
-    let notFound: unknown
     try {
       const prediction = await predictor.predictBody(await resolve(ref, tenant), bytes, tenant)
       if (prediction) return prediction
     } catch (err) {
-      if (err instanceof MODEL_NOT_FOUND) notFound = err // as for every body: a bad body is a 400 before an unknown model is a 404
-      else if ((err as { statusCode?: number }).statusCode === 400) throw err // a row of the wrong width
+      // as for every body: a bad body is a 400 before an unknown model is a 404, which names the
+      // reference as sent (withModelRef below), never an id it resolved to
+      if (err instanceof MODEL_NOT_FOUND) { /* answered below */ } else if ((err as { statusCode?: number }).statusCode === 400) throw err // a row of the wrong width
       // the thread failed (it is replaced on the next use): the request is answered here instead
       else request.log.warn({ err }, 'reading a prediction body on a forward thread failed; reading it on the event loop')
     }
     const body = parseAndValidate(bytes)
-    if (notFound !== undefined) throw notFound
-    return await predictor.predict(await resolve(ref, tenant), body.inputs, tenant)
+    return await withModelRef(models, ref, tenant, (id) => predictor.predict(id, body.inputs, tenant))
   }
 
   await fastify.register(async (scope) => {
@@ -94,7 +93,7 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
       const rows: FeatureRows = request.body.inputs
       // a plain id (the hot path) needs no lookup: no extra promise
       if (!ref.includes('@')) return predictor.predict(ref, rows, request.tenant)
-      return resolve(ref, request.tenant).then((id) => predictor.predict(id, rows, request.tenant))
+      return withModelRef(models, ref, request.tenant, (id) => predictor.predict(id, rows, request.tenant))
     })
   })
 }
