@@ -22,6 +22,8 @@ export interface JobFollowers {
   add (jobId: string, tenant: string, follower: Follower): { ready: Promise<void>, remove: () => void } | null
   /** Followers now, for tests and metrics. */
   count (): number
+  /** Ends every stream (shutdown): each follower gets `end` with no job, and the subscriptions go. */
+  endAll (): void
 }
 
 export function createJobFollowers (queue: TrainingQueue, { perJob, perTenant }: { perJob: number, perTenant: number }): JobFollowers {
@@ -89,6 +91,9 @@ export function createJobFollowers (queue: TrainingQueue, { perJob, perTenant }:
         }
       }
     },
-    count: () => total
+    count: () => total,
+    endAll () {
+      for (const watch of [...watches.values()]) for (const f of [...watch.followers]) f({ type: 'end', job: null })
+    }
   }
 }

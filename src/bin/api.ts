@@ -29,8 +29,10 @@ export async function startApi (config: Config, logger: Logger): Promise<Running
   const redis = createApiRedis(config.REDIS_URL)
   watchRedis(redis, logger, 'api')
   let app: FastifyInstance
+  let shuttingDown = false
   try {
     app = await buildApp({ config, redis, logger })
+    app.addHook('onSend', async (_request, reply) => { if (shuttingDown) void reply.header('connection', 'close') })
     await app.listen({ port: config.PORT, host: config.HOST })
   } catch (err) {
     redis.disconnect()
@@ -49,7 +51,19 @@ export async function startApi (config: Config, logger: Logger): Promise<Running
     redis,
     url: `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`,
     close () {
-      closing ??= app.close().finally(async () => { await redis.quit().catch(() => redis.disconnect()) })
+      closing ??= (async () => {
+        // keep-alive sockets must not hold the process: responses from now on close theirs, and
+        // sockets that are (or become, as their last request ends) idle are closed until the server is
+        shuttingDown = true
+        app.server.closeIdleConnections()
+        const reaper = setInterval(() => app.server.closeIdleConnections(), 100)
+        try {
+          await app.close()
+        } finally {
+          clearInterval(reaper)
+          await redis.quit().catch(() => redis.disconnect())
+        }
+      })()
       return closing
     }
   }

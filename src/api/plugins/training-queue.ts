@@ -10,6 +10,9 @@ declare module 'fastify' {
 export default fp<{ prefix: string }>(async function trainingQueue (fastify, { prefix }) {
   const queue = createTrainingQueue(fastify.redis, prefix)
   fastify.decorate('trainingQueue', queue)
-  fastify.decorate('jobFollowers', createJobFollowers(queue, { perJob: fastify.config.SSE_MAX_FOLLOWERS_PER_JOB, perTenant: fastify.config.SSE_MAX_FOLLOWERS_PER_TENANT }))
+  const followers = createJobFollowers(queue, { perJob: fastify.config.SSE_MAX_FOLLOWERS_PER_JOB, perTenant: fastify.config.SSE_MAX_FOLLOWERS_PER_TENANT })
+  fastify.decorate('jobFollowers', followers)
+  // open event streams would hold the server open: end them (EventSource clients reconnect elsewhere)
+  fastify.addHook('preClose', async () => { followers.endAll() })
   fastify.addHook('onClose', async () => { await queue.close() })
 }, { name: 'training-queue', dependencies: ['redis'] })
