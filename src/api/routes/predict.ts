@@ -14,6 +14,7 @@ import { MAX_PREDICT_ROWS, PredictRequest, PredictResponse } from '../../schemas
 import { fastValidator, isModelRefParams, isPredictBody, jsonSerializer, lateBodyValidator } from '../fast-path.js'
 import { readPredictBody, wasReadFromBytes } from '../predict-body.js'
 import { resolveModelRef, withModelRef } from '../model-ref.js'
+import { rowCapHook } from '../row-cap-stream.js'
 import type { FeatureRows, Prediction } from '../predictor.js'
 
 /** A large body, unread: the route hands its bytes to a forward thread. */
@@ -84,7 +85,9 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
         body: (body) => wasReadFromBytes(body) || body instanceof UnreadBody || isPredictBody(body),
         params: isModelRefParams
       }),
-      serializerCompiler: jsonSerializer()
+      serializerCompiler: jsonSerializer(),
+      // over the row cap: refused while the bytes arrive, never parsed (row-cap-stream.ts)
+      preParsing: rowCapHook(MAX_PREDICT_ROWS)
     }, (request) => {
       const ref = request.params.id
       const body: unknown = request.body
