@@ -49,7 +49,8 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   const limited = rateLimitedLog(10_000)
   worker.on('error', (err) => {
     if (isConnectionError(err) || redis.status !== 'ready') limited((suppressed) => log.warn({ err: { message: err.message }, suppressed }, 'worker waiting for redis'))
-    else log.error({ err }, 'worker error')
+    // said once per job by 'lockRenewalFailed' below; BullMQ repeats it at every renewal until the attempt stops
+    else if (!err.message.startsWith('could not renew lock for job')) log.error({ err }, 'worker error')
   })
   worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled; handed to the next worker'))
   // another worker may take a job whose lock this one could not renew: stop it within one minibatch,

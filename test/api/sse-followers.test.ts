@@ -103,4 +103,25 @@ describe('server-sent-event followers', () => {
     await new Promise((r) => setTimeout(r, 500))
     await until('no follower is left', async () => api.app.jobFollowers.count() === 0 && await numsub() === 0, 2000)
   })
+
+  it('caps event streams per tenant across jobs (429 names the setting)', async () => {
+    const capped = await startApi(loadConfig({ REDIS_URL: server.url, REDIS_PREFIX: prefix, PORT: '0', LOG_LEVEL: 'silent', SSE_MAX_FOLLOWERS_PER_TENANT: '2' }), pino({ level: 'silent' }))
+    try {
+      const open = (): Promise<{ req: ClientRequest, status: number }> => new Promise((resolve, reject) => {
+        const req = httpRequest(`${capped.url}/v1/training-jobs/${jobId}/events`, { agent: false })
+        req.on('response', (res) => { res.resume(); resolve({ req, status: res.statusCode ?? 0 }) }).on('error', reject).end()
+      })
+      const first = [await open(), await open()]
+      expect(first.map((s) => s.status)).toEqual([200, 200])
+      const third = await open()
+      expect(third.status).toBe(429)
+      for (const s of [...first, third]) s.req.destroy()
+      await until('released', async () => capped.app.jobFollowers.count() === 0, 2000)
+      const again = await open()
+      expect(again.status).toBe(200)
+      again.req.destroy()
+    } finally {
+      await capped.close()
+    }
+  })
 })

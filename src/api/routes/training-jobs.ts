@@ -69,6 +69,7 @@ async function streamJob (queue: TrainingQueue, followers: JobFollowers, id: str
 
   reply.hijack()
   raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' })
+  raw.flushHeaders() // the client knows the stream is open now, not at its first event or keep-alive
   try {
     await following.ready
     if (done) return
