@@ -63,6 +63,9 @@ const Env = z.object({
   WORKER_LOCK_DURATION_MS: int(500).default(30_000),
   WORKER_STALLED_INTERVAL_MS: int(500).default(30_000),
   WORKER_MAX_STALLED_COUNT: int(0).default(1),
+  // server-sent-event streams (GET /v1/training-jobs/{id}/events) open at once, per job and per tenant
+  SSE_MAX_FOLLOWERS_PER_JOB: int(1).default(1000),
+  SSE_MAX_FOLLOWERS_PER_TENANT: int(1).default(1000),
   DATA_DIR: z.string().min(1).default('./data'),
   // ---- security: `key:tenant:scope[,scope];…` or a JSON array of {key, tenant, scopes}
   API_KEYS: apiKeys,

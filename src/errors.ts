@@ -32,6 +32,7 @@ export const INPUT_WIDTH = createError<[number, number, number]>('NN_ERR_INPUT_W
 export const UNAUTHORIZED = createError<[string]>('NN_ERR_UNAUTHORIZED', '%s', 401)
 export const FORBIDDEN = createError<[string, string]>('NN_ERR_FORBIDDEN', "this API key lacks the '%s' scope that %s needs; ask for a key with it (or with admin)", 403)
 export const TOO_MANY_REQUESTS = createError<[number, number]>('NN_ERR_TOO_MANY_REQUESTS', 'rate limit of %d requests per minute for this API key exceeded; retry in %d s', 429)
+export const TOO_MANY_FOLLOWERS = createError<[string]>('NN_ERR_TOO_MANY_FOLLOWERS', "too many event streams open on training job '%s' or for this tenant (SSE_MAX_FOLLOWERS_PER_JOB, SSE_MAX_FOLLOWERS_PER_TENANT); close some, or poll GET /v1/training-jobs/{id}", 429)
 export const TOO_MANY_AUTH_FAILURES = createError<[number, number]>('NN_ERR_TOO_MANY_AUTH_FAILURES', 'more than %d invalid API keys per minute from this address; retry in %d s', 429)
 
 // ---- 404: unknown ids and routes
@@ -55,4 +56,5 @@ export const TOO_MANY_PARAMETERS = createError<[number, number]>('NN_ERR_TOO_MAN
 // ---- 5xx: the service is at fault; details are logged, never sent
 export const NOT_READY = createError<[string]>('NN_ERR_NOT_READY', 'not ready: %s', 503)
 export const CONSOLE_NOT_BUILT = createError('NN_ERR_CONSOLE_NOT_BUILT', 'the console is not built: run `npm run build` (or `npm run build:ui`), then restart', 503)
+export const REDIS_UNAVAILABLE = createError<[number]>('NN_ERR_REDIS_UNAVAILABLE', 'the data store (Redis) is unavailable; nothing was changed; retry in %d s', 503)
 export const INTERNAL = createError('NN_ERR_INTERNAL', 'internal server error', 500)

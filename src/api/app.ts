@@ -18,6 +18,7 @@ import type { Logger } from '../logger.js'
 import { setErrorHandling, toProblem } from './error-handler.js'
 import { PROBLEM_CONTENT_TYPE } from '../schemas/problem.js'
 import redisPlugin from './plugins/redis.js'
+import redisGuard from './plugins/redis-guard.js'
 import predictor from './plugins/predictor.js'
 import datasetBuilder from './plugins/dataset-builder.js'
 import trainingQueue from './plugins/training-queue.js'
@@ -79,6 +80,8 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
 
   // ---- decorators: redis, repositories (training queue and predictor plugins go here)
   await app.register(redisPlugin, { redis })
+  // before auth and rate limits, which read Redis: during an outage every /v1 request is a quick 503
+  await app.register(redisGuard)
   // ---- who may call and how often: before every route, so each one gets its scope (route-scopes.ts)
   await app.register(auth, { keys: config.API_KEYS, prefix: config.REDIS_PREFIX, failuresPerMinute: config.AUTH_FAILURES_PER_MINUTE })
   await app.register(rateLimit, { prefix: config.REDIS_PREFIX, perMinute: config.RATE_LIMIT_PER_MINUTE, ...(config.RATE_LIMIT_BURST === undefined ? {} : { burst: config.RATE_LIMIT_BURST }) })

@@ -7,6 +7,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { PAYLOAD_TOO_LARGE, ROUTE_NOT_FOUND, UNSUPPORTED_MEDIA_TYPE, problemType, type ProblemExtras } from '../errors.js'
 import { PROBLEM_CONTENT_TYPE, type ProblemBody } from '../schemas/problem.js'
+import { redisUnavailable } from './plugins/redis-guard.js'
+import { isConnectionError } from '../store/redis-health.js'
 
 type FieldIssue = NonNullable<ProblemBody['errors']>[number]
 
@@ -74,9 +76,16 @@ export function toProblem (err: AnyError, request: FastifyRequest, bodyLimit: nu
 }
 
 export function setErrorHandling (app: FastifyInstance, bodyLimit: number): void {
-  app.setErrorHandler((err: AnyError, request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler((caught: AnyError, request: FastifyRequest, reply: FastifyReply) => {
+    // a Redis command that gave up because Redis went away: the client may retry, nothing is wrong with the request
+    const outage = (caught.statusCode ?? 500) >= 500 && !(caught.code ?? '').startsWith('NN_ERR_') &&
+      (isConnectionError(caught) || request.server.redisDown())
+    const err = outage ? redisUnavailable() as AnyError : caught
+    if (outage) request.log.warn({ err: { message: caught.message } }, 'request failed: Redis unavailable')
+    const headers = (err as { headers?: Record<string, string> }).headers
+    if (headers) void reply.headers(headers)
     const problem = toProblem(err, request, bodyLimit)
-    if (problem.status >= 500) request.log.error({ err }, 'request failed')
+    if (problem.status >= 500 && !outage) request.log.error({ err }, 'request failed')
     else request.log.info({ code: problem.code, status: problem.status, detail: problem.detail }, 'request rejected')
     return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
   })

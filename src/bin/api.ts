@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../api/app.js'
 import { loadConfig, type Config } from '../config.js'
 import { createLogger, type Logger } from '../logger.js'
-import { createRedis, type Redis } from '../store/redis.js'
+import { createApiRedis, type Redis } from '../store/redis.js'
+import { watchRedis } from '../store/redis-health.js'
 import { onShutdown } from './shutdown.js'
 
 export interface RunningApi {
@@ -25,11 +26,13 @@ export const REDIS_URL_MISSING = 'REDIS_URL is not set: point it at your Redis (
 
 export async function startApi (config: Config, logger: Logger): Promise<RunningApi> {
   if (!config.REDIS_URL) throw new Error(REDIS_URL_MISSING)
-  const redis = createRedis(config.REDIS_URL)
-  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'))
+  const redis = createApiRedis(config.REDIS_URL)
+  watchRedis(redis, logger, 'api')
   let app: FastifyInstance
+  let shuttingDown = false
   try {
     app = await buildApp({ config, redis, logger })
+    app.addHook('onSend', async (_request, reply) => { if (shuttingDown) void reply.header('connection', 'close') })
     await app.listen({ port: config.PORT, host: config.HOST })
   } catch (err) {
     redis.disconnect()
@@ -48,7 +51,19 @@ export async function startApi (config: Config, logger: Logger): Promise<Running
     redis,
     url: `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`,
     close () {
-      closing ??= app.close().finally(async () => { await redis.quit().catch(() => redis.disconnect()) })
+      closing ??= (async () => {
+        // keep-alive sockets must not hold the process: responses from now on close theirs, and
+        // sockets that are (or become, as their last request ends) idle are closed until the server is
+        shuttingDown = true
+        app.server.closeIdleConnections()
+        const reaper = setInterval(() => app.server.closeIdleConnections(), 100)
+        try {
+          await app.close()
+        } finally {
+          clearInterval(reaper)
+          await redis.quit().catch(() => redis.disconnect())
+        }
+      })()
       return closing
     }
   }

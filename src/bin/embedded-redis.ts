@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import { resolve } from 'node:path'
 import type { Logger } from '../logger.js'
+import { alive, forgetEmbeddedRedis, liveEmbeddedRedis, recordEmbeddedRedis, type RedisOwner } from './redis-owner.js'
 
 export const REDIS_NOT_INSTALLED = [
   'REDIS_URL is not set and no redis-server is installed, so there is no Redis to use. Either:',
@@ -50,10 +51,40 @@ export function redisServerInstalled (): boolean {
   return probe.error === undefined && probe.status === 0
 }
 
+/** An embedded redis-server an earlier start left running on these files: used, then stopped by pid. */
+function adopt (dir: string, owner: RedisOwner, logger: Logger): EmbeddedRedis {
+  recordEmbeddedRedis(dir, owner.redisPid, owner.port)
+  logger.warn({ redisPid: owner.redisPid, port: owner.port, dir }, 'reusing the embedded redis-server an earlier start left running')
+  let stopping: Promise<void> | undefined
+  const gone = async (deadline: number): Promise<boolean> => {
+    while (alive(owner.redisPid) && Date.now() < deadline) await new Promise((done) => setTimeout(done, 50))
+    return !alive(owner.redisPid)
+  }
+  const exited = (async () => { while (alive(owner.redisPid)) await new Promise((done) => setTimeout(done, 1000).unref()); return null })()
+  return {
+    url: `redis://127.0.0.1:${owner.port}`,
+    pid: owner.redisPid,
+    dir,
+    exited,
+    stop (timeoutMs = 10_000) {
+      stopping ??= (async () => {
+        if (alive(owner.redisPid)) process.kill(owner.redisPid, 'SIGTERM')
+        if (!(await gone(Date.now() + timeoutMs))) process.kill(owner.redisPid, 'SIGKILL')
+        forgetEmbeddedRedis(dir)
+        logger.info({ redisPid: owner.redisPid }, 'embedded redis stopped')
+      })()
+      return stopping
+    }
+  }
+}
+
 export async function startEmbeddedRedis (dataDir: string, logger: Logger, { startTimeoutMs = 15_000 } = {}): Promise<EmbeddedRedis> {
   if (!redisServerInstalled()) throw new RedisNotInstalledError()
   const dir = resolve(dataDir, 'redis')
   mkdirSync(dir, { recursive: true })
+  // never two redis-servers on one set of files: refuse if another start owns it, adopt an orphan
+  const running = liveEmbeddedRedis(dir)
+  if (running && await answers(running.port)) return adopt(dir, running, logger)
   const port = await freePort()
   const child = spawn('redis-server', [
     '--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'yes',
@@ -88,6 +119,7 @@ export async function startEmbeddedRedis (dataDir: string, logger: Logger, { sta
     await new Promise((done) => setTimeout(done, 50))
   }
   logger.info({ redisPid: child.pid, port, dir }, 'embedded redis started')
+  recordEmbeddedRedis(dir, child.pid!, port)
 
   let stopping: Promise<void> | undefined
   return {
@@ -103,6 +135,7 @@ export async function startEmbeddedRedis (dataDir: string, logger: Logger, { sta
         child.kill('SIGTERM')
         await exited
         clearTimeout(timer)
+        forgetEmbeddedRedis(dir)
         logger.info({ redisPid: child.pid }, 'embedded redis stopped')
       })()
       return stopping

@@ -1,5 +1,5 @@
 /**
- * Close-with-grace for the entry files: the first SIGTERM/SIGINT runs the ordered close once and
+ * Close-with-grace for the entry files: the first SIGTERM/SIGINT/SIGHUP runs the ordered close once and
  * exits; a second signal, or a close that overruns its deadline, exits at once. No business logic.
  */
 import type { Logger } from '../logger.js'
@@ -35,7 +35,8 @@ export function onShutdown (logger: Logger, close: () => Promise<void>, { timeou
     return closing
   }
 
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  // SIGHUP: the terminal that started us closed; shut down as for SIGTERM (its default would kill us mid-way)
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     process.on(signal, () => {
       if (closing) {
         logger.warn({ signal }, 'second signal: exiting now')

@@ -1,7 +1,7 @@
 /**
  * `npm start`: everything on one machine in one process group. When REDIS_URL is unset it starts
  * an embedded redis-server (append-only file under DATA_DIR/redis), then the API and a worker.
- * SIGTERM/SIGINT stop them in order: API (in-flight requests finish), worker (jobs checkpointed), Redis.
+ * SIGTERM/SIGINT/SIGHUP stop them in order: API (in-flight requests finish), worker (jobs checkpointed), Redis.
  */
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -11,6 +11,7 @@ import { startWorker, type RunningWorker } from '../queue/worker-runner.js'
 import { startApi, type RunningApi } from './api.js'
 import { RedisNotInstalledError, startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js'
 import { onShutdown } from './shutdown.js'
+import { RedisInUseError } from './redis-owner.js'
 
 async function main (): Promise<void> {
   let config = loadConfig()
@@ -42,7 +43,7 @@ async function main (): Promise<void> {
     api = await startApi(config, logger.child({ component: 'api' }))
     logger.info({ url: api.url, docs: `${api.url}/docs`, redis: redis ? 'embedded' : 'REDIS_URL' }, 'backprop is up')
   } catch (err) {
-    if (err instanceof RedisNotInstalledError) process.stderr.write(`${err.message}\n`)
+    if (err instanceof RedisNotInstalledError || err instanceof RedisInUseError) process.stderr.write(`${err.message}\n`)
     else logger.fatal({ err }, 'start failed')
     await shutdown('start failed', 1)
   }

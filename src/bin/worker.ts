@@ -25,3 +25,4 @@ const stop = (signal: NodeJS.Signals): void => {
 }
 process.on('SIGTERM', stop)
 process.on('SIGINT', stop)
+process.on('SIGHUP', stop) // the terminal closed: hand the job back as for SIGTERM

@@ -72,10 +72,11 @@ export function prepareData (spec: NetworkSpec, raw: Dataset, options: TrainOpti
 /**
  * Final metrics of the weights kept: the losses of the epoch they come from (weightsEpoch; default the
  * last, but early stopping restores an earlier one), and on the validation rows (if any) accuracy for
- * classification heads or MSE/MAE/R² in the targets' units for regression.
+ * classification heads or MSE/MAE/R² in the targets' units for regression. `validationOutputs`: the
+ * network's raw (normalised-unit) outputs on those rows, if already computed elsewhere.
  */
 export function trainingMetrics (spec: NetworkSpec, params: Float32Array, raw: Dataset, options: TrainOptions,
-  prepared: PreparedData, history: readonly EpochStats[], weightsEpoch?: number): Record<string, number> {
+  prepared: PreparedData, history: readonly EpochStats[], weightsEpoch?: number, validationOutputs?: Float32Array): Record<string, number> {
   const metrics: Record<string, number> = { epochs: history.length }
   const last = history.find((s) => s.epoch === weightsEpoch) ?? history[history.length - 1]
   if (last) {
@@ -85,9 +86,8 @@ export function trainingMetrics (spec: NetworkSpec, params: Float32Array, raw: D
   }
   const { validation } = splitForValidation(spec, raw, options)
   if (!validation) return metrics
-  const net = createNetwork(spec, { params })
-  const inputs = createInputPipeline(prepared.preprocessing, prepared.normalization).rows(validation.x, validation.rows)
-  let outputs = predict(net, inputs, validation.rows)
+  // a worker passes outputs its threads computed (job-scoring.ts): scoring here would block its event loop
+  let outputs = validationOutputs ?? predict(createNetwork(spec, { params }), createInputPipeline(prepared.preprocessing, prepared.normalization).rows(validation.x, validation.rows), validation.rows)
   if (prepared.targetNormalization) outputs = denormalizeRows(outputs, prepared.targetNormalization)
   const report = evaluate(spec, outputs, validation)
   if (report.kind === 'classification') {

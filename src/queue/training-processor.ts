@@ -19,7 +19,8 @@ import { prepareData, trainingMetrics } from './training-data.js'
 import { headTargets, targetsForHead } from '../data/class-heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
 import { reportOf } from './run-report.js'
-import { isCancelMarked, recordEpoch, type TrainingJob, type TrainJobResult } from './training-queue.js'
+import { CANCELLED_MESSAGE, LOCK_LOST, isCancelMarked, recordEpoch, type TrainingJob, type TrainJobResult } from './training-queue.js'
+import { validationOutputs } from './job-scoring.js'
 
 export interface ProcessorDeps {
   readonly redis: Redis
@@ -67,7 +68,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const cancelled = async (): Promise<never> => {
       await checkpoints.remove(jobId)
       log.info('job cancelled')
-      throw new UnrecoverableError('cancelled by request')
+      throw new UnrecoverableError(CANCELLED_MESSAGE)
     }
 
     const data = parseJob(job.data)
@@ -145,6 +146,8 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
       case 'aborted':
         if (deps.shutdown.aborted) return await handBack(result.state)
         if (await isCancelMarked(redis, prefix, jobId)) return await cancelled()
+        // the job may already run elsewhere: its checkpoint is that attempt's now
+        if (signal?.reason === LOCK_LOST) throw new Error(`attempt stopped in epoch ${result.state.epoch + 1}: its lock was lost`)
         // aborted by BullMQ for another reason: keep the checkpoint so that a retry resumes
         await checkpoints.save(jobId, result.state)
         throw new Error(`training was interrupted: ${String(signal?.reason ?? 'unknown reason')}`)
@@ -152,7 +155,8 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     }
 
     const params = result.params instanceof Float32Array ? result.params : Float32Array.from(result.params)
-    const metrics = trainingMetrics(spec, params, dataset, options, prepared, result.history, result.weightsEpoch)
+    const scored = await validationOutputs(engine, spec, params, dataset, options, prepared, deps.kernels)
+    const metrics = trainingMetrics(spec, params, dataset, options, prepared, result.history, result.weightsEpoch, scored)
     const { meta } = stored
     const record = await models.save({
       spec,

@@ -55,7 +55,10 @@ export interface TrainingQueue {
   close (): Promise<void>
 }
 
-const CANCELLED_MESSAGE = 'cancelled by request'
+/** The failure reason of a job cancelled by request (the worker logs it as 'job cancelled'). */
+export const CANCELLED_MESSAGE = 'cancelled by request'
+/** The abort reason of an attempt whose BullMQ lock could not be renewed: it stops and writes nothing more. */
+export const LOCK_LOST = 'lock lost'
 
 /** BullMQ state (+ our cancel mark) → the API's status. */
 export function statusOf (state: JobState | 'unknown', cancelled: boolean): JobStatus {
@@ -106,6 +109,8 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
     // a crash or a lost thread is retried from the last checkpoint; bad input is an UnrecoverableError and is not
     defaultJobOptions: { attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false }
   })
+  // BullMQ prints an 'error' nobody listens to as a raw stack trace; the connection's owner logs outages (store/redis-health.ts)
+  queue.on('error', () => undefined)
   let subscriber: Redis | undefined
   const listeners = new Map<string, Set<(event: JobEvent) => void>>()
 
@@ -126,6 +131,7 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
   const subscriberConnection = (): Redis => {
     if (subscriber) return subscriber
     subscriber = redis.duplicate()
+    subscriber.on('error', () => undefined) // the connection it duplicates reports the outage; no raw stack traces
     subscriber.on('message', (channel: string, message: string) => {
       const set = listeners.get(channel)
       if (!set) return

@@ -8,8 +8,9 @@ import type { Config } from '../config.js'
 import { TrainingEngine } from '../engine/engine.js'
 import type { Logger } from '../logger.js'
 import { createRedis, type Redis } from '../store/redis.js'
+import { isConnectionError, rateLimitedLog, watchRedis } from '../store/redis-health.js'
 import { createTrainingProcessor } from './training-processor.js'
-import { TRAINING_QUEUE, cancelChannel, publishFinished, type TrainJobData, type TrainJobResult } from './training-queue.js'
+import { CANCELLED_MESSAGE, LOCK_LOST, TRAINING_QUEUE, cancelChannel, publishFinished, type TrainJobData, type TrainJobResult } from './training-queue.js'
 import { createKeys } from '../store/keys.js'
 import { chooseKernels, logKernels } from '../kernels/index.js'
 
@@ -28,6 +29,8 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   const prefix = config.REDIS_PREFIX
   const redis: Redis = createRedis(config.REDIS_URL)
   const subscriber: Redis = createRedis(config.REDIS_URL)
+  watchRedis(redis, log, 'worker')
+  watchRedis(subscriber, log, 'worker-cancel-listener')
   const engine = new TrainingEngine({ threads: config.TRAIN_THREADS })
   logKernels(log, chooseKernels(config.KERNELS))
   const shutdown = new AbortController()
@@ -44,15 +47,27 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
     stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
     maxStalledCount: config.WORKER_MAX_STALLED_COUNT
   })
-  worker.on('error', (err) => log.error({ err }, 'worker error'))
+  // during a Redis outage BullMQ reports each failed command: one line per 10 s says it (watchRedis says when it ends)
+  const limited = rateLimitedLog(10_000)
+  worker.on('error', (err) => {
+    if (isConnectionError(err) || redis.status !== 'ready') limited((suppressed) => log.warn({ err: { message: err.message }, suppressed }, 'worker waiting for redis'))
+    // said once per job by 'lockRenewalFailed' below; BullMQ repeats it at every renewal until the attempt stops
+    else if (!err.message.startsWith('could not renew lock for job')) log.error({ err }, 'worker error')
+  })
   worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled; handed to the next worker'))
+  // another worker may take a job whose lock this one could not renew: stop it within one minibatch,
+  // so that the job never trains twice at once (its save is idempotent too, store/model-write.ts)
+  worker.on('lockRenewalFailed', (jobIds) => {
+    for (const jobId of jobIds) if (worker.cancelJob(jobId, LOCK_LOST)) log.warn({ jobId }, 'job lock lost; stopping this attempt')
+  })
   // 'completed' and 'failed' fire after BullMQ has recorded the outcome, so followers read a final state
   const finished = (jobId: string | undefined): void => {
     if (jobId) publishFinished(redis, prefix, jobId).catch((err: Error) => log.warn({ err, jobId }, 'publishing the end of a job failed'))
   }
   worker.on('completed', (job) => finished(job.id))
   worker.on('failed', (job, err) => {
-    log.info({ jobId: job?.id, reason: err.message }, 'job failed')
+    if (err.message === CANCELLED_MESSAGE) log.info({ jobId: job?.id }, 'job cancelled')
+    else log.info({ jobId: job?.id, reason: err.message }, 'job failed')
     finished(job?.id)
   })
 

@@ -26,6 +26,7 @@ export function createKeys (prefix: string) {
     models: (tenant?: string) => (tenant === undefined ? `${p}:models` : `${p}:tenant:${tenant}:models`),
     modelVersions: (name: string) => `${p}:model-name:${name}:versions`, // sorted set: id by version
     modelVersionCounter: (name: string) => `${p}:model-name:${name}:counter`,
+    jobModel: (jobId: string) => `${p}:job:${jobId}:model`, // the id of the one model a job stored (idempotent save)
     // ---- training jobs (BullMQ keeps its own records under `${p}:bull`)
     bullPrefix: () => `${p}:bull`,
     jobs: (tenant: string) => `${p}:tenant:${tenant}:jobs`, // sorted set: the tenant's job ids by creation time (ms)

@@ -12,6 +12,7 @@ import type { Preprocessing } from '../data/model-inputs.js'
 import { createKeys, isValidId } from './keys.js'
 import { LOCAL_TENANT, ownerOf, visibleTo } from '../security/tenancy.js'
 import { rangeOf, type Page } from './page.js'
+import { writeModel } from './model-write.js'
 
 /** What the caller knows about a model: lineage, metrics and everything predict needs besides weights. */
 export interface ModelInfo {
@@ -50,6 +51,7 @@ export interface StoredModel { readonly spec: NetworkSpec, readonly params: Floa
 
 /** Reads take the caller's tenant: another tenant's model is null, as if unknown. Undefined: any tenant (the worker). */
 export interface ModelRepository {
+  /** Stores a model; with meta.jobId, at most one per job: a later call returns the model stored first. */
   save (model: { spec: NetworkSpec, params: Float32Array, meta?: ModelInfo }): Promise<ModelRecord>
   get (id: string, tenant?: string): Promise<ModelRecord | null>
   getWeights (id: string, tenant?: string): Promise<StoredModel | null>
@@ -86,26 +88,34 @@ export function createModelRepository (redis: Redis, prefix: string): ModelRepos
 
   return {
     async save ({ spec, params, meta = {} }) {
+      // a job's second attempt finds the first attempt's model (model-write.ts), before spending a version number
+      if (meta.jobId !== undefined) {
+        const existing = await redis.get(keys.jobModel(meta.jobId))
+        const found = existing === null ? null : await get(existing)
+        if (found) return found
+      }
       const id = `mdl_${randomUUID().replaceAll('-', '')}`
       const name = meta.name ?? id
-      // a failed transaction below leaves a gap in the version numbers, never a duplicate
+      // two attempts racing past the check above leave a gap in the version numbers, never a duplicate
       const version = await redis.incr(keys.modelVersionCounter(nameKey(name, meta.tenant)))
       const createdAt = new Date()
       const record: ModelRecord = { ...meta, id, name, version, network: spec, parameterCount: parameterCount(spec), createdAt: createdAt.toISOString() }
       const blob = encodeModel({ spec, params, meta: { ...record } })
-      const tx = redis.multi()
-      tx.set(keys.modelWeights(id), Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength))
-      tx.hset(keys.model(id), { meta: JSON.stringify(record), name, version: String(version) })
-      tx.zadd(keys.models(), createdAt.getTime(), id)
-      tx.zadd(keys.models(ownerOf(record)), createdAt.getTime(), id)
-      tx.zadd(keys.modelVersions(nameKey(name, meta.tenant)), version, id)
-      const results = await tx.exec()
-      const failed = results?.find(([err]) => err !== null)
-      if (!results || failed) {
-        await redis.del(keys.model(id), keys.modelWeights(id)).catch(() => undefined)
-        throw new Error(`storing model failed: ${failed?.[0]?.message ?? 'transaction aborted'}`)
-      }
-      return record
+      const stored = await writeModel(redis, {
+        keys: {
+          job: meta.jobId === undefined ? null : keys.jobModel(meta.jobId),
+          weights: keys.modelWeights(id),
+          meta: keys.model(id),
+          all: keys.models(),
+          tenant: keys.models(ownerOf(record)),
+          versions: keys.modelVersions(nameKey(name, meta.tenant))
+        },
+        id, blob: Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength), meta: JSON.stringify(record), name, version, createdAt: createdAt.getTime()
+      })
+      if (stored === id) return record
+      const first = await get(stored)
+      if (!first) throw new Error(`job ${meta.jobId} stored model ${stored}, which has since been deleted`)
+      return first
     },
 
     get,
@@ -131,8 +141,15 @@ export function createModelRepository (redis: Redis, prefix: string): ModelRepos
     },
 
     async latest (name, tenant) {
-      const [id] = await redis.zrevrange(keys.modelVersions(nameKey(name, tenant)), 0, 0)
-      return id === undefined ? null : await get(id, tenant)
+      // a delete takes the version out of the index and its record in one transaction: if the record
+      // read next is gone, the index read again names the version that is latest now
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const [id] = await redis.zrevrange(keys.modelVersions(nameKey(name, tenant)), 0, 0)
+        if (id === undefined) return null
+        const record = await get(id, tenant)
+        if (record) return record
+      }
+      return null
     },
 
     async version (name, version, tenant) {

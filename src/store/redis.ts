@@ -16,6 +16,15 @@ export function createRedis (url: string, options: RedisOptions = {}): Redis {
   })
 }
 
+/**
+ * The API's connection: a command caught by an outage fails at the next reconnect attempt (within
+ * 1 s) instead of waiting for Redis to return, so its request is answered 503 (api/plugins/redis-guard.ts).
+ * Not for BullMQ workers, which need commands that wait (maxRetriesPerRequest: null).
+ */
+export function createApiRedis (url: string, options: RedisOptions = {}): Redis {
+  return createRedis(url, { maxRetriesPerRequest: 0, retryStrategy: (times) => Math.min(times * 100, 1000), ...options })
+}
+
 /** Resolves true when Redis answers PING within `timeoutMs`, false otherwise; never throws. */
 export async function pingRedis (redis: Redis, timeoutMs = 1000): Promise<boolean> {
   // while reconnecting, a PING would wait in the offline queue and answer once Redis is back: the outage would not show

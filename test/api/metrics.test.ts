@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
-import { Queue } from 'bullmq'
+import { Queue, Worker } from 'bullmq'
 import { createKeys } from '../../src/store/keys.js'
 import { TRAINING_QUEUE } from '../../src/queue/training-queue.js'
 import { buildTestApp, type TestApp } from './helper.js'
@@ -58,6 +58,27 @@ describe('GET /metrics', () => {
     // the scrape itself is timed by the next one
     const next = parse((await t.app.inject({ method: 'GET', url: '/metrics' })).body)
     expect(next.get(`${h}_count{method="GET",route="/metrics",status="200"}`)).toBe(1)
+    await queue.obliterate({ force: true })
+    await queue.close()
+  })
+
+  it('counts cancelled jobs as their own state, not as failed', async () => {
+    const keys = createKeys(t.config.REDIS_PREFIX)
+    const queue = new Queue(TRAINING_QUEUE, { connection: t.redis, prefix: keys.bullPrefix() })
+    const connection = t.redis.duplicate({ maxRetriesPerRequest: null })
+    const worker = new Worker(TRAINING_QUEUE, async (job) => { throw new Error(job.data.n === 1 ? 'cancelled by request' : 'diverged') },
+      { connection, prefix: keys.bullPrefix() })
+    const failed = new Promise<void>((resolve) => { let n = 0; worker.on('failed', () => { if (++n === 3) resolve() }) })
+    const jobs = await Promise.all([1, 2, 3].map(async (n) => await queue.add('train', { n }, { attempts: 1 })))
+    await t.redis.hset(keys.jobCancel(), jobs[0].id!, new Date().toISOString())
+    // a mark on a job that is not failed (e.g. cancel requested, then it completed) counts nowhere
+    await t.redis.hset(keys.jobCancel(), 'job_elsewhere', new Date().toISOString())
+    await failed
+    const m = parse((await t.app.inject({ method: 'GET', url: '/metrics' })).body)
+    expect(m.get('backprop_training_jobs{state="cancelled"}')).toBe(1)
+    expect(m.get('backprop_training_jobs{state="failed"}')).toBe(2)
+    await worker.close()
+    await connection.quit()
     await queue.obliterate({ force: true })
     await queue.close()
   })

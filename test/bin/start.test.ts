@@ -77,6 +77,54 @@ describe('npm start (src/bin/start.ts)', () => {
     }
   })
 
+  it('SIGHUP (the terminal closed) shuts down like SIGTERM: exit 0, no redis-server left; a second start on the same files is refused meanwhile', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'backprop-start-'))
+    dirs.push(dataDir)
+    const run = launch({ PORT: String(await freePort()), DATA_DIR: dataDir })
+    try {
+      await until('the "backprop is up" log line', () => run.lines().find((l) => l.msg === 'backprop is up'))
+      const redisPid = Number(run.lines().find((l) => l.msg === 'embedded redis started')?.redisPid)
+
+      const second = launch({ PORT: String(await freePort()), DATA_DIR: dataDir })
+      expect(await second.exited).toBe(1)
+      expect(second.stderr()).toContain(`another \`npm start\` (pid ${run.child.pid}) is running with a redis-server (pid ${redisPid}`)
+      expect(second.lines().some((l) => l.msg === 'embedded redis started')).toBe(false)
+      expect(alive(redisPid)).toBe(true)
+
+      run.child.kill('SIGHUP')
+      expect(await run.exited).toBe(0)
+      expect(run.lines().some((l) => l.msg === 'embedded redis stopped')).toBe(true)
+      await until('redis to be gone', () => (alive(redisPid) ? undefined : true), 5000)
+    } finally {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL')
+    }
+  })
+
+  it('a start that finds the redis-server of a start that died reuses it (one server on the files), and stops it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'backprop-start-'))
+    dirs.push(dataDir)
+    const first = launch({ PORT: String(await freePort()), DATA_DIR: dataDir })
+    await until('the first start', () => first.lines().find((l) => l.msg === 'backprop is up'))
+    const redisPid = Number(first.lines().find((l) => l.msg === 'embedded redis started')?.redisPid)
+    first.child.kill('SIGKILL') // dies without stopping its redis-server (its own process group)
+    await first.exited
+    expect(alive(redisPid)).toBe(true)
+    const port = await freePort()
+    const second = launch({ PORT: String(port), DATA_DIR: dataDir })
+    try {
+      await until('the second start', () => second.lines().find((l) => l.msg === 'backprop is up'))
+      expect(second.lines().find((l) => l.msg === 'reusing the embedded redis-server an earlier start left running')?.redisPid).toBe(redisPid)
+      expect(second.lines().some((l) => l.msg === 'embedded redis started')).toBe(false)
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200)
+      second.child.kill('SIGTERM')
+      expect(await second.exited).toBe(0)
+      await until('redis to be gone', () => (alive(redisPid) ? undefined : true), 5000)
+    } finally {
+      if (second.child.exitCode === null) second.child.kill('SIGKILL')
+      if (alive(redisPid)) process.kill(redisPid, 'SIGKILL')
+    }
+  })
+
   it('says how to install redis-server (or set REDIS_URL) when there is none', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'backprop-start-'))
     dirs.push(dataDir)

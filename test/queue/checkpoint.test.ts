@@ -37,8 +37,18 @@ describe('checkpoint codec', () => {
     expect(back.best!.params).toBeInstanceOf(Float64Array)
   })
 
+  it('still reads the older text form (JSON, arrays as base64)', () => {
+    const f32 = Float32Array.of(NaN, -0, 1.5)
+    const text = JSON.stringify({ epoch: 2, params: { $f32: Buffer.from(f32.buffer).toString('base64') }, history: [] })
+    const back = decodeCheckpoint(text)
+    expect(back.epoch).toBe(2)
+    expect(bits(back.params)).toEqual(bits(f32))
+  })
+
   it('refuses text that is not a training state', () => {
     expect(() => decodeCheckpoint('{"epoch":1}')).toThrow(/not a training state/)
     expect(() => decodeCheckpoint('{"epoch":1,"params":{"$f32":"AAA"}}')).toThrow(/not whole Float32Array values/)
+    const truncated = encodeCheckpoint({ epoch: 1, params: new Float32Array(4) } as unknown as TrainState)
+    expect(() => decodeCheckpoint(truncated.subarray(0, truncated.length - 4))).toThrow(/outside the checkpoint/)
   })
 })

@@ -1,7 +1,6 @@
 // Faults with real worker processes (node --import tsx src/bin/worker.ts): a worker killed with SIGKILL
 // mid-job is replaced by another that resumes from the checkpoint and ends with bit-identical weights;
 // SIGTERM checkpoints, hands the job back to the queue and exits 0. Short stalled-job timings via env.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import { columnStats } from '../../src/data/column-stats.js'
 import { createDatasetRepository } from '../../src/store/datasets.js'
@@ -11,62 +10,23 @@ import { createTrainingQueue, type TrainJobData, type TrainingQueue } from '../.
 import { decodeCheckpoint } from '../../src/queue/checkpoint.js'
 import { classificationFixture } from '../support/fixtures.js'
 import { testRedis } from '../store/redis-helper.js'
+import { killWorkers, spawnWorker as spawnWorkerWith, until, type WorkerProcess } from '../support/worker-process.js'
 
 const { redis, prefix, cleanup } = testRedis('worker-faults')
 const keys = createKeys(prefix)
 let queue: TrainingQueue
 let data: TrainJobData
-const children = new Set<ChildProcess>()
 
-interface WorkerProcess { child: ChildProcess, logs: string[], exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }> }
-
-/** Spawns a worker and resolves once it logs that it is taking jobs. */
-async function spawnWorker (): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/worker.ts'], {
-    env: {
-      ...process.env,
-      REDIS_URL: process.env.REDIS_URL,
-      REDIS_PREFIX: prefix,
-      TRAIN_THREADS: '1',
-      LOG_LEVEL: 'info',
-      CHECKPOINT_EVERY_EPOCHS: '2',
-      WORKER_LOCK_DURATION_MS: '1000',
-      WORKER_STALLED_INTERVAL_MS: '500'
-    },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  children.add(child)
-  const logs: string[] = []
-  const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => {
-    children.delete(child)
-    resolve({ code, signal })
-  }))
-  await new Promise<void>((resolve, reject) => {
-    let buffered = ''
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk
-      const lines = buffered.split('\n')
-      buffered = lines.pop()!
-      for (const line of lines) {
-        logs.push(line)
-        if (line.includes('"worker started"')) resolve()
-      }
-    })
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => logs.push(chunk))
-    void exited.then(({ code }) => reject(new Error(`worker exited (${code}) before starting:\n${logs.join('\n')}`)))
-  })
-  return { child, logs, exited }
-}
+const spawnWorker = async (): Promise<WorkerProcess> => await spawnWorkerWith({
+  REDIS_URL: process.env.REDIS_URL,
+  REDIS_PREFIX: prefix,
+  TRAIN_THREADS: '1',
+  CHECKPOINT_EVERY_EPOCHS: '2',
+  WORKER_LOCK_DURATION_MS: '1000',
+  WORKER_STALLED_INTERVAL_MS: '500'
+})
 
 const historyLength = async (jobId: string): Promise<number> => await redis.llen(keys.jobHistory(jobId))
-
-async function until (what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
 
 async function finished (jobId: string): Promise<string> {
   await until(`job ${jobId} finished`, async () => ['completed', 'failed'].includes(await queue.queue.getJobState(jobId)))
@@ -96,7 +56,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL')
+  killWorkers()
   await queue?.close()
   await cleanup()
 })
@@ -107,7 +67,7 @@ describe('worker processes', () => {
     const crashed = await queue.enqueue(data)
     // kill once a checkpoint exists and at least one epoch after it has run (so that epoch is re-run)
     await until('a checkpoint and an epoch past it', async () => {
-      const text = await redis.get(keys.jobCheckpoint(crashed))
+      const text = await redis.getBuffer(keys.jobCheckpoint(crashed))
       return text !== null && (await historyLength(crashed)) > decodeCheckpoint(text).epoch
     })
     a.child.kill('SIGKILL')
@@ -117,7 +77,9 @@ describe('worker processes', () => {
 
     const trainedBefore = Number(await redis.get(keys.trainedEpochs()))
     const b = await spawnWorker()
-    expect(await finished(crashed)).toBe('completed')
+    const st = await finished(crashed)
+    if (st !== 'completed') console.log('A', a.logs.join('\n'), '\nB', b.logs.join('\n'))
+    expect(st).toBe('completed')
     const resumed = b.logs.map((l) => JSON.parse(l) as { msg?: string, epoch?: number }).find((l) => l.msg === 'resuming from checkpoint')
     expect(resumed?.epoch).toBeGreaterThan(0)
     // the second worker trained only the epochs after the checkpoint, not the whole job again
@@ -143,7 +105,7 @@ describe('worker processes', () => {
     expect(await c.exited).toEqual({ code: 0, signal: null })
     expect(await queue.queue.getJobState(jobId)).toBe('waiting')
     expect((await queue.get(jobId))?.status).toBe('queued')
-    const checkpoint = decodeCheckpoint((await redis.get(keys.jobCheckpoint(jobId)))!)
+    const checkpoint = decodeCheckpoint((await redis.getBuffer(keys.jobCheckpoint(jobId)))!)
     expect(checkpoint.epoch).toBeGreaterThanOrEqual(1)
     expect(checkpoint.epoch).toBeLessThan(40)
 

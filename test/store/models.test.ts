@@ -37,4 +37,22 @@ describe('model repository', () => {
     expect(await repo.remove(v2.id)).toBe(false)
     expect(await repo.latest('nobody')).toBeNull()
   })
+
+  it('stores one model per job: a second save of the same job, even concurrent, returns the first model', async () => {
+    const repo = createModelRepository(redis, prefix)
+    const other = Float32Array.from(params, (v) => v + 1)
+    const first = await repo.save({ spec, params, meta: { name: 'once', jobId: 'job_once' } })
+    const again = await repo.save({ spec, params: other, meta: { name: 'once', jobId: 'job_once' } })
+    expect(again).toEqual(first)
+    expect((await repo.getWeights(first.id))?.params).toEqual(params)
+    // two attempts racing: both pass the fast check, the script lets one write
+    const raced = await Promise.all([1, 2, 3].map(() => repo.save({ spec, params: other, meta: { name: 'raced', jobId: 'job_raced' } })))
+    expect(new Set(raced.map((r) => r.id)).size).toBe(1)
+    expect(await repo.count({ name: 'raced' })).toBe(1)
+    expect(await repo.count({ name: 'once' })).toBe(1)
+    // models without a job are never deduplicated
+    const a = await repo.save({ spec, params, meta: { name: 'free' } })
+    const b = await repo.save({ spec, params, meta: { name: 'free' } })
+    expect(a.id).not.toBe(b.id)
+  })
 })

@@ -8,11 +8,11 @@
 import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { DATASET_NOT_FOUND, MODEL_NOT_FOUND, NOT_ACCEPTABLE } from '../../errors.js'
+import { DATASET_NOT_FOUND, NOT_ACCEPTABLE } from '../../errors.js'
 import { ModelRefParams, problems } from '../../schemas/common.js'
 import { DatasetPredictionsRequest } from '../../schemas/evaluation.js'
 import { createFeatureRowReader } from '../../store/dataset-rows.js'
-import { resolveModelRef } from '../model-ref.js'
+import { withModelRef } from '../model-ref.js'
 import { datasetColumns } from '../../data/dataset-columns.js'
 import { checkDatasetFitsModel } from '../scoring/model-inference.js'
 import { chooseFormat, predictionLines, PREDICTION_MEDIA_TYPES } from '../scoring/prediction-stream.js'
@@ -40,8 +40,7 @@ const datasetPredictions: FastifyPluginAsyncZod = async (fastify) => {
     if (!format) throw new NOT_ACCEPTABLE(String(request.headers.accept), Object.values(PREDICTION_MEDIA_TYPES).join(' or '))
     const { tenant } = request
     const ref = request.params.id
-    const model = await fastify.models.getWeights(await resolveModelRef(fastify.models, ref, tenant), tenant)
-    if (!model) throw new MODEL_NOT_FOUND(ref)
+    const model = await withModelRef(fastify.models, ref, tenant, (id) => fastify.models.getWeights(id, tenant))
     const { datasetId } = request.body
     const meta = await fastify.datasets.get(datasetId, tenant)
     if (!meta) throw new DATASET_NOT_FOUND(datasetId)

@@ -4,10 +4,10 @@
  * is api/scoring/, on a thread of its own for large datasets.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { DATASET_NOT_FOUND, MODEL_NOT_FOUND } from '../../errors.js'
+import { DATASET_NOT_FOUND } from '../../errors.js'
 import { ModelRefParams, problems } from '../../schemas/common.js'
 import { EvaluateRequest, EvaluationResponse } from '../../schemas/evaluation.js'
-import { resolveModelRef } from '../model-ref.js'
+import { withModelRef } from '../model-ref.js'
 import { datasetColumns } from '../../data/dataset-columns.js'
 import { checkDatasetFitsModel } from '../scoring/model-inference.js'
 import { scoreModel } from '../scoring/score.js'
@@ -26,9 +26,7 @@ const evaluate: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request) => {
     const { tenant } = request
     const ref = request.params.id
-    const modelId = await resolveModelRef(fastify.models, ref, tenant)
-    const model = await fastify.models.getWeights(modelId, tenant)
-    if (!model) throw new MODEL_NOT_FOUND(ref)
+    const model = await withModelRef(fastify.models, ref, tenant, (id) => fastify.models.getWeights(id, tenant))
     const { datasetId } = request.body
     const meta = await fastify.datasets.get(datasetId, tenant)
     if (!meta) throw new DATASET_NOT_FOUND(datasetId)

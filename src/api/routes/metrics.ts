@@ -44,16 +44,31 @@ const metrics: FastifyPluginAsyncZod = async (fastify) => {
   // the Queue shares the app's connection, which it does not close; the caller owns that
   fastify.addHook('onClose', async () => { await queue?.close() })
 
+  /** Failed jobs that carry a cancel mark: those the API reports as `cancelled`. */
+  async function cancelledCount (q: Queue): Promise<number> {
+    const marked = await fastify.redis.hkeys(keys.jobCancel())
+    if (marked.length === 0) return 0
+    const scores = await fastify.redis.zmscore(q.keys.failed, ...marked)
+    return scores.filter((s) => s !== null).length
+  }
+
   async function redisFamilies (): Promise<string[]> {
-    queue ??= new Queue(TRAINING_QUEUE, { connection: fastify.redis, prefix: keys.bullPrefix() })
-    const [counts, epochs, samples] = await withTimeout(Promise.all([
-      queue.getJobCounts(...JOB_STATES),
+    if (!queue) {
+      queue = new Queue(TRAINING_QUEUE, { connection: fastify.redis, prefix: keys.bullPrefix() })
+      queue.on('error', () => undefined) // an outage shows as backprop_metrics_redis_up 0
+    }
+    const q = queue
+    const [counts, cancelled, epochs, samples] = await withTimeout(Promise.all([
+      q.getJobCounts(...JOB_STATES),
+      cancelledCount(q),
       fastify.redis.get(keys.trainedEpochs()),
       fastify.redis.get(keys.trainedSamples())
     ]), REDIS_TIMEOUT_MS)
+    // BullMQ records a cancelled job as failed; the API (and this gauge) tells them apart by the cancel mark
+    const byState: Record<string, number> = { ...counts, failed: (counts.failed ?? 0) - cancelled, cancelled }
     return [
-      renderFamily('backprop_training_jobs', 'gauge', 'Training jobs in the queue by BullMQ state',
-        JOB_STATES.map((state) => ({ labels: { state }, value: counts[state] ?? 0 }))),
+      renderFamily('backprop_training_jobs', 'gauge', 'Training jobs by state: BullMQ\'s, with cancelled jobs apart from failed ones',
+        [...JOB_STATES, 'cancelled'].map((state) => ({ labels: { state }, value: byState[state] ?? 0 }))),
       renderFamily('backprop_epochs_trained_total', 'counter', 'Epochs trained by all workers', [{ value: Number(epochs ?? 0) }]),
       renderFamily('backprop_samples_trained_total', 'counter', 'Training samples processed (rows × epochs) by all workers', [{ value: Number(samples ?? 0) }])
     ]

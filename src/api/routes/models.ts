@@ -3,19 +3,19 @@
  * creates models (routes/training-jobs.ts); predictions are routes/predict.ts and api/predictor.ts.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { MODEL_NOT_FOUND, NON_FINITE_MODEL, UNPROCESSABLE, VALIDATION, withProblem } from '../../errors.js'
+import { NON_FINITE_MODEL, UNPROCESSABLE, VALIDATION, withProblem } from '../../errors.js'
 import { firstNonFinite, nonFiniteReason, parameterName } from '../../nn/finite.js'
 import { createNetwork } from '../../nn/network.js'
 import { fromJsonForm, toJsonForm } from '../../nn/serialize.js'
 import type { NetworkSpec } from '../../nn/spec.js'
 import type { ModelRecord } from '../../store/models.js'
-import { IdParams, ModelRefParams, NoContent, listOf, problems } from '../../schemas/common.js'
+import { ModelRefParams, NoContent, listOf, problems } from '../../schemas/common.js'
 import {
   ModelExport, ModelListQuery, ModelResponse, type ModelExportBody, type ModelResponseBody
 } from '../../schemas/model.js'
 import { checkNetwork } from './networks.js'
 import { encodedWidth } from '../../data/feature-columns.js'
-import { resolveModelRef } from '../model-ref.js'
+import { withModelRef } from '../model-ref.js'
 import { readReport } from '../../queue/run-report.js'
 
 const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
@@ -114,23 +114,19 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     return { items: items.map(modelResponse), total, offset, limit }
   })
 
-  const resolve = (ref: string, tenant: string): Promise<string> => resolveModelRef(fastify.models, ref, tenant)
+  /** `use` with the model `ref` names now (model-ref.ts: re-resolved if deleted meanwhile; a miss names `ref`). */
+  const withRef = <T>(ref: string, tenant: string, use: (id: string) => Promise<T | null>): Promise<T> => withModelRef(fastify.models, ref, tenant, use)
 
   fastify.get('/models/:id', {
     schema: { tags, summary: 'One model: network, metrics, lineage and labels (by id, or name@latest, or name@<version>)', params: ModelRefParams, response: { 200: ModelResponse, ...problems(404) } }
-  }, async (request) => {
-    const record = await fastify.models.get(await resolve(request.params.id, request.tenant), request.tenant)
-    if (!record) throw new MODEL_NOT_FOUND(request.params.id)
-    return modelResponse(record)
-  })
+  }, async (request) => modelResponse(await withRef(request.params.id, request.tenant, (id) => fastify.models.get(id, request.tenant))))
 
   fastify.delete('/models/:id', {
-    schema: { tags, summary: 'Delete a model (its predictions stop at once)', params: IdParams, response: { 204: NoContent, ...problems(404) } }
+    schema: { tags, summary: 'Delete a model (its predictions stop at once): by id, name@latest or name@<version>', params: ModelRefParams, response: { 204: NoContent, ...problems(404) } }
   }, async (request, reply) => {
-    const removed = await fastify.models.remove(request.params.id, request.tenant)
+    const removed = await withRef(request.params.id, request.tenant, async (id) => ((await fastify.models.remove(id, request.tenant)) ? id : null))
     // only the owner's delete evicts: another tenant must not be able to churn the shared cache
-    if (!removed) throw new MODEL_NOT_FOUND(request.params.id)
-    fastify.predictor.invalidate(request.params.id)
+    fastify.predictor.invalidate(removed)
     return reply.code(204).send()
   })
 
@@ -142,8 +138,7 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
       response: { 200: ModelExport, ...problems(404, 409) }
     }
   }, async (request) => {
-    const stored = await fastify.models.getWeights(await resolve(request.params.id, request.tenant), request.tenant)
-    if (!stored) throw new MODEL_NOT_FOUND(request.params.id)
+    const stored = await withRef(request.params.id, request.tenant, (id) => fastify.models.getWeights(id, request.tenant))
     // stored before the divergence guard existed: JSON cannot carry NaN or ∞, so say why instead of failing
     const bad = firstNonFinite(stored.params)
     if (bad >= 0) throw new NON_FINITE_MODEL(request.params.id, `weight ${parameterName(createNetwork(stored.spec, { params: stored.params }), bad)} is ${stored.params[bad]}`)

@@ -14,7 +14,8 @@ import { MAX_PREDICT_ROWS, PredictQuery, PredictRequest, PredictResponse, type P
 import { flatRowsMessage, type HandleUnknown } from '../prediction-input.js'
 import { fastValidator, isModelRefParams, isPredictBody, jsonSerializer, lateBodyValidator } from '../fast-path.js'
 import { readPredictBody, wasReadFromBytes } from '../predict-body.js'
-import { resolveModelRef } from '../model-ref.js'
+import { resolveModelRef, withModelRef } from '../model-ref.js'
+import { rowCapHook } from '../row-cap-stream.js'
 import type { FeatureRows, Prediction } from '../predictor.js'
 
 /** A large body, unread: the route hands its bytes to a forward thread. */
@@ -80,19 +81,18 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
   /** A large body: on a forward thread, or, where that cannot decide, parsed and validated here first. */
   const predictUnread = async (request: FastifyRequest, ref: string, bytes: Buffer, handleUnknown?: HandleUnknown): Promise<Prediction> => {
     const { tenant } = request
-    let notFound: unknown
     try {
       const prediction = await predictor.predictBody(await resolve(ref, tenant), bytes, tenant)
       if (prediction) return prediction
     } catch (err) {
-      if (err instanceof MODEL_NOT_FOUND) notFound = err // as for every body: a bad body is a 400 before an unknown model is a 404
-      else if ((err as { statusCode?: number }).statusCode === 400) throw err // a row of the wrong width
+      // as for every body: a bad body is a 400 before an unknown model is a 404, which names the
+      // reference as sent (withModelRef below), never an id it resolved to
+      if (err instanceof MODEL_NOT_FOUND) { /* answered below */ } else if ((err as { statusCode?: number }).statusCode === 400) throw err // a row of the wrong width
       // the thread failed (it is replaced on the next use): the request is answered here instead
       else request.log.warn({ err }, 'reading a prediction body on a forward thread failed; reading it on the event loop')
     }
     const body = parseAndValidate(bytes)
-    if (notFound !== undefined) throw notFound
-    return await predictRaw(await resolve(ref, tenant), body, tenant, handleUnknown)
+    return await withModelRef(models, ref, tenant, (id) => predictRaw(id, body, tenant, handleUnknown))
   }
 
   await fastify.register(async (scope) => {
@@ -112,7 +112,9 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
         params: isModelRefParams,
         querystring: isPredictQuery
       }, { body: flatRows }),
-      serializerCompiler: jsonSerializer()
+      serializerCompiler: jsonSerializer(),
+      // over the row cap: refused while the bytes arrive, never parsed (row-cap-stream.ts)
+      preParsing: rowCapHook(MAX_PREDICT_ROWS)
     }, (request) => {
       const ref = request.params.id
       const body: unknown = request.body
@@ -120,13 +122,13 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
       if (body instanceof UnreadBody) return predictUnread(request, ref, body.bytes, handleUnknown)
       if (!wasReadFromBytes(body)) {
         // anything but the canonical numeric body: every value checked as an upload's (prediction-input.ts)
-        return resolve(ref, request.tenant).then((id) => predictRaw(id, request.body, request.tenant, handleUnknown))
+        return withModelRef(models, ref, request.tenant, (id) => predictRaw(id, request.body, request.tenant, handleUnknown))
       }
       // read from the bytes (predict-body.ts): Float64Array rows of numbers
       const rows = (body as { inputs: FeatureRows }).inputs
       // a plain id (the hot path) needs no lookup: no extra promise
       if (!ref.includes('@')) return predictor.predict(ref, rows, request.tenant)
-      return resolve(ref, request.tenant).then((id) => predictor.predict(id, rows, request.tenant))
+      return withModelRef(models, ref, request.tenant, (id) => predictor.predict(id, rows, request.tenant))
     })
   })
 }

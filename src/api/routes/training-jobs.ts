@@ -6,9 +6,10 @@
 import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { CONFLICT, JOB_NOT_FOUND } from '../../errors.js'
+import { CONFLICT, JOB_NOT_FOUND, TOO_MANY_FOLLOWERS } from '../../errors.js'
+import type { JobFollowers } from '../job-followers.js'
 import { admitTrainingJob } from '../../queue/admission.js'
-import { isFinal, type JobEvent, type TrainingJobView, type TrainingQueue } from '../../queue/training-queue.js'
+import { isFinal, type TrainingJobView, type TrainingQueue } from '../../queue/training-queue.js'
 import { IdParams, listOf, problems, PageQuery } from '../../schemas/common.js'
 import {
   CreateTrainingJobRequest, CreatedTrainingJob, TrainingJobResponse, TrainingJobSummary, type EpochRecord, type TrainingJobResponseBody
@@ -21,19 +22,20 @@ const linksOf = (id: string, modelId?: string): TrainingJobResponseBody['links']
 
 export const jobResponse = (view: TrainingJobView): TrainingJobResponseBody => ({ ...view, links: linksOf(view.id, view.modelId) })
 
-/** How often a follower re-reads the job, in case a `finished` message was missed (e.g. a worker died). */
-const POLL_MS = 1000
+/** A comment line this often keeps proxies from closing a quiet stream; it costs no Redis command. */
+const KEEP_ALIVE_MS = 15_000
 
 /**
- * Streams a job: the history so far, each new epoch, then `end` with the final status. Subscribes
- * before reading the history, so an epoch finishing in between is not lost (epochs are deduplicated).
+ * Streams a job: the history so far, each new epoch, then `end` with the final status. Joins the
+ * job's shared follower (job-followers.ts) before reading the history, so an epoch finishing in
+ * between is not lost (epochs are deduplicated). `gone` is the client's going away, watched from the
+ * start of the request: a client that leaves at any moment releases its follower at once.
  */
-async function streamJob (queue: TrainingQueue, id: string, reply: FastifyReply, resumeAfter = 0): Promise<void> {
+async function streamJob (queue: TrainingQueue, followers: JobFollowers, id: string, tenant: string, reply: FastifyReply, gone: AbortSignal, resumeAfter = 0): Promise<void> {
   const raw = reply.raw
   // a reconnecting EventSource sends the last epoch it saw (Last-Event-ID): replay only what follows
   let last = resumeAfter
   let done = false
-  let checking = false
   const send = (event: string, data: unknown, eventId?: number): void => {
     if (done) return
     raw.write(`event: ${event}\n${eventId === undefined ? '' : `id: ${eventId}\n`}data: ${JSON.stringify(data)}\n\n`)
@@ -41,45 +43,42 @@ async function streamJob (queue: TrainingQueue, id: string, reply: FastifyReply,
   const sendEpochs = (history: readonly EpochRecord[]): void => {
     for (const stats of history) if (stats.epoch > last) { send('epoch', stats, stats.epoch); last = stats.epoch }
   }
-  const hold: { unfollow?: () => Promise<void>, timer?: NodeJS.Timeout } = {}
-  const finish = (): void => {
+  const end = (job: TrainingJobView | null): void => {
+    if (job) send('end', { status: job.status, ...(job.modelId ? { modelId: job.modelId } : {}), ...(job.error ? { error: job.error } : {}) })
+    finish()
+  }
+  const following = followers.add(id, tenant, (event) => {
+    if (event.type === 'end') end(event.job)
+    // a live epoch beyond the next one means we missed some: fill the gap from the stored history
+    else if (event.type === 'epoch') {
+      if (event.stats.epoch > last + 1) void queue.history(id).then(sendEpochs, () => undefined)
+      else sendEpochs([event.stats])
+    }
+  })
+  if (!following) throw new TOO_MANY_FOLLOWERS(id)
+  const timer = setInterval(() => raw.write(': keep-alive\n\n'), KEEP_ALIVE_MS)
+  function finish (): void {
     if (done) return
     done = true
-    clearInterval(hold.timer)
-    void hold.unfollow?.()
+    clearInterval(timer)
+    following!.remove()
     raw.end()
   }
-  const checkEnd = async (): Promise<void> => {
-    if (checking || done) return
-    checking = true
-    try {
-      const job = await queue.get(id)
-      if (!job) return finish()
-      sendEpochs(job.history)
-      if (isFinal(job.status)) {
-        send('end', { status: job.status, ...(job.modelId ? { modelId: job.modelId } : {}), ...(job.error ? { error: job.error } : {}) })
-        finish()
-      }
-    } finally {
-      checking = false
-    }
-  }
+  gone.addEventListener('abort', finish, { once: true })
+  if (gone.aborted || raw.socket?.destroyed !== false) return finish()
 
+  reply.hijack()
   raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' })
-  raw.on('close', finish)
-  const onEvent = (event: JobEvent): void => {
-    if (event.type === 'epoch') {
-      // a live epoch beyond the next one means we missed some: fill the gap from the stored history
-      if (event.stats.epoch > last + 1) void queue.history(id).then(sendEpochs)
-      else sendEpochs([event.stats])
-    } else void checkEnd()
+  raw.flushHeaders() // the client knows the stream is open now, not at its first event or keep-alive
+  try {
+    await following.ready
+    if (done) return
+    sendEpochs(await queue.history(id))
+    const job = await queue.get(id)
+    if (!job || isFinal(job.status)) end(job)
+  } catch {
+    finish() // Redis went away while starting: the client reconnects (EventSource does) and resumes
   }
-  hold.unfollow = await queue.follow(id, onEvent)
-  if (done) return void hold.unfollow()
-  sendEpochs(await queue.history(id))
-  await checkEnd()
-  if (done) return
-  hold.timer = setInterval(() => { raw.write(': keep-alive\n\n'); void checkEnd().catch(() => finish()) }, POLL_MS)
 }
 
 const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
@@ -129,15 +128,21 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
       params: IdParams,
       response: {
         200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } },
-        ...problems(404)
+        ...problems(404, 429)
       }
     }
   }, async (request, reply) => {
+    // watched before any await: a client gone before its first event still releases everything
+    const gone = new AbortController()
+    reply.raw.once('close', () => gone.abort())
+    // it may have left during the hooks (auth, rate limit), before this listener existed
+    if (request.raw.socket?.destroyed !== false) gone.abort()
     const { id } = request.params
     if (!(await queue().get(id, request.tenant))) throw new JOB_NOT_FOUND(id)
-    reply.hijack()
+    if (gone.signal.aborted) return reply
     const lastEventId = Number(request.headers['last-event-id'])
-    await streamJob(queue(), id, reply, Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0)
+    await streamJob(queue(), fastify.jobFollowers, id, request.tenant, reply, gone.signal,
+      Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0)
     return reply
   })
 

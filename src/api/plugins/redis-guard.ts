@@ -1,0 +1,31 @@
+/**
+ * Fail fast while Redis is away: every /v1 request is answered 503 + Retry-After at once when the
+ * app's connection, once up, is down; and a request whose Redis command gave up mid-way (the API's
+ * connection flushes them at each failed reconnect, store/redis.ts createApiRedis) is answered the
+ * same. Health, metrics and the docs need no Redis or report its absence themselves.
+ */
+import fp from 'fastify-plugin'
+import { REDIS_UNAVAILABLE } from '../../errors.js'
+import { redisOutage } from '../../store/redis-health.js'
+
+/** Seconds a client should wait: the API retries its connection at least once a second. */
+export const REDIS_RETRY_AFTER_S = 2
+
+/** The 503 for an outage; the error handler sends its `headers`. */
+export const redisUnavailable = (): Error =>
+  Object.assign(new REDIS_UNAVAILABLE(REDIS_RETRY_AFTER_S), { headers: { 'retry-after': String(REDIS_RETRY_AFTER_S) } })
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** True while Redis, once reachable, is not; errors then mean "unavailable", not "internal". */
+    redisDown (): boolean
+  }
+}
+
+export default fp(async function redisGuard (fastify) {
+  const down = redisOutage(fastify.redis)
+  fastify.decorate('redisDown', down)
+  fastify.addHook('onRequest', async (request) => {
+    if (request.url.startsWith('/v1/') && down()) throw redisUnavailable()
+  })
+}, { name: 'redis-guard', dependencies: ['redis'] })

@@ -1,0 +1,52 @@
+/**
+ * How the service behaves while Redis is away. Each connection reports its outage as a few
+ * structured lines (lost, still down every `everyMs` with a count, back) instead of an error, or
+ * ioredis's raw "Unhandled error event" stack trace, per reconnect attempt. redisOutage() says whether
+ * a connection that has been up is down now, which the API answers with 503 at once (api/plugins/redis-guard.ts).
+ */
+import type { Logger } from '../logger.js'
+import type { Redis } from './redis.js'
+
+/** A function that logs at most once per `everyMs`; the next line carries how many were left out. */
+export function rateLimitedLog (everyMs: number): (write: (suppressed: number) => void) => void {
+  let last = 0
+  let suppressed = 0
+  return (write) => {
+    const now = Date.now()
+    if (now - last < everyMs) { suppressed++; return }
+    last = now
+    write(suppressed)
+    suppressed = 0
+  }
+}
+
+/** Logs a connection's outage (rate-limited) and its recovery; also installs the 'error' listener ioredis needs. */
+export function watchRedis (redis: Redis, logger: Logger, connection: string, { everyMs = 10_000 } = {}): void {
+  const log = logger.child({ redisConnection: connection })
+  const limited = rateLimitedLog(everyMs)
+  let down: number | null = null
+  redis.on('error', (err: Error) => {
+    limited((suppressed) => log.warn({ err: { message: err.message, code: (err as { code?: string }).code }, suppressed }, 'redis unavailable'))
+  })
+  redis.on('close', () => {
+    if (down === null) { down = Date.now(); log.warn('redis connection lost; reconnecting') }
+  })
+  redis.on('ready', () => {
+    if (down !== null) log.info({ downMs: Date.now() - down }, 'redis connection restored')
+    down = null
+  })
+}
+
+/** True while a connection that has been ready is not: requests should fail fast rather than wait. */
+export function redisOutage (redis: Redis): () => boolean {
+  let seenReady = redis.status === 'ready'
+  redis.on('ready', () => { seenReady = true })
+  return () => seenReady && redis.status !== 'ready'
+}
+
+/** ioredis's errors for a command that gave up on a lost connection. */
+export function isConnectionError (err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  return err.name === 'MaxRetriesPerRequestError' || err.message === 'Connection is closed.' ||
+    err.message.startsWith("Stream isn't writeable") || /ECONNREFUSED|ECONNRESET|EPIPE/.test(err.message)
+}

@@ -1,0 +1,52 @@
+// A prediction body over the 10,000-row cap is refused while its bytes are still arriving: the 400
+// comes back before the client has sent the rest, so nothing parsed the body on the event loop.
+// A body at the cap, with the same structure, is still predicted.
+import { request } from 'node:http'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MAX_PREDICT_ROWS } from '../../src/schemas/model.js'
+import { parameterCount, type NetworkSpec } from '../../src/nn/spec.js'
+import { buildTestApp, type TestApp } from './helper.js'
+
+let t: TestApp
+let base: string
+let modelId: string
+const spec: NetworkSpec = { inputs: 3, layers: [{ units: 4, activation: 'tanh' }], output: { units: 1, activation: 'identity' } }
+
+beforeAll(async () => {
+  t = await buildTestApp('row-cap', { RATE_LIMIT_PER_MINUTE: '0' })
+  await t.app.listen({ port: 0, host: '127.0.0.1' })
+  const address = t.app.server.address()
+  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+  modelId = (await t.app.models.save({ spec, params: new Float32Array(parameterCount(spec)).fill(0.1) })).id
+})
+afterAll(async () => { await t.close() })
+
+const row = '[1.25, -3.5, {"x": "a [bracket] in a \\"string\\""}]'
+
+describe('the prediction row cap', () => {
+  it('answers 400 before the body has arrived: rows beyond the cap are never parsed', async () => {
+    // 12,000 rows announced, 10,001 sent, the rest held back: only a streaming check can answer now
+    const head = `{"note": "[[[not rows]]]", "inputs": [${Array.from({ length: MAX_PREDICT_ROWS + 1 }, () => row).join(',')},`
+    const total = head.length + 2000 * (row.length + 1) + 2
+    const answer = await new Promise<{ status: number, body: string }>((resolve, reject) => {
+      const req = request(`${base}/v1/models/${modelId}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': total } }, (res) => {
+        let body = ''
+        res.on('data', (c: Buffer) => { body += c.toString() })
+        res.on('end', () => { req.destroy(); resolve({ status: res.statusCode ?? 0, body }) })
+      })
+      req.on('error', reject)
+      req.write(head) // and nothing more
+    })
+    expect(answer.status).toBe(400)
+    const problem = JSON.parse(answer.body) as { detail: string, field?: string }
+    expect(problem.detail).toBe(`invalid body: inputs: at most ${MAX_PREDICT_ROWS} rows per request; this body has more (send them in several requests)`)
+    expect(problem.field).toBe('inputs')
+  })
+
+  it('still predicts a body of exactly the cap', async () => {
+    const inputs = Array.from({ length: MAX_PREDICT_ROWS }, (_, i) => [i % 7, 1, -1])
+    const res = await fetch(`${base}/v1/models/${modelId}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs }) })
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { outputs: number[][] }).outputs).toHaveLength(MAX_PREDICT_ROWS)
+  })
+})
