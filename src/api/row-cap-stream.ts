@@ -1,7 +1,7 @@
 /**
  * A prediction body over the row cap is refused while its bytes arrive, before anything parses it:
  * a preParsing hook passes the body through a scanner that follows the JSON structure (strings and
- * escapes included) and counts the rows of the top-level `inputs` array. The scan is a few
+ * escapes included) and counts the rows of the top-level `inputs` array (or the records of `instances`). The scan is a few
  * operations per byte, spread over the body's chunks, so the event loop never holds a whole large
  * body (46 MB bodies used to be JSON.parsed, ~0.8 s each, only to be refused by the schema).
  */
@@ -10,9 +10,11 @@ import type { preParsingAsyncHookHandler } from 'fastify'
 import { VALIDATION, withProblem } from '../errors.js'
 
 const QUOTE = 0x22, BACKSLASH = 0x5c, OPEN_ARRAY = 0x5b, CLOSE_ARRAY = 0x5d, OPEN_OBJECT = 0x7b, CLOSE_OBJECT = 0x7d, COMMA = 0x2c
-const KEY = 'inputs'
+/** The top-level keys whose elements are rows: `inputs` (arrays) and `instances` (arrays or records). */
+const ROW_KEYS = new Set(['inputs', 'instances'])
+const LONGEST_KEY = 9
 
-/** A Transform that passes bytes through and fails with a 400 once `inputs` holds more than `maxRows` rows. */
+/** A Transform that passes bytes through and fails with a 400 once `inputs` or `instances` holds more than `maxRows` rows. */
 export function rowCapStream (maxRows: number): Transform {
   let depth = 0
   let inString = false
@@ -20,7 +22,7 @@ export function rowCapStream (maxRows: number): Transform {
   let expectKey = false // the next string at depth 1 is a key
   let keyChars: number[] | null = null
   let lastKey = ''
-  let inInputs = false
+  let inRows: string | null = null // the row key whose array is open at depth 1
   let rows = 0
   return new Transform({
     transform (chunk: Buffer, _encoding, done) {
@@ -32,24 +34,22 @@ export function rowCapStream (maxRows: number): Transform {
           else if (c === QUOTE) {
             inString = false
             if (keyChars) { lastKey = String.fromCharCode(...keyChars); keyChars = null; expectKey = false }
-          } else if (keyChars && keyChars.length < KEY.length + 1) keyChars.push(c)
+          } else if (keyChars && keyChars.length < LONGEST_KEY + 1) keyChars.push(c)
           continue
         }
         if (c === QUOTE) {
           inString = true
           if (depth === 1 && expectKey) keyChars = []
-        } else if (c === OPEN_ARRAY) {
-          if (depth === 1) inInputs = lastKey === KEY
-          else if (depth === 2 && inInputs && ++rows > maxRows) {
-            done(withProblem(new VALIDATION(`invalid body: inputs: at most ${maxRows} rows per request; this body has more (send them in several requests)`), { field: 'inputs' }))
+        } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+          if (depth === 1 && c === OPEN_ARRAY) inRows = ROW_KEYS.has(lastKey) ? lastKey : null
+          else if (depth === 2 && inRows !== null && ++rows > maxRows) {
+            done(withProblem(new VALIDATION(`invalid body: ${inRows}: at most ${maxRows} rows per request; this body has more (send them in several requests)`), { field: inRows }))
             return
           }
           depth++
-        } else if (c === OPEN_OBJECT) {
-          depth++
-          if (depth === 1) expectKey = true
+          if (depth === 1 && c === OPEN_OBJECT) expectKey = true
         } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
-          depth--
+          if (--depth === 1) inRows = null // the value of a key ended: later arrays at depth 2 belong to other keys
         } else if (c === COMMA && depth === 1) {
           expectKey = true
         }

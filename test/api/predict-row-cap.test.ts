@@ -43,6 +43,22 @@ describe('the prediction row cap', () => {
     expect(problem.field).toBe('inputs')
   })
 
+  it('counts records under instances the same way, and never rows of another key', async () => {
+    const record = '{"a": 1.5, "b": [2, 3], "c": "x"}'
+    const over = `{"instances": [${Array.from({ length: MAX_PREDICT_ROWS + 1 }, () => record).join(',')}]}`
+    const refused = await fetch(`${base}/v1/models/${modelId}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: over })
+    expect(refused.status).toBe(400)
+    const problem = (await refused.json()) as { detail: string, field?: string }
+    expect(problem).toMatchObject({ field: 'instances', detail: `invalid body: instances: at most ${MAX_PREDICT_ROWS} rows per request; this body has more (send them in several requests)` })
+    // a key after the rows whose value holds many arrays: not rows, so not counted (the body is refused by the schema instead)
+    const inputs = Array.from({ length: 3 }, () => [1, 2, 3])
+    const other = `{"inputs": ${JSON.stringify(inputs)}, "extra": {"x": [${Array.from({ length: MAX_PREDICT_ROWS + 1 }, () => '[1]').join(',')}]}}`
+    const res = await fetch(`${base}/v1/models/${modelId}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: other })
+    const body = (await res.json()) as { detail: string }
+    expect(res.status).toBe(400)
+    expect(body.detail).not.toMatch(/rows per request/)
+  })
+
   it('still predicts a body of exactly the cap', async () => {
     const inputs = Array.from({ length: MAX_PREDICT_ROWS }, (_, i) => [i % 7, 1, -1])
     const res = await fetch(`${base}/v1/models/${modelId}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs }) })
