@@ -33,6 +33,7 @@ const PROBLEMS: Record<string, (instance: string) => Json> = {
   413: (i) => problem(413, 'Payload Too Large', 'NN_ERR_DATASET_TOO_LARGE', 'dataset has 2000000 rows; the limit is 1000000 (MAX_DATASET_ROWS)', i),
   415: (i) => problem(415, 'Unsupported Media Type', 'NN_ERR_UNSUPPORTED_MEDIA_TYPE', "content type 'text/plain' is not accepted here; send application/json or text/csv", i),
   422: (i) => problem(422, 'Unprocessable Entity', 'NN_ERR_UNPROCESSABLE', "dataset 'ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)", i),
+  429: (i) => problem(429, 'Too Many Requests', 'NN_ERR_TOO_MANY_FOLLOWERS', "too many event streams open on training job 'job_5a2a7a96a5894d958fb48e44defc6336' or for this tenant (SSE_MAX_FOLLOWERS_PER_JOB, SSE_MAX_FOLLOWERS_PER_TENANT); close some, or poll GET /v1/training-jobs/{id}", i),
   503: (i) => problem(503, 'Service Unavailable', 'NN_ERR_NOT_READY', 'not ready: redis is unreachable', i)
 }
 
