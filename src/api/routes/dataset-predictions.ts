@@ -8,13 +8,12 @@
 import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { DATASET_NOT_FOUND, NOT_ACCEPTABLE } from '../../errors.js'
+import { NOT_ACCEPTABLE } from '../../errors.js'
 import { ModelRefParams, problems } from '../../schemas/common.js'
 import { DatasetPredictionsRequest } from '../../schemas/evaluation.js'
 import { createFeatureRowReader } from '../../store/dataset-rows.js'
-import { withModelRef } from '../model-ref.js'
 import { datasetColumns } from '../../data/dataset-columns.js'
-import { checkDatasetFitsModel } from '../scoring/model-inference.js'
+import { scoringInputs } from '../scoring/scoring-inputs.js'
 import { chooseFormat, predictionLines, PREDICTION_MEDIA_TYPES } from '../scoring/prediction-stream.js'
 
 const datasetPredictions: FastifyPluginAsyncZod = async (fastify) => {
@@ -40,11 +39,7 @@ const datasetPredictions: FastifyPluginAsyncZod = async (fastify) => {
     if (!format) throw new NOT_ACCEPTABLE(String(request.headers.accept), Object.values(PREDICTION_MEDIA_TYPES).join(' or '))
     const { tenant } = request
     const ref = request.params.id
-    const model = await withModelRef(fastify.models, ref, tenant, (id) => fastify.models.getWeights(id, tenant))
-    const { datasetId } = request.body
-    const meta = await fastify.datasets.get(datasetId, tenant)
-    if (!meta) throw new DATASET_NOT_FOUND(datasetId)
-    checkDatasetFitsModel(model, meta, false)
+    const { model, meta } = await scoringInputs(fastify, ref, request.body.datasetId, tenant, false)
     const reader = createFeatureRowReader(fastify.redis, fastify.config.REDIS_PREFIX, meta)
     const lines = predictionLines(model, reader, meta.rows, format, fastify.config.KERNELS, datasetColumns(meta))
     const first = await lines.next()

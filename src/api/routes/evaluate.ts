@@ -7,9 +7,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { DATASET_NOT_FOUND } from '../../errors.js'
 import { ModelRefParams, problems } from '../../schemas/common.js'
 import { EvaluateRequest, EvaluationResponse } from '../../schemas/evaluation.js'
-import { withModelRef } from '../model-ref.js'
 import { datasetColumns } from '../../data/dataset-columns.js'
-import { checkDatasetFitsModel } from '../scoring/model-inference.js'
+import { scoringInputs } from '../scoring/scoring-inputs.js'
 import { scoreModel } from '../scoring/score.js'
 
 const evaluate: FastifyPluginAsyncZod = async (fastify) => {
@@ -26,12 +25,8 @@ const evaluate: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request) => {
     const { tenant } = request
     const ref = request.params.id
-    const model = await withModelRef(fastify.models, ref, tenant, (id) => fastify.models.getWeights(id, tenant))
     const { datasetId } = request.body
-    const meta = await fastify.datasets.get(datasetId, tenant)
-    if (!meta) throw new DATASET_NOT_FOUND(datasetId)
-    // before reading the matrices: a dataset of other columns is refused for the price of its metadata
-    checkDatasetFitsModel(model, meta, true)
+    const { model } = await scoringInputs(fastify, ref, datasetId, tenant, true)
     const stored = await fastify.datasets.getMatrices(datasetId, tenant)
     if (!stored) throw new DATASET_NOT_FOUND(datasetId)
     const scored = await scoreModel(model, {
