@@ -138,6 +138,41 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     expect(errors).toEqual([])
   })
 
+  it('reads a semicolon CSV with a text column and missing cells, and predicts from a category picked from the model\'s', async () => {
+    const { base } = on.server
+    const { page, requests, errors } = await openPage(on.browser)
+    const rows = Array.from({ length: 60 }, (_, i) => {
+      const color = ['red', 'green', 'blue'][i % 3]
+      return `${i % 7 === 0 ? '' : (i % 10) / 2};${color};${color === 'red' ? 'yes' : 'no'}`
+    })
+    await page.goto(`${base}/ui/#/datasets`)
+    await page.getByRole('heading', { name: 'Datasets' }).waitFor()
+    await page.setInputFiles('#csv-file', { name: 'shop.csv', mimeType: 'text/csv', buffer: Buffer.from(['size;color;bought', ...rows].join('\n') + '\n') })
+    await page.locator('#csv-target option[value="bought"]').waitFor({ state: 'attached' })
+    expect(await page.locator('#csv-target option').allInnerTexts()).toEqual(['size', 'color', 'bought'])
+    await page.selectOption('#csv-missing', 'median')
+    await page.getByRole('button', { name: 'Upload' }).click()
+    await page.getByRole('heading', { name: 'shop' }).waitFor()
+    const datasetId = decodeURIComponent(/#\/datasets\/([^/]+)$/.exec(page.url())![1])
+    const job = await api<{ id: string }>(base, 'POST', '/v1/training-jobs', {
+      datasetId, network: { layers: [{ units: 8, activation: 'tanh' }], output: { activation: 'softmax' } },
+      training: { epochs: 200, batchSize: 10, optimizer: { type: 'adam', learningRate: 0.05 }, earlyStopping: false, validationSplit: 0 }
+    })
+    await finished(base, job.id)
+    const model = await api<{ modelId: string }>(base, 'GET', `/v1/training-jobs/${job.id}`)
+    await page.goto(`${base}/ui/#/models/${encodeURIComponent(model.modelId)}`)
+    await page.locator('#feature-1').waitFor()
+    // the categorical column is a choice of the model's categories, never a free text sent as an unknown one
+    expect(await page.locator('#feature-1 option').allInnerTexts()).toEqual(['(missing)', 'blue', 'green', 'red'])
+    await page.selectOption('#feature-1', 'red')
+    await page.fill('#feature-0', '')
+    await page.getByRole('button', { name: 'Predict' }).click()
+    expect(await page.locator('#predicted-label').innerText()).toBe('yes')
+    await shot(page, 'model-categorical-predict')
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+
   it('a cancelled job stops, and its page says so', async () => {
     const { base } = on.server
     const jobId = await startJob(base, { epochs: 100_000, batchSize: 4 })

@@ -35,6 +35,8 @@ export interface Model {
   id: string, name: string, version: number, network: NetworkSpec, parameterCount: number
   metrics: Record<string, number>, datasetId?: string, jobId?: string, parentModelId?: string
   classes?: string[], featureNames: string[], targetNames: string[], createdAt: string
+  /** raw feature columns: categorical ones with their categories (one-hot order), and whether missing cells are imputed */
+  preprocessing?: { columns: Array<{ name: string, kind: 'numeric' | 'categorical', categories?: string[] }>, imputer?: { strategy: string } }
   bestEpoch?: number, stoppedEpoch?: number, stopReason?: string
 }
 

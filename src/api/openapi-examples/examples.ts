@@ -108,14 +108,17 @@ export function addExamples<T extends { paths?: object }> (doc: T): T {
       const op = value as Operation
       const ex = EXAMPLES[`${method.toUpperCase()} ${path}`] ?? {}
       for (const p of op.parameters ?? []) if (ex.params?.[p.name] !== undefined) p.example = ex.params[p.name]
-      for (const [type, media] of Object.entries(op.requestBody?.content ?? {})) if (ex.body?.[type] !== undefined) media.example = drop(ex.body[type])
+      // the generator may share one media object between content types: each gets its own copy, or the last example wins them all
+      const content = op.requestBody?.content ?? {}
+      for (const [type, media] of Object.entries(content)) if (ex.body?.[type] !== undefined) content[type] = { ...media, example: drop(ex.body[type]) }
       for (const [status, response] of Object.entries(op.responses ?? {})) {
-        for (const [type, media] of Object.entries(response.content ?? {})) {
+        const content = response.content ?? {}
+        for (const [type, media] of Object.entries(content)) {
           const given = ex.responses?.[status]
           // a 400 of an operation without a body is about its querystring
           const problemOf = status === '400' && !op.requestBody ? QUERY_400 : PROBLEMS[status]
           const example = type === 'application/problem+json' ? problemOf?.(path) : isByMediaType(given) ? given[type] : given
-          if (example !== undefined) media.example = drop(example)
+          if (example !== undefined) content[type] = { ...media, example: drop(example) }
         }
       }
     }

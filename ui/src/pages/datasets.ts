@@ -9,17 +9,27 @@ import type { ColumnStats, Dataset, Page } from '../types.js'
 
 const PAGE = 50
 
+/** The delimiter the server detects from the header line (comma, semicolon or tab): the one it holds most of. */
+function delimiterOf (header: string): string {
+  const count = (d: string): number => header.split(d).length - 1
+  return [';', '\t'].reduce((best, d) => (count(d) > count(best) ? d : best), ',')
+}
+
 /** The header row of a CSV file: the column names the target picker offers. */
 function headerOf (csv: string): string[] {
-  const first = csv.split(/\r?\n/, 1)[0] ?? ''
-  return first.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1')).filter((c) => c !== '')
+  const first = (csv.split(/\r?\n/, 1)[0] ?? '').replace(/^\uFEFF/, '')
+  return first.split(delimiterOf(first)).map((c) => c.trim().replace(/^"(.*)"$/, '$1')).filter((c) => c !== '')
 }
+
+const MISSING = [['error', 'refuse (name the cell)'], ['mean', 'mean'], ['median', 'median'], ['most_frequent', 'most frequent'], ['constant', 'constant 0']] as const
 
 function uploadForm (): HTMLElement {
   const file = h('input', { id: 'csv-file', type: 'file', accept: '.csv,text/csv', required: true })
   const target = h('select', { id: 'csv-target', required: true, disabled: true })
   const name = h('input', { id: 'csv-name', type: 'text', maxlength: 200, placeholder: 'from the file name' })
+  name.addEventListener('input', () => { name.dataset.auto = 'false' })
   const categorical = h('input', { id: 'csv-categorical', type: 'checkbox' })
+  const missing = h('select', { id: 'csv-missing' }, ...MISSING.map(([value, label]) => h('option', { value }, label)))
   const status = h('p', { role: 'status', 'aria-live': 'polite' })
   let text = ''
   file.addEventListener('change', () => {
@@ -30,7 +40,8 @@ function uploadForm (): HTMLElement {
       const columns = headerOf(t)
       target.replaceChildren(...columns.map((c, i) => h('option', { value: c, selected: i === columns.length - 1 }, c)))
       target.disabled = columns.length === 0
-      if (name.value === '') name.value = chosen.name.replace(/\.csv$/i, '')
+      // a new file names the dataset after itself, unless the name was typed
+      if (name.value === '' || name.dataset.auto === 'true') { name.value = chosen.name.replace(/\.csv$/i, ''); name.dataset.auto = 'true' }
     })
   })
   const form = h('form', { class: 'card', 'aria-labelledby': 'upload-title' },
@@ -39,7 +50,8 @@ function uploadForm (): HTMLElement {
       h('label', { for: 'csv-file' }, 'CSV file (header row first)'), file,
       h('label', { for: 'csv-target' }, 'Target column'), target,
       h('label', { for: 'csv-name' }, 'Name'), name,
-      h('label', { for: 'csv-categorical' }, 'Numeric target holds class labels'), categorical),
+      h('label', { for: 'csv-categorical' }, 'Numeric target holds class labels'), categorical,
+      h('label', { for: 'csv-missing' }, 'Missing cells'), missing),
     h('button', { type: 'submit' }, 'Upload'),
     status)
   form.addEventListener('submit', (event) => {
@@ -48,6 +60,7 @@ function uploadForm (): HTMLElement {
     const query = new URLSearchParams({ target: target.value })
     if (name.value.trim() !== '') query.set('name', name.value.trim())
     if (categorical.checked) query.set('categorical', 'true')
+    if (missing.value !== 'error') query.set('missing', missing.value)
     status.replaceChildren('Uploading…')
     sendJson<Dataset>('POST', `/v1/datasets?${query}`, text, 'text/csv').then(
       (ds) => go(`#/datasets/${encodeURIComponent(ds.id)}`),

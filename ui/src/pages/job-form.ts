@@ -36,12 +36,12 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
   const dataset = h('select', { id: 'job-dataset' }, datasets.map((d) => h('option', { value: d.id, selected: d.id === chosen }, `${d.name} (${d.rows} rows)`)))
   const layers = h('input', { id: 'job-layers', type: 'text', value: '16 relu', spellcheck: 'false' })
   const shape = h('p', { id: 'job-shape', class: 'muted' })
-  const epochs = h('input', { id: 'job-epochs', type: 'number', min: 1, value: 100, required: true })
-  const batchSize = h('input', { id: 'job-batch', type: 'number', min: 1, value: 32, required: true })
+  const epochs = h('input', { id: 'job-epochs', type: 'number', min: 1, value: 200, required: true })
+  const batchSize = h('input', { id: 'job-batch', type: 'number', min: 1, placeholder: 'min(200, rows)' })
   const optimizer = h('select', { id: 'job-optimizer' }, OPTIMIZERS.map((o) => h('option', { value: o }, o)))
-  const learningRate = h('input', { id: 'job-lr', type: 'number', step: 'any', min: 0, value: 0.01, required: true })
-  const validation = h('input', { id: 'job-validation', type: 'number', step: 'any', min: 0, max: 0.9, value: 0.2 })
-  const patience = h('input', { id: 'job-patience', type: 'number', min: 1, placeholder: 'off' })
+  const learningRate = h('input', { id: 'job-lr', type: 'number', step: 'any', min: 0, value: 0.001, required: true })
+  const validation = h('input', { id: 'job-validation', type: 'number', step: 'any', min: 0, max: 0.9, value: 0.1 })
+  const patience = h('input', { id: 'job-patience', type: 'number', min: 1, value: 10, placeholder: 'off' })
   const seed = h('input', { id: 'job-seed', type: 'number', min: 0, value: 0 })
   const modelName = h('input', { id: 'job-model-name', type: 'text', maxlength: 200 })
   const status = h('div', { role: 'status', 'aria-live': 'polite' })
@@ -65,7 +65,7 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
       ...field('job-dataset', 'Dataset', dataset),
       ...field('job-layers', 'Hidden layers', layers, 'units and activation, comma-separated; empty for a linear model'),
       ...field('job-epochs', 'Epochs', epochs),
-      ...field('job-batch', 'Batch size', batchSize),
+      ...field('job-batch', 'Batch size', batchSize, 'empty: min(200, rows), as scikit-learn'),
       ...field('job-optimizer', 'Optimizer', optimizer),
       ...field('job-lr', 'Learning rate', learningRate),
       ...field('job-validation', 'Validation split', validation, 'share of rows held out; 0 for none'),
@@ -86,10 +86,10 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
       network: { inputs: d.inputs, layers: hidden, output: outputFor(d) },
       training: {
         epochs: Number(epochs.value),
-        batchSize: Number(batchSize.value),
+        ...(batchSize.value !== '' ? { batchSize: Number(batchSize.value) } : {}),
         optimizer: { type: optimizer.value, learningRate: Number(learningRate.value) },
-        ...(split > 0 ? { validationSplit: split } : {}),
-        ...(patience.value !== '' ? { earlyStopping: { patience: Number(patience.value) } } : {}),
+        validationSplit: split,
+        earlyStopping: patience.value !== '' ? { patience: Number(patience.value) } : false,
         seed: Number(seed.value)
       },
       ...(modelName.value.trim() !== '' ? { modelName: modelName.value.trim() } : {})

@@ -30,8 +30,19 @@ function networkView (m: Model): HTMLElement {
     h('ol', {}, h('li', { class: 'layer input' }, h('strong', {}, 'Input'), h('span', {}, `${spec.inputs} features`)), boxes))
 }
 
-function predictForm (m: Model, means: number[] | undefined): HTMLElement {
-  const inputs = m.featureNames.map((name, i) => h('input', { id: `feature-${i}`, type: 'text', inputmode: 'decimal', required: true, value: means ? num(means[i]).replace(/,/g, '') : '', spellcheck: 'false' }))
+/** A categorical feature picks one of the model's categories (blank: missing, where the model imputes); a numeric one is typed. */
+function featureInput (m: Model, i: number, mean: number | undefined): HTMLInputElement | HTMLSelectElement {
+  const column = m.preprocessing?.columns[i]
+  if (column?.kind === 'categorical' && column.categories) {
+    const blank = m.preprocessing?.imputer ? [h('option', { value: '' }, '(missing)')] : []
+    return h('select', { id: `feature-${i}` }, ...blank, ...column.categories.map((c, k) => h('option', { value: c, selected: k === 0 }, c)))
+  }
+  const value = mean !== undefined && Number.isFinite(mean) ? num(mean).replace(/,/g, '') : ''
+  return h('input', { id: `feature-${i}`, type: 'text', inputmode: 'decimal', required: !m.preprocessing?.imputer, value, spellcheck: 'false' })
+}
+
+function predictForm (m: Model, means: Array<number | undefined> | undefined): HTMLElement {
+  const inputs = m.featureNames.map((_, i) => featureInput(m, i, means?.[i]))
   const result = h('div', { id: 'prediction', role: 'status', 'aria-live': 'polite' })
   const form = h('form', { class: 'card', 'aria-labelledby': 'predict-title' },
     h('h2', { id: 'predict-title' }, 'Predict'),
@@ -42,12 +53,17 @@ function predictForm (m: Model, means: number[] | undefined): HTMLElement {
   form.addEventListener('submit', (event) => {
     event.preventDefault()
     // numbers as numbers; anything else (a category) as the text typed
-    const row = inputs.map((el) => (el.value.trim() !== '' && Number.isFinite(Number(el.value)) ? Number(el.value) : el.value.trim()))
-    sendJson<{ outputs: number[][], labels?: string[] }>('POST', `/v1/models/${encodeURIComponent(m.id)}/predict`, { inputs: [row] }).then((res) => {
+    const row = inputs.map((el) => {
+      const v = el.value.trim()
+      if (v === '') return null // missing: the model's imputer fills it (or the API says it has none)
+      return el instanceof HTMLInputElement && Number.isFinite(Number(v)) ? Number(v) : v
+    })
+    sendJson<{ outputs: number[][], labels?: string[], unknownCategories?: unknown[] }>('POST', `/v1/models/${encodeURIComponent(m.id)}/predict`, { inputs: [row] }).then((res) => {
       const out = res.outputs[0]
       const names = m.classes && m.classes.length === out.length ? m.classes : m.targetNames.length === out.length ? m.targetNames : out.map((_, i) => `output ${i + 1}`)
       result.replaceChildren(
         ...(res.labels ? [h('p', { class: 'answer' }, 'Predicted class: ', h('strong', { id: 'predicted-label' }, res.labels[0]))] : []),
+        ...(res.unknownCategories && res.unknownCategories.length > 0 ? [note(`Categories the model never saw (encoded as all zeros): ${JSON.stringify(res.unknownCategories)}`, 'info')] : []),
         table(m.classes ? 'Probabilities' : 'Outputs', [m.classes ? 'Class' : 'Output', 'Value'], names.map((n, i) => [n, num(out[i])])))
     }, (err: Error) => result.replaceChildren(note(err.message, 'error')))
   })
