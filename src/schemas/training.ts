@@ -35,7 +35,11 @@ const Unit = z.number().min(0).lt(1)
 function choiceOf<T extends readonly [z.ZodObject<{ type: z.ZodLiteral<string> }>, ...z.ZodObject<{ type: z.ZodLiteral<string> }>[]]> (what: string, options: T) {
   const names = options.map((o) => o.shape.type.value).join(', ')
   return z.discriminatedUnion('type', options, {
-    error: (iss) => (iss.code === 'invalid_union' ? `${what} needs a type, one of: ${names}` : undefined)
+    error: (iss) => {
+      if (iss.code !== 'invalid_union') return undefined
+      const given = typeof iss.input === 'object' && iss.input !== null ? (iss.input as { type?: unknown }).type : undefined
+      return given === undefined ? `${what} needs a type, one of: ${names}` : `${what} type ${JSON.stringify(given)} is not one of: ${names} (names are lower case)`
+    }
   })
 }
 

@@ -140,5 +140,9 @@ describe('defaults a first request can rely on', () => {
     const res = await request(ctx.t.app.server).post('/v1/training-jobs').send({ datasetId: 'ds_x', network: relu4, training: { optimizer: { learningRate: 0.1 } } })
     expect(res.status).toBe(400)
     expect(res.body.detail).toMatch(/optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw/)
+    // a type that is not one of them is named as given, not reported as missing
+    const wrong = await request(ctx.t.app.server).post('/v1/training-jobs').send({ datasetId: 'ds_x', network: relu4, training: { optimizer: { type: 'Adam' } } })
+    expect(wrong.status).toBe(400)
+    expect(wrong.body.detail).toMatch(/optimizer type "Adam" is not one of: sgd, momentum, nesterov, adam, adamw \(names are lower case\)/)
   })
 })
