@@ -18,17 +18,26 @@ function rowOf (m: Float32Array, r: number, K: number): number[] {
   return row
 }
 
-/** Class labels from output rows: argmax for softmax, a 0.5 threshold for one sigmoid unit; none otherwise. */
-function labelsOf (meta: ModelRecord, out: Float32Array, rows: number): string[] | undefined {
+/**
+ * How a model's outputs read as class labels: `argmax` for softmax over its classes, `threshold` for one
+ * sigmoid unit on two classes (≥ 0.5 is classes[1]); null for outputs that carry no labels.
+ */
+export function labelling (meta: Pick<ModelRecord, 'classes' | 'network'>): 'argmax' | 'threshold' | null {
   const { classes, network } = meta
   const K = network.output.units
-  if (!classes) return undefined
-  if (network.output.activation === 'softmax' && classes.length === K) {
-    return Array.from(argmaxRows(out.subarray(0, rows * K), rows, K), (k) => classes[k])
-  }
-  if (network.output.activation === 'sigmoid' && K === 1 && classes.length === 2) {
-    return Array.from({ length: rows }, (_, r) => classes[out[r] >= 0.5 ? 1 : 0])
-  }
+  if (!classes) return null
+  if (network.output.activation === 'softmax' && classes.length === K) return 'argmax'
+  if (network.output.activation === 'sigmoid' && K === 1 && classes.length === 2) return 'threshold'
+  return null
+}
+
+/** Class labels from output rows, as labelling() says; none for outputs without labels. */
+function labelsOf (meta: ModelRecord, out: Float32Array, rows: number): string[] | undefined {
+  const how = labelling(meta)
+  const classes = meta.classes!
+  const K = meta.network.output.units
+  if (how === 'argmax') return Array.from(argmaxRows(out.subarray(0, rows * K), rows, K), (k) => classes[k])
+  if (how === 'threshold') return Array.from({ length: rows }, (_, r) => classes[out[r] >= 0.5 ? 1 : 0])
   return undefined
 }
 

@@ -7,7 +7,7 @@
 import type { FeatureRowReader } from '../../store/dataset-rows.js'
 import type { KernelName } from '../../kernels/index.js'
 import type { ModelRecord } from '../../store/models.js'
-import { predictionOf } from '../prediction-output.js'
+import { labelling, predictionOf } from '../prediction-output.js'
 import type { FeatureColumn } from '../../data/feature-columns.js'
 import { createRowInference, INFERENCE_CHUNK, type InferenceModel } from './model-inference.js'
 
@@ -35,12 +35,13 @@ export function chooseFormat (accept: string | undefined): PredictionFormat | nu
 /** A CSV field (RFC 4180): quoted when it holds a comma, quote or line break. */
 const csvField = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s)
 
-/** Names of the output columns (class probabilities by class, else the target names), and whether rows get labels (as in prediction-output.ts). */
+/** Names of the output columns (class probabilities by class, else the target names), and whether rows get labels (labelling() in prediction-output.ts). */
 function columnsOf (meta: ModelRecord): { names: string[], labelled: boolean } {
   const { classes, network, targetNames } = meta
   const K = network.output.units
-  if (classes && network.output.activation === 'softmax' && classes.length === K) return { names: classes, labelled: true }
-  if (classes && network.output.activation === 'sigmoid' && K === 1 && classes.length === 2) return { names: [classes[1]], labelled: true }
+  const how = labelling(meta)
+  if (how === 'argmax') return { names: classes!, labelled: true }
+  if (how === 'threshold') return { names: [classes![1]], labelled: true }
   return { names: targetNames && targetNames.length === K ? targetNames : Array.from({ length: K }, (_, k) => `y${k}`), labelled: false }
 }
 
