@@ -19,10 +19,23 @@ export const MISSING_MARKERS: ReadonlySet<string> = new Set([
 /** A decimal number as CSV writes one (no hex, no Infinity): what `Number()` would read exactly as meant. */
 export const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 
-/** A CSV cell's text → a Cell: missing marker → null, a number → number, anything else → the trimmed text. */
-export function cellOfText (text: string): Cell {
+/** A number written with a decimal comma (`1,5`, `-0,25`), as spreadsheets in much of Europe save `;`-separated CSV. */
+export const DECIMAL_COMMA_NUMBER = /^[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?$/
+
+/** The character that separates a number's integer and fraction parts (pandas' `decimal`). */
+export type DecimalMark = '.' | ','
+
+/**
+ * A CSV cell's text → a Cell: missing marker → null, a number → number, anything else → the trimmed
+ * text. With the decimal mark `,`, `1,5` reads as 1.5 (and `1.5` stays text, as pandas reads it).
+ */
+export function cellOfText (text: string, decimal: DecimalMark = '.'): Cell {
   const s = text.trim()
   if (MISSING_MARKERS.has(s)) return null
+  if (decimal === ',') {
+    if (s.includes('.')) return s
+    return NUMBER.test(s) ? Number(s) : DECIMAL_COMMA_NUMBER.test(s) ? Number(s.replace(',', '.')) : s
+  }
   return NUMBER.test(s) ? Number(s) : s
 }
 
@@ -63,12 +76,32 @@ export function scanColumn (rows: number, cell: (r: number) => Cell): ColumnScan
  * numeric column with a few stray texts, refused at the first of them with the ways to fix it.
  */
 export function decideKind (scan: ColumnScan, name: string, locate: Locate, forceCategorical: boolean, cell: (r: number) => Cell): 'numeric' | 'categorical' {
-  if (forceCategorical || scan.numbers === 0) return scan.strings + scan.numbers === 0 ? 'numeric' : 'categorical'
+  if (forceCategorical) return scan.strings + scan.numbers === 0 ? 'numeric' : 'categorical'
   if (scan.strings === 0) return 'numeric'
+  refuseDecimalCommas(scan, name, locate, cell)
+  if (scan.numbers === 0) return 'categorical'
   if (scan.strings > scan.numbers) return 'categorical'
   return fail(locate(scan.firstString), `expected a number like the rest of column ${JSON.stringify(name)}, got ${show(cell(scan.firstString))}; ` +
     'if it marks a missing value write it as an empty cell or NA (and choose a missing-value strategy), ' +
     `or if the column holds categories, declare it: ?categorical=${encodeURIComponent(name)}`)
+}
+
+/**
+ * A column whose texts are all numbers written with decimal commas would otherwise become one
+ * category per distinct value: refused, naming the option that reads them (csv-table.ts `decimal`).
+ */
+function refuseDecimalCommas (scan: ColumnScan, name: string, locate: Locate, cell: (r: number) => Cell): void {
+  let first = -1
+  for (let r = 0, strings = 0; strings < scan.strings; r++) {
+    const v = cell(r)
+    if (typeof v !== 'string') continue
+    strings++
+    if (!DECIMAL_COMMA_NUMBER.test(v)) return
+    if (first < 0) first = r
+  }
+  const place = locate(first)
+  fail(place, `column ${JSON.stringify(name)} holds numbers written with a decimal comma (${show(cell(first))}), which would each become a category; ` +
+    (place.csv ? 'send ?decimal=, to read them as numbers' : 'send them as JSON numbers') + `, or if they are categories, declare them: ?categorical=${encodeURIComponent(name)}`)
 }
 
 /**

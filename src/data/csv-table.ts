@@ -4,7 +4,7 @@
  * column is then decided by all its cells. No encoding here (build-dataset.ts does that).
  */
 import { BAD_CSV, withProblem } from '../errors.js'
-import { cellOfText, decideKind, fail, scanColumn, type Cell, type Place } from './cells.js'
+import { cellOfText, decideKind, fail, scanColumn, type Cell, type DecimalMark, type Place } from './cells.js'
 import { csvError, parseCsv, type Delimiter } from './csv.js'
 import type { DatasetInput, DatasetPlaces } from './build-dataset.js'
 import type { RawTarget } from './encode-targets.js'
@@ -20,13 +20,19 @@ export interface CsvTableOptions {
   readonly categorical?: boolean | readonly string[]
   /** Default: detected from the header line (comma, semicolon or tab). */
   readonly delimiter?: Delimiter
+  /** The decimal mark of numbers (pandas' `decimal`); `,` needs another delimiter. Default `.`. */
+  readonly decimal?: DecimalMark
   readonly missing?: MissingValues
 }
 
 export interface CsvTable { readonly input: DatasetInput, readonly places: DatasetPlaces }
 
 export function csvToTable (text: string, options: CsvTableOptions = {}): CsvTable {
-  const { header, records, lines } = parseCsv(text, options.delimiter)
+  const { header, records, lines, delimiter } = parseCsv(text, options.delimiter)
+  const decimal = options.decimal ?? '.'
+  if (decimal === ',' && delimiter === ',') {
+    throw withProblem(new BAD_CSV('decimal=, needs cells separated by something else than commas; the header reads as comma-separated (send ?delimiter=; or ?delimiter=tab if it is not)'), { field: 'decimal' })
+  }
   if (records.length === 0) throw csvError('there are no data rows after the header', lines[0] ?? 1)
   if (header.length < 2) {
     throw csvError(`the header ${JSON.stringify(header[0])} reads as one column; a dataset needs at least two (features and a target). ` +
@@ -50,14 +56,14 @@ export function csvToTable (text: string, options: CsvTableOptions = {}): CsvTab
   for (const name of declared) {
     if (!header.includes(name)) throw withProblem(new BAD_CSV(`categorical names column ${JSON.stringify(name)}, which is not in the header; the columns are ${header.join(', ')}`), { field: 'categorical' })
   }
-  const features: Cell[][] = records.map((record) => featureIdx.map((c) => cellOfText(record[c])))
+  const features: Cell[][] = records.map((record) => featureIdx.map((c) => cellOfText(record[c], decimal)))
 
   let targets: RawTarget[]
   if (targetIdx.length === 1) {
     const c = targetIdx[0]
     const name = header[c]
     const asLabels = options.categorical === true || declared.has(name)
-    const cells = records.map((record) => (asLabels ? record[c].trim() || null : cellOfText(record[c])))
+    const cells = records.map((record) => (asLabels ? record[c].trim() || null : cellOfText(record[c], decimal)))
     const scan = scanColumn(cells.length, (r) => cells[r])
     if (scan.missing > 0) {
       fail(place(scan.firstMissing, c), `the target is missing (${JSON.stringify(raw(scan.firstMissing, c))}); every row needs a target: remove the rows without one ` +
@@ -67,7 +73,7 @@ export function csvToTable (text: string, options: CsvTableOptions = {}): CsvTab
     targets = kind === 'categorical' ? records.map((_, r) => raw(r, c)) : cells as number[]
   } else {
     targets = records.map((record, r) => targetIdx.map((c) => {
-      const v = cellOfText(record[c])
+      const v = cellOfText(record[c], decimal)
       if (typeof v !== 'number') fail(place(r, c), `expected a number, got ${JSON.stringify(raw(r, c))} (only a single target column may hold class labels, and no target may be missing)`)
       return v
     }))

@@ -9,6 +9,8 @@ export interface CsvDocument {
   readonly records: string[][]
   /** The 1-based line on which each record starts (the header is line 1 unless blank lines precede it). */
   readonly lines: number[]
+  /** The delimiter given or detected. */
+  readonly delimiter: Delimiter
 }
 
 export function csvError (message: string, line: number, column?: number, name?: string): Error {
@@ -106,6 +108,6 @@ export function parseCsv (text: string, delimiter: Delimiter = detectDelimiter(t
       throw csvError(`expected ${header.length} cells like the header, got ${rows[r].length} (cells separated by ${DELIMITER_NAMES[delimiter]}s)${delimiterHint(raw, delimiter)}`, lines[r])
     }
   }
-  return { header, records: rows.slice(1), lines: lines.slice(1) }
+  return { header, records: rows.slice(1), lines: lines.slice(1), delimiter }
 }
 

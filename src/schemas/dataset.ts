@@ -48,6 +48,8 @@ export const CreateDatasetQuery = z.object({
       'or comma-separated column names to read as categories'),
   delimiter: z.enum([',', ';', 'tab', '\t']).optional()
     .describe('CSV only: the cell separator; default: detected from the header line (comma, semicolon or tab)'),
+  decimal: z.enum(['.', ',']).optional()
+    .describe('CSV only: the decimal mark of numbers, as pandas\' `decimal` (default `.`); `,` reads `1,5` as 1.5 in `;`- or tab-separated files'),
   missing: Strategy.optional().describe('CSV only: the missing-value strategy (default error)'),
   fillValue: z.coerce.number().optional().describe('CSV only: with missing=constant, the value of a missing numeric cell (default 0)')
 })

@@ -119,3 +119,38 @@ describe('feature columns', () => {
     expect(err.message).toMatch(/column "id" has more than 10 categories \(MAX_CATEGORIES\)/)
   })
 })
+
+describe('decimal commas (semicolon CSV as European spreadsheets save it)', () => {
+  const csv = 'a;b;price\n1,5;2;10\n3;NA;12\n5,25;6;14\n'
+
+  it('are refused by default, naming ?decimal=, instead of becoming one category per value', () => {
+    const err = problemOf(() => build(csv, { target: ['price'], missing: { strategy: 'mean' } }))
+    expect(err.statusCode).toBe(400)
+    expect(err.message).toBe('CSV line 2, column 1 ("a"): column "a" holds numbers written with a decimal comma ("1,5"), which would each become a category; ' +
+      'send ?decimal=, to read them as numbers, or if they are categories, declare them: ?categorical=a')
+  })
+
+  it('in the target too', () => {
+    expect(problemOf(() => build('a;price\n1;10,5\n2;12,25\n', {})).message).toMatch(/^CSV line 2, column 2 \("price"\): column "price" holds numbers written with a decimal comma \("10,5"\)/)
+  })
+
+  it('read as numbers with decimal ",": features, a missing cell and the target', () => {
+    const { input } = csvToTable('a;b;price\n1,5;2;10,25\n3;-0,5;14,5\n5,25;;1e3\n', { target: ['price'], decimal: ',' })
+    expect(input.features).toEqual([[1.5, 2], [3, -0.5], [5.25, null]])
+    expect(input.targets).toEqual([10.25, 14.5, 1000])
+  })
+
+  it('a point under decimal "," is text, as in pandas, and is refused like any stray text', () => {
+    const err = problemOf(() => build('a;y\n1,5;1\n2,5;2\n3.5;3\n', { decimal: ',' }))
+    expect(err.message).toMatch(/^CSV line 4, column 1 \("a"\): expected a number like the rest of column "a", got "3\.5"/)
+  })
+
+  it('decimal "," with comma-separated cells is a 400 that says why', () => {
+    expect(problemOf(() => csvToTable('a,y\n1,2\n', { decimal: ',' })).message).toMatch(/decimal=, needs cells separated by something else than commas/)
+  })
+
+  it('categories that merely contain a comma are left alone', () => {
+    const { input } = csvToTable('city;y\n"Paris, FR";1\n"Rome, IT";2\n', {})
+    expect(input.features).toEqual([['Paris, FR'], ['Rome, IT']])
+  })
+})

@@ -138,12 +138,12 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     expect(errors).toEqual([])
   })
 
-  it('reads a semicolon CSV with a text column and missing cells, and predicts from a category picked from the model\'s', async () => {
+  it('reads a semicolon CSV with decimal commas, a text column and missing cells, and predicts from a category picked from the model\'s', async () => {
     const { base } = on.server
     const { page, requests, errors } = await openPage(on.browser)
     const rows = Array.from({ length: 60 }, (_, i) => {
       const color = ['red', 'green', 'blue'][i % 3]
-      return `${i % 7 === 0 ? '' : (i % 10) / 2};${color};${color === 'red' ? 'yes' : 'no'}`
+      return `${i % 7 === 0 ? '' : String((i % 10) / 2).replace('.', ',')};${color};${color === 'red' ? 'yes' : 'no'}`
     })
     await page.goto(`${base}/ui/#/datasets`)
     await page.getByRole('heading', { name: 'Datasets' }).waitFor()
@@ -151,9 +151,13 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     await page.locator('#csv-target option[value="bought"]').waitFor({ state: 'attached' })
     expect(await page.locator('#csv-target option').allInnerTexts()).toEqual(['size', 'color', 'bought'])
     await page.selectOption('#csv-missing', 'median')
+    await page.selectOption('#csv-decimal', ',')
     await page.getByRole('button', { name: 'Upload' }).click()
     await page.getByRole('heading', { name: 'shop' }).waitFor()
     const datasetId = decodeURIComponent(/#\/datasets\/([^/]+)$/.exec(page.url())![1])
+    // "2,5" was read as the number 2.5, not as a category
+    const dataset = await api<{ columns: Array<{ name: string, kind?: string, max?: number }> }>(base, 'GET', `/v1/datasets/${encodeURIComponent(datasetId)}`)
+    expect(dataset.columns[0]).toMatchObject({ name: 'size', kind: 'numeric', max: 4.5 })
     const job = await api<{ id: string }>(base, 'POST', '/v1/training-jobs', {
       datasetId, network: { layers: [{ units: 8, activation: 'tanh' }], output: { activation: 'softmax' } },
       training: { epochs: 200, batchSize: 10, optimizer: { type: 'adam', learningRate: 0.05 }, earlyStopping: false, validationSplit: 0 }

@@ -57,6 +57,7 @@ function csvOptions (query: CreateDatasetQueryValue): CsvTableOptions {
     target: list(query.target),
     ...(categorical === undefined ? {} : { categorical }),
     ...(query.delimiter === undefined ? {} : { delimiter: query.delimiter === 'tab' ? '\t' : query.delimiter }),
+    ...(query.decimal === undefined ? {} : { decimal: query.decimal }),
     ...(query.missing === undefined ? {} : { missing: { strategy: query.missing, ...(query.fillValue === undefined ? {} : { fillValue: query.fillValue }) } })
   }
 }

@@ -30,6 +30,7 @@ function uploadForm (): HTMLElement {
   name.addEventListener('input', () => { name.dataset.auto = 'false' })
   const categorical = h('input', { id: 'csv-categorical', type: 'checkbox' })
   const missing = h('select', { id: 'csv-missing' }, ...MISSING.map(([value, label]) => h('option', { value }, label)))
+  const decimal = h('select', { id: 'csv-decimal' }, h('option', { value: '.' }, 'point (1.5)'), h('option', { value: ',' }, 'comma (1,5; cells separated by ; or tab)'))
   const status = h('p', { role: 'status', 'aria-live': 'polite' })
   let text = ''
   file.addEventListener('change', () => {
@@ -51,7 +52,8 @@ function uploadForm (): HTMLElement {
       h('label', { for: 'csv-target' }, 'Target column'), target,
       h('label', { for: 'csv-name' }, 'Name'), name,
       h('label', { for: 'csv-categorical' }, 'Numeric target holds class labels'), categorical,
-      h('label', { for: 'csv-missing' }, 'Missing cells'), missing),
+      h('label', { for: 'csv-missing' }, 'Missing cells'), missing,
+      h('label', { for: 'csv-decimal' }, 'Decimal mark'), decimal),
     h('button', { type: 'submit' }, 'Upload'),
     status)
   form.addEventListener('submit', (event) => {
@@ -61,6 +63,7 @@ function uploadForm (): HTMLElement {
     if (name.value.trim() !== '') query.set('name', name.value.trim())
     if (categorical.checked) query.set('categorical', 'true')
     if (missing.value !== 'error') query.set('missing', missing.value)
+    if (decimal.value !== '.') query.set('decimal', decimal.value)
     status.replaceChildren('Uploading…')
     sendJson<Dataset>('POST', `/v1/datasets?${query}`, text, 'text/csv').then(
       (ds) => go(`#/datasets/${encodeURIComponent(ds.id)}`),
