@@ -6,13 +6,16 @@ import type { Model, Page } from '../types.js'
 
 const PAGE = 100
 
-/** The headline score of a model: accuracy for classifiers, else the validation (or training) loss. */
+/**
+ * The headline score of a model: accuracy for classifiers, else the loss; on the validation rows
+ * where the job held some out, and named so (a training score flatters an overfit model).
+ */
 export function headline (m: Model): string {
   const { metrics } = m
-  const acc = metrics.valAccuracy ?? metrics.accuracy
-  if (acc !== undefined) return `accuracy ${pct(acc)}`
-  const loss = metrics.valLoss ?? metrics.loss
-  return loss === undefined ? '—' : `loss ${num(loss)}`
+  if (metrics.valAccuracy !== undefined) return `val accuracy ${pct(metrics.valAccuracy)}`
+  if (metrics.accuracy !== undefined) return `training accuracy ${pct(metrics.accuracy)}`
+  if (metrics.valLoss !== undefined) return `val loss ${num(metrics.valLoss)}`
+  return metrics.loss === undefined ? '—' : `training loss ${num(metrics.loss)}`
 }
 
 export async function modelsPage ({ query }: Route): Promise<Node> {
