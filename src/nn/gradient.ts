@@ -73,11 +73,6 @@ export function shardGradient (net: Network, s: ShardScratch, data: Dataset, ind
   return { loss, correct }
 }
 
-/** out += add, elementwise (the fixed-order reduction of shard gradients). */
-export function addInto (out: Vec, add: Vec): void {
-  for (let i = 0; i < out.length; i++) out[i] += add[i]
-}
-
 /**
  * The sequential reference BatchGradient: shards computed one after another, each accumulated
  * straight into grads. Kernels round each shard's contribution before adding it, so this equals
