@@ -2,7 +2,7 @@
  * A forward pass's outputs as the API answers them: in the targets' units (regression outputs
  * de-normalised), as rows of numbers, with class labels where the model has classes.
  */
-import { argmaxRows } from '../nn/metrics.js'
+import { headOf } from '../nn/heads.js'
 import { denormalizeRows } from '../data/normalize.js'
 import type { ModelRecord } from '../store/models.js'
 import { NON_FINITE_OUTPUT, withProblem } from '../errors.js'
@@ -19,32 +19,27 @@ function rowOf (m: Float32Array, r: number, K: number): number[] {
 }
 
 /**
- * How a model's outputs read as class labels: `argmax` for softmax over its classes, `threshold` for one
- * sigmoid unit on two classes (≥ 0.5 is classes[1]); null for outputs that carry no labels.
+ * Whether a model's outputs read as its class labels: its head reads one class per row (softmax over
+ * its classes; one sigmoid unit on two, ≥ the threshold being classes[1]) and it has that many classes.
  */
-export function labelling (meta: Pick<ModelRecord, 'classes' | 'network'>): 'argmax' | 'threshold' | null {
-  const { classes, network } = meta
-  const K = network.output.units
-  if (!classes) return null
-  if (network.output.activation === 'softmax' && classes.length === K) return 'argmax'
-  if (network.output.activation === 'sigmoid' && K === 1 && classes.length === 2) return 'threshold'
-  return null
+export function hasLabels (meta: Pick<ModelRecord, 'classes' | 'network'>): boolean {
+  const n = headOf(meta.network).classCount(meta.network.output.units)
+  return n > 0 && meta.classes?.length === n
 }
 
-/** Class labels from output rows, as labelling() says; none for outputs without labels. */
+/** Class labels of the first rows of out, as the head reads them (Head.classOf); none for outputs without labels. */
 function labelsOf (meta: ModelRecord, out: Float32Array, rows: number): string[] | undefined {
-  const how = labelling(meta)
+  if (!hasLabels(meta)) return undefined
   const classes = meta.classes!
   const K = meta.network.output.units
-  if (how === 'argmax') return Array.from(argmaxRows(out.subarray(0, rows * K), rows, K), (k) => classes[k])
-  if (how === 'threshold') return Array.from({ length: rows }, (_, r) => classes[out[r] >= 0.5 ? 1 : 0])
-  return undefined
+  const index = headOf(meta.network).classOf(out.subarray(0, rows * K), rows, K)!
+  return Array.from(index, (k) => classes[k])
 }
 
 /** The prediction for the first n rows of out (n × the model's output units). */
 export function predictionOf (meta: ModelRecord, out: Float32Array, n: number): Prediction {
   const K = meta.network.output.units
-  const values = meta.targetNormalization && meta.network.output.activation === 'identity'
+  const values = meta.targetNormalization && headOf(meta.network).task(K) === 'regression'
     ? denormalizeRows(out.subarray(0, n * K), meta.targetNormalization)
     : out
   // JSON has no NaN or ∞: a 200 with null outputs would look like an answer

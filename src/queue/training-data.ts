@@ -10,6 +10,7 @@ import type { Dataset } from '../nn/dataset.js'
 import { evaluate } from '../nn/metrics.js'
 import { createNetwork, predict } from '../nn/network.js'
 import type { NetworkSpec } from '../nn/spec.js'
+import { headOf } from '../nn/heads.js'
 import { splitForValidation, type EpochStats, type TrainOptions } from '../nn/train.js'
 import { encodedWidth, type FeatureColumn } from '../data/feature-columns.js'
 import { fitImputer, type MissingValues } from '../data/missing.js'
@@ -56,7 +57,7 @@ export function prepareData (spec: NetworkSpec, raw: Dataset, options: TrainOpti
     normalization = { kind: fitted.kind, offset: fitted.offset.map((o, j) => (hot[j] ? 0 : o)), scale: fitted.scale.map((s, j) => (hot[j] ? 1 : s)) }
   }
   const pipeline = createInputPipeline(preprocessing, normalization)
-  const scaleTargets = spec.output.activation === 'identity' && (inherited ? inherited.targetNormalization !== undefined : kind !== 'none')
+  const scaleTargets = headOf(spec).task(spec.output.units) === 'regression' && (inherited ? inherited.targetNormalization !== undefined : kind !== 'none')
   const targetNormalization = !scaleTargets
     ? undefined
     : inherited?.targetNormalization ?? normalizationFrom('standard', columnStats(train.y, train.rows, train.outputs))

@@ -7,6 +7,7 @@
  */
 import { UNPROCESSABLE, withProblem } from '../../errors.js'
 import { createNetwork, createWorkspace, forward } from '../../nn/network.js'
+import { headOf } from '../../nn/heads.js'
 import type { NetworkSpec } from '../../nn/spec.js'
 import { identityNormalization } from '../../data/normalize.js'
 import { createInputPipeline, numericColumns, type Preprocessing } from '../../data/model-inputs.js'
@@ -125,7 +126,7 @@ export function checkDatasetFitsModel (model: InferenceModel, dataset: DatasetFi
     }
   })
   if (!needTargets) return
-  const classifier = spec.output.activation !== 'identity'
+  const classifier = headOf(spec).task(spec.output.units) !== 'regression'
   const codes = dataset.outputs === 1 && dataset.targetValues !== undefined
   if (classifier && !dataset.classes && !codes) throw new UNPROCESSABLE(`dataset '${dataset.id}' has numeric targets that are not class codes; the model is a classifier: upload the targets as class labels`)
   if (!classifier && dataset.classes) throw new UNPROCESSABLE(`dataset '${dataset.id}' has class labels as targets; the model is a regression model`)
