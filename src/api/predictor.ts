@@ -7,15 +7,15 @@
  * It trains nothing and stores nothing.
  */
 import { INPUT_WIDTH, MODEL_NOT_FOUND, withProblem } from '../errors.js'
-import { createNetwork, createWorkspace, forward, type Network, type Workspace } from '../nn/network.js'
 import type { NetworkSpec } from '../nn/spec.js'
 import { identityNormalization, type Normalization } from '../data/normalize.js'
-import { createInputPipeline, numericColumns, type InputPipeline } from '../data/model-inputs.js'
+import type { InputPipeline } from '../data/model-inputs.js'
+import { createModelInference, type ModelInference } from '../inference/model-inference.js'
 import { codesOf, type HandleUnknown, type RawRow } from './prediction-input.js'
 import { predictionOf, type Prediction } from './prediction-output.js'
 import type { ModelRecord, ModelRepository } from '../store/models.js'
 import { visibleTo } from '../security/tenancy.js'
-import { pinnedKernels, type KernelName, type Kernels } from '../kernels/index.js'
+import type { KernelName } from '../kernels/index.js'
 import type { ForwardThreads } from './forward-thread/forward-threads.js'
 import { MAX_PREDICT_ROWS } from '../schemas/model.js'
 
@@ -66,18 +66,18 @@ export interface PredictorOptions {
   threadBodyBytes?: number
 }
 
-/** Forward passes on the event loop: the network, its own kernels (wasm: weights packed once) and buffers. */
-interface Local { readonly net: Network, readonly kernels: Kernels, ws?: Workspace, x?: Float32Array<ArrayBuffer> }
-
 interface Loaded {
   readonly id: string
   readonly spec: NetworkSpec
   readonly params: Float32Array
   readonly meta: ModelRecord
   readonly norm: Normalization
-  /** raw rows → the network's inputs (impute → encode → normalise) */
+  /** the model's inference path on the event loop: its network, own kernels (wasm: weights packed once) and workspace */
+  readonly inference: ModelInference
+  /** raw rows → the network's inputs (impute → encode → normalise): inference.inputs */
   readonly inputs: InputPipeline
-  readonly local: Local
+  /** the micro-batch's model inputs (batch × inputs), allocated on the first flush */
+  x?: Float32Array
   /** one-row requests waiting for the next flush: they run as one forward pass (micro-batching) */
   readonly queue: Pending[]
   flushScheduled: boolean
@@ -97,10 +97,9 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
   const rowsRun = { loop: 0, thread: 0 }
 
   const load = (id: string, spec: NetworkSpec, params: Float32Array, meta: ModelRecord): Loaded => {
-    const local = { net: createNetwork(spec, { params }), kernels: pinnedKernels(kernels, params) }
+    const inference = createModelInference(spec, params, meta, { kernels, batch })
     const norm = meta.normalization ?? identityNormalization(spec.inputs)
-    const inputs = createInputPipeline(meta.preprocessing ?? numericColumns(spec.inputs), norm)
-    return { id, spec, params, meta, norm, inputs, local, queue: [], flushScheduled: false }
+    return { id, spec, params, meta, norm, inference, inputs: inference.inputs, queue: [], flushScheduled: false }
   }
   const forget = (id: string): void => {
     cache.delete(id)
@@ -166,10 +165,8 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
 
   /** Outputs (rows × K) for normalised rows in x (at most `batch` rows), here on the event loop. */
   const outputsHere = (model: Loaded, x: Float32Array, rows: number): Float32Array => {
-    const { local } = model
-    local.ws ??= createWorkspace(local.net, batch)
     rowsRun.loop += rows
-    return forward(local.net, local.ws, x, rows, local.kernels) as Float32Array
+    return model.inference.forward(x, rows)
   }
 
   // Runs the waiting one-row requests of a model as one forward pass: with many concurrent clients a
@@ -182,9 +179,9 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     const I = model.spec.inputs
     const B = pending.length
     try {
-      const x = model.local.x ??= new Float32Array(batch * I)
+      const x = model.x ??= new Float32Array(batch * I)
       pending.forEach((p, r) => { model.inputs.rowInto(p.row, x, r) })
-      const { outputs, labels } = predictionOf(model.meta, outputsHere(model, x, B), B)
+      const { outputs, labels } = predictionOf(model.inference, outputsHere(model, x, B), B)
       pending.forEach((p, r) => { p.resolve(labels ? { outputs: [outputs[r]], labels: [labels[r]] } : { outputs: [outputs[r]] }) })
     } catch (err) {
       for (const p of pending) p.reject(err)
@@ -216,7 +213,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
       // a thread is handed x (transferred); here the chunk's outputs are copied before the next pass
       out.set((onThread ? await threads.run(model, x, m) : outputsHere(model, x, m)).subarray(0, m * K), start * K)
     }
-    return predictionOf(model.meta, out, n)
+    return predictionOf(model.inference, out, n)
   }
 
   return {
@@ -237,7 +234,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
         throw withProblem(new INPUT_WIDTH(model.spec.inputs, width, row), { field: `inputs[${row}]`, row })
       }
       rowsRun.thread += result.rows
-      return predictionOf(model.meta, result.out, result.rows)
+      return predictionOf(model.inference, result.out, result.rows)
     },
 
     invalidate (id) { forget(id) },

@@ -11,7 +11,7 @@ import { regressionScores, type RegressionScores } from '../../nn/regression-sco
 import { firstNonFinite } from '../../nn/finite.js'
 import type { Dataset } from '../../nn/dataset.js'
 import type { FeatureColumn } from '../../data/feature-columns.js'
-import { denormalizeRows } from '../../data/normalize.js'
+import type { ModelInference } from '../../inference/model-inference.js'
 import { createRowInference, type InferenceModel } from './model-inference.js'
 import type { KernelName } from '../../kernels/index.js'
 
@@ -89,9 +89,9 @@ function classification (model: InferenceModel, out: Float32Array, data: Evaluat
   }
 }
 
-function regression (model: InferenceModel, out: Float32Array, data: EvaluationData): RegressionMetrics {
+function regression (model: ModelInference, out: Float32Array, data: EvaluationData): RegressionMetrics {
   const { rows, outputs: O, y } = data.dataset
-  const values = model.meta.targetNormalization ? denormalizeRows(out, model.meta.targetNormalization) : out
+  const values = model.values(out, rows)
   const { perOutput, average } = regressionScores(values, y, rows, O)
   return { ...average, perOutput: perOutput.map((s, o) => ({ name: data.targetNames[o] ?? `y${o}`, ...s })) }
 }
@@ -100,13 +100,14 @@ function regression (model: InferenceModel, out: Float32Array, data: EvaluationD
 export function evaluateModel (model: InferenceModel, data: EvaluationData, kernels: KernelName = 'auto'): Evaluation {
   const { dataset } = data
   if (dataset.rows < 1) throw new UNPROCESSABLE('the dataset has no rows to score')
-  const out = createRowInference(model, kernels, data.columns).run(dataset.x, dataset.rows)
+  const inference = createRowInference(model, kernels, data.columns)
+  const out = inference.run(dataset.x, dataset.rows)
   const bad = firstNonFinite(out)
   if (bad >= 0) {
     const row = Math.floor(bad / model.spec.output.units)
     throw withProblem(new NON_FINITE_OUTPUT(row, String(out[bad])), { row })
   }
   return headOf(model.spec).task(model.spec.output.units) === 'regression'
-    ? { task: 'regression', metrics: regression(model, out, data) }
+    ? { task: 'regression', metrics: regression(inference.model, out, data) }
     : { task: 'classification', metrics: classification(model, out, data) }
 }
