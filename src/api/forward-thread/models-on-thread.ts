@@ -8,7 +8,7 @@
 import type { NetworkSpec } from '../../nn/spec.js'
 import type { KernelName } from '../../kernels/index.js'
 import type { Normalization } from '../../data/normalize.js'
-import { createModelInference, type ModelInference } from '../../inference/model-inference.js'
+import { createModelInference, INFERENCE_CHUNK, type ModelInference } from '../../inference/model-inference.js'
 import { readPredictBody } from '../predict-body.js'
 
 /** What reading a body gave: the outputs, a row of the wrong width, or a body for the general path. */
@@ -27,9 +27,6 @@ export interface ModelsOnThread {
   runBody (id: string, bytes: Uint8Array, maxRows: number): BodyResult
   readonly size: number
 }
-
-/** Rows per forward pass when a whole body is run. */
-const CHUNK = 256
 
 export function createModelsOnThread (kernels: KernelName): ModelsOnThread {
   const held = new Map<string, ModelInference>()
@@ -60,9 +57,9 @@ export function createModelsOnThread (kernels: KernelName): ModelsOnThread {
       const wrong = rows.findIndex((row) => row.length !== I)
       if (wrong >= 0) return { kind: 'width', row: wrong, width: rows[wrong].length }
       const out = new Float32Array(rows.length * K)
-      const x = new Float32Array(Math.min(CHUNK, rows.length) * I)
-      for (let start = 0; start < rows.length; start += CHUNK) {
-        const m = Math.min(CHUNK, rows.length - start)
+      const x = new Float32Array(Math.min(INFERENCE_CHUNK, rows.length) * I)
+      for (let start = 0; start < rows.length; start += INFERENCE_CHUNK) {
+        const m = Math.min(INFERENCE_CHUNK, rows.length - start)
         for (let r = 0; r < m; r++) model.inputs.rowInto(rows[start + r], x, r)
         out.set(model.forward(x, m).subarray(0, m * K), start * K)
       }
