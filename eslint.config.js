@@ -65,6 +65,16 @@ export default tseslint.config(
     rules: restrict(['**/engine/**', '**/queue/training-processor*'], 'api/ never trains: the engine runs in workers (STYLE.md §2)')
   },
   {
+    files: ['src/threads/**/*.ts'],
+    rules: restrict(['**/api/**', '**/queue/**', '**/engine/**', '**/store/**', '**/data/**', '**/nn/**', 'fastify*', '@fastify/*', 'bullmq', 'ioredis'],
+      'threads/ is the generic request/response client of worker_threads: it knows no service code')
+  },
+  {
+    files: ['src/inference/**/*.ts'],
+    rules: restrict(['**/api/**', '**/queue/**', '**/engine/**', '**/store/**', 'fastify*', '@fastify/*', 'bullmq', 'ioredis', 'node:*'],
+      'inference/ is a stored model\'s pure inference path (data/ inputs → nn/ forward → outputs and labels): no I/O')
+  },
+  {
     files: ['src/data/**/*.ts'],
     rules: restrict(['**/api/**', '**/queue/**', '**/engine/**', '**/store/**', 'fastify*', 'bullmq', 'ioredis'],
       'data/ parses and checks datasets: no I/O (STYLE.md §2)')

@@ -1,21 +1,24 @@
 /**
- * Predictions in the API process: an LRU of models by id. Raw rows in (the model's normalisation
- * applied here), probabilities or target-unit values and class labels out. Forward passes run here on
+ * Predictions in the API process: a cache of models by id (model-cache.ts). Raw rows in, through
+ * each model's one inference path (inference/model-inference.ts), probabilities or target-unit values
+ * and class labels out. One-row requests are micro-batched (micro-batch.ts). Forward passes run here on
  * the event loop with the model's own kernels and workspace, except large multi-row requests, which go
  * to the forward threads when there are any (forward-thread/): measured on 2 cores, handing a
  * micro-batch to a thread and back cost more CPU (≈60 µs a round trip) than its rows' products save.
  * It trains nothing and stores nothing.
  */
 import { INPUT_WIDTH, MODEL_NOT_FOUND, withProblem } from '../errors.js'
-import { createNetwork, createWorkspace, forward, type Network, type Workspace } from '../nn/network.js'
 import type { NetworkSpec } from '../nn/spec.js'
 import { identityNormalization, type Normalization } from '../data/normalize.js'
-import { createInputPipeline, numericColumns, type InputPipeline } from '../data/model-inputs.js'
+import type { InputPipeline } from '../data/model-inputs.js'
+import { createModelInference, type ModelInference } from '../inference/model-inference.js'
+import { createModelCache } from './model-cache.js'
+import { createMicroBatch, type MicroBatch } from './micro-batch.js'
 import { codesOf, type HandleUnknown, type RawRow } from './prediction-input.js'
 import { predictionOf, type Prediction } from './prediction-output.js'
 import type { ModelRecord, ModelRepository } from '../store/models.js'
 import { visibleTo } from '../security/tenancy.js'
-import { pinnedKernels, type KernelName, type Kernels } from '../kernels/index.js'
+import type { KernelName } from '../kernels/index.js'
 import type { ForwardThreads } from './forward-thread/forward-threads.js'
 import { MAX_PREDICT_ROWS } from '../schemas/model.js'
 
@@ -66,135 +69,74 @@ export interface PredictorOptions {
   threadBodyBytes?: number
 }
 
-/** Forward passes on the event loop: the network, its own kernels (wasm: weights packed once) and buffers. */
-interface Local { readonly net: Network, readonly kernels: Kernels, ws?: Workspace, x?: Float32Array<ArrayBuffer> }
-
 interface Loaded {
   readonly id: string
   readonly spec: NetworkSpec
   readonly params: Float32Array
   readonly meta: ModelRecord
+  /** what the forward threads apply to a body's rows */
   readonly norm: Normalization
-  /** raw rows → the network's inputs (impute → encode → normalise) */
+  /** the model's inference path on the event loop: its network, own kernels (wasm: weights packed once) and workspace */
+  readonly inference: ModelInference
+  /** raw rows → the network's inputs (impute → encode → normalise): inference.inputs */
   readonly inputs: InputPipeline
-  readonly local: Local
-  /** one-row requests waiting for the next flush: they run as one forward pass (micro-batching) */
-  readonly queue: Pending[]
-  flushScheduled: boolean
+  /** one-row requests, run together */
+  readonly oneRow: MicroBatch
 }
 
-/** A cache entry: the read of a model, and the model itself once read (a hit then needs no await). */
-interface Entry { readonly promise: Promise<Loaded | null>, loaded?: Loaded }
-
-interface Pending { readonly row: ArrayLike<number>, resolve (p: Prediction): void, reject (err: unknown): void }
-
-
 export function createPredictor (models: ModelRepository, { capacity = 32, batch = 64, kernels = 'auto', threads, threadWork = 2 ** 24, threadBodyBytes = 256 * 1024 }: PredictorOptions = {}): Predictor {
-  // Map keeps insertion order: re-inserting on use makes the first key the least recently used
-  const cache = new Map<string, Entry>()
-  /** the last key inserted: a hit on it needs no re-insertion (the common case, one hot model) */
-  let newest: string | undefined
   const rowsRun = { loop: 0, thread: 0 }
+  const countLoop = (rows: number): void => { rowsRun.loop += rows }
 
   const load = (id: string, spec: NetworkSpec, params: Float32Array, meta: ModelRecord): Loaded => {
-    const local = { net: createNetwork(spec, { params }), kernels: pinnedKernels(kernels, params) }
+    const inference = createModelInference(spec, params, meta, { kernels, batch })
     const norm = meta.normalization ?? identityNormalization(spec.inputs)
-    const inputs = createInputPipeline(meta.preprocessing ?? numericColumns(spec.inputs), norm)
-    return { id, spec, params, meta, norm, inputs, local, queue: [], flushScheduled: false }
+    return { id, spec, params, meta, norm, inference, inputs: inference.inputs, oneRow: createMicroBatch(inference, batch, countLoop) }
   }
-  const forget = (id: string): void => {
-    cache.delete(id)
-    threads?.drop(id)
-  }
+  const cache = createModelCache<Loaded>(capacity,
+    (id) => models.getWeights(id).then((stored) => (stored ? load(id, stored.spec, stored.params, stored.meta) : null)),
+    (id) => threads?.drop(id))
 
-  const fetch = (id: string): Entry => {
-    const entry = cache.get(id)
-    if (entry) {
-      if (id !== newest) {
-        cache.delete(id)
-        cache.set(id, entry)
-        newest = id
-      }
-      return entry
-    }
-    const promise = models.getWeights(id).then((stored) => (stored ? load(id, stored.spec, stored.params, stored.meta) : null))
-    const created: Entry = { promise }
-    // a miss or a failed read is not cached: the next request looks again
-    promise.then((m) => {
-      if (m === null) cache.delete(id)
-      else created.loaded = m
-    }, () => cache.delete(id))
-    cache.set(id, created)
-    newest = id
-    while (cache.size > capacity) forget(cache.keys().next().value!)
-    return created
+  /** The model, or MODEL_NOT_FOUND for a missing one or another tenant's: the cache is shared by tenants, the owner recorded in the model decides. */
+  const visible = (id: string, model: Loaded | null, tenant: string | undefined): Loaded => {
+    if (!model || !visibleTo(model.meta, tenant)) throw new MODEL_NOT_FOUND(id)
+    return model
   }
-
-  /** The prediction for rows of numbers of a loaded model (or its error), as a promise. */
-  const run = (id: string, model: Loaded | null, rows: FeatureRows, tenant: string | undefined): Promise<Prediction> => {
-    // the cache is shared by tenants; the owner recorded in the cached model decides who may use it
-    if (!model || !visibleTo(model.meta, tenant)) return Promise.reject(new MODEL_NOT_FOUND(id))
-    // numbers in a categorical column name categories: such a model reads them as the general path does
-    if (!model.inputs.numericOnly) return runRaw(model, rows, 'inputs', 'ignore')
-    const I = model.inputs.rawWidth
-    for (let r = 0; r < rows.length; r++) {
-      if (rows[r].length !== I) return Promise.reject(withProblem(new INPUT_WIDTH(I, rows[r].length, r), { field: `inputs[${r}]`, row: r }))
-    }
-    return runCodes(model, rows)
-  }
-
-  /** Rows of codes (data/model-inputs.ts) of a model: one row joins the micro-batch, several run in chunks. */
-  const runCodes = (model: Loaded, rows: FeatureRows): Promise<Prediction> => {
-    if (rows.length > 1) return predictRows(model, rows)
-    return new Promise<Prediction>((resolve, reject) => {
-      model.queue.push({ row: rows[0], resolve, reject })
-      if (model.queue.length >= batch) flush(model)
-      else schedule(model)
-    })
-  }
-
-  const runRaw = (model: Loaded, rows: readonly RawRow[], key: 'inputs' | 'instances', handleUnknown: HandleUnknown): Promise<Prediction> => {
-    let coded
+  /** Rows of numbers of a read model (or its error, as a rejection): width checked here, or (numbers naming categories) read as the general path reads them. */
+  const predictNumbers = (id: string, read: Loaded | null, rows: FeatureRows, tenant: string | undefined): Promise<Prediction> => {
     try {
-      coded = codesOf(model.inputs, rows, key, handleUnknown)
+      const model = visible(id, read, tenant)
+      if (!model.inputs.numericOnly) return runRaw(model, rows, 'inputs', 'ignore')
+      checkWidths(model, rows)
+      return runCodes(model, rows)
     } catch (err) {
       return Promise.reject(err)
     }
-    const { unknown } = coded
-    return runCodes(model, coded.rows).then((p) => (unknown.length > 0 ? { ...p, unknownCategories: unknown } : p))
   }
-
-  /** Outputs (rows × K) for normalised rows in x (at most `batch` rows), here on the event loop. */
-  const outputsHere = (model: Loaded, x: Float32Array, rows: number): Float32Array => {
-    const { local } = model
-    local.ws ??= createWorkspace(local.net, batch)
-    rowsRun.loop += rows
-    return forward(local.net, local.ws, x, rows, local.kernels) as Float32Array
-  }
-
-  // Runs the waiting one-row requests of a model as one forward pass: with many concurrent clients a
-  // row then costs a share of a matrix product instead of a whole matrix-vector product. A row's
-  // result does not depend on the rows beside it (both kernel sets), so batching changes no output.
-  const flush = (model: Loaded): void => {
-    model.flushScheduled = false
-    const pending = model.queue.splice(0, batch)
-    if (model.queue.length > 0) schedule(model)
-    const I = model.spec.inputs
-    const B = pending.length
+  /** Raw rows (numbers, category strings, nulls) of a read model, or its error as a rejection. */
+  const predictRawRows = (id: string, read: Loaded | null, rows: readonly RawRow[], key: 'inputs' | 'instances', tenant: string | undefined, handleUnknown: HandleUnknown): Promise<Prediction> => {
     try {
-      const x = model.local.x ??= new Float32Array(batch * I)
-      pending.forEach((p, r) => { model.inputs.rowInto(p.row, x, r) })
-      const { outputs, labels } = predictionOf(model.meta, outputsHere(model, x, B), B)
-      pending.forEach((p, r) => { p.resolve(labels ? { outputs: [outputs[r]], labels: [labels[r]] } : { outputs: [outputs[r]] }) })
+      return runRaw(visible(id, read, tenant), rows, key, handleUnknown)
     } catch (err) {
-      for (const p of pending) p.reject(err)
+      return Promise.reject(err)
     }
   }
-  const schedule = (model: Loaded): void => {
-    if (model.flushScheduled) return
-    model.flushScheduled = true
-    // after this turn's I/O callbacks: every request parsed in the same turn joins the batch
-    setImmediate(() => flush(model))
+
+  /** INPUT_WIDTH (400) naming the first row whose width is not the model's raw columns. */
+  const checkWidths = (model: Loaded, rows: FeatureRows): void => {
+    const I = model.inputs.rawWidth
+    for (let r = 0; r < rows.length; r++) {
+      if (rows[r].length !== I) throw withProblem(new INPUT_WIDTH(I, rows[r].length, r), { field: `inputs[${r}]`, row: r })
+    }
+  }
+
+  /** Rows of codes (data/model-inputs.ts) of a model: one row joins the micro-batch, several run in chunks. */
+  const runCodes = (model: Loaded, rows: FeatureRows): Promise<Prediction> =>
+    rows.length > 1 ? predictRows(model, rows) : model.oneRow.add(rows[0])
+
+  const runRaw = (model: Loaded, rows: readonly RawRow[], key: 'inputs' | 'instances', handleUnknown: HandleUnknown): Promise<Prediction> => {
+    const { rows: codes, unknown } = codesOf(model.inputs, rows, key, handleUnknown)
+    return runCodes(model, codes).then((p) => (unknown.length > 0 ? { ...p, unknownCategories: unknown } : p))
   }
 
   /**
@@ -213,10 +155,11 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
       const m = Math.min(batch, n - start)
       const x = new Float32Array(m * I)
       for (let r = 0; r < m; r++) model.inputs.rowInto(rows[start + r], x, r)
+      if (!onThread) countLoop(m)
       // a thread is handed x (transferred); here the chunk's outputs are copied before the next pass
-      out.set((onThread ? await threads.run(model, x, m) : outputsHere(model, x, m)).subarray(0, m * K), start * K)
+      out.set((onThread ? await threads.run(model, x, m) : model.inference.forward(x, m)).subarray(0, m * K), start * K)
     }
-    return predictionOf(model.meta, out, n)
+    return predictionOf(model.inference, out, n)
   }
 
   return {
@@ -226,7 +169,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     readsOnThread (bodyBytes) { return threads !== undefined && bodyBytes >= threadBodyBytes },
 
     async predictBody (id, bytes, tenant) {
-      const entry = fetch(id)
+      const entry = cache.fetch(id)
       const model = entry.loaded ?? await entry.promise
       // a model with categories or an imputer reads its rows on the general path
       if (!threads || !model || !visibleTo(model.meta, tenant) || !model.inputs.numericOnly || model.inputs.preprocessing.imputer) return undefined
@@ -237,10 +180,10 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
         throw withProblem(new INPUT_WIDTH(model.spec.inputs, width, row), { field: `inputs[${row}]`, row })
       }
       rowsRun.thread += result.rows
-      return predictionOf(model.meta, result.out, result.rows)
+      return predictionOf(model.inference, result.out, result.rows)
     },
 
-    invalidate (id) { forget(id) },
+    invalidate (id) { cache.forget(id) },
 
     clear () {
       cache.clear()
@@ -248,20 +191,17 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     },
 
     predictRaw (id, rows, key, tenant, handleUnknown = 'ignore') {
-      const entry = fetch(id)
-      const go = (model: Loaded | null): Promise<Prediction> => {
-        if (!model || !visibleTo(model.meta, tenant)) return Promise.reject(new MODEL_NOT_FOUND(id))
-        return runRaw(model, rows, key, handleUnknown)
-      }
-      return entry.loaded ? go(entry.loaded) : entry.promise.then(go)
+      const entry = cache.fetch(id)
+      if (entry.loaded) return predictRawRows(id, entry.loaded, rows, key, tenant, handleUnknown)
+      return entry.promise.then((model) => predictRawRows(id, model, rows, key, tenant, handleUnknown))
     },
 
     predict (id, rows, tenant) {
       // a model deleted through any replica leaves this cache through the model-events channel
       // (plugins/predictor.ts), so a hit costs no Redis round trip, and a loaded one no await
-      const entry = fetch(id)
-      if (entry.loaded) return run(id, entry.loaded, rows, tenant)
-      return entry.promise.then((model) => run(id, model, rows, tenant))
+      const entry = cache.fetch(id)
+      if (entry.loaded) return predictNumbers(id, entry.loaded, rows, tenant)
+      return entry.promise.then((model) => predictNumbers(id, model, rows, tenant))
     }
   }
 }

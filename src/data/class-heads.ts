@@ -9,6 +9,7 @@
 import type { Dataset } from '../nn/dataset.js'
 import { oneHot } from '../nn/dataset.js'
 import type { HeadName, NetworkSpec } from '../nn/spec.js'
+import { heads, type Head } from '../nn/heads.js'
 
 /** What admission and training know of a dataset's targets (its stored metadata). */
 export interface TargetInfo {
@@ -29,14 +30,22 @@ export type HeadTargets =
   /** a numeric column of two integer codes → 1 for values[1], else 0 (one sigmoid unit) */
   | { readonly kind: 'codes-binary', readonly classes: string[], readonly values: number[] }
 
-const isTwoIntegerCodes = (values: readonly number[] | undefined): values is number[] =>
-  values !== undefined && values.length === 2 && values.every(Number.isInteger)
+/**
+ * Whether a numeric column with these distinct values is a column of class codes for the head: always
+ * for a head that learns one-hot rows; for a head that learns probabilities only two integer codes
+ * (0.2 and 0.7 are probabilities, 0 and 1 or 3 and 7 are classes); never for a regression head.
+ */
+function readsAsCodes (head: Head, values: readonly number[] | undefined): values is number[] {
+  if (values === undefined || head.unitsForClasses(values.length) === null) return false
+  return head.targets === 'one-hot' || (head.targets === 'probabilities' && values.every(Number.isInteger))
+}
 
 /** Output units a head needs for these targets (taken when a job leaves output.units out). */
-export function unitsFor (head: HeadName, t: TargetInfo): number {
-  if (head === 'softmax') return t.classes?.length ?? t.targetValues?.length ?? t.outputs
-  if (head === 'sigmoid' && ((t.classes?.length === 2 && t.outputs === 2) || (!t.classes && isTwoIntegerCodes(t.targetValues)))) return 1
-  return t.outputs
+export function unitsFor (name: HeadName, t: TargetInfo): number {
+  const head = heads[name]
+  if (t.classes) return head.unitsForClasses(t.classes.length) ?? t.outputs
+  if (head.targets === 'one-hot') return t.targetValues?.length ?? t.outputs
+  return readsAsCodes(head, t.targetValues) ? head.unitsForClasses(t.targetValues.length)! : t.outputs
 }
 
 /**
@@ -44,17 +53,20 @@ export function unitsFor (head: HeadName, t: TargetInfo): number {
  * number it should be and why).
  */
 export function headTargets (spec: Pick<NetworkSpec, 'output'>, t: TargetInfo): HeadTargets | { readonly error: string } {
-  const { activation: head, units } = spec.output
+  const { units } = spec.output
+  const head = heads[spec.output.activation]
   const name = t.targetNames[0] ?? 'the target'
   if (t.classes) {
-    if (head === 'sigmoid' && units === 1 && t.classes.length === 2 && t.outputs === 2) return { kind: 'label-binary', classes: t.classes }
+    // label columns are stored one-hot; a head that reads the classes in fewer units (one sigmoid unit on two) gets one 0/1 column
+    const fewer = head.unitsForClasses(t.classes.length)
+    if (fewer !== null && fewer < t.outputs && units === fewer) return { kind: 'label-binary', classes: t.classes }
     if (units !== t.outputs) {
-      return { error: `the network has ${units} output units; dataset '${t.id}' has ${t.outputs} classes: ${t.classes.join(', ')}` + (head === 'sigmoid' && t.classes.length === 2 ? ' (or 1 sigmoid unit)' : '') }
+      return { error: `the network has ${units} output units; dataset '${t.id}' has ${t.outputs} classes: ${t.classes.join(', ')}` + (fewer !== null && fewer < t.outputs ? ` (or ${fewer} ${head.name} unit)` : '') }
     }
     return { kind: 'as-stored', classes: t.classes }
   }
   const values = t.outputs === 1 ? t.targetValues : undefined
-  if (head === 'softmax') {
+  if (head.targets === 'one-hot') {
     if (!values) {
       return {
         error: t.outputs > 1
@@ -68,7 +80,7 @@ export function headTargets (spec: Pick<NetworkSpec, 'output'>, t: TargetInfo): 
     }
     return { kind: 'codes-one-hot', classes: values.map(String), values }
   }
-  if (head === 'sigmoid' && units === 1 && isTwoIntegerCodes(values)) return { kind: 'codes-binary', classes: values.map(String), values }
+  if (readsAsCodes(head, values) && units === head.unitsForClasses(values.length)) return { kind: 'codes-binary', classes: values.map(String), values }
   if (units !== t.outputs) return { error: `the network has ${units} output units; dataset '${t.id}' has ${t.outputs} target column${t.outputs === 1 ? '' : 's'} (${t.targetNames.join(', ')})` }
   return { kind: 'as-stored' }
 }

@@ -4,7 +4,7 @@
  */
 import type { NetworkSpec } from './spec.js'
 import type { Rng } from './random.js'
-import { argmaxRows } from './argmax.js'
+import { headOf } from './heads.js'
 
 /** Row-major float32 matrices: x is rows × inputs, y is rows × outputs. */
 export interface Dataset {
@@ -79,7 +79,7 @@ function checkShape (data: Dataset): void {
 
 /**
  * Checks that a dataset can train or evaluate a network: widths, finite features, and targets that
- * the head can produce (softmax: one-hot rows; sigmoid: values in [0, 1]; identity: any finite).
+ * the head can learn (finite, then Head.targetError: one-hot rows, values in [0, 1], any value).
  */
 export function checkDatasetFits (spec: NetworkSpec, data: Dataset): void {
   checkShape(data)
@@ -90,33 +90,20 @@ export function checkDatasetFits (spec: NetworkSpec, data: Dataset): void {
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i])) throw new RangeError(`features row ${Math.floor(i / inputs)}, column ${i % inputs}: expected a finite number, got ${x[i]}`)
   }
-  const head = spec.output.activation
+  const head = headOf(spec)
   for (let r = 0; r < rows; r++) {
-    let sum = 0
     for (let k = 0; k < K; k++) {
       const v = y[r * K + k]
       if (!Number.isFinite(v)) throw new RangeError(`targets row ${r}, column ${k}: expected a finite number, got ${v}`)
-      if (head === 'softmax' && v !== 0 && v !== 1) {
-        throw new RangeError(`targets row ${r}, column ${k}: a softmax target must be one-hot (0 or 1), got ${v}`)
-      }
-      if (head === 'sigmoid' && (v < 0 || v > 1)) {
-        throw new RangeError(`targets row ${r}, column ${k}: a sigmoid target must lie in [0, 1], got ${v}`)
-      }
-      sum += v
     }
-    if (head === 'softmax' && sum !== 1) {
-      throw new RangeError(`targets row ${r} is not one-hot: it has ${sum} ones; a softmax target needs exactly one`)
-    }
+    const wrong = head.targetError(y, r, K)
+    if (wrong !== null) throw new RangeError(wrong)
   }
 }
 
-/** Class index per row for a classification head (argmax for softmax; y ≥ 0.5 for one sigmoid unit), else null. */
+/** Class index per row of the targets, as the head reads its outputs (Head.classOf); null for regression and multi-label heads. */
 export function classLabels (spec: NetworkSpec, data: Dataset): Int32Array | null {
-  const { rows, outputs: K, y } = data
-  const head = spec.output.activation
-  if (head === 'sigmoid' && K === 1) return Int32Array.from(y, (v) => (v >= 0.5 ? 1 : 0))
-  if (head !== 'softmax') return null
-  return argmaxRows(y, rows, K)
+  return headOf(spec).classOf(data.y, data.rows, data.outputs)
 }
 
 /** Rows of one group to hold out: round(n·fraction), but a group of ≥ 2 keeps ≥ 1 row on each side. */

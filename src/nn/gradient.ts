@@ -9,6 +9,7 @@ import { allocate, type Vec } from './vec.js'
 import { backward, createWorkspace, finishGradients, forward, headLoss, type Network, type Workspace } from './network.js'
 import { tsKernels, type Kernels } from './ops.js'
 import type { Dataset } from './dataset.js'
+import { headOf } from './heads.js'
 
 export const SHARD_ROWS = 32
 
@@ -33,22 +34,6 @@ export function gatherRows (out: Vec, m: Vec, w: number, index: Int32Array, from
 }
 const WIDE_ROW = 128
 
-/** Correct predictions among B rows: argmax for softmax, a ≥ ½ per unit for sigmoid; 0 for regression. */
-export function countCorrect (head: string, a: Vec, y: Vec, B: number, K: number): number {
-  let correct = 0
-  if (head === 'softmax') {
-    for (let r = 0; r < B; r++) {
-      const o = r * K
-      let pa = 0, py = 0
-      for (let k = 1; k < K; k++) { if (a[o + k] > a[o + pa]) pa = k; if (y[o + k] > y[o + py]) py = k }
-      if (pa === py) correct++
-    }
-  } else if (head === 'sigmoid') {
-    for (let i = 0; i < B * K; i++) if ((a[i] >= 0.5) === (y[i] >= 0.5)) correct++
-  }
-  return correct
-}
-
 /** Per-thread scratch for shard gradients: a workspace for SHARD_ROWS rows and gathered x, y. */
 export interface ShardScratch { readonly ws: Workspace, readonly x: Vec, readonly y: Vec }
 
@@ -68,14 +53,9 @@ export function shardGradient (net: Network, s: ShardScratch, data: Dataset, ind
   gatherRows(s.y, data.y, data.outputs, index, from, to)
   const a = forward(net, s.ws, s.x, B, k)
   const loss = headLoss(net, s.ws, s.y, B)
-  const correct = countCorrect(net.spec.output.activation, a, s.y, B, K)
+  const correct = headOf(net.spec).countCorrect(a, s.y, B, K)
   backward(net, s.ws, s.x, s.y, B, out, k, overwrite)
   return { loss, correct }
-}
-
-/** out += add, elementwise (the fixed-order reduction of shard gradients). */
-export function addInto (out: Vec, add: Vec): void {
-  for (let i = 0; i < out.length; i++) out[i] += add[i]
 }
 
 /**

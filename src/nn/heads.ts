@@ -1,33 +1,75 @@
 /**
- * Output heads: the output non-linearity fused with its loss. Each head's delta is a − y (never a
- * Jacobian product), and each loss is computed from the logits z so that it never takes log(0).
- * Losses and deltas are sums over the B rows; the caller averages.
+ * Output heads: the output non-linearity fused with its loss, and everything that follows from it:
+ * which targets it learns, what counts as a correct prediction, how outputs read as classes, and
+ * the decision threshold. Callers ask the head; none switches on its name. Each head's delta is
+ * a − y (never a Jacobian product), and each loss is computed from the logits z so that it never
+ * takes log(0). Losses, deltas and correct counts are sums over the B rows; the caller averages.
  */
 import type { Vec } from './vec.js'
 import type { HeadName } from './spec.js'
+import { argmaxRows } from './argmax.js'
+
+/** A unit's probability from which it reads as the positive class (scikit-learn's `predict` for logistic outputs). */
+export const DECISION_THRESHOLD = 0.5
+
+/**
+ * What K outputs of a head predict, in scikit-learn's `type_of_target` terms: continuous values,
+ * one class per row (softmax, or one sigmoid unit on two classes), or K independent binary labels.
+ */
+export type HeadTask = 'regression' | 'classification' | 'multi-label'
+
+/** The targets a head learns: any finite values, one-hot rows, or a probability in [0, 1] per unit. */
+export type HeadTargetKind = 'values' | 'one-hot' | 'probabilities'
 
 export interface Head {
+  readonly name: HeadName
+  readonly targets: HeadTargetKind
   /** a = h(z) for B rows of K outputs */
   forward (a: Vec, z: Vec, B: number, K: number): void
   /** Σ over rows of the loss, from z, a and targets y (B × K) */
   loss (z: Vec, a: Vec, y: Vec, B: number, K: number): number
   /** dz = ∂loss/∂z for each row (not averaged) */
   delta (dz: Vec, a: Vec, y: Vec, B: number, K: number): void
+  /** What K units of this head predict. */
+  task (K: number): HeadTask
+  /** Why row r of targets y (rows × K, finite values) cannot be this head's target, naming row and column; null when it can. */
+  targetError (y: Vec, r: number, K: number): string | null
+  /** Correct predictions among B rows of outputs a against targets y (B × K); always 0 for regression. */
+  countCorrect (a: Vec, y: Vec, B: number, K: number): number
+  /** Predictions per row that countCorrect scores, so accuracy = correct / (rows × this); 0 when there is no accuracy. */
+  scoredPerRow (K: number): number
+  /** Classes that K units read as one class per row (softmax K; one sigmoid unit 2); 0 when they do not. */
+  classCount (K: number): number
+  /** Units that read n classes as one class per row (the inverse of classCount); null when this head cannot. */
+  unitsForClasses (n: number): number | null
+  /** The class index of each of `rows` rows of m (outputs or targets, rows × K); null when K units are not one class per row. */
+  classOf (m: Vec, rows: number, K: number): Int32Array | null
 }
 
 // identity + squared error ½‖a − y‖²; delta a − y
 const identity: Head = {
+  name: 'identity',
+  targets: 'values',
   forward (a, z, B, K) { for (let i = 0; i < B * K; i++) a[i] = z[i] },
   loss (_z, a, y, B, K) {
     let s = 0
     for (let i = 0; i < B * K; i++) { const d = a[i] - y[i]; s += d * d }
     return 0.5 * s
   },
-  delta (dz, a, y, B, K) { for (let i = 0; i < B * K; i++) dz[i] = a[i] - y[i] }
+  delta (dz, a, y, B, K) { for (let i = 0; i < B * K; i++) dz[i] = a[i] - y[i] },
+  task: () => 'regression',
+  targetError: () => null,
+  countCorrect: () => 0,
+  scoredPerRow: () => 0,
+  classCount: () => 0,
+  unitsForClasses: () => null,
+  classOf: () => null
 }
 
 // softmax + negative log-likelihood −Σ y log p; the max is subtracted for stability; delta p·Σy − y (= p − y for one-hot y)
 const softmax: Head = {
+  name: 'softmax',
+  targets: 'one-hot',
   forward (a, z, B, K) {
     for (let r = 0; r < B; r++) {
       const o = r * K
@@ -59,18 +101,71 @@ const softmax: Head = {
       for (let k = 0; k < K; k++) ysum += y[o + k]
       for (let k = 0; k < K; k++) dz[o + k] = a[o + k] * ysum - y[o + k]
     }
-  }
+  },
+  task: () => 'classification',
+  targetError (y, r, K) {
+    let ones = 0
+    for (let k = 0; k < K; k++) {
+      const v = y[r * K + k]
+      if (v !== 0 && v !== 1) return `targets row ${r}, column ${k}: a softmax target must be one-hot (0 or 1), got ${v}`
+      ones += v
+    }
+    return ones === 1 ? null : `targets row ${r} is not one-hot: it has ${ones} ones; a softmax target needs exactly one`
+  },
+  // the row's argmax (first on ties) against the target's; a plain loop, since it runs on every shard
+  countCorrect (a, y, B, K) {
+    let correct = 0
+    for (let r = 0; r < B; r++) {
+      const o = r * K
+      let pa = 0, py = 0
+      for (let k = 1; k < K; k++) { if (a[o + k] > a[o + pa]) pa = k; if (y[o + k] > y[o + py]) py = k }
+      if (pa === py) correct++
+    }
+    return correct
+  },
+  scoredPerRow: () => 1,
+  classCount: (K) => K,
+  unitsForClasses: (n) => n,
+  classOf: (m, rows, K) => argmaxRows(m, rows, K)
 }
 
 // sigmoid + logistic loss per unit (binary or multi-label): softplus(z) − y·z; delta a − y
 const sigmoid: Head = {
+  name: 'sigmoid',
+  targets: 'probabilities',
   forward (a, z, B, K) { for (let i = 0; i < B * K; i++) a[i] = 1 / (1 + Math.exp(-z[i])) },
   loss (z, _a, y, B, K) {
     let s = 0
     for (let i = 0; i < B * K; i++) { const x = z[i]; s += Math.max(x, 0) - y[i] * x + Math.log1p(Math.exp(-Math.abs(x))) }
     return s
   },
-  delta (dz, a, y, B, K) { for (let i = 0; i < B * K; i++) dz[i] = a[i] - y[i] }
+  delta (dz, a, y, B, K) { for (let i = 0; i < B * K; i++) dz[i] = a[i] - y[i] },
+  task: (K) => (K === 1 ? 'classification' : 'multi-label'),
+  targetError (y, r, K) {
+    for (let k = 0; k < K; k++) {
+      const v = y[r * K + k]
+      if (v < 0 || v > 1) return `targets row ${r}, column ${k}: a sigmoid target must lie in [0, 1], got ${v}`
+    }
+    return null
+  },
+  // each unit on its own: output and target on the same side of the threshold
+  countCorrect (a, y, B, K) {
+    let correct = 0
+    for (let i = 0; i < B * K; i++) if ((a[i] >= DECISION_THRESHOLD) === (y[i] >= DECISION_THRESHOLD)) correct++
+    return correct
+  },
+  scoredPerRow: (K) => K,
+  // one unit is the probability of the second of two classes; several units are independent labels
+  classCount: (K) => (K === 1 ? 2 : 0),
+  unitsForClasses: (n) => (n === 2 ? 1 : null),
+  classOf (m, rows, K) {
+    if (K !== 1) return null
+    if (m.length !== rows) throw new RangeError(`classOf: ${m.length} values are not ${rows} rows × 1`)
+    return Int32Array.from(m, (p) => (p >= DECISION_THRESHOLD ? 1 : 0))
+  }
 }
 
 export const heads: Record<HeadName, Head> = { identity, softmax, sigmoid }
+
+/** The head of a network definition. */
+export const headOf = (spec: { readonly output: { readonly activation: HeadName } }): Head => heads[spec.output.activation]

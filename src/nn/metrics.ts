@@ -7,6 +7,7 @@ import { classLabels } from './dataset.js'
 import type { NetworkSpec } from './spec.js'
 import type { Vec } from './vec.js'
 import { argmaxRows } from './argmax.js'
+import { DECISION_THRESHOLD, headOf } from './heads.js'
 
 export { argmaxRows }
 
@@ -110,13 +111,14 @@ export interface ClassificationReport {
 export interface RegressionReport { kind: 'regression', mse: number, mae: number, r2: number }
 export type Evaluation = { loss?: never } & (ClassificationReport | RegressionReport)
 
-/** Per-label 0.5 thresholds for independent sigmoid outputs (multi-label). */
+/** Each label on its own, output and target cut at the decision threshold (independent sigmoid outputs). */
 function multiLabel (outputs: Vec, y: Float32Array, rows: number, L: number): ClassificationReport {
+  const t = DECISION_THRESHOLD
   const confusion = [[0, 0], [0, 0]]
   const precision: number[] = []; const recall: number[] = []; const f1: number[] = []
   for (let j = 0; j < L; j++) {
     const cm = [[0, 0], [0, 0]]
-    for (let r = 0; r < rows; r++) cm[y[r * L + j] >= 0.5 ? 1 : 0][outputs[r * L + j] >= 0.5 ? 1 : 0]++
+    for (let r = 0; r < rows; r++) cm[y[r * L + j] >= t ? 1 : 0][outputs[r * L + j] >= t ? 1 : 0]++
     const s = perClass(cm)
     precision.push(s.precision[1]); recall.push(s.recall[1]); f1.push(s.f1[1])
     for (let t = 0; t < 2; t++) for (let p = 0; p < 2; p++) confusion[t][p] += cm[t][p]
@@ -127,22 +129,23 @@ function multiLabel (outputs: Vec, y: Float32Array, rows: number, L: number): Cl
 
 /**
  * Scores a network's outputs (rows × output units) against a dataset's targets. Classification for
- * softmax and single-unit sigmoid heads; multi-label sigmoid reports per-label accuracy at 0.5;
- * regression (MSE, MAE, R²) for identity heads.
+ * heads that read one class per row (the head's classOf); per-label accuracy at the decision
+ * threshold for multi-label heads; regression (MSE, MAE, R²) for the rest (Head.task).
  */
 export function evaluate (spec: NetworkSpec, outputs: Vec, data: Dataset): Evaluation {
   const { rows, outputs: O, y } = data
   if (rows < 1) throw new RangeError('evaluate: a dataset of zero rows has no score')
   if (O !== spec.output.units) throw new RangeError(`the network produces ${spec.output.units} outputs per row; the dataset has ${O} target columns`)
   if (outputs.length !== rows * O) throw new RangeError(`evaluate: ${outputs.length} output values are not ${rows} rows × ${O}`)
-  const head = spec.output.activation
-  if (head === 'identity') {
+  const head = headOf(spec)
+  const task = head.task(O)
+  if (task === 'regression') {
     return { kind: 'regression', mse: mse(outputs, y, rows, O), mae: mae(outputs, y, rows, O), r2: r2(outputs, y, rows, O) }
   }
-  if (head === 'sigmoid' && O > 1) return multiLabel(outputs, y, rows, O)
+  if (task === 'multi-label') return multiLabel(outputs, y, rows, O)
   const truth = classLabels(spec, data)!
-  const K = head === 'softmax' ? O : 2
-  const pred = head === 'softmax' ? argmaxRows(outputs, rows, O) : Int32Array.from(outputs, (v) => (v >= 0.5 ? 1 : 0))
+  const K = head.classCount(O)
+  const pred = head.classOf(outputs, rows, O)!
   const confusion = confusionMatrix(pred, truth, K)
   return { kind: 'classification', accuracy: accuracy(pred, truth), confusion, ...perClass(confusion) }
 }

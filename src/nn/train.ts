@@ -11,7 +11,8 @@ import { createNetwork, createWorkspace, headLoss, forward, l2Penalty, type Netw
 import { createOptimizer, type OptimizerConfig, type OptimizerState } from './optimizers.js'
 import { createSchedule, type ScheduleConfig, type ScheduleState } from './schedules.js'
 import { checkDatasetFits, classLabels, splitRows, takeRows, type Dataset } from './dataset.js'
-import { countCorrect, sequentialGradient, type BatchGradient } from './gradient.js'
+import { sequentialGradient, type BatchGradient } from './gradient.js'
+import { headOf, type Head } from './heads.js'
 import { tsKernels, type Kernels } from './ops.js'
 import { firstNonFinite, nonFiniteReason, parameterName } from './finite.js'
 
@@ -115,7 +116,7 @@ export function splitForValidation (spec: NetworkSpec, data: Dataset, opts: Trai
 /** Mean loss (+ L2) and accuracy of the network on a dataset, forward only. */
 export function evaluateLoss (net: Network, data: Dataset, k: Kernels = tsKernels, chunk = 256): { loss: number, accuracy?: number } {
   const ws = createWorkspace(net, Math.min(chunk, data.rows))
-  const head = net.spec.output.activation
+  const head = headOf(net.spec)
   const K = data.outputs
   let loss = 0, correct = 0
   for (let r = 0; r < data.rows; r += ws.batch) {
@@ -124,15 +125,15 @@ export function evaluateLoss (net: Network, data: Dataset, k: Kernels = tsKernel
     const y = data.y.subarray(r * K, (r + B) * K)
     const a = forward(net, ws, x, B, k)
     loss += headLoss(net, ws, y, B)
-    correct += countCorrect(head, a, y, B, K)
+    correct += head.countCorrect(a, y, B, K)
   }
   return { loss: loss / data.rows + l2Penalty(net), accuracy: accuracyOf(head, correct, data.rows, K) }
 }
 
-function accuracyOf (head: string, correct: number, rows: number, K: number): number | undefined {
-  if (head === 'softmax') return correct / rows
-  if (head === 'sigmoid') return correct / (rows * K)
-  return undefined
+/** Share of scored predictions that were correct; undefined for a head without accuracy (regression). */
+function accuracyOf (head: Head, correct: number, rows: number, K: number): number | undefined {
+  const perRow = head.scoredPerRow(K)
+  return perRow > 0 ? correct / (rows * perRow) : undefined
 }
 
 export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hooks: TrainHooks = {}): TrainResult {
@@ -156,7 +157,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows) : sequentialGradient(net, trainSet, hooks.kernels)
   const grads = allocate(net.dtype, net.params.length)
   const base = Int32Array.from({ length: trainSet.rows }, (_, i) => i)
-  const head = spec.output.activation
+  const head = headOf(spec)
   const minDelta = opts.earlyStopping?.minDelta ?? 0
 
   const snapshot = (epoch: number): TrainState => ({

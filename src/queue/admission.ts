@@ -11,6 +11,7 @@ import type { DatasetMeta, DatasetRepository } from '../store/datasets.js'
 import type { ModelRecord, ModelRepository } from '../store/models.js'
 import type { NetworkRepository } from '../store/networks.js'
 import { headTargets, unitsFor } from '../data/class-heads.js'
+import { headOf } from '../nn/heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
 import { encodedWidth, type FeatureColumn } from '../data/feature-columns.js'
 import type { MissingValues } from '../data/missing.js'
@@ -67,12 +68,13 @@ function completeNetwork (given: GivenNetwork, meta: DatasetMeta, field: string)
 function checkFits (spec: NetworkSpec, meta: DatasetMeta, field: string, parent?: ModelRecord): void {
   const how = headTargets(spec, meta)
   if ('error' in how) throw badNetwork(field, how.error)
-  const head = spec.output.activation
-  if (head === 'sigmoid' && how.kind === 'as-stored' && meta.targetStats.some((s) => s.min < 0 || s.max > 1)) {
+  // stored columns a head takes as probabilities (sigmoid units) must be probabilities, and each must hold both classes
+  const probabilities = headOf(spec).targets === 'probabilities' && how.kind === 'as-stored'
+  if (probabilities && meta.targetStats.some((s) => s.min < 0 || s.max > 1)) {
     throw badNetwork(field, `a sigmoid output needs targets in [0, 1] (or two integer class codes for 1 unit); dataset '${meta.id}' has targets outside it: use an identity output`)
   }
   // a class column that never changes teaches nothing; label uploads already need two classes, 0/1 columns do not
-  const constant = head === 'sigmoid' && how.kind === 'as-stored' ? meta.targetStats.findIndex((s) => s.min === s.max) : -1
+  const constant = probabilities ? meta.targetStats.findIndex((s) => s.min === s.max) : -1
   if (constant >= 0) {
     const name = meta.targetNames[constant] ?? `y${constant}`
     throw withProblem(new UNPROCESSABLE(`target column '${name}' of dataset '${meta.id}' is ${meta.targetStats[constant].min} in every row, ` +

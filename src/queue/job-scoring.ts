@@ -4,7 +4,7 @@
  * cannot renew the job's BullMQ lock (the job would be taken again and trained twice). What remains
  * on the loop is O(rows × columns): splitting, imputing, encoding and normalising the rows.
  */
-import { createInputPipeline } from '../data/model-inputs.js'
+import { inputPipelineOf } from '../inference/model-inference.js'
 import type { TrainingEngine } from '../engine/engine.js'
 import type { KernelName } from '../kernels/index.js'
 import type { Dataset } from '../nn/dataset.js'
@@ -17,5 +17,5 @@ export async function validationOutputs (engine: TrainingEngine, spec: NetworkSp
   options: TrainOptions, prepared: PreparedData, kernels: KernelName = 'auto'): Promise<Float32Array | undefined> {
   const { validation } = splitForValidation(spec, raw, options)
   if (!validation) return undefined
-  return await engine.predict(spec, params, createInputPipeline(prepared.preprocessing, prepared.normalization).rows(validation.x, validation.rows), validation.rows, { kernels })
+  return await engine.predict(spec, params, inputPipelineOf(spec, prepared).rows(validation.x, validation.rows), validation.rows, { kernels })
 }

@@ -5,11 +5,12 @@
  * Redis, no engine.
  */
 import { columnStats } from '../data/column-stats.js'
-import { denormalizeRows, identityNormalization, normalizationFrom, normalizeRows, type Normalization, type NormalizationKind } from '../data/normalize.js'
+import { identityNormalization, normalizationFrom, normalizeRows, type Normalization, type NormalizationKind } from '../data/normalize.js'
 import type { Dataset } from '../nn/dataset.js'
 import { evaluate } from '../nn/metrics.js'
-import { createNetwork, predict } from '../nn/network.js'
+import { createModelInference } from '../inference/model-inference.js'
 import type { NetworkSpec } from '../nn/spec.js'
+import { headOf } from '../nn/heads.js'
 import { splitForValidation, type EpochStats, type TrainOptions } from '../nn/train.js'
 import { encodedWidth, type FeatureColumn } from '../data/feature-columns.js'
 import { fitImputer, type MissingValues } from '../data/missing.js'
@@ -56,7 +57,7 @@ export function prepareData (spec: NetworkSpec, raw: Dataset, options: TrainOpti
     normalization = { kind: fitted.kind, offset: fitted.offset.map((o, j) => (hot[j] ? 0 : o)), scale: fitted.scale.map((s, j) => (hot[j] ? 1 : s)) }
   }
   const pipeline = createInputPipeline(preprocessing, normalization)
-  const scaleTargets = spec.output.activation === 'identity' && (inherited ? inherited.targetNormalization !== undefined : kind !== 'none')
+  const scaleTargets = headOf(spec).task(spec.output.units) === 'regression' && (inherited ? inherited.targetNormalization !== undefined : kind !== 'none')
   const targetNormalization = !scaleTargets
     ? undefined
     : inherited?.targetNormalization ?? normalizationFrom('standard', columnStats(train.y, train.rows, train.outputs))
@@ -86,10 +87,11 @@ export function trainingMetrics (spec: NetworkSpec, params: Float32Array, raw: D
   }
   const { validation } = splitForValidation(spec, raw, options)
   if (!validation) return metrics
-  // a worker passes outputs its threads computed (job-scoring.ts): scoring here would block its event loop
-  let outputs = validationOutputs ?? predict(createNetwork(spec, { params }), createInputPipeline(prepared.preprocessing, prepared.normalization).rows(validation.x, validation.rows), validation.rows)
-  if (prepared.targetNormalization) outputs = denormalizeRows(outputs, prepared.targetNormalization)
-  const report = evaluate(spec, outputs, validation)
+  // the plain TypeScript kernels, as the training loop's own evaluation; a worker passes outputs its
+  // threads computed (job-scoring.ts): scoring here would block its event loop
+  const model = createModelInference(spec, params, prepared, { kernels: 'ts' })
+  const outputs = validationOutputs ?? model.run(validation.x, validation.rows)
+  const report = evaluate(spec, model.values(outputs, validation.rows), validation)
   if (report.kind === 'classification') {
     metrics.valAccuracy = report.accuracy
   } else {

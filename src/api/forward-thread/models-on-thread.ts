@@ -1,18 +1,15 @@
 /**
- * What a forward thread holds: the networks it was sent, each with its own kernels (weights packed
- * once), its normalisation and a workspace grown to the largest batch seen; the forward pass over
- * normalised rows, and a whole prediction body read from its bytes. Pure computation; the thread
- * entry (thread-main.ts) only moves messages.
+ * What a forward thread holds: the models it was sent, each on the one inference path
+ * (inference/model-inference.ts: its own kernels, weights packed once, its normalisation and a
+ * workspace grown to the largest batch seen); the forward pass over normalised rows, and a whole
+ * prediction body read from its bytes. Pure computation; the thread entry (thread-main.ts) only
+ * moves messages. Only numeric models without an imputer come here, so their raw rows are numbers.
  */
-import { createNetwork, createWorkspace, forward, type Network, type Workspace } from '../../nn/network.js'
 import type { NetworkSpec } from '../../nn/spec.js'
-import { pinnedKernels, type KernelName, type Kernels } from '../../kernels/index.js'
+import type { KernelName } from '../../kernels/index.js'
 import type { Normalization } from '../../data/normalize.js'
-import { createInputPipeline, numericColumns, type InputPipeline } from '../../data/model-inputs.js'
+import { createModelInference, INFERENCE_CHUNK, type ModelInference } from '../../inference/model-inference.js'
 import { readPredictBody } from '../predict-body.js'
-
-/** `inputs`: the one raw-row → input path (data/model-inputs.ts); only numeric models without an imputer read bodies here */
-interface Held { readonly net: Network, readonly kernels: Kernels, readonly inputs: InputPipeline, ws?: Workspace, wsRows: number }
 
 /** What reading a body gave: the outputs, a row of the wrong width, or a body for the general path. */
 export type BodyResult =
@@ -31,51 +28,40 @@ export interface ModelsOnThread {
   readonly size: number
 }
 
-/** Rows per forward pass when a whole body is run. */
-const CHUNK = 256
-
 export function createModelsOnThread (kernels: KernelName): ModelsOnThread {
-  const held = new Map<string, Held>()
-  const get = (id: string): Held => {
+  const held = new Map<string, ModelInference>()
+  const get = (id: string): ModelInference => {
     const model = held.get(id)
     // the client sends a model before its first run, in the same ordered channel: this is a bug
     if (!model) throw new Error(`model ${id} was not sent to the forward thread`)
     return model
   }
-  const forwardRows = (model: Held, x: Float32Array, rows: number): Float32Array => {
-    if (rows > model.wsRows) {
-      model.ws = createWorkspace(model.net, rows)
-      model.wsRows = rows
-    }
-    return forward(model.net, model.ws!, x, rows, model.kernels) as Float32Array
-  }
   return {
     get size () { return held.size },
     load (id, spec, params, norm) {
-      const inputs = createInputPipeline(numericColumns(spec.inputs), norm)
-      held.set(id, { net: createNetwork(spec, { params }), kernels: pinnedKernels(kernels, params), inputs, wsRows: 0 })
+      held.set(id, createModelInference(spec, params, { normalization: norm }, { kernels }))
     },
     drop (id) { held.delete(id) },
     clear () { held.clear() },
     run (id, x, rows) {
       const model = get(id)
-      return forwardRows(model, x, rows).slice(0, rows * model.net.spec.output.units)
+      return model.forward(x, rows).slice(0, rows * model.spec.output.units)
     },
     runBody (id, bytes, maxRows) {
       const model = get(id)
       const body = readPredictBody(bytes, maxRows)
       if (!body) return { kind: 'unreadable' }
-      const I = model.net.spec.inputs
-      const K = model.net.spec.output.units
+      const I = model.spec.inputs
+      const K = model.spec.output.units
       const rows = body.inputs
       const wrong = rows.findIndex((row) => row.length !== I)
       if (wrong >= 0) return { kind: 'width', row: wrong, width: rows[wrong].length }
       const out = new Float32Array(rows.length * K)
-      const x = new Float32Array(Math.min(CHUNK, rows.length) * I)
-      for (let start = 0; start < rows.length; start += CHUNK) {
-        const m = Math.min(CHUNK, rows.length - start)
+      const x = new Float32Array(Math.min(INFERENCE_CHUNK, rows.length) * I)
+      for (let start = 0; start < rows.length; start += INFERENCE_CHUNK) {
+        const m = Math.min(INFERENCE_CHUNK, rows.length - start)
         for (let r = 0; r < m; r++) model.inputs.rowInto(rows[start + r], x, r)
-        out.set(forwardRows(model, x, m).subarray(0, m * K), start * K)
+        out.set(model.forward(x, m).subarray(0, m * K), start * K)
       }
       return { kind: 'outputs', out, rows: rows.length }
     }

@@ -10,21 +10,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { TRAINING_QUEUE } from '../../queue/training-queue.js'
 import { createKeys } from '../../store/keys.js'
 import { Histogram, PROMETHEUS_CONTENT_TYPE, renderFamily } from '../prometheus.js'
+import { withTimeout } from '../with-timeout.js'
 
 const JOB_STATES: readonly JobState[] = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed']
 const REDIS_TIMEOUT_MS = 1000
-
-async function withTimeout<T> (promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms)
-  })
-  try {
-    return await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 const metrics: FastifyPluginAsyncZod = async (fastify) => {
   const keys = createKeys(fastify.config.REDIS_PREFIX)

@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { NON_FINITE_MODEL, UNPROCESSABLE, VALIDATION, withProblem } from '../../errors.js'
 import { firstNonFinite, nonFiniteReason, parameterName } from '../../nn/finite.js'
 import { createNetwork } from '../../nn/network.js'
+import { headOf } from '../../nn/heads.js'
 import { fromJsonForm, toJsonForm } from '../../nn/serialize.js'
 import type { NetworkSpec } from '../../nn/spec.js'
 import type { ModelRecord } from '../../store/models.js'
@@ -60,8 +61,10 @@ function checkImport (body: ModelExportBody, spec: NetworkSpec): void {
   const { classes } = body
   if (classes) {
     const { units, activation } = spec.output
-    const want = activation === 'sigmoid' && units === 1 ? 2 : units
-    if (activation === 'identity') throw invalid('classes', 'a regression model (identity output) has no classes')
+    const head = headOf(spec)
+    if (head.task(units) === 'regression') throw invalid('classes', `a regression model (${activation} output) has no classes`)
+    // one class per row (softmax, one sigmoid unit on two), else one name per label (multi-label)
+    const want = head.classCount(units) || units
     if (classes.length !== want) throw invalid('classes', `the output has ${units} ${activation} unit(s), so it needs ${want} classes; got ${classes.length}`)
   }
   const pre = body.preprocessing

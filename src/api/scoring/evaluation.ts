@@ -5,12 +5,13 @@
  */
 import { NON_FINITE_OUTPUT, UNPROCESSABLE, withProblem } from '../../errors.js'
 import { accuracy, argmaxRows, confusionMatrix } from '../../nn/metrics.js'
+import { headOf } from '../../nn/heads.js'
 import { classificationReport, logLoss, rocAuc, type ClassScores } from '../../nn/classification-scores.js'
 import { regressionScores, type RegressionScores } from '../../nn/regression-scores.js'
 import { firstNonFinite } from '../../nn/finite.js'
 import type { Dataset } from '../../nn/dataset.js'
 import type { FeatureColumn } from '../../data/feature-columns.js'
-import { denormalizeRows } from '../../data/normalize.js'
+import type { ModelInference } from '../../inference/model-inference.js'
 import { createRowInference, type InferenceModel } from './model-inference.js'
 import type { KernelName } from '../../kernels/index.js'
 
@@ -66,13 +67,14 @@ function classification (model: InferenceModel, out: Float32Array, data: Evaluat
   if (!classes) throw new UNPROCESSABLE('the model has no class labels to score against (an imported model without `classes`)')
   const { rows } = data.dataset
   const truth = truthInModelOrder(data, classes)
-  const binary = spec.output.activation === 'sigmoid'
-  if (binary && spec.output.units !== 1) throw new UNPROCESSABLE('evaluating multi-label models (several sigmoid outputs) is not supported')
-  const K = binary ? 2 : spec.output.units
-  // one sigmoid unit is the probability of classes[1]; as rows [1 − p, p] it scores like softmax
-  const probs = binary ? Float32Array.from({ length: rows * 2 }, (_, i) => (i % 2 === 1 ? out[i >> 1] : 1 - out[i >> 1])) : out
-  // the labels predict gives: argmax, or p ≥ 0.5 for one sigmoid unit
-  const pred = binary ? Int32Array.from(out, (p) => (p >= 0.5 ? 1 : 0)) : argmaxRows(out, rows, K)
+  const head = headOf(spec)
+  const units = spec.output.units
+  if (head.task(units) === 'multi-label') throw new UNPROCESSABLE(`evaluating multi-label models (several ${head.name} outputs) is not supported`)
+  const K = head.classCount(units)
+  // one unit on two classes is the probability of classes[1]; as rows [1 − p, p] it scores like one unit per class
+  const probs = K === units ? out : Float32Array.from({ length: rows * 2 }, (_, i) => (i % 2 === 1 ? out[i >> 1] : 1 - out[i >> 1]))
+  // the labels predict gives (Head.classOf)
+  const pred = head.classOf(out, rows, units)!
   const cm = confusionMatrix(pred, truth, K)
   const report = classificationReport(cm)
   return {
@@ -87,9 +89,9 @@ function classification (model: InferenceModel, out: Float32Array, data: Evaluat
   }
 }
 
-function regression (model: InferenceModel, out: Float32Array, data: EvaluationData): RegressionMetrics {
+function regression (model: ModelInference, out: Float32Array, data: EvaluationData): RegressionMetrics {
   const { rows, outputs: O, y } = data.dataset
-  const values = model.meta.targetNormalization ? denormalizeRows(out, model.meta.targetNormalization) : out
+  const values = model.values(out, rows)
   const { perOutput, average } = regressionScores(values, y, rows, O)
   return { ...average, perOutput: perOutput.map((s, o) => ({ name: data.targetNames[o] ?? `y${o}`, ...s })) }
 }
@@ -98,13 +100,14 @@ function regression (model: InferenceModel, out: Float32Array, data: EvaluationD
 export function evaluateModel (model: InferenceModel, data: EvaluationData, kernels: KernelName = 'auto'): Evaluation {
   const { dataset } = data
   if (dataset.rows < 1) throw new UNPROCESSABLE('the dataset has no rows to score')
-  const out = createRowInference(model, kernels, data.columns).run(dataset.x, dataset.rows)
+  const inference = createRowInference(model, kernels, data.columns)
+  const out = inference.run(dataset.x, dataset.rows)
   const bad = firstNonFinite(out)
   if (bad >= 0) {
     const row = Math.floor(bad / model.spec.output.units)
     throw withProblem(new NON_FINITE_OUTPUT(row, String(out[bad])), { row })
   }
-  return model.spec.output.activation === 'identity'
-    ? { task: 'regression', metrics: regression(model, out, data) }
+  return headOf(model.spec).task(model.spec.output.units) === 'regression'
+    ? { task: 'regression', metrics: regression(inference.model, out, data) }
     : { task: 'classification', metrics: classification(model, out, data) }
 }

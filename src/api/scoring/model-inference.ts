@@ -1,20 +1,22 @@
 /**
- * The one path from stored dataset rows to a stored model's outputs, shared by evaluation and dataset
- * predictions (and the place where the preprocessing stored with a model is applied): raw feature rows
- * (codes) → the model's imputation, one-hot encoding and normalisation → forward pass (the predictor's kernels, so values equal predict's) →
- * outputs as the network gives them (probabilities, or regression values still in normalised units).
- * No I/O: it runs on the event loop or on a scoring thread alike.
+ * Stored dataset rows into a stored model, for evaluation and dataset predictions: the dataset's
+ * category indices mapped to the model's, then the one inference path (inference/model-inference.ts:
+ * the model's imputation, one-hot encoding and normalisation, forward pass with the predictor's kernels,
+ * so values equal predict's), and whether a dataset fits a model at all. No I/O: it runs on the event
+ * loop or on a scoring thread alike.
  */
 import { UNPROCESSABLE, withProblem } from '../../errors.js'
-import { createNetwork, createWorkspace, forward } from '../../nn/network.js'
+import { headOf } from '../../nn/heads.js'
 import type { NetworkSpec } from '../../nn/spec.js'
-import { identityNormalization } from '../../data/normalize.js'
-import { createInputPipeline, numericColumns, type Preprocessing } from '../../data/model-inputs.js'
+import { numericColumns, type Preprocessing } from '../../data/model-inputs.js'
 import { datasetColumns } from '../../data/dataset-columns.js'
 import type { FeatureColumn } from '../../data/feature-columns.js'
-import { pinnedKernels, type KernelName } from '../../kernels/index.js'
+import type { KernelName } from '../../kernels/index.js'
 import type { ModelRecord } from '../../store/models.js'
 import type { DatasetMeta } from '../../store/datasets.js'
+import { createModelInference, INFERENCE_CHUNK, RowInputError, type ModelInference } from '../../inference/model-inference.js'
+
+export { INFERENCE_CHUNK }
 
 /** What inference needs of a stored model: its network, weights and the preprocessing stored with it. */
 export interface InferenceModel {
@@ -24,12 +26,11 @@ export interface InferenceModel {
 }
 
 export interface RowInference {
-  /** Network outputs (rows × output units) for `rows` rows of x (rows × the dataset's raw columns, as codes); a fresh array. */
+  /** the model's inference path: values in the targets' units and labels of run()'s outputs */
+  readonly model: ModelInference
+  /** Network outputs (rows × output units) for `rows` rows of x (rows × the dataset's raw columns, as codes); a fresh array. UNPROCESSABLE (422) naming a row the model cannot read. */
   run (x: Float32Array, rows: number): Float32Array
 }
-
-/** Rows per forward pass: the workspace is this size whatever the dataset's. */
-export const INFERENCE_CHUNK = 256
 
 /** The model's raw columns: its stored preprocessing, or (models from before column kinds) numeric columns named as it was trained. */
 function modelColumns (model: InferenceModel): Preprocessing['columns'] {
@@ -53,48 +54,29 @@ function categoryMaps (model: InferenceModel, columns: readonly FeatureColumn[])
   })
 }
 
-/**
- * Stored dataset rows → the model's outputs: the dataset's codes mapped to the model's categories, then
- * impute → one-hot encode → normalise (data/model-inputs.ts, the pipeline training and predict use) →
- * forward pass with the predictor's kernels, a chunk of rows at a time.
- */
+/** Stored dataset rows → the model's outputs: the dataset's codes mapped to the model's categories, then the model's inference path. */
 export function createRowInference (model: InferenceModel, kernels: KernelName = 'auto', columns?: readonly FeatureColumn[]): RowInference {
-  const net = createNetwork(model.spec, { params: model.params })
-  const k = pinnedKernels(kernels, model.params)
-  const ws = createWorkspace(net, INFERENCE_CHUNK)
-  const I = model.spec.inputs
-  const K = model.spec.output.units
-  const pre: Preprocessing = model.meta.preprocessing ?? numericColumns(I)
-  const pipeline = createInputPipeline(pre, model.meta.normalization ?? identityNormalization(I))
-  const R = pipeline.rawWidth
+  const inference = createModelInference(model.spec, model.params, model.meta, { kernels, batch: INFERENCE_CHUNK })
+  const R = inference.inputs.rawWidth
   const maps = columns ? categoryMaps(model, columns) : []
   const remap = maps.some((m) => m !== null)
   const codes = new Float32Array(R)
-  const scratch = new Float32Array(INFERENCE_CHUNK * I)
+  const toModel = (row: Float32Array): Float32Array => {
+    for (let c = 0; c < R; c++) {
+      const map = maps[c]
+      codes[c] = map && !Number.isNaN(row[c]) ? map[row[c]] : row[c]
+    }
+    return codes
+  }
   return {
+    model: inference,
     run (x, rows) {
-      const out = new Float32Array(rows * K)
-      for (let r = 0; r < rows; r += INFERENCE_CHUNK) {
-        const B = Math.min(INFERENCE_CHUNK, rows - r)
-        for (let i = 0; i < B; i++) {
-          let row = x.subarray((r + i) * R, (r + i + 1) * R)
-          if (remap) {
-            for (let c = 0; c < R; c++) {
-              const map = maps[c]
-              codes[c] = map && !Number.isNaN(row[c]) ? map[row[c]] : row[c]
-            }
-            row = codes
-          }
-          try {
-            pipeline.rowInto(row, scratch, i)
-          } catch (err) {
-            if (!(err instanceof RangeError)) throw err
-            throw withProblem(new UNPROCESSABLE(`row ${r + i}: ${err.message}`), { row: r + i })
-          }
-        }
-        out.set(forward(net, ws, scratch.subarray(0, B * I), B, k).subarray(0, B * K), r * K)
+      try {
+        return inference.run(x, rows, remap ? toModel : undefined)
+      } catch (err) {
+        if (!(err instanceof RowInputError)) throw err
+        throw withProblem(new UNPROCESSABLE(err.message), { row: err.row })
       }
-      return out
     }
   }
 }
@@ -125,7 +107,7 @@ export function checkDatasetFitsModel (model: InferenceModel, dataset: DatasetFi
     }
   })
   if (!needTargets) return
-  const classifier = spec.output.activation !== 'identity'
+  const classifier = headOf(spec).task(spec.output.units) !== 'regression'
   const codes = dataset.outputs === 1 && dataset.targetValues !== undefined
   if (classifier && !dataset.classes && !codes) throw new UNPROCESSABLE(`dataset '${dataset.id}' has numeric targets that are not class codes; the model is a classifier: upload the targets as class labels`)
   if (!classifier && dataset.classes) throw new UNPROCESSABLE(`dataset '${dataset.id}' has class labels as targets; the model is a regression model`)

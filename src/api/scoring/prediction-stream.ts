@@ -7,7 +7,8 @@
 import type { FeatureRowReader } from '../../store/dataset-rows.js'
 import type { KernelName } from '../../kernels/index.js'
 import type { ModelRecord } from '../../store/models.js'
-import { labelling, predictionOf } from '../prediction-output.js'
+import { predictionOf } from '../prediction-output.js'
+import { hasLabels } from '../../inference/model-inference.js'
 import type { FeatureColumn } from '../../data/feature-columns.js'
 import { createRowInference, INFERENCE_CHUNK, type InferenceModel } from './model-inference.js'
 
@@ -35,13 +36,12 @@ export function chooseFormat (accept: string | undefined): PredictionFormat | nu
 /** A CSV field (RFC 4180): quoted when it holds a comma, quote or line break. */
 const csvField = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s)
 
-/** Names of the output columns (class probabilities by class, else the target names), and whether rows get labels (labelling() in prediction-output.ts). */
+/** Names of the output columns (class probabilities by class, else the target names), and whether rows get labels (hasLabels() in inference/model-inference.ts). */
 function columnsOf (meta: ModelRecord): { names: string[], labelled: boolean } {
   const { classes, network, targetNames } = meta
   const K = network.output.units
-  const how = labelling(meta)
-  if (how === 'argmax') return { names: classes!, labelled: true }
-  if (how === 'threshold') return { names: [classes![1]], labelled: true }
+  // one unit per class is that class's probability; one unit on two classes is the second's
+  if (hasLabels(network, classes)) return { names: K === classes!.length ? classes! : classes!.slice(-K), labelled: true }
   return { names: targetNames && targetNames.length === K ? targetNames : Array.from({ length: K }, (_, k) => `y${k}`), labelled: false }
 }
 
@@ -60,7 +60,7 @@ export async function * predictionLines (model: InferenceModel & { meta: ModelRe
     const x = await reader.read(from, from + n)
     let prediction
     try {
-      prediction = predictionOf(model.meta, inference.run(x, n), n)
+      prediction = predictionOf(inference.model, inference.run(x, n), n)
     } catch (err) {
       // the row within the block → the row of the dataset
       const problem = (err as { problem?: { row?: number } }).problem

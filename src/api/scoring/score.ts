@@ -3,12 +3,12 @@
  * saves), a large one on a thread of its own, so that its forward passes and one sort per class never
  * stall other requests. Both run evaluation.ts, so the result does not depend on where it ran.
  */
-import { Worker } from 'node:worker_threads'
 import { parameterCount } from '../../nn/spec.js'
 import type { KernelName } from '../../kernels/index.js'
 import { evaluateModel, type Evaluation, type EvaluationData } from './evaluation.js'
 import type { InferenceModel } from './model-inference.js'
-import type { ScoringReply, ScoringRequest } from './thread/protocol.js'
+import type { ScoringRequest } from './thread/protocol.js'
+import { ThreadClient } from '../../threads/thread-client.js'
 
 /** Multiply-adds (rows × parameters) above which a dataset is scored on a thread: ≈ 2 ms of forward passes. */
 export const THREAD_WORK = 2 ** 22
@@ -26,13 +26,11 @@ export async function scoreModel (model: InferenceModel, data: EvaluationData, k
   const request: ScoringRequest = { model, data, kernels }
   // the matrices move to the thread: the caller's copies are not used again
   const transfer = [data.dataset.x.buffer, data.dataset.y.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer)
-  const reply = await new Promise<ScoringReply>((resolve, reject) => {
-    const worker = new Worker(entry, { workerData: request, transferList: [...new Set(transfer)] })
-    worker.once('message', resolve)
-    worker.once('error', reject)
-    worker.once('exit', (code) => reject(new Error(`the scoring thread exited (code ${code}) without a result`)))
-  })
-  if ('ok' in reply) return reply.ok
-  const { message, name, ...rest } = reply.error
-  throw Object.assign(new Error(message), { name }, rest)
+  // a thread of its own per evaluation, as before: concurrent evaluations do not wait for each other
+  const thread = new ThreadClient<ScoringRequest, Evaluation>({ entry, name: 'the scoring thread' })
+  try {
+    return await thread.request(request, [...new Set(transfer)])
+  } finally {
+    await thread.close()
+  }
 }

@@ -1,11 +1,6 @@
-/** Messages of the scoring thread: the whole request as workerData, one reply. */
+/** The request a scoring thread answers (inside the ThreadClient envelopes, threads/thread-protocol.ts) with an Evaluation. */
 import type { KernelName } from '../../../kernels/index.js'
-import type { Evaluation, EvaluationData } from '../evaluation.js'
+import type { EvaluationData } from '../evaluation.js'
 import type { InferenceModel } from '../model-inference.js'
 
 export interface ScoringRequest { model: InferenceModel, data: EvaluationData, kernels: KernelName }
-
-/** An error keeps what the problem handler needs (status, code, locating members), never a stack. */
-export type ScoringReply =
-  | { ok: Evaluation }
-  | { error: { message: string, name: string, statusCode?: number, code?: string, problem?: Record<string, unknown> } }

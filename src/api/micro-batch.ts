@@ -1,0 +1,56 @@
+/**
+ * Micro-batching of one model's one-row requests: the rows that arrive in the same event-loop turn
+ * run as one forward pass, so that with many concurrent clients a row costs a share of a matrix
+ * product instead of a whole matrix-vector product. A row's result does not depend on the rows beside
+ * it (every kernel set), so batching changes no output. The pass reuses one input buffer and the
+ * model's workspace: nothing is allocated per pass but the answers.
+ */
+import type { ModelInference } from '../inference/model-inference.js'
+import { predictionOf, type Prediction } from './prediction-output.js'
+
+export interface MicroBatch {
+  /** The prediction of one row of codes (data/model-inputs.ts), after the next flush. */
+  add (row: ArrayLike<number>): Promise<Prediction>
+}
+
+interface Pending { readonly row: ArrayLike<number>, resolve (p: Prediction): void, reject (err: unknown): void }
+
+/** `batch`: the most rows in one pass (a full batch flushes at once); `counted` hears each pass's rows (for /metrics). */
+export function createMicroBatch (model: ModelInference, batch: number, counted: (rows: number) => void): MicroBatch {
+  const queue: Pending[] = []
+  let scheduled = false
+  /** the pass's model inputs (batch × inputs), made on the first flush */
+  let x: Float32Array | undefined
+
+  const flush = (): void => {
+    scheduled = false
+    const pending = queue.splice(0, batch)
+    if (queue.length > 0) schedule()
+    const B = pending.length
+    try {
+      x ??= new Float32Array(batch * model.spec.inputs)
+      for (let r = 0; r < B; r++) model.inputs.rowInto(pending[r].row, x, r)
+      counted(B)
+      const { outputs, labels } = predictionOf(model, model.forward(x, B), B)
+      pending.forEach((p, r) => { p.resolve(labels ? { outputs: [outputs[r]], labels: [labels[r]] } : { outputs: [outputs[r]] }) })
+    } catch (err) {
+      for (const p of pending) p.reject(err)
+    }
+  }
+  const schedule = (): void => {
+    if (scheduled) return
+    scheduled = true
+    // after this turn's I/O callbacks: every request parsed in the same turn joins the batch
+    setImmediate(flush)
+  }
+
+  return {
+    add (row) {
+      return new Promise<Prediction>((resolve, reject) => {
+        queue.push({ row, resolve, reject })
+        if (queue.length >= batch) flush()
+        else schedule()
+      })
+    }
+  }
+}
