@@ -3,7 +3,7 @@
  * (shard s goes to thread s mod T) into their own slots of the shared gradient buffer. Shard
  * boundaries depend only on the minibatch, so the result does not depend on T.
  */
-import { createNetwork, type Network } from '../nn/network.js'
+import { addL2, createNetwork, zeroAccumulated, type Network } from '../nn/network.js'
 import { createShardScratch, shardGradient, SHARD_ROWS, type ShardScratch } from '../nn/gradient.js'
 import type { Dataset } from '../nn/dataset.js'
 import { parameterCount } from '../nn/spec.js'
@@ -53,9 +53,9 @@ export function computeShards (c: ShardContext, rank: number, threads: number): 
   for (let s = rank; s < S; s += threads) {
     const out = c.shardViews[threads === 1 ? 0 : s]
     // a fresh slot: its weight gradients are written, not added to zeros (same bits, one pass less over
-    // the buffer); only the bias gradients, which are always added, are zeroed
+    // the buffer); only the gradients that are always added (biases) are zeroed
     const fresh = threads > 1 || s === 0
-    if (fresh) for (const L of c.net.layers) out.fill(0, L.bOffset, L.bOffset + L.units)
+    if (fresh) zeroAccumulated(c.net, out)
     const st = shardGradient(c.net, c.scratch, c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), out, c.kernels, fresh)
     c.stats[2 * s] = st.loss
     c.stats[2 * s + 1] = st.correct
@@ -87,10 +87,5 @@ export function reduceSlice (c: ShardContext, rank: number, threads: number): vo
     }
     for (let i = lo; i < hi; i++) g[i] *= inv
   }
-  const lambda = c.job.spec.l2 ?? 0
-  if (lambda === 0) return
-  const p = c.net.params
-  for (const L of c.net.layers) {
-    for (let i = Math.max(lo, L.wOffset), e = Math.min(hi, L.bOffset); i < e; i++) g[i] += lambda * p[i]
-  }
+  addL2(c.net, g, lo, hi)
 }

@@ -16,12 +16,14 @@ export function firstNonFinite (v: ArrayLike<number>): number {
 
 /** Where parameter i sits, in the names the JSON export uses: `layers[l].W[unit][input]` or `layers[l].b[unit]`. */
 export function parameterName (net: Network, i: number): string {
-  for (let l = 0; l < net.layers.length; l++) {
-    const L = net.layers[l]
-    const w = i - L.wOffset
-    if (w >= 0 && w < L.units * L.inputs) return `layers[${l}].W[${Math.floor(w / L.inputs)}][${w % L.inputs}]`
-    const b = i - L.bOffset
-    if (b >= 0 && b < L.units) return `layers[${l}].b[${b}]`
+  let block = 0 // each block of the definition has one Linear: the export's layers[block]
+  for (const layer of net.layers) {
+    if (layer.kind !== 'linear') continue
+    const [w, b] = layer.params
+    const I = layer.inputs
+    if (i >= w.offset && i < w.offset + w.size) return `layers[${block}].W[${Math.floor((i - w.offset) / I)}][${(i - w.offset) % I}]`
+    if (i >= b.offset && i < b.offset + b.size) return `layers[${block}].b[${i - b.offset}]`
+    block++
   }
   return `parameter ${i}`
 }

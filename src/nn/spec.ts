@@ -1,8 +1,9 @@
 /**
- * The network definition: a plain type (imports nothing), its checks, and what follows from
+ * The network definition: a plain type, its checks, and what follows from
  * it: layer shapes, the flat parameter layout and the parameter count. The zod schema for the
  * API lives in schemas/network.ts and is built from the name tuples exported here.
  */
+import { blocks, decayMask, defsParameterCount, layerDefs, type Block } from './layers/build.js'
 
 export const ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leaky_relu', 'abs', 'softplus', 'identity', 'step'] as const
 export type ActivationName = (typeof ACTIVATIONS)[number]
@@ -42,23 +43,14 @@ export interface NetworkSpec {
   l2?: number
 }
 
-/** One dense layer in the flat parameter buffer: W (units × inputs, row-major) then b (units). */
-export interface LayerLayout {
-  readonly inputs: number
-  readonly units: number
-  readonly activation: ActivationName | HeadName
-  readonly alpha: number
-  readonly init: InitializerName
-  readonly biasInit: number
+/** A block of the definition (defaults filled in) and where its Linear's W (units × inputs, row-major) and b sit in the flat buffer. */
+export interface LayerLayout extends Omit<Block, 'defs'> {
   readonly wOffset: number
   readonly bOffset: number
-  readonly isOutput: boolean
 }
 
 export interface LayerSummary { inputs: number, units: number, activation: ActivationName | HeadName, parameters: number }
 export interface NetworkSummary { layers: LayerSummary[], parameterCount: number }
-
-const RELU_FAMILY = new Set<string>(['relu', 'leaky_relu', 'abs'])
 
 const isPositiveInt = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 1
 
@@ -89,48 +81,26 @@ export function checkTrainable (spec: NetworkSpec): void {
   if (i >= 0) throw new RangeError(`layers[${i}].activation is 'step', which has no useful gradient and cannot be trained; use sigmoid or relu`)
 }
 
+/** Where each block's Linear weight and bias sit in the flat buffer (the v1 export's W and b). */
 export function layout (spec: NetworkSpec): LayerLayout[] {
   const out: LayerLayout[] = []
-  let inputs = spec.inputs
   let offset = 0
-  const all = [...spec.layers.map((l) => ({ ...l, isOutput: false })), { ...spec.output, alpha: undefined, isOutput: true }]
-  for (const l of all) {
-    const relu = RELU_FAMILY.has(l.activation)
+  for (const { defs, ...block } of blocks(spec)) {
     const wOffset = offset
-    const bOffset = wOffset + l.units * inputs
-    out.push({
-      inputs,
-      units: l.units,
-      activation: l.activation,
-      alpha: l.alpha ?? 0.01,
-      init: l.init ?? (relu ? 'he_uniform' : 'glorot_uniform'),
-      biasInit: l.biasInit ?? (relu ? 0.01 : 0),
-      wOffset,
-      bOffset,
-      isOutput: l.isOutput
-    })
-    offset = bOffset + l.units
-    inputs = l.units
+    out.push({ ...block, wOffset, bOffset: wOffset + block.units * block.inputs })
+    offset += defsParameterCount(defs)
   }
   return out
 }
 
-export function parameterCount (spec: NetworkSpec): number {
-  const layers = layout(spec)
-  const last = layers[layers.length - 1]
-  return last.bOffset + last.units
-}
+export const parameterCount = (spec: NetworkSpec): number => defsParameterCount(layerDefs(spec))
 
 export function describeNetwork (spec: NetworkSpec): NetworkSummary {
-  const layers = layout(spec).map((l) => ({
-    inputs: l.inputs, units: l.units, activation: l.activation, parameters: l.units * l.inputs + l.units
+  const layers = blocks(spec).map((b) => ({
+    inputs: b.inputs, units: b.units, activation: b.activation, parameters: defsParameterCount(b.defs)
   }))
   return { layers, parameterCount: layers.reduce((s, l) => s + l.parameters, 0) }
 }
 
 /** 1 for each weight, 0 for each bias: L2 and decoupled weight decay touch weights only. */
-export function weightMask (spec: NetworkSpec): Uint8Array {
-  const mask = new Uint8Array(parameterCount(spec))
-  for (const l of layout(spec)) mask.fill(1, l.wOffset, l.bOffset)
-  return mask
-}
+export const weightMask = (spec: NetworkSpec): Uint8Array => decayMask(layerDefs(spec))

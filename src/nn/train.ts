@@ -5,7 +5,7 @@
  * had never stopped. The batch gradient is pluggable so the parallel engine reuses this loop.
  */
 import { allocate, type Vec } from './vec.js'
-import { checkTrainable, weightMask, type NetworkSpec } from './spec.js'
+import { checkTrainable, type NetworkSpec } from './spec.js'
 import { Rng, type RngState } from './random.js'
 import { createNetwork, createWorkspace, headLoss, forward, l2Penalty, type Network } from './network.js'
 import { createOptimizer, type OptimizerConfig, type OptimizerState } from './optimizers.js'
@@ -146,7 +146,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   const start = resume?.params ?? hooks.initialParams
   let net = createNetwork(spec, { rng, params: start ? copy(start) : undefined })
   if (hooks.paramsBuffer) { hooks.paramsBuffer.set(net.params); net = createNetwork(spec, { params: hooks.paramsBuffer }) }
-  const optimizer = createOptimizer(opts.optimizer, weightMask(spec), hooks.kernels)
+  const optimizer = createOptimizer(opts.optimizer, net.decayMask, hooks.kernels)
   const schedule = createSchedule(opts.schedule, opts.optimizer.learningRate, opts.epochs)
   let best = resume?.best ? { ...resume.best, params: copy(resume.best.params) } : null
   let wait = resume?.wait ?? 0
