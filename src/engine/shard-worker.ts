@@ -7,7 +7,7 @@ import { addL2, createNetwork, zeroAccumulated, type Network } from '../nn/netwo
 import { createShardScratch, shardGradient, SHARD_ROWS, type ShardScratch } from '../nn/gradient.js'
 import type { Dataset } from '../nn/dataset.js'
 import { parameterCount } from '../nn/spec.js'
-import { ROWS, type SharedJob } from './protocol.js'
+import { EPOCH, ROWS, type SharedJob } from './protocol.js'
 import { selectKernels } from '../kernels/index.js'
 import type { Kernels } from '../nn/ops.js'
 
@@ -31,7 +31,7 @@ export function shardContext (job: SharedJob): ShardContext {
   const data: Dataset = { x: new Float32Array(job.x), y: new Float32Array(job.y), rows: job.rows, inputs: job.inputs, outputs: job.outputs }
   return {
     job, net, data,
-    scratch: createShardScratch(net),
+    scratch: createShardScratch(net, job.seed),
     control: new Int32Array(job.control),
     index: new Int32Array(job.index),
     stats: new Float64Array(job.shardStats),
@@ -49,6 +49,7 @@ export const shardCount = (rows: number): number => Math.ceil(rows / SHARD_ROWS)
  */
 export function computeShards (c: ShardContext, rank: number, threads: number): void {
   const rows = Atomics.load(c.control, ROWS)
+  const epoch = Atomics.load(c.control, EPOCH)
   const S = shardCount(rows)
   for (let s = rank; s < S; s += threads) {
     const out = c.shardViews[threads === 1 ? 0 : s]
@@ -56,7 +57,7 @@ export function computeShards (c: ShardContext, rank: number, threads: number): 
     // the buffer); only the gradients that are always added (biases) are zeroed
     const fresh = threads > 1 || s === 0
     if (fresh) zeroAccumulated(c.net, out)
-    const st = shardGradient(c.net, c.scratch, c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), out, c.kernels, fresh)
+    const st = shardGradient(c.net, c.scratch, c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), out, c.kernels, fresh, epoch)
     c.stats[2 * s] = st.loss
     c.stats[2 * s + 1] = st.correct
   }

@@ -12,7 +12,7 @@ import { heads } from './heads.js'
 import { Rng } from './random.js'
 import { tsKernels, type Kernels } from './ops.js'
 import { decayMask, defsParameterCount, layerDefs, makeLayers } from './layers/build.js'
-import type { Layer, Param, Scratch, Slot } from './layers/layer.js'
+import { INFERENCE, type Layer, type Pass, type Param, type Scratch, type Slot } from './layers/layer.js'
 
 export interface Network {
   readonly spec: NetworkSpec
@@ -58,34 +58,44 @@ export interface Workspace {
 }
 
 export function createWorkspace (net: Network, batch: number): Workspace {
-  const { layers, dtype } = net
-  const slots: Slot[] = []
-  for (let i = 0; i < layers.length; i++) {
-    const n = batch * layers[i].units
-    // an in-place layer's ∂in is its ∂out: the two share the previous slot's buffer
-    slots.push({ out: allocate(dtype, n), d: layers[i].inPlace && i > 0 ? slots[i - 1].d : allocate(dtype, n) })
-  }
-  const widest = Math.max(net.spec.inputs, ...layers.map((l) => l.scratchSize.rows))
+  const all = flatten(net.layers)
+  const widest = Math.max(net.spec.inputs, ...all.map((l) => l.scratchSize.rows))
   return {
     batch,
-    slots,
-    out: allocate(dtype, batch * net.spec.output.units),
+    slots: makeSlots(net.layers, batch, net.dtype),
+    out: allocate(net.dtype, batch * net.spec.output.units),
     scratch: {
-      wT: allocate(dtype, Math.max(0, ...layers.map((l) => l.scratchSize.w))),
-      dzT: allocate(dtype, batch * widest),
-      aT: allocate(dtype, batch * widest)
+      wT: allocate(net.dtype, Math.max(0, ...all.map((l) => l.scratchSize.w))),
+      dzT: allocate(net.dtype, batch * widest),
+      aT: allocate(net.dtype, batch * widest)
     }
   }
 }
 
+const flatten = (layers: readonly Layer[]): Layer[] => layers.flatMap((l) => [l, ...flatten(l.inner)])
+
+function makeSlots (layers: readonly Layer[], batch: number, dtype: DType): Slot[] {
+  const slots: Slot[] = []
+  for (let i = 0; i < layers.length; i++) {
+    const n = batch * layers[i].units
+    // an in-place layer's ∂in is its ∂out: the two share the previous slot's buffer
+    const d = layers[i].inPlace && i > 0 ? slots[i - 1].d : allocate(dtype, n)
+    slots.push({ out: allocate(dtype, n), d, cache: allocate(dtype, layers[i].cacheSize(batch)), inner: makeSlots(layers[i].inner, batch, dtype) })
+  }
+  return slots
+}
+
 const headOf = (net: Network): (typeof heads)[HeadName] => heads[net.spec.output.activation]
 
-/** Runs B rows of x (B × inputs) through the network; returns the output activations (a view into ws). */
-export function forward (net: Network, ws: Workspace, x: Vec, B: number, k: Kernels = tsKernels): Vec {
+/**
+ * Runs B rows of x (B × inputs) through the network; returns the output activations (a view into ws).
+ * In inference mode unless a training pass is given (dropout active, batch statistics).
+ */
+export function forward (net: Network, ws: Workspace, x: Vec, B: number, k: Kernels = tsKernels, pass: Pass = INFERENCE): Vec {
   const { layers } = net
   let input = x
   for (let i = 0; i < layers.length; i++) {
-    layers[i].forward(input, ws.slots[i], B, k)
+    layers[i].forward(input, ws.slots[i], B, k, pass)
     input = ws.slots[i].out
   }
   headOf(net).forward(ws.out, input, B, net.spec.output.units)

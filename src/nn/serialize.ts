@@ -117,8 +117,15 @@ export function decodeModel (bytes: Uint8Array): EncodedModel {
 export interface JsonLayer { W: number[][], b: number[] }
 export interface JsonModel { format: typeof JSON_FORMAT, version: typeof JSON_FORMAT_VERSION, network: NetworkSpec, layers: JsonLayer[] }
 
+/** The v1 JSON form holds one { W, b } per layer: plain dense layers only. */
+function checkPlain (spec: NetworkSpec): void {
+  const i = spec.layers.findIndex((l) => l.activation === 'maxout' || l.norm !== undefined || (l.dropout ?? 0) > 0 || l.residual === true)
+  if (i >= 0) throw new RangeError(`layers[${i}] uses maxout, norm, dropout or residual, which the JSON form version ${JSON_FORMAT_VERSION} cannot hold`)
+}
+
 export function toJsonForm (spec: NetworkSpec, params: Float32Array): JsonModel {
   checkSpec(spec)
+  checkPlain(spec)
   checkParams(spec, params)
   const layers = layout(spec).map(({ inputs: I, units: U, wOffset, bOffset }) => ({
     W: Array.from({ length: U }, (_, j) => Array.from(params.subarray(wOffset + j * I, wOffset + (j + 1) * I))),

@@ -14,14 +14,38 @@ export const TRAINABLE_ACTIVATIONS = ACTIVATIONS.filter((a) => a !== 'step')
 export const HEADS = ['identity', 'softmax', 'sigmoid'] as const
 export type HeadName = (typeof HEADS)[number]
 
+/**
+ * What a hidden layer may use: an element-wise activation, or maxout (Goodfellow et al. 2013), whose
+ * unit is the largest of `pieces` linear pieces; the name is theirs, and `pieces` is pylearn2's
+ * `num_pieces` (the paper's k).
+ */
+export const HIDDEN_ACTIVATIONS = [...ACTIVATIONS, 'maxout'] as const
+export type HiddenActivationName = (typeof HIDDEN_ACTIVATIONS)[number]
+
+/** Normalisation of a hidden layer's pre-activations: BatchNorm1d or LayerNorm, as torch.nn names them. */
+export const NORMS = ['batch', 'layer'] as const
+export type NormName = (typeof NORMS)[number]
+
 export const INITIALIZERS = ['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal'] as const
 export type InitializerName = (typeof INITIALIZERS)[number]
 
+/**
+ * A hidden layer, applied in the order Linear → Norm → Activation → Dropout, and with `residual`
+ * as a + block(a). See layers/build.ts for why this order.
+ */
 export interface LayerSpec {
   units: number
-  activation: ActivationName
+  activation: HiddenActivationName
   /** Negative slope of leaky_relu (default 0.01). */
   alpha?: number
+  /** maxout only: linear pieces per unit, k ≥ 2 (default 2) */
+  pieces?: number
+  /** normalise the Linear's outputs: 'batch' (BatchNorm1d) or 'layer' (LayerNorm) */
+  norm?: NormName
+  /** dropout rate p in [0, 1): the share of units zeroed in training (0: none) */
+  dropout?: number
+  /** a + block(a) (He et al. 2016); a learned projection of a when the widths differ */
+  residual?: boolean
   /** Weight initialiser; default he_uniform for relu-family layers, glorot_uniform otherwise. */
   init?: InitializerName
   /** Constant bias at initialisation; default 0.01 for relu-family layers (keeps units alive), 0 otherwise. */
@@ -49,7 +73,7 @@ export interface LayerLayout extends Omit<Block, 'defs'> {
   readonly bOffset: number
 }
 
-export interface LayerSummary { inputs: number, units: number, activation: ActivationName | HeadName, parameters: number }
+export interface LayerSummary { inputs: number, units: number, activation: HiddenActivationName | HeadName, parameters: number }
 export interface NetworkSummary { layers: LayerSummary[], parameterCount: number }
 
 const isPositiveInt = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 1
@@ -60,10 +84,19 @@ export function checkSpec (spec: NetworkSpec): void {
   if (!Array.isArray(spec.layers)) throw new RangeError('layers must be an array')
   spec.layers.forEach((layer, i) => {
     if (!isPositiveInt(layer.units)) throw new RangeError(`layers[${i}].units must be a positive integer, got ${String(layer.units)}`)
-    if (!(ACTIVATIONS as readonly string[]).includes(layer.activation)) {
-      throw new RangeError(`layers[${i}].activation must be one of ${ACTIVATIONS.join(', ')}, got ${String(layer.activation)}`)
+    if (!(HIDDEN_ACTIVATIONS as readonly string[]).includes(layer.activation)) {
+      throw new RangeError(`layers[${i}].activation must be one of ${HIDDEN_ACTIVATIONS.join(', ')}, got ${String(layer.activation)}`)
     }
     if (layer.alpha !== undefined && !Number.isFinite(layer.alpha)) throw new RangeError(`layers[${i}].alpha must be a finite number`)
+    if (layer.pieces !== undefined && !(layer.activation === 'maxout' && Number.isInteger(layer.pieces) && layer.pieces >= 2)) {
+      throw new RangeError(`layers[${i}].pieces must be an integer ≥ 2, and goes with activation 'maxout' only`)
+    }
+    if (layer.norm !== undefined && !(NORMS as readonly string[]).includes(layer.norm)) throw new RangeError(`layers[${i}].norm must be one of ${NORMS.join(', ')}, got ${String(layer.norm)}`)
+    if (layer.norm === 'batch') throw new RangeError(`layers[${i}].norm 'batch' is not available yet; use 'layer'`)
+    if (layer.dropout !== undefined && !(typeof layer.dropout === 'number' && layer.dropout >= 0 && layer.dropout < 1)) {
+      throw new RangeError(`layers[${i}].dropout must be a rate in [0, 1), got ${String(layer.dropout)}`)
+    }
+    if (layer.residual !== undefined && typeof layer.residual !== 'boolean') throw new RangeError(`layers[${i}].residual must be true or false`)
   })
   if (!isPositiveInt(spec.output?.units)) throw new RangeError(`output.units must be a positive integer, got ${String(spec.output?.units)}`)
   if (!(HEADS as readonly string[]).includes(spec.output.activation)) {

@@ -153,7 +153,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   const history = resume ? [...resume.history] : []
   if (resume) { optimizer.setState(resume.optimizer); schedule.setState(resume.schedule); rng.setState(resume.rng) }
 
-  const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows) : sequentialGradient(net, trainSet, hooks.kernels)
+  const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows) : sequentialGradient(net, trainSet, hooks.kernels, opts.seed ?? 0, trainRows)
   const grads = allocate(net.dtype, net.params.length)
   const base = Int32Array.from({ length: trainSet.rows }, (_, i) => i)
   const head = spec.output.activation
@@ -193,7 +193,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
     for (let from = 0; from < trainSet.rows; from += opts.batchSize) {
       if (hooks.signal?.aborted) return finish('aborted', `training was cancelled during epoch ${epoch + 1}`, atStart!)
       const to = Math.min(from + opts.batchSize, trainSet.rows)
-      const st = gradient(order, from, to, grads)
+      const st = gradient(order, from, to, grads, epoch)
       if (!Number.isFinite(st.loss)) {
         return finish('diverged', `the loss became ${st.loss} in epoch ${epoch + 1} (rows ${from}-${to - 1}): ` +
           `lower the learning rate (now ${lr}) or normalise the inputs`, snapshot(epoch))

@@ -14,6 +14,7 @@ export function activation (name: ActivationName, units: number, alpha: number):
 function activationLayer (name: ActivationName, n: number, alpha: number): Layer {
   return {
     kind: name, inputs: n, units: n, params: [], inPlace: true,
+    cacheSize: () => 0, inner: [],
     scratchSize: { w: 0, rows: 0 },
     forward (z: Vec, s: Slot, B: number, k: Kernels): void {
       k.activate(name, s.out, z, B * n, alpha)

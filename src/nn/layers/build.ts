@@ -1,21 +1,33 @@
 /**
- * From the network definition to its layer records, block by block: a hidden layer is Linear then
- * its activation, and the output layer is a Linear whose outputs (logits) the head reads. The
- * parameters then get their places in one flat buffer, in layer order and, within a layer, in the
- * order the layer declares them (Linear: weight, then bias). Imports only types from spec.ts,
+ * From the network definition to its layer records, block by block. A hidden layer is
+ *   Linear → Norm → Activation → Dropout,   and with `residual`, a + that block(a).
+ * Why this order: Ioffe & Szegedy (2015) normalise the pre-activations x = Wu + b, "immediately
+ * before the nonlinearity", which is also where LayerNorm goes (Ba et al. 2016); maxout's pieces are
+ * pre-activations too, so the norm covers all units·k of them. Dropout comes last, on the layer's
+ * outputs, as in PyTorch and Keras practice (Sequential(Linear, BatchNorm1d, ReLU, Dropout)): the
+ * next layer sees the dropped units, and the norm's statistics never see dropout noise (the variance
+ * shift of Li et al. 2019). The residual adds the whole block to its input with nothing after the
+ * sum, so the identity path stays clean, as in He et al.'s "Identity mappings" (2016).
+ * The output layer is a Linear whose outputs (logits) the head reads.
+ * The parameters then get their places in one flat buffer, in layer order and, within a layer, in
+ * the order the layer declares them (Linear: weight, then bias). Imports only types from spec.ts,
  * which builds its layout and counts from here.
  */
 import type { Vec } from '../vec.js'
-import type { ActivationName, HeadName, InitializerName, NetworkSpec } from '../spec.js'
+import type { HeadName, HiddenActivationName, InitializerName, LayerSpec, NetworkSpec } from '../spec.js'
 import type { Layer, LayerDef, Param } from './layer.js'
 import { linear } from './linear.js'
 import { activation } from './activation.js'
+import { layerNorm } from './layer-norm.js'
+import { maxout } from './maxout.js'
+import { dropout } from './dropout.js'
+import { residual } from './residual.js'
 
 /** One entry of the definition (a hidden layer or the output) with its defaults filled in, and its records. */
 export interface Block {
   readonly inputs: number
   readonly units: number
-  readonly activation: ActivationName | HeadName
+  readonly activation: HiddenActivationName | HeadName
   readonly alpha: number
   readonly init: InitializerName
   readonly biasInit: number
@@ -40,13 +52,21 @@ export function blocks (spec: NetworkSpec): Block[] {
       biasInit: l.biasInit ?? (relu ? 0.01 : 0),
       isOutput: l.isOutput
     }
-    const defs = [linear(resolved)]
-    // a hidden layer's activation is an ActivationName (the two kinds share the field's type)
-    if (!l.isOutput) defs.push(activation(l.activation as ActivationName, l.units, resolved.alpha))
+    const defs = l.isOutput ? [linear(resolved)] : hidden(l as LayerSpec, resolved, out.length)
     out.push({ ...resolved, defs })
     inputs = l.units
   }
   return out
+}
+
+/** The records of a hidden layer, in the order documented above; `salt` (its index) keys its dropout mask. */
+function hidden (l: LayerSpec, r: { inputs: number, units: number, alpha: number, init: InitializerName, biasInit: number }, salt: number): LayerDef[] {
+  const k = l.activation === 'maxout' ? (l.pieces ?? 2) : 1
+  const defs = [linear({ ...r, units: r.units * k })]
+  if (l.norm === 'layer') defs.push(layerNorm(r.units * k))
+  defs.push(l.activation === 'maxout' ? maxout(r.units, k) : activation(l.activation, r.units, r.alpha))
+  if (l.dropout !== undefined && l.dropout > 0) defs.push(dropout(r.units, l.dropout, salt))
+  return l.residual === true ? [residual(defs, r.init)] : defs
 }
 
 export const layerDefs = (spec: NetworkSpec): LayerDef[] => blocks(spec).flatMap((b) => b.defs)

@@ -36,6 +36,34 @@ export interface Slot {
   readonly out: Vec
   /** ∂J/∂out, B × units; the same buffer as the previous slot's d when the layer works in place */
   readonly d: Vec
+  /** what forward keeps for backward (cacheSize(batch) values): a mask, per-row statistics, arg-max indices */
+  readonly cache: Vec
+  /** the slots of a composite layer's inner layers (residual blocks) */
+  readonly inner: readonly Slot[]
+}
+
+/**
+ * How a forward pass runs. Inference: dropout is the identity and batch norm uses its running
+ * statistics. Training: dropout draws its mask from a counter-based generator keyed by
+ * (seed, epoch, row id, unit), so the mask of a row depends on neither the shard nor the thread.
+ */
+export interface Pass {
+  readonly train: boolean
+  readonly seed: number
+  readonly epoch: number
+  /** the id of batch row r is rowIds[index[from + r]] (rowIds null: index[from + r]; index null: r) */
+  readonly index: Int32Array | null
+  readonly from: number
+  readonly rowIds: Int32Array | null
+}
+
+export const INFERENCE: Pass = { train: false, seed: 0, epoch: 0, index: null, from: 0, rowIds: null }
+
+/** The dataset row id of batch row r, the key of its dropout mask. */
+export function rowId (p: Pass, r: number): number {
+  if (p.index === null) return r
+  const i = p.index[p.from + r]
+  return p.rowIds === null ? i : p.rowIds[i]
 }
 
 /** Scratch shared by all layers of a workspace: transposed operands for the backward products. */
@@ -57,7 +85,7 @@ export interface Layer {
    */
   readonly inPlace: boolean
   /** out (B × units) from input (B × inputs) */
-  forward (input: Vec, s: Slot, B: number, k: Kernels): void
+  forward (input: Vec, s: Slot, B: number, k: Kernels, pass: Pass): void
   /**
    * From s.d = ∂J/∂out: adds ∂J/∂θ of the B rows (summed, not averaged) into grads (the flat gradient
    * buffer, same layout as the params), and writes ∂J/∂input into dIn unless it is null (first layer).
@@ -66,6 +94,10 @@ export interface Layer {
   backward (input: Vec, s: Slot, dIn: Vec | null, B: number, grads: Vec, k: Kernels, scratch: Scratch, overwrite: boolean): void
   /** the size of each transposed scratch operand this layer needs (0 if none) */
   readonly scratchSize: { w: number, rows: number }
+  /** values of Slot.cache for `batch` rows */
+  cacheSize (batch: number): number
+  /** a composite's inner layers, in order (their slots are made with this one's) */
+  readonly inner: readonly Layer[]
 }
 
 /** A layer kind with its shapes fixed, waiting for its parameters' place in the flat buffer. */

@@ -30,6 +30,7 @@ function linearLayer (I: number, O: number, params: readonly Param[]): Layer {
   const w = weight.value, b = bias.value
   return {
     kind: 'linear', inputs: I, units: O, params, inPlace: false,
+    cacheSize: () => 0, inner: [],
     scratchSize: { w: O * I, rows: Math.max(I, O) },
     forward (input: Vec, s: Slot, B: number, k: Kernels): void {
       k.gemmNT(s.out, input, w, B, O, I, b, false)
