@@ -14,18 +14,14 @@ export function firstNonFinite (v: ArrayLike<number>): number {
   return -1
 }
 
-/** Where parameter i sits, in the names the JSON export uses: `layers[l].W[unit][input]` or `layers[l].b[unit]`. */
+/** Where parameter i sits, in the names the JSON export uses: `layers.0.linear.weight[unit][input]`, `output.bias[unit]`. */
 export function parameterName (net: Network, i: number): string {
-  let block = 0 // each block of the definition has one Linear: the export's layers[block]
-  for (const layer of net.layers) {
-    if (layer.kind !== 'linear') continue
-    const [w, b] = layer.params
-    const I = layer.inputs
-    if (i >= w.offset && i < w.offset + w.size) return `layers[${block}].W[${Math.floor((i - w.offset) / I)}][${(i - w.offset) % I}]`
-    if (i >= b.offset && i < b.offset + b.size) return `layers[${block}].b[${i - b.offset}]`
-    block++
-  }
-  return `parameter ${i}`
+  const p = net.parameters.find((t) => i >= t.offset && i < t.offset + t.size)
+  if (p === undefined) return `parameter ${i}`
+  const at = i - p.offset
+  if (p.shape.length === 1) return `${p.name}[${at}]`
+  const cols = p.shape[p.shape.length - 1]
+  return `${p.name}[${Math.floor(at / cols)}][${at % cols}]`
 }
 
 /**

@@ -154,12 +154,12 @@ export const MODEL = {
 /** A model small enough to read: multinomial logistic regression (no hidden layer) on standardised iris features. */
 export const EXPORTED = {
   format: 'backprop.model',
-  version: 1,
+  version: 2,
   network: { inputs: 4, layers: [], output: { units: 3, activation: 'softmax' } },
-  layers: [{
-    W: [[-0.98, 1.05, -1.71, -1.58], [0.44, -1.2, 0.21, -0.52], [0.54, 0.15, 1.5, 2.1]],
-    b: [-0.25, 1.13, -0.88]
-  }],
+  parameters: {
+    'output.weight': [[-0.98, 1.05, -1.71, -1.58], [0.44, -1.2, 0.21, -0.52], [0.54, 0.15, 1.5, 2.1]],
+    'output.bias': [-0.25, 1.13, -0.88]
+  },
   name: 'iris-logistic',
   normalization: { kind: 'standard', offset: [5.78, 3.01, 3.75, 1.2], scale: [0.87, 0.42, 1.79, 0.78] },
   classes: IRIS_CLASSES,

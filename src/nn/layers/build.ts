@@ -15,7 +15,7 @@
  */
 import type { Vec } from '../vec.js'
 import type { HeadName, HiddenActivationName, InitializerName, LayerSpec, NetworkSpec } from '../spec.js'
-import type { Layer, LayerDef, Param } from './layer.js'
+import type { Layer, LayerDef, Param, ParamDef } from './layer.js'
 import { linear } from './linear.js'
 import { activation } from './activation.js'
 import { layerNorm } from './layer-norm.js'
@@ -52,22 +52,29 @@ export function blocks (spec: NetworkSpec): Block[] {
       biasInit: l.biasInit ?? (relu ? 0.01 : 0),
       isOutput: l.isOutput
     }
-    const defs = l.isOutput ? [linear(resolved)] : hidden(l as LayerSpec, resolved, out.length)
+    const defs = l.isOutput ? [named(linear(resolved), 'output')] : hidden(l as LayerSpec, resolved, out.length)
     out.push({ ...resolved, defs })
     inputs = l.units
   }
   return out
 }
 
-/** The records of a hidden layer, in the order documented above; `salt` (its index) keys its dropout mask. */
-function hidden (l: LayerSpec, r: { inputs: number, units: number, alpha: number, init: InitializerName, biasInit: number }, salt: number): LayerDef[] {
+/**
+ * The records of hidden layer i, in the order documented above; i also keys its dropout mask. Its
+ * parameters are named as the state_dict of a torch module with submodules `linear`, `norm` and
+ * `projection` under `layers.i` (the export's names; README has the PyTorch module).
+ */
+function hidden (l: LayerSpec, r: { inputs: number, units: number, alpha: number, init: InitializerName, biasInit: number }, i: number): LayerDef[] {
   const k = l.activation === 'maxout' ? (l.pieces ?? 2) : 1
-  const defs = [linear({ ...r, units: r.units * k })]
-  if (l.norm === 'layer') defs.push(layerNorm(r.units * k))
+  const defs = [named(linear({ ...r, units: r.units * k }), `layers.${i}.linear`)]
+  if (l.norm === 'layer') defs.push(named(layerNorm(r.units * k), `layers.${i}.norm`))
   defs.push(l.activation === 'maxout' ? maxout(r.units, k) : activation(l.activation, r.units, r.alpha))
-  if (l.dropout !== undefined && l.dropout > 0) defs.push(dropout(r.units, l.dropout, salt))
-  return l.residual === true ? [residual(defs, r.init)] : defs
+  if (l.dropout !== undefined && l.dropout > 0) defs.push(dropout(r.units, l.dropout, i))
+  return l.residual === true ? [residual(defs, r.init, `layers.${i}.projection`)] : defs
 }
+
+/** The def with its parameters' names prefixed by the module path (`layers.0.linear` + `weight`). */
+const named = (def: LayerDef, module: string): LayerDef => ({ ...def, params: def.params.map((p) => ({ ...p, name: `${module}.${p.name}` })) })
 
 export const layerDefs = (spec: NetworkSpec): LayerDef[] => blocks(spec).flatMap((b) => b.defs)
 
@@ -76,27 +83,31 @@ export const sizeOf = (shape: readonly number[]): number => shape.reduce((n, d) 
 export const defsParameterCount = (defs: readonly LayerDef[]): number =>
   defs.reduce((n, d) => n + d.params.reduce((m, p) => m + sizeOf(p.shape), 0), 0)
 
-/** The records over `params` (which must hold defsParameterCount(defs) values). */
-export function makeLayers (defs: readonly LayerDef[], params: Vec): Layer[] {
+/** Every parameter of the defs with its place in the flat buffer, in buffer order. */
+export function placements (defs: readonly LayerDef[]): Array<ParamDef & { size: number, offset: number }> {
   let offset = 0
-  return defs.map((d) => d.make(d.params.map((p): Param => {
+  return defs.flatMap((d) => d.params.map((p) => {
     const size = sizeOf(p.shape)
-    const placed = { ...p, size, offset, value: params.subarray(offset, offset + size) }
+    const placed = { ...p, size, offset }
     offset += size
     return placed
-  })))
+  }))
+}
+
+/** The records over `params` (which must hold defsParameterCount(defs) values). */
+export function makeLayers (defs: readonly LayerDef[], params: Vec): Layer[] {
+  const all = placements(defs)
+  let at = 0
+  return defs.map((d) => {
+    const mine = all.slice(at, at + d.params.length).map((p): Param => ({ ...p, value: params.subarray(p.offset, p.offset + p.size) }))
+    at += d.params.length
+    return d.make(mine)
+  })
 }
 
 /** 1 for each parameter that weight decay (L2, AdamW) applies to, 0 for the others (biases). */
 export function decayMask (defs: readonly LayerDef[]): Uint8Array {
   const mask = new Uint8Array(defsParameterCount(defs))
-  let offset = 0
-  for (const d of defs) {
-    for (const p of d.params) {
-      const size = sizeOf(p.shape)
-      if (p.decay) mask.fill(1, offset, offset + size)
-      offset += size
-    }
-  }
+  for (const p of placements(defs)) if (p.decay) mask.fill(1, p.offset, p.offset + p.size)
   return mask
 }

@@ -11,7 +11,10 @@ import type { Kernels } from '../ops.js'
 
 /** A parameter tensor as a layer kind declares it, before it has a place in the flat buffer. */
 export interface ParamDef {
-  /** torch.nn's name for it in the matching module: weight, bias, … */
+  /**
+   * torch.nn's name for it in the matching module (weight, bias, …); once the network is built, the
+   * full state_dict name (`layers.0.linear.weight`, `output.bias`): the export's key
+   */
   readonly name: string
   /** row-major, torch.nn's shape (Linear weight [out, in]) */
   readonly shape: readonly number[]

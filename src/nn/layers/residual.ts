@@ -10,11 +10,11 @@ import { initialize } from '../init.js'
 import type { InitializerName } from '../spec.js'
 import type { Layer, LayerDef, Param, ParamDef, Pass, Scratch, Slot } from './layer.js'
 
-export function residual (inner: readonly LayerDef[], init: InitializerName): LayerDef {
+export function residual (inner: readonly LayerDef[], init: InitializerName, projectionName: string): LayerDef {
   const I = inner[0].inputs, O = inner[inner.length - 1].units
   const projection: ParamDef[] = I === O
     ? []
-    : [{ name: 'projection.weight', shape: [O, I], decay: true, overwritten: false, init: (w, rng) => initialize(init, w, I, O, rng) }]
+    : [{ name: `${projectionName}.weight`, shape: [O, I], decay: true, overwritten: false, init: (w, rng) => initialize(init, w, I, O, rng) }]
   return {
     kind: 'residual',
     inputs: I,
