@@ -168,6 +168,24 @@ export const EXPORTED = {
   metrics: { valAccuracy: 0.96 }
 }
 
+/** The backprop of EXPORTED's model on one iris row labelled setosa (computed, rounded to 4 digits). */
+export const BACKPROP = {
+  modelId: MODEL_ID,
+  mode: 'train',
+  rows: 1,
+  loss: 0.001966,
+  layers: [{
+    name: 'output',
+    z: [[6.012, -0.2229, -5.789]],
+    a: [[0.998, 0.001957, 0.000007488]],
+    delta: [[-0.001964, 0.001957, 0.000007488]],
+    gradients: {
+      'output.weight': [[0.001535, -0.002292, 0.002579, 0.002518], [-0.001529, 0.002283, -0.002569, -0.002509], [-0.000005853, 0.000008736, -0.000009831, -0.0000096]],
+      'output.bias': [-0.001964, 0.001957, 0.000007488]
+    }
+  }]
+}
+
 export const PREDICT_BODY = { inputs: [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]] }
 export const PREDICTION = { outputs: [[0.9979, 0.0021, 0], [0.0001, 0.0271, 0.9728]], labels: ['setosa', 'virginica'] }
 
