@@ -37,6 +37,12 @@ export default tseslint.config(
     }
   },
   {
+    // the layer records sit one folder down: nn/ itself (../) is theirs, what is outside it is not
+    files: ['src/nn/layers/**/*.ts'],
+    rules: restrict(['node:*', 'fs', 'path', 'os', 'worker_threads', '../../*', 'fastify*', 'bullmq', 'ioredis', 'zod', 'pino'],
+      'nn/ is the pure math core: it imports nothing outside nn/ (STYLE.md §2)')
+  },
+  {
     files: ['src/engine/**/*.ts'],
     rules: restrict(['**/store/**', '**/queue/**', '**/api/**', 'fastify*', '@fastify/*', 'bullmq', 'ioredis'],
       'engine/ knows nn/ and worker_threads, nothing of HTTP, Redis or BullMQ (STYLE.md §2)')

@@ -36,7 +36,8 @@ export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   'DELETE /v1/models/:id': 'train',
   'POST /v1/models/:id/predict': 'predict',
   'POST /v1/models/:id/evaluate': 'predict',
-  'POST /v1/models/:id/predictions': 'predict'
+  'POST /v1/models/:id/predictions': 'predict',
+  'POST /v1/models/:id/backprop': 'predict'
 }
 
 /** Swagger UI and its assets are documentation, as open as /openapi.json; the console's pages hold no data. */

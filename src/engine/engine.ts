@@ -54,7 +54,7 @@ export class TrainingEngine {
     const T = requested === 'auto' ? chooseThreads(spec, options.batchSize, this.pool.size) : Math.min(requested, this.pool.size)
     if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`threads must be an integer ≥ 1 or 'auto', got ${String(requested)}`)
     const { threads: _t, kernels = 'auto', ...trainOptions } = options
-    const job = sharedJob(spec, data, options.batchSize, T, kernels, hooks.fault)
+    const job = sharedJob(spec, data, options.batchSize, T, kernels, hooks.fault, options.seed ?? 0)
     const workers = await this.pool.acquire(T)
     try {
       const result = await runJob(workers, job, trainOptions, hooks)
@@ -120,7 +120,7 @@ function runSlice (w: Worker, slice: PredictSlice): Promise<void> {
   })
 }
 
-function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads: number, kernels: KernelName, fault: SharedJob['fault']): SharedJob {
+function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads: number, kernels: KernelName, fault: SharedJob['fault'], seed: number): SharedJob {
   const P = parameterCount(spec)
   const maxShards = Math.ceil(Math.min(batchSize, data.rows) / SHARD_ROWS)
   const share = (src: Float32Array): SharedArrayBuffer => {
@@ -137,6 +137,7 @@ function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads
     index: new SharedArrayBuffer(4 * Math.min(batchSize, data.rows)),
     control: new SharedArrayBuffer(4 * CONTROL_SLOTS),
     threads,
+    seed,
     kernels,
     fault
   }

@@ -14,6 +14,7 @@ export const FAIL = 3 // set by the main thread: a thread died, the leader must 
 export const STOP = 4 // set by the leader: the job is over, helpers return to the pool
 export const ROWS = 5 // rows in the current minibatch
 export const PHASE = 6 // what a SEQ bump asks for: COMPUTE the shards, or REDUCE them slice by slice
+export const EPOCH = 7 // the 0-based epoch of the current minibatch (keys dropout masks)
 export const COMPUTE = 0
 export const REDUCE = 1
 export const CONTROL_SLOTS = 8
@@ -32,6 +33,8 @@ export interface SharedJob {
   index: SharedArrayBuffer // int32, rows of the full data in the current minibatch
   control: SharedArrayBuffer // int32 × CONTROL_SLOTS
   threads: number
+  /** the training seed: with the epoch, a row and a unit, it keys dropout masks */
+  seed: number
   /** the kernel set every thread of the job uses (results are reproducible for a given set) */
   kernels: KernelName
   /** test-only: make one thread fail at a given minibatch */

@@ -3,11 +3,11 @@
  * (shard s goes to thread s mod T) into their own slots of the shared gradient buffer. Shard
  * boundaries depend only on the minibatch, so the result does not depend on T.
  */
-import { createNetwork, type Network } from '../nn/network.js'
+import { addL2, createNetwork, zeroAccumulated, type Network } from '../nn/network.js'
 import { createShardScratch, shardGradient, SHARD_ROWS, type ShardScratch } from '../nn/gradient.js'
 import type { Dataset } from '../nn/dataset.js'
 import { parameterCount } from '../nn/spec.js'
-import { ROWS, type SharedJob } from './protocol.js'
+import { EPOCH, ROWS, type SharedJob } from './protocol.js'
 import { selectKernels } from '../kernels/index.js'
 import type { Kernels } from '../nn/ops.js'
 
@@ -31,7 +31,7 @@ export function shardContext (job: SharedJob): ShardContext {
   const data: Dataset = { x: new Float32Array(job.x), y: new Float32Array(job.y), rows: job.rows, inputs: job.inputs, outputs: job.outputs }
   return {
     job, net, data,
-    scratch: createShardScratch(net),
+    scratch: createShardScratch(net, job.seed),
     control: new Int32Array(job.control),
     index: new Int32Array(job.index),
     stats: new Float64Array(job.shardStats),
@@ -49,14 +49,15 @@ export const shardCount = (rows: number): number => Math.ceil(rows / SHARD_ROWS)
  */
 export function computeShards (c: ShardContext, rank: number, threads: number): void {
   const rows = Atomics.load(c.control, ROWS)
+  const epoch = Atomics.load(c.control, EPOCH)
   const S = shardCount(rows)
   for (let s = rank; s < S; s += threads) {
     const out = c.shardViews[threads === 1 ? 0 : s]
     // a fresh slot: its weight gradients are written, not added to zeros (same bits, one pass less over
-    // the buffer); only the bias gradients, which are always added, are zeroed
+    // the buffer); only the gradients that are always added (biases) are zeroed
     const fresh = threads > 1 || s === 0
-    if (fresh) for (const L of c.net.layers) out.fill(0, L.bOffset, L.bOffset + L.units)
-    const st = shardGradient(c.net, c.scratch, c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), out, c.kernels, fresh)
+    if (fresh) zeroAccumulated(c.net, out)
+    const st = shardGradient(c.net, c.scratch, c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), out, c.kernels, fresh, epoch)
     c.stats[2 * s] = st.loss
     c.stats[2 * s + 1] = st.correct
   }
@@ -87,10 +88,5 @@ export function reduceSlice (c: ShardContext, rank: number, threads: number): vo
     }
     for (let i = lo; i < hi; i++) g[i] *= inv
   }
-  const lambda = c.job.spec.l2 ?? 0
-  if (lambda === 0) return
-  const p = c.net.params
-  for (const L of c.net.layers) {
-    for (let i = Math.max(lo, L.wOffset), e = Math.min(hi, L.bOffset); i < e; i++) g[i] += lambda * p[i]
-  }
+  addL2(c.net, g, lo, hi)
 }

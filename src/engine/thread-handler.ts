@@ -9,7 +9,7 @@ import { predictSlice } from './predict-slice.js'
 import type { BatchGradient } from '../nn/gradient.js'
 import { finishGradients } from '../nn/network.js'
 import { computeShards, reduceSlice, shardContext, shardCount, type ShardContext } from './shard-worker.js'
-import { ABORT, COMPUTE, DONE, FAIL, PHASE, REDUCE, ROWS, SEQ, STOP, type FromThread, type ToThread } from './protocol.js'
+import { ABORT, COMPUTE, DONE, EPOCH, FAIL, PHASE, REDUCE, ROWS, SEQ, STOP, type FromThread, type ToThread } from './protocol.js'
 
 export type Post = (msg: FromThread) => void
 
@@ -75,10 +75,11 @@ function runPhase (c: ShardContext, phase: number, own: () => void): void {
  */
 function parallelGradient (c: ShardContext, trainRows: Int32Array | null): BatchGradient {
   const T = c.job.threads
-  return (index, from, to, grads) => {
+  return (index, from, to, grads, epoch) => {
     const rows = to - from
     for (let i = from; i < to; i++) c.index[i - from] = trainRows ? trainRows[index[i]] : index[i]
     Atomics.store(c.control, ROWS, rows)
+    Atomics.store(c.control, EPOCH, epoch)
     runPhase(c, COMPUTE, () => { maybeFail(c, 0); computeShards(c, 0, T) })
     // alone, the shards were accumulated into slot 0 already (see computeShards)
     if (T > 1) runPhase(c, REDUCE, () => reduceSlice(c, 0, T))

@@ -14,16 +14,14 @@ export function firstNonFinite (v: ArrayLike<number>): number {
   return -1
 }
 
-/** Where parameter i sits, in the names the JSON export uses: `layers[l].W[unit][input]` or `layers[l].b[unit]`. */
+/** Where parameter i sits, in the names the JSON export uses: `layers.0.linear.weight[unit][input]`, `output.bias[unit]`. */
 export function parameterName (net: Network, i: number): string {
-  for (let l = 0; l < net.layers.length; l++) {
-    const L = net.layers[l]
-    const w = i - L.wOffset
-    if (w >= 0 && w < L.units * L.inputs) return `layers[${l}].W[${Math.floor(w / L.inputs)}][${w % L.inputs}]`
-    const b = i - L.bOffset
-    if (b >= 0 && b < L.units) return `layers[${l}].b[${b}]`
-  }
-  return `parameter ${i}`
+  const p = net.parameters.find((t) => i >= t.offset && i < t.offset + t.size)
+  if (p === undefined) return `parameter ${i}`
+  const at = i - p.offset
+  if (p.shape.length === 1) return `${p.name}[${at}]`
+  const cols = p.shape[p.shape.length - 1]
+  return `${p.name}[${Math.floor(at / cols)}][${at % cols}]`
 }
 
 /**

@@ -10,14 +10,15 @@ import { backward, createWorkspace, finishGradients, forward, headLoss, type Net
 import { tsKernels, type Kernels } from './ops.js'
 import type { Dataset } from './dataset.js'
 import { headOf } from './heads.js'
+import type { Pass } from './layers/layer.js'
 
 export const SHARD_ROWS = 32
 
 /** Sums over the rows of a shard or batch: the head's loss and the number of correct predictions. */
 export interface BatchStats { loss: number, correct: number }
 
-/** Computes grads = mean gradient (+ L2) of rows index[from..to) and returns their summed stats. */
-export type BatchGradient = (index: Int32Array, from: number, to: number, grads: Vec) => BatchStats
+/** Computes grads = mean gradient (+ L2) of rows index[from..to) in the 0-based epoch, and returns their summed stats. */
+export type BatchGradient = (index: Int32Array, from: number, to: number, grads: Vec, epoch: number) => BatchStats
 
 /** Copies rows index[from..to) of m (row width w) into out, contiguous. */
 export function gatherRows (out: Vec, m: Vec, w: number, index: Int32Array, from: number, to: number): void {
@@ -34,24 +35,38 @@ export function gatherRows (out: Vec, m: Vec, w: number, index: Int32Array, from
 }
 const WIDE_ROW = 128
 
-/** Per-thread scratch for shard gradients: a workspace for SHARD_ROWS rows and gathered x, y. */
-export interface ShardScratch { readonly ws: Workspace, readonly x: Vec, readonly y: Vec }
+type Mutable<T> = { -readonly [P in keyof T]: T[P] }
 
-export function createShardScratch (net: Network): ShardScratch {
+/**
+ * Per-thread scratch for shard gradients: a workspace for SHARD_ROWS rows, gathered x, y, and the
+ * training pass, updated in place for each shard (no allocation per minibatch).
+ */
+export interface ShardScratch { readonly ws: Workspace, readonly x: Vec, readonly y: Vec, readonly pass: Mutable<Pass> }
+
+/**
+ * `seed` keys the dropout masks (the training seed); `rowIds` maps the data's rows to the row ids
+ * that key them (the full dataset's rows, when `data` is its training subset), so that the
+ * sequential core and the engine, which indexes the full data, draw the same masks.
+ */
+export function createShardScratch (net: Network, seed = 0, rowIds: Int32Array | null = null): ShardScratch {
   return {
     ws: createWorkspace(net, SHARD_ROWS),
     x: allocate(net.dtype, SHARD_ROWS * net.spec.inputs),
-    y: allocate(net.dtype, SHARD_ROWS * net.spec.output.units)
+    y: allocate(net.dtype, SHARD_ROWS * net.spec.output.units),
+    pass: { train: true, seed, epoch: 0, index: null, from: 0, rowIds }
   }
 }
 
 /** Adds the summed gradient of rows index[from..to) (at most SHARD_ROWS) into out (weights: writes them, with `overwrite`; see backward). */
-export function shardGradient (net: Network, s: ShardScratch, data: Dataset, index: Int32Array, from: number, to: number, out: Vec, k: Kernels = tsKernels, overwrite = false): BatchStats {
+export function shardGradient (net: Network, s: ShardScratch, data: Dataset, index: Int32Array, from: number, to: number, out: Vec, k: Kernels = tsKernels, overwrite = false, epoch = 0): BatchStats {
   const B = to - from
   const K = net.spec.output.units
   gatherRows(s.x, data.x, data.inputs, index, from, to)
   gatherRows(s.y, data.y, data.outputs, index, from, to)
-  const a = forward(net, s.ws, s.x, B, k)
+  s.pass.index = index
+  s.pass.from = from
+  s.pass.epoch = epoch
+  const a = forward(net, s.ws, s.x, B, k, s.pass)
   const loss = headLoss(net, s.ws, s.y, B)
   const correct = headOf(net.spec).countCorrect(a, s.y, B, K)
   backward(net, s.ws, s.x, s.y, B, out, k, overwrite)
@@ -63,13 +78,13 @@ export function shardGradient (net: Network, s: ShardScratch, data: Dataset, ind
  * straight into grads. Kernels round each shard's contribution before adding it, so this equals
  * summing separate shard buffers in order, without the extra buffer and pass.
  */
-export function sequentialGradient (net: Network, data: Dataset, k: Kernels = tsKernels): BatchGradient {
-  const scratch = createShardScratch(net)
-  return (index, from, to, grads) => {
+export function sequentialGradient (net: Network, data: Dataset, k: Kernels = tsKernels, seed = 0, rowIds: Int32Array | null = null): BatchGradient {
+  const scratch = createShardScratch(net, seed, rowIds)
+  return (index, from, to, grads, epoch) => {
     let loss = 0, correct = 0
     grads.fill(0)
     for (let s = from; s < to; s += SHARD_ROWS) {
-      const st = shardGradient(net, scratch, data, index, s, Math.min(s + SHARD_ROWS, to), grads, k)
+      const st = shardGradient(net, scratch, data, index, s, Math.min(s + SHARD_ROWS, to), grads, k, false, epoch)
       loss += st.loss
       correct += st.correct
     }

@@ -1,9 +1,9 @@
 /**
- * Weight initialisers (Glorot for saturating units, He for rectifiers) and constant biases,
- * filling the flat parameter buffer layer by layer from the one seeded PRNG.
+ * Weight initialisers (Glorot for saturating units, He for rectifiers), each filling one weight
+ * tensor from the one seeded PRNG; the layer records (layers/) call them in parameter order.
  */
 import type { Vec } from './vec.js'
-import type { InitializerName, LayerLayout } from './spec.js'
+import type { InitializerName } from './spec.js'
 import type { Rng } from './random.js'
 
 type Fill = (w: Vec, from: number, to: number, fanIn: number, fanOut: number, rng: Rng) => void
@@ -24,9 +24,7 @@ const initializers: Record<InitializerName, Fill> = {
   he_normal: (w, from, to, fi, _fo, rng) => normal(Math.sqrt(2 / fi), w, from, to, rng)
 }
 
-export function initParams (params: Vec, layers: readonly LayerLayout[], rng: Rng): void {
-  for (const l of layers) {
-    initializers[l.init](params, l.wOffset, l.bOffset, l.inputs, l.units, rng)
-    params.fill(l.biasInit, l.bOffset, l.bOffset + l.units)
-  }
+/** Fills all of w (a weight tensor of fanOut × fanIn values) with the named initialiser. */
+export function initialize (name: InitializerName, w: Vec, fanIn: number, fanOut: number, rng: Rng): void {
+  initializers[name](w, 0, w.length, fanIn, fanOut, rng)
 }

@@ -1,24 +1,29 @@
 /**
- * A network is its spec, its layer layout and one flat parameter buffer. forward writes z and a
- * for every layer into a workspace; backward reads them back and *adds* the summed (not yet
- * averaged) gradients of the rows into a flat gradient buffer of the same layout:
+ * A network is its spec, its layer records (layers/) and one flat parameter buffer. forward walks
+ * the records, each writing its output into a workspace, then the head; backward walks them back,
+ * each turning the gradient of its output into that of its input and *adding* the summed (not yet
+ * averaged) gradients of its parameters into a flat gradient buffer of the same layout. For the
+ * dense stack this is the lecture's recurrence:
  *   δ(L) = a(L) − y,   δ(l) = (W(l+1)ᵀ δ(l+1)) ∘ f'(z(l)),   ∂W(l) += δ(l)ᵀ a(l−1),   ∂b(l) += Σ δ(l)
  */
 import { allocate, type DType, type Vec } from './vec.js'
-import { checkSpec, layout, parameterCount, type HeadName, type LayerLayout, type NetworkSpec, type ActivationName } from './spec.js'
+import { checkSpec, type HeadName, type NetworkSpec } from './spec.js'
 import { heads } from './heads.js'
-import { initParams } from './init.js'
 import { Rng } from './random.js'
 import { tsKernels, type Kernels } from './ops.js'
+import { decayMask, defsParameterCount, layerDefs, makeLayers } from './layers/build.js'
+import { INFERENCE, type Layer, type Pass, type Param, type Scratch, type Slot } from './layers/layer.js'
 
 export interface Network {
   readonly spec: NetworkSpec
-  readonly layers: readonly LayerLayout[]
+  /** the layer records, input side first; the head reads the last one's output */
+  readonly layers: readonly Layer[]
   readonly params: Vec
   readonly dtype: DType
-  /** per layer, views of W(l) (units × inputs) and b(l) into params, made once: a forward pass allocates nothing */
-  readonly w: readonly Vec[]
-  readonly b: readonly Vec[]
+  /** every parameter tensor, in buffer order: what the optimiser and L2 see */
+  readonly parameters: readonly Param[]
+  /** 1 where weight decay applies (L2, AdamW), per value of params */
+  readonly decayMask: Uint8Array
 }
 
 export interface CreateNetworkOptions { seed?: number, rng?: Rng, dtype?: DType, params?: Vec }
@@ -26,132 +31,141 @@ export interface CreateNetworkOptions { seed?: number, rng?: Rng, dtype?: DType,
 /** A network with fresh initial weights from the seed (or rng), or wrapping the given params. */
 export function createNetwork (spec: NetworkSpec, opts: CreateNetworkOptions = {}): Network {
   checkSpec(spec)
-  const layers = layout(spec)
-  const n = parameterCount(spec)
+  const defs = layerDefs(spec)
+  const n = defsParameterCount(defs)
   let params = opts.params
+  const fresh = params === undefined
   if (params !== undefined) {
     if (params.length !== n) throw new RangeError(`the network needs ${n} parameters; got ${params.length}`)
-  } else {
-    params = allocate(opts.dtype ?? 'float32', n)
-    initParams(params, layers, opts.rng ?? new Rng(opts.seed ?? 0))
+  } else params = allocate(opts.dtype ?? 'float32', n)
+  const layers = makeLayers(defs, params)
+  const parameters = layers.flatMap((l) => l.params)
+  if (fresh) {
+    const rng = opts.rng ?? new Rng(opts.seed ?? 0)
+    for (const p of parameters) p.init(p.value, rng)
   }
-  const p = params
-  return {
-    spec, layers, params, dtype: params instanceof Float64Array ? 'float64' : 'float32',
-    w: layers.map((L) => view(p, L.wOffset, L.units * L.inputs)),
-    b: layers.map((L) => view(p, L.bOffset, L.units))
-  }
+  return { spec, layers, params, dtype: params instanceof Float64Array ? 'float64' : 'float32', parameters, decayMask: decayMask(defs) }
 }
 
 /** Per-layer buffers for up to `batch` rows, allocated once and reused for every minibatch. */
 export interface Workspace {
   readonly batch: number
-  readonly z: Vec[]
-  readonly a: Vec[]
-  readonly dz: Vec[]
-  /** scratch for transposed operands of the backward products */
-  readonly wT: Vec
-  readonly dzT: Vec
-  readonly aT: Vec
+  /** one per layer record */
+  readonly slots: readonly Slot[]
+  /** the head's outputs (B × output units) */
+  readonly out: Vec
+  readonly scratch: Scratch
 }
 
 export function createWorkspace (net: Network, batch: number): Workspace {
-  const { layers, dtype } = net
-  const widest = Math.max(net.spec.inputs, ...layers.map((l) => l.units))
-  const biggestW = Math.max(...layers.map((l) => l.units * l.inputs))
+  const all = flatten(net.layers)
+  const widest = Math.max(net.spec.inputs, ...all.map((l) => l.scratchSize.rows))
   return {
     batch,
-    z: layers.map((l) => allocate(dtype, batch * l.units)),
-    a: layers.map((l) => allocate(dtype, batch * l.units)),
-    dz: layers.map((l) => allocate(dtype, batch * l.units)),
-    wT: allocate(dtype, biggestW),
-    dzT: allocate(dtype, batch * widest),
-    aT: allocate(dtype, batch * widest)
+    slots: makeSlots(net.layers, batch, net.dtype),
+    out: allocate(net.dtype, batch * net.spec.output.units),
+    scratch: {
+      wT: allocate(net.dtype, Math.max(0, ...all.map((l) => l.scratchSize.w))),
+      dzT: allocate(net.dtype, batch * widest),
+      aT: allocate(net.dtype, batch * widest)
+    }
   }
 }
 
-const view = (v: Vec, from: number, n: number): Vec => v.subarray(from, from + n)
+const flatten = (layers: readonly Layer[]): Layer[] => layers.flatMap((l) => [l, ...flatten(l.inner)])
 
-/** Runs B rows of x (B × inputs) through the network; returns the output activations (a view into ws). */
-export function forward (net: Network, ws: Workspace, x: Vec, B: number, k: Kernels = tsKernels): Vec {
+function makeSlots (layers: readonly Layer[], batch: number, dtype: DType): Slot[] {
+  const slots: Slot[] = []
+  for (let i = 0; i < layers.length; i++) {
+    const n = batch * layers[i].units
+    // an in-place layer's ∂in is its ∂out: the two share the previous slot's buffer
+    const d = layers[i].inPlace && i > 0 ? slots[i - 1].d : allocate(dtype, n)
+    slots.push({ out: allocate(dtype, n), d, cache: allocate(dtype, layers[i].cacheSize(batch)), inner: makeSlots(layers[i].inner, batch, dtype) })
+  }
+  return slots
+}
+
+const headOf = (net: Network): (typeof heads)[HeadName] => heads[net.spec.output.activation]
+
+/**
+ * Runs B rows of x (B × inputs) through the network; returns the output activations (a view into ws).
+ * In inference mode unless a training pass is given (dropout active, batch statistics).
+ */
+export function forward (net: Network, ws: Workspace, x: Vec, B: number, k: Kernels = tsKernels, pass: Pass = INFERENCE): Vec {
   const { layers } = net
   let input = x
-  for (let l = 0; l < layers.length; l++) {
-    const L = layers[l]
-    const n = B * L.units
-    const z = ws.z[l], a = ws.a[l]
-    k.gemmNT(z, input, net.w[l], B, L.units, L.inputs, net.b[l], false)
-    if (L.isOutput) heads[L.activation as HeadName].forward(a, z, B, L.units)
-    else k.activate(L.activation as ActivationName, a, z, n, L.alpha)
-    input = a
+  for (let i = 0; i < layers.length; i++) {
+    layers[i].forward(input, ws.slots[i], B, k, pass)
+    input = ws.slots[i].out
   }
-  return ws.a[layers.length - 1]
+  headOf(net).forward(ws.out, input, B, net.spec.output.units)
+  return ws.out
 }
 
 /** Σ over the B rows of the head's loss, for the outputs of the last forward. */
 export function headLoss (net: Network, ws: Workspace, y: Vec, B: number): number {
-  const last = net.layers.length - 1
-  const L = net.layers[last]
-  return heads[L.activation as HeadName].loss(ws.z[last], ws.a[last], y, B, L.units)
+  const logits = ws.slots[net.layers.length - 1].out
+  return headOf(net).loss(logits, ws.out, y, B, net.spec.output.units)
 }
 
 /**
  * Adds the summed gradients of the last forward's B rows (targets y) into grads. With `overwrite`,
- * the weight gradients are written instead of added (the biases are still added: zero them first),
- * which gives the same bits as adding into zeros (no sum here is ever −0) without zeroing them.
+ * the gradients of parameters marked `overwritten` (the Linear weights) are written instead of
+ * added, which gives the same bits as adding into zeros (no sum here is ever −0) without zeroing
+ * them; the others are still added: zero them first (zeroAccumulated).
  */
 export function backward (net: Network, ws: Workspace, x: Vec, y: Vec, B: number, grads: Vec, k: Kernels = tsKernels, overwrite = false): void {
   const { layers } = net
   const last = layers.length - 1
-  heads[layers[last].activation as HeadName].delta(ws.dz[last], ws.a[last], y, B, layers[last].units)
-  for (let l = last; l >= 0; l--) {
-    const L = layers[l]
-    const I = L.inputs, O = L.units
-    const dz = ws.dz[l]
-    const input = l === 0 ? x : ws.a[l - 1]
-    const native = net.dtype === 'float32' ? k : null // BLAS takes the transposed operands itself
-    // ∂W (O×I) += δᵀ (O×B) · a(l−1) (B×I); for gemmNT, transpose both so the shared dimension B is contiguous
-    if (native?.gemmTN) native.gemmTN(view(grads, L.wOffset, O * I), dz, input, O, I, B, !overwrite)
-    else {
-      k.transpose(ws.dzT, dz, B, O)
-      k.transpose(ws.aT, input, B, I)
-      k.gemmNT(view(grads, L.wOffset, O * I), ws.dzT, ws.aT, O, I, B, null, !overwrite)
-    }
-    k.addColumnSums(view(grads, L.bOffset, O), dz, B, O)
-    if (l === 0) break
-    // δ(l−1) = (δ(l) · W) ∘ f'(z(l−1)); for gemmNT, W·… as A·Bᵀ with Bᵀ = W, so B = Wᵀ (I×O)
-    const P = layers[l - 1]
-    if (native?.gemmNN) native.gemmNN(ws.dz[l - 1], dz, net.w[l], B, I, O, false)
-    else {
-      k.transpose(ws.wT, net.w[l], O, I)
-      k.gemmNT(ws.dz[l - 1], dz, ws.wT, B, I, O, null, false)
-    }
-    k.activateBackward(P.activation as ActivationName, ws.dz[l - 1], ws.z[l - 1], ws.a[l - 1], B * I, P.alpha)
+  headOf(net).delta(ws.slots[last].d, ws.out, y, B, net.spec.output.units)
+  for (let i = last; i >= 0; i--) {
+    const input = i === 0 ? x : ws.slots[i - 1].out
+    layers[i].backward(input, ws.slots[i], i === 0 ? null : ws.slots[i - 1].d, B, grads, k, ws.scratch, overwrite)
   }
 }
 
-/** λ/2·‖W‖² over weights only. */
+/** Zeroes the gradients that backward adds even with `overwrite` (all but the `overwritten` ones). */
+export function zeroAccumulated (net: Network, grads: Vec): void {
+  for (const p of net.parameters) if (!p.overwritten) grads.fill(0, p.offset, p.offset + p.size)
+}
+
+/** λ/2·‖θ‖² over the parameters weight decay applies to (weights, not biases). */
 export function l2Penalty (net: Network): number {
   const lambda = net.spec.l2 ?? 0
   if (lambda === 0) return 0
   let s = 0
-  for (const L of net.layers) for (let i = L.wOffset; i < L.bOffset; i++) s += net.params[i] * net.params[i]
+  for (const p of net.parameters) {
+    if (!p.decay) continue
+    const v = p.value
+    for (let i = 0; i < v.length; i++) s += v[i] * v[i]
+  }
   return 0.5 * lambda * s
 }
 
-/** grads = grads / B + λW (weights only): turns summed row gradients into the minibatch mean plus the L2 term. */
+/** grads = grads / B + λθ (decayed parameters only): turns summed row gradients into the minibatch mean plus the L2 term. */
 export function finishGradients (net: Network, grads: Vec, B: number, k: Kernels = tsKernels): void {
   const inv = 1 / B
-  const lambda = net.spec.l2 ?? 0
-  const p = net.params
   // BLAS's sscal where the kernels have it (float32 × float32(1/B)); else one loop per element type,
   // since a loop over Vec sees both and runs several times slower (profiled on W1)
   if (grads instanceof Float32Array) { if (k.scal) k.scal(grads, grads.length, inv); else scale32(grads, inv) } else scale64(grads, inv)
-  if (lambda !== 0) for (const L of net.layers) for (let i = L.wOffset; i < L.bOffset; i++) grads[i] += lambda * p[i]
+  addL2(net, grads, 0, grads.length)
+}
+
+/** grads[i] += λ·params[i] for decayed parameters, over the slice [lo, hi) of the buffer. */
+export function addL2 (net: Network, grads: Vec, lo: number, hi: number): void {
+  const lambda = net.spec.l2 ?? 0
+  if (lambda === 0) return
+  const p = net.params
+  for (const t of net.parameters) {
+    if (!t.decay) continue
+    for (let i = Math.max(lo, t.offset), e = Math.min(hi, t.offset + t.size); i < e; i++) grads[i] += lambda * p[i]
+  }
 }
 
 function scale32 (g: Float32Array, s: number): void { for (let i = 0; i < g.length; i++) g[i] *= s }
 function scale64 (g: Float64Array, s: number): void { for (let i = 0; i < g.length; i++) g[i] *= s }
+
+const view = (v: Vec, from: number, n: number): Vec => v.subarray(from, from + n)
 
 /** Outputs (rows × output units) for raw rows of x, in chunks of the workspace's batch size. */
 export function predict (net: Network, x: Vec, rows: number, ws: Workspace = createWorkspace(net, Math.min(rows, 256)), k: Kernels = tsKernels): Vec {

@@ -124,7 +124,7 @@ function adamw (mask: Uint8Array, k: Kernels, { weightDecay = 0.01, ...opts }: A
 }
 
 /**
- * mask = weightMask(spec): its length fixes the parameter count every step is checked against.
+ * mask = the network's decayMask (weightMask(spec)): its length fixes the parameter count every step is checked against.
  * kernels run the per-element loops (default: the plain TypeScript reference).
  */
 export function createOptimizer (config: OptimizerConfig, mask: Uint8Array, kernels: Kernels = tsKernels): Optimizer {

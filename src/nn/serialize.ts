@@ -13,17 +13,27 @@
  *   offset P+4 4N bytes float32 little-endian parameters, in layout(spec) order
  *   offset P+4+4N u32   CRC-32 (IEEE 802.3, as zlib) of every byte before it
  *
- * JSON form, version 1:
+ * JSON form, version 2 (written): every parameter under its torch.nn state_dict name, as nested
+ * arrays of its torch shape, in buffer order:
+ *   { "format": "backprop.model", "version": 2, "network": NetworkSpec,
+ *     "parameters": { "layers.0.linear.weight": number[out][in], "layers.0.linear.bias": number[out],
+ *                     "layers.0.norm.weight": number[n], …, "output.weight": …, "output.bias": … } }
+ *   Hidden layer i is a module with submodules linear (nn.Linear; maxout: units·k outputs, unit-major),
+ *   norm (nn.LayerNorm) and projection (nn.Linear, no bias: a residual across widths).
+ * JSON form, version 1 (still read; plain dense networks only):
  *   { "format": "backprop.model", "version": 1, "network": NetworkSpec,
  *     "layers": [{ "W": number[units][inputs], "b": number[units] }, ...] }   // hidden layers, then the output layer
- *   Values are float32 widened to float64, so JSON text round-trips them exactly, except that JSON writes -0 as 0.
+ * Values are float32 widened to float64, so JSON text round-trips them exactly, except that JSON writes -0 as 0.
  */
 import { checkSpec, layout, parameterCount, type NetworkSpec } from './spec.js'
+import { layerDefs, placements } from './layers/build.js'
 
 export const MODEL_MAGIC = 'BPNN'
 export const MODEL_FORMAT_VERSION = 1
 export const JSON_FORMAT = 'backprop.model'
-export const JSON_FORMAT_VERSION = 1
+export const JSON_FORMAT_VERSION = 2
+/** the versions fromJsonForm reads */
+export const JSON_FORMAT_VERSIONS = [1, 2] as const
 
 export interface EncodedModel { spec: NetworkSpec, params: Float32Array, meta: Record<string, unknown> }
 
@@ -115,43 +125,100 @@ export function decodeModel (bytes: Uint8Array): EncodedModel {
 }
 
 export interface JsonLayer { W: number[][], b: number[] }
-export interface JsonModel { format: typeof JSON_FORMAT, version: typeof JSON_FORMAT_VERSION, network: NetworkSpec, layers: JsonLayer[] }
+/** A tensor as nested arrays of its shape (a vector is number[], a matrix number[][]). */
+export type JsonTensor = number[] | number[][]
+export interface JsonModel { format: typeof JSON_FORMAT, version: typeof JSON_FORMAT_VERSION, network: NetworkSpec, parameters: Record<string, JsonTensor> }
+export interface JsonModelV1 { format: typeof JSON_FORMAT, version: 1, network: NetworkSpec, layers: JsonLayer[] }
 
 export function toJsonForm (spec: NetworkSpec, params: Float32Array): JsonModel {
   checkSpec(spec)
+  checkParams(spec, params)
+  const parameters: Record<string, JsonTensor> = {}
+  for (const { name, shape, offset, size } of placements(layerDefs(spec))) {
+    const v = params.subarray(offset, offset + size)
+    const cols = shape[shape.length - 1]
+    parameters[name] = shape.length === 1 ? Array.from(v) : Array.from({ length: shape[0] }, (_, r) => Array.from(v.subarray(r * cols, (r + 1) * cols)))
+  }
+  return { format: JSON_FORMAT, version: JSON_FORMAT_VERSION, network: spec, parameters }
+}
+
+/** The version 1 form, which holds plain dense networks only: for clients that read no other. */
+export function toJsonFormV1 (spec: NetworkSpec, params: Float32Array): JsonModelV1 {
+  checkSpec(spec)
+  checkPlain(spec)
   checkParams(spec, params)
   const layers = layout(spec).map(({ inputs: I, units: U, wOffset, bOffset }) => ({
     W: Array.from({ length: U }, (_, j) => Array.from(params.subarray(wOffset + j * I, wOffset + (j + 1) * I))),
     b: Array.from(params.subarray(bOffset, bOffset + U))
   }))
-  return { format: JSON_FORMAT, version: JSON_FORMAT_VERSION, network: spec, layers }
+  return { format: JSON_FORMAT, version: 1, network: spec, layers }
 }
 
-/** Reads the JSON form; errors name the JSON path at fault, e.g. "layers[1].W[3][7]: expected a finite number". */
+/** The v1 JSON form holds one { W, b } per layer: plain dense layers only. */
+function checkPlain (spec: NetworkSpec): void {
+  const i = spec.layers.findIndex((l) => l.activation === 'maxout' || l.norm !== undefined || (l.dropout ?? 0) > 0 || l.residual === true)
+  if (i >= 0) throw new RangeError(`layers[${i}] uses maxout, norm, dropout or residual, which the JSON form version 1 cannot hold`)
+}
+
+/** A finite float32 into params[at], or an error naming the JSON path. */
+function putter (params: Float32Array): (path: string, v: unknown, at: number) => void {
+  return (path, v, at) => {
+    // a finite float64 beyond ±3.4e38 would become Infinity in float32
+    if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) throw new RangeError(`${path}: expected a finite number`)
+    params[at] = v
+  }
+}
+
+/** Reads the JSON form (version 2, or 1); errors name the JSON path at fault, e.g. "layers[1].W[3][7]: expected a finite number". */
 export function fromJsonForm (value: unknown): { spec: NetworkSpec, params: Float32Array } {
   if (!isObject(value)) throw new RangeError('a model must be a JSON object')
   if (value.format !== JSON_FORMAT) throw new RangeError(`format: expected "${JSON_FORMAT}", got ${JSON.stringify(value.format)}`)
-  if (value.version !== JSON_FORMAT_VERSION) {
-    throw new RangeError(`version: unsupported model version ${JSON.stringify(value.version)}; this build reads version ${JSON_FORMAT_VERSION}`)
+  if (value.version !== 1 && value.version !== 2) {
+    throw new RangeError(`version: unsupported model version ${JSON.stringify(value.version)}; this build reads versions ${JSON_FORMAT_VERSIONS.join(' and ')}`)
   }
   if (!isObject(value.network)) throw new RangeError('network: expected a network definition object')
   const spec = value.network as unknown as NetworkSpec
   try {
     checkSpec(spec)
+    if (value.version === 1) checkPlain(spec)
   } catch (err) {
     throw new RangeError(`network: ${(err as Error).message}`)
   }
+  const params = new Float32Array(parameterCount(spec))
+  if (value.version === 1) readV1(spec, value.layers, putter(params))
+  else readV2(spec, value.parameters, putter(params))
+  return { spec, params }
+}
+
+function readV2 (spec: NetworkSpec, parameters: unknown, put: (path: string, v: unknown, at: number) => void): void {
+  if (!isObject(parameters)) throw new RangeError('parameters: expected an object of tensors by name (layers.0.linear.weight, …)')
+  const expected = placements(layerDefs(spec))
+  const names = new Set(expected.map((p) => p.name))
+  const extra = Object.keys(parameters).find((k) => !names.has(k))
+  if (extra !== undefined) throw new RangeError(`parameters["${extra}"]: the network has no such parameter; it has ${[...names].join(', ')}`)
+  for (const { name, shape, offset } of expected) {
+    const path = `parameters["${name}"]`
+    const t: unknown = parameters[name]
+    const want = `[${shape.join(', ')}]`
+    if (!Array.isArray(t) || t.length !== shape[0]) {
+      throw new RangeError(`${path}: expected a tensor of shape ${want}${Array.isArray(t) ? `; it has ${t.length} entries` : ''}`)
+    }
+    // indexed loops, not forEach: a sparse array's holes must fail, not stay 0
+    if (shape.length === 1) { for (let i = 0; i < shape[0]; i++) put(`${path}[${i}]`, t[i], offset + i); continue }
+    const cols = shape[1]
+    for (let r = 0; r < shape[0]; r++) {
+      const row: unknown = t[r]
+      if (!Array.isArray(row) || row.length !== cols) throw new RangeError(`${path}[${r}]: expected ${cols} numbers (shape ${want})`)
+      for (let c = 0; c < cols; c++) put(`${path}[${r}][${c}]`, row[c], offset + r * cols + c)
+    }
+  }
+}
+
+function readV1 (spec: NetworkSpec, layers: unknown, put: (path: string, v: unknown, at: number) => void): void {
   const shapes = layout(spec)
-  const layers: unknown = value.layers
   if (!Array.isArray(layers)) throw new RangeError('layers: expected an array with one { W, b } per layer')
   if (layers.length !== shapes.length) {
     throw new RangeError(`layers has ${layers.length} entries; the network has ${shapes.length} layers (hidden layers and the output layer)`)
-  }
-  const params = new Float32Array(parameterCount(spec))
-  const put = (path: string, v: unknown, at: number): void => {
-    // a finite float64 beyond ±3.4e38 would become Infinity in float32
-    if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) throw new RangeError(`${path}: expected a finite number`)
-    params[at] = v
   }
   shapes.forEach(({ inputs: I, units: U, wOffset, bOffset }, l) => {
     const layer: unknown = layers[l]
@@ -170,5 +237,4 @@ export function fromJsonForm (value: unknown): { spec: NetworkSpec, params: Floa
     if (b.length !== U) throw new RangeError(`layers[${l}].b has ${b.length} values; the network's layer ${l} has ${U} units`)
     for (let j = 0; j < U; j++) put(`layers[${l}].b[${j}]`, b[j], bOffset + j)
   })
-  return { spec, params }
 }

@@ -1,8 +1,9 @@
 /**
- * The network definition: a plain type (imports nothing), its checks, and what follows from
+ * The network definition: a plain type, its checks, and what follows from
  * it: layer shapes, the flat parameter layout and the parameter count. The zod schema for the
  * API lives in schemas/network.ts and is built from the name tuples exported here.
  */
+import { blocks, decayMask, defsParameterCount, layerDefs, type Block } from './layers/build.js'
 
 export const ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leaky_relu', 'abs', 'softplus', 'identity', 'step'] as const
 export type ActivationName = (typeof ACTIVATIONS)[number]
@@ -13,14 +14,38 @@ export const TRAINABLE_ACTIVATIONS = ACTIVATIONS.filter((a) => a !== 'step')
 export const HEADS = ['identity', 'softmax', 'sigmoid'] as const
 export type HeadName = (typeof HEADS)[number]
 
+/**
+ * What a hidden layer may use: an element-wise activation, or maxout (Goodfellow et al. 2013), whose
+ * unit is the largest of `pieces` linear pieces; the name is theirs, and `pieces` is pylearn2's
+ * `num_pieces` (the paper's k).
+ */
+export const HIDDEN_ACTIVATIONS = [...ACTIVATIONS, 'maxout'] as const
+export type HiddenActivationName = (typeof HIDDEN_ACTIVATIONS)[number]
+
+/** Normalisation of a hidden layer's pre-activations: BatchNorm1d or LayerNorm, as torch.nn names them. */
+export const NORMS = ['batch', 'layer'] as const
+export type NormName = (typeof NORMS)[number]
+
 export const INITIALIZERS = ['glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal'] as const
 export type InitializerName = (typeof INITIALIZERS)[number]
 
+/**
+ * A hidden layer, applied in the order Linear → Norm → Activation → Dropout, and with `residual`
+ * as a + block(a). See layers/build.ts for why this order.
+ */
 export interface LayerSpec {
   units: number
-  activation: ActivationName
+  activation: HiddenActivationName
   /** Negative slope of leaky_relu (default 0.01). */
   alpha?: number
+  /** maxout only: linear pieces per unit, k ≥ 2 (default 2) */
+  pieces?: number
+  /** normalise the Linear's outputs: 'batch' (BatchNorm1d) or 'layer' (LayerNorm) */
+  norm?: NormName
+  /** dropout rate p in [0, 1): the share of units zeroed in training (0: none) */
+  dropout?: number
+  /** a + block(a) (He et al. 2016); a learned projection of a when the widths differ */
+  residual?: boolean
   /** Weight initialiser; default he_uniform for relu-family layers, glorot_uniform otherwise. */
   init?: InitializerName
   /** Constant bias at initialisation; default 0.01 for relu-family layers (keeps units alive), 0 otherwise. */
@@ -42,23 +67,14 @@ export interface NetworkSpec {
   l2?: number
 }
 
-/** One dense layer in the flat parameter buffer: W (units × inputs, row-major) then b (units). */
-export interface LayerLayout {
-  readonly inputs: number
-  readonly units: number
-  readonly activation: ActivationName | HeadName
-  readonly alpha: number
-  readonly init: InitializerName
-  readonly biasInit: number
+/** A block of the definition (defaults filled in) and where its Linear's W (units × inputs, row-major) and b sit in the flat buffer. */
+export interface LayerLayout extends Omit<Block, 'defs'> {
   readonly wOffset: number
   readonly bOffset: number
-  readonly isOutput: boolean
 }
 
-export interface LayerSummary { inputs: number, units: number, activation: ActivationName | HeadName, parameters: number }
+export interface LayerSummary { inputs: number, units: number, activation: HiddenActivationName | HeadName, parameters: number }
 export interface NetworkSummary { layers: LayerSummary[], parameterCount: number }
-
-const RELU_FAMILY = new Set<string>(['relu', 'leaky_relu', 'abs'])
 
 const isPositiveInt = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 1
 
@@ -68,10 +84,19 @@ export function checkSpec (spec: NetworkSpec): void {
   if (!Array.isArray(spec.layers)) throw new RangeError('layers must be an array')
   spec.layers.forEach((layer, i) => {
     if (!isPositiveInt(layer.units)) throw new RangeError(`layers[${i}].units must be a positive integer, got ${String(layer.units)}`)
-    if (!(ACTIVATIONS as readonly string[]).includes(layer.activation)) {
-      throw new RangeError(`layers[${i}].activation must be one of ${ACTIVATIONS.join(', ')}, got ${String(layer.activation)}`)
+    if (!(HIDDEN_ACTIVATIONS as readonly string[]).includes(layer.activation)) {
+      throw new RangeError(`layers[${i}].activation must be one of ${HIDDEN_ACTIVATIONS.join(', ')}, got ${String(layer.activation)}`)
     }
     if (layer.alpha !== undefined && !Number.isFinite(layer.alpha)) throw new RangeError(`layers[${i}].alpha must be a finite number`)
+    if (layer.pieces !== undefined && !(layer.activation === 'maxout' && Number.isInteger(layer.pieces) && layer.pieces >= 2)) {
+      throw new RangeError(`layers[${i}].pieces must be an integer ≥ 2, and goes with activation 'maxout' only`)
+    }
+    if (layer.norm !== undefined && !(NORMS as readonly string[]).includes(layer.norm)) throw new RangeError(`layers[${i}].norm must be one of ${NORMS.join(', ')}, got ${String(layer.norm)}`)
+    if (layer.norm === 'batch') throw new RangeError(`layers[${i}].norm 'batch' is not available yet; use 'layer'`)
+    if (layer.dropout !== undefined && !(typeof layer.dropout === 'number' && layer.dropout >= 0 && layer.dropout < 1)) {
+      throw new RangeError(`layers[${i}].dropout must be a rate in [0, 1), got ${String(layer.dropout)}`)
+    }
+    if (layer.residual !== undefined && typeof layer.residual !== 'boolean') throw new RangeError(`layers[${i}].residual must be true or false`)
   })
   if (!isPositiveInt(spec.output?.units)) throw new RangeError(`output.units must be a positive integer, got ${String(spec.output?.units)}`)
   if (!(HEADS as readonly string[]).includes(spec.output.activation)) {
@@ -89,48 +114,26 @@ export function checkTrainable (spec: NetworkSpec): void {
   if (i >= 0) throw new RangeError(`layers[${i}].activation is 'step', which has no useful gradient and cannot be trained; use sigmoid or relu`)
 }
 
+/** Where each block's Linear weight and bias sit in the flat buffer (the v1 export's W and b). */
 export function layout (spec: NetworkSpec): LayerLayout[] {
   const out: LayerLayout[] = []
-  let inputs = spec.inputs
   let offset = 0
-  const all = [...spec.layers.map((l) => ({ ...l, isOutput: false })), { ...spec.output, alpha: undefined, isOutput: true }]
-  for (const l of all) {
-    const relu = RELU_FAMILY.has(l.activation)
+  for (const { defs, ...block } of blocks(spec)) {
     const wOffset = offset
-    const bOffset = wOffset + l.units * inputs
-    out.push({
-      inputs,
-      units: l.units,
-      activation: l.activation,
-      alpha: l.alpha ?? 0.01,
-      init: l.init ?? (relu ? 'he_uniform' : 'glorot_uniform'),
-      biasInit: l.biasInit ?? (relu ? 0.01 : 0),
-      wOffset,
-      bOffset,
-      isOutput: l.isOutput
-    })
-    offset = bOffset + l.units
-    inputs = l.units
+    out.push({ ...block, wOffset, bOffset: wOffset + block.units * block.inputs })
+    offset += defsParameterCount(defs)
   }
   return out
 }
 
-export function parameterCount (spec: NetworkSpec): number {
-  const layers = layout(spec)
-  const last = layers[layers.length - 1]
-  return last.bOffset + last.units
-}
+export const parameterCount = (spec: NetworkSpec): number => defsParameterCount(layerDefs(spec))
 
 export function describeNetwork (spec: NetworkSpec): NetworkSummary {
-  const layers = layout(spec).map((l) => ({
-    inputs: l.inputs, units: l.units, activation: l.activation, parameters: l.units * l.inputs + l.units
+  const layers = blocks(spec).map((b) => ({
+    inputs: b.inputs, units: b.units, activation: b.activation, parameters: defsParameterCount(b.defs)
   }))
   return { layers, parameterCount: layers.reduce((s, l) => s + l.parameters, 0) }
 }
 
 /** 1 for each weight, 0 for each bias: L2 and decoupled weight decay touch weights only. */
-export function weightMask (spec: NetworkSpec): Uint8Array {
-  const mask = new Uint8Array(parameterCount(spec))
-  for (const l of layout(spec)) mask.fill(1, l.wOffset, l.bOffset)
-  return mask
-}
+export const weightMask = (spec: NetworkSpec): Uint8Array => decayMask(layerDefs(spec))

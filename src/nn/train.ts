@@ -5,7 +5,7 @@
  * had never stopped. The batch gradient is pluggable so the parallel engine reuses this loop.
  */
 import { allocate, type Vec } from './vec.js'
-import { checkTrainable, weightMask, type NetworkSpec } from './spec.js'
+import { checkTrainable, type NetworkSpec } from './spec.js'
 import { Rng, type RngState } from './random.js'
 import { createNetwork, createWorkspace, headLoss, forward, l2Penalty, type Network } from './network.js'
 import { createOptimizer, type OptimizerConfig, type OptimizerState } from './optimizers.js'
@@ -147,14 +147,14 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   const start = resume?.params ?? hooks.initialParams
   let net = createNetwork(spec, { rng, params: start ? copy(start) : undefined })
   if (hooks.paramsBuffer) { hooks.paramsBuffer.set(net.params); net = createNetwork(spec, { params: hooks.paramsBuffer }) }
-  const optimizer = createOptimizer(opts.optimizer, weightMask(spec), hooks.kernels)
+  const optimizer = createOptimizer(opts.optimizer, net.decayMask, hooks.kernels)
   const schedule = createSchedule(opts.schedule, opts.optimizer.learningRate, opts.epochs)
   let best = resume?.best ? { ...resume.best, params: copy(resume.best.params) } : null
   let wait = resume?.wait ?? 0
   const history = resume ? [...resume.history] : []
   if (resume) { optimizer.setState(resume.optimizer); schedule.setState(resume.schedule); rng.setState(resume.rng) }
 
-  const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows) : sequentialGradient(net, trainSet, hooks.kernels)
+  const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows) : sequentialGradient(net, trainSet, hooks.kernels, opts.seed ?? 0, trainRows)
   const grads = allocate(net.dtype, net.params.length)
   const base = Int32Array.from({ length: trainSet.rows }, (_, i) => i)
   const head = headOf(spec)
@@ -194,7 +194,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
     for (let from = 0; from < trainSet.rows; from += opts.batchSize) {
       if (hooks.signal?.aborted) return finish('aborted', `training was cancelled during epoch ${epoch + 1}`, atStart!)
       const to = Math.min(from + opts.batchSize, trainSet.rows)
-      const st = gradient(order, from, to, grads)
+      const st = gradient(order, from, to, grads, epoch)
       if (!Number.isFinite(st.loss)) {
         return finish('diverged', `the loss became ${st.loss} in epoch ${epoch + 1} (rows ${from}-${to - 1}): ` +
           `lower the learning rate (now ${lr}) or normalise the inputs`, snapshot(epoch))

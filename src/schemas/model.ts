@@ -3,7 +3,7 @@
  * labels), and prediction requests and responses. Deep checks of an import live in nn/serialize.ts.
  */
 import { z } from 'zod'
-import { JSON_FORMAT, JSON_FORMAT_VERSION } from '../nn/serialize.js'
+import { JSON_FORMAT, JSON_FORMAT_VERSIONS } from '../nn/serialize.js'
 import { NORMALIZATIONS } from '../data/normalize.js'
 import { NetworkSpecSchema } from './network.js'
 import { Name, Timestamp, PageQuery } from './common.js'
@@ -63,12 +63,18 @@ const JsonLayer = z.object({
   b: z.array(z.number()).describe('Biases b[unit]')
 }).strict()
 
+const JsonTensor = z.union([z.array(z.number()), z.array(z.array(z.number()))])
+
 /** The JSON form of nn/serialize.ts plus what predict needs besides weights. */
 export const ModelExport = z.object({
   format: z.literal(JSON_FORMAT),
-  version: z.literal(JSON_FORMAT_VERSION),
+  version: z.union(JSON_FORMAT_VERSIONS.map((v) => z.literal(v))).describe('2 is written (parameters by name); 1 (layers of W and b, plain dense networks) is still read'),
   network: NetworkSpecSchema,
-  layers: z.array(JsonLayer).describe('Hidden layers, then the output layer'),
+  parameters: z.record(z.string(), JsonTensor).optional().describe('Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, ' +
+    'in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit ' +
+    'adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm), layers.i.projection.weight [units, in] (a residual across widths: ' +
+    'torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch\'s load_state_dict (README)'),
+  layers: z.array(JsonLayer).optional().describe('Version 1 only: hidden layers, then the output layer'),
   name: Name.optional(),
   preprocessing: PreprocessingSchema.optional().describe('Imputation and one-hot encoding of raw rows, before the normalisation'),
   normalization: NormalizationSchema.optional().describe('Applied to the encoded inputs before the network'),

@@ -4,7 +4,7 @@
  * configured MAX_PARAMETERS is checked by the route.
  */
 import { z } from 'zod'
-import { ACTIVATIONS, HEADS, INITIALIZERS, type NetworkSpec } from '../nn/spec.js'
+import { HEADS, HIDDEN_ACTIVATIONS, INITIALIZERS, NORMS, type NetworkSpec } from '../nn/spec.js'
 import { Name, Timestamp } from './common.js'
 
 const Units = z.number().int().min(1).max(100_000)
@@ -13,8 +13,16 @@ const BiasInit = z.number().min(-1000).max(1000).describe('Constant initial bias
 
 export const LayerSpecSchema = z.object({
   units: Units,
-  activation: z.enum(ACTIVATIONS).describe('step is for inference only: it cannot be trained'),
+  activation: z.enum(HIDDEN_ACTIVATIONS).describe('step is for inference only: it cannot be trained. maxout (Goodfellow et al. 2013): ' +
+    'each unit is the largest of `pieces` linear pieces (k weight vectors and biases per unit)'),
   alpha: z.number().min(0).max(1).optional().describe('Negative slope of leaky_relu (default 0.01)'),
+  pieces: z.number().int().min(2).max(16).optional().describe('maxout only: linear pieces per unit, the paper\'s k (pylearn2\'s num_pieces); default 2'),
+  norm: z.enum(NORMS).optional().describe('Normalise the layer\'s pre-activations: batch (torch.nn.BatchNorm1d: statistics of the minibatch in training, ' +
+    'running estimates with momentum 0.1 at inference) or layer (torch.nn.LayerNorm: per row). Applied as Linear → Norm → Activation → Dropout'),
+  dropout: z.number().min(0).lt(1).optional().describe('Dropout rate p: in training each unit of the layer\'s output is zeroed with probability p ' +
+    'and the rest scaled by 1/(1 − p) (inverted dropout); the identity at inference. Default 0 (none)'),
+  residual: z.boolean().optional().describe('true: the layer\'s output is a + block(a), a its input (He et al. 2016); when the widths differ, ' +
+    'a learned projection of a (no bias) replaces a'),
   init: Init.optional(),
   biasInit: BiasInit.optional()
 }).strict()
@@ -42,6 +50,9 @@ function crossCheck (spec: { output: { activation: string, units?: number }, lay
     if (layer.alpha !== undefined && layer.activation !== 'leaky_relu') {
       ctx.addIssue({ code: 'custom', path: ['layers', i, 'alpha'], message: `alpha applies to leaky_relu only; this layer is ${layer.activation}` })
     }
+    if (layer.pieces !== undefined && layer.activation !== 'maxout') {
+      ctx.addIssue({ code: 'custom', path: ['layers', i, 'pieces'], message: `pieces applies to maxout only; this layer is ${layer.activation}: set activation to 'maxout' or leave pieces out` })
+    }
   })
 }
 
@@ -68,7 +79,8 @@ export const LayerSummarySchema = z.object({
   inputs: z.number().int(),
   units: z.number().int(),
   activation: z.string(),
-  parameters: z.number().int().describe('units × inputs weights + units biases')
+  parameters: z.number().int().describe('Every parameter of the layer: units × inputs weights + units biases for a plain layer, ' +
+    'plus k-fold weights for maxout, the norm\'s weight and bias (and batch norm\'s running mean and variance), and a residual projection')
 }).meta({ id: 'LayerSummary' })
 
 export const NetworkResponse = z.object({

@@ -62,10 +62,10 @@ describe('/v1/models', () => {
     const exported = await t.app.inject({ method: 'GET', url: `/v1/models/${saved.id}/export` })
     expect(exported.statusCode).toBe(200)
     const json = exported.json()
-    expect(json).toMatchObject({ format: 'backprop.model', version: 1, name: 'flowers', normalization: norm3, classes })
-    expect(json.layers[0].W).toHaveLength(5)
-    expect(json.layers[0].W[0]).toHaveLength(3)
-    expect(json.layers[1].b).toHaveLength(3)
+    expect(json).toMatchObject({ format: 'backprop.model', version: 2, name: 'flowers', normalization: norm3, classes })
+    expect(json.parameters['layers.0.linear.weight']).toHaveLength(5)
+    expect(json.parameters['layers.0.linear.weight'][0]).toHaveLength(3)
+    expect(json.parameters['output.bias']).toHaveLength(3)
 
     const imported = await t.app.inject({ method: 'POST', url: '/v1/models', payload: json })
     expect(imported.statusCode).toBe(201)
@@ -151,8 +151,8 @@ describe('/v1/models', () => {
     const saved = await t.app.models.save({ spec: classifier, params: weights(classifier, 3), meta: { normalization: norm3, classes } })
     const good = (await t.app.inject({ method: 'GET', url: `/v1/models/${saved.id}/export` })).json()
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ ...good, layers: [good.layers[0]] }, /layers has 1 entries; the network has 2 layers/],
-      [{ ...good, layers: [{ ...good.layers[0], W: good.layers[0].W.slice(1) }, good.layers[1]] }, /layers\[0\]\.W has 4 rows/],
+      [{ ...good, parameters: { ...good.parameters, 'output.bias': undefined } }, /parameters\["output\.bias"\]: expected a tensor of shape \[3\]/],
+      [{ ...good, parameters: { ...good.parameters, 'layers.0.linear.weight': good.parameters['layers.0.linear.weight'].slice(1) } }, /parameters\["layers\.0\.linear\.weight"\]: expected a tensor of shape \[5, 3\]; it has 4 entries/],
       [{ ...good, normalization: { ...norm3, scale: [1, 2] } }, /normalization: needs 3 offsets and 3 scales/],
       [{ ...good, classes: ['a', 'b'] }, /classes: the output has 3 softmax unit\(s\), so it needs 3 classes; got 2/],
       [{ ...good, format: 'other' }, /format/]
@@ -207,7 +207,7 @@ describe('/v1/models', () => {
     const byId = await t.app.inject({ method: 'POST', url: `/v1/models/${v2.id}/predict`, payload: { inputs: rows } })
     expect(byAlias.statusCode).toBe(200)
     expect(byAlias.json()).toEqual(byId.json())
-    expect((await t.app.inject({ method: 'GET', url: '/v1/models/aliased@1/export' })).json().layers[0].b[0]).toBeCloseTo(weights(classifier, 1.1)[15], 6)
+    expect((await t.app.inject({ method: 'GET', url: '/v1/models/aliased@1/export' })).json().parameters['layers.0.linear.bias'][0]).toBeCloseTo(weights(classifier, 1.1)[15], 6)
     for (const ref of ['aliased@3', 'nobody@latest', 'aliased@0']) {
       const res = await t.app.inject({ method: 'GET', url: `/v1/models/${ref}` })
       expect(res.statusCode, ref).toBe(404)

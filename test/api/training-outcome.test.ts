@@ -49,7 +49,7 @@ describe('stored models with non-finite numbers never answer 200 with them, nor 
     expect(predict.body.detail).toMatch(/output for row 0 is NaN/)
     const exported = await request(ctx.t.app.server).get(`/v1/models/${record.id}/export`)
     expect(exported.status).toBe(409)
-    expect(exported.body.detail).toMatch(/weight layers\[1\]\.b\[0\] is NaN; train it again/)
+    expect(exported.body.detail).toMatch(/weight output\.bias\[0\] is NaN; train it again/)
     const got = await request(ctx.t.app.server).get(`/v1/models/${record.id}`)
     expect(got.status).toBe(200)
     expect(got.body.metrics).toEqual({ loss: 1 })

@@ -32,7 +32,7 @@ describe('train() keeps no non-finite network', () => {
     const five = train(spec, data, opts(5))
     expect(five.stopReason).toBe('diverged')
     expect(five.history.every((h) => Number.isFinite(h.loss))).toBe(true)
-    expect(five.message).toMatch(/^weight layers\[\d\]\.(W|b)\[\d+\].* became (NaN|-?Infinity) in epoch 5: lower the learning rate \(now 1e\+22\)/)
+    expect(five.message).toMatch(/^weight (layers\.\d\.linear|output)\.(weight|bias)\[\d+\].* became (NaN|-?Infinity) in epoch 5: lower the learning rate \(now 1e\+22\)/)
   })
 
   it('the loss stays finite but a weight does not (−∞ bias behind a dead ReLU): diverged, naming the weight', () => {
@@ -44,7 +44,7 @@ describe('train() keeps no non-finite network', () => {
     expect(Number.isFinite(evaluateLoss(createNetwork(oneToOne, { params: start.slice() }), data).loss)).toBe(true)
     const r = train(oneToOne, data, { epochs: 3, batchSize: 4, optimizer: { type: 'adam', learningRate: 0.01 } }, { initialParams: start })
     expect(r.stopReason).toBe('diverged')
-    expect(r.message).toContain('layers[0].b[1] became -Infinity')
+    expect(r.message).toContain('layers.0.linear.bias[1] became -Infinity')
   })
 
   it('a healthy run is untouched: completed, finite, with its stop bookkeeping', () => {
@@ -61,8 +61,8 @@ describe('nonFiniteReason', () => {
   it('names the first non-finite weight by its export path', () => {
     const net = createNetwork(spec, { seed: 1 })
     net.params[layout(spec)[0].wOffset + 1 * 2 + 1] = NaN
-    expect(nonFiniteReason(net, null)).toBe('weight layers[0].W[1][1] is NaN')
-    expect(parameterName(net, layout(spec)[1].bOffset)).toBe('layers[1].b[0]')
+    expect(nonFiniteReason(net, null)).toBe('weight layers.0.linear.weight[1][1] is NaN')
+    expect(parameterName(net, layout(spec)[1].bOffset)).toBe('output.bias[0]')
   })
   it('finds an output that overflows float32 with finite weights, and its row', () => {
     const net = createNetwork(spec, { seed: 1 })

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { crc32, decodeModel, encodeModel, fromJsonForm, toJsonForm } from '../../src/nn/serialize.js'
+import { crc32, decodeModel, encodeModel, fromJsonForm, toJsonFormV1 } from '../../src/nn/serialize.js'
 import { layout, parameterCount, type NetworkSpec } from '../../src/nn/spec.js'
 import { Rng } from '../../src/nn/random.js'
 
@@ -125,11 +125,11 @@ describe('binary model format', () => {
   })
 })
 
-describe('JSON model form', () => {
+describe('JSON model form, version 1 (still read)', () => {
   const params = randomParams(spec, 2)
 
   it('puts W row-major [out][in] and b where layout(spec) says', () => {
-    const form = toJsonForm(spec, params)
+    const form = toJsonFormV1(spec, params)
     expect(form.format).toBe('backprop.model')
     expect(form.version).toBe(1)
     expect(form.network).toEqual(spec)
@@ -145,13 +145,13 @@ describe('JSON model form', () => {
   })
 
   it('round-trips through JSON text with bit-identical params', () => {
-    const back = fromJsonForm(JSON.parse(JSON.stringify(toJsonForm(spec, params))))
+    const back = fromJsonForm(JSON.parse(JSON.stringify(toJsonFormV1(spec, params))))
     expect(back.spec).toEqual(spec)
     expect(bits(back.params)).toEqual(bits(params.map((v) => (Object.is(v, -0) ? 0 : v)))) // JSON writes -0 as 0
   })
 
   const valid = (): { layers: { W: unknown[][], b: unknown[] }[] } & Record<string, unknown> =>
-    JSON.parse(JSON.stringify(toJsonForm(spec, params)))
+    JSON.parse(JSON.stringify(toJsonFormV1(spec, params)))
 
   it('names the path of a bad value', () => {
     const v = valid(); v.layers[1].W[2][4] = 'x'
@@ -178,7 +178,7 @@ describe('JSON model form', () => {
   it('rejects the wrong format, version or network', () => {
     expect(() => fromJsonForm(null)).toThrow('a model must be a JSON object')
     expect(() => fromJsonForm({ ...valid(), format: 'onnx' })).toThrow('format: expected "backprop.model"')
-    expect(() => fromJsonForm({ ...valid(), version: 2 })).toThrow('unsupported model version 2')
+    expect(() => fromJsonForm({ ...valid(), version: 3 })).toThrow('unsupported model version 3')
     expect(() => fromJsonForm({ ...valid(), network: { ...spec, inputs: -1 } })).toThrow('network: inputs must be a positive integer')
     expect(() => fromJsonForm({ ...valid(), network: 'x' })).toThrow('network: expected a network definition object')
   })

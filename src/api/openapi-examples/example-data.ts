@@ -154,18 +154,36 @@ export const MODEL = {
 /** A model small enough to read: multinomial logistic regression (no hidden layer) on standardised iris features. */
 export const EXPORTED = {
   format: 'backprop.model',
-  version: 1,
+  version: 2,
   network: { inputs: 4, layers: [], output: { units: 3, activation: 'softmax' } },
-  layers: [{
-    W: [[-0.98, 1.05, -1.71, -1.58], [0.44, -1.2, 0.21, -0.52], [0.54, 0.15, 1.5, 2.1]],
-    b: [-0.25, 1.13, -0.88]
-  }],
+  parameters: {
+    'output.weight': [[-0.98, 1.05, -1.71, -1.58], [0.44, -1.2, 0.21, -0.52], [0.54, 0.15, 1.5, 2.1]],
+    'output.bias': [-0.25, 1.13, -0.88]
+  },
   name: 'iris-logistic',
   normalization: { kind: 'standard', offset: [5.78, 3.01, 3.75, 1.2], scale: [0.87, 0.42, 1.79, 0.78] },
   classes: IRIS_CLASSES,
   featureNames: IRIS_FEATURES,
   targetNames: ['species'],
   metrics: { valAccuracy: 0.96 }
+}
+
+/** The backprop of EXPORTED's model on one iris row labelled setosa (computed, rounded to 4 digits). */
+export const BACKPROP = {
+  modelId: MODEL_ID,
+  mode: 'train',
+  rows: 1,
+  loss: 0.001966,
+  layers: [{
+    name: 'output',
+    z: [[6.012, -0.2229, -5.789]],
+    a: [[0.998, 0.001957, 0.000007488]],
+    delta: [[-0.001964, 0.001957, 0.000007488]],
+    gradients: {
+      'output.weight': [[0.001535, -0.002292, 0.002579, 0.002518], [-0.001529, 0.002283, -0.002569, -0.002509], [-0.000005853, 0.000008736, -0.000009831, -0.0000096]],
+      'output.bias': [-0.001964, 0.001957, 0.000007488]
+    }
+  }]
 }
 
 export const PREDICT_BODY = { inputs: [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]] }

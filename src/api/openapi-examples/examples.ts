@@ -84,6 +84,11 @@ export const EXAMPLES: Record<string, OperationExamples> = {
   'GET /v1/models/{id}/export': { params: modelRef, responses: { 200: D.EXPORTED } },
   'POST /v1/models/{id}/predict': { params: modelRef, body: { 'application/json': D.PREDICT_BODY }, responses: { 200: D.PREDICTION } },
   'POST /v1/models/{id}/evaluate': { params: modelRef, body: { 'application/json': { datasetId: D.LAST.dataset } }, responses: { 200: D.EVALUATION } },
+  'POST /v1/models/{id}/backprop': {
+    params: modelRef,
+    body: { 'application/json': { inputs: [[5.1, 3.5, 1.4, 0.2]], targets: ['setosa'], mode: 'train' } },
+    responses: { 200: D.BACKPROP }
+  },
   'POST /v1/models/{id}/predictions': {
     params: modelRef,
     body: { 'application/json': { datasetId: D.LAST.dataset } },

@@ -136,7 +136,7 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get('/models/:id/export', {
     schema: {
       tags,
-      summary: 'The model as portable JSON: network, weights W[out][in] and b[out], normalisation, classes',
+      summary: 'The model as portable JSON: network, every parameter under its torch.nn state_dict name and shape (Linear weight [out, in], bias [out]), normalisation, classes',
       params: ModelRefParams,
       response: { 200: ModelExport, ...problems(404, 409) }
     }
@@ -179,7 +179,7 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     checkNetwork(model.spec, fastify.config.MAX_PARAMETERS)
     checkImport(body, model.spec)
     checkImportFinite(model.spec, model.params)
-    const { format: _f, version: _v, network: _n, layers: _l, ...meta } = body
+    const { format: _f, version: _v, network: _n, layers: _l, parameters: _p, ...meta } = body
     // the owner comes from the key, after the spread: an imported body cannot name one
     const record = await fastify.models.save({ ...model, meta: { ...meta, tenant: request.tenant } })
     return reply.code(201).header('location', `/v1/models/${record.id}`).send(modelResponse(record))

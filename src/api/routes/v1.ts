@@ -3,6 +3,7 @@
  * Training jobs and models register here when they land (routes/training-jobs.ts, routes/models.ts).
  */
 import type { FastifyPluginAsync } from 'fastify'
+import backprop from './backprop.js'
 import datasets from './datasets.js'
 import evaluate from './evaluate.js'
 import datasetPredictions from './dataset-predictions.js'
@@ -18,7 +19,8 @@ export const V1_ROUTES: readonly FastifyPluginAsync[] = [
   predict,
   trainingJobs,
   evaluate,
-  datasetPredictions
+  datasetPredictions,
+  backprop
 ]
 
 const v1: FastifyPluginAsync = async (fastify) => {

@@ -1,0 +1,83 @@
+/**
+ * POST /v1/models/{ref}/backprop: one forward and backward pass over a few rows, for teaching and
+ * debugging. The rows are read as predict reads them (imputation, one-hot encoding, normalisation);
+ * the targets are encoded as training encodes them (one-hot classes, normalised regression values).
+ * The pass and its quantities are nn/inspect.ts's.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { VALIDATION, withProblem } from '../../errors.js'
+import { ModelRefParams, problems } from '../../schemas/common.js'
+import { BackpropRequest, BackpropResponse } from '../../schemas/backprop.js'
+import { createNetwork } from '../../nn/network.js'
+import { inspectBackprop } from '../../nn/inspect.js'
+import { createInputPipeline, numericColumns } from '../../data/model-inputs.js'
+import { identityNormalization } from '../../data/normalize.js'
+import type { StoredModel } from '../../store/models.js'
+import { codesOf } from '../prediction-input.js'
+import { withModelRef } from '../model-ref.js'
+
+type Target = number | string | number[]
+
+const bad = (field: string, message: string, row: number): Error => withProblem(new VALIDATION(`${field}: ${message}`), { field, row })
+
+/** The targets as the head's rows (rows × K), in the units training uses. */
+function encodeTargets (model: StoredModel, targets: readonly Target[]): Float32Array {
+  const { spec, meta } = model
+  const K = spec.output.units, head = spec.output.activation
+  const classes = meta.classes
+  const y = new Float32Array(targets.length * K)
+  targets.forEach((t, r) => {
+    const field = `targets[${r}]`
+    const row = (v: number[]): void => {
+      if (v.length !== K) throw bad(field, `expected ${K} values (the model has ${K} outputs), got ${v.length}`, r)
+      v.forEach((x, k) => { if (!Number.isFinite(Math.fround(x))) throw bad(`${field}[${k}]`, 'expected a finite number', r) })
+      const norm = head === 'identity' ? meta.targetNormalization : undefined
+      for (let k = 0; k < K; k++) y[r * K + k] = norm ? (v[k] - norm.offset[k]) / norm.scale[k] : v[k]
+    }
+    if (Array.isArray(t)) return row(t)
+    if (head === 'identity') {
+      if (typeof t !== 'number') throw bad(field, 'a regression target is a number (or a row of numbers)', r)
+      return row([t])
+    }
+    // a class: its label, or its index
+    const n = head === 'softmax' ? K : 2
+    const k = typeof t === 'string' ? (classes?.indexOf(t) ?? -1) : t
+    if (!(Number.isInteger(k) && k >= 0 && k < n)) {
+      const known = classes ? `one of ${classes.map((c) => JSON.stringify(c)).join(', ')}` : `a class index 0 to ${n - 1}`
+      throw bad(field, `expected ${known}, got ${JSON.stringify(t)}`, r)
+    }
+    if (head === 'softmax') y[r * K + k] = 1
+    else if (K === 1) y[r] = k
+    else throw bad(field, `the model has ${K} sigmoid units: send a row of ${K} values 0 or 1`, r)
+  })
+  return y
+}
+
+const backprop: FastifyPluginAsyncZod = async (fastify) => {
+  fastify.post('/models/:id/backprop', {
+    schema: {
+      tags: ['models'],
+      summary: 'Backprop you can inspect: the loss and, per layer, z, a, δ and every parameter\'s gradient for a few rows',
+      description: 'One forward and backward pass of the stored model over the rows (at most 32): per layer the Linear\'s outputs z, the layer\'s ' +
+        'outputs a, δ = ∂J/∂z per row, and ∂J/∂θ of every parameter averaged over the rows with the L2 term, under the export\'s names and shapes. ' +
+        'One full-batch SGD step with learning rate 1 on these rows would subtract exactly these gradients from the exported weights.',
+      params: ModelRefParams,
+      body: BackpropRequest,
+      response: { 200: BackpropResponse, ...problems(400, 404) }
+    }
+  }, async (request) => {
+    const { inputs, targets, mode } = request.body
+    if (targets.length !== inputs.length) throw bad('targets', `expected one target per row of inputs (${inputs.length}), got ${targets.length}`, 0)
+    const model = await withModelRef(fastify.models, request.params.id, request.tenant, (id) => fastify.models.getWeights(id, request.tenant))
+    const { spec, meta, params } = model
+    const pipeline = createInputPipeline(meta.preprocessing ?? numericColumns(spec.inputs), meta.normalization ?? identityNormalization(spec.inputs))
+    const { rows: codes } = codesOf(pipeline, inputs, 'inputs', 'error')
+    const x = new Float32Array(inputs.length * spec.inputs)
+    codes.forEach((c, r) => pipeline.rowInto(c, x, r))
+    const y = encodeTargets(model, targets)
+    const trace = inspectBackprop(createNetwork(spec, { params }), x, y, inputs.length, { mode })
+    return { modelId: meta.id, mode, rows: inputs.length, ...trace }
+  })
+}
+
+export default backprop

@@ -1,0 +1,99 @@
+// POST /v1/models/{ref}/backprop through the built app: its gradients are what one full-batch SGD
+// step with learning rate 1 on the same rows changes in the exported weights, for a network with
+// every new layer kind, in training mode (dropout on) and with L2; and bad targets are 400s.
+import { afterAll, beforeAll, describe, it, expect } from 'vitest'
+import { buildTestApp, type TestApp } from './helper.js'
+import { createNetwork } from '../../src/nn/network.js'
+import { train } from '../../src/nn/train.js'
+import { datasetFromRows } from '../../src/nn/dataset.js'
+import { toJsonForm, type JsonTensor } from '../../src/nn/serialize.js'
+import type { NetworkSpec } from '../../src/nn/spec.js'
+
+let t: TestApp
+beforeAll(async () => { t = await buildTestApp('backprop') })
+afterAll(async () => { await t.close() })
+
+const spec: NetworkSpec = {
+  inputs: 3,
+  layers: [
+    { units: 4, activation: 'maxout', pieces: 2, norm: 'layer', dropout: 0.3 },
+    { units: 4, activation: 'tanh', norm: 'layer', residual: true, dropout: 0.2 },
+    { units: 5, activation: 'relu', residual: true }
+  ],
+  output: { units: 3, activation: 'softmax' },
+  l2: 0.01
+}
+const classes = ['a', 'b', 'c']
+const normalization = { kind: 'standard' as const, offset: [1, -2, 0.5], scale: [2, 0.5, 4] }
+const inputs = [[1.5, -2.2, 3], [0.2, -1.1, -4], [2.9, -2.6, 0.1], [-0.7, -1.9, 2.2], [1.1, -2.0, -1.5]]
+const labels = ['b', 'a', 'c', 'c', 'a']
+
+const flat = (v: JsonTensor): number[] => (v as Array<number | number[]>).flat()
+
+async function saved (): Promise<{ id: string, params: Float32Array }> {
+  const params = createNetwork(spec, { seed: 4 }).params as Float32Array
+  const record = await t.app.models.save({ spec, params, meta: { name: 'inspect', classes, normalization } })
+  return { id: record.id, params }
+}
+
+describe('POST /v1/models/{ref}/backprop', () => {
+  it('returns gradients equal to what one full-batch SGD step with learning rate 1 changes in the exported weights', async () => {
+    const { id, params } = await saved()
+    const res = await t.app.inject({ method: 'POST', url: `/v1/models/${id}/backprop`, payload: { inputs, targets: labels, mode: 'train' } })
+    expect(res.statusCode, res.body).toBe(200)
+    const body = res.json()
+    expect(body).toMatchObject({ modelId: id, mode: 'train', rows: 5 })
+    expect(body.layers.map((l: { name: string }) => l.name)).toEqual(['layers.0', 'layers.1', 'layers.2', 'output'])
+
+    // the same rows, normalised as predict does, one-hot as training does: one SGD step, lr 1, full batch
+    const x = inputs.map((row) => row.map((v, c) => (v - normalization.offset[c]) / normalization.scale[c]))
+    const y = labels.map((l) => classes.map((c) => (c === l ? 1 : 0)))
+    const step = train(spec, datasetFromRows(x, y), { epochs: 1, batchSize: 5, shuffle: false, optimizer: { type: 'sgd', learningRate: 1 } }, { initialParams: params })
+    const before = toJsonForm(spec, params).parameters
+    const after = toJsonForm(spec, step.params as Float32Array).parameters
+    const gradients: Record<string, JsonTensor> = Object.assign({}, ...body.layers.map((l: { gradients: object }) => l.gradients))
+    expect(Object.keys(gradients)).toEqual(Object.keys(before))
+    let compared = 0
+    for (const name of Object.keys(before)) {
+      const g = flat(gradients[name]), b = flat(before[name]), a = flat(after[name])
+      expect(g).toHaveLength(b.length)
+      // p' = fl32(p − g): the change is g up to the rounding of p' (half an ulp of |p| ≤ 4 is < 2.4e-7)
+      g.forEach((gi, i) => { expect(Math.abs((b[i] - a[i]) - gi)).toBeLessThan(3e-7); compared++ })
+    }
+    expect(compared).toBe(params.length)
+    expect(flat(gradients['output.weight']).some((v) => Math.abs(v) > 1e-3)).toBe(true)
+  })
+
+  it('reports z, a and δ per layer in the shapes of the rows, with the loss training minimises', async () => {
+    const { id } = await saved()
+    const body = (await t.app.inject({ method: 'POST', url: `/v1/models/${id}/backprop`, payload: { inputs, targets: labels } })).json()
+    expect(body.mode).toBe('inference')
+    const [l0, , , out] = body.layers
+    expect([l0.z.length, l0.z[0].length, l0.a[0].length, l0.delta[0].length]).toEqual([5, 8, 4, 8]) // maxout: units·pieces pre-activations
+    // the output layer's δ is a − y, row by row
+    out.delta.forEach((row: number[], r: number) => row.forEach((d, k) => expect(d).toBeCloseTo(out.a[r][k] - (classes[k] === labels[r] ? 1 : 0), 6)))
+    // and its a are the probabilities predict answers for the same rows
+    const predicted = (await t.app.inject({ method: 'POST', url: `/v1/models/${id}/predict`, payload: { inputs } })).json()
+    predicted.outputs.forEach((row: number[], r: number) => row.forEach((p, k) => expect(out.a[r][k]).toBeCloseTo(p, 6)))
+    expect(body.loss).toBeGreaterThan(0)
+    // training mode draws dropout masks: other activations, another loss
+    const trained = (await t.app.inject({ method: 'POST', url: `/v1/models/${id}/backprop`, payload: { inputs, targets: labels, mode: 'train' } })).json()
+    expect(trained.loss).not.toBe(body.loss)
+  })
+
+  it('answers targets that do not fit the model, and too many rows, with a 400 naming the field', async () => {
+    const { id } = await saved()
+    const cases: Array<[object, RegExp]> = [
+      [{ inputs, targets: ['b', 'z', 'a', 'a', 'a'] }, /targets\[1\]: expected one of "a", "b", "c", got "z"/],
+      [{ inputs, targets: labels.slice(1) }, /one target per row of inputs \(5\), got 4/],
+      [{ inputs, targets: [[1, 0], 'a', 'a', 'a', 'a'] }, /targets\[0\]: expected 3 values/],
+      [{ inputs: Array.from({ length: 33 }, () => inputs[0]), targets: Array.from({ length: 33 }, () => 'a') }, /32/]
+    ]
+    for (const [payload, message] of cases) {
+      const res = await t.app.inject({ method: 'POST', url: `/v1/models/${id}/backprop`, payload })
+      expect(res.statusCode, res.body).toBe(400)
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+      expect(res.json().detail).toMatch(message)
+    }
+  })
+})
