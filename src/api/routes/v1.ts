@@ -10,6 +10,7 @@ import models from './models.js'
 import networks from './networks.js'
 import predict from './predict.js'
 import trainingJobs from './training-jobs.js'
+import tfServing from './tf-serving.js'
 
 export const V1_ROUTES: readonly FastifyPluginAsync[] = [
   datasets,
@@ -18,7 +19,8 @@ export const V1_ROUTES: readonly FastifyPluginAsync[] = [
   predict,
   trainingJobs,
   evaluate,
-  datasetPredictions
+  datasetPredictions,
+  tfServing
 ]
 
 const v1: FastifyPluginAsync = async (fastify) => {
