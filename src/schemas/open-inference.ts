@@ -36,9 +36,8 @@ export const ModelReadyResponse = z.object({
   ready: z.boolean()
 }).meta({ id: 'ModelReadyResponse' })
 
-/** Nested arrays of numbers, as deep as the shape (or flat, in row-major order). */
-type TensorData = Array<number | TensorData>
-const TensorData: z.ZodType<TensorData> = z.lazy(() => z.array(z.union([z.number(), TensorData])))
+/** The values flat in row-major order, or nested as the 2-D shape: rows of values. */
+const TensorData = z.array(z.union([z.number(), z.array(z.number())]))
 
 const Parameters = z.record(z.string(), z.unknown()).describe('Ignored')
 

@@ -18,11 +18,12 @@ type Nested = Tensor['data']
 
 const bad = (field: string, message: string): Error => withProblem(new VALIDATION(`${field}: ${message}`), { field })
 
-/** The values of nested arrays, depth first (row-major for data nested as its shape). */
-function flatten (data: Nested, out: number[] = []): number[] {
+/** The values in row-major order, from flat data or data nested as rows. */
+function flatten (data: Nested): number[] {
+  const out: number[] = []
   for (const v of data) {
     if (typeof v === 'number') out.push(v)
-    else flatten(v, out)
+    else out.push(...v)
   }
   return out
 }
