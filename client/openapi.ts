@@ -3323,7 +3323,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /**
-                     * @description A model name (its newest version is served), or a model id, or name@<version>
+                     * @description A model name
                      * @example iris
                      */
                     name: string;
@@ -3448,7 +3448,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /**
-                     * @description A model name (its newest version is served), or a model id, or name@<version>
+                     * @description A model name
                      * @example iris
                      */
                     name: string;
@@ -3614,12 +3614,19 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description No content */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        /**
+                         * @example {
+                         *       "live": true
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ServerLiveResponse"];
+                    };
                 };
             };
         };
@@ -3648,12 +3655,19 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description No content */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        /**
+                         * @example {
+                         *       "ready": true
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ServerReadyResponse"];
+                    };
                 };
                 /** @description The protocol's error body */
                 503: {
@@ -3785,7 +3799,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /**
-                     * @description A model name (its newest version is served), or a model id, or name@<version>
+                     * @description A model name
                      * @example iris
                      */
                     name: string;
@@ -3944,7 +3958,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /**
-                     * @description A model name (its newest version is served), or a model id, or name@<version>
+                     * @description A model name
                      * @example iris
                      */
                     name: string;
@@ -4162,7 +4176,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /**
-                     * @description A model name (its newest version is served), or a model id, or name@<version>
+                     * @description A model name
                      * @example iris
                      */
                     name: string;
@@ -5084,6 +5098,12 @@ export interface components {
             /** @description -1 for a dimension of any size (the rows) */
             shape: number[];
         };
+        ServerLiveResponseInput: {
+            live: boolean;
+        };
+        ServerReadyResponseInput: {
+            ready: boolean;
+        };
         ServerMetadataResponseInput: {
             name: string;
             version: string;
@@ -5924,6 +5944,12 @@ export interface components {
             /** @description -1 for a dimension of any size (the rows) */
             shape: number[];
         };
+        ServerLiveResponse: {
+            live: boolean;
+        };
+        ServerReadyResponse: {
+            ready: boolean;
+        };
         ServerMetadataResponse: {
             name: string;
             version: string;
@@ -6027,6 +6053,8 @@ export type SchemaModelVersionStatusInput = components['schemas']['ModelVersionS
 export type SchemaModelStatusResponseInput = components['schemas']['ModelStatusResponseInput'];
 export type SchemaProtocolErrorInput = components['schemas']['ProtocolErrorInput'];
 export type SchemaMetadataTensorInput = components['schemas']['MetadataTensorInput'];
+export type SchemaServerLiveResponseInput = components['schemas']['ServerLiveResponseInput'];
+export type SchemaServerReadyResponseInput = components['schemas']['ServerReadyResponseInput'];
 export type SchemaServerMetadataResponseInput = components['schemas']['ServerMetadataResponseInput'];
 export type SchemaModelMetadataResponseInput = components['schemas']['ModelMetadataResponseInput'];
 export type SchemaModelReadyResponseInput = components['schemas']['ModelReadyResponseInput'];
@@ -6068,6 +6096,8 @@ export type SchemaModelVersionStatus = components['schemas']['ModelVersionStatus
 export type SchemaModelStatusResponse = components['schemas']['ModelStatusResponse'];
 export type SchemaProtocolError = components['schemas']['ProtocolError'];
 export type SchemaMetadataTensor = components['schemas']['MetadataTensor'];
+export type SchemaServerLiveResponse = components['schemas']['ServerLiveResponse'];
+export type SchemaServerReadyResponse = components['schemas']['ServerReadyResponse'];
 export type SchemaServerMetadataResponse = components['schemas']['ServerMetadataResponse'];
 export type SchemaModelMetadataResponse = components['schemas']['ModelMetadataResponse'];
 export type SchemaModelReadyResponse = components['schemas']['ModelReadyResponse'];

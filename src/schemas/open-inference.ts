@@ -17,6 +17,9 @@ export const MetadataTensor = z.object({
   shape: z.array(z.number().int()).describe('-1 for a dimension of any size (the rows)')
 }).meta({ id: 'MetadataTensor' })
 
+export const ServerLiveResponse = z.object({ live: z.boolean() }).meta({ id: 'ServerLiveResponse' })
+export const ServerReadyResponse = z.object({ ready: z.boolean() }).meta({ id: 'ServerReadyResponse' })
+
 export const ServerMetadataResponse = z.object({
   name: z.string(),
   version: z.string(),
@@ -83,6 +86,7 @@ export const ServedModelParams = z.object({
 })
 
 /** A model name and one of its versions. */
-export const ServedVersionParams = ServedModelParams.extend({
+export const ServedVersionParams = z.object({
+  name: z.string().min(1).max(200).describe('A model name'),
   version: z.string().min(1).max(20).describe('A version of the model name: 1, 2, …')
 })

@@ -48,12 +48,11 @@ const native = async (ref: string, rows: number[][]) => {
 }
 
 describe('Open Inference Protocol: health and metadata', () => {
-  it('answers live and ready with 200 and an empty body, and the server metadata', async () => {
-    for (const url of ['/v2/health/live', '/v2/health/ready']) {
-      const res = await t.app.inject({ method: 'GET', url })
-      expect(res.statusCode, url).toBe(200)
-      expect(res.body).toBe('')
-    }
+  it('answers live and ready with 200 and the specification\'s bodies, and the server metadata', async () => {
+    const live = await t.app.inject({ method: 'GET', url: '/v2/health/live' })
+    expect([live.statusCode, live.json()]).toEqual([200, { live: true }])
+    const ready = await t.app.inject({ method: 'GET', url: '/v2/health/ready' })
+    expect([ready.statusCode, ready.json()]).toEqual([200, { ready: true }])
     const server = await t.app.inject({ method: 'GET', url: '/v2' })
     expect(server.json()).toEqual({ name: 'backprop', version: expect.any(String), extensions: [] })
   })
@@ -163,6 +162,14 @@ describe('Open Inference Protocol: inference', () => {
       expect(res.headers['content-type']).toMatch(/^application\/json/)
       expect(res.json().error, JSON.stringify(payload)).toMatch(message)
     }
+    // the specification's own example request (two inputs, UINT32 and BOOL) asks for tensors this model does not have
+    const specExample = await infer('/v2/models/iris/infer', {
+      id: '42',
+      inputs: [{ name: 'input0', shape: [2, 2], datatype: 'UINT32', data: [1, 2, 3, 4] }, { name: 'input1', shape: [3], datatype: 'BOOL', data: [true] }],
+      outputs: [{ name: 'output0' }]
+    })
+    expect(specExample.statusCode).toBe(400)
+    expect(specExample.json()).toEqual({ error: expect.stringMatching(/^invalid body: inputs\[1\]\.data/) })
     // the model and version are checked after the body: unknown ones are a 404
     expect((await infer('/v2/models/nosuch/infer', { inputs: [tensor] })).statusCode).toBe(404)
     const noVersion = await infer('/v2/models/iris/versions/42/infer', { inputs: [tensor] })

@@ -40,7 +40,8 @@ const STATUS = { ...D.MODEL, model_version_status: [{ version: String(D.MODEL.ve
 
 export const PROTOCOL_EXAMPLES = {
   'GET /v2': { responses: { 200: { name: 'backprop', version: '0.1.0', extensions: [] } } },
-  'GET /v2/health/ready': { responses: { 503: { error: 'not ready: Redis did not answer PING within 1 s' } } },
+  'GET /v2/health/live': { responses: { 200: { live: true } } },
+  'GET /v2/health/ready': { responses: { 200: { ready: true }, 503: { error: 'not ready: Redis did not answer PING within 1 s' } } },
   'GET /v2/models/{name}': { params: name, responses: { 200: METADATA, 404: notFound } },
   'GET /v2/models/{name}/versions/{version}': { params: version, responses: { 200: METADATA, 404: notFound } },
   'GET /v2/models/{name}/ready': { params: name, responses: { 200: { name: 'iris', ready: true }, 404: notFound } },

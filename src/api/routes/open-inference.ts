@@ -10,10 +10,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { NOT_READY } from '../../errors.js'
 import { pingRedis } from '../../store/redis.js'
 import type { ModelRecord } from '../../store/models.js'
-import { NoContent } from '../../schemas/common.js'
 import {
   InferRequest, InferResponse, ModelMetadataResponse, ModelReadyResponse, ProtocolError, ServedModelParams,
-  ServedVersionParams, ServerMetadataResponse, type InferRequestBody, type InferResponseBody
+  ServedVersionParams, ServerLiveResponse, ServerMetadataResponse, ServerReadyResponse, type InferRequestBody, type InferResponseBody
 } from '../../schemas/open-inference.js'
 import { OPENAPI_INFO } from '../app.js'
 import { labelling } from '../prediction-output.js'
@@ -53,15 +52,16 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
     schema: { tags, summary: 'Server metadata', response: { 200: ServerMetadataResponse } }
   }, async () => ({ name: OPENAPI_INFO.title, version: OPENAPI_INFO.version, extensions: [] }))
 
+  // the specification's bodies; probes that read only the status (Triton's clients, Kubernetes) get 200 too
   fastify.get('/v2/health/live', {
-    schema: { tags, summary: 'Server liveness: 200 while the process answers', response: { 200: NoContent } }
-  }, async (_request, reply) => reply.code(200).send())
+    schema: { tags, summary: 'Server liveness: 200 while the process answers', response: { 200: ServerLiveResponse } }
+  }, async () => ({ live: true }))
 
   fastify.get('/v2/health/ready', {
-    schema: { tags, summary: 'Server readiness: 200 when Redis answers (as /readyz), else 503', response: { 200: NoContent, ...protocolErrors(503) } }
-  }, async (_request, reply) => {
+    schema: { tags, summary: 'Server readiness: 200 when Redis answers (as /readyz), else 503', response: { 200: ServerReadyResponse, ...protocolErrors(503) } }
+  }, async () => {
     if (!(await pingRedis(fastify.redis, 1000))) throw new NOT_READY('Redis did not answer PING within 1 s')
-    return reply.code(200).send()
+    return { ready: true }
   })
 
   /** The model record a URL names (the newest version without one). */
