@@ -126,3 +126,34 @@ describe('rate limits on the protocol routes', () => {
     }
   })
 })
+
+describe('tenancy on the protocol routes', () => {
+  it('another tenant\'s model is a 404 on every protocol route, as a name that never existed; the owner is served', async () => {
+    const A = 'key-tenant-a-0123456789'
+    const B = 'key-tenant-b-0123456789'
+    const app = await buildTestApp('protocol-tenancy', { API_KEYS: `${A}:tenant-a:read,predict;${B}:tenant-b:admin`, RATE_LIMIT_PER_MINUTE: '0' })
+    try {
+      await app.app.models.save({ spec, params: new Float32Array(parameterCount(spec)), meta: { name: 'secret', tenant: 'tenant-a' } })
+      const tensor = { name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }
+      const calls = (name: string) => [
+        { method: 'GET' as const, url: `/v2/models/${name}` },
+        { method: 'GET' as const, url: `/v2/models/${name}/versions/1/ready` },
+        { method: 'POST' as const, url: `/v2/models/${name}/infer`, payload: { inputs: [tensor] } },
+        { method: 'POST' as const, url: `/v1/models/${name}:predict`, payload: { instances: [[1, 2, 3, 4]] } },
+        { method: 'GET' as const, url: `/v1/models/${name}/versions/1` },
+        { method: 'GET' as const, url: `/v1/models/${name}` }
+      ]
+      const as = (key: string, call: { method: 'GET' | 'POST', url: string, payload?: Record<string, unknown> }) =>
+        app.app.inject({ ...call, headers: { authorization: `Bearer ${key}` } })
+      const [hidden, never] = [calls('secret'), calls('neverwas')]
+      for (const [i, call] of hidden.entries()) {
+        expect((await as(A, call)).statusCode, `${call.url} as the owner`).toBe(200)
+        const [res, unknown] = [await as(B, call), await as(B, never[i])]
+        expect(res.statusCode, call.url).toBe(404)
+        expect(res.body.replaceAll('secret', 'neverwas')).toBe(unknown.body)
+      }
+    } finally {
+      await app.close()
+    }
+  })
+})
