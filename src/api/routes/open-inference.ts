@@ -19,6 +19,8 @@ import { labelling } from '../prediction-output.js'
 import { modelResponse } from './models.js'
 import { withServedModel } from '../protocols/served-model.js'
 import { answerErrorsAsProtocol } from '../protocols/protocol-errors.js'
+import { isInferBody, isServedParams } from '../protocols/fast-checks.js'
+import { fastValidator, jsonSerializer } from '../fast-path.js'
 import { INPUT_NAME, LABEL_NAME, OUTPUT_NAME, outputTensors, rowsOfInputs } from '../protocols/tensors.js'
 
 const tags = ['open-inference']
@@ -108,11 +110,15 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
     }
   }
   const inferSchema = { tags, body: InferRequest, response: { 200: InferResponse, ...protocolErrors(400, 404, 422) } }
+  // as the native predict: plain checks before zod for the common bodies, answers written by JSON.stringify
+  const fast = { validatorCompiler: fastValidator({ body: isInferBody, params: isServedParams }), serializerCompiler: jsonSerializer() }
   fastify.post('/v2/models/:name/infer', {
-    schema: { ...inferSchema, summary: 'Inference: an FP32 input tensor [rows, features] → output [rows, units] and label [rows]', params: ServedModelParams }
+    schema: { ...inferSchema, summary: 'Inference: an FP32 input tensor [rows, features] → output [rows, units] and label [rows]', params: ServedModelParams },
+    ...fast
   }, async (request) => infer(request.params.name, undefined, request.body, request.tenant))
   fastify.post('/v2/models/:name/versions/:version/infer', {
-    schema: { ...inferSchema, summary: 'Inference on one version of a model', params: ServedVersionParams }
+    schema: { ...inferSchema, summary: 'Inference on one version of a model', params: ServedVersionParams },
+    ...fast
   }, async (request) => infer(request.params.name, request.params.version, request.body, request.tenant))
 }
 

@@ -16,6 +16,8 @@ import type { Prediction } from '../predictor.js'
 import { rowCapHook } from '../row-cap-stream.js'
 import { withServedModel } from '../protocols/served-model.js'
 import { answerErrorsAsProtocol } from '../protocols/protocol-errors.js'
+import { isServedParams, isTfsRowsBody } from '../protocols/fast-checks.js'
+import { fastValidator, jsonSerializer } from '../fast-path.js'
 import { protocolErrors } from './open-inference.js'
 import { modelResponse } from './models.js'
 
@@ -53,13 +55,20 @@ const tfServing: FastifyPluginAsyncZod = async (fastify) => {
   const predictSchema = { tags, body: TfsPredictRequest, response: { 200: TfsPredictResponse, ...protocolErrors(400, 404, 422) } }
   // over the row cap: refused while the bytes arrive, as the native predict's (row-cap-stream.ts)
   const preParsing = rowCapHook(MAX_PREDICT_ROWS)
+  // as the native predict: plain checks before zod for the common bodies, answers written by JSON.stringify
+  const validatorCompiler = fastValidator({ body: isTfsRowsBody, params: isServedParams })
+  const serializerCompiler = jsonSerializer()
   fastify.post('/models/:name(^[^:/]+)::predict', {
     schema: { ...predictSchema, summary: 'TensorFlow Serving predict: instances (rows or records) → predictions; inputs (columnar) → outputs', params: ServedModelParams },
-    preParsing
+    preParsing,
+    validatorCompiler,
+    serializerCompiler
   }, async (request) => predict(request.params.name, undefined, request.body, request.tenant))
   fastify.post('/models/:name/versions/:version(^[^:/]+)::predict', {
     schema: { ...predictSchema, summary: 'TensorFlow Serving predict on one version of a model', params: ServedVersionParams },
-    preParsing
+    preParsing,
+    validatorCompiler,
+    serializerCompiler
   }, async (request) => predict(request.params.name, request.params.version, request.body, request.tenant))
 
   fastify.get('/models/:name/versions/:version', {
