@@ -152,6 +152,7 @@ describe('Open Inference Protocol: inference', () => {
       [{ inputs: [{ ...tensor, shape: [2, 2] }] }, /expected 4 inputs per row, got 2 in row 0/],
       [{ inputs: [tensor, tensor] }, /the model has one input, 'input'; got 2 tensors/],
       [{ inputs: [{ ...tensor, data: [1, 2, 3, 'a'] }] }, /inputs/],
+      [{ inputs: [{ ...tensor, data: [1e39, 2, 3, 4] }] }, /inputs\[0\]\[0\]: expected a finite number that fits a 32-bit float/],
       [{ inputs: [{ ...tensor, shape: [20000, 4] }] }, /rows must be 1 to 10000/],
       [{ inputs: [tensor], outputs: [{ name: 'probabilities' }] }, /the model has no output 'probabilities'; its outputs are 'output', 'label'/],
       [{ instances: [[1, 2, 3, 4]] }, /inputs/]

@@ -56,6 +56,7 @@ describe('TensorFlow Serving REST: predict', () => {
     await save(4)
     const cases: Array<[string, unknown, number, RegExp]> = [
       ['/v1/models/flowers:predict', { instances: [[1, 2, 3]] }, 400, /expected 4 inputs per row, got 3 in row 0/],
+      ['/v1/models/flowers:predict', { instances: [[1, 2, 3, -1e39]] }, 400, /instances\[0\]\[3\]: expected a finite number that fits a 32-bit float/],
       ['/v1/models/flowers:predict', { instances: [{ sepal_length: 5, petal_colour: 'red' }] }, 400, /instances\[0\]\.petal_colour: the model has no feature 'petal_colour'/],
       ['/v1/models/flowers:predict', { inputs: { sepal_length: [1, 2], sepal_width: [1] } }, 400, /inputs\.sepal_width: every column needs one value per row/],
       ['/v1/models/flowers:predict', { instances: [[1, 2, 3, 4]], inputs: [[1, 2, 3, 4]] }, 400, /send exactly one of instances \(row form\) or inputs \(columnar form\)/],

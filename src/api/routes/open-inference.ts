@@ -2,7 +2,7 @@
  * The Open Inference Protocol (KServe v2 / Triton) over HTTP/REST, at /v2: server health and metadata,
  * model metadata and readiness, and inference. A model is named by its name (the newest version) or
  * name and version, as in `models/{name}[/versions/{v}]` (protocols/served-model.ts). Inference runs
- * the native predict's path (Predictor.predictRaw: the same checks, kernels, normalisation and
+ * the native predict's paths (protocols/predict-rows.ts: the same checks, kernels, normalisation and
  * micro-batching) and answers its outputs as tensors (protocols/tensors.ts). Errors are `{"error": …}`.
  * Spec: https://github.com/kserve/open-inference-protocol (specification/protocol/inference_rest.md).
  */
@@ -20,6 +20,7 @@ import { modelResponse } from './models.js'
 import { withServedModel } from '../protocols/served-model.js'
 import { answerErrorsAsProtocol } from '../protocols/protocol-errors.js'
 import { isInferBody, isServedParams } from '../protocols/fast-checks.js'
+import { predictRows } from '../protocols/predict-rows.js'
 import { fastValidator, jsonSerializer } from '../fast-path.js'
 import { INPUT_NAME, LABEL_NAME, OUTPUT_NAME, outputTensors, rowsOfInputs } from '../protocols/tensors.js'
 
@@ -100,7 +101,7 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
     const rows = rowsOfInputs(body.inputs)
     const { record, prediction } = await withServedModel(models, name, version, tenant, async (id) => {
       const found = await models.get(id, tenant)
-      return found && { record: found, prediction: await predictor.predictRaw(id, rows, 'inputs', tenant) }
+      return found && { record: found, prediction: await predictRows(predictor, id, rows, 'inputs', tenant) }
     })
     return {
       model_name: record.name,

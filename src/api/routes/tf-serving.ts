@@ -2,7 +2,7 @@
  * TensorFlow Serving's REST API under /v1: `POST /v1/models/{name}[/versions/{v}]:predict` and
  * `GET /v1/models/{name}/versions/{v}` (the model's status). `GET /v1/models/{name}` is the native
  * route (routes/models.ts), whose answer carries the same `model_version_status`. Predictions run the
- * native predict's general path (Predictor.predictRaw: the same checks, kernels, normalisation,
+ * native predict's paths (protocols/predict-rows.ts: the same checks, kernels, normalisation,
  * micro-batching and row cap); errors are `{"error": …}` as TF Serving's.
  * The `:predict` suffix: find-my-way reads `::` as a literal colon, but only after a parameter's regex
  * ends it (`:name(^[^:]+)::predict`); `:name::predict` would be one parameter named `name::predict`.
@@ -16,6 +16,7 @@ import type { Prediction } from '../predictor.js'
 import { rowCapHook } from '../row-cap-stream.js'
 import { withServedModel } from '../protocols/served-model.js'
 import { answerErrorsAsProtocol } from '../protocols/protocol-errors.js'
+import { predictRows } from '../protocols/predict-rows.js'
 import { isServedParams, isTfsRowsBody } from '../protocols/fast-checks.js'
 import { fastValidator, jsonSerializer } from '../fast-path.js'
 import { protocolErrors } from './open-inference.js'
@@ -42,11 +43,11 @@ const tfServing: FastifyPluginAsyncZod = async (fastify) => {
 
   const predict = async (name: string, version: string | undefined, body: TfsPredictRequestBody, tenant: string) => {
     const run = (id: string): Promise<Prediction> => {
-      if (body.instances !== undefined) return predictor.predictRaw(id, body.instances, 'instances', tenant)
+      if (body.instances !== undefined) return predictRows(predictor, id, body.instances, 'instances', tenant)
       const inputs = body.inputs!
       return Array.isArray(inputs)
-        ? predictor.predictRaw(id, inputs, 'inputs', tenant)
-        : predictor.predictRaw(id, recordsOfColumns(inputs), 'instances', tenant)
+        ? predictRows(predictor, id, inputs, 'inputs', tenant)
+        : predictRows(predictor, id, recordsOfColumns(inputs), 'instances', tenant)
     }
     const { outputs } = await withServedModel(models, name, version, tenant, run)
     return body.instances !== undefined ? { predictions: outputs } : { outputs }
