@@ -3257,7 +3257,7 @@ export interface paths {
                         "application/json": components["schemas"]["TfsPredictResponse"];
                     };
                 };
-                /** @description The protocol's error body */
+                /** @description The protocol's error body, {"error": …} */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3271,7 +3271,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description The protocol's error body */
+                /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3285,7 +3285,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description The protocol's error body */
+                /** @description The protocol's error body, {"error": …} */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3384,7 +3384,7 @@ export interface paths {
                         "application/json": components["schemas"]["TfsPredictResponse"];
                     };
                 };
-                /** @description The protocol's error body */
+                /** @description The protocol's error body, {"error": …} */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3398,7 +3398,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description The protocol's error body */
+                /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3412,7 +3412,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description The protocol's error body */
+                /** @description The protocol's error body, {"error": …} */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3530,7 +3530,7 @@ export interface paths {
                         "application/json": components["schemas"]["ModelStatusResponse"];
                     };
                 };
-                /** @description The protocol's error body */
+                /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3669,7 +3669,7 @@ export interface paths {
                         "application/json": components["schemas"]["ServerReadyResponse"];
                     };
                 };
-                /** @description The protocol's error body */
+                /** @description The protocol's error body, {"error": …} */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3761,7 +3761,7 @@ export interface paths {
                         "application/json": components["schemas"]["ModelMetadataResponse"];
                     };
                 };
-                /** @description The protocol's error body */
+                /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3858,7 +3858,7 @@ export interface paths {
                         "application/json": components["schemas"]["ModelMetadataResponse"];
                     };
                 };
-                /** @description The protocol's error body */
+                /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3920,7 +3920,7 @@ export interface paths {
                         "application/json": components["schemas"]["ModelReadyResponse"];
                     };
                 };
-                /** @description The protocol's error body */
+                /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3987,7 +3987,7 @@ export interface paths {
                         "application/json": components["schemas"]["ModelReadyResponse"];
                     };
                 };
-                /** @description The protocol's error body */
+                /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4110,7 +4110,7 @@ export interface paths {
                         "application/json": components["schemas"]["InferResponse"];
                     };
                 };
-                /** @description The protocol's error body */
+                /** @description The protocol's error body, {"error": …} */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4124,7 +4124,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description The protocol's error body */
+                /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4138,7 +4138,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description The protocol's error body */
+                /** @description The protocol's error body, {"error": …} */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -4264,7 +4264,7 @@ export interface paths {
                         "application/json": components["schemas"]["InferResponse"];
                     };
                 };
-                /** @description The protocol's error body */
+                /** @description The protocol's error body, {"error": …} */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4278,7 +4278,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description The protocol's error body */
+                /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4292,7 +4292,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description The protocol's error body */
+                /** @description The protocol's error body, {"error": …} */
                 422: {
                     headers: {
                         [name: string]: unknown;

@@ -11,6 +11,12 @@ export const ProtocolError = z.object({
   error: z.string().describe('What went wrong and what to change')
 }).meta({ id: 'ProtocolError' })
 
+/** Error responses as the protocols document them; declared per content type, so the error handler's body is not checked against them. */
+export const protocolErrors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, {
+  description: 'The protocol\'s error body, {"error": …}',
+  content: { 'application/json': { schema: ProtocolError } }
+}]))
+
 export const MetadataTensor = z.object({
   name: z.string(),
   datatype: z.string().describe('A tensor datatype of the protocol: FP32, BYTES, …'),

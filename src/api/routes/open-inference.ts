@@ -11,8 +11,8 @@ import { NOT_READY } from '../../errors.js'
 import { pingRedis } from '../../store/redis.js'
 import type { ModelRecord } from '../../store/models.js'
 import {
-  InferRequest, InferResponse, ModelMetadataResponse, ModelReadyResponse, ProtocolError, ServedModelParams,
-  ServedVersionParams, ServerLiveResponse, ServerMetadataResponse, ServerReadyResponse, type InferRequestBody, type InferResponseBody
+  InferRequest, InferResponse, ModelMetadataResponse, ModelReadyResponse, ServedModelParams,
+  ServedVersionParams, ServerLiveResponse, ServerMetadataResponse, ServerReadyResponse, type InferRequestBody, type InferResponseBody, protocolErrors
 } from '../../schemas/open-inference.js'
 import { OPENAPI_INFO } from '../app.js'
 import { labelling } from '../prediction-output.js'
@@ -25,11 +25,6 @@ import { fastValidator, jsonSerializer } from '../fast-path.js'
 import { INPUT_NAME, LABEL_NAME, OUTPUT_NAME, outputTensors, rowsOfInputs } from '../protocols/tensors.js'
 
 const tags = ['open-inference']
-/** Error responses as the protocol documents them; declared per content type, so the error handler's body is not checked against them. */
-export const protocolErrors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, {
-  description: 'The protocol\'s error body',
-  content: { 'application/json': { schema: ProtocolError } }
-}]))
 
 /** Metadata of a model: one FP32 input `[-1, features]`, `output` `[-1, units]`, and `label` for classifiers. */
 function metadataOf (record: ModelRecord, versions: string[]) {

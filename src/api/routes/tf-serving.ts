@@ -8,7 +8,7 @@
  * ends it (`:name(^[^:]+)::predict`); `:name::predict` would be one parameter named `name::predict`.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { ServedModelParams, ServedVersionParams } from '../../schemas/open-inference.js'
+import { ServedModelParams, ServedVersionParams, protocolErrors } from '../../schemas/open-inference.js'
 import { ModelStatusResponse, TfsPredictRequest, TfsPredictResponse, availableStatus, type TfsPredictRequestBody } from '../../schemas/tf-serving.js'
 import { MAX_PREDICT_ROWS } from '../../schemas/model.js'
 import { VALIDATION, withProblem } from '../../errors.js'
@@ -19,7 +19,6 @@ import { answerErrorsAsProtocol } from '../protocols/protocol-errors.js'
 import { predictRows } from '../protocols/predict-rows.js'
 import { isServedParams, isTfsRowsBody } from '../protocols/fast-checks.js'
 import { fastValidator, jsonSerializer } from '../fast-path.js'
-import { protocolErrors } from './open-inference.js'
 import { modelResponse } from './models.js'
 
 const tags = ['tf-serving']
