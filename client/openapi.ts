@@ -5155,6 +5155,14 @@ export interface components {
             model_name: string;
             model_version?: string;
             id?: string;
+            parameters?: {
+                /** @description Values of categorical feature columns that name no category of the model, encoded as all zeros (as the native predict's unknownCategories) */
+                unknown_categories: {
+                    row: number;
+                    field: string;
+                    value: string;
+                }[];
+            };
             outputs: {
                 name: string;
                 shape: number[];
@@ -6001,6 +6009,14 @@ export interface components {
             model_name: string;
             model_version?: string;
             id?: string;
+            parameters?: {
+                /** @description Values of categorical feature columns that name no category of the model, encoded as all zeros (as the native predict's unknownCategories) */
+                unknown_categories: {
+                    row: number;
+                    field: string;
+                    value: string;
+                }[];
+            };
             outputs: {
                 name: string;
                 shape: number[];

@@ -81,6 +81,10 @@ export const InferResponse = z.object({
   model_name: z.string(),
   model_version: z.string().optional(),
   id: z.string().optional(),
+  parameters: z.object({
+    unknown_categories: z.array(z.object({ row: z.number().int(), field: z.string(), value: z.string() }))
+      .describe('Values of categorical feature columns that name no category of the model, encoded as all zeros (as the native predict\'s unknownCategories)')
+  }).optional(),
   outputs: z.array(InferOutputTensor)
 }).meta({ id: 'InferResponse' })
 

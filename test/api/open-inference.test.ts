@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parameterCount, type NetworkSpec } from '../../src/nn/spec.js'
 import { buildTestApp, type TestApp } from './helper.js'
 import { readCsv } from '../support/fixtures.js'
+import { buildApp } from '../../src/api/app.js'
+import { loadConfig } from '../../src/config.js'
+import { createRedis } from '../../src/store/redis.js'
 
 let t: TestApp
 beforeAll(async () => { t = await buildTestApp('open-inference', { RATE_LIMIT_PER_MINUTE: '0' }) })
@@ -55,6 +58,22 @@ describe('Open Inference Protocol: health and metadata', () => {
     expect([ready.statusCode, ready.json()]).toEqual([200, { ready: true }])
     const server = await t.app.inject({ method: 'GET', url: '/v2' })
     expect(server.json()).toEqual({ name: 'backprop', version: expect.any(String), extensions: [] })
+  })
+
+  it('is not ready (503, {"error"}) while Redis does not answer, and still live', async () => {
+    const redis = createRedis('redis://127.0.0.1:1')
+    redis.on('error', () => undefined)
+    const down = await buildApp({ config: loadConfig({ REDIS_URL: 'redis://127.0.0.1:1' }), redis })
+    await down.ready()
+    try {
+      const ready = await down.inject({ method: 'GET', url: '/v2/health/ready' })
+      expect(ready.statusCode).toBe(503)
+      expect(ready.json()).toEqual({ error: 'not ready: Redis did not answer PING within 1 s' })
+      expect((await down.inject({ method: 'GET', url: '/v2/health/live' })).statusCode).toBe(200)
+    } finally {
+      await down.close()
+      redis.disconnect()
+    }
   })
 
   it('describes a model: name, versions, platform, and named, typed, shaped tensors', async () => {
@@ -139,6 +158,23 @@ describe('Open Inference Protocol: inference', () => {
     expect(res.statusCode, res.body).toBe(200)
     expect(res.json().outputs).toEqual([{ name: 'output', datatype: 'FP32', shape: [diabetesRows.length, 1], data: want.outputs.flat() }])
     expect(Math.max(...want.outputs.flat())).toBeGreaterThan(10) // in the targets' units, not standardised
+  })
+
+  it('reads FP32 values of a categorical column as category names, as the native predict does, reporting unknown ones', async () => {
+    const spec: NetworkSpec = { inputs: 4, layers: [{ units: 3, activation: 'tanh' }], output: { units: 2, activation: 'softmax' } }
+    await t.app.models.save({
+      spec,
+      params: weights(spec, 0.7),
+      meta: { name: 'graded', classes: ['no', 'yes'], preprocessing: { columns: [{ name: 'size', kind: 'numeric' }, { name: 'grade', kind: 'categorical', categories: ['1', '2', '3'] }] } }
+    })
+    const rows = [[0.5, 2], [0.7, 9]]
+    const want = await t.app.inject({ method: 'POST', url: '/v1/models/graded@latest/predict', payload: { inputs: rows } })
+    expect(want.json().unknownCategories).toEqual([{ row: 1, field: 'inputs[1][1]', value: '9' }])
+    const res = await infer('/v2/models/graded/infer', { inputs: [{ name: 'input', shape: [2, 2], datatype: 'FP32', data: rows }] })
+    expect(res.json().outputs[0].data).toEqual(want.json().outputs.flat())
+    expect(res.json().outputs[1].data).toEqual(want.json().labels)
+    expect(res.json().parameters).toEqual({ unknown_categories: want.json().unknownCategories })
+    expect((await t.app.inject({ method: 'GET', url: '/v2/models/graded' })).json().inputs).toEqual([{ name: 'input', datatype: 'FP32', shape: [-1, 2] }])
   })
 
   it('refuses a wrong datatype, name, shape or data with 400 and a message that says what to send', async () => {

@@ -52,6 +52,28 @@ describe('TensorFlow Serving REST: predict', () => {
     expect((await post('/v1/models/flowers:predict', { instances: [rows[7]] })).json().predictions).toEqual(await native('flowers@latest', [rows[7]]))
   })
 
+  it('records with category strings and missing values answer as the native predict\'s instances', async () => {
+    const cat: NetworkSpec = { inputs: 3, layers: [{ units: 3, activation: 'tanh' }], output: { units: 1, activation: 'identity' } }
+    await t.app.models.save({
+      spec: cat,
+      params: Float32Array.from({ length: parameterCount(cat) }, (_, i) => 0.3 * Math.sin(i + 1)),
+      meta: {
+        name: 'priced',
+        targetNormalization: { kind: 'standard', offset: [100], scale: [20] },
+        preprocessing: {
+          columns: [{ name: 'size', kind: 'numeric' }, { name: 'colour', kind: 'categorical', categories: ['red', 'blue'] }],
+          imputer: { strategy: 'mean', statistics: [2.5, 0] }
+        }
+      }
+    })
+    const instances = [{ size: 1.5, colour: 'blue' }, { size: null, colour: 'red' }, { colour: 'green' }]
+    const want = (await post('/v1/models/priced@latest/predict', { instances })).json()
+    expect(want.unknownCategories).toHaveLength(1)
+    expect((await post('/v1/models/priced:predict', { instances })).json()).toEqual({ predictions: want.outputs })
+    const columns = { size: [1.5, null, null], colour: ['blue', 'red', 'green'] }
+    expect((await post('/v1/models/priced:predict', { inputs: columns })).json()).toEqual({ outputs: want.outputs })
+  })
+
   it('refuses bad bodies with 400 and unknown models or versions with 404, as {"error": …}', async () => {
     await save(4)
     const cases: Array<[string, unknown, number, RegExp]> = [

@@ -102,6 +102,8 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
       model_name: record.name,
       model_version: String(record.version),
       ...(body.id === undefined ? {} : { id: body.id }),
+      // a model with categorical columns reads FP32 values as category names; ones it does not know are reported
+      ...(prediction.unknownCategories ? { parameters: { unknown_categories: prediction.unknownCategories } } : {}),
       outputs: outputTensors(prediction, body.outputs?.map((o) => o.name))
     }
   }
