@@ -28,6 +28,11 @@ export default tseslint.config(
     rules: restrict(['**/src/**', 'node:*'], 'ui/ is the browser console: it talks to the API over HTTP, never imports the service')
   },
   {
+    // the typed client is for other programs: it speaks to the service over HTTP only
+    files: ['client/**/*.ts'],
+    rules: restrict(['**/src/**'], 'client/ is the typed HTTP client: it talks to the API over HTTP, never imports the service')
+  },
+  {
     files: ['src/nn/**/*.ts'],
     rules: {
       ...restrict(['node:*', 'fs', 'path', 'os', 'worker_threads', '../*', '!./*', 'fastify*', 'bullmq', 'ioredis', 'zod', 'pino'],

@@ -1,6 +1,7 @@
 /**
- * Writes openapi/openapi.json from the app's routes and zod schemas (npm run openapi). The app is
- * built, never listened on, with a Redis client that never connects: the document needs no server.
+ * Writes openapi/openapi.json from the app's routes and zod schemas (npm run openapi), then the typed
+ * client's types from it (client/openapi.ts, scripts/generate-client.ts). The app is built, never
+ * listened on, with a Redis client that never connects: the document needs no server.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -8,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { buildApp, openApiDocument } from '../src/api/app.js'
 import { loadConfig } from '../src/config.js'
 import { createRedis } from '../src/store/redis.js'
+import { CLIENT_TYPES_PATH, clientTypes } from './generate-client.js'
 
 export const OPENAPI_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../openapi/openapi.json')
 
@@ -20,10 +22,14 @@ async function main (): Promise<void> {
   const app = await buildApp({ config: loadConfig({}), redis })
   await app.ready()
   mkdirSync(dirname(OPENAPI_PATH), { recursive: true })
-  writeFileSync(OPENAPI_PATH, formatOpenApi(openApiDocument(app)))
+  const text = formatOpenApi(openApiDocument(app))
+  writeFileSync(OPENAPI_PATH, text)
   await app.close()
   redis.disconnect()
   process.stdout.write(`wrote ${OPENAPI_PATH}\n`)
+  // from the document as committed (parsed back), exactly as the drift test reads it
+  writeFileSync(CLIENT_TYPES_PATH, await clientTypes(JSON.parse(text)))
+  process.stdout.write(`wrote ${CLIENT_TYPES_PATH}\n`)
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main()

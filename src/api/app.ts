@@ -29,6 +29,7 @@ import health from './routes/health.js'
 import metrics from './routes/metrics.js'
 import v1 from './routes/v1.js'
 import consoleRoutes from './routes/console.js'
+import openInference from './routes/open-inference.js'
 
 declare module 'fastify' {
   interface FastifyInstance { config: Config }
@@ -62,7 +63,9 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
         { name: 'networks', description: 'Network definitions' },
         { name: 'training-jobs', description: 'Training jobs: queue, progress, server-sent events, cancel' },
         { name: 'models', description: 'Trained models: export, import and predictions' },
-        { name: 'health', description: 'Liveness and readiness' }
+        { name: 'health', description: 'Liveness and readiness' },
+        { name: 'open-inference', description: 'The Open Inference Protocol (KServe v2, Triton): model metadata, readiness and inference at /v2' },
+        { name: 'tf-serving', description: 'TensorFlow Serving\'s REST API: :predict and model status' }
       ],
       // each route lists the scope it needs (route-scopes.ts); with no API_KEYS configured the API is open
       components: { securitySchemes: SECURITY_SCHEMES }
@@ -94,6 +97,7 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
   await app.register(health)
   await app.register(metrics)
   await app.register(v1, { prefix: '/v1' })
+  await app.register(openInference)
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.register(consoleRoutes)
 }, { name: 'backprop' })

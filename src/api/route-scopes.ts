@@ -37,7 +37,23 @@ export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   'POST /v1/models/:id/predict': 'predict',
   'POST /v1/models/:id/evaluate': 'predict',
   'POST /v1/models/:id/predictions': 'predict',
-  'POST /v1/models/:id/backprop': 'predict'
+  'POST /v1/models/:id/backprop': 'predict',
+
+  // the Open Inference Protocol (routes/open-inference.ts): health as /healthz, the rest as /v1/models
+  'GET /v2': 'public',
+  'GET /v2/health/live': 'public',
+  'GET /v2/health/ready': 'public',
+  'GET /v2/models/:name': 'read',
+  'GET /v2/models/:name/versions/:version': 'read',
+  'GET /v2/models/:name/ready': 'read',
+  'GET /v2/models/:name/versions/:version/ready': 'read',
+  'POST /v2/models/:name/infer': 'predict',
+  'POST /v2/models/:name/versions/:version/infer': 'predict',
+
+  // TensorFlow Serving's REST API (routes/tf-serving.ts); its GET /v1/models/{name} is GET /v1/models/:id
+  'POST /v1/models/:name(^[^:/]+)::predict': 'predict',
+  'POST /v1/models/:name/versions/:version(^[^:/]+)::predict': 'predict',
+  'GET /v1/models/:name/versions/:version': 'read'
 }
 
 /** Swagger UI and its assets are documentation, as open as /openapi.json; the console's pages hold no data. */

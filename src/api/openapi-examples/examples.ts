@@ -5,6 +5,7 @@
  * so validation is untouched. test/api/openapi-examples.test.ts checks each example against its schema.
  */
 import * as D from './example-data.js'
+import { MODEL_WITH_STATUS, PROTOCOL_EXAMPLES } from './protocol-examples.js'
 
 type Json = unknown
 interface OperationExamples {
@@ -79,7 +80,7 @@ export const EXAMPLES: Record<string, OperationExamples> = {
 
   'GET /v1/models': { params: { ...page, name: 'iris' }, responses: { 200: list([D.MODEL]) } },
   'POST /v1/models': { body: { 'application/json': D.EXPORTED }, responses: { 201: { ...D.MODEL, name: 'iris-logistic', network: D.EXPORTED.network, parameterCount: 15, metrics: D.EXPORTED.metrics } } },
-  'GET /v1/models/{id}': { params: modelRef, responses: { 200: D.MODEL } },
+  'GET /v1/models/{id}': { params: modelRef, responses: { 200: MODEL_WITH_STATUS } },
   'DELETE /v1/models/{id}': { params: { id: D.LAST.model } },
   'GET /v1/models/{id}/export': { params: modelRef, responses: { 200: D.EXPORTED } },
   'POST /v1/models/{id}/predict': { params: modelRef, body: { 'application/json': D.PREDICT_BODY }, responses: { 200: D.PREDICTION } },
@@ -93,7 +94,8 @@ export const EXAMPLES: Record<string, OperationExamples> = {
     params: modelRef,
     body: { 'application/json': { datasetId: D.LAST.dataset } },
     responses: { 200: { 'application/x-ndjson': D.PREDICTIONS_NDJSON, 'text/csv': D.PREDICTIONS_CSV } }
-  }
+  },
+  ...PROTOCOL_EXAMPLES
 }
 
 interface Media { example?: Json, schema?: unknown }

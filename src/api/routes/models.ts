@@ -18,6 +18,8 @@ import { checkNetwork } from './networks.js'
 import { encodedWidth } from '../../data/feature-columns.js'
 import { withModelRef } from '../model-ref.js'
 import { readReport } from '../../queue/run-report.js'
+import { ModelStatusResponse, availableStatus } from '../../schemas/tf-serving.js'
+import { withServedModel } from '../protocols/served-model.js'
 
 const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
 
@@ -120,9 +122,14 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
   /** `use` with the model `ref` names now (model-ref.ts: re-resolved if deleted meanwhile; a miss names `ref`). */
   const withRef = <T>(ref: string, tenant: string, use: (id: string) => Promise<T | null>): Promise<T> => withModelRef(fastify.models, ref, tenant, use)
 
+  // a bare name is its newest version, and the answer carries TF Serving's model_version_status: a
+  // TensorFlow Serving client's GET /v1/models/{name} reads this route (routes/tf-serving.ts)
   fastify.get('/models/:id', {
-    schema: { tags, summary: 'One model: network, metrics, lineage and labels (by id, or name@latest, or name@<version>)', params: ModelRefParams, response: { 200: ModelResponse, ...problems(404) } }
-  }, async (request) => modelResponse(await withRef(request.params.id, request.tenant, (id) => fastify.models.get(id, request.tenant))))
+    schema: { tags, summary: 'One model: network, metrics, lineage and labels (by id, name@latest, name@<version>, or a name: its newest version)', params: ModelRefParams, response: { 200: ModelStatusResponse, ...problems(404) } }
+  }, async (request) => {
+    const record = await withServedModel(fastify.models, request.params.id, undefined, request.tenant, (id) => fastify.models.get(id, request.tenant))
+    return { ...modelResponse(record), model_version_status: availableStatus(record.version) }
+  })
 
   fastify.delete('/models/:id', {
     schema: { tags, summary: 'Delete a model (its predictions stop at once): by id, name@latest or name@<version>', params: ModelRefParams, response: { 204: NoContent, ...problems(404) } }

@@ -11,6 +11,7 @@ import models from './models.js'
 import networks from './networks.js'
 import predict from './predict.js'
 import trainingJobs from './training-jobs.js'
+import tfServing from './tf-serving.js'
 
 export const V1_ROUTES: readonly FastifyPluginAsync[] = [
   datasets,
@@ -20,7 +21,8 @@ export const V1_ROUTES: readonly FastifyPluginAsync[] = [
   trainingJobs,
   evaluate,
   datasetPredictions,
-  backprop
+  backprop,
+  tfServing
 ]
 
 const v1: FastifyPluginAsync = async (fastify) => {

@@ -1,0 +1,29 @@
+/**
+ * The protocol routes' one way into the Predictor. Rows of plain numbers that fit a float32 take
+ * predict(), the path of the native route's canonical `{inputs: [[…]]}` body; any other rows (records,
+ * category strings, nulls, values beyond float32) take predictRaw(), the native general path, whose
+ * checks and messages they need. Both give the same outputs for the same numbers (the same kernels,
+ * normalisation and micro-batching); predict() skips re-coding every value (≈1.5× the requests/s on
+ * one 784-wide row).
+ */
+import type { FeatureRows, Predictor, Prediction } from '../predictor.js'
+import type { RawRow } from '../prediction-input.js'
+
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38
+
+function areFloat32Rows (rows: readonly RawRow[]): rows is FeatureRows {
+  for (const row of rows) {
+    if (!Array.isArray(row)) return false
+    for (let i = 0; i < row.length; i++) {
+      const v: unknown = row[i]
+      if (typeof v !== 'number' || !(Math.abs(v) <= FLOAT32_MAX)) return false
+    }
+  }
+  return true
+}
+
+/** The prediction for `rows` (of `key`, as errors name them) of model `id`; rejects as the Predictor does. */
+export function predictRows (predictor: Predictor, id: string, rows: readonly RawRow[], key: 'inputs' | 'instances', tenant: string): Promise<Prediction> {
+  return areFloat32Rows(rows) ? predictor.predict(id, rows, tenant) : predictor.predictRaw(id, rows, key, tenant)
+}

@@ -1,0 +1,123 @@
+/**
+ * The Open Inference Protocol (KServe v2 / Triton) over HTTP/REST, at /v2: server health and metadata,
+ * model metadata and readiness, and inference. A model is named by its name (the newest version) or
+ * name and version, as in `models/{name}[/versions/{v}]` (protocols/served-model.ts). Inference runs
+ * the native predict's paths (protocols/predict-rows.ts: the same checks, kernels, normalisation and
+ * micro-batching) and answers its outputs as tensors (protocols/tensors.ts). Errors are `{"error": …}`.
+ * Spec: https://github.com/kserve/open-inference-protocol (specification/protocol/inference_rest.md).
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { NOT_READY } from '../../errors.js'
+import { pingRedis } from '../../store/redis.js'
+import type { ModelRecord } from '../../store/models.js'
+import {
+  InferRequest, InferResponse, ModelMetadataResponse, ModelReadyResponse, ServedModelParams,
+  ServedVersionParams, ServerLiveResponse, ServerMetadataResponse, ServerReadyResponse, type InferRequestBody, type InferResponseBody, protocolErrors
+} from '../../schemas/open-inference.js'
+import { OPENAPI_INFO } from '../app.js'
+import { labelling } from '../prediction-output.js'
+import { modelResponse } from './models.js'
+import { withServedModel } from '../protocols/served-model.js'
+import { answerErrorsAsProtocol } from '../protocols/protocol-errors.js'
+import { isInferBody, isServedParams } from '../protocols/fast-checks.js'
+import { predictRows } from '../protocols/predict-rows.js'
+import { fastValidator, jsonSerializer } from '../fast-path.js'
+import { INPUT_NAME, LABEL_NAME, OUTPUT_NAME, outputTensors, rowsOfInputs } from '../protocols/tensors.js'
+
+const tags = ['open-inference']
+
+/** Metadata of a model: one FP32 input `[-1, features]`, `output` `[-1, units]`, and `label` for classifiers. */
+function metadataOf (record: ModelRecord, versions: string[]) {
+  const features = modelResponse(record).featureNames.length
+  const units = record.network.output.units
+  return {
+    name: record.name,
+    versions,
+    platform: 'backprop',
+    inputs: [{ name: INPUT_NAME, datatype: 'FP32', shape: [-1, features] }],
+    outputs: [
+      { name: OUTPUT_NAME, datatype: 'FP32', shape: [-1, units] },
+      ...(labelling(record) ? [{ name: LABEL_NAME, datatype: 'BYTES', shape: [-1] }] : [])
+    ]
+  }
+}
+
+const openInference: FastifyPluginAsyncZod = async (fastify) => {
+  answerErrorsAsProtocol(fastify)
+  const { models, predictor } = fastify
+
+  fastify.get('/v2', {
+    schema: { tags, summary: 'Server metadata', response: { 200: ServerMetadataResponse } }
+  }, async () => ({ name: OPENAPI_INFO.title, version: OPENAPI_INFO.version, extensions: [] }))
+
+  // the specification's bodies; probes that read only the status (Triton's clients, Kubernetes) get 200 too
+  fastify.get('/v2/health/live', {
+    schema: { tags, summary: 'Server liveness: 200 while the process answers', response: { 200: ServerLiveResponse } }
+  }, async () => ({ live: true }))
+
+  fastify.get('/v2/health/ready', {
+    schema: { tags, summary: 'Server readiness: 200 when Redis answers (as /readyz), else 503', response: { 200: ServerReadyResponse, ...protocolErrors(503) } }
+  }, async () => {
+    if (!(await pingRedis(fastify.redis, 1000))) throw new NOT_READY('Redis did not answer PING within 1 s')
+    return { ready: true }
+  })
+
+  /** The model record a URL names (the newest version without one). */
+  const recordOf = (name: string, version: string | undefined, tenant: string): Promise<ModelRecord> =>
+    withServedModel(models, name, version, tenant, (id) => models.get(id, tenant))
+
+  /** Every version of the model's name (the tenant's own), lowest first, as strings. */
+  const versionsOf = async (record: ModelRecord, tenant: string): Promise<string[]> =>
+    (await models.list({ name: record.name, tenant, offset: 0, limit: 1000 })).map((m) => String(m.version)).reverse()
+
+  const metadata = async (name: string, version: string | undefined, tenant: string) => {
+    const record = await recordOf(name, version, tenant)
+    return metadataOf(record, version === undefined ? await versionsOf(record, tenant) : [String(record.version)])
+  }
+  const metadataSchema = { tags, response: { 200: ModelMetadataResponse, ...protocolErrors(404) } }
+  fastify.get('/v2/models/:name', {
+    schema: { ...metadataSchema, summary: 'Model metadata: its versions, input and output tensors', params: ServedModelParams }
+  }, async (request) => metadata(request.params.name, undefined, request.tenant))
+  fastify.get('/v2/models/:name/versions/:version', {
+    schema: { ...metadataSchema, summary: 'Model metadata of one version', params: ServedVersionParams }
+  }, async (request) => metadata(request.params.name, request.params.version, request.tenant))
+
+  const ready = async (name: string, version: string | undefined, tenant: string) => ({ name: (await recordOf(name, version, tenant)).name, ready: true })
+  const readySchema = { tags, response: { 200: ModelReadyResponse, ...protocolErrors(404) } }
+  fastify.get('/v2/models/:name/ready', {
+    schema: { ...readySchema, summary: 'Model readiness: 200 when the model exists (and can be served), else 404', params: ServedModelParams }
+  }, async (request) => ready(request.params.name, undefined, request.tenant))
+  fastify.get('/v2/models/:name/versions/:version/ready', {
+    schema: { ...readySchema, summary: 'Readiness of one version of a model', params: ServedVersionParams }
+  }, async (request) => ready(request.params.name, request.params.version, request.tenant))
+
+  /** Inference: the body's checks first (a bad body is a 400 before an unknown model is a 404), then the prediction. */
+  const infer = async (name: string, version: string | undefined, body: InferRequestBody, tenant: string): Promise<InferResponseBody> => {
+    const rows = rowsOfInputs(body.inputs)
+    const { record, prediction } = await withServedModel(models, name, version, tenant, async (id) => {
+      const found = await models.get(id, tenant)
+      return found && { record: found, prediction: await predictRows(predictor, id, rows, 'inputs', tenant) }
+    })
+    return {
+      model_name: record.name,
+      model_version: String(record.version),
+      ...(body.id === undefined ? {} : { id: body.id }),
+      // a model with categorical columns reads FP32 values as category names; ones it does not know are reported
+      ...(prediction.unknownCategories ? { parameters: { unknown_categories: prediction.unknownCategories } } : {}),
+      outputs: outputTensors(prediction, body.outputs?.map((o) => o.name))
+    }
+  }
+  const inferSchema = { tags, body: InferRequest, response: { 200: InferResponse, ...protocolErrors(400, 404, 422) } }
+  // as the native predict: plain checks before zod for the common bodies, answers written by JSON.stringify
+  const fast = { validatorCompiler: fastValidator({ body: isInferBody, params: isServedParams }), serializerCompiler: jsonSerializer() }
+  fastify.post('/v2/models/:name/infer', {
+    schema: { ...inferSchema, summary: 'Inference: an FP32 input tensor [rows, features] → output [rows, units] and label [rows]', params: ServedModelParams },
+    ...fast
+  }, async (request) => infer(request.params.name, undefined, request.body, request.tenant))
+  fastify.post('/v2/models/:name/versions/:version/infer', {
+    schema: { ...inferSchema, summary: 'Inference on one version of a model', params: ServedVersionParams },
+    ...fast
+  }, async (request) => infer(request.params.name, request.params.version, request.body, request.tenant))
+}
+
+export default openInference

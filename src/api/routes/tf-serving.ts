@@ -1,0 +1,88 @@
+/**
+ * TensorFlow Serving's REST API under /v1: `POST /v1/models/{name}[/versions/{v}]:predict` and
+ * `GET /v1/models/{name}/versions/{v}` (the model's status). `GET /v1/models/{name}` is the native
+ * route (routes/models.ts), whose answer carries the same `model_version_status`. Predictions run the
+ * native predict's paths (protocols/predict-rows.ts: the same checks, kernels, normalisation,
+ * micro-batching and row cap); errors are `{"error": …}` as TF Serving's.
+ * The `:predict` suffix: find-my-way reads `::` as a literal colon, but only after a parameter's regex
+ * ends it (`:name(^[^:]+)::predict`); `:name::predict` would be one parameter named `name::predict`.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { ServedModelParams, ServedVersionParams, protocolErrors } from '../../schemas/open-inference.js'
+import { ModelStatusResponse, TfsPredictRequest, TfsPredictResponse, availableStatus, type TfsPredictRequestBody } from '../../schemas/tf-serving.js'
+import { MAX_PREDICT_ROWS } from '../../schemas/model.js'
+import { VALIDATION, withProblem } from '../../errors.js'
+import type { Prediction } from '../predictor.js'
+import { rowCapHook } from '../row-cap-stream.js'
+import { withServedModel } from '../protocols/served-model.js'
+import { answerErrorsAsProtocol } from '../protocols/protocol-errors.js'
+import { predictRows } from '../protocols/predict-rows.js'
+import { isServedParams, isTfsRowsBody } from '../protocols/fast-checks.js'
+import { fastValidator, jsonSerializer } from '../fast-path.js'
+import { modelResponse } from './models.js'
+
+const tags = ['tf-serving']
+
+type Cell = number | string | null
+
+/** The columnar form's named columns as records; every column must hold one value per row. */
+function recordsOfColumns (columns: Readonly<Record<string, readonly Cell[]>>): Array<Record<string, Cell>> {
+  const names = Object.keys(columns)
+  if (names.length === 0) throw withProblem(new VALIDATION('inputs: name at least one feature column'), { field: 'inputs' })
+  const n = columns[names[0]].length
+  for (const name of names) {
+    if (columns[name].length !== n) throw withProblem(new VALIDATION(`inputs.${name}: every column needs one value per row: ${names[0]} has ${n}, ${name} has ${columns[name].length}`), { field: `inputs.${name}` })
+  }
+  return Array.from({ length: n }, (_, r) => Object.fromEntries(names.map((name) => [name, columns[name][r]])))
+}
+
+const tfServing: FastifyPluginAsyncZod = async (fastify) => {
+  answerErrorsAsProtocol(fastify)
+  const { models, predictor } = fastify
+
+  const predict = async (name: string, version: string | undefined, body: TfsPredictRequestBody, tenant: string) => {
+    const run = (id: string): Promise<Prediction> => {
+      if (body.instances !== undefined) return predictRows(predictor, id, body.instances, 'instances', tenant)
+      const inputs = body.inputs!
+      return Array.isArray(inputs)
+        ? predictRows(predictor, id, inputs, 'inputs', tenant)
+        : predictRows(predictor, id, recordsOfColumns(inputs), 'instances', tenant)
+    }
+    const { outputs } = await withServedModel(models, name, version, tenant, run)
+    return body.instances !== undefined ? { predictions: outputs } : { outputs }
+  }
+
+  const predictSchema = { tags, body: TfsPredictRequest, response: { 200: TfsPredictResponse, ...protocolErrors(400, 404, 422) } }
+  // over the row cap: refused while the bytes arrive, as the native predict's (row-cap-stream.ts)
+  const preParsing = rowCapHook(MAX_PREDICT_ROWS)
+  // as the native predict: plain checks before zod for the common bodies, answers written by JSON.stringify
+  const validatorCompiler = fastValidator({ body: isTfsRowsBody, params: isServedParams })
+  const serializerCompiler = jsonSerializer()
+  fastify.post('/models/:name(^[^:/]+)::predict', {
+    schema: { ...predictSchema, summary: 'TensorFlow Serving predict: instances (rows or records) → predictions; inputs (columnar) → outputs', params: ServedModelParams },
+    preParsing,
+    validatorCompiler,
+    serializerCompiler
+  }, async (request) => predict(request.params.name, undefined, request.body, request.tenant))
+  fastify.post('/models/:name/versions/:version(^[^:/]+)::predict', {
+    schema: { ...predictSchema, summary: 'TensorFlow Serving predict on one version of a model', params: ServedVersionParams },
+    preParsing,
+    validatorCompiler,
+    serializerCompiler
+  }, async (request) => predict(request.params.name, request.params.version, request.body, request.tenant))
+
+  fastify.get('/models/:name/versions/:version', {
+    schema: {
+      tags,
+      summary: 'One version of a model, with TensorFlow Serving\'s model_version_status',
+      params: ServedVersionParams,
+      response: { 200: ModelStatusResponse, ...protocolErrors(404) }
+    }
+  }, async (request) => {
+    const { name, version } = request.params
+    const record = await withServedModel(models, name, version, request.tenant, (id) => models.get(id, request.tenant))
+    return { ...modelResponse(record), model_version_status: availableStatus(record.version) }
+  })
+}
+
+export default tfServing

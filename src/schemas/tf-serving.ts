@@ -1,0 +1,52 @@
+/**
+ * TensorFlow Serving's REST API (tensorflow.org/tfx/serving/api_rest): the predict request in its row
+ * form (`instances`) and columnar form (`inputs`), its answers, and the model status. A model here has
+ * one input (its feature columns) and one output, so a row is one instance and the answer per row is
+ * the output vector (class probabilities, or values in the targets' units), as a one-output TF model's.
+ */
+import { z } from 'zod'
+import { MAX_PREDICT_ROWS, ModelResponse } from './model.js'
+
+const Cell = z.union([z.number(), z.string().max(200), z.null()])
+const Row = z.array(Cell)
+
+export const TfsPredictRequest = z.object({
+  signature_name: z.literal('serving_default').optional().describe('The only signature: serving_default'),
+  instances: z.array(z.union([Row, z.record(z.string(), Cell)])).min(1).max(MAX_PREDICT_ROWS).optional()
+    .describe('Row form: one instance per row, a list of feature values in order, or a record keyed by feature name'),
+  inputs: z.union([
+    z.array(Row).min(1).max(MAX_PREDICT_ROWS),
+    z.record(z.string(), z.array(Cell).min(1).max(MAX_PREDICT_ROWS))
+  ]).optional().describe('Columnar form: the rows of the one input, or one list of values per feature name')
+}).strict().superRefine((body, ctx) => {
+  if ((body.inputs === undefined) === (body.instances === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [], message: 'send exactly one of instances (row form) or inputs (columnar form)' })
+  }
+}).meta({ id: 'TfsPredictRequest' })
+
+export type TfsPredictRequestBody = z.output<typeof TfsPredictRequest>
+
+export const TfsPredictResponse = z.object({
+  predictions: z.array(z.array(z.number())).optional().describe('Row form: per instance, the output vector'),
+  outputs: z.array(z.array(z.number())).optional().describe('Columnar form: the output tensor [rows, units]')
+}).meta({ id: 'TfsPredictResponse' })
+
+export const ModelVersionStatus = z.object({
+  version: z.string(),
+  state: z.enum(['START', 'LOADING', 'AVAILABLE', 'UNLOADING', 'END']),
+  status: z.object({ error_code: z.string(), error_message: z.string() })
+}).meta({ id: 'ModelVersionStatus' })
+
+/**
+ * The native model answer with TF Serving's `model_version_status` beside it: the version served, as a
+ * TF Serving model with the default `latest` version policy lists the one version it has loaded.
+ */
+export const ModelStatusResponse = ModelResponse.extend({
+  model_version_status: z.array(ModelVersionStatus).describe('TensorFlow Serving\'s model status: the version this answer describes, AVAILABLE')
+}).meta({ id: 'ModelStatusResponse' })
+
+export type ModelVersionStatusBody = z.infer<typeof ModelVersionStatus>
+
+/** TF Serving's status of a stored (hence servable) model version. */
+export const availableStatus = (version: number): ModelVersionStatusBody[] =>
+  [{ version: String(version), state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } }]

@@ -1,0 +1,182 @@
+// TensorFlow Serving's REST API (tensorflow.org/tfx/serving/api_rest): :predict in the row and the
+// columnar form, from the documentation's request shapes, equal to the native predict on real rows
+// (iris); the model status; errors as {"error": …}; and the rate limit on the protocol routes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parameterCount, type NetworkSpec } from '../../src/nn/spec.js'
+import { buildTestApp, type TestApp } from './helper.js'
+import { readCsv } from '../support/fixtures.js'
+
+let t: TestApp
+beforeAll(async () => { t = await buildTestApp('tf-serving', { RATE_LIMIT_PER_MINUTE: '0' }) })
+afterAll(async () => { await t.close() })
+
+const iris = readCsv('iris.csv')
+const features = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width']
+const rows = iris.rows.map((r) => r.slice(0, 4).map(Number))
+const spec: NetworkSpec = { inputs: 4, layers: [{ units: 5, activation: 'relu' }], output: { units: 3, activation: 'softmax' } }
+const save = (phase: number) => t.app.models.save({
+  spec,
+  params: Float32Array.from({ length: parameterCount(spec) }, (_, i) => 0.4 * Math.cos(i * 0.9 + phase)),
+  meta: { name: 'flowers', classes: ['setosa', 'versicolor', 'virginica'], featureNames: features, preprocessing: { columns: features.map((name) => ({ name, kind: 'numeric' as const })) }, normalization: { kind: 'standard', offset: [5.84, 3.05, 3.76, 1.2], scale: [0.83, 0.43, 1.76, 0.76] } }
+})
+const post = (url: string, payload: unknown) => t.app.inject({ method: 'POST', url, payload: payload as Record<string, unknown> })
+const native = async (ref: string, inputs: number[][]): Promise<number[][]> => (await post(`/v1/models/${ref}/predict`, { inputs })).json().outputs
+
+describe('TensorFlow Serving REST: predict', () => {
+  it('row form: instances as rows or as records answer {"predictions"} equal to the native predict', async () => {
+    const v1 = await save(1)
+    await save(2)
+    const want = await native('flowers@latest', rows)
+    const asRows = await post('/v1/models/flowers:predict', { signature_name: 'serving_default', instances: rows })
+    expect(asRows.statusCode, asRows.body).toBe(200)
+    expect(asRows.json()).toEqual({ predictions: want })
+    const records = rows.map((r) => Object.fromEntries(features.map((f, c) => [f, r[c]])))
+    expect((await post('/v1/models/flowers:predict', { instances: records })).json()).toEqual({ predictions: want })
+    // a version in the URL: that version, not the newest
+    const old = await post(`/v1/models/flowers/versions/${v1.version}:predict`, { instances: rows.slice(0, 10) })
+    expect(old.json()).toEqual({ predictions: await native(`flowers@${v1.version}`, rows.slice(0, 10)) })
+    expect(old.json()).not.toEqual({ predictions: want.slice(0, 10) })
+    // the native references work in the name too
+    expect((await post(`/v1/models/${v1.id}:predict`, { instances: rows.slice(0, 3) })).json().predictions).toEqual(old.json().predictions.slice(0, 3))
+  })
+
+  it('columnar form: inputs as rows or as named columns answer {"outputs"} equal to the native predict', async () => {
+    await save(3)
+    const want = await native('flowers@latest', rows)
+    expect((await post('/v1/models/flowers:predict', { inputs: rows })).json()).toEqual({ outputs: want })
+    const columns = Object.fromEntries(features.map((f, c) => [f, rows.map((r) => r[c])]))
+    const res = await post('/v1/models/flowers:predict', { inputs: columns })
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.json()).toEqual({ outputs: want })
+    // one row (the micro-batched path) matches the native one-row request
+    expect((await post('/v1/models/flowers:predict', { instances: [rows[7]] })).json().predictions).toEqual(await native('flowers@latest', [rows[7]]))
+  })
+
+  it('records with category strings and missing values answer as the native predict\'s instances', async () => {
+    const cat: NetworkSpec = { inputs: 3, layers: [{ units: 3, activation: 'tanh' }], output: { units: 1, activation: 'identity' } }
+    await t.app.models.save({
+      spec: cat,
+      params: Float32Array.from({ length: parameterCount(cat) }, (_, i) => 0.3 * Math.sin(i + 1)),
+      meta: {
+        name: 'priced',
+        targetNormalization: { kind: 'standard', offset: [100], scale: [20] },
+        preprocessing: {
+          columns: [{ name: 'size', kind: 'numeric' }, { name: 'colour', kind: 'categorical', categories: ['red', 'blue'] }],
+          imputer: { strategy: 'mean', statistics: [2.5, 0] }
+        }
+      }
+    })
+    const instances = [{ size: 1.5, colour: 'blue' }, { size: null, colour: 'red' }, { colour: 'green' }]
+    const want = (await post('/v1/models/priced@latest/predict', { instances })).json()
+    expect(want.unknownCategories).toHaveLength(1)
+    expect((await post('/v1/models/priced:predict', { instances })).json()).toEqual({ predictions: want.outputs })
+    const columns = { size: [1.5, null, null], colour: ['blue', 'red', 'green'] }
+    expect((await post('/v1/models/priced:predict', { inputs: columns })).json()).toEqual({ outputs: want.outputs })
+  })
+
+  it('refuses bad bodies with 400 and unknown models or versions with 404, as {"error": …}', async () => {
+    await save(4)
+    const cases: Array<[string, unknown, number, RegExp]> = [
+      ['/v1/models/flowers:predict', { instances: [[1, 2, 3]] }, 400, /expected 4 inputs per row, got 3 in row 0/],
+      ['/v1/models/flowers:predict', { instances: [[1, 2, 3, -1e39]] }, 400, /instances\[0\]\[3\]: expected a finite number that fits a 32-bit float/],
+      ['/v1/models/flowers:predict', { instances: [{ sepal_length: 5, petal_colour: 'red' }] }, 400, /instances\[0\]\.petal_colour: the model has no feature 'petal_colour'/],
+      ['/v1/models/flowers:predict', { inputs: { sepal_length: [1, 2], sepal_width: [1] } }, 400, /inputs\.sepal_width: every column needs one value per row/],
+      ['/v1/models/flowers:predict', { instances: [[1, 2, 3, 4]], inputs: [[1, 2, 3, 4]] }, 400, /send exactly one of instances \(row form\) or inputs \(columnar form\)/],
+      ['/v1/models/flowers:predict', { signature_name: 'classify', instances: [[1, 2, 3, 4]] }, 400, /signature_name/],
+      ['/v1/models/flowers:predict', { instances: [1, 2, 3, 4] }, 400, /instances/],
+      ['/v1/models/nosuch:predict', { instances: [[1, 2, 3, 4]] }, 404, /^model 'nosuch' not found/],
+      ['/v1/models/flowers/versions/99:predict', { instances: [[1, 2, 3, 4]] }, 404, /^model 'flowers' version '99' not found/],
+      ['/v1/models/flowers/versions/one:predict', { instances: [[1, 2, 3, 4]] }, 404, /^model 'flowers' version 'one' not found/]
+    ]
+    for (const [url, payload, status, message] of cases) {
+      const res = await post(url, payload)
+      expect(res.statusCode, `${url} ${JSON.stringify(payload)}`).toBe(status)
+      expect(res.headers['content-type']).toMatch(/^application\/json/)
+      expect(Object.keys(res.json())).toEqual(['error'])
+      expect(res.json().error).toMatch(message)
+    }
+    // only :predict is a verb here; the native predict keeps its problem+json
+    expect((await post('/v1/models/flowers:classify', { instances: [[1, 2, 3, 4]] })).statusCode).toBe(404)
+    const nativeError = await post('/v1/models/flowers@latest/predict', { inputs: [[1, 2, 3]] })
+    expect(nativeError.headers['content-type']).toMatch(/^application\/problem\+json/)
+  })
+
+  it('refuses a body over the row cap while it arrives, as the native predict', async () => {
+    await save(5)
+    const res = await post('/v1/models/flowers:predict', { instances: Array.from({ length: 10_001 }, () => [1, 2, 3, 4]) })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().error).toMatch(/10000/)
+  })
+})
+
+describe('TensorFlow Serving REST: model status', () => {
+  it('GET /v1/models/{name}[/versions/{v}] carries model_version_status beside the native answer', async () => {
+    const first = await save(6)
+    const newest = await save(7)
+    const status = (v: number) => [{ version: String(v), state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } }]
+    const byName = await t.app.inject({ method: 'GET', url: '/v1/models/flowers' })
+    expect(byName.statusCode).toBe(200)
+    expect(byName.json()).toMatchObject({ id: newest.id, model_version_status: status(newest.version) })
+    const byVersion = await t.app.inject({ method: 'GET', url: `/v1/models/flowers/versions/${first.version}` })
+    expect(byVersion.json()).toMatchObject({ id: first.id, model_version_status: status(first.version) })
+    // the native references answer the same, with the status of the version they name
+    expect((await t.app.inject({ method: 'GET', url: `/v1/models/${first.id}` })).json()).toEqual(byVersion.json())
+    expect((await t.app.inject({ method: 'GET', url: '/v1/models/flowers@latest' })).json()).toEqual(byName.json())
+    // unknown: the native route keeps problem+json; the TF Serving one answers {"error"}
+    expect((await t.app.inject({ method: 'GET', url: '/v1/models/nosuch' })).json().detail).toMatch(/^model 'nosuch' not found/)
+    expect((await t.app.inject({ method: 'GET', url: '/v1/models/flowers/versions/99' })).json()).toEqual({ error: "model 'flowers' version '99' not found; list models with GET /v1/models" })
+  })
+})
+
+describe('rate limits on the protocol routes', () => {
+  it('counts :predict and /v2 infer against the key\'s limit: 429 with Retry-After, as {"error"}', async () => {
+    const limited = await buildTestApp('protocol-rate', { RATE_LIMIT_PER_MINUTE: '2' })
+    try {
+      await limited.app.models.save({ spec, params: new Float32Array(parameterCount(spec)), meta: { name: 'flowers' } })
+      const tfs = () => limited.app.inject({ method: 'POST', url: '/v1/models/flowers:predict', payload: { instances: [[1, 2, 3, 4]] } })
+      const kserve = () => limited.app.inject({ method: 'POST', url: '/v2/models/flowers/infer', payload: { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] } })
+      expect((await tfs()).statusCode).toBe(200)
+      expect((await kserve()).statusCode).toBe(200)
+      for (const res of [await tfs(), await kserve()]) {
+        expect(res.statusCode).toBe(429)
+        expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
+        expect(res.json().error).toMatch(/rate limit of 2 requests per minute/)
+      }
+      // the protocol's health stays open
+      expect((await limited.app.inject({ method: 'GET', url: '/v2/health/live' })).statusCode).toBe(200)
+    } finally {
+      await limited.close()
+    }
+  })
+})
+
+describe('tenancy on the protocol routes', () => {
+  it('another tenant\'s model is a 404 on every protocol route, as a name that never existed; the owner is served', async () => {
+    const A = 'key-tenant-a-0123456789'
+    const B = 'key-tenant-b-0123456789'
+    const app = await buildTestApp('protocol-tenancy', { API_KEYS: `${A}:tenant-a:read,predict;${B}:tenant-b:admin`, RATE_LIMIT_PER_MINUTE: '0' })
+    try {
+      await app.app.models.save({ spec, params: new Float32Array(parameterCount(spec)), meta: { name: 'secret', tenant: 'tenant-a' } })
+      const tensor = { name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }
+      const calls = (name: string) => [
+        { method: 'GET' as const, url: `/v2/models/${name}` },
+        { method: 'GET' as const, url: `/v2/models/${name}/versions/1/ready` },
+        { method: 'POST' as const, url: `/v2/models/${name}/infer`, payload: { inputs: [tensor] } },
+        { method: 'POST' as const, url: `/v1/models/${name}:predict`, payload: { instances: [[1, 2, 3, 4]] } },
+        { method: 'GET' as const, url: `/v1/models/${name}/versions/1` },
+        { method: 'GET' as const, url: `/v1/models/${name}` }
+      ]
+      const as = (key: string, call: { method: 'GET' | 'POST', url: string, payload?: Record<string, unknown> }) =>
+        app.app.inject({ ...call, headers: { authorization: `Bearer ${key}` } })
+      const [hidden, never] = [calls('secret'), calls('neverwas')]
+      for (const [i, call] of hidden.entries()) {
+        expect((await as(A, call)).statusCode, `${call.url} as the owner`).toBe(200)
+        const [res, unknown] = [await as(B, call), await as(B, never[i])]
+        expect(res.statusCode, call.url).toBe(404)
+        expect(res.body.replaceAll('secret', 'neverwas')).toBe(unknown.body)
+      }
+    } finally {
+      await app.close()
+    }
+  })
+})

@@ -1,0 +1,66 @@
+// The typed client (client/): its committed types are what `npm run openapi` generates from the
+// committed OpenAPI document; the README's example is client/example.ts's, word for word, and it runs
+// against a real server (listening on a port) with a real training worker; the protocol routes are
+// typed and callable through it too.
+import { readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { OPENAPI_PATH } from '../../scripts/generate-openapi.js'
+import { CLIENT_TYPES_PATH, clientTypes } from '../../scripts/generate-client.js'
+import { createBackpropClient } from '../../client/index.js'
+import { irisExample } from '../../client/example.js'
+import { buildAppWithWorker } from '../api/with-worker.js'
+import type { TestApp } from '../api/helper.js'
+import { fixturePath } from '../support/fixtures.js'
+
+const read = (path: string): string => readFileSync(path, 'utf8')
+
+describe('typed client: generated files', () => {
+  it('client/openapi.ts is what openapi-typescript makes of openapi/openapi.json (run `npm run openapi` after changing a route)', async () => {
+    expect(await clientTypes(JSON.parse(read(OPENAPI_PATH)))).toBe(read(CLIENT_TYPES_PATH))
+  })
+
+  it('the README quotes client/example.ts\'s example word for word', () => {
+    const source = read(new URL('../../client/example.ts', import.meta.url).pathname)
+    const body = /\/\/ example:start\n([\s\S]*?)\n\s*\/\/ example:end/.exec(source)![1]
+    const indent = /^ */.exec(body)![0].length
+    const quoted = body.split('\n').map((l) => l.slice(indent)).join('\n')
+    expect(quoted.split('\n').length).toBeLessThanOrEqual(16)
+    expect(read(new URL('../../README.md', import.meta.url).pathname)).toContain(quoted)
+  })
+})
+
+describe('typed client: against a real server and worker', () => {
+  let t: TestApp
+  let baseUrl: string
+  beforeAll(async () => {
+    t = await buildAppWithWorker('client', { RATE_LIMIT_PER_MINUTE: '0' })
+    await t.app.listen({ host: '127.0.0.1', port: 0 })
+    baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
+  })
+  afterAll(async () => { await t.close() })
+
+  it('runs the README example: upload → train → wait → predict', async () => {
+    const { job, prediction } = await irisExample(baseUrl, read(fixturePath('iris.csv')))
+    expect(job.status).toBe('succeeded')
+    expect(prediction.labels).toEqual(['setosa', 'virginica'])
+    expect(prediction.outputs).toHaveLength(2)
+    for (const row of prediction.outputs) expect(row.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 5)
+  })
+
+  it('calls the KServe v2 and TF Serving routes with typed bodies; they answer as the native predict', async () => {
+    const api = createBackpropClient({ baseUrl })
+    const rows = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]
+    const native = await api.POST('/v1/models/{id}/predict', { params: { path: { id: 'iris@latest' } }, body: { inputs: rows } })
+    const infer = await api.POST('/v2/models/{name}/infer', {
+      params: { path: { name: 'iris' } }, body: { inputs: [{ name: 'input', shape: [2, 4], datatype: 'FP32', data: rows }] }
+    })
+    expect(infer.data!.outputs[0].data).toEqual(native.data!.outputs.flat())
+    expect(infer.data!.outputs[1].data).toEqual(native.data!.labels)
+    const tfs = await api.POST('/v1/models/{name}:predict', { params: { path: { name: 'iris' } }, body: { instances: rows } })
+    expect(tfs.data!.predictions).toEqual(native.data!.outputs)
+    const missing = await api.POST('/v1/models/{name}:predict', { params: { path: { name: 'nosuch' } }, body: { instances: rows } })
+    expect(missing.response.status).toBe(404)
+    expect(missing.error).toEqual({ error: "model 'nosuch' not found; list models with GET /v1/models" })
+  })
+})
