@@ -10,6 +10,7 @@ import models from './models.js'
 import networks from './networks.js'
 import predict from './predict.js'
 import trainingJobs from './training-jobs.js'
+import sweeps from './sweeps.js'
 
 export const V1_ROUTES: readonly FastifyPluginAsync[] = [
   datasets,
@@ -17,6 +18,7 @@ export const V1_ROUTES: readonly FastifyPluginAsync[] = [
   models,
   predict,
   trainingJobs,
+  sweeps,
   evaluate,
   datasetPredictions
 ]
