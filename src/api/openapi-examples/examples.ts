@@ -5,6 +5,7 @@
  * so validation is untouched. test/api/openapi-examples.test.ts checks each example against its schema.
  */
 import * as D from './example-data.js'
+import { SWEEP_EXAMPLES } from './sweep-examples.js'
 
 type Json = unknown
 interface OperationExamples {
@@ -76,6 +77,7 @@ export const EXAMPLES: Record<string, OperationExamples> = {
   'GET /v1/training-jobs/{id}': { params: jobId, responses: { 200: D.JOB } },
   'GET /v1/training-jobs/{id}/events': { params: jobId, responses: { 200: EVENTS_TEXT } },
   'POST /v1/training-jobs/{id}/cancel': { params: jobId, responses: { 202: { ...D.JOB, status: 'running', modelId: undefined, finishedAt: undefined } } },
+  ...SWEEP_EXAMPLES,
 
   'GET /v1/models': { params: { ...page, name: 'iris' }, responses: { 200: list([D.MODEL]) } },
   'POST /v1/models': { body: { 'application/json': D.EXPORTED }, responses: { 201: { ...D.MODEL, name: 'iris-logistic', network: D.EXPORTED.network, parameterCount: 15, metrics: D.EXPORTED.metrics } } },
