@@ -185,6 +185,31 @@ describe('sweeps over two worker processes', () => {
     expect((await call('POST', `/v1/sweeps/${id}/cancel`)).statusCode).toBe(409)
   }, 120_000)
 
+  it('a child that fails does not sink the sweep: its trial shows failed with the reason, the others are ranked (regression, r2)', async () => {
+    // y = 2·x₁ − x₂ + 1 on a 6×5 grid; plain SGD at a learning rate of 10 diverges, at 0.05 it fits
+    const features = Array.from({ length: 30 }, (_, i) => [i % 6, Math.floor(i / 6)])
+    const upload = await call('POST', '/v1/datasets', { features, targets: features.map(([a, b]) => [2 * a - b + 1]) })
+    expect(upload.statusCode, upload.body).toBe(201)
+    const created = await call('POST', '/v1/sweeps', {
+      datasetId: upload.json().id,
+      network: { layers: [], output: { activation: 'identity' } },
+      training: { epochs: 60, batchSize: 5, validationSplit: 0.2, earlyStopping: false, optimizer: { type: 'sgd' } },
+      searchSpace: { 'training.optimizer.learningRate': { type: 'grid', values: [0.05, 10] } },
+      metric: 'r2',
+      modelName: 'plane'
+    })
+    expect(created.statusCode, created.body).toBe(202)
+    const view = await finalView(created.json().id as string)
+    expect(view.status, JSON.stringify(view)).toBe('succeeded')
+    expect(view.results[1]).toMatchObject({ status: 'failed', folds: [{ fold: null, status: 'failed' }] })
+    expect(view.results[1].error).toMatch(/diverged|not finite|learning rate/i)
+    expect(view.results[1].rank).toBeUndefined()
+    expect(view.results[0]).toMatchObject({ status: 'succeeded', rank: 1, std: 0 })
+    expect(view.results[0].mean).toBeGreaterThan(0.99)
+    expect(view.best?.trial).toBe(0)
+    expect(view.modelId).toMatch(/^mdl_/)
+  }, 60_000)
+
   it('another tenant\'s dataset, or sweep, is a 404; bad search spaces are 4xx problems that say what to fix', async () => {
     const other = await call('POST', '/v1/sweeps', sweep(), B)
     expect(other.statusCode).toBe(404)

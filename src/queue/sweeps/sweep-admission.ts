@@ -50,8 +50,12 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
   const network = Object.keys(body.searchSpace).find((p) => p.startsWith('network.'))
   if (network && body.network === undefined) throw withProblem(new VALIDATION(`searchSpace field ${network} needs an inline network (give network, not networkId)`), { field: 'searchSpace' })
 
-  const base = Object.fromEntries(Object.entries({ datasetId: body.datasetId, network: body.network, networkId: body.networkId, training: body.training, missing: body.missing })
+  const given = Object.fromEntries(Object.entries({ datasetId: body.datasetId, network: body.network, networkId: body.networkId, training: body.training, missing: body.missing })
     .filter(([, v]) => v !== undefined))
+  // values are written over the base with its defaults filled in, so that `training.optimizer.learningRate`
+  // can be searched without naming an optimizer (a base that is valid only with the searched fields stays as given)
+  const defaulted = CreateTrainingJobRequest.safeParse(given)
+  const base: Record<string, unknown> = defaulted.success ? { ...defaulted.data } : given
   const id = randomUUID().replaceAll('-', '')
   let work = 0
   const trials: SweepTrial[] = []
