@@ -3,6 +3,7 @@
  * listener, and an idempotent close() that checkpoints and hands back running jobs. bin/worker.ts
  * calls startWorker; so may a launcher that runs the API and a worker together. It reads no env.
  */
+import { hostname } from 'node:os'
 import { Worker } from 'bullmq'
 import type { Config } from '../config.js'
 import { TrainingEngine } from '../engine/engine.js'
@@ -44,6 +45,8 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
     connection: redis,
     prefix: createKeys(prefix).bullPrefix(),
     concurrency: config.WORKER_CONCURRENCY,
+    // a job's processedBy names the process that runs it (host:pid): where a sweep's children went
+    name: `${hostname()}:${process.pid}`,
     lockDuration: config.WORKER_LOCK_DURATION_MS,
     stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
     maxStalledCount: config.WORKER_MAX_STALLED_COUNT

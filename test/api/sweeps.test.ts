@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { InjectOptions } from 'fastify'
+import request from 'supertest'
 import { buildTestApp, type TestApp } from './helper.js'
 import type { SweepResponseBody } from '../../src/schemas/sweep.js'
 import { createKeys } from '../../src/store/keys.js'
@@ -27,8 +28,10 @@ const startWorker = async (): Promise<WorkerProcess> => await spawnWorker({
   REDIS_PREFIX: t.config.REDIS_PREFIX,
   TRAIN_THREADS: '1',
   CHECKPOINT_EVERY_EPOCHS: '2',
-  WORKER_LOCK_DURATION_MS: '1000',
-  WORKER_STALLED_INTERVAL_MS: '500'
+  // a killed worker's child is taken over within about 4 s; longer than worker-faults' 1 s, so that a
+  // worker slowed by the machine's load (others' tests) does not lose a healthy child's lock
+  WORKER_LOCK_DURATION_MS: '3000',
+  WORKER_STALLED_INTERVAL_MS: '1000'
 })
 
 beforeAll(async () => {
@@ -139,17 +142,20 @@ describe('sweeps over two worker processes', () => {
     const id = created.json().id as string
     const childIds: string[] = (await viewOf(id)).results.flatMap((r) => r.folds.map((f) => f.jobId))
     // kill once some child has a checkpoint and an epoch past it (so that epoch is run again elsewhere)
-    let running = ''
+    let victim: WorkerProcess | undefined
     await until('a child past its checkpoint', async () => {
       for (const jobId of childIds) {
         const bytes = await t.redis.getBuffer(keys.jobCheckpoint(jobId))
-        if (bytes !== null && (await t.redis.llen(keys.jobHistory(jobId))) > decodeCheckpoint(bytes).epoch) { running = jobId; return true }
+        if (bytes === null || (await t.redis.llen(keys.jobHistory(jobId))) <= decodeCheckpoint(bytes).epoch) continue
+        // the worker running it (BullMQ's processedBy is the worker's host:pid)
+        const by = (await t.app.trainingQueue.queue.getJob(jobId))?.processedBy ?? ''
+        victim = workers.find((w) => by.endsWith(`:${w.child.pid}`))
+        if (victim) return true
       }
       return false
     }, 60_000)
-    const victim = workers.find((w) => w.logs.some((l) => l.includes(running))) ?? workers[0]
-    victim.child.kill('SIGKILL')
-    expect((await victim.exited).signal).toBe('SIGKILL')
+    victim!.child.kill('SIGKILL')
+    expect((await victim!.exited).signal).toBe('SIGKILL')
     workers = [workers.find((w) => w !== victim)!, await startWorker()]
     const view = await finalView(id)
     expect(view.status, JSON.stringify(view)).toBe('succeeded')
@@ -167,8 +173,13 @@ describe('sweeps over two worker processes', () => {
     }))
     expect(created.statusCode, created.body).toBe(202)
     const id = created.json().id as string
-    await until('two children running', async () => (await viewOf(id)).results
-      .flatMap((r) => r.folds).filter((f) => f.status === 'running').length >= 2, 60_000)
+    const historyKey = createKeys(t.config.REDIS_PREFIX).jobHistory
+    let before: SweepResponseBody['results'][number]['folds'] = []
+    await until('two children training (an epoch done)', async () => {
+      before = (await viewOf(id)).results.flatMap((r) => r.folds)
+      const running = before.filter((f) => f.status === 'running')
+      return running.length >= 2 && (await Promise.all(running.map(async (f) => await t.redis.llen(historyKey(f.jobId))))).every((n) => n > 0)
+    }, 60_000)
     const cancelled = await call('POST', `/v1/sweeps/${id}/cancel`)
     expect(cancelled.statusCode, cancelled.body).toBe(202)
     const view = await finalView(id, 60_000)
@@ -177,13 +188,55 @@ describe('sweeps over two worker processes', () => {
     expect(folds).toHaveLength(6)
     expect(folds.every((f) => f.status === 'cancelled')).toBe(true)
     for (const f of folds) {
-      const job = (await call('GET', `/v1/training-jobs/${f.jobId as string}`)).json()
+      const job = (await call('GET', `/v1/training-jobs/${f.jobId}`)).json()
       expect(job.status).toBe('cancelled')
-      expect(job.history.length).toBeLessThan(20_000)
+      // each worker runs one child at a time: the two running stopped mid-run (stopReason cancelled), the four queued never trained
+      if (before.find((b) => b.jobId === f.jobId)?.status === 'running') {
+        expect(job.stopReason).toBe('cancelled')
+        expect(job.history.length).toBeGreaterThan(0)
+        expect(job.history.length).toBeLessThan(20_000)
+      } else {
+        expect(job.history).toEqual([])
+      }
     }
+    // nothing of it is still training anywhere: no child's history grows any more
+    const lengths = async (): Promise<number[]> => await Promise.all(folds.map(async (f) => await t.redis.llen(historyKey(f.jobId))))
+    const settled = await lengths()
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(await lengths()).toEqual(settled)
     expect(view.modelId).toBeUndefined()
     expect((await call('POST', `/v1/sweeps/${id}/cancel`)).statusCode).toBe(409)
   }, 120_000)
+
+  it('server-sent events announce each finished trial once, then end with the best trial and model', async () => {
+    const created = await call('POST', '/v1/sweeps', sweep({
+      folds: 2,
+      searchSpace: { 'training.optimizer.learningRate': { type: 'choice', values: [0.01, 0.05] }, 'training.epochs': { type: 'randint', low: 5, high: 20 } },
+      trials: 3
+    }))
+    expect(created.statusCode, created.body).toBe(202)
+    const id = created.json().id as string
+    // over real HTTP (an event stream needs a socket); the request resolves once the stream ends, after `end`
+    const res = await request(t.app.server).get(`/v1/sweeps/${id}/events`).set('authorization', `Bearer ${A}`).buffer(true)
+      .parse((r, cb) => { let text = ''; r.setEncoding('utf8'); r.on('data', (c: string) => { text += c }); r.on('end', () => cb(null, text)) })
+    expect(res.status).toBe(200)
+    expect(res.headers['content-type']).toMatch(/^text\/event-stream/)
+    const events = (res.body as string).split('\n\n').filter((b) => b.startsWith('event:')).map((block) => {
+      const [event, data] = block.split('\n')
+      return { event: event.slice(7), data: JSON.parse(data.slice(6)) as Record<string, unknown> }
+    })
+    expect(events.map((e) => e.event)).toEqual(['trial', 'trial', 'trial', 'end'])
+    expect(events.slice(0, 3).map((e) => e.data.trial).sort()).toEqual([0, 1, 2])
+    for (const e of events.slice(0, 3)) expect(e.data).toMatchObject({ status: 'succeeded', folds: [{ fold: 0 }, { fold: 1 }] })
+    const view = await viewOf(id)
+    expect(events[3].data).toEqual({ status: 'succeeded', progress: view.progress, best: view.best, modelId: view.modelId })
+    // the draws come from the seed: three trials, each an allowed learning rate and an epoch count in [5, 20)
+    for (const r of view.results) {
+      expect([0.01, 0.05]).toContain(r.params['training.optimizer.learningRate'])
+      expect(r.params['training.epochs']).toBeGreaterThanOrEqual(5)
+      expect(r.params['training.epochs']).toBeLessThan(20)
+    }
+  }, 60_000)
 
   it('a child that fails does not sink the sweep: its trial shows failed with the reason, the others are ranked (regression, r2)', async () => {
     // y = 2·x₁ − x₂ + 1 on a 6×5 grid; plain SGD at a learning rate of 10 diverges, at 0.05 it fits

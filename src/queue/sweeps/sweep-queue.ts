@@ -56,10 +56,12 @@ export function createSweepQueue (redis: Redis, prefix: string, training: Traini
   flows.on('error', () => undefined)
 
   const view = async (record: SweepRecord, withResults: boolean): Promise<SweepView> => {
-    const [parent, results, cancelled] = await Promise.all([
+    const [read, results, cancelled] = await Promise.all([
       queue.getJob(record.id), readSweepResults(redis, prefix, training.queue, record), isCancelMarked(redis, prefix, record.id)
     ])
-    const state = parent ? await parent.getState() : 'unknown'
+    const state = read ? await read.getState() : 'unknown'
+    // it may have finished between reading it and reading its state: read it again, or a 'succeeded' view would lack its model
+    const parent = (state === 'completed' || state === 'failed') && read?.finishedOn === undefined ? (await queue.getJob(record.id)) ?? read : read
     const status = sweepStatus(state, cancelled, results.trials.flatMap((t) => t.folds.map((f) => f.status)))
     const bestTrial = parent?.returnvalue?.bestTrial ?? parent?.data.bestTrial ?? results.ranking[0]?.trial
     const best = results.ranking.find((r) => r.trial === bestTrial)
