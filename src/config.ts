@@ -56,6 +56,9 @@ const Env = z.object({
   MAX_PARAMETERS: int(1).default(50_000_000),
   MAX_EPOCHS: int(1).default(100_000),
   MAX_JOB_WORK: z.coerce.number().positive().default(1e15),
+  // a sweep's child jobs (trials × folds), and its total work (Σ epochs × rows × parameters over them)
+  MAX_SWEEP_JOBS: int(1).default(1000),
+  MAX_SWEEP_WORK: z.coerce.number().positive().default(1e16),
   CHECKPOINT_EVERY_EPOCHS: int(1).default(10),
   CHECKPOINT_EVERY_SECONDS: z.coerce.number().positive().default(30),
   // BullMQ stalled-job recovery: a worker that dies loses its lock after WORKER_LOCK_DURATION_MS and the

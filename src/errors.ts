@@ -40,6 +40,7 @@ export const DATASET_NOT_FOUND = createError<[string]>('NN_ERR_DATASET_NOT_FOUND
 export const NETWORK_NOT_FOUND = createError<[string]>('NN_ERR_NETWORK_NOT_FOUND', "network '%s' not found; list networks with GET /v1/networks", 404)
 export const MODEL_NOT_FOUND = createError<[string]>('NN_ERR_MODEL_NOT_FOUND', "model '%s' not found; list models with GET /v1/models", 404)
 export const JOB_NOT_FOUND = createError<[string]>('NN_ERR_JOB_NOT_FOUND', "training job '%s' not found; list jobs with GET /v1/training-jobs", 404)
+export const SWEEP_NOT_FOUND = createError<[string]>('NN_ERR_SWEEP_NOT_FOUND', "sweep '%s' not found; list sweeps with GET /v1/sweeps", 404)
 export const ROUTE_NOT_FOUND = createError<[string, string]>('NN_ERR_ROUTE_NOT_FOUND', 'no route for %s %s; see GET /docs for the API', 404)
 
 // ---- 409, 413, 415, 422: well-formed but not acceptable here

@@ -22,6 +22,7 @@ import redisGuard from './plugins/redis-guard.js'
 import predictor from './plugins/predictor.js'
 import datasetBuilder from './plugins/dataset-builder.js'
 import trainingQueue from './plugins/training-queue.js'
+import sweepQueue from './plugins/sweep-queue.js'
 import repositories from './plugins/repositories.js'
 import auth, { SECURITY_SCHEMES } from './plugins/auth.js'
 import rateLimit from './plugins/rate-limit.js'
@@ -92,6 +93,7 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
   await app.register(predictor)
   await app.register(datasetBuilder)
   await app.register(trainingQueue, { prefix: config.REDIS_PREFIX })
+  await app.register(sweepQueue, { prefix: config.REDIS_PREFIX })
 
   // ---- routes
   await app.register(health)

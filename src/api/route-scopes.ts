@@ -29,6 +29,12 @@ export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   'POST /v1/training-jobs': 'train',
   'POST /v1/training-jobs/:id/cancel': 'train',
 
+  'GET /v1/sweeps': 'read',
+  'GET /v1/sweeps/:id': 'read',
+  'GET /v1/sweeps/:id/events': 'read',
+  'POST /v1/sweeps': 'train',
+  'POST /v1/sweeps/:id/cancel': 'train',
+
   'GET /v1/models': 'read',
   'GET /v1/models/:id': 'read',
   'GET /v1/models/:id/export': 'read',

@@ -21,6 +21,7 @@ import { datasetColumns } from '../data/dataset-columns.js'
 import { reportOf } from './run-report.js'
 import { CANCELLED_MESSAGE, LOCK_LOST, isCancelMarked, recordEpoch, type TrainingJob, type TrainJobResult } from './training-queue.js'
 import { validationOutputs } from './job-scoring.js'
+import { scoreHeldOut, trialRows } from './sweeps/trial-rows.js'
 
 export interface ProcessorDeps {
   readonly redis: Redis
@@ -91,7 +92,9 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     // class codes become one-hot classes, two classes for one sigmoid unit one 0/1 column (data/class-heads.ts)
     const how = headTargets(spec, stored.meta)
     if ('error' in how) throw new UnrecoverableError(how.error)
-    const dataset = targetsForHead(how, stored.dataset)
+    // a sweep's child trains on the rows outside its fold and is scored on the rest (sweeps/trial-rows.ts)
+    const rows = trialRows(spec, targetsForHead(how, stored.dataset), data.sweep, options)
+    const dataset = rows.train
     let prepared
     try {
       prepared = prepareData(spec, dataset, options, data.training.normalize, parent?.meta, { columns: datasetColumns(stored.meta), missing: data.missing })
@@ -157,6 +160,13 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const params = result.params instanceof Float32Array ? result.params : Float32Array.from(result.params)
     const scored = await validationOutputs(engine, spec, params, dataset, options, prepared, deps.kernels)
     const metrics = trainingMetrics(spec, params, dataset, options, prepared, result.history, result.weightsEpoch, scored)
+    if (data.sweep) {
+      if (!rows.heldOut) throw new UnrecoverableError('the trial holds out no rows to score it on: set training.validationSplit > 0, or folds')
+      const scores = await scoreHeldOut(engine, spec, params, rows.heldOut, prepared, deps.kernels)
+      await checkpoints.remove(jobId)
+      log.info({ sweepId: data.sweep.id, trial: data.sweep.trial, fold: data.sweep.fold?.index ?? null, scores }, 'trial scored')
+      return { trial: { scores, metrics, heldOutRows: rows.heldOut.rows } }
+    }
     const { meta } = stored
     const record = await models.save({
       spec,

@@ -15,7 +15,9 @@ import { readReport, type RunReport } from './run-report.js'
 export const TRAINING_QUEUE = 'training'
 
 export type { TrainJobData }
-export interface TrainJobResult { modelId: string }
+/** A sweep's child (TrainJobData.sweep) stores no model: it reports its scores on the rows it held out. */
+export interface TrialOutcome { scores: Record<string, number>, metrics: Record<string, number>, heldOutRows: number }
+export interface TrainJobResult { modelId?: string, trial?: TrialOutcome }
 export type TrainingJob = Job<TrainJobData, TrainJobResult>
 
 /** Published on keys.jobEvents(jobId): one per finished epoch, and `finished` once BullMQ has recorded the outcome. */
@@ -179,9 +181,7 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
       const before = await get(id, tenant)
       if (!before) return null
       if (isFinal(before.status)) return { outcome: 'finished', job: before }
-      // mark first, then publish: a worker that starts the job after the message still sees the mark
-      await redis.hset(keys.jobCancel(), id, new Date().toISOString())
-      await redis.publish(keys.jobCancel(), id)
+      await markCancelled(redis, prefix, [id])
       return { outcome: 'requested', job: (await get(id)) ?? before }
     },
 
@@ -226,6 +226,20 @@ export async function recordEpoch (redis: Redis, prefix: string, jobId: string, 
 
 export async function publishFinished (redis: Redis, prefix: string, jobId: string): Promise<void> {
   await redis.publish(createKeys(prefix).jobEvents(jobId), JSON.stringify({ type: 'finished' } satisfies JobEvent))
+}
+
+/**
+ * Cancels jobs wherever they run: marks them, then tells every worker. Mark first, then publish: a
+ * worker that starts a job after the message still sees the mark and fails it as cancelled.
+ */
+export async function markCancelled (redis: Redis, prefix: string, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return
+  const keys = createKeys(prefix)
+  const now = new Date().toISOString()
+  await redis.hset(keys.jobCancel(), Object.fromEntries(ids.map((id) => [id, now])))
+  const publishing = redis.pipeline()
+  for (const id of ids) publishing.publish(keys.jobCancel(), id)
+  await publishing.exec()
 }
 
 /** The cancel channel (and mark hash) that workers listen on. */

@@ -3,6 +3,7 @@
  * listener, and an idempotent close() that checkpoints and hands back running jobs. bin/worker.ts
  * calls startWorker; so may a launcher that runs the API and a worker together. It reads no env.
  */
+import { hostname } from 'node:os'
 import { Worker } from 'bullmq'
 import type { Config } from '../config.js'
 import { TrainingEngine } from '../engine/engine.js'
@@ -13,6 +14,7 @@ import { createTrainingProcessor } from './training-processor.js'
 import { CANCELLED_MESSAGE, LOCK_LOST, TRAINING_QUEUE, cancelChannel, publishFinished, type TrainJobData, type TrainJobResult } from './training-queue.js'
 import { createKeys } from '../store/keys.js'
 import { chooseKernels, logKernels } from '../kernels/index.js'
+import { startSweepWorker } from './sweeps/sweep-worker.js'
 
 export type WorkerConfig = Pick<Config, 'REDIS_URL' | 'REDIS_PREFIX' | 'TRAIN_THREADS' | 'WORKER_CONCURRENCY' | 'KERNELS' |
   'CHECKPOINT_EVERY_EPOCHS' | 'CHECKPOINT_EVERY_SECONDS' | 'WORKER_LOCK_DURATION_MS' | 'WORKER_STALLED_INTERVAL_MS' | 'WORKER_MAX_STALLED_COUNT'>
@@ -43,6 +45,8 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
     connection: redis,
     prefix: createKeys(prefix).bullPrefix(),
     concurrency: config.WORKER_CONCURRENCY,
+    // a job's processedBy names the process that runs it (host:pid): where a sweep's children went
+    name: `${hostname()}:${process.pid}`,
     lockDuration: config.WORKER_LOCK_DURATION_MS,
     stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
     maxStalledCount: config.WORKER_MAX_STALLED_COUNT
@@ -64,11 +68,16 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   const finished = (jobId: string | undefined): void => {
     if (jobId) publishFinished(redis, prefix, jobId).catch((err: Error) => log.warn({ err, jobId }, 'publishing the end of a job failed'))
   }
-  worker.on('completed', (job) => finished(job.id))
+  // a sweep's child also tells its sweep (queue/sweeps/), whose event stream announces finished trials
+  worker.on('completed', (job) => { finished(job.id); finished(job.data.sweep?.id) })
   worker.on('failed', (job, err) => {
     if (err.message === CANCELLED_MESSAGE) log.info({ jobId: job?.id }, 'job cancelled')
     else log.info({ jobId: job?.id, reason: err.message }, 'job failed')
     finished(job?.id)
+    finished(job?.data.sweep?.id)
+  })
+  const sweeps = startSweepWorker(redis, prefix, log, {
+    lockDuration: config.WORKER_LOCK_DURATION_MS, stalledInterval: config.WORKER_STALLED_INTERVAL_MS, maxStalledCount: config.WORKER_MAX_STALLED_COUNT
   })
 
   subscriber.on('message', (_channel: string, jobId: string) => {
@@ -86,6 +95,7 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
         log.info('worker closing')
         shutdown.abort('shutdown')
         await worker.close().catch((err: Error) => log.error({ err }, 'closing the BullMQ worker failed'))
+        await sweeps.close().catch((err: Error) => log.error({ err }, 'closing the sweep worker failed'))
         await subscriber.quit().catch(() => undefined)
         await engine.close()
         await redis.quit().catch(() => undefined)

@@ -115,6 +115,18 @@ export const CreateTrainingJobRequest = z.object({
 
 export type CreateTrainingJobBody = z.output<typeof CreateTrainingJobRequest>
 
+/**
+ * A sweep's child job (queue/sweeps/): which trial it is and, with k folds, which fold it holds out.
+ * Such a job trains on the rows outside its fold, scores the rows it held out, and stores no model.
+ */
+export const SweepChildSchema = z.object({
+  id: z.string().min(1),
+  trial: z.number().int().min(0),
+  fold: z.object({ k: z.number().int().min(2), index: z.number().int().min(0), seed: z.number().int().min(0) }).strict().optional()
+}).strict()
+
+export type SweepChild = z.output<typeof SweepChildSchema>
+
 /** What the queue carries: the network resolved at admission, so the worker trains what was admitted. */
 export const TrainJobDataSchema = z.object({
   datasetId: z.string().min(1),
@@ -125,7 +137,8 @@ export const TrainJobDataSchema = z.object({
   modelName: Name.optional(),
   missing: MissingValuesSchema.optional(),
   // set by the API from the caller's key, never by the request body; the model is stored under it
-  tenant: z.string().min(1).optional()
+  tenant: z.string().min(1).optional(),
+  sweep: SweepChildSchema.optional()
 }).strict()
 
 export type TrainJobData = z.output<typeof TrainJobDataSchema>

@@ -35,7 +35,7 @@ async function finished (jobId: string): Promise<string> {
 
 const modelBits = async (jobId: string): Promise<Uint32Array> => {
   const job = await queue.queue.getJob(jobId)
-  const model = await createModelRepository(redis, prefix).getWeights(job!.returnvalue.modelId)
+  const model = await createModelRepository(redis, prefix).getWeights(job!.returnvalue.modelId!)
   return new Uint32Array(model!.params.buffer.slice(0))
 }
 

@@ -6,6 +6,7 @@
  */
 import * as D from './example-data.js'
 import { MODEL_WITH_STATUS, PROTOCOL_EXAMPLES } from './protocol-examples.js'
+import { SWEEP_EXAMPLES } from './sweep-examples.js'
 
 type Json = unknown
 interface OperationExamples {
@@ -77,6 +78,7 @@ export const EXAMPLES: Record<string, OperationExamples> = {
   'GET /v1/training-jobs/{id}': { params: jobId, responses: { 200: D.JOB } },
   'GET /v1/training-jobs/{id}/events': { params: jobId, responses: { 200: EVENTS_TEXT } },
   'POST /v1/training-jobs/{id}/cancel': { params: jobId, responses: { 202: { ...D.JOB, status: 'running', modelId: undefined, finishedAt: undefined } } },
+  ...SWEEP_EXAMPLES,
 
   'GET /v1/models': { params: { ...page, name: 'iris' }, responses: { 200: list([D.MODEL]) } },
   'POST /v1/models': { body: { 'application/json': D.EXPORTED }, responses: { 201: { ...D.MODEL, name: 'iris-logistic', network: D.EXPORTED.network, parameterCount: 15, metrics: D.EXPORTED.metrics } } },

@@ -12,6 +12,7 @@ import networks from './networks.js'
 import predict from './predict.js'
 import trainingJobs from './training-jobs.js'
 import tfServing from './tf-serving.js'
+import sweeps from './sweeps.js'
 
 export const V1_ROUTES: readonly FastifyPluginAsync[] = [
   datasets,
@@ -19,6 +20,7 @@ export const V1_ROUTES: readonly FastifyPluginAsync[] = [
   models,
   predict,
   trainingJobs,
+  sweeps,
   evaluate,
   datasetPredictions,
   backprop,

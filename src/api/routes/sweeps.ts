@@ -1,0 +1,141 @@
+/**
+ * /v1/sweeps: admit and start a hyper-parameter sweep (a BullMQ flow of training jobs), read and list
+ * sweeps, follow one as server-sent events (one `trial` event per finished trial), cancel one. HTTP
+ * mapping only: admission is queue/sweeps/sweep-admission.ts, the flow queue/sweeps/sweep-queue.ts.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { CONFLICT, SWEEP_NOT_FOUND } from '../../errors.js'
+import { admitSweep } from '../../queue/sweeps/sweep-admission.js'
+import type { SweepView } from '../../queue/sweeps/sweep-queue.js'
+import { isFinal } from '../../queue/training-queue.js'
+import { IdParams, listOf, PageQuery, problems } from '../../schemas/common.js'
+import { CreateSweepRequest, CreatedSweep, SweepResponse, SweepSummary, type SweepResponseBody } from '../../schemas/sweep.js'
+
+const linksOf = (id: string, modelId?: string): SweepResponseBody['links'] => {
+  const self = `/v1/sweeps/${id}`
+  return { self, events: `${self}/events`, cancel: `${self}/cancel`, ...(modelId ? { model: `/v1/models/${modelId}` } : {}) }
+}
+
+const sweepResponse = (view: SweepView): SweepResponseBody => ({ ...view, links: linksOf(view.id, view.modelId) })
+
+/** A sweep is read again this often while streamed, should a child's `finished` message have been missed (a worker died). */
+const CHECK_MS = 5_000
+const KEEP_ALIVE_MS = 15_000
+
+/**
+ * Streams a sweep: a `trial` event (its results row) for each trial as it finishes (those finished
+ * already first), then `end` with the sweep's status, best trial and model. Subscribes before the
+ * first read, so a trial finishing in between is not lost; each trial is sent once.
+ */
+async function streamSweep (fastify: FastifyInstance, id: string, reply: FastifyReply, gone: AbortSignal): Promise<void> {
+  const raw = reply.raw
+  const sent = new Set<number>()
+  let done = false
+  const send = (event: string, data: unknown): void => { if (!done) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) }
+  let reading: Promise<void> = Promise.resolve()
+  const refresh = (): void => {
+    reading = reading.then(async () => {
+      if (done) return
+      const view = await fastify.sweepQueue.get(id)
+      if (!view) return finish()
+      for (const trial of view.results) if (isFinal(trial.status) && !sent.has(trial.trial)) { sent.add(trial.trial); send('trial', trial) }
+      if (isFinal(view.status)) {
+        const { status, best, modelId, error, progress } = view
+        send('end', { status, progress, ...(best ? { best } : {}), ...(modelId ? { modelId } : {}), ...(error ? { error } : {}) })
+        finish()
+      }
+    }).catch(() => undefined) // Redis away: the next message or check reads again
+  }
+  const unfollow = await fastify.trainingQueue.follow(id, (event) => { if (event.type === 'finished') refresh() })
+  const timers = [setInterval(refresh, CHECK_MS), setInterval(() => raw.write(': keep-alive\n\n'), KEEP_ALIVE_MS)]
+  function finish (): void {
+    if (done) return
+    done = true
+    for (const t of timers) clearInterval(t)
+    void unfollow().catch(() => undefined)
+    raw.end()
+  }
+  gone.addEventListener('abort', finish, { once: true })
+  if (gone.aborted) return finish()
+  reply.hijack()
+  raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' })
+  raw.flushHeaders()
+  refresh()
+}
+
+const sweeps: FastifyPluginAsyncZod = async (fastify) => {
+  const tags = ['sweeps']
+
+  fastify.post('/sweeps', {
+    schema: {
+      tags,
+      summary: 'Start a hyper-parameter sweep: every configuration (and fold) a training job of one BullMQ flow; the best is retrained and stored under modelName',
+      body: CreateSweepRequest,
+      response: { 202: CreatedSweep, ...problems(400, 404, 422) }
+    }
+  }, async (request, reply) => {
+    const { config } = fastify
+    const record = await admitSweep(request.body, {
+      datasets: fastify.datasets,
+      networks: fastify.networks,
+      models: fastify.models,
+      tenant: request.tenant,
+      limits: { MAX_EPOCHS: config.MAX_EPOCHS, MAX_PARAMETERS: config.MAX_PARAMETERS, MAX_JOB_WORK: config.MAX_JOB_WORK },
+      sweepLimits: { MAX_SWEEP_JOBS: config.MAX_SWEEP_JOBS, MAX_SWEEP_WORK: config.MAX_SWEEP_WORK }
+    })
+    await fastify.sweepQueue.start(record)
+    const jobs = record.trials.reduce((n, t) => n + t.jobIds.length, 0)
+    request.log.info({ sweepId: record.id, trials: record.trials.length, jobs }, 'sweep queued')
+    return reply.code(202).header('location', `/v1/sweeps/${record.id}`)
+      .send({ id: record.id, status: 'queued' as const, trials: record.trials.length, jobs, links: linksOf(record.id) })
+  })
+
+  fastify.get('/sweeps', {
+    schema: { tags, summary: 'Sweeps, newest first, a page at a time (without their results tables)', querystring: PageQuery, response: { 200: listOf(SweepSummary), ...problems(400) } }
+  }, async (request) => {
+    const [views, total] = await Promise.all([fastify.sweepQueue.list(request.tenant, request.query), fastify.sweepQueue.count(request.tenant)])
+    return { items: views.map((v) => ({ ...v, links: linksOf(v.id, v.modelId) })), total, ...request.query }
+  })
+
+  fastify.get('/sweeps/:id', {
+    schema: { tags, summary: 'One sweep: status, progress, the best trial, the retrained model, and the results table (metric per fold, mean, std, rank, job ids)', params: IdParams, response: { 200: SweepResponse, ...problems(404) } }
+  }, async (request) => {
+    const view = await fastify.sweepQueue.get(request.params.id, request.tenant)
+    if (!view) throw new SWEEP_NOT_FOUND(request.params.id)
+    return sweepResponse(view)
+  })
+
+  fastify.get('/sweeps/:id/events', {
+    schema: {
+      tags,
+      summary: 'Server-sent events: `trial` (its results row) for every finished trial, then one `end` with the status, best trial and model',
+      params: IdParams,
+      response: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } }, ...problems(404) }
+    }
+  }, async (request, reply) => {
+    const gone = new AbortController()
+    reply.raw.once('close', () => gone.abort())
+    if (request.raw.socket?.destroyed !== false) gone.abort()
+    if (!(await fastify.sweepQueue.get(request.params.id, request.tenant))) throw new SWEEP_NOT_FOUND(request.params.id)
+    await streamSweep(fastify, request.params.id, reply, gone.signal)
+    return reply
+  })
+
+  fastify.post('/sweeps/:id/cancel', {
+    schema: {
+      tags,
+      summary: 'Cancel a sweep: queued children never start, running ones stop within one minibatch (as POST /v1/training-jobs/{id}/cancel); the sweep ends `cancelled`',
+      params: IdParams,
+      response: { 202: SweepResponse, ...problems(404, 409) }
+    }
+  }, async (request, reply) => {
+    const result = await fastify.sweepQueue.cancel(request.params.id, request.tenant)
+    if (!result) throw new SWEEP_NOT_FOUND(request.params.id)
+    if (result.outcome === 'finished') throw new CONFLICT(`sweep '${result.sweep.id}' has already ${result.sweep.status === 'cancelled' ? 'been cancelled' : result.sweep.status}; there is nothing to cancel`)
+    return reply.code(202).send(sweepResponse(result.sweep))
+  })
+}
+
+export default sweeps

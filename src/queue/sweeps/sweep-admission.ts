@@ -1,0 +1,102 @@
+/**
+ * Admission of a sweep, before anything is queued: expand the search space, write each configuration
+ * into the base job and admit it exactly as POST /v1/training-jobs would (queue/admission.ts), check
+ * that the metric fits the head and that every trial holds rows out to be scored on, and apply the
+ * sweep limits: child jobs (trials × folds, MAX_SWEEP_JOBS) and their total work (MAX_SWEEP_WORK).
+ * Errors are 4xx naming the trial and the field at fault.
+ */
+import { randomUUID } from 'node:crypto'
+import type { Config } from '../../config.js'
+import { DATASET_NOT_FOUND, UNPROCESSABLE, VALIDATION, withProblem } from '../../errors.js'
+import { parameterCount } from '../../nn/spec.js'
+import { CLASSIFICATION_METRICS, GREATER_IS_BETTER, type CreateSweepBody } from '../../schemas/sweep.js'
+import { CreateTrainingJobRequest, type TrainJobData } from '../../schemas/training.js'
+import type { SweepRecord, SweepTrial } from '../../store/sweeps.js'
+import { applyParams, expandSearchSpace, trialCount } from '../../sweeps/search-space.js'
+import { admitTrainingJob, type AdmissionDeps } from '../admission.js'
+
+export type SweepLimits = Pick<Config, 'MAX_SWEEP_JOBS' | 'MAX_SWEEP_WORK'>
+
+const unprocessable = (message: string, field: string): Error => withProblem(new UNPROCESSABLE(message), { field })
+
+/** Checks a trial's job against what the sweep scores: the metric's kind, and rows held out without folds. */
+function checkScorable (data: TrainJobData, body: CreateSweepBody, label: string): void {
+  const head = data.network.output.activation
+  const classifies = head === 'softmax' || head === 'sigmoid'
+  if (CLASSIFICATION_METRICS.includes(body.metric) !== classifies) {
+    throw unprocessable(`${label}: metric '${body.metric}' is for ${classifies ? 'regression' : 'classification'}; a ${head} output is scored by ` +
+      `${classifies ? 'accuracy or log_loss' : 'r2, mean_squared_error or mean_absolute_error'}`, 'metric')
+  }
+  if (body.metric === 'log_loss' && head === 'sigmoid' && data.network.output.units > 1) {
+    throw unprocessable(`${label}: log_loss needs one class per row (a softmax or a single sigmoid unit); this network has ${data.network.output.units} sigmoid outputs: use accuracy`, 'metric')
+  }
+  if (body.folds === undefined && data.training.validationSplit === 0) {
+    throw unprocessable(`${label}: without folds a trial is scored on its validation rows, and training.validationSplit is 0: set it above 0, or give folds`, 'training.validationSplit')
+  }
+}
+
+/** The sweep's record (ids minted, every trial admitted), or a coded error that says what to change. */
+export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & { sweepLimits: SweepLimits }): Promise<SweepRecord> {
+  const meta = await deps.datasets.get(body.datasetId, deps.tenant)
+  if (!meta) throw new DATASET_NOT_FOUND(body.datasetId)
+  const folds = body.folds ?? null
+  const count = trialCount(body.searchSpace, body.trials)
+  const jobs = count * (folds ?? 1)
+  if (jobs > deps.sweepLimits.MAX_SWEEP_JOBS) {
+    throw unprocessable(`the sweep is ${count} trials${folds ? ` × ${folds} folds` : ''} = ${jobs} training jobs; the limit is ${deps.sweepLimits.MAX_SWEEP_JOBS} (MAX_SWEEP_JOBS): ` +
+      'search fewer values, draw fewer trials or use fewer folds', 'searchSpace')
+  }
+  if (folds !== null && meta.rows < folds) throw unprocessable(`${folds} folds need at least ${folds} rows; dataset '${meta.id}' has ${meta.rows}`, 'folds')
+  const network = Object.keys(body.searchSpace).find((p) => p.startsWith('network.'))
+  if (network && body.network === undefined) throw withProblem(new VALIDATION(`searchSpace field ${network} needs an inline network (give network, not networkId)`), { field: 'searchSpace' })
+
+  const given = Object.fromEntries(Object.entries({ datasetId: body.datasetId, network: body.network, networkId: body.networkId, training: body.training, missing: body.missing })
+    .filter(([, v]) => v !== undefined))
+  // values are written over the base with its defaults filled in, so that `training.optimizer.learningRate`
+  // can be searched without naming an optimizer (a base that is valid only with the searched fields stays as given)
+  const defaulted = CreateTrainingJobRequest.safeParse(given)
+  const base: Record<string, unknown> = defaulted.success ? { ...defaulted.data } : given
+  const id = randomUUID().replaceAll('-', '')
+  let work = 0
+  const trials: SweepTrial[] = []
+  for (const [trial, params] of expandSearchSpace(body.searchSpace, body.trials, body.seed).entries()) {
+    const label = `trial ${trial} (${JSON.stringify(params)})`
+    let raw: Record<string, unknown>
+    try {
+      raw = applyParams(base, params)
+    } catch (err) {
+      throw withProblem(new VALIDATION(`${label}: ${(err as Error).message}`), { field: 'searchSpace' })
+    }
+    const parsed = CreateTrainingJobRequest.safeParse(raw)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      throw withProblem(new VALIDATION(`${label}: ${issue.path.join('.')}: ${issue.message}`), { field: issue.path.join('.') })
+    }
+    let data: TrainJobData
+    try {
+      data = await admitTrainingJob(parsed.data, deps)
+    } catch (err) {
+      if (err instanceof Error && 'statusCode' in err) err.message = `${label}: ${err.message}`
+      throw err
+    }
+    checkScorable(data, body, label)
+    work += data.training.epochs * meta.rows * parameterCount(data.network) * (folds ?? 1)
+    trials.push({ params, job: data, jobIds: Array.from({ length: folds ?? 1 }, (_, f) => `job_${id}_t${trial}f${f}`) })
+  }
+  if (work > deps.sweepLimits.MAX_SWEEP_WORK) {
+    throw unprocessable(`the sweep's training jobs add up to ${work} (Σ epochs × rows × parameters); the limit is ${deps.sweepLimits.MAX_SWEEP_WORK} (MAX_SWEEP_WORK): ` +
+      'search fewer or smaller configurations', 'searchSpace')
+  }
+  return {
+    id: `swp_${id}`,
+    ...(deps.tenant !== undefined ? { tenant: deps.tenant } : {}),
+    datasetId: body.datasetId,
+    metric: body.metric,
+    greaterIsBetter: body.greaterIsBetter ?? GREATER_IS_BETTER[body.metric],
+    folds,
+    seed: body.seed,
+    modelName: body.modelName,
+    trials,
+    createdAt: new Date().toISOString()
+  }
+}

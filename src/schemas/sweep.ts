@@ -1,0 +1,122 @@
+/**
+ * Hyper-parameter sweeps as the API accepts and returns them: a base training job (the fields of
+ * POST /v1/training-jobs), a search space over its fields, how many random trials, the metric to
+ * rank by and its direction, and optional k-fold cross-validation. Names follow Ray Tune for the
+ * search space (grid_search, choice, uniform, loguniform, randint, num_samples → `trials`) and
+ * scikit-learn for metrics (`accuracy`, `log_loss`, `r2`, …) and `greaterIsBetter` (make_scorer).
+ */
+import { z } from 'zod'
+import { Name, Timestamp } from './common.js'
+import { JOB_STATUSES } from './training.js'
+
+/** A dotted path into the job: `training.optimizer.learningRate`, `network.layers.0.units`. */
+export const PARAM_PATH = /^(network|training|missing)(\.[A-Za-z0-9_]+)+$/
+
+const Values = z.array(z.unknown()).min(1).max(1000)
+const Bound = z.number().min(-1e12).max(1e12)
+
+export const DistributionSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('grid'), values: Values.describe('Every value is tried, combined with every value of the other grid fields (Ray Tune grid_search)') }).strict(),
+  z.object({ type: z.literal('choice'), values: Values.describe('One value drawn per trial, each equally likely (Ray Tune choice)') }).strict(),
+  z.object({ type: z.literal('uniform'), low: Bound, high: Bound }).strict().describe('A number drawn uniformly from [low, high)'),
+  z.object({ type: z.literal('loguniform'), low: z.number().positive(), high: z.number().positive() }).strict()
+    .describe('A number whose logarithm is uniform on [ln low, ln high) (scipy.stats.loguniform, Ray Tune loguniform)'),
+  z.object({ type: z.literal('randint'), low: z.number().int(), high: z.number().int() }).strict().describe('An integer drawn uniformly from [low, high)')
+]).superRefine((d, ctx) => {
+  if ((d.type === 'uniform' || d.type === 'loguniform' || d.type === 'randint') && !(d.low < d.high)) {
+    ctx.addIssue({ code: 'custom', path: ['high'], message: `high (${d.high}) must be greater than low (${d.low})` })
+  }
+}).meta({ id: 'SweepDistribution' })
+
+export type Distribution = z.output<typeof DistributionSchema>
+
+/** scikit-learn's scoring names; each is measured on the rows a trial did not train on. */
+export const SWEEP_METRICS = ['accuracy', 'log_loss', 'r2', 'mean_squared_error', 'mean_absolute_error'] as const
+export type SweepMetric = (typeof SWEEP_METRICS)[number]
+/** The direction a metric improves in, unless the request says otherwise. */
+export const GREATER_IS_BETTER: Readonly<Record<SweepMetric, boolean>> = {
+  accuracy: true, log_loss: false, r2: true, mean_squared_error: false, mean_absolute_error: false
+}
+export const CLASSIFICATION_METRICS: readonly SweepMetric[] = ['accuracy', 'log_loss']
+
+export const CreateSweepRequest = z.object({
+  datasetId: z.string().min(1).max(200),
+  network: z.record(z.string(), z.unknown()).optional().describe('The base network, inline (as in POST /v1/training-jobs); `network.*` fields may be searched'),
+  networkId: z.string().min(1).max(200).optional().describe('A saved network definition; then only `training.*` and `missing.*` fields may be searched'),
+  training: z.record(z.string(), z.unknown()).optional().describe('The base training options (TrainingOptions); every trial starts from them'),
+  missing: z.record(z.string(), z.unknown()).optional().describe('The base missing-value strategy (as in POST /v1/training-jobs)'),
+  searchSpace: z.record(z.string().regex(PARAM_PATH, 'a field path such as training.optimizer.learningRate or network.layers.0.units'), DistributionSchema)
+    .refine((s) => Object.keys(s).length >= 1 && Object.keys(s).length <= 50, 'give 1 to 50 fields to search')
+    .describe('Field path → values or distribution. Grid fields multiply; random fields are drawn `trials` times per grid point'),
+  trials: z.number().int().min(1).max(10_000).default(1)
+    .describe('Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1'),
+  metric: z.enum(SWEEP_METRICS).describe('What ranks the trials (scikit-learn names), measured on the held-out fold, or on the validationSplit rows without folds'),
+  greaterIsBetter: z.boolean().optional().describe('Direction (scikit-learn make_scorer); default true for accuracy and r2, false for the losses and errors'),
+  folds: z.number().int().min(2).max(100).optional()
+    .describe('k-fold cross-validation: each configuration trains k times, each time holding out one of k disjoint, seeded folds (stratified by class)'),
+  seed: z.number().int().min(0).max(0xffffffff).default(0).describe('Fixes the random draws and the folds (default 0)'),
+  modelName: Name.describe('The best configuration is retrained on all rows and stored under this model name')
+}).strict().superRefine((body, ctx) => {
+  if ((body.network === undefined) === (body.networkId === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['network'], message: 'give exactly one of network or networkId' })
+  }
+}).meta({ id: 'CreateSweepRequest' })
+
+export type CreateSweepBody = z.output<typeof CreateSweepRequest>
+
+const FoldResult = z.object({
+  fold: z.number().int().nullable().describe('0-based fold held out; null without folds'),
+  jobId: z.string().describe('The child training job (GET /v1/training-jobs/{jobId})'),
+  status: z.enum(JOB_STATUSES),
+  score: z.number().optional().describe('The metric on the rows held out from this job'),
+  scores: z.record(z.string(), z.number()).optional().describe('Every applicable metric on those rows'),
+  error: z.string().optional()
+})
+
+export const TrialResult = z.object({
+  trial: z.number().int().describe('0-based trial number'),
+  params: z.record(z.string(), z.unknown()).describe('The searched fields of this trial'),
+  status: z.enum(JOB_STATUSES),
+  mean: z.number().optional().describe('Mean of the metric over folds, once every fold succeeded'),
+  std: z.number().optional().describe('Population standard deviation over folds (numpy.std, as scikit-learn cv_results_ std_test_score)'),
+  rank: z.number().int().optional().describe('1 = best; by mean in the metric\'s direction, then smaller std, then trial number'),
+  error: z.string().optional().describe('Why a fold failed or was cancelled'),
+  folds: z.array(FoldResult)
+}).meta({ id: 'SweepTrialResult' })
+
+export type TrialResultBody = z.infer<typeof TrialResult>
+
+export const SweepResponse = z.object({
+  id: z.string(),
+  status: z.enum(JOB_STATUSES),
+  datasetId: z.string(),
+  metric: z.enum(SWEEP_METRICS),
+  greaterIsBetter: z.boolean(),
+  folds: z.number().int().nullable(),
+  modelName: z.string(),
+  progress: z.object({
+    trialsDone: z.number().int(), trials: z.number().int(),
+    jobsDone: z.number().int(), jobs: z.number().int().describe('Child training jobs: trials × folds')
+  }),
+  best: z.object({ trial: z.number().int(), params: z.record(z.string(), z.unknown()), mean: z.number(), std: z.number() }).optional()
+    .describe('The best trial so far (final once the sweep succeeded)'),
+  retrainJobId: z.string().optional().describe('The job that retrains the best configuration on all rows'),
+  modelId: z.string().optional().describe('The retrained best model, once succeeded'),
+  error: z.string().optional(),
+  results: z.array(TrialResult).describe('One row per trial, in trial order'),
+  createdAt: Timestamp,
+  finishedAt: Timestamp.optional(),
+  links: z.object({ self: z.string(), events: z.string(), cancel: z.string(), model: z.string().optional() })
+}).meta({ id: 'SweepResponse' })
+
+export type SweepResponseBody = z.infer<typeof SweepResponse>
+
+export const SweepSummary = SweepResponse.omit({ results: true }).meta({ id: 'SweepSummary' })
+
+export const CreatedSweep = z.object({
+  id: z.string(),
+  status: z.literal('queued'),
+  trials: z.number().int(),
+  jobs: z.number().int(),
+  links: SweepResponse.shape.links
+}).meta({ id: 'CreatedSweep' })

@@ -1,0 +1,87 @@
+/**
+ * A sweep's configurations: the grid fields' cartesian product, each combined with `trials` seeded
+ * draws of the random fields (Ray Tune's grid_search × num_samples), and each configuration written
+ * into a copy of the base job at its dotted paths. Pure: no I/O; the same seed gives the same trials.
+ */
+import { Rng } from '../nn/random.js'
+import type { Distribution } from '../schemas/sweep.js'
+
+/** One configuration: field path → value. */
+export type TrialParams = Record<string, unknown>
+
+function gridPoints (space: Readonly<Record<string, Distribution>>): TrialParams[] {
+  let points: TrialParams[] = [{}]
+  for (const [path, d] of Object.entries(space)) {
+    if (d.type !== 'grid') continue
+    points = points.flatMap((p) => d.values.map((v) => ({ ...p, [path]: v })))
+  }
+  return points
+}
+
+/** How many configurations a search space gives, without drawing them (admission checks it first). */
+export function trialCount (space: Readonly<Record<string, Distribution>>, trials: number): number {
+  return Object.values(space).reduce((n, d) => n * (d.type === 'grid' ? d.values.length : 1), trials)
+}
+
+function draw (d: Distribution, rng: Rng): unknown {
+  switch (d.type) {
+    case 'grid': throw new RangeError('grid fields are not drawn')
+    case 'choice': return d.values[rng.int(d.values.length)]
+    case 'uniform': return rng.uniform(d.low, d.high)
+    case 'loguniform': return Math.exp(rng.uniform(Math.log(d.low), Math.log(d.high)))
+    case 'randint': return d.low + rng.int(d.high - d.low)
+  }
+}
+
+/**
+ * The configurations in trial order: for each of `trials` samples, every grid point in order (the
+ * first grid field varies slowest). Random fields are drawn in the order they are given.
+ */
+export function expandSearchSpace (space: Readonly<Record<string, Distribution>>, trials: number, seed: number): TrialParams[] {
+  const rng = new Rng(seed)
+  const random = Object.entries(space).filter(([, d]) => d.type !== 'grid')
+  const points = gridPoints(space)
+  const out: TrialParams[] = []
+  for (let s = 0; s < trials; s++) {
+    for (const point of points) {
+      const params: TrialParams = { ...point }
+      for (const [path, d] of random) params[path] = draw(d, rng)
+      // keep the request's field order in the results table
+      out.push(Object.fromEntries(Object.keys(space).map((k) => [k, params[k]])))
+    }
+  }
+  return out
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * A deep copy of `base` with each path set; objects missing on the way are created. A path through
+ * an array takes a numeric step (`network.layers.0.units`); one that would index past its end, or
+ * step into a number or string, is an error naming the path.
+ */
+export function applyParams (base: Readonly<Record<string, unknown>>, params: TrialParams): Record<string, unknown> {
+  const job = structuredClone(base) as Record<string, unknown>
+  for (const [path, value] of Object.entries(params)) {
+    const steps = path.split('.')
+    let node: unknown = job
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i]
+      const last = i === steps.length - 1
+      if (Array.isArray(node)) {
+        const index = Number(step)
+        if (!Number.isInteger(index) || index < 0 || index >= node.length) {
+          throw new RangeError(`${path}: ${steps.slice(0, i).join('.')} has ${node.length} entries; '${step}' is not one of them`)
+        }
+        if (last) node[index] = structuredClone(value)
+        else node = node[index]
+      } else if (isRecord(node)) {
+        if (last) node[step] = structuredClone(value)
+        else node = (node[step] ??= {})
+      } else {
+        throw new RangeError(`${path}: ${steps.slice(0, i).join('.')} is ${JSON.stringify(node)}, not an object to set '${step}' in`)
+      }
+    }
+  }
+  return job
+}

@@ -1,0 +1,291 @@
+// /v1/sweeps end to end: the app (inject) and two real worker processes (src/bin/worker.ts) on the test
+// Redis under one prefix. A 2×2 grid × 3 folds on iris: 12 children spread over both workers, ranked
+// as built, the best retrained and predicting; a worker SIGKILLed mid-sweep changes no result; cancel
+// reaches every child; another tenant's dataset is a 404.
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { InjectOptions } from 'fastify'
+import request from 'supertest'
+import { buildTestApp, type TestApp } from './helper.js'
+import type { SweepResponseBody } from '../../src/schemas/sweep.js'
+import { createKeys } from '../../src/store/keys.js'
+import { decodeCheckpoint } from '../../src/queue/checkpoint.js'
+import { killWorkers, logLines, spawnWorker, until, type WorkerProcess } from '../support/worker-process.js'
+
+const A = 'key-sweeps-a-0123456789'
+const B = 'key-sweeps-b-0123456789'
+const iris = readFileSync('test/fixtures/iris.csv', 'utf8')
+
+let t: TestApp
+let irisId: string
+let workers: WorkerProcess[] = []
+
+const call = async (method: 'GET' | 'POST', url: string, payload?: unknown, key = A) =>
+  await t.app.inject({ method, url, ...(payload === undefined ? {} : { payload }), headers: { authorization: `Bearer ${key}` } } as InjectOptions)
+
+const startWorker = async (): Promise<WorkerProcess> => await spawnWorker({
+  REDIS_URL: process.env.REDIS_URL,
+  REDIS_PREFIX: t.config.REDIS_PREFIX,
+  TRAIN_THREADS: '1',
+  CHECKPOINT_EVERY_EPOCHS: '2',
+  // a killed worker's child is taken over within about 4 s; longer than worker-faults' 1 s, so that a
+  // worker slowed by the machine's load (others' tests) does not lose a healthy child's lock
+  WORKER_LOCK_DURATION_MS: '3000',
+  WORKER_STALLED_INTERVAL_MS: '1000'
+})
+
+beforeAll(async () => {
+  t = await buildTestApp('sweeps', { API_KEYS: `${A}:tenant-a:read,predict,train;${B}:tenant-b:read,predict,train`, RATE_LIMIT_PER_MINUTE: '0' })
+  workers = await Promise.all([startWorker(), startWorker()])
+  const res = await t.app.inject({ method: 'POST', url: '/v1/datasets?target=species&name=iris', payload: iris, headers: { authorization: `Bearer ${A}`, 'content-type': 'text/csv' } })
+  expect(res.statusCode, res.body).toBe(201)
+  irisId = res.json().id
+}, 60_000)
+
+afterAll(async () => {
+  killWorkers()
+  await t?.close()
+})
+
+/**
+ * Built so the ranking is known: the same initial weights (one seed) trained 2 or 120 epochs at a
+ * learning rate of 1e-4 or 0.05. The held-out log loss falls with the steps taken and their size:
+ * (120, 0.05) < (2, 0.05) < (120, 1e-4) < (2, 1e-4).
+ */
+const sweep = (extra: Record<string, unknown> = {}) => ({
+  datasetId: irisId,
+  network: { layers: [{ units: 8, activation: 'tanh' }], output: { activation: 'softmax' } },
+  training: { batchSize: 16, validationSplit: 0, earlyStopping: false, seed: 5, optimizer: { type: 'adam' } },
+  searchSpace: {
+    'training.epochs': { type: 'grid', values: [2, 120] },
+    'training.optimizer.learningRate': { type: 'grid', values: [1e-4, 0.05] }
+  },
+  metric: 'log_loss',
+  folds: 3,
+  seed: 1,
+  modelName: 'iris-best',
+  ...extra
+})
+
+async function finalView (id: string, timeoutMs = 120_000): Promise<SweepResponseBody> {
+  let view = {} as SweepResponseBody
+  await until(`sweep ${id} finished`, async () => {
+    view = (await call('GET', `/v1/sweeps/${id}`)).json()
+    return ['succeeded', 'failed', 'cancelled'].includes(view.status)
+  }, timeoutMs)
+  return view
+}
+
+const scoresOf = (view: SweepResponseBody) => view.results.map((r) => r.folds.map((f) => f.scores))
+const viewOf = async (id: string): Promise<SweepResponseBody> => (await call('GET', `/v1/sweeps/${id}`)).json()
+
+let uninterrupted: SweepResponseBody
+
+describe('sweeps over two worker processes', () => {
+  it('a 2×2 grid with 3 folds runs 12 children on both workers, ranks as built, and the retrained best predicts', async () => {
+    const created = await call('POST', '/v1/sweeps', sweep())
+    expect(created.statusCode, created.body).toBe(202)
+    expect(created.json()).toMatchObject({ status: 'queued', trials: 4, jobs: 12 })
+    const id = created.json().id as string
+    const view = await finalView(id)
+    expect(view.status, JSON.stringify(view)).toBe('succeeded')
+    expect(view.progress).toEqual({ trialsDone: 4, trials: 4, jobsDone: 12, jobs: 12 })
+    const jobIds = view.results.flatMap((r) => r.folds.map((f) => f.jobId))
+    expect(new Set(jobIds).size).toBe(12)
+    for (const r of view.results) {
+      expect(r.status).toBe('succeeded')
+      expect(r.folds.map((f) => f.fold)).toEqual([0, 1, 2])
+      // held-out folds of 150 rows: 50 each; mean and std are those of the three fold scores
+      const s = r.folds.map((f) => f.score!)
+      const mean = s.reduce((a, b) => a + b, 0) / 3
+      expect(r.mean).toBeCloseTo(mean, 12)
+      expect(r.std).toBeCloseTo(Math.sqrt(s.reduce((a, b) => a + (b - mean) ** 2, 0) / 3), 12)
+    }
+    // trials in grid order: (2, 1e-4), (2, 0.05), (120, 1e-4), (120, 0.05)
+    const byRank = [...view.results].sort((a, b) => a.rank! - b.rank!).map((r) => r.params)
+    expect(byRank).toEqual([
+      { 'training.epochs': 120, 'training.optimizer.learningRate': 0.05 },
+      { 'training.epochs': 2, 'training.optimizer.learningRate': 0.05 },
+      { 'training.epochs': 120, 'training.optimizer.learningRate': 1e-4 },
+      { 'training.epochs': 2, 'training.optimizer.learningRate': 1e-4 }
+    ])
+    expect(view.best).toMatchObject({ trial: 3, params: byRank[0] })
+    expect(view.results[3].folds.every((f) => f.scores!.accuracy > 0.85)).toBe(true)
+
+    // the children spread over both workers: each scored some of this sweep's trials
+    const scoredBy = workers.map((w) => logLines(w.logs).filter((l) => l.msg === 'trial scored' && l.sweepId === id).length)
+    expect(scoredBy.reduce((a, b) => a + b, 0)).toBe(12)
+    expect(scoredBy.every((n) => n > 0), `trials per worker: ${scoredBy.join(', ')}`).toBe(true)
+
+    // a child is a training job of its own, visible to its tenant
+    expect((await call('GET', `/v1/training-jobs/${jobIds[0] as string}`)).json().status).toBe('succeeded')
+    // the best configuration, retrained on every row, stored under modelName, predicts
+    expect(view.modelId).toMatch(/^mdl_/)
+    const model = (await call('GET', `/v1/models/${view.modelId as string}`)).json()
+    expect(model).toMatchObject({ name: 'iris-best', datasetId: irisId, jobId: view.retrainJobId, metrics: { epochs: 120 } })
+    const retrain = (await call('GET', `/v1/training-jobs/${view.retrainJobId as string}`)).json()
+    expect(retrain).toMatchObject({ status: 'succeeded', modelId: view.modelId, progress: { epochs: 120 } })
+    const predicted = await call('POST', '/v1/models/iris-best@latest/predict', { inputs: [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]] })
+    expect(predicted.statusCode, predicted.body).toBe(200)
+    expect(predicted.json().labels).toEqual(['setosa', 'virginica'])
+
+    const list = (await call('GET', '/v1/sweeps')).json() as { items: Array<{ id: string }> }
+    expect(list.items.map((s) => s.id)).toContain(id)
+    expect((await call('GET', '/v1/sweeps', undefined, B)).json().items).toEqual([])
+    uninterrupted = view
+  }, 180_000)
+
+  it('SIGKILL of a worker mid-sweep: the sweep completes with the results of an uninterrupted run', async () => {
+    expect(uninterrupted).toBeDefined()
+    const keys = createKeys(t.config.REDIS_PREFIX)
+    const created = await call('POST', '/v1/sweeps', sweep())
+    const id = created.json().id as string
+    const childIds: string[] = (await viewOf(id)).results.flatMap((r) => r.folds.map((f) => f.jobId))
+    // kill once some child has a checkpoint and an epoch past it (so that epoch is run again elsewhere)
+    let victim: WorkerProcess | undefined
+    await until('a child past its checkpoint', async () => {
+      for (const jobId of childIds) {
+        const bytes = await t.redis.getBuffer(keys.jobCheckpoint(jobId))
+        if (bytes === null || (await t.redis.llen(keys.jobHistory(jobId))) <= decodeCheckpoint(bytes).epoch) continue
+        // the worker running it (BullMQ's processedBy is the worker's host:pid)
+        const by = (await t.app.trainingQueue.queue.getJob(jobId))?.processedBy ?? ''
+        victim = workers.find((w) => by.endsWith(`:${w.child.pid}`))
+        if (victim) return true
+      }
+      return false
+    }, 60_000)
+    victim!.child.kill('SIGKILL')
+    expect((await victim!.exited).signal).toBe('SIGKILL')
+    workers = [workers.find((w) => w !== victim)!, await startWorker()]
+    const view = await finalView(id)
+    expect(view.status, JSON.stringify(view)).toBe('succeeded')
+    // bit-identical scores fold by fold, hence the same ranking and the same best
+    expect(scoresOf(view)).toEqual(scoresOf(uninterrupted))
+    expect(view.results.map((r) => r.rank)).toEqual(uninterrupted.results.map((r) => r.rank))
+    expect(view.best).toEqual(uninterrupted.best)
+    expect(workers.some((w) => w.logs.some((l) => l.includes('"resuming from checkpoint"')))).toBe(true)
+  }, 180_000)
+
+  it('cancel reaches every child: running ones stop within a minibatch, queued ones never train; the sweep ends cancelled', async () => {
+    const created = await call('POST', '/v1/sweeps', sweep({
+      training: { batchSize: 16, validationSplit: 0, earlyStopping: false, epochs: 20_000, seed: 5, optimizer: { type: 'adam' } },
+      searchSpace: { 'training.optimizer.learningRate': { type: 'grid', values: [1e-3, 1e-2] } }
+    }))
+    expect(created.statusCode, created.body).toBe(202)
+    const id = created.json().id as string
+    const historyKey = createKeys(t.config.REDIS_PREFIX).jobHistory
+    let before: SweepResponseBody['results'][number]['folds'] = []
+    await until('two children training (an epoch done)', async () => {
+      before = (await viewOf(id)).results.flatMap((r) => r.folds)
+      const running = before.filter((f) => f.status === 'running')
+      return running.length >= 2 && (await Promise.all(running.map(async (f) => await t.redis.llen(historyKey(f.jobId))))).every((n) => n > 0)
+    }, 60_000)
+    const cancelled = await call('POST', `/v1/sweeps/${id}/cancel`)
+    expect(cancelled.statusCode, cancelled.body).toBe(202)
+    const view = await finalView(id, 60_000)
+    expect(view.status).toBe('cancelled')
+    const folds = view.results.flatMap((r) => r.folds)
+    expect(folds).toHaveLength(6)
+    expect(folds.every((f) => f.status === 'cancelled')).toBe(true)
+    for (const f of folds) {
+      const job = (await call('GET', `/v1/training-jobs/${f.jobId}`)).json()
+      expect(job.status).toBe('cancelled')
+      // each worker runs one child at a time: the two running stopped mid-run (stopReason cancelled), the four queued never trained
+      if (before.find((b) => b.jobId === f.jobId)?.status === 'running') {
+        expect(job.stopReason).toBe('cancelled')
+        expect(job.history.length).toBeGreaterThan(0)
+        expect(job.history.length).toBeLessThan(20_000)
+      } else {
+        expect(job.history).toEqual([])
+      }
+    }
+    // nothing of it is still training anywhere: no child's history grows any more
+    const lengths = async (): Promise<number[]> => await Promise.all(folds.map(async (f) => await t.redis.llen(historyKey(f.jobId))))
+    const settled = await lengths()
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(await lengths()).toEqual(settled)
+    expect(view.modelId).toBeUndefined()
+    expect((await call('POST', `/v1/sweeps/${id}/cancel`)).statusCode).toBe(409)
+  }, 120_000)
+
+  it('server-sent events announce each finished trial once, then end with the best trial and model', async () => {
+    const created = await call('POST', '/v1/sweeps', sweep({
+      folds: 2,
+      searchSpace: { 'training.optimizer.learningRate': { type: 'choice', values: [0.01, 0.05] }, 'training.epochs': { type: 'randint', low: 5, high: 20 } },
+      trials: 3
+    }))
+    expect(created.statusCode, created.body).toBe(202)
+    const id = created.json().id as string
+    // over real HTTP (an event stream needs a socket); the request resolves once the stream ends, after `end`
+    const res = await request(t.app.server).get(`/v1/sweeps/${id}/events`).set('authorization', `Bearer ${A}`).buffer(true)
+      .parse((r, cb) => { let text = ''; r.setEncoding('utf8'); r.on('data', (c: string) => { text += c }); r.on('end', () => cb(null, text)) })
+    expect(res.status).toBe(200)
+    expect(res.headers['content-type']).toMatch(/^text\/event-stream/)
+    const events = (res.body as string).split('\n\n').filter((b) => b.startsWith('event:')).map((block) => {
+      const [event, data] = block.split('\n')
+      return { event: event.slice(7), data: JSON.parse(data.slice(6)) as Record<string, unknown> }
+    })
+    expect(events.map((e) => e.event)).toEqual(['trial', 'trial', 'trial', 'end'])
+    expect(events.slice(0, 3).map((e) => e.data.trial).sort()).toEqual([0, 1, 2])
+    for (const e of events.slice(0, 3)) expect(e.data).toMatchObject({ status: 'succeeded', folds: [{ fold: 0 }, { fold: 1 }] })
+    const view = await viewOf(id)
+    expect(events[3].data).toEqual({ status: 'succeeded', progress: view.progress, best: view.best, modelId: view.modelId })
+    // the draws come from the seed: three trials, each an allowed learning rate and an epoch count in [5, 20)
+    for (const r of view.results) {
+      expect([0.01, 0.05]).toContain(r.params['training.optimizer.learningRate'])
+      expect(r.params['training.epochs']).toBeGreaterThanOrEqual(5)
+      expect(r.params['training.epochs']).toBeLessThan(20)
+    }
+  }, 60_000)
+
+  it('a child that fails does not sink the sweep: its trial shows failed with the reason, the others are ranked (regression, r2)', async () => {
+    // y = 2·x₁ − x₂ + 1 on a 6×5 grid; plain SGD at a learning rate of 10 diverges, at 0.05 it fits
+    const features = Array.from({ length: 30 }, (_, i) => [i % 6, Math.floor(i / 6)])
+    const upload = await call('POST', '/v1/datasets', { features, targets: features.map(([a, b]) => [2 * a - b + 1]) })
+    expect(upload.statusCode, upload.body).toBe(201)
+    const created = await call('POST', '/v1/sweeps', {
+      datasetId: upload.json().id,
+      network: { layers: [], output: { activation: 'identity' } },
+      training: { epochs: 60, batchSize: 5, validationSplit: 0.2, earlyStopping: false, optimizer: { type: 'sgd' } },
+      searchSpace: { 'training.optimizer.learningRate': { type: 'grid', values: [0.05, 10] } },
+      metric: 'r2',
+      modelName: 'plane'
+    })
+    expect(created.statusCode, created.body).toBe(202)
+    const view = await finalView(created.json().id as string)
+    expect(view.status, JSON.stringify(view)).toBe('succeeded')
+    expect(view.results[1]).toMatchObject({ status: 'failed', folds: [{ fold: null, status: 'failed' }] })
+    expect(view.results[1].error).toMatch(/diverged|not finite|learning rate/i)
+    expect(view.results[1].rank).toBeUndefined()
+    expect(view.results[0]).toMatchObject({ status: 'succeeded', rank: 1, std: 0 })
+    expect(view.results[0].mean).toBeGreaterThan(0.99)
+    expect(view.best?.trial).toBe(0)
+    expect(view.modelId).toMatch(/^mdl_/)
+  }, 60_000)
+
+  it('another tenant\'s dataset, or sweep, is a 404; bad search spaces are 4xx problems that say what to fix', async () => {
+    const other = await call('POST', '/v1/sweeps', sweep(), B)
+    expect(other.statusCode).toBe(404)
+    expect(other.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(other.json().code).toBe('NN_ERR_DATASET_NOT_FOUND')
+    const mine = ((await call('GET', '/v1/sweeps')).json() as { items: Array<{ id: string }> }).items[0].id
+    expect((await call('GET', `/v1/sweeps/${mine}`, undefined, B)).statusCode).toBe(404)
+    expect((await call('POST', `/v1/sweeps/${mine}/cancel`, undefined, B)).statusCode).toBe(404)
+
+    const regression = await call('POST', '/v1/sweeps', sweep({ metric: 'r2' }))
+    expect(regression.statusCode).toBe(422)
+    expect(regression.json().detail).toMatch(/metric 'r2' is for regression/)
+    const noHoldout = await call('POST', '/v1/sweeps', sweep({ folds: undefined }))
+    expect(noHoldout.statusCode).toBe(422)
+    expect(noHoldout.json().detail).toMatch(/validationSplit is 0/)
+    const tooMany = await call('POST', '/v1/sweeps', sweep({ trials: 300 }))
+    expect(tooMany.statusCode).toBe(422)
+    expect(tooMany.json().detail).toMatch(/1200 trials × 3 folds = 3600 training jobs; the limit is 1000 \(MAX_SWEEP_JOBS\)/)
+    const badValue = await call('POST', '/v1/sweeps', sweep({ searchSpace: { 'network.layers.0.units': { type: 'grid', values: [4, -1] } } }))
+    expect(badValue.statusCode).toBe(400)
+    expect(badValue.json().detail).toMatch(/trial 1 \(\{"network.layers.0.units":-1\}\): network.layers.0.units/)
+    const badPath = await call('POST', '/v1/sweeps', sweep({ searchSpace: { 'network.layers.2.units': { type: 'grid', values: [4] } } }))
+    expect(badPath.statusCode).toBe(400)
+    expect(badPath.json().detail).toMatch(/network.layers has 1 entries/)
+  }, 60_000)
+})

@@ -1,0 +1,73 @@
+// Search spaces: grid × random draws in a fixed order, seeded; values written into a copy of the base job.
+import { describe, expect, it } from 'vitest'
+import { applyParams, expandSearchSpace, trialCount } from '../../src/sweeps/search-space.js'
+import { rankTrials } from '../../src/sweeps/ranking.js'
+
+describe('expandSearchSpace', () => {
+  it('a grid is the cartesian product, the first field varying slowest', () => {
+    const space = { 'training.epochs': { type: 'grid' as const, values: [1, 2] }, 'network.layers.0.units': { type: 'grid' as const, values: [4, 8] } }
+    expect(trialCount(space, 1)).toBe(4)
+    expect(expandSearchSpace(space, 1, 0)).toEqual([
+      { 'training.epochs': 1, 'network.layers.0.units': 4 }, { 'training.epochs': 1, 'network.layers.0.units': 8 },
+      { 'training.epochs': 2, 'network.layers.0.units': 4 }, { 'training.epochs': 2, 'network.layers.0.units': 8 }
+    ])
+  })
+
+  it('random fields are drawn `trials` times per grid point, inside their ranges, the same for a seed', () => {
+    const space = {
+      lr: { type: 'loguniform' as const, low: 1e-4, high: 1e-1 },
+      b: { type: 'grid' as const, values: ['x', 'y'] },
+      u: { type: 'uniform' as const, low: -1, high: 1 },
+      k: { type: 'randint' as const, low: 3, high: 6 },
+      c: { type: 'choice' as const, values: ['relu', 'tanh'] }
+    }
+    const trials = expandSearchSpace(space, 50, 7)
+    expect(trials).toHaveLength(100)
+    expect(trialCount(space, 50)).toBe(100)
+    for (const t of trials) {
+      expect(t.lr).toBeGreaterThanOrEqual(1e-4); expect(t.lr).toBeLessThan(1e-1)
+      expect(t.u).toBeGreaterThanOrEqual(-1); expect(t.u).toBeLessThan(1)
+      expect([3, 4, 5]).toContain(t.k)
+      expect(['relu', 'tanh']).toContain(t.c)
+      expect(Object.keys(t)).toEqual(['lr', 'b', 'u', 'k', 'c'])
+    }
+    // log-uniform: about a third of draws in each decade
+    const decades = [1e-3, 1e-2].map((edge) => trials.filter((t) => (t.lr as number) < edge).length)
+    expect(decades[0]).toBeGreaterThan(20); expect(decades[0]).toBeLessThan(50)
+    expect(new Set(trials.map((t) => t.k)).size).toBe(3)
+    expect(expandSearchSpace(space, 50, 7)).toEqual(trials)
+    expect(expandSearchSpace(space, 50, 8)).not.toEqual(trials)
+  })
+})
+
+describe('applyParams', () => {
+  const base = { datasetId: 'd', network: { layers: [{ units: 4, activation: 'tanh' }], output: { activation: 'softmax' } }, training: { epochs: 5 } }
+
+  it('sets nested fields and array entries in a copy, creating objects on the way', () => {
+    const job = applyParams(base, { 'network.layers.0.units': 16, 'training.optimizer.learningRate': 0.1, 'training.epochs': 9 })
+    expect(job).toEqual({ datasetId: 'd', network: { layers: [{ units: 16, activation: 'tanh' }], output: { activation: 'softmax' } }, training: { epochs: 9, optimizer: { learningRate: 0.1 } } })
+    expect(base.network.layers[0].units).toBe(4)
+  })
+
+  it('a path past an array or through a number says where', () => {
+    expect(() => applyParams(base, { 'network.layers.3.units': 1 })).toThrow(/network.layers has 1 entries; '3'/)
+    expect(() => applyParams(base, { 'training.epochs.x': 1 })).toThrow(/training.epochs is 5/)
+  })
+})
+
+describe('rankTrials', () => {
+  it('orders by mean in the direction, then smaller std, then trial; incomplete trials are not ranked', () => {
+    const trials = [
+      { trial: 0, scores: [0.75, 1] }, // mean 0.875, std 0.125 (exact in binary)
+      { trial: 1, scores: [0.875, 0.875] }, // mean 0.875, std 0
+      { trial: 2, scores: [0.99, null] },
+      { trial: 3, scores: [0.5, 0.7] }
+    ]
+    const up = rankTrials(trials, true)
+    expect(up.map((t) => t.trial)).toEqual([1, 0, 3])
+    expect(up[1].mean).toBe(0.875)
+    expect(up[1].std).toBe(0.125)
+    expect(up.map((t) => t.rank)).toEqual([1, 2, 3])
+    expect(rankTrials(trials, false).map((t) => t.trial)).toEqual([3, 1, 0])
+  })
+})
