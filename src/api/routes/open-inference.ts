@@ -15,7 +15,7 @@ import {
   ServedVersionParams, ServerLiveResponse, ServerMetadataResponse, ServerReadyResponse, type InferRequestBody, type InferResponseBody, protocolErrors
 } from '../../schemas/open-inference.js'
 import { OPENAPI_INFO } from '../app.js'
-import { labelling } from '../prediction-output.js'
+import { hasLabels } from '../../inference/model-inference.js'
 import { modelResponse } from './models.js'
 import { withServedModel } from '../protocols/served-model.js'
 import { answerErrorsAsProtocol } from '../protocols/protocol-errors.js'
@@ -37,7 +37,7 @@ function metadataOf (record: ModelRecord, versions: string[]) {
     inputs: [{ name: INPUT_NAME, datatype: 'FP32', shape: [-1, features] }],
     outputs: [
       { name: OUTPUT_NAME, datatype: 'FP32', shape: [-1, units] },
-      ...(labelling(record) ? [{ name: LABEL_NAME, datatype: 'BYTES', shape: [-1] }] : [])
+      ...(hasLabels(record.network, record.classes) ? [{ name: LABEL_NAME, datatype: 'BYTES', shape: [-1] }] : [])
     ]
   }
 }
