@@ -328,6 +328,8 @@ export interface paths {
                     categorical?: string;
                     /** @description CSV only: the cell separator; default: detected from the header line (comma, semicolon or tab) */
                     delimiter?: "," | ";" | "tab" | "\t";
+                    /** @description CSV only: the decimal mark of numbers, as pandas' `decimal` (default `.`); `,` reads `1,5` as 1.5 in `;`- or tab-separated files */
+                    decimal?: "." | ",";
                     /** @description CSV only: the missing-value strategy (default error) */
                     missing?: "error" | "mean" | "median" | "most_frequent" | "constant";
                     /** @description CSV only: with missing=constant, the value of a missing numeric cell (default 0) */
@@ -1649,7 +1651,7 @@ export interface paths {
                     /**
                      * @example {
                      *       "format": "backprop.model",
-                     *       "version": 1,
+                     *       "version": 2,
                      *       "network": {
                      *         "inputs": 4,
                      *         "layers": [],
@@ -1658,35 +1660,33 @@ export interface paths {
                      *           "activation": "softmax"
                      *         }
                      *       },
-                     *       "layers": [
-                     *         {
-                     *           "W": [
-                     *             [
-                     *               -0.98,
-                     *               1.05,
-                     *               -1.71,
-                     *               -1.58
-                     *             ],
-                     *             [
-                     *               0.44,
-                     *               -1.2,
-                     *               0.21,
-                     *               -0.52
-                     *             ],
-                     *             [
-                     *               0.54,
-                     *               0.15,
-                     *               1.5,
-                     *               2.1
-                     *             ]
+                     *       "parameters": {
+                     *         "output.weight": [
+                     *           [
+                     *             -0.98,
+                     *             1.05,
+                     *             -1.71,
+                     *             -1.58
                      *           ],
-                     *           "b": [
-                     *             -0.25,
-                     *             1.13,
-                     *             -0.88
+                     *           [
+                     *             0.44,
+                     *             -1.2,
+                     *             0.21,
+                     *             -0.52
+                     *           ],
+                     *           [
+                     *             0.54,
+                     *             0.15,
+                     *             1.5,
+                     *             2.1
                      *           ]
-                     *         }
-                     *       ],
+                     *         ],
+                     *         "output.bias": [
+                     *           -0.25,
+                     *           1.13,
+                     *           -0.88
+                     *         ]
+                     *       },
                      *       "name": "iris-logistic",
                      *       "normalization": {
                      *         "kind": "standard",
@@ -1998,7 +1998,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The model as portable JSON: network, weights W[out][in] and b[out], normalisation, classes */
+        /** The model as portable JSON: network, every parameter under its torch.nn state_dict name and shape (Linear weight [out, in], bias [out]), normalisation, classes */
         get: {
             parameters: {
                 query?: never;
@@ -2023,7 +2023,7 @@ export interface paths {
                         /**
                          * @example {
                          *       "format": "backprop.model",
-                         *       "version": 1,
+                         *       "version": 2,
                          *       "network": {
                          *         "inputs": 4,
                          *         "layers": [],
@@ -2032,35 +2032,33 @@ export interface paths {
                          *           "activation": "softmax"
                          *         }
                          *       },
-                         *       "layers": [
-                         *         {
-                         *           "W": [
-                         *             [
-                         *               -0.98,
-                         *               1.05,
-                         *               -1.71,
-                         *               -1.58
-                         *             ],
-                         *             [
-                         *               0.44,
-                         *               -1.2,
-                         *               0.21,
-                         *               -0.52
-                         *             ],
-                         *             [
-                         *               0.54,
-                         *               0.15,
-                         *               1.5,
-                         *               2.1
-                         *             ]
+                         *       "parameters": {
+                         *         "output.weight": [
+                         *           [
+                         *             -0.98,
+                         *             1.05,
+                         *             -1.71,
+                         *             -1.58
                          *           ],
-                         *           "b": [
-                         *             -0.25,
-                         *             1.13,
-                         *             -0.88
+                         *           [
+                         *             0.44,
+                         *             -1.2,
+                         *             0.21,
+                         *             -0.52
+                         *           ],
+                         *           [
+                         *             0.54,
+                         *             0.15,
+                         *             1.5,
+                         *             2.1
                          *           ]
-                         *         }
-                         *       ],
+                         *         ],
+                         *         "output.bias": [
+                         *           -0.25,
+                         *           1.13,
+                         *           -0.88
+                         *         ]
+                         *       },
                          *       "name": "iris-logistic",
                          *       "normalization": {
                          *         "kind": "standard",
@@ -2850,6 +2848,902 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sweeps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sweeps, newest first, a page at a time (without their results tables) */
+        get: {
+            parameters: {
+                query?: {
+                    /**
+                     * @description Records to skip
+                     * @example 0
+                     */
+                    offset?: number;
+                    /**
+                     * @description Records to return, at most 1000
+                     * @example 100
+                     */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "items": [
+                         *         {
+                         *           "id": "swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
+                         *           "status": "succeeded",
+                         *           "datasetId": "ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+                         *           "metric": "log_loss",
+                         *           "greaterIsBetter": false,
+                         *           "folds": 3,
+                         *           "modelName": "iris-best",
+                         *           "progress": {
+                         *             "trialsDone": 4,
+                         *             "trials": 4,
+                         *             "jobsDone": 12,
+                         *             "jobs": 12
+                         *           },
+                         *           "best": {
+                         *             "trial": 3,
+                         *             "params": {
+                         *               "training.epochs": 120,
+                         *               "training.optimizer.learningRate": 0.05
+                         *             },
+                         *             "mean": 0.07566666666666666,
+                         *             "std": 0.013719410418171119
+                         *           },
+                         *           "retrainJobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_best",
+                         *           "modelId": "mdl_7e2d4c1b0a9f48e6b5c4d3e2f1a0b9c8",
+                         *           "createdAt": "2026-11-30T09:12:05.118Z",
+                         *           "finishedAt": "2026-11-30T09:12:09.402Z",
+                         *           "links": {
+                         *             "self": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
+                         *             "events": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/events",
+                         *             "cancel": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/cancel",
+                         *             "model": "/v1/models/mdl_7e2d4c1b0a9f48e6b5c4d3e2f1a0b9c8"
+                         *           }
+                         *         }
+                         *       ],
+                         *       "total": 1,
+                         *       "offset": 0,
+                         *       "limit": 100
+                         *     }
+                         */
+                        "application/json": {
+                            items: components["schemas"]["SweepSummary"][];
+                            /** @description How many there are in all (paged lists) */
+                            total?: number;
+                            offset?: number;
+                            limit?: number;
+                        };
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:validation",
+                         *       "title": "Bad Request",
+                         *       "status": 400,
+                         *       "detail": "invalid querystring: limit: Too big: expected number to be <=1000",
+                         *       "instance": "/v1/sweeps",
+                         *       "code": "NN_ERR_VALIDATION",
+                         *       "errors": [
+                         *         {
+                         *           "field": "limit",
+                         *           "in": "querystring",
+                         *           "message": "Too big: expected number to be <=1000"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Start a hyper-parameter sweep: every configuration (and fold) a training job of one BullMQ flow; the best is retrained and stored under modelName */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "datasetId": "last-dataset",
+                     *       "network": {
+                     *         "inputs": 4,
+                     *         "layers": [
+                     *           {
+                     *             "units": 16,
+                     *             "activation": "relu"
+                     *           }
+                     *         ],
+                     *         "output": {
+                     *           "units": 3,
+                     *           "activation": "softmax"
+                     *         }
+                     *       },
+                     *       "training": {
+                     *         "batchSize": 16,
+                     *         "validationSplit": 0,
+                     *         "earlyStopping": false,
+                     *         "seed": 5,
+                     *         "optimizer": {
+                     *           "type": "adam"
+                     *         }
+                     *       },
+                     *       "searchSpace": {
+                     *         "training.epochs": {
+                     *           "type": "grid",
+                     *           "values": [
+                     *             2,
+                     *             120
+                     *           ]
+                     *         },
+                     *         "training.optimizer.learningRate": {
+                     *           "type": "grid",
+                     *           "values": [
+                     *             0.0001,
+                     *             0.05
+                     *           ]
+                     *         }
+                     *       },
+                     *       "metric": "log_loss",
+                     *       "folds": 3,
+                     *       "seed": 1,
+                     *       "modelName": "iris-best"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreateSweepRequestInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
+                         *       "status": "queued",
+                         *       "trials": 4,
+                         *       "jobs": 12,
+                         *       "links": {
+                         *         "self": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
+                         *         "events": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/events",
+                         *         "cancel": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/cancel"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["CreatedSweep"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:validation",
+                         *       "title": "Bad Request",
+                         *       "status": 400,
+                         *       "detail": "invalid body: training.optimizer.type: optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw",
+                         *       "instance": "/v1/sweeps",
+                         *       "code": "NN_ERR_VALIDATION",
+                         *       "errors": [
+                         *         {
+                         *           "field": "training.optimizer.type",
+                         *           "in": "body",
+                         *           "message": "optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:model-not-found",
+                         *       "title": "Not Found",
+                         *       "status": 404,
+                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "instance": "/v1/sweeps",
+                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unprocessable",
+                         *       "title": "Unprocessable Entity",
+                         *       "status": 422,
+                         *       "detail": "dataset 'ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
+                         *       "instance": "/v1/sweeps",
+                         *       "code": "NN_ERR_UNPROCESSABLE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sweeps/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One sweep: status, progress, the best trial, the retrained model, and the results table (metric per fold, mean, std, rank, job ids) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description Resource id, as returned when it was created
+                     * @example swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7
+                     */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
+                         *       "status": "succeeded",
+                         *       "datasetId": "ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+                         *       "metric": "log_loss",
+                         *       "greaterIsBetter": false,
+                         *       "folds": 3,
+                         *       "modelName": "iris-best",
+                         *       "progress": {
+                         *         "trialsDone": 4,
+                         *         "trials": 4,
+                         *         "jobsDone": 12,
+                         *         "jobs": 12
+                         *       },
+                         *       "best": {
+                         *         "trial": 3,
+                         *         "params": {
+                         *           "training.epochs": 120,
+                         *           "training.optimizer.learningRate": 0.05
+                         *         },
+                         *         "mean": 0.07566666666666666,
+                         *         "std": 0.013719410418171119
+                         *       },
+                         *       "retrainJobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_best",
+                         *       "modelId": "mdl_7e2d4c1b0a9f48e6b5c4d3e2f1a0b9c8",
+                         *       "createdAt": "2026-11-30T09:12:05.118Z",
+                         *       "finishedAt": "2026-11-30T09:12:09.402Z",
+                         *       "links": {
+                         *         "self": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
+                         *         "events": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/events",
+                         *         "cancel": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/cancel",
+                         *         "model": "/v1/models/mdl_7e2d4c1b0a9f48e6b5c4d3e2f1a0b9c8"
+                         *       },
+                         *       "results": [
+                         *         {
+                         *           "trial": 0,
+                         *           "params": {
+                         *             "training.epochs": 2,
+                         *             "training.optimizer.learningRate": 0.0001
+                         *           },
+                         *           "status": "succeeded",
+                         *           "mean": 1.1103333333333334,
+                         *           "std": 0.009463379711052227,
+                         *           "rank": 4,
+                         *           "folds": [
+                         *             {
+                         *               "fold": 0,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t0f0",
+                         *               "status": "succeeded",
+                         *               "score": 1.112,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 1.112
+                         *               }
+                         *             },
+                         *             {
+                         *               "fold": 1,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t0f1",
+                         *               "status": "succeeded",
+                         *               "score": 1.098,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 1.098
+                         *               }
+                         *             },
+                         *             {
+                         *               "fold": 2,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t0f2",
+                         *               "status": "succeeded",
+                         *               "score": 1.121,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 1.121
+                         *               }
+                         *             }
+                         *           ]
+                         *         },
+                         *         {
+                         *           "trial": 1,
+                         *           "params": {
+                         *             "training.epochs": 2,
+                         *             "training.optimizer.learningRate": 0.05
+                         *           },
+                         *           "status": "succeeded",
+                         *           "mean": 0.4136666666666667,
+                         *           "std": 0.013523641850067184,
+                         *           "rank": 2,
+                         *           "folds": [
+                         *             {
+                         *               "fold": 0,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f0",
+                         *               "status": "succeeded",
+                         *               "score": 0.412,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 0.412
+                         *               }
+                         *             },
+                         *             {
+                         *               "fold": 1,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f1",
+                         *               "status": "succeeded",
+                         *               "score": 0.398,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 0.398
+                         *               }
+                         *             },
+                         *             {
+                         *               "fold": 2,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f2",
+                         *               "status": "succeeded",
+                         *               "score": 0.431,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 0.431
+                         *               }
+                         *             }
+                         *           ]
+                         *         },
+                         *         {
+                         *           "trial": 2,
+                         *           "params": {
+                         *             "training.epochs": 120,
+                         *             "training.optimizer.learningRate": 0.0001
+                         *           },
+                         *           "status": "succeeded",
+                         *           "mean": 0.902,
+                         *           "std": 0.010614455552060448,
+                         *           "rank": 3,
+                         *           "folds": [
+                         *             {
+                         *               "fold": 0,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t2f0",
+                         *               "status": "succeeded",
+                         *               "score": 0.902,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 0.902
+                         *               }
+                         *             },
+                         *             {
+                         *               "fold": 1,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t2f1",
+                         *               "status": "succeeded",
+                         *               "score": 0.889,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 0.889
+                         *               }
+                         *             },
+                         *             {
+                         *               "fold": 2,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t2f2",
+                         *               "status": "succeeded",
+                         *               "score": 0.915,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 0.915
+                         *               }
+                         *             }
+                         *           ]
+                         *         },
+                         *         {
+                         *           "trial": 3,
+                         *           "params": {
+                         *             "training.epochs": 120,
+                         *             "training.optimizer.learningRate": 0.05
+                         *           },
+                         *           "status": "succeeded",
+                         *           "mean": 0.07566666666666666,
+                         *           "std": 0.013719410418171119,
+                         *           "rank": 1,
+                         *           "folds": [
+                         *             {
+                         *               "fold": 0,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t3f0",
+                         *               "status": "succeeded",
+                         *               "score": 0.061,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 0.061
+                         *               }
+                         *             },
+                         *             {
+                         *               "fold": 1,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t3f1",
+                         *               "status": "succeeded",
+                         *               "score": 0.094,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 0.094
+                         *               }
+                         *             },
+                         *             {
+                         *               "fold": 2,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t3f2",
+                         *               "status": "succeeded",
+                         *               "score": 0.072,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 0.072
+                         *               }
+                         *             }
+                         *           ]
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["SweepResponse"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:model-not-found",
+                         *       "title": "Not Found",
+                         *       "status": 404,
+                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "instance": "/v1/sweeps/{id}",
+                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sweeps/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server-sent events: `trial` (its results row) for every finished trial, then one `end` with the status, best trial and model */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description Resource id, as returned when it was created
+                     * @example swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7
+                     */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description text/event-stream */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example event: trial
+                         *     data: {"trial":1,"params":{"training.epochs":2,"training.optimizer.learningRate":0.05},"status":"succeeded","mean":0.4136666666666667,"std":0.013523641850067184,"rank":2,"folds":[{"fold":0,"jobId":"job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f0","status":"succeeded","score":0.412,"scores":{"accuracy":0.96,"log_loss":0.412}},{"fold":1,"jobId":"job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f1","status":"succeeded","score":0.398,"scores":{"accuracy":0.96,"log_loss":0.398}},{"fold":2,"jobId":"job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f2","status":"succeeded","score":0.431,"scores":{"accuracy":0.96,"log_loss":0.431}}]}
+                         *
+                         *     event: end
+                         *     data: {"status":"succeeded","progress":{"trialsDone":4,"trials":4,"jobsDone":12,"jobs":12},"best":{"trial":3,"params":{"training.epochs":120,"training.optimizer.learningRate":0.05},"mean":0.07566666666666666,"std":0.013719410418171119},"modelId":"mdl_7e2d4c1b0a9f48e6b5c4d3e2f1a0b9c8"}
+                         */
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:model-not-found",
+                         *       "title": "Not Found",
+                         *       "status": 404,
+                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "instance": "/v1/sweeps/{id}/events",
+                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sweeps/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a sweep: queued children never start, running ones stop within one minibatch (as POST /v1/training-jobs/{id}/cancel); the sweep ends `cancelled` */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description Resource id, as returned when it was created
+                     * @example swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7
+                     */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
+                         *       "status": "running",
+                         *       "datasetId": "ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+                         *       "metric": "log_loss",
+                         *       "greaterIsBetter": false,
+                         *       "folds": 3,
+                         *       "modelName": "iris-best",
+                         *       "progress": {
+                         *         "trialsDone": 1,
+                         *         "trials": 4,
+                         *         "jobsDone": 5,
+                         *         "jobs": 12
+                         *       },
+                         *       "best": {
+                         *         "trial": 3,
+                         *         "params": {
+                         *           "training.epochs": 120,
+                         *           "training.optimizer.learningRate": 0.05
+                         *         },
+                         *         "mean": 0.07566666666666666,
+                         *         "std": 0.013719410418171119
+                         *       },
+                         *       "retrainJobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_best",
+                         *       "createdAt": "2026-11-30T09:12:05.118Z",
+                         *       "links": {
+                         *         "self": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
+                         *         "events": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/events",
+                         *         "cancel": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/cancel"
+                         *       },
+                         *       "results": [
+                         *         {
+                         *           "trial": 0,
+                         *           "params": {
+                         *             "training.epochs": 2,
+                         *             "training.optimizer.learningRate": 0.0001
+                         *           },
+                         *           "status": "succeeded",
+                         *           "mean": 1.1103333333333334,
+                         *           "std": 0.009463379711052227,
+                         *           "rank": 4,
+                         *           "folds": [
+                         *             {
+                         *               "fold": 0,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t0f0",
+                         *               "status": "succeeded",
+                         *               "score": 1.112,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 1.112
+                         *               }
+                         *             },
+                         *             {
+                         *               "fold": 1,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t0f1",
+                         *               "status": "succeeded",
+                         *               "score": 1.098,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 1.098
+                         *               }
+                         *             },
+                         *             {
+                         *               "fold": 2,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t0f2",
+                         *               "status": "succeeded",
+                         *               "score": 1.121,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 1.121
+                         *               }
+                         *             }
+                         *           ]
+                         *         },
+                         *         {
+                         *           "trial": 1,
+                         *           "params": {
+                         *             "training.epochs": 2,
+                         *             "training.optimizer.learningRate": 0.05
+                         *           },
+                         *           "status": "succeeded",
+                         *           "mean": 0.4136666666666667,
+                         *           "std": 0.013523641850067184,
+                         *           "rank": 2,
+                         *           "folds": [
+                         *             {
+                         *               "fold": 0,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f0",
+                         *               "status": "succeeded",
+                         *               "score": 0.412,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 0.412
+                         *               }
+                         *             },
+                         *             {
+                         *               "fold": 1,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f1",
+                         *               "status": "succeeded",
+                         *               "score": 0.398,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 0.398
+                         *               }
+                         *             },
+                         *             {
+                         *               "fold": 2,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f2",
+                         *               "status": "succeeded",
+                         *               "score": 0.431,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 0.431
+                         *               }
+                         *             }
+                         *           ]
+                         *         },
+                         *         {
+                         *           "trial": 2,
+                         *           "params": {
+                         *             "training.epochs": 120,
+                         *             "training.optimizer.learningRate": 0.0001
+                         *           },
+                         *           "status": "succeeded",
+                         *           "mean": 0.902,
+                         *           "std": 0.010614455552060448,
+                         *           "rank": 3,
+                         *           "folds": [
+                         *             {
+                         *               "fold": 0,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t2f0",
+                         *               "status": "succeeded",
+                         *               "score": 0.902,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 0.902
+                         *               }
+                         *             },
+                         *             {
+                         *               "fold": 1,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t2f1",
+                         *               "status": "succeeded",
+                         *               "score": 0.889,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 0.889
+                         *               }
+                         *             },
+                         *             {
+                         *               "fold": 2,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t2f2",
+                         *               "status": "succeeded",
+                         *               "score": 0.915,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 0.915
+                         *               }
+                         *             }
+                         *           ]
+                         *         },
+                         *         {
+                         *           "trial": 3,
+                         *           "params": {
+                         *             "training.epochs": 120,
+                         *             "training.optimizer.learningRate": 0.05
+                         *           },
+                         *           "status": "succeeded",
+                         *           "mean": 0.07566666666666666,
+                         *           "std": 0.013719410418171119,
+                         *           "rank": 1,
+                         *           "folds": [
+                         *             {
+                         *               "fold": 0,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t3f0",
+                         *               "status": "succeeded",
+                         *               "score": 0.061,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 0.061
+                         *               }
+                         *             },
+                         *             {
+                         *               "fold": 1,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t3f1",
+                         *               "status": "succeeded",
+                         *               "score": 0.094,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 0.094
+                         *               }
+                         *             },
+                         *             {
+                         *               "fold": 2,
+                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t3f2",
+                         *               "status": "succeeded",
+                         *               "score": 0.072,
+                         *               "scores": {
+                         *                 "accuracy": 0.96,
+                         *                 "log_loss": 0.072
+                         *               }
+                         *             }
+                         *           ]
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["SweepResponse"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:model-not-found",
+                         *       "title": "Not Found",
+                         *       "status": 404,
+                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "instance": "/v1/sweeps/{id}/cancel",
+                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:conflict",
+                         *       "title": "Conflict",
+                         *       "status": 409,
+                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
+                         *       "instance": "/v1/sweeps/{id}/cancel",
+                         *       "code": "NN_ERR_CONFLICT"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/models/{id}/evaluate": {
         parameters: {
             query?: never;
@@ -3172,6 +4066,177 @@ export interface paths {
                          *       "detail": "dataset 'ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
                          *       "instance": "/v1/models/{id}/predictions",
                          *       "code": "NN_ERR_UNPROCESSABLE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{id}/backprop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Backprop you can inspect: the loss and, per layer, z, a, δ and every parameter's gradient for a few rows
+         * @description One forward and backward pass of the stored model over the rows (at most 32): per layer the Linear's outputs z, the layer's outputs a, δ = ∂J/∂z per row, and ∂J/∂θ of every parameter averaged over the rows with the L2 term, under the export's names and shapes. One full-batch SGD step with learning rate 1 on these rows would subtract exactly these gradients from the exported weights.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
+                     * @example iris@latest
+                     */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "inputs": [
+                     *         [
+                     *           5.1,
+                     *           3.5,
+                     *           1.4,
+                     *           0.2
+                     *         ]
+                     *       ],
+                     *       "targets": [
+                     *         "setosa"
+                     *       ],
+                     *       "mode": "train"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BackpropRequestInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "modelId": "mdl_a625c00432c54b0b88863673c6072274",
+                         *       "mode": "train",
+                         *       "rows": 1,
+                         *       "loss": 0.001966,
+                         *       "layers": [
+                         *         {
+                         *           "name": "output",
+                         *           "z": [
+                         *             [
+                         *               6.012,
+                         *               -0.2229,
+                         *               -5.789
+                         *             ]
+                         *           ],
+                         *           "a": [
+                         *             [
+                         *               0.998,
+                         *               0.001957,
+                         *               0.000007488
+                         *             ]
+                         *           ],
+                         *           "delta": [
+                         *             [
+                         *               -0.001964,
+                         *               0.001957,
+                         *               0.000007488
+                         *             ]
+                         *           ],
+                         *           "gradients": {
+                         *             "output.weight": [
+                         *               [
+                         *                 0.001535,
+                         *                 -0.002292,
+                         *                 0.002579,
+                         *                 0.002518
+                         *               ],
+                         *               [
+                         *                 -0.001529,
+                         *                 0.002283,
+                         *                 -0.002569,
+                         *                 -0.002509
+                         *               ],
+                         *               [
+                         *                 -0.000005853,
+                         *                 0.000008736,
+                         *                 -0.000009831,
+                         *                 -0.0000096
+                         *               ]
+                         *             ],
+                         *             "output.bias": [
+                         *               -0.001964,
+                         *               0.001957,
+                         *               0.000007488
+                         *             ]
+                         *           }
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["BackpropResponse"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:validation",
+                         *       "title": "Bad Request",
+                         *       "status": 400,
+                         *       "detail": "invalid body: training.optimizer.type: optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw",
+                         *       "instance": "/v1/models/{id}/backprop",
+                         *       "code": "NN_ERR_VALIDATION",
+                         *       "errors": [
+                         *         {
+                         *           "field": "training.optimizer.type",
+                         *           "in": "body",
+                         *           "message": "optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:model-not-found",
+                         *       "title": "Not Found",
+                         *       "status": 404,
+                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "instance": "/v1/models/{id}/backprop",
+                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -4356,12 +5421,23 @@ export interface components {
             layers: {
                 units: number;
                 /**
-                 * @description step is for inference only: it cannot be trained
+                 * @description step is for inference only: it cannot be trained. maxout (Goodfellow et al. 2013): each unit is the largest of `pieces` linear pieces (k weight vectors and biases per unit)
                  * @enum {string}
                  */
-                activation: "sigmoid" | "tanh" | "relu" | "leaky_relu" | "abs" | "softplus" | "identity" | "step";
+                activation: "sigmoid" | "tanh" | "relu" | "leaky_relu" | "abs" | "softplus" | "identity" | "step" | "maxout";
                 /** @description Negative slope of leaky_relu (default 0.01) */
                 alpha?: number;
+                /** @description maxout only: linear pieces per unit, the paper's k (pylearn2's num_pieces); default 2 */
+                pieces?: number;
+                /**
+                 * @description Normalise the layer's pre-activations: batch (torch.nn.BatchNorm1d: statistics of the minibatch in training, running estimates with momentum 0.1 at inference) or layer (torch.nn.LayerNorm: per row). Applied as Linear → Norm → Activation → Dropout
+                 * @enum {string}
+                 */
+                norm?: "batch" | "layer";
+                /** @description Dropout rate p: in training each unit of the layer's output is zeroed with probability p and the rest scaled by 1/(1 − p) (inverted dropout); the identity at inference. Default 0 (none) */
+                dropout?: number;
+                /** @description true: the layer's output is a + block(a), a its input (He et al. 2016); when the widths differ, a learned projection of a (no bias) replaces a */
+                residual?: boolean;
                 /**
                  * @description Weight initialiser; default he_uniform for relu-family layers, glorot_uniform otherwise
                  * @enum {string}
@@ -4395,12 +5471,23 @@ export interface components {
             layers: {
                 units: number;
                 /**
-                 * @description step is for inference only: it cannot be trained
+                 * @description step is for inference only: it cannot be trained. maxout (Goodfellow et al. 2013): each unit is the largest of `pieces` linear pieces (k weight vectors and biases per unit)
                  * @enum {string}
                  */
-                activation: "sigmoid" | "tanh" | "relu" | "leaky_relu" | "abs" | "softplus" | "identity" | "step";
+                activation: "sigmoid" | "tanh" | "relu" | "leaky_relu" | "abs" | "softplus" | "identity" | "step" | "maxout";
                 /** @description Negative slope of leaky_relu (default 0.01) */
                 alpha?: number;
+                /** @description maxout only: linear pieces per unit, the paper's k (pylearn2's num_pieces); default 2 */
+                pieces?: number;
+                /**
+                 * @description Normalise the layer's pre-activations: batch (torch.nn.BatchNorm1d: statistics of the minibatch in training, running estimates with momentum 0.1 at inference) or layer (torch.nn.LayerNorm: per row). Applied as Linear → Norm → Activation → Dropout
+                 * @enum {string}
+                 */
+                norm?: "batch" | "layer";
+                /** @description Dropout rate p: in training each unit of the layer's output is zeroed with probability p and the rest scaled by 1/(1 − p) (inverted dropout); the identity at inference. Default 0 (none) */
+                dropout?: number;
+                /** @description true: the layer's output is a + block(a), a its input (He et al. 2016); when the widths differ, a learned projection of a (no bias) replaces a */
+                residual?: boolean;
                 /**
                  * @description Weight initialiser; default he_uniform for relu-family layers, glorot_uniform otherwise
                  * @enum {string}
@@ -4435,12 +5522,23 @@ export interface components {
             layers: {
                 units: number;
                 /**
-                 * @description step is for inference only: it cannot be trained
+                 * @description step is for inference only: it cannot be trained. maxout (Goodfellow et al. 2013): each unit is the largest of `pieces` linear pieces (k weight vectors and biases per unit)
                  * @enum {string}
                  */
-                activation: "sigmoid" | "tanh" | "relu" | "leaky_relu" | "abs" | "softplus" | "identity" | "step";
+                activation: "sigmoid" | "tanh" | "relu" | "leaky_relu" | "abs" | "softplus" | "identity" | "step" | "maxout";
                 /** @description Negative slope of leaky_relu (default 0.01) */
                 alpha?: number;
+                /** @description maxout only: linear pieces per unit, the paper's k (pylearn2's num_pieces); default 2 */
+                pieces?: number;
+                /**
+                 * @description Normalise the layer's pre-activations: batch (torch.nn.BatchNorm1d: statistics of the minibatch in training, running estimates with momentum 0.1 at inference) or layer (torch.nn.LayerNorm: per row). Applied as Linear → Norm → Activation → Dropout
+                 * @enum {string}
+                 */
+                norm?: "batch" | "layer";
+                /** @description Dropout rate p: in training each unit of the layer's output is zeroed with probability p and the rest scaled by 1/(1 − p) (inverted dropout); the identity at inference. Default 0 (none) */
+                dropout?: number;
+                /** @description true: the layer's output is a + block(a), a its input (He et al. 2016); when the widths differ, a learned projection of a (no bias) replaces a */
+                residual?: boolean;
                 /**
                  * @description Weight initialiser; default he_uniform for relu-family layers, glorot_uniform otherwise
                  * @enum {string}
@@ -4471,7 +5569,7 @@ export interface components {
             inputs: number;
             units: number;
             activation: string;
-            /** @description units × inputs weights + units biases */
+            /** @description Every parameter of the layer: units × inputs weights + units biases for a plain layer, plus k-fold weights for maxout, the norm's weight and bias (and batch norm's running mean and variance), and a residual projection */
             parameters: number;
         };
         NetworkResponseInput: {
@@ -4880,11 +5978,15 @@ export interface components {
         ModelExportInput: {
             /** @constant */
             format: "backprop.model";
-            /** @constant */
-            version: 1;
+            /** @description 2 is written (parameters by name); 1 (layers of W and b, plain dense networks) is still read */
+            version: 1 | 2;
             network: components["schemas"]["NetworkSpecInput"];
-            /** @description Hidden layers, then the output layer */
-            layers: {
+            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
+            parameters?: {
+                [key: string]: number[] | number[][];
+            };
+            /** @description Version 1 only: hidden layers, then the output layer */
+            layers?: {
                 /** @description Weights W[unit][input] */
                 W: number[][];
                 /** @description Biases b[unit] */
@@ -4923,6 +6025,42 @@ export interface components {
                 field: string;
                 value: string;
             }[];
+        };
+        BackpropRequestInput: {
+            /** @description Raw feature rows, at most 32, read exactly as POST /v1/models/{ref}/predict reads them (numbers, category strings, null) */
+            inputs: (number | string | null)[][];
+            /** @description One per row: a class label of the model (softmax, or a sigmoid unit of two classes), or the class index; for regression the value (one output) or the row of values, in the target's units; for several sigmoid units, a row of 0/1 */
+            targets: (number | string | number[])[];
+            /**
+             * @description train: dropout active, its mask that of epoch 0 of a run with seed 0, by row position; inference: dropout off
+             * @default inference
+             * @enum {string}
+             */
+            mode?: "train" | "inference";
+        };
+        LayerTraceInput: {
+            /** @description layers.i or output: the prefix of the layer's parameter names in the export */
+            name: string;
+            /** @description rows × the Linear's outputs (maxout: units·pieces): z = a_prev·Wᵀ + b */
+            z: number[][];
+            /** @description rows × units: the layer's outputs, after norm, activation, dropout and the residual sum (the output layer: the head's probabilities or values, normalised units) */
+            a: number[][];
+            /** @description rows × the Linear's outputs: δ = ∂J_r/∂z, each row's own loss (the output layer's δ is a − y) */
+            delta: number[][];
+            /** @description ∂J/∂θ of every parameter of the layer, averaged over the rows, plus λθ on weights; under its export name and shape (weight [out, in]) */
+            gradients: {
+                [key: string]: number[] | number[][];
+            };
+        };
+        BackpropResponseInput: {
+            modelId: string;
+            /** @enum {string} */
+            mode: "train" | "inference";
+            rows: number;
+            /** @description The mean loss of the rows plus the L2 penalty λ/2·‖W‖², the loss training minimises */
+            loss: number;
+            /** @description Hidden layers, input side first, then the output layer */
+            layers: components["schemas"]["LayerTraceInput"][];
         };
         EvaluateRequestInput: {
             /** @description A stored dataset (POST /v1/datasets) with the model's feature columns, by name and order */
@@ -5172,6 +6310,206 @@ export interface components {
                 data: (number | string)[];
             }[];
         };
+        SweepDistributionInput: {
+            /** @constant */
+            type: "grid";
+            /** @description Every value is tried, combined with every value of the other grid fields (Ray Tune grid_search) */
+            values: unknown[];
+        } | {
+            /** @constant */
+            type: "choice";
+            /** @description One value drawn per trial, each equally likely (Ray Tune choice) */
+            values: unknown[];
+        } | {
+            /** @constant */
+            type: "uniform";
+            low: number;
+            high: number;
+        } | {
+            /** @constant */
+            type: "loguniform";
+            low: number;
+            high: number;
+        } | {
+            /** @constant */
+            type: "randint";
+            low: number;
+            high: number;
+        };
+        CreateSweepRequestInput: {
+            datasetId: string;
+            /** @description The base network, inline (as in POST /v1/training-jobs); `network.*` fields may be searched */
+            network?: {
+                [key: string]: unknown;
+            };
+            /** @description A saved network definition; then only `training.*` and `missing.*` fields may be searched */
+            networkId?: string;
+            /** @description The base training options (TrainingOptions); every trial starts from them */
+            training?: {
+                [key: string]: unknown;
+            };
+            /** @description The base missing-value strategy (as in POST /v1/training-jobs) */
+            missing?: {
+                [key: string]: unknown;
+            };
+            /** @description Field path → values or distribution. Grid fields multiply; random fields are drawn `trials` times per grid point */
+            searchSpace: {
+                [key: string]: components["schemas"]["SweepDistributionInput"];
+            };
+            /**
+             * @description Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1
+             * @default 1
+             */
+            trials?: number;
+            /**
+             * @description What ranks the trials (scikit-learn names), measured on the held-out fold, or on the validationSplit rows without folds
+             * @enum {string}
+             */
+            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
+            /** @description Direction (scikit-learn make_scorer); default true for accuracy and r2, false for the losses and errors */
+            greaterIsBetter?: boolean;
+            /** @description k-fold cross-validation: each configuration trains k times, each time holding out one of k disjoint, seeded folds (stratified by class) */
+            folds?: number;
+            /**
+             * @description Fixes the random draws and the folds (default 0)
+             * @default 0
+             */
+            seed?: number;
+            /** @description The best configuration is retrained on all rows and stored under this model name */
+            modelName: string;
+        };
+        SweepTrialResultInput: {
+            /** @description 0-based trial number */
+            trial: number;
+            /** @description The searched fields of this trial */
+            params: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            /** @description Mean of the metric over folds, once every fold succeeded */
+            mean?: number;
+            /** @description Population standard deviation over folds (numpy.std, as scikit-learn cv_results_ std_test_score) */
+            std?: number;
+            /** @description 1 = best; by mean in the metric's direction, then smaller std, then trial number */
+            rank?: number;
+            /** @description Why a fold failed or was cancelled */
+            error?: string;
+            folds: {
+                /** @description 0-based fold held out; null without folds */
+                fold: number | null;
+                /** @description The child training job (GET /v1/training-jobs/{jobId}) */
+                jobId: string;
+                /** @enum {string} */
+                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                /** @description The metric on the rows held out from this job */
+                score?: number;
+                /** @description Every applicable metric on those rows */
+                scores?: {
+                    [key: string]: number;
+                };
+                error?: string;
+            }[];
+        };
+        SweepResponseInput: {
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            datasetId: string;
+            /** @enum {string} */
+            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
+            greaterIsBetter: boolean;
+            folds: number | null;
+            modelName: string;
+            progress: {
+                trialsDone: number;
+                trials: number;
+                jobsDone: number;
+                /** @description Child training jobs: trials × folds */
+                jobs: number;
+            };
+            /** @description The best trial so far (final once the sweep succeeded) */
+            best?: {
+                trial: number;
+                params: {
+                    [key: string]: unknown;
+                };
+                mean: number;
+                std: number;
+            };
+            /** @description The job that retrains the best configuration on all rows */
+            retrainJobId?: string;
+            /** @description The retrained best model, once succeeded */
+            modelId?: string;
+            error?: string;
+            /** @description One row per trial, in trial order */
+            results: components["schemas"]["SweepTrialResultInput"][];
+            /** @description ISO 8601 time in UTC */
+            createdAt: string;
+            /** @description ISO 8601 time in UTC */
+            finishedAt?: string;
+            links: {
+                self: string;
+                events: string;
+                cancel: string;
+                model?: string;
+            };
+        };
+        SweepSummaryInput: {
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            datasetId: string;
+            /** @enum {string} */
+            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
+            greaterIsBetter: boolean;
+            folds: number | null;
+            modelName: string;
+            progress: {
+                trialsDone: number;
+                trials: number;
+                jobsDone: number;
+                /** @description Child training jobs: trials × folds */
+                jobs: number;
+            };
+            /** @description The best trial so far (final once the sweep succeeded) */
+            best?: {
+                trial: number;
+                params: {
+                    [key: string]: unknown;
+                };
+                mean: number;
+                std: number;
+            };
+            /** @description The job that retrains the best configuration on all rows */
+            retrainJobId?: string;
+            /** @description The retrained best model, once succeeded */
+            modelId?: string;
+            error?: string;
+            /** @description ISO 8601 time in UTC */
+            createdAt: string;
+            /** @description ISO 8601 time in UTC */
+            finishedAt?: string;
+            links: {
+                self: string;
+                events: string;
+                cancel: string;
+                model?: string;
+            };
+        };
+        CreatedSweepInput: {
+            id: string;
+            /** @constant */
+            status: "queued";
+            trials: number;
+            jobs: number;
+            links: {
+                self: string;
+                events: string;
+                cancel: string;
+                model?: string;
+            };
+        };
         FieldIssue: {
             /** @description JSON path of the offending value, e.g. layers[0].units ("" for the whole part) */
             field: string;
@@ -5210,12 +6548,23 @@ export interface components {
             layers: {
                 units: number;
                 /**
-                 * @description step is for inference only: it cannot be trained
+                 * @description step is for inference only: it cannot be trained. maxout (Goodfellow et al. 2013): each unit is the largest of `pieces` linear pieces (k weight vectors and biases per unit)
                  * @enum {string}
                  */
-                activation: "sigmoid" | "tanh" | "relu" | "leaky_relu" | "abs" | "softplus" | "identity" | "step";
+                activation: "sigmoid" | "tanh" | "relu" | "leaky_relu" | "abs" | "softplus" | "identity" | "step" | "maxout";
                 /** @description Negative slope of leaky_relu (default 0.01) */
                 alpha?: number;
+                /** @description maxout only: linear pieces per unit, the paper's k (pylearn2's num_pieces); default 2 */
+                pieces?: number;
+                /**
+                 * @description Normalise the layer's pre-activations: batch (torch.nn.BatchNorm1d: statistics of the minibatch in training, running estimates with momentum 0.1 at inference) or layer (torch.nn.LayerNorm: per row). Applied as Linear → Norm → Activation → Dropout
+                 * @enum {string}
+                 */
+                norm?: "batch" | "layer";
+                /** @description Dropout rate p: in training each unit of the layer's output is zeroed with probability p and the rest scaled by 1/(1 − p) (inverted dropout); the identity at inference. Default 0 (none) */
+                dropout?: number;
+                /** @description true: the layer's output is a + block(a), a its input (He et al. 2016); when the widths differ, a learned projection of a (no bias) replaces a */
+                residual?: boolean;
                 /**
                  * @description Weight initialiser; default he_uniform for relu-family layers, glorot_uniform otherwise
                  * @enum {string}
@@ -5249,12 +6598,23 @@ export interface components {
             layers: {
                 units: number;
                 /**
-                 * @description step is for inference only: it cannot be trained
+                 * @description step is for inference only: it cannot be trained. maxout (Goodfellow et al. 2013): each unit is the largest of `pieces` linear pieces (k weight vectors and biases per unit)
                  * @enum {string}
                  */
-                activation: "sigmoid" | "tanh" | "relu" | "leaky_relu" | "abs" | "softplus" | "identity" | "step";
+                activation: "sigmoid" | "tanh" | "relu" | "leaky_relu" | "abs" | "softplus" | "identity" | "step" | "maxout";
                 /** @description Negative slope of leaky_relu (default 0.01) */
                 alpha?: number;
+                /** @description maxout only: linear pieces per unit, the paper's k (pylearn2's num_pieces); default 2 */
+                pieces?: number;
+                /**
+                 * @description Normalise the layer's pre-activations: batch (torch.nn.BatchNorm1d: statistics of the minibatch in training, running estimates with momentum 0.1 at inference) or layer (torch.nn.LayerNorm: per row). Applied as Linear → Norm → Activation → Dropout
+                 * @enum {string}
+                 */
+                norm?: "batch" | "layer";
+                /** @description Dropout rate p: in training each unit of the layer's output is zeroed with probability p and the rest scaled by 1/(1 − p) (inverted dropout); the identity at inference. Default 0 (none) */
+                dropout?: number;
+                /** @description true: the layer's output is a + block(a), a its input (He et al. 2016); when the widths differ, a learned projection of a (no bias) replaces a */
+                residual?: boolean;
                 /**
                  * @description Weight initialiser; default he_uniform for relu-family layers, glorot_uniform otherwise
                  * @enum {string}
@@ -5289,12 +6649,23 @@ export interface components {
             layers: {
                 units: number;
                 /**
-                 * @description step is for inference only: it cannot be trained
+                 * @description step is for inference only: it cannot be trained. maxout (Goodfellow et al. 2013): each unit is the largest of `pieces` linear pieces (k weight vectors and biases per unit)
                  * @enum {string}
                  */
-                activation: "sigmoid" | "tanh" | "relu" | "leaky_relu" | "abs" | "softplus" | "identity" | "step";
+                activation: "sigmoid" | "tanh" | "relu" | "leaky_relu" | "abs" | "softplus" | "identity" | "step" | "maxout";
                 /** @description Negative slope of leaky_relu (default 0.01) */
                 alpha?: number;
+                /** @description maxout only: linear pieces per unit, the paper's k (pylearn2's num_pieces); default 2 */
+                pieces?: number;
+                /**
+                 * @description Normalise the layer's pre-activations: batch (torch.nn.BatchNorm1d: statistics of the minibatch in training, running estimates with momentum 0.1 at inference) or layer (torch.nn.LayerNorm: per row). Applied as Linear → Norm → Activation → Dropout
+                 * @enum {string}
+                 */
+                norm?: "batch" | "layer";
+                /** @description Dropout rate p: in training each unit of the layer's output is zeroed with probability p and the rest scaled by 1/(1 − p) (inverted dropout); the identity at inference. Default 0 (none) */
+                dropout?: number;
+                /** @description true: the layer's output is a + block(a), a its input (He et al. 2016); when the widths differ, a learned projection of a (no bias) replaces a */
+                residual?: boolean;
                 /**
                  * @description Weight initialiser; default he_uniform for relu-family layers, glorot_uniform otherwise
                  * @enum {string}
@@ -5325,7 +6696,7 @@ export interface components {
             inputs: number;
             units: number;
             activation: string;
-            /** @description units × inputs weights + units biases */
+            /** @description Every parameter of the layer: units × inputs weights + units biases for a plain layer, plus k-fold weights for maxout, the norm's weight and bias (and batch norm's running mean and variance), and a residual projection */
             parameters: number;
         };
         NetworkResponse: {
@@ -5734,11 +7105,15 @@ export interface components {
         ModelExport: {
             /** @constant */
             format: "backprop.model";
-            /** @constant */
-            version: 1;
+            /** @description 2 is written (parameters by name); 1 (layers of W and b, plain dense networks) is still read */
+            version: 1 | 2;
             network: components["schemas"]["NetworkSpec"];
-            /** @description Hidden layers, then the output layer */
-            layers: {
+            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
+            parameters?: {
+                [key: string]: number[] | number[][];
+            };
+            /** @description Version 1 only: hidden layers, then the output layer */
+            layers?: {
                 /** @description Weights W[unit][input] */
                 W: number[][];
                 /** @description Biases b[unit] */
@@ -5777,6 +7152,42 @@ export interface components {
                 field: string;
                 value: string;
             }[];
+        };
+        BackpropRequest: {
+            /** @description Raw feature rows, at most 32, read exactly as POST /v1/models/{ref}/predict reads them (numbers, category strings, null) */
+            inputs: (number | string | null)[][];
+            /** @description One per row: a class label of the model (softmax, or a sigmoid unit of two classes), or the class index; for regression the value (one output) or the row of values, in the target's units; for several sigmoid units, a row of 0/1 */
+            targets: (number | string | number[])[];
+            /**
+             * @description train: dropout active, its mask that of epoch 0 of a run with seed 0, by row position; inference: dropout off
+             * @default inference
+             * @enum {string}
+             */
+            mode: "train" | "inference";
+        };
+        LayerTrace: {
+            /** @description layers.i or output: the prefix of the layer's parameter names in the export */
+            name: string;
+            /** @description rows × the Linear's outputs (maxout: units·pieces): z = a_prev·Wᵀ + b */
+            z: number[][];
+            /** @description rows × units: the layer's outputs, after norm, activation, dropout and the residual sum (the output layer: the head's probabilities or values, normalised units) */
+            a: number[][];
+            /** @description rows × the Linear's outputs: δ = ∂J_r/∂z, each row's own loss (the output layer's δ is a − y) */
+            delta: number[][];
+            /** @description ∂J/∂θ of every parameter of the layer, averaged over the rows, plus λθ on weights; under its export name and shape (weight [out, in]) */
+            gradients: {
+                [key: string]: number[] | number[][];
+            };
+        };
+        BackpropResponse: {
+            modelId: string;
+            /** @enum {string} */
+            mode: "train" | "inference";
+            rows: number;
+            /** @description The mean loss of the rows plus the L2 penalty λ/2·‖W‖², the loss training minimises */
+            loss: number;
+            /** @description Hidden layers, input side first, then the output layer */
+            layers: components["schemas"]["LayerTrace"][];
         };
         EvaluateRequest: {
             /** @description A stored dataset (POST /v1/datasets) with the model's feature columns, by name and order */
@@ -6026,6 +7437,206 @@ export interface components {
                 data: (number | string)[];
             }[];
         };
+        SweepDistribution: {
+            /** @constant */
+            type: "grid";
+            /** @description Every value is tried, combined with every value of the other grid fields (Ray Tune grid_search) */
+            values: unknown[];
+        } | {
+            /** @constant */
+            type: "choice";
+            /** @description One value drawn per trial, each equally likely (Ray Tune choice) */
+            values: unknown[];
+        } | {
+            /** @constant */
+            type: "uniform";
+            low: number;
+            high: number;
+        } | {
+            /** @constant */
+            type: "loguniform";
+            low: number;
+            high: number;
+        } | {
+            /** @constant */
+            type: "randint";
+            low: number;
+            high: number;
+        };
+        CreateSweepRequest: {
+            datasetId: string;
+            /** @description The base network, inline (as in POST /v1/training-jobs); `network.*` fields may be searched */
+            network?: {
+                [key: string]: unknown;
+            };
+            /** @description A saved network definition; then only `training.*` and `missing.*` fields may be searched */
+            networkId?: string;
+            /** @description The base training options (TrainingOptions); every trial starts from them */
+            training?: {
+                [key: string]: unknown;
+            };
+            /** @description The base missing-value strategy (as in POST /v1/training-jobs) */
+            missing?: {
+                [key: string]: unknown;
+            };
+            /** @description Field path → values or distribution. Grid fields multiply; random fields are drawn `trials` times per grid point */
+            searchSpace: {
+                [key: string]: components["schemas"]["SweepDistribution"];
+            };
+            /**
+             * @description Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1
+             * @default 1
+             */
+            trials: number;
+            /**
+             * @description What ranks the trials (scikit-learn names), measured on the held-out fold, or on the validationSplit rows without folds
+             * @enum {string}
+             */
+            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
+            /** @description Direction (scikit-learn make_scorer); default true for accuracy and r2, false for the losses and errors */
+            greaterIsBetter?: boolean;
+            /** @description k-fold cross-validation: each configuration trains k times, each time holding out one of k disjoint, seeded folds (stratified by class) */
+            folds?: number;
+            /**
+             * @description Fixes the random draws and the folds (default 0)
+             * @default 0
+             */
+            seed: number;
+            /** @description The best configuration is retrained on all rows and stored under this model name */
+            modelName: string;
+        };
+        SweepTrialResult: {
+            /** @description 0-based trial number */
+            trial: number;
+            /** @description The searched fields of this trial */
+            params: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            /** @description Mean of the metric over folds, once every fold succeeded */
+            mean?: number;
+            /** @description Population standard deviation over folds (numpy.std, as scikit-learn cv_results_ std_test_score) */
+            std?: number;
+            /** @description 1 = best; by mean in the metric's direction, then smaller std, then trial number */
+            rank?: number;
+            /** @description Why a fold failed or was cancelled */
+            error?: string;
+            folds: {
+                /** @description 0-based fold held out; null without folds */
+                fold: number | null;
+                /** @description The child training job (GET /v1/training-jobs/{jobId}) */
+                jobId: string;
+                /** @enum {string} */
+                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                /** @description The metric on the rows held out from this job */
+                score?: number;
+                /** @description Every applicable metric on those rows */
+                scores?: {
+                    [key: string]: number;
+                };
+                error?: string;
+            }[];
+        };
+        SweepResponse: {
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            datasetId: string;
+            /** @enum {string} */
+            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
+            greaterIsBetter: boolean;
+            folds: number | null;
+            modelName: string;
+            progress: {
+                trialsDone: number;
+                trials: number;
+                jobsDone: number;
+                /** @description Child training jobs: trials × folds */
+                jobs: number;
+            };
+            /** @description The best trial so far (final once the sweep succeeded) */
+            best?: {
+                trial: number;
+                params: {
+                    [key: string]: unknown;
+                };
+                mean: number;
+                std: number;
+            };
+            /** @description The job that retrains the best configuration on all rows */
+            retrainJobId?: string;
+            /** @description The retrained best model, once succeeded */
+            modelId?: string;
+            error?: string;
+            /** @description One row per trial, in trial order */
+            results: components["schemas"]["SweepTrialResult"][];
+            /** @description ISO 8601 time in UTC */
+            createdAt: string;
+            /** @description ISO 8601 time in UTC */
+            finishedAt?: string;
+            links: {
+                self: string;
+                events: string;
+                cancel: string;
+                model?: string;
+            };
+        };
+        SweepSummary: {
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            datasetId: string;
+            /** @enum {string} */
+            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
+            greaterIsBetter: boolean;
+            folds: number | null;
+            modelName: string;
+            progress: {
+                trialsDone: number;
+                trials: number;
+                jobsDone: number;
+                /** @description Child training jobs: trials × folds */
+                jobs: number;
+            };
+            /** @description The best trial so far (final once the sweep succeeded) */
+            best?: {
+                trial: number;
+                params: {
+                    [key: string]: unknown;
+                };
+                mean: number;
+                std: number;
+            };
+            /** @description The job that retrains the best configuration on all rows */
+            retrainJobId?: string;
+            /** @description The retrained best model, once succeeded */
+            modelId?: string;
+            error?: string;
+            /** @description ISO 8601 time in UTC */
+            createdAt: string;
+            /** @description ISO 8601 time in UTC */
+            finishedAt?: string;
+            links: {
+                self: string;
+                events: string;
+                cancel: string;
+                model?: string;
+            };
+        };
+        CreatedSweep: {
+            id: string;
+            /** @constant */
+            status: "queued";
+            trials: number;
+            jobs: number;
+            links: {
+                self: string;
+                events: string;
+                cancel: string;
+                model?: string;
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -6058,6 +7669,9 @@ export type SchemaModelResponseInput = components['schemas']['ModelResponseInput
 export type SchemaModelExportInput = components['schemas']['ModelExportInput'];
 export type SchemaPredictRequestInput = components['schemas']['PredictRequestInput'];
 export type SchemaPredictResponseInput = components['schemas']['PredictResponseInput'];
+export type SchemaBackpropRequestInput = components['schemas']['BackpropRequestInput'];
+export type SchemaLayerTraceInput = components['schemas']['LayerTraceInput'];
+export type SchemaBackpropResponseInput = components['schemas']['BackpropResponseInput'];
 export type SchemaEvaluateRequestInput = components['schemas']['EvaluateRequestInput'];
 export type SchemaDatasetPredictionsRequestInput = components['schemas']['DatasetPredictionsRequestInput'];
 export type SchemaClassificationMetricsInput = components['schemas']['ClassificationMetricsInput'];
@@ -6076,6 +7690,12 @@ export type SchemaModelMetadataResponseInput = components['schemas']['ModelMetad
 export type SchemaModelReadyResponseInput = components['schemas']['ModelReadyResponseInput'];
 export type SchemaInferRequestInput = components['schemas']['InferRequestInput'];
 export type SchemaInferResponseInput = components['schemas']['InferResponseInput'];
+export type SchemaSweepDistributionInput = components['schemas']['SweepDistributionInput'];
+export type SchemaCreateSweepRequestInput = components['schemas']['CreateSweepRequestInput'];
+export type SchemaSweepTrialResultInput = components['schemas']['SweepTrialResultInput'];
+export type SchemaSweepResponseInput = components['schemas']['SweepResponseInput'];
+export type SchemaSweepSummaryInput = components['schemas']['SweepSummaryInput'];
+export type SchemaCreatedSweepInput = components['schemas']['CreatedSweepInput'];
 export type SchemaFieldIssue = components['schemas']['FieldIssue'];
 export type SchemaProblem = components['schemas']['Problem'];
 export type SchemaNetworkSpec = components['schemas']['NetworkSpec'];
@@ -6101,6 +7721,9 @@ export type SchemaModelResponse = components['schemas']['ModelResponse'];
 export type SchemaModelExport = components['schemas']['ModelExport'];
 export type SchemaPredictRequest = components['schemas']['PredictRequest'];
 export type SchemaPredictResponse = components['schemas']['PredictResponse'];
+export type SchemaBackpropRequest = components['schemas']['BackpropRequest'];
+export type SchemaLayerTrace = components['schemas']['LayerTrace'];
+export type SchemaBackpropResponse = components['schemas']['BackpropResponse'];
 export type SchemaEvaluateRequest = components['schemas']['EvaluateRequest'];
 export type SchemaDatasetPredictionsRequest = components['schemas']['DatasetPredictionsRequest'];
 export type SchemaClassificationMetrics = components['schemas']['ClassificationMetrics'];
@@ -6119,5 +7742,11 @@ export type SchemaModelMetadataResponse = components['schemas']['ModelMetadataRe
 export type SchemaModelReadyResponse = components['schemas']['ModelReadyResponse'];
 export type SchemaInferRequest = components['schemas']['InferRequest'];
 export type SchemaInferResponse = components['schemas']['InferResponse'];
+export type SchemaSweepDistribution = components['schemas']['SweepDistribution'];
+export type SchemaCreateSweepRequest = components['schemas']['CreateSweepRequest'];
+export type SchemaSweepTrialResult = components['schemas']['SweepTrialResult'];
+export type SchemaSweepResponse = components['schemas']['SweepResponse'];
+export type SchemaSweepSummary = components['schemas']['SweepSummary'];
+export type SchemaCreatedSweep = components['schemas']['CreatedSweep'];
 export type $defs = Record<string, never>;
 export type operations = Record<string, never>;
