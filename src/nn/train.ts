@@ -13,6 +13,7 @@ import { createSchedule, type ScheduleConfig, type ScheduleState } from './sched
 import { checkDatasetFits, classLabels, splitRows, takeRows, type Dataset } from './dataset.js'
 import { countCorrect, sequentialGradient, type BatchGradient } from './gradient.js'
 import { tsKernels, type Kernels } from './ops.js'
+import { hasBatchNorm, sequentialLockstepGradient } from './lockstep.js'
 import { firstNonFinite, nonFiniteReason, parameterName } from './finite.js'
 
 export interface EarlyStopping { patience: number, minDelta?: number }
@@ -153,7 +154,8 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   const history = resume ? [...resume.history] : []
   if (resume) { optimizer.setState(resume.optimizer); schedule.setState(resume.schedule); rng.setState(resume.rng) }
 
-  const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows) : sequentialGradient(net, trainSet, hooks.kernels, opts.seed ?? 0, trainRows)
+  const reference = hasBatchNorm(spec) ? sequentialLockstepGradient : sequentialGradient
+  const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows) : reference(net, trainSet, hooks.kernels, opts.seed ?? 0, trainRows)
   const grads = allocate(net.dtype, net.params.length)
   const base = Int32Array.from({ length: trainSet.rows }, (_, i) => i)
   const head = spec.output.activation
