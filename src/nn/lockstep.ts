@@ -126,14 +126,12 @@ export function lockstepBackward (L: Lockstep, shards: readonly LocalShard[], S:
 export function sequentialLockstepGradient (net: Network, data: Dataset, k: Kernels = tsKernels, seed = 0, rowIds: Int32Array | null = null): BatchGradient {
   const stride = partialStride(net.spec)
   const scratches: ShardScratch[] = []
-  let partials = new Float64Array(0)
-  const L = (): Lockstep => ({ net, offsets, partials, stride, total, sync: () => {} })
-  const offsets = partialOffsets(net)
-  const total = new Float64Array(stride)
+  // alone: no thread to meet, and a table that grows to the largest minibatch seen
+  let L: Lockstep = { net, offsets: partialOffsets(net), partials: new Float64Array(0), stride, total: new Float64Array(stride), sync: () => {} }
   const K = net.spec.output.units
   return (index, from, to, grads, epoch) => {
     const N = to - from, S = Math.ceil(N / SHARD_ROWS)
-    if (partials.length < S * stride) partials = new Float64Array(S * stride)
+    if (L.partials.length < S * stride) L = { ...L, partials: new Float64Array(S * stride) }
     while (scratches.length < S) scratches.push(createShardScratch(net, seed, rowIds))
     const shards: LocalShard[] = []
     for (let s = 0; s < S; s++) {
@@ -141,14 +139,13 @@ export function sequentialLockstepGradient (net: Network, data: Dataset, k: Kern
       shards.push(prepareShard(scratches[s], data, index, a, b, epoch, s, grads, false))
     }
     grads.fill(0)
-    const step = L()
-    lockstepForward(step, shards, S, N, k, true)
+    lockstepForward(L, shards, S, N, k, true)
     let loss = 0, correct = 0
     for (const sh of shards) {
       loss += heads[net.spec.output.activation].loss(sh.scratch.ws.slots[net.layers.length - 1].out, sh.scratch.ws.out, sh.scratch.y, sh.B, K)
       correct += countCorrect(net.spec.output.activation, sh.scratch.ws.out, sh.scratch.y, sh.B, K)
     }
-    lockstepBackward(step, shards, S, N, k)
+    lockstepBackward(L, shards, S, N, k)
     finishGradients(net, grads, N, k)
     return { loss, correct }
   }
