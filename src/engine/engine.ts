@@ -6,6 +6,7 @@
  */
 import type { Worker } from 'node:worker_threads'
 import { checkTrainable, parameterCount, type NetworkSpec } from '../nn/spec.js'
+import { partialStride } from '../nn/lockstep.js'
 import { checkTrainOptions, type EpochStats, type TrainOptions, type TrainResult, type TrainState } from '../nn/train.js'
 import { checkDatasetFits, type Dataset } from '../nn/dataset.js'
 import { SHARD_ROWS } from '../nn/gradient.js'
@@ -134,6 +135,7 @@ function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads
     params: new SharedArrayBuffer(4 * P),
     shardGrads: new SharedArrayBuffer(4 * P * maxShards),
     shardStats: new SharedArrayBuffer(16 * maxShards),
+    bnPartials: new SharedArrayBuffer(8 * maxShards * partialStride(spec)),
     index: new SharedArrayBuffer(4 * Math.min(batchSize, data.rows)),
     control: new SharedArrayBuffer(4 * CONTROL_SLOTS),
     threads,

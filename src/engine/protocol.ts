@@ -17,7 +17,9 @@ export const PHASE = 6 // what a SEQ bump asks for: COMPUTE the shards, or REDUC
 export const EPOCH = 7 // the 0-based epoch of the current minibatch (keys dropout masks)
 export const COMPUTE = 0
 export const REDUCE = 1
-export const CONTROL_SLOTS = 8
+export const BARRIER_COUNT = 8 // threads arrived at the current batch-norm meeting (lockstep minibatches)
+export const BARRIER_GENERATION = 9 // bumped by the last arrival: the meeting is over
+export const CONTROL_SLOTS = 10
 
 /** Everything a thread needs to see of one job, all in shared memory. */
 export interface SharedJob {
@@ -30,6 +32,7 @@ export interface SharedJob {
   params: SharedArrayBuffer // float32, the leader's weights at the start of each minibatch
   shardGrads: SharedArrayBuffer // float32, maxShards × parameters
   shardStats: SharedArrayBuffer // float64, maxShards × 2 (loss, correct)
+  bnPartials: SharedArrayBuffer // float64, maxShards × partialStride(spec): batch norm's per-shard sums (empty without batch norm)
   index: SharedArrayBuffer // int32, rows of the full data in the current minibatch
   control: SharedArrayBuffer // int32 × CONTROL_SLOTS
   threads: number

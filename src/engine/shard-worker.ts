@@ -4,10 +4,12 @@
  * boundaries depend only on the minibatch, so the result does not depend on T.
  */
 import { addL2, createNetwork, zeroAccumulated, type Network } from '../nn/network.js'
-import { createShardScratch, shardGradient, SHARD_ROWS, type ShardScratch } from '../nn/gradient.js'
+import { countCorrect, createShardScratch, shardGradient, SHARD_ROWS, type ShardScratch } from '../nn/gradient.js'
+import { heads } from '../nn/heads.js'
 import type { Dataset } from '../nn/dataset.js'
 import { parameterCount } from '../nn/spec.js'
-import { EPOCH, ROWS, type SharedJob } from './protocol.js'
+import { BARRIER_COUNT, BARRIER_GENERATION, EPOCH, FAIL, ROWS, type SharedJob } from './protocol.js'
+import { hasBatchNorm, lockstepBackward, lockstepForward, partialOffsets, partialStride, prepareShard, type LocalShard, type Lockstep } from '../nn/lockstep.js'
 import { selectKernels } from '../kernels/index.js'
 import type { Kernels } from '../nn/ops.js'
 
@@ -23,6 +25,8 @@ export interface ShardContext {
   readonly shardViews: Float32Array[]
   readonly P: number
   readonly kernels: Kernels
+  /** networks with batch norm: the minibatch walked in lockstep, with one scratch per local shard */
+  readonly lockstep: { readonly L: Lockstep, readonly scratches: ShardScratch[] } | null
 }
 
 export function shardContext (job: SharedJob): ShardContext {
@@ -37,7 +41,37 @@ export function shardContext (job: SharedJob): ShardContext {
     stats: new Float64Array(job.shardStats),
     shardViews: Array.from({ length: job.shardGrads.byteLength / (4 * P) }, (_, s) => new Float32Array(job.shardGrads, 4 * s * P, P)),
     P,
-    kernels: selectKernels(job.kernels)
+    kernels: selectKernels(job.kernels),
+    lockstep: hasBatchNorm(job.spec) ? lockstepOf(job, net) : null
+  }
+}
+
+function lockstepOf (job: SharedJob, net: Network): ShardContext['lockstep'] {
+  const stride = partialStride(job.spec)
+  const control = new Int32Array(job.control)
+  const T = job.threads
+  const L: Lockstep = {
+    net, offsets: partialOffsets(net), partials: new Float64Array(job.bnPartials), stride, total: new Float64Array(stride),
+    sync: T === 1 ? () => {} : () => { barrier(control, T) }
+  }
+  return { L, scratches: [] }
+}
+
+/**
+ * All T threads of the job meet here: the last to arrive resets the count and bumps the
+ * generation; the others wait for the bump (giving up when the main thread flags a dead thread).
+ */
+function barrier (control: Int32Array, T: number): void {
+  const generation = Atomics.load(control, BARRIER_GENERATION)
+  if (Atomics.add(control, BARRIER_COUNT, 1) === T - 1) {
+    Atomics.store(control, BARRIER_COUNT, 0)
+    Atomics.add(control, BARRIER_GENERATION, 1)
+    Atomics.notify(control, BARRIER_GENERATION)
+    return
+  }
+  while (Atomics.load(control, BARRIER_GENERATION) === generation) {
+    if (Atomics.load(control, FAIL) !== 0) throw new Error('a training thread stopped unexpectedly; the run was abandoned')
+    Atomics.wait(control, BARRIER_GENERATION, generation, 100)
   }
 }
 
@@ -48,6 +82,7 @@ export const shardCount = (rows: number): number => Math.ceil(rows / SHARD_ROWS)
  * into slot 0, which equals the ordered sum of separate slots (see nn/ops.ts) at less cost.
  */
 export function computeShards (c: ShardContext, rank: number, threads: number): void {
+  if (c.lockstep) { computeLockstep(c, c.lockstep, rank, threads); return }
   const rows = Atomics.load(c.control, ROWS)
   const epoch = Atomics.load(c.control, EPOCH)
   const S = shardCount(rows)
@@ -61,6 +96,30 @@ export function computeShards (c: ShardContext, rank: number, threads: number): 
     c.stats[2 * s] = st.loss
     c.stats[2 * s + 1] = st.correct
   }
+}
+
+/** computeShards for a network with batch norm: this rank's shards walked together with the other ranks'. */
+function computeLockstep (c: ShardContext, { L, scratches }: NonNullable<ShardContext['lockstep']>, rank: number, threads: number): void {
+  const rows = Atomics.load(c.control, ROWS)
+  const epoch = Atomics.load(c.control, EPOCH)
+  const S = shardCount(rows)
+  const local: LocalShard[] = []
+  for (let s = rank, j = 0; s < S; s += threads, j++) {
+    if (scratches.length <= j) scratches.push(createShardScratch(c.net, c.job.seed))
+    const out = c.shardViews[threads === 1 ? 0 : s]
+    const fresh = threads > 1 || s === 0 // as in computeShards
+    if (fresh) zeroAccumulated(c.net, out)
+    local.push(prepareShard(scratches[j], c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), epoch, s, out, fresh))
+  }
+  // one thread moves batch norm's running statistics: rank 0, whose params are the shared ones
+  lockstepForward(L, local, S, rows, c.kernels, rank === 0)
+  const { activation, units: K } = c.net.spec.output
+  for (const sh of local) {
+    const ws = sh.scratch.ws
+    c.stats[2 * sh.shard] = heads[activation].loss(ws.slots[c.net.layers.length - 1].out, ws.out, sh.scratch.y, sh.B, K)
+    c.stats[2 * sh.shard + 1] = countCorrect(activation, ws.out, sh.scratch.y, sh.B, K)
+  }
+  lockstepBackward(L, local, S, rows, c.kernels)
 }
 
 /**

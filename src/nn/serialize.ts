@@ -19,7 +19,8 @@
  *     "parameters": { "layers.0.linear.weight": number[out][in], "layers.0.linear.bias": number[out],
  *                     "layers.0.norm.weight": number[n], …, "output.weight": …, "output.bias": … } }
  *   Hidden layer i is a module with submodules linear (nn.Linear; maxout: units·k outputs, unit-major),
- *   norm (nn.LayerNorm) and projection (nn.Linear, no bias: a residual across widths).
+ *   norm (nn.LayerNorm: weight, bias; nn.BatchNorm1d: weight, bias, running_mean, running_var) and
+ *   projection (nn.Linear, no bias: a residual across widths).
  * JSON form, version 1 (still read; plain dense networks only):
  *   { "format": "backprop.model", "version": 1, "network": NetworkSpec,
  *     "layers": [{ "W": number[units][inputs], "b": number[units] }, ...] }   // hidden layers, then the output layer

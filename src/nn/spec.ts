@@ -92,7 +92,6 @@ export function checkSpec (spec: NetworkSpec): void {
       throw new RangeError(`layers[${i}].pieces must be an integer ≥ 2, and goes with activation 'maxout' only`)
     }
     if (layer.norm !== undefined && !(NORMS as readonly string[]).includes(layer.norm)) throw new RangeError(`layers[${i}].norm must be one of ${NORMS.join(', ')}, got ${String(layer.norm)}`)
-    if (layer.norm === 'batch') throw new RangeError(`layers[${i}].norm 'batch' is not available yet; use 'layer'`)
     if (layer.dropout !== undefined && !(typeof layer.dropout === 'number' && layer.dropout >= 0 && layer.dropout < 1)) {
       throw new RangeError(`layers[${i}].dropout must be a rate in [0, 1), got ${String(layer.dropout)}`)
     }

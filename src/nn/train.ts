@@ -14,6 +14,7 @@ import { checkDatasetFits, classLabels, splitRows, takeRows, type Dataset } from
 import { sequentialGradient, type BatchGradient } from './gradient.js'
 import { headOf, type Head } from './heads.js'
 import { tsKernels, type Kernels } from './ops.js'
+import { hasBatchNorm, sequentialLockstepGradient } from './lockstep.js'
 import { firstNonFinite, nonFiniteReason, parameterName } from './finite.js'
 
 export interface EarlyStopping { patience: number, minDelta?: number }
@@ -154,7 +155,8 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   const history = resume ? [...resume.history] : []
   if (resume) { optimizer.setState(resume.optimizer); schedule.setState(resume.schedule); rng.setState(resume.rng) }
 
-  const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows) : sequentialGradient(net, trainSet, hooks.kernels, opts.seed ?? 0, trainRows)
+  const reference = hasBatchNorm(spec) ? sequentialLockstepGradient : sequentialGradient
+  const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows) : reference(net, trainSet, hooks.kernels, opts.seed ?? 0, trainRows)
   const grads = allocate(net.dtype, net.params.length)
   const base = Int32Array.from({ length: trainSet.rows }, (_, i) => i)
   const head = headOf(spec)

@@ -72,7 +72,7 @@ export const ModelExport = z.object({
   network: NetworkSpecSchema,
   parameters: z.record(z.string(), JsonTensor).optional().describe('Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, ' +
     'in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit ' +
-    'adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm), layers.i.projection.weight [units, in] (a residual across widths: ' +
+    'adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var), layers.i.projection.weight [units, in] (a residual across widths: ' +
     'torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch\'s load_state_dict (README)'),
   layers: z.array(JsonLayer).optional().describe('Version 1 only: hidden layers, then the output layer'),
   name: Name.optional(),

@@ -19,6 +19,7 @@ import type { Layer, LayerDef, Param, ParamDef } from './layer.js'
 import { linear } from './linear.js'
 import { activation } from './activation.js'
 import { layerNorm } from './layer-norm.js'
+import { batchNorm } from './batch-norm.js'
 import { maxout } from './maxout.js'
 import { dropout } from './dropout.js'
 import { residual } from './residual.js'
@@ -68,6 +69,7 @@ function hidden (l: LayerSpec, r: { inputs: number, units: number, alpha: number
   const k = l.activation === 'maxout' ? (l.pieces ?? 2) : 1
   const defs = [named(linear({ ...r, units: r.units * k }), `layers.${i}.linear`)]
   if (l.norm === 'layer') defs.push(named(layerNorm(r.units * k), `layers.${i}.norm`))
+  else if (l.norm === 'batch') defs.push(named(batchNorm(r.units * k), `layers.${i}.norm`))
   defs.push(l.activation === 'maxout' ? maxout(r.units, k) : activation(l.activation, r.units, r.alpha))
   if (l.dropout !== undefined && l.dropout > 0) defs.push(dropout(r.units, l.dropout, i))
   return l.residual === true ? [residual(defs, r.init, `layers.${i}.projection`)] : defs

@@ -24,6 +24,8 @@ export interface ParamDef {
   readonly init: (v: Vec, rng: Rng) => void
   /** true when backward with `overwrite` writes this gradient instead of adding it (see Layer.backward) */
   readonly overwritten: boolean
+  /** a buffer in torch's sense (batch norm's running statistics): saved with the weights, never given a gradient */
+  readonly buffer?: boolean
 }
 
 /** A parameter placed in the network's flat buffer: `value` is a view of params[offset, offset + size). */
@@ -101,6 +103,16 @@ export interface Layer {
   cacheSize (batch: number): number
   /** a composite's inner layers, in order (their slots are made with this one's) */
   readonly inner: readonly Layer[]
+  /**
+   * A composite's own steps around its inner layers, for walks that run the inner layers themselves
+   * (lockstep.ts): forward = inner forwards, then combine; backward = backwardStart, inner backwards
+   * (the first one writing dIn), then backwardFinish.
+   */
+  readonly composite?: {
+    combine (x: Vec, s: Slot, B: number, k: Kernels): void
+    backwardStart (s: Slot, B: number): void
+    backwardFinish (x: Vec, s: Slot, dIn: Vec | null, B: number, grads: Vec, k: Kernels, scratch: Scratch): void
+  }
 }
 
 /** A layer kind with its shapes fixed, waiting for its parameters' place in the flat buffer. */

@@ -30,13 +30,9 @@ export function residual (inner: readonly LayerDef[], init: InitializerName, pro
 
 function residualLayer (I: number, O: number, inner: Layer[], params: readonly Param[], proj: Param | null): Layer {
   const last = inner.length - 1
-  return {
-    kind: 'residual', inputs: I, units: O, params, inPlace: false, inner,
-    scratchSize: { w: proj ? O * I : 0, rows: Math.max(I, O) },
-    cacheSize: () => 0,
-    forward (x: Vec, s: Slot, B: number, k: Kernels, pass: Pass): void {
-      let input = x
-      for (let i = 0; i <= last; i++) { inner[i].forward(input, s.inner[i], B, k, pass); input = s.inner[i].out }
+  const composite = {
+    // a = s(x) + f(x), f(x) the last inner slot's output
+    combine (x: Vec, s: Slot, B: number, k: Kernels): void {
       const a = s.out, f = s.inner[last].out
       if (proj === null) for (let i = 0; i < B * O; i++) a[i] = x[i] + f[i]
       else {
@@ -44,12 +40,12 @@ function residualLayer (I: number, O: number, inner: Layer[], params: readonly P
         for (let i = 0; i < B * O; i++) a[i] += f[i]
       }
     },
-    backward (x: Vec, s: Slot, dIn: Vec | null, B: number, grads: Vec, k: Kernels, t: Scratch, overwrite: boolean): void {
+    backwardStart (s: Slot, B: number): void {
       const da = s.d, df = s.inner[last].d
       for (let i = 0; i < B * O; i++) df[i] = da[i] // f's output gets ∂a unchanged
-      for (let i = last; i >= 0; i--) {
-        inner[i].backward(i === 0 ? x : s.inner[i - 1].out, s.inner[i], i === 0 ? dIn : s.inner[i - 1].d, B, grads, k, t, overwrite)
-      }
+    },
+    backwardFinish (x: Vec, s: Slot, dIn: Vec | null, B: number, grads: Vec, k: Kernels, t: Scratch): void {
+      const da = s.d
       if (proj !== null) {
         // ∂P (O×I) += ∂aᵀ·x, as gemmNT over the transposed copies; ∂x += ∂a·P = ∂a·(Pᵀ)ᵀ
         k.transpose(t.dzT, da, B, O)
@@ -59,6 +55,23 @@ function residualLayer (I: number, O: number, inner: Layer[], params: readonly P
         k.transpose(t.wT, proj.value, O, I)
         k.gemmNT(dIn, da, t.wT, B, I, O, null, true)
       } else if (dIn !== null) for (let i = 0; i < B * I; i++) dIn[i] += da[i]
+    }
+  }
+  return {
+    kind: 'residual', inputs: I, units: O, params, inPlace: false, inner, composite,
+    scratchSize: { w: proj ? O * I : 0, rows: Math.max(I, O) },
+    cacheSize: () => 0,
+    forward (x: Vec, s: Slot, B: number, k: Kernels, pass: Pass): void {
+      let input = x
+      for (let i = 0; i <= last; i++) { inner[i].forward(input, s.inner[i], B, k, pass); input = s.inner[i].out }
+      composite.combine(x, s, B, k)
+    },
+    backward (x: Vec, s: Slot, dIn: Vec | null, B: number, grads: Vec, k: Kernels, t: Scratch, overwrite: boolean): void {
+      composite.backwardStart(s, B)
+      for (let i = last; i >= 0; i--) {
+        inner[i].backward(i === 0 ? x : s.inner[i - 1].out, s.inner[i], i === 0 ? dIn : s.inner[i - 1].d, B, grads, k, t, overwrite)
+      }
+      composite.backwardFinish(x, s, dIn, B, grads, k, t)
     }
   }
 }
