@@ -5981,7 +5981,7 @@ export interface components {
             /** @description 2 is written (parameters by name); 1 (layers of W and b, plain dense networks) is still read */
             version: 1 | 2;
             network: components["schemas"]["NetworkSpecInput"];
-            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
+            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
             parameters?: {
                 [key: string]: number[] | number[][];
             };
@@ -7108,7 +7108,7 @@ export interface components {
             /** @description 2 is written (parameters by name); 1 (layers of W and b, plain dense networks) is still read */
             version: 1 | 2;
             network: components["schemas"]["NetworkSpec"];
-            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
+            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
             parameters?: {
                 [key: string]: number[] | number[][];
             };

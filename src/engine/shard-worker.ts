@@ -4,7 +4,7 @@
  * boundaries depend only on the minibatch, so the result does not depend on T.
  */
 import { addL2, createNetwork, zeroAccumulated, type Network } from '../nn/network.js'
-import { countCorrect, createShardScratch, shardGradient, SHARD_ROWS, type ShardScratch } from '../nn/gradient.js'
+import { createShardScratch, shardGradient, SHARD_ROWS, type ShardScratch } from '../nn/gradient.js'
 import { heads } from '../nn/heads.js'
 import type { Dataset } from '../nn/dataset.js'
 import { parameterCount } from '../nn/spec.js'
@@ -117,7 +117,7 @@ function computeLockstep (c: ShardContext, { L, scratches }: NonNullable<ShardCo
   for (const sh of local) {
     const ws = sh.scratch.ws
     c.stats[2 * sh.shard] = heads[activation].loss(ws.slots[c.net.layers.length - 1].out, ws.out, sh.scratch.y, sh.B, K)
-    c.stats[2 * sh.shard + 1] = countCorrect(activation, ws.out, sh.scratch.y, sh.B, K)
+    c.stats[2 * sh.shard + 1] = heads[activation].countCorrect(ws.out, sh.scratch.y, sh.B, K)
   }
   lockstepBackward(L, local, S, rows, c.kernels)
 }

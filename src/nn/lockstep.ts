@@ -13,7 +13,7 @@ import { heads } from './heads.js'
 import type { Kernels } from './ops.js'
 import { isBatchNorm } from './layers/batch-norm.js'
 import type { Layer, Slot } from './layers/layer.js'
-import { countCorrect, createShardScratch, gatherRows, SHARD_ROWS, type BatchGradient, type ShardScratch } from './gradient.js'
+import { createShardScratch, gatherRows, SHARD_ROWS, type BatchGradient, type ShardScratch } from './gradient.js'
 import { finishGradients } from './network.js'
 import { tsKernels } from './ops.js'
 import type { Dataset } from './dataset.js'
@@ -143,7 +143,7 @@ export function sequentialLockstepGradient (net: Network, data: Dataset, k: Kern
     let loss = 0, correct = 0
     for (const sh of shards) {
       loss += heads[net.spec.output.activation].loss(sh.scratch.ws.slots[net.layers.length - 1].out, sh.scratch.ws.out, sh.scratch.y, sh.B, K)
-      correct += countCorrect(net.spec.output.activation, sh.scratch.ws.out, sh.scratch.y, sh.B, K)
+      correct += heads[net.spec.output.activation].countCorrect(sh.scratch.ws.out, sh.scratch.y, sh.B, K)
     }
     lockstepBackward(L, shards, S, N, k)
     finishGradients(net, grads, N, k)
