@@ -9,7 +9,7 @@ import { heads } from '../nn/heads.js'
 import type { Dataset } from '../nn/dataset.js'
 import { parameterCount } from '../nn/spec.js'
 import { BARRIER_COUNT, BARRIER_GENERATION, EPOCH, FAIL, ROWS, type SharedJob } from './protocol.js'
-import { hasBatchNorm, lockstepBackward, lockstepForward, partialOffsets, partialStride, prepareShard, type LocalShard, type Lockstep } from '../nn/lockstep.js'
+import { createLocalShards, createLockstep, hasBatchNorm, lockstepBackward, lockstepForward, prepareShard, type LocalShards, type Lockstep } from '../nn/lockstep.js'
 import { selectKernels } from '../kernels/index.js'
 import type { Kernels } from '../nn/ops.js'
 
@@ -26,7 +26,7 @@ export interface ShardContext {
   readonly P: number
   readonly kernels: Kernels
   /** networks with batch norm: the minibatch walked in lockstep, with one scratch per local shard */
-  readonly lockstep: { readonly L: Lockstep, readonly scratches: ShardScratch[] } | null
+  readonly lockstep: { readonly L: Lockstep, readonly scratches: ShardScratch[], readonly local: LocalShards } | null
 }
 
 export function shardContext (job: SharedJob): ShardContext {
@@ -47,14 +47,10 @@ export function shardContext (job: SharedJob): ShardContext {
 }
 
 function lockstepOf (job: SharedJob, net: Network): ShardContext['lockstep'] {
-  const stride = partialStride(job.spec)
   const control = new Int32Array(job.control)
   const T = job.threads
-  const L: Lockstep = {
-    net, offsets: partialOffsets(net), partials: new Float64Array(job.bnPartials), stride, total: new Float64Array(stride),
-    sync: T === 1 ? () => {} : () => { barrier(control, T) }
-  }
-  return { L, scratches: [] }
+  const L: Lockstep = createLockstep(net, new Float64Array(job.bnPartials), T === 1 ? () => {} : () => { barrier(control, T) })
+  return { L, scratches: [], local: createLocalShards() }
 }
 
 /**
@@ -99,22 +95,23 @@ export function computeShards (c: ShardContext, rank: number, threads: number): 
 }
 
 /** computeShards for a network with batch norm: this rank's shards walked together with the other ranks'. */
-function computeLockstep (c: ShardContext, { L, scratches }: NonNullable<ShardContext['lockstep']>, rank: number, threads: number): void {
+function computeLockstep (c: ShardContext, { L, scratches, local }: NonNullable<ShardContext['lockstep']>, rank: number, threads: number): void {
   const rows = Atomics.load(c.control, ROWS)
   const epoch = Atomics.load(c.control, EPOCH)
   const S = shardCount(rows)
-  const local: LocalShard[] = []
+  local.count = 0
   for (let s = rank, j = 0; s < S; s += threads, j++) {
     if (scratches.length <= j) scratches.push(createShardScratch(c.net, c.job.seed))
     const out = c.shardViews[threads === 1 ? 0 : s]
     const fresh = threads > 1 || s === 0 // as in computeShards
     if (fresh) zeroAccumulated(c.net, out)
-    local.push(prepareShard(scratches[j], c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), epoch, s, out, fresh))
+    prepareShard(local, scratches[j], c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), epoch, s, out, fresh)
   }
   // one thread moves batch norm's running statistics: rank 0, whose params are the shared ones
   lockstepForward(L, local, S, rows, c.kernels, rank === 0)
   const { activation, units: K } = c.net.spec.output
-  for (const sh of local) {
+  for (let j = 0; j < local.count; j++) {
+    const sh = local.items[j]
     const ws = sh.scratch.ws
     c.stats[2 * sh.shard] = heads[activation].loss(ws.slots[c.net.layers.length - 1].out, ws.out, sh.scratch.y, sh.B, K)
     c.stats[2 * sh.shard + 1] = heads[activation].countCorrect(ws.out, sh.scratch.y, sh.B, K)

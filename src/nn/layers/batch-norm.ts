@@ -110,14 +110,14 @@ function batchNormLayer (n: number, params: readonly Param[]): BatchNormLayer {
     backwardPartial (s, B, grads, out, at) {
       const xh = s.cache, dy = s.d
       // rounded to the buffer's precision before it is added, as the kernels do (see layer-norm.ts)
-      const round = grads instanceof Float32Array ? Math.fround : (v: number): number => v
+      const f32 = grads instanceof Float32Array // Math.fround called directly: through a variable, each double argument would be boxed
       for (let j = 0; j < n; j++) {
         let sb = 0, sg = 0
         for (let r = 0; r < B; r++) { sb += dy[r * n + j]; sg += dy[r * n + j] * xh[r * n + j] }
         out[at + j] = sb
         out[at + n + j] = sg
-        grads[bias.offset + j] += round(sb)
-        grads[weight.offset + j] += round(sg)
+        grads[bias.offset + j] += f32 ? Math.fround(sb) : sb
+        grads[weight.offset + j] += f32 ? Math.fround(sg) : sg
       }
     },
     backwardWith (s, dIn, B, total, at, N) {

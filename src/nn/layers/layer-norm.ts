@@ -54,12 +54,12 @@ function layerNormLayer (n: number, params: readonly Param[]): Layer {
       const gg = weight.offset, gb = bias.offset
       // each sum is rounded to the buffer's precision before it is added, as the kernels do (ops.ts):
       // accumulating shard after shard then equals the engine's ordered sum of separate shard buffers
-      const round = grads instanceof Float32Array ? Math.fround : (v: number): number => v
+      const f32 = grads instanceof Float32Array // Math.fround called directly: through a variable, each double argument would be boxed
       for (let j = 0; j < n; j++) {
         let sg = 0, sb = 0
         for (let r = 0; r < B; r++) { sg += dy[r * n + j] * xh[r * n + j]; sb += dy[r * n + j] }
-        grads[gg + j] += round(sg)
-        grads[gb + j] += round(sb)
+        grads[gg + j] += f32 ? Math.fround(sg) : sg
+        grads[gb + j] += f32 ? Math.fround(sb) : sb
       }
       if (dIn === null) return
       for (let r = 0; r < B; r++) {

@@ -30,6 +30,14 @@ export function residual (inner: readonly LayerDef[], init: InitializerName, pro
 
 function residualLayer (I: number, O: number, inner: Layer[], params: readonly Param[], proj: Param | null): Layer {
   const last = inner.length - 1
+  // the projection's slice of each gradient buffer (a shard's, or the whole minibatch's), made once
+  // per buffer rather than once per minibatch
+  const projGrads = new WeakMap<Vec, Vec>()
+  const projGradOf = (grads: Vec, p: Param): Vec => {
+    let view = projGrads.get(grads)
+    if (view === undefined) { view = grads.subarray(p.offset, p.offset + p.size); projGrads.set(grads, view) }
+    return view
+  }
   const composite = {
     // a = s(x) + f(x), f(x) the last inner slot's output
     combine (x: Vec, s: Slot, B: number, k: Kernels): void {
@@ -50,7 +58,7 @@ function residualLayer (I: number, O: number, inner: Layer[], params: readonly P
         // ∂P (O×I) += ∂aᵀ·x, as gemmNT over the transposed copies; ∂x += ∂a·P = ∂a·(Pᵀ)ᵀ
         k.transpose(t.dzT, da, B, O)
         k.transpose(t.aT, x, B, I)
-        k.gemmNT(grads.subarray(proj.offset, proj.offset + proj.size), t.dzT, t.aT, O, I, B, null, true)
+        k.gemmNT(projGradOf(grads, proj), t.dzT, t.aT, O, I, B, null, true)
         if (dIn === null) return
         k.transpose(t.wT, proj.value, O, I)
         k.gemmNT(dIn, da, t.wT, B, I, O, null, true)
