@@ -5580,6 +5580,7 @@ export interface components {
             layers: components["schemas"]["LayerSummaryInput"][];
             output: components["schemas"]["LayerSummaryInput"];
             l2: number;
+            /** @description Learned parameters, as PyTorch counts net.parameters(): weights, biases, norms' γ and β (batch norm's running statistics are buffers, not counted) */
             parameterCount: number;
             /** @description ISO 8601 time in UTC */
             createdAt: string;
@@ -5944,6 +5945,7 @@ export interface components {
             name: string;
             version: number;
             network: components["schemas"]["NetworkSpecInput"];
+            /** @description Learned parameters, as PyTorch counts net.parameters(): weights, biases, norms' γ and β (batch norm's running statistics are buffers, not counted) */
             parameterCount: number;
             /** @description Of the stored weights (after early stopping: the restored epoch's): loss, accuracy and valLoss of that epoch; valAccuracy or valMse/valMae/valR2 on the held-out rows; epochs run */
             metrics: {
@@ -6192,6 +6194,7 @@ export interface components {
             name: string;
             version: number;
             network: components["schemas"]["NetworkSpecInput"];
+            /** @description Learned parameters, as PyTorch counts net.parameters(): weights, biases, norms' γ and β (batch norm's running statistics are buffers, not counted) */
             parameterCount: number;
             /** @description Of the stored weights (after early stopping: the restored epoch's): loss, accuracy and valLoss of that epoch; valAccuracy or valMse/valMae/valR2 on the held-out rows; epochs run */
             metrics: {
@@ -6707,6 +6710,7 @@ export interface components {
             layers: components["schemas"]["LayerSummary"][];
             output: components["schemas"]["LayerSummary"];
             l2: number;
+            /** @description Learned parameters, as PyTorch counts net.parameters(): weights, biases, norms' γ and β (batch norm's running statistics are buffers, not counted) */
             parameterCount: number;
             /** @description ISO 8601 time in UTC */
             createdAt: string;
@@ -7071,6 +7075,7 @@ export interface components {
             name: string;
             version: number;
             network: components["schemas"]["NetworkSpec"];
+            /** @description Learned parameters, as PyTorch counts net.parameters(): weights, biases, norms' γ and β (batch norm's running statistics are buffers, not counted) */
             parameterCount: number;
             /** @description Of the stored weights (after early stopping: the restored epoch's): loss, accuracy and valLoss of that epoch; valAccuracy or valMse/valMae/valR2 on the held-out rows; epochs run */
             metrics: {
@@ -7319,6 +7324,7 @@ export interface components {
             name: string;
             version: number;
             network: components["schemas"]["NetworkSpec"];
+            /** @description Learned parameters, as PyTorch counts net.parameters(): weights, biases, norms' γ and β (batch norm's running statistics are buffers, not counted) */
             parameterCount: number;
             /** @description Of the stored weights (after early stopping: the restored epoch's): loss, accuracy and valLoss of that epoch; valAccuracy or valMse/valMae/valR2 on the held-out rows; epochs run */
             metrics: {

@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../logger.js'
 import { createApiRedis, type Redis } from '../store/redis.js'
 import { watchRedis } from '../store/redis-health.js'
 import { onShutdown } from './shutdown.js'
+import { withEmbeddedRedis } from './redis-owner.js'
 
 export interface RunningApi {
   readonly app: FastifyInstance
@@ -70,7 +71,8 @@ export async function startApi (config: Config, logger: Logger): Promise<Running
 }
 
 async function main (): Promise<void> {
-  const config = loadConfig()
+  // without REDIS_URL, join the embedded Redis of an `npm start` running on this DATA_DIR
+  const config = withEmbeddedRedis(loadConfig())
   const logger = createLogger(config)
   let api: RunningApi | undefined
   const shutdown = onShutdown(logger, async () => { await api?.close() })

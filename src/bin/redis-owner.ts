@@ -5,7 +5,7 @@
  * (an earlier start died without stopping it): never a second redis-server on the same files.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 
 export interface RedisOwner { readonly redisPid: number, readonly port: number, readonly ownerPid: number }
 
@@ -46,4 +46,24 @@ export function recordEmbeddedRedis (dir: string, redisPid: number, port: number
 
 export function forgetEmbeddedRedis (dir: string): void {
   rmSync(fileOf(dir), { force: true })
+}
+
+/**
+ * The URL of the redis-server a running `npm start` embeds for DATA_DIR (under DATA_DIR/redis), or
+ * null: how `npm run start:worker` and `start:api` without REDIS_URL join the service on this machine.
+ */
+export function embeddedRedisUrl (dataDir: string): string | null {
+  try {
+    const owner = JSON.parse(readFileSync(fileOf(resolve(dataDir, 'redis')), 'utf8')) as RedisOwner
+    return Number.isInteger(owner.redisPid) && alive(owner.redisPid) && Number.isInteger(owner.port) ? `redis://127.0.0.1:${owner.port}` : null
+  } catch {
+    return null
+  }
+}
+
+/** config with REDIS_URL taken from a running `npm start` of the same DATA_DIR when it has none. */
+export function withEmbeddedRedis<C extends { REDIS_URL?: string, DATA_DIR: string }> (config: C): C {
+  if (config.REDIS_URL) return config
+  const url = embeddedRedisUrl(config.DATA_DIR)
+  return url === null ? config : { ...config, REDIS_URL: url }
 }

@@ -41,7 +41,13 @@ async function main (): Promise<void> {
     }
     worker = await startWorker(config, logger)
     api = await startApi(config, logger.child({ component: 'api' }))
-    logger.info({ url: api.url, docs: `${api.url}/docs`, redis: redis ? 'embedded' : 'REDIS_URL' }, 'backprop is up')
+    logger.info({
+      url: api.url, docs: `${api.url}/docs`, console: `${api.url}/ui`, redis: redis ? 'embedded' : 'REDIS_URL',
+      // the embedded one's address only: a REDIS_URL may hold a password
+      ...(redis ? { redisUrl: redis.url } : {}),
+      // more workers: from another terminal here (the embedded Redis is found without REDIS_URL), or from any machine with REDIS_URL
+      moreWorkers: redis ? 'npm run start:worker (in another terminal, same directory)' : 'REDIS_URL=<the same> npm run start:worker'
+    }, 'backprop is up')
   } catch (err) {
     if (err instanceof RedisNotInstalledError || err instanceof RedisInUseError) process.stderr.write(`${err.message}\n`)
     else logger.fatal({ err }, 'start failed')

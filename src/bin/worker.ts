@@ -4,11 +4,24 @@
  */
 import { loadConfig } from '../config.js'
 import { createLogger } from '../logger.js'
-import { startWorker } from '../queue/worker-runner.js'
+import { startWorker, type RunningWorker } from '../queue/worker-runner.js'
+import { withEmbeddedRedis } from './redis-owner.js'
 
-const config = loadConfig()
+// without REDIS_URL, join the embedded Redis of an `npm start` running on this DATA_DIR
+const config = withEmbeddedRedis(loadConfig())
 const logger = createLogger(config)
-const running = await startWorker(config, logger)
+if (!config.REDIS_URL) {
+  logger.fatal('REDIS_URL is not set and no `npm start` runs here with an embedded Redis: point REDIS_URL at the Redis the API uses ' +
+    '(npm start logs it as redisUrl)')
+  process.exit(1)
+}
+let running: RunningWorker
+try {
+  running = await startWorker(config, logger)
+} catch (err) {
+  logger.fatal({ err }, 'worker failed to start')
+  process.exit(1)
+}
 
 let stopping = false
 const stop = (signal: NodeJS.Signals): void => {

@@ -64,7 +64,8 @@ export function inspectBackprop (model: Network, x: Vec, y: Vec, rows: number, {
     record += block.defs.length
     const out = block.isOutput ? ws.out : ws.slots[record - 1].out
     const gradients: Record<string, JsonTensor> = {}
-    for (const p of block.defs.flatMap((d) => d.params)) {
+    // buffers (batch norm's running statistics) learn nothing: no gradient, as in PyTorch
+    for (const p of block.defs.flatMap((d) => d.params).filter((q) => q.buffer !== true)) {
       const placed = net.parameters.find((q) => q.name === p.name)!
       const g = grads.subarray(placed.offset, placed.offset + placed.size)
       gradients[p.name] = p.shape.length === 1 ? Array.from(g) : matrix(g, p.shape[0], p.shape[1])

@@ -3,7 +3,7 @@
  * it: layer shapes, the flat parameter layout and the parameter count. The zod schema for the
  * API lives in schemas/network.ts and is built from the name tuples exported here.
  */
-import { blocks, decayMask, defsParameterCount, layerDefs, type Block } from './layers/build.js'
+import { blocks, decayMask, defsParameterCount, defsTrainableCount, layerDefs, type Block } from './layers/build.js'
 
 export const ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leaky_relu', 'abs', 'softplus', 'identity', 'step'] as const
 export type ActivationName = (typeof ACTIVATIONS)[number]
@@ -125,11 +125,16 @@ export function layout (spec: NetworkSpec): LayerLayout[] {
   return out
 }
 
+/** Values in the flat parameter buffer (its length), batch norm's running statistics included. */
 export const parameterCount = (spec: NetworkSpec): number => defsParameterCount(layerDefs(spec))
 
+/** Learned parameters, as PyTorch's `net.parameters()` counts them: without batch norm's running statistics. */
+export const trainableParameterCount = (spec: NetworkSpec): number => defsTrainableCount(layerDefs(spec))
+
+/** Each block's shape and learned parameters (trainableParameterCount's), for the API's summaries. */
 export function describeNetwork (spec: NetworkSpec): NetworkSummary {
   const layers = blocks(spec).map((b) => ({
-    inputs: b.inputs, units: b.units, activation: b.activation, parameters: defsParameterCount(b.defs)
+    inputs: b.inputs, units: b.units, activation: b.activation, parameters: defsTrainableCount(b.defs)
   }))
   return { layers, parameterCount: layers.reduce((s, l) => s + l.parameters, 0) }
 }

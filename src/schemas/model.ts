@@ -38,7 +38,7 @@ export const ModelResponse = z.object({
   name: z.string().describe('Versions are counted per name'),
   version: z.number().int(),
   network: NetworkSpecSchema,
-  parameterCount: z.number().int(),
+  parameterCount: z.number().int().describe('Learned parameters, as PyTorch counts net.parameters(): weights, biases, norms\' γ and β (batch norm\'s running statistics are buffers, not counted)'),
   metrics: z.record(z.string(), z.number())
     .describe('Of the stored weights (after early stopping: the restored epoch\'s): loss, accuracy and valLoss of that epoch; valAccuracy or valMse/valMae/valR2 on the held-out rows; epochs run'),
   datasetId: z.string().optional().describe('The dataset it was trained on (absent for imported models)'),

@@ -90,7 +90,7 @@ export const NetworkResponse = z.object({
   layers: z.array(LayerSummarySchema).describe('Hidden layers'),
   output: LayerSummarySchema,
   l2: z.number(),
-  parameterCount: z.number().int(),
+  parameterCount: z.number().int().describe('Learned parameters, as PyTorch counts net.parameters(): weights, biases, norms\' γ and β (batch norm\'s running statistics are buffers, not counted)'),
   createdAt: Timestamp,
   network: NetworkSpecSchema
 }).meta({ id: 'NetworkResponse' })

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { decodeModel, encodeModel } from '../nn/serialize.js'
-import { parameterCount, type NetworkSpec } from '../nn/spec.js'
+import { trainableParameterCount, type NetworkSpec } from '../nn/spec.js'
 import type { Normalization } from '../data/normalize.js'
 import type { Preprocessing } from '../data/model-inputs.js'
 import { createKeys, isValidId } from './keys.js'
@@ -99,7 +99,7 @@ export function createModelRepository (redis: Redis, prefix: string): ModelRepos
       // two attempts racing past the check above leave a gap in the version numbers, never a duplicate
       const version = await redis.incr(keys.modelVersionCounter(nameKey(name, meta.tenant)))
       const createdAt = new Date()
-      const record: ModelRecord = { ...meta, id, name, version, network: spec, parameterCount: parameterCount(spec), createdAt: createdAt.toISOString() }
+      const record: ModelRecord = { ...meta, id, name, version, network: spec, parameterCount: trainableParameterCount(spec), createdAt: createdAt.toISOString() }
       const blob = encodeModel({ spec, params, meta: { ...record } })
       const stored = await writeModel(redis, {
         keys: {

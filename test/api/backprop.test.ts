@@ -96,4 +96,14 @@ describe('POST /v1/models/{ref}/backprop', () => {
       expect(res.json().detail).toMatch(message)
     }
   })
+
+  it('gives no gradient for batch norm\'s running statistics, which are buffers that learn nothing (as in PyTorch)', async () => {
+    const bnSpec: NetworkSpec = { inputs: 3, layers: [{ units: 4, activation: 'relu', norm: 'batch' }], output: { units: 3, activation: 'softmax' } }
+    const record = await t.app.models.save({ spec: bnSpec, params: createNetwork(bnSpec, { seed: 2 }).params as Float32Array, meta: { name: 'inspect-bn', classes, normalization } })
+    const res = await t.app.inject({ method: 'POST', url: `/v1/models/${record.id}/backprop`, payload: { inputs, targets: labels, mode: 'train' } })
+    expect(res.statusCode, res.body).toBe(200)
+    expect(Object.keys(res.json().layers[0].gradients)).toEqual(['layers.0.linear.weight', 'layers.0.linear.bias', 'layers.0.norm.weight', 'layers.0.norm.bias'])
+    expect(record.parameterCount).toBe(3 * 4 + 4 + 4 + 4 + 3 * 4 + 3)
+  })
 })
+

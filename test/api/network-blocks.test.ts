@@ -23,6 +23,13 @@ describe('POST /v1/networks with the block vocabulary', () => {
     expect(res.body.parameterCount).toBe(104 + 72 + 140 + 15)
   })
 
+  it('counts batch norm as PyTorch counts net.parameters(): weight and bias, not the running statistics (buffers)', async () => {
+    const res = await request(t.app.server).post('/v1/networks').send(net([{ units: 8, activation: 'relu', norm: 'batch' }]))
+    expect(res.status).toBe(201)
+    expect(res.body.layers[0].parameters).toBe(10 * 8 + 8 + 8 + 8) // not + 16 for running_mean and running_var
+    expect(res.body.parameterCount).toBe(104 + 27)
+  })
+
   for (const [layer, field, message] of [
     [{ units: 4, activation: 'relu', pieces: 2 }, 'pieces', /maxout only/],
     [{ units: 4, activation: 'relu', dropout: 1 }, 'dropout', /less than 1|< ?1/],

@@ -9,9 +9,14 @@ const dirs: string[] = []
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
 
 /** `npm start`'s entry under tsx, with REDIS_URL unset and a private data directory. */
-function launch (env: Record<string, string>): { child: ChildProcess, lines: () => Record<string, unknown>[], stderr: () => string, exited: Promise<number | null> } {
+function launch (env: Record<string, string>): ReturnType<typeof launchEntry> {
+  return launchEntry('src/bin/start.ts', env)
+}
+
+/** An entry point (src/bin/*.ts) under tsx, with REDIS_URL unset. */
+function launchEntry (entry: string, env: Record<string, string>): { child: ChildProcess, lines: () => Record<string, unknown>[], stderr: () => string, exited: Promise<number | null> } {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'REDIS_URL')) as Record<string, string>
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/start.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: { ...base, LOG_LEVEL: 'info', TRAIN_THREADS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -122,6 +127,33 @@ describe('npm start (src/bin/start.ts)', () => {
     } finally {
       if (second.child.exitCode === null) second.child.kill('SIGKILL')
       if (alive(redisPid)) process.kill(redisPid, 'SIGKILL')
+    }
+  })
+
+  it('logs its embedded Redis; `npm run start:worker` without REDIS_URL joins it, and with no `npm start` to join says so', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'backprop-start-'))
+    dirs.push(dataDir)
+    const run = launch({ PORT: String(await freePort()), DATA_DIR: dataDir })
+    const worker = (dir: string): ReturnType<typeof launch> => launchEntry('src/bin/worker.ts', { DATA_DIR: dir })
+    try {
+      const up = await until('the "backprop is up" log line', () => run.lines().find((l) => l.msg === 'backprop is up'))
+      expect(up.redisUrl).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/)
+      expect(up.moreWorkers).toMatch(/^npm run start:worker/)
+      const joined = worker(dataDir)
+      try {
+        const started = await until('the second worker to start', () => joined.lines().find((l) => l.msg === 'worker started'))
+        expect(started).toBeDefined()
+        joined.child.kill('SIGTERM')
+        expect(await joined.exited).toBe(0)
+      } finally {
+        if (joined.child.exitCode === null) joined.child.kill('SIGKILL')
+      }
+      const alone = worker(mkdtempSync(join(tmpdir(), 'backprop-start-')))
+      expect(await alone.exited).toBe(1)
+      expect(alone.lines().find((l) => l.level === 60)?.msg).toMatch(/^REDIS_URL is not set and no `npm start` runs here/)
+    } finally {
+      run.child.kill('SIGTERM')
+      await run.exited
     }
   })
 

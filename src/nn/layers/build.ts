@@ -82,8 +82,16 @@ export const layerDefs = (spec: NetworkSpec): LayerDef[] => blocks(spec).flatMap
 
 export const sizeOf = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1)
 
+/** Values in the flat buffer: every parameter, batch norm's running statistics included. */
 export const defsParameterCount = (defs: readonly LayerDef[]): number =>
   defs.reduce((n, d) => n + d.params.reduce((m, p) => m + sizeOf(p.shape), 0), 0)
+
+/**
+ * Learned parameters only, as PyTorch counts them (`sum(p.numel() for p in net.parameters())`):
+ * buffers such as batch norm's running statistics are saved with the weights but learn nothing.
+ */
+export const defsTrainableCount = (defs: readonly LayerDef[]): number =>
+  defs.reduce((n, d) => n + d.params.reduce((m, p) => m + (p.buffer === true ? 0 : sizeOf(p.shape)), 0), 0)
 
 /** Every parameter of the defs with its place in the flat buffer, in buffer order. */
 export function placements (defs: readonly LayerDef[]): Array<ParamDef & { size: number, offset: number }> {
