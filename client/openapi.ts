@@ -6355,8 +6355,11 @@ export interface components {
             missing?: {
                 [key: string]: unknown;
             };
-            /** @description Field path → values or distribution. Grid fields multiply; random fields are drawn `trials` times per grid point */
-            searchSpace: {
+            /**
+             * @description Field path → values or distribution. Grid fields multiply; random fields are drawn `trials` times per grid point. Empty or left out: the base job alone, cross-validated with `folds` (scikit-learn's cross_val_score)
+             * @default {}
+             */
+            searchSpace?: {
                 [key: string]: components["schemas"]["SweepDistributionInput"];
             };
             /**
@@ -7485,7 +7488,10 @@ export interface components {
             missing?: {
                 [key: string]: unknown;
             };
-            /** @description Field path → values or distribution. Grid fields multiply; random fields are drawn `trials` times per grid point */
+            /**
+             * @description Field path → values or distribution. Grid fields multiply; random fields are drawn `trials` times per grid point. Empty or left out: the base job alone, cross-validated with `folds` (scikit-learn's cross_val_score)
+             * @default {}
+             */
             searchSpace: {
                 [key: string]: components["schemas"]["SweepDistribution"];
             };

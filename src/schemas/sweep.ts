@@ -46,8 +46,10 @@ export const CreateSweepRequest = z.object({
   training: z.record(z.string(), z.unknown()).optional().describe('The base training options (TrainingOptions); every trial starts from them'),
   missing: z.record(z.string(), z.unknown()).optional().describe('The base missing-value strategy (as in POST /v1/training-jobs)'),
   searchSpace: z.record(z.string().regex(PARAM_PATH, 'a field path such as training.optimizer.learningRate or network.layers.0.units'), DistributionSchema)
-    .refine((s) => Object.keys(s).length >= 1 && Object.keys(s).length <= 50, 'give 1 to 50 fields to search')
-    .describe('Field path → values or distribution. Grid fields multiply; random fields are drawn `trials` times per grid point'),
+    .refine((s) => Object.keys(s).length <= 50, 'give at most 50 fields to search')
+    .default({})
+    .describe('Field path → values or distribution. Grid fields multiply; random fields are drawn `trials` times per grid point. ' +
+      'Empty or left out: the base job alone, cross-validated with `folds` (scikit-learn\'s cross_val_score)'),
   trials: z.number().int().min(1).max(10_000).default(1)
     .describe('Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1'),
   metric: z.enum(SWEEP_METRICS).describe('What ranks the trials (scikit-learn names), measured on the held-out fold, or on the validationSplit rows without folds'),

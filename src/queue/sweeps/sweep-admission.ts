@@ -11,6 +11,7 @@ import { DATASET_NOT_FOUND, UNPROCESSABLE, VALIDATION, withProblem } from '../..
 import { parameterCount } from '../../nn/spec.js'
 import { CLASSIFICATION_METRICS, GREATER_IS_BETTER, type CreateSweepBody } from '../../schemas/sweep.js'
 import { CreateTrainingJobRequest, type TrainJobData } from '../../schemas/training.js'
+import type { DatasetMeta } from '../../store/datasets.js'
 import type { SweepRecord, SweepTrial } from '../../store/sweeps.js'
 import { applyParams, expandSearchSpace, trialCount } from '../../sweeps/search-space.js'
 import { admitTrainingJob, type AdmissionDeps } from '../admission.js'
@@ -18,6 +19,21 @@ import { admitTrainingJob, type AdmissionDeps } from '../admission.js'
 export type SweepLimits = Pick<Config, 'MAX_SWEEP_JOBS' | 'MAX_SWEEP_WORK'>
 
 const unprocessable = (message: string, field: string): Error => withProblem(new UNPROCESSABLE(message), { field })
+
+/**
+ * Stratified folds put every class in every fold, so each class needs at least k rows (scikit-learn's
+ * StratifiedKFold warns, and with fewer rows than folds in every class refuses). Labelled datasets
+ * only: their one-hot target columns' means give the class counts.
+ */
+function refuseThinClasses (meta: DatasetMeta, folds: number): void {
+  if (!meta.classes || meta.targetStats.length !== meta.classes.length) return
+  const counts = meta.targetStats.map((s) => Math.round(s.mean * meta.rows))
+  const least = counts.indexOf(Math.min(...counts))
+  if (counts[least] < folds) {
+    throw unprocessable(`${folds} stratified folds need every class in every fold, and class '${meta.classes[least]}' has ${counts[least]} rows: ` +
+      `use at most ${counts[least]} folds`, 'folds')
+  }
+}
 
 /** Checks a trial's job against what the sweep scores: the metric's kind, and rows held out without folds. */
 function checkScorable (data: TrainJobData, body: CreateSweepBody, label: string): void {
@@ -47,6 +63,7 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
       'search fewer values, draw fewer trials or use fewer folds', 'searchSpace')
   }
   if (folds !== null && meta.rows < folds) throw unprocessable(`${folds} folds need at least ${folds} rows; dataset '${meta.id}' has ${meta.rows}`, 'folds')
+  if (folds !== null) refuseThinClasses(meta, folds)
   const network = Object.keys(body.searchSpace).find((p) => p.startsWith('network.'))
   if (network && body.network === undefined) throw withProblem(new VALIDATION(`searchSpace field ${network} needs an inline network (give network, not networkId)`), { field: 'searchSpace' })
 
