@@ -1,0 +1,54 @@
+/**
+ * The network's layers as ONNX nodes: one emitter per layer kind (today: dense) and one per hidden
+ * activation. Weights keep PyTorch's state_dict names (`layers.0.weight`, `output.bias`) and their
+ * stored layout, W `[units × inputs]` row-major, which is Gemm's B with transB = 1 (y = x·Wᵀ + b, as
+ * torch.nn.Linear). The output layer's non-linearity is the head's (head.ts), not emitted here.
+ *
+ * A new layer kind adds an emitter here: maxout is Gemm to units × pieces, Reshape [N, units, pieces],
+ * ReduceMax over the pieces; LayerNormalization / BatchNormalization (opset 17) take their scale and
+ * bias (and BatchNormalization its running mean and variance); a residual block is Add(x, block(x));
+ * dropout emits nothing (identity at inference).
+ */
+import { createNetwork } from '../nn/network.js'
+import type { ActivationName, LayerLayout, NetworkSpec } from '../nn/spec.js'
+import { FLOAT, type OnnxGraph } from './graph.js'
+
+type ActivationEmitter = (g: OnnxGraph, z: string, layer: LayerLayout) => string
+
+const unary = (opType: string): ActivationEmitter => (g, z) => g.op(opType, [z])
+
+/** Each hidden activation of nn/activations.ts as the ONNX operator that computes the same function. */
+const ACTIVATIONS: Record<ActivationName, ActivationEmitter> = {
+  identity: (_g, z) => z,
+  sigmoid: unary('Sigmoid'),
+  tanh: unary('Tanh'),
+  relu: unary('Relu'),
+  // alpha is the layer's negative slope (default 0.01, PyTorch's and ONNX's)
+  leaky_relu: (g, z, layer) => g.op('LeakyRelu', [z], { attributes: { alpha: { float: layer.alpha } } }),
+  abs: unary('Abs'),
+  softplus: unary('Softplus'),
+  // ONNX has no Heaviside operator; z ≥ 0 as 0/1 is the same function (NaN ≥ 0 is false: 0, as in nn/)
+  step: (g, z) => g.op('Cast', [g.op('GreaterOrEqual', [z, g.floats('zero', [], [0])])], { attributes: { to: { int: FLOAT } } })
+}
+
+/** torch.nn.Linear: z = x·Wᵀ + b, one Gemm. */
+function emitDense (g: OnnxGraph, x: string, prefix: string, layer: LayerLayout, w: Float32Array, b: Float32Array): string {
+  const weight = g.floats(`${prefix}.weight`, [layer.units, layer.inputs], w)
+  const bias = g.floats(`${prefix}.bias`, [layer.units], b)
+  return g.op('Gemm', [x, weight, bias], { attributes: { transB: { int: 1 } } })
+}
+
+/**
+ * Every layer from the network's input `x` `[N × inputs]` to the output layer's logits `[N × outputs]`
+ * (before the head). `params` is the stored flat parameter buffer of `spec`.
+ */
+export function emitLayers (g: OnnxGraph, x: string, spec: NetworkSpec, params: Float32Array): string {
+  const net = createNetwork(spec, { params })
+  let v = x
+  net.layers.forEach((layer, l) => {
+    const prefix = layer.isOutput ? 'output' : `layers.${l}`
+    const z = emitDense(g, v, prefix, layer, net.w[l] as Float32Array, net.b[l] as Float32Array)
+    v = layer.isOutput ? z : ACTIVATIONS[layer.activation as ActivationName](g, z, layer)
+  })
+  return v
+}
