@@ -128,7 +128,7 @@ describe('ONNX export of stored models', () => {
     expect(JSON.parse(run.metadata.feature_names)).toEqual(['x0', 'x1', 'x2'])
   })
 
-  it('names its opset, producer, model version and weights as PyTorch names them', async () => {
+  it('names its opset, producer, model version and weights as PyTorch names them, stored as raw_data', async () => {
     const spec: NetworkSpec = { inputs: 3, layers: [{ units: 4, activation: 'relu' }], output: { units: 3, activation: 'softmax' } }
     const id = await store(spec, { name: 'named' })
     const model = decode(await exported(id))
@@ -140,6 +140,9 @@ describe('ONNX export of stored models', () => {
     const graph = model.graph as onnx.GraphProto
     expect(graph.initializer.map((i) => i.name)).toEqual(['layers.0.weight', 'layers.0.bias', 'output.weight', 'output.bias'])
     expect((graph.initializer[0].dims ?? []).map(Number)).toEqual([4, 3])
+    // weights as raw_data: 4 little-endian bytes per float32, as onnx.numpy_helper stores them
+    expect(graph.initializer[0].rawData?.length).toBe(4 * 4 * 3)
+    expect(graph.initializer[0].floatData ?? []).toHaveLength(0)
     expect(String(graph.input[0].docString)).toMatch(/Raw feature rows \[N × 3\]/)
   })
 
