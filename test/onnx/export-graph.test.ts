@@ -163,6 +163,25 @@ describe('ONNX export of stored models', () => {
     expect(missing.statusCode).toBe(404)
   })
 
+  it('a model stored with a NaN weight (before the divergence guard) is a 409 in ONNX as in JSON, not a file of NaN', async () => {
+    const spec: NetworkSpec = { inputs: 3, layers: [{ units: 2, activation: 'relu' }], output: { units: 1, activation: 'identity' } }
+    const params = weights(spec, 0)
+    params[4] = NaN
+    const id = await store(spec, { name: 'diverged' }, 0, params)
+    const res = await t.app.inject({ method: 'GET', url: `/v1/models/${id}/export?format=onnx` })
+    expect(res.statusCode).toBe(409)
+    expect(res.json().detail).toMatch(/weight layers\[0\]\.W\[1\]\[1\] is NaN/)
+  })
+
+  it('HEAD answers the ONNX media type without a body (the console offers the download on it)', async () => {
+    const spec: NetworkSpec = { inputs: 3, layers: [], output: { units: 2, activation: 'softmax' } }
+    const id = await store(spec, { name: 'probe' })
+    const res = await t.app.inject({ method: 'HEAD', url: `/v1/models/${id}/export?format=onnx` })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toBe('application/octet-stream')
+    expect(res.rawPayload).toHaveLength(0)
+  })
+
   it('a file name from the model name and version', async () => {
     const spec: NetworkSpec = { inputs: 3, layers: [], output: { units: 2, activation: 'softmax' } }
     await store(spec, { name: 'iris flowers' })
