@@ -1,8 +1,9 @@
 /**
  * A small builder for an ONNX graph: nodes, constant tensors (initializers) and unique value names,
  * as the protobuf messages of onnx.proto (ONNX IR version 8). The messages come from `onnx-proto`
- * (onnx.proto compiled by protobufjs); nothing here writes bytes. What the graph computes is decided
- * by the emitters (input-pipeline.ts, layers.ts, head.ts); encoding the model is export-model.ts.
+ * (onnx.proto compiled by protobufjs), which encodes them: nothing here writes protobuf by hand.
+ * What the graph computes is decided by the emitters (input-pipeline.ts, layers.ts, head.ts);
+ * export-model.ts assembles and encodes the model.
  */
 import onnxProto, { type onnx } from 'onnx-proto'
 

@@ -38,7 +38,7 @@ const ACTIVATIONS: Record<ActivationName, ActivationEmitter> = {
 }
 
 /** torch.nn.Linear: z = x·Wᵀ + b, one Gemm. */
-function emitDense (g: OnnxGraph, x: string, prefix: string, layer: LayerLayout, w: Float32Array, b: Float32Array): string {
+function emitDense (g: OnnxGraph, x: string, prefix: string, layer: LayerLayout, w: ArrayLike<number>, b: ArrayLike<number>): string {
   const weight = g.floats(`${prefix}.weight`, [layer.units, layer.inputs], w)
   const bias = g.floats(`${prefix}.bias`, [layer.units], b)
   return g.op('Gemm', [x, weight, bias], { attributes: { transB: { int: 1 } } })
@@ -53,7 +53,7 @@ export function emitLayers (g: OnnxGraph, x: string, spec: NetworkSpec, params: 
   let v = x
   net.layers.forEach((layer, l) => {
     const prefix = layer.isOutput ? 'output' : `layers.${l}`
-    const z = emitDense(g, v, prefix, layer, net.w[l] as Float32Array, net.b[l] as Float32Array)
+    const z = emitDense(g, v, prefix, layer, net.w[l], net.b[l])
     v = layer.isOutput ? z : ACTIVATIONS[layer.activation as ActivationName](g, z, layer)
   })
   return v
