@@ -13,13 +13,13 @@ import { ModelRefParams, NoContent, listOf, problems } from '../../schemas/commo
 import {
   ModelExport, ModelListQuery, ModelResponse, type ModelExportBody, type ModelResponseBody
 } from '../../schemas/model.js'
+import { z } from 'zod'
+import { ModelExportQuery } from '../../schemas/model-export-query.js'
+import { exportOnnx, ONNX_MEDIA_TYPE } from '../../onnx/export-model.js'
 import { checkNetwork } from './networks.js'
 import { encodedWidth } from '../../data/feature-columns.js'
 import { withModelRef } from '../model-ref.js'
 import { readReport } from '../../queue/run-report.js'
-import { z } from 'zod'
-import { ModelExportQuery } from '../../schemas/model-export-query.js'
-import { exportOnnx, ONNX_MEDIA_TYPE } from '../../onnx/export-model.js'
 
 const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
 
