@@ -1,6 +1,8 @@
 /**
  * The network's layers as ONNX nodes: one emitter per layer kind (today: dense) and one per hidden
- * activation. Weights keep PyTorch's state_dict names (`layers.0.weight`, `output.bias`) and their
+ * activation. Weights have torch.nn state_dict names, hidden layer i being a module whose Linear is
+ * `layers.i.linear` (`layers.0.linear.weight`, …, `output.bias`: the names of the layers branch's JSON
+ * export, version 2), and their
  * stored layout, W `[units × inputs]` row-major, which is Gemm's B with transB = 1 (y = x·Wᵀ + b, as
  * torch.nn.Linear). The output layer's non-linearity is the head's (head.ts), not emitted here.
  *
@@ -52,7 +54,7 @@ export function emitLayers (g: OnnxGraph, x: string, spec: NetworkSpec, params: 
   const net = createNetwork(spec, { params })
   let v = x
   net.layers.forEach((layer, l) => {
-    const prefix = layer.isOutput ? 'output' : `layers.${l}`
+    const prefix = layer.isOutput ? 'output' : `layers.${l}.linear`
     const z = emitDense(g, v, prefix, layer, net.w[l], net.b[l])
     v = layer.isOutput ? z : ACTIVATIONS[layer.activation as ActivationName](g, z, layer)
   })

@@ -138,7 +138,7 @@ describe('ONNX export of stored models', () => {
     expect(Number(model.modelVersion)).toBe(1)
     // decoded messages are instances: every repeated field is an array
     const graph = model.graph as onnx.GraphProto
-    expect(graph.initializer.map((i) => i.name)).toEqual(['layers.0.weight', 'layers.0.bias', 'output.weight', 'output.bias'])
+    expect(graph.initializer.map((i) => i.name)).toEqual(['layers.0.linear.weight', 'layers.0.linear.bias', 'output.weight', 'output.bias'])
     expect((graph.initializer[0].dims ?? []).map(Number)).toEqual([4, 3])
     // weights as raw_data: 4 little-endian bytes per float32, as onnx.numpy_helper stores them
     expect(graph.initializer[0].rawData?.length).toBe(4 * 4 * 3)
