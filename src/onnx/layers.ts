@@ -9,13 +9,14 @@
  * A new layer kind adds an emitter here, one per record kind of nn/layers/ (branch `layers`):
  *   linear      Gemm(x, weight, bias, transB = 1), as emitDense
  *   activation  ACTIVATIONS[kind] below (leaky_relu needs the block's alpha: the record does not carry it)
- *   layer_norm  LayerNormalization(x, weight, bias, axis = −1, epsilon = 1e-5) (opset 17)
+ *   layer_norm  LayerNormalization(x, layers.i.norm.weight, .bias, axis = −1, epsilon = 1e-5) (opset 17)
+ *   batch_norm  BatchNormalization(x, layers.i.norm.weight, .bias, .running_mean, .running_var,
+ *               epsilon = 1e-5) in inference mode (training_mode = 0: the running statistics)
  *   maxout      the Linear's units·k outputs are unit-major (unit j's pieces contiguous):
  *               Reshape [−1, units, k] → ReduceMax(axes = [2], keepdims = 0)
  *   dropout     nothing (inverted dropout is the identity at inference)
- *   residual    the inner records on x, then Add(x, f) or, with projection.weight P [units, inputs],
+ *   residual    the inner records on x, then Add(x, f) or, with layers.i.projection.weight P [units, inputs],
  *               Add(Gemm(x, P, transB = 1) with no bias, f)
- *   batch_norm  BatchNormalization(x, weight, bias, running_mean, running_var, epsilon) once it lands
  */
 import { createNetwork } from '../nn/network.js'
 import type { ActivationName, LayerLayout, NetworkSpec } from '../nn/spec.js'
