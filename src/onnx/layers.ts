@@ -2,9 +2,8 @@
  * The network's layers as ONNX nodes: one emitter per layer kind (today: dense) and one per hidden
  * activation. Weights have torch.nn state_dict names, hidden layer i being a module whose Linear is
  * `layers.i.linear` (`layers.0.linear.weight`, …, `output.bias`: the names of the layers branch's JSON
- * export, version 2), and their
- * stored layout, W `[units × inputs]` row-major, which is Gemm's B with transB = 1 (y = x·Wᵀ + b, as
- * torch.nn.Linear). The output layer's non-linearity is the head's (head.ts), not emitted here.
+ * export, version 2), and their stored layout, W `[units × inputs]` row-major, which is Gemm's B with
+ * transB = 1 (y = x·Wᵀ + b, as torch.nn.Linear). The output layer's non-linearity is the head's (head.ts), not emitted here.
  *
  * A new layer kind adds an emitter here, one per record kind of nn/layers/ (branch `layers`):
  *   linear      Gemm(x, weight, bias, transB = 1), as emitDense
