@@ -1,14 +1,16 @@
 // Models trained through the API by a real worker on real data, exported as ONNX and run by ONNX Runtime
 // (WebAssembly): iris (a classifier with labels), diabetes (a regression whose targets were scaled) and a
-// CSV with a categorical column and missing cells (imputation and one-hot encoding inside the graph). The
-// runtime gives POST /v1/models/{ref}/predict's outputs to float32 precision, and its labels.
+// CSV with a categorical column and missing cells (imputation and one-hot encoding inside the graph); then
+// every block kind (maxout, layer norm, batch norm on its running statistics, dropout, residual with and
+// without a projection) alone and combined. The runtime gives POST /v1/models/{ref}/predict's outputs to
+// float32 precision, and its labels.
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import request from 'supertest'
 import type { TestApp } from '../api/helper.js'
 import { buildAppWithWorker, waitForModel } from '../api/with-worker.js'
 import { fixturePath, readCsv } from '../support/fixtures.js'
-import { checkOnnx, FLOAT32_TOLERANCE, maxRelativeError, runOnnx, type OnnxRun } from '../support/onnx-runtime.js'
+import { checkOnnx, decode, FLOAT32_TOLERANCE, maxRelativeError, runOnnx, type OnnxRun } from '../support/onnx-runtime.js'
 import { Rng } from '../../src/nn/random.js'
 
 let t: TestApp
@@ -27,14 +29,17 @@ async function train (datasetId: string, network: Record<string, unknown>, train
   return String((await waitForModel(t, created.body.id as string)).id)
 }
 
-/** The model exported as ONNX, checked by onnx.checker, then run on rows of codes. */
-async function exportAndRun (id: string, codes: number[][]): Promise<OnnxRun> {
+/** The model exported as ONNX, checked by onnx.checker, then run on rows of codes; with the graph's operators and initializers. */
+async function exportAndRun (id: string, codes: number[][]): Promise<OnnxRun & { ops: string[], initializers: Map<string, number[]> }> {
   const res = await request(t.app.server).get(`/v1/models/${id}/export?format=onnx`).buffer(true)
     .parse((r, done) => { const parts: Buffer[] = []; r.on('data', (c: Buffer) => parts.push(c)); r.on('end', () => done(null, Buffer.concat(parts))) })
   expect(res.status).toBe(200)
   const bytes = new Uint8Array(res.body as Buffer)
   expect(checkOnnx(bytes)).toBe('opset 17 ir 8')
-  return await runOnnx(bytes, codes)
+  const graph = decode(bytes).graph
+  const ops = (graph?.node ?? []).map((n) => String(n.opType))
+  const initializers = new Map((graph?.initializer ?? []).map((i) => [String(i.name), (i.dims ?? []).map(Number)]))
+  return { ...await runOnnx(bytes, codes), ops, initializers }
 }
 
 async function predict (id: string, inputs: unknown[][]): Promise<{ outputs: number[][], labels?: string[] }> {
@@ -107,5 +112,86 @@ describe('ONNX export of trained models', () => {
     const classes = JSON.parse(run.metadata.classes) as string[]
     expect(run.outputs.label.map((k) => classes[k])).toEqual(want.labels)
     expect(new Set(want.labels)).toEqual(new Set(['no', 'yes']))
+  })
+})
+
+/** Rows of a fixture's first `columns` columns, as numbers. */
+const numericRows = (name: string, columns: number): number[][] => readCsv(name).rows.map((r) => r.slice(0, columns).map(Number))
+
+/** The JSON export's parameters (export v2: state_dict name → nested arrays). */
+async function exportedParameters (id: string): Promise<Record<string, unknown>> {
+  const res = await request(t.app.server).get(`/v1/models/${id}/export`)
+  expect(res.status).toBe(200)
+  return res.body.parameters as Record<string, unknown>
+}
+
+/** The shape of a nested array (a JSON export parameter). */
+const shapeOf = (v: unknown): number[] => (Array.isArray(v) ? [v.length, ...shapeOf(v[0])] : [])
+
+/**
+ * Trains `network` on a fixture, exports it as ONNX and runs every row: the runtime's outputs (and labels)
+ * are predict's, the graph holds `ops`, and its weights are the JSON export's parameters, by name and shape.
+ */
+async function trainedAgrees (fixture: { file: string, target: string, columns: number }, network: Record<string, unknown>, training: Record<string, unknown>, ops: string[]): Promise<string> {
+  const datasetId = await upload(readFileSync(fixturePath(fixture.file), 'utf8'), `target=${fixture.target}`)
+  const id = await train(datasetId, network, training)
+  const rows = numericRows(fixture.file, fixture.columns)
+  const run = await exportAndRun(id, rows)
+  const want = await predict(id, rows)
+  for (const op of ops) expect(run.ops, `the graph has ${op}`).toContain(op)
+  const got = run.outputs.probabilities ?? run.outputs.variable
+  expect(got).toHaveLength(want.outputs.flat().length)
+  expect(maxRelativeError(got, want.outputs.flat())).toBeLessThan(FLOAT32_TOLERANCE)
+  if (want.labels) {
+    const classes = JSON.parse(run.metadata.classes) as string[]
+    expect(run.outputs.label.map((k) => classes[k])).toEqual(want.labels)
+    expect(new Set(want.labels).size).toBeGreaterThan(1) // a model that learned something, not one constant class
+  }
+  const parameters = await exportedParameters(id)
+  const inGraph = [...run.initializers].filter(([name]) => name.startsWith('layers.') || name.startsWith('output.'))
+  expect(Object.fromEntries(inGraph)).toEqual(Object.fromEntries(Object.entries(parameters).map(([name, v]) => [name, shapeOf(v)])))
+  return id
+}
+
+const iris = { file: 'iris.csv', target: 'species', columns: 4 }
+const diabetes = { file: 'diabetes.csv', target: 'progression', columns: 10 }
+const digits = { file: 'digits.csv', target: 'digit', columns: 64 }
+const adam = (learningRate: number) => ({ type: 'adam', learningRate })
+
+describe('ONNX export of trained networks with every block kind', () => {
+  it('maxout on iris: Gemm of units·k outputs, Reshape [N, units, k], ReduceMax', async () => {
+    await trainedAgrees(iris, { layers: [{ units: 6, activation: 'maxout', pieces: 3 }], output: { activation: 'softmax' } },
+      { epochs: 30, batchSize: 16, optimizer: adam(0.02) }, ['Gemm', 'Reshape', 'ReduceMax', 'Softmax'])
+  })
+
+  it('layer norm on diabetes: LayerNormalization with the norm\'s weight and bias', async () => {
+    await trainedAgrees(diabetes, { layers: [{ units: 12, activation: 'relu', norm: 'layer' }], output: { activation: 'identity' } },
+      { epochs: 20, batchSize: 32, optimizer: adam(0.01) }, ['LayerNormalization', 'Relu'])
+  })
+
+  it('batch norm on iris: BatchNormalization on the running statistics training left', async () => {
+    const id = await trainedAgrees(iris, { layers: [{ units: 8, activation: 'tanh', norm: 'batch' }], output: { activation: 'softmax' } },
+      { epochs: 20, batchSize: 16, optimizer: adam(0.02) }, ['BatchNormalization', 'Tanh'])
+    const parameters = await exportedParameters(id)
+    // the running statistics moved away from their initial 0 and 1: inference mode reads them
+    expect((parameters['layers.0.norm.running_mean'] as number[]).some((v) => Math.abs(v) > 1e-3)).toBe(true)
+    expect((parameters['layers.0.norm.running_var'] as number[]).some((v) => Math.abs(v - 1) > 1e-3)).toBe(true)
+  })
+
+  it('dropout and a residual of equal widths on diabetes: nothing for dropout, Add(x, f) with no projection', async () => {
+    const id = await trainedAgrees(diabetes, { layers: [{ units: 10, activation: 'relu' }, { units: 10, activation: 'tanh', dropout: 0.2, residual: true }], output: { activation: 'identity' } },
+      { epochs: 20, batchSize: 32, optimizer: adam(0.01) }, ['Add', 'Tanh'])
+    expect(Object.keys(await exportedParameters(id)).some((name) => name.includes('projection'))).toBe(false)
+  })
+
+  it('all combined on digits: batch-norm maxout, then layer norm + leaky_relu + dropout + residual across widths (projection)', async () => {
+    const run = await trainedAgrees(digits, {
+      layers: [
+        { units: 16, activation: 'maxout', pieces: 2, norm: 'batch' },
+        { units: 12, activation: 'leaky_relu', alpha: 0.1, norm: 'layer', dropout: 0.2, residual: true }
+      ],
+      output: { activation: 'softmax' }
+    }, { epochs: 8, batchSize: 64, optimizer: adam(0.01) }, ['BatchNormalization', 'ReduceMax', 'LayerNormalization', 'LeakyRelu', 'Add'])
+    expect(Object.keys(await exportedParameters(run))).toContain('layers.1.projection.weight')
   })
 })
