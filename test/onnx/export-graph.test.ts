@@ -7,6 +7,8 @@ import type { onnx } from 'onnx-proto'
 import type { ModelInfo } from '../../src/store/models.js'
 import { buildTestApp, type TestApp } from '../api/helper.js'
 import { checkOnnx, decode, FLOAT32_TOLERANCE, maxRelativeError, runOnnx } from '../support/onnx-runtime.js'
+import { createNetwork } from '../../src/nn/network.js'
+import { proto } from '../../src/onnx/graph.js'
 
 let t: TestApp
 beforeAll(async () => { t = await buildTestApp('onnx-graph') })
@@ -144,6 +146,53 @@ describe('ONNX export of stored models', () => {
     expect(graph.initializer[0].rawData?.length).toBe(4 * 4 * 3)
     expect(graph.initializer[0].floatData ?? []).toHaveLength(0)
     expect(String(graph.input[0].docString)).toMatch(/Raw feature rows \[N × 3\]/)
+  })
+
+  it('every block kind, from the layer records: operators in order, initializers under the JSON export\'s names, predict\'s answers', async () => {
+    const spec: NetworkSpec = {
+      inputs: 3,
+      layers: [
+        { units: 4, activation: 'maxout', pieces: 3, norm: 'batch' },
+        { units: 5, activation: 'abs', norm: 'layer', dropout: 0.3, residual: true },
+        { units: 5, activation: 'relu', residual: true }
+      ],
+      output: { units: 3, activation: 'softmax' }
+    }
+    const net = createNetwork(spec, { seed: 4 })
+    for (const p of net.parameters) {
+      // running statistics as training leaves them (variances positive); norm scales and biases away from 1 and 0
+      if (p.name.endsWith('running_var')) p.value.forEach((_, i) => { p.value[i] = 0.4 + i * 0.3 })
+      else if (p.name.endsWith('running_mean')) p.value.forEach((_, i) => { p.value[i] = Math.sin(i) })
+      else if (p.name.includes('.norm.')) p.value.forEach((_, i) => { p.value[i] = 0.8 + 0.1 * Math.cos(i + p.offset) })
+    }
+    const classes = ['a', 'b', 'c']
+    const id = await store(spec, { name: 'blocks', normalization: norm3, classes }, 0, net.params as Float32Array)
+    const bytes = await exported(id)
+    expect(checkOnnx(bytes)).toBe('opset 17 ir 8')
+    const run = await runOnnx(bytes, rows)
+    const want = await native(id, rows)
+    expect(maxRelativeError(run.outputs.probabilities, want.outputs.flat())).toBeLessThan(FLOAT32_TOLERANCE)
+    expect(run.outputs.label.map((k) => classes[k])).toEqual(want.labels)
+
+    const graph = decode(bytes).graph as onnx.GraphProto
+    const layerOps = graph.node.map((n) => n.opType).slice(graph.node.findIndex((n) => n.opType === 'Gemm'))
+    expect(layerOps).toEqual([
+      'Gemm', 'BatchNormalization', 'Reshape', 'ReduceMax', // layers.0: 12 pieces, batch norm, maxout of 4 units
+      'Gemm', 'LayerNormalization', 'Abs', 'Gemm', 'Add', // layers.1: dropout is nothing; the projection 4 → 5, then the sum
+      'Gemm', 'Relu', 'Add', // layers.2: identity shortcut
+      'Gemm', 'Softmax', 'ArgMax'
+    ])
+    const attributes = (op: string): Record<string, unknown> => Object.fromEntries((graph.node.find((n) => n.opType === op)?.attribute ?? [])
+      .map((a) => [a.name, (a.ints ?? []).length > 0 ? (a.ints ?? []).map(Number) : a.type === proto.AttributeProto.AttributeType.FLOAT ? Math.fround(a.f ?? NaN) : Number(a.i)]))
+    expect(attributes('BatchNormalization')).toEqual({ epsilon: Math.fround(1e-5), training_mode: 0 })
+    expect(attributes('LayerNormalization')).toEqual({ axis: -1, epsilon: Math.fround(1e-5) })
+    expect(attributes('ReduceMax')).toEqual({ axes: [2], keepdims: 0 })
+
+    const exportedJson = await t.app.inject({ method: 'GET', url: `/v1/models/${id}/export` })
+    const names = Object.keys(exportedJson.json().parameters as Record<string, unknown>)
+    expect(graph.initializer.map((i) => String(i.name)).filter((n) => names.includes(n))).toEqual(names)
+    expect(names).toContain('layers.1.projection.weight')
+    expect(names).toContain('layers.0.norm.running_var')
   })
 
   it('format=json stays the default; an unknown format is a 400 that lists the choices', async () => {
