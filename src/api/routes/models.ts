@@ -149,7 +149,9 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
       summary: 'The model as portable JSON (network, every parameter under its torch.nn state_dict name and shape: Linear weight [out, in], bias [out]; normalisation, classes), or as ONNX (?format=onnx)',
       description: 'format=onnx answers an ONNX model (IR version 8, opset 17) of the whole prediction path: input `input` float [N × columns] ' +
         '(raw rows: numbers, a categorical column\'s category index, NaN for a missing cell) → imputation → one-hot encoding → normalisation → ' +
-        'layers → head. Outputs: classifiers `probabilities` float [N × K] and `label` int64 [N] (an index into the classes); regression ' +
+        'layers (every block kind: Gemm per Linear, LayerNormalization, BatchNormalization on the running statistics, maxout as Reshape + ReduceMax, ' +
+        'residual Add with a bias-free projection Gemm across widths; dropout is nothing at inference; initializers under the JSON export\'s ' +
+        'state_dict names) → head. Outputs: classifiers `probabilities` float [N × K] and `label` int64 [N] (an index into the classes); regression ' +
         '`variable` float [N × K] in the targets\' units. metadata_props hold feature_names, categories, classes and target_names (JSON). ' +
         'Any ONNX runtime gives what POST /v1/models/{ref}/predict answers, to float32 precision.',
       params: ModelRefParams,
