@@ -89,5 +89,11 @@ export default tseslint.config(
     files: ['src/data/**/*.ts'],
     rules: restrict(['**/api/**', '**/queue/**', '**/engine/**', '**/store/**', 'fastify*', 'bullmq', 'ioredis'],
       'data/ parses and checks datasets: no I/O (STYLE.md §2)')
+  },
+  {
+    // the ONNX exporter reads a model through nn/ and data/ and writes protobuf messages: api/ serves its bytes
+    files: ['src/onnx/**/*.ts'],
+    rules: restrict(['**/api/**', '**/queue/**', '**/engine/**', '**/store/**', 'fastify*', '@fastify/*', 'bullmq', 'ioredis', 'node:*'],
+      'onnx/ turns a stored model (nn/, data/) into ONNX messages: no I/O, no HTTP')
   }
 )

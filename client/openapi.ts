@@ -1998,10 +1998,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The model as portable JSON: network, every parameter under its torch.nn state_dict name and shape (Linear weight [out, in], bias [out]), normalisation, classes */
+        /**
+         * The model as portable JSON (network, every parameter under its torch.nn state_dict name and shape: Linear weight [out, in], bias [out]; normalisation, classes), or as ONNX (?format=onnx)
+         * @description format=onnx answers an ONNX model (IR version 8, opset 17) of the whole prediction path: input `input` float [N × columns] (raw rows: numbers, a categorical column's category index, NaN for a missing cell) → imputation → one-hot encoding → normalisation → layers (every block kind: Gemm per Linear, LayerNormalization, BatchNormalization on the running statistics, maxout as Reshape + ReduceMax, residual Add with a bias-free projection Gemm across widths; dropout is nothing at inference; initializers under the JSON export's state_dict names) → head. Outputs: classifiers `probabilities` float [N × K] and `label` int64 [N] (an index into the classes); regression `variable` float [N × K] in the targets' units. metadata_props hold feature_names, categories, classes and target_names (JSON). Any ONNX runtime gives what POST /v1/models/{ref}/predict answers, to float32 precision.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /**
+                     * @description json (default): this service's portable JSON, which POST /v1/models imports. onnx: an ONNX model (opset 17) of the whole prediction path (imputation, one-hot encoding, normalisation, layers, head) for any ONNX runtime; binary, application/octet-stream
+                     * @example json
+                     */
+                    format?: "json" | "onnx";
+                };
                 header?: never;
                 path: {
                     /**
@@ -2014,7 +2023,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The model: JSON (format=json), or the ONNX file's bytes (format=onnx) */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2095,6 +2104,34 @@ export interface paths {
                          *     }
                          */
                         "application/json": components["schemas"]["ModelExport"];
+                        /** @example (binary: the ONNX ModelProto, protobuf-encoded; save it as iris-v1.onnx) */
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:validation",
+                         *       "title": "Bad Request",
+                         *       "status": 400,
+                         *       "detail": "invalid querystring: limit: Too big: expected number to be <=1000",
+                         *       "instance": "/v1/models/{id}/export",
+                         *       "code": "NN_ERR_VALIDATION",
+                         *       "errors": [
+                         *         {
+                         *           "field": "limit",
+                         *           "in": "querystring",
+                         *           "message": "Too big: expected number to be <=1000"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description Problem details (RFC 9457) */

@@ -84,7 +84,11 @@ export const EXAMPLES: Record<string, OperationExamples> = {
   'POST /v1/models': { body: { 'application/json': D.EXPORTED }, responses: { 201: { ...D.MODEL, name: 'iris-logistic', network: D.EXPORTED.network, parameterCount: 15, metrics: D.EXPORTED.metrics } } },
   'GET /v1/models/{id}': { params: modelRef, responses: { 200: MODEL_WITH_STATUS } },
   'DELETE /v1/models/{id}': { params: { id: D.LAST.model } },
-  'GET /v1/models/{id}/export': { params: modelRef, responses: { 200: D.EXPORTED } },
+  'GET /v1/models/{id}/export': {
+    params: { ...modelRef, format: 'json' },
+    // format=onnx answers bytes, which an example cannot show
+    responses: { 200: { 'application/json': D.EXPORTED, 'application/octet-stream': '(binary: the ONNX ModelProto, protobuf-encoded; save it as iris-v1.onnx)' } }
+  },
   'POST /v1/models/{id}/predict': { params: modelRef, body: { 'application/json': D.PREDICT_BODY }, responses: { 200: D.PREDICTION } },
   'POST /v1/models/{id}/evaluate': { params: modelRef, body: { 'application/json': { datasetId: D.LAST.dataset } }, responses: { 200: D.EVALUATION } },
   'POST /v1/models/{id}/backprop': {

@@ -14,6 +14,9 @@ import { ModelRefParams, NoContent, listOf, problems } from '../../schemas/commo
 import {
   ModelExport, ModelListQuery, ModelResponse, type ModelExportBody, type ModelResponseBody
 } from '../../schemas/model.js'
+import { z } from 'zod'
+import { ModelExportQuery } from '../../schemas/model-export-query.js'
+import { exportOnnx, ONNX_MEDIA_TYPE } from '../../onnx/export-model.js'
 import { checkNetwork } from './networks.js'
 import { encodedWidth } from '../../data/feature-columns.js'
 import { withModelRef } from '../model-ref.js'
@@ -143,16 +146,37 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get('/models/:id/export', {
     schema: {
       tags,
-      summary: 'The model as portable JSON: network, every parameter under its torch.nn state_dict name and shape (Linear weight [out, in], bias [out]), normalisation, classes',
+      summary: 'The model as portable JSON (network, every parameter under its torch.nn state_dict name and shape: Linear weight [out, in], bias [out]; normalisation, classes), or as ONNX (?format=onnx)',
+      description: 'format=onnx answers an ONNX model (IR version 8, opset 17) of the whole prediction path: input `input` float [N × columns] ' +
+        '(raw rows: numbers, a categorical column\'s category index, NaN for a missing cell) → imputation → one-hot encoding → normalisation → ' +
+        'layers (every block kind: Gemm per Linear, LayerNormalization, BatchNormalization on the running statistics, maxout as Reshape + ReduceMax, ' +
+        'residual Add with a bias-free projection Gemm across widths; dropout is nothing at inference; initializers under the JSON export\'s ' +
+        'state_dict names) → head. Outputs: classifiers `probabilities` float [N × K] and `label` int64 [N] (an index into the classes); regression ' +
+        '`variable` float [N × K] in the targets\' units. metadata_props hold feature_names, categories, classes and target_names (JSON). ' +
+        'Any ONNX runtime gives what POST /v1/models/{ref}/predict answers, to float32 precision.',
       params: ModelRefParams,
-      response: { 200: ModelExport, ...problems(404, 409) }
+      querystring: ModelExportQuery,
+      response: {
+        200: {
+          description: 'The model: JSON (format=json), or the ONNX file\'s bytes (format=onnx)',
+          content: { 'application/json': { schema: ModelExport }, [ONNX_MEDIA_TYPE]: { schema: z.string().meta({ format: 'binary' }) } }
+        },
+        ...problems(400, 404, 409)
+      }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const stored = await withRef(request.params.id, request.tenant, (id) => fastify.models.getWeights(id, request.tenant))
     // stored before the divergence guard existed: JSON cannot carry NaN or ∞, so say why instead of failing
     const bad = firstNonFinite(stored.params)
     if (bad >= 0) throw new NON_FINITE_MODEL(request.params.id, `weight ${parameterName(createNetwork(stored.spec, { params: stored.params }), bad)} is ${stored.params[bad]}`)
     const { meta } = stored
+    if (request.query.format === 'onnx') {
+      const bytes = exportOnnx(stored)
+      const file = `${meta.name}-v${meta.version}.onnx`.replace(/[^\w.@-]/g, '_')
+      // fastify sends a Buffer as it is; the type provider only knows the JSON body
+      const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ModelExportBody
+      return reply.type(ONNX_MEDIA_TYPE).header('content-disposition', `attachment; filename="${file}"`).send(body)
+    }
     const pick = <K extends keyof ModelRecord>(k: K) => (meta[k] === undefined ? {} : { [k]: meta[k] })
     return {
       ...toJsonForm(stored.spec, stored.params),
