@@ -28,7 +28,16 @@ export interface Job {
   training?: { epochs?: number, earlyStopping?: { patience: number } }
 }
 
-export interface LayerSpec { units: number, activation: string }
+/** A hidden layer or the output (src/nn/spec.ts): Linear → Norm → Activation → Dropout, and with `residual` a + block(a). */
+export interface LayerSpec {
+  units: number, activation: string
+  /** maxout only: linear pieces per unit (k), default 2 */
+  pieces?: number
+  norm?: 'layer' | 'batch'
+  /** dropout rate p in [0, 1) */
+  dropout?: number
+  residual?: boolean
+}
 export interface NetworkSpec { inputs: number, layers: LayerSpec[], output: LayerSpec, l2?: number }
 
 export interface Model {
