@@ -60,3 +60,24 @@ export interface Evaluation {
     perOutput?: { name: string, mse: number, rmse: number, mae: number, r2: number }[]
   }
 }
+
+export interface FoldResult { fold: number | null, jobId: string, status: JobStatus, score?: number, scores?: Record<string, number>, error?: string }
+
+export interface TrialResult {
+  trial: number, params: Record<string, unknown>, status: JobStatus
+  mean?: number, std?: number, rank?: number, error?: string, folds: FoldResult[]
+}
+
+export interface SweepProgress { trialsDone: number, trials: number, jobsDone: number, jobs: number }
+
+export interface Sweep {
+  id: string, status: JobStatus, datasetId: string, metric: string, greaterIsBetter: boolean, folds: number | null, modelName: string
+  progress: SweepProgress
+  best?: { trial: number, params: Record<string, unknown>, mean: number, std: number }
+  retrainJobId?: string, modelId?: string, error?: string, createdAt: string, finishedAt?: string
+  /** absent in lists (GET /v1/sweeps) */
+  results?: TrialResult[]
+}
+
+/** A sweep stream's last event. */
+export interface SweepEnd { status: JobStatus, progress: SweepProgress, best?: Sweep['best'], modelId?: string, error?: string }
