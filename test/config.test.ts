@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { describe, it, expect } from 'vitest'
 import { loadConfig } from '../src/config.js'
@@ -35,5 +36,14 @@ describe('loggerOptions', () => {
     expect(loggerOptions({ LOG_LEVEL: 'warn' }, false)).toMatchObject({ level: 'warn' })
     expect(loggerOptions({ LOG_LEVEL: 'warn' }, false).transport).toBeUndefined()
     expect(loggerOptions({ LOG_LEVEL: 'info' }, true).transport).toMatchObject({ target: 'pino-pretty' })
+  })
+})
+
+describe('the README\'s configuration table', () => {
+  it('describes MAX_JOB_WORK as the product admission computes and names in its 422 (epochs × rows × parameters)', () => {
+    const row = readFileSync('README.md', 'utf8').split('\n').find((l) => l.startsWith('| `MAX_JOB_WORK`'))
+    // src/queue/admission.ts: `the job is ${epochs} epochs × ${rows} rows × ${parameters} parameters = ${work}`
+    expect(row).toMatch(/epochs × rows × parameters/)
+    expect(row).not.toMatch(/× 3|weights/)
   })
 })

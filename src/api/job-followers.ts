@@ -3,11 +3,12 @@
  * Redis subscription (TrainingQueue.follow) and one end check between them, so N clients cost the
  * same Redis traffic as one, and nothing at all while the job is quiet. The end is read once per
  * `finished` message, or every CHECK_MS in case one was missed (a worker died). Caps: followers
- * per job and per tenant, so one caller cannot hold thousands of sockets. No HTTP: the route
- * (routes/training-jobs.ts) writes the events.
+ * per job and per tenant (stream-caps.ts, shared with sweep streams), so one caller cannot hold
+ * thousands of sockets. No HTTP: the route (routes/training-jobs.ts) writes the events.
  */
 import type { JobEvent, TrainingJobView, TrainingQueue } from '../queue/training-queue.js'
 import { isFinal } from '../queue/training-queue.js'
+import type { StreamCaps } from './stream-caps.js'
 
 /** How often a job with followers is read, should its `finished` message have been missed. */
 const CHECK_MS = 10_000
@@ -26,12 +27,11 @@ export interface JobFollowers {
   endAll (): void
 }
 
-export function createJobFollowers (queue: TrainingQueue, { perJob, perTenant }: { perJob: number, perTenant: number }): JobFollowers {
+export function createJobFollowers (queue: TrainingQueue, caps: StreamCaps): JobFollowers {
   const watches = new Map<string, Watch>()
-  const perTenantCount = new Map<string, number>()
   let total = 0
 
-  const release = (jobId: string, watch: Watch): void => {
+  const unwatch = (jobId: string, watch: Watch): void => {
     if (watch.followers.size > 0 || watches.get(jobId) !== watch) return
     watches.delete(jobId)
     clearInterval(watch.timer)
@@ -70,11 +70,10 @@ export function createJobFollowers (queue: TrainingQueue, { perJob, perTenant }:
 
   return {
     add (jobId, tenant, follower) {
-      const existing = watches.get(jobId)
-      if ((existing?.followers.size ?? 0) >= perJob || (perTenantCount.get(tenant) ?? 0) >= perTenant) return null
+      const giveBack = caps.take(`job:${jobId}`, tenant)
+      if (!giveBack) return null
       const watch = watchOf(jobId)
       watch.followers.add(follower)
-      perTenantCount.set(tenant, (perTenantCount.get(tenant) ?? 0) + 1)
       total++
       let removed = false
       return {
@@ -83,11 +82,9 @@ export function createJobFollowers (queue: TrainingQueue, { perJob, perTenant }:
           if (removed) return
           removed = true
           watch.followers.delete(follower)
-          const left = (perTenantCount.get(tenant) ?? 1) - 1
-          if (left === 0) perTenantCount.delete(tenant)
-          else perTenantCount.set(tenant, left)
+          giveBack()
           total--
-          release(jobId, watch)
+          unwatch(jobId, watch)
         }
       }
     },

@@ -107,7 +107,7 @@ export function classLabels (spec: NetworkSpec, data: Dataset): Int32Array | nul
 }
 
 /** Rows of one group to hold out: round(n·fraction), but a group of ≥ 2 keeps ≥ 1 row on each side. */
-const holdoutSize = (n: number, fraction: number): number =>
+export const holdoutSize = (n: number, fraction: number): number =>
   n < 2 ? 0 : Math.min(n - 1, Math.max(1, Math.round(n * fraction)))
 
 /**

@@ -15,6 +15,7 @@ import { sequentialGradient, type BatchGradient } from './gradient.js'
 import { headOf, type Head } from './heads.js'
 import { tsKernels, type Kernels } from './ops.js'
 import { hasBatchNorm, sequentialLockstepGradient } from './lockstep.js'
+import { oneRowMinibatch } from './minibatch-rows.js'
 import { firstNonFinite, nonFiniteReason, parameterName } from './finite.js'
 
 export interface EarlyStopping { patience: number, minDelta?: number }
@@ -142,6 +143,8 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   checkTrainOptions(opts)
   checkDatasetFits(spec, data)
   const { train: trainSet, validation, trainRows } = splitForValidation(spec, data, opts)
+  const oneRow = oneRowMinibatch(spec, trainSet.rows, opts.batchSize)
+  if (oneRow !== null) throw new RangeError(oneRow)
 
   const resume = hooks.resume
   const rng = new Rng(opts.seed ?? 0)

@@ -4,9 +4,11 @@
  * limits (MAX_EPOCHS, MAX_PARAMETERS, MAX_JOB_WORK). Errors are 4xx with what to change.
  */
 import type { Config } from '../config.js'
-import { BAD_NETWORK, DATASET_NOT_FOUND, MODEL_NOT_FOUND, NETWORK_NOT_FOUND, TOO_MANY_PARAMETERS, UNPROCESSABLE, withProblem } from '../errors.js'
+import { BAD_NETWORK, DATASET_NOT_FOUND, MODEL_NOT_FOUND, NETWORK_NOT_FOUND, TOO_MANY_PARAMETERS, UNPROCESSABLE, VALIDATION, withProblem } from '../errors.js'
 import { checkSpec, checkTrainable, parameterCount, type NetworkSpec } from '../nn/spec.js'
-import type { CreateTrainingJobBody, TrainJobData } from '../schemas/training.js'
+import { batchSizeFor, type CreateTrainingJobBody, type TrainJobData } from '../schemas/training.js'
+import { holdoutSize } from '../nn/dataset.js'
+import { oneRowMinibatch } from '../nn/minibatch-rows.js'
 import type { DatasetMeta, DatasetRepository } from '../store/datasets.js'
 import type { ModelRecord, ModelRepository } from '../store/models.js'
 import type { NetworkRepository } from '../store/networks.js'
@@ -125,6 +127,20 @@ function checkLimits (spec: NetworkSpec, meta: DatasetMeta, epochs: number, limi
   }
 }
 
+/**
+ * Batch norm and a training minibatch of one row (nn/minibatch-rows.ts), refused with the batch size
+ * to use where the training rows are known here: no validation split, or an unstratified one (a
+ * regression head). A stratified split's size depends on each class's rows, which only the worker
+ * reads: there train() refuses it the same way, and the job fails with the same message.
+ */
+function checkMinibatches (spec: NetworkSpec, meta: DatasetMeta, training: CreateTrainingJobBody['training']): void {
+  const fraction = training.validationSplit
+  if (fraction > 0 && headOf(spec).classCount(spec.output.units) > 0) return
+  const rows = fraction > 0 ? meta.rows - holdoutSize(meta.rows, fraction) : meta.rows
+  const why = oneRowMinibatch(spec, rows, batchSizeFor(training.batchSize, meta.rows))
+  if (why !== null) throw withProblem(new VALIDATION(why), { field: 'training.batchSize' })
+}
+
 /** The job data to enqueue, or a coded error that says what to change. */
 export async function admitTrainingJob (body: CreateTrainingJobBody, deps: AdmissionDeps): Promise<TrainJobData> {
   const meta = await deps.datasets.get(body.datasetId, deps.tenant)
@@ -142,6 +158,7 @@ export async function admitTrainingJob (body: CreateTrainingJobBody, deps: Admis
   checkFits(spec, meta, field, parent)
   const missing = missingFor(body, meta)
   checkLimits(spec, meta, body.training.epochs, deps.limits)
+  checkMinibatches(spec, meta, body.training)
   return {
     datasetId: body.datasetId,
     network: spec,

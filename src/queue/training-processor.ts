@@ -8,9 +8,9 @@ import type { Redis } from 'ioredis'
 import type { TrainingEngine } from '../engine/engine.js'
 import type { KernelName } from '../kernels/index.js'
 import type { Logger } from '../logger.js'
-import type { TrainOptions, TrainState } from '../nn/train.js'
+import type { TrainState } from '../nn/train.js'
 import { parameterCount } from '../nn/spec.js'
-import { batchSizeFor, TrainJobDataSchema, type TrainJobData } from '../schemas/training.js'
+import { TrainJobDataSchema, type TrainJobData } from '../schemas/training.js'
 import { createDatasetRepository } from '../store/datasets.js'
 import { createKeys } from '../store/keys.js'
 import { createModelRepository, type StoredModel } from '../store/models.js'
@@ -21,7 +21,7 @@ import { datasetColumns } from '../data/dataset-columns.js'
 import { reportOf } from './run-report.js'
 import { CANCELLED_MESSAGE, LOCK_LOST, isCancelMarked, recordEpoch, type TrainingJob, type TrainJobResult } from './training-queue.js'
 import { validationOutputs } from './job-scoring.js'
-import { scoreHeldOut, trialRows } from './sweeps/trial-rows.js'
+import { scoreHeldOut, trialPlan } from './sweeps/trial-rows.js'
 
 export interface ProcessorDeps {
   readonly redis: Redis
@@ -45,10 +45,6 @@ function parseJob (data: unknown): TrainJobData {
   }
   return parsed.data
 }
-
-/** The core's options: defaults that depend on the data resolved (batch size), `earlyStopping: false` as none. */
-const trainOptionsOf = ({ normalize: _n, batchSize, earlyStopping, ...t }: TrainJobData['training'], rows: number): TrainOptions =>
-  ({ ...t, batchSize: batchSizeFor(batchSize, rows), ...(earlyStopping === false ? {} : { earlyStopping }) })
 
 export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor {
   const { redis, prefix, engine } = deps
@@ -88,12 +84,13 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
         throw new UnrecoverableError(`model '${data.initialModelId}' has ${parent.params.length} parameters; the network to train has ${parameterCount(spec)}`)
       }
     }
-    const options = trainOptionsOf(data.training, stored.dataset.rows)
     // class codes become one-hot classes, two classes for one sigmoid unit one 0/1 column (data/class-heads.ts)
     const how = headTargets(spec, stored.meta)
     if ('error' in how) throw new UnrecoverableError(how.error)
-    // a sweep's child trains on the rows outside its fold and is scored on the rest (sweeps/trial-rows.ts)
-    const rows = trialRows(spec, targetsForHead(how, stored.dataset), data.sweep, options)
+    // a sweep's child trains on the rows outside its fold and is scored on the rest, with the options
+    // (batch size) resolved on the rows it trains on (sweeps/trial-rows.ts)
+    const rows = trialPlan(spec, targetsForHead(how, stored.dataset), data.sweep, data.training)
+    const { options } = rows
     const dataset = rows.train
     let prepared
     try {

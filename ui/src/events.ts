@@ -1,11 +1,12 @@
 /**
- * Follows a training job's server-sent events (GET /v1/training-jobs/:id/events) over fetch rather
- * than EventSource, because EventSource cannot send the API key. eventsource-parser reads the
- * stream; a dropped connection resumes with Last-Event-ID (the last epoch seen), as EventSource would.
+ * Follows server-sent events over fetch rather than EventSource, because EventSource cannot send the
+ * API key. eventsource-parser reads the stream; a dropped connection is opened again (for a job with
+ * Last-Event-ID, the last epoch seen, as EventSource would) until the stream's `end` event.
+ * A training job's stream: GET /v1/training-jobs/:id/events; a sweep's: GET /v1/sweeps/:id/events.
  */
-import { createParser } from 'eventsource-parser'
+import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import { authHeaders } from './api.js'
-import type { Epoch, JobStatus } from './types.js'
+import type { Epoch, JobStatus, SweepEnd, TrialResult } from './types.js'
 
 export interface JobEnd { status: JobStatus, modelId?: string, error?: string }
 
@@ -15,29 +16,29 @@ export interface Follower {
   onError (message: string): void
 }
 
+export interface SweepFollower {
+  /** a finished trial's results row (on a reconnect, the finished ones are sent again) */
+  onTrial (trial: TrialResult): void
+  onEnd (end: SweepEnd): void
+  onError (message: string): void
+}
+
 const RETRY_MS = 1000
 
-export async function followJob (id: string, after: number, signal: AbortSignal, on: Follower): Promise<void> {
-  let last = after
+/** Reads `path`'s events into `onEvent` until one is `end` or `signal` aborts; `headers` is asked at each (re)connect. */
+async function follow (path: string, signal: AbortSignal, onEvent: (event: EventSourceMessage) => void, onError: (message: string) => void,
+  headers: () => Record<string, string> = () => ({})): Promise<void> {
   let ended = false
   const parser = createParser({
     onEvent (event) {
-      if (event.event === 'epoch') {
-        const stats = JSON.parse(event.data) as Epoch
-        if (stats.epoch > last) { last = stats.epoch; on.onEpoch(stats) }
-      } else if (event.event === 'end') {
-        ended = true
-        on.onEnd(JSON.parse(event.data) as JobEnd)
-      }
+      if (event.event === 'end') ended = true
+      onEvent(event)
     }
   })
   while (!ended && !signal.aborted) {
     try {
-      const res = await fetch(`/v1/training-jobs/${encodeURIComponent(id)}/events`, {
-        headers: { accept: 'text/event-stream', ...authHeaders(), ...(last > 0 ? { 'last-event-id': String(last) } : {}) },
-        signal
-      })
-      if (!res.ok || !res.body) { on.onError(`the event stream answered ${res.status}`); return }
+      const res = await fetch(path, { headers: { accept: 'text/event-stream', ...authHeaders(), ...headers() }, signal })
+      if (!res.ok || !res.body) { onError(`the event stream answered ${res.status}`); return }
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
       for (;;) {
         const { value, done } = await reader.read()
@@ -47,8 +48,27 @@ export async function followJob (id: string, after: number, signal: AbortSignal,
       parser.reset()
     } catch (err) {
       if (signal.aborted) return
-      on.onError(`the event stream was interrupted (${(err as Error).message}); reconnecting`)
+      onError(`the event stream was interrupted (${(err as Error).message}); reconnecting`)
     }
     if (!ended && !signal.aborted) await new Promise((resolve) => setTimeout(resolve, RETRY_MS))
   }
+}
+
+export async function followJob (id: string, after: number, signal: AbortSignal, on: Follower): Promise<void> {
+  let last = after
+  await follow(`/v1/training-jobs/${encodeURIComponent(id)}/events`, signal, (event) => {
+    if (event.event === 'epoch') {
+      const stats = JSON.parse(event.data) as Epoch
+      if (stats.epoch > last) { last = stats.epoch; on.onEpoch(stats) }
+    } else if (event.event === 'end') {
+      on.onEnd(JSON.parse(event.data) as JobEnd)
+    }
+  }, on.onError, (): Record<string, string> => (last > 0 ? { 'last-event-id': String(last) } : {}))
+}
+
+export async function followSweep (id: string, signal: AbortSignal, on: SweepFollower): Promise<void> {
+  await follow(`/v1/sweeps/${encodeURIComponent(id)}/events`, signal, (event) => {
+    if (event.event === 'trial') on.onTrial(JSON.parse(event.data) as TrialResult)
+    else if (event.event === 'end') on.onEnd(JSON.parse(event.data) as SweepEnd)
+  }, on.onError)
 }

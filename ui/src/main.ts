@@ -14,6 +14,8 @@ import { jobPage } from './pages/job.js'
 import { comparePage } from './pages/compare.js'
 import { modelsPage } from './pages/models.js'
 import { modelPage } from './pages/model.js'
+import { sweepsPage } from './pages/sweeps.js'
+import { sweepPage } from './pages/sweep.js'
 import type { Route } from './nav.js'
 
 type Page = (route: Route) => Promise<Node>
@@ -26,7 +28,9 @@ const ROUTES: [RegExp, Page][] = [
   [/^\/jobs\/([^/]+)$/, jobPage],
   [/^\/compare$/, comparePage],
   [/^\/models\/?$/, modelsPage],
-  [/^\/models\/([^/]+)$/, modelPage]
+  [/^\/models\/([^/]+)$/, modelPage],
+  [/^\/sweeps\/?$/, sweepsPage],
+  [/^\/sweeps\/([^/]+)$/, sweepPage]
 ]
 
 const main = document.getElementById('main')!

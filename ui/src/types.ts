@@ -28,7 +28,16 @@ export interface Job {
   training?: { epochs?: number, earlyStopping?: { patience: number } }
 }
 
-export interface LayerSpec { units: number, activation: string }
+/** A hidden layer or the output (src/nn/spec.ts): Linear → Norm → Activation → Dropout, and with `residual` a + block(a). */
+export interface LayerSpec {
+  units: number, activation: string
+  /** maxout only: linear pieces per unit (k), default 2 */
+  pieces?: number
+  norm?: 'layer' | 'batch'
+  /** dropout rate p in [0, 1) */
+  dropout?: number
+  residual?: boolean
+}
 export interface NetworkSpec { inputs: number, layers: LayerSpec[], output: LayerSpec, l2?: number }
 
 export interface Model {
@@ -51,3 +60,24 @@ export interface Evaluation {
     perOutput?: { name: string, mse: number, rmse: number, mae: number, r2: number }[]
   }
 }
+
+export interface FoldResult { fold: number | null, jobId: string, status: JobStatus, score?: number, scores?: Record<string, number>, error?: string }
+
+export interface TrialResult {
+  trial: number, params: Record<string, unknown>, status: JobStatus
+  mean?: number, std?: number, rank?: number, error?: string, folds: FoldResult[]
+}
+
+export interface SweepProgress { trialsDone: number, trials: number, jobsDone: number, jobs: number }
+
+export interface Sweep {
+  id: string, status: JobStatus, datasetId: string, metric: string, greaterIsBetter: boolean, folds: number | null, modelName: string
+  progress: SweepProgress
+  best?: { trial: number, params: Record<string, unknown>, mean: number, std: number }
+  retrainJobId?: string, modelId?: string, error?: string, createdAt: string, finishedAt?: string
+  /** absent in lists (GET /v1/sweeps) */
+  results?: TrialResult[]
+}
+
+/** A sweep stream's last event. */
+export interface SweepEnd { status: JobStatus, progress: SweepProgress, best?: Sweep['best'], modelId?: string, error?: string }

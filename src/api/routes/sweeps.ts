@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { CONFLICT, SWEEP_NOT_FOUND } from '../../errors.js'
+import { CONFLICT, SWEEP_NOT_FOUND, TOO_MANY_SWEEP_FOLLOWERS } from '../../errors.js'
 import { admitSweep } from '../../queue/sweeps/sweep-admission.js'
 import type { SweepView } from '../../queue/sweeps/sweep-queue.js'
 import { isFinal } from '../../queue/training-queue.js'
@@ -27,9 +27,14 @@ const KEEP_ALIVE_MS = 15_000
 /**
  * Streams a sweep: a `trial` event (its results row) for each trial as it finishes (those finished
  * already first), then `end` with the sweep's status, best trial and model. Subscribes before the
- * first read, so a trial finishing in between is not lost; each trial is sent once.
+ * first read, so a trial finishing in between is not lost; each trial is sent once. Counts against
+ * the same caps as job streams (stream-caps.ts): per sweep SSE_MAX_FOLLOWERS_PER_JOB, per tenant
+ * SSE_MAX_FOLLOWERS_PER_TENANT across jobs and sweeps; over either, 429.
  */
-async function streamSweep (fastify: FastifyInstance, id: string, reply: FastifyReply, gone: AbortSignal): Promise<void> {
+async function streamSweep (fastify: FastifyInstance, id: string, tenant: string, reply: FastifyReply, gone: AbortSignal): Promise<void> {
+  const taken = fastify.streamCaps.take(`sweep:${id}`, tenant)
+  if (!taken) throw new TOO_MANY_SWEEP_FOLLOWERS(id)
+  const giveBack = taken
   const raw = reply.raw
   const sent = new Set<number>()
   let done = false
@@ -48,11 +53,18 @@ async function streamSweep (fastify: FastifyInstance, id: string, reply: Fastify
       }
     }).catch(() => undefined) // Redis away: the next message or check reads again
   }
-  const unfollow = await fastify.trainingQueue.follow(id, (event) => { if (event.type === 'finished') refresh() })
+  let unfollow: () => Promise<void>
+  try {
+    unfollow = await fastify.trainingQueue.follow(id, (event) => { if (event.type === 'finished') refresh() })
+  } catch (err) {
+    giveBack()
+    throw err
+  }
   const timers = [setInterval(refresh, CHECK_MS), setInterval(() => raw.write(': keep-alive\n\n'), KEEP_ALIVE_MS)]
   function finish (): void {
     if (done) return
     done = true
+    giveBack()
     for (const t of timers) clearInterval(t)
     void unfollow().catch(() => undefined)
     raw.end()
@@ -112,14 +124,14 @@ const sweeps: FastifyPluginAsyncZod = async (fastify) => {
       tags,
       summary: 'Server-sent events: `trial` (its results row) for every finished trial, then one `end` with the status, best trial and model',
       params: IdParams,
-      response: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } }, ...problems(404) }
+      response: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } }, ...problems(404, 429) }
     }
   }, async (request, reply) => {
     const gone = new AbortController()
     reply.raw.once('close', () => gone.abort())
     if (request.raw.socket?.destroyed !== false) gone.abort()
     if (!(await fastify.sweepQueue.get(request.params.id, request.tenant))) throw new SWEEP_NOT_FOUND(request.params.id)
-    await streamSweep(fastify, request.params.id, reply, gone.signal)
+    await streamSweep(fastify, request.params.id, request.tenant, reply, gone.signal)
     return reply
   })
 

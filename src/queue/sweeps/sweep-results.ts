@@ -3,7 +3,7 @@
  * status, mean ± std and rank (sweeps/ranking.ts). The API's view and the parent job's ranking both
  * read it here, so they cannot disagree.
  */
-import type { Job, JobState, Queue } from 'bullmq'
+import { Job, type JobJson, type JobState, type Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { JobStatus, TrainJobData } from '../../schemas/training.js'
 import type { TrialResultBody } from '../../schemas/sweep.js'
@@ -27,11 +27,45 @@ function trialStatus (folds: readonly JobStatus[]): JobStatus {
   return folds.some((s) => s !== 'queued') ? 'running' : 'queued'
 }
 
+/**
+ * Each child's BullMQ state as statusOf needs it (active, completed, failed, or else queued), its job
+ * hash, and its cancel mark, for every child in one MULTI: one round trip and one consistent moment,
+ * however many children (a worker moving a child from active to completed cannot be seen in neither).
+ * The order of the checks is BullMQ's getState script's: completed, then failed, then active.
+ */
+async function readChildren (redis: Redis, prefix: string, training: Queue<TrainJobData, TrainJobResult>, ids: readonly string[]):
+Promise<{ jobs: Array<Job<TrainJobData, TrainJobResult> | undefined>, states: Array<JobState | 'unknown'>, marks: Array<string | null> }> {
+  if (ids.length === 0) return { jobs: [], states: [], marks: [] }
+  const multi = redis.multi()
+  for (const id of ids) {
+    multi.hgetall(training.toKey(id))
+    multi.zscore(training.toKey('completed'), id)
+    multi.zscore(training.toKey('failed'), id)
+    multi.lpos(training.toKey('active'), id)
+  }
+  multi.hmget(createKeys(prefix).jobCancel(), ...ids)
+  const replies = await multi.exec()
+  if (!replies) throw new Error('the sweep\'s children could not be read: the transaction was aborted')
+  const failed = replies.find(([err]) => err)
+  if (failed) throw failed[0]!
+  const at = (i: number): unknown => replies[i][1]
+  const jobs = ids.map((id, i) => {
+    const hash = at(4 * i) as Record<string, string>
+    // the raw hash, as BullMQ's own Job.fromId hands it to fromJSON
+    return Object.keys(hash).length === 0 ? undefined : Job.fromJSON(training, hash as unknown as JobJson, id) as Job<TrainJobData, TrainJobResult>
+  })
+  const states = ids.map((_, i): JobState | 'unknown' => {
+    if (jobs[i] === undefined) return 'unknown'
+    if (at(4 * i + 1) !== null) return 'completed'
+    if (at(4 * i + 2) !== null) return 'failed'
+    return at(4 * i + 3) !== null ? 'active' : 'waiting'
+  })
+  return { jobs, states, marks: at(4 * ids.length) as Array<string | null> }
+}
+
 export async function readSweepResults (redis: Redis, prefix: string, training: Queue<TrainJobData, TrainJobResult>, record: SweepRecord): Promise<SweepResults> {
   const ids = record.trials.flatMap((t) => t.jobIds)
-  const jobs = await Promise.all(ids.map(async (id) => await training.getJob(id) as Job<TrainJobData, TrainJobResult> | undefined))
-  const states = await Promise.all(jobs.map(async (job): Promise<JobState | 'unknown'> => (job ? await job.getState() : 'unknown')))
-  const marks = ids.length > 0 ? await redis.hmget(createKeys(prefix).jobCancel(), ...ids) : []
+  const { jobs, states, marks } = await readChildren(redis, prefix, training, ids)
   let at = 0
   const trials: TrialResultBody[] = record.trials.map((t, trial) => {
     const folds = t.jobIds.map((jobId, f) => {

@@ -1,25 +1,17 @@
 /**
  * A training job from a dataset and a network definition, with the defaults filled in: the network's
  * inputs and output follow the dataset (softmax over its classes, identity for regression), so
- * "Start" alone trains something sensible. Hidden layers are written as "16 relu, 8 tanh".
+ * "Start" alone trains something sensible. Hidden layers are edited a row each, in the block
+ * vocabulary (layer-editor.ts); the summary under the form counts the parameters as the server will.
  */
 import { getJson, sendJson } from '../api.js'
-import { h, note } from '../dom.js'
+import { h, note, num } from '../dom.js'
 import { go, type Route } from '../nav.js'
+import { layerSummary, networkBlocks } from '../network-blocks.js'
 import type { Dataset, LayerSpec, Page } from '../types.js'
+import { layerEditor } from './layer-editor.js'
 
-const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'leaky_relu', 'abs', 'softplus', 'identity']
 const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'momentum', 'nesterov']
-
-/** "16 relu, 8 tanh" → layers; throws a message naming the bad part. */
-export function parseLayers (text: string): LayerSpec[] {
-  return text.split(',').map((s) => s.trim()).filter((s) => s !== '').map((part) => {
-    const [units, activation = 'relu'] = part.split(/\s+/)
-    if (!/^\d+$/.test(units) || Number(units) < 1) throw new Error(`hidden layer "${part}": start with a whole number of units, e.g. "16 relu"`)
-    if (!ACTIVATIONS.includes(activation)) throw new Error(`hidden layer "${part}": the activation must be one of ${ACTIVATIONS.join(', ')}`)
-    return { units: Number(units), activation }
-  })
-}
 
 const outputFor = (d: Dataset): LayerSpec => (d.classes
   ? (d.outputs >= 2 ? { units: d.outputs, activation: 'softmax' } : { units: 1, activation: 'sigmoid' })
@@ -34,7 +26,7 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
   if (datasets.length === 0) return h('section', {}, h('h1', {}, 'New training job'), note('Upload a dataset first (Datasets).'))
   const chosen = query.get('dataset') ?? datasets[0].id
   const dataset = h('select', { id: 'job-dataset' }, datasets.map((d) => h('option', { value: d.id, selected: d.id === chosen }, `${d.name} (${d.rows} rows)`)))
-  const layers = h('input', { id: 'job-layers', type: 'text', value: '16 relu', spellcheck: 'false' })
+  const layers = layerEditor([{ units: 16, activation: 'relu' }], () => describe())
   const shape = h('p', { id: 'job-shape', class: 'muted' })
   const epochs = h('input', { id: 'job-epochs', type: 'number', min: 1, value: 200, required: true })
   const batchSize = h('input', { id: 'job-batch', type: 'number', min: 1, placeholder: 'min(200, rows)' })
@@ -51,19 +43,25 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
     const d = selected()
     const out = outputFor(d)
     if (modelName.value === '' || datasets.some((x) => x.name === modelName.value)) modelName.value = d.name
-    let hidden = '…'
-    try { hidden = parseLayers(layers.value).map((l) => `${l.units} ${l.activation}`).join(' → ') || 'none' } catch { /* shown on submit */ }
-    shape.textContent = `Network: ${d.inputs} inputs → ${hidden} → ${out.units} ${out.activation} (output follows the dataset)`
+    let hidden = '…', parameters = ''
+    try {
+      const spec = layers.read()
+      hidden = spec.map(layerSummary).join(' → ') || 'none'
+      parameters = `, ${num(networkBlocks({ inputs: d.inputs, layers: spec, output: out }).reduce((n, b) => n + b.parameters, 0))} parameters`
+    } catch { /* shown on submit */ }
+    shape.textContent = `Network: ${d.inputs} inputs → ${hidden} → ${out.units} ${out.activation} (output follows the dataset${parameters})`
   }
   dataset.addEventListener('change', describe)
-  layers.addEventListener('input', describe)
   describe()
 
   const form = h('form', { class: 'card', 'aria-labelledby': 'job-form-title' },
     h('h2', { id: 'job-form-title' }, 'Network and training'),
     h('div', { class: 'fields' },
       ...field('job-dataset', 'Dataset', dataset),
-      ...field('job-layers', 'Hidden layers', layers, 'units and activation, comma-separated; empty for a linear model'),
+      // a group of controls, each labelled on its own: a <label> would rename the first of them
+      h('span', { id: 'job-layers-label' }, 'Hidden layers'),
+      h('div', { role: 'group', 'aria-labelledby': 'job-layers-label' }, layers.element,
+        h('small', {}, 'each: Linear → norm → activation → dropout; residual adds the layer\'s input back (through a projection when the widths differ)')),
       ...field('job-epochs', 'Epochs', epochs),
       ...field('job-batch', 'Batch size', batchSize, 'empty: min(200, rows), as scikit-learn'),
       ...field('job-optimizer', 'Optimizer', optimizer),
@@ -79,7 +77,7 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
     event.preventDefault()
     const d = selected()
     let hidden: LayerSpec[]
-    try { hidden = parseLayers(layers.value) } catch (err) { status.replaceChildren(note((err as Error).message, 'error')); return }
+    try { hidden = layers.read() } catch (err) { status.replaceChildren(note((err as Error).message, 'error')); return }
     const split = Number(validation.value)
     const body = {
       datasetId: d.id,

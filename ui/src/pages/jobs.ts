@@ -5,10 +5,10 @@
 import { getJson } from '../api.js'
 import { badge, h, note, num, pager, when } from '../dom.js'
 import { go, type Route } from '../nav.js'
+import { refreshWhileUnfinished } from '../refresh.js'
 import type { Job, Page } from '../types.js'
 
 const PAGE = 25
-const REFRESH_MS = 3000
 
 export async function jobsPage ({ query, signal }: Route): Promise<Node> {
   const offset = Number(query.get('offset') ?? 0) || 0
@@ -35,16 +35,7 @@ export async function jobsPage ({ query, signal }: Route): Promise<Node> {
   const load = async (): Promise<Page<Job>> => getJson<Page<Job>>(`/v1/training-jobs?offset=${offset}&limit=${PAGE}`)
   const first = await load()
   fill(first.items)
-  const refresh = async (): Promise<void> => {
-    while (!signal.aborted) {
-      await new Promise((resolve) => setTimeout(resolve, REFRESH_MS))
-      if (signal.aborted) return
-      const page = await load().catch(() => null)
-      if (page && !signal.aborted) fill(page.items)
-      if (page && !page.items.some((j) => j.status === 'queued' || j.status === 'running')) return
-    }
-  }
-  if (first.items.some((j) => j.status === 'queued' || j.status === 'running')) void refresh()
+  refreshWhileUnfinished(signal, first.items, load, fill)
   return h('section', {},
     h('h1', {}, 'Training jobs'),
     h('p', { class: 'actions' }, h('a', { class: 'button', href: '#/jobs/new' }, 'New training job'), compare),

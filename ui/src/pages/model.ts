@@ -8,23 +8,26 @@ import { h, note, num, table, when } from '../dom.js'
 import type { Route } from '../nav.js'
 import type { Dataset, Model } from '../types.js'
 import { evaluationView } from './evaluation.js'
+import { countOf, layerSummary, networkBlocks } from '../network-blocks.js'
 import { headline } from './models.js'
 
-/** Input, hidden layers and output as boxes: shape of W and b, activation, parameters (units·inputs + units). */
+/**
+ * Input, hidden layers and output as boxes, each with its parts in order (Linear, Norm, activation,
+ * Dropout, residual; network-blocks.ts) and each part's parameter count: maxout's k weight vectors per
+ * unit, the norm's γ and β (batch norm's running statistics too), a residual projection.
+ */
 function networkView (m: Model): HTMLElement {
   const spec = m.network
-  const layers = [...spec.layers, spec.output]
-  let inputs = spec.inputs
-  const boxes = layers.map((l, i) => {
-    const params = l.units * inputs + l.units
-    const box = h('li', { class: `layer ${i === layers.length - 1 ? 'output' : 'hidden'}` },
-      h('strong', {}, i === layers.length - 1 ? 'Output' : `Dense ${i + 1}`),
-      h('span', {}, `${l.units} units, ${l.activation}`),
-      h('span', {}, `W ${l.units}×${inputs}, b ${l.units}`),
-      h('span', {}, `${num(params)} parameters`))
-    inputs = l.units
-    return box
-  })
+  const blocks = networkBlocks(spec)
+  const boxes = blocks.map((b, i) => h('li', { class: `layer ${i === blocks.length - 1 ? 'output' : 'hidden'}`, 'data-parameters': b.parameters },
+    h('strong', {}, b.title),
+    h('span', {}, i === blocks.length - 1 ? `${b.units} units, ${spec.output.activation}` : `${b.units} units: ${layerSummary(spec.layers[i])}`),
+    h('ul', { class: 'parts' }, b.parts.map((p) => {
+      const count = countOf([p])
+      return h('li', { class: `part ${p.kind}`, title: p.params.map((q) => `${q.name} [${q.shape.join(', ')}]${q.buffer ? ' (buffer)' : ''}`).join('\n') || null },
+        p.label, count > 0 ? h('span', { class: 'count' }, ` · ${num(count)}`) : null)
+    })),
+    h('span', { class: 'total' }, `${num(b.parameters)} parameters`)))
   return h('figure', { class: 'network' },
     h('figcaption', {}, `Network: ${num(m.parameterCount)} parameters${spec.l2 ? `, L2 ${spec.l2}` : ''}`),
     h('ol', {}, h('li', { class: 'layer input' }, h('strong', {}, 'Input'), h('span', {}, `${spec.inputs} features`)), boxes))

@@ -1,0 +1,106 @@
+// The console's sweep pages in a real browser (chromium via playwright-core) against a real API and a
+// real worker process. A long sweep holds the worker, so a second sweep is surely queued when its page
+// opens; cancelling the long one from its page (a second tab) frees the worker, and the first tab's
+// page follows the second sweep to its end live, from its event stream, without a reload: the results
+// table ranked (the case is built so that the answer is known), a link to every child job, the best
+// trial, and the retrained model.
+import { existsSync, readFileSync } from 'node:fs'
+import { beforeAll, describe, it, expect } from 'vitest'
+import { buildConsole, CHROMIUM, offOrigin, openPage, shot, withConsole } from './console-env.js'
+
+const available = existsSync(CHROMIUM)
+const why = available ? '' : ` (SKIPPED: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`)`
+const IRIS = readFileSync(new URL('../fixtures/iris.csv', import.meta.url), 'utf8')
+
+interface SweepView { status: string, results: Array<{ folds: Array<{ status: string }> }> }
+
+beforeAll(async () => { if (available) await buildConsole() }, 60_000)
+
+describe.skipIf(!available)(`the console's sweeps${why}`, () => {
+  const on = withConsole('console-sweeps', {}, {})
+
+  async function call<T> (method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(on.server.base + path, {
+      method, ...(body === undefined ? {} : { headers: { 'content-type': typeof body === 'string' ? 'text/csv' : 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+    })
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
+    return await res.json() as T
+  }
+
+  /**
+   * Same seed and initial weights, 2 folds, Adam at 0.05: the held-out log loss after 60 epochs is
+   * below that after 2, so the trial of 60 epochs ranks first.
+   */
+  const sweep = async (datasetId: string, epochs: number[], modelName: string): Promise<string> => (await call<{ id: string }>('POST', '/v1/sweeps', {
+    datasetId,
+    network: { layers: [{ units: 8, activation: 'tanh' }], output: { activation: 'softmax' } },
+    training: { batchSize: 16, validationSplit: 0, earlyStopping: false, seed: 5, optimizer: { type: 'adam', learningRate: 0.05 } },
+    searchSpace: { 'training.epochs': { type: 'grid', values: epochs } },
+    metric: 'log_loss', folds: 2, seed: 1, modelName
+  })).id
+
+  it('lists sweeps, follows one live to its ranked results and model, and cancels another', async () => {
+    const { base } = on.server
+    const datasetId = (await call<{ id: string }>('POST', '/v1/datasets?target=species&name=iris', IRIS)).id
+    const long = await sweep(datasetId, [90_000, 95_000], 'iris-long')
+    for (let i = 0; ; i++) {
+      const view = await call<SweepView>('GET', `/v1/sweeps/${long}`)
+      if (view.results.some((t) => t.folds.some((f) => f.status === 'running'))) break
+      if (i > 600) throw new Error('no child of the long sweep started within 60 s')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    const short = await sweep(datasetId, [2, 60], 'iris-sweep')
+
+    // ---- the list, then the short sweep's page while it waits behind the long one
+    const a = await openPage(on.browser)
+    await a.page.goto(`${base}/ui/#/sweeps`)
+    await a.page.getByRole('heading', { name: 'Sweeps' }).waitFor()
+    expect(await a.page.locator('#sweep-list tbody tr').count()).toBe(2)
+    expect(await a.page.locator('#sweep-list tbody tr').first().innerText()).toMatch(/iris-sweep[\s\S]*queued[\s\S]*0 \/ 2 trials[\s\S]*log_loss \(lower is better\)/)
+    await shot(a.page, 'sweeps')
+    await a.page.getByRole('link', { name: 'iris-sweep' }).click()
+    await a.page.getByRole('heading', { name: 'Sweep iris-sweep' }).waitFor()
+    expect(await a.page.locator('#sweep-state .badge').innerText()).toBe('queued')
+    expect(await a.page.locator('#sweep-state').innerText()).toMatch(/0 of 2 trials done · 0 of 4 jobs/)
+
+    // ---- the long sweep cancelled from its own page, in a second tab
+    const b = await openPage(on.browser)
+    await b.page.goto(`${base}/ui/#/sweeps/${long}`)
+    await b.page.getByRole('heading', { name: 'Sweep iris-long' }).waitFor()
+    expect(await b.page.locator('#sweep-state .badge').innerText()).toBe('running')
+    await b.page.getByRole('button', { name: 'Cancel sweep' }).click()
+    await b.page.locator('#sweep-state .badge', { hasText: 'cancelled' }).waitFor({ timeout: 60_000 })
+    expect(await b.page.getByRole('button', { name: 'Cancel sweep' }).isHidden()).toBe(true)
+    await b.page.locator('#sweep-results .badge', { hasText: 'cancelled' }).first().waitFor()
+    await shot(b.page, 'sweep-cancelled')
+
+    // ---- the first tab follows the short sweep to its end, without a reload
+    await a.page.locator('#sweep-state .badge', { hasText: 'succeeded' }).waitFor({ timeout: 120_000 })
+    expect(a.requests.filter((url) => url.endsWith(`/v1/sweeps/${short}/events`)).length).toBeGreaterThanOrEqual(1)
+    expect(a.requests.filter((url) => url.includes('/ui/') && !url.includes('/ui/assets/')).length).toBe(1) // the one page load
+    expect(await a.page.locator('#sweep-state').innerText()).toMatch(/2 of 2 trials done · 4 of 4 jobs/)
+    const rows = a.page.locator('#sweep-results tbody tr')
+    expect(await rows.count()).toBe(2)
+    expect(await rows.first().locator('td.rank').innerText()).toBe('1')
+    expect(await rows.first().innerText()).toContain('training.epochs = 60')
+    expect(await rows.nth(1).locator('td.rank').innerText()).toBe('2')
+    expect(await a.page.locator('#sweep-best').innerText()).toMatch(/^trial 2: [\d.]+ ± [\d.]+ \(training\.epochs = 60\)$/)
+    const jobLinks = await a.page.locator('#sweep-results td.jobs a').evaluateAll((els) => els.map((e) => [e.textContent, e.getAttribute('href')]))
+    expect(jobLinks.map(([text]) => text)).toEqual(['fold 1', 'fold 2', 'fold 1', 'fold 2'])
+    for (const [, href] of jobLinks) expect(href).toMatch(/^#\/jobs\/job_/)
+    await shot(a.page, 'sweep')
+
+    // ---- a child job, and the retrained best model
+    await a.page.locator('#sweep-results td.jobs a').first().click()
+    await a.page.getByRole('heading', { name: /Training job/ }).waitFor()
+    expect(await a.page.locator('#job-state .badge').innerText()).toBe('succeeded')
+    await a.page.goBack()
+    await a.page.locator('#sweep-model').click()
+    await a.page.getByRole('heading', { name: 'iris-sweep v1' }).waitFor()
+
+    for (const { requests, errors } of [a, b]) {
+      expect(offOrigin(requests, base)).toEqual([])
+      expect(errors).toEqual([])
+    }
+  })
+})

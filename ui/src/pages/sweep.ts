@@ -1,0 +1,98 @@
+/**
+ * One sweep: status and progress, the results table ranked (best first; each trial's searched
+ * parameters, the metric per fold, mean ± std, status, and a link to every child job), the best
+ * trial and the retrained model, and a cancel button. Live from the sweep's event stream: each
+ * `trial` event (a finished trial) and the `end` event read the sweep again, for its progress and
+ * ranks, which every finished trial changes.
+ */
+import { getJson, sendJson } from '../api.js'
+import { badge, h, note, num, when } from '../dom.js'
+import { followSweep } from '../events.js'
+import type { Route } from '../nav.js'
+import type { Sweep, TrialResult } from '../types.js'
+import { metricName } from './sweeps.js'
+
+const FINAL = new Set(['succeeded', 'failed', 'cancelled'])
+
+const paramsText = (params: Record<string, unknown>): string =>
+  Object.entries(params).map(([k, v]) => `${k} = ${typeof v === 'number' ? num(v) : JSON.stringify(v)}`).join(', ')
+
+/** Ranked trials first, by rank; then the others in trial order. */
+export const ranked = (results: readonly TrialResult[]): TrialResult[] =>
+  [...results].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.trial - b.trial)
+
+function resultsTable (s: Sweep): HTMLElement {
+  const folds = Math.max(1, ...(s.results ?? []).map((t) => t.folds.length))
+  const foldHead = s.folds === null ? ['Score'] : Array.from({ length: folds }, (_, f) => `Fold ${f + 1}`)
+  return h('div', { class: 'scroll' }, h('table', { id: 'sweep-results' },
+    h('caption', {}, `Trials ranked by the mean ${metricName(s)}${s.folds === null ? ' on the validation rows' : ` over ${s.folds} folds`}`),
+    h('thead', {}, h('tr', {}, ['Rank', 'Trial', 'Parameters', 'Mean ± std', ...foldHead, 'Status', 'Jobs'].map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, ranked(s.results ?? []).map((t) => h('tr', { 'data-trial': t.trial, class: t.rank === 1 ? 'best' : '' },
+      h('td', { class: 'rank' }, t.rank === undefined ? '—' : String(t.rank)),
+      h('td', {}, String(t.trial + 1)),
+      h('td', {}, paramsText(t.params)),
+      h('td', {}, t.mean === undefined ? '—' : `${num(t.mean)} ± ${num(t.std)}`),
+      ...Array.from({ length: foldHead.length }, (_, f) => h('td', {}, num(t.folds[f]?.score))),
+      h('td', {}, badge(t.status), t.error ? h('small', { class: 'muted' }, ` ${t.error}`) : null),
+      h('td', { class: 'jobs' }, t.folds.flatMap((f, i) => [i > 0 ? ' ' : '',
+        h('a', { href: `#/jobs/${encodeURIComponent(f.jobId)}`, title: `${f.jobId}: ${f.status}`, 'aria-label': `trial ${t.trial + 1}${f.fold === null ? '' : `, fold ${f.fold + 1}`}: job ${f.status}` }, f.fold === null ? 'job' : `fold ${f.fold + 1}`)])))))))
+}
+
+export async function sweepPage ({ params: [id], signal }: Route): Promise<Node> {
+  const path = `/v1/sweeps/${encodeURIComponent(id)}`
+  let sweep = await getJson<Sweep>(path)
+  const header = h('div', { class: 'sweep-status' })
+  const results = h('div', {})
+  const cancel = h('button', { type: 'button', id: 'cancel-sweep', class: 'danger' }, 'Cancel sweep')
+  const message = h('div', { role: 'status', 'aria-live': 'polite' })
+
+  const show = (): void => {
+    const s = sweep
+    const p = s.progress
+    header.replaceChildren(
+      h('p', { id: 'sweep-state' }, badge(s.status), ` ${num(p.trialsDone)} of ${num(p.trials)} trials done · ${num(p.jobsDone)} of ${num(p.jobs)} jobs`),
+      h('progress', { max: p.jobs, value: p.jobsDone, 'aria-label': 'Child jobs done' }),
+      h('dl', { class: 'facts' },
+        h('dt', {}, 'Dataset'), h('dd', {}, h('a', { href: `#/datasets/${encodeURIComponent(s.datasetId)}` }, s.datasetId)),
+        h('dt', {}, 'Metric'), h('dd', {}, metricName(s)),
+        h('dt', {}, 'Folds'), h('dd', {}, s.folds === null ? 'none (validation rows)' : String(s.folds)),
+        h('dt', {}, 'Best'), h('dd', { id: 'sweep-best' }, s.best ? `trial ${s.best.trial + 1}: ${num(s.best.mean)} ± ${num(s.best.std)} (${paramsText(s.best.params)})` : '—'),
+        h('dt', {}, 'Retrained'), h('dd', {}, s.retrainJobId ? h('a', { href: `#/jobs/${encodeURIComponent(s.retrainJobId)}` }, 'job') : '—'),
+        h('dt', {}, 'Model'), h('dd', {}, s.modelId ? h('a', { href: `#/models/${encodeURIComponent(s.modelId)}`, id: 'sweep-model' }, `${s.modelName} (${s.modelId})`) : '—'),
+        h('dt', {}, 'Created'), h('dd', {}, when(s.createdAt)),
+        h('dt', {}, 'Finished'), h('dd', {}, when(s.finishedAt))),
+      ...(s.error ? [note(s.status === 'cancelled' ? `This sweep was cancelled: ${s.error}` : `This sweep ${s.status}: ${s.error}`, s.status === 'failed' ? 'error' : 'info')] : []))
+    results.replaceChildren(resultsTable(s))
+    cancel.hidden = FINAL.has(s.status)
+  }
+
+  // one read at a time; a read asked for while one runs is made once after it
+  let reading: Promise<void> | null = null
+  let again = false
+  const reread = (): void => {
+    if (reading) { again = true; return }
+    reading = getJson<Sweep>(path).then((fresh) => { if (!signal.aborted) { sweep = fresh; show() } }, () => undefined)
+      .finally(() => { reading = null; if (again) { again = false; reread() } })
+  }
+
+  cancel.addEventListener('click', () => {
+    cancel.disabled = true
+    message.replaceChildren('Cancelling…')
+    sendJson<Sweep>('POST', `${path}/cancel`).then(
+      (s) => { sweep = s; show(); message.replaceChildren('Cancel requested; running children stop within one minibatch.') },
+      (err: Error) => { cancel.disabled = false; message.replaceChildren(note(err.message, 'error')) })
+  })
+
+  if (!FINAL.has(sweep.status)) {
+    void followSweep(id, signal, {
+      onTrial () { reread() },
+      onEnd () { reread() },
+      onError (text) { message.replaceChildren(note(text, 'error')) }
+    })
+  }
+  show()
+  return h('section', {},
+    h('h1', {}, `Sweep ${sweep.modelName}`),
+    h('p', { class: 'muted' }, h('code', {}, sweep.id)),
+    header, h('p', {}, cancel), message, results)
+}
