@@ -56,7 +56,7 @@ describe.skipIf(!available)(`the console's network blocks${why}`, () => {
     await page.fill('#layer-1-pieces', '3')
     // linear 12·4+12 + BatchNorm 4·12 | linear 24·12+24 + LayerNorm 2·24 + projection 8·12 | 8·8+8 | output 3·8+3
     expect(await page.locator('#job-shape').innerText())
-      .toBe('Network: 4 inputs → 12 relu · batch norm · dropout 0.1 → 8 maxout ×3 · layer norm · residual → 8 tanh · residual → 3 softmax (output follows the dataset, 663 parameters)')
+      .toBe('Network: 4 inputs → 12 relu · batch norm · dropout 0.1 → 8 maxout ×3 · layer norm · residual → 8 tanh · residual → 3 softmax (output follows the dataset, 639 parameters)')
     await shot(page, 'job-form-blocks')
 
     const [sent] = await Promise.all([
@@ -75,19 +75,19 @@ describe.skipIf(!available)(`the console's network blocks${why}`, () => {
 
     const modelId = decodeURIComponent(/#\/models\/(.+)$/.exec(page.url())![1])
     const model = await (await fetch(`${base}/v1/models/${encodeURIComponent(modelId)}`)).json() as { parameterCount: number }
-    expect(model.parameterCount).toBe(663)
+    expect(model.parameterCount).toBe(639) // learned parameters; batch norm's running mean and variance (24) are buffers
     const perBlock = await page.locator('.network .layer[data-parameters]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-parameters'))))
-    expect(perBlock).toEqual([108, 456, 72, 27])
+    expect(perBlock).toEqual([84, 456, 72, 27])
     expect(perBlock.reduce((a, b) => a + b, 0)).toBe(model.parameterCount)
     const parts = await page.locator('.network .layer').evaluateAll((els) => els.map((e) => [...e.querySelectorAll('.part')].map((p) => p.textContent)))
     expect(parts).toEqual([
       [],
-      ['Linear W 12×4, b 12 · 60', 'BatchNorm1d γ 12, β 12, running mean and variance 12 · 48', 'relu', 'Dropout p = 0.1'],
+      ['Linear W 12×4, b 12 · 60', 'BatchNorm1d γ 12, β 12 (running mean and variance 12: buffers) · 24', 'relu', 'Dropout p = 0.1'],
       ['Linear W 24×12, b 24 (3 weight vectors per unit) · 312', 'LayerNorm γ 24, β 24 · 48', 'maxout: the largest of 3 pieces per unit', '+ input through projection P 8×12 · 96'],
       ['Linear W 8×8, b 8 · 72', 'tanh', '+ input (identity shortcut)'],
       ['Linear W 3×8, b 3 · 27', 'softmax']
     ])
-    expect(await page.locator('.network figcaption').innerText()).toBe('Network: 663 parameters')
+    expect(await page.locator('.network figcaption').innerText()).toBe('Network: 639 parameters')
     await shot(page, 'model-blocks')
     expect(offOrigin(requests, base)).toEqual([])
     expect(errors).toEqual([])

@@ -14,12 +14,12 @@ export interface BlockView {
   readonly inputs: number
   readonly units: number
   readonly parts: readonly Part[]
-  /** every value the block keeps in the model's parameter buffer (batch norm's running statistics included) */
+  /** the block's learned parameters, as PyTorch counts net.parameters() and the server's parameterCount (batch norm's running statistics are buffers: not counted) */
   readonly parameters: number
 }
 
 const size = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1)
-export const countOf = (parts: readonly Part[]): number => parts.reduce((n, p) => n + p.params.reduce((m, q) => m + size(q.shape), 0), 0)
+export const countOf = (parts: readonly Part[]): number => parts.reduce((n, p) => n + p.params.reduce((m, q) => m + (q.buffer === true ? 0 : size(q.shape)), 0), 0)
 
 /** maxout's pieces per unit (default 2); 1 for an element-wise activation. */
 export const piecesOf = (l: LayerSpec): number => (l.activation === 'maxout' ? (l.pieces ?? 2) : 1)
@@ -37,7 +37,7 @@ function hiddenParts (l: LayerSpec, inputs: number, i: number): Part[] {
   if (l.norm === 'batch') {
     parts.push({
       kind: 'norm',
-      label: `BatchNorm1d γ ${n}, β ${n}, running mean and variance ${n}`,
+      label: `BatchNorm1d γ ${n}, β ${n} (running mean and variance ${n}: buffers)`,
       params: [{ name: `${at}.norm.weight`, shape: [n] }, { name: `${at}.norm.bias`, shape: [n] },
         { name: `${at}.norm.running_mean`, shape: [n], buffer: true }, { name: `${at}.norm.running_var`, shape: [n], buffer: true }]
     })

@@ -14,7 +14,7 @@ import { headline } from './models.js'
 /**
  * Input, hidden layers and output as boxes, each with its parts in order (Linear, Norm, activation,
  * Dropout, residual; network-blocks.ts) and each part's parameter count: maxout's k weight vectors per
- * unit, the norm's γ and β (batch norm's running statistics too), a residual projection.
+ * unit, the norm's γ and β (batch norm's running statistics shown as buffers, not counted), a residual projection.
  */
 function networkView (m: Model): HTMLElement {
   const spec = m.network
