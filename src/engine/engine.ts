@@ -121,7 +121,8 @@ function runSlice (w: Worker, slice: PredictSlice): Promise<void> {
   })
 }
 
-function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads: number, kernels: KernelName, fault: SharedJob['fault'], seed: number): SharedJob {
+/** The shared memory of one training job (exported for tests that drive the shard phases in one thread). */
+export function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads: number, kernels: KernelName, fault: SharedJob['fault'], seed: number): SharedJob {
   const P = parameterCount(spec)
   const maxShards = Math.ceil(Math.min(batchSize, data.rows) / SHARD_ROWS)
   const share = (src: Float32Array): SharedArrayBuffer => {

@@ -19,7 +19,8 @@ export const COMPUTE = 0
 export const REDUCE = 1
 export const BARRIER_COUNT = 8 // threads arrived at the current batch-norm meeting (lockstep minibatches)
 export const BARRIER_GENERATION = 9 // bumped by the last arrival: the meeting is over
-export const CONTROL_SLOTS = 10
+export const NEXT_TASK = 10 // the next unclaimed shard (COMPUTE) or parameter chunk (REDUCE); reset by the leader before each phase
+export const CONTROL_SLOTS = 11
 
 /** Everything a thread needs to see of one job, all in shared memory. */
 export interface SharedJob {

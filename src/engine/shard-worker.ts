@@ -1,14 +1,17 @@
 /**
- * The per-minibatch work every thread of a job shares: compute the shards assigned to `rank`
- * (shard s goes to thread s mod T) into their own slots of the shared gradient buffer. Shard
- * boundaries depend only on the minibatch, so the result does not depend on T.
+ * The per-minibatch work every thread of a job shares: compute shards into their own slots of the
+ * shared gradient buffer, then sum the slots chunk by chunk of the parameters. Threads claim shards
+ * and chunks from a shared counter (NEXT_TASK) as they come free, so a thread the OS preempts (two
+ * cores shared with other processes) delays the minibatch by one shard, not by its fixed share.
+ * Shard boundaries depend only on the minibatch and every shard has its own slot, so neither the
+ * thread count nor who computes which shard changes a bit of the result.
  */
 import { addL2, createNetwork, zeroAccumulated, type Network } from '../nn/network.js'
 import { createShardScratch, shardGradient, SHARD_ROWS, type ShardScratch } from '../nn/gradient.js'
 import { heads } from '../nn/heads.js'
 import type { Dataset } from '../nn/dataset.js'
 import { parameterCount } from '../nn/spec.js'
-import { BARRIER_COUNT, BARRIER_GENERATION, EPOCH, FAIL, ROWS, type SharedJob } from './protocol.js'
+import { BARRIER_COUNT, BARRIER_GENERATION, EPOCH, FAIL, NEXT_TASK, ROWS, type SharedJob } from './protocol.js'
 import { hasBatchNorm, lockstepBackward, lockstepForward, partialOffsets, partialStride, prepareShard, type LocalShard, type Lockstep } from '../nn/lockstep.js'
 import { selectKernels } from '../kernels/index.js'
 import type { Kernels } from '../nn/ops.js'
@@ -78,24 +81,34 @@ function barrier (control: Int32Array, T: number): void {
 export const shardCount = (rows: number): number => Math.ceil(rows / SHARD_ROWS)
 
 /**
- * Computes this rank's shards of the current minibatch. Alone (one thread), all shards accumulate
- * into slot 0, which equals the ordered sum of separate slots (see nn/ops.ts) at less cost.
+ * Computes shards of the current minibatch until none is left unclaimed. Alone (one thread), all
+ * shards accumulate into slot 0, in order, which equals the ordered sum of separate slots (see
+ * nn/ops.ts) at less cost. Batch norm's lockstep walk keeps the fixed assignment (shard s to rank
+ * s mod T), since its threads meet at every layer.
  */
 export function computeShards (c: ShardContext, rank: number, threads: number): void {
   if (c.lockstep) { computeLockstep(c, c.lockstep, rank, threads); return }
   const rows = Atomics.load(c.control, ROWS)
   const epoch = Atomics.load(c.control, EPOCH)
   const S = shardCount(rows)
-  for (let s = rank; s < S; s += threads) {
-    const out = c.shardViews[threads === 1 ? 0 : s]
-    // a fresh slot: its weight gradients are written, not added to zeros (same bits, one pass less over
-    // the buffer); only the gradients that are always added (biases) are zeroed
-    const fresh = threads > 1 || s === 0
-    if (fresh) zeroAccumulated(c.net, out)
-    const st = shardGradient(c.net, c.scratch, c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), out, c.kernels, fresh, epoch)
-    c.stats[2 * s] = st.loss
-    c.stats[2 * s + 1] = st.correct
+  if (threads === 1) {
+    for (let s = 0; s < S; s++) computeShard(c, s, rows, epoch, c.shardViews[0], s === 0)
+    return
   }
+  for (let s = Atomics.add(c.control, NEXT_TASK, 1); s < S; s = Atomics.add(c.control, NEXT_TASK, 1)) {
+    computeShard(c, s, rows, epoch, c.shardViews[s], true)
+  }
+}
+
+/**
+ * Shard s into out. A fresh slot has its weight gradients written, not added to zeros (same bits,
+ * one pass less over the buffer); only the gradients that are always added (biases) are zeroed.
+ */
+function computeShard (c: ShardContext, s: number, rows: number, epoch: number, out: Float32Array, fresh: boolean): void {
+  if (fresh) zeroAccumulated(c.net, out)
+  const st = shardGradient(c.net, c.scratch, c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), out, c.kernels, fresh, epoch)
+  c.stats[2 * s] = st.loss
+  c.stats[2 * s + 1] = st.correct
 }
 
 /** computeShards for a network with batch norm: this rank's shards walked together with the other ranks'. */
@@ -122,16 +135,25 @@ function computeLockstep (c: ShardContext, { L, scratches }: NonNullable<ShardCo
   lockstepBackward(L, local, S, rows, c.kernels)
 }
 
+/** Parameters per REDUCE task: 16,384 floats (64 KiB per slot read), about 15 tasks for W1's 235k. */
+export const REDUCE_CHUNK = 16_384
+
 /**
- * Sums the shard slots into slot 0 over this rank's slice of the parameters, in shard order, and
- * finishes the gradient there (÷ rows, + λW) — the same float32 operations, in the same order, as
- * addInto shard by shard followed by finishGradients, so the bits do not depend on the split.
+ * Sums the shard slots into slot 0, chunk by chunk of the parameters as chunks are claimed, in
+ * shard order, and finishes the gradient there (÷ rows, + λW) — the same float32 operations, in the
+ * same order, as addInto shard by shard followed by finishGradients, element by element, so the
+ * bits depend neither on the chunking nor on who sums which chunk.
  */
-export function reduceSlice (c: ShardContext, rank: number, threads: number): void {
+export function reduceChunks (c: ShardContext): void {
+  const chunks = Math.ceil(c.P / REDUCE_CHUNK)
+  for (let t = Atomics.add(c.control, NEXT_TASK, 1); t < chunks; t = Atomics.add(c.control, NEXT_TASK, 1)) {
+    reduceRange(c, t * REDUCE_CHUNK, Math.min(c.P, (t + 1) * REDUCE_CHUNK))
+  }
+}
+
+function reduceRange (c: ShardContext, lo: number, hi: number): void {
   const rows = Atomics.load(c.control, ROWS)
   const S = shardCount(rows)
-  const chunk = Math.ceil(c.P / threads / 16) * 16
-  const lo = Math.min(c.P, rank * chunk), hi = Math.min(c.P, lo + chunk)
   const g = c.shardViews[0]
   const inv = 1 / rows
   const { axpy, scal } = c.kernels

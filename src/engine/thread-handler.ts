@@ -8,8 +8,8 @@ import { train, type TrainHooks } from '../nn/train.js'
 import { predictSlice } from './predict-slice.js'
 import type { BatchGradient } from '../nn/gradient.js'
 import { finishGradients } from '../nn/network.js'
-import { computeShards, reduceSlice, shardContext, shardCount, type ShardContext } from './shard-worker.js'
-import { ABORT, COMPUTE, DONE, EPOCH, FAIL, PHASE, REDUCE, ROWS, SEQ, STOP, type FromThread, type ToThread } from './protocol.js'
+import { computeShards, reduceChunks, shardContext, shardCount, type ShardContext } from './shard-worker.js'
+import { ABORT, COMPUTE, DONE, EPOCH, FAIL, NEXT_TASK, PHASE, REDUCE, ROWS, SEQ, STOP, type FromThread, type ToThread } from './protocol.js'
 
 export type Post = (msg: FromThread) => void
 
@@ -48,7 +48,7 @@ function help (c: ShardContext, rank: number): void {
     const seq = Atomics.load(c.control, SEQ)
     if (seq === seen) continue
     seen = seq
-    if (Atomics.load(c.control, PHASE) === REDUCE) reduceSlice(c, rank, c.job.threads)
+    if (Atomics.load(c.control, PHASE) === REDUCE) reduceChunks(c)
     else { maybeFail(c, rank); computeShards(c, rank, c.job.threads) }
     Atomics.add(c.control, DONE, 1)
     Atomics.notify(c.control, DONE)
@@ -60,6 +60,7 @@ function runPhase (c: ShardContext, phase: number, own: () => void): void {
   const T = c.job.threads
   Atomics.store(c.control, PHASE, phase)
   Atomics.store(c.control, DONE, 0)
+  Atomics.store(c.control, NEXT_TASK, 0) // before the bump: no helper claims a task of this phase earlier
   Atomics.add(c.control, SEQ, 1)
   Atomics.notify(c.control, SEQ)
   own()
@@ -71,7 +72,8 @@ function runPhase (c: ShardContext, phase: number, own: () => void): void {
 
 /**
  * The leader's BatchGradient: publish the minibatch, compute the shards on all threads, then
- * (with several threads) reduce them on all threads, each over its slice of the parameters.
+ * (with several threads) reduce them on all threads, chunk by chunk of the parameters; in both
+ * phases each thread claims the next shard or chunk when it is free.
  */
 function parallelGradient (c: ShardContext, trainRows: Int32Array | null): BatchGradient {
   const T = c.job.threads
@@ -82,7 +84,7 @@ function parallelGradient (c: ShardContext, trainRows: Int32Array | null): Batch
     Atomics.store(c.control, EPOCH, epoch)
     runPhase(c, COMPUTE, () => { maybeFail(c, 0); computeShards(c, 0, T) })
     // alone, the shards were accumulated into slot 0 already (see computeShards)
-    if (T > 1) runPhase(c, REDUCE, () => reduceSlice(c, 0, T))
+    if (T > 1) runPhase(c, REDUCE, () => reduceChunks(c))
     grads.set(c.shardViews[0])
     if (T === 1) finishGradients(c.net, grads, rows, c.kernels)
     let loss = 0, correct = 0
