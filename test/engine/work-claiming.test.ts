@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest'
 import { sharedJob } from '../../src/engine/engine.js'
 import { computeShards, reduceChunks, shardContext, shardCount } from '../../src/engine/shard-worker.js'
-import { EPOCH, NEXT_TASK, ROWS } from '../../src/engine/protocol.js'
+import { DONE, EPOCH, ROWS } from '../../src/engine/protocol.js'
+import { claimTask, closeTasks, openTasks } from '../../src/engine/task-counter.js'
 import { createNetwork } from '../../src/nn/network.js'
 import { sequentialGradient } from '../../src/nn/gradient.js'
 import { parameterCount, type NetworkSpec } from '../../src/nn/spec.js'
@@ -28,19 +29,39 @@ describe('work claiming in the shard phases', () => {
     Atomics.store(c.control, ROWS, rows)
     Atomics.store(c.control, EPOCH, 0)
 
-    Atomics.store(c.control, NEXT_TASK, 0)
-    computeShards(c, 0, 2)
-    // every shard was claimed by rank 0, and the late rank 1 finds none left
-    expect(Atomics.load(c.control, NEXT_TASK)).toBe(shardCount(rows) + 1)
-    computeShards(c, 1, 2)
-    expect(Atomics.load(c.control, NEXT_TASK)).toBe(shardCount(rows) + 2)
+    const S = shardCount(rows)
+    openTasks(c.control, 1)
+    computeShards(c, 1, 0, 2)
+    // rank 0 claimed and finished every shard; the late rank 1 finds none left
+    expect(Atomics.load(c.control, DONE)).toBe(S)
+    computeShards(c, 1, 1, 2)
+    expect(Atomics.load(c.control, DONE)).toBe(S)
 
-    Atomics.store(c.control, NEXT_TASK, 0)
-    reduceChunks(c)
+    closeTasks(c.control)
+    Atomics.store(c.control, DONE, 0)
+    openTasks(c.control, 2)
+    reduceChunks(c, 2)
+    expect(Atomics.load(c.control, DONE)).toBe(1) // 634 parameters: one chunk
 
     const want = new Float32Array(parameterCount(spec))
     const net = createNetwork(spec, { params: initial.slice() })
     sequentialGradient(net, digits, tsKernels, seed)(index, 0, rows, want, 0)
     expect(bits(c.shardViews[0])).toBe(bits(want))
+  })
+})
+
+describe('the task counter', () => {
+  it('hands each task of a phase out once, and none of a closed phase or of another phase', () => {
+    const control = new Int32Array(new SharedArrayBuffer(4 * 16))
+    openTasks(control, 7)
+    expect([0, 1, 2].map(() => claimTask(control, 7, 3))).toEqual([0, 1, 2])
+    expect(claimTask(control, 7, 3)).toBe(-1)
+    expect(claimTask(control, 7, 5)).toBe(3) // more rows read: the next index, still this phase's
+    // a helper that read seq 7 and slept: the leader closed it and opened 8
+    closeTasks(control)
+    expect(claimTask(control, 7, 3)).toBe(-1)
+    openTasks(control, 8)
+    expect(claimTask(control, 7, 3)).toBe(-1)
+    expect(claimTask(control, 8, 3)).toBe(0)
   })
 })
