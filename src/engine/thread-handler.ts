@@ -100,7 +100,8 @@ function parallelGradient (c: ShardContext, trainRows: Int32Array | null): Batch
     runPhase(c, tasks, (seq) => { maybeFail(c, 0); computeShards(c, seq, 0, T) })
     // alone, the shards were accumulated into slot 0 already (see computeShards)
     if (T > 1) runPhase(c, chunks, (seq) => reduceChunks(c, seq))
-    grads.set(c.shardViews[0])
+    // the core's loop was handed slot 0 as its gradient buffer (gradsBuffer): no copy of P floats per step
+    if (grads !== c.shardViews[0]) grads.set(c.shardViews[0])
     if (T === 1) finishGradients(c.net, grads, rows, c.kernels)
     let loss = 0, correct = 0
     for (let s = 0; s < shardCount(rows); s++) {
@@ -123,6 +124,7 @@ function lead (msg: Extract<ToThread, { cmd: 'lead' }>, post: Post): void {
     kernels: c.kernels,
     // the core's loop updates the shared weights in place, so helpers read them with no copy per step
     paramsBuffer: c.net.params,
+    gradsBuffer: c.shardViews[0],
     gradient: (_net, _train, trainRows) => parallelGradient(c, trainRows),
     onEpoch: (stats, state) => {
       post({ type: 'epoch', stats })
