@@ -13,8 +13,9 @@ import { SHARD_ROWS } from '../nn/gradient.js'
 import { ThreadPool } from './pool.js'
 import type { KernelName } from '../kernels/index.js'
 import { chooseThreads } from './thread-choice.js'
-import { ABORT, CONTROL_SLOTS, FAIL, STOP, SEQ, DONE, type FromThread, type PredictSlice, type SharedJob } from './protocol.js'
+import { ABORT, CONTROL_SLOTS, FAIL, REDUCE_CHUNK, STOP, SEQ, DONE, type FromThread, type PredictSlice, type SharedJob } from './protocol.js'
 import { PREDICT_CHUNK } from './predict-slice.js'
+import { MAX_TASKS } from './task-counter.js'
 
 export interface EngineTrainOptions extends TrainOptions {
   /** threads for this job: a number, or 'auto' (default) to let the engine pick from the work per minibatch */
@@ -121,9 +122,12 @@ function runSlice (w: Worker, slice: PredictSlice): Promise<void> {
   })
 }
 
-function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads: number, kernels: KernelName, fault: SharedJob['fault'], seed: number): SharedJob {
+/** The shared memory of one training job (exported for tests that drive the shard phases in one thread). */
+export function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads: number, kernels: KernelName, fault: SharedJob['fault'], seed: number): SharedJob {
   const P = parameterCount(spec)
   const maxShards = Math.ceil(Math.min(batchSize, data.rows) / SHARD_ROWS)
+  // both phases' task counts must fit the task counter's index (a batch of 33 million rows; 17 billion parameters)
+  if (maxShards > MAX_TASKS || Math.ceil(P / REDUCE_CHUNK) > MAX_TASKS) throw new RangeError(`a minibatch of ${batchSize} rows of a network of ${P} parameters is more than the engine splits (${MAX_TASKS} tasks a phase)`)
   const share = (src: Float32Array): SharedArrayBuffer => {
     const sab = new SharedArrayBuffer(src.byteLength)
     new Float32Array(sab).set(src)

@@ -7,19 +7,25 @@ import type { KernelName } from '../kernels/index.js'
 import type { TrainOptions, TrainState, EpochStats, TrainResult } from '../nn/train.js'
 
 /** Int32 slots of the control block (a SharedArrayBuffer). */
-export const SEQ = 0 // minibatch sequence number, bumped by the leader to start the helpers
-export const DONE = 1 // helpers that finished the current minibatch
+export const SEQ = 0 // phase sequence number, bumped by the leader to start the helpers: with several threads, odd = COMPUTE, even = REDUCE
+export const DONE = 1 // tasks of the current phase finished (shards, parameter chunks; with batch norm, ranks)
 export const ABORT = 2 // set by the main thread: stop between minibatches
 export const FAIL = 3 // set by the main thread: a thread died, the leader must give up
 export const STOP = 4 // set by the leader: the job is over, helpers return to the pool
 export const ROWS = 5 // rows in the current minibatch
-export const PHASE = 6 // what a SEQ bump asks for: COMPUTE the shards, or REDUCE them slice by slice
+export const ARRIVED = 6 // helpers that handled the current phase (waited for only in fault-injection tests)
 export const EPOCH = 7 // the 0-based epoch of the current minibatch (keys dropout masks)
 export const COMPUTE = 0
 export const REDUCE = 1
+/** The phase a SEQ value starts (jobs of several threads: each minibatch is one COMPUTE then one REDUCE). */
+export const phaseOf = (seq: number): number => (seq % 2 === 1 ? COMPUTE : REDUCE)
 export const BARRIER_COUNT = 8 // threads arrived at the current batch-norm meeting (lockstep minibatches)
 export const BARRIER_GENERATION = 9 // bumped by the last arrival: the meeting is over
-export const CONTROL_SLOTS = 10
+export const NEXT_TASK = 10 // the current phase's tag and next unclaimed task (engine/task-counter.ts)
+export const CONTROL_SLOTS = 11
+
+/** Parameters per REDUCE task: 16,384 floats (64 KiB read per shard slot), about 15 tasks for W1's 235k. */
+export const REDUCE_CHUNK = 16_384
 
 /** Everything a thread needs to see of one job, all in shared memory. */
 export interface SharedJob {

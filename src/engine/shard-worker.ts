@@ -1,14 +1,18 @@
 /**
- * The per-minibatch work every thread of a job shares: compute the shards assigned to `rank`
- * (shard s goes to thread s mod T) into their own slots of the shared gradient buffer. Shard
- * boundaries depend only on the minibatch, so the result does not depend on T.
+ * The per-minibatch work every thread of a job shares: compute shards into their own slots of the
+ * shared gradient buffer, then sum the slots chunk by chunk of the parameters. Threads claim shards
+ * and chunks as they come free (engine/task-counter.ts), so a thread the OS preempts (two cores
+ * shared with other processes) delays the minibatch by one task, not by a fixed share. Shard
+ * boundaries depend only on the minibatch and every shard has its own slot, so neither the thread
+ * count nor who computes which shard changes a bit of the result. Each finished task adds 1 to DONE.
  */
 import { addL2, createNetwork, zeroAccumulated, type Network } from '../nn/network.js'
 import { createShardScratch, shardGradient, SHARD_ROWS, type ShardScratch } from '../nn/gradient.js'
 import { heads } from '../nn/heads.js'
 import type { Dataset } from '../nn/dataset.js'
 import { parameterCount } from '../nn/spec.js'
-import { BARRIER_COUNT, BARRIER_GENERATION, EPOCH, FAIL, ROWS, type SharedJob } from './protocol.js'
+import { BARRIER_COUNT, BARRIER_GENERATION, DONE, EPOCH, FAIL, REDUCE_CHUNK, ROWS, type SharedJob } from './protocol.js'
+import { claimTask } from './task-counter.js'
 import { createLocalShards, createLockstep, hasBatchNorm, lockstepBackward, lockstepForward, prepareShard, type LocalShards, type Lockstep } from '../nn/lockstep.js'
 import { selectKernels } from '../kernels/index.js'
 import type { Kernels } from '../nn/ops.js'
@@ -74,30 +78,46 @@ function barrier (control: Int32Array, T: number): void {
 export const shardCount = (rows: number): number => Math.ceil(rows / SHARD_ROWS)
 
 /**
- * Computes this rank's shards of the current minibatch. Alone (one thread), all shards accumulate
- * into slot 0, which equals the ordered sum of separate slots (see nn/ops.ts) at less cost.
+ * Computes shards of phase `seq` until none is left unclaimed. Alone (one thread), all shards
+ * accumulate into slot 0, in order, which equals the ordered sum of separate slots (see nn/ops.ts)
+ * at less cost. Batch norm's lockstep walk keeps the fixed assignment (shard s to rank s mod T),
+ * since its threads meet at every layer: there each rank is one task.
  */
-export function computeShards (c: ShardContext, rank: number, threads: number): void {
-  if (c.lockstep) { computeLockstep(c, c.lockstep, rank, threads); return }
+export function computeShards (c: ShardContext, seq: number, rank: number, threads: number): void {
+  // read after SEQ: the rows of phase seq, or of a later one whose tag no claim below will match
   const rows = Atomics.load(c.control, ROWS)
   const epoch = Atomics.load(c.control, EPOCH)
   const S = shardCount(rows)
-  for (let s = rank; s < S; s += threads) {
-    const out = c.shardViews[threads === 1 ? 0 : s]
-    // a fresh slot: its weight gradients are written, not added to zeros (same bits, one pass less over
-    // the buffer); only the gradients that are always added (biases) are zeroed
-    const fresh = threads > 1 || s === 0
-    if (fresh) zeroAccumulated(c.net, out)
-    const st = shardGradient(c.net, c.scratch, c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), out, c.kernels, fresh, epoch)
-    c.stats[2 * s] = st.loss
-    c.stats[2 * s + 1] = st.correct
+  if (c.lockstep) computeLockstep(c, c.lockstep, rank, threads, rows, epoch)
+  else if (threads === 1) for (let s = 0; s < S; s++) computeShard(c, s, rows, epoch, c.shardViews[0], s === 0)
+  else {
+    for (let s = claimTask(c.control, seq, S); s >= 0; s = claimTask(c.control, seq, S)) {
+      computeShard(c, s, rows, epoch, c.shardViews[s], true)
+      taskDone(c.control, S)
+    }
+    return
   }
+  taskDone(c.control, threads) // alone or in lockstep: each rank's share is one task
+}
+
+/** Counts a finished task of a phase of n; the last one wakes the leader (one wake-up a phase, not one a task). */
+function taskDone (control: Int32Array, n: number): void {
+  if (Atomics.add(control, DONE, 1) + 1 === n) Atomics.notify(control, DONE)
+}
+
+/**
+ * Shard s into out. A fresh slot has its weight gradients written, not added to zeros (same bits,
+ * one pass less over the buffer); only the gradients that are always added (biases) are zeroed.
+ */
+function computeShard (c: ShardContext, s: number, rows: number, epoch: number, out: Float32Array, fresh: boolean): void {
+  if (fresh) zeroAccumulated(c.net, out)
+  const st = shardGradient(c.net, c.scratch, c.data, c.index, s * SHARD_ROWS, Math.min((s + 1) * SHARD_ROWS, rows), out, c.kernels, fresh, epoch)
+  c.stats[2 * s] = st.loss
+  c.stats[2 * s + 1] = st.correct
 }
 
 /** computeShards for a network with batch norm: this rank's shards walked together with the other ranks'. */
-function computeLockstep (c: ShardContext, { L, scratches, local }: NonNullable<ShardContext['lockstep']>, rank: number, threads: number): void {
-  const rows = Atomics.load(c.control, ROWS)
-  const epoch = Atomics.load(c.control, EPOCH)
+function computeLockstep (c: ShardContext, { L, scratches, local }: NonNullable<ShardContext['lockstep']>, rank: number, threads: number, rows: number, epoch: number): void {
   const S = shardCount(rows)
   local.count = 0
   for (let s = rank, j = 0; s < S; s += threads, j++) {
@@ -120,15 +140,22 @@ function computeLockstep (c: ShardContext, { L, scratches, local }: NonNullable<
 }
 
 /**
- * Sums the shard slots into slot 0 over this rank's slice of the parameters, in shard order, and
- * finishes the gradient there (÷ rows, + λW) — the same float32 operations, in the same order, as
- * addInto shard by shard followed by finishGradients, so the bits do not depend on the split.
+ * Sums the shard slots into slot 0, chunk by chunk of the parameters as chunks of phase `seq` are
+ * claimed, in shard order, and finishes the gradient there (÷ rows, + λW) — the same float32
+ * operations, in the same order, as addInto shard by shard followed by finishGradients, element by
+ * element, so the bits depend neither on the chunking nor on who sums which chunk.
  */
-export function reduceSlice (c: ShardContext, rank: number, threads: number): void {
-  const rows = Atomics.load(c.control, ROWS)
+export function reduceChunks (c: ShardContext, seq: number): void {
+  const rows = Atomics.load(c.control, ROWS) // after SEQ, as in computeShards
+  const chunks = Math.ceil(c.P / REDUCE_CHUNK)
+  for (let t = claimTask(c.control, seq, chunks); t >= 0; t = claimTask(c.control, seq, chunks)) {
+    reduceRange(c, rows, t * REDUCE_CHUNK, Math.min(c.P, (t + 1) * REDUCE_CHUNK))
+    taskDone(c.control, chunks)
+  }
+}
+
+function reduceRange (c: ShardContext, rows: number, lo: number, hi: number): void {
   const S = shardCount(rows)
-  const chunk = Math.ceil(c.P / threads / 16) * 16
-  const lo = Math.min(c.P, rank * chunk), hi = Math.min(c.P, lo + chunk)
   const g = c.shardViews[0]
   const inv = 1 / rows
   const { axpy, scal } = c.kernels

@@ -8,8 +8,9 @@ import { train, type TrainHooks } from '../nn/train.js'
 import { predictSlice } from './predict-slice.js'
 import type { BatchGradient } from '../nn/gradient.js'
 import { finishGradients } from '../nn/network.js'
-import { computeShards, reduceSlice, shardContext, shardCount, type ShardContext } from './shard-worker.js'
-import { ABORT, COMPUTE, DONE, EPOCH, FAIL, PHASE, REDUCE, ROWS, SEQ, STOP, type FromThread, type ToThread } from './protocol.js'
+import { computeShards, reduceChunks, shardContext, shardCount, type ShardContext } from './shard-worker.js'
+import { ABORT, ARRIVED, COMPUTE, DONE, EPOCH, FAIL, REDUCE_CHUNK, ROWS, SEQ, STOP, phaseOf, type FromThread, type ToThread } from './protocol.js'
+import { closeTasks, openTasks } from './task-counter.js'
 
 export type Post = (msg: FromThread) => void
 
@@ -42,48 +43,65 @@ function help (c: ShardContext, rank: number): void {
   // the control block is fresh per job, so SEQ starts at 0; the leader may already have bumped it
   let seen = 0
   steps = 0
+  const T = c.job.threads
   for (;;) {
     Atomics.wait(c.control, SEQ, seen, 1000)
     if (Atomics.load(c.control, STOP) !== 0) return
     const seq = Atomics.load(c.control, SEQ)
     if (seq === seen) continue
+    // a helper that woke late may have missed phases: it joins the current one, whose tasks it claims by seq
     seen = seq
-    if (Atomics.load(c.control, PHASE) === REDUCE) reduceSlice(c, rank, c.job.threads)
-    else { maybeFail(c, rank); computeShards(c, rank, c.job.threads) }
-    Atomics.add(c.control, DONE, 1)
-    Atomics.notify(c.control, DONE)
+    if (phaseOf(seq) === COMPUTE) { maybeFail(c, rank); computeShards(c, seq, rank, T) } else reduceChunks(c, seq)
+    if (c.job.fault) { Atomics.add(c.control, ARRIVED, 1); Atomics.notify(c.control, ARRIVED) } // see runPhase
   }
 }
 
-/** Starts a phase on the helpers, does rank 0's share of it, and waits for the others. */
-function runPhase (c: ShardContext, phase: number, own: () => void): void {
+/**
+ * Opens a phase of n tasks to the helpers, does what rank 0 can claim of it, and waits until all n
+ * are done — not for the helpers themselves, which may still be waking up and will find nothing
+ * left. Fault-injection jobs (tests) also wait for every helper, so the helper meant to fail runs.
+ */
+function runPhase (c: ShardContext, n: number, own: (seq: number) => void): void {
   const T = c.job.threads
-  Atomics.store(c.control, PHASE, phase)
+  const seq = Atomics.load(c.control, SEQ) + 1 // only the leader writes SEQ
   Atomics.store(c.control, DONE, 0)
-  Atomics.add(c.control, SEQ, 1)
+  Atomics.store(c.control, ARRIVED, 0)
+  openTasks(c.control, seq)
+  Atomics.store(c.control, SEQ, seq)
   Atomics.notify(c.control, SEQ)
-  own()
-  for (let d = Atomics.load(c.control, DONE); d < T - 1; d = Atomics.load(c.control, DONE)) {
+  own(seq)
+  waitFor(c, DONE, n)
+  closeTasks(c.control)
+  if (c.job.fault) waitFor(c, ARRIVED, T - 1)
+}
+
+function waitFor (c: ShardContext, slot: number, n: number): void {
+  for (let d = Atomics.load(c.control, slot); d < n; d = Atomics.load(c.control, slot)) {
     if (Atomics.load(c.control, FAIL) !== 0) throw new Error('a training thread stopped unexpectedly; the run was abandoned')
-    Atomics.wait(c.control, DONE, d, 100)
+    Atomics.wait(c.control, slot, d, 100)
   }
 }
 
 /**
  * The leader's BatchGradient: publish the minibatch, compute the shards on all threads, then
- * (with several threads) reduce them on all threads, each over its slice of the parameters.
+ * (with several threads) reduce them on all threads, chunk by chunk of the parameters; in both
+ * phases each thread claims the next shard or chunk when it is free.
  */
 function parallelGradient (c: ShardContext, trainRows: Int32Array | null): BatchGradient {
   const T = c.job.threads
+  const chunks = Math.ceil(c.P / REDUCE_CHUNK)
   return (index, from, to, grads, epoch) => {
     const rows = to - from
     for (let i = from; i < to; i++) c.index[i - from] = trainRows ? trainRows[index[i]] : index[i]
     Atomics.store(c.control, ROWS, rows)
     Atomics.store(c.control, EPOCH, epoch)
-    runPhase(c, COMPUTE, () => { maybeFail(c, 0); computeShards(c, 0, T) })
+    // tasks: the shards; alone, or with batch norm's lockstep walk, each thread's whole share is one
+    const tasks = T === 1 ? 1 : c.lockstep ? T : shardCount(rows)
+    runPhase(c, tasks, (seq) => { maybeFail(c, 0); computeShards(c, seq, 0, T) })
     // alone, the shards were accumulated into slot 0 already (see computeShards)
-    if (T > 1) runPhase(c, REDUCE, () => reduceSlice(c, 0, T))
-    grads.set(c.shardViews[0])
+    if (T > 1) runPhase(c, chunks, (seq) => reduceChunks(c, seq))
+    // the core's loop was handed slot 0 as its gradient buffer (gradsBuffer): no copy of P floats per step
+    if (grads !== c.shardViews[0]) grads.set(c.shardViews[0])
     if (T === 1) finishGradients(c.net, grads, rows, c.kernels)
     let loss = 0, correct = 0
     for (let s = 0; s < shardCount(rows); s++) {
@@ -106,6 +124,7 @@ function lead (msg: Extract<ToThread, { cmd: 'lead' }>, post: Post): void {
     kernels: c.kernels,
     // the core's loop updates the shared weights in place, so helpers read them with no copy per step
     paramsBuffer: c.net.params,
+    gradsBuffer: c.shardViews[0],
     gradient: (_net, _train, trainRows) => parallelGradient(c, trainRows),
     onEpoch: (stats, state) => {
       post({ type: 'epoch', stats })

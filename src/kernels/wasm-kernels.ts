@@ -1,7 +1,8 @@
 /**
  * The `Kernels` of nn/ops.ts in WebAssembly 128-bit SIMD (source: assembly/kernels.ts), for float32:
  * the products and, measured faster than the ts loops with their copies (bench/kernels.ts), every
- * element-wise pass but tanh forward (a tie: it stays in ts).
+ * element-wise pass but tanh forward (Eigen's rational in JavaScript, kernels/tanh32.ts: twice as fast
+ * as either Math.tanh or wasm's Mathf.tanh with its copies).
  * Operands are copied into the instance's own linear memory, computed there and copied back; the
  * memory only grows, so a warmed-up instance allocates nothing in wasm. Not here: float64 (those calls
  * go to tsKernels, for gradient checks) and zero-copy operands (JS arrays cannot alias wasm memory).
@@ -11,6 +12,7 @@ import { tsKernels, type AdamStep, type Kernels } from '../nn/ops.js'
 import type { Vec } from '../nn/vec.js'
 import type { ActivationName } from '../nn/spec.js'
 import { WASM_RELAXED_SIMD, WASM_SIMD } from './wasm-bytes.generated.js'
+import { tanh32 } from './tanh32.js'
 
 // lib ES2023 and @types/node 20 declare no WebAssembly: the few members used, typed here
 interface WasmMemory { readonly buffer: ArrayBuffer, grow (pages: number): number }
@@ -44,10 +46,10 @@ const ACTIVATION_CODE: Record<ActivationName, number> = {
 /** Which backward passes read z (the others read the output a, or nothing). */
 const BACKWARD_READS_Z = new Set<ActivationName>(['relu', 'leaky_relu', 'abs', 'softplus'])
 /**
- * Forward passes left to the ts loops: Mathf.tanh plus the copies measured 0.99-1.01× the speed of
- * Math.tanh over a 32×32 shard (bench/kernels.ts), and is up to 2 ulps off, so wasm buys nothing here.
+ * tanh forward runs in JavaScript, as kernels/tanh32.ts's rational: Mathf.tanh in wasm plus the
+ * copies measured 0.99-1.01× the speed of Math.tanh over a 32×32 shard (bench/kernels.ts), the
+ * rational about 2×, with no copies.
  */
-const TS_FORWARD = new Set<ActivationName>(['tanh'])
 
 export interface WasmSupport { simd: boolean, relaxedSimd: boolean }
 
@@ -207,7 +209,8 @@ export function createWasmKernels (opts: WasmKernelOptions = {}): WasmKernels {
   // ---- element-wise passes: regions are padded to 4 floats, the wasm loops run whole v128s ------
 
   function activate (name: ActivationName, a: Vec, z: Vec, n: number, alpha: number): void {
-    if (!isF32(a) || !isF32(z) || TS_FORWARD.has(name)) { tsKernels.activate(name, a, z, n, alpha); return }
+    if (!isF32(a) || !isF32(z)) { tsKernels.activate(name, a, z, n, alpha); return }
+    if (name === 'tanh') { check('a', a, n); check('z', z, n); tanh32(a, z, n); return }
     if (n === 0) return
     check('a', a, n); check('z', z, n)
     const zi = scratchStart, ai = zi + pad(n)

@@ -65,6 +65,8 @@ export interface TrainHooks {
   initialParams?: Vec
   /** where the live weights are kept (e.g. memory shared with other threads); by default a fresh buffer */
   paramsBuffer?: Vec
+  /** where the batch gradient is kept (the engine: the shared slot its threads finish it in, so it is not copied); by default a fresh buffer */
+  gradsBuffer?: Vec
   /** the kernels for products, activations and optimiser updates (default: the plain TypeScript reference) */
   kernels?: Kernels
   /** replaces the sequential batch gradient (the parallel engine); trainRows maps training rows to rows of the full data */
@@ -160,7 +162,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
 
   const reference = hasBatchNorm(spec) ? sequentialLockstepGradient : sequentialGradient
   const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows) : reference(net, trainSet, hooks.kernels, opts.seed ?? 0, trainRows)
-  const grads = allocate(net.dtype, net.params.length)
+  const grads = hooks.gradsBuffer ?? allocate(net.dtype, net.params.length)
   const base = Int32Array.from({ length: trainSet.rows }, (_, i) => i)
   const head = headOf(spec)
   const minDelta = opts.earlyStopping?.minDelta ?? 0

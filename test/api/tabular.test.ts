@@ -70,9 +70,13 @@ describe('a CSV with a categorical feature, missing values and labels', () => {
     expect(byRecords.body).toEqual(byRows.body)
     const accuracy = (byRows.body.labels as string[]).filter((label, i) => label === test[i].label).length / test.length
     expect(accuracy).toBeGreaterThanOrEqual(0.85)
-    // one row at a time (the micro-batch path) gives the same numbers
+    // one row at a time (the micro-batch path) gives the same numbers to float32 rounding, not to the bit: with
+    // the blas kernels one row is a matrix-vector product (sgemv) and a batch a matrix product (sgemm), which sum
+    // in different orders (measured: 1-row and 4-row passes of a 5-16-2 tanh network differ in 64% of rows)
     const one = await post(`/v1/models/${String(model.id)}/predict`, { inputs: [inputs[0]] })
-    expect(one.body.outputs[0]).toEqual(byRows.body.outputs[0])
+    const want = byRows.body.outputs[0] as number[]
+    expect((one.body.outputs[0] as number[]).map((v, i) => Math.abs(v - want[i]) <= 1e-4 * Math.abs(want[i]))).toEqual(want.map(() => true))
+    expect(one.body.labels[0]).toBe(byRows.body.labels[0])
 
     const exported = await request(t.app.server).get(`/v1/models/${String(model.id)}/export`)
     expect(exported.body.preprocessing).toEqual(model.preprocessing)
