@@ -5085,7 +5085,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Inference: an FP32 input tensor [rows, features] → output [rows, units] and label [rows] */
+        /** Inference: one numeric input [rows, features] (or one per feature column, for a model with categorical columns) → output [rows, units] and label [rows] */
         post: {
             parameters: {
                 query?: never;
@@ -5183,7 +5183,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "inputs[0].datatype: the input 'input' is FP32; got INT64"
+                         *       "error": "inputs[0].datatype: the input 'input' is FP32 (or FP64, INT8…INT64, UINT8…UINT64); got BOOL"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -5337,7 +5337,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "inputs[0].datatype: the input 'input' is FP32; got INT64"
+                         *       "error": "inputs[0].datatype: the input 'input' is FP32 (or FP64, INT8…INT64, UINT8…UINT64); got BOOL"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -6235,6 +6235,11 @@ export interface components {
             datatype: string;
             /** @description -1 for a dimension of any size (the rows) */
             shape: number[];
+            /** @description For a categorical feature column's input only */
+            parameters?: {
+                /** @description The categories of a categorical feature column, the values its BYTES tensor may hold */
+                categories: string[];
+            };
         };
         ServerLiveResponseInput: {
             live: boolean;
@@ -6267,18 +6272,18 @@ export interface components {
                 [key: string]: unknown;
             };
             inputs: {
-                /** @description The input's name from the model metadata: input */
+                /** @description The input's name from the model metadata: any name for a model with one input; the feature column's name for a model with categorical columns (one input per column) */
                 name: string;
-                /** @description [rows, inputs] */
+                /** @description [rows, inputs] for the one input; [rows] (or [rows, 1]) for a feature column's input */
                 shape: number[];
-                /** @description FP32 */
+                /** @description FP32 (FP64, INT8…INT64 and UINT8…UINT64 are read as numbers); BYTES for a categorical column's category names */
                 datatype: string;
                 /** @description Ignored */
                 parameters?: {
                     [key: string]: unknown;
                 };
                 /** @description The values, flat in row-major order or nested as the shape */
-                data: (number | number[])[];
+                data: ((number | string) | (number | string)[])[];
             }[];
             /** @description The outputs to return (default: all of them) */
             outputs?: {
@@ -7362,6 +7367,11 @@ export interface components {
             datatype: string;
             /** @description -1 for a dimension of any size (the rows) */
             shape: number[];
+            /** @description For a categorical feature column's input only */
+            parameters?: {
+                /** @description The categories of a categorical feature column, the values its BYTES tensor may hold */
+                categories: string[];
+            };
         };
         ServerLiveResponse: {
             live: boolean;
@@ -7394,18 +7404,18 @@ export interface components {
                 [key: string]: unknown;
             };
             inputs: {
-                /** @description The input's name from the model metadata: input */
+                /** @description The input's name from the model metadata: any name for a model with one input; the feature column's name for a model with categorical columns (one input per column) */
                 name: string;
-                /** @description [rows, inputs] */
+                /** @description [rows, inputs] for the one input; [rows] (or [rows, 1]) for a feature column's input */
                 shape: number[];
-                /** @description FP32 */
+                /** @description FP32 (FP64, INT8…INT64 and UINT8…UINT64 are read as numbers); BYTES for a categorical column's category names */
                 datatype: string;
                 /** @description Ignored */
                 parameters?: {
                     [key: string]: unknown;
                 };
                 /** @description The values, flat in row-major order or nested as the shape */
-                data: (number | number[])[];
+                data: ((number | string) | (number | string)[])[];
             }[];
             /** @description The outputs to return (default: all of them) */
             outputs?: {

@@ -6,7 +6,7 @@ import * as D from './example-data.js'
 
 const PROBABILITIES = D.PREDICTION.outputs
 const notFound = { error: "model 'iris' version '7' not found; list models with GET /v1/models" }
-const badBody = { error: "inputs[0].datatype: the input 'input' is FP32; got INT64" }
+const badBody = { error: "inputs[0].datatype: the input 'input' is FP32 (or FP64, INT8…INT64, UINT8…UINT64); got BOOL" }
 const notFinite = { error: "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units" }
 const name = { name: 'iris' }
 const version = { name: 'iris', version: '1' }
