@@ -101,6 +101,26 @@ describe('TensorFlow Serving REST: predict', () => {
     expect(nativeError.headers['content-type']).toMatch(/^application\/problem\+json/)
   })
 
+  it('reads a JSON body whatever its content-type, as TF Serving (its docs\' curl -d sends form-urlencoded); the native predict keeps its 415', async () => {
+    await save(8)
+    const want = await native('flowers@latest', rows.slice(0, 2))
+    const body = JSON.stringify({ instances: rows.slice(0, 2) })
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'application/octet-stream', undefined]) {
+      const headers = type === undefined ? {} : { 'content-type': type }
+      const res = await t.app.inject({ method: 'POST', url: '/v1/models/flowers:predict', headers, payload: body })
+      expect(res.statusCode, `${type} ${res.body}`).toBe(200)
+      expect(res.json()).toEqual({ predictions: want })
+      const v2 = await t.app.inject({ method: 'POST', url: '/v2/models/flowers/infer', headers, payload: JSON.stringify({ inputs: [{ name: 'input', shape: [2, 4], datatype: 'FP32', data: rows.slice(0, 2) }] }) })
+      expect(v2.statusCode, `${type} ${v2.body}`).toBe(200)
+      expect(v2.json().outputs[0].data).toEqual(want.flat())
+    }
+    const notJson = await t.app.inject({ method: 'POST', url: '/v1/models/flowers:predict', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'instances=1' })
+    expect(notJson.statusCode).toBe(400)
+    expect(Object.keys(notJson.json())).toEqual(['error'])
+    const nativeForm = await t.app.inject({ method: 'POST', url: '/v1/models/flowers@latest/predict', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body })
+    expect(nativeForm.statusCode).toBe(415)
+  })
+
   it('refuses a body over the row cap while it arrives, as the native predict', async () => {
     await save(5)
     const res = await post('/v1/models/flowers:predict', { instances: Array.from({ length: 10_001 }, () => [1, 2, 3, 4]) })

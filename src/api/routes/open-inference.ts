@@ -18,6 +18,7 @@ import { OPENAPI_INFO } from '../app.js'
 import { hasLabels } from '../../inference/model-inference.js'
 import { withServedModel } from '../protocols/served-model.js'
 import { answerErrorsAsProtocol } from '../protocols/protocol-errors.js'
+import { readJsonWhateverContentType } from '../protocols/any-content-type.js'
 import { isInferBody, isServedParams } from '../protocols/fast-checks.js'
 import { predictRows } from '../protocols/predict-rows.js'
 import { fastValidator, jsonSerializer } from '../fast-path.js'
@@ -46,6 +47,7 @@ function metadataOf (record: ModelRecord, versions: string[]) {
 
 const openInference: FastifyPluginAsyncZod = async (fastify) => {
   answerErrorsAsProtocol(fastify)
+  readJsonWhateverContentType(fastify)
   const { models, predictor } = fastify
 
   fastify.get('/v2', {

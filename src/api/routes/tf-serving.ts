@@ -16,6 +16,7 @@ import type { Prediction } from '../predictor.js'
 import { rowCapHook } from '../row-cap-stream.js'
 import { withServedModel } from '../protocols/served-model.js'
 import { answerErrorsAsProtocol } from '../protocols/protocol-errors.js'
+import { readJsonWhateverContentType } from '../protocols/any-content-type.js'
 import { predictRows } from '../protocols/predict-rows.js'
 import { isServedParams, isTfsRowsBody } from '../protocols/fast-checks.js'
 import { fastValidator, jsonSerializer } from '../fast-path.js'
@@ -38,6 +39,7 @@ function recordsOfColumns (columns: Readonly<Record<string, readonly Cell[]>>): 
 
 const tfServing: FastifyPluginAsyncZod = async (fastify) => {
   answerErrorsAsProtocol(fastify)
+  readJsonWhateverContentType(fastify)
   const { models, predictor } = fastify
 
   const predict = async (name: string, version: string | undefined, body: TfsPredictRequestBody, tenant: string) => {
