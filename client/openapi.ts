@@ -4619,6 +4619,235 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/models/{name}/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** TensorFlow Serving model metadata: the serving_default signature's inputs and outputs (dtype, tensor_shape) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description A model name (its newest version is served), or a model id, or name@<version>
+                     * @example iris
+                     */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "model_spec": {
+                         *         "name": "iris",
+                         *         "signature_name": "",
+                         *         "version": "1"
+                         *       },
+                         *       "metadata": {
+                         *         "signature_def": {
+                         *           "signature_def": {
+                         *             "serving_default": {
+                         *               "inputs": {
+                         *                 "input": {
+                         *                   "dtype": "DT_FLOAT",
+                         *                   "tensor_shape": {
+                         *                     "dim": [
+                         *                       {
+                         *                         "size": "-1",
+                         *                         "name": ""
+                         *                       },
+                         *                       {
+                         *                         "size": "4",
+                         *                         "name": ""
+                         *                       }
+                         *                     ],
+                         *                     "unknown_rank": false
+                         *                   },
+                         *                   "name": "input"
+                         *                 }
+                         *               },
+                         *               "outputs": {
+                         *                 "output": {
+                         *                   "dtype": "DT_FLOAT",
+                         *                   "tensor_shape": {
+                         *                     "dim": [
+                         *                       {
+                         *                         "size": "-1",
+                         *                         "name": ""
+                         *                       },
+                         *                       {
+                         *                         "size": "3",
+                         *                         "name": ""
+                         *                       }
+                         *                     ],
+                         *                     "unknown_rank": false
+                         *                   },
+                         *                   "name": "output"
+                         *                 }
+                         *               },
+                         *               "method_name": "tensorflow/serving/predict"
+                         *             }
+                         *           }
+                         *         }
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["TfsModelMetadataResponse"];
+                    };
+                };
+                /** @description The protocol's error body, {"error": …} */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "model 'iris' version '7' not found; list models with GET /v1/models"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{name}/versions/{version}/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** TensorFlow Serving model metadata of one version */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description A model name
+                     * @example iris
+                     */
+                    name: string;
+                    /**
+                     * @description A version of the model name: 1, 2, …
+                     * @example 1
+                     */
+                    version: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "model_spec": {
+                         *         "name": "iris",
+                         *         "signature_name": "",
+                         *         "version": "1"
+                         *       },
+                         *       "metadata": {
+                         *         "signature_def": {
+                         *           "signature_def": {
+                         *             "serving_default": {
+                         *               "inputs": {
+                         *                 "input": {
+                         *                   "dtype": "DT_FLOAT",
+                         *                   "tensor_shape": {
+                         *                     "dim": [
+                         *                       {
+                         *                         "size": "-1",
+                         *                         "name": ""
+                         *                       },
+                         *                       {
+                         *                         "size": "4",
+                         *                         "name": ""
+                         *                       }
+                         *                     ],
+                         *                     "unknown_rank": false
+                         *                   },
+                         *                   "name": "input"
+                         *                 }
+                         *               },
+                         *               "outputs": {
+                         *                 "output": {
+                         *                   "dtype": "DT_FLOAT",
+                         *                   "tensor_shape": {
+                         *                     "dim": [
+                         *                       {
+                         *                         "size": "-1",
+                         *                         "name": ""
+                         *                       },
+                         *                       {
+                         *                         "size": "3",
+                         *                         "name": ""
+                         *                       }
+                         *                     ],
+                         *                     "unknown_rank": false
+                         *                   },
+                         *                   "name": "output"
+                         *                 }
+                         *               },
+                         *               "method_name": "tensorflow/serving/predict"
+                         *             }
+                         *           }
+                         *         }
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["TfsModelMetadataResponse"];
+                    };
+                };
+                /** @description The protocol's error body, {"error": …} */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "model 'iris' version '7' not found; list models with GET /v1/models"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2": {
         parameters: {
             query?: never;
@@ -6225,6 +6454,43 @@ export interface components {
             /** @description TensorFlow Serving's model status: the version this answer describes, AVAILABLE */
             model_version_status: components["schemas"]["ModelVersionStatusInput"][];
         };
+        TfsTensorInfoInput: {
+            /** @enum {string} */
+            dtype: "DT_FLOAT" | "DT_STRING";
+            tensor_shape: {
+                dim: {
+                    /** @description -1 for the rows (any size) */
+                    size: string;
+                    name: string;
+                }[];
+                unknown_rank: boolean;
+            };
+            name: string;
+        };
+        TfsModelMetadataResponseInput: {
+            model_spec: {
+                name: string;
+                signature_name: string;
+                version: string;
+            };
+            metadata: {
+                signature_def: {
+                    signature_def: {
+                        serving_default: {
+                            /** @description One input [-1, features], or one per feature column [-1] for a model with categorical columns (DT_STRING) */
+                            inputs: {
+                                [key: string]: components["schemas"]["TfsTensorInfoInput"];
+                            };
+                            /** @description output [-1, units]: class probabilities, or values in the targets' units */
+                            outputs: {
+                                [key: string]: components["schemas"]["TfsTensorInfoInput"];
+                            };
+                            method_name: string;
+                        };
+                    };
+                };
+            };
+        };
         ProtocolErrorInput: {
             /** @description What went wrong and what to change */
             error: string;
@@ -7357,6 +7623,43 @@ export interface components {
             /** @description TensorFlow Serving's model status: the version this answer describes, AVAILABLE */
             model_version_status: components["schemas"]["ModelVersionStatus"][];
         };
+        TfsTensorInfo: {
+            /** @enum {string} */
+            dtype: "DT_FLOAT" | "DT_STRING";
+            tensor_shape: {
+                dim: {
+                    /** @description -1 for the rows (any size) */
+                    size: string;
+                    name: string;
+                }[];
+                unknown_rank: boolean;
+            };
+            name: string;
+        };
+        TfsModelMetadataResponse: {
+            model_spec: {
+                name: string;
+                signature_name: string;
+                version: string;
+            };
+            metadata: {
+                signature_def: {
+                    signature_def: {
+                        serving_default: {
+                            /** @description One input [-1, features], or one per feature column [-1] for a model with categorical columns (DT_STRING) */
+                            inputs: {
+                                [key: string]: components["schemas"]["TfsTensorInfo"];
+                            };
+                            /** @description output [-1, units]: class probabilities, or values in the targets' units */
+                            outputs: {
+                                [key: string]: components["schemas"]["TfsTensorInfo"];
+                            };
+                            method_name: string;
+                        };
+                    };
+                };
+            };
+        };
         ProtocolError: {
             /** @description What went wrong and what to change */
             error: string;
@@ -7691,6 +7994,8 @@ export type SchemaTfsPredictRequestInput = components['schemas']['TfsPredictRequ
 export type SchemaTfsPredictResponseInput = components['schemas']['TfsPredictResponseInput'];
 export type SchemaModelVersionStatusInput = components['schemas']['ModelVersionStatusInput'];
 export type SchemaModelStatusResponseInput = components['schemas']['ModelStatusResponseInput'];
+export type SchemaTfsTensorInfoInput = components['schemas']['TfsTensorInfoInput'];
+export type SchemaTfsModelMetadataResponseInput = components['schemas']['TfsModelMetadataResponseInput'];
 export type SchemaProtocolErrorInput = components['schemas']['ProtocolErrorInput'];
 export type SchemaMetadataTensorInput = components['schemas']['MetadataTensorInput'];
 export type SchemaServerLiveResponseInput = components['schemas']['ServerLiveResponseInput'];
@@ -7743,6 +8048,8 @@ export type SchemaTfsPredictRequest = components['schemas']['TfsPredictRequest']
 export type SchemaTfsPredictResponse = components['schemas']['TfsPredictResponse'];
 export type SchemaModelVersionStatus = components['schemas']['ModelVersionStatus'];
 export type SchemaModelStatusResponse = components['schemas']['ModelStatusResponse'];
+export type SchemaTfsTensorInfo = components['schemas']['TfsTensorInfo'];
+export type SchemaTfsModelMetadataResponse = components['schemas']['TfsModelMetadataResponse'];
 export type SchemaProtocolError = components['schemas']['ProtocolError'];
 export type SchemaMetadataTensor = components['schemas']['MetadataTensor'];
 export type SchemaServerLiveResponse = components['schemas']['ServerLiveResponse'];

@@ -148,6 +148,46 @@ describe('TensorFlow Serving REST: model status', () => {
   })
 })
 
+describe('TensorFlow Serving REST: model metadata', () => {
+  const dims = (...sizes: number[]) => ({ dim: sizes.map((size) => ({ size: String(size), name: '' })), unknown_rank: false })
+
+  it('GET /v1/models/{name}[/versions/{v}]/metadata answers TF Serving\'s signature_def: serving_default, its inputs and outputs with dtype and tensor_shape', async () => {
+    const first = await save(9)
+    const newest = await save(10)
+    const res = await t.app.inject({ method: 'GET', url: '/v1/models/flowers/metadata' })
+    expect(res.statusCode, res.body).toBe(200)
+    const { model_spec: spec, metadata } = res.json()
+    expect(spec).toEqual({ name: 'flowers', signature_name: '', version: String(newest.version) })
+    expect(Object.keys(metadata.signature_def.signature_def)).toEqual(['serving_default'])
+    const signature = metadata.signature_def.signature_def.serving_default
+    expect(signature.method_name).toBe('tensorflow/serving/predict')
+    expect(signature.inputs).toEqual({ input: { dtype: 'DT_FLOAT', tensor_shape: dims(-1, 4), name: 'input' } })
+    expect(signature.outputs).toEqual({ output: { dtype: 'DT_FLOAT', tensor_shape: dims(-1, 3), name: 'output' } })
+    const old = await t.app.inject({ method: 'GET', url: `/v1/models/flowers/versions/${first.version}/metadata` })
+    expect(old.json().model_spec).toEqual({ name: 'flowers', signature_name: '', version: String(first.version) })
+    for (const url of ['/v1/models/nosuch/metadata', '/v1/models/flowers/versions/99/metadata']) {
+      const missing = await t.app.inject({ method: 'GET', url })
+      expect(missing.statusCode, url).toBe(404)
+      expect(missing.json()).toEqual({ error: expect.stringMatching(/^model '(nosuch|flowers)'/) })
+    }
+  })
+
+  it('lists one input per feature column for a model with categorical columns: DT_FLOAT, and DT_STRING for the categorical one', async () => {
+    const cat: NetworkSpec = { inputs: 3, layers: [{ units: 2, activation: 'tanh' }], output: { units: 1, activation: 'identity' } }
+    await t.app.models.save({
+      spec: cat,
+      params: Float32Array.from({ length: parameterCount(cat) }, (_, i) => 0.3 * Math.sin(i + 2)),
+      meta: { name: 'tinted', preprocessing: { columns: [{ name: 'size', kind: 'numeric' }, { name: 'colour', kind: 'categorical', categories: ['red', 'blue'] }] } }
+    })
+    const signature = (await t.app.inject({ method: 'GET', url: '/v1/models/tinted/metadata' })).json().metadata.signature_def.signature_def.serving_default
+    expect(signature.inputs).toEqual({
+      size: { dtype: 'DT_FLOAT', tensor_shape: dims(-1), name: 'size' },
+      colour: { dtype: 'DT_STRING', tensor_shape: dims(-1), name: 'colour' }
+    })
+    expect(signature.outputs).toEqual({ output: { dtype: 'DT_FLOAT', tensor_shape: dims(-1, 1), name: 'output' } })
+  })
+})
+
 describe('rate limits on the protocol routes', () => {
   it('counts :predict and /v2 infer against the key\'s limit: 429 with Retry-After, as {"error"}', async () => {
     const limited = await buildTestApp('protocol-rate', { RATE_LIMIT_PER_MINUTE: '2' })
@@ -184,6 +224,8 @@ describe('tenancy on the protocol routes', () => {
         { method: 'POST' as const, url: `/v2/models/${name}/infer`, payload: { inputs: [tensor] } },
         { method: 'POST' as const, url: `/v1/models/${name}:predict`, payload: { instances: [[1, 2, 3, 4]] } },
         { method: 'GET' as const, url: `/v1/models/${name}/versions/1` },
+        { method: 'GET' as const, url: `/v1/models/${name}/metadata` },
+        { method: 'GET' as const, url: `/v1/models/${name}/versions/1/metadata` },
         { method: 'GET' as const, url: `/v1/models/${name}` }
       ]
       const as = (key: string, call: { method: 'GET' | 'POST', url: string, payload?: Record<string, unknown> }) =>

@@ -1,6 +1,7 @@
 /**
  * TensorFlow Serving's REST API under /v1: `POST /v1/models/{name}[/versions/{v}]:predict` and
- * `GET /v1/models/{name}/versions/{v}` (the model's status). `GET /v1/models/{name}` is the native
+ * `GET /v1/models/{name}/versions/{v}` (the model's status), and `GET /v1/models/{name}[/versions/{v}]/metadata`
+ * (its signature, protocols/tfs-signature.ts). `GET /v1/models/{name}` is the native
  * route (routes/models.ts), whose answer carries the same `model_version_status`. Predictions run the
  * native predict's paths (protocols/predict-rows.ts: the same checks, kernels, normalisation,
  * micro-batching and row cap); errors are `{"error": …}` as TF Serving's.
@@ -9,7 +10,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { ServedModelParams, ServedVersionParams, protocolErrors } from '../../schemas/open-inference.js'
-import { ModelStatusResponse, TfsPredictRequest, TfsPredictResponse, availableStatus, type TfsPredictRequestBody } from '../../schemas/tf-serving.js'
+import { ModelStatusResponse, TfsModelMetadataResponse, TfsPredictRequest, TfsPredictResponse, availableStatus, type TfsPredictRequestBody } from '../../schemas/tf-serving.js'
 import { MAX_PREDICT_ROWS } from '../../schemas/model.js'
 import { VALIDATION, withProblem } from '../../errors.js'
 import type { Prediction } from '../predictor.js'
@@ -21,6 +22,7 @@ import { predictRows } from '../protocols/predict-rows.js'
 import { isServedParams, isTfsRowsBody } from '../protocols/fast-checks.js'
 import { fastValidator, jsonSerializer } from '../fast-path.js'
 import { modelResponse } from './models.js'
+import { tfsMetadataOf } from '../protocols/tfs-signature.js'
 
 const tags = ['tf-serving']
 
@@ -85,6 +87,16 @@ const tfServing: FastifyPluginAsyncZod = async (fastify) => {
     const record = await withServedModel(models, name, version, request.tenant, (id) => models.get(id, request.tenant))
     return { ...modelResponse(record), model_version_status: availableStatus(record.version) }
   })
+
+  const metadataSchema = { tags, response: { 200: TfsModelMetadataResponse, ...protocolErrors(404) } }
+  const metadata = async (name: string, version: string | undefined, tenant: string) =>
+    tfsMetadataOf(await withServedModel(models, name, version, tenant, (id) => models.get(id, tenant)))
+  fastify.get('/models/:name/metadata', {
+    schema: { ...metadataSchema, summary: 'TensorFlow Serving model metadata: the serving_default signature\'s inputs and outputs (dtype, tensor_shape)', params: ServedModelParams }
+  }, async (request) => metadata(request.params.name, undefined, request.tenant))
+  fastify.get('/models/:name/versions/:version/metadata', {
+    schema: { ...metadataSchema, summary: 'TensorFlow Serving model metadata of one version', params: ServedVersionParams }
+  }, async (request) => metadata(request.params.name, request.params.version, request.tenant))
 }
 
 export default tfServing
