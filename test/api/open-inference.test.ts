@@ -268,7 +268,10 @@ describe('Open Inference Protocol: inference', () => {
       [{ inputs: [{ ...tensor, data: [1e39, 2, 3, 4] }] }, /inputs\[0\]\[0\]: expected a finite number that fits a 32-bit float/],
       [{ inputs: [{ ...tensor, shape: [20000, 4] }] }, /rows must be 1 to 10000/],
       [{ inputs: [tensor], outputs: [{ name: 'probabilities' }] }, /the model has no output 'probabilities'; its outputs are 'output', 'label'/],
-      [{ instances: [[1, 2, 3, 4]] }, /inputs/]
+      [{ instances: [[1, 2, 3, 4]] }, /^unknown member 'instances' \(instances is TensorFlow Serving's: POST \/v1\/models\/\{name\}:predict takes it\): the Open Inference Protocol's infer body is \{"inputs": \[\{"name": "input"/],
+      [{ input: [tensor] }, /^unknown member 'input' \(did you mean 'inputs'\?\): the Open Inference Protocol's infer body is/],
+      [{ id: '1' }, /^the body has no inputs: the Open Inference Protocol's infer body is/],
+      [{ inputs: [5.1, 3.5, 1.4, 0.2] }, /^inputs is a list of tensors, not of values: the Open Inference Protocol's infer body is/]
     ]
     for (const [payload, message] of cases) {
       const res = await infer('/v2/models/iris/infer', payload)

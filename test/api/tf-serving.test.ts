@@ -83,7 +83,13 @@ describe('TensorFlow Serving REST: predict', () => {
       ['/v1/models/flowers:predict', { inputs: { sepal_length: [1, 2], sepal_width: [1] } }, 400, /inputs\.sepal_width: every column needs one value per row/],
       ['/v1/models/flowers:predict', { instances: [[1, 2, 3, 4]], inputs: [[1, 2, 3, 4]] }, 400, /send exactly one of instances \(row form\) or inputs \(columnar form\)/],
       ['/v1/models/flowers:predict', { signature_name: 'classify', instances: [[1, 2, 3, 4]] }, 400, /signature_name/],
-      ['/v1/models/flowers:predict', { instances: [1, 2, 3, 4] }, 400, /instances/],
+      // said once, not once per value
+      ['/v1/models/flowers:predict', { instances: [1, 2, 3, 4] }, 400, /^instances must be a list of rows, and got one flat row; wrap it in another pair of brackets: \{"instances": \[\[1,2,3,4\]\]\}$/],
+      ['/v1/models/flowers:predict', { inputs: [1, 2, 3, 4] }, 400, /^inputs must be a list of rows, and got one flat row/],
+      // a misnamed member: which key is expected
+      ['/v1/models/flowers:predict', { input: [[1, 2, 3, 4]] }, 400, /^unknown member 'input' \(did you mean 'inputs'\?\): TensorFlow Serving's predict body is \{"instances": \[\[…\], …\]\} \(row form/],
+      ['/v1/models/flowers:predict', { instance: [[1, 2, 3, 4]] }, 400, /^unknown member 'instance' \(did you mean 'instances'\?\)/],
+      ['/v1/models/flowers:predict', { signature_name: 'serving_default' }, 400, /^the body has neither instances nor inputs: TensorFlow Serving's predict body is/],
       ['/v1/models/nosuch:predict', { instances: [[1, 2, 3, 4]] }, 404, /^model 'nosuch' not found/],
       ['/v1/models/flowers/versions/99:predict', { instances: [[1, 2, 3, 4]] }, 404, /^model 'flowers' version '99' not found/],
       ['/v1/models/flowers/versions/one:predict', { instances: [[1, 2, 3, 4]] }, 404, /^model 'flowers' version 'one' not found/]

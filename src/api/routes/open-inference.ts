@@ -21,6 +21,7 @@ import { answerErrorsAsProtocol } from '../protocols/protocol-errors.js'
 import { readJsonWhateverContentType } from '../protocols/any-content-type.js'
 import { isInferBody, isServedParams } from '../protocols/fast-checks.js'
 import { predictRows } from '../protocols/predict-rows.js'
+import { bodyHints, inferBodyMessage } from '../protocols/body-hints.js'
 import { fastValidator, jsonSerializer } from '../fast-path.js'
 import { LABEL_NAME, OUTPUT_NAME, checkInputs, inputsOf, outputTensors, rowsOfInputs } from '../protocols/tensors.js'
 import { columnsOf } from '../protocols/model-columns.js'
@@ -113,7 +114,7 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
   }
   const inferSchema = { tags, body: InferRequest, response: { 200: InferResponse, ...protocolErrors(400, 404, 422) } }
   // as the native predict: plain checks before zod for the common bodies, answers written by JSON.stringify
-  const fast = { validatorCompiler: fastValidator({ body: isInferBody, params: isServedParams }), serializerCompiler: jsonSerializer() }
+  const fast = { validatorCompiler: fastValidator({ body: isInferBody, params: isServedParams }), serializerCompiler: jsonSerializer(), preValidation: bodyHints(inferBodyMessage) }
   fastify.post('/v2/models/:name/infer', {
     schema: { ...inferSchema, summary: 'Inference: one numeric input [rows, features] (or one per feature column, for a model with categorical columns) → output [rows, units] and label [rows]', params: ServedModelParams },
     ...fast

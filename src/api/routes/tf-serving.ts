@@ -23,6 +23,7 @@ import { isServedParams, isTfsRowsBody } from '../protocols/fast-checks.js'
 import { fastValidator, jsonSerializer } from '../fast-path.js'
 import { modelResponse } from './models.js'
 import { tfsMetadataOf } from '../protocols/tfs-signature.js'
+import { bodyHints, tfsBodyMessage } from '../protocols/body-hints.js'
 
 const tags = ['tf-serving']
 
@@ -62,15 +63,19 @@ const tfServing: FastifyPluginAsyncZod = async (fastify) => {
   // as the native predict: plain checks before zod for the common bodies, answers written by JSON.stringify
   const validatorCompiler = fastValidator({ body: isTfsRowsBody, params: isServedParams })
   const serializerCompiler = jsonSerializer()
+  // a flat list, a misnamed member: one message that says what to send (body-hints.ts)
+  const preValidation = bodyHints(tfsBodyMessage)
   fastify.post('/models/:name(^[^:/]+)::predict', {
     schema: { ...predictSchema, summary: 'TensorFlow Serving predict: instances (rows or records) → predictions; inputs (columnar) → outputs', params: ServedModelParams },
     preParsing,
+    preValidation,
     validatorCompiler,
     serializerCompiler
   }, async (request) => predict(request.params.name, undefined, request.body, request.tenant))
   fastify.post('/models/:name/versions/:version(^[^:/]+)::predict', {
     schema: { ...predictSchema, summary: 'TensorFlow Serving predict on one version of a model', params: ServedVersionParams },
     preParsing,
+    preValidation,
     validatorCompiler,
     serializerCompiler
   }, async (request) => predict(request.params.name, request.params.version, request.body, request.tenant))
