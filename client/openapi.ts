@@ -6257,7 +6257,11 @@ export interface components {
         };
         BackpropRequestInput: {
             /** @description Raw feature rows, at most 32, read exactly as POST /v1/models/{ref}/predict reads them (numbers, category strings, null) */
-            inputs: (number | string | null)[][];
+            inputs?: (number | string | null)[][];
+            /** @description Or the rows as records keyed by feature name (or arrays like inputs), as predict's instances */
+            instances?: ({
+                [key: string]: number | string | null;
+            } | (number | string | null)[])[];
             /** @description One per row: a class label of the model (softmax, or a sigmoid unit of two classes), or the class index; for regression the value (one output) or the row of values, in the target's units; for several sigmoid units, a row of 0/1 */
             targets: (number | string | number[])[];
             /**
@@ -7426,7 +7430,11 @@ export interface components {
         };
         BackpropRequest: {
             /** @description Raw feature rows, at most 32, read exactly as POST /v1/models/{ref}/predict reads them (numbers, category strings, null) */
-            inputs: (number | string | null)[][];
+            inputs?: (number | string | null)[][];
+            /** @description Or the rows as records keyed by feature name (or arrays like inputs), as predict's instances */
+            instances?: ({
+                [key: string]: number | string | null;
+            } | (number | string | null)[])[];
             /** @description One per row: a class label of the model (softmax, or a sigmoid unit of two classes), or the class index; for regression the value (one output) or the row of values, in the target's units; for several sigmoid units, a row of 0/1 */
             targets: (number | string | number[])[];
             /**
