@@ -46,12 +46,14 @@ const tfServing: FastifyPluginAsyncZod = async (fastify) => {
   const { models, predictor } = fastify
 
   const predict = async (name: string, version: string | undefined, body: TfsPredictRequestBody, tenant: string) => {
+    // TF Serving's answer has no place to report a category the model never saw (the native predict's
+    // unknownCategories, /v2's parameters): encoding it as all zeros would be a silent guess, so it is a 400
     const run = (id: string): Promise<Prediction> => {
-      if (body.instances !== undefined) return predictRows(predictor, id, body.instances, 'instances', tenant)
+      if (body.instances !== undefined) return predictRows(predictor, id, body.instances, 'instances', tenant, 'error')
       const inputs = body.inputs!
       return Array.isArray(inputs)
-        ? predictRows(predictor, id, inputs, 'inputs', tenant)
-        : predictRows(predictor, id, recordsOfColumns(inputs), 'instances', tenant)
+        ? predictRows(predictor, id, inputs, 'inputs', tenant, 'error')
+        : predictRows(predictor, id, recordsOfColumns(inputs), 'instances', tenant, 'error')
     }
     const { outputs } = await withServedModel(models, name, version, tenant, run)
     return body.instances !== undefined ? { predictions: outputs } : { outputs }
