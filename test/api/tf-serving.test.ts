@@ -21,6 +21,14 @@ const save = (phase: number) => t.app.models.save({
 })
 const post = (url: string, payload: unknown) => t.app.inject({ method: 'POST', url, payload: payload as Record<string, unknown> })
 const native = async (ref: string, inputs: number[][]): Promise<number[][]> => (await post(`/v1/models/${ref}/predict`, { inputs })).json().outputs
+/** A regression model on a numeric column size and a categorical column colour (red, blue), with `meta` added. */
+const cat: NetworkSpec = { inputs: 3, layers: [{ units: 3, activation: 'tanh' }], output: { units: 1, activation: 'identity' } }
+const colourColumns = [{ name: 'size', kind: 'numeric' as const }, { name: 'colour', kind: 'categorical' as const, categories: ['red', 'blue'] }]
+const saveColoured = (name: string, meta: Record<string, unknown> = {}) => t.app.models.save({
+  spec: cat,
+  params: Float32Array.from({ length: parameterCount(cat) }, (_, i) => 0.3 * Math.sin(i + 1)),
+  meta: { name, preprocessing: { columns: colourColumns }, ...meta }
+})
 
 describe('TensorFlow Serving REST: predict', () => {
   it('row form: instances as rows or as records answer {"predictions"} equal to the native predict', async () => {
@@ -53,18 +61,9 @@ describe('TensorFlow Serving REST: predict', () => {
   })
 
   it('records with category strings and missing values answer as the native predict\'s instances', async () => {
-    const cat: NetworkSpec = { inputs: 3, layers: [{ units: 3, activation: 'tanh' }], output: { units: 1, activation: 'identity' } }
-    await t.app.models.save({
-      spec: cat,
-      params: Float32Array.from({ length: parameterCount(cat) }, (_, i) => 0.3 * Math.sin(i + 1)),
-      meta: {
-        name: 'priced',
-        targetNormalization: { kind: 'standard', offset: [100], scale: [20] },
-        preprocessing: {
-          columns: [{ name: 'size', kind: 'numeric' }, { name: 'colour', kind: 'categorical', categories: ['red', 'blue'] }],
-          imputer: { strategy: 'mean', statistics: [2.5, 0] }
-        }
-      }
+    await saveColoured('priced', {
+      targetNormalization: { kind: 'standard', offset: [100], scale: [20] },
+      preprocessing: { columns: colourColumns, imputer: { strategy: 'mean', statistics: [2.5, 0] } }
     })
     const instances = [{ size: 1.5, colour: 'blue' }, { size: null, colour: 'red' }, { colour: 'red' }]
     const want = (await post('/v1/models/priced@latest/predict', { instances })).json()
@@ -77,12 +76,7 @@ describe('TensorFlow Serving REST: predict', () => {
   })
 
   it('refuses a category the model never saw (the native predict encodes it as zeros and reports it; TF Serving\'s answer has no place for the report)', async () => {
-    const cat: NetworkSpec = { inputs: 3, layers: [{ units: 3, activation: 'tanh' }], output: { units: 1, activation: 'identity' } }
-    await t.app.models.save({
-      spec: cat,
-      params: Float32Array.from({ length: parameterCount(cat) }, (_, i) => 0.3 * Math.sin(i + 1)),
-      meta: { name: 'hued', preprocessing: { columns: [{ name: 'size', kind: 'numeric' }, { name: 'colour', kind: 'categorical', categories: ['red', 'blue'] }] } }
-    })
+    await saveColoured('hued')
     const native = await post('/v1/models/hued@latest/predict', { instances: [{ size: 1, colour: 'green' }] })
     expect([native.statusCode, native.json().unknownCategories]).toEqual([200, [{ row: 0, field: 'instances[0].colour', value: 'green' }]])
     const cases: Array<[unknown, string]> = [
@@ -203,12 +197,7 @@ describe('TensorFlow Serving REST: model metadata', () => {
   })
 
   it('lists one input per feature column for a model with categorical columns: DT_FLOAT, and DT_STRING for the categorical one', async () => {
-    const cat: NetworkSpec = { inputs: 3, layers: [{ units: 2, activation: 'tanh' }], output: { units: 1, activation: 'identity' } }
-    await t.app.models.save({
-      spec: cat,
-      params: Float32Array.from({ length: parameterCount(cat) }, (_, i) => 0.3 * Math.sin(i + 2)),
-      meta: { name: 'tinted', preprocessing: { columns: [{ name: 'size', kind: 'numeric' }, { name: 'colour', kind: 'categorical', categories: ['red', 'blue'] }] } }
-    })
+    await saveColoured('tinted')
     const signature = (await t.app.inject({ method: 'GET', url: '/v1/models/tinted/metadata' })).json().metadata.signature_def.signature_def.serving_default
     expect(signature.inputs).toEqual({
       size: { dtype: 'DT_FLOAT', tensor_shape: dims(-1), name: 'size' },
