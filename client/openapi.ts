@@ -4675,6 +4675,235 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/models/{name}/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** TensorFlow Serving model metadata: the serving_default signature's inputs and outputs (dtype, tensor_shape) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description A model name (its newest version is served), or a model id, or name@<version>
+                     * @example iris
+                     */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "model_spec": {
+                         *         "name": "iris",
+                         *         "signature_name": "",
+                         *         "version": "1"
+                         *       },
+                         *       "metadata": {
+                         *         "signature_def": {
+                         *           "signature_def": {
+                         *             "serving_default": {
+                         *               "inputs": {
+                         *                 "input": {
+                         *                   "dtype": "DT_FLOAT",
+                         *                   "tensor_shape": {
+                         *                     "dim": [
+                         *                       {
+                         *                         "size": "-1",
+                         *                         "name": ""
+                         *                       },
+                         *                       {
+                         *                         "size": "4",
+                         *                         "name": ""
+                         *                       }
+                         *                     ],
+                         *                     "unknown_rank": false
+                         *                   },
+                         *                   "name": "input"
+                         *                 }
+                         *               },
+                         *               "outputs": {
+                         *                 "output": {
+                         *                   "dtype": "DT_FLOAT",
+                         *                   "tensor_shape": {
+                         *                     "dim": [
+                         *                       {
+                         *                         "size": "-1",
+                         *                         "name": ""
+                         *                       },
+                         *                       {
+                         *                         "size": "3",
+                         *                         "name": ""
+                         *                       }
+                         *                     ],
+                         *                     "unknown_rank": false
+                         *                   },
+                         *                   "name": "output"
+                         *                 }
+                         *               },
+                         *               "method_name": "tensorflow/serving/predict"
+                         *             }
+                         *           }
+                         *         }
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["TfsModelMetadataResponse"];
+                    };
+                };
+                /** @description The protocol's error body, {"error": …} */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "model 'iris' version '7' not found; list models with GET /v1/models"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{name}/versions/{version}/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** TensorFlow Serving model metadata of one version */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description A model name
+                     * @example iris
+                     */
+                    name: string;
+                    /**
+                     * @description A version of the model name: 1, 2, …
+                     * @example 1
+                     */
+                    version: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "model_spec": {
+                         *         "name": "iris",
+                         *         "signature_name": "",
+                         *         "version": "1"
+                         *       },
+                         *       "metadata": {
+                         *         "signature_def": {
+                         *           "signature_def": {
+                         *             "serving_default": {
+                         *               "inputs": {
+                         *                 "input": {
+                         *                   "dtype": "DT_FLOAT",
+                         *                   "tensor_shape": {
+                         *                     "dim": [
+                         *                       {
+                         *                         "size": "-1",
+                         *                         "name": ""
+                         *                       },
+                         *                       {
+                         *                         "size": "4",
+                         *                         "name": ""
+                         *                       }
+                         *                     ],
+                         *                     "unknown_rank": false
+                         *                   },
+                         *                   "name": "input"
+                         *                 }
+                         *               },
+                         *               "outputs": {
+                         *                 "output": {
+                         *                   "dtype": "DT_FLOAT",
+                         *                   "tensor_shape": {
+                         *                     "dim": [
+                         *                       {
+                         *                         "size": "-1",
+                         *                         "name": ""
+                         *                       },
+                         *                       {
+                         *                         "size": "3",
+                         *                         "name": ""
+                         *                       }
+                         *                     ],
+                         *                     "unknown_rank": false
+                         *                   },
+                         *                   "name": "output"
+                         *                 }
+                         *               },
+                         *               "method_name": "tensorflow/serving/predict"
+                         *             }
+                         *           }
+                         *         }
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["TfsModelMetadataResponse"];
+                    };
+                };
+                /** @description The protocol's error body, {"error": …} */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "model 'iris' version '7' not found; list models with GET /v1/models"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2": {
         parameters: {
             query?: never;
@@ -5141,7 +5370,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Inference: an FP32 input tensor [rows, features] → output [rows, units] and label [rows] */
+        /** Inference: one numeric input [rows, features] (or one per feature column, for a model with categorical columns) → output [rows, units] and label [rows] */
         post: {
             parameters: {
                 query?: never;
@@ -5239,7 +5468,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "inputs[0].datatype: the input 'input' is FP32; got INT64"
+                         *       "error": "inputs[0].datatype: the input 'input' is FP32 (or FP64, INT8…INT64, UINT8…UINT64); got BOOL"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -5393,7 +5622,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "inputs[0].datatype: the input 'input' is FP32; got INT64"
+                         *       "error": "inputs[0].datatype: the input 'input' is FP32 (or FP64, INT8…INT64, UINT8…UINT64); got BOOL"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -6086,7 +6315,11 @@ export interface components {
         };
         BackpropRequestInput: {
             /** @description Raw feature rows, at most 32, read exactly as POST /v1/models/{ref}/predict reads them (numbers, category strings, null) */
-            inputs: (number | string | null)[][];
+            inputs?: (number | string | null)[][];
+            /** @description Or the rows as records keyed by feature name (or arrays like inputs), as predict's instances */
+            instances?: ({
+                [key: string]: number | string | null;
+            } | (number | string | null)[])[];
             /** @description One per row: a class label of the model (softmax, or a sigmoid unit of two classes), or the class index; for regression the value (one output) or the row of values, in the target's units; for several sigmoid units, a row of 0/1 */
             targets: (number | string | number[])[];
             /**
@@ -6284,6 +6517,43 @@ export interface components {
             /** @description TensorFlow Serving's model status: the version this answer describes, AVAILABLE */
             model_version_status: components["schemas"]["ModelVersionStatusInput"][];
         };
+        TfsTensorInfoInput: {
+            /** @enum {string} */
+            dtype: "DT_FLOAT" | "DT_STRING";
+            tensor_shape: {
+                dim: {
+                    /** @description -1 for the rows (any size) */
+                    size: string;
+                    name: string;
+                }[];
+                unknown_rank: boolean;
+            };
+            name: string;
+        };
+        TfsModelMetadataResponseInput: {
+            model_spec: {
+                name: string;
+                signature_name: string;
+                version: string;
+            };
+            metadata: {
+                signature_def: {
+                    signature_def: {
+                        serving_default: {
+                            /** @description One input [-1, features], or one per feature column [-1] for a model with categorical columns (DT_STRING) */
+                            inputs: {
+                                [key: string]: components["schemas"]["TfsTensorInfoInput"];
+                            };
+                            /** @description output [-1, units]: class probabilities, or values in the targets' units */
+                            outputs: {
+                                [key: string]: components["schemas"]["TfsTensorInfoInput"];
+                            };
+                            method_name: string;
+                        };
+                    };
+                };
+            };
+        };
         ProtocolErrorInput: {
             /** @description What went wrong and what to change */
             error: string;
@@ -6294,6 +6564,11 @@ export interface components {
             datatype: string;
             /** @description -1 for a dimension of any size (the rows) */
             shape: number[];
+            /** @description For a categorical feature column's input only */
+            parameters?: {
+                /** @description The categories of a categorical feature column, the values its BYTES tensor may hold */
+                categories: string[];
+            };
         };
         ServerLiveResponseInput: {
             live: boolean;
@@ -6326,18 +6601,18 @@ export interface components {
                 [key: string]: unknown;
             };
             inputs: {
-                /** @description The input's name from the model metadata: input */
+                /** @description The input's name from the model metadata: any name for a model with one input; the feature column's name for a model with categorical columns (one input per column) */
                 name: string;
-                /** @description [rows, inputs] */
+                /** @description [rows, inputs] for the one input; [rows] (or [rows, 1]) for a feature column's input */
                 shape: number[];
-                /** @description FP32 */
+                /** @description FP32 (FP64, INT8…INT64 and UINT8…UINT64 are read as numbers); BYTES for a categorical column's category names */
                 datatype: string;
                 /** @description Ignored */
                 parameters?: {
                     [key: string]: unknown;
                 };
                 /** @description The values, flat in row-major order or nested as the shape */
-                data: (number | number[])[];
+                data: ((number | string) | (number | string)[])[];
             }[];
             /** @description The outputs to return (default: all of them) */
             outputs?: {
@@ -7219,7 +7494,11 @@ export interface components {
         };
         BackpropRequest: {
             /** @description Raw feature rows, at most 32, read exactly as POST /v1/models/{ref}/predict reads them (numbers, category strings, null) */
-            inputs: (number | string | null)[][];
+            inputs?: (number | string | null)[][];
+            /** @description Or the rows as records keyed by feature name (or arrays like inputs), as predict's instances */
+            instances?: ({
+                [key: string]: number | string | null;
+            } | (number | string | null)[])[];
             /** @description One per row: a class label of the model (softmax, or a sigmoid unit of two classes), or the class index; for regression the value (one output) or the row of values, in the target's units; for several sigmoid units, a row of 0/1 */
             targets: (number | string | number[])[];
             /**
@@ -7417,6 +7696,43 @@ export interface components {
             /** @description TensorFlow Serving's model status: the version this answer describes, AVAILABLE */
             model_version_status: components["schemas"]["ModelVersionStatus"][];
         };
+        TfsTensorInfo: {
+            /** @enum {string} */
+            dtype: "DT_FLOAT" | "DT_STRING";
+            tensor_shape: {
+                dim: {
+                    /** @description -1 for the rows (any size) */
+                    size: string;
+                    name: string;
+                }[];
+                unknown_rank: boolean;
+            };
+            name: string;
+        };
+        TfsModelMetadataResponse: {
+            model_spec: {
+                name: string;
+                signature_name: string;
+                version: string;
+            };
+            metadata: {
+                signature_def: {
+                    signature_def: {
+                        serving_default: {
+                            /** @description One input [-1, features], or one per feature column [-1] for a model with categorical columns (DT_STRING) */
+                            inputs: {
+                                [key: string]: components["schemas"]["TfsTensorInfo"];
+                            };
+                            /** @description output [-1, units]: class probabilities, or values in the targets' units */
+                            outputs: {
+                                [key: string]: components["schemas"]["TfsTensorInfo"];
+                            };
+                            method_name: string;
+                        };
+                    };
+                };
+            };
+        };
         ProtocolError: {
             /** @description What went wrong and what to change */
             error: string;
@@ -7427,6 +7743,11 @@ export interface components {
             datatype: string;
             /** @description -1 for a dimension of any size (the rows) */
             shape: number[];
+            /** @description For a categorical feature column's input only */
+            parameters?: {
+                /** @description The categories of a categorical feature column, the values its BYTES tensor may hold */
+                categories: string[];
+            };
         };
         ServerLiveResponse: {
             live: boolean;
@@ -7459,18 +7780,18 @@ export interface components {
                 [key: string]: unknown;
             };
             inputs: {
-                /** @description The input's name from the model metadata: input */
+                /** @description The input's name from the model metadata: any name for a model with one input; the feature column's name for a model with categorical columns (one input per column) */
                 name: string;
-                /** @description [rows, inputs] */
+                /** @description [rows, inputs] for the one input; [rows] (or [rows, 1]) for a feature column's input */
                 shape: number[];
-                /** @description FP32 */
+                /** @description FP32 (FP64, INT8…INT64 and UINT8…UINT64 are read as numbers); BYTES for a categorical column's category names */
                 datatype: string;
                 /** @description Ignored */
                 parameters?: {
                     [key: string]: unknown;
                 };
                 /** @description The values, flat in row-major order or nested as the shape */
-                data: (number | number[])[];
+                data: ((number | string) | (number | string)[])[];
             }[];
             /** @description The outputs to return (default: all of them) */
             outputs?: {
@@ -7749,6 +8070,8 @@ export type SchemaTfsPredictRequestInput = components['schemas']['TfsPredictRequ
 export type SchemaTfsPredictResponseInput = components['schemas']['TfsPredictResponseInput'];
 export type SchemaModelVersionStatusInput = components['schemas']['ModelVersionStatusInput'];
 export type SchemaModelStatusResponseInput = components['schemas']['ModelStatusResponseInput'];
+export type SchemaTfsTensorInfoInput = components['schemas']['TfsTensorInfoInput'];
+export type SchemaTfsModelMetadataResponseInput = components['schemas']['TfsModelMetadataResponseInput'];
 export type SchemaProtocolErrorInput = components['schemas']['ProtocolErrorInput'];
 export type SchemaMetadataTensorInput = components['schemas']['MetadataTensorInput'];
 export type SchemaServerLiveResponseInput = components['schemas']['ServerLiveResponseInput'];
@@ -7801,6 +8124,8 @@ export type SchemaTfsPredictRequest = components['schemas']['TfsPredictRequest']
 export type SchemaTfsPredictResponse = components['schemas']['TfsPredictResponse'];
 export type SchemaModelVersionStatus = components['schemas']['ModelVersionStatus'];
 export type SchemaModelStatusResponse = components['schemas']['ModelStatusResponse'];
+export type SchemaTfsTensorInfo = components['schemas']['TfsTensorInfo'];
+export type SchemaTfsModelMetadataResponse = components['schemas']['TfsModelMetadataResponse'];
 export type SchemaProtocolError = components['schemas']['ProtocolError'];
 export type SchemaMetadataTensor = components['schemas']['MetadataTensor'];
 export type SchemaServerLiveResponse = components['schemas']['ServerLiveResponse'];

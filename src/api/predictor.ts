@@ -30,9 +30,11 @@ export type FeatureRows = readonly ArrayLike<number>[]
 export interface Predictor {
   /**
    * Rejects with MODEL_NOT_FOUND (404; also for another tenant's model, cached or not) or INPUT_WIDTH (400,
-   * naming the row and the expected width). `tenant` undefined: any tenant.
+   * naming the row and the expected width). `tenant` undefined: any tenant. On a model with categorical
+   * columns the numbers are read as category names, as predictRaw reads them (`handleUnknown` as there;
+   * `key` names the rows in its messages, default inputs).
    */
-  predict (modelId: string, rows: FeatureRows, tenant?: string): Promise<Prediction>
+  predict (modelId: string, rows: FeatureRows, tenant?: string, handleUnknown?: HandleUnknown, key?: 'inputs' | 'instances'): Promise<Prediction>
   /**
    * The general path: rows or records with numbers, category strings and nulls (prediction-input.ts),
    * each value checked; unknown categories are reported (or refused, handleUnknown 'error').
@@ -103,10 +105,10 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     return model
   }
   /** Rows of numbers of a read model (or its error, as a rejection): width checked here, or (numbers naming categories) read as the general path reads them. */
-  const predictNumbers = (id: string, read: Loaded | null, rows: FeatureRows, tenant: string | undefined): Promise<Prediction> => {
+  const predictNumbers = (id: string, read: Loaded | null, rows: FeatureRows, tenant: string | undefined, handleUnknown: HandleUnknown = 'ignore', key: 'inputs' | 'instances' = 'inputs'): Promise<Prediction> => {
     try {
       const model = visible(id, read, tenant)
-      if (!model.inputs.numericOnly) return runRaw(model, rows, 'inputs', 'ignore')
+      if (!model.inputs.numericOnly) return runRaw(model, rows, key, handleUnknown)
       checkWidths(model, rows)
       return runCodes(model, rows)
     } catch (err) {
@@ -196,12 +198,12 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
       return entry.promise.then((model) => predictRawRows(id, model, rows, key, tenant, handleUnknown))
     },
 
-    predict (id, rows, tenant) {
+    predict (id, rows, tenant, handleUnknown, key) {
       // a model deleted through any replica leaves this cache through the model-events channel
       // (plugins/predictor.ts), so a hit costs no Redis round trip, and a loaded one no await
       const entry = cache.fetch(id)
-      if (entry.loaded) return predictNumbers(id, entry.loaded, rows, tenant)
-      return entry.promise.then((model) => predictNumbers(id, model, rows, tenant))
+      if (entry.loaded) return predictNumbers(id, entry.loaded, rows, tenant, handleUnknown, key)
+      return entry.promise.then((model) => predictNumbers(id, model, rows, tenant, handleUnknown, key))
     }
   }
 }

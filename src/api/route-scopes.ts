@@ -59,7 +59,9 @@ export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   // TensorFlow Serving's REST API (routes/tf-serving.ts); its GET /v1/models/{name} is GET /v1/models/:id
   'POST /v1/models/:name(^[^:/]+)::predict': 'predict',
   'POST /v1/models/:name/versions/:version(^[^:/]+)::predict': 'predict',
-  'GET /v1/models/:name/versions/:version': 'read'
+  'GET /v1/models/:name/versions/:version': 'read',
+  'GET /v1/models/:name/metadata': 'read',
+  'GET /v1/models/:name/versions/:version/metadata': 'read'
 }
 
 /** Swagger UI and its assets are documentation, as open as /openapi.json; the console's pages hold no data. */

@@ -8,14 +8,20 @@ const Cell = z.union([z.number(), z.string().max(200), z.null()])
 const Target = z.union([z.number(), z.string().max(200), z.array(z.number()).min(1).max(100_000)])
 
 export const BackpropRequest = z.object({
-  inputs: z.array(z.array(Cell)).min(1).max(MAX_INSPECT_ROWS)
+  inputs: z.array(z.array(Cell)).min(1).max(MAX_INSPECT_ROWS).optional()
     .describe(`Raw feature rows, at most ${MAX_INSPECT_ROWS}, read exactly as POST /v1/models/{ref}/predict reads them (numbers, category strings, null)`),
+  instances: z.array(z.union([z.record(z.string(), Cell), z.array(Cell)])).min(1).max(MAX_INSPECT_ROWS).optional()
+    .describe('Or the rows as records keyed by feature name (or arrays like inputs), as predict\'s instances'),
   targets: z.array(Target).min(1).max(MAX_INSPECT_ROWS)
     .describe('One per row: a class label of the model (softmax, or a sigmoid unit of two classes), or the class index; ' +
       'for regression the value (one output) or the row of values, in the target\'s units; for several sigmoid units, a row of 0/1'),
   mode: z.enum(['train', 'inference']).default('inference')
     .describe('train: dropout active, its mask that of epoch 0 of a run with seed 0, by row position; inference: dropout off')
-}).strict().meta({ id: 'BackpropRequest' })
+}).strict().superRefine((body, ctx) => {
+  if ((body.inputs === undefined) === (body.instances === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [], message: 'send exactly one of inputs (rows) or instances (records keyed by feature name)' })
+  }
+}).meta({ id: 'BackpropRequest' })
 
 export type BackpropRequestBody = z.output<typeof BackpropRequest>
 

@@ -1,8 +1,8 @@
 /**
  * The Open Inference Protocol (KServe v2, Triton) over HTTP/REST: requests, responses and errors as
  * its specification (kserve/open-inference-protocol, rest_predict_v2.yaml) defines them, for the subset
- * this service serves: FP32 tensors in, FP32 (and BYTES class labels) out, JSON data only (no binary
- * tensor extension).
+ * this service serves: numeric tensors (FP32, FP64, INT*, UINT*) and BYTES category names in, FP32 (and
+ * BYTES class labels) out, JSON data only (no binary tensor extension).
  */
 import { z } from 'zod'
 
@@ -20,7 +20,10 @@ export const protocolErrors = (...statuses: number[]) => Object.fromEntries(stat
 export const MetadataTensor = z.object({
   name: z.string(),
   datatype: z.string().describe('A tensor datatype of the protocol: FP32, BYTES, …'),
-  shape: z.array(z.number().int()).describe('-1 for a dimension of any size (the rows)')
+  shape: z.array(z.number().int()).describe('-1 for a dimension of any size (the rows)'),
+  parameters: z.object({
+    categories: z.array(z.string()).describe('The categories of a categorical feature column, the values its BYTES tensor may hold')
+  }).optional().describe('For a categorical feature column\'s input only')
 }).meta({ id: 'MetadataTensor' })
 
 export const ServerLiveResponse = z.object({ live: z.boolean() }).meta({ id: 'ServerLiveResponse' })
@@ -45,15 +48,16 @@ export const ModelReadyResponse = z.object({
   ready: z.boolean()
 }).meta({ id: 'ModelReadyResponse' })
 
-/** The values flat in row-major order, or nested as the 2-D shape: rows of values. */
-const TensorData = z.array(z.union([z.number(), z.array(z.number())]))
+/** The values flat in row-major order, or nested as the 2-D shape: rows of values. Numbers, or strings in a BYTES tensor. */
+const TensorValue = z.union([z.number(), z.string().max(200)])
+const TensorData = z.array(z.union([TensorValue, z.array(TensorValue)]))
 
 const Parameters = z.record(z.string(), z.unknown()).describe('Ignored')
 
 export const InferInputTensor = z.object({
-  name: z.string().describe('The input\'s name from the model metadata: input'),
-  shape: z.array(z.number().int().min(0)).describe('[rows, inputs]'),
-  datatype: z.string().describe('FP32'),
+  name: z.string().describe('The input\'s name from the model metadata: any name for a model with one input; the feature column\'s name for a model with categorical columns (one input per column)'),
+  shape: z.array(z.number().int().min(0)).describe('[rows, inputs] for the one input; [rows] (or [rows, 1]) for a feature column\'s input'),
+  datatype: z.string().describe('FP32 (FP64, INT8…INT64 and UINT8…UINT64 are read as numbers); BYTES for a categorical column\'s category names'),
   parameters: Parameters.optional(),
   data: TensorData.describe('The values, flat in row-major order or nested as the shape')
 })

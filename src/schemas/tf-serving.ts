@@ -50,3 +50,33 @@ export type ModelVersionStatusBody = z.infer<typeof ModelVersionStatus>
 /** TF Serving's status of a stored (hence servable) model version. */
 export const availableStatus = (version: number): ModelVersionStatusBody[] =>
   [{ version: String(version), state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } }]
+
+/** A TensorFlow TensorInfo as protobuf's JSON mapping writes it: int64 sizes as strings. */
+export const TfsTensorInfo = z.object({
+  dtype: z.enum(['DT_FLOAT', 'DT_STRING']),
+  tensor_shape: z.object({
+    dim: z.array(z.object({ size: z.string().describe('-1 for the rows (any size)'), name: z.string() })),
+    unknown_rank: z.boolean()
+  }),
+  name: z.string()
+}).meta({ id: 'TfsTensorInfo' })
+
+export type TfsTensorInfoBody = z.infer<typeof TfsTensorInfo>
+
+/** TensorFlow Serving's model metadata: the model spec and its one signature, serving_default. */
+export const TfsModelMetadataResponse = z.object({
+  model_spec: z.object({ name: z.string(), signature_name: z.string(), version: z.string() }),
+  metadata: z.object({
+    signature_def: z.object({
+      signature_def: z.object({
+        serving_default: z.object({
+          inputs: z.record(z.string(), TfsTensorInfo).describe('One input [-1, features], or one per feature column [-1] for a model with categorical columns (DT_STRING)'),
+          outputs: z.record(z.string(), TfsTensorInfo).describe('output [-1, units]: class probabilities, or values in the targets\' units'),
+          method_name: z.string()
+        })
+      })
+    })
+  })
+}).meta({ id: 'TfsModelMetadataResponse' })
+
+export type TfsModelMetadataBody = z.infer<typeof TfsModelMetadataResponse>

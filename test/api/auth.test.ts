@@ -93,7 +93,7 @@ describe('auth over HTTP', () => {
     return { method: method as 'GET' | 'POST' | 'DELETE', url, scope }
   })
   // the serving protocols' routes answer errors in their own form, {"error": detail} (protocols/protocol-errors.ts)
-  const isProtocolRoute = (url: string): boolean => url.startsWith('/v2') || url.includes(':predict') || url.includes('/versions/')
+  const isProtocolRoute = (url: string): boolean => url.startsWith('/v2') || url.includes(':predict') || url.includes('/versions/') || url.endsWith('/metadata')
   const detailOf = (res: { json: () => { detail?: string, error?: string } }): string => res.json().detail ?? res.json().error ?? ''
 
   it('declares a scope for every route in the OpenAPI document, and serves no route outside the table but docs', async () => {

@@ -81,6 +81,29 @@ describe('POST /v1/models/{ref}/backprop', () => {
     expect(trained.loss).not.toBe(body.loss)
   })
 
+  it('reads instances (records keyed by feature name, as predict\'s) as the same rows as inputs', async () => {
+    const names = ['p', 'q', 'r']
+    const params = createNetwork(spec, { seed: 5 }).params as Float32Array
+    const { id } = await t.app.models.save({ spec, params, meta: { name: 'inspect-named', classes, normalization, preprocessing: { columns: names.map((name) => ({ name, kind: 'numeric' as const })) } } })
+    const records = inputs.map((row) => Object.fromEntries(names.map((n, c) => [n, row[c]])))
+    const byRows = await t.app.inject({ method: 'POST', url: `/v1/models/${id}/backprop`, payload: { inputs, targets: labels } })
+    const byRecords = await t.app.inject({ method: 'POST', url: `/v1/models/${id}/backprop`, payload: { instances: records, targets: labels } })
+    expect(byRecords.statusCode, byRecords.body).toBe(200)
+    expect(byRecords.json()).toEqual(byRows.json())
+    expect(byRecords.json().rows).toBe(5)
+    const cases: Array<[object, RegExp]> = [
+      [{ instances: [{ p: 1, q: 2, s: 3 }], targets: ['a'] }, /instances\[0\]\.s: the model has no feature 's'; its features are p, q, r/],
+      [{ instances: records, targets: labels.slice(1) }, /one target per row of instances \(5\), got 4/],
+      [{ inputs, instances: records, targets: labels }, /send exactly one of inputs \(rows\) or instances/],
+      [{ targets: labels }, /send exactly one of inputs \(rows\) or instances/]
+    ]
+    for (const [payload, message] of cases) {
+      const res = await t.app.inject({ method: 'POST', url: `/v1/models/${id}/backprop`, payload })
+      expect(res.statusCode, res.body).toBe(400)
+      expect(res.json().detail).toMatch(message)
+    }
+  })
+
   it('answers targets that do not fit the model, and too many rows, with a 400 naming the field', async () => {
     const { id } = await saved()
     const cases: Array<[object, RegExp]> = [

@@ -160,38 +160,118 @@ describe('Open Inference Protocol: inference', () => {
     expect(Math.max(...want.outputs.flat())).toBeGreaterThan(10) // in the targets' units, not standardised
   })
 
-  it('reads FP32 values of a categorical column as category names, as the native predict does, reporting unknown ones', async () => {
-    const spec: NetworkSpec = { inputs: 4, layers: [{ units: 3, activation: 'tanh' }], output: { units: 2, activation: 'softmax' } }
-    await t.app.models.save({
-      spec,
-      params: weights(spec, 0.7),
-      meta: { name: 'graded', classes: ['no', 'yes'], preprocessing: { columns: [{ name: 'size', kind: 'numeric' }, { name: 'grade', kind: 'categorical', categories: ['1', '2', '3'] }] } }
-    })
-    const rows = [[0.5, 2], [0.7, 9]]
-    const want = await t.app.inject({ method: 'POST', url: '/v1/models/graded@latest/predict', payload: { inputs: rows } })
-    expect(want.json().unknownCategories).toEqual([{ row: 1, field: 'inputs[1][1]', value: '9' }])
-    const res = await infer('/v2/models/graded/infer', { inputs: [{ name: 'input', shape: [2, 2], datatype: 'FP32', data: rows }] })
-    expect(res.json().outputs[0].data).toEqual(want.json().outputs.flat())
-    expect(res.json().outputs[1].data).toEqual(want.json().labels)
-    expect(res.json().parameters).toEqual({ unknown_categories: want.json().unknownCategories })
-    expect((await t.app.inject({ method: 'GET', url: '/v2/models/graded' })).json().inputs).toEqual([{ name: 'input', datatype: 'FP32', shape: [-1, 2] }])
+  // the issue's model: feature columns a, b, c (numeric) and color (categorical: blue, green, red)
+  const colorColumns = [
+    { name: 'a', kind: 'numeric' as const }, { name: 'b', kind: 'numeric' as const }, { name: 'c', kind: 'numeric' as const },
+    { name: 'color', kind: 'categorical' as const, categories: ['blue', 'green', 'red'] }
+  ]
+  const colorSpec: NetworkSpec = { inputs: 6, layers: [{ units: 4, activation: 'tanh' }], output: { units: 2, activation: 'softmax' } }
+  const saveColored = () => t.app.models.save({
+    spec: colorSpec,
+    params: weights(colorSpec, 0.7),
+    meta: { name: 'colored', classes: ['no', 'yes'], preprocessing: { columns: colorColumns }, normalization: { kind: 'standard', offset: [4, 60, 2, 0, 0, 0], scale: [1, 10, 1, 1, 1, 1] } }
+  })
+  const colorRows: Array<[number, number, number, string]> = [[4.0, 70, 2, 'red'], [3.5, 55, 1, 'blue'], [4.2, 61, 3, 'green']]
+  const colorTensors = (rows: Array<[number, number, number, string]>) => [
+    { name: 'color', shape: [rows.length], datatype: 'BYTES', data: rows.map((r) => r[3]) },
+    ...['a', 'b', 'c'].map((name, c) => ({ name, shape: [rows.length, 1], datatype: c === 1 ? 'INT64' : 'FP32', data: rows.map((r) => [r[c]]) }))
+  ]
+
+  it('describes a model with categorical columns as one input per feature column: FP32 for numeric, BYTES with its categories for categorical', async () => {
+    await saveColored()
+    const res = await t.app.inject({ method: 'GET', url: '/v2/models/colored' })
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.json().inputs).toEqual([
+      { name: 'a', datatype: 'FP32', shape: [-1] }, { name: 'b', datatype: 'FP32', shape: [-1] }, { name: 'c', datatype: 'FP32', shape: [-1] },
+      { name: 'color', datatype: 'BYTES', shape: [-1], parameters: { categories: ['blue', 'green', 'red'] } }
+    ])
+  })
+
+  it('takes one tensor per feature column (BYTES category names, in any order) and answers exactly what the native predict answers', async () => {
+    await saveColored()
+    const want = await t.app.inject({ method: 'POST', url: '/v1/models/colored@latest/predict', payload: { inputs: colorRows } })
+    expect(want.statusCode, want.body).toBe(200)
+    const res = await infer('/v2/models/colored/infer', { inputs: colorTensors(colorRows) })
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.json().outputs).toEqual([
+      { name: 'output', datatype: 'FP32', shape: [3, 2], data: want.json().outputs.flat() },
+      { name: 'label', datatype: 'BYTES', shape: [3], data: want.json().labels }
+    ])
+    expect(res.json().parameters).toBeUndefined()
+    // the colour matters: the same numbers with another colour answer otherwise
+    const blue = await infer('/v2/models/colored/infer', { inputs: colorTensors([[4.0, 70, 2, 'blue']]) })
+    expect(blue.json().outputs[0].data).not.toEqual(res.json().outputs[0].data.slice(0, 2))
+    expect(blue.json().outputs[0].data).toEqual((await t.app.inject({ method: 'POST', url: '/v1/models/colored@latest/predict', payload: { inputs: [[4.0, 70, 2, 'blue']] } })).json().outputs[0])
+    // a category the model never saw: all zeros and reported, as the native predict's unknownCategories
+    const purple = await infer('/v2/models/colored/infer', { inputs: colorTensors([[4.0, 70, 2, 'purple']]) })
+    expect(purple.statusCode).toBe(200)
+    expect(purple.json().parameters).toEqual({ unknown_categories: [{ row: 0, field: 'inputs[0][3]', value: 'purple' }] })
+  })
+
+  it('refuses one tensor of numbers on a model with categorical columns (never a guessed answer), and says what to send', async () => {
+    await saveColored()
+    const one = await infer('/v2/models/colored/infer', { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [4.0, 70, 2, 7] }] })
+    expect(one.statusCode).toBe(400)
+    expect(one.json()).toEqual({ error: "inputs: the model has categorical feature columns, whose categories one tensor of numbers cannot name; send one input per feature column, each of shape [rows]: 'a' (FP32), 'b' (FP32), 'c' (FP32), 'color' (BYTES: \"blue\", \"green\", \"red\"); GET /v2/models/colored lists them" })
+    const [color, a, b, c] = colorTensors(colorRows.slice(0, 1))
+    const cases: Array<[unknown[], RegExp]> = [
+      [[a, b, c], /^inputs: missing 'color'; send one input per feature column/],
+      [[a, b, c, { ...color, datatype: 'FP32', data: [7] }], /^inputs\[3\]\.datatype: the input 'color' is BYTES \(category names as strings\); got FP32/],
+      [[a, b, c, { ...color, data: [7] }], /^inputs\[3\]\.data\[0\]: a BYTES tensor holds strings; got 7/],
+      [[{ ...a, datatype: 'BYTES', data: ['4'] }, b, c, color], /^inputs\[0\]\.datatype: the input 'a' is FP32 \(or FP64, INT8…INT64, UINT8…UINT64\); got BYTES/],
+      [[a, b, c, color, { ...a, name: 'd' }], /^inputs\[4\]\.name: the model has no input 'd'/],
+      [[a, b, c, color, a], /^inputs\[4\]\.name: the input 'a' is sent twice/],
+      [[a, b, c, { ...color, shape: [2], data: ['red', 'blue'] }], /^inputs\[3\]\.shape: every input needs the same rows: 'a' has 1, 'color' has 2/],
+      [[a, b, c, { ...color, shape: [1, 2] }], /^inputs\[3\]\.shape: the input 'color' is \[rows\] \(or \[rows, 1\]\); got \[1, 2\]/],
+      [[a, b, { ...c, data: [1e39] }, color], /^inputs\[0\]\[2\]: expected a finite number that fits a 32-bit float/]
+    ]
+    for (const [inputs, message] of cases) {
+      const res = await infer('/v2/models/colored/infer', { inputs })
+      expect(res.statusCode, JSON.stringify(inputs)).toBe(400)
+      expect(res.json().error, JSON.stringify(inputs)).toMatch(message)
+    }
+  })
+
+  it('takes the one input of a numeric model under any name (KServe\'s iris example: "input-0"), as FP64 or integer types too', async () => {
+    const v = await saveIris(7)
+    const rows = irisRows.slice(0, 3)
+    const want = (await native(`iris@${v.version}`, rows)).outputs.flat()
+    for (const datatype of ['FP32', 'FP64']) {
+      const res = await infer('/v2/models/iris/infer', { inputs: [{ name: 'input-0', shape: [3, 4], datatype, data: rows }] })
+      expect(res.statusCode, res.body).toBe(200)
+      expect(res.json().outputs[0].data).toEqual(want)
+    }
+    const ints = [[5, 3, 1, 0], [7, 3, 6, 2]]
+    const wantInts = (await native(`iris@${v.version}`, ints)).outputs.flat()
+    for (const datatype of ['INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64']) {
+      const res = await infer('/v2/models/iris/infer', { inputs: [{ name: 'x', shape: [2, 4], datatype, data: ints.flat() }] })
+      expect(res.statusCode, `${datatype} ${res.body}`).toBe(200)
+      expect(res.json().outputs[0].data).toEqual(wantInts)
+    }
+    const fraction = await infer('/v2/models/iris/infer', { inputs: [{ name: 'x', shape: [1, 4], datatype: 'INT32', data: [5.1, 3, 1, 0] }] })
+    expect(fraction.json()).toEqual({ error: 'inputs[0].data[0]: a INT32 tensor holds integers; got 5.1' })
+    const negative = await infer('/v2/models/iris/infer', { inputs: [{ name: 'x', shape: [1, 4], datatype: 'UINT8', data: [5, -3, 1, 0] }] })
+    expect(negative.json()).toEqual({ error: 'inputs[0].data[1]: a UINT8 tensor holds non-negative integers; got -3' })
   })
 
   it('refuses a wrong datatype, name, shape or data with 400 and a message that says what to send', async () => {
     await saveIris(6)
     const tensor = { name: 'input', shape: [1, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0.2] }
     const cases: Array<[unknown, RegExp]> = [
-      [{ inputs: [{ ...tensor, datatype: 'INT64' }] }, /inputs\[0\]\.datatype: the input 'input' is FP32; got INT64/],
-      [{ inputs: [{ ...tensor, name: 'x' }] }, /inputs\[0\]\.name: the model's input is named 'input'; got 'x'/],
+      [{ inputs: [{ ...tensor, datatype: 'BYTES' }] }, /inputs\[0\]\.datatype: the input 'input' is FP32 \(or FP64, INT8…INT64, UINT8…UINT64\); got BYTES/],
+      [{ inputs: [{ ...tensor, datatype: 'BOOL' }] }, /inputs\[0\]\.datatype: the input 'input' is FP32 .*; got BOOL/],
       [{ inputs: [{ ...tensor, shape: [4] }] }, /inputs\[0\]\.shape: the input is \[rows, inputs\]/],
       [{ inputs: [{ ...tensor, shape: [2, 4] }] }, /the shape \[2, 4\] needs 8 values; got 4/],
       [{ inputs: [{ ...tensor, shape: [2, 2] }] }, /expected 4 inputs per row, got 2 in row 0/],
-      [{ inputs: [tensor, tensor] }, /the model has one input, 'input'; got 2 tensors/],
-      [{ inputs: [{ ...tensor, data: [1, 2, 3, 'a'] }] }, /inputs/],
+      [{ inputs: [tensor, tensor] }, /the model has one input, 'input' \[rows, inputs\]; got 2 tensors/],
+      [{ inputs: [{ ...tensor, data: [1, 2, 3, 'a'] }] }, /inputs\[0\]\.data\[3\]: a FP32 tensor holds numbers; got "a"/],
       [{ inputs: [{ ...tensor, data: [1e39, 2, 3, 4] }] }, /inputs\[0\]\[0\]: expected a finite number that fits a 32-bit float/],
       [{ inputs: [{ ...tensor, shape: [20000, 4] }] }, /rows must be 1 to 10000/],
       [{ inputs: [tensor], outputs: [{ name: 'probabilities' }] }, /the model has no output 'probabilities'; its outputs are 'output', 'label'/],
-      [{ instances: [[1, 2, 3, 4]] }, /inputs/]
+      [{ instances: [[1, 2, 3, 4]] }, /^unknown member 'instances' \(instances is TensorFlow Serving's: POST \/v1\/models\/\{name\}:predict takes it\): the Open Inference Protocol's infer body is \{"inputs": \[\{"name": "input"/],
+      [{ input: [tensor] }, /^unknown member 'input' \(did you mean 'inputs'\?\): the Open Inference Protocol's infer body is/],
+      [{ id: '1' }, /^the body has no inputs: the Open Inference Protocol's infer body is/],
+      [{ inputs: [5.1, 3.5, 1.4, 0.2] }, /^inputs is a list of tensors, not of values: the Open Inference Protocol's infer body is/]
     ]
     for (const [payload, message] of cases) {
       const res = await infer('/v2/models/iris/infer', payload)

@@ -9,9 +9,11 @@ const tensor = { name: 'input', shape: [2, 2], datatype: 'FP32', data: [1, 2, 3,
 const inferBodies: unknown[] = [
   { inputs: [tensor] }, { id: '42', inputs: [tensor], outputs: [{ name: 'output' }] }, { inputs: [{ ...tensor, data: [[1, 2], [3, 4]] }] },
   { inputs: [{ ...tensor, parameters: {} }], parameters: { a: 1 } },
+  { inputs: [{ name: 'a', shape: [2], datatype: 'FP32', data: [1, 2] }, { name: 'color', shape: [2], datatype: 'BYTES', data: ['red', 'blue'] }] },
   { inputs: [] }, { inputs: [{ ...tensor, data: [1, 'a'] }] }, { inputs: [{ ...tensor, data: [[[1]]] }] }, { inputs: [{ ...tensor, shape: [-1, 2] }] },
   { inputs: [{ ...tensor, shape: [1.5] }] }, { id: 42, inputs: [tensor] }, { inputs: [{ ...tensor, name: 1 }] }, { inputs: [tensor], outputs: [{}] },
-  { inputs: [tensor], parameters: [] }, { inputs: [{ ...tensor, parameters: [] }] }, null, [], 'x', { inputs: [tensor], outputs: {} }
+  { inputs: [tensor], parameters: [] }, { inputs: [{ ...tensor, parameters: [] }] }, null, [], 'x', { inputs: [tensor], outputs: {} },
+  { inputs: [{ ...tensor, datatype: 'BYTES', data: ['x'.repeat(201)] }] }, { inputs: [{ ...tensor, datatype: 'BYTES', data: [['a', null]] }] }, { inputs: [{ ...tensor, datatype: 'BYTES', data: [[['a']]] }] }
 ]
 const tfsBodies: unknown[] = [
   { instances: [[1, 2, 3, 4]] }, { signature_name: 'serving_default', instances: [[1, 2], [3, 4]] },
@@ -32,11 +34,11 @@ describe('protocol fast checks', () => {
   })
 
   it('accept the common bodies', () => {
-    expect(inferBodies.slice(0, 4).map(isInferBody)).toEqual([true, true, true, true])
+    expect(inferBodies.slice(0, 5).map(isInferBody)).toEqual([true, true, true, true, true])
     expect(tfsBodies.slice(0, 2).map(isTfsRowsBody)).toEqual([true, true])
     expect(params.slice(0, 2).map(isServedParams)).toEqual([true, true])
     // and refuse enough that zod's messages are reached
-    expect(inferBodies.slice(4).filter(isInferBody)).toEqual([])
+    expect(inferBodies.slice(5).filter(isInferBody)).toEqual([])
     expect(tfsBodies.slice(2).filter(isTfsRowsBody)).toEqual([])
   })
 })

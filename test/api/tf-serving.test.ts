@@ -21,6 +21,14 @@ const save = (phase: number) => t.app.models.save({
 })
 const post = (url: string, payload: unknown) => t.app.inject({ method: 'POST', url, payload: payload as Record<string, unknown> })
 const native = async (ref: string, inputs: number[][]): Promise<number[][]> => (await post(`/v1/models/${ref}/predict`, { inputs })).json().outputs
+/** A regression model on a numeric column size and a categorical column colour (red, blue), with `meta` added. */
+const cat: NetworkSpec = { inputs: 3, layers: [{ units: 3, activation: 'tanh' }], output: { units: 1, activation: 'identity' } }
+const colourColumns = [{ name: 'size', kind: 'numeric' as const }, { name: 'colour', kind: 'categorical' as const, categories: ['red', 'blue'] }]
+const saveColoured = (name: string, meta: Record<string, unknown> = {}) => t.app.models.save({
+  spec: cat,
+  params: Float32Array.from({ length: parameterCount(cat) }, (_, i) => 0.3 * Math.sin(i + 1)),
+  meta: { name, preprocessing: { columns: colourColumns }, ...meta }
+})
 
 describe('TensorFlow Serving REST: predict', () => {
   it('row form: instances as rows or as records answer {"predictions"} equal to the native predict', async () => {
@@ -53,25 +61,35 @@ describe('TensorFlow Serving REST: predict', () => {
   })
 
   it('records with category strings and missing values answer as the native predict\'s instances', async () => {
-    const cat: NetworkSpec = { inputs: 3, layers: [{ units: 3, activation: 'tanh' }], output: { units: 1, activation: 'identity' } }
-    await t.app.models.save({
-      spec: cat,
-      params: Float32Array.from({ length: parameterCount(cat) }, (_, i) => 0.3 * Math.sin(i + 1)),
-      meta: {
-        name: 'priced',
-        targetNormalization: { kind: 'standard', offset: [100], scale: [20] },
-        preprocessing: {
-          columns: [{ name: 'size', kind: 'numeric' }, { name: 'colour', kind: 'categorical', categories: ['red', 'blue'] }],
-          imputer: { strategy: 'mean', statistics: [2.5, 0] }
-        }
-      }
+    await saveColoured('priced', {
+      targetNormalization: { kind: 'standard', offset: [100], scale: [20] },
+      preprocessing: { columns: colourColumns, imputer: { strategy: 'mean', statistics: [2.5, 0] } }
     })
-    const instances = [{ size: 1.5, colour: 'blue' }, { size: null, colour: 'red' }, { colour: 'green' }]
+    const instances = [{ size: 1.5, colour: 'blue' }, { size: null, colour: 'red' }, { colour: 'red' }]
     const want = (await post('/v1/models/priced@latest/predict', { instances })).json()
-    expect(want.unknownCategories).toHaveLength(1)
+    expect(want.unknownCategories).toBeUndefined()
     expect((await post('/v1/models/priced:predict', { instances })).json()).toEqual({ predictions: want.outputs })
-    const columns = { size: [1.5, null, null], colour: ['blue', 'red', 'green'] }
+    const columns = { size: [1.5, null, null], colour: ['blue', 'red', 'red'] }
     expect((await post('/v1/models/priced:predict', { inputs: columns })).json()).toEqual({ outputs: want.outputs })
+    // rows as arrays: the category by name, as the native inputs
+    expect((await post('/v1/models/priced:predict', { instances: [[1.5, 'blue']] })).json()).toEqual({ predictions: want.outputs.slice(0, 1) })
+  })
+
+  it('refuses a category the model never saw (the native predict encodes it as zeros and reports it; TF Serving\'s answer has no place for the report)', async () => {
+    await saveColoured('hued')
+    const native = await post('/v1/models/hued@latest/predict', { instances: [{ size: 1, colour: 'green' }] })
+    expect([native.statusCode, native.json().unknownCategories]).toEqual([200, [{ row: 0, field: 'instances[0].colour', value: 'green' }]])
+    const cases: Array<[unknown, string]> = [
+      [{ instances: [{ size: 1, colour: 'green' }] }, 'instances[0].colour: "green" is not a category of column \'colour\'; the model knows "red", "blue"'],
+      [{ instances: [[1, 7]] }, 'instances[0][1]: 7 is not a category of column \'colour\'; the model knows "red", "blue"'],
+      [{ inputs: [[1, 'green']] }, 'inputs[0][1]: "green" is not a category of column \'colour\'; the model knows "red", "blue"'],
+      [{ inputs: { size: [1], colour: ['green'] } }, 'instances[0].colour: "green" is not a category of column \'colour\'; the model knows "red", "blue"']
+    ]
+    for (const [payload, error] of cases) {
+      const res = await post('/v1/models/hued:predict', payload)
+      expect(res.statusCode, JSON.stringify(payload)).toBe(400)
+      expect(res.json()).toEqual({ error })
+    }
   })
 
   it('refuses bad bodies with 400 and unknown models or versions with 404, as {"error": …}', async () => {
@@ -83,7 +101,13 @@ describe('TensorFlow Serving REST: predict', () => {
       ['/v1/models/flowers:predict', { inputs: { sepal_length: [1, 2], sepal_width: [1] } }, 400, /inputs\.sepal_width: every column needs one value per row/],
       ['/v1/models/flowers:predict', { instances: [[1, 2, 3, 4]], inputs: [[1, 2, 3, 4]] }, 400, /send exactly one of instances \(row form\) or inputs \(columnar form\)/],
       ['/v1/models/flowers:predict', { signature_name: 'classify', instances: [[1, 2, 3, 4]] }, 400, /signature_name/],
-      ['/v1/models/flowers:predict', { instances: [1, 2, 3, 4] }, 400, /instances/],
+      // said once, not once per value
+      ['/v1/models/flowers:predict', { instances: [1, 2, 3, 4] }, 400, /^instances must be a list of rows, and got one flat row; wrap it in another pair of brackets: \{"instances": \[\[1,2,3,4\]\]\}$/],
+      ['/v1/models/flowers:predict', { inputs: [1, 2, 3, 4] }, 400, /^inputs must be a list of rows, and got one flat row/],
+      // a misnamed member: which key is expected
+      ['/v1/models/flowers:predict', { input: [[1, 2, 3, 4]] }, 400, /^unknown member 'input' \(did you mean 'inputs'\?\): TensorFlow Serving's predict body is \{"instances": \[\[…\], …\]\} \(row form/],
+      ['/v1/models/flowers:predict', { instance: [[1, 2, 3, 4]] }, 400, /^unknown member 'instance' \(did you mean 'instances'\?\)/],
+      ['/v1/models/flowers:predict', { signature_name: 'serving_default' }, 400, /^the body has neither instances nor inputs: TensorFlow Serving's predict body is/],
       ['/v1/models/nosuch:predict', { instances: [[1, 2, 3, 4]] }, 404, /^model 'nosuch' not found/],
       ['/v1/models/flowers/versions/99:predict', { instances: [[1, 2, 3, 4]] }, 404, /^model 'flowers' version '99' not found/],
       ['/v1/models/flowers/versions/one:predict', { instances: [[1, 2, 3, 4]] }, 404, /^model 'flowers' version 'one' not found/]
@@ -99,6 +123,26 @@ describe('TensorFlow Serving REST: predict', () => {
     expect((await post('/v1/models/flowers:classify', { instances: [[1, 2, 3, 4]] })).statusCode).toBe(404)
     const nativeError = await post('/v1/models/flowers@latest/predict', { inputs: [[1, 2, 3]] })
     expect(nativeError.headers['content-type']).toMatch(/^application\/problem\+json/)
+  })
+
+  it('reads a JSON body whatever its content-type, as TF Serving (its docs\' curl -d sends form-urlencoded); the native predict keeps its 415', async () => {
+    await save(8)
+    const want = await native('flowers@latest', rows.slice(0, 2))
+    const body = JSON.stringify({ instances: rows.slice(0, 2) })
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'application/octet-stream', undefined]) {
+      const headers = type === undefined ? {} : { 'content-type': type }
+      const res = await t.app.inject({ method: 'POST', url: '/v1/models/flowers:predict', headers, payload: body })
+      expect(res.statusCode, `${type} ${res.body}`).toBe(200)
+      expect(res.json()).toEqual({ predictions: want })
+      const v2 = await t.app.inject({ method: 'POST', url: '/v2/models/flowers/infer', headers, payload: JSON.stringify({ inputs: [{ name: 'input', shape: [2, 4], datatype: 'FP32', data: rows.slice(0, 2) }] }) })
+      expect(v2.statusCode, `${type} ${v2.body}`).toBe(200)
+      expect(v2.json().outputs[0].data).toEqual(want.flat())
+    }
+    const notJson = await t.app.inject({ method: 'POST', url: '/v1/models/flowers:predict', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'instances=1' })
+    expect(notJson.statusCode).toBe(400)
+    expect(Object.keys(notJson.json())).toEqual(['error'])
+    const nativeForm = await t.app.inject({ method: 'POST', url: '/v1/models/flowers@latest/predict', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body })
+    expect(nativeForm.statusCode).toBe(415)
   })
 
   it('refuses a body over the row cap while it arrives, as the native predict', async () => {
@@ -125,6 +169,41 @@ describe('TensorFlow Serving REST: model status', () => {
     // unknown: the native route keeps problem+json; the TF Serving one answers {"error"}
     expect((await t.app.inject({ method: 'GET', url: '/v1/models/nosuch' })).json().detail).toMatch(/^model 'nosuch' not found/)
     expect((await t.app.inject({ method: 'GET', url: '/v1/models/flowers/versions/99' })).json()).toEqual({ error: "model 'flowers' version '99' not found; list models with GET /v1/models" })
+  })
+})
+
+describe('TensorFlow Serving REST: model metadata', () => {
+  const dims = (...sizes: number[]) => ({ dim: sizes.map((size) => ({ size: String(size), name: '' })), unknown_rank: false })
+
+  it('GET /v1/models/{name}[/versions/{v}]/metadata answers TF Serving\'s signature_def: serving_default, its inputs and outputs with dtype and tensor_shape', async () => {
+    const first = await save(9)
+    const newest = await save(10)
+    const res = await t.app.inject({ method: 'GET', url: '/v1/models/flowers/metadata' })
+    expect(res.statusCode, res.body).toBe(200)
+    const { model_spec: spec, metadata } = res.json()
+    expect(spec).toEqual({ name: 'flowers', signature_name: '', version: String(newest.version) })
+    expect(Object.keys(metadata.signature_def.signature_def)).toEqual(['serving_default'])
+    const signature = metadata.signature_def.signature_def.serving_default
+    expect(signature.method_name).toBe('tensorflow/serving/predict')
+    expect(signature.inputs).toEqual({ input: { dtype: 'DT_FLOAT', tensor_shape: dims(-1, 4), name: 'input' } })
+    expect(signature.outputs).toEqual({ output: { dtype: 'DT_FLOAT', tensor_shape: dims(-1, 3), name: 'output' } })
+    const old = await t.app.inject({ method: 'GET', url: `/v1/models/flowers/versions/${first.version}/metadata` })
+    expect(old.json().model_spec).toEqual({ name: 'flowers', signature_name: '', version: String(first.version) })
+    for (const url of ['/v1/models/nosuch/metadata', '/v1/models/flowers/versions/99/metadata']) {
+      const missing = await t.app.inject({ method: 'GET', url })
+      expect(missing.statusCode, url).toBe(404)
+      expect(missing.json()).toEqual({ error: expect.stringMatching(/^model '(nosuch|flowers)'/) })
+    }
+  })
+
+  it('lists one input per feature column for a model with categorical columns: DT_FLOAT, and DT_STRING for the categorical one', async () => {
+    await saveColoured('tinted')
+    const signature = (await t.app.inject({ method: 'GET', url: '/v1/models/tinted/metadata' })).json().metadata.signature_def.signature_def.serving_default
+    expect(signature.inputs).toEqual({
+      size: { dtype: 'DT_FLOAT', tensor_shape: dims(-1), name: 'size' },
+      colour: { dtype: 'DT_STRING', tensor_shape: dims(-1), name: 'colour' }
+    })
+    expect(signature.outputs).toEqual({ output: { dtype: 'DT_FLOAT', tensor_shape: dims(-1, 1), name: 'output' } })
   })
 })
 
@@ -164,6 +243,8 @@ describe('tenancy on the protocol routes', () => {
         { method: 'POST' as const, url: `/v2/models/${name}/infer`, payload: { inputs: [tensor] } },
         { method: 'POST' as const, url: `/v1/models/${name}:predict`, payload: { instances: [[1, 2, 3, 4]] } },
         { method: 'GET' as const, url: `/v1/models/${name}/versions/1` },
+        { method: 'GET' as const, url: `/v1/models/${name}/metadata` },
+        { method: 'GET' as const, url: `/v1/models/${name}/versions/1/metadata` },
         { method: 'GET' as const, url: `/v1/models/${name}` }
       ]
       const as = (key: string, call: { method: 'GET' | 'POST', url: string, payload?: Record<string, unknown> }) =>

@@ -6,7 +6,7 @@ import * as D from './example-data.js'
 
 const PROBABILITIES = D.PREDICTION.outputs
 const notFound = { error: "model 'iris' version '7' not found; list models with GET /v1/models" }
-const badBody = { error: "inputs[0].datatype: the input 'input' is FP32; got INT64" }
+const badBody = { error: "inputs[0].datatype: the input 'input' is FP32 (or FP64, INT8…INT64, UINT8…UINT64); got BOOL" }
 const notFinite = { error: "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units" }
 const name = { name: 'iris' }
 const version = { name: 'iris', version: '1' }
@@ -36,6 +36,21 @@ const tfsPredict = (params: Record<string, string>) => ({
   body: { 'application/json': TFS_BODY },
   responses: { 200: { predictions: PROBABILITIES }, 400: { error: 'instances[0].petal_colour: the model has no feature \'petal_colour\'; its features are sepal_length, sepal_width, petal_length, petal_width' }, 404: notFound, 422: notFinite }
 })
+const dims = (...sizes: number[]) => ({ dim: sizes.map((size) => ({ size: String(size), name: '' })), unknown_rank: false })
+const TFS_METADATA = {
+  model_spec: { name: 'iris', signature_name: '', version: '1' },
+  metadata: {
+    signature_def: {
+      signature_def: {
+        serving_default: {
+          inputs: { input: { dtype: 'DT_FLOAT', tensor_shape: dims(-1, 4), name: 'input' } },
+          outputs: { output: { dtype: 'DT_FLOAT', tensor_shape: dims(-1, 3), name: 'output' } },
+          method_name: 'tensorflow/serving/predict'
+        }
+      }
+    }
+  }
+}
 const STATUS = { ...D.MODEL, model_version_status: [{ version: String(D.MODEL.version), state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } }] }
 
 export const PROTOCOL_EXAMPLES = {
@@ -51,7 +66,9 @@ export const PROTOCOL_EXAMPLES = {
 
   'POST /v1/models/{name}:predict': tfsPredict(name),
   'POST /v1/models/{name}/versions/{version}:predict': tfsPredict(version),
-  'GET /v1/models/{name}/versions/{version}': { params: version, responses: { 200: STATUS, 404: notFound } }
+  'GET /v1/models/{name}/versions/{version}': { params: version, responses: { 200: STATUS, 404: notFound } },
+  'GET /v1/models/{name}/metadata': { params: name, responses: { 200: TFS_METADATA, 404: notFound } },
+  'GET /v1/models/{name}/versions/{version}/metadata': { params: version, responses: { 200: TFS_METADATA, 404: notFound } }
 }
 
 /** The native GET /v1/models/{id} answers TF Serving's model status too. */

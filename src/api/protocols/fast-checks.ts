@@ -9,6 +9,9 @@ import { MAX_PREDICT_ROWS } from '../../schemas/model.js'
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isName = (v: unknown, max: number): boolean => typeof v === 'string' && v.length >= 1 && v.length <= max
 
+/** A string TensorData accepts (schemas/open-inference.ts: at most 200 characters). */
+const isString = (v: unknown): boolean => typeof v === 'string' && v.length <= 200
+
 function isNumbers (row: unknown): boolean {
   if (!Array.isArray(row)) return false
   for (let i = 0; i < row.length; i++) if (typeof row[i] !== 'number' || !Number.isFinite(row[i])) return false
@@ -40,11 +43,16 @@ function isTensor (t: unknown): boolean {
   if (!Array.isArray(shape)) return false
   for (const d of shape) if (!Number.isSafeInteger(d) || (d as number) < 0) return false
   if (!Array.isArray(data)) return false
+  if (t.datatype === 'BYTES') {
+    // a categorical column's category names (tensors.ts), flat or nested one level
+    for (const v of data) if (!(isString(v) || (Array.isArray(v) && v.every(isString)))) return false
+    return true
+  }
   for (const v of data) if (!(typeof v === 'number' ? Number.isFinite(v) : isNumbers(v))) return false
   return true
 }
 
-/** InferRequest with numeric data: id, parameters, inputs (flat or row-nested data) and outputs as its schema types them. */
+/** InferRequest with numeric data (strings in BYTES tensors): id, parameters, inputs (flat or row-nested data) and outputs as its schema types them. */
 export function isInferBody (body: unknown): boolean {
   if (!isObject(body)) return false
   const { id, parameters, inputs, outputs } = body

@@ -1,12 +1,22 @@
 /**
- * Open Inference Protocol tensors ↔ the rows and outputs of a prediction. In: one FP32 input `[rows ×
- * inputs]`, its data flat in row-major order or nested as the shape. Out: `output` `[rows × units]`
- * (class probabilities, or values in the targets' units) and, for classifiers, `label` `[rows]` (BYTES).
- * Value checks (finite, float32, width) are the native predict's (prediction-input.ts, predictor.ts).
+ * Open Inference Protocol tensors ↔ the rows and outputs of a prediction.
+ * In, as the model's metadata lists them (inputsOf):
+ * - a model whose feature columns are all numeric takes one numeric tensor `[rows × inputs]`, under any
+ *   name (KServe's servers accept any name for a one-input model, e.g. its iris example's "input-0");
+ * - a model with categorical columns takes one tensor per feature column, named by the column, shape
+ *   `[rows]` (or `[rows, 1]`): numeric for a numeric column, BYTES (category names) for a categorical
+ *   one. One tensor of numbers cannot say which category a cell means, so it is refused (400).
+ * Numeric tensors may be FP32, FP64 (numpy's default) or any INT/UINT type: their values are read as
+ * numbers (integers for the integer types) and must still fit float32, as the native predict's.
+ * Data is flat in row-major order or nested as the shape.
+ * Out: `output` `[rows × units]` (class probabilities, or values in the targets' units) and, for
+ * classifiers, `label` `[rows]` (BYTES). Value checks (finite, float32, width, categories) are the native
+ * predict's (prediction-input.ts, predictor.ts).
  */
 import { VALIDATION, withProblem } from '../../errors.js'
 import type { InferOutputTensorBody, InferRequestBody } from '../../schemas/open-inference.js'
 import { MAX_PREDICT_ROWS } from '../../schemas/model.js'
+import type { Preprocessing } from '../../data/model-inputs.js'
 import type { Prediction } from '../predictor.js'
 
 export const INPUT_NAME = 'input'
@@ -14,37 +24,134 @@ export const OUTPUT_NAME = 'output'
 export const LABEL_NAME = 'label'
 
 type Tensor = InferRequestBody['inputs'][number]
-type Nested = Tensor['data']
+type Value = number | string
+type Columns = Preprocessing['columns']
+
+/** The protocol's numeric datatypes: values read as numbers (kserve/open-inference-protocol, "Tensor Data Types"). */
+const INTEGER_TYPES = new Set(['INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64'])
+const isNumericType = (datatype: string): boolean => datatype === 'FP32' || datatype === 'FP64' || INTEGER_TYPES.has(datatype)
+const NUMERIC_TYPES = 'FP32 (or FP64, INT8…INT64, UINT8…UINT64)'
 
 const bad = (field: string, message: string): Error => withProblem(new VALIDATION(`${field}: ${message}`), { field })
 
+/** One metadata input tensor: name, datatype, shape, and for a categorical column its categories. */
+export interface InputTensorSpec {
+  readonly name: string
+  readonly datatype: 'FP32' | 'BYTES'
+  readonly shape: number[]
+  readonly parameters?: { readonly categories: string[] }
+}
+
+export const hasCategorical = (columns: Columns): boolean => columns.some((c) => c.categories !== undefined)
+
+/** The model's input tensors: one FP32 `[-1, width]` for numeric columns only, else one per column `[-1]`. */
+export function inputsOf (columns: Columns): InputTensorSpec[] {
+  if (!hasCategorical(columns)) return [{ name: INPUT_NAME, datatype: 'FP32', shape: [-1, columns.length] }]
+  return columns.map((c) => (c.categories
+    ? { name: c.name, datatype: 'BYTES' as const, shape: [-1], parameters: { categories: [...c.categories] } }
+    : { name: c.name, datatype: 'FP32' as const, shape: [-1] }))
+}
+
 /** The values in row-major order, from flat data or data nested as rows. */
-function flatten (data: Nested): number[] {
-  const out: number[] = []
+function flatten (data: Tensor['data']): Value[] {
+  const out: Value[] = []
   for (const v of data) {
-    if (typeof v === 'number') out.push(v)
-    else out.push(...v)
+    if (Array.isArray(v)) out.push(...v)
+    else out.push(v)
   }
   return out
 }
 
-/**
- * The rows of the request's one input tensor: `[rows × inputs]` from its shape and data. A wrong name,
- * datatype or shape, or data that does not fill the shape, is a 400 that says which.
- */
-export function rowsOfInputs (inputs: InferRequestBody['inputs']): number[][] {
-  if (inputs.length !== 1) throw bad('inputs', `the model has one input, '${INPUT_NAME}'; got ${inputs.length} tensors (${inputs.map((t) => `'${t.name}'`).join(', ')})`)
+/** A tensor's values checked against its datatype: numbers for numeric types (integers for INT/UINT), strings for BYTES. */
+function valuesOf (tensor: Tensor, field: string, expected: 'numeric' | 'BYTES', what: string): Value[] {
+  const values = flatten(tensor.data)
+  if (expected === 'BYTES') {
+    if (tensor.datatype !== 'BYTES') throw bad(`${field}.datatype`, `${what} is BYTES (category names as strings); got ${tensor.datatype}`)
+    const i = values.findIndex((v) => typeof v !== 'string')
+    if (i >= 0) throw bad(`${field}.data[${i}]`, `a BYTES tensor holds strings; got ${JSON.stringify(values[i])}`)
+    return values
+  }
+  if (!isNumericType(tensor.datatype)) throw bad(`${field}.datatype`, `${what} is ${NUMERIC_TYPES}; got ${tensor.datatype}`)
+  const integer = INTEGER_TYPES.has(tensor.datatype)
+  const unsigned = tensor.datatype.startsWith('U')
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    if (typeof v !== 'number') throw bad(`${field}.data[${i}]`, `a ${tensor.datatype} tensor holds numbers; got ${JSON.stringify(v)}`)
+    if (integer && (!Number.isInteger(v) || (unsigned && v < 0))) throw bad(`${field}.data[${i}]`, `a ${tensor.datatype} tensor holds ${unsigned ? 'non-negative ' : ''}integers; got ${v}`)
+  }
+  return values
+}
+
+const checkRows = (field: string, n: number): void => {
+  if (n < 1 || n > MAX_PREDICT_ROWS) throw bad(field, `rows must be 1 to ${MAX_PREDICT_ROWS}; got ${n}; split larger batches`)
+}
+
+/** `[rows × inputs]` from the one numeric tensor of a model whose columns are all numeric. */
+function rowsOfOneTensor (inputs: readonly Tensor[]): number[][] {
+  if (inputs.length !== 1) throw bad('inputs', `the model has one input, '${INPUT_NAME}' [rows, inputs]; got ${inputs.length} tensors (${inputs.map((t) => `'${t.name}'`).join(', ')})`)
   const tensor = inputs[0]
   const field = 'inputs[0]'
-  if (tensor.name !== INPUT_NAME) throw bad(`${field}.name`, `the model's input is named '${INPUT_NAME}'; got '${tensor.name}'`)
-  if (tensor.datatype !== 'FP32') throw bad(`${field}.datatype`, `the input '${INPUT_NAME}' is FP32; got ${tensor.datatype}`)
+  const values = valuesOf(tensor, field, 'numeric', `the input '${tensor.name}'`) as number[]
   const { shape } = tensor
   if (shape.length !== 2) throw bad(`${field}.shape`, `the input is [rows, inputs] (2 dimensions); got [${shape.join(', ')}]`)
   const [n, width] = shape
-  if (n < 1 || n > MAX_PREDICT_ROWS) throw bad(`${field}.shape[0]`, `rows must be 1 to ${MAX_PREDICT_ROWS}; got ${n}; split larger batches`)
-  const values = flatten(tensor.data)
+  checkRows(`${field}.shape[0]`, n)
   if (values.length !== n * width) throw bad(`${field}.data`, `the shape [${n}, ${width}] needs ${n * width} values; got ${values.length}`)
   return Array.from({ length: n }, (_, r) => values.slice(r * width, (r + 1) * width))
+}
+
+/** What a model with categorical columns takes, for messages: `a, b (FP32), color (BYTES: "blue", "red")`. */
+function describeColumns (columns: Columns): string {
+  return columns.map((c) => (c.categories ? `'${c.name}' (BYTES: ${c.categories.map((k) => JSON.stringify(k)).join(', ')})` : `'${c.name}' (FP32)`)).join(', ')
+}
+
+/** Rows of raw cells, in column order, from one tensor per feature column (a model with categorical columns). */
+function rowsOfColumnTensors (inputs: readonly Tensor[], columns: Columns, model: string): Value[][] {
+  const wanted = `one input per feature column, each of shape [rows]: ${describeColumns(columns)}; GET /v2/models/${model} lists them`
+  const byName = new Map<string, number>()
+  for (const [i, t] of inputs.entries()) if (!byName.has(t.name)) byName.set(t.name, i)
+  if (inputs.length === 1 && !columns.some((c) => c.name === inputs[0].name)) {
+    throw bad('inputs', `the model has categorical feature columns, whose categories one tensor of numbers cannot name; send ${wanted}`)
+  }
+  for (const [i, t] of inputs.entries()) {
+    if (!columns.some((c) => c.name === t.name)) throw bad(`inputs[${i}].name`, `the model has no input '${t.name}'; send ${wanted}`)
+    if (byName.get(t.name) !== i) throw bad(`inputs[${i}].name`, `the input '${t.name}' is sent twice`)
+  }
+  const missing = columns.filter((c) => !byName.has(c.name)).map((c) => `'${c.name}'`)
+  if (missing.length > 0) throw bad('inputs', `missing ${missing.join(', ')}; send ${wanted}`)
+
+  let n = -1
+  const cells = columns.map((c) => {
+    const i = byName.get(c.name)!
+    const tensor = inputs[i]
+    const field = `inputs[${i}]`
+    const values = valuesOf(tensor, field, c.categories ? 'BYTES' : 'numeric', `the input '${c.name}'`)
+    const { shape } = tensor
+    if (!(shape.length === 1 || (shape.length === 2 && shape[1] === 1))) throw bad(`${field}.shape`, `the input '${c.name}' is [rows] (or [rows, 1]); got [${shape.join(', ')}]`)
+    checkRows(`${field}.shape[0]`, shape[0])
+    if (n >= 0 && shape[0] !== n) throw bad(`${field}.shape`, `every input needs the same rows: '${columns[0].name}' has ${n}, '${c.name}' has ${shape[0]}`)
+    n = shape[0]
+    if (values.length !== n) throw bad(`${field}.data`, `the shape [${shape.join(', ')}] needs ${n} values; got ${values.length}`)
+    return values
+  })
+  return Array.from({ length: n }, (_, r) => cells.map((values) => values[r]))
+}
+
+/**
+ * Checks of the request's tensors that need no model (a bad body is a 400 before an unknown model is a
+ * 404): rows within the cap.
+ */
+export function checkInputs (inputs: readonly Tensor[]): void {
+  for (const [i, t] of inputs.entries()) if (t.shape.length >= 1) checkRows(`inputs[${i}].shape[0]`, t.shape[0])
+}
+
+/**
+ * The rows (`[rows × raw columns]`, numbers, and category names for categorical columns) of the
+ * request's tensors for a model with these feature columns. A wrong name, datatype or shape, or data
+ * that does not fill the shape, is a 400 that says which and what to send. `model`: its name, for messages.
+ */
+export function rowsOfInputs (inputs: readonly Tensor[], columns: Columns, model: string): Value[][] {
+  return hasCategorical(columns) ? rowsOfColumnTensors(inputs, columns, model) : rowsOfOneTensor(inputs)
 }
 
 /** The model's output tensors of a prediction, in the order asked for (default: all, output first). */

@@ -10,8 +10,7 @@ import { ModelRefParams, problems } from '../../schemas/common.js'
 import { BackpropRequest, BackpropResponse } from '../../schemas/backprop.js'
 import { createNetwork } from '../../nn/network.js'
 import { inspectBackprop } from '../../nn/inspect.js'
-import { createInputPipeline, numericColumns } from '../../data/model-inputs.js'
-import { identityNormalization } from '../../data/normalize.js'
+import { inputPipelineOf } from '../../inference/model-inference.js'
 import type { StoredModel } from '../../store/models.js'
 import { codesOf } from '../prediction-input.js'
 import { withModelRef } from '../model-ref.js'
@@ -66,17 +65,19 @@ const backprop: FastifyPluginAsyncZod = async (fastify) => {
       response: { 200: BackpropResponse, ...problems(400, 404) }
     }
   }, async (request) => {
-    const { inputs, targets, mode } = request.body
-    if (targets.length !== inputs.length) throw bad('targets', `expected one target per row of inputs (${inputs.length}), got ${targets.length}`, 0)
+    const { inputs, instances, targets, mode } = request.body
+    // rows (inputs) or records (instances), as predict reads them
+    const [rows, key] = instances !== undefined ? [instances, 'instances' as const] : [inputs!, 'inputs' as const]
+    if (targets.length !== rows.length) throw bad('targets', `expected one target per row of ${key} (${rows.length}), got ${targets.length}`, 0)
     const model = await withModelRef(fastify.models, request.params.id, request.tenant, (id) => fastify.models.getWeights(id, request.tenant))
     const { spec, meta, params } = model
-    const pipeline = createInputPipeline(meta.preprocessing ?? numericColumns(spec.inputs), meta.normalization ?? identityNormalization(spec.inputs))
-    const { rows: codes } = codesOf(pipeline, inputs, 'inputs', 'error')
-    const x = new Float32Array(inputs.length * spec.inputs)
+    const pipeline = inputPipelineOf(spec, meta)
+    const { rows: codes } = codesOf(pipeline, rows, key, 'error')
+    const x = new Float32Array(rows.length * spec.inputs)
     codes.forEach((c, r) => pipeline.rowInto(c, x, r))
     const y = encodeTargets(model, targets)
-    const trace = inspectBackprop(createNetwork(spec, { params }), x, y, inputs.length, { mode })
-    return { modelId: meta.id, mode, rows: inputs.length, ...trace }
+    const trace = inspectBackprop(createNetwork(spec, { params }), x, y, rows.length, { mode })
+    return { modelId: meta.id, mode, rows: rows.length, ...trace }
   })
 }
 

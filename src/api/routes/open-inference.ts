@@ -16,25 +16,29 @@ import {
 } from '../../schemas/open-inference.js'
 import { OPENAPI_INFO } from '../app.js'
 import { hasLabels } from '../../inference/model-inference.js'
-import { modelResponse } from './models.js'
 import { withServedModel } from '../protocols/served-model.js'
 import { answerErrorsAsProtocol } from '../protocols/protocol-errors.js'
+import { readJsonWhateverContentType } from '../protocols/any-content-type.js'
 import { isInferBody, isServedParams } from '../protocols/fast-checks.js'
 import { predictRows } from '../protocols/predict-rows.js'
+import { bodyHints, inferBodyMessage } from '../protocols/body-hints.js'
 import { fastValidator, jsonSerializer } from '../fast-path.js'
-import { INPUT_NAME, LABEL_NAME, OUTPUT_NAME, outputTensors, rowsOfInputs } from '../protocols/tensors.js'
+import { LABEL_NAME, OUTPUT_NAME, checkInputs, inputsOf, outputTensors, rowsOfInputs } from '../protocols/tensors.js'
+import { columnsOf } from '../protocols/model-columns.js'
 
 const tags = ['open-inference']
 
-/** Metadata of a model: one FP32 input `[-1, features]`, `output` `[-1, units]`, and `label` for classifiers. */
+/**
+ * Metadata of a model: its inputs (protocols/tensors.ts: one FP32 `[-1, features]`, or one per feature column
+ * when it has categorical ones), `output` `[-1, units]`, and `label` for classifiers.
+ */
 function metadataOf (record: ModelRecord, versions: string[]) {
-  const features = modelResponse(record).featureNames.length
   const units = record.network.output.units
   return {
     name: record.name,
     versions,
     platform: 'backprop',
-    inputs: [{ name: INPUT_NAME, datatype: 'FP32', shape: [-1, features] }],
+    inputs: inputsOf(columnsOf(record)),
     outputs: [
       { name: OUTPUT_NAME, datatype: 'FP32', shape: [-1, units] },
       ...(hasLabels(record.network, record.classes) ? [{ name: LABEL_NAME, datatype: 'BYTES', shape: [-1] }] : [])
@@ -44,6 +48,7 @@ function metadataOf (record: ModelRecord, versions: string[]) {
 
 const openInference: FastifyPluginAsyncZod = async (fastify) => {
   answerErrorsAsProtocol(fastify)
+  readJsonWhateverContentType(fastify)
   const { models, predictor } = fastify
 
   fastify.get('/v2', {
@@ -93,25 +98,25 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
 
   /** Inference: the body's checks first (a bad body is a 400 before an unknown model is a 404), then the prediction. */
   const infer = async (name: string, version: string | undefined, body: InferRequestBody, tenant: string): Promise<InferResponseBody> => {
-    const rows = rowsOfInputs(body.inputs)
+    checkInputs(body.inputs)
     const { record, prediction } = await withServedModel(models, name, version, tenant, async (id) => {
       const found = await models.get(id, tenant)
-      return found && { record: found, prediction: await predictRows(predictor, id, rows, 'inputs', tenant) }
+      return found && { record: found, prediction: await predictRows(predictor, id, rowsOfInputs(body.inputs, columnsOf(found), found.name), 'inputs', tenant) }
     })
     return {
       model_name: record.name,
       model_version: String(record.version),
       ...(body.id === undefined ? {} : { id: body.id }),
-      // a model with categorical columns reads FP32 values as category names; ones it does not know are reported
+      // category names a categorical column does not know are encoded as all zeros and reported, as the native predict's
       ...(prediction.unknownCategories ? { parameters: { unknown_categories: prediction.unknownCategories } } : {}),
       outputs: outputTensors(prediction, body.outputs?.map((o) => o.name))
     }
   }
   const inferSchema = { tags, body: InferRequest, response: { 200: InferResponse, ...protocolErrors(400, 404, 422) } }
   // as the native predict: plain checks before zod for the common bodies, answers written by JSON.stringify
-  const fast = { validatorCompiler: fastValidator({ body: isInferBody, params: isServedParams }), serializerCompiler: jsonSerializer() }
+  const fast = { validatorCompiler: fastValidator({ body: isInferBody, params: isServedParams }), serializerCompiler: jsonSerializer(), preValidation: bodyHints(inferBodyMessage) }
   fastify.post('/v2/models/:name/infer', {
-    schema: { ...inferSchema, summary: 'Inference: an FP32 input tensor [rows, features] → output [rows, units] and label [rows]', params: ServedModelParams },
+    schema: { ...inferSchema, summary: 'Inference: one numeric input [rows, features] (or one per feature column, for a model with categorical columns) → output [rows, units] and label [rows]', params: ServedModelParams },
     ...fast
   }, async (request) => infer(request.params.name, undefined, request.body, request.tenant))
   fastify.post('/v2/models/:name/versions/:version/infer', {

@@ -1,6 +1,7 @@
 /**
  * TensorFlow Serving's REST API under /v1: `POST /v1/models/{name}[/versions/{v}]:predict` and
- * `GET /v1/models/{name}/versions/{v}` (the model's status). `GET /v1/models/{name}` is the native
+ * `GET /v1/models/{name}/versions/{v}` (the model's status), and `GET /v1/models/{name}[/versions/{v}]/metadata`
+ * (its signature, protocols/tfs-signature.ts). `GET /v1/models/{name}` is the native
  * route (routes/models.ts), whose answer carries the same `model_version_status`. Predictions run the
  * native predict's paths (protocols/predict-rows.ts: the same checks, kernels, normalisation,
  * micro-batching and row cap); errors are `{"error": …}` as TF Serving's.
@@ -9,17 +10,20 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { ServedModelParams, ServedVersionParams, protocolErrors } from '../../schemas/open-inference.js'
-import { ModelStatusResponse, TfsPredictRequest, TfsPredictResponse, availableStatus, type TfsPredictRequestBody } from '../../schemas/tf-serving.js'
+import { ModelStatusResponse, TfsModelMetadataResponse, TfsPredictRequest, TfsPredictResponse, availableStatus, type TfsPredictRequestBody } from '../../schemas/tf-serving.js'
 import { MAX_PREDICT_ROWS } from '../../schemas/model.js'
 import { VALIDATION, withProblem } from '../../errors.js'
 import type { Prediction } from '../predictor.js'
 import { rowCapHook } from '../row-cap-stream.js'
 import { withServedModel } from '../protocols/served-model.js'
 import { answerErrorsAsProtocol } from '../protocols/protocol-errors.js'
+import { readJsonWhateverContentType } from '../protocols/any-content-type.js'
 import { predictRows } from '../protocols/predict-rows.js'
 import { isServedParams, isTfsRowsBody } from '../protocols/fast-checks.js'
 import { fastValidator, jsonSerializer } from '../fast-path.js'
 import { modelResponse } from './models.js'
+import { tfsMetadataOf } from '../protocols/tfs-signature.js'
+import { bodyHints, tfsBodyMessage } from '../protocols/body-hints.js'
 
 const tags = ['tf-serving']
 
@@ -38,15 +42,18 @@ function recordsOfColumns (columns: Readonly<Record<string, readonly Cell[]>>): 
 
 const tfServing: FastifyPluginAsyncZod = async (fastify) => {
   answerErrorsAsProtocol(fastify)
+  readJsonWhateverContentType(fastify)
   const { models, predictor } = fastify
 
   const predict = async (name: string, version: string | undefined, body: TfsPredictRequestBody, tenant: string) => {
+    // TF Serving's answer has no place to report a category the model never saw (the native predict's
+    // unknownCategories, /v2's parameters): encoding it as all zeros would be a silent guess, so it is a 400
     const run = (id: string): Promise<Prediction> => {
-      if (body.instances !== undefined) return predictRows(predictor, id, body.instances, 'instances', tenant)
+      if (body.instances !== undefined) return predictRows(predictor, id, body.instances, 'instances', tenant, 'error')
       const inputs = body.inputs!
       return Array.isArray(inputs)
-        ? predictRows(predictor, id, inputs, 'inputs', tenant)
-        : predictRows(predictor, id, recordsOfColumns(inputs), 'instances', tenant)
+        ? predictRows(predictor, id, inputs, 'inputs', tenant, 'error')
+        : predictRows(predictor, id, recordsOfColumns(inputs), 'instances', tenant, 'error')
     }
     const { outputs } = await withServedModel(models, name, version, tenant, run)
     return body.instances !== undefined ? { predictions: outputs } : { outputs }
@@ -58,15 +65,19 @@ const tfServing: FastifyPluginAsyncZod = async (fastify) => {
   // as the native predict: plain checks before zod for the common bodies, answers written by JSON.stringify
   const validatorCompiler = fastValidator({ body: isTfsRowsBody, params: isServedParams })
   const serializerCompiler = jsonSerializer()
+  // a flat list, a misnamed member: one message that says what to send (body-hints.ts)
+  const preValidation = bodyHints(tfsBodyMessage)
   fastify.post('/models/:name(^[^:/]+)::predict', {
     schema: { ...predictSchema, summary: 'TensorFlow Serving predict: instances (rows or records) → predictions; inputs (columnar) → outputs', params: ServedModelParams },
     preParsing,
+    preValidation,
     validatorCompiler,
     serializerCompiler
   }, async (request) => predict(request.params.name, undefined, request.body, request.tenant))
   fastify.post('/models/:name/versions/:version(^[^:/]+)::predict', {
     schema: { ...predictSchema, summary: 'TensorFlow Serving predict on one version of a model', params: ServedVersionParams },
     preParsing,
+    preValidation,
     validatorCompiler,
     serializerCompiler
   }, async (request) => predict(request.params.name, request.params.version, request.body, request.tenant))
@@ -83,6 +94,16 @@ const tfServing: FastifyPluginAsyncZod = async (fastify) => {
     const record = await withServedModel(models, name, version, request.tenant, (id) => models.get(id, request.tenant))
     return { ...modelResponse(record), model_version_status: availableStatus(record.version) }
   })
+
+  const metadataSchema = { tags, response: { 200: TfsModelMetadataResponse, ...protocolErrors(404) } }
+  const metadata = async (name: string, version: string | undefined, tenant: string) =>
+    tfsMetadataOf(await withServedModel(models, name, version, tenant, (id) => models.get(id, tenant)))
+  fastify.get('/models/:name/metadata', {
+    schema: { ...metadataSchema, summary: 'TensorFlow Serving model metadata: the serving_default signature\'s inputs and outputs (dtype, tensor_shape)', params: ServedModelParams }
+  }, async (request) => metadata(request.params.name, undefined, request.tenant))
+  fastify.get('/models/:name/versions/:version/metadata', {
+    schema: { ...metadataSchema, summary: 'TensorFlow Serving model metadata of one version', params: ServedVersionParams }
+  }, async (request) => metadata(request.params.name, request.params.version, request.tenant))
 }
 
 export default tfServing

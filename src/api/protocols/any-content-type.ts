@@ -1,0 +1,12 @@
+/**
+ * JSON bodies whatever their content-type, for the serving protocols' routes only. TensorFlow Serving's
+ * documented call is `curl -d '{"instances": …}' -X POST …:predict`, which curl sends as
+ * application/x-www-form-urlencoded, and TF Serving (as KServe's servers) reads the body as JSON
+ * regardless. The native routes keep their 415 for a body that is not JSON.
+ */
+import type { FastifyInstance } from 'fastify'
+
+/** Adds the catch-all parser to `scope` (Fastify's own JSON parser and its 400s): register it inside the plugin that holds the protocol's routes. */
+export function readJsonWhateverContentType (scope: FastifyInstance): void {
+  scope.addContentTypeParser('*', { parseAs: 'string' }, scope.getDefaultJsonParser('error', 'error'))
+}
