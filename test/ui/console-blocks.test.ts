@@ -10,6 +10,7 @@ import { buildConsole, CHROMIUM, offOrigin, openPage, shot, withConsole } from '
 const available = existsSync(CHROMIUM)
 const why = available ? '' : ` (SKIPPED: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`)`
 const IRIS = readFileSync(new URL('../fixtures/iris.csv', import.meta.url), 'utf8')
+const DIGITS = readFileSync(new URL('../fixtures/digits.csv', import.meta.url), 'utf8')
 
 beforeAll(async () => { if (available) await buildConsole() }, 60_000)
 
@@ -90,6 +91,30 @@ describe.skipIf(!available)(`the console's network blocks${why}`, () => {
     expect(await page.locator('.network figcaption').innerText()).toBe('Network: 639 parameters')
     await shot(page, 'model-blocks')
     expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+
+  it('offers the output head: digits stored as numbers 0-9 default to a softmax over the ten values, and regression stays a choice', async () => {
+    const { base } = on.server
+    const { page, errors } = await openPage(on.browser)
+    const header = DIGITS.split(/\r?\n/, 1)[0].split(',')
+    const upload = await fetch(`${base}/v1/datasets?target=${header[header.length - 1]}&name=digits`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: DIGITS })
+    const datasetId = (await upload.json() as { id: string }).id
+    await page.goto(`${base}/ui/#/jobs/new?dataset=${encodeURIComponent(datasetId)}`)
+    await page.getByRole('heading', { name: 'New training job' }).waitFor()
+    expect(await page.locator('#job-head option').allInnerTexts()).toEqual([
+      'softmax: the 10 values (0, 1, 2, …, 9) as classes', `identity: regression on ${header[header.length - 1]}`])
+    expect(await page.locator('#job-shape').innerText()).toContain('→ 10 softmax')
+    await page.selectOption('#job-head', 'identity')
+    expect(await page.locator('#job-shape').innerText()).toContain('→ 1 identity')
+    await page.selectOption('#job-head', 'softmax')
+    await page.fill('#job-epochs', '1')
+    const [sent] = await Promise.all([
+      page.waitForRequest((r) => r.url().endsWith('/v1/training-jobs') && r.method() === 'POST'),
+      page.getByRole('button', { name: 'Start training' }).click()
+    ])
+    expect((sent.postDataJSON() as { network: { output: unknown } }).network.output).toEqual({ units: 10, activation: 'softmax' })
+    await page.getByRole('heading', { name: /Training job/ }).waitFor()
     expect(errors).toEqual([])
   })
 })

@@ -13,6 +13,8 @@ export interface ColumnStats {
 export interface Dataset {
   id: string, name: string, rows: number, inputs: number, outputs: number
   featureNames: string[], targetNames: string[], classes?: string[], createdAt: string
+  /** a numeric target's distinct values, when there are few (the classes a softmax head would learn) */
+  targetValues?: number[]
   columns: ColumnStats[], targetColumns: ColumnStats[], bytes: number
 }
 

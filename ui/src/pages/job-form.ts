@@ -13,9 +13,30 @@ import { layerEditor } from './layer-editor.js'
 
 const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'momentum', 'nesterov']
 
-const outputFor = (d: Dataset): LayerSpec => (d.classes
-  ? (d.outputs >= 2 ? { units: d.outputs, activation: 'softmax' } : { units: 1, activation: 'sigmoid' })
-  : { units: d.outputs, activation: 'identity' })
+/** A choice of output head for a dataset: the server fills in `units` from the dataset when it is left out. */
+interface HeadChoice { readonly value: string, readonly label: string, readonly output: LayerSpec }
+
+/**
+ * The heads that fit a dataset, the first the default. Labels: softmax over the classes (one sigmoid unit
+ * for two). A numeric target: regression, or its distinct values as classes (as the API reads them, e.g.
+ * digits 0-9) — the default when they are few whole numbers, which is how classes are usually stored.
+ */
+export function headChoices (d: Dataset): HeadChoice[] {
+  if (d.classes) {
+    const softmax = { value: 'softmax', label: `softmax over ${d.classes.length} classes`, output: { units: d.outputs, activation: 'softmax' } }
+    return d.classes.length === 2
+      ? [softmax, { value: 'sigmoid', label: 'one sigmoid unit (binary)', output: { units: 1, activation: 'sigmoid' } }]
+      : [softmax]
+  }
+  const regression = { value: 'identity', label: `identity: regression on ${d.targetNames.join(', ')}`, output: { units: d.outputs, activation: 'identity' } }
+  const values = d.targetValues
+  if (d.outputs !== 1 || values === undefined || values.length < 2) return [regression]
+  const shown = values.length <= 6 ? values.join(', ') : `${values.slice(0, 3).join(', ')}, …, ${values[values.length - 1]}`
+  const classes = { value: 'softmax', label: `softmax: the ${values.length} values (${shown}) as classes`, output: { units: values.length, activation: 'softmax' } }
+  const binary = values.length === 2 ? [{ value: 'sigmoid', label: `one sigmoid unit: ${values.join(' / ')} as a binary class`, output: { units: 1, activation: 'sigmoid' } }] : []
+  const codes = values.length <= 20 && values.every(Number.isInteger)
+  return codes ? [classes, ...binary, regression] : [regression, classes, ...binary]
+}
 
 function field (id: string, label: string, input: HTMLElement, hint?: string): HTMLElement[] {
   return [h('label', { for: id }, label), h('div', {}, input, hint ? h('small', {}, hint) : null)]
@@ -26,6 +47,7 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
   if (datasets.length === 0) return h('section', {}, h('h1', {}, 'New training job'), note('Upload a dataset first (Datasets).'))
   const chosen = query.get('dataset') ?? datasets[0].id
   const dataset = h('select', { id: 'job-dataset' }, datasets.map((d) => h('option', { value: d.id, selected: d.id === chosen }, `${d.name} (${d.rows} rows)`)))
+  const head = h('select', { id: 'job-head' })
   const layers = layerEditor([{ units: 16, activation: 'relu' }], () => describe())
   const shape = h('p', { id: 'job-shape', class: 'muted' })
   const epochs = h('input', { id: 'job-epochs', type: 'number', min: 1, value: 200, required: true })
@@ -39,9 +61,16 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
   const status = h('div', { role: 'status', 'aria-live': 'polite' })
 
   const selected = (): Dataset => datasets.find((d) => d.id === dataset.value) ?? datasets[0]
+  const outputOf = (d: Dataset): LayerSpec => {
+    const choices = headChoices(d)
+    return (choices.find((c) => c.value === head.value) ?? choices[0]).output
+  }
+  const fillHeads = (): void => {
+    head.replaceChildren(...headChoices(selected()).map((c, i) => h('option', { value: c.value, selected: i === 0 }, c.label)))
+  }
   const describe = (): void => {
     const d = selected()
-    const out = outputFor(d)
+    const out = outputOf(d)
     if (modelName.value === '' || datasets.some((x) => x.name === modelName.value)) modelName.value = d.name
     let hidden = '…', parameters = ''
     try {
@@ -51,7 +80,9 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
     } catch { /* shown on submit */ }
     shape.textContent = `Network: ${d.inputs} inputs → ${hidden} → ${out.units} ${out.activation} (output follows the dataset${parameters})`
   }
-  dataset.addEventListener('change', describe)
+  dataset.addEventListener('change', () => { fillHeads(); describe() })
+  head.addEventListener('change', describe)
+  fillHeads()
   describe()
 
   const form = h('form', { class: 'card', 'aria-labelledby': 'job-form-title' },
@@ -62,6 +93,7 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
       h('span', { id: 'job-layers-label' }, 'Hidden layers'),
       h('div', { role: 'group', 'aria-labelledby': 'job-layers-label' }, layers.element,
         h('small', {}, 'each: Linear → norm → activation → dropout; residual adds the layer\'s input back (through a projection when the widths differ)')),
+      ...field('job-head', 'Output', head, 'the head and its loss: softmax + cross-entropy, sigmoid + logistic loss, identity + squared error'),
       ...field('job-epochs', 'Epochs', epochs),
       ...field('job-batch', 'Batch size', batchSize, 'empty: min(200, rows), as scikit-learn'),
       ...field('job-optimizer', 'Optimizer', optimizer),
@@ -81,7 +113,7 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
     const split = Number(validation.value)
     const body = {
       datasetId: d.id,
-      network: { inputs: d.inputs, layers: hidden, output: outputFor(d) },
+      network: { inputs: d.inputs, layers: hidden, output: outputOf(d) },
       training: {
         epochs: Number(epochs.value),
         ...(batchSize.value !== '' ? { batchSize: Number(batchSize.value) } : {}),
