@@ -29,7 +29,13 @@ export function watchRedis (redis: Redis, logger: Logger, connection: string, { 
     limited((suppressed) => log.warn({ err: { message: err.message, code: (err as { code?: string }).code }, suppressed }, 'redis unavailable'))
   })
   redis.on('close', () => {
-    if (down === null) { down = Date.now(); log.warn('redis connection lost; reconnecting') }
+    // ioredis decides within this 'close' whether it reconnects: a connection closed on purpose (quit
+    // or disconnect, e.g. at shutdown) is 'end' by the next turn, and is not a lost one
+    setImmediate(() => {
+      if (redis.status === 'end' || down !== null) return
+      down = Date.now()
+      log.warn('redis connection lost; reconnecting')
+    })
   })
   redis.on('ready', () => {
     if (down !== null) log.info({ downMs: Date.now() - down }, 'redis connection restored')

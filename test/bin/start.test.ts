@@ -75,6 +75,8 @@ describe('npm start (src/bin/start.ts)', () => {
       const times = ['shutting down', 'worker closed', 'embedded redis stopped', 'shut down'].map((m) => lines.find((l) => l.msg === m)?.time as number | undefined)
       expect(times.every((t) => typeof t === 'number'), JSON.stringify(times)).toBe(true)
       expect([...times].sort((a, b) => a! - b!)).toEqual(times)
+      // a connection closed on purpose is not reported as lost
+      expect(lines.filter((l) => l.msg === 'redis connection lost; reconnecting')).toEqual([])
       await until('redis to be gone', () => (alive(redisPid) ? undefined : true), 5000)
       await expect(fetch(base + '/healthz')).rejects.toThrow()
     } finally {
