@@ -191,7 +191,7 @@ export interface paths {
                          *       "items": [
                          *         {
                          *           "id": "ds_53206c27617a4a2fa309e6d2801180da",
-                         *           "name": "iris",
+                         *           "name": "iris-example",
                          *           "rows": 45,
                          *           "inputs": 4,
                          *           "outputs": 3,
@@ -321,7 +321,7 @@ export interface paths {
                     target?: string;
                     /**
                      * @description CSV only: the dataset name
-                     * @example iris
+                     * @example iris-example
                      */
                     name?: string;
                     /** @description CSV only: true: the single target column holds class labels even when its values are numbers; false: decide from the cells (default); or comma-separated column names to read as categories */
@@ -343,7 +343,7 @@ export interface paths {
                 content: {
                     /**
                      * @example {
-                     *       "name": "iris",
+                     *       "name": "iris-example",
                      *       "features": [
                      *         [
                      *           5.1,
@@ -785,7 +785,7 @@ export interface paths {
                         /**
                          * @example {
                          *       "id": "ds_53206c27617a4a2fa309e6d2801180da",
-                         *       "name": "iris",
+                         *       "name": "iris-example",
                          *       "rows": 45,
                          *       "inputs": 4,
                          *       "outputs": 3,
@@ -968,7 +968,7 @@ export interface paths {
                         /**
                          * @example {
                          *       "id": "ds_53206c27617a4a2fa309e6d2801180da",
-                         *       "name": "iris",
+                         *       "name": "iris-example",
                          *       "rows": 45,
                          *       "inputs": 4,
                          *       "outputs": 3,
@@ -1058,7 +1058,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/datasets/{id}",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -1104,7 +1104,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/datasets/{id}",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -1444,7 +1444,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/networks/{id}",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -1490,7 +1490,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/networks/{id}",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -1528,7 +1528,7 @@ export interface paths {
                     limit?: number;
                     /**
                      * @description Only the versions of this model name, highest first
-                     * @example iris
+                     * @example iris-example
                      */
                     name?: string;
                 };
@@ -1549,7 +1549,7 @@ export interface paths {
                          *       "items": [
                          *         {
                          *           "id": "mdl_a625c00432c54b0b88863673c6072274",
-                         *           "name": "iris",
+                         *           "name": "iris-example",
                          *           "version": 1,
                          *           "network": {
                          *             "inputs": 4,
@@ -1843,7 +1843,7 @@ export interface paths {
                 path: {
                     /**
                      * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
-                     * @example iris@latest
+                     * @example iris-example@latest
                      */
                     id: string;
                 };
@@ -1860,7 +1860,7 @@ export interface paths {
                         /**
                          * @example {
                          *       "id": "mdl_a625c00432c54b0b88863673c6072274",
-                         *       "name": "iris",
+                         *       "name": "iris-example",
                          *       "version": 1,
                          *       "network": {
                          *         "inputs": 4,
@@ -1930,7 +1930,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/models/{id}",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -1976,7 +1976,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/models/{id}",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -2015,7 +2015,7 @@ export interface paths {
                 path: {
                     /**
                      * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
-                     * @example iris@latest
+                     * @example iris-example@latest
                      */
                     id: string;
                 };
@@ -2104,7 +2104,7 @@ export interface paths {
                          *     }
                          */
                         "application/json": components["schemas"]["ModelExport"];
-                        /** @example (binary: the ONNX ModelProto, protobuf-encoded; save it as iris-v1.onnx) */
+                        /** @example (binary: the ONNX ModelProto, protobuf-encoded; save it as iris-example-v1.onnx) */
                         "application/octet-stream": string;
                     };
                 };
@@ -2145,7 +2145,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/models/{id}/export",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -2202,7 +2202,7 @@ export interface paths {
                 path: {
                     /**
                      * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
-                     * @example iris@latest
+                     * @example iris-example@latest
                      */
                     id: string;
                 };
@@ -2298,7 +2298,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/models/{id}/predict",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -2378,7 +2378,7 @@ export interface paths {
                          *             "epochs": 200
                          *           },
                          *           "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
-                         *           "modelName": "iris",
+                         *           "modelName": "iris-example",
                          *           "modelId": "mdl_a625c00432c54b0b88863673c6072274",
                          *           "bestEpoch": 58,
                          *           "stoppedEpoch": 68,
@@ -2464,7 +2464,7 @@ export interface paths {
                      *           "activation": "softmax"
                      *         }
                      *       },
-                     *       "modelName": "iris",
+                     *       "modelName": "iris-example",
                      *       "training": {
                      *         "optimizer": {
                      *           "type": "adam",
@@ -2535,7 +2535,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/training-jobs",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -2608,7 +2608,7 @@ export interface paths {
                          *         "epochs": 200
                          *       },
                          *       "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
-                         *       "modelName": "iris",
+                         *       "modelName": "iris-example",
                          *       "modelId": "mdl_a625c00432c54b0b88863673c6072274",
                          *       "bestEpoch": 58,
                          *       "stoppedEpoch": 68,
@@ -2657,7 +2657,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/training-jobs/{id}",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -2726,7 +2726,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/training-jobs/{id}/events",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -2803,7 +2803,7 @@ export interface paths {
                          *         "epochs": 200
                          *       },
                          *       "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
-                         *       "modelName": "iris",
+                         *       "modelName": "iris-example",
                          *       "bestEpoch": 58,
                          *       "stoppedEpoch": 68,
                          *       "stopReason": "early_stopping",
@@ -2850,7 +2850,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/training-jobs/{id}/cancel",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -3120,7 +3120,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/sweeps",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -3408,7 +3408,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/sweeps/{id}",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -3476,7 +3476,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/sweeps/{id}/events",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -3765,7 +3765,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/sweeps/{id}/cancel",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -3820,7 +3820,7 @@ export interface paths {
                 path: {
                     /**
                      * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
-                     * @example iris@latest
+                     * @example iris-example@latest
                      */
                     id: string;
                 };
@@ -3953,7 +3953,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/models/{id}/evaluate",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -4008,7 +4008,7 @@ export interface paths {
                 path: {
                     /**
                      * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
-                     * @example iris@latest
+                     * @example iris-example@latest
                      */
                     id: string;
                 };
@@ -4081,7 +4081,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/models/{id}/predictions",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -4155,7 +4155,7 @@ export interface paths {
                 path: {
                     /**
                      * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
-                     * @example iris@latest
+                     * @example iris-example@latest
                      */
                     id: string;
                 };
@@ -4290,7 +4290,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/models/{id}/backprop",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -4323,7 +4323,7 @@ export interface paths {
                 path: {
                     /**
                      * @description A model name (its newest version is served), or a model id, or name@<version>
-                     * @example iris
+                     * @example iris-example
                      */
                     name: string;
                 };
@@ -4400,7 +4400,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -4445,7 +4445,7 @@ export interface paths {
                 path: {
                     /**
                      * @description A model name
-                     * @example iris
+                     * @example iris-example
                      */
                     name: string;
                     /**
@@ -4527,7 +4527,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -4570,7 +4570,7 @@ export interface paths {
                 path: {
                     /**
                      * @description A model name
-                     * @example iris
+                     * @example iris-example
                      */
                     name: string;
                     /**
@@ -4592,7 +4592,7 @@ export interface paths {
                         /**
                          * @example {
                          *       "id": "mdl_a625c00432c54b0b88863673c6072274",
-                         *       "name": "iris",
+                         *       "name": "iris-example",
                          *       "version": 1,
                          *       "network": {
                          *         "inputs": 4,
@@ -4659,7 +4659,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -4690,7 +4690,7 @@ export interface paths {
                 path: {
                     /**
                      * @description A model name (its newest version is served), or a model id, or name@<version>
-                     * @example iris
+                     * @example iris-example
                      */
                     name: string;
                 };
@@ -4707,7 +4707,7 @@ export interface paths {
                         /**
                          * @example {
                          *       "model_spec": {
-                         *         "name": "iris",
+                         *         "name": "iris-example",
                          *         "signature_name": "",
                          *         "version": "1"
                          *       },
@@ -4771,7 +4771,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -4802,7 +4802,7 @@ export interface paths {
                 path: {
                     /**
                      * @description A model name
-                     * @example iris
+                     * @example iris-example
                      */
                     name: string;
                     /**
@@ -4824,7 +4824,7 @@ export interface paths {
                         /**
                          * @example {
                          *       "model_spec": {
-                         *         "name": "iris",
+                         *         "name": "iris-example",
                          *         "signature_name": "",
                          *         "version": "1"
                          *       },
@@ -4888,7 +4888,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -5058,7 +5058,7 @@ export interface paths {
                 path: {
                     /**
                      * @description A model name (its newest version is served), or a model id, or name@<version>
-                     * @example iris
+                     * @example iris-example
                      */
                     name: string;
                 };
@@ -5074,7 +5074,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "name": "iris",
+                         *       "name": "iris-example",
                          *       "versions": [
                          *         "1"
                          *       ],
@@ -5119,7 +5119,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -5150,7 +5150,7 @@ export interface paths {
                 path: {
                     /**
                      * @description A model name
-                     * @example iris
+                     * @example iris-example
                      */
                     name: string;
                     /**
@@ -5171,7 +5171,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "name": "iris",
+                         *       "name": "iris-example",
                          *       "versions": [
                          *         "1"
                          *       ],
@@ -5216,7 +5216,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -5247,7 +5247,7 @@ export interface paths {
                 path: {
                     /**
                      * @description A model name (its newest version is served), or a model id, or name@<version>
-                     * @example iris
+                     * @example iris-example
                      */
                     name: string;
                 };
@@ -5263,7 +5263,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "name": "iris",
+                         *       "name": "iris-example",
                          *       "ready": true
                          *     }
                          */
@@ -5278,7 +5278,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -5309,7 +5309,7 @@ export interface paths {
                 path: {
                     /**
                      * @description A model name
-                     * @example iris
+                     * @example iris-example
                      */
                     name: string;
                     /**
@@ -5330,7 +5330,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "name": "iris",
+                         *       "name": "iris-example",
                          *       "ready": true
                          *     }
                          */
@@ -5345,7 +5345,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -5378,7 +5378,7 @@ export interface paths {
                 path: {
                     /**
                      * @description A model name (its newest version is served), or a model id, or name@<version>
-                     * @example iris
+                     * @example iris-example
                      */
                     name: string;
                 };
@@ -5423,7 +5423,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "model_name": "iris",
+                         *       "model_name": "iris-example",
                          *       "model_version": "1",
                          *       "id": "42",
                          *       "outputs": [
@@ -5482,7 +5482,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -5527,7 +5527,7 @@ export interface paths {
                 path: {
                     /**
                      * @description A model name
-                     * @example iris
+                     * @example iris-example
                      */
                     name: string;
                     /**
@@ -5577,7 +5577,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "model_name": "iris",
+                         *       "model_name": "iris-example",
                          *       "model_version": "1",
                          *       "id": "42",
                          *       "outputs": [
@@ -5636,7 +5636,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];

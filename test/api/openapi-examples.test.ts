@@ -74,7 +74,7 @@ describe('OpenAPI examples', () => {
       const body = op.requestBody?.content['application/json']?.example
       if (body === undefined) continue
       const [method, path] = name.split(' ')
-      const url = path.replace('{id}', 'iris@latest')
+      const url = path.replace('{id}', 'iris-example@latest')
       const res = await t.app.inject({ method: method as 'POST', url, payload: body as object })
       expect(res.statusCode, `${name}: ${res.body}`).not.toBe(400)
     }

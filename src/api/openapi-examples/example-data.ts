@@ -62,7 +62,7 @@ const rows = IRIS_CSV.trim().split('\n').slice(1).map((l) => l.split(','))
 
 /** The same rows as a JSON dataset body. */
 export const IRIS_JSON = {
-  name: 'iris',
+  name: 'iris-example',
   features: rows.map((r) => r.slice(0, 4).map(Number)),
   targets: rows.map((r) => r[4]),
   featureNames: IRIS_FEATURES,
@@ -76,7 +76,7 @@ const stats = (mean: number, std: number, min: number, max: number) => ({ mean, 
 
 export const DATASET = {
   id: 'ds_53206c27617a4a2fa309e6d2801180da',
-  name: 'iris',
+  name: 'iris-example',
   rows: 45,
   inputs: 4,
   outputs: 3,
@@ -118,7 +118,7 @@ export const JOB_SUMMARY = {
   status: 'succeeded',
   progress: { epoch: 68, epochs: 200 },
   datasetId: DATASET.id,
-  modelName: 'iris',
+  modelName: 'iris-example',
   modelId: MODEL_ID,
   ...report,
   createdAt: at,
@@ -137,7 +137,7 @@ export const JOB = {
 
 export const MODEL = {
   id: MODEL_ID,
-  name: 'iris',
+  name: 'iris-example',
   version: 1,
   network: IRIS_NETWORK,
   parameterCount: 131,

@@ -29,7 +29,7 @@ const QUERY_400 = (i: string) => problem(400, 'Bad Request', 'NN_ERR_VALIDATION'
 const PROBLEMS: Record<string, (instance: string) => Json> = {
   400: (i) => problem(400, 'Bad Request', 'NN_ERR_VALIDATION', 'invalid body: training.optimizer.type: optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw', i,
     { errors: [{ field: 'training.optimizer.type', in: 'body', message: 'optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw' }] }),
-  404: (i) => problem(404, 'Not Found', 'NN_ERR_MODEL_NOT_FOUND', "model 'iris@7' not found; list models with GET /v1/models", i),
+  404: (i) => problem(404, 'Not Found', 'NN_ERR_MODEL_NOT_FOUND', "model 'iris-example@7' not found; list models with GET /v1/models", i),
   406: (i) => problem(406, 'Not Acceptable', 'NN_ERR_NOT_ACCEPTABLE', "cannot answer in any of 'application/xml'; send Accept: application/x-ndjson or text/csv", i),
   409: (i) => problem(409, 'Conflict', 'NN_ERR_CONFLICT', "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel", i),
   413: (i) => problem(413, 'Payload Too Large', 'NN_ERR_DATASET_TOO_LARGE', 'dataset has 2000000 rows; the limit is 1000000 (MAX_DATASET_ROWS)', i),
@@ -46,7 +46,7 @@ const EVENTS_TEXT = 'event: epoch\nid: 1\ndata: {"epoch":1,"loss":1.0195,"valLos
 const datasetId = { id: D.LAST.dataset }
 const jobId = { id: D.LAST.job }
 const networkId = { id: D.LAST.network }
-const modelRef = { id: 'iris@latest' }
+const modelRef = { id: 'iris-example@latest' }
 const page = { offset: 0, limit: 100 }
 
 /** `METHOD path` (as in the document) → its examples. */
@@ -57,7 +57,7 @@ export const EXAMPLES: Record<string, OperationExamples> = {
 
   'POST /v1/datasets': {
     body: { 'text/csv': D.IRIS_CSV, 'application/csv': D.IRIS_CSV, 'application/json': D.IRIS_JSON },
-    params: { name: 'iris', target: 'species' },
+    params: { name: 'iris-example', target: 'species' },
     responses: { 201: D.DATASET }
   },
   'GET /v1/datasets': { params: page, responses: { 200: list([D.DATASET]) } },
@@ -71,7 +71,7 @@ export const EXAMPLES: Record<string, OperationExamples> = {
 
   'POST /v1/training-jobs': {
     // every training option has a default (scikit-learn's); these two make a 45-row example learn quickly and reproducibly
-    body: { 'application/json': { datasetId: D.LAST.dataset, network: D.IRIS_NETWORK, modelName: 'iris', training: { optimizer: { type: 'adam', learningRate: 0.01 }, seed: 1 } } },
+    body: { 'application/json': { datasetId: D.LAST.dataset, network: D.IRIS_NETWORK, modelName: 'iris-example', training: { optimizer: { type: 'adam', learningRate: 0.01 }, seed: 1 } } },
     responses: { 202: D.CREATED_JOB }
   },
   'GET /v1/training-jobs': { params: page, responses: { 200: list([D.JOB_SUMMARY]) } },
@@ -80,14 +80,14 @@ export const EXAMPLES: Record<string, OperationExamples> = {
   'POST /v1/training-jobs/{id}/cancel': { params: jobId, responses: { 202: { ...D.JOB, status: 'running', modelId: undefined, finishedAt: undefined } } },
   ...SWEEP_EXAMPLES,
 
-  'GET /v1/models': { params: { ...page, name: 'iris' }, responses: { 200: list([D.MODEL]) } },
+  'GET /v1/models': { params: { ...page, name: 'iris-example' }, responses: { 200: list([D.MODEL]) } },
   'POST /v1/models': { body: { 'application/json': D.EXPORTED }, responses: { 201: { ...D.MODEL, name: 'iris-logistic', network: D.EXPORTED.network, parameterCount: 15, metrics: D.EXPORTED.metrics } } },
   'GET /v1/models/{id}': { params: modelRef, responses: { 200: MODEL_WITH_STATUS } },
   'DELETE /v1/models/{id}': { params: { id: D.LAST.model } },
   'GET /v1/models/{id}/export': {
     params: { ...modelRef, format: 'json' },
     // format=onnx answers bytes, which an example cannot show
-    responses: { 200: { 'application/json': D.EXPORTED, 'application/octet-stream': '(binary: the ONNX ModelProto, protobuf-encoded; save it as iris-v1.onnx)' } }
+    responses: { 200: { 'application/json': D.EXPORTED, 'application/octet-stream': '(binary: the ONNX ModelProto, protobuf-encoded; save it as iris-example-v1.onnx)' } }
   },
   'POST /v1/models/{id}/predict': { params: modelRef, body: { 'application/json': D.PREDICT_BODY }, responses: { 200: D.PREDICTION } },
   'POST /v1/models/{id}/evaluate': { params: modelRef, body: { 'application/json': { datasetId: D.LAST.dataset } }, responses: { 200: D.EVALUATION } },

@@ -5,14 +5,14 @@
 import * as D from './example-data.js'
 
 const PROBABILITIES = D.PREDICTION.outputs
-const notFound = { error: "model 'iris' version '7' not found; list models with GET /v1/models" }
+const notFound = { error: "model 'iris-example' version '7' not found; list models with GET /v1/models" }
 const badBody = { error: "inputs[0].datatype: the input 'input' is FP32 (or FP64, INT8…INT64, UINT8…UINT64); got BOOL" }
 const notFinite = { error: "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units" }
-const name = { name: 'iris' }
-const version = { name: 'iris', version: '1' }
+const name = { name: 'iris-example' }
+const version = { name: 'iris-example', version: '1' }
 
 const METADATA = {
-  name: 'iris',
+  name: 'iris-example',
   versions: ['1'],
   platform: 'backprop',
   inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }],
@@ -20,7 +20,7 @@ const METADATA = {
 }
 const INFER_BODY = { id: '42', inputs: [{ name: 'input', shape: [2, 4], datatype: 'FP32', data: D.PREDICT_BODY.inputs.flat() }] }
 const INFER_ANSWER = {
-  model_name: 'iris',
+  model_name: 'iris-example',
   model_version: '1',
   id: '42',
   outputs: [
@@ -38,7 +38,7 @@ const tfsPredict = (params: Record<string, string>) => ({
 })
 const dims = (...sizes: number[]) => ({ dim: sizes.map((size) => ({ size: String(size), name: '' })), unknown_rank: false })
 const TFS_METADATA = {
-  model_spec: { name: 'iris', signature_name: '', version: '1' },
+  model_spec: { name: 'iris-example', signature_name: '', version: '1' },
   metadata: {
     signature_def: {
       signature_def: {
@@ -59,8 +59,8 @@ export const PROTOCOL_EXAMPLES = {
   'GET /v2/health/ready': { responses: { 200: { ready: true }, 503: { error: 'not ready: Redis did not answer PING within 1 s' } } },
   'GET /v2/models/{name}': { params: name, responses: { 200: METADATA, 404: notFound } },
   'GET /v2/models/{name}/versions/{version}': { params: version, responses: { 200: METADATA, 404: notFound } },
-  'GET /v2/models/{name}/ready': { params: name, responses: { 200: { name: 'iris', ready: true }, 404: notFound } },
-  'GET /v2/models/{name}/versions/{version}/ready': { params: version, responses: { 200: { name: 'iris', ready: true }, 404: notFound } },
+  'GET /v2/models/{name}/ready': { params: name, responses: { 200: { name: 'iris-example', ready: true }, 404: notFound } },
+  'GET /v2/models/{name}/versions/{version}/ready': { params: version, responses: { 200: { name: 'iris-example', ready: true }, 404: notFound } },
   'POST /v2/models/{name}/infer': infer(name),
   'POST /v2/models/{name}/versions/{version}/infer': infer(version),
 
