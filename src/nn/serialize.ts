@@ -205,7 +205,15 @@ function readV2 (spec: NetworkSpec, parameters: unknown, put: (path: string, v: 
       throw new RangeError(`${path}: expected a tensor of shape ${want}${Array.isArray(t) ? `; it has ${t.length} entries` : ''}`)
     }
     // indexed loops, not forEach: a sparse array's holes must fail, not stay 0
-    if (shape.length === 1) { for (let i = 0; i < shape[0]; i++) put(`${path}[${i}]`, t[i], offset + i); continue }
+    if (shape.length === 1) {
+      // a variance below 0 would make batch norm's √(var + ε) NaN at inference: refuse it here, by name
+      const variance = name.endsWith('.running_var')
+      for (let i = 0; i < shape[0]; i++) {
+        if (variance && typeof t[i] === 'number' && (t[i] as number) < 0) throw new RangeError(`${path}[${i}]: a running variance must be ≥ 0, got ${String(t[i])}`)
+        put(`${path}[${i}]`, t[i], offset + i)
+      }
+      continue
+    }
     const cols = shape[1]
     for (let r = 0; r < shape[0]; r++) {
       const row: unknown = t[r]

@@ -68,6 +68,15 @@ describe('JSON model form, version 2', () => {
     expect(() => fromJsonForm({ ...valid(), parameters: undefined })).toThrow('parameters: expected an object')
   })
 
+  it('refuses a negative running variance by name (batch norm would answer NaN)', () => {
+    const bn: NetworkSpec = { inputs: 3, layers: [{ units: 2, activation: 'relu', norm: 'batch' }], output: { units: 1, activation: 'identity' } }
+    const good = toJsonForm(bn, createNetwork(bn, { seed: 1 }).params as Float32Array)
+    const bad = JSON.parse(JSON.stringify(good)) as JsonModel & { parameters: Record<string, number[]> }
+    bad.parameters['layers.0.norm.running_var'][1] = -0.5
+    expect(() => fromJsonForm(bad)).toThrow('parameters["layers.0.norm.running_var"][1]: a running variance must be ≥ 0, got -0.5')
+    expect(fromJsonForm(good).params).toHaveLength(parameterCount(bn))
+  })
+
   it('the version 1 writer refuses what it cannot hold', () => {
     expect(() => toJsonFormV1(spec, p)).toThrow('layers[0] uses maxout, norm, dropout or residual')
   })
