@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { CONFLICT, SWEEP_NOT_FOUND, TOO_MANY_SWEEP_FOLLOWERS } from '../../errors.js'
 import { admitSweep } from '../../queue/sweeps/sweep-admission.js'
+import { admissionDeps } from '../admission-deps.js'
 import type { SweepView } from '../../queue/sweeps/sweep-queue.js'
 import { isFinal } from '../../queue/training-queue.js'
 import { IdParams, listOf, PageQuery, problems } from '../../schemas/common.js'
@@ -90,11 +91,7 @@ const sweeps: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request, reply) => {
     const { config } = fastify
     const record = await admitSweep(request.body, {
-      datasets: fastify.datasets,
-      networks: fastify.networks,
-      models: fastify.models,
-      tenant: request.tenant,
-      limits: { MAX_EPOCHS: config.MAX_EPOCHS, MAX_PARAMETERS: config.MAX_PARAMETERS, MAX_JOB_WORK: config.MAX_JOB_WORK },
+      ...admissionDeps(fastify, request.tenant),
       sweepLimits: { MAX_SWEEP_JOBS: config.MAX_SWEEP_JOBS, MAX_SWEEP_WORK: config.MAX_SWEEP_WORK }
     })
     await fastify.sweepQueue.start(record)

@@ -9,6 +9,7 @@ import { z } from 'zod'
 import { CONFLICT, JOB_NOT_FOUND, TOO_MANY_FOLLOWERS } from '../../errors.js'
 import type { JobFollowers } from '../job-followers.js'
 import { admitTrainingJob } from '../../queue/admission.js'
+import { admissionDeps } from '../admission-deps.js'
 import { isFinal, type TrainingJobView, type TrainingQueue } from '../../queue/training-queue.js'
 import { IdParams, listOf, problems, PageQuery } from '../../schemas/common.js'
 import {
@@ -93,14 +94,7 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
       response: { 202: CreatedTrainingJob, ...problems(400, 404, 422) }
     }
   }, async (request, reply) => {
-    const { config } = fastify
-    const data = await admitTrainingJob(request.body, {
-      datasets: fastify.datasets,
-      networks: fastify.networks,
-      models: fastify.models,
-      tenant: request.tenant,
-      limits: { MAX_EPOCHS: config.MAX_EPOCHS, MAX_PARAMETERS: config.MAX_PARAMETERS, MAX_JOB_WORK: config.MAX_JOB_WORK }
-    })
+    const data = await admitTrainingJob(request.body, admissionDeps(fastify, request.tenant))
     const id = await queue().enqueue(data)
     request.log.info({ jobId: id, datasetId: data.datasetId }, 'training job queued')
     return reply.code(202).header('location', `/v1/training-jobs/${id}`).send({ id, status: 'queued' as const, links: linksOf(id) })
