@@ -1,0 +1,69 @@
+// What a new user found in the console, each checked in a real browser (chromium via playwright-core)
+// against a real API and a real worker process: a job that stopped early reads as finished.
+import { existsSync, readFileSync } from 'node:fs'
+import { beforeAll, describe, it, expect } from 'vitest'
+import { buildConsole, CHROMIUM, offOrigin, openPage, withConsole } from './console-env.js'
+
+const available = existsSync(CHROMIUM)
+const why = available ? '' : ` (SKIPPED: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`)`
+const IRIS = readFileSync(new URL('../fixtures/iris.csv', import.meta.url), 'utf8')
+
+async function api<T> (base: string, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(base + path, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'content-type': typeof body === 'string' ? 'text/csv' : 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+  })
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
+  return await res.json() as T
+}
+
+/** Waits until a job has ended; throws unless it succeeded. */
+async function finished (base: string, id: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const job = await api<{ status: string, error?: string }>(base, 'GET', `/v1/training-jobs/${id}`)
+    if (job.status === 'succeeded') return
+    if (job.status === 'failed' || job.status === 'cancelled') throw new Error(`job ${id} ${job.status}: ${job.error}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`job ${id} did not finish within 60 s`)
+}
+
+beforeAll(async () => { if (available) await buildConsole() }, 60_000)
+
+describe.skipIf(!available)(`the console, as a new user found it${why}`, () => {
+  const on = withConsole('console-polish', {}, {})
+  let irisId = ''
+  let jobId = ''
+
+  beforeAll(async () => {
+    const { base } = on.server
+    irisId = (await api<{ id: string }>(base, 'POST', '/v1/datasets?target=species&name=iris', IRIS)).id
+    // patience 2 on a noisy validation loss (sgd, seed 2): stops well before 300 epochs
+    jobId = (await api<{ id: string }>(base, 'POST', '/v1/training-jobs', {
+      datasetId: irisId,
+      network: { inputs: 4, layers: [{ units: 16, activation: 'relu' }], output: { units: 3, activation: 'softmax' } },
+      training: { epochs: 300, batchSize: 16, seed: 2, optimizer: { type: 'sgd', learningRate: 0.05 }, validationSplit: 0.2, earlyStopping: { patience: 2 } },
+      modelName: 'iris'
+    })).id
+    await finished(base, jobId)
+  }, 120_000)
+
+  it('shows a job that stopped early as finished: a full bar that says where it stopped', async () => {
+    const { base } = on.server
+    const job = await api<{ history: Array<{ epoch: number }> }>(base, 'GET', `/v1/training-jobs/${jobId}`)
+    const ran = job.history.at(-1)!.epoch
+    expect(ran).toBeLessThan(300) // what this test is about: it did stop early
+    const { page, requests, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/jobs`)
+    await page.getByRole('heading', { name: 'Training jobs' }).waitFor()
+    const bar = page.locator('tbody tr progress').first()
+    expect(await bar.evaluate((el) => (el as unknown as { position: number }).position)).toBe(1) // full
+    expect(await page.locator('tbody tr').first().innerText()).toContain(`stopped early at epoch ${ran} of 300`)
+    await page.goto(`${base}/ui/#/jobs/${jobId}`)
+    await page.locator('#job-state .badge', { hasText: 'succeeded' }).waitFor()
+    expect(await page.locator('.job-status progress').evaluate((el) => (el as unknown as { position: number }).position)).toBe(1)
+    expect(await page.locator('#job-state').innerText()).toContain(`stopped early at epoch ${ran} of 300`)
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+})
