@@ -1,8 +1,9 @@
 // What a new user found in the console, each checked in a real browser (chromium via playwright-core)
-// against a real API and a real worker process: a job that stopped early reads as finished.
+// against a real API and a real worker process: a job that stopped early reads as finished; the
+// labels of close marks on its chart stack instead of overprinting.
 import { existsSync, readFileSync } from 'node:fs'
 import { beforeAll, describe, it, expect } from 'vitest'
-import { buildConsole, CHROMIUM, offOrigin, openPage, withConsole } from './console-env.js'
+import { buildConsole, CHROMIUM, offOrigin, openPage, shot, withConsole } from './console-env.js'
 
 const available = existsSync(CHROMIUM)
 const why = available ? '' : ` (SKIPPED: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`)`
@@ -64,6 +65,32 @@ describe.skipIf(!available)(`the console, as a new user found it${why}`, () => {
     expect(await page.locator('.job-status progress').evaluate((el) => (el as unknown as { position: number }).position)).toBe(1)
     expect(await page.locator('#job-state').innerText()).toContain(`stopped early at epoch ${ran} of 300`)
     expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+
+  it('stacks the labels of marks on close epochs (best, then the stop two epochs later) so none overprints another', async () => {
+    const { base } = on.server
+    const { page, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/jobs/${jobId}`)
+    const chart = page.locator('.chart[data-mark-labels]').first()
+    await chart.waitFor()
+    const marks = await page.locator('.marks').first().innerText()
+    const [best, stop] = [/best[^·]* at epoch (\d+)/.exec(marks), /(stopped|early stop)[^·]* at epoch (\d+)/.exec(marks)]
+    expect(best).not.toBeNull()
+    expect(stop).not.toBeNull()
+    expect(Number(stop![2]) - Number(best![1])).toBeLessThanOrEqual(3) // patience 2: the marks are close
+    const labels = JSON.parse((await chart.getAttribute('data-mark-labels'))!) as Array<{ left: number, right: number, row: number }>
+    expect(labels).toHaveLength(2)
+    const box = (await chart.boundingBox())!
+    for (const l of labels) {
+      expect(l.right - l.left).toBeGreaterThan(10) // the label's measured text
+      expect(l.left).toBeGreaterThanOrEqual(0)
+      expect(l.right).toBeLessThanOrEqual(box.width)
+    }
+    const [a, b] = labels
+    const apart = a.row !== b.row || a.right <= b.left || b.right <= a.left
+    expect(apart).toBe(true)
+    await shot(page, 'job-marks-close')
     expect(errors).toEqual([])
   })
 })
