@@ -1,6 +1,6 @@
 // What a new user found in the console, each checked in a real browser (chromium via playwright-core)
 // against a real API and a real worker process: a job that stopped early reads as finished; the
-// labels of close marks on its chart stack instead of overprinting.
+// labels of close marks on its chart stack instead of overprinting; a model is evaluated once per tab.
 import { existsSync, readFileSync } from 'node:fs'
 import { beforeAll, describe, it, expect } from 'vitest'
 import { buildConsole, CHROMIUM, offOrigin, openPage, shot, withConsole } from './console-env.js'
@@ -35,6 +35,7 @@ describe.skipIf(!available)(`the console, as a new user found it${why}`, () => {
   const on = withConsole('console-polish', {}, {})
   let irisId = ''
   let jobId = ''
+  let modelId = ''
 
   beforeAll(async () => {
     const { base } = on.server
@@ -47,6 +48,7 @@ describe.skipIf(!available)(`the console, as a new user found it${why}`, () => {
       modelName: 'iris'
     })).id
     await finished(base, jobId)
+    modelId = (await api<{ modelId: string }>(base, 'GET', `/v1/training-jobs/${jobId}`)).modelId
   }, 120_000)
 
   it('shows a job that stopped early as finished: a full bar that says where it stopped', async () => {
@@ -91,6 +93,28 @@ describe.skipIf(!available)(`the console, as a new user found it${why}`, () => {
     const apart = a.row !== b.row || a.right <= b.left || b.right <= a.left
     expect(apart).toBe(true)
     await shot(page, 'job-marks-close')
+    expect(errors).toEqual([])
+  })
+
+  it('evaluates a model once per tab: coming back to its page shows the kept result without another POST', async () => {
+    const { base } = on.server
+    const { page, requests, errors } = await openPage(on.browser)
+    const evaluations = (): number => requests.filter((url) => url.endsWith('/evaluate')).length
+    await page.goto(`${base}/ui/#/models/${encodeURIComponent(modelId)}`)
+    await page.locator('#confusion-matrix').waitFor()
+    const first = await page.locator('#confusion-matrix tbody td').allInnerTexts()
+    expect(first.reduce((sum, c) => sum + Number(c), 0)).toBe(150) // iris, every row counted once
+    expect(evaluations()).toBe(1)
+    await page.getByRole('link', { name: 'Models' }).click()
+    await page.getByRole('heading', { name: 'Models' }).waitFor()
+    await page.goBack()
+    await page.getByRole('heading', { name: 'iris v1' }).waitFor()
+    await page.locator('#confusion-matrix').waitFor()
+    expect(await page.locator('#confusion-matrix tbody td').allInnerTexts()).toEqual(first)
+    await page.getByRole('button', { name: 'Evaluate' }).click() // the same dataset again: still the kept result
+    await page.locator('#confusion-matrix').waitFor()
+    expect(evaluations()).toBe(1)
+    expect(offOrigin(requests, base)).toEqual([])
     expect(errors).toEqual([])
   })
 })

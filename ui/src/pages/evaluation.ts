@@ -2,9 +2,9 @@
  * A model scored on a stored dataset through POST /v1/models/{ref}/evaluate (issue 11's contract):
  * a confusion matrix heat map (rows = true class, columns = predicted) and per-class precision,
  * recall, F1 and support for classifiers; MSE, RMSE, MAE and R² per output for regression. On a
- * server without the route it says so instead.
+ * server without the route it says so instead. Each result is kept for the tab's session (evaluated).
  */
-import { ApiError, getJson, sendJson } from '../api.js'
+import { ApiError, apiKey, getJson, sendJson } from '../api.js'
 import { h, note, num, pct, table } from '../dom.js'
 import type { Dataset, Evaluation, Model, Page, Scores } from '../types.js'
 
@@ -45,13 +45,29 @@ function resultView (e: Evaluation): HTMLElement {
     m.perOutput ? table('Per output', ['Output', 'MSE', 'RMSE', 'MAE', 'R²'], m.perOutput.map((o) => [o.name, num(o.mse), num(o.rmse), num(o.mae), num(o.r2, 3)])) : null)
 }
 
+/**
+ * Evaluations already run in this tab, by API key, model and dataset. A model's weights never change and
+ * a stored dataset is never rewritten, so a result stays true: coming back to a model page shows it
+ * without another POST /v1/models/{ref}/evaluate (a pass over every row). Failures are not kept.
+ */
+const evaluated = new Map<string, Evaluation>()
+
+async function evaluate (modelId: string, datasetId: string): Promise<Evaluation> {
+  const key = JSON.stringify([apiKey.get(), modelId, datasetId])
+  const kept = evaluated.get(key)
+  if (kept) return kept
+  const result = await sendJson<Evaluation>('POST', `/v1/models/${encodeURIComponent(modelId)}/evaluate`, { datasetId })
+  evaluated.set(key, result)
+  return result
+}
+
 export async function evaluationView (model: Model): Promise<HTMLElement> {
   const datasets = (await getJson<Page<Dataset>>('/v1/datasets?limit=1000')).items
   const select = h('select', { id: 'evaluate-dataset' }, datasets.map((d) => h('option', { value: d.id, selected: d.id === model.datasetId }, `${d.name} (${d.rows} rows)`)))
   const out = h('div', { id: 'evaluation', 'aria-live': 'polite' })
   const run = (): void => {
     out.replaceChildren('Evaluating…')
-    sendJson<Evaluation>('POST', `/v1/models/${encodeURIComponent(model.id)}/evaluate`, { datasetId: select.value }).then(
+    evaluate(model.id, select.value).then(
       (e) => out.replaceChildren(resultView(e)),
       (err: unknown) => out.replaceChildren(err instanceof ApiError && err.routeMissing
         ? note('Evaluation is not available on this server (it has no POST /v1/models/{ref}/evaluate yet).')
