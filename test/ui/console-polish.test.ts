@@ -1,6 +1,7 @@
 // What a new user found in the console, each checked in a real browser (chromium via playwright-core)
 // against a real API and a real worker process: a job that stopped early reads as finished; the
-// labels of close marks on its chart stack instead of overprinting; a model is evaluated once per tab.
+// labels of close marks on its chart stack instead of overprinting; a model is evaluated once per tab;
+// datasets that look alike are told apart.
 import { existsSync, readFileSync } from 'node:fs'
 import { beforeAll, describe, it, expect } from 'vitest'
 import { buildConsole, CHROMIUM, offOrigin, openPage, shot, withConsole } from './console-env.js'
@@ -114,6 +115,34 @@ describe.skipIf(!available)(`the console, as a new user found it${why}`, () => {
     await page.getByRole('button', { name: 'Evaluate' }).click() // the same dataset again: still the kept result
     await page.locator('#confusion-matrix').waitFor()
     expect(evaluations()).toBe(1)
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+
+  it('tells datasets that look alike apart in the job form\'s and evaluate\'s pickers and the list: upload time and a short id, "(unnamed)" for no name', async () => {
+    const { base } = on.server
+    const again = (await api<{ id: string }>(base, 'POST', '/v1/datasets?target=species&name=iris', IRIS)).id
+    const unnamed = (await api<{ id: string }>(base, 'POST', '/v1/datasets?target=species', IRIS)).id
+    const { page, requests, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/jobs/new`)
+    await page.getByRole('heading', { name: 'New training job' }).waitFor()
+    const options = async (select: string, id: string): Promise<string> => await page.locator(`${select} option[value="${id}"]`).innerText()
+    const form = await Promise.all([irisId, again, unnamed].map(async (id) => await options('#job-dataset', id)))
+    expect(new Set(form).size).toBe(3)
+    for (const [i, id] of [irisId, again, unnamed].entries()) {
+      expect(form[i]).toContain(id.slice(0, 11)) // ds_ and 8 characters of the id
+      expect(form[i]).toMatch(/150 rows · \d\d\/\d\d\/\d{4}, \d\d:\d\d:\d\d/)
+    }
+    expect(form[0]).toMatch(/^iris · /)
+    expect(form[2]).toMatch(/^\(unnamed\) · /)
+    await page.goto(`${base}/ui/#/models/${encodeURIComponent(modelId)}`)
+    await page.locator('#evaluate-dataset').waitFor()
+    expect(await Promise.all([irisId, again, unnamed].map(async (id) => await options('#evaluate-dataset', id)))).toEqual(form)
+    await page.goto(`${base}/ui/#/datasets`)
+    await page.getByRole('heading', { name: 'Datasets' }).waitFor()
+    const row = page.locator('tbody tr', { hasText: unnamed.slice(0, 11) })
+    expect(await row.getByRole('link').innerText()).toBe('(unnamed)')
+    await shot(page, 'datasets-alike')
     expect(offOrigin(requests, base)).toEqual([])
     expect(errors).toEqual([])
   })

@@ -3,6 +3,7 @@
  * columns (kind, statistics, categories, missing cells where the server reports them).
  */
 import { getJson, sendJson } from '../api.js'
+import { datasetName, shortId } from '../dataset-label.js'
 import { h, note, num, pager, table, when } from '../dom.js'
 import { go, type Route } from '../nav.js'
 import type { ColumnStats, Dataset, Page } from '../types.js'
@@ -76,7 +77,7 @@ export async function datasetsPage ({ query }: Route): Promise<Node> {
   const offset = Number(query.get('offset') ?? 0) || 0
   const page = await getJson<Page<Dataset>>(`/v1/datasets?offset=${offset}&limit=${PAGE}`)
   const rows = page.items.map((d) => [
-    h('a', { href: `#/datasets/${encodeURIComponent(d.id)}` }, d.name), num(d.rows), num(d.inputs),
+    h('a', { href: `#/datasets/${encodeURIComponent(d.id)}` }, datasetName(d)), h('code', {}, shortId(d.id)), num(d.rows), num(d.inputs),
     d.classes ? `${d.classes.length} classes` : d.targetNames.join(', '), when(d.createdAt)
   ])
   return h('section', {},
@@ -84,7 +85,7 @@ export async function datasetsPage ({ query }: Route): Promise<Node> {
     uploadForm(),
     page.items.length === 0 && offset === 0
       ? note('No datasets yet: upload a CSV above.')
-      : h('div', { class: 'scroll' }, table('Stored datasets, newest first', ['Name', 'Rows', 'Inputs', 'Target', 'Uploaded'], rows)),
+      : h('div', { class: 'scroll' }, table('Stored datasets, newest first', ['Name', 'Id', 'Rows', 'Inputs', 'Target', 'Uploaded'], rows)),
     pager(offset, PAGE, page.total ?? page.items.length, (o) => go(`#/datasets?offset=${o}`)))
 }
 

@@ -5,6 +5,7 @@
  * server without the route it says so instead. Each result is kept for the tab's session (evaluated).
  */
 import { ApiError, apiKey, getJson, sendJson } from '../api.js'
+import { datasetOption } from '../dataset-label.js'
 import { h, note, num, pct, table } from '../dom.js'
 import type { Dataset, Evaluation, Model, Page, Scores } from '../types.js'
 
@@ -63,7 +64,7 @@ async function evaluate (modelId: string, datasetId: string): Promise<Evaluation
 
 export async function evaluationView (model: Model): Promise<HTMLElement> {
   const datasets = (await getJson<Page<Dataset>>('/v1/datasets?limit=1000')).items
-  const select = h('select', { id: 'evaluate-dataset' }, datasets.map((d) => h('option', { value: d.id, selected: d.id === model.datasetId }, `${d.name} (${d.rows} rows)`)))
+  const select = h('select', { id: 'evaluate-dataset' }, datasets.map((d) => h('option', { value: d.id, selected: d.id === model.datasetId }, datasetOption(d))))
   const out = h('div', { id: 'evaluation', 'aria-live': 'polite' })
   const run = (): void => {
     out.replaceChildren('Evaluating…')
