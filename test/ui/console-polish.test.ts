@@ -1,7 +1,7 @@
 // What a new user found in the console, each checked in a real browser (chromium via playwright-core)
 // against a real API and a real worker process: a job that stopped early reads as finished; the
 // labels of close marks on its chart stack instead of overprinting; a model is evaluated once per tab;
-// datasets that look alike are told apart.
+// datasets that look alike are told apart; evaluation offers only datasets that fit the model.
 import { existsSync, readFileSync } from 'node:fs'
 import { beforeAll, describe, it, expect } from 'vitest'
 import { buildConsole, CHROMIUM, offOrigin, openPage, shot, withConsole } from './console-env.js'
@@ -143,6 +143,22 @@ describe.skipIf(!available)(`the console, as a new user found it${why}`, () => {
     const row = page.locator('tbody tr', { hasText: unnamed.slice(0, 11) })
     expect(await row.getByRole('link').innerText()).toBe('(unnamed)')
     await shot(page, 'datasets-alike')
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+
+  it('offers for evaluation only datasets with the model\'s feature columns; the others are listed, disabled, saying why', async () => {
+    const { base } = on.server
+    const xor = (await api<{ id: string }>(base, 'POST', '/v1/datasets', { name: 'xor', features: [[0, 0], [0, 1], [1, 0], [1, 1]], targets: [0, 1, 1, 0] })).id
+    const { page, requests, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/models/${encodeURIComponent(modelId)}`)
+    await page.locator('#confusion-matrix').waitFor()
+    const other = page.locator(`#evaluate-dataset option[value="${xor}"]`)
+    expect(await other.isDisabled()).toBe(true)
+    expect(await other.innerText()).toContain('does not fit this model')
+    expect(await other.getAttribute('title')).toContain('the model takes sepal_length_(cm), sepal_width_(cm), petal_length_(cm), petal_width_(cm)')
+    expect(await page.locator(`#evaluate-dataset option[value="${irisId}"]`).isDisabled()).toBe(false)
+    expect(await page.inputValue('#evaluate-dataset')).toBe(irisId) // the model's own dataset, still chosen
     expect(offOrigin(requests, base)).toEqual([])
     expect(errors).toEqual([])
   })
