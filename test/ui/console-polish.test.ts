@@ -1,7 +1,8 @@
 // What a new user found in the console, each checked in a real browser (chromium via playwright-core)
 // against a real API and a real worker process: a job that stopped early reads as finished; the
 // labels of close marks on its chart stack instead of overprinting; a model is evaluated once per tab;
-// datasets that look alike are told apart; evaluation offers only datasets that fit the model.
+// datasets that look alike are told apart; evaluation offers only datasets that fit the model;
+// an upload refused for a missing cell points at the form's field.
 import { existsSync, readFileSync } from 'node:fs'
 import { beforeAll, describe, it, expect } from 'vitest'
 import { buildConsole, CHROMIUM, offOrigin, openPage, shot, withConsole } from './console-env.js'
@@ -159,6 +160,31 @@ describe.skipIf(!available)(`the console, as a new user found it${why}`, () => {
     expect(await other.getAttribute('title')).toContain('the model takes sepal_length_(cm), sepal_width_(cm), petal_length_(cm), petal_width_(cm)')
     expect(await page.locator(`#evaluate-dataset option[value="${irisId}"]`).isDisabled()).toBe(false)
     expect(await page.inputValue('#evaluate-dataset')).toBe(irisId) // the model's own dataset, still chosen
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+
+  it('points a missing cell\'s upload error at the form\'s "Missing cells" field, not at the API\'s ?missing=mean', async () => {
+    const { base } = on.server
+    const { page, requests, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/datasets`)
+    await page.getByRole('heading', { name: 'Datasets' }).waitFor()
+    const csv = 'a,b,y\n1,2,yes\n3,,no\n5,6,yes\n7,8,no\n'
+    await page.setInputFiles('#csv-file', { name: 'holes.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+    await page.locator('#csv-target option[value="y"]').waitFor({ state: 'attached' })
+    await page.getByRole('button', { name: 'Upload' }).click() // "Missing cells" left at refuse
+    const alert = page.locator('form .note.error')
+    await alert.waitFor()
+    const text = await alert.innerText()
+    expect(text).toContain('missing') // the API's own account of where: still there
+    expect(text).toMatch(/column 'b'|column b|"b"|'b'/)
+    expect(text).toContain('"Missing cells" field above')
+    expect(text).not.toContain('?missing=')
+    expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('csv-missing')
+    await shot(page, 'datasets-missing-cell')
+    await page.selectOption('#csv-missing', 'mean')
+    await page.getByRole('button', { name: 'Upload' }).click() // what the note says to do, done: it uploads
+    await page.getByRole('heading', { name: 'holes' }).waitFor()
     expect(offOrigin(requests, base)).toEqual([])
     expect(errors).toEqual([])
   })

@@ -24,6 +24,19 @@ function headerOf (csv: string): string[] {
 
 const MISSING = [['error', 'refuse (name the cell)'], ['mean', 'mean'], ['median', 'median'], ['most_frequent', 'most frequent'], ['constant', 'constant 0']] as const
 
+/**
+ * The API's hint for a missing cell speaks to API callers ("CSV: ?missing=mean, JSON: ..."; see
+ * MISSING_HINT in src/data/feature-columns.ts); in the console the answer is the form's own field.
+ * The hint is rewritten where it has the API's wording, else a line about the field is added after it.
+ */
+const API_MISSING_HINT = /choose a missing-value strategy \(missing=.*\)\s*$/s
+export function missingHintForForm (message: string): string | undefined {
+  const field = 'the "Missing cells" field above (mean, median, most frequent or constant 0), then upload again'
+  if (API_MISSING_HINT.test(message)) return message.replace(API_MISSING_HINT, `choose how to fill missing cells in ${field}`)
+  if (message.includes('missing=')) return `${message} In this form: choose how to fill missing cells in ${field}.`
+  return undefined
+}
+
 function uploadForm (): HTMLElement {
   const file = h('input', { id: 'csv-file', type: 'file', accept: '.csv,text/csv', required: true })
   const target = h('select', { id: 'csv-target', required: true, disabled: true })
@@ -68,7 +81,11 @@ function uploadForm (): HTMLElement {
     status.replaceChildren('Uploading…')
     sendJson<Dataset>('POST', `/v1/datasets?${query}`, text, 'text/csv').then(
       (ds) => go(`#/datasets/${encodeURIComponent(ds.id)}`),
-      (err: Error) => status.replaceChildren(note(err.message, 'error')))
+      (err: Error) => {
+        const rewritten = missingHintForForm(err.message)
+        status.replaceChildren(note(rewritten ?? err.message, 'error'))
+        if (rewritten !== undefined) missing.focus()
+      })
   })
   return form
 }
