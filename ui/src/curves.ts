@@ -1,7 +1,8 @@
 /**
  * Training curves with uPlot: configuration only, plus the one thing uPlot leaves to us, thinning a
  * 10,000-epoch history to what a chart can show. Marks (best epoch, early stop) are vertical rules
- * drawn in uPlot's draw hook and repeated as text below the chart for screen readers.
+ * drawn in uPlot's draw hook (labels of close epochs stacked, placeLabels) and repeated as text below the chart
+ * for screen readers.
  */
 import uPlot from 'uplot'
 import { h, num } from './dom.js'
@@ -10,6 +11,29 @@ import { h, num } from './dom.js'
 export const MAX_POINTS = 1500
 
 export interface Mark { epoch: number, label: string, color: string }
+
+/** Height of one row of mark labels, CSS pixels. */
+const ROW = 16
+
+export interface PlacedLabel { left: number, right: number, row: number }
+
+/**
+ * Where each mark's label goes: beside its line (right of it, or left near the plot's right edge so it is
+ * not cut off), on the first row where it clears every label already placed by `gap`. Marks of close
+ * epochs ("best" at 298, "stopped: completed" at 300) so stack instead of overprinting; far apart ones
+ * share the top row. x, width, left, right and gap in the canvas's pixels.
+ */
+export function placeLabels (labels: ReadonlyArray<{ x: number, width: number }>, left: number, right: number, gap: number): PlacedLabel[] {
+  const placed: PlacedLabel[] = []
+  for (const { x, width } of labels) {
+    const start = x + gap + width <= right || x - gap - width < left ? x + gap : x - gap - width
+    const span = { left: Math.max(left, start), right: Math.max(left, start) + width }
+    let row = 0
+    while (placed.some((p) => p.row === row && span.left < p.right + gap && p.left < span.right + gap)) row++
+    placed.push({ ...span, row })
+  }
+  return placed
+}
 export interface Line { label: string, color: string, dash?: number[] }
 
 /**
@@ -52,26 +76,33 @@ export function chart (title: string, yLabel: string, lines: Line[], opts: { log
     hooks: {
       draw: [(u: uPlot) => {
         const { ctx, bbox } = u
-        for (const [i, m] of marks.entries()) {
-          const x = u.valToPos(m.epoch, 'x', true)
-          if (!Number.isFinite(x)) continue
-          ctx.save()
+        const dpr = devicePixelRatio
+        ctx.save()
+        ctx.font = `${12 * dpr}px system-ui, sans-serif`
+        const shown = marks.map((m) => ({ m, x: u.valToPos(m.epoch, 'x', true) })).filter((s) => Number.isFinite(s.x))
+        const placed = placeLabels(shown.map((s) => ({ x: s.x, width: ctx.measureText(s.m.label).width })), bbox.left, bbox.left + bbox.width, 4 * dpr)
+        for (const { m, x } of shown) {
           ctx.strokeStyle = m.color
-          ctx.fillStyle = m.color
-          ctx.lineWidth = 2 * devicePixelRatio
-          ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio])
+          ctx.lineWidth = 2 * dpr
+          ctx.setLineDash([6 * dpr, 4 * dpr])
           ctx.beginPath()
           ctx.moveTo(x, bbox.top)
           ctx.lineTo(x, bbox.top + bbox.height)
           ctx.stroke()
-          ctx.font = `${12 * devicePixelRatio}px system-ui, sans-serif`
-          // near the right edge the label goes on the line's left, so it is not cut off
-          const left = x > bbox.left + bbox.width * 0.7
-          ctx.textAlign = left ? 'right' : 'left'
-          // one text row per mark, so labels of nearby epochs do not overprint each other
-          ctx.fillText(m.label, x + (left ? -4 : 4) * devicePixelRatio, bbox.top + (14 + 16 * i) * devicePixelRatio)
-          ctx.restore()
         }
+        // labels after every line, each on a white ground: another mark's line never strikes through one
+        ctx.textBaseline = 'top'
+        for (const [i, { m }] of shown.entries()) {
+          const p = placed[i]
+          const top = bbox.top + (4 + ROW * p.row) * dpr
+          ctx.fillStyle = 'rgba(255, 255, 255, 0.9)'
+          ctx.fillRect(p.left - 2 * dpr, top - 1 * dpr, p.right - p.left + 4 * dpr, (ROW - 2) * dpr)
+          ctx.fillStyle = m.color
+          ctx.fillText(m.label, p.left, top)
+        }
+        ctx.restore()
+        // where the labels went, in CSS pixels, for tests and for anyone reading the DOM
+        box.dataset.markLabels = JSON.stringify(placed.map((p) => ({ left: p.left / dpr, right: p.right / dpr, row: p.row })))
       }]
     }
   }, [[], ...lines.map(() => [])], box)

@@ -3,6 +3,7 @@
  * columns (kind, statistics, categories, missing cells where the server reports them).
  */
 import { getJson, sendJson } from '../api.js'
+import { datasetName, shortId } from '../dataset-label.js'
 import { h, note, num, pager, table, when } from '../dom.js'
 import { go, type Route } from '../nav.js'
 import type { ColumnStats, Dataset, Page } from '../types.js'
@@ -22,6 +23,19 @@ function headerOf (csv: string): string[] {
 }
 
 const MISSING = [['error', 'refuse (name the cell)'], ['mean', 'mean'], ['median', 'median'], ['most_frequent', 'most frequent'], ['constant', 'constant 0']] as const
+
+/**
+ * The API's hint for a missing cell speaks to API callers ("CSV: ?missing=mean, JSON: ..."; see
+ * MISSING_HINT in src/data/feature-columns.ts); in the console the answer is the form's own field.
+ * The hint is rewritten where it has the API's wording, else a line about the field is added after it.
+ */
+const API_MISSING_HINT = /choose a missing-value strategy \(missing=.*\)\s*$/s
+export function missingHintForForm (message: string): string | undefined {
+  const field = 'the "Missing cells" field above (mean, median, most frequent or constant 0), then upload again'
+  if (API_MISSING_HINT.test(message)) return message.replace(API_MISSING_HINT, `choose how to fill missing cells in ${field}`)
+  if (message.includes('missing=')) return `${message} In this form: choose how to fill missing cells in ${field}.`
+  return undefined
+}
 
 function uploadForm (): HTMLElement {
   const file = h('input', { id: 'csv-file', type: 'file', accept: '.csv,text/csv', required: true })
@@ -67,7 +81,11 @@ function uploadForm (): HTMLElement {
     status.replaceChildren('Uploading…')
     sendJson<Dataset>('POST', `/v1/datasets?${query}`, text, 'text/csv').then(
       (ds) => go(`#/datasets/${encodeURIComponent(ds.id)}`),
-      (err: Error) => status.replaceChildren(note(err.message, 'error')))
+      (err: Error) => {
+        const rewritten = missingHintForForm(err.message)
+        status.replaceChildren(note(rewritten ?? err.message, 'error'))
+        if (rewritten !== undefined) missing.focus()
+      })
   })
   return form
 }
@@ -76,7 +94,7 @@ export async function datasetsPage ({ query }: Route): Promise<Node> {
   const offset = Number(query.get('offset') ?? 0) || 0
   const page = await getJson<Page<Dataset>>(`/v1/datasets?offset=${offset}&limit=${PAGE}`)
   const rows = page.items.map((d) => [
-    h('a', { href: `#/datasets/${encodeURIComponent(d.id)}` }, d.name), num(d.rows), num(d.inputs),
+    h('a', { href: `#/datasets/${encodeURIComponent(d.id)}` }, datasetName(d)), h('code', {}, shortId(d.id)), num(d.rows), num(d.inputs),
     d.classes ? `${d.classes.length} classes` : d.targetNames.join(', '), when(d.createdAt)
   ])
   return h('section', {},
@@ -84,7 +102,7 @@ export async function datasetsPage ({ query }: Route): Promise<Node> {
     uploadForm(),
     page.items.length === 0 && offset === 0
       ? note('No datasets yet: upload a CSV above.')
-      : h('div', { class: 'scroll' }, table('Stored datasets, newest first', ['Name', 'Rows', 'Inputs', 'Target', 'Uploaded'], rows)),
+      : h('div', { class: 'scroll' }, table('Stored datasets, newest first', ['Name', 'Id', 'Rows', 'Inputs', 'Target', 'Uploaded'], rows)),
     pager(offset, PAGE, page.total ?? page.items.length, (o) => go(`#/datasets?offset=${o}`)))
 }
 

@@ -2,9 +2,10 @@
  * A model scored on a stored dataset through POST /v1/models/{ref}/evaluate (issue 11's contract):
  * a confusion matrix heat map (rows = true class, columns = predicted) and per-class precision,
  * recall, F1 and support for classifiers; MSE, RMSE, MAE and R² per output for regression. On a
- * server without the route it says so instead.
+ * server without the route it says so instead. Each result is kept for the tab's session (evaluated).
  */
-import { ApiError, getJson, sendJson } from '../api.js'
+import { ApiError, apiKey, getJson, sendJson } from '../api.js'
+import { datasetOption } from '../dataset-label.js'
 import { h, note, num, pct, table } from '../dom.js'
 import type { Dataset, Evaluation, Model, Page, Scores } from '../types.js'
 
@@ -45,13 +46,54 @@ function resultView (e: Evaluation): HTMLElement {
     m.perOutput ? table('Per output', ['Output', 'MSE', 'RMSE', 'MAE', 'R²'], m.perOutput.map((o) => [o.name, num(o.mse), num(o.rmse), num(o.mae), num(o.r2, 3)])) : null)
 }
 
+/**
+ * Evaluations already run in this tab, by API key, model and dataset. A model's weights never change and
+ * a stored dataset is never rewritten, so a result stays true: coming back to a model page shows it
+ * without another POST /v1/models/{ref}/evaluate (a pass over every row). Failures are not kept.
+ */
+const evaluated = new Map<string, Evaluation>()
+
+async function evaluate (modelId: string, datasetId: string): Promise<Evaluation> {
+  const key = JSON.stringify([apiKey.get(), modelId, datasetId])
+  const kept = evaluated.get(key)
+  if (kept) return kept
+  const result = await sendJson<Evaluation>('POST', `/v1/models/${encodeURIComponent(modelId)}/evaluate`, { datasetId })
+  evaluated.set(key, result)
+  return result
+}
+
+/**
+ * Why `d` cannot be scored by `model`, or undefined when it can: the server's own test
+ * (checkDatasetFitsModel in src/api/scoring/model-inference.ts) asks for the model's raw feature columns,
+ * same names and order, each of the same kind, and targets of the model's kind (class labels or codes for
+ * a classifier, numbers for regression). Missing cells are left to the server, which says so.
+ */
+export function unfit (model: Model, d: Dataset): string | undefined {
+  const mine = model.preprocessing?.columns ?? model.featureNames.map((name) => ({ name, kind: undefined }))
+  const theirs = d.columns
+  if (theirs.length !== mine.length || mine.some((c, i) => c.name !== theirs[i].name)) return `columns ${theirs.map((c) => c.name).join(', ')}; the model takes ${mine.map((c) => c.name).join(', ')}`
+  const kind = mine.findIndex((c, i) => c.kind !== undefined && theirs[i].kind !== undefined && c.kind !== theirs[i].kind)
+  if (kind >= 0) return `column ${theirs[kind].name} is ${theirs[kind].kind}; the model read it as ${mine[kind].kind}`
+  if (model.classes && !d.classes && !d.targetValues) return 'numeric targets; the model is a classifier'
+  if (!model.classes && d.classes) return 'class labels as targets; the model is a regression model'
+  return undefined
+}
+
 export async function evaluationView (model: Model): Promise<HTMLElement> {
   const datasets = (await getJson<Page<Dataset>>('/v1/datasets?limit=1000')).items
-  const select = h('select', { id: 'evaluate-dataset' }, datasets.map((d) => h('option', { value: d.id, selected: d.id === model.datasetId }, `${d.name} (${d.rows} rows)`)))
+  // datasets that do not fit stay listed (so their absence is not a mystery) but cannot be picked
+  const why = new Map(datasets.map((d) => [d.id, unfit(model, d)]))
+  const fitting = datasets.filter((d) => why.get(d.id) === undefined)
+  const chosen = fitting.find((d) => d.id === model.datasetId) ?? fitting[0]
+  const select = h('select', { id: 'evaluate-dataset' }, datasets.map((d) => {
+    const reason = why.get(d.id)
+    return h('option', { value: d.id, selected: d === chosen, disabled: reason !== undefined, title: reason === undefined ? null : `Does not fit: ${reason}` },
+      reason === undefined ? datasetOption(d) : `${datasetOption(d)} — does not fit this model`)
+  }))
   const out = h('div', { id: 'evaluation', 'aria-live': 'polite' })
   const run = (): void => {
     out.replaceChildren('Evaluating…')
-    sendJson<Evaluation>('POST', `/v1/models/${encodeURIComponent(model.id)}/evaluate`, { datasetId: select.value }).then(
+    evaluate(model.id, select.value).then(
       (e) => out.replaceChildren(resultView(e)),
       (err: unknown) => out.replaceChildren(err instanceof ApiError && err.routeMissing
         ? note('Evaluation is not available on this server (it has no POST /v1/models/{ref}/evaluate yet).')
@@ -59,9 +101,9 @@ export async function evaluationView (model: Model): Promise<HTMLElement> {
   }
   const form = h('form', { class: 'card', 'aria-labelledby': 'evaluate-title' },
     h('h2', { id: 'evaluate-title' }, 'Evaluation'),
-    datasets.length === 0 ? note('No dataset to evaluate on.') : h('p', { class: 'inline' }, h('label', { for: 'evaluate-dataset' }, 'Dataset '), select, ' ', h('button', { type: 'submit' }, 'Evaluate')),
+    fitting.length === 0 ? note('No stored dataset has this model\'s feature columns to evaluate on.') : h('p', { class: 'inline' }, h('label', { for: 'evaluate-dataset' }, 'Dataset '), select, ' ', h('button', { type: 'submit' }, 'Evaluate')),
     out)
   form.addEventListener('submit', (event) => { event.preventDefault(); run() })
-  if (datasets.some((d) => d.id === model.datasetId)) run()
+  if (chosen !== undefined && chosen.id === model.datasetId) run()
   return form
 }

@@ -5,6 +5,7 @@
  * vocabulary (layer-editor.ts); the summary under the form counts the parameters as the server will.
  */
 import { getJson, sendJson } from '../api.js'
+import { datasetOption } from '../dataset-label.js'
 import { h, note, num } from '../dom.js'
 import { go, type Route } from '../nav.js'
 import { layerSummary, networkBlocks } from '../network-blocks.js'
@@ -46,7 +47,7 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
   const datasets = (await getJson<Page<Dataset>>('/v1/datasets?limit=1000')).items
   if (datasets.length === 0) return h('section', {}, h('h1', {}, 'New training job'), note('Upload a dataset first (Datasets).'))
   const chosen = query.get('dataset') ?? datasets[0].id
-  const dataset = h('select', { id: 'job-dataset' }, datasets.map((d) => h('option', { value: d.id, selected: d.id === chosen }, `${d.name} (${d.rows} rows)`)))
+  const dataset = h('select', { id: 'job-dataset' }, datasets.map((d) => h('option', { value: d.id, selected: d.id === chosen }, datasetOption(d))))
   const head = h('select', { id: 'job-head' })
   const layers = layerEditor([{ units: 16, activation: 'relu' }], () => describe())
   const shape = h('p', { id: 'job-shape', class: 'muted' })

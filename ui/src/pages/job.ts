@@ -8,6 +8,7 @@ import { chart, type Mark } from '../curves.js'
 import { badge, h, note, num, pct, when } from '../dom.js'
 import { followJob } from '../events.js'
 import type { Route } from '../nav.js'
+import { progressBar, progressOf } from '../progress.js'
 import type { Epoch, Job } from '../types.js'
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled'])
@@ -45,9 +46,10 @@ export async function jobPage ({ params: [id], signal }: Route): Promise<Node> {
 
   const showHeader = (): void => {
     const last = history.at(-1)
+    const progress = progressOf(job, last?.epoch)
     header.replaceChildren(
-      h('p', { id: 'job-state' }, badge(job.status), ` epoch ${num(last?.epoch ?? job.progress.epoch)} of ${num(job.progress.epochs)}`),
-      h('progress', { max: job.progress.epochs, value: last?.epoch ?? job.progress.epoch, 'aria-label': 'Epochs done' }),
+      h('p', { id: 'job-state' }, badge(job.status), ` ${progress.text}`),
+      progressBar(progress),
       h('dl', { class: 'facts' },
         h('dt', {}, 'Dataset'), h('dd', {}, h('a', { href: `#/datasets/${encodeURIComponent(job.datasetId)}` }, job.datasetId)),
         h('dt', {}, 'Model'), h('dd', {}, job.modelId ? h('a', { href: `#/models/${encodeURIComponent(job.modelId)}`, id: 'job-model' }, `${job.modelName ?? 'model'} (${job.modelId})`) : '—'),

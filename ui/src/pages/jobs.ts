@@ -3,8 +3,9 @@
  * any shown job is still running; tick jobs to overlay their curves (compare page).
  */
 import { getJson } from '../api.js'
-import { badge, h, note, num, pager, when } from '../dom.js'
+import { badge, h, note, pager, when } from '../dom.js'
 import { go, type Route } from '../nav.js'
+import { progressBar, progressOf } from '../progress.js'
 import { refreshWhileUnfinished } from '../refresh.js'
 import type { Job, Page } from '../types.js'
 
@@ -26,8 +27,7 @@ export async function jobsPage ({ query, signal }: Route): Promise<Node> {
         h('td', {}, box),
         h('td', {}, h('a', { href: `#/jobs/${encodeURIComponent(j.id)}` }, j.modelName ?? j.id)),
         h('td', {}, badge(j.status)),
-        h('td', {}, h('progress', { max: j.progress.epochs, value: j.progress.epoch, 'aria-label': `${j.progress.epoch} of ${j.progress.epochs} epochs` }),
-          ` ${num(j.progress.epoch)} / ${num(j.progress.epochs)}`),
+        h('td', { class: 'progress' }, progressBar(progressOf(j)), ` ${progressOf(j).text}`),
         h('td', {}, j.modelId ? h('a', { href: `#/models/${encodeURIComponent(j.modelId)}` }, 'model') : '—'),
         h('td', {}, when(j.createdAt)))
     }))

@@ -1,0 +1,191 @@
+// What a new user found in the console, each checked in a real browser (chromium via playwright-core)
+// against a real API and a real worker process: a job that stopped early reads as finished; the
+// labels of close marks on its chart stack instead of overprinting; a model is evaluated once per tab;
+// datasets that look alike are told apart; evaluation offers only datasets that fit the model;
+// an upload refused for a missing cell points at the form's field.
+import { existsSync, readFileSync } from 'node:fs'
+import { beforeAll, describe, it, expect } from 'vitest'
+import { buildConsole, CHROMIUM, offOrigin, openPage, shot, withConsole } from './console-env.js'
+
+const available = existsSync(CHROMIUM)
+const why = available ? '' : ` (SKIPPED: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`)`
+const IRIS = readFileSync(new URL('../fixtures/iris.csv', import.meta.url), 'utf8')
+
+async function api<T> (base: string, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(base + path, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'content-type': typeof body === 'string' ? 'text/csv' : 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+  })
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
+  return await res.json() as T
+}
+
+/** Waits until a job has ended; throws unless it succeeded. */
+async function finished (base: string, id: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const job = await api<{ status: string, error?: string }>(base, 'GET', `/v1/training-jobs/${id}`)
+    if (job.status === 'succeeded') return
+    if (job.status === 'failed' || job.status === 'cancelled') throw new Error(`job ${id} ${job.status}: ${job.error}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`job ${id} did not finish within 60 s`)
+}
+
+beforeAll(async () => { if (available) await buildConsole() }, 60_000)
+
+describe.skipIf(!available)(`the console, as a new user found it${why}`, () => {
+  const on = withConsole('console-polish', {}, {})
+  let irisId = ''
+  let jobId = ''
+  let modelId = ''
+
+  beforeAll(async () => {
+    const { base } = on.server
+    irisId = (await api<{ id: string }>(base, 'POST', '/v1/datasets?target=species&name=iris', IRIS)).id
+    // patience 2 on a noisy validation loss (sgd, seed 2): stops well before 300 epochs
+    jobId = (await api<{ id: string }>(base, 'POST', '/v1/training-jobs', {
+      datasetId: irisId,
+      network: { inputs: 4, layers: [{ units: 16, activation: 'relu' }], output: { units: 3, activation: 'softmax' } },
+      training: { epochs: 300, batchSize: 16, seed: 2, optimizer: { type: 'sgd', learningRate: 0.05 }, validationSplit: 0.2, earlyStopping: { patience: 2 } },
+      modelName: 'iris'
+    })).id
+    await finished(base, jobId)
+    modelId = (await api<{ modelId: string }>(base, 'GET', `/v1/training-jobs/${jobId}`)).modelId
+  }, 120_000)
+
+  it('shows a job that stopped early as finished: a full bar that says where it stopped', async () => {
+    const { base } = on.server
+    const job = await api<{ history: Array<{ epoch: number }> }>(base, 'GET', `/v1/training-jobs/${jobId}`)
+    const ran = job.history.at(-1)!.epoch
+    expect(ran).toBeLessThan(300) // what this test is about: it did stop early
+    const { page, requests, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/jobs`)
+    await page.getByRole('heading', { name: 'Training jobs' }).waitFor()
+    const bar = page.locator('tbody tr progress').first()
+    expect(await bar.evaluate((el) => (el as unknown as { position: number }).position)).toBe(1) // full
+    expect(await page.locator('tbody tr').first().innerText()).toContain(`stopped early at epoch ${ran} of 300`)
+    await page.goto(`${base}/ui/#/jobs/${jobId}`)
+    await page.locator('#job-state .badge', { hasText: 'succeeded' }).waitFor()
+    expect(await page.locator('.job-status progress').evaluate((el) => (el as unknown as { position: number }).position)).toBe(1)
+    expect(await page.locator('#job-state').innerText()).toContain(`stopped early at epoch ${ran} of 300`)
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+
+  it('stacks the labels of marks on close epochs (best, then the stop two epochs later) so none overprints another', async () => {
+    const { base } = on.server
+    const { page, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/jobs/${jobId}`)
+    const chart = page.locator('.chart[data-mark-labels]').first()
+    await chart.waitFor()
+    const marks = await page.locator('.marks').first().innerText()
+    const [best, stop] = [/best[^·]* at epoch (\d+)/.exec(marks), /(stopped|early stop)[^·]* at epoch (\d+)/.exec(marks)]
+    expect(best).not.toBeNull()
+    expect(stop).not.toBeNull()
+    expect(Number(stop![2]) - Number(best![1])).toBeLessThanOrEqual(3) // patience 2: the marks are close
+    const labels = JSON.parse((await chart.getAttribute('data-mark-labels'))!) as Array<{ left: number, right: number, row: number }>
+    expect(labels).toHaveLength(2)
+    const box = (await chart.boundingBox())!
+    for (const l of labels) {
+      expect(l.right - l.left).toBeGreaterThan(10) // the label's measured text
+      expect(l.left).toBeGreaterThanOrEqual(0)
+      expect(l.right).toBeLessThanOrEqual(box.width)
+    }
+    const [a, b] = labels
+    const apart = a.row !== b.row || a.right <= b.left || b.right <= a.left
+    expect(apart).toBe(true)
+    await shot(page, 'job-marks-close')
+    expect(errors).toEqual([])
+  })
+
+  it('evaluates a model once per tab: coming back to its page shows the kept result without another POST', async () => {
+    const { base } = on.server
+    const { page, requests, errors } = await openPage(on.browser)
+    const evaluations = (): number => requests.filter((url) => url.endsWith('/evaluate')).length
+    await page.goto(`${base}/ui/#/models/${encodeURIComponent(modelId)}`)
+    await page.locator('#confusion-matrix').waitFor()
+    const first = await page.locator('#confusion-matrix tbody td').allInnerTexts()
+    expect(first.reduce((sum, c) => sum + Number(c), 0)).toBe(150) // iris, every row counted once
+    expect(evaluations()).toBe(1)
+    await page.getByRole('link', { name: 'Models' }).click()
+    await page.getByRole('heading', { name: 'Models' }).waitFor()
+    await page.goBack()
+    await page.getByRole('heading', { name: 'iris v1' }).waitFor()
+    await page.locator('#confusion-matrix').waitFor()
+    expect(await page.locator('#confusion-matrix tbody td').allInnerTexts()).toEqual(first)
+    await page.getByRole('button', { name: 'Evaluate' }).click() // the same dataset again: still the kept result
+    await page.locator('#confusion-matrix').waitFor()
+    expect(evaluations()).toBe(1)
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+
+  it('tells datasets that look alike apart in the job form\'s and evaluate\'s pickers and the list: upload time and a short id, "(unnamed)" for no name', async () => {
+    const { base } = on.server
+    const again = (await api<{ id: string }>(base, 'POST', '/v1/datasets?target=species&name=iris', IRIS)).id
+    const unnamed = (await api<{ id: string }>(base, 'POST', '/v1/datasets?target=species', IRIS)).id
+    const { page, requests, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/jobs/new`)
+    await page.getByRole('heading', { name: 'New training job' }).waitFor()
+    const options = async (select: string, id: string): Promise<string> => await page.locator(`${select} option[value="${id}"]`).innerText()
+    const form = await Promise.all([irisId, again, unnamed].map(async (id) => await options('#job-dataset', id)))
+    expect(new Set(form).size).toBe(3)
+    for (const [i, id] of [irisId, again, unnamed].entries()) {
+      expect(form[i]).toContain(id.slice(0, 11)) // ds_ and 8 characters of the id
+      expect(form[i]).toMatch(/150 rows · \d\d\/\d\d\/\d{4}, \d\d:\d\d:\d\d/)
+    }
+    expect(form[0]).toMatch(/^iris · /)
+    expect(form[2]).toMatch(/^\(unnamed\) · /)
+    await page.goto(`${base}/ui/#/models/${encodeURIComponent(modelId)}`)
+    await page.locator('#evaluate-dataset').waitFor()
+    expect(await Promise.all([irisId, again, unnamed].map(async (id) => await options('#evaluate-dataset', id)))).toEqual(form)
+    await page.goto(`${base}/ui/#/datasets`)
+    await page.getByRole('heading', { name: 'Datasets' }).waitFor()
+    const row = page.locator('tbody tr', { hasText: unnamed.slice(0, 11) })
+    expect(await row.getByRole('link').innerText()).toBe('(unnamed)')
+    await shot(page, 'datasets-alike')
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+
+  it('offers for evaluation only datasets with the model\'s feature columns; the others are listed, disabled, saying why', async () => {
+    const { base } = on.server
+    const xor = (await api<{ id: string }>(base, 'POST', '/v1/datasets', { name: 'xor', features: [[0, 0], [0, 1], [1, 0], [1, 1]], targets: [0, 1, 1, 0] })).id
+    const { page, requests, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/models/${encodeURIComponent(modelId)}`)
+    await page.locator('#confusion-matrix').waitFor()
+    const other = page.locator(`#evaluate-dataset option[value="${xor}"]`)
+    expect(await other.isDisabled()).toBe(true)
+    expect(await other.innerText()).toContain('does not fit this model')
+    expect(await other.getAttribute('title')).toContain('the model takes sepal_length_(cm), sepal_width_(cm), petal_length_(cm), petal_width_(cm)')
+    expect(await page.locator(`#evaluate-dataset option[value="${irisId}"]`).isDisabled()).toBe(false)
+    expect(await page.inputValue('#evaluate-dataset')).toBe(irisId) // the model's own dataset, still chosen
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+
+  it('points a missing cell\'s upload error at the form\'s "Missing cells" field, not at the API\'s ?missing=mean', async () => {
+    const { base } = on.server
+    const { page, requests, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/datasets`)
+    await page.getByRole('heading', { name: 'Datasets' }).waitFor()
+    const csv = 'a,b,y\n1,2,yes\n3,,no\n5,6,yes\n7,8,no\n'
+    await page.setInputFiles('#csv-file', { name: 'holes.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+    await page.locator('#csv-target option[value="y"]').waitFor({ state: 'attached' })
+    await page.getByRole('button', { name: 'Upload' }).click() // "Missing cells" left at refuse
+    const alert = page.locator('form .note.error')
+    await alert.waitFor()
+    const text = await alert.innerText()
+    expect(text).toContain('missing') // the API's own account of where: still there
+    expect(text).toMatch(/column 'b'|column b|"b"|'b'/)
+    expect(text).toContain('"Missing cells" field above')
+    expect(text).not.toContain('?missing=')
+    expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('csv-missing')
+    await shot(page, 'datasets-missing-cell')
+    await page.selectOption('#csv-missing', 'mean')
+    await page.getByRole('button', { name: 'Upload' }).click() // what the note says to do, done: it uploads
+    await page.getByRole('heading', { name: 'holes' }).waitFor()
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+})
