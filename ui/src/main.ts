@@ -83,5 +83,11 @@ document.getElementById('key-form')!.addEventListener('submit', (event) => {
   void render()
 })
 
+// the skip link's #main would be read as a route (hash routing) and show "no page at main": it moves the focus instead
+document.querySelector('.skip')!.addEventListener('click', (event) => {
+  event.preventDefault()
+  main.focus()
+})
+
 window.addEventListener('hashchange', () => { void render() })
 void render()
