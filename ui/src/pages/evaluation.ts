@@ -36,14 +36,14 @@ function resultView (e: Evaluation): HTMLElement {
     return h('div', {},
       h('p', {}, `${num(e.rows)} rows · accuracy ${pct(m.accuracy)} · log loss ${num(m.logLoss)}${m.rocAuc !== undefined ? ` · ROC AUC ${num(m.rocAuc, 3)}` : ''}`),
       m.confusionMatrix ? heatMap(classes, m.confusionMatrix) : null,
-      m.perClass ? table('Per-class scores', ['Class', 'Precision', 'Recall', 'F1', 'Support'], [
+      m.perClass ? h('div', { class: 'scroll' }, table('Per-class scores', ['Class', 'Precision', 'Recall', 'F1', 'Support'], [
         ...m.perClass.map((c) => scoreRow(c.label, c)),
         ...(m.macroAvg ? [scoreRow('macro avg', m.macroAvg)] : []),
-        ...(m.weightedAvg ? [scoreRow('weighted avg', m.weightedAvg)] : [])]) : null)
+        ...(m.weightedAvg ? [scoreRow('weighted avg', m.weightedAvg)] : [])])) : null)
   }
   return h('div', {},
     h('p', {}, `${num(e.rows)} rows · MSE ${num(m.mse)} · RMSE ${num(m.rmse)} · MAE ${num(m.mae)} · R² ${num(m.r2, 3)}`),
-    m.perOutput ? table('Per output', ['Output', 'MSE', 'RMSE', 'MAE', 'R²'], m.perOutput.map((o) => [o.name, num(o.mse), num(o.rmse), num(o.mae), num(o.r2, 3)])) : null)
+    m.perOutput ? h('div', { class: 'scroll' }, table('Per output', ['Output', 'MSE', 'RMSE', 'MAE', 'R²'], m.perOutput.map((o) => [o.name, num(o.mse), num(o.rmse), num(o.mae), num(o.r2, 3)]))) : null)
 }
 
 /**
