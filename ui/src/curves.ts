@@ -20,7 +20,7 @@ export interface PlacedLabel { left: number, right: number, row: number }
 /**
  * Where each mark's label goes: beside its line (right of it, or left near the plot's right edge so it is
  * not cut off), on the first row where it clears every label already placed by `gap`. Marks of close
- * epochs ("best" at 298, "stopped: completed" at 300) so stack instead of overprinting; far apart ones
+ * epochs ("best" at 58, "early stop" at 60) so stack instead of overprinting; far apart ones
  * share the top row. x, width, left, right and gap in the canvas's pixels.
  */
 export function placeLabels (labels: ReadonlyArray<{ x: number, width: number }>, left: number, right: number, gap: number): PlacedLabel[] {

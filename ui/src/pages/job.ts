@@ -24,10 +24,18 @@ export function bestOf (job: Job, history: readonly Epoch[]): Mark | undefined {
   return { epoch: best.epoch, label, color: '#1a7f37' }
 }
 
-/** The early stop as the server reports it, else a succeeded job that ran fewer epochs than asked. */
+/** A stop reason (STOP_REASONS in src/schemas/training.ts) as the mark's words. */
+const STOP_LABEL: Record<string, string> = { early_stopping: 'early stop', diverged: 'diverged', cancelled: 'cancelled' }
+
+/**
+ * The early stop (or cancel, or divergence) as the server reports it, else a succeeded job that ran fewer
+ * epochs than asked. A run that did every epoch it was asked ('completed') gets no mark: the curve's
+ * end says so, and a red "stopped" rule there would read as a stop.
+ */
 export function stopOf (job: Job, history: readonly Epoch[]): Mark | undefined {
   const last = history.at(-1)?.epoch
-  if (job.stoppedEpoch !== undefined) return { epoch: job.stoppedEpoch, label: `stopped${job.stopReason ? `: ${job.stopReason}` : ''}`, color: '#d1242f' }
+  if (job.stopReason === 'completed') return undefined
+  if (job.stoppedEpoch !== undefined) return { epoch: job.stoppedEpoch, label: STOP_LABEL[job.stopReason ?? ''] ?? 'stopped', color: '#d1242f' }
   if (job.status === 'succeeded' && last !== undefined && last < job.progress.epochs) return { epoch: last, label: 'early stop', color: '#d1242f' }
   if ((job.status === 'cancelled' || job.status === 'failed') && last !== undefined) return { epoch: last, label: job.status, color: '#d1242f' }
   return undefined
