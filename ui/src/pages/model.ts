@@ -84,6 +84,14 @@ async function exportLinks (m: Model): Promise<HTMLElement> {
     status)
 }
 
+/**
+ * Which rows a stored metric was computed on (trainingMetrics in src/queue/training-data.ts): the val*
+ * ones on the rows the job held out, `epochs` on none, the rest (loss, accuracy) on the training rows,
+ * which flatter an overfit model, so the table must not call them held-out.
+ */
+export const scoredOn = (metric: string): string =>
+  /^val[A-Z]/.test(metric) ? 'held-out validation rows' : metric === 'epochs' ? '—' : 'training rows'
+
 export async function modelPage ({ params: [id] }: Route): Promise<Node> {
   const m = await getJson<Model>(`/v1/models/${encodeURIComponent(id)}`)
   const dataset = m.datasetId ? await getJson<Dataset>(`/v1/datasets/${encodeURIComponent(m.datasetId)}`).catch((err: unknown) => (err instanceof ApiError ? undefined : Promise.reject(err))) : undefined
@@ -93,7 +101,7 @@ export async function modelPage ({ params: [id] }: Route): Promise<Node> {
     h('h1', {}, `${m.name} v${m.version}`),
     h('p', { class: 'muted' }, h('code', {}, m.id), ` · ${headline(m)} · created ${when(m.createdAt)}`),
     h('div', { class: 'two' },
-      table('Metrics (held-out split)', ['Metric', 'Value'], Object.entries(m.metrics).map(([k, v]) => [k, num(v)])),
+      table('Metrics', ['Metric', 'Value', 'Scored on'], Object.entries(m.metrics).map(([k, v]) => [k, num(v), scoredOn(k)])),
       h('dl', { class: 'facts', 'aria-label': 'Lineage' },
         h('dt', {}, 'Dataset'), h('dd', {}, link('datasets', m.datasetId)),
         h('dt', {}, 'Training job'), h('dd', {}, link('jobs', m.jobId)),
