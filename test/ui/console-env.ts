@@ -103,3 +103,27 @@ export function pointsWhileRunning (): number | false {
   const status = doc.querySelector('#job-state .badge')?.textContent
   return points > 0 && status === 'running' ? points : false
 }
+
+/** One API call over HTTP: a string body is sent as CSV, anything else as JSON; throws on a non-2xx answer. */
+export async function api<T> (base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const res = await fetch(base + path, {
+    method, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': typeof body === 'string' ? 'text/csv' : 'application/json' }) },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) })
+  })
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
+  return await res.json() as T
+}
+
+/** A finished job as GET /v1/training-jobs/:id reports it (the fields the console tests read). */
+export interface FinishedJob { status: string, error?: string, modelId: string, stopReason?: string, history: Array<{ epoch: number }> }
+
+/** Waits until a job has ended and returns it; throws unless it succeeded. */
+export async function finished (base: string, id: string, ms = 60_000): Promise<FinishedJob> {
+  for (let i = 0; i < ms / 100; i++) {
+    const job = await api<FinishedJob>(base, 'GET', `/v1/training-jobs/${id}`)
+    if (job.status === 'succeeded') return job
+    if (job.status === 'failed' || job.status === 'cancelled') throw new Error(`job ${id} ${job.status}: ${job.error}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`job ${id} did not finish within ${ms / 1000} s`)
+}

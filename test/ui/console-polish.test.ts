@@ -5,31 +5,11 @@
 // an upload refused for a missing cell points at the form's field.
 import { existsSync, readFileSync } from 'node:fs'
 import { beforeAll, describe, it, expect } from 'vitest'
-import { buildConsole, CHROMIUM, offOrigin, openPage, shot, withConsole } from './console-env.js'
+import { api, buildConsole, CHROMIUM, finished, offOrigin, openPage, shot, withConsole } from './console-env.js'
 
 const available = existsSync(CHROMIUM)
 const why = available ? '' : ` (SKIPPED: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`)`
 const IRIS = readFileSync(new URL('../fixtures/iris.csv', import.meta.url), 'utf8')
-
-async function api<T> (base: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(base + path, {
-    method,
-    ...(body === undefined ? {} : { headers: { 'content-type': typeof body === 'string' ? 'text/csv' : 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
-  })
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
-  return await res.json() as T
-}
-
-/** Waits until a job has ended; throws unless it succeeded. */
-async function finished (base: string, id: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const job = await api<{ status: string, error?: string }>(base, 'GET', `/v1/training-jobs/${id}`)
-    if (job.status === 'succeeded') return
-    if (job.status === 'failed' || job.status === 'cancelled') throw new Error(`job ${id} ${job.status}: ${job.error}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`job ${id} did not finish within 60 s`)
-}
 
 beforeAll(async () => { if (available) await buildConsole() }, 60_000)
 

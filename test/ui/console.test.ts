@@ -3,22 +3,13 @@
 // the model, predict a row), cancel, and no request leaving the origin. Skipped, saying why, without chromium.
 import { existsSync, readFileSync } from 'node:fs'
 import { beforeAll, describe, it, expect } from 'vitest'
-import { buildConsole, CHROMIUM, offOrigin, openPage, pointsWhileRunning, shot, withConsole } from './console-env.js'
+import { api, buildConsole, CHROMIUM, finished, offOrigin, openPage, pointsWhileRunning, shot, withConsole } from './console-env.js'
 
 const available = existsSync(CHROMIUM)
 const why = available ? '' : ` (SKIPPED: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`)`
 /** A chart with at least one epoch drawn. */
 const DRAWN = '.chart[data-points]:not([data-points="0"])'
 const IRIS = readFileSync(new URL('../fixtures/iris.csv', import.meta.url))
-
-async function api<T> (base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const res = await fetch(base + path, {
-    method, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': typeof body === 'string' ? 'text/csv' : 'application/json' }) },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) })
-  })
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
-  return await res.json() as T
-}
 
 /** Uploads iris and queues a 4-16-3 job on it over the API; returns the job id. */
 async function startJob (base: string, training: Record<string, unknown>, headers: Record<string, string> = {}): Promise<string> {
@@ -34,17 +25,6 @@ async function startJob (base: string, training: Record<string, unknown>, header
 
 // both describes serve the same build; building once keeps the added time to ~2 s
 beforeAll(async () => { if (available) await buildConsole() }, 60_000)
-
-/** Waits until a job has ended; throws unless it succeeded. */
-async function finished (base: string, id: string, ms = 60_000): Promise<void> {
-  for (let i = 0; i < ms / 100; i++) {
-    const job = await api<{ status: string, error?: string }>(base, 'GET', `/v1/training-jobs/${id}`)
-    if (job.status === 'succeeded') return
-    if (job.status === 'failed' || job.status === 'cancelled') throw new Error(`job ${id} ${job.status}: ${job.error}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`job ${id} did not finish within ${ms / 1000} s`)
-}
 
 describe.skipIf(!available)(`the console in a browser${why}`, () => {
   // checkpoints every 1,000 epochs: the 10,000-epoch job is then ≈12 s instead of minutes

@@ -1,0 +1,140 @@
+// What an audit of issue 15 found when reading each page of the console as a new user, checked in a real
+// browser (chromium via playwright-core) against a real API and a real worker process: a dataset's columns
+// show their kind, statistics, categories and missing cells; a fine-tuned model's page shows its lineage
+// (dataset, job, parent) and says which rows each metric was scored on; a run that did every epoch has no
+// "stopped" mark; the skip link moves the focus instead of routing to "#main"; every page fits a phone.
+import { existsSync, readFileSync } from 'node:fs'
+import { beforeAll, describe, it, expect } from 'vitest'
+import { api, buildConsole, CHROMIUM, finished, offOrigin, openPage, shot, withConsole } from './console-env.js'
+
+const available = existsSync(CHROMIUM)
+const why = available ? '' : ` (SKIPPED: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`)`
+const IRIS = readFileSync(new URL('../fixtures/iris.csv', import.meta.url), 'utf8')
+const PHONE = { width: 390, height: 844 }
+
+beforeAll(async () => { if (available) await buildConsole() }, 60_000)
+
+describe.skipIf(!available)(`the console's pages, read as a new user${why}`, () => {
+  const on = withConsole('console-pages', {}, {})
+  let irisId = ''
+  let parentId = ''
+  let childJobId = ''
+  let childId = ''
+
+  beforeAll(async () => {
+    const { base } = on.server
+    irisId = (await api<{ id: string }>(base, 'POST', '/v1/datasets?target=species&name=iris', IRIS)).id
+    const parentJob = (await api<{ id: string }>(base, 'POST', '/v1/training-jobs', {
+      datasetId: irisId,
+      network: { inputs: 4, layers: [{ units: 8, activation: 'relu' }], output: { units: 3, activation: 'softmax' } },
+      training: { epochs: 30, batchSize: 16, seed: 1, optimizer: { type: 'adam', learningRate: 0.01 }, validationSplit: 0.2, earlyStopping: false },
+      modelName: 'iris'
+    })).id
+    parentId = (await finished(base, parentJob)).modelId
+    // fine-tuned from the first model: every one of its 20 epochs runs (no early stopping)
+    childJobId = (await api<{ id: string }>(base, 'POST', '/v1/training-jobs', {
+      datasetId: irisId,
+      initialModelId: parentId,
+      training: { epochs: 20, batchSize: 16, seed: 2, optimizer: { type: 'adam', learningRate: 0.005 }, validationSplit: 0.2, earlyStopping: false },
+      modelName: 'iris'
+    })).id
+    const child = await finished(base, childJobId)
+    expect(child.stopReason).toBe('completed') // what the mark test below is about
+    childId = child.modelId
+  }, 120_000)
+
+  it('shows a dataset\'s columns: kind, statistics, categories and missing cells', async () => {
+    const { base } = on.server
+    const csv = 'size,color,bought\n1.5,red,yes\n,blue,no\n2.5,,no\n3,green,yes\n4,red,yes\n'
+    const shop = (await api<{ id: string }>(base, 'POST', '/v1/datasets?target=bought&name=shop&missing=median', csv)).id
+    const { page, requests, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/datasets/${encodeURIComponent(shop)}`)
+    await page.getByRole('heading', { name: 'shop' }).waitFor()
+    const table = page.getByRole('table', { name: 'Columns' })
+    expect(await table.locator('thead th').allInnerTexts()).toEqual(['Column', 'Role', 'Kind', 'Mean', 'Std', 'Min', 'Max', 'Categories', 'Missing'])
+    const row = async (name: string): Promise<string[]> => await table.locator('tbody tr', { has: page.getByRole('cell', { name, exact: true }) }).locator('td').allInnerTexts()
+    // size: 1.5, 2.5, 3, 4 and one hole: mean 2.75 over the four present, min 1.5, max 4, one missing
+    expect(await row('size')).toEqual(['size', 'feature', 'numeric', '2.75', '0.9014', '1.5', '4', '—', '1'])
+    expect(await row('color')).toEqual(['color', 'feature', 'categorical', '—', '—', '—', '—', 'blue, green, red', '1'])
+    expect((await row('bought=yes')).slice(0, 4)).toEqual(['bought=yes', 'target', 'one-hot class', '0.6'])
+    await shot(page, 'dataset-columns')
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+
+  it('shows a fine-tuned model\'s lineage (dataset, job, parent) and which rows each metric was scored on', async () => {
+    const { base } = on.server
+    const { page, requests, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/models/${encodeURIComponent(childId)}`)
+    await page.getByRole('heading', { name: 'iris v2' }).waitFor()
+    const lineage = page.getByRole('definition')
+    const link = async (text: string): Promise<string | null> => await lineage.getByRole('link', { name: text, exact: true }).getAttribute('href')
+    expect(await link(irisId)).toBe(`#/datasets/${irisId}`)
+    expect(await link(childJobId)).toBe(`#/jobs/${childJobId}`)
+    expect(await link(parentId)).toBe(`#/models/${parentId}`)
+    const metrics = await page.getByRole('table', { name: 'Metrics' }).locator('tbody tr').allInnerTexts()
+    const scored = Object.fromEntries(metrics.map((r) => r.split('\t')).map(([k, , on]) => [k, on]))
+    expect(scored).toEqual({ epochs: '—', loss: 'training rows', accuracy: 'training rows', valLoss: 'held-out validation rows', valAccuracy: 'held-out validation rows' })
+    await shot(page, 'model-lineage')
+    // the parent link leads to the parent, v1, whose page has no parent
+    await lineage.getByRole('link', { name: parentId, exact: true }).click()
+    await page.getByRole('heading', { name: 'iris v1' }).waitFor()
+    expect(await page.getByRole('definition').nth(2).innerText()).toBe('—')
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+
+  it('marks the best epoch of a run that did every epoch, and no stop: "stopped" is for runs that stopped', async () => {
+    const { base } = on.server
+    const { page, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/jobs/${childJobId}`)
+    await page.locator('.chart[data-points="20"]').first().waitFor()
+    const marks = await page.locator('.marks').first().innerText()
+    expect(marks).toMatch(/^best at epoch \d+$/)
+    expect(JSON.parse((await page.locator('.chart').first().getAttribute('data-mark-labels'))!)).toHaveLength(1)
+    expect(errors).toEqual([])
+  })
+
+  it('skips to the content by keyboard: the skip link moves the focus and leaves the page where it was', async () => {
+    const { base } = on.server
+    const { page, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/models`)
+    await page.getByRole('heading', { name: 'Models' }).waitFor()
+    await page.keyboard.press('Tab')
+    expect(await page.locator(':focus').innerText()).toBe('Skip to content')
+    await page.keyboard.press('Enter')
+    await page.waitForFunction('document.activeElement && document.activeElement.id === "main"')
+    expect(page.url()).toBe(`${base}/ui/#/models`)
+    expect(await page.locator('h1').innerText()).toBe('Models')
+    await page.keyboard.press('Tab') // on into the page: its first link, the newest version (v2)
+    expect(await page.locator(':focus').innerText()).toBe('v2')
+    expect(errors).toEqual([])
+  })
+
+  it('fits every page on a phone-sized screen (390 px): nothing wider than the screen', async () => {
+    const { base } = on.server
+    const { page, requests, errors } = await openPage(on.browser, PHONE)
+    const pages: Array<[string, string, string]> = [
+      ['datasets', '#/datasets', 'h1'],
+      ['dataset', `#/datasets/${irisId}`, 'table'],
+      ['job-form', '#/jobs/new', '#job-shape'],
+      ['jobs', '#/jobs', 'tbody tr'],
+      ['job', `#/jobs/${childJobId}`, '.chart[data-points="20"]'],
+      ['compare', `#/compare?ids=${childJobId}`, '.chart[data-points="20"]'],
+      ['models', '#/models', '.versions li'],
+      ['model', `#/models/${childId}`, '#confusion-matrix'],
+      ['sweeps', '#/sweeps', 'h1']
+    ]
+    const wide: string[] = []
+    for (const [name, hash, ready] of pages) {
+      await page.goto(`${base}/ui/${hash}`)
+      await page.locator(ready).first().waitFor()
+      const width = await page.evaluate('document.documentElement.scrollWidth') as number
+      if (width > PHONE.width) wide.push(`${name}: ${width} px`)
+      await shot(page, `phone-${name}`)
+    }
+    expect(wide).toEqual([])
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+})
