@@ -2,8 +2,9 @@
 // browser (chromium via playwright-core) against a real API and a real worker process: a dataset's columns
 // show their kind, statistics, categories and missing cells; a fine-tuned model's page shows its lineage
 // (dataset, job, parent) and says which rows each metric was scored on; a run that did every epoch has no
-// "stopped" mark; the skip link moves the focus instead of routing to "#main"; every page fits a phone.
-import { existsSync, readFileSync } from 'node:fs'
+// "stopped" mark; the skip link moves the focus instead of routing to "#main"; every page fits a phone;
+// the build in dist/ui holds uPlot and refers to nothing outside /ui/assets.
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { beforeAll, describe, it, expect } from 'vitest'
 import { api, buildConsole, CHROMIUM, finished, offOrigin, openPage, shot, withConsole } from './console-env.js'
 
@@ -42,6 +43,20 @@ describe.skipIf(!available)(`the console's pages, read as a new user${why}`, () 
     expect(child.stopReason).toBe('completed') // what the mark test below is about
     childId = child.modelId
   }, 120_000)
+
+  it('builds into dist/ui with uPlot bundled and nothing loaded from elsewhere (no CDN)', () => {
+    const dist = new URL('../../dist/ui/', import.meta.url)
+    const html = readFileSync(new URL('index.html', dist), 'utf8')
+    const refs = [...html.matchAll(/\s(?:src|href)="([^"]*)"/g)].map((m) => m[1])
+    expect(refs.filter((r) => r.startsWith('/ui/assets/')).length).toBe(2) // the script and the stylesheet
+    expect(refs.filter((r) => !r.startsWith('/ui/assets/') && !r.startsWith('#') && r !== 'data:,')).toEqual([])
+    const assets = readdirSync(new URL('assets/', dist))
+    const text = (ext: string): string => assets.filter((f) => f.endsWith(ext)).map((f) => readFileSync(new URL(`assets/${f}`, dist), 'utf8')).join('\n')
+    const [js, css] = [text('.js'), text('.css')]
+    expect(js).toContain('u-legend') // uPlot's own code, inside the bundle
+    expect(css).toContain('.uplot') // and its stylesheet
+    expect(`${js}\n${css}`.match(/https?:\/\/[^\s"'`)]*/g) ?? []).toEqual([])
+  })
 
   it('shows a dataset\'s columns: kind, statistics, categories and missing cells', async () => {
     const { base } = on.server
