@@ -2,7 +2,8 @@
 // browser (chromium via playwright-core) against a real API and a real worker process: a dataset's columns
 // show their kind, statistics, categories and missing cells; a fine-tuned model's page shows its lineage
 // (dataset, job, parent) and says which rows each metric was scored on; a run that did every epoch has no
-// "stopped" mark; the skip link moves the focus instead of routing to "#main"; every page fits a phone;
+// "stopped" mark; a dropped event stream's note goes once it answers again; the skip link moves the focus
+// instead of routing to "#main"; every page fits a phone;
 // the build in dist/ui holds uPlot and refers to nothing outside /ui/assets.
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { beforeAll, describe, it, expect } from 'vitest'
@@ -12,6 +13,17 @@ const available = existsSync(CHROMIUM)
 const why = available ? '' : ` (SKIPPED: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`)`
 const IRIS = readFileSync(new URL('../fixtures/iris.csv', import.meta.url), 'utf8')
 const PHONE = { width: 390, height: 844 }
+
+/** The little of the DOM the page functions below read (test/ is compiled without the DOM library). */
+interface PageDocument { querySelector (selector: string): { getAttribute (name: string): string | null } | null, activeElement: { id: string } | null }
+
+// run in the page by waitForFunction, so each stands alone (it is sent as source); functions, not strings:
+// the console's CSP forbids eval, which polling a string needs
+/** Whether the first chart holds more than `n` epochs. */
+const pointsAbove = (n: number): boolean =>
+  Number((globalThis as unknown as { document: PageDocument }).document.querySelector('.chart')?.getAttribute('data-points')) > n
+/** Whether the element with this id has the focus. */
+const focusedId = (id: string): boolean => (globalThis as unknown as { document: PageDocument }).document.activeElement?.id === id
 
 beforeAll(async () => { if (available) await buildConsole() }, 60_000)
 
@@ -110,6 +122,35 @@ describe.skipIf(!available)(`the console's pages, read as a new user${why}`, () 
     expect(errors).toEqual([])
   })
 
+  it('clears the "event stream interrupted; reconnecting" note once the stream answers again, while the curve keeps growing', async () => {
+    const { base } = on.server
+    const jobId = (await api<{ id: string }>(base, 'POST', '/v1/training-jobs', {
+      datasetId: irisId,
+      network: { inputs: 4, layers: [{ units: 8, activation: 'relu' }], output: { units: 3, activation: 'softmax' } },
+      training: { epochs: 100_000, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.01 }, earlyStopping: false }
+    })).id
+    const { page, requests, errors } = await openPage(on.browser)
+    try {
+      // the first connect to the job's event stream fails as a dropped network would; the retry goes through
+      let connects = 0
+      await page.route('**/events', async (route) => { if (connects++ === 0) await route.abort('internetdisconnected'); else await route.continue() })
+      await page.goto(`${base}/ui/#/jobs/${jobId}`)
+      const interrupted = page.locator('.note.error', { hasText: 'the event stream was interrupted' })
+      await interrupted.waitFor()
+      await page.locator('.chart[data-points]:not([data-points="0"])').first().waitFor({ timeout: 60_000 })
+      await interrupted.waitFor({ state: 'detached' })
+      const points = Number(await page.locator('.chart').first().getAttribute('data-points'))
+      await page.waitForFunction(pointsAbove, points) // still growing
+      expect(connects).toBe(2)
+    } finally {
+      // a 100,000-epoch job left running would hold the worker past the test
+      await api(base, 'POST', `/v1/training-jobs/${jobId}/cancel`)
+    }
+    await page.locator('#job-state .badge', { hasText: 'cancelled' }).waitFor({ timeout: 30_000 })
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+
   it('skips to the content by keyboard: the skip link moves the focus and leaves the page where it was', async () => {
     const { base } = on.server
     const { page, errors } = await openPage(on.browser)
@@ -118,7 +159,7 @@ describe.skipIf(!available)(`the console's pages, read as a new user${why}`, () 
     await page.keyboard.press('Tab')
     expect(await page.locator(':focus').innerText()).toBe('Skip to content')
     await page.keyboard.press('Enter')
-    await page.waitForFunction('document.activeElement && document.activeElement.id === "main"')
+    await page.waitForFunction(focusedId, 'main')
     expect(page.url()).toBe(`${base}/ui/#/models`)
     expect(await page.locator('h1').innerText()).toBe('Models')
     await page.keyboard.press('Tab') // on into the page: its first link, the newest version (v2)

@@ -14,6 +14,8 @@ export interface Follower {
   onEpoch (stats: Epoch): void
   onEnd (end: JobEnd): void
   onError (message: string): void
+  /** the stream answers again after an onError: whatever that error put on the page is stale */
+  onResumed (): void
 }
 
 export interface SweepFollower {
@@ -21,14 +23,20 @@ export interface SweepFollower {
   onTrial (trial: TrialResult): void
   onEnd (end: SweepEnd): void
   onError (message: string): void
+  /** the stream answers again after an onError */
+  onResumed (): void
 }
 
 const RETRY_MS = 1000
 
-/** Reads `path`'s events into `onEvent` until one is `end` or `signal` aborts; `headers` is asked at each (re)connect. */
-async function follow (path: string, signal: AbortSignal, onEvent: (event: EventSourceMessage) => void, onError: (message: string) => void,
-  headers: () => Record<string, string> = () => ({})): Promise<void> {
+/**
+ * Reads `path`'s events into `onEvent` until one is `end` or `signal` aborts; `headers` is asked at each
+ * (re)connect. After an `onError`, the next connect that answers calls `onResumed`.
+ */
+async function follow (path: string, signal: AbortSignal, onEvent: (event: EventSourceMessage) => void,
+  on: { onError (message: string): void, onResumed (): void }, headers: () => Record<string, string> = () => ({})): Promise<void> {
   let ended = false
+  let failed = false
   const parser = createParser({
     onEvent (event) {
       if (event.event === 'end') ended = true
@@ -38,7 +46,8 @@ async function follow (path: string, signal: AbortSignal, onEvent: (event: Event
   while (!ended && !signal.aborted) {
     try {
       const res = await fetch(path, { headers: { accept: 'text/event-stream', ...authHeaders(), ...headers() }, signal })
-      if (!res.ok || !res.body) { onError(`the event stream answered ${res.status}`); return }
+      if (!res.ok || !res.body) { on.onError(`the event stream answered ${res.status}`); return }
+      if (failed) { failed = false; on.onResumed() }
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
       for (;;) {
         const { value, done } = await reader.read()
@@ -48,7 +57,8 @@ async function follow (path: string, signal: AbortSignal, onEvent: (event: Event
       parser.reset()
     } catch (err) {
       if (signal.aborted) return
-      onError(`the event stream was interrupted (${(err as Error).message}); reconnecting`)
+      failed = true
+      on.onError(`the event stream was interrupted (${(err as Error).message}); reconnecting`)
     }
     if (!ended && !signal.aborted) await new Promise((resolve) => setTimeout(resolve, RETRY_MS))
   }
@@ -63,12 +73,12 @@ export async function followJob (id: string, after: number, signal: AbortSignal,
     } else if (event.event === 'end') {
       on.onEnd(JSON.parse(event.data) as JobEnd)
     }
-  }, on.onError, (): Record<string, string> => (last > 0 ? { 'last-event-id': String(last) } : {}))
+  }, on, (): Record<string, string> => (last > 0 ? { 'last-event-id': String(last) } : {}))
 }
 
 export async function followSweep (id: string, signal: AbortSignal, on: SweepFollower): Promise<void> {
   await follow(`/v1/sweeps/${encodeURIComponent(id)}/events`, signal, (event) => {
     if (event.event === 'trial') on.onTrial(JSON.parse(event.data) as TrialResult)
     else if (event.event === 'end') on.onEnd(JSON.parse(event.data) as SweepEnd)
-  }, on.onError)
+  }, on)
 }

@@ -101,7 +101,9 @@ export async function jobPage ({ params: [id], signal }: Route): Promise<Node> {
           schedule()
         })
       },
-      onError (text) { message.replaceChildren(note(text, 'error')) }
+      onError (text) { message.replaceChildren(note(text, 'error')) },
+      // the "interrupted; reconnecting" note would otherwise stay while the curves grow again
+      onResumed () { message.replaceChildren() }
     })
   }
   const page = h('section', {},

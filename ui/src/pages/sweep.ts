@@ -87,7 +87,8 @@ export async function sweepPage ({ params: [id], signal }: Route): Promise<Node>
     void followSweep(id, signal, {
       onTrial () { reread() },
       onEnd () { reread() },
-      onError (text) { message.replaceChildren(note(text, 'error')) }
+      onError (text) { message.replaceChildren(note(text, 'error')) },
+      onResumed () { message.replaceChildren() }
     })
   }
   show()
