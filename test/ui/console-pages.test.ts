@@ -178,8 +178,8 @@ describe.skipIf(!available)(`the console's pages, read as a new user${why}`, () 
       ['job', `#/jobs/${childJobId}`, '.chart[data-points="20"]'],
       ['compare', `#/compare?ids=${childJobId}`, '.chart[data-points="20"]'],
       ['models', '#/models', '.versions li'],
-      ['model', `#/models/${childId}`, '#confusion-matrix'],
-      ['sweeps', '#/sweeps', 'h1']
+      ['sweeps', '#/sweeps', 'h1'],
+      ['model', `#/models/${childId}`, '#confusion-matrix']
     ]
     const wide: string[] = []
     for (const [name, hash, ready] of pages) {
@@ -190,6 +190,11 @@ describe.skipIf(!available)(`the console's pages, read as a new user${why}`, () 
       await shot(page, `phone-${name}`)
     }
     expect(wide).toEqual([])
+    // the model page was left last: its confusion matrix scrolls sideways, but its title is read whole
+    const title = page.getByRole('table', { name: 'Confusion matrix: rows are the true class, columns the predicted class' })
+    expect(await title.count()).toBe(1)
+    const box = (await page.locator('#confusion-matrix-title').boundingBox())!
+    expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width)
     expect(offOrigin(requests, base)).toEqual([])
     expect(errors).toEqual([])
   })

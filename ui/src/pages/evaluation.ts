@@ -18,13 +18,16 @@ export function heatMap (classes: string[], matrix: number[][]): HTMLElement {
     if (share > 0.6) td.style.color = '#fff'
     return td
   }
-  return h('div', { class: 'scroll' }, h('table', { class: 'heat', id: 'confusion-matrix' },
-    h('caption', {}, 'Confusion matrix: rows are the true class, columns the predicted class'),
+  const table = h('table', { class: 'heat', id: 'confusion-matrix', 'aria-labelledby': 'confusion-matrix-title' },
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'true ╲ predicted'), classes.map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, matrix.map((row, i) => {
       const total = row.reduce((s, v) => s + v, 0)
       return h('tr', {}, h('th', { scope: 'row' }, classes[i]), row.map((v, j) => cell(v, total, i === j)))
-    }))))
+    })))
+  // the title stands outside the scrolling box: a caption is as wide as its table, so on a phone it was cut off mid-word
+  return h('div', {},
+    h('p', { class: 'table-title', id: 'confusion-matrix-title' }, 'Confusion matrix: rows are the true class, columns the predicted class'),
+    h('div', { class: 'scroll' }, table))
 }
 
 const scoreRow = (label: string, s: Scores): string[] => [label, num(s.precision, 3), num(s.recall, 3), num(s.f1, 3), num(s.support)]
