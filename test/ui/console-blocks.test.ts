@@ -4,15 +4,14 @@
 // identity-shortcut residual is built row by row, not sent while a field is invalid, sent as the API's
 // layers, trained, and drawn with each part's parameter count, adding up to the server's parameterCount.
 import { existsSync, readFileSync } from 'node:fs'
-import { beforeAll, describe, it, expect } from 'vitest'
-import { buildConsole, CHROMIUM, offOrigin, openPage, shot, withConsole } from './console-env.js'
+import { describe, it, expect } from 'vitest'
+import { CHROMIUM, offOrigin, openPage, shot, withConsole } from './console-env.js'
 
 const available = existsSync(CHROMIUM)
 const why = available ? '' : ` (SKIPPED: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`)`
 const IRIS = readFileSync(new URL('../fixtures/iris.csv', import.meta.url), 'utf8')
 const DIGITS = readFileSync(new URL('../fixtures/digits.csv', import.meta.url), 'utf8')
 
-beforeAll(async () => { if (available) await buildConsole() }, 60_000)
 
 describe.skipIf(!available)(`the console's network blocks${why}`, () => {
   const on = withConsole('console-blocks', {}, {})

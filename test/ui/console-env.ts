@@ -5,7 +5,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { build } from 'vite'
 import { afterAll, beforeAll } from 'vitest'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { buildTestApp, type TestApp } from '../api/helper.js'
@@ -13,10 +12,6 @@ import { buildTestApp, type TestApp } from '../api/helper.js'
 export const CHROMIUM = '/usr/bin/chromium'
 export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/console/', import.meta.url))
 
-/** Builds ui/ into dist/ui, as `npm run build` does. */
-export async function buildConsole (): Promise<void> {
-  await build({ configFile: fileURLToPath(new URL('../../ui/vite.config.ts', import.meta.url)), logLevel: 'error' })
-}
 
 export interface Server { readonly t: TestApp, readonly base: string, close (): Promise<void> }
 

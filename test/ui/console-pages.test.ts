@@ -7,7 +7,7 @@
 // the build in dist/ui holds uPlot and refers to nothing outside /ui/assets.
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { beforeAll, describe, it, expect } from 'vitest'
-import { api, buildConsole, CHROMIUM, finished, offOrigin, openPage, shot, withConsole } from './console-env.js'
+import { api, CHROMIUM, finished, offOrigin, openPage, shot, withConsole } from './console-env.js'
 
 const available = existsSync(CHROMIUM)
 const why = available ? '' : ` (SKIPPED: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`)`
@@ -25,7 +25,6 @@ const pointsAbove = (n: number): boolean =>
 /** Whether the element with this id has the focus. */
 const focusedId = (id: string): boolean => (globalThis as unknown as { document: PageDocument }).document.activeElement?.id === id
 
-beforeAll(async () => { if (available) await buildConsole() }, 60_000)
 
 describe.skipIf(!available)(`the console's pages, read as a new user${why}`, () => {
   const on = withConsole('console-pages', {}, {})

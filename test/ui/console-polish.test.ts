@@ -5,13 +5,12 @@
 // an upload refused for a missing cell points at the form's field.
 import { existsSync, readFileSync } from 'node:fs'
 import { beforeAll, describe, it, expect } from 'vitest'
-import { api, buildConsole, CHROMIUM, finished, offOrigin, openPage, shot, withConsole } from './console-env.js'
+import { api, CHROMIUM, finished, offOrigin, openPage, shot, withConsole } from './console-env.js'
 
 const available = existsSync(CHROMIUM)
 const why = available ? '' : ` (SKIPPED: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`)`
 const IRIS = readFileSync(new URL('../fixtures/iris.csv', import.meta.url), 'utf8')
 
-beforeAll(async () => { if (available) await buildConsole() }, 60_000)
 
 describe.skipIf(!available)(`the console, as a new user found it${why}`, () => {
   const on = withConsole('console-polish', {}, {})

@@ -5,8 +5,8 @@
 // table ranked (the case is built so that the answer is known), a link to every child job, the best
 // trial, and the retrained model.
 import { existsSync, readFileSync } from 'node:fs'
-import { beforeAll, describe, it, expect } from 'vitest'
-import { buildConsole, CHROMIUM, offOrigin, openPage, shot, withConsole } from './console-env.js'
+import { describe, it, expect } from 'vitest'
+import { CHROMIUM, offOrigin, openPage, shot, withConsole } from './console-env.js'
 
 const available = existsSync(CHROMIUM)
 const why = available ? '' : ` (SKIPPED: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`)`
@@ -14,7 +14,6 @@ const IRIS = readFileSync(new URL('../fixtures/iris.csv', import.meta.url), 'utf
 
 interface SweepView { status: string, results: Array<{ folds: Array<{ status: string }> }> }
 
-beforeAll(async () => { if (available) await buildConsole() }, 60_000)
 
 describe.skipIf(!available)(`the console's sweeps${why}`, () => {
   const on = withConsole('console-sweeps', {}, {})

@@ -2,8 +2,8 @@
 // worker process: the main flow (upload a CSV, start a job, watch its curve grow while it runs, see
 // the model, predict a row), cancel, and no request leaving the origin. Skipped, saying why, without chromium.
 import { existsSync, readFileSync } from 'node:fs'
-import { beforeAll, describe, it, expect } from 'vitest'
-import { api, buildConsole, CHROMIUM, finished, offOrigin, openPage, pointsWhileRunning, shot, withConsole } from './console-env.js'
+import { describe, it, expect } from 'vitest'
+import { api, CHROMIUM, finished, offOrigin, openPage, pointsWhileRunning, shot, withConsole } from './console-env.js'
 
 const available = existsSync(CHROMIUM)
 const why = available ? '' : ` (SKIPPED: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`)`
@@ -24,7 +24,6 @@ async function startJob (base: string, training: Record<string, unknown>, header
 }
 
 // both describes serve the same build; building once keeps the added time to ~2 s
-beforeAll(async () => { if (available) await buildConsole() }, 60_000)
 
 describe.skipIf(!available)(`the console in a browser${why}`, () => {
   // checkpoints every 1,000 epochs: the 10,000-epoch job is then ≈12 s instead of minutes
