@@ -12,7 +12,7 @@ import { oneRowMinibatch } from '../nn/minibatch-rows.js'
 import type { DatasetMeta, DatasetRepository } from '../store/datasets.js'
 import type { ModelRecord, ModelRepository } from '../store/models.js'
 import type { NetworkRepository } from '../store/networks.js'
-import { headTargets, unitsFor } from '../data/class-heads.js'
+import { codesHint, headTargets, unitsFor } from '../data/class-heads.js'
 import { headOf } from '../nn/heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
 import { encodedWidth, type FeatureColumn } from '../data/feature-columns.js'
@@ -73,7 +73,9 @@ function checkFits (spec: NetworkSpec, meta: DatasetMeta, field: string, parent?
   // stored columns a head takes as probabilities (sigmoid units) must be probabilities, and each must hold both classes
   const probabilities = headOf(spec).targets === 'probabilities' && how.kind === 'as-stored'
   if (probabilities && meta.targetStats.some((s) => s.min < 0 || s.max > 1)) {
-    throw badNetwork(field, `a sigmoid output needs targets in [0, 1] (or two integer class codes for 1 unit); dataset '${meta.id}' has targets outside it: use an identity output`)
+    const codes = codesHint(meta)
+    throw badNetwork(field, `a sigmoid output needs targets in [0, 1] (or two integer class codes for 1 unit); dataset '${meta.id}' has targets outside it` +
+      (codes === '' ? ': use an identity output' : `${codes}, or an identity output to regress on the values`))
   }
   // a class column that never changes teaches nothing; label uploads already need two classes, 0/1 columns do not
   const constant = probabilities ? meta.targetStats.findIndex((s) => s.min === s.max) : -1
