@@ -6247,6 +6247,7 @@ export interface components {
             /** @description The raw columns a prediction row holds, in order (the keys of an instance record) */
             featureNames: string[];
             targetNames: string[];
+            /** @description How a raw row becomes the network's inputs before the normalisation: each column's kind and categories (one-hot encoding, fitted on the training rows) and the imputer of missing cells; absent: every column numeric, missing cells refused */
             preprocessing?: components["schemas"]["PreprocessingInput"];
             /** @description Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch's */
             bestEpoch?: number | null;
@@ -6500,6 +6501,7 @@ export interface components {
             /** @description The raw columns a prediction row holds, in order (the keys of an instance record) */
             featureNames: string[];
             targetNames: string[];
+            /** @description How a raw row becomes the network's inputs before the normalisation: each column's kind and categories (one-hot encoding, fitted on the training rows) and the imputer of missing cells; absent: every column numeric, missing cells refused */
             preprocessing?: components["schemas"]["PreprocessingInput"];
             /** @description Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch's */
             bestEpoch?: number | null;
@@ -7426,6 +7428,7 @@ export interface components {
             /** @description The raw columns a prediction row holds, in order (the keys of an instance record) */
             featureNames: string[];
             targetNames: string[];
+            /** @description How a raw row becomes the network's inputs before the normalisation: each column's kind and categories (one-hot encoding, fitted on the training rows) and the imputer of missing cells; absent: every column numeric, missing cells refused */
             preprocessing?: components["schemas"]["Preprocessing"];
             /** @description Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch's */
             bestEpoch?: number | null;
@@ -7679,6 +7682,7 @@ export interface components {
             /** @description The raw columns a prediction row holds, in order (the keys of an instance record) */
             featureNames: string[];
             targetNames: string[];
+            /** @description How a raw row becomes the network's inputs before the normalisation: each column's kind and categories (one-hot encoding, fitted on the training rows) and the imputer of missing cells; absent: every column numeric, missing cells refused */
             preprocessing?: components["schemas"]["Preprocessing"];
             /** @description Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch's */
             bestEpoch?: number | null;
