@@ -82,13 +82,20 @@ export function decideKind (scan: ColumnScan, name: string, locate: Locate, forc
   refuseDecimalCommas(scan, name, locate, cell)
   if (scan.numbers === 0) return 'categorical'
   if (scan.strings > scan.numbers) return 'categorical'
+  const place = locate(scan.firstString)
   // a target is never imputed: a missing-value strategy would not help there
   const fixes = role === 'target'
     ? 'if it marks a missing target, remove the row (missing-value strategies fill feature cells only), or if the column holds class labels, send ?categorical=true'
-    : 'if it marks a missing value write it as an empty cell or NA (and choose a missing-value strategy), ' +
-      `or if the column holds categories, declare it: ?categorical=${encodeURIComponent(name)}`
-  return fail(locate(scan.firstString), `expected a number like the rest of column ${JSON.stringify(name)}, got ${show(cell(scan.firstString))}; ${fixes}`)
+    : place.csv
+      ? 'if it marks a missing value write it as an empty cell or NA (and choose a missing-value strategy), '
+      : 'if it marks a missing value send null instead (and choose a missing-value strategy: "missing": {"strategy": "mean"}), '
+  return fail(place, `expected a number like the rest of column ${JSON.stringify(name)}, got ${show(cell(scan.firstString))}; ${fixes}` +
+    (role === 'target' ? '' : `or if the column holds categories, declare it: ${declareCategorical(name, place)}`))
 }
+
+/** How an upload declares a column categorical: CSV's query parameter, or the JSON body's member. */
+const declareCategorical = (name: string, place: Place): string =>
+  place.csv ? `?categorical=${encodeURIComponent(name)}` : `"categorical": [${JSON.stringify(name)}]`
 
 /**
  * A column whose texts are all numbers written with decimal commas would otherwise become one
@@ -105,7 +112,7 @@ function refuseDecimalCommas (scan: ColumnScan, name: string, locate: Locate, ce
   }
   const place = locate(first)
   fail(place, `column ${JSON.stringify(name)} holds numbers written with a decimal comma (${show(cell(first))}), which would each become a category; ` +
-    (place.csv ? 'send ?decimal=, to read them as numbers' : 'send them as JSON numbers') + `, or if they are categories, declare them: ?categorical=${encodeURIComponent(name)}`)
+    (place.csv ? 'send ?decimal=, to read them as numbers' : 'send them as JSON numbers') + `, or if they are categories, declare them: ${declareCategorical(name, place)}`)
 }
 
 /**

@@ -147,6 +147,26 @@ describe('POST /v1/datasets (JSON)', () => {
     expect(flat.body).toMatchObject({ field: 'features', detail: 'features must be a list of rows, one per sample, and got a flat list of values; with one feature per sample, send {"features": [[1], [2], [3]]}' })
   })
 
+  it('a missing target and a stray text in a numeric feature get one message with the JSON fixes (issue 10)', async () => {
+    const nullTarget = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], [3]], targets: [10.5, null, 14.5] })
+    expectProblem(nullTarget, 400)
+    expect(nullTarget.body).toMatchObject({ field: 'targets[1]', row: 1 })
+    expect(nullTarget.body.detail).toBe('targets[1]: the target is missing (null); every row needs a target: remove the rows without one (missing-value strategies fill feature cells only)')
+    expect(nullTarget.body.errors).toBeUndefined()
+    const na = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], ['NA'], [4]], targets: [1, 2, 3, 4] })
+    expectProblem(na, 400)
+    expect(na.body).toMatchObject({ field: 'features[2][0]' })
+    expect(na.body.detail).toBe('features[2][0]: expected a number like the rest of column "x0", got "NA"; if it marks a missing value send null instead ' +
+      '(and choose a missing-value strategy: "missing": {"strategy": "mean"}), or if the column holds categories, declare it: "categorical": ["x0"]')
+    // each fix, followed, is accepted
+    const imputed = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], [null], [4]], targets: [1, 2, 3, 4], missing: { strategy: 'mean' } })
+    expect(imputed.status).toBe(201)
+    expect(imputed.body.columns[0]).toMatchObject({ kind: 'numeric', missing: 1 })
+    const declared = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], ['NA'], [4]], targets: [1, 2, 3, 4], categorical: ['x0'] })
+    expect(declared.status).toBe(201)
+    expect(declared.body.columns[0]).toMatchObject({ kind: 'categorical', categories: ['1', '2', '4', 'NA'] })
+  })
+
   it('enforces MAX_DATASET_ROWS (413), BODY_LIMIT (413) and the media type (415)', async () => {
     const rows = Array.from({ length: 201 }, (_, i) => [i])
     const many = await request(t.app.server).post('/v1/datasets').send({ features: rows, targets: rows.map((r) => r[0]) })
