@@ -4298,6 +4298,25 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Problem details (RFC 9457) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unprocessable",
+                         *       "title": "Unprocessable Entity",
+                         *       "status": 422,
+                         *       "detail": "dataset 'ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
+                         *       "instance": "/v1/models/{id}/backprop",
+                         *       "code": "NN_ERR_UNPROCESSABLE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
