@@ -62,8 +62,13 @@ function completeNetwork (given: GivenNetwork, meta: DatasetMeta, field: string)
       : `${width} inputs: ${columns.length - categorical.length} numeric columns and ${width - columns.length + categorical.length} one-hot columns for the categories of ${categorical.map((c) => `${c.name} (${c.categories!.length})`).join(', ')}`
     throw badNetwork(`${field}.inputs`, `the network takes ${inputs} inputs; dataset '${meta.id}' has ${why}`)
   }
-  const units = given.output.units ?? unitsFor(given.output.activation, meta)
-  return { ...given, inputs, output: { ...given.output, units } }
+  if (given.output.units !== undefined) return { ...given, inputs, output: { ...given.output, units: given.output.units } }
+  const spec = { ...given, inputs, output: { ...given.output, units: unitsFor(given.output.activation, meta) } }
+  // units taken from targets the head cannot learn (a softmax on a regression target of many values) would
+  // be refused for their number ("at least 2 units"); the reason is the targets, so that is what is said
+  const how = headTargets(spec, meta)
+  if ('error' in how) throw badNetwork(`${field}.output`, how.error)
+  return spec
 }
 
 /** Widths and the head against what the dataset's targets are (checked on its stored statistics). */

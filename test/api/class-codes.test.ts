@@ -115,6 +115,11 @@ describe('integer class codes', () => {
     const res = await post('/v1/training-jobs', { datasetId: ds.body.id, network: { layers: [], output: { units: 3, activation: 'softmax' } }, training: training(5) })
     expect(res.status).toBe(400)
     expect(res.body.detail).toMatch(/more distinct values than MAX_CLASSES: use an identity output for regression/)
+    // output.units left out: the same reason, not "a softmax output needs at least 2 units"
+    const omitted = await post('/v1/training-jobs', { datasetId: ds.body.id, network: { layers: [], output: { activation: 'softmax' } }, training: training(5) })
+    expect(omitted.status).toBe(400)
+    expect(omitted.body).toMatchObject({ field: 'network.output' })
+    expect(omitted.body.detail).toMatch(/^a softmax output needs class labels or class codes; target column 'y0' of dataset '.*' has more distinct values than MAX_CLASSES: use an identity output for regression$/)
   })
 
   it('digits with their 0-9 labels sent as numbers: ≥ 0.95 hold-out accuracy, labels "0"…"9"', async () => {
