@@ -4298,6 +4298,25 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Problem details (RFC 9457) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unprocessable",
+                         *       "title": "Unprocessable Entity",
+                         *       "status": 422,
+                         *       "detail": "dataset 'ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
+                         *       "instance": "/v1/models/{id}/backprop",
+                         *       "code": "NN_ERR_UNPROCESSABLE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -6247,6 +6266,7 @@ export interface components {
             /** @description The raw columns a prediction row holds, in order (the keys of an instance record) */
             featureNames: string[];
             targetNames: string[];
+            /** @description How a raw row becomes the network's inputs before the normalisation: each column's kind and categories (one-hot encoding, fitted on the training rows) and the imputer of missing cells; absent: every column numeric, missing cells refused */
             preprocessing?: components["schemas"]["PreprocessingInput"];
             /** @description Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch's */
             bestEpoch?: number | null;
@@ -6500,6 +6520,7 @@ export interface components {
             /** @description The raw columns a prediction row holds, in order (the keys of an instance record) */
             featureNames: string[];
             targetNames: string[];
+            /** @description How a raw row becomes the network's inputs before the normalisation: each column's kind and categories (one-hot encoding, fitted on the training rows) and the imputer of missing cells; absent: every column numeric, missing cells refused */
             preprocessing?: components["schemas"]["PreprocessingInput"];
             /** @description Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch's */
             bestEpoch?: number | null;
@@ -7426,6 +7447,7 @@ export interface components {
             /** @description The raw columns a prediction row holds, in order (the keys of an instance record) */
             featureNames: string[];
             targetNames: string[];
+            /** @description How a raw row becomes the network's inputs before the normalisation: each column's kind and categories (one-hot encoding, fitted on the training rows) and the imputer of missing cells; absent: every column numeric, missing cells refused */
             preprocessing?: components["schemas"]["Preprocessing"];
             /** @description Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch's */
             bestEpoch?: number | null;
@@ -7679,6 +7701,7 @@ export interface components {
             /** @description The raw columns a prediction row holds, in order (the keys of an instance record) */
             featureNames: string[];
             targetNames: string[];
+            /** @description How a raw row becomes the network's inputs before the normalisation: each column's kind and categories (one-hot encoding, fitted on the training rows) and the imputer of missing cells; absent: every column numeric, missing cells refused */
             preprocessing?: components["schemas"]["Preprocessing"];
             /** @description Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch's */
             bestEpoch?: number | null;

@@ -26,7 +26,8 @@ export const VALIDATION = createError<[string]>('NN_ERR_VALIDATION', '%s', 400)
 export const BAD_CSV = createError<[string]>('NN_ERR_BAD_CSV', 'CSV %s', 400)
 export const BAD_DATASET = createError<[string]>('NN_ERR_BAD_DATASET', '%s', 400)
 export const BAD_NETWORK = createError<[string]>('NN_ERR_BAD_NETWORK', '%s', 400)
-export const INPUT_WIDTH = createError<[number, number, number]>('NN_ERR_INPUT_WIDTH', 'expected %d inputs per row, got %d in row %d', 400)
+// the last argument: '' or a hint that starts with '; '
+export const INPUT_WIDTH = createError<[number, number, number, string]>('NN_ERR_INPUT_WIDTH', 'expected %d inputs per row, got %d in row %d%s', 400)
 
 // ---- 401, 403, 429: who may call, and how often (api/plugins/auth.ts, rate-limit.ts)
 export const UNAUTHORIZED = createError<[string]>('NN_ERR_UNAUTHORIZED', '%s', 401)

@@ -19,6 +19,19 @@ const bad = (field: string, message: string, row: number): Error => withProblem(
 const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v))
 
 /**
+ * A row of a model with categorical columns holds one value per raw column, not the network's one-hot
+ * inputs (the width a dataset and the network show): said when the row has that width, or any other.
+ */
+function widthHint (pipeline: InputPipeline, got: number): string {
+  const { columns } = pipeline.preprocessing
+  const categorical = columns.find((c) => c.categories !== undefined)
+  if (pipeline.numericOnly || categorical === undefined) return ''
+  return `; a row holds one value per feature column (${columns.map((c) => c.name).join(', ')}), a category by its name ` +
+    `(${categorical.name}: ${JSON.stringify(categorical.categories![0])}, …)` +
+    (got === pipeline.width ? `, not the ${pipeline.width} one-hot inputs the network takes` : '')
+}
+
+/**
  * Codes of each row: a number per raw column, a category's index, NaN for missing (the model must
  * have an imputer), -1 for an unknown category (handleUnknown 'ignore', reported) — or a 400.
  */
@@ -54,7 +67,7 @@ export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], key: 
     const codes = new Float64Array(W)
     if (Array.isArray(row) || ArrayBuffer.isView(row)) {
       const cells = row as ArrayLike<Cell>
-      if (cells.length !== W) throw withProblem(new INPUT_WIDTH(W, cells.length, r), { field: `${key}[${r}]`, row: r })
+      if (cells.length !== W) throw withProblem(new INPUT_WIDTH(W, cells.length, r, widthHint(pipeline, cells.length)), { field: `${key}[${r}]`, row: r })
       for (let c = 0; c < W; c++) codes[c] = code(cells[c], c, `${key}[${r}][${c}]`, r)
       return codes
     }

@@ -128,7 +128,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
   const checkWidths = (model: Loaded, rows: FeatureRows): void => {
     const I = model.inputs.rawWidth
     for (let r = 0; r < rows.length; r++) {
-      if (rows[r].length !== I) throw withProblem(new INPUT_WIDTH(I, rows[r].length, r), { field: `inputs[${r}]`, row: r })
+      if (rows[r].length !== I) throw withProblem(new INPUT_WIDTH(I, rows[r].length, r, ''), { field: `inputs[${r}]`, row: r })
     }
   }
 
@@ -179,7 +179,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
       if (result.kind === 'unreadable') return undefined
       if (result.kind === 'width') {
         const { row, width } = result
-        throw withProblem(new INPUT_WIDTH(model.spec.inputs, width, row), { field: `inputs[${row}]`, row })
+        throw withProblem(new INPUT_WIDTH(model.spec.inputs, width, row, ''), { field: `inputs[${row}]`, row })
       }
       rowsRun.thread += result.rows
       return predictionOf(model.inference, result.out, result.rows)

@@ -75,16 +75,27 @@ export function scanColumn (rows: number, cell: (r: number) => Cell): ColumnScan
  * categorical when most cells are strings (the numbers are then categories too) and otherwise a
  * numeric column with a few stray texts, refused at the first of them with the ways to fix it.
  */
-export function decideKind (scan: ColumnScan, name: string, locate: Locate, forceCategorical: boolean, cell: (r: number) => Cell): 'numeric' | 'categorical' {
+export function decideKind (scan: ColumnScan, name: string, locate: Locate, forceCategorical: boolean, cell: (r: number) => Cell,
+  role: 'feature' | 'target' = 'feature'): 'numeric' | 'categorical' {
   if (forceCategorical) return scan.strings + scan.numbers === 0 ? 'numeric' : 'categorical'
   if (scan.strings === 0) return 'numeric'
   refuseDecimalCommas(scan, name, locate, cell)
   if (scan.numbers === 0) return 'categorical'
   if (scan.strings > scan.numbers) return 'categorical'
-  return fail(locate(scan.firstString), `expected a number like the rest of column ${JSON.stringify(name)}, got ${show(cell(scan.firstString))}; ` +
-    'if it marks a missing value write it as an empty cell or NA (and choose a missing-value strategy), ' +
-    `or if the column holds categories, declare it: ?categorical=${encodeURIComponent(name)}`)
+  const place = locate(scan.firstString)
+  // a target is never imputed: a missing-value strategy would not help there
+  const fixes = role === 'target'
+    ? 'if it marks a missing target, remove the row (missing-value strategies fill feature cells only), or if the column holds class labels, send ?categorical=true'
+    : place.csv
+      ? 'if it marks a missing value write it as an empty cell or NA (and choose a missing-value strategy), '
+      : 'if it marks a missing value send null instead (and choose a missing-value strategy: "missing": {"strategy": "mean"}), '
+  return fail(place, `expected a number like the rest of column ${JSON.stringify(name)}, got ${show(cell(scan.firstString))}; ${fixes}` +
+    (role === 'target' ? '' : `or if the column holds categories, declare it: ${declareCategorical(name, place)}`))
 }
+
+/** How an upload declares a column categorical: CSV's query parameter, or the JSON body's member. */
+const declareCategorical = (name: string, place: Place): string =>
+  place.csv ? `?categorical=${encodeURIComponent(name)}` : `"categorical": [${JSON.stringify(name)}]`
 
 /**
  * A column whose texts are all numbers written with decimal commas would otherwise become one
@@ -101,21 +112,22 @@ function refuseDecimalCommas (scan: ColumnScan, name: string, locate: Locate, ce
   }
   const place = locate(first)
   fail(place, `column ${JSON.stringify(name)} holds numbers written with a decimal comma (${show(cell(first))}), which would each become a category; ` +
-    (place.csv ? 'send ?decimal=, to read them as numbers' : 'send them as JSON numbers') + `, or if they are categories, declare them: ?categorical=${encodeURIComponent(name)}`)
+    (place.csv ? 'send ?decimal=, to read them as numbers' : 'send them as JSON numbers') + `, or if they are categories, declare them: ${declareCategorical(name, place)}`)
 }
 
 /**
  * Labels that spell one number differently (`1`, `1.0`, `01`) would become separate classes: refused,
- * naming both spellings. Labels that are not numbers are left alone.
+ * naming both spellings, at the cell where the second spelling first appears (`locate` gets both and
+ * picks). Labels that are not numbers are left alone.
  */
-export function checkSpellings (labels: readonly string[], name: string, locate: (label: string) => Place): void {
+export function checkSpellings (labels: readonly string[], name: string, locate: (label: string, other: string) => Place): void {
   const seen = new Map<number, string>()
   for (const label of labels) {
     if (!NUMBER.test(label)) continue
     const v = Number(label)
     const other = seen.get(v)
     if (other !== undefined && other !== label) {
-      fail(locate(label), `class labels ${JSON.stringify(other)} and ${JSON.stringify(label)} in column ${JSON.stringify(name)} ` +
+      fail(locate(label, other), `class labels ${JSON.stringify(other)} and ${JSON.stringify(label)} in column ${JSON.stringify(name)} ` +
         'are the same number written two ways, and would be two classes; write each class one way')
     }
     seen.set(v, label)

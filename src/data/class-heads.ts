@@ -40,6 +40,19 @@ function readsAsCodes (head: Head, values: readonly number[] | undefined): value
   return head.targets === 'one-hot' || (head.targets === 'probabilities' && values.every(Number.isInteger))
 }
 
+/**
+ * For a head that does not read a column of several integer codes as classes: the hint that a softmax
+ * output does (its number of units and the classes), so that a wrong head is not "fixed" into a
+ * regression on class codes. Empty when the targets are not such a column.
+ */
+export function codesHint (t: TargetInfo): string {
+  const values = t.outputs === 1 ? t.targetValues : undefined
+  if (!values || values.length < 3 || !values.every(Number.isInteger)) return ''
+  const shown = values.length > 20 ? `${values.slice(0, 20).join(', ')}, …` : values.join(', ')
+  return `; if '${t.targetNames[0] ?? 'the target'}' holds class codes (${values.length} classes: ${shown}), ` +
+    `use a softmax output of ${values.length} units (or leave output.units out) to learn them as classes`
+}
+
 /** Output units a head needs for these targets (taken when a job leaves output.units out). */
 export function unitsFor (name: HeadName, t: TargetInfo): number {
   const head = heads[name]
@@ -81,7 +94,7 @@ export function headTargets (spec: Pick<NetworkSpec, 'output'>, t: TargetInfo): 
     return { kind: 'codes-one-hot', classes: values.map(String), values }
   }
   if (readsAsCodes(head, values) && units === head.unitsForClasses(values.length)) return { kind: 'codes-binary', classes: values.map(String), values }
-  if (units !== t.outputs) return { error: `the network has ${units} output units; dataset '${t.id}' has ${t.outputs} target column${t.outputs === 1 ? '' : 's'} (${t.targetNames.join(', ')})` }
+  if (units !== t.outputs) return { error: `the network has ${units} output units; dataset '${t.id}' has ${t.outputs} target column${t.outputs === 1 ? '' : 's'} (${t.targetNames.join(', ')})${codesHint(t)}` }
   return { kind: 'as-stored' }
 }
 

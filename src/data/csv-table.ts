@@ -5,7 +5,7 @@
  */
 import { BAD_CSV, withProblem } from '../errors.js'
 import { cellOfText, decideKind, fail, scanColumn, type Cell, type DecimalMark, type Place } from './cells.js'
-import { csvError, parseCsv, type Delimiter } from './csv.js'
+import { csvError, oneColumnMessage, parseCsv, type Delimiter } from './csv.js'
 import type { DatasetInput, DatasetPlaces } from './build-dataset.js'
 import type { RawTarget } from './encode-targets.js'
 import type { MissingValues } from './missing.js'
@@ -35,8 +35,7 @@ export function csvToTable (text: string, options: CsvTableOptions = {}): CsvTab
   }
   if (records.length === 0) throw csvError('there are no data rows after the header', lines[0] ?? 1)
   if (header.length < 2) {
-    throw csvError(`the header ${JSON.stringify(header[0])} reads as one column; a dataset needs at least two (features and a target). ` +
-      'If its columns are separated by something else than commas, send ?delimiter=; or ?delimiter=tab', 1)
+    throw csvError(oneColumnMessage(header[0], delimiter), 1)
   }
   const targetNames = options.target && options.target.length > 0 ? [...options.target] : [header[header.length - 1]]
   const targetIdx = targetNames.map((name) => {
@@ -69,7 +68,7 @@ export function csvToTable (text: string, options: CsvTableOptions = {}): CsvTab
       fail(place(scan.firstMissing, c), `the target is missing (${JSON.stringify(raw(scan.firstMissing, c))}); every row needs a target: remove the rows without one ` +
         '(missing-value strategies fill feature cells only)' + (asLabels ? '' : ', or if the column holds class labels, send ?categorical=true'))
     }
-    const kind = asLabels ? 'categorical' : decideKind(scan, name, (r) => place(r, c), false, (r) => cells[r])
+    const kind = asLabels ? 'categorical' : decideKind(scan, name, (r) => place(r, c), false, (r) => cells[r], 'target')
     targets = kind === 'categorical' ? records.map((_, r) => raw(r, c)) : cells as number[]
   } else {
     targets = records.map((record, r) => targetIdx.map((c) => {

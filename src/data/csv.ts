@@ -47,6 +47,16 @@ function delimiterHint (line: string, delimiter: Delimiter): string {
 }
 
 /**
+ * A header that reads as one column: says so, with the delimiter used (perhaps the one the caller gave)
+ * and the fix: the other candidate delimiter the header holds, or else the delimiters that are read.
+ */
+export function oneColumnMessage (header: string, delimiter: Delimiter): string {
+  const other = delimiterHint(header, delimiter)
+  return `the header ${JSON.stringify(header)} reads as one column (cells separated by ${DELIMITER_NAMES[delimiter]}s), and a dataset needs at least two (features and a target)` +
+    (other !== '' ? other : '; it holds no comma, semicolon or tab: save the file with one of them between its cells (?delimiter=%3B or ?delimiter=tab for the latter two)')
+}
+
+/**
  * Splits CSV text into records; quoted fields may hold the delimiter, quotes ("") and line breaks.
  * CRLF, LF and CR all end a line. The delimiter defaults to the one the header line uses (detectDelimiter).
  */

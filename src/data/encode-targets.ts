@@ -94,7 +94,8 @@ export function encodeTargets (targets: readonly RawTarget[], { maxClasses, name
     }
   }
   const classes = [...index.keys()].sort(compareClasses)
-  checkSpellings(classes, name, (label) => locate(index.get(label)!))
+  // index holds each label's first row: the later of the two is where the second spelling appears
+  checkSpellings(classes, name, (label, other) => locate(Math.max(index.get(label)!, index.get(other)!)))
   if (classes.length < 2) fail(locate(0), `every target is the class ${JSON.stringify(classes[0])}; a classifier needs at least two classes`)
   const k = new Map(classes.map((c, i) => [c, i]))
   const labels = Int32Array.from(targets as readonly string[], (s) => k.get(s)!)

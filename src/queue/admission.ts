@@ -12,7 +12,7 @@ import { oneRowMinibatch } from '../nn/minibatch-rows.js'
 import type { DatasetMeta, DatasetRepository } from '../store/datasets.js'
 import type { ModelRecord, ModelRepository } from '../store/models.js'
 import type { NetworkRepository } from '../store/networks.js'
-import { headTargets, unitsFor } from '../data/class-heads.js'
+import { codesHint, headTargets, unitsFor } from '../data/class-heads.js'
 import { headOf } from '../nn/heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
 import { encodedWidth, type FeatureColumn } from '../data/feature-columns.js'
@@ -62,8 +62,13 @@ function completeNetwork (given: GivenNetwork, meta: DatasetMeta, field: string)
       : `${width} inputs: ${columns.length - categorical.length} numeric columns and ${width - columns.length + categorical.length} one-hot columns for the categories of ${categorical.map((c) => `${c.name} (${c.categories!.length})`).join(', ')}`
     throw badNetwork(`${field}.inputs`, `the network takes ${inputs} inputs; dataset '${meta.id}' has ${why}`)
   }
-  const units = given.output.units ?? unitsFor(given.output.activation, meta)
-  return { ...given, inputs, output: { ...given.output, units } }
+  if (given.output.units !== undefined) return { ...given, inputs, output: { ...given.output, units: given.output.units } }
+  const spec = { ...given, inputs, output: { ...given.output, units: unitsFor(given.output.activation, meta) } }
+  // units taken from targets the head cannot learn (a softmax on a regression target of many values) would
+  // be refused for their number ("at least 2 units"); the reason is the targets, so that is what is said
+  const how = headTargets(spec, meta)
+  if ('error' in how) throw badNetwork(`${field}.output`, how.error)
+  return spec
 }
 
 /** Widths and the head against what the dataset's targets are (checked on its stored statistics). */
@@ -73,7 +78,9 @@ function checkFits (spec: NetworkSpec, meta: DatasetMeta, field: string, parent?
   // stored columns a head takes as probabilities (sigmoid units) must be probabilities, and each must hold both classes
   const probabilities = headOf(spec).targets === 'probabilities' && how.kind === 'as-stored'
   if (probabilities && meta.targetStats.some((s) => s.min < 0 || s.max > 1)) {
-    throw badNetwork(field, `a sigmoid output needs targets in [0, 1] (or two integer class codes for 1 unit); dataset '${meta.id}' has targets outside it: use an identity output`)
+    const codes = codesHint(meta)
+    throw badNetwork(field, `a sigmoid output needs targets in [0, 1] (or two integer class codes for 1 unit); dataset '${meta.id}' has targets outside it` +
+      (codes === '' ? ': use an identity output' : `${codes}, or an identity output to regress on the values`))
   }
   // a class column that never changes teaches nothing; label uploads already need two classes, 0/1 columns do not
   const constant = probabilities ? meta.targetStats.findIndex((s) => s.min === s.max) : -1

@@ -47,7 +47,8 @@ export const ModelResponse = z.object({
   classes: z.array(z.string()).optional().describe('Class labels in output-unit order'),
   featureNames: z.array(z.string()).describe('The raw columns a prediction row holds, in order (the keys of an instance record)'),
   targetNames: z.array(z.string()),
-  preprocessing: PreprocessingSchema.optional(),
+  preprocessing: PreprocessingSchema.optional().describe('How a raw row becomes the network\'s inputs before the normalisation: each column\'s kind and categories ' +
+    '(one-hot encoding, fitted on the training rows) and the imputer of missing cells; absent: every column numeric, missing cells refused'),
   ...RunReportShape,
   createdAt: Timestamp
 }).meta({ id: 'ModelResponse' })

@@ -42,9 +42,15 @@ const specShape = {
 }
 
 /** Checks that span fields, reported at the field to change. */
-function crossCheck (spec: { output: { activation: string, units?: number }, layers: z.output<typeof LayerSpecSchema>[] }, ctx: z.RefinementCtx): void {
+function crossCheck (spec: { output: { activation: string, units?: number }, layers: z.output<typeof LayerSpecSchema>[] }, ctx: z.RefinementCtx, job = false): void {
   if (spec.output.activation === 'softmax' && spec.output.units !== undefined && spec.output.units < 2) {
-    ctx.addIssue({ code: 'custom', path: ['output', 'units'], message: 'a softmax output needs at least 2 units; use 1 sigmoid unit for a binary target' })
+    // a job's network has a dataset to take the number of classes from: say so, as the likeliest fix
+    ctx.addIssue({
+      code: 'custom',
+      path: ['output', 'units'],
+      message: 'a softmax output needs at least 2 units (one per class); ' +
+        (job ? 'leave output.units out to take the number of classes from the dataset, or use 1 sigmoid unit for a binary target' : 'use 1 sigmoid unit for a binary target')
+    })
   }
   spec.layers.forEach((layer, i) => {
     if (layer.alpha !== undefined && layer.activation !== 'leaky_relu') {
@@ -68,7 +74,7 @@ export const JobNetworkSchema = z.object({
   output: OutputSpecSchema.extend({
     units: Units.optional().describe('Default: the number of classes (softmax), 1 for two classes (sigmoid), else the target columns')
   }).strict()
-}).strict().superRefine(crossCheck).meta({ id: 'JobNetworkSpec' })
+}).strict().superRefine((spec, ctx) => { crossCheck(spec, ctx, true) }).meta({ id: 'JobNetworkSpec' })
 
 export type JobNetworkSpec = z.output<typeof JobNetworkSchema>
 

@@ -120,6 +120,22 @@ describe('POST /v1/models/{ref}/backprop', () => {
     }
   })
 
+  it('a row that overflows float32 on its way through is a 422 naming the layer and row, not a 500', async () => {
+    const imported = await t.app.inject({
+      method: 'POST',
+      url: '/v1/models',
+      payload: { format: 'backprop.model', version: 1, network: { inputs: 2, layers: [], output: { units: 1, activation: 'identity' } }, layers: [{ W: [[1e30, 1e30]], b: [0] }] }
+    })
+    expect(imported.statusCode, imported.body).toBe(201)
+    const res = await t.app.inject({ method: 'POST', url: `/v1/models/${String(imported.json().id)}/backprop`, payload: { inputs: [[1, 1], [1e10, 1e10]], targets: [1, 2] } })
+    expect(res.statusCode, res.body).toBe(422)
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(res.json()).toMatchObject({ row: 1, detail: "output's z for row 1 is Infinity: that row is far outside the data the model was trained on (or the model is broken); check the row's units" })
+    // the finite row alone answers
+    const one = await t.app.inject({ method: 'POST', url: `/v1/models/${String(imported.json().id)}/backprop`, payload: { inputs: [[1, 1]], targets: [1] } })
+    expect(one.statusCode, one.body).toBe(200)
+  })
+
   it('gives no gradient for batch norm\'s running statistics, which are buffers that learn nothing (as in PyTorch)', async () => {
     const bnSpec: NetworkSpec = { inputs: 3, layers: [{ units: 4, activation: 'relu', norm: 'batch' }], output: { units: 3, activation: 'softmax' } }
     const record = await t.app.models.save({ spec: bnSpec, params: createNetwork(bnSpec, { seed: 2 }).params as Float32Array, meta: { name: 'inspect-bn', classes, normalization } })

@@ -81,6 +81,20 @@ describe('integer class codes', () => {
     expect(wide.status).toBe(400)
     expect(wide.body).toMatchObject({ field: 'network.inputs' })
     expect(wide.body.detail).toMatch(/the network takes 4 inputs; dataset '.*' has 1 feature columns \(x0\)/)
+    // the hints a user follows from a wrong head lead to the classes, never to a regression on the codes
+    const one = await post('/v1/training-jobs', job({ units: 1, activation: 'softmax' }))
+    expect(one.status).toBe(400)
+    expect(one.body.detail).toMatch(/a softmax output needs at least 2 units \(one per class\); leave output.units out to take the number of classes from the dataset/)
+    const sigmoid = await post('/v1/training-jobs', job({ units: 1, activation: 'sigmoid' }))
+    expect(sigmoid.status).toBe(400)
+    expect(sigmoid.body.detail).toMatch(/a sigmoid output needs targets in \[0, 1\].*if 'y0' holds class codes \(3 classes: 0, 1, 2\), use a softmax output of 3 units \(or leave output.units out\) to learn them as classes, or an identity output to regress on the values$/)
+    const threeIdentity = await post('/v1/training-jobs', job({ units: 3, activation: 'identity' }))
+    expect(threeIdentity.status).toBe(400)
+    expect(threeIdentity.body.detail).toMatch(/the network has 3 output units; dataset '.*' has 1 target column \(y0\); if 'y0' holds class codes \(3 classes: 0, 1, 2\), use a softmax output of 3 units/)
+    // a regression target of fractional values gets no such hint
+    const prices = await post('/v1/datasets', { features: [[1], [2], [3], [4]], targets: [10.5, 12.25, 14.5, 16] })
+    const price = await post('/v1/training-jobs', { ...job({ units: 1, activation: 'sigmoid' }), datasetId: prices.body.id })
+    expect(price.body.detail).toMatch(/has targets outside it: use an identity output$/)
     // regression on the same codes stays what it was: one identity unit
     const regression = await post('/v1/training-jobs', job({ activation: 'identity' }))
     expect(regression.status).toBe(202)
@@ -101,6 +115,11 @@ describe('integer class codes', () => {
     const res = await post('/v1/training-jobs', { datasetId: ds.body.id, network: { layers: [], output: { units: 3, activation: 'softmax' } }, training: training(5) })
     expect(res.status).toBe(400)
     expect(res.body.detail).toMatch(/more distinct values than MAX_CLASSES: use an identity output for regression/)
+    // output.units left out: the same reason, not "a softmax output needs at least 2 units"
+    const omitted = await post('/v1/training-jobs', { datasetId: ds.body.id, network: { layers: [], output: { activation: 'softmax' } }, training: training(5) })
+    expect(omitted.status).toBe(400)
+    expect(omitted.body).toMatchObject({ field: 'network.output' })
+    expect(omitted.body.detail).toMatch(/^a softmax output needs class labels or class codes; target column 'y0' of dataset '.*' has more distinct values than MAX_CLASSES: use an identity output for regression$/)
   })
 
   it('digits with their 0-9 labels sent as numbers: ≥ 0.95 hold-out accuracy, labels "0"…"9"', async () => {

@@ -64,6 +64,63 @@ describe('POST /v1/datasets (CSV)', () => {
   })
 })
 
+describe('CSV as people save it: delimiters, the target read whole, label spellings (issue 10)', () => {
+  const post = (query: string, body: string) => request(t.app.server).post(`/v1/datasets${query}`).set('content-type', 'text/csv').send(body)
+
+  it('reads ; and tab files from their header, or with ?delimiter=, and says so when the delimiter is the problem', async () => {
+    const semi = 'a;b;label\r\n1;2;x\r\n3;4;y\r\n'
+    for (const [query, body] of [['', semi], ['?delimiter=%3B', semi], ['', semi.replaceAll(';', '\t')], ['?delimiter=tab', semi.replaceAll(';', '\t')]]) {
+      const res = await post(query, body)
+      expect({ query, status: res.status }).toEqual({ query, status: 201 })
+      expect(res.body).toMatchObject({ featureNames: ['a', 'b'], classes: ['x', 'y'], inputs: 2 })
+    }
+    // the delimiter given is not the file's: the header reads as one column, and the message names the one it holds
+    const wrong = await post('?delimiter=tab', semi)
+    expectProblem(wrong, 400)
+    expect(wrong.body).toMatchObject({ code: 'NN_ERR_BAD_CSV', line: 1 })
+    expect(wrong.body.detail).toBe('CSV line 1: the header "a;b;label" reads as one column (cells separated by tabs), and a dataset needs at least two (features and a target); ' +
+      'it holds semicolons: if they separate its cells, send ?delimiter=%3B')
+    const comma = await post('?delimiter=,', semi)
+    expect(comma.body.detail).toMatch(/reads as one column \(cells separated by commas\).*it holds semicolons: if they separate its cells, send \?delimiter=%3B$/)
+    // a delimiter the service does not read: the message says which it does
+    const pipe = await post('', 'a|b|label\n1|2|x\n3|4|y\n')
+    expectProblem(pipe, 400)
+    expect(pipe.body.detail).toMatch(/it holds no comma, semicolon or tab: save the file with one of them between its cells/)
+    // a comma header over semicolon rows: the row's line, and the delimiter it seems to use
+    const rows = await post('', 'a,b,label\n1;2;x\n3;4;y\n')
+    expect(rows.body).toMatchObject({ status: 400, line: 2 })
+    expect(rows.body.detail).toMatch(/line 2: expected 3 cells like the header, got 1 \(cells separated by commas\); it holds semicolons/)
+    const bad = await post('?delimiter=pipe', semi)
+    expectProblem(bad, 400)
+    expect(bad.body.detail).toMatch(/delimiter/)
+  })
+
+  it('a stray text in a numeric target names the cell and the fixes that apply to a target', async () => {
+    const res = await post('?target=y', 'a,y\n1,10\n2,11\n3,twelve\n4,13\n')
+    expectProblem(res, 400)
+    expect(res.body).toMatchObject({ line: 4, column: 2, field: 'y' })
+    expect(res.body.detail).toBe('CSV line 4, column 2 ("y"): expected a number like the rest of column "y", got "twelve"; if it marks a missing target, remove the row ' +
+      '(missing-value strategies fill feature cells only), or if the column holds class labels, send ?categorical=true')
+    // following the second fix: four classes
+    const labels = await post('?target=y&categorical=true', 'a,y\n1,10\n2,11\n3,twelve\n4,13\n')
+    expect(labels.body.classes).toEqual(['10', '11', '13', 'twelve'])
+  })
+
+  it('1 and 1.0 (and 2, 2.0) in one label column are a 400 naming both spellings, not four classes of two', async () => {
+    const csv = await post('?target=y&categorical=true', 'a,y\n1,1\n2,1.0\n3,2\n4,2.0\n')
+    expectProblem(csv, 400)
+    expect(csv.body).toMatchObject({ line: 3, column: 2, field: 'y' })
+    expect(csv.body.detail).toMatch(/class labels "1" and "1.0" in column "y" are the same number written two ways, and would be two classes; write each class one way/)
+    const json = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], [3], [4]], targets: ['2', '1', '02', '1'] })
+    expectProblem(json, 400)
+    expect(json.body).toMatchObject({ field: 'targets[2]', row: 2 })
+    expect(json.body.detail).toMatch(/^targets\[2\]: class labels ("02" and "2"|"2" and "02") in column "class" are the same number written two ways/)
+    // read as numbers (no categorical=true) the spellings are one value each: two classes for a softmax head
+    const numbers = await post('?target=y', 'a,y\n1,1\n2,1.0\n3,2\n4,2.0\n')
+    expect(numbers.body).toMatchObject({ outputs: 1, targetValues: [1, 2] })
+  })
+})
+
 describe('POST /v1/datasets (JSON)', () => {
   it('stores labels, regression and multi-output targets', async () => {
     const labels = await request(t.app.server).post('/v1/datasets')
@@ -88,6 +145,26 @@ describe('POST /v1/datasets (JSON)', () => {
     const flat = await request(t.app.server).post('/v1/datasets').send({ features: [1, 2, 3], targets: [1, 2, 3] })
     expectProblem(flat, 400)
     expect(flat.body).toMatchObject({ field: 'features', detail: 'features must be a list of rows, one per sample, and got a flat list of values; with one feature per sample, send {"features": [[1], [2], [3]]}' })
+  })
+
+  it('a missing target and a stray text in a numeric feature get one message with the JSON fixes (issue 10)', async () => {
+    const nullTarget = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], [3]], targets: [10.5, null, 14.5] })
+    expectProblem(nullTarget, 400)
+    expect(nullTarget.body).toMatchObject({ field: 'targets[1]', row: 1 })
+    expect(nullTarget.body.detail).toBe('targets[1]: the target is missing (null); every row needs a target: remove the rows without one (missing-value strategies fill feature cells only)')
+    expect(nullTarget.body.errors).toBeUndefined()
+    const na = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], ['NA'], [4]], targets: [1, 2, 3, 4] })
+    expectProblem(na, 400)
+    expect(na.body).toMatchObject({ field: 'features[2][0]' })
+    expect(na.body.detail).toBe('features[2][0]: expected a number like the rest of column "x0", got "NA"; if it marks a missing value send null instead ' +
+      '(and choose a missing-value strategy: "missing": {"strategy": "mean"}), or if the column holds categories, declare it: "categorical": ["x0"]')
+    // each fix, followed, is accepted
+    const imputed = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], [null], [4]], targets: [1, 2, 3, 4], missing: { strategy: 'mean' } })
+    expect(imputed.status).toBe(201)
+    expect(imputed.body.columns[0]).toMatchObject({ kind: 'numeric', missing: 1 })
+    const declared = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], ['NA'], [4]], targets: [1, 2, 3, 4], categorical: ['x0'] })
+    expect(declared.status).toBe(201)
+    expect(declared.body.columns[0]).toMatchObject({ kind: 'categorical', categories: ['1', '2', '4', 'NA'] })
   })
 
   it('enforces MAX_DATASET_ROWS (413), BODY_LIMIT (413) and the media type (415)', async () => {
@@ -140,6 +217,17 @@ describe('the stored size is bounded by the cells', () => {
       const labels = await request(big.app.server).post('/v1/datasets?target=price&categorical=true').set('content-type', 'text/csv').send(csv.replace('NA', '1.5'))
       expectProblem(labels, 400)
       expect(labels.body.detail).toMatch(/more than 1000 distinct class labels \(MAX_CLASSES\)/)
+      // an identifier column among the features: refused at its 1,001st category (MAX_CATEGORIES), CSV and JSON
+      const ids = await request(big.app.server).post('/v1/datasets').set('content-type', 'text/csv')
+        .send(`id,a,label\n${Array.from({ length: 5000 }, (_, i) => `u${i},${i},${'xy'[i % 2]}`).join('\n')}\n`)
+      expectProblem(ids, 400)
+      expect(ids.body).toMatchObject({ line: 1002, column: 1, field: 'id' })
+      expect(ids.body.detail).toMatch(/column "id" has more than 1000 categories \(MAX_CATEGORIES\)/)
+      const jsonIds = await request(big.app.server).post('/v1/datasets')
+        .send({ features: Array.from({ length: 5000 }, (_, i) => [`u${i}`, i]), targets: Array.from({ length: 5000 }, (_, i) => 'xy'[i % 2]) })
+      expectProblem(jsonIds, 400)
+      expect(jsonIds.body).toMatchObject({ field: 'features[1000][0]' })
+      expect(jsonIds.body.detail).toMatch(/MAX_CATEGORIES/)
       expect(await keys()).toEqual(before)
       // the same numbers without the NA: one float per cell, 5,000 × (2 + 1) × 4 bytes
       const ok = await request(big.app.server).post('/v1/datasets?target=price').set('content-type', 'text/csv').send(csv.replace('NA', '1.5'))

@@ -23,4 +23,31 @@ describe('OpenAPI document', () => {
     expect(Object.keys(doc.paths['/v1/datasets'].post.requestBody.content)).toEqual(expect.arrayContaining(['application/json', 'text/csv']))
     expect(doc.paths['/v1/networks/{id}'].get.responses['404'].content['application/problem+json']).toBeDefined()
   })
+
+  it('describes every query parameter, and every field tabular data added (issue 10: categories, missing values, class codes, records)', () => {
+    const doc = openApiDocument(t.app) as { paths: Record<string, Record<string, { parameters?: Array<{ in: string, name: string, description?: string }> }>>, components: { schemas: Record<string, Schema> } }
+    const undescribed = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).flatMap(([method, op]) =>
+      (op.parameters ?? []).filter((p) => p.in === 'query' && !p.description).map((p) => `${method} ${path} ?${p.name}`)))
+    expect(undescribed).toEqual([])
+    expect(doc.paths['/v1/datasets'].post.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(['target', 'categorical', 'delimiter', 'decimal', 'missing', 'fillValue']))
+    expect(doc.paths['/v1/models/{id}/predict'].post.parameters!.map((p) => p.name)).toContain('handleUnknown')
+    const fields: Record<string, string[]> = {
+      CreateDatasetJson: ['missing', 'categorical'],
+      DatasetResponse: ['inputs', 'classes', 'targetValues', 'missing', 'columns'],
+      ColumnStats: ['kind', 'categories', 'missing'],
+      CreateTrainingJobRequest: ['missing'],
+      JobNetworkSpec: ['inputs'],
+      PredictRequest: ['inputs', 'instances'],
+      PredictResponse: ['unknownCategories'],
+      ModelResponse: ['classes', 'featureNames', 'preprocessing'],
+      ModelExport: ['preprocessing'],
+      Preprocessing: ['columns', 'imputer'],
+      MissingValues: ['strategy', 'fillValue']
+    }
+    const missing = Object.entries(fields).flatMap(([schema, names]) => names.filter((n) => !doc.components.schemas[schema]?.properties?.[n]?.description).map((n) => `${schema}.${n}`))
+    expect(missing).toEqual([])
+    expect(doc.components.schemas.JobNetworkSpec.properties!.output.properties!.units.description).toMatch(/number of classes/)
+  })
 })
+
+interface Schema { description?: string, properties?: Record<string, Schema> }

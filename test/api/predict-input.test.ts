@@ -68,6 +68,17 @@ describe('prediction values are checked like uploads', () => {
     expect(res.body.field).toBe('inputs')
   })
 
+  it('one record where a list is expected gets one plain message', async () => {
+    const id = await importModel(sum)
+    for (const key of ['instances', 'inputs']) {
+      const res = await post(`/v1/models/${id}/predict`, { [key]: { x0: 1, x1: 2 } })
+      expect(res.status).toBe(400)
+      expect(res.body).toMatchObject({ field: key })
+      expect(res.body.detail).toBe(`${key} must be a list, and got one record; send it as a list of records keyed by feature name: {"instances": [{"x0":1,"x1":2}]}`)
+      expect(res.body.errors).toBeUndefined()
+    }
+  })
+
   it('a string in a numeric column, null without an imputer, an unknown feature: 400s naming the cell', async () => {
     const id = await importModel(sum)
     const text = await post(`/v1/models/${id}/predict`, { inputs: [[1, 'two']] })
@@ -103,6 +114,14 @@ describe('rows with categories and nulls, and records, give the same answers', (
     // the canonical numeric body to a categorical model: numbers name categories as strings would
     const single = await post(`/v1/models/${id}/predict`, { inputs: [[1, 'green']] })
     expect(single.body.outputs).toEqual([[21]])
+    // the network's encoded inputs instead of the raw columns: the width error says what a row holds
+    const encoded = await post(`/v1/models/${id}/predict`, { inputs: [[1, 0, 1, 0]] })
+    expect(encoded.status).toBe(400)
+    expect(encoded.body).toMatchObject({ code: 'NN_ERR_INPUT_WIDTH', field: 'inputs[0]', row: 0 })
+    expect(encoded.body.detail).toBe('expected 2 inputs per row, got 4 in row 0; a row holds one value per feature column (size, color), ' +
+      'a category by its name (color: "blue", …), not the 4 one-hot inputs the network takes')
+    const three = await post(`/v1/models/${id}/predict`, { inputs: [[1, 'red', 3]] })
+    expect(three.body.detail).toMatch(/got 3 in row 0; a row holds one value per feature column \(size, color\), a category by its name \(color: "blue", …\)$/)
   })
 
   it('export → import keeps the encoding and the imputer', async () => {

@@ -51,8 +51,12 @@ describe('csvToTable', () => {
 
   it('says so when the header reads as one column', () => {
     const err = problemOf(() => csvToTable('a|b|c\n1|2|3\n'))
-    expect(err.message).toMatch(/the header "a\|b\|c" reads as one column.*\?delimiter=/)
+    expect(err.message).toMatch(/the header "a\|b\|c" reads as one column \(cells separated by commas\).*it holds no comma, semicolon or tab.*\?delimiter=/)
     expect(err.problem).toMatchObject({ line: 1 })
+    // a delimiter given that is not the file's: named, with the one the header holds
+    expect(problemOf(() => csvToTable('a;b;c\n1;2;3\n', { delimiter: '\t' })).message)
+      .toMatch(/reads as one column \(cells separated by tabs\), .*; it holds semicolons: if they separate its cells, send \?delimiter=%3B$/)
+    expect(problemOf(() => csvToTable('a\tb\n1\t2\n', { delimiter: ';' })).message).toMatch(/it holds tabs: if they separate its cells, send \?delimiter=tab$/)
   })
 })
 
@@ -66,7 +70,9 @@ describe('a target column is read whole', () => {
 
   it('a numeric target with a stray text is a 400 naming it; a text column with a few numbers is labels', () => {
     const stray = problemOf(() => build('a,y\n1,10\n2,11\n3,twelve\n4,13\n'))
-    expect(stray.message).toMatch(/line 4, column 2 \("y"\): expected a number like the rest of column "y", got "twelve"/)
+    expect(stray.message).toMatch(/line 4, column 2 \("y"\): expected a number like the rest of column "y", got "twelve"; if it marks a missing target, remove the row .*\?categorical=true$/)
+    // a target is never imputed, so its message does not offer a missing-value strategy
+    expect(stray.message).not.toMatch(/choose a missing-value strategy/)
     const labels = build('a,y\n1,cat\n2,dog\n3,7\n4,cat\n')
     expect(labels.classes).toEqual(['7', 'cat', 'dog'])
   })

@@ -5,11 +5,12 @@
  * The pass and its quantities are nn/inspect.ts's.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { VALIDATION, withProblem } from '../../errors.js'
+import { UNPROCESSABLE, VALIDATION, withProblem } from '../../errors.js'
 import { ModelRefParams, problems } from '../../schemas/common.js'
 import { BackpropRequest, BackpropResponse } from '../../schemas/backprop.js'
 import { createNetwork } from '../../nn/network.js'
-import { inspectBackprop } from '../../nn/inspect.js'
+import { inspectBackprop, type BackpropTrace } from '../../nn/inspect.js'
+import type { JsonTensor } from '../../nn/serialize.js'
 import { inputPipelineOf } from '../../inference/model-inference.js'
 import type { StoredModel } from '../../store/models.js'
 import { codesOf } from '../prediction-input.js'
@@ -52,6 +53,37 @@ function encodeTargets (model: StoredModel, targets: readonly Target[]): Float32
   return y
 }
 
+/** The first value of a row or a tensor (rows of numbers) that is not finite, or undefined. */
+function firstNonFinite (v: JsonTensor): number | undefined {
+  for (const w of v) {
+    const bad = typeof w === 'number' ? (Number.isFinite(w) ? undefined : w) : firstNonFinite(w)
+    if (bad !== undefined) return bad
+  }
+  return undefined
+}
+
+/**
+ * A row far outside the data the model was trained on can overflow float32 on its way through; JSON has
+ * no Infinity or NaN, so the trace is refused (422 naming the layer, quantity and row), as predict refuses
+ * such an output, instead of failing to serialise.
+ */
+function checkFinite (trace: BackpropTrace): void {
+  const far = 'that row is far outside the data the model was trained on (or the model is broken); check the row\'s units'
+  for (const layer of trace.layers) {
+    for (const quantity of ['z', 'a', 'delta'] as const) {
+      const rows = layer[quantity]
+      for (let r = 0; r < rows.length; r++) {
+        const bad = firstNonFinite(rows[r])
+        if (bad !== undefined) throw withProblem(new UNPROCESSABLE(`${layer.name}'s ${quantity} for row ${r} is ${bad}: ${far}`), { row: r })
+      }
+    }
+  }
+  const gradient = trace.layers.flatMap((l) => Object.entries(l.gradients)).find(([, g]) => firstNonFinite(g) !== undefined)
+  if (!Number.isFinite(trace.loss) || gradient !== undefined) {
+    throw new UNPROCESSABLE(`the ${gradient ? `gradient of ${gradient[0]}` : 'loss'} is not finite: a row is far outside the data the model was trained on (or the model is broken)`)
+  }
+}
+
 const backprop: FastifyPluginAsyncZod = async (fastify) => {
   fastify.post('/models/:id/backprop', {
     schema: {
@@ -62,7 +94,7 @@ const backprop: FastifyPluginAsyncZod = async (fastify) => {
         'One full-batch SGD step with learning rate 1 on these rows would subtract exactly these gradients from the exported weights.',
       params: ModelRefParams,
       body: BackpropRequest,
-      response: { 200: BackpropResponse, ...problems(400, 404) }
+      response: { 200: BackpropResponse, ...problems(400, 404, 422) }
     }
   }, async (request) => {
     const { inputs, instances, targets, mode } = request.body
@@ -77,6 +109,7 @@ const backprop: FastifyPluginAsyncZod = async (fastify) => {
     codes.forEach((c, r) => pipeline.rowInto(c, x, r))
     const y = encodeTargets(model, targets)
     const trace = inspectBackprop(createNetwork(spec, { params }), x, y, rows.length, { mode })
+    checkFinite(trace)
     return { modelId: meta.id, mode, rows: rows.length, ...trace }
   })
 }

@@ -67,10 +67,18 @@ class UnreadJson {
   constructor (readonly bytes: Buffer) {}
 }
 
-/** `features: [1, 2, 3]`: one plain 400 instead of one per value. */
-function flatFeatures (body: unknown): Error | undefined {
+/**
+ * The common shape mistakes, each one plain 400 instead of zod's list: `features: [1, 2, 3]` (one per
+ * value), and a missing target (`null`, which zod reports as matching none of the target forms).
+ */
+function shapeMistake (body: unknown): Error | undefined {
   const message = flatRowsMessage(body, ['features'])
-  return message === undefined ? undefined : withProblem(new VALIDATION(message), { field: 'features' })
+  if (message !== undefined) return withProblem(new VALIDATION(message), { field: 'features' })
+  const targets = typeof body === 'object' && body !== null ? (body as { targets?: unknown }).targets : undefined
+  const r = Array.isArray(targets) ? targets.indexOf(null) : -1
+  if (r < 0) return undefined
+  return withProblem(new VALIDATION(`targets[${r}]: the target is missing (null); every row needs a target: remove the rows without one ` +
+    '(missing-value strategies fill feature cells only)'), { field: `targets[${r}]`, row: r })
 }
 
 const validateBody = lateBodyValidator<unknown>(CreateDatasetBody, '/v1/datasets', isDatasetJson)
@@ -93,8 +101,8 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
     const data = await new Promise<unknown>((resolve, reject) => {
       parseJson(request, bytes.toString(), (err: Error | null, value?: unknown) => { if (err) reject(err); else resolve(value) })
     })
-    const flat = flatFeatures(data)
-    if (flat) throw flat
+    const mistake = shapeMistake(data)
+    if (mistake) throw mistake
     return validateBody(data)
   }
 
@@ -110,7 +118,7 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
       body: CreateDatasetBody,
       response: { 201: DatasetResponse, ...problems(400, 413, 415) }
     },
-    validatorCompiler: fastValidator({ body: (body) => body instanceof UnreadJson || isDatasetJson(body) }, { body: flatFeatures })
+    validatorCompiler: fastValidator({ body: (body) => body instanceof UnreadJson || isDatasetJson(body) }, { body: shapeMistake })
   }, async (request, reply) => {
     const { query } = request
     const contentType = String(request.headers['content-type'] ?? '')

@@ -27,10 +27,22 @@ const badRequest = (err: Error): Error => Object.assign(err, { statusCode: 400 }
 
 const validateBody = lateBodyValidator<PredictRequestBody>(PredictRequest, '/v1/models/:id/predict', isPredictBody)
 
-/** One plain 400 for a flat row where rows are expected (zod would say it once per value). */
+/**
+ * One plain 400 for the common shape mistakes: a flat row where rows are expected (zod would say it
+ * once per value), and one record where a list of them is expected (zod: "expected array").
+ */
 function flatRows (body: unknown): Error | undefined {
   const message = flatRowsMessage(body)
-  return message === undefined ? undefined : withProblem(new VALIDATION(message), { field: (body as { inputs?: unknown }).inputs === undefined ? 'instances' : 'inputs' })
+  if (message !== undefined) return withProblem(new VALIDATION(message), { field: (body as { inputs?: unknown }).inputs === undefined ? 'instances' : 'inputs' })
+  if (typeof body !== 'object' || body === null) return undefined
+  for (const key of ['instances', 'inputs'] as const) {
+    const v = (body as Record<string, unknown>)[key]
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) continue
+    const shown = JSON.stringify(v)
+    return withProblem(new VALIDATION(`${key} must be a list, and got one record; ` +
+      `send it as a list of records keyed by feature name: {"instances": [${shown.length > 120 ? `${shown.slice(0, 117)}...` : shown}]}`), { field: key })
+  }
+  return undefined
 }
 
 /** Exactly what PredictQuery accepts, without zod on the hot path: usually no query at all. */
