@@ -16,6 +16,7 @@ import { chooseThreads } from './thread-choice.js'
 import { ABORT, CONTROL_SLOTS, FAIL, REDUCE_CHUNK, STOP, SEQ, DONE, type FromThread, type PredictSlice, type SharedJob } from './protocol.js'
 import { PREDICT_CHUNK } from './predict-slice.js'
 import { MAX_TASKS } from './task-counter.js'
+import { stateBufferCount, type OptimizerConfig } from '../nn/optimizers.js'
 
 export interface EngineTrainOptions extends TrainOptions {
   /** threads for this job: a number, or 'auto' (default) to let the engine pick from the work per minibatch */
@@ -56,7 +57,7 @@ export class TrainingEngine {
     const T = requested === 'auto' ? chooseThreads(spec, options.batchSize, this.pool.size) : Math.min(requested, this.pool.size)
     if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`threads must be an integer ≥ 1 or 'auto', got ${String(requested)}`)
     const { threads: _t, kernels = 'auto', ...trainOptions } = options
-    const job = sharedJob(spec, data, options.batchSize, T, kernels, hooks.fault, options.seed ?? 0)
+    const job = sharedJob(spec, data, options.batchSize, T, kernels, hooks.fault, options.seed ?? 0, options.optimizer)
     const workers = await this.pool.acquire(T)
     try {
       const result = await runJob(workers, job, trainOptions, hooks)
@@ -123,7 +124,7 @@ function runSlice (w: Worker, slice: PredictSlice): Promise<void> {
 }
 
 /** The shared memory of one training job (exported for tests that drive the shard phases in one thread). */
-export function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads: number, kernels: KernelName, fault: SharedJob['fault'], seed: number): SharedJob {
+export function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads: number, kernels: KernelName, fault: SharedJob['fault'], seed: number, optimizer?: OptimizerConfig): SharedJob {
   const P = parameterCount(spec)
   const maxShards = Math.ceil(Math.min(batchSize, data.rows) / SHARD_ROWS)
   // both phases' task counts must fit the task counter's index (a batch of 33 million rows; 17 billion parameters)
@@ -141,6 +142,9 @@ export function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, 
     shardStats: new SharedArrayBuffer(16 * maxShards),
     bnPartials: new SharedArrayBuffer(8 * maxShards * partialStride(spec)),
     index: new SharedArrayBuffer(4 * Math.min(batchSize, data.rows)),
+    optimizer,
+    optState: new SharedArrayBuffer(optimizer ? 4 * P * stateBufferCount(optimizer.type) : 0),
+    stepPlan: new SharedArrayBuffer(16),
     control: new SharedArrayBuffer(4 * CONTROL_SLOTS),
     threads,
     seed,
