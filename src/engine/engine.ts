@@ -75,7 +75,8 @@ export class TrainingEngine {
     const I = spec.inputs, K = spec.output.units
     if (x.length < rows * I) throw new RangeError(`x holds ${x.length} values; ${rows} rows of ${I} inputs need ${rows * I}`)
     const T = Math.max(1, Math.min(threads ?? this.pool.size, this.pool.size, Math.ceil(rows / PREDICT_CHUNK)))
-    const shared = { params: sharedParams(params), x: toShared(x.subarray(0, rows * I)), out: new SharedArrayBuffer(4 * rows * K) }
+    const weights = sharedParams(params)
+    const shared = { params: weights.sab, model: weights.id, x: toShared(x.subarray(0, rows * I)), out: new SharedArrayBuffer(4 * rows * K) }
     const workers = await this.pool.acquire(T)
     try {
       const per = Math.ceil(rows / T)
@@ -89,12 +90,14 @@ export class TrainingEngine {
   close (): Promise<void> { return this.pool.close() }
 }
 
-// a served model's weights do not change: share each weights array once, not on every call
-const sharedWeights = new WeakMap<Float32Array, SharedArrayBuffer>()
-function sharedParams (params: Float32Array): SharedArrayBuffer {
-  let sab = sharedWeights.get(params)
-  if (!sab) { sab = toShared(params); sharedWeights.set(params, sab) }
-  return sab
+// a served model's weights do not change: share each weights array once, not on every call, and
+// number it, so that the threads keep the network they built on it (predict-slice.ts)
+const sharedWeights = new WeakMap<Float32Array, { sab: SharedArrayBuffer, id: number }>()
+let weightsIds = 0
+function sharedParams (params: Float32Array): { sab: SharedArrayBuffer, id: number } {
+  let shared = sharedWeights.get(params)
+  if (!shared) { shared = { sab: toShared(params), id: ++weightsIds }; sharedWeights.set(params, shared) }
+  return shared
 }
 
 /** The buffer itself when v already spans a whole SharedArrayBuffer, else a shared copy. */

@@ -62,6 +62,8 @@ export interface CheckpointPolicy { everyEpochs: number, everySeconds: number }
 export interface PredictSlice {
   spec: NetworkSpec
   params: SharedArrayBuffer
+  /** the engine's number for these weights (one per weights array it shared): the thread keeps the network it built on them */
+  model: number
   x: SharedArrayBuffer
   out: SharedArrayBuffer
   from: number
