@@ -16,6 +16,7 @@ import { chooseThreads } from './thread-choice.js'
 import { ABORT, CONTROL_SLOTS, FAIL, REDUCE_CHUNK, STOP, SEQ, DONE, type FromThread, type PredictSlice, type SharedJob } from './protocol.js'
 import { PREDICT_CHUNK } from './predict-slice.js'
 import { MAX_TASKS } from './task-counter.js'
+import { stateBufferCount, type OptimizerConfig } from '../nn/optimizers.js'
 
 export interface EngineTrainOptions extends TrainOptions {
   /** threads for this job: a number, or 'auto' (default) to let the engine pick from the work per minibatch */
@@ -56,7 +57,7 @@ export class TrainingEngine {
     const T = requested === 'auto' ? chooseThreads(spec, options.batchSize, this.pool.size) : Math.min(requested, this.pool.size)
     if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`threads must be an integer ≥ 1 or 'auto', got ${String(requested)}`)
     const { threads: _t, kernels = 'auto', ...trainOptions } = options
-    const job = sharedJob(spec, data, options.batchSize, T, kernels, hooks.fault, options.seed ?? 0)
+    const job = sharedJob(spec, data, options.batchSize, T, kernels, hooks.fault, options.seed ?? 0, options.optimizer)
     const workers = await this.pool.acquire(T)
     try {
       const result = await runJob(workers, job, trainOptions, hooks)
@@ -74,7 +75,8 @@ export class TrainingEngine {
     const I = spec.inputs, K = spec.output.units
     if (x.length < rows * I) throw new RangeError(`x holds ${x.length} values; ${rows} rows of ${I} inputs need ${rows * I}`)
     const T = Math.max(1, Math.min(threads ?? this.pool.size, this.pool.size, Math.ceil(rows / PREDICT_CHUNK)))
-    const shared = { params: sharedParams(params), x: toShared(x.subarray(0, rows * I)), out: new SharedArrayBuffer(4 * rows * K) }
+    const weights = sharedParams(params)
+    const shared = { params: weights.sab, model: weights.id, x: toShared(x.subarray(0, rows * I)), out: new SharedArrayBuffer(4 * rows * K) }
     const workers = await this.pool.acquire(T)
     try {
       const per = Math.ceil(rows / T)
@@ -88,12 +90,14 @@ export class TrainingEngine {
   close (): Promise<void> { return this.pool.close() }
 }
 
-// a served model's weights do not change: share each weights array once, not on every call
-const sharedWeights = new WeakMap<Float32Array, SharedArrayBuffer>()
-function sharedParams (params: Float32Array): SharedArrayBuffer {
-  let sab = sharedWeights.get(params)
-  if (!sab) { sab = toShared(params); sharedWeights.set(params, sab) }
-  return sab
+// a served model's weights do not change: share each weights array once, not on every call, and
+// number it, so that the threads keep the network they built on it (predict-slice.ts)
+const sharedWeights = new WeakMap<Float32Array, { sab: SharedArrayBuffer, id: number }>()
+let weightsIds = 0
+function sharedParams (params: Float32Array): { sab: SharedArrayBuffer, id: number } {
+  let shared = sharedWeights.get(params)
+  if (!shared) { shared = { sab: toShared(params), id: ++weightsIds }; sharedWeights.set(params, shared) }
+  return shared
 }
 
 /** The buffer itself when v already spans a whole SharedArrayBuffer, else a shared copy. */
@@ -123,7 +127,7 @@ function runSlice (w: Worker, slice: PredictSlice): Promise<void> {
 }
 
 /** The shared memory of one training job (exported for tests that drive the shard phases in one thread). */
-export function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads: number, kernels: KernelName, fault: SharedJob['fault'], seed: number): SharedJob {
+export function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads: number, kernels: KernelName, fault: SharedJob['fault'], seed: number, optimizer?: OptimizerConfig): SharedJob {
   const P = parameterCount(spec)
   const maxShards = Math.ceil(Math.min(batchSize, data.rows) / SHARD_ROWS)
   // both phases' task counts must fit the task counter's index (a batch of 33 million rows; 17 billion parameters)
@@ -141,6 +145,9 @@ export function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, 
     shardStats: new SharedArrayBuffer(16 * maxShards),
     bnPartials: new SharedArrayBuffer(8 * maxShards * partialStride(spec)),
     index: new SharedArrayBuffer(4 * Math.min(batchSize, data.rows)),
+    optimizer,
+    optState: new SharedArrayBuffer(optimizer ? 4 * P * stateBufferCount(optimizer.type) : 0),
+    stepPlan: new SharedArrayBuffer(16),
     control: new SharedArrayBuffer(4 * CONTROL_SLOTS),
     threads,
     seed,

@@ -5,6 +5,7 @@
 import type { NetworkSpec } from '../nn/spec.js'
 import type { KernelName } from '../kernels/index.js'
 import type { TrainOptions, TrainState, EpochStats, TrainResult } from '../nn/train.js'
+import type { OptimizerConfig } from '../nn/optimizers.js'
 
 /** Int32 slots of the control block (a SharedArrayBuffer). */
 export const SEQ = 0 // phase sequence number, bumped by the leader to start the helpers: with several threads, odd = COMPUTE, even = REDUCE
@@ -22,7 +23,8 @@ export const phaseOf = (seq: number): number => (seq % 2 === 1 ? COMPUTE : REDUC
 export const BARRIER_COUNT = 8 // threads arrived at the current batch-norm meeting (lockstep minibatches)
 export const BARRIER_GENERATION = 9 // bumped by the last arrival: the meeting is over
 export const NEXT_TASK = 10 // the current phase's tag and next unclaimed task (engine/task-counter.ts)
-export const CONTROL_SLOTS = 11
+export const STEP = 11 // 1 while the REDUCE phase also applies the optimiser's step to each chunk it finishes (plan in SharedJob.stepPlan)
+export const CONTROL_SLOTS = 12
 
 /** Parameters per REDUCE task: 16,384 floats (64 KiB read per shard slot), about 15 tasks for W1's 235k. */
 export const REDUCE_CHUNK = 16_384
@@ -40,6 +42,10 @@ export interface SharedJob {
   shardStats: SharedArrayBuffer // float64, maxShards × 2 (loss, correct)
   bnPartials: SharedArrayBuffer // float64, maxShards × partialStride(spec): batch norm's per-shard sums (empty without batch norm)
   index: SharedArrayBuffer // int32, rows of the full data in the current minibatch
+  /** the job's optimiser: with several threads, each applies its step to the chunks it reduces */
+  optimizer?: OptimizerConfig
+  optState: SharedArrayBuffer // float32, the optimiser's state buffers (stateBufferCount × parameters)
+  stepPlan: SharedArrayBuffer // float64 × 2: the current step's learning rate and step count t
   control: SharedArrayBuffer // int32 × CONTROL_SLOTS
   threads: number
   /** the training seed: with the epoch, a row and a unit, it keys dropout masks */
@@ -56,6 +62,8 @@ export interface CheckpointPolicy { everyEpochs: number, everySeconds: number }
 export interface PredictSlice {
   spec: NetworkSpec
   params: SharedArrayBuffer
+  /** the engine's number for these weights (one per weights array it shared): the thread keeps the network it built on them */
+  model: number
   x: SharedArrayBuffer
   out: SharedArrayBuffer
   from: number

@@ -11,8 +11,10 @@ import { createShardScratch, shardGradient, SHARD_ROWS, type ShardScratch } from
 import { heads } from '../nn/heads.js'
 import type { Dataset } from '../nn/dataset.js'
 import { parameterCount } from '../nn/spec.js'
-import { BARRIER_COUNT, BARRIER_GENERATION, DONE, EPOCH, FAIL, REDUCE_CHUNK, ROWS, type SharedJob } from './protocol.js'
+import { BARRIER_COUNT, BARRIER_GENERATION, DONE, EPOCH, FAIL, REDUCE_CHUNK, ROWS, STEP, type SharedJob } from './protocol.js'
+import { applyUpdate } from '../nn/optimizers.js'
 import { claimTask } from './task-counter.js'
+import { waitWhileEqual } from './spin-wait.js'
 import { createLocalShards, createLockstep, hasBatchNorm, lockstepBackward, lockstepForward, prepareShard, type LocalShards, type Lockstep } from '../nn/lockstep.js'
 import { selectKernels } from '../kernels/index.js'
 import type { Kernels } from '../nn/ops.js'
@@ -29,6 +31,9 @@ export interface ShardContext {
   readonly shardViews: Float32Array[]
   readonly P: number
   readonly kernels: Kernels
+  /** the optimiser's state buffers (views on the job's shared optState) and the current step's plan [lr, t] */
+  readonly optBuffers: Float32Array[]
+  readonly plan: Float64Array
   /** networks with batch norm: the minibatch walked in lockstep, with one scratch per local shard */
   readonly lockstep: { readonly L: Lockstep, readonly scratches: ShardScratch[], readonly local: LocalShards } | null
 }
@@ -46,6 +51,8 @@ export function shardContext (job: SharedJob): ShardContext {
     shardViews: Array.from({ length: job.shardGrads.byteLength / (4 * P) }, (_, s) => new Float32Array(job.shardGrads, 4 * s * P, P)),
     P,
     kernels: selectKernels(job.kernels),
+    optBuffers: Array.from({ length: job.optState.byteLength / (4 * P) }, (_, i) => new Float32Array(job.optState, 4 * i * P, P)),
+    plan: new Float64Array(job.stepPlan),
     lockstep: hasBatchNorm(job.spec) ? lockstepOf(job, net) : null
   }
 }
@@ -71,7 +78,7 @@ function barrier (control: Int32Array, T: number): void {
   }
   while (Atomics.load(control, BARRIER_GENERATION) === generation) {
     if (Atomics.load(control, FAIL) !== 0) throw new Error('a training thread stopped unexpectedly; the run was abandoned')
-    Atomics.wait(control, BARRIER_GENERATION, generation, 100)
+    waitWhileEqual(control, BARRIER_GENERATION, generation, 100)
   }
 }
 
@@ -143,13 +150,19 @@ function computeLockstep (c: ShardContext, { L, scratches, local }: NonNullable<
  * Sums the shard slots into slot 0, chunk by chunk of the parameters as chunks of phase `seq` are
  * claimed, in shard order, and finishes the gradient there (÷ rows, + λW) — the same float32
  * operations, in the same order, as addInto shard by shard followed by finishGradients, element by
- * element, so the bits depend neither on the chunking nor on who sums which chunk.
+ * element, so the bits depend neither on the chunking nor on who sums which chunk. When the leader
+ * set STEP, the optimiser's step is applied to the chunk too, while it is in cache: the update is
+ * element-wise, so this equals the leader's whole-buffer step bit for bit, on every thread at once.
  */
 export function reduceChunks (c: ShardContext, seq: number): void {
   const rows = Atomics.load(c.control, ROWS) // after SEQ, as in computeShards
   const chunks = Math.ceil(c.P / REDUCE_CHUNK)
+  const optimizer = Atomics.load(c.control, STEP) === 1 ? c.job.optimizer : undefined
+  const plan = optimizer ? { lr: c.plan[0], t: c.plan[1], buffers: c.optBuffers } : null
   for (let t = claimTask(c.control, seq, chunks); t >= 0; t = claimTask(c.control, seq, chunks)) {
-    reduceRange(c, rows, t * REDUCE_CHUNK, Math.min(c.P, (t + 1) * REDUCE_CHUNK))
+    const lo = t * REDUCE_CHUNK, hi = Math.min(c.P, (t + 1) * REDUCE_CHUNK)
+    reduceRange(c, rows, lo, hi)
+    if (optimizer && plan) applyUpdate(optimizer, c.kernels, c.net.decayMask, c.net.params, c.shardViews[0], plan, lo, hi)
     taskDone(c.control, chunks)
   }
 }

@@ -7,10 +7,13 @@
 import { train, type TrainHooks } from '../nn/train.js'
 import { predictSlice } from './predict-slice.js'
 import type { BatchGradient } from '../nn/gradient.js'
+import type { Optimizer } from '../nn/optimizers.js'
+import type { Vec } from '../nn/vec.js'
 import { finishGradients } from '../nn/network.js'
 import { computeShards, reduceChunks, shardContext, shardCount, type ShardContext } from './shard-worker.js'
-import { ABORT, ARRIVED, COMPUTE, DONE, EPOCH, FAIL, REDUCE_CHUNK, ROWS, SEQ, STOP, phaseOf, type FromThread, type ToThread } from './protocol.js'
+import { ABORT, ARRIVED, COMPUTE, DONE, EPOCH, FAIL, REDUCE_CHUNK, ROWS, SEQ, STEP, STOP, phaseOf, type FromThread, type ToThread } from './protocol.js'
 import { closeTasks, openTasks } from './task-counter.js'
+import { waitWhileEqual } from './spin-wait.js'
 
 export type Post = (msg: FromThread) => void
 
@@ -45,7 +48,7 @@ function help (c: ShardContext, rank: number): void {
   steps = 0
   const T = c.job.threads
   for (;;) {
-    Atomics.wait(c.control, SEQ, seen, 1000)
+    waitWhileEqual(c.control, SEQ, seen, 1000)
     if (Atomics.load(c.control, STOP) !== 0) return
     const seq = Atomics.load(c.control, SEQ)
     if (seq === seen) continue
@@ -78,19 +81,22 @@ function runPhase (c: ShardContext, n: number, own: (seq: number) => void): void
 function waitFor (c: ShardContext, slot: number, n: number): void {
   for (let d = Atomics.load(c.control, slot); d < n; d = Atomics.load(c.control, slot)) {
     if (Atomics.load(c.control, FAIL) !== 0) throw new Error('a training thread stopped unexpectedly; the run was abandoned')
-    Atomics.wait(c.control, slot, d, 100)
+    waitWhileEqual(c.control, slot, d, 100)
   }
 }
 
 /**
  * The leader's BatchGradient: publish the minibatch, compute the shards on all threads, then
  * (with several threads) reduce them on all threads, chunk by chunk of the parameters; in both
- * phases each thread claims the next shard or chunk when it is free.
+ * phases each thread claims the next shard or chunk when it is free. With several threads the
+ * optimiser's step rides on the reduce phase (each chunk updated as it is finished), so it runs
+ * on every thread instead of on the leader alone while the others wait; not when the loss is not
+ * finite, since the core's loop stops there before any step.
  */
-function parallelGradient (c: ShardContext, trainRows: Int32Array | null): BatchGradient {
+function parallelGradient (c: ShardContext, trainRows: Int32Array | null, optimizer: Optimizer): BatchGradient {
   const T = c.job.threads
   const chunks = Math.ceil(c.P / REDUCE_CHUNK)
-  return (index, from, to, grads, epoch) => {
+  return (index, from, to, grads, epoch, lr) => {
     const rows = to - from
     for (let i = from; i < to; i++) c.index[i - from] = trainRows ? trainRows[index[i]] : index[i]
     Atomics.store(c.control, ROWS, rows)
@@ -98,18 +104,33 @@ function parallelGradient (c: ShardContext, trainRows: Int32Array | null): Batch
     // tasks: the shards; alone, or with batch norm's lockstep walk, each thread's whole share is one
     const tasks = T === 1 ? 1 : c.lockstep ? T : shardCount(rows)
     runPhase(c, tasks, (seq) => { maybeFail(c, 0); computeShards(c, seq, 0, T) })
-    // alone, the shards were accumulated into slot 0 already (see computeShards)
-    if (T > 1) runPhase(c, chunks, (seq) => reduceChunks(c, seq))
-    // the core's loop was handed slot 0 as its gradient buffer (gradsBuffer): no copy of P floats per step
-    if (grads !== c.shardViews[0]) grads.set(c.shardViews[0])
-    if (T === 1) finishGradients(c.net, grads, rows, c.kernels)
     let loss = 0, correct = 0
     for (let s = 0; s < shardCount(rows); s++) {
       loss += c.stats[2 * s]
       correct += c.stats[2 * s + 1]
     }
-    return { loss, correct }
+    let stepped = false
+    if (T > 1) {
+      stepped = lr !== undefined && Number.isFinite(loss) && c.job.optimizer !== undefined && planStep(c, optimizer, grads, lr)
+      Atomics.store(c.control, STEP, stepped ? 1 : 0)
+      runPhase(c, chunks, (seq) => reduceChunks(c, seq))
+    }
+    // alone, the shards were accumulated into slot 0 already (see computeShards)
+    // the core's loop was handed slot 0 as its gradient buffer (gradsBuffer): no copy of P floats per step
+    if (grads !== c.shardViews[0]) grads.set(c.shardViews[0])
+    if (T === 1) finishGradients(c.net, grads, rows, c.kernels)
+    return { loss, correct, stepped }
   }
+}
+
+/** Counts the optimiser's step and publishes its plan (learning rate, step count) for the reduce phase. */
+function planStep (c: ShardContext, optimizer: Optimizer, grads: Vec, lr: number): boolean {
+  const plan = optimizer.begin(c.net.params, grads, lr)
+  // the leader's optimiser allocates its state through optimizerState (lead), so this holds by construction
+  if (!plan.buffers.every((b, i) => b === c.optBuffers[i])) throw new Error('the optimiser state is not in the job\'s shared memory')
+  c.plan[0] = plan.lr
+  c.plan[1] = plan.t
+  return true
 }
 
 function lead (msg: Extract<ToThread, { cmd: 'lead' }>, post: Post): void {
@@ -125,7 +146,13 @@ function lead (msg: Extract<ToThread, { cmd: 'lead' }>, post: Post): void {
     // the core's loop updates the shared weights in place, so helpers read them with no copy per step
     paramsBuffer: c.net.params,
     gradsBuffer: c.shardViews[0],
-    gradient: (_net, _train, trainRows) => parallelGradient(c, trainRows),
+    gradient: (_net, _train, trainRows, optimizer) => parallelGradient(c, trainRows, optimizer),
+    // the optimiser's state in the job's shared memory, where every thread updates its chunks
+    // (float32 always, like the weights: a float64 checkpoint's state is rounded in as the core's loop would on its first step)
+    optimizerState: (_dtype, n, i) => {
+      if (n !== c.P || i >= c.optBuffers.length) throw new RangeError(`the engine keeps ${c.optBuffers.length} optimiser state buffers of ${c.P} parameters, not buffer ${i} of ${n}`)
+      return c.optBuffers[i]
+    },
     onEpoch: (stats, state) => {
       post({ type: 'epoch', stats })
       sinceCheckpoint++

@@ -17,8 +17,11 @@ export const SHARD_ROWS = 32
 /** Sums over the rows of a shard or batch: the head's loss and the number of correct predictions. */
 export interface BatchStats { loss: number, correct: number }
 
-/** Computes grads = mean gradient (+ L2) of rows index[from..to) in the 0-based epoch, and returns their summed stats. */
-export type BatchGradient = (index: Int32Array, from: number, to: number, grads: Vec, epoch: number) => BatchStats
+/**
+ * Computes grads = mean gradient (+ L2) of rows index[from..to) in the 0-based epoch, and returns their
+ * summed stats; `stepped` when it also applied the optimiser's step at learning rate lr (the parallel engine; lr is given when it may).
+ */
+export type BatchGradient = (index: Int32Array, from: number, to: number, grads: Vec, epoch: number, lr?: number) => BatchStats & { stepped?: boolean }
 
 /** Copies rows index[from..to) of m (row width w) into out, contiguous. */
 export function gatherRows (out: Vec, m: Vec, w: number, index: Int32Array, from: number, to: number): void {

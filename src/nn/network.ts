@@ -44,7 +44,13 @@ export function createNetwork (spec: NetworkSpec, opts: CreateNetworkOptions = {
     const rng = opts.rng ?? new Rng(opts.seed ?? 0)
     for (const p of parameters) p.init(p.value, rng)
   }
-  return { spec, layers, params, dtype: params instanceof Float64Array ? 'float64' : 'float32', parameters, decayMask: decayMask(defs) }
+  // the mask is one byte per parameter, needed only to train: built on first use, since a network
+  // made to predict (every call of a prediction thread) would otherwise pay for it (≈1 ms for W1's 235k)
+  let mask: Uint8Array | undefined
+  return {
+    spec, layers, params, dtype: params instanceof Float64Array ? 'float64' : 'float32', parameters,
+    get decayMask () { return (mask ??= decayMask(defs)) }
+  }
 }
 
 /** Per-layer buffers for up to `batch` rows, allocated once and reused for every minibatch. */

@@ -28,14 +28,26 @@ export interface Optimizer {
   readonly type: OptimizerName
   /** One update of params in place from grads (already averaged over the minibatch, L2 already added). lr comes from the schedule. */
   step (params: Vec, grads: Vec, lr: number): void
+  /**
+   * For a caller that applies the update itself, slice by slice (the parallel engine, each thread a
+   * slice): checks and counts the step like `step`, sizes the state, and returns what every slice
+   * needs. `step(p, g, lr)` is `begin(p, g, lr)` then `applyUpdate` over [0, n); the update is
+   * element-wise, so slicing never changes a bit.
+   */
+  begin (params: Vec, grads: Vec, lr: number): StepPlan
   /** Deep copy. */
   getState (): OptimizerState
   /** Restores exactly; throws RangeError on type/length mismatch. */
   setState (state: OptimizerState): void
 }
 
-/** One update of p from g; s holds the method's state buffers, t is the 1-based step count. */
-type Update = (p: Vec, g: Vec, lr: number, t: number, s: Vec[]) => void
+/** One step's scalars and state, as `applyUpdate` needs them for any slice. */
+export interface StepPlan { lr: number, t: number, buffers: Vec[] }
+
+/** Where the state buffers live (e.g. memory shared with the threads that apply slices); by default fresh arrays. */
+export type StateAllocator = (dtype: 'float32' | 'float64', n: number, index: number) => Vec
+
+const freshState: StateAllocator = (dtype, n) => allocate(dtype, n)
 
 function check (ok: boolean, message: string): void {
   if (!ok) throw new RangeError(message)
@@ -43,25 +55,64 @@ function check (ok: boolean, message: string): void {
 
 const inUnit = (x: number): boolean => Number.isFinite(x) && x >= 0 && x < 1
 
+/** State buffers per method: momentum/nesterov [v], adam/adamw [m, v]. */
+export function stateBufferCount (type: OptimizerName): number {
+  return type === 'sgd' ? 0 : type === 'momentum' || type === 'nesterov' ? 1 : 2
+}
+
+/**
+ * The update of one slice [lo, hi) of the parameters, given the step's plan: the per-element loops
+ * are the kernels' (nn/ops.ts), run over subarrays. `mask` is the network's decayMask (AdamW).
+ */
+export function applyUpdate (config: OptimizerConfig, k: Kernels, mask: Uint8Array, p: Vec, g: Vec, { lr, t, buffers }: StepPlan, lo: number, hi: number): void {
+  const n = hi - lo
+  if (n <= 0) return
+  const ps = p.subarray(lo, hi), gs = g.subarray(lo, hi)
+  switch (config.type) {
+    // p ← p − lr·g
+    case 'sgd': k.sgdUpdate(ps, gs, n, lr); return
+    // v ← μv + g; p ← p − lr·v  (PyTorch's form: lr scales the velocity at use, so a schedule acts at once)
+    // nesterov: p ← p − lr·(g + μv)  (PyTorch's Nesterov: the look-ahead folded into the gradient)
+    case 'momentum':
+    case 'nesterov':
+      k.momentumUpdate(ps, gs, buffers[0].subarray(lo, hi), n, lr, config.momentum ?? 0.9, config.type === 'nesterov'); return
+    // m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − lr·m̂/(√v̂ + ε), m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ)
+    // adamw: plus decoupled decay p ← p − lr·wd·p on weights only (mask = 1); biases are never decayed
+    case 'adam':
+    case 'adamw': {
+      const { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 } = config
+      const decay = config.type === 'adamw' ? { weightDecay: config.weightDecay ?? 0.01, mask: mask.subarray(lo, hi) } : null
+      k.adamUpdate(ps, gs, buffers[0].subarray(lo, hi), buffers[1].subarray(lo, hi), n,
+        { lr, beta1, beta2, epsilon, bc1: 1 - Math.pow(beta1, t), bc2: 1 - Math.pow(beta2, t), decay })
+    }
+  }
+}
+
 /** The bookkeeping every method shares: the step count, lazily sized state buffers, exact state copies. */
-function stateful (type: OptimizerName, nBuffers: number, n: number, update: Update): Optimizer {
+function stateful (config: OptimizerConfig, mask: Uint8Array, k: Kernels, alloc: StateAllocator): Optimizer {
+  const type = config.type
+  const n = mask.length
+  const nBuffers = stateBufferCount(type)
   let t = 0
   let buffers: Vec[] = []
+  const copyInto = (src: Vec[]): Vec[] => src.map((b, i) => { const c = alloc(dtypeOf(b), n, i); c.set(b); return c })
+  const begin = (p: Vec, g: Vec, lr: number): StepPlan => {
+    if (p.length !== n || g.length !== n) throw new RangeError(`${type}: expected ${n} params and grads, got ${p.length} and ${g.length}`)
+    if (!(Number.isFinite(lr) && lr >= 0)) throw new RangeError(`${type}: learning rate must be a finite number ≥ 0, got ${lr}`)
+    const dtype = dtypeOf(p)
+    if (buffers.length !== nBuffers) {
+      buffers = Array.from({ length: nBuffers }, (_, i) => alloc(dtype, n, i).fill(0))
+    } else if (nBuffers > 0 && dtypeOf(buffers[0]) !== dtype) {
+      // state restored in the other dtype (e.g. float32 checkpoint, float64 params): convert once
+      buffers = buffers.map((b, i) => { const c = alloc(dtype, n, i); c.set(b); return c })
+    }
+    t++
+    return { lr, t, buffers }
+  }
   return {
     type,
-    step (p, g, lr) {
-      if (p.length !== n || g.length !== n) throw new RangeError(`${type}: expected ${n} params and grads, got ${p.length} and ${g.length}`)
-      if (!(Number.isFinite(lr) && lr >= 0)) throw new RangeError(`${type}: learning rate must be a finite number ≥ 0, got ${lr}`)
-      const dtype = dtypeOf(p)
-      if (buffers.length !== nBuffers) {
-        buffers = Array.from({ length: nBuffers }, () => allocate(dtype, n))
-      } else if (nBuffers > 0 && dtypeOf(buffers[0]) !== dtype) {
-        // state restored in the other dtype (e.g. float32 checkpoint, float64 params): convert once
-        buffers = buffers.map((b) => { const c = allocate(dtype, n); c.set(b); return c })
-      }
-      t++
-      update(p, g, lr, t, buffers)
-    },
+    begin,
+    step (p, g, lr) { applyUpdate(config, k, mask, p, g, begin(p, g, lr), 0, n) },
     getState () {
       return { type, t, buffers: buffers.map((b) => b.slice()) }
     },
@@ -77,64 +128,36 @@ function stateful (type: OptimizerName, nBuffers: number, n: number, update: Upd
         check(dtypeOf(b) === dtypeOf(s.buffers[0]), `${type}: state buffers must share one dtype`)
       })
       t = s.t
-      buffers = s.buffers.map((b) => b.slice())
+      buffers = copyInto(s.buffers)
     }
   }
 }
 
-// ---- the methods: bookkeeping here, the per-element loops in the kernels (nn/ops.ts) ------------
-
-// p ← p − lr·g
-function sgd (n: number, k: Kernels): Optimizer {
-  return stateful('sgd', 0, n, (p, g, lr) => k.sgdUpdate(p, g, n, lr))
-}
-
-// v ← μv + g; p ← p − lr·v  (PyTorch's form: lr scales the velocity at use, so a schedule acts at once)
-// nesterov: p ← p − lr·(g + μv)  (PyTorch's Nesterov: the look-ahead folded into the gradient)
-function momentum (type: 'momentum' | 'nesterov', n: number, k: Kernels, mu = 0.9): Optimizer {
-  check(inUnit(mu), `momentum must be in [0, 1), got ${mu}`)
-  return stateful(type, 1, n, (p, g, lr, _t, [v]) => k.momentumUpdate(p, g, v, n, lr, mu, type === 'nesterov'))
-}
-
-interface AdamOptions { beta1?: number, beta2?: number, epsilon?: number }
-
-function checkAdam (beta1: number, beta2: number, epsilon: number): void {
-  check(inUnit(beta1), `beta1 must be in [0, 1), got ${beta1}`)
-  check(inUnit(beta2), `beta2 must be in [0, 1), got ${beta2}`)
-  check(Number.isFinite(epsilon) && epsilon > 0, `epsilon must be a finite number > 0, got ${epsilon}`)
-}
-
-// m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − lr·m̂/(√v̂ + ε), m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ)
-function adam (n: number, k: Kernels, { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 }: AdamOptions = {}): Optimizer {
-  checkAdam(beta1, beta2, epsilon)
-  return stateful('adam', 2, n, (p, g, lr, t, [m, v]) => {
-    k.adamUpdate(p, g, m, v, n, { lr, beta1, beta2, epsilon, bc1: 1 - Math.pow(beta1, t), bc2: 1 - Math.pow(beta2, t), decay: null })
-  })
-}
-
-// adam, plus decoupled decay p ← p − lr·wd·p on weights only (mask = 1); biases are never decayed
-function adamw (mask: Uint8Array, k: Kernels, { weightDecay = 0.01, ...opts }: AdamOptions & { weightDecay?: number } = {}): Optimizer {
-  const { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 } = opts
-  checkAdam(beta1, beta2, epsilon)
-  check(Number.isFinite(weightDecay) && weightDecay >= 0, `weightDecay must be a finite number ≥ 0, got ${weightDecay}`)
-  const decay = { weightDecay, mask }
-  return stateful('adamw', 2, mask.length, (p, g, lr, t, [m, v]) => {
-    k.adamUpdate(p, g, m, v, mask.length, { lr, beta1, beta2, epsilon, bc1: 1 - Math.pow(beta1, t), bc2: 1 - Math.pow(beta2, t), decay })
-  })
+function checkConfig (config: OptimizerConfig): void {
+  if (config.type === 'momentum' || config.type === 'nesterov') {
+    const mu = config.momentum ?? 0.9
+    check(inUnit(mu), `momentum must be in [0, 1), got ${mu}`)
+  }
+  if (config.type === 'adam' || config.type === 'adamw') {
+    const { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 } = config
+    check(inUnit(beta1), `beta1 must be in [0, 1), got ${beta1}`)
+    check(inUnit(beta2), `beta2 must be in [0, 1), got ${beta2}`)
+    check(Number.isFinite(epsilon) && epsilon > 0, `epsilon must be a finite number > 0, got ${epsilon}`)
+  }
+  if (config.type === 'adamw') {
+    const weightDecay = config.weightDecay ?? 0.01
+    check(Number.isFinite(weightDecay) && weightDecay >= 0, `weightDecay must be a finite number ≥ 0, got ${weightDecay}`)
+  }
 }
 
 /**
  * mask = the network's decayMask (weightMask(spec)): its length fixes the parameter count every step is checked against.
- * kernels run the per-element loops (default: the plain TypeScript reference).
+ * kernels run the per-element loops (default: the plain TypeScript reference); alloc places the state buffers.
  */
-export function createOptimizer (config: OptimizerConfig, mask: Uint8Array, kernels: Kernels = tsKernels): Optimizer {
-  const n = mask.length
-  switch (config.type) {
-    case 'sgd': return sgd(n, kernels)
-    case 'momentum': return momentum('momentum', n, kernels, config.momentum)
-    case 'nesterov': return momentum('nesterov', n, kernels, config.momentum)
-    case 'adam': return adam(n, kernels, config)
-    case 'adamw': return adamw(mask, kernels, config)
-    default: throw new RangeError(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${String((config as { type: unknown }).type)}`)
+export function createOptimizer (config: OptimizerConfig, mask: Uint8Array, kernels: Kernels = tsKernels, alloc: StateAllocator = freshState): Optimizer {
+  if (!(OPTIMIZERS as readonly string[]).includes(config.type)) {
+    throw new RangeError(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${String((config as { type: unknown }).type)}`)
   }
+  checkConfig(config)
+  return stateful(config, mask, kernels, alloc)
 }

@@ -8,7 +8,7 @@ import { allocate, type Vec } from './vec.js'
 import { checkTrainable, type NetworkSpec } from './spec.js'
 import { Rng, type RngState } from './random.js'
 import { createNetwork, createWorkspace, headLoss, forward, l2Penalty, type Network } from './network.js'
-import { createOptimizer, type OptimizerConfig, type OptimizerState } from './optimizers.js'
+import { createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerState, type StateAllocator } from './optimizers.js'
 import { createSchedule, type ScheduleConfig, type ScheduleState } from './schedules.js'
 import { checkDatasetFits, classLabels, splitRows, takeRows, type Dataset } from './dataset.js'
 import { sequentialGradient, type BatchGradient } from './gradient.js'
@@ -69,8 +69,14 @@ export interface TrainHooks {
   gradsBuffer?: Vec
   /** the kernels for products, activations and optimiser updates (default: the plain TypeScript reference) */
   kernels?: Kernels
-  /** replaces the sequential batch gradient (the parallel engine); trainRows maps training rows to rows of the full data */
-  gradient?: (net: Network, train: Dataset, trainRows: Int32Array | null) => BatchGradient
+  /**
+   * replaces the sequential batch gradient (the parallel engine); trainRows maps training rows to rows
+   * of the full data. It may also apply the optimiser's step itself (slice by slice, see
+   * Optimizer.begin) and say so in its stats (`stepped`), so that the update runs on every thread.
+   */
+  gradient?: (net: Network, train: Dataset, trainRows: Int32Array | null, optimizer: Optimizer) => BatchGradient
+  /** where the optimiser keeps its state (the engine: memory its threads update slices of) */
+  optimizerState?: StateAllocator
 }
 
 export interface TrainResult {
@@ -153,7 +159,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   const start = resume?.params ?? hooks.initialParams
   let net = createNetwork(spec, { rng, params: start ? copy(start) : undefined })
   if (hooks.paramsBuffer) { hooks.paramsBuffer.set(net.params); net = createNetwork(spec, { params: hooks.paramsBuffer }) }
-  const optimizer = createOptimizer(opts.optimizer, net.decayMask, hooks.kernels)
+  const optimizer = createOptimizer(opts.optimizer, net.decayMask, hooks.kernels, hooks.optimizerState)
   const schedule = createSchedule(opts.schedule, opts.optimizer.learningRate, opts.epochs)
   let best = resume?.best ? { ...resume.best, params: copy(resume.best.params) } : null
   let wait = resume?.wait ?? 0
@@ -161,7 +167,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   if (resume) { optimizer.setState(resume.optimizer); schedule.setState(resume.schedule); rng.setState(resume.rng) }
 
   const reference = hasBatchNorm(spec) ? sequentialLockstepGradient : sequentialGradient
-  const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows) : reference(net, trainSet, hooks.kernels, opts.seed ?? 0, trainRows)
+  const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows, optimizer) : reference(net, trainSet, hooks.kernels, opts.seed ?? 0, trainRows)
   const grads = hooks.gradsBuffer ?? allocate(net.dtype, net.params.length)
   const base = Int32Array.from({ length: trainSet.rows }, (_, i) => i)
   const head = headOf(spec)
@@ -201,12 +207,12 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
     for (let from = 0; from < trainSet.rows; from += opts.batchSize) {
       if (hooks.signal?.aborted) return finish('aborted', `training was cancelled during epoch ${epoch + 1}`, atStart!)
       const to = Math.min(from + opts.batchSize, trainSet.rows)
-      const st = gradient(order, from, to, grads, epoch)
+      const st = gradient(order, from, to, grads, epoch, lr)
       if (!Number.isFinite(st.loss)) {
         return finish('diverged', `the loss became ${st.loss} in epoch ${epoch + 1} (rows ${from}-${to - 1}): ` +
           `lower the learning rate (now ${lr}) or normalise the inputs`, snapshot(epoch))
       }
-      optimizer.step(net.params, grads, lr)
+      if (st.stepped !== true) optimizer.step(net.params, grads, lr)
       loss += st.loss
       correct += st.correct
     }

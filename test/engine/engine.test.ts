@@ -4,6 +4,7 @@ import { chooseThreads } from '../../src/engine/thread-choice.js'
 import { train, type TrainOptions, type TrainState } from '../../src/nn/train.js'
 import type { NetworkSpec } from '../../src/nn/spec.js'
 import { classificationFixture, regressionFixture } from '../support/fixtures.js'
+import { REDUCE_CHUNK } from '../../src/engine/protocol.js'
 
 const digits = classificationFixture('digits.csv', 1 / 16).data
 const diabetes = regressionFixture('diabetes.csv').data
@@ -43,6 +44,21 @@ describe('reproducible by construction', () => {
       expect(new Set(runs).size).toBe(1)
       const wasm = bits((await engine.train(spec, data, { ...opts, threads: 1, kernels: 'wasm' })).params)
       expect(runs[0]).not.toBe(wasm) // OpenBLAS's summation order differs from the wasm kernels'
+    }
+  })
+
+  it('the optimiser step, applied chunk by chunk on every thread, equals the whole step: adamw and nesterov over 3 reduce chunks', async () => {
+    // 64·512 + 512 + 512·10 + 10 = 38,410 parameters: three REDUCE_CHUNKs, the last one partial, and AdamW's mask sliced with them
+    const wide: NetworkSpec = { inputs: 64, layers: [{ units: 512, activation: 'relu' }], output: { units: 10, activation: 'softmax' } }
+    expect(Math.ceil(38_410 / REDUCE_CHUNK)).toBe(3)
+    for (const optimizer of [{ type: 'adamw', learningRate: 0.003, weightDecay: 0.05 }, { type: 'nesterov', learningRate: 0.02 }] as const) {
+      const opts: TrainOptions = { epochs: 2, batchSize: 96, seed: 3, optimizer }
+      const reference = bits(train(wide, digits, opts).params)
+      for (const threads of [1, 2, 3]) expect(bits((await engine.train(wide, digits, { ...opts, threads, kernels: 'ts' })).params)).toBe(reference)
+      for (const kernels of ['wasm', 'blas'] as const) {
+        const runs = await Promise.all([1, 2, 3].map(async (threads) => bits((await engine.train(wide, digits, { ...opts, threads, kernels })).params)))
+        expect(new Set(runs).size).toBe(1)
+      }
     }
   })
 

@@ -1,0 +1,29 @@
+/**
+ * The machine's own ceiling for thread scaling: the same product run by 1 thread, then by 2
+ * threads at once with no synchronisation at all. Their ratio is what two threads of this
+ * machine can give to GEMM work (cores shared with other tenants, a shared cache and memory bus,
+ * vCPUs that may be siblings of one physical core), and so an upper bound for the engine's scaling
+ * on W1, whose time is mostly such products.
+ */
+import { Worker } from 'node:worker_threads'
+import type { KernelName } from '../src/kernels/index.js'
+
+async function run (threads: number, kernels: KernelName, seconds: number): Promise<number> {
+  const start = new SharedArrayBuffer(8)
+  const flag = new Int32Array(start)
+  const workers = Array.from({ length: threads }, () => new Worker(new URL('./ceiling-thread.mjs', import.meta.url), { workerData: { kernels, seconds, start } }))
+  const results = workers.map((w) => new Promise<number>((resolve, reject) => { w.once('message', resolve); w.once('error', reject) }))
+  while (Atomics.load(flag, 1) < threads) await new Promise((resolve) => setTimeout(resolve, 5))
+  Atomics.store(flag, 0, 1)
+  Atomics.notify(flag, 0)
+  const rates = await Promise.all(results)
+  await Promise.all(workers.map((w) => w.terminate()))
+  return rates.reduce((a, b) => a + b, 0)
+}
+
+/** Multiply-adds per second of W1's 128×784×256 product on 1 thread and on 2 at once, and their ratio. */
+export async function machineCeiling (kernels: KernelName, seconds = 1): Promise<{ one: number, two: number, ratio: number }> {
+  const one = await run(1, kernels, seconds)
+  const two = await run(2, kernels, seconds)
+  return { one, two, ratio: two / one }
+}
