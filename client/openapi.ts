@@ -4146,7 +4146,7 @@ export interface paths {
         put?: never;
         /**
          * Backprop you can inspect: the loss and, per layer, z, a, δ and every parameter's gradient for a few rows
-         * @description One forward and backward pass of the stored model over the rows (at most 32): per layer the Linear's outputs z, the layer's outputs a, δ = ∂J/∂z per row, and ∂J/∂θ of every parameter averaged over the rows with the L2 term, under the export's names and shapes. One full-batch SGD step with learning rate 1 on these rows would subtract exactly these gradients from the exported weights.
+         * @description One forward and backward pass of the stored model over the rows (at most 32): per layer the Linear's outputs z, the layer's outputs a, δ = ∂J/∂z per row, and ∂J/∂θ of every parameter averaged over the rows with the L2 term, under the export's names and shapes. One full-batch SGD step with learning rate 1 on these rows would subtract exactly these gradients from the exported weights. A NaN or ±∞ anywhere in the pass (rows far outside the training data) is a 422 naming where, never a 200.
          */
         post: {
             parameters: {
@@ -4293,6 +4293,25 @@ export interface paths {
                          *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/models/{id}/backprop",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unprocessable",
+                         *       "title": "Unprocessable Entity",
+                         *       "status": 422,
+                         *       "detail": "dataset 'ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
+                         *       "instance": "/v1/models/{id}/backprop",
+                         *       "code": "NN_ERR_UNPROCESSABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];

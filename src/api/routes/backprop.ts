@@ -5,11 +5,11 @@
  * The pass and its quantities are nn/inspect.ts's.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { VALIDATION, withProblem } from '../../errors.js'
+import { NON_FINITE_OUTPUT, UNPROCESSABLE, VALIDATION, withProblem } from '../../errors.js'
 import { ModelRefParams, problems } from '../../schemas/common.js'
 import { BackpropRequest, BackpropResponse } from '../../schemas/backprop.js'
 import { createNetwork } from '../../nn/network.js'
-import { inspectBackprop } from '../../nn/inspect.js'
+import { firstNonFiniteInTrace, inspectBackprop, type BackpropTrace } from '../../nn/inspect.js'
 import { inputPipelineOf } from '../../inference/model-inference.js'
 import type { StoredModel } from '../../store/models.js'
 import { codesOf } from '../prediction-input.js'
@@ -52,6 +52,20 @@ function encodeTargets (model: StoredModel, targets: readonly Target[]): Float32
   return y
 }
 
+/**
+ * 422 when a number of the pass is NaN or ±∞ (rows far outside the training data, or a model that
+ * overflows on them): JSON cannot carry it, and a 200 with nulls would read as a result.
+ */
+function checkFinite (trace: BackpropTrace): void {
+  const bad = firstNonFiniteInTrace(trace)
+  if (bad === null) return
+  const outputLayer = `layers[${trace.layers.length - 1}].a`
+  if (bad.row !== null && bad.path.startsWith(outputLayer)) throw withProblem(new NON_FINITE_OUTPUT(bad.row, String(bad.value)), { row: bad.row })
+  const row = bad.row === null ? '' : ` (row ${bad.row})`
+  throw withProblem(new UNPROCESSABLE(`the pass is not finite: ${bad.path} is ${bad.value}${row}; the rows are far outside the data the model was trained on (check their units), or the model overflows on them`),
+    bad.row === null ? {} : { row: bad.row })
+}
+
 const backprop: FastifyPluginAsyncZod = async (fastify) => {
   fastify.post('/models/:id/backprop', {
     schema: {
@@ -59,10 +73,11 @@ const backprop: FastifyPluginAsyncZod = async (fastify) => {
       summary: 'Backprop you can inspect: the loss and, per layer, z, a, δ and every parameter\'s gradient for a few rows',
       description: 'One forward and backward pass of the stored model over the rows (at most 32): per layer the Linear\'s outputs z, the layer\'s ' +
         'outputs a, δ = ∂J/∂z per row, and ∂J/∂θ of every parameter averaged over the rows with the L2 term, under the export\'s names and shapes. ' +
-        'One full-batch SGD step with learning rate 1 on these rows would subtract exactly these gradients from the exported weights.',
+        'One full-batch SGD step with learning rate 1 on these rows would subtract exactly these gradients from the exported weights. ' +
+        'A NaN or ±∞ anywhere in the pass (rows far outside the training data) is a 422 naming where, never a 200.',
       params: ModelRefParams,
       body: BackpropRequest,
-      response: { 200: BackpropResponse, ...problems(400, 404) }
+      response: { 200: BackpropResponse, ...problems(400, 404, 422) }
     }
   }, async (request) => {
     const { inputs, instances, targets, mode } = request.body
@@ -77,6 +92,7 @@ const backprop: FastifyPluginAsyncZod = async (fastify) => {
     codes.forEach((c, r) => pipeline.rowInto(c, x, r))
     const y = encodeTargets(model, targets)
     const trace = inspectBackprop(createNetwork(spec, { params }), x, y, rows.length, { mode })
+    checkFinite(trace)
     return { modelId: meta.id, mode, rows: rows.length, ...trace }
   })
 }
