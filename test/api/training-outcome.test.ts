@@ -144,5 +144,9 @@ describe('defaults a first request can rely on', () => {
     const wrong = await request(ctx.t.app.server).post('/v1/training-jobs').send({ datasetId: 'ds_x', network: relu4, training: { optimizer: { type: 'Adam' } } })
     expect(wrong.status).toBe(400)
     expect(wrong.body.detail).toMatch(/optimizer type "Adam" is not one of: sgd, momentum, nesterov, adam, adamw \(names are lower case\)/)
+    // a bare name, as Keras takes it: the form to write instead
+    const bare = await request(ctx.t.app.server).post('/v1/training-jobs').send({ datasetId: 'ds_x', network: relu4, training: { optimizer: 'adam' } })
+    expect(bare.status).toBe(400)
+    expect(bare.body.detail).toMatch(/optimizer is an object with a type, one of: sgd, momentum, nesterov, adam, adamw; e\.g\. \{"type": "adam"\}/)
   })
 })
