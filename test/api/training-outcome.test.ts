@@ -55,6 +55,14 @@ describe('stored models with non-finite numbers never answer 200 with them, nor 
     expect(got.body.metrics).toEqual({ loss: 1 })
   })
 
+  it('finite weights with a NaN or ∞ metric stored before the guard: export 200 without them, not a 500', async () => {
+    const record = await ctx.t.app.models.save({ spec: relu4 as never, params: new Float32Array(13).fill(0.5), meta: { metrics: { loss: 1, valMse: NaN, valLoss: Infinity } } })
+    const exported = await request(ctx.t.app.server).get(`/v1/models/${record.id}/export`)
+    expect(exported.status, exported.text).toBe(200)
+    expect(exported.body.metrics).toEqual({ loss: 1 })
+    expect((await request(ctx.t.app.server).get(`/v1/models/${record.id}/export?format=onnx`)).status).toBe(200)
+  })
+
   it('a finite model whose output overflows for one row: 422 naming the row, never outputs of null', async () => {
     const record = await ctx.t.app.models.save({ spec: relu4 as never, params: new Float32Array(13).fill(1e18) })
     const res = await request(ctx.t.app.server).post(`/v1/models/${record.id}/predict`).send({ inputs: [[1], [1e3]] })
