@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs'
 import { describe, it, expect } from 'vitest'
 import request from 'supertest'
 import { appWithWorker, trainToEnd, uploadJson } from '../support/training-api.js'
+import { CreateTrainingJobRequest } from '../../src/schemas/training.js'
+import { trainOptionsOf } from '../../src/queue/train-options.js'
 
 const ctx = appWithWorker('outcome')
 
@@ -140,8 +142,18 @@ describe('defaults a first request can rely on', () => {
     if (job.body.stopReason === 'completed') expect(job.body.warnings.join()).toMatch(/still improved in the last of 200 epochs/)
     // 10% of 150 rows, stratified: 5 per class held out
     expect(job.body.history[0].valLoss).toBeDefined()
+    expect(job.body.history[0].learningRate).toBe(0.001)
     const model = await request(ctx.t.app.server).get(`/v1/models/${job.body.modelId as string}`)
     expect(model.body.metrics.valAccuracy).toBeGreaterThanOrEqual(0.8)
+  })
+
+  it('the options the worker resolves from such a body are scikit-learn\'s: adam 0.001, 200 epochs, min(200, rows), 10% and patience 10', () => {
+    const { training } = CreateTrainingJobRequest.parse({ datasetId: 'ds_x', network: relu4 })
+    const expected = { epochs: 200, optimizer: { type: 'adam', learningRate: 0.001 }, validationSplit: 0.1, earlyStopping: { patience: 10, minDelta: 1e-4 } }
+    expect(trainOptionsOf(training, 150)).toMatchObject({ ...expected, batchSize: 150 })
+    expect(trainOptionsOf(training, 5000)).toMatchObject({ ...expected, batchSize: 200 })
+    // any optimizer named without a rate gets the same rate
+    expect(CreateTrainingJobRequest.parse({ datasetId: 'ds_x', network: relu4, training: { optimizer: { type: 'sgd' } } }).training.optimizer).toEqual({ type: 'sgd', learningRate: 0.001 })
   })
 
   it('an optimizer without a type names the choices', async () => {
