@@ -25,6 +25,20 @@ describe('a diverged job stores nothing', () => {
     expect((await request(ctx.t.app.server).get('/v1/models?name=diverged')).body.total).toBe(0)
   })
 
+  it('only the last of four epochs overflows, in the outputs and not the weights: failed as diverged, no model', async () => {
+    // learning rates 1e-3, 1, 1e3, 1e6: the last step leaves finite weights (~1e20) whose outputs overflow float32
+    const datasetId = await uploadJson(ctx.t, { features: [[1], [2], [3], [4]], targets: [1, 3, 2, 4] })
+    const job = await trainToEnd(ctx.t, {
+      datasetId, modelName: 'overflows-last',
+      network: { inputs: 1, layers: [{ units: 4, activation: 'identity' }], output: { units: 1, activation: 'identity' } },
+      training: { epochs: 4, batchSize: 4, optimizer: { type: 'sgd', learningRate: 0.001 }, schedule: { type: 'exponential', gamma: 1000 }, normalize: 'none', seed: 1, validationSplit: 0, earlyStopping: false }
+    })
+    expect(job.body).toMatchObject({ status: 'failed', stopReason: 'diverged', stoppedEpoch: 4 })
+    expect((job.body.history as Array<{ loss: number }>).map((h) => Number.isFinite(h.loss))).toEqual([true, true, true, true])
+    expect(job.body.error).toMatch(/^the trained network is not finite \(the output for row \d is -?Infinity\) in epoch 4: lower the learning rate \(now 1000000\)/)
+    expect((await request(ctx.t.app.server).get('/v1/models?name=overflows-last')).body.total).toBe(0)
+  })
+
   it('the same job with the default normalisation: whatever it stores predicts finite numbers for its rows', async () => {
     // standardised inputs (±1) keep the one huge step finite here; the guard's promise is finiteness, not quality
     const datasetId = await uploadJson(ctx.t, { features: [[1e17], [2e17]], targets: [1, 2] })
