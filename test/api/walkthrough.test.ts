@@ -78,7 +78,7 @@ describe('the README walkthrough, replayed', () => {
     expect(README).toContain('npm ci && npm start')
     expect(README).toContain('npm ci && npm test')
     expect(README).toContain("--data-binary @test/fixtures/iris.csv")
-    const { trainCsv, test } = split('iris.csv')
+    const { header, trainCsv, test } = split('iris.csv')
     const modelId = await train(trainCsv, 'target=species&name=iris', readmeJob())
 
     const model = await call('GET', `/v1/models/${modelId}`)
@@ -90,7 +90,6 @@ describe('the README walkthrough, replayed', () => {
     expect(accuracy).toBeGreaterThanOrEqual(0.93)
 
     // Scoring a model (steps 6 and 7), on the held-out rows uploaded as a dataset of their own
-    const { header } = split('iris.csv')
     const heldOut = await call('POST', '/v1/datasets?target=species&name=iris-test', [header, ...test.map((r) => r.join(','))].join('\n') + '\n', 'text/csv')
     expect(heldOut.status).toBe(201)
     const evaluated = await call<{ rows: number, task: string, metrics: { accuracy: number, confusionMatrix: number[][] } }>('POST', '/v1/models/iris@latest/evaluate', { datasetId: heldOut.json.id })
