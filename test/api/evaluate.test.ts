@@ -141,7 +141,9 @@ describe('agrees with what the training job reported on its own validation rows'
       { epochs: 300, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.05 }, validationSplit: 0.2, earlyStopping: { patience: 5 }, seed: 7 })
     expect(job.stopReason).toBe('early_stopping')
     expect(job.bestEpoch).toBeLessThan(job.stoppedEpoch)
-    const history = job.history as Array<{ epoch: number, valLoss: number, valAccuracy: number }>
+    const history = job.history as Array<{ epoch: number, loss: number, accuracy: number, valLoss: number, valAccuracy: number }>
+    // the model's training-row numbers are that epoch's too
+    expect([metrics.loss, metrics.accuracy]).toEqual([history[job.bestEpoch - 1].loss, history[job.bestEpoch - 1].accuracy])
     // the evaluation of the stored model is the best epoch's, not the last epoch's
     expect(evaluation.metrics.logLoss).toBeCloseTo(history[job.bestEpoch - 1].valLoss, 5)
     expect(evaluation.metrics.logLoss).not.toBeCloseTo(history[job.stoppedEpoch - 1].valLoss, 5)
