@@ -182,5 +182,12 @@ describe('defaults a first request can rely on', () => {
     const bare = await request(ctx.t.app.server).post('/v1/training-jobs').send({ datasetId: 'ds_x', network: relu4, training: { optimizer: 'adam' } })
     expect(bare.status).toBe(400)
     expect(bare.body.detail).toMatch(/optimizer is an object with a type, one of: sgd, momentum, nesterov, adam, adamw; e\.g\. \{"type": "adam"\}/)
+    // a network without its output head: the head is a choice too
+    const headless = await request(ctx.t.app.server).post('/v1/training-jobs').send({ datasetId: 'ds_x', network: { layers: [{ units: 8, activation: 'relu' }] } })
+    expect(headless.status).toBe(400)
+    expect(headless.body.detail).toMatch(/network\.output: the output head is missing: give \{"activation": …\} with one of identity, softmax, sigmoid \(softmax for class labels, identity for numbers/)
+    const saved = await request(ctx.t.app.server).post('/v1/networks').send({ inputs: 4, layers: [] })
+    expect(saved.status).toBe(400)
+    expect(saved.body.detail).toMatch(/output: the output head is missing: .* and "units"/)
   })
 })
