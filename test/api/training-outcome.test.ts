@@ -16,8 +16,9 @@ describe('a diverged job stores nothing', () => {
   it('1e17 inputs, sgd 1e6, one epoch, normalize none: failed as diverged, with the advice, and no model', async () => {
     const datasetId = await uploadJson(ctx.t, { features: [[1e17], [2e17]], targets: [1, 2] })
     const job = await trainToEnd(ctx.t, {
+      // the body as written (the default validation split and early stopping apply)
       datasetId, network: relu4, modelName: 'diverged',
-      training: { epochs: 1, batchSize: 2, optimizer: { type: 'sgd', learningRate: 1000000 }, normalize: 'none', seed: 1, validationSplit: 0, earlyStopping: false }
+      training: { epochs: 1, batchSize: 2, optimizer: { type: 'sgd', learningRate: 1000000 }, normalize: 'none', seed: 1 }
     })
     expect(job.body).toMatchObject({ status: 'failed', stopReason: 'diverged', stoppedEpoch: 0 })
     expect(job.body.error).toMatch(/in epoch 1: lower the learning rate \(now 1000000\) or normalise the inputs/)
