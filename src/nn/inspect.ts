@@ -75,3 +75,34 @@ export function inspectBackprop (model: Network, x: Vec, y: Vec, rows: number, {
   }
   return { loss, layers }
 }
+
+/**
+ * The first number of a trace that is not finite, as a path into the response (`layers[0].delta[2][1]`)
+ * with its row (null for the loss and gradients, which average every row); null when all are finite.
+ * The output's activations are looked at first, so an overflowing output is named as one.
+ */
+export function firstNonFiniteInTrace (trace: BackpropTrace): { path: string, value: number, row: number | null } | null {
+  const inRows = (m: number[][], path: string): { path: string, value: number, row: number } | null => {
+    for (let r = 0; r < m.length; r++) {
+      const k = m[r].findIndex((v) => !Number.isFinite(v))
+      if (k >= 0) return { path: `${path}[${r}][${k}]`, value: m[r][k], row: r }
+    }
+    return null
+  }
+  const last = trace.layers.length - 1
+  const output = inRows(trace.layers[last].a, `layers[${last}].a`)
+  if (output) return output
+  if (!Number.isFinite(trace.loss)) return { path: 'loss', value: trace.loss, row: null }
+  for (const [i, layer] of trace.layers.entries()) {
+    for (const key of ['z', 'a', 'delta'] as const) {
+      const found = inRows(layer[key], `layers[${i}].${key}`)
+      if (found) return found
+    }
+    for (const [name, g] of Object.entries(layer.gradients)) {
+      const values = (g as Array<number | number[]>).flat()
+      const j = values.findIndex((v) => !Number.isFinite(v))
+      if (j >= 0) return { path: `layers[${i}].gradients["${name}"]`, value: values[j], row: null }
+    }
+  }
+  return null
+}

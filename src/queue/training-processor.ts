@@ -62,9 +62,9 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
       log.info({ epoch: state?.epoch ?? null }, 'job handed back on shutdown')
       throw new WaitingError()
     }
+    // the worker's 'failed' handler logs 'job cancelled' (worker-runner.ts), once
     const cancelled = async (): Promise<never> => {
       await checkpoints.remove(jobId)
-      log.info('job cancelled')
       throw new UnrecoverableError(CANCELLED_MESSAGE)
     }
 
@@ -145,7 +145,11 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
         throw new UnrecoverableError(result.message)
       case 'aborted':
         if (deps.shutdown.aborted) return await handBack(result.state)
-        if (await isCancelMarked(redis, prefix, jobId)) return await cancelled()
+        if (await isCancelMarked(redis, prefix, jobId)) {
+          // a cancelled run reports how far it got, as a finished one does
+          await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, ...report })
+          return await cancelled()
+        }
         // the job may already run elsewhere: its checkpoint is that attempt's now
         if (signal?.reason === LOCK_LOST) throw new Error(`attempt stopped in epoch ${result.state.epoch + 1}: its lock was lost`)
         // aborted by BullMQ for another reason: keep the checkpoint so that a retry resumes

@@ -93,7 +93,9 @@ function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelled: boole
   if (status === 'failed' && job.failedReason) view.error = job.failedReason
   if (status === 'cancelled') view.error = CANCELLED_MESSAGE
   // the worker's report of how the run ended rides in the progress object (run-report.ts)
-  Object.assign(view, readReport(progress), status === 'cancelled' ? { stopReason: 'cancelled' } : {})
+  // a job cancelled before it ran has no report: it stopped at epoch 0 with nothing best
+  const cancelledReport = { bestEpoch: null, stoppedEpoch: epoch, warnings: [], ...readReport(progress), stopReason: 'cancelled' as const }
+  Object.assign(view, status === 'cancelled' ? cancelledReport : readReport(progress))
   const startedAt = iso(job.processedOn)
   if (startedAt && status !== 'queued') view.startedAt = startedAt
   const finishedAt = iso(job.finishedOn)

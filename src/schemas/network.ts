@@ -27,12 +27,19 @@ export const LayerSpecSchema = z.object({
   biasInit: BiasInit.optional()
 }).strict()
 
-export const OutputSpecSchema = z.object({
+/** A left-out output head is a choice: the message names the choices and what each is for. */
+const outputMissing = (unitsHint: string) => (iss: { input?: unknown }): string | undefined => iss.input === undefined
+  ? `the output head is missing: give {"activation": …} with one of ${HEADS.join(', ')} (softmax for class labels, identity for numbers, sigmoid for binary or multi-label targets)${unitsHint}`
+  : undefined
+
+const outputShape = {
   units: Units,
   activation: z.enum(HEADS).describe('identity: regression (squared error); softmax: classes (cross-entropy); sigmoid: binary or multi-label'),
   init: Init.optional(),
   biasInit: BiasInit.optional()
-}).strict()
+}
+
+export const OutputSpecSchema = z.object(outputShape, { error: outputMissing(' and "units"') }).strict()
 
 const specShape = {
   inputs: z.number().int().min(1).max(1_000_000),
@@ -71,9 +78,10 @@ export const NetworkSpecSchema = z.object(specShape).strict().superRefine(crossC
 export const JobNetworkSchema = z.object({
   ...specShape,
   inputs: specShape.inputs.optional().describe('Default: the dataset\'s encoded width (numeric columns plus one per category)'),
-  output: OutputSpecSchema.extend({
+  output: z.object({
+    ...outputShape,
     units: Units.optional().describe('Default: the number of classes (softmax), 1 for two classes (sigmoid), else the target columns')
-  }).strict()
+  }, { error: outputMissing('; its units default to the dataset\'s') }).strict()
 }).strict().superRefine((spec, ctx) => { crossCheck(spec, ctx, true) }).meta({ id: 'JobNetworkSpec' })
 
 export type JobNetworkSpec = z.output<typeof JobNetworkSchema>

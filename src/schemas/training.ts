@@ -36,6 +36,12 @@ function choiceOf<T extends readonly [z.ZodObject<{ type: z.ZodLiteral<string> }
   const names = options.map((o) => o.shape.type.value).join(', ')
   return z.discriminatedUnion('type', options, {
     error: (iss) => {
+      // a bare name ("adam", as Keras takes it) or another non-object: say the form, with the name if it is one
+      // (zod's type for this callback names only invalid_union, but the union's own object check reports invalid_type here)
+      if ((iss.code as string) === 'invalid_type' && (typeof iss.input !== 'object' || iss.input === null || Array.isArray(iss.input))) {
+        const example = typeof iss.input === 'string' && names.split(', ').includes(iss.input) ? iss.input : options[0].shape.type.value
+        return `${what} is an object with a type, one of: ${names}; e.g. {"type": ${JSON.stringify(example)}}`
+      }
       if (iss.code !== 'invalid_union') return undefined
       const given = typeof iss.input === 'object' && iss.input !== null ? (iss.input as { type?: unknown }).type : undefined
       return given === undefined ? `${what} needs a type, one of: ${names}` : `${what} type ${JSON.stringify(given)} is not one of: ${names} (names are lower case)`

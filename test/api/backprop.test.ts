@@ -144,5 +144,21 @@ describe('POST /v1/models/{ref}/backprop', () => {
     expect(Object.keys(res.json().layers[0].gradients)).toEqual(['layers.0.linear.weight', 'layers.0.linear.bias', 'layers.0.norm.weight', 'layers.0.norm.bias'])
     expect(record.parameterCount).toBe(3 * 4 + 4 + 4 + 4 + 3 * 4 + 3)
   })
-})
 
+  it('a pass that overflows is a 422 naming where, never a 200 with nulls nor a 500', async () => {
+    // finite weights whose output overflows float32 for a large input: 1e18 · (1e18 · 1000) · 4 > 3.4e38
+    const relu4: NetworkSpec = { inputs: 1, layers: [{ units: 4, activation: 'relu' }], output: { units: 1, activation: 'identity' } }
+    const big = await t.app.models.save({ spec: relu4, params: new Float32Array(13).fill(1e18), meta: { name: 'overflow' } })
+    const out = await t.app.inject({ method: 'POST', url: '/v1/models/overflow@latest/backprop', payload: { inputs: [[1e-3], [1000]], targets: [1, 1] } })
+    expect(out.statusCode, out.body).toBe(422)
+    expect(out.headers['content-type']).toMatch(/problem\+json/)
+    expect(out.json()).toMatchObject({ row: 1, detail: expect.stringMatching(/output for row 1 is Infinity/) })
+    // the output is finite (4e36) but δ·a overflows in the output weight's gradient
+    const grad = await t.app.inject({ method: 'POST', url: `/v1/models/${big.id}/backprop`, payload: { inputs: [[0]], targets: [0] } })
+    expect(grad.statusCode, grad.body).toBe(422)
+    expect(grad.json().detail).toMatch(/^the pass is not finite: (loss|layers\[\d\]\.(delta|gradients)\S*) is -?Infinity/)
+    // the same model on a small row still answers
+    const fine = await t.app.inject({ method: 'POST', url: `/v1/models/${big.id}/backprop`, payload: { inputs: [[-1]], targets: [0] } })
+    expect(fine.statusCode, fine.body).toBe(200)
+  })
+})

@@ -6,7 +6,7 @@ import request from 'supertest'
 import { appWithWorker, trainToEnd, uploadJson } from '../support/training-api.js'
 import { splitForValidation } from '../../src/nn/train.js'
 import type { NetworkSpec } from '../../src/nn/spec.js'
-import { scoreModel } from '../../src/api/scoring/score.js'
+import { scoreModel, scoresOnThread } from '../../src/api/scoring/score.js'
 
 const ctx = appWithWorker('evaluate')
 
@@ -44,6 +44,41 @@ describe('hand-computed', () => {
     expect(m.rocAuc).toBeCloseTo(8 / 9, 12)
     const expected = -(Math.log(1 - sigmoid(-2)) + Math.log(1 - sigmoid(-1)) + Math.log(1 - sigmoid(0.5)) +
       Math.log(sigmoid(1)) + Math.log(sigmoid(2)) + Math.log(sigmoid(-0.5))) / 6
+    expect(m.logLoss).toBeCloseTo(expected, 6) // float32 probabilities
+  })
+
+  it('three classes: the model\'s class order, macro ≠ weighted averages, one-vs-rest ROC AUC with tied scores', async () => {
+    // softmax over the inputs themselves (W = I, b = 0): each row's features are its logits
+    const imported = await request(ctx.t.app.server).post('/v1/models').send({
+      format: 'backprop.model', version: 1, network: { inputs: 3, layers: [], output: { units: 3, activation: 'softmax' } },
+      layers: [{ W: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], b: [0, 0, 0] }], classes: ['pear', 'apple', 'fig'], featureNames: ['u', 'v', 'w']
+    })
+    expect(imported.status, JSON.stringify(imported.body)).toBe(201)
+    // not in the model's (nor alphabetical) order; rows 1 and 5 are the same logits with different truths (tied scores)
+    const logits = [[2, 0, 0], [1, 0, 0], [0, 1, 0], [0, 2, 0], [0, 0.5, 1.5], [1, 0, 0], [0, 0, 3]]
+    const truth = ['pear', 'pear', 'pear', 'apple', 'apple', 'apple', 'fig']
+    const datasetId = await uploadJson(ctx.t, { features: logits, targets: truth, featureNames: ['u', 'v', 'w'] })
+    const res = await request(ctx.t.app.server).post(`/v1/models/${imported.body.id as string}/evaluate`).send({ datasetId })
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    const m = res.body.metrics
+    expect(m.classes).toEqual(['pear', 'apple', 'fig'])
+    // predicted (argmax): pear, pear, apple | apple, fig, pear | fig
+    expect(m.confusionMatrix).toEqual([[2, 1, 0], [1, 1, 1], [0, 0, 1]])
+    expect(m.accuracy).toBeCloseTo(4 / 7, 12)
+    const close = (v: number): unknown => expect.closeTo(v, 12)
+    expect(m.perClass).toEqual([
+      { label: 'pear', precision: close(2 / 3), recall: close(2 / 3), f1: close(2 / 3), support: 3 },
+      { label: 'apple', precision: close(1 / 2), recall: close(1 / 3), f1: close(2 / 5), support: 3 },
+      { label: 'fig', precision: close(1 / 2), recall: close(1), f1: close(2 / 3), support: 1 }
+    ])
+    expect(m.macroAvg).toEqual({ precision: close(5 / 9), recall: close(2 / 3), f1: close(26 / 45), support: 7 })
+    expect(m.weightedAvg).toEqual({ precision: close(4 / 7), recall: close(4 / 7), f1: close(58 / 105), support: 7 })
+    // one-vs-rest, pairs (positive, negative) ranked right, a tie counting ½: pear 10.5 of 12, apple 9.5 of 12 (row 5
+    // ties row 1), fig 6 of 6; macro = (7/8 + 19/24 + 1) / 3
+    expect(m.rocAuc).toBeCloseTo(8 / 9, 12)
+    const softmax = (z: number[]): number[] => { const e = z.map(Math.exp); const s = e.reduce((a, b) => a + b); return e.map((v) => v / s) }
+    const order = ['pear', 'apple', 'fig']
+    const expected = -logits.reduce((sum, z, r) => sum + Math.log(softmax(z)[order.indexOf(truth[r])]), 0) / logits.length
     expect(m.logLoss).toBeCloseTo(expected, 6) // float32 probabilities
   })
 
@@ -86,7 +121,7 @@ async function trainAndEvaluateValidation (csv: string, target: string, spec: Ne
   const ev = await request(ctx.t.app.server).post(`/v1/models/${job.body.modelId as string}/evaluate`).send({ datasetId: validationId })
   expect(ev.status, JSON.stringify(ev.body)).toBe(200)
   expect(ev.body.rows).toBe(v.rows)
-  return { metrics: model.body.metrics as Record<string, number>, evaluation: ev.body }
+  return { metrics: model.body.metrics as Record<string, number>, evaluation: ev.body, job: job.body }
 }
 
 describe('agrees with what the training job reported on its own validation rows', () => {
@@ -98,6 +133,23 @@ describe('agrees with what the training job reported on its own validation rows'
     // valLoss is the mean cross-entropy on the normalised validation rows (no L2 here), in float32
     expect(evaluation.metrics.logLoss).toBeCloseTo(metrics.valLoss, 5)
     expect(evaluation.metrics.confusionMatrix.flat().reduce((s: number, v: number) => s + v, 0)).toBe(30)
+  })
+
+  it('iris stopped early: the stored weights are the best epoch\'s, and so are the reported validation metrics', async () => {
+    const { metrics, evaluation, job } = await trainAndEvaluateValidation(readFileSync('test/fixtures/iris.csv', 'utf8'), 'species',
+      { inputs: 4, layers: [{ units: 8, activation: 'tanh' }], output: { units: 3, activation: 'softmax' } },
+      { epochs: 300, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.05 }, validationSplit: 0.2, earlyStopping: { patience: 5 }, seed: 7 })
+    expect(job.stopReason).toBe('early_stopping')
+    expect(job.bestEpoch).toBeLessThan(job.stoppedEpoch)
+    const history = job.history as Array<{ epoch: number, loss: number, accuracy: number, valLoss: number, valAccuracy: number }>
+    // the model's training-row numbers are that epoch's too
+    expect([metrics.loss, metrics.accuracy]).toEqual([history[job.bestEpoch - 1].loss, history[job.bestEpoch - 1].accuracy])
+    // the evaluation of the stored model is the best epoch's, not the last epoch's
+    expect(evaluation.metrics.logLoss).toBeCloseTo(history[job.bestEpoch - 1].valLoss, 5)
+    expect(evaluation.metrics.logLoss).not.toBeCloseTo(history[job.stoppedEpoch - 1].valLoss, 5)
+    expect(evaluation.metrics.accuracy).toBe(history[job.bestEpoch - 1].valAccuracy)
+    expect(evaluation.metrics.accuracy).toBe(metrics.valAccuracy)
+    expect(evaluation.metrics.logLoss).toBeCloseTo(metrics.valLoss, 5)
   })
 
   it('diabetes (regression): mse, mae and r2 = valMse, valMae, valR2', async () => {
@@ -139,6 +191,9 @@ describe('what a user can fix, and where it runs', () => {
     const params = Float32Array.from({ length: 3 * 8 + 8 + 8 * 3 + 3 }, (_, i) => Math.cos(i))
     const model = { spec, params, meta: { network: spec, classes: ['a', 'b', 'c'] } }
     const data = () => ({ dataset: { x: x.slice(), y: y.slice(), rows, inputs: 3, outputs: 3 }, classes: ['a', 'b', 'c'], targetNames: ['k'] })
+    // the route's own choice for this size: a thread
+    expect(scoresOnThread(model, rows)).toBe(true)
+    expect(scoresOnThread(model, 100)).toBe(false)
     const [onLoop, onThread] = [await scoreModel(model, data(), 'ts', false), await scoreModel(model, data(), 'ts', true)]
     expect(onThread).toEqual(onLoop)
     expect(onLoop.task).toBe('classification')

@@ -1,6 +1,7 @@
 // /v1/training-jobs end to end: the app (supertest) and a worker started in-process with startWorker,
 // both on the test Redis under one prefix. Worker-process faults (SIGKILL, SIGTERM) are in test/queue/.
 import { readFileSync } from 'node:fs'
+import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import request from 'supertest'
 import { pino } from 'pino'
@@ -14,10 +15,13 @@ let t: TestApp
 let worker: RunningWorker
 let queue: TrainingQueue
 let irisId: string
+/** The worker's log lines, as JSON */
+const workerLog: Array<{ msg: string, jobId?: string }> = []
+const logSink = new Writable({ write (chunk: Buffer, _enc, done) { for (const l of chunk.toString().split('\n')) if (l) workerLog.push(JSON.parse(l)); done() } })
 
 beforeAll(async () => {
   t = await buildTestApp('training-jobs', { MAX_EPOCHS: '5000', MAX_JOB_WORK: '1e9', TRAIN_THREADS: '1' })
-  worker = await startWorker(t.config, pino({ level: 'silent' }))
+  worker = await startWorker(t.config, pino({ level: 'info' }, logSink))
   queue = createTrainingQueue(t.redis, t.config.REDIS_PREFIX)
   const res = await request(t.app.server).post('/v1/datasets?target=species&name=iris').set('content-type', 'text/csv').send(iris)
   expect(res.status).toBe(201)
@@ -161,6 +165,8 @@ describe('failures and cancellation', () => {
     const next = await request(t.app.server).post('/v1/training-jobs').send(job({ epochs: 3 }))
     const running = await waitFor(long.body.id, ['running'])
     expect(running.body.status).toBe('running')
+    // a few epochs in, so that there is a best epoch to report
+    for (let i = 0; i < 400 && (await request(t.app.server).get(`/v1/training-jobs/${long.body.id}`)).body.progress.epoch < 2; i++) await new Promise((r) => setTimeout(r, 25))
     const cancel = await request(t.app.server).post(`/v1/training-jobs/${long.body.id}/cancel`)
     expect(cancel.status).toBe(202)
     const cancelled = await waitFor(long.body.id, ['cancelled', 'failed', 'succeeded'], 5000)
@@ -168,6 +174,15 @@ describe('failures and cancellation', () => {
     expect(cancelled.body.error).toBe('cancelled by request')
     expect(cancelled.body.stopReason).toBe('cancelled')
     expect(cancelled.body.progress.epoch).toBeLessThan(4000)
+    // how far it got, as a finished job reports it: the last whole epoch and the best of those
+    const history = cancelled.body.history as Array<{ epoch: number, loss: number }>
+    expect(history.length).toBeGreaterThanOrEqual(2)
+    const best = history.reduce((b, h) => (h.loss < b.loss ? h : b))
+    expect(cancelled.body).toMatchObject({ stoppedEpoch: history.length, bestEpoch: best.epoch, warnings: [] })
+    // the worker says so, once, and /metrics counts it apart from failures
+    for (let i = 0; i < 100 && !workerLog.some((l) => l.jobId === long.body.id && l.msg === 'job cancelled'); i++) await new Promise((r) => setTimeout(r, 20))
+    expect(workerLog.filter((l) => l.jobId === long.body.id && /^job (cancelled|failed)$/.test(l.msg)).map((l) => l.msg)).toEqual(['job cancelled'])
+    expect((await request(t.app.server).get('/metrics')).text).toMatch(/^backprop_training_jobs\{state="cancelled"\} [1-9]/m)
     expect((await waitFor(next.body.id, ['succeeded', 'failed'])).body.status).toBe('succeeded')
     const again = await request(t.app.server).post(`/v1/training-jobs/${long.body.id}/cancel`)
     expect(again.status).toBe(409)
@@ -188,6 +203,7 @@ describe('failures and cancellation', () => {
     const res = await request(t.app.server).get(`/v1/training-jobs/${queued.body.id}`)
     expect(res.body.status).toBe('cancelled')
     expect(res.body.history).toEqual([])
+    expect(res.body).toMatchObject({ stopReason: 'cancelled', stoppedEpoch: 0, bestEpoch: null, warnings: [] })
   })
 })
 

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs'
 import { describe, it, expect } from 'vitest'
 import request from 'supertest'
 import { appWithWorker, trainToEnd, uploadJson } from '../support/training-api.js'
+import { CreateTrainingJobRequest } from '../../src/schemas/training.js'
+import { trainOptionsOf } from '../../src/queue/train-options.js'
 
 const ctx = appWithWorker('outcome')
 
@@ -14,13 +16,28 @@ describe('a diverged job stores nothing', () => {
   it('1e17 inputs, sgd 1e6, one epoch, normalize none: failed as diverged, with the advice, and no model', async () => {
     const datasetId = await uploadJson(ctx.t, { features: [[1e17], [2e17]], targets: [1, 2] })
     const job = await trainToEnd(ctx.t, {
+      // the issue's body as written (the default validation split and early stopping apply)
       datasetId, network: relu4, modelName: 'diverged',
-      training: { epochs: 1, batchSize: 2, optimizer: { type: 'sgd', learningRate: 1000000 }, normalize: 'none', seed: 1, validationSplit: 0, earlyStopping: false }
+      training: { epochs: 1, batchSize: 2, optimizer: { type: 'sgd', learningRate: 1000000 }, normalize: 'none', seed: 1 }
     })
     expect(job.body).toMatchObject({ status: 'failed', stopReason: 'diverged', stoppedEpoch: 0 })
     expect(job.body.error).toMatch(/in epoch 1: lower the learning rate \(now 1000000\) or normalise the inputs/)
     expect(job.body.modelId).toBeUndefined()
     expect((await request(ctx.t.app.server).get('/v1/models?name=diverged')).body.total).toBe(0)
+  })
+
+  it('only the last of four epochs overflows, in the outputs and not the weights: failed as diverged, no model', async () => {
+    // learning rates 1e-3, 1, 1e3, 1e6: the last step leaves finite weights (~1e20) whose outputs overflow float32
+    const datasetId = await uploadJson(ctx.t, { features: [[1], [2], [3], [4]], targets: [1, 3, 2, 4] })
+    const job = await trainToEnd(ctx.t, {
+      datasetId, modelName: 'overflows-last',
+      network: { inputs: 1, layers: [{ units: 4, activation: 'identity' }], output: { units: 1, activation: 'identity' } },
+      training: { epochs: 4, batchSize: 4, optimizer: { type: 'sgd', learningRate: 0.001 }, schedule: { type: 'exponential', gamma: 1000 }, normalize: 'none', seed: 1, validationSplit: 0, earlyStopping: false }
+    })
+    expect(job.body).toMatchObject({ status: 'failed', stopReason: 'diverged', stoppedEpoch: 4 })
+    expect((job.body.history as Array<{ loss: number }>).map((h) => Number.isFinite(h.loss))).toEqual([true, true, true, true])
+    expect(job.body.error).toMatch(/^the trained network is not finite \(the output for row \d is -?Infinity\) in epoch 4: lower the learning rate \(now 1000000\)/)
+    expect((await request(ctx.t.app.server).get('/v1/models?name=overflows-last')).body.total).toBe(0)
   })
 
   it('the same job with the default normalisation: whatever it stores predicts finite numbers for its rows', async () => {
@@ -53,6 +70,14 @@ describe('stored models with non-finite numbers never answer 200 with them, nor 
     const got = await request(ctx.t.app.server).get(`/v1/models/${record.id}`)
     expect(got.status).toBe(200)
     expect(got.body.metrics).toEqual({ loss: 1 })
+  })
+
+  it('finite weights with a NaN or ∞ metric stored before the guard: export 200 without them, not a 500', async () => {
+    const record = await ctx.t.app.models.save({ spec: relu4 as never, params: new Float32Array(13).fill(0.5), meta: { metrics: { loss: 1, valMse: NaN, valLoss: Infinity } } })
+    const exported = await request(ctx.t.app.server).get(`/v1/models/${record.id}/export`)
+    expect(exported.status, exported.text).toBe(200)
+    expect(exported.body.metrics).toEqual({ loss: 1 })
+    expect((await request(ctx.t.app.server).get(`/v1/models/${record.id}/export?format=onnx`)).status).toBe(200)
   })
 
   it('a finite model whose output overflows for one row: 422 naming the row, never outputs of null', async () => {
@@ -95,6 +120,7 @@ describe('the metrics are of the weights kept', () => {
     const history = job.body.history as Array<{ epoch: number, loss: number, valLoss: number }>
     expect(history).toHaveLength(5)
     expect(history[1].valLoss).toBeCloseTo(0.0598, 4)
+    expect(history[4].valLoss).toBeCloseTo(0.622, 3) // the issue's numbers: the last epoch run is not the best
     const model = await request(ctx.t.app.server).get(`/v1/models/${job.body.modelId as string}`)
     expect(model.body).toMatchObject({ bestEpoch: 2, stoppedEpoch: 5, stopReason: 'early_stopping', warnings: [] })
     // the restored epoch's losses, not epoch 5's (valLoss 0.622 before the fix)
@@ -132,8 +158,18 @@ describe('defaults a first request can rely on', () => {
     if (job.body.stopReason === 'completed') expect(job.body.warnings.join()).toMatch(/still improved in the last of 200 epochs/)
     // 10% of 150 rows, stratified: 5 per class held out
     expect(job.body.history[0].valLoss).toBeDefined()
+    expect(job.body.history[0].learningRate).toBe(0.001)
     const model = await request(ctx.t.app.server).get(`/v1/models/${job.body.modelId as string}`)
     expect(model.body.metrics.valAccuracy).toBeGreaterThanOrEqual(0.8)
+  })
+
+  it('the options the worker resolves from such a body are scikit-learn\'s: adam 0.001, 200 epochs, min(200, rows), 10% and patience 10', () => {
+    const { training } = CreateTrainingJobRequest.parse({ datasetId: 'ds_x', network: relu4 })
+    const expected = { epochs: 200, optimizer: { type: 'adam', learningRate: 0.001 }, validationSplit: 0.1, earlyStopping: { patience: 10, minDelta: 1e-4 } }
+    expect(trainOptionsOf(training, 150)).toMatchObject({ ...expected, batchSize: 150 })
+    expect(trainOptionsOf(training, 5000)).toMatchObject({ ...expected, batchSize: 200 })
+    // any optimizer named without a rate gets the same rate
+    expect(CreateTrainingJobRequest.parse({ datasetId: 'ds_x', network: relu4, training: { optimizer: { type: 'sgd' } } }).training.optimizer).toEqual({ type: 'sgd', learningRate: 0.001 })
   })
 
   it('an optimizer without a type names the choices', async () => {
@@ -144,5 +180,16 @@ describe('defaults a first request can rely on', () => {
     const wrong = await request(ctx.t.app.server).post('/v1/training-jobs').send({ datasetId: 'ds_x', network: relu4, training: { optimizer: { type: 'Adam' } } })
     expect(wrong.status).toBe(400)
     expect(wrong.body.detail).toMatch(/optimizer type "Adam" is not one of: sgd, momentum, nesterov, adam, adamw \(names are lower case\)/)
+    // a bare name, as Keras takes it: the form to write instead
+    const bare = await request(ctx.t.app.server).post('/v1/training-jobs').send({ datasetId: 'ds_x', network: relu4, training: { optimizer: 'adam' } })
+    expect(bare.status).toBe(400)
+    expect(bare.body.detail).toMatch(/optimizer is an object with a type, one of: sgd, momentum, nesterov, adam, adamw; e\.g\. \{"type": "adam"\}/)
+    // a network without its output head: the head is a choice too
+    const headless = await request(ctx.t.app.server).post('/v1/training-jobs').send({ datasetId: 'ds_x', network: { layers: [{ units: 8, activation: 'relu' }] } })
+    expect(headless.status).toBe(400)
+    expect(headless.body.detail).toMatch(/network\.output: the output head is missing: give \{"activation": …\} with one of identity, softmax, sigmoid \(softmax for class labels, identity for numbers/)
+    const saved = await request(ctx.t.app.server).post('/v1/networks').send({ inputs: 4, layers: [] })
+    expect(saved.status).toBe(400)
+    expect(saved.body.detail).toMatch(/output: the output head is missing: .* and "units"/)
   })
 })

@@ -74,11 +74,11 @@ function readmeJob (): Record<string, unknown> {
 }
 
 describe('the README walkthrough, replayed', () => {
-  it('iris: CSV upload (?target=species), train, predict the held-out rows with species names (≥ 0.93), export → import', async () => {
+  it('iris: CSV upload (?target=species), train, predict the held-out rows with species names (≥ 0.93), score them as a dataset (evaluate, CSV predictions), export → import', async () => {
     expect(README).toContain('npm ci && npm start')
     expect(README).toContain('npm ci && npm test')
     expect(README).toContain("--data-binary @test/fixtures/iris.csv")
-    const { trainCsv, test } = split('iris.csv')
+    const { header, trainCsv, test } = split('iris.csv')
     const modelId = await train(trainCsv, 'target=species&name=iris', readmeJob())
 
     const model = await call('GET', `/v1/models/${modelId}`)
@@ -88,6 +88,21 @@ describe('the README walkthrough, replayed', () => {
     expect(pred.status).toBe(200)
     const accuracy = pred.json.labels.filter((label, i) => label === test[i][4]).length / test.length
     expect(accuracy).toBeGreaterThanOrEqual(0.93)
+
+    // Scoring a model (steps 6 and 7), on the held-out rows uploaded as a dataset of their own
+    const heldOut = await call('POST', '/v1/datasets?target=species&name=iris-test', [header, ...test.map((r) => r.join(','))].join('\n') + '\n', 'text/csv')
+    expect(heldOut.status).toBe(201)
+    const evaluated = await call<{ rows: number, task: string, metrics: { accuracy: number, confusionMatrix: number[][] } }>('POST', '/v1/models/iris@latest/evaluate', { datasetId: heldOut.json.id })
+    expect(evaluated.status, JSON.stringify(evaluated.json)).toBe(200)
+    expect(evaluated.json).toMatchObject({ rows: test.length, task: 'classification', metrics: { accuracy } })
+    expect(evaluated.json.metrics.confusionMatrix.flat().reduce((a, b) => a + b)).toBe(test.length)
+    const streamed = await fetch(`${api.url}/v1/models/iris@latest/predictions`, {
+      method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/csv' }, body: JSON.stringify({ datasetId: heldOut.json.id })
+    })
+    const [csvHeader, ...lines] = (await streamed.text()).trim().split('\n')
+    expect(csvHeader).toBe('row,setosa,versicolor,virginica,label')
+    expect(README).toContain(`# → ${csvHeader}`)
+    expect(lines.map((l) => l.split(',').at(-1))).toEqual(pred.json.labels)
 
     const exported = await call('GET', `/v1/models/${modelId}/export`)
     const imported = await call('POST', '/v1/models', exported.json)

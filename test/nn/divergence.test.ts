@@ -35,6 +35,22 @@ describe('train() keeps no non-finite network', () => {
     expect(five.message).toMatch(/^weight (layers\.\d\.linear|output)\.(weight|bias)\[\d+\].* became (NaN|-?Infinity) in epoch 5: lower the learning rate \(now 1e\+22\)/)
   })
 
+  it('the final update leaves every weight finite but the outputs overflow: diverged by the forward pass over the rows', () => {
+    // a linear hidden layer: the last step (learning rate 1e6) makes weights of ~1e20, finite, whose products are not
+    const spec: NetworkSpec = { inputs: 1, layers: [{ units: 4, activation: 'identity' }], output: { units: 1, activation: 'identity' } }
+    const data = datasetFromRows([[1], [2], [3], [4]], [[1], [3], [2], [4]])
+    const opts = (epochs: number): TrainOptions => ({ epochs, batchSize: 4, optimizer: { type: 'sgd', learningRate: 1e-3 }, schedule: { type: 'exponential', gamma: 1e3 }, seed: 1 })
+    const three = train(spec, data, opts(3))
+    expect(three.stopReason).toBe('completed')
+    expect(Number.isFinite(evaluateLoss(createNetwork(spec, { params: three.params.slice() }), data).loss)).toBe(true)
+    const four = train(spec, data, opts(4))
+    expect(four.stopReason).toBe('diverged')
+    // neither the loss checks nor the weight check saw it: only the outputs of the kept weights
+    expect(four.history.map((h) => Number.isFinite(h.loss))).toEqual([true, true, true, true])
+    expect(firstNonFinite(four.params)).toBe(-1)
+    expect(four.message).toMatch(/^the trained network is not finite \(the output for row \d is -?Infinity\) in epoch 4: lower the learning rate \(now 1000000\)/)
+  })
+
   it('the loss stays finite but a weight does not (−∞ bias behind a dead ReLU): diverged, naming the weight', () => {
     const data = datasetFromRows([[1], [2], [3], [4]], [[1], [2], [3], [4]])
     const start = createNetwork(oneToOne, { seed: 2 }).params.slice()

@@ -26,7 +26,7 @@ export interface Job {
   id: string, status: JobStatus, progress: { epoch: number, epochs: number }, history?: Epoch[]
   datasetId: string, modelName?: string, modelId?: string, error?: string
   createdAt: string, startedAt?: string, finishedAt?: string
-  bestEpoch?: number, stoppedEpoch?: number, stopReason?: string, warnings?: string[]
+  bestEpoch?: number | null, stoppedEpoch?: number, stopReason?: string, warnings?: string[]
   training?: { epochs?: number, earlyStopping?: { patience: number } }
 }
 

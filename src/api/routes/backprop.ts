@@ -5,12 +5,11 @@
  * The pass and its quantities are nn/inspect.ts's.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { UNPROCESSABLE, VALIDATION, withProblem } from '../../errors.js'
+import { NON_FINITE_OUTPUT, UNPROCESSABLE, VALIDATION, withProblem } from '../../errors.js'
 import { ModelRefParams, problems } from '../../schemas/common.js'
 import { BackpropRequest, BackpropResponse } from '../../schemas/backprop.js'
 import { createNetwork } from '../../nn/network.js'
-import { inspectBackprop, type BackpropTrace } from '../../nn/inspect.js'
-import type { JsonTensor } from '../../nn/serialize.js'
+import { firstNonFiniteInTrace, inspectBackprop, type BackpropTrace } from '../../nn/inspect.js'
 import { inputPipelineOf } from '../../inference/model-inference.js'
 import type { StoredModel } from '../../store/models.js'
 import { codesOf } from '../prediction-input.js'
@@ -53,35 +52,18 @@ function encodeTargets (model: StoredModel, targets: readonly Target[]): Float32
   return y
 }
 
-/** The first value of a row or a tensor (rows of numbers) that is not finite, or undefined. */
-function firstNonFinite (v: JsonTensor): number | undefined {
-  for (const w of v) {
-    const bad = typeof w === 'number' ? (Number.isFinite(w) ? undefined : w) : firstNonFinite(w)
-    if (bad !== undefined) return bad
-  }
-  return undefined
-}
-
 /**
- * A row far outside the data the model was trained on can overflow float32 on its way through; JSON has
- * no Infinity or NaN, so the trace is refused (422 naming the layer, quantity and row), as predict refuses
- * such an output, instead of failing to serialise.
+ * 422 when a number of the pass is NaN or ±∞ (rows far outside the training data, or a model that
+ * overflows on them): JSON cannot carry it, and a 200 with nulls would read as a result.
  */
 function checkFinite (trace: BackpropTrace): void {
-  const far = 'that row is far outside the data the model was trained on (or the model is broken); check the row\'s units'
-  for (const layer of trace.layers) {
-    for (const quantity of ['z', 'a', 'delta'] as const) {
-      const rows = layer[quantity]
-      for (let r = 0; r < rows.length; r++) {
-        const bad = firstNonFinite(rows[r])
-        if (bad !== undefined) throw withProblem(new UNPROCESSABLE(`${layer.name}'s ${quantity} for row ${r} is ${bad}: ${far}`), { row: r })
-      }
-    }
-  }
-  const gradient = trace.layers.flatMap((l) => Object.entries(l.gradients)).find(([, g]) => firstNonFinite(g) !== undefined)
-  if (!Number.isFinite(trace.loss) || gradient !== undefined) {
-    throw new UNPROCESSABLE(`the ${gradient ? `gradient of ${gradient[0]}` : 'loss'} is not finite: a row is far outside the data the model was trained on (or the model is broken)`)
-  }
+  const bad = firstNonFiniteInTrace(trace)
+  if (bad === null) return
+  const outputLayer = `layers[${trace.layers.length - 1}].a`
+  if (bad.row !== null && bad.path.startsWith(outputLayer)) throw withProblem(new NON_FINITE_OUTPUT(bad.row, String(bad.value)), { row: bad.row })
+  const row = bad.row === null ? '' : ` (row ${bad.row})`
+  throw withProblem(new UNPROCESSABLE(`the pass is not finite: ${bad.path} is ${bad.value}${row}; the rows are far outside the data the model was trained on (check their units), or the model overflows on them`),
+    bad.row === null ? {} : { row: bad.row })
 }
 
 const backprop: FastifyPluginAsyncZod = async (fastify) => {
@@ -91,7 +73,8 @@ const backprop: FastifyPluginAsyncZod = async (fastify) => {
       summary: 'Backprop you can inspect: the loss and, per layer, z, a, δ and every parameter\'s gradient for a few rows',
       description: 'One forward and backward pass of the stored model over the rows (at most 32): per layer the Linear\'s outputs z, the layer\'s ' +
         'outputs a, δ = ∂J/∂z per row, and ∂J/∂θ of every parameter averaged over the rows with the L2 term, under the export\'s names and shapes. ' +
-        'One full-batch SGD step with learning rate 1 on these rows would subtract exactly these gradients from the exported weights.',
+        'One full-batch SGD step with learning rate 1 on these rows would subtract exactly these gradients from the exported weights. ' +
+        'A NaN or ±∞ anywhere in the pass (rows far outside the training data) is a 422 naming where, never a 200.',
       params: ModelRefParams,
       body: BackpropRequest,
       response: { 200: BackpropResponse, ...problems(400, 404, 422) }

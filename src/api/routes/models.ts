@@ -26,6 +26,10 @@ import { withServedModel } from '../protocols/served-model.js'
 
 const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
 
+/** Only the finite metrics: models stored before the divergence guard may hold NaN or ±∞, which JSON cannot carry. */
+const finiteMetrics = (metrics: ModelRecord['metrics']): Record<string, number> =>
+  Object.fromEntries(Object.entries(metrics ?? {}).filter(([, v]) => Number.isFinite(v)))
+
 export function modelResponse (m: ModelRecord): ModelResponseBody {
   return {
     id: m.id,
@@ -33,8 +37,7 @@ export function modelResponse (m: ModelRecord): ModelResponseBody {
     version: m.version,
     network: m.network,
     parameterCount: m.parameterCount,
-    // only finite numbers: models stored before the divergence guard may hold NaN (null in JSON)
-    metrics: Object.fromEntries(Object.entries(m.metrics ?? {}).filter(([, v]) => Number.isFinite(v))),
+    metrics: finiteMetrics(m.metrics),
     ...(m.datasetId === undefined ? {} : { datasetId: m.datasetId }),
     ...(m.jobId === undefined ? {} : { jobId: m.jobId }),
     ...(m.parentModelId === undefined ? {} : { parentModelId: m.parentModelId }),
@@ -187,7 +190,7 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
       ...pick('classes'),
       ...pick('featureNames'),
       ...pick('targetNames'),
-      ...pick('metrics')
+      ...(meta.metrics === undefined ? {} : { metrics: finiteMetrics(meta.metrics) })
     } as ModelExportBody
   })
 

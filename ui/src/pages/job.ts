@@ -15,7 +15,8 @@ const FINAL = new Set(['succeeded', 'failed', 'cancelled'])
 
 /** The best epoch as the server reports it, else the lowest validation (or training) loss so far. */
 export function bestOf (job: Job, history: readonly Epoch[]): Mark | undefined {
-  if (job.bestEpoch !== undefined) return { epoch: job.bestEpoch, label: 'best', color: '#1a7f37' }
+  // null: no epoch ran to its end (a job diverged or cancelled in its first)
+  if (job.bestEpoch !== undefined && job.bestEpoch !== null) return { epoch: job.bestEpoch, label: 'best', color: '#1a7f37' }
   if (history.length === 0) return undefined
   const val = history.some((e) => e.valLoss !== undefined)
   const loss = (e: Epoch): number => (val ? e.valLoss ?? Infinity : e.loss)
@@ -35,7 +36,7 @@ const STOP_LABEL: Record<string, string> = { early_stopping: 'early stop', diver
 export function stopOf (job: Job, history: readonly Epoch[]): Mark | undefined {
   const last = history.at(-1)?.epoch
   if (job.stopReason === 'completed') return undefined
-  if (job.stoppedEpoch !== undefined) return { epoch: job.stoppedEpoch, label: STOP_LABEL[job.stopReason ?? ''] ?? 'stopped', color: '#d1242f' }
+  if (job.stoppedEpoch !== undefined && job.stoppedEpoch > 0) return { epoch: job.stoppedEpoch, label: STOP_LABEL[job.stopReason ?? ''] ?? 'stopped', color: '#d1242f' }
   if (job.status === 'succeeded' && last !== undefined && last < job.progress.epochs) return { epoch: last, label: 'early stop', color: '#d1242f' }
   if ((job.status === 'cancelled' || job.status === 'failed') && last !== undefined) return { epoch: last, label: job.status, color: '#d1242f' }
   return undefined
