@@ -120,7 +120,7 @@ describe('POST /v1/models/{ref}/backprop', () => {
     }
   })
 
-  it('a row that overflows float32 on its way through is a 422 naming the layer and row, not a 500', async () => {
+  it('a row that overflows float32 on its way through is a 422 naming the row, not a 500', async () => {
     const imported = await t.app.inject({
       method: 'POST',
       url: '/v1/models',
@@ -130,7 +130,7 @@ describe('POST /v1/models/{ref}/backprop', () => {
     const res = await t.app.inject({ method: 'POST', url: `/v1/models/${String(imported.json().id)}/backprop`, payload: { inputs: [[1, 1], [1e10, 1e10]], targets: [1, 2] } })
     expect(res.statusCode, res.body).toBe(422)
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
-    expect(res.json()).toMatchObject({ row: 1, detail: "output's z for row 1 is Infinity: that row is far outside the data the model was trained on (or the model is broken); check the row's units" })
+    expect(res.json()).toMatchObject({ row: 1, detail: "the model's output for row 1 is Infinity: that row is far outside the data the model was trained on (or the model is broken); check the row's units" })
     // the finite row alone answers
     const one = await t.app.inject({ method: 'POST', url: `/v1/models/${String(imported.json().id)}/backprop`, payload: { inputs: [[1, 1]], targets: [1] } })
     expect(one.statusCode, one.body).toBe(200)
