@@ -5,7 +5,7 @@
 // current there), and whose dist/bin/start.js runs src/bin/start.ts in the same process under tsx (so
 // no build is needed): npm → sh → node as `npm start` runs them, with the real service in node.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -98,10 +98,36 @@ describe('npm start under signals', () => {
     expect(lines().some((l) => l.msg === 'embedded redis stopped')).toBe(true)
   }, 120_000)
 
-  it('SIGHUP to the whole job (the terminal closed): nothing is left', async () => {
+  it('SIGHUP to the whole job (as a shell passes a hangup on to its jobs): nothing is left', async () => {
     const { npm, nodePid, redisPid, lines } = await npmStart()
     process.kill(-npm.pid!, 'SIGHUP')
     await allGone(npm.pid!, nodePid, redisPid)
     expect(lines().some((l) => l.msg === 'embedded redis stopped')).toBe(true)
+  }, 120_000)
+
+  it('in a terminal that closes (a pty whose other end goes away): the shutdown runs to its end, though its log has nowhere to go', async () => {
+    const dataDir = mkdtempSync(join(scratch, 'data-'))
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'REDIS_URL' && !k.startsWith('npm_')))
+    // script(1) holds the pty's other end, as a terminal window does; its stdout is what the window would show
+    const terminal = spawn('script', ['-qfc', 'npm start', '/dev/null'], {
+      cwd: scratch,
+      detached: true,
+      env: { ...env, PORT: String(await freePort()), DATA_DIR: dataDir, TRAIN_THREADS: '1', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    started.push(terminal)
+    let shown = ''
+    terminal.stdout!.on('data', (c: Buffer) => { shown += c.toString() })
+    await until('"backprop is up" on the terminal', () => (shown.includes('backprop is up') ? true : undefined), 90_000)
+    const ownerFile = join(dataDir, 'redis', 'embedded.json')
+    const { redisPid, ownerPid } = JSON.parse(readFileSync(ownerFile, 'utf8')) as { redisPid: number, ownerPid: number }
+    pids.push(ownerPid, redisPid)
+    expect([alive(ownerPid), alive(redisPid)]).toEqual([true, true])
+
+    terminal.kill('SIGKILL') // the window is gone: the pty hangs up, and npm and node get SIGHUP
+    await allGone(ownerPid, redisPid)
+    // only the orderly shutdown's last step (the embedded Redis stopped) removes the record; a crash
+    // half-way (the pretty log's thread died with the terminal, and the next log call threw) left it
+    expect(existsSync(ownerFile)).toBe(false)
   }, 120_000)
 })
