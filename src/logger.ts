@@ -3,7 +3,7 @@
  * a dev dependency, resolves), JSON lines otherwise. It does not decide where logs go beyond stdout.
  */
 import { createRequire } from 'node:module'
-import { pino, type Logger, type LoggerOptions } from 'pino'
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino'
 import type { Config } from './config.js'
 
 export type { Logger }
@@ -38,5 +38,29 @@ export function loggerOptions (config: Pick<Config, 'LOG_LEVEL'>, isTTY = proces
 }
 
 export function createLogger (config: Pick<Config, 'LOG_LEVEL'>): Logger {
-  return pino(loggerOptions(config))
+  const { transport, ...options } = loggerOptions(config)
+  if (transport === undefined) return pino(options)
+  return pino(options, outlivingTheTerminal(pino.transport(transport)))
+}
+
+/**
+ * The pretty transport writes to the terminal from a thread of its own. When the terminal closes
+ * (its SIGHUP starts a shutdown), that thread dies of the write error, and every later log call threw
+ * 'the worker has exited': the shutdown's first line crashed it half-way (the job not handed back,
+ * the embedded Redis left to the exit hook). With nowhere left to write, lines are dropped instead.
+ */
+function outlivingTheTerminal (stream: ReturnType<typeof pino.transport>): DestinationStream & { flush (cb?: (err?: Error) => void): void } {
+  let gone = false
+  stream.on('error', () => { gone = true })
+  stream.on('close', () => { gone = true })
+  return {
+    write (line: string) {
+      if (gone) return
+      try { stream.write(line) } catch { gone = true }
+    },
+    flush (cb = () => undefined) {
+      if (gone) { cb(); return }
+      try { stream.flush(cb) } catch { gone = true; cb() }
+    }
+  }
 }

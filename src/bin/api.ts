@@ -12,6 +12,7 @@ import { createApiRedis, type Redis } from '../store/redis.js'
 import { watchRedis } from '../store/redis-health.js'
 import { onShutdown } from './shutdown.js'
 import { withEmbeddedRedis } from './redis-owner.js'
+import { stopWhenNpmExits } from './npm-parent.js'
 
 export interface RunningApi {
   readonly app: FastifyInstance
@@ -76,6 +77,7 @@ async function main (): Promise<void> {
   const logger = createLogger(config)
   let api: RunningApi | undefined
   const shutdown = onShutdown(logger, async () => { await api?.close() })
+  stopWhenNpmExits((reason) => { void shutdown(reason) })
   try {
     api = await startApi(config, logger)
   } catch (err) {

@@ -12,6 +12,7 @@ import { startApi, type RunningApi } from './api.js'
 import { RedisNotInstalledError, startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js'
 import { onShutdown } from './shutdown.js'
 import { RedisInUseError } from './redis-owner.js'
+import { stopWhenNpmExits } from './npm-parent.js'
 
 async function main (): Promise<void> {
   let config = loadConfig()
@@ -28,6 +29,8 @@ async function main (): Promise<void> {
     await worker?.close()
     await redis?.stop()
   }, { timeoutMs: 60_000 })
+  // npm dies of SIGHUP without passing it on: its exit is our signal (the embedded Redis must not outlive us)
+  stopWhenNpmExits((reason) => { void shutdown(reason) })
 
   try {
     if (!config.REDIS_URL) {

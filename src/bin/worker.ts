@@ -6,6 +6,7 @@ import { loadConfig } from '../config.js'
 import { createLogger } from '../logger.js'
 import { startWorker, type RunningWorker } from '../queue/worker-runner.js'
 import { withEmbeddedRedis } from './redis-owner.js'
+import { stopWhenNpmExits } from './npm-parent.js'
 
 // without REDIS_URL, join the embedded Redis of an `npm start` running on this DATA_DIR
 const config = withEmbeddedRedis(loadConfig())
@@ -24,7 +25,7 @@ try {
 }
 
 let stopping = false
-const stop = (signal: NodeJS.Signals): void => {
+const stop = (signal: NodeJS.Signals | string): void => {
   if (stopping) {
     logger.warn({ signal }, 'second signal: exiting now')
     process.exit(1)
@@ -39,3 +40,5 @@ const stop = (signal: NodeJS.Signals): void => {
 process.on('SIGTERM', stop)
 process.on('SIGINT', stop)
 process.on('SIGHUP', stop) // the terminal closed: hand the job back as for SIGTERM
+// npm dies of SIGHUP without passing it on: its exit is our signal
+stopWhenNpmExits((reason) => { if (!stopping) stop(reason) })

@@ -61,8 +61,16 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled; handed to the next worker'))
   // another worker may take a job whose lock this one could not renew: stop it within one minibatch,
   // so that the job never trains twice at once (its save is idempotent too, store/model-write.ts)
+  // BullMQ reports the failed renewal again each renewal interval until the attempt has stopped: one line per attempt
+  const lockLost = new Set<string>()
+  worker.on('active', (job) => { if (job.id) lockLost.delete(job.id) })
   worker.on('lockRenewalFailed', (jobIds) => {
-    for (const jobId of jobIds) if (worker.cancelJob(jobId, LOCK_LOST)) log.warn({ jobId }, 'job lock lost; stopping this attempt')
+    for (const jobId of jobIds) {
+      if (worker.cancelJob(jobId, LOCK_LOST) && !lockLost.has(jobId)) {
+        lockLost.add(jobId)
+        log.warn({ jobId }, 'job lock lost; stopping this attempt')
+      }
+    }
   })
   // 'completed' and 'failed' fire after BullMQ has recorded the outcome, so followers read a final state
   const finished = (jobId: string | undefined): void => {

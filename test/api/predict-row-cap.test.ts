@@ -59,6 +59,29 @@ describe('the prediction row cap', () => {
     expect(body.detail).not.toMatch(/rows per request/)
   })
 
+  it('refuses a KServe v2 tensor over the cap, or data beyond its shape, before the body has arrived', async () => {
+    await t.app.models.save({ spec, params: new Float32Array(parameterCount(spec)).fill(0.1), meta: { name: 'capped' } })
+    const sendHead = (head: string, rest: number): Promise<{ status: number, body: string }> => new Promise((resolve, reject) => {
+      const req = request(`${base}/v2/models/capped/infer`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': head.length + rest } }, (res) => {
+        let body = ''
+        res.on('data', (c: Buffer) => { body += c.toString() })
+        res.on('end', () => { req.destroy(); resolve({ status: res.statusCode ?? 0, body }) })
+      })
+      req.on('error', reject)
+      req.write(head) // and nothing more
+    })
+    const values = (n: number): string => Array.from({ length: n }, (_, i) => (i % 9) + 0.5).join(',')
+    const over = await sendHead(`{"inputs": [{"name": "input", "shape": [${MAX_PREDICT_ROWS + 1}, 3], "datatype": "FP32", "data": [${values(1000)},`, 100_000)
+    expect(over.status).toBe(400)
+    expect(JSON.parse(over.body)).toEqual({ error: `inputs[0].shape[0]: rows must be 1 to ${MAX_PREDICT_ROWS}; got ${MAX_PREDICT_ROWS + 1}; split larger batches` })
+    const beyond = await sendHead(`{"inputs": [{"name": "input", "shape": [2, 3], "datatype": "FP32", "data": [${values(30_000)},`, 100_000)
+    expect(beyond.status).toBe(400)
+    expect(JSON.parse(beyond.body)).toEqual({ error: 'inputs[0].data: the shape [2, 3] needs 6 values; got more' })
+    // a body within the cap is predicted as before
+    const ok = await fetch(`${base}/v2/models/capped/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [{ name: 'input', shape: [2, 3], datatype: 'FP32', data: [1, 2, 3, 4, 5, 6] }] }) })
+    expect(ok.status).toBe(200)
+  })
+
   it('still predicts a body of exactly the cap', async () => {
     const inputs = Array.from({ length: MAX_PREDICT_ROWS }, (_, i) => [i % 7, 1, -1])
     const res = await fetch(`${base}/v1/models/${modelId}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs }) })

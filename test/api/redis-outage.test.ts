@@ -24,6 +24,8 @@ let api: RunningApi
 let worker: WorkerProcess
 let control: Queue
 let controlRedis: Redis
+/** One request of each kind (set by the first test, which creates what they name). */
+let requests: Array<[string, string, unknown?, string?]> = []
 
 interface Answer { status: number, ms: number, retryAfter: string | null, type: string | null, body: Record<string, unknown> }
 
@@ -41,6 +43,15 @@ async function call (method: string, path: string, body?: unknown, type = 'appli
     type: res.headers.get('content-type'),
     body: text.startsWith('{') ? JSON.parse(text) as Record<string, unknown> : {}
   }
+}
+
+/** 503 + Retry-After in under 2 s: problem+json, or the protocol's own {"error"} body on /v2 and TF Serving's routes. */
+function expectUnavailable (answer: Answer, path: string): void {
+  const protocol = path.startsWith('/v2/') || path.includes(':predict')
+  expect({ path, status: answer.status, retryAfter: answer.retryAfter, unavailable: protocol ? String(answer.body.error).includes('unavailable') : answer.body.code === 'NN_ERR_REDIS_UNAVAILABLE' })
+    .toEqual({ path, status: 503, retryAfter: '2', unavailable: true })
+  if (!protocol) expect(answer.type).toBe('application/problem+json; charset=utf-8')
+  expect(answer.ms).toBeLessThan(2000)
 }
 
 beforeAll(async () => {
@@ -76,7 +87,7 @@ describe('Redis outage', () => {
     const queuedId = String(queued.body.id)
 
     // one request of each kind: reads and writes of every resource, predictions by name, job submission
-    const requests: Array<[string, string, unknown?, string?]> = [
+    requests = [
       ['GET', '/v1/models'],
       ['GET', '/v1/models/iris@latest'],
       ['POST', '/v1/models/iris@latest/predict', { inputs: [[5.1, 3.5, 1.4, 0.2]] }],
@@ -87,17 +98,15 @@ describe('Redis outage', () => {
       ['GET', `/v1/training-jobs/${queuedId}`],
       ['POST', '/v1/training-jobs', { datasetId, network, training }],
       ['GET', `/v1/training-jobs/${queuedId}/events`],
-      ['GET', '/v1/networks']
+      ['GET', '/v1/networks'],
+      // the serving protocols: KServe v2 and TF Serving
+      ['POST', '/v2/models/iris/infer', { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0.2] }] }],
+      ['POST', '/v1/models/iris:predict', { instances: [[5.1, 3.5, 1.4, 0.2]] }]
     ]
 
     await server.halt()
     const outageStarted = Date.now()
-    for (const [method, path, body, type] of requests) {
-      const answer = await call(method, path, body, type)
-      expect({ path, status: answer.status, retryAfter: answer.retryAfter, type: answer.type, code: answer.body.code })
-        .toEqual({ path, status: 503, retryAfter: '2', type: 'application/problem+json; charset=utf-8', code: 'NN_ERR_REDIS_UNAVAILABLE' })
-      expect(answer.ms).toBeLessThan(2000)
-    }
+    for (const [method, path, body, type] of requests) await expectUnavailable(await call(method, path, body, type), path)
     expect((await call('GET', '/healthz')).status).toBe(200)
     expect((await call('GET', '/readyz')).status).toBe(503)
     // long enough for a dozen reconnect attempts by every connection of the worker
@@ -119,5 +128,22 @@ describe('Redis outage', () => {
     expect(outageLines.length).toBeGreaterThan(0)
     expect(outageLines.length).toBeLessThanOrEqual(12)
     expect(lines.some((l) => l.msg === 'redis connection restored')).toBe(true)
+  })
+
+  it('a frozen Redis (connections open, nothing answered) is an outage too: 503 in under 2 s, then served again once it answers', async () => {
+    expect(requests.length).toBeGreaterThan(10)
+    expect((await call('GET', '/v1/models')).status).toBe(200)
+    server.freeze()
+    try {
+      // the first request still finds the connection up, and waits on its command until the watchdog drops it
+      for (const [method, path, body, type] of requests) await expectUnavailable(await call(method, path, body, type), path)
+      expect((await call('GET', '/healthz')).status).toBe(200)
+      expect((await call('GET', '/readyz')).status).toBe(503)
+    } finally {
+      server.thaw()
+    }
+    await until('the API answers again', async () => (await call('GET', '/v1/models')).status === 200)
+    const after = await Promise.all(requests.filter(([, path]) => !path.endsWith('/events')).map(async ([method, path, body, type]) => ({ path, status: (await call(method, path, body, type)).status })))
+    expect(after.filter(({ status }) => status >= 300)).toEqual([])
   })
 })

@@ -1,5 +1,6 @@
 // SIGTERM to an API process that keep-alive clients hold: idle keep-alive sockets and an open event
-// stream must not keep it alive. It exits 0 in under 5 s (the deadline is 30 s; before, an idle
+// stream must not keep it alive, and a request in flight on a keep-alive socket is answered with
+// Connection: close. It exits 0 in under 5 s (the deadline is 30 s; before, an idle
 // keep-alive socket held it that long and it exited 1).
 import { spawn } from 'node:child_process'
 import { Agent, request } from 'node:http'
@@ -20,7 +21,7 @@ function get (url: string, agent: Agent): Promise<{ status: number, connection: 
 }
 
 describe('API shutdown with keep-alive clients', () => {
-  it('closes idle keep-alive sockets and event streams, and exits 0 in under 5 s', async () => {
+  it('closes idle keep-alive sockets and event streams, answers the request in flight with Connection: close, and exits 0 in under 5 s', async () => {
     const port = await freePort()
     const api = spawn(process.execPath, ['--import', 'tsx', 'src/bin/api.ts'], {
       env: { ...process.env, PORT: String(port), LOG_LEVEL: 'silent', REDIS_PREFIX: `{test-keepalive-${randomUUID().slice(0, 8)}}` },
@@ -51,12 +52,33 @@ describe('API shutdown with keep-alive clients', () => {
       await sleep(200)
       expect(Object.values(agent.freeSockets).flat().length).toBe(3)
 
+      // and a keep-alive client with a request in flight: an upload whose second half is sent after SIGTERM
+      const busy = new Agent({ keepAlive: true })
+      const body = JSON.stringify({ name: 'in-flight', features: Array.from({ length: 2000 }, (_, i) => [i, i % 7]), targets: Array.from({ length: 2000 }, (_, i) => i % 3) })
+      let sendRest = (): void => undefined
+      const inFlight = new Promise<{ status: number, connection: string | undefined, ended: number }>((resolve, reject) => {
+        const req = request(`${base}/v1/datasets`, { method: 'POST', agent: busy, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+          res.resume()
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, ended: Date.now() }))
+        })
+        req.on('error', reject)
+        req.write(body.slice(0, body.length / 2))
+        sendRest = () => { req.end(body.slice(body.length / 2)) }
+      })
+      await sleep(200)
+
       const signalled = Date.now()
       api.kill('SIGTERM')
+      await sleep(300)
+      sendRest()
+      // the request in flight is answered, and told that its connection closes
+      const answered = await inFlight
+      expect(answered).toMatchObject({ status: 201, connection: 'close' })
       expect(await exited).toBe(0)
       expect(Date.now() - signalled).toBeLessThan(5000)
       await streamEnded
       agent.destroy()
+      busy.destroy()
     } finally {
       if (api.exitCode === null) api.kill('SIGKILL')
     }

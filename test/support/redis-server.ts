@@ -17,6 +17,10 @@ export interface RedisServer {
   halt (): Promise<void>
   /** Starts a halted server again, on the same port and data directory. */
   resume (): Promise<void>
+  /** SIGSTOP: the server keeps its connections (and accepts new ones) but answers nothing, as a frozen host would. */
+  freeze (): void
+  /** SIGCONT after freeze(). */
+  thaw (): void
 }
 
 export async function freePort (): Promise<number> {
@@ -72,6 +76,8 @@ export async function startRedisServer ({ appendOnly = false } = {}): Promise<Re
     restart: async () => { await stop(); await start() },
     halt: stop,
     resume: start,
+    freeze: () => { child?.kill('SIGSTOP') },
+    thaw: () => { child?.kill('SIGCONT') },
     stop: async () => { await stop(); rmSync(dir, { recursive: true, force: true }) }
   }
 }

@@ -1,12 +1,14 @@
 /**
- * Fail fast while Redis is away: every /v1 request is answered 503 + Retry-After at once when the
- * app's connection, once up, is down; and a request whose Redis command gave up mid-way (the API's
- * connection flushes them at each failed reconnect, store/redis.ts createApiRedis) is answered the
- * same. Health, metrics and the docs need no Redis or report its absence themselves.
+ * Fail fast while Redis is away: every /v1 and /v2/models request is answered 503 + Retry-After at
+ * once when the app's connection, once up, is down, or when Redis keeps it open but answers nothing
+ * (store/redis-watchdog.ts); and a request whose Redis command gave up mid-way (the API's connection
+ * flushes them at each lost connection, store/redis.ts createApiRedis) is answered the same. Health,
+ * metrics, the docs and /v2's server routes need no Redis or report its absence themselves.
  */
 import fp from 'fastify-plugin'
 import { REDIS_UNAVAILABLE } from '../../errors.js'
 import { redisOutage } from '../../store/redis-health.js'
+import { watchResponsiveness } from '../../store/redis-watchdog.js'
 
 /** Seconds a client should wait: the API retries its connection at least once a second. */
 export const REDIS_RETRY_AFTER_S = 2
@@ -23,9 +25,12 @@ declare module 'fastify' {
 }
 
 export default fp(async function redisGuard (fastify) {
-  const down = redisOutage(fastify.redis)
+  const lost = redisOutage(fastify.redis)
+  const watchdog = watchResponsiveness(fastify.redis, fastify.log.child({ redisConnection: 'api' }))
+  fastify.addHook('onClose', async () => { watchdog.close() })
+  const down = (): boolean => lost() || watchdog.unresponsive()
   fastify.decorate('redisDown', down)
   fastify.addHook('onRequest', async (request) => {
-    if (request.url.startsWith('/v1/') && down()) throw redisUnavailable()
+    if ((request.url.startsWith('/v1/') || request.url.startsWith('/v2/models')) && down()) throw redisUnavailable()
   })
 }, { name: 'redis-guard', dependencies: ['redis'] })

@@ -25,6 +25,8 @@ import { bodyHints, inferBodyMessage } from '../protocols/body-hints.js'
 import { fastValidator, jsonSerializer } from '../fast-path.js'
 import { LABEL_NAME, OUTPUT_NAME, checkInputs, inputsOf, outputTensors, rowsOfInputs } from '../protocols/tensors.js'
 import { columnsOf } from '../protocols/model-columns.js'
+import { tensorCapHook } from '../protocols/tensor-cap-stream.js'
+import { MAX_PREDICT_ROWS } from '../../schemas/model.js'
 
 const tags = ['open-inference']
 
@@ -114,7 +116,11 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
   }
   const inferSchema = { tags, body: InferRequest, response: { 200: InferResponse, ...protocolErrors(400, 404, 422) } }
   // as the native predict: plain checks before zod for the common bodies, answers written by JSON.stringify
-  const fast = { validatorCompiler: fastValidator({ body: isInferBody, params: isServedParams }), serializerCompiler: jsonSerializer(), preValidation: bodyHints(inferBodyMessage) }
+  // and a tensor over the row cap is refused while its bytes arrive, not after JSON.parse on the event loop
+  const fast = {
+    validatorCompiler: fastValidator({ body: isInferBody, params: isServedParams }), serializerCompiler: jsonSerializer(), preValidation: bodyHints(inferBodyMessage),
+    preParsing: tensorCapHook(MAX_PREDICT_ROWS)
+  }
   fastify.post('/v2/models/:name/infer', {
     schema: { ...inferSchema, summary: 'Inference: one numeric input [rows, features] (or one per feature column, for a model with categorical columns) → output [rows, units] and label [rows]', params: ServedModelParams },
     ...fast
