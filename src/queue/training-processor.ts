@@ -19,7 +19,8 @@ import { prepareData, trainingMetrics } from './training-data.js'
 import { headTargets, targetsForHead } from '../data/class-heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
 import { reportOf } from './run-report.js'
-import { CANCELLED_MESSAGE, LOCK_LOST, isCancelMarked, recordEpoch, type TrainingJob, type TrainJobResult } from './training-queue.js'
+import { createProgressWriter } from './progress-writer.js'
+import { CANCELLED_MESSAGE, LOCK_LOST, isCancelMarked, recordEpochs, type TrainingJob, type TrainJobResult } from './training-queue.js'
 import { validationOutputs } from './job-scoring.js'
 import { scoreHeldOut, trialPlan } from './sweeps/trial-rows.js'
 
@@ -106,12 +107,16 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     if (resume) log.info({ epoch: resume.epoch }, 'resuming from checkpoint')
     await job.updateProgress({ epoch: resume?.epoch ?? 0, epochs: options.epochs })
 
-    // writes leave the engine's synchronous callbacks in order, through one chain
-    let writes: Promise<unknown> = Promise.resolve()
+    // epochs and checkpoints leave the engine's synchronous callbacks through one coalescing writer
     let writeError: Error | undefined
-    const enqueueWrite = (fn: () => Promise<unknown>): void => {
-      writes = writes.then(fn).catch((err: Error) => { writeError ??= err; log.warn({ err }, 'recording progress failed') })
-    }
+    const progress = createProgressWriter({
+      epochs: async (epochs) => {
+        await recordEpochs(redis, prefix, jobId, epochs, prepared.trainRows)
+        await job.updateProgress({ epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs })
+      },
+      checkpoint: (state) => checkpoints.save(jobId, state),
+      failed: (err) => { writeError ??= err; log.warn({ err }, 'recording progress failed') }
+    })
     const signals = [deps.shutdown, ...(signal ? [signal] : [])]
     const started = Date.now()
     let result
@@ -121,19 +126,16 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
         resume: resume ?? undefined,
         initialParams: resume ? undefined : parent?.params,
         checkpoint: deps.checkpoint,
-        onEpoch: (stats) => enqueueWrite(async () => {
-          await recordEpoch(redis, prefix, jobId, stats, prepared.trainRows)
-          await job.updateProgress({ epoch: stats.epoch, epochs: options.epochs })
-        }),
-        onCheckpoint: (state) => enqueueWrite(() => checkpoints.save(jobId, state))
+        onEpoch: (stats) => { progress.epoch(stats) },
+        onCheckpoint: (state) => { progress.checkpoint(state) }
       })
     } catch (err) {
-      await writes
+      await progress.flushed()
       // the core's boundary checks throw RangeError: the job itself is wrong, retrying cannot help
       if (err instanceof RangeError) throw new UnrecoverableError(err.message)
       throw err
     }
-    await writes
+    await progress.flushed()
     if (writeError) log.warn({ err: writeError }, 'some epochs were not recorded')
     log.info({ stopReason: result.stopReason, epochs: result.history.length, threads: result.threads, ms: Date.now() - started }, 'training stopped')
 

@@ -216,14 +216,22 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
  * The worker's side of events: history first (it is what late subscribers replay), then the live
  * message; plus the service-wide totals GET /metrics reports.
  */
-export async function recordEpoch (redis: Redis, prefix: string, jobId: string, stats: EpochRecord, rows: number): Promise<void> {
+/**
+ * Appends epochs to a job's history (in order), counts them in the service's totals, and publishes one
+ * event per epoch to the job's followers: one round trip for any number of epochs, so a writer that fell
+ * behind fast epochs catches up in one go (queue/progress-writer.ts).
+ */
+export async function recordEpochs (redis: Redis, prefix: string, jobId: string, epochs: readonly EpochRecord[], rows: number): Promise<void> {
+  if (epochs.length === 0) return
   const keys = createKeys(prefix)
+  const events = redis.pipeline()
+  for (const stats of epochs) events.publish(keys.jobEvents(jobId), JSON.stringify({ type: 'epoch', stats } satisfies JobEvent))
   await redis.multi()
-    .rpush(keys.jobHistory(jobId), JSON.stringify(stats))
-    .incr(keys.trainedEpochs())
-    .incrby(keys.trainedSamples(), rows)
+    .rpush(keys.jobHistory(jobId), ...epochs.map((stats) => JSON.stringify(stats)))
+    .incrby(keys.trainedEpochs(), epochs.length)
+    .incrby(keys.trainedSamples(), rows * epochs.length)
     .exec()
-  await redis.publish(keys.jobEvents(jobId), JSON.stringify({ type: 'epoch', stats } satisfies JobEvent))
+  await events.exec()
 }
 
 export async function publishFinished (redis: Redis, prefix: string, jobId: string): Promise<void> {
