@@ -4146,7 +4146,7 @@ export interface paths {
         put?: never;
         /**
          * Backprop you can inspect: the loss and, per layer, z, a, δ and every parameter's gradient for a few rows
-         * @description One forward and backward pass of the stored model over the rows (at most 32): per layer the Linear's outputs z, the layer's outputs a, δ = ∂J/∂z per row, and ∂J/∂θ of every parameter averaged over the rows with the L2 term, under the export's names and shapes. One full-batch SGD step with learning rate 1 on these rows would subtract exactly these gradients from the exported weights. A NaN or ±∞ anywhere in the pass (rows far outside the training data) is a 422 naming where, never a 200.
+         * @description One forward and backward pass of the stored model over the rows (at most 64, one training shard): per layer the Linear's outputs z, the layer's outputs a, δ = ∂J/∂z per row, and ∂J/∂θ of every parameter averaged over the rows with the L2 term, under the export's names and shapes. One full-batch SGD step with learning rate 1 on these rows would subtract exactly these gradients from the exported weights. A NaN or ±∞ anywhere in the pass (rows far outside the training data) is a 422 naming where, never a 200.
          */
         post: {
             parameters: {
@@ -6334,7 +6334,7 @@ export interface components {
             }[];
         };
         BackpropRequestInput: {
-            /** @description Raw feature rows, at most 32, read exactly as POST /v1/models/{ref}/predict reads them (numbers, category strings, null) */
+            /** @description Raw feature rows, at most 64, read exactly as POST /v1/models/{ref}/predict reads them (numbers, category strings, null) */
             inputs?: (number | string | null)[][];
             /** @description Or the rows as records keyed by feature name (or arrays like inputs), as predict's instances */
             instances?: ({
@@ -7515,7 +7515,7 @@ export interface components {
             }[];
         };
         BackpropRequest: {
-            /** @description Raw feature rows, at most 32, read exactly as POST /v1/models/{ref}/predict reads them (numbers, category strings, null) */
+            /** @description Raw feature rows, at most 64, read exactly as POST /v1/models/{ref}/predict reads them (numbers, category strings, null) */
             inputs?: (number | string | null)[][];
             /** @description Or the rows as records keyed by feature name (or arrays like inputs), as predict's instances */
             instances?: ({

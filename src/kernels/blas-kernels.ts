@@ -8,7 +8,7 @@
  * Rounding: OpenBLAS sums in float32 lanes, in an order fixed by the shape and the CPU's kernels, so
  * results differ from the ts reference within the float32 summation bound and are reproducible on a
  * given machine. Accumulation is β = 1 onto C, i.e. fl(C + fl(Σ)) when K fits one block of OpenBLAS's
- * K loop (the backward ∂W products have K = shard rows ≤ 32), the same as adding separate shard
+ * K loop (the backward ∂W products have K = shard rows ≤ 64), the same as adding separate shard
  * buffers in order: the engine's result does not depend on the thread count.
  */
 import { tsKernels, type Kernels } from '../nn/ops.js'

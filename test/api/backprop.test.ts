@@ -110,7 +110,7 @@ describe('POST /v1/models/{ref}/backprop', () => {
       [{ inputs, targets: ['b', 'z', 'a', 'a', 'a'] }, /targets\[1\]: expected one of "a", "b", "c", got "z"/],
       [{ inputs, targets: labels.slice(1) }, /one target per row of inputs \(5\), got 4/],
       [{ inputs, targets: [[1, 0], 'a', 'a', 'a', 'a'] }, /targets\[0\]: expected 3 values/],
-      [{ inputs: Array.from({ length: 33 }, () => inputs[0]), targets: Array.from({ length: 33 }, () => 'a') }, /32/]
+      [{ inputs: Array.from({ length: 65 }, () => inputs[0]), targets: Array.from({ length: 65 }, () => 'a') }, /64/]
     ]
     for (const [payload, message] of cases) {
       const res = await t.app.inject({ method: 'POST', url: `/v1/models/${id}/backprop`, payload })
