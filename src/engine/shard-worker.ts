@@ -44,7 +44,7 @@ export function shardContext (job: SharedJob): ShardContext {
   const data: Dataset = { x: new Float32Array(job.x), y: new Float32Array(job.y), rows: job.rows, inputs: job.inputs, outputs: job.outputs }
   return {
     job, net, data,
-    scratch: createShardScratch(net, job.seed),
+    scratch: createShardScratch(net, job.seed, null, shardRowsOf(job)),
     control: new Int32Array(job.control),
     index: new Int32Array(job.index),
     stats: new Float64Array(job.shardStats),
@@ -83,6 +83,9 @@ function barrier (control: Int32Array, T: number): void {
 }
 
 export const shardCount = (rows: number): number => Math.ceil(rows / SHARD_ROWS)
+
+/** The largest shard of the job's minibatches: its index holds min(batch size, rows) rows. */
+const shardRowsOf = (job: SharedJob): number => Math.min(SHARD_ROWS, job.index.byteLength / 4)
 
 /**
  * Computes shards of phase `seq` until none is left unclaimed. Alone (one thread), all shards
@@ -128,7 +131,7 @@ function computeLockstep (c: ShardContext, { L, scratches, local }: NonNullable<
   const S = shardCount(rows)
   local.count = 0
   for (let s = rank, j = 0; s < S; s += threads, j++) {
-    if (scratches.length <= j) scratches.push(createShardScratch(c.net, c.job.seed))
+    if (scratches.length <= j) scratches.push(createShardScratch(c.net, c.job.seed, null, shardRowsOf(c.job)))
     const out = c.shardViews[threads === 1 ? 0 : s]
     const fresh = threads > 1 || s === 0 // as in computeShards
     if (fresh) zeroAccumulated(c.net, out)

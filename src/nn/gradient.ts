@@ -55,13 +55,16 @@ export interface ShardScratch { readonly ws: Workspace, readonly x: Vec, readonl
 /**
  * `seed` keys the dropout masks (the training seed); `rowIds` maps the data's rows to the row ids
  * that key them (the full dataset's rows, when `data` is its training subset), so that the
- * sequential core and the engine, which indexes the full data, draw the same masks.
+ * sequential core and the engine, which indexes the full data, draw the same masks. `rows` is the
+ * largest shard it will hold: min(SHARD_ROWS, batch size), since buffers longer than a shard's rows
+ * send the wasm passes down their slower partial-buffer path (W2's 32-row batches in 64-row buffers
+ * trained ~10% slower).
  */
-export function createShardScratch (net: Network, seed = 0, rowIds: Int32Array | null = null): ShardScratch {
+export function createShardScratch (net: Network, seed = 0, rowIds: Int32Array | null = null, rows = SHARD_ROWS): ShardScratch {
   return {
-    ws: createWorkspace(net, SHARD_ROWS),
-    x: allocate(net.dtype, SHARD_ROWS * net.spec.inputs),
-    y: allocate(net.dtype, SHARD_ROWS * net.spec.output.units),
+    ws: createWorkspace(net, rows),
+    x: allocate(net.dtype, rows * net.spec.inputs),
+    y: allocate(net.dtype, rows * net.spec.output.units),
     pass: { train: true, seed, epoch: 0, index: null, from: 0, rowIds }
   }
 }
@@ -87,8 +90,9 @@ export function shardGradient (net: Network, s: ShardScratch, data: Dataset, ind
  * straight into grads. Kernels round each shard's contribution before adding it, so this equals
  * summing separate shard buffers in order, without the extra buffer and pass.
  */
-export function sequentialGradient (net: Network, data: Dataset, k: Kernels = tsKernels, seed = 0, rowIds: Int32Array | null = null): BatchGradient {
-  const scratch = createShardScratch(net, seed, rowIds)
+/** shardRows: the largest shard of the run's minibatches (see createShardScratch). */
+export function sequentialGradient (net: Network, data: Dataset, k: Kernels = tsKernels, seed = 0, rowIds: Int32Array | null = null, shardRows = SHARD_ROWS): BatchGradient {
+  const scratch = createShardScratch(net, seed, rowIds, shardRows)
   return (index, from, to, grads, epoch) => {
     let loss = 0, correct = 0
     grads.fill(0)

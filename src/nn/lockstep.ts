@@ -186,7 +186,7 @@ function walkBackward (L: Lockstep, layers: readonly Layer[], depth: number, loc
  * The sequential reference BatchGradient for networks with batch norm: every shard of the minibatch
  * on this thread, in lockstep, accumulating into grads in shard order (as sequentialGradient).
  */
-export function sequentialLockstepGradient (net: Network, data: Dataset, k: Kernels = tsKernels, seed = 0, rowIds: Int32Array | null = null): BatchGradient {
+export function sequentialLockstepGradient (net: Network, data: Dataset, k: Kernels = tsKernels, seed = 0, rowIds: Int32Array | null = null, shardRows = SHARD_ROWS): BatchGradient {
   const scratches: ShardScratch[] = []
   const local = createLocalShards()
   // alone: no thread to meet, and a table that grows to the largest minibatch seen
@@ -196,7 +196,7 @@ export function sequentialLockstepGradient (net: Network, data: Dataset, k: Kern
   return (index, from, to, grads, epoch) => {
     const N = to - from, S = Math.ceil(N / SHARD_ROWS)
     if (L.partials.length < S * L.stride) L = { ...L, partials: new Float64Array(S * L.stride) }
-    while (scratches.length < S) scratches.push(createShardScratch(net, seed, rowIds))
+    while (scratches.length < S) scratches.push(createShardScratch(net, seed, rowIds, shardRows))
     local.count = 0
     for (let s = 0; s < S; s++) {
       const a = from + s * SHARD_ROWS, b = Math.min(a + SHARD_ROWS, to)

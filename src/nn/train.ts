@@ -11,7 +11,7 @@ import { createNetwork, createWorkspace, headLoss, forward, l2Penalty, type Netw
 import { createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerState, type StateAllocator } from './optimizers.js'
 import { createSchedule, type ScheduleConfig, type ScheduleState } from './schedules.js'
 import { checkDatasetFits, classLabels, splitRows, takeRows, type Dataset } from './dataset.js'
-import { sequentialGradient, type BatchGradient } from './gradient.js'
+import { SHARD_ROWS, sequentialGradient, type BatchGradient } from './gradient.js'
 import { headOf, type Head } from './heads.js'
 import { tsKernels, type Kernels } from './ops.js'
 import { hasBatchNorm, sequentialLockstepGradient } from './lockstep.js'
@@ -167,7 +167,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   if (resume) { optimizer.setState(resume.optimizer); schedule.setState(resume.schedule); rng.setState(resume.rng) }
 
   const reference = hasBatchNorm(spec) ? sequentialLockstepGradient : sequentialGradient
-  const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows, optimizer) : reference(net, trainSet, hooks.kernels, opts.seed ?? 0, trainRows)
+  const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows, optimizer) : reference(net, trainSet, hooks.kernels, opts.seed ?? 0, trainRows, Math.min(SHARD_ROWS, opts.batchSize, trainSet.rows))
   const grads = hooks.gradsBuffer ?? allocate(net.dtype, net.params.length)
   const base = Int32Array.from({ length: trainSet.rows }, (_, i) => i)
   const head = headOf(spec)
