@@ -15,6 +15,13 @@ const Strategy = z.enum(MISSING_STRATEGIES)
 export const MissingValuesSchema = z.object({
   strategy: Strategy,
   fillValue: z.number().optional().describe('For constant: the value of a missing numeric cell (default 0)')
+}, {
+  // a bare strategy name ("missing": "mean", as CSV's ?missing=mean reads) gets the JSON form, not "expected object"
+  error: (iss) => {
+    if (iss.code !== 'invalid_type' || (typeof iss.input === 'object' && iss.input !== null && !Array.isArray(iss.input))) return undefined
+    const example = typeof iss.input === 'string' && (MISSING_STRATEGIES as readonly string[]).includes(iss.input) ? iss.input : 'mean'
+    return `missing is an object with a strategy, one of: ${MISSING_STRATEGIES.join(', ')}; e.g. {"strategy": ${JSON.stringify(example)}}`
+  }
 }).strict().meta({ id: 'MissingValues' })
 
 export const FeatureCell = z.union([z.number(), z.string().max(200), z.null()])

@@ -167,6 +167,19 @@ describe('POST /v1/datasets (JSON)', () => {
     expect(declared.body.columns[0]).toMatchObject({ kind: 'categorical', categories: ['1', '2', '4', 'NA'] })
   })
 
+  it('a bare strategy name, "missing": "median" (as CSV\'s ?missing=median reads), gets the JSON form, once', async () => {
+    const bare = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], [null], [4]], targets: [1, 2, 3, 4], missing: 'median' })
+    expectProblem(bare, 400)
+    expect(bare.body.detail).toContain('missing is an object with a strategy, one of: error, mean, median, most_frequent, constant; e.g. {"strategy": "median"}')
+    expect(bare.body.detail).not.toMatch(/expected object/)
+    const listed = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], [null], [4]], targets: [1, 2, 3, 4], missing: ['mean'] })
+    expectProblem(listed, 400)
+    expect(listed.body.detail).toContain('e.g. {"strategy": "mean"}')
+    // the form it names is accepted
+    const fixed = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], [null], [4]], targets: [1, 2, 3, 4], missing: { strategy: 'median' } })
+    expect(fixed.status).toBe(201)
+  })
+
   it('enforces MAX_DATASET_ROWS (413), BODY_LIMIT (413) and the media type (415)', async () => {
     const rows = Array.from({ length: 201 }, (_, i) => [i])
     const many = await request(t.app.server).post('/v1/datasets').send({ features: rows, targets: rows.map((r) => r[0]) })
