@@ -12,16 +12,19 @@ import type { PredictSlice } from './protocol.js'
 export const PREDICT_CHUNK = 256
 
 let cached: { key: string, ws: Workspace } | undefined
-let built: { model: number, spec: string, net: Network } | undefined
+/** the last network built, with its layer shapes as the workspace's key */
+let built: { model: number, spec: string, net: Network, shape: string } | undefined
 
 const isWasm = (k: Kernels): k is WasmKernels => 'pin' in k
 
 export function predictSlice (s: PredictSlice): void {
   const spec = JSON.stringify(s.spec)
-  if (built?.model !== s.model || built.spec !== spec) built = { model: s.model, spec, net: createNetwork(s.spec, { params: new Float32Array(s.params) }) }
-  const net = built.net
-  const key = JSON.stringify(net.layers.map((l) => [l.inputs, l.units]))
-  if (cached?.key !== key) cached = { key, ws: createWorkspace(net, PREDICT_CHUNK) }
+  if (built?.model !== s.model || built.spec !== spec) {
+    const net = createNetwork(s.spec, { params: new Float32Array(s.params) })
+    built = { model: s.model, spec, net, shape: JSON.stringify(net.layers.map((l) => [l.inputs, l.units])) }
+  }
+  const { net, shape } = built
+  if (cached?.key !== shape) cached = { key: shape, ws: createWorkspace(net, PREDICT_CHUNK) }
   const ws = cached.ws
   const k = selectKernels(s.kernels)
   const I = s.spec.inputs

@@ -111,7 +111,7 @@ function parallelGradient (c: ShardContext, trainRows: Int32Array | null, optimi
     }
     let stepped = false
     if (T > 1) {
-      stepped = lr !== undefined && Number.isFinite(loss) && c.job.optimizer !== undefined && planStep(c, optimizer, grads, lr)
+      if (lr !== undefined && Number.isFinite(loss) && c.job.optimizer !== undefined) { planStep(c, optimizer, grads, lr); stepped = true }
       Atomics.store(c.control, STEP, stepped ? 1 : 0)
       runPhase(c, chunks, (seq) => reduceChunks(c, seq))
     }
@@ -124,13 +124,12 @@ function parallelGradient (c: ShardContext, trainRows: Int32Array | null, optimi
 }
 
 /** Counts the optimiser's step and publishes its plan (learning rate, step count) for the reduce phase. */
-function planStep (c: ShardContext, optimizer: Optimizer, grads: Vec, lr: number): boolean {
+function planStep (c: ShardContext, optimizer: Optimizer, grads: Vec, lr: number): void {
   const plan = optimizer.begin(c.net.params, grads, lr)
   // the leader's optimiser allocates its state through optimizerState (lead), so this holds by construction
   if (!plan.buffers.every((b, i) => b === c.optBuffers[i])) throw new Error('the optimiser state is not in the job\'s shared memory')
   c.plan[0] = plan.lr
   c.plan[1] = plan.t
-  return true
 }
 
 function lead (msg: Extract<ToThread, { cmd: 'lead' }>, post: Post): void {

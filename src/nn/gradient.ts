@@ -88,9 +88,9 @@ export function shardGradient (net: Network, s: ShardScratch, data: Dataset, ind
 /**
  * The sequential reference BatchGradient: shards computed one after another, each accumulated
  * straight into grads. Kernels round each shard's contribution before adding it, so this equals
- * summing separate shard buffers in order, without the extra buffer and pass.
+ * summing separate shard buffers in order, without the extra buffer and pass. shardRows: the largest
+ * shard of the run's minibatches (see createShardScratch).
  */
-/** shardRows: the largest shard of the run's minibatches (see createShardScratch). */
 export function sequentialGradient (net: Network, data: Dataset, k: Kernels = tsKernels, seed = 0, rowIds: Int32Array | null = null, shardRows = SHARD_ROWS): BatchGradient {
   const scratch = createShardScratch(net, seed, rowIds, shardRows)
   return (index, from, to, grads, epoch) => {

@@ -95,7 +95,8 @@ function stateful (config: OptimizerConfig, mask: Uint8Array, k: Kernels, alloc:
   const nBuffers = stateBufferCount(type)
   let t = 0
   let buffers: Vec[] = []
-  const copyInto = (src: Vec[]): Vec[] => src.map((b, i) => { const c = alloc(dtypeOf(b), n, i); c.set(b); return c })
+  /** src copied into the allocator's buffers, in its own dtype or converted to `dtype` */
+  const copyInto = (src: Vec[], dtype?: 'float32' | 'float64'): Vec[] => src.map((b, i) => { const c = alloc(dtype ?? dtypeOf(b), n, i); c.set(b); return c })
   const begin = (p: Vec, g: Vec, lr: number): StepPlan => {
     if (p.length !== n || g.length !== n) throw new RangeError(`${type}: expected ${n} params and grads, got ${p.length} and ${g.length}`)
     if (!(Number.isFinite(lr) && lr >= 0)) throw new RangeError(`${type}: learning rate must be a finite number ≥ 0, got ${lr}`)
@@ -104,7 +105,7 @@ function stateful (config: OptimizerConfig, mask: Uint8Array, k: Kernels, alloc:
       buffers = Array.from({ length: nBuffers }, (_, i) => alloc(dtype, n, i).fill(0))
     } else if (nBuffers > 0 && dtypeOf(buffers[0]) !== dtype) {
       // state restored in the other dtype (e.g. float32 checkpoint, float64 params): convert once
-      buffers = buffers.map((b, i) => { const c = alloc(dtype, n, i); c.set(b); return c })
+      buffers = copyInto(buffers, dtype)
     }
     t++
     return { lr, t, buffers }
