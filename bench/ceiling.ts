@@ -7,6 +7,8 @@
  */
 import { Worker } from 'node:worker_threads'
 import type { KernelName } from '../src/kernels/index.js'
+import type { TrainingEngine } from '../src/engine/engine.js'
+import { trainW1 } from './workloads.js'
 
 async function run (threads: number, kernels: KernelName, seconds: number): Promise<number> {
   const start = new SharedArrayBuffer(8)
@@ -25,5 +27,20 @@ async function run (threads: number, kernels: KernelName, seconds: number): Prom
 export async function machineCeiling (kernels: KernelName, seconds = 1): Promise<{ one: number, two: number, ratio: number }> {
   const one = await run(1, kernels, seconds)
   const two = await run(2, kernels, seconds)
+  return { one, two, ratio: two / one }
+}
+
+/**
+ * W1 training's own ceiling for 2 threads: two 1-thread W1 jobs at once on two of the engine's
+ * threads (they share the machine and nothing else: no phases, no waits between them) against one
+ * alone; samples per second of both together over one's. Lower than the product's ceiling above,
+ * since a training step also gathers rows, runs the element-wise passes and the optimiser's update
+ * over memory both threads contend for. What the engine's own 2-thread scaling on W1 is bounded by.
+ */
+export async function trainingCeiling (engine: TrainingEngine, kernels: KernelName): Promise<{ one: number, two: number, ratio: number }> {
+  if (engine.pool.size < 2) throw new RangeError('the training ceiling needs an engine of 2 threads or more')
+  const one = (await trainW1(engine, 1, kernels)).samplesPerS
+  const both = await Promise.all([trainW1(engine, 1, kernels), trainW1(engine, 1, kernels)])
+  const two = both[0].samplesPerS + both[1].samplesPerS
   return { one, two, ratio: two / one }
 }

@@ -8,7 +8,7 @@ import type { TrainingEngine } from '../src/engine/engine.js'
 import { chooseKernels } from '../src/kernels/index.js'
 import { median, predictW3, predictW3Pool, trainW1, trainW2, w3Setup } from './workloads.js'
 import { findPeersDir, findPython, runPeer, type PeerFigure } from './peers.js'
-import { machineCeiling } from './ceiling.js'
+import { machineCeiling, trainingCeiling } from './ceiling.js'
 import { join } from 'node:path'
 
 type Round = Map<string, number>
@@ -22,6 +22,8 @@ const RATIOS: Ratio[] = [
   { what: 'W1 scaling, ours 2 threads / 1 thread', num: 'ours.W1.t2', den: 'ours.W1.t1', goal: '≥ 1.8', met: (r) => r >= 1.8 },
   // what two threads of this machine give to W1's largest product when they never wait for each other: the scaling's ceiling
   { what: 'machine: 2 independent BLAS threads / 1 (W1\'s 128×784×256 product)', num: 'machine.t2', den: 'machine.t1', goal: '—', met: () => true },
+  // the same for whole training steps: two 1-thread W1 jobs at once, sharing nothing but the machine
+  { what: 'machine: 2 independent 1-thread W1 trainings / 1', num: 'ceiling.W1.t2', den: 'ceiling.W1.t1', goal: '—', met: () => true },
   { what: 'W2 training, ours / scikit-learn (2 BLAS threads)', num: 'ours.W2', den: 'sklearn2.W2', goal: '≥ 1.5', met: (r) => r >= 1.5 },
   { what: 'W2 training, ours / scikit-learn (1 BLAS thread)', num: 'ours.W2', den: 'sklearn1.W2', goal: '—', met: () => true },
   { what: 'W3 one-row latency (median), ours / PyTorch', num: 'ours.W3.median', den: 'torch.W3.median', goal: '≤ 0.5', met: (r) => r <= 0.5 },
@@ -58,6 +60,9 @@ export async function compareWithPeers (engine: TrainingEngine, { rounds, json }
     const ceiling = await machineCeiling(kernels.active)
     round.set('machine.t1', ceiling.one)
     round.set('machine.t2', ceiling.two)
+    const training = await trainingCeiling(engine, 'auto')
+    round.set('ceiling.W1.t1', training.one)
+    round.set('ceiling.W1.t2', training.two)
     keep(round, 'torch1', await torch(['1', '1', '--only', 'W1']))
     const w3 = predictW3(net, rows, 'auto')
     round.set('ours.W3.median', w3.medianUs)
