@@ -4,7 +4,7 @@
  * written out with no branch on the method inside it, to the kernels (nn/ops.ts).
  * Not here: the learning rate itself (a schedule passes it to every step), L2 (already in the grads), clipping.
  */
-import { allocate, dtypeOf, type Vec } from './vec.js'
+import { allocate, copyOf, dtypeOf, type Vec } from './vec.js'
 import { tsKernels, type Kernels } from './ops.js'
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw'] as const
@@ -35,8 +35,11 @@ export interface Optimizer {
    * element-wise, so slicing never changes a bit.
    */
   begin (params: Vec, grads: Vec, lr: number): StepPlan
-  /** Deep copy. */
-  getState (): OptimizerState
+  /**
+   * Deep copy; into `reuse`'s buffers where they match (count, length, dtype), so that a caller that
+   * keeps a copy every epoch does not allocate, and touch fresh pages of, the whole state each time.
+   */
+  getState (reuse?: OptimizerState): OptimizerState
   /** Restores exactly; throws RangeError on type/length mismatch. */
   setState (state: OptimizerState): void
 }
@@ -114,8 +117,17 @@ function stateful (config: OptimizerConfig, mask: Uint8Array, k: Kernels, alloc:
     type,
     begin,
     step (p, g, lr) { applyUpdate(config, k, mask, p, g, begin(p, g, lr), 0, n) },
-    getState () {
-      return { type, t, buffers: buffers.map((b) => b.slice()) }
+    getState (reuse) {
+      return {
+        type,
+        t,
+        buffers: buffers.map((b, i) => {
+          const into: Vec | undefined = reuse?.buffers[i]
+          if (into === undefined || into.length !== b.length || dtypeOf(into) !== dtypeOf(b)) return copyOf(b)
+          into.set(b)
+          return into
+        })
+      }
     },
     setState (s) {
       check(s.type === type, `cannot restore ${String(s.type)} optimizer state into a ${type} optimizer`)

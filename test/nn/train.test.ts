@@ -40,6 +40,24 @@ describe('determinism', () => {
 })
 
 describe('stopping', () => {
+  it('an abort within an epoch hands back that epoch\'s starting state; resumed from it, the run ends bit-identical (adam, early stopping\'s best weights)', () => {
+    // 120 training rows in minibatches of 10: 12 abort checks an epoch. The epoch-start state and the
+    // best weights are kept in buffers reused from epoch to epoch, so a state that still pointed at
+    // them after they moved on would resume from the wrong weights or moments.
+    const o: TrainOptions = { ...opts, batchSize: 10, epochs: 9, earlyStopping: { patience: 20 } }
+    const whole = train(spec, iris, o)
+    for (const after of [5, 40, 77]) {
+      let checks = 0
+      const r = train(spec, iris, o, { signal: { get aborted () { return ++checks > after } } })
+      expect(r.stopReason).toBe('aborted')
+      expect(r.state.epoch).toBe(Math.floor(after / 12))
+      const resumed = train(spec, iris, o, { resume: structuredClone(r.state) })
+      expect(bits(resumed.params)).toBe(bits(whole.params))
+      expect(resumed.bestEpoch).toBe(whole.bestEpoch)
+      expect(resumed.history).toEqual(whole.history)
+    }
+  })
+
   it('abort stops between minibatches and hands back the state of the last epoch boundary', () => {
     const controller = { aborted: false }
     let batches = 0

@@ -66,7 +66,7 @@ class ForwardThread {
   private ask (model: ThreadModel, request: ToThread, transfer: ArrayBuffer[]): Promise<FromThread> {
     if (!this.sent.has(model.id)) {
       // a copy: the API keeps its own for the next thread, should this one fail
-      const params = model.params.slice()
+      const params = Float32Array.from(model.params)
       this.client.notify({ type: 'load', id: model.id, spec: model.spec, params, norm: model.norm }, [params.buffer])
       this.sent.add(model.id)
     }
