@@ -36,6 +36,23 @@ describe('forward threads', () => {
     out.forEach((v, i) => expect(Math.abs(v - reference[i])).toBeLessThan(1e-5))
   })
 
+  it('answer a body the same after a larger one (the rows buffer is kept between bodies) as on a fresh thread', () => {
+    const params = weights(spec, 0.4)
+    const here = createModelsOnThread('auto')
+    here.load('m', spec, params, none(spec.inputs))
+    const body = (rows: number[][]): Uint8Array => new TextEncoder().encode(JSON.stringify({ inputs: rows }))
+    // 300 rows: a full chunk of 256 and 44 more; then 3 rows, which reuse the first 3 rows of the buffer
+    for (const [n, phase] of [[300, 0], [3, 1], [257, 2], [1, 3]]) {
+      // four decimals: numbers the thread's own reader takes (it leaves exponents to JSON.parse)
+      const rows = rowsOf(n, spec.inputs, phase).map((row) => row.map((v) => Math.round(v * 1e4) / 1e4))
+      const fresh = createModelsOnThread('auto')
+      fresh.load('m', spec, params, none(spec.inputs))
+      const [answer, want] = [here.runBody('m', body(rows), 1000), fresh.runBody('m', body(rows), 1000)]
+      expect(answer.kind).toBe('outputs')
+      expect(answer.kind === 'outputs' && want.kind === 'outputs' && Array.from(answer.out)).toEqual(want.kind === 'outputs' && Array.from(want.out))
+    }
+  })
+
   it('keep models apart by id and forget a dropped one (it is sent again on its next run)', async () => {
     const a = weights(spec, 1)
     const b = weights(spec, 2)
