@@ -24,7 +24,7 @@ export function predictSlice (s: PredictSlice): void {
     built = { model: s.model, spec, net, shape: JSON.stringify(net.layers.map((l) => [l.inputs, l.units])) }
   }
   const { net, shape } = built
-  if (cached?.key !== shape) cached = { key: shape, ws: createWorkspace(net, PREDICT_CHUNK) }
+  if (cached?.key !== shape) cached = { key: shape, ws: createWorkspace(net, PREDICT_CHUNK, { forwardOnly: true }) }
   const ws = cached.ws
   const k = selectKernels(s.kernels)
   const I = s.spec.inputs

@@ -92,7 +92,7 @@ export function createModelInference (spec: NetworkSpec, params: Float32Array, m
   let scratch: Float32Array | undefined
 
   const forwardRows = (x: Float32Array, rows: number): Float32Array => {
-    if (!ws || ws.batch < rows) ws = createWorkspace(net, Math.max(rows, batch, ws?.batch ?? 0))
+    if (!ws || ws.batch < rows) ws = createWorkspace(net, Math.max(rows, batch, ws?.batch ?? 0), { forwardOnly: true })
     return forward(net, ws, x, rows, k) as Float32Array
   }
 

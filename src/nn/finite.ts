@@ -32,7 +32,7 @@ export function nonFiniteReason (net: Network, data: Pick<Dataset, 'x' | 'rows' 
   const bad = firstNonFinite(net.params)
   if (bad >= 0) return `weight ${parameterName(net, bad)} is ${net.params[bad]}`
   if (!data || data.rows === 0) return null
-  const ws = createWorkspace(net, Math.min(chunk, data.rows))
+  const ws = createWorkspace(net, Math.min(chunk, data.rows), { forwardOnly: true })
   const K = net.spec.output.units
   for (let r = 0; r < data.rows; r += ws.batch) {
     const B = Math.min(ws.batch, data.rows - r)

@@ -63,30 +63,36 @@ export interface Workspace {
   readonly scratch: Scratch
 }
 
-export function createWorkspace (net: Network, batch: number): Workspace {
+/**
+ * `forwardOnly` (prediction, scoring): no gradient buffers and no transposed scratch, which only
+ * backward uses: for W1's 256-row chunks 1.6 MB of the 2.4 MB, each of whose pages costs a fault on
+ * first touch (13 µs on this VM).
+ */
+export function createWorkspace (net: Network, batch: number, { forwardOnly = false }: { forwardOnly?: boolean } = {}): Workspace {
   const all = flatten(net.layers)
   const widest = Math.max(net.spec.inputs, ...all.map((l) => l.scratchSize.rows))
+  const backward = forwardOnly ? 0 : 1
   return {
     batch,
-    slots: makeSlots(net.layers, batch, net.dtype),
+    slots: makeSlots(net.layers, batch, net.dtype, forwardOnly),
     out: allocate(net.dtype, batch * net.spec.output.units),
     scratch: {
-      wT: allocate(net.dtype, Math.max(0, ...all.map((l) => l.scratchSize.w))),
-      dzT: allocate(net.dtype, batch * widest),
-      aT: allocate(net.dtype, batch * widest)
+      wT: allocate(net.dtype, backward * Math.max(0, ...all.map((l) => l.scratchSize.w))),
+      dzT: allocate(net.dtype, backward * batch * widest),
+      aT: allocate(net.dtype, backward * batch * widest)
     }
   }
 }
 
 const flatten = (layers: readonly Layer[]): Layer[] => layers.flatMap((l) => [l, ...flatten(l.inner)])
 
-function makeSlots (layers: readonly Layer[], batch: number, dtype: DType): Slot[] {
+function makeSlots (layers: readonly Layer[], batch: number, dtype: DType, forwardOnly: boolean): Slot[] {
   const slots: Slot[] = []
   for (let i = 0; i < layers.length; i++) {
     const n = batch * layers[i].units
     // an in-place layer's ∂in is its ∂out: the two share the previous slot's buffer
-    const d = layers[i].inPlace && i > 0 ? slots[i - 1].d : allocate(dtype, n)
-    slots.push({ out: allocate(dtype, n), d, cache: allocate(dtype, layers[i].cacheSize(batch)), inner: makeSlots(layers[i].inner, batch, dtype) })
+    const d = layers[i].inPlace && i > 0 ? slots[i - 1].d : allocate(dtype, forwardOnly ? 0 : n)
+    slots.push({ out: allocate(dtype, n), d, cache: allocate(dtype, layers[i].cacheSize(batch)), inner: makeSlots(layers[i].inner, batch, dtype, forwardOnly) })
   }
   return slots
 }
@@ -174,7 +180,7 @@ function scale64 (g: Float64Array, s: number): void { for (let i = 0; i < g.leng
 const view = (v: Vec, from: number, n: number): Vec => v.subarray(from, from + n)
 
 /** Outputs (rows × output units) for raw rows of x, in chunks of the workspace's batch size. */
-export function predict (net: Network, x: Vec, rows: number, ws: Workspace = createWorkspace(net, Math.min(rows, 256)), k: Kernels = tsKernels): Vec {
+export function predict (net: Network, x: Vec, rows: number, ws: Workspace = createWorkspace(net, Math.min(rows, 256), { forwardOnly: true }), k: Kernels = tsKernels): Vec {
   const I = net.spec.inputs
   const K = net.spec.output.units
   const out = allocate(net.dtype, rows * K)

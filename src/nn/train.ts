@@ -7,7 +7,7 @@
 import { allocate, copyOf, dtypeOf, type Vec } from './vec.js'
 import { checkTrainable, type NetworkSpec } from './spec.js'
 import { Rng, type RngState } from './random.js'
-import { createNetwork, createWorkspace, headLoss, forward, l2Penalty, type Network } from './network.js'
+import { createNetwork, createWorkspace, headLoss, forward, l2Penalty, type Network, type Workspace } from './network.js'
 import { createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerState, type StateAllocator } from './optimizers.js'
 import { createSchedule, type ScheduleConfig, type ScheduleState } from './schedules.js'
 import { checkDatasetFits, classLabels, splitRows, takeRows, type Dataset } from './dataset.js'
@@ -124,8 +124,7 @@ export function splitForValidation (spec: NetworkSpec, data: Dataset, opts: Trai
 }
 
 /** Mean loss (+ L2) and accuracy of the network on a dataset, forward only. */
-export function evaluateLoss (net: Network, data: Dataset, k: Kernels = tsKernels, chunk = 256): { loss: number, accuracy?: number } {
-  const ws = createWorkspace(net, Math.min(chunk, data.rows))
+export function evaluateLoss (net: Network, data: Dataset, k: Kernels = tsKernels, chunk = 256, ws: Workspace = createWorkspace(net, Math.min(chunk, data.rows), { forwardOnly: true })): { loss: number, accuracy?: number } {
   const head = headOf(net.spec)
   const K = data.outputs
   let loss = 0, correct = 0
@@ -181,6 +180,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
    * check of that epoch.
    */
   let atStart: TrainState | null = null
+  let validationWs: Workspace | undefined
   const epochStart = (epoch: number): TrainState => {
     const params = atStart !== null && atStart.params.length === net.params.length && dtypeOf(atStart.params) === net.dtype ? atStart.params : allocate(net.dtype, net.params.length)
     params.set(net.params)
@@ -245,7 +245,9 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
     const acc = accuracyOf(head, correct, trainSet.rows, trainSet.outputs)
     if (acc !== undefined) stats.accuracy = acc
     if (validation) {
-      const v = evaluateLoss(net, validation, hooks.kernels)
+      // one workspace for the run's validation passes, not one an epoch (fresh pages cost a fault each on first touch)
+      validationWs ??= createWorkspace(net, Math.min(256, validation.rows), { forwardOnly: true })
+      const v = evaluateLoss(net, validation, hooks.kernels, 256, validationWs)
       stats.valLoss = v.loss
       if (v.accuracy !== undefined) stats.valAccuracy = v.accuracy
     }
