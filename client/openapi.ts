@@ -6146,7 +6146,7 @@ export interface components {
              * @enum {string}
              */
             stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
-            /** @description Options that did not apply as asked, e.g. "validationSplit 0.2 holds out 0 rows of 4; trained without validation" */
+            /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
             createdAt: string;
@@ -6184,7 +6184,7 @@ export interface components {
              * @enum {string}
              */
             stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
-            /** @description Options that did not apply as asked, e.g. "validationSplit 0.2 holds out 0 rows of 4; trained without validation" */
+            /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
             createdAt: string;
@@ -6277,7 +6277,7 @@ export interface components {
              * @enum {string}
              */
             stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
-            /** @description Options that did not apply as asked, e.g. "validationSplit 0.2 holds out 0 rows of 4; trained without validation" */
+            /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
             createdAt: string;
@@ -6531,7 +6531,7 @@ export interface components {
              * @enum {string}
              */
             stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
-            /** @description Options that did not apply as asked, e.g. "validationSplit 0.2 holds out 0 rows of 4; trained without validation" */
+            /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
             createdAt: string;
@@ -7327,7 +7327,7 @@ export interface components {
              * @enum {string}
              */
             stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
-            /** @description Options that did not apply as asked, e.g. "validationSplit 0.2 holds out 0 rows of 4; trained without validation" */
+            /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
             createdAt: string;
@@ -7365,7 +7365,7 @@ export interface components {
              * @enum {string}
              */
             stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
-            /** @description Options that did not apply as asked, e.g. "validationSplit 0.2 holds out 0 rows of 4; trained without validation" */
+            /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
             createdAt: string;
@@ -7458,7 +7458,7 @@ export interface components {
              * @enum {string}
              */
             stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
-            /** @description Options that did not apply as asked, e.g. "validationSplit 0.2 holds out 0 rows of 4; trained without validation" */
+            /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
             createdAt: string;
@@ -7712,7 +7712,7 @@ export interface components {
              * @enum {string}
              */
             stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
-            /** @description Options that did not apply as asked, e.g. "validationSplit 0.2 holds out 0 rows of 4; trained without validation" */
+            /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
             createdAt: string;

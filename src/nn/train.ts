@@ -107,11 +107,19 @@ export function checkTrainOptions (o: TrainOptions): void {
 }
 
 /** What the caller should know about the split before trusting the metrics (none when it is as asked). */
-export function splitWarnings (data: Dataset, opts: TrainOptions, validation: Dataset | null): string[] {
+export function splitWarnings (data: Dataset, opts: TrainOptions, validation: Dataset | null, stratified = false): string[] {
   const fraction = opts.validationSplit ?? 0
-  if (fraction === 0 || validation !== null) return []
-  const watched = opts.earlyStopping ? ' (early stopping watched the training loss)' : ''
-  return [`validationSplit ${fraction} holds out 0 rows of ${data.rows}; trained without validation${watched}`]
+  if (fraction === 0) return []
+  if (validation === null) {
+    const watched = opts.earlyStopping ? ' (early stopping watched the training loss)' : ''
+    return [`validationSplit ${fraction} holds out 0 rows of ${data.rows}; trained without validation${watched}`]
+  }
+  // a split keeps at least one row (of each class of two or more, stratified) for validation: on a
+  // few rows that is far more than the share asked for, and the model trains on what is left
+  const share = validation.rows / data.rows
+  if (share <= Math.max(2 * fraction, fraction + 0.05)) return []
+  const why = stratified ? 'each class of 2 rows or more keeps one row for validation' : 'at least one row is held out'
+  return [`validationSplit ${fraction} holds out ${validation.rows} of ${data.rows} rows (${Math.round(100 * share)}%): ${why}, so the model trained on ${data.rows - validation.rows}; upload more rows, or set validationSplit 0 to train on all of them`]
 }
 
 /** Splits off the validation rows exactly as train() does, so callers can report on them. */
@@ -203,7 +211,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
     wait,
     history: [...history]
   })
-  const warnings = splitWarnings(data, opts, validation)
+  const warnings = splitWarnings(data, opts, validation, classLabels(spec, data) !== null)
   const diverged = (epoch: number, why: string, lr: number): string =>
     `${why} in epoch ${epoch}: lower the learning rate (now ${lr}) or normalise the inputs`
   const finish = (stopReason: StopReason, message: string, state: TrainState): TrainResult => {

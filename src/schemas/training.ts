@@ -174,7 +174,7 @@ export const RunReportShape = {
   stopReason: z.enum(STOP_REASONS).optional()
     .describe('completed: every epoch ran; early_stopping: no improvement for `patience` epochs; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled'),
   warnings: z.array(z.string()).optional()
-    .describe('Options that did not apply as asked, e.g. "validationSplit 0.2 holds out 0 rows of 4; trained without validation"')
+    .describe('Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them"')
 }
 
 export const TrainingJobResponse = z.object({

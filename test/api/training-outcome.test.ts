@@ -144,6 +144,28 @@ describe('the metrics are of the weights kept', () => {
   })
 })
 
+describe('a validation split far larger than asked', () => {
+  it('is a warning too: two classes of two rows hold out one row each, half the data, at the default 0.1', async () => {
+    const datasetId = await uploadJson(ctx.t, { features: [[1], [2], [8], [9]], targets: ['a', 'a', 'b', 'b'] })
+    const job = await trainToEnd(ctx.t, {
+      datasetId,
+      network: { inputs: 1, layers: [{ units: 4, activation: 'relu' }], output: { units: 2, activation: 'softmax' } },
+      training: { epochs: 3, optimizer: { type: 'adam', learningRate: 0.01 }, earlyStopping: false }
+    })
+    const warning = 'validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, ' +
+      'so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them'
+    expect(job.body).toMatchObject({ status: 'succeeded', warnings: [warning] })
+    // and a split of the share asked for says nothing: 150 iris rows, 5 of each class held out
+    const iris = await uploadJson(ctx.t, { features: Array.from({ length: 150 }, (_, i) => [i % 7, i % 5]), targets: Array.from({ length: 150 }, (_, i) => ['x', 'y', 'z'][i % 3]) })
+    const big = await trainToEnd(ctx.t, {
+      datasetId: iris,
+      network: { inputs: 2, layers: [{ units: 4, activation: 'relu' }], output: { units: 3, activation: 'softmax' } },
+      training: { epochs: 2, optimizer: { type: 'adam', learningRate: 0.01 }, earlyStopping: false }
+    })
+    expect(big.body).toMatchObject({ status: 'succeeded', warnings: [] })
+  })
+})
+
 describe('defaults a first request can rely on', () => {
   it('{ datasetId, network } alone trains iris sensibly: adam 0.001, batch min(200, rows), early stopping on 10%', async () => {
     // scikit-learn's default network shape, hidden_layer_sizes=(100,)
