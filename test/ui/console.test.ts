@@ -220,9 +220,22 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     await boxes[1].check()
     await page.getByRole('button', { name: 'Compare selected' }).click()
     await page.getByRole('heading', { name: 'Compare jobs' }).waitFor()
-    expect(await page.locator('main li').count()).toBe(2)
+    expect(await page.locator('main ul.compared li').count()).toBe(2)
     await page.locator(DRAWN).first().waitFor()
     await shot(page, 'compare')
+    // from a job's own page, "compare with other jobs" opens the comparison with that job, and others can be added
+    await page.goto(`${base}/ui/#/jobs/${ids[0]}`)
+    await page.getByRole('link', { name: 'compare with other jobs' }).click()
+    await page.getByRole('heading', { name: 'Compare jobs' }).waitFor()
+    expect(await page.locator('main ul.compared li').count()).toBe(1)
+    await page.getByRole('link', { name: new RegExp(`^Add .* ${ids[1]} to the comparison$`) }).click()
+    await page.locator('main ul.compared li').nth(1).waitFor()
+    expect(await page.locator('main ul.compared li').count()).toBe(2)
+    expect(page.url()).toContain(`ids=${ids[0]},${ids[1]}`)
+    // and removed again
+    await page.getByRole('link', { name: /^Remove .* from the comparison$/ }).first().click()
+    await page.waitForFunction(() => document.querySelectorAll('main ul.compared li').length === 1)
+    expect(page.url()).toContain(`ids=${ids[1]}`)
 
     const phone = await openPage(on.browser, { width: 390, height: 844 })
     await phone.page.goto(`${base}/ui/#/jobs/${ids[1]}`)

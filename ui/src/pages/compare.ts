@@ -1,9 +1,13 @@
-/** Several jobs' curves overlaid: validation loss where a job has it (else training loss), and accuracy. */
+/**
+ * Several jobs' curves overlaid: validation loss where a job has it (else training loss), and accuracy.
+ * Jobs come and go by the URL (`?ids=a,b`): the page lists recent jobs to add and a remove link per
+ * shown job, so a job page's "compare with other jobs" leads somewhere.
+ */
 import { getJson } from '../api.js'
 import { chart, colorOf } from '../curves.js'
 import { h, note } from '../dom.js'
 import type { Route } from '../nav.js'
-import type { Epoch, Job } from '../types.js'
+import type { Epoch, Job, Page } from '../types.js'
 
 /** One y array per job, aligned on the union of their epochs. */
 function align (histories: Epoch[][], pick: (e: Epoch) => number | undefined): { x: number[], ys: (number | undefined)[][] } {
@@ -21,10 +25,29 @@ function swatch (color: string): HTMLElement {
   return el
 }
 
+/** Most jobs overlaid at once (the palette's colours); recent jobs offered to add. */
+const MAX_JOBS = 8
+const OFFERED = 20
+
+const compareHref = (ids: string[]): string => `#/compare?ids=${ids.map(encodeURIComponent).join(',')}`
+
+/** Recent jobs not shown yet, as links that add one to the comparison (none once it holds MAX_JOBS). */
+async function addable (ids: string[]): Promise<Node> {
+  if (ids.length >= MAX_JOBS) return note(`At most ${MAX_JOBS} jobs are compared at once; remove one to add another.`)
+  const recent = await getJson<Page<Job>>(`/v1/training-jobs?limit=${OFFERED}`)
+  const others = recent.items.filter((j) => !ids.includes(j.id))
+  if (others.length === 0) return note('No other jobs to add.')
+  return h('nav', { 'aria-label': 'Add a job to the comparison' },
+    h('h2', {}, 'Add a job'),
+    h('ul', { class: 'addable' }, others.map((j) => h('li', {},
+      h('a', { href: compareHref([...ids, j.id]), 'aria-label': `Add ${j.modelName ?? 'job'} ${j.id} to the comparison` }, `${j.modelName ?? 'job'} ${j.id.replace(/^job_/, '').slice(0, 6)}`),
+      ` — ${j.status}`))))
+}
+
 export async function comparePage ({ query }: Route): Promise<Node> {
-  const ids = (query.get('ids') ?? '').split(',').filter((s) => s !== '').slice(0, 8)
-  if (ids.length === 0) return h('section', {}, h('h1', {}, 'Compare jobs'), note('Tick jobs in the training list to compare them.'))
-  const jobs = await Promise.all(ids.map((id) => getJson<Job>(`/v1/training-jobs/${encodeURIComponent(id)}`)))
+  const ids = [...new Set((query.get('ids') ?? '').split(',').filter((s) => s !== ''))].slice(0, MAX_JOBS)
+  if (ids.length === 0) return h('section', {}, h('h1', {}, 'Compare jobs'), note('Tick jobs in the training list, or add them here, to compare them.'), await addable(ids))
+  const [jobs, add] = await Promise.all([Promise.all(ids.map((id) => getJson<Job>(`/v1/training-jobs/${encodeURIComponent(id)}`))), addable(ids)])
   const histories = jobs.map((j) => j.history ?? [])
   const names = jobs.map((j) => `${j.modelName ?? 'job'} ${j.id.replace(/^job_/, '').slice(0, 6)}`)
   const lines = names.map((label, i) => ({ label, color: colorOf(i) }))
@@ -39,7 +62,9 @@ export async function comparePage ({ query }: Route): Promise<Node> {
   })
   return h('section', {},
     h('h1', {}, 'Compare jobs'),
-    h('ul', {}, jobs.map((j, i) => h('li', {}, swatch(colorOf(i)), ' ',
-      h('a', { href: `#/jobs/${encodeURIComponent(j.id)}` }, names[i]), ` — ${j.status}, ${histories[i].length} epochs`))),
-    h('div', { class: 'charts' }, loss.el, accuracy.el))
+    h('ul', { class: 'compared' }, jobs.map((j, i) => h('li', {}, swatch(colorOf(i)), ' ',
+      h('a', { href: `#/jobs/${encodeURIComponent(j.id)}` }, names[i]), ` — ${j.status}, ${histories[i].length} epochs `,
+      h('a', { href: compareHref(ids.filter((id) => id !== j.id)), 'aria-label': `Remove ${names[i]} from the comparison` }, '(remove)')))),
+    h('div', { class: 'charts' }, loss.el, accuracy.el),
+    add)
 }
