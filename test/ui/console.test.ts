@@ -234,7 +234,7 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     expect(page.url()).toContain(`ids=${ids[0]},${ids[1]}`)
     // and removed again
     await page.getByRole('link', { name: /^Remove .* from the comparison$/ }).first().click()
-    await page.waitForFunction(() => document.querySelectorAll('main ul.compared li').length === 1)
+    await page.waitForFunction('document.querySelectorAll("main ul.compared li").length === 1')
     expect(page.url()).toContain(`ids=${ids[1]}`)
 
     const phone = await openPage(on.browser, { width: 390, height: 844 })
