@@ -2,6 +2,7 @@
  * POST /v1/models/{ref}/backprop: a few rows in, the lecture's quantities out (nn/inspect.ts).
  */
 import { z } from 'zod'
+import './messages.js'
 import { MAX_INSPECT_ROWS } from '../nn/inspect.js'
 
 const Cell = z.union([z.number(), z.string().max(200), z.null()])

@@ -1,5 +1,6 @@
 /** Small schemas every resource shares: id path parameters, list envelopes, timestamps. */
 import { z } from 'zod'
+import './messages.js'
 import { PROBLEM_CONTENT_TYPE, Problem } from './problem.js'
 
 /** Ids are looked up, never trusted: a malformed one is simply not found (404), so only the length is bounded here. */

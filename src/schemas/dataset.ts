@@ -3,6 +3,7 @@
  * Widths, row counts, column kinds and labels are checked by data/build-dataset.ts, which knows the limits.
  */
 import { z } from 'zod'
+import './messages.js'
 import { MISSING_STRATEGIES } from '../data/missing.js'
 import { Name, Timestamp } from './common.js'
 

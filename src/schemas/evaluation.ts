@@ -3,6 +3,7 @@
  * defined as scikit-learn's sklearn.metrics function of the same name (1.5), stated on its field.
  */
 import { z } from 'zod'
+import './messages.js'
 
 export const DatasetRequest = z.object({
   datasetId: z.string().min(1).max(200).describe('A stored dataset (POST /v1/datasets) with the model\'s feature columns, by name and order')

@@ -1,5 +1,6 @@
 /** The query of GET /v1/models/{ref}/export: which format the model is written in. */
 import { z } from 'zod'
+import './messages.js'
 
 export const EXPORT_FORMATS = ['json', 'onnx'] as const
 

@@ -3,6 +3,7 @@
  * labels), and prediction requests and responses. Deep checks of an import live in nn/serialize.ts.
  */
 import { z } from 'zod'
+import './messages.js'
 import { JSON_FORMAT, JSON_FORMAT_VERSIONS } from '../nn/serialize.js'
 import { NORMALIZATIONS } from '../data/normalize.js'
 import { NetworkSpecSchema } from './network.js'

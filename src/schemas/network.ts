@@ -4,6 +4,7 @@
  * configured MAX_PARAMETERS is checked by the route.
  */
 import { z } from 'zod'
+import './messages.js'
 import { HEADS, HIDDEN_ACTIVATIONS, INITIALIZERS, NORMS, type NetworkSpec } from '../nn/spec.js'
 import { Name, Timestamp } from './common.js'
 

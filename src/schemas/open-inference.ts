@@ -5,6 +5,7 @@
  * BYTES class labels) out, JSON data only (no binary tensor extension).
  */
 import { z } from 'zod'
+import './messages.js'
 
 /** `{ "error": "…" }`: the protocol's error body (every 4xx and 5xx of the /v2 routes). */
 export const ProtocolError = z.object({

@@ -3,6 +3,7 @@
  * Extension members locate the fault: the field path, and for CSV the line and column.
  */
 import { z } from 'zod'
+import './messages.js'
 
 export const FieldIssue = z.object({
   field: z.string().describe('JSON path of the offending value, e.g. layers[0].units ("" for the whole part)'),

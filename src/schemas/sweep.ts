@@ -6,6 +6,7 @@
  * scikit-learn for metrics (`accuracy`, `log_loss`, `r2`, …) and `greaterIsBetter` (make_scorer).
  */
 import { z } from 'zod'
+import './messages.js'
 import { Name, Timestamp } from './common.js'
 import { JOB_STATUSES } from './training.js'
 

@@ -5,6 +5,7 @@
  * the output vector (class probabilities, or values in the targets' units), as a one-output TF model's.
  */
 import { z } from 'zod'
+import './messages.js'
 import { MAX_PREDICT_ROWS, ModelResponse } from './model.js'
 
 const Cell = z.union([z.number(), z.string().max(200), z.null()])

@@ -4,6 +4,7 @@
  * checked by the route; the bounds here are sanity limits.
  */
 import { z } from 'zod'
+import './messages.js'
 import { NORMALIZATIONS } from '../data/normalize.js'
 import { Name, Timestamp } from './common.js'
 import { JobNetworkSchema, NetworkSpecSchema } from './network.js'

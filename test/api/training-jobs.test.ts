@@ -223,6 +223,20 @@ describe('admission', () => {
     expect((await post({ ...job(), networkId: 'net_x' })).status).toBe(400)
   })
 
+  it('names the key a mistyped one most likely meant, and the keys accepted there', async () => {
+    // a singular, a case slip and a transposition; a key like nothing known gets the list alone
+    const typo = await post({ ...job(), training: { epoch: 3, BatchSize: 16, optimzier: { type: 'adam', learningRate: 0.01 }, colour: 'red' } })
+    expect(typo.status).toBe(400)
+    expect(typo.body.errors).toEqual([{
+      field: 'training',
+      in: 'body',
+      message: expect.stringMatching(/^unknown keys "epoch" \(did you mean "epochs"\?\), "BatchSize" \(did you mean "batchSize"\?\), "optimzier" \(did you mean "optimizer"\?\), "colour"; the keys here are epochs, batchSize, .*optimizer/)
+    }])
+    const net = await post({ ...job(), network: { ...irisNet, layer: [{ units: 3, activation: 'relu' }] } })
+    expect(net.status).toBe(400)
+    expect(net.body.detail).toMatch(/"layer" \(did you mean "layers"\?\)/)
+  })
+
   it('names the limit and its value: MAX_EPOCHS, MAX_JOB_WORK', async () => {
     const epochs = await post(job({ epochs: 5001 }))
     expect(epochs.status).toBe(422)
