@@ -4,7 +4,7 @@
  * written out with no branch on the method inside it, to the kernels (nn/ops.ts).
  * Not here: the learning rate itself (a schedule passes it to every step), L2 (already in the grads), clipping.
  */
-import { allocate, copyOf, dtypeOf, type Vec } from './vec.js'
+import { allocate, copyInto, dtypeOf, type Vec } from './vec.js'
 import { tsKernels, type Kernels } from './ops.js'
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw'] as const
@@ -99,7 +99,7 @@ function stateful (config: OptimizerConfig, mask: Uint8Array, k: Kernels, alloc:
   let t = 0
   let buffers: Vec[] = []
   /** src copied into the allocator's buffers, in its own dtype or converted to `dtype` */
-  const copyInto = (src: Vec[], dtype?: 'float32' | 'float64'): Vec[] => src.map((b, i) => { const c = alloc(dtype ?? dtypeOf(b), n, i); c.set(b); return c })
+  const intoAllocated = (src: Vec[], dtype?: 'float32' | 'float64'): Vec[] => src.map((b, i) => { const c = alloc(dtype ?? dtypeOf(b), n, i); c.set(b); return c })
   const begin = (p: Vec, g: Vec, lr: number): StepPlan => {
     if (p.length !== n || g.length !== n) throw new RangeError(`${type}: expected ${n} params and grads, got ${p.length} and ${g.length}`)
     if (!(Number.isFinite(lr) && lr >= 0)) throw new RangeError(`${type}: learning rate must be a finite number ≥ 0, got ${lr}`)
@@ -108,7 +108,7 @@ function stateful (config: OptimizerConfig, mask: Uint8Array, k: Kernels, alloc:
       buffers = Array.from({ length: nBuffers }, (_, i) => alloc(dtype, n, i).fill(0))
     } else if (nBuffers > 0 && dtypeOf(buffers[0]) !== dtype) {
       // state restored in the other dtype (e.g. float32 checkpoint, float64 params): convert once
-      buffers = copyInto(buffers, dtype)
+      buffers = intoAllocated(buffers, dtype)
     }
     t++
     return { lr, t, buffers }
@@ -121,12 +121,7 @@ function stateful (config: OptimizerConfig, mask: Uint8Array, k: Kernels, alloc:
       return {
         type,
         t,
-        buffers: buffers.map((b, i) => {
-          const into: Vec | undefined = reuse?.buffers[i]
-          if (into === undefined || into.length !== b.length || dtypeOf(into) !== dtypeOf(b)) return copyOf(b)
-          into.set(b)
-          return into
-        })
+        buffers: buffers.map((b, i) => copyInto(reuse?.buffers[i], b))
       }
     },
     setState (s) {
@@ -141,7 +136,7 @@ function stateful (config: OptimizerConfig, mask: Uint8Array, k: Kernels, alloc:
         check(dtypeOf(b) === dtypeOf(s.buffers[0]), `${type}: state buffers must share one dtype`)
       })
       t = s.t
-      buffers = copyInto(s.buffers)
+      buffers = intoAllocated(s.buffers)
     }
   }
 }

@@ -4,7 +4,7 @@
  * (weights, optimiser, schedule, PRNG, early-stopping bookkeeping) resumes the run exactly as if it
  * had never stopped. The batch gradient is pluggable so the parallel engine reuses this loop.
  */
-import { allocate, copyOf, dtypeOf, type Vec } from './vec.js'
+import { allocate, copyInto, copyOf, type Vec } from './vec.js'
 import { checkTrainable, type NetworkSpec } from './spec.js'
 import { Rng, type RngState } from './random.js'
 import { createNetwork, createWorkspace, headLoss, forward, l2Penalty, type Network, type Workspace } from './network.js'
@@ -96,8 +96,6 @@ export interface TrainResult {
   state: TrainState
 }
 
-const copy = (v: Vec): Vec => copyOf(v)
-
 export function checkTrainOptions (o: TrainOptions): void {
   if (!(Number.isInteger(o.epochs) && o.epochs >= 1)) throw new RangeError(`epochs must be an integer ≥ 1, got ${o.epochs}`)
   if (!(Number.isInteger(o.batchSize) && o.batchSize >= 1)) throw new RangeError(`batchSize must be an integer ≥ 1, got ${o.batchSize}`)
@@ -122,13 +120,14 @@ export function splitWarnings (data: Dataset, opts: TrainOptions, validation: Da
   return [`validationSplit ${fraction} holds out ${validation.rows} of ${data.rows} rows (${Math.round(100 * share)}%): ${why}, so the model trained on ${data.rows - validation.rows}; upload more rows, or set validationSplit 0 to train on all of them`]
 }
 
-/** Splits off the validation rows exactly as train() does, so callers can report on them. */
-export function splitForValidation (spec: NetworkSpec, data: Dataset, opts: TrainOptions): { train: Dataset, validation: Dataset | null, trainRows: Int32Array | null } {
+/** Splits off the validation rows exactly as train() does, so callers can report on them; `stratified` when split class by class. */
+export function splitForValidation (spec: NetworkSpec, data: Dataset, opts: TrainOptions): { train: Dataset, validation: Dataset | null, trainRows: Int32Array | null, stratified: boolean } {
   const fraction = opts.validationSplit ?? 0
-  if (fraction === 0) return { train: data, validation: null, trainRows: null }
+  if (fraction === 0) return { train: data, validation: null, trainRows: null, stratified: false }
   // a PRNG of its own, so that the split is the same for a fresh and a resumed run
-  const { train, holdout } = splitRows(data.rows, fraction, new Rng((opts.seed ?? 0) ^ 0x5bd1e995), classLabels(spec, data))
-  return { train: takeRows(data, train), validation: holdout.length > 0 ? takeRows(data, holdout) : null, trainRows: train }
+  const labels = classLabels(spec, data)
+  const { train, holdout } = splitRows(data.rows, fraction, new Rng((opts.seed ?? 0) ^ 0x5bd1e995), labels)
+  return { train: takeRows(data, train), validation: holdout.length > 0 ? takeRows(data, holdout) : null, trainRows: train, stratified: labels !== null }
 }
 
 /** Mean loss (+ L2) and accuracy of the network on a dataset, forward only. */
@@ -157,18 +156,18 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   checkTrainable(spec)
   checkTrainOptions(opts)
   checkDatasetFits(spec, data)
-  const { train: trainSet, validation, trainRows } = splitForValidation(spec, data, opts)
+  const { train: trainSet, validation, trainRows, stratified } = splitForValidation(spec, data, opts)
   const oneRow = oneRowMinibatch(spec, trainSet.rows, opts.batchSize)
   if (oneRow !== null) throw new RangeError(oneRow)
 
   const resume = hooks.resume
   const rng = new Rng(opts.seed ?? 0)
   const start = resume?.params ?? hooks.initialParams
-  let net = createNetwork(spec, { rng, params: start ? copy(start) : undefined })
+  let net = createNetwork(spec, { rng, params: start ? copyOf(start) : undefined })
   if (hooks.paramsBuffer) { hooks.paramsBuffer.set(net.params); net = createNetwork(spec, { params: hooks.paramsBuffer }) }
   const optimizer = createOptimizer(opts.optimizer, net.decayMask, hooks.kernels, hooks.optimizerState)
   const schedule = createSchedule(opts.schedule, opts.optimizer.learningRate, opts.epochs)
-  let best = resume?.best ? { ...resume.best, params: copy(resume.best.params) } : null
+  let best = resume?.best ? { ...resume.best, params: copyOf(resume.best.params) } : null
   let wait = resume?.wait ?? 0
   const history = resume ? [...resume.history] : []
   if (resume) { optimizer.setState(resume.optimizer); schedule.setState(resume.schedule); rng.setState(resume.rng) }
@@ -177,6 +176,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows, optimizer) : reference(net, trainSet, hooks.kernels, opts.seed ?? 0, trainRows, Math.min(SHARD_ROWS, opts.batchSize, trainSet.rows))
   const grads = hooks.gradsBuffer ?? allocate(net.dtype, net.params.length)
   const base = Int32Array.from({ length: trainSet.rows }, (_, i) => i)
+  const shuffled = new Int32Array(base.length) // each epoch's order, shuffled from base in the same memory
   const head = headOf(spec)
   const minDelta = opts.earlyStopping?.minDelta ?? 0
 
@@ -189,29 +189,20 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
    */
   let atStart: TrainState | null = null
   let validationWs: Workspace | undefined
-  const epochStart = (epoch: number): TrainState => {
-    const params = atStart !== null && atStart.params.length === net.params.length && dtypeOf(atStart.params) === net.dtype ? atStart.params : allocate(net.dtype, net.params.length)
-    params.set(net.params)
-    return (atStart = { epoch, params, optimizer: optimizer.getState(atStart?.optimizer), schedule: schedule.getState(), rng: rng.getState(), best, wait, history: [...history] })
-  }
-  // the best epoch's weights, also in one buffer for the whole run
-  const keepBest = (epoch: number, loss: number): { epoch: number, loss: number, params: Vec } => {
-    const params = best !== null && best.params.length === net.params.length && dtypeOf(best.params) === net.dtype ? best.params : allocate(net.dtype, net.params.length)
-    params.set(net.params)
-    return { epoch, loss, params }
-  }
+  const epochStart = (epoch: number): TrainState =>
+    (atStart = { epoch, params: copyInto(atStart?.params, net.params), optimizer: optimizer.getState(atStart?.optimizer), schedule: schedule.getState(), rng: rng.getState(), best, wait, history: [...history] })
 
   const snapshot = (epoch: number): TrainState => ({
     epoch,
-    params: copy(net.params),
+    params: copyOf(net.params),
     optimizer: optimizer.getState(),
     schedule: schedule.getState(),
     rng: rng.getState(),
-    best: best ? { ...best, params: copy(best.params) } : null,
+    best: best ? { ...best, params: copyOf(best.params) } : null,
     wait,
     history: [...history]
   })
-  const warnings = splitWarnings(data, opts, validation, classLabels(spec, data) !== null)
+  const warnings = splitWarnings(data, opts, validation, stratified)
   const diverged = (epoch: number, why: string, lr: number): string =>
     `${why} in epoch ${epoch}: lower the learning rate (now ${lr}) or normalise the inputs`
   const finish = (stopReason: StopReason, message: string, state: TrainState): TrainResult => {
@@ -230,7 +221,8 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   for (; epoch < opts.epochs; epoch++) {
     const startState = hooks.signal ? epochStart(epoch) : null
     const lr = schedule.learningRate(epoch)
-    const order = opts.shuffle === false ? base : rng.shuffle(copyOf(base))
+    let order = base
+    if (opts.shuffle !== false) { shuffled.set(base); order = rng.shuffle(shuffled) }
     let loss = 0, correct = 0
     for (let from = 0; from < trainSet.rows; from += opts.batchSize) {
       if (hooks.signal?.aborted) return finish('aborted', `training was cancelled during epoch ${epoch + 1}`, startState!)
@@ -265,7 +257,8 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
       return finish('diverged', `the loss became ${monitored} after epoch ${epoch + 1}: lower the learning rate (now ${lr}) or normalise the inputs`, snapshot(epoch + 1))
     }
     schedule.observe(epoch, monitored)
-    if (best === null || monitored < best.loss - minDelta) { best = keepBest(epoch + 1, monitored); wait = 0 } else wait++
+    // the best epoch's weights: one buffer for the whole run, like the epoch-start state's
+    if (best === null || monitored < best.loss - minDelta) { best = { epoch: epoch + 1, loss: monitored, params: copyInto(best?.params, net.params) }; wait = 0 } else wait++
     history.push(stats)
     hooks.onEpoch?.(stats, () => snapshot(epoch + 1))
     if (opts.earlyStopping && wait >= opts.earlyStopping.patience) {

@@ -7,15 +7,21 @@ export function allocate (dtype: DType, n: number): Vec {
 }
 
 /**
- * A fresh, unshared copy of v, as one block copy. Not v.slice(): V8 copies there element by element,
- * 2.9 ms for W1's 235k float32 weights in a SharedArrayBuffer (the engine's; 1.2 ms unshared), where
- * from() over a typed array took 71 µs (Node 20, 2026-11-30). The engine's leader copies the weights
- * at every epoch's start and end (the state to return to, the best epoch's), and its helpers wait.
+ * A fresh, unshared copy of v, as one block copy (slice() copies element by element in V8: 2.9 ms
+ * for W1's 235k float32 weights in a SharedArrayBuffer). A fresh array still pays a fault per page on
+ * first touch (13 µs on this VM): where a copy is taken again and again, keep one (copyInto).
  */
 export function copyOf<T extends Vec | Int32Array> (v: T): T {
   if (v instanceof Float64Array) return Float64Array.from(v) as T
   if (v instanceof Int32Array) return Int32Array.from(v) as T
   return Float32Array.from(v) as T
+}
+
+/** v copied into `kept` when it has v's length and dtype (no allocation), else into a fresh copy. */
+export function copyInto (kept: Vec | undefined, v: Vec): Vec {
+  if (kept === undefined || kept.length !== v.length || dtypeOf(kept) !== dtypeOf(v)) return copyOf(v)
+  kept.set(v)
+  return kept
 }
 
 export function dtypeOf (v: Vec): DType {
