@@ -5,6 +5,7 @@
  * rounds, next to the issue's goal. Absolute figures are printed too, as context only.
  */
 import type { TrainingEngine } from '../src/engine/engine.js'
+import type { Network } from '../src/nn/network.js'
 import { chooseKernels } from '../src/kernels/index.js'
 import { median, predictW3, predictW3Pool, trainW1, trainW2, w3Setup } from './workloads.js'
 import { findPeersDir, findPython, runPeer, type PeerFigure } from './peers.js'
@@ -39,6 +40,28 @@ function keep (round: Round, prefix: string, figures: PeerFigure[]): void {
   }
 }
 
+/**
+ * Rounds of ours alone, unmeasured, before the measured rounds: the process's JIT warm-up. V8 optimises a
+ * function once it has run enough, per thread, and again after a job of another kind changed what it
+ * sees, on background threads that take a core from a 2-thread job's lock-step. Traced with --trace-opt
+ * (2026-11-30, this sequence repeated): the 2-thread W1 job of round 1 ran during 441 ms of compiling,
+ * rounds 2–5 during 32, 47, 21 and 12 ms, rounds 6–10 during 0–8 ms; its scaling over the 1-thread job
+ * read 1.55, 1.71, 1.67, 1.77, 1.71, then 1.81, 1.83, 1.75, 1.79, 1.87. A worker process is long-lived,
+ * so the settled figure is the one its jobs see; the first jobs after a start pay the compiling.
+ */
+const WARMUP_ROUNDS = 5
+
+async function warmUp (engine: TrainingEngine, net: Network, rows: Float32Array): Promise<void> {
+  for (let i = 0; i < WARMUP_ROUNDS; i++) {
+    await trainW1(engine, 2, 'auto')
+    await trainW1(engine, 1, 'auto')
+    await trainingCeiling(engine, 'auto')
+    predictW3(net, rows, 'auto')
+    await predictW3Pool(engine, net, rows, 2, 'auto')
+    await trainW2(engine, 'auto', 'auto')
+  }
+}
+
 export async function compareWithPeers (engine: TrainingEngine, { rounds, json }: { rounds: number, json: boolean }): Promise<void> {
   const dir = findPeersDir()
   if (dir === null) throw new Error('no shared/peers/bench_torch.py found at or above the working directory')
@@ -49,6 +72,9 @@ export async function compareWithPeers (engine: TrainingEngine, { rounds, json }
   const { net, rows } = w3Setup()
   const torch = (args: string[]): Promise<PeerFigure[]> => runPeer(py.python, join(dir, 'bench_torch.py'), args)
   const sklearn = (args: string[]): Promise<PeerFigure[]> => runPeer(py.python, join(dir, 'bench_sklearn.py'), args)
+
+  await warmUp(engine, net, rows)
+  if (!json) console.log(`${WARMUP_ROUNDS} rounds of ours alone done (unmeasured: the JIT's warm-up)`)
 
   const all: Round[] = []
   for (let i = 0; i < rounds; i++) {

@@ -79,6 +79,14 @@ export function w3Setup (): { net: Network, rows: Float32Array } {
   return { net, rows }
 }
 
+/**
+ * W3's batch is timed as the peer times it (shared/peers/bench_torch.py: 5 calls of warm-up, then 50):
+ * 5 or 10 timed calls (18–35 ms) let one stall of the machine move the figure by a quarter (the
+ * 2-thread pool batch read 160,000–300,000 rows/s across one run's rounds, 2026-11-30)
+ */
+const BATCH_WARMUP = 5
+const BATCH_REPS = 50
+
 /** W3 in process: one row at a time (median and p99 of 10,000 calls, µs) and a batch of 1,024 rows (rows/s) */
 export function predictW3 (net: Network, rows: Float32Array, kernels: KernelName): { medianUs: number, p99Us: number, rowsPerS: number } {
   // the model's own kernels, as the predictor holds them (wasm: weights packed once)
@@ -93,16 +101,16 @@ export function predictW3 (net: Network, rows: Float32Array, kernels: KernelName
   }
   times.sort((a, b) => a - b)
   const ws = createWorkspace(net, 1024)
-  predict(net, rows, 1024, ws, k)
+  for (let i = 0; i < BATCH_WARMUP; i++) predict(net, rows, 1024, ws, k)
   const t = performance.now()
-  for (let i = 0; i < 5; i++) predict(net, rows, 1024, ws, k)
-  return { medianUs: times[5000] * 1000, p99Us: times[9900] * 1000, rowsPerS: 5 * 1024 / ((performance.now() - t) / 1000) }
+  for (let i = 0; i < BATCH_REPS; i++) predict(net, rows, 1024, ws, k)
+  return { medianUs: times[5000] * 1000, p99Us: times[9900] * 1000, rowsPerS: BATCH_REPS * 1024 / ((performance.now() - t) / 1000) }
 }
 
 /** W3's batch of 1,024 rows through the engine's pool, split by rows over `threads` (rows/s) */
 export async function predictW3Pool (engine: TrainingEngine, net: Network, rows: Float32Array, threads: number, kernels: KernelName): Promise<number> {
-  await engine.predict(W1, net.params as Float32Array, rows, 1024, { threads, kernels })
+  for (let i = 0; i < BATCH_WARMUP; i++) await engine.predict(W1, net.params as Float32Array, rows, 1024, { threads, kernels })
   const t = performance.now()
-  for (let i = 0; i < 10; i++) await engine.predict(W1, net.params as Float32Array, rows, 1024, { threads, kernels })
-  return 10 * 1024 / ((performance.now() - t) / 1000)
+  for (let i = 0; i < BATCH_REPS; i++) await engine.predict(W1, net.params as Float32Array, rows, 1024, { threads, kernels })
+  return BATCH_REPS * 1024 / ((performance.now() - t) / 1000)
 }
