@@ -51,15 +51,6 @@ const BACKWARD_READS_Z = new Set<ActivationName>(['relu', 'leaky_relu', 'abs', '
  * rational about 2×, with no copies.
  */
 
-/**
- * Passes short enough that copying the values into the instance and back costs more than the pass
- * itself run in place by the ts loop, for the activations whose ts loop gives the SIMD loop's bits
- * (relu: x > 0 ? x : 0, NaN and −0 to +0, as the SIMD compare-and-select; identity: a copy). A one-row
- * prediction's 256-unit relu took 0.69 µs through the instance (W3, 2026-11-30).
- */
-const IN_PLACE_MAX = 1024
-const SAME_BITS_IN_TS = new Set<ActivationName>(['relu', 'identity'])
-
 export interface WasmSupport { simd: boolean, relaxedSimd: boolean }
 
 export interface WasmKernelOptions {
@@ -218,7 +209,7 @@ export function createWasmKernels (opts: WasmKernelOptions = {}): WasmKernels {
   // ---- element-wise passes: regions are padded to 4 floats, the wasm loops run whole v128s ------
 
   function activate (name: ActivationName, a: Vec, z: Vec, n: number, alpha: number): void {
-    if (!isF32(a) || !isF32(z) || (n <= IN_PLACE_MAX && SAME_BITS_IN_TS.has(name))) { tsKernels.activate(name, a, z, n, alpha); return }
+    if (!isF32(a) || !isF32(z)) { tsKernels.activate(name, a, z, n, alpha); return }
     if (name === 'tanh') { check('a', a, n); check('z', z, n); tanh32(a, z, n); return }
     if (n === 0) return
     check('a', a, n); check('z', z, n)
@@ -230,7 +221,7 @@ export function createWasmKernels (opts: WasmKernelOptions = {}): WasmKernels {
   }
 
   function activateBackward (name: ActivationName, d: Vec, z: Vec, a: Vec, n: number, alpha: number): void {
-    if (!isF32(d) || !isF32(z) || !isF32(a) || (n <= IN_PLACE_MAX && SAME_BITS_IN_TS.has(name))) { tsKernels.activateBackward(name, d, z, a, n, alpha); return }
+    if (!isF32(d) || !isF32(z) || !isF32(a)) { tsKernels.activateBackward(name, d, z, a, n, alpha); return }
     if (n === 0 || name === 'identity') return
     check('d', d, n); check('z', z, n); check('a', a, n)
     const di = scratchStart, xi = di + pad(n)
