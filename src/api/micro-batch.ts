@@ -30,6 +30,8 @@ export function createMicroBatch (model: ModelInference, batch: number, counted:
     const pending = queue.splice(0, batch)
     if (queue.length > 0) schedule()
     const B = pending.length
+    // a full batch flushed at once leaves the pass scheduled for it with nothing to run
+    if (B === 0) return
     try {
       x ??= new Float32Array(batch * model.spec.inputs)
       for (let r = 0; r < B; r++) model.inputs.rowInto(pending[r].row, x, r)

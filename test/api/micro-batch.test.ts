@@ -28,8 +28,15 @@ describe('micro-batching of one-row requests', () => {
     const passes: number[] = []
     const batch = createMicroBatch(model, 2, (n) => { passes.push(n) })
     const out = await Promise.all(rows.map((r) => batch.add(r)))
+    await new Promise((resolve) => setImmediate(resolve)) // the turn after: no pass is left to run
     expect(passes).toEqual([2, 2, 1])
     expect(out.every((p) => p.outputs.length === 1 && p.outputs[0].length === 3)).toBe(true)
+    // rows that fill whole batches: each full batch runs at once, and no empty pass follows
+    passes.length = 0
+    await Promise.all(rows.slice(0, 4).map((r) => batch.add(r)))
+    await new Promise((resolve) => setImmediate(resolve))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(passes).toEqual([2, 2])
   })
 
   it('a row the pipeline refuses fails the requests of its pass, not later ones', async () => {
