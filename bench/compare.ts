@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- --peers`: our workloads interleaved with PyTorch's and scikit-learn's
- * (shared/peers/*.py) in one run, `rounds` times. Each ratio is taken within a round, so both sides
+ * (shared/peers/*.py) in one run, `rounds` times, after five unmeasured rounds of ours alone (the
+ * JIT's warm-up: WARMUP_ROUNDS below). Each ratio is taken within a round, so both sides
  * of it saw the same machine load, and printed as the median with its spread (min–max) over the
  * rounds, next to the issue's goal. Absolute figures are printed too, as context only.
  */
