@@ -14,6 +14,7 @@
 import { tsKernels, type Kernels } from '../nn/ops.js'
 import type { Vec } from '../nn/vec.js'
 import { NO_TRANS, ROW_MAJOR, TRANS, type Blas } from './blas-library.js'
+import { BLOCKS_BELOW_ROWS, hasSmallMatrixSgemm, smallMatrixRows } from './small-matrix.js'
 
 export interface BlasKernels extends Kernels {
   readonly blas: Blas
@@ -33,6 +34,7 @@ function fillRows (C: Float32Array, bias: Vec, M: number, N: number): void {
 
 /** Products through `blas`; `passes` supplies the element-wise kernels (and the float64 fallbacks). */
 export function createBlasKernels (blas: Blas, passes: Kernels = tsKernels): BlasKernels {
+  const smallMatrix = hasSmallMatrixSgemm(blas.core)
   function gemmNT (C: Vec, A: Vec, B: Vec, M: number, N: number, K: number, bias: Vec | null, accumulate: boolean): void {
     if (!isF32(C) || !isF32(A) || !isF32(B)) { tsKernels.gemmNT(C, A, B, M, N, K, bias, accumulate); return }
     if (M === 0 || N === 0) return
@@ -45,7 +47,16 @@ export function createBlasKernels (blas: Blas, passes: Kernels = tsKernels): Bla
       beta = 1
     }
     if (K === 0) { if (beta === 0) C.fill(0, 0, M * N); return }
-    // one row (a single prediction): y = B·x reads B once, where a 1-row GEMM would pack all of it
+    // a few rows (a prediction's micro-batch): in blocks OpenBLAS's small-matrix path takes, rather
+    // than one call that packs all of B (small-matrix.ts); the rows of C are independent products
+    const block = smallMatrix && M < BLOCKS_BELOW_ROWS ? smallMatrixRows(N, K) : 0
+    if (block > 0 && M > block) {
+      for (let r = 0; r < M; r += block) product(C.subarray(r * N), A.subarray(r * K), B, Math.min(block, M - r), N, K, beta)
+    } else product(C, A, B, M, N, K, beta)
+  }
+
+  /** C (M×N) = A·Bᵀ + β·C in one call: one row (a single prediction) as y = B·x, which reads B once where a 1-row GEMM would pack all of it */
+  function product (C: Float32Array, A: Float32Array, B: Float32Array, M: number, N: number, K: number, beta: number): void {
     if (M === 1) blas.sgemv(ROW_MAJOR, NO_TRANS, N, K, 1, B, K, A, 1, beta, C, 1)
     else blas.sgemm(ROW_MAJOR, NO_TRANS, TRANS, M, N, K, 1, A, K, B, K, beta, C, N)
   }

@@ -4,6 +4,7 @@ import { tsKernels } from '../../src/nn/ops.js'
 import { Rng } from '../../src/nn/random.js'
 import { backward, createNetwork, createWorkspace, forward } from '../../src/nn/network.js'
 import type { NetworkSpec } from '../../src/nn/spec.js'
+import { BLOCKS_BELOW_ROWS, hasSmallMatrixSgemm, smallMatrixRows } from '../../src/kernels/small-matrix.js'
 
 // OpenBLAS sums in float32 (one rounding per term, in an order of its own), the ts reference in
 // float64 rounded once, so |blas − ts| ≤ (K + 4)·2⁻²⁴·(Σ_k |a_k·b_k| + |bias| + |C_old|): the float32
@@ -39,6 +40,40 @@ function expectWithinBound (C: Float32Array, A: Float32Array, B: Float32Array, M
 }
 
 const SIZES = [1, 3, 17, 129]
+
+describe('products of a few rows in blocks for OpenBLAS\'s small-matrix sgemm', () => {
+  it('block sizes follow its permit (M\'·N\'·K ≤ 10⁶, M\'·N\' ≤ 1200, K ≥ 32), for the cores that have it', () => {
+    expect(smallMatrixRows(256, 784)).toBe(4) // W1's first layer: 4·256 = 1024 ≤ 1200, 4·256·784 ≈ 803k
+    expect(smallMatrixRows(128, 256)).toBe(9) // 9·128 = 1152; 10 rows would be 1280
+    expect(smallMatrixRows(10, 128)).toBe(120)
+    expect(smallMatrixRows(64, 31)).toBe(0) // K below 32: never
+    expect(smallMatrixRows(1201, 64)).toBe(0) // one row already too large
+    expect(smallMatrixRows(32, 40_000)).toBe(0) // 32·40,000 > 10⁶
+    expect(['SkylakeX', 'Cooperlake', 'SapphireRapids'].map(hasSmallMatrixSgemm)).toEqual([true, true, true])
+    expect(['Haswell', 'Zen', 'Prescott', 'Sandybridge', ''].map(hasSmallMatrixSgemm)).toEqual([false, false, false, false, false])
+  })
+
+  it('gemmNT in blocks gives each block\'s own product, within the float32 bound of the reference, whatever core the library has', () => {
+    // a library reporting a core with the small-matrix path takes the blocked way on any machine
+    const blocked = createBlasKernels({ ...lib, core: 'Cooperlake' })
+    const N = 256, K = 784, block = smallMatrixRows(N, K)
+    for (const M of [5, 6, 17, BLOCKS_BELOW_ROWS - 1]) {
+      const A = randoms(M * K), B = randoms(N * K), bias = randoms(N), C0 = randoms(M * N)
+      for (const [b, acc] of [[null, false], [bias, false], [null, true]] as const) {
+        const C = acc ? C0.slice() : randoms(M * N)
+        blocked.gemmNT(C, A, B, M, N, K, b, acc)
+        expectWithinBound(C, A, B, M, N, K, b, acc ? C0 : null)
+        // block by block through the same library: the same bits
+        const want = acc ? C0.slice() : new Float32Array(M * N)
+        for (let r = 0; r < M; r += block) {
+          const m = Math.min(block, M - r)
+          blas.gemmNT(want.subarray(r * N, (r + m) * N), A.subarray(r * K, (r + m) * K), B, m, N, K, b, acc)
+        }
+        expect(Buffer.from(C.buffer).equals(Buffer.from(want.buffer))).toBe(true)
+      }
+    }
+  })
+})
 
 describe('blas kernels (OpenBLAS through koffi)', () => {
   it('the library loads with its CBLAS entry points, and auto picks it', () => {
