@@ -3,8 +3,9 @@
  * run as one forward pass, so that with many concurrent clients a row costs a share of a matrix
  * product instead of a whole matrix-vector product. With the 'ts' and 'wasm' kernels a row's result does
  * not depend on the rows beside it: each output is the same sum in the same order, bit for bit. With
- * 'blas' it may differ in the last bits: a pass of one row is a cblas_sgemv and a pass of many a
- * cblas_sgemm, and OpenBLAS blocks and vectorises their sums differently (float32 rounding, a relative
+ * 'blas' it may differ in the last bits: a pass of one row is a cblas_sgemv, a pass of a few rows runs in
+ * blocks of OpenBLAS's small-matrix sgemm (kernels/small-matrix.ts) and a larger one as one cblas_sgemm,
+ * and OpenBLAS blocks and vectorises their sums differently (float32 rounding, a relative
  * difference of about 1e-6; a label can flip only on a near-tie). The pass reuses one input buffer and
  * the model's workspace: nothing is allocated per pass but the answers.
  */
