@@ -45,10 +45,28 @@ export function unknownKeysMessage (keys: readonly string[], known: readonly str
 
 interface WithShape { _zod?: { def?: { shape?: Record<string, unknown> } } }
 
+/**
+ * A list (or text) shorter or longer than a schema allows: zod says `Too small: expected array to have
+ * >=1 items`. This says what was sent and what to send: `empty: send at least one`, `12 items: at most 10`.
+ */
+export function sizeMessage (what: 'array' | 'string', sent: number | undefined, bound: { min: number } | { max: number }): string {
+  const unit = what === 'array' ? 'item' : 'character'
+  const had = sent === undefined ? '' : sent === 0 ? 'empty' : `${sent} ${unit}${sent === 1 ? '' : 's'}`
+  const want = 'min' in bound ? `send at least ${bound.min === 1 ? 'one' : bound.min}` : `at most ${bound.max} are accepted`
+  return had === '' ? want : `${had}: ${want}`
+}
+
 z.config({
   customError: (issue) => {
-    if (issue.code !== 'unrecognized_keys') return undefined
-    const shape = (issue.inst as WithShape | undefined)?._zod?.def?.shape
-    return unknownKeysMessage(issue.keys, shape ? Object.keys(shape) : [])
+    if (issue.code === 'unrecognized_keys') {
+      const shape = (issue.inst as WithShape | undefined)?._zod?.def?.shape
+      return unknownKeysMessage(issue.keys, shape ? Object.keys(shape) : [])
+    }
+    if ((issue.code === 'too_small' || issue.code === 'too_big') && (issue.origin === 'array' || issue.origin === 'string')) {
+      const input: unknown = issue.input
+      const sent = Array.isArray(input) || typeof input === 'string' ? input.length : undefined
+      return sizeMessage(issue.origin === 'array' ? 'array' : 'string', sent, issue.code === 'too_small' ? { min: Number(issue.minimum) } : { max: Number(issue.maximum) })
+    }
+    return undefined
   }
 })

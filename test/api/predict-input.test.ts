@@ -68,6 +68,16 @@ describe('prediction values are checked like uploads', () => {
     expect(res.body.field).toBe('inputs')
   })
 
+  it('an empty list of rows says to send one, on every predict route', async () => {
+    const id = await importModel(sum)
+    for (const [url, body] of [[`/v1/models/${id}/predict`, { inputs: [] }], [`/v1/models/${id}/predict`, { instances: [] }], [`/v1/models/${id}:predict`, { instances: [] }]] as const) {
+      const res = await post(url, body)
+      expect(res.status, url).toBe(400)
+      expect(JSON.stringify(res.body), url).toMatch(/(inputs|instances): empty: send at least one/)
+      expect(JSON.stringify(res.body)).not.toMatch(/Too small/)
+    }
+  })
+
   it('one record where a list is expected gets one plain message', async () => {
     const id = await importModel(sum)
     for (const key of ['instances', 'inputs']) {

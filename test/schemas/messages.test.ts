@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { z } from 'zod'
-import { editDistance, nearestKey, unknownKeysMessage } from '../../src/schemas/messages.js'
+import { editDistance, nearestKey, sizeMessage, unknownKeysMessage } from '../../src/schemas/messages.js'
 
 describe('unknown-key messages', () => {
   it('measure edits case-insensitively, a transposition as one', () => {
@@ -26,5 +26,21 @@ describe('unknown-key messages', () => {
     const issues = S.safeParse({ epoch: 3, batchSize: 'x' }).error?.issues.map((i) => i.message)
     expect(issues).toEqual(['batchSize must be a number of rows', unknownKeysMessage(['epoch'], ['epochs', 'batchSize'])])
     expect(issues?.[1]).toBe('unknown key "epoch" (did you mean "epochs"?); the keys here are epochs, batchSize')
+  })
+})
+
+describe('size messages', () => {
+  it('say what was sent and what to send, for lists and text', () => {
+    expect(sizeMessage('array', 0, { min: 1 })).toBe('empty: send at least one')
+    expect(sizeMessage('array', 2, { min: 3 })).toBe('2 items: send at least 3')
+    expect(sizeMessage('array', 12, { max: 10 })).toBe('12 items: at most 10 are accepted')
+    expect(sizeMessage('string', 1, { max: 0 })).toBe('1 character: at most 0 are accepted')
+    expect(sizeMessage('array', undefined, { min: 1 })).toBe('send at least one')
+  })
+
+  it('replace zod\'s "Too small" and "Too big" for lists and text, keeping schemas\' own messages and numbers\' defaults', () => {
+    const S = z.object({ rows: z.array(z.number()).min(1).max(2), name: z.string().min(1), named: z.array(z.number()).min(1, 'rows: at least one row'), n: z.number().min(1) })
+    const issues = S.safeParse({ rows: [1, 2, 3], name: '', named: [], n: 0 }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+    expect(issues).toEqual(['rows: 3 items: at most 2 are accepted', 'name: empty: send at least one', 'named: rows: at least one row', 'n: Too small: expected number to be >=1'])
   })
 })
