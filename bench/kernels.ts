@@ -6,6 +6,7 @@
  */
 import { tsKernels, type Kernels } from '../src/nn/ops.js'
 import { createWasmKernels } from '../src/kernels/wasm-kernels.js'
+import { fillRows } from '../src/kernels/blas-kernels.js'
 
 const wasm = createWasmKernels()
 const fill = (n: number): Float32Array => Float32Array.from({ length: n }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5)
@@ -97,4 +98,15 @@ for (const [rows, cols] of [[32, 784], [32, 256]]) {
   row(`adam ${n}`, () => tsKernels.adamUpdate(p, g, m, v, n, step), () => wasm.adamUpdate(p, g, m, v, n, step))
   const decayed = { ...step, decay: { weightDecay: 0.01, mask } }
   row(`adamw ${n}`, () => tsKernels.adamUpdate(p, g, m, v, n, decayed), () => wasm.adamUpdate(p, g, m, v, n, decayed))
+}
+
+// the bias rows a blas forward product starts from (blas-kernels.ts fillRows): an element loop vs
+// the first row copied onto the others in doubling spans
+{
+  const us = (t: number): string => `${(t * 1e6).toFixed(1).padStart(8)} µs`
+  for (const [M, N] of [[1, 256], [64, 256], [256, 256], [1024, 256], [1024, 10]]) {
+    const C = new Float32Array(M * N), bias = fill(N)
+    const loop = (): void => { for (let m = 0, o = 0; m < M; m++, o += N) for (let n = 0; n < N; n++) C[o + n] = bias[n] }
+    console.log(`bias rows ${M}×${N}`.padEnd(34) + ` loop ${us(time(loop))}  fillRows ${us(time(() => fillRows(C, bias, M, N)))}`)
+  }
 }

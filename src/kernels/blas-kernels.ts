@@ -27,9 +27,20 @@ function check (name: string, v: Vec, n: number): void {
   if (v.length < n) throw new RangeError(`${name} holds ${v.length} values; the shape needs ${n}`)
 }
 
-/** C (M×N) = bias in every row, so that a β = 1 product adds onto it. */
-function fillRows (C: Float32Array, bias: Vec, M: number, N: number): void {
-  for (let m = 0, o = 0; m < M; m++, o += N) for (let n = 0; n < N; n++) C[o + n] = bias[n]
+/**
+ * C (M×N) = bias in every row, so that a β = 1 product adds onto it: the first row set, then copied
+ * onto the next rows in doubling spans (memmove). An element loop ran 2.6 ns a value, 670 µs for
+ * 1,024 rows of 256 (W1's first layer, a 1,024-row batch: 7% of its forward) and 44 µs for a 64-row
+ * shard; the copies take 46 and 2.5 µs (bench/kernels.ts, 2026-11-30).
+ */
+export function fillRows (C: Float32Array, bias: Vec, M: number, N: number): void {
+  if (M === 0 || N === 0) return
+  C.set(bias.length === N ? bias : bias.subarray(0, N), 0)
+  for (let done = 1; done < M;) {
+    const n = Math.min(done, M - done)
+    C.copyWithin(done * N, 0, n * N)
+    done += n
+  }
 }
 
 /** Products through `blas`; `passes` supplies the element-wise kernels (and the float64 fallbacks). */

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest'
+import { fillRows } from '../../src/kernels/blas-kernels.js'
 import { createBlasKernels, loadBlas, BlasUnavailable, selectKernels, chooseKernels, type BlasKernels } from '../../src/kernels/index.js'
 import { tsKernels } from '../../src/nn/ops.js'
 import { Rng } from '../../src/nn/random.js'
@@ -70,6 +71,22 @@ describe('products of a few rows in blocks for OpenBLAS\'s small-matrix sgemm', 
           blas.gemmNT(want.subarray(r * N, (r + m) * N), A.subarray(r * K, (r + m) * K), B, m, N, K, b, acc)
         }
         expect(Buffer.from(C.buffer).equals(Buffer.from(want.buffer))).toBe(true)
+      }
+    }
+  })
+})
+
+describe('fillRows: the bias in every row a forward product starts from', () => {
+  it('writes bias[n] at every (m, n) of M×N and nothing past it, for row counts around each doubling', () => {
+    for (const M of [0, 1, 2, 3, 4, 5, 7, 8, 9, 63, 64, 65, 1000]) {
+      for (const N of [1, 3, 10, 256]) {
+        // a bias longer than N (a view of a larger buffer) and float64 (gradient checks): its first N values, rounded to float32
+        for (const bias of [randoms(N), randoms(N + 5), Float64Array.from(randoms(N), (v) => v / 3)]) {
+          const C = new Float32Array(M * N + 7).fill(42)
+          fillRows(C, bias, M, N)
+          for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) if (C[m * N + n] !== Math.fround(bias[n])) throw new Error(`M ${M} N ${N}: C[${m}, ${n}] = ${C[m * N + n]}, want ${bias[n]}`)
+          expect(Array.from(C.subarray(M * N))).toEqual(new Array(7).fill(42))
+        }
       }
     }
   })
