@@ -47,6 +47,26 @@ export function trainW1 (engine: TrainingEngine, threads: Threads, kernels: Kern
   return timedTraining(engine, W1, w1Data(), opts, threads, kernels)
 }
 
+/**
+ * W1's 2-thread scaling from jobs next to each other in time: 1 thread, 2, 2, 1 (ABBA, so a drift
+ * of the machine's speed weighs on both sides alike), `cycles` times; samples/s of each side, averaged.
+ * On a shared host the machine's own speed swings by half within seconds (a 64-row shard took
+ * 1,150–1,500 µs, then 2,060–2,140 µs on both threads at once for a second or more; traced per
+ * shard, 2026-11-30), so a 1-thread and a 2-thread job a PyTorch run apart (several seconds) compared
+ * two machine states as often as the engine's two thread counts.
+ */
+export async function w1Scaling (engine: TrainingEngine, kernels: KernelName, cycles = 2): Promise<{ one: number, two: number }> {
+  let one = 0, two = 0
+  for (let i = 0; i < cycles; i++) {
+    for (const t of [1, 2, 2, 1]) {
+      const r = (await trainW1(engine, t, kernels)).samplesPerS
+      if (t === 1) one += r / (2 * cycles)
+      else two += r / (2 * cycles)
+    }
+  }
+  return { one, two }
+}
+
 let digits: { train: Dataset, test: Dataset } | undefined
 function digitsSplit (): { train: Dataset, test: Dataset } {
   if (digits) return digits
