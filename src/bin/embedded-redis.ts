@@ -3,11 +3,12 @@
  * on, data under DATA_DIR/redis. For one machine only; production points REDIS_URL at its own Redis.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, realpathSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import { resolve } from 'node:path'
+import { Redis } from 'ioredis'
 import type { Logger } from '../logger.js'
-import { alive, forgetEmbeddedRedis, liveEmbeddedRedis, recordEmbeddedRedis, type RedisOwner } from './redis-owner.js'
+import { alive, claimEmbeddedRedis, forgetEmbeddedRedis, recordEmbeddedRedis, RedisInUseError, restoreEmbeddedRedis, runs, type RedisOwner } from './redis-owner.js'
 
 export const REDIS_NOT_INSTALLED = [
   'REDIS_URL is not set and no redis-server is installed, so there is no Redis to use. Either:',
@@ -78,13 +79,66 @@ function adopt (dir: string, owner: RedisOwner, logger: Logger): EmbeddedRedis {
   }
 }
 
+/** The process id and working directory (where its append-only file is) of the Redis answering on port, or null. */
+async function identify (port: number): Promise<{ pid: number, dir: string } | null> {
+  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null })
+  client.on('error', () => { /* the answer is null */ })
+  try {
+    await client.connect()
+    // both are served while Redis is still loading its append-only file
+    const pid = Number(/^process_id:(\d+)/m.exec(await client.info('server'))?.[1])
+    const reply: unknown = await client.config('GET', 'dir') // ['dir', '/its/dir']
+    const dir: unknown = Array.isArray(reply) ? reply[1] : undefined
+    return Number.isInteger(pid) && typeof dir === 'string' ? { pid, dir } : null
+  } catch {
+    return null
+  } finally {
+    client.disconnect()
+  }
+}
+
+/** The command line of a running process, as ps(1) shows it ('' when it cannot tell). */
+function commandOf (pid: number): string {
+  const ps = spawnSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' })
+  return ps.status === 0 ? ps.stdout.trim() : ''
+}
+
+/**
+ * What to do with the redis-server a dead start recorded: adopt it when it answers on its port as
+ * that process, serving these files. A process under that pid that is not it (the pid was reused)
+ * is left alone, and a new server started; one that looks like a redis-server but does not answer as
+ * this directory's is refused rather than risk a second server on the same append-only file.
+ */
+async function orphanOf (dir: string, previous: RedisOwner | null): Promise<RedisOwner | null> {
+  if (previous === null || !runs(previous.redisPid)) return null
+  const found = await identify(previous.port)
+  if (found !== null && found.pid === previous.redisPid && found.dir === realpathSync(dir)) return previous
+  if (commandOf(previous.redisPid).includes('redis-server')) {
+    throw new RedisInUseError(dir, previous, `a redis-server (pid ${previous.redisPid}) that an earlier start left running on ${dir} does not answer as this directory's Redis on port ${previous.port}; stop it (kill ${previous.redisPid}) and start again`)
+  }
+  return null
+}
+
 export async function startEmbeddedRedis (dataDir: string, logger: Logger, { startTimeoutMs = 15_000 } = {}): Promise<EmbeddedRedis> {
   if (!redisServerInstalled()) throw new RedisNotInstalledError()
   const dir = resolve(dataDir, 'redis')
   mkdirSync(dir, { recursive: true })
-  // never two redis-servers on one set of files: refuse if another start owns it, adopt an orphan
-  const running = liveEmbeddedRedis(dir)
-  if (running && await answers(running.port)) return adopt(dir, running, logger)
+  // never two redis-servers on one set of files: refuse if a live start holds the directory, adopt an orphan
+  const previous = claimEmbeddedRedis(dir)
+  try {
+    const orphan = await orphanOf(dir, previous)
+    if (orphan !== null) return adopt(dir, orphan, logger)
+    return await spawnRedis(dir, logger, startTimeoutMs)
+  } catch (err) {
+    // a redis-server still running under the dead start's record stays on record (refused, or not
+    // adopted for another failure): the next start must find it, never start a second one beside it
+    if (previous !== null && runs(previous.redisPid)) restoreEmbeddedRedis(dir, previous)
+    else forgetEmbeddedRedis(dir)
+    throw err
+  }
+}
+
+async function spawnRedis (dir: string, logger: Logger, startTimeoutMs: number): Promise<EmbeddedRedis> {
   const port = await freePort()
   const child = spawn('redis-server', [
     '--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'yes',

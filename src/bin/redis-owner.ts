@@ -1,17 +1,22 @@
 /**
- * One embedded redis-server per data directory: `npm start` records the redis-server it runs, and
- * whose it is, in DATA_DIR/redis/embedded.json. A start that finds that server alive refuses when
- * the start that owns it is alive too (two services on one set of files), and otherwise adopts it
- * (an earlier start died without stopping it): never a second redis-server on the same files.
+ * One embedded redis-server per data directory. `npm start` claims DATA_DIR/redis by creating
+ * DATA_DIR/redis/embedded.json exclusively (link(2) of a complete file: it appears whole or not at
+ * all) before it starts or adopts a redis-server, and then records there the server it runs. A start
+ * that finds the claim of a live start refuses (two services on one set of files); a claim whose
+ * start died is taken over, and its redis-server adopted when it still serves these files. So two
+ * starts at the same moment, or after a crash, never run two redis-servers on one append-only file.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
+/** redisPid and port are 0 while the owning start has claimed the directory but runs no redis-server yet. */
 export interface RedisOwner { readonly redisPid: number, readonly port: number, readonly ownerPid: number }
 
+/** The data directory's Redis files are another process's: this start must not run a redis-server on them. */
 export class RedisInUseError extends Error {
-  constructor (dir: string, owner: RedisOwner) {
-    super(`another \`npm start\` (pid ${owner.ownerPid}) is running with a redis-server (pid ${owner.redisPid}, port ${owner.port}) ` +
+  constructor (dir: string, owner: RedisOwner, message?: string) {
+    const server = owner.redisPid > 0 ? `with a redis-server (pid ${owner.redisPid}, port ${owner.port})` : 'and starting its redis-server'
+    super(message ?? `another \`npm start\` (pid ${owner.ownerPid}) is running ${server} ` +
       `on ${dir}; two services must not share these files. Stop it first, or give this one its own DATA_DIR.`)
   }
 }
@@ -25,27 +30,95 @@ export const alive = (pid: number): boolean => {
   }
 }
 
+/** pid 0 would signal this process group, not a process: a recorded 0 is "none". */
+export const runs = (pid: number): boolean => pid > 0 && alive(pid)
+
 const fileOf = (dir: string): string => join(dir, 'embedded.json')
 
-/** The recorded redis-server of `dir` if it still runs; throws RedisInUseError if its owner runs too. */
-export function liveEmbeddedRedis (dir: string): RedisOwner | null {
-  let owner: RedisOwner
+const read = (file: string): RedisOwner | null => {
   try {
-    owner = JSON.parse(readFileSync(fileOf(dir), 'utf8')) as RedisOwner
+    const o = JSON.parse(readFileSync(file, 'utf8')) as Partial<RedisOwner>
+    return Number.isInteger(o.ownerPid) && Number.isInteger(o.redisPid) && Number.isInteger(o.port) ? o as RedisOwner : null
   } catch {
     return null
   }
-  if (!Number.isInteger(owner.redisPid) || !alive(owner.redisPid)) return null
-  if (owner.ownerPid !== process.pid && alive(owner.ownerPid)) throw new RedisInUseError(dir, owner)
-  return owner
 }
 
+const code = (err: unknown): string | undefined => (err as NodeJS.ErrnoException).code
+
+/** Links a complete record of this process into place unless a record is there already (then false). */
+function linkRecord (dir: string, owner: RedisOwner): boolean {
+  const tmp = join(dir, `embedded.json.${process.pid}.tmp`)
+  writeFileSync(tmp, JSON.stringify(owner))
+  try {
+    linkSync(tmp, fileOf(dir))
+    return true
+  } catch (err) {
+    if (code(err) === 'EEXIST') return false
+    throw err
+  } finally {
+    rmSync(tmp, { force: true })
+  }
+}
+
+/**
+ * Claims `dir` for this process. Returns the record of a start that died holding it (its
+ * redis-server may still run, for the caller to adopt), or null. Throws RedisInUseError when a live
+ * start holds it.
+ */
+export function claimEmbeddedRedis (dir: string): RedisOwner | null {
+  const file = fileOf(dir)
+  const pending: RedisOwner = { redisPid: 0, port: 0, ownerPid: process.pid }
+  for (let attempt = 0; attempt < 10; attempt++) {
+    if (linkRecord(dir, pending)) return null
+    const held = read(file)
+    if (held?.ownerPid === process.pid) return null
+    if (held !== null && alive(held.ownerPid)) throw new RedisInUseError(dir, held)
+    // no live start holds it: move it aside (of several starts racing here, one does), then check that
+    // what moved is what was read, not a claim another start made in between (that one goes back)
+    const aside = join(dir, `embedded.json.${process.pid}.stale`)
+    try {
+      renameSync(file, aside)
+    } catch (err) {
+      if (code(err) === 'ENOENT') continue
+      throw err
+    }
+    const moved = read(aside)
+    if (moved !== null && moved.ownerPid !== held?.ownerPid) {
+      try { linkSync(aside, file) } catch { /* a third start claimed it meanwhile: it holds the directory now */ }
+      rmSync(aside, { force: true })
+      continue
+    }
+    rmSync(aside, { force: true })
+    // the place is empty: a start that races us to it wins, and the next turn refuses
+    if (linkRecord(dir, pending)) return moved
+  }
+  throw new Error(`could not claim ${dir}: its embedded.json kept changing (other starts racing on the same DATA_DIR)`)
+}
+
+/** Replaces the record at once (one rename: never half a record). */
+function putRecord (dir: string, owner: RedisOwner): void {
+  const tmp = join(dir, `embedded.json.${process.pid}.tmp`)
+  writeFileSync(tmp, JSON.stringify(owner))
+  renameSync(tmp, fileOf(dir))
+}
+
+/** Records the redis-server this process runs on `dir`, which it has claimed. */
 export function recordEmbeddedRedis (dir: string, redisPid: number, port: number): void {
-  writeFileSync(fileOf(dir), JSON.stringify({ redisPid, port, ownerPid: process.pid } satisfies RedisOwner))
+  putRecord(dir, { redisPid, port, ownerPid: process.pid })
 }
 
+/**
+ * Puts back the record claimEmbeddedRedis took over, when this start gives up without a server of
+ * its own: a redis-server it left alone stays on record, so that the next start finds it again.
+ */
+export function restoreEmbeddedRedis (dir: string, previous: RedisOwner): void {
+  if (read(fileOf(dir))?.ownerPid === process.pid) putRecord(dir, previous)
+}
+
+/** Gives up this process's claim on `dir`; another process's claim is left alone. */
 export function forgetEmbeddedRedis (dir: string): void {
-  rmSync(fileOf(dir), { force: true })
+  if (read(fileOf(dir))?.ownerPid === process.pid) rmSync(fileOf(dir), { force: true })
 }
 
 /**
@@ -53,12 +126,8 @@ export function forgetEmbeddedRedis (dir: string): void {
  * null: how `npm run start:worker` and `start:api` without REDIS_URL join the service on this machine.
  */
 export function embeddedRedisUrl (dataDir: string): string | null {
-  try {
-    const owner = JSON.parse(readFileSync(fileOf(resolve(dataDir, 'redis')), 'utf8')) as RedisOwner
-    return Number.isInteger(owner.redisPid) && alive(owner.redisPid) && Number.isInteger(owner.port) ? `redis://127.0.0.1:${owner.port}` : null
-  } catch {
-    return null
-  }
+  const owner = read(fileOf(resolve(dataDir, 'redis')))
+  return owner !== null && runs(owner.redisPid) && owner.port > 0 ? `redis://127.0.0.1:${owner.port}` : null
 }
 
 /** config with REDIS_URL taken from a running `npm start` of the same DATA_DIR when it has none. */
