@@ -1,10 +1,10 @@
 // One redis-server per DATA_DIR, whatever the timing: starts racing on a fresh or a crashed
 // directory (real processes, released at the same instant), and the record of a dead start whose
 // redis-server is still running, is someone else's, or is gone (real redis-servers).
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { pino } from 'pino'
 import { alive, claimEmbeddedRedis, forgetEmbeddedRedis, RedisInUseError, type RedisOwner } from '../../src/bin/redis-owner.js'
@@ -41,34 +41,43 @@ async function race (dir: string, n: number): Promise<string[]> {
     'let got',
     'try { claimEmbeddedRedis(process.argv[3]); got = "claimed" } catch (err) { got = err.constructor.name }',
     'console.log(got)',
-    'await new Promise((r) => setTimeout(r, 1500))' // a claimer stays alive while the others look
-  ].join('\n'))
-  const at = Date.now() + 4000
-  const runs = Array.from({ length: n }, () => new Promise<string>((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, String(at), dir], { stdio: ['ignore', 'pipe', 'inherit'] })
+    // the claimer stays alive until every process has answered (a late one must find a live owner)
+    'while (!existsSync(process.argv[4])) await new Promise((r) => setTimeout(r, 20))'
+  ].join('\n').replace('import {', 'import { existsSync } from "node:fs"\nimport {'))
+  const over = join(dir, '..', `${basename(dir)}.over`)
+  const at = Date.now() + 3000 // after every process has loaded, as a rule (a late one still must be refused)
+  const children: ChildProcess[] = []
+  const answers = Array.from({ length: n }, () => new Promise<string>((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, String(at), dir, over], { stdio: ['ignore', 'pipe', 'inherit'] })
+    children.push(child)
     let out = ''
-    child.stdout.on('data', (c: Buffer) => { out += c.toString() })
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); if (out.includes('\n')) done(out.trim()) })
     child.once('error', fail)
-    child.once('exit', () => done(out.trim()))
+    child.once('exit', (code) => fail(new Error(`a claiming process exited (${code}) before answering`)))
   }))
-  return await Promise.all(runs)
+  try {
+    return await Promise.all(answers)
+  } finally {
+    writeFileSync(over, '')
+    await Promise.all(children.map((c) => c.exitCode !== null ? undefined : new Promise((r) => c.once('exit', r))))
+  }
 }
 
 describe('claiming DATA_DIR/redis', () => {
   it('of starts released at the same instant on a fresh directory, exactly one claims it; the others are told it is in use', async () => {
     for (let round = 0; round < 2; round++) {
-      const got = await race(freshDir(), 5)
+      const got = await race(freshDir(), 4)
       expect(got.filter((g) => g === 'claimed')).toHaveLength(1)
-      expect(got.filter((g) => g === 'RedisInUseError')).toHaveLength(4)
+      expect(got.filter((g) => g === 'RedisInUseError')).toHaveLength(3)
     }
   }, 60_000)
 
   it('the same after a crash: of starts racing to take over a dead start\'s record, exactly one does', async () => {
     const dir = freshDir()
     writeRecord(dir, { redisPid: 0, port: 0, ownerPid: deadPid() })
-    const got = await race(dir, 5)
+    const got = await race(dir, 4)
     expect(got.filter((g) => g === 'claimed')).toHaveLength(1)
-    expect(got.filter((g) => g === 'RedisInUseError')).toHaveLength(4)
+    expect(got.filter((g) => g === 'RedisInUseError')).toHaveLength(3)
   }, 60_000)
 
   it('a dead start\'s record is handed to the new owner; a live one\'s is refused and left as it was', () => {
