@@ -1,12 +1,13 @@
 /**
- * Entry point of a training worker process: config → logger → startWorker. SIGTERM/SIGINT hand the
- * running job back (checkpointed) and exit 0; a second signal exits at once.
+ * Entry point of a training worker process: config → logger → startWorker. SIGTERM/SIGINT/SIGHUP hand
+ * the running job back (checkpointed) and exit 0; a second signal exits at once (bin/shutdown.ts).
  */
 import { loadConfig } from '../config.js'
 import { createLogger } from '../logger.js'
 import { startWorker, type RunningWorker } from '../queue/worker-runner.js'
 import { withEmbeddedRedis } from './redis-owner.js'
 import { stopWhenNpmExits } from './npm-parent.js'
+import { onShutdown } from './shutdown.js'
 
 // without REDIS_URL, join the embedded Redis of an `npm start` running on this DATA_DIR
 const config = withEmbeddedRedis(loadConfig())
@@ -16,29 +17,15 @@ if (!config.REDIS_URL) {
     '(npm start logs it as redisUrl)')
   process.exit(1)
 }
-let running: RunningWorker
+let running: RunningWorker | undefined
+// the same close-with-grace as the API's and npm start's: a second signal, or a close past the
+// deadline (the job's checkpoint is written within a minibatch of the signal), exits at once
+const shutdown = onShutdown(logger, async () => { await running?.close() }, { timeoutMs: 60_000 })
+// npm dies of SIGHUP without passing it on: its exit is our signal
+stopWhenNpmExits((reason) => { void shutdown(reason) })
 try {
   running = await startWorker(config, logger)
 } catch (err) {
   logger.fatal({ err }, 'worker failed to start')
-  process.exit(1)
+  await shutdown('start failed', 1)
 }
-
-let stopping = false
-const stop = (signal: NodeJS.Signals | string): void => {
-  if (stopping) {
-    logger.warn({ signal }, 'second signal: exiting now')
-    process.exit(1)
-  }
-  stopping = true
-  logger.info({ signal }, 'shutting down')
-  running.close().then(() => process.exit(0), (err: unknown) => {
-    logger.error({ err }, 'shutdown failed')
-    process.exit(1)
-  })
-}
-process.on('SIGTERM', stop)
-process.on('SIGINT', stop)
-process.on('SIGHUP', stop) // the terminal closed: hand the job back as for SIGTERM
-// npm dies of SIGHUP without passing it on: its exit is our signal
-stopWhenNpmExits((reason) => { if (!stopping) stop(reason) })
