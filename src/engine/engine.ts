@@ -28,10 +28,14 @@ export interface EngineTrainOptions extends TrainOptions {
 export interface EngineHooks {
   signal?: AbortSignal
   onEpoch?: (stats: EpochStats) => void
-  /** receives a resumable state every `checkpoint.everyEpochs` epochs or `everySeconds` seconds */
+  /**
+   * Receives a resumable state every `checkpoint.everyEpochs` epochs or `everySeconds` seconds, without
+   * its `history` (empty): the epochs came through onEpoch, and a checkpoint that carried them all
+   * would cost O(epochs) each. Resume with them put back (`{ ...state, history: epochs.slice(0, state.epoch) }`).
+   */
   onCheckpoint?: (state: TrainState) => void
   checkpoint?: { everyEpochs?: number, everySeconds?: number }
-  /** continue a run from a checkpoint */
+  /** continue a run from a checkpoint, whose `history` holds the epochs before its `epoch` */
   resume?: TrainState
   /** start from these weights (fine-tuning) */
   initialParams?: Float32Array

@@ -157,7 +157,8 @@ function lead (msg: Extract<ToThread, { cmd: 'lead' }>, post: Post): void {
       sinceCheckpoint++
       const { everyEpochs, everySeconds } = msg.checkpoint
       if ((everyEpochs > 0 && sinceCheckpoint >= everyEpochs) || (everySeconds > 0 && Date.now() - lastCheckpoint >= everySeconds * 1000)) {
-        post({ type: 'checkpoint', state: state() })
+        // without the epochs' stats, posted one by one above: a checkpoint costs O(parameters), not O(epochs)
+        post({ type: 'checkpoint', state: state({ history: false }) })
         sinceCheckpoint = 0
         lastCheckpoint = Date.now()
       }

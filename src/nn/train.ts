@@ -58,8 +58,14 @@ export interface TrainState {
 
 export interface TrainHooks {
   signal?: { readonly aborted: boolean }
-  /** after each epoch; `state()` snapshots the run for a checkpoint */
-  onEpoch?: (stats: EpochStats, state: () => TrainState) => void
+  /**
+   * After each epoch; `state()` snapshots the run for a checkpoint. `state({ history: false })` leaves
+   * out the epochs' stats (`history` empty), which the caller has had through onEpoch: a checkpoint
+   * every few epochs that copied them all cost O(epochs) each, quadratic over a long run (an iris job
+   * of 100,000 epochs had its worker's event loop frozen from about epoch 10,000, 2026-11-30). To
+   * resume from such a state, put the reported epochs back in its `history`.
+   */
+  onEpoch?: (stats: EpochStats, state: (opts?: { history?: boolean }) => TrainState) => void
   resume?: TrainState
   /** starting weights (fine-tuning); ignored when resuming */
   initialParams?: Vec
@@ -189,10 +195,15 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
    */
   let atStart: TrainState | null = null
   let validationWs: Workspace | undefined
-  const epochStart = (epoch: number): TrainState =>
-    (atStart = { epoch, params: copyInto(atStart?.params, net.params), optimizer: optimizer.getState(atStart?.optimizer), schedule: schedule.getState(), rng: rng.getState(), best, wait, history: [...history] })
+  // its history is the run's first historyAtStart epochs, copied only when an abort hands the state
+  // out: a copy each epoch made a long run quadratic (100,000 epochs: 5·10⁹ records copied)
+  let historyAtStart = 0
+  const epochStart = (epoch: number): TrainState => {
+    historyAtStart = history.length
+    return (atStart = { epoch, params: copyInto(atStart?.params, net.params), optimizer: optimizer.getState(atStart?.optimizer), schedule: schedule.getState(), rng: rng.getState(), best, wait, history: [] })
+  }
 
-  const snapshot = (epoch: number): TrainState => ({
+  const snapshot = (epoch: number, withHistory = true): TrainState => ({
     epoch,
     params: copyOf(net.params),
     optimizer: optimizer.getState(),
@@ -200,7 +211,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
     rng: rng.getState(),
     best: best ? { ...best, params: copyOf(best.params) } : null,
     wait,
-    history: [...history]
+    history: withHistory ? [...history] : []
   })
   const warnings = splitWarnings(data, opts, validation, stratified)
   const diverged = (epoch: number, why: string, lr: number): string =>
@@ -225,7 +236,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
     if (opts.shuffle !== false) { shuffled.set(base); order = rng.shuffle(shuffled) }
     let loss = 0, correct = 0
     for (let from = 0; from < trainSet.rows; from += opts.batchSize) {
-      if (hooks.signal?.aborted) return finish('aborted', `training was cancelled during epoch ${epoch + 1}`, startState!)
+      if (hooks.signal?.aborted) return finish('aborted', `training was cancelled during epoch ${epoch + 1}`, { ...startState!, history: history.slice(0, historyAtStart) })
       const to = Math.min(from + opts.batchSize, trainSet.rows)
       const st = gradient(order, from, to, grads, epoch, lr)
       if (!Number.isFinite(st.loss)) {
@@ -260,7 +271,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
     // the best epoch's weights: one buffer for the whole run, like the epoch-start state's
     if (best === null || monitored < best.loss - minDelta) { best = { epoch: epoch + 1, loss: monitored, params: copyInto(best?.params, net.params) }; wait = 0 } else wait++
     history.push(stats)
-    hooks.onEpoch?.(stats, () => snapshot(epoch + 1))
+    hooks.onEpoch?.(stats, (o) => snapshot(epoch + 1, o?.history !== false))
     if (opts.earlyStopping && wait >= opts.earlyStopping.patience) {
       return finish('early_stopping', `stopped after epoch ${epoch + 1}: no improvement for ${wait} epochs; restored the weights of epoch ${best.epoch}`, snapshot(epoch + 1))
     }

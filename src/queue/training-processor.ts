@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis'
 import type { TrainingEngine } from '../engine/engine.js'
 import type { KernelName } from '../kernels/index.js'
 import type { Logger } from '../logger.js'
-import type { TrainState } from '../nn/train.js'
+import type { EpochStats, TrainState } from '../nn/train.js'
 import { parameterCount } from '../nn/spec.js'
 import { TrainJobDataSchema, type TrainJobData } from '../schemas/training.js'
 import { createDatasetRepository } from '../store/datasets.js'
@@ -102,8 +102,16 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
 
     // a checkpoint means an earlier attempt got this far: epochs after it are run again (bit-identically)
     const resume = await checkpoints.load(jobId)
-    if (resume) await redis.ltrim(keys.jobHistory(jobId), 0, resume.epoch - 1)
-    else await redis.del(keys.jobHistory(jobId))
+    if (resume) {
+      await redis.ltrim(keys.jobHistory(jobId), 0, resume.epoch - 1)
+      // checkpoints carry no history (engine.ts onCheckpoint): the job's list has every epoch up to
+      // one, written before it (progress-writer.ts); older checkpoints carry their own
+      if (resume.history.length !== resume.epoch) {
+        const recorded = (await redis.lrange(keys.jobHistory(jobId), 0, -1)).map((s) => JSON.parse(s) as EpochStats)
+        if (recorded.length !== resume.epoch) log.warn({ epoch: resume.epoch, recorded: recorded.length }, 'the job\'s recorded epochs do not reach its checkpoint; resuming with those recorded')
+        resume.history = recorded
+      }
+    } else await redis.del(keys.jobHistory(jobId))
     if (resume) log.info({ epoch: resume.epoch }, 'resuming from checkpoint')
     await job.updateProgress({ epoch: resume?.epoch ?? 0, epochs: options.epochs })
 

@@ -3,7 +3,7 @@
 // unit), so which thread computes a row does not matter.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { TrainingEngine } from '../../src/engine/engine.js'
-import { train, type TrainOptions, type TrainState } from '../../src/nn/train.js'
+import { train, type EpochStats, type TrainOptions, type TrainState } from '../../src/nn/train.js'
 import type { NetworkSpec } from '../../src/nn/spec.js'
 import { classificationFixture } from '../support/fixtures.js'
 
@@ -80,8 +80,9 @@ describe('stop and resume', () => {
       const six = { ...opts, epochs: 6 }
       const whole = await engine.train(net, digits, { ...six, threads: 1 })
       const checkpoints: TrainState[] = []
-      await engine.train(net, digits, { ...six, threads: 3 }, { checkpoint: { everyEpochs: 2 }, onCheckpoint: (s) => checkpoints.push(s) })
-      const resumed = await engine.train(net, digits, { ...six, threads: 2 }, { resume: checkpoints[1] })
+      const reported: EpochStats[] = []
+      await engine.train(net, digits, { ...six, threads: 3 }, { checkpoint: { everyEpochs: 2 }, onEpoch: (e) => reported.push(e), onCheckpoint: (s) => checkpoints.push(s) })
+      const resumed = await engine.train(net, digits, { ...six, threads: 2 }, { resume: { ...checkpoints[1], history: reported.slice(0, 4) } })
       expect(bits(resumed.params)).toBe(bits(whole.params))
       expect(resumed.history).toEqual(whole.history)
     })

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { train, type TrainOptions, type TrainState } from '../../src/nn/train.js'
+import { train, type EpochStats, type TrainOptions, type TrainState } from '../../src/nn/train.js'
 import { datasetFromRows } from '../../src/nn/dataset.js'
 import type { NetworkSpec } from '../../src/nn/spec.js'
 import { classificationFixture } from '../support/fixtures.js'
@@ -36,6 +36,21 @@ describe('determinism', () => {
       expect(bits(resumed.params)).toBe(bits(whole.params))
       expect(resumed.history).toEqual(whole.history)
     }
+  })
+
+  it('a state without its history (a checkpoint\'s) resumes the same once the reported epochs are put back', () => {
+    const whole = train(spec, iris, opts)
+    const reported: EpochStats[] = []
+    let saved: TrainState | undefined
+    const controller = { aborted: false }
+    train(spec, iris, opts, {
+      signal: controller,
+      onEpoch: (s, state) => { reported.push(s); if (s.epoch === 7) { saved = structuredClone(state({ history: false })); controller.aborted = true } }
+    })
+    expect(saved!.history).toEqual([])
+    const resumed = train(spec, iris, opts, { resume: { ...saved!, history: reported.slice(0, 7) } })
+    expect(bits(resumed.params)).toBe(bits(whole.params))
+    expect(resumed.history).toEqual(whole.history)
   })
 })
 

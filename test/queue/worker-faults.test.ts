@@ -93,6 +93,12 @@ describe('worker processes', () => {
     expect(await finished(whole)).toBe('completed')
     reference = await modelBits(whole)
     expect(await modelBits(crashed)).toEqual(reference)
+    // the resumed run's history (the epochs before its checkpoint read back from the job's list, as
+    // checkpoints carry none) gives the same metrics as the whole run's
+    const metricsOf = async (jobId: string): Promise<Record<string, number> | undefined> =>
+      (await createModelRepository(redis, prefix).get((await queue.queue.getJob(jobId))!.returnvalue.modelId!))?.metrics
+    expect((await metricsOf(crashed))?.epochs).toBe(40)
+    expect(await metricsOf(crashed)).toEqual(await metricsOf(whole))
     b.child.kill('SIGTERM')
     expect(await b.exited).toEqual({ code: 0, signal: null })
   })
