@@ -90,6 +90,22 @@ describe('npm start under signals', () => {
     expect(lines().some((l) => l.msg === 'embedded redis stopped')).toBe(true)
   }, 120_000)
 
+  it('Ctrl-C as a terminal sends it (SIGINT to the whole process group; npm passes on a copy): one orderly shutdown', async () => {
+    // node got SIGINT twice within milliseconds and took the copy for a second Ctrl-C: it exited at
+    // once, the worker handed no job back and the directory's claim was left behind
+    const { npm, nodePid, redisPid, lines } = await npmStart()
+    const dataDir = lines().find((l) => l.msg === 'embedded redis started')!.dir as string
+    process.kill(-npm.pid!, 'SIGINT')
+    // npm's copy, as it comes in a terminal a few milliseconds later (sent at once, the kernel may merge the two)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    if (alive(nodePid)) process.kill(nodePid, 'SIGINT')
+    await allGone(npm.pid!, nodePid, redisPid)
+    expect(lines().find((l) => l.msg === 'shutting down')?.reason).toBe('SIGINT')
+    expect(lines().some((l) => l.msg === 'second signal: exiting now')).toBe(false)
+    expect(lines().some((l) => l.msg === 'shut down')).toBe(true)
+    expect(existsSync(join(dataDir, 'embedded.json'))).toBe(false)
+  }, 120_000)
+
   it('SIGHUP to npm alone (npm dies of it, passing nothing on): the service notices and stops its redis-server', async () => {
     const { npm, nodePid, redisPid, lines } = await npmStart()
     process.kill(npm.pid!, 'SIGHUP')
