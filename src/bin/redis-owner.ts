@@ -6,11 +6,16 @@
  * start died is taken over, and its redis-server adopted when it still serves these files. So two
  * starts at the same moment, or after a crash, never run two redis-servers on one append-only file.
  */
+import { spawnSync } from 'node:child_process'
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
-/** redisPid and port are 0 while the owning start has claimed the directory but runs no redis-server yet. */
-export interface RedisOwner { readonly redisPid: number, readonly port: number, readonly ownerPid: number }
+/**
+ * redisPid and port are 0 while the owning start has claimed the directory but runs no redis-server
+ * yet. ownerStarted: when the owner process started, as ps(1) tells it, so that a pid reused by
+ * another program (after a reboot, say) is not taken for the owner; absent in older records.
+ */
+export interface RedisOwner { readonly redisPid: number, readonly port: number, readonly ownerPid: number, readonly ownerStarted?: string }
 
 /** The data directory's Redis files are another process's: this start must not run a redis-server on them. */
 export class RedisInUseError extends Error {
@@ -28,6 +33,23 @@ export const alive = (pid: number): boolean => {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
+
+/** When process pid started ('' when ps cannot tell): with the pid, names one process over time. */
+export function startedAt (pid: number): string {
+  const ps = spawnSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8' })
+  return ps.status === 0 ? ps.stdout.trim() : ''
+}
+
+let ownStart: string | undefined
+const me = (): Pick<RedisOwner, 'ownerPid' | 'ownerStarted'> => ({ ownerPid: process.pid, ownerStarted: (ownStart ??= startedAt(process.pid)) })
+
+/** Whether the start that holds a record still runs: its pid is alive and, where both are known, started when the record says. */
+function ownerRuns (owner: RedisOwner): boolean {
+  if (!alive(owner.ownerPid)) return false
+  if (owner.ownerStarted === undefined || owner.ownerStarted === '') return true
+  const now = startedAt(owner.ownerPid)
+  return now === '' || now === owner.ownerStarted
 }
 
 /** pid 0 would signal this process group, not a process: a recorded 0 is "none". */
@@ -68,12 +90,12 @@ function linkRecord (dir: string, owner: RedisOwner): boolean {
  */
 export function claimEmbeddedRedis (dir: string): RedisOwner | null {
   const file = fileOf(dir)
-  const pending: RedisOwner = { redisPid: 0, port: 0, ownerPid: process.pid }
+  const pending: RedisOwner = { redisPid: 0, port: 0, ...me() }
   for (let attempt = 0; attempt < 10; attempt++) {
     if (linkRecord(dir, pending)) return null
     const held = read(file)
     if (held?.ownerPid === process.pid) return null
-    if (held !== null && alive(held.ownerPid)) throw new RedisInUseError(dir, held)
+    if (held !== null && ownerRuns(held)) throw new RedisInUseError(dir, held)
     // no live start holds it: move it aside (of several starts racing here, one does), then check that
     // what moved is what was read, not a claim another start made in between (that one goes back)
     const aside = join(dir, `embedded.json.${process.pid}.stale`)
@@ -105,7 +127,7 @@ function putRecord (dir: string, owner: RedisOwner): void {
 
 /** Records the redis-server this process runs on `dir`, which it has claimed. */
 export function recordEmbeddedRedis (dir: string, redisPid: number, port: number): void {
-  putRecord(dir, { redisPid, port, ownerPid: process.pid })
+  putRecord(dir, { redisPid, port, ...me() })
 }
 
 /**

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { pino } from 'pino'
-import { alive, claimEmbeddedRedis, forgetEmbeddedRedis, RedisInUseError, type RedisOwner } from '../../src/bin/redis-owner.js'
+import { alive, claimEmbeddedRedis, forgetEmbeddedRedis, RedisInUseError, startedAt, type RedisOwner } from '../../src/bin/redis-owner.js'
 import { startEmbeddedRedis } from '../../src/bin/embedded-redis.js'
 import { freePort, startRedisServer } from '../support/redis-server.js'
 
@@ -89,11 +89,31 @@ describe('claiming DATA_DIR/redis', () => {
     expect(claimEmbeddedRedis(dir)).toBeNull() // its own claim again
 
     const other = freshDir()
-    const live = { redisPid: 0, port: 0, ownerPid: process.ppid }
+    const live = { redisPid: 0, port: 0, ownerPid: process.ppid, ownerStarted: startedAt(process.ppid) }
     writeRecord(other, live)
     expect(() => claimEmbeddedRedis(other)).toThrow(RedisInUseError)
     forgetEmbeddedRedis(other) // not ours: kept
     expect(recordOf(other)).toEqual(live)
+  })
+
+  it('a pid that a start recorded, now another program\'s (it started at another time), is not that start: the claim is taken over', () => {
+    const stranger = spawn('sleep', ['30'], { stdio: 'ignore' })
+    try {
+      const dir = freshDir()
+      // after a reboot, say: the recorded start ran under this pid in an earlier life of the machine
+      const stale = { redisPid: 0, port: 0, ownerPid: stranger.pid!, ownerStarted: 'Thu Jan  1 00:00:00 2026' }
+      writeRecord(dir, stale)
+      expect(startedAt(stranger.pid!)).not.toBe('')
+      expect(claimEmbeddedRedis(dir)).toEqual(stale)
+      expect(recordOf(dir).ownerPid).toBe(process.pid)
+      expect(alive(stranger.pid!)).toBe(true)
+      // an older record, without the start time, and a live pid: refused, as the pid is all it has to go by
+      const old = freshDir()
+      writeRecord(old, { redisPid: 0, port: 0, ownerPid: stranger.pid! })
+      expect(() => claimEmbeddedRedis(old)).toThrow(RedisInUseError)
+    } finally {
+      stranger.kill('SIGKILL')
+    }
   })
 })
 
@@ -107,7 +127,7 @@ describe('the redis-server of a dead start', () => {
     const second = await startEmbeddedRedis(dataDir, quiet)
     try {
       expect(second.pid).toBe(first.pid)
-      expect(recordOf(dir)).toEqual({ redisPid: first.pid, port: recordOf(dir).port, ownerPid: process.pid })
+      expect(recordOf(dir)).toMatchObject({ redisPid: first.pid, ownerPid: process.pid })
     } finally {
       await second.stop()
     }
