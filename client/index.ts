@@ -22,12 +22,20 @@ export function createBackpropClient ({ baseUrl, apiKey, headers, ...options }: 
   return createClient<paths>({ baseUrl, ...options, headers: { ...(apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }), ...headers } })
 }
 
-/** The job once it is final (succeeded, failed or cancelled), polled every `intervalMs`; an HTTP error throws its body's detail. */
+/**
+ * The job once it is final (succeeded, failed or cancelled), with its history: polled every
+ * `intervalMs` without the history (`?history=none`: a poll of a long job stays small), then read
+ * whole once. An HTTP error throws its body's detail.
+ */
 export async function waitForJob (api: BackpropClient, id: string, { intervalMs = 250 } = {}): Promise<TrainingJob> {
   for (;;) {
-    const { data, error } = await api.GET('/v1/training-jobs/{id}', { params: { path: { id } } })
+    const { data, error } = await api.GET('/v1/training-jobs/{id}', { params: { path: { id }, query: { history: 'none' } } })
     if (error !== undefined) throw new Error(error.detail)
-    if (data.status !== 'queued' && data.status !== 'running') return data
+    if (data.status !== 'queued' && data.status !== 'running') break
     await new Promise((resolve) => setTimeout(resolve, intervalMs))
   }
+  const { data, error } = await api.GET('/v1/training-jobs/{id}', { params: { path: { id } } })
+  if (error !== undefined) throw new Error(error.detail)
+  if (!('history' in data)) throw new Error('the service answered a job without its history')
+  return data
 }

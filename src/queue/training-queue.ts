@@ -43,8 +43,8 @@ export type CancelOutcome = { outcome: 'requested', job: TrainingJobView } | { o
 export interface TrainingQueue {
   readonly queue: Queue<TrainJobData, TrainJobResult>
   enqueue (data: TrainJobData): Promise<string>
-  get (id: string, tenant?: string): Promise<TrainingJobView | null>
-  /** Newest first, without history; at most `limit` per BullMQ state (before the tenant filter). */
+  /** `withHistory` false: `history` empty, and not read (a job's history is one Redis list entry an epoch). */
+  get (id: string, tenant?: string, withHistory?: boolean): Promise<TrainingJobView | null>
   /** Newest first. With a tenant: a page of its own index; without (internal use): the newest of every state. */
   list (limit?: number, tenant?: string, page?: Page): Promise<TrainingJobView[]>
   /** How many jobs a tenant has (its index). */

@@ -198,6 +198,12 @@ export type TrainingJobResponseBody = z.infer<typeof TrainingJobResponse>
 
 export const TrainingJobSummary = TrainingJobResponse.omit({ history: true }).meta({ id: 'TrainingJobSummary' })
 
+/** GET /v1/training-jobs/:id's options. */
+export const TrainingJobQuery = z.object({
+  history: z.enum(['all', 'none']).default('all')
+    .describe('all (default): with the epoch history. none: without it, as in the list (TrainingJobSummary): a status poll of a job at epoch 100,000 answers as fast as at epoch 1, where the history alone is ~12 MB')
+}).strict()
+
 export const CreatedTrainingJob = z.object({
   id: z.string(),
   status: z.literal('queued'),

@@ -130,6 +130,16 @@ describe('POST /v1/training-jobs → worker → model', () => {
 
     const list = await request(t.app.server).get('/v1/training-jobs')
     expect(list.body.items.find((j: { id: string }) => j.id === created.body.id)).toMatchObject({ status: 'succeeded', modelId: res.body.modelId })
+
+    // a status poll without the history: everything else as the whole job says it
+    const { history: _h, ...rest } = res.body as Record<string, unknown>
+    const light = await request(t.app.server).get(`/v1/training-jobs/${created.body.id}?history=none`)
+    expect(light.status).toBe(200)
+    expect(light.body).toEqual(rest)
+    const bad = await request(t.app.server).get(`/v1/training-jobs/${created.body.id}?history=some`)
+    expect(bad.status).toBe(400)
+    expect(bad.headers['content-type']).toContain('application/problem+json')
+    expect(bad.body.detail).toContain('history')
   })
 
   it('fine-tunes from a model: starts from its weights and keeps its normalisation', async () => {

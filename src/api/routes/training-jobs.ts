@@ -13,7 +13,7 @@ import { admissionDeps } from '../admission-deps.js'
 import { isFinal, type TrainingJobView, type TrainingQueue } from '../../queue/training-queue.js'
 import { IdParams, listOf, problems, PageQuery } from '../../schemas/common.js'
 import {
-  CreateTrainingJobRequest, CreatedTrainingJob, TrainingJobResponse, TrainingJobSummary, type EpochRecord, type TrainingJobResponseBody
+  CreateTrainingJobRequest, CreatedTrainingJob, TrainingJobQuery, TrainingJobResponse, TrainingJobSummary, type EpochRecord, type TrainingJobResponseBody
 } from '../../schemas/training.js'
 
 const linksOf = (id: string, modelId?: string): TrainingJobResponseBody['links'] => {
@@ -108,11 +108,20 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.get('/training-jobs/:id', {
-    schema: { tags, summary: 'One training job: status, progress, epoch history, and the model once it succeeded', params: IdParams, response: { 200: TrainingJobResponse, ...problems(404) } }
+    schema: {
+      tags,
+      summary: 'One training job: status, progress, epoch history (unless ?history=none), and the model once it succeeded',
+      params: IdParams,
+      querystring: TrainingJobQuery,
+      response: { 200: z.union([TrainingJobResponse, TrainingJobSummary]), ...problems(400, 404) }
+    }
   }, async (request) => {
-    const view = await queue().get(request.params.id, request.tenant)
+    const withHistory = request.query.history === 'all'
+    const view = await queue().get(request.params.id, request.tenant, withHistory)
     if (!view) throw new JOB_NOT_FOUND(request.params.id)
-    return jobResponse(view)
+    if (withHistory) return jobResponse(view)
+    const { history: _h, ...summary } = view
+    return { ...summary, links: linksOf(view.id, view.modelId) }
   })
 
   fastify.get('/training-jobs/:id/events', {
