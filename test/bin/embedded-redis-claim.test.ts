@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { pino } from 'pino'
+import { Redis } from 'ioredis'
 import { alive, claimEmbeddedRedis, forgetEmbeddedRedis, RedisInUseError, startedAt, type RedisOwner } from '../../src/bin/redis-owner.js'
 import { startEmbeddedRedis } from '../../src/bin/embedded-redis.js'
 import { freePort, startRedisServer } from '../support/redis-server.js'
@@ -161,7 +162,9 @@ describe('the redis-server of a dead start', () => {
     mkdirSync(dir)
     const elsewhere = await startRedisServer() // serves another directory
     try {
-      const pid = Number(/^process_id:(\d+)/m.exec(spawnSync('redis-cli', ['-p', String(elsewhere.port), 'INFO', 'server'], { encoding: 'utf8' }).stdout)?.[1])
+      const client = new Redis(elsewhere.url)
+      const pid = Number(/^process_id:(\d+)/m.exec(await client.info('server'))?.[1])
+      client.disconnect()
       const record = { redisPid: pid, port: elsewhere.port, ownerPid: deadPid() }
       writeRecord(dir, record)
       await expect(startEmbeddedRedis(dataDir, quiet)).rejects.toThrow(/does not answer as this directory's Redis/)
