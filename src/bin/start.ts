@@ -52,8 +52,12 @@ async function main (): Promise<void> {
       moreWorkers: redis ? 'npm run start:worker (in another terminal, same directory)' : 'REDIS_URL=<the same> npm run start:worker'
     }, 'backprop is up')
   } catch (err) {
-    if (err instanceof RedisNotInstalledError || err instanceof RedisInUseError) process.stderr.write(`${err.message}\n`)
-    else logger.fatal({ err }, 'start failed')
+    if (err instanceof RedisNotInstalledError || err instanceof RedisInUseError) {
+      // refused before anything started: the message says what to do, with no shutdown to run or log after it
+      process.stderr.write(`${err.message}\n`)
+      process.exit(1)
+    }
+    logger.fatal({ err }, 'start failed')
     await shutdown('start failed', 1)
   }
 }

@@ -96,6 +96,8 @@ describe('npm start (src/bin/start.ts)', () => {
       expect(await second.exited).toBe(1)
       expect(second.stderr()).toContain(`another \`npm start\` (pid ${run.child.pid}) is running with a redis-server (pid ${redisPid}`)
       expect(second.lines().some((l) => l.msg === 'embedded redis started')).toBe(false)
+      // the refusal is the last word: no shutdown log lines after it (nothing had started)
+      expect(second.lines().some((l) => l.msg === 'shutting down')).toBe(false)
       expect(alive(redisPid)).toBe(true)
 
       run.child.kill('SIGHUP')
@@ -122,6 +124,8 @@ describe('npm start (src/bin/start.ts)', () => {
       await until('the second start', () => second.lines().find((l) => l.msg === 'backprop is up'))
       expect(second.lines().find((l) => l.msg === 'reusing the embedded redis-server an earlier start left running')?.redisPid).toBe(redisPid)
       expect(second.lines().some((l) => l.msg === 'embedded redis started')).toBe(false)
+      // the refusal is the last word: no shutdown log lines after it (nothing had started)
+      expect(second.lines().some((l) => l.msg === 'shutting down')).toBe(false)
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200)
       second.child.kill('SIGTERM')
       expect(await second.exited).toBe(0)
