@@ -8,7 +8,7 @@ import { connect, createServer } from 'node:net'
 import { resolve } from 'node:path'
 import { Redis } from 'ioredis'
 import type { Logger } from '../logger.js'
-import { alive, claimEmbeddedRedis, forgetEmbeddedRedis, recordEmbeddedRedis, RedisInUseError, restoreEmbeddedRedis, runs, type RedisOwner } from './redis-owner.js'
+import { alive, claimEmbeddedRedis, forgetEmbeddedRedis, psField, recordEmbeddedRedis, RedisInUseError, restoreEmbeddedRedis, runs, type RedisOwner } from './redis-owner.js'
 
 export const REDIS_NOT_INSTALLED = [
   'REDIS_URL is not set and no redis-server is installed, so there is no Redis to use. Either:',
@@ -97,12 +97,6 @@ async function identify (port: number): Promise<{ pid: number, dir: string } | n
   }
 }
 
-/** The command line of a running process, as ps(1) shows it ('' when it cannot tell). */
-function commandOf (pid: number): string {
-  const ps = spawnSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' })
-  return ps.status === 0 ? ps.stdout.trim() : ''
-}
-
 /**
  * What to do with the redis-server a dead start recorded: adopt it when it answers on its port as
  * that process, serving these files. A process under that pid that is not it (the pid was reused)
@@ -113,7 +107,7 @@ async function orphanOf (dir: string, previous: RedisOwner | null): Promise<Redi
   if (previous === null || !runs(previous.redisPid)) return null
   const found = await identify(previous.port)
   if (found !== null && found.pid === previous.redisPid && found.dir === realpathSync(dir)) return previous
-  if (commandOf(previous.redisPid).includes('redis-server')) {
+  if (psField(previous.redisPid, 'command').includes('redis-server')) {
     throw new RedisInUseError(dir, previous, `a redis-server (pid ${previous.redisPid}) that an earlier start left running on ${dir} does not answer as this directory's Redis on port ${previous.port}; stop it (kill ${previous.redisPid}) and start again`)
   }
   return null

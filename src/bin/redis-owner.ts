@@ -35,11 +35,14 @@ export const alive = (pid: number): boolean => {
   }
 }
 
-/** When process pid started ('' when ps cannot tell): with the pid, names one process over time. */
-export function startedAt (pid: number): string {
-  const ps = spawnSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8' })
+/** One field of a running process as ps(1) shows it ('' when ps cannot tell, or the process is gone). */
+export function psField (pid: number, field: 'lstart' | 'command'): string {
+  const ps = spawnSync('ps', ['-o', `${field}=`, '-p', String(pid)], { encoding: 'utf8' })
   return ps.status === 0 ? ps.stdout.trim() : ''
 }
+
+/** When process pid started: with the pid, names one process over time. */
+export const startedAt = (pid: number): string => psField(pid, 'lstart')
 
 let ownStart: string | undefined
 const me = (): Pick<RedisOwner, 'ownerPid' | 'ownerStarted'> => ({ ownerPid: process.pid, ownerStarted: (ownStart ??= startedAt(process.pid)) })
@@ -68,10 +71,19 @@ const read = (file: string): RedisOwner | null => {
 
 const code = (err: unknown): string | undefined => (err as NodeJS.ErrnoException).code
 
-/** Links a complete record of this process into place unless a record is there already (then false). */
-function linkRecord (dir: string, owner: RedisOwner): boolean {
+/** A complete record in a file of this process's own, to be linked or renamed into place. */
+function staged (dir: string, owner: RedisOwner): string {
   const tmp = join(dir, `embedded.json.${process.pid}.tmp`)
   writeFileSync(tmp, JSON.stringify(owner))
+  return tmp
+}
+
+/** Whether the record of `dir` is this process's claim. */
+const ours = (dir: string): boolean => read(fileOf(dir))?.ownerPid === process.pid
+
+/** Links a complete record of this process into place unless a record is there already (then false). */
+function linkRecord (dir: string, owner: RedisOwner): boolean {
+  const tmp = staged(dir, owner)
   try {
     linkSync(tmp, fileOf(dir))
     return true
@@ -120,9 +132,7 @@ export function claimEmbeddedRedis (dir: string): RedisOwner | null {
 
 /** Replaces the record at once (one rename: never half a record). */
 function putRecord (dir: string, owner: RedisOwner): void {
-  const tmp = join(dir, `embedded.json.${process.pid}.tmp`)
-  writeFileSync(tmp, JSON.stringify(owner))
-  renameSync(tmp, fileOf(dir))
+  renameSync(staged(dir, owner), fileOf(dir))
 }
 
 /** Records the redis-server this process runs on `dir`, which it has claimed. */
@@ -135,12 +145,12 @@ export function recordEmbeddedRedis (dir: string, redisPid: number, port: number
  * its own: a redis-server it left alone stays on record, so that the next start finds it again.
  */
 export function restoreEmbeddedRedis (dir: string, previous: RedisOwner): void {
-  if (read(fileOf(dir))?.ownerPid === process.pid) putRecord(dir, previous)
+  if (ours(dir)) putRecord(dir, previous)
 }
 
 /** Gives up this process's claim on `dir`; another process's claim is left alone. */
 export function forgetEmbeddedRedis (dir: string): void {
-  if (read(fileOf(dir))?.ownerPid === process.pid) rmSync(fileOf(dir), { force: true })
+  if (ours(dir)) rmSync(fileOf(dir), { force: true })
 }
 
 /**

@@ -20,7 +20,7 @@ import { headTargets, targetsForHead } from '../data/class-heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
 import { reportOf } from './run-report.js'
 import { createProgressWriter } from './progress-writer.js'
-import { CANCELLED_MESSAGE, LOCK_LOST, isCancelMarked, recordEpochs, type TrainingJob, type TrainJobResult } from './training-queue.js'
+import { CANCELLED_MESSAGE, LOCK_LOST, isCancelMarked, readEpochs, recordEpochs, type TrainingJob, type TrainJobResult } from './training-queue.js'
 import { validationOutputs } from './job-scoring.js'
 import { scoreHeldOut, trialPlan } from './sweeps/trial-rows.js'
 
@@ -107,7 +107,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
       // checkpoints carry no history (engine.ts onCheckpoint): the job's list has every epoch up to
       // one, written before it (progress-writer.ts); older checkpoints carry their own
       if (resume.history.length !== resume.epoch) {
-        const recorded = (await redis.lrange(keys.jobHistory(jobId), 0, -1)).map((s) => JSON.parse(s) as EpochStats)
+        const recorded = await readEpochs(redis, prefix, jobId) as EpochStats[] // what this processor recorded: learningRate always set
         if (recorded.length !== resume.epoch) log.warn({ epoch: resume.epoch, recorded: recorded.length }, 'the job\'s recorded epochs do not reach its checkpoint; resuming with those recorded')
         resume.history = recorded
       }

@@ -119,7 +119,7 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
   const listeners = new Map<string, Set<(event: JobEvent) => void>>()
 
   const isCancelled = async (id: string): Promise<boolean> => (await redis.hexists(keys.jobCancel(), id)) === 1
-  const history = async (id: string): Promise<EpochRecord[]> => parseHistory(await redis.lrange(keys.jobHistory(id), 0, -1))
+  const history = (id: string): Promise<EpochRecord[]> => readEpochs(redis, prefix, id)
 
   const get = async (id: string, tenant?: string, withHistory = true): Promise<TrainingJobView | null> => {
     if (!isValidId(id)) return null
@@ -221,6 +221,11 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
  * event per epoch to the job's followers: one round trip for any number of epochs, so a writer that fell
  * behind fast epochs catches up in one go (queue/progress-writer.ts).
  */
+/** A job's recorded epochs, in order (the worker's side writes them: recordEpochs). */
+export async function readEpochs (redis: Redis, prefix: string, jobId: string): Promise<EpochRecord[]> {
+  return parseHistory(await redis.lrange(createKeys(prefix).jobHistory(jobId), 0, -1))
+}
+
 export async function recordEpochs (redis: Redis, prefix: string, jobId: string, epochs: readonly EpochRecord[], rows: number): Promise<void> {
   if (epochs.length === 0) return
   const keys = createKeys(prefix)

@@ -22,6 +22,8 @@ const linksOf = (id: string, modelId?: string): TrainingJobResponseBody['links']
 }
 
 export const jobResponse = (view: TrainingJobView): TrainingJobResponseBody => ({ ...view, links: linksOf(view.id, view.modelId) })
+/** A job without its epoch history (the list's form, and ?history=none's). */
+const summaryResponse = ({ history: _h, ...view }: TrainingJobView): Omit<TrainingJobResponseBody, 'history'> => ({ ...view, links: linksOf(view.id, view.modelId) })
 
 /** A comment line this often keeps proxies from closing a quiet stream; it costs no Redis command. */
 const KEEP_ALIVE_MS = 15_000
@@ -104,7 +106,7 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
     schema: { tags, summary: 'Training jobs, newest first, a page at a time (without their epoch history)', querystring: PageQuery, response: { 200: listOf(TrainingJobSummary), ...problems(400) } }
   }, async (request) => {
     const [views, total] = await Promise.all([queue().list(undefined, request.tenant, request.query), queue().count(request.tenant)])
-    return { items: views.map(({ history: _h, ...view }) => ({ ...view, links: linksOf(view.id, view.modelId) })), total, ...request.query }
+    return { items: views.map(summaryResponse), total, ...request.query }
   })
 
   fastify.get('/training-jobs/:id', {
@@ -119,9 +121,7 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
     const withHistory = request.query.history === 'all'
     const view = await queue().get(request.params.id, request.tenant, withHistory)
     if (!view) throw new JOB_NOT_FOUND(request.params.id)
-    if (withHistory) return jobResponse(view)
-    const { history: _h, ...summary } = view
-    return { ...summary, links: linksOf(view.id, view.modelId) }
+    return withHistory ? jobResponse(view) : summaryResponse(view)
   })
 
   fastify.get('/training-jobs/:id/events', {
