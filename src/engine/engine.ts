@@ -39,8 +39,6 @@ export interface EngineHooks {
   resume?: TrainState
   /** start from these weights (fine-tuning) */
   initialParams?: Float32Array
-  /** test-only fault injection */
-  fault?: SharedJob['fault']
 }
 
 export interface EngineResult extends TrainResult { threads: number }
@@ -48,8 +46,9 @@ export interface EngineResult extends TrainResult { threads: number }
 export class TrainingEngine {
   readonly pool: ThreadPool
 
-  constructor (opts: { threads?: number } = {}) {
-    this.pool = new ThreadPool({ size: opts.threads })
+  /** `threads`: the pool's size (default: the machine's available parallelism); `threadEntry`: see PoolOptions.entry */
+  constructor (opts: { threads?: number, threadEntry?: URL } = {}) {
+    this.pool = new ThreadPool({ size: opts.threads, entry: opts.threadEntry })
   }
 
   async train (spec: NetworkSpec, data: Dataset, options: EngineTrainOptions, hooks: EngineHooks = {}): Promise<EngineResult> {
@@ -61,7 +60,7 @@ export class TrainingEngine {
     const T = requested === 'auto' ? chooseThreads(spec, options.batchSize, this.pool.size) : Math.min(requested, this.pool.size)
     if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`threads must be an integer ≥ 1 or 'auto', got ${String(requested)}`)
     const { threads: _t, kernels = 'auto', ...trainOptions } = options
-    const job = sharedJob(spec, data, options.batchSize, T, kernels, hooks.fault, options.seed ?? 0, options.optimizer)
+    const job = sharedJob(spec, data, options.batchSize, T, kernels, options.seed ?? 0, options.optimizer)
     const workers = await this.pool.acquire(T)
     try {
       const result = await runJob(workers, job, trainOptions, hooks)
@@ -131,7 +130,7 @@ function runSlice (w: Worker, slice: PredictSlice): Promise<void> {
 }
 
 /** The shared memory of one training job (exported for tests that drive the shard phases in one thread). */
-export function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads: number, kernels: KernelName, fault: SharedJob['fault'], seed: number, optimizer?: OptimizerConfig): SharedJob {
+export function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads: number, kernels: KernelName, seed: number, optimizer?: OptimizerConfig): SharedJob {
   const P = parameterCount(spec)
   const maxShards = Math.ceil(Math.min(batchSize, data.rows) / SHARD_ROWS)
   // both phases' task counts must fit the task counter's index (a batch of 33 million rows; 17 billion parameters)
@@ -155,8 +154,7 @@ export function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, 
     control: new SharedArrayBuffer(4 * CONTROL_SLOTS),
     threads,
     seed,
-    kernels,
-    fault
+    kernels
   }
 }
 

@@ -6,13 +6,20 @@ import { Worker } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
 import { EventEmitter } from 'node:events'
 
-export interface PoolOptions { size?: number }
+export interface PoolOptions {
+  /** threads (default: the machine's available parallelism) */
+  size?: number
+  /**
+   * The module each thread runs (default: the engine's thread-main). Tests give one that wraps it
+   * to fail on cue (test/support/faulty-thread.mjs), so no fault injection travels in the protocol.
+   */
+  entry?: URL
+}
 
 // Under tsx/vitest the engine runs from .ts sources: the thread must load them the same way,
 // so it registers tsx's loader first (a development-only path; the build runs plain .js).
 const fromSource = import.meta.url.endsWith('.ts')
-const entry = new URL(fromSource ? './thread-from-source.mjs' : './thread-main.js', import.meta.url)
-const spawnThread = (): Worker => new Worker(entry)
+const defaultEntry = new URL(fromSource ? './thread-from-source.mjs' : './thread-main.js', import.meta.url)
 
 export class ThreadPool extends EventEmitter {
   readonly size: number
@@ -20,17 +27,19 @@ export class ThreadPool extends EventEmitter {
   private readonly waiting: Array<{ n: number, resolve: (w: Worker[]) => void, reject: (e: Error) => void }> = []
   private closing: Promise<void> | undefined
   private readonly all = new Set<Worker>()
+  private readonly entry: URL
 
   constructor (opts: PoolOptions = {}) {
     super()
     const size = opts.size ?? availableParallelism()
     if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`pool size must be an integer ≥ 1, got ${size}`)
     this.size = size
+    this.entry = opts.entry ?? defaultEntry
     for (let i = 0; i < size; i++) this.idle.push(this.spawn())
   }
 
   private spawn (): Worker {
-    const w = spawnThread()
+    const w = new Worker(this.entry)
     this.all.add(w)
     w.once('exit', () => {
       this.all.delete(w)

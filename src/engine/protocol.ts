@@ -14,17 +14,16 @@ export const ABORT = 2 // set by the main thread: stop between minibatches
 export const FAIL = 3 // set by the main thread: a thread died, the leader must give up
 export const STOP = 4 // set by the leader: the job is over, helpers return to the pool
 export const ROWS = 5 // rows in the current minibatch
-export const ARRIVED = 6 // helpers that handled the current phase (waited for only in fault-injection tests)
-export const EPOCH = 7 // the 0-based epoch of the current minibatch (keys dropout masks)
+export const EPOCH = 6 // the 0-based epoch of the current minibatch (keys dropout masks)
 export const COMPUTE = 0
 export const REDUCE = 1
 /** The phase a SEQ value starts (jobs of several threads: each minibatch is one COMPUTE then one REDUCE). */
 export const phaseOf = (seq: number): number => (seq % 2 === 1 ? COMPUTE : REDUCE)
-export const BARRIER_COUNT = 8 // threads arrived at the current batch-norm meeting (lockstep minibatches)
-export const BARRIER_GENERATION = 9 // bumped by the last arrival: the meeting is over
-export const NEXT_TASK = 10 // the current phase's tag and next unclaimed task (engine/task-counter.ts)
-export const STEP = 11 // 1 while the REDUCE phase also applies the optimiser's step to each chunk it finishes (plan in SharedJob.stepPlan)
-export const CONTROL_SLOTS = 12
+export const BARRIER_COUNT = 7 // threads arrived at the current batch-norm meeting (lockstep minibatches)
+export const BARRIER_GENERATION = 8 // bumped by the last arrival: the meeting is over
+export const NEXT_TASK = 9 // the current phase's tag and next unclaimed task (engine/task-counter.ts)
+export const STEP = 10 // 1 while the REDUCE phase also applies the optimiser's step to each chunk it finishes (plan in SharedJob.stepPlan)
+export const CONTROL_SLOTS = 11
 
 /** Parameters per REDUCE task: 16,384 floats (64 KiB read per shard slot), about 15 tasks for W1's 235k. */
 export const REDUCE_CHUNK = 16_384
@@ -52,8 +51,6 @@ export interface SharedJob {
   seed: number
   /** the kernel set every thread of the job uses (results are reproducible for a given set) */
   kernels: KernelName
-  /** test-only: make one thread fail at a given minibatch */
-  fault?: { rank: number, atStep: number, kind: 'throw' | 'exit' }
 }
 
 export interface CheckpointPolicy { everyEpochs: number, everySeconds: number }

@@ -11,7 +11,7 @@ import type { Optimizer } from '../nn/optimizers.js'
 import type { Vec } from '../nn/vec.js'
 import { finishGradients } from '../nn/network.js'
 import { computeShards, reduceChunks, shardContext, shardCount, type ShardContext } from './shard-worker.js'
-import { ABORT, ARRIVED, COMPUTE, DONE, EPOCH, FAIL, REDUCE_CHUNK, ROWS, SEQ, STEP, STOP, phaseOf, type FromThread, type ToThread } from './protocol.js'
+import { ABORT, COMPUTE, DONE, EPOCH, FAIL, REDUCE_CHUNK, ROWS, SEQ, STEP, STOP, phaseOf, type FromThread, type ToThread } from './protocol.js'
 import { closeTasks, openTasks } from './task-counter.js'
 import { waitWhileEqual } from './spin-wait.js'
 
@@ -32,20 +32,9 @@ function guarded (post: Post, work: () => void): void {
   }
 }
 
-let steps = 0 // per-thread minibatch counter, for fault injection only
-
-function maybeFail (c: ShardContext, rank: number): void {
-  const f = c.job.fault
-  if (f && f.rank === rank && ++steps === f.atStep) {
-    if (f.kind === 'exit') process.exit(1)
-    throw new Error(`injected fault in thread ${rank} at minibatch ${f.atStep}`)
-  }
-}
-
 function help (c: ShardContext, rank: number): void {
   // the control block is fresh per job, so SEQ starts at 0; the leader may already have bumped it
   let seen = 0
-  steps = 0
   const T = c.job.threads
   for (;;) {
     waitWhileEqual(c.control, SEQ, seen, 1000)
@@ -54,28 +43,25 @@ function help (c: ShardContext, rank: number): void {
     if (seq === seen) continue
     // a helper that woke late may have missed phases: it joins the current one, whose tasks it claims by seq
     seen = seq
-    if (phaseOf(seq) === COMPUTE) { maybeFail(c, rank); computeShards(c, seq, rank, T) } else reduceChunks(c, seq)
-    if (c.job.fault) { Atomics.add(c.control, ARRIVED, 1); Atomics.notify(c.control, ARRIVED) } // see runPhase
+    if (phaseOf(seq) === COMPUTE) computeShards(c, seq, rank, T)
+    else reduceChunks(c, seq)
   }
 }
 
 /**
  * Opens a phase of n tasks to the helpers, does what rank 0 can claim of it, and waits until all n
  * are done — not for the helpers themselves, which may still be waking up and will find nothing
- * left. Fault-injection jobs (tests) also wait for every helper, so the helper meant to fail runs.
+ * left.
  */
 function runPhase (c: ShardContext, n: number, own: (seq: number) => void): void {
-  const T = c.job.threads
   const seq = Atomics.load(c.control, SEQ) + 1 // only the leader writes SEQ
   Atomics.store(c.control, DONE, 0)
-  Atomics.store(c.control, ARRIVED, 0)
   openTasks(c.control, seq)
   Atomics.store(c.control, SEQ, seq)
   Atomics.notify(c.control, SEQ)
   own(seq)
   waitFor(c, DONE, n)
   closeTasks(c.control)
-  if (c.job.fault) waitFor(c, ARRIVED, T - 1)
 }
 
 function waitFor (c: ShardContext, slot: number, n: number): void {
@@ -103,7 +89,7 @@ function parallelGradient (c: ShardContext, trainRows: Int32Array | null, optimi
     Atomics.store(c.control, EPOCH, epoch)
     // tasks: the shards; alone, or with batch norm's lockstep walk, each thread's whole share is one
     const tasks = T === 1 ? 1 : c.lockstep ? T : shardCount(rows)
-    runPhase(c, tasks, (seq) => { maybeFail(c, 0); computeShards(c, seq, 0, T) })
+    runPhase(c, tasks, (seq) => { computeShards(c, seq, 0, T) })
     let loss = 0, correct = 0
     for (let s = 0; s < shardCount(rows); s++) {
       loss += c.stats[2 * s]
@@ -134,7 +120,6 @@ function planStep (c: ShardContext, optimizer: Optimizer, grads: Vec, lr: number
 
 function lead (msg: Extract<ToThread, { cmd: 'lead' }>, post: Post): void {
   const c = shardContext(msg.job)
-  steps = 0
   let lastCheckpoint = Date.now()
   let sinceCheckpoint = 0
   const hooks: TrainHooks = {

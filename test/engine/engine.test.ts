@@ -6,6 +6,7 @@ import { train, type EpochStats, type TrainOptions, type TrainState } from '../.
 import type { NetworkSpec } from '../../src/nn/spec.js'
 import { classificationFixture, regressionFixture } from '../support/fixtures.js'
 import { REDUCE_CHUNK } from '../../src/engine/protocol.js'
+import { cueFault, faultyThreadEntry } from '../support/thread-fault.js'
 
 const digits = classificationFixture('digits.csv', 1 / 16).data
 const diabetes = regressionFixture('diabetes.csv').data
@@ -112,20 +113,32 @@ describe('control and faults', () => {
     expect(again.stopReason).toBe('completed')
   })
 
+  // each its own pool, whose threads run the real entry behind a wrapper that fails on cue (test/support/thread-fault.ts)
+  const withFaultyPool = async (cue: Parameters<typeof cueFault>[0], run: (faulty: TrainingEngine) => Promise<void>): Promise<void> => {
+    const withdraw = cueFault(cue)
+    const faulty = new TrainingEngine({ threads: 3, threadEntry: faultyThreadEntry })
+    try { await run(faulty) } finally { withdraw(); await faulty.close() }
+  }
+  // 4 shards a minibatch over 30 epochs: every thread claims shards (the cued one needs two)
+  const longer: TrainOptions = { ...classOpts, epochs: 30, batchSize: 256 }
+
   for (const kind of ['throw', 'exit'] as const) {
     it(`a thread that ${kind}s fails the run with a clear error, and the next run on the same pool succeeds`, async () => {
-      await expect(engine.train(classifier, digits, { ...classOpts, threads: 3 }, { fault: { rank: 2, atStep: 3, kind } }))
-        .rejects.toThrow(/training thread 2 (crashed: injected fault|exited unexpectedly)/)
-      const r = await engine.train(classifier, digits, { ...classOpts, threads: 4, kernels: 'ts' })
-      expect(r.stopReason).toBe('completed')
-      expect(bits(r.params)).toBe(bits(train(classifier, digits, classOpts).params))
+      await withFaultyPool({ rank: 2, atCall: 3, kind }, async (faulty) => {
+        await expect(faulty.train(classifier, digits, { ...longer, threads: 3 }))
+          .rejects.toThrow(/training thread 2 (crashed: injected fault|exited unexpectedly)/)
+        const r = await faulty.train(classifier, digits, { ...classOpts, threads: 3, kernels: 'ts' })
+        expect(r.stopReason).toBe('completed')
+        expect(bits(r.params)).toBe(bits(train(classifier, digits, classOpts).params))
+      })
     })
   }
 
   it('a leader that crashes fails the run too', async () => {
-    await expect(engine.train(classifier, digits, { ...classOpts, threads: 2 }, { fault: { rank: 0, atStep: 2, kind: 'throw' } }))
-      .rejects.toThrow(/injected fault in thread 0/)
-    expect((await engine.train(classifier, digits, { ...classOpts, threads: 2 })).stopReason).toBe('completed')
+    await withFaultyPool({ rank: 0, atCall: 2, kind: 'throw' }, async (faulty) => {
+      await expect(faulty.train(classifier, digits, { ...longer, threads: 2 })).rejects.toThrow(/injected fault in thread 0/)
+      expect((await faulty.train(classifier, digits, { ...classOpts, threads: 2 })).stopReason).toBe('completed')
+    })
   })
 
   it('bad input is refused before any thread is used', async () => {

@@ -20,7 +20,7 @@ const bits = (v: ArrayLike<number>): string => Buffer.from(Float32Array.from(v).
 describe('work claiming in the shard phases', () => {
   it('one thread of a 2-thread job computes every shard and chunk when the other claims none: the sequential bits', () => {
     const rows = 100, seed = 5
-    const job = sharedJob(spec, digits, rows, 2, 'ts', undefined, seed)
+    const job = sharedJob(spec, digits, rows, 2, 'ts', seed)
     const initial = createNetwork(spec, { seed }).params as Float32Array
     new Float32Array(job.params).set(initial)
     const c = shardContext(job)
