@@ -332,7 +332,7 @@ export interface paths {
                     decimal?: "." | ",";
                     /** @description CSV only: the missing-value strategy (default error) */
                     missing?: "error" | "mean" | "median" | "most_frequent" | "constant";
-                    /** @description CSV only: with missing=constant, the value of a missing numeric cell (default 0) */
+                    /** @description CSV only: with missing=constant, the value of a missing numeric cell (default 0); a finite number that fits a 32-bit float */
                     fillValue?: number;
                 };
                 header?: never;
@@ -5925,7 +5925,7 @@ export interface components {
              * @enum {string}
              */
             strategy: "error" | "mean" | "median" | "most_frequent" | "constant";
-            /** @description For constant: the value of a missing numeric cell (default 0) */
+            /** @description For constant: the value of a missing numeric cell (default 0); a finite number that fits a 32-bit float */
             fillValue?: number;
         };
         CreateDatasetJsonInput: {
@@ -7106,7 +7106,7 @@ export interface components {
              * @enum {string}
              */
             strategy: "error" | "mean" | "median" | "most_frequent" | "constant";
-            /** @description For constant: the value of a missing numeric cell (default 0) */
+            /** @description For constant: the value of a missing numeric cell (default 0); a finite number that fits a 32-bit float */
             fillValue?: number;
         };
         CreateDatasetJson: {

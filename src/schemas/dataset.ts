@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import './messages.js'
 import { MISSING_STRATEGIES } from '../data/missing.js'
-import { Name, Timestamp } from './common.js'
+import { Float32Query, Float32Value, Name, Timestamp } from './common.js'
 
 const ColumnName = z.string().min(1).max(200)
 
@@ -15,7 +15,7 @@ const Strategy = z.enum(MISSING_STRATEGIES)
 
 export const MissingValuesSchema = z.object({
   strategy: Strategy,
-  fillValue: z.number().optional().describe('For constant: the value of a missing numeric cell (default 0)')
+  fillValue: Float32Value.optional().describe('For constant: the value of a missing numeric cell (default 0); a finite number that fits a 32-bit float')
 }, {
   // a bare strategy name ("missing": "mean", as CSV's ?missing=mean reads) gets the JSON form, not "expected object"
   error: (iss) => {
@@ -59,7 +59,7 @@ export const CreateDatasetQuery = z.object({
   decimal: z.enum(['.', ',']).optional()
     .describe('CSV only: the decimal mark of numbers, as pandas\' `decimal` (default `.`); `,` reads `1,5` as 1.5 in `;`- or tab-separated files'),
   missing: Strategy.optional().describe('CSV only: the missing-value strategy (default error)'),
-  fillValue: z.coerce.number().optional().describe('CSV only: with missing=constant, the value of a missing numeric cell (default 0)')
+  fillValue: Float32Query.optional().describe('CSV only: with missing=constant, the value of a missing numeric cell (default 0); a finite number that fits a 32-bit float')
 })
 
 export const ColumnStatsSchema = z.object({

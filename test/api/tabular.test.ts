@@ -123,4 +123,21 @@ describe('a CSV with a categorical feature, missing values and labels', () => {
     // mean over the training rows (no validation split: all of them) of n = (1 + 3 + 4) / 3; c: most frequent, "a" (index 0)
     expect((model.preprocessing as { imputer: { statistics: number[] } }).imputer.statistics).toEqual([8 / 3, 0])
   })
+
+  it('a constant filler must fit a 32-bit float, wherever it is given (it would store Infinity)', async () => {
+    const features = [[1], [null], [3]]
+    const json = await post('/v1/datasets', { features, targets: [1, 2, 3], missing: { strategy: 'constant', fillValue: 1e39 } })
+    expect(json.status).toBe(400)
+    expect(json.body.detail).toMatch(/missing\.fillValue.*fits a 32-bit float/)
+    const csv = await post('/v1/datasets?target=b&missing=constant&fillValue=-1e39', 'a,b\n,2\n3,4\n', 'text/csv')
+    expect(csv.status).toBe(400)
+    expect(csv.body.detail).toMatch(/fillValue.*fits a 32-bit float/)
+    const ds = await post('/v1/datasets', { features, targets: [1, 2, 3], missing: { strategy: 'mean' } })
+    expect(ds.status).toBe(201)
+    const job = await post('/v1/training-jobs', { datasetId: ds.body.id, network: { layers: [], output: { activation: 'identity' } }, missing: { strategy: 'constant', fillValue: 3.5e38 } })
+    expect(job.status).toBe(400)
+    expect(job.body.detail).toMatch(/missing\.fillValue.*fits a 32-bit float/)
+    // the largest float32 is fine
+    expect((await post('/v1/datasets', { features, targets: [1, 2, 3], missing: { strategy: 'constant', fillValue: 3.4028234e38 } })).status).toBe(201)
+  })
 })
