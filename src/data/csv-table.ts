@@ -65,8 +65,10 @@ export function csvToTable (text: string, options: CsvTableOptions = {}): CsvTab
     const cells = records.map((record) => (asLabels ? record[c].trim() || null : cellOfText(record[c], decimal)))
     const scan = scanColumn(cells.length, (r) => cells[r])
     if (scan.missing > 0) {
+      // only a marker read as missing (NA, ?, null) can be a class label instead; an empty cell is missing either way
+      const text = raw(scan.firstMissing, c).trim()
       fail(place(scan.firstMissing, c), `the target is missing (${JSON.stringify(raw(scan.firstMissing, c))}); every row needs a target: remove the rows without one ` +
-        '(missing-value strategies fill feature cells only)' + (asLabels ? '' : ', or if the column holds class labels, send ?categorical=true'))
+        '(missing-value strategies fill feature cells only)' + (asLabels || text === '' ? '' : `, or if ${JSON.stringify(text)} is a class label of this column, send ?categorical=true`))
     }
     const kind = asLabels ? 'categorical' : decideKind(scan, name, (r) => place(r, c), false, (r) => cells[r], 'target')
     targets = kind === 'categorical' ? records.map((_, r) => raw(r, c)) : cells as number[]

@@ -158,6 +158,24 @@ function accuracyOf (head: Head, correct: number, rows: number, K: number): numb
   return perRow > 0 ? correct / (rows * perRow) : undefined
 }
 
+/** Inputs reaching beyond this magnitude are worth normalising; standardised columns stay within a few units. */
+const UNNORMALISED = 10
+
+/**
+ * What to change after a divergence: the learning rate, and normalising the inputs only where an input
+ * reaches beyond ±UNNORMALISED (advice to normalise inputs the job already standardised misled users).
+ * Scans the rows only when a run diverged.
+ */
+function divergenceAdvice (data: Dataset, lr: number): string {
+  let at = -1, widest = UNNORMALISED
+  for (let i = 0; i < data.rows * data.inputs; i++) {
+    const v = Math.abs(data.x[i])
+    if (v > widest) { widest = v; at = i % data.inputs }
+  }
+  const lower = `lower the learning rate (now ${lr})`
+  return at < 0 ? lower : `${lower} or normalise the inputs (input ${at + 1} reaches ${widest.toPrecision(3)})`
+}
+
 export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hooks: TrainHooks = {}): TrainResult {
   checkTrainable(spec)
   checkTrainOptions(opts)
@@ -214,8 +232,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
     history: withHistory ? [...history] : []
   })
   const warnings = splitWarnings(data, opts, validation, stratified)
-  const diverged = (epoch: number, why: string, lr: number): string =>
-    `${why} in epoch ${epoch}: lower the learning rate (now ${lr}) or normalise the inputs`
+  const diverged = (epoch: number, why: string, lr: number): string => `${why} in epoch ${epoch}: ${divergenceAdvice(data, lr)}`
   const finish = (stopReason: StopReason, message: string, state: TrainState): TrainResult => {
     const stoppedEpoch = history.length === 0 ? 0 : history[history.length - 1].epoch
     let weightsEpoch = stoppedEpoch
@@ -240,8 +257,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
       const to = Math.min(from + opts.batchSize, trainSet.rows)
       const st = gradient(order, from, to, grads, epoch, lr)
       if (!Number.isFinite(st.loss)) {
-        return finish('diverged', `the loss became ${st.loss} in epoch ${epoch + 1} (rows ${from}-${to - 1}): ` +
-          `lower the learning rate (now ${lr}) or normalise the inputs`, snapshot(epoch))
+        return finish('diverged', `the loss became ${st.loss} in epoch ${epoch + 1} (rows ${from}-${to - 1}): ${divergenceAdvice(data, lr)}`, snapshot(epoch))
       }
       if (st.stepped !== true) optimizer.step(net.params, grads, lr)
       loss += st.loss
@@ -265,7 +281,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
     const monitored = stats.valLoss ?? stats.loss
     if (!Number.isFinite(monitored)) {
       history.push(stats)
-      return finish('diverged', `the loss became ${monitored} after epoch ${epoch + 1}: lower the learning rate (now ${lr}) or normalise the inputs`, snapshot(epoch + 1))
+      return finish('diverged', `the loss became ${monitored} after epoch ${epoch + 1}: ${divergenceAdvice(data, lr)}`, snapshot(epoch + 1))
     }
     schedule.observe(epoch, monitored)
     // the best epoch's weights: one buffer for the whole run, like the epoch-start state's

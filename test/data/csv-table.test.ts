@@ -64,8 +64,16 @@ describe('a target column is read whole', () => {
   it('a numeric target with one NA is a 400 naming the cell, not a dataset of classes', () => {
     const err = problemOf(() => build('a,b,price\n1,2,10.5\n3,4,NA\n5,6,14.5\n7,8,16.0\n', { target: ['price'] }))
     expect(err.statusCode).toBe(400)
-    expect(err.message).toMatch(/line 3, column 3 \("price"\): the target is missing \("NA"\); every row needs a target.*\?categorical=true/)
+    expect(err.message).toMatch(/line 3, column 3 \("price"\): the target is missing \("NA"\); every row needs a target.*if "NA" is a class label of this column, send \?categorical=true$/)
     expect(err.problem).toMatchObject({ line: 3, column: 3, field: 'price' })
+  })
+
+  it('an empty target cell is missing whatever the column holds: no ?categorical=true hint, which would not help', () => {
+    const csv = 'a,y\n1,cat\n2,\n3,dog\n'
+    const err = problemOf(() => build(csv))
+    expect(err.message).toBe('CSV line 3, column 2 ("y"): the target is missing (""); every row needs a target: remove the rows without one (missing-value strategies fill feature cells only)')
+    // the hint it no longer gives: with it the same cell is refused again
+    expect(problemOf(() => build(csv, { categorical: true })).message).toMatch(/line 3, column 2 \("y"\): the target is missing/)
   })
 
   it('a numeric target with a stray text is a 400 naming it; a text column with a few numbers is labels', () => {

@@ -101,7 +101,15 @@ describe('stopping', () => {
     const r = train({ inputs: 2, layers: [{ units: 4, activation: 'relu' }], output: { units: 1, activation: 'identity' } }, data,
       { epochs: 20, batchSize: 3, optimizer: { type: 'sgd', learningRate: 10 } })
     expect(r.stopReason).toBe('diverged')
-    expect(r.message).toMatch(/loss became (NaN|Infinity).*lower the learning rate/)
+    expect(r.message).toMatch(/loss became (NaN|Infinity).*lower the learning rate \(now 10\) or normalise the inputs \(input 1 reaches 3\.00e\+18\)$/)
+  })
+
+  it('advises normalising only inputs that need it: standardised ones diverge on the learning rate alone', () => {
+    const data = datasetFromRows([[0.5, -1], [-1.2, 0.3], [1.1, 0.9], [-0.4, -0.2]], [[1e3], [-2e3], [3e3], [-1e3]])
+    const r = train({ inputs: 2, layers: [{ units: 8, activation: 'relu' }], output: { units: 1, activation: 'identity' } }, data,
+      { epochs: 50, batchSize: 4, optimizer: { type: 'sgd', learningRate: 1000 } })
+    expect(r.stopReason).toBe('diverged')
+    expect(r.message).toMatch(/lower the learning rate \(now 1000\)$/)
   })
 })
 
