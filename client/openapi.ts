@@ -2801,10 +2801,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a job: a queued job never starts; a running one stops within one minibatch and ends `cancelled` */
+        /** Cancel a job: a queued job never starts; a running one stops within one minibatch and ends `cancelled`. Answers the job as GET does (?history=none: without its epochs) */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description all (default): with the epoch history. none: without it, as in the list (TrainingJobSummary): a status poll of a job at epoch 100,000 answers as fast as at epoch 1, where the history alone is ~12 MB */
+                    history?: "all" | "none";
+                };
                 header?: never;
                 path: {
                     /**
@@ -2865,7 +2868,33 @@ export interface paths {
                          *       ]
                          *     }
                          */
-                        "application/json": components["schemas"]["TrainingJobResponse"];
+                        "application/json": components["schemas"]["TrainingJobResponse"] | components["schemas"]["TrainingJobSummary"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:validation",
+                         *       "title": "Bad Request",
+                         *       "status": 400,
+                         *       "detail": "invalid querystring: limit: Too big: expected number to be <=1000",
+                         *       "instance": "/v1/training-jobs/{id}/cancel",
+                         *       "code": "NN_ERR_VALIDATION",
+                         *       "errors": [
+                         *         {
+                         *           "field": "limit",
+                         *           "in": "querystring",
+                         *           "message": "Too big: expected number to be <=1000"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description Problem details (RFC 9457) */

@@ -51,7 +51,7 @@ export interface TrainingQueue {
   count (tenant: string): Promise<number>
   history (id: string): Promise<EpochRecord[]>
   /** Marks the job cancelled (a worker that picks it up later sees it) and tells the worker running it. */
-  cancel (id: string, tenant?: string): Promise<CancelOutcome>
+  cancel (id: string, tenant?: string, withHistory?: boolean): Promise<CancelOutcome>
   /** Calls `listener` with each event of a job until the returned function is called. */
   follow (id: string, listener: (event: JobEvent) => void): Promise<() => Promise<void>>
   close (): Promise<void>
@@ -179,12 +179,12 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
     },
 
-    async cancel (id, tenant) {
-      const before = await get(id, tenant)
+    async cancel (id, tenant, withHistory = true) {
+      const before = await get(id, tenant, false)
       if (!before) return null
       if (isFinal(before.status)) return { outcome: 'finished', job: before }
       await markCancelled(redis, prefix, [id])
-      return { outcome: 'requested', job: (await get(id)) ?? before }
+      return { outcome: 'requested', job: (await get(id, undefined, withHistory)) ?? before }
     },
 
     async follow (id, listener) {

@@ -177,8 +177,11 @@ describe('failures and cancellation', () => {
     expect(running.body.status).toBe('running')
     // a few epochs in, so that there is a best epoch to report
     for (let i = 0; i < 400 && (await request(t.app.server).get(`/v1/training-jobs/${long.body.id}`)).body.progress.epoch < 2; i++) await new Promise((r) => setTimeout(r, 25))
-    const cancel = await request(t.app.server).post(`/v1/training-jobs/${long.body.id}/cancel`)
+    // ?history=none as GET takes it: the answer stays small however many epochs ran
+    const cancel = await request(t.app.server).post(`/v1/training-jobs/${long.body.id}/cancel?history=none`)
     expect(cancel.status).toBe(202)
+    expect(cancel.body).toMatchObject({ id: long.body.id, status: 'running' })
+    expect(cancel.body.history).toBeUndefined()
     const cancelled = await waitFor(long.body.id, ['cancelled', 'failed', 'succeeded'], 5000)
     expect(cancelled.body.status).toBe('cancelled')
     expect(cancelled.body.error).toBe('cancelled by request')
@@ -207,6 +210,7 @@ describe('failures and cancellation', () => {
     const cancel = await request(t.app.server).post(`/v1/training-jobs/${queued.body.id}/cancel`)
     expect(cancel.status).toBe(202)
     expect(cancel.body.status).toBe('cancelled')
+    expect(cancel.body.history).toEqual([]) // the default answer is the whole job, as GET's
     await request(t.app.server).post(`/v1/training-jobs/${busy.body.id}/cancel`)
     for (let i = 0; i < 200 && (await queue.queue.getJobState(queued.body.id)) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 50))
     expect(await queue.queue.getJobState(queued.body.id)).toBe('failed')

@@ -152,15 +152,17 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
   fastify.post('/training-jobs/:id/cancel', {
     schema: {
       tags,
-      summary: 'Cancel a job: a queued job never starts; a running one stops within one minibatch and ends `cancelled`',
+      summary: 'Cancel a job: a queued job never starts; a running one stops within one minibatch and ends `cancelled`. Answers the job as GET does (?history=none: without its epochs)',
       params: IdParams,
-      response: { 202: TrainingJobResponse, ...problems(404, 409) }
+      querystring: TrainingJobQuery,
+      response: { 202: z.union([TrainingJobResponse, TrainingJobSummary]), ...problems(400, 404, 409) }
     }
   }, async (request, reply) => {
-    const result = await queue().cancel(request.params.id, request.tenant)
+    const withHistory = request.query.history === 'all'
+    const result = await queue().cancel(request.params.id, request.tenant, withHistory)
     if (!result) throw new JOB_NOT_FOUND(request.params.id)
     if (result.outcome === 'finished') throw new CONFLICT(`training job '${result.job.id}' has already ${result.job.status === 'cancelled' ? 'been cancelled' : result.job.status}; there is nothing to cancel`)
-    return reply.code(202).send(jobResponse(result.job))
+    return reply.code(202).send(withHistory ? jobResponse(result.job) : summaryResponse(result.job))
   })
 }
 
