@@ -13,6 +13,7 @@ import { watchRedis } from '../store/redis-health.js'
 import { onShutdown } from './shutdown.js'
 import { withEmbeddedRedis } from './redis-owner.js'
 import { stopWhenNpmExits } from './npm-parent.js'
+import { portError, PortUnavailableError } from './port-check.js'
 
 export interface RunningApi {
   readonly app: FastifyInstance
@@ -38,7 +39,8 @@ export async function startApi (config: Config, logger: Logger): Promise<Running
     await app.listen({ port: config.PORT, host: config.HOST })
   } catch (err) {
     redis.disconnect()
-    throw err
+    // taken since start.ts checked it (or `npm run start:api`): the same one-line refusal
+    throw portError(err, config.HOST, config.PORT)
   }
   if (config.API_KEYS.length === 0) {
     logger.warn('no API_KEYS: the API is open (every caller is tenant local); set API_KEYS before exposing it beyond this machine')
@@ -81,7 +83,8 @@ async function main (): Promise<void> {
   try {
     api = await startApi(config, logger)
   } catch (err) {
-    logger.fatal({ err }, 'api failed to start')
+    if (err instanceof PortUnavailableError) logger.fatal(err.message)
+    else logger.fatal({ err }, 'api failed to start')
     await shutdown('start failed', 1)
   }
 }

@@ -13,6 +13,7 @@ import { RedisNotInstalledError, startEmbeddedRedis, type EmbeddedRedis } from '
 import { onShutdown } from './shutdown.js'
 import { RedisInUseError } from './redis-owner.js'
 import { stopWhenNpmExits } from './npm-parent.js'
+import { checkPortFree, PortUnavailableError } from './port-check.js'
 
 async function main (): Promise<void> {
   let config = loadConfig()
@@ -33,6 +34,8 @@ async function main (): Promise<void> {
   stopWhenNpmExits((reason) => { void shutdown(reason) })
 
   try {
+    // before anything starts: a taken port is the commonest refusal, and the cheapest to check
+    await checkPortFree(config.HOST, config.PORT)
     if (!config.REDIS_URL) {
       redis = await startEmbeddedRedis(config.DATA_DIR, logger.child({ component: 'redis' }))
       config = loadConfig({ ...process.env, REDIS_URL: redis.url })
@@ -52,12 +55,15 @@ async function main (): Promise<void> {
       moreWorkers: redis ? 'npm run start:worker (in another terminal, same directory)' : 'REDIS_URL=<the same> npm run start:worker'
     }, 'backprop is up')
   } catch (err) {
-    if (err instanceof RedisNotInstalledError || err instanceof RedisInUseError) {
+    const nothingStarted = redis === undefined && worker === undefined
+    if (err instanceof RedisNotInstalledError || err instanceof RedisInUseError || (err instanceof PortUnavailableError && nothingStarted)) {
       // refused before anything started: the message says what to do, with no shutdown to run or log after it
       process.stderr.write(`${err.message}\n`)
       process.exit(1)
     }
-    logger.fatal({ err }, 'start failed')
+    // the port taken between the check and the API's listen: still the one line, then what started stops
+    if (err instanceof PortUnavailableError) logger.fatal(err.message)
+    else logger.fatal({ err }, 'start failed')
     await shutdown('start failed', 1)
   }
 }

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { createServer, type AddressInfo } from 'node:net'
 import { afterAll, describe, it, expect } from 'vitest'
 import { freePort } from '../support/redis-server.js'
 
@@ -171,5 +172,27 @@ describe('npm start (src/bin/start.ts)', () => {
     expect(run.stderr()).toContain('apt-get install redis-server')
     expect(run.stderr()).toContain('brew install redis')
     expect(run.stderr()).toContain('REDIS_URL=')
+  })
+
+  it('a port another program holds is refused in one line before anything starts; the API alone says the same', async () => {
+    const holder = createServer()
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
+    const port = (holder.address() as AddressInfo).port
+    try {
+      const dataDir = join(mkdtempSync(join(tmpdir(), 'backprop-start-')), 'data')
+      dirs.push(dirname(dataDir))
+      const run = launch({ PORT: String(port), DATA_DIR: dataDir })
+      expect(await run.exited).toBe(1)
+      expect(run.stderr().trim()).toBe(`port ${port} on 127.0.0.1 is in use (another backprop, or another program): stop it, or choose another port, e.g. PORT=${port + 1} npm start`)
+      expect(run.lines()).toEqual([]) // no redis, worker or shutdown lines
+      expect(existsSync(dataDir)).toBe(false) // nothing was started, or made
+      // npm run start:api (here with a Redis to reach): the same words in its fatal line, no stack
+      const api = launchEntry('src/bin/api.ts', { PORT: String(port), REDIS_URL: 'redis://127.0.0.1:6379' })
+      expect(await api.exited).toBe(1)
+      expect(api.lines().find((l) => l.level === 60)).toMatchObject({ msg: expect.stringContaining(`port ${port} on 127.0.0.1 is in use`) })
+      expect(api.lines().some((l) => 'err' in l)).toBe(false)
+    } finally {
+      holder.close()
+    }
   })
 })
