@@ -70,6 +70,9 @@ export function headTargets (spec: Pick<NetworkSpec, 'output'>, t: TargetInfo): 
   const head = heads[spec.output.activation]
   const name = t.targetNames[0] ?? 'the target'
   if (t.classes) {
+    if (t.classes.length < 2) {
+      return { error: `every target of dataset '${t.id}' is the class ${JSON.stringify(t.classes[0])}; a classifier needs at least two classes: upload rows of the other classes too (a dataset of one class can still score a model: POST /v1/models/:id/evaluate)` }
+    }
     // label columns are stored one-hot; a head that reads the classes in fewer units (one sigmoid unit on two) gets one 0/1 column
     const fewer = head.unitsForClasses(t.classes.length)
     if (fewer !== null && fewer < t.outputs && units === fewer) return { kind: 'label-binary', classes: t.classes }

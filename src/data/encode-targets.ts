@@ -96,7 +96,7 @@ export function encodeTargets (targets: readonly RawTarget[], { maxClasses, name
   const classes = [...index.keys()].sort(compareClasses)
   // index holds each label's first row: the later of the two is where the second spelling appears
   checkSpellings(classes, name, (label, other) => locate(Math.max(index.get(label)!, index.get(other)!)))
-  if (classes.length < 2) fail(locate(0), `every target is the class ${JSON.stringify(classes[0])}; a classifier needs at least two classes`)
+  // one class is a dataset too: held-out rows of one class score a model (evaluate); training on it is refused at admission (class-heads.ts)
   const k = new Map(classes.map((c, i) => [c, i]))
   const labels = Int32Array.from(targets as readonly string[], (s) => k.get(s)!)
   return { y: oneHot(labels, classes.length), width: classes.length, classes }

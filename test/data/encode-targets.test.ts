@@ -28,8 +28,11 @@ describe('encodeTargets', () => {
     expect(() => encodeTargets([1, 1e39], options)).toThrow(/targets\[1\]: expected a finite number that fits a 32-bit float/)
   })
 
-  it('refuses a single class, empty labels and more classes than the cap', () => {
-    expect(() => encodeTargets(['a', 'a'], options)).toThrow(/at least two classes/)
+  it('keeps a single class (rows to score a model with; training on them is refused at admission)', () => {
+    expect(encodeTargets(['a', 'a'], options)).toMatchObject({ classes: ['a'], width: 1, y: new Float32Array([1, 1]) })
+  })
+
+  it('refuses empty labels and more classes than the cap', () => {
     expect(() => encodeTargets(['a', ' '], options)).toThrow(/targets\[1\]: the class label is empty/)
     expect(() => encodeTargets(['a', 'b', 'c'], { ...options, maxClasses: 2 })).toThrow(/targets\[2\]: column "y" has more than 2 distinct class labels \(MAX_CLASSES\)/)
   })
