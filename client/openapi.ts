@@ -6364,9 +6364,13 @@ export interface components {
             normalization?: components["schemas"]["NormalizationInput"];
             /** @description Inverse-applied to regression outputs */
             targetNormalization?: components["schemas"]["NormalizationInput"];
+            /** @description One label per class, in output order; distinct (also as numbers: "1" and "1.0" are one class) */
             classes?: string[];
+            /** @description One distinct name per raw feature column */
             featureNames?: string[];
+            /** @description One distinct name per target */
             targetNames?: string[];
+            /** @description The training run's metrics as exported; an import keeps them as given (they are not recomputed: evaluate the model on your rows for your own) */
             metrics?: {
                 [key: string]: number;
             };
@@ -7545,9 +7549,13 @@ export interface components {
             normalization?: components["schemas"]["Normalization"];
             /** @description Inverse-applied to regression outputs */
             targetNormalization?: components["schemas"]["Normalization"];
+            /** @description One label per class, in output order; distinct (also as numbers: "1" and "1.0" are one class) */
             classes?: string[];
+            /** @description One distinct name per raw feature column */
             featureNames?: string[];
+            /** @description One distinct name per target */
             targetNames?: string[];
+            /** @description The training run's metrics as exported; an import keeps them as given (they are not recomputed: evaluate the model on your rows for your own) */
             metrics?: {
                 [key: string]: number;
             };

@@ -81,10 +81,10 @@ export const ModelExport = z.object({
   preprocessing: PreprocessingSchema.optional().describe('Imputation and one-hot encoding of raw rows, before the normalisation'),
   normalization: NormalizationSchema.optional().describe('Applied to the encoded inputs before the network'),
   targetNormalization: NormalizationSchema.optional().describe('Inverse-applied to regression outputs'),
-  classes: z.array(z.string().min(1).max(200)).optional(),
-  featureNames: z.array(z.string().max(200)).optional(),
-  targetNames: z.array(z.string().max(200)).optional(),
-  metrics: z.record(z.string(), z.number()).optional()
+  classes: z.array(z.string().min(1).max(200)).optional().describe('One label per class, in output order; distinct (also as numbers: "1" and "1.0" are one class)'),
+  featureNames: z.array(z.string().max(200)).optional().describe('One distinct name per raw feature column'),
+  targetNames: z.array(z.string().max(200)).optional().describe('One distinct name per target'),
+  metrics: z.record(z.string(), z.number()).optional().describe('The training run\'s metrics as exported; an import keeps them as given (they are not recomputed: evaluate the model on your rows for your own)')
 }).strict().meta({ id: 'ModelExport' })
 
 export type ModelExportBody = z.infer<typeof ModelExport>

@@ -19,6 +19,7 @@ import { ModelExportQuery } from '../../schemas/model-export-query.js'
 import { exportOnnx, ONNX_MEDIA_TYPE } from '../../onnx/export-model.js'
 import { checkNetwork } from './networks.js'
 import { encodedWidth } from '../../data/feature-columns.js'
+import { NUMBER } from '../../data/cells.js'
 import { withModelRef } from '../model-ref.js'
 import { readReport } from '../../queue/run-report.js'
 import { ModelStatusResponse, availableStatus } from '../../schemas/tf-serving.js'
@@ -53,8 +54,34 @@ export function modelResponse (m: ModelRecord): ModelResponseBody {
 
 const invalid = (field: string, message: string): Error => withProblem(new VALIDATION(`${field}: ${message}`), { field })
 
-/** What zod cannot see: widths that must agree with the network. */
+/**
+ * Names that become keys (a class a label stands for, a column a record names): each once, none
+ * empty, and no two class labels that spell one number two ways — as uploads are held to
+ * (data/cells.ts). An import naming two output units "a" answered the label "a" for both.
+ */
+function checkNames (field: string, names: readonly string[] | undefined, what: string): void {
+  if (!names) return
+  const first = new Map<string, number>()
+  // class labels are compared as numbers too where they are numbers ("1" and "1.0")
+  const key = (name: string): string => (field === 'classes' && NUMBER.test(name) ? String(Number(name)) : name)
+  names.forEach((name, i) => {
+    if (name.trim() === '') throw invalid(`${field}[${i}]`, `is empty; every ${what} needs a name`)
+    const j = first.get(key(name))
+    if (j !== undefined) {
+      throw invalid(`${field}[${i}]`, names[j] === name
+        ? `${JSON.stringify(name)} is also ${field}[${j}]; every ${what} needs its own name`
+        : `${JSON.stringify(name)} and ${field}[${j}] ${JSON.stringify(names[j])} are the same number written two ways; write each ${what} one way`)
+    }
+    first.set(key(name), i)
+  })
+}
+
+/** What zod cannot see: widths that must agree with the network, and names that must be distinct. */
 function checkImport (body: ModelExportBody, spec: NetworkSpec): void {
+  checkNames('classes', body.classes, 'class')
+  checkNames('featureNames', body.featureNames, 'feature column')
+  checkNames('targetNames', body.targetNames, 'target')
+  checkNames('preprocessing.columns', body.preprocessing?.columns.map((c) => c.name), 'column')
   const widths = { normalization: spec.inputs, targetNormalization: spec.output.units }
   for (const key of ['normalization', 'targetNormalization'] as const) {
     const norm = body[key]
