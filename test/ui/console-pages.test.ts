@@ -32,6 +32,7 @@ describe.skipIf(!available)(`the console's pages, read as a new user${why}`, () 
   let parentId = ''
   let childJobId = ''
   let childId = ''
+  let unnamedId = ''
 
   beforeAll(async () => {
     const { base } = on.server
@@ -53,6 +54,9 @@ describe.skipIf(!available)(`the console's pages, read as a new user${why}`, () 
     const child = await finished(base, childJobId)
     expect(child.stopReason).toBe('completed') // what the mark test below is about
     childId = child.modelId
+    // an import without a name: stored under its id
+    const { name: _name, ...exported } = await api<Record<string, unknown>>(base, 'GET', `/v1/models/${childId}/export`)
+    unnamedId = (await api<{ id: string }>(base, 'POST', '/v1/models', exported)).id
   }, 120_000)
 
   it('builds into dist/ui with uPlot bundled and nothing loaded from elsewhere (no CDN)', () => {
@@ -189,6 +193,14 @@ describe.skipIf(!available)(`the console's pages, read as a new user${why}`, () 
       await shot(page, `phone-${name}`)
     }
     expect(wide).toEqual([])
+    // a model without a name is listed by its id in one card of its own, not a card headed by its id
+    await page.goto(`${base}/ui/#/models`)
+    const unnamed = page.getByRole('region', { name: 'Unnamed models' })
+    expect(await unnamed.getByRole('link').allInnerTexts()).toEqual([unnamedId])
+    expect(await page.getByRole('region', { name: `Model ${unnamedId}` }).count()).toBe(0)
+    expect(await page.getByRole('region', { name: 'Model iris' }).getByRole('link').allInnerTexts()).toEqual(['v2', 'v1'])
+    await page.goto(`${base}/ui/#/models/${childId}`)
+    await page.locator('#confusion-matrix').waitFor()
     // the model page was left last: its confusion matrix scrolls sideways, but its title is read whole
     const title = page.getByRole('table', { name: 'Confusion matrix: rows are the true class, columns the predicted class' })
     expect(await title.count()).toBe(1)
