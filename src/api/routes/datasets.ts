@@ -11,6 +11,7 @@ import type { CsvTableOptions } from '../../data/csv-table.js'
 import { datasetColumns } from '../../data/dataset-columns.js'
 import { encodedWidth } from '../../data/feature-columns.js'
 import { fastValidator, isDatasetJson, lateBodyValidator } from '../fast-path.js'
+import { jsonBodyParser } from '../json-body.js'
 import { DATASET_NOT_FOUND, UNSUPPORTED_MEDIA_TYPE, VALIDATION, withProblem } from '../../errors.js'
 import { flatRowsMessage } from '../prediction-input.js'
 import type { DatasetMeta } from '../../store/datasets.js'
@@ -88,15 +89,15 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
   const builder = fastify.datasetBuilder
   // CSV is parsed in this scope only, so any other route answers text/csv with 415
   fastify.addContentTypeParser(CSV_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body))
-  // JSON: fastify's own parser (prototype-poisoning checks and all), except for large bodies, left unread
-  const parseJson = fastify.getDefaultJsonParser('error', 'error')
+  // JSON: the app's parser (json-body.ts: fastify's, with our 400s), except for large bodies, left unread
+  const parseJson = jsonBodyParser(fastify)
   fastify.removeContentTypeParser('application/json')
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     if (typeof body !== 'string' && body.length >= builder.threadFromBytes) done(null, new UnreadJson(body))
     else parseJson(request, body.toString(), done)
   })
 
-  /** The general path for a body the thread could not read: fastify's parser and the schema, with their usual 400s. */
+  /** The general path for a body the thread could not read: the app's parser and the schema, with their usual 400s. */
   const parseAndValidate = async (request: FastifyRequest, bytes: Buffer): Promise<unknown> => {
     const data = await new Promise<unknown>((resolve, reject) => {
       parseJson(request, bytes.toString(), (err: Error | null, value?: unknown) => { if (err) reject(err); else resolve(value) })
