@@ -4,8 +4,11 @@
  */
 import createError, { type FastifyError } from '@fastify/error'
 
-/** Extra problem+json members (RFC 9457 extensions) that locate the fault: field, line, column, row. */
-export type ProblemExtras = Record<string, string | number | readonly string[] | undefined>
+/** One fault of several, as schema validation lists them: the problem's `errors` member. */
+export interface FieldFault { readonly field: string, readonly in?: 'body' | 'querystring' | 'params' | 'headers', readonly message: string }
+
+/** Extra problem+json members (RFC 9457 extensions) that locate the fault: field, line, column, row, errors. */
+export type ProblemExtras = Record<string, string | number | readonly string[] | readonly FieldFault[] | undefined>
 
 export interface ProblemError extends FastifyError { problem?: ProblemExtras }
 

@@ -127,6 +127,18 @@ describe('large JSON uploads', () => {
     }
   })
 
+  it('refuse CSV-only query parameters as a small body does, before the thread builds anything', async () => {
+    const large = JSON.stringify({ features: features(4), targets: targets(4) })
+    const answers = []
+    for (const text of [large, JSON.stringify({ features: features(1).slice(0, 10), targets: targets(1).slice(0, 10) })]) {
+      const res = await request(t.app.server).post('/v1/datasets?decimal=,&target=digit').set('content-type', 'application/json').send(text)
+      answers.push({ status: res.status, body: res.body })
+    }
+    expect(answers[0]).toEqual(answers[1])
+    expect(answers[0].status).toBe(400)
+    expect(answers[0].body.detail).toMatch(/^invalid querystring: decimal, target apply only to CSV uploads/)
+  })
+
   it('leave the event loop free while a big JSON body is parsed, validated and built', async () => {
     const json = JSON.stringify({ features: features(20), targets: targets(20) }) // ≈ 5 MB
     const [res, worst] = await worstHealthWait(request(t.app.server).post('/v1/datasets').set('content-type', 'application/json').send(json))

@@ -196,6 +196,60 @@ describe('POST /v1/datasets (JSON)', () => {
   })
 })
 
+describe('CSV query parameters on a JSON upload', () => {
+  const json = { features: [[1, 2], [3, 4]], targets: ['a', 'b'] }
+  const count = async (): Promise<number> => (await request(t.app.server).get('/v1/datasets')).body.total
+
+  it('are a 400 naming each, with the member the JSON body takes instead, and nothing is stored', async () => {
+    const before = await count()
+    const res = await request(t.app.server).post('/v1/datasets?name=viaquery&target=zzz&missing=mean').send(json)
+    expectProblem(res, 400)
+    expect(res.body.code).toBe('NN_ERR_VALIDATION')
+    expect(res.body.detail).toBe('invalid querystring: name, target, missing apply only to CSV uploads (Content-Type: text/csv), and this body is JSON; ' +
+      'in a JSON body: name → "name": "viaquery"; target → the target values as "targets" (one per row), named by "targetNames": ["zzz"]; ' +
+      'missing → "missing": {"strategy": "mean"}')
+    expect(res.body.errors).toEqual([
+      { field: 'name', in: 'querystring', message: 'applies only to CSV uploads; in JSON: "name": "viaquery"' },
+      { field: 'target', in: 'querystring', message: 'applies only to CSV uploads; in JSON: the target values as "targets" (one per row), named by "targetNames": ["zzz"]' },
+      { field: 'missing', in: 'querystring', message: 'applies only to CSV uploads; in JSON: "missing": {"strategy": "mean"}' }
+    ])
+    expect(await count()).toBe(before)
+    // the body it describes is accepted
+    const fixed = await request(t.app.server).post('/v1/datasets').send({ ...json, name: 'viaquery', targetNames: ['zzz'], missing: { strategy: 'mean' } })
+    expect(fixed.status).toBe(201)
+    expect(fixed.body).toMatchObject({ name: 'viaquery', targetNames: ['zzz'], missing: { strategy: 'mean' } })
+  })
+
+  it('covers every query parameter the CSV upload takes, each with its own advice', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json()
+    const names: string[] = doc.paths['/v1/datasets'].post.parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name)
+    const values: Record<string, string> = { target: 'y', name: 'n', categorical: 'a,b', delimiter: 'tab', decimal: ',', missing: 'constant', fillValue: '-1' }
+    expect(names.sort()).toEqual(Object.keys(values).sort())
+    const advice: Record<string, string> = {
+      categorical: '"categorical": ["a", "b"]',
+      delimiter: 'nothing: a JSON body has no cells to separate; leave it out',
+      decimal: 'nothing: JSON numbers always use "."; leave it out',
+      fillValue: '"missing": {"strategy": "constant", "fillValue": -1}'
+    }
+    for (const name of names) {
+      const res = await request(t.app.server).post(`/v1/datasets?${name}=${encodeURIComponent(values[name])}`).send(json)
+      expect({ name, status: res.status }).toEqual({ name, status: 400 })
+      expect(res.body.detail, name).toMatch(new RegExp(`^invalid querystring: ${name} applies only to CSV uploads`))
+      if (advice[name]) expect(res.body.errors[0].message, name).toBe(`applies only to CSV uploads; in JSON: ${advice[name]}`)
+    }
+    const labels = await request(t.app.server).post('/v1/datasets?categorical=true').send(json)
+    expect(labels.body.detail).toContain('categorical → send the targets as strings (class labels), and any categorical feature columns as "categorical": ["name", …]')
+  })
+
+  it('still apply to CSV, all of them at once', async () => {
+    const csv = await request(t.app.server).post('/v1/datasets?name=viaquery&target=label&missing=constant&fillValue=0&delimiter=%3B&decimal=,&categorical=false')
+      .set('content-type', 'text/csv').send('a;label\n1,5;x\n;y\n2,5;x\n')
+    expect(csv.status).toBe(201)
+    expect(csv.body).toMatchObject({ name: 'viaquery', targetNames: ['label'], missing: { strategy: 'constant', fillValue: 0 } })
+    expect(csv.body.columns[0]).toMatchObject({ min: 1.5, max: 2.5, missing: 1 })
+  })
+})
+
 describe('GET and DELETE /v1/datasets', () => {
   it('lists, reads and deletes; unknown ids are 404 problems', async () => {
     const created = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2]], targets: [0.5, 1.5] })

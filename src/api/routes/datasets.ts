@@ -7,19 +7,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { FastifyRequest } from 'fastify'
 import { buildDataset, type BuiltDataset, type DatasetLimits } from '../../data/build-dataset.js'
-import type { CsvTableOptions } from '../../data/csv-table.js'
 import { datasetColumns } from '../../data/dataset-columns.js'
 import { encodedWidth } from '../../data/feature-columns.js'
 import { fastValidator, isDatasetJson, lateBodyValidator } from '../fast-path.js'
 import { jsonBodyParser } from '../json-body.js'
+import { csvOnlyQuery, csvOptions } from '../dataset-query.js'
 import { DATASET_NOT_FOUND, UNSUPPORTED_MEDIA_TYPE, VALIDATION, withProblem } from '../../errors.js'
 import { flatRowsMessage } from '../prediction-input.js'
 import type { DatasetMeta } from '../../store/datasets.js'
 import { IdParams, NoContent, PageQuery, listOf, problems } from '../../schemas/common.js'
 import { CreateDatasetBody, CreateDatasetQuery, DatasetResponse, type CreateDatasetJsonBody, type DatasetResponseBody } from '../../schemas/dataset.js'
-import type { z } from 'zod'
-
-type CreateDatasetQueryValue = z.output<typeof CreateDatasetQuery>
 
 export const CSV_TYPES = ['text/csv', 'application/csv']
 
@@ -50,18 +47,8 @@ export function datasetResponse (meta: DatasetMeta): DatasetResponseBody {
   }
 }
 
-/** The CSV query's options for data/csv-table.ts. */
-function csvOptions (query: CreateDatasetQueryValue): CsvTableOptions {
-  const list = (v: string | undefined): string[] | undefined => v?.split(',').map((s) => s.trim()).filter((s) => s !== '')
-  const categorical = query.categorical === undefined || query.categorical === 'false' ? undefined : query.categorical === 'true' ? true : list(query.categorical)
-  return {
-    target: list(query.target),
-    ...(categorical === undefined ? {} : { categorical }),
-    ...(query.delimiter === undefined ? {} : { delimiter: query.delimiter === 'tab' ? '\t' : query.delimiter }),
-    ...(query.decimal === undefined ? {} : { decimal: query.decimal }),
-    ...(query.missing === undefined ? {} : { missing: { strategy: query.missing, ...(query.fillValue === undefined ? {} : { fillValue: query.fillValue }) } })
-  }
-}
+/** The body came through the CSV parser (a JSON body is an object, or UnreadJson). */
+const isCsvBody = (body: unknown): boolean => typeof body === 'string'
 
 /** A large JSON body, unread: the route hands its bytes to the dataset thread. */
 class UnreadJson {
@@ -119,7 +106,13 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
       body: CreateDatasetBody,
       response: { 201: DatasetResponse, ...problems(400, 413, 415) }
     },
-    validatorCompiler: fastValidator({ body: (body) => body instanceof UnreadJson || isDatasetJson(body) }, { body: shapeMistake })
+    validatorCompiler: fastValidator({ body: (body) => body instanceof UnreadJson || isDatasetJson(body) }, { body: shapeMistake }),
+    // before the body's validation (and a large body's build on the thread): the query is wrong whatever the body holds
+    preValidation: async (request) => {
+      if (isCsvBody(request.body)) return
+      const refused = csvOnlyQuery(request.query)
+      if (refused) throw refused
+    }
   }, async (request, reply) => {
     const { query } = request
     const contentType = String(request.headers['content-type'] ?? '')
