@@ -57,6 +57,7 @@ export const PAYLOAD_TOO_LARGE = createError<[number]>('NN_ERR_PAYLOAD_TOO_LARGE
 export const DATASET_TOO_LARGE = createError<[number, number]>('NN_ERR_DATASET_TOO_LARGE', 'dataset has %d rows; the limit is %d (MAX_DATASET_ROWS)', 413)
 export const NOT_ACCEPTABLE = createError<[string, string]>('NN_ERR_NOT_ACCEPTABLE', "cannot answer in any of '%s'; send Accept: %s", 406)
 export const UNSUPPORTED_MEDIA_TYPE = createError<[string, string]>('NN_ERR_UNSUPPORTED_MEDIA_TYPE', "content type '%s' is not accepted here; send %s", 415)
+export const UNSUPPORTED_CHARSET = createError<[string, string]>('NN_ERR_UNSUPPORTED_CHARSET', "charset '%s' cannot be decoded; %s", 415)
 export const UNPROCESSABLE = createError<[string]>('NN_ERR_UNPROCESSABLE', '%s', 422)
 export const NON_FINITE_OUTPUT = createError<[number, string]>('NN_ERR_NON_FINITE_OUTPUT', "the model's output for row %d is %s: that row is far outside the data the model was trained on (or the model is broken); check the row's units", 422)
 export const NON_FINITE_MODEL = createError<[string, string]>('NN_ERR_NON_FINITE_MODEL', 'model %s is not usable: %s; train it again with a lower learning rate', 409)

@@ -196,6 +196,67 @@ describe('POST /v1/datasets (JSON)', () => {
   })
 })
 
+describe('the charset of a CSV upload', () => {
+  const post = (type: string, bytes: Buffer) => request(t.app.server).post('/v1/datasets?target=label').set('content-type', type).send(bytes)
+  const latin1 = Buffer.from('gr\xf6\xdfe,label\n1,caf\xe9\n2,th\xe9\n3,caf\xe9\n', 'latin1')
+
+  it('is honoured: Latin-1 and Windows-1252 bytes read as the characters they are', async () => {
+    for (const charset of ['latin1', 'ISO-8859-1', '"iso-8859-1"', 'windows-1252', 'cp1252']) {
+      const res = await post(`text/csv; charset=${charset}`, latin1)
+      expect({ charset, status: res.status }).toEqual({ charset, status: 201 })
+      expect(res.body).toMatchObject({ featureNames: ['größe'], classes: ['café', 'thé'] })
+    }
+    // 0x80 is the euro sign in Windows-1252 (what browsers and the Encoding Standard read latin1 as)
+    const euro = await post('text/csv; charset=windows-1252', Buffer.from([...Buffer.from('x,label\n1,'), 0x80, ...Buffer.from('\n2,$\n')]))
+    expect(euro.body.classes).toEqual(['$', '€'])
+  })
+
+  it('is honoured for UTF-16, and a byte order mark decides without one (Excel\'s "Unicode Text")', async () => {
+    const text = 'x\tlabel\n1\tcafé\n2\tthé\n'
+    const le = Buffer.from(text, 'utf16le')
+    const declared = await post('text/csv; charset=utf-16le', le)
+    expect(declared.status).toBe(201)
+    expect(declared.body.classes).toEqual(['café', 'thé'])
+    const withBom = await post('text/csv', Buffer.concat([Buffer.from([0xff, 0xfe]), le]))
+    expect(withBom.status).toBe(201)
+    expect(withBom.body).toMatchObject({ featureNames: ['x'], classes: ['café', 'thé'] })
+    const be = Buffer.from(le).swap16()
+    expect((await post('text/csv', Buffer.concat([Buffer.from([0xfe, 0xff]), be]))).body.classes).toEqual(['café', 'thé'])
+  })
+
+  it('that cannot be decoded is a 415 naming it and the charsets that can', async () => {
+    for (const charset of ['utf-7', 'x-user-defined', 'iso-2022-kr', 'klingon']) {
+      const res = await post(`text/csv; charset=${charset}`, latin1)
+      expectProblem(res, 415)
+      expect(res.body.code).toBe('NN_ERR_UNSUPPORTED_CHARSET')
+      expect(res.body.detail).toMatch(new RegExp(`^charset '${charset}' cannot be decoded; send the CSV as UTF-8 \\(the default\\), or name one of .*windows-1252.*utf-16le`))
+    }
+  })
+
+  it('UTF-8 (the default) with bytes that are not UTF-8 is a 400 naming the line, not U+FFFD in the data', async () => {
+    for (const type of ['text/csv', 'text/csv; charset=utf-8', 'application/csv']) {
+      const res = await post(type, latin1)
+      expectProblem(res, 400)
+      expect(res.body).toMatchObject({ code: 'NN_ERR_BAD_CSV', line: 1 })
+      expect(res.body.detail).toBe('CSV line 1: not valid UTF-8: "gr\uFFFD\uFFFDe,label" (\uFFFD marks the bytes that are not); ' +
+        'a CSV is read as UTF-8 unless its content type names a charset: for a Latin-1 or Windows-1252 file (as Excel saves CSV) send content-type: text/csv; charset=windows-1252')
+    }
+    const later = await post('text/csv', Buffer.concat([Buffer.from('x,label\n1,a\n2,b\n'), Buffer.from('3,caf\xe9\n4,a\n', 'latin1')]))
+    expect(later.body).toMatchObject({ code: 'NN_ERR_BAD_CSV', line: 4 })
+    // a line break inside a quoted cell counts, as for every other CSV error
+    const quoted = await post('text/csv', Buffer.concat([Buffer.from('x,label\n1,"a\r\nb"\n'), Buffer.from('2,caf\xe9\n', 'latin1')]))
+    expect(quoted.body).toMatchObject({ line: 4 })
+  })
+
+  it('UTF-16 with a broken code unit is a 400 naming the line too', async () => {
+    const bytes = Buffer.concat([Buffer.from('x,label\n1,a\n', 'utf16le'), Buffer.from([0x00, 0xd8]), Buffer.from(',b\n', 'utf16le')]) // a lone surrogate
+    const res = await post('text/csv; charset=utf-16le', bytes)
+    expectProblem(res, 400)
+    expect(res.body).toMatchObject({ code: 'NN_ERR_BAD_CSV', line: 3 })
+    expect(res.body.detail).toMatch(/^CSV line 3: not valid UTF-16LE: /)
+  })
+})
+
 describe('CSV query parameters on a JSON upload', () => {
   const json = { features: [[1, 2], [3, 4]], targets: ['a', 'b'] }
   const count = async (): Promise<number> => (await request(t.app.server).get('/v1/datasets')).body.total

@@ -12,6 +12,7 @@ import { encodedWidth } from '../../data/feature-columns.js'
 import { fastValidator, isDatasetJson, lateBodyValidator } from '../fast-path.js'
 import { jsonBodyParser } from '../json-body.js'
 import { csvOnlyQuery, csvOptions } from '../dataset-query.js'
+import { charsetOf, csvEncoding } from '../../data/csv-decode.js'
 import { DATASET_NOT_FOUND, UNSUPPORTED_MEDIA_TYPE, VALIDATION, withProblem } from '../../errors.js'
 import { flatRowsMessage } from '../prediction-input.js'
 import type { DatasetMeta } from '../../store/datasets.js'
@@ -47,8 +48,12 @@ export function datasetResponse (meta: DatasetMeta): DatasetResponseBody {
   }
 }
 
-/** The body came through the CSV parser (a JSON body is an object, or UnreadJson). */
-const isCsvBody = (body: unknown): boolean => typeof body === 'string'
+/** A CSV body: its bytes, decoded where the dataset is built (on the dataset thread when large), and their encoding. */
+class CsvUpload {
+  constructor (readonly bytes: Buffer, readonly encoding: string) {}
+}
+
+const isCsvBody = (body: unknown): boolean => body instanceof CsvUpload
 
 /** A large JSON body, unread: the route hands its bytes to the dataset thread. */
 class UnreadJson {
@@ -74,8 +79,18 @@ const validateBody = lateBodyValidator<unknown>(CreateDatasetBody, '/v1/datasets
 const datasets: FastifyPluginAsyncZod = async (fastify) => {
   const tags = ['datasets']
   const builder = fastify.datasetBuilder
-  // CSV is parsed in this scope only, so any other route answers text/csv with 415
-  fastify.addContentTypeParser(CSV_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body))
+  // CSV is parsed in this scope only, so any other route answers text/csv with 415. Read as bytes: the
+  // charset it declares is ours to honour (a 415 for one we cannot decode), not always UTF-8
+  fastify.addContentTypeParser(CSV_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
+    let encoding: string
+    try {
+      encoding = csvEncoding(charsetOf(String(request.headers['content-type'] ?? '')))
+    } catch (err) {
+      done(err as Error)
+      return
+    }
+    done(null, new CsvUpload(body as Buffer, encoding))
+  })
   // JSON: the app's parser (json-body.ts: fastify's, with our 400s), except for large bodies, left unread
   const parseJson = jsonBodyParser(fastify)
   fastify.removeContentTypeParser('application/json')
@@ -106,7 +121,7 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
       body: CreateDatasetBody,
       response: { 201: DatasetResponse, ...problems(400, 413, 415) }
     },
-    validatorCompiler: fastValidator({ body: (body) => body instanceof UnreadJson || isDatasetJson(body) }, { body: shapeMistake }),
+    validatorCompiler: fastValidator({ body: (body) => body instanceof UnreadJson || isCsvBody(body) || isDatasetJson(body) }, { body: shapeMistake }),
     // before the body's validation (and a large body's build on the thread): the query is wrong whatever the body holds
     preValidation: async (request) => {
       if (isCsvBody(request.body)) return
@@ -123,13 +138,13 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
     if (body instanceof UnreadJson && !fromThread) body = await parseAndValidate(request, body.bytes)
     if (fromThread) {
       ({ built, name } = fromThread)
-    } else if (typeof body === 'string') {
-      if (!CSV_TYPES.some((t) => contentType.startsWith(t))) {
-        throw new UNSUPPORTED_MEDIA_TYPE(contentType, 'application/json {features, targets} or CSV text as text/csv')
-      }
-      // large CSV is parsed on the dataset thread: predictions keep being answered meanwhile
-      built = await builder.buildCsv({ text: body, options: csvOptions(query), limits })
+    } else if (body instanceof CsvUpload) {
+      // large CSV is decoded and parsed on the dataset thread: predictions keep being answered meanwhile
+      built = await builder.buildCsv({ bytes: body.bytes, encoding: body.encoding, options: csvOptions(query), limits })
       name = query.name
+    } else if (typeof body === 'string') {
+      // a JSON string (the schema's CSV branch admits it): CSV comes as text/csv
+      throw new UNSUPPORTED_MEDIA_TYPE(contentType, 'application/json {features, targets} or CSV text as text/csv')
     } else {
       const json = body as CreateDatasetJsonBody // the route's schema (or parseAndValidate) admitted it
       built = buildDataset(json, limits)
