@@ -4,8 +4,11 @@
  */
 import createError, { type FastifyError } from '@fastify/error'
 
-/** Extra problem+json members (RFC 9457 extensions) that locate the fault: field, line, column, row. */
-export type ProblemExtras = Record<string, string | number | readonly string[] | undefined>
+/** One fault of several, as schema validation lists them: the problem's `errors` member. */
+export interface FieldFault { readonly field: string, readonly in?: 'body' | 'querystring' | 'params' | 'headers', readonly message: string }
+
+/** Extra problem+json members (RFC 9457 extensions) that locate the fault: field, line, column, row, errors. */
+export type ProblemExtras = Record<string, string | number | readonly string[] | readonly FieldFault[] | undefined>
 
 export interface ProblemError extends FastifyError { problem?: ProblemExtras }
 
@@ -24,6 +27,9 @@ export function problemType (code: string | undefined): string {
 // ---- 400: the request itself is wrong
 export const VALIDATION = createError<[string]>('NN_ERR_VALIDATION', '%s', 400)
 export const BAD_CSV = createError<[string]>('NN_ERR_BAD_CSV', 'CSV %s', 400)
+// a JSON body no route can read (api/json-body.ts): the parser's message and where; or what to send instead of nothing
+export const INVALID_JSON = createError<[string]>('NN_ERR_INVALID_JSON', 'the body is not valid JSON: %s', 400)
+export const EMPTY_BODY = createError<[string]>('NN_ERR_EMPTY_BODY', 'the body is empty: send %s', 400)
 export const BAD_DATASET = createError<[string]>('NN_ERR_BAD_DATASET', '%s', 400)
 export const BAD_NETWORK = createError<[string]>('NN_ERR_BAD_NETWORK', '%s', 400)
 // the last argument: '' or a hint that starts with '; '
@@ -51,6 +57,7 @@ export const PAYLOAD_TOO_LARGE = createError<[number]>('NN_ERR_PAYLOAD_TOO_LARGE
 export const DATASET_TOO_LARGE = createError<[number, number]>('NN_ERR_DATASET_TOO_LARGE', 'dataset has %d rows; the limit is %d (MAX_DATASET_ROWS)', 413)
 export const NOT_ACCEPTABLE = createError<[string, string]>('NN_ERR_NOT_ACCEPTABLE', "cannot answer in any of '%s'; send Accept: %s", 406)
 export const UNSUPPORTED_MEDIA_TYPE = createError<[string, string]>('NN_ERR_UNSUPPORTED_MEDIA_TYPE', "content type '%s' is not accepted here; send %s", 415)
+export const UNSUPPORTED_CHARSET = createError<[string, string]>('NN_ERR_UNSUPPORTED_CHARSET', "charset '%s' cannot be decoded; %s", 415)
 export const UNPROCESSABLE = createError<[string]>('NN_ERR_UNPROCESSABLE', '%s', 422)
 export const NON_FINITE_OUTPUT = createError<[number, string]>('NN_ERR_NON_FINITE_OUTPUT', "the model's output for row %d is %s: that row is far outside the data the model was trained on (or the model is broken); check the row's units", 422)
 export const NON_FINITE_MODEL = createError<[string, string]>('NN_ERR_NON_FINITE_MODEL', 'model %s is not usable: %s; train it again with a lower learning rate', 409)

@@ -16,6 +16,7 @@ import type { Redis } from 'ioredis'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import { setErrorHandling, toProblem } from './error-handler.js'
+import { jsonBodyParser } from './json-body.js'
 import { PROBLEM_CONTENT_TYPE } from '../schemas/problem.js'
 import redisPlugin from './plugins/redis.js'
 import redisGuard from './plugins/redis-guard.js'
@@ -78,6 +79,9 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: SWAGGER_UI_CONFIG })
 
   setErrorHandling(app, config.BODY_LIMIT)
+  // One JSON parser for every route: a body it cannot read is a 400 that says where, or what to send (json-body.ts)
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(app))
   // Bodies are JSON unless a route's own scope adds a parser (routes/datasets.ts adds CSV): text/plain,
   // which Fastify parses by default, would reach JSON schemas as a string and read as a 400, not a 415.
   app.removeContentTypeParser('text/plain')

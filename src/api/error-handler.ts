@@ -66,8 +66,7 @@ export function toProblem (err: AnyError, request: FastifyRequest, bodyLimit: nu
   }
   const status = err.statusCode ?? 500
   if (status >= 400 && status < 500) {
-    const detail = err instanceof SyntaxError ? `the body is not valid JSON: ${err.message}` : err.message
-    return problemBody(status, err.code ?? 'NN_ERR_BAD_REQUEST', detail, instance, err.problem)
+    return problemBody(status, err.code ?? 'NN_ERR_BAD_REQUEST', err.message, instance, err.problem)
   }
   // our own 5xx codes (e.g. NN_ERR_NOT_READY) carry safe text; anything else may leak internals
   if (status !== 500 && err.code?.startsWith('NN_ERR_')) return problemBody(status, err.code, err.message, instance)

@@ -74,12 +74,30 @@ describe('large CSV uploads', () => {
     expect(res.body.detail).toMatch(/seven/)
   })
 
+  it('are decoded on the thread in their charset, and bytes not of it are a 400 naming the line', async () => {
+    // ≈ 1 MB with labels in Windows-1252: "café" is 0xE9 there, not UTF-8
+    const text = repeated(4).split('\n').map((line, i) => (i === 0 ? line : line.replace(/,(\d)$/, ',caf\xe9$1'))).join('\n')
+    const latin1 = Buffer.from(text, 'latin1')
+    expect(latin1.length).toBeGreaterThan(256 * 1024)
+    const res = await request(t.app.server).post('/v1/datasets?target=digit').set('content-type', 'text/csv; charset=windows-1252').send(latin1)
+    expect(res.status).toBe(201)
+    expect(res.body.classes).toEqual(Array.from({ length: 10 }, (_, d) => `café${d}`))
+    // one line of it in a UTF-8 upload
+    const lines = repeated(4).split('\n').map((line) => Buffer.from(line))
+    lines[5000] = Buffer.concat([lines[5000], Buffer.from([0xe9])])
+    const bad = await request(t.app.server).post('/v1/datasets?target=digit').set('content-type', 'text/csv').send(Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])))
+    expect(bad.status).toBe(400)
+    expect(bad.body).toMatchObject({ code: 'NN_ERR_BAD_CSV', line: 5001 })
+    expect(bad.body.detail).toMatch(/^CSV line 5001: not valid UTF-8: /)
+  })
+
   it('leave the event loop free: health checks keep being answered while a big upload is parsed', async () => {
     const csv = repeated(40) // ≈ 10 MB: about half a second of parsing, inline
     const upload = request(t.app.server).post('/v1/datasets?target=digit&categorical=true').set('content-type', 'text/csv').send(csv)
     const [res, worst] = await worstHealthWait(upload)
     expect(res.status).toBe(201)
-    const inline = inlineMs(() => buildCsvDataset({ text: csv, options: { target: ['digit'], categorical: true }, limits: LIMITS }))
+    const bytes = Buffer.from(csv)
+    const inline = inlineMs(() => buildCsvDataset({ bytes, encoding: 'utf-8', options: { target: ['digit'], categorical: true }, limits: LIMITS }))
     // inline, the parse and build stall the loop for all of `inline` (≈ 550 ms on a quiet machine); threaded ≈ 70 ms
     expect(worst).toBeLessThan(Math.max(0.5 * inline, 50))
   })
@@ -125,6 +143,18 @@ describe('large JSON uploads', () => {
       expect(answers[0], what).toEqual(answers[1])
       expect(answers[0].status, what).toBe(400)
     }
+  })
+
+  it('refuse CSV-only query parameters as a small body does, before the thread builds anything', async () => {
+    const large = JSON.stringify({ features: features(4), targets: targets(4) })
+    const answers = []
+    for (const text of [large, JSON.stringify({ features: features(1).slice(0, 10), targets: targets(1).slice(0, 10) })]) {
+      const res = await request(t.app.server).post('/v1/datasets?decimal=,&target=digit').set('content-type', 'application/json').send(text)
+      answers.push({ status: res.status, body: res.body })
+    }
+    expect(answers[0]).toEqual(answers[1])
+    expect(answers[0].status).toBe(400)
+    expect(answers[0].body.detail).toMatch(/^invalid querystring: decimal, target apply only to CSV uploads/)
   })
 
   it('leave the event loop free while a big JSON body is parsed, validated and built', async () => {

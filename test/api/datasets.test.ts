@@ -196,6 +196,121 @@ describe('POST /v1/datasets (JSON)', () => {
   })
 })
 
+describe('the charset of a CSV upload', () => {
+  const post = (type: string, bytes: Buffer) => request(t.app.server).post('/v1/datasets?target=label').set('content-type', type).send(bytes)
+  const latin1 = Buffer.from('gr\xf6\xdfe,label\n1,caf\xe9\n2,th\xe9\n3,caf\xe9\n', 'latin1')
+
+  it('is honoured: Latin-1 and Windows-1252 bytes read as the characters they are', async () => {
+    for (const charset of ['latin1', 'ISO-8859-1', '"iso-8859-1"', 'windows-1252', 'cp1252']) {
+      const res = await post(`text/csv; charset=${charset}`, latin1)
+      expect({ charset, status: res.status }).toEqual({ charset, status: 201 })
+      expect(res.body).toMatchObject({ featureNames: ['größe'], classes: ['café', 'thé'] })
+    }
+    // 0x80 is the euro sign in Windows-1252 (what browsers and the Encoding Standard read latin1 as)
+    const euro = await post('text/csv; charset=windows-1252', Buffer.from([...Buffer.from('x,label\n1,'), 0x80, ...Buffer.from('\n2,$\n')]))
+    expect(euro.body.classes).toEqual(['$', '€'])
+  })
+
+  it('is honoured for UTF-16, and a byte order mark decides without one (Excel\'s "Unicode Text")', async () => {
+    const text = 'x\tlabel\n1\tcafé\n2\tthé\n'
+    const le = Buffer.from(text, 'utf16le')
+    const declared = await post('text/csv; charset=utf-16le', le)
+    expect(declared.status).toBe(201)
+    expect(declared.body.classes).toEqual(['café', 'thé'])
+    const withBom = await post('text/csv', Buffer.concat([Buffer.from([0xff, 0xfe]), le]))
+    expect(withBom.status).toBe(201)
+    expect(withBom.body).toMatchObject({ featureNames: ['x'], classes: ['café', 'thé'] })
+    const be = Buffer.from(le).swap16()
+    expect((await post('text/csv', Buffer.concat([Buffer.from([0xfe, 0xff]), be]))).body.classes).toEqual(['café', 'thé'])
+  })
+
+  it('that cannot be decoded is a 415 naming it and the charsets that can', async () => {
+    for (const charset of ['utf-7', 'x-user-defined', 'iso-2022-kr', 'klingon']) {
+      const res = await post(`text/csv; charset=${charset}`, latin1)
+      expectProblem(res, 415)
+      expect(res.body.code).toBe('NN_ERR_UNSUPPORTED_CHARSET')
+      expect(res.body.detail).toMatch(new RegExp(`^charset '${charset}' cannot be decoded; send the CSV as UTF-8 \\(the default\\), or name one of .*windows-1252.*utf-16le`))
+    }
+  })
+
+  it('UTF-8 (the default) with bytes that are not UTF-8 is a 400 naming the line, not U+FFFD in the data', async () => {
+    for (const type of ['text/csv', 'text/csv; charset=utf-8', 'application/csv']) {
+      const res = await post(type, latin1)
+      expectProblem(res, 400)
+      expect(res.body).toMatchObject({ code: 'NN_ERR_BAD_CSV', line: 1 })
+      expect(res.body.detail).toBe('CSV line 1: not valid UTF-8: "gr\uFFFD\uFFFDe,label" (\uFFFD marks the bytes that are not); ' +
+        'a CSV is read as UTF-8 unless its content type names a charset: for a Latin-1 or Windows-1252 file (as Excel saves CSV) send content-type: text/csv; charset=windows-1252')
+    }
+    const later = await post('text/csv', Buffer.concat([Buffer.from('x,label\n1,a\n2,b\n'), Buffer.from('3,caf\xe9\n4,a\n', 'latin1')]))
+    expect(later.body).toMatchObject({ code: 'NN_ERR_BAD_CSV', line: 4 })
+    // a line break inside a quoted cell counts, as for every other CSV error
+    const quoted = await post('text/csv', Buffer.concat([Buffer.from('x,label\n1,"a\r\nb"\n'), Buffer.from('2,caf\xe9\n', 'latin1')]))
+    expect(quoted.body).toMatchObject({ line: 4 })
+  })
+
+  it('UTF-16 with a broken code unit is a 400 naming the line too', async () => {
+    const bytes = Buffer.concat([Buffer.from('x,label\n1,a\n', 'utf16le'), Buffer.from([0x00, 0xd8]), Buffer.from(',b\n', 'utf16le')]) // a lone surrogate
+    const res = await post('text/csv; charset=utf-16le', bytes)
+    expectProblem(res, 400)
+    expect(res.body).toMatchObject({ code: 'NN_ERR_BAD_CSV', line: 3 })
+    expect(res.body.detail).toMatch(/^CSV line 3: not valid UTF-16LE: /)
+  })
+})
+
+describe('CSV query parameters on a JSON upload', () => {
+  const json = { features: [[1, 2], [3, 4]], targets: ['a', 'b'] }
+  const count = async (): Promise<number> => (await request(t.app.server).get('/v1/datasets')).body.total
+
+  it('are a 400 naming each, with the member the JSON body takes instead, and nothing is stored', async () => {
+    const before = await count()
+    const res = await request(t.app.server).post('/v1/datasets?name=viaquery&target=zzz&missing=mean').send(json)
+    expectProblem(res, 400)
+    expect(res.body.code).toBe('NN_ERR_VALIDATION')
+    expect(res.body.detail).toBe('invalid querystring: name, target, missing apply only to CSV uploads (Content-Type: text/csv), and this body is JSON; ' +
+      'in a JSON body: name → "name": "viaquery"; target → the target values as "targets" (one per row), named by "targetNames": ["zzz"]; ' +
+      'missing → "missing": {"strategy": "mean"}')
+    expect(res.body.errors).toEqual([
+      { field: 'name', in: 'querystring', message: 'applies only to CSV uploads; in JSON: "name": "viaquery"' },
+      { field: 'target', in: 'querystring', message: 'applies only to CSV uploads; in JSON: the target values as "targets" (one per row), named by "targetNames": ["zzz"]' },
+      { field: 'missing', in: 'querystring', message: 'applies only to CSV uploads; in JSON: "missing": {"strategy": "mean"}' }
+    ])
+    expect(await count()).toBe(before)
+    // the body it describes is accepted
+    const fixed = await request(t.app.server).post('/v1/datasets').send({ ...json, name: 'viaquery', targetNames: ['zzz'], missing: { strategy: 'mean' } })
+    expect(fixed.status).toBe(201)
+    expect(fixed.body).toMatchObject({ name: 'viaquery', targetNames: ['zzz'], missing: { strategy: 'mean' } })
+  })
+
+  it('covers every query parameter the CSV upload takes, each with its own advice', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json()
+    const names: string[] = doc.paths['/v1/datasets'].post.parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name)
+    const values: Record<string, string> = { target: 'y', name: 'n', categorical: 'a,b', delimiter: 'tab', decimal: ',', missing: 'constant', fillValue: '-1' }
+    expect(names.sort()).toEqual(Object.keys(values).sort())
+    const advice: Record<string, string> = {
+      categorical: '"categorical": ["a", "b"]',
+      delimiter: 'nothing: a JSON body has no cells to separate; leave it out',
+      decimal: 'nothing: JSON numbers always use "."; leave it out',
+      fillValue: '"missing": {"strategy": "constant", "fillValue": -1}'
+    }
+    for (const name of names) {
+      const res = await request(t.app.server).post(`/v1/datasets?${name}=${encodeURIComponent(values[name])}`).send(json)
+      expect({ name, status: res.status }).toEqual({ name, status: 400 })
+      expect(res.body.detail, name).toMatch(new RegExp(`^invalid querystring: ${name} applies only to CSV uploads`))
+      if (advice[name]) expect(res.body.errors[0].message, name).toBe(`applies only to CSV uploads; in JSON: ${advice[name]}`)
+    }
+    const labels = await request(t.app.server).post('/v1/datasets?categorical=true').send(json)
+    expect(labels.body.detail).toContain('categorical → send the targets as strings (class labels), and any categorical feature columns as "categorical": ["name", …]')
+  })
+
+  it('still apply to CSV, all of them at once', async () => {
+    const csv = await request(t.app.server).post('/v1/datasets?name=viaquery&target=label&missing=constant&fillValue=0&delimiter=%3B&decimal=,&categorical=false')
+      .set('content-type', 'text/csv').send('a;label\n1,5;x\n;y\n2,5;x\n')
+    expect(csv.status).toBe(201)
+    expect(csv.body).toMatchObject({ name: 'viaquery', targetNames: ['label'], missing: { strategy: 'constant', fillValue: 0 } })
+    expect(csv.body.columns[0]).toMatchObject({ min: 1.5, max: 2.5, missing: 1 })
+  })
+})
+
 describe('GET and DELETE /v1/datasets', () => {
   it('lists, reads and deletes; unknown ids are 404 problems', async () => {
     const created = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2]], targets: [0.5, 1.5] })

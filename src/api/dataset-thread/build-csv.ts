@@ -1,10 +1,12 @@
-/** What a CSV upload becomes: parse (data/csv-table.ts) and build (data/build-dataset.ts). Pure; runs inline or on the dataset thread. */
+/** What a CSV upload becomes: decode (data/csv-decode.ts), parse (data/csv-table.ts) and build (data/build-dataset.ts). Pure; runs inline or on the dataset thread. */
+import { decodeCsv } from '../../data/csv-decode.js'
 import { csvToTable, type CsvTableOptions } from '../../data/csv-table.js'
 import { buildDataset, type BuiltDataset, type DatasetLimits } from '../../data/build-dataset.js'
 
-export interface CsvJob { readonly text: string, readonly options: CsvTableOptions, readonly limits: DatasetLimits }
+/** The body's bytes as sent, and their encoding (csvEncoding's name for the declared charset). */
+export interface CsvJob { readonly bytes: Uint8Array, readonly encoding: string, readonly options: CsvTableOptions, readonly limits: DatasetLimits }
 
-export function buildCsvDataset ({ text, options, limits }: CsvJob): BuiltDataset {
-  const { input, places } = csvToTable(text, options)
+export function buildCsvDataset ({ bytes, encoding, options, limits }: CsvJob): BuiltDataset {
+  const { input, places } = csvToTable(decodeCsv(bytes, encoding), options)
   return buildDataset(input, limits, places)
 }

@@ -30,7 +30,7 @@ export function createDatasetBuilder ({ threadFromBytes = 256 * 1024 } = {}): Da
   return {
     threadFromBytes,
     async buildCsv (job) {
-      if (job.text.length < threadFromBytes) return buildCsvDataset(job)
+      if (job.bytes.length < threadFromBytes) return buildCsvDataset(job)
       return await thread.request({ kind: 'csv', ...job }) as BuiltDataset
     },
     async buildJson (job) {

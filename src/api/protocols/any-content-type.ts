@@ -5,8 +5,9 @@
  * regardless. The native routes keep their 415 for a body that is not JSON.
  */
 import type { FastifyInstance } from 'fastify'
+import { jsonBodyParser } from '../json-body.js'
 
-/** Adds the catch-all parser to `scope` (Fastify's own JSON parser and its 400s): register it inside the plugin that holds the protocol's routes. */
+/** Adds the catch-all parser to `scope` (the app's JSON parser and its 400s): register it inside the plugin that holds the protocol's routes. */
 export function readJsonWhateverContentType (scope: FastifyInstance): void {
-  scope.addContentTypeParser('*', { parseAs: 'string' }, scope.getDefaultJsonParser('error', 'error'))
+  scope.addContentTypeParser('*', { parseAs: 'string' }, jsonBodyParser(scope))
 }

@@ -7,18 +7,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { FastifyRequest } from 'fastify'
 import { buildDataset, type BuiltDataset, type DatasetLimits } from '../../data/build-dataset.js'
-import type { CsvTableOptions } from '../../data/csv-table.js'
 import { datasetColumns } from '../../data/dataset-columns.js'
 import { encodedWidth } from '../../data/feature-columns.js'
 import { fastValidator, isDatasetJson, lateBodyValidator } from '../fast-path.js'
+import { jsonBodyParser } from '../json-body.js'
+import { csvOnlyQuery, csvOptions } from '../dataset-query.js'
+import { charsetOf, csvEncoding } from '../../data/csv-decode.js'
 import { DATASET_NOT_FOUND, UNSUPPORTED_MEDIA_TYPE, VALIDATION, withProblem } from '../../errors.js'
 import { flatRowsMessage } from '../prediction-input.js'
 import type { DatasetMeta } from '../../store/datasets.js'
 import { IdParams, NoContent, PageQuery, listOf, problems } from '../../schemas/common.js'
 import { CreateDatasetBody, CreateDatasetQuery, DatasetResponse, type CreateDatasetJsonBody, type DatasetResponseBody } from '../../schemas/dataset.js'
-import type { z } from 'zod'
-
-type CreateDatasetQueryValue = z.output<typeof CreateDatasetQuery>
 
 export const CSV_TYPES = ['text/csv', 'application/csv']
 
@@ -49,18 +48,12 @@ export function datasetResponse (meta: DatasetMeta): DatasetResponseBody {
   }
 }
 
-/** The CSV query's options for data/csv-table.ts. */
-function csvOptions (query: CreateDatasetQueryValue): CsvTableOptions {
-  const list = (v: string | undefined): string[] | undefined => v?.split(',').map((s) => s.trim()).filter((s) => s !== '')
-  const categorical = query.categorical === undefined || query.categorical === 'false' ? undefined : query.categorical === 'true' ? true : list(query.categorical)
-  return {
-    target: list(query.target),
-    ...(categorical === undefined ? {} : { categorical }),
-    ...(query.delimiter === undefined ? {} : { delimiter: query.delimiter === 'tab' ? '\t' : query.delimiter }),
-    ...(query.decimal === undefined ? {} : { decimal: query.decimal }),
-    ...(query.missing === undefined ? {} : { missing: { strategy: query.missing, ...(query.fillValue === undefined ? {} : { fillValue: query.fillValue }) } })
-  }
+/** A CSV body: its bytes, decoded where the dataset is built (on the dataset thread when large), and their encoding. */
+class CsvUpload {
+  constructor (readonly bytes: Buffer, readonly encoding: string) {}
 }
+
+const isCsvBody = (body: unknown): boolean => body instanceof CsvUpload
 
 /** A large JSON body, unread: the route hands its bytes to the dataset thread. */
 class UnreadJson {
@@ -86,17 +79,27 @@ const validateBody = lateBodyValidator<unknown>(CreateDatasetBody, '/v1/datasets
 const datasets: FastifyPluginAsyncZod = async (fastify) => {
   const tags = ['datasets']
   const builder = fastify.datasetBuilder
-  // CSV is parsed in this scope only, so any other route answers text/csv with 415
-  fastify.addContentTypeParser(CSV_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body))
-  // JSON: fastify's own parser (prototype-poisoning checks and all), except for large bodies, left unread
-  const parseJson = fastify.getDefaultJsonParser('error', 'error')
+  // CSV is parsed in this scope only, so any other route answers text/csv with 415. Read as bytes: the
+  // charset it declares is ours to honour (a 415 for one we cannot decode), not always UTF-8
+  fastify.addContentTypeParser(CSV_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
+    let encoding: string
+    try {
+      encoding = csvEncoding(charsetOf(String(request.headers['content-type'] ?? '')))
+    } catch (err) {
+      done(err as Error)
+      return
+    }
+    done(null, new CsvUpload(body as Buffer, encoding))
+  })
+  // JSON: the app's parser (json-body.ts: fastify's, with our 400s), except for large bodies, left unread
+  const parseJson = jsonBodyParser(fastify)
   fastify.removeContentTypeParser('application/json')
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     if (typeof body !== 'string' && body.length >= builder.threadFromBytes) done(null, new UnreadJson(body))
     else parseJson(request, body.toString(), done)
   })
 
-  /** The general path for a body the thread could not read: fastify's parser and the schema, with their usual 400s. */
+  /** The general path for a body the thread could not read: the app's parser and the schema, with their usual 400s. */
   const parseAndValidate = async (request: FastifyRequest, bytes: Buffer): Promise<unknown> => {
     const data = await new Promise<unknown>((resolve, reject) => {
       parseJson(request, bytes.toString(), (err: Error | null, value?: unknown) => { if (err) reject(err); else resolve(value) })
@@ -118,7 +121,13 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
       body: CreateDatasetBody,
       response: { 201: DatasetResponse, ...problems(400, 413, 415) }
     },
-    validatorCompiler: fastValidator({ body: (body) => body instanceof UnreadJson || isDatasetJson(body) }, { body: shapeMistake })
+    validatorCompiler: fastValidator({ body: (body) => body instanceof UnreadJson || isCsvBody(body) || isDatasetJson(body) }, { body: shapeMistake }),
+    // before the body's validation (and a large body's build on the thread): the query is wrong whatever the body holds
+    preValidation: async (request) => {
+      if (isCsvBody(request.body)) return
+      const refused = csvOnlyQuery(request.query)
+      if (refused) throw refused
+    }
   }, async (request, reply) => {
     const { query } = request
     const contentType = String(request.headers['content-type'] ?? '')
@@ -129,13 +138,13 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
     if (body instanceof UnreadJson && !fromThread) body = await parseAndValidate(request, body.bytes)
     if (fromThread) {
       ({ built, name } = fromThread)
-    } else if (typeof body === 'string') {
-      if (!CSV_TYPES.some((t) => contentType.startsWith(t))) {
-        throw new UNSUPPORTED_MEDIA_TYPE(contentType, 'application/json {features, targets} or CSV text as text/csv')
-      }
-      // large CSV is parsed on the dataset thread: predictions keep being answered meanwhile
-      built = await builder.buildCsv({ text: body, options: csvOptions(query), limits })
+    } else if (body instanceof CsvUpload) {
+      // large CSV is decoded and parsed on the dataset thread: predictions keep being answered meanwhile
+      built = await builder.buildCsv({ bytes: body.bytes, encoding: body.encoding, options: csvOptions(query), limits })
       name = query.name
+    } else if (typeof body === 'string') {
+      // a JSON string (the schema's CSV branch admits it): CSV comes as text/csv
+      throw new UNSUPPORTED_MEDIA_TYPE(contentType, 'application/json {features, targets} or CSV text as text/csv')
     } else {
       const json = body as CreateDatasetJsonBody // the route's schema (or parseAndValidate) admitted it
       built = buildDataset(json, limits)

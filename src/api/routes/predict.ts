@@ -16,14 +16,13 @@ import { fastValidator, isModelRefParams, isPredictBody, jsonSerializer, lateBod
 import { readPredictBody, wasReadFromBytes } from '../predict-body.js'
 import { resolveModelRef, withModelRef } from '../model-ref.js'
 import { rowCapHook } from '../row-cap-stream.js'
+import { unreadableBody } from '../json-body.js'
 import type { FeatureRows, Prediction } from '../predictor.js'
 
 /** A large body, unread: the route hands its bytes to a forward thread. */
 class UnreadBody {
   constructor (readonly bytes: Buffer) {}
 }
-
-const badRequest = (err: Error): Error => Object.assign(err, { statusCode: 400 })
 
 const validateBody = lateBodyValidator<PredictRequestBody>(PredictRequest, '/v1/models/:id/predict', isPredictBody)
 
@@ -56,12 +55,13 @@ function isPredictQuery (query: unknown): boolean {
 }
 
 /** The general path for a body the thread could not read: JSON.parse and the schema, with their usual 400s. */
-function parseAndValidate (bytes: Buffer): PredictRequestBody {
+function parseAndValidate (request: FastifyRequest, bytes: Buffer): PredictRequestBody {
+  const text = bytes.toString()
   let data: unknown
   try {
-    data = JSON.parse(bytes.toString())
+    data = JSON.parse(text)
   } catch (err) {
-    throw badRequest(err as Error)
+    throw unreadableBody(request, text, err)
   }
   const flat = flatRows(data)
   if (flat) throw flat
@@ -78,16 +78,21 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
       ? predictor.predictRaw(id, body.instances, 'instances', tenant, handleUnknown)
       : predictor.predictRaw(id, body.inputs!, 'inputs', tenant, handleUnknown)
 
-  const parse = (_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void => {
-    if (body.length === 0) { done(badRequest(new Error('the body is empty: send {"inputs": [[…], …]}'))); return }
+  // a body JSON.parse refuses, or an empty one, is answered as on every route (json-body.ts)
+  const parse = (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void => {
+    if (body.length === 0) { done(unreadableBody(request, '')); return }
     if (typeof body !== 'string' && predictor.readsOnThread(body.length)) { done(null, new UnreadBody(body)); return }
     const read = typeof body === 'string' ? undefined : readPredictBody(body, MAX_PREDICT_ROWS)
     if (read) { done(null, read); return }
+    const text = body.toString()
+    let data: unknown
     try {
-      done(null, JSON.parse(body.toString()))
+      data = JSON.parse(text)
     } catch (err) {
-      done(badRequest(err as Error))
+      done(unreadableBody(request, text, err))
+      return
     }
+    done(null, data)
   }
 
   /** A large body: on a forward thread, or, where that cannot decide, parsed and validated here first. */
@@ -103,7 +108,7 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
       // the thread failed (it is replaced on the next use): the request is answered here instead
       else request.log.warn({ err }, 'reading a prediction body on a forward thread failed; reading it on the event loop')
     }
-    const body = parseAndValidate(bytes)
+    const body = parseAndValidate(request, bytes)
     return await withModelRef(models, ref, tenant, (id) => predictRaw(id, body, tenant, handleUnknown))
   }
 

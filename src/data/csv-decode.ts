@@ -1,0 +1,113 @@
+/**
+ * CSV bytes → text, in the charset the upload's content type names (UTF-8 when it names none); a byte
+ * order mark decides over both, as the Encoding Standard's decode does (Excel's "Unicode Text" is
+ * UTF-16LE with one). Strict: bytes that are not of the charset are a 400 naming their line, never
+ * U+FFFD in a cell, where a mis-declared "café" would quietly become a class of its own.
+ * Pure: runs inline or on the dataset thread, with the TextDecoder of the platform (Node with full ICU
+ * reads every charset of the Encoding Standard but iso-8859-16; a smaller ICU, fewer: the 415 lists them).
+ */
+import { UNSUPPORTED_CHARSET, BAD_CSV, withProblem } from '../errors.js'
+import { csvError } from './csv.js'
+
+const DEFAULT_ENCODING = 'utf-8'
+
+/** The charsets a 415 names as examples, those this platform's TextDecoder reads. */
+const EXAMPLES = ['windows-1252', 'iso-8859-15', 'iso-8859-2', 'windows-1251', 'utf-16le', 'utf-16be', 'shift_jis', 'gbk', 'big5']
+
+const decodable = (label: string): boolean => {
+  try {
+    return new TextDecoder(label).encoding !== ''
+  } catch {
+    return false
+  }
+}
+
+/** The charset parameter of a Content-Type header, unquoted; undefined without one. */
+export function charsetOf (contentType: string): string | undefined {
+  const m = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(contentType)
+  return m === null ? undefined : (m[1] ?? m[2])
+}
+
+/** The Encoding Standard's name for `charset` (latin1 → windows-1252), UTF-8 for none; a 415 for one TextDecoder cannot read. */
+export function csvEncoding (charset: string | undefined): string {
+  if (charset === undefined || charset.trim() === '') return DEFAULT_ENCODING
+  if (decodable(charset)) return new TextDecoder(charset).encoding
+  const examples = EXAMPLES.filter(decodable).join(', ')
+  throw new UNSUPPORTED_CHARSET(charset, `send the CSV as UTF-8 (the default), or name one of the Encoding Standard's charsets ` +
+    `(https://encoding.spec.whatwg.org/#names-and-labels) that this server reads, such as latin1 (read as windows-1252), ${examples}`)
+}
+
+/** A byte order mark names the encoding; TextDecoder then drops it. */
+function sniff (bytes: Uint8Array, declared: string): string {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf-8'
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le'
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be'
+  return declared
+}
+
+/**
+ * Windows-1252's characters for bytes 0x80–0x9F (the Encoding Standard's index; 0x81, 0x8D, 0x8F, 0x90
+ * and 0x9D stay C1 controls). Node's TextDecoder decodes windows-1252 (and so latin1, iso-8859-1 and
+ * ascii, its labels) as ISO-8859-1 since 20.18.3 / 22.13.0 (nodejs/node#60888): 0x80 is U+0080, not €.
+ * Mapping the C1 controls it leaves is right on a Node that decodes correctly too (none are left).
+ */
+const WINDOWS_1252_C1 = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ'
+const fromC1 = (c: string): string => WINDOWS_1252_C1[c.charCodeAt(0) - 0x80]
+
+/** The text of `bytes` in `encoding` (csvEncoding's name); a BAD_CSV naming the line of the first bytes it cannot decode. */
+export function decodeCsv (bytes: Uint8Array, encoding: string): string {
+  const actual = sniff(bytes, encoding)
+  let text: string
+  try {
+    text = new TextDecoder(actual, { fatal: true }).decode(bytes)
+  } catch {
+    throw notDecodable(bytes, actual)
+  }
+  return actual === 'windows-1252' ? text.replace(/[\u0080-\u009f]/g, fromC1) : text
+}
+
+/**
+ * [start, end) of each line's bytes, the break left out. LF, CR and CRLF each end one, as csv.ts counts
+ * lines (quoted cells included). In UTF-16 a break is a 2-byte unit; in every other charset the
+ * Encoding Standard has, the bytes 0x0A and 0x0D are never part of another character.
+ */
+function * lineSpans (bytes: Uint8Array, encoding: string): Generator<[number, number]> {
+  const width = encoding.startsWith('utf-16') ? 2 : 1
+  const unit = encoding === 'utf-16le' ? (i: number) => bytes[i] | (bytes[i + 1] << 8)
+    : encoding === 'utf-16be' ? (i: number) => (bytes[i] << 8) | bytes[i + 1] : (i: number) => bytes[i]
+  let start = 0
+  for (let i = 0; i + width <= bytes.length; i += width) {
+    const u = unit(i)
+    if (u !== 0x0a && u !== 0x0d) continue
+    yield [start, i]
+    if (u === 0x0d && i + 2 * width <= bytes.length && unit(i + width) === 0x0a) i += width
+    start = i + width
+  }
+  if (start < bytes.length) yield [start, bytes.length]
+}
+
+const EXCERPT = 60
+
+/** The error for bytes that did not decode: the first line that does not, shown as read (U+FFFD where it fails). */
+function notDecodable (bytes: Uint8Array, encoding: string): Error {
+  const name = encoding.toUpperCase()
+  const advice = encoding === DEFAULT_ENCODING
+    ? 'a CSV is read as UTF-8 unless its content type names a charset: for a Latin-1 or Windows-1252 file (as Excel saves CSV) send content-type: text/csv; charset=windows-1252'
+    : `check that the file is ${name}, as the content type's charset (or its byte order mark) says`
+  const strict = new TextDecoder(encoding, { fatal: true })
+  let line = 1
+  for (const [start, end] of lineSpans(bytes, encoding)) {
+    const lineBytes = bytes.subarray(start, end)
+    try {
+      strict.decode(lineBytes)
+    } catch {
+      const text = new TextDecoder(encoding).decode(lineBytes)
+      const from = Math.max(0, text.indexOf('\uFFFD') - EXCERPT / 2)
+      const excerpt = `${from > 0 ? '…' : ''}${text.slice(from, from + EXCERPT)}${from + EXCERPT < text.length ? '…' : ''}`
+      return csvError(`not valid ${name}: ${JSON.stringify(excerpt)} (\uFFFD marks the bytes that are not); ${advice}`, line)
+    }
+    line++
+  }
+  // every line decodes alone (a stateful charset such as ISO-2022-JP across a break): no line to name
+  return withProblem(new BAD_CSV(`is not valid ${name}; ${advice}`), {})
+}

@@ -1,0 +1,134 @@
+// Every route that reads a JSON body answers one it cannot read the same way: 400 with our own code, the
+// parser's message and where, or for an empty body what to send. Walked over the OpenAPI document, so a
+// route added later is held to it too. The serving protocols answer the same detail in their {"error"} form.
+import { afterAll, beforeAll, describe, it, expect } from 'vitest'
+import request from 'supertest'
+import { buildTestApp, type TestApp } from './helper.js'
+
+interface Operation {
+  requestBody?: { content: Record<string, { example?: unknown }> }
+  responses: Record<string, { content?: Record<string, unknown> }>
+}
+
+let t: TestApp
+let jsonRoutes: Array<{ name: string, url: string, protocol: boolean, example: unknown }>
+
+beforeAll(async () => {
+  t = await buildTestApp('json-bodies')
+  const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, Operation>> }
+  jsonRoutes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops)
+    .filter(([, op]) => op.requestBody?.content['application/json'] !== undefined)
+    .map(([method, op]) => ({
+      name: `${method.toUpperCase()} ${path}`,
+      // the body is read before any id is looked up: any value will do
+      url: path.replace(/\{[^}]+\}/g, 'x'),
+      // the serving protocols answer {"error": …} as application/json, not problem+json
+      protocol: op.responses['400']?.content?.['application/problem+json'] === undefined,
+      example: op.requestBody!.content['application/json'].example
+    })))
+})
+afterAll(async () => { await t?.close() })
+
+const post = (url: string, body: string, type = 'application/json') =>
+  request(t.app.server).post(url).set('content-type', type).send(body)
+
+/** The detail of a 400 in either form, after checking the form is the route's. */
+function detailOf (res: request.Response, route: { name: string, protocol: boolean }, code: string): string {
+  expect(res.status, route.name).toBe(400)
+  if (route.protocol) {
+    expect(res.headers['content-type'], route.name).toMatch(/^application\/json/)
+    expect(Object.keys(res.body), route.name).toEqual(['error'])
+    return res.body.error as string
+  }
+  expect(res.headers['content-type'], route.name).toMatch(/^application\/problem\+json/)
+  expect(res.body, route.name).toMatchObject({ status: 400, code })
+  return res.body.detail as string
+}
+
+describe('a JSON body that cannot be read', () => {
+  it('covers every route with a JSON body: the native ones, predict, and both serving protocols', () => {
+    const names = jsonRoutes.map((r) => r.name)
+    for (const name of ['POST /v1/datasets', 'POST /v1/networks', 'POST /v1/training-jobs', 'POST /v1/sweeps', 'POST /v1/models',
+      'POST /v1/models/{id}/predict', 'POST /v1/models/{id}/evaluate', 'POST /v1/models/{id}/backprop',
+      'POST /v2/models/{name}/infer', 'POST /v1/models/{name}:predict']) expect(names).toContain(name)
+  })
+
+  it('is malformed: 400 NN_ERR_INVALID_JSON with the parser\'s message and position, on every route', async () => {
+    for (const route of jsonRoutes) {
+      const detail = detailOf(await post(route.url, '{"a": 1,}'), route, 'NN_ERR_INVALID_JSON')
+      // (newer V8s add the line and column themselves)
+      expect(detail, route.name).toMatch(/^the body is not valid JSON: Expected double-quoted property name in JSON at position 8\b/)
+    }
+  })
+
+  it('is empty (or only white space): 400 NN_ERR_EMPTY_BODY saying what to send, from the route\'s own example', async () => {
+    for (const route of jsonRoutes) {
+      for (const body of ['', ' \n']) {
+        const detail = detailOf(await post(route.url, body), route, 'NN_ERR_EMPTY_BODY')
+        expect(detail, route.name).toMatch(/^the body is empty: send a JSON object like \{".+\}/)
+        // the members it names are the example's, in its order
+        const keys = Object.keys(route.example as object).map((k) => `"${k}": `)
+        for (const key of keys) expect(detail, `${route.name} names ${key}`).toContain(key)
+        expect(detail, route.name).toContain(`GET /docs has ${route.name}'s schema`)
+      }
+    }
+    // predict's, as it always read
+    const predict = await post('/v1/models/x/predict', '')
+    expect(predict.body.detail).toMatch(/^the body is empty: send a JSON object like \{"inputs": \[\[…\], …\]\}/)
+  })
+
+  it('ends early: the position is where the body ends', async () => {
+    const res = await post('/v1/training-jobs', '{"datasetId": "ds"')
+    expect(res.body).toMatchObject({ status: 400, code: 'NN_ERR_INVALID_JSON' })
+    expect(res.body.detail).toMatch(/^the body is not valid JSON: Expected ',' or '\}' after property value in JSON at position 18/)
+  })
+
+  it('spans lines: the line and column of the position are given too', async () => {
+    const res = await post('/v1/networks', '{\n  "inputs": 4,\n  "layers": [],\n}')
+    expect(res.body.detail).toMatch(/^the body is not valid JSON: Expected double-quoted property name in JSON at position 33 \(line 4,? column 1\)$/)
+  })
+
+  it('holds NaN (as Python\'s json.dumps writes it): where, and that null is what to send', async () => {
+    const res = await post('/v1/datasets', '{"features": [[1, 2], [NaN, 1]], "targets": ["a", "b"]}')
+    expect(res.body).toMatchObject({ status: 400, code: 'NN_ERR_INVALID_JSON' })
+    // V8 shows the text around the token, not its position: the position is worked out from it
+    expect(res.body.detail).toBe('the body is not valid JSON: Unexpected token \'N\', ..."[[1, 2], [NaN, 1]], "... is not valid JSON at position 23; ' +
+      'NaN and Infinity are not JSON: send null for a missing value')
+    const start = await post('/v1/models/x/predict', '[NaN, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]')
+    expect(start.body.detail).toMatch(/is not valid JSON at position 1; NaN and Infinity/)
+    const end = await post('/v1/networks', '{"inputs": 4, "layers": [], "output": None}')
+    expect(end.body.detail).toMatch(/is not valid JSON at position 38$/)
+    // a body short enough for V8 to show whole
+    const short = await post('/v1/networks', '{"a": None}')
+    expect(short.body.detail).toBe('the body is not valid JSON: Unexpected token \'N\', "{"a": None}" is not valid JSON at position 6')
+  })
+
+  it('is large enough to be read off the event loop (predict, datasets): the same answer, with the position', async () => {
+    // ≈ 400 KB, over the 256 KiB thread limit, in rows few enough for predict's row cap
+    const rows = Array.from({ length: 1000 }, (_, i) => `[${Array.from({ length: 80 }, (_, j) => i + j).join(', ')}]`).join(', ')
+    for (const url of ['/v1/models/x/predict', '/v1/datasets']) {
+      const text = url.endsWith('predict') ? `{"inputs": [${rows}],}` : `{"features": [${rows}], "targets": [1],}`
+      const res = await post(url, text)
+      expect(res.body, url).toMatchObject({ status: 400, code: 'NN_ERR_INVALID_JSON' })
+      expect(res.body.detail, url).toMatch(new RegExp(`^the body is not valid JSON: Expected double-quoted property name in JSON at position ${text.length - 1}\\b`))
+    }
+  })
+
+  it('holds a prototype key: refused by name, as before, not as malformed', async () => {
+    const res = await post('/v1/networks', '{"__proto__": {"x": 1}, "inputs": 4}')
+    expect(res.body).toMatchObject({ status: 400, code: 'NN_ERR_VALIDATION' })
+    expect(res.body.detail).toMatch(/__proto__/)
+  })
+
+  it('comes to TF Serving as curl sends it by default (form-urlencoded): the same detail, in TF Serving\'s form', async () => {
+    const res = await post('/v1/models/x:predict', '{"instances": [[1, 2]', 'application/x-www-form-urlencoded')
+    expect(res.status).toBe(400)
+    expect(res.body).toEqual({ error: "the body is not valid JSON: Expected ',' or ']' after array element in JSON at position 21" })
+  })
+
+  it('is empty on a route that takes no body (cancel): no body, not a 400', async () => {
+    const res = await request(t.app.server).post('/v1/training-jobs/nope/cancel').set('content-type', 'application/json').send('')
+    expect(res.status).toBe(404)
+    expect(res.body.code).toBe('NN_ERR_JOB_NOT_FOUND')
+  })
+})
