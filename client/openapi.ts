@@ -1722,7 +1722,7 @@ export interface paths {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["ModelExportInput"];
+                    "application/json": components["schemas"]["ModelImportInput"];
                 };
             };
             responses: {
@@ -6137,7 +6137,7 @@ export interface components {
              *     }
              */
             training?: components["schemas"]["TrainingOptionsInput"];
-            /** @description Name the trained model is versioned under */
+            /** @description Name the trained model is versioned under (the next version of it): 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids). Without it, the model is named by its id */
             modelName?: string;
             /** @description How missing feature cells are filled, fitted on the training rows and stored with the model; default: the dataset's upload strategy */
             missing?: components["schemas"]["MissingValuesInput"];
@@ -6328,6 +6328,39 @@ export interface components {
                 /** @description Biases b[unit] */
                 b: number[];
             }[];
+            /** @description The model's name (absent when it has none: it is named by its id) */
+            name?: string;
+            /** @description Imputation and one-hot encoding of raw rows, before the normalisation */
+            preprocessing?: components["schemas"]["PreprocessingInput"];
+            /** @description Applied to the encoded inputs before the network */
+            normalization?: components["schemas"]["NormalizationInput"];
+            /** @description Inverse-applied to regression outputs */
+            targetNormalization?: components["schemas"]["NormalizationInput"];
+            classes?: string[];
+            featureNames?: string[];
+            targetNames?: string[];
+            metrics?: {
+                [key: string]: number;
+            };
+        };
+        ModelImportInput: {
+            /** @constant */
+            format: "backprop.model";
+            /** @description 2 is written (parameters by name); 1 (layers of W and b, plain dense networks) is still read */
+            version: 1 | 2;
+            network: components["schemas"]["NetworkSpecInput"];
+            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
+            parameters?: {
+                [key: string]: number[] | number[][];
+            };
+            /** @description Version 1 only: hidden layers, then the output layer */
+            layers?: {
+                /** @description Weights W[unit][input] */
+                W: number[][];
+                /** @description Biases b[unit] */
+                b: number[];
+            }[];
+            /** @description The name the import is versioned under: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids). Left out, the import is named by its new id */
             name?: string;
             /** @description Imputation and one-hot encoding of raw rows, before the normalisation */
             preprocessing?: components["schemas"]["PreprocessingInput"];
@@ -6762,7 +6795,7 @@ export interface components {
              * @default 0
              */
             seed?: number;
-            /** @description The best configuration is retrained on all rows and stored under this model name */
+            /** @description The best configuration is retrained on all rows and stored under this model name: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids) */
             modelName: string;
         };
         SweepTrialResultInput: {
@@ -7318,7 +7351,7 @@ export interface components {
              *     }
              */
             training: components["schemas"]["TrainingOptions"];
-            /** @description Name the trained model is versioned under */
+            /** @description Name the trained model is versioned under (the next version of it): 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids). Without it, the model is named by its id */
             modelName?: string;
             /** @description How missing feature cells are filled, fitted on the training rows and stored with the model; default: the dataset's upload strategy */
             missing?: components["schemas"]["MissingValues"];
@@ -7509,6 +7542,39 @@ export interface components {
                 /** @description Biases b[unit] */
                 b: number[];
             }[];
+            /** @description The model's name (absent when it has none: it is named by its id) */
+            name?: string;
+            /** @description Imputation and one-hot encoding of raw rows, before the normalisation */
+            preprocessing?: components["schemas"]["Preprocessing"];
+            /** @description Applied to the encoded inputs before the network */
+            normalization?: components["schemas"]["Normalization"];
+            /** @description Inverse-applied to regression outputs */
+            targetNormalization?: components["schemas"]["Normalization"];
+            classes?: string[];
+            featureNames?: string[];
+            targetNames?: string[];
+            metrics?: {
+                [key: string]: number;
+            };
+        };
+        ModelImport: {
+            /** @constant */
+            format: "backprop.model";
+            /** @description 2 is written (parameters by name); 1 (layers of W and b, plain dense networks) is still read */
+            version: 1 | 2;
+            network: components["schemas"]["NetworkSpec"];
+            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
+            parameters?: {
+                [key: string]: number[] | number[][];
+            };
+            /** @description Version 1 only: hidden layers, then the output layer */
+            layers?: {
+                /** @description Weights W[unit][input] */
+                W: number[][];
+                /** @description Biases b[unit] */
+                b: number[];
+            }[];
+            /** @description The name the import is versioned under: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids). Left out, the import is named by its new id */
             name?: string;
             /** @description Imputation and one-hot encoding of raw rows, before the normalisation */
             preprocessing?: components["schemas"]["Preprocessing"];
@@ -7943,7 +8009,7 @@ export interface components {
              * @default 0
              */
             seed: number;
-            /** @description The best configuration is retrained on all rows and stored under this model name */
+            /** @description The best configuration is retrained on all rows and stored under this model name: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids) */
             modelName: string;
         };
         SweepTrialResult: {
@@ -8108,6 +8174,7 @@ export type SchemaNormalizationInput = components['schemas']['NormalizationInput
 export type SchemaPreprocessingInput = components['schemas']['PreprocessingInput'];
 export type SchemaModelResponseInput = components['schemas']['ModelResponseInput'];
 export type SchemaModelExportInput = components['schemas']['ModelExportInput'];
+export type SchemaModelImportInput = components['schemas']['ModelImportInput'];
 export type SchemaPredictRequestInput = components['schemas']['PredictRequestInput'];
 export type SchemaPredictResponseInput = components['schemas']['PredictResponseInput'];
 export type SchemaBackpropRequestInput = components['schemas']['BackpropRequestInput'];
@@ -8162,6 +8229,7 @@ export type SchemaNormalization = components['schemas']['Normalization'];
 export type SchemaPreprocessing = components['schemas']['Preprocessing'];
 export type SchemaModelResponse = components['schemas']['ModelResponse'];
 export type SchemaModelExport = components['schemas']['ModelExport'];
+export type SchemaModelImport = components['schemas']['ModelImport'];
 export type SchemaPredictRequest = components['schemas']['PredictRequest'];
 export type SchemaPredictResponse = components['schemas']['PredictResponse'];
 export type SchemaBackpropRequest = components['schemas']['BackpropRequest'];

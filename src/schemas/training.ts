@@ -7,6 +7,7 @@ import { z } from 'zod'
 import './messages.js'
 import { NORMALIZATIONS } from '../data/normalize.js'
 import { Name, Timestamp } from './common.js'
+import { MODEL_NAME_FORM, ModelName } from './model-name.js'
 import { JobNetworkSchema, NetworkSpecSchema } from './network.js'
 import { MissingValuesSchema } from './dataset.js'
 
@@ -107,7 +108,7 @@ export const CreateTrainingJobRequest = z.object({
   initialModelId: z.string().min(1).max(200).optional().describe('Fine-tune: start from this model\'s network, weights and normalisation'),
   training: TrainingOptionsSchema.default(TrainingOptionsSchema.parse({}))
     .describe('How to train; every field has a default (see TrainingOptions), so it may be left out'),
-  modelName: Name.optional().describe('Name the trained model is versioned under'),
+  modelName: ModelName.optional().describe(`Name the trained model is versioned under (the next version of it): ${MODEL_NAME_FORM}. Without it, the model is named by its id`),
   missing: MissingValuesSchema.optional().describe('How missing feature cells are filled, fitted on the training rows and stored with the model; default: the dataset\'s upload strategy')
 }).strict().superRefine((body, ctx) => {
   const given = (['network', 'networkId', 'initialModelId'] as const).filter((k) => body[k] !== undefined)
@@ -141,6 +142,7 @@ export const TrainJobDataSchema = z.object({
   networkId: z.string().optional(),
   initialModelId: z.string().optional(),
   training: TrainingOptionsSchema,
+  // not ModelName: a job queued before the rule (model-name.ts) must still run; admission checks new names
   modelName: Name.optional(),
   missing: MissingValuesSchema.optional(),
   // set by the API from the caller's key, never by the request body; the model is stored under it

@@ -12,7 +12,7 @@ import type { NetworkSpec } from '../../nn/spec.js'
 import type { ModelRecord } from '../../store/models.js'
 import { ModelRefParams, NoContent, listOf, problems } from '../../schemas/common.js'
 import {
-  ModelExport, ModelListQuery, ModelResponse, type ModelExportBody, type ModelResponseBody
+  ModelExport, ModelImport, ModelListQuery, ModelResponse, type ModelExportBody, type ModelResponseBody
 } from '../../schemas/model.js'
 import { z } from 'zod'
 import { ModelExportQuery } from '../../schemas/model-export-query.js'
@@ -183,7 +183,9 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     const pick = <K extends keyof ModelRecord>(k: K) => (meta[k] === undefined ? {} : { [k]: meta[k] })
     return {
       ...toJsonForm(stored.spec, stored.params),
-      name: meta.name,
+      // a model stored without a name is named by its id: the export leaves it out, so that its import
+      // (a new id) is named by its own id too, not versioned under an id (which names may not look like)
+      ...(meta.name === meta.id ? {} : { name: meta.name }),
       ...pick('preprocessing'),
       ...pick('normalization'),
       ...pick('targetNormalization'),
@@ -198,7 +200,7 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     schema: {
       tags,
       summary: 'Import a model from its JSON export (a new id; versioned under its name)',
-      body: ModelExport,
+      body: ModelImport,
       response: { 201: ModelResponse, ...problems(400, 422) }
     }
   }, async (request, reply) => {
