@@ -1835,14 +1835,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One model: network, metrics, lineage and labels (by id, name@latest, name@<version>, or a name: its newest version) */
+        /** One model: network, metrics, lineage and labels (by id, name@<version>, name@latest, or a bare name: its newest version) */
         get: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
                     /**
-                     * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
+                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
                      * @example iris-example@latest
                      */
                     id: string;
@@ -1942,14 +1942,14 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a model (its predictions stop at once): by id, name@latest or name@<version> */
+        /** Delete one version of a model (its predictions stop at once): by id, name@<version> or name@latest; a bare name is refused (409), since it names every version */
         delete: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
                     /**
-                     * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
+                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
                      * @example last-model
                      */
                     id: string;
@@ -1979,6 +1979,25 @@ export interface paths {
                          *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/models/{id}",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:conflict",
+                         *       "title": "Conflict",
+                         *       "status": 409,
+                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
+                         *       "instance": "/v1/models/{id}",
+                         *       "code": "NN_ERR_CONFLICT"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -2014,7 +2033,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /**
-                     * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
+                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
                      * @example iris-example@latest
                      */
                     id: string;
@@ -2201,7 +2220,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /**
-                     * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
+                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
                      * @example iris-example@latest
                      */
                     id: string;
@@ -3848,7 +3867,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /**
-                     * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
+                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
                      * @example iris-example@latest
                      */
                     id: string;
@@ -4036,7 +4055,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /**
-                     * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
+                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
                      * @example iris-example@latest
                      */
                     id: string;
@@ -4183,7 +4202,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /**
-                     * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
+                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
                      * @example iris-example@latest
                      */
                     id: string;
@@ -6118,7 +6137,7 @@ export interface components {
             network?: components["schemas"]["JobNetworkSpecInput"];
             /** @description A saved network definition (POST /v1/networks) */
             networkId?: string;
-            /** @description Fine-tune: start from this model's network, weights and normalisation */
+            /** @description Fine-tune: start from this model's network, weights and normalisation. Any model reference: an id (mdl_…), name@<version>, name@latest, or a bare name (its newest version), resolved to the id when the job is admitted */
             initialModelId?: string;
             /**
              * @description How to train; every field has a default (see TrainingOptions), so it may be left out
@@ -7332,7 +7351,7 @@ export interface components {
             network?: components["schemas"]["JobNetworkSpec"];
             /** @description A saved network definition (POST /v1/networks) */
             networkId?: string;
-            /** @description Fine-tune: start from this model's network, weights and normalisation */
+            /** @description Fine-tune: start from this model's network, weights and normalisation. Any model reference: an id (mdl_…), name@<version>, name@latest, or a bare name (its newest version), resolved to the id when the job is admitted */
             initialModelId?: string;
             /**
              * @description How to train; every field has a default (see TrainingOptions), so it may be left out

@@ -12,6 +12,7 @@ import { oneRowMinibatch } from '../nn/minibatch-rows.js'
 import type { DatasetMeta, DatasetRepository } from '../store/datasets.js'
 import type { ModelRecord, ModelRepository } from '../store/models.js'
 import type { NetworkRepository } from '../store/networks.js'
+import { withModelRef } from '../store/model-ref.js'
 import { codesHint, headTargets, unitsFor } from '../data/class-heads.js'
 import { headOf } from '../nn/heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
@@ -41,8 +42,11 @@ async function resolveNetwork (body: CreateTrainingJobBody, deps: AdmissionDeps)
     if (!record) throw new NETWORK_NOT_FOUND(body.networkId)
     return { spec: record.spec, field: 'networkId' }
   }
-  const model = await deps.models.get(body.initialModelId!, deps.tenant)
-  if (!model) throw new MODEL_NOT_FOUND(body.initialModelId!)
+  // any model reference (store/model-ref.ts), as the routes read them; the job keeps the id it resolved to,
+  // so that it fine-tunes the model admitted even if a newer version of the name appears before it runs
+  const ref = body.initialModelId!
+  const model = await withModelRef(deps.models, ref, deps.tenant, (id) => deps.models.get(id, deps.tenant))
+    .catch((err: unknown) => { throw err instanceof MODEL_NOT_FOUND ? withProblem(err, { field: 'initialModelId' }) : err })
   return { spec: model.network, field: 'initialModelId', parent: model }
 }
 
@@ -170,7 +174,7 @@ export async function admitTrainingJob (body: CreateTrainingJobBody, deps: Admis
     datasetId: body.datasetId,
     network: spec,
     ...(body.networkId !== undefined ? { networkId: body.networkId } : {}),
-    ...(body.initialModelId !== undefined ? { initialModelId: body.initialModelId } : {}),
+    ...(parent ? { initialModelId: parent.id } : {}),
     training: body.training,
     ...(missing ? { missing } : {}),
     ...(body.modelName !== undefined ? { modelName: body.modelName } : {}),

@@ -105,7 +105,7 @@ export const CreateTrainingJobRequest = z.object({
   datasetId: z.string().min(1).max(200),
   network: JobNetworkSchema.optional().describe('An inline network definition; inputs and output.units default to the dataset\'s'),
   networkId: z.string().min(1).max(200).optional().describe('A saved network definition (POST /v1/networks)'),
-  initialModelId: z.string().min(1).max(200).optional().describe('Fine-tune: start from this model\'s network, weights and normalisation'),
+  initialModelId: z.string().min(1).max(200).optional().describe('Fine-tune: start from this model\'s network, weights and normalisation. Any model reference: an id (mdl_…), name@<version>, name@latest, or a bare name (its newest version), resolved to the id when the job is admitted'),
   training: TrainingOptionsSchema.default(TrainingOptionsSchema.parse({}))
     .describe('How to train; every field has a default (see TrainingOptions), so it may be left out'),
   modelName: ModelName.optional().describe(`Name the trained model is versioned under (the next version of it): ${MODEL_NAME_FORM}. Without it, the model is named by its id`),
