@@ -1641,7 +1641,10 @@ export interface paths {
         /** Import a model from its JSON export (a new id; versioned under its name) */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description When the name already has versions, the import must keep the newest version's signature (feature columns, output head and units, classes or targets, in order); otherwise it is refused with 409 listing the differences. true: store it anyway, as the name's new signature */
+                    allowSignatureChange?: "true" | "false";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1796,6 +1799,25 @@ export interface paths {
                          *           "message": "optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw"
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:conflict",
+                         *       "title": "Conflict",
+                         *       "status": 409,
+                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
+                         *       "instance": "/v1/models",
+                         *       "code": "NN_ERR_CONFLICT"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -2563,6 +2585,25 @@ export interface paths {
                     };
                 };
                 /** @description Problem details (RFC 9457) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:conflict",
+                         *       "title": "Conflict",
+                         *       "status": 409,
+                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
+                         *       "instance": "/v1/training-jobs",
+                         *       "code": "NN_ERR_CONFLICT"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3171,6 +3212,25 @@ export interface paths {
                          *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/sweeps",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:conflict",
+                         *       "title": "Conflict",
+                         *       "status": 409,
+                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
+                         *       "instance": "/v1/sweeps",
+                         *       "code": "NN_ERR_CONFLICT"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -5764,6 +5824,8 @@ export interface components {
             column?: number;
             /** @description 0-based row of a JSON matrix */
             row?: number;
+            /** @description What the request would change that it did not opt in to, one entry per difference (a model name's signature: inputs, output, outputs) */
+            changes?: string[];
         } & {
             [key: string]: unknown;
         };
@@ -6160,6 +6222,8 @@ export interface components {
             modelName?: string;
             /** @description How missing feature cells are filled, fitted on the training rows and stored with the model; default: the dataset's upload strategy */
             missing?: components["schemas"]["MissingValuesInput"];
+            /** @description When modelName already has versions, the new one must keep the newest version's signature: the same feature columns (names in order, numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the name's new signature. Default false */
+            allowSignatureChange?: boolean;
         };
         EpochStatsInput: {
             epoch: number;
@@ -6816,6 +6880,8 @@ export interface components {
             seed?: number;
             /** @description The best configuration is retrained on all rows and stored under this model name: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids) */
             modelName: string;
+            /** @description When modelName already has versions, the new one must keep the newest version's signature: the same feature columns (names in order, numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the name's new signature. Default false */
+            allowSignatureChange?: boolean;
         };
         SweepTrialResultInput: {
             /** @description 0-based trial number */
@@ -6978,6 +7044,8 @@ export interface components {
             column?: number;
             /** @description 0-based row of a JSON matrix */
             row?: number;
+            /** @description What the request would change that it did not opt in to, one entry per difference (a model name's signature: inputs, output, outputs) */
+            changes?: string[];
         } & {
             [key: string]: unknown;
         };
@@ -7374,6 +7442,8 @@ export interface components {
             modelName?: string;
             /** @description How missing feature cells are filled, fitted on the training rows and stored with the model; default: the dataset's upload strategy */
             missing?: components["schemas"]["MissingValues"];
+            /** @description When modelName already has versions, the new one must keep the newest version's signature: the same feature columns (names in order, numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the name's new signature. Default false */
+            allowSignatureChange?: boolean;
         };
         EpochStats: {
             epoch: number;
@@ -8030,6 +8100,8 @@ export interface components {
             seed: number;
             /** @description The best configuration is retrained on all rows and stored under this model name: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids) */
             modelName: string;
+            /** @description When modelName already has versions, the new one must keep the newest version's signature: the same feature columns (names in order, numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the name's new signature. Default false */
+            allowSignatureChange?: boolean;
         };
         SweepTrialResult: {
             /** @description 0-based trial number */

@@ -1,7 +1,8 @@
 /**
  * Admission of a training job, before anything is queued: resolve the network (inline, saved, or the
  * model to fine-tune), check it against the dataset's widths and targets, and apply the configured
- * limits (MAX_EPOCHS, MAX_PARAMETERS, MAX_JOB_WORK). Errors are 4xx with what to change.
+ * limits (MAX_EPOCHS, MAX_PARAMETERS, MAX_JOB_WORK); a new version of a model name keeps its signature
+ * unless the job opts out (model-signature.ts). Errors are 4xx with what to change.
  */
 import type { Config } from '../config.js'
 import { BAD_NETWORK, DATASET_NOT_FOUND, MODEL_NOT_FOUND, NETWORK_NOT_FOUND, TOO_MANY_PARAMETERS, UNPROCESSABLE, VALIDATION, withProblem } from '../errors.js'
@@ -13,6 +14,7 @@ import type { DatasetMeta, DatasetRepository } from '../store/datasets.js'
 import type { ModelRecord, ModelRepository } from '../store/models.js'
 import type { NetworkRepository } from '../store/networks.js'
 import { withModelRef } from '../store/model-ref.js'
+import { BODY_OPT_IN, checkSignatureKept, signatureOfJob } from './model-signature.js'
 import { codesHint, headTargets, unitsFor } from '../data/class-heads.js'
 import { headOf } from '../nn/heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
@@ -170,6 +172,10 @@ export async function admitTrainingJob (body: CreateTrainingJobBody, deps: Admis
   const missing = missingFor(body, meta)
   checkLimits(spec, meta, body.training.epochs, deps.limits)
   checkMinibatches(spec, meta, body.training)
+  if (body.modelName !== undefined) {
+    await checkSignatureKept({ models: deps.models, tenant: deps.tenant, name: body.modelName, allowChange: body.allowSignatureChange === true, subject: 'this job\'s model', ...BODY_OPT_IN },
+      [{ signature: signatureOfJob(spec, meta) }])
+  }
   return {
     datasetId: body.datasetId,
     network: spec,

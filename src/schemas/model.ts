@@ -100,6 +100,13 @@ export const ModelImport = ModelExport.extend({
 
 export type ModelImportBody = z.infer<typeof ModelImport>
 
+/** POST /v1/models's options: its body is an export file, so the opt-in travels in the query. */
+export const ModelImportQuery = z.object({
+  allowSignatureChange: z.enum(['true', 'false']).optional()
+    .describe('When the name already has versions, the import must keep the newest version\'s signature (feature columns, output head and units, ' +
+      'classes or targets, in order); otherwise it is refused with 409 listing the differences. true: store it anyway, as the name\'s new signature')
+}).strict()
+
 const Cell = z.union([z.number(), z.string().max(200), z.null()])
 
 /** What the general path accepts; `{ inputs: number[][] }` is the canonical (fast) form. */

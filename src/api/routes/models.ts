@@ -12,7 +12,7 @@ import type { NetworkSpec } from '../../nn/spec.js'
 import type { ModelRecord } from '../../store/models.js'
 import { ModelRefParams, NoContent, listOf, problems } from '../../schemas/common.js'
 import {
-  ModelExport, ModelImport, ModelListQuery, ModelResponse, type ModelExportBody, type ModelResponseBody
+  ModelExport, ModelImport, ModelImportQuery, ModelListQuery, ModelResponse, type ModelExportBody, type ModelResponseBody
 } from '../../schemas/model.js'
 import { z } from 'zod'
 import { ModelExportQuery } from '../../schemas/model-export-query.js'
@@ -21,6 +21,7 @@ import { checkNetwork } from './networks.js'
 import { encodedWidth } from '../../data/feature-columns.js'
 import { parseModelRef, withModelRef } from '../../store/model-ref.js'
 import { readReport } from '../../queue/run-report.js'
+import { IMPORT_OPT_IN, checkSignatureKept, signatureOfModel } from '../../queue/model-signature.js'
 import { ModelStatusResponse, availableStatus } from '../../schemas/tf-serving.js'
 
 const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
@@ -218,8 +219,9 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     schema: {
       tags,
       summary: 'Import a model from its JSON export (a new id; versioned under its name)',
+      querystring: ModelImportQuery,
       body: ModelImport,
-      response: { 201: ModelResponse, ...problems(400, 422) }
+      response: { 201: ModelResponse, ...problems(400, 409, 422) }
     }
   }, async (request, reply) => {
     const body = request.body
@@ -234,6 +236,12 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     checkImport(body, model.spec)
     checkImportFinite(model.spec, model.params)
     const { format: _f, version: _v, network: _n, layers: _l, parameters: _p, ...meta } = body
+    if (meta.name !== undefined) {
+      // another version of an existing name: as a training job's, it keeps the name's signature unless asked (queue/model-signature.ts)
+      await checkSignatureKept({
+        models: fastify.models, tenant: request.tenant, name: meta.name, allowChange: request.query.allowSignatureChange === 'true', subject: 'this import', ...IMPORT_OPT_IN
+      }, [{ signature: signatureOfModel({ ...meta, network: model.spec }) }])
+    }
     // the owner comes from the key, after the spread: an imported body cannot name one
     const record = await fastify.models.save({ ...model, meta: { ...meta, tenant: request.tenant } })
     return reply.code(201).header('location', `/v1/models/${record.id}`).send(modelResponse(record))
