@@ -1641,7 +1641,10 @@ export interface paths {
         /** Import a model from its JSON export (a new id; versioned under its name) */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description When the name already has versions, the import must keep the newest version's signature (feature columns, output head and units, classes or targets, in order); otherwise it is refused with 409 listing the differences. true: store it anyway, as the name's new signature */
+                    allowSignatureChange?: "true" | "false";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1722,7 +1725,7 @@ export interface paths {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["ModelExportInput"];
+                    "application/json": components["schemas"]["ModelImportInput"];
                 };
             };
             responses: {
@@ -1802,6 +1805,25 @@ export interface paths {
                     };
                 };
                 /** @description Problem details (RFC 9457) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:conflict",
+                         *       "title": "Conflict",
+                         *       "status": 409,
+                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
+                         *       "instance": "/v1/models",
+                         *       "code": "NN_ERR_CONFLICT"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -1835,14 +1857,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One model: network, metrics, lineage and labels (by id, name@latest, name@<version>, or a name: its newest version) */
+        /** One model: network, metrics, lineage and labels (by id, name@<version>, name@latest, or a bare name: its newest version) */
         get: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
                     /**
-                     * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
+                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
                      * @example iris-example@latest
                      */
                     id: string;
@@ -1942,14 +1964,14 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a model (its predictions stop at once): by id, name@latest or name@<version> */
+        /** Delete one version of a model (its predictions stop at once): by id, name@<version> or name@latest; a bare name is refused (409), since it names every version */
         delete: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
                     /**
-                     * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
+                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
                      * @example last-model
                      */
                     id: string;
@@ -1979,6 +2001,25 @@ export interface paths {
                          *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/models/{id}",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:conflict",
+                         *       "title": "Conflict",
+                         *       "status": 409,
+                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
+                         *       "instance": "/v1/models/{id}",
+                         *       "code": "NN_ERR_CONFLICT"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -2014,7 +2055,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /**
-                     * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
+                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
                      * @example iris-example@latest
                      */
                     id: string;
@@ -2201,7 +2242,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /**
-                     * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
+                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
                      * @example iris-example@latest
                      */
                     id: string;
@@ -2538,6 +2579,25 @@ export interface paths {
                          *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/training-jobs",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:conflict",
+                         *       "title": "Conflict",
+                         *       "status": 409,
+                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
+                         *       "instance": "/v1/training-jobs",
+                         *       "code": "NN_ERR_CONFLICT"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -3181,6 +3241,25 @@ export interface paths {
                          *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/sweeps",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem details (RFC 9457) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:conflict",
+                         *       "title": "Conflict",
+                         *       "status": 409,
+                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
+                         *       "instance": "/v1/sweeps",
+                         *       "code": "NN_ERR_CONFLICT"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -3877,7 +3956,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /**
-                     * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
+                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
                      * @example iris-example@latest
                      */
                     id: string;
@@ -4065,7 +4144,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /**
-                     * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
+                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
                      * @example iris-example@latest
                      */
                     id: string;
@@ -4212,7 +4291,7 @@ export interface paths {
                 header?: never;
                 path: {
                     /**
-                     * @description A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)
+                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
                      * @example iris-example@latest
                      */
                     id: string;
@@ -5774,6 +5853,8 @@ export interface components {
             column?: number;
             /** @description 0-based row of a JSON matrix */
             row?: number;
+            /** @description What the request would change that it did not opt in to, one entry per difference (a model name's signature: inputs, output, outputs) */
+            changes?: string[];
         } & {
             [key: string]: unknown;
         };
@@ -6147,7 +6228,7 @@ export interface components {
             network?: components["schemas"]["JobNetworkSpecInput"];
             /** @description A saved network definition (POST /v1/networks) */
             networkId?: string;
-            /** @description Fine-tune: start from this model's network, weights and normalisation */
+            /** @description Fine-tune: start from this model's network, weights and normalisation. Any model reference: an id (mdl_…), name@<version>, name@latest, or a bare name (its newest version), resolved to the id when the job is admitted */
             initialModelId?: string;
             /**
              * @description How to train; every field has a default (see TrainingOptions), so it may be left out
@@ -6166,10 +6247,12 @@ export interface components {
              *     }
              */
             training?: components["schemas"]["TrainingOptionsInput"];
-            /** @description Name the trained model is versioned under */
+            /** @description Name the trained model is versioned under (the next version of it): 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids). Without it, the model is named by its id */
             modelName?: string;
             /** @description How missing feature cells are filled, fitted on the training rows and stored with the model; default: the dataset's upload strategy */
             missing?: components["schemas"]["MissingValuesInput"];
+            /** @description When modelName already has versions, the new one must keep the newest version's signature: the same feature columns (names in order, numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the name's new signature. Default false */
+            allowSignatureChange?: boolean;
         };
         EpochStatsInput: {
             epoch: number;
@@ -6357,6 +6440,43 @@ export interface components {
                 /** @description Biases b[unit] */
                 b: number[];
             }[];
+            /** @description The model's name (absent when it has none: it is named by its id) */
+            name?: string;
+            /** @description Imputation and one-hot encoding of raw rows, before the normalisation */
+            preprocessing?: components["schemas"]["PreprocessingInput"];
+            /** @description Applied to the encoded inputs before the network */
+            normalization?: components["schemas"]["NormalizationInput"];
+            /** @description Inverse-applied to regression outputs */
+            targetNormalization?: components["schemas"]["NormalizationInput"];
+            /** @description One label per class, in output order; distinct (also as numbers: "1" and "1.0" are one class) */
+            classes?: string[];
+            /** @description One distinct name per raw feature column */
+            featureNames?: string[];
+            /** @description One distinct name per target */
+            targetNames?: string[];
+            /** @description The training run's metrics as exported; an import keeps them as given (they are not recomputed: evaluate the model on your rows for your own) */
+            metrics?: {
+                [key: string]: number;
+            };
+        };
+        ModelImportInput: {
+            /** @constant */
+            format: "backprop.model";
+            /** @description 2 is written (parameters by name); 1 (layers of W and b, plain dense networks) is still read */
+            version: 1 | 2;
+            network: components["schemas"]["NetworkSpecInput"];
+            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
+            parameters?: {
+                [key: string]: number[] | number[][];
+            };
+            /** @description Version 1 only: hidden layers, then the output layer */
+            layers?: {
+                /** @description Weights W[unit][input] */
+                W: number[][];
+                /** @description Biases b[unit] */
+                b: number[];
+            }[];
+            /** @description The name the import is versioned under: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids). Left out, the import is named by its new id */
             name?: string;
             /** @description Imputation and one-hot encoding of raw rows, before the normalisation */
             preprocessing?: components["schemas"]["PreprocessingInput"];
@@ -6795,8 +6915,10 @@ export interface components {
              * @default 0
              */
             seed?: number;
-            /** @description The best configuration is retrained on all rows and stored under this model name */
+            /** @description The best configuration is retrained on all rows and stored under this model name: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids) */
             modelName: string;
+            /** @description When modelName already has versions, the new one must keep the newest version's signature: the same feature columns (names in order, numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the name's new signature. Default false */
+            allowSignatureChange?: boolean;
         };
         SweepTrialResultInput: {
             /** @description 0-based trial number */
@@ -6959,6 +7081,8 @@ export interface components {
             column?: number;
             /** @description 0-based row of a JSON matrix */
             row?: number;
+            /** @description What the request would change that it did not opt in to, one entry per difference (a model name's signature: inputs, output, outputs) */
+            changes?: string[];
         } & {
             [key: string]: unknown;
         };
@@ -7332,7 +7456,7 @@ export interface components {
             network?: components["schemas"]["JobNetworkSpec"];
             /** @description A saved network definition (POST /v1/networks) */
             networkId?: string;
-            /** @description Fine-tune: start from this model's network, weights and normalisation */
+            /** @description Fine-tune: start from this model's network, weights and normalisation. Any model reference: an id (mdl_…), name@<version>, name@latest, or a bare name (its newest version), resolved to the id when the job is admitted */
             initialModelId?: string;
             /**
              * @description How to train; every field has a default (see TrainingOptions), so it may be left out
@@ -7351,10 +7475,12 @@ export interface components {
              *     }
              */
             training: components["schemas"]["TrainingOptions"];
-            /** @description Name the trained model is versioned under */
+            /** @description Name the trained model is versioned under (the next version of it): 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids). Without it, the model is named by its id */
             modelName?: string;
             /** @description How missing feature cells are filled, fitted on the training rows and stored with the model; default: the dataset's upload strategy */
             missing?: components["schemas"]["MissingValues"];
+            /** @description When modelName already has versions, the new one must keep the newest version's signature: the same feature columns (names in order, numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the name's new signature. Default false */
+            allowSignatureChange?: boolean;
         };
         EpochStats: {
             epoch: number;
@@ -7542,6 +7668,43 @@ export interface components {
                 /** @description Biases b[unit] */
                 b: number[];
             }[];
+            /** @description The model's name (absent when it has none: it is named by its id) */
+            name?: string;
+            /** @description Imputation and one-hot encoding of raw rows, before the normalisation */
+            preprocessing?: components["schemas"]["Preprocessing"];
+            /** @description Applied to the encoded inputs before the network */
+            normalization?: components["schemas"]["Normalization"];
+            /** @description Inverse-applied to regression outputs */
+            targetNormalization?: components["schemas"]["Normalization"];
+            /** @description One label per class, in output order; distinct (also as numbers: "1" and "1.0" are one class) */
+            classes?: string[];
+            /** @description One distinct name per raw feature column */
+            featureNames?: string[];
+            /** @description One distinct name per target */
+            targetNames?: string[];
+            /** @description The training run's metrics as exported; an import keeps them as given (they are not recomputed: evaluate the model on your rows for your own) */
+            metrics?: {
+                [key: string]: number;
+            };
+        };
+        ModelImport: {
+            /** @constant */
+            format: "backprop.model";
+            /** @description 2 is written (parameters by name); 1 (layers of W and b, plain dense networks) is still read */
+            version: 1 | 2;
+            network: components["schemas"]["NetworkSpec"];
+            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
+            parameters?: {
+                [key: string]: number[] | number[][];
+            };
+            /** @description Version 1 only: hidden layers, then the output layer */
+            layers?: {
+                /** @description Weights W[unit][input] */
+                W: number[][];
+                /** @description Biases b[unit] */
+                b: number[];
+            }[];
+            /** @description The name the import is versioned under: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids). Left out, the import is named by its new id */
             name?: string;
             /** @description Imputation and one-hot encoding of raw rows, before the normalisation */
             preprocessing?: components["schemas"]["Preprocessing"];
@@ -7980,8 +8143,10 @@ export interface components {
              * @default 0
              */
             seed: number;
-            /** @description The best configuration is retrained on all rows and stored under this model name */
+            /** @description The best configuration is retrained on all rows and stored under this model name: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids) */
             modelName: string;
+            /** @description When modelName already has versions, the new one must keep the newest version's signature: the same feature columns (names in order, numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the name's new signature. Default false */
+            allowSignatureChange?: boolean;
         };
         SweepTrialResult: {
             /** @description 0-based trial number */
@@ -8145,6 +8310,7 @@ export type SchemaNormalizationInput = components['schemas']['NormalizationInput
 export type SchemaPreprocessingInput = components['schemas']['PreprocessingInput'];
 export type SchemaModelResponseInput = components['schemas']['ModelResponseInput'];
 export type SchemaModelExportInput = components['schemas']['ModelExportInput'];
+export type SchemaModelImportInput = components['schemas']['ModelImportInput'];
 export type SchemaPredictRequestInput = components['schemas']['PredictRequestInput'];
 export type SchemaPredictResponseInput = components['schemas']['PredictResponseInput'];
 export type SchemaBackpropRequestInput = components['schemas']['BackpropRequestInput'];
@@ -8199,6 +8365,7 @@ export type SchemaNormalization = components['schemas']['Normalization'];
 export type SchemaPreprocessing = components['schemas']['Preprocessing'];
 export type SchemaModelResponse = components['schemas']['ModelResponse'];
 export type SchemaModelExport = components['schemas']['ModelExport'];
+export type SchemaModelImport = components['schemas']['ModelImport'];
 export type SchemaPredictRequest = components['schemas']['PredictRequest'];
 export type SchemaPredictResponse = components['schemas']['PredictResponse'];
 export type SchemaBackpropRequest = components['schemas']['BackpropRequest'];

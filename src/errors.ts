@@ -53,6 +53,8 @@ export const ROUTE_NOT_FOUND = createError<[string, string]>('NN_ERR_ROUTE_NOT_F
 
 // ---- 409, 413, 415, 422: well-formed but not acceptable here
 export const CONFLICT = createError<[string]>('NN_ERR_CONFLICT', '%s', 409)
+// the last argument says which references would name one version
+export const MODEL_VERSION_REQUIRED = createError<[string, string]>('NN_ERR_MODEL_VERSION_REQUIRED', "'%s' is a model name, and DELETE removes one version, never every version of a name: %s", 409)
 export const PAYLOAD_TOO_LARGE = createError<[number]>('NN_ERR_PAYLOAD_TOO_LARGE', 'request body exceeds %d bytes (BODY_LIMIT); send a smaller body or raise the limit', 413)
 export const DATASET_TOO_LARGE = createError<[number, number]>('NN_ERR_DATASET_TOO_LARGE', 'dataset has %d rows; the limit is %d (MAX_DATASET_ROWS)', 413)
 export const NOT_ACCEPTABLE = createError<[string, string]>('NN_ERR_NOT_ACCEPTABLE', "cannot answer in any of '%s'; send Accept: %s", 406)

@@ -1,7 +1,8 @@
 /**
  * Admission of a training job, before anything is queued: resolve the network (inline, saved, or the
  * model to fine-tune), check it against the dataset's widths and targets, and apply the configured
- * limits (MAX_EPOCHS, MAX_PARAMETERS, MAX_JOB_WORK). Errors are 4xx with what to change.
+ * limits (MAX_EPOCHS, MAX_PARAMETERS, MAX_JOB_WORK); a new version of a model name keeps its signature
+ * unless the job opts out (model-signature.ts). Errors are 4xx with what to change.
  */
 import type { Config } from '../config.js'
 import { BAD_NETWORK, DATASET_NOT_FOUND, MODEL_NOT_FOUND, NETWORK_NOT_FOUND, TOO_MANY_PARAMETERS, UNPROCESSABLE, VALIDATION, withProblem } from '../errors.js'
@@ -12,6 +13,8 @@ import { oneRowMinibatch } from '../nn/minibatch-rows.js'
 import type { DatasetMeta, DatasetRepository } from '../store/datasets.js'
 import type { ModelRecord, ModelRepository } from '../store/models.js'
 import type { NetworkRepository } from '../store/networks.js'
+import { withModelRef } from '../store/model-ref.js'
+import { BODY_OPT_IN, checkSignatureKept, signatureOfJob } from './model-signature.js'
 import { codesHint, headTargets, unitsFor } from '../data/class-heads.js'
 import { headOf } from '../nn/heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
@@ -41,8 +44,11 @@ async function resolveNetwork (body: CreateTrainingJobBody, deps: AdmissionDeps)
     if (!record) throw new NETWORK_NOT_FOUND(body.networkId)
     return { spec: record.spec, field: 'networkId' }
   }
-  const model = await deps.models.get(body.initialModelId!, deps.tenant)
-  if (!model) throw new MODEL_NOT_FOUND(body.initialModelId!)
+  // any model reference (store/model-ref.ts), as the routes read them; the job keeps the id it resolved to,
+  // so that it fine-tunes the model admitted even if a newer version of the name appears before it runs
+  const ref = body.initialModelId!
+  const model = await withModelRef(deps.models, ref, deps.tenant, (id) => deps.models.get(id, deps.tenant))
+    .catch((err: unknown) => { throw err instanceof MODEL_NOT_FOUND ? withProblem(err, { field: 'initialModelId' }) : err })
   return { spec: model.network, field: 'initialModelId', parent: model }
 }
 
@@ -166,11 +172,15 @@ export async function admitTrainingJob (body: CreateTrainingJobBody, deps: Admis
   const missing = missingFor(body, meta)
   checkLimits(spec, meta, body.training.epochs, deps.limits)
   checkMinibatches(spec, meta, body.training)
+  if (body.modelName !== undefined) {
+    await checkSignatureKept({ models: deps.models, tenant: deps.tenant, name: body.modelName, allowChange: body.allowSignatureChange === true, subject: 'this job\'s model', ...BODY_OPT_IN },
+      [{ signature: signatureOfJob(spec, meta) }])
+  }
   return {
     datasetId: body.datasetId,
     network: spec,
     ...(body.networkId !== undefined ? { networkId: body.networkId } : {}),
-    ...(body.initialModelId !== undefined ? { initialModelId: body.initialModelId } : {}),
+    ...(parent ? { initialModelId: parent.id } : {}),
     training: body.training,
     ...(missing ? { missing } : {}),
     ...(body.modelName !== undefined ? { modelName: body.modelName } : {}),

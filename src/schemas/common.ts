@@ -8,9 +8,9 @@ export const IdParams = z.object({
   id: z.string().min(1).max(200).describe('Resource id, as returned when it was created')
 })
 
-/** A model by id, or by name: `name@latest` (its newest version) or `name@3`. */
+/** A model by id, or by name (store/model-ref.ts): `name@3`, `name@latest`, or the bare name (its newest version). */
 export const ModelRefParams = z.object({
-  id: z.string().min(1).max(200).describe('A model id (mdl_…), or `name@latest`, or `name@<version>` (e.g. iris@2)')
+  id: z.string().min(1).max(200).describe('A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)')
 })
 
 export const Name = z.string().trim().min(1).max(200)

@@ -8,6 +8,7 @@ import { JSON_FORMAT, JSON_FORMAT_VERSIONS } from '../nn/serialize.js'
 import { NORMALIZATIONS } from '../data/normalize.js'
 import { NetworkSpecSchema } from './network.js'
 import { Name, Timestamp, PageQuery } from './common.js'
+import { MODEL_NAME_FORM, ModelName } from './model-name.js'
 import { RunReportShape } from './training.js'
 
 /** Bounds one predict request; larger batches should be split by the client. */
@@ -77,7 +78,7 @@ export const ModelExport = z.object({
     'adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var), layers.i.projection.weight [units, in] (a residual across widths: ' +
     'torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch\'s load_state_dict (README)'),
   layers: z.array(JsonLayer).optional().describe('Version 1 only: hidden layers, then the output layer'),
-  name: Name.optional(),
+  name: Name.optional().describe('The model\'s name (absent when it has none: it is named by its id)'),
   preprocessing: PreprocessingSchema.optional().describe('Imputation and one-hot encoding of raw rows, before the normalisation'),
   normalization: NormalizationSchema.optional().describe('Applied to the encoded inputs before the network'),
   targetNormalization: NormalizationSchema.optional().describe('Inverse-applied to regression outputs'),
@@ -88,6 +89,23 @@ export const ModelExport = z.object({
 }).strict().meta({ id: 'ModelExport' })
 
 export type ModelExportBody = z.infer<typeof ModelExport>
+
+/**
+ * An export as POST /v1/models takes it back: the name must be a model name (model-name.ts). Apart
+ * from ModelExport, whose name is any stored model's, also one named before the rule.
+ */
+export const ModelImport = ModelExport.extend({
+  name: ModelName.optional().describe(`The name the import is versioned under: ${MODEL_NAME_FORM}. Left out, the import is named by its new id`)
+}).strict().meta({ id: 'ModelImport' })
+
+export type ModelImportBody = z.infer<typeof ModelImport>
+
+/** POST /v1/models's options: its body is an export file, so the opt-in travels in the query. */
+export const ModelImportQuery = z.object({
+  allowSignatureChange: z.enum(['true', 'false']).optional()
+    .describe('When the name already has versions, the import must keep the newest version\'s signature (feature columns, output head and units, ' +
+      'classes or targets, in order); otherwise it is refused with 409 listing the differences. true: store it anyway, as the name\'s new signature')
+}).strict()
 
 const Cell = z.union([z.number(), z.string().max(200), z.null()])
 

@@ -22,7 +22,8 @@ export const Problem = z.looseObject({
   field: z.string().optional(),
   line: z.number().int().optional().describe('1-based CSV line (the header is line 1)'),
   column: z.number().int().optional().describe('1-based CSV column, or 0-based column of a JSON matrix'),
-  row: z.number().int().optional().describe('0-based row of a JSON matrix')
+  row: z.number().int().optional().describe('0-based row of a JSON matrix'),
+  changes: z.array(z.string()).optional().describe('What the request would change that it did not opt in to, one entry per difference (a model name\'s signature: inputs, output, outputs)')
 }).meta({ id: 'Problem', description: 'RFC 9457 problem details' })
 
 export type ProblemBody = z.infer<typeof Problem>

@@ -7,8 +7,9 @@
  */
 import { z } from 'zod'
 import './messages.js'
-import { Name, Timestamp } from './common.js'
-import { JOB_STATUSES } from './training.js'
+import { Timestamp } from './common.js'
+import { MODEL_NAME_FORM, ModelName } from './model-name.js'
+import { AllowSignatureChange, JOB_STATUSES } from './training.js'
 
 /** A dotted path into the job: `training.optimizer.learningRate`, `network.layers.0.units`. */
 export const PARAM_PATH = /^(network|training|missing)(\.[A-Za-z0-9_]+)+$/
@@ -58,7 +59,8 @@ export const CreateSweepRequest = z.object({
   folds: z.number().int().min(2).max(100).optional()
     .describe('k-fold cross-validation: each configuration trains k times, each time holding out one of k disjoint, seeded folds (stratified by class)'),
   seed: z.number().int().min(0).max(0xffffffff).default(0).describe('Fixes the random draws and the folds (default 0)'),
-  modelName: Name.describe('The best configuration is retrained on all rows and stored under this model name')
+  modelName: ModelName.describe(`The best configuration is retrained on all rows and stored under this model name: ${MODEL_NAME_FORM}`),
+  allowSignatureChange: AllowSignatureChange
 }).strict().superRefine((body, ctx) => {
   if ((body.network === undefined) === (body.networkId === undefined)) {
     ctx.addIssue({ code: 'custom', path: ['network'], message: 'give exactly one of network or networkId' })

@@ -7,6 +7,7 @@ import { z } from 'zod'
 import './messages.js'
 import { NORMALIZATIONS } from '../data/normalize.js'
 import { Name, Timestamp } from './common.js'
+import { MODEL_NAME_FORM, ModelName } from './model-name.js'
 import { JobNetworkSchema, NetworkSpecSchema } from './network.js'
 import { MissingValuesSchema } from './dataset.js'
 
@@ -100,15 +101,23 @@ export const TrainingOptionsSchema = z.object({
 
 export type TrainingOptions = z.output<typeof TrainingOptionsSchema>
 
+/** The opt-in to a new signature for an existing model name (queue/model-signature.ts); shared with sweeps. */
+export const AllowSignatureChange = z.boolean().optional()
+  .describe('When modelName already has versions, the new one must keep the newest version\'s signature: the same feature columns (names in order, ' +
+    'numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is ' +
+    'refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the ' +
+    'name\'s new signature. Default false')
+
 export const CreateTrainingJobRequest = z.object({
   datasetId: z.string().min(1).max(200),
   network: JobNetworkSchema.optional().describe('An inline network definition; inputs and output.units default to the dataset\'s'),
   networkId: z.string().min(1).max(200).optional().describe('A saved network definition (POST /v1/networks)'),
-  initialModelId: z.string().min(1).max(200).optional().describe('Fine-tune: start from this model\'s network, weights and normalisation'),
+  initialModelId: z.string().min(1).max(200).optional().describe('Fine-tune: start from this model\'s network, weights and normalisation. Any model reference: an id (mdl_…), name@<version>, name@latest, or a bare name (its newest version), resolved to the id when the job is admitted'),
   training: TrainingOptionsSchema.default(TrainingOptionsSchema.parse({}))
     .describe('How to train; every field has a default (see TrainingOptions), so it may be left out'),
-  modelName: Name.optional().describe('Name the trained model is versioned under'),
-  missing: MissingValuesSchema.optional().describe('How missing feature cells are filled, fitted on the training rows and stored with the model; default: the dataset\'s upload strategy')
+  modelName: ModelName.optional().describe(`Name the trained model is versioned under (the next version of it): ${MODEL_NAME_FORM}. Without it, the model is named by its id`),
+  missing: MissingValuesSchema.optional().describe('How missing feature cells are filled, fitted on the training rows and stored with the model; default: the dataset\'s upload strategy'),
+  allowSignatureChange: AllowSignatureChange
 }).strict().superRefine((body, ctx) => {
   const given = (['network', 'networkId', 'initialModelId'] as const).filter((k) => body[k] !== undefined)
   if (given.length !== 1) {
@@ -141,6 +150,7 @@ export const TrainJobDataSchema = z.object({
   networkId: z.string().optional(),
   initialModelId: z.string().optional(),
   training: TrainingOptionsSchema,
+  // not ModelName: a job queued before the rule (model-name.ts) must still run; admission checks new names
   modelName: Name.optional(),
   missing: MissingValuesSchema.optional(),
   // set by the API from the caller's key, never by the request body; the model is stored under it

@@ -13,6 +13,7 @@ import { createKeys, isValidId } from './keys.js'
 import { LOCAL_TENANT, ownerOf, visibleTo } from '../security/tenancy.js'
 import { rangeOf, type Page } from './page.js'
 import { writeModel } from './model-write.js'
+import { MODEL_ID_PREFIX } from '../schemas/model-name.js'
 
 /** What the caller knows about a model: lineage, metrics and everything predict needs besides weights. */
 export interface ModelInfo {
@@ -94,7 +95,8 @@ export function createModelRepository (redis: Redis, prefix: string): ModelRepos
         const found = existing === null ? null : await get(existing)
         if (found) return found
       }
-      const id = `mdl_${randomUUID().replaceAll('-', '')}`
+      // the prefix is what tells an id from a name in a reference (store/model-ref.ts), so names may not start with it
+      const id = `${MODEL_ID_PREFIX}${randomUUID().replaceAll('-', '')}`
       const name = meta.name ?? id
       // two attempts racing past the check above leave a gap in the version numbers, never a duplicate
       const version = await redis.incr(keys.modelVersionCounter(nameKey(name, meta.tenant)))

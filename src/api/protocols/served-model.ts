@@ -1,27 +1,24 @@
 /**
  * A model as the serving protocols name it: by name, and optionally a version (KServe v2 and TensorFlow
- * Serving URLs: `models/{name}[/versions/{v}]`). Without a version the newest is served, as a TF Serving
- * model with its default version policy (`latest`, one version) does. A name may also be any native
- * reference (an id, `name@latest`, `name@3`: model-ref.ts), so native ids work in these URLs too.
+ * Serving URLs: `models/{name}[/versions/{v}]`). Without a version the name is read as every native
+ * reference is (store/model-ref.ts): a bare name is its newest version, as a TF Serving model with its
+ * default version policy (`latest`, one version) serves, and an id or `name@3` work too.
  */
 import { MODEL_NOT_FOUND } from '../../errors.js'
 import type { ModelRepository } from '../../store/models.js'
-import { withModelRef } from '../model-ref.js'
+import { parseModelRef, withModelRef } from '../../store/model-ref.js'
 
 const VERSION = /^[1-9]\d*$/
-/** The shape of the ids store/models.ts gives: `mdl_` and 32 hex digits. */
-const MODEL_ID = /^mdl_[0-9a-f]{32}$/
 
 /**
- * The native reference a protocol URL names: `name@v` with a version; without, an id or a reference as
- * it is, and any other name as `name@latest`. A version that is not a positive integer is not found (404).
+ * The native reference a protocol URL names: `name@v` with a version, else the name as it is. A version
+ * that is not a positive integer, or one given to something that is not a bare name, is not found (404).
  */
 export function servedRef (name: string, version?: string): string {
-  if (version !== undefined) {
-    if (!VERSION.test(version) || name.includes('@') || MODEL_ID.test(name)) throw new MODEL_NOT_FOUND(`${name}' version '${version}`)
-    return `${name}@${version}`
-  }
-  return name.includes('@') || MODEL_ID.test(name) ? name : `${name}@latest`
+  if (version === undefined) return name
+  const ref = parseModelRef(name)
+  if (!VERSION.test(version) || ref.kind !== 'latest' || !ref.bare) throw new MODEL_NOT_FOUND(`${name}' version '${version}`)
+  return `${name}@${version}`
 }
 
 /** `use` with the id the protocol URL names now (re-resolved as model-ref.ts does); a miss names what was asked. */

@@ -13,7 +13,7 @@ import { firstNonFiniteInTrace, inspectBackprop, type BackpropTrace } from '../.
 import { inputPipelineOf } from '../../inference/model-inference.js'
 import type { StoredModel } from '../../store/models.js'
 import { codesOf } from '../prediction-input.js'
-import { withModelRef } from '../model-ref.js'
+import { withModelRef } from '../../store/model-ref.js'
 
 type Target = number | string | number[]
 

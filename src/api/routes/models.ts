@@ -3,7 +3,7 @@
  * creates models (routes/training-jobs.ts); predictions are routes/predict.ts and api/predictor.ts.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { NON_FINITE_MODEL, UNPROCESSABLE, VALIDATION, withProblem } from '../../errors.js'
+import { MODEL_NOT_FOUND, MODEL_VERSION_REQUIRED, NON_FINITE_MODEL, UNPROCESSABLE, VALIDATION, withProblem } from '../../errors.js'
 import { firstNonFinite, nonFiniteReason, parameterName } from '../../nn/finite.js'
 import { createNetwork } from '../../nn/network.js'
 import { headOf } from '../../nn/heads.js'
@@ -12,7 +12,7 @@ import type { NetworkSpec } from '../../nn/spec.js'
 import type { ModelRecord } from '../../store/models.js'
 import { ModelRefParams, NoContent, listOf, problems } from '../../schemas/common.js'
 import {
-  ModelExport, ModelListQuery, ModelResponse, type ModelExportBody, type ModelResponseBody
+  ModelExport, ModelImport, ModelImportQuery, ModelListQuery, ModelResponse, type ModelExportBody, type ModelResponseBody
 } from '../../schemas/model.js'
 import { z } from 'zod'
 import { ModelExportQuery } from '../../schemas/model-export-query.js'
@@ -20,10 +20,10 @@ import { exportOnnx, ONNX_MEDIA_TYPE } from '../../onnx/export-model.js'
 import { checkNetwork } from './networks.js'
 import { encodedWidth } from '../../data/feature-columns.js'
 import { NUMBER } from '../../data/cells.js'
-import { withModelRef } from '../model-ref.js'
+import { parseModelRef, withModelRef } from '../../store/model-ref.js'
 import { readReport } from '../../queue/run-report.js'
+import { IMPORT_OPT_IN, checkSignatureKept, signatureOfModel } from '../../queue/model-signature.js'
 import { ModelStatusResponse, availableStatus } from '../../schemas/tf-serving.js'
-import { withServedModel } from '../protocols/served-model.js'
 
 const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
 
@@ -152,21 +152,40 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     return { items: items.map(modelResponse), total, offset, limit }
   })
 
-  /** `use` with the model `ref` names now (model-ref.ts: re-resolved if deleted meanwhile; a miss names `ref`). */
+  /** `use` with the model `ref` names now (store/model-ref.ts: re-resolved if deleted meanwhile; a miss names `ref`). */
   const withRef = <T>(ref: string, tenant: string, use: (id: string) => Promise<T | null>): Promise<T> => withModelRef(fastify.models, ref, tenant, use)
 
-  // a bare name is its newest version, and the answer carries TF Serving's model_version_status: a
-  // TensorFlow Serving client's GET /v1/models/{name} reads this route (routes/tf-serving.ts)
+  /**
+   * DELETE of a bare name: reading it as name@latest would delete the newest version only, and leave
+   * the name answering with the one before (a surprise either way), so it is refused with the
+   * references that name one version. An unknown name is a 404, as on every route.
+   */
+  const refuseBareName = async (name: string, tenant: string): Promise<never> => {
+    const [newest, versions] = await Promise.all([fastify.models.latest(name, tenant), fastify.models.count({ name, tenant })])
+    if (!newest) throw new MODEL_NOT_FOUND(name)
+    throw new MODEL_VERSION_REQUIRED(name, `it has ${versions} version${versions === 1 ? '' : 's'}; name the one to delete: ` +
+      `${name}@${newest.version} (or ${name}@latest, or its id ${newest.id}) for the newest, ${name}@<version> for another (list them with GET /v1/models?name=${encodeURIComponent(name)})`)
+  }
+
+  // the answer carries TF Serving's model_version_status: a TensorFlow Serving client's
+  // GET /v1/models/{name} (a bare name: the newest version) reads this route (routes/tf-serving.ts)
   fastify.get('/models/:id', {
-    schema: { tags, summary: 'One model: network, metrics, lineage and labels (by id, name@latest, name@<version>, or a name: its newest version)', params: ModelRefParams, response: { 200: ModelStatusResponse, ...problems(404) } }
+    schema: { tags, summary: 'One model: network, metrics, lineage and labels (by id, name@<version>, name@latest, or a bare name: its newest version)', params: ModelRefParams, response: { 200: ModelStatusResponse, ...problems(404) } }
   }, async (request) => {
-    const record = await withServedModel(fastify.models, request.params.id, undefined, request.tenant, (id) => fastify.models.get(id, request.tenant))
+    const record = await withRef(request.params.id, request.tenant, (id) => fastify.models.get(id, request.tenant))
     return { ...modelResponse(record), model_version_status: availableStatus(record.version) }
   })
 
   fastify.delete('/models/:id', {
-    schema: { tags, summary: 'Delete a model (its predictions stop at once): by id, name@latest or name@<version>', params: ModelRefParams, response: { 204: NoContent, ...problems(404) } }
+    schema: {
+      tags,
+      summary: 'Delete one version of a model (its predictions stop at once): by id, name@<version> or name@latest; a bare name is refused (409), since it names every version',
+      params: ModelRefParams,
+      response: { 204: NoContent, ...problems(404, 409) }
+    }
   }, async (request, reply) => {
+    const ref = parseModelRef(request.params.id)
+    if (ref.kind === 'latest' && ref.bare) await refuseBareName(ref.name, request.tenant)
     const removed = await withRef(request.params.id, request.tenant, async (id) => ((await fastify.models.remove(id, request.tenant)) ? id : null))
     // only the owner's delete evicts: another tenant must not be able to churn the shared cache
     fastify.predictor.invalidate(removed)
@@ -210,7 +229,9 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     const pick = <K extends keyof ModelRecord>(k: K) => (meta[k] === undefined ? {} : { [k]: meta[k] })
     return {
       ...toJsonForm(stored.spec, stored.params),
-      name: meta.name,
+      // a model stored without a name is named by its id: the export leaves it out, so that its import
+      // (a new id) is named by its own id too, not versioned under an id (which names may not look like)
+      ...(meta.name === meta.id ? {} : { name: meta.name }),
       ...pick('preprocessing'),
       ...pick('normalization'),
       ...pick('targetNormalization'),
@@ -225,8 +246,9 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     schema: {
       tags,
       summary: 'Import a model from its JSON export (a new id; versioned under its name)',
-      body: ModelExport,
-      response: { 201: ModelResponse, ...problems(400, 422) }
+      querystring: ModelImportQuery,
+      body: ModelImport,
+      response: { 201: ModelResponse, ...problems(400, 409, 422) }
     }
   }, async (request, reply) => {
     const body = request.body
@@ -241,6 +263,12 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     checkImport(body, model.spec)
     checkImportFinite(model.spec, model.params)
     const { format: _f, version: _v, network: _n, layers: _l, parameters: _p, ...meta } = body
+    if (meta.name !== undefined) {
+      // another version of an existing name: as a training job's, it keeps the name's signature unless asked (queue/model-signature.ts)
+      await checkSignatureKept({
+        models: fastify.models, tenant: request.tenant, name: meta.name, allowChange: request.query.allowSignatureChange === 'true', subject: 'this import', ...IMPORT_OPT_IN
+      }, [{ signature: signatureOfModel({ ...meta, network: model.spec }) }])
+    }
     // the owner comes from the key, after the spread: an imported body cannot name one
     const record = await fastify.models.save({ ...model, meta: { ...meta, tenant: request.tenant } })
     return reply.code(201).header('location', `/v1/models/${record.id}`).send(modelResponse(record))

@@ -14,7 +14,7 @@ import { MAX_PREDICT_ROWS, PredictQuery, PredictRequest, PredictResponse, type P
 import { flatRowsMessage, type HandleUnknown } from '../prediction-input.js'
 import { fastValidator, isModelRefParams, isPredictBody, jsonSerializer, lateBodyValidator } from '../fast-path.js'
 import { readPredictBody, wasReadFromBytes } from '../predict-body.js'
-import { resolveModelRef, withModelRef } from '../model-ref.js'
+import { parseModelRef, resolveModelRef, withModelRef } from '../../store/model-ref.js'
 import { rowCapHook } from '../row-cap-stream.js'
 import { unreadableBody } from '../json-body.js'
 import type { FeatureRows, Prediction } from '../predictor.js'
@@ -143,8 +143,8 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
       }
       // read from the bytes (predict-body.ts): Float64Array rows of numbers
       const rows = (body as { inputs: FeatureRows }).inputs
-      // a plain id (the hot path) needs no lookup: no extra promise
-      if (!ref.includes('@')) return predictor.predict(ref, rows, request.tenant)
+      // an id (the hot path) needs no lookup: no extra promise; a name, bare or with a version, is resolved
+      if (parseModelRef(ref).kind === 'id') return predictor.predict(ref, rows, request.tenant)
       return withModelRef(models, ref, request.tenant, (id) => predictor.predict(id, rows, request.tenant))
     })
   })

@@ -86,7 +86,7 @@ const sweeps: FastifyPluginAsyncZod = async (fastify) => {
       tags,
       summary: 'Start a hyper-parameter sweep: every configuration (and fold) a training job of one BullMQ flow; the best is retrained and stored under modelName',
       body: CreateSweepRequest,
-      response: { 202: CreatedSweep, ...problems(400, 404, 422) }
+      response: { 202: CreatedSweep, ...problems(400, 404, 409, 422) }
     }
   }, async (request, reply) => {
     const { config } = fastify

@@ -93,7 +93,7 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
       tags,
       summary: 'Queue a training job: a dataset, one of network | networkId | initialModelId, and the training options',
       body: CreateTrainingJobRequest,
-      response: { 202: CreatedTrainingJob, ...problems(400, 404, 422) }
+      response: { 202: CreatedTrainingJob, ...problems(400, 404, 409, 422) }
     }
   }, async (request, reply) => {
     const data = await admitTrainingJob(request.body, admissionDeps(fastify, request.tenant))

@@ -7,7 +7,7 @@
 import { DATASET_NOT_FOUND } from '../../errors.js'
 import type { DatasetMeta, DatasetRepository } from '../../store/datasets.js'
 import type { ModelRepository, StoredModel } from '../../store/models.js'
-import { withModelRef } from '../model-ref.js'
+import { withModelRef } from '../../store/model-ref.js'
 import { checkDatasetFitsModel } from './model-inference.js'
 
 export interface ScoringInputs { readonly model: StoredModel, readonly meta: DatasetMeta }

@@ -2,7 +2,8 @@
  * Admission of a sweep, before anything is queued: expand the search space, write each configuration
  * into the base job and admit it exactly as POST /v1/training-jobs would (queue/admission.ts), check
  * that the metric fits the head and that every trial holds rows out to be scored on, and apply the
- * sweep limits: child jobs (trials × folds, MAX_SWEEP_JOBS) and their total work (MAX_SWEEP_WORK).
+ * sweep limits: child jobs (trials × folds, MAX_SWEEP_JOBS) and their total work (MAX_SWEEP_WORK); the
+ * model it stores keeps its name's signature unless the sweep opts out (model-signature.ts).
  * Errors are 4xx naming the trial and the field at fault.
  */
 import { randomUUID } from 'node:crypto'
@@ -15,6 +16,7 @@ import type { DatasetMeta } from '../../store/datasets.js'
 import type { SweepRecord, SweepTrial } from '../../store/sweeps.js'
 import { applyParams, expandSearchSpace, trialCount } from '../../sweeps/search-space.js'
 import { admitTrainingJob, type AdmissionDeps } from '../admission.js'
+import { BODY_OPT_IN, checkSignatureKept, signatureOfJob, type ModelSignature } from '../model-signature.js'
 
 export type SweepLimits = Pick<Config, 'MAX_SWEEP_JOBS' | 'MAX_SWEEP_WORK'>
 
@@ -49,6 +51,21 @@ function checkScorable (data: TrainJobData, body: CreateSweepBody, label: string
   if (body.folds === undefined && data.training.validationSplit === 0) {
     throw unprocessable(`${label}: without folds a trial is scored on its validation rows, and training.validationSplit is 0: set it above 0, or give folds`, 'training.validationSplit')
   }
+}
+
+/**
+ * The signatures the sweep's best model may have: any trial may be the best. Usually one (a search over
+ * hidden layers and training options keeps the columns and the head), and then no trial is named.
+ */
+function distinctSignatures (trials: readonly SweepTrial[], meta: DatasetMeta): Array<{ signature: ModelSignature, label?: string }> {
+  const distinct = new Map<string, { signature: ModelSignature, label: string }>()
+  trials.forEach((trial, i) => {
+    const signature = signatureOfJob(trial.job.network, meta)
+    const key = JSON.stringify(signature)
+    if (!distinct.has(key)) distinct.set(key, { signature, label: `trial ${i} (${JSON.stringify(trial.params)})` })
+  })
+  const all = [...distinct.values()]
+  return all.length === 1 ? [{ signature: all[0].signature }] : all
 }
 
 /** The sweep's record (ids minted, every trial admitted), or a coded error that says what to change. */
@@ -104,6 +121,8 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
     throw unprocessable(`the sweep's training jobs add up to ${work} (Σ epochs × rows × parameters); the limit is ${deps.sweepLimits.MAX_SWEEP_WORK} (MAX_SWEEP_WORK): ` +
       'search fewer or smaller configurations', 'searchSpace')
   }
+  await checkSignatureKept({ models: deps.models, tenant: deps.tenant, name: body.modelName, allowChange: body.allowSignatureChange === true, subject: 'this sweep\'s best model', ...BODY_OPT_IN },
+    distinctSignatures(trials, meta))
   return {
     id: `swp_${id}`,
     ...(deps.tenant !== undefined ? { tenant: deps.tenant } : {}),

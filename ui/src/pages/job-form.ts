@@ -11,6 +11,7 @@ import { go, type Route } from '../nav.js'
 import { layerSummary, networkBlocks } from '../network-blocks.js'
 import type { Dataset, LayerSpec, Page } from '../types.js'
 import { layerEditor } from './layer-editor.js'
+import { MODEL_NAME_MAX, modelNameFor } from '../model-name.js'
 
 const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'momentum', 'nesterov']
 
@@ -58,7 +59,7 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
   const validation = h('input', { id: 'job-validation', type: 'number', step: 'any', min: 0, max: 0.9, value: 0.1 })
   const patience = h('input', { id: 'job-patience', type: 'number', min: 1, value: 10, placeholder: 'off' })
   const seed = h('input', { id: 'job-seed', type: 'number', min: 0, value: 0 })
-  const modelName = h('input', { id: 'job-model-name', type: 'text', maxlength: 200 })
+  const modelName = h('input', { id: 'job-model-name', type: 'text', maxlength: MODEL_NAME_MAX })
   const status = h('div', { role: 'status', 'aria-live': 'polite' })
 
   const selected = (): Dataset => datasets.find((d) => d.id === dataset.value) ?? datasets[0]
@@ -72,7 +73,8 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
   const describe = (): void => {
     const d = selected()
     const out = outputOf(d)
-    if (modelName.value === '' || datasets.some((x) => x.name === modelName.value)) modelName.value = d.name
+    // the field follows the dataset until the user types a name of their own
+    if (modelName.value === '' || datasets.some((x) => modelNameFor(x.name) === modelName.value)) modelName.value = modelNameFor(d.name)
     let hidden = '…', parameters = ''
     try {
       const spec = layers.read()
@@ -102,7 +104,7 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
       ...field('job-validation', 'Validation split', validation, 'share of rows held out; 0 for none'),
       ...field('job-patience', 'Early-stopping patience', patience, 'epochs without improvement; empty: off'),
       ...field('job-seed', 'Seed', seed),
-      ...field('job-model-name', 'Model name', modelName)),
+      ...field('job-model-name', 'Model name', modelName, 'letters, digits, - _ . (from a letter or digit); an existing name gets a new version, with the same inputs and outputs')),
     shape,
     h('button', { type: 'submit' }, 'Start training'),
     status)
