@@ -205,7 +205,39 @@ describe('Open Inference Protocol: inference', () => {
     // a category the model never saw: all zeros and reported, as the native predict's unknownCategories
     const purple = await infer('/v2/models/colored/infer', { inputs: colorTensors([[4.0, 70, 2, 'purple']]) })
     expect(purple.statusCode).toBe(200)
-    expect(purple.json().parameters).toEqual({ unknown_categories: [{ row: 0, field: 'inputs[0][3]', value: 'purple' }] })
+    expect(purple.json().parameters).toEqual({ unknown_categories: [{ row: 0, field: 'inputs[0].data[0]', value: 'purple' }] })
+  })
+
+  // the shop model of the README: size (numeric), color (categorical: blue, red)
+  const saveShop = () => t.app.models.save({
+    spec: { inputs: 3, layers: [], output: { units: 1, activation: 'identity' } },
+    params: Float32Array.from([1, 10, 20, 0.5]),
+    meta: { name: 'shop', preprocessing: { columns: [{ name: 'size', kind: 'numeric' }, { name: 'color', kind: 'categorical', categories: ['blue', 'red'] }] } }
+  })
+
+  it('names a value by its element in the request as sent: the tensor it is in and its index there, flat or nested', async () => {
+    await saveShop()
+    // color first, size second: a cell's column in the model's order is not its tensor's place in the request
+    const tensors = (colors: unknown[], sizes: unknown[], nested = false) => [
+      { name: 'color', shape: nested ? [colors.length, 1] : [colors.length], datatype: 'BYTES', data: nested ? colors.map((v) => [v]) : colors },
+      { name: 'size', shape: [sizes.length], datatype: 'FP64', data: sizes }
+    ]
+    const purple = await infer('/v2/models/shop/infer', { inputs: tensors(['red', 'blue', 'purple'], [1.5, 2, 3]) })
+    expect(purple.statusCode, purple.body).toBe(200)
+    expect(purple.json().parameters).toEqual({ unknown_categories: [{ row: 2, field: 'inputs[0].data[2]', value: 'purple' }] })
+    // the unknown row is encoded as all zeros: size alone (y = size + 10·[blue] + 20·[red] + 0.5)
+    expect(purple.json().outputs[0].data).toEqual([22, 12.5, 3.5])
+    const nested = await infer('/v2/models/shop/infer', { inputs: tensors(['red', 'purple', 'blue'], [1.5, 2, 3], true) })
+    expect(nested.json().parameters).toEqual({ unknown_categories: [{ row: 1, field: 'inputs[0].data[1][0]', value: 'purple' }] })
+    const huge = await infer('/v2/models/shop/infer', { inputs: tensors(['red', 'blue', 'red'], [1.5, 1e39, 3]) })
+    expect(huge.statusCode).toBe(400)
+    expect(huge.json()).toEqual({ error: 'inputs[1].data[1]: expected a finite number that fits a 32-bit float (at most ±3.4e38), got 1e+39' })
+    // the one tensor of a numeric model: row r, column c is element r × width + c, or [r][c] of nested data
+    await saveIris(9)
+    const flat = await infer('/v2/models/iris/infer', { inputs: [{ name: 'input', shape: [2, 4], datatype: 'FP64', data: [1, 2, 3, 4, 5, 6, -1e39, 8] }] })
+    expect(flat.json()).toEqual({ error: 'inputs[0].data[6]: expected a finite number that fits a 32-bit float (at most ±3.4e38), got -1e+39' })
+    const rows = await infer('/v2/models/iris/infer', { inputs: [{ name: 'input', shape: [2, 4], datatype: 'FP64', data: [[1, 2, 3, 4], [5, 6, -1e39, 8]] }] })
+    expect(rows.json()).toEqual({ error: 'inputs[0].data[1][2]: expected a finite number that fits a 32-bit float (at most ±3.4e38), got -1e+39' })
   })
 
   it('refuses one tensor of numbers on a model with categorical columns (never a guessed answer), and says what to send', async () => {
@@ -225,7 +257,7 @@ describe('Open Inference Protocol: inference', () => {
       [[a, b, c, color, a], /^inputs\[4\]\.name: the input 'a' is sent twice/],
       [[a, b, c, { ...color, shape: [2], data: ['red', 'blue'] }], /^inputs\[3\]\.shape: every input needs the same rows: 'a' has 1, 'color' has 2/],
       [[a, b, c, { ...color, shape: [1, 2] }], /^inputs\[3\]\.shape: the input 'color' is \[rows\] \(or \[rows, 1\]\); got \[1, 2\]/],
-      [[a, b, { ...c, data: [1e39] }, color], /^inputs\[0\]\[2\]: expected a finite number that fits a 32-bit float/]
+      [[a, b, { ...c, data: [1e39] }, color], /^inputs\[2\]\.data\[0\]: expected a finite number that fits a 32-bit float/]
     ]
     for (const [inputs, message] of cases) {
       const res = await infer('/v2/models/colored/infer', { inputs })
@@ -301,10 +333,11 @@ describe('Open Inference Protocol: inference', () => {
       [{ inputs: [{ ...tensor, datatype: 'BOOL' }] }, /inputs\[0\]\.datatype: the input 'input' is FP32 .*; got BOOL/],
       [{ inputs: [{ ...tensor, shape: [4] }] }, /inputs\[0\]\.shape: the input is \[rows, inputs\]/],
       [{ inputs: [{ ...tensor, shape: [2, 4] }] }, /the shape \[2, 4\] needs 8 values; got 4/],
-      [{ inputs: [{ ...tensor, shape: [2, 2] }] }, /expected 4 inputs per row, got 2 in row 0/],
+      [{ inputs: [{ ...tensor, shape: [2, 2] }] }, /^inputs\[0\]\.shape: the model takes 4 inputs per row, \[rows, 4\]; got \[2, 2\]$/],
+      [{ inputs: [{ ...tensor, shape: [1, 5], data: [1, 2, 3, 4, 5] }] }, /^inputs\[0\]\.shape: the model takes 4 inputs per row, \[rows, 4\]; got \[1, 5\]$/],
       [{ inputs: [tensor, tensor] }, /the model has one input, 'input' \[rows, inputs\]; got 2 tensors/],
       [{ inputs: [{ ...tensor, data: [1, 2, 3, 'a'] }] }, /^inputs\[0\]\.data\[3\]: 'input' is an FP32 tensor, which holds numbers; got "a"$/],
-      [{ inputs: [{ ...tensor, data: [1e39, 2, 3, 4] }] }, /inputs\[0\]\[0\]: expected a finite number that fits a 32-bit float/],
+      [{ inputs: [{ ...tensor, data: [1e39, 2, 3, 4] }] }, /^inputs\[0\]\.data\[0\]: expected a finite number that fits a 32-bit float/],
       [{ inputs: [{ ...tensor, shape: [20000, 4] }] }, /rows must be 1 to 10000/],
       [{ inputs: [tensor], outputs: [{ name: 'probabilities' }] }, /the model has no output 'probabilities'; its outputs are 'output', 'label'/],
       [{ instances: [[1, 2, 3, 4]] }, /^unknown member 'instances' \(instances is TensorFlow Serving's: POST \/v1\/models\/\{name\}:predict takes it\): the Open Inference Protocol's infer body is \{"inputs": \[\{"name": "input"/],

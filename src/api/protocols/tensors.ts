@@ -19,6 +19,7 @@ import type { InferOutputTensorBody, InferRequestBody } from '../../schemas/open
 import { MAX_PREDICT_ROWS } from '../../schemas/model.js'
 import type { Preprocessing } from '../../data/model-inputs.js'
 import type { Prediction } from '../predictor.js'
+import type { RowPaths } from '../prediction-input.js'
 
 export const INPUT_NAME = 'input'
 export const OUTPUT_NAME = 'output'
@@ -129,8 +130,11 @@ const checkRows = (field: string, n: number): void => {
   if (n < 1 || n > MAX_PREDICT_ROWS) throw bad(field, `rows must be 1 to ${MAX_PREDICT_ROWS}; got ${n}; split larger batches`)
 }
 
+/** Rows read from tensors, and where each of their values sits in the request (for errors and unknown categories). */
+export interface TensorRows { readonly rows: Value[][], readonly at: RowPaths }
+
 /** `[rows × inputs]` from the one numeric tensor of a model whose columns are all numeric. */
-function rowsOfOneTensor (inputs: readonly Tensor[]): number[][] {
+function rowsOfOneTensor (inputs: readonly Tensor[], columns: Columns): TensorRows {
   if (inputs.length !== 1) throw bad('inputs', `the model has one input, '${INPUT_NAME}' [rows, inputs]; got ${inputs.length} tensors (${inputs.map((t) => `'${t.name}'`).join(', ')})`)
   const tensor = inputs[0]
   const field = 'inputs[0]'
@@ -139,8 +143,15 @@ function rowsOfOneTensor (inputs: readonly Tensor[]): number[][] {
   if (shape.length !== 2) throw bad(`${field}.shape`, `the input is [rows, inputs] (2 dimensions); got [${shape.join(', ')}]`)
   const [n, width] = shape
   checkRows(`${field}.shape[0]`, n)
+  // the shape is what to fix, not a "row" of the request: said here rather than as the predictor's row width
+  if (width !== columns.length) throw bad(`${field}.shape`, `the model takes ${columns.length} inputs per row, [rows, ${columns.length}]; got [${n}, ${width}]`)
   if (values.length !== n * width) throw bad(`${field}.data`, `the shape [${n}, ${width}] needs ${n * width} values; got ${values.length}`)
-  return Array.from({ length: n }, (_, r) => values.slice(r * width, (r + 1) * width))
+  const at: RowPaths = {
+    row: () => `${field}.shape`,
+    cell: (r, c) => elementPath(field, tensor.data, r * width + c),
+    member: () => field
+  }
+  return { rows: Array.from({ length: n }, (_, r) => values.slice(r * width, (r + 1) * width)), at }
 }
 
 /** What a model with categorical columns takes, for messages: `a, b (FP32), color (BYTES: "blue", "red")`. */
@@ -149,7 +160,7 @@ function describeColumns (columns: Columns): string {
 }
 
 /** Rows of raw cells, in column order, from one tensor per feature column (a model with categorical columns). */
-function rowsOfColumnTensors (inputs: readonly Tensor[], columns: Columns, model: string): Value[][] {
+function rowsOfColumnTensors (inputs: readonly Tensor[], columns: Columns, model: string): TensorRows {
   const wanted = `one input per feature column, each of shape [rows]: ${describeColumns(columns)}; GET /v2/models/${model} lists them`
   const byName = new Map<string, number>()
   for (const [i, t] of inputs.entries()) if (!byName.has(t.name)) byName.set(t.name, i)
@@ -177,7 +188,14 @@ function rowsOfColumnTensors (inputs: readonly Tensor[], columns: Columns, model
     if (values.length !== n) throw bad(`${field}.data`, `the shape [${shape.join(', ')}] needs ${n} values; got ${values.length}`)
     return values
   })
-  return Array.from({ length: n }, (_, r) => cells.map((values) => values[r]))
+  // column c of row r is element r of the column's tensor (shape [rows] or [rows, 1]), wherever that tensor is in the request
+  const tensorOf = columns.map((c) => byName.get(c.name)!)
+  const at: RowPaths = {
+    row: () => 'inputs',
+    cell: (r, c) => elementPath(`inputs[${tensorOf[c]}]`, inputs[tensorOf[c]].data, r),
+    member: () => 'inputs'
+  }
+  return { rows: Array.from({ length: n }, (_, r) => cells.map((values) => values[r])), at }
 }
 
 /**
@@ -190,11 +208,13 @@ export function checkInputs (inputs: readonly Tensor[]): void {
 
 /**
  * The rows (`[rows × raw columns]`, numbers, and category names for categorical columns) of the
- * request's tensors for a model with these feature columns. A wrong name, datatype or shape, or data
- * that does not fill the shape, is a 400 that says which and what to send. `model`: its name, for messages.
+ * request's tensors for a model with these feature columns, and each value's path in the request. A
+ * wrong name, datatype or shape, or data that does not fill the shape, is a 400 that says which and what
+ * to send. `model`: its name, for messages. (Rows are built at the model's width: `row` and `member`
+ * of `at` name no more than the tensors.)
  */
-export function rowsOfInputs (inputs: readonly Tensor[], columns: Columns, model: string): Value[][] {
-  return hasCategorical(columns) ? rowsOfColumnTensors(inputs, columns, model) : rowsOfOneTensor(inputs)
+export function rowsOfInputs (inputs: readonly Tensor[], columns: Columns, model: string): TensorRows {
+  return hasCategorical(columns) ? rowsOfColumnTensors(inputs, columns, model) : rowsOfOneTensor(inputs, columns)
 }
 
 /** The model's output tensors of a prediction, in the order asked for (default: all, output first). */

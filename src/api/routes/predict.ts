@@ -11,7 +11,7 @@ import type { FastifyRequest } from 'fastify'
 import { MODEL_NOT_FOUND, VALIDATION, withProblem } from '../../errors.js'
 import { ModelRefParams, problems } from '../../schemas/common.js'
 import { MAX_PREDICT_ROWS, PredictQuery, PredictRequest, PredictResponse, type PredictRequestBody } from '../../schemas/model.js'
-import { flatRowsMessage, type HandleUnknown } from '../prediction-input.js'
+import { flatRowsMessage, INPUTS, INSTANCES, type HandleUnknown } from '../prediction-input.js'
 import { fastValidator, isModelRefParams, isPredictBody, jsonSerializer, lateBodyValidator } from '../fast-path.js'
 import { readPredictBody, wasReadFromBytes } from '../predict-body.js'
 import { resolveModelRef, withModelRef } from '../model-ref.js'
@@ -75,8 +75,8 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
   /** Rows or records as sent, on the general path (prediction-input.ts checks every value). */
   const predictRaw = (id: string, body: PredictRequestBody, tenant: string, handleUnknown?: HandleUnknown): Promise<Prediction> =>
     body.instances !== undefined
-      ? predictor.predictRaw(id, body.instances, 'instances', tenant, handleUnknown)
-      : predictor.predictRaw(id, body.inputs!, 'inputs', tenant, handleUnknown)
+      ? predictor.predictRaw(id, body.instances, INSTANCES, tenant, handleUnknown)
+      : predictor.predictRaw(id, body.inputs!, INPUTS, tenant, handleUnknown)
 
   const parse = (_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void => {
     if (body.length === 0) { done(badRequest(new Error('the body is empty: send {"inputs": [[…], …]}'))); return }
