@@ -8,6 +8,7 @@
  */
 import { INPUT_WIDTH, VALIDATION, withProblem } from '../errors.js'
 import type { InputPipeline } from '../data/model-inputs.js'
+import { predictionColumns } from './prediction-columns.js'
 
 type Cell = number | string | null
 export type RawRow = ArrayLike<Cell> | Readonly<Record<string, Cell>>
@@ -58,13 +59,14 @@ function widthHint (pipeline: InputPipeline, got: number): string {
 
 /**
  * Codes of each row: a number per raw column, a category's index, NaN for missing (the model must
- * have an imputer), -1 for an unknown category (handleUnknown 'ignore', reported) — or a 400.
+ * have an imputer), -1 for an unknown category (handleUnknown 'ignore', reported) — or a 400. A value
+ * of the wrong type (a string for a numeric column, a number for a column whose categories are text)
+ * is a 400 whatever handleUnknown says: it is no category at all, not one the model never saw.
  */
 export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], at: RowPaths, handleUnknown: HandleUnknown = 'ignore'): CodedRows {
   const { columns, imputer } = pipeline.preprocessing
   const W = pipeline.rawWidth
-  const names = columns.map((c) => c.name)
-  const index = columns.map((c) => (c.categories ? new Map(c.categories.map((k, i) => [k, i])) : undefined))
+  const { names, index, takesNumbers, shown } = predictionColumns(pipeline)
   const unknown: UnknownCategory[] = []
 
   // a path string is built only for a fault or an unknown category: most values need none
@@ -80,7 +82,10 @@ export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], at: R
       if (!Number.isFinite(Math.fround(v))) throw bad(fieldOf(c, r, record), `expected a finite number that fits a 32-bit float (at most ±3.4e38), got ${show(v)}`, r)
       return v
     }
-    if (typeof v !== 'string' && typeof v !== 'number') throw bad(fieldOf(c, r, record), `column '${names[c]}' is categorical; expected a category, got ${show(v)}`, r)
+    if (typeof v !== 'string' && !(typeof v === 'number' && takesNumbers[c])) {
+      throw bad(fieldOf(c, r, record), `column '${names[c]}' is categorical; expected one of its categories as a string (${shown[c]}), ` +
+        `got ${typeof v === 'number' ? `the number ${v}` : show(v)}`, r)
+    }
     const k = categories.get(String(v))
     if (k !== undefined) return k
     if (handleUnknown === 'error') {

@@ -31,8 +31,9 @@ export interface Predictor {
   /**
    * Rejects with MODEL_NOT_FOUND (404; also for another tenant's model, cached or not) or INPUT_WIDTH (400,
    * naming the row and the expected width). `tenant` undefined: any tenant. On a model with categorical
-   * columns the numbers are read as category names, as predictRaw reads them (`handleUnknown` as there;
-   * `at` names the rows' values in messages, default INPUTS).
+   * columns the rows go through predictRaw's checks: a number names a category only in a column whose
+   * categories are numbers, and is a 400 elsewhere (`handleUnknown` as there; `at` names the rows' values
+   * in messages, default INPUTS).
    */
   predict (modelId: string, rows: FeatureRows, tenant?: string, handleUnknown?: HandleUnknown, at?: RowPaths): Promise<Prediction>
   /**

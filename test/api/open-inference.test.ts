@@ -249,6 +249,7 @@ describe('Open Inference Protocol: inference', () => {
     const cases: Array<[unknown[], RegExp]> = [
       [[a, b, c], /^inputs: missing 'color'; send one input per feature column/],
       [[a, b, c, { ...color, datatype: 'FP32', data: [7] }], /^inputs\[3\]\.datatype: the input 'color' is BYTES \(category names as strings\); got FP32/],
+      [[a, b, c, { ...color, datatype: 'UINT8', data: [1] }], /^inputs\[3\]\.datatype: the input 'color' is BYTES \(category names as strings\); got UINT8/],
       [[a, b, c, { ...color, data: [7] }], /^inputs\[3\]\.data\[0\]: 'color' is a BYTES tensor, which holds strings \(category names\); got 7$/],
       [[a, b, c, { ...color, shape: [1, 1], data: [[7]] }], /^inputs\[3\]\.data\[0\]\[0\]: 'color' is a BYTES tensor, which holds strings/],
       [[a, { ...b, data: [['70']] }, c, color], /^inputs\[1\]\.data\[0\]\[0\]: 'b' is an INT64 tensor, which holds integers from -9223372036854775808 to 9223372036854775807; got "70"$/],

@@ -81,13 +81,28 @@ describe('TensorFlow Serving REST: predict', () => {
     expect([native.statusCode, native.json().unknownCategories]).toEqual([200, [{ row: 0, field: 'instances[0].colour', value: 'green' }]])
     const cases: Array<[unknown, string]> = [
       [{ instances: [{ size: 1, colour: 'green' }] }, 'instances[0].colour: "green" is not a category of column \'colour\'; the model knows "red", "blue"'],
-      [{ instances: [[1, 7]] }, 'instances[0][1]: 7 is not a category of column \'colour\'; the model knows "red", "blue"'],
       [{ inputs: [[1, 'green']] }, 'inputs[0][1]: "green" is not a category of column \'colour\'; the model knows "red", "blue"'],
       // the columnar form: row r of a column is inputs.<column>[r]
       [{ inputs: { size: [1, 2], colour: ['red', 'green'] } }, 'inputs.colour[1]: "green" is not a category of column \'colour\'; the model knows "red", "blue"']
     ]
     for (const [payload, error] of cases) {
       const res = await post('/v1/models/hued:predict', payload)
+      expect(res.statusCode, JSON.stringify(payload)).toBe(400)
+      expect(res.json()).toEqual({ error })
+    }
+  })
+
+  it('refuses a number for a categorical column in every form, as a wrong type (not as a category the model never saw)', async () => {
+    await saveColoured('shaded')
+    const wrongType = (field: string) => `${field}: column 'colour' is categorical; expected one of its categories as a string ("red", "blue"), got the number 7`
+    const cases: Array<[unknown, string]> = [
+      [{ instances: [[1, 'red'], [1, 7]] }, wrongType('instances[1][1]')],
+      [{ instances: [{ size: 1, colour: 7 }] }, wrongType('instances[0].colour')],
+      [{ inputs: [[1, 7]] }, wrongType('inputs[0][1]')],
+      [{ inputs: { size: [1, 2], colour: ['red', 7] } }, wrongType('inputs.colour[1]')]
+    ]
+    for (const [payload, error] of cases) {
+      const res = await post('/v1/models/shaded:predict', payload)
       expect(res.statusCode, JSON.stringify(payload)).toBe(400)
       expect(res.json()).toEqual({ error })
     }
