@@ -163,6 +163,7 @@ describe('rows with categories and nulls, and records, give the same answers', (
   it('takes numbers for a categorical column whose categories are numbers (one declared categorical), as their names', async () => {
     // store (categorical: 7, 12, 30, as a JSON upload declaring it categorical stores them), size; y = size + 100·[7] + 200·[12] + 300·[30]
     const id = await importModel({
+      name: 'stores',
       network: { inputs: 4, layers: [], output: { units: 1, activation: 'identity' } },
       layers: [{ W: [[100, 200, 300, 1]], b: [0] }],
       preprocessing: { columns: [{ name: 'store', kind: 'categorical', categories: ['7', '12', '30'] }, { name: 'size', kind: 'numeric' }] },
@@ -172,9 +173,15 @@ describe('rows with categories and nulls, and records, give the same answers', (
     expect(res.status, JSON.stringify(res.body)).toBe(200)
     expect(res.body.outputs).toEqual([[201], [302]])
     expect((await post(`/v1/models/${id}/predict`, { instances: [{ store: '7', size: 0 }, { store: 7, size: 0 }] })).body.outputs).toEqual([[100], [100]])
-    // a number that names no category is an unknown category here: reported
+    // a number that names no category is an unknown category here: reported, or refused with handleUnknown=error
     const unseen = await post(`/v1/models/${id}/predict`, { inputs: [[99, 5]] })
     expect([unseen.status, unseen.body.outputs, unseen.body.unknownCategories]).toEqual([200, [[5]], [{ row: 0, field: 'inputs[0][0]', value: '99' }]])
+    // (the canonical numeric body, read from its bytes: by id, and by reference)
+    for (const ref of [id, 'stores@latest']) {
+      const refused = await post(`/v1/models/${ref}/predict?handleUnknown=error`, { inputs: [[99, 5]] })
+      expect(refused.status, JSON.stringify(refused.body)).toBe(400)
+      expect(refused.body.detail).toBe('inputs[0][0]: 99 is not a category of column \'store\'; the model knows "7", "12", "30"')
+    }
   })
 
   it('lists a few of a column\'s categories when a value has the wrong type, not all of them', async () => {

@@ -136,11 +136,12 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
         // anything but the canonical numeric body: every value checked as an upload's (prediction-input.ts)
         return withModelRef(models, ref, request.tenant, (id) => predictRaw(id, request.body, request.tenant, handleUnknown))
       }
-      // read from the bytes (predict-body.ts): Float64Array rows of numbers
+      // read from the bytes (predict-body.ts): Float64Array rows of numbers; on a model with categorical
+      // columns they are checked as category names, so the unknown-category policy goes along
       const rows = (body as { inputs: FeatureRows }).inputs
       // a plain id (the hot path) needs no lookup: no extra promise
-      if (!ref.includes('@')) return predictor.predict(ref, rows, request.tenant)
-      return withModelRef(models, ref, request.tenant, (id) => predictor.predict(id, rows, request.tenant))
+      if (!ref.includes('@')) return predictor.predict(ref, rows, request.tenant, handleUnknown)
+      return withModelRef(models, ref, request.tenant, (id) => predictor.predict(id, rows, request.tenant, handleUnknown))
     })
   })
 }
