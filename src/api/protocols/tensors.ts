@@ -7,50 +7,26 @@
  *   `[rows]` (or `[rows, 1]`): numeric for a numeric column, BYTES (category names) for a categorical
  *   one. One tensor of numbers cannot say which category a cell means, so it is refused (400).
  * Numeric tensors may be FP32, FP64 (numpy's default) or any INT/UINT type: their values are read as
- * numbers (integers within the type's range for the integer types) and must still fit float32, as the
- * native predict's. Data is flat in row-major order or nested as the shape; an element is named in
- * errors by its path in the request as sent (`inputs[1].data[2]`, `inputs[0].data[2][1]`).
+ * numbers (integers within the type's range for the integer types: tensor-values.ts) and must still fit
+ * float32, as the native predict's. Data is flat in row-major order or nested as the shape; an element is
+ * named in errors by its path in the request as sent (`inputs[1].data[2]`, `inputs[0].data[2][1]`).
  * Out: `output` `[rows × units]` (class probabilities, or values in the targets' units) and, for
  * classifiers, `label` `[rows]` (BYTES). Value checks (finite, float32, width, categories) are the native
  * predict's (prediction-input.ts, predictor.ts).
  */
 import { VALIDATION, withProblem } from '../../errors.js'
-import type { InferOutputTensorBody, InferRequestBody } from '../../schemas/open-inference.js'
+import type { InferOutputTensorBody } from '../../schemas/open-inference.js'
 import { MAX_PREDICT_ROWS } from '../../schemas/model.js'
 import type { Preprocessing } from '../../data/model-inputs.js'
 import type { Prediction } from '../predictor.js'
 import type { RowPaths } from '../prediction-input.js'
+import { elementPath, valuesOf, type Tensor, type Value } from './tensor-values.js'
 
 export const INPUT_NAME = 'input'
 export const OUTPUT_NAME = 'output'
 export const LABEL_NAME = 'label'
 
-type Tensor = InferRequestBody['inputs'][number]
-type Value = number | string
 type Columns = Preprocessing['columns']
-
-/**
- * The protocol's integer datatypes (kserve/open-inference-protocol, "Tensor Data Types") and the values
- * each holds: min ≤ v < end. The bounds are powers of two, exact as doubles; the end is exclusive
- * because 2^63 - 1 and 2^64 - 1 are no doubles. `range` is written exactly (BigInt) for messages.
- */
-interface IntegerRange { readonly min: number, readonly end: number, readonly range: string }
-const INTEGER_TYPES: ReadonlyMap<string, IntegerRange> = new Map(([
-  ['INT8', 8, true], ['INT16', 16, true], ['INT32', 32, true], ['INT64', 64, true],
-  ['UINT8', 8, false], ['UINT16', 16, false], ['UINT32', 32, false], ['UINT64', 64, false]
-] as const).map(([type, bits, signed]) => {
-  const min = signed ? -(2n ** BigInt(bits - 1)) : 0n
-  const end = 2n ** BigInt(signed ? bits - 1 : bits)
-  return [type, { min: Number(min), end: Number(end), range: `${min} to ${end - 1n}` }]
-}))
-const isNumericType = (datatype: string): boolean => datatype === 'FP32' || datatype === 'FP64' || INTEGER_TYPES.has(datatype)
-const NUMERIC_TYPES = 'FP32 (or FP64, INT8…INT64, UINT8…UINT64)'
-
-/**
- * "an INT32 tensor", "a UINT8 tensor", "an FP32 tensor", "a BYTES tensor": the article goes by how the
- * name is read, INT as a word, FP as letters (ef-pee), UINT as "you-int".
- */
-const aTensor = (datatype: string): string => `${/^(INT|FP)/.test(datatype) ? 'an' : 'a'} ${datatype} tensor`
 
 const bad = (field: string, message: string): Error => withProblem(new VALIDATION(`${field}: ${message}`), { field })
 
@@ -70,60 +46,6 @@ export function inputsOf (columns: Columns): InputTensorSpec[] {
   return columns.map((c) => (c.categories
     ? { name: c.name, datatype: 'BYTES' as const, shape: [-1], parameters: { categories: [...c.categories] } }
     : { name: c.name, datatype: 'FP32' as const, shape: [-1] }))
-}
-
-/** The values in row-major order, from flat data or data nested as rows. */
-function flatten (data: Tensor['data']): Value[] {
-  const out: Value[] = []
-  for (const v of data) {
-    if (Array.isArray(v)) out.push(...v)
-    else out.push(v)
-  }
-  return out
-}
-
-/**
- * The path, in the request as sent, of the value at row-major index `flat` of a tensor's data: data
- * may be flat or nested as rows (or a mix), so `data[5]` of flat data is `data[1][1]` of 4-wide rows.
- * Only called for a message: it walks the data again.
- */
-function elementPath (field: string, data: Tensor['data'], flat: number): string {
-  let seen = 0
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]
-    if (!Array.isArray(v)) {
-      if (seen++ === flat) return `${field}.data[${i}]`
-    } else {
-      if (flat < seen + v.length) return `${field}.data[${i}][${flat - seen}]`
-      seen += v.length
-    }
-  }
-  return `${field}.data[${flat}]`
-}
-
-/** A tensor's values checked against its datatype: numbers for numeric types (integers in range for INT/UINT), strings for BYTES. */
-function valuesOf (tensor: Tensor, field: string, expected: 'numeric' | 'BYTES', what: string): Value[] {
-  const values = flatten(tensor.data)
-  const { name, datatype } = tensor
-  const refuse = (i: number, holds: string): never => {
-    throw bad(elementPath(field, tensor.data, i), `'${name}' is ${aTensor(datatype)}, which holds ${holds}; got ${JSON.stringify(values[i])}`)
-  }
-  if (expected === 'BYTES') {
-    if (datatype !== 'BYTES') throw bad(`${field}.datatype`, `${what} is BYTES (category names as strings); got ${datatype}`)
-    const i = values.findIndex((v) => typeof v !== 'string')
-    if (i >= 0) refuse(i, 'strings (category names)')
-    return values
-  }
-  if (!isNumericType(datatype)) throw bad(`${field}.datatype`, `${what} is ${NUMERIC_TYPES}; got ${datatype}`)
-  const integer = INTEGER_TYPES.get(datatype)
-  const holds = integer ? `integers from ${integer.range}` : 'numbers'
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]
-    if (typeof v !== 'number') refuse(i, holds)
-    // a value out of the type's range is refused, not wrapped or clamped: a client that sends 300 as UINT8 has a bug to see
-    else if (integer && !(Number.isInteger(v) && v >= integer.min && v < integer.end)) refuse(i, holds)
-  }
-  return values
 }
 
 const checkRows = (field: string, n: number): void => {
