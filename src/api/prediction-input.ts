@@ -2,16 +2,42 @@
  * Prediction rows as users have them → rows of codes for data/model-inputs.ts. Rows (`inputs`) or
  * records keyed by feature name (`instances`, as TensorFlow Serving and MLflow clients send), with
  * numbers, category strings and null for a missing value. Every value is checked like an upload
- * (finite, fits float32, a known column, a known category) and a fault is a 400 naming it as
- * `inputs[r][c]` or `instances[r].name`. Not the canonical numeric body's fast path (predict-body.ts).
+ * (finite, fits float32, a known column, a known category) and a fault is a 400 naming it where the
+ * request holds it (RowPaths: `inputs[r][c]`, `instances[r].name`, or a protocol's tensor element).
+ * Not the canonical numeric body's fast path (predict-body.ts).
  */
 import { INPUT_WIDTH, VALIDATION, withProblem } from '../errors.js'
 import type { InputPipeline } from '../data/model-inputs.js'
+import { predictionColumns } from './prediction-columns.js'
 
 type Cell = number | string | null
 export type RawRow = ArrayLike<Cell> | Readonly<Record<string, Cell>>
 
 export interface UnknownCategory { readonly row: number, readonly field: string, readonly value: string }
+
+/**
+ * Where row r's values sit in the request as sent, for messages, problem fields and unknownCategories.
+ * The native forms are `inputs[r][c]` and `instances[r].name`; a protocol that builds rows from
+ * tensors or columns names the element it read (`inputs[1].data[2]`, `inputs.color[2]`). Called only
+ * for a fault or an unknown category, never per value.
+ */
+export interface RowPaths {
+  /** row r as a whole (a row of the wrong width) */
+  row (r: number): string
+  /** column c, in the model's order, of row r sent as an array */
+  cell (r: number, c: number): string
+  /** member `name` of row r sent as a record */
+  member (r: number, name: string): string
+}
+
+const pathsOf = (key: 'inputs' | 'instances'): RowPaths => ({
+  row: (r) => `${key}[${r}]`,
+  cell: (r, c) => `${key}[${r}][${c}]`,
+  member: (r, name) => `${key}[${r}].${name}`
+})
+/** Rows or records sent under `inputs` / `instances`, as the native predict (and TF Serving's row forms) take them. */
+export const INPUTS = pathsOf('inputs')
+export const INSTANCES = pathsOf('instances')
 export interface CodedRows { readonly rows: Float64Array[], readonly unknown: UnknownCategory[] }
 export type HandleUnknown = 'ignore' | 'error'
 
@@ -33,33 +59,39 @@ function widthHint (pipeline: InputPipeline, got: number): string {
 
 /**
  * Codes of each row: a number per raw column, a category's index, NaN for missing (the model must
- * have an imputer), -1 for an unknown category (handleUnknown 'ignore', reported) — or a 400.
+ * have an imputer), -1 for an unknown category (handleUnknown 'ignore', reported) — or a 400. A value
+ * of the wrong type (a string for a numeric column, a number for a column whose categories are text)
+ * is a 400 whatever handleUnknown says: it is no category at all, not one the model never saw.
  */
-export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], key: 'inputs' | 'instances', handleUnknown: HandleUnknown = 'ignore'): CodedRows {
+export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], at: RowPaths, handleUnknown: HandleUnknown = 'ignore'): CodedRows {
   const { columns, imputer } = pipeline.preprocessing
   const W = pipeline.rawWidth
-  const names = columns.map((c) => c.name)
-  const index = columns.map((c) => (c.categories ? new Map(c.categories.map((k, i) => [k, i])) : undefined))
+  const { names, index, takesNumbers, shown } = predictionColumns(pipeline)
   const unknown: UnknownCategory[] = []
 
-  const code = (v: unknown, c: number, field: string, r: number): number => {
+  // a path string is built only for a fault or an unknown category: most values need none
+  const fieldOf = (c: number, r: number, record: boolean): string => (record ? at.member(r, names[c]) : at.cell(r, c))
+  const code = (v: unknown, c: number, r: number, record: boolean): number => {
     if (v === null || v === undefined) {
-      if (!imputer) throw bad(field, `the value is missing, and the model was trained without a missing-value strategy; send a value, or train with "missing": {"strategy": "mean"}`, r)
+      if (!imputer) throw bad(fieldOf(c, r, record), `the value is missing, and the model was trained without a missing-value strategy; send a value, or train with "missing": {"strategy": "mean"}`, r)
       return NaN
     }
     const categories = index[c]
     if (categories === undefined) {
-      if (typeof v !== 'number') throw bad(field, `column '${names[c]}' is numeric; expected a number, got ${show(v)}`, r)
-      if (!Number.isFinite(Math.fround(v))) throw bad(field, `expected a finite number that fits a 32-bit float (at most ±3.4e38), got ${show(v)}`, r)
+      if (typeof v !== 'number') throw bad(fieldOf(c, r, record), `column '${names[c]}' is numeric; expected a number, got ${show(v)}`, r)
+      if (!Number.isFinite(Math.fround(v))) throw bad(fieldOf(c, r, record), `expected a finite number that fits a 32-bit float (at most ±3.4e38), got ${show(v)}`, r)
       return v
     }
-    if (typeof v !== 'string' && typeof v !== 'number') throw bad(field, `column '${names[c]}' is categorical; expected a category, got ${show(v)}`, r)
+    if (typeof v !== 'string' && !(typeof v === 'number' && takesNumbers[c])) {
+      throw bad(fieldOf(c, r, record), `column '${names[c]}' is categorical; expected one of its categories as a string (${shown[c]}), ` +
+        `got ${typeof v === 'number' ? `the number ${v}` : show(v)}`, r)
+    }
     const k = categories.get(String(v))
     if (k !== undefined) return k
     if (handleUnknown === 'error') {
-      throw bad(field, `${show(v)} is not a category of column '${names[c]}'; the model knows ${columns[c].categories!.map((s) => JSON.stringify(s)).join(', ')}`, r)
+      throw bad(fieldOf(c, r, record), `${show(v)} is not a category of column '${names[c]}'; the model knows ${columns[c].categories!.map((s) => JSON.stringify(s)).join(', ')}`, r)
     }
-    unknown.push({ row: r, field, value: String(v) })
+    unknown.push({ row: r, field: fieldOf(c, r, record), value: String(v) })
     return -1
   }
 
@@ -67,16 +99,16 @@ export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], key: 
     const codes = new Float64Array(W)
     if (Array.isArray(row) || ArrayBuffer.isView(row)) {
       const cells = row as ArrayLike<Cell>
-      if (cells.length !== W) throw withProblem(new INPUT_WIDTH(W, cells.length, r, widthHint(pipeline, cells.length)), { field: `${key}[${r}]`, row: r })
-      for (let c = 0; c < W; c++) codes[c] = code(cells[c], c, `${key}[${r}][${c}]`, r)
+      if (cells.length !== W) throw withProblem(new INPUT_WIDTH(W, cells.length, r, widthHint(pipeline, cells.length)), { field: at.row(r), row: r })
+      for (let c = 0; c < W; c++) codes[c] = code(cells[c], c, r, false)
       return codes
     }
     const record = row as Readonly<Record<string, Cell>>
     for (const name of Object.keys(record)) {
-      if (!names.includes(name)) throw bad(`${key}[${r}].${name}`, `the model has no feature '${name}'; its features are ${names.join(', ')}`, r)
+      if (!names.includes(name)) throw bad(at.member(r, name), `the model has no feature '${name}'; its features are ${names.join(', ')}`, r)
     }
     // a feature left out of a record is a missing value, as null is
-    for (let c = 0; c < W; c++) codes[c] = code(Object.hasOwn(record, names[c]) ? record[names[c]] : null, c, `${key}[${r}].${names[c]}`, r)
+    for (let c = 0; c < W; c++) codes[c] = code(Object.hasOwn(record, names[c]) ? record[names[c]] : null, c, r, true)
     return codes
   })
   return { rows: out, unknown }

@@ -14,7 +14,7 @@ import type { InputPipeline } from '../data/model-inputs.js'
 import { createModelInference, type ModelInference } from '../inference/model-inference.js'
 import { createModelCache } from './model-cache.js'
 import { createMicroBatch, type MicroBatch } from './micro-batch.js'
-import { codesOf, type HandleUnknown, type RawRow } from './prediction-input.js'
+import { codesOf, INPUTS, type HandleUnknown, type RawRow, type RowPaths } from './prediction-input.js'
 import { predictionOf, type Prediction } from './prediction-output.js'
 import type { ModelRecord, ModelRepository } from '../store/models.js'
 import { visibleTo } from '../security/tenancy.js'
@@ -31,15 +31,17 @@ export interface Predictor {
   /**
    * Rejects with MODEL_NOT_FOUND (404; also for another tenant's model, cached or not) or INPUT_WIDTH (400,
    * naming the row and the expected width). `tenant` undefined: any tenant. On a model with categorical
-   * columns the numbers are read as category names, as predictRaw reads them (`handleUnknown` as there;
-   * `key` names the rows in its messages, default inputs).
+   * columns the rows go through predictRaw's checks: a number names a category only in a column whose
+   * categories are numbers, and is a 400 elsewhere (`handleUnknown` as there; `at` names the rows' values
+   * in messages, default INPUTS).
    */
-  predict (modelId: string, rows: FeatureRows, tenant?: string, handleUnknown?: HandleUnknown, key?: 'inputs' | 'instances'): Promise<Prediction>
+  predict (modelId: string, rows: FeatureRows, tenant?: string, handleUnknown?: HandleUnknown, at?: RowPaths): Promise<Prediction>
   /**
    * The general path: rows or records with numbers, category strings and nulls (prediction-input.ts),
-   * each value checked; unknown categories are reported (or refused, handleUnknown 'error').
+   * each value checked; unknown categories are reported (or refused, handleUnknown 'error'). `at`: where
+   * the request holds each value, as messages and unknownCategories name it.
    */
-  predictRaw (modelId: string, rows: readonly RawRow[], key: 'inputs' | 'instances', tenant?: string, handleUnknown?: HandleUnknown): Promise<Prediction>
+  predictRaw (modelId: string, rows: readonly RawRow[], at: RowPaths, tenant?: string, handleUnknown?: HandleUnknown): Promise<Prediction>
   /** Whether a body of this many bytes is better read on a forward thread than on the event loop. */
   readsOnThread (bodyBytes: number): boolean
   /**
@@ -105,30 +107,30 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     return model
   }
   /** Rows of numbers of a read model (or its error, as a rejection): width checked here, or (numbers naming categories) read as the general path reads them. */
-  const predictNumbers = (id: string, read: Loaded | null, rows: FeatureRows, tenant: string | undefined, handleUnknown: HandleUnknown = 'ignore', key: 'inputs' | 'instances' = 'inputs'): Promise<Prediction> => {
+  const predictNumbers = (id: string, read: Loaded | null, rows: FeatureRows, tenant: string | undefined, handleUnknown: HandleUnknown = 'ignore', at: RowPaths = INPUTS): Promise<Prediction> => {
     try {
       const model = visible(id, read, tenant)
-      if (!model.inputs.numericOnly) return runRaw(model, rows, key, handleUnknown)
-      checkWidths(model, rows)
+      if (!model.inputs.numericOnly) return runRaw(model, rows, at, handleUnknown)
+      checkWidths(model, rows, at)
       return runCodes(model, rows)
     } catch (err) {
       return Promise.reject(err)
     }
   }
   /** Raw rows (numbers, category strings, nulls) of a read model, or its error as a rejection. */
-  const predictRawRows = (id: string, read: Loaded | null, rows: readonly RawRow[], key: 'inputs' | 'instances', tenant: string | undefined, handleUnknown: HandleUnknown): Promise<Prediction> => {
+  const predictRawRows = (id: string, read: Loaded | null, rows: readonly RawRow[], at: RowPaths, tenant: string | undefined, handleUnknown: HandleUnknown): Promise<Prediction> => {
     try {
-      return runRaw(visible(id, read, tenant), rows, key, handleUnknown)
+      return runRaw(visible(id, read, tenant), rows, at, handleUnknown)
     } catch (err) {
       return Promise.reject(err)
     }
   }
 
   /** INPUT_WIDTH (400) naming the first row whose width is not the model's raw columns. */
-  const checkWidths = (model: Loaded, rows: FeatureRows): void => {
+  const checkWidths = (model: Loaded, rows: FeatureRows, at: RowPaths): void => {
     const I = model.inputs.rawWidth
     for (let r = 0; r < rows.length; r++) {
-      if (rows[r].length !== I) throw withProblem(new INPUT_WIDTH(I, rows[r].length, r, ''), { field: `inputs[${r}]`, row: r })
+      if (rows[r].length !== I) throw withProblem(new INPUT_WIDTH(I, rows[r].length, r, ''), { field: at.row(r), row: r })
     }
   }
 
@@ -136,8 +138,8 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
   const runCodes = (model: Loaded, rows: FeatureRows): Promise<Prediction> =>
     rows.length > 1 ? predictRows(model, rows) : model.oneRow.add(rows[0])
 
-  const runRaw = (model: Loaded, rows: readonly RawRow[], key: 'inputs' | 'instances', handleUnknown: HandleUnknown): Promise<Prediction> => {
-    const { rows: codes, unknown } = codesOf(model.inputs, rows, key, handleUnknown)
+  const runRaw = (model: Loaded, rows: readonly RawRow[], at: RowPaths, handleUnknown: HandleUnknown): Promise<Prediction> => {
+    const { rows: codes, unknown } = codesOf(model.inputs, rows, at, handleUnknown)
     return runCodes(model, codes).then((p) => (unknown.length > 0 ? { ...p, unknownCategories: unknown } : p))
   }
 
@@ -192,18 +194,18 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
       threads?.clear()
     },
 
-    predictRaw (id, rows, key, tenant, handleUnknown = 'ignore') {
+    predictRaw (id, rows, at, tenant, handleUnknown = 'ignore') {
       const entry = cache.fetch(id)
-      if (entry.loaded) return predictRawRows(id, entry.loaded, rows, key, tenant, handleUnknown)
-      return entry.promise.then((model) => predictRawRows(id, model, rows, key, tenant, handleUnknown))
+      if (entry.loaded) return predictRawRows(id, entry.loaded, rows, at, tenant, handleUnknown)
+      return entry.promise.then((model) => predictRawRows(id, model, rows, at, tenant, handleUnknown))
     },
 
-    predict (id, rows, tenant, handleUnknown, key) {
+    predict (id, rows, tenant, handleUnknown, at) {
       // a model deleted through any replica leaves this cache through the model-events channel
       // (plugins/predictor.ts), so a hit costs no Redis round trip, and a loaded one no await
       const entry = cache.fetch(id)
-      if (entry.loaded) return predictNumbers(id, entry.loaded, rows, tenant, handleUnknown, key)
-      return entry.promise.then((model) => predictNumbers(id, model, rows, tenant, handleUnknown, key))
+      if (entry.loaded) return predictNumbers(id, entry.loaded, rows, tenant, handleUnknown, at)
+      return entry.promise.then((model) => predictNumbers(id, model, rows, tenant, handleUnknown, at))
     }
   }
 }

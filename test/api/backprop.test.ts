@@ -104,6 +104,31 @@ describe('POST /v1/models/{ref}/backprop', () => {
     }
   })
 
+  it('reads categorical columns as predict does: a category by its name, a number for one is a 400', async () => {
+    // size (numeric), color (categorical: blue, red); a regression through identity
+    const colored: NetworkSpec = { inputs: 3, layers: [], output: { units: 1, activation: 'identity' } }
+    const record = await t.app.models.save({
+      spec: colored,
+      params: Float32Array.from([1, 10, 20, 0]),
+      meta: { name: 'inspect-colored', preprocessing: { columns: [{ name: 'size', kind: 'numeric' }, { name: 'color', kind: 'categorical', categories: ['blue', 'red'] }] } }
+    })
+    const url = `/v1/models/${record.id}/backprop`
+    const named = await t.app.inject({ method: 'POST', url, payload: { inputs: [[1, 'red']], targets: [21] } })
+    expect(named.statusCode, named.body).toBe(200)
+    expect(named.json().loss).toBe(0)
+    for (const [payload, field, v] of [
+      [{ inputs: [[1, 'red'], [2, 1]], targets: [21, 12] }, 'inputs[1][1]', 1],
+      [{ instances: [{ size: 2, color: 0 }], targets: [12] }, 'instances[0].color', 0]
+    ] as const) {
+      const res = await t.app.inject({ method: 'POST', url, payload })
+      expect(res.statusCode, res.body).toBe(400)
+      expect(res.json()).toMatchObject({
+        field,
+        detail: `${field}: column 'color' is categorical; expected one of its categories as a string ("blue", "red"), got the number ${v}`
+      })
+    }
+  })
+
   it('answers targets that do not fit the model, and too many rows, with a 400 naming the field', async () => {
     const { id } = await saved()
     const cases: Array<[object, RegExp]> = [

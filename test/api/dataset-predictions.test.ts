@@ -70,6 +70,27 @@ describe('small datasets', () => {
   })
 })
 
+describe('categorical columns', () => {
+  it('a dataset holding numbers in a column the model reads as categories is a 422 (predictions and evaluate), never rows of zeros', async () => {
+    // size (numeric), color (categorical: blue, red); y = size + 10·[blue] + 20·[red]
+    const modelId = await importModel({
+      network: { inputs: 3, layers: [], output: { units: 1, activation: 'identity' } },
+      layers: [{ W: [[1, 10, 20]], b: [0] }],
+      preprocessing: { columns: [{ name: 'size', kind: 'numeric' }, { name: 'color', kind: 'categorical', categories: ['blue', 'red'] }] },
+      normalization: { kind: 'none', offset: [0, 0, 0], scale: [1, 1, 1] }
+    })
+    const codes = await uploadJson(t, { features: [[1.5, 1], [2, 0]], targets: [21.5, 12], featureNames: ['size', 'color'] })
+    for (const route of ['predictions', 'evaluate']) {
+      const res = await request(t.app.server).post(`/v1/models/${modelId}/${route}`).send({ datasetId: codes })
+      expect([res.status, res.body.detail], route).toEqual([422, `column 'color' of dataset '${codes}' is numeric; the model read it as categorical`])
+    }
+    const named = await uploadJson(t, { features: [[1.5, 'red'], [2, 'blue']], targets: [21.5, 12], featureNames: ['size', 'color'] })
+    const res = await request(t.app.server).post(`/v1/models/${modelId}/predictions`).send({ datasetId: named })
+    expect(res.status).toBe(200)
+    expect(res.text.trim().split('\n').map((l) => JSON.parse(l).outputs)).toEqual([[21.5], [12]])
+  })
+})
+
 describe('a non-finite output is never sent as a number', () => {
   // 1 → 4 relu → 1 with weights 1e18: finite for small inputs, +∞ in float32 for an input of 1e3
   const overflowing = {

@@ -205,7 +205,39 @@ describe('Open Inference Protocol: inference', () => {
     // a category the model never saw: all zeros and reported, as the native predict's unknownCategories
     const purple = await infer('/v2/models/colored/infer', { inputs: colorTensors([[4.0, 70, 2, 'purple']]) })
     expect(purple.statusCode).toBe(200)
-    expect(purple.json().parameters).toEqual({ unknown_categories: [{ row: 0, field: 'inputs[0][3]', value: 'purple' }] })
+    expect(purple.json().parameters).toEqual({ unknown_categories: [{ row: 0, field: 'inputs[0].data[0]', value: 'purple' }] })
+  })
+
+  // the shop model of the README: size (numeric), color (categorical: blue, red)
+  const saveShop = () => t.app.models.save({
+    spec: { inputs: 3, layers: [], output: { units: 1, activation: 'identity' } },
+    params: Float32Array.from([1, 10, 20, 0.5]),
+    meta: { name: 'shop', preprocessing: { columns: [{ name: 'size', kind: 'numeric' }, { name: 'color', kind: 'categorical', categories: ['blue', 'red'] }] } }
+  })
+
+  it('names a value by its element in the request as sent: the tensor it is in and its index there, flat or nested', async () => {
+    await saveShop()
+    // color first, size second: a cell's column in the model's order is not its tensor's place in the request
+    const tensors = (colors: unknown[], sizes: unknown[], nested = false) => [
+      { name: 'color', shape: nested ? [colors.length, 1] : [colors.length], datatype: 'BYTES', data: nested ? colors.map((v) => [v]) : colors },
+      { name: 'size', shape: [sizes.length], datatype: 'FP64', data: sizes }
+    ]
+    const purple = await infer('/v2/models/shop/infer', { inputs: tensors(['red', 'blue', 'purple'], [1.5, 2, 3]) })
+    expect(purple.statusCode, purple.body).toBe(200)
+    expect(purple.json().parameters).toEqual({ unknown_categories: [{ row: 2, field: 'inputs[0].data[2]', value: 'purple' }] })
+    // the unknown row is encoded as all zeros: size alone (y = size + 10·[blue] + 20·[red] + 0.5)
+    expect(purple.json().outputs[0].data).toEqual([22, 12.5, 3.5])
+    const nested = await infer('/v2/models/shop/infer', { inputs: tensors(['red', 'purple', 'blue'], [1.5, 2, 3], true) })
+    expect(nested.json().parameters).toEqual({ unknown_categories: [{ row: 1, field: 'inputs[0].data[1][0]', value: 'purple' }] })
+    const huge = await infer('/v2/models/shop/infer', { inputs: tensors(['red', 'blue', 'red'], [1.5, 1e39, 3]) })
+    expect(huge.statusCode).toBe(400)
+    expect(huge.json()).toEqual({ error: 'inputs[1].data[1]: expected a finite number that fits a 32-bit float (at most ±3.4e38), got 1e+39' })
+    // the one tensor of a numeric model: row r, column c is element r × width + c, or [r][c] of nested data
+    await saveIris(9)
+    const flat = await infer('/v2/models/iris/infer', { inputs: [{ name: 'input', shape: [2, 4], datatype: 'FP64', data: [1, 2, 3, 4, 5, 6, -1e39, 8] }] })
+    expect(flat.json()).toEqual({ error: 'inputs[0].data[6]: expected a finite number that fits a 32-bit float (at most ±3.4e38), got -1e+39' })
+    const rows = await infer('/v2/models/iris/infer', { inputs: [{ name: 'input', shape: [2, 4], datatype: 'FP64', data: [[1, 2, 3, 4], [5, 6, -1e39, 8]] }] })
+    expect(rows.json()).toEqual({ error: 'inputs[0].data[1][2]: expected a finite number that fits a 32-bit float (at most ±3.4e38), got -1e+39' })
   })
 
   it('refuses one tensor of numbers on a model with categorical columns (never a guessed answer), and says what to send', async () => {
@@ -217,13 +249,16 @@ describe('Open Inference Protocol: inference', () => {
     const cases: Array<[unknown[], RegExp]> = [
       [[a, b, c], /^inputs: missing 'color'; send one input per feature column/],
       [[a, b, c, { ...color, datatype: 'FP32', data: [7] }], /^inputs\[3\]\.datatype: the input 'color' is BYTES \(category names as strings\); got FP32/],
-      [[a, b, c, { ...color, data: [7] }], /^inputs\[3\]\.data\[0\]: a BYTES tensor holds strings; got 7/],
+      [[a, b, c, { ...color, datatype: 'UINT8', data: [1] }], /^inputs\[3\]\.datatype: the input 'color' is BYTES \(category names as strings\); got UINT8/],
+      [[a, b, c, { ...color, data: [7] }], /^inputs\[3\]\.data\[0\]: 'color' is a BYTES tensor, which holds strings \(category names\); got 7$/],
+      [[a, b, c, { ...color, shape: [1, 1], data: [[7]] }], /^inputs\[3\]\.data\[0\]\[0\]: 'color' is a BYTES tensor, which holds strings/],
+      [[a, { ...b, data: [['70']] }, c, color], /^inputs\[1\]\.data\[0\]\[0\]: 'b' is an INT64 tensor, which holds integers from -9223372036854775808 to 9223372036854775807; got "70"$/],
       [[{ ...a, datatype: 'BYTES', data: ['4'] }, b, c, color], /^inputs\[0\]\.datatype: the input 'a' is FP32 \(or FP64, INT8…INT64, UINT8…UINT64\); got BYTES/],
       [[a, b, c, color, { ...a, name: 'd' }], /^inputs\[4\]\.name: the model has no input 'd'/],
       [[a, b, c, color, a], /^inputs\[4\]\.name: the input 'a' is sent twice/],
       [[a, b, c, { ...color, shape: [2], data: ['red', 'blue'] }], /^inputs\[3\]\.shape: every input needs the same rows: 'a' has 1, 'color' has 2/],
       [[a, b, c, { ...color, shape: [1, 2] }], /^inputs\[3\]\.shape: the input 'color' is \[rows\] \(or \[rows, 1\]\); got \[1, 2\]/],
-      [[a, b, { ...c, data: [1e39] }, color], /^inputs\[0\]\[2\]: expected a finite number that fits a 32-bit float/]
+      [[a, b, { ...c, data: [1e39] }, color], /^inputs\[2\]\.data\[0\]: expected a finite number that fits a 32-bit float/]
     ]
     for (const [inputs, message] of cases) {
       const res = await infer('/v2/models/colored/infer', { inputs })
@@ -249,9 +284,46 @@ describe('Open Inference Protocol: inference', () => {
       expect(res.json().outputs[0].data).toEqual(wantInts)
     }
     const fraction = await infer('/v2/models/iris/infer', { inputs: [{ name: 'x', shape: [1, 4], datatype: 'INT32', data: [5.1, 3, 1, 0] }] })
-    expect(fraction.json()).toEqual({ error: 'inputs[0].data[0]: a INT32 tensor holds integers; got 5.1' })
+    expect(fraction.statusCode).toBe(400)
+    expect(fraction.json()).toEqual({ error: "inputs[0].data[0]: 'x' is an INT32 tensor, which holds integers from -2147483648 to 2147483647; got 5.1" })
     const negative = await infer('/v2/models/iris/infer', { inputs: [{ name: 'x', shape: [1, 4], datatype: 'UINT8', data: [5, -3, 1, 0] }] })
-    expect(negative.json()).toEqual({ error: 'inputs[0].data[1]: a UINT8 tensor holds non-negative integers; got -3' })
+    expect(negative.json()).toEqual({ error: "inputs[0].data[1]: 'x' is a UINT8 tensor, which holds integers from 0 to 255; got -3" })
+  })
+
+  it('refuses a value outside its integer datatype\'s range (or not whole), naming the tensor, the element as sent and the range', async () => {
+    await saveIris(8)
+    // per datatype: its least and greatest values (for the 64-bit types, the greatest doubles within the range),
+    // then a value just below and one just above; the ranges as the specification's C types have them
+    const types: Array<[string, string, number[]]> = [
+      ['INT8', '-128 to 127', [-128, 127, -129, 128]],
+      ['INT16', '-32768 to 32767', [-32768, 32767, -32769, 32768]],
+      ['INT32', '-2147483648 to 2147483647', [-2147483648, 2147483647, -2147483649, 2147483648]],
+      ['INT64', '-9223372036854775808 to 9223372036854775807', [-(2 ** 63), 2 ** 63 - 1024, -(2 ** 63) - 2048, 2 ** 63]],
+      ['UINT8', '0 to 255', [0, 255, -1, 256]],
+      ['UINT16', '0 to 65535', [0, 65535, -1, 65536]],
+      ['UINT32', '0 to 4294967295', [0, 4294967295, -1, 4294967296]],
+      ['UINT64', '0 to 18446744073709551615', [0, 2 ** 64 - 2048, -1, 2 ** 64]]
+    ]
+    for (const [datatype, range, [least, greatest, below, above]] of types) {
+      const tensor = (data: unknown[]) => ({ inputs: [{ name: 'x', shape: [2, 4], datatype, data }] })
+      const fits = await infer('/v2/models/iris/infer', tensor([least, greatest, 1, 0, 1, 2, 3, 4]))
+      expect(fits.statusCode, `${datatype} ${fits.body}`).toBe(200)
+      const article = datatype.startsWith('U') ? 'a' : 'an'
+      const cases: Array<[unknown[], string, number | string]> = [
+        [[1, 2, 3, 4, 5, below, 0, 0], 'data[5]', below],
+        // data nested as rows: the element's path as sent
+        [[[1, 2, 3, 4], [5, 6, above, 0]], 'data[1][2]', above],
+        [[1, 2.5, 3, 4, 1, 2, 3, 4], 'data[1]', 2.5]
+      ]
+      for (const [data, at, got] of cases) {
+        const res = await infer('/v2/models/iris/infer', tensor(data))
+        expect(res.statusCode, `${datatype} ${JSON.stringify(data)}`).toBe(400)
+        expect(res.json()).toEqual({ error: `inputs[0].${at}: 'x' is ${article} ${datatype} tensor, which holds integers from ${range}; got ${JSON.stringify(got)}` })
+      }
+    }
+    // not a datatype this service reads: BOOL, whatever its values
+    const bool = await infer('/v2/models/iris/infer', { inputs: [{ name: 'x', shape: [1, 4], datatype: 'BOOL', data: [1, 0, 1, 0] }] })
+    expect(bool.json()).toEqual({ error: "inputs[0].datatype: the input 'x' is FP32 (or FP64, INT8…INT64, UINT8…UINT64); got BOOL" })
   })
 
   it('refuses a wrong datatype, name, shape or data with 400 and a message that says what to send', async () => {
@@ -262,10 +334,11 @@ describe('Open Inference Protocol: inference', () => {
       [{ inputs: [{ ...tensor, datatype: 'BOOL' }] }, /inputs\[0\]\.datatype: the input 'input' is FP32 .*; got BOOL/],
       [{ inputs: [{ ...tensor, shape: [4] }] }, /inputs\[0\]\.shape: the input is \[rows, inputs\]/],
       [{ inputs: [{ ...tensor, shape: [2, 4] }] }, /the shape \[2, 4\] needs 8 values; got 4/],
-      [{ inputs: [{ ...tensor, shape: [2, 2] }] }, /expected 4 inputs per row, got 2 in row 0/],
+      [{ inputs: [{ ...tensor, shape: [2, 2] }] }, /^inputs\[0\]\.shape: the model takes 4 inputs per row, \[rows, 4\]; got \[2, 2\]$/],
+      [{ inputs: [{ ...tensor, shape: [1, 5], data: [1, 2, 3, 4, 5] }] }, /^inputs\[0\]\.shape: the model takes 4 inputs per row, \[rows, 4\]; got \[1, 5\]$/],
       [{ inputs: [tensor, tensor] }, /the model has one input, 'input' \[rows, inputs\]; got 2 tensors/],
-      [{ inputs: [{ ...tensor, data: [1, 2, 3, 'a'] }] }, /inputs\[0\]\.data\[3\]: a FP32 tensor holds numbers; got "a"/],
-      [{ inputs: [{ ...tensor, data: [1e39, 2, 3, 4] }] }, /inputs\[0\]\[0\]: expected a finite number that fits a 32-bit float/],
+      [{ inputs: [{ ...tensor, data: [1, 2, 3, 'a'] }] }, /^inputs\[0\]\.data\[3\]: 'input' is an FP32 tensor, which holds numbers; got "a"$/],
+      [{ inputs: [{ ...tensor, data: [1e39, 2, 3, 4] }] }, /^inputs\[0\]\.data\[0\]: expected a finite number that fits a 32-bit float/],
       [{ inputs: [{ ...tensor, shape: [20000, 4] }] }, /rows must be 1 to 10000/],
       [{ inputs: [tensor], outputs: [{ name: 'probabilities' }] }, /the model has no output 'probabilities'; its outputs are 'output', 'label'/],
       [{ instances: [[1, 2, 3, 4]] }, /^unknown member 'instances' \(instances is TensorFlow Serving's: POST \/v1\/models\/\{name\}:predict takes it\): the Open Inference Protocol's infer body is \{"inputs": \[\{"name": "input"/],

@@ -134,6 +134,68 @@ describe('rows with categories and nulls, and records, give the same answers', (
     expect(three.body.detail).toMatch(/got 3 in row 0; a row holds one value per feature column \(size, color\), a category by its name \(color: "blue", …\)$/)
   })
 
+  it('refuses a number for a categorical column as a wrong type, in every form predict takes, whatever handleUnknown says', async () => {
+    // the README's shop model: size (numeric), color (categorical)
+    await importModel({ ...colored, name: 'shop' })
+    const detail = (field: string, v: number) =>
+      `${field}: column 'color' is categorical; expected one of its categories as a string ("blue", "green", "red"), got the number ${v}`
+    // the issue's body: canonical numbers, read from its bytes (predict-body.ts), by reference
+    for (const query of ['', '?handleUnknown=ignore', '?handleUnknown=error']) {
+      const res = await post(`/v1/models/shop@latest/predict${query}`, { inputs: [[1.5, 1]] })
+      expect(res.status, query).toBe(400)
+      expect(res.headers['content-type']).toMatch(/problem\+json/)
+      expect(res.body, query).toMatchObject({ status: 400, field: 'inputs[0][1]', row: 0, detail: detail('inputs[0][1]', 1) })
+    }
+    // rows mixing strings and numbers (the general path), and records
+    const mixed = await post('/v1/models/shop@latest/predict', { inputs: [[1.5, 'red'], [2, 0]] })
+    expect(mixed.body).toMatchObject({ status: 400, field: 'inputs[1][1]', row: 1, detail: detail('inputs[1][1]', 0) })
+    const record = await post('/v1/models/shop@latest/predict', { instances: [{ size: 1, color: 'red' }, { size: 2, color: 2.5 }] })
+    expect(record.body).toMatchObject({ status: 400, field: 'instances[1].color', row: 1, detail: detail('instances[1].color', 2.5) })
+    // a body large enough to be read on a forward thread (256 KiB): that path hands categorical models back to this one
+    const rows = Array.from({ length: 9_000 }, (_, r) => (r === 8_765 ? '[3, 7]' : `[1.5, "red"${' '.repeat(24)}]`))
+    const large = await request(t.app.server).post('/v1/models/shop@latest/predict').set('content-type', 'application/json').send(`{"inputs": [${rows.join(',')}]}`)
+    expect(large.body).toMatchObject({ status: 400, field: 'inputs[8765][1]', row: 8765, detail: detail('inputs[8765][1]', 7) })
+    // a wrong type is not an unknown category: a category name the model never saw is still encoded as zeros and reported
+    const purple = await post('/v1/models/shop@latest/predict', { inputs: [[1.5, 'purple']] })
+    expect([purple.status, purple.body.unknownCategories]).toEqual([200, [{ row: 0, field: 'inputs[0][1]', value: 'purple' }]])
+  })
+
+  it('takes numbers for a categorical column whose categories are numbers (one declared categorical), as their names', async () => {
+    // store (categorical: 7, 12, 30, as a JSON upload declaring it categorical stores them), size; y = size + 100·[7] + 200·[12] + 300·[30]
+    const id = await importModel({
+      name: 'stores',
+      network: { inputs: 4, layers: [], output: { units: 1, activation: 'identity' } },
+      layers: [{ W: [[100, 200, 300, 1]], b: [0] }],
+      preprocessing: { columns: [{ name: 'store', kind: 'categorical', categories: ['7', '12', '30'] }, { name: 'size', kind: 'numeric' }] },
+      normalization: { kind: 'none', offset: [0, 0, 0, 0], scale: [1, 1, 1, 1] }
+    })
+    const res = await post(`/v1/models/${id}/predict`, { inputs: [[12, 1], [30, 2]] })
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    expect(res.body.outputs).toEqual([[201], [302]])
+    expect((await post(`/v1/models/${id}/predict`, { instances: [{ store: '7', size: 0 }, { store: 7, size: 0 }] })).body.outputs).toEqual([[100], [100]])
+    // a number that names no category is an unknown category here: reported, or refused with handleUnknown=error
+    const unseen = await post(`/v1/models/${id}/predict`, { inputs: [[99, 5]] })
+    expect([unseen.status, unseen.body.outputs, unseen.body.unknownCategories]).toEqual([200, [[5]], [{ row: 0, field: 'inputs[0][0]', value: '99' }]])
+    // (the canonical numeric body, read from its bytes: by id, and by reference)
+    for (const ref of [id, 'stores@latest']) {
+      const refused = await post(`/v1/models/${ref}/predict?handleUnknown=error`, { inputs: [[99, 5]] })
+      expect(refused.status, JSON.stringify(refused.body)).toBe(400)
+      expect(refused.body.detail).toBe('inputs[0][0]: 99 is not a category of column \'store\'; the model knows "7", "12", "30"')
+    }
+  })
+
+  it('lists a few of a column\'s categories when a value has the wrong type, not all of them', async () => {
+    const categories = ['a', 'b', 'c', 'd', 'e', 'f', 'g']
+    const id = await importModel({
+      network: { inputs: 7, layers: [], output: { units: 1, activation: 'identity' } },
+      layers: [{ W: [categories.map(() => 1)], b: [0] }],
+      preprocessing: { columns: [{ name: 'letter', kind: 'categorical', categories }] },
+      normalization: { kind: 'none', offset: categories.map(() => 0), scale: categories.map(() => 1) }
+    })
+    const res = await post(`/v1/models/${id}/predict`, { inputs: [['a'], [3]] })
+    expect(res.body.detail).toBe('inputs[1][0]: column \'letter\' is categorical; expected one of its categories as a string ("a", "b", "c", "d", "e", … (7 in all)), got the number 3')
+  })
+
   it('export → import keeps the encoding and the imputer', async () => {
     const id = await importModel(colored)
     const exported = await request(t.app.server).get(`/v1/models/${id}/export`)

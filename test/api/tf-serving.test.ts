@@ -81,12 +81,28 @@ describe('TensorFlow Serving REST: predict', () => {
     expect([native.statusCode, native.json().unknownCategories]).toEqual([200, [{ row: 0, field: 'instances[0].colour', value: 'green' }]])
     const cases: Array<[unknown, string]> = [
       [{ instances: [{ size: 1, colour: 'green' }] }, 'instances[0].colour: "green" is not a category of column \'colour\'; the model knows "red", "blue"'],
-      [{ instances: [[1, 7]] }, 'instances[0][1]: 7 is not a category of column \'colour\'; the model knows "red", "blue"'],
       [{ inputs: [[1, 'green']] }, 'inputs[0][1]: "green" is not a category of column \'colour\'; the model knows "red", "blue"'],
-      [{ inputs: { size: [1], colour: ['green'] } }, 'instances[0].colour: "green" is not a category of column \'colour\'; the model knows "red", "blue"']
+      // the columnar form: row r of a column is inputs.<column>[r]
+      [{ inputs: { size: [1, 2], colour: ['red', 'green'] } }, 'inputs.colour[1]: "green" is not a category of column \'colour\'; the model knows "red", "blue"']
     ]
     for (const [payload, error] of cases) {
       const res = await post('/v1/models/hued:predict', payload)
+      expect(res.statusCode, JSON.stringify(payload)).toBe(400)
+      expect(res.json()).toEqual({ error })
+    }
+  })
+
+  it('refuses a number for a categorical column in every form, as a wrong type (not as a category the model never saw)', async () => {
+    await saveColoured('shaded')
+    const wrongType = (field: string) => `${field}: column 'colour' is categorical; expected one of its categories as a string ("red", "blue"), got the number 7`
+    const cases: Array<[unknown, string]> = [
+      [{ instances: [[1, 'red'], [1, 7]] }, wrongType('instances[1][1]')],
+      [{ instances: [{ size: 1, colour: 7 }] }, wrongType('instances[0].colour')],
+      [{ inputs: [[1, 7]] }, wrongType('inputs[0][1]')],
+      [{ inputs: { size: [1, 2], colour: ['red', 7] } }, wrongType('inputs.colour[1]')]
+    ]
+    for (const [payload, error] of cases) {
+      const res = await post('/v1/models/shaded:predict', payload)
       expect(res.statusCode, JSON.stringify(payload)).toBe(400)
       expect(res.json()).toEqual({ error })
     }
@@ -99,6 +115,14 @@ describe('TensorFlow Serving REST: predict', () => {
       ['/v1/models/flowers:predict', { instances: [[1, 2, 3, -1e39]] }, 400, /instances\[0\]\[3\]: expected a finite number that fits a 32-bit float/],
       ['/v1/models/flowers:predict', { instances: [{ sepal_length: 5, petal_colour: 'red' }] }, 400, /instances\[0\]\.petal_colour: the model has no feature 'petal_colour'/],
       ['/v1/models/flowers:predict', { inputs: { sepal_length: [1, 2], sepal_width: [1] } }, 400, /inputs\.sepal_width: every column needs one value per row/],
+      // the columnar form names a value as inputs.<column>[row], never as an instances record it was read into
+      ['/v1/models/flowers:predict', { inputs: { sepal_length: [5, 6], sepal_width: [3, 3], petal_length: [1, 1e39], petal_width: [0.2, 0.2] } }, 400,
+        /^inputs\.petal_length\[1\]: expected a finite number that fits a 32-bit float/],
+      ['/v1/models/flowers:predict', { inputs: { sepal_length: [5], sepal_width: [3], petal_length: [1] } }, 400,
+        /^inputs\.petal_width\[0\]: the value is missing, and the model was trained without a missing-value strategy/],
+      ['/v1/models/flowers:predict', { inputs: { sepal_length: [5], sepal_width: [3], petal_length: [1], petal_width: [0.2], petal_colour: ['red'] } }, 400,
+        /^inputs\.petal_colour\[0\]: the model has no feature 'petal_colour'/],
+      ['/v1/models/flowers:predict', { inputs: [[5, 3, 1e39, 0.2]] }, 400, /^inputs\[0\]\[2\]: expected a finite number that fits a 32-bit float/],
       ['/v1/models/flowers:predict', { instances: [[1, 2, 3, 4]], inputs: [[1, 2, 3, 4]] }, 400, /send exactly one of instances \(row form\) or inputs \(columnar form\)/],
       ['/v1/models/flowers:predict', { signature_name: 'classify', instances: [[1, 2, 3, 4]] }, 400, /signature_name/],
       // said once, not once per value

@@ -7,7 +7,7 @@
  * one 784-wide row).
  */
 import type { FeatureRows, Predictor, Prediction } from '../predictor.js'
-import type { HandleUnknown, RawRow } from '../prediction-input.js'
+import type { HandleUnknown, RawRow, RowPaths } from '../prediction-input.js'
 
 /** The largest finite float32. */
 const FLOAT32_MAX = 3.4028234663852886e38
@@ -24,9 +24,11 @@ function areFloat32Rows (rows: readonly RawRow[]): rows is FeatureRows {
 }
 
 /**
- * The prediction for `rows` (of `key`, as errors name them) of model `id`; rejects as the Predictor does.
- * `handleUnknown` 'error' where the answer has no place to report unknown categories (TF Serving's).
+ * The prediction for `rows` of model `id`; rejects as the Predictor does. `at`: where the request holds
+ * each row's values (its tensor elements or columns, when the rows were built from them), as errors and
+ * unknown categories name them. `handleUnknown` 'error' where the answer has no place to report unknown
+ * categories (TF Serving's).
  */
-export function predictRows (predictor: Predictor, id: string, rows: readonly RawRow[], key: 'inputs' | 'instances', tenant: string, handleUnknown: HandleUnknown = 'ignore'): Promise<Prediction> {
-  return areFloat32Rows(rows) ? predictor.predict(id, rows, tenant, handleUnknown, key) : predictor.predictRaw(id, rows, key, tenant, handleUnknown)
+export function predictRows (predictor: Predictor, id: string, rows: readonly RawRow[], at: RowPaths, tenant: string, handleUnknown: HandleUnknown = 'ignore'): Promise<Prediction> {
+  return areFloat32Rows(rows) ? predictor.predict(id, rows, tenant, handleUnknown, at) : predictor.predictRaw(id, rows, at, tenant, handleUnknown)
 }

@@ -7,30 +7,26 @@
  *   `[rows]` (or `[rows, 1]`): numeric for a numeric column, BYTES (category names) for a categorical
  *   one. One tensor of numbers cannot say which category a cell means, so it is refused (400).
  * Numeric tensors may be FP32, FP64 (numpy's default) or any INT/UINT type: their values are read as
- * numbers (integers for the integer types) and must still fit float32, as the native predict's.
- * Data is flat in row-major order or nested as the shape.
+ * numbers (integers within the type's range for the integer types: tensor-values.ts) and must still fit
+ * float32, as the native predict's. Data is flat in row-major order or nested as the shape; an element is
+ * named in errors by its path in the request as sent (`inputs[1].data[2]`, `inputs[0].data[2][1]`).
  * Out: `output` `[rows × units]` (class probabilities, or values in the targets' units) and, for
  * classifiers, `label` `[rows]` (BYTES). Value checks (finite, float32, width, categories) are the native
  * predict's (prediction-input.ts, predictor.ts).
  */
 import { VALIDATION, withProblem } from '../../errors.js'
-import type { InferOutputTensorBody, InferRequestBody } from '../../schemas/open-inference.js'
+import type { InferOutputTensorBody } from '../../schemas/open-inference.js'
 import { MAX_PREDICT_ROWS } from '../../schemas/model.js'
 import type { Preprocessing } from '../../data/model-inputs.js'
 import type { Prediction } from '../predictor.js'
+import type { RowPaths } from '../prediction-input.js'
+import { elementPath, valuesOf, type Tensor, type Value } from './tensor-values.js'
 
 export const INPUT_NAME = 'input'
 export const OUTPUT_NAME = 'output'
 export const LABEL_NAME = 'label'
 
-type Tensor = InferRequestBody['inputs'][number]
-type Value = number | string
 type Columns = Preprocessing['columns']
-
-/** The protocol's numeric datatypes: values read as numbers (kserve/open-inference-protocol, "Tensor Data Types"). */
-const INTEGER_TYPES = new Set(['INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64'])
-const isNumericType = (datatype: string): boolean => datatype === 'FP32' || datatype === 'FP64' || INTEGER_TYPES.has(datatype)
-const NUMERIC_TYPES = 'FP32 (or FP64, INT8…INT64, UINT8…UINT64)'
 
 const bad = (field: string, message: string): Error => withProblem(new VALIDATION(`${field}: ${message}`), { field })
 
@@ -52,42 +48,15 @@ export function inputsOf (columns: Columns): InputTensorSpec[] {
     : { name: c.name, datatype: 'FP32' as const, shape: [-1] }))
 }
 
-/** The values in row-major order, from flat data or data nested as rows. */
-function flatten (data: Tensor['data']): Value[] {
-  const out: Value[] = []
-  for (const v of data) {
-    if (Array.isArray(v)) out.push(...v)
-    else out.push(v)
-  }
-  return out
-}
-
-/** A tensor's values checked against its datatype: numbers for numeric types (integers for INT/UINT), strings for BYTES. */
-function valuesOf (tensor: Tensor, field: string, expected: 'numeric' | 'BYTES', what: string): Value[] {
-  const values = flatten(tensor.data)
-  if (expected === 'BYTES') {
-    if (tensor.datatype !== 'BYTES') throw bad(`${field}.datatype`, `${what} is BYTES (category names as strings); got ${tensor.datatype}`)
-    const i = values.findIndex((v) => typeof v !== 'string')
-    if (i >= 0) throw bad(`${field}.data[${i}]`, `a BYTES tensor holds strings; got ${JSON.stringify(values[i])}`)
-    return values
-  }
-  if (!isNumericType(tensor.datatype)) throw bad(`${field}.datatype`, `${what} is ${NUMERIC_TYPES}; got ${tensor.datatype}`)
-  const integer = INTEGER_TYPES.has(tensor.datatype)
-  const unsigned = tensor.datatype.startsWith('U')
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]
-    if (typeof v !== 'number') throw bad(`${field}.data[${i}]`, `a ${tensor.datatype} tensor holds numbers; got ${JSON.stringify(v)}`)
-    if (integer && (!Number.isInteger(v) || (unsigned && v < 0))) throw bad(`${field}.data[${i}]`, `a ${tensor.datatype} tensor holds ${unsigned ? 'non-negative ' : ''}integers; got ${v}`)
-  }
-  return values
-}
-
 const checkRows = (field: string, n: number): void => {
   if (n < 1 || n > MAX_PREDICT_ROWS) throw bad(field, `rows must be 1 to ${MAX_PREDICT_ROWS}; got ${n}; split larger batches`)
 }
 
+/** Rows read from tensors, and where each of their values sits in the request (for errors and unknown categories). */
+export interface TensorRows { readonly rows: Value[][], readonly at: RowPaths }
+
 /** `[rows × inputs]` from the one numeric tensor of a model whose columns are all numeric. */
-function rowsOfOneTensor (inputs: readonly Tensor[]): number[][] {
+function rowsOfOneTensor (inputs: readonly Tensor[], columns: Columns): TensorRows {
   if (inputs.length !== 1) throw bad('inputs', `the model has one input, '${INPUT_NAME}' [rows, inputs]; got ${inputs.length} tensors (${inputs.map((t) => `'${t.name}'`).join(', ')})`)
   const tensor = inputs[0]
   const field = 'inputs[0]'
@@ -96,8 +65,15 @@ function rowsOfOneTensor (inputs: readonly Tensor[]): number[][] {
   if (shape.length !== 2) throw bad(`${field}.shape`, `the input is [rows, inputs] (2 dimensions); got [${shape.join(', ')}]`)
   const [n, width] = shape
   checkRows(`${field}.shape[0]`, n)
+  // the shape is what to fix, not a "row" of the request: said here rather than as the predictor's row width
+  if (width !== columns.length) throw bad(`${field}.shape`, `the model takes ${columns.length} inputs per row, [rows, ${columns.length}]; got [${n}, ${width}]`)
   if (values.length !== n * width) throw bad(`${field}.data`, `the shape [${n}, ${width}] needs ${n * width} values; got ${values.length}`)
-  return Array.from({ length: n }, (_, r) => values.slice(r * width, (r + 1) * width))
+  const at: RowPaths = {
+    row: () => `${field}.shape`,
+    cell: (r, c) => elementPath(field, tensor.data, r * width + c),
+    member: () => field
+  }
+  return { rows: Array.from({ length: n }, (_, r) => values.slice(r * width, (r + 1) * width)), at }
 }
 
 /** What a model with categorical columns takes, for messages: `a, b (FP32), color (BYTES: "blue", "red")`. */
@@ -106,7 +82,7 @@ function describeColumns (columns: Columns): string {
 }
 
 /** Rows of raw cells, in column order, from one tensor per feature column (a model with categorical columns). */
-function rowsOfColumnTensors (inputs: readonly Tensor[], columns: Columns, model: string): Value[][] {
+function rowsOfColumnTensors (inputs: readonly Tensor[], columns: Columns, model: string): TensorRows {
   const wanted = `one input per feature column, each of shape [rows]: ${describeColumns(columns)}; GET /v2/models/${model} lists them`
   const byName = new Map<string, number>()
   for (const [i, t] of inputs.entries()) if (!byName.has(t.name)) byName.set(t.name, i)
@@ -134,7 +110,14 @@ function rowsOfColumnTensors (inputs: readonly Tensor[], columns: Columns, model
     if (values.length !== n) throw bad(`${field}.data`, `the shape [${shape.join(', ')}] needs ${n} values; got ${values.length}`)
     return values
   })
-  return Array.from({ length: n }, (_, r) => cells.map((values) => values[r]))
+  // column c of row r is element r of the column's tensor (shape [rows] or [rows, 1]), wherever that tensor is in the request
+  const tensorOf = columns.map((c) => byName.get(c.name)!)
+  const at: RowPaths = {
+    row: () => 'inputs',
+    cell: (r, c) => elementPath(`inputs[${tensorOf[c]}]`, inputs[tensorOf[c]].data, r),
+    member: () => 'inputs'
+  }
+  return { rows: Array.from({ length: n }, (_, r) => cells.map((values) => values[r])), at }
 }
 
 /**
@@ -147,11 +130,13 @@ export function checkInputs (inputs: readonly Tensor[]): void {
 
 /**
  * The rows (`[rows × raw columns]`, numbers, and category names for categorical columns) of the
- * request's tensors for a model with these feature columns. A wrong name, datatype or shape, or data
- * that does not fill the shape, is a 400 that says which and what to send. `model`: its name, for messages.
+ * request's tensors for a model with these feature columns, and each value's path in the request. A
+ * wrong name, datatype or shape, or data that does not fill the shape, is a 400 that says which and what
+ * to send. `model`: its name, for messages. (Rows are built at the model's width: `row` and `member`
+ * of `at` name no more than the tensors.)
  */
-export function rowsOfInputs (inputs: readonly Tensor[], columns: Columns, model: string): Value[][] {
-  return hasCategorical(columns) ? rowsOfColumnTensors(inputs, columns, model) : rowsOfOneTensor(inputs)
+export function rowsOfInputs (inputs: readonly Tensor[], columns: Columns, model: string): TensorRows {
+  return hasCategorical(columns) ? rowsOfColumnTensors(inputs, columns, model) : rowsOfOneTensor(inputs, columns)
 }
 
 /** The model's output tensors of a prediction, in the order asked for (default: all, output first). */

@@ -12,7 +12,7 @@ import { createNetwork } from '../../nn/network.js'
 import { firstNonFiniteInTrace, inspectBackprop, type BackpropTrace } from '../../nn/inspect.js'
 import { inputPipelineOf } from '../../inference/model-inference.js'
 import type { StoredModel } from '../../store/models.js'
-import { codesOf } from '../prediction-input.js'
+import { codesOf, INPUTS, INSTANCES } from '../prediction-input.js'
 import { withModelRef } from '../../store/model-ref.js'
 
 type Target = number | string | number[]
@@ -87,7 +87,7 @@ const backprop: FastifyPluginAsyncZod = async (fastify) => {
     const model = await withModelRef(fastify.models, request.params.id, request.tenant, (id) => fastify.models.getWeights(id, request.tenant))
     const { spec, meta, params } = model
     const pipeline = inputPipelineOf(spec, meta)
-    const { rows: codes } = codesOf(pipeline, rows, key, 'error')
+    const { rows: codes } = codesOf(pipeline, rows, key === 'instances' ? INSTANCES : INPUTS, 'error')
     const x = new Float32Array(rows.length * spec.inputs)
     codes.forEach((c, r) => pipeline.rowInto(c, x, r))
     const y = encodeTargets(model, targets)

@@ -103,7 +103,9 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
     checkInputs(body.inputs)
     const { record, prediction } = await withServedModel(models, name, version, tenant, async (id) => {
       const found = await models.get(id, tenant)
-      return found && { record: found, prediction: await predictRows(predictor, id, rowsOfInputs(body.inputs, columnsOf(found), found.name), 'inputs', tenant) }
+      if (!found) return found
+      const { rows, at } = rowsOfInputs(body.inputs, columnsOf(found), found.name)
+      return { record: found, prediction: await predictRows(predictor, id, rows, at, tenant) }
     })
     return {
       model_name: record.name,

@@ -11,7 +11,7 @@ import type { FastifyRequest } from 'fastify'
 import { MODEL_NOT_FOUND, VALIDATION, withProblem } from '../../errors.js'
 import { ModelRefParams, problems } from '../../schemas/common.js'
 import { MAX_PREDICT_ROWS, PredictQuery, PredictRequest, PredictResponse, type PredictRequestBody } from '../../schemas/model.js'
-import { flatRowsMessage, type HandleUnknown } from '../prediction-input.js'
+import { flatRowsMessage, INPUTS, INSTANCES, type HandleUnknown } from '../prediction-input.js'
 import { fastValidator, isModelRefParams, isPredictBody, jsonSerializer, lateBodyValidator } from '../fast-path.js'
 import { readPredictBody, wasReadFromBytes } from '../predict-body.js'
 import { parseModelRef, resolveModelRef, withModelRef } from '../../store/model-ref.js'
@@ -75,8 +75,8 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
   /** Rows or records as sent, on the general path (prediction-input.ts checks every value). */
   const predictRaw = (id: string, body: PredictRequestBody, tenant: string, handleUnknown?: HandleUnknown): Promise<Prediction> =>
     body.instances !== undefined
-      ? predictor.predictRaw(id, body.instances, 'instances', tenant, handleUnknown)
-      : predictor.predictRaw(id, body.inputs!, 'inputs', tenant, handleUnknown)
+      ? predictor.predictRaw(id, body.instances, INSTANCES, tenant, handleUnknown)
+      : predictor.predictRaw(id, body.inputs!, INPUTS, tenant, handleUnknown)
 
   // a body JSON.parse refuses, or an empty one, is answered as on every route (json-body.ts)
   const parse = (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void => {
@@ -141,11 +141,12 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
         // anything but the canonical numeric body: every value checked as an upload's (prediction-input.ts)
         return withModelRef(models, ref, request.tenant, (id) => predictRaw(id, request.body, request.tenant, handleUnknown))
       }
-      // read from the bytes (predict-body.ts): Float64Array rows of numbers
+      // read from the bytes (predict-body.ts): Float64Array rows of numbers; on a model with categorical
+      // columns they are checked as category names, so the unknown-category policy goes along
       const rows = (body as { inputs: FeatureRows }).inputs
       // an id (the hot path) needs no lookup: no extra promise; a name, bare or with a version, is resolved
-      if (parseModelRef(ref).kind === 'id') return predictor.predict(ref, rows, request.tenant)
-      return withModelRef(models, ref, request.tenant, (id) => predictor.predict(id, rows, request.tenant))
+      if (parseModelRef(ref).kind === 'id') return predictor.predict(ref, rows, request.tenant, handleUnknown)
+      return withModelRef(models, ref, request.tenant, (id) => predictor.predict(id, rows, request.tenant, handleUnknown))
     })
   })
 }

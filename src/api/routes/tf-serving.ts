@@ -14,6 +14,7 @@ import { ModelStatusResponse, TfsModelMetadataResponse, TfsPredictRequest, TfsPr
 import { MAX_PREDICT_ROWS } from '../../schemas/model.js'
 import { VALIDATION, withProblem } from '../../errors.js'
 import type { Prediction } from '../predictor.js'
+import { INPUTS, INSTANCES, type RowPaths } from '../prediction-input.js'
 import { rowCapHook } from '../row-cap-stream.js'
 import { withServedModel } from '../protocols/served-model.js'
 import { answerErrorsAsProtocol } from '../protocols/protocol-errors.js'
@@ -40,6 +41,17 @@ function recordsOfColumns (columns: Readonly<Record<string, readonly Cell[]>>): 
   return Array.from({ length: n }, (_, r) => Object.fromEntries(names.map((name) => [name, columns[name][r]])))
 }
 
+/**
+ * Where a value of the columnar form's records sits in the request: row r of column `name` is
+ * `inputs.name[r]`. Its rows are records (recordsOfColumns), so `member` is the path used; a record
+ * has no width of its own to be wrong.
+ */
+const COLUMNS: RowPaths = {
+  row: () => 'inputs',
+  cell: (r, c) => `inputs[${r}][${c}]`,
+  member: (r, name) => `inputs.${name}[${r}]`
+}
+
 const tfServing: FastifyPluginAsyncZod = async (fastify) => {
   answerErrorsAsProtocol(fastify)
   readJsonWhateverContentType(fastify)
@@ -49,11 +61,11 @@ const tfServing: FastifyPluginAsyncZod = async (fastify) => {
     // TF Serving's answer has no place to report a category the model never saw (the native predict's
     // unknownCategories, /v2's parameters): encoding it as all zeros would be a silent guess, so it is a 400
     const run = (id: string): Promise<Prediction> => {
-      if (body.instances !== undefined) return predictRows(predictor, id, body.instances, 'instances', tenant, 'error')
+      if (body.instances !== undefined) return predictRows(predictor, id, body.instances, INSTANCES, tenant, 'error')
       const inputs = body.inputs!
       return Array.isArray(inputs)
-        ? predictRows(predictor, id, inputs, 'inputs', tenant, 'error')
-        : predictRows(predictor, id, recordsOfColumns(inputs), 'instances', tenant, 'error')
+        ? predictRows(predictor, id, inputs, INPUTS, tenant, 'error')
+        : predictRows(predictor, id, recordsOfColumns(inputs), COLUMNS, tenant, 'error')
     }
     const { outputs } = await withServedModel(models, name, version, tenant, run)
     return body.instances !== undefined ? { predictions: outputs } : { outputs }

@@ -1,0 +1,90 @@
+/**
+ * The values of one Open Inference Protocol input tensor, checked against its datatype: numbers for
+ * FP32, FP64 and the INT/UINT types (whole and within the type's range for those), strings for BYTES.
+ * A fault is a 400 naming the element by its path in the request as sent, flat or nested as rows
+ * (elementPath), with the tensor's name and what its datatype holds. Shapes are tensors.ts's.
+ */
+import { VALIDATION, withProblem } from '../../errors.js'
+import type { InferRequestBody } from '../../schemas/open-inference.js'
+
+export type Tensor = InferRequestBody['inputs'][number]
+export type Value = number | string
+
+/**
+ * The protocol's integer datatypes (kserve/open-inference-protocol, "Tensor Data Types") and the values
+ * each holds: min ≤ v < end. The bounds are powers of two, exact as doubles; the end is exclusive
+ * because 2^63 - 1 and 2^64 - 1 are no doubles. `range` is written exactly (BigInt) for messages.
+ */
+interface IntegerRange { readonly min: number, readonly end: number, readonly range: string }
+const INTEGER_TYPES: ReadonlyMap<string, IntegerRange> = new Map(([
+  ['INT8', 8, true], ['INT16', 16, true], ['INT32', 32, true], ['INT64', 64, true],
+  ['UINT8', 8, false], ['UINT16', 16, false], ['UINT32', 32, false], ['UINT64', 64, false]
+] as const).map(([type, bits, signed]) => {
+  const min = signed ? -(2n ** BigInt(bits - 1)) : 0n
+  const end = 2n ** BigInt(signed ? bits - 1 : bits)
+  return [type, { min: Number(min), end: Number(end), range: `${min} to ${end - 1n}` }]
+}))
+const isNumericType = (datatype: string): boolean => datatype === 'FP32' || datatype === 'FP64' || INTEGER_TYPES.has(datatype)
+const NUMERIC_TYPES = 'FP32 (or FP64, INT8…INT64, UINT8…UINT64)'
+
+/**
+ * "an INT32 tensor", "a UINT8 tensor", "an FP32 tensor", "a BYTES tensor": the article goes by how the
+ * name is read, INT as a word, FP as letters (ef-pee), UINT as "you-int".
+ */
+const aTensor = (datatype: string): string => `${/^(INT|FP)/.test(datatype) ? 'an' : 'a'} ${datatype} tensor`
+
+const bad = (field: string, message: string): Error => withProblem(new VALIDATION(`${field}: ${message}`), { field })
+
+/** The values in row-major order, from flat data or data nested as rows. */
+function flatten (data: Tensor['data']): Value[] {
+  const out: Value[] = []
+  for (const v of data) {
+    if (Array.isArray(v)) out.push(...v)
+    else out.push(v)
+  }
+  return out
+}
+
+/**
+ * The path, in the request as sent, of the value at row-major index `flat` of a tensor's data: data
+ * may be flat or nested as rows (or a mix), so `data[5]` of flat data is `data[1][1]` of 4-wide rows.
+ * Only called for a message: it walks the data again.
+ */
+export function elementPath (field: string, data: Tensor['data'], flat: number): string {
+  let seen = 0
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]
+    if (!Array.isArray(v)) {
+      if (seen++ === flat) return `${field}.data[${i}]`
+    } else {
+      if (flat < seen + v.length) return `${field}.data[${i}][${flat - seen}]`
+      seen += v.length
+    }
+  }
+  return `${field}.data[${flat}]`
+}
+
+/** A tensor's values checked against its datatype: numbers for numeric types (integers in range for INT/UINT), strings for BYTES. */
+export function valuesOf (tensor: Tensor, field: string, expected: 'numeric' | 'BYTES', what: string): Value[] {
+  const values = flatten(tensor.data)
+  const { name, datatype } = tensor
+  const refuse = (i: number, holds: string): never => {
+    throw bad(elementPath(field, tensor.data, i), `'${name}' is ${aTensor(datatype)}, which holds ${holds}; got ${JSON.stringify(values[i])}`)
+  }
+  if (expected === 'BYTES') {
+    if (datatype !== 'BYTES') throw bad(`${field}.datatype`, `${what} is BYTES (category names as strings); got ${datatype}`)
+    const i = values.findIndex((v) => typeof v !== 'string')
+    if (i >= 0) refuse(i, 'strings (category names)')
+    return values
+  }
+  if (!isNumericType(datatype)) throw bad(`${field}.datatype`, `${what} is ${NUMERIC_TYPES}; got ${datatype}`)
+  const integer = INTEGER_TYPES.get(datatype)
+  const holds = integer ? `integers from ${integer.range}` : 'numbers'
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    if (typeof v !== 'number') refuse(i, holds)
+    // a value out of the type's range is refused, not wrapped or clamped: a client that sends 300 as UINT8 has a bug to see
+    else if (integer && !(Number.isInteger(v) && v >= integer.min && v < integer.end)) refuse(i, holds)
+  }
+  return values
+}
