@@ -314,15 +314,9 @@ export interface paths {
         post: {
             parameters: {
                 query?: {
-                    /**
-                     * @description CSV only: comma-separated target column name(s); default the last column
-                     * @example species
-                     */
+                    /** @description CSV only: comma-separated target column name(s); default the last column */
                     target?: string;
-                    /**
-                     * @description CSV only: the dataset name
-                     * @example iris-example
-                     */
+                    /** @description CSV only: the dataset name */
                     name?: string;
                     /** @description CSV only: true: the single target column holds class labels even when its values are numbers; false: decide from the cells (default); or comma-separated column names to read as categories */
                     categorical?: string;

@@ -18,7 +18,7 @@ interface Case {
 
 const BODY_LIMIT = 256 * 1024
 let t: TestApp
-const ids = { cls: '', reg: '', zeros: '', net: '', stepNet: '', model: '' }
+const ids = { cls: '', one: '', reg: '', zeros: '', net: '', stepNet: '', model: '' }
 
 const json = { 'content-type': 'application/json' }
 const csv = { 'content-type': 'text/csv' }
@@ -51,7 +51,6 @@ const CASES: Case[] = [
   { name: 'empty dataset', method: 'POST', url: () => '/v1/datasets', body: () => ({ features: [], targets: [] }), status: 400, detail: /features.*(too small|at least|>=)/i },
   { name: 'rows with no columns', method: 'POST', url: () => '/v1/datasets', body: () => dataset({ features: [[], []] }), status: 400, detail: /no columns/ },
   { name: 'fewer targets than rows', method: 'POST', url: () => '/v1/datasets', body: () => dataset({ targets: ['a'] }), status: 400, detail: /targets has 1 rows; features has 2/ },
-  { name: 'a single class', method: 'POST', url: () => '/v1/datasets', body: () => dataset({ targets: ['a', 'a'] }), status: 400, detail: /at least two classes/ },
   { name: 'mixed target kinds', method: 'POST', url: () => '/v1/datasets', body: () => dataset({ targets: ['a', 2] }), status: 400, detail: /targets\[1\]: the target is a number but the first row's is a string/ },
   { name: 'an empty class label', method: 'POST', url: () => '/v1/datasets', body: () => dataset({ targets: ['a', ''] }), status: 400, detail: /targets\[1\]/ },
   { name: 'ragged target arrays', method: 'POST', url: () => '/v1/datasets', body: () => dataset({ targets: [[1, 2], [3]] }), status: 400, detail: /targets\[1\]: has 1 values; expected 2 like the first row/ },
@@ -70,7 +69,6 @@ const CASES: Case[] = [
   { name: 'CSV target column missing', method: 'POST', url: () => '/v1/datasets?target=species', headers: csv, body: () => 'x1,x2,y\n1,2,a\n3,4,b\n', status: 400, detail: /species/ },
   { name: 'CSV header only', method: 'POST', url: () => '/v1/datasets', headers: csv, body: () => 'x1,x2,y\n', status: 400, detail: /row|record|empty/i },
   { name: 'CSV empty body', method: 'POST', url: () => '/v1/datasets', headers: csv, body: () => '', status: 400, detail: /body|empty|CSV/i },
-  { name: 'CSV single class', method: 'POST', url: () => '/v1/datasets', headers: csv, body: () => 'x,y\n1,a\n2,a\n', status: 400, detail: /at least two classes/ },
   { name: 'CSV bad categorical flag', method: 'POST', url: () => '/v1/datasets?categorical=maybe', headers: csv, body: () => 'x,y\n1,a\n2,b\n', status: 400, detail: /categorical/ },
   { name: 'CSV unterminated quote', method: 'POST', url: () => '/v1/datasets', headers: csv, body: () => 'x,y\n"1,a\n2,b\n', status: 400, detail: /quote/i },
   // ---- /v1/datasets/:id
@@ -104,6 +102,7 @@ const CASES: Case[] = [
   { name: 'head ≠ number of classes', method: 'POST', url: () => '/v1/training-jobs', body: () => job({ network: { ...net2, output: { units: 3, activation: 'softmax' } } }), status: 400, detail: /3 output units; dataset .* has 2 classes/ },
   { name: 'softmax on numeric targets', method: 'POST', url: () => '/v1/training-jobs', body: () => job({ datasetId: ids.reg, network: { ...net2, output: { units: 2, activation: 'softmax' } } }), status: 400, detail: /output units|class labels/ },
   { name: 'sigmoid on targets outside [0, 1]', method: 'POST', url: () => '/v1/training-jobs', body: () => job({ datasetId: ids.reg, network: { ...net2, output: { units: 1, activation: 'sigmoid' } } }), status: 400, detail: /sigmoid output needs targets in \[0, 1\]/ },
+  { name: 'softmax on labels of one class', method: 'POST', url: () => '/v1/training-jobs', body: () => job({ datasetId: ids.one, network: { ...net2, output: { activation: 'softmax' } } }), status: 400, detail: /is the class "a"; a classifier needs at least two classes/ },
   { name: 'sigmoid on one class only (all 0)', method: 'POST', url: () => '/v1/training-jobs', body: () => job({ datasetId: ids.zeros, network: { ...net2, output: { units: 1, activation: 'sigmoid' } } }), status: 422, detail: /target column 'y0' .* is 0 in every row, so it holds only one class/ },
   { name: 'training a step network inline', method: 'POST', url: () => '/v1/training-jobs', body: () => job({ network: { ...net2, layers: [{ units: 4, activation: 'step' }] } }), status: 400, detail: /step.*cannot be trained/ },
   { name: 'training a saved step network', method: 'POST', url: () => '/v1/training-jobs', body: () => ({ datasetId: ids.cls, networkId: ids.stepNet, training }), status: 400, detail: /step.*cannot be trained/ },
@@ -179,6 +178,7 @@ beforeAll(async () => {
   ids.cls = await post('/v1/datasets', { features: [[1, 2], [3, 4], [5, 6], [7, 8]], targets: ['a', 'b', 'a', 'b'] })
   ids.reg = await post('/v1/datasets', { features: [[1, 2], [3, 4], [5, 6]], targets: [5, 7, 9] })
   ids.zeros = await post('/v1/datasets', { features: [[1, 2], [3, 4], [5, 6]], targets: [0, 0, 0] })
+  ids.one = await post('/v1/datasets', { features: [[1, 2], [3, 4]], targets: ['a', 'a'] }) // stored: it can score a model
   ids.net = await post('/v1/networks', net2)
   ids.stepNet = await post('/v1/networks', { ...net2, layers: [{ units: 4, activation: 'step' }] })
   ids.model = await post('/v1/models', goodModel({ classes: ['cat', 'dog'] }))
