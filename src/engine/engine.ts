@@ -135,16 +135,14 @@ export function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, 
   const maxShards = Math.ceil(Math.min(batchSize, data.rows) / SHARD_ROWS)
   // both phases' task counts must fit the task counter's index (a batch of 33 million rows; 17 billion parameters)
   if (maxShards > MAX_TASKS || Math.ceil(P / REDUCE_CHUNK) > MAX_TASKS) throw new RangeError(`a minibatch of ${batchSize} rows of a network of ${P} parameters is more than the engine splits (${MAX_TASKS} tasks a phase)`)
-  const share = (src: Float32Array, extra = 0): SharedArrayBuffer => {
-    const sab = new SharedArrayBuffer(src.byteLength + 4 * extra)
+  const share = (src: Float32Array): SharedArrayBuffer => {
+    const sab = new SharedArrayBuffer(src.byteLength)
     new Float32Array(sab).set(src)
     return sab
   }
-  // after the rows, each thread's gathered shard (gatherRows copies within one buffer, allocating nothing)
-  const gathered = threads * Math.min(SHARD_ROWS, batchSize, data.rows) * data.inputs
   return {
     spec, rows: data.rows, inputs: data.inputs, outputs: data.outputs,
-    x: share(data.x.subarray(0, data.rows * data.inputs), gathered), y: share(data.y),
+    x: share(data.x), y: share(data.y),
     params: new SharedArrayBuffer(4 * P),
     shardGrads: new SharedArrayBuffer(4 * P * maxShards),
     shardStats: new SharedArrayBuffer(16 * maxShards),

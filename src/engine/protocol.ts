@@ -34,7 +34,7 @@ export interface SharedJob {
   rows: number
   inputs: number
   outputs: number
-  x: SharedArrayBuffer // float32 rows × inputs, then each thread's gathered shard (threads × shard rows × inputs)
+  x: SharedArrayBuffer // float32 rows × inputs
   y: SharedArrayBuffer // float32 rows × outputs
   params: SharedArrayBuffer // float32, the leader's weights at the start of each minibatch
   shardGrads: SharedArrayBuffer // float32, maxShards × parameters

@@ -38,16 +38,13 @@ export interface ShardContext {
   readonly lockstep: { readonly L: Lockstep, readonly scratches: ShardScratch[], readonly local: LocalShards } | null
 }
 
-/** The job as thread `rank` sees it (rank picks its gather rows in the job's x buffer). */
-export function shardContext (job: SharedJob, rank: number): ShardContext {
+export function shardContext (job: SharedJob): ShardContext {
   const P = parameterCount(job.spec)
   const net = createNetwork(job.spec, { params: new Float32Array(job.params) })
-  const cells = job.rows * job.inputs
-  const data: Dataset = { x: new Float32Array(job.x, 0, cells), y: new Float32Array(job.y), rows: job.rows, inputs: job.inputs, outputs: job.outputs }
-  const shardCells = shardRowsOf(job) * job.inputs
+  const data: Dataset = { x: new Float32Array(job.x), y: new Float32Array(job.y), rows: job.rows, inputs: job.inputs, outputs: job.outputs }
   return {
     job, net, data,
-    scratch: createShardScratch(net, job.seed, null, shardRowsOf(job), new Float32Array(job.x, 4 * (cells + rank * shardCells), shardCells)),
+    scratch: createShardScratch(net, job.seed, null, shardRowsOf(job)),
     control: new Int32Array(job.control),
     index: new Int32Array(job.index),
     stats: new Float64Array(job.shardStats),

@@ -18,7 +18,7 @@ import { waitWhileEqual } from './spin-wait.js'
 export type Post = (msg: FromThread) => void
 
 export function handle (msg: ToThread, post: Post): void {
-  if (msg.cmd === 'help') help(shardContext(msg.job, msg.rank), msg.rank)
+  if (msg.cmd === 'help') help(shardContext(msg.job), msg.rank)
   else if (msg.cmd === 'predict') guarded(post, () => predictSlice(msg.slice))
   else lead(msg, post)
 }
@@ -119,7 +119,7 @@ function planStep (c: ShardContext, optimizer: Optimizer, grads: Vec, lr: number
 }
 
 function lead (msg: Extract<ToThread, { cmd: 'lead' }>, post: Post): void {
-  const c = shardContext(msg.job, 0)
+  const c = shardContext(msg.job)
   let lastCheckpoint = Date.now()
   let sinceCheckpoint = 0
   const hooks: TrainHooks = {

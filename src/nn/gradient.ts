@@ -29,18 +29,8 @@ export interface BatchStats { loss: number, correct: number }
  */
 export type BatchGradient = (index: Int32Array, from: number, to: number, grads: Vec, epoch: number, lr?: number) => BatchStats & { stepped?: boolean }
 
-/**
- * Copies rows index[from..to) of m (row width w) into out, contiguous. Where out lies in m's own
- * buffer (the engine puts each thread's gathered rows after the data), each row is one copyWithin,
- * a memcpy that allocates nothing.
- */
+/** Copies rows index[from..to) of m (row width w) into out, contiguous. */
 export function gatherRows (out: Vec, m: Vec, w: number, index: Int32Array, from: number, to: number): void {
-  if (out.buffer === m.buffer && out.constructor === m.constructor) {
-    const whole = wholeOf(m)
-    const base = m.byteOffset / m.BYTES_PER_ELEMENT
-    for (let i = from, o = out.byteOffset / out.BYTES_PER_ELEMENT; i < to; i++, o += w) whole.copyWithin(o, base + index[i] * w, base + index[i] * w + w)
-    return
-  }
   // narrow rows: a plain loop, since subarray() would allocate a view per row on every minibatch;
   // wide rows: set() over a view is a memcpy, several times faster than the loop (profiled on W1's 784)
   if (w >= WIDE_ROW && out.constructor === m.constructor) {
@@ -53,17 +43,6 @@ export function gatherRows (out: Vec, m: Vec, w: number, index: Int32Array, from
   }
 }
 const WIDE_ROW = 128
-
-/** A view of the whole buffer under v, made once per buffer (a view per call would be the allocation gatherRows avoids). */
-const wholeViews = new WeakMap<ArrayBufferLike, Vec>()
-function wholeOf (v: Vec): Vec {
-  let whole = wholeViews.get(v.buffer)
-  if (whole === undefined) {
-    whole = v instanceof Float32Array ? new Float32Array(v.buffer) : new Float64Array(v.buffer)
-    wholeViews.set(v.buffer, whole)
-  }
-  return whole
-}
 
 type Mutable<T> = { -readonly [P in keyof T]: T[P] }
 
@@ -81,11 +60,10 @@ export interface ShardScratch { readonly ws: Workspace, readonly x: Vec, readonl
  * send the wasm passes down their slower partial-buffer path (W2's 32-row batches in 64-row buffers
  * trained ~10% slower).
  */
-export function createShardScratch (net: Network, seed = 0, rowIds: Int32Array | null = null, rows = SHARD_ROWS, x: Vec = allocate(net.dtype, rows * net.spec.inputs)): ShardScratch {
-  if (x.length < rows * net.spec.inputs) throw new RangeError(`a shard scratch of ${rows} rows needs ${rows * net.spec.inputs} input values, got ${x.length}`)
+export function createShardScratch (net: Network, seed = 0, rowIds: Int32Array | null = null, rows = SHARD_ROWS): ShardScratch {
   return {
     ws: createWorkspace(net, rows),
-    x,
+    x: allocate(net.dtype, rows * net.spec.inputs),
     y: allocate(net.dtype, rows * net.spec.output.units),
     pass: { train: true, seed, epoch: 0, index: null, from: 0, rowIds }
   }

@@ -23,7 +23,7 @@ describe('work claiming in the shard phases', () => {
     const job = sharedJob(spec, digits, rows, 2, 'ts', seed)
     const initial = createNetwork(spec, { seed }).params as Float32Array
     new Float32Array(job.params).set(initial)
-    const c = shardContext(job, 0)
+    const c = shardContext(job)
     const index = Int32Array.from({ length: rows }, (_, i) => (i * 7) % digits.rows)
     c.index.set(index)
     Atomics.store(c.control, ROWS, rows)
