@@ -37,6 +37,19 @@ export interface InputPipeline {
 export const numericColumns = (width: number): Preprocessing =>
   ({ columns: Array.from({ length: width }, (_, i) => ({ name: `x${i}`, kind: 'numeric' as const })) })
 
+/**
+ * A model's raw feature columns, for every reader (prediction, the serving protocols, scoring, ONNX
+ * export): its preprocessing when it has one, else `inputs` numeric columns named by its featureNames
+ * (an import may carry names without preprocessing), else x0, x1, …. Predict once read x0, x1, … where
+ * GET and the export said the featureNames, so records keyed by those names were refused.
+ */
+export function rawColumnsOf (inputs: number, meta: { readonly preprocessing?: Preprocessing, readonly featureNames?: readonly string[] }): Preprocessing {
+  if (meta.preprocessing) return meta.preprocessing
+  const names = meta.featureNames
+  const numeric = numericColumns(inputs)
+  return names?.length === inputs ? { columns: numeric.columns.map((c, i) => ({ ...c, name: names[i] })) } : numeric
+}
+
 export function createInputPipeline (pre: Preprocessing, norm: Normalization): InputPipeline {
   const { columns, imputer } = pre
   const rawWidth = columns.length

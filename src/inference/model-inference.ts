@@ -11,12 +11,14 @@ import { headOf } from '../nn/heads.js'
 import type { NetworkSpec } from '../nn/spec.js'
 import { pinnedKernels, type KernelName, type Kernels } from '../kernels/index.js'
 import { denormalizeRows, identityNormalization, type Normalization } from '../data/normalize.js'
-import { createInputPipeline, numericColumns, type InputPipeline, type Preprocessing } from '../data/model-inputs.js'
+import { createInputPipeline, rawColumnsOf, type InputPipeline, type Preprocessing } from '../data/model-inputs.js'
 
 /** What inference reads of a stored model besides its network and weights (a ModelRecord has these fields). */
 export interface InferenceMeta {
-  /** raw columns and imputer; absent (models from before column kinds): `spec.inputs` numeric columns */
+  /** raw columns and imputer; absent (models from before column kinds, imports without it): `spec.inputs` numeric columns */
   readonly preprocessing?: Preprocessing
+  /** names of the raw columns; with no preprocessing they name the numeric columns (data/model-inputs.ts rawColumnsOf) */
+  readonly featureNames?: readonly string[]
   /** of the encoded inputs; absent: none */
   readonly normalization?: Normalization
   /** regression only: outputs are mapped back through it */
@@ -64,7 +66,7 @@ export function hasLabels (spec: NetworkSpec, classes: readonly string[] | undef
 
 /** The model's input pipeline (raw codes → network inputs), with the defaults of models stored without preprocessing. */
 export function inputPipelineOf (spec: NetworkSpec, meta: InferenceMeta): InputPipeline {
-  return createInputPipeline(meta.preprocessing ?? numericColumns(spec.inputs), meta.normalization ?? identityNormalization(spec.inputs))
+  return createInputPipeline(rawColumnsOf(spec.inputs, meta), meta.normalization ?? identityNormalization(spec.inputs))
 }
 
 export interface InferenceOptions {

@@ -8,7 +8,7 @@
  * The bytes are onnx.proto's ModelProto encoded by protobufjs (onnx-proto); metadata.ts documents the
  * metadata_props. Pure: no I/O.
  */
-import { numericColumns, type Preprocessing } from '../data/model-inputs.js'
+import { rawColumnsOf, type Preprocessing } from '../data/model-inputs.js'
 import type { Normalization } from '../data/normalize.js'
 import type { NetworkSpec } from '../nn/spec.js'
 import { FLOAT, OnnxGraph, proto, tensorType } from './graph.js'
@@ -36,13 +36,8 @@ export interface ExportableModel {
   }
 }
 
-/** The stored preprocessing, or (models from before column kinds) numeric columns under the model's feature names. */
-function inputColumns (model: ExportableModel): Preprocessing {
-  const { preprocessing, featureNames } = model.meta
-  if (preprocessing) return preprocessing
-  const columns = numericColumns(model.spec.inputs).columns.map((c, i) => ({ ...c, name: featureNames?.[i] ?? c.name }))
-  return { columns }
-}
+/** The stored preprocessing, or numeric columns under the model's feature names (data/model-inputs.ts rawColumnsOf). */
+const inputColumns = (model: ExportableModel): Preprocessing => rawColumnsOf(model.spec.inputs, model.meta)
 
 /** The ONNX ModelProto of a stored model, encoded. */
 export function exportOnnx (model: ExportableModel): Uint8Array {

@@ -169,6 +169,23 @@ describe('/v1/models', () => {
     }
   })
 
+  it('an import with featureNames and no preprocessing is read by those names: the records predict reads, as GET and the export name them', async () => {
+    const saved = await t.app.models.save({ spec: classifier, params: weights(classifier, 3), meta: { normalization: norm3, classes } })
+    const { name: _n, ...exported } = (await t.app.inject({ method: 'GET', url: `/v1/models/${saved.id}/export` })).json()
+    expect(exported.preprocessing).toBeUndefined()
+    const imported = await t.app.inject({ method: 'POST', url: '/v1/models', payload: { ...exported, featureNames: ['u', 'v', 'w'] } })
+    expect(imported.statusCode, imported.body).toBe(201)
+    const id = imported.json().id as string
+    const byRows = await t.app.inject({ method: 'POST', url: `/v1/models/${id}/predict`, payload: { inputs: rows } })
+    const byRecords = await t.app.inject({ method: 'POST', url: `/v1/models/${id}/predict`, payload: { instances: rows.map(([u, v, w]) => ({ u, v, w })) } })
+    expect(byRecords.statusCode, byRecords.body).toBe(200)
+    expect(byRecords.json()).toEqual(byRows.json())
+    const x0 = await t.app.inject({ method: 'POST', url: `/v1/models/${id}/predict`, payload: { instances: [{ x0: 1, x1: 2, x2: 3 }] } })
+    expect(x0.statusCode).toBe(400) // the numbered names it answered to before
+    expect(x0.json().detail).toMatch(/\bu\b/)
+    expect((await t.app.inject({ method: 'GET', url: `/v1/models/${id}/export` })).json().featureNames).toEqual(['u', 'v', 'w'])
+  })
+
   it('404s unknown ids with a problem that says where to look', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/v1/models/mdl_nope' })
     expect(res.statusCode).toBe(404)

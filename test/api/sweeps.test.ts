@@ -274,7 +274,7 @@ describe('sweeps over two worker processes', () => {
 
     const regression = await call('POST', '/v1/sweeps', sweep({ metric: 'r2' }))
     expect(regression.statusCode).toBe(422)
-    expect(regression.json().detail).toMatch(/metric 'r2' is for regression/)
+    expect(regression.json().detail).toMatch(/metric 'r2' is for regression; a softmax output is scored by accuracy or log_loss/)
     const noHoldout = await call('POST', '/v1/sweeps', sweep({ folds: undefined }))
     expect(noHoldout.statusCode).toBe(422)
     expect(noHoldout.json().detail).toMatch(/validationSplit is 0/)

@@ -8,7 +8,7 @@
 import { UNPROCESSABLE, withProblem } from '../../errors.js'
 import { headOf } from '../../nn/heads.js'
 import type { NetworkSpec } from '../../nn/spec.js'
-import { numericColumns, type Preprocessing } from '../../data/model-inputs.js'
+import { rawColumnsOf, type Preprocessing } from '../../data/model-inputs.js'
 import { datasetColumns } from '../../data/dataset-columns.js'
 import type { FeatureColumn } from '../../data/feature-columns.js'
 import type { KernelName } from '../../kernels/index.js'
@@ -34,10 +34,7 @@ export interface RowInference {
 
 /** The model's raw columns: its stored preprocessing, or (models from before column kinds) numeric columns named as it was trained. */
 function modelColumns (model: InferenceModel): Preprocessing['columns'] {
-  const pre = model.meta.preprocessing
-  if (pre) return pre.columns
-  const names = model.meta.featureNames
-  return numericColumns(model.spec.inputs).columns.map((c, i) => ({ ...c, name: names?.[i] ?? c.name }))
+  return rawColumnsOf(model.spec.inputs, model.meta).columns
 }
 
 /**

@@ -42,7 +42,7 @@ function checkScorable (data: TrainJobData, body: CreateSweepBody, label: string
   const head = data.network.output.activation
   const classifies = head === 'softmax' || head === 'sigmoid'
   if (CLASSIFICATION_METRICS.includes(body.metric) !== classifies) {
-    throw unprocessable(`${label}: metric '${body.metric}' is for ${classifies ? 'regression' : 'classification'}; a ${head} output is scored by ` +
+    throw unprocessable(`${label}: metric '${body.metric}' is for ${classifies ? 'regression' : 'classification'}; ${head === 'identity' ? 'an' : 'a'} ${head} output is scored by ` +
       `${classifies ? 'accuracy or log_loss' : 'r2, mean_squared_error or mean_absolute_error'}`, 'metric')
   }
   if (body.metric === 'log_loss' && head === 'sigmoid' && data.network.output.units > 1) {
