@@ -197,8 +197,9 @@ export function activate (kind: i32, a: usize, z: usize, n: i32, alpha: f64): vo
   const end = z + (<usize>n << 2)
   const zero = f32x4.splat(0), one = f32x4.splat(1), al = f64x2.splat(alpha)
   const d = a - z
+  // relu and step keep a NaN (as the ts loops): zero only where x ≤ 0 (or x < 0), a NaN lane compares false
   if (kind === RELU) {
-    for (let p = z; p < end; p += 16) { const x = v128.load(p); v128.store(p + d, v128.bitselect(x, zero, f32x4.gt(x, zero))) }
+    for (let p = z; p < end; p += 16) { const x = v128.load(p); v128.store(p + d, v128.bitselect(zero, x, f32x4.le(x, zero))) }
   } else if (kind === LEAKY_RELU) {
     for (let p = z; p < end; p += 16) {
       const x = v128.load(p)
@@ -208,7 +209,7 @@ export function activate (kind: i32, a: usize, z: usize, n: i32, alpha: f64): vo
   } else if (kind === ABS) {
     for (let p = z; p < end; p += 16) v128.store(p + d, f32x4.abs(v128.load(p)))
   } else if (kind === STEP) {
-    for (let p = z; p < end; p += 16) v128.store(p + d, v128.bitselect(one, zero, f32x4.ge(v128.load(p), zero)))
+    for (let p = z; p < end; p += 16) { const x = v128.load(p); v128.store(p + d, v128.bitselect(one, v128.bitselect(zero, x, f32x4.lt(x, zero)), f32x4.ge(x, zero))) }
   } else if (kind === IDENTITY) {
     if (d !== 0) for (let p = z; p < end; p += 16) v128.store(p + d, v128.load(p))
   } else if (kind === SIGMOID) {

@@ -30,9 +30,10 @@ const tanh: Activation = {
   backward (d, _z, a, n) { for (let i = 0; i < n; i++) d[i] *= 1 - a[i] * a[i] }
 }
 
-// x -> max(0, x)
+// x -> max(0, x), NaN kept (as torch.relu): a NaN made 0 here would let an overflow upstream answer
+// a finite, wrong prediction (the output bias) where the outputs check would refuse it
 const relu: Activation = {
-  forward (a, z, n) { for (let i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : 0 },
+  forward (a, z, n) { for (let i = 0; i < n; i++) a[i] = z[i] <= 0 ? 0 : z[i] },
   backward (d, z, _a, n) { for (let i = 0; i < n; i++) if (!(z[i] > 0)) d[i] = 0 }
 }
 
@@ -54,9 +55,9 @@ const softplus: Activation = {
   backward (d, z, _a, n) { for (let i = 0; i < n; i++) d[i] *= 1 / (1 + Math.exp(-z[i])) }
 }
 
-// x -> x ≥ 0 ? 1 : 0 (inference only: checkTrainable refuses to train it)
+// x -> x ≥ 0 ? 1 : 0, NaN kept as relu keeps it (inference only: checkTrainable refuses to train it)
 const step: Activation = {
-  forward (a, z, n) { for (let i = 0; i < n; i++) a[i] = z[i] >= 0 ? 1 : 0 },
+  forward (a, z, n) { for (let i = 0; i < n; i++) a[i] = z[i] >= 0 ? 1 : z[i] < 0 ? 0 : z[i] },
   backward (d, _z, _a, n) { for (let i = 0; i < n; i++) d[i] = 0 }
 }
 

@@ -161,6 +161,20 @@ describe('POST /v1/models/{ref}/backprop', () => {
     expect(one.statusCode, one.body).toBe(200)
   })
 
+  it('predict: inputs whose normalised values overflow through a relu layer are a 422 (a NaN a relu made 0 answered the output bias with 200)', async () => {
+    // the user's case: standardised inputs (scale < 1) of 3e38 overflow to ±Infinity, W·x to NaN
+    const spec: NetworkSpec = { inputs: 3, layers: [{ units: 4, activation: 'relu' }], output: { units: 1, activation: 'identity' } }
+    const params = Float32Array.from({ length: 3 * 4 + 4 + 4 + 1 }, (_, i) => ((i * 7) % 5 - 2) / 3)
+    const model = await t.app.models.save({ spec, params, meta: { name: 'relu-overflow', normalization: { kind: 'standard', offset: [0, 0, 0], scale: [0.5, 0.5, 0.5] } } })
+    for (const row of [[3e38, 3e38, 3e38], [-3e38, 3e38, -3e38]]) {
+      const res = await t.app.inject({ method: 'POST', url: `/v1/models/${model.id}/predict`, payload: { inputs: [row] } })
+      expect(res.statusCode, res.body).toBe(422)
+      expect(res.json().detail).toMatch(/output for row 0 is NaN/)
+    }
+    const fine = await t.app.inject({ method: 'POST', url: `/v1/models/${model.id}/predict`, payload: { inputs: [[1, 2, 3]] } })
+    expect(fine.statusCode, fine.body).toBe(200)
+  })
+
   it('gives no gradient for batch norm\'s running statistics, which are buffers that learn nothing (as in PyTorch)', async () => {
     const bnSpec: NetworkSpec = { inputs: 3, layers: [{ units: 4, activation: 'relu', norm: 'batch' }], output: { units: 3, activation: 'softmax' } }
     const record = await t.app.models.save({ spec: bnSpec, params: createNetwork(bnSpec, { seed: 2 }).params as Float32Array, meta: { name: 'inspect-bn', classes, normalization } })

@@ -68,6 +68,18 @@ describe('wasm activation passes', () => {
     })
   }
 
+  it('every activation keeps a NaN, in ts and wasm alike (as torch does): a NaN made 0 or 1 hides an overflow upstream', () => {
+    const z = new Float32Array([NaN, 1, -1, NaN, 0, NaN, -0, 2, NaN])
+    for (const name of ACTIVATIONS) {
+      for (const k of [tsKernels, wasm]) {
+        const a = new Float32Array(z.length)
+        k.activate(name, a, z, z.length, 0.03)
+        const nan = Array.from(a, (v, i) => Number.isNaN(v) === Number.isNaN(z[i]))
+        expect(nan, `${name} (${k === wasm ? 'wasm' : 'ts'})`).toEqual(Array(z.length).fill(true))
+      }
+    }
+  })
+
   it('tanh forward: within 3 ulps of Math.tanh over ±9 and the edges, never the ts loop (it is faster), exact signs, NaN and ±1 kept', () => {
     const n = 200_001
     const z = Float32Array.from({ length: n }, (_, i) => -9 + 18 * i / (n - 1))

@@ -105,4 +105,14 @@ describe('maxout', () => {
     // and its bias: only piece 0's
     expect(Array.from(g.subarray(3, 6)).map((v) => v !== 0)).toEqual([true, false, false])
   })
+
+  it('a NaN piece makes the unit NaN, wherever it sits (torch.max propagates it): an overflow upstream is not hidden', () => {
+    const spec: NetworkSpec = { inputs: 1, layers: [{ units: 1, activation: 'maxout', pieces: 3 }], output: { units: 1, activation: 'identity' } }
+    for (const nanAt of [0, 1, 2]) {
+      const params = Float64Array.from([1, 2, 3, 0, 0, 0, 1, 0])
+      params[3 + nanAt] = NaN // the piece's bias
+      const n = createNetwork(spec, { params })
+      expect(Number.isNaN(forward(n, createWorkspace(n, 1), Float64Array.from([1]), 1)[0]), `NaN in piece ${nanAt}`).toBe(true)
+    }
+  })
 })

@@ -22,7 +22,8 @@ function maxoutLayer (n: number, k: number): Layer {
       for (let i = 0; i < B * n; i++) {
         const o = i * k
         let best = 0
-        for (let p = 1; p < k; p++) if (z[o + p] > z[o + best]) best = p
+        // a NaN piece wins (torch.max propagates NaN): a unit must not hide an overflow upstream
+        for (let p = 1; p < k; p++) if (z[o + p] > z[o + best] || (z[o + p] !== z[o + p] && z[o + best] === z[o + best])) best = p
         a[i] = z[o + best]
         arg[i] = best
       }
