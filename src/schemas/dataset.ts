@@ -60,7 +60,7 @@ export const CreateDatasetQuery = z.object({
     .describe('CSV only: the decimal mark of numbers, as pandas\' `decimal` (default `.`); `,` reads `1,5` as 1.5 in `;`- or tab-separated files'),
   missing: Strategy.optional().describe('CSV only: the missing-value strategy (default error)'),
   fillValue: Float32Query.optional().describe('CSV only: with missing=constant, the value of a missing numeric cell (default 0); a finite number that fits a 32-bit float')
-})
+}).strict() // a misspelt key (?targets=) is a 400 naming it, as on every route, not a silent default
 
 export const ColumnStatsSchema = z.object({
   name: z.string(),

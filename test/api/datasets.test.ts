@@ -281,6 +281,18 @@ describe('CSV query parameters on a JSON upload', () => {
     expect(fixed.body).toMatchObject({ name: 'viaquery', targetNames: ['zzz'], missing: { strategy: 'mean' } })
   })
 
+  it('an unknown or misspelt query key is a 400 naming it, on CSV and JSON uploads alike (not a silent default target)', async () => {
+    const before = await count()
+    const csv = await request(t.app.server).post('/v1/datasets?targets=a').set('content-type', 'text/csv').send('a,b\n1,x\n2,y\n')
+    expectProblem(csv, 400)
+    expect(csv.body.detail).toMatch(/targets/)
+    expect(csv.body.detail).toMatch(/target\b/) // the key it meant
+    const asJson = await request(t.app.server).post('/v1/datasets?bogus=1').send(json)
+    expectProblem(asJson, 400)
+    expect(asJson.body.detail).toMatch(/bogus/)
+    expect(await count()).toBe(before)
+  })
+
   it('covers every query parameter the CSV upload takes, each with its own advice', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json()
     const names: string[] = doc.paths['/v1/datasets'].post.parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name)
