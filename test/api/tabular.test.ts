@@ -84,6 +84,10 @@ describe('a CSV with a categorical feature, missing values and labels', () => {
     expect(imported.status).toBe(201)
     const again = await post(`/v1/models/${String(imported.body.id)}/predict`, { inputs })
     expect(again.body).toEqual(byRows.body)
+    // featureNames that contradict the preprocessing's columns would be names neither predict nor the export answers to
+    const renamed = await post('/v1/models', { ...exported.body, name: undefined, featureNames: ['a', 'b', 'c'] })
+    expect(renamed.status).toBe(400)
+    expect(renamed.body.detail).toMatch(/featureNames\[0\]: is "a", but preprocessing\.columns\[0\] is "size"; the two name the same columns/)
 
     // the held-out rows as a dataset of their own: its categories sit at other indices (no "blue" row, and an
     // unseen "purple" one), yet evaluate and dataset predictions read them through the model's encoding

@@ -108,6 +108,12 @@ function checkImport (body: ModelExportBody, spec: NetworkSpec): void {
   if (body.featureNames && body.featureNames.length !== rawWidth) {
     throw invalid('featureNames', `needs ${rawWidth} names, one per raw feature column; got ${body.featureNames.length}`)
   }
+  // with preprocessing, its columns are the names predict reads: featureNames saying others would be answered by neither
+  const differs = pre && body.featureNames ? body.featureNames.findIndex((name, c) => name !== pre.columns[c].name) : -1
+  if (pre && differs >= 0) {
+    throw invalid(`featureNames[${differs}]`, `is ${JSON.stringify(body.featureNames![differs])}, but preprocessing.columns[${differs}] is ${JSON.stringify(pre.columns[differs].name)}; ` +
+      'the two name the same columns: make them agree, or leave featureNames out')
+  }
   if (body.targetNames && body.targetNames.length === 0) throw invalid('targetNames', 'must not be empty')
 }
 
