@@ -92,7 +92,12 @@ const Env = z.object({
 
 export type Config = Readonly<z.output<typeof Env>>
 
-/** Parses the environment once; a bad value throws an Error naming every variable at fault. */
+/** A bad environment: the message names every variable at fault and its value (secrets not shown). */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+/** Parses the environment once; a bad value throws a ConfigError naming every variable at fault. */
 export function loadConfig (env: Record<string, string | undefined> = process.env): Config {
   const keys = Object.keys(Env.shape) as (keyof typeof Env.shape)[]
   const picked = Object.fromEntries(keys.map((k) => [k, emptyAsUndefined(env[k])]))
@@ -100,7 +105,21 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
   if (!result.success) {
     const shown = (name: string): string => (SECRET.has(name) ? '<not shown>' : JSON.stringify(env[name]))
     const lines = result.error.issues.map((i) => `${i.path.join('.')}=${shown(String(i.path[0]))}: ${i.message}`)
-    throw new Error(`invalid configuration: ${lines.join('; ')}`)
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`)
   }
   return Object.freeze(result.data)
+}
+
+/**
+ * loadConfig for a process entry (npm start, the API, a worker): a bad value ends the process with its
+ * one-line message and exit code 1, before anything starts, not with a stack trace under it.
+ */
+export function loadConfigOrExit (env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env)
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    process.stderr.write(`${err.message}\n`)
+    process.exit(1)
+  }
 }

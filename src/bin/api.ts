@@ -6,7 +6,7 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../api/app.js'
-import { loadConfig, type Config } from '../config.js'
+import { loadConfigOrExit, type Config } from '../config.js'
 import { createLogger, type Logger } from '../logger.js'
 import { createApiRedis, type Redis } from '../store/redis.js'
 import { watchRedis } from '../store/redis-health.js'
@@ -75,7 +75,7 @@ export async function startApi (config: Config, logger: Logger): Promise<Running
 
 async function main (): Promise<void> {
   // without REDIS_URL, join the embedded Redis of an `npm start` running on this DATA_DIR
-  const config = withEmbeddedRedis(loadConfig())
+  const config = withEmbeddedRedis(loadConfigOrExit())
   const logger = createLogger(config)
   let api: RunningApi | undefined
   const shutdown = onShutdown(logger, async () => { await api?.close() })

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { loadConfig } from '../config.js'
+import { loadConfig, loadConfigOrExit } from '../config.js'
 import { createLogger } from '../logger.js'
 import { startWorker, type RunningWorker } from '../queue/worker-runner.js'
 import { startApi, type RunningApi } from './api.js'
@@ -16,7 +16,7 @@ import { stopWhenNpmExits } from './npm-parent.js'
 import { checkPortFree, PortUnavailableError } from './port-check.js'
 
 async function main (): Promise<void> {
-  let config = loadConfig()
+  let config = loadConfigOrExit()
   const logger = createLogger(config)
   let redis: EmbeddedRedis | undefined
   let api: RunningApi | undefined

@@ -2,7 +2,7 @@
  * Entry point of a training worker process: config → logger → startWorker. SIGTERM/SIGINT/SIGHUP hand
  * the running job back (checkpointed) and exit 0; a second signal exits at once (bin/shutdown.ts).
  */
-import { loadConfig } from '../config.js'
+import { loadConfigOrExit } from '../config.js'
 import { createLogger } from '../logger.js'
 import { startWorker, type RunningWorker } from '../queue/worker-runner.js'
 import { withEmbeddedRedis } from './redis-owner.js'
@@ -10,7 +10,7 @@ import { stopWhenNpmExits } from './npm-parent.js'
 import { onShutdown } from './shutdown.js'
 
 // without REDIS_URL, join the embedded Redis of an `npm start` running on this DATA_DIR
-const config = withEmbeddedRedis(loadConfig())
+const config = withEmbeddedRedis(loadConfigOrExit())
 const logger = createLogger(config)
 if (!config.REDIS_URL) {
   logger.fatal('REDIS_URL is not set and no `npm start` runs here with an embedded Redis: point REDIS_URL at the Redis the API uses ' +

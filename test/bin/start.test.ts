@@ -174,6 +174,18 @@ describe('npm start (src/bin/start.ts)', () => {
     expect(run.stderr()).toContain('REDIS_URL=')
   })
 
+  it('a bad setting is one line naming it, before anything starts: npm start, the API and a worker alike', async () => {
+    for (const entry of ['src/bin/start.ts', 'src/bin/api.ts', 'src/bin/worker.ts']) {
+      const dataDir = join(mkdtempSync(join(tmpdir(), 'backprop-start-')), 'data')
+      dirs.push(dirname(dataDir))
+      const run = launchEntry(entry, { PORT: 'abc', LOG_LEVEL: 'verbose', DATA_DIR: dataDir })
+      expect(await run.exited, entry).toBe(1)
+      expect(run.stderr().trim().split('\n'), entry).toEqual([expect.stringMatching(/^invalid configuration: PORT="abc": .*; LOG_LEVEL="verbose": .*"info"/)])
+      expect(run.lines(), entry).toEqual([])
+      expect(existsSync(dataDir), entry).toBe(false)
+    }
+  })
+
   it('a port another program holds is refused in one line before anything starts; the API alone says the same', async () => {
     const holder = createServer()
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
