@@ -3041,7 +3041,7 @@ export interface paths {
                          *           "metric": "log_loss",
                          *           "greaterIsBetter": false,
                          *           "folds": 3,
-                         *           "modelName": "iris-best",
+                         *           "modelName": "iris-example-best",
                          *           "progress": {
                          *             "trialsDone": 4,
                          *             "trials": 4,
@@ -3166,7 +3166,7 @@ export interface paths {
                      *       "metric": "log_loss",
                      *       "folds": 3,
                      *       "seed": 1,
-                     *       "modelName": "iris-best"
+                     *       "modelName": "iris-example-best"
                      *     }
                      */
                     "application/json": components["schemas"]["CreateSweepRequestInput"];
@@ -3323,7 +3323,7 @@ export interface paths {
                          *       "metric": "log_loss",
                          *       "greaterIsBetter": false,
                          *       "folds": 3,
-                         *       "modelName": "iris-best",
+                         *       "modelName": "iris-example-best",
                          *       "progress": {
                          *         "trialsDone": 4,
                          *         "trials": 4,
@@ -3683,7 +3683,7 @@ export interface paths {
                          *       "metric": "log_loss",
                          *       "greaterIsBetter": false,
                          *       "folds": 3,
-                         *       "modelName": "iris-best",
+                         *       "modelName": "iris-example-best",
                          *       "progress": {
                          *         "trialsDone": 1,
                          *         "trials": 4,

@@ -21,7 +21,7 @@ export const SWEEP_BODY = {
   metric: 'log_loss',
   folds: 3,
   seed: 1,
-  modelName: 'iris-best'
+  modelName: 'iris-example-best'
 }
 
 const trial = (n: number, epochs: number, learningRate: number, scores: number[], rank: number) => {
@@ -52,7 +52,7 @@ const SUMMARY = {
   metric: 'log_loss',
   greaterIsBetter: false,
   folds: 3,
-  modelName: 'iris-best',
+  modelName: 'iris-example-best',
   progress: { trialsDone: 4, trials: 4, jobsDone: 12, jobs: 12 },
   best: { trial: 3, params: results[3].params, mean: results[3].mean, std: results[3].std },
   retrainJobId: `job_${HEX}_best`,
