@@ -327,7 +327,7 @@ export interface paths {
                     /** @description CSV only: the missing-value strategy (default error) */
                     missing?: "error" | "mean" | "median" | "most_frequent" | "constant";
                     /** @description CSV only: with missing=constant, the value of a missing numeric cell (default 0); a finite number that fits a 32-bit float */
-                    fillValue?: number;
+                    fillValue?: string;
                 };
                 header?: never;
                 path?: never;

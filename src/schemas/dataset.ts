@@ -23,7 +23,9 @@ export const MissingValuesSchema = z.object({
     const example = typeof iss.input === 'string' && (MISSING_STRATEGIES as readonly string[]).includes(iss.input) ? iss.input : 'mean'
     return `missing is an object with a strategy, one of: ${MISSING_STRATEGIES.join(', ')}; e.g. {"strategy": ${JSON.stringify(example)}}`
   }
-}).strict().meta({ id: 'MissingValues' })
+}).strict()
+  .refine((m) => m.fillValue === undefined || m.strategy === 'constant', { path: ['fillValue'], message: 'applies to the strategy "constant" only; set "strategy": "constant", or leave fillValue out' })
+  .meta({ id: 'MissingValues' })
 
 export const FeatureCell = z.union([z.number(), z.string().max(200), z.null()])
   .describe('A number, a category (string: the column is one-hot encoded) or null (missing)')
@@ -54,13 +56,14 @@ export const CreateDatasetQuery = z.object({
   categorical: z.string().min(1).max(4000).optional()
     .describe('CSV only: true: the single target column holds class labels even when its values are numbers; false: decide from the cells (default); ' +
       'or comma-separated column names to read as categories'),
-  delimiter: z.enum([',', ';', 'tab', '\t']).optional()
+  delimiter: z.enum([',', ';', 'tab', '\t'], { error: 'expected , or ; or tab (or a tab character, %09)' }).optional()
     .describe('CSV only: the cell separator; default: detected from the header line (comma, semicolon or tab)'),
   decimal: z.enum(['.', ',']).optional()
     .describe('CSV only: the decimal mark of numbers, as pandas\' `decimal` (default `.`); `,` reads `1,5` as 1.5 in `;`- or tab-separated files'),
   missing: Strategy.optional().describe('CSV only: the missing-value strategy (default error)'),
   fillValue: Float32Query.optional().describe('CSV only: with missing=constant, the value of a missing numeric cell (default 0); a finite number that fits a 32-bit float')
 }).strict() // a misspelt key (?targets=) is a 400 naming it, as on every route, not a silent default
+  .refine((q) => q.fillValue === undefined || q.missing === 'constant', { path: ['fillValue'], message: 'applies with missing=constant only; send missing=constant, or leave fillValue out' })
 
 export const ColumnStatsSchema = z.object({
   name: z.string(),

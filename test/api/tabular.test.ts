@@ -141,6 +141,16 @@ describe('a CSV with a categorical feature, missing values and labels', () => {
     const job = await post('/v1/training-jobs', { datasetId: ds.body.id, network: { layers: [], output: { activation: 'identity' } }, missing: { strategy: 'constant', fillValue: 3.5e38 } })
     expect(job.status).toBe(400)
     expect(job.body.detail).toMatch(/missing\.fillValue.*fits a 32-bit float/)
+    // written as a decimal number, and only with the constant strategy (coercion read '' as 0 and 0x10 as 16; mean ignored it)
+    for (const [query, message] of [['missing=constant&fillValue=', /fillValue: expected a decimal number/], ['missing=constant&fillValue=0x10', /fillValue: expected a decimal number/],
+      ['missing=mean&fillValue=2', /fillValue: applies with missing=constant only/]] as const) {
+      const res = await post(`/v1/datasets?target=b&${query}`, 'a,b\n,2\n3,4\n', 'text/csv')
+      expect(res.status, query).toBe(400)
+      expect(res.body.detail, query).toMatch(message)
+    }
+    const meanWithFill = await post('/v1/datasets', { features, targets: [1, 2, 3], missing: { strategy: 'mean', fillValue: 2 } })
+    expect(meanWithFill.status).toBe(400)
+    expect(meanWithFill.body.detail).toMatch(/missing\.fillValue: applies to the strategy "constant" only/)
     // the largest float32 is fine
     expect((await post('/v1/datasets', { features, targets: [1, 2, 3], missing: { strategy: 'constant', fillValue: 3.4028234e38 } })).status).toBe(201)
   })

@@ -95,7 +95,7 @@ export async function datasetsPage ({ query }: Route): Promise<Node> {
   const page = await getJson<Page<Dataset>>(`/v1/datasets?offset=${offset}&limit=${PAGE}`)
   const rows = page.items.map((d) => [
     h('a', { href: `#/datasets/${encodeURIComponent(d.id)}` }, datasetName(d)), h('code', {}, shortId(d.id)), num(d.rows), num(d.inputs),
-    d.classes ? `${d.classes.length} classes` : d.targetNames.join(', '), when(d.createdAt)
+    d.classes ? `${d.classes.length} class${d.classes.length === 1 ? '' : 'es'}` : d.targetNames.join(', '), when(d.createdAt)
   ])
   return h('section', {},
     h('h1', {}, 'Datasets'),
