@@ -29,6 +29,8 @@ export const VALIDATION = createError<[string]>('NN_ERR_VALIDATION', '%s', 400)
 export const BAD_CSV = createError<[string]>('NN_ERR_BAD_CSV', 'CSV %s', 400)
 // a JSON body no route can read (api/json-body.ts): the parser's message and where; or what to send instead of nothing
 export const INVALID_JSON = createError<[string]>('NN_ERR_INVALID_JSON', 'the body is not valid JSON: %s', 400)
+// a JSON body whose bytes are not UTF-8 (api/utf8-body.ts): which byte, where, and to re-save it as UTF-8
+export const NOT_UTF8 = createError<[string]>('NN_ERR_NOT_UTF8', 'the body is not valid UTF-8: %s', 400)
 export const EMPTY_BODY = createError<[string]>('NN_ERR_EMPTY_BODY', 'the body is empty: send %s', 400)
 export const BAD_DATASET = createError<[string]>('NN_ERR_BAD_DATASET', '%s', 400)
 export const BAD_NETWORK = createError<[string]>('NN_ERR_BAD_NETWORK', '%s', 400)

@@ -81,7 +81,7 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
   setErrorHandling(app, config.BODY_LIMIT)
   // One JSON parser for every route: a body it cannot read is a 400 that says where, or what to send (json-body.ts)
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(app))
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser(app))
   // Bodies are JSON unless a route's own scope adds a parser (routes/datasets.ts adds CSV): text/plain,
   // which Fastify parses by default, would reach JSON schemas as a string and read as a 400, not a 415.
   app.removeContentTypeParser('text/plain')

@@ -3,15 +3,18 @@
  * and where (position, and line and column when the body spans lines), or 400 NN_ERR_EMPTY_BODY with
  * what to send, sketched from the route's own OpenAPI example. Fastify's parser, which still does the
  * reading here (prototype-poisoning checks and all), says only FST_ERR_CTP_INVALID_JSON_BODY.
- * The routes that read their bodies themselves (predict, large dataset uploads) answer through
- * unreadableBody() too; the serving protocols rewrite the problem into their {"error"} form.
+ * Bodies are read as bytes: bytes that are not UTF-8 are a 400 NN_ERR_NOT_UTF8 (utf8-body.ts), never
+ * U+FFFD in a stored name or class. The routes that read their bodies themselves (predict, large
+ * dataset uploads) answer through unreadableBody() and notUtf8() too; the serving protocols rewrite
+ * the problem into their {"error"} form.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { EMPTY_BODY, INVALID_JSON, VALIDATION, withProblem } from '../errors.js'
 import { EXAMPLES } from './openapi-examples/examples.js'
+import { notUtf8 } from './utf8-body.js'
 
 type Done = (err: Error | null, body?: unknown) => void
-export type JsonBodyParser = (request: FastifyRequest, text: string, done: Done) => void
+export type JsonBodyParser = (request: FastifyRequest, body: Buffer, done: Done) => void
 
 /** JSON's white space: a body of nothing else is empty, not malformed. */
 const isBlank = (text: string): boolean => /^[ \t\n\r]*$/.test(text)
@@ -22,7 +25,10 @@ const isBlank = (text: string): boolean => /^[ \t\n\r]*$/.test(text)
  */
 export function jsonBodyParser (scope: FastifyInstance): JsonBodyParser {
   const secure = scope.getDefaultJsonParser('error', 'error')
-  return (request, text, done) => {
+  return (request, body, done) => {
+    const notText = notUtf8(body)
+    if (notText) { done(notText); return }
+    const text = body.toString()
     if (isBlank(text) && request.routeOptions.schema?.body === undefined) { done(null, undefined); return }
     secure(request, text, (err: Error | null, value?: unknown) => {
       if (err) done(unreadableBody(request, text))

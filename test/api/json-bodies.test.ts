@@ -32,8 +32,16 @@ afterAll(async () => { await t?.close() })
 const post = (url: string, body: string, type = 'application/json') =>
   request(t.app.server).post(url).set('content-type', type).send(body)
 
+/** Bytes as they are (supertest would send a Buffer as JSON of its own: {"type": "Buffer", …}). */
+async function postBytes (url: string, bytes: Buffer): Promise<Answer> {
+  const res = await t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: bytes })
+  return { status: res.statusCode, headers: res.headers, body: res.json() }
+}
+
+interface Answer { status: number, headers: Record<string, unknown>, body: Record<string, unknown> }
+
 /** The detail of a 400 in either form, after checking the form is the route's. */
-function detailOf (res: request.Response, route: { name: string, protocol: boolean }, code: string): string {
+function detailOf (res: Answer, route: { name: string, protocol: boolean }, code: string): string {
   expect(res.status, route.name).toBe(400)
   if (route.protocol) {
     expect(res.headers['content-type'], route.name).toMatch(/^application\/json/)
@@ -112,6 +120,49 @@ describe('a JSON body that cannot be read', () => {
       expect(res.body, url).toMatchObject({ status: 400, code: 'NN_ERR_INVALID_JSON' })
       expect(res.body.detail, url).toMatch(new RegExp(`^the body is not valid JSON: Expected double-quoted property name in JSON at position ${text.length - 1}\\b`))
     }
+  })
+
+  it('is not UTF-8: 400 NN_ERR_NOT_UTF8 with the byte, its offset, line and column, on every route', async () => {
+    // "café" as Windows-1252 writes it: é is the one byte 0xE9
+    const latin1 = Buffer.from('{"a": "caf\xe9"}', 'latin1')
+    for (const route of jsonRoutes) {
+      const res = await postBytes(route.url, latin1)
+      const detail = detailOf(res, route, 'NN_ERR_NOT_UTF8')
+      expect(detail, route.name).toMatch(/^the body is not valid UTF-8: byte 0xE9 at byte offset 10 \(line 1, column 11, after "\{\\"a\\": \\"caf"\) .*JSON is UTF-8 \(RFC 8259\): re-save the file as UTF-8/)
+      if (!route.protocol) expect(res.body.offset, route.name).toBe(10)
+    }
+  })
+
+  it('is not UTF-8 in a dataset\'s class or a network\'s name: refused, nothing stored with U+FFFD', async () => {
+    const dataset = await postBytes('/v1/datasets', Buffer.from('{"features":[[1,2],[3,4]],"targets":["caf\xe9","b"]}', 'latin1'))
+    expect(dataset.status).toBe(400)
+    expect(dataset.body).toMatchObject({ code: 'NN_ERR_NOT_UTF8', offset: 41 })
+    const network = await postBytes('/v1/networks', Buffer.concat([Buffer.from('{\n  "inputs": 2,\n  "layers": [],\n  "name": "'), Buffer.from([0xff, 0xfe]), Buffer.from('"\n}')]))
+    expect(network.status).toBe(400)
+    expect(network.body.detail).toMatch(/^the body is not valid UTF-8: byte 0xFF at byte offset 44 \(line 4, column 12, after " {2}\\"name\\": \\""\)/)
+    const list = await request(t.app.server).get('/v1/datasets')
+    expect(list.body.total).toBe(0)
+    // UTF-8 itself is read as ever
+    const utf8 = await post('/v1/datasets', '{"features":[[1,2],[3,4]],"targets":["café","b"]}')
+    expect(utf8.status).toBe(201)
+    expect(utf8.body.classes).toContain('café')
+  })
+
+  it('is not UTF-8 and large enough for the dataset thread: the same 400, for a foreign byte or a character cut short', async () => {
+    // a dataset the thread would build, but for the one target that is not UTF-8
+    const rows = Array.from({ length: 1000 }, (_, i) => `[${Array.from({ length: 80 }, (_, j) => i + j).join(', ')}]`).join(', ')
+    const targets = Array.from({ length: 999 }, (_, i) => (i % 2 === 0 ? '"a"' : '"b"')).join(', ')
+    const head = Buffer.from(`{"features": [${rows}], "targets": [${targets}, `)
+    expect(head.length).toBeGreaterThan(256 * 1024)
+    for (const [target, offset] of [[Buffer.from('"caf\xe9"', 'latin1'), 4], [Buffer.from([0x22, 0x61, 0xe2, 0x82, 0x22]), 2]] as const) {
+      const res = await postBytes('/v1/datasets', Buffer.concat([head, target, Buffer.from(']}')]))
+      expect(res.status).toBe(400)
+      expect(res.body).toMatchObject({ code: 'NN_ERR_NOT_UTF8', offset: head.length + offset })
+    }
+    // and in UTF-8 the same body is built there
+    const res = await postBytes('/v1/datasets', Buffer.concat([head, Buffer.from('"café"]}')]))
+    expect(res.status).toBe(201)
+    expect(res.body.classes).toContain('café')
   })
 
   it('holds a prototype key: refused by name, as before, not as malformed', async () => {

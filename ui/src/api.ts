@@ -41,12 +41,12 @@ const listeners: ErrorListener[] = []
 /** Called for every failed request (the shell shows "needs an API key" from here). */
 export const onApiError = (fn: ErrorListener): void => { listeners.push(fn) }
 
-/** Any method; `body` is JSON unless it is a string (then `type` names it, e.g. text/csv). */
+/** Any method; `body` is JSON unless it is a string or a Blob (a File: its bytes as they are), which `type` names, e.g. text/csv. */
 export async function request (method: string, path: string, body?: unknown, type = 'application/json'): Promise<Response> {
   const init: RequestInit = { method, headers: { accept: 'application/json', ...authHeaders() } }
   if (body !== undefined) {
     init.headers = { ...init.headers, 'content-type': type }
-    init.body = typeof body === 'string' ? body : JSON.stringify(body)
+    init.body = typeof body === 'string' || body instanceof Blob ? body : JSON.stringify(body)
   }
   const res = await fetch(path, init)
   if (!res.ok) {

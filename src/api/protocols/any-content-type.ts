@@ -9,5 +9,5 @@ import { jsonBodyParser } from '../json-body.js'
 
 /** Adds the catch-all parser to `scope` (the app's JSON parser and its 400s): register it inside the plugin that holds the protocol's routes. */
 export function readJsonWhateverContentType (scope: FastifyInstance): void {
-  scope.addContentTypeParser('*', { parseAs: 'string' }, jsonBodyParser(scope))
+  scope.addContentTypeParser('*', { parseAs: 'buffer' }, jsonBodyParser(scope))
 }

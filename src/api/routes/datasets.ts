@@ -95,14 +95,15 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
   const parseJson = jsonBodyParser(fastify)
   fastify.removeContentTypeParser('application/json')
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    if (typeof body !== 'string' && body.length >= builder.threadFromBytes) done(null, new UnreadJson(body))
-    else parseJson(request, body.toString(), done)
+    const bytes = body as Buffer // parseAs: 'buffer'
+    if (bytes.length >= builder.threadFromBytes) done(null, new UnreadJson(bytes))
+    else parseJson(request, bytes, done)
   })
 
   /** The general path for a body the thread could not read: the app's parser and the schema, with their usual 400s. */
   const parseAndValidate = async (request: FastifyRequest, bytes: Buffer): Promise<unknown> => {
     const data = await new Promise<unknown>((resolve, reject) => {
-      parseJson(request, bytes.toString(), (err: Error | null, value?: unknown) => { if (err) reject(err); else resolve(value) })
+      parseJson(request, bytes, (err: Error | null, value?: unknown) => { if (err) reject(err); else resolve(value) })
     })
     const mistake = shapeMistake(data)
     if (mistake) throw mistake

@@ -17,6 +17,7 @@ import { readPredictBody, wasReadFromBytes } from '../predict-body.js'
 import { parseModelRef, resolveModelRef, withModelRef } from '../../store/model-ref.js'
 import { rowCapHook } from '../row-cap-stream.js'
 import { unreadableBody } from '../json-body.js'
+import { notUtf8 } from '../utf8-body.js'
 import type { FeatureRows, Prediction } from '../predictor.js'
 
 /** A large body, unread: the route hands its bytes to a forward thread. */
@@ -56,6 +57,8 @@ function isPredictQuery (query: unknown): boolean {
 
 /** The general path for a body the thread could not read: JSON.parse and the schema, with their usual 400s. */
 function parseAndValidate (request: FastifyRequest, bytes: Buffer): PredictRequestBody {
+  const notText = notUtf8(bytes)
+  if (notText) throw notText
   const text = bytes.toString()
   let data: unknown
   try {
@@ -84,6 +87,9 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
     if (typeof body !== 'string' && predictor.readsOnThread(body.length)) { done(null, new UnreadBody(body)); return }
     const read = typeof body === 'string' ? undefined : readPredictBody(body, MAX_PREDICT_ROWS)
     if (read) { done(null, read); return }
+    // only off the byte reader's path (which takes ASCII alone): a record's "café" in Latin-1 is a 400, not U+FFFD
+    const notText = typeof body === 'string' ? undefined : notUtf8(body)
+    if (notText) { done(notText); return }
     const text = body.toString()
     let data: unknown
     try {

@@ -22,6 +22,23 @@ function headerOf (csv: string): string[] {
   return first.split(delimiterOf(first)).map((c) => c.trim().replace(/^"(.*)"$/, '$1')).filter((c) => c !== '')
 }
 
+/** Enough of a file for its header row. */
+const HEAD_BYTES = 1 << 20
+
+/**
+ * The start of `file` as text, for the header preview only: the upload sends the bytes themselves, which
+ * the server decodes (and refuses, naming the line, where they are not of the charset). A byte order mark
+ * decides the encoding, as on the server; else the one chosen in the form (UTF-8 unless told).
+ */
+async function headOf (file: Blob, encoding: string): Promise<string> {
+  const b = new Uint8Array(await file.slice(0, HEAD_BYTES).arrayBuffer())
+  const bom = b[0] === 0xff && b[1] === 0xfe ? 'utf-16le' : b[0] === 0xfe && b[1] === 0xff ? 'utf-16be' : undefined
+  return new TextDecoder(bom ?? (encoding === '' ? 'utf-8' : encoding)).decode(b)
+}
+
+/** The charsets the form offers ('' is the server's default, UTF-8); any other file comes with a byte order mark or is re-saved. */
+const ENCODINGS = [['', 'UTF-8 (or as its byte order mark says)'], ['windows-1252', 'Windows-1252 / Latin-1 (Excel\'s "CSV")']] as const
+
 const MISSING = [['error', 'refuse (name the cell)'], ['mean', 'mean'], ['median', 'median'], ['most_frequent', 'most frequent'], ['constant', 'constant 0']] as const
 
 /**
@@ -37,6 +54,14 @@ export function missingHintForForm (message: string): string | undefined {
   return undefined
 }
 
+/** The same for bytes that are not UTF-8: the API's advice names a content type, the form has the "Encoding" field. */
+const API_CHARSET_HINT = /a CSV is read as UTF-8 unless its content type names a charset: .*$/s
+export function charsetHintForForm (message: string): string | undefined {
+  if (!API_CHARSET_HINT.test(message)) return undefined
+  return message.replace(API_CHARSET_HINT, 'choose the file\'s encoding in the "Encoding" field above (Windows-1252 for a Latin-1 file, ' +
+    'as Excel saves CSV), or re-save the file as UTF-8, then upload again')
+}
+
 function uploadForm (): HTMLElement {
   const file = h('input', { id: 'csv-file', type: 'file', accept: '.csv,text/csv', required: true })
   const target = h('select', { id: 'csv-target', required: true, disabled: true })
@@ -45,24 +70,35 @@ function uploadForm (): HTMLElement {
   const categorical = h('input', { id: 'csv-categorical', type: 'checkbox' })
   const missing = h('select', { id: 'csv-missing' }, ...MISSING.map(([value, label]) => h('option', { value }, label)))
   const decimal = h('select', { id: 'csv-decimal' }, h('option', { value: '.' }, 'point (1.5)'), h('option', { value: ',' }, 'comma (1,5; cells separated by ; or tab)'))
+  const encoding = h('select', { id: 'csv-encoding' }, ...ENCODINGS.map(([value, label]) => h('option', { value }, label)))
   const status = h('p', { role: 'status', 'aria-live': 'polite' })
-  let text = ''
-  file.addEventListener('change', () => {
-    const chosen = file.files?.[0]
-    if (!chosen) return
-    void chosen.text().then((t) => {
-      text = t
+  let chosen: File | undefined
+  const preview = (): void => {
+    const reading = chosen
+    if (!reading) return
+    void headOf(reading, encoding.value).then((t) => {
+      if (reading !== chosen) return // another file was chosen meanwhile
+      const picked = target.value
       const columns = headerOf(t)
-      target.replaceChildren(...columns.map((c, i) => h('option', { value: c, selected: i === columns.length - 1 }, c)))
+      const keep = columns.includes(picked) ? picked : columns.at(-1)
+      target.replaceChildren(...columns.map((c) => h('option', { value: c, selected: c === keep }, c)))
       target.disabled = columns.length === 0
-      // a new file names the dataset after itself, unless the name was typed
-      if (name.value === '' || name.dataset.auto === 'true') { name.value = chosen.name.replace(/\.csv$/i, ''); name.dataset.auto = 'true' }
     })
+  }
+  file.addEventListener('change', () => {
+    chosen = file.files?.[0]
+    if (!chosen) return
+    target.value = ''
+    preview()
+    // a new file names the dataset after itself, unless the name was typed
+    if (name.value === '' || name.dataset.auto === 'true') { name.value = chosen.name.replace(/\.csv$/i, ''); name.dataset.auto = 'true' }
   })
+  encoding.addEventListener('change', preview)
   const form = h('form', { class: 'card', 'aria-labelledby': 'upload-title' },
     h('h2', { id: 'upload-title' }, 'Upload a CSV'),
     h('div', { class: 'fields' },
       h('label', { for: 'csv-file' }, 'CSV file (header row first)'), file,
+      h('label', { for: 'csv-encoding' }, 'Encoding'), encoding,
       h('label', { for: 'csv-target' }, 'Target column'), target,
       h('label', { for: 'csv-name' }, 'Name'), name,
       h('label', { for: 'csv-categorical' }, 'Numeric target holds class labels'), categorical,
@@ -72,19 +108,24 @@ function uploadForm (): HTMLElement {
     status)
   form.addEventListener('submit', (event) => {
     event.preventDefault()
-    if (text === '') { status.replaceChildren(note('Choose a CSV file first.', 'error')); return }
+    if (!chosen) { status.replaceChildren(note('Choose a CSV file first.', 'error')); return }
     const query = new URLSearchParams({ target: target.value })
     if (name.value.trim() !== '') query.set('name', name.value.trim())
     if (categorical.checked) query.set('categorical', 'true')
     if (missing.value !== 'error') query.set('missing', missing.value)
     if (decimal.value !== '.') query.set('decimal', decimal.value)
     status.replaceChildren('Uploading…')
-    sendJson<Dataset>('POST', `/v1/datasets?${query}`, text, 'text/csv').then(
+    // the file's bytes, not File.text() (UTF-8 with U+FFFD for what is not): the server honours the
+    // charset and a byte order mark, and names the line of bytes that are not of the charset
+    const type = encoding.value === '' ? 'text/csv' : `text/csv; charset=${encoding.value}`
+    sendJson<Dataset>('POST', `/v1/datasets?${query}`, chosen, type).then(
       (ds) => go(`#/datasets/${encodeURIComponent(ds.id)}`),
       (err: Error) => {
-        const rewritten = missingHintForForm(err.message)
-        status.replaceChildren(note(rewritten ?? err.message, 'error'))
-        if (rewritten !== undefined) missing.focus()
+        const missingHint = missingHintForForm(err.message)
+        const charsetHint = missingHint === undefined ? charsetHintForForm(err.message) : undefined
+        status.replaceChildren(note(missingHint ?? charsetHint ?? err.message, 'error'))
+        if (missingHint !== undefined) missing.focus()
+        else if (charsetHint !== undefined) encoding.focus()
       })
   })
   return form

@@ -1,0 +1,59 @@
+/**
+ * A JSON body must be UTF-8 (RFC 8259 §8.1). Bytes that are not were decoded to U+FFFD by Buffer's
+ * toString and stored as such ("café" in Windows-1252 became the class "caf\uFFFD"): refused here,
+ * with where, before any decoding. The check is Buffer's isUtf8 (SIMD, no allocation); only a body that
+ * fails it is walked again to find the first bad byte.
+ */
+import { isUtf8 } from 'node:buffer'
+import { NOT_UTF8, withProblem } from '../errors.js'
+
+/**
+ * The offset of the first byte that does not start a well-formed UTF-8 sequence (Unicode Table 3-7:
+ * no overlongs, no surrogates, nothing past U+10FFFF), or -1 when there is none.
+ */
+export function firstInvalidUtf8 (b: Uint8Array): number {
+  let i = 0
+  while (i < b.length) {
+    const c = b[i]
+    if (c < 0x80) { i++; continue }
+    let n: number
+    let lo = 0x80
+    let hi = 0xbf
+    if (c >= 0xc2 && c <= 0xdf) n = 1
+    else if (c >= 0xe0 && c <= 0xef) { n = 2; if (c === 0xe0) lo = 0xa0; else if (c === 0xed) hi = 0x9f }
+    else if (c >= 0xf0 && c <= 0xf4) { n = 3; if (c === 0xf0) lo = 0x90; else if (c === 0xf4) hi = 0x8f }
+    else return i
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k]
+      // out of range, or the body ends inside the sequence (undefined compares false)
+      if (!(d >= (k === 1 ? lo : 0x80) && d <= (k === 1 ? hi : 0xbf))) return i
+    }
+    i += n + 1
+  }
+  return -1
+}
+
+const SHOWN = 24
+
+/** Undefined for a body of UTF-8; else the 400 naming the first bad byte, its offset, line and column, and what to do. */
+export function notUtf8 (bytes: Buffer): Error | undefined {
+  if (isUtf8(bytes)) return undefined
+  const offset = firstInvalidUtf8(bytes)
+  if (offset < 0) return undefined // isUtf8 and the walk disagree: let JSON.parse decide
+  const lineStart = bytes.lastIndexOf(0x0a, offset - 1) + 1
+  const line = lineStart === 0 ? 1 : countNewlines(bytes, lineStart) + 1
+  const before = bytes.toString('utf8', lineStart, offset) // valid: the first bad byte is at offset
+  const column = [...before].length + 1
+  const shown = [...before].slice(-SHOWN).join('')
+  const byte = bytes[offset].toString(16).toUpperCase().padStart(2, '0')
+  // the offset only as a member: the Problem schema's line and column are a CSV's and a matrix's
+  return withProblem(new NOT_UTF8(`byte 0x${byte} at byte offset ${offset} (line ${line}, column ${column}, after ${JSON.stringify(shown)}) ` +
+    'does not begin a UTF-8 character, and JSON is UTF-8 (RFC 8259): re-save the file as UTF-8 (in Latin-1 or Windows-1252 ' +
+    '"é" is the one byte 0xE9; in UTF-8 it is two), or have the client encode the body as UTF-8'), { offset })
+}
+
+function countNewlines (bytes: Buffer, end: number): number {
+  let n = 0
+  for (let i = bytes.indexOf(0x0a); i >= 0 && i < end; i = bytes.indexOf(0x0a, i + 1)) n++
+  return n
+}
