@@ -22,12 +22,13 @@ export type ModelRef =
   | { readonly kind: 'latest', readonly name: string, readonly bare: boolean }
 
 // greedy: a name stored before the name rule may itself hold '@' (`a@b@latest`)
-const MODEL_ALIAS = /^(.+)@(latest|[1-9]\d*)$/
+// `latest` in any case, as the name rule reserves it in any case (schemas/model-name.ts)
+const MODEL_ALIAS = /^(.+)@(latest|[1-9]\d*)$/i
 
 /** What `ref` names (no lookup). Anything that is neither an alias nor an id is a bare name, so a stored name with '@' in it still reads. */
 export function parseModelRef (ref: string): ModelRef {
   const alias = MODEL_ALIAS.exec(ref)
-  if (alias) return alias[2] === 'latest' ? { kind: 'latest', name: alias[1], bare: false } : { kind: 'version', name: alias[1], version: Number(alias[2]) }
+  if (alias) return alias[2].toLowerCase() === 'latest' ? { kind: 'latest', name: alias[1], bare: false } : { kind: 'version', name: alias[1], version: Number(alias[2]) }
   if (ref.startsWith(MODEL_ID_PREFIX)) return { kind: 'id', id: ref }
   return { kind: 'latest', name: ref, bare: true }
 }

@@ -50,7 +50,7 @@ describe('a bare model name reads as name@latest on every route', () => {
     for (const [method, path, body] of READS) {
       const byId = await call(method, `/v1/models/${v2.id}${path}`, bodyOf(body))
       expect(byId.statusCode, `${method} ${path}: ${byId.body}`).toBe(200)
-      for (const ref of ['flower', 'flower@latest']) {
+      for (const ref of ['flower', 'flower@latest', 'flower@LATEST']) {
         const res = await call(method, `/v1/models/${ref}${path}`, bodyOf(body))
         expect(res.statusCode, `${method} ${ref}${path}: ${res.body}`).toBe(200)
         expect(res.rawPayload.equals(byId.rawPayload), `${method} ${ref}${path}`).toBe(true)
