@@ -101,6 +101,24 @@ export function headTargets (spec: Pick<NetworkSpec, 'output'>, t: TargetInfo): 
   return { kind: 'as-stored' }
 }
 
+/** Classes with fewer rows than this on average, read from a numeric column, look like a quantity rather than codes. */
+const ROWS_PER_CODE = 5
+
+/**
+ * A warning when a numeric target column was read as class codes (a softmax output on numbers) but
+ * looks like a quantity: fractional values, or so many distinct values that the average class has
+ * fewer than ROWS_PER_CODE rows (diabetes' progression: 214 classes over 442 rows). Null otherwise.
+ */
+export function codesWarning (how: HeadTargets, t: TargetInfo, rows: number): string | null {
+  if (how.kind !== 'codes-one-hot') return null
+  const n = how.values.length
+  const fractional = !how.values.every(Number.isInteger)
+  if (!fractional && rows / n >= ROWS_PER_CODE) return null
+  const name = t.targetNames[0] ?? 'the target'
+  return `target column '${name}' was learned as ${n} classes (its distinct ${fractional ? 'values, some not whole numbers' : `values, ${(rows / n).toFixed(1)} rows a class`}); ` +
+    'if it is a quantity to predict, train a regression: an identity output'
+}
+
 /** The dataset the head trains on, its targets converted as headTargets says. */
 export function targetsForHead (how: HeadTargets, data: Dataset): Dataset {
   const { rows } = data

@@ -16,7 +16,7 @@ import { createKeys } from '../store/keys.js'
 import { createModelRepository, type StoredModel } from '../store/models.js'
 import { createCheckpointStore } from './checkpoint.js'
 import { prepareData, trainingMetrics } from './training-data.js'
-import { headTargets, targetsForHead } from '../data/class-heads.js'
+import { codesWarning, headTargets, targetsForHead } from '../data/class-heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
 import { reportOf } from './run-report.js'
 import { createProgressWriter } from './progress-writer.js'
@@ -147,7 +147,9 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     if (writeError) log.warn({ err: writeError }, 'some epochs were not recorded')
     log.info({ stopReason: result.stopReason, epochs: result.history.length, threads: result.threads, ms: Date.now() - started }, 'training stopped')
 
-    const report = reportOf(result)
+    // a numeric target read as classes that looks like a quantity is said next to the run's own warnings
+    const codes = codesWarning(how, stored.meta, stored.dataset.rows)
+    const report = reportOf(codes === null ? result : { ...result, warnings: [codes, ...result.warnings] })
     if (result.stopReason !== 'aborted') await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, ...report })
     switch (result.stopReason) {
       case 'diverged':

@@ -122,6 +122,17 @@ describe('integer class codes', () => {
     expect(omitted.body.detail).toMatch(/^a softmax output needs class labels or class codes; target column 'y0' of dataset '.*' has more distinct values than MAX_CLASSES: use an identity output for regression$/)
   })
 
+  it('a softmax on a quantity (diabetes\' progression: 214 values over 442 rows) trains, with a warning to use an identity output', async () => {
+    const csv = readFileSync('test/fixtures/diabetes.csv', 'utf8')
+    const ds = await post('/v1/datasets', csv, 'text/csv')
+    expect(ds.status, JSON.stringify(ds.body)).toBe(201)
+    const created = await post('/v1/training-jobs', { datasetId: ds.body.id, network: { layers: [], output: { activation: 'softmax' } }, training: training(1, { validationSplit: 0 }) })
+    expect(created.status, JSON.stringify(created.body)).toBe(202)
+    await waitForModel(t, created.body.id as string)
+    const job = (await request(t.app.server).get(`/v1/training-jobs/${String(created.body.id)}?history=none`)).body
+    expect(job.warnings[0]).toMatch(/^target column '\w+' was learned as \d+ classes \(its distinct values, [\d.]+ rows a class\); if it is a quantity to predict, train a regression: an identity output$/)
+  })
+
   it('digits with their 0-9 labels sent as numbers: ≥ 0.95 hold-out accuracy, labels "0"…"9"', async () => {
     const { trainCsv, test } = split('digits.csv')
     const ds = await post('/v1/datasets?target=digit', trainCsv, 'text/csv')
@@ -136,6 +147,9 @@ describe('integer class codes', () => {
     const pred = await post(`/v1/models/${String(model.id)}/predict`, { inputs: test.map((r) => r.slice(0, 64).map(Number)) })
     const accuracy = (pred.body.labels as string[]).filter((label, i) => label === test[i][64]).length / test.length
     expect(accuracy).toBeGreaterThanOrEqual(0.95)
+    // real codes (~140 rows a class) draw no "is it a quantity?" warning
+    const job = (await request(t.app.server).get(`/v1/training-jobs/${String(model.jobId)}?history=none`)).body
+    expect((job.warnings as string[]).filter((w) => /was learned as/.test(w))).toEqual([])
   })
 
   it.each([['1, 2, 3', ['1', '2', '3']], ['10, 20, 30', ['10', '20', '30']]])('codes that do not start at 0 (%s) work the same way', async (_, names) => {
