@@ -6809,7 +6809,7 @@ export interface components {
                     [key: string]: unknown;
                 };
                 /** @description The values, flat in row-major order or nested as the shape */
-                data: ((number | string) | (number | string)[])[];
+                data: (number | string | (number | string)[])[];
             }[];
             /** @description The outputs to return (default: all of them) */
             outputs?: {
@@ -8037,7 +8037,7 @@ export interface components {
                     [key: string]: unknown;
                 };
                 /** @description The values, flat in row-major order or nested as the shape */
-                data: ((number | string) | (number | string)[])[];
+                data: (number | string | (number | string)[])[];
             }[];
             /** @description The outputs to return (default: all of them) */
             outputs?: {

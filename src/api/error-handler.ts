@@ -32,6 +32,8 @@ function expandIssue (pointer: string, issue: RawIssue): { pointer: string, mess
   if (branches.length === 0) return [{ pointer, message: issue.message ?? 'invalid' }]
   const best = branches.reduce((a, b) => (depth(b) > depth(a) ? b : a))
   if (depth(best) === 0) {
+    // a union that words its own failure (schemas/open-inference.ts's tensor values) says it whole
+    if (issue.message !== undefined && !/^Invalid input/.test(issue.message)) return [{ pointer, message: issue.message }]
     const options = branches.map((b) => b[0]?.message?.replace(/^Invalid input: /, '')).filter(Boolean)
     return [{ pointer, message: `matches none of the accepted forms (${options.join('; ')})` }]
   }

@@ -50,8 +50,12 @@ export const ModelReadyResponse = z.object({
 }).meta({ id: 'ModelReadyResponse' })
 
 /** The values flat in row-major order, or nested as the 2-D shape: rows of values. Numbers, or strings in a BYTES tensor. */
-const TensorValue = z.union([z.number(), z.string().max(200)])
-const TensorData = z.array(z.union([TensorValue, z.array(TensorValue)]))
+// a value of another kind gets one line saying what a tensor holds, not zod's list of union branches
+const valueError = (iss: { input?: unknown }): string => iss.input === null
+  ? 'an Open Inference tensor carries no missing values (null): fill the value in, or send the row to POST /v1/models/{name}/predict or TF Serving\'s :predict, which take null for a missing value'
+  : `expected a number, or a string in a BYTES tensor; got ${typeof iss.input === 'boolean' ? `${String(iss.input)} (BOOL tensors are not accepted: send 0/1 as FP32)` : JSON.stringify(iss.input)}`
+const TensorValue = z.union([z.number(), z.string().max(200)], { error: valueError })
+const TensorData = z.array(z.union([z.number(), z.string().max(200), z.array(TensorValue)], { error: valueError }))
 
 const Parameters = z.record(z.string(), z.unknown()).describe('Ignored')
 

@@ -240,6 +240,20 @@ describe('Open Inference Protocol: inference', () => {
     expect(rows.json()).toEqual({ error: 'inputs[0].data[1][2]: expected a finite number that fits a 32-bit float (at most ±3.4e38), got -1e+39' })
   })
 
+  it('a null or a boolean in a tensor is one line saying what a tensor holds and where missing values go', async () => {
+    await saveShop()
+    const withNull = await infer('/v2/models/shop/infer', { inputs: [
+      { name: 'color', shape: [2], datatype: 'BYTES', data: ['red', 'blue'] }, { name: 'size', shape: [2], datatype: 'FP64', data: [1.5, null] }] })
+    expect(withNull.statusCode).toBe(400)
+    expect(withNull.json().error).toMatch(/inputs\.1\.data\.1|inputs\[1\]\.data\[1\]/)
+    expect(withNull.json().error).toMatch(/carries no missing values \(null\): fill the value in, or send the row to POST \/v1\/models\/\{name\}\/predict or TF Serving's :predict/)
+    expect(withNull.json().error).not.toMatch(/expected array/)
+    const bool = await infer('/v2/models/shop/infer', { inputs: [
+      { name: 'color', shape: [1], datatype: 'BYTES', data: ['red'] }, { name: 'size', shape: [1], datatype: 'BOOL', data: [true] }] })
+    expect(bool.statusCode).toBe(400)
+    expect(bool.json().error).toMatch(/got true \(BOOL tensors are not accepted: send 0\/1 as FP32\)/)
+  })
+
   it('refuses one tensor of numbers on a model with categorical columns (never a guessed answer), and says what to send', async () => {
     await saveColored()
     const one = await infer('/v2/models/colored/infer', { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [4.0, 70, 2, 7] }] })
