@@ -1,7 +1,7 @@
 // Large CSV and JSON uploads are built on the dataset thread: same results and errors as inline, and the
 // event loop keeps answering other requests meanwhile.
 import { readFileSync } from 'node:fs'
-import { afterAll, beforeAll, describe, it, expect } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, it, expect } from 'vitest'
 import request from 'supertest'
 import { buildTestApp, type TestApp } from './helper.js'
 import { buildCsvDataset } from '../../src/api/dataset-thread/build-csv.js'
@@ -9,6 +9,10 @@ import { buildJsonDataset } from '../../src/api/dataset-thread/build-json.js'
 
 let t: TestApp
 beforeAll(async () => { t = await buildTestApp('datasets-large') })
+// a big dataset is one large write: on a loaded machine (CI, test files in parallel) Redis can take over a
+// second over it, the API's watchdog then answers 503 + Retry-After until its next PING returns
+// (plugins/redis-guard.ts), and a test started at once met that; each test starts once Redis answers again
+beforeEach(async () => { for (let i = 0; i < 200 && t.app.redisDown(); i++) await new Promise((resolve) => setTimeout(resolve, 25)) })
 afterAll(async () => { await t.close() })
 
 const digits = readFileSync('test/fixtures/digits.csv', 'utf8').trim()
