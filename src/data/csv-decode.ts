@@ -54,9 +54,32 @@ function sniff (bytes: Uint8Array, declared: string): string {
 const WINDOWS_1252_C1 = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ'
 const fromC1 = (c: string): string => WINDOWS_1252_C1[c.charCodeAt(0) - 0x80]
 
+/** Bytes looked at for UTF-16 without a byte order mark. */
+const UTF16_SAMPLE = 4096
+
+/**
+ * 'utf-16le' or 'utf-16be' when bytes read as a single-byte or UTF-8 text look like UTF-16 without a
+ * byte order mark: zero bytes, which CSV text never holds, in most odd (LE) or even (BE) places of the
+ * start. Read as UTF-8 such a file is valid (NUL is a character) and its cells come out spaced with
+ * NULs, or, with one accented letter, it drew the windows-1252 advice; null otherwise.
+ */
+function utf16WithoutBom (bytes: Uint8Array): string | null {
+  const n = Math.min(bytes.length, UTF16_SAMPLE) & ~1
+  if (n < 4) return null
+  let odd = 0, even = 0
+  for (let i = 0; i < n; i += 2) { if (bytes[i] === 0) even++; if (bytes[i + 1] === 0) odd++ }
+  const half = n / 2
+  return odd > half / 2 && even < half / 8 ? 'utf-16le' : even > half / 2 && odd < half / 8 ? 'utf-16be' : null
+}
+
 /** The text of `bytes` in `encoding` (csvEncoding's name); a BAD_CSV naming the line of the first bytes it cannot decode. */
 export function decodeCsv (bytes: Uint8Array, encoding: string): string {
   const actual = sniff(bytes, encoding)
+  const utf16 = actual.startsWith('utf-16') ? null : utf16WithoutBom(bytes)
+  if (utf16 !== null) {
+    throw csvError(`the bytes look like ${utf16.toUpperCase()} without a byte order mark (a zero byte beside each character), not ${actual.toUpperCase()}: ` +
+      `send content-type: text/csv; charset=${utf16}, or save the file as UTF-8`, 1)
+  }
   let text: string
   try {
     text = new TextDecoder(actual, { fatal: true }).decode(bytes)

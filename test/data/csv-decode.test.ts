@@ -54,6 +54,21 @@ describe('decodeCsv', () => {
     }
   })
 
+  it('refuses UTF-16 without a byte order mark (valid UTF-8 with a NUL beside each character), naming the charset to send', () => {
+    const csv = 'x,y,label\n1,2,café\n3,4,thé\n'
+    for (const [encoding, bytes] of [['utf-16le', Buffer.from(csv, 'utf16le')], ['utf-16be', Buffer.from(csv, 'utf16le').swap16()]] as const) {
+      for (const declared of ['utf-8', 'windows-1252']) {
+        const err = decodeError(bytes, declared)
+        expect(err.message, `${encoding} read as ${declared}`).toBe(`CSV line 1: the bytes look like ${encoding.toUpperCase()} without a byte order mark (a zero byte beside each character), ` +
+          `not ${declared.toUpperCase()}: send content-type: text/csv; charset=${encoding}, or save the file as UTF-8`)
+      }
+      // declared as what it is, it reads
+      expect(decodeCsv(bytes, encoding)).toBe(csv)
+    }
+    // ASCII and Latin-1 text has no zero bytes: untouched
+    expect(decodeCsv(Buffer.from(csv), 'utf-8')).toBe(csv)
+  })
+
   it('shows a long line around the bytes that fail, not whole', () => {
     const bytes = Buffer.concat([Buffer.from('x,'.repeat(100)), Buffer.from([0xff]), Buffer.from(',y'.repeat(100))])
     const err = decodeError(bytes)
