@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import './messages.js'
 import { PROBLEM_CONTENT_TYPE, Problem } from './problem.js'
+import { NUMBER } from '../data/cells.js' // a number as CSV cells are read: the same decimal form
 
 /** Ids are looked up, never trusted: a malformed one is simply not found (404), so only the length is bounded here. */
 export const IdParams = z.object({
@@ -17,11 +18,10 @@ export const Name = z.string().trim().min(1).max(200)
 
 /** A number the service stores as float32 (a feature cell, a filler): finite there too, so it never turns into ±Infinity. */
 const fitsFloat32 = (v: number): boolean => Number.isFinite(Math.fround(v))
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 const FLOAT32_RANGE = 'a finite number that fits a 32-bit float (|x| ≤ 3.4028235e38)'
 export const Float32Value = z.number().refine(fitsFloat32, `expected ${FLOAT32_RANGE}`)
 /** Float32Value from a query string, written as a decimal number (coercion read '' as 0 and '0x10' as 16) */
-export const Float32Query = z.string().regex(DECIMAL, 'expected a decimal number, e.g. -1 or 0.5').transform(Number).refine(fitsFloat32, `expected ${FLOAT32_RANGE}`)
+export const Float32Query = z.string().regex(NUMBER, 'expected a decimal number, e.g. -1 or 0.5').transform(Number).refine(fitsFloat32, `expected ${FLOAT32_RANGE}`)
 
 export const Timestamp = z.string().describe('ISO 8601 time in UTC')
 
