@@ -53,6 +53,9 @@ export const JOB_NOT_FOUND = createError<[string]>('NN_ERR_JOB_NOT_FOUND', "trai
 export const SWEEP_NOT_FOUND = createError<[string]>('NN_ERR_SWEEP_NOT_FOUND', "sweep '%s' not found; list sweeps with GET /v1/sweeps", 404)
 export const ROUTE_NOT_FOUND = createError<[string, string]>('NN_ERR_ROUTE_NOT_FOUND', 'no route for %s %s; see GET /docs for the API', 404)
 
+// ---- 405: a known path, another method (RFC 9110 §15.5.6: with an Allow header)
+export const METHOD_NOT_ALLOWED = createError<[string, string, string]>('NN_ERR_METHOD_NOT_ALLOWED', '%s is not a method of %s; it takes %s (see GET /docs)', 405)
+
 // ---- 409, 413, 415, 422: well-formed but not acceptable here
 export const CONFLICT = createError<[string]>('NN_ERR_CONFLICT', '%s', 409)
 // the last argument says which references would name one version

@@ -43,4 +43,22 @@ describe('health', () => {
     expect(missing.headers['content-type']).toMatch(/^application\/problem\+json/)
     expect(missing.body.detail).toMatch(/no route for GET \/v2\/nothing/)
   })
+
+  it('answers a known path asked with another method 405, with the methods it takes in Allow', async () => {
+    for (const [method, url, allow] of [
+      ['put', '/v1/models/mdl_anything', 'GET, HEAD, DELETE'],
+      ['delete', '/v1/training-jobs/job_x/cancel', 'POST'],
+      ['patch', '/v1/datasets', 'GET, HEAD, POST'],
+      ['get', '/v2/models/iris/infer', 'POST'],
+      ['post', '/healthz', 'GET, HEAD']
+    ] as const) {
+      const res = await request(t.app.server)[method](url)
+      expect(res.status, `${method} ${url}`).toBe(405)
+      expect(res.headers.allow).toBe(allow)
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+      expect(res.body.detail).toBe(`${method.toUpperCase()} is not a method of ${url}; it takes ${allow} (see GET /docs)`)
+    }
+    // a path no route serves stays a 404, whatever the method
+    expect((await request(t.app.server).put('/v1/nothing')).status).toBe(404)
+  })
 })

@@ -151,7 +151,8 @@ const CASES: Case[] = [
   { name: 'import with a zero scale', method: 'POST', url: () => '/v1/models', body: () => goodModel({ normalization: { kind: 'standard', offset: [0, 0], scale: [1, 0] } }), status: 400, detail: /divide by zero/ },
   // ---- anything else
   { name: 'unknown route', method: 'GET', url: () => '/v1/nothing', status: 404, detail: /no route for GET \/v1\/nothing/ },
-  { name: 'unsupported method', method: 'PUT', url: () => '/v1/datasets', body: () => dataset(), status: 404, detail: /no route for PUT/ }
+  { name: 'unsupported method', method: 'PUT', url: () => '/v1/datasets', body: () => dataset(), status: 405, detail: /PUT is not a method of \/v1\/datasets; it takes GET, HEAD, POST/ },
+  { name: 'PUT on a model', method: 'PUT', url: () => `/v1/models/${ids.model}`, body: () => goodModel({}), status: 405, detail: /it takes GET, HEAD, DELETE/ }
 ]
 
 async function post (url: string, payload: unknown): Promise<string> {
