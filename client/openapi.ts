@@ -6289,6 +6289,8 @@ export interface components {
             startedAt?: string;
             /** @description ISO 8601 time in UTC */
             finishedAt?: string;
+            /** @description When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled` */
+            cancelRequestedAt?: string;
             links: {
                 self: string;
                 events: string;
@@ -6327,6 +6329,8 @@ export interface components {
             startedAt?: string;
             /** @description ISO 8601 time in UTC */
             finishedAt?: string;
+            /** @description When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled` */
+            cancelRequestedAt?: string;
             links: {
                 self: string;
                 events: string;
@@ -7517,6 +7521,8 @@ export interface components {
             startedAt?: string;
             /** @description ISO 8601 time in UTC */
             finishedAt?: string;
+            /** @description When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled` */
+            cancelRequestedAt?: string;
             links: {
                 self: string;
                 events: string;
@@ -7555,6 +7561,8 @@ export interface components {
             startedAt?: string;
             /** @description ISO 8601 time in UTC */
             finishedAt?: string;
+            /** @description When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled` */
+            cancelRequestedAt?: string;
             links: {
                 self: string;
                 events: string;

@@ -33,6 +33,8 @@ export interface TrainingJobView extends Partial<RunReport> {
   modelId?: string
   error?: string
   createdAt: string
+  /** when a cancel was asked for (a running job stops within a minibatch) */
+  cancelRequestedAt?: string
   startedAt?: string
   finishedAt?: string
 }
@@ -76,8 +78,9 @@ export const isFinal = (status: JobStatus): boolean => status === 'succeeded' ||
 
 const iso = (ms: number | undefined): string | undefined => (ms ? new Date(ms).toISOString() : undefined)
 
-function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelled: boolean, history: EpochRecord[]): TrainingJobView {
-  const status = statusOf(state, cancelled)
+/** `cancelMark`: when a cancel was asked for (the job's entry in the cancel hash), or null. */
+function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelMark: string | null, history: EpochRecord[]): TrainingJobView {
+  const status = statusOf(state, cancelMark !== null)
   const progress = job.progress as { epoch?: unknown } | number
   const epoch = typeof progress === 'object' && typeof progress.epoch === 'number' ? progress.epoch : history.length
   const view: TrainingJobView = {
@@ -92,6 +95,8 @@ function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelled: boole
   if (status === 'succeeded' && job.returnvalue?.modelId) view.modelId = job.returnvalue.modelId
   if (status === 'failed' && job.failedReason) view.error = job.failedReason
   if (status === 'cancelled') view.error = CANCELLED_MESSAGE
+  // a running job keeps 'running' until its worker stops it (within a minibatch): this says the cancel is on its way
+  if (cancelMark !== null) view.cancelRequestedAt = cancelMark
   // the worker's report of how the run ended rides in the progress object (run-report.ts)
   // a job cancelled before it ran has no report: it stopped at epoch 0 with nothing best
   const cancelledReport = { bestEpoch: null, stoppedEpoch: epoch, warnings: [], ...readReport(progress), stopReason: 'cancelled' as const }
@@ -118,18 +123,18 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
   let subscriber: Redis | undefined
   const listeners = new Map<string, Set<(event: JobEvent) => void>>()
 
-  const isCancelled = async (id: string): Promise<boolean> => (await redis.hexists(keys.jobCancel(), id)) === 1
+  const cancelMark = (id: string): Promise<string | null> => redis.hget(keys.jobCancel(), id)
   const history = (id: string): Promise<EpochRecord[]> => readEpochs(redis, prefix, id)
 
   const get = async (id: string, tenant?: string, withHistory = true): Promise<TrainingJobView | null> => {
     if (!isValidId(id)) return null
     let job = await queue.getJob(id) as TrainingJob | undefined
     if (!job || !visibleTo(job.data, tenant)) return null
-    const [state, cancelled, epochs] = await Promise.all([job.getState(), isCancelled(id), withHistory ? history(id) : []])
+    const [state, mark, epochs] = await Promise.all([job.getState(), cancelMark(id), withHistory ? history(id) : []])
     // the job may have finished between reading it and reading its state: read it again, or a
     // 'succeeded' view would lack its modelId (and a 'failed' one its reason)
     if ((state === 'completed' || state === 'failed') && job.finishedOn === undefined) job = (await queue.getJob(id) as TrainingJob | undefined) ?? job
-    return viewOf(job, state, cancelled, epochs)
+    return viewOf(job, state, mark, epochs)
   }
 
   const subscriberConnection = (): Redis => {
@@ -175,7 +180,7 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
       const all = perState.flat().filter(({ job }) => job?.id && visibleTo(job.data, tenant))
       if (all.length === 0) return []
       const marks = await redis.hmget(keys.jobCancel(), ...all.map(({ job }) => job.id!))
-      return all.map(({ job, state }, i) => viewOf(job, state, marks[i] !== null, []))
+      return all.map(({ job, state }, i) => viewOf(job, state, marks[i], []))
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
     },
 

@@ -201,6 +201,8 @@ export const TrainingJobResponse = z.object({
   createdAt: Timestamp,
   startedAt: Timestamp.optional(),
   finishedAt: Timestamp.optional(),
+  cancelRequestedAt: Timestamp.optional()
+    .describe('When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled`'),
   links: z.object({ self: z.string(), events: z.string(), cancel: z.string(), model: z.string().optional() })
 }).meta({ id: 'TrainingJobResponse' })
 

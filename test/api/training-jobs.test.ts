@@ -181,9 +181,12 @@ describe('failures and cancellation', () => {
     const cancel = await request(t.app.server).post(`/v1/training-jobs/${long.body.id}/cancel?history=none`)
     expect(cancel.status).toBe(202)
     expect(cancel.body).toMatchObject({ id: long.body.id, status: 'running' })
+    // the answer says the cancel is on its way, and when it was asked for
+    expect(Date.parse(cancel.body.cancelRequestedAt)).toBeGreaterThan(Date.parse(cancel.body.startedAt))
     expect(cancel.body.history).toBeUndefined()
     const cancelled = await waitFor(long.body.id, ['cancelled', 'failed', 'succeeded'], 5000)
     expect(cancelled.body.status).toBe('cancelled')
+    expect(cancelled.body.cancelRequestedAt).toBe(cancel.body.cancelRequestedAt)
     expect(cancelled.body.error).toBe('cancelled by request')
     expect(cancelled.body.stopReason).toBe('cancelled')
     expect(cancelled.body.progress.epoch).toBeLessThan(4000)

@@ -25,7 +25,7 @@ export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancell
 export interface Job {
   id: string, status: JobStatus, progress: { epoch: number, epochs: number }, history?: Epoch[]
   datasetId: string, modelName?: string, modelId?: string, error?: string
-  createdAt: string, startedAt?: string, finishedAt?: string
+  createdAt: string, startedAt?: string, finishedAt?: string, cancelRequestedAt?: string
   bestEpoch?: number | null, stoppedEpoch?: number, stopReason?: string, warnings?: string[]
   training?: { epochs?: number, earlyStopping?: { patience: number } }
 }

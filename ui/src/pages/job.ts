@@ -66,8 +66,9 @@ export async function jobPage ({ params: [id], signal }: Route): Promise<Node> {
         h('dt', {}, 'Created'), h('dd', {}, when(job.createdAt)),
         h('dt', {}, 'Finished'), h('dd', {}, when(job.finishedAt))),
       ...(job.error ? [note(job.status === 'cancelled' ? `This job was cancelled: ${job.error}` : `This job ${job.status}: ${job.error}`, job.status === 'failed' ? 'error' : 'info')] : []),
+      ...(job.cancelRequestedAt && !FINAL.has(job.status) ? [note(`Cancel requested ${when(job.cancelRequestedAt)}; the job stops within one minibatch.`)] : []),
       ...(job.warnings ?? []).map((w) => note(w)))
-    cancel.hidden = FINAL.has(job.status)
+    cancel.hidden = FINAL.has(job.status) || job.cancelRequestedAt !== undefined
   }
 
   let frame = 0
@@ -85,8 +86,13 @@ export async function jobPage ({ params: [id], signal }: Route): Promise<Node> {
   cancel.addEventListener('click', () => {
     cancel.disabled = true
     message.replaceChildren('Cancelling…')
-    sendJson<Job>('POST', `/v1/training-jobs/${encodeURIComponent(id)}/cancel`).then(
-      () => message.replaceChildren('Cancel requested; the job stops within one minibatch.'),
+    sendJson<Job>('POST', `/v1/training-jobs/${encodeURIComponent(id)}/cancel?history=none`).then(
+      (answer) => {
+        message.replaceChildren()
+        // a queued job is cancelled at once; a running one says when its cancel was asked for
+        job = { ...job, status: answer.status, cancelRequestedAt: answer.cancelRequestedAt, error: answer.error }
+        schedule()
+      },
       (err: Error) => { cancel.disabled = false; message.replaceChildren(note(err.message, 'error')) })
   })
 
