@@ -62,16 +62,20 @@ export function unitsFor (name: HeadName, t: TargetInfo): number {
 }
 
 /**
- * How `spec`'s head reads the targets, or a message saying why it cannot (to become a 400 naming the
- * number it should be and why).
+ * Why a head cannot read a dataset's targets. `oneClass`: the targets hold a single class, which no
+ * network fixes (a 422 about the dataset, as for a sigmoid column that never changes); otherwise the
+ * network does not fit them (a 400 naming the number it should be and why).
  */
-export function headTargets (spec: Pick<NetworkSpec, 'output'>, t: TargetInfo): HeadTargets | { readonly error: string } {
+export interface HeadTargetsError { readonly error: string, readonly oneClass?: true }
+
+/** How `spec`'s head reads the targets, or why it cannot. */
+export function headTargets (spec: Pick<NetworkSpec, 'output'>, t: TargetInfo): HeadTargets | HeadTargetsError {
   const { units } = spec.output
   const head = heads[spec.output.activation]
   const name = t.targetNames[0] ?? 'the target'
   if (t.classes) {
     if (t.classes.length < 2) {
-      return { error: `every target of dataset '${t.id}' is the class ${JSON.stringify(t.classes[0])}; a classifier needs at least two classes: upload rows of the other classes too (a dataset of one class can still score a model: POST /v1/models/:id/evaluate)` }
+      return { oneClass: true, error: `every target of dataset '${t.id}' is the class ${JSON.stringify(t.classes[0])}; a classifier needs at least two classes: upload rows of the other classes too (a dataset of one class can still score a model: POST /v1/models/:id/evaluate)` }
     }
     // label columns are stored one-hot; a head that reads the classes in fewer units (one sigmoid unit on two) gets one 0/1 column
     const fewer = head.unitsForClasses(t.classes.length)
@@ -90,7 +94,7 @@ export function headTargets (spec: Pick<NetworkSpec, 'output'>, t: TargetInfo): 
           : `a softmax output needs class labels or class codes; target column '${name}' of dataset '${t.id}' has more distinct values than MAX_CLASSES: use an identity output for regression`
       }
     }
-    if (values.length < 2) return { error: `target column '${name}' of dataset '${t.id}' holds only the value ${values[0]}; a classifier needs at least two classes` }
+    if (values.length < 2) return { oneClass: true, error: `target column '${name}' of dataset '${t.id}' holds only the value ${values[0]}; a classifier needs at least two classes: upload rows of the other classes too, or use an identity output to regress on the value` }
     if (units !== values.length) {
       return { error: `the network has ${units} output units; dataset '${t.id}' has ${values.length} classes: ${values.join(', ')} (the distinct values of '${name}')` }
     }

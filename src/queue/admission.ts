@@ -15,7 +15,7 @@ import type { ModelRecord, ModelRepository } from '../store/models.js'
 import type { NetworkRepository } from '../store/networks.js'
 import { withModelRef } from '../store/model-ref.js'
 import { BODY_OPT_IN, checkSignatureKept, signatureOfJob } from './model-signature.js'
-import { codesHint, headTargets, unitsFor } from '../data/class-heads.js'
+import { codesHint, headTargets, unitsFor, type HeadTargetsError } from '../data/class-heads.js'
 import { headOf } from '../nn/heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
 import { encodedWidth, type FeatureColumn } from '../data/feature-columns.js'
@@ -33,6 +33,10 @@ export interface AdmissionDeps {
 }
 
 const badNetwork = (field: string, message: string): Error => withProblem(new BAD_NETWORK(message), { field })
+
+/** A dataset of one class is the dataset's problem (422, as a constant sigmoid column is below); any other misfit is the network's (400). */
+const headError = (e: HeadTargetsError, field: string): Error =>
+  e.oneClass ? withProblem(new UNPROCESSABLE(e.error), { field: 'datasetId' }) : badNetwork(field, e.error)
 
 /** The network as given: an inline one may leave inputs and output.units to the dataset (completeNetwork). */
 type GivenNetwork = Omit<NetworkSpec, 'inputs' | 'output'> & { inputs?: number, output: Omit<NetworkSpec['output'], 'units'> & { units?: number } }
@@ -73,14 +77,14 @@ function completeNetwork (given: GivenNetwork, meta: DatasetMeta, field: string)
   // units taken from targets the head cannot learn (a softmax on a regression target of many values) would
   // be refused for their number ("at least 2 units"); the reason is the targets, so that is what is said
   const how = headTargets(spec, meta)
-  if ('error' in how) throw badNetwork(`${field}.output`, how.error)
+  if ('error' in how) throw headError(how, `${field}.output`)
   return spec
 }
 
 /** Widths and the head against what the dataset's targets are (checked on its stored statistics). */
 function checkFits (spec: NetworkSpec, meta: DatasetMeta, field: string, parent?: ModelRecord): void {
   const how = headTargets(spec, meta)
-  if ('error' in how) throw badNetwork(field, how.error)
+  if ('error' in how) throw headError(how, field)
   // stored columns a head takes as probabilities (sigmoid units) must be probabilities, and each must hold both classes
   const probabilities = headOf(spec).targets === 'probabilities' && how.kind === 'as-stored'
   if (probabilities && meta.targetStats.some((s) => s.min < 0 || s.max > 1)) {

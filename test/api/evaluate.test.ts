@@ -82,7 +82,7 @@ describe('hand-computed', () => {
     expect(m.logLoss).toBeCloseTo(expected, 6) // float32 probabilities
   })
 
-  it('held-out rows of one class score a model (a classifier cannot train on them: 400 at admission)', async () => {
+  it('held-out rows of one class score a model (a classifier cannot train on them: 422 at admission)', async () => {
     const modelId = await importLogistic()
     const datasetId = await uploadJson(ctx.t, { features: [[-1], [0.5], [2]], targets: ['pos', 'pos', 'pos'], featureNames: ['x'] })
     const res = await request(ctx.t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId })
@@ -90,7 +90,8 @@ describe('hand-computed', () => {
     expect(res.body.metrics.confusionMatrix).toEqual([[0, 0], [1, 2]]) // σ(−1) < 0.5: one pos row predicted neg
     expect(res.body.metrics.accuracy).toBeCloseTo(2 / 3, 12)
     const job = await request(ctx.t.app.server).post('/v1/training-jobs').send({ datasetId, network: { layers: [], output: { activation: 'softmax' } } })
-    expect(job.status).toBe(400)
+    expect(job.status).toBe(422)
+    expect(job.body.field).toBe('datasetId')
     expect(job.body.detail).toMatch(/every target of dataset '.*' is the class "pos"; a classifier needs at least two classes: upload rows of the other classes too/)
   })
 
