@@ -9,9 +9,10 @@ import { buildJsonDataset } from '../../src/api/dataset-thread/build-json.js'
 
 let t: TestApp
 beforeAll(async () => { t = await buildTestApp('datasets-large') })
-// a big dataset is one large write: on a loaded machine (CI, test files in parallel) Redis can take over a
-// second over it, the API's watchdog then answers 503 + Retry-After until its next PING returns
-// (plugins/redis-guard.ts), and a test started at once met that; each test starts once Redis answers again
+// a big dataset was once one large MULTI, which on a loaded machine (CI, test files in parallel) held Redis
+// over a second: the API's watchdog then answers 503 + Retry-After until its next PING returns
+// (plugins/redis-guard.ts). Its chunks are now written one by one (store/datasets.ts); a loaded machine
+// can still stall Redis, so each test starts once Redis answers, as a client honouring Retry-After would
 beforeEach(async () => { for (let i = 0; i < 200 && t.app.redisDown(); i++) await new Promise((resolve) => setTimeout(resolve, 25)) })
 afterAll(async () => { await t.close() })
 

@@ -14,7 +14,7 @@ function sample (rows: number, cols: number) {
 
 describe('dataset repository', () => {
   it('stores and reads back matrices bit for bit across many chunks', async () => {
-    // 64-byte chunks force the multi-chunk path that real datasets take at 8 MiB
+    // 64-byte chunks force the multi-chunk path that real datasets take at 1 MiB
     const repo = createDatasetRepository(redis, prefix, { chunkBytes: 64 })
     const input = sample(37, 5)
     const meta = await repo.put(input)
@@ -25,6 +25,39 @@ describe('dataset repository', () => {
     expect(back?.dataset.x).toEqual(input.dataset.x)
     expect(back?.dataset.y).toEqual(input.dataset.y)
     expect(await repo.get(meta.id)).toEqual(meta)
+    // written ahead with an expiry, then made permanent by the commit: a stored dataset's chunks never expire
+    const ttls = await Promise.all(Array.from({ length: meta.chunks.x }, (_, i) => redis.ttl(createKeys(prefix).datasetChunk(meta.id, 'x', i))))
+    expect(ttls.every((t) => t === -1)).toBe(true)
+  })
+
+  it('stores nothing when a chunk is gone before the commit, and leaves no key behind', async () => {
+    const repo = createDatasetRepository(redis, prefix, { chunkBytes: 64 })
+    const k = createKeys(prefix)
+    const datasetKeys = async (): Promise<string[]> => (await redis.keys(`${prefix}*`)).filter((key) => key.includes(':dataset:'))
+    const before = new Set(await datasetKeys())
+    const listed = await redis.zcard(k.datasets())
+    // another client deletes the dataset's first chunk while the others are still being written
+    const watcher = redis.duplicate()
+    await watcher.ping() // connected and past its ready check before it turns subscriber
+    const [, events] = await redis.config('GET', 'notify-keyspace-events') as [string, string]
+    await redis.config('SET', 'notify-keyspace-events', 'K$')
+    let deleted = false
+    await watcher.psubscribe(`__keyspace@*__:${k.datasetChunk('*', 'x', 1)}`)
+    watcher.on('pmessage', (_p, channel: string) => {
+      if (deleted) return
+      deleted = true
+      const key = channel.slice(channel.indexOf(':') + 1).replace(/:x:1$/, ':x:0')
+      void redis.del(key)
+    })
+    try {
+      await expect(repo.put(sample(200, 3))).rejects.toThrow(/storing dataset failed: chunk .*:x:0 was gone before the commit/)
+    } finally {
+      await redis.config('SET', 'notify-keyspace-events', events)
+      watcher.disconnect()
+    }
+    expect(deleted).toBe(true)
+    expect(await redis.zcard(k.datasets())).toBe(listed)
+    expect((await datasetKeys()).filter((key) => !before.has(key))).toEqual([])
   })
 
   it('detects corrupted chunks through the content hash', async () => {
