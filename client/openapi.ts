@@ -6635,6 +6635,15 @@ export interface components {
             datasetId: string;
             /** @description Rows scored: every row of the dataset */
             rows: number;
+            /** @description Categories the model never saw, scored as all zeros in their one-hot columns (as predict, with handleUnknown=ignore, does and reports in its unknownCategories); absent when there are none */
+            unknownCategories?: {
+                /** @description The categorical feature column */
+                field: string;
+                /** @description A category of the dataset's the model never saw */
+                value: string;
+                /** @description Rows that hold it */
+                rows: number;
+            }[];
             /** @constant */
             task: "classification";
             metrics: components["schemas"]["ClassificationMetricsInput"];
@@ -6643,6 +6652,15 @@ export interface components {
             datasetId: string;
             /** @description Rows scored: every row of the dataset */
             rows: number;
+            /** @description Categories the model never saw, scored as all zeros in their one-hot columns (as predict, with handleUnknown=ignore, does and reports in its unknownCategories); absent when there are none */
+            unknownCategories?: {
+                /** @description The categorical feature column */
+                field: string;
+                /** @description A category of the dataset's the model never saw */
+                value: string;
+                /** @description Rows that hold it */
+                rows: number;
+            }[];
             /** @constant */
             task: "regression";
             metrics: components["schemas"]["RegressionMetricsInput"];
@@ -7867,6 +7885,15 @@ export interface components {
             datasetId: string;
             /** @description Rows scored: every row of the dataset */
             rows: number;
+            /** @description Categories the model never saw, scored as all zeros in their one-hot columns (as predict, with handleUnknown=ignore, does and reports in its unknownCategories); absent when there are none */
+            unknownCategories?: {
+                /** @description The categorical feature column */
+                field: string;
+                /** @description A category of the dataset's the model never saw */
+                value: string;
+                /** @description Rows that hold it */
+                rows: number;
+            }[];
             /** @constant */
             task: "classification";
             metrics: components["schemas"]["ClassificationMetrics"];
@@ -7875,6 +7902,15 @@ export interface components {
             datasetId: string;
             /** @description Rows scored: every row of the dataset */
             rows: number;
+            /** @description Categories the model never saw, scored as all zeros in their one-hot columns (as predict, with handleUnknown=ignore, does and reports in its unknownCategories); absent when there are none */
+            unknownCategories?: {
+                /** @description The categorical feature column */
+                field: string;
+                /** @description A category of the dataset's the model never saw */
+                value: string;
+                /** @description Rows that hold it */
+                rows: number;
+            }[];
             /** @constant */
             task: "regression";
             metrics: components["schemas"]["RegressionMetrics"];

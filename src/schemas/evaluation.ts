@@ -45,7 +45,13 @@ export const RegressionMetrics = RegressionScores.extend({
 const base = {
   modelId: z.string(),
   datasetId: z.string(),
-  rows: z.number().int().describe('Rows scored: every row of the dataset')
+  rows: z.number().int().describe('Rows scored: every row of the dataset'),
+  unknownCategories: z.array(z.object({
+    field: z.string().describe('The categorical feature column'),
+    value: z.string().describe('A category of the dataset\'s the model never saw'),
+    rows: z.number().int().describe('Rows that hold it')
+  })).optional()
+    .describe('Categories the model never saw, scored as all zeros in their one-hot columns (as predict, with handleUnknown=ignore, does and reports in its unknownCategories); absent when there are none')
 }
 
 export const EvaluationResponse = z.discriminatedUnion('task', [

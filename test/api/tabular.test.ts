@@ -103,6 +103,10 @@ describe('a CSV with a categorical feature, missing values and labels', () => {
     expect(evaluated.status, JSON.stringify(evaluated.body)).toBe(200)
     const heldAccuracy = (heldPredict.body.labels as string[]).filter((label, i) => label === held[i].label).length / held.length
     expect(evaluated.body.metrics.accuracy).toBeCloseTo(heldAccuracy, 10)
+    // the unseen category is reported as predict reports it, counted over the dataset's rows
+    expect(evaluated.body.unknownCategories).toEqual([{ field: 'color', value: 'purple', rows: 1 }])
+    const known = await post(`/v1/models/${String(model.id)}/evaluate`, { datasetId: ds.body.id })
+    expect(known.body.unknownCategories).toBeUndefined()
     const streamed = await request(t.app.server).post(`/v1/models/${String(model.id)}/predictions`)
       .set('accept', 'application/x-ndjson').send({ datasetId: heldDs.body.id })
     expect(streamed.status).toBe(200)

@@ -12,7 +12,7 @@ import { firstNonFinite } from '../../nn/finite.js'
 import type { Dataset } from '../../nn/dataset.js'
 import type { FeatureColumn } from '../../data/feature-columns.js'
 import type { ModelInference } from '../../inference/model-inference.js'
-import { createRowInference, type InferenceModel } from './model-inference.js'
+import { createRowInference, type InferenceModel, type UnknownCategoryCount } from './model-inference.js'
 import type { KernelName } from '../../kernels/index.js'
 
 export interface ClassificationMetrics {
@@ -27,7 +27,9 @@ export interface ClassificationMetrics {
 }
 export interface RegressionMetrics extends RegressionScores { perOutput: Array<{ name: string } & RegressionScores> }
 
-export type Evaluation = { task: 'classification', metrics: ClassificationMetrics } | { task: 'regression', metrics: RegressionMetrics }
+/** `unknownCategories`: present when some rows hold a category the model never saw (scored as all zeros, as predict does). */
+export type Evaluation = ({ task: 'classification', metrics: ClassificationMetrics } | { task: 'regression', metrics: RegressionMetrics }) &
+  { unknownCategories?: UnknownCategoryCount[] }
 
 /**
  * The dataset's side: its matrices, its feature columns (kinds and categories of the stored codes) and how
@@ -107,7 +109,9 @@ export function evaluateModel (model: InferenceModel, data: EvaluationData, kern
     const row = Math.floor(bad / model.spec.output.units)
     throw withProblem(new NON_FINITE_OUTPUT(row, String(out[bad])), { row })
   }
+  const unknown = inference.unknownCategories(dataset.x, dataset.rows)
+  const reported = unknown.length > 0 ? { unknownCategories: unknown } : {}
   return headOf(model.spec).task(model.spec.output.units) === 'regression'
-    ? { task: 'regression', metrics: regression(inference.model, out, data) }
-    : { task: 'classification', metrics: classification(model, out, data) }
+    ? { task: 'regression', metrics: regression(inference.model, out, data), ...reported }
+    : { task: 'classification', metrics: classification(model, out, data), ...reported }
 }

@@ -25,9 +25,14 @@ export interface InferenceModel {
   readonly meta: Pick<ModelRecord, 'normalization' | 'targetNormalization' | 'classes' | 'network' | 'featureNames' | 'preprocessing'>
 }
 
+/** Rows of a stored dataset whose category in a column the model never saw (encoded as all zeros). */
+export interface UnknownCategoryCount { readonly field: string, readonly value: string, readonly rows: number }
+
 export interface RowInference {
   /** the model's inference path: values in the targets' units and labels of run()'s outputs */
   readonly model: ModelInference
+  /** Per column and category the model never saw, how many of `rows` rows of x hold it, in column then category order; empty when none. */
+  unknownCategories (x: Float32Array, rows: number): UnknownCategoryCount[]
   /** Network outputs (rows × output units) for `rows` rows of x (rows × the dataset's raw columns, as codes); a fresh array. UNPROCESSABLE (422) naming a row the model cannot read. */
   run (x: Float32Array, rows: number): Float32Array
 }
@@ -67,6 +72,19 @@ export function createRowInference (model: InferenceModel, kernels: KernelName =
   }
   return {
     model: inference,
+    unknownCategories (x, rows) {
+      const found: UnknownCategoryCount[] = []
+      maps.forEach((map, c) => {
+        if (map === null || !map.includes(-1)) return
+        const counts = new Int32Array(map.length)
+        for (let r = 0; r < rows; r++) {
+          const code = x[r * R + c]
+          if (!Number.isNaN(code) && map[code] < 0) counts[code]++
+        }
+        counts.forEach((n, i) => { if (n > 0) found.push({ field: columns![c].name, value: columns![c].categories![i], rows: n }) })
+      })
+      return found
+    },
     run (x, rows) {
       try {
         return inference.run(x, rows, remap ? toModel : undefined)
