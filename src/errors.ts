@@ -53,6 +53,11 @@ export const JOB_NOT_FOUND = createError<[string]>('NN_ERR_JOB_NOT_FOUND', "trai
 export const SWEEP_NOT_FOUND = createError<[string]>('NN_ERR_SWEEP_NOT_FOUND', "sweep '%s' not found; list sweeps with GET /v1/sweeps", 404)
 export const ROUTE_NOT_FOUND = createError<[string, string]>('NN_ERR_ROUTE_NOT_FOUND', 'no route for %s %s; see GET /docs for the API', 404)
 
+export const TFS_VERB_UNKNOWN = createError<[string]>('NN_ERR_ROUTE_NOT_FOUND', "TensorFlow Serving's REST API has no ':%s'; predictions are POST /v1/models/{name}[/versions/{v}]:predict", 404)
+
+// ---- 501: TensorFlow Serving's, not served here
+export const TFS_VERB_NOT_SERVED = createError<[string]>('NN_ERR_NOT_IMPLEMENTED', "TensorFlow Serving's ':%s' is not served here: POST /v1/models/{name}[/versions/{v}]:predict answers with the model's outputs (and, for a classifier, its labels via the native predict)", 501)
+
 // ---- 405: a known path, another method (RFC 9110 §15.5.6: with an Allow header)
 export const METHOD_NOT_ALLOWED = createError<[string, string, string]>('NN_ERR_METHOD_NOT_ALLOWED', '%s is not a method of %s; it takes %s (see GET /docs)', 405)
 

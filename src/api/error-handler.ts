@@ -5,10 +5,11 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
-import { METHOD_NOT_ALLOWED, PAYLOAD_TOO_LARGE, ROUTE_NOT_FOUND, UNSUPPORTED_MEDIA_TYPE, problemType, type ProblemExtras } from '../errors.js'
+import { PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, problemType, type ProblemExtras } from '../errors.js'
 import { PROBLEM_CONTENT_TYPE, type ProblemBody } from '../schemas/problem.js'
 import { redisUnavailable } from './plugins/redis-guard.js'
 import { isConnectionError } from '../store/redis-health.js'
+import { installNotFound } from './not-found.js'
 
 type FieldIssue = NonNullable<ProblemBody['errors']>[number]
 
@@ -76,9 +77,6 @@ export function toProblem (err: AnyError, request: FastifyRequest, bodyLimit: nu
     `the server failed to handle this request; quote request id ${request.id} when reporting it`, instance)
 }
 
-/** The methods a route of ours may take (HEAD where GET is: Fastify adds it), in the order an Allow header lists them. */
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
-
 export function setErrorHandling (app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((caught: AnyError, request: FastifyRequest, reply: FastifyReply) => {
     // a Redis command that gave up because Redis went away: the client may retry, nothing is wrong with the request
@@ -93,16 +91,5 @@ export function setErrorHandling (app: FastifyInstance, bodyLimit: number): void
     else request.log.info({ code: problem.code, status: problem.status, detail: problem.detail }, 'request rejected')
     return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
   })
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0]
-    // a path some route serves, asked with another method: 405 naming the methods it takes, not a 404 that says the path is unknown
-    const allowed = METHODS.filter((method) => request.server.findRoute({ method, url: path }) !== null)
-    if (allowed.length > 0) {
-      const e = new METHOD_NOT_ALLOWED(request.method, path, allowed.join(', '))
-      return reply.code(405).header('allow', allowed.join(', ')).type(PROBLEM_CONTENT_TYPE).send(problemBody(405, e.code, e.message, path))
-    }
-    const e = new ROUTE_NOT_FOUND(request.method, path)
-    const problem = problemBody(404, e.code, e.message, path)
-    return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(problem)
-  })
+  installNotFound(app, problemBody)
 }

@@ -38,26 +38,50 @@ describe('health', () => {
     const docs = await request(t.app.server).get('/docs/')
     expect(docs.status).toBe(200)
     expect(docs.text).toMatch(/swagger/i)
-    const missing = await request(t.app.server).get('/v2/nothing')
+    const missing = await request(t.app.server).get('/v1/nothing')
     expect(missing.status).toBe(404)
     expect(missing.headers['content-type']).toMatch(/^application\/problem\+json/)
-    expect(missing.body.detail).toMatch(/no route for GET \/v2\/nothing/)
+    expect(missing.body.detail).toMatch(/no route for GET \/v1\/nothing/)
+    // under /v2, KServe's paths: its error form
+    const v2 = await request(t.app.server).get('/v2/nothing')
+    expect(v2.status).toBe(404)
+    expect(v2.body).toEqual({ error: 'no route for GET /v2/nothing; see GET /docs for the API' })
   })
 
   it('answers a known path asked with another method 405, with the methods it takes in Allow', async () => {
-    for (const [method, url, allow] of [
-      ['put', '/v1/models/mdl_anything', 'GET, HEAD, DELETE'],
-      ['delete', '/v1/training-jobs/job_x/cancel', 'POST'],
-      ['patch', '/v1/datasets', 'GET, HEAD, POST'],
-      ['get', '/v2/models/iris/infer', 'POST'],
-      ['post', '/healthz', 'GET, HEAD']
+    for (const [method, url, allow, protocol] of [
+      ['put', '/v1/models/mdl_anything', 'GET, HEAD, DELETE', false],
+      ['delete', '/v1/training-jobs/job_x/cancel', 'POST', false],
+      ['patch', '/v1/datasets', 'GET, HEAD, POST', false],
+      ['post', '/healthz', 'GET, HEAD', false],
+      // the serving protocols' paths answer in their own error form
+      ['get', '/v2/models/iris/infer', 'POST', true],
+      // a TF Serving verb is never a model id (names hold no ':'): GET …:predict is not the native GET of a model 'iris:predict'
+      ['get', '/v1/models/iris:predict', 'POST', true],
+      ['put', '/v1/models/iris:predict', 'POST', true],
+      ['delete', '/v1/models/iris/versions/1:predict', 'POST', true]
     ] as const) {
       const res = await request(t.app.server)[method](url)
       expect(res.status, `${method} ${url}`).toBe(405)
       expect(res.headers.allow).toBe(allow)
-      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
-      expect(res.body.detail).toBe(`${method.toUpperCase()} is not a method of ${url}; it takes ${allow} (see GET /docs)`)
+      const detail = `${method.toUpperCase()} is not a method of ${url}; it takes ${allow} (see GET /docs)`
+      if (protocol) expect(res.body).toEqual({ error: detail })
+      else {
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+        expect(res.body.detail).toBe(detail)
+      }
     }
+    // OPTIONS on a known path says what it takes
+    const options = await request(t.app.server).options('/v1/datasets')
+    expect(options.status).toBe(204)
+    expect(options.headers.allow).toBe('GET, HEAD, POST, OPTIONS')
+    // TF Serving's classify and regress are TF Serving's, not ours: 501; an unknown verb: 404
+    const classify = await request(t.app.server).post('/v1/models/iris:classify').send({ examples: [] })
+    expect(classify.status).toBe(501)
+    expect(classify.body.error).toMatch(/^TensorFlow Serving's ':classify' is not served here: POST \/v1\/models\/\{name\}\[\/versions\/\{v\}\]:predict/)
+    const unknown = await request(t.app.server).post('/v1/models/iris/versions/2:explain').send({})
+    expect(unknown.status).toBe(404)
+    expect(unknown.body.error).toMatch(/has no ':explain'/)
     // a path no route serves stays a 404, whatever the method
     expect((await request(t.app.server).put('/v1/nothing')).status).toBe(404)
   })

@@ -143,8 +143,10 @@ describe('TensorFlow Serving REST: predict', () => {
       expect(Object.keys(res.json())).toEqual(['error'])
       expect(res.json().error).toMatch(message)
     }
-    // only :predict is a verb here; the native predict keeps its problem+json
-    expect((await post('/v1/models/flowers:classify', { instances: [[1, 2, 3, 4]] })).statusCode).toBe(404)
+    // only :predict is a verb here: TF Serving's :classify is a 501 saying so, in TF Serving's error form; the native predict keeps its problem+json
+    const classify = await post('/v1/models/flowers:classify', { instances: [[1, 2, 3, 4]] })
+    expect(classify.statusCode).toBe(501)
+    expect(classify.json().error).toMatch(/':classify' is not served here/)
     const nativeError = await post('/v1/models/flowers@latest/predict', { inputs: [[1, 2, 3]] })
     expect(nativeError.headers['content-type']).toMatch(/^application\/problem\+json/)
   })
