@@ -2855,7 +2855,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a job: a queued job never starts; a running one stops within one minibatch and ends `cancelled`. Answers the job as GET does (?history=none: without its epochs) */
+        /** Cancel a job: a queued job never starts; a running one stops within one minibatch and ends `cancelled`, storing no model (a job whose model is already stored is a 409). Answers the job as GET does (?history=none: without its epochs), with `cancelRequestedAt` (the first cancel's time) */
         post: {
             parameters: {
                 query?: {
@@ -7006,6 +7006,8 @@ export interface components {
             createdAt: string;
             /** @description ISO 8601 time in UTC */
             finishedAt?: string;
+            /** @description When a cancel was asked for. A running sweep keeps status `running` until its jobs have stopped; it then ends `cancelled`, storing no model */
+            cancelRequestedAt?: string;
             links: {
                 self: string;
                 events: string;
@@ -7048,6 +7050,8 @@ export interface components {
             createdAt: string;
             /** @description ISO 8601 time in UTC */
             finishedAt?: string;
+            /** @description When a cancel was asked for. A running sweep keeps status `running` until its jobs have stopped; it then ends `cancelled`, storing no model */
+            cancelRequestedAt?: string;
             links: {
                 self: string;
                 events: string;
@@ -8256,6 +8260,8 @@ export interface components {
             createdAt: string;
             /** @description ISO 8601 time in UTC */
             finishedAt?: string;
+            /** @description When a cancel was asked for. A running sweep keeps status `running` until its jobs have stopped; it then ends `cancelled`, storing no model */
+            cancelRequestedAt?: string;
             links: {
                 self: string;
                 events: string;
@@ -8298,6 +8304,8 @@ export interface components {
             createdAt: string;
             /** @description ISO 8601 time in UTC */
             finishedAt?: string;
+            /** @description When a cancel was asked for. A running sweep keeps status `running` until its jobs have stopped; it then ends `cancelled`, storing no model */
+            cancelRequestedAt?: string;
             links: {
                 self: string;
                 events: string;

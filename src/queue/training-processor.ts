@@ -13,7 +13,7 @@ import { parameterCount } from '../nn/spec.js'
 import { TrainJobDataSchema, type TrainJobData } from '../schemas/training.js'
 import { createDatasetRepository } from '../store/datasets.js'
 import { createKeys } from '../store/keys.js'
-import { createModelRepository, type StoredModel } from '../store/models.js'
+import { CancelledBeforeStore, createModelRepository, type StoredModel } from '../store/models.js'
 import { createCheckpointStore } from './checkpoint.js'
 import { prepareData, trainingMetrics } from './training-data.js'
 import { codesWarning, headTargets, targetsForHead } from '../data/class-heads.js'
@@ -181,7 +181,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
       return { trial: { scores, metrics, heldOutRows: rows.heldOut.rows } }
     }
     const { meta } = stored
-    const record = await models.save({
+    const save = models.save({
       spec,
       params,
       meta: {
@@ -200,6 +200,8 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
         training: { ...data.training, ...report, message: result.message }
       }
     })
+    // a cancel that came before the model could be stored wins: the job ends cancelled with no model
+    const record = await save.catch(async (err: unknown) => { if (err instanceof CancelledBeforeStore) return await cancelled(); throw err })
     await checkpoints.remove(jobId)
     log.info({ modelId: record.id, metrics }, 'model stored')
     return { modelId: record.id }

@@ -39,7 +39,8 @@ export interface TrainingJobView extends Partial<RunReport> {
   finishedAt?: string
 }
 
-export type CancelOutcome = { outcome: 'requested', job: TrainingJobView } | { outcome: 'finished', job: TrainingJobView } | null
+/** requested: marked (now or before); finished: the job had ended; stored: its model was stored before the cancel came (it ends succeeded). */
+export type CancelOutcome = { outcome: 'requested' | 'finished' | 'stored', job: TrainingJobView } | null
 
 /** `tenant` (the caller's): another tenant's job is null, as if unknown; undefined: any tenant. */
 export interface TrainingQueue {
@@ -123,7 +124,7 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
   let subscriber: Redis | undefined
   const listeners = new Map<string, Set<(event: JobEvent) => void>>()
 
-  const cancelMark = (id: string): Promise<string | null> => redis.hget(keys.jobCancel(), id)
+  const cancelMark = (id: string): Promise<string | null> => cancelMarkOf(redis, prefix, id)
   const history = (id: string): Promise<EpochRecord[]> => readEpochs(redis, prefix, id)
 
   const get = async (id: string, tenant?: string, withHistory = true): Promise<TrainingJobView | null> => {
@@ -188,8 +189,9 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
       const before = await get(id, tenant, false)
       if (!before) return null
       if (isFinal(before.status)) return { outcome: 'finished', job: before }
-      await markCancelled(redis, prefix, [id])
-      return { outcome: 'requested', job: (await get(id, undefined, withHistory)) ?? before }
+      const [marked] = await markCancelled(redis, prefix, [id])
+      const after = (await get(id, undefined, withHistory)) ?? before
+      return marked ? { outcome: 'requested', job: after } : { outcome: 'stored', job: after }
     },
 
     async follow (id, listener) {
@@ -252,17 +254,41 @@ export async function publishFinished (redis: Redis, prefix: string, jobId: stri
  * Cancels jobs wherever they run: marks them, then tells every worker. Mark first, then publish: a
  * worker that starts a job after the message still sees the mark and fails it as cancelled.
  */
-export async function markCancelled (redis: Redis, prefix: string, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return
+// KEYS: 1 the cancel marks, 2 the job's model claim (store/model-write.ts). ARGV: job id, now (ISO).
+// 0: the job has stored its model already, nothing is marked; 1: marked now; 2: marked before (the first time kept).
+const MARK_CANCELLED = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local fresh = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PUBLISH', KEYS[1], ARGV[1])
+if fresh == 1 then return 1 end
+return 2
+`
+
+declare module 'ioredis' {
+  interface RedisCommander {
+    backpropMarkCancelled (cancelKey: string, modelClaimKey: string, jobId: string, now: string): Promise<number>
+  }
+}
+
+/**
+ * Marks jobs cancelled and tells the workers (the cancel channel), each in one script with the check
+ * that its model is not stored yet: a job's model write checks the mark in one script too
+ * (store/model-write.ts), so a cancel comes either first (the job stores nothing and ends cancelled) or
+ * after the model (nothing is marked). A repeated cancel keeps the first mark's time. Answers, per id,
+ * whether it is marked (now or before): false for a job whose model was stored.
+ */
+export async function markCancelled (redis: Redis, prefix: string, ids: readonly string[]): Promise<boolean[]> {
+  if (ids.length === 0) return []
+  if (typeof redis.backpropMarkCancelled !== 'function') redis.defineCommand('backpropMarkCancelled', { numberOfKeys: 2, lua: MARK_CANCELLED })
   const keys = createKeys(prefix)
   const now = new Date().toISOString()
-  await redis.hset(keys.jobCancel(), Object.fromEntries(ids.map((id) => [id, now])))
-  const publishing = redis.pipeline()
-  for (const id of ids) publishing.publish(keys.jobCancel(), id)
-  await publishing.exec()
+  const answers = await Promise.all(ids.map((id) => redis.backpropMarkCancelled(keys.jobCancel(), keys.jobModel(id), id, now)))
+  return answers.map((a) => a !== 0)
 }
 
 /** The cancel channel (and mark hash) that workers listen on. */
 export const cancelChannel = (prefix: string): string => createKeys(prefix).jobCancel()
 export const isCancelMarked = async (redis: Redis, prefix: string, jobId: string): Promise<boolean> =>
   (await redis.hexists(createKeys(prefix).jobCancel(), jobId)) === 1
+/** When the cancel of a job (or sweep) was first asked for, or null. */
+export const cancelMarkOf = (redis: Redis, prefix: string, id: string): Promise<string | null> => redis.hget(createKeys(prefix).jobCancel(), id)

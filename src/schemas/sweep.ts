@@ -111,6 +111,8 @@ export const SweepResponse = z.object({
   results: z.array(TrialResult).describe('One row per trial, in trial order'),
   createdAt: Timestamp,
   finishedAt: Timestamp.optional(),
+  cancelRequestedAt: Timestamp.optional()
+    .describe('When a cancel was asked for. A running sweep keeps status `running` until its jobs have stopped; it then ends `cancelled`, storing no model'),
   links: z.object({ self: z.string(), events: z.string(), cancel: z.string(), model: z.string().optional() })
 }).meta({ id: 'SweepResponse' })
 

@@ -10,14 +10,19 @@
 import type { Redis } from 'ioredis'
 
 // KEYS: 1 job claim (the staged blob's key when the model has no job), 2 staged blob, 3 weights,
-// 4 meta hash, 5 all models, 6 the tenant's models, 7 the name's versions.
-// ARGV: id, meta JSON, name, version, createdAt (ms), hasJob.
+// 4 meta hash, 5 all models, 6 the tenant's models, 7 the name's versions, 8 the cancel marks.
+// ARGV: id, meta JSON, name, version, createdAt (ms), hasJob, jobId.
+// Answers the id of the model that exists, or '' when the job's cancel was asked for first.
 const WRITE = `
 if ARGV[6] == '1' then
   local existing = redis.call('GET', KEYS[1])
   if existing then
     redis.call('DEL', KEYS[2])
     return existing
+  end
+  if redis.call('HEXISTS', KEYS[8], ARGV[7]) == 1 then
+    redis.call('DEL', KEYS[2])
+    return ''
   end
   redis.call('SET', KEYS[1], ARGV[1])
 end
@@ -33,13 +38,16 @@ const PIECE = 4 * 1024 * 1024
 
 declare module 'ioredis' {
   interface RedisCommander {
-    backpropModelWrite (jobKey: string, stagedKey: string, weightsKey: string, metaKey: string, allKey: string, tenantKey: string, versionsKey: string,
-      id: string, meta: string, name: string, version: string, createdAt: string, hasJob: '0' | '1'): Promise<string>
+    backpropModelWrite (jobKey: string, stagedKey: string, weightsKey: string, metaKey: string, allKey: string, tenantKey: string, versionsKey: string, cancelKey: string,
+      id: string, meta: string, name: string, version: string, createdAt: string, hasJob: '0' | '1', jobId: string): Promise<string>
   }
 }
 
 export interface ModelWrite {
-  readonly keys: { job: string | null, weights: string, meta: string, all: string, tenant: string, versions: string }
+  /** job: the job's claim on its one model (null: an import, no job); cancel: the hash of cancel marks by job id */
+  readonly keys: { job: string | null, weights: string, meta: string, all: string, tenant: string, versions: string, cancel: string }
+  /** the job that trained it, whose cancel mark (keys.cancel) stops the write; '' without one */
+  readonly jobId: string
   readonly id: string
   readonly blob: Buffer
   readonly meta: string
@@ -48,17 +56,22 @@ export interface ModelWrite {
   readonly createdAt: number
 }
 
-/** Writes the model, or (a job's model already stored) nothing: resolves to the id of the model that exists. */
+/**
+ * Writes the model, or nothing: resolves to the id of the model that exists (a job's model already
+ * stored), or to '' when the job's cancel was asked for before this write. The check and the claim are
+ * one script, and the cancel's mark is set by one too (training-queue.ts markCancelled), so a cancel
+ * either comes first (no model) or finds the model stored (nothing to cancel): never both.
+ */
 export async function writeModel (redis: Redis, w: ModelWrite): Promise<string> {
   // defineCommand sends EVALSHA and falls back to EVAL when Redis lost the script (e.g. after a restart)
-  if (typeof redis.backpropModelWrite !== 'function') redis.defineCommand('backpropModelWrite', { numberOfKeys: 7, lua: WRITE })
+  if (typeof redis.backpropModelWrite !== 'function') redis.defineCommand('backpropModelWrite', { numberOfKeys: 8, lua: WRITE })
   const k = w.keys
   const staged = `${k.weights}:staged`
   try {
     await redis.set(staged, w.blob.subarray(0, PIECE))
     for (let at = PIECE; at < w.blob.length; at += PIECE) await redis.append(staged, w.blob.subarray(at, at + PIECE))
-    return await redis.backpropModelWrite(k.job ?? staged, staged, k.weights, k.meta, k.all, k.tenant, k.versions,
-      w.id, w.meta, w.name, String(w.version), String(w.createdAt), k.job === null ? '0' : '1')
+    return await redis.backpropModelWrite(k.job ?? staged, staged, k.weights, k.meta, k.all, k.tenant, k.versions, k.cancel,
+      w.id, w.meta, w.name, String(w.version), String(w.createdAt), k.job === null ? '0' : '1', w.jobId)
   } catch (err) {
     await redis.del(staged).catch(() => undefined)
     throw err

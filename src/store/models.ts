@@ -51,8 +51,19 @@ export interface ModelRecord extends ModelInfo {
 export interface StoredModel { readonly spec: NetworkSpec, readonly params: Float32Array, readonly meta: ModelRecord }
 
 /** Reads take the caller's tenant: another tenant's model is null, as if unknown. Undefined: any tenant (the worker). */
+/** A job's model was not stored: the job's cancel was asked for before its model could be (model-write.ts). */
+export class CancelledBeforeStore extends Error {
+  constructor (readonly jobId: string) {
+    super(`job ${jobId} was cancelled before its model was stored`)
+    this.name = 'CancelledBeforeStore'
+  }
+}
+
 export interface ModelRepository {
-  /** Stores a model; with meta.jobId, at most one per job: a later call returns the model stored first. */
+  /**
+   * Stores a model; with meta.jobId, at most one per job: a later call returns the model stored first;
+   * and none once the job's cancel was asked for (throws CancelledBeforeStore).
+   */
   save (model: { spec: NetworkSpec, params: Float32Array, meta?: ModelInfo }): Promise<ModelRecord>
   get (id: string, tenant?: string): Promise<ModelRecord | null>
   getWeights (id: string, tenant?: string): Promise<StoredModel | null>
@@ -110,11 +121,14 @@ export function createModelRepository (redis: Redis, prefix: string): ModelRepos
           meta: keys.model(id),
           all: keys.models(),
           tenant: keys.models(ownerOf(record)),
-          versions: keys.modelVersions(nameKey(name, meta.tenant))
+          versions: keys.modelVersions(nameKey(name, meta.tenant)),
+          cancel: keys.jobCancel()
         },
+        jobId: meta.jobId ?? '',
         id, blob: Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength), meta: JSON.stringify(record), name, version, createdAt: createdAt.getTime()
       })
       if (stored === id) return record
+      if (stored === '') throw new CancelledBeforeStore(meta.jobId ?? '')
       const first = await get(stored)
       if (!first) throw new Error(`job ${meta.jobId} stored model ${stored}, which has since been deleted`)
       return first

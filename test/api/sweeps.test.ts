@@ -182,8 +182,12 @@ describe('sweeps over two worker processes', () => {
     }, 60_000)
     const cancelled = await call('POST', `/v1/sweeps/${id}/cancel`)
     expect(cancelled.statusCode, cancelled.body).toBe(202)
+    // the answer says the cancel is on its way, and a repeated cancel keeps the first one's time
+    const requestedAt = cancelled.json().cancelRequestedAt as string
+    expect(Date.parse(requestedAt)).toBeGreaterThan(Date.parse(cancelled.json().createdAt))
     const view = await finalView(id, 60_000)
     expect(view.status).toBe('cancelled')
+    expect((await call('GET', `/v1/sweeps/${id}`)).json().cancelRequestedAt).toBe(requestedAt)
     const folds = view.results.flatMap((r) => r.folds)
     expect(folds).toHaveLength(6)
     expect(folds.every((f) => f.status === 'cancelled')).toBe(true)

@@ -1,6 +1,8 @@
 import { afterAll, describe, it, expect } from 'vitest'
 import { parameterCount, type NetworkSpec } from '../../src/nn/spec.js'
-import { createModelRepository } from '../../src/store/models.js'
+import { CancelledBeforeStore, createModelRepository } from '../../src/store/models.js'
+import { markCancelled } from '../../src/queue/training-queue.js'
+import { createKeys } from '../../src/store/keys.js'
 import { testRedis } from './redis-helper.js'
 
 const { redis, prefix, cleanup } = testRedis('models')
@@ -54,5 +56,39 @@ describe('model repository', () => {
     const a = await repo.save({ spec, params, meta: { name: 'free' } })
     const b = await repo.save({ spec, params, meta: { name: 'free' } })
     expect(a.id).not.toBe(b.id)
+  })
+
+  it('a cancel and a job\'s model write: whichever comes first wins, never both', async () => {
+    const repo = createModelRepository(redis, prefix)
+    const keys = createKeys(prefix)
+    // cancel first: the write stores nothing, and says so
+    expect(await markCancelled(redis, prefix, ['job_cancel_first'])).toEqual([true])
+    await expect(repo.save({ spec, params, meta: { name: 'cancel-first', jobId: 'job_cancel_first' } })).rejects.toThrow(CancelledBeforeStore)
+    expect(await repo.count({ name: 'cancel-first' })).toBe(0)
+    expect(await redis.get(keys.jobModel('job_cancel_first'))).toBeNull()
+    expect(await redis.keys(`${prefix}:model:*:staged`)).toEqual([])
+    // the model first: the cancel marks nothing
+    const stored = await repo.save({ spec, params, meta: { name: 'model-first', jobId: 'job_model_first' } })
+    expect(await markCancelled(redis, prefix, ['job_model_first'])).toEqual([false])
+    expect(await redis.hexists(keys.jobCancel(), 'job_model_first')).toBe(0)
+    expect((await repo.get(stored.id))?.id).toBe(stored.id)
+    // racing: each pair ends one way or the other, never with a model and a mark
+    for (let i = 0; i < 20; i++) {
+      const jobId = `job_race_${i}`
+      const [saved, [marked]] = await Promise.all([
+        repo.save({ spec, params, meta: { name: `race-${i}`, jobId } }).then(() => true, (err: unknown) => { if (err instanceof CancelledBeforeStore) return false; throw err }),
+        markCancelled(redis, prefix, [jobId])
+      ])
+      expect(saved !== marked, `pair ${i}: saved ${saved}, marked ${marked}`).toBe(true)
+    }
+  })
+
+  it('a repeated cancel keeps the first cancel\'s time', async () => {
+    const keys = createKeys(prefix)
+    await markCancelled(redis, prefix, ['job_twice'])
+    const first = await redis.hget(keys.jobCancel(), 'job_twice')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(await markCancelled(redis, prefix, ['job_twice'])).toEqual([true])
+    expect(await redis.hget(keys.jobCancel(), 'job_twice')).toBe(first)
   })
 })

@@ -152,7 +152,7 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
   fastify.post('/training-jobs/:id/cancel', {
     schema: {
       tags,
-      summary: 'Cancel a job: a queued job never starts; a running one stops within one minibatch and ends `cancelled`. Answers the job as GET does (?history=none: without its epochs)',
+      summary: 'Cancel a job: a queued job never starts; a running one stops within one minibatch and ends `cancelled`, storing no model (a job whose model is already stored is a 409). Answers the job as GET does (?history=none: without its epochs), with `cancelRequestedAt` (the first cancel\'s time)',
       params: IdParams,
       querystring: TrainingJobQuery,
       response: { 202: z.union([TrainingJobResponse, TrainingJobSummary]), ...problems(400, 404, 409) }
@@ -162,6 +162,7 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
     const result = await queue().cancel(request.params.id, request.tenant, withHistory)
     if (!result) throw new JOB_NOT_FOUND(request.params.id)
     if (result.outcome === 'finished') throw new CONFLICT(`training job '${result.job.id}' has already ${result.job.status === 'cancelled' ? 'been cancelled' : result.job.status}; there is nothing to cancel`)
+    if (result.outcome === 'stored') throw new CONFLICT(`training job '${result.job.id}' has already stored its model and ends succeeded; there is nothing to cancel`)
     return reply.code(202).send(withHistory ? jobResponse(result.job) : summaryResponse(result.job))
   })
 }

@@ -11,7 +11,7 @@ import type { JobStatus } from '../../schemas/training.js'
 import { createKeys } from '../../store/keys.js'
 import { rangeOf, type Page } from '../../store/page.js'
 import { createSweepStore, type SweepRecord } from '../../store/sweeps.js'
-import { CANCELLED_MESSAGE, isCancelMarked, isFinal, markCancelled, TRAINING_QUEUE, type TrainingQueue } from '../training-queue.js'
+import { CANCELLED_MESSAGE, cancelMarkOf, isFinal, markCancelled, TRAINING_QUEUE, type TrainingQueue } from '../training-queue.js'
 import { readSweepResults } from './sweep-results.js'
 
 export const SWEEP_QUEUE = 'sweeps'
@@ -56,9 +56,10 @@ export function createSweepQueue (redis: Redis, prefix: string, training: Traini
   flows.on('error', () => undefined)
 
   const view = async (record: SweepRecord, withResults: boolean): Promise<SweepView> => {
-    const [read, results, cancelled] = await Promise.all([
-      queue.getJob(record.id), readSweepResults(redis, prefix, training.queue, record), isCancelMarked(redis, prefix, record.id)
+    const [read, results, cancelMark] = await Promise.all([
+      queue.getJob(record.id), readSweepResults(redis, prefix, training.queue, record), cancelMarkOf(redis, prefix, record.id)
     ])
+    const cancelled = cancelMark !== null
     const state = read ? await read.getState() : 'unknown'
     // it may have finished between reading it and reading its state: read it again, or a 'succeeded' view would lack its model
     const parent = (state === 'completed' || state === 'failed') && read?.finishedOn === undefined ? (await queue.getJob(record.id)) ?? read : read
@@ -83,7 +84,8 @@ export function createSweepQueue (redis: Redis, prefix: string, training: Traini
       ...(error !== undefined ? { error } : {}),
       results: withResults ? results.trials : [],
       createdAt: record.createdAt,
-      ...(finishedAt !== undefined ? { finishedAt } : {})
+      ...(finishedAt !== undefined ? { finishedAt } : {}),
+      ...(cancelMark !== null ? { cancelRequestedAt: cancelMark } : {})
     }
   }
 
