@@ -16,6 +16,7 @@ import type { Redis } from 'ioredis'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import { setErrorHandling, toProblem } from './error-handler.js'
+import { refuseUnreadQueries } from './query-check.js'
 import { jsonBodyParser } from './json-body.js'
 import { PROBLEM_CONTENT_TYPE } from '../schemas/problem.js'
 import redisPlugin from './plugins/redis.js'
@@ -79,6 +80,7 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: SWAGGER_UI_CONFIG })
 
   setErrorHandling(app, config.BODY_LIMIT)
+  refuseUnreadQueries(app)
   // One JSON parser for every route: a body it cannot read is a 400 that says where, or what to send (json-body.ts)
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser(app))

@@ -33,11 +33,11 @@ export const listOf = <T extends z.ZodType>(item: T) => z.object({
   limit: z.number().int().optional()
 })
 
-/** ?offset=&limit= on paged lists, newest first. */
+/** ?offset=&limit= on paged lists, newest first; any other key is a 400 naming it (a misspelt filter must not list everything). */
 export const PageQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0).describe('Records to skip'),
   limit: z.coerce.number().int().min(1).max(1000).default(100).describe('Records to return, at most 1000')
-})
+}).strict()
 
 const ProblemResponse = {
   description: 'Problem details (RFC 9457)',

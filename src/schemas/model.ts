@@ -59,7 +59,7 @@ export type ModelResponseBody = z.infer<typeof ModelResponse>
 
 export const ModelListQuery = PageQuery.extend({
   name: Name.optional().describe('Only the versions of this model name, highest first')
-})
+}).strict()
 
 const JsonLayer = z.object({
   W: z.array(z.array(z.number())).describe('Weights W[unit][input]'),

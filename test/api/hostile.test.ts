@@ -153,6 +153,11 @@ const CASES: Case[] = [
   { name: 'import with a zero scale', method: 'POST', url: () => '/v1/models', body: () => goodModel({ normalization: { kind: 'standard', offset: [0, 0], scale: [1, 0] } }), status: 400, detail: /divide by zero/ },
   // ---- anything else
   { name: 'unknown route', method: 'GET', url: () => '/v1/nothing', status: 404, detail: /no route for GET \/v1\/nothing/ },
+  // a misspelt or invented filter must not list everything
+  { name: 'a filter a list does not take', method: 'GET', url: () => '/v1/training-jobs?status=running', status: 400, detail: /unknown key "status"; the keys here are offset, limit/ },
+  { name: 'a misspelt list filter', method: 'GET', url: () => '/v1/models?nam=iris', status: 400, detail: /unknown key "nam" \(did you mean "name"\?\)/ },
+  { name: 'a query on a route that takes none', method: 'GET', url: () => `/v1/models/${ids.model}?foo=1`, status: 400, detail: /unknown query parameter "foo": GET \/v1\/models\/:id takes none/ },
+  { name: 'a query on a job submission', method: 'POST', url: () => '/v1/training-jobs?priority=high', body: () => job({}), status: 400, detail: /unknown query parameter "priority": POST \/v1\/training-jobs takes none/ },
   { name: 'unsupported method', method: 'PUT', url: () => '/v1/datasets', body: () => dataset(), status: 405, detail: /PUT is not a method of \/v1\/datasets; it takes GET, HEAD, POST/ },
   { name: 'PUT on a model', method: 'PUT', url: () => `/v1/models/${ids.model}`, body: () => goodModel({}), status: 405, detail: /it takes GET, HEAD, DELETE/ }
 ]

@@ -1,0 +1,21 @@
+/**
+ * A query parameter that no route reads is a 400 naming it, not silently ignored: `GET
+ * /v1/training-jobs?status=running` listed every job, and `GET /v1/models?nam=iris` every model. Routes
+ * that take parameters declare them in a strict schema (PageQuery and the others), whose unknown keys
+ * are refused with the keys accepted; this hook covers the API's routes that declare none. The console
+ * and Swagger UI's static files are left alone: a browser or a proxy may add a cache-busting parameter.
+ */
+import type { FastifyInstance } from 'fastify'
+import { VALIDATION, withProblem } from '../errors.js'
+
+const API_PATH = /^\/(v1|v2)(\/|$)/
+
+export function refuseUnreadQueries (app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    if (request.routeOptions.schema?.querystring !== undefined || !API_PATH.test(request.url)) return
+    const keys = Object.keys(request.query as Record<string, unknown>)
+    if (keys.length === 0) return
+    const listed = keys.map((k) => `"${k}"`).join(', ')
+    throw withProblem(new VALIDATION(`unknown query parameter${keys.length > 1 ? 's' : ''} ${listed}: ${request.method} ${request.routeOptions.url ?? ''} takes none`), { field: keys[0] })
+  })
+}
