@@ -36,6 +36,10 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     await page.goto(`${base}/ui#/datasets`) // redirected to /ui/, the fragment kept
     await page.getByRole('heading', { name: 'Datasets' }).waitFor()
     expect(page.url()).toBe(`${base}/ui/#/datasets`)
+    // an empty file has no column to pick: the upload says what is wrong with the file, not with the form's query
+    await page.setInputFiles('#csv-file', { name: 'empty.csv', mimeType: 'text/csv', buffer: Buffer.alloc(0) })
+    await page.getByRole('button', { name: 'Upload' }).click()
+    await page.locator('.note', { hasText: 'the document is empty' }).waitFor()
     await page.setInputFiles('#csv-file', { name: 'iris.csv', mimeType: 'text/csv', buffer: IRIS })
     await page.locator('#csv-target option[value="species"]').waitFor({ state: 'attached' })
     expect(await page.locator('#csv-target option').allInnerTexts()).toEqual(['sepal_length_(cm)', 'sepal_width_(cm)', 'petal_length_(cm)', 'petal_width_(cm)', 'species'])
@@ -147,6 +151,8 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     await page.locator('#feature-1').waitFor()
     // the categorical column is a choice of the model's categories, never a free text sent as an unknown one
     expect(await page.locator('#feature-1 option').allInnerTexts()).toEqual(['(missing)', 'blue', 'green', 'red'])
+    // the input box counts the columns a row holds, and the network's inputs they become (3 colours one-hot)
+    expect(await page.locator('figure.network .layer.input').innerText()).toContain('2 feature columns → 4 inputs')
     await page.selectOption('#feature-1', 'red')
     await page.fill('#feature-0', '')
     await page.getByRole('button', { name: 'Predict' }).click()

@@ -3,7 +3,7 @@
  * "iris (150 rows)", and a dataset uploaded without a name is named by the server after its id
  * (src/store/datasets.ts). Pickers and lists add the upload time and a short id to tell them apart.
  */
-import { num, when } from './dom.js'
+import { count, when } from './dom.js'
 import type { Dataset } from './types.js'
 
 /** The id's prefix and first 8 characters (ds_89fd557c): enough to tell a tenant's datasets apart at a glance. */
@@ -17,4 +17,4 @@ export const datasetName = (d: Pick<Dataset, 'id' | 'name'>): string => (d.name 
 
 /** A picker's option text: "iris · 150 rows · 30/11/2026, 12:36:50 · ds_89fd557c". */
 export const datasetOption = (d: Pick<Dataset, 'id' | 'name' | 'rows' | 'createdAt'>): string =>
-  `${datasetName(d)} · ${num(d.rows)} rows · ${when(d.createdAt)} · ${shortId(d.id)}`
+  `${datasetName(d)} · ${count(d.rows, 'row')} · ${when(d.createdAt)} · ${shortId(d.id)}`

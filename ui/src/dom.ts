@@ -28,6 +28,9 @@ export function num (x: number | undefined, digits = 4): string {
   return Number(x.toPrecision(digits)).toLocaleString('en', { maximumFractionDigits: 6 })
 }
 
+/** `1 row`, `2 rows`, `1,024 rows`: a count and its noun, plural but for one. */
+export const count = (n: number, noun: string, nouns = `${noun}s`): string => `${num(n)} ${n === 1 ? noun : nouns}`
+
 export const pct = (x: number | undefined): string => (x === undefined ? '—' : `${(x * 100).toFixed(1)}%`)
 
 export const when = (iso: string | undefined): string => (iso ? new Date(iso).toLocaleString('en-GB') : '—')

@@ -109,7 +109,8 @@ function uploadForm (): HTMLElement {
   form.addEventListener('submit', (event) => {
     event.preventDefault()
     if (!chosen) { status.replaceChildren(note('Choose a CSV file first.', 'error')); return }
-    const query = new URLSearchParams({ target: target.value })
+    // no column to pick (an empty file, or a header the picker could not read): let the server say what is wrong with the file
+    const query = new URLSearchParams(target.value === '' ? {} : { target: target.value })
     if (name.value.trim() !== '') query.set('name', name.value.trim())
     if (categorical.checked) query.set('categorical', 'true')
     if (missing.value !== 'error') query.set('missing', missing.value)

@@ -6,7 +6,7 @@
  */
 import { ApiError, apiKey, getJson, sendJson } from '../api.js'
 import { datasetOption } from '../dataset-label.js'
-import { h, note, num, pct, table } from '../dom.js'
+import { count, h, note, num, pct, table } from '../dom.js'
 import type { Dataset, Evaluation, Model, Page, Scores } from '../types.js'
 
 /** The confusion matrix as a table whose cells are shaded by their share of the row (recall). */
@@ -37,7 +37,7 @@ function resultView (e: Evaluation): HTMLElement {
   if (e.task === 'classification') {
     const classes = m.classes ?? []
     return h('div', {},
-      h('p', {}, `${num(e.rows)} rows · accuracy ${pct(m.accuracy)} · log loss ${num(m.logLoss)}${m.rocAuc !== undefined ? ` · ROC AUC ${num(m.rocAuc, 3)}` : ''}`),
+      h('p', {}, `${count(e.rows, 'row')} · accuracy ${pct(m.accuracy)} · log loss ${num(m.logLoss)}${m.rocAuc !== undefined ? ` · ROC AUC ${num(m.rocAuc, 3)}` : ''}`),
       m.confusionMatrix ? heatMap(classes, m.confusionMatrix) : null,
       m.perClass ? h('div', { class: 'scroll' }, table('Per-class scores', ['Class', 'Precision', 'Recall', 'F1', 'Support'], [
         ...m.perClass.map((c) => scoreRow(c.label, c)),
@@ -45,7 +45,7 @@ function resultView (e: Evaluation): HTMLElement {
         ...(m.weightedAvg ? [scoreRow('weighted avg', m.weightedAvg)] : [])])) : null)
   }
   return h('div', {},
-    h('p', {}, `${num(e.rows)} rows · MSE ${num(m.mse)} · RMSE ${num(m.rmse)} · MAE ${num(m.mae)} · R² ${num(m.r2, 3)}`),
+    h('p', {}, `${count(e.rows, 'row')} · MSE ${num(m.mse)} · RMSE ${num(m.rmse)} · MAE ${num(m.mae)} · R² ${num(m.r2, 3)}`),
     m.perOutput ? h('div', { class: 'scroll' }, table('Per output', ['Output', 'MSE', 'RMSE', 'MAE', 'R²'], m.perOutput.map((o) => [o.name, num(o.mse), num(o.rmse), num(o.mae), num(o.r2, 3)]))) : null)
 }
 

@@ -4,7 +4,7 @@
  * POST /v1/models/{ref}/evaluate), a prediction form from the feature names, and export.
  */
 import { available, download, getJson, sendJson, ApiError } from '../api.js'
-import { h, note, num, table, when } from '../dom.js'
+import { count, h, note, num, table, when } from '../dom.js'
 import type { Route } from '../nav.js'
 import type { Dataset, Model } from '../types.js'
 import { evaluationView } from './evaluation.js'
@@ -30,10 +30,16 @@ function networkView (m: Model): HTMLElement {
     h('span', { class: 'total' }, `${num(b.parameters)} parameters`)))
   return h('figure', { class: 'network' },
     h('figcaption', {}, `Network: ${num(m.parameterCount)} parameters${spec.l2 ? `, L2 ${spec.l2}` : ''}`),
-    h('ol', {}, h('li', { class: 'layer input' }, h('strong', {}, 'Input'), h('span', {}, `${spec.inputs} features`)), boxes))
+    h('ol', {}, h('li', { class: 'layer input' }, h('strong', {}, 'Input'), h('span', {}, inputText(m))), boxes))
 }
 
 /** A categorical feature picks one of the model's categories (blank: missing, where the model imputes); a numeric one is typed. */
+/** The input box's text: the feature columns, and the network's inputs where one-hot columns make them more (2 columns → 4 inputs). */
+function inputText (m: Model): string {
+  const columns = m.featureNames.length, inputs = m.network.inputs
+  return columns === inputs ? count(inputs, 'feature') : `${count(columns, 'feature column')} → ${count(inputs, 'input')} (categories one-hot)`
+}
+
 function featureInput (m: Model, i: number, mean: number | undefined): HTMLInputElement | HTMLSelectElement {
   const column = m.preprocessing?.columns[i]
   if (column?.kind === 'categorical' && column.categories) {
