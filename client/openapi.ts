@@ -292,14 +292,14 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid querystring: limit: Too big: expected number to be <=1000",
+                         *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
                          *       "instance": "/v1/datasets",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
                          *           "field": "limit",
                          *           "in": "querystring",
-                         *           "message": "Too big: expected number to be <=1000"
+                         *           "message": "must be ≤ 1000, got 5000"
                          *         }
                          *       ]
                          *     }
@@ -1211,14 +1211,14 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid querystring: limit: Too big: expected number to be <=1000",
+                         *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
                          *       "instance": "/v1/networks",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
                          *           "field": "limit",
                          *           "in": "querystring",
-                         *           "message": "Too big: expected number to be <=1000"
+                         *           "message": "must be ≤ 1000, got 5000"
                          *         }
                          *       ]
                          *     }
@@ -1614,14 +1614,14 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid querystring: limit: Too big: expected number to be <=1000",
+                         *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
                          *       "instance": "/v1/models",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
                          *           "field": "limit",
                          *           "in": "querystring",
-                         *           "message": "Too big: expected number to be <=1000"
+                         *           "message": "must be ≤ 1000, got 5000"
                          *         }
                          *       ]
                          *     }
@@ -2154,14 +2154,14 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid querystring: limit: Too big: expected number to be <=1000",
+                         *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
                          *       "instance": "/v1/models/{id}/export",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
                          *           "field": "limit",
                          *           "in": "querystring",
-                         *           "message": "Too big: expected number to be <=1000"
+                         *           "message": "must be ≤ 1000, got 5000"
                          *         }
                          *       ]
                          *     }
@@ -2455,14 +2455,14 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid querystring: limit: Too big: expected number to be <=1000",
+                         *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
                          *       "instance": "/v1/training-jobs",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
                          *           "field": "limit",
                          *           "in": "querystring",
-                         *           "message": "Too big: expected number to be <=1000"
+                         *           "message": "must be ≤ 1000, got 5000"
                          *         }
                          *       ]
                          *     }
@@ -2714,14 +2714,14 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid querystring: limit: Too big: expected number to be <=1000",
+                         *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
                          *       "instance": "/v1/training-jobs/{id}",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
                          *           "field": "limit",
                          *           "in": "querystring",
-                         *           "message": "Too big: expected number to be <=1000"
+                         *           "message": "must be ≤ 1000, got 5000"
                          *         }
                          *       ]
                          *     }
@@ -2936,14 +2936,14 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid querystring: limit: Too big: expected number to be <=1000",
+                         *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
                          *       "instance": "/v1/training-jobs/{id}/cancel",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
                          *           "field": "limit",
                          *           "in": "querystring",
-                         *           "message": "Too big: expected number to be <=1000"
+                         *           "message": "must be ≤ 1000, got 5000"
                          *         }
                          *       ]
                          *     }
@@ -3094,14 +3094,14 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid querystring: limit: Too big: expected number to be <=1000",
+                         *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
                          *       "instance": "/v1/sweeps",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
                          *           "field": "limit",
                          *           "in": "querystring",
-                         *           "message": "Too big: expected number to be <=1000"
+                         *           "message": "must be ≤ 1000, got 5000"
                          *         }
                          *       ]
                          *     }

@@ -56,8 +56,48 @@ export function sizeMessage (what: 'array' | 'string', sent: number | undefined,
   return had === '' ? want : `${had}: ${want}`
 }
 
+/** What a schema wanted, in words: `a string`, `an integer`, `a list`. */
+function wanted (expected: string): string {
+  switch (expected) {
+    case 'array': return 'a list'
+    case 'object': return 'an object'
+    case 'int': return 'an integer'
+    case 'boolean': return 'true or false'
+    default: return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`
+  }
+}
+
+/** What was sent instead, in words: `the string "abc"`, `the number 3`, `null`, `a list`. */
+export function sentValue (input: unknown): string {
+  if (input === null) return 'null'
+  if (Array.isArray(input)) return 'a list'
+  if (typeof input === 'string') return `the string ${JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input)}`
+  if (typeof input === 'number' || typeof input === 'boolean') return `${typeof input === 'number' ? 'the number ' : ''}${String(input)}`
+  return typeof input === 'object' ? 'an object' : typeof input
+}
+
+/**
+ * A value of the wrong type: zod says `Invalid input: expected string, received undefined`. This says
+ * `required: send a string` for a missing one and `expected a number, got the string "3"` otherwise.
+ * Numbers out of range: `must be ≤ 1000, got 5000`, not `Too big: expected number to be <=1000`.
+ */
 z.config({
   customError: (issue) => {
+    if (issue.code === 'invalid_type') {
+      const want = wanted(String(issue.expected))
+      return issue.input === undefined ? `required: send ${want}` : `expected ${want}, got ${sentValue(issue.input)}`
+    }
+    if (issue.code === 'invalid_value' && issue.values.length > 1) {
+      // an enum: zod says `Invalid option: expected one of "a"|"b"`
+      const options = issue.values.map(String)
+      if (issue.input === undefined) return `required: send one of ${options.join(', ')}`
+      const near = typeof issue.input === 'string' ? nearestKey(issue.input, options) : undefined
+      return `${sentValue(issue.input)} is not one of ${options.join(', ')}${near === undefined ? '' : ` (did you mean "${near}"?)`}`
+    }
+    if ((issue.code === 'too_small' || issue.code === 'too_big') && (issue.origin === 'number' || issue.origin === 'int') && typeof issue.input === 'number') {
+      const bound = issue.code === 'too_small' ? `${issue.inclusive === false ? '>' : '≥'} ${String(issue.minimum)}` : `${issue.inclusive === false ? '<' : '≤'} ${String(issue.maximum)}`
+      return `must be ${bound}, got ${issue.input}`
+    }
     if (issue.code === 'unrecognized_keys') {
       const shape = (issue.inst as WithShape | undefined)?._zod?.def?.shape
       return unknownKeysMessage(issue.keys, shape ? Object.keys(shape) : [])

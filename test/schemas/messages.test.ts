@@ -38,9 +38,26 @@ describe('size messages', () => {
     expect(sizeMessage('array', undefined, { min: 1 })).toBe('send at least one')
   })
 
-  it('replace zod\'s "Too small" and "Too big" for lists and text, keeping schemas\' own messages and numbers\' defaults', () => {
-    const S = z.object({ rows: z.array(z.number()).min(1).max(2), name: z.string().min(1), named: z.array(z.number()).min(1, 'rows: at least one row'), n: z.number().min(1) })
-    const issues = S.safeParse({ rows: [1, 2, 3], name: '', named: [], n: 0 }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
-    expect(issues).toEqual(['rows: 3 items: at most 2 are accepted', 'name: empty: send at least one', 'named: rows: at least one row', 'n: Too small: expected number to be >=1'])
+  it('replace zod\'s "Too small" and "Too big" for lists, text and numbers, keeping schemas\' own messages', () => {
+    const S = z.object({ rows: z.array(z.number()).min(1).max(2), name: z.string().min(1), named: z.array(z.number()).min(1, 'rows: at least one row'), n: z.number().min(1), p: z.number().lt(1), k: z.number().int().max(10) })
+    const issues = S.safeParse({ rows: [1, 2, 3], name: '', named: [], n: 0, p: 1, k: 11 }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+    expect(issues).toEqual(['rows: 3 items: at most 2 are accepted', 'name: empty: send at least one', 'named: rows: at least one row', 'n: must be ≥ 1, got 0', 'p: must be < 1, got 1', 'k: must be ≤ 10, got 11'])
+  })
+})
+
+describe('type messages', () => {
+  it('say a missing value is required, and what a wrong one was, instead of zod\'s "Invalid input: expected string, received undefined"', () => {
+    const S = z.object({ name: z.string(), n: z.number(), list: z.array(z.number()), on: z.boolean(), inner: z.object({ id: z.string() }) })
+    const missing = S.safeParse({ inner: {} }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+    expect(missing).toEqual(['name: required: send a string', 'n: required: send a number', 'list: required: send a list', 'on: required: send true or false', 'inner.id: required: send a string'])
+    const wrong = S.safeParse({ name: 3, n: '3', list: {}, on: 'yes', inner: null }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+    expect(wrong).toEqual(['name: expected a string, got the number 3', 'n: expected a number, got the string "3"', 'list: expected a list, got an object', 'on: expected true or false, got the string "yes"', 'inner: expected an object, got null'])
+  })
+
+  it('name an enum\'s options, and the one a slip most likely meant', () => {
+    const S = z.object({ metric: z.enum(['accuracy', 'log_loss', 'r2']) })
+    expect(S.safeParse({}).error?.issues[0].message).toBe('required: send one of accuracy, log_loss, r2')
+    expect(S.safeParse({ metric: 'acuracy' }).error?.issues[0].message).toBe('the string "acuracy" is not one of accuracy, log_loss, r2 (did you mean "accuracy"?)')
+    expect(S.safeParse({ metric: 3 }).error?.issues[0].message).toBe('the number 3 is not one of accuracy, log_loss, r2')
   })
 })

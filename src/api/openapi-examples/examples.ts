@@ -23,8 +23,8 @@ const problem = (status: number, title: string, code: string, detail: string, in
 
 const list = (items: Json[]) => ({ items, total: items.length, offset: 0, limit: 100 })
 
-const QUERY_400 = (i: string) => problem(400, 'Bad Request', 'NN_ERR_VALIDATION', 'invalid querystring: limit: Too big: expected number to be <=1000', i,
-  { errors: [{ field: 'limit', in: 'querystring', message: 'Too big: expected number to be <=1000' }] })
+const QUERY_400 = (i: string) => problem(400, 'Bad Request', 'NN_ERR_VALIDATION', 'invalid querystring: limit: must be ≤ 1000, got 5000', i,
+  { errors: [{ field: 'limit', in: 'querystring', message: 'must be ≤ 1000, got 5000' }] })
 
 const PROBLEMS: Record<string, (instance: string) => Json> = {
   400: (i) => problem(400, 'Bad Request', 'NN_ERR_VALIDATION', 'invalid body: training.optimizer.type: optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw', i,
