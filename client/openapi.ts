@@ -6815,7 +6815,7 @@ export interface components {
         InferRequestInput: {
             /** @description Echoed in the response */
             id?: string;
-            /** @description Ignored */
+            /** @description Ignored, but for the binary tensor extension's binary_data_output, binary_data and binary_data_size, which are refused (400): tensors are JSON only */
             parameters?: {
                 [key: string]: unknown;
             };
@@ -6826,7 +6826,7 @@ export interface components {
                 shape: number[];
                 /** @description FP32 (FP64, INT8…INT64 and UINT8…UINT64 are read as numbers); BYTES for a categorical column's category names */
                 datatype: string;
-                /** @description Ignored */
+                /** @description Ignored, but for the binary tensor extension's binary_data_output, binary_data and binary_data_size, which are refused (400): tensors are JSON only */
                 parameters?: {
                     [key: string]: unknown;
                 };
@@ -6836,7 +6836,7 @@ export interface components {
             /** @description The outputs to return (default: all of them) */
             outputs?: {
                 name: string;
-                /** @description Ignored */
+                /** @description Ignored, but for the binary tensor extension's binary_data_output, binary_data and binary_data_size, which are refused (400): tensors are JSON only */
                 parameters?: {
                     [key: string]: unknown;
                 };
@@ -8069,7 +8069,7 @@ export interface components {
         InferRequest: {
             /** @description Echoed in the response */
             id?: string;
-            /** @description Ignored */
+            /** @description Ignored, but for the binary tensor extension's binary_data_output, binary_data and binary_data_size, which are refused (400): tensors are JSON only */
             parameters?: {
                 [key: string]: unknown;
             };
@@ -8080,7 +8080,7 @@ export interface components {
                 shape: number[];
                 /** @description FP32 (FP64, INT8…INT64 and UINT8…UINT64 are read as numbers); BYTES for a categorical column's category names */
                 datatype: string;
-                /** @description Ignored */
+                /** @description Ignored, but for the binary tensor extension's binary_data_output, binary_data and binary_data_size, which are refused (400): tensors are JSON only */
                 parameters?: {
                     [key: string]: unknown;
                 };
@@ -8090,7 +8090,7 @@ export interface components {
             /** @description The outputs to return (default: all of them) */
             outputs?: {
                 name: string;
-                /** @description Ignored */
+                /** @description Ignored, but for the binary tensor extension's binary_data_output, binary_data and binary_data_size, which are refused (400): tensors are JSON only */
                 parameters?: {
                     [key: string]: unknown;
                 };

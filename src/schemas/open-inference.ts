@@ -57,7 +57,15 @@ const valueError = (iss: { input?: unknown }): string => iss.input === null
 const TensorValue = z.union([z.number(), z.string().max(200)], { error: valueError })
 const TensorData = z.array(z.union([z.number(), z.string().max(200), z.array(TensorValue)], { error: valueError }))
 
-const Parameters = z.record(z.string(), z.unknown()).describe('Ignored')
+/** KServe's binary tensor extension's parameters: this server answers and reads JSON tensors only. */
+export const BINARY_PARAMETERS = ['binary_data_output', 'binary_data', 'binary_data_size'] as const
+/** Parameters that ask for the binary extension (any value but false). */
+export const asksBinary = (p: Record<string, unknown>): string | undefined => BINARY_PARAMETERS.find((k) => p[k] !== undefined && p[k] !== false)
+
+const Parameters = z.record(z.string(), z.unknown()).superRefine((p, ctx) => {
+  const key = asksBinary(p)
+  if (key !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'the binary tensor extension is not supported here: drop it, tensors are read and answered as JSON' })
+}).describe('Ignored, but for the binary tensor extension\'s binary_data_output, binary_data and binary_data_size, which are refused (400): tensors are JSON only')
 
 export const InferInputTensor = z.object({
   name: z.string().describe('The input\'s name from the model metadata: any name for a model with one input; the feature column\'s name for a model with categorical columns (one input per column)'),

@@ -32,6 +32,7 @@ describe('GET /metrics', () => {
     for (let i = 0; i < 3; i++) await t.app.inject({ method: 'GET', url: '/healthz' })
     await t.app.inject({ method: 'GET', url: '/v1/models/mdl_missing' })
     await t.app.inject({ method: 'GET', url: '/no/such/route' })
+    await t.app.inject({ method: 'POST', url: '/v1/models/nosuch:predict', payload: { instances: [[1]] } })
 
     const res = await t.app.inject({ method: 'GET', url: '/metrics' })
     expect(res.statusCode).toBe(200)
@@ -43,6 +44,8 @@ describe('GET /metrics', () => {
     expect(m.get(`${h}_bucket{method="GET",route="/healthz",status="200",le="+Inf"}`)).toBe(3)
     expect(m.get(`${h}_count{method="GET",route="/v1/models/:id",status="404"}`)).toBe(1)
     expect(m.get(`${h}_count{method="GET",route="unmatched",status="404"}`)).toBe(1)
+    // a route as written, without the router's parameter regex and escaped ':'
+    expect(m.get(`${h}_count{method="POST",route="/v1/models/:name:predict",status="404"}`)).toBe(1)
     // buckets are cumulative and never decrease
     const buckets = [...m].filter(([k]) => k.startsWith(`${h}_bucket{method="GET",route="/healthz"`)).map(([, v]) => v)
     expect(buckets.length).toBe(12)

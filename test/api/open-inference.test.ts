@@ -353,7 +353,11 @@ describe('Open Inference Protocol: inference', () => {
       [{ inputs: [tensor, tensor] }, /the model has one input, 'input' \[rows, inputs\]; got 2 tensors/],
       [{ inputs: [{ ...tensor, data: [1, 2, 3, 'a'] }] }, /^inputs\[0\]\.data\[3\]: 'input' is an FP32 tensor, which holds numbers; got "a"$/],
       [{ inputs: [{ ...tensor, data: [1e39, 2, 3, 4] }] }, /^inputs\[0\]\.data\[0\]: expected a finite number that fits a 32-bit float/],
-      [{ inputs: [{ ...tensor, shape: [20000, 4] }] }, /rows must be 1 to 10000/],
+      [{ inputs: [{ ...tensor, shape: [20000, 4] }] }, /rows must be 1 to 10000; got 20000; split larger batches/],
+      [{ inputs: [{ ...tensor, shape: [0, 4], data: [] }] }, /rows must be 1 to 10000; got 0; send at least one row/],
+      // KServe's binary tensor extension: refused, never answered in JSON as if it had not been asked for
+      [{ parameters: { binary_data_output: true }, inputs: [tensor] }, /^invalid body: parameters\.binary_data_output: the binary tensor extension is not supported here/],
+      [{ inputs: [tensor], outputs: [{ name: 'output', parameters: { binary_data: true } }] }, /outputs\[0\]\.parameters\.binary_data: the binary tensor extension is not supported here/],
       [{ inputs: [tensor], outputs: [{ name: 'probabilities' }] }, /the model has no output 'probabilities'; its outputs are 'output', 'label'/],
       [{ instances: [[1, 2, 3, 4]] }, /^unknown member 'instances' \(instances is TensorFlow Serving's: POST \/v1\/models\/\{name\}:predict takes it\): the Open Inference Protocol's infer body is \{"inputs": \[\{"name": "input"/],
       [{ input: [tensor] }, /^unknown member 'input' \(did you mean 'inputs'\?\): the Open Inference Protocol's infer body is/],

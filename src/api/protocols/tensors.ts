@@ -49,7 +49,8 @@ export function inputsOf (columns: Columns): InputTensorSpec[] {
 }
 
 const checkRows = (field: string, n: number): void => {
-  if (n < 1 || n > MAX_PREDICT_ROWS) throw bad(field, `rows must be 1 to ${MAX_PREDICT_ROWS}; got ${n}; split larger batches`)
+  if (n < 1) throw bad(field, `rows must be 1 to ${MAX_PREDICT_ROWS}; got ${n}; send at least one row`)
+  if (n > MAX_PREDICT_ROWS) throw bad(field, `rows must be 1 to ${MAX_PREDICT_ROWS}; got ${n}; split larger batches`)
 }
 
 /** Rows read from tensors, and where each of their values sits in the request (for errors and unknown categories). */

@@ -17,6 +17,14 @@ const REDIS_TIMEOUT_MS = 1000
 
 const metrics: FastifyPluginAsyncZod = async (fastify) => {
   const keys = createKeys(fastify.config.REDIS_PREFIX)
+  // a route as people write it: find-my-way's parameter regexes and its '::' (a literal ':') left out,
+  // so TF Serving's predict reads /v1/models/:name:predict, not /v1/models/:name(^[^:/]+)::predict
+  const labels = new Map<string, string>()
+  const routeLabel = (url: string): string => {
+    let label = labels.get(url)
+    if (label === undefined) labels.set(url, label = url.replace(/\((?:[^()]|\([^()]*\))*\)/g, '').replaceAll('::', ':'))
+    return label
+  }
   const latency = new Histogram('backprop_http_request_duration_seconds', 'HTTP request latency by method, route and status')
   // created on first scrape, so building the app (e.g. for the OpenAPI document) opens nothing
   let queue: Queue | undefined
@@ -25,7 +33,7 @@ const metrics: FastifyPluginAsyncZod = async (fastify) => {
   fastify.addHook('onResponse', (request, reply, done) => {
     latency.observe({
       method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
+      route: request.routeOptions.url === undefined ? 'unmatched' : routeLabel(request.routeOptions.url),
       status: String(reply.statusCode)
     }, reply.elapsedTime / 1000)
     done()
