@@ -4129,8 +4129,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Predictions for every row of a stored dataset, streamed as CSV or NDJSON (Accept), one line per row
-         * @description Each line holds the dataset row (0-based), the outputs as POST /v1/models/{ref}/predict answers them (class probabilities, or values in the targets' units) and, for classifiers, the predicted label. CSV has a header line: `row`, one column per output (named by class or target), `label`. Accept: text/csv or application/x-ndjson (default).
+         * Predictions for every row of a stored dataset, streamed as CSV, NDJSON or a JSON array (Accept), one line per row
+         * @description Each line holds the dataset row (0-based), the outputs as POST /v1/models/{ref}/predict answers them (class probabilities, or values in the targets' units) and, for classifiers, the predicted label. CSV has a header line: `row`, one column per output (named by class or target), `label`. Accept: text/csv, application/x-ndjson (default), or application/json for one JSON array of the NDJSON lines' objects.
          */
         post: {
             parameters: {
@@ -4173,6 +4173,11 @@ export interface paths {
                          *     1,0.9968,0.0032,0,setosa
                          */
                         "text/csv": string;
+                        "application/json": {
+                            row: number;
+                            outputs: number[];
+                            label?: string;
+                        }[];
                     };
                 };
                 /** @description Problem details (RFC 9457) */

@@ -54,13 +54,18 @@ describe('small datasets', () => {
     // a label with a comma is quoted (RFC 4180)
     const quoted = (s: string): string => (s.includes(',') ? `"${s}"` : s)
     expect(rows).toEqual(features.map((_, r) => `${r},${(predicted.body.outputs[r] as number[]).join(',')},${quoted(predicted.body.labels[r] as string)}`))
+
+    // Accept: application/json: one array of the NDJSON lines' objects, for clients that parse a whole JSON body
+    const json = await request(t.app.server).post(`/v1/models/${modelId}/predictions`).set('accept', 'application/json').send({ datasetId }).buffer(true).parse(text)
+    expect(json.headers['content-type']).toBe('application/json; charset=utf-8')
+    expect(JSON.parse(json.body as string)).toEqual(lines)
   })
 
   it('406 for an Accept it cannot meet; 404 and 422 before any line is sent', async () => {
     const modelId = await importModel(softmax3)
     const datasetId = await uploadJson(t, { features: [[1, 2]], targets: [1], featureNames: ['u', 'v'] })
     const xml = await request(t.app.server).post(`/v1/models/${modelId}/predictions`).set('accept', 'application/xml').send({ datasetId })
-    expect([xml.status, xml.body.detail]).toEqual([406, expect.stringMatching(/send Accept: application\/x-ndjson or text\/csv/)])
+    expect([xml.status, xml.body.detail]).toEqual([406, expect.stringMatching(/send Accept: application\/x-ndjson or text\/csv or application\/json/)])
     // targets are not needed to predict: a numeric-target dataset with the right columns is fine
     expect((await request(t.app.server).post(`/v1/models/${modelId}/predictions`).send({ datasetId })).status).toBe(200)
     const other = await uploadJson(t, { features: [[1, 2, 3]], targets: [1] })

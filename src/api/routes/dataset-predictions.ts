@@ -20,16 +20,21 @@ const datasetPredictions: FastifyPluginAsyncZod = async (fastify) => {
   fastify.post('/models/:id/predictions', {
     schema: {
       tags: ['models'],
-      summary: 'Predictions for every row of a stored dataset, streamed as CSV or NDJSON (Accept), one line per row',
+      summary: 'Predictions for every row of a stored dataset, streamed as CSV, NDJSON or a JSON array (Accept), one line per row',
       description: 'Each line holds the dataset row (0-based), the outputs as POST /v1/models/{ref}/predict answers them ' +
         '(class probabilities, or values in the targets\' units) and, for classifiers, the predicted label. CSV has a header line: ' +
-        '`row`, one column per output (named by class or target), `label`. Accept: text/csv or application/x-ndjson (default).',
+        '`row`, one column per output (named by class or target), `label`. Accept: text/csv, application/x-ndjson (default), or ' +
+        'application/json for one JSON array of the NDJSON lines\' objects.',
       params: ModelRefParams,
       body: DatasetPredictionsRequest,
       response: {
         200: {
           description: 'One line per dataset row, in row order',
-          content: { [PREDICTION_MEDIA_TYPES.ndjson]: { schema: z.string() }, [PREDICTION_MEDIA_TYPES.csv]: { schema: z.string() } }
+          content: {
+            [PREDICTION_MEDIA_TYPES.ndjson]: { schema: z.string() },
+            [PREDICTION_MEDIA_TYPES.csv]: { schema: z.string() },
+            [PREDICTION_MEDIA_TYPES.json]: { schema: z.array(z.object({ row: z.number().int(), outputs: z.array(z.number()), label: z.string().optional() })) }
+          }
         },
         ...problems(400, 404, 406, 422)
       }

@@ -1,6 +1,6 @@
 /**
  * Predictions for every row of a stored dataset as a stream of text: one line per row, in CSV or
- * NDJSON. Rows are read, run (model-inference.ts) and formatted a block at a time, and the next block
+ * NDJSON (or a JSON array of the NDJSON objects, one a line). Rows are read, run (model-inference.ts) and formatted a block at a time, and the next block
  * is produced only when the client has taken the last (Readable.from pulls), so memory holds one
  * block whatever the row count, and the event loop runs other requests between blocks.
  */
@@ -12,12 +12,13 @@ import { hasLabels } from '../../inference/model-inference.js'
 import type { FeatureColumn } from '../../data/feature-columns.js'
 import { createRowInference, INFERENCE_CHUNK, type InferenceModel } from './model-inference.js'
 
-export const PREDICTION_MEDIA_TYPES = { ndjson: 'application/x-ndjson', csv: 'text/csv' } as const
+export const PREDICTION_MEDIA_TYPES = { ndjson: 'application/x-ndjson', csv: 'text/csv', json: 'application/json' } as const
 export type PredictionFormat = keyof typeof PREDICTION_MEDIA_TYPES
 
 /**
  * The format an Accept header asks for (RFC 9110 §12.5.1: the highest q wins; the first listed on a tie);
- * no header or any wildcard: NDJSON. Null when neither CSV nor NDJSON is acceptable (a 406).
+ * no header or any wildcard: NDJSON. application/json: one JSON array of the NDJSON lines' objects, for
+ * clients that parse a whole JSON body. Null when none of the three is acceptable (a 406).
  */
 export function chooseFormat (accept: string | undefined): PredictionFormat | null {
   if (!accept) return 'ndjson'
@@ -25,7 +26,7 @@ export function chooseFormat (accept: string | undefined): PredictionFormat | nu
   for (const range of accept.split(',')) {
     const [type, ...params] = range.trim().toLowerCase().split(';').map((s) => s.trim())
     const q = Number(params.find((p) => p.startsWith('q='))?.slice(2) ?? 1)
-    const format: PredictionFormat | null = type === 'text/csv' ? 'csv'
+    const format: PredictionFormat | null = type === 'text/csv' ? 'csv' : type === 'application/json' ? 'json'
       : type === 'application/x-ndjson' || type === 'application/jsonl' || type === '*/*' || type === 'application/*' ? 'ndjson'
         : type === 'text/*' ? 'csv' : null
     if (format && q > 0 && (!best || q > best.q)) best = { format, q }
@@ -55,6 +56,7 @@ export async function * predictionLines (model: InferenceModel & { meta: ModelRe
   const inference = createRowInference(model, kernels, columns)
   const { names, labelled } = columnsOf(model.meta)
   if (format === 'csv') yield ['row', ...names, ...(labelled ? ['label'] : [])].map(csvField).join(',') + '\n'
+  if (format === 'json') yield '['
   for (let from = 0; from < rows; from += block) {
     const n = Math.min(block, rows - from)
     const x = await reader.read(from, from + n)
@@ -70,10 +72,13 @@ export async function * predictionLines (model: InferenceModel & { meta: ModelRe
     const { outputs, labels } = prediction
     let text = ''
     for (let r = 0; r < n; r++) {
-      text += format === 'csv'
-        ? `${from + r},${outputs[r].join(',')}${labels ? `,${csvField(labels[r])}` : ''}\n`
-        : `${JSON.stringify({ row: from + r, outputs: outputs[r], ...(labels ? { label: labels[r] } : {}) })}\n`
+      if (format === 'csv') text += `${from + r},${outputs[r].join(',')}${labels ? `,${csvField(labels[r])}` : ''}\n`
+      else {
+        const line = JSON.stringify({ row: from + r, outputs: outputs[r], ...(labels ? { label: labels[r] } : {}) })
+        text += format === 'json' ? `${from + r === 0 ? '' : ','}${line}\n` : `${line}\n`
+      }
     }
     yield text
   }
+  if (format === 'json') yield ']\n'
 }
