@@ -4173,6 +4173,28 @@ export interface paths {
                          *     1,0.9968,0.0032,0,setosa
                          */
                         "text/csv": string;
+                        /**
+                         * @example [
+                         *       {
+                         *         "row": 0,
+                         *         "outputs": [
+                         *           0.9979,
+                         *           0.0021,
+                         *           0
+                         *         ],
+                         *         "label": "setosa"
+                         *       },
+                         *       {
+                         *         "row": 1,
+                         *         "outputs": [
+                         *           0.9968,
+                         *           0.0032,
+                         *           0
+                         *         ],
+                         *         "label": "setosa"
+                         *       }
+                         *     ]
+                         */
                         "application/json": {
                             row: number;
                             outputs: number[];

@@ -32,10 +32,13 @@ type ProblemOf = (status: number, code: string, detail: string, instance: string
  * but POST …:predict) to it before a native route reads them as a model id.
  */
 export function installNotFound (app: FastifyInstance, problemBody: ProblemOf): void {
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.is404) return // no route matched: the handler below answers it anyway
+  // a callback hook: no promise per request (every request passes here)
+  app.addHook('onRequest', (request, reply, done) => {
+    // no route matched (the handler below answers it anyway), or no ':' that could start a verb
+    if (request.is404 || !request.url.includes(':')) { done(); return }
     const verb = tfsVerbOf(request.url.split('?')[0])
-    if (verb !== null && !(verb === 'predict' && request.method === 'POST')) reply.callNotFound()
+    if (verb !== null && !(verb === 'predict' && request.method === 'POST')) { reply.callNotFound(); return }
+    done()
   })
   app.setNotFoundHandler((request, reply) => answerUnrouted(request, reply, problemBody))
 }

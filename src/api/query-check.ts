@@ -11,11 +11,12 @@ import { VALIDATION, withProblem } from '../errors.js'
 const API_PATH = /^\/(v1|v2)(\/|$)/
 
 export function refuseUnreadQueries (app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => {
-    if (request.routeOptions.schema?.querystring !== undefined || !API_PATH.test(request.url)) return
+  // a callback hook: no promise per request (every request passes here)
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (request.routeOptions.schema?.querystring !== undefined || !request.url.includes('?') || !API_PATH.test(request.url)) { done(); return }
     const keys = Object.keys(request.query as Record<string, unknown>)
-    if (keys.length === 0) return
+    if (keys.length === 0) { done(); return }
     const listed = keys.map((k) => `"${k}"`).join(', ')
-    throw withProblem(new VALIDATION(`unknown query parameter${keys.length > 1 ? 's' : ''} ${listed}: ${request.method} ${request.routeOptions.url ?? ''} takes none`), { field: keys[0] })
+    done(withProblem(new VALIDATION(`unknown query parameter${keys.length > 1 ? 's' : ''} ${listed}: ${request.method} ${request.routeOptions.url ?? ''} takes none`), { field: keys[0] }))
   })
 }

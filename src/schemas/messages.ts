@@ -72,6 +72,8 @@ export function sentValue (input: unknown): string {
   if (input === null) return 'null'
   if (Array.isArray(input)) return 'a list'
   if (typeof input === 'string') return `the string ${JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input)}`
+  // a coerced text that was not a number (a setting such as PORT=abc): its text is shown by the caller
+  if (typeof input === 'number' && Number.isNaN(input)) return 'something that is not a number'
   if (typeof input === 'number' || typeof input === 'boolean') return `${typeof input === 'number' ? 'the number ' : ''}${String(input)}`
   return typeof input === 'object' ? 'an object' : typeof input
 }
@@ -90,9 +92,10 @@ z.config({
     if (issue.code === 'invalid_value' && issue.values.length > 1) {
       // an enum: zod says `Invalid option: expected one of "a"|"b"`
       const options = issue.values.map(String)
-      if (issue.input === undefined) return `required: send one of ${options.join(', ')}`
+      const listed = issue.values.map((v) => JSON.stringify(v)).join(', ')
+      if (issue.input === undefined) return `required: send one of ${listed}`
       const near = typeof issue.input === 'string' ? nearestKey(issue.input, options) : undefined
-      return `${sentValue(issue.input)} is not one of ${options.join(', ')}${near === undefined ? '' : ` (did you mean "${near}"?)`}`
+      return `${sentValue(issue.input)} is not one of ${listed}${near === undefined ? '' : ` (did you mean "${near}"?)`}`
     }
     if ((issue.code === 'too_small' || issue.code === 'too_big') && (issue.origin === 'number' || issue.origin === 'int') && typeof issue.input === 'number') {
       const bound = issue.code === 'too_small' ? `${issue.inclusive === false ? '>' : '≥'} ${String(issue.minimum)}` : `${issue.inclusive === false ? '<' : '≤'} ${String(issue.maximum)}`

@@ -56,8 +56,9 @@ describe('type messages', () => {
 
   it('name an enum\'s options, and the one a slip most likely meant', () => {
     const S = z.object({ metric: z.enum(['accuracy', 'log_loss', 'r2']) })
-    expect(S.safeParse({}).error?.issues[0].message).toBe('required: send one of accuracy, log_loss, r2')
-    expect(S.safeParse({ metric: 'acuracy' }).error?.issues[0].message).toBe('the string "acuracy" is not one of accuracy, log_loss, r2 (did you mean "accuracy"?)')
-    expect(S.safeParse({ metric: 3 }).error?.issues[0].message).toBe('the number 3 is not one of accuracy, log_loss, r2')
+    expect(S.safeParse({}).error?.issues[0].message).toBe('required: send one of "accuracy", "log_loss", "r2"')
+    expect(S.safeParse({ metric: 'acuracy' }).error?.issues[0].message).toBe('the string "acuracy" is not one of "accuracy", "log_loss", "r2" (did you mean "accuracy"?)')
+    expect(S.safeParse({ metric: 3 }).error?.issues[0].message).toBe('the number 3 is not one of "accuracy", "log_loss", "r2"')
+    expect(z.object({ port: z.coerce.number() }).safeParse({ port: 'abc' }).error?.issues[0].message).toBe('expected a number, got something that is not a number')
   })
 })

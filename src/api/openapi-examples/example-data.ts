@@ -219,4 +219,5 @@ export const REGRESSION_EVALUATION = {
 }
 
 export const PREDICTIONS_CSV = 'row,setosa,versicolor,virginica,label\n0,0.9979,0.0021,0,setosa\n1,0.9968,0.0032,0,setosa\n'
+export const PREDICTIONS_JSON = [{ row: 0, outputs: [0.9979, 0.0021, 0], label: 'setosa' }, { row: 1, outputs: [0.9968, 0.0032, 0], label: 'setosa' }]
 export const PREDICTIONS_NDJSON = '{"row":0,"outputs":[0.9979,0.0021,0],"label":"setosa"}\n{"row":1,"outputs":[0.9968,0.0032,0],"label":"setosa"}\n'

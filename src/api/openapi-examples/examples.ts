@@ -100,7 +100,7 @@ export const EXAMPLES: Record<string, OperationExamples> = {
   'POST /v1/models/{id}/predictions': {
     params: modelRef,
     body: { 'application/json': { datasetId: D.LAST.dataset } },
-    responses: { 200: { 'application/x-ndjson': D.PREDICTIONS_NDJSON, 'text/csv': D.PREDICTIONS_CSV } }
+    responses: { 200: { 'application/x-ndjson': D.PREDICTIONS_NDJSON, 'text/csv': D.PREDICTIONS_CSV, 'application/json': D.PREDICTIONS_JSON } }
   },
   ...PROTOCOL_EXAMPLES
 }
