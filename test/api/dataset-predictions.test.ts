@@ -59,6 +59,12 @@ describe('small datasets', () => {
     const json = await request(t.app.server).post(`/v1/models/${modelId}/predictions`).set('accept', 'application/json').send({ datasetId }).buffer(true).parse(text)
     expect(json.headers['content-type']).toBe('application/json; charset=utf-8')
     expect(JSON.parse(json.body as string)).toEqual(lines)
+    // over several blocks of rows (the stream makes 256 rows at a time): one array, commas between every object
+    const many = Array.from({ length: 600 }, (_, r) => [Math.sin(r), Math.cos(r)])
+    const manyId = await uploadJson(t, { features: many, targets: many.map((f) => (f[0] > 0 ? 'b' : 'c')), featureNames: ['u', 'v'] })
+    const asNd = await request(t.app.server).post(`/v1/models/${modelId}/predictions`).send({ datasetId: manyId }).buffer(true).parse(text)
+    const asJson = await request(t.app.server).post(`/v1/models/${modelId}/predictions`).set('accept', 'application/json').send({ datasetId: manyId }).buffer(true).parse(text)
+    expect(JSON.parse(asJson.body as string)).toEqual((asNd.body as string).trim().split('\n').map((l) => JSON.parse(l)))
   })
 
   it('406 for an Accept it cannot meet; 404 and 422 before any line is sent', async () => {
