@@ -88,6 +88,13 @@ export async function compareWithPeers (engine: TrainingEngine, { rounds, json }
     const scaling = await w1Scaling(engine, 'auto')
     round.set('scaling.W1.t1', scaling.one)
     round.set('scaling.W1.t2', scaling.two)
+    // where the scaling jobs' minibatches went, per minibatch (µs): engine/phase-times.ts
+    for (const [t, p] of [['t1', scaling.phases.one], ['t2', scaling.phases.two]] as const) {
+      round.set(`phases.W1.${t}.compute_us`, p.computeUs)
+      round.set(`phases.W1.${t}.compute_wait_us`, p.computeWaitUs)
+      round.set(`phases.W1.${t}.reduce_us`, p.reduceUs)
+      round.set(`phases.W1.${t}.between_us`, p.betweenUs)
+    }
     const ceiling = await machineCeiling(kernels.active)
     round.set('machine.t1', ceiling.one)
     round.set('machine.t2', ceiling.two)

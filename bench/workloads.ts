@@ -4,6 +4,7 @@
  * network. Speed is measured here, never in a test.
  */
 import type { TrainingEngine } from '../src/engine/engine.js'
+import type { PhaseTimes } from '../src/engine/phase-times.js'
 import { Rng } from '../src/nn/random.js'
 import { createNetwork, createWorkspace, forward, predict, type Network } from '../src/nn/network.js'
 import { splitRows, classLabels, takeRows, type Dataset } from '../src/nn/dataset.js'
@@ -30,21 +31,29 @@ function w1Data (): Dataset {
   return (w1 = { x, y, rows, inputs: I, outputs: K })
 }
 
-export interface TrainRun { samplesPerS: number, params: Float32Array | Float64Array, used: number }
+export interface TrainRun { samplesPerS: number, params: Float32Array | Float64Array, used: number, phases?: PhaseTimes }
 
 /** samples/s over the epochs after the first (the warm-up), timed on the caller's clock as epochs finish */
-async function timedTraining (engine: TrainingEngine, spec: NetworkSpec, data: Dataset, opts: TrainOptions, threads: Threads, kernels: KernelName): Promise<TrainRun> {
+async function timedTraining (engine: TrainingEngine, spec: NetworkSpec, data: Dataset, opts: TrainOptions, threads: Threads, kernels: KernelName, phaseTimes = false): Promise<TrainRun> {
   const marks: number[] = []
-  const r = await engine.train(spec, data, { ...opts, threads, kernels }, { onEpoch: () => marks.push(performance.now()) })
+  const r = await engine.train(spec, data, { ...opts, threads, kernels, phaseTimes }, { onEpoch: () => marks.push(performance.now()) })
   const timedEpochs = marks.length - 1
   const rowsPerEpoch = Math.round(data.rows * (1 - (opts.validationSplit ?? 0)))
-  return { samplesPerS: timedEpochs * rowsPerEpoch / ((marks[marks.length - 1] - marks[0]) / 1000), params: r.params, used: r.threads }
+  return { samplesPerS: timedEpochs * rowsPerEpoch / ((marks[marks.length - 1] - marks[0]) / 1000), params: r.params, used: r.threads, ...(r.phases ? { phases: r.phases } : {}) }
 }
 
-/** W1: SGD lr 0.05, batch 128, one warm-up epoch and 3 timed */
-export function trainW1 (engine: TrainingEngine, threads: Threads, kernels: KernelName): Promise<TrainRun> {
+/** W1: SGD lr 0.05, batch 128, one warm-up epoch and 3 timed; `phaseTimes`: with the engine's phase times (engine/phase-times.ts) */
+export function trainW1 (engine: TrainingEngine, threads: Threads, kernels: KernelName, phaseTimes = false): Promise<TrainRun> {
   const opts: TrainOptions = { epochs: 4, batchSize: 128, seed: 1, shuffle: true, optimizer: { type: 'sgd', learningRate: 0.05 } }
-  return timedTraining(engine, W1, w1Data(), opts, threads, kernels)
+  return timedTraining(engine, W1, w1Data(), opts, threads, kernels, phaseTimes)
+}
+
+/** Per-minibatch means (µs) of phase times summed over jobs: where the scaling's jobs spent their minibatches. */
+export interface PhaseMeans { computeUs: number, computeWaitUs: number, reduceUs: number, betweenUs: number }
+function phaseMeans (all: PhaseTimes[]): PhaseMeans {
+  const n = all.reduce((s, p) => s + p.minibatches, 0)
+  const mean = (key: keyof PhaseMeans): number => all.reduce((s, p) => s + p[key], 0) / Math.max(1, n)
+  return { computeUs: mean('computeUs'), computeWaitUs: mean('computeWaitUs'), reduceUs: mean('reduceUs'), betweenUs: mean('betweenUs') }
 }
 
 /**
@@ -55,16 +64,18 @@ export function trainW1 (engine: TrainingEngine, threads: Threads, kernels: Kern
  * shard, 2026-11-30), so a 1-thread and a 2-thread job a PyTorch run apart (several seconds) compared
  * two machine states as often as the engine's two thread counts.
  */
-export async function w1Scaling (engine: TrainingEngine, kernels: KernelName, cycles = 2): Promise<{ one: number, two: number }> {
+export async function w1Scaling (engine: TrainingEngine, kernels: KernelName, cycles = 2): Promise<{ one: number, two: number, phases: { one: PhaseMeans, two: PhaseMeans } }> {
   let one = 0, two = 0
+  const phases: { one: PhaseTimes[], two: PhaseTimes[] } = { one: [], two: [] }
   for (let i = 0; i < cycles; i++) {
     for (const t of [1, 2, 2, 1]) {
-      const r = (await trainW1(engine, t, kernels)).samplesPerS
-      if (t === 1) one += r / (2 * cycles)
-      else two += r / (2 * cycles)
+      const r = await trainW1(engine, t, kernels, true)
+      if (t === 1) one += r.samplesPerS / (2 * cycles)
+      else two += r.samplesPerS / (2 * cycles)
+      if (r.phases) phases[t === 1 ? 'one' : 'two'].push(r.phases)
     }
   }
-  return { one, two }
+  return { one, two, phases: { one: phaseMeans(phases.one), two: phaseMeans(phases.two) } }
 }
 
 let digits: { train: Dataset, test: Dataset } | undefined

@@ -15,6 +15,7 @@ import type { KernelName } from '../kernels/index.js'
 import { chooseThreads } from './thread-choice.js'
 import { ABORT, CONTROL_SLOTS, FAIL, REDUCE_CHUNK, STOP, SEQ, DONE, type FromThread, type PredictSlice, type SharedJob } from './protocol.js'
 import { PREDICT_CHUNK } from './predict-slice.js'
+import type { PhaseTimes } from './phase-times.js'
 import { MAX_TASKS } from './task-counter.js'
 import { stateBufferCount, type OptimizerConfig } from '../nn/optimizers.js'
 
@@ -23,6 +24,8 @@ export interface EngineTrainOptions extends TrainOptions {
   threads?: number | 'auto'
   /** GEMM kernels: 'ts' (plain TypeScript reference), 'wasm' (WebAssembly SIMD), 'blas' (OpenBLAS) or 'auto' (default: blas where it loads, else wasm) */
   kernels?: KernelName
+  /** time each minibatch's phases on the leader and return the sums in the result's `phases` (engine/phase-times.ts) */
+  phaseTimes?: boolean
 }
 
 export interface EngineHooks {
@@ -41,7 +44,8 @@ export interface EngineHooks {
   initialParams?: Float32Array
 }
 
-export interface EngineResult extends TrainResult { threads: number }
+/** `phases`: where the minibatches spent their time, when the job asked for phaseTimes. */
+export interface EngineResult extends TrainResult { threads: number, phases?: PhaseTimes }
 
 export class TrainingEngine {
   readonly pool: ThreadPool
@@ -59,12 +63,12 @@ export class TrainingEngine {
     const requested = options.threads ?? 'auto'
     const T = requested === 'auto' ? chooseThreads(spec, options.batchSize, this.pool.size) : Math.min(requested, this.pool.size)
     if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`threads must be an integer ≥ 1 or 'auto', got ${String(requested)}`)
-    const { threads: _t, kernels = 'auto', ...trainOptions } = options
-    const job = sharedJob(spec, data, options.batchSize, T, kernels, options.seed ?? 0, options.optimizer)
+    const { threads: _t, kernels = 'auto', phaseTimes = false, ...trainOptions } = options
+    const job = sharedJob(spec, data, options.batchSize, T, kernels, options.seed ?? 0, options.optimizer, phaseTimes)
     const workers = await this.pool.acquire(T)
     try {
-      const result = await runJob(workers, job, trainOptions, hooks)
-      return { ...result, threads: T }
+      const { result, phases } = await runJob(workers, job, trainOptions, hooks)
+      return { ...result, threads: T, ...(phases ? { phases } : {}) }
     } finally {
       this.pool.release(workers)
     }
@@ -130,7 +134,7 @@ function runSlice (w: Worker, slice: PredictSlice): Promise<void> {
 }
 
 /** The shared memory of one training job (exported for tests that drive the shard phases in one thread). */
-export function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads: number, kernels: KernelName, seed: number, optimizer?: OptimizerConfig): SharedJob {
+export function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, threads: number, kernels: KernelName, seed: number, optimizer?: OptimizerConfig, phaseTimes = false): SharedJob {
   const P = parameterCount(spec)
   const maxShards = Math.ceil(Math.min(batchSize, data.rows) / SHARD_ROWS)
   // both phases' task counts must fit the task counter's index (a batch of 33 million rows; 17 billion parameters)
@@ -154,14 +158,16 @@ export function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, 
     control: new SharedArrayBuffer(4 * CONTROL_SLOTS),
     threads,
     seed,
-    kernels
+    kernels,
+    phaseTimes
   }
 }
 
-function runJob (workers: Worker[], job: SharedJob, options: TrainOptions, hooks: EngineHooks): Promise<TrainResult> {
+function runJob (workers: Worker[], job: SharedJob, options: TrainOptions, hooks: EngineHooks): Promise<{ result: TrainResult, phases?: PhaseTimes }> {
   const control = new Int32Array(job.control)
   return new Promise((resolve, reject) => {
     let result: TrainResult | undefined
+    let phases: PhaseTimes | undefined
     let failure: Error | undefined
     let pending = workers.length // threads that have not yet released or died
     const cleanups: Array<() => void> = []
@@ -170,7 +176,7 @@ function runJob (workers: Worker[], job: SharedJob, options: TrainOptions, hooks
       if (pending > 0) return
       for (const c of cleanups) c()
       if (failure) reject(failure)
-      else if (result) resolve(result)
+      else if (result) resolve({ result, ...(phases ? { phases } : {}) })
       else reject(new Error('the training threads stopped without a result'))
     }
     const onAbort = (): void => { Atomics.store(control, ABORT, 1) }
@@ -183,6 +189,7 @@ function runJob (workers: Worker[], job: SharedJob, options: TrainOptions, hooks
         switch (msg.type) {
           case 'epoch': hooks.onEpoch?.(msg.stats); break
           case 'checkpoint': hooks.onCheckpoint?.(msg.state); break
+          case 'phases': phases = msg.times; break
           case 'done': result = msg.result; break
           case 'failed': failure ??= Object.assign(new Error(msg.message), { name: msg.name }); break
           case 'released': pending--; settle(); break

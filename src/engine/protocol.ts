@@ -6,6 +6,7 @@ import type { NetworkSpec } from '../nn/spec.js'
 import type { KernelName } from '../kernels/index.js'
 import type { TrainOptions, TrainState, EpochStats, TrainResult } from '../nn/train.js'
 import type { OptimizerConfig } from '../nn/optimizers.js'
+import type { PhaseTimes } from './phase-times.js'
 
 /** Int32 slots of the control block (a SharedArrayBuffer). */
 export const SEQ = 0 // phase sequence number, bumped by the leader to start the helpers: with several threads, odd = COMPUTE, even = REDUCE
@@ -51,6 +52,8 @@ export interface SharedJob {
   seed: number
   /** the kernel set every thread of the job uses (results are reproducible for a given set) */
   kernels: KernelName
+  /** the leader times its minibatches' phases and posts them before 'done' (engine/phase-times.ts) */
+  phaseTimes: boolean
 }
 
 export interface CheckpointPolicy { everyEpochs: number, everySeconds: number }
@@ -76,6 +79,7 @@ export type ToThread =
 export type FromThread =
   | { type: 'epoch', stats: EpochStats }
   | { type: 'checkpoint', state: TrainState }
+  | { type: 'phases', times: PhaseTimes }
   | { type: 'done', result: TrainResult }
   | { type: 'failed', message: string, name: string }
   | { type: 'released' }

@@ -13,6 +13,7 @@ import { finishGradients } from '../nn/network.js'
 import { computeShards, reduceChunks, shardContext, shardCount, type ShardContext } from './shard-worker.js'
 import { ABORT, COMPUTE, DONE, EPOCH, FAIL, REDUCE_CHUNK, ROWS, SEQ, STEP, STOP, phaseOf, type FromThread, type ToThread } from './protocol.js'
 import { closeTasks, openTasks } from './task-counter.js'
+import { PhaseClock } from './phase-times.js'
 import { waitWhileEqual } from './spin-wait.js'
 
 export type Post = (msg: FromThread) => void
@@ -53,15 +54,17 @@ function help (c: ShardContext, rank: number): void {
  * are done — not for the helpers themselves, which may still be waking up and will find nothing
  * left.
  */
-function runPhase (c: ShardContext, n: number, own: (seq: number) => void): void {
+function runPhase (c: ShardContext, n: number, own: (seq: number) => void, clock: PhaseClock | null = null): number {
   const seq = Atomics.load(c.control, SEQ) + 1 // only the leader writes SEQ
   Atomics.store(c.control, DONE, 0)
   openTasks(c.control, seq)
   Atomics.store(c.control, SEQ, seq)
   Atomics.notify(c.control, SEQ)
   own(seq)
+  const ownDone = clock?.mark() ?? 0
   waitFor(c, DONE, n)
   closeTasks(c.control)
+  return ownDone
 }
 
 function waitFor (c: ShardContext, slot: number, n: number): void {
@@ -79,17 +82,19 @@ function waitFor (c: ShardContext, slot: number, n: number): void {
  * on every thread instead of on the leader alone while the others wait; not when the loss is not
  * finite, since the core's loop stops there before any step.
  */
-function parallelGradient (c: ShardContext, trainRows: Int32Array | null, optimizer: Optimizer): BatchGradient {
+function parallelGradient (c: ShardContext, trainRows: Int32Array | null, optimizer: Optimizer, clock: PhaseClock | null): BatchGradient {
   const T = c.job.threads
   const chunks = Math.ceil(c.P / REDUCE_CHUNK)
   return (index, from, to, grads, epoch, lr) => {
+    const start = clock?.mark() ?? 0
     const rows = to - from
     for (let i = from; i < to; i++) c.index[i - from] = trainRows ? trainRows[index[i]] : index[i]
     Atomics.store(c.control, ROWS, rows)
     Atomics.store(c.control, EPOCH, epoch)
     // tasks: the shards; alone, or with batch norm's lockstep walk, each thread's whole share is one
     const tasks = T === 1 ? 1 : c.lockstep ? T : shardCount(rows)
-    runPhase(c, tasks, (seq) => { computeShards(c, seq, 0, T) })
+    const ownDone = runPhase(c, tasks, (seq) => { computeShards(c, seq, 0, T) }, clock)
+    const computeDone = clock?.mark() ?? 0
     let loss = 0, correct = 0
     for (let s = 0; s < shardCount(rows); s++) {
       loss += c.stats[2 * s]
@@ -105,6 +110,7 @@ function parallelGradient (c: ShardContext, trainRows: Int32Array | null, optimi
     // the core's loop was handed slot 0 as its gradient buffer (gradsBuffer): no copy of P floats per step
     if (grads !== c.shardViews[0]) grads.set(c.shardViews[0])
     if (T === 1) finishGradients(c.net, grads, rows, c.kernels)
+    clock?.minibatch(start, ownDone, computeDone, clock.mark())
     return { loss, correct, stepped }
   }
 }
@@ -120,6 +126,7 @@ function planStep (c: ShardContext, optimizer: Optimizer, grads: Vec, lr: number
 
 function lead (msg: Extract<ToThread, { cmd: 'lead' }>, post: Post): void {
   const c = shardContext(msg.job)
+  const clock = msg.job.phaseTimes ? new PhaseClock() : null
   let lastCheckpoint = Date.now()
   let sinceCheckpoint = 0
   const hooks: TrainHooks = {
@@ -130,7 +137,7 @@ function lead (msg: Extract<ToThread, { cmd: 'lead' }>, post: Post): void {
     // the core's loop updates the shared weights in place, so helpers read them with no copy per step
     paramsBuffer: c.net.params,
     gradsBuffer: c.shardViews[0],
-    gradient: (_net, _train, trainRows, optimizer) => parallelGradient(c, trainRows, optimizer),
+    gradient: (_net, _train, trainRows, optimizer) => parallelGradient(c, trainRows, optimizer, clock),
     // the optimiser's state in the job's shared memory, where every thread updates its chunks
     // (float32 always, like the weights: a float64 checkpoint's state is rounded in as the core's loop would on its first step)
     optimizerState: (_dtype, n, i) => {
@@ -151,6 +158,7 @@ function lead (msg: Extract<ToThread, { cmd: 'lead' }>, post: Post): void {
   }
   try {
     const result = train(msg.job.spec, c.data, msg.options, hooks)
+    if (clock) post({ type: 'phases', times: clock.times })
     post({ type: 'done', result })
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err))

@@ -97,6 +97,25 @@ describe('reproducible by construction', () => {
   })
 })
 
+describe('phase times', () => {
+  it('times its minibatches\' phases when asked (phaseTimes), and only then, with the same weights', async () => {
+    const opts: TrainOptions = { ...classOpts, validationSplit: 0, epochs: 2, batchSize: 64 }
+    for (const threads of [1, 2]) {
+      const timed = await engine.train(classifier, digits, { ...opts, threads, kernels: 'ts', phaseTimes: true })
+      const plain = await engine.train(classifier, digits, { ...opts, threads, kernels: 'ts' })
+      expect(plain.phases).toBeUndefined()
+      expect(bits(timed.params)).toBe(bits(plain.params))
+      const p = timed.phases!
+      expect(p.minibatches).toBe(2 * Math.ceil(digits.rows / 64))
+      expect(p.computeUs).toBeGreaterThan(0)
+      expect(p.reduceUs).toBeGreaterThan(0)
+      expect(p.betweenUs).toBeGreaterThan(0)
+      expect(p.computeWaitUs).toBeGreaterThanOrEqual(0)
+      expect(p.computeWaitUs).toBeLessThanOrEqual(p.computeUs)
+    }
+  })
+})
+
 describe('control and faults', () => {
   it('abort stops within one minibatch and releases the threads', async () => {
     const controller = new AbortController()
