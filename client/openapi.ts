@@ -6312,7 +6312,7 @@ export interface components {
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
             createdAt: string;
-            /** @description ISO 8601 time in UTC */
+            /** @description When the job's first attempt started (a job resumed after a restart keeps it) */
             startedAt?: string;
             /** @description ISO 8601 time in UTC */
             finishedAt?: string;
@@ -6352,7 +6352,7 @@ export interface components {
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
             createdAt: string;
-            /** @description ISO 8601 time in UTC */
+            /** @description When the job's first attempt started (a job resumed after a restart keeps it) */
             startedAt?: string;
             /** @description ISO 8601 time in UTC */
             finishedAt?: string;
@@ -7566,7 +7566,7 @@ export interface components {
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
             createdAt: string;
-            /** @description ISO 8601 time in UTC */
+            /** @description When the job's first attempt started (a job resumed after a restart keeps it) */
             startedAt?: string;
             /** @description ISO 8601 time in UTC */
             finishedAt?: string;
@@ -7606,7 +7606,7 @@ export interface components {
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
             createdAt: string;
-            /** @description ISO 8601 time in UTC */
+            /** @description When the job's first attempt started (a job resumed after a restart keeps it) */
             startedAt?: string;
             /** @description ISO 8601 time in UTC */
             finishedAt?: string;

@@ -72,6 +72,8 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const data = parseJob(job.data)
     if (await isCancelMarked(redis, prefix, jobId)) return await cancelled()
     if (deps.shutdown.aborted) return await handBack(null)
+    // the job's startedAt stays its first attempt's: a resumed attempt does not restart the clock
+    await redis.hsetnx(keys.jobStarted(), jobId, new Date().toISOString())
 
     // defence in depth: the job reads only its own tenant's records, as admission did
     const stored = await datasets.getMatrices(data.datasetId, data.tenant)

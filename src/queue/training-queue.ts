@@ -79,8 +79,12 @@ export const isFinal = (status: JobStatus): boolean => status === 'succeeded' ||
 
 const iso = (ms: number | undefined): string | undefined => (ms ? new Date(ms).toISOString() : undefined)
 
-/** `cancelMark`: when a cancel was asked for (the job's entry in the cancel hash), or null. */
-function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelMark: string | null, history: EpochRecord[]): TrainingJobView {
+/**
+ * `cancelMark`: when a cancel was asked for (the job's entry in the cancel hash), or null. `firstStart`:
+ * when its first attempt started (keys.jobStarted), or null (a job that has not started, or one from
+ * before the hash: BullMQ's processedOn, the latest attempt's, stands in).
+ */
+function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelMark: string | null, history: EpochRecord[], firstStart: string | null = null): TrainingJobView {
   const status = statusOf(state, cancelMark !== null)
   const progress = job.progress as { epoch?: unknown } | number
   const epoch = typeof progress === 'object' && typeof progress.epoch === 'number' ? progress.epoch : history.length
@@ -102,7 +106,7 @@ function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelMark: stri
   // a job cancelled before it ran has no report: it stopped at epoch 0 with nothing best
   const cancelledReport = { bestEpoch: null, stoppedEpoch: epoch, warnings: [], ...readReport(progress), stopReason: 'cancelled' as const }
   Object.assign(view, status === 'cancelled' ? cancelledReport : readReport(progress))
-  const startedAt = iso(job.processedOn)
+  const startedAt = firstStart ?? iso(job.processedOn)
   if (startedAt && status !== 'queued') view.startedAt = startedAt
   const finishedAt = iso(job.finishedOn)
   if (finishedAt && isFinal(status)) view.finishedAt = finishedAt
@@ -131,11 +135,11 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
     if (!isValidId(id)) return null
     let job = await queue.getJob(id) as TrainingJob | undefined
     if (!job || !visibleTo(job.data, tenant)) return null
-    const [state, mark, epochs] = await Promise.all([job.getState(), cancelMark(id), withHistory ? history(id) : []])
+    const [state, mark, epochs, firstStart] = await Promise.all([job.getState(), cancelMark(id), withHistory ? history(id) : [], redis.hget(keys.jobStarted(), id)])
     // the job may have finished between reading it and reading its state: read it again, or a
     // 'succeeded' view would lack its modelId (and a 'failed' one its reason)
     if ((state === 'completed' || state === 'failed') && job.finishedOn === undefined) job = (await queue.getJob(id) as TrainingJob | undefined) ?? job
-    return viewOf(job, state, mark, epochs)
+    return viewOf(job, state, mark, epochs, firstStart)
   }
 
   const subscriberConnection = (): Redis => {
@@ -180,8 +184,9 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
         (await queue.getJobs([state], 0, limit - 1) as TrainingJob[]).map((job) => ({ job, state }))))
       const all = perState.flat().filter(({ job }) => job?.id && visibleTo(job.data, tenant))
       if (all.length === 0) return []
-      const marks = await redis.hmget(keys.jobCancel(), ...all.map(({ job }) => job.id!))
-      return all.map(({ job, state }, i) => viewOf(job, state, marks[i], []))
+      const ids = all.map(({ job }) => job.id!)
+      const [marks, starts] = await Promise.all([redis.hmget(keys.jobCancel(), ...ids), redis.hmget(keys.jobStarted(), ...ids)])
+      return all.map(({ job, state }, i) => viewOf(job, state, marks[i], [], starts[i]))
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
     },
 

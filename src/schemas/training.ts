@@ -199,7 +199,7 @@ export const TrainingJobResponse = z.object({
   error: z.string().optional().describe('Why the job failed or was cancelled'),
   ...RunReportShape,
   createdAt: Timestamp,
-  startedAt: Timestamp.optional(),
+  startedAt: Timestamp.optional().describe('When the job\'s first attempt started (a job resumed after a restart keeps it)'),
   finishedAt: Timestamp.optional(),
   cancelRequestedAt: Timestamp.optional()
     .describe('When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled`'),

@@ -70,6 +70,8 @@ describe('worker processes', () => {
       const text = await redis.getBuffer(keys.jobCheckpoint(crashed))
       return text !== null && (await historyLength(crashed)) > decodeCheckpoint(text).epoch
     })
+    const startedAt = (await queue.get(crashed))?.startedAt
+    expect(startedAt).toBeDefined()
     a.child.kill('SIGKILL')
     expect((await a.exited).signal).toBe('SIGKILL')
     const killedAt = await historyLength(crashed)
@@ -80,6 +82,8 @@ describe('worker processes', () => {
     const st = await finished(crashed)
     if (st !== 'completed') console.log('A', a.logs.join('\n'), '\nB', b.logs.join('\n'))
     expect(st).toBe('completed')
+    // the job's start is its first attempt's, not the resuming one's
+    expect((await queue.get(crashed))?.startedAt).toBe(startedAt)
     const resumed = b.logs.map((l) => JSON.parse(l) as { msg?: string, epoch?: number }).find((l) => l.msg === 'resuming from checkpoint')
     expect(resumed?.epoch).toBeGreaterThan(0)
     // the second worker trained only the epochs after the checkpoint, not the whole job again
