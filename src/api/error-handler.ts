@@ -54,7 +54,8 @@ export function toProblem (err: AnyError, request: FastifyRequest, bodyLimit: nu
     const errors: FieldIssue[] = err.validation
       .flatMap((v) => expandIssue(v.instancePath, { ...(v.params as RawIssue), code: v.keyword, message: v.message }))
       .map((e) => ({ field: fieldPath(e.pointer), in: where, message: e.message }))
-    const detail = errors.map((e) => `${e.field === '' ? where : e.field}: ${e.message}`).join('; ')
+    // an issue of the whole object (an unknown key) has no field: its message stands alone after "invalid <where>:"
+    const detail = errors.map((e) => (e.field === '' ? e.message : `${e.field}: ${e.message}`)).join('; ')
     return problemBody(400, 'NN_ERR_VALIDATION', `invalid ${where}: ${detail}`, instance, { errors })
   }
   switch (err.code) {

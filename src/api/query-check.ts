@@ -7,8 +7,9 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { VALIDATION, withProblem } from '../errors.js'
+import { routeLabel } from './route-label.js'
 
-const API_PATH = /^\/(v1|v2)(\/|$)/
+const API_PATH = /^\/(v1|v2)([/?]|$)/
 
 export function refuseUnreadQueries (app: FastifyInstance): void {
   // a callback hook: no promise per request (every request passes here)
@@ -17,6 +18,6 @@ export function refuseUnreadQueries (app: FastifyInstance): void {
     const keys = Object.keys(request.query as Record<string, unknown>)
     if (keys.length === 0) { done(); return }
     const listed = keys.map((k) => `"${k}"`).join(', ')
-    done(withProblem(new VALIDATION(`unknown query parameter${keys.length > 1 ? 's' : ''} ${listed}: ${request.method} ${request.routeOptions.url ?? ''} takes none`), { field: keys[0] }))
+    done(withProblem(new VALIDATION(`unknown query parameter${keys.length > 1 ? 's' : ''} ${listed}: ${request.method} ${routeLabel(request.routeOptions.url ?? request.url.split('?')[0])} takes none`), { field: keys[0] }))
   })
 }

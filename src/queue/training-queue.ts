@@ -108,7 +108,8 @@ function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelMark: stri
   Object.assign(view, status === 'cancelled' ? cancelledReport : readReport(progress))
   const startedAt = firstStart ?? iso(job.processedOn)
   if (startedAt && status !== 'queued') view.startedAt = startedAt
-  const finishedAt = iso(job.finishedOn)
+  // a job cancelled while queued is final before any worker has failed it in BullMQ: it finished when cancelled
+  const finishedAt = iso(job.finishedOn) ?? (status === 'cancelled' ? cancelMark ?? undefined : undefined)
   if (finishedAt && isFinal(status)) view.finishedAt = finishedAt
   return view
 }

@@ -82,6 +82,13 @@ describe('health', () => {
     const unknown = await request(t.app.server).post('/v1/models/iris/versions/2:explain').send({})
     expect(unknown.status).toBe(404)
     expect(unknown.body.error).toMatch(/has no ':explain'/)
+    // KServe's server metadata takes no query either (the one /v2 path with no '/' after it)
+    const v2 = await request(t.app.server).get('/v2?x=1')
+    expect(v2.status).toBe(400)
+    expect(v2.body.error).toBe('unknown query parameter "x": GET /v2 takes none')
+    // TF Serving's verb path is named as written, not with the router's regex
+    const verb = await request(t.app.server).post('/v1/models/iris:predict?x=1').send({ instances: [[1]] })
+    expect(verb.body.error).toMatch(/unknown query parameter "x": POST \/v1\/models\/:name:predict takes none/)
     // a path no route serves stays a 404, whatever the method
     expect((await request(t.app.server).put('/v1/nothing')).status).toBe(404)
   })

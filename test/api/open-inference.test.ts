@@ -378,6 +378,10 @@ describe('Open Inference Protocol: inference', () => {
     })
     expect(specExample.statusCode).toBe(400)
     expect(specExample.json()).toEqual({ error: expect.stringMatching(/^invalid body: inputs\[1\]\.data/) })
+    // the binary extension's framing header: said so, not "not valid JSON"
+    const framed = await t.app.inject({ method: 'POST', url: '/v2/models/iris/infer', headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': '40' }, payload: Buffer.concat([Buffer.from(JSON.stringify({ inputs: [{ ...tensor, parameters: { binary_data_size: 16 } }] })), Buffer.alloc(16)]) })
+    expect(framed.statusCode).toBe(400)
+    expect(framed.json().error).toMatch(/binary tensor extension \(Inference-Header-Content-Length\) is not supported here/)
     // the model and version are checked after the body: unknown ones are a 404
     expect((await infer('/v2/models/nosuch/infer', { inputs: [tensor] })).statusCode).toBe(404)
     const noVersion = await infer('/v2/models/iris/versions/42/infer', { inputs: [tensor] })

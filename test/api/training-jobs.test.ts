@@ -214,6 +214,8 @@ describe('failures and cancellation', () => {
     expect(cancel.status).toBe(202)
     expect(cancel.body.status).toBe('cancelled')
     expect(cancel.body.history).toEqual([]) // the default answer is the whole job, as GET's
+    // final at once, so finished at once: when its cancel was asked for
+    expect(cancel.body.finishedAt).toBe(cancel.body.cancelRequestedAt)
     await request(t.app.server).post(`/v1/training-jobs/${busy.body.id}/cancel`)
     for (let i = 0; i < 200 && (await queue.queue.getJobState(queued.body.id)) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 50))
     expect(await queue.queue.getJobState(queued.body.id)).toBe('failed')

@@ -9,6 +9,7 @@ import { Queue, type JobState } from 'bullmq'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { TRAINING_QUEUE } from '../../queue/training-queue.js'
 import { createKeys } from '../../store/keys.js'
+import { routeLabel } from '../route-label.js'
 import { Histogram, PROMETHEUS_CONTENT_TYPE, renderFamily } from '../prometheus.js'
 import { withTimeout } from '../with-timeout.js'
 
@@ -17,14 +18,6 @@ const REDIS_TIMEOUT_MS = 1000
 
 const metrics: FastifyPluginAsyncZod = async (fastify) => {
   const keys = createKeys(fastify.config.REDIS_PREFIX)
-  // a route as people write it: find-my-way's parameter regexes and its '::' (a literal ':') left out,
-  // so TF Serving's predict reads /v1/models/:name:predict, not /v1/models/:name(^[^:/]+)::predict
-  const labels = new Map<string, string>()
-  const routeLabel = (url: string): string => {
-    let label = labels.get(url)
-    if (label === undefined) labels.set(url, label = url.replace(/\((?:[^()]|\([^()]*\))*\)/g, '').replaceAll('::', ':'))
-    return label
-  }
   const latency = new Histogram('backprop_http_request_duration_seconds', 'HTTP request latency by method, route and status')
   // created on first scrape, so building the app (e.g. for the OpenAPI document) opens nothing
   let queue: Queue | undefined

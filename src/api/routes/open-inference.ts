@@ -7,7 +7,7 @@
  * Spec: https://github.com/kserve/open-inference-protocol (specification/protocol/inference_rest.md).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { NOT_READY } from '../../errors.js'
+import { NOT_READY, VALIDATION, withProblem } from '../../errors.js'
 import { pingRedis } from '../../store/redis.js'
 import type { ModelRecord } from '../../store/models.js'
 import {
@@ -50,6 +50,12 @@ function metadataOf (record: ModelRecord, versions: string[]) {
 
 const openInference: FastifyPluginAsyncZod = async (fastify) => {
   answerErrorsAsProtocol(fastify)
+  // KServe's binary tensor extension sends a JSON header then raw tensor bytes, sized by this header:
+  // say the extension is not served, not that the body is not JSON
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    if (request.headers['inference-header-content-length'] === undefined) { done(); return }
+    done(withProblem(new VALIDATION('the binary tensor extension (Inference-Header-Content-Length) is not supported here: send the whole request as JSON'), { field: 'Inference-Header-Content-Length' }))
+  })
   readJsonWhateverContentType(fastify)
   const { models, predictor } = fastify
 
