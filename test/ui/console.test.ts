@@ -158,6 +158,15 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     await page.getByRole('button', { name: 'Predict' }).click()
     expect(await page.locator('#predicted-label').innerText()).toBe('yes')
     await shot(page, 'model-categorical-predict')
+    // evaluated on rows with a colour the model never saw: the card says which, and on how many rows
+    const fresh = ['size,color,bought', '1,purple,no', '2,purple,no', '3,red,yes', '4,green,no'].join('\n') + '\n'
+    const freshId = (await (await fetch(`${base}/v1/datasets?target=bought&name=shop-fresh`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: fresh })).json() as { id: string }).id
+    await page.reload()
+    await page.locator(`#evaluate-dataset option[value="${freshId}"]`).waitFor({ state: 'attached' })
+    await page.selectOption('#evaluate-dataset', freshId)
+    await page.getByRole('button', { name: 'Evaluate' }).click()
+    await page.locator('#evaluation .note', { hasText: 'never saw' }).waitFor()
+    expect(await page.locator('#evaluation .note').innerText()).toContain('color "purple" (2 rows)')
     expect(offOrigin(requests, base)).toEqual([])
     expect(errors).toEqual([])
   })

@@ -61,6 +61,7 @@ export interface Evaluation {
     mse?: number, rmse?: number, mae?: number, r2?: number
     perOutput?: { name: string, mse: number, rmse: number, mae: number, r2: number }[]
   }
+  unknownCategories?: Array<{ field: string, value: string, rows: number }>
 }
 
 export interface FoldResult { fold: number | null, jobId: string, status: JobStatus, score?: number, scores?: Record<string, number>, error?: string }

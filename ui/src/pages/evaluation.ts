@@ -32,11 +32,21 @@ export function heatMap (classes: string[], matrix: number[][]): HTMLElement {
 
 const scoreRow = (label: string, s: Scores): string[] => [label, num(s.precision, 3), num(s.recall, 3), num(s.f1, 3), num(s.support)]
 
+/** Categories of the dataset the model never saw, scored as all zeros: said next to the scores they are part of. */
+function unknownNote (e: Evaluation): HTMLElement | null {
+  const unknown = e.unknownCategories ?? []
+  if (unknown.length === 0) return null
+  const rows = unknown.reduce((n, u) => n + u.rows, 0)
+  const shown = unknown.slice(0, 6).map((u) => `${u.field} "${u.value}" (${count(u.rows, 'row')})`).join(', ')
+  return note(`Categories the model never saw, scored as all zeros in their one-hot columns: ${shown}${unknown.length > 6 ? ', …' : ''}; ${count(rows, 'value')} in all.`, 'info')
+}
+
 function resultView (e: Evaluation): HTMLElement {
   const m = e.metrics
   if (e.task === 'classification') {
     const classes = m.classes ?? []
     return h('div', {},
+      unknownNote(e),
       h('p', {}, `${count(e.rows, 'row')} · accuracy ${pct(m.accuracy)} · log loss ${num(m.logLoss)}${m.rocAuc !== undefined ? ` · ROC AUC ${num(m.rocAuc, 3)}` : ''}`),
       m.confusionMatrix ? heatMap(classes, m.confusionMatrix) : null,
       m.perClass ? h('div', { class: 'scroll' }, table('Per-class scores', ['Class', 'Precision', 'Recall', 'F1', 'Support'], [
@@ -45,6 +55,7 @@ function resultView (e: Evaluation): HTMLElement {
         ...(m.weightedAvg ? [scoreRow('weighted avg', m.weightedAvg)] : [])])) : null)
   }
   return h('div', {},
+    unknownNote(e),
     h('p', {}, `${count(e.rows, 'row')} · MSE ${num(m.mse)} · RMSE ${num(m.rmse)} · MAE ${num(m.mae)} · R² ${num(m.r2, 3)}`),
     m.perOutput ? h('div', { class: 'scroll' }, table('Per output', ['Output', 'MSE', 'RMSE', 'MAE', 'R²'], m.perOutput.map((o) => [o.name, num(o.mse), num(o.rmse), num(o.mae), num(o.r2, 3)]))) : null)
 }
