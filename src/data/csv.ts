@@ -28,7 +28,12 @@ export function detectDelimiter (text: string): Delimiter {
   const counts = new Map<string, number>()
   let inQuotes = false
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0
-  while (i < text.length && (text[i] === '\n' || text[i] === '\r')) i++
+  // the header line: the first with something on it but spaces (parseCsv skips the blank ones)
+  for (let end = i; end <= text.length; end++) {
+    if (end < text.length && text[end] !== '\n' && text[end] !== '\r') continue
+    if (text.slice(i, end).trim() !== '') break
+    i = end + 1
+  }
   for (; i < text.length; i++) {
     const ch = text[i]
     if (ch === '"') inQuotes = !inQuotes
@@ -73,8 +78,9 @@ export function parseCsv (text: string, delimiter: Delimiter = detectDelimiter(t
   const endField = (): void => { record.push(field); field = ''; quoted = false }
   const endRecord = (): void => {
     endField()
-    // a line with nothing on it is skipped, not read as a record of one empty cell
-    if (!(record.length === 1 && record[0] === '' && !quoted)) { rows.push(record); lines.push(recordLine) }
+    // a line with nothing on it but spaces is skipped, not read as a record of one empty cell (a
+    // dataset has two columns at least, so one unquoted cell of spaces is never a row of one)
+    if (!(record.length === 1 && record[0].trim() === '' && !quoted)) { rows.push(record); lines.push(recordLine) }
     record = []
   }
   for (; i < text.length; i++) {

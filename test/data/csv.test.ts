@@ -21,6 +21,13 @@ describe('parseCsv', () => {
     expect(crlf.records).toEqual(lf.records)
     expect(crlf.header).toEqual(['a', 'b'])
     expect(crlf.lines).toEqual([2, 4])
+    // lines of spaces are blank too: before the header, between rows, and as the whole document
+    const spaced = parseCsv('  \na,b\n1,2\n \t\n3,4\n')
+    expect(spaced.header).toEqual(['a', 'b'])
+    expect(spaced.records).toEqual([['1', '2'], ['3', '4']])
+    expect(() => parseCsv('\n\n  \n')).toThrow(/the document is empty/)
+    // the delimiter is read off the header line, after lines of spaces
+    expect(parseCsv(' \n\na;b\n1;2\n').header).toEqual(['a', 'b'])
   })
 
   it('keeps an empty quoted field as a cell', () => {
