@@ -164,12 +164,12 @@ export interface paths {
             parameters: {
                 query?: {
                     /**
-                     * @description Records to skip
+                     * @description Records to skip (default 0)
                      * @example 0
                      */
                     offset?: number;
                     /**
-                     * @description Records to return, at most 1000
+                     * @description Records to return, at most 1000 (default 100)
                      * @example 100
                      */
                     limit?: number;
@@ -1125,12 +1125,12 @@ export interface paths {
             parameters: {
                 query?: {
                     /**
-                     * @description Records to skip
+                     * @description Records to skip (default 0)
                      * @example 0
                      */
                     offset?: number;
                     /**
-                     * @description Records to return, at most 1000
+                     * @description Records to return, at most 1000 (default 100)
                      * @example 100
                      */
                     limit?: number;
@@ -1511,12 +1511,12 @@ export interface paths {
             parameters: {
                 query?: {
                     /**
-                     * @description Records to skip
+                     * @description Records to skip (default 0)
                      * @example 0
                      */
                     offset?: number;
                     /**
-                     * @description Records to return, at most 1000
+                     * @description Records to return, at most 1000 (default 100)
                      * @example 100
                      */
                     limit?: number;
@@ -2380,12 +2380,12 @@ export interface paths {
             parameters: {
                 query?: {
                     /**
-                     * @description Records to skip
+                     * @description Records to skip (default 0)
                      * @example 0
                      */
                     offset?: number;
                     /**
-                     * @description Records to return, at most 1000
+                     * @description Records to return, at most 1000 (default 100)
                      * @example 100
                      */
                     limit?: number;
@@ -3009,12 +3009,12 @@ export interface paths {
             parameters: {
                 query?: {
                     /**
-                     * @description Records to skip
+                     * @description Records to skip (default 0)
                      * @example 0
                      */
                     offset?: number;
                     /**
-                     * @description Records to return, at most 1000
+                     * @description Records to return, at most 1000 (default 100)
                      * @example 100
                      */
                     limit?: number;

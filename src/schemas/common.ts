@@ -1,6 +1,6 @@
 /** Small schemas every resource shares: id path parameters, list envelopes, timestamps. */
 import { z } from 'zod'
-import './messages.js'
+import { sentValue } from './messages.js'
 import { PROBLEM_CONTENT_TYPE, Problem } from './problem.js'
 import { NUMBER } from '../data/cells.js' // a number as CSV cells are read: the same decimal form
 
@@ -33,10 +33,23 @@ export const listOf = <T extends z.ZodType>(item: T) => z.object({
   limit: z.number().int().optional()
 })
 
+/**
+ * A whole number in a query string, in [min, max]; an empty value (`?limit=`) is the default. Read from its
+ * text, so a message can say what was sent (`got the string "abc"`), which z.coerce's NaN could not.
+ */
+const queryInt = (min: number, max: number, fallback: number) =>
+  z.preprocess((v) => (v === '' ? undefined : v),
+    z.string({ error: (iss) => (Array.isArray(iss.input) ? 'given more than once: give it once' : undefined) })
+      .regex(/^\d+$/, { error: (iss) => `expected a whole number, got ${sentValue(iss.input)}` })
+      .transform(Number).pipe(z.number().int().min(min).max(max)).optional())
+    .transform((v) => v ?? fallback)
+    // documented as what it reads: an integer in [min, max], not the text it is parsed from
+    .meta({ type: 'integer', minimum: min, ...(max < Number.MAX_SAFE_INTEGER ? { maximum: max } : {}), default: fallback })
+
 /** ?offset=&limit= on paged lists, newest first; any other key is a 400 naming it (a misspelt filter must not list everything). */
 export const PageQuery = z.object({
-  offset: z.coerce.number().int().min(0).default(0).describe('Records to skip'),
-  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('Records to return, at most 1000')
+  offset: queryInt(0, Number.MAX_SAFE_INTEGER, 0).describe('Records to skip (default 0)'),
+  limit: queryInt(1, 1000, 100).describe('Records to return, at most 1000 (default 100)')
 }).strict()
 
 const ProblemResponse = {

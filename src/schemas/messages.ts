@@ -78,6 +78,14 @@ export function sentValue (input: unknown): string {
   return typeof input === 'object' ? 'an object' : typeof input
 }
 
+/** A value that is none of an enum's (or a tagged union's) options: the options quoted, and the one a slip most likely meant. */
+function oneOfMessage (input: unknown, values: readonly unknown[]): string {
+  const listed = values.map((v) => JSON.stringify(v)).join(', ')
+  if (input === undefined) return `required: send one of ${listed}`
+  const near = typeof input === 'string' ? nearestKey(input, values.map(String)) : undefined
+  return `${sentValue(input)} is not one of ${listed}${near === undefined ? '' : ` (did you mean "${near}"?)`}`
+}
+
 /**
  * A value of the wrong type: zod says `Invalid input: expected string, received undefined`. This says
  * `required: send a string` for a missing one and `expected a number, got the string "3"` otherwise.
@@ -89,14 +97,15 @@ z.config({
       const want = wanted(String(issue.expected))
       return issue.input === undefined ? `required: send ${want}` : `expected ${want}, got ${sentValue(issue.input)}`
     }
-    if (issue.code === 'invalid_value' && issue.values.length > 1) {
-      // an enum: zod says `Invalid option: expected one of "a"|"b"`
-      const options = issue.values.map(String)
-      const listed = issue.values.map((v) => JSON.stringify(v)).join(', ')
-      if (issue.input === undefined) return `required: send one of ${listed}`
-      const near = typeof issue.input === 'string' ? nearestKey(issue.input, options) : undefined
-      return `${sentValue(issue.input)} is not one of ${listed}${near === undefined ? '' : ` (did you mean "${near}"?)`}`
+    if (issue.code === 'invalid_union') {
+      // a discriminated union whose tag matches no option: zod says `Invalid discriminator value. Expected 'grid' | 'choice'`
+      const u = issue as unknown as { note?: string, discriminator?: string, options?: unknown[], input?: unknown }
+      if (u.note === 'No matching discriminator' && u.discriminator !== undefined && u.options !== undefined) {
+        const value = typeof u.input === 'object' && u.input !== null ? (u.input as Record<string, unknown>)[u.discriminator] : undefined
+        return oneOfMessage(value, u.options)
+      }
     }
+    if (issue.code === 'invalid_value' && issue.values.length > 1) return oneOfMessage(issue.input, issue.values)
     if ((issue.code === 'too_small' || issue.code === 'too_big') && (issue.origin === 'number' || issue.origin === 'int') && typeof issue.input === 'number') {
       const bound = issue.code === 'too_small' ? `${issue.inclusive === false ? '>' : '≥'} ${String(issue.minimum)}` : `${issue.inclusive === false ? '<' : '≤'} ${String(issue.maximum)}`
       return `must be ${bound}, got ${issue.input}`
