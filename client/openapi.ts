@@ -4163,17 +4163,6 @@ export interface paths {
                     };
                     content: {
                         /**
-                         * @example {"row":0,"outputs":[0.9979,0.0021,0],"label":"setosa"}
-                         *     {"row":1,"outputs":[0.9968,0.0032,0],"label":"setosa"}
-                         */
-                        "application/x-ndjson": string;
-                        /**
-                         * @example row,setosa,versicolor,virginica,label
-                         *     0,0.9979,0.0021,0,setosa
-                         *     1,0.9968,0.0032,0,setosa
-                         */
-                        "text/csv": string;
-                        /**
                          * @example [
                          *       {
                          *         "row": 0,
@@ -4200,6 +4189,17 @@ export interface paths {
                             outputs: number[];
                             label?: string;
                         }[];
+                        /**
+                         * @example {"row":0,"outputs":[0.9979,0.0021,0],"label":"setosa"}
+                         *     {"row":1,"outputs":[0.9968,0.0032,0],"label":"setosa"}
+                         */
+                        "application/x-ndjson": string;
+                        /**
+                         * @example row,setosa,versicolor,virginica,label
+                         *     0,0.9979,0.0021,0,setosa
+                         *     1,0.9968,0.0032,0,setosa
+                         */
+                        "text/csv": string;
                     };
                 };
                 /** @description Problem details (RFC 9457) */

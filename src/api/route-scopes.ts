@@ -8,6 +8,7 @@ import type { Scope } from '../security/api-keys.js'
 export type RouteScope = Scope | 'public'
 
 export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
+  'GET /': 'public', // a redirect to the console
   'GET /healthz': 'public',
   'GET /readyz': 'public',
   'GET /openapi.json': 'public',

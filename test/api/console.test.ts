@@ -40,6 +40,10 @@ describe('GET /ui', () => {
     const redirect = await built.inject({ url: '/ui' })
     expect(redirect.statusCode).toBe(301)
     expect(redirect.headers.location).toBe('/ui/')
+    // the service's own address, opened in a browser, is the console
+    const root = await built.inject({ url: '/' })
+    expect(root.statusCode).toBe(302)
+    expect(root.headers.location).toBe('/ui/')
     const res = await built.inject({ url: '/ui/' })
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toMatch(/^text\/html/)

@@ -20,6 +20,8 @@ export const CONSOLE_CSP = "default-src 'self'; img-src 'self' data: blob:; styl
 export interface ConsoleOptions { readonly root?: string }
 
 const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (fastify, { root = CONSOLE_DIR }) => {
+  // the service's address opened in a browser: the console, not a 404
+  fastify.get('/', { schema: { hide: true } }, async (_request, reply) => await reply.redirect('/ui/'))
   if (!existsSync(`${root}/index.html`)) {
     const missing = async (): Promise<never> => { throw new CONSOLE_NOT_BUILT() }
     fastify.get('/ui', { schema: { hide: true } }, missing)

@@ -30,10 +30,11 @@ const datasetPredictions: FastifyPluginAsyncZod = async (fastify) => {
       response: {
         200: {
           description: 'One line per dataset row, in row order',
+          // JSON first: Swagger UI asks for the first type listed, and shows JSON as JSON (NDJSON it could not parse)
           content: {
+            [PREDICTION_MEDIA_TYPES.json]: { schema: z.array(z.object({ row: z.number().int(), outputs: z.array(z.number()), label: z.string().optional() })) },
             [PREDICTION_MEDIA_TYPES.ndjson]: { schema: z.string() },
-            [PREDICTION_MEDIA_TYPES.csv]: { schema: z.string() },
-            [PREDICTION_MEDIA_TYPES.json]: { schema: z.array(z.object({ row: z.number().int(), outputs: z.array(z.number()), label: z.string().optional() })) }
+            [PREDICTION_MEDIA_TYPES.csv]: { schema: z.string() }
           }
         },
         ...problems(400, 404, 406, 422)
