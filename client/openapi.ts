@@ -4188,6 +4188,11 @@ export interface paths {
                             row: number;
                             outputs: number[];
                             label?: string;
+                            /** @description Categories of this row the model never saw, scored as all zeros (NDJSON lines carry it too) */
+                            unknownCategories?: {
+                                field: string;
+                                value: string;
+                            }[];
                         }[];
                         /**
                          * @example {"row":0,"outputs":[0.9979,0.0021,0],"label":"setosa"}

@@ -110,8 +110,11 @@ describe('a CSV with a categorical feature, missing values and labels', () => {
     const streamed = await request(t.app.server).post(`/v1/models/${String(model.id)}/predictions`)
       .set('accept', 'application/x-ndjson').send({ datasetId: heldDs.body.id })
     expect(streamed.status).toBe(200)
-    const lines = streamed.text.trim().split('\n').map((l) => JSON.parse(l) as { row: number, label: string })
+    const lines = streamed.text.trim().split('\n').map((l) => JSON.parse(l) as { row: number, label: string, unknownCategories?: unknown })
     expect(lines.map((l) => l.label)).toEqual(heldPredict.body.labels)
+    // the unseen category is named on its row, as predict names it
+    expect(lines[0].unknownCategories).toEqual([{ field: 'color', value: 'purple' }])
+    expect(lines.slice(1).every((l) => l.unknownCategories === undefined)).toBe(true)
   })
 
   it('a job may choose the strategy; a dataset with missing cells and no strategy is refused at admission', async () => {

@@ -32,7 +32,13 @@ const datasetPredictions: FastifyPluginAsyncZod = async (fastify) => {
           description: 'One line per dataset row, in row order',
           // JSON first: Swagger UI asks for the first type listed, and shows JSON as JSON (NDJSON it could not parse)
           content: {
-            [PREDICTION_MEDIA_TYPES.json]: { schema: z.array(z.object({ row: z.number().int(), outputs: z.array(z.number()), label: z.string().optional() })) },
+            [PREDICTION_MEDIA_TYPES.json]: {
+              schema: z.array(z.object({
+                row: z.number().int(), outputs: z.array(z.number()), label: z.string().optional(),
+                unknownCategories: z.array(z.object({ field: z.string(), value: z.string() })).optional()
+                  .describe('Categories of this row the model never saw, scored as all zeros (NDJSON lines carry it too)')
+              }))
+            },
             [PREDICTION_MEDIA_TYPES.ndjson]: { schema: z.string() },
             [PREDICTION_MEDIA_TYPES.csv]: { schema: z.string() }
           }

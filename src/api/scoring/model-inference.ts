@@ -33,6 +33,8 @@ export interface RowInference {
   readonly model: ModelInference
   /** Per column and category the model never saw, how many of `rows` rows of x hold it, in column then category order; empty when none. */
   unknownCategories (x: Float32Array, rows: number): UnknownCategoryCount[]
+  /** The categories the model never saw in row r of x (by column), or null when it has none. */
+  unknownInRow (x: Float32Array, r: number): Array<{ field: string, value: string }> | null
   /** Network outputs (rows × output units) for `rows` rows of x (rows × the dataset's raw columns, as codes); a fresh array. UNPROCESSABLE (422) naming a row the model cannot read. */
   run (x: Float32Array, rows: number): Float32Array
 }
@@ -83,6 +85,16 @@ export function createRowInference (model: InferenceModel, kernels: KernelName =
         }
         counts.forEach((n, i) => { if (n > 0) found.push({ field: columns![c].name, value: columns![c].categories![i], rows: n }) })
       })
+      return found
+    },
+    unknownInRow (x, r) {
+      let found: Array<{ field: string, value: string }> | null = null
+      for (let c = 0; c < maps.length; c++) {
+        const map = maps[c]
+        if (map === null) continue
+        const code = x[r * R + c]
+        if (!Number.isNaN(code) && map[code] < 0) (found ??= []).push({ field: columns![c].name, value: columns![c].categories![code] })
+      }
       return found
     },
     run (x, rows) {

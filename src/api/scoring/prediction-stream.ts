@@ -54,6 +54,7 @@ function columnsOf (meta: ModelRecord): { names: string[], labelled: boolean } {
 export async function * predictionLines (model: InferenceModel & { meta: ModelRecord }, reader: FeatureRowReader, rows: number,
   format: PredictionFormat, kernels: KernelName, columns?: readonly FeatureColumn[], block = INFERENCE_CHUNK): AsyncGenerator<string> {
   const inference = createRowInference(model, kernels, columns)
+  const remapped = columns?.some((c) => c.kind === 'categorical') ?? false
   const { names, labelled } = columnsOf(model.meta)
   if (format === 'csv') yield ['row', ...names, ...(labelled ? ['label'] : [])].map(csvField).join(',') + '\n'
   if (format === 'json') yield '['
@@ -74,7 +75,9 @@ export async function * predictionLines (model: InferenceModel & { meta: ModelRe
     for (let r = 0; r < n; r++) {
       if (format === 'csv') text += `${from + r},${outputs[r].join(',')}${labels ? `,${csvField(labels[r])}` : ''}\n`
       else {
-        const line = JSON.stringify({ row: from + r, outputs: outputs[r], ...(labels ? { label: labels[r] } : {}) })
+        // categories the model never saw, scored as all zeros, are named on their row (as predict names them)
+        const unknown = remapped ? inference.unknownInRow(x, r) : null
+        const line = JSON.stringify({ row: from + r, outputs: outputs[r], ...(labels ? { label: labels[r] } : {}), ...(unknown ? { unknownCategories: unknown } : {}) })
         text += format === 'json' ? `${from + r === 0 ? '' : ','}${line}\n` : `${line}\n`
       }
     }
