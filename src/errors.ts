@@ -40,7 +40,8 @@ export const INPUT_WIDTH = createError<[number, number, number, string]>('NN_ERR
 // ---- 401, 403, 429: who may call, and how often (api/plugins/auth.ts, rate-limit.ts)
 export const UNAUTHORIZED = createError<[string]>('NN_ERR_UNAUTHORIZED', '%s', 401)
 export const FORBIDDEN = createError<[string, string]>('NN_ERR_FORBIDDEN', "this API key lacks the '%s' scope that %s needs; ask for a key with it (or with admin)", 403)
-export const TOO_MANY_REQUESTS = createError<[number, number]>('NN_ERR_TOO_MANY_REQUESTS', 'rate limit of %d requests per minute for this API key exceeded; retry in %d s', 429)
+// the second argument names whose limit: "this API key", or "this tenant" when the API is open
+export const TOO_MANY_REQUESTS = createError<[number, string, number]>('NN_ERR_TOO_MANY_REQUESTS', 'rate limit of %d requests per minute for %s exceeded; retry in %d s', 429)
 export const TOO_MANY_FOLLOWERS = createError<[string]>('NN_ERR_TOO_MANY_FOLLOWERS', "too many event streams open on training job '%s' or for this tenant (SSE_MAX_FOLLOWERS_PER_JOB, SSE_MAX_FOLLOWERS_PER_TENANT); close some, or poll GET /v1/training-jobs/{id}", 429)
 export const TOO_MANY_SWEEP_FOLLOWERS = createError<[string]>('NN_ERR_TOO_MANY_SWEEP_FOLLOWERS', "too many event streams open on sweep '%s' or for this tenant (SSE_MAX_FOLLOWERS_PER_JOB, SSE_MAX_FOLLOWERS_PER_TENANT); close some, or poll GET /v1/sweeps/{id}", 429)
 export const TOO_MANY_AUTH_FAILURES = createError<[number, number]>('NN_ERR_TOO_MANY_AUTH_FAILURES', 'more than %d invalid API keys per minute from this address; retry in %d s', 429)

@@ -40,7 +40,7 @@ describe('rate limits', () => {
     expect(Number.isInteger(retry)).toBe(true)
     expect(retry).toBeGreaterThanOrEqual(19)
     expect(retry).toBeLessThanOrEqual(20)
-    expect(over.json().detail).toContain(`retry in ${retry} s`)
+    expect(over.json().detail).toBe(`rate limit of 3 requests per minute for this API key exceeded; retry in ${retry} s`)
     expect((await get(a, '/v1/datasets', K1)).statusCode).toBe(429)
 
     // another key of the same tenant has a bucket of its own; health checks are never counted
@@ -55,6 +55,8 @@ describe('rate limits', () => {
     const over = await get(a, '/v1/networks')
     expect(over.statusCode).toBe(429)
     expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1)
+    // no key to name: the message names the tenant, and why it is the tenant's
+    expect(over.json().detail).toMatch(/^rate limit of 2 requests per minute for tenant 'local' \(the API is open: no API_KEYS\) exceeded; retry in \d+ s$/)
   })
 
   it('refills with time and honours the burst size', async () => {

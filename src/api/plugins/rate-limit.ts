@@ -4,7 +4,7 @@
  */
 import fp from 'fastify-plugin'
 import { TOO_MANY_REQUESTS } from '../../errors.js'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { createRateLimiter, type RateDecision } from '../../store/rate-limits.js'
 import { withTimeout } from '../with-timeout.js'
 
@@ -27,13 +27,15 @@ export default fp<RateLimitPluginOptions>(async function rateLimit (fastify, { p
   fastify.addHook('onClose', async () => { redis.disconnect() })
   const limiter = createRateLimiter(redis, prefix, { perMinute, burst: burst ?? perMinute })
 
-  const apply = (decision: RateDecision, reply: FastifyReply, done: (err?: Error) => void): void => {
+  const apply = (decision: RateDecision, request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
     reply.header('ratelimit-limit', decision.limit)
     reply.header('ratelimit-remaining', decision.remaining)
     reply.header('ratelimit-reset', decision.allowed ? decision.resetSeconds : decision.retryAfterSeconds)
     if (decision.allowed) { done(); return }
     reply.header('retry-after', decision.retryAfterSeconds)
-    done(new TOO_MANY_REQUESTS(perMinute, decision.retryAfterSeconds))
+    // whose limit: the key's, or the tenant's when the API is open (no key to name)
+    const whose = request.principal ? 'this API key' : `tenant '${request.tenant}' (the API is open: no API_KEYS)`
+    done(new TOO_MANY_REQUESTS(perMinute, whose, decision.retryAfterSeconds))
   }
 
   // a callback hook: most requests are decided from the local lease, with no promise or timer
@@ -42,8 +44,8 @@ export default fp<RateLimitPluginOptions>(async function rateLimit (fastify, { p
     if (request.tenant === '') { done(); return }
     const subject = request.principal ? `key:${request.principal.keyId}` : `tenant:${request.tenant}`
     const local = limiter.takeLocal(subject)
-    if (local) { apply(local, reply, done); return }
-    withTimeout(limiter.take(subject), CHECK_TIMEOUT_MS).then((decision) => apply(decision, reply, done), (err: unknown) => {
+    if (local) { apply(local, request, reply, done); return }
+    withTimeout(limiter.take(subject), CHECK_TIMEOUT_MS).then((decision) => apply(decision, request, reply, done), (err: unknown) => {
       // fail open: an unreachable limiter must not take the API down with it (/readyz says why)
       request.log.warn({ err }, 'rate limit not checked: Redis unavailable')
       done()
