@@ -249,7 +249,9 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     expect(page.url()).toContain(`ids=${ids[0]},${ids[1]}`)
     // and removed again
     await page.getByRole('link', { name: /^Remove .* from the comparison$/ }).first().click()
-    await page.waitForFunction('document.querySelectorAll("main ul.compared li").length === 1')
+    // polled through the locator, not waitForFunction: its polling compiles the predicate in the page, which
+    // the console's CSP (no 'unsafe-eval') refuses whenever the first check does not already pass
+    await expect.poll(async () => await page.locator('main ul.compared li').count(), { timeout: 10_000 }).toBe(1)
     expect(page.url()).toContain(`ids=${ids[1]}`)
 
     const phone = await openPage(on.browser, { width: 390, height: 844 })
