@@ -146,9 +146,14 @@ describe('sweeps over two worker processes', () => {
     await until('a child past its checkpoint', async () => {
       for (const jobId of childIds) {
         const bytes = await t.redis.getBuffer(keys.jobCheckpoint(jobId))
-        if (bytes === null || (await t.redis.llen(keys.jobHistory(jobId))) <= decodeCheckpoint(bytes).epoch) continue
+        const done = await t.redis.llen(keys.jobHistory(jobId))
+        if (bytes === null || done <= decodeCheckpoint(bytes).epoch) continue
+        // still running, and far enough from its end that it cannot finish before the kill lands (a child
+        // that finished first left nothing to resume, and the check below read that as a failure)
+        const job = await t.app.trainingQueue.queue.getJob(jobId)
+        if (!job || (await job.getState()) !== 'active' || done > job.data.training.epochs - 40) continue
         // the worker running it (BullMQ's processedBy is the worker's host:pid)
-        const by = (await t.app.trainingQueue.queue.getJob(jobId))?.processedBy ?? ''
+        const by = job.processedBy ?? ''
         victim = workers.find((w) => by.endsWith(`:${w.child.pid}`))
         if (victim) return true
       }
