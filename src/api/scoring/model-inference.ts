@@ -72,6 +72,12 @@ export function createRowInference (model: InferenceModel, kernels: KernelName =
     }
     return codes
   }
+  /** Row r's code in column c when it names a category the model never saw (a dataset category index), else -1. */
+  const unseenCode = (x: Float32Array, r: number, c: number): number => {
+    const map = maps[c]
+    const code = x[r * R + c]
+    return map !== null && !Number.isNaN(code) && map[code] < 0 ? code : -1
+  }
   return {
     model: inference,
     unknownCategories (x, rows) {
@@ -80,8 +86,8 @@ export function createRowInference (model: InferenceModel, kernels: KernelName =
         if (map === null || !map.includes(-1)) return
         const counts = new Int32Array(map.length)
         for (let r = 0; r < rows; r++) {
-          const code = x[r * R + c]
-          if (!Number.isNaN(code) && map[code] < 0) counts[code]++
+          const code = unseenCode(x, r, c)
+          if (code >= 0) counts[code]++
         }
         counts.forEach((n, i) => { if (n > 0) found.push({ field: columns![c].name, value: columns![c].categories![i], rows: n }) })
       })
@@ -90,10 +96,8 @@ export function createRowInference (model: InferenceModel, kernels: KernelName =
     unknownInRow (x, r) {
       let found: Array<{ field: string, value: string }> | null = null
       for (let c = 0; c < maps.length; c++) {
-        const map = maps[c]
-        if (map === null) continue
-        const code = x[r * R + c]
-        if (!Number.isNaN(code) && map[code] < 0) (found ??= []).push({ field: columns![c].name, value: columns![c].categories![code] })
+        const code = unseenCode(x, r, c)
+        if (code >= 0) (found ??= []).push({ field: columns![c].name, value: columns![c].categories![code] })
       }
       return found
     },
