@@ -9,7 +9,7 @@ import { checkTrainable, type NetworkSpec } from './spec.js'
 import { Rng, type RngState } from './random.js'
 import { createNetwork, createWorkspace, headLoss, forward, l2Penalty, type Network, type Workspace } from './network.js'
 import { createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerState, type StateAllocator } from './optimizers.js'
-import { createSchedule, type ScheduleConfig, type ScheduleState } from './schedules.js'
+import { createSchedule, type Schedule, type ScheduleConfig, type ScheduleState } from './schedules.js'
 import { checkDatasetFits, classLabels, splitRows, takeRows, type Dataset } from './dataset.js'
 import { SHARD_ROWS, sequentialGradient, type BatchGradient } from './gradient.js'
 import { headOf, type Head } from './heads.js'
@@ -176,10 +176,103 @@ function divergenceAdvice (data: Dataset, lr: number): string {
   return at < 0 ? lower : `${lower} or normalise the inputs (input ${at + 1} reaches ${widest.toPrecision(3)})`
 }
 
+/** One run's fixed parts, made once by startRun: the network, its optimiser and schedule, the data it trains on. */
+interface Run {
+  readonly opts: TrainOptions
+  readonly hooks: TrainHooks
+  readonly data: Dataset
+  readonly trainSet: Dataset
+  readonly validation: Dataset | null
+  readonly net: Network
+  readonly optimizer: Optimizer
+  readonly schedule: Schedule
+  readonly rng: Rng
+  readonly gradient: BatchGradient
+  readonly grads: Vec
+  readonly head: Head
+  readonly warnings: string[]
+  /** the rows in order, and each epoch's shuffle of them, in the same memory every epoch */
+  readonly base: Int32Array
+  readonly shuffled: Int32Array
+}
+
+/** What changes epoch by epoch, besides the weights and the optimiser's state: what a TrainState snapshots. */
+interface Progress {
+  best: TrainState['best']
+  wait: number
+  readonly history: EpochStats[]
+  /**
+   * The state at the current epoch's start, kept for an abort within the epoch, in the same memory every
+   * epoch: a fresh copy of the weights and the optimiser's state each epoch cost W1 about 6 ms, most of it
+   * first touches of freshly mapped pages (13 µs a page on this VM; the engine's helpers wait meanwhile).
+   * `best` is shared, not copied: it changes only at an epoch's end, after the last abort check of that epoch.
+   */
+  atStart: TrainState | null
+  /** its history is the run's first historyAtStart epochs, copied only when an abort hands the state out: a copy each epoch made a long run quadratic (100,000 epochs: 5·10⁹ records copied) */
+  historyAtStart: number
+  /** one workspace for the run's validation passes, not one an epoch (fresh pages cost a fault each on first touch) */
+  validationWs?: Workspace
+}
+
+/**
+ * Trains `spec` on `data` by minibatch backpropagation, epoch by epoch, until `opts.epochs`, early
+ * stopping, divergence (a loss or weight not finite) or an abort through `hooks.signal`, and returns the
+ * weights with the run's history and a resumable state. Throws RangeError on a spec, options or data
+ * that cannot train (checked before any work). With `hooks.resume` it continues a run bit for bit.
+ */
 export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hooks: TrainHooks = {}): TrainResult {
   checkTrainable(spec)
   checkTrainOptions(opts)
   checkDatasetFits(spec, data)
+  const run = startRun(spec, data, opts, hooks)
+  const resume = hooks.resume
+  const progress: Progress = {
+    best: resume?.best ? { ...resume.best, params: copyOf(resume.best.params) } : null,
+    wait: resume?.wait ?? 0,
+    history: resume ? [...resume.history] : [],
+    atStart: null,
+    historyAtStart: 0
+  }
+  const minDelta = opts.earlyStopping?.minDelta ?? 0
+
+  let epoch = resume?.epoch ?? 0
+  for (; epoch < opts.epochs; epoch++) {
+    const lr = run.schedule.learningRate(epoch)
+    const sums = runEpoch(run, progress, epoch, lr)
+    if ('stopReason' in sums) return sums
+    // O(parameters) per epoch: a weight can overflow while the loss stays finite (e.g. behind a dead ReLU)
+    const bad = firstNonFinite(run.net.params)
+    if (bad >= 0) {
+      return finish(run, progress, 'diverged', diverged(run, epoch + 1, `weight ${parameterName(run.net, bad)} became ${run.net.params[bad]}`, lr), snapshot(run, progress, epoch))
+    }
+    const stats = epochStats(run, progress, epoch, lr, sums)
+    const monitored = stats.valLoss ?? stats.loss
+    if (!Number.isFinite(monitored)) {
+      progress.history.push(stats)
+      return finish(run, progress, 'diverged', `the loss became ${monitored} after epoch ${epoch + 1}: ${divergenceAdvice(data, lr)}`, snapshot(run, progress, epoch + 1))
+    }
+    run.schedule.observe(epoch, monitored)
+    // the best epoch's weights: one buffer for the whole run, like the epoch-start state's
+    if (progress.best === null || monitored < progress.best.loss - minDelta) {
+      progress.best = { epoch: epoch + 1, loss: monitored, params: copyInto(progress.best?.params, run.net.params) }
+      progress.wait = 0
+    } else progress.wait++
+    progress.history.push(stats)
+    const end = epoch + 1
+    hooks.onEpoch?.(stats, (o) => snapshot(run, progress, end, o?.history !== false))
+    if (opts.earlyStopping && progress.wait >= opts.earlyStopping.patience) {
+      return finish(run, progress, 'early_stopping', `stopped after epoch ${epoch + 1}: no improvement for ${progress.wait} epochs; restored the weights of epoch ${progress.best.epoch}`, snapshot(run, progress, epoch + 1))
+    }
+  }
+  // as scikit-learn's ConvergenceWarning: the epoch budget ended the run, not the loss
+  if (opts.earlyStopping && progress.wait === 0 && progress.history.length > 0) {
+    run.warnings.push(`the monitored loss still improved in the last of ${opts.epochs} epochs; more epochs (or a higher learning rate) may fit better`)
+  }
+  return finish(run, progress, 'completed', `trained ${opts.epochs} epochs`, snapshot(run, progress, epoch))
+}
+
+/** The network (fresh from the seed, the resumed or the initial weights), its optimiser and schedule, the split, the batch gradient. */
+function startRun (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hooks: TrainHooks): Run {
   const { train: trainSet, validation, trainRows, stratified } = splitForValidation(spec, data, opts)
   const oneRow = oneRowMinibatch(spec, trainSet.rows, opts.batchSize)
   if (oneRow !== null) throw new RangeError(oneRow)
@@ -191,110 +284,101 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   if (hooks.paramsBuffer) { hooks.paramsBuffer.set(net.params); net = createNetwork(spec, { params: hooks.paramsBuffer }) }
   const optimizer = createOptimizer(opts.optimizer, net.decayMask, hooks.kernels, hooks.optimizerState)
   const schedule = createSchedule(opts.schedule, opts.optimizer.learningRate, opts.epochs)
-  let best = resume?.best ? { ...resume.best, params: copyOf(resume.best.params) } : null
-  let wait = resume?.wait ?? 0
-  const history = resume ? [...resume.history] : []
   if (resume) { optimizer.setState(resume.optimizer); schedule.setState(resume.schedule); rng.setState(resume.rng) }
 
   const reference = hasBatchNorm(spec) ? sequentialLockstepGradient : sequentialGradient
   const gradient = hooks.gradient ? hooks.gradient(net, trainSet, trainRows, optimizer) : reference(net, trainSet, hooks.kernels, opts.seed ?? 0, trainRows, Math.min(SHARD_ROWS, opts.batchSize, trainSet.rows))
-  const grads = hooks.gradsBuffer ?? allocate(net.dtype, net.params.length)
   const base = Int32Array.from({ length: trainSet.rows }, (_, i) => i)
-  const shuffled = new Int32Array(base.length) // each epoch's order, shuffled from base in the same memory
-  const head = headOf(spec)
-  const minDelta = opts.earlyStopping?.minDelta ?? 0
-
-  /**
-   * The state at an epoch's start, kept for an abort within the epoch, in the same memory every
-   * epoch: a fresh copy of the weights and the optimiser's state each epoch cost W1 about 6 ms, most
-   * of it first touches of freshly mapped pages (13 µs a page on this VM; the engine's helpers wait
-   * meanwhile). `best` is shared, not copied: it changes only at an epoch's end, after the last abort
-   * check of that epoch.
-   */
-  let atStart: TrainState | null = null
-  let validationWs: Workspace | undefined
-  // its history is the run's first historyAtStart epochs, copied only when an abort hands the state
-  // out: a copy each epoch made a long run quadratic (100,000 epochs: 5·10⁹ records copied)
-  let historyAtStart = 0
-  const epochStart = (epoch: number): TrainState => {
-    historyAtStart = history.length
-    return (atStart = { epoch, params: copyInto(atStart?.params, net.params), optimizer: optimizer.getState(atStart?.optimizer), schedule: schedule.getState(), rng: rng.getState(), best, wait, history: [] })
+  return {
+    opts, hooks, data, trainSet, validation, net, optimizer, schedule, rng, gradient,
+    grads: hooks.gradsBuffer ?? allocate(net.dtype, net.params.length),
+    head: headOf(spec),
+    warnings: splitWarnings(data, opts, validation, stratified),
+    base,
+    shuffled: new Int32Array(base.length)
   }
+}
 
-  const snapshot = (epoch: number, withHistory = true): TrainState => ({
+/**
+ * One epoch's minibatches: each one's gradient, then the optimiser's step (unless the gradient applied
+ * it). Returns the summed loss and correct predictions, or the run's result when it was aborted or
+ * its loss stopped being finite.
+ */
+function runEpoch (run: Run, progress: Progress, epoch: number, lr: number): { loss: number, correct: number } | TrainResult {
+  const { opts, hooks, trainSet, net, optimizer, grads } = run
+  const startState = hooks.signal ? epochStart(run, progress, epoch) : null
+  let order = run.base
+  if (opts.shuffle !== false) { run.shuffled.set(run.base); order = run.rng.shuffle(run.shuffled) }
+  let loss = 0, correct = 0
+  for (let from = 0; from < trainSet.rows; from += opts.batchSize) {
+    if (hooks.signal?.aborted && startState) {
+      return finish(run, progress, 'aborted', `training was cancelled during epoch ${epoch + 1}`, { ...startState, history: progress.history.slice(0, progress.historyAtStart) })
+    }
+    const to = Math.min(from + opts.batchSize, trainSet.rows)
+    const st = run.gradient(order, from, to, grads, epoch, lr)
+    if (!Number.isFinite(st.loss)) {
+      return finish(run, progress, 'diverged', `the loss became ${st.loss} in epoch ${epoch + 1} (rows ${from}-${to - 1}): ${divergenceAdvice(run.data, lr)}`, snapshot(run, progress, epoch))
+    }
+    if (st.stepped !== true) optimizer.step(net.params, grads, lr)
+    loss += st.loss
+    correct += st.correct
+  }
+  return { loss, correct }
+}
+
+/** The epoch's stats: training loss (+ L2) and accuracy from its minibatches, and the validation split's. */
+function epochStats (run: Run, progress: Progress, epoch: number, lr: number, sums: { loss: number, correct: number }): EpochStats {
+  const { trainSet, validation, net } = run
+  const stats: EpochStats = { epoch: epoch + 1, loss: sums.loss / trainSet.rows + l2Penalty(net), learningRate: lr }
+  const acc = accuracyOf(run.head, sums.correct, trainSet.rows, trainSet.outputs)
+  if (acc !== undefined) stats.accuracy = acc
+  if (validation) {
+    progress.validationWs ??= createWorkspace(net, Math.min(256, validation.rows), { forwardOnly: true })
+    const v = evaluateLoss(net, validation, run.hooks.kernels, 256, progress.validationWs)
+    stats.valLoss = v.loss
+    if (v.accuracy !== undefined) stats.valAccuracy = v.accuracy
+  }
+  return stats
+}
+
+function epochStart (run: Run, progress: Progress, epoch: number): TrainState {
+  progress.historyAtStart = progress.history.length
+  const kept = progress.atStart
+  progress.atStart = { epoch, params: copyInto(kept?.params, run.net.params), optimizer: run.optimizer.getState(kept?.optimizer), schedule: run.schedule.getState(), rng: run.rng.getState(), best: progress.best, wait: progress.wait, history: [] }
+  return progress.atStart
+}
+
+/** A resumable state at the boundary before 0-based epoch `epoch`: fresh copies of everything. */
+function snapshot (run: Run, progress: Progress, epoch: number, withHistory = true): TrainState {
+  const { best } = progress
+  return {
     epoch,
-    params: copyOf(net.params),
-    optimizer: optimizer.getState(),
-    schedule: schedule.getState(),
-    rng: rng.getState(),
+    params: copyOf(run.net.params),
+    optimizer: run.optimizer.getState(),
+    schedule: run.schedule.getState(),
+    rng: run.rng.getState(),
     best: best ? { ...best, params: copyOf(best.params) } : null,
-    wait,
-    history: withHistory ? [...history] : []
-  })
-  const warnings = splitWarnings(data, opts, validation, stratified)
-  const diverged = (epoch: number, why: string, lr: number): string => `${why} in epoch ${epoch}: ${divergenceAdvice(data, lr)}`
-  const finish = (stopReason: StopReason, message: string, state: TrainState): TrainResult => {
-    const stoppedEpoch = history.length === 0 ? 0 : history[history.length - 1].epoch
-    let weightsEpoch = stoppedEpoch
-    if (opts.earlyStopping && best && stopReason !== 'diverged' && stopReason !== 'aborted') { net.params.set(best.params); weightsEpoch = best.epoch }
-    const result = { params: net.params, history, stopReason, message, bestEpoch: best?.epoch ?? null, stoppedEpoch, weightsEpoch, warnings, state }
-    if (stopReason === 'diverged' || stopReason === 'aborted') return result
-    // the weights about to be kept, on every row (training and validation): the last update may have overflowed
-    const why = nonFiniteReason(net, data, hooks.kernels)
-    if (why === null) return result
-    return { ...result, stopReason: 'diverged', message: diverged(weightsEpoch, `the trained network is not finite (${why})`, schedule.learningRate(Math.max(0, weightsEpoch - 1))) }
+    wait: progress.wait,
+    history: withHistory ? [...progress.history] : []
   }
+}
 
-  let epoch = resume?.epoch ?? 0
-  for (; epoch < opts.epochs; epoch++) {
-    const startState = hooks.signal ? epochStart(epoch) : null
-    const lr = schedule.learningRate(epoch)
-    let order = base
-    if (opts.shuffle !== false) { shuffled.set(base); order = rng.shuffle(shuffled) }
-    let loss = 0, correct = 0
-    for (let from = 0; from < trainSet.rows; from += opts.batchSize) {
-      if (hooks.signal?.aborted) return finish('aborted', `training was cancelled during epoch ${epoch + 1}`, { ...startState!, history: history.slice(0, historyAtStart) })
-      const to = Math.min(from + opts.batchSize, trainSet.rows)
-      const st = gradient(order, from, to, grads, epoch, lr)
-      if (!Number.isFinite(st.loss)) {
-        return finish('diverged', `the loss became ${st.loss} in epoch ${epoch + 1} (rows ${from}-${to - 1}): ${divergenceAdvice(data, lr)}`, snapshot(epoch))
-      }
-      if (st.stepped !== true) optimizer.step(net.params, grads, lr)
-      loss += st.loss
-      correct += st.correct
-    }
-    // O(parameters) per epoch: a weight can overflow while the loss stays finite (e.g. behind a dead ReLU)
-    const bad = firstNonFinite(net.params)
-    if (bad >= 0) {
-      return finish('diverged', diverged(epoch + 1, `weight ${parameterName(net, bad)} became ${net.params[bad]}`, lr), snapshot(epoch))
-    }
-    const stats: EpochStats = { epoch: epoch + 1, loss: loss / trainSet.rows + l2Penalty(net), learningRate: lr }
-    const acc = accuracyOf(head, correct, trainSet.rows, trainSet.outputs)
-    if (acc !== undefined) stats.accuracy = acc
-    if (validation) {
-      // one workspace for the run's validation passes, not one an epoch (fresh pages cost a fault each on first touch)
-      validationWs ??= createWorkspace(net, Math.min(256, validation.rows), { forwardOnly: true })
-      const v = evaluateLoss(net, validation, hooks.kernels, 256, validationWs)
-      stats.valLoss = v.loss
-      if (v.accuracy !== undefined) stats.valAccuracy = v.accuracy
-    }
-    const monitored = stats.valLoss ?? stats.loss
-    if (!Number.isFinite(monitored)) {
-      history.push(stats)
-      return finish('diverged', `the loss became ${monitored} after epoch ${epoch + 1}: ${divergenceAdvice(data, lr)}`, snapshot(epoch + 1))
-    }
-    schedule.observe(epoch, monitored)
-    // the best epoch's weights: one buffer for the whole run, like the epoch-start state's
-    if (best === null || monitored < best.loss - minDelta) { best = { epoch: epoch + 1, loss: monitored, params: copyInto(best?.params, net.params) }; wait = 0 } else wait++
-    history.push(stats)
-    hooks.onEpoch?.(stats, (o) => snapshot(epoch + 1, o?.history !== false))
-    if (opts.earlyStopping && wait >= opts.earlyStopping.patience) {
-      return finish('early_stopping', `stopped after epoch ${epoch + 1}: no improvement for ${wait} epochs; restored the weights of epoch ${best.epoch}`, snapshot(epoch + 1))
-    }
-  }
-  // as scikit-learn's ConvergenceWarning: the epoch budget ended the run, not the loss
-  if (opts.earlyStopping && wait === 0 && history.length > 0) {
-    warnings.push(`the monitored loss still improved in the last of ${opts.epochs} epochs; more epochs (or a higher learning rate) may fit better`)
-  }
-  return finish('completed', `trained ${opts.epochs} epochs`, snapshot(epoch))
+const diverged = (run: Run, epoch: number, why: string, lr: number): string => `${why} in epoch ${epoch}: ${divergenceAdvice(run.data, lr)}`
+
+/**
+ * The run's result. Early stopping restores the best epoch's weights (not after a divergence or an
+ * abort); then the weights about to be kept are checked on every row, training and validation, since
+ * the last update may have overflowed.
+ */
+function finish (run: Run, progress: Progress, stopReason: StopReason, message: string, state: TrainState): TrainResult {
+  const { opts, net } = run
+  const { best, history } = progress
+  const stoppedEpoch = history.length === 0 ? 0 : history[history.length - 1].epoch
+  let weightsEpoch = stoppedEpoch
+  if (opts.earlyStopping && best && stopReason !== 'diverged' && stopReason !== 'aborted') { net.params.set(best.params); weightsEpoch = best.epoch }
+  const result = { params: net.params, history, stopReason, message, bestEpoch: best?.epoch ?? null, stoppedEpoch, weightsEpoch, warnings: run.warnings, state }
+  if (stopReason === 'diverged' || stopReason === 'aborted') return result
+  const why = nonFiniteReason(net, run.data, run.hooks.kernels)
+  if (why === null) return result
+  return { ...result, stopReason: 'diverged', message: diverged(run, weightsEpoch, `the trained network is not finite (${why})`, run.schedule.learningRate(Math.max(0, weightsEpoch - 1))) }
 }
