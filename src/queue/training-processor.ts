@@ -5,24 +5,25 @@
  */
 import { UnrecoverableError, WaitingError } from 'bullmq'
 import type { Redis } from 'ioredis'
-import type { TrainingEngine } from '../engine/engine.js'
+import type { EngineResult, TrainingEngine } from '../engine/engine.js'
 import type { KernelName } from '../kernels/index.js'
 import type { Logger } from '../logger.js'
-import type { EpochStats, TrainState } from '../nn/train.js'
-import { parameterCount } from '../nn/spec.js'
+import type { EpochStats, TrainOptions, TrainState } from '../nn/train.js'
+import { parameterCount, type NetworkSpec } from '../nn/spec.js'
+import type { Dataset } from '../nn/dataset.js'
 import { TrainJobDataSchema, type TrainJobData } from '../schemas/training.js'
-import { createDatasetRepository } from '../store/datasets.js'
+import { createDatasetRepository, type DatasetMeta } from '../store/datasets.js'
 import { createKeys } from '../store/keys.js'
-import { CancelledBeforeStore, createModelRepository, type StoredModel } from '../store/models.js'
+import { CancelledBeforeStore, createModelRepository, type ModelInfo, type StoredModel } from '../store/models.js'
 import { createCheckpointStore } from './checkpoint.js'
-import { prepareData, trainingMetrics } from './training-data.js'
-import { codesWarning, headTargets, targetsForHead } from '../data/class-heads.js'
+import { prepareData, trainingMetrics, type PreparedData } from './training-data.js'
+import { codesWarning, headTargets, targetsForHead, type HeadTargets } from '../data/class-heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
 import { reportOf } from './run-report.js'
 import { createProgressWriter } from './progress-writer.js'
 import { CANCELLED_MESSAGE, LOCK_LOST, isCancelMarked, readEpochs, recordEpochs, type TrainingJob, type TrainJobResult } from './training-queue.js'
 import { validationOutputs } from './job-scoring.js'
-import { scoreHeldOut, trialPlan } from './sweeps/trial-rows.js'
+import { scoreHeldOut, trialPlan, type TrialRows } from './sweeps/trial-rows.js'
 
 export interface ProcessorDeps {
   readonly redis: Redis
@@ -34,6 +35,16 @@ export interface ProcessorDeps {
   readonly shutdown: AbortSignal
   readonly threads?: number | 'auto'
   readonly kernels?: KernelName
+}
+
+/** What a job trains on, loaded and checked: its dataset, network, fine-tuning parent, targets per head, rows and their preparation. */
+interface Inputs {
+  readonly stored: { readonly meta: DatasetMeta, readonly dataset: Dataset }
+  readonly spec: NetworkSpec
+  readonly parent: StoredModel | null
+  readonly how: HeadTargets
+  readonly rows: TrialRows & { readonly options: TrainOptions }
+  readonly prepared: PreparedData
 }
 
 export type TrainingProcessor = (job: TrainingJob, token: string | undefined, signal: AbortSignal | undefined) => Promise<TrainJobResult>
@@ -53,6 +64,115 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
   const datasets = createDatasetRepository(redis, prefix)
   const models = createModelRepository(redis, prefix)
   const checkpoints = createCheckpointStore(redis, prefix)
+
+  /** The job's rows, targets and options as the engine trains on them; UnrecoverableError when they cannot be (retrying cannot help). */
+  async function loadInputs (data: TrainJobData): Promise<Inputs> {
+    // defence in depth: the job reads only its own tenant's records, as admission did
+    const stored = await datasets.getMatrices(data.datasetId, data.tenant)
+    if (!stored) throw new UnrecoverableError(`dataset '${data.datasetId}' no longer exists; upload it again and submit a new job`)
+    const spec = data.network
+    let parent: StoredModel | null = null
+    if (data.initialModelId !== undefined) {
+      parent = await models.getWeights(data.initialModelId, data.tenant)
+      if (!parent) throw new UnrecoverableError(`model '${data.initialModelId}' to fine-tune from no longer exists`)
+      if (parent.params.length !== parameterCount(spec)) {
+        throw new UnrecoverableError(`model '${data.initialModelId}' has ${parent.params.length} parameters; the network to train has ${parameterCount(spec)}`)
+      }
+    }
+    // class codes become one-hot classes, two classes for one sigmoid unit one 0/1 column (data/class-heads.ts)
+    const how = headTargets(spec, stored.meta)
+    if ('error' in how) throw new UnrecoverableError(how.error)
+    // a sweep's child trains on the rows outside its fold and is scored on the rest, with the options
+    // (batch size) resolved on the rows it trains on (sweeps/trial-rows.ts)
+    const rows = trialPlan(spec, targetsForHead(how, stored.dataset), data.sweep, data.training)
+    try {
+      const prepared = prepareData(spec, rows.train, rows.options, data.training.normalize, parent?.meta, { columns: datasetColumns(stored.meta), missing: data.missing })
+      return { stored, spec, parent, how, rows, prepared }
+    } catch (err) {
+      throw new UnrecoverableError(`cannot prepare the dataset: ${(err as Error).message}`)
+    }
+  }
+
+  /**
+   * The job's checkpoint, with its epochs put back, when an earlier attempt got this far (the epochs
+   * after it are run again, bit-identically); else null, and the job's recorded epochs cleared.
+   */
+  async function resumeState (jobId: string, log: Logger): Promise<TrainState | null> {
+    const resume = await checkpoints.load(jobId)
+    if (!resume) {
+      await redis.del(keys.jobHistory(jobId))
+      return null
+    }
+    await redis.ltrim(keys.jobHistory(jobId), 0, resume.epoch - 1)
+    // checkpoints carry no history (engine.ts onCheckpoint): the job's list has every epoch up to
+    // one, written before it (progress-writer.ts); older checkpoints carry their own
+    if (resume.history.length !== resume.epoch) {
+      const recorded = await readEpochs(redis, prefix, jobId) as EpochStats[] // what this processor recorded: learningRate always set
+      if (recorded.length !== resume.epoch) log.warn({ epoch: resume.epoch, recorded: recorded.length }, 'the job\'s recorded epochs do not reach its checkpoint; resuming with those recorded')
+      resume.history = recorded
+    }
+    log.info({ epoch: resume.epoch }, 'resuming from checkpoint')
+    return resume
+  }
+
+  /**
+   * Trains with the engine, each epoch recorded on the job and each checkpoint stored as it comes,
+   * through one coalescing writer (the engine's callbacks are synchronous). A RangeError from the core's
+   * boundary checks becomes an UnrecoverableError: the job itself is wrong, retrying cannot help.
+   */
+  async function trainRecorded (job: TrainingJob, log: Logger, spec: NetworkSpec, prepared: PreparedData, options: TrainOptions,
+    { resume, initialParams, signal }: { resume: TrainState | null, initialParams: Float32Array | undefined, signal: AbortSignal | undefined }): Promise<EngineResult> {
+    const jobId = job.id!
+    let writeError: Error | undefined
+    const progress = createProgressWriter({
+      epochs: async (epochs) => {
+        await recordEpochs(redis, prefix, jobId, epochs, prepared.trainRows)
+        await job.updateProgress({ epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs })
+      },
+      checkpoint: (state) => checkpoints.save(jobId, state),
+      failed: (err) => { writeError ??= err; log.warn({ err }, 'recording progress failed') }
+    })
+    try {
+      return await engine.train(spec, prepared.data, { ...options, threads: deps.threads ?? 'auto', kernels: deps.kernels ?? 'auto' }, {
+        signal: AbortSignal.any([deps.shutdown, ...(signal ? [signal] : [])]),
+        resume: resume ?? undefined,
+        initialParams,
+        checkpoint: deps.checkpoint,
+        onEpoch: (stats) => { progress.epoch(stats) },
+        onCheckpoint: (state) => { progress.checkpoint(state) }
+      })
+    } catch (err) {
+      if (err instanceof RangeError) throw new UnrecoverableError(err.message)
+      throw err
+    } finally {
+      await progress.flushed()
+      if (writeError) log.warn({ err: writeError }, 'some epochs were not recorded')
+    }
+  }
+
+  /** The trained model, stored with what it was trained on and how: its id. Rejects with CancelledBeforeStore when a cancel came first. */
+  function storeModel (jobId: string, data: TrainJobData, { stored, spec, how, prepared }: Inputs, params: Float32Array, metrics: ModelInfo['metrics'], training: ModelInfo['training']): Promise<{ id: string }> {
+    const { meta } = stored
+    return models.save({
+      spec,
+      params,
+      meta: {
+        ...(data.modelName !== undefined ? { name: data.modelName } : {}),
+        ...(data.tenant !== undefined ? { tenant: data.tenant } : {}),
+        datasetId: data.datasetId,
+        jobId,
+        ...(data.initialModelId !== undefined ? { parentModelId: data.initialModelId } : {}),
+        metrics,
+        normalization: prepared.normalization,
+        ...(prepared.targetNormalization ? { targetNormalization: prepared.targetNormalization } : {}),
+        preprocessing: prepared.preprocessing,
+        ...('classes' in how && how.classes ? { classes: how.classes } : {}),
+        featureNames: meta.featureNames,
+        targetNames: meta.targetNames,
+        training
+      }
+    })
+  }
 
   return async function processTrainingJob (job, token, signal) {
     const jobId = job.id!
@@ -75,78 +195,14 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     // the job's startedAt stays its first attempt's: a resumed attempt does not restart the clock
     await redis.hsetnx(keys.jobStarted(), jobId, new Date().toISOString())
 
-    // defence in depth: the job reads only its own tenant's records, as admission did
-    const stored = await datasets.getMatrices(data.datasetId, data.tenant)
-    if (!stored) throw new UnrecoverableError(`dataset '${data.datasetId}' no longer exists; upload it again and submit a new job`)
-    const spec = data.network
-    let parent: StoredModel | null = null
-    if (data.initialModelId !== undefined) {
-      parent = await models.getWeights(data.initialModelId, data.tenant)
-      if (!parent) throw new UnrecoverableError(`model '${data.initialModelId}' to fine-tune from no longer exists`)
-      if (parent.params.length !== parameterCount(spec)) {
-        throw new UnrecoverableError(`model '${data.initialModelId}' has ${parent.params.length} parameters; the network to train has ${parameterCount(spec)}`)
-      }
-    }
-    // class codes become one-hot classes, two classes for one sigmoid unit one 0/1 column (data/class-heads.ts)
-    const how = headTargets(spec, stored.meta)
-    if ('error' in how) throw new UnrecoverableError(how.error)
-    // a sweep's child trains on the rows outside its fold and is scored on the rest, with the options
-    // (batch size) resolved on the rows it trains on (sweeps/trial-rows.ts)
-    const rows = trialPlan(spec, targetsForHead(how, stored.dataset), data.sweep, data.training)
+    const inputs = await loadInputs(data)
+    const { stored, spec, parent, how, rows, prepared } = inputs
     const { options } = rows
-    const dataset = rows.train
-    let prepared
-    try {
-      prepared = prepareData(spec, dataset, options, data.training.normalize, parent?.meta, { columns: datasetColumns(stored.meta), missing: data.missing })
-    } catch (err) {
-      throw new UnrecoverableError(`cannot prepare the dataset: ${(err as Error).message}`)
-    }
-
-    // a checkpoint means an earlier attempt got this far: epochs after it are run again (bit-identically)
-    const resume = await checkpoints.load(jobId)
-    if (resume) {
-      await redis.ltrim(keys.jobHistory(jobId), 0, resume.epoch - 1)
-      // checkpoints carry no history (engine.ts onCheckpoint): the job's list has every epoch up to
-      // one, written before it (progress-writer.ts); older checkpoints carry their own
-      if (resume.history.length !== resume.epoch) {
-        const recorded = await readEpochs(redis, prefix, jobId) as EpochStats[] // what this processor recorded: learningRate always set
-        if (recorded.length !== resume.epoch) log.warn({ epoch: resume.epoch, recorded: recorded.length }, 'the job\'s recorded epochs do not reach its checkpoint; resuming with those recorded')
-        resume.history = recorded
-      }
-    } else await redis.del(keys.jobHistory(jobId))
-    if (resume) log.info({ epoch: resume.epoch }, 'resuming from checkpoint')
+    const resume = await resumeState(jobId, log)
     await job.updateProgress({ epoch: resume?.epoch ?? 0, epochs: options.epochs })
 
-    // epochs and checkpoints leave the engine's synchronous callbacks through one coalescing writer
-    let writeError: Error | undefined
-    const progress = createProgressWriter({
-      epochs: async (epochs) => {
-        await recordEpochs(redis, prefix, jobId, epochs, prepared.trainRows)
-        await job.updateProgress({ epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs })
-      },
-      checkpoint: (state) => checkpoints.save(jobId, state),
-      failed: (err) => { writeError ??= err; log.warn({ err }, 'recording progress failed') }
-    })
-    const signals = [deps.shutdown, ...(signal ? [signal] : [])]
     const started = Date.now()
-    let result
-    try {
-      result = await engine.train(spec, prepared.data, { ...options, threads: deps.threads ?? 'auto', kernels: deps.kernels ?? 'auto' }, {
-        signal: AbortSignal.any(signals),
-        resume: resume ?? undefined,
-        initialParams: resume ? undefined : parent?.params,
-        checkpoint: deps.checkpoint,
-        onEpoch: (stats) => { progress.epoch(stats) },
-        onCheckpoint: (state) => { progress.checkpoint(state) }
-      })
-    } catch (err) {
-      await progress.flushed()
-      // the core's boundary checks throw RangeError: the job itself is wrong, retrying cannot help
-      if (err instanceof RangeError) throw new UnrecoverableError(err.message)
-      throw err
-    }
-    await progress.flushed()
-    if (writeError) log.warn({ err: writeError }, 'some epochs were not recorded')
+    const result = await trainRecorded(job, log, spec, prepared, options, { resume, initialParams: resume ? undefined : parent?.params, signal })
     log.info({ stopReason: result.stopReason, epochs: result.history.length, threads: result.threads, ms: Date.now() - started }, 'training stopped')
 
     // a numeric target read as classes that looks like a quantity is said next to the run's own warnings
@@ -173,6 +229,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     }
 
     const params = result.params instanceof Float32Array ? result.params : Float32Array.from(result.params)
+    const dataset = rows.train
     const scored = await validationOutputs(engine, spec, params, dataset, options, prepared, deps.kernels)
     const metrics = trainingMetrics(spec, params, dataset, options, prepared, result.history, result.weightsEpoch, scored)
     if (data.sweep) {
@@ -182,26 +239,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
       log.info({ sweepId: data.sweep.id, trial: data.sweep.trial, fold: data.sweep.fold?.index ?? null, scores }, 'trial scored')
       return { trial: { scores, metrics, heldOutRows: rows.heldOut.rows } }
     }
-    const { meta } = stored
-    const save = models.save({
-      spec,
-      params,
-      meta: {
-        ...(data.modelName !== undefined ? { name: data.modelName } : {}),
-        ...(data.tenant !== undefined ? { tenant: data.tenant } : {}),
-        datasetId: data.datasetId,
-        jobId,
-        ...(data.initialModelId !== undefined ? { parentModelId: data.initialModelId } : {}),
-        metrics,
-        normalization: prepared.normalization,
-        ...(prepared.targetNormalization ? { targetNormalization: prepared.targetNormalization } : {}),
-        preprocessing: prepared.preprocessing,
-        ...('classes' in how && how.classes ? { classes: how.classes } : {}),
-        featureNames: meta.featureNames,
-        targetNames: meta.targetNames,
-        training: { ...data.training, ...report, message: result.message }
-      }
-    })
+    const save = storeModel(jobId, data, inputs, params, metrics, { ...data.training, ...report, message: result.message })
     // a cancel that came before the model could be stored wins: the job ends cancelled with no model
     const record = await save.catch(async (err: unknown) => { if (err instanceof CancelledBeforeStore) return await cancelled(); throw err })
     await checkpoints.remove(jobId)
