@@ -6299,6 +6299,14 @@ export interface components {
             /** @description One entry per finished epoch */
             history: components["schemas"]["EpochStatsInput"][];
             datasetId: string;
+            /** @description The network it trains, as resolved at submission: a saved networkId's or a parent model's, inputs and output units filled in from the dataset */
+            network: components["schemas"]["NetworkSpecInput"];
+            /** @description The saved network definition it was submitted with */
+            networkId?: string;
+            /** @description The model it fine-tunes */
+            initialModelId?: string;
+            /** @description The training options, with every default filled in (batchSize stays absent when left to its default, min(200, training rows)) */
+            training: components["schemas"]["TrainingOptionsInput"];
             modelName?: string;
             /** @description The trained model, once succeeded */
             modelId?: string;
@@ -6339,6 +6347,14 @@ export interface components {
                 epochs: number;
             };
             datasetId: string;
+            /** @description The network it trains, as resolved at submission: a saved networkId's or a parent model's, inputs and output units filled in from the dataset */
+            network: components["schemas"]["NetworkSpecInput"];
+            /** @description The saved network definition it was submitted with */
+            networkId?: string;
+            /** @description The model it fine-tunes */
+            initialModelId?: string;
+            /** @description The training options, with every default filled in (batchSize stays absent when left to its default, min(200, training rows)) */
+            training: components["schemas"]["TrainingOptionsInput"];
             modelName?: string;
             /** @description The trained model, once succeeded */
             modelId?: string;
@@ -6439,6 +6455,8 @@ export interface components {
             targetNames: string[];
             /** @description How a raw row becomes the network's inputs before the normalisation: each column's kind and categories (one-hot encoding, fitted on the training rows) and the imputer of missing cells; absent: every column numeric, missing cells refused */
             preprocessing?: components["schemas"]["PreprocessingInput"];
+            /** @description The options of the job that trained it, as that job reports them (absent on imported models) */
+            training?: components["schemas"]["TrainingOptionsInput"];
             /** @description Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch's */
             bestEpoch?: number | null;
             /** @description The last epoch that ran to its end */
@@ -6752,6 +6770,8 @@ export interface components {
             targetNames: string[];
             /** @description How a raw row becomes the network's inputs before the normalisation: each column's kind and categories (one-hot encoding, fitted on the training rows) and the imputer of missing cells; absent: every column numeric, missing cells refused */
             preprocessing?: components["schemas"]["PreprocessingInput"];
+            /** @description The options of the job that trained it, as that job reports them (absent on imported models) */
+            training?: components["schemas"]["TrainingOptionsInput"];
             /** @description Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch's */
             bestEpoch?: number | null;
             /** @description The last epoch that ran to its end */
@@ -7553,6 +7573,14 @@ export interface components {
             /** @description One entry per finished epoch */
             history: components["schemas"]["EpochStats"][];
             datasetId: string;
+            /** @description The network it trains, as resolved at submission: a saved networkId's or a parent model's, inputs and output units filled in from the dataset */
+            network: components["schemas"]["NetworkSpec"];
+            /** @description The saved network definition it was submitted with */
+            networkId?: string;
+            /** @description The model it fine-tunes */
+            initialModelId?: string;
+            /** @description The training options, with every default filled in (batchSize stays absent when left to its default, min(200, training rows)) */
+            training: components["schemas"]["TrainingOptions"];
             modelName?: string;
             /** @description The trained model, once succeeded */
             modelId?: string;
@@ -7593,6 +7621,14 @@ export interface components {
                 epochs: number;
             };
             datasetId: string;
+            /** @description The network it trains, as resolved at submission: a saved networkId's or a parent model's, inputs and output units filled in from the dataset */
+            network: components["schemas"]["NetworkSpec"];
+            /** @description The saved network definition it was submitted with */
+            networkId?: string;
+            /** @description The model it fine-tunes */
+            initialModelId?: string;
+            /** @description The training options, with every default filled in (batchSize stays absent when left to its default, min(200, training rows)) */
+            training: components["schemas"]["TrainingOptions"];
             modelName?: string;
             /** @description The trained model, once succeeded */
             modelId?: string;
@@ -7693,6 +7729,8 @@ export interface components {
             targetNames: string[];
             /** @description How a raw row becomes the network's inputs before the normalisation: each column's kind and categories (one-hot encoding, fitted on the training rows) and the imputer of missing cells; absent: every column numeric, missing cells refused */
             preprocessing?: components["schemas"]["Preprocessing"];
+            /** @description The options of the job that trained it, as that job reports them (absent on imported models) */
+            training?: components["schemas"]["TrainingOptions"];
             /** @description Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch's */
             bestEpoch?: number | null;
             /** @description The last epoch that ran to its end */
@@ -8006,6 +8044,8 @@ export interface components {
             targetNames: string[];
             /** @description How a raw row becomes the network's inputs before the normalisation: each column's kind and categories (one-hot encoding, fitted on the training rows) and the imputer of missing cells; absent: every column numeric, missing cells refused */
             preprocessing?: components["schemas"]["Preprocessing"];
+            /** @description The options of the job that trained it, as that job reports them (absent on imported models) */
+            training?: components["schemas"]["TrainingOptions"];
             /** @description Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch's */
             bestEpoch?: number | null;
             /** @description The last epoch that ran to its end */

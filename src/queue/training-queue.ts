@@ -29,6 +29,11 @@ export interface TrainingJobView extends Partial<RunReport> {
   progress: { epoch: number, epochs: number }
   history: EpochRecord[]
   datasetId: string
+  /** what it trains and how, as admitted: so a job (and the model it made) says which options produced it */
+  network: TrainJobData['network']
+  networkId?: string
+  initialModelId?: string
+  training: TrainJobData['training']
   modelName?: string
   modelId?: string
   error?: string
@@ -94,6 +99,10 @@ function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelMark: stri
     progress: { epoch, epochs: job.data.training.epochs },
     history,
     datasetId: job.data.datasetId,
+    network: job.data.network,
+    ...(job.data.networkId !== undefined ? { networkId: job.data.networkId } : {}),
+    ...(job.data.initialModelId !== undefined ? { initialModelId: job.data.initialModelId } : {}),
+    training: job.data.training,
     createdAt: iso(job.timestamp)!
   }
   if (job.data.modelName !== undefined) view.modelName = job.data.modelName

@@ -9,7 +9,7 @@ import { NORMALIZATIONS } from '../data/normalize.js'
 import { NetworkSpecSchema } from './network.js'
 import { Name, Timestamp, PageQuery } from './common.js'
 import { MODEL_NAME_FORM, ModelName } from './model-name.js'
-import { RunReportShape } from './training.js'
+import { RunReportShape, TrainingOptionsSchema } from './training.js'
 
 /** Bounds one predict request; larger batches should be split by the client. */
 export const MAX_PREDICT_ROWS = 10_000
@@ -51,6 +51,7 @@ export const ModelResponse = z.object({
   targetNames: z.array(z.string()),
   preprocessing: PreprocessingSchema.optional().describe('How a raw row becomes the network\'s inputs before the normalisation: each column\'s kind and categories ' +
     '(one-hot encoding, fitted on the training rows) and the imputer of missing cells; absent: every column numeric, missing cells refused'),
+  training: TrainingOptionsSchema.optional().describe('The options of the job that trained it, as that job reports them (absent on imported models)'),
   ...RunReportShape,
   createdAt: Timestamp
 }).meta({ id: 'ModelResponse' })

@@ -119,6 +119,14 @@ describe('POST /v1/training-jobs → worker → model', () => {
     const resumed = await readEvents(created.body.id, 25)
     expect(resumed).toEqual(events.filter((e) => e.event !== 'epoch' || (e.data.epoch as number) > 25))
 
+    // what produced it, with the defaults filled in: the network as resolved against the dataset, and the options
+    const training = { epochs: 40, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.02 }, validationSplit: 0.2, earlyStopping: false, seed: 7, normalize: 'standard' }
+    expect(res.body.network).toMatchObject({ inputs: 4, output: { units: 3, activation: 'softmax' } })
+    expect(res.body.training).toEqual(training)
+    const stored = await request(t.app.server).get(`/v1/models/${res.body.modelId}`)
+    expect(stored.body.training).toEqual(training)
+    expect(stored.body.network).toEqual(res.body.network)
+
     const model = await t.app.models.getWeights(res.body.modelId)
     expect(model?.meta).toMatchObject({
       name: 'iris-test', jobId: created.body.id, datasetId: irisId, classes: ['setosa', 'versicolor', 'virginica'],

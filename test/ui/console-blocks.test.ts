@@ -70,6 +70,10 @@ describe.skipIf(!available)(`the console's network blocks${why}`, () => {
     ])
     await page.getByRole('heading', { name: /Training job/ }).waitFor()
     await page.locator('#job-state .badge', { hasText: 'succeeded' }).waitFor({ timeout: 120_000 })
+    // the job says what it trained, and with which options, as the server admitted them (defaults filled in)
+    expect(await page.locator('#job-network').innerText())
+      .toBe('4 inputs → 12 relu · batch norm · dropout 0.1 → 8 maxout ×3 · layer norm · residual → 8 tanh · residual → 3 softmax')
+    expect(await page.locator('#job-options').innerText()).toMatch(/^adam, learning rate [\d.]+, batch 16, 30 epochs, .* held out, .*, standard scaling$/)
     await page.locator('#job-model').click()
     await page.locator('.network').waitFor()
 

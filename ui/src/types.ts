@@ -27,7 +27,16 @@ export interface Job {
   datasetId: string, modelName?: string, modelId?: string, error?: string
   createdAt: string, startedAt?: string, finishedAt?: string, cancelRequestedAt?: string
   bestEpoch?: number | null, stoppedEpoch?: number, stopReason?: string, warnings?: string[]
-  training?: { epochs?: number, earlyStopping?: { patience: number } }
+  /** as the server admitted them: the network resolved against the dataset, the options with their defaults */
+  network?: NetworkSpec
+  training?: TrainingOptions
+}
+
+/** A job's training options (src/schemas/training.ts TrainingOptions), defaults filled in by the server. */
+export interface TrainingOptions {
+  epochs?: number, batchSize?: number, optimizer?: { type: string, learningRate: number }
+  schedule?: { type: string }, validationSplit?: number, earlyStopping?: { patience: number, minDelta?: number } | false
+  shuffle?: boolean, seed?: number, normalize?: string
 }
 
 /** A hidden layer or the output (src/nn/spec.ts): Linear → Norm → Activation → Dropout, and with `residual` a + block(a). */

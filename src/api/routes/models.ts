@@ -14,6 +14,7 @@ import { ModelRefParams, NoContent, listOf, problems } from '../../schemas/commo
 import {
   ModelExport, ModelImport, ModelImportQuery, ModelListQuery, ModelResponse, type ModelExportBody, type ModelResponseBody
 } from '../../schemas/model.js'
+import { TrainingOptionsSchema } from '../../schemas/training.js'
 import { z } from 'zod'
 import { ModelExportQuery } from '../../schemas/model-export-query.js'
 import { exportOnnx, ONNX_MEDIA_TYPE } from '../../onnx/export-model.js'
@@ -31,6 +32,18 @@ const names = (prefix: string, n: number): string[] => Array.from({ length: n },
 const finiteMetrics = (metrics: ModelRecord['metrics']): Record<string, number> =>
   Object.fromEntries(Object.entries(metrics ?? {}).filter(([, v]) => Number.isFinite(v)))
 
+/**
+ * The training options inside a stored model's `training` (which also holds how the run ended, and its
+ * message), or nothing: an imported model has none, and a record that does not read as options is left out
+ * rather than answered half-right.
+ */
+function trainingOptionsOf (stored: ModelRecord['training']): { training?: ModelResponseBody['training'] } {
+  if (stored === undefined) return {}
+  const { bestEpoch: _b, stoppedEpoch: _s, stopReason: _r, warnings: _w, message: _m, ...options } = stored
+  const parsed = TrainingOptionsSchema.safeParse(options)
+  return parsed.success ? { training: parsed.data } : {}
+}
+
 export function modelResponse (m: ModelRecord): ModelResponseBody {
   return {
     id: m.id,
@@ -46,6 +59,7 @@ export function modelResponse (m: ModelRecord): ModelResponseBody {
     featureNames: m.featureNames ?? m.preprocessing?.columns.map((c) => c.name) ?? names('x', m.network.inputs),
     targetNames: m.targetNames ?? names('y', m.network.output.units),
     ...(m.preprocessing === undefined ? {} : { preprocessing: m.preprocessing as ModelResponseBody['preprocessing'] }),
+    ...trainingOptionsOf(m.training),
     // how training ended (absent on imported models)
     ...readReport(m.training),
     createdAt: m.createdAt

@@ -5,11 +5,12 @@
  */
 import { getJson, sendJson } from '../api.js'
 import { chart, type Mark } from '../curves.js'
-import { badge, h, note, num, pct, when } from '../dom.js'
+import { badge, count, h, note, num, pct, when } from '../dom.js'
 import { followJob } from '../events.js'
 import type { Route } from '../nav.js'
 import { progressBar, progressOf } from '../progress.js'
-import type { Epoch, Job } from '../types.js'
+import type { Epoch, Job, NetworkSpec, TrainingOptions } from '../types.js'
+import { layerSummary } from '../network-blocks.js'
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled'])
 
@@ -23,6 +24,26 @@ export function bestOf (job: Job, history: readonly Epoch[]): Mark | undefined {
   const best = history.reduce((a, b) => (loss(b) < loss(a) ? b : a))
   const label = `${FINAL.has(job.status) ? 'best' : 'best so far'} (lowest ${val ? 'val ' : ''}loss)`
   return { epoch: best.epoch, label, color: '#1a7f37' }
+}
+
+/** The network in one line, as the job form describes it: 4 inputs → 8 tanh → 3 softmax. */
+function networkSummary (n: NetworkSpec): string {
+  return [`${n.inputs} inputs`, ...n.layers.map(layerSummary), `${n.output.units} ${n.output.activation}`].join(' → ') + (n.l2 ? `, L2 ${n.l2}` : '')
+}
+
+/** The options that made the run, in words: adam, learning rate 0.02, batch 16, 40 epochs, … */
+function optionsSummary (o: TrainingOptions): string {
+  const parts = [
+    o.optimizer ? `${o.optimizer.type}, learning rate ${o.optimizer.learningRate}` : undefined,
+    o.schedule && o.schedule.type !== 'constant' ? `${o.schedule.type} schedule` : undefined,
+    `batch ${o.batchSize ?? 'auto'}`,
+    o.epochs !== undefined ? count(o.epochs, 'epoch') : undefined,
+    o.validationSplit ? `${pct(o.validationSplit)} held out` : 'no validation rows',
+    o.earlyStopping === false || o.earlyStopping === undefined ? 'no early stopping' : `early stopping after ${count(o.earlyStopping.patience, 'epoch')} without improvement`,
+    o.seed !== undefined ? `seed ${o.seed}` : undefined,
+    o.normalize !== undefined ? `${o.normalize} scaling` : undefined
+  ]
+  return parts.filter((p): p is string => p !== undefined).join(', ')
 }
 
 /** A stop reason (STOP_REASONS in src/schemas/training.ts) as the mark's words. */
@@ -61,6 +82,8 @@ export async function jobPage ({ params: [id], signal }: Route): Promise<Node> {
       progressBar(progress),
       h('dl', { class: 'facts' },
         h('dt', {}, 'Dataset'), h('dd', {}, h('a', { href: `#/datasets/${encodeURIComponent(job.datasetId)}` }, job.datasetId)),
+        ...(job.network ? [h('dt', {}, 'Network'), h('dd', { id: 'job-network' }, networkSummary(job.network))] : []),
+        ...(job.training ? [h('dt', {}, 'Options'), h('dd', { id: 'job-options' }, optionsSummary(job.training))] : []),
         h('dt', {}, 'Model'), h('dd', {}, job.modelId ? h('a', { href: `#/models/${encodeURIComponent(job.modelId)}`, id: 'job-model' }, `${job.modelName ?? 'model'} (${job.modelId})`) : '—'),
         h('dt', {}, 'Last epoch'), h('dd', {}, last ? `loss ${num(last.loss)}${last.valLoss !== undefined ? `, val loss ${num(last.valLoss)}` : ''}${last.valAccuracy !== undefined ? `, val accuracy ${pct(last.valAccuracy)}` : last.accuracy !== undefined ? `, accuracy ${pct(last.accuracy)}` : ''}` : '—'),
         h('dt', {}, 'Created'), h('dd', {}, when(job.createdAt)),
