@@ -144,6 +144,10 @@ describe('Open Inference Protocol: inference', () => {
     expect(output).toEqual({ name: 'output', datatype: 'FP32', shape: [irisRows.length, 3], data: want.outputs.flat() })
     expect(label).toEqual({ name: 'label', datatype: 'BYTES', shape: [irisRows.length], data: want.labels })
     expect(res.json().model_version).toBe(String(v.version))
+    // an empty outputs list names none: every output, as with none given (Triton reads it so)
+    const empty = await infer(`/v2/models/iris/versions/${v.version}/infer`, { inputs: [{ name: 'input', shape: [irisRows.length, 4], datatype: 'FP32', data: irisRows.flat() }], outputs: [] })
+    expect(empty.statusCode, empty.body).toBe(200)
+    expect(empty.json().outputs).toEqual(res.json().outputs)
     // one row at a time (the micro-batched path): the same numbers as the native one-row request
     for (const row of irisRows.slice(0, 5)) {
       const one = await infer(`/v2/models/iris/versions/${v.version}/infer`, { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [row] }] })

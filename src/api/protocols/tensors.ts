@@ -149,7 +149,8 @@ export function outputTensors (prediction: Prediction, asked?: readonly string[]
     [OUTPUT_NAME]: () => ({ name: OUTPUT_NAME, datatype: 'FP32', shape: [n, K], data: outputs.flat() }),
     ...(labels ? { [LABEL_NAME]: () => ({ name: LABEL_NAME, datatype: 'BYTES' as const, shape: [n], data: labels }) } : {})
   }
-  const names = asked ?? Object.keys(available)
+  // no outputs named (absent, or an empty list, as Triton reads it): every output
+  const names = asked !== undefined && asked.length > 0 ? asked : Object.keys(available)
   return names.map((name, i) => {
     const make = available[name]
     if (!make) throw bad(`outputs[${i}].name`, `the model has no output '${name}'; its outputs are ${Object.keys(available).map((k) => `'${k}'`).join(', ')}`)
