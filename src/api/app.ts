@@ -2,6 +2,7 @@
  * The service as one Fastify plugin, and buildApp() that wraps it in an instance for bin/ and tests.
  * It never listens and never opens connections: the caller passes config, Redis and a logger in.
  */
+import { ignoreEmptyBodyTypes } from './empty-body.js'
 import { createRequire } from 'node:module'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
@@ -87,6 +88,7 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
   // Bodies are JSON unless a route's own scope adds a parser (routes/datasets.ts adds CSV): text/plain,
   // which Fastify parses by default, would reach JSON schemas as a string and read as a 400, not a 415.
   app.removeContentTypeParser('text/plain')
+  ignoreEmptyBodyTypes(app)
 
   // ---- decorators: redis, repositories (training queue and predictor plugins go here)
   await app.register(redisPlugin, { redis })
