@@ -4,22 +4,26 @@
  *   it takes (RFC 9110 §15.5.6); OPTIONS on it: 204 with the same Allow;
  * - a TensorFlow Serving verb (`/v1/models/{name}[/versions/{v}]:{verb}`): `:predict` takes POST only
  *   (405 otherwise), `:classify` and `:regress` are TF Serving's but not served here (501), any other
- *   verb is unknown (404). A model name never holds ':', so without this `GET …/iris:predict` read as
+ *   verb is unknown (404); TF Serving's version labels (`…/labels/{label}:{verb}`) are not served (404
+ *   saying to name the version). A model name never holds ':', so without this `GET …/iris:predict` read as
  *   the native route for a model named "iris:predict" (404 "model not found");
  * - anything else: 404.
  * The serving protocols' paths (/v2…, the TF Serving verbs) answer as those protocols do, `{"error": …}`;
  * the rest with problem+json, as every other error.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { METHOD_NOT_ALLOWED, ROUTE_NOT_FOUND, TFS_VERB_NOT_SERVED, TFS_VERB_UNKNOWN } from '../errors.js'
+import { METHOD_NOT_ALLOWED, ROUTE_NOT_FOUND, TFS_LABELS_NOT_SERVED, TFS_VERB_NOT_SERVED, TFS_VERB_UNKNOWN } from '../errors.js'
 import { PROBLEM_CONTENT_TYPE, type ProblemBody } from '../schemas/problem.js'
 
 /** The methods a route of ours may take (HEAD where GET is: Fastify adds it), in the order an Allow header lists them. */
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
-/** `/v1/models/{name}[/versions/{v}]:{verb}`: the verb, or null for any other path. */
-const TFS_VERB = /^\/v1\/models\/[^/:]+(?:\/versions\/[^/:]+)?:([^/]*)$/
+/** `/v1/models/{name}[/versions/{v} | /labels/{label}]:{verb}`: the verb, or null for any other path. */
+const TFS_VERB = /^\/v1\/models\/[^/:]+(?:\/(?:versions|labels)\/[^/:]+)?:([^/]*)$/
 const tfsVerbOf = (path: string): string | null => TFS_VERB.exec(path)?.[1] ?? null
+/** TF Serving's version label of a verb path (`/v1/models/{name}/labels/{label}:…`): [name, label], or null. */
+const TFS_LABEL = /^\/v1\/models\/([^/:]+)\/labels\/([^/:]+):/
+const tfsLabelOf = (path: string): [string, string] | null => { const m = TFS_LABEL.exec(path); return m ? [decodeURIComponent(m[1]), decodeURIComponent(m[2])] : null }
 /** TensorFlow Serving's REST verbs that this server does not serve. */
 const UNSERVED_VERBS = new Set(['classify', 'regress'])
 
@@ -49,6 +53,11 @@ function answerUnrouted (request: FastifyRequest, reply: FastifyReply, problemBo
   const send = (status: number, code: string, detail: string): FastifyReply => isProtocolPath(path)
     ? reply.code(status).type('application/json; charset=utf-8').send({ error: detail })
     : reply.code(status).type(PROBLEM_CONTENT_TYPE).send(problemBody(status, code, detail, path))
+  const label = tfsLabelOf(path)
+  if (label !== null) {
+    const e = new TFS_LABELS_NOT_SERVED(label[1], label[0])
+    return send(404, e.code, e.message)
+  }
   if (verb !== null && verb !== 'predict') {
     const e = UNSERVED_VERBS.has(verb) ? new TFS_VERB_NOT_SERVED(verb) : new TFS_VERB_UNKNOWN(verb)
     return send(e.statusCode ?? 404, e.code, e.message)

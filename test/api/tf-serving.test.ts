@@ -147,6 +147,13 @@ describe('TensorFlow Serving REST: predict', () => {
     const classify = await post('/v1/models/flowers:classify', { instances: [[1, 2, 3, 4]] })
     expect(classify.statusCode).toBe(501)
     expect(classify.json().error).toMatch(/':classify' is not served here/)
+    // TF Serving's version labels are not served: a 404 in its error form that says to name the version
+    for (const [method, url] of [['POST', '/v1/models/flowers/labels/stable:predict'], ['GET', '/v1/models/flowers/labels/canary:predict'], ['POST', '/v1/models/flowers/labels/stable:classify']] as const) {
+      const res = await t.app.inject({ method, url, payload: method === 'POST' ? { instances: [[1, 2, 3, 4]] } : undefined })
+      expect(res.statusCode, url).toBe(404)
+      expect(Object.keys(res.json())).toEqual(['error'])
+      expect(res.json().error).toMatch(/version labels are not served here \(no '(stable|canary)' for model 'flowers'\): name the version/)
+    }
     const nativeError = await post('/v1/models/flowers@latest/predict', { inputs: [[1, 2, 3]] })
     expect(nativeError.headers['content-type']).toMatch(/^application\/problem\+json/)
   })
