@@ -22,6 +22,9 @@ export interface PredictionColumns {
   readonly shown: readonly string[]
 }
 
+/** Whether a number may name a category of this column (PredictionColumns.takesNumbers): some category is written as one. */
+export const takesNumbers = (column: { readonly categories?: readonly string[] }): boolean => column.categories?.some((k) => NUMBER.test(k)) ?? false
+
 /** Categories listed in a message: enough to show their form, never a thousand of them. */
 const SHOWN = 5
 
@@ -34,7 +37,7 @@ export function predictionColumns (pipeline: InputPipeline): PredictionColumns {
     columns = {
       names: raw.map((c) => c.name),
       index: raw.map((c) => (c.categories ? new Map(c.categories.map((k, i) => [k, i])) : undefined)),
-      takesNumbers: raw.map((c) => c.categories?.some((k) => NUMBER.test(k)) ?? false),
+      takesNumbers: raw.map(takesNumbers),
       shown: raw.map(({ categories: all = [] }) => all.slice(0, SHOWN).map((k) => JSON.stringify(k)).join(', ') +
         (all.length > SHOWN ? `, … (${all.length} in all)` : ''))
     }

@@ -244,6 +244,27 @@ describe('Open Inference Protocol: inference', () => {
     expect(rows.json()).toEqual({ error: 'inputs[0].data[1][2]: expected a finite number that fits a 32-bit float (at most ±3.4e38), got -1e+39' })
   })
 
+  it('a categorical column whose categories are numbers (zip codes) takes them as numbers too, as the native predict does', async () => {
+    // y = size + 10·[10115] + 20·[80331] + 0.5
+    await t.app.models.save({
+      spec: { inputs: 3, layers: [], output: { units: 1, activation: 'identity' } },
+      params: Float32Array.from([1, 10, 20, 0.5]),
+      meta: { name: 'zips', preprocessing: { columns: [{ name: 'size', kind: 'numeric' }, { name: 'zip', kind: 'categorical', categories: ['10115', '80331'] }] } }
+    })
+    const size = { name: 'size', shape: [3], datatype: 'FP32', data: [1, 2, 3] }
+    const asNames = await infer('/v2/models/zips/infer', { inputs: [size, { name: 'zip', shape: [3], datatype: 'BYTES', data: ['80331', '10115', '99999'] }] })
+    expect(asNames.statusCode, asNames.body).toBe(200)
+    expect(asNames.json().outputs[0].data).toEqual([21.5, 12.5, 3.5])
+    for (const datatype of ['INT32', 'UINT32', 'INT64', 'FP64']) {
+      const asNumbers = await infer('/v2/models/zips/infer', { inputs: [size, { name: 'zip', shape: [3], datatype, data: [80331, 10115, 99999] }] })
+      expect(asNumbers.statusCode, `${datatype} ${asNumbers.body}`).toBe(200)
+      expect(asNumbers.json().outputs).toEqual(asNames.json().outputs)
+      expect(asNumbers.json().parameters).toEqual({ unknown_categories: [{ row: 2, field: 'inputs[1].data[2]', value: '99999' }] })
+    }
+    const native = await t.app.inject({ method: 'POST', url: '/v1/models/zips/predict', payload: { instances: [{ size: 1, zip: 80331 }] } })
+    expect(native.json().outputs).toEqual([[21.5]])
+  })
+
   it('a null or a boolean in a tensor is one line saying what a tensor holds and where missing values go', async () => {
     await saveShop()
     const withNull = await infer('/v2/models/shop/infer', { inputs: [

@@ -14,6 +14,7 @@
  * classifiers, `label` `[rows]` (BYTES). Value checks (finite, float32, width, categories) are the native
  * predict's (prediction-input.ts, predictor.ts).
  */
+import { takesNumbers } from '../prediction-columns.js'
 import { VALIDATION, withProblem } from '../../errors.js'
 import type { InferOutputTensorBody } from '../../schemas/open-inference.js'
 import { MAX_PREDICT_ROWS } from '../../schemas/model.js'
@@ -102,7 +103,9 @@ function rowsOfColumnTensors (inputs: readonly Tensor[], columns: Columns, model
     const i = byName.get(c.name)!
     const tensor = inputs[i]
     const field = `inputs[${i}]`
-    const values = valuesOf(tensor, field, c.categories ? 'BYTES' : 'numeric', `the input '${c.name}'`)
+    // a column whose categories are numbers (zip codes) takes them as numbers too, as the native predict does
+    const asBytes = c.categories !== undefined && !(takesNumbers(c) && tensor.datatype !== 'BYTES')
+    const values = valuesOf(tensor, field, asBytes ? 'BYTES' : 'numeric', `the input '${c.name}'`)
     const { shape } = tensor
     if (!(shape.length === 1 || (shape.length === 2 && shape[1] === 1))) throw bad(`${field}.shape`, `the input '${c.name}' is [rows] (or [rows, 1]); got [${shape.join(', ')}]`)
     checkRows(`${field}.shape[0]`, shape[0])
