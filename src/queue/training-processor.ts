@@ -47,6 +47,12 @@ interface Inputs {
   readonly prepared: PreparedData
 }
 
+/** A batch size given beyond the rows trained on: each epoch is one minibatch of them all. */
+function clippedBatchWarning (batchSize: number | undefined, trainRows: number): string | null {
+  if (batchSize === undefined || batchSize <= trainRows) return null
+  return `batchSize ${batchSize} is more than the ${trainRows} training rows: each epoch was one minibatch of all ${trainRows}`
+}
+
 export type TrainingProcessor = (job: TrainingJob, token: string | undefined, signal: AbortSignal | undefined) => Promise<TrainJobResult>
 
 function parseJob (data: unknown): TrainJobData {
@@ -205,9 +211,10 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const result = await trainRecorded(job, log, spec, prepared, options, { resume, initialParams: resume ? undefined : parent?.params, signal })
     log.info({ stopReason: result.stopReason, epochs: result.history.length, threads: result.threads, ms: Date.now() - started }, 'training stopped')
 
-    // a numeric target read as classes that looks like a quantity is said next to the run's own warnings
-    const codes = codesWarning(how, stored.meta, stored.dataset.rows)
-    const report = reportOf(codes === null ? result : { ...result, warnings: [codes, ...result.warnings] })
+    // a numeric target read as classes that looks like a quantity, and a batch size clipped to the
+    // training rows (as scikit-learn's MLP warns; the default never is), are said next to the run's own warnings
+    const said = [codesWarning(how, stored.meta, stored.dataset.rows), clippedBatchWarning(data.training.batchSize, prepared.trainRows)].filter((w): w is string => w !== null)
+    const report = reportOf(said.length === 0 ? result : { ...result, warnings: [...said, ...result.warnings] })
     if (result.stopReason !== 'aborted') await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, ...report })
     switch (result.stopReason) {
       case 'diverged':

@@ -163,6 +163,13 @@ describe('a validation split far larger than asked', () => {
       training: { epochs: 2, optimizer: { type: 'adam', learningRate: 0.01 }, earlyStopping: false }
     })
     expect(big.body).toMatchObject({ status: 'succeeded', warnings: [] })
+    // a batch size beyond the training rows is clipped to them, and says so (as scikit-learn's MLP warns); within them, nothing
+    const clipped = await trainToEnd(ctx.t, {
+      datasetId: iris,
+      network: { inputs: 2, layers: [{ units: 4, activation: 'relu' }], output: { units: 3, activation: 'softmax' } },
+      training: { epochs: 2, batchSize: 100_000, optimizer: { type: 'adam', learningRate: 0.01 }, earlyStopping: false }
+    })
+    expect(clipped.body).toMatchObject({ status: 'succeeded', warnings: ['batchSize 100000 is more than the 135 training rows: each epoch was one minibatch of all 135'] })
   })
 })
 
