@@ -1582,6 +1582,20 @@ export interface paths {
                          *           "targetNames": [
                          *             "species"
                          *           ],
+                         *           "training": {
+                         *             "epochs": 200,
+                         *             "optimizer": {
+                         *               "type": "adam",
+                         *               "learningRate": 0.01
+                         *             },
+                         *             "validationSplit": 0.1,
+                         *             "earlyStopping": {
+                         *               "patience": 10,
+                         *               "minDelta": 0.0001
+                         *             },
+                         *             "seed": 1,
+                         *             "normalize": "standard"
+                         *           },
                          *           "bestEpoch": 58,
                          *           "stoppedEpoch": 68,
                          *           "stopReason": "early_stopping",
@@ -1762,6 +1776,20 @@ export interface paths {
                          *       "targetNames": [
                          *         "species"
                          *       ],
+                         *       "training": {
+                         *         "epochs": 200,
+                         *         "optimizer": {
+                         *           "type": "adam",
+                         *           "learningRate": 0.01
+                         *         },
+                         *         "validationSplit": 0.1,
+                         *         "earlyStopping": {
+                         *           "patience": 10,
+                         *           "minDelta": 0.0001
+                         *         },
+                         *         "seed": 1,
+                         *         "normalize": "standard"
+                         *       },
                          *       "bestEpoch": 58,
                          *       "stoppedEpoch": 68,
                          *       "stopReason": "early_stopping",
@@ -1915,6 +1943,20 @@ export interface paths {
                          *       "targetNames": [
                          *         "species"
                          *       ],
+                         *       "training": {
+                         *         "epochs": 200,
+                         *         "optimizer": {
+                         *           "type": "adam",
+                         *           "learningRate": 0.01
+                         *         },
+                         *         "validationSplit": 0.1,
+                         *         "earlyStopping": {
+                         *           "patience": 10,
+                         *           "minDelta": 0.0001
+                         *         },
+                         *         "seed": 1,
+                         *         "normalize": "standard"
+                         *       },
                          *       "bestEpoch": 58,
                          *       "stoppedEpoch": 68,
                          *       "stopReason": "early_stopping",
@@ -2413,6 +2455,33 @@ export interface paths {
                          *             "epochs": 200
                          *           },
                          *           "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
+                         *           "network": {
+                         *             "inputs": 4,
+                         *             "layers": [
+                         *               {
+                         *                 "units": 16,
+                         *                 "activation": "relu"
+                         *               }
+                         *             ],
+                         *             "output": {
+                         *               "units": 3,
+                         *               "activation": "softmax"
+                         *             }
+                         *           },
+                         *           "training": {
+                         *             "epochs": 200,
+                         *             "optimizer": {
+                         *               "type": "adam",
+                         *               "learningRate": 0.01
+                         *             },
+                         *             "validationSplit": 0.1,
+                         *             "earlyStopping": {
+                         *               "patience": 10,
+                         *               "minDelta": 0.0001
+                         *             },
+                         *             "seed": 1,
+                         *             "normalize": "standard"
+                         *           },
                          *           "modelName": "iris-example",
                          *           "modelId": "mdl_a625c00432c54b0b88863673c6072274",
                          *           "bestEpoch": 58,
@@ -2665,6 +2734,33 @@ export interface paths {
                          *         "epochs": 200
                          *       },
                          *       "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
+                         *       "network": {
+                         *         "inputs": 4,
+                         *         "layers": [
+                         *           {
+                         *             "units": 16,
+                         *             "activation": "relu"
+                         *           }
+                         *         ],
+                         *         "output": {
+                         *           "units": 3,
+                         *           "activation": "softmax"
+                         *         }
+                         *       },
+                         *       "training": {
+                         *         "epochs": 200,
+                         *         "optimizer": {
+                         *           "type": "adam",
+                         *           "learningRate": 0.01
+                         *         },
+                         *         "validationSplit": 0.1,
+                         *         "earlyStopping": {
+                         *           "patience": 10,
+                         *           "minDelta": 0.0001
+                         *         },
+                         *         "seed": 1,
+                         *         "normalize": "standard"
+                         *       },
                          *       "modelName": "iris-example",
                          *       "modelId": "mdl_a625c00432c54b0b88863673c6072274",
                          *       "bestEpoch": 58,
@@ -2889,6 +2985,33 @@ export interface paths {
                          *         "epochs": 200
                          *       },
                          *       "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
+                         *       "network": {
+                         *         "inputs": 4,
+                         *         "layers": [
+                         *           {
+                         *             "units": 16,
+                         *             "activation": "relu"
+                         *           }
+                         *         ],
+                         *         "output": {
+                         *           "units": 3,
+                         *           "activation": "softmax"
+                         *         }
+                         *       },
+                         *       "training": {
+                         *         "epochs": 200,
+                         *         "optimizer": {
+                         *           "type": "adam",
+                         *           "learningRate": 0.01
+                         *         },
+                         *         "validationSplit": 0.1,
+                         *         "earlyStopping": {
+                         *           "patience": 10,
+                         *           "minDelta": 0.0001
+                         *         },
+                         *         "seed": 1,
+                         *         "normalize": "standard"
+                         *       },
                          *       "modelName": "iris-example",
                          *       "bestEpoch": 58,
                          *       "stoppedEpoch": 68,
@@ -4568,7 +4691,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "instances[0].petal_colour: the model has no feature 'petal_colour'; its features are sepal_length, sepal_width, petal_length, petal_width"
+                         *       "error": "instances[0].petal_colour: the model has no feature \"petal_colour\"; its features are \"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\""
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -4695,7 +4818,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "instances[0].petal_colour: the model has no feature 'petal_colour'; its features are sepal_length, sepal_width, petal_length, petal_width"
+                         *       "error": "instances[0].petal_colour: the model has no feature \"petal_colour\"; its features are \"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\""
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -4813,6 +4936,20 @@ export interface paths {
                          *       "targetNames": [
                          *         "species"
                          *       ],
+                         *       "training": {
+                         *         "epochs": 200,
+                         *         "optimizer": {
+                         *           "type": "adam",
+                         *           "learningRate": 0.01
+                         *         },
+                         *         "validationSplit": 0.1,
+                         *         "earlyStopping": {
+                         *           "patience": 10,
+                         *           "minDelta": 0.0001
+                         *         },
+                         *         "seed": 1,
+                         *         "normalize": "standard"
+                         *       },
                          *       "bestEpoch": 58,
                          *       "stoppedEpoch": 68,
                          *       "stopReason": "early_stopping",

@@ -41,6 +41,24 @@ function expandIssue (pointer: string, issue: RawIssue): { pointer: string, mess
   return best.flatMap((i) => expandIssue(`${pointer}/${(i.path ?? []).map(String).join('/')}`, i))
 }
 
+const BOUND = /^must be ([≤≥]) (-?[\d.e+]+), got /
+
+/**
+ * Keeps a field's issue of a bound unless another issue of that field says a tighter one: an integer
+ * with a maximum of its own fails zod's safe-integer bound too, and `seed: 1e300` read "must be ≤
+ * 9007199254740991" beside "must be ≤ 4294967295". (A filter callback over the field's issues.)
+ */
+function tightestBound (issue: FieldIssue, _i: number, all: readonly FieldIssue[]): boolean {
+  const mine = BOUND.exec(issue.message)
+  if (mine === null) return true
+  const [, side, bound] = mine
+  return !all.some((other) => {
+    if (other === issue || other.field !== issue.field) return false
+    const theirs = BOUND.exec(other.message)
+    return theirs !== null && theirs[1] === side && (side === '≤' ? Number(theirs[2]) < Number(bound) : Number(theirs[2]) > Number(bound))
+  })
+}
+
 function problemBody (status: number, code: string | undefined, detail: string, instance: string, extras: Record<string, unknown> = {}): ProblemBody {
   return { type: problemType(code), title: STATUS_CODES[status] ?? 'Error', status, detail, instance, ...(code ? { code } : {}), ...extras }
 }
@@ -54,6 +72,7 @@ export function toProblem (err: AnyError, request: FastifyRequest, bodyLimit: nu
     const errors: FieldIssue[] = err.validation
       .flatMap((v) => expandIssue(v.instancePath, { ...(v.params as RawIssue), code: v.keyword, message: v.message }))
       .map((e) => ({ field: fieldPath(e.pointer), in: where, message: e.message }))
+      .filter(tightestBound)
     // an issue of the whole object (an unknown key) has no field: its message stands alone after "invalid <where>:"
     const detail = errors.map((e) => (e.field === '' ? e.message : `${e.field}: ${e.message}`)).join('; ')
     return problemBody(400, 'NN_ERR_VALIDATION', `invalid ${where}: ${detail}`, instance, { errors })

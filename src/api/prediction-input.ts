@@ -6,6 +6,7 @@
  * request holds it (RowPaths: `inputs[r][c]`, `instances[r].name`, or a protocol's tensor element).
  * Not the canonical numeric body's fast path (predict-body.ts).
  */
+import { nearestName, quotedList } from '../schemas/messages.js'
 import { INPUT_WIDTH, VALIDATION, withProblem } from '../errors.js'
 import type { InputPipeline } from '../data/model-inputs.js'
 import { predictionColumns } from './prediction-columns.js'
@@ -105,7 +106,9 @@ export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], at: R
     }
     const record = row as Readonly<Record<string, Cell>>
     for (const name of Object.keys(record)) {
-      if (!names.includes(name)) throw bad(at.member(r, name), `the model has no feature '${name}'; its features are ${names.join(', ')}`, r)
+      if (names.includes(name)) continue
+      const near = nearestName(name, names)
+      throw bad(at.member(r, name), `the model has no feature ${JSON.stringify(name)}${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}; its features are ${quotedList(names)}`, r)
     }
     // a feature left out of a record is a missing value, as null is
     for (let c = 0; c < W; c++) codes[c] = code(Object.hasOwn(record, names[c]) ? record[names[c]] : null, c, r, true)

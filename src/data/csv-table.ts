@@ -3,6 +3,7 @@
  * Each cell is read as a number, a missing value (empty, NA, ?, …) or text (cells.ts); the kind of a
  * column is then decided by all its cells. No encoding here (build-dataset.ts does that).
  */
+import { nearestKey, quotedList } from '../schemas/messages.js'
 import { BAD_CSV, withProblem } from '../errors.js'
 import { cellOfText, decideKind, fail, scanColumn, type Cell, type DecimalMark, type Place } from './cells.js'
 import { csvError, oneColumnMessage, parseCsv, type Delimiter } from './csv.js'
@@ -40,12 +41,14 @@ export function csvToTable (text: string, options: CsvTableOptions = {}): CsvTab
   const targetNames = options.target && options.target.length > 0 ? [...options.target] : [header[header.length - 1]]
   const targetIdx = targetNames.map((name) => {
     const c = header.indexOf(name)
-    if (c < 0) throw withProblem(new BAD_CSV(`target column ${JSON.stringify(name)} is not in the header; the columns are ${header.join(', ')}`), { field: 'target' })
-    return c
+    if (c >= 0) return c
+    const near = nearestKey(name, header)
+    throw withProblem(new BAD_CSV(`target column ${JSON.stringify(name)} is not in the header${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}; the columns are ${quotedList(header)}`), { field: 'target' })
   })
-  if (new Set(targetIdx).size !== targetIdx.length) throw withProblem(new BAD_CSV('a target column is named twice'), { field: 'target' })
+  const twice = targetNames.find((name, i) => targetNames.indexOf(name) !== i)
+  if (twice !== undefined) throw withProblem(new BAD_CSV(`target column ${JSON.stringify(twice)} is named twice in ?target; name each target column once`), { field: 'target' })
   const featureIdx = header.map((_, c) => c).filter((c) => !targetIdx.includes(c))
-  if (featureIdx.length === 0) throw withProblem(new BAD_CSV('every column is a target; leave at least one feature column'), { field: 'target' })
+  if (featureIdx.length === 0) throw withProblem(new BAD_CSV(`target columns ${quotedList(targetNames)} are every column there is; leave at least one feature column out of ?target`), { field: 'target' })
 
   const place = (r: number, c: number): Place => ({
     text: `line ${lines[r]}, column ${c + 1} (${JSON.stringify(header[c])})`, problem: { line: lines[r], column: c + 1, field: header[c] }, csv: true

@@ -33,10 +33,36 @@ export function nearestKey (key: string, known: readonly string[]): string | und
   return bestDistance <= Math.min(2, Math.floor(key.length / 3)) ? best : undefined
 }
 
+/**
+ * The known name a sent one most likely meant: a slip (nearestKey), or the name without its unit or
+ * note in brackets (`Size` for "Size (m²)", `price` for "price [EUR]"), case aside.
+ */
+export function nearestName (name: string, known: readonly string[]): string | undefined {
+  const near = nearestKey(name, known)
+  if (near !== undefined) return near
+  const bare = (k: string): string => k.replace(/\s*[([{].*$/, '').trim().toLowerCase()
+  const wanted = bare(name)
+  return wanted === '' ? undefined : known.find((k) => k !== name && bare(k) === wanted)
+}
+
+/** Names listed in a message, each quoted: a name with a comma in it stays one name. */
+export const quotedList = (names: readonly string[]): string => names.map((n) => JSON.stringify(n)).join(', ')
+
+/**
+ * Keys that belong to another choice of the object they were sent in (PyTorch's SGD takes momentum and
+ * weight_decay; here each is an optimizer of its own): what to send instead, said where the key is refused.
+ */
+const OTHER_CHOICE: Readonly<Record<string, string>> = {
+  momentum: 'momentum is its own optimizer here, {"type": "momentum", "momentum": 0.9} or "nesterov" (PyTorch\'s SGD(momentum=0.9))',
+  weightDecay: 'decoupled weight decay is AdamW\'s, {"type": "adamw", "weightDecay": 0.01}; L2 on any optimizer is the network\'s "l2"'
+}
+
 /** The message for keys a strict object does not accept, given the keys it does. */
 export function unknownKeysMessage (keys: readonly string[], known: readonly string[]): string {
   const each = keys.map((key) => {
     const near = nearestKey(key, known)
+    const elsewhere = known.includes('learningRate') ? OTHER_CHOICE[key] : undefined
+    if (elsewhere !== undefined) return `"${key}" (${elsewhere})`
     return near === undefined ? `"${key}"` : `"${key}" (did you mean "${near}"?)`
   })
   const accepted = known.length > 0 ? `; the keys here are ${known.join(', ')}` : ''
@@ -47,12 +73,14 @@ interface WithShape { _zod?: { def?: { shape?: Record<string, unknown> } } }
 
 /**
  * A list (or text) shorter or longer than a schema allows: zod says `Too small: expected array to have
- * >=1 items`. This says what was sent and what to send: `empty: send at least one`, `12 items: at most 10`.
+ * >=1 items`. This says what was sent and what to send, in the units of what was sent:
+ * `empty: send at least one item`, `12 items: at most 10 are accepted`, `empty: send at least one character`.
  */
 export function sizeMessage (what: 'array' | 'string', sent: number | undefined, bound: { min: number } | { max: number }): string {
   const unit = what === 'array' ? 'item' : 'character'
-  const had = sent === undefined ? '' : sent === 0 ? 'empty' : `${sent} ${unit}${sent === 1 ? '' : 's'}`
-  const want = 'min' in bound ? `send at least ${bound.min === 1 ? 'one' : bound.min}` : `at most ${bound.max} are accepted`
+  const units = (n: number): string => `${n} ${unit}${n === 1 ? '' : 's'}`
+  const had = sent === undefined ? '' : sent === 0 ? 'empty' : units(sent)
+  const want = 'min' in bound ? `send at least ${bound.min === 1 ? `one ${unit}` : units(bound.min)}` : `at most ${units(bound.max)} ${bound.max === 1 ? 'is' : 'are'} accepted`
   return had === '' ? want : `${had}: ${want}`
 }
 

@@ -92,7 +92,7 @@ describe('POST /v1/models/{ref}/backprop', () => {
     expect(byRecords.json()).toEqual(byRows.json())
     expect(byRecords.json().rows).toBe(5)
     const cases: Array<[object, RegExp]> = [
-      [{ instances: [{ p: 1, q: 2, s: 3 }], targets: ['a'] }, /instances\[0\]\.s: the model has no feature 's'; its features are p, q, r/],
+      [{ instances: [{ p: 1, q: 2, s: 3 }], targets: ['a'] }, /instances\[0\]\.s: the model has no feature "s"; its features are "p", "q", "r"/],
       [{ instances: records, targets: labels.slice(1) }, /one target per row of instances \(5\), got 4/],
       [{ inputs, instances: records, targets: labels }, /send exactly one of inputs \(rows\) or instances/],
       [{ targets: labels }, /send exactly one of inputs \(rows\) or instances/]

@@ -73,7 +73,7 @@ describe('prediction values are checked like uploads', () => {
     for (const [url, body] of [[`/v1/models/${id}/predict`, { inputs: [] }], [`/v1/models/${id}/predict`, { instances: [] }], [`/v1/models/${id}:predict`, { instances: [] }]] as const) {
       const res = await post(url, body)
       expect(res.status, url).toBe(400)
-      expect(JSON.stringify(res.body), url).toMatch(/(inputs|instances): empty: send at least one/)
+      expect(JSON.stringify(res.body), url).toMatch(/(inputs|instances): empty: send at least one item/)
       expect(JSON.stringify(res.body)).not.toMatch(/Too small/)
     }
   })
@@ -98,7 +98,7 @@ describe('prediction values are checked like uploads', () => {
     expect(missing.body.detail).toMatch(/inputs\[0\]\[1\]: the value is missing, and the model was trained without a missing-value strategy/)
     const unknown = await post(`/v1/models/${id}/predict`, { instances: [{ x0: 1, x1: 2, x9: 3 }] })
     expect(unknown.body).toMatchObject({ status: 400, field: 'instances[0].x9' })
-    expect(unknown.body.detail).toMatch(/the model has no feature 'x9'; its features are x0, x1/)
+    expect(unknown.body.detail).toMatch(/the model has no feature "x9"; its features are "x0", "x1"/)
     const both = await post(`/v1/models/${id}/predict`, { inputs: [[1, 2]], instances: [[1, 2]] })
     expect(both.status).toBe(400)
   })

@@ -113,7 +113,7 @@ describe('TensorFlow Serving REST: predict', () => {
     const cases: Array<[string, unknown, number, RegExp]> = [
       ['/v1/models/flowers:predict', { instances: [[1, 2, 3]] }, 400, /expected 4 inputs per row, got 3 in row 0/],
       ['/v1/models/flowers:predict', { instances: [[1, 2, 3, -1e39]] }, 400, /instances\[0\]\[3\]: expected a finite number that fits a 32-bit float/],
-      ['/v1/models/flowers:predict', { instances: [{ sepal_length: 5, petal_colour: 'red' }] }, 400, /instances\[0\]\.petal_colour: the model has no feature 'petal_colour'/],
+      ['/v1/models/flowers:predict', { instances: [{ sepal_length: 5, petal_colour: 'red' }] }, 400, /instances\[0\]\.petal_colour: the model has no feature "petal_colour"/],
       ['/v1/models/flowers:predict', { inputs: { sepal_length: [1, 2], sepal_width: [1] } }, 400, /inputs\.sepal_width: every column needs one value per row/],
       // the columnar form names a value as inputs.<column>[row], never as an instances record it was read into
       ['/v1/models/flowers:predict', { inputs: { sepal_length: [5, 6], sepal_width: [3, 3], petal_length: [1, 1e39], petal_width: [0.2, 0.2] } }, 400,
@@ -121,7 +121,7 @@ describe('TensorFlow Serving REST: predict', () => {
       ['/v1/models/flowers:predict', { inputs: { sepal_length: [5], sepal_width: [3], petal_length: [1] } }, 400,
         /^inputs\.petal_width\[0\]: the value is missing, and the model was trained without a missing-value strategy/],
       ['/v1/models/flowers:predict', { inputs: { sepal_length: [5], sepal_width: [3], petal_length: [1], petal_width: [0.2], petal_colour: ['red'] } }, 400,
-        /^inputs\.petal_colour\[0\]: the model has no feature 'petal_colour'/],
+        /^inputs\.petal_colour\[0\]: the model has no feature "petal_colour"/],
       ['/v1/models/flowers:predict', { inputs: [[5, 3, 1e39, 0.2]] }, 400, /^inputs\[0\]\[2\]: expected a finite number that fits a 32-bit float/],
       ['/v1/models/flowers:predict', { instances: [[1, 2, 3, 4]], inputs: [[1, 2, 3, 4]] }, 400, /send exactly one of instances \(row form\) or inputs \(columnar form\)/],
       ['/v1/models/flowers:predict', { signature_name: 'classify', instances: [[1, 2, 3, 4]] }, 400, /signature_name/],

@@ -265,6 +265,19 @@ describe('admission', () => {
     expect(net.body.detail).toMatch(/"layer" \(did you mean "layers"\?\)/)
   })
 
+  it('says the tightest bound once, and where a key of another optimizer belongs', async () => {
+    // an integer with a bound of its own also fails zod's safe-integer bound: only the tighter is said
+    const seed = await post(job({ seed: 1e300 }))
+    expect(seed.status).toBe(400)
+    expect(seed.body.errors).toEqual([{ field: 'training.seed', in: 'body', message: 'must be ≤ 4294967295, got 1e+300' }])
+    // PyTorch's SGD(momentum=…) is an optimizer of its own here
+    const momentum = await post(job({ optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 } }))
+    expect(momentum.status).toBe(400)
+    expect(momentum.body.detail).toMatch(/unknown key "momentum" \(momentum is its own optimizer here, \{"type": "momentum", "momentum": 0\.9\} or "nesterov"/)
+    const decay = await post(job({ optimizer: { type: 'adam', learningRate: 0.1, weightDecay: 0.01 } }))
+    expect(decay.body.detail).toMatch(/"weightDecay" \(decoupled weight decay is AdamW's/)
+  })
+
   it('names the limit and its value: MAX_EPOCHS, MAX_JOB_WORK', async () => {
     const epochs = await post(job({ epochs: 5001 }))
     expect(epochs.status).toBe(422)

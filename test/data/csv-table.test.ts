@@ -44,7 +44,12 @@ describe('csvToTable', () => {
   })
 
   it('refuses an unknown target column and labels spread over several target columns', () => {
-    expect(problemOf(() => csvToTable('a,b\n1,2\n', { target: ['c'] })).message).toMatch(/target column "c" is not in the header; the columns are a, b/)
+    expect(problemOf(() => csvToTable('a,b\n1,2\n', { target: ['c'] })).message).toBe('CSV target column "c" is not in the header; the columns are "a", "b"')
+    // a slip is named, and names with commas stay readable in the list
+    expect(problemOf(() => csvToTable('"note, with comma",Species\n1,x\n', { target: ['species '] })).message)
+      .toBe('CSV target column "species " is not in the header (did you mean "Species"?); the columns are "note, with comma", "Species"')
+    expect(problemOf(() => csvToTable('a,b,c\n1,2,3\n', { target: ['b', 'b'] })).message).toBe('CSV target column "b" is named twice in ?target; name each target column once')
+    expect(problemOf(() => csvToTable('a,b\n1,2\n', { target: ['b', 'a'] })).message).toBe('CSV target columns "b", "a" are every column there is; leave at least one feature column out of ?target')
     expect(problemOf(() => csvToTable('a,b,c\n1,x,y\n', { target: ['b', 'c'] })).message).toMatch(/line 2, column 2 \("b"\): expected a number/)
     expect(problemOf(() => csvToTable('a,b\n', { target: ['b'] })).message).toMatch(/no data rows/)
   })

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { z } from 'zod'
-import { editDistance, nearestKey, sizeMessage, unknownKeysMessage } from '../../src/schemas/messages.js'
+import { editDistance, nearestKey, nearestName, quotedList, sizeMessage, unknownKeysMessage } from '../../src/schemas/messages.js'
 
 describe('unknown-key messages', () => {
   it('measure edits case-insensitively, a transposition as one', () => {
@@ -18,6 +18,14 @@ describe('unknown-key messages', () => {
     expect(nearestKey('lr', known)).toBeUndefined() // one edit from "l2", but half of a 2-letter key: learningRate was meant
     expect(nearestKey('optimisers', known)).toBe('optimizer') // 2 edits of 10 letters
     expect(nearestKey('colour', known)).toBeUndefined()
+    // a feature name without its unit or note in brackets, case aside; nothing for a name like none
+    const features = ['Size (m²)', 'price [EUR]', 'note, with comma', 'Colour']
+    expect(nearestName('Size', features)).toBe('Size (m²)')
+    expect(nearestName('PRICE', features)).toBe('price [EUR]')
+    expect(nearestName('color', features)).toBe('Colour')
+    expect(nearestName('weight', features)).toBeUndefined()
+    expect(nearestName('(m²)', features)).toBeUndefined()
+    expect(quotedList(features)).toBe('"Size (m²)", "price [EUR]", "note, with comma", "Colour"')
     expect(nearestKey('anything', [])).toBeUndefined()
   })
 
@@ -31,17 +39,19 @@ describe('unknown-key messages', () => {
 
 describe('size messages', () => {
   it('say what was sent and what to send, for lists and text', () => {
-    expect(sizeMessage('array', 0, { min: 1 })).toBe('empty: send at least one')
-    expect(sizeMessage('array', 2, { min: 3 })).toBe('2 items: send at least 3')
-    expect(sizeMessage('array', 12, { max: 10 })).toBe('12 items: at most 10 are accepted')
-    expect(sizeMessage('string', 1, { max: 0 })).toBe('1 character: at most 0 are accepted')
-    expect(sizeMessage('array', undefined, { min: 1 })).toBe('send at least one')
+    expect(sizeMessage('array', 0, { min: 1 })).toBe('empty: send at least one item')
+    expect(sizeMessage('array', 2, { min: 3 })).toBe('2 items: send at least 3 items')
+    expect(sizeMessage('array', 12, { max: 10 })).toBe('12 items: at most 10 items are accepted')
+    expect(sizeMessage('string', 1, { max: 0 })).toBe('1 character: at most 0 characters are accepted')
+    expect(sizeMessage('string', 0, { min: 1 })).toBe('empty: send at least one character')
+    expect(sizeMessage('string', 201, { max: 200 })).toBe('201 characters: at most 200 characters are accepted')
+    expect(sizeMessage('array', undefined, { min: 1 })).toBe('send at least one item')
   })
 
   it('replace zod\'s "Too small" and "Too big" for lists, text and numbers, keeping schemas\' own messages', () => {
     const S = z.object({ rows: z.array(z.number()).min(1).max(2), name: z.string().min(1), named: z.array(z.number()).min(1, 'rows: at least one row'), n: z.number().min(1), p: z.number().lt(1), k: z.number().int().max(10) })
     const issues = S.safeParse({ rows: [1, 2, 3], name: '', named: [], n: 0, p: 1, k: 11 }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
-    expect(issues).toEqual(['rows: 3 items: at most 2 are accepted', 'name: empty: send at least one', 'named: rows: at least one row', 'n: must be ≥ 1, got 0', 'p: must be < 1, got 1', 'k: must be ≤ 10, got 11'])
+    expect(issues).toEqual(['rows: 3 items: at most 2 items are accepted', 'name: empty: send at least one character', 'named: rows: at least one row', 'n: must be ≥ 1, got 0', 'p: must be < 1, got 1', 'k: must be ≤ 10, got 11'])
   })
 })
 

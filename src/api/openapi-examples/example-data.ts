@@ -113,11 +113,19 @@ export const CREATED_JOB = { id: JOB_ID, status: 'queued', links: jobLinks(JOB_I
 
 const report = { bestEpoch: 58, stoppedEpoch: 68, stopReason: 'early_stopping', warnings: [] as string[] }
 
+/** The job example's options as the server reports them back: what it was sent (CREATE_JOB's), every default filled in. */
+const TRAINING = {
+  epochs: 200, optimizer: { type: 'adam', learningRate: 0.01 }, validationSplit: 0.1,
+  earlyStopping: { patience: 10, minDelta: 0.0001 }, seed: 1, normalize: 'standard'
+}
+
 export const JOB_SUMMARY = {
   id: JOB_ID,
   status: 'succeeded',
   progress: { epoch: 68, epochs: 200 },
   datasetId: DATASET.id,
+  network: IRIS_NETWORK,
+  training: TRAINING,
   modelName: 'iris-example',
   modelId: MODEL_ID,
   ...report,
@@ -147,6 +155,7 @@ export const MODEL = {
   classes: IRIS_CLASSES,
   featureNames: IRIS_FEATURES,
   targetNames: ['species'],
+  training: TRAINING,
   ...report,
   createdAt: '2026-11-30T08:48:43.110Z'
 }

@@ -34,7 +34,7 @@ const TFS_BODY = { instances: [{ sepal_length: 5.1, sepal_width: 3.5, petal_leng
 const tfsPredict = (params: Record<string, string>) => ({
   params,
   body: { 'application/json': TFS_BODY },
-  responses: { 200: { predictions: PROBABILITIES }, 400: { error: 'instances[0].petal_colour: the model has no feature \'petal_colour\'; its features are sepal_length, sepal_width, petal_length, petal_width' }, 404: notFound, 422: notFinite }
+  responses: { 200: { predictions: PROBABILITIES }, 400: { error: 'instances[0].petal_colour: the model has no feature "petal_colour"; its features are "sepal_length", "sepal_width", "petal_length", "petal_width"' }, 404: notFound, 422: notFinite }
 })
 const dims = (...sizes: number[]) => ({ dim: sizes.map((size) => ({ size: String(size), name: '' })), unknown_rank: false })
 const TFS_METADATA = {
