@@ -142,6 +142,63 @@ export interface paths {
                         "text/plain; version=0.0.4; charset=utf-8": string;
                     };
                 };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/metrics",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'admin' scope that GET /metrics needs; ask for a key with it (or with admin)",
+                         *       "instance": "/metrics",
+                         *       "code": "NN_ERR_FORBIDDEN"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/metrics",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         put?: never;
@@ -302,6 +359,82 @@ export interface paths {
                          *           "message": "must be ≤ 1000, got 5000"
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/datasets",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'read' scope that GET /v1/datasets needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/datasets",
+                         *       "code": "NN_ERR_FORBIDDEN"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/datasets",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/datasets",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -869,16 +1002,54 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid body: training.optimizer.type: optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw",
+                         *       "detail": "invalid body: features: required: send a list",
                          *       "instance": "/v1/datasets",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
-                         *           "field": "training.optimizer.type",
+                         *           "field": "features",
                          *           "in": "body",
-                         *           "message": "optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw"
+                         *           "message": "required: send a list"
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/datasets",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'train' scope that POST /v1/datasets needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/datasets",
+                         *       "code": "NN_ERR_FORBIDDEN"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -914,9 +1085,47 @@ export interface paths {
                          *       "type": "urn:backprop:problem:unsupported-media-type",
                          *       "title": "Unsupported Media Type",
                          *       "status": 415,
-                         *       "detail": "content type 'text/plain' is not accepted here; send application/json or text/csv",
+                         *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
                          *       "instance": "/v1/datasets",
                          *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/datasets",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/datasets",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -1041,6 +1250,64 @@ export interface paths {
                         "application/json": components["schemas"]["DatasetResponse"];
                     };
                 };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:validation",
+                         *       "title": "Bad Request",
+                         *       "status": 400,
+                         *       "detail": "unknown query parameter \"foo\": GET /v1/datasets/:id takes none",
+                         *       "instance": "/v1/datasets/{id}",
+                         *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "foo"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/datasets/{id}",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'read' scope that GET /v1/datasets/:id needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/datasets/{id}",
+                         *       "code": "NN_ERR_FORBIDDEN"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Problem details (RFC 9457) */
                 404: {
                     headers: {
@@ -1049,12 +1316,50 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
+                         *       "type": "urn:backprop:problem:dataset-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' not found; list datasets with GET /v1/datasets",
                          *       "instance": "/v1/datasets/{id}",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *       "code": "NN_ERR_DATASET_NOT_FOUND"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/datasets/{id}",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/datasets/{id}",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -1087,6 +1392,64 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:validation",
+                         *       "title": "Bad Request",
+                         *       "status": 400,
+                         *       "detail": "unknown query parameter \"foo\": DELETE /v1/datasets/:id takes none",
+                         *       "instance": "/v1/datasets/{id}",
+                         *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "foo"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/datasets/{id}",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'train' scope that DELETE /v1/datasets/:id needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/datasets/{id}",
+                         *       "code": "NN_ERR_FORBIDDEN"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Problem details (RFC 9457) */
                 404: {
                     headers: {
@@ -1095,12 +1458,50 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
+                         *       "type": "urn:backprop:problem:dataset-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' not found; list datasets with GET /v1/datasets",
                          *       "instance": "/v1/datasets/{id}",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *       "code": "NN_ERR_DATASET_NOT_FOUND"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/datasets/{id}",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/datasets/{id}",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -1226,6 +1627,82 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/networks",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'read' scope that GET /v1/networks needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/networks",
+                         *       "code": "NN_ERR_FORBIDDEN"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/networks",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/networks",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1316,16 +1793,92 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid body: training.optimizer.type: optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw",
+                         *       "detail": "invalid body: layers[0].activation: the string \"rellu\" is not one of \"sigmoid\", \"tanh\", \"relu\", \"leaky_relu\", \"abs\", \"softplus\", \"identity\", \"step\", \"maxout\" (did you mean \"relu\"?)",
                          *       "instance": "/v1/networks",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
-                         *           "field": "training.optimizer.type",
+                         *           "field": "layers[0].activation",
                          *           "in": "body",
-                         *           "message": "optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw"
+                         *           "message": "the string \"rellu\" is not one of \"sigmoid\", \"tanh\", \"relu\", \"leaky_relu\", \"abs\", \"softplus\", \"identity\", \"step\", \"maxout\" (did you mean \"relu\"?)"
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/networks",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'train' scope that POST /v1/networks needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/networks",
+                         *       "code": "NN_ERR_FORBIDDEN"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than BODY_LIMIT */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:payload-too-large",
+                         *       "title": "Payload Too Large",
+                         *       "status": 413,
+                         *       "detail": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                         *       "instance": "/v1/networks",
+                         *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (send Content-Type: application/json) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unsupported-media-type",
+                         *       "title": "Unsupported Media Type",
+                         *       "status": 415,
+                         *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
+                         *       "instance": "/v1/networks",
+                         *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -1342,9 +1895,47 @@ export interface paths {
                          *       "type": "urn:backprop:problem:unprocessable",
                          *       "title": "Unprocessable Entity",
                          *       "status": 422,
-                         *       "detail": "dataset 'ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
+                         *       "detail": "the network has 12845066 parameters; the limit is 10000000 (MAX_PARAMETERS)",
                          *       "instance": "/v1/networks",
                          *       "code": "NN_ERR_UNPROCESSABLE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/networks",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/networks",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -1427,6 +2018,64 @@ export interface paths {
                         "application/json": components["schemas"]["NetworkResponse"];
                     };
                 };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:validation",
+                         *       "title": "Bad Request",
+                         *       "status": 400,
+                         *       "detail": "unknown query parameter \"foo\": GET /v1/networks/:id takes none",
+                         *       "instance": "/v1/networks/{id}",
+                         *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "foo"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/networks/{id}",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'read' scope that GET /v1/networks/:id needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/networks/{id}",
+                         *       "code": "NN_ERR_FORBIDDEN"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Problem details (RFC 9457) */
                 404: {
                     headers: {
@@ -1435,12 +2084,50 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
+                         *       "type": "urn:backprop:problem:network-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "network 'net_456af0dcf80746099893a56d5b9e7ad9' not found; list networks with GET /v1/networks",
                          *       "instance": "/v1/networks/{id}",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *       "code": "NN_ERR_NETWORK_NOT_FOUND"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/networks/{id}",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/networks/{id}",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -1473,6 +2160,64 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:validation",
+                         *       "title": "Bad Request",
+                         *       "status": 400,
+                         *       "detail": "unknown query parameter \"foo\": DELETE /v1/networks/:id takes none",
+                         *       "instance": "/v1/networks/{id}",
+                         *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "foo"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/networks/{id}",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'train' scope that DELETE /v1/networks/:id needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/networks/{id}",
+                         *       "code": "NN_ERR_FORBIDDEN"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Problem details (RFC 9457) */
                 404: {
                     headers: {
@@ -1481,12 +2226,50 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
+                         *       "type": "urn:backprop:problem:network-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "network 'net_456af0dcf80746099893a56d5b9e7ad9' not found; list networks with GET /v1/networks",
                          *       "instance": "/v1/networks/{id}",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *       "code": "NN_ERR_NETWORK_NOT_FOUND"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/networks/{id}",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/networks/{id}",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -1638,6 +2421,82 @@ export interface paths {
                          *           "message": "must be ≤ 1000, got 5000"
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/models",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'read' scope that GET /v1/models needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/models",
+                         *       "code": "NN_ERR_FORBIDDEN"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/models",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/models",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -1811,16 +2670,54 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid body: training.optimizer.type: optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw",
+                         *       "detail": "invalid body: format: required: send \"backprop.model\"",
                          *       "instance": "/v1/models",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
-                         *           "field": "training.optimizer.type",
+                         *           "field": "format",
                          *           "in": "body",
-                         *           "message": "optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw"
+                         *           "message": "required: send \"backprop.model\""
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/models",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'train' scope that POST /v1/models needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/models",
+                         *       "code": "NN_ERR_FORBIDDEN"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -1837,9 +2734,47 @@ export interface paths {
                          *       "type": "urn:backprop:problem:conflict",
                          *       "title": "Conflict",
                          *       "status": 409,
-                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
+                         *       "detail": "this import, stored as the next version of 'iris-example', would change the signature of its newest (version 1, mdl_a625c00432c54b0b88863673c6072274): output units: 3 → 1. Clients that call iris-example or iris-example@latest would then get a model that takes other inputs or answers other outputs: use another name, or import it with ?allowSignatureChange=true to change it on purpose",
                          *       "instance": "/v1/models",
                          *       "code": "NN_ERR_CONFLICT"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than BODY_LIMIT */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:payload-too-large",
+                         *       "title": "Payload Too Large",
+                         *       "status": 413,
+                         *       "detail": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                         *       "instance": "/v1/models",
+                         *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (send Content-Type: application/json) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unsupported-media-type",
+                         *       "title": "Unsupported Media Type",
+                         *       "status": 415,
+                         *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
+                         *       "instance": "/v1/models",
+                         *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -1856,9 +2791,47 @@ export interface paths {
                          *       "type": "urn:backprop:problem:unprocessable",
                          *       "title": "Unprocessable Entity",
                          *       "status": 422,
-                         *       "detail": "dataset 'ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
+                         *       "detail": "the model is not usable: for an input at the normalisation offsets the output for it is NaN; export it again from a model that trained without diverging",
                          *       "instance": "/v1/models",
                          *       "code": "NN_ERR_UNPROCESSABLE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/models",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/models",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -1977,6 +2950,64 @@ export interface paths {
                         "application/json": components["schemas"]["ModelStatusResponse"];
                     };
                 };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:validation",
+                         *       "title": "Bad Request",
+                         *       "status": 400,
+                         *       "detail": "unknown query parameter \"foo\": GET /v1/models/:id takes none",
+                         *       "instance": "/v1/models/{id}",
+                         *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "foo"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/models/{id}",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'read' scope that GET /v1/models/:id needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/models/{id}",
+                         *       "code": "NN_ERR_FORBIDDEN"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Problem details (RFC 9457) */
                 404: {
                     headers: {
@@ -1991,6 +3022,44 @@ export interface paths {
                          *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
                          *       "instance": "/v1/models/{id}",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/models/{id}",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/models/{id}",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -2023,6 +3092,64 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:validation",
+                         *       "title": "Bad Request",
+                         *       "status": 400,
+                         *       "detail": "unknown query parameter \"foo\": DELETE /v1/models/:id takes none",
+                         *       "instance": "/v1/models/{id}",
+                         *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "foo"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/models/{id}",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'train' scope that DELETE /v1/models/:id needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/models/{id}",
+                         *       "code": "NN_ERR_FORBIDDEN"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Problem details (RFC 9457) */
                 404: {
                     headers: {
@@ -2050,12 +3177,50 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "type": "urn:backprop:problem:conflict",
+                         *       "type": "urn:backprop:problem:model-version-required",
                          *       "title": "Conflict",
                          *       "status": 409,
-                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
+                         *       "detail": "'iris-example' is a model name, and DELETE removes one version, never every version of a name: it has 2 versions; name the one to delete: iris-example@2 (or iris-example@latest, or its id mdl_a625c00432c54b0b88863673c6072274) for the newest, iris-example@<version> for another (list them with GET /v1/models?name=iris-example)",
                          *       "instance": "/v1/models/{id}",
-                         *       "code": "NN_ERR_CONFLICT"
+                         *       "code": "NN_ERR_MODEL_VERSION_REQUIRED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/models/{id}",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/models/{id}",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -2196,16 +3361,54 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
+                         *       "detail": "invalid querystring: format: the string \"xml\" is not one of \"json\", \"onnx\"",
                          *       "instance": "/v1/models/{id}/export",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
-                         *           "field": "limit",
+                         *           "field": "format",
                          *           "in": "querystring",
-                         *           "message": "must be ≤ 1000, got 5000"
+                         *           "message": "the string \"xml\" is not one of \"json\", \"onnx\""
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/models/{id}/export",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'read' scope that GET /v1/models/:id/export needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/models/{id}/export",
+                         *       "code": "NN_ERR_FORBIDDEN"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -2238,12 +3441,50 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "type": "urn:backprop:problem:conflict",
+                         *       "type": "urn:backprop:problem:non-finite-model",
                          *       "title": "Conflict",
                          *       "status": 409,
-                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
+                         *       "detail": "model 'iris-example@3' is not usable: weight layers.0.linear.weight[2] is NaN; train it again with a lower learning rate",
                          *       "instance": "/v1/models/{id}/export",
-                         *       "code": "NN_ERR_CONFLICT"
+                         *       "code": "NN_ERR_NON_FINITE_MODEL"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/models/{id}/export",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/models/{id}/export",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -2349,16 +3590,54 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid body: training.optimizer.type: optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw",
+                         *       "detail": "invalid body: inputs: empty: send at least one item",
                          *       "instance": "/v1/models/{id}/predict",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
-                         *           "field": "training.optimizer.type",
+                         *           "field": "inputs",
                          *           "in": "body",
-                         *           "message": "optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw"
+                         *           "message": "empty: send at least one item"
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/models/{id}/predict",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'predict' scope that POST /v1/models/:id/predict needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/models/{id}/predict",
+                         *       "code": "NN_ERR_FORBIDDEN"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -2383,6 +3662,44 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The body is larger than BODY_LIMIT */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:payload-too-large",
+                         *       "title": "Payload Too Large",
+                         *       "status": 413,
+                         *       "detail": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                         *       "instance": "/v1/models/{id}/predict",
+                         *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (send Content-Type: application/json) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unsupported-media-type",
+                         *       "title": "Unsupported Media Type",
+                         *       "status": 415,
+                         *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
+                         *       "instance": "/v1/models/{id}/predict",
+                         *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Problem details (RFC 9457) */
                 422: {
                     headers: {
@@ -2394,9 +3711,47 @@ export interface paths {
                          *       "type": "urn:backprop:problem:unprocessable",
                          *       "title": "Unprocessable Entity",
                          *       "status": 422,
-                         *       "detail": "dataset 'ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
+                         *       "detail": "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units",
                          *       "instance": "/v1/models/{id}/predict",
                          *       "code": "NN_ERR_UNPROCESSABLE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/models/{id}/predict",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/models/{id}/predict",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -2539,6 +3894,82 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/training-jobs",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'read' scope that GET /v1/training-jobs needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/training-jobs",
+                         *       "code": "NN_ERR_FORBIDDEN"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/training-jobs",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/training-jobs",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2613,16 +4044,54 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid body: training.optimizer.type: optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw",
+                         *       "detail": "invalid body: training.optimizer.type: optimizer type \"adagrad\" is not one of: sgd, momentum, nesterov, adam, adamw (names are lower case)",
                          *       "instance": "/v1/training-jobs",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
                          *           "field": "training.optimizer.type",
                          *           "in": "body",
-                         *           "message": "optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw"
+                         *           "message": "optimizer type \"adagrad\" is not one of: sgd, momentum, nesterov, adam, adamw (names are lower case)"
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/training-jobs",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'train' scope that POST /v1/training-jobs needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/training-jobs",
+                         *       "code": "NN_ERR_FORBIDDEN"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -2636,12 +4105,12 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
+                         *       "type": "urn:backprop:problem:dataset-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' not found; list datasets with GET /v1/datasets",
                          *       "instance": "/v1/training-jobs",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *       "code": "NN_ERR_DATASET_NOT_FOUND"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -2658,9 +4127,47 @@ export interface paths {
                          *       "type": "urn:backprop:problem:conflict",
                          *       "title": "Conflict",
                          *       "status": 409,
-                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
+                         *       "detail": "this job's model, stored as the next version of 'iris-example', would change the signature of its newest (version 1, mdl_a625c00432c54b0b88863673c6072274): output units: 3 → 1. Clients that call iris-example or iris-example@latest would then get a model that takes other inputs or answers other outputs: use another modelName, or send \"allowSignatureChange\": true to change it on purpose",
                          *       "instance": "/v1/training-jobs",
                          *       "code": "NN_ERR_CONFLICT"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than BODY_LIMIT */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:payload-too-large",
+                         *       "title": "Payload Too Large",
+                         *       "status": 413,
+                         *       "detail": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                         *       "instance": "/v1/training-jobs",
+                         *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (send Content-Type: application/json) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unsupported-media-type",
+                         *       "title": "Unsupported Media Type",
+                         *       "status": 415,
+                         *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
+                         *       "instance": "/v1/training-jobs",
+                         *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -2677,9 +4184,47 @@ export interface paths {
                          *       "type": "urn:backprop:problem:unprocessable",
                          *       "title": "Unprocessable Entity",
                          *       "status": 422,
-                         *       "detail": "dataset 'ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
+                         *       "detail": "training.epochs is 200000; the limit is 100000 (MAX_EPOCHS)",
                          *       "instance": "/v1/training-jobs",
                          *       "code": "NN_ERR_UNPROCESSABLE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/training-jobs",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/training-jobs",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -2810,16 +4355,54 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
+                         *       "detail": "invalid querystring: history: the string \"xml\" is not one of \"all\", \"none\"",
                          *       "instance": "/v1/training-jobs/{id}",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
-                         *           "field": "limit",
+                         *           "field": "history",
                          *           "in": "querystring",
-                         *           "message": "must be ≤ 1000, got 5000"
+                         *           "message": "the string \"xml\" is not one of \"all\", \"none\""
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/training-jobs/{id}",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'read' scope that GET /v1/training-jobs/:id needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/training-jobs/{id}",
+                         *       "code": "NN_ERR_FORBIDDEN"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -2833,12 +4416,50 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
+                         *       "type": "urn:backprop:problem:job-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' not found; list jobs with GET /v1/training-jobs",
                          *       "instance": "/v1/training-jobs/{id}",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *       "code": "NN_ERR_JOB_NOT_FOUND"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/training-jobs/{id}",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/training-jobs/{id}",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -2894,6 +4515,64 @@ export interface paths {
                         "text/event-stream": string;
                     };
                 };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:validation",
+                         *       "title": "Bad Request",
+                         *       "status": 400,
+                         *       "detail": "unknown query parameter \"foo\": GET /v1/training-jobs/:id/events takes none",
+                         *       "instance": "/v1/training-jobs/{id}/events",
+                         *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "foo"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/training-jobs/{id}/events",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'read' scope that GET /v1/training-jobs/:id/events needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/training-jobs/{id}/events",
+                         *       "code": "NN_ERR_FORBIDDEN"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Problem details (RFC 9457) */
                 404: {
                     headers: {
@@ -2902,12 +4581,12 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
+                         *       "type": "urn:backprop:problem:job-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' not found; list jobs with GET /v1/training-jobs",
                          *       "instance": "/v1/training-jobs/{id}/events",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *       "code": "NN_ERR_JOB_NOT_FOUND"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -2927,6 +4606,25 @@ export interface paths {
                          *       "detail": "too many event streams open on training job 'job_5a2a7a96a5894d958fb48e44defc6336' or for this tenant (SSE_MAX_FOLLOWERS_PER_JOB, SSE_MAX_FOLLOWERS_PER_TENANT); close some, or poll GET /v1/training-jobs/{id}",
                          *       "instance": "/v1/training-jobs/{id}/events",
                          *       "code": "NN_ERR_TOO_MANY_FOLLOWERS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/training-jobs/{id}/events",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -3059,16 +4757,54 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
+                         *       "detail": "invalid querystring: history: the string \"xml\" is not one of \"all\", \"none\"",
                          *       "instance": "/v1/training-jobs/{id}/cancel",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
-                         *           "field": "limit",
+                         *           "field": "history",
                          *           "in": "querystring",
-                         *           "message": "must be ≤ 1000, got 5000"
+                         *           "message": "the string \"xml\" is not one of \"all\", \"none\""
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/training-jobs/{id}/cancel",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'train' scope that POST /v1/training-jobs/:id/cancel needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/training-jobs/{id}/cancel",
+                         *       "code": "NN_ERR_FORBIDDEN"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -3082,12 +4818,12 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
+                         *       "type": "urn:backprop:problem:job-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' not found; list jobs with GET /v1/training-jobs",
                          *       "instance": "/v1/training-jobs/{id}/cancel",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *       "code": "NN_ERR_JOB_NOT_FOUND"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -3107,6 +4843,44 @@ export interface paths {
                          *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
                          *       "instance": "/v1/training-jobs/{id}/cancel",
                          *       "code": "NN_ERR_CONFLICT"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/training-jobs/{id}/cancel",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/training-jobs/{id}/cancel",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -3232,6 +5006,82 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/sweeps",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'read' scope that GET /v1/sweeps needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/sweeps",
+                         *       "code": "NN_ERR_FORBIDDEN"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/sweeps",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/sweeps",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         put?: never;
@@ -3329,16 +5179,54 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid body: training.optimizer.type: optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw",
+                         *       "detail": "invalid body: grid: required: send an object",
                          *       "instance": "/v1/sweeps",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
-                         *           "field": "training.optimizer.type",
+                         *           "field": "grid",
                          *           "in": "body",
-                         *           "message": "optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw"
+                         *           "message": "required: send an object"
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/sweeps",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'train' scope that POST /v1/sweeps needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/sweeps",
+                         *       "code": "NN_ERR_FORBIDDEN"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -3352,12 +5240,12 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
+                         *       "type": "urn:backprop:problem:dataset-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' not found; list datasets with GET /v1/datasets",
                          *       "instance": "/v1/sweeps",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *       "code": "NN_ERR_DATASET_NOT_FOUND"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -3374,9 +5262,47 @@ export interface paths {
                          *       "type": "urn:backprop:problem:conflict",
                          *       "title": "Conflict",
                          *       "status": 409,
-                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
+                         *       "detail": "this sweep's best model, stored as the next version of 'iris-example', would change the signature of its newest (version 1, mdl_a625c00432c54b0b88863673c6072274): output units: 3 → 1. Clients that call iris-example or iris-example@latest would then get a model that takes other inputs or answers other outputs: use another modelName, or send \"allowSignatureChange\": true to change it on purpose",
                          *       "instance": "/v1/sweeps",
                          *       "code": "NN_ERR_CONFLICT"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than BODY_LIMIT */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:payload-too-large",
+                         *       "title": "Payload Too Large",
+                         *       "status": 413,
+                         *       "detail": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                         *       "instance": "/v1/sweeps",
+                         *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (send Content-Type: application/json) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unsupported-media-type",
+                         *       "title": "Unsupported Media Type",
+                         *       "status": 415,
+                         *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
+                         *       "instance": "/v1/sweeps",
+                         *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -3393,9 +5319,47 @@ export interface paths {
                          *       "type": "urn:backprop:problem:unprocessable",
                          *       "title": "Unprocessable Entity",
                          *       "status": 422,
-                         *       "detail": "dataset 'ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
+                         *       "detail": "training.epochs is 200000; the limit is 100000 (MAX_EPOCHS)",
                          *       "instance": "/v1/sweeps",
                          *       "code": "NN_ERR_UNPROCESSABLE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/sweeps",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/sweeps",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -3651,6 +5615,64 @@ export interface paths {
                         "application/json": components["schemas"]["SweepResponse"];
                     };
                 };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:validation",
+                         *       "title": "Bad Request",
+                         *       "status": 400,
+                         *       "detail": "unknown query parameter \"foo\": GET /v1/sweeps/:id takes none",
+                         *       "instance": "/v1/sweeps/{id}",
+                         *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "foo"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/sweeps/{id}",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'read' scope that GET /v1/sweeps/:id needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/sweeps/{id}",
+                         *       "code": "NN_ERR_FORBIDDEN"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Problem details (RFC 9457) */
                 404: {
                     headers: {
@@ -3659,12 +5681,50 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
+                         *       "type": "urn:backprop:problem:sweep-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "sweep 'swp_5a2a7a96a5894d958fb48e44defc6336' not found; list sweeps with GET /v1/sweeps",
                          *       "instance": "/v1/sweeps/{id}",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *       "code": "NN_ERR_SWEEP_NOT_FOUND"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/sweeps/{id}",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/sweeps/{id}",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -3719,6 +5779,64 @@ export interface paths {
                         "text/event-stream": string;
                     };
                 };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:validation",
+                         *       "title": "Bad Request",
+                         *       "status": 400,
+                         *       "detail": "unknown query parameter \"foo\": GET /v1/sweeps/:id/events takes none",
+                         *       "instance": "/v1/sweeps/{id}/events",
+                         *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "foo"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/sweeps/{id}/events",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'read' scope that GET /v1/sweeps/:id/events needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/sweeps/{id}/events",
+                         *       "code": "NN_ERR_FORBIDDEN"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Problem details (RFC 9457) */
                 404: {
                     headers: {
@@ -3727,12 +5845,12 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
+                         *       "type": "urn:backprop:problem:sweep-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "sweep 'swp_5a2a7a96a5894d958fb48e44defc6336' not found; list sweeps with GET /v1/sweeps",
                          *       "instance": "/v1/sweeps/{id}/events",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *       "code": "NN_ERR_SWEEP_NOT_FOUND"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -3746,12 +5864,31 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "type": "urn:backprop:problem:too-many-followers",
+                         *       "type": "urn:backprop:problem:too-many-sweep-followers",
                          *       "title": "Too Many Requests",
                          *       "status": 429,
-                         *       "detail": "too many event streams open on training job 'job_5a2a7a96a5894d958fb48e44defc6336' or for this tenant (SSE_MAX_FOLLOWERS_PER_JOB, SSE_MAX_FOLLOWERS_PER_TENANT); close some, or poll GET /v1/training-jobs/{id}",
+                         *       "detail": "too many event streams open on sweep 'swp_5a2a7a96a5894d958fb48e44defc6336' or for this tenant (SSE_MAX_FOLLOWERS_PER_JOB, SSE_MAX_FOLLOWERS_PER_TENANT); close some, or poll GET /v1/sweeps/{id}",
                          *       "instance": "/v1/sweeps/{id}/events",
-                         *       "code": "NN_ERR_TOO_MANY_FOLLOWERS"
+                         *       "code": "NN_ERR_TOO_MANY_SWEEP_FOLLOWERS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/sweeps/{id}/events",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -4008,6 +6145,64 @@ export interface paths {
                         "application/json": components["schemas"]["SweepResponse"];
                     };
                 };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:validation",
+                         *       "title": "Bad Request",
+                         *       "status": 400,
+                         *       "detail": "unknown query parameter \"foo\": POST /v1/sweeps/:id/cancel takes none",
+                         *       "instance": "/v1/sweeps/{id}/cancel",
+                         *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "foo"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/sweeps/{id}/cancel",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'train' scope that POST /v1/sweeps/:id/cancel needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/sweeps/{id}/cancel",
+                         *       "code": "NN_ERR_FORBIDDEN"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Problem details (RFC 9457) */
                 404: {
                     headers: {
@@ -4016,12 +6211,12 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
+                         *       "type": "urn:backprop:problem:sweep-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "sweep 'swp_5a2a7a96a5894d958fb48e44defc6336' not found; list sweeps with GET /v1/sweeps",
                          *       "instance": "/v1/sweeps/{id}/cancel",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                         *       "code": "NN_ERR_SWEEP_NOT_FOUND"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -4038,9 +6233,47 @@ export interface paths {
                          *       "type": "urn:backprop:problem:conflict",
                          *       "title": "Conflict",
                          *       "status": 409,
-                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
+                         *       "detail": "sweep 'swp_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
                          *       "instance": "/v1/sweeps/{id}/cancel",
                          *       "code": "NN_ERR_CONFLICT"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/sweeps/{id}/cancel",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/sweeps/{id}/cancel",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -4181,16 +6414,54 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid body: training.optimizer.type: optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw",
+                         *       "detail": "invalid body: datasetId: required: send a string",
                          *       "instance": "/v1/models/{id}/evaluate",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
-                         *           "field": "training.optimizer.type",
+                         *           "field": "datasetId",
                          *           "in": "body",
-                         *           "message": "optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw"
+                         *           "message": "required: send a string"
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/models/{id}/evaluate",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'predict' scope that POST /v1/models/:id/evaluate needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/models/{id}/evaluate",
+                         *       "code": "NN_ERR_FORBIDDEN"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -4215,6 +6486,44 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The body is larger than BODY_LIMIT */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:payload-too-large",
+                         *       "title": "Payload Too Large",
+                         *       "status": 413,
+                         *       "detail": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                         *       "instance": "/v1/models/{id}/evaluate",
+                         *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (send Content-Type: application/json) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unsupported-media-type",
+                         *       "title": "Unsupported Media Type",
+                         *       "status": 415,
+                         *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
+                         *       "instance": "/v1/models/{id}/evaluate",
+                         *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Problem details (RFC 9457) */
                 422: {
                     headers: {
@@ -4226,9 +6535,47 @@ export interface paths {
                          *       "type": "urn:backprop:problem:unprocessable",
                          *       "title": "Unprocessable Entity",
                          *       "status": 422,
-                         *       "detail": "dataset 'ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
+                         *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
                          *       "instance": "/v1/models/{id}/evaluate",
                          *       "code": "NN_ERR_UNPROCESSABLE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/models/{id}/evaluate",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/models/{id}/evaluate",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -4341,16 +6688,54 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid body: training.optimizer.type: optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw",
+                         *       "detail": "invalid body: datasetId: required: send a string",
                          *       "instance": "/v1/models/{id}/predictions",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
-                         *           "field": "training.optimizer.type",
+                         *           "field": "datasetId",
                          *           "in": "body",
-                         *           "message": "optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw"
+                         *           "message": "required: send a string"
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/models/{id}/predictions",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'predict' scope that POST /v1/models/:id/predictions needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/models/{id}/predictions",
+                         *       "code": "NN_ERR_FORBIDDEN"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -4386,9 +6771,47 @@ export interface paths {
                          *       "type": "urn:backprop:problem:not-acceptable",
                          *       "title": "Not Acceptable",
                          *       "status": 406,
-                         *       "detail": "cannot answer in any of 'application/xml'; send Accept: application/x-ndjson or text/csv",
+                         *       "detail": "cannot answer in any of 'application/xml'; send Accept: application/x-ndjson or text/csv or application/json",
                          *       "instance": "/v1/models/{id}/predictions",
                          *       "code": "NN_ERR_NOT_ACCEPTABLE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than BODY_LIMIT */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:payload-too-large",
+                         *       "title": "Payload Too Large",
+                         *       "status": 413,
+                         *       "detail": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                         *       "instance": "/v1/models/{id}/predictions",
+                         *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (send Content-Type: application/json) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unsupported-media-type",
+                         *       "title": "Unsupported Media Type",
+                         *       "status": 415,
+                         *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
+                         *       "instance": "/v1/models/{id}/predictions",
+                         *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -4405,9 +6828,47 @@ export interface paths {
                          *       "type": "urn:backprop:problem:unprocessable",
                          *       "title": "Unprocessable Entity",
                          *       "status": 422,
-                         *       "detail": "dataset 'ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
+                         *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
                          *       "instance": "/v1/models/{id}/predictions",
                          *       "code": "NN_ERR_UNPROCESSABLE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/models/{id}/predictions",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/models/{id}/predictions",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -4550,16 +7011,54 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid body: training.optimizer.type: optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw",
+                         *       "detail": "invalid body: targets: required: send a list",
                          *       "instance": "/v1/models/{id}/backprop",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
-                         *           "field": "training.optimizer.type",
+                         *           "field": "targets",
                          *           "in": "body",
-                         *           "message": "optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw"
+                         *           "message": "required: send a list"
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unauthorized",
+                         *       "title": "Unauthorized",
+                         *       "status": 401,
+                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                         *       "instance": "/v1/models/{id}/backprop",
+                         *       "code": "NN_ERR_UNAUTHORIZED"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:forbidden",
+                         *       "title": "Forbidden",
+                         *       "status": 403,
+                         *       "detail": "this API key lacks the 'predict' scope that POST /v1/models/:id/backprop needs; ask for a key with it (or with admin)",
+                         *       "instance": "/v1/models/{id}/backprop",
+                         *       "code": "NN_ERR_FORBIDDEN"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -4584,6 +7083,44 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The body is larger than BODY_LIMIT */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:payload-too-large",
+                         *       "title": "Payload Too Large",
+                         *       "status": 413,
+                         *       "detail": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                         *       "instance": "/v1/models/{id}/backprop",
+                         *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (send Content-Type: application/json) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:unsupported-media-type",
+                         *       "title": "Unsupported Media Type",
+                         *       "status": 415,
+                         *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
+                         *       "instance": "/v1/models/{id}/backprop",
+                         *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Problem details (RFC 9457) */
                 422: {
                     headers: {
@@ -4595,9 +7132,47 @@ export interface paths {
                          *       "type": "urn:backprop:problem:unprocessable",
                          *       "title": "Unprocessable Entity",
                          *       "status": 422,
-                         *       "detail": "dataset 'ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
+                         *       "detail": "the pass is not finite: layers.0.z is Infinity in row 0; the rows are far outside the data the model was trained on (check their units), or the model overflows on them",
                          *       "instance": "/v1/models/{id}/backprop",
                          *       "code": "NN_ERR_UNPROCESSABLE"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:too-many-requests",
+                         *       "title": "Too Many Requests",
+                         *       "status": 429,
+                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                         *       "instance": "/v1/models/{id}/backprop",
+                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                         *     }
+                         */
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "urn:backprop:problem:redis-unavailable",
+                         *       "title": "Service Unavailable",
+                         *       "status": 503,
+                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                         *       "instance": "/v1/models/{id}/backprop",
+                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -4697,6 +7272,34 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs (the protocol's error body) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this API key lacks the 'predict' scope that POST /v1/models/:name:predict needs; ask for a key with it (or with admin)"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
                 /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
@@ -4705,7 +7308,21 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The body is larger than BODY_LIMIT (the protocol's error body) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -4720,6 +7337,34 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -4824,6 +7469,34 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs (the protocol's error body) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this API key lacks the 'predict' scope that POST /v1/models/:name/versions/:version:predict needs; ask for a key with it (or with admin)"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
                 /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
@@ -4838,6 +7511,20 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
+                /** @description The body is larger than BODY_LIMIT (the protocol's error body) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
                 /** @description The protocol's error body, {"error": …} */
                 422: {
                     headers: {
@@ -4847,6 +7534,34 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -4970,6 +7685,34 @@ export interface paths {
                         "application/json": components["schemas"]["ModelStatusResponse"];
                     };
                 };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs (the protocol's error body) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this API key lacks the 'read' scope that GET /v1/models/:name/versions/:version needs; ask for a key with it (or with admin)"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
                 /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
@@ -4979,6 +7722,34 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -5082,6 +7853,34 @@ export interface paths {
                         "application/json": components["schemas"]["TfsModelMetadataResponse"];
                     };
                 };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs (the protocol's error body) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this API key lacks the 'read' scope that GET /v1/models/:name/metadata needs; ask for a key with it (or with admin)"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
                 /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
@@ -5090,7 +7889,35 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -5199,6 +8026,34 @@ export interface paths {
                         "application/json": components["schemas"]["TfsModelMetadataResponse"];
                     };
                 };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs (the protocol's error body) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this API key lacks the 'read' scope that GET /v1/models/:name/versions/:version/metadata needs; ask for a key with it (or with admin)"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
                 /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
@@ -5208,6 +8063,34 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -5430,6 +8313,34 @@ export interface paths {
                         "application/json": components["schemas"]["ModelMetadataResponse"];
                     };
                 };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs (the protocol's error body) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name needs; ask for a key with it (or with admin)"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
                 /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
@@ -5438,7 +8349,35 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -5527,6 +8466,34 @@ export interface paths {
                         "application/json": components["schemas"]["ModelMetadataResponse"];
                     };
                 };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs (the protocol's error body) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name/versions/:version needs; ask for a key with it (or with admin)"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
                 /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
@@ -5536,6 +8503,34 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -5589,6 +8584,34 @@ export interface paths {
                         "application/json": components["schemas"]["ModelReadyResponse"];
                     };
                 };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs (the protocol's error body) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name/ready needs; ask for a key with it (or with admin)"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
                 /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
@@ -5597,7 +8620,35 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -5656,6 +8707,34 @@ export interface paths {
                         "application/json": components["schemas"]["ModelReadyResponse"];
                     };
                 };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs (the protocol's error body) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name/versions/:version/ready needs; ask for a key with it (or with admin)"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
                 /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
@@ -5665,6 +8744,34 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -5793,6 +8900,34 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs (the protocol's error body) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this API key lacks the 'predict' scope that POST /v2/models/:name/infer needs; ask for a key with it (or with admin)"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
                 /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
@@ -5801,7 +8936,21 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The body is larger than BODY_LIMIT (the protocol's error body) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -5816,6 +8965,34 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -5947,6 +9124,34 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
+                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The API key lacks the scope this route needs (the protocol's error body) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "this API key lacks the 'predict' scope that POST /v2/models/:name/versions/:version/infer needs; ask for a key with it (or with admin)"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
                 /** @description The protocol's error body, {"error": …} */
                 404: {
                     headers: {
@@ -5961,6 +9166,20 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
+                /** @description The body is larger than BODY_LIMIT (the protocol's error body) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
                 /** @description The protocol's error body, {"error": …} */
                 422: {
                     headers: {
@@ -5970,6 +9189,34 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
+                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];

@@ -9,6 +9,7 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { addExamples } from './openapi-examples/examples.js'
+import { addErrorResponses } from './openapi-examples/error-responses.js'
 import { SWAGGER_UI_CONFIG } from './openapi-examples/swagger-ui-config.js'
 import {
   jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider
@@ -75,8 +76,8 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
       components: { securitySchemes: SECURITY_SCHEMES }
     },
     transform: jsonSchemaTransform,
-    // every operation gets its examples (openapi-examples/): request bodies, parameters, responses
-    transformObject: (documentObject) => addExamples(jsonSchemaTransformObject(documentObject))
+    // every operation gets its error responses, shared ones included, and its examples (openapi-examples/): request bodies, parameters, responses
+    transformObject: (documentObject) => addExamples(addErrorResponses(jsonSchemaTransformObject(documentObject)))
   })
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: SWAGGER_UI_CONFIG })
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import { z } from 'zod'
 import { buildTestApp, type TestApp } from './helper.js'
-import { LAST } from '../../src/api/openapi-examples/example-data.js'
+import { CREATED_JOB, DATASET, LAST, NETWORK } from '../../src/api/openapi-examples/example-data.js'
 import { SWAGGER_UI_CONFIG } from '../../src/api/openapi-examples/swagger-ui-config.js'
 
 type Schema = Record<string, unknown>
@@ -77,6 +77,42 @@ describe('OpenAPI examples', () => {
       const url = path.replace('{id}', 'iris-example@latest')
       const res = await t.app.inject({ method: method as 'POST', url, payload: body as object })
       expect(res.statusCode, `${name}: ${res.body}`).not.toBe(400)
+    }
+  })
+
+  it('the error examples are what the operations answer: provoked, each detail is its example\'s', async () => {
+    const exampleOf = (path: string, method: string, status: number): string => {
+      const content = doc.paths[path][method].responses[String(status)].content!
+      const example = (content['application/problem+json'] ?? content['application/json']).example as { detail?: string, error?: string }
+      return example.detail ?? example.error!
+    }
+    // two versions of iris-example, as the examples have (ids aside: the store makes its own)
+    for (let v = 0; v < 2; v++) await t.app.models.save({ spec: { inputs: 4, layers: [], output: { units: 3, activation: 'softmax' } }, params: new Float32Array(15), meta: { name: 'iris-example', featureNames: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'], classes: ['setosa', 'versicolor', 'virginica'] } })
+    const ids = (text: string): string => text.replace(/mdl_[0-9a-f]{32}/g, 'mdl_…')
+    const cases: Array<[string, string, number, { url: string, payload?: unknown, headers?: Record<string, string> }]> = [
+      ['/v1/datasets/{id}', 'get', 404, { url: `/v1/datasets/${DATASET.id}` }],
+      ['/v1/networks/{id}', 'delete', 404, { url: `/v1/networks/${NETWORK.id}` }],
+      ['/v1/training-jobs/{id}', 'get', 404, { url: `/v1/training-jobs/${CREATED_JOB.id}` }],
+      ['/v1/sweeps/{id}', 'get', 404, { url: '/v1/sweeps/swp_5a2a7a96a5894d958fb48e44defc6336' }],
+      ['/v1/models/{id}', 'get', 404, { url: '/v1/models/iris-example@7' }],
+      ['/v1/training-jobs/{id}', 'get', 400, { url: '/v1/training-jobs/job_x?history=xml' }],
+      ['/v1/models/{id}', 'get', 400, { url: '/v1/models/iris-example?foo=1' }],
+      ['/v1/datasets', 'get', 400, { url: '/v1/datasets?limit=5000' }],
+      ['/v1/models/{id}/predict', 'post', 400, { url: '/v1/models/iris-example/predict', payload: { inputs: [] } }],
+      ['/v1/training-jobs', 'post', 415, { url: '/v1/training-jobs', payload: '{}', headers: { 'content-type': 'text/plain' } }],
+      ['/v1/models/{id}/predictions', 'post', 406, { url: '/v1/models/iris-example/predictions', payload: { datasetId: 'x' }, headers: { accept: 'application/xml' } }],
+      ['/v2/models/{name}', 'get', 404, { url: '/v2/models/iris-sample' }],
+      ['/v2/models/{name}/versions/{version}/infer', 'post', 404, { url: '/v2/models/iris-example/versions/7/infer', payload: { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] } }],
+      ['/v1/models/{name}:predict', 'post', 400, { url: '/v1/models/iris-example:predict', payload: { instances: [{ sepal_length: 5, petal_colour: 'red' }] } }],
+      ['/v1/training-jobs', 'post', 400, { url: '/v1/training-jobs', payload: { datasetId: 'x', network: { inputs: 4, layers: [], output: { units: 3, activation: 'softmax' } }, training: { optimizer: { type: 'adagrad', learningRate: 0.1 } } } }],
+      ['/v1/networks', 'post', 400, { url: '/v1/networks', payload: { name: 'n', inputs: 4, layers: [{ units: 8, activation: 'rellu' }], output: { units: 3, activation: 'softmax' } } }],
+      ['/v1/models/{id}', 'delete', 409, { url: '/v1/models/iris-example' }]
+    ]
+    for (const [path, method, status, { url, payload, headers }] of cases) {
+      const res = await t.app.inject({ method: method.toUpperCase() as 'GET', url, headers, ...(payload === undefined ? {} : { payload: payload as string }) })
+      expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(status)
+      const body = res.json() as { detail?: string, error?: string }
+      expect(ids(body.detail ?? body.error ?? ''), `${method} ${url}`).toBe(ids(exampleOf(path, method, status)))
     }
   })
 

@@ -18,26 +18,7 @@ interface OperationExamples {
   responses?: Record<string, Json>
 }
 
-const problem = (status: number, title: string, code: string, detail: string, instance: string, extra: Record<string, Json> = {}) =>
-  ({ type: `urn:backprop:problem:${code.replace(/^NN_ERR_/, '').toLowerCase().replaceAll('_', '-')}`, title, status, detail, instance, code, ...extra })
-
 const list = (items: Json[]) => ({ items, total: items.length, offset: 0, limit: 100 })
-
-const QUERY_400 = (i: string) => problem(400, 'Bad Request', 'NN_ERR_VALIDATION', 'invalid querystring: limit: must be ≤ 1000, got 5000', i,
-  { errors: [{ field: 'limit', in: 'querystring', message: 'must be ≤ 1000, got 5000' }] })
-
-const PROBLEMS: Record<string, (instance: string) => Json> = {
-  400: (i) => problem(400, 'Bad Request', 'NN_ERR_VALIDATION', 'invalid body: training.optimizer.type: optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw', i,
-    { errors: [{ field: 'training.optimizer.type', in: 'body', message: 'optimizer needs a type, one of: sgd, momentum, nesterov, adam, adamw' }] }),
-  404: (i) => problem(404, 'Not Found', 'NN_ERR_MODEL_NOT_FOUND', "model 'iris-example@7' not found; list models with GET /v1/models", i),
-  406: (i) => problem(406, 'Not Acceptable', 'NN_ERR_NOT_ACCEPTABLE', "cannot answer in any of 'application/xml'; send Accept: application/x-ndjson or text/csv", i),
-  409: (i) => problem(409, 'Conflict', 'NN_ERR_CONFLICT', "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel", i),
-  413: (i) => problem(413, 'Payload Too Large', 'NN_ERR_DATASET_TOO_LARGE', 'dataset has 2000000 rows; the limit is 1000000 (MAX_DATASET_ROWS)', i),
-  415: (i) => problem(415, 'Unsupported Media Type', 'NN_ERR_UNSUPPORTED_MEDIA_TYPE', "content type 'text/plain' is not accepted here; send application/json or text/csv", i),
-  422: (i) => problem(422, 'Unprocessable Entity', 'NN_ERR_UNPROCESSABLE', "dataset 'ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)", i),
-  429: (i) => problem(429, 'Too Many Requests', 'NN_ERR_TOO_MANY_FOLLOWERS', "too many event streams open on training job 'job_5a2a7a96a5894d958fb48e44defc6336' or for this tenant (SSE_MAX_FOLLOWERS_PER_JOB, SSE_MAX_FOLLOWERS_PER_TENANT); close some, or poll GET /v1/training-jobs/{id}", i),
-  503: (i) => problem(503, 'Service Unavailable', 'NN_ERR_NOT_READY', 'not ready: redis is unreachable', i)
-}
 
 const METRICS_TEXT = '# HELP backprop_models Stored models\n# TYPE backprop_models gauge\nbackprop_models 1\n'
 const EVENTS_TEXT = 'event: epoch\nid: 1\ndata: {"epoch":1,"loss":1.0195,"valLoss":0.9924,"learningRate":0.01}\n\n' +
@@ -115,7 +96,7 @@ interface Operation {
 const drop = (v: Json): Json => JSON.parse(JSON.stringify(v)) as Json // undefined members out
 const isByMediaType = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).every((k) => k.includes('/'))
 
-/** Puts the examples into an OpenAPI document (in place) and returns it; problem+json responses get one per status. */
+/** Puts the examples into an OpenAPI document (in place) and returns it. */
 export function addExamples<T extends { paths?: object }> (doc: T): T {
   for (const [path, operations] of Object.entries(doc.paths ?? {}) as Array<[string, Record<string, unknown>]>) {
     for (const [method, value] of Object.entries(operations)) {
@@ -128,10 +109,9 @@ export function addExamples<T extends { paths?: object }> (doc: T): T {
       for (const [status, response] of Object.entries(op.responses ?? {})) {
         const content = response.content ?? {}
         for (const [type, media] of Object.entries(content)) {
+          // problems have theirs from error-responses.ts; an operation's own example of a status wins
           const given = ex.responses?.[status]
-          // a 400 of an operation without a body is about its querystring
-          const problemOf = status === '400' && !op.requestBody ? QUERY_400 : PROBLEMS[status]
-          const example = type === 'application/problem+json' ? problemOf?.(path) : isByMediaType(given) ? given[type] : given
+          const example = isByMediaType(given) ? given[type] : given
           if (example !== undefined) content[type] = { ...media, example: drop(example) }
         }
       }

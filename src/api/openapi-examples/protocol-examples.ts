@@ -5,7 +5,10 @@
 import * as D from './example-data.js'
 
 const PROBABILITIES = D.PREDICTION.outputs
-const notFound = { error: "model 'iris-example' version '7' not found; list models with GET /v1/models" }
+/** A 404 as the route answers it: an unknown version of a path that names one, else an unknown name. */
+const notFoundVersion = { error: "model 'iris-example' version '7' not found; list models with GET /v1/models" }
+const notFoundName = { error: "model 'iris-sample' not found; list models with GET /v1/models" }
+const notFound = (params: Record<string, string>) => ('version' in params ? notFoundVersion : notFoundName)
 const badBody = { error: "inputs[0].datatype: the input 'input' is FP32 (or FP64, INT8…INT64, UINT8…UINT64); got BOOL" }
 const notFinite = { error: "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units" }
 const name = { name: 'iris-example' }
@@ -28,13 +31,13 @@ const INFER_ANSWER = {
     { name: 'label', shape: [2], datatype: 'BYTES', data: D.PREDICTION.labels }
   ]
 }
-const infer = (params: Record<string, string>) => ({ params, body: { 'application/json': INFER_BODY }, responses: { 200: INFER_ANSWER, 400: badBody, 404: notFound, 422: notFinite } })
+const infer = (params: Record<string, string>) => ({ params, body: { 'application/json': INFER_BODY }, responses: { 200: INFER_ANSWER, 400: badBody, 404: notFound(params), 422: notFinite } })
 
 const TFS_BODY = { instances: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }, { sepal_length: 6.7, sepal_width: 3.0, petal_length: 5.2, petal_width: 2.3 }] }
 const tfsPredict = (params: Record<string, string>) => ({
   params,
   body: { 'application/json': TFS_BODY },
-  responses: { 200: { predictions: PROBABILITIES }, 400: { error: 'instances[0].petal_colour: the model has no feature "petal_colour"; its features are "sepal_length", "sepal_width", "petal_length", "petal_width"' }, 404: notFound, 422: notFinite }
+  responses: { 200: { predictions: PROBABILITIES }, 400: { error: 'instances[0].petal_colour: the model has no feature "petal_colour"; its features are "sepal_length", "sepal_width", "petal_length", "petal_width"' }, 404: notFound(params), 422: notFinite }
 })
 const dims = (...sizes: number[]) => ({ dim: sizes.map((size) => ({ size: String(size), name: '' })), unknown_rank: false })
 const TFS_METADATA = {
@@ -57,18 +60,18 @@ export const PROTOCOL_EXAMPLES = {
   'GET /v2': { responses: { 200: { name: 'backprop', version: '0.1.0', extensions: [] } } },
   'GET /v2/health/live': { responses: { 200: { live: true } } },
   'GET /v2/health/ready': { responses: { 200: { ready: true }, 503: { error: 'not ready: Redis did not answer PING within 1 s' } } },
-  'GET /v2/models/{name}': { params: name, responses: { 200: METADATA, 404: notFound } },
-  'GET /v2/models/{name}/versions/{version}': { params: version, responses: { 200: METADATA, 404: notFound } },
-  'GET /v2/models/{name}/ready': { params: name, responses: { 200: { name: 'iris-example', ready: true }, 404: notFound } },
-  'GET /v2/models/{name}/versions/{version}/ready': { params: version, responses: { 200: { name: 'iris-example', ready: true }, 404: notFound } },
+  'GET /v2/models/{name}': { params: name, responses: { 200: METADATA, 404: notFound(name) } },
+  'GET /v2/models/{name}/versions/{version}': { params: version, responses: { 200: METADATA, 404: notFound(version) } },
+  'GET /v2/models/{name}/ready': { params: name, responses: { 200: { name: 'iris-example', ready: true }, 404: notFound(name) } },
+  'GET /v2/models/{name}/versions/{version}/ready': { params: version, responses: { 200: { name: 'iris-example', ready: true }, 404: notFound(version) } },
   'POST /v2/models/{name}/infer': infer(name),
   'POST /v2/models/{name}/versions/{version}/infer': infer(version),
 
   'POST /v1/models/{name}:predict': tfsPredict(name),
   'POST /v1/models/{name}/versions/{version}:predict': tfsPredict(version),
-  'GET /v1/models/{name}/versions/{version}': { params: version, responses: { 200: STATUS, 404: notFound } },
-  'GET /v1/models/{name}/metadata': { params: name, responses: { 200: TFS_METADATA, 404: notFound } },
-  'GET /v1/models/{name}/versions/{version}/metadata': { params: version, responses: { 200: TFS_METADATA, 404: notFound } }
+  'GET /v1/models/{name}/versions/{version}': { params: version, responses: { 200: STATUS, 404: notFound(version) } },
+  'GET /v1/models/{name}/metadata': { params: name, responses: { 200: TFS_METADATA, 404: notFound(name) } },
+  'GET /v1/models/{name}/versions/{version}/metadata': { params: version, responses: { 200: TFS_METADATA, 404: notFound(version) } }
 }
 
 /** The native GET /v1/models/{id} answers TF Serving's model status too. */

@@ -47,6 +47,9 @@ function unauthorized (reply: FastifyReply, message: string): Error {
   return new UNAUTHORIZED(message)
 }
 
+/** The 401 of a request without a key (also the OpenAPI document's example of it). */
+export const NO_KEY = "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+
 export interface AuthOptions {
   readonly keys: readonly ApiKeyEntry[]
   /** Redis key prefix of the failed-authentication buckets (shared by all API replicas). */
@@ -90,7 +93,7 @@ export default fp<AuthOptions>(async function auth (fastify, { keys, prefix, fai
     }
     const key = presentedKey(request.headers)
     if (key === undefined) {
-      done(unauthorized(reply, "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"))
+      done(unauthorized(reply, NO_KEY))
       return
     }
     const principal = matcher.match(key)
