@@ -9679,6 +9679,8 @@ export interface components {
             progress: {
                 epoch: number;
                 epochs: number;
+                /** @description Running jobs: when the worker last reported (each epoch, and when an attempt starts). A clock that stops while epochs are quick means the worker is gone: the job is handed to another worker when its lock expires (about 30 s), resuming from its last checkpoint */
+                updatedAt?: string;
             };
             /** @description One entry per finished epoch */
             history: components["schemas"]["EpochStatsInput"][];
@@ -9729,6 +9731,8 @@ export interface components {
             progress: {
                 epoch: number;
                 epochs: number;
+                /** @description Running jobs: when the worker last reported (each epoch, and when an attempt starts). A clock that stops while epochs are quick means the worker is gone: the job is handed to another worker when its lock expires (about 30 s), resuming from its last checkpoint */
+                updatedAt?: string;
             };
             datasetId: string;
             /** @description The network it trains, as resolved at submission: a saved networkId's or a parent model's, inputs and output units filled in from the dataset */
@@ -10953,6 +10957,8 @@ export interface components {
             progress: {
                 epoch: number;
                 epochs: number;
+                /** @description Running jobs: when the worker last reported (each epoch, and when an attempt starts). A clock that stops while epochs are quick means the worker is gone: the job is handed to another worker when its lock expires (about 30 s), resuming from its last checkpoint */
+                updatedAt?: string;
             };
             /** @description One entry per finished epoch */
             history: components["schemas"]["EpochStats"][];
@@ -11003,6 +11009,8 @@ export interface components {
             progress: {
                 epoch: number;
                 epochs: number;
+                /** @description Running jobs: when the worker last reported (each epoch, and when an attempt starts). A clock that stops while epochs are quick means the worker is gone: the job is handed to another worker when its lock expires (about 30 s), resuming from its last checkpoint */
+                updatedAt?: string;
             };
             datasetId: string;
             /** @description The network it trains, as resolved at submission: a saved networkId's or a parent model's, inputs and output units filled in from the dataset */

@@ -133,7 +133,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const progress = createProgressWriter({
       epochs: async (epochs) => {
         await recordEpochs(redis, prefix, jobId, epochs, prepared.trainRows)
-        await job.updateProgress({ epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs })
+        await job.updateProgress({ epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs, updatedAt: new Date().toISOString() })
       },
       checkpoint: (state) => checkpoints.save(jobId, state),
       failed: (err) => { writeError ??= err; log.warn({ err }, 'recording progress failed') }
@@ -205,7 +205,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const { stored, spec, parent, how, rows, prepared } = inputs
     const { options } = rows
     const resume = await resumeState(jobId, log)
-    await job.updateProgress({ epoch: resume?.epoch ?? 0, epochs: options.epochs })
+    await job.updateProgress({ epoch: resume?.epoch ?? 0, epochs: options.epochs, updatedAt: new Date().toISOString() })
 
     const started = Date.now()
     const result = await trainRecorded(job, log, spec, prepared, options, { resume, initialParams: resume ? undefined : parent?.params, signal })

@@ -26,7 +26,8 @@ export type JobEvent = { type: 'epoch', stats: EpochRecord } | { type: 'finished
 export interface TrainingJobView extends Partial<RunReport> {
   id: string
   status: JobStatus
-  progress: { epoch: number, epochs: number }
+  /** updatedAt: when the worker last reported (a running job only) */
+  progress: { epoch: number, epochs: number, updatedAt?: string }
   history: EpochRecord[]
   datasetId: string
   /** what it trains and how, as admitted: so a job (and the model it made) says which options produced it */
@@ -91,12 +92,14 @@ const iso = (ms: number | undefined): string | undefined => (ms ? new Date(ms).t
  */
 function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelMark: string | null, history: EpochRecord[], firstStart: string | null = null): TrainingJobView {
   const status = statusOf(state, cancelMark !== null)
-  const progress = job.progress as { epoch?: unknown } | number
+  const progress = job.progress as { epoch?: unknown, updatedAt?: unknown } | number
   const epoch = typeof progress === 'object' && typeof progress.epoch === 'number' ? progress.epoch : history.length
+  // a running job says when its worker last reported: a clock that stops says the worker is gone, before BullMQ notices
+  const updatedAt = status === 'running' && typeof progress === 'object' && typeof progress.updatedAt === 'string' ? progress.updatedAt : undefined
   const view: TrainingJobView = {
     id: job.id!,
     status,
-    progress: { epoch, epochs: job.data.training.epochs },
+    progress: { epoch, epochs: job.data.training.epochs, ...(updatedAt === undefined ? {} : { updatedAt }) },
     history,
     datasetId: job.data.datasetId,
     network: job.data.network,

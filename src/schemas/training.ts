@@ -191,7 +191,13 @@ export const RunReportShape = {
 export const TrainingJobResponse = z.object({
   id: z.string(),
   status: z.enum(JOB_STATUSES),
-  progress: z.object({ epoch: z.number().int(), epochs: z.number().int() }),
+  progress: z.object({
+    epoch: z.number().int(),
+    epochs: z.number().int(),
+    updatedAt: Timestamp.optional().describe('Running jobs: when the worker last reported (each epoch, and when an attempt starts). ' +
+      'A clock that stops while epochs are quick means the worker is gone: the job is handed to another worker when its lock expires (about 30 s), ' +
+      'resuming from its last checkpoint')
+  }),
   history: z.array(EpochSchema).describe('One entry per finished epoch'),
   datasetId: z.string(),
   network: NetworkSpecSchema.describe('The network it trains, as resolved at submission: a saved networkId\'s or a parent model\'s, inputs and output units filled in from the dataset'),

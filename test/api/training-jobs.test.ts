@@ -185,6 +185,11 @@ describe('failures and cancellation', () => {
     expect(running.body.status).toBe('running')
     // a few epochs in, so that there is a best epoch to report
     for (let i = 0; i < 400 && (await request(t.app.server).get(`/v1/training-jobs/${long.body.id}`)).body.progress.epoch < 2; i++) await new Promise((r) => setTimeout(r, 25))
+    // a running job says when its worker last reported, and the clock moves with the epochs
+    const first = (await request(t.app.server).get(`/v1/training-jobs/${long.body.id}?history=none`)).body.progress
+    expect(Date.now() - Date.parse(first.updatedAt)).toBeLessThan(5000)
+    for (let i = 0; i < 400 && (await request(t.app.server).get(`/v1/training-jobs/${long.body.id}?history=none`)).body.progress.updatedAt === first.updatedAt; i++) await new Promise((r) => setTimeout(r, 25))
+    expect((await request(t.app.server).get(`/v1/training-jobs/${long.body.id}?history=none`)).body.progress.updatedAt > first.updatedAt).toBe(true)
     // ?history=none as GET takes it: the answer stays small however many epochs ran
     const cancel = await request(t.app.server).post(`/v1/training-jobs/${long.body.id}/cancel?history=none`)
     expect(cancel.status).toBe(202)
