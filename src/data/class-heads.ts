@@ -123,6 +123,17 @@ export function codesWarning (how: HeadTargets, t: TargetInfo, rows: number): st
     'if it is a quantity to predict, train a regression: an identity output'
 }
 
+/**
+ * A warning when a regression head (identity) trains on class labels: it fits their one-hot columns by
+ * squared error, which is allowed (the lecture's identity + squared-error head), but its predictions are
+ * numbers per class with no labels, which is seldom what was meant. Null otherwise.
+ */
+export function labelsWarning (spec: Pick<NetworkSpec, 'output'>, how: HeadTargets): string | null {
+  if (how.kind !== 'as-stored' || how.classes === undefined || heads[spec.output.activation].targets !== 'values') return null
+  return `the targets are class labels (${how.classes.join(', ')}); an ${spec.output.activation} output fitted their one-hot columns by squared error, ` +
+    'and its predictions carry no labels: for a classifier use a softmax output (or one sigmoid unit for two classes)'
+}
+
 /** The dataset the head trains on, its targets converted as headTargets says. */
 export function targetsForHead (how: HeadTargets, data: Dataset): Dataset {
   const { rows } = data

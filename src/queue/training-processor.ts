@@ -17,7 +17,7 @@ import { createKeys } from '../store/keys.js'
 import { CancelledBeforeStore, createModelRepository, type ModelInfo, type StoredModel } from '../store/models.js'
 import { createCheckpointStore } from './checkpoint.js'
 import { prepareData, trainingMetrics, type PreparedData } from './training-data.js'
-import { codesWarning, headTargets, targetsForHead, type HeadTargets } from '../data/class-heads.js'
+import { codesWarning, headTargets, labelsWarning, targetsForHead, type HeadTargets } from '../data/class-heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
 import { reportOf } from './run-report.js'
 import { createProgressWriter } from './progress-writer.js'
@@ -211,9 +211,9 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const result = await trainRecorded(job, log, spec, prepared, options, { resume, initialParams: resume ? undefined : parent?.params, signal })
     log.info({ stopReason: result.stopReason, epochs: result.history.length, threads: result.threads, ms: Date.now() - started }, 'training stopped')
 
-    // a numeric target read as classes that looks like a quantity, and a batch size clipped to the
+    // a numeric target read as classes that looks like a quantity, class labels fitted by a regression head, and a batch size clipped to the
     // training rows (as scikit-learn's MLP warns; the default never is), are said next to the run's own warnings
-    const said = [codesWarning(how, stored.meta, stored.dataset.rows), clippedBatchWarning(data.training.batchSize, prepared.trainRows)].filter((w): w is string => w !== null)
+    const said = [codesWarning(how, stored.meta, stored.dataset.rows), labelsWarning(spec, how), clippedBatchWarning(data.training.batchSize, prepared.trainRows)].filter((w): w is string => w !== null)
     const report = reportOf(said.length === 0 ? result : { ...result, warnings: [...said, ...result.warnings] })
     if (result.stopReason !== 'aborted') await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, ...report })
     switch (result.stopReason) {

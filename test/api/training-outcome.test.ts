@@ -170,6 +170,13 @@ describe('a validation split far larger than asked', () => {
       training: { epochs: 2, batchSize: 100_000, optimizer: { type: 'adam', learningRate: 0.01 }, earlyStopping: false }
     })
     expect(clipped.body).toMatchObject({ status: 'succeeded', warnings: ['batchSize 100000 is more than the 135 training rows: each epoch was one minibatch of all 135'] })
+    // class labels under an identity output: trained (squared error on their one-hot columns) and said, since its predictions carry no labels
+    const identity = await trainToEnd(ctx.t, {
+      datasetId: iris,
+      network: { inputs: 2, layers: [{ units: 4, activation: 'relu' }], output: { units: 3, activation: 'identity' } },
+      training: { epochs: 2, optimizer: { type: 'adam', learningRate: 0.01 }, earlyStopping: false }
+    })
+    expect(identity.body).toMatchObject({ status: 'succeeded', warnings: ['the targets are class labels (x, y, z); an identity output fitted their one-hot columns by squared error, and its predictions carry no labels: for a classifier use a softmax output (or one sigmoid unit for two classes)'] })
   })
 })
 
