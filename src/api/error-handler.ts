@@ -10,6 +10,7 @@ import { PROBLEM_CONTENT_TYPE, type ProblemBody } from '../schemas/problem.js'
 import { redisUnavailable } from './plugins/redis-guard.js'
 import { isConnectionError } from '../store/redis-health.js'
 import { installNotFound } from './not-found.js'
+import { whatToSend } from './json-body.js'
 
 type FieldIssue = NonNullable<ProblemBody['errors']>[number]
 
@@ -40,6 +41,9 @@ function expandIssue (pointer: string, issue: RawIssue): { pointer: string, mess
   }
   return best.flatMap((i) => expandIssue(`${pointer}/${(i.path ?? []).map(String).join('/')}`, i))
 }
+
+/** A root issue that says the body is not the kind of value the route takes. */
+const WRONG_KIND = /^(expected an object, got |matches none of the accepted forms)/
 
 const BOUND = /^must be ([≤≥]) (-?[\d.e+]+), got /
 
@@ -73,6 +77,10 @@ export function toProblem (err: AnyError, request: FastifyRequest, bodyLimit: nu
       .flatMap((v) => expandIssue(v.instancePath, { ...(v.params as RawIssue), code: v.keyword, message: v.message }))
       .map((e) => ({ field: fieldPath(e.pointer), in: where, message: e.message }))
       .filter(tightestBound)
+    // a body of the wrong kind altogether (a list, a string where an object goes): say what to send, as for an empty one
+    if (where === 'body' && errors.length === 1 && errors[0].field === '' && WRONG_KIND.test(errors[0].message)) {
+      errors[0] = { ...errors[0], message: `${errors[0].message}; send ${whatToSend(request)}` }
+    }
     // an issue of the whole object (an unknown key) has no field: its message stands alone after "invalid <where>:"
     const detail = errors.map((e) => (e.field === '' ? e.message : `${e.field}: ${e.message}`)).join('; ')
     return problemBody(400, 'NN_ERR_VALIDATION', `invalid ${where}: ${detail}`, instance, { errors })

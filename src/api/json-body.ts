@@ -127,8 +127,8 @@ export function sketch (value: unknown, depth = 0): string {
   return JSON.stringify(value)
 }
 
-/** What an empty body should have held: the route's example in brief (openapi-examples/ has one for every route with a body). */
-function whatToSend (request: FastifyRequest): string {
+/** What an empty body (or one of the wrong kind) should have held: the route's example in brief (openapi-examples/ has one for every route with a body). */
+export function whatToSend (request: FastifyRequest): string {
   const operation = `${request.method} ${openApiPath(request.routeOptions.url ?? request.url.split('?')[0])}`
   const example = EXAMPLES[operation]?.body?.['application/json']
   return example === undefined

@@ -85,6 +85,18 @@ describe('a JSON body that cannot be read', () => {
     expect(predict.body.detail).toMatch(/^the body is empty: send a JSON object like \{"inputs": \[\[…\], …\]\}/)
   })
 
+  it('is a list, a string or a number where an object goes: the 400 says what to send, from the route\'s own example', async () => {
+    for (const route of jsonRoutes) {
+      // (a JSON string to POST /v1/datasets is CSV text in the wrong wrapper: its own 415 says so)
+      for (const body of route.url === '/v1/datasets' ? ['[{"a": 1}]', '42'] : ['[{"a": 1}]', '"abc"', '42']) {
+        const res = await post(route.url, body)
+        expect(res.status, `${route.name} ${body}`).toBe(400)
+        const detail = (res.body as { detail?: string, error?: string }).detail ?? (res.body as { error: string }).error
+        expect(detail, `${route.name} ${body}`).toMatch(/; send a JSON object like \{".+\} \(GET \/docs has /)
+      }
+    }
+  })
+
   it('ends early: the position is where the body ends', async () => {
     const res = await post('/v1/training-jobs', '{"datasetId": "ds"')
     expect(res.body).toMatchObject({ status: 400, code: 'NN_ERR_INVALID_JSON' })
