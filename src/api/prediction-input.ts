@@ -49,11 +49,16 @@ const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) 
  * A row of a model with categorical columns holds one value per raw column, not the network's one-hot
  * inputs (the width a dataset and the network show): said when the row has that width, or any other.
  */
-function widthHint (pipeline: InputPipeline, got: number): string {
+/** Feature names a width message lists before it says how many there are. */
+const SHOWN_COLUMNS = 20
+
+/** What a row of this model holds, said after a row of the wrong width: its features in order (and, with categories, how one is named). */
+export function widthHint (pipeline: InputPipeline, got: number): string {
   const { columns } = pipeline.preprocessing
+  const names = columns.length > SHOWN_COLUMNS ? `${quotedList(columns.slice(0, SHOWN_COLUMNS).map((c) => c.name))}, … (${columns.length} in all)` : quotedList(columns.map((c) => c.name))
   const categorical = columns.find((c) => c.categories !== undefined)
-  if (pipeline.numericOnly || categorical === undefined) return ''
-  return `; a row holds one value per feature column (${columns.map((c) => c.name).join(', ')}), a category by its name ` +
+  if (pipeline.numericOnly || categorical === undefined) return `; a row holds one value per feature, in order: ${names}`
+  return `; a row holds one value per feature column (${names}), a category by its name ` +
     `(${categorical.name}: ${JSON.stringify(categorical.categories![0])}, …)` +
     (got === pipeline.width ? `, not the ${pipeline.width} one-hot inputs the network takes` : '')
 }

@@ -14,7 +14,7 @@ import type { InputPipeline } from '../data/model-inputs.js'
 import { createModelInference, type ModelInference } from '../inference/model-inference.js'
 import { createModelCache } from './model-cache.js'
 import { createMicroBatch, type MicroBatch } from './micro-batch.js'
-import { codesOf, INPUTS, type HandleUnknown, type RawRow, type RowPaths } from './prediction-input.js'
+import { codesOf, INPUTS, widthHint, type HandleUnknown, type RawRow, type RowPaths } from './prediction-input.js'
 import { predictionOf, type Prediction } from './prediction-output.js'
 import type { ModelRecord, ModelRepository } from '../store/models.js'
 import { visibleTo } from '../security/tenancy.js'
@@ -130,7 +130,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
   const checkWidths = (model: Loaded, rows: FeatureRows, at: RowPaths): void => {
     const I = model.inputs.rawWidth
     for (let r = 0; r < rows.length; r++) {
-      if (rows[r].length !== I) throw withProblem(new INPUT_WIDTH(I, rows[r].length, r, ''), { field: at.row(r), row: r })
+      if (rows[r].length !== I) throw withProblem(new INPUT_WIDTH(I, rows[r].length, r, widthHint(model.inputs, rows[r].length)), { field: at.row(r), row: r })
     }
   }
 
@@ -181,7 +181,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
       if (result.kind === 'unreadable') return undefined
       if (result.kind === 'width') {
         const { row, width } = result
-        throw withProblem(new INPUT_WIDTH(model.spec.inputs, width, row, ''), { field: `inputs[${row}]`, row })
+        throw withProblem(new INPUT_WIDTH(model.spec.inputs, width, row, widthHint(model.inputs, width)), { field: `inputs[${row}]`, row })
       }
       rowsRun.thread += result.rows
       return predictionOf(model.inference, result.out, result.rows)

@@ -134,6 +134,11 @@ z.config({
       }
     }
     if (issue.code === 'invalid_value' && issue.values.length > 1) return oneOfMessage(issue.input, issue.values)
+    // a literal (TF Serving's only signature_name, "serving_default"): the one value it takes
+    if (issue.code === 'invalid_value' && issue.values.length === 1) {
+      const only = JSON.stringify(issue.values[0])
+      return issue.input === undefined ? `required: send ${only}` : `expected ${only}, got ${sentValue(issue.input)}`
+    }
     if ((issue.code === 'too_small' || issue.code === 'too_big') && (issue.origin === 'number' || issue.origin === 'int') && typeof issue.input === 'number') {
       const bound = issue.code === 'too_small' ? `${issue.inclusive === false ? '>' : '≥'} ${String(issue.minimum)}` : `${issue.inclusive === false ? '<' : '≤'} ${String(issue.maximum)}`
       return `must be ${bound}, got ${issue.input}`

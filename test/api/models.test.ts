@@ -111,7 +111,7 @@ describe('/v1/models', () => {
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/)
       const problem = res.json()
       expect(problem).toMatchObject({ code: 'NN_ERR_INPUT_WIDTH', row, field: `inputs[${row}]` })
-      expect(problem.detail).toBe(`expected 3 inputs per row, got ${got} in row ${row}`)
+      expect(problem.detail).toBe(`expected 3 inputs per row, got ${got} in row ${row}; a row holds one value per feature, in order: "x0", "x1", "x2"`)
     }
     const empty = await t.app.inject({ method: 'POST', url: `/v1/models/${saved.id}/predict`, payload: { inputs: [] } })
     expect(empty.statusCode).toBe(400)

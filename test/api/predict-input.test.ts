@@ -128,10 +128,10 @@ describe('rows with categories and nulls, and records, give the same answers', (
     const encoded = await post(`/v1/models/${id}/predict`, { inputs: [[1, 0, 1, 0]] })
     expect(encoded.status).toBe(400)
     expect(encoded.body).toMatchObject({ code: 'NN_ERR_INPUT_WIDTH', field: 'inputs[0]', row: 0 })
-    expect(encoded.body.detail).toBe('expected 2 inputs per row, got 4 in row 0; a row holds one value per feature column (size, color), ' +
+    expect(encoded.body.detail).toBe('expected 2 inputs per row, got 4 in row 0; a row holds one value per feature column ("size", "color"), ' +
       'a category by its name (color: "blue", …), not the 4 one-hot inputs the network takes')
     const three = await post(`/v1/models/${id}/predict`, { inputs: [[1, 'red', 3]] })
-    expect(three.body.detail).toMatch(/got 3 in row 0; a row holds one value per feature column \(size, color\), a category by its name \(color: "blue", …\)$/)
+    expect(three.body.detail).toMatch(/got 3 in row 0; a row holds one value per feature column \("size", "color"\), a category by its name \(color: "blue", …\)$/)
   })
 
   it('refuses a number for a categorical column as a wrong type, in every form predict takes, whatever handleUnknown says', async () => {

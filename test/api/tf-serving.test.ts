@@ -111,7 +111,7 @@ describe('TensorFlow Serving REST: predict', () => {
   it('refuses bad bodies with 400 and unknown models or versions with 404, as {"error": …}', async () => {
     await save(4)
     const cases: Array<[string, unknown, number, RegExp]> = [
-      ['/v1/models/flowers:predict', { instances: [[1, 2, 3]] }, 400, /expected 4 inputs per row, got 3 in row 0/],
+      ['/v1/models/flowers:predict', { instances: [[1, 2, 3]] }, 400, /expected 4 inputs per row, got 3 in row 0; a row holds one value per feature, in order: "sepal_length", "sepal_width", "petal_length", "petal_width"$/],
       ['/v1/models/flowers:predict', { instances: [[1, 2, 3, -1e39]] }, 400, /instances\[0\]\[3\]: expected a finite number that fits a 32-bit float/],
       ['/v1/models/flowers:predict', { instances: [{ sepal_length: 5, petal_colour: 'red' }] }, 400, /instances\[0\]\.petal_colour: the model has no feature "petal_colour"/],
       ['/v1/models/flowers:predict', { inputs: { sepal_length: [1, 2], sepal_width: [1] } }, 400, /inputs\.sepal_width: every column needs one value per row/],
@@ -124,7 +124,7 @@ describe('TensorFlow Serving REST: predict', () => {
         /^inputs\.petal_colour\[0\]: the model has no feature "petal_colour"/],
       ['/v1/models/flowers:predict', { inputs: [[5, 3, 1e39, 0.2]] }, 400, /^inputs\[0\]\[2\]: expected a finite number that fits a 32-bit float/],
       ['/v1/models/flowers:predict', { instances: [[1, 2, 3, 4]], inputs: [[1, 2, 3, 4]] }, 400, /send exactly one of instances \(row form\) or inputs \(columnar form\)/],
-      ['/v1/models/flowers:predict', { signature_name: 'classify', instances: [[1, 2, 3, 4]] }, 400, /signature_name/],
+      ['/v1/models/flowers:predict', { signature_name: 'classify', instances: [[1, 2, 3, 4]] }, 400, /^invalid body: signature_name: expected "serving_default", got the string "classify"$/],
       // said once, not once per value
       ['/v1/models/flowers:predict', { instances: [1, 2, 3, 4] }, 400, /^instances must be a list of rows, and got one flat row; wrap it in another pair of brackets: \{"instances": \[\[1,2,3,4\]\]\}$/],
       ['/v1/models/flowers:predict', { inputs: [1, 2, 3, 4] }, 400, /^inputs must be a list of rows, and got one flat row/],
