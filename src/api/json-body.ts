@@ -37,6 +37,10 @@ export function jsonBodyParser (scope: FastifyInstance): JsonBodyParser {
   }
 }
 
+/** The 400 for a body with a prototype key, which every route refuses (Fastify's parser; the predict route's own check). */
+export const prototypeKeyError = (): Error => withProblem(new VALIDATION('the body holds a "__proto__" member, or "constructor" with "prototype" in it, which is refused ' +
+  '(prototype poisoning); rename the member'), { field: '__proto__' })
+
 /**
  * The 400 for a body that did not parse. `cause`: JSON.parse's own error when the caller has it (a
  * second parse is then saved); without it, JSON.parse is run again for its message, which Fastify's
@@ -45,11 +49,8 @@ export function jsonBodyParser (scope: FastifyInstance): JsonBodyParser {
 export function unreadableBody (request: FastifyRequest, text: string, cause?: unknown): Error {
   if (isBlank(text)) return new EMPTY_BODY(whatToSend(request))
   const syntax = cause instanceof SyntaxError ? cause : syntaxError(text)
-  if (syntax === undefined) {
-    // JSON.parse reads it: what Fastify's parser refused is a prototype key
-    return withProblem(new VALIDATION('the body holds a "__proto__" member, or "constructor" with "prototype" in it, which is refused ' +
-      '(prototype poisoning); rename the member'), { field: '__proto__' })
-  }
+  // JSON.parse reads it: what Fastify's parser refused is a prototype key
+  if (syntax === undefined) return prototypeKeyError()
   return new INVALID_JSON(located(syntax.message, text))
 }
 

@@ -1,9 +1,10 @@
 /**
  * POST /v1/models/:id/predict, the hot path, in a scope of its own. Bodies are read from their bytes
  * (predict-body.ts), else by JSON.parse without the prototype-poisoning scan of fastify's default
- * parser (≈3% of a prediction's CPU): safe here because the body is then accepted only as
- * `{ inputs: number[][] }` (fast-path.ts or the strict zod schema), with no other key, and never
- * merged. A large body (Predictor.readsOnThread) is not parsed on the event loop at all: it goes to a
+ * parser (≈3% of a prediction's CPU): the body is then accepted only as `{ inputs }` or
+ * `{ instances }` (fast-path.ts or the strict zod schema) and never merged, and the one place a key
+ * of the client's own lands, an instance record, is checked for "__proto__" here (hasPrototypeKey):
+ * refused as on every other route, not dropped silently by the schema's copy. A large body (Predictor.readsOnThread) is not parsed on the event loop at all: it goes to a
  * forward thread whole, and only a body that thread cannot read comes back to the general path here.
  */
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod'
@@ -16,7 +17,7 @@ import { fastValidator, isModelRefParams, isPredictBody, jsonSerializer, lateBod
 import { readPredictBody, wasReadFromBytes } from '../predict-body.js'
 import { parseModelRef, resolveModelRef, withModelRef } from '../../store/model-ref.js'
 import { rowCapHook } from '../row-cap-stream.js'
-import { unreadableBody } from '../json-body.js'
+import { prototypeKeyError, unreadableBody } from '../json-body.js'
 import { notUtf8 } from '../utf8-body.js'
 import type { FeatureRows, Prediction } from '../predictor.js'
 
@@ -55,6 +56,12 @@ function isPredictQuery (query: unknown): boolean {
   return true
 }
 
+/** Whether an instance record of a parsed body has its own "__proto__" key (JSON.parse makes one; the schema's copy would drop it). */
+function hasPrototypeKey (data: unknown): boolean {
+  const instances = typeof data === 'object' && data !== null ? (data as { instances?: unknown }).instances : undefined
+  return Array.isArray(instances) && instances.some((r) => typeof r === 'object' && r !== null && Object.hasOwn(r, '__proto__'))
+}
+
 /** The general path for a body the thread could not read: JSON.parse and the schema, with their usual 400s. */
 function parseAndValidate (request: FastifyRequest, bytes: Buffer): PredictRequestBody {
   const notText = notUtf8(bytes)
@@ -66,6 +73,7 @@ function parseAndValidate (request: FastifyRequest, bytes: Buffer): PredictReque
   } catch (err) {
     throw unreadableBody(request, text, err)
   }
+  if (hasPrototypeKey(data)) throw prototypeKeyError()
   const flat = flatRows(data)
   if (flat) throw flat
   return validateBody(data)
@@ -98,6 +106,7 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
       done(unreadableBody(request, text, err))
       return
     }
+    if (hasPrototypeKey(data)) { done(prototypeKeyError()); return }
     done(null, data)
   }
 
