@@ -30,7 +30,9 @@ export default fp(async function redisGuard (fastify) {
   fastify.addHook('onClose', async () => { watchdog.close() })
   const down = (): boolean => lost() || watchdog.unresponsive()
   fastify.decorate('redisDown', down)
-  fastify.addHook('onRequest', async (request) => {
-    if ((request.url.startsWith('/v1/') || request.url.startsWith('/v2/models')) && down()) throw redisUnavailable()
+  // a callback hook: no promise per request (every request passes here, and Redis is almost always up)
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    if ((request.url.startsWith('/v1/') || request.url.startsWith('/v2/models')) && down()) done(redisUnavailable())
+    else done()
   })
 }, { name: 'redis-guard', dependencies: ['redis'] })
