@@ -106,7 +106,9 @@ describe('OpenAPI examples', () => {
       ['/v1/models/{name}:predict', 'post', 400, { url: '/v1/models/iris-example:predict', payload: { instances: [{ sepal_length: 5, petal_colour: 'red' }] } }],
       ['/v1/training-jobs', 'post', 400, { url: '/v1/training-jobs', payload: { datasetId: 'x', network: { inputs: 4, layers: [], output: { units: 3, activation: 'softmax' } }, training: { optimizer: { type: 'adagrad', learningRate: 0.1 } } } }],
       ['/v1/networks', 'post', 400, { url: '/v1/networks', payload: { name: 'n', inputs: 4, layers: [{ units: 8, activation: 'rellu' }], output: { units: 3, activation: 'softmax' } } }],
-      ['/v1/models/{id}', 'delete', 409, { url: '/v1/models/iris-example' }]
+      ['/v1/models/{id}', 'delete', 409, { url: '/v1/models/iris-example' }],
+      ['/v1/models/{id}/export', 'get', 400, { url: '/v1/models/iris-example/export?format=xml' }],
+      ['/v1/training-jobs/{id}/cancel', 'post', 400, { url: '/v1/training-jobs/job_x/cancel?history=xml' }]
     ]
     for (const [path, method, status, { url, payload, headers }] of cases) {
       const res = await t.app.inject({ method: method.toUpperCase() as 'GET', url, headers, ...(payload === undefined ? {} : { payload: payload as string }) })
