@@ -1857,7 +1857,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:payload-too-large",
                          *       "title": "Payload Too Large",
                          *       "status": 413,
-                         *       "detail": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                         *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
                          *       "instance": "/v1/networks",
                          *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
                          *     }
@@ -1892,12 +1892,12 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "type": "urn:backprop:problem:unprocessable",
+                         *       "type": "urn:backprop:problem:too-many-parameters",
                          *       "title": "Unprocessable Entity",
                          *       "status": 422,
-                         *       "detail": "the network has 12845066 parameters; the limit is 10000000 (MAX_PARAMETERS)",
+                         *       "detail": "the network has 50070003 parameters; the limit is 50000000 (MAX_PARAMETERS)",
                          *       "instance": "/v1/networks",
-                         *       "code": "NN_ERR_UNPROCESSABLE"
+                         *       "code": "NN_ERR_TOO_MANY_PARAMETERS"
                          *     }
                          */
                         "application/problem+json": components["schemas"]["Problem"];
@@ -2753,7 +2753,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:payload-too-large",
                          *       "title": "Payload Too Large",
                          *       "status": 413,
-                         *       "detail": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                         *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
                          *       "instance": "/v1/models",
                          *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
                          *     }
@@ -3673,7 +3673,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:payload-too-large",
                          *       "title": "Payload Too Large",
                          *       "status": 413,
-                         *       "detail": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                         *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
                          *       "instance": "/v1/models/{id}/predict",
                          *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
                          *     }
@@ -4146,7 +4146,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:payload-too-large",
                          *       "title": "Payload Too Large",
                          *       "status": 413,
-                         *       "detail": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                         *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
                          *       "instance": "/v1/training-jobs",
                          *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
                          *     }
@@ -5179,14 +5179,14 @@ export interface paths {
                          *       "type": "urn:backprop:problem:validation",
                          *       "title": "Bad Request",
                          *       "status": 400,
-                         *       "detail": "invalid body: grid: required: send an object",
+                         *       "detail": "invalid body: metric: required: send one of \"accuracy\", \"log_loss\", \"r2\", \"mean_squared_error\", \"mean_absolute_error\"",
                          *       "instance": "/v1/sweeps",
                          *       "code": "NN_ERR_VALIDATION",
                          *       "errors": [
                          *         {
-                         *           "field": "grid",
+                         *           "field": "metric",
                          *           "in": "body",
-                         *           "message": "required: send an object"
+                         *           "message": "required: send one of \"accuracy\", \"log_loss\", \"r2\", \"mean_squared_error\", \"mean_absolute_error\""
                          *         }
                          *       ]
                          *     }
@@ -5281,7 +5281,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:payload-too-large",
                          *       "title": "Payload Too Large",
                          *       "status": 413,
-                         *       "detail": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                         *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
                          *       "instance": "/v1/sweeps",
                          *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
                          *     }
@@ -6497,7 +6497,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:payload-too-large",
                          *       "title": "Payload Too Large",
                          *       "status": 413,
-                         *       "detail": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                         *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
                          *       "instance": "/v1/models/{id}/evaluate",
                          *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
                          *     }
@@ -6790,7 +6790,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:payload-too-large",
                          *       "title": "Payload Too Large",
                          *       "status": 413,
-                         *       "detail": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                         *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
                          *       "instance": "/v1/models/{id}/predictions",
                          *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
                          *     }
@@ -7094,7 +7094,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:payload-too-large",
                          *       "title": "Payload Too Large",
                          *       "status": 413,
-                         *       "detail": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                         *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
                          *       "instance": "/v1/models/{id}/backprop",
                          *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
                          *     }
@@ -7322,7 +7322,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit"
+                         *       "error": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -7519,7 +7519,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit"
+                         *       "error": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -7683,6 +7683,20 @@ export interface paths {
                          *     }
                          */
                         "application/json": components["schemas"]["ModelStatusResponse"];
+                    };
+                };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "unknown query parameter \"foo\": GET /v1/models/:name/versions/:version takes none"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
                 /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
@@ -7851,6 +7865,20 @@ export interface paths {
                          *     }
                          */
                         "application/json": components["schemas"]["TfsModelMetadataResponse"];
+                    };
+                };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "unknown query parameter \"foo\": GET /v1/models/:name/metadata takes none"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
                 /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
@@ -8026,6 +8054,20 @@ export interface paths {
                         "application/json": components["schemas"]["TfsModelMetadataResponse"];
                     };
                 };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "unknown query parameter \"foo\": GET /v1/models/:name/versions/:version/metadata takes none"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
                 /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
                 401: {
                     headers: {
@@ -8139,6 +8181,20 @@ export interface paths {
                         "application/json": components["schemas"]["ServerMetadataResponse"];
                     };
                 };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "unknown query parameter \"foo\": GET /v2 takes none"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -8180,6 +8236,20 @@ export interface paths {
                         "application/json": components["schemas"]["ServerLiveResponse"];
                     };
                 };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "unknown query parameter \"foo\": GET /v2/health/live takes none"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -8219,6 +8289,20 @@ export interface paths {
                          *     }
                          */
                         "application/json": components["schemas"]["ServerReadyResponse"];
+                    };
+                };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "unknown query parameter \"foo\": GET /v2/health/ready takes none"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
                 /** @description The protocol's error body, {"error": …} */
@@ -8311,6 +8395,20 @@ export interface paths {
                          *     }
                          */
                         "application/json": components["schemas"]["ModelMetadataResponse"];
+                    };
+                };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "unknown query parameter \"foo\": GET /v2/models/:name takes none"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
                 /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
@@ -8466,6 +8564,20 @@ export interface paths {
                         "application/json": components["schemas"]["ModelMetadataResponse"];
                     };
                 };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "unknown query parameter \"foo\": GET /v2/models/:name/versions/:version takes none"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
+                    };
+                };
                 /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
                 401: {
                     headers: {
@@ -8582,6 +8694,20 @@ export interface paths {
                          *     }
                          */
                         "application/json": components["schemas"]["ModelReadyResponse"];
+                    };
+                };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "unknown query parameter \"foo\": GET /v2/models/:name/ready takes none"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
                 /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
@@ -8705,6 +8831,20 @@ export interface paths {
                          *     }
                          */
                         "application/json": components["schemas"]["ModelReadyResponse"];
+                    };
+                };
+                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "unknown query parameter \"foo\": GET /v2/models/:name/versions/:version/ready takes none"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
                 /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
@@ -8950,7 +9090,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit"
+                         *       "error": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -9174,7 +9314,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "request body exceeds 1048576 bytes (BODY_LIMIT); send a smaller body or raise the limit"
+                         *       "error": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -9785,6 +9925,215 @@ export interface components {
                 model?: string;
             };
         };
+        SweepDistributionInput: {
+            /** @constant */
+            type: "grid";
+            /** @description Every value is tried, combined with every value of the other grid fields (Ray Tune grid_search) */
+            values: unknown[];
+        } | {
+            /** @constant */
+            type: "choice";
+            /** @description One value drawn per trial, each equally likely (Ray Tune choice) */
+            values: unknown[];
+        } | {
+            /** @constant */
+            type: "uniform";
+            low: number;
+            high: number;
+        } | {
+            /** @constant */
+            type: "loguniform";
+            low: number;
+            high: number;
+        } | {
+            /** @constant */
+            type: "randint";
+            low: number;
+            high: number;
+        };
+        CreateSweepRequestInput: {
+            datasetId: string;
+            /** @description The base network, inline (as in POST /v1/training-jobs); `network.*` fields may be searched */
+            network?: {
+                [key: string]: unknown;
+            };
+            /** @description A saved network definition; then only `training.*` and `missing.*` fields may be searched */
+            networkId?: string;
+            /** @description The base training options (TrainingOptions); every trial starts from them */
+            training?: {
+                [key: string]: unknown;
+            };
+            /** @description The base missing-value strategy (as in POST /v1/training-jobs) */
+            missing?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Field path → values or distribution. Grid fields multiply; random fields are drawn `trials` times per grid point. Empty or left out: the base job alone, cross-validated with `folds` (scikit-learn's cross_val_score)
+             * @default {}
+             */
+            searchSpace?: {
+                [key: string]: components["schemas"]["SweepDistributionInput"];
+            };
+            /**
+             * @description Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1
+             * @default 1
+             */
+            trials?: number;
+            /**
+             * @description What ranks the trials (scikit-learn names), measured on the held-out fold, or on the validationSplit rows without folds
+             * @enum {string}
+             */
+            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
+            /** @description Direction (scikit-learn make_scorer); default true for accuracy and r2, false for the losses and errors */
+            greaterIsBetter?: boolean;
+            /** @description k-fold cross-validation: each configuration trains k times, each time holding out one of k disjoint, seeded folds (stratified by class) */
+            folds?: number;
+            /**
+             * @description Fixes the random draws and the folds (default 0)
+             * @default 0
+             */
+            seed?: number;
+            /** @description The best configuration is retrained on all rows and stored under this model name: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids) */
+            modelName: string;
+            /** @description When modelName already has versions, the new one must keep the newest version's signature: the same feature columns (names in order, numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the name's new signature. Default false */
+            allowSignatureChange?: boolean;
+        };
+        SweepTrialResultInput: {
+            /** @description 0-based trial number */
+            trial: number;
+            /** @description The searched fields of this trial */
+            params: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            /** @description Mean of the metric over folds, once every fold succeeded */
+            mean?: number;
+            /** @description Population standard deviation over folds (numpy.std, as scikit-learn cv_results_ std_test_score) */
+            std?: number;
+            /** @description 1 = best; by mean in the metric's direction, then smaller std, then trial number */
+            rank?: number;
+            /** @description Why a fold failed or was cancelled */
+            error?: string;
+            folds: {
+                /** @description 0-based fold held out; null without folds */
+                fold: number | null;
+                /** @description The child training job (GET /v1/training-jobs/{jobId}) */
+                jobId: string;
+                /** @enum {string} */
+                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                /** @description The metric on the rows held out from this job */
+                score?: number;
+                /** @description Every applicable metric on those rows */
+                scores?: {
+                    [key: string]: number;
+                };
+                error?: string;
+            }[];
+        };
+        SweepResponseInput: {
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            datasetId: string;
+            /** @enum {string} */
+            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
+            greaterIsBetter: boolean;
+            folds: number | null;
+            modelName: string;
+            progress: {
+                trialsDone: number;
+                trials: number;
+                jobsDone: number;
+                /** @description Child training jobs: trials × folds */
+                jobs: number;
+            };
+            /** @description The best trial so far (final once the sweep succeeded) */
+            best?: {
+                trial: number;
+                params: {
+                    [key: string]: unknown;
+                };
+                mean: number;
+                std: number;
+            };
+            /** @description The job that retrains the best configuration on all rows */
+            retrainJobId?: string;
+            /** @description The retrained best model, once succeeded */
+            modelId?: string;
+            error?: string;
+            /** @description One row per trial, in trial order */
+            results: components["schemas"]["SweepTrialResultInput"][];
+            /** @description ISO 8601 time in UTC */
+            createdAt: string;
+            /** @description ISO 8601 time in UTC */
+            finishedAt?: string;
+            /** @description When a cancel was asked for. A running sweep keeps status `running` until its jobs have stopped; it then ends `cancelled`, storing no model */
+            cancelRequestedAt?: string;
+            links: {
+                self: string;
+                events: string;
+                cancel: string;
+                model?: string;
+            };
+        };
+        SweepSummaryInput: {
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            datasetId: string;
+            /** @enum {string} */
+            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
+            greaterIsBetter: boolean;
+            folds: number | null;
+            modelName: string;
+            progress: {
+                trialsDone: number;
+                trials: number;
+                jobsDone: number;
+                /** @description Child training jobs: trials × folds */
+                jobs: number;
+            };
+            /** @description The best trial so far (final once the sweep succeeded) */
+            best?: {
+                trial: number;
+                params: {
+                    [key: string]: unknown;
+                };
+                mean: number;
+                std: number;
+            };
+            /** @description The job that retrains the best configuration on all rows */
+            retrainJobId?: string;
+            /** @description The retrained best model, once succeeded */
+            modelId?: string;
+            error?: string;
+            /** @description ISO 8601 time in UTC */
+            createdAt: string;
+            /** @description ISO 8601 time in UTC */
+            finishedAt?: string;
+            /** @description When a cancel was asked for. A running sweep keeps status `running` until its jobs have stopped; it then ends `cancelled`, storing no model */
+            cancelRequestedAt?: string;
+            links: {
+                self: string;
+                events: string;
+                cancel: string;
+                model?: string;
+            };
+        };
+        CreatedSweepInput: {
+            id: string;
+            /** @constant */
+            status: "queued";
+            trials: number;
+            jobs: number;
+            links: {
+                self: string;
+                events: string;
+                cancel: string;
+                model?: string;
+            };
+        };
         NormalizationInput: {
             /** @enum {string} */
             kind: "standard" | "minmax" | "none";
@@ -10302,215 +10651,6 @@ export interface components {
                 /** @description Flat, in row-major order */
                 data: (number | string)[];
             }[];
-        };
-        SweepDistributionInput: {
-            /** @constant */
-            type: "grid";
-            /** @description Every value is tried, combined with every value of the other grid fields (Ray Tune grid_search) */
-            values: unknown[];
-        } | {
-            /** @constant */
-            type: "choice";
-            /** @description One value drawn per trial, each equally likely (Ray Tune choice) */
-            values: unknown[];
-        } | {
-            /** @constant */
-            type: "uniform";
-            low: number;
-            high: number;
-        } | {
-            /** @constant */
-            type: "loguniform";
-            low: number;
-            high: number;
-        } | {
-            /** @constant */
-            type: "randint";
-            low: number;
-            high: number;
-        };
-        CreateSweepRequestInput: {
-            datasetId: string;
-            /** @description The base network, inline (as in POST /v1/training-jobs); `network.*` fields may be searched */
-            network?: {
-                [key: string]: unknown;
-            };
-            /** @description A saved network definition; then only `training.*` and `missing.*` fields may be searched */
-            networkId?: string;
-            /** @description The base training options (TrainingOptions); every trial starts from them */
-            training?: {
-                [key: string]: unknown;
-            };
-            /** @description The base missing-value strategy (as in POST /v1/training-jobs) */
-            missing?: {
-                [key: string]: unknown;
-            };
-            /**
-             * @description Field path → values or distribution. Grid fields multiply; random fields are drawn `trials` times per grid point. Empty or left out: the base job alone, cross-validated with `folds` (scikit-learn's cross_val_score)
-             * @default {}
-             */
-            searchSpace?: {
-                [key: string]: components["schemas"]["SweepDistributionInput"];
-            };
-            /**
-             * @description Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1
-             * @default 1
-             */
-            trials?: number;
-            /**
-             * @description What ranks the trials (scikit-learn names), measured on the held-out fold, or on the validationSplit rows without folds
-             * @enum {string}
-             */
-            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
-            /** @description Direction (scikit-learn make_scorer); default true for accuracy and r2, false for the losses and errors */
-            greaterIsBetter?: boolean;
-            /** @description k-fold cross-validation: each configuration trains k times, each time holding out one of k disjoint, seeded folds (stratified by class) */
-            folds?: number;
-            /**
-             * @description Fixes the random draws and the folds (default 0)
-             * @default 0
-             */
-            seed?: number;
-            /** @description The best configuration is retrained on all rows and stored under this model name: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids) */
-            modelName: string;
-            /** @description When modelName already has versions, the new one must keep the newest version's signature: the same feature columns (names in order, numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the name's new signature. Default false */
-            allowSignatureChange?: boolean;
-        };
-        SweepTrialResultInput: {
-            /** @description 0-based trial number */
-            trial: number;
-            /** @description The searched fields of this trial */
-            params: {
-                [key: string]: unknown;
-            };
-            /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-            /** @description Mean of the metric over folds, once every fold succeeded */
-            mean?: number;
-            /** @description Population standard deviation over folds (numpy.std, as scikit-learn cv_results_ std_test_score) */
-            std?: number;
-            /** @description 1 = best; by mean in the metric's direction, then smaller std, then trial number */
-            rank?: number;
-            /** @description Why a fold failed or was cancelled */
-            error?: string;
-            folds: {
-                /** @description 0-based fold held out; null without folds */
-                fold: number | null;
-                /** @description The child training job (GET /v1/training-jobs/{jobId}) */
-                jobId: string;
-                /** @enum {string} */
-                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-                /** @description The metric on the rows held out from this job */
-                score?: number;
-                /** @description Every applicable metric on those rows */
-                scores?: {
-                    [key: string]: number;
-                };
-                error?: string;
-            }[];
-        };
-        SweepResponseInput: {
-            id: string;
-            /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-            datasetId: string;
-            /** @enum {string} */
-            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
-            greaterIsBetter: boolean;
-            folds: number | null;
-            modelName: string;
-            progress: {
-                trialsDone: number;
-                trials: number;
-                jobsDone: number;
-                /** @description Child training jobs: trials × folds */
-                jobs: number;
-            };
-            /** @description The best trial so far (final once the sweep succeeded) */
-            best?: {
-                trial: number;
-                params: {
-                    [key: string]: unknown;
-                };
-                mean: number;
-                std: number;
-            };
-            /** @description The job that retrains the best configuration on all rows */
-            retrainJobId?: string;
-            /** @description The retrained best model, once succeeded */
-            modelId?: string;
-            error?: string;
-            /** @description One row per trial, in trial order */
-            results: components["schemas"]["SweepTrialResultInput"][];
-            /** @description ISO 8601 time in UTC */
-            createdAt: string;
-            /** @description ISO 8601 time in UTC */
-            finishedAt?: string;
-            /** @description When a cancel was asked for. A running sweep keeps status `running` until its jobs have stopped; it then ends `cancelled`, storing no model */
-            cancelRequestedAt?: string;
-            links: {
-                self: string;
-                events: string;
-                cancel: string;
-                model?: string;
-            };
-        };
-        SweepSummaryInput: {
-            id: string;
-            /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-            datasetId: string;
-            /** @enum {string} */
-            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
-            greaterIsBetter: boolean;
-            folds: number | null;
-            modelName: string;
-            progress: {
-                trialsDone: number;
-                trials: number;
-                jobsDone: number;
-                /** @description Child training jobs: trials × folds */
-                jobs: number;
-            };
-            /** @description The best trial so far (final once the sweep succeeded) */
-            best?: {
-                trial: number;
-                params: {
-                    [key: string]: unknown;
-                };
-                mean: number;
-                std: number;
-            };
-            /** @description The job that retrains the best configuration on all rows */
-            retrainJobId?: string;
-            /** @description The retrained best model, once succeeded */
-            modelId?: string;
-            error?: string;
-            /** @description ISO 8601 time in UTC */
-            createdAt: string;
-            /** @description ISO 8601 time in UTC */
-            finishedAt?: string;
-            /** @description When a cancel was asked for. A running sweep keeps status `running` until its jobs have stopped; it then ends `cancelled`, storing no model */
-            cancelRequestedAt?: string;
-            links: {
-                self: string;
-                events: string;
-                cancel: string;
-                model?: string;
-            };
-        };
-        CreatedSweepInput: {
-            id: string;
-            /** @constant */
-            status: "queued";
-            trials: number;
-            jobs: number;
-            links: {
-                self: string;
-                events: string;
-                cancel: string;
-                model?: string;
-            };
         };
         FieldIssue: {
             /** @description JSON path of the offending value, e.g. layers[0].units ("" for the whole part) */
@@ -11063,6 +11203,215 @@ export interface components {
                 model?: string;
             };
         };
+        SweepDistribution: {
+            /** @constant */
+            type: "grid";
+            /** @description Every value is tried, combined with every value of the other grid fields (Ray Tune grid_search) */
+            values: unknown[];
+        } | {
+            /** @constant */
+            type: "choice";
+            /** @description One value drawn per trial, each equally likely (Ray Tune choice) */
+            values: unknown[];
+        } | {
+            /** @constant */
+            type: "uniform";
+            low: number;
+            high: number;
+        } | {
+            /** @constant */
+            type: "loguniform";
+            low: number;
+            high: number;
+        } | {
+            /** @constant */
+            type: "randint";
+            low: number;
+            high: number;
+        };
+        CreateSweepRequest: {
+            datasetId: string;
+            /** @description The base network, inline (as in POST /v1/training-jobs); `network.*` fields may be searched */
+            network?: {
+                [key: string]: unknown;
+            };
+            /** @description A saved network definition; then only `training.*` and `missing.*` fields may be searched */
+            networkId?: string;
+            /** @description The base training options (TrainingOptions); every trial starts from them */
+            training?: {
+                [key: string]: unknown;
+            };
+            /** @description The base missing-value strategy (as in POST /v1/training-jobs) */
+            missing?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Field path → values or distribution. Grid fields multiply; random fields are drawn `trials` times per grid point. Empty or left out: the base job alone, cross-validated with `folds` (scikit-learn's cross_val_score)
+             * @default {}
+             */
+            searchSpace: {
+                [key: string]: components["schemas"]["SweepDistribution"];
+            };
+            /**
+             * @description Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1
+             * @default 1
+             */
+            trials: number;
+            /**
+             * @description What ranks the trials (scikit-learn names), measured on the held-out fold, or on the validationSplit rows without folds
+             * @enum {string}
+             */
+            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
+            /** @description Direction (scikit-learn make_scorer); default true for accuracy and r2, false for the losses and errors */
+            greaterIsBetter?: boolean;
+            /** @description k-fold cross-validation: each configuration trains k times, each time holding out one of k disjoint, seeded folds (stratified by class) */
+            folds?: number;
+            /**
+             * @description Fixes the random draws and the folds (default 0)
+             * @default 0
+             */
+            seed: number;
+            /** @description The best configuration is retrained on all rows and stored under this model name: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids) */
+            modelName: string;
+            /** @description When modelName already has versions, the new one must keep the newest version's signature: the same feature columns (names in order, numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the name's new signature. Default false */
+            allowSignatureChange?: boolean;
+        };
+        SweepTrialResult: {
+            /** @description 0-based trial number */
+            trial: number;
+            /** @description The searched fields of this trial */
+            params: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            /** @description Mean of the metric over folds, once every fold succeeded */
+            mean?: number;
+            /** @description Population standard deviation over folds (numpy.std, as scikit-learn cv_results_ std_test_score) */
+            std?: number;
+            /** @description 1 = best; by mean in the metric's direction, then smaller std, then trial number */
+            rank?: number;
+            /** @description Why a fold failed or was cancelled */
+            error?: string;
+            folds: {
+                /** @description 0-based fold held out; null without folds */
+                fold: number | null;
+                /** @description The child training job (GET /v1/training-jobs/{jobId}) */
+                jobId: string;
+                /** @enum {string} */
+                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                /** @description The metric on the rows held out from this job */
+                score?: number;
+                /** @description Every applicable metric on those rows */
+                scores?: {
+                    [key: string]: number;
+                };
+                error?: string;
+            }[];
+        };
+        SweepResponse: {
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            datasetId: string;
+            /** @enum {string} */
+            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
+            greaterIsBetter: boolean;
+            folds: number | null;
+            modelName: string;
+            progress: {
+                trialsDone: number;
+                trials: number;
+                jobsDone: number;
+                /** @description Child training jobs: trials × folds */
+                jobs: number;
+            };
+            /** @description The best trial so far (final once the sweep succeeded) */
+            best?: {
+                trial: number;
+                params: {
+                    [key: string]: unknown;
+                };
+                mean: number;
+                std: number;
+            };
+            /** @description The job that retrains the best configuration on all rows */
+            retrainJobId?: string;
+            /** @description The retrained best model, once succeeded */
+            modelId?: string;
+            error?: string;
+            /** @description One row per trial, in trial order */
+            results: components["schemas"]["SweepTrialResult"][];
+            /** @description ISO 8601 time in UTC */
+            createdAt: string;
+            /** @description ISO 8601 time in UTC */
+            finishedAt?: string;
+            /** @description When a cancel was asked for. A running sweep keeps status `running` until its jobs have stopped; it then ends `cancelled`, storing no model */
+            cancelRequestedAt?: string;
+            links: {
+                self: string;
+                events: string;
+                cancel: string;
+                model?: string;
+            };
+        };
+        SweepSummary: {
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            datasetId: string;
+            /** @enum {string} */
+            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
+            greaterIsBetter: boolean;
+            folds: number | null;
+            modelName: string;
+            progress: {
+                trialsDone: number;
+                trials: number;
+                jobsDone: number;
+                /** @description Child training jobs: trials × folds */
+                jobs: number;
+            };
+            /** @description The best trial so far (final once the sweep succeeded) */
+            best?: {
+                trial: number;
+                params: {
+                    [key: string]: unknown;
+                };
+                mean: number;
+                std: number;
+            };
+            /** @description The job that retrains the best configuration on all rows */
+            retrainJobId?: string;
+            /** @description The retrained best model, once succeeded */
+            modelId?: string;
+            error?: string;
+            /** @description ISO 8601 time in UTC */
+            createdAt: string;
+            /** @description ISO 8601 time in UTC */
+            finishedAt?: string;
+            /** @description When a cancel was asked for. A running sweep keeps status `running` until its jobs have stopped; it then ends `cancelled`, storing no model */
+            cancelRequestedAt?: string;
+            links: {
+                self: string;
+                events: string;
+                cancel: string;
+                model?: string;
+            };
+        };
+        CreatedSweep: {
+            id: string;
+            /** @constant */
+            status: "queued";
+            trials: number;
+            jobs: number;
+            links: {
+                self: string;
+                events: string;
+                cancel: string;
+                model?: string;
+            };
+        };
         Normalization: {
             /** @enum {string} */
             kind: "standard" | "minmax" | "none";
@@ -11581,215 +11930,6 @@ export interface components {
                 data: (number | string)[];
             }[];
         };
-        SweepDistribution: {
-            /** @constant */
-            type: "grid";
-            /** @description Every value is tried, combined with every value of the other grid fields (Ray Tune grid_search) */
-            values: unknown[];
-        } | {
-            /** @constant */
-            type: "choice";
-            /** @description One value drawn per trial, each equally likely (Ray Tune choice) */
-            values: unknown[];
-        } | {
-            /** @constant */
-            type: "uniform";
-            low: number;
-            high: number;
-        } | {
-            /** @constant */
-            type: "loguniform";
-            low: number;
-            high: number;
-        } | {
-            /** @constant */
-            type: "randint";
-            low: number;
-            high: number;
-        };
-        CreateSweepRequest: {
-            datasetId: string;
-            /** @description The base network, inline (as in POST /v1/training-jobs); `network.*` fields may be searched */
-            network?: {
-                [key: string]: unknown;
-            };
-            /** @description A saved network definition; then only `training.*` and `missing.*` fields may be searched */
-            networkId?: string;
-            /** @description The base training options (TrainingOptions); every trial starts from them */
-            training?: {
-                [key: string]: unknown;
-            };
-            /** @description The base missing-value strategy (as in POST /v1/training-jobs) */
-            missing?: {
-                [key: string]: unknown;
-            };
-            /**
-             * @description Field path → values or distribution. Grid fields multiply; random fields are drawn `trials` times per grid point. Empty or left out: the base job alone, cross-validated with `folds` (scikit-learn's cross_val_score)
-             * @default {}
-             */
-            searchSpace: {
-                [key: string]: components["schemas"]["SweepDistribution"];
-            };
-            /**
-             * @description Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1
-             * @default 1
-             */
-            trials: number;
-            /**
-             * @description What ranks the trials (scikit-learn names), measured on the held-out fold, or on the validationSplit rows without folds
-             * @enum {string}
-             */
-            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
-            /** @description Direction (scikit-learn make_scorer); default true for accuracy and r2, false for the losses and errors */
-            greaterIsBetter?: boolean;
-            /** @description k-fold cross-validation: each configuration trains k times, each time holding out one of k disjoint, seeded folds (stratified by class) */
-            folds?: number;
-            /**
-             * @description Fixes the random draws and the folds (default 0)
-             * @default 0
-             */
-            seed: number;
-            /** @description The best configuration is retrained on all rows and stored under this model name: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids) */
-            modelName: string;
-            /** @description When modelName already has versions, the new one must keep the newest version's signature: the same feature columns (names in order, numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the name's new signature. Default false */
-            allowSignatureChange?: boolean;
-        };
-        SweepTrialResult: {
-            /** @description 0-based trial number */
-            trial: number;
-            /** @description The searched fields of this trial */
-            params: {
-                [key: string]: unknown;
-            };
-            /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-            /** @description Mean of the metric over folds, once every fold succeeded */
-            mean?: number;
-            /** @description Population standard deviation over folds (numpy.std, as scikit-learn cv_results_ std_test_score) */
-            std?: number;
-            /** @description 1 = best; by mean in the metric's direction, then smaller std, then trial number */
-            rank?: number;
-            /** @description Why a fold failed or was cancelled */
-            error?: string;
-            folds: {
-                /** @description 0-based fold held out; null without folds */
-                fold: number | null;
-                /** @description The child training job (GET /v1/training-jobs/{jobId}) */
-                jobId: string;
-                /** @enum {string} */
-                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-                /** @description The metric on the rows held out from this job */
-                score?: number;
-                /** @description Every applicable metric on those rows */
-                scores?: {
-                    [key: string]: number;
-                };
-                error?: string;
-            }[];
-        };
-        SweepResponse: {
-            id: string;
-            /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-            datasetId: string;
-            /** @enum {string} */
-            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
-            greaterIsBetter: boolean;
-            folds: number | null;
-            modelName: string;
-            progress: {
-                trialsDone: number;
-                trials: number;
-                jobsDone: number;
-                /** @description Child training jobs: trials × folds */
-                jobs: number;
-            };
-            /** @description The best trial so far (final once the sweep succeeded) */
-            best?: {
-                trial: number;
-                params: {
-                    [key: string]: unknown;
-                };
-                mean: number;
-                std: number;
-            };
-            /** @description The job that retrains the best configuration on all rows */
-            retrainJobId?: string;
-            /** @description The retrained best model, once succeeded */
-            modelId?: string;
-            error?: string;
-            /** @description One row per trial, in trial order */
-            results: components["schemas"]["SweepTrialResult"][];
-            /** @description ISO 8601 time in UTC */
-            createdAt: string;
-            /** @description ISO 8601 time in UTC */
-            finishedAt?: string;
-            /** @description When a cancel was asked for. A running sweep keeps status `running` until its jobs have stopped; it then ends `cancelled`, storing no model */
-            cancelRequestedAt?: string;
-            links: {
-                self: string;
-                events: string;
-                cancel: string;
-                model?: string;
-            };
-        };
-        SweepSummary: {
-            id: string;
-            /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-            datasetId: string;
-            /** @enum {string} */
-            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
-            greaterIsBetter: boolean;
-            folds: number | null;
-            modelName: string;
-            progress: {
-                trialsDone: number;
-                trials: number;
-                jobsDone: number;
-                /** @description Child training jobs: trials × folds */
-                jobs: number;
-            };
-            /** @description The best trial so far (final once the sweep succeeded) */
-            best?: {
-                trial: number;
-                params: {
-                    [key: string]: unknown;
-                };
-                mean: number;
-                std: number;
-            };
-            /** @description The job that retrains the best configuration on all rows */
-            retrainJobId?: string;
-            /** @description The retrained best model, once succeeded */
-            modelId?: string;
-            error?: string;
-            /** @description ISO 8601 time in UTC */
-            createdAt: string;
-            /** @description ISO 8601 time in UTC */
-            finishedAt?: string;
-            /** @description When a cancel was asked for. A running sweep keeps status `running` until its jobs have stopped; it then ends `cancelled`, storing no model */
-            cancelRequestedAt?: string;
-            links: {
-                self: string;
-                events: string;
-                cancel: string;
-                model?: string;
-            };
-        };
-        CreatedSweep: {
-            id: string;
-            /** @constant */
-            status: "queued";
-            trials: number;
-            jobs: number;
-            links: {
-                self: string;
-                events: string;
-                cancel: string;
-                model?: string;
-            };
-        };
     };
     responses: never;
     parameters: never;
@@ -11816,6 +11956,12 @@ export type SchemaEpochStatsInput = components['schemas']['EpochStatsInput'];
 export type SchemaTrainingJobResponseInput = components['schemas']['TrainingJobResponseInput'];
 export type SchemaTrainingJobSummaryInput = components['schemas']['TrainingJobSummaryInput'];
 export type SchemaCreatedTrainingJobInput = components['schemas']['CreatedTrainingJobInput'];
+export type SchemaSweepDistributionInput = components['schemas']['SweepDistributionInput'];
+export type SchemaCreateSweepRequestInput = components['schemas']['CreateSweepRequestInput'];
+export type SchemaSweepTrialResultInput = components['schemas']['SweepTrialResultInput'];
+export type SchemaSweepResponseInput = components['schemas']['SweepResponseInput'];
+export type SchemaSweepSummaryInput = components['schemas']['SweepSummaryInput'];
+export type SchemaCreatedSweepInput = components['schemas']['CreatedSweepInput'];
 export type SchemaNormalizationInput = components['schemas']['NormalizationInput'];
 export type SchemaPreprocessingInput = components['schemas']['PreprocessingInput'];
 export type SchemaModelResponseInput = components['schemas']['ModelResponseInput'];
@@ -11846,12 +11992,6 @@ export type SchemaModelMetadataResponseInput = components['schemas']['ModelMetad
 export type SchemaModelReadyResponseInput = components['schemas']['ModelReadyResponseInput'];
 export type SchemaInferRequestInput = components['schemas']['InferRequestInput'];
 export type SchemaInferResponseInput = components['schemas']['InferResponseInput'];
-export type SchemaSweepDistributionInput = components['schemas']['SweepDistributionInput'];
-export type SchemaCreateSweepRequestInput = components['schemas']['CreateSweepRequestInput'];
-export type SchemaSweepTrialResultInput = components['schemas']['SweepTrialResultInput'];
-export type SchemaSweepResponseInput = components['schemas']['SweepResponseInput'];
-export type SchemaSweepSummaryInput = components['schemas']['SweepSummaryInput'];
-export type SchemaCreatedSweepInput = components['schemas']['CreatedSweepInput'];
 export type SchemaFieldIssue = components['schemas']['FieldIssue'];
 export type SchemaProblem = components['schemas']['Problem'];
 export type SchemaNetworkSpec = components['schemas']['NetworkSpec'];
@@ -11871,6 +12011,12 @@ export type SchemaEpochStats = components['schemas']['EpochStats'];
 export type SchemaTrainingJobResponse = components['schemas']['TrainingJobResponse'];
 export type SchemaTrainingJobSummary = components['schemas']['TrainingJobSummary'];
 export type SchemaCreatedTrainingJob = components['schemas']['CreatedTrainingJob'];
+export type SchemaSweepDistribution = components['schemas']['SweepDistribution'];
+export type SchemaCreateSweepRequest = components['schemas']['CreateSweepRequest'];
+export type SchemaSweepTrialResult = components['schemas']['SweepTrialResult'];
+export type SchemaSweepResponse = components['schemas']['SweepResponse'];
+export type SchemaSweepSummary = components['schemas']['SweepSummary'];
+export type SchemaCreatedSweep = components['schemas']['CreatedSweep'];
 export type SchemaNormalization = components['schemas']['Normalization'];
 export type SchemaPreprocessing = components['schemas']['Preprocessing'];
 export type SchemaModelResponse = components['schemas']['ModelResponse'];
@@ -11901,11 +12047,5 @@ export type SchemaModelMetadataResponse = components['schemas']['ModelMetadataRe
 export type SchemaModelReadyResponse = components['schemas']['ModelReadyResponse'];
 export type SchemaInferRequest = components['schemas']['InferRequest'];
 export type SchemaInferResponse = components['schemas']['InferResponse'];
-export type SchemaSweepDistribution = components['schemas']['SweepDistribution'];
-export type SchemaCreateSweepRequest = components['schemas']['CreateSweepRequest'];
-export type SchemaSweepTrialResult = components['schemas']['SweepTrialResult'];
-export type SchemaSweepResponse = components['schemas']['SweepResponse'];
-export type SchemaSweepSummary = components['schemas']['SweepSummary'];
-export type SchemaCreatedSweep = components['schemas']['CreatedSweep'];
 export type $defs = Record<string, never>;
 export type operations = Record<string, never>;

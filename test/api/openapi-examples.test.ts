@@ -108,7 +108,10 @@ describe('OpenAPI examples', () => {
       ['/v1/networks', 'post', 400, { url: '/v1/networks', payload: { name: 'n', inputs: 4, layers: [{ units: 8, activation: 'rellu' }], output: { units: 3, activation: 'softmax' } } }],
       ['/v1/models/{id}', 'delete', 409, { url: '/v1/models/iris-example' }],
       ['/v1/models/{id}/export', 'get', 400, { url: '/v1/models/iris-example/export?format=xml' }],
-      ['/v1/training-jobs/{id}/cancel', 'post', 400, { url: '/v1/training-jobs/job_x/cancel?history=xml' }]
+      ['/v1/training-jobs/{id}/cancel', 'post', 400, { url: '/v1/training-jobs/job_x/cancel?history=xml' }],
+      ['/v1/sweeps', 'post', 400, { url: '/v1/sweeps', payload: { datasetId: 'x', modelName: 'm', network: { inputs: 4, layers: [], output: { units: 3, activation: 'softmax' } } } }],
+      ['/v1/networks', 'post', 422, { url: '/v1/networks', payload: { name: 'n', inputs: 4, layers: [{ units: 10_000, activation: 'relu' }, { units: 5_000, activation: 'relu' }], output: { units: 3, activation: 'softmax' } } }],
+      ['/v2/models/{name}', 'get', 400, { url: '/v2/models/iris-example?foo=1' }]
     ]
     for (const [path, method, status, { url, payload, headers }] of cases) {
       const res = await t.app.inject({ method: method.toUpperCase() as 'GET', url, headers, ...(payload === undefined ? {} : { payload: payload as string }) })

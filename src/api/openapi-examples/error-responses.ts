@@ -17,6 +17,8 @@ import { REDIS_RETRY_AFTER_S } from '../plugins/redis-guard.js'
 import { NO_KEY } from '../plugins/auth.js'
 import { PREDICTION_MEDIA_TYPES } from '../scoring/prediction-stream.js'
 import * as D from './example-data.js'
+import { loadConfig } from '../../config.js'
+import { SWEEP_METRICS } from '../../schemas/sweep.js'
 import { BODY_OPT_IN, IMPORT_OPT_IN } from '../../queue/model-signature.js'
 
 type Json = unknown
@@ -31,7 +33,8 @@ export interface Operation {
 }
 
 const PROBLEM = 'application/problem+json'
-const BODY_LIMIT = 1_048_576 // the default of the setting; the message names it
+/** The settings' defaults (BODY_LIMIT, MAX_PARAMETERS): the limits a server started without them answers with. */
+const DEFAULTS = loadConfig({})
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 406: 'Not Acceptable', 409: 'Conflict',
@@ -60,7 +63,7 @@ const BODY_400: Record<string, { field: string, message: string }> = {
   'POST /v1/models': { field: 'format', message: 'required: send "backprop.model"' },
   'POST /v1/models/{id}/predict': { field: 'inputs', message: 'empty: send at least one item' },
   'POST /v1/training-jobs': { field: 'training.optimizer.type', message: 'optimizer type "adagrad" is not one of: sgd, momentum, nesterov, adam, adamw (names are lower case)' },
-  'POST /v1/sweeps': { field: 'grid', message: 'required: send an object' },
+  'POST /v1/sweeps': { field: 'metric', message: `required: send one of ${SWEEP_METRICS.map((m) => JSON.stringify(m)).join(', ')}` },
   'POST /v1/models/{id}/evaluate': { field: 'datasetId', message: 'required: send a string' },
   'POST /v1/models/{id}/predictions': { field: 'datasetId', message: 'required: send a string' },
   'POST /v1/models/{id}/backprop': { field: 'targets', message: 'required: send a list' }
@@ -103,10 +106,17 @@ function conflict (method: string, path: string): string {
   return signature409('this job\'s model', BODY_OPT_IN)
 }
 
-/** A 422 per operation. */
-function unprocessable (method: string, path: string): string {
+/** A 422 per operation: its code and detail. */
+function unprocessable (method: string, path: string): { code: string, detail: string } {
+  if (`${method} ${path}` === 'POST /v1/networks') {
+    const e = new TOO_MANY_PARAMETERS(50_070_003, DEFAULTS.MAX_PARAMETERS) // 4-10000-5000-3
+    return { code: e.code, detail: e.message }
+  }
+  return { code: 'NN_ERR_UNPROCESSABLE', detail: unprocessableDetail(method, path) }
+}
+
+function unprocessableDetail (method: string, path: string): string {
   switch (`${method} ${path}`) {
-    case 'POST /v1/networks': return new TOO_MANY_PARAMETERS(12_845_066, 10_000_000).message
     case 'POST /v1/models': return 'the model is not usable: for an input at the normalisation offsets the output for it is NaN; export it again from a model that trained without diverging'
     case 'POST /v1/training-jobs':
     case 'POST /v1/sweeps': return 'training.epochs is 200000; the limit is 100000 (MAX_EPOCHS)'
@@ -139,11 +149,11 @@ function errorExample (status: number, method: string, path: string, op: Operati
       case 406: { const e = new NOT_ACCEPTABLE('application/xml', Object.values(PREDICTION_MEDIA_TYPES).join(' or ')); return detail(e.code, e.message) }
       case 409: return detail(method === 'DELETE' ? 'NN_ERR_MODEL_VERSION_REQUIRED' : path.endsWith('/export') ? 'NN_ERR_NON_FINITE_MODEL' : 'NN_ERR_CONFLICT', conflict(method, path))
       case 413: {
-        const e = path === '/v1/datasets' ? new DATASET_TOO_LARGE(2_000_000, 1_000_000) : new PAYLOAD_TOO_LARGE(BODY_LIMIT)
+        const e = path === '/v1/datasets' ? new DATASET_TOO_LARGE(2_000_000, 1_000_000) : new PAYLOAD_TOO_LARGE(DEFAULTS.BODY_LIMIT)
         return detail(e.code, e.message)
       }
       case 415: { const e = new UNSUPPORTED_MEDIA_TYPE('text/plain', 'application/json (or text/csv where a route accepts CSV)'); return detail(e.code, e.message) }
-      case 422: return detail('NN_ERR_UNPROCESSABLE', unprocessable(method, path))
+      case 422: { const e = unprocessable(method, path); return detail(e.code, e.detail) }
       case 429: {
         const e = path.endsWith('/events')
           ? (path.startsWith('/v1/sweeps') ? new TOO_MANY_SWEEP_FOLLOWERS('swp_5a2a7a96a5894d958fb48e44defc6336') : new TOO_MANY_FOLLOWERS(D.CREATED_JOB.id))
@@ -175,7 +185,8 @@ function sharedStatuses (path: string, op: Operation): number[] {
     statuses.push(413)
     if (!isProtocol(op)) statuses.push(415)
   }
-  if (path.startsWith('/v1/') && !isProtocol(op)) statuses.push(400)
+  // every /v1 and /v2 route refuses a query parameter it does not read (query-check.ts), the protocols' too
+  if (path.startsWith('/v1/') || path.startsWith('/v2')) statuses.push(400)
   return statuses
 }
 
