@@ -2367,15 +2367,23 @@ export interface paths {
                          *           ],
                          *           "training": {
                          *             "epochs": 200,
+                         *             "batchSize": 45,
                          *             "optimizer": {
                          *               "type": "adam",
-                         *               "learningRate": 0.01
+                         *               "learningRate": 0.01,
+                         *               "beta1": 0.9,
+                         *               "beta2": 0.999,
+                         *               "epsilon": 1e-8
+                         *             },
+                         *             "schedule": {
+                         *               "type": "constant"
                          *             },
                          *             "validationSplit": 0.1,
                          *             "earlyStopping": {
                          *               "patience": 10,
                          *               "minDelta": 0.0001
                          *             },
+                         *             "shuffle": true,
                          *             "seed": 1,
                          *             "normalize": "standard"
                          *           },
@@ -2637,15 +2645,23 @@ export interface paths {
                          *       ],
                          *       "training": {
                          *         "epochs": 200,
+                         *         "batchSize": 45,
                          *         "optimizer": {
                          *           "type": "adam",
-                         *           "learningRate": 0.01
+                         *           "learningRate": 0.01,
+                         *           "beta1": 0.9,
+                         *           "beta2": 0.999,
+                         *           "epsilon": 1e-8
+                         *         },
+                         *         "schedule": {
+                         *           "type": "constant"
                          *         },
                          *         "validationSplit": 0.1,
                          *         "earlyStopping": {
                          *           "patience": 10,
                          *           "minDelta": 0.0001
                          *         },
+                         *         "shuffle": true,
                          *         "seed": 1,
                          *         "normalize": "standard"
                          *       },
@@ -2918,15 +2934,23 @@ export interface paths {
                          *       ],
                          *       "training": {
                          *         "epochs": 200,
+                         *         "batchSize": 45,
                          *         "optimizer": {
                          *           "type": "adam",
-                         *           "learningRate": 0.01
+                         *           "learningRate": 0.01,
+                         *           "beta1": 0.9,
+                         *           "beta2": 0.999,
+                         *           "epsilon": 1e-8
+                         *         },
+                         *         "schedule": {
+                         *           "type": "constant"
                          *         },
                          *         "validationSplit": 0.1,
                          *         "earlyStopping": {
                          *           "patience": 10,
                          *           "minDelta": 0.0001
                          *         },
+                         *         "shuffle": true,
                          *         "seed": 1,
                          *         "normalize": "standard"
                          *       },
@@ -3825,15 +3849,23 @@ export interface paths {
                          *           },
                          *           "training": {
                          *             "epochs": 200,
+                         *             "batchSize": 45,
                          *             "optimizer": {
                          *               "type": "adam",
-                         *               "learningRate": 0.01
+                         *               "learningRate": 0.01,
+                         *               "beta1": 0.9,
+                         *               "beta2": 0.999,
+                         *               "epsilon": 1e-8
+                         *             },
+                         *             "schedule": {
+                         *               "type": "constant"
                          *             },
                          *             "validationSplit": 0.1,
                          *             "earlyStopping": {
                          *               "patience": 10,
                          *               "minDelta": 0.0001
                          *             },
+                         *             "shuffle": true,
                          *             "seed": 1,
                          *             "normalize": "standard"
                          *           },
@@ -4294,15 +4326,23 @@ export interface paths {
                          *       },
                          *       "training": {
                          *         "epochs": 200,
+                         *         "batchSize": 45,
                          *         "optimizer": {
                          *           "type": "adam",
-                         *           "learningRate": 0.01
+                         *           "learningRate": 0.01,
+                         *           "beta1": 0.9,
+                         *           "beta2": 0.999,
+                         *           "epsilon": 1e-8
+                         *         },
+                         *         "schedule": {
+                         *           "type": "constant"
                          *         },
                          *         "validationSplit": 0.1,
                          *         "earlyStopping": {
                          *           "patience": 10,
                          *           "minDelta": 0.0001
                          *         },
+                         *         "shuffle": true,
                          *         "seed": 1,
                          *         "normalize": "standard"
                          *       },
@@ -4698,15 +4738,23 @@ export interface paths {
                          *       },
                          *       "training": {
                          *         "epochs": 200,
+                         *         "batchSize": 45,
                          *         "optimizer": {
                          *           "type": "adam",
-                         *           "learningRate": 0.01
+                         *           "learningRate": 0.01,
+                         *           "beta1": 0.9,
+                         *           "beta2": 0.999,
+                         *           "epsilon": 1e-8
+                         *         },
+                         *         "schedule": {
+                         *           "type": "constant"
                          *         },
                          *         "validationSplit": 0.1,
                          *         "earlyStopping": {
                          *           "patience": 10,
                          *           "minDelta": 0.0001
                          *         },
+                         *         "shuffle": true,
                          *         "seed": 1,
                          *         "normalize": "standard"
                          *       },
@@ -7653,15 +7701,23 @@ export interface paths {
                          *       ],
                          *       "training": {
                          *         "epochs": 200,
+                         *         "batchSize": 45,
                          *         "optimizer": {
                          *           "type": "adam",
-                         *           "learningRate": 0.01
+                         *           "learningRate": 0.01,
+                         *           "beta1": 0.9,
+                         *           "beta2": 0.999,
+                         *           "epsilon": 1e-8
+                         *         },
+                         *         "schedule": {
+                         *           "type": "constant"
                          *         },
                          *         "validationSplit": 0.1,
                          *         "earlyStopping": {
                          *           "patience": 10,
                          *           "minDelta": 0.0001
                          *         },
+                         *         "shuffle": true,
                          *         "seed": 1,
                          *         "normalize": "standard"
                          *       },
@@ -9831,7 +9887,7 @@ export interface components {
             networkId?: string;
             /** @description The model it fine-tunes */
             initialModelId?: string;
-            /** @description The training options, with every default filled in (batchSize stays absent when left to its default, min(200, training rows)) */
+            /** @description The training options as the job runs them, every default written in: the optimizer's and schedule's own, shuffle, seed, and batchSize once the job has started (its default, min(200, rows), resolves on the rows it trains on) */
             training: components["schemas"]["TrainingOptionsInput"];
             modelName?: string;
             /** @description The trained model, once succeeded */
@@ -9881,7 +9937,7 @@ export interface components {
             networkId?: string;
             /** @description The model it fine-tunes */
             initialModelId?: string;
-            /** @description The training options, with every default filled in (batchSize stays absent when left to its default, min(200, training rows)) */
+            /** @description The training options as the job runs them, every default written in: the optimizer's and schedule's own, shuffle, seed, and batchSize once the job has started (its default, min(200, rows), resolves on the rows it trains on) */
             training: components["schemas"]["TrainingOptionsInput"];
             modelName?: string;
             /** @description The trained model, once succeeded */
@@ -11109,7 +11165,7 @@ export interface components {
             networkId?: string;
             /** @description The model it fine-tunes */
             initialModelId?: string;
-            /** @description The training options, with every default filled in (batchSize stays absent when left to its default, min(200, training rows)) */
+            /** @description The training options as the job runs them, every default written in: the optimizer's and schedule's own, shuffle, seed, and batchSize once the job has started (its default, min(200, rows), resolves on the rows it trains on) */
             training: components["schemas"]["TrainingOptions"];
             modelName?: string;
             /** @description The trained model, once succeeded */
@@ -11159,7 +11215,7 @@ export interface components {
             networkId?: string;
             /** @description The model it fine-tunes */
             initialModelId?: string;
-            /** @description The training options, with every default filled in (batchSize stays absent when left to its default, min(200, training rows)) */
+            /** @description The training options as the job runs them, every default written in: the optimizer's and schedule's own, shuffle, seed, and batchSize once the job has started (its default, min(200, rows), resolves on the rows it trains on) */
             training: components["schemas"]["TrainingOptions"];
             modelName?: string;
             /** @description The trained model, once succeeded */

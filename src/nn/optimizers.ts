@@ -18,6 +18,21 @@ export type OptimizerConfig =
   | { type: 'adam', learningRate: number, beta1?: number, beta2?: number, epsilon?: number }
   | { type: 'adamw', learningRate: number, beta1?: number, beta2?: number, epsilon?: number, weightDecay?: number }
 
+/** The options an optimizer config may leave out, and what they then are (PyTorch's defaults). */
+export const OPTIMIZER_DEFAULTS = { momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 } as const
+
+/** The config with every option it left out written in: what a step uses, for a record of the run. */
+export function withOptimizerDefaults (c: OptimizerConfig): OptimizerConfig {
+  const { momentum, beta1, beta2, epsilon, weightDecay } = OPTIMIZER_DEFAULTS
+  switch (c.type) {
+    case 'momentum':
+    case 'nesterov': return { ...c, momentum: c.momentum ?? momentum }
+    case 'adam': return { ...c, beta1: c.beta1 ?? beta1, beta2: c.beta2 ?? beta2, epsilon: c.epsilon ?? epsilon }
+    case 'adamw': return { ...c, beta1: c.beta1 ?? beta1, beta2: c.beta2 ?? beta2, epsilon: c.epsilon ?? epsilon, weightDecay: c.weightDecay ?? weightDecay }
+    default: return c
+  }
+}
+
 /**
  * Exact copies of everything a step depends on, for resumable training. `buffers` is empty until the
  * first step (they are sized then, in the params' dtype): momentum/nesterov [v], adam/adamw [m, v].
@@ -78,13 +93,13 @@ export function applyUpdate (config: OptimizerConfig, k: Kernels, mask: Uint8Arr
     // nesterov: p ← p − lr·(g + μv)  (PyTorch's Nesterov: the look-ahead folded into the gradient)
     case 'momentum':
     case 'nesterov':
-      k.momentumUpdate(ps, gs, buffers[0].subarray(lo, hi), n, lr, config.momentum ?? 0.9, config.type === 'nesterov'); return
+      k.momentumUpdate(ps, gs, buffers[0].subarray(lo, hi), n, lr, config.momentum ?? OPTIMIZER_DEFAULTS.momentum, config.type === 'nesterov'); return
     // m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − lr·m̂/(√v̂ + ε), m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ)
     // adamw: plus decoupled decay p ← p − lr·wd·p on weights only (mask = 1); biases are never decayed
     case 'adam':
     case 'adamw': {
-      const { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 } = config
-      const decay = config.type === 'adamw' ? { weightDecay: config.weightDecay ?? 0.01, mask: mask.subarray(lo, hi) } : null
+      const { beta1 = OPTIMIZER_DEFAULTS.beta1, beta2 = OPTIMIZER_DEFAULTS.beta2, epsilon = OPTIMIZER_DEFAULTS.epsilon } = config
+      const decay = config.type === 'adamw' ? { weightDecay: config.weightDecay ?? OPTIMIZER_DEFAULTS.weightDecay, mask: mask.subarray(lo, hi) } : null
       k.adamUpdate(ps, gs, buffers[0].subarray(lo, hi), buffers[1].subarray(lo, hi), n,
         { lr, beta1, beta2, epsilon, bc1: 1 - Math.pow(beta1, t), bc2: 1 - Math.pow(beta2, t), decay })
     }
@@ -143,17 +158,17 @@ function stateful (config: OptimizerConfig, mask: Uint8Array, k: Kernels, alloc:
 
 function checkConfig (config: OptimizerConfig): void {
   if (config.type === 'momentum' || config.type === 'nesterov') {
-    const mu = config.momentum ?? 0.9
+    const mu = config.momentum ?? OPTIMIZER_DEFAULTS.momentum
     check(inUnit(mu), `momentum must be in [0, 1), got ${mu}`)
   }
   if (config.type === 'adam' || config.type === 'adamw') {
-    const { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 } = config
+    const { beta1 = OPTIMIZER_DEFAULTS.beta1, beta2 = OPTIMIZER_DEFAULTS.beta2, epsilon = OPTIMIZER_DEFAULTS.epsilon } = config
     check(inUnit(beta1), `beta1 must be in [0, 1), got ${beta1}`)
     check(inUnit(beta2), `beta2 must be in [0, 1), got ${beta2}`)
     check(Number.isFinite(epsilon) && epsilon > 0, `epsilon must be a finite number > 0, got ${epsilon}`)
   }
   if (config.type === 'adamw') {
-    const weightDecay = config.weightDecay ?? 0.01
+    const weightDecay = config.weightDecay ?? OPTIMIZER_DEFAULTS.weightDecay
     check(Number.isFinite(weightDecay) && weightDecay >= 0, `weightDecay must be a finite number ≥ 0, got ${weightDecay}`)
   }
 }

@@ -97,6 +97,21 @@ function reduceOnPlateau (base: number, factor: number, patience: number, minDel
   }
 }
 
+/** The options a schedule config may leave out, and what they then are (PyTorch's defaults; cosine's epochs: the run's). */
+export const SCHEDULE_DEFAULTS = { gamma: 0.1, minLearningRate: 0, factor: 0.1, patience: 10, minDelta: 1e-4 } as const
+
+/** The config (undefined: constant) with every option it left out written in: what the run uses, for a record of it. */
+export function withScheduleDefaults (c: ScheduleConfig | undefined, totalEpochs: number): ScheduleConfig {
+  const d = SCHEDULE_DEFAULTS
+  if (c === undefined) return { type: 'constant' }
+  switch (c.type) {
+    case 'step': return { ...c, gamma: c.gamma ?? d.gamma }
+    case 'cosine': return { ...c, minLearningRate: c.minLearningRate ?? d.minLearningRate, epochs: c.epochs ?? totalEpochs }
+    case 'reduce_on_plateau': return { ...c, factor: c.factor ?? d.factor, patience: c.patience ?? d.patience, minDelta: c.minDelta ?? d.minDelta, minLearningRate: c.minLearningRate ?? d.minLearningRate }
+    default: return c
+  }
+}
+
 /** `config` undefined means constant. Throws RangeError on a bad option (the API validates first). */
 export function createSchedule (config: ScheduleConfig | undefined, baseLearningRate: number, totalEpochs: number): Schedule {
   const lr = baseLearningRate
@@ -107,7 +122,7 @@ export function createSchedule (config: ScheduleConfig | undefined, baseLearning
     case 'constant':
       return byEpoch(lr, () => lr)
     case 'step': {
-      const { stepSize, gamma = 0.1 } = c
+      const { stepSize, gamma = SCHEDULE_DEFAULTS.gamma } = c
       check(Number.isInteger(stepSize) && stepSize >= 1, `step stepSize must be a positive integer, got ${stepSize}`)
       check(isPositive(gamma), `step gamma must be a finite number > 0, got ${gamma}`)
       return byEpoch(lr, (epoch) => lr * Math.pow(gamma, Math.floor(epoch / stepSize)))
@@ -116,9 +131,9 @@ export function createSchedule (config: ScheduleConfig | undefined, baseLearning
       check(isPositive(c.gamma), `exponential gamma must be a finite number > 0, got ${c.gamma}`)
       return byEpoch(lr, (epoch) => lr * Math.pow(c.gamma, epoch))
     case 'cosine':
-      return cosine(lr, c.minLearningRate ?? 0, c.epochs ?? totalEpochs)
+      return cosine(lr, c.minLearningRate ?? SCHEDULE_DEFAULTS.minLearningRate, c.epochs ?? totalEpochs)
     case 'reduce_on_plateau':
-      return reduceOnPlateau(lr, c.factor ?? 0.1, c.patience ?? 10, c.minDelta ?? 1e-4, c.minLearningRate ?? 0)
+      return reduceOnPlateau(lr, c.factor ?? SCHEDULE_DEFAULTS.factor, c.patience ?? SCHEDULE_DEFAULTS.patience, c.minDelta ?? SCHEDULE_DEFAULTS.minDelta, c.minLearningRate ?? SCHEDULE_DEFAULTS.minLearningRate)
     default:
       throw new RangeError(`schedule must be one of ${SCHEDULES.join(', ')}, got ${String((c as { type: unknown }).type)}`)
   }

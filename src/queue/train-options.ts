@@ -6,7 +6,25 @@
  */
 import type { TrainOptions } from '../nn/train.js'
 import { batchSizeFor, type TrainJobData } from '../schemas/training.js'
+import { withOptimizerDefaults } from '../nn/optimizers.js'
+import { withScheduleDefaults } from '../nn/schedules.js'
 
 /** `rows`: the rows handed to training (its validationSplit then applies within them). */
 export const trainOptionsOf = ({ normalize: _n, batchSize, earlyStopping, ...t }: TrainJobData['training'], rows: number): TrainOptions =>
   ({ ...t, batchSize: batchSizeFor(batchSize, rows), ...(earlyStopping === false ? {} : { earlyStopping }) })
+
+/**
+ * A job's training options as it runs them, for its record (the job's view, the stored model): every
+ * option left out written in — the optimizer's and schedule's own (nn/optimizers.ts, nn/schedules.ts),
+ * shuffle, seed, and the batch size once the rows it resolves on are known.
+ */
+export function effectiveTraining (t: TrainJobData['training'], batchSize?: number): TrainJobData['training'] {
+  return {
+    ...t,
+    ...(t.batchSize === undefined && batchSize !== undefined ? { batchSize } : {}),
+    optimizer: withOptimizerDefaults(t.optimizer),
+    schedule: withScheduleDefaults(t.schedule, t.epochs),
+    shuffle: t.shuffle ?? true,
+    seed: t.seed ?? 0
+  }
+}

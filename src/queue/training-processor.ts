@@ -20,6 +20,7 @@ import { prepareData, trainingMetrics, type PreparedData } from './training-data
 import { codesWarning, headTargets, labelsWarning, targetsForHead, type HeadTargets } from '../data/class-heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
 import { reportOf } from './run-report.js'
+import { effectiveTraining } from './train-options.js'
 import { createProgressWriter } from './progress-writer.js'
 import { CANCELLED_MESSAGE, LOCK_LOST, isCancelMarked, readEpochs, recordEpochs, type TrainingJob, type TrainJobResult } from './training-queue.js'
 import { validationOutputs } from './job-scoring.js'
@@ -133,7 +134,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const progress = createProgressWriter({
       epochs: async (epochs) => {
         await recordEpochs(redis, prefix, jobId, epochs, prepared.trainRows)
-        await job.updateProgress({ epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs, updatedAt: new Date().toISOString() })
+        await job.updateProgress({ epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs, batchSize: options.batchSize, updatedAt: new Date().toISOString() })
       },
       checkpoint: (state) => checkpoints.save(jobId, state),
       failed: (err) => { writeError ??= err; log.warn({ err }, 'recording progress failed') }
@@ -205,7 +206,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const { stored, spec, parent, how, rows, prepared } = inputs
     const { options } = rows
     const resume = await resumeState(jobId, log)
-    await job.updateProgress({ epoch: resume?.epoch ?? 0, epochs: options.epochs, updatedAt: new Date().toISOString() })
+    await job.updateProgress({ epoch: resume?.epoch ?? 0, epochs: options.epochs, batchSize: options.batchSize, updatedAt: new Date().toISOString() })
 
     const started = Date.now()
     const result = await trainRecorded(job, log, spec, prepared, options, { resume, initialParams: resume ? undefined : parent?.params, signal })
@@ -215,7 +216,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     // training rows (as scikit-learn's MLP warns; the default never is), are said next to the run's own warnings
     const said = [codesWarning(how, stored.meta, stored.dataset.rows), labelsWarning(spec, how), clippedBatchWarning(data.training.batchSize, prepared.trainRows)].filter((w): w is string => w !== null)
     const report = reportOf(said.length === 0 ? result : { ...result, warnings: [...said, ...result.warnings] })
-    if (result.stopReason !== 'aborted') await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, ...report })
+    if (result.stopReason !== 'aborted') await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, batchSize: options.batchSize, ...report })
     switch (result.stopReason) {
       case 'diverged':
         await checkpoints.remove(jobId)
@@ -224,7 +225,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
         if (deps.shutdown.aborted) return await handBack(result.state)
         if (await isCancelMarked(redis, prefix, jobId)) {
           // a cancelled run reports how far it got, as a finished one does
-          await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, ...report })
+          await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, batchSize: options.batchSize, ...report })
           return await cancelled()
         }
         // the job may already run elsewhere: its checkpoint is that attempt's now
@@ -246,7 +247,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
       log.info({ sweepId: data.sweep.id, trial: data.sweep.trial, fold: data.sweep.fold?.index ?? null, scores }, 'trial scored')
       return { trial: { scores, metrics, heldOutRows: rows.heldOut.rows } }
     }
-    const save = storeModel(jobId, data, inputs, params, metrics, { ...data.training, ...report, message: result.message })
+    const save = storeModel(jobId, data, inputs, params, metrics, { ...effectiveTraining(data.training, options.batchSize), ...report, message: result.message })
     // a cancel that came before the model could be stored wins: the job ends cancelled with no model
     const record = await save.catch(async (err: unknown) => { if (err instanceof CancelledBeforeStore) return await cancelled(); throw err })
     await checkpoints.remove(jobId)

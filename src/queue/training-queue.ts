@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis'
 import { createKeys, isValidId } from '../store/keys.js'
 import { ownerOf, visibleTo } from '../security/tenancy.js'
 import type { EpochRecord, JobStatus, TrainJobData } from '../schemas/training.js'
+import { effectiveTraining } from './train-options.js'
 import { rangeOf, type Page } from '../store/page.js'
 import { readReport, type RunReport } from './run-report.js'
 
@@ -92,7 +93,7 @@ const iso = (ms: number | undefined): string | undefined => (ms ? new Date(ms).t
  */
 function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelMark: string | null, history: EpochRecord[], firstStart: string | null = null): TrainingJobView {
   const status = statusOf(state, cancelMark !== null)
-  const progress = job.progress as { epoch?: unknown, updatedAt?: unknown } | number
+  const progress = job.progress as { epoch?: unknown, updatedAt?: unknown, batchSize?: unknown } | number
   const epoch = typeof progress === 'object' && typeof progress.epoch === 'number' ? progress.epoch : history.length
   // a running job says when its worker last reported: a clock that stops says the worker is gone, before BullMQ notices
   const updatedAt = status === 'running' && typeof progress === 'object' && typeof progress.updatedAt === 'string' ? progress.updatedAt : undefined
@@ -105,7 +106,8 @@ function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelMark: stri
     network: job.data.network,
     ...(job.data.networkId !== undefined ? { networkId: job.data.networkId } : {}),
     ...(job.data.initialModelId !== undefined ? { initialModelId: job.data.initialModelId } : {}),
-    training: job.data.training,
+    // every option written out; the batch size once the worker has resolved it on the rows it trains on
+    training: effectiveTraining(job.data.training, typeof progress === 'object' && typeof progress.batchSize === 'number' ? progress.batchSize : undefined),
     createdAt: iso(job.timestamp)!
   }
   if (job.data.modelName !== undefined) view.modelName = job.data.modelName

@@ -203,7 +203,7 @@ export const TrainingJobResponse = z.object({
   network: NetworkSpecSchema.describe('The network it trains, as resolved at submission: a saved networkId\'s or a parent model\'s, inputs and output units filled in from the dataset'),
   networkId: z.string().optional().describe('The saved network definition it was submitted with'),
   initialModelId: z.string().optional().describe('The model it fine-tunes'),
-  training: TrainingOptionsSchema.describe('The training options, with every default filled in (batchSize stays absent when left to its default, min(200, training rows))'),
+  training: TrainingOptionsSchema.describe('The training options as the job runs them, every default written in: the optimizer\'s and schedule\'s own, shuffle, seed, and batchSize once the job has started (its default, min(200, rows), resolves on the rows it trains on)'),
   modelName: z.string().optional(),
   modelId: z.string().optional().describe('The trained model, once succeeded'),
   error: z.string().optional().describe('Why the job failed or was cancelled'),

@@ -120,7 +120,10 @@ describe('POST /v1/training-jobs → worker → model', () => {
     expect(resumed).toEqual(events.filter((e) => e.event !== 'epoch' || (e.data.epoch as number) > 25))
 
     // what produced it, with the defaults filled in: the network as resolved against the dataset, and the options
-    const training = { epochs: 40, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.02 }, validationSplit: 0.2, earlyStopping: false, seed: 7, normalize: 'standard' }
+    const training = {
+      epochs: 40, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.02, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, schedule: { type: 'constant' },
+      validationSplit: 0.2, earlyStopping: false, shuffle: true, seed: 7, normalize: 'standard'
+    }
     expect(res.body.network).toMatchObject({ inputs: 4, output: { units: 3, activation: 'softmax' } })
     expect(res.body.training).toEqual(training)
     const stored = await request(t.app.server).get(`/v1/models/${res.body.modelId}`)

@@ -34,7 +34,7 @@ export interface Job {
 
 /** A job's training options (src/schemas/training.ts TrainingOptions), defaults filled in by the server. */
 export interface TrainingOptions {
-  epochs?: number, batchSize?: number, optimizer?: { type: string, learningRate: number }
+  epochs?: number, batchSize?: number, optimizer?: { type: string, learningRate: number, momentum?: number, weightDecay?: number }
   schedule?: { type: string }, validationSplit?: number, earlyStopping?: { patience: number, minDelta?: number } | false
   shuffle?: boolean, seed?: number, normalize?: string
 }

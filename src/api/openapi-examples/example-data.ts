@@ -113,10 +113,10 @@ export const CREATED_JOB = { id: JOB_ID, status: 'queued', links: jobLinks(JOB_I
 
 const report = { bestEpoch: 58, stoppedEpoch: 68, stopReason: 'early_stopping', warnings: [] as string[] }
 
-/** The job example's options as the server reports them back: what it was sent (CREATE_JOB's), every default filled in. */
+/** The job example's options as the server reports them back: what it was sent (CREATE_JOB's), every default written in (batch: min(200, 45 rows)). */
 const TRAINING = {
-  epochs: 200, optimizer: { type: 'adam', learningRate: 0.01 }, validationSplit: 0.1,
-  earlyStopping: { patience: 10, minDelta: 0.0001 }, seed: 1, normalize: 'standard'
+  epochs: 200, batchSize: 45, optimizer: { type: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, schedule: { type: 'constant' },
+  validationSplit: 0.1, earlyStopping: { patience: 10, minDelta: 0.0001 }, shuffle: true, seed: 1, normalize: 'standard'
 }
 
 export const JOB_SUMMARY = {

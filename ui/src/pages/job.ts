@@ -35,6 +35,8 @@ function networkSummary (n: NetworkSpec): string {
 function optionsSummary (o: TrainingOptions): string {
   const parts = [
     o.optimizer ? `${o.optimizer.type}, learning rate ${o.optimizer.learningRate}` : undefined,
+    o.optimizer?.momentum !== undefined ? `momentum ${o.optimizer.momentum}` : undefined,
+    o.optimizer?.weightDecay !== undefined ? `weight decay ${o.optimizer.weightDecay}` : undefined,
     o.schedule && o.schedule.type !== 'constant' ? `${o.schedule.type} schedule` : undefined,
     `batch ${o.batchSize ?? 'auto'}`,
     o.epochs !== undefined ? count(o.epochs, 'epoch') : undefined,
