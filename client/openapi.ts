@@ -9887,6 +9887,17 @@ export interface components {
             networkId?: string;
             /** @description The model it fine-tunes */
             initialModelId?: string;
+            /** @description How missing feature cells are filled: the job's strategy, else its dataset's (absent: none are allowed) */
+            missing?: components["schemas"]["MissingValuesInput"];
+            /** @description A sweep's child job: its sweep, trial (0-based, as the sweep's results number them) and fold */
+            sweep?: {
+                id: string;
+                trial: number;
+                fold?: {
+                    k: number;
+                    index: number;
+                };
+            };
             /** @description The training options as the job runs them, every default written in: the optimizer's and schedule's own, shuffle, seed, and batchSize once the job has started (its default, min(200, rows), resolves on the rows it trains on) */
             training: components["schemas"]["TrainingOptionsInput"];
             modelName?: string;
@@ -9937,6 +9948,17 @@ export interface components {
             networkId?: string;
             /** @description The model it fine-tunes */
             initialModelId?: string;
+            /** @description How missing feature cells are filled: the job's strategy, else its dataset's (absent: none are allowed) */
+            missing?: components["schemas"]["MissingValuesInput"];
+            /** @description A sweep's child job: its sweep, trial (0-based, as the sweep's results number them) and fold */
+            sweep?: {
+                id: string;
+                trial: number;
+                fold?: {
+                    k: number;
+                    index: number;
+                };
+            };
             /** @description The training options as the job runs them, every default written in: the optimizer's and schedule's own, shuffle, seed, and batchSize once the job has started (its default, min(200, rows), resolves on the rows it trains on) */
             training: components["schemas"]["TrainingOptionsInput"];
             modelName?: string;
@@ -11165,6 +11187,17 @@ export interface components {
             networkId?: string;
             /** @description The model it fine-tunes */
             initialModelId?: string;
+            /** @description How missing feature cells are filled: the job's strategy, else its dataset's (absent: none are allowed) */
+            missing?: components["schemas"]["MissingValues"];
+            /** @description A sweep's child job: its sweep, trial (0-based, as the sweep's results number them) and fold */
+            sweep?: {
+                id: string;
+                trial: number;
+                fold?: {
+                    k: number;
+                    index: number;
+                };
+            };
             /** @description The training options as the job runs them, every default written in: the optimizer's and schedule's own, shuffle, seed, and batchSize once the job has started (its default, min(200, rows), resolves on the rows it trains on) */
             training: components["schemas"]["TrainingOptions"];
             modelName?: string;
@@ -11215,6 +11248,17 @@ export interface components {
             networkId?: string;
             /** @description The model it fine-tunes */
             initialModelId?: string;
+            /** @description How missing feature cells are filled: the job's strategy, else its dataset's (absent: none are allowed) */
+            missing?: components["schemas"]["MissingValues"];
+            /** @description A sweep's child job: its sweep, trial (0-based, as the sweep's results number them) and fold */
+            sweep?: {
+                id: string;
+                trial: number;
+                fold?: {
+                    k: number;
+                    index: number;
+                };
+            };
             /** @description The training options as the job runs them, every default written in: the optimizer's and schedule's own, shuffle, seed, and batchSize once the job has started (its default, min(200, rows), resolves on the rows it trains on) */
             training: components["schemas"]["TrainingOptions"];
             modelName?: string;

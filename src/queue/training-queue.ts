@@ -36,6 +36,8 @@ export interface TrainingJobView extends Partial<RunReport> {
   networkId?: string
   initialModelId?: string
   training: TrainJobData['training']
+  missing?: TrainJobData['missing']
+  sweep?: { id: string, trial: number, fold?: { k: number, index: number } }
   modelName?: string
   modelId?: string
   error?: string
@@ -108,6 +110,8 @@ function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelMark: stri
     ...(job.data.initialModelId !== undefined ? { initialModelId: job.data.initialModelId } : {}),
     // every option written out; the batch size once the worker has resolved it on the rows it trains on
     training: effectiveTraining(job.data.training, typeof progress === 'object' && typeof progress.batchSize === 'number' ? progress.batchSize : undefined),
+    ...(job.data.missing !== undefined ? { missing: job.data.missing } : {}),
+    ...(job.data.sweep !== undefined ? { sweep: sweepOf(job.data.sweep) } : {}),
     createdAt: iso(job.timestamp)!
   }
   if (job.data.modelName !== undefined) view.modelName = job.data.modelName
@@ -127,6 +131,10 @@ function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelMark: stri
   if (finishedAt && isFinal(status)) view.finishedAt = finishedAt
   return view
 }
+
+/** A child's place in its sweep, without the fold's seed (the sweep's own). */
+const sweepOf = ({ id, trial, fold }: NonNullable<TrainJobData['sweep']>): NonNullable<TrainingJobView['sweep']> =>
+  ({ id, trial, ...(fold ? { fold: { k: fold.k, index: fold.index } } : {}) })
 
 const parseHistory = (items: string[]): EpochRecord[] => items.map((s) => JSON.parse(s) as EpochRecord)
 

@@ -203,6 +203,9 @@ export const TrainingJobResponse = z.object({
   network: NetworkSpecSchema.describe('The network it trains, as resolved at submission: a saved networkId\'s or a parent model\'s, inputs and output units filled in from the dataset'),
   networkId: z.string().optional().describe('The saved network definition it was submitted with'),
   initialModelId: z.string().optional().describe('The model it fine-tunes'),
+  missing: MissingValuesSchema.optional().describe('How missing feature cells are filled: the job\'s strategy, else its dataset\'s (absent: none are allowed)'),
+  sweep: z.object({ id: z.string(), trial: z.number().int(), fold: z.object({ k: z.number().int(), index: z.number().int() }).optional() }).optional()
+    .describe('A sweep\'s child job: its sweep, trial (0-based, as the sweep\'s results number them) and fold'),
   training: TrainingOptionsSchema.describe('The training options as the job runs them, every default written in: the optimizer\'s and schedule\'s own, shuffle, seed, and batchSize once the job has started (its default, min(200, rows), resolves on the rows it trains on)'),
   modelName: z.string().optional(),
   modelId: z.string().optional().describe('The trained model, once succeeded'),

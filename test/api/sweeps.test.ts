@@ -118,7 +118,11 @@ describe('sweeps over two worker processes', () => {
     expect(scoredBy.every((n) => n > 0), `trials per worker: ${scoredBy.join(', ')}`).toBe(true)
 
     // a child is a training job of its own, visible to its tenant
-    expect((await call('GET', `/v1/training-jobs/${jobIds[0] as string}`)).json().status).toBe('succeeded')
+    const child = (await call('GET', `/v1/training-jobs/${jobIds[0] as string}`)).json()
+    expect(child.status).toBe('succeeded')
+    // and says whose it is: its sweep, trial (0-based, as the results number them) and fold
+    const placed = view.results.find((r) => r.folds.some((f) => f.jobId === jobIds[0]))!
+    expect(child.sweep).toEqual({ id, trial: placed.trial, fold: { k: 3, index: placed.folds.findIndex((f) => f.jobId === jobIds[0]) } })
     // the best configuration, retrained on every row, stored under modelName, predicts
     expect(view.modelId).toMatch(/^mdl_/)
     const model = (await call('GET', `/v1/models/${view.modelId as string}`)).json()

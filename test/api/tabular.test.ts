@@ -130,6 +130,10 @@ describe('a CSV with a categorical feature, missing values and labels', () => {
     expect(refused.body.detail).toMatch(/has missing cells \(n: 1, c: 1\); choose how to fill them/)
     const mean = await post('/v1/training-jobs', job({ missing: { strategy: 'mean' } }))
     expect(mean.status).toBe(202)
+    // the job says how it fills them: its own strategy here; a job that names none inherits the dataset's
+    expect((await request(t.app.server).get(`/v1/training-jobs/${mean.body.id as string}`)).body.missing).toEqual({ strategy: 'mean' })
+    const inherited = await post('/v1/training-jobs', job({}))
+    expect((await request(t.app.server).get(`/v1/training-jobs/${inherited.body.id as string}`)).body.missing).toEqual({ strategy: 'constant', fillValue: -1 })
     const model = await waitForModel(t, mean.body.id as string)
     // mean over the training rows (no validation split: all of them) of n = (1 + 3 + 4) / 3; c: most frequent, "a" (index 0)
     expect((model.preprocessing as { imputer: { statistics: number[] } }).imputer.statistics).toEqual([8 / 3, 0])

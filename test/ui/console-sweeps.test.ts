@@ -83,9 +83,9 @@ describe.skipIf(!available)(`the console's sweeps${why}`, () => {
     expect(await rows.first().locator('td.rank').innerText()).toBe('1')
     expect(await rows.first().innerText()).toContain('training.epochs = 60')
     expect(await rows.nth(1).locator('td.rank').innerText()).toBe('2')
-    expect(await a.page.locator('#sweep-best').innerText()).toMatch(/^trial 2: [\d.]+ ± [\d.]+ \(training\.epochs = 60\)$/)
+    expect(await a.page.locator('#sweep-best').innerText()).toMatch(/^trial 1: [\d.]+ ± [\d.]+ \(training\.epochs = 60\)$/)
     const jobLinks = await a.page.locator('#sweep-results td.jobs a').evaluateAll((els) => els.map((e) => [e.textContent, e.getAttribute('href')]))
-    expect(jobLinks.map(([text]) => text)).toEqual(['fold 1', 'fold 2', 'fold 1', 'fold 2'])
+    expect(jobLinks.map(([text]) => text)).toEqual(['fold 0', 'fold 1', 'fold 0', 'fold 1'])
     for (const [, href] of jobLinks) expect(href).toMatch(/^#\/jobs\/job_/)
     await shot(a.page, 'sweep')
 
@@ -93,6 +93,8 @@ describe.skipIf(!available)(`the console's sweeps${why}`, () => {
     await a.page.locator('#sweep-results td.jobs a').first().click()
     await a.page.getByRole('heading', { name: /Training job/ }).waitFor()
     expect(await a.page.locator('#job-state .badge').innerText()).toBe('succeeded')
+    // it names its sweep, trial and fold, with the sweep's own numbering, and links back
+    expect(await a.page.locator('#job-sweep').getAttribute('href')).toBe(`#/sweeps/${short}`)
     await a.page.goBack()
     await a.page.locator('#sweep-model').click()
     await a.page.getByRole('heading', { name: 'iris-sweep v1' }).waitFor()

@@ -30,6 +30,8 @@ export interface Job {
   /** as the server admitted them: the network resolved against the dataset, the options with their defaults */
   network?: NetworkSpec
   training?: TrainingOptions
+  /** a sweep's child: its sweep, trial and fold, numbered from 0 as the sweep's results are */
+  sweep?: { id: string, trial: number, fold?: { k: number, index: number } }
 }
 
 /** A job's training options (src/schemas/training.ts TrainingOptions), defaults filled in by the server. */

@@ -84,6 +84,8 @@ export async function jobPage ({ params: [id], signal }: Route): Promise<Node> {
       progressBar(progress),
       h('dl', { class: 'facts' },
         h('dt', {}, 'Dataset'), h('dd', {}, h('a', { href: `#/datasets/${encodeURIComponent(job.datasetId)}` }, job.datasetId)),
+        ...(job.sweep ? [h('dt', {}, 'Sweep'), h('dd', {}, h('a', { href: `#/sweeps/${encodeURIComponent(job.sweep.id)}`, id: 'job-sweep' }, job.sweep.id),
+          ` (trial ${job.sweep.trial}${job.sweep.fold ? `, fold ${job.sweep.fold.index} of ${job.sweep.fold.k}` : ''})`)] : []),
         ...(job.network ? [h('dt', {}, 'Network'), h('dd', { id: 'job-network' }, networkSummary(job.network))] : []),
         ...(job.training ? [h('dt', {}, 'Options'), h('dd', { id: 'job-options' }, optionsSummary(job.training))] : []),
         h('dt', {}, 'Model'), h('dd', {}, job.modelId ? h('a', { href: `#/models/${encodeURIComponent(job.modelId)}`, id: 'job-model' }, `${job.modelName ?? 'model'} (${job.modelId})`) : '—'),

@@ -29,13 +29,13 @@ function resultsTable (s: Sweep): HTMLElement {
     h('thead', {}, h('tr', {}, ['Rank', 'Trial', 'Parameters', 'Mean ± std', ...foldHead, 'Status', 'Jobs'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, ranked(s.results ?? []).map((t) => h('tr', { 'data-trial': t.trial, class: t.rank === 1 ? 'best' : '' },
       h('td', { class: 'rank' }, t.rank === undefined ? '—' : String(t.rank)),
-      h('td', {}, String(t.trial + 1)),
+      h('td', {}, String(t.trial)),
       h('td', {}, paramsText(t.params)),
       h('td', {}, t.mean === undefined ? '—' : `${num(t.mean)} ± ${num(t.std)}`),
       ...Array.from({ length: foldHead.length }, (_, f) => h('td', {}, num(t.folds[f]?.score))),
       h('td', {}, badge(t.status), t.error ? h('small', { class: 'muted' }, ` ${t.error}`) : null),
       h('td', { class: 'jobs' }, t.folds.flatMap((f, i) => [i > 0 ? ' ' : '',
-        h('a', { href: `#/jobs/${encodeURIComponent(f.jobId)}`, title: `${f.jobId}: ${f.status}`, 'aria-label': `trial ${t.trial + 1}${f.fold === null ? '' : `, fold ${f.fold + 1}`}: job ${f.status}` }, f.fold === null ? 'job' : `fold ${f.fold + 1}`)])))))))
+        h('a', { href: `#/jobs/${encodeURIComponent(f.jobId)}`, title: `${f.jobId}: ${f.status}`, 'aria-label': `trial ${t.trial}${f.fold === null ? '' : `, fold ${f.fold}`}: job ${f.status}` }, f.fold === null ? 'job' : `fold ${f.fold}`)])))))))
 }
 
 export async function sweepPage ({ params: [id], signal }: Route): Promise<Node> {
@@ -56,7 +56,7 @@ export async function sweepPage ({ params: [id], signal }: Route): Promise<Node>
         h('dt', {}, 'Dataset'), h('dd', {}, h('a', { href: `#/datasets/${encodeURIComponent(s.datasetId)}` }, s.datasetId)),
         h('dt', {}, 'Metric'), h('dd', {}, metricName(s)),
         h('dt', {}, 'Folds'), h('dd', {}, s.folds === null ? 'none (validation rows)' : String(s.folds)),
-        h('dt', {}, 'Best'), h('dd', { id: 'sweep-best' }, s.best ? `trial ${s.best.trial + 1}: ${num(s.best.mean)} ± ${num(s.best.std)} (${paramsText(s.best.params)})` : '—'),
+        h('dt', {}, 'Best'), h('dd', { id: 'sweep-best' }, s.best ? `trial ${s.best.trial}: ${num(s.best.mean)} ± ${num(s.best.std)} (${paramsText(s.best.params)})` : '—'),
         h('dt', {}, 'Retrained'), h('dd', {}, s.retrainJobId ? h('a', { href: `#/jobs/${encodeURIComponent(s.retrainJobId)}` }, 'job') : '—'),
         h('dt', {}, 'Model'), h('dd', {}, s.modelId ? h('a', { href: `#/models/${encodeURIComponent(s.modelId)}`, id: 'sweep-model' }, `${s.modelName} (${s.modelId})`) : '—'),
         h('dt', {}, 'Created'), h('dd', {}, when(s.createdAt)),

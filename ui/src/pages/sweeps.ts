@@ -23,7 +23,7 @@ export async function sweepsPage ({ query, signal }: Route): Promise<Node> {
       h('td', {}, h('progress', { max: s.progress.trials, value: s.progress.trialsDone, 'aria-label': `${s.progress.trialsDone} of ${s.progress.trials} trials` }),
         ` ${num(s.progress.trialsDone)} / ${num(s.progress.trials)} trials`),
       h('td', {}, metricName(s)),
-      h('td', {}, s.best ? `${num(s.best.mean)} ± ${num(s.best.std)} (trial ${s.best.trial + 1})` : '—'),
+      h('td', {}, s.best ? `${num(s.best.mean)} ± ${num(s.best.std)} (trial ${s.best.trial})` : '—'),
       h('td', {}, s.modelId ? h('a', { href: `#/models/${encodeURIComponent(s.modelId)}` }, 'model') : '—'),
       h('td', {}, when(s.createdAt)))))
   }
