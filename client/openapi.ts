@@ -4991,6 +4991,7 @@ export interface paths {
                          *             "trialsDone": 4,
                          *             "trials": 4,
                          *             "jobsDone": 12,
+                         *             "jobsCancelled": 0,
                          *             "jobs": 12
                          *           },
                          *           "best": {
@@ -5463,6 +5464,7 @@ export interface paths {
                          *         "trialsDone": 4,
                          *         "trials": 4,
                          *         "jobsDone": 12,
+                         *         "jobsCancelled": 0,
                          *         "jobs": 12
                          *       },
                          *       "best": {
@@ -5822,7 +5824,7 @@ export interface paths {
                          *     data: {"trial":1,"params":{"training.epochs":2,"training.optimizer.learningRate":0.05},"status":"succeeded","mean":0.4136666666666667,"std":0.013523641850067184,"rank":2,"folds":[{"fold":0,"jobId":"job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f0","status":"succeeded","score":0.412,"scores":{"accuracy":0.96,"log_loss":0.412}},{"fold":1,"jobId":"job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f1","status":"succeeded","score":0.398,"scores":{"accuracy":0.96,"log_loss":0.398}},{"fold":2,"jobId":"job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f2","status":"succeeded","score":0.431,"scores":{"accuracy":0.96,"log_loss":0.431}}]}
                          *
                          *     event: end
-                         *     data: {"status":"succeeded","progress":{"trialsDone":4,"trials":4,"jobsDone":12,"jobs":12},"best":{"trial":3,"params":{"training.epochs":120,"training.optimizer.learningRate":0.05},"mean":0.07566666666666666,"std":0.013719410418171119},"modelId":"mdl_7e2d4c1b0a9f48e6b5c4d3e2f1a0b9c8"}
+                         *     data: {"status":"succeeded","progress":{"trialsDone":4,"trials":4,"jobsDone":12,"jobsCancelled":0,"jobs":12},"best":{"trial":3,"params":{"training.epochs":120,"training.optimizer.learningRate":0.05},"mean":0.07566666666666666,"std":0.013719410418171119},"modelId":"mdl_7e2d4c1b0a9f48e6b5c4d3e2f1a0b9c8"}
                          */
                         "text/event-stream": string;
                     };
@@ -5996,6 +5998,7 @@ export interface paths {
                          *         "trialsDone": 1,
                          *         "trials": 4,
                          *         "jobsDone": 5,
+                         *         "jobsCancelled": 0,
                          *         "jobs": 12
                          *       },
                          *       "best": {
@@ -10120,9 +10123,13 @@ export interface components {
             folds: number | null;
             modelName: string;
             progress: {
+                /** @description Trials whose every fold ran to its end (succeeded or failed); a cancelled trial is not done */
                 trialsDone: number;
                 trials: number;
+                /** @description Child jobs that ran to their end: succeeded or failed */
                 jobsDone: number;
+                /** @description Child jobs cancelled, with the sweep or before they ran */
+                jobsCancelled: number;
                 /** @description Child training jobs: trials × folds */
                 jobs: number;
             };
@@ -10166,9 +10173,13 @@ export interface components {
             folds: number | null;
             modelName: string;
             progress: {
+                /** @description Trials whose every fold ran to its end (succeeded or failed); a cancelled trial is not done */
                 trialsDone: number;
                 trials: number;
+                /** @description Child jobs that ran to their end: succeeded or failed */
                 jobsDone: number;
+                /** @description Child jobs cancelled, with the sweep or before they ran */
+                jobsCancelled: number;
                 /** @description Child training jobs: trials × folds */
                 jobs: number;
             };
@@ -11420,9 +11431,13 @@ export interface components {
             folds: number | null;
             modelName: string;
             progress: {
+                /** @description Trials whose every fold ran to its end (succeeded or failed); a cancelled trial is not done */
                 trialsDone: number;
                 trials: number;
+                /** @description Child jobs that ran to their end: succeeded or failed */
                 jobsDone: number;
+                /** @description Child jobs cancelled, with the sweep or before they ran */
+                jobsCancelled: number;
                 /** @description Child training jobs: trials × folds */
                 jobs: number;
             };
@@ -11466,9 +11481,13 @@ export interface components {
             folds: number | null;
             modelName: string;
             progress: {
+                /** @description Trials whose every fold ran to its end (succeeded or failed); a cancelled trial is not done */
                 trialsDone: number;
                 trials: number;
+                /** @description Child jobs that ran to their end: succeeded or failed */
                 jobsDone: number;
+                /** @description Child jobs cancelled, with the sweep or before they ran */
+                jobsCancelled: number;
                 /** @description Child training jobs: trials × folds */
                 jobs: number;
             };

@@ -100,8 +100,11 @@ export const SweepResponse = z.object({
   folds: z.number().int().nullable(),
   modelName: z.string(),
   progress: z.object({
-    trialsDone: z.number().int(), trials: z.number().int(),
-    jobsDone: z.number().int(), jobs: z.number().int().describe('Child training jobs: trials × folds')
+    trialsDone: z.number().int().describe('Trials whose every fold ran to its end (succeeded or failed); a cancelled trial is not done'),
+    trials: z.number().int(),
+    jobsDone: z.number().int().describe('Child jobs that ran to their end: succeeded or failed'),
+    jobsCancelled: z.number().int().describe('Child jobs cancelled, with the sweep or before they ran'),
+    jobs: z.number().int().describe('Child training jobs: trials × folds')
   }),
   best: z.object({ trial: z.number().int(), params: z.record(z.string(), z.unknown()), mean: z.number(), std: z.number() }).optional()
     .describe('The best trial so far (final once the sweep succeeded)'),

@@ -89,7 +89,7 @@ describe('sweeps over two worker processes', () => {
     const id = created.json().id as string
     const view = await finalView(id)
     expect(view.status, JSON.stringify(view)).toBe('succeeded')
-    expect(view.progress).toEqual({ trialsDone: 4, trials: 4, jobsDone: 12, jobs: 12 })
+    expect(view.progress).toEqual({ trialsDone: 4, trials: 4, jobsDone: 12, jobsCancelled: 0, jobs: 12 })
     const jobIds = view.results.flatMap((r) => r.folds.map((f) => f.jobId))
     expect(new Set(jobIds).size).toBe(12)
     for (const r of view.results) {
@@ -200,6 +200,8 @@ describe('sweeps over two worker processes', () => {
     const folds = view.results.flatMap((r) => r.folds)
     expect(folds).toHaveLength(6)
     expect(folds.every((f) => f.status === 'cancelled')).toBe(true)
+    // a cancelled sweep does not read as complete: nothing ran to its end, and the cancelled children are counted apart
+    expect(view.progress).toEqual({ trialsDone: 0, trials: view.progress.trials, jobsDone: 0, jobsCancelled: 6, jobs: 6 })
     for (const f of folds) {
       const job = (await call('GET', `/v1/training-jobs/${f.jobId}`)).json()
       expect(job.status).toBe('cancelled')

@@ -77,8 +77,9 @@ describe('a sweep\'s results table', () => {
     expect(results.trials[0]).toMatchObject({ mean: 0.5, rank: 1 })
     expect(results.trials[1].folds[0].error).toMatch(/the fold diverged/)
     expect(results.trials[2].error).toMatch(/cancel/)
-    // finished: both folds of trial 0, the failed fold, the cancelled one, and trial 3's succeeded fold
-    expect(results.jobsDone).toBe(5)
+    // ran to their end: both folds of trial 0, the failed fold, and trial 3's succeeded fold; the cancelled one apart
+    expect(results.jobsDone).toBe(4)
+    expect(results.jobsCancelled).toBe(1)
     expect(results.ranking.map((r) => r.trial)).toEqual([0])
   })
 })

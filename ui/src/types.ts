@@ -82,7 +82,7 @@ export interface TrialResult {
   mean?: number, std?: number, rank?: number, error?: string, folds: FoldResult[]
 }
 
-export interface SweepProgress { trialsDone: number, trials: number, jobsDone: number, jobs: number }
+export interface SweepProgress { trialsDone: number, trials: number, jobsDone: number, jobsCancelled?: number, jobs: number }
 
 export interface Sweep {
   id: string, status: JobStatus, datasetId: string, metric: string, greaterIsBetter: boolean, folds: number | null, modelName: string

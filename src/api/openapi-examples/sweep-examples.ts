@@ -53,7 +53,7 @@ const SUMMARY = {
   greaterIsBetter: false,
   folds: 3,
   modelName: 'iris-example-best',
-  progress: { trialsDone: 4, trials: 4, jobsDone: 12, jobs: 12 },
+  progress: { trialsDone: 4, trials: 4, jobsDone: 12, jobsCancelled: 0, jobs: 12 },
   best: { trial: 3, params: results[3].params, mean: results[3].mean, std: results[3].std },
   retrainJobId: `job_${HEX}_best`,
   modelId: MODEL_ID,

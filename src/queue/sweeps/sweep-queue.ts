@@ -77,7 +77,10 @@ export function createSweepQueue (redis: Redis, prefix: string, training: Traini
       greaterIsBetter: record.greaterIsBetter,
       folds: record.folds,
       modelName: record.modelName,
-      progress: { trialsDone: results.trials.filter((t) => isFinal(t.status)).length, trials: record.trials.length, jobsDone: results.jobsDone, jobs },
+      progress: {
+        trialsDone: results.trials.filter((t) => isFinal(t.status) && t.status !== 'cancelled').length, trials: record.trials.length,
+        jobsDone: results.jobsDone, jobsCancelled: results.jobsCancelled, jobs
+      },
       ...(best ? { best: { trial: best.trial, params: record.trials[best.trial].params, mean: best.mean, std: best.std } } : {}),
       ...(parent?.data.retrainJobId !== undefined ? { retrainJobId: parent.data.retrainJobId } : {}),
       ...(status === 'succeeded' && parent?.returnvalue?.modelId ? { modelId: parent.returnvalue.modelId } : {}),

@@ -16,7 +16,10 @@ export interface SweepResults {
   readonly trials: TrialResultBody[]
   /** complete trials, best first */
   readonly ranking: RankedTrial[]
+  /** children that ran to their end: succeeded or failed */
   readonly jobsDone: number
+  /** children cancelled (with the sweep, or before they ran) */
+  readonly jobsCancelled: number
 }
 
 /** A trial is as far as its least advanced fold; a failed or cancelled fold fails (cancels) it. */
@@ -89,5 +92,7 @@ export async function readSweepResults (redis: Redis, prefix: string, training: 
   })
   const ranking = rankTrials(trials.map((t) => ({ trial: t.trial, scores: t.folds.map((f) => f.score ?? null) })), record.greaterIsBetter)
   for (const r of ranking) Object.assign(trials[r.trial], { mean: r.mean, std: r.std, rank: r.rank })
-  return { trials, ranking, jobsDone: trials.reduce((n, t) => n + t.folds.filter((f) => isFinal(f.status)).length, 0) }
+  // done: ran to their end (succeeded or failed); a cancelled child is counted apart, so a cancelled sweep does not read as complete
+  const count = (which: (status: JobStatus) => boolean): number => trials.reduce((n, t) => n + t.folds.filter((f) => which(f.status)).length, 0)
+  return { trials, ranking, jobsDone: count((s) => isFinal(s) && s !== 'cancelled'), jobsCancelled: count((s) => s === 'cancelled') }
 }

@@ -50,7 +50,7 @@ export async function sweepPage ({ params: [id], signal }: Route): Promise<Node>
     const s = sweep
     const p = s.progress
     header.replaceChildren(
-      h('p', { id: 'sweep-state' }, badge(s.status), ` ${num(p.trialsDone)} of ${num(p.trials)} trials done · ${num(p.jobsDone)} of ${num(p.jobs)} jobs`),
+      h('p', { id: 'sweep-state' }, badge(s.status), ` ${num(p.trialsDone)} of ${num(p.trials)} trials done · ${num(p.jobsDone)} of ${num(p.jobs)} jobs${p.jobsCancelled ? ` · ${num(p.jobsCancelled)} cancelled` : ''}`),
       h('progress', { max: p.jobs, value: p.jobsDone, 'aria-label': 'Child jobs done' }),
       h('dl', { class: 'facts' },
         h('dt', {}, 'Dataset'), h('dd', {}, h('a', { href: `#/datasets/${encodeURIComponent(s.datasetId)}` }, s.datasetId)),
