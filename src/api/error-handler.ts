@@ -5,7 +5,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
-import { PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, problemType, type ProblemExtras } from '../errors.js'
+import { EMPTY_BODY, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, problemType, type ProblemExtras } from '../errors.js'
 import { PROBLEM_CONTENT_TYPE, type ProblemBody } from '../schemas/problem.js'
 import { redisUnavailable } from './plugins/redis-guard.js'
 import { isConnectionError } from '../store/redis-health.js'
@@ -36,14 +36,14 @@ function expandIssue (pointer: string, issue: RawIssue): { pointer: string, mess
   if (depth(best) === 0) {
     // a union that words its own failure (schemas/open-inference.ts's tensor values) says it whole
     if (issue.message !== undefined && !/^Invalid input/.test(issue.message)) return [{ pointer, message: issue.message }]
-    const options = branches.map((b) => b[0]?.message?.replace(/^Invalid input: /, '')).filter(Boolean)
-    return [{ pointer, message: `matches none of the accepted forms (${options.join('; ')})` }]
+    const options = branches.map((b) => b[0]?.message?.replace(/^Invalid input: /, '')).filter((m): m is string => m !== undefined)
+    return [{ pointer, message: alternatives(options) ?? `matches none of the accepted forms (${options.join('; ')})` }]
   }
   return best.flatMap((i) => expandIssue(`${pointer}/${(i.path ?? []).map(String).join('/')}`, i))
 }
 
 /** A root issue that says the body is not the kind of value the route takes. */
-const WRONG_KIND = /^(expected an object, got |matches none of the accepted forms)/
+const WRONG_KIND = /^(expected an object(?: or [^,]+)?, got |matches none of the accepted forms)/
 
 const BOUND = /^must be ([≤≥]) (-?[\d.e+]+), got /
 
@@ -63,6 +63,20 @@ function tightestBound (issue: FieldIssue, _i: number, all: readonly FieldIssue[
   })
 }
 
+/**
+ * A union of single values (`version: 1 | 2`), said as one message: `required: send 1 or 2`, `expected 1
+ * or 2, got 3`; undefined when the options say other things.
+ */
+function alternatives (options: readonly string[]): string | undefined {
+  const required = options.map((m) => /^required: send (.+)$/.exec(m)?.[1])
+  if (options.length > 1 && required.every((v) => v !== undefined)) return `required: send ${orList(required as string[])}`
+  const expected = options.map((m) => /^expected (.+), got (.+)$/.exec(m))
+  if (options.length > 1 && expected.every((m) => m !== null && m[2] === expected[0]![2])) return `expected ${orList(expected.map((m) => m![1]))}, got ${expected[0]![2]}`
+  return undefined
+}
+
+const orList = (xs: readonly string[]): string => (xs.length <= 2 ? xs.join(' or ') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`)
+
 function problemBody (status: number, code: string | undefined, detail: string, instance: string, extras: Record<string, unknown> = {}): ProblemBody {
   return { type: problemType(code), title: STATUS_CODES[status] ?? 'Error', status, detail, instance, ...(code ? { code } : {}), ...extras }
 }
@@ -73,6 +87,11 @@ export function toProblem (err: AnyError, request: FastifyRequest, bodyLimit: nu
   const instance = request.url.split('?')[0]
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = (err.validationContext ?? 'body') as FieldIssue['in']
+    // no body at all (no content-type either, so no parser ran): as an empty one, what to send
+    if (where === 'body' && request.body === undefined) {
+      const e = new EMPTY_BODY(whatToSend(request))
+      return problemBody(400, e.code, e.message, instance)
+    }
     const errors: FieldIssue[] = err.validation
       .flatMap((v) => expandIssue(v.instancePath, { ...(v.params as RawIssue), code: v.keyword, message: v.message }))
       .map((e) => ({ field: fieldPath(e.pointer), in: where, message: e.message }))

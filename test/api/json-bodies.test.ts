@@ -97,6 +97,21 @@ describe('a JSON body that cannot be read', () => {
     }
   })
 
+  it('is not there at all (no content-type either): the same 400 as an empty body, saying what to send', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/datasets' })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toMatchObject({ code: 'NN_ERR_EMPTY_BODY' })
+    expect(res.json().detail).toMatch(/^the body is empty: send a JSON object like \{"name": "iris-example", "features": /)
+  })
+
+  it('a field that takes one of a few values says them as one: required: send 1 or 2', async () => {
+    const res = await post('/v1/models', JSON.stringify({ format: 'backprop.model', network: { inputs: 1, layers: [], output: { units: 1, activation: 'identity' } } }))
+    expect(res.status).toBe(400)
+    expect(res.body.errors).toContainEqual({ field: 'version', in: 'body', message: 'required: send 1 or 2' })
+    const wrong = await post('/v1/models', JSON.stringify({ format: 'backprop.model', version: 3, network: { inputs: 1, layers: [], output: { units: 1, activation: 'identity' } } }))
+    expect(wrong.body.errors).toContainEqual({ field: 'version', in: 'body', message: 'expected 1 or 2, got the number 3' })
+  })
+
   it('ends early: the position is where the body ends', async () => {
     const res = await post('/v1/training-jobs', '{"datasetId": "ds"')
     expect(res.body).toMatchObject({ status: 400, code: 'NN_ERR_INVALID_JSON' })
