@@ -11,34 +11,10 @@ import { go, type Route } from '../nav.js'
 import { layerSummary, networkBlocks } from '../network-blocks.js'
 import type { Dataset, LayerSpec, Page } from '../types.js'
 import { layerEditor } from './layer-editor.js'
+import { headChoices } from '../head-choices.js'
 import { MODEL_NAME_MAX, modelNameFor } from '../model-name.js'
 
 const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'momentum', 'nesterov']
-
-/** A choice of output head for a dataset: the server fills in `units` from the dataset when it is left out. */
-interface HeadChoice { readonly value: string, readonly label: string, readonly output: LayerSpec }
-
-/**
- * The heads that fit a dataset, the first the default. Labels: softmax over the classes (one sigmoid unit
- * for two). A numeric target: regression, or its distinct values as classes (as the API reads them, e.g.
- * digits 0-9) — the default when they are few whole numbers, which is how classes are usually stored.
- */
-export function headChoices (d: Dataset): HeadChoice[] {
-  if (d.classes) {
-    const softmax = { value: 'softmax', label: `softmax over ${d.classes.length} classes`, output: { units: d.outputs, activation: 'softmax' } }
-    return d.classes.length === 2
-      ? [softmax, { value: 'sigmoid', label: 'one sigmoid unit (binary)', output: { units: 1, activation: 'sigmoid' } }]
-      : [softmax]
-  }
-  const regression = { value: 'identity', label: `identity: regression on ${d.targetNames.join(', ')}`, output: { units: d.outputs, activation: 'identity' } }
-  const values = d.targetValues
-  if (d.outputs !== 1 || values === undefined || values.length < 2) return [regression]
-  const shown = values.length <= 6 ? values.join(', ') : `${values.slice(0, 3).join(', ')}, …, ${values[values.length - 1]}`
-  const classes = { value: 'softmax', label: `softmax: the ${values.length} values (${shown}) as classes`, output: { units: values.length, activation: 'softmax' } }
-  const binary = values.length === 2 ? [{ value: 'sigmoid', label: `one sigmoid unit: ${values.join(' / ')} as a binary class`, output: { units: 1, activation: 'sigmoid' } }] : []
-  const codes = values.length <= 20 && values.every(Number.isInteger)
-  return codes ? [classes, ...binary, regression] : [regression, classes, ...binary]
-}
 
 function field (id: string, label: string, input: HTMLElement, hint?: string): HTMLElement[] {
   return [h('label', { for: id }, label), h('div', {}, input, hint ? h('small', {}, hint) : null)]
