@@ -5437,7 +5437,7 @@ export interface paths {
                 path: {
                     /**
                      * @description Resource id, as returned when it was created
-                     * @example swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7
+                     * @example last-sweep
                      */
                     id: string;
                 };
@@ -5805,7 +5805,7 @@ export interface paths {
                 path: {
                     /**
                      * @description Resource id, as returned when it was created
-                     * @example swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7
+                     * @example last-sweep
                      */
                     id: string;
                 };
@@ -5971,7 +5971,7 @@ export interface paths {
                 path: {
                     /**
                      * @description Resource id, as returned when it was created
-                     * @example swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7
+                     * @example last-sweep
                      */
                     id: string;
                 };

@@ -5,7 +5,7 @@
  */
 
 /** Placeholders for "the id of the last … created from this page". Valid ids in form, so they fail as 404, never 400. */
-export const LAST = { dataset: 'last-dataset', job: 'last-job', network: 'last-network', model: 'last-model' } as const
+export const LAST = { dataset: 'last-dataset', job: 'last-job', network: 'last-network', model: 'last-model', sweep: 'last-sweep' } as const
 
 /** 45 rows of Fisher's iris (15 per species), as CSV: the last column is the target by default. */
 export const IRIS_CSV = `sepal_length,sepal_width,petal_length,petal_width,species

@@ -1,6 +1,6 @@
 /**
  * Swagger UI's configuration: "Try it out" chains the example flow. The examples name "the dataset (job,
- * network, model) last created from this page" by placeholders (example-data.ts LAST); these two
+ * network, model, sweep) last created from this page" by placeholders (example-data.ts LAST); these two
  * interceptors, which @fastify/swagger-ui serialises into the page as source (so they repeat LAST's
  * names; test/api/openapi-examples.test.ts checks they agree), remember the ids the API
  * answers and put them in place of the placeholders in later requests. Nothing else is changed, and a
@@ -16,7 +16,7 @@ function responseInterceptor (res: UiResponse): UiResponse {
   const g = globalThis as unknown as { backpropLastIds?: Record<string, string> }
   const last = (g.backpropLastIds ??= {})
   const body = res.body as Record<string, unknown> | undefined
-  const kinds: Record<string, string> = { ds_: 'last-dataset', job_: 'last-job', net_: 'last-network', mdl_: 'last-model' }
+  const kinds: Record<string, string> = { ds_: 'last-dataset', job_: 'last-job', net_: 'last-network', mdl_: 'last-model', swp_: 'last-sweep' }
   for (const value of [body?.id, body?.modelId]) {
     if (typeof value !== 'string') continue
     for (const prefix of Object.keys(kinds)) if (value.startsWith(prefix)) last[kinds[prefix]] = value

@@ -67,7 +67,8 @@ export const SWEEP = { ...SUMMARY, results }
 const EVENTS = `event: trial\ndata: ${JSON.stringify(results[1])}\n\n` +
   `event: end\ndata: ${JSON.stringify({ status: 'succeeded', progress: SUMMARY.progress, best: SUMMARY.best, modelId: MODEL_ID })}\n\n`
 
-const sweepId = { id: SWEEP_ID }
+// "Try it out" after POST /v1/sweeps reads the sweep it created (swagger-ui-config.ts), as the other resources
+const sweepId = { id: LAST.sweep }
 const running = { ...SWEEP, status: 'running', progress: { ...SUMMARY.progress, trialsDone: 1, jobsDone: 5 }, modelId: undefined, finishedAt: undefined, links }
 
 export const SWEEP_EXAMPLES = {
