@@ -27,7 +27,10 @@ describe('POST /v1/datasets (CSV)', () => {
     const sepal = iris.trim().split('\n').slice(1).map((line) => Number(line.split(',')[0]))
     const mean = sepal.reduce((s, v) => s + v, 0) / sepal.length
     expect(res.body.columns[0].mean).toBeCloseTo(mean, 5)
-    expect(res.body.columns[0]).toMatchObject({ min: Math.fround(Math.min(...sepal)), max: Math.fround(Math.max(...sepal)) })
+    // the cells' float32 values, printed as their shortest decimals (4.3, not 4.300000190734863), the mean to a cell's precision
+    expect(res.body.columns[0]).toMatchObject({ min: Math.min(...sepal), max: Math.max(...sepal) })
+    expect(Math.abs(res.body.columns[0].mean - sepal.reduce((a, b) => a + b, 0) / sepal.length)).toBeLessThan(1e-6)
+    expect(String(res.body.columns[0].mean).length).toBeLessThanOrEqual(10)
     // each class is a third of iris
     for (const c of res.body.targetColumns) expect(c.mean).toBeCloseTo(1 / 3, 6)
 

@@ -21,9 +21,26 @@ import { CreateDatasetBody, CreateDatasetQuery, DatasetResponse, type CreateData
 
 export const CSV_TYPES = ['text/csv', 'application/csv']
 
+/**
+ * The shortest decimal that reads back as the same float32: the cells are stored as float32, so their
+ * min and max print as 4.3, not 4.300000190734863, and a mean or std carries no more digits than a cell.
+ */
+export function float32Text (x: number): number {
+  if (!Number.isFinite(x)) return x
+  const f = Math.fround(x)
+  for (let p = 1; p < 9; p++) {
+    const v = Number(f.toPrecision(p))
+    if (Math.fround(v) === f) return v
+  }
+  return Number(f.toPrecision(9))
+}
+
+const shownStats = (s: DatasetMeta['featureStats'][number]): DatasetMeta['featureStats'][number] =>
+  ({ mean: float32Text(s.mean), std: float32Text(s.std), min: float32Text(s.min), max: float32Text(s.max) })
+
 export function datasetResponse (meta: DatasetMeta): DatasetResponseBody {
   const named = (names: string[], stats: DatasetMeta['featureStats']): DatasetResponseBody['columns'] =>
-    stats.map((s, i) => ({ name: names[i] ?? `column${i}`, ...s }))
+    stats.map((s, i) => ({ name: names[i] ?? `column${i}`, ...shownStats(s) }))
   const targetColumnNames = meta.classes ? meta.classes.map((c) => `${meta.targetNames[0]}=${c}`) : meta.targetNames
   const columns = datasetColumns(meta)
   return {
@@ -41,7 +58,7 @@ export function datasetResponse (meta: DatasetMeta): DatasetResponseBody {
     // a categorical column's statistics would be of category indices: it shows its categories instead
     columns: columns.map((col, i) => col.kind === 'categorical'
       ? { name: col.name, kind: col.kind, categories: col.categories, missing: col.missing }
-      : { name: col.name, kind: col.kind, missing: col.missing, ...meta.featureStats[i] }),
+      : { name: col.name, kind: col.kind, missing: col.missing, ...shownStats(meta.featureStats[i]) }),
     targetColumns: named(targetColumnNames, meta.targetStats),
     sha256: meta.sha256,
     bytes: meta.bytes
