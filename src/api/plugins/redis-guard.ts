@@ -30,9 +30,7 @@ export default fp(async function redisGuard (fastify) {
   fastify.addHook('onClose', async () => { watchdog.close() })
   const down = (): boolean => lost() || watchdog.unresponsive()
   fastify.decorate('redisDown', down)
-  // a callback hook: no promise per request (every request passes here, and Redis is almost always up)
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    if ((request.url.startsWith('/v1/') || request.url.startsWith('/v2/models')) && down()) done(redisUnavailable())
-    else done()
+  fastify.addHook('onRequest', async (request) => {
+    if ((request.url.startsWith('/v1/') || request.url.startsWith('/v2/models')) && down()) throw redisUnavailable()
   })
 }, { name: 'redis-guard', dependencies: ['redis'] })
