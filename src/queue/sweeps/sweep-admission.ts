@@ -133,6 +133,9 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
     seed: body.seed,
     modelName: body.modelName,
     trials,
+    base: given,
+    searchSpace: body.searchSpace,
+    samples: body.trials,
     createdAt: new Date().toISOString()
   }
 }
