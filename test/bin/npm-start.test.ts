@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { alive } from '../../src/bin/redis-owner.js'
+import { killOwn, ownProcess, type OwnProcess } from '../support/own-process.js'
 import { freePort } from '../support/redis-server.js'
 
 const scratch = mkdtempSync(join(tmpdir(), 'backprop-npm-start-'))
 const started: ChildProcess[] = []
-const pids: number[] = []
+const pids: OwnProcess[] = []
 
 beforeAll(() => {
   const own = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }
@@ -38,7 +39,7 @@ beforeAll(() => {
 
 afterAll(() => {
   for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
-  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL')
+  for (const p of pids) killOwn(p)
   rmSync(scratch, { recursive: true, force: true })
 })
 
@@ -71,7 +72,7 @@ async function npmStart (): Promise<{ npm: ChildProcess, nodePid: number, redisP
   const redis = lines().find((l) => l.msg === 'embedded redis started')!
   const nodePid = Number(redis.pid)
   const redisPid = Number(redis.redisPid)
-  pids.push(nodePid, redisPid)
+  for (const pid of [nodePid, redisPid]) { const p = ownProcess(pid); if (p) pids.push(p) }
   expect(nodePid).not.toBe(npm.pid)
   expect([alive(nodePid), alive(redisPid)]).toEqual([true, true])
   return { npm, nodePid, redisPid, lines }
@@ -137,7 +138,7 @@ describe('npm start under signals', () => {
     await until('"backprop is up" on the terminal', () => (shown.includes('backprop is up') ? true : undefined), 90_000)
     const ownerFile = join(dataDir, 'redis', 'embedded.json')
     const { redisPid, ownerPid } = JSON.parse(readFileSync(ownerFile, 'utf8')) as { redisPid: number, ownerPid: number }
-    pids.push(ownerPid, redisPid)
+    for (const pid of [ownerPid, redisPid]) { const p = ownProcess(pid); if (p) pids.push(p) }
     expect([alive(ownerPid), alive(redisPid)]).toEqual([true, true])
 
     terminal.kill('SIGKILL') // the window is gone: the pty hangs up, and npm and node get SIGHUP

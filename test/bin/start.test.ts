@@ -1,3 +1,4 @@
+import { killOwn, ownProcess } from '../support/own-process.js'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -116,6 +117,7 @@ describe('npm start (src/bin/start.ts)', () => {
     const first = launch({ PORT: String(await freePort()), DATA_DIR: dataDir })
     await until('the first start', () => first.lines().find((l) => l.msg === 'backprop is up'))
     const redisPid = Number(first.lines().find((l) => l.msg === 'embedded redis started')?.redisPid)
+    const redisProcess = ownProcess(redisPid)
     first.child.kill('SIGKILL') // dies without stopping its redis-server (its own process group)
     await first.exited
     expect(alive(redisPid)).toBe(true)
@@ -133,7 +135,7 @@ describe('npm start (src/bin/start.ts)', () => {
       await until('redis to be gone', () => (alive(redisPid) ? undefined : true), 5000)
     } finally {
       if (second.child.exitCode === null) second.child.kill('SIGKILL')
-      if (alive(redisPid)) process.kill(redisPid, 'SIGKILL')
+      if (redisProcess) killOwn(redisProcess)
     }
   })
 
