@@ -4987,49 +4987,6 @@ export interface paths {
                          *           "greaterIsBetter": false,
                          *           "folds": 3,
                          *           "modelName": "iris-example-best",
-                         *           "base": {
-                         *             "datasetId": "ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0",
-                         *             "network": {
-                         *               "inputs": 4,
-                         *               "layers": [
-                         *                 {
-                         *                   "units": 16,
-                         *                   "activation": "relu"
-                         *                 }
-                         *               ],
-                         *               "output": {
-                         *                 "units": 3,
-                         *                 "activation": "softmax"
-                         *               }
-                         *             },
-                         *             "training": {
-                         *               "batchSize": 16,
-                         *               "validationSplit": 0,
-                         *               "earlyStopping": false,
-                         *               "seed": 5,
-                         *               "optimizer": {
-                         *                 "type": "adam"
-                         *               }
-                         *             }
-                         *           },
-                         *           "searchSpace": {
-                         *             "training.epochs": {
-                         *               "type": "grid",
-                         *               "values": [
-                         *                 2,
-                         *                 120
-                         *               ]
-                         *             },
-                         *             "training.optimizer.learningRate": {
-                         *               "type": "grid",
-                         *               "values": [
-                         *                 0.0001,
-                         *                 0.05
-                         *               ]
-                         *             }
-                         *           },
-                         *           "trials": 1,
-                         *           "seed": 1,
                          *           "progress": {
                          *             "trialsDone": 4,
                          *             "trials": 4,
@@ -5503,49 +5460,6 @@ export interface paths {
                          *       "greaterIsBetter": false,
                          *       "folds": 3,
                          *       "modelName": "iris-example-best",
-                         *       "base": {
-                         *         "datasetId": "ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0",
-                         *         "network": {
-                         *           "inputs": 4,
-                         *           "layers": [
-                         *             {
-                         *               "units": 16,
-                         *               "activation": "relu"
-                         *             }
-                         *           ],
-                         *           "output": {
-                         *             "units": 3,
-                         *             "activation": "softmax"
-                         *           }
-                         *         },
-                         *         "training": {
-                         *           "batchSize": 16,
-                         *           "validationSplit": 0,
-                         *           "earlyStopping": false,
-                         *           "seed": 5,
-                         *           "optimizer": {
-                         *             "type": "adam"
-                         *           }
-                         *         }
-                         *       },
-                         *       "searchSpace": {
-                         *         "training.epochs": {
-                         *           "type": "grid",
-                         *           "values": [
-                         *             2,
-                         *             120
-                         *           ]
-                         *         },
-                         *         "training.optimizer.learningRate": {
-                         *           "type": "grid",
-                         *           "values": [
-                         *             0.0001,
-                         *             0.05
-                         *           ]
-                         *         }
-                         *       },
-                         *       "trials": 1,
-                         *       "seed": 1,
                          *       "progress": {
                          *         "trialsDone": 4,
                          *         "trials": 4,
@@ -6080,49 +5994,6 @@ export interface paths {
                          *       "greaterIsBetter": false,
                          *       "folds": 3,
                          *       "modelName": "iris-example-best",
-                         *       "base": {
-                         *         "datasetId": "ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0",
-                         *         "network": {
-                         *           "inputs": 4,
-                         *           "layers": [
-                         *             {
-                         *               "units": 16,
-                         *               "activation": "relu"
-                         *             }
-                         *           ],
-                         *           "output": {
-                         *             "units": 3,
-                         *             "activation": "softmax"
-                         *           }
-                         *         },
-                         *         "training": {
-                         *           "batchSize": 16,
-                         *           "validationSplit": 0,
-                         *           "earlyStopping": false,
-                         *           "seed": 5,
-                         *           "optimizer": {
-                         *             "type": "adam"
-                         *           }
-                         *         }
-                         *       },
-                         *       "searchSpace": {
-                         *         "training.epochs": {
-                         *           "type": "grid",
-                         *           "values": [
-                         *             2,
-                         *             120
-                         *           ]
-                         *         },
-                         *         "training.optimizer.learningRate": {
-                         *           "type": "grid",
-                         *           "values": [
-                         *             0.0001,
-                         *             0.05
-                         *           ]
-                         *         }
-                         *       },
-                         *       "trials": 1,
-                         *       "seed": 1,
                          *       "progress": {
                          *         "trialsDone": 1,
                          *         "trials": 4,
@@ -10251,18 +10122,6 @@ export interface components {
             greaterIsBetter: boolean;
             folds: number | null;
             modelName: string;
-            /** @description The base job every trial starts from, as sent: datasetId, network or networkId, training, missing (each trial's params are written over it) */
-            base?: {
-                [key: string]: unknown;
-            };
-            /** @description The search space, as sent */
-            searchSpace?: {
-                [key: string]: unknown;
-            };
-            /** @description Random draws per grid point, as sent (the configurations run are progress.trials) */
-            trials?: number;
-            /** @description The seed of the random draws and the folds */
-            seed: number;
             progress: {
                 /** @description Trials whose every fold ran to its end (succeeded or failed); a cancelled trial is not done */
                 trialsDone: number;
@@ -10313,18 +10172,6 @@ export interface components {
             greaterIsBetter: boolean;
             folds: number | null;
             modelName: string;
-            /** @description The base job every trial starts from, as sent: datasetId, network or networkId, training, missing (each trial's params are written over it) */
-            base?: {
-                [key: string]: unknown;
-            };
-            /** @description The search space, as sent */
-            searchSpace?: {
-                [key: string]: unknown;
-            };
-            /** @description Random draws per grid point, as sent (the configurations run are progress.trials) */
-            trials?: number;
-            /** @description The seed of the random draws and the folds */
-            seed: number;
             progress: {
                 /** @description Trials whose every fold ran to its end (succeeded or failed); a cancelled trial is not done */
                 trialsDone: number;
@@ -11583,18 +11430,6 @@ export interface components {
             greaterIsBetter: boolean;
             folds: number | null;
             modelName: string;
-            /** @description The base job every trial starts from, as sent: datasetId, network or networkId, training, missing (each trial's params are written over it) */
-            base?: {
-                [key: string]: unknown;
-            };
-            /** @description The search space, as sent */
-            searchSpace?: {
-                [key: string]: unknown;
-            };
-            /** @description Random draws per grid point, as sent (the configurations run are progress.trials) */
-            trials?: number;
-            /** @description The seed of the random draws and the folds */
-            seed: number;
             progress: {
                 /** @description Trials whose every fold ran to its end (succeeded or failed); a cancelled trial is not done */
                 trialsDone: number;
@@ -11645,18 +11480,6 @@ export interface components {
             greaterIsBetter: boolean;
             folds: number | null;
             modelName: string;
-            /** @description The base job every trial starts from, as sent: datasetId, network or networkId, training, missing (each trial's params are written over it) */
-            base?: {
-                [key: string]: unknown;
-            };
-            /** @description The search space, as sent */
-            searchSpace?: {
-                [key: string]: unknown;
-            };
-            /** @description Random draws per grid point, as sent (the configurations run are progress.trials) */
-            trials?: number;
-            /** @description The seed of the random draws and the folds */
-            seed: number;
             progress: {
                 /** @description Trials whose every fold ran to its end (succeeded or failed); a cancelled trial is not done */
                 trialsDone: number;

@@ -99,11 +99,6 @@ export const SweepResponse = z.object({
   greaterIsBetter: z.boolean(),
   folds: z.number().int().nullable(),
   modelName: z.string(),
-  base: z.record(z.string(), z.unknown()).optional()
-    .describe('The base job every trial starts from, as sent: datasetId, network or networkId, training, missing (each trial\'s params are written over it)'),
-  searchSpace: z.record(z.string(), z.unknown()).optional().describe('The search space, as sent'),
-  trials: z.number().int().optional().describe('Random draws per grid point, as sent (the configurations run are progress.trials)'),
-  seed: z.number().int().describe('The seed of the random draws and the folds'),
   progress: z.object({
     trialsDone: z.number().int().describe('Trials whose every fold ran to its end (succeeded or failed); a cancelled trial is not done'),
     trials: z.number().int(),

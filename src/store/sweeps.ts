@@ -29,10 +29,6 @@ export interface SweepRecord {
   readonly seed: number
   readonly modelName: string
   readonly trials: readonly SweepTrial[]
-  /** what was searched, as sent (absent on sweeps stored before they were kept): the base job, the search space, the random draws */
-  readonly base?: Readonly<Record<string, unknown>>
-  readonly searchSpace?: Readonly<Record<string, unknown>>
-  readonly samples?: number
   readonly createdAt: string
 }
 

@@ -87,8 +87,6 @@ export interface SweepProgress { trialsDone: number, trials: number, jobsDone: n
 export interface Sweep {
   id: string, status: JobStatus, datasetId: string, metric: string, greaterIsBetter: boolean, folds: number | null, modelName: string
   progress: SweepProgress
-  /** what it searched, as sent (absent on sweeps stored before they were kept) */
-  base?: Record<string, unknown>, searchSpace?: Record<string, unknown>, trials?: number, seed?: number
   best?: { trial: number, params: Record<string, unknown>, mean: number, std: number }
   retrainJobId?: string, modelId?: string, error?: string, createdAt: string, finishedAt?: string
   /** absent in lists (GET /v1/sweeps) */

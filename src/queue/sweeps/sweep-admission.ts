@@ -133,9 +133,6 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
     seed: body.seed,
     modelName: body.modelName,
     trials,
-    base: given,
-    searchSpace: body.searchSpace,
-    samples: body.trials,
     createdAt: new Date().toISOString()
   }
 }

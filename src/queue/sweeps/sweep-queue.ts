@@ -77,10 +77,6 @@ export function createSweepQueue (redis: Redis, prefix: string, training: Traini
       greaterIsBetter: record.greaterIsBetter,
       folds: record.folds,
       modelName: record.modelName,
-      // what it searched, as sent: every trial's job is the base with its params written over it
-      ...(record.base !== undefined ? { base: record.base } : {}),
-      ...(record.searchSpace !== undefined ? { searchSpace: record.searchSpace, trials: record.samples ?? 1 } : {}),
-      seed: record.seed,
       progress: {
         trialsDone: results.trials.filter((t) => isFinal(t.status) && t.status !== 'cancelled').length, trials: record.trials.length,
         jobsDone: results.jobsDone, jobsCancelled: results.jobsCancelled, jobs

@@ -38,16 +38,6 @@ function resultsTable (s: Sweep): HTMLElement {
         h('a', { href: `#/jobs/${encodeURIComponent(f.jobId)}`, title: `${f.jobId}: ${f.status}`, 'aria-label': `trial ${t.trial}${f.fold === null ? '' : `, fold ${f.fold}`}: job ${f.status}` }, f.fold === null ? 'job' : `fold ${f.fold}`)])))))))
 }
 
-/** The search space in one line, as sent: `training.epochs: grid [2, 120]; …`, and the random draws and seed. */
-function searchText (space: Record<string, unknown>, trials: number | undefined, seed: number | undefined): string {
-  const fields = Object.entries(space).map(([path, d]) => {
-    const { type, ...rest } = d as { type?: string } & Record<string, unknown>
-    const values = 'values' in rest ? JSON.stringify(rest.values) : JSON.stringify(rest)
-    return `${path}: ${type ?? ''} ${values}`
-  })
-  return `${fields.length === 0 ? 'the base job alone' : fields.join('; ')} (${trials ?? 1} draw${trials === 1 || trials === undefined ? '' : 's'} a grid point, seed ${seed ?? 0})`
-}
-
 export async function sweepPage ({ params: [id], signal }: Route): Promise<Node> {
   const path = `/v1/sweeps/${encodeURIComponent(id)}`
   let sweep = await getJson<Sweep>(path)
@@ -66,7 +56,6 @@ export async function sweepPage ({ params: [id], signal }: Route): Promise<Node>
         h('dt', {}, 'Dataset'), h('dd', {}, h('a', { href: `#/datasets/${encodeURIComponent(s.datasetId)}` }, s.datasetId)),
         h('dt', {}, 'Metric'), h('dd', {}, metricName(s)),
         h('dt', {}, 'Folds'), h('dd', {}, s.folds === null ? 'none (validation rows)' : String(s.folds)),
-        ...(s.searchSpace ? [h('dt', {}, 'Searched'), h('dd', { id: 'sweep-space' }, searchText(s.searchSpace, s.trials, s.seed))] : []),
         h('dt', {}, 'Best'), h('dd', { id: 'sweep-best' }, s.best ? `trial ${s.best.trial}: ${num(s.best.mean)} ± ${num(s.best.std)} (${paramsText(s.best.params)})` : '—'),
         h('dt', {}, 'Retrained'), h('dd', {}, s.retrainJobId ? h('a', { href: `#/jobs/${encodeURIComponent(s.retrainJobId)}` }, 'job') : '—'),
         h('dt', {}, 'Model'), h('dd', {}, s.modelId ? h('a', { href: `#/models/${encodeURIComponent(s.modelId)}`, id: 'sweep-model' }, `${s.modelName} (${s.modelId})`) : '—'),
