@@ -79,8 +79,6 @@ async function finalView (id: string, timeoutMs = 120_000): Promise<SweepRespons
 const scoresOf = (view: SweepResponseBody) => view.results.map((r) => r.folds.map((f) => f.scores))
 const viewOf = async (id: string): Promise<SweepResponseBody> => (await call('GET', `/v1/sweeps/${id}`)).json()
 
-let uninterrupted: SweepResponseBody
-
 describe('sweeps over two worker processes', () => {
   it('a 2×2 grid with 3 folds runs 12 children on both workers, ranks as built, and the retrained best predicts', async () => {
     const created = await call('POST', '/v1/sweeps', sweep())
@@ -136,13 +134,19 @@ describe('sweeps over two worker processes', () => {
     const list = (await call('GET', '/v1/sweeps')).json() as { items: Array<{ id: string }> }
     expect(list.items.map((s) => s.id)).toContain(id)
     expect((await call('GET', '/v1/sweeps', undefined, B)).json().items).toEqual([])
-    uninterrupted = view
   }, 180_000)
 
   it('SIGKILL of a worker mid-sweep: the sweep completes with the results of an uninterrupted run', async () => {
-    expect(uninterrupted).toBeDefined()
+    // Children long enough (3,000 epochs, about a second each here) that the kill lands mid-run on any
+    // machine: the grid's 120-epoch children last 30–50 ms, shorter than one pass of the poll below.
+    const long = sweep({
+      searchSpace: { 'training.epochs': { type: 'grid', values: [3000] }, 'training.optimizer.learningRate': { type: 'grid', values: [0.01, 0.03] } },
+      folds: 2,
+      modelName: 'iris-long'
+    })
     const keys = createKeys(t.config.REDIS_PREFIX)
-    const created = await call('POST', '/v1/sweeps', sweep())
+    const created = await call('POST', '/v1/sweeps', long)
+    expect(created.statusCode, created.body).toBe(202)
     const id = created.json().id as string
     const childIds: string[] = (await viewOf(id)).results.flatMap((r) => r.folds.map((f) => f.jobId))
     // kill once some child has a checkpoint and an epoch past it (so that epoch is run again elsewhere)
@@ -155,7 +159,7 @@ describe('sweeps over two worker processes', () => {
         // still running, and far enough from its end that it cannot finish before the kill lands (a child
         // that finished first left nothing to resume, and the check below read that as a failure)
         const job = await t.app.trainingQueue.queue.getJob(jobId)
-        if (!job || (await job.getState()) !== 'active' || done > job.data.training.epochs - 40) continue
+        if (!job || (await job.getState()) !== 'active' || done > 2000) continue
         // the worker running it (BullMQ's processedBy is the worker's host:pid)
         const by = job.processedBy ?? ''
         victim = workers.find((w) => by.endsWith(`:${w.child.pid}`))
@@ -168,11 +172,15 @@ describe('sweeps over two worker processes', () => {
     workers = [workers.find((w) => w !== victim)!, await startWorker()]
     const view = await finalView(id)
     expect(view.status, JSON.stringify(view)).toBe('succeeded')
-    // bit-identical scores fold by fold, hence the same ranking and the same best
+    expect(workers.some((w) => w.logs.some((l) => l.includes('"resuming from checkpoint"')))).toBe(true)
+
+    // the same sweep again, with no kill: bit-identical scores fold by fold, hence the same ranking and best
+    const again = await call('POST', '/v1/sweeps', long)
+    const uninterrupted = await finalView(again.json().id as string)
+    expect(uninterrupted.status).toBe('succeeded')
     expect(scoresOf(view)).toEqual(scoresOf(uninterrupted))
     expect(view.results.map((r) => r.rank)).toEqual(uninterrupted.results.map((r) => r.rank))
     expect(view.best).toEqual(uninterrupted.best)
-    expect(workers.some((w) => w.logs.some((l) => l.includes('"resuming from checkpoint"')))).toBe(true)
   }, 180_000)
 
   it('cancel reaches every child: running ones stop within a minibatch, queued ones never train; the sweep ends cancelled', async () => {
