@@ -159,6 +159,8 @@ describe.skipIf(!available)(`the console's pages, read as a new user${why}`, () 
     const { page, errors } = await openPage(on.browser)
     await page.goto(`${base}/ui/#/models`)
     await page.getByRole('heading', { name: 'Models' }).waitFor()
+    // the versions arrive after the heading (a fetch); the Tabs below walk through them
+    await page.getByRole('link', { name: 'v2', exact: true }).first().waitFor()
     await page.keyboard.press('Tab')
     expect(await page.locator(':focus').innerText()).toBe('Skip to content')
     await page.keyboard.press('Enter')
@@ -196,9 +198,10 @@ describe.skipIf(!available)(`the console's pages, read as a new user${why}`, () 
     // a model without a name is listed by its id in one card of its own, not a card headed by its id
     await page.goto(`${base}/ui/#/models`)
     const unnamed = page.getByRole('region', { name: 'Unnamed models' })
-    expect(await unnamed.getByRole('link').allInnerTexts()).toEqual([unnamedId])
+    // the list arrives after the page (a fetch): allInnerTexts does not wait for it, so poll until it is drawn
+    await expect.poll(async () => await unnamed.getByRole('link').allInnerTexts()).toEqual([unnamedId])
+    await expect.poll(async () => await page.getByRole('region', { name: 'Model iris' }).getByRole('link').allInnerTexts()).toEqual(['v2', 'v1'])
     expect(await page.getByRole('region', { name: `Model ${unnamedId}` }).count()).toBe(0)
-    expect(await page.getByRole('region', { name: 'Model iris' }).getByRole('link').allInnerTexts()).toEqual(['v2', 'v1'])
     await page.goto(`${base}/ui/#/models/${childId}`)
     await page.locator('#confusion-matrix').waitFor()
     // the model page was left last: its confusion matrix scrolls sideways, but its title is read whole
