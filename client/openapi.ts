@@ -9878,7 +9878,7 @@ export interface components {
             progress: {
                 epoch: number;
                 epochs: number;
-                /** @description Running jobs: when the worker last reported (each epoch, and when an attempt starts). A clock that stops while epochs are quick means the worker is gone: the job is handed to another worker when its lock expires (about 30 s), resuming from its last checkpoint */
+                /** @description Running jobs: when the worker last reported (each epoch), or when it took the job (the attempt's start) if that is later. A clock that stops while epochs are quick means the worker is gone: the job is handed to another worker when its lock expires (about 30 s), resuming from its last checkpoint */
                 updatedAt?: string;
             };
             /** @description One entry per finished epoch */
@@ -9941,7 +9941,7 @@ export interface components {
             progress: {
                 epoch: number;
                 epochs: number;
-                /** @description Running jobs: when the worker last reported (each epoch, and when an attempt starts). A clock that stops while epochs are quick means the worker is gone: the job is handed to another worker when its lock expires (about 30 s), resuming from its last checkpoint */
+                /** @description Running jobs: when the worker last reported (each epoch), or when it took the job (the attempt's start) if that is later. A clock that stops while epochs are quick means the worker is gone: the job is handed to another worker when its lock expires (about 30 s), resuming from its last checkpoint */
                 updatedAt?: string;
             };
             datasetId: string;
@@ -11186,7 +11186,7 @@ export interface components {
             progress: {
                 epoch: number;
                 epochs: number;
-                /** @description Running jobs: when the worker last reported (each epoch, and when an attempt starts). A clock that stops while epochs are quick means the worker is gone: the job is handed to another worker when its lock expires (about 30 s), resuming from its last checkpoint */
+                /** @description Running jobs: when the worker last reported (each epoch), or when it took the job (the attempt's start) if that is later. A clock that stops while epochs are quick means the worker is gone: the job is handed to another worker when its lock expires (about 30 s), resuming from its last checkpoint */
                 updatedAt?: string;
             };
             /** @description One entry per finished epoch */
@@ -11249,7 +11249,7 @@ export interface components {
             progress: {
                 epoch: number;
                 epochs: number;
-                /** @description Running jobs: when the worker last reported (each epoch, and when an attempt starts). A clock that stops while epochs are quick means the worker is gone: the job is handed to another worker when its lock expires (about 30 s), resuming from its last checkpoint */
+                /** @description Running jobs: when the worker last reported (each epoch), or when it took the job (the attempt's start) if that is later. A clock that stops while epochs are quick means the worker is gone: the job is handed to another worker when its lock expires (about 30 s), resuming from its last checkpoint */
                 updatedAt?: string;
             };
             datasetId: string;

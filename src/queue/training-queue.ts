@@ -88,6 +88,12 @@ export const isFinal = (status: JobStatus): boolean => status === 'succeeded' ||
 
 const iso = (ms: number | undefined): string | undefined => (ms ? new Date(ms).toISOString() : undefined)
 
+/** The later of the worker's last report and the time BullMQ handed the job to a worker (processedOn), as ISO text. */
+function lastReport (reported: unknown, processedOn: number | undefined): string | undefined {
+  const times = [typeof reported === 'string' ? Date.parse(reported) : NaN, processedOn ?? NaN].filter(Number.isFinite)
+  return times.length === 0 ? undefined : new Date(Math.max(...times)).toISOString()
+}
+
 /**
  * `cancelMark`: when a cancel was asked for (the job's entry in the cancel hash), or null. `firstStart`:
  * when its first attempt started (keys.jobStarted), or null (a job that has not started, or one from
@@ -98,7 +104,8 @@ function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelMark: stri
   const progress = job.progress as { epoch?: unknown, updatedAt?: unknown, batchSize?: unknown } | number
   const epoch = typeof progress === 'object' && typeof progress.epoch === 'number' ? progress.epoch : history.length
   // a running job says when its worker last reported: a clock that stops says the worker is gone, before BullMQ notices
-  const updatedAt = status === 'running' && typeof progress === 'object' && typeof progress.updatedAt === 'string' ? progress.updatedAt : undefined
+  // (the attempt's own start stands in until its first report, and replaces an earlier attempt's last one)
+  const updatedAt = status === 'running' ? lastReport(typeof progress === 'object' ? progress.updatedAt : undefined, job.processedOn) : undefined
   const view: TrainingJobView = {
     id: job.id!,
     status,

@@ -194,7 +194,7 @@ export const TrainingJobResponse = z.object({
   progress: z.object({
     epoch: z.number().int(),
     epochs: z.number().int(),
-    updatedAt: Timestamp.optional().describe('Running jobs: when the worker last reported (each epoch, and when an attempt starts). ' +
+    updatedAt: Timestamp.optional().describe('Running jobs: when the worker last reported (each epoch), or when it took the job (the attempt\'s start) if that is later. ' +
       'A clock that stops while epochs are quick means the worker is gone: the job is handed to another worker when its lock expires (about 30 s), ' +
       'resuming from its last checkpoint')
   }),
