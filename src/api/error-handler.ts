@@ -11,6 +11,7 @@ import { redisUnavailable } from './plugins/redis-guard.js'
 import { isConnectionError } from '../store/redis-health.js'
 import { installNotFound } from './not-found.js'
 import { whatToSend } from './json-body.js'
+import { unknownKeysMessage } from '../schemas/messages.js'
 
 type FieldIssue = NonNullable<ProblemBody['errors']>[number]
 
@@ -20,8 +21,21 @@ export function fieldPath (pointer: string): string {
     .reduce((path, seg) => (/^\d+$/.test(seg) ? `${path}[${seg}]` : path === '' ? seg : `${path}.${seg}`), '')
 }
 
-/** The subset of a zod issue we read; union issues nest one issue list per branch. */
-interface RawIssue { path?: PropertyKey[], message?: string, code?: string, errors?: RawIssue[][] }
+/** The subset of a zod issue we read; union issues nest one issue list per branch; unrecognized_keys name theirs. */
+interface RawIssue { path?: PropertyKey[], message?: string, code?: string, errors?: RawIssue[][], keys?: unknown }
+
+/** The end of an unknown key's message (schemas/messages.ts): the keys the object takes. */
+const KEYS_HERE = /; the keys here are (.+)$/
+
+/**
+ * Unknown keys, one issue each at the key's own path (`training.epoch`, not `training`), so that a
+ * client can mark the field; zod reports them as one issue of the object that holds them.
+ */
+function unknownKeyIssues (pointer: string, issue: RawIssue): Array<{ pointer: string, message: string }> | undefined {
+  if (issue.code !== 'unrecognized_keys' || !Array.isArray(issue.keys) || issue.keys.length === 0) return undefined
+  const known = KEYS_HERE.exec(issue.message ?? '')?.[1].split(', ') ?? []
+  return issue.keys.map((key) => ({ pointer: `${pointer.replace(/\/$/, '')}/${String(key)}`, message: unknownKeysMessage([String(key)], known) }))
+}
 
 const depth = (branch: RawIssue[]): number => Math.max(0, ...branch.map((i) => i.path?.length ?? 0))
 
@@ -31,7 +45,7 @@ const depth = (branch: RawIssue[]): number => Math.max(0, ...branch.map((i) => i
  */
 function expandIssue (pointer: string, issue: RawIssue): { pointer: string, message: string }[] {
   const branches = issue.code === 'invalid_union' ? issue.errors ?? [] : []
-  if (branches.length === 0) return [{ pointer, message: issue.message ?? 'invalid' }]
+  if (branches.length === 0) return unknownKeyIssues(pointer, issue) ?? [{ pointer, message: issue.message ?? 'invalid' }]
   const best = branches.reduce((a, b) => (depth(b) > depth(a) ? b : a))
   if (depth(best) === 0) {
     // a union that words its own failure (schemas/open-inference.ts's tensor values) says it whole
@@ -75,6 +89,12 @@ function alternatives (options: readonly string[]): string | undefined {
   return undefined
 }
 
+/** Unknown keys of one object in a row: the keys it takes are said after the last of them only. */
+function sharedKeysOnce (message: string, next: string | undefined): string {
+  const keys = KEYS_HERE.exec(message)
+  return keys !== null && next?.endsWith(keys[0]) === true ? message.slice(0, keys.index) : message
+}
+
 const orList = (xs: readonly string[]): string => (xs.length <= 2 ? xs.join(' or ') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`)
 
 function problemBody (status: number, code: string | undefined, detail: string, instance: string, extras: Record<string, unknown> = {}): ProblemBody {
@@ -100,8 +120,8 @@ export function toProblem (err: AnyError, request: FastifyRequest, bodyLimit: nu
     if (where === 'body' && errors.length === 1 && errors[0].field === '' && WRONG_KIND.test(errors[0].message)) {
       errors[0] = { ...errors[0], message: `${errors[0].message}; send ${whatToSend(request)}` }
     }
-    // an issue of the whole object (an unknown key) has no field: its message stands alone after "invalid <where>:"
-    const detail = errors.map((e) => (e.field === '' ? e.message : `${e.field}: ${e.message}`)).join('; ')
+    // an issue of the whole body has no field: its message stands alone after "invalid <where>:"
+    const detail = errors.map((e, i) => `${e.field === '' ? '' : `${e.field}: `}${sharedKeysOnce(e.message, errors[i + 1]?.message)}`).join('; ')
     return problemBody(400, 'NN_ERR_VALIDATION', `invalid ${where}: ${detail}`, instance, { errors })
   }
   switch (err.code) {

@@ -263,11 +263,17 @@ describe('admission', () => {
     // a singular, a case slip and a transposition; a key like nothing known gets the list alone
     const typo = await post({ ...job(), training: { epoch: 3, BatchSize: 16, optimzier: { type: 'adam', learningRate: 0.01 }, colour: 'red' } })
     expect(typo.status).toBe(400)
-    expect(typo.body.errors).toEqual([{
-      field: 'training',
-      in: 'body',
-      message: expect.stringMatching(/^unknown keys "epoch" \(did you mean "epochs"\?\), "BatchSize" \(did you mean "batchSize"\?\), "optimzier" \(did you mean "optimizer"\?\), "colour"; the keys here are epochs, batchSize, .*optimizer/)
-    }])
+    // one issue per key, at the key's own path, so that a client can mark it
+    const keysHere = 'the keys here are epochs, batchSize, optimizer, schedule, validationSplit, earlyStopping, shuffle, seed, normalize'
+    expect(typo.body.errors).toEqual([
+      { field: 'training.epoch', in: 'body', message: `unknown key "epoch" (did you mean "epochs"?); ${keysHere}` },
+      { field: 'training.BatchSize', in: 'body', message: `unknown key "BatchSize" (did you mean "batchSize"?); ${keysHere}` },
+      { field: 'training.optimzier', in: 'body', message: `unknown key "optimzier" (did you mean "optimizer"?); ${keysHere}` },
+      { field: 'training.colour', in: 'body', message: `unknown key "colour"; ${keysHere}` }
+    ])
+    // the detail says the accepted keys once, after the last of them
+    expect(typo.body.detail).toBe('invalid body: training.epoch: unknown key "epoch" (did you mean "epochs"?); training.BatchSize: unknown key "BatchSize" ' +
+      `(did you mean "batchSize"?); training.optimzier: unknown key "optimzier" (did you mean "optimizer"?); training.colour: unknown key "colour"; ${keysHere}`)
     const net = await post({ ...job(), network: { ...irisNet, layer: [{ units: 3, activation: 'relu' }] } })
     expect(net.status).toBe(400)
     expect(net.body.detail).toMatch(/"layer" \(did you mean "layers"\?\)/)
