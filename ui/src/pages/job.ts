@@ -11,6 +11,7 @@ import type { Route } from '../nav.js'
 import { progressBar, progressOf } from '../progress.js'
 import type { Epoch, Job, NetworkSpec, TrainingOptions } from '../types.js'
 import { layerSummary } from '../network-blocks.js'
+import { datasetLink, datasetOrNone } from '../dataset-label.js'
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled'])
 
@@ -67,6 +68,7 @@ export function stopOf (job: Job, history: readonly Epoch[]): Mark | undefined {
 
 export async function jobPage ({ params: [id], signal }: Route): Promise<Node> {
   let job = await getJson<Job>(`/v1/training-jobs/${encodeURIComponent(id)}`)
+  const dataset = await datasetOrNone(job.datasetId)
   const history: Epoch[] = [...(job.history ?? [])]
   const loss = chart('Loss per epoch', 'loss', [
     { label: 'training loss', color: '#1f6feb' }, { label: 'validation loss', color: '#d1242f', dash: [8, 4] }], { log: true })
@@ -83,7 +85,7 @@ export async function jobPage ({ params: [id], signal }: Route): Promise<Node> {
       h('p', { id: 'job-state' }, badge(job.status), ` ${progress.text}`),
       progressBar(progress),
       h('dl', { class: 'facts' },
-        h('dt', {}, 'Dataset'), h('dd', {}, h('a', { href: `#/datasets/${encodeURIComponent(job.datasetId)}` }, job.datasetId)),
+        h('dt', {}, 'Dataset'), h('dd', {}, datasetLink(job.datasetId, dataset)),
         ...(job.sweep ? [h('dt', {}, 'Sweep'), h('dd', {}, h('a', { href: `#/sweeps/${encodeURIComponent(job.sweep.id)}`, id: 'job-sweep' }, job.sweep.id),
           ` (trial ${job.sweep.trial}${job.sweep.fold ? `, fold ${job.sweep.fold.index} of ${job.sweep.fold.k}` : ''})`)] : []),
         ...(job.network ? [h('dt', {}, 'Network'), h('dd', { id: 'job-network' }, networkSummary(job.network))] : []),

@@ -3,13 +3,14 @@
  * counts, evaluation (confusion matrix heat map and per-class scores, where the server has
  * POST /v1/models/{ref}/evaluate), a prediction form from the feature names, and export.
  */
-import { available, download, getJson, sendJson, ApiError } from '../api.js'
+import { available, download, getJson, sendJson } from '../api.js'
 import { count, h, note, num, table, when } from '../dom.js'
 import type { Route } from '../nav.js'
-import type { Dataset, Model } from '../types.js'
+import type { Model } from '../types.js'
 import { evaluationView } from './evaluation.js'
 import { countOf, layerSummary, networkBlocks } from '../network-blocks.js'
 import { headline } from './models.js'
+import { datasetLink, datasetOrNone } from '../dataset-label.js'
 
 /**
  * Input, hidden layers and output as boxes, each with its parts in order (Linear, Norm, activation,
@@ -100,7 +101,7 @@ export const scoredOn = (metric: string): string =>
 
 export async function modelPage ({ params: [id] }: Route): Promise<Node> {
   const m = await getJson<Model>(`/v1/models/${encodeURIComponent(id)}`)
-  const dataset = m.datasetId ? await getJson<Dataset>(`/v1/datasets/${encodeURIComponent(m.datasetId)}`).catch((err: unknown) => (err instanceof ApiError ? undefined : Promise.reject(err))) : undefined
+  const dataset = m.datasetId ? await datasetOrNone(m.datasetId) : undefined
   const widthMatches = dataset && dataset.columns.length === m.featureNames.length
   const link = (kind: string, value: string | undefined): Node | string => (value ? h('a', { href: `#/${kind}/${encodeURIComponent(value)}` }, value) : '—')
   return h('section', {},
@@ -109,7 +110,7 @@ export async function modelPage ({ params: [id] }: Route): Promise<Node> {
     h('div', { class: 'two' },
       table('Metrics', ['Metric', 'Value', 'Scored on'], Object.entries(m.metrics).map(([k, v]) => [k, num(v), scoredOn(k)])),
       h('dl', { class: 'facts', 'aria-label': 'Lineage' },
-        h('dt', {}, 'Dataset'), h('dd', {}, link('datasets', m.datasetId)),
+        h('dt', {}, 'Dataset'), h('dd', {}, m.datasetId ? datasetLink(m.datasetId, dataset) : '—'),
         h('dt', {}, 'Training job'), h('dd', {}, link('jobs', m.jobId)),
         h('dt', {}, 'Fine-tuned from'), h('dd', {}, link('models', m.parentModelId)),
         h('dt', {}, 'Classes'), h('dd', {}, m.classes?.join(', ') ?? 'none (regression)'),

@@ -11,6 +11,7 @@ import { followSweep } from '../events.js'
 import type { Route } from '../nav.js'
 import type { Sweep, TrialResult } from '../types.js'
 import { metricName } from './sweeps.js'
+import { datasetLink, datasetOrNone } from '../dataset-label.js'
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled'])
 
@@ -41,6 +42,7 @@ function resultsTable (s: Sweep): HTMLElement {
 export async function sweepPage ({ params: [id], signal }: Route): Promise<Node> {
   const path = `/v1/sweeps/${encodeURIComponent(id)}`
   let sweep = await getJson<Sweep>(path)
+  const dataset = await datasetOrNone(sweep.datasetId)
   const header = h('div', { class: 'sweep-status' })
   const results = h('div', {})
   const cancel = h('button', { type: 'button', id: 'cancel-sweep', class: 'danger' }, 'Cancel sweep')
@@ -53,7 +55,7 @@ export async function sweepPage ({ params: [id], signal }: Route): Promise<Node>
       h('p', { id: 'sweep-state' }, badge(s.status), ` ${num(p.trialsDone)} of ${num(p.trials)} trials done · ${num(p.jobsDone)} of ${num(p.jobs)} jobs${p.jobsCancelled ? ` · ${num(p.jobsCancelled)} cancelled` : ''}`),
       h('progress', { max: p.jobs, value: p.jobsDone, 'aria-label': 'Child jobs done' }),
       h('dl', { class: 'facts' },
-        h('dt', {}, 'Dataset'), h('dd', {}, h('a', { href: `#/datasets/${encodeURIComponent(s.datasetId)}` }, s.datasetId)),
+        h('dt', {}, 'Dataset'), h('dd', {}, datasetLink(s.datasetId, dataset)),
         h('dt', {}, 'Metric'), h('dd', {}, metricName(s)),
         h('dt', {}, 'Folds'), h('dd', {}, s.folds === null ? 'none (validation rows)' : String(s.folds)),
         h('dt', {}, 'Best'), h('dd', { id: 'sweep-best' }, s.best ? `trial ${s.best.trial}: ${num(s.best.mean)} ± ${num(s.best.std)} (${paramsText(s.best.params)})` : '—'),
