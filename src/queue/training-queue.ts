@@ -254,20 +254,17 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
   }
 }
 
-/**
- * The worker's side of events: history first (it is what late subscribers replay), then the live
- * message; plus the service-wide totals GET /metrics reports.
- */
-/**
- * Appends epochs to a job's history (in order), counts them in the service's totals, and publishes one
- * event per epoch to the job's followers: one round trip for any number of epochs, so a writer that fell
- * behind fast epochs catches up in one go (queue/progress-writer.ts).
- */
 /** A job's recorded epochs, in order (the worker's side writes them: recordEpochs). */
 export async function readEpochs (redis: Redis, prefix: string, jobId: string): Promise<EpochRecord[]> {
   return parseHistory(await redis.lrange(createKeys(prefix).jobHistory(jobId), 0, -1))
 }
 
+/**
+ * The worker's side of events. Appends epochs to a job's history (in order; it is what late
+ * subscribers replay), counts them in the service-wide totals GET /metrics reports, then publishes
+ * one event per epoch to the job's followers: one round trip for any number of epochs, so a writer
+ * that fell behind fast epochs catches up in one go (queue/progress-writer.ts).
+ */
 export async function recordEpochs (redis: Redis, prefix: string, jobId: string, epochs: readonly EpochRecord[], rows: number): Promise<void> {
   if (epochs.length === 0) return
   const keys = createKeys(prefix)
