@@ -329,4 +329,23 @@ describe.skipIf(!available)(`the console with API_KEYS set${why}`, () => {
     expect(offOrigin(requests, base)).toEqual([])
     expect(errors).toEqual([])
   })
+
+  it('offers every dataset in the new job\'s picker, past the 1,000 one page of the list holds', async () => {
+    const { base } = on.server
+    const auth = { authorization: `Bearer ${KEY_A}` }
+    const tiny = { features: [[1], [2], [3]], targets: [[0], [1], [0]] }
+    const before = (await api<{ total: number }>(base, 'GET', '/v1/datasets?limit=1', undefined, auth)).total
+    for (let i = before; i < 1001; i += 25) {
+      await Promise.all(Array.from({ length: Math.min(25, 1001 - i) }, (_, j) => api(base, 'POST', '/v1/datasets', { name: `tiny-${i + j}`, ...tiny }, auth)))
+    }
+    const total = (await api<{ total: number }>(base, 'GET', '/v1/datasets?limit=1', undefined, auth)).total
+    expect(total).toBe(Math.max(before, 1001))
+    const { page, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/jobs/new`)
+    await page.fill('#api-key', KEY_A)
+    await page.keyboard.press('Enter')
+    await page.locator('#job-dataset').waitFor()
+    expect(await page.locator('#job-dataset option').count()).toBe(total)
+    expect(errors).toEqual([])
+  })
 })

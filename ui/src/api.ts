@@ -61,6 +61,19 @@ export async function getJson<T> (path: string): Promise<T> {
   return await (await request('GET', path)).json() as T
 }
 
+/** The most items a list route gives in one page (PageQuery's limit ≤ 1000). */
+const MOST_A_PAGE = 1000
+
+/** Every item of a paged list (`path` without offset or limit), page after page: a picker must offer them all. */
+export async function allItems<T> (path: string): Promise<T[]> {
+  const items: T[] = []
+  for (;;) {
+    const page = await getJson<{ items: T[], total?: number }>(`${path}${path.includes('?') ? '&' : '?'}offset=${items.length}&limit=${MOST_A_PAGE}`)
+    items.push(...page.items)
+    if (page.items.length < MOST_A_PAGE || (page.total !== undefined && items.length >= page.total)) return items
+  }
+}
+
 export async function sendJson<T> (method: string, path: string, body?: unknown, type?: string): Promise<T> {
   const res = await request(method, path, body, type)
   return (res.status === 204 ? undefined : await res.json()) as T

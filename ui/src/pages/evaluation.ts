@@ -4,10 +4,10 @@
  * recall, F1 and support for classifiers; MSE, RMSE, MAE and R² per output for regression. On a
  * server without the route it says so instead. Each result is kept for the tab's session (evaluated).
  */
-import { ApiError, apiKey, getJson, sendJson } from '../api.js'
+import { ApiError, allItems, apiKey, sendJson } from '../api.js'
 import { datasetOption } from '../dataset-label.js'
 import { count, h, note, num, pct, table } from '../dom.js'
-import type { Dataset, Evaluation, Model, Page, Scores } from '../types.js'
+import type { Dataset, Evaluation, Model, Scores } from '../types.js'
 
 /** The confusion matrix as a table whose cells are shaded by their share of the row (recall). */
 export function heatMap (classes: string[], matrix: number[][]): HTMLElement {
@@ -94,7 +94,7 @@ export function unfit (model: Model, d: Dataset): string | undefined {
 }
 
 export async function evaluationView (model: Model): Promise<HTMLElement> {
-  const datasets = (await getJson<Page<Dataset>>('/v1/datasets?limit=1000')).items
+  const datasets = await allItems<Dataset>('/v1/datasets')
   // datasets that do not fit stay listed (so their absence is not a mystery) but cannot be picked
   const why = new Map(datasets.map((d) => [d.id, unfit(model, d)]))
   const fitting = datasets.filter((d) => why.get(d.id) === undefined)

@@ -4,12 +4,12 @@
  * "Start" alone trains something sensible. Hidden layers are edited a row each, in the block
  * vocabulary (layer-editor.ts); the summary under the form counts the parameters as the server will.
  */
-import { getJson, sendJson } from '../api.js'
+import { allItems, sendJson } from '../api.js'
 import { datasetOption } from '../dataset-label.js'
 import { h, note, num } from '../dom.js'
 import { go, type Route } from '../nav.js'
 import { layerSummary, networkBlocks } from '../network-blocks.js'
-import type { Dataset, LayerSpec, Page } from '../types.js'
+import type { Dataset, LayerSpec } from '../types.js'
 import { layerEditor } from './layer-editor.js'
 import { headChoices } from '../head-choices.js'
 import { MODEL_NAME_MAX, modelNameFor } from '../model-name.js'
@@ -21,7 +21,7 @@ function field (id: string, label: string, input: HTMLElement, hint?: string): H
 }
 
 export async function jobFormPage ({ query }: Route): Promise<Node> {
-  const datasets = (await getJson<Page<Dataset>>('/v1/datasets?limit=1000')).items
+  const datasets = await allItems<Dataset>('/v1/datasets')
   if (datasets.length === 0) return h('section', {}, h('h1', {}, 'New training job'), note('Upload a dataset first (Datasets).'))
   const chosen = query.get('dataset') ?? datasets[0].id
   const dataset = h('select', { id: 'job-dataset' }, datasets.map((d) => h('option', { value: d.id, selected: d.id === chosen }, datasetOption(d))))
