@@ -4,6 +4,7 @@
  * (data/model-inputs.ts), and the validation metrics in the targets' own units. Pure functions; no
  * Redis, no engine.
  */
+import { UnrecoverableError } from 'bullmq'
 import { columnStats } from '../data/column-stats.js'
 import { identityNormalization, normalizationFrom, normalizeRows, type Normalization, type NormalizationKind } from '../data/normalize.js'
 import type { Dataset } from '../nn/dataset.js'
@@ -100,4 +101,17 @@ export function trainingMetrics (spec: NetworkSpec, params: Float32Array, raw: D
     metrics.valR2 = report.r2
   }
   return metrics
+}
+
+/**
+ * The scores as they are stored, or the job's failure: JSON has no NaN or ∞, and a model (or a trial)
+ * whose metrics held one could not be read back. The network itself was checked finite (train.ts); what
+ * is left is its outputs in the targets' units, where a target's scale near float32's limit (±3.4e38)
+ * turns a finite output into ±∞.
+ */
+export function finiteScores<T extends Record<string, number>> (what: 'metrics' | 'scores', scores: T): T {
+  const bad = Object.entries(scores).find(([, v]) => !Number.isFinite(v))
+  if (bad === undefined) return scores
+  throw new UnrecoverableError(`the trained model's ${what === 'metrics' ? 'metric' : 'held-out score'} ${bad[0]} is ${bad[1]}: its predictions, ` +
+    'scaled back to the target\'s units, are not finite numbers; a target whose values come near float32\'s limit (±3.4e38) overflows there: rescale the target (divide it by a power of 10) and train again')
 }

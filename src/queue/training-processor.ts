@@ -16,7 +16,7 @@ import { createDatasetRepository, type DatasetMeta } from '../store/datasets.js'
 import { createKeys } from '../store/keys.js'
 import { CancelledBeforeStore, createModelRepository, type ModelInfo, type StoredModel } from '../store/models.js'
 import { createCheckpointStore } from './checkpoint.js'
-import { prepareData, trainingMetrics, type PreparedData } from './training-data.js'
+import { finiteScores, prepareData, trainingMetrics, type PreparedData } from './training-data.js'
 import { codesWarning, headTargets, labelsWarning, targetsForHead, type HeadTargets } from '../data/class-heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
 import { reportOf } from './run-report.js'
@@ -239,10 +239,10 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const params = result.params instanceof Float32Array ? result.params : Float32Array.from(result.params)
     const dataset = rows.train
     const scored = await validationOutputs(engine, spec, params, dataset, options, prepared, deps.kernels)
-    const metrics = trainingMetrics(spec, params, dataset, options, prepared, result.history, result.weightsEpoch, scored)
+    const metrics = finiteScores('metrics', trainingMetrics(spec, params, dataset, options, prepared, result.history, result.weightsEpoch, scored))
     if (data.sweep) {
       if (!rows.heldOut) throw new UnrecoverableError('the trial holds out no rows to score it on: set training.validationSplit > 0, or folds')
-      const scores = await scoreHeldOut(engine, spec, params, rows.heldOut, prepared, deps.kernels)
+      const scores = finiteScores('scores', await scoreHeldOut(engine, spec, params, rows.heldOut, prepared, deps.kernels))
       await checkpoints.remove(jobId)
       log.info({ sweepId: data.sweep.id, trial: data.sweep.trial, fold: data.sweep.fold?.index ?? null, scores }, 'trial scored')
       return { trial: { scores, metrics, heldOutRows: rows.heldOut.rows } }

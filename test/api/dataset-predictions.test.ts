@@ -140,6 +140,33 @@ describe('a non-finite output is never sent as a number', () => {
   })
 })
 
+describe('a non-finite output in the targets\' units', () => {
+  // 1 → 1 identity, output = 2x, scaled back by 3e38 (a target near float32's limit): finite as the
+  // network computes it, +∞ in the target's units for x ≥ 0.6 (the fresh-user report: evaluate's 500)
+  const scaledPastFloat32 = {
+    network: { inputs: 1, layers: [], output: { units: 1, activation: 'identity' } },
+    layers: [{ W: [[2]], b: [0] }],
+    targetNormalization: { kind: 'standard', offset: [0], scale: [3e38] }
+  }
+
+  it('is a 422 naming the row from evaluate, predictions and predict alike, never a 500', async () => {
+    const modelId = await importModel(scaledPastFloat32)
+    const datasetId = await uploadJson(t, { features: [[0.1], [0.9], [0.2]], targets: [1, 1, 1] })
+    const evaluated = await request(t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId })
+    expect([evaluated.status, evaluated.body.row, evaluated.body.code]).toEqual([422, 1, 'NN_ERR_NON_FINITE_OUTPUT'])
+    expect(evaluated.body.detail).toMatch(/output for row 1 is Infinity/)
+    const streamed = await request(t.app.server).post(`/v1/models/${modelId}/predictions`).send({ datasetId })
+    expect([streamed.status, streamed.body.row]).toEqual([422, 1])
+    const predicted = await request(t.app.server).post(`/v1/models/${modelId}/predict`).send({ inputs: [[0.1], [0.9]] })
+    expect([predicted.status, predicted.body.row]).toEqual([422, 1])
+    // rows that stay finite are scored
+    const fine = await uploadJson(t, { features: [[0.1], [0.2]], targets: [6e37, 1.2e38] })
+    const scored = await request(t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: fine })
+    expect(scored.status, JSON.stringify(scored.body)).toBe(200)
+    expect(scored.body.metrics.r2).toBeCloseTo(1, 5)
+  })
+})
+
 describe('100,000 rows', () => {
   it('streams every row with live API memory growth (JS heap + array buffers) under 8 MiB (the features alone are 12 MiB), answering other requests meanwhile, equal to predict on sampled rows', async () => {
     const rows = 100_000, I = 30 // 120-byte rows: the 8 MiB chunk boundary falls inside row 69,905

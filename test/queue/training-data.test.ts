@@ -1,7 +1,7 @@
 // Normalisation is fitted on the training rows only, regression targets are standardised and mapped
 // back for metrics, and fine-tuning reuses the parent's normalisation.
 import { describe, it, expect } from 'vitest'
-import { prepareData, trainingMetrics } from '../../src/queue/training-data.js'
+import { finiteScores, prepareData, trainingMetrics } from '../../src/queue/training-data.js'
 import { columnStats } from '../../src/data/column-stats.js'
 import { splitForValidation, train } from '../../src/nn/train.js'
 import { datasetFromRows } from '../../src/nn/dataset.js'
@@ -55,6 +55,20 @@ describe('trainingMetrics', () => {
     // diabetes targets range over 25..346: an MSE in those units is in the thousands, in standard units it would be < 1
     expect(m.valMse).toBeGreaterThan(1000)
     expect(m.valLoss).toBe(result.history[29].valLoss)
+  })
+
+  it('fails the job, saying why, when the validation predictions overflow float32 in the targets\' units', () => {
+    // diabetes' targets × 9e35 (up to 3.1e38, std ≈ 7e37): a standardised output of 10 is ≈ 9e38 there, past float32's 3.4e38
+    const huge = { ...raw, y: raw.y.map((v) => v * 9e35) }
+    const p = prepareData(spec, huge, opts, 'standard')
+    const result = train(spec, p.data, { ...opts, epochs: 1 })
+    const { validation } = splitForValidation(spec, huge, opts)
+    const m = trainingMetrics(spec, result.params as Float32Array, huge, opts, p, result.history, undefined, new Float32Array(validation!.rows).fill(10))
+    expect(m.valMse).toBe(Infinity)
+    expect(() => finiteScores('metrics', m)).toThrow(/^the trained model's metric valMse is Infinity: its predictions, scaled back to the target's units, are not finite numbers; .*rescale the target/)
+    // finite ones pass through as they are
+    const fine = trainingMetrics(spec, result.params as Float32Array, huge, opts, p, result.history)
+    expect(finiteScores('metrics', fine)).toBe(fine)
   })
 })
 

@@ -11,7 +11,6 @@ import { regressionScores, type RegressionScores } from '../../nn/regression-sco
 import { firstNonFinite } from '../../nn/finite.js'
 import type { Dataset } from '../../nn/dataset.js'
 import type { FeatureColumn } from '../../data/feature-columns.js'
-import type { ModelInference } from '../../inference/model-inference.js'
 import { createRowInference, type InferenceModel, type UnknownCategoryCount } from './model-inference.js'
 import type { KernelName } from '../../kernels/index.js'
 
@@ -91,9 +90,9 @@ function classification (model: InferenceModel, out: Float32Array, data: Evaluat
   }
 }
 
-function regression (model: ModelInference, out: Float32Array, data: EvaluationData): RegressionMetrics {
+/** values: the model's outputs in the targets' units (ModelInference.values), rows × outputs */
+function regression (values: Float32Array, data: EvaluationData): RegressionMetrics {
   const { rows, outputs: O, y } = data.dataset
-  const values = model.values(out, rows)
   const { perOutput, average } = regressionScores(values, y, rows, O)
   return { ...average, perOutput: perOutput.map((s, o) => ({ name: data.targetNames[o] ?? `y${o}`, ...s })) }
 }
@@ -104,14 +103,17 @@ export function evaluateModel (model: InferenceModel, data: EvaluationData, kern
   if (dataset.rows < 1) throw new UNPROCESSABLE('the dataset has no rows to score')
   const inference = createRowInference(model, kernels, data.columns)
   const out = inference.run(dataset.x, dataset.rows)
-  const bad = firstNonFinite(out)
+  // checked in the targets' units, as predict checks them: a finite output times a target's scale
+  // near float32's limit is ±∞ there (an unchecked ∞ reached the metrics, and their serializer's 500)
+  const values = inference.model.values(out, dataset.rows)
+  const bad = firstNonFinite(values)
   if (bad >= 0) {
     const row = Math.floor(bad / model.spec.output.units)
-    throw withProblem(new NON_FINITE_OUTPUT(row, String(out[bad])), { row })
+    throw withProblem(new NON_FINITE_OUTPUT(row, String(values[bad])), { row })
   }
   const unknown = inference.unknownCategories(dataset.x, dataset.rows)
   const reported = unknown.length > 0 ? { unknownCategories: unknown } : {}
   return headOf(model.spec).task(model.spec.output.units) === 'regression'
-    ? { task: 'regression', metrics: regression(inference.model, out, data), ...reported }
+    ? { task: 'regression', metrics: regression(values, data), ...reported }
     : { task: 'classification', metrics: classification(model, out, data), ...reported }
 }
