@@ -121,6 +121,34 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     expect(errors).toEqual([])
   })
 
+  it('offers the dataset\'s name for the model only while no model has it: a served name is never replaced by default', async () => {
+    const { page, errors } = await openPage(on.browser)
+    const { base } = on.server
+    // the first test stored "iris" v1 from the iris dataset
+    const iris = (await api<{ items: Array<{ id: string, name: string }> }>(base, 'GET', '/v1/datasets?limit=1000')).items.find((d) => d.name === 'iris')!
+    expect((await api<{ total: number }>(base, 'GET', '/v1/models?name=iris')).total).toBe(1)
+    await page.goto(`${base}/ui/#/jobs/new?dataset=${encodeURIComponent(iris.id)}`)
+    const note = page.locator('#job-model-name-note')
+    await note.filter({ hasText: 'already names a model' }).waitFor()
+    expect(await page.inputValue('#job-model-name')).toBe('')
+    expect(await note.innerText()).toBe('"iris" already names a model (v1): left empty so that this job does not replace it; type it to add v2')
+    // typed on purpose, it says what it will do
+    await page.fill('#job-model-name', 'iris')
+    await note.filter({ hasText: 'adds v2' }).waitFor()
+    expect(await note.innerText()).toBe('"iris" already names a model: this job adds v2, and "iris" and "iris@latest" will answer with it')
+    // a free name: nothing to say
+    await page.fill('#job-model-name', 'iris-try')
+    await expect.poll(async () => await note.textContent()).toBe('')
+    // left empty, the job stores a model named by its id; "iris" still answers with v1
+    await page.fill('#job-model-name', '')
+    await page.fill('#job-epochs', '2')
+    await page.getByRole('button', { name: 'Start training' }).click()
+    await page.getByRole('heading', { name: /Training job/ }).waitFor()
+    await page.locator('#job-state .badge', { hasText: 'succeeded' }).waitFor({ timeout: 60_000 })
+    expect((await api<{ total: number }>(base, 'GET', '/v1/models?name=iris')).total).toBe(1)
+    expect(errors).toEqual([])
+  })
+
   it('reads a semicolon CSV with decimal commas, a text column and missing cells, and predicts from a category picked from the model\'s', async () => {
     const { base } = on.server
     const { page, requests, errors } = await openPage(on.browser)

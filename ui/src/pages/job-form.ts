@@ -4,17 +4,23 @@
  * "Start" alone trains something sensible. Hidden layers are edited a row each, in the block
  * vocabulary (layer-editor.ts); the summary under the form counts the parameters as the server will.
  */
-import { allItems, sendJson } from '../api.js'
+import { allItems, getJson, sendJson } from '../api.js'
 import { datasetOption } from '../dataset-label.js'
 import { h, note, num } from '../dom.js'
 import { go, type Route } from '../nav.js'
 import { layerSummary, networkBlocks } from '../network-blocks.js'
-import type { Dataset, LayerSpec } from '../types.js'
+import type { Dataset, LayerSpec, Model, Page } from '../types.js'
 import { layerEditor } from './layer-editor.js'
 import { headChoices } from '../head-choices.js'
 import { MODEL_NAME_MAX, modelNameFor } from '../model-name.js'
 
 const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'momentum', 'nesterov']
+
+/** The highest version of a model name, or undefined when no model has it (or it cannot be read now). */
+async function latestVersion (name: string): Promise<number | undefined> {
+  const page = await getJson<Page<Pick<Model, 'version'>>>(`/v1/models?name=${encodeURIComponent(name)}&limit=1`).catch(() => undefined)
+  return page?.items[0]?.version
+}
 
 function field (id: string, label: string, input: HTMLElement, hint?: string): HTMLElement[] {
   return [h('label', { for: id }, label), h('div', {}, input, hint ? h('small', {}, hint) : null)]
@@ -35,7 +41,8 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
   const validation = h('input', { id: 'job-validation', type: 'number', step: 'any', min: 0, max: 0.9, value: 0.1 })
   const patience = h('input', { id: 'job-patience', type: 'number', min: 1, value: 10, placeholder: 'off' })
   const seed = h('input', { id: 'job-seed', type: 'number', min: 0, value: 0 })
-  const modelName = h('input', { id: 'job-model-name', type: 'text', maxlength: MODEL_NAME_MAX })
+  const modelName = h('input', { id: 'job-model-name', type: 'text', maxlength: MODEL_NAME_MAX, 'aria-describedby': 'job-model-name-note' })
+  const nameNote = h('small', { id: 'job-model-name-note', role: 'status' })
   const status = h('div', { role: 'status', 'aria-live': 'polite' })
 
   const selected = (): Dataset => datasets.find((d) => d.id === dataset.value) ?? datasets[0]
@@ -46,11 +53,37 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
   const fillHeads = (): void => {
     head.replaceChildren(...headChoices(selected()).map((c, i) => h('option', { value: c.value, selected: i === 0 }, c.label)))
   }
+  // The name the field offers follows the dataset until the user types one, and is only offered while
+  // no model has it: a name already served would get this job's model as its new latest version, which
+  // bare-name clients then call (a quick try in the console replaced a served model that way).
+  let offered = ''
+  let offeredFor = '' // the dataset it was offered for: a layer edit re-describes, and must not offer it again
+  let asked = 0
+  const checkName = async (): Promise<void> => {
+    const name = modelName.value.trim()
+    const mine = ++asked
+    if (name === '') { nameNote.textContent = offered === '' ? '' : `"${offered}" already names a model: left empty so that this job does not replace it; type it to add a version`; return }
+    const latest = await latestVersion(name)
+    if (mine !== asked) return
+    if (latest === undefined) { nameNote.textContent = ''; return }
+    if (name === offered) {
+      modelName.value = ''
+      nameNote.textContent = `"${name}" already names a model (v${latest}): left empty so that this job does not replace it; type it to add v${latest + 1}`
+      return
+    }
+    nameNote.textContent = `"${name}" already names a model: this job adds v${latest + 1}, and "${name}" and "${name}@latest" will answer with it`
+  }
+  let checking: Promise<void> = Promise.resolve()
+  modelName.addEventListener('input', () => { offered = ''; checking = checkName() })
   const describe = (): void => {
     const d = selected()
     const out = outputOf(d)
-    // the field follows the dataset until the user types a name of their own
-    if (modelName.value === '' || datasets.some((x) => modelNameFor(x.name) === modelName.value)) modelName.value = modelNameFor(d.name)
+    if (d.id !== offeredFor && (modelName.value === '' || modelName.value === offered)) {
+      offeredFor = d.id
+      offered = modelNameFor(d.name)
+      modelName.value = offered
+      checking = checkName()
+    }
     let hidden = '…', parameters = ''
     try {
       const spec = layers.read()
@@ -80,12 +113,17 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
       ...field('job-validation', 'Validation split', validation, 'share of rows held out; 0 for none'),
       ...field('job-patience', 'Early-stopping patience', patience, 'epochs without improvement; empty: off'),
       ...field('job-seed', 'Seed', seed),
-      ...field('job-model-name', 'Model name', modelName, 'letters, digits, - _ . (from a letter or digit); an existing name gets a new version, with the same inputs and outputs')),
+      h('label', { for: 'job-model-name' }, 'Model name'),
+      h('div', {}, modelName, h('small', {}, 'empty: named by its id; letters, digits, - _ . (from a letter or digit); an existing name gets a new version, with the same inputs and outputs'), nameNote)),
     shape,
     h('button', { type: 'submit' }, 'Start training'),
     status)
   form.addEventListener('submit', (event) => {
     event.preventDefault()
+    // a Start pressed before the offered name was checked waits for the check, which may empty the field
+    void checking.then(submit)
+  })
+  const submit = (): void => {
     const d = selected()
     let hidden: LayerSpec[]
     try { hidden = layers.read() } catch (err) { status.replaceChildren(note((err as Error).message, 'error')); return }
@@ -107,6 +145,6 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
     sendJson<{ id: string }>('POST', '/v1/training-jobs', body).then(
       (job) => go(`#/jobs/${encodeURIComponent(job.id)}`),
       (err: Error) => status.replaceChildren(note(err.message, 'error')))
-  })
+  }
   return h('section', {}, h('h1', {}, 'New training job'), form)
 }
