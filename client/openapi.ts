@@ -10547,13 +10547,17 @@ export interface components {
              * @constant
              */
             signature_name?: "serving_default";
-            /** @description Row form: one instance per row, a list of feature values in order, or a record keyed by feature name */
+            /** @description Row form: one instance per row, a list of feature values in order, a record keyed by feature name, or {"input": [values]} (the signature's one input by name) */
             instances?: ((number | string | null)[] | {
                 [key: string]: number | string | null;
+            } | {
+                input: (number | string | null)[];
             })[];
-            /** @description Columnar form: the rows of the one input, or one list of values per feature name */
+            /** @description Columnar form: the rows of the one input, {"input": [rows]} (the same, by the input's name), or one list of values per feature name */
             inputs?: (number | string | null)[][] | {
                 [key: string]: (number | string | null)[];
+            } | {
+                input: (number | string | null)[][];
             };
         };
         TfsPredictResponseInput: {
@@ -11855,13 +11859,17 @@ export interface components {
              * @constant
              */
             signature_name?: "serving_default";
-            /** @description Row form: one instance per row, a list of feature values in order, or a record keyed by feature name */
+            /** @description Row form: one instance per row, a list of feature values in order, a record keyed by feature name, or {"input": [values]} (the signature's one input by name) */
             instances?: ((number | string | null)[] | {
                 [key: string]: number | string | null;
+            } | {
+                input: (number | string | null)[];
             })[];
-            /** @description Columnar form: the rows of the one input, or one list of values per feature name */
+            /** @description Columnar form: the rows of the one input, {"input": [rows]} (the same, by the input's name), or one list of values per feature name */
             inputs?: (number | string | null)[][] | {
                 [key: string]: (number | string | null)[];
+            } | {
+                input: (number | string | null)[][];
             };
         };
         TfsPredictResponse: {

@@ -11,14 +11,23 @@ import { MAX_PREDICT_ROWS, ModelResponse } from './model.js'
 const Cell = z.union([z.number(), z.string().max(200), z.null()])
 const Row = z.array(Cell)
 
+/**
+ * The signature's one input by its name, `input` (as the metadata lists it for a model of numeric
+ * columns): TF Serving's named forms, {"input": […]} per instance and {"input": [[…], …]} in the columnar form.
+ */
+export const TFS_INPUT = 'input'
+const NamedInstance = z.object({ [TFS_INPUT]: Row }).strict()
+const NamedColumns = z.object({ [TFS_INPUT]: z.array(Row).min(1).max(MAX_PREDICT_ROWS) }).strict()
+
 export const TfsPredictRequest = z.object({
   signature_name: z.literal('serving_default').optional().describe('The only signature: serving_default'),
-  instances: z.array(z.union([Row, z.record(z.string(), Cell)])).min(1).max(MAX_PREDICT_ROWS).optional()
-    .describe('Row form: one instance per row, a list of feature values in order, or a record keyed by feature name'),
+  instances: z.array(z.union([Row, z.record(z.string(), Cell), NamedInstance])).min(1).max(MAX_PREDICT_ROWS).optional()
+    .describe('Row form: one instance per row, a list of feature values in order, a record keyed by feature name, or {"input": [values]} (the signature\'s one input by name)'),
   inputs: z.union([
     z.array(Row).min(1).max(MAX_PREDICT_ROWS),
-    z.record(z.string(), z.array(Cell).min(1).max(MAX_PREDICT_ROWS))
-  ]).optional().describe('Columnar form: the rows of the one input, or one list of values per feature name')
+    z.record(z.string(), z.array(Cell).min(1).max(MAX_PREDICT_ROWS)),
+    NamedColumns
+  ]).optional().describe('Columnar form: the rows of the one input, {"input": [rows]} (the same, by the input\'s name), or one list of values per feature name')
 }).strict().superRefine((body, ctx) => {
   if ((body.inputs === undefined) === (body.instances === undefined)) {
     ctx.addIssue({ code: 'custom', path: [], message: 'send exactly one of instances (row form) or inputs (columnar form)' })

@@ -60,6 +60,31 @@ describe('TensorFlow Serving REST: predict', () => {
     expect((await post('/v1/models/flowers:predict', { instances: [rows[7]] })).json().predictions).toEqual(await native('flowers@latest', [rows[7]]))
   })
 
+  it('the signature\'s input by its name, as the metadata lists it: {"input": […]} per instance and {"inputs": {"input": [[…]]}}', async () => {
+    await save(4)
+    const want = await native('flowers@latest', rows.slice(0, 20))
+    const meta = (await t.app.inject({ method: 'GET', url: '/v1/models/flowers/metadata' })).json()
+    const [name] = Object.keys(meta.metadata.signature_def.signature_def.serving_default.inputs)
+    expect(name).toBe('input')
+    const named = await post('/v1/models/flowers:predict', { instances: rows.slice(0, 20).map((r) => ({ [name]: r })) })
+    expect(named.statusCode, named.body).toBe(200)
+    expect(named.json()).toEqual({ predictions: want })
+    const columnar = await post('/v1/models/flowers:predict', { inputs: { [name]: rows.slice(0, 20) } })
+    expect(columnar.statusCode, columnar.body).toBe(200)
+    expect(columnar.json()).toEqual({ outputs: want })
+    // errors name the value where it was sent
+    const short = await post('/v1/models/flowers:predict', { instances: [{ input: rows[0] }, { input: [1, 2, 3] }] })
+    expect(short.statusCode).toBe(400)
+    expect(short.json().error).toMatch(/^expected 4 inputs per row, got 3 in row 1; /)
+    const wrong = await post('/v1/models/flowers:predict', { inputs: { input: [rows[0], [1, 'x', 3, 4]] } })
+    expect(wrong.statusCode).toBe(400)
+    expect(wrong.json().error).toMatch(/^inputs\.input\[1\]\[1\]: /)
+    // one form per request
+    const mixed = await post('/v1/models/flowers:predict', { instances: [{ input: rows[0] }, rows[1]] })
+    expect(mixed.statusCode).toBe(400)
+    expect(mixed.json().error).toMatch(/^instances\[1\]: send every instance the same way/)
+  })
+
   it('records with category strings and missing values answer as the native predict\'s instances', async () => {
     await saveColoured('priced', {
       targetNormalization: { kind: 'standard', offset: [100], scale: [20] },

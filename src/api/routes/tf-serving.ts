@@ -10,11 +10,11 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { ServedModelParams, ServedVersionParams, protocolErrors } from '../../schemas/open-inference.js'
-import { ModelStatusResponse, TfsModelMetadataResponse, TfsPredictRequest, TfsPredictResponse, availableStatus, type TfsPredictRequestBody } from '../../schemas/tf-serving.js'
+import { ModelStatusResponse, TFS_INPUT, TfsModelMetadataResponse, TfsPredictRequest, TfsPredictResponse, availableStatus, type TfsPredictRequestBody } from '../../schemas/tf-serving.js'
 import { MAX_PREDICT_ROWS } from '../../schemas/model.js'
 import { VALIDATION, withProblem } from '../../errors.js'
 import type { Prediction } from '../predictor.js'
-import { INPUTS, INSTANCES, type RowPaths } from '../prediction-input.js'
+import { INPUTS, INSTANCES, type RawRow, type RowPaths } from '../prediction-input.js'
 import { rowCapHook } from '../row-cap-stream.js'
 import { withServedModel } from '../protocols/served-model.js'
 import { answerErrorsAsProtocol } from '../protocols/protocol-errors.js'
@@ -52,6 +52,33 @@ const COLUMNS: RowPaths = {
   member: (r, name) => `inputs.${name}[${r}]`
 }
 
+/** An instance, or the columnar inputs, in the named form of the one input: {"input": rows or a row}. */
+const isNamed = (v: unknown): v is Readonly<Record<typeof TFS_INPUT, unknown[]>> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && Array.isArray((v as Record<string, unknown>)[TFS_INPUT])
+
+/** Where the named forms' values sit: `instances[r].input[c]`, `inputs.input[r][c]`. */
+const NAMED_INSTANCES: RowPaths = {
+  row: (r) => `instances[${r}].${TFS_INPUT}`,
+  cell: (r, c) => `instances[${r}].${TFS_INPUT}[${c}]`,
+  member: (r, name) => `instances[${r}].${name}`
+}
+const NAMED_COLUMNS: RowPaths = {
+  row: (r) => `inputs.${TFS_INPUT}[${r}]`,
+  cell: (r, c) => `inputs.${TFS_INPUT}[${r}][${c}]`,
+  member: (r, name) => `inputs.${TFS_INPUT}[${r}].${name}`
+}
+
+/** The row form's rows: all named ({"input": […]}) or none, as TF Serving takes one form per request. */
+function instanceRows (instances: NonNullable<TfsPredictRequestBody['instances']>): { rows: RawRow[], at: RowPaths } {
+  const named = instances.filter(isNamed).length
+  if (named === 0) return { rows: instances as RawRow[], at: INSTANCES }
+  if (named < instances.length) {
+    const r = instances.findIndex((i) => !isNamed(i))
+    throw withProblem(new VALIDATION(`instances[${r}]: send every instance the same way: instances[${instances.findIndex(isNamed)}] is {"${TFS_INPUT}": […]}, this one is not`), { field: `instances[${r}]` })
+  }
+  return { rows: instances.map((i) => (i as Record<typeof TFS_INPUT, RawRow>)[TFS_INPUT]), at: NAMED_INSTANCES }
+}
+
 const tfServing: FastifyPluginAsyncZod = async (fastify) => {
   answerErrorsAsProtocol(fastify)
   readJsonWhateverContentType(fastify)
@@ -61,11 +88,14 @@ const tfServing: FastifyPluginAsyncZod = async (fastify) => {
     // TF Serving's answer has no place to report a category the model never saw (the native predict's
     // unknownCategories, /v2's parameters): encoding it as all zeros would be a silent guess, so it is a 400
     const run = (id: string): Promise<Prediction> => {
-      if (body.instances !== undefined) return predictRows(predictor, id, body.instances, INSTANCES, tenant, 'error')
+      if (body.instances !== undefined) {
+        const { rows, at } = instanceRows(body.instances)
+        return predictRows(predictor, id, rows, at, tenant, 'error')
+      }
       const inputs = body.inputs!
-      return Array.isArray(inputs)
-        ? predictRows(predictor, id, inputs, INPUTS, tenant, 'error')
-        : predictRows(predictor, id, recordsOfColumns(inputs), COLUMNS, tenant, 'error')
+      if (Array.isArray(inputs)) return predictRows(predictor, id, inputs, INPUTS, tenant, 'error')
+      if (isNamed(inputs)) return predictRows(predictor, id, inputs[TFS_INPUT] as RawRow[], NAMED_COLUMNS, tenant, 'error')
+      return predictRows(predictor, id, recordsOfColumns(inputs as Record<string, readonly Cell[]>), COLUMNS, tenant, 'error')
     }
     const { outputs } = await withServedModel(models, name, version, tenant, run)
     return body.instances !== undefined ? { predictions: outputs } : { outputs }
