@@ -10056,7 +10056,7 @@ export interface components {
                 [key: string]: components["schemas"]["SweepDistributionInput"];
             };
             /**
-             * @description Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1
+             * @description Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1. More than 1 needs a random field to draw (choice, uniform, loguniform, randint): draws of grids alone would repeat one configuration, seed and all
              * @default 1
              */
             trials?: number;
@@ -11368,7 +11368,7 @@ export interface components {
                 [key: string]: components["schemas"]["SweepDistribution"];
             };
             /**
-             * @description Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1
+             * @description Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1. More than 1 needs a random field to draw (choice, uniform, loguniform, randint): draws of grids alone would repeat one configuration, seed and all
              * @default 1
              */
             trials: number;

@@ -53,7 +53,8 @@ export const CreateSweepRequest = z.object({
     .describe('Field path → values or distribution. Grid fields multiply; random fields are drawn `trials` times per grid point. ' +
       'Empty or left out: the base job alone, cross-validated with `folds` (scikit-learn\'s cross_val_score)'),
   trials: z.number().int().min(1).max(10_000).default(1)
-    .describe('Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1'),
+    .describe('Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1. ' +
+      'More than 1 needs a random field to draw (choice, uniform, loguniform, randint): draws of grids alone would repeat one configuration, seed and all'),
   metric: z.enum(SWEEP_METRICS).describe('What ranks the trials (scikit-learn names), measured on the held-out fold, or on the validationSplit rows without folds'),
   greaterIsBetter: z.boolean().optional().describe('Direction (scikit-learn make_scorer); default true for accuracy and r2, false for the losses and errors'),
   folds: z.number().int().min(2).max(100).optional()

@@ -297,13 +297,21 @@ describe('sweeps over two worker processes', () => {
 
     const regression = await call('POST', '/v1/sweeps', sweep({ metric: 'r2' }))
     expect(regression.statusCode).toBe(422)
-    expect(regression.json().detail).toMatch(/metric 'r2' is for regression; a softmax output is scored by accuracy or log_loss/)
+    expect(regression.json().detail).toMatch(/^the metric 'r2' is for regression; a softmax output is scored by accuracy or log_loss/) // the sweep's own fault: no trial is blamed
     const noHoldout = await call('POST', '/v1/sweeps', sweep({ folds: undefined }))
     expect(noHoldout.statusCode).toBe(422)
     expect(noHoldout.json().detail).toMatch(/validationSplit is 0/)
-    const tooMany = await call('POST', '/v1/sweeps', sweep({ trials: 300 }))
+    const seeds = { ...sweep().searchSpace, 'training.seed': { type: 'randint', low: 0, high: 1000 } }
+    const tooMany = await call('POST', '/v1/sweeps', sweep({ searchSpace: seeds, trials: 300 }))
     expect(tooMany.statusCode).toBe(422)
     expect(tooMany.json().detail).toMatch(/1200 trials × 3 folds = 3600 training jobs; the limit is 1000 \(MAX_SWEEP_JOBS\)/)
+    // draws of a search space with nothing random would repeat one configuration, seed and all, to one score
+    for (const searchSpace of [sweep().searchSpace, undefined]) {
+      const repeats = await call('POST', '/v1/sweeps', sweep({ searchSpace, trials: 5 }))
+      expect(repeats.statusCode).toBe(400)
+      expect(repeats.json()).toMatchObject({ field: 'trials', code: 'NN_ERR_VALIDATION' })
+      expect(repeats.json().detail).toMatch(/^trials: 5 draws of a search space with no random field \((every field is a grid|it is empty)\) would train the same configuration, .*"training.seed": \{"type": "randint"/)
+    }
     const badValue = await call('POST', '/v1/sweeps', sweep({ searchSpace: { 'network.layers.0.units': { type: 'grid', values: [4, -1] } } }))
     expect(badValue.statusCode).toBe(400)
     expect(badValue.json().detail).toMatch(/trial 1 \(\{"network.layers.0.units":-1\}\): network.layers.0.units/)

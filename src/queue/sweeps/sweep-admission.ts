@@ -37,19 +37,25 @@ function refuseThinClasses (meta: DatasetMeta, folds: number): void {
   }
 }
 
-/** Checks a trial's job against what the sweep scores: the metric's kind, and rows held out without folds. */
-function checkScorable (data: TrainJobData, body: CreateSweepBody, label: string): void {
+/**
+ * Checks a trial's job against what the sweep scores: the metric's kind, and rows held out without folds.
+ * The trial is named only when the search space reaches the field at fault: else the fault is the
+ * sweep's own, in every trial, and trial 0's learning rate has nothing to do with it.
+ */
+function checkScorable (data: TrainJobData, body: CreateSweepBody, trialLabel: string): void {
+  const searched = (prefix: string): boolean => Object.keys(body.searchSpace).some((p) => p.startsWith(prefix))
   const head = data.network.output.activation
+  const label = searched('network.output') ? `${trialLabel}: the` : 'the'
   const classifies = head === 'softmax' || head === 'sigmoid'
   if (CLASSIFICATION_METRICS.includes(body.metric) !== classifies) {
-    throw unprocessable(`${label}: metric '${body.metric}' is for ${classifies ? 'regression' : 'classification'}; ${head === 'identity' ? 'an' : 'a'} ${head} output is scored by ` +
+    throw unprocessable(`${label} metric '${body.metric}' is for ${classifies ? 'regression' : 'classification'}; ${head === 'identity' ? 'an' : 'a'} ${head} output is scored by ` +
       `${classifies ? 'accuracy or log_loss' : 'r2, mean_squared_error or mean_absolute_error'}`, 'metric')
   }
   if (body.metric === 'log_loss' && head === 'sigmoid' && data.network.output.units > 1) {
-    throw unprocessable(`${label}: log_loss needs one class per row (a softmax or a single sigmoid unit); this network has ${data.network.output.units} sigmoid outputs: use accuracy`, 'metric')
+    throw unprocessable(`${label} metric log_loss needs one class per row (a softmax or a single sigmoid unit); this network has ${data.network.output.units} sigmoid outputs: use accuracy`, 'metric')
   }
   if (body.folds === undefined && data.training.validationSplit === 0) {
-    throw unprocessable(`${label}: without folds a trial is scored on its validation rows, and training.validationSplit is 0: set it above 0, or give folds`, 'training.validationSplit')
+    throw unprocessable(`${searched('training.validationSplit') ? `${trialLabel}: ` : ''}without folds a trial is scored on its validation rows, and training.validationSplit is 0: set it above 0, or give folds`, 'training.validationSplit')
   }
 }
 
@@ -73,6 +79,13 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
   const meta = await deps.datasets.get(body.datasetId, deps.tenant)
   if (!meta) throw new DATASET_NOT_FOUND(body.datasetId)
   const folds = body.folds ?? null
+  // Ray Tune repeats a grid num_samples times, each run with a seed of its own; here the seed is the base
+  // job's, so every repeat would train the same configuration to the same score
+  if (body.trials > 1 && Object.values(body.searchSpace).every((d) => d.type === 'grid')) {
+    throw withProblem(new VALIDATION(`trials: ${body.trials} draws of a search space with no random field (${Object.keys(body.searchSpace).length === 0 ? 'it is empty' : 'every field is a grid'}) ` +
+      'would train the same configuration, seed and all, to the same score each time: leave trials out, or search a random field (choice, uniform, loguniform, randint), ' +
+      'such as "training.seed": {"type": "randint", "low": 0, "high": 1000000} to repeat each configuration with seeds of its own'), { field: 'trials' })
+  }
   const count = trialCount(body.searchSpace, body.trials)
   const jobs = count * (folds ?? 1)
   if (jobs > deps.sweepLimits.MAX_SWEEP_JOBS) {
