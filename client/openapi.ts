@@ -5797,7 +5797,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-sent events: `trial` (its results row) for every finished trial, then one `end` with the status, best trial and model */
+        /** Server-sent events: `trial` (its results row, without a rank: ranks move as trials finish) for every finished trial, then one `end` with the status, the ranking (trial numbers, best first), best trial and model. A reconnect replays every finished trial */
         get: {
             parameters: {
                 query?: never;

@@ -251,8 +251,12 @@ describe('sweeps over two worker processes', () => {
     expect(events.map((e) => e.event)).toEqual(['trial', 'trial', 'trial', 'end'])
     expect(events.slice(0, 3).map((e) => e.data.trial).sort()).toEqual([0, 1, 2])
     for (const e of events.slice(0, 3)) expect(e.data).toMatchObject({ status: 'succeeded', folds: [{ fold: 0 }, { fold: 1 }] })
+    // a rank sent with a trial would be of the trials finished so far: only `end` ranks, once all are in
+    for (const e of events.slice(0, 3)) expect(e.data.rank).toBeUndefined()
     const view = await viewOf(id)
-    expect(events[3].data).toEqual({ status: 'succeeded', progress: view.progress, best: view.best, modelId: view.modelId })
+    const ranking = [...view.results].sort((a, b) => a.rank! - b.rank!).map((r) => r.trial)
+    expect(events[3].data).toEqual({ status: 'succeeded', progress: view.progress, ranking, best: view.best, modelId: view.modelId })
+    expect(ranking[0]).toBe(view.best!.trial)
     // the draws come from the seed: three trials, each an allowed learning rate and an epoch count in [5, 20)
     for (const r of view.results) {
       expect([0.01, 0.05]).toContain(r.params['training.optimizer.learningRate'])

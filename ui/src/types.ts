@@ -94,4 +94,4 @@ export interface Sweep {
 }
 
 /** A sweep stream's last event. */
-export interface SweepEnd { status: JobStatus, progress: SweepProgress, best?: Sweep['best'], modelId?: string, error?: string }
+export interface SweepEnd { status: JobStatus, progress: SweepProgress, ranking: number[], best?: Sweep['best'], modelId?: string, error?: string }

@@ -46,10 +46,12 @@ async function streamSweep (fastify: FastifyInstance, id: string, tenant: string
       if (done) return
       const view = await fastify.sweepQueue.get(id)
       if (!view) return finish()
-      for (const trial of view.results) if (isFinal(trial.status) && !sent.has(trial.trial)) { sent.add(trial.trial); send('trial', trial) }
+      // a trial's rank moves as later trials finish: the events carry none, and `end` gives the final ranking
+      for (const { rank: _provisional, ...trial } of view.results) if (isFinal(trial.status) && !sent.has(trial.trial)) { sent.add(trial.trial); send('trial', trial) }
       if (isFinal(view.status)) {
         const { status, best, modelId, error, progress } = view
-        send('end', { status, progress, ...(best ? { best } : {}), ...(modelId ? { modelId } : {}), ...(error ? { error } : {}) })
+        const ranking = view.results.filter((r) => r.rank !== undefined).sort((a, b) => a.rank! - b.rank!).map((r) => r.trial)
+        send('end', { status, progress, ranking, ...(best ? { best } : {}), ...(modelId ? { modelId } : {}), ...(error ? { error } : {}) })
         finish()
       }
     }).catch(() => undefined) // Redis away: the next message or check reads again
@@ -119,7 +121,8 @@ const sweeps: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get('/sweeps/:id/events', {
     schema: {
       tags,
-      summary: 'Server-sent events: `trial` (its results row) for every finished trial, then one `end` with the status, best trial and model',
+      summary: 'Server-sent events: `trial` (its results row, without a rank: ranks move as trials finish) for every finished trial, ' +
+        'then one `end` with the status, the ranking (trial numbers, best first), best trial and model. A reconnect replays every finished trial',
       params: IdParams,
       response: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } }, ...problems(404, 429) }
     }
