@@ -352,6 +352,7 @@ export interface paths {
                          *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
                          *       "instance": "/v1/datasets",
                          *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "limit",
                          *       "errors": [
                          *         {
                          *           "field": "limit",
@@ -1005,6 +1006,7 @@ export interface paths {
                          *       "detail": "invalid body: features: required: send a list",
                          *       "instance": "/v1/datasets",
                          *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "features",
                          *       "errors": [
                          *         {
                          *           "field": "features",
@@ -1615,6 +1617,7 @@ export interface paths {
                          *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
                          *       "instance": "/v1/networks",
                          *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "limit",
                          *       "errors": [
                          *         {
                          *           "field": "limit",
@@ -1796,6 +1799,7 @@ export interface paths {
                          *       "detail": "invalid body: layers[0].activation: the string \"rellu\" is not one of \"sigmoid\", \"tanh\", \"relu\", \"leaky_relu\", \"abs\", \"softplus\", \"identity\", \"step\", \"maxout\" (did you mean \"relu\"?)",
                          *       "instance": "/v1/networks",
                          *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "layers[0].activation",
                          *       "errors": [
                          *         {
                          *           "field": "layers[0].activation",
@@ -2422,6 +2426,7 @@ export interface paths {
                          *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
                          *       "instance": "/v1/models",
                          *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "limit",
                          *       "errors": [
                          *         {
                          *           "field": "limit",
@@ -2689,6 +2694,7 @@ export interface paths {
                          *       "detail": "invalid body: format: required: send \"backprop.model\"",
                          *       "instance": "/v1/models",
                          *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "format",
                          *       "errors": [
                          *         {
                          *           "field": "format",
@@ -3388,6 +3394,7 @@ export interface paths {
                          *       "detail": "invalid querystring: format: the string \"xml\" is not one of \"json\", \"onnx\"",
                          *       "instance": "/v1/models/{id}/export",
                          *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "format",
                          *       "errors": [
                          *         {
                          *           "field": "format",
@@ -3617,6 +3624,7 @@ export interface paths {
                          *       "detail": "invalid body: inputs: empty: send at least one item",
                          *       "instance": "/v1/models/{id}/predict",
                          *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "inputs",
                          *       "errors": [
                          *         {
                          *           "field": "inputs",
@@ -3914,6 +3922,7 @@ export interface paths {
                          *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
                          *       "instance": "/v1/training-jobs",
                          *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "limit",
                          *       "errors": [
                          *         {
                          *           "field": "limit",
@@ -4079,6 +4088,7 @@ export interface paths {
                          *       "detail": "invalid body: training.optimizer.type: optimizer type \"adagrad\" is not one of: sgd, momentum, nesterov, adam, adamw (names are lower case)",
                          *       "instance": "/v1/training-jobs",
                          *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "training.optimizer.type",
                          *       "errors": [
                          *         {
                          *           "field": "training.optimizer.type",
@@ -4398,6 +4408,7 @@ export interface paths {
                          *       "detail": "invalid querystring: history: the string \"xml\" is not one of \"all\", \"none\"",
                          *       "instance": "/v1/training-jobs/{id}",
                          *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "history",
                          *       "errors": [
                          *         {
                          *           "field": "history",
@@ -4808,6 +4819,7 @@ export interface paths {
                          *       "detail": "invalid querystring: history: the string \"xml\" is not one of \"all\", \"none\"",
                          *       "instance": "/v1/training-jobs/{id}/cancel",
                          *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "history",
                          *       "errors": [
                          *         {
                          *           "field": "history",
@@ -5043,6 +5055,7 @@ export interface paths {
                          *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
                          *       "instance": "/v1/sweeps",
                          *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "limit",
                          *       "errors": [
                          *         {
                          *           "field": "limit",
@@ -5231,6 +5244,7 @@ export interface paths {
                          *       "detail": "invalid body: metric: required: send one of \"accuracy\", \"log_loss\", \"r2\", \"mean_squared_error\", \"mean_absolute_error\"",
                          *       "instance": "/v1/sweeps",
                          *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "metric",
                          *       "errors": [
                          *         {
                          *           "field": "metric",
@@ -6468,6 +6482,7 @@ export interface paths {
                          *       "detail": "invalid body: datasetId: required: send a string",
                          *       "instance": "/v1/models/{id}/evaluate",
                          *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "datasetId",
                          *       "errors": [
                          *         {
                          *           "field": "datasetId",
@@ -6742,6 +6757,7 @@ export interface paths {
                          *       "detail": "invalid body: datasetId: required: send a string",
                          *       "instance": "/v1/models/{id}/predictions",
                          *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "datasetId",
                          *       "errors": [
                          *         {
                          *           "field": "datasetId",
@@ -7065,6 +7081,7 @@ export interface paths {
                          *       "detail": "invalid body: targets: required: send a list",
                          *       "instance": "/v1/models/{id}/backprop",
                          *       "code": "NN_ERR_VALIDATION",
+                         *       "field": "targets",
                          *       "errors": [
                          *         {
                          *           "field": "targets",
@@ -9455,6 +9472,7 @@ export interface components {
             code?: string;
             /** @description One entry per invalid field */
             errors?: components["schemas"]["FieldIssueInput"][];
+            /** @description JSON path of the offending value; with `errors`, the first one's */
             field?: string;
             /** @description 1-based CSV line (the header is line 1) */
             line?: number;
@@ -10767,6 +10785,7 @@ export interface components {
             code?: string;
             /** @description One entry per invalid field */
             errors?: components["schemas"]["FieldIssue"][];
+            /** @description JSON path of the offending value; with `errors`, the first one's */
             field?: string;
             /** @description 1-based CSV line (the header is line 1) */
             line?: number;

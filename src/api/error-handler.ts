@@ -122,7 +122,9 @@ export function toProblem (err: AnyError, request: FastifyRequest, bodyLimit: nu
     }
     // an issue of the whole body has no field: its message stands alone after "invalid <where>:"
     const detail = errors.map((e, i) => `${e.field === '' ? '' : `${e.field}: `}${sharedKeysOnce(e.message, errors[i + 1]?.message)}`).join('; ')
-    return problemBody(400, 'NN_ERR_VALIDATION', `invalid ${where}: ${detail}`, instance, { errors })
+    // `field` at the top, as every other problem has it: the first issue's (errors lists them all)
+    const field = errors.find((e) => e.field !== '')?.field
+    return problemBody(400, 'NN_ERR_VALIDATION', `invalid ${where}: ${detail}`, instance, { ...(field === undefined ? {} : { field }), errors })
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': {

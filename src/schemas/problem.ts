@@ -19,7 +19,7 @@ export const Problem = z.looseObject({
   instance: z.string().optional().describe('The request path'),
   code: z.string().optional().describe('Stable error code, e.g. NN_ERR_DATASET_NOT_FOUND'),
   errors: z.array(FieldIssue).optional().describe('One entry per invalid field'),
-  field: z.string().optional(),
+  field: z.string().optional().describe('JSON path of the offending value; with `errors`, the first one\'s'),
   line: z.number().int().optional().describe('1-based CSV line (the header is line 1)'),
   column: z.number().int().optional().describe('1-based CSV column, or 0-based column of a JSON matrix'),
   row: z.number().int().optional().describe('0-based row of a JSON matrix'),

@@ -271,6 +271,8 @@ describe('admission', () => {
       { field: 'training.optimzier', in: 'body', message: `unknown key "optimzier" (did you mean "optimizer"?); ${keysHere}` },
       { field: 'training.colour', in: 'body', message: `unknown key "colour"; ${keysHere}` }
     ])
+    // the top-level field, as every problem has it: the first issue's
+    expect(typo.body.field).toBe('training.epoch')
     // the detail says the accepted keys once, after the last of them
     expect(typo.body.detail).toBe('invalid body: training.epoch: unknown key "epoch" (did you mean "epochs"?); training.BatchSize: unknown key "BatchSize" ' +
       `(did you mean "batchSize"?); training.optimzier: unknown key "optimzier" (did you mean "optimizer"?); training.colour: unknown key "colour"; ${keysHere}`)

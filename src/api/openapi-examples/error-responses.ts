@@ -134,12 +134,12 @@ function errorExample (status: number, method: string, path: string, op: Operati
     switch (status) {
       case 400: {
         const body = BODY_400[`${method} ${path}`]
-        if (body && op.requestBody) return detail('NN_ERR_VALIDATION', `invalid body: ${body.field}: ${body.message}`, { errors: [{ field: body.field, in: 'body', message: body.message }] })
+        if (body && op.requestBody) return detail('NN_ERR_VALIDATION', `invalid body: ${body.field}: ${body.message}`, { field: body.field, errors: [{ field: body.field, in: 'body', message: body.message }] })
         const query = (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name)
-        if (query.includes('limit')) return detail('NN_ERR_VALIDATION', 'invalid querystring: limit: must be ≤ 1000, got 5000', { errors: [{ field: 'limit', in: 'querystring', message: 'must be ≤ 1000, got 5000' }] })
+        if (query.includes('limit')) return detail('NN_ERR_VALIDATION', 'invalid querystring: limit: must be ≤ 1000, got 5000', { field: 'limit', errors: [{ field: 'limit', in: 'querystring', message: 'must be ≤ 1000, got 5000' }] })
         if (query.length > 0) {
           const message = `the string "xml" is not one of ${query[0] === 'format' ? '"json", "onnx"' : '"all", "none"'}`
-          return detail('NN_ERR_VALIDATION', `invalid querystring: ${query[0]}: ${message}`, { errors: [{ field: query[0], in: 'querystring', message }] })
+          return detail('NN_ERR_VALIDATION', `invalid querystring: ${query[0]}: ${message}`, { field: query[0], errors: [{ field: query[0], in: 'querystring', message }] })
         }
         return detail('NN_ERR_VALIDATION', `unknown query parameter "foo": ${method} ${fastifyPath(path)} takes none`, { field: 'foo' })
       }
