@@ -10,6 +10,7 @@ import { columnStats, presentColumnStats, type ColumnStats } from './column-stat
 import { encodeTargets, type RawTarget } from './encode-targets.js'
 import { encodedWidth, readFeatures, type FeatureColumn } from './feature-columns.js'
 import type { MissingValues } from './missing.js'
+import { counted } from '../nn/counted.js'
 
 export interface DatasetInput {
   readonly features: readonly (readonly Cell[])[]
@@ -58,9 +59,10 @@ export interface BuiltDataset {
 function names (given: readonly string[] | undefined, width: number, stem: string, field: string): string[] {
   if (given === undefined) return Array.from({ length: width }, (_, i) => `${stem}${i}`)
   if (given.length !== width) {
-    throw withProblem(new BAD_DATASET(`${field} has ${given.length} names; the data has ${width} columns`), { field })
+    throw withProblem(new BAD_DATASET(`${field} has ${counted(given.length, 'name')}; the data has ${counted(width, 'column')}`), { field })
   }
-  if (new Set(given).size !== given.length) throw withProblem(new BAD_DATASET(`${field} has a repeated name`), { field })
+  const repeated = given.findIndex((name, i) => given.indexOf(name) !== i)
+  if (repeated >= 0) throw withProblem(new BAD_DATASET(`${field} has the name ${JSON.stringify(given[repeated])} twice (${given.indexOf(given[repeated])} and ${repeated}): give every column a name of its own`), { field: `${field}[${repeated}]` })
   return [...given]
 }
 
@@ -74,7 +76,7 @@ function shapeOf (features: DatasetInput['features']): number {
   if (width === 0) throw withProblem(new BAD_DATASET('features[0] has no columns; a row needs at least one'), { field: 'features[0]', row: 0 })
   features.forEach((row, r) => {
     if (row.length !== width) {
-      throw withProblem(new BAD_DATASET(`features row ${r} has ${row.length} columns; expected ${width} like row 0`), { field: `features[${r}]`, row: r })
+      throw withProblem(new BAD_DATASET(`features row ${r} has ${counted(row.length, 'column')}; expected ${width} like row 0`), { field: `features[${r}]`, row: r })
     }
   })
   return width
@@ -85,7 +87,7 @@ export function buildDataset (input: DatasetInput, limits: DatasetLimits = NO_LI
   if (rows > limits.maxRows) throw new DATASET_TOO_LARGE(rows, limits.maxRows)
   if (rows === 0) throw withProblem(new BAD_DATASET('features is empty: a dataset needs at least one row'), { field: 'features' })
   if (input.targets.length !== rows) {
-    throw withProblem(new BAD_DATASET(`targets has ${input.targets.length} rows; features has ${rows}; send one target per feature row`), { field: 'targets' })
+    throw withProblem(new BAD_DATASET(`targets has ${counted(input.targets.length, 'row')}; features has ${rows}; send one target per feature row`), { field: 'targets' })
   }
   const width = shapeOf(input.features)
   const featureNames = names(input.featureNames, width, 'x', 'featureNames')

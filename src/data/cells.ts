@@ -47,8 +47,13 @@ export function fail (place: Place, message: string): never {
   throw withProblem(place.csv ? new BAD_CSV(`${place.text}: ${message}`) : new BAD_DATASET(`${place.text}: ${message}`), place.problem)
 }
 
-/** Shown in messages: numbers as written, strings quoted. */
-export const show = (v: Cell | undefined): string => (typeof v === 'string' ? JSON.stringify(v) : String(v))
+/**
+ * Shown in messages: numbers as written, strings quoted. A number text past float64 (`1e400`) was read
+ * as ±Infinity, which the user never wrote: it is said as what it was.
+ */
+export const show = (v: Cell | undefined): string => (typeof v === 'string'
+  ? JSON.stringify(v)
+  : typeof v === 'number' && (v === Infinity || v === -Infinity) ? `a number beyond ${v > 0 ? '' : '-'}1.8e308` : String(v))
 
 export interface ColumnScan {
   readonly numbers: number

@@ -6,7 +6,8 @@
  */
 import { oneHot } from '../nn/dataset.js'
 import { BAD_DATASET, withProblem } from '../errors.js'
-import { checkSpellings, fail, type Place } from './cells.js'
+import { checkSpellings, fail, show, type Place } from './cells.js'
+import { counted } from '../nn/counted.js'
 
 export type RawTarget = number | string | readonly number[]
 
@@ -58,7 +59,7 @@ export function encodeTargets (targets: readonly RawTarget[], { maxClasses, name
     const distinct = new Map<number, number>()
     for (let r = 0; r < rows; r++) {
       const v = targets[r] as number
-      if (!finite32(v)) fail(locate(r), `expected a finite number that fits a 32-bit float, got ${v}`)
+      if (!finite32(v)) fail(locate(r), `expected a finite number that fits a 32-bit float (at most ±3.4e38), got ${show(v)}`)
       y[r] = v
       if (distinct.size <= maxClasses && !distinct.has(y[r])) distinct.set(y[r], v)
     }
@@ -71,9 +72,9 @@ export function encodeTargets (targets: readonly RawTarget[], { maxClasses, name
     const y = new Float32Array(rows * width)
     for (let r = 0; r < rows; r++) {
       const row = targets[r] as readonly number[]
-      if (row.length !== width) fail(locate(r), `has ${row.length} values; expected ${width} like the first row`)
+      if (row.length !== width) fail(locate(r), `has ${counted(row.length, 'value')}; expected ${width} like the first row`)
       for (let k = 0; k < width; k++) {
-        if (typeof row[k] !== 'number' || !finite32(row[k])) fail(locate(r), `value ${k}: expected a finite number that fits a 32-bit float, got ${String(row[k])}`)
+        if (typeof row[k] !== 'number' || !finite32(row[k])) fail(locate(r), `value ${k}: expected a finite number that fits a 32-bit float (at most ±3.4e38), got ${show(row[k])}`)
         y[r * width + k] = row[k]
       }
     }

@@ -97,7 +97,7 @@ export function readFeatures (rows: number, names: readonly string[], cell: (r: 
       const v = cell(r, c)
       if (v === null) { x[r * width + c] = NaN; continue }
       // a finite float64 can still overflow float32 (e.g. 1e39), which would store Infinity
-      if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) fail(locate(r, c), `expected a finite number that fits a 32-bit float, got ${show(v)}`)
+      if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) fail(locate(r, c), `expected a finite number that fits a 32-bit float (at most ±3.4e38), got ${show(v)}`)
       x[r * width + c] = v
     }
   }

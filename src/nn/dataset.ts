@@ -5,6 +5,7 @@
 import type { NetworkSpec } from './spec.js'
 import type { Rng } from './random.js'
 import { headOf } from './heads.js'
+import { counted } from './counted.js'
 
 /** Row-major float32 matrices: x is rows × inputs, y is rows × outputs. */
 export interface Dataset {
@@ -30,7 +31,7 @@ function matrix (name: string, rows: readonly (readonly number[])[]): { data: Fl
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]
     if (!Array.isArray(row)) throw new RangeError(`${name} row ${r}: expected an array of numbers, got ${show(row)}`)
-    if (row.length !== width) throw new RangeError(`${name} row ${r} has ${row.length} columns; expected ${width} like row 0`)
+    if (row.length !== width) throw new RangeError(`${name} row ${r} has ${counted(row.length, 'column')}; expected ${width} like row 0`)
     for (let c = 0; c < width; c++) {
       const v: unknown = row[c]
       // a finite float64 can still overflow float32 (e.g. 1e39), which would store Infinity
@@ -51,7 +52,7 @@ function matrix (name: string, rows: readonly (readonly number[])[]): { data: Fl
 export function datasetFromRows (features: readonly (readonly number[])[], targets: readonly (readonly number[])[]): Dataset {
   const x = matrix('features', features)
   if (Array.isArray(targets) && targets.length !== features.length) {
-    throw new RangeError(`targets has ${targets.length} rows; features has ${features.length}`)
+    throw new RangeError(`targets has ${counted(targets.length, 'row')}; features has ${features.length}`)
   }
   const y = matrix('targets', targets)
   return { x: x.data, y: y.data, rows: features.length, inputs: x.width, outputs: y.width }
@@ -86,7 +87,7 @@ export function checkDatasetFits (spec: NetworkSpec, data: Dataset): void {
   const { rows, inputs, outputs, x, y } = data
   if (inputs !== spec.inputs) throw new RangeError(`the network expects ${spec.inputs} inputs per row; the dataset has ${inputs}`)
   const K = spec.output.units
-  if (outputs !== K) throw new RangeError(`the network produces ${K} outputs per row; the dataset has ${outputs} target columns`)
+  if (outputs !== K) throw new RangeError(`the network produces ${counted(K, 'output')} per row; the dataset has ${counted(outputs, 'target column')}`)
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i])) throw new RangeError(`features row ${Math.floor(i / inputs)}, column ${i % inputs}: expected a finite number, got ${x[i]}`)
   }
@@ -119,7 +120,7 @@ export const holdoutSize = (n: number, fraction: number): number =>
 export function splitRows (rows: number, fraction: number, rng: Rng, labels?: Int32Array | null): { train: Int32Array, holdout: Int32Array } {
   if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`rows must be a non-negative integer, got ${rows}`)
   if (!(fraction > 0 && fraction < 1)) throw new RangeError(`the holdout fraction must lie strictly between 0 and 1, got ${fraction}`)
-  if (labels && labels.length !== rows) throw new RangeError(`labels has ${labels.length} entries; the dataset has ${rows} rows`)
+  if (labels && labels.length !== rows) throw new RangeError(`labels has ${counted(labels.length, 'entry', 'entries')}; the dataset has ${counted(rows, 'row')}`)
   const groups = new Map<number, number[]>()
   for (let r = 0; r < rows; r++) {
     const k = labels ? labels[r] : 0

@@ -8,6 +8,7 @@ import type { NetworkSpec } from './spec.js'
 import type { Vec } from './vec.js'
 import { argmaxRows } from './argmax.js'
 import { DECISION_THRESHOLD, headOf } from './heads.js'
+import { counted } from './counted.js'
 
 export { argmaxRows }
 
@@ -135,7 +136,7 @@ function multiLabel (outputs: Vec, y: Float32Array, rows: number, L: number): Cl
 export function evaluate (spec: NetworkSpec, outputs: Vec, data: Dataset): Evaluation {
   const { rows, outputs: O, y } = data
   if (rows < 1) throw new RangeError('evaluate: a dataset of zero rows has no score')
-  if (O !== spec.output.units) throw new RangeError(`the network produces ${spec.output.units} outputs per row; the dataset has ${O} target columns`)
+  if (O !== spec.output.units) throw new RangeError(`the network produces ${counted(spec.output.units, 'output')} per row; the dataset has ${counted(O, 'target column')}`)
   if (outputs.length !== rows * O) throw new RangeError(`evaluate: ${outputs.length} output values are not ${rows} rows × ${O}`)
   const head = headOf(spec)
   const task = head.task(O)

@@ -28,6 +28,7 @@
  */
 import { checkSpec, layout, parameterCount, type NetworkSpec } from './spec.js'
 import { layerDefs, placements } from './layers/build.js'
+import { counted } from './counted.js'
 
 export const MODEL_MAGIC = 'BPNN'
 export const MODEL_FORMAT_VERSION = 1
@@ -227,23 +228,23 @@ function readV1 (spec: NetworkSpec, layers: unknown, put: (path: string, v: unkn
   const shapes = layout(spec)
   if (!Array.isArray(layers)) throw new RangeError('layers: expected an array with one { W, b } per layer')
   if (layers.length !== shapes.length) {
-    throw new RangeError(`layers has ${layers.length} entries; the network has ${shapes.length} layers (hidden layers and the output layer)`)
+    throw new RangeError(`layers has ${counted(layers.length, 'entry', 'entries')}; the network has ${counted(shapes.length, 'layer')} (hidden layers and the output layer)`)
   }
   shapes.forEach(({ inputs: I, units: U, wOffset, bOffset }, l) => {
     const layer: unknown = layers[l]
     if (!isObject(layer)) throw new RangeError(`layers[${l}]: expected an object { W, b }`)
     const { W, b } = layer
     if (!Array.isArray(W)) throw new RangeError(`layers[${l}].W: expected an array of rows`)
-    if (W.length !== U) throw new RangeError(`layers[${l}].W has ${W.length} rows; the network's layer ${l} has ${U} units`)
+    if (W.length !== U) throw new RangeError(`layers[${l}].W has ${counted(W.length, 'row')}; the network's layer ${l} has ${counted(U, 'unit')}`)
     // indexed loops, not forEach: a sparse array's holes must fail, not stay 0
     for (let j = 0; j < U; j++) {
       const row: unknown = W[j]
       if (!Array.isArray(row)) throw new RangeError(`layers[${l}].W[${j}]: expected an array of numbers`)
-      if (row.length !== I) throw new RangeError(`layers[${l}].W[${j}] has ${row.length} columns; the network's layer ${l} has ${I} inputs`)
+      if (row.length !== I) throw new RangeError(`layers[${l}].W[${j}] has ${counted(row.length, 'column')}; the network's layer ${l} has ${counted(I, 'input')}`)
       for (let i = 0; i < I; i++) put(`layers[${l}].W[${j}][${i}]`, row[i], wOffset + j * I + i)
     }
     if (!Array.isArray(b)) throw new RangeError(`layers[${l}].b: expected an array of numbers`)
-    if (b.length !== U) throw new RangeError(`layers[${l}].b has ${b.length} values; the network's layer ${l} has ${U} units`)
+    if (b.length !== U) throw new RangeError(`layers[${l}].b has ${counted(b.length, 'value')}; the network's layer ${l} has ${counted(U, 'unit')}`)
     for (let j = 0; j < U; j++) put(`layers[${l}].b[${j}]`, b[j], bOffset + j)
   })
 }

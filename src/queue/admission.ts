@@ -20,6 +20,7 @@ import { headOf } from '../nn/heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
 import { encodedWidth, type FeatureColumn } from '../data/feature-columns.js'
 import type { MissingValues } from '../data/missing.js'
+import { counted } from '../nn/counted.js'
 
 export type AdmissionLimits = Pick<Config, 'MAX_EPOCHS' | 'MAX_PARAMETERS' | 'MAX_JOB_WORK'>
 
@@ -68,9 +69,9 @@ function completeNetwork (given: GivenNetwork, meta: DatasetMeta, field: string)
   if (inputs !== width) {
     const categorical = columns.filter((c) => c.kind === 'categorical')
     const why = categorical.length === 0
-      ? `${meta.inputs} feature columns (${meta.featureNames.join(', ')})`
-      : `${width} inputs: ${columns.length - categorical.length} numeric columns and ${width - columns.length + categorical.length} one-hot columns for the categories of ${categorical.map((c) => `${c.name} (${c.categories!.length})`).join(', ')}`
-    throw badNetwork(`${field}.inputs`, `the network takes ${inputs} inputs; dataset '${meta.id}' has ${why}`)
+      ? `${counted(meta.inputs, 'feature column')} (${meta.featureNames.join(', ')})`
+      : `${counted(width, 'input')}: ${counted(columns.length - categorical.length, 'numeric column')} and ${counted(width - columns.length + categorical.length, 'one-hot column')} for the categories of ${categorical.map((c) => `${c.name} (${c.categories!.length})`).join(', ')}`
+    throw badNetwork(`${field}.inputs`, `the network takes ${counted(inputs, 'input')}; dataset '${meta.id}' has ${why}`)
   }
   if (given.output.units !== undefined) return { ...given, inputs, output: { ...given.output, units: given.output.units } }
   const spec = { ...given, inputs, output: { ...given.output, units: unitsFor(given.output.activation, meta) } }

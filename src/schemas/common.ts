@@ -40,7 +40,8 @@ export const listOf = <T extends z.ZodType>(item: T) => z.object({
 const queryInt = (min: number, max: number, fallback: number) =>
   z.preprocess((v) => (v === '' ? undefined : v),
     z.string({ error: (iss) => (Array.isArray(iss.input) ? 'given more than once: give it once' : undefined) })
-      .regex(/^\d+$/, { error: (iss) => `expected a whole number, got ${sentValue(iss.input)}` })
+      // a sign is read, so that -1 is told its bound ("must be ≥ 0, got -1"), not that it is no whole number
+      .regex(/^-?\d+$/, { error: (iss) => `expected a whole number, got ${sentValue(iss.input)}` })
       .transform(Number).pipe(z.number().int().min(min).max(max)).optional())
     .transform((v) => v ?? fallback)
     // documented as what it reads: an integer in [min, max], not the text it is parsed from

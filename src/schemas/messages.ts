@@ -57,11 +57,19 @@ const OTHER_CHOICE: Readonly<Record<string, string>> = {
   weightDecay: 'decoupled weight decay is AdamW\'s, {"type": "adamw", "weightDecay": 0.01}; L2 on any optimizer is the network\'s "l2"'
 }
 
+/**
+ * Options of the optimizer sent in the training options themselves (Keras' and scikit-learn's
+ * learning_rate sit beside the epochs): where they go instead.
+ */
+const OPTIMIZER_OPTIONS: ReadonlySet<string> = new Set(['lr', 'learningRate', 'learning_rate', 'learning_rate_init', 'momentum', 'weightDecay', 'weight_decay', 'betas', 'eps'])
+const inOptimizer = (key: string): string =>
+  `${key} is the optimizer's: send it in training.optimizer, as {"type": "adam", "learningRate": 0.001}`
+
 /** The message for keys a strict object does not accept, given the keys it does. */
 export function unknownKeysMessage (keys: readonly string[], known: readonly string[]): string {
   const each = keys.map((key) => {
     const near = nearestKey(key, known)
-    const elsewhere = known.includes('learningRate') ? OTHER_CHOICE[key] : undefined
+    const elsewhere = known.includes('learningRate') ? OTHER_CHOICE[key] : known.includes('optimizer') && OPTIMIZER_OPTIONS.has(key) ? inOptimizer(key) : undefined
     if (elsewhere !== undefined) return `"${key}" (${elsewhere})`
     return near === undefined ? `"${key}"` : `"${key}" (did you mean "${near}"?)`
   })

@@ -5,6 +5,7 @@
  */
 import { Rng } from '../nn/random.js'
 import type { Distribution } from '../schemas/sweep.js'
+import { counted } from '../nn/counted.js'
 
 /** One configuration: field path → value. */
 export type TrialParams = Record<string, unknown>
@@ -71,7 +72,7 @@ export function applyParams (base: Readonly<Record<string, unknown>>, params: Tr
       if (Array.isArray(node)) {
         const index = Number(step)
         if (!Number.isInteger(index) || index < 0 || index >= node.length) {
-          throw new RangeError(`${path}: ${steps.slice(0, i).join('.')} has ${node.length} entries; '${step}' is not one of them`)
+          throw new RangeError(`${path}: ${steps.slice(0, i).join('.')} has ${counted(node.length, 'entry', 'entries')}; '${step}' is not one of them`)
         }
         if (last) node[index] = structuredClone(value)
         else node = node[index]

@@ -137,7 +137,7 @@ describe('POST /v1/datasets (JSON)', () => {
   it('names the row and column of a ragged feature row and of a target of the wrong kind', async () => {
     const ragged = await request(t.app.server).post('/v1/datasets').send({ features: [[1, 2], [3]], targets: [1, 2] })
     expectProblem(ragged, 400)
-    expect(ragged.body.detail).toMatch(/features row 1 has 1 columns; expected 2/)
+    expect(ragged.body.detail).toMatch(/features row 1 has 1 column; expected 2/)
     expect(ragged.body.field).toBe('features[1]')
     const mixed = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2]], targets: [1, 'b'] })
     expectProblem(mixed, 400)

@@ -208,6 +208,6 @@ describe('rows with categories and nulls, and records, give the same answers', (
   it('an import whose encoding does not fit the network is a 400', async () => {
     const res = await post('/v1/models', { format: 'backprop.model', version: 1, ...colored, preprocessing: { ...colored.preprocessing, columns: colored.preprocessing.columns.slice(0, 1) } })
     expect(res.status).toBe(400)
-    expect(res.body.detail).toMatch(/preprocessing.columns: encode into 1 inputs; the network takes 4/)
+    expect(res.body.detail).toMatch(/preprocessing.columns: encode into 1 input; the network takes 4/)
   })
 })

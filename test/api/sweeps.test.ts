@@ -331,6 +331,6 @@ describe('sweeps over two worker processes', () => {
     expect(thin.json().detail).toBe("51 stratified folds need every class in every fold, and class 'setosa' has 50 rows: use at most 50 folds")
     const badPath = await call('POST', '/v1/sweeps', sweep({ searchSpace: { 'network.layers.2.units': { type: 'grid', values: [4] } } }))
     expect(badPath.statusCode).toBe(400)
-    expect(badPath.json().detail).toMatch(/network.layers has 1 entries/)
+    expect(badPath.json().detail).toMatch(/network.layers has 1 entry/)
   }, 60_000)
 })

@@ -292,6 +292,9 @@ describe('admission', () => {
     expect(momentum.body.detail).toMatch(/unknown key "momentum" \(momentum is its own optimizer here, \{"type": "momentum", "momentum": 0\.9\} or "nesterov"/)
     const decay = await post(job({ optimizer: { type: 'adam', learningRate: 0.1, weightDecay: 0.01 } }))
     expect(decay.body.detail).toMatch(/"weightDecay" \(decoupled weight decay is AdamW's/)
+    // the learning rate beside the epochs (Keras' and scikit-learn's place for it) is pointed into the optimizer
+    const lr = await post(job({ lr: 0.01 }))
+    expect(lr.body.errors).toEqual([expect.objectContaining({ field: 'training.lr', message: expect.stringMatching(/^unknown key "lr" \(lr is the optimizer's: send it in training\.optimizer, as \{"type": "adam", "learningRate": 0\.001\}\)/) })])
   })
 
   it('names the limit and its value: MAX_EPOCHS, MAX_JOB_WORK', async () => {

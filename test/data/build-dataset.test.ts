@@ -17,11 +17,19 @@ describe('buildDataset', () => {
       buildDataset({ features: [[1, 2], [3, 1e39]], targets: [1, 2] })
       expect.unreachable()
     } catch (err) {
-      expect((err as Error).message).toMatch(/features\[1\]\[1\]: expected a finite number that fits a 32-bit float, got 1e\+39/)
+      expect((err as Error).message).toMatch(/features\[1\]\[1\]: expected a finite number that fits a 32-bit float \(at most ±3\.4e38\), got 1e\+39/)
       expect(err).toMatchObject({ statusCode: 400, problem: { field: 'features[1][1]', row: 1, column: 1 } })
     }
-    expect(() => buildDataset({ features: [[1], [2]], targets: [1] })).toThrow(/targets has 1 rows; features has 2/)
-    expect(() => buildDataset({ features: [[1], [2]], targets: [1, 2], featureNames: ['a', 'b'] })).toThrow(/featureNames has 2 names; the data has 1 columns/)
+    expect(() => buildDataset({ features: [[1], [2]], targets: [1] })).toThrow(/targets has 1 row; features has 2/)
+    expect(() => buildDataset({ features: [[1], [2]], targets: [1, 2], featureNames: ['a', 'b'] })).toThrow(/featureNames has 2 names; the data has 1 column/)
+    // a repeated name is named, with both places
+    try {
+      buildDataset({ features: [[1, 2, 3]], targets: [1], featureNames: ['a', 'b', 'a'] })
+      expect.unreachable()
+    } catch (err) {
+      expect((err as Error).message).toBe('featureNames has the name "a" twice (0 and 2): give every column a name of its own')
+      expect(err).toMatchObject({ statusCode: 400, problem: { field: 'featureNames[2]' } })
+    }
   })
 
   it('reads string columns as categories and null as missing, refused unless a strategy is given', () => {

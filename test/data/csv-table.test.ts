@@ -41,6 +41,11 @@ describe('csvToTable', () => {
     expect(missing.statusCode).toBe(400)
     const text = problemOf(() => build('a,b,label\r\n1,2,x\r\n3,abc,y\r\n', { target: ['label'] }))
     expect(text.message).toMatch(/line 3, column 2 \("b"\): expected a number like the rest of column "b", got "abc"; .*\?categorical=b/)
+    // a number past float64 reads as Infinity, which the file never held: said as what it was
+    const huge = problemOf(() => build('a,b,label\n1,2,x\n3,1e400,y\n', { target: ['label'] }))
+    expect(huge.message).toBe('CSV line 3, column 2 ("b"): expected a finite number that fits a 32-bit float (at most ±3.4e38), got a number beyond 1.8e308')
+    const past32 = problemOf(() => build('a,b,label\n1,2,x\n3,-1e39,y\n', { target: ['label'] }))
+    expect(past32.message).toMatch(/line 3, column 2 \("b"\): .*\(at most ±3\.4e38\), got -1e\+39$/)
   })
 
   it('refuses an unknown target column and labels spread over several target columns', () => {

@@ -51,7 +51,7 @@ describe('datasetFromRows', () => {
   it('rejects ragged rows, mismatched row counts and empty sets', () => {
     expect(() => datasetFromRows([[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3]], [[0], [0], [0]]))
       .toThrow('features row 2 has 3 columns; expected 4 like row 0')
-    expect(() => datasetFromRows([[1], [2]], [[0]])).toThrow('targets has 1 rows; features has 2')
+    expect(() => datasetFromRows([[1], [2]], [[0]])).toThrow('targets has 1 row; features has 2')
     expect(() => datasetFromRows([], [])).toThrow('features is empty: a dataset needs at least one row')
     expect(() => datasetFromRows([[1], 'x' as unknown as number[]], [[0], [0]])).toThrow('features row 1: expected an array of numbers')
     expect(() => datasetFromRows([[]], [[0]])).toThrow(RangeError)

@@ -116,7 +116,7 @@ describe('stopping', () => {
 describe('bad input', () => {
   it('names the row and column of a bad cell', () => {
     expect(() => datasetFromRows([[1, 2], [3, Number.NaN]], [[0], [1]])).toThrow(/row 1, column 1/)
-    expect(() => datasetFromRows([[1, 2], [3]], [[0], [1]])).toThrow(/row 1 has 1 columns; expected 2/)
+    expect(() => datasetFromRows([[1, 2], [3]], [[0], [1]])).toThrow(/row 1 has 1 column; expected 2/)
   })
 
   it('refuses a dataset whose width does not match the network, or labels that do not fit the head', () => {

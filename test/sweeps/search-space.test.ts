@@ -50,7 +50,7 @@ describe('applyParams', () => {
   })
 
   it('a path past an array or through a number says where', () => {
-    expect(() => applyParams(base, { 'network.layers.3.units': 1 })).toThrow(/network.layers has 1 entries; '3'/)
+    expect(() => applyParams(base, { 'network.layers.3.units': 1 })).toThrow(/network.layers has 1 entry; '3'/)
     expect(() => applyParams(base, { 'training.epochs.x': 1 })).toThrow(/training.epochs is 5/)
   })
 })

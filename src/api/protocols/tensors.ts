@@ -22,6 +22,7 @@ import type { Preprocessing } from '../../data/model-inputs.js'
 import type { Prediction } from '../predictor.js'
 import type { RowPaths } from '../prediction-input.js'
 import { elementPath, valuesOf, type Tensor, type Value } from './tensor-values.js'
+import { counted } from '../../nn/counted.js'
 
 export const INPUT_NAME = 'input'
 export const OUTPUT_NAME = 'output'
@@ -68,7 +69,7 @@ function rowsOfOneTensor (inputs: readonly Tensor[], columns: Columns): TensorRo
   const [n, width] = shape
   checkRows(`${field}.shape[0]`, n)
   // the shape is what to fix, not a "row" of the request: said here rather than as the predictor's row width
-  if (width !== columns.length) throw bad(`${field}.shape`, `the model takes ${columns.length} inputs per row, [rows, ${columns.length}]; got [${n}, ${width}]`)
+  if (width !== columns.length) throw bad(`${field}.shape`, `the model takes ${counted(columns.length, 'input')} per row, [rows, ${columns.length}]; got [${n}, ${width}]`)
   if (values.length !== n * width) throw bad(`${field}.data`, `the shape [${n}, ${width}] needs ${n * width} values; got ${values.length}`)
   const at: RowPaths = {
     row: () => `${field}.shape`,

@@ -14,6 +14,7 @@ import { inputPipelineOf } from '../../inference/model-inference.js'
 import type { StoredModel } from '../../store/models.js'
 import { codesOf, INPUTS, INSTANCES } from '../prediction-input.js'
 import { withModelRef } from '../../store/model-ref.js'
+import { counted } from '../../nn/counted.js'
 
 type Target = number | string | number[]
 
@@ -28,7 +29,7 @@ function encodeTargets (model: StoredModel, targets: readonly Target[]): Float32
   targets.forEach((t, r) => {
     const field = `targets[${r}]`
     const row = (v: number[]): void => {
-      if (v.length !== K) throw bad(field, `expected ${K} values (the model has ${K} outputs), got ${v.length}`, r)
+      if (v.length !== K) throw bad(field, `expected ${counted(K, 'value')} (the model has ${counted(K, 'output')}), got ${v.length}`, r)
       v.forEach((x, k) => { if (!Number.isFinite(Math.fround(x))) throw bad(`${field}[${k}]`, 'expected a finite number', r) })
       const norm = head === 'identity' ? meta.targetNormalization : undefined
       for (let k = 0; k < K; k++) y[r * K + k] = norm ? (v[k] - norm.offset[k]) / norm.scale[k] : v[k]
@@ -47,7 +48,7 @@ function encodeTargets (model: StoredModel, targets: readonly Target[]): Float32
     }
     if (head === 'softmax') y[r * K + k] = 1
     else if (K === 1) y[r] = k
-    else throw bad(field, `the model has ${K} sigmoid units: send a row of ${K} values 0 or 1`, r)
+    else throw bad(field, `the model has ${counted(K, 'sigmoid unit')}: send a row of ${counted(K, 'value')} 0 or 1`, r)
   })
   return y
 }

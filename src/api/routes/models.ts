@@ -25,6 +25,7 @@ import { parseModelRef, withModelRef } from '../../store/model-ref.js'
 import { readReport } from '../../queue/run-report.js'
 import { IMPORT_OPT_IN, checkSignatureKept, signatureOfModel } from '../../queue/model-signature.js'
 import { ModelStatusResponse, availableStatus } from '../../schemas/tf-serving.js'
+import { counted } from '../../nn/counted.js'
 
 const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
 
@@ -114,13 +115,13 @@ function checkImport (body: ModelExportBody, spec: NetworkSpec): void {
     if (head.task(units) === 'regression') throw invalid('classes', `a regression model (${activation} output) has no classes`)
     // one class per row (softmax, one sigmoid unit on two), else one name per label (multi-label)
     const want = head.classCount(units) || units
-    if (classes.length !== want) throw invalid('classes', `the output has ${units} ${activation} unit(s), so it needs ${want} classes; got ${classes.length}`)
+    if (classes.length !== want) throw invalid('classes', `the output has ${counted(units, `${activation} unit`)}, so it needs ${want} classes; got ${classes.length}`)
   }
   const pre = body.preprocessing
   if (pre) checkPreprocessing(pre, spec)
   const rawWidth = pre ? pre.columns.length : spec.inputs
   if (body.featureNames && body.featureNames.length !== rawWidth) {
-    throw invalid('featureNames', `needs ${rawWidth} names, one per raw feature column; got ${body.featureNames.length}`)
+    throw invalid('featureNames', `needs ${counted(rawWidth, 'name')}, one per raw feature column; got ${body.featureNames.length}`)
   }
   // with preprocessing, its columns are the names predict reads: featureNames saying others would be answered by neither
   const differs = pre && body.featureNames ? body.featureNames.findIndex((name, c) => name !== pre.columns[c].name) : -1
@@ -140,10 +141,10 @@ function checkPreprocessing (pre: NonNullable<ModelExportBody['preprocessing']>,
     if (col.categories && new Set(col.categories).size !== col.categories.length) throw invalid(`preprocessing.columns[${c}].categories`, 'holds a category twice')
   })
   const width = encodedWidth(pre.columns)
-  if (width !== spec.inputs) throw invalid('preprocessing.columns', `encode into ${width} inputs; the network takes ${spec.inputs}`)
+  if (width !== spec.inputs) throw invalid('preprocessing.columns', `encode into ${counted(width, 'input')}; the network takes ${spec.inputs}`)
   const imputer = pre.imputer
   if (!imputer) return
-  if (imputer.statistics.length !== pre.columns.length) throw invalid('preprocessing.imputer.statistics', `needs ${pre.columns.length} values, one per column; got ${imputer.statistics.length}`)
+  if (imputer.statistics.length !== pre.columns.length) throw invalid('preprocessing.imputer.statistics', `needs ${counted(pre.columns.length, 'value')}, one per column; got ${imputer.statistics.length}`)
   imputer.statistics.forEach((v, c) => {
     const K = pre.columns[c].categories?.length
     if (K === undefined ? !Number.isFinite(Math.fround(v)) : !(Number.isInteger(v) && v >= -1 && v < K)) {

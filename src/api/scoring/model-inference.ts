@@ -15,6 +15,7 @@ import type { KernelName } from '../../kernels/index.js'
 import type { ModelRecord } from '../../store/models.js'
 import type { DatasetMeta } from '../../store/datasets.js'
 import { createModelInference, INFERENCE_CHUNK, RowInputError, type ModelInference } from '../../inference/model-inference.js'
+import { counted } from '../../nn/counted.js'
 
 export { INFERENCE_CHUNK }
 
@@ -143,6 +144,6 @@ export function checkDatasetFitsModel (model: InferenceModel, dataset: DatasetFi
   if (classifier && !dataset.classes && !codes) throw new UNPROCESSABLE(`dataset '${dataset.id}' has numeric targets that are not class codes; the model is a classifier: upload the targets as class labels`)
   if (!classifier && dataset.classes) throw new UNPROCESSABLE(`dataset '${dataset.id}' has class labels as targets; the model is a regression model`)
   if (!classifier && dataset.outputs !== spec.output.units) {
-    throw new UNPROCESSABLE(`dataset '${dataset.id}' has ${dataset.outputs} target columns; the model has ${spec.output.units} outputs`)
+    throw new UNPROCESSABLE(`dataset '${dataset.id}' has ${counted(dataset.outputs, 'target column')}; the model has ${counted(spec.output.units, 'output')}`)
   }
 }

@@ -17,6 +17,7 @@ import type { SweepRecord, SweepTrial } from '../../store/sweeps.js'
 import { applyParams, expandSearchSpace, trialCount } from '../../sweeps/search-space.js'
 import { admitTrainingJob, type AdmissionDeps } from '../admission.js'
 import { BODY_OPT_IN, checkSignatureKept, signatureOfJob, type ModelSignature } from '../model-signature.js'
+import { counted } from '../../nn/counted.js'
 
 export type SweepLimits = Pick<Config, 'MAX_SWEEP_JOBS' | 'MAX_SWEEP_WORK'>
 
@@ -32,8 +33,8 @@ function refuseThinClasses (meta: DatasetMeta, folds: number): void {
   const counts = meta.targetStats.map((s) => Math.round(s.mean * meta.rows))
   const least = counts.indexOf(Math.min(...counts))
   if (counts[least] < folds) {
-    throw unprocessable(`${folds} stratified folds need every class in every fold, and class '${meta.classes[least]}' has ${counts[least]} rows: ` +
-      `use at most ${counts[least]} folds`, 'folds')
+    throw unprocessable(`${folds} stratified folds need every class in every fold, and class '${meta.classes[least]}' has ${counted(counts[least], 'row')}: ` +
+      `use at most ${counted(counts[least], 'fold')}`, 'folds')
   }
 }
 
@@ -92,7 +93,7 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
     throw unprocessable(`the sweep is ${count} trials${folds ? ` × ${folds} folds` : ''} = ${jobs} training jobs; the limit is ${deps.sweepLimits.MAX_SWEEP_JOBS} (MAX_SWEEP_JOBS): ` +
       'search fewer values, draw fewer trials or use fewer folds', 'searchSpace')
   }
-  if (folds !== null && meta.rows < folds) throw unprocessable(`${folds} folds need at least ${folds} rows; dataset '${meta.id}' has ${meta.rows}`, 'folds')
+  if (folds !== null && meta.rows < folds) throw unprocessable(`${folds} folds need at least ${folds} rows; dataset '${meta.id}' has ${counted(meta.rows, 'row')}`, 'folds')
   if (folds !== null) refuseThinClasses(meta, folds)
   const network = Object.keys(body.searchSpace).find((p) => p.startsWith('network.'))
   if (network && body.network === undefined) throw withProblem(new VALIDATION(`searchSpace field ${network} needs an inline network (give network, not networkId)`), { field: 'searchSpace' })
