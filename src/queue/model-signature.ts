@@ -24,8 +24,11 @@ export interface ModelSignature {
   readonly columns: ReadonlyArray<{ readonly name: string, readonly kind: 'numeric' | 'categorical' }>
   readonly head: HeadName
   readonly units: number
-  /** In output order: the class labels of a classifier, else the target names. */
-  readonly outputs: { readonly kind: 'classes' | 'targets', readonly names: readonly string[] }
+  /**
+   * In output order: the class labels of a classifier, a classifier's classes numbered when it has no
+   * labels (an import without `classes`), else the target names.
+   */
+  readonly outputs: { readonly kind: 'classes' | 'unlabelled classes' | 'targets', readonly names: readonly string[] }
 }
 
 const numbered = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
@@ -38,8 +41,20 @@ export function signatureOfModel (m: Pick<ModelRecord, 'network' | 'featureNames
     columns: names.map((name, i) => ({ name, kind: kinds?.[i]?.kind ?? 'numeric' })),
     head: m.network.output.activation,
     units: m.network.output.units,
-    outputs: m.classes ? { kind: 'classes', names: m.classes } : { kind: 'targets', names: m.targetNames ?? numbered('y', m.network.output.units) }
+    outputs: outputsOfModel(m)
   }
+}
+
+/**
+ * A model's outputs by name. A softmax without labels (imported without `classes`) answers one
+ * probability per class, not the targets its export may still name (iris's one "species"); a target
+ * list that does not match the units is not theirs either.
+ */
+function outputsOfModel (m: Pick<ModelRecord, 'network' | 'classes' | 'targetNames'>): ModelSignature['outputs'] {
+  const { activation, units } = m.network.output
+  if (m.classes) return { kind: 'classes', names: m.classes }
+  if (activation === 'softmax') return { kind: 'unlabelled classes', names: numbered('class', units) }
+  return { kind: 'targets', names: m.targetNames?.length === units ? m.targetNames : numbered('y', units) }
 }
 
 /** The signature of the model an admitted job on this dataset will store (as training-processor.ts records it). */

@@ -140,6 +140,13 @@ describe('POST /v1/models (import) under an existing name', () => {
     expect(refused.json().detail).toMatch(/^this import, stored as the next version of 'iris', would change .*: use another name, or import it with \?allowSignatureChange=true to change it on purpose$/)
     await expectUnchanged()
 
+    // without its classes, a softmax answers one probability per class, unlabelled: said so, not as its export's one target
+    const { classes: _classes, ...unlabelled } = exported
+    const noLabels = await post('/v1/models', unlabelled)
+    expect(noLabels.statusCode, noLabels.body).toBe(409)
+    expect(noLabels.json().changes).toEqual(['outputs: 3 classes (setosa, versicolor, virginica) → 3 unlabelled classes (class0, class1, class2)'])
+    await expectUnchanged()
+
     const same = await post('/v1/models', exported)
     expect(same.statusCode, same.body).toBe(201)
     expect(same.json()).toMatchObject({ name: 'iris', version: 2 })
