@@ -86,6 +86,8 @@ describe.skipIf(!available)(`the console's sweeps${why}`, () => {
     expect(await a.page.locator('#sweep-best').innerText()).toMatch(/^trial 1: [\d.]+ ± [\d.]+ \(training\.epochs = 60\)$/)
     const jobLinks = await a.page.locator('#sweep-results td.jobs a').evaluateAll((els) => els.map((e) => [e.textContent, e.getAttribute('href')]))
     expect(jobLinks.map(([text]) => text)).toEqual(['fold 0', 'fold 1', 'fold 0', 'fold 1'])
+    // the folds' columns are numbered as their links are
+    expect((await a.page.locator('#sweep-results thead th').allInnerTexts()).filter((t) => t.startsWith('Fold'))).toEqual(['Fold 0', 'Fold 1'])
     for (const [, href] of jobLinks) expect(href).toMatch(/^#\/jobs\/job_/)
     await shot(a.page, 'sweep')
 

@@ -195,6 +195,20 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     await page.getByRole('button', { name: 'Evaluate' }).click()
     await page.locator('#evaluation .note', { hasText: 'never saw' }).waitFor()
     expect(await page.locator('#evaluation .note').innerText()).toContain('color "purple" (2 rows)')
+    // the same data under one sigmoid unit: its one output is the probability of the positive class, said so, not the target's name
+    const sigmoidJob = await api<{ id: string }>(base, 'POST', '/v1/training-jobs', {
+      datasetId, network: { layers: [{ units: 8, activation: 'tanh' }], output: { units: 1, activation: 'sigmoid' } },
+      training: { epochs: 100, batchSize: 10, optimizer: { type: 'adam', learningRate: 0.05 }, earlyStopping: false, validationSplit: 0 }
+    })
+    await finished(base, sigmoidJob.id)
+    const sigmoidModel = await api<{ modelId: string }>(base, 'GET', `/v1/training-jobs/${sigmoidJob.id}`)
+    await page.goto(`${base}/ui/#/models/${encodeURIComponent(sigmoidModel.modelId)}`)
+    await page.locator('#feature-1').waitFor()
+    expect(await page.locator('.card p.muted', { hasText: 'Prefilled' }).innerText()).toBe('Prefilled with the training data\'s means (numeric columns) and each category column\'s first category.')
+    await page.selectOption('#feature-1', 'red')
+    await page.getByRole('button', { name: 'Predict' }).click()
+    await page.locator('#predicted-label').waitFor()
+    expect((await page.getByRole('table', { name: 'Probabilities' }).locator('tbody tr td').first().innerText())).toBe('yes (bought)')
     expect(offOrigin(requests, base)).toEqual([])
     expect(errors).toEqual([])
   })

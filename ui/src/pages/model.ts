@@ -34,13 +34,13 @@ function networkView (m: Model): HTMLElement {
     h('ol', {}, h('li', { class: 'layer input' }, h('strong', {}, 'Input'), h('span', {}, inputText(m))), boxes))
 }
 
-/** A categorical feature picks one of the model's categories (blank: missing, where the model imputes); a numeric one is typed. */
 /** The input box's text: the feature columns, and the network's inputs where one-hot columns make them more (2 columns → 4 inputs). */
 function inputText (m: Model): string {
   const columns = m.featureNames.length, inputs = m.network.inputs
   return columns === inputs ? count(inputs, 'feature') : `${count(columns, 'feature column')} → ${count(inputs, 'input')} (categories one-hot)`
 }
 
+/** A categorical feature picks one of the model's categories (blank: missing, where the model imputes); a numeric one is typed. */
 function featureInput (m: Model, i: number, mean: number | undefined): HTMLInputElement | HTMLSelectElement {
   const column = m.preprocessing?.columns[i]
   if (column?.kind === 'categorical' && column.categories) {
@@ -51,12 +51,24 @@ function featureInput (m: Model, i: number, mean: number | undefined): HTMLInput
   return h('input', { id: `feature-${i}`, type: 'text', inputmode: 'decimal', required: !m.preprocessing?.imputer, value, spellcheck: 'false' })
 }
 
+/**
+ * What each output of a prediction is: a class (softmax), the positive class of a single sigmoid unit
+ * (its probability: "1 (survived)"), or a target. The sigmoid's one output is not its target's name.
+ */
+function outputNames (m: Model, n: number): string[] {
+  if (m.classes && m.classes.length === n) return m.classes
+  if (m.classes && m.classes.length === 2 && n === 1) return [`${m.classes[1]} (${m.targetNames[0] ?? 'the positive class'})`]
+  return m.targetNames.length === n ? m.targetNames : Array.from({ length: n }, (_, i) => `output ${i + 1}`)
+}
+
 function predictForm (m: Model, means: Array<number | undefined> | undefined): HTMLElement {
   const inputs = m.featureNames.map((_, i) => featureInput(m, i, means?.[i]))
   const result = h('div', { id: 'prediction', role: 'status', 'aria-live': 'polite' })
   const form = h('form', { class: 'card', 'aria-labelledby': 'predict-title' },
     h('h2', { id: 'predict-title' }, 'Predict'),
-    means ? h('p', { class: 'muted' }, 'Prefilled with the training data\'s column means.') : null,
+    means ? h('p', { class: 'muted' }, m.preprocessing?.columns.some((c) => c.kind === 'categorical')
+      ? 'Prefilled with the training data\'s means (numeric columns) and each category column\'s first category.'
+      : 'Prefilled with the training data\'s column means.') : null,
     h('div', { class: 'fields' }, m.featureNames.flatMap((name, i) => [h('label', { for: `feature-${i}` }, name), inputs[i]])),
     h('button', { type: 'submit' }, 'Predict'),
     result)
@@ -70,7 +82,7 @@ function predictForm (m: Model, means: Array<number | undefined> | undefined): H
     })
     sendJson<{ outputs: number[][], labels?: string[], unknownCategories?: unknown[] }>('POST', `/v1/models/${encodeURIComponent(m.id)}/predict`, { inputs: [row] }).then((res) => {
       const out = res.outputs[0]
-      const names = m.classes && m.classes.length === out.length ? m.classes : m.targetNames.length === out.length ? m.targetNames : out.map((_, i) => `output ${i + 1}`)
+      const names = outputNames(m, out.length)
       result.replaceChildren(
         ...(res.labels ? [h('p', { class: 'answer' }, 'Predicted class: ', h('strong', { id: 'predicted-label' }, res.labels[0]))] : []),
         ...(res.unknownCategories && res.unknownCategories.length > 0 ? [note(`Categories the model never saw (encoded as all zeros): ${JSON.stringify(res.unknownCategories)}`, 'info')] : []),

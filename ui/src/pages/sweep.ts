@@ -24,7 +24,7 @@ export const ranked = (results: readonly TrialResult[]): TrialResult[] =>
 
 function resultsTable (s: Sweep): HTMLElement {
   const folds = Math.max(1, ...(s.results ?? []).map((t) => t.folds.length))
-  const foldHead = s.folds === null ? ['Score'] : Array.from({ length: folds }, (_, f) => `Fold ${f + 1}`)
+  const foldHead = s.folds === null ? ['Score'] : Array.from({ length: folds }, (_, f) => `Fold ${f}`) // from 0, as the API, the job ids and the links number them
   return h('div', { class: 'scroll' }, h('table', { id: 'sweep-results' },
     h('caption', {}, `Trials ranked by the mean ${metricName(s)}${s.folds === null ? ' on the validation rows' : ` over ${s.folds} folds`}`),
     h('thead', {}, h('tr', {}, ['Rank', 'Trial', 'Parameters', 'Mean ± std', ...foldHead, 'Status', 'Jobs'].map((c) => h('th', { scope: 'col' }, c)))),
