@@ -237,5 +237,10 @@ describe('ONNX export of stored models', () => {
     const res = await t.app.inject({ method: 'GET', url: '/v1/models/iris%20flowers@latest/export?format=onnx' })
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-disposition']).toBe('attachment; filename="iris_flowers-v1.onnx"')
+    // the JSON form too, shown inline (browsers, Swagger UI) with the same name for a save
+    const json = await t.app.inject({ method: 'GET', url: '/v1/models/iris%20flowers@latest/export' })
+    expect(json.statusCode).toBe(200)
+    expect(json.headers['content-type']).toMatch(/^application\/json/)
+    expect(json.headers['content-disposition']).toBe('inline; filename="iris_flowers-v1.json"')
   })
 })

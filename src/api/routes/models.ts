@@ -240,14 +240,17 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     const bad = firstNonFinite(stored.params)
     if (bad >= 0) throw new NON_FINITE_MODEL(request.params.id, `weight ${parameterName(createNetwork(stored.spec, { params: stored.params }), bad)} is ${stored.params[bad]}`)
     const { meta } = stored
+    const fileName = (ext: string): string => `${meta.name}-v${meta.version}.${ext}`.replace(/[^\w.@-]/g, '_')
     if (request.query.format === 'onnx') {
       const bytes = exportOnnx(stored)
-      const file = `${meta.name}-v${meta.version}.onnx`.replace(/[^\w.@-]/g, '_')
+      const file = fileName('onnx')
       // fastify sends a Buffer as it is; the type provider only knows the JSON body
       const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ModelExportBody
       return reply.type(ONNX_MEDIA_TYPE).header('content-disposition', `attachment; filename="${file}"`).send(body)
     }
     const pick = <K extends keyof ModelRecord>(k: K) => (meta[k] === undefined ? {} : { [k]: meta[k] })
+    // inline (a browser shows it; Swagger UI reads it), with the name `curl -OJ` and a browser's Save As use
+    void reply.header('content-disposition', `inline; filename="${fileName('json')}"`)
     return {
       ...toJsonForm(stored.spec, stored.params),
       // a model stored without a name is named by its id: the export leaves it out, so that its import
