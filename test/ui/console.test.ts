@@ -121,6 +121,35 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     expect(errors).toEqual([])
   })
 
+  it('reads numeric codes as categories where the form says so, and answers the API\'s ?categorical hint with the form\'s boxes', async () => {
+    const { base } = on.server
+    const { page, errors } = await openPage(on.browser)
+    const csv = (rows: string[]): Buffer => Buffer.from(['zip,size,bought', ...rows].join('\n') + '\n')
+    const rows = Array.from({ length: 30 }, (_, i) => `${[10115, 80331, 20095][i % 3]},${i % 5},${i % 3 === 0 ? 'yes' : 'no'}`)
+    await page.goto(`${base}/ui/#/datasets`)
+    await page.getByRole('heading', { name: 'Datasets' }).waitFor()
+    // a stray text in a numeric column: the API's "declare it: ?categorical=zip" becomes the box to tick
+    await page.setInputFiles('#csv-file', { name: 'zips.csv', mimeType: 'text/csv', buffer: csv([...rows, 'unknown,1,no']) })
+    await page.locator('#csv-categories input[value="zip"]').waitFor({ state: 'attached' })
+    // one box per feature column: the target is not among them
+    expect(await page.locator('#csv-categories input').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toEqual(['zip', 'size'])
+    await page.getByRole('button', { name: 'Upload' }).click()
+    const hint = page.locator('.note.error', { hasText: 'Category columns' })
+    await hint.waitFor()
+    expect(await hint.innerText()).toContain('tick "zip" under "Category columns" above, then upload again')
+    expect(await hint.innerText()).not.toContain('?categorical')
+    // ticked, the codes are categories: one input each
+    await page.setInputFiles('#csv-file', { name: 'zips.csv', mimeType: 'text/csv', buffer: csv(rows) })
+    await page.locator('#csv-categories input[value="zip"]').check()
+    await page.getByRole('button', { name: 'Upload' }).click()
+    await page.getByRole('heading', { name: 'zips' }).waitFor()
+    const id = decodeURIComponent(/#\/datasets\/([^/]+)$/.exec(page.url())![1])
+    const stored = await api<{ inputs: number, columns: Array<{ name: string, kind: string, categories?: string[] }> }>(base, 'GET', `/v1/datasets/${encodeURIComponent(id)}`)
+    expect(stored.columns[0]).toMatchObject({ name: 'zip', kind: 'categorical', categories: ['10115', '20095', '80331'] })
+    expect(stored.inputs).toBe(4)
+    expect(errors).toEqual([])
+  })
+
   it('offers the dataset\'s name for the model only while no model has it: a served name is never replaced by default', async () => {
     const { page, errors } = await openPage(on.browser)
     const { base } = on.server

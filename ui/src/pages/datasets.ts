@@ -62,12 +62,35 @@ export function charsetHintForForm (message: string): string | undefined {
     'as Excel saves CSV), or re-save the file as UTF-8, then upload again')
 }
 
+/**
+ * The API's hints for a column of codes speak to API callers ("declare it: ?categorical=zip", "send
+ * ?categorical=true"); in the console the answer is a box of the form's.
+ */
+const API_DECLARE_HINT = /declare it: \?categorical=([^\s;,)]+)/
+const API_LABELS_HINT = /send \?categorical=true/
+export function categoricalHintForForm (message: string): string | undefined {
+  const declared = API_DECLARE_HINT.exec(message)
+  if (declared !== null) {
+    return message.replace(API_DECLARE_HINT, `tick ${JSON.stringify(decodeURIComponent(declared[1]))} under "Category columns" above, then upload again`)
+  }
+  if (API_LABELS_HINT.test(message)) return message.replace(API_LABELS_HINT, 'tick "Numeric target holds class labels" above, then upload again')
+  return undefined
+}
+
 function uploadForm (): HTMLElement {
   const file = h('input', { id: 'csv-file', type: 'file', accept: '.csv,text/csv', required: true })
   const target = h('select', { id: 'csv-target', required: true, disabled: true })
   const name = h('input', { id: 'csv-name', type: 'text', maxlength: 200, placeholder: 'from the file name' })
   name.addEventListener('input', () => { name.dataset.auto = 'false' })
   const categorical = h('input', { id: 'csv-categorical', type: 'checkbox' })
+  // feature columns of numbers that are codes (zip codes, product ids): one box each, read as categories
+  const categories = h('div', { id: 'csv-categories', class: 'checks', role: 'group', 'aria-labelledby': 'csv-categories-label' })
+  let header: string[] = []
+  const fillCategories = (): void => {
+    const ticked = new Set([...categories.querySelectorAll('input:checked')].map((el) => (el as HTMLInputElement).value))
+    categories.replaceChildren(...header.filter((c) => c !== target.value).map((c, i) => h('label', {},
+      h('input', { type: 'checkbox', value: c, id: `csv-category-${i}`, checked: ticked.has(c) }), ` ${c}`)))
+  }
   const missing = h('select', { id: 'csv-missing' }, ...MISSING.map(([value, label]) => h('option', { value }, label)))
   const decimal = h('select', { id: 'csv-decimal' }, h('option', { value: '.' }, 'point (1.5)'), h('option', { value: ',' }, 'comma (1,5; cells separated by ; or tab)'))
   const encoding = h('select', { id: 'csv-encoding' }, ...ENCODINGS.map(([value, label]) => h('option', { value }, label)))
@@ -83,8 +106,11 @@ function uploadForm (): HTMLElement {
       const keep = columns.includes(picked) ? picked : columns.at(-1)
       target.replaceChildren(...columns.map((c) => h('option', { value: c, selected: c === keep }, c)))
       target.disabled = columns.length === 0
+      header = columns
+      fillCategories()
     })
   }
+  target.addEventListener('change', fillCategories)
   file.addEventListener('change', () => {
     chosen = file.files?.[0]
     if (!chosen) return
@@ -102,6 +128,8 @@ function uploadForm (): HTMLElement {
       h('label', { for: 'csv-target' }, 'Target column'), target,
       h('label', { for: 'csv-name' }, 'Name'), name,
       h('label', { for: 'csv-categorical' }, 'Numeric target holds class labels'), categorical,
+      h('span', { id: 'csv-categories-label' }, 'Category columns'),
+      h('div', {}, categories, h('small', {}, 'feature columns whose numbers are codes (zip codes, ids): read as categories, one-hot encoded')),
       h('label', { for: 'csv-missing' }, 'Missing cells'), missing,
       h('label', { for: 'csv-decimal' }, 'Decimal mark'), decimal),
     h('button', { type: 'submit' }, 'Upload'),
@@ -112,7 +140,10 @@ function uploadForm (): HTMLElement {
     // no column to pick (an empty file, or a header the picker could not read): let the server say what is wrong with the file
     const query = new URLSearchParams(target.value === '' ? {} : { target: target.value })
     if (name.value.trim() !== '') query.set('name', name.value.trim())
-    if (categorical.checked) query.set('categorical', 'true')
+    const declared = [...categories.querySelectorAll('input:checked')].map((el) => (el as HTMLInputElement).value)
+    // the target among the declared columns reads it as labels, as ?categorical=true does alone
+    if (declared.length > 0) query.set('categorical', [...declared, ...(categorical.checked ? [target.value] : [])].join(','))
+    else if (categorical.checked) query.set('categorical', 'true')
     if (missing.value !== 'error') query.set('missing', missing.value)
     if (decimal.value !== '.') query.set('decimal', decimal.value)
     status.replaceChildren('Uploading…')
@@ -124,9 +155,11 @@ function uploadForm (): HTMLElement {
       (err: Error) => {
         const missingHint = missingHintForForm(err.message)
         const charsetHint = missingHint === undefined ? charsetHintForForm(err.message) : undefined
-        status.replaceChildren(note(missingHint ?? charsetHint ?? err.message, 'error'))
+        const categoricalHint = missingHint === undefined && charsetHint === undefined ? categoricalHintForForm(err.message) : undefined
+        status.replaceChildren(note(missingHint ?? charsetHint ?? categoricalHint ?? err.message, 'error'))
         if (missingHint !== undefined) missing.focus()
         else if (charsetHint !== undefined) encoding.focus()
+        else if (categoricalHint !== undefined) (categories.querySelector('input') ?? categorical).focus()
       })
   })
   return form
