@@ -132,7 +132,7 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     await page.setInputFiles('#csv-file', { name: 'zips.csv', mimeType: 'text/csv', buffer: csv([...rows, 'unknown,1,no']) })
     await page.locator('#csv-categories input[value="zip"]').waitFor({ state: 'attached' })
     // one box per feature column: the target is not among them
-    expect(await page.locator('#csv-categories input').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toEqual(['zip', 'size'])
+    expect(await page.locator('#csv-categories input').evaluateAll((els) => els.map((e) => e.getAttribute('value')))).toEqual(['zip', 'size'])
     await page.getByRole('button', { name: 'Upload' }).click()
     const hint = page.locator('.note.error', { hasText: 'Category columns' })
     await hint.waitFor()

@@ -92,6 +92,9 @@ export function chart (title: string, yLabel: string, lines: Line[], opts: { log
         }
         // labels after every line, each on a white ground: another mark's line never strikes through one
         ctx.textBaseline = 'top'
+        // uPlot leaves its last axis's alignment on the context (right, for y tick labels): a label drawn
+        // with it ended at its place instead of starting there, cut off at the chart's left edge
+        ctx.textAlign = 'left'
         for (const [i, { m }] of shown.entries()) {
           const p = placed[i]
           const top = bbox.top + (4 + ROW * p.row) * dpr
