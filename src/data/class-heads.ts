@@ -124,13 +124,22 @@ export function codesWarning (how: HeadTargets, t: TargetInfo, rows: number): st
 }
 
 /**
- * A warning when a regression head (identity) trains on class labels: it fits their one-hot columns by
- * squared error, which is allowed (the lecture's identity + squared-error head), but its predictions are
- * numbers per class with no labels, which is seldom what was meant. Null otherwise.
+ * A warning when a head trains on class labels (one class per row) as something else. A regression head
+ * (identity) fits their one-hot columns by squared error, which is allowed (the lecture's identity +
+ * squared-error head), but its predictions are numbers per class with no labels. Several sigmoid units
+ * learn them as independent yes/no labels (multi-label, as scikit-learn's MLPClassifier does only for
+ * a label-indicator target), whose probabilities need not sum to 1 nor pick one class. Seldom what was
+ * meant either way; null otherwise.
  */
 export function labelsWarning (spec: Pick<NetworkSpec, 'output'>, how: HeadTargets): string | null {
-  if (how.kind !== 'as-stored' || how.classes === undefined || heads[spec.output.activation].targets !== 'values') return null
-  return `the targets are class labels (${how.classes.join(', ')}); an ${spec.output.activation} output fitted their one-hot columns by squared error, ` +
+  if (how.kind !== 'as-stored' || how.classes === undefined) return null
+  const { activation, units } = spec.output
+  if (activation === 'sigmoid' && units > 1) {
+    return `the targets are class labels, one per row (${how.classes.join(', ')}); ${units} sigmoid units learned them as independent yes/no labels ` +
+      '(multi-label), whose probabilities need not sum to 1 nor name one class: for one class per row use a softmax output'
+  }
+  if (heads[activation].targets !== 'values') return null
+  return `the targets are class labels (${how.classes.join(', ')}); an ${activation} output fitted their one-hot columns by squared error, ` +
     'and its predictions carry no labels: for a classifier use a softmax output (or one sigmoid unit for two classes)'
 }
 

@@ -80,7 +80,7 @@ describe('integer class codes', () => {
     const wide = await post('/v1/training-jobs', job({ units: 3, activation: 'softmax' }, 4))
     expect(wide.status).toBe(400)
     expect(wide.body).toMatchObject({ field: 'network.inputs' })
-    expect(wide.body.detail).toMatch(/the network takes 4 inputs; dataset '.*' has 1 feature columns \(x0\)/)
+    expect(wide.body.detail).toMatch(/the network takes 4 inputs; dataset '.*' has 1 feature column \(x0\)/)
     // the hints a user follows from a wrong head lead to the classes, never to a regression on the codes
     const one = await post('/v1/training-jobs', job({ units: 1, activation: 'softmax' }))
     expect(one.status).toBe(400)

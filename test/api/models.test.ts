@@ -154,7 +154,7 @@ describe('/v1/models', () => {
       [{ ...good, parameters: { ...good.parameters, 'output.bias': undefined } }, /parameters\["output\.bias"\]: expected a tensor of shape \[3\]/],
       [{ ...good, parameters: { ...good.parameters, 'layers.0.linear.weight': good.parameters['layers.0.linear.weight'].slice(1) } }, /parameters\["layers\.0\.linear\.weight"\]: expected a tensor of shape \[5, 3\]; it has 4 entries/],
       [{ ...good, normalization: { ...norm3, scale: [1, 2] } }, /normalization: needs 3 offsets and 3 scales/],
-      [{ ...good, classes: ['a', 'b'] }, /classes: the output has 3 softmax unit\(s\), so it needs 3 classes; got 2/],
+      [{ ...good, classes: ['a', 'b'] }, /classes: the output has 3 softmax units, so it needs 3 classes; got 2/],
       // names that become keys, each once: one label for two units would answer "a" for both
       [{ ...good, classes: ['a', 'a', 'b'] }, /classes\[1\]: "a" is also classes\[0\]; every class needs its own name/],
       [{ ...good, classes: ['1', '2', '1.0'] }, /classes\[2\]: "1\.0" and classes\[0\] "1" are the same number written two ways; write each class one way/],

@@ -177,6 +177,13 @@ describe('a validation split far larger than asked', () => {
       training: { epochs: 2, optimizer: { type: 'adam', learningRate: 0.01 }, earlyStopping: false }
     })
     expect(identity.body).toMatchObject({ status: 'succeeded', warnings: ['the targets are class labels (x, y, z); an identity output fitted their one-hot columns by squared error, and its predictions carry no labels: for a classifier use a softmax output (or one sigmoid unit for two classes)'] })
+    // and under three sigmoid units: trained as independent yes/no labels (multi-label), and said
+    const sigmoids = await trainToEnd(ctx.t, {
+      datasetId: iris,
+      network: { inputs: 2, layers: [{ units: 4, activation: 'relu' }], output: { units: 3, activation: 'sigmoid' } },
+      training: { epochs: 2, optimizer: { type: 'adam', learningRate: 0.01 }, earlyStopping: false }
+    })
+    expect(sigmoids.body).toMatchObject({ status: 'succeeded', warnings: ['the targets are class labels, one per row (x, y, z); 3 sigmoid units learned them as independent yes/no labels (multi-label), whose probabilities need not sum to 1 nor name one class: for one class per row use a softmax output'] })
   })
 })
 

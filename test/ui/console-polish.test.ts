@@ -167,4 +167,24 @@ describe.skipIf(!available)(`the console, as a new user found it${why}`, () => {
     expect(offOrigin(requests, base)).toEqual([])
     expect(errors).toEqual([])
   })
+
+  it('says a two-output regression\'s scores are means over its outputs, so an RMSE that is not √MSE does not read as a slip', async () => {
+    const { base } = on.server
+    // y₁ = x, y₂ = 10·x on 40 rows: the outputs' errors differ in scale, so the mean RMSE is far from √(mean MSE)
+    const features = Array.from({ length: 40 }, (_, i) => [i / 40])
+    const datasetId = (await api<{ id: string }>(base, 'POST', '/v1/datasets', { name: 'two-outputs', features, targets: features.map(([x]) => [x, 10 * x]), targetNames: ['small', 'large'] })).id
+    const job = await api<{ id: string }>(base, 'POST', '/v1/training-jobs', {
+      datasetId, network: { layers: [{ units: 4, activation: 'tanh' }], output: { activation: 'identity' } },
+      training: { epochs: 3, batchSize: 8, optimizer: { type: 'sgd', learningRate: 0.01 }, validationSplit: 0 }
+    })
+    await finished(base, job.id)
+    const model = (await api<{ modelId: string }>(base, 'GET', `/v1/training-jobs/${job.id}`)).modelId
+    const { page, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/models/${encodeURIComponent(model)}`)
+    const line = page.locator('#evaluation p', { hasText: 'RMSE' })
+    await line.waitFor()
+    expect(await line.innerText()).toMatch(/^40 rows · MSE [\d.,e-]+ · RMSE [\d.,e-]+ · MAE [\d.,e-]+ · R² -?[\d.,e-]+ \(each the mean of the 2 outputs' scores below\)$/)
+    expect(await page.getByRole('table', { name: 'Per output' }).locator('tbody tr').count()).toBe(2)
+    expect(errors).toEqual([])
+  })
 })

@@ -56,7 +56,10 @@ function resultView (e: Evaluation): HTMLElement {
   }
   return h('div', {},
     unknownNote(e),
-    h('p', {}, `${count(e.rows, 'row')} · MSE ${num(m.mse)} · RMSE ${num(m.rmse)} · MAE ${num(m.mae)} · R² ${num(m.r2, 3)}`),
+    // several outputs: each score is the mean of the outputs' (scikit-learn's uniform_average), so the RMSE is
+    // not √MSE, and the line says so rather than look like a slip
+    h('p', {}, `${count(e.rows, 'row')} · MSE ${num(m.mse)} · RMSE ${num(m.rmse)} · MAE ${num(m.mae)} · R² ${num(m.r2, 3)}` +
+      (m.perOutput && m.perOutput.length > 1 ? ` (each the mean of the ${m.perOutput.length} outputs' scores below)` : '')),
     m.perOutput ? h('div', { class: 'scroll' }, table('Per output', ['Output', 'MSE', 'RMSE', 'MAE', 'R²'], m.perOutput.map((o) => [o.name, num(o.mse), num(o.rmse), num(o.mae), num(o.r2, 3)]))) : null)
 }
 
