@@ -88,6 +88,41 @@ interface Loaded {
   readonly oneRow: MicroBatch
 }
 
+/** INPUT_WIDTH (400) naming the first row whose width is not the model's raw columns. */
+function checkWidths (model: Loaded, rows: FeatureRows, at: RowPaths): void {
+  const I = model.inputs.rawWidth
+  for (let r = 0; r < rows.length; r++) {
+    if (rows[r].length !== I) throw withProblem(new INPUT_WIDTH(I, rows[r].length, r, widthHint(model.inputs, rows[r].length)), { field: at.row(r), row: r })
+  }
+}
+
+/** Where a multi-row request runs: `batch` rows a pass, on a forward thread past `threadWork`; `counts` tallies the rows of each. */
+interface ChunkRun { readonly batch: number, readonly threads: ForwardThreads | undefined, readonly threadWork: number, readonly counts: { loop: number, thread: number } }
+
+/**
+ * A multi-row request (rows of codes) in chunks of `batch` rows. A large one (rows × parameters ≥
+ * threadWork) runs on a forward thread, chunk after chunk, so the event loop and other requests'
+ * passes go on between them.
+ */
+async function forwardInChunks (model: Loaded, rows: FeatureRows, { batch, threads, threadWork, counts }: ChunkRun): Promise<Prediction> {
+  const I = model.spec.inputs
+  const K = model.spec.output.units
+  const n = rows.length
+  // a row's forward pass is about one multiply-add per parameter
+  const onThread = threads !== undefined && n * model.params.length >= threadWork
+  if (onThread) counts.thread += n
+  const out = new Float32Array(n * K)
+  for (let start = 0; start < n; start += batch) {
+    const m = Math.min(batch, n - start)
+    const x = new Float32Array(m * I)
+    for (let r = 0; r < m; r++) model.inputs.rowInto(rows[start + r], x, r)
+    if (!onThread) counts.loop += m
+    // a thread is handed x (transferred); here the chunk's outputs are copied before the next pass
+    out.set((onThread ? await threads.run(model, x, m) : model.inference.forward(x, m)).subarray(0, m * K), start * K)
+  }
+  return predictionOf(model.inference, out, n)
+}
+
 export function createPredictor (models: ModelRepository, { capacity = 32, batch = 64, kernels = 'auto', threads, threadWork = 2 ** 24, threadBodyBytes = 256 * 1024 }: PredictorOptions = {}): Predictor {
   const rowsRun = { loop: 0, thread: 0 }
   const countLoop = (rows: number): void => { rowsRun.loop += rows }
@@ -126,44 +161,13 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     }
   }
 
-  /** INPUT_WIDTH (400) naming the first row whose width is not the model's raw columns. */
-  const checkWidths = (model: Loaded, rows: FeatureRows, at: RowPaths): void => {
-    const I = model.inputs.rawWidth
-    for (let r = 0; r < rows.length; r++) {
-      if (rows[r].length !== I) throw withProblem(new INPUT_WIDTH(I, rows[r].length, r, widthHint(model.inputs, rows[r].length)), { field: at.row(r), row: r })
-    }
-  }
-
   /** Rows of codes (data/model-inputs.ts) of a model: one row joins the micro-batch, several run in chunks. */
   const runCodes = (model: Loaded, rows: FeatureRows): Promise<Prediction> =>
-    rows.length > 1 ? predictRows(model, rows) : model.oneRow.add(rows[0])
+    rows.length > 1 ? forwardInChunks(model, rows, { batch, threads, threadWork, counts: rowsRun }) : model.oneRow.add(rows[0])
 
   const runRaw = (model: Loaded, rows: readonly RawRow[], at: RowPaths, handleUnknown: HandleUnknown): Promise<Prediction> => {
     const { rows: codes, unknown } = codesOf(model.inputs, rows, at, handleUnknown)
     return runCodes(model, codes).then((p) => (unknown.length > 0 ? { ...p, unknownCategories: unknown } : p))
-  }
-
-  /**
-   * A multi-row request in chunks of `batch` rows. A large one (rows × parameters ≥ threadWork) runs on a
-   * forward thread, chunk after chunk, so the event loop and other requests' passes go on between them.
-   */
-  const predictRows = async (model: Loaded, rows: FeatureRows): Promise<Prediction> => {
-    const I = model.spec.inputs
-    const K = model.spec.output.units
-    const n = rows.length
-    // a row's forward pass is about one multiply-add per parameter
-    const onThread = threads !== undefined && n * model.params.length >= threadWork
-    if (onThread) rowsRun.thread += n
-    const out = new Float32Array(n * K)
-    for (let start = 0; start < n; start += batch) {
-      const m = Math.min(batch, n - start)
-      const x = new Float32Array(m * I)
-      for (let r = 0; r < m; r++) model.inputs.rowInto(rows[start + r], x, r)
-      if (!onThread) countLoop(m)
-      // a thread is handed x (transferred); here the chunk's outputs are copied before the next pass
-      out.set((onThread ? await threads.run(model, x, m) : model.inference.forward(x, m)).subarray(0, m * K), start * K)
-    }
-    return predictionOf(model.inference, out, n)
   }
 
   return {
