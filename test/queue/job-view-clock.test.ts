@@ -50,4 +50,13 @@ describe('a running job\'s clock', () => {
     await taken!.updateProgress({ epoch: 2, epochs: 5, updatedAt: reported })
     expect((await queue.get(id))?.progress.updatedAt).toBe(reported)
   })
+
+  it('a repeated cancel of a job still running is asked again, keeping the first time (not "already cancelled")', async () => {
+    const id = await queue.enqueue(data)
+    expect((await worker.getNextJob('token-2'))?.id).toBe(id)
+    const first = await queue.cancel(id, undefined, false)
+    expect(first).toMatchObject({ outcome: 'requested', job: { status: 'running' } })
+    const again = await queue.cancel(id, undefined, false)
+    expect(again).toMatchObject({ outcome: 'requested', job: { status: 'running', cancelRequestedAt: first!.job.cancelRequestedAt } })
+  })
 })

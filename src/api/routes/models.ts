@@ -5,7 +5,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { MODEL_NOT_FOUND, MODEL_VERSION_REQUIRED, NON_FINITE_MODEL, UNPROCESSABLE, VALIDATION, withProblem } from '../../errors.js'
 import { firstNonFinite, nonFiniteReason, parameterName } from '../../nn/finite.js'
-import { createNetwork } from '../../nn/network.js'
+import { createNetwork, predict } from '../../nn/network.js'
+import { denormalizeRows, type Normalization } from '../../data/normalize.js'
 import { headOf } from '../../nn/heads.js'
 import { fromJsonForm, toJsonForm } from '../../nn/serialize.js'
 import type { NetworkSpec } from '../../nn/spec.js'
@@ -107,6 +108,11 @@ function checkImport (body: ModelExportBody, spec: NetworkSpec): void {
     }
     const zero = norm.scale.findIndex((s) => s === 0)
     if (zero >= 0) throw invalid(`${key}.scale[${zero}]`, 'a scale of 0 would divide by zero')
+    // applied in float32 as every weight is: 1e39 would be ∞ there
+    for (const part of ['offset', 'scale'] as const) {
+      const bad = norm[part].findIndex((v) => !Number.isFinite(Math.fround(v)))
+      if (bad >= 0) throw invalid(`${key}.${part}[${bad}]`, `must be a finite number that fits a 32-bit float (at most ±3.4e38), got ${norm[part][bad]}`)
+    }
   }
   const { classes } = body
   if (classes) {
@@ -153,10 +159,22 @@ function checkPreprocessing (pre: NonNullable<ModelExportBody['preprocessing']>,
   })
 }
 
-/** Finite weights can still overflow in float32 on the way through: one row at the normalisation offsets (normalised zeros) must come out finite. */
-function checkImportFinite (spec: NetworkSpec, params: Float32Array): void {
-  const why = nonFiniteReason(createNetwork(spec, { params }), { x: new Float32Array(spec.inputs), rows: 1, inputs: spec.inputs })
+/**
+ * Finite weights can still overflow in float32 on the way through: one row at the normalisation offsets
+ * (normalised zeros) must come out finite, in the network's units and, scaled back, in the targets' units.
+ */
+function checkImportFinite (spec: NetworkSpec, params: Float32Array, targetNormalization: Normalization | undefined): void {
+  const net = createNetwork(spec, { params })
+  const probe = { x: new Float32Array(spec.inputs), rows: 1, inputs: spec.inputs }
+  const why = nonFiniteReason(net, probe)
   if (why !== null) throw new UNPROCESSABLE(`the model is not usable: for an input at the normalisation offsets ${why.replace('row 0', 'it')}; export it again from a model that trained without diverging`)
+  if (!targetNormalization) return
+  const values = denormalizeRows(predict(net, probe.x, 1), targetNormalization)
+  const bad = firstNonFinite(values)
+  if (bad >= 0) {
+    throw new UNPROCESSABLE(`the model is not usable: for an input at the normalisation offsets, output ${bad} is ${values[bad]} once scaled back by targetNormalization ` +
+      '(its float32 range ends at ±3.4e38); rescale the target and train again')
+  }
 }
 
 const models: FastifyPluginAsyncZod = async (fastify) => {
@@ -285,7 +303,7 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     }
     checkNetwork(model.spec, fastify.config.MAX_PARAMETERS)
     checkImport(body, model.spec)
-    checkImportFinite(model.spec, model.params)
+    checkImportFinite(model.spec, model.params, body.targetNormalization)
     const { format: _f, version: _v, network: _n, layers: _l, parameters: _p, ...meta } = body
     if (meta.name !== undefined) {
       // another version of an existing name: as a training job's, it keeps the name's signature unless asked (queue/model-signature.ts)
