@@ -35,7 +35,8 @@ export const EMPTY_BODY = createError<[string]>('NN_ERR_EMPTY_BODY', 'the body i
 export const BAD_DATASET = createError<[string]>('NN_ERR_BAD_DATASET', '%s', 400)
 export const BAD_NETWORK = createError<[string]>('NN_ERR_BAD_NETWORK', '%s', 400)
 // the last argument: '' or a hint that starts with '; '
-export const INPUT_WIDTH = createError<[number, number, number, string]>('NN_ERR_INPUT_WIDTH', 'expected %d inputs per row, got %d in row %d%s', 400)
+/** args: the inputs a row needs, counted ("1 input", "4 inputs": nn/counted.ts), what a row held, its index, a hint */
+export const INPUT_WIDTH = createError<[string, number, number, string]>('NN_ERR_INPUT_WIDTH', 'expected %s per row, got %d in row %d%s', 400)
 
 // ---- 401, 403, 429: who may call, and how often (api/plugins/auth.ts, rate-limit.ts)
 export const UNAUTHORIZED = createError<[string]>('NN_ERR_UNAUTHORIZED', '%s', 401)

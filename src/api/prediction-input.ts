@@ -10,6 +10,7 @@ import { nearestName, quotedList } from '../schemas/messages.js'
 import { INPUT_WIDTH, VALIDATION, withProblem } from '../errors.js'
 import type { InputPipeline } from '../data/model-inputs.js'
 import { predictionColumns } from './prediction-columns.js'
+import { counted } from '../nn/counted.js'
 
 type Cell = number | string | null
 export type RawRow = ArrayLike<Cell> | Readonly<Record<string, Cell>>
@@ -105,7 +106,7 @@ export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], at: R
     const codes = new Float64Array(W)
     if (Array.isArray(row) || ArrayBuffer.isView(row)) {
       const cells = row as ArrayLike<Cell>
-      if (cells.length !== W) throw withProblem(new INPUT_WIDTH(W, cells.length, r, widthHint(pipeline, cells.length)), { field: at.row(r), row: r })
+      if (cells.length !== W) throw withProblem(new INPUT_WIDTH(counted(W, 'input'), cells.length, r, widthHint(pipeline, cells.length)), { field: at.row(r), row: r })
       for (let c = 0; c < W; c++) codes[c] = code(cells[c], c, r, false)
       return codes
     }

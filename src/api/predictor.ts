@@ -21,6 +21,7 @@ import { visibleTo } from '../security/tenancy.js'
 import type { KernelName } from '../kernels/index.js'
 import type { ForwardThreads } from './forward-thread/forward-threads.js'
 import { MAX_PREDICT_ROWS } from '../schemas/model.js'
+import { counted } from '../nn/counted.js'
 
 export type { Prediction }
 
@@ -92,7 +93,7 @@ interface Loaded {
 function checkWidths (model: Loaded, rows: FeatureRows, at: RowPaths): void {
   const I = model.inputs.rawWidth
   for (let r = 0; r < rows.length; r++) {
-    if (rows[r].length !== I) throw withProblem(new INPUT_WIDTH(I, rows[r].length, r, widthHint(model.inputs, rows[r].length)), { field: at.row(r), row: r })
+    if (rows[r].length !== I) throw withProblem(new INPUT_WIDTH(counted(I, 'input'), rows[r].length, r, widthHint(model.inputs, rows[r].length)), { field: at.row(r), row: r })
   }
 }
 
@@ -185,7 +186,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
       if (result.kind === 'unreadable') return undefined
       if (result.kind === 'width') {
         const { row, width } = result
-        throw withProblem(new INPUT_WIDTH(model.spec.inputs, width, row, widthHint(model.inputs, width)), { field: `inputs[${row}]`, row })
+        throw withProblem(new INPUT_WIDTH(counted(model.spec.inputs, 'input'), width, row, widthHint(model.inputs, width)), { field: `inputs[${row}]`, row })
       }
       rowsRun.thread += result.rows
       return predictionOf(model.inference, result.out, result.rows)

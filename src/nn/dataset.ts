@@ -85,7 +85,7 @@ function checkShape (data: Dataset): void {
 export function checkDatasetFits (spec: NetworkSpec, data: Dataset): void {
   checkShape(data)
   const { rows, inputs, outputs, x, y } = data
-  if (inputs !== spec.inputs) throw new RangeError(`the network expects ${spec.inputs} inputs per row; the dataset has ${inputs}`)
+  if (inputs !== spec.inputs) throw new RangeError(`the network expects ${counted(spec.inputs, 'input')} per row; the dataset has ${inputs}`)
   const K = spec.output.units
   if (outputs !== K) throw new RangeError(`the network produces ${counted(K, 'output')} per row; the dataset has ${counted(outputs, 'target column')}`)
   for (let i = 0; i < x.length; i++) {

@@ -159,6 +159,9 @@ describe('a non-finite output in the targets\' units', () => {
     expect([streamed.status, streamed.body.row]).toEqual([422, 1])
     const predicted = await request(t.app.server).post(`/v1/models/${modelId}/predict`).send({ inputs: [[0.1], [0.9]] })
     expect([predicted.status, predicted.body.row]).toEqual([422, 1])
+    // (a row of the wrong width, counted in the right number)
+    const wide = await request(t.app.server).post(`/v1/models/${modelId}/predict`).send({ inputs: [[0.1, 0.2]] })
+    expect(wide.body.detail).toMatch(/^expected 1 input per row, got 2 in row 0/)
     // rows that stay finite are scored
     const fine = await uploadJson(t, { features: [[0.1], [0.2]], targets: [6e37, 1.2e38] })
     const scored = await request(t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: fine })

@@ -126,7 +126,7 @@ export function checkDatasetFitsModel (model: InferenceModel, dataset: DatasetFi
   const theirs = datasetColumns(dataset)
   const listed = mine.map((c) => c.name).join(', ')
   if (theirs.length !== mine.length) {
-    throw new UNPROCESSABLE(`dataset '${dataset.id}' has ${theirs.length} feature columns; the model takes ${mine.length} (${listed})`)
+    throw new UNPROCESSABLE(`dataset '${dataset.id}' has ${counted(theirs.length, 'feature column')}; the model takes ${mine.length} (${listed})`)
   }
   const named = meta.preprocessing !== undefined || meta.featureNames !== undefined
   if (named && mine.some((c, i) => c.name !== theirs[i].name)) {

@@ -6,7 +6,7 @@
  */
 import { allItems, getJson, sendJson } from '../api.js'
 import { datasetOption } from '../dataset-label.js'
-import { h, note, num } from '../dom.js'
+import { count, h, note, num } from '../dom.js'
 import { go, type Route } from '../nav.js'
 import { layerSummary, networkBlocks } from '../network-blocks.js'
 import type { Dataset, LayerSpec, Model, Page } from '../types.js'
@@ -90,7 +90,7 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
       hidden = spec.map(layerSummary).join(' → ') || 'none'
       parameters = `, ${num(networkBlocks({ inputs: d.inputs, layers: spec, output: out }).reduce((n, b) => n + b.parameters, 0))} parameters`
     } catch { /* shown on submit */ }
-    shape.textContent = `Network: ${d.inputs} inputs → ${hidden} → ${out.units} ${out.activation} (output follows the dataset${parameters})`
+    shape.textContent = `Network: ${count(d.inputs, 'input')} → ${hidden} → ${out.units} ${out.activation} (output follows the dataset${parameters})`
   }
   dataset.addEventListener('change', () => { fillHeads(); describe() })
   head.addEventListener('change', describe)

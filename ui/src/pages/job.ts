@@ -29,7 +29,7 @@ export function bestOf (job: Job, history: readonly Epoch[]): Mark | undefined {
 
 /** The network in one line, as the job form describes it: 4 inputs → 8 tanh → 3 softmax. */
 function networkSummary (n: NetworkSpec): string {
-  return [`${n.inputs} inputs`, ...n.layers.map(layerSummary), `${n.output.units} ${n.output.activation}`].join(' → ') + (n.l2 ? `, L2 ${n.l2}` : '')
+  return [count(n.inputs, 'input'), ...n.layers.map(layerSummary), `${n.output.units} ${n.output.activation}`].join(' → ') + (n.l2 ? `, L2 ${n.l2}` : '')
 }
 
 /** The options that made the run, in words: adam, learning rate 0.02, batch 16, 40 epochs, … */

@@ -22,7 +22,7 @@ function networkView (m: Model): HTMLElement {
   const blocks = networkBlocks(spec)
   const boxes = blocks.map((b, i) => h('li', { class: `layer ${i === blocks.length - 1 ? 'output' : 'hidden'}`, 'data-parameters': b.parameters },
     h('strong', {}, b.title),
-    h('span', {}, i === blocks.length - 1 ? `${b.units} units, ${spec.output.activation}` : `${b.units} units: ${layerSummary(spec.layers[i])}`),
+    h('span', {}, i === blocks.length - 1 ? `${count(b.units, 'unit')}, ${spec.output.activation}` : `${count(b.units, 'unit')}: ${layerSummary(spec.layers[i])}`),
     h('ul', { class: 'parts' }, b.parts.map((p) => {
       const count = countOf([p])
       return h('li', { class: `part ${p.kind}`, title: p.params.map((q) => `${q.name} [${q.shape.join(', ')}]${q.buffer ? ' (buffer)' : ''}`).join('\n') || null },
