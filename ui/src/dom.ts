@@ -20,18 +20,8 @@ export function h<K extends keyof HTMLElementTagNameMap> (tag: K, attrs: Attrs =
   return el
 }
 
-/** A number for people: 4 significant digits, thousands separated, no exponent below 1e-4. */
-export function num (x: number | undefined, digits = 4): string {
-  if (x === undefined || !Number.isFinite(x)) return '—'
-  if (Number.isInteger(x)) return x.toLocaleString('en')
-  if (x !== 0 && Math.abs(x) < 1e-4) return x.toExponential(2)
-  return Number(x.toPrecision(digits)).toLocaleString('en', { maximumFractionDigits: 6 })
-}
-
-/** `1 row`, `2 rows`, `1,024 rows`: a count and its noun, plural but for one. */
-export const count = (n: number, noun: string, nouns = `${noun}s`): string => `${num(n)} ${n === 1 ? noun : nouns}`
-
-export const pct = (x: number | undefined): string => (x === undefined ? '—' : `${(x * 100).toFixed(1)}%`)
+// numbers and counts as people read them: a module of their own, free of the DOM, so tests import it in Node
+export { count, num, pct } from './number-format.js'
 
 export const when = (iso: string | undefined): string => (iso ? new Date(iso).toLocaleString('en-GB') : '—')
 
