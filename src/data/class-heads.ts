@@ -30,6 +30,9 @@ export type HeadTargets =
   /** a numeric column of two integer codes → 1 for values[1], else 0 (one sigmoid unit) */
   | { readonly kind: 'codes-binary', readonly classes: string[], readonly values: number[] }
 
+/** A value that can be a class code: a whole number a code is written with (-3.2e38 is whole in float arithmetic, and no code). */
+const isCode = (v: number): boolean => Number.isSafeInteger(v)
+
 /**
  * Whether a numeric column with these distinct values is a column of class codes for the head: always
  * for a head that learns one-hot rows; for a head that learns probabilities only two integer codes
@@ -37,7 +40,7 @@ export type HeadTargets =
  */
 function readsAsCodes (head: Head, values: readonly number[] | undefined): values is number[] {
   if (values === undefined || head.unitsForClasses(values.length) === null) return false
-  return head.targets === 'one-hot' || (head.targets === 'probabilities' && values.every(Number.isInteger))
+  return head.targets === 'one-hot' || (head.targets === 'probabilities' && values.every(isCode))
 }
 
 /**
@@ -47,7 +50,7 @@ function readsAsCodes (head: Head, values: readonly number[] | undefined): value
  */
 export function codesHint (t: TargetInfo): string {
   const values = t.outputs === 1 ? t.targetValues : undefined
-  if (!values || values.length < 3 || !values.every(Number.isInteger)) return ''
+  if (!values || values.length < 3 || !values.every(isCode)) return ''
   const shown = values.length > 20 ? `${values.slice(0, 20).join(', ')}, …` : values.join(', ')
   return `; if '${t.targetNames[0] ?? 'the target'}' holds class codes (${values.length} classes: ${shown}), ` +
     `use a softmax output of ${values.length} units (or leave output.units out) to learn them as classes`

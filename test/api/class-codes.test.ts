@@ -95,6 +95,11 @@ describe('integer class codes', () => {
     const prices = await post('/v1/datasets', { features: [[1], [2], [3], [4]], targets: [10.5, 12.25, 14.5, 16] })
     const price = await post('/v1/training-jobs', { ...job({ units: 1, activation: 'sigmoid' }), datasetId: prices.body.id })
     expect(price.body.detail).toMatch(/has targets outside it: use an identity output$/)
+    // nor one of whole values too large to be codes (-3e38 is whole in float arithmetic)
+    const huge = await post('/v1/datasets', { features: [[1], [2], [3], [4]], targets: [-3e38, -1e38, 2e38, 3e38] })
+    const twoUnits = await post('/v1/training-jobs', { ...job({ units: 2, activation: 'identity' }), datasetId: huge.body.id })
+    expect(twoUnits.status).toBe(400)
+    expect(twoUnits.body.detail).not.toMatch(/class codes/)
     // regression on the same codes stays what it was: one identity unit
     const regression = await post('/v1/training-jobs', job({ activation: 'identity' }))
     expect(regression.status).toBe(202)

@@ -27,7 +27,7 @@ export function headChoices (d: Dataset): HeadChoice[] {
   if (d.outputs !== 1 || values === undefined || values.length < 2) return [regression]
   // values that read as a quantity (fractions, or under ROWS_PER_CODE rows a value: diabetes' 214 over 442 rows) are not offered as
   // classes; the API still takes such a job, with a warning (src/data/class-heads.ts codesWarning)
-  if (!values.every(Number.isInteger) || d.rows / values.length < ROWS_PER_CODE) return [regression]
+  if (!values.every(Number.isSafeInteger) || d.rows / values.length < ROWS_PER_CODE) return [regression]
   const shown = values.length <= 6 ? values.join(', ') : `${values.slice(0, 3).join(', ')}, …, ${values[values.length - 1]}`
   const classes = { value: 'softmax', label: `softmax: the ${values.length} values (${shown}) as classes`, output: { units: values.length, activation: 'softmax' } }
   const binary = values.length === 2 ? [{ value: 'sigmoid', label: `one sigmoid unit: ${values.join(' / ')} as a binary class`, output: { units: 1, activation: 'sigmoid' } }] : []
