@@ -110,6 +110,8 @@ export function sentValue (input: unknown): string {
   if (typeof input === 'string') return `the string ${JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input)}`
   // a coerced text that was not a number (a setting such as PORT=abc): its text is shown by the caller
   if (typeof input === 'number' && Number.isNaN(input)) return 'something that is not a number'
+  // JSON.parse reads 1e400 as Infinity, which the body never held: said as what it was
+  if (input === Infinity || input === -Infinity) return `a number beyond ${input > 0 ? '' : '-'}1.8e308`
   if (typeof input === 'number' || typeof input === 'boolean') return `${typeof input === 'number' ? 'the number ' : ''}${String(input)}`
   return typeof input === 'object' ? 'an object' : typeof input
 }

@@ -135,6 +135,8 @@ describe('POST /v1/models/{ref}/backprop', () => {
       [{ inputs, targets: ['b', 'z', 'a', 'a', 'a'] }, /targets\[1\]: expected one of "a", "b", "c", got "z"/],
       [{ inputs, targets: labels.slice(1) }, /one target per row of inputs \(5\), got 4/],
       [{ inputs, targets: [[1, 0], 'a', 'a', 'a', 'a'] }, /targets\[0\]: expected 3 values/],
+      // a one-hot row given as numbers that do not fit a float32: said so, not "not finite" (1e39 is)
+      [{ inputs, targets: [[1e39, 0, 0], 'a', 'a', 'a', 'a'] }, /targets\[0\]\[0\]: expected a finite number that fits a 32-bit float \(at most ±3\.4e38\), got 1e\+39/],
       [{ inputs: Array.from({ length: 65 }, () => inputs[0]), targets: Array.from({ length: 65 }, () => 'a') }, /64/]
     ]
     for (const [payload, message] of cases) {

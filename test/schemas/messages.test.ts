@@ -37,6 +37,15 @@ describe('unknown-key messages', () => {
   })
 })
 
+describe('what was sent', () => {
+  it('says a JSON number past float64 (read as Infinity) as what it was, not as an Infinity the body never held', () => {
+    const S = z.object({ x: z.union([z.number().finite(), z.string(), z.null()]) })
+    const message = S.safeParse({ x: JSON.parse('1e400') }).error?.issues.flatMap((i) => ('errors' in i ? (i.errors as Array<Array<{ message: string }>>).flat() : [i])).map((i) => i.message)
+    expect(message?.some((m) => m.includes('a number beyond 1.8e308'))).toBe(true)
+    expect(message?.some((m) => m.includes('Infinity'))).toBe(false)
+  })
+})
+
 describe('size messages', () => {
   it('say what was sent and what to send, for lists and text', () => {
     expect(sizeMessage('array', 0, { min: 1 })).toBe('empty: send at least one item')

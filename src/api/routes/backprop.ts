@@ -30,7 +30,7 @@ function encodeTargets (model: StoredModel, targets: readonly Target[]): Float32
     const field = `targets[${r}]`
     const row = (v: number[]): void => {
       if (v.length !== K) throw bad(field, `expected ${counted(K, 'value')} (the model has ${counted(K, 'output')}), got ${v.length}`, r)
-      v.forEach((x, k) => { if (!Number.isFinite(Math.fround(x))) throw bad(`${field}[${k}]`, 'expected a finite number', r) })
+      v.forEach((x, k) => { if (!Number.isFinite(Math.fround(x))) throw bad(`${field}[${k}]`, `expected a finite number that fits a 32-bit float (at most ±3.4e38), got ${x}`, r) })
       const norm = head === 'identity' ? meta.targetNormalization : undefined
       for (let k = 0; k < K; k++) y[r * K + k] = norm ? (v[k] - norm.offset[k]) / norm.scale[k] : v[k]
     }
