@@ -319,6 +319,12 @@ describe('sweeps over two worker processes', () => {
     const badValue = await call('POST', '/v1/sweeps', sweep({ searchSpace: { 'network.layers.0.units': { type: 'grid', values: [4, -1] } } }))
     expect(badValue.statusCode).toBe(400)
     expect(badValue.json().detail).toMatch(/trial 1 \(\{"network.layers.0.units":-1\}\): network.layers.0.units/)
+    expect(badValue.json().field).toBe('searchSpace.network.layers.0.units') // the search space's value, where it was given
+    // a searched key the job does not have: at its own path in the search space, not its parent's
+    const unknownKey = await call('POST', '/v1/sweeps', sweep({ searchSpace: { 'training.lr': { type: 'grid', values: [0.01, 0.05] } } }))
+    expect(unknownKey.statusCode).toBe(400)
+    expect(unknownKey.json().field).toBe('searchSpace.training.lr')
+    expect(unknownKey.json().detail).toMatch(/unknown key "lr" \(lr is the optimizer's: send it in training\.optimizer/)
     // no search space: the base job alone, cross-validated (scikit-learn's cross_val_score)
     const cv = await call('POST', '/v1/sweeps', sweep({ searchSpace: undefined }))
     expect(cv.statusCode, cv.body).toBe(202)

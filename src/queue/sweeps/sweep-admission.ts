@@ -118,7 +118,10 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
     const parsed = CreateTrainingJobRequest.safeParse(raw)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
-      throw withProblem(new VALIDATION(`${label}: ${issue.path.join('.')}: ${issue.message}`), { field: issue.path.join('.') })
+      // an unknown key is at its own path (training.lr, not training); one the search space put there is the search space's
+      const path = [...issue.path, ...(issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])].join('.')
+      const field = Object.hasOwn(body.searchSpace, path) ? `searchSpace.${path}` : path
+      throw withProblem(new VALIDATION(`${label}: ${issue.path.join('.')}: ${issue.message}`), { field })
     }
     let data: TrainJobData
     try {
