@@ -92,7 +92,11 @@ export function buildDataset (input: DatasetInput, limits: DatasetLimits = NO_LI
   const width = shapeOf(input.features)
   const featureNames = names(input.featureNames, width, 'x', 'featureNames')
   const missing = input.missing ?? { strategy: 'error' }
-  const categorical = new Set(input.categorical ?? [])
+  const declared = input.categorical ?? []
+  const twice = declared.findIndex((name, i) => declared.indexOf(name) !== i)
+  // named twice: a slip for another column, most likely (featureNames refuses the same)
+  if (twice >= 0) throw withProblem(new BAD_DATASET(`categorical names ${JSON.stringify(declared[twice])} twice (${declared.indexOf(declared[twice])} and ${twice}): name each column once`), { field: `categorical[${twice}]` })
+  const categorical = new Set(declared)
   for (const name of categorical) {
     if (!featureNames.includes(name)) throw withProblem(new BAD_DATASET(`categorical names ${JSON.stringify(name)}, which is not a feature column; the features are ${featureNames.join(', ')}`), { field: 'categorical' })
   }

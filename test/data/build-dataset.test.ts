@@ -30,6 +30,14 @@ describe('buildDataset', () => {
       expect((err as Error).message).toBe('featureNames has the name "a" twice (0 and 2): give every column a name of its own')
       expect(err).toMatchObject({ statusCode: 400, problem: { field: 'featureNames[2]' } })
     }
+    // and a column declared categorical twice
+    try {
+      buildDataset({ features: [[1, 2]], targets: [1], featureNames: ['a', 'b'], categorical: ['a', 'a'] })
+      expect.unreachable()
+    } catch (err) {
+      expect((err as Error).message).toBe('categorical names "a" twice (0 and 1): name each column once')
+      expect(err).toMatchObject({ statusCode: 400, problem: { field: 'categorical[1]' } })
+    }
   })
 
   it('reads string columns as categories and null as missing, refused unless a strategy is given', () => {
