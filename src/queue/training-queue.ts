@@ -61,7 +61,8 @@ export interface TrainingQueue {
   list (limit?: number, tenant?: string, page?: Page): Promise<TrainingJobView[]>
   /** How many jobs a tenant has (its index). */
   count (tenant: string): Promise<number>
-  history (id: string): Promise<EpochRecord[]>
+  /** The job's recorded epochs after the first `after` (0: all of them), in order. */
+  history (id: string, after?: number): Promise<EpochRecord[]>
   /** Marks the job cancelled (a worker that picks it up later sees it) and tells the worker running it. */
   cancel (id: string, tenant?: string, withHistory?: boolean): Promise<CancelOutcome>
   /** Calls `listener` with each event of a job until the returned function is called. */
@@ -159,7 +160,7 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
   const listeners = new Map<string, Set<(event: JobEvent) => void>>()
 
   const cancelMark = (id: string): Promise<string | null> => cancelMarkOf(redis, prefix, id)
-  const history = (id: string): Promise<EpochRecord[]> => readEpochs(redis, prefix, id)
+  const history = (id: string, after = 0): Promise<EpochRecord[]> => readEpochs(redis, prefix, id, after)
 
   const get = async (id: string, tenant?: string, withHistory = true): Promise<TrainingJobView | null> => {
     if (!isValidId(id)) return null
@@ -254,9 +255,13 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
   }
 }
 
-/** A job's recorded epochs, in order (the worker's side writes them: recordEpochs). */
-export async function readEpochs (redis: Redis, prefix: string, jobId: string): Promise<EpochRecord[]> {
-  return parseHistory(await redis.lrange(createKeys(prefix).jobHistory(jobId), 0, -1))
+/**
+ * A job's recorded epochs after the first `after`, in order (the worker's side writes them: recordEpochs).
+ * The list holds epoch i + 1 at index i (a resumed run trims it back to its checkpoint first), so the
+ * epochs a follower lacks are read, not the whole history again.
+ */
+export async function readEpochs (redis: Redis, prefix: string, jobId: string, after = 0): Promise<EpochRecord[]> {
+  return parseHistory(await redis.lrange(createKeys(prefix).jobHistory(jobId), after, -1))
 }
 
 /**

@@ -50,11 +50,27 @@ async function streamJob (queue: TrainingQueue, followers: JobFollowers, id: str
     if (job) send('end', { status: job.status, ...(job.modelId ? { modelId: job.modelId } : {}), ...(job.error ? { error: job.error } : {}) })
     finish()
   }
+  // What the stored history holds past `last`, one read at a time, and one more if epochs arrived during it.
+  // Each live epoch past a gap used to start its own read of the whole history: a fast job (thousands of
+  // epochs a second) arriving while the first read ran started thousands, each larger than the last, and the
+  // replies filled Redis's output buffers (22.5 GB and an OOM kill once; a Redis judged unavailable, another time).
+  let reading: Promise<void> | null = null
+  let stale = false
+  const catchUp = (): Promise<void> => {
+    if (reading !== null) { stale = true; return reading }
+    const read = async (): Promise<void> => {
+      try {
+        do { stale = false; sendEpochs(await queue.history(id, last)) } while (stale && !done)
+      } finally { reading = null }
+    }
+    reading = read()
+    return reading
+  }
   const following = followers.add(id, tenant, (event) => {
     if (event.type === 'end') end(event.job)
     // a live epoch beyond the next one means we missed some: fill the gap from the stored history
     else if (event.type === 'epoch') {
-      if (event.stats.epoch > last + 1) void queue.history(id).then(sendEpochs, () => undefined)
+      if (event.stats.epoch > last + 1) void catchUp().catch(() => undefined)
       else sendEpochs([event.stats])
     }
   })
@@ -76,7 +92,7 @@ async function streamJob (queue: TrainingQueue, followers: JobFollowers, id: str
   try {
     await following.ready
     if (done) return
-    sendEpochs(await queue.history(id))
+    await catchUp()
     const job = await queue.get(id)
     if (!job || isFinal(job.status)) end(job)
   } catch {
