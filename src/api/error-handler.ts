@@ -11,7 +11,7 @@ import { redisUnavailable } from './plugins/redis-guard.js'
 import { isConnectionError } from '../store/redis-health.js'
 import { installNotFound } from './not-found.js'
 import { whatToSend } from './json-body.js'
-import { unknownKeysMessage } from '../schemas/messages.js'
+import { KEYS_HERE, unknownKeysMessage, type UnknownKeysParams } from '../schemas/messages.js'
 
 type FieldIssue = NonNullable<ProblemBody['errors']>[number]
 
@@ -21,11 +21,11 @@ export function fieldPath (pointer: string): string {
     .reduce((path, seg) => (/^\d+$/.test(seg) ? `${path}[${seg}]` : path === '' ? seg : `${path}.${seg}`), '')
 }
 
-/** The subset of a zod issue we read; union issues nest one issue list per branch; unrecognized_keys name theirs. */
-interface RawIssue { path?: PropertyKey[], message?: string, code?: string, errors?: RawIssue[][], keys?: unknown }
-
-/** The end of an unknown key's message (schemas/messages.ts): the keys the object takes. */
-const KEYS_HERE = /; the keys here are (.+)$/
+/**
+ * The subset of a zod issue we read; union issues nest one issue list per branch; unrecognized_keys
+ * name theirs, and carry the keys their object accepts (schemas/messages.ts).
+ */
+interface RawIssue { path?: PropertyKey[], message?: string, code?: string, errors?: RawIssue[][], keys?: unknown, params?: Partial<UnknownKeysParams> }
 
 /**
  * Unknown keys, one issue each at the key's own path (`training.epoch`, not `training`), so that a
@@ -33,7 +33,7 @@ const KEYS_HERE = /; the keys here are (.+)$/
  */
 function unknownKeyIssues (pointer: string, issue: RawIssue): Array<{ pointer: string, message: string }> | undefined {
   if (issue.code !== 'unrecognized_keys' || !Array.isArray(issue.keys) || issue.keys.length === 0) return undefined
-  const known = KEYS_HERE.exec(issue.message ?? '')?.[1].split(', ') ?? []
+  const known = issue.params?.accepted ?? []
   return issue.keys.map((key) => ({ pointer: `${pointer.replace(/\/$/, '')}/${String(key)}`, message: unknownKeysMessage([String(key)], known) }))
 }
 

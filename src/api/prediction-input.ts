@@ -32,14 +32,15 @@ export interface RowPaths {
   member (r: number, name: string): string
 }
 
-const pathsOf = (key: 'inputs' | 'instances'): RowPaths => ({
-  row: (r) => `${key}[${r}]`,
-  cell: (r, c) => `${key}[${r}][${c}]`,
-  member: (r, name) => `${key}[${r}].${name}`
+/** The paths of rows that sit whole at `row(r)`: their cells at `row(r)[c]`, their members at `row(r).name`. */
+export const pathsOf = (row: (r: number) => string): RowPaths => ({
+  row,
+  cell: (r, c) => `${row(r)}[${c}]`,
+  member: (r, name) => `${row(r)}.${name}`
 })
 /** Rows or records sent under `inputs` / `instances`, as the native predict (and TF Serving's row forms) take them. */
-export const INPUTS = pathsOf('inputs')
-export const INSTANCES = pathsOf('instances')
+export const INPUTS = pathsOf((r) => `inputs[${r}]`)
+export const INSTANCES = pathsOf((r) => `instances[${r}]`)
 export interface CodedRows { readonly rows: Float64Array[], readonly unknown: UnknownCategory[] }
 export type HandleUnknown = 'ignore' | 'error'
 

@@ -65,6 +65,10 @@ const OPTIMIZER_OPTIONS: ReadonlySet<string> = new Set(['lr', 'learningRate', 'l
 const inOptimizer = (key: string): string =>
   `${key} is the optimizer's: send it in training.optimizer, as {"type": "adam", "learningRate": 0.001}`
 
+const KEYS_HERE_LEAD = '; the keys here are '
+/** The end of an unknown key's message, the keys its object accepts: said once for a run of such messages. */
+export const KEYS_HERE = new RegExp(`${KEYS_HERE_LEAD}(.+)$`)
+
 /** The message for keys a strict object does not accept, given the keys it does. */
 export function unknownKeysMessage (keys: readonly string[], known: readonly string[]): string {
   const each = keys.map((key) => {
@@ -73,9 +77,12 @@ export function unknownKeysMessage (keys: readonly string[], known: readonly str
     if (elsewhere !== undefined) return `"${key}" (${elsewhere})`
     return near === undefined ? `"${key}"` : `"${key}" (did you mean "${near}"?)`
   })
-  const accepted = known.length > 0 ? `; the keys here are ${known.join(', ')}` : ''
+  const accepted = known.length > 0 ? `${KEYS_HERE_LEAD}${known.join(', ')}` : ''
   return `unknown key${keys.length > 1 ? 's' : ''} ${each.join(', ')}${accepted}`
 }
+
+/** What an unknown keys issue carries besides zod's `keys`: the keys its object accepts. */
+export interface UnknownKeysParams { readonly accepted: readonly string[] }
 
 interface WithShape { _zod?: { def?: { shape?: Record<string, unknown> } } }
 
@@ -155,7 +162,11 @@ z.config({
     }
     if (issue.code === 'unrecognized_keys') {
       const shape = (issue.inst as WithShape | undefined)?._zod?.def?.shape
-      return unknownKeysMessage(issue.keys, shape ? Object.keys(shape) : [])
+      const accepted = shape ? Object.keys(shape) : []
+      // zod copies an issue's own keys into the one it reports, and the shape is gone by then: the error
+      // handler splits the issue per key (api/error-handler.ts) and words each from these
+      Object.assign(issue, { params: { accepted } satisfies UnknownKeysParams })
+      return unknownKeysMessage(issue.keys, accepted)
     }
     if ((issue.code === 'too_small' || issue.code === 'too_big') && (issue.origin === 'array' || issue.origin === 'string')) {
       const input: unknown = issue.input

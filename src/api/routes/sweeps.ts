@@ -13,6 +13,7 @@ import type { SweepView } from '../../queue/sweeps/sweep-queue.js'
 import { isFinal } from '../../queue/training-queue.js'
 import { IdParams, listOf, PageQuery, problems } from '../../schemas/common.js'
 import { CreateSweepRequest, CreatedSweep, SweepResponse, SweepSummary, type SweepResponseBody } from '../../schemas/sweep.js'
+import { coalesced } from '../coalesced.js'
 
 const linksOf = (id: string, modelId?: string): SweepResponseBody['links'] => {
   const self = `/v1/sweeps/${id}`
@@ -40,22 +41,21 @@ async function streamSweep (fastify: FastifyInstance, id: string, tenant: string
   const sent = new Set<number>()
   let done = false
   const send = (event: string, data: unknown): void => { if (!done) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) }
-  let reading: Promise<void> = Promise.resolve()
-  const refresh = (): void => {
-    reading = reading.then(async () => {
-      if (done) return
-      const view = await fastify.sweepQueue.get(id)
-      if (!view) return finish()
-      // a trial's rank moves as later trials finish: the events carry none, and `end` gives the final ranking
-      for (const { rank: _provisional, ...trial } of view.results) if (isFinal(trial.status) && !sent.has(trial.trial)) { sent.add(trial.trial); send('trial', trial) }
-      if (isFinal(view.status)) {
-        const { status, best, modelId, error, progress } = view
-        const ranking = view.results.filter((r) => r.rank !== undefined).sort((a, b) => a.rank! - b.rank!).map((r) => r.trial)
-        send('end', { status, progress, ranking, ...(best ? { best } : {}), ...(modelId ? { modelId } : {}), ...(error ? { error } : {}) })
-        finish()
-      }
-    }).catch(() => undefined) // Redis away: the next message or check reads again
-  }
+  // one read at a time however many trials finish meanwhile (coalesced.ts)
+  const read = coalesced(async () => {
+    if (done) return
+    const view = await fastify.sweepQueue.get(id)
+    if (!view) return finish()
+    // a trial's rank moves as later trials finish: the events carry none, and `end` gives the final ranking
+    for (const { rank: _provisional, ...trial } of view.results) if (isFinal(trial.status) && !sent.has(trial.trial)) { sent.add(trial.trial); send('trial', trial) }
+    if (isFinal(view.status)) {
+      const { status, best, modelId, error, progress } = view
+      const ranking = view.results.filter((r) => r.rank !== undefined).sort((a, b) => a.rank! - b.rank!).map((r) => r.trial)
+      send('end', { status, progress, ranking, ...(best ? { best } : {}), ...(modelId ? { modelId } : {}), ...(error ? { error } : {}) })
+      finish()
+    }
+  })
+  const refresh = (): void => { read().catch(() => undefined) } // Redis away: the next message or check reads again
   let unfollow: () => Promise<void>
   try {
     unfollow = await fastify.trainingQueue.follow(id, (event) => { if (event.type === 'finished') refresh() })

@@ -14,7 +14,7 @@ import { ModelStatusResponse, TFS_INPUT, TfsModelMetadataResponse, TfsPredictReq
 import { MAX_PREDICT_ROWS } from '../../schemas/model.js'
 import { VALIDATION, withProblem } from '../../errors.js'
 import type { Prediction } from '../predictor.js'
-import { INPUTS, INSTANCES, type RawRow, type RowPaths } from '../prediction-input.js'
+import { INPUTS, INSTANCES, pathsOf, type RawRow, type RowPaths } from '../prediction-input.js'
 import { rowCapHook } from '../row-cap-stream.js'
 import { withServedModel } from '../protocols/served-model.js'
 import { answerErrorsAsProtocol } from '../protocols/protocol-errors.js'
@@ -57,16 +57,8 @@ const isNamed = (v: unknown): v is Readonly<Record<typeof TFS_INPUT, unknown[]>>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && Array.isArray((v as Record<string, unknown>)[TFS_INPUT])
 
 /** Where the named forms' values sit: `instances[r].input[c]`, `inputs.input[r][c]`. */
-const NAMED_INSTANCES: RowPaths = {
-  row: (r) => `instances[${r}].${TFS_INPUT}`,
-  cell: (r, c) => `instances[${r}].${TFS_INPUT}[${c}]`,
-  member: (r, name) => `instances[${r}].${name}`
-}
-const NAMED_COLUMNS: RowPaths = {
-  row: (r) => `inputs.${TFS_INPUT}[${r}]`,
-  cell: (r, c) => `inputs.${TFS_INPUT}[${r}][${c}]`,
-  member: (r, name) => `inputs.${TFS_INPUT}[${r}].${name}`
-}
+const NAMED_INSTANCES = pathsOf((r) => `instances[${r}].${TFS_INPUT}`)
+const NAMED_COLUMNS = pathsOf((r) => `inputs.${TFS_INPUT}[${r}]`)
 
 /** The row form's rows: all named ({"input": […]}) or none, as TF Serving takes one form per request. */
 function instanceRows (instances: NonNullable<TfsPredictRequestBody['instances']>): { rows: RawRow[], at: RowPaths } {

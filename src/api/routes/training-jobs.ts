@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { CONFLICT, JOB_NOT_FOUND, TOO_MANY_FOLLOWERS } from '../../errors.js'
 import type { JobFollowers } from '../job-followers.js'
+import { coalesced } from '../coalesced.js'
 import { admitTrainingJob } from '../../queue/admission.js'
 import { admissionDeps } from '../admission-deps.js'
 import { isFinal, type TrainingJobView, type TrainingQueue } from '../../queue/training-queue.js'
@@ -50,22 +51,8 @@ async function streamJob (queue: TrainingQueue, followers: JobFollowers, id: str
     if (job) send('end', { status: job.status, ...(job.modelId ? { modelId: job.modelId } : {}), ...(job.error ? { error: job.error } : {}) })
     finish()
   }
-  // What the stored history holds past `last`, one read at a time, and one more if epochs arrived during it.
-  // Each live epoch past a gap used to start its own read of the whole history: a fast job (thousands of
-  // epochs a second) arriving while the first read ran started thousands, each larger than the last, and the
-  // replies filled Redis's output buffers (22.5 GB and an OOM kill once; a Redis judged unavailable, another time).
-  let reading: Promise<void> | null = null
-  let stale = false
-  const catchUp = (): Promise<void> => {
-    if (reading !== null) { stale = true; return reading }
-    const read = async (): Promise<void> => {
-      try {
-        do { stale = false; sendEpochs(await queue.history(id, last)) } while (stale && !done)
-      } finally { reading = null }
-    }
-    reading = read()
-    return reading
-  }
+  // what the stored history holds past `last`: one read at a time however many live epochs ask (coalesced.ts)
+  const catchUp = coalesced(async () => { if (!done) sendEpochs(await queue.history(id, last)) })
   const following = followers.add(id, tenant, (event) => {
     if (event.type === 'end') end(event.job)
     // a live epoch beyond the next one means we missed some: fill the gap from the stored history
