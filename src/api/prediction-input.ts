@@ -133,13 +133,21 @@ export function flatRowsMessage (body: unknown, keys: readonly string[] = ['inpu
   for (const key of keys) {
     const rows = (body as Record<string, unknown>)[key]
     if (Array.isArray(rows) && rows.length > 0 && rows.every((v) => v === null || typeof v !== 'object')) {
-      const shown = JSON.stringify(rows.slice(0, 4)).slice(1, -1) + (rows.length > 4 ? ', …' : '')
       if (key === 'features') {
         const each = rows.slice(0, 3).map((v) => `[${JSON.stringify(v)}]`).join(', ') + (rows.length > 3 ? ', …' : '')
         return `features must be a list of rows, one per sample, and got a flat list of values; with one feature per sample, send {"features": [${each}]}`
       }
-      return `${key} must be a list of rows, and got one flat row; wrap it in another pair of brackets: {"${key}": [[${shown}]]}`
+      return oneFlatRowMessage(key, rows, (row) => `{"${key}": ${row}}`)
     }
   }
   return undefined
+}
+
+/**
+ * `path` held one row's values where a list of rows belongs: the body to send instead, with the row
+ * wrapped (`inside` places the wrapped row where the body holds it).
+ */
+export function oneFlatRowMessage (path: string, values: readonly unknown[], inside: (rows: string) => string): string {
+  const shown = JSON.stringify(values.slice(0, 4)).slice(1, -1) + (values.length > 4 ? ', …' : '')
+  return `${path} must be a list of rows, and got one flat row; wrap it in another pair of brackets: ${inside(`[[${shown}]]`)}`
 }

@@ -79,10 +79,28 @@ describe('TensorFlow Serving REST: predict', () => {
     const wrong = await post('/v1/models/flowers:predict', { inputs: { input: [rows[0], [1, 'x', 3, 4]] } })
     expect(wrong.statusCode).toBe(400)
     expect(wrong.json().error).toMatch(/^inputs\.input\[1\]\[1\]: /)
+    // one row sent flat under the input, and rows under another name: what to send instead
+    const flat = await post('/v1/models/flowers:predict', { inputs: { input: rows[0] } })
+    expect(flat.statusCode).toBe(400)
+    expect(flat.json().error).toBe(`inputs.input must be a list of rows, and got one flat row; wrap it in another pair of brackets: {"inputs": {"input": [[${rows[0].join(',')}]]}}`)
+    for (const [body, field] of [[{ instances: [{ input: rows[0] }, { inputs: rows[1] }] }, 'instances[1].inputs'], [{ inputs: { x: [rows[0]] } }, 'inputs.x']] as const) {
+      const misnamed = await post('/v1/models/flowers:predict', body)
+      expect(misnamed.statusCode).toBe(400)
+      expect(misnamed.json().error).toMatch(new RegExp(`^${field.replace(/[[\].]/g, '\\$&')}: a feature's value is a number, a string or null, not a list; .*under the signature's input "input"`))
+    }
     // one form per request
     const mixed = await post('/v1/models/flowers:predict', { instances: [{ input: rows[0] }, rows[1]] })
     expect(mixed.statusCode).toBe(400)
     expect(mixed.json().error).toMatch(/^instances\[1\]: send every instance the same way/)
+  })
+
+  it('a feature column named as the signature\'s input is read as a column in the columnar form', async () => {
+    const one: NetworkSpec = { inputs: 1, layers: [], output: { units: 1, activation: 'identity' } }
+    await t.app.models.save({ spec: one, params: Float32Array.from([2, 0.5]), meta: { name: 'doubling', featureNames: ['input'], preprocessing: { columns: [{ name: 'input', kind: 'numeric' as const }] } } })
+    const res = await post('/v1/models/doubling:predict', { inputs: { input: [1, 2, 3] } })
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.json()).toEqual({ outputs: await native('doubling', [[1], [2], [3]]) })
+    expect(res.json().outputs.map((o: number[]) => o[0])).toEqual([2.5, 4.5, 6.5])
   })
 
   it('records with category strings and missing values answer as the native predict\'s instances', async () => {

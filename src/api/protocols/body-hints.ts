@@ -7,6 +7,7 @@
 import type { preValidationAsyncHookHandler } from 'fastify'
 import { VALIDATION, withProblem } from '../../errors.js'
 import { flatRowsMessage } from '../prediction-input.js'
+import { TFS_INPUT } from '../../schemas/tf-serving.js'
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const bad = (field: string, message: string): Error => withProblem(new VALIDATION(message), { field })
@@ -27,8 +28,29 @@ export function tfsBodyMessage (body: unknown): { field: string, message: string
   if (unknown !== undefined) return { field: unknown, message: `unknown member '${unknown}'${nearMiss(unknown, ['instances', 'inputs'])}: ${TFS_BODY}` }
   if (body.instances === undefined && body.inputs === undefined) return { field: 'instances', message: `the body has neither instances nor inputs: ${TFS_BODY}` }
   const flat = flatRowsMessage(body, ['instances', 'inputs'])
-  return flat === undefined ? undefined : { field: body.instances === undefined ? 'inputs' : 'instances', message: flat }
+  if (flat !== undefined) return { field: body.instances === undefined ? 'inputs' : 'instances', message: flat }
+  if (Array.isArray(body.instances)) {
+    // an instance's member is a feature's value, never a list
+    const r = body.instances.findIndex((i) => isObject(i) && misnamed(i, Array.isArray) !== undefined)
+    if (r >= 0) return misnamedInput(`instances[${r}].${misnamed(body.instances[r] as Record<string, unknown>, Array.isArray)!}`, `{"instances": [{"${TFS_INPUT}": [5.1, …]}]}`)
+  }
+  if (isObject(body.inputs)) {
+    // a column's values are a feature's, never lists
+    const key = misnamed(body.inputs, (v) => Array.isArray(v) && v.some((x) => Array.isArray(x) || isObject(x)))
+    if (key !== undefined) return misnamedInput(`inputs.${key}`, `{"inputs": {"${TFS_INPUT}": [[5.1, …]]}}`)
+  }
+  return undefined
 }
+
+/** The first member other than the signature's input whose value `misplaced` says no feature's can be. */
+const misnamed = (record: Record<string, unknown>, misplaced: (v: unknown) => boolean): string | undefined =>
+  Object.keys(record).find((k) => k !== TFS_INPUT && misplaced(record[k]))
+
+/** Rows under another name than the signature's input (`{"inputs": [5.1, …]}` as an instance): where, and what to send. */
+const misnamedInput = (field: string, example: string): { field: string, message: string } => ({
+  field,
+  message: `${field}: a feature's value is a number, a string or null, not a list; for a model with numeric features, send each row under the signature's input "${TFS_INPUT}" (${example}) or as a plain list; GET …/metadata lists the inputs`
+})
 
 /** The message for an infer body's shape mistake, or undefined to let the schema judge it. */
 export function inferBodyMessage (body: unknown): { field: string, message: string } | undefined {

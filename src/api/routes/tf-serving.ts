@@ -14,7 +14,8 @@ import { ModelStatusResponse, TFS_INPUT, TfsModelMetadataResponse, TfsPredictReq
 import { MAX_PREDICT_ROWS } from '../../schemas/model.js'
 import { VALIDATION, withProblem } from '../../errors.js'
 import type { Prediction } from '../predictor.js'
-import { INPUTS, INSTANCES, pathsOf, type RawRow, type RowPaths } from '../prediction-input.js'
+import { INPUTS, INSTANCES, oneFlatRowMessage, pathsOf, type RawRow, type RowPaths } from '../prediction-input.js'
+import { columnsOf } from '../protocols/model-columns.js'
 import { rowCapHook } from '../row-cap-stream.js'
 import { withServedModel } from '../protocols/served-model.js'
 import { answerErrorsAsProtocol } from '../protocols/protocol-errors.js'
@@ -76,17 +77,30 @@ const tfServing: FastifyPluginAsyncZod = async (fastify) => {
   readJsonWhateverContentType(fastify)
   const { models, predictor } = fastify
 
+  /** Whether model `id` has a feature column `name` (read only for a body that could be either form). */
+  const hasColumn = async (id: string, name: string, tenant: string): Promise<boolean> => {
+    const record = await models.get(id, tenant)
+    return record === null || columnsOf(record).some((c) => c.name === name) // gone meanwhile: predict answers its 404
+  }
+
   const predict = async (name: string, version: string | undefined, body: TfsPredictRequestBody, tenant: string) => {
     // TF Serving's answer has no place to report a category the model never saw (the native predict's
     // unknownCategories, /v2's parameters): encoding it as all zeros would be a silent guess, so it is a 400
-    const run = (id: string): Promise<Prediction> => {
+    const run = async (id: string): Promise<Prediction> => {
       if (body.instances !== undefined) {
         const { rows, at } = instanceRows(body.instances)
         return predictRows(predictor, id, rows, at, tenant, 'error')
       }
       const inputs = body.inputs!
       if (Array.isArray(inputs)) return predictRows(predictor, id, inputs, INPUTS, tenant, 'error')
-      if (isNamed(inputs)) return predictRows(predictor, id, inputs[TFS_INPUT] as RawRow[], NAMED_COLUMNS, tenant, 'error')
+      if (isNamed(inputs)) {
+        const values = inputs[TFS_INPUT]
+        if (values.length === 0 || values.some(Array.isArray)) return predictRows(predictor, id, values as RawRow[], NAMED_COLUMNS, tenant, 'error')
+        // values alone: a feature column that happens to share the input's name, or else one row sent flat
+        if (!(await hasColumn(id, TFS_INPUT, tenant))) {
+          throw withProblem(new VALIDATION(oneFlatRowMessage(`inputs.${TFS_INPUT}`, values, (rows) => `{"inputs": {"${TFS_INPUT}": ${rows}}}`)), { field: `inputs.${TFS_INPUT}` })
+        }
+      }
       return predictRows(predictor, id, recordsOfColumns(inputs as Record<string, readonly Cell[]>), COLUMNS, tenant, 'error')
     }
     const { outputs } = await withServedModel(models, name, version, tenant, run)
