@@ -93,12 +93,36 @@ describe('categorical columns', () => {
     const codes = await uploadJson(t, { features: [[1.5, 1], [2, 0]], targets: [21.5, 12], featureNames: ['size', 'color'] })
     for (const route of ['predictions', 'evaluate']) {
       const res = await request(t.app.server).post(`/v1/models/${modelId}/${route}`).send({ datasetId: codes })
-      expect([res.status, res.body.detail], route).toEqual([422, `column 'color' of dataset '${codes}' is numeric; the model read it as categorical`])
+      expect([res.status, res.body.detail], route).toEqual([422, `column 'color' of dataset '${codes}' is numeric; the model read it as categorical with the categories "blue", "red": a dataset must hold them by name`])
     }
     const named = await uploadJson(t, { features: [[1.5, 'red'], [2, 'blue']], targets: [21.5, 12], featureNames: ['size', 'color'] })
     const res = await request(t.app.server).post(`/v1/models/${modelId}/predictions`).send({ datasetId: named })
     expect(res.status).toBe(200)
     expect(res.text.trim().split('\n').map((l) => JSON.parse(l).outputs)).toEqual([[21.5], [12]])
+  })
+
+  it('numbers name the categories of a column the model read as categorical codes (zip codes), in evaluate and predictions as in predict', async () => {
+    // zip (categorical, its categories numbers: "10001", "94105"); y = 10·[10001] + 20·[94105]
+    const modelId = await importModel({
+      network: { inputs: 2, layers: [], output: { units: 1, activation: 'identity' } },
+      layers: [{ W: [[10, 20]], b: [1] }],
+      preprocessing: { columns: [{ name: 'zip', kind: 'categorical', categories: ['10001', '94105'] }] },
+      normalization: { kind: 'none', offset: [0, 0], scale: [1, 1] }
+    })
+    // zip uploaded as plain numbers, 60601 a code the model never saw (all zeros: the bias alone)
+    const numbers = await uploadJson(t, { features: [[94105], [10001], [60601], [94105]], targets: [21, 11, 1, 20], featureNames: ['zip'] })
+    const predicted = await request(t.app.server).post(`/v1/models/${modelId}/predictions`).send({ datasetId: numbers })
+    expect(predicted.status, predicted.text).toBe(200)
+    const lines = predicted.text.trim().split('\n').map((l) => JSON.parse(l))
+    expect(lines.map((l) => l.outputs[0])).toEqual([21, 11, 1, 21])
+    expect(lines[2].unknownCategories).toEqual([{ field: 'zip', value: '60601' }])
+    const native = await request(t.app.server).post(`/v1/models/${modelId}/predict`).send({ inputs: [[94105], [10001], [60601], [94105]] })
+    expect(native.body.outputs.map((o: number[]) => o[0])).toEqual([21, 11, 1, 21])
+    const evaluated = await request(t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: numbers })
+    expect(evaluated.status, evaluated.text).toBe(200)
+    expect(evaluated.body.unknownCategories).toEqual([{ field: 'zip', value: '60601', rows: 1 }])
+    // residuals 0, 0, 0, 1: MSE 1/4
+    expect(evaluated.body.metrics.mse).toBeCloseTo(0.25, 6)
   })
 })
 

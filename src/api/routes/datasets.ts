@@ -19,21 +19,9 @@ import type { DatasetMeta } from '../../store/datasets.js'
 import { IdParams, NoContent, PageQuery, listOf, problems } from '../../schemas/common.js'
 import { CreateDatasetBody, CreateDatasetQuery, DatasetResponse, type CreateDatasetJsonBody, type DatasetResponseBody } from '../../schemas/dataset.js'
 
-export const CSV_TYPES = ['text/csv', 'application/csv']
+import { float32Text } from '../../data/float32-text.js'
 
-/**
- * The shortest decimal that reads back as the same float32: the cells are stored as float32, so their
- * min and max print as 4.3, not 4.300000190734863, and a mean or std carries no more digits than a cell.
- */
-export function float32Text (x: number): number {
-  if (!Number.isFinite(x)) return x
-  const f = Math.fround(x)
-  for (let p = 1; p < 9; p++) {
-    const v = Number(f.toPrecision(p))
-    if (Math.fround(v) === f) return v
-  }
-  return Number(f.toPrecision(9))
-}
+export const CSV_TYPES = ['text/csv', 'application/csv']
 
 const shownStats = (s: DatasetMeta['featureStats'][number]): DatasetMeta['featureStats'][number] =>
   ({ mean: float32Text(s.mean), std: float32Text(s.std), min: float32Text(s.min), max: float32Text(s.max) })

@@ -16,6 +16,9 @@ import type { ModelRecord } from '../../store/models.js'
 import type { DatasetMeta } from '../../store/datasets.js'
 import { createModelInference, INFERENCE_CHUNK, RowInputError, type ModelInference } from '../../inference/model-inference.js'
 import { counted } from '../../nn/counted.js'
+import { float32Text } from '../../data/float32-text.js'
+import { takesNumbers } from '../prediction-columns.js'
+import { quotedList } from '../../schemas/messages.js'
 
 export { INFERENCE_CHUNK }
 
@@ -34,6 +37,8 @@ export interface RowInference {
   readonly model: ModelInference
   /** Per column and category the model never saw, how many of `rows` rows of x hold it, in column then category order; empty when none. */
   unknownCategories (x: Float32Array, rows: number): UnknownCategoryCount[]
+  /** Whether any column's codes are mapped to the model's categories (else no row holds a category the model never saw). */
+  readonly remaps: boolean
   /** The categories the model never saw in row r of x (by column), or null when it has none. */
   unknownInRow (x: Float32Array, r: number): Array<{ field: string, value: string }> | null
   /** Network outputs (rows × output units) for `rows` rows of x (rows × the dataset's raw columns, as codes); a fresh array. UNPROCESSABLE (422) naming a row the model cannot read. */
@@ -46,16 +51,28 @@ function modelColumns (model: InferenceModel): Preprocessing['columns'] {
 }
 
 /**
- * Per raw column, the dataset's category index → the model's (-1: a category the model never saw, encoded as
- * all zeros like OneHotEncoder(handle_unknown='ignore')); null for numeric columns. Both sides keep their
- * categories in their own natural order, so the same name can sit at another index.
+ * How a raw column's dataset codes become the model's: `toModel` a code → the model's category index (-1:
+ * a category the model never saw, encoded as all zeros like OneHotEncoder(handle_unknown='ignore')), and
+ * `named` the category a code stands for. Two kinds: a categorical column whose dataset categories map
+ * by name (both sides keep theirs in their own natural order, so the same name can sit at another
+ * index), and a numeric column the model read as categorical (zip codes, declared so in training),
+ * whose numbers name categories as predict reads them (prediction-columns.ts takesNumbers).
  */
-function categoryMaps (model: InferenceModel, columns: readonly FeatureColumn[]): Array<Int32Array | null> {
+interface CodeMap { toModel (code: number): number, named (code: number): string }
+
+function codeMaps (model: InferenceModel, columns: readonly FeatureColumn[]): Array<CodeMap | null> {
   const mine = modelColumns(model)
-  return columns.map((col, c) => {
+  return columns.map((col, c): CodeMap | null => {
     const theirs = mine[c].categories
-    if (col.kind !== 'categorical' || !theirs || !col.categories) return null
-    return Int32Array.from(col.categories, (name) => theirs.indexOf(name))
+    if (theirs === undefined) return null
+    if (col.kind === 'numeric') {
+      const index = new Map(theirs.map((k, i) => [k, i]))
+      return { toModel: (v) => index.get(String(float32Text(v))) ?? -1, named: (v) => String(float32Text(v)) }
+    }
+    if (!col.categories) return null
+    const names = col.categories
+    const map = Int32Array.from(names, (name) => theirs.indexOf(name))
+    return { toModel: (code) => map[code], named: (code) => names[code] }
   })
 }
 
@@ -63,42 +80,42 @@ function categoryMaps (model: InferenceModel, columns: readonly FeatureColumn[])
 export function createRowInference (model: InferenceModel, kernels: KernelName = 'auto', columns?: readonly FeatureColumn[]): RowInference {
   const inference = createModelInference(model.spec, model.params, model.meta, { kernels, batch: INFERENCE_CHUNK })
   const R = inference.inputs.rawWidth
-  const maps = columns ? categoryMaps(model, columns) : []
+  const maps = columns ? codeMaps(model, columns) : []
   const remap = maps.some((m) => m !== null)
   const codes = new Float32Array(R)
   const toModel = (row: Float32Array): Float32Array => {
     for (let c = 0; c < R; c++) {
       const map = maps[c]
-      codes[c] = map && !Number.isNaN(row[c]) ? map[row[c]] : row[c]
+      codes[c] = map && !Number.isNaN(row[c]) ? map.toModel(row[c]) : row[c]
     }
     return codes
   }
-  /** Row r's code in column c when it names a category the model never saw (a dataset category index), else -1. */
-  const unseenCode = (x: Float32Array, r: number, c: number): number => {
+  /** Whether row r's code in column c names a category the model never saw. */
+  const unseen = (x: Float32Array, r: number, c: number): boolean => {
     const map = maps[c]
     const code = x[r * R + c]
-    return map !== null && !Number.isNaN(code) && map[code] < 0 ? code : -1
+    return map !== null && !Number.isNaN(code) && map.toModel(code) < 0
   }
   return {
     model: inference,
+    remaps: remap,
     unknownCategories (x, rows) {
       const found: UnknownCategoryCount[] = []
       maps.forEach((map, c) => {
-        if (map === null || !map.includes(-1)) return
-        const counts = new Int32Array(map.length)
+        if (map === null) return
+        const counts = new Map<number, number>()
         for (let r = 0; r < rows; r++) {
-          const code = unseenCode(x, r, c)
-          if (code >= 0) counts[code]++
+          if (unseen(x, r, c)) counts.set(x[r * R + c], (counts.get(x[r * R + c]) ?? 0) + 1)
         }
-        counts.forEach((n, i) => { if (n > 0) found.push({ field: columns![c].name, value: columns![c].categories![i], rows: n }) })
+        // in the order of the dataset's codes: its categories' order, or the numbers' own
+        for (const code of [...counts.keys()].sort((a, b) => a - b)) found.push({ field: columns![c].name, value: map.named(code), rows: counts.get(code)! })
       })
       return found
     },
     unknownInRow (x, r) {
       let found: Array<{ field: string, value: string }> | null = null
       for (let c = 0; c < maps.length; c++) {
-        const code = unseenCode(x, r, c)
-        if (code >= 0) (found ??= []).push({ field: columns![c].name, value: columns![c].categories![code] })
+        if (unseen(x, r, c)) (found ??= []).push({ field: columns![c].name, value: maps[c]!.named(x[r * R + c]) })
       }
       return found
     },
@@ -133,7 +150,13 @@ export function checkDatasetFitsModel (model: InferenceModel, dataset: DatasetFi
     throw new UNPROCESSABLE(`dataset '${dataset.id}' has the feature columns ${theirs.map((c) => c.name).join(', ')}; the model was trained on ${listed} (same names, same order)`)
   }
   theirs.forEach((col, i) => {
-    if (col.kind !== mine[i].kind) throw new UNPROCESSABLE(`column '${col.name}' of dataset '${dataset.id}' is ${col.kind}; the model read it as ${mine[i].kind}`)
+    // numbers name a categorical column's categories when some are written as numbers (zip codes), as predict reads them
+    const codes = col.kind === 'numeric' && takesNumbers(mine[i])
+    if (col.kind !== mine[i].kind && !codes) {
+      // numbers for text categories are indices or a shifted column, never names: scoring them would be a guess
+      const names = mine[i].categories === undefined ? '' : ` with the categories ${quotedList(mine[i].categories!.slice(0, 5))}${mine[i].categories!.length > 5 ? ', …' : ''}: a dataset must hold them by name`
+      throw new UNPROCESSABLE(`column '${col.name}' of dataset '${dataset.id}' is ${col.kind}; the model read it as ${mine[i].kind}${names}`)
+    }
     if (col.missing > 0 && !meta.preprocessing?.imputer) {
       throw new UNPROCESSABLE(`column '${col.name}' of dataset '${dataset.id}' has ${col.missing} missing cells and the model has no missing-value strategy: fill them in, or train with "missing"`)
     }

@@ -54,7 +54,6 @@ function columnsOf (meta: ModelRecord): { names: string[], labelled: boolean } {
 export async function * predictionLines (model: InferenceModel & { meta: ModelRecord }, reader: FeatureRowReader, rows: number,
   format: PredictionFormat, kernels: KernelName, columns?: readonly FeatureColumn[], block = INFERENCE_CHUNK): AsyncGenerator<string> {
   const inference = createRowInference(model, kernels, columns)
-  const remapped = columns?.some((c) => c.kind === 'categorical') ?? false
   const { names, labelled } = columnsOf(model.meta)
   if (format === 'csv') yield ['row', ...names, ...(labelled ? ['label'] : [])].map(csvField).join(',') + '\n'
   if (format === 'json') yield '['
@@ -76,7 +75,7 @@ export async function * predictionLines (model: InferenceModel & { meta: ModelRe
       if (format === 'csv') text += `${from + r},${outputs[r].join(',')}${labels ? `,${csvField(labels[r])}` : ''}\n`
       else {
         // categories the model never saw, scored as all zeros, are named on their row (as predict names them)
-        const unknown = remapped ? inference.unknownInRow(x, r) : null
+        const unknown = inference.remaps ? inference.unknownInRow(x, r) : null
         const line = JSON.stringify({ row: from + r, outputs: outputs[r], ...(labels ? { label: labels[r] } : {}), ...(unknown ? { unknownCategories: unknown } : {}) })
         text += format === 'json' ? `${from + r === 0 ? '' : ','}${line}\n` : `${line}\n`
       }
