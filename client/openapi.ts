@@ -10074,7 +10074,7 @@ export interface components {
                 [key: string]: components["schemas"]["SweepDistributionInput"];
             };
             /**
-             * @description Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1. More than 1 needs a random field to draw (choice, uniform, loguniform, randint): draws of grids alone would repeat one configuration, seed and all
+             * @description Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1. More than 1 needs a random field to draw (choice, uniform, loguniform, randint): draws of grids alone would repeat one configuration, seed and all. Discrete random fields alone (choice, randint) are drawn without repeats per grid point (scikit-learn's ParameterSampler), so trials may not exceed their distinct configurations
              * @default 1
              */
             trials?: number;
@@ -11387,7 +11387,7 @@ export interface components {
                 [key: string]: components["schemas"]["SweepDistribution"];
             };
             /**
-             * @description Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1. More than 1 needs a random field to draw (choice, uniform, loguniform, randint): draws of grids alone would repeat one configuration, seed and all
+             * @description Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1. More than 1 needs a random field to draw (choice, uniform, loguniform, randint): draws of grids alone would repeat one configuration, seed and all. Discrete random fields alone (choice, randint) are drawn without repeats per grid point (scikit-learn's ParameterSampler), so trials may not exceed their distinct configurations
              * @default 1
              */
             trials: number;

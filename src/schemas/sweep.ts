@@ -54,7 +54,8 @@ export const CreateSweepRequest = z.object({
       'Empty or left out: the base job alone, cross-validated with `folds` (scikit-learn\'s cross_val_score)'),
   trials: z.number().int().min(1).max(10_000).default(1)
     .describe('Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1. ' +
-      'More than 1 needs a random field to draw (choice, uniform, loguniform, randint): draws of grids alone would repeat one configuration, seed and all'),
+      'More than 1 needs a random field to draw (choice, uniform, loguniform, randint): draws of grids alone would repeat one configuration, seed and all. ' +
+      'Discrete random fields alone (choice, randint) are drawn without repeats per grid point (scikit-learn\'s ParameterSampler), so trials may not exceed their distinct configurations'),
   metric: z.enum(SWEEP_METRICS).describe('What ranks the trials (scikit-learn names), measured on the held-out fold, or on the validationSplit rows without folds'),
   greaterIsBetter: z.boolean().optional().describe('Direction (scikit-learn make_scorer); default true for accuracy and r2, false for the losses and errors'),
   folds: z.number().int().min(2).max(100).optional()

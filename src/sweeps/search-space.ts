@@ -34,24 +34,66 @@ function draw (d: Distribution, rng: Rng): unknown {
   }
 }
 
+/** How many distinct values a random field draws from: Infinity for a continuous one. */
+const distinctValues = (d: Distribution): number => {
+  switch (d.type) {
+    case 'choice': return new Set(d.values.map((v) => JSON.stringify(v))).size
+    case 'randint': return d.high - d.low
+    case 'grid': return 1
+    default: return Infinity
+  }
+}
+
+/**
+ * How many distinct configurations the random fields give together, and how (`a: 2 choices × b: 3
+ * integers`): finite only when every one is discrete (choice, randint). Draws from a finite set are
+ * made without repeats, so `trials` may not exceed it.
+ */
+export function randomConfigurations (space: Readonly<Record<string, Distribution>>): { count: number, product: string } {
+  const random = Object.entries(space).filter(([, d]) => d.type !== 'grid')
+  return {
+    count: random.reduce((n, [, d]) => n * distinctValues(d), 1),
+    product: random.map(([path, d]) => `${path}: ${counted(distinctValues(d), d.type === 'choice' ? 'value' : 'integer')}`).join(' × ')
+  }
+}
+
 /**
  * The configurations in trial order: for each of `trials` samples, every grid point in order (the
- * first grid field varies slowest). Random fields are drawn in the order they are given.
+ * first grid field varies slowest). Random fields are drawn in the order they are given. When every
+ * random field is discrete, a grid point never gets the same draw twice (a repeat is drawn again, as
+ * scikit-learn's ParameterSampler samples lists without replacement): two trials of one configuration
+ * would train alike, seed and all, and take a place in the ranking twice. RangeError when `trials`
+ * exceeds the distinct draws (admission refuses that first).
  */
 export function expandSearchSpace (space: Readonly<Record<string, Distribution>>, trials: number, seed: number): TrialParams[] {
   const rng = new Rng(seed)
   const random = Object.entries(space).filter(([, d]) => d.type !== 'grid')
+  const { count } = randomConfigurations(space)
+  const distinct = random.length > 0 && Number.isFinite(count)
+  if (distinct && trials > count) throw new RangeError(`${trials} trials of ${count} distinct configurations`)
   const points = gridPoints(space)
+  const drawn = points.map(() => new Set<string>())
   const out: TrialParams[] = []
   for (let s = 0; s < trials; s++) {
-    for (const point of points) {
-      const params: TrialParams = { ...point }
-      for (const [path, d] of random) params[path] = draw(d, rng)
+    points.forEach((point, p) => {
+      let params: TrialParams
+      do {
+        params = { ...point }
+        for (const [path, d] of random) params[path] = draw(d, rng)
+      } while (distinct && !fresh(drawn[p], random.map(([path]) => params[path])))
       // keep the request's field order in the results table
       out.push(Object.fromEntries(Object.keys(space).map((k) => [k, params[k]])))
-    }
+    })
   }
   return out
+}
+
+/** Whether `values` is a draw not in `seen` (then added). */
+function fresh (seen: Set<string>, values: readonly unknown[]): boolean {
+  const key = JSON.stringify(values)
+  if (seen.has(key)) return false
+  seen.add(key)
+  return true
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)

@@ -316,6 +316,10 @@ describe('sweeps over two worker processes', () => {
       expect(repeats.json()).toMatchObject({ field: 'trials', code: 'NN_ERR_VALIDATION' })
       expect(repeats.json().detail).toMatch(/^trials: 5 draws of a search space with no random field \((every field is a grid|it is empty)\) would train the same configuration, .*"training.seed": \{"type": "randint"/)
     }
+    // more draws than discrete random fields hold: some would repeat (scikit-learn's ParameterSampler draws lists without replacement)
+    const repeating = await call('POST', '/v1/sweeps', sweep({ searchSpace: { 'network.layers.0.activation': { type: 'choice', values: ['relu', 'tanh'] }, 'training.seed': { type: 'randint', low: 0, high: 2 } }, trials: 5 }))
+    expect(repeating.statusCode).toBe(400)
+    expect(repeating.json()).toMatchObject({ field: 'trials', detail: expect.stringMatching(/^trials: 5 draws of random fields that hold 4 distinct configurations \(network\.layers\.0\.activation: 2 values × training\.seed: 2 integers\) would repeat some/) })
     const badValue = await call('POST', '/v1/sweeps', sweep({ searchSpace: { 'network.layers.0.units': { type: 'grid', values: [4, -1] } } }))
     expect(badValue.statusCode).toBe(400)
     expect(badValue.json().detail).toMatch(/trial 1 \(\{"network.layers.0.units":-1\}\): network.layers.0.units/)

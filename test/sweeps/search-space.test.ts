@@ -1,6 +1,6 @@
 // Search spaces: grid × random draws in a fixed order, seeded; values written into a copy of the base job.
 import { describe, expect, it } from 'vitest'
-import { applyParams, expandSearchSpace, trialCount } from '../../src/sweeps/search-space.js'
+import { applyParams, expandSearchSpace, randomConfigurations, trialCount } from '../../src/sweeps/search-space.js'
 import { rankTrials } from '../../src/sweeps/ranking.js'
 
 describe('expandSearchSpace', () => {
@@ -37,6 +37,38 @@ describe('expandSearchSpace', () => {
     expect(new Set(trials.map((t) => t.k)).size).toBe(3)
     expect(expandSearchSpace(space, 50, 7)).toEqual(trials)
     expect(expandSearchSpace(space, 50, 8)).not.toEqual(trials)
+  })
+})
+
+describe('discrete random fields', () => {
+  const space = {
+    g: { type: 'grid' as const, values: [1, 2] },
+    c: { type: 'choice' as const, values: ['relu', 'tanh', 'relu'] },
+    k: { type: 'randint' as const, low: 0, high: 3 }
+  }
+
+  it('count their distinct configurations; a continuous field makes them endless', () => {
+    expect(randomConfigurations(space)).toEqual({ count: 6, product: 'c: 2 values × k: 3 integers' })
+    expect(randomConfigurations({ ...space, u: { type: 'uniform' as const, low: 0, high: 1 } }).count).toBe(Infinity)
+    expect(randomConfigurations({ g: space.g }).count).toBe(1)
+  })
+
+  it('never repeat a draw within a grid point, up to every configuration once, the same for a seed', () => {
+    for (const seed of [0, 1, 2, 3]) {
+      const trials = expandSearchSpace(space, 6, seed)
+      expect(trials).toHaveLength(12)
+      for (const g of [1, 2]) {
+        const drawn = trials.filter((t) => t.g === g).map((t) => `${String(t.c)} ${String(t.k)}`)
+        expect(new Set(drawn).size).toBe(6)
+      }
+      expect(expandSearchSpace(space, 6, seed)).toEqual(trials)
+    }
+    // with replacement, 4 draws of 6 configurations repeat one in 72% of seeds: none does here
+    for (let seed = 0; seed < 50; seed++) {
+      const drawn = expandSearchSpace({ c: space.c, k: space.k }, 4, seed).map((t) => JSON.stringify(t))
+      expect(new Set(drawn).size).toBe(4)
+    }
+    expect(() => expandSearchSpace(space, 7, 0)).toThrow(RangeError)
   })
 })
 

@@ -14,7 +14,7 @@ import { CLASSIFICATION_METRICS, GREATER_IS_BETTER, type CreateSweepBody } from 
 import { CreateTrainingJobRequest, type TrainJobData } from '../../schemas/training.js'
 import type { DatasetMeta } from '../../store/datasets.js'
 import type { SweepRecord, SweepTrial } from '../../store/sweeps.js'
-import { applyParams, expandSearchSpace, trialCount } from '../../sweeps/search-space.js'
+import { applyParams, expandSearchSpace, randomConfigurations, trialCount } from '../../sweeps/search-space.js'
 import { admitTrainingJob, type AdmissionDeps } from '../admission.js'
 import { BODY_OPT_IN, checkSignatureKept, signatureOfJob, type ModelSignature } from '../model-signature.js'
 import { counted } from '../../nn/counted.js'
@@ -86,6 +86,11 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
     throw withProblem(new VALIDATION(`trials: ${body.trials} draws of a search space with no random field (${Object.keys(body.searchSpace).length === 0 ? 'it is empty' : 'every field is a grid'}) ` +
       'would train the same configuration, seed and all, to the same score each time: leave trials out, or search a random field (choice, uniform, loguniform, randint), ' +
       'such as "training.seed": {"type": "randint", "low": 0, "high": 1000000} to repeat each configuration with seeds of its own'), { field: 'trials' })
+  }
+  const random = randomConfigurations(body.searchSpace)
+  if (body.trials > random.count) {
+    throw withProblem(new VALIDATION(`trials: ${body.trials} draws of random fields that hold ${random.count} distinct configurations (${random.product}) would repeat some, ` +
+      `and a repeat trains alike, seed and all: send at most ${random.count} trials, make the fields grids to try every combination once, or search a continuous field (uniform, loguniform)`), { field: 'trials' })
   }
   const count = trialCount(body.searchSpace, body.trials)
   const jobs = count * (folds ?? 1)
