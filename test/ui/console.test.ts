@@ -164,7 +164,14 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     // typed on purpose, it says what it will do
     await page.fill('#job-model-name', 'iris')
     await note.filter({ hasText: 'adds v2' }).waitFor()
-    expect(await note.innerText()).toBe('"iris" already names a model: this job adds v2, and "iris" and "iris@latest" will answer with it')
+    expect(await note.innerText()).toBe('"iris" already names a model: this job adds v2 if its inputs and outputs are v1\'s, and "iris" and "iris@latest" will answer with it')
+    // a name the service would refuse: said while typed, and the form does not submit
+    await page.fill('#job-model-name', 'iris 2')
+    await note.filter({ hasText: 'cannot' }).waitFor()
+    expect(await note.innerText()).toBe('"iris 2": " " cannot be in a model name (letters, digits, - _ . from a letter or digit)')
+    await page.getByRole('button', { name: 'Start training' }).click()
+    expect(await page.locator('#job-model-name').evaluate((el) => (el as unknown as { validity: { valid: boolean } }).validity.valid)).toBe(false)
+    expect(page.url()).toMatch(/#\/jobs\/new/)
     // a free name: nothing to say
     await page.fill('#job-model-name', 'iris-try')
     await expect.poll(async () => await note.textContent()).toBe('')

@@ -12,7 +12,7 @@ import { layerSummary, networkBlocks } from '../network-blocks.js'
 import type { Dataset, LayerSpec, Model, Page } from '../types.js'
 import { layerEditor } from './layer-editor.js'
 import { headChoices } from '../head-choices.js'
-import { MODEL_NAME_MAX, modelNameFor } from '../model-name.js'
+import { MODEL_NAME_MAX, modelNameFor, modelNameIssue } from '../model-name.js'
 
 const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'momentum', 'nesterov']
 
@@ -62,7 +62,10 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
   const checkName = async (): Promise<void> => {
     const name = modelName.value.trim()
     const mine = ++asked
+    const issue = name === '' ? undefined : modelNameIssue(name)
+    modelName.setCustomValidity(issue ?? '') // a name the service would refuse keeps the form from submitting
     if (name === '') { nameNote.textContent = offered === '' ? '' : `"${offered}" already names a model: left empty so that this job does not replace it; type it to add a version`; return }
+    if (issue !== undefined) { nameNote.textContent = `"${name}": ${issue}`; return }
     const latest = await latestVersion(name)
     if (mine !== asked) return
     if (latest === undefined) { nameNote.textContent = ''; return }
@@ -71,7 +74,8 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
       nameNote.textContent = `"${name}" already names a model (v${latest}): left empty so that this job does not replace it; type it to add v${latest + 1}`
       return
     }
-    nameNote.textContent = `"${name}" already names a model: this job adds v${latest + 1}, and "${name}" and "${name}@latest" will answer with it`
+    // the service takes a new version only with the same inputs and outputs (or allowSignatureChange), and says what differs
+    nameNote.textContent = `"${name}" already names a model: this job adds v${latest + 1} if its inputs and outputs are v${latest}'s, and "${name}" and "${name}@latest" will answer with it`
   }
   let checking: Promise<void> = Promise.resolve()
   modelName.addEventListener('input', () => { offered = ''; checking = checkName() })
