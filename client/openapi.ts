@@ -9825,17 +9825,17 @@ export interface components {
              * @default 0.1
              */
             validationSplit?: number;
-            /**
-             * @description Stop after `patience` epochs without an improvement of at least `minDelta` in the validation (else training) loss, and keep the best epoch's weights. Default {"patience": 10, "minDelta": 0.0001}, as scikit-learn's n_iter_no_change and tol; false trains every epoch
-             * @default {
-             *       "patience": 10,
-             *       "minDelta": 0.0001
-             *     }
-             */
+            /** @description Stop after `patience` epochs without an improvement of at least `minDelta` in the validation (else training) loss, and keep the best epoch's weights. Default {"patience": 10, "minDelta": 0.0001}, as scikit-learn's n_iter_no_change and tol (true: these); false trains every epoch */
             earlyStopping?: {
-                /** @description Epochs without improvement before stopping */
-                patience: number;
-                /** @description Smallest decrease of the loss that counts as an improvement (default 0) */
+                /**
+                 * @description Epochs in a row without an improvement of at least minDelta before stopping; default 10, as scikit-learn's n_iter_no_change
+                 * @default 10
+                 */
+                patience?: number;
+                /**
+                 * @description Smallest decrease below the best loss so far that resets the patience count; default 0.0001, as scikit-learn's tol. The weights kept are the lowest loss's, however small its lead
+                 * @default 0.0001
+                 */
                 minDelta?: number;
             } | false;
             /** @description Shuffle rows every epoch (default true) */
@@ -9857,22 +9857,7 @@ export interface components {
             networkId?: string;
             /** @description Fine-tune: start from this model's network, weights and normalisation. Any model reference: an id (mdl_…), name@<version>, name@latest, or a bare name (its newest version), resolved to the id when the job is admitted */
             initialModelId?: string;
-            /**
-             * @description How to train; every field has a default (see TrainingOptions), so it may be left out
-             * @default {
-             *       "epochs": 200,
-             *       "optimizer": {
-             *         "type": "adam",
-             *         "learningRate": 0.001
-             *       },
-             *       "validationSplit": 0.1,
-             *       "earlyStopping": {
-             *         "patience": 10,
-             *         "minDelta": 0.0001
-             *       },
-             *       "normalize": "standard"
-             *     }
-             */
+            /** @description How to train; every field has a default (see TrainingOptions), so it may be left out */
             training?: components["schemas"]["TrainingOptionsInput"];
             /** @description Name the trained model is versioned under (the next version of it): 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids). Without it, the model is named by its id */
             modelName?: string;
@@ -11139,17 +11124,23 @@ export interface components {
              */
             validationSplit: number;
             /**
-             * @description Stop after `patience` epochs without an improvement of at least `minDelta` in the validation (else training) loss, and keep the best epoch's weights. Default {"patience": 10, "minDelta": 0.0001}, as scikit-learn's n_iter_no_change and tol; false trains every epoch
+             * @description Stop after `patience` epochs without an improvement of at least `minDelta` in the validation (else training) loss, and keep the best epoch's weights. Default {"patience": 10, "minDelta": 0.0001}, as scikit-learn's n_iter_no_change and tol (true: these); false trains every epoch
              * @default {
              *       "patience": 10,
              *       "minDelta": 0.0001
              *     }
              */
             earlyStopping: {
-                /** @description Epochs without improvement before stopping */
+                /**
+                 * @description Epochs in a row without an improvement of at least minDelta before stopping; default 10, as scikit-learn's n_iter_no_change
+                 * @default 10
+                 */
                 patience: number;
-                /** @description Smallest decrease of the loss that counts as an improvement (default 0) */
-                minDelta?: number;
+                /**
+                 * @description Smallest decrease below the best loss so far that resets the patience count; default 0.0001, as scikit-learn's tol. The weights kept are the lowest loss's, however small its lead
+                 * @default 0.0001
+                 */
+                minDelta: number;
             } | false;
             /** @description Shuffle rows every epoch (default true) */
             shuffle?: boolean;

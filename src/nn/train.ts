@@ -252,16 +252,20 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
       return finish(run, progress, 'diverged', `the loss became ${monitored} after epoch ${epoch + 1}: ${divergenceAdvice(data, lr)}`, snapshot(run, progress, epoch + 1))
     }
     run.schedule.observe(epoch, monitored)
+    // scikit-learn's MLP rule: patience counts epochs that failed to beat the best loss by minDelta (its
+    // tol), while the best weights are those of the lowest loss however small the step to it. Using
+    // minDelta for both (Keras's) kept an earlier, worse epoch whenever the loss fell by less than minDelta,
+    // as losses of 1e-3 on standardised targets do: 11% worse in a user's run
+    const best = progress.best
+    if (best === null || monitored < best.loss - minDelta) progress.wait = 0
+    else progress.wait++
     // the best epoch's weights: one buffer for the whole run, like the epoch-start state's
-    if (progress.best === null || monitored < progress.best.loss - minDelta) {
-      progress.best = { epoch: epoch + 1, loss: monitored, params: copyInto(progress.best?.params, run.net.params) }
-      progress.wait = 0
-    } else progress.wait++
+    if (best === null || monitored < best.loss) progress.best = { epoch: epoch + 1, loss: monitored, params: copyInto(best?.params, run.net.params) }
     progress.history.push(stats)
     const end = epoch + 1
     hooks.onEpoch?.(stats, (o) => snapshot(run, progress, end, o?.history !== false))
     if (opts.earlyStopping && progress.wait >= opts.earlyStopping.patience) {
-      return finish(run, progress, 'early_stopping', `stopped after epoch ${epoch + 1}: no improvement for ${progress.wait} epochs; restored the weights of epoch ${progress.best.epoch}`, snapshot(run, progress, epoch + 1))
+      return finish(run, progress, 'early_stopping', `stopped after epoch ${epoch + 1}: no improvement of at least ${minDelta} for ${progress.wait} epochs; restored the weights of epoch ${progress.best!.epoch}`, snapshot(run, progress, epoch + 1))
     }
   }
   // as scikit-learn's ConvergenceWarning: the epoch budget ended the run, not the loss

@@ -65,6 +65,11 @@ const OPTIMIZER_OPTIONS: ReadonlySet<string> = new Set(['lr', 'learningRate', 'l
 const inOptimizer = (key: string): string =>
   `${key} is the optimizer's: send it in training.optimizer, as {"type": "adam", "learningRate": 0.001}`
 
+/** L2 regularisation under scikit-learn's or Keras' names, sent to the training options or the network: the network's `l2`. */
+const L2_NAMES: ReadonlySet<string> = new Set(['alpha', 'l2', 'lambda', 'l2_regularization', 'regularization'])
+const inNetworkL2 = (key: string, inNetwork: boolean): string =>
+  `${inNetwork ? '' : `${key} is the network's: `}send "l2" in network, as {"layers": […], "l2": 0.0001} (λ/2·‖W‖² on the mean loss; scikit-learn's alpha is l2 × batchSize)`
+
 const KEYS_HERE_LEAD = '; the keys here are '
 /** The end of an unknown key's message, the keys its object accepts: said once for a run of such messages. */
 export const KEYS_HERE = new RegExp(`${KEYS_HERE_LEAD}(.+)$`)
@@ -73,7 +78,11 @@ export const KEYS_HERE = new RegExp(`${KEYS_HERE_LEAD}(.+)$`)
 export function unknownKeysMessage (keys: readonly string[], known: readonly string[]): string {
   const each = keys.map((key) => {
     const near = nearestKey(key, known)
-    const elsewhere = known.includes('learningRate') ? OTHER_CHOICE[key] : known.includes('optimizer') && OPTIMIZER_OPTIONS.has(key) ? inOptimizer(key) : undefined
+    const elsewhere = known.includes('learningRate')
+      ? OTHER_CHOICE[key]
+      : known.includes('optimizer') && OPTIMIZER_OPTIONS.has(key)
+        ? inOptimizer(key)
+        : L2_NAMES.has(key) && (known.includes('optimizer') || (known.includes('layers') && key !== 'l2')) ? inNetworkL2(key, known.includes('layers')) : undefined
     if (elsewhere !== undefined) return `"${key}" (${elsewhere})`
     return near === undefined ? `"${key}"` : `"${key}" (did you mean "${near}"?)`
   })

@@ -76,8 +76,11 @@ export const ScheduleSchema = choiceOf('schedule', [
 ]).meta({ id: 'Schedule' })
 
 const EarlyStoppingSchema = z.object({
-  patience: z.number().int().min(1).describe('Epochs without improvement before stopping'),
-  minDelta: z.number().min(0).optional().describe('Smallest decrease of the loss that counts as an improvement (default 0)')
+  patience: z.number().int().min(1).default(TRAINING_DEFAULTS.earlyStopping.patience)
+    .describe(`Epochs in a row without an improvement of at least minDelta before stopping; default ${TRAINING_DEFAULTS.earlyStopping.patience}, as scikit-learn's n_iter_no_change`),
+  minDelta: z.number().min(0).default(TRAINING_DEFAULTS.earlyStopping.minDelta)
+    .describe(`Smallest decrease below the best loss so far that resets the patience count; default ${TRAINING_DEFAULTS.earlyStopping.minDelta}, as scikit-learn's tol. ` +
+      'The weights kept are the lowest loss\'s, however small its lead')
 }).strict()
 
 const D = TRAINING_DEFAULTS
@@ -91,8 +94,8 @@ export const TrainingOptionsSchema = z.object({
   schedule: ScheduleSchema.optional().describe('Learning-rate schedule; default constant'),
   validationSplit: z.number().min(0).lt(1).default(D.validationSplit)
     .describe(`Share of rows held out (stratified by class); validation metrics and early stopping use them. Default ${D.validationSplit}, as scikit-learn's validation_fraction; 0 trains on every row`),
-  earlyStopping: z.union([EarlyStoppingSchema, z.literal(false)]).default({ ...D.earlyStopping })
-    .describe(`Stop after \`patience\` epochs without an improvement of at least \`minDelta\` in the validation (else training) loss, and keep the best epoch's weights. Default {"patience": ${D.earlyStopping.patience}, "minDelta": ${D.earlyStopping.minDelta}}, as scikit-learn's n_iter_no_change and tol; false trains every epoch`),
+  earlyStopping: z.union([EarlyStoppingSchema, z.literal(false), z.literal(true).transform(() => ({ ...D.earlyStopping }))]).default({ ...D.earlyStopping })
+    .describe(`Stop after \`patience\` epochs without an improvement of at least \`minDelta\` in the validation (else training) loss, and keep the best epoch's weights. Default {"patience": ${D.earlyStopping.patience}, "minDelta": ${D.earlyStopping.minDelta}}, as scikit-learn's n_iter_no_change and tol (true: these); false trains every epoch`),
   shuffle: z.boolean().optional().describe('Shuffle rows every epoch (default true)'),
   seed: z.number().int().min(0).max(0xffffffff).optional().describe('Fixes initialisation, split and shuffles (default 0)'),
   normalize: z.enum(NORMALIZATIONS).default('standard')

@@ -295,6 +295,11 @@ describe('admission', () => {
     // the learning rate beside the epochs (Keras' and scikit-learn's place for it) is pointed into the optimizer
     const lr = await post(job({ lr: 0.01 }))
     expect(lr.body.errors).toEqual([expect.objectContaining({ field: 'training.lr', message: expect.stringMatching(/^unknown key "lr" \(lr is the optimizer's: send it in training\.optimizer, as \{"type": "adam", "learningRate": 0\.001\}\)/) })])
+    // scikit-learn's alpha, beside the epochs or in the network: the network's l2, and how the two scale
+    const alpha = await post(job({ alpha: 1e-4 }))
+    expect(alpha.body.errors).toEqual([expect.objectContaining({ field: 'training.alpha', message: expect.stringMatching(/^unknown key "alpha" \(alpha is the network's: send "l2" in network, .*scikit-learn's alpha is l2 × batchSize\)/) })])
+    const inNetwork = await post({ ...job({}), network: { ...(job({}).network as object), alpha: 1e-4 } })
+    expect(inNetwork.body.errors).toEqual([expect.objectContaining({ field: 'network.alpha', message: expect.stringMatching(/^unknown key "alpha" \(send "l2" in network/) })])
   })
 
   it('names the limit and its value: MAX_EPOCHS, MAX_JOB_WORK', async () => {

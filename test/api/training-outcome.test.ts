@@ -227,6 +227,13 @@ describe('defaults a first request can rely on', () => {
     const expected = { epochs: 200, optimizer: { type: 'adam', learningRate: 0.001 }, validationSplit: 0.1, earlyStopping: { patience: 10, minDelta: 1e-4 } }
     expect(trainOptionsOf(training, 150)).toMatchObject({ ...expected, batchSize: 150 })
     expect(trainOptionsOf(training, 5000)).toMatchObject({ ...expected, batchSize: 200 })
+    // early stopping's defaults whatever part of it is given: one minDelta, never 0 for a patience alone
+    const stopping = (earlyStopping: unknown) => CreateTrainingJobRequest.parse({ datasetId: 'ds_x', network: relu4, training: { earlyStopping } }).training.earlyStopping
+    expect(stopping({ patience: 3 })).toEqual({ patience: 3, minDelta: 1e-4 })
+    expect(stopping({ minDelta: 0 })).toEqual({ patience: 10, minDelta: 0 })
+    expect(stopping({})).toEqual({ patience: 10, minDelta: 1e-4 })
+    expect(stopping(true)).toEqual({ patience: 10, minDelta: 1e-4 })
+    expect(stopping(false)).toBe(false)
     // any optimizer named without a rate gets the same rate
     expect(CreateTrainingJobRequest.parse({ datasetId: 'ds_x', network: relu4, training: { optimizer: { type: 'sgd' } } }).training.optimizer).toEqual({ type: 'sgd', learningRate: 0.001 })
   })

@@ -96,6 +96,28 @@ describe('stopping', () => {
     expect(r.message).toMatch(/restored the weights of epoch/)
   })
 
+  it('early stopping keeps the lowest loss\'s weights however small its lead, and counts patience by minDelta (scikit-learn\'s tol)', () => {
+    // a minDelta larger than most epochs' improvements: they reset no patience, yet the best is the lowest
+    const minDelta = 0.02
+    const r = train(spec, iris, { ...opts, epochs: 400, earlyStopping: { patience: 4, minDelta }, schedule: undefined })
+    expect(r.stopReason).toBe('early_stopping')
+    const losses = r.history.map((h) => h.valLoss!)
+    // scikit-learn's _update_no_improvement_count, replayed: the count and the best before each epoch
+    let best = Infinity, bestEpoch = 0, wait = 0, stop = 0, smallLeads = 0
+    for (const [i, loss] of losses.entries()) {
+      wait = loss < best - minDelta ? 0 : wait + 1
+      if (loss < best) { if (loss >= best - minDelta) smallLeads++; best = loss; bestEpoch = i + 1 }
+      if (wait >= 4) { stop = i + 1; break }
+    }
+    expect(smallLeads).toBeGreaterThan(0) // the case at issue happened: a new best by less than minDelta
+    expect(r.stoppedEpoch).toBe(stop)
+    expect(r.history).toHaveLength(stop)
+    expect(r.bestEpoch).toBe(bestEpoch)
+    expect(losses[r.bestEpoch! - 1]).toBe(Math.min(...losses))
+    // the weights returned are that epoch's: their validation loss is the history's
+    expect(r.weightsEpoch).toBe(bestEpoch)
+  })
+
   it('stops with a clear reason when the loss becomes NaN or Infinity', () => {
     const data = datasetFromRows([[1e18, 1], [-1e18, 2], [3e18, 0]], [[1], [2], [3]])
     const r = train({ inputs: 2, layers: [{ units: 4, activation: 'relu' }], output: { units: 1, activation: 'identity' } }, data,
