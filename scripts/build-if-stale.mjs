@@ -1,4 +1,4 @@
-// `npm start`'s build step: runs `npm run build` only when a source is newer than the last build.
+// `npm start`'s (and start:api's, start:worker's) build step: runs `npm run build` only when a source is newer than the last build.
 // Generic on purpose (the build may gain steps, e.g. a UI bundle): the newest modification time of
 // any file under src/, assembly/ and ui/ (and of the build's own config) against the stamp this
 // script writes into dist/ after a build that succeeded.

@@ -31,13 +31,32 @@ const apiKeys = z.string().optional().transform((value, ctx): readonly ApiKeyEnt
   }
 })
 
+const REDIS_URL_FORM = 'redis://[user:password@]host:port[/db] (rediss:// for TLS)'
+
+/**
+ * One Redis server's URL, as ioredis reads it. Checked whole here: a database path that is not a number
+ * (`/abc`) passed as a URL and then failed the first command (SELECT NaN) after the API said it listened.
+ */
+const redisUrl = z.string().superRefine((value, ctx) => {
+  let url: URL
+  try { url = new URL(value) } catch { ctx.addIssue({ code: 'custom', message: `not a URL; expected ${REDIS_URL_FORM}` }); return }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    ctx.addIssue({ code: 'custom', message: `the scheme is ${url.protocol.slice(0, -1)}://; expected ${REDIS_URL_FORM}` })
+  }
+  const db = url.pathname.replace(/^\//, '')
+  if (db !== '' && !/^\d+$/.test(db)) ctx.addIssue({ code: 'custom', message: `the database "/${db}" is not a number; expected ${REDIS_URL_FORM}, e.g. /0` })
+})
+
+/** A URL's password, never shown: `redis://:<not shown>@host`. */
+const withoutPassword = (value: string): string => value.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1<not shown>@')
+
 /** Variables whose value must never appear in an error message or a log line. */
 const SECRET = new Set(['API_KEYS'])
 
 const Env = z.object({
   PORT: int(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
-  REDIS_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
+  REDIS_URL: z.preprocess(emptyAsUndefined, redisUrl.optional()),
   // Hash-tagged so every key (and BullMQ's) lands in one Redis Cluster slot.
   REDIS_PREFIX: z.string().min(1).default('{backprop}'),
   TRAIN_THREADS: int(1).max(1024).default(Math.max(1, os.availableParallelism())),
@@ -65,15 +84,17 @@ const Env = z.object({
   // job is handed to another worker within one WORKER_STALLED_INTERVAL_MS after that.
   WORKER_LOCK_DURATION_MS: int(500).default(30_000),
   WORKER_STALLED_INTERVAL_MS: int(500).default(30_000),
-  WORKER_MAX_STALLED_COUNT: int(0).default(1),
+  // a Redis outage stalls every running job once (no worker can renew its lock), so 1 left one crash to fail it
+  WORKER_MAX_STALLED_COUNT: int(0).default(3),
   // server-sent-event streams (GET /v1/training-jobs/{id}/events) open at once, per job and per tenant
   SSE_MAX_FOLLOWERS_PER_JOB: int(1).default(1000),
   SSE_MAX_FOLLOWERS_PER_TENANT: int(1).default(1000),
   DATA_DIR: z.string().min(1).default('./data'),
   // ---- security: `key:tenant:scope[,scope];…` or a JSON array of {key, tenant, scopes}
   API_KEYS: apiKeys,
-  // per API key (per tenant when open), shared by every replica through Redis; 0 turns the limit off
-  RATE_LIMIT_PER_MINUTE: int(0).default(600),
+  // per API key (per client address when open), shared by every replica through Redis; 0 turns the limit
+  // off. 100 a second: a client scoring row by row stays under it (600 throttled a local loop of predicts)
+  RATE_LIMIT_PER_MINUTE: int(0).default(6000),
   // the most requests a key may make at once after a quiet spell; default: one minute's worth
   RATE_LIMIT_BURST: z.preprocess(emptyAsUndefined, int(1).optional()),
   // invalid API keys per minute from one client address before it gets 429s (guessing keys)
@@ -103,7 +124,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
   const picked = Object.fromEntries(keys.map((k) => [k, emptyAsUndefined(env[k])]))
   const result = Env.safeParse(picked)
   if (!result.success) {
-    const shown = (name: string): string => (SECRET.has(name) ? '<not shown>' : JSON.stringify(env[name]))
+    const shown = (name: string): string => (SECRET.has(name) ? '<not shown>' : JSON.stringify(name === 'REDIS_URL' ? withoutPassword(env[name] ?? '') : env[name]))
     const lines = result.error.issues.map((i) => `${i.path.join('.')}=${shown(String(i.path[0]))}: ${i.message}`)
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`)
   }

@@ -29,6 +29,16 @@ describe('loadConfig', () => {
       .toThrow(/PORT="eighty".*REDIS_URL="http:\/\/localhost".*LOG_LEVEL="loud"/)
     expect(() => loadConfig({ WORKER_CONCURRENCY: '0' })).toThrow(/WORKER_CONCURRENCY="0"/)
   })
+
+  it('reads REDIS_URL whole: its scheme and database are checked, its password never shown', () => {
+    expect(loadConfig({ REDIS_URL: 'rediss://user:pw@redis.example:6380/2' }).REDIS_URL).toBe('rediss://user:pw@redis.example:6380/2')
+    expect(() => loadConfig({ REDIS_URL: 'http://localhost' })).toThrow('REDIS_URL="http://localhost": the scheme is http://; expected redis://[user:password@]host:port[/db] (rediss:// for TLS)')
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6391/abc' })).toThrow('REDIS_URL="redis://127.0.0.1:6391/abc": the database "/abc" is not a number')
+    expect(() => loadConfig({ REDIS_URL: 'localhost:6379' })).toThrow(/REDIS_URL="localhost:6379": the scheme is localhost:\/\//)
+    const secret = (() => { try { loadConfig({ REDIS_URL: 'redis://:s3cret@host:6379/x' }) } catch (err) { return (err as Error).message } })()
+    expect(secret).toContain('REDIS_URL="redis://:<not shown>@host:6379/x"')
+    expect(secret).not.toContain('s3cret')
+  })
 })
 
 describe('loggerOptions', () => {

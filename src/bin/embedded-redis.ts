@@ -136,7 +136,7 @@ async function spawnRedis (dir: string, logger: Logger, startTimeoutMs: number):
   const port = await freePort()
   const child = spawn('redis-server', [
     '--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'yes',
-    '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--daemonize', 'no'
+    '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction', '--daemonize', 'no'
   ], {
     // its own process group: a terminal's Ctrl-C reaches only us, and we stop Redis last
     detached: true,

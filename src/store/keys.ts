@@ -38,7 +38,7 @@ export function createKeys (prefix: string) {
     // ---- sweeps: one JSON record each (its BullMQ parent job has the same id, in queue 'sweeps')
     sweep: (id: string) => `${p}:sweep:${id}`,
     sweeps: (tenant: string) => `${p}:tenant:${tenant}:sweeps`, // sorted set: the tenant's sweep ids by creation time (ms)
-    // ---- rate limits: one token bucket hash {tokens, ts} per API key id (or per tenant when open)
+    // ---- rate limits: one token bucket hash {tokens, ts} per API key id (or per client address when open)
     rateLimit: (subject: string) => `${p}:rate:${subject}`,
     // ---- training totals for GET /metrics: the worker INCRBYs them as epochs finish
     trainedEpochs: () => `${p}:stats:epochs-trained`,

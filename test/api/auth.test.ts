@@ -51,7 +51,7 @@ describe('parseApiKeys', () => {
       expect(thrown).not.toContain(secret)
     }
     expect(loadConfig({}).API_KEYS).toEqual([])
-    expect(loadConfig({ API_KEYS: 'a-key-of-16-chars:b:read' })).toMatchObject({ API_KEYS: [{ key: 'a-key-of-16-chars', tenant: 'b', scopes: ['read'] }], RATE_LIMIT_PER_MINUTE: 600 })
+    expect(loadConfig({ API_KEYS: 'a-key-of-16-chars:b:read' })).toMatchObject({ API_KEYS: [{ key: 'a-key-of-16-chars', tenant: 'b', scopes: ['read'] }], RATE_LIMIT_PER_MINUTE: 6000 })
   })
 })
 

@@ -1,5 +1,5 @@
 // Rate limits: one token bucket per API key in Redis, shared by two app instances (two API replicas)
-// on the same Redis and prefix; 429 problem+json with Retry-After; per tenant when open; off at 0.
+// on the same Redis and prefix; 429 problem+json with Retry-After; per client address when open; off at 0.
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, it, expect } from 'vitest'
 import { buildTestApp, type TestApp } from './helper.js'
@@ -48,15 +48,20 @@ describe('rate limits', () => {
     for (let i = 0; i < 5; i++) expect((await get(b, '/healthz', K1)).statusCode).toBe(200)
   })
 
-  it('counts per tenant when the API is open', async () => {
+  it('counts per client address when the API is open, across replicas', async () => {
     const [a, b] = await replicas({ RATE_LIMIT_PER_MINUTE: '2' })
-    expect((await get(a, '/v1/networks')).statusCode).toBe(200)
-    expect((await get(b, '/v1/networks')).statusCode).toBe(200)
-    const over = await get(a, '/v1/networks')
+    const from = async (t: TestApp, remoteAddress: string) => await t.app.inject({ method: 'GET', url: '/v1/networks', remoteAddress })
+    expect((await from(a, '10.0.0.1')).statusCode).toBe(200)
+    expect((await from(b, '10.0.0.1')).statusCode).toBe(200)
+    const over = await from(a, '10.0.0.1')
     expect(over.statusCode).toBe(429)
     expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1)
-    // no key to name: the message names the tenant, and why it is the tenant's
-    expect(over.json().detail).toMatch(/^rate limit of 2 requests per minute for tenant 'local' \(the API is open: no API_KEYS\) exceeded; retry in \d+ s$/)
+    // the reset is the time to a full bucket on a 429 as on a 200 (2 a minute: a minute), not the next token's
+    expect(Number(over.headers['ratelimit-reset'])).toBeGreaterThan(Number(over.headers['retry-after']))
+    // no key to name: the message names the address, and why it is the address's
+    expect(over.json().detail).toMatch(/^rate limit of 2 requests per minute for client address 10\.0\.0\.1 \(the API is open: no API_KEYS\) exceeded; retry in \d+ s$/)
+    // another client of the same open API has a bucket of its own
+    expect((await from(b, '10.0.0.2')).statusCode).toBe(200)
   })
 
   it('refills with time and honours the burst size', async () => {

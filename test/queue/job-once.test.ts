@@ -118,4 +118,28 @@ describe('one job, one model', () => {
     expect(await modelsOfJob(jobId)).toEqual([job?.modelId])
     for (const w of [first, second]) { w.child.kill('SIGTERM'); expect((await w.exited).code).toBe(0) }
   })
+
+  it('a job that stalls more than WORKER_MAX_STALLED_COUNT times fails: its end is published and its checkpoint removed', async () => {
+    const env = { ...workerEnv, WORKER_MAX_STALLED_COUNT: '0' }
+    const first = await spawnWorker(env)
+    const jobId = await queue.enqueue({ ...data, training: { ...data.training, epochs: 20 } })
+    await until('a checkpoint', async () => (await redis.exists(keys.jobCheckpoint(jobId))) === 1, 60_000)
+    // the end of the job reaches its followers over pub/sub, as every job's end does
+    const sub = redis.duplicate()
+    const events: string[] = []
+    sub.on('message', (_channel: string, message: string) => events.push(message))
+    await sub.subscribe(keys.jobEvents(jobId))
+    first.child.kill('SIGKILL')
+    await first.exited
+    const second = await spawnWorker(env)
+    expect(await finished(jobId)).toBe('failed')
+    expect((await queue.get(jobId))?.error).toMatch(/stalled/)
+    await until('the stalled job logged as failed', async () => logLines(second.logs).some((l) => l.msg === 'job stalled too often (WORKER_MAX_STALLED_COUNT); failed' && l.jobId === jobId), 10_000)
+    await until('its checkpoint removed', async () => (await redis.exists(keys.jobCheckpoint(jobId))) === 0, 10_000)
+    await until('its end published', async () => events.includes(JSON.stringify({ type: 'finished' })), 10_000)
+    expect(logLines(second.logs).filter((l) => l.msg === 'job stalled; handed to the next worker')).toEqual([])
+    await sub.quit()
+    second.child.kill('SIGTERM')
+    expect((await second.exited).code).toBe(0)
+  })
 })

@@ -52,7 +52,7 @@ const SHARED: Record<string, string> = {
   403: 'The API key lacks the scope this route needs',
   413: 'The body is larger than BODY_LIMIT',
   415: 'The body is not JSON (send Content-Type: application/json)',
-  429: 'Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry',
+  429: 'Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry',
   503: 'The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry'
 }
 

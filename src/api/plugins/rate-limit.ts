@@ -1,6 +1,8 @@
 /**
- * Rate limits per API key (per tenant when the API is open), on a token bucket in Redis that all API
- * replicas share (store/rate-limits.ts). Over the limit: 429 with Retry-After. Public routes are not counted.
+ * Rate limits per API key (per client address when the API is open: every caller is then the one tenant,
+ * and one bucket for all of them let a single client throttle everyone), on a token bucket in Redis that
+ * all API replicas share (store/rate-limits.ts). Over the limit: 429 with Retry-After. Public routes are
+ * not counted.
  */
 import fp from 'fastify-plugin'
 import { TOO_MANY_REQUESTS } from '../../errors.js'
@@ -30,11 +32,12 @@ export default fp<RateLimitPluginOptions>(async function rateLimit (fastify, { p
   const apply = (decision: RateDecision, request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
     reply.header('ratelimit-limit', decision.limit)
     reply.header('ratelimit-remaining', decision.remaining)
-    reply.header('ratelimit-reset', decision.allowed ? decision.resetSeconds : decision.retryAfterSeconds)
+    // the draft's "seconds until the quota resets": until the bucket is full again, on a 200 and a 429 alike
+    reply.header('ratelimit-reset', decision.resetSeconds)
     if (decision.allowed) { done(); return }
     reply.header('retry-after', decision.retryAfterSeconds)
-    // whose limit: the key's, or the tenant's when the API is open (no key to name)
-    const whose = request.principal ? 'this API key' : `tenant '${request.tenant}' (the API is open: no API_KEYS)`
+    // whose limit: the key's, or the client address's when the API is open (no key to name)
+    const whose = request.principal ? 'this API key' : `client address ${request.ip} (the API is open: no API_KEYS)`
     done(new TOO_MANY_REQUESTS(perMinute, whose, decision.retryAfterSeconds))
   }
 
@@ -42,7 +45,7 @@ export default fp<RateLimitPluginOptions>(async function rateLimit (fastify, { p
   fastify.addHook('onRequest', (request, reply, done) => {
     // auth ran first: an empty tenant means a public route (or no route at all)
     if (request.tenant === '') { done(); return }
-    const subject = request.principal ? `key:${request.principal.keyId}` : `tenant:${request.tenant}`
+    const subject = request.principal ? `key:${request.principal.keyId}` : `ip:${request.ip}`
     const local = limiter.takeLocal(subject)
     if (local) { apply(local, request, reply, done); return }
     withTimeout(limiter.take(subject), CHECK_TIMEOUT_MS).then((decision) => apply(decision, request, reply, done), (err: unknown) => {
