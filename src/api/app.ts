@@ -4,6 +4,8 @@
  */
 import { ignoreEmptyBodyTypes } from './empty-body.js'
 import { createRequire } from 'node:module'
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
@@ -57,6 +59,8 @@ export const OPENAPI_INFO = {
 
 export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp (app, { config, redis }) {
   app.decorate('config', config)
+  // every answer names its request, as its log lines do (requestIdOf): what a caller quotes to find them
+  app.addHook('onRequest', (request, reply, done) => { reply.header('x-request-id', request.id); done() })
 
   // Swagger first: it collects the routes registered after it.
   await app.register(swagger, {
@@ -115,6 +119,14 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
 
 const trustHops = (n: number) => (_address: string, hop: number): boolean => hop < n
 
+/** What an incoming X-Request-Id may be to be taken as the id: short, and nothing that could forge a log line. */
+const REQUEST_ID = /^[\w.:/+=-]{1,128}$/
+
+function requestIdOf (request: IncomingMessage): string {
+  const sent = request.headers['x-request-id']
+  return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID()
+}
+
 /** The same construction for bin/api.ts, the OpenAPI script and tests; call ready() or listen() on the result. */
 export async function buildApp ({ config, redis, logger }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -124,6 +136,10 @@ export async function buildApp ({ config, redis, logger }: AppDeps): Promise<Fas
     trustProxy: typeof config.TRUST_PROXY === 'number' ? trustHops(config.TRUST_PROXY) : config.TRUST_PROXY,
     // ids in the path may be long uuids; anything longer is not ours
     routerOptions: { maxParamLength: 200 },
+    // a request's id: the caller's X-Request-Id (a tracing proxy's), else a fresh UUID; the default counter
+    // (req-1, req-2, …) repeats across replicas and restarts, so logs of several APIs could not be told apart
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     // bad url encodings (400) and over-long ids (414) are answered before routing: as problem+json too
     frameworkErrors: (err, request, reply) => {
       const problem = toProblem(err, request, config.BODY_LIMIT)

@@ -8,7 +8,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { EMPTY_BODY, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, problemType, type ProblemExtras } from '../errors.js'
 import { PROBLEM_CONTENT_TYPE, type ProblemBody } from '../schemas/problem.js'
 import { redisUnavailable } from './plugins/redis-guard.js'
-import { isConnectionError } from '../store/redis-health.js'
+import { isConnectionError, rateLimitedLog } from '../store/redis-health.js'
 import { installNotFound } from './not-found.js'
 import { whatToSend } from './json-body.js'
 import { KEYS_HERE, unknownKeysMessage, type UnknownKeysParams } from '../schemas/messages.js'
@@ -152,16 +152,21 @@ export function toProblem (err: AnyError, request: FastifyRequest, bodyLimit: nu
 }
 
 export function setErrorHandling (app: FastifyInstance, bodyLimit: number): void {
+  // an outage fails every request alike: one line per 10 s says so, with how many it stood for
+  const outageLine = rateLimitedLog(10_000)
   app.setErrorHandler((caught: AnyError, request: FastifyRequest, reply: FastifyReply) => {
     // a Redis command that gave up because Redis went away: the client may retry, nothing is wrong with the request
-    const outage = (caught.statusCode ?? 500) >= 500 && !(caught.code ?? '').startsWith('NN_ERR_') &&
+    const gaveUp = (caught.statusCode ?? 500) >= 500 && !(caught.code ?? '').startsWith('NN_ERR_') &&
       (isConnectionError(caught) || request.server.redisDown())
-    const err = outage ? redisUnavailable() as AnyError : caught
-    if (outage) request.log.warn({ err: { message: caught.message } }, 'request failed: Redis unavailable')
+    // or the guard's own 503 (plugins/redis-guard.ts), or /readyz's: no server fault either
+    const outage = gaveUp || caught.code === 'NN_ERR_REDIS_UNAVAILABLE' || caught.code === 'NN_ERR_NOT_READY'
+    const err = gaveUp ? redisUnavailable() as AnyError : caught
+    if (outage) outageLine((suppressed) => request.log.warn({ err: { message: caught.message }, suppressed }, 'request failed: Redis unavailable'))
     const headers = (err as { headers?: Record<string, string> }).headers
     if (headers) void reply.headers(headers)
     const problem = toProblem(err, request, bodyLimit)
-    if (problem.status >= 500 && !outage) request.log.error({ err }, 'request failed')
+    if (outage) return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
+    if (problem.status >= 500) request.log.error({ err }, 'request failed')
     else request.log.info({ code: problem.code, status: problem.status, detail: problem.detail }, 'request rejected')
     return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
   })

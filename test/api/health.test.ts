@@ -1,4 +1,7 @@
+import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
+import { pino } from 'pino'
+import { loggerOptions } from '../../src/logger.js'
 import request from 'supertest'
 import { buildApp } from '../../src/api/app.js'
 import { loadConfig } from '../../src/config.js'
@@ -28,6 +31,32 @@ describe('health', () => {
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
       expect(res.json()).toMatchObject({ status: 503, code: 'NN_ERR_NOT_READY', detail: expect.stringMatching(/Redis did not answer PING within 1 s/) })
       expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
+    } finally {
+      await app.close()
+      redis.disconnect()
+    }
+  })
+
+  it('names every request: the caller\'s X-Request-Id, else a fresh UUID, in the answer and its log lines; probes are not logged', async () => {
+    const lines: Array<Record<string, unknown>> = []
+    const logger = pino(loggerOptions({ LOG_LEVEL: 'info' }, false), new Writable({ write (c: Buffer, _e, done) { lines.push(JSON.parse(c.toString()) as Record<string, unknown>); done() } }))
+    const redis = createRedis(process.env.REDIS_URL!)
+    const app = await buildApp({ config: loadConfig({ REDIS_URL: process.env.REDIS_URL }), redis, logger })
+    await app.ready()
+    try {
+      const traced = await app.inject({ method: 'GET', url: '/v1/networks', headers: { 'x-request-id': 'trace-4bf92f3577b34da6' } })
+      expect(traced.headers['x-request-id']).toBe('trace-4bf92f3577b34da6')
+      expect(lines.filter((l) => l.reqId === 'trace-4bf92f3577b34da6').map((l) => l.msg)).toEqual(['incoming request', 'request completed'])
+      // none sent, or one that could forge a log line: a UUID of our own, another for each request
+      const fresh = [await app.inject({ method: 'GET', url: '/v1/networks' }), await app.inject({ method: 'GET', url: '/v1/networks', headers: { 'x-request-id': 'a\u2028b "x"' } })]
+      for (const res of fresh) expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+      expect(fresh[0].headers['x-request-id']).not.toBe(fresh[1].headers['x-request-id'])
+      // an error's problem quotes the same id
+      const missing = await app.inject({ method: 'GET', url: '/v1/models/nothing-here', headers: { 'x-request-id': 'trace-2' } })
+      expect(missing.headers['x-request-id']).toBe('trace-2')
+      const before = lines.length
+      for (const url of ['/healthz', '/readyz']) expect((await app.inject({ method: 'GET', url })).statusCode).toBe(200)
+      expect(lines.slice(before)).toEqual([])
     } finally {
       await app.close()
       redis.disconnect()

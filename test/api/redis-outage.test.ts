@@ -3,6 +3,7 @@
 // logs the outage as a few structured lines, never raw stack traces; Redis restarted on the same port
 // and files: the same requests succeed, and a job queued before the outage completes.
 import { readFileSync } from 'node:fs'
+import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Queue } from 'bullmq'
 import { pino } from 'pino'
@@ -26,6 +27,8 @@ let control: Queue
 let controlRedis: Redis
 /** One request of each kind (set by the first test, which creates what they name). */
 let requests: Array<[string, string, unknown?, string?]> = []
+/** The API's log lines. */
+const apiLines: Array<Record<string, unknown>> = []
 
 interface Answer { status: number, ms: number, retryAfter: string | null, type: string | null, body: Record<string, unknown> }
 
@@ -57,7 +60,7 @@ function expectUnavailable (answer: Answer, path: string): void {
 beforeAll(async () => {
   server = await startRedisServer({ appendOnly: true })
   const env = { REDIS_URL: server.url, REDIS_PREFIX: prefix, PORT: '0', LOG_LEVEL: 'silent', TRAIN_THREADS: '1' }
-  api = await startApi(loadConfig(env), pino({ level: 'silent' }))
+  api = await startApi(loadConfig(env), pino({ level: 'info' }, new Writable({ write (c: Buffer, _e, done) { apiLines.push(JSON.parse(c.toString()) as Record<string, unknown>); done() } })))
   worker = await spawnWorker({ ...env, LOG_LEVEL: 'info' })
   controlRedis = createRedis(server.url)
   controlRedis.on('error', () => undefined) // it loses Redis on purpose
@@ -121,6 +124,10 @@ describe('Redis outage', () => {
     await control.resume()
     await until('the job queued before the outage succeeded', async () => (await call('GET', `/v1/training-jobs/${queuedId}`)).body.status === 'succeeded', 60_000)
 
+    // the API said so in a line per 10 s, not an error with a stack per request (a flood at real traffic)
+    expect(apiLines.filter((l) => Number(l.level) >= 50)).toEqual([])
+    expect(apiLines.filter((l) => l.msg === 'request failed: Redis unavailable')).toHaveLength(1)
+    expect(apiLines.filter((l) => l.msg === 'model-events subscriber error').length).toBeLessThanOrEqual(1)
     // the worker said so in a few structured lines (rate-limited), not in a stack trace per reconnect
     const lines = logLines(worker.logs)
     expect(lines.filter((l) => 'raw' in l)).toEqual([])

@@ -7,6 +7,7 @@
 import fp from 'fastify-plugin'
 import { createPredictor, type Predictor, type PredictorOptions } from '../predictor.js'
 import { createKeys } from '../../store/keys.js'
+import { rateLimitedLog } from '../../store/redis-health.js'
 import { createForwardThreads } from '../forward-thread/forward-threads.js'
 import { chooseKernels, logKernels } from '../../kernels/index.js'
 
@@ -27,7 +28,9 @@ export default fp<PredictorOptions>(async function predictor (fastify, options) 
   subscriber.on('message', (_channel: string, modelId: string) => predictor.invalidate(modelId))
   let subscribed = false
   subscriber.on('ready', () => { if (subscribed) predictor.clear() })
-  subscriber.on('error', (err) => fastify.log.warn({ err }, 'model-events subscriber error'))
+  // ioredis reports each failed reconnect: one line per 10 s while Redis is away (without the stack it adds nothing to)
+  const outageLine = rateLimitedLog(10_000)
+  subscriber.on('error', (err) => outageLine((suppressed) => fastify.log.warn({ err: { message: err.message }, suppressed }, 'model-events subscriber error')))
   // not awaited: the API starts (and /readyz reports) while Redis is down; ioredis subscribes once it is up
   subscriber.subscribe(channel).then(() => { subscribed = true }, (err: Error) => fastify.log.warn({ err }, 'subscribing to model events failed'))
   fastify.addHook('onClose', async () => { subscriber.disconnect() })

@@ -12,11 +12,14 @@ const Ready = Status.extend({
 })
 
 const health: FastifyPluginAsyncZod = async (fastify) => {
+  // probes come every few seconds: their requests are not logged (a failing one still is, as a warning)
   fastify.get('/healthz', {
+    logLevel: 'warn',
     schema: { tags: ['health'], summary: 'The process is up', response: { 200: Status } }
   }, async () => ({ status: 'ok' }))
 
   fastify.get('/readyz', {
+    logLevel: 'warn',
     schema: { tags: ['health'], summary: 'Redis answers: ready to take requests', response: { 200: Ready, ...problems(503) } }
   }, async () => {
     if (!(await pingRedis(fastify.redis, 1000))) throw new NOT_READY('Redis did not answer PING within 1 s; check REDIS_URL and that Redis is running')
