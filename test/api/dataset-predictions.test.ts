@@ -124,6 +124,26 @@ describe('categorical columns', () => {
     // residuals 0, 0, 0, 1: MSE 1/4
     expect(evaluated.body.metrics.mse).toBeCloseTo(0.25, 6)
   })
+
+  it('evaluate scores a model only against targets of the name it was trained on (names the service made up aside)', async () => {
+    const modelId = await importModel({
+      network: { inputs: 1, layers: [], output: { units: 1, activation: 'identity' } },
+      layers: [{ W: [[2]], b: [0] }],
+      featureNames: ['size'],
+      targetNames: ['price'],
+      normalization: { kind: 'none', offset: [0], scale: [1] }
+    })
+    const other = await uploadJson(t, { features: [[1], [2]], targets: [2, 4], featureNames: ['size'], targetNames: ['weight'] })
+    const refused = await request(t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: other })
+    expect([refused.status, refused.body.detail]).toEqual([422, `dataset '${other}' has the target column "weight"; the model was trained to predict "price": score it on targets of that name (the feature columns match)`])
+    // predictions need no targets: the same dataset is fine there
+    expect((await request(t.app.server).post(`/v1/models/${modelId}/predictions`).send({ datasetId: other })).status).toBe(200)
+    for (const targetNames of [['price'], undefined]) {
+      const fits = await uploadJson(t, { features: [[1], [2]], targets: [2, 4], featureNames: ['size'], ...(targetNames ? { targetNames } : {}) })
+      const scored = await request(t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: fits })
+      expect([scored.status, scored.body.metrics?.mse], JSON.stringify(targetNames)).toEqual([200, 0])
+    }
+  })
 })
 
 describe('a non-finite output is never sent as a number', () => {

@@ -26,7 +26,7 @@ export { INFERENCE_CHUNK }
 export interface InferenceModel {
   readonly spec: NetworkSpec
   readonly params: Float32Array
-  readonly meta: Pick<ModelRecord, 'normalization' | 'targetNormalization' | 'classes' | 'network' | 'featureNames' | 'preprocessing'>
+  readonly meta: Pick<ModelRecord, 'normalization' | 'targetNormalization' | 'classes' | 'network' | 'featureNames' | 'preprocessing' | 'targetNames'>
 }
 
 /** Rows of a stored dataset whose category in a column the model never saw (encoded as all zeros). */
@@ -130,7 +130,7 @@ export function createRowInference (model: InferenceModel, kernels: KernelName =
   }
 }
 
-type DatasetFit = Pick<DatasetMeta, 'id' | 'outputs' | 'featureNames' | 'classes' | 'targetValues' | 'columns'>
+type DatasetFit = Pick<DatasetMeta, 'id' | 'outputs' | 'featureNames' | 'classes' | 'targetValues' | 'columns'> & Partial<Pick<DatasetMeta, 'targetNames'>>
 
 /**
  * A dataset fits a model when it has the model's raw feature columns (count, names, order and kind; a
@@ -162,6 +162,14 @@ export function checkDatasetFitsModel (model: InferenceModel, dataset: DatasetFi
     }
   })
   if (!needTargets) return
+  // the features matched, and so must what is scored against: digits' labels are no score of a "big" column.
+  // Names the service made up (y0, class0: a JSON upload without targetNames) say nothing either way
+  const made = (names: readonly string[]): boolean => names.every((n, i) => n === `y${i}` || n === `class${i}`)
+  const mineT = meta.targetNames, theirsT = dataset.targetNames
+  if (mineT !== undefined && theirsT !== undefined && !made(mineT) && !made(theirsT) && mineT.join('\u0000') !== theirsT.join('\u0000')) {
+    throw new UNPROCESSABLE(`dataset '${dataset.id}' has the target ${theirsT.length === 1 ? 'column' : 'columns'} ${quotedList(theirsT)}; ` +
+      `the model was trained to predict ${quotedList(mineT)}: score it on targets of that name (the feature columns match)`)
+  }
   const classifier = headOf(spec).task(spec.output.units) !== 'regression'
   const codes = dataset.outputs === 1 && dataset.targetValues !== undefined
   if (classifier && !dataset.classes && !codes) throw new UNPROCESSABLE(`dataset '${dataset.id}' has numeric targets that are not class codes; the model is a classifier: upload the targets as class labels`)
