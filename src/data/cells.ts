@@ -102,22 +102,37 @@ export function decideKind (scan: ColumnScan, name: string, locate: Locate, forc
 const declareCategorical = (name: string, place: Place): string =>
   place.csv ? `?categorical=${encodeURIComponent(name)}` : `"categorical": [${JSON.stringify(name)}]`
 
+/** A number with commas between groups of three digits (`1,000`, `-12,345.6`): thousands separators, or a decimal comma's `1,000`. */
+const GROUPED_NUMBER = /^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$/
+
 /**
- * A column whose texts are all numbers written with decimal commas would otherwise become one
- * category per distinct value: refused, naming the option that reads them (csv-table.ts `decimal`).
+ * A column whose texts are all numbers written with commas would otherwise become one category per
+ * distinct value: refused, saying how to send them. A decimal comma (`1,5`) has its option (csv-table.ts
+ * `decimal`); commas between groups of three digits (`1,000`) are thousands separators when a point
+ * follows (`1,234.5`), and either when none does, so the message offers both readings.
  */
 function refuseDecimalCommas (scan: ColumnScan, name: string, locate: Locate, cell: (r: number) => Cell): void {
   let first = -1
-  for (let r = 0, strings = 0; strings < scan.strings; r++) {
+  let decimal = true, grouped = true, pointed = false
+  for (let r = 0, strings = 0; strings < scan.strings && (decimal || grouped); r++) {
     const v = cell(r)
     if (typeof v !== 'string') continue
     strings++
-    if (!DECIMAL_COMMA_NUMBER.test(v)) return
+    decimal &&= DECIMAL_COMMA_NUMBER.test(v)
+    grouped &&= GROUPED_NUMBER.test(v)
+    pointed ||= v.includes('.')
     if (first < 0) first = r
   }
+  if (!decimal && !grouped) return
   const place = locate(first)
-  fail(place, `column ${JSON.stringify(name)} holds numbers written with a decimal comma (${show(cell(first))}), which would each become a category; ` +
-    (place.csv ? 'send ?decimal=, to read them as numbers' : 'send them as JSON numbers') + `, or if they are categories, declare them: ${declareCategorical(name, place)}`)
+  const categories = `, or if they are categories, declare them: ${declareCategorical(name, place)}`
+  const decimalOption = place.csv ? 'send ?decimal=, to read them as numbers' : 'send them as JSON numbers'
+  if (grouped) {
+    const plain = Number(String(cell(first)).replace(/,/g, ''))
+    fail(place, `column ${JSON.stringify(name)} holds numbers written with commas (${show(cell(first))}), which would each become a category; ` +
+      `if the commas separate thousands, write the numbers without them (${plain})` + (pointed ? '' : `; if the comma is a decimal mark, ${decimalOption}${place.csv ? ' (cells separated by ; or tab)' : ''}`) + categories)
+  }
+  fail(place, `column ${JSON.stringify(name)} holds numbers written with a decimal comma (${show(cell(first))}), which would each become a category; ${decimalOption}${categories}`)
 }
 
 /**

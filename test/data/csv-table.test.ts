@@ -154,6 +154,17 @@ describe('decimal commas (semicolon CSV as European spreadsheets save it)', () =
       'send ?decimal=, to read them as numbers, or if they are categories, declare them: ?categorical=a')
   })
 
+  it('commas between groups of three digits: thousands separators, or a decimal comma when no point follows', () => {
+    // comma-separated, so each is quoted: ?decimal=, cannot read them here, and the message says what can
+    const ambiguous = problemOf(() => build('a,y\n"1,000",1\n"2,500",2\n"12,345",3\n', {}))
+    expect(ambiguous.message).toBe('CSV line 2, column 1 ("a"): column "a" holds numbers written with commas ("1,000"), which would each become a category; ' +
+      'if the commas separate thousands, write the numbers without them (1000); if the comma is a decimal mark, send ?decimal=, to read them as numbers (cells separated by ; or tab), ' +
+      'or if they are categories, declare them: ?categorical=a')
+    // a point after the groups: thousands, and nothing else
+    const thousands = problemOf(() => build('a,y\n"1,234.5",1\n"-12,000",2\n', {}))
+    expect(thousands.message).toMatch(/holds numbers written with commas \("1,234\.5"\), which would each become a category; if the commas separate thousands, write the numbers without them \(1234\.5\), or if they are categories/)
+  })
+
   it('in the target too', () => {
     expect(problemOf(() => build('a;price\n1;10,5\n2;12,25\n', {})).message).toMatch(/^CSV line 2, column 2 \("price"\): column "price" holds numbers written with a decimal comma \("10,5"\)/)
   })
