@@ -180,7 +180,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -403,7 +403,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1095,7 +1095,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1329,7 +1329,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1471,7 +1471,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1668,7 +1668,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1907,7 +1907,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2099,7 +2099,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2241,7 +2241,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2477,7 +2477,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2821,7 +2821,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3057,7 +3057,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3218,7 +3218,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3483,7 +3483,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3751,7 +3751,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3973,7 +3973,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -4234,7 +4234,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -4478,7 +4478,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -4908,7 +4908,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -5106,7 +5106,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -5390,7 +5390,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -5756,7 +5756,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -6306,7 +6306,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -6609,7 +6609,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -6903,7 +6903,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -7208,7 +7208,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -7410,7 +7410,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -7607,7 +7607,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -7817,7 +7817,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -7999,7 +7999,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -8186,7 +8186,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -8529,7 +8529,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -8696,7 +8696,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -8828,7 +8828,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -8965,7 +8965,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -9186,7 +9186,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -9410,7 +9410,7 @@ export interface paths {
                         "application/json": components["schemas"]["ProtocolError"];
                     };
                 };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or tenant); Retry-After says when to retry (the protocol's error body) */
+                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -9920,6 +9920,10 @@ export interface components {
              * @enum {string}
              */
             stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
+            /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
+            trainRows?: number;
+            /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
+            validationRows?: number;
             /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
@@ -9981,6 +9985,10 @@ export interface components {
              * @enum {string}
              */
             stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
+            /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
+            trainRows?: number;
+            /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
+            validationRows?: number;
             /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
@@ -10295,6 +10303,10 @@ export interface components {
              * @enum {string}
              */
             stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
+            /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
+            trainRows?: number;
+            /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
+            validationRows?: number;
             /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
@@ -10614,6 +10626,10 @@ export interface components {
              * @enum {string}
              */
             stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
+            /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
+            trainRows?: number;
+            /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
+            validationRows?: number;
             /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
@@ -11239,6 +11255,10 @@ export interface components {
              * @enum {string}
              */
             stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
+            /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
+            trainRows?: number;
+            /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
+            validationRows?: number;
             /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
@@ -11300,6 +11320,10 @@ export interface components {
              * @enum {string}
              */
             stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
+            /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
+            trainRows?: number;
+            /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
+            validationRows?: number;
             /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
@@ -11614,6 +11638,10 @@ export interface components {
              * @enum {string}
              */
             stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
+            /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
+            trainRows?: number;
+            /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
+            validationRows?: number;
             /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
             warnings?: string[];
             /** @description ISO 8601 time in UTC */
@@ -11933,6 +11961,10 @@ export interface components {
              * @enum {string}
              */
             stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
+            /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
+            trainRows?: number;
+            /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
+            validationRows?: number;
             /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
             warnings?: string[];
             /** @description ISO 8601 time in UTC */

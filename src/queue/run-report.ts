@@ -16,14 +16,21 @@ export interface RunReport {
   stoppedEpoch: number
   stopReason: RunStopReason
   warnings: string[]
+  /** rows the weights were fitted on, and the rows validationSplit held out of them (scored each epoch) */
+  trainRows?: number
+  validationRows?: number
 }
 
-export function reportOf (result: Pick<TrainResult, 'bestEpoch' | 'stoppedEpoch' | 'stopReason' | 'warnings'>): RunReport {
+/** The split of a run's rows: trained on, and held out for validation. */
+export interface RowSplit { readonly trainRows: number, readonly validationRows: number }
+
+export function reportOf (result: Pick<TrainResult, 'bestEpoch' | 'stoppedEpoch' | 'stopReason' | 'warnings'>, split?: RowSplit): RunReport {
   return {
     bestEpoch: result.bestEpoch,
     stoppedEpoch: result.stoppedEpoch,
     stopReason: result.stopReason === 'aborted' ? 'cancelled' : result.stopReason,
-    warnings: [...result.warnings]
+    warnings: [...result.warnings],
+    ...(split ? { trainRows: split.trainRows, validationRows: split.validationRows } : {})
   }
 }
 
@@ -38,5 +45,7 @@ export function readReport (source: unknown): Partial<RunReport> {
   if (typeof s.stoppedEpoch === 'number') report.stoppedEpoch = s.stoppedEpoch
   if (isReason(s.stopReason)) report.stopReason = s.stopReason
   if (Array.isArray(s.warnings)) report.warnings = s.warnings.filter((w): w is string => typeof w === 'string')
+  if (typeof s.trainRows === 'number') report.trainRows = s.trainRows
+  if (typeof s.validationRows === 'number') report.validationRows = s.validationRows
   return report
 }

@@ -187,6 +187,9 @@ export const RunReportShape = {
   stoppedEpoch: z.number().int().optional().describe('The last epoch that ran to its end'),
   stopReason: z.enum(STOP_REASONS).optional()
     .describe('completed: every epoch ran; early_stopping: no improvement for `patience` epochs; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled'),
+  trainRows: z.number().int().optional().describe('Rows the weights were fitted on: the dataset\'s (a sweep child\'s: outside its fold) less validationRows'),
+  validationRows: z.number().int().optional()
+    .describe('Rows held out by validationSplit (stratified by class, drawn with the job\'s seed), on which valLoss and the val* metrics are measured; 0 without validation'),
   warnings: z.array(z.string()).optional()
     .describe('Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them"')
 }

@@ -220,6 +220,8 @@ describe('defaults a first request can rely on', () => {
     }
     expect(job.body.training).toEqual(ran)
     expect(model.body.training).toEqual(ran)
+    // and on which rows: 10% of 150, stratified (5 of each class) held out, the rest trained on
+    for (const body of [job.body, model.body]) expect([body.trainRows, body.validationRows]).toEqual([135, 15])
   })
 
   it('the options the worker resolves from such a body are scikit-learn\'s: adam 0.001, 200 epochs, min(200, rows), 10% and patience 10', () => {

@@ -81,6 +81,8 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     expect(network).toContain('W 16×4, b 16')
     expect(network).toContain('80 parameters') // 16·4 + 16
     expect(network).toContain('51 parameters') // 3·16 + 3
+    // the rows it saw: the form's 10% validation split of iris's 150, stratified
+    expect(await page.locator('dl[aria-label="Lineage"]').innerText()).toContain('135 trained on, 15 held out for validation')
     await page.locator('#evaluation .note, #evaluation table').first().waitFor()
     const evaluation = await page.locator('#evaluation').innerText()
     // the heat map: one row and one column per class, every row of the 150 iris rows counted once

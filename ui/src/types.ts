@@ -60,6 +60,8 @@ export interface Model {
   /** raw feature columns: categorical ones with their categories (one-hot order), and whether missing cells are imputed */
   preprocessing?: { columns: Array<{ name: string, kind: 'numeric' | 'categorical', categories?: string[] }>, imputer?: { strategy: string } }
   bestEpoch?: number, stoppedEpoch?: number, stopReason?: string
+  /** rows the weights were fitted on, and those validationSplit held out (absent on imported models) */
+  trainRows?: number, validationRows?: number
 }
 
 export interface Scores { precision: number, recall: number, f1: number, support: number }

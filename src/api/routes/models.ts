@@ -15,7 +15,7 @@ import { ModelRefParams, NoContent, listOf, problems } from '../../schemas/commo
 import {
   ModelExport, ModelImport, ModelImportQuery, ModelListQuery, ModelResponse, type ModelExportBody, type ModelResponseBody
 } from '../../schemas/model.js'
-import { TrainingOptionsSchema } from '../../schemas/training.js'
+import { RunReportShape, TrainingOptionsSchema } from '../../schemas/training.js'
 import { z } from 'zod'
 import { ModelExportQuery } from '../../schemas/model-export-query.js'
 import { exportOnnx, ONNX_MEDIA_TYPE } from '../../onnx/export-model.js'
@@ -41,7 +41,8 @@ const finiteMetrics = (metrics: ModelRecord['metrics']): Record<string, number> 
  */
 function trainingOptionsOf (stored: ModelRecord['training']): { training?: ModelResponseBody['training'] } {
   if (stored === undefined) return {}
-  const { bestEpoch: _b, stoppedEpoch: _s, stopReason: _r, warnings: _w, message: _m, ...options } = stored
+  // the run's report is stored beside the options (queue/run-report.ts): every key of it, and the message
+  const options = Object.fromEntries(Object.entries(stored).filter(([key]) => !Object.hasOwn(RunReportShape, key) && key !== 'message'))
   const parsed = TrainingOptionsSchema.safeParse(options)
   return parsed.success ? { training: parsed.data } : {}
 }

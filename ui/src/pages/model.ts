@@ -124,6 +124,7 @@ export async function modelPage ({ params: [id] }: Route): Promise<Node> {
       h('dl', { class: 'facts', 'aria-label': 'Lineage' },
         h('dt', {}, 'Dataset'), h('dd', {}, m.datasetId ? datasetLink(m.datasetId, dataset) : '—'),
         h('dt', {}, 'Training job'), h('dd', {}, link('jobs', m.jobId)),
+        ...(m.trainRows === undefined ? [] : [h('dt', {}, 'Rows'), h('dd', {}, `${num(m.trainRows)} trained on, ${num(m.validationRows ?? 0)} held out for validation`)]),
         h('dt', {}, 'Fine-tuned from'), h('dd', {}, link('models', m.parentModelId)),
         h('dt', {}, 'Classes'), h('dd', {}, m.classes?.join(', ') ?? 'none (regression)'),
         h('dt', {}, 'Targets'), h('dd', {}, m.targetNames.join(', ')))),
