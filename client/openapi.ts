@@ -172,7 +172,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:forbidden",
                          *       "title": "Forbidden",
                          *       "status": 403,
-                         *       "detail": "this API key lacks the 'admin' scope that GET /metrics needs; ask for a key with it (or with admin)",
+                         *       "detail": "this API key lacks the 'metrics' scope that GET /metrics needs; ask for a key with it (or with admin)",
                          *       "instance": "/metrics",
                          *       "code": "NN_ERR_FORBIDDEN"
                          *     }

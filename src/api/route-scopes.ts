@@ -12,7 +12,8 @@ export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   'GET /healthz': 'public',
   'GET /readyz': 'public',
   'GET /openapi.json': 'public',
-  'GET /metrics': 'admin',
+  // global counts, no tenant's data: a scraper's key needs this alone (admin also grants it)
+  'GET /metrics': 'metrics',
 
   'GET /v1/datasets': 'read',
   'GET /v1/datasets/:id': 'read',

@@ -3,7 +3,7 @@
  * or a JSON array. Pure parsing; matching presented keys is key-matcher.ts. Messages never echo a key.
  */
 
-export const SCOPES = ['read', 'predict', 'train', 'admin'] as const
+export const SCOPES = ['read', 'predict', 'train', 'metrics', 'admin'] as const
 export type Scope = (typeof SCOPES)[number]
 
 export interface ApiKeyEntry {

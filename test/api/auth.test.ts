@@ -15,7 +15,7 @@ import { createRedis } from '../../src/store/redis.js'
 import { buildTestApp, type TestApp } from './helper.js'
 
 const KEYS: Record<Scope, string> = {
-  read: 'k-read-5f0c1d2e3a4b', predict: 'k-predict-6a7b8c9d0e1f', train: 'k-train-1a2b3c4d5e6f', admin: 'k-admin-9e8d7c6b5a4f'
+  read: 'k-read-5f0c1d2e3a4b', predict: 'k-predict-6a7b8c9d0e1f', train: 'k-train-1a2b3c4d5e6f', metrics: 'k-metrics-3c2b1a0f9e8d', admin: 'k-admin-9e8d7c6b5a4f'
 }
 const API_KEYS = SCOPES.map((s) => `${KEYS[s]}:acme:${s}`).join(';')
 
