@@ -3,7 +3,7 @@
  * It never listens and never opens connections: the caller passes config, Redis and a logger in.
  */
 import { ignoreEmptyBodyTypes } from './empty-body.js'
-import { createRequire } from 'node:module'
+import { VERSION } from '../version.js'
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
@@ -48,13 +48,12 @@ export interface AppDeps {
   readonly logger?: Logger
 }
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
 export const OPENAPI_INFO = {
   title: 'backprop',
   description: 'Train feed-forward neural networks by minibatch backpropagation and serve their predictions. ' +
     'Every error is application/problem+json (RFC 9457).',
-  version
+  version: VERSION
 }
 
 export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp (app, { config, redis }) {

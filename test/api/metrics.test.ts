@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import { Queue, Worker } from 'bullmq'
 import { createKeys } from '../../src/store/keys.js'
@@ -8,13 +9,24 @@ let t: TestApp
 beforeAll(async () => { t = await buildTestApp('metrics') })
 afterAll(async () => { await t.close() })
 
-/** metric line → value, e.g. 'backprop_training_jobs{state="waiting"}' → 2 */
-function parse (text: string): Map<string, number> {
-  const out = new Map<string, number>()
+/** A series' name with its labels sorted: the exposition format leaves their order to the writer. */
+function canonical (series: string): string {
+  const open = series.indexOf('{')
+  if (open < 0) return series
+  const labels = series.slice(open + 1, -1).match(/[a-zA-Z_]\w*="(?:[^"\\]|\\.)*"/g) ?? []
+  return `${series.slice(0, open)}{${[...labels].sort().join(',')}}`
+}
+
+/** metric line → value, e.g. 'backprop_training_jobs{state="waiting"}' → 2, its labels in any order */
+class Series extends Map<string, number> {
+  override get (key: string): number | undefined { return super.get(canonical(key)) }
+}
+function parse (text: string): Series {
+  const out = new Series()
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue
     const at = line.lastIndexOf(' ')
-    out.set(line.slice(0, at), Number(line.slice(at + 1)))
+    out.set(canonical(line.slice(0, at)), Number(line.slice(at + 1)))
   }
   return out
 }
@@ -47,7 +59,9 @@ describe('GET /metrics', () => {
     // a route as written, without the router's parameter regex and escaped ':'
     expect(m.get(`${h}_count{method="POST",route="/v1/models/:name:predict",status="404"}`)).toBe(1)
     // buckets are cumulative and never decrease
-    const buckets = [...m].filter(([k]) => k.startsWith(`${h}_bucket{method="GET",route="/healthz"`)).map(([, v]) => v)
+    const le = (k: string): number => { const v = /le="([^"]+)"/.exec(k)![1]; return v === '+Inf' ? Infinity : Number(v) }
+    const buckets = [...m].filter(([k]) => k.startsWith(`${h}_bucket{`) && k.includes('method="GET",route="/healthz",status="200"'))
+      .sort(([a], [b]) => le(a) - le(b)).map(([, v]) => v)
     expect(buckets.length).toBe(12)
     buckets.slice(1).forEach((v, i) => expect(v).toBeGreaterThanOrEqual(buckets[i]))
 
@@ -57,6 +71,12 @@ describe('GET /metrics', () => {
     expect(m.get('backprop_training_jobs{state="active"}')).toBe(0)
     expect(m.get('backprop_epochs_trained_total')).toBe(7)
     expect(m.get('backprop_samples_trained_total')).toBe(1050)
+    // the process's own (prom-client's default metrics), the build, and the workers: none connected here
+    expect(res.body).toContain('# TYPE process_cpu_seconds_total counter')
+    expect(m.get('nodejs_heap_size_used_bytes')).toBeGreaterThan(0)
+    expect(res.body).toMatch(/^nodejs_eventloop_lag_seconds \d/m)
+    expect(m.get(`backprop_build_info{version="${(JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version}"}`)).toBe(1)
+    expect(m.get('backprop_workers')).toBe(0)
 
     // the scrape itself is timed by the next one
     const next = parse((await t.app.inject({ method: 'GET', url: '/metrics' })).body)
@@ -80,6 +100,8 @@ describe('GET /metrics', () => {
     const m = parse((await t.app.inject({ method: 'GET', url: '/metrics' })).body)
     expect(m.get('backprop_training_jobs{state="cancelled"}')).toBe(1)
     expect(m.get('backprop_training_jobs{state="failed"}')).toBe(2)
+    // the worker above is connected to the queue
+    expect(m.get('backprop_workers')).toBe(1)
     await worker.close()
     await connection.quit()
     await queue.obliterate({ force: true })

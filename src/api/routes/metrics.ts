@@ -1,24 +1,47 @@
 /**
- * GET /metrics in the Prometheus text format: HTTP latency by route and status (this process),
- * training jobs by BullMQ state, and epochs and samples trained (totals the workers keep in Redis).
- * Registered at the root (fastify-plugin) so that its onResponse hook times every route.
+ * GET /metrics in the Prometheus text format, through prom-client: this process's (process_* and
+ * nodejs_*: CPU, memory, event-loop lag, open files), HTTP latency by route and status, rows predicted,
+ * the build; and from Redis, shared by every process: training jobs by BullMQ state, the workers
+ * connected, and epochs and samples trained. Registered at the root (fastify-plugin) so that its
+ * onResponse hook times every route. Each app has its own registry (tests build several in one process).
  */
 import fp from 'fastify-plugin'
 import { z } from 'zod'
 import { Queue, type JobState } from 'bullmq'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { TRAINING_QUEUE } from '../../queue/training-queue.js'
 import { createKeys } from '../../store/keys.js'
 import { routeLabel } from '../route-label.js'
-import { Histogram, PROMETHEUS_CONTENT_TYPE, renderFamily } from '../prometheus.js'
 import { withTimeout } from '../with-timeout.js'
+import { VERSION } from '../../version.js'
 
 const JOB_STATES: readonly JobState[] = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed']
 const REDIS_TIMEOUT_MS = 1000
 
 const metrics: FastifyPluginAsyncZod = async (fastify) => {
   const keys = createKeys(fastify.config.REDIS_PREFIX)
-  const latency = new Histogram('backprop_http_request_duration_seconds', 'HTTP request latency by method, route and status')
+  const registers = [new Registry()]
+  const [register] = registers
+  collectDefaultMetrics({ register })
+  const latency = new Histogram({ name: 'backprop_http_request_duration_seconds', help: 'HTTP request latency by method, route and status', labelNames: ['method', 'route', 'status'], registers })
+  // read where they are kept, at each scrape: a counter set to the total (prom-client counters only add)
+  const total = (counter: Counter<string>, value: number, labels: Record<string, string> = {}): void => { counter.remove(labels); counter.inc(labels, value) }
+  const predicted = new Counter({
+    name: 'backprop_predicted_rows_total',
+    help: 'Rows predicted by this API process, by where their forward pass ran',
+    labelNames: ['where'],
+    registers,
+    collect () { for (const [where, value] of Object.entries(fastify.predictor.rows)) total(this, value, { where }) }
+  })
+  void predicted // registered: its collect() reads the predictor at each scrape
+  const build = new Gauge({ name: 'backprop_build_info', help: 'The running version, as a label (value 1)', labelNames: ['version'], registers })
+  build.set({ version: VERSION }, 1)
+  const up = new Gauge({ name: 'backprop_metrics_redis_up', help: '1 when the Redis-backed metrics below could be read', registers })
+  const jobs = new Gauge({ name: 'backprop_training_jobs', help: 'Training jobs by state: BullMQ\'s, with cancelled jobs apart from failed ones', labelNames: ['state'], registers })
+  const workers = new Gauge({ name: 'backprop_workers', help: 'Worker processes connected to the training queue (0: queued jobs wait for none)', registers })
+  const epochs = new Counter({ name: 'backprop_epochs_trained_total', help: 'Epochs trained by all workers', registers })
+  const samples = new Counter({ name: 'backprop_samples_trained_total', help: 'Training samples processed (rows × epochs) by all workers', registers })
   // created on first scrape, so building the app (e.g. for the OpenAPI document) opens nothing
   let queue: Queue | undefined
 
@@ -42,53 +65,48 @@ const metrics: FastifyPluginAsyncZod = async (fastify) => {
     return scores.filter((s) => s !== null).length
   }
 
-  async function redisFamilies (): Promise<string[]> {
+  /** The Redis-backed values, set on their metrics; throws when Redis does not answer in time. */
+  async function readRedis (): Promise<void> {
     if (!queue) {
       queue = new Queue(TRAINING_QUEUE, { connection: fastify.redis, prefix: keys.bullPrefix() })
       queue.on('error', () => undefined) // an outage shows as backprop_metrics_redis_up 0
     }
     const q = queue
-    const [counts, cancelled, epochs, samples] = await withTimeout(Promise.all([
+    const [counts, cancelled, connected, epochCount, sampleCount] = await withTimeout(Promise.all([
       q.getJobCounts(...JOB_STATES),
       cancelledCount(q),
+      // CLIENT LIST, which a managed Redis may refuse: then the gauge is left out
+      q.getWorkersCount().catch(() => undefined),
       fastify.redis.get(keys.trainedEpochs()),
       fastify.redis.get(keys.trainedSamples())
     ]), REDIS_TIMEOUT_MS)
     // BullMQ records a cancelled job as failed; the API (and this gauge) tells them apart by the cancel mark
     const byState: Record<string, number> = { ...counts, failed: (counts.failed ?? 0) - cancelled, cancelled }
-    return [
-      renderFamily('backprop_training_jobs', 'gauge', 'Training jobs by state: BullMQ\'s, with cancelled jobs apart from failed ones',
-        [...JOB_STATES, 'cancelled'].map((state) => ({ labels: { state }, value: byState[state] ?? 0 }))),
-      renderFamily('backprop_epochs_trained_total', 'counter', 'Epochs trained by all workers', [{ value: Number(epochs ?? 0) }]),
-      renderFamily('backprop_samples_trained_total', 'counter', 'Training samples processed (rows × epochs) by all workers', [{ value: Number(samples ?? 0) }])
-    ]
+    for (const state of [...JOB_STATES, 'cancelled']) jobs.set({ state }, byState[state] ?? 0)
+    if (connected === undefined) workers.reset()
+    else workers.set(connected)
+    total(epochs, Number(epochCount ?? 0))
+    total(samples, Number(sampleCount ?? 0))
   }
 
   fastify.get('/metrics', {
     schema: {
       tags: ['health'],
       summary: 'Prometheus metrics (text format 0.0.4)',
-      produces: [PROMETHEUS_CONTENT_TYPE],
+      produces: [register.contentType],
       response: { 200: z.string().describe('Prometheus text exposition format') }
     }
   }, async (request, reply) => {
-    let families: string[] = []
-    let up = 1
     try {
-      families = await redisFamilies()
+      await readRedis()
+      up.set(1)
     } catch (err) {
-      // HTTP metrics still matter when Redis is away; the gauge says the rest is missing
+      // this process's metrics still matter when Redis is away; the gauge says the rest is missing
       request.log.warn({ err }, 'metrics: reading Redis failed')
-      up = 0
+      up.set(0)
+      for (const m of [jobs, workers, epochs, samples]) m.reset()
     }
-    const body = [
-      latency.render(),
-      renderFamily('backprop_predicted_rows_total', 'counter', 'Rows predicted by this API process, by where their forward pass ran',
-        Object.entries(fastify.predictor.rows).map(([where, value]) => ({ labels: { where }, value }))),
-      renderFamily('backprop_metrics_redis_up', 'gauge', '1 when the Redis-backed metrics below could be read', [{ value: up }]),
-      ...families
-    ].join('\n') + '\n'
-    return reply.type(PROMETHEUS_CONTENT_TYPE).send(body)
+    return reply.type(register.contentType).send(await register.metrics())
   })
 }
 
