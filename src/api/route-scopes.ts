@@ -19,6 +19,7 @@ export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   'GET /v1/datasets/:id': 'read',
   'POST /v1/datasets': 'train',
   'DELETE /v1/datasets/:id': 'train',
+  'DELETE /v1/training-jobs/:id': 'train',
 
   'GET /v1/networks': 'read',
   'GET /v1/networks/:id': 'read',

@@ -50,6 +50,7 @@ export interface TrainingJobView extends Partial<RunReport> {
 
 /** requested: marked (now or before); finished: the job had ended; stored: its model was stored before the cancel came (it ends succeeded). */
 export type CancelOutcome = { outcome: 'requested' | 'finished' | 'stored', job: TrainingJobView } | null
+export type RemoveOutcome = { outcome: 'removed' | 'unfinished' | 'in-sweep', job: TrainingJobView } | null
 
 /** `tenant` (the caller's): another tenant's job is null, as if unknown; undefined: any tenant. */
 export interface TrainingQueue {
@@ -65,6 +66,12 @@ export interface TrainingQueue {
   history (id: string, after?: number): Promise<EpochRecord[]>
   /** Marks the job cancelled (a worker that picks it up later sees it) and tells the worker running it. */
   cancel (id: string, tenant?: string, withHistory?: boolean): Promise<CancelOutcome>
+  /**
+   * Deletes a finished job and everything kept for it (BullMQ's record, its history, checkpoint and marks;
+   * not its model): 'removed', or why not: it is still queued or running, or it is a sweep's child (whose
+   * results are the sweep's). Null when there is no such job.
+   */
+  remove (id: string, tenant?: string): Promise<RemoveOutcome>
   /** Calls `listener` with each event of a job until the returned function is called. */
   follow (id: string, listener: (event: JobEvent) => void): Promise<() => Promise<void>>
   close (): Promise<void>
@@ -228,6 +235,22 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
       const [marked] = await markCancelled(redis, prefix, [id])
       const after = (await get(id, undefined, withHistory)) ?? before
       return marked ? { outcome: 'requested', job: after } : { outcome: 'stored', job: after }
+    },
+
+    async remove (id, tenant) {
+      const job = await queue.getJob(id) as TrainingJob | undefined
+      const view = job ? await get(id, tenant, false) : null
+      if (!job || !view) return null
+      if (!isFinal(view.status)) return { outcome: 'unfinished', job: view }
+      if (job.data.sweep) return { outcome: 'in-sweep', job: view }
+      await job.remove()
+      await redis.multi()
+        .del(keys.jobHistory(id), keys.jobCheckpoint(id), keys.jobModel(id))
+        .hdel(keys.jobCancel(), id)
+        .hdel(keys.jobStarted(), id)
+        .zrem(keys.jobs(ownerOf(job.data)), id)
+        .exec()
+      return { outcome: 'removed', job: view }
     },
 
     async follow (id, listener) {

@@ -20,7 +20,7 @@ let t: TestApp
 let irisId: string
 let workers: WorkerProcess[] = []
 
-const call = async (method: 'GET' | 'POST', url: string, payload?: unknown, key = A) =>
+const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown, key = A) =>
   await t.app.inject({ method, url, ...(payload === undefined ? {} : { payload }), headers: { authorization: `Bearer ${key}` } } as InjectOptions)
 
 const startWorker = async (): Promise<WorkerProcess> => await spawnWorker({
@@ -121,6 +121,9 @@ describe('sweeps over two worker processes', () => {
     // and says whose it is: its sweep, trial (0-based, as the results number them) and fold
     const placed = view.results.find((r) => r.folds.some((f) => f.jobId === jobIds[0]))!
     expect(child.sweep).toEqual({ id, trial: placed.trial, fold: { k: 3, index: placed.folds.findIndex((f) => f.jobId === jobIds[0]) } })
+    // its results are the sweep's: it cannot be deleted on its own
+    const kept = await call('DELETE', `/v1/training-jobs/${jobIds[0] as string}`)
+    expect([kept.statusCode, kept.json().detail]).toEqual([409, `training job '${jobIds[0] as string}' is a trial of sweep '${id}', whose results name it; it stays while the sweep does`])
     // the best configuration, retrained on every row, stored under modelName, predicts
     expect(view.modelId).toMatch(/^mdl_/)
     const model = (await call('GET', `/v1/models/${view.modelId as string}`)).json()

@@ -241,6 +241,33 @@ describe('failures and cancellation', () => {
     expect(res.body.history).toEqual([])
     expect(res.body).toMatchObject({ stopReason: 'cancelled', stoppedEpoch: 0, bestEpoch: null, warnings: [] })
   })
+
+  it('deletes a finished job and what is kept for it, but not its model; an unfinished one is a 409', async () => {
+    const running = await request(t.app.server).post('/v1/training-jobs').send(job({ epochs: 4000, batchSize: 4, validationSplit: 0 }))
+    await waitFor(running.body.id, ['running'])
+    const refused = await request(t.app.server).delete(`/v1/training-jobs/${running.body.id}`)
+    expect([refused.status, refused.body.detail]).toEqual([409, `training job '${running.body.id}' is running; cancel it first (POST /v1/training-jobs/${running.body.id}/cancel), then delete it`])
+    await request(t.app.server).post(`/v1/training-jobs/${running.body.id}/cancel`)
+    await waitFor(running.body.id, ['cancelled'])
+
+    const created = await request(t.app.server).post('/v1/training-jobs').send(job({ epochs: 3 }))
+    const done = await waitFor(created.body.id, ['succeeded'])
+    expect(done.body.status).toBe('succeeded')
+    const id = created.body.id as string
+    const before = (await request(t.app.server).get('/v1/training-jobs?limit=1000')).body
+    expect(await t.redis.llen(`${t.config.REDIS_PREFIX}:job:${id}:history`)).toBe(3)
+    for (const target of [id, running.body.id as string]) expect((await request(t.app.server).delete(`/v1/training-jobs/${target}`)).status).toBe(204)
+    expect((await request(t.app.server).get(`/v1/training-jobs/${id}`)).status).toBe(404)
+    expect((await request(t.app.server).delete(`/v1/training-jobs/${id}`)).status).toBe(404)
+    expect(await t.redis.exists(`${t.config.REDIS_PREFIX}:job:${id}:history`)).toBe(0)
+    expect(await queue.queue.getJob(id)).toBeUndefined()
+    const after = (await request(t.app.server).get('/v1/training-jobs?limit=1000')).body
+    expect(after.total).toBe(before.total - 2)
+    expect(after.items.map((j: { id: string }) => j.id)).not.toContain(id)
+    // the model it stored stays, and still names its job
+    const model = await request(t.app.server).get(`/v1/models/${done.body.modelId as string}`)
+    expect([model.status, model.body.jobId]).toEqual([200, id])
+  })
 })
 
 describe('admission', () => {

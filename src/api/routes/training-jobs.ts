@@ -12,7 +12,7 @@ import { coalesced } from '../coalesced.js'
 import { admitTrainingJob } from '../../queue/admission.js'
 import { admissionDeps } from '../admission-deps.js'
 import { isFinal, type TrainingJobView, type TrainingQueue } from '../../queue/training-queue.js'
-import { IdParams, listOf, problems, PageQuery } from '../../schemas/common.js'
+import { IdParams, listOf, NoContent, problems, PageQuery } from '../../schemas/common.js'
 import {
   CreateTrainingJobRequest, CreatedTrainingJob, TrainingJobQuery, TrainingJobResponse, TrainingJobSummary, type EpochRecord, type TrainingJobResponseBody
 } from '../../schemas/training.js'
@@ -167,6 +167,23 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
     if (result.outcome === 'finished') throw new CONFLICT(`training job '${result.job.id}' has already ${result.job.status === 'cancelled' ? 'been cancelled' : result.job.status}; there is nothing to cancel`)
     if (result.outcome === 'stored') throw new CONFLICT(`training job '${result.job.id}' has already stored its model and ends succeeded; there is nothing to cancel`)
     return reply.code(202).send(withHistory ? jobResponse(result.job) : summaryResponse(result.job))
+  })
+
+  fastify.delete('/training-jobs/:id', {
+    schema: {
+      tags,
+      summary: 'Delete a finished job and what is kept for it (its record, epoch history and checkpoint; not the model it stored): Redis keeps every job until then. ' +
+        'A queued or running job is a 409 (cancel it first), as is a sweep\'s trial (its results are the sweep\'s)',
+      params: IdParams,
+      response: { 204: NoContent, ...problems(404, 409) }
+    }
+  }, async (request, reply) => {
+    const result = await queue().remove(request.params.id, request.tenant)
+    if (!result) throw new JOB_NOT_FOUND(request.params.id)
+    const { job } = result
+    if (result.outcome === 'unfinished') throw new CONFLICT(`training job '${job.id}' is ${job.status}; cancel it first (POST /v1/training-jobs/${job.id}/cancel), then delete it`)
+    if (result.outcome === 'in-sweep') throw new CONFLICT(`training job '${job.id}' is a trial of sweep '${job.sweep!.id}', whose results name it; it stays while the sweep does`)
+    return reply.code(204).send()
   })
 }
 
