@@ -9993,6 +9993,10 @@ export interface components {
                  */
                 minDelta?: number;
             } | false;
+            /** @description Weights of the classes in the training loss (scikit-learn's class_weight, PyTorch's CrossEntropyLoss weight), for a softmax output: "balanced" (rows / (classes × rows of the class), over the training rows) or {"label": weight, …} (a class left out weighs 1). A row of class c counts w_c times in the loss and its gradient; minibatches stay averaged over their rows. Validation rows are not weighted */
+            classWeight?: "balanced" | {
+                [key: string]: number;
+            };
             /** @description Shuffle rows every epoch (default true) */
             shuffle?: boolean;
             /** @description Fixes initialisation, split and shuffles (default 0) */
@@ -11313,6 +11317,10 @@ export interface components {
                  */
                 minDelta: number;
             } | false;
+            /** @description Weights of the classes in the training loss (scikit-learn's class_weight, PyTorch's CrossEntropyLoss weight), for a softmax output: "balanced" (rows / (classes × rows of the class), over the training rows) or {"label": weight, …} (a class left out weighs 1). A row of class c counts w_c times in the loss and its gradient; minibatches stay averaged over their rows. Validation rows are not weighted */
+            classWeight?: "balanced" | {
+                [key: string]: number;
+            };
             /** @description Shuffle rows every epoch (default true) */
             shuffle?: boolean;
             /** @description Fixes initialisation, split and shuffles (default 0) */

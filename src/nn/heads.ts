@@ -103,14 +103,16 @@ const softmax: Head = {
     }
   },
   task: () => 'classification',
+  // one-hot, or one-hot scaled by the row's class weight (data/class-weights.ts): the loss and delta
+  // above are then that weight times the row's own
   targetError (y, r, K) {
-    let ones = 0
+    let hot = 0
     for (let k = 0; k < K; k++) {
       const v = y[r * K + k]
-      if (v !== 0 && v !== 1) return `targets row ${r}, column ${k}: a softmax target must be one-hot (0 or 1), got ${v}`
-      ones += v
+      if (v < 0) return `targets row ${r}, column ${k}: a softmax target must be one-hot (0, and 1 or the class's weight), got ${v}`
+      if (v !== 0) hot++
     }
-    return ones === 1 ? null : `targets row ${r} is not one-hot: it has ${ones} ones; a softmax target needs exactly one`
+    return hot === 1 ? null : `targets row ${r} is not one-hot: it has ${hot} non-zero values; a softmax target needs exactly one`
   },
   // the row's argmax (first on ties) against the target's; a plain loop, since it runs on every shard
   countCorrect (a, y, B, K) {

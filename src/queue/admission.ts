@@ -16,6 +16,7 @@ import type { NetworkRepository } from '../store/networks.js'
 import { withModelRef } from '../store/model-ref.js'
 import { BODY_OPT_IN, checkSignatureKept, signatureOfJob } from './model-signature.js'
 import { codesHint, headTargets, unitsFor, type HeadTargetsError } from '../data/class-heads.js'
+import { checkClassWeight } from '../data/class-weights.js'
 import { headOf } from '../nn/heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
 import { encodedWidth, type FeatureColumn } from '../data/feature-columns.js'
@@ -174,6 +175,10 @@ export async function admitTrainingJob (body: CreateTrainingJobBody, deps: Admis
     throw err
   }
   checkFits(spec, meta, field, parent)
+  if (body.training.classWeight !== undefined) {
+    const how = headTargets(spec, meta)
+    checkClassWeight(body.training.classWeight, spec.output.activation, 'classes' in how ? how.classes : undefined)
+  }
   const missing = missingFor(body, meta)
   checkLimits(spec, meta, body.training.epochs, deps.limits)
   checkMinibatches(spec, meta, body.training)

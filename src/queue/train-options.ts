@@ -9,8 +9,8 @@ import { batchSizeFor, type TrainJobData } from '../schemas/training.js'
 import { withOptimizerDefaults } from '../nn/optimizers.js'
 import { withScheduleDefaults } from '../nn/schedules.js'
 
-/** `rows`: the rows handed to training (its validationSplit then applies within them). */
-export const trainOptionsOf = ({ normalize: _n, batchSize, earlyStopping, ...t }: TrainJobData['training'], rows: number): TrainOptions =>
+/** `rows`: the rows handed to training (its validationSplit then applies within them). `classWeight` is applied to the targets (data/class-weights.ts). */
+export const trainOptionsOf = ({ normalize: _n, classWeight: _w, batchSize, earlyStopping, ...t }: TrainJobData['training'], rows: number): TrainOptions =>
   ({ ...t, batchSize: batchSizeFor(batchSize, rows), ...(earlyStopping === false ? {} : { earlyStopping }) })
 
 /**

@@ -15,6 +15,7 @@ import { headOf } from '../nn/heads.js'
 import { splitForValidation, type EpochStats, type TrainOptions } from '../nn/train.js'
 import { encodedWidth, type FeatureColumn } from '../data/feature-columns.js'
 import { fitImputer, type MissingValues } from '../data/missing.js'
+import { classWeightsOf, weightTargets, type ClassWeight } from '../data/class-weights.js'
 import { createInputPipeline, numericColumns, oneHotColumns, type Preprocessing } from '../data/model-inputs.js'
 
 export interface PreparedData {
@@ -33,6 +34,18 @@ export interface PreparedData {
 export interface FeatureSetup {
   readonly columns: readonly FeatureColumn[]
   readonly missing?: MissingValues
+}
+
+/**
+ * The prepared data with class weights applied to the targets of the rows train() will train on (the same
+ * seeded split as prepareData's and train()'s own; data/class-weights.ts says why targets). Unchanged
+ * without weights or classes (admission refuses weights for targets without classes).
+ */
+export function withClassWeights (prepared: PreparedData, spec: NetworkSpec, options: TrainOptions, weight: ClassWeight | undefined, classes: readonly string[] | undefined): PreparedData {
+  if (weight === undefined || classes === undefined) return prepared
+  const { trainRows } = splitForValidation(spec, prepared.data, options)
+  const weights = classWeightsOf(weight, classes, prepared.data.y, trainRows)
+  return { ...prepared, data: weightTargets(prepared.data, weights, trainRows) }
 }
 
 /**

@@ -16,7 +16,7 @@ import { createDatasetRepository, type DatasetMeta } from '../store/datasets.js'
 import { createKeys } from '../store/keys.js'
 import { CancelledBeforeStore, createModelRepository, type ModelInfo, type StoredModel } from '../store/models.js'
 import { createCheckpointStore } from './checkpoint.js'
-import { finiteScores, prepareData, trainingMetrics, type PreparedData } from './training-data.js'
+import { finiteScores, prepareData, trainingMetrics, withClassWeights, type PreparedData } from './training-data.js'
 import { codesWarning, headTargets, labelsWarning, targetsForHead, type HeadTargets } from '../data/class-heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
 import { reportOf } from './run-report.js'
@@ -93,7 +93,8 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     // (batch size) resolved on the rows it trains on (sweeps/trial-rows.ts)
     const rows = trialPlan(spec, targetsForHead(how, stored.dataset), data.sweep, data.training)
     try {
-      const prepared = prepareData(spec, rows.train, rows.options, data.training.normalize, parent?.meta, { columns: datasetColumns(stored.meta), missing: data.missing })
+      const fitted = prepareData(spec, rows.train, rows.options, data.training.normalize, parent?.meta, { columns: datasetColumns(stored.meta), missing: data.missing })
+      const prepared = withClassWeights(fitted, spec, rows.options, data.training.classWeight, 'classes' in how ? how.classes : undefined)
       return { stored, spec, parent, how, rows, prepared }
     } catch (err) {
       throw new UnrecoverableError(`cannot prepare the dataset: ${(err as Error).message}`)

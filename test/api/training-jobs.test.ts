@@ -170,6 +170,38 @@ describe('POST /v1/training-jobs → worker → model', () => {
   })
 })
 
+describe('class weights', () => {
+  it('weigh each training row\'s loss by its class, and leave the validation loss as it was', async () => {
+    // one full-batch epoch at a learning rate too small to move a float32 weight: the epoch's loss is the
+    // initial weights', so doubling every class's weight doubles it exactly, and the validation loss is the same
+    const still = { epochs: 1, batchSize: 120, optimizer: { type: 'sgd', learningRate: 1e-30 } }
+    const plain = await request(t.app.server).post('/v1/training-jobs').send(job(still))
+    const doubled = await request(t.app.server).post('/v1/training-jobs').send(job({ ...still, classWeight: { setosa: 2, versicolor: 2, virginica: 2 } }))
+    const [a, b] = [await waitFor(plain.body.id, ['succeeded', 'failed']), await waitFor(doubled.body.id, ['succeeded', 'failed'])]
+    expect([a.body.status, b.body.status]).toEqual(['succeeded', 'succeeded'])
+    expect(b.body.history[0].loss).toBe(2 * a.body.history[0].loss)
+    expect(b.body.history[0].valLoss).toBe(a.body.history[0].valLoss)
+    expect(b.body.training.classWeight).toEqual({ setosa: 2, versicolor: 2, virginica: 2 })
+    // one class weighted: between the two
+    const one = await request(t.app.server).post('/v1/training-jobs').send(job({ ...still, classWeight: { setosa: 2 } }))
+    const c = await waitFor(one.body.id, ['succeeded'])
+    expect(c.body.history[0].loss).toBeGreaterThan(a.body.history[0].loss)
+    expect(c.body.history[0].loss).toBeLessThan(b.body.history[0].loss)
+    // balanced on iris's 40 training rows a class: every weight 1, the plain loss
+    const balanced = await request(t.app.server).post('/v1/training-jobs').send(job({ ...still, classWeight: 'balanced' }))
+    expect((await waitFor(balanced.body.id, ['succeeded'])).body.history[0].loss).toBe(a.body.history[0].loss)
+  })
+
+  it('are refused where they cannot apply, saying why', async () => {
+    const typo = await request(t.app.server).post('/v1/training-jobs').send(job({ classWeight: { setosa: 2, virginca: 3 } }))
+    expect([typo.status, typo.body.field]).toEqual([400, 'training.classWeight.virginca'])
+    expect(typo.body.detail).toMatch(/"virginca" is not a class of the dataset \(did you mean "virginica"\?\)/)
+    const sigmoid = await request(t.app.server).post('/v1/training-jobs').send({ ...job({ classWeight: 'balanced' }), network: { ...irisNet, output: { units: 3, activation: 'sigmoid' } } })
+    expect(sigmoid.status).toBe(400)
+    expect(sigmoid.body.detail).toMatch(/class weights weigh a softmax's classes; this network's output is sigmoid/)
+  })
+})
+
 describe('failures and cancellation', () => {
   it('fails a diverging job without retrying, saying why', async () => {
     const created = await request(t.app.server).post('/v1/training-jobs')

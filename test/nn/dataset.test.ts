@@ -90,8 +90,12 @@ describe('checkDatasetFits', () => {
     expect(() => checkDatasetFits(net(1, 2, 'softmax'), twoOnes)).toThrow('targets row 1 is not one-hot')
     const noOne = datasetFromRows([[1], [2]], [[0, 0], [1, 0]])
     expect(() => checkDatasetFits(net(1, 2, 'softmax'), noOne)).toThrow('targets row 0 is not one-hot')
+    // soft labels are not one class per row; one class weighted (data/class-weights.ts) is
     const soft = datasetFromRows([[1], [2]], [[1, 0], [0.5, 0.5]])
-    expect(() => checkDatasetFits(net(1, 2, 'softmax'), soft)).toThrow('targets row 1, column 0')
+    expect(() => checkDatasetFits(net(1, 2, 'softmax'), soft)).toThrow('targets row 1 is not one-hot: it has 2 non-zero values')
+    const negative = datasetFromRows([[1], [2]], [[1, 0], [-1, 0]])
+    expect(() => checkDatasetFits(net(1, 2, 'softmax'), negative)).toThrow('targets row 1, column 0')
+    expect(() => checkDatasetFits(net(1, 2, 'softmax'), datasetFromRows([[1], [2]], [[2.5, 0], [0, 0.5]]))).not.toThrow()
   })
 
   it('needs sigmoid targets in [0, 1]; identity takes any finite value', () => {

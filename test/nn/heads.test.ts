@@ -21,9 +21,12 @@ describe('the Head record: what each head means', () => {
     })
     it('softmax takes one-hot rows only, and says which cell or row is wrong', () => {
       expect(heads.softmax.targetError(f32(0, 1, 0), 0, 3)).toBeNull()
-      expect(heads.softmax.targetError(f32(1, 0, 0, 0, 0.5, 0.5), 1, 3)).toBe('targets row 1, column 1: a softmax target must be one-hot (0 or 1), got 0.5')
-      expect(heads.softmax.targetError(f32(1, 1, 0), 0, 3)).toBe('targets row 0 is not one-hot: it has 2 ones; a softmax target needs exactly one')
-      expect(heads.softmax.targetError(f32(0, 0, 0), 0, 3)).toBe('targets row 0 is not one-hot: it has 0 ones; a softmax target needs exactly one')
+      expect(heads.softmax.targetError(f32(1, 0, 0, 0, 0.5, 0.5), 1, 3)).toBe('targets row 1 is not one-hot: it has 2 non-zero values; a softmax target needs exactly one')
+      expect(heads.softmax.targetError(f32(1, 1, 0), 0, 3)).toBe('targets row 0 is not one-hot: it has 2 non-zero values; a softmax target needs exactly one')
+      expect(heads.softmax.targetError(f32(0, 0, 0), 0, 3)).toBe('targets row 0 is not one-hot: it has 0 non-zero values; a softmax target needs exactly one')
+      expect(heads.softmax.targetError(f32(0, -1, 0), 0, 3)).toBe('targets row 0, column 1: a softmax target must be one-hot (0, and 1 or the class\'s weight), got -1')
+      // one-hot scaled by a class weight (data/class-weights.ts)
+      expect(heads.softmax.targetError(f32(0, 2.5, 0), 0, 3)).toBeNull()
     })
     it('sigmoid takes a probability per unit', () => {
       expect(heads.sigmoid.targetError(f32(0, 0.3, 1), 0, 3)).toBeNull()

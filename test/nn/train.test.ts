@@ -143,7 +143,8 @@ describe('bad input', () => {
 
   it('refuses a dataset whose width does not match the network, or labels that do not fit the head', () => {
     expect(() => train(spec, datasetFromRows([[1, 2, 3]], [[1, 0, 0]]), opts)).toThrow(/expects 4 inputs/)
-    expect(() => train(spec, datasetFromRows([[1, 2, 3, 4]], [[2, 0, 0]]), opts)).toThrow(/row 0/)
+    expect(() => train(spec, datasetFromRows([[1, 2, 3, 4]], [[1, 1, 0]]), opts)).toThrow(/row 0/)
+    expect(() => train(spec, datasetFromRows([[1, 2, 3, 4]], [[-1, 0, 0]]), opts)).toThrow(/row 0/)
   })
 
   it('refuses to train a step network and absurd options', () => {

@@ -1,0 +1,51 @@
+// Class weights: scikit-learn's "balanced" over the training rows, weights by label, applied to the
+// training rows' one-hot targets; the softmax head's loss and delta on such rows are the weight times a
+// plain row's, checked against finite differences of the loss itself.
+import { describe, expect, it } from 'vitest'
+import { checkClassWeight, classWeightsOf, weightTargets } from '../../src/data/class-weights.js'
+import { gradcheck } from '../../src/nn/gradcheck.js'
+import { datasetFromRows } from '../../src/nn/dataset.js'
+
+const oneHot = (labels: number[], K: number): Float32Array => {
+  const y = new Float32Array(labels.length * K)
+  labels.forEach((c, r) => { y[r * K + c] = 1 })
+  return y
+}
+
+describe('classWeightsOf', () => {
+  it('"balanced" is rows / (classes × rows of the class), over the training rows only', () => {
+    // classes a, b, c: 6, 3 and 1 of 10 rows (scikit-learn: compute_class_weight('balanced') = 10/18, 10/9, 10/3)
+    const y = oneHot([0, 0, 0, 0, 0, 0, 1, 1, 1, 2], 3)
+    expect([...classWeightsOf('balanced', ['a', 'b', 'c'], y, null)]).toEqual([10 / 18, 10 / 9, 10 / 3])
+    // the held-out rows (here 0, 1 and 9) count for nothing: 4, 3 and 0 of 7 rows; an absent class weighs 1
+    expect([...classWeightsOf('balanced', ['a', 'b', 'c'], y, [2, 3, 4, 5, 6, 7, 8])]).toEqual([7 / 12, 7 / 9, 1])
+    expect([...classWeightsOf({ c: 5, a: 0.5 }, ['a', 'b', 'c'], y, null)]).toEqual([0.5, 1, 5])
+  })
+
+  it('scales the training rows\' targets by their class\'s weight, a copy, the others as they were', () => {
+    const data = datasetFromRows([[0], [1], [2]], [[1, 0], [0, 1], [0, 1]])
+    const weighted = weightTargets(data, Float64Array.from([3, 0.5]), [0, 2])
+    expect([...weighted.y]).toEqual([3, 0, 0, 1, 0, 0.5])
+    expect([...data.y]).toEqual([1, 0, 0, 1, 0, 1])
+  })
+
+  it('is refused for a head other than softmax, targets without classes, and labels that are no class', () => {
+    expect(() => checkClassWeight('balanced', 'sigmoid', ['no', 'yes'])).toThrow('training.classWeight: class weights weigh a softmax\'s classes; this network\'s output is sigmoid: for two classes use {"units": 2, "activation": "softmax"}')
+    expect(() => checkClassWeight('balanced', 'softmax', undefined)).toThrow(/the targets are not classes/)
+    expect(() => checkClassWeight({ setosa: 2, versicolour: 3 }, 'softmax', ['setosa', 'versicolor', 'virginica']))
+      .toThrow('training.classWeight.versicolour: "versicolour" is not a class of the dataset (did you mean "versicolor"?); its classes are "setosa", "versicolor", "virginica"')
+    expect(() => checkClassWeight({ setosa: 0 }, 'softmax', ['setosa', 'versicolor'])).toThrow('training.classWeight.setosa: a weight is a finite number > 0, got 0')
+    expect(() => checkClassWeight({ setosa: 2 }, 'softmax', ['setosa', 'versicolor'])).not.toThrow()
+  })
+})
+
+describe('a softmax trained on weighted rows', () => {
+  it('has the gradient of the weighted loss (finite differences)', () => {
+    const spec = { inputs: 3, layers: [{ units: 5, activation: 'tanh' as const }], output: { units: 3, activation: 'softmax' as const } }
+    const x = Float64Array.from([0.3, -1.2, 0.8, 1.1, 0.4, -0.5, -0.7, 0.9, 0.2, 0.05, -0.3, 1.4])
+    // rows of classes 0, 2, 1, 2 weighted 2.5, 0.25, 1 and 0.25
+    const y = Float64Array.from([2.5, 0, 0, 0, 0, 0.25, 0, 1, 0, 0, 0, 0.25])
+    const { maxRelError } = gradcheck(spec, x, y, 4)
+    expect(maxRelError).toBeLessThan(1e-6)
+  })
+})
