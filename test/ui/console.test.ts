@@ -57,11 +57,16 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     expect(await page.locator('#job-shape').innerText()).toContain('4 inputs → 16 relu → 3 softmax')
     await page.fill('#job-epochs', '300')
     await page.fill('#job-batch', '4')
+    // a softmax output takes class weights (iris's stratified split leaves its classes balanced: weights 1)
+    expect(await page.locator('#job-class-weight').isEnabled()).toBe(true)
+    await page.selectOption('#job-class-weight', 'balanced')
     await shot(page, 'job-form')
     await page.getByRole('button', { name: 'Start training' }).click()
 
     // ---- the job page: points arrive while the job is still running
     await page.getByRole('heading', { name: /Training job/ }).waitFor()
+    const startedId = decodeURIComponent(/#\/jobs\/([^/]+)$/.exec(page.url())![1])
+    expect((await api<{ training: { classWeight?: string } }>(base, 'GET', `/v1/training-jobs/${encodeURIComponent(startedId)}?history=none`)).training.classWeight).toBe('balanced')
     const chart = page.locator('.chart').first()
     const during = await page.waitForFunction(pointsWhileRunning, undefined, { timeout: 60_000, polling: 50 })
     const seenWhileRunning = await during.jsonValue() as number

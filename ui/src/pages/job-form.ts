@@ -38,6 +38,7 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
   const batchSize = h('input', { id: 'job-batch', type: 'number', min: 1, placeholder: 'min(200, rows)' })
   const optimizer = h('select', { id: 'job-optimizer' }, OPTIMIZERS.map((o) => h('option', { value: o }, o)))
   const learningRate = h('input', { id: 'job-lr', type: 'number', step: 'any', min: 0, value: 0.001, required: true })
+  const classWeight = h('select', { id: 'job-class-weight' }, h('option', { value: '' }, 'none: every row counts once'), h('option', { value: 'balanced' }, 'balanced: each class counts alike'))
   const validation = h('input', { id: 'job-validation', type: 'number', step: 'any', min: 0, max: 0.9, value: 0.1 })
   const patience = h('input', { id: 'job-patience', type: 'number', min: 1, value: 10, placeholder: 'off' })
   const seed = h('input', { id: 'job-seed', type: 'number', min: 0, value: 0 })
@@ -94,6 +95,9 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
       hidden = spec.map(layerSummary).join(' → ') || 'none'
       parameters = `, ${num(networkBlocks({ inputs: d.inputs, layers: spec, output: out }).reduce((n, b) => n + b.parameters, 0))} parameters`
     } catch { /* shown on submit */ }
+    // the API weighs a softmax's classes only (data/class-weights.ts)
+    classWeight.disabled = out.activation !== 'softmax'
+    if (classWeight.disabled) classWeight.value = ''
     shape.textContent = `Network: ${count(d.inputs, 'input')} → ${hidden} → ${out.units} ${out.activation} (output follows the dataset${parameters})`
   }
   dataset.addEventListener('change', () => { fillHeads(); describe() })
@@ -115,6 +119,7 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
       ...field('job-optimizer', 'Optimizer', optimizer),
       ...field('job-lr', 'Learning rate', learningRate),
       ...field('job-validation', 'Validation split', validation, 'share of rows held out; 0 for none'),
+      ...field('job-class-weight', 'Class weights', classWeight, 'for imbalanced classes: balanced weighs each class\'s rows by rows / (classes × rows of the class); softmax outputs only'),
       ...field('job-patience', 'Early-stopping patience', patience, 'epochs without improvement; empty: off'),
       ...field('job-seed', 'Seed', seed),
       h('label', { for: 'job-model-name' }, 'Model name'),
@@ -141,7 +146,8 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
         optimizer: { type: optimizer.value, learningRate: Number(learningRate.value) },
         validationSplit: split,
         earlyStopping: patience.value !== '' ? { patience: Number(patience.value) } : false,
-        seed: Number(seed.value)
+        seed: Number(seed.value),
+        ...(classWeight.value === 'balanced' ? { classWeight: 'balanced' } : {})
       },
       ...(modelName.value.trim() !== '' ? { modelName: modelName.value.trim() } : {})
     }
