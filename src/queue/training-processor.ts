@@ -210,6 +210,8 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     await job.updateProgress({ epoch: resume?.epoch ?? 0, epochs: options.epochs, batchSize: options.batchSize, updatedAt: new Date().toISOString() })
 
     const started = Date.now()
+    // which worker took the job, and when: the line an operator looks for when a job seems stuck
+    log.info({ attempt: job.attemptsStarted, epochs: options.epochs, rows: prepared.data.rows, fromEpoch: resume?.epoch ?? 0 }, 'training started')
     const result = await trainRecorded(job, log, spec, prepared, options, { resume, initialParams: resume ? undefined : parent?.params, signal })
     log.info({ stopReason: result.stopReason, epochs: result.history.length, threads: result.threads, ms: Date.now() - started }, 'training stopped')
 

@@ -107,6 +107,10 @@ describe('POST /v1/training-jobs → worker → model', () => {
     expect(res.body.history[39].loss).toBeLessThan(res.body.history[0].loss)
     expect(res.body.history[39].valAccuracy).toBeGreaterThanOrEqual(0.9)
     expect(res.body.startedAt <= res.body.finishedAt).toBe(true)
+    // the worker said when it took the job and when it ended it, in that order
+    const said = workerLog.filter((l) => l.jobId === created.body.id).map((l) => l.msg)
+    expect(said.filter((m) => /^training (started|stopped)$/.test(m))).toEqual(['training started', 'training stopped'])
+    expect(workerLog.find((l) => l.jobId === created.body.id && l.msg === 'training started')).toMatchObject({ attempt: 1, epochs: 40, rows: 150, fromEpoch: 0 })
 
     const epochs = events.filter((e) => e.event === 'epoch').map((e) => e.data)
     expect(epochs).toEqual(res.body.history)
