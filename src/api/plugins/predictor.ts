@@ -9,10 +9,16 @@ import { createPredictor, type Predictor, type PredictorOptions } from '../predi
 import { createKeys } from '../../store/keys.js'
 import { rateLimitedLog } from '../../store/redis-health.js'
 import { createForwardThreads } from '../forward-thread/forward-threads.js'
+import { rememberingModels } from '../remembered-models.js'
+import type { ModelRepository } from '../../store/models.js'
 import { chooseKernels, logKernels } from '../../kernels/index.js'
 
 declare module 'fastify' {
-  interface FastifyInstance { predictor: Predictor }
+  interface FastifyInstance {
+    predictor: Predictor
+    /** The models as the prediction routes resolve them: remembered through a Redis outage (remembered-models.ts) */
+    servingModels: ModelRepository
+  }
 }
 
 export default fp<PredictorOptions>(async function predictor (fastify, options) {
@@ -21,6 +27,7 @@ export default fp<PredictorOptions>(async function predictor (fastify, options) 
   const threads = PREDICT_THREADS > 0 ? createForwardThreads(PREDICT_THREADS, KERNELS) : undefined
   const predictor = createPredictor(fastify.models, { kernels: KERNELS, threads, ...options })
   fastify.decorate('predictor', predictor)
+  fastify.decorate('servingModels', rememberingModels(fastify.models, () => fastify.redisDown()))
   fastify.addHook('onClose', async () => { await threads?.close() })
 
   const subscriber = fastify.redis.duplicate()
@@ -34,4 +41,4 @@ export default fp<PredictorOptions>(async function predictor (fastify, options) 
   // not awaited: the API starts (and /readyz reports) while Redis is down; ioredis subscribes once it is up
   subscriber.subscribe(channel).then(() => { subscribed = true }, (err: Error) => fastify.log.warn({ err }, 'subscribing to model events failed'))
   fastify.addHook('onClose', async () => { subscriber.disconnect() })
-}, { name: 'predictor', dependencies: ['repositories', 'redis'] })
+}, { name: 'predictor', dependencies: ['repositories', 'redis', 'redis-guard'] })

@@ -45,6 +45,8 @@ export default fp<RateLimitPluginOptions>(async function rateLimit (fastify, { p
   fastify.addHook('onRequest', (request, reply, done) => {
     // auth ran first: an empty tenant means a public route (or no route at all)
     if (request.tenant === '') { done(); return }
+    // fail open at once while Redis is away (the predictions that still answer then are not held a second each)
+    if (fastify.redisDown()) { done(); return }
     const subject = request.principal ? `key:${request.principal.keyId}` : `ip:${request.ip}`
     const local = limiter.takeLocal(subject)
     if (local) { apply(local, request, reply, done); return }
@@ -54,4 +56,4 @@ export default fp<RateLimitPluginOptions>(async function rateLimit (fastify, { p
       done()
     })
   })
-}, { name: 'rate-limit', dependencies: ['auth', 'redis'] })
+}, { name: 'rate-limit', dependencies: ['auth', 'redis', 'redis-guard'] })

@@ -1,5 +1,6 @@
 /**
- * Fail fast while Redis is away: every /v1 and /v2/models request is answered 503 + Retry-After at
+ * Fail fast while Redis is away: every /v1 and /v2/models request but the predictions (which answer
+ * from memory for the models this process has served, and 503 otherwise) is answered 503 + Retry-After at
  * once when the app's connection, once up, is down, or when Redis keeps it open but answers nothing
  * (store/redis-watchdog.ts); and a request whose Redis command gave up mid-way (the API's connection
  * flushes them at each lost connection, store/redis.ts createApiRedis) is answered the same. Health,
@@ -22,6 +23,10 @@ declare module 'fastify' {
     /** True while Redis, once reachable, is not; errors then mean "unavailable", not "internal". */
     redisDown (): boolean
   }
+  interface FastifyContextConfig {
+    /** A prediction route: it answers from memory what it can through an outage (remembered-models.ts) */
+    servesThroughOutage?: boolean
+  }
 }
 
 export default fp(async function redisGuard (fastify) {
@@ -34,6 +39,6 @@ export default fp(async function redisGuard (fastify) {
   // arrived (predict-row-cap.test.ts timed out, the cap stream's error uncaught); the order of events that depends
   // on this hook's microtask was not traced
   fastify.addHook('onRequest', async (request) => {
-    if ((request.url.startsWith('/v1/') || request.url.startsWith('/v2/models')) && down()) throw redisUnavailable()
+    if ((request.url.startsWith('/v1/') || request.url.startsWith('/v2/models')) && down() && request.routeOptions.config.servesThroughOutage !== true) throw redisUnavailable()
   })
 }, { name: 'redis-guard', dependencies: ['redis'] })

@@ -57,7 +57,8 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
     done(withProblem(new VALIDATION('the binary tensor extension (Inference-Header-Content-Length) is not supported here: send the whole request as JSON'), { field: 'Inference-Header-Content-Length' }))
   })
   readJsonWhateverContentType(fastify)
-  const { models, predictor } = fastify
+  // references and records resolved as remembered through a Redis outage (remembered-models.ts)
+  const { servingModels: models, predictor } = fastify
 
   fastify.get('/v2', {
     schema: { tags, summary: 'Server metadata', response: { 200: ServerMetadataResponse } }
@@ -127,7 +128,8 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
   // and a tensor over the row cap is refused while its bytes arrive, not after JSON.parse on the event loop
   const fast = {
     validatorCompiler: fastValidator({ body: isInferBody, params: isServedParams }), serializerCompiler: jsonSerializer(), preValidation: bodyHints(inferBodyMessage),
-    preParsing: tensorCapHook(MAX_PREDICT_ROWS)
+    preParsing: tensorCapHook(MAX_PREDICT_ROWS),
+    config: { servesThroughOutage: true }
   }
   fastify.post('/v2/models/:name/infer', {
     schema: { ...inferSchema, summary: 'Inference: one numeric input [rows, features] (or one per feature column, for a model with categorical columns) → output [rows, units] and label [rows]', params: ServedModelParams },

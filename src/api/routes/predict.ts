@@ -80,7 +80,8 @@ function parseAndValidate (request: FastifyRequest, bytes: Buffer): PredictReque
 }
 
 const predict: FastifyPluginAsyncZod = async (fastify) => {
-  const { predictor, models } = fastify
+  // references resolved as remembered through a Redis outage: a model served before keeps answering
+  const { predictor, servingModels: models } = fastify
   const resolve = (ref: string, tenant: string): Promise<string> => resolveModelRef(models, ref, tenant)
 
   /** Rows or records as sent, on the general path (prediction-input.ts checks every value). */
@@ -146,7 +147,8 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
       }, { body: flatRows }),
       serializerCompiler: jsonSerializer(),
       // over the row cap: refused while the bytes arrive, never parsed (row-cap-stream.ts)
-      preParsing: rowCapHook(MAX_PREDICT_ROWS)
+      preParsing: rowCapHook(MAX_PREDICT_ROWS),
+      config: { servesThroughOutage: true }
     }, (request) => {
       const ref = request.params.id
       const body: unknown = request.body

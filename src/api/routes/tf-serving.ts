@@ -75,7 +75,8 @@ function instanceRows (instances: NonNullable<TfsPredictRequestBody['instances']
 const tfServing: FastifyPluginAsyncZod = async (fastify) => {
   answerErrorsAsProtocol(fastify)
   readJsonWhateverContentType(fastify)
-  const { models, predictor } = fastify
+  // references resolved as remembered through a Redis outage (remembered-models.ts)
+  const { servingModels: models, predictor } = fastify
 
   /** Whether model `id` has a feature column `name` (read only for a body that could be either form). */
   const hasColumn = async (id: string, name: string, tenant: string): Promise<boolean> => {
@@ -120,14 +121,16 @@ const tfServing: FastifyPluginAsyncZod = async (fastify) => {
     preParsing,
     preValidation,
     validatorCompiler,
-    serializerCompiler
+    serializerCompiler,
+    config: { servesThroughOutage: true }
   }, async (request) => predict(request.params.name, undefined, request.body, request.tenant))
   fastify.post('/models/:name/versions/:version(^[^:/]+)::predict', {
     schema: { ...predictSchema, summary: 'TensorFlow Serving predict on one version of a model', params: ServedVersionParams },
     preParsing,
     preValidation,
     validatorCompiler,
-    serializerCompiler
+    serializerCompiler,
+    config: { servesThroughOutage: true }
   }, async (request) => predict(request.params.name, request.params.version, request.body, request.tenant))
 
   fastify.get('/models/:name/versions/:version', {
