@@ -3804,7 +3804,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Training jobs, newest first, a page at a time (without their epoch history) */
+        /** Training jobs, newest first, a page at a time (without their epoch history); ?status=running,queued for some statuses only */
         get: {
             parameters: {
                 query?: {
@@ -3818,6 +3818,8 @@ export interface paths {
                      * @example 100
                      */
                     limit?: number;
+                    /** @description Only jobs of these statuses, comma-separated (queued, running, succeeded, failed, cancelled), among the tenant's newest 10,000 jobs; total counts the matches */
+                    status?: string;
                 };
                 header?: never;
                 path?: never;
@@ -4526,7 +4528,10 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    /** @description Resource id, as returned when it was created */
+                    /**
+                     * @description Resource id, as returned when it was created
+                     * @example last-job
+                     */
                     id: string;
                 };
                 cookie?: never;

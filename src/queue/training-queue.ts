@@ -15,6 +15,10 @@ import { readReport, type RunReport } from './run-report.js'
 
 export const TRAINING_QUEUE = 'training'
 
+/** The newest jobs of a tenant a status filter reads, and how many at a time. */
+export const STATUS_SCAN = 10_000
+const STATUS_CHUNK = 200
+
 export type { TrainJobData }
 /** A sweep's child (TrainJobData.sweep) stores no model: it reports its scores on the rows it held out. */
 export interface TrialOutcome { scores: Record<string, number>, metrics: Record<string, number>, heldOutRows: number }
@@ -60,6 +64,11 @@ export interface TrainingQueue {
   get (id: string, tenant?: string, withHistory?: boolean): Promise<TrainingJobView | null>
   /** Newest first. With a tenant: a page of its own index; without (internal use): the newest of every state. */
   list (limit?: number, tenant?: string, page?: Page): Promise<TrainingJobView[]>
+  /**
+   * A page of a tenant's jobs whose status is one of `statuses`, newest first, and how many match: among
+   * its newest STATUS_SCAN jobs (the index orders jobs by time, not by status, so each is read).
+   */
+  listByStatus (tenant: string, statuses: readonly JobStatus[], page: Page): Promise<{ views: TrainingJobView[], total: number }>
   /** How many jobs a tenant has (its index). */
   count (tenant: string): Promise<number>
   /** The job's recorded epochs after the first `after` (0: all of them), in order. */
@@ -207,6 +216,23 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
     history,
 
     async count (tenant) { return await redis.zcard(keys.jobs(tenant)) },
+
+    async listByStatus (tenant, statuses, { offset = 0, limit = 100 }) {
+      const wanted = new Set(statuses)
+      const matches: TrainingJobView[] = []
+      let total = 0
+      for (let from = 0; from < STATUS_SCAN; from += STATUS_CHUNK) {
+        const ids = await redis.zrevrange(keys.jobs(tenant), from, Math.min(STATUS_SCAN, from + STATUS_CHUNK) - 1)
+        const views = await Promise.all(ids.map(async (id) => await get(id, tenant, false)))
+        for (const view of views) {
+          if (view === null || !wanted.has(view.status)) continue
+          if (total >= offset && matches.length < limit) matches.push(view)
+          total++
+        }
+        if (ids.length < STATUS_CHUNK) break
+      }
+      return { views: matches, total }
+    },
 
     async list (limit = 100, tenant, page) {
       if (tenant !== undefined) {

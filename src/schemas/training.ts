@@ -6,7 +6,7 @@
 import { z } from 'zod'
 import './messages.js'
 import { NORMALIZATIONS } from '../data/normalize.js'
-import { Name, Timestamp } from './common.js'
+import { Name, PageQuery, Timestamp } from './common.js'
 import { MODEL_NAME_FORM, ModelName } from './model-name.js'
 import { JobNetworkSchema, NetworkSpecSchema } from './network.js'
 import { MissingValuesSchema } from './dataset.js'
@@ -232,6 +232,18 @@ export const TrainingJobResponse = z.object({
 export type TrainingJobResponseBody = z.infer<typeof TrainingJobResponse>
 
 export const TrainingJobSummary = TrainingJobResponse.omit({ history: true }).meta({ id: 'TrainingJobSummary' })
+
+/** GET /v1/training-jobs's options: a page, and the statuses to list (comma-separated: running,queued). */
+export const JobListQuery = PageQuery.extend({
+  status: z.string().optional().transform((value, ctx): JobStatus[] | undefined => {
+    if (value === undefined) return undefined
+    const listed = value.split(',').map((v) => v.trim())
+    const wrong = listed.find((v) => !(JOB_STATUSES as readonly string[]).includes(v))
+    if (wrong === undefined) return listed as JobStatus[]
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(wrong)} is not a status; send one or more of ${JOB_STATUSES.join(', ')}, comma-separated (e.g. running,queued)` })
+    return z.NEVER
+  }).describe(`Only jobs of these statuses, comma-separated (${JOB_STATUSES.join(', ')}), among the tenant's newest 10,000 jobs; total counts the matches`)
+}).strict()
 
 /** GET /v1/training-jobs/:id's options. */
 export const TrainingJobQuery = z.object({

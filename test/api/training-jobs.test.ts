@@ -327,7 +327,7 @@ describe('admission', () => {
     const typo = await post({ ...job(), training: { epoch: 3, BatchSize: 16, optimzier: { type: 'adam', learningRate: 0.01 }, colour: 'red' } })
     expect(typo.status).toBe(400)
     // one issue per key, at the key's own path, so that a client can mark it
-    const keysHere = 'the keys here are epochs, batchSize, optimizer, schedule, validationSplit, earlyStopping, shuffle, seed, normalize'
+    const keysHere = 'the keys here are epochs, batchSize, optimizer, schedule, validationSplit, earlyStopping, classWeight, shuffle, seed, normalize'
     expect(typo.body.errors).toEqual([
       { field: 'training.epoch', in: 'body', message: `unknown key "epoch" (did you mean "epochs"?); ${keysHere}` },
       { field: 'training.BatchSize', in: 'body', message: `unknown key "BatchSize" (did you mean "batchSize"?); ${keysHere}` },
@@ -390,5 +390,27 @@ describe('admission', () => {
     expect((await request(t.app.server).get('/v1/training-jobs/job_nope')).status).toBe(404)
     expect((await request(t.app.server).get('/v1/training-jobs/job_nope/events')).status).toBe(404)
     expect((await request(t.app.server).post('/v1/training-jobs/job_nope/cancel')).status).toBe(404)
+  })
+})
+
+describe('GET /v1/training-jobs?status=', () => {
+  it('lists only the jobs of the statuses asked for, newest first, with their count', async () => {
+    const all = (await request(t.app.server).get('/v1/training-jobs?limit=1000')).body.items as Array<{ id: string, status: string }>
+    const of = (...statuses: string[]) => all.filter((j) => statuses.includes(j.status)).map((j) => j.id)
+    expect(of('succeeded').length).toBeGreaterThan(2)
+    expect(of('cancelled').length).toBeGreaterThan(0)
+    const succeeded = await request(t.app.server).get('/v1/training-jobs?status=succeeded&limit=1000')
+    expect(succeeded.status).toBe(200)
+    expect(succeeded.body.items.map((j: { id: string }) => j.id)).toEqual(of('succeeded'))
+    expect(succeeded.body.total).toBe(of('succeeded').length)
+    const ended = await request(t.app.server).get('/v1/training-jobs?status=cancelled,failed&limit=1000')
+    expect(ended.body.items.map((j: { id: string }) => j.id)).toEqual(of('cancelled', 'failed'))
+    // a page of them
+    const page = await request(t.app.server).get('/v1/training-jobs?status=succeeded&offset=1&limit=2')
+    expect(page.body).toMatchObject({ offset: 1, limit: 2, total: of('succeeded').length })
+    expect(page.body.items.map((j: { id: string }) => j.id)).toEqual(of('succeeded').slice(1, 3))
+    const wrong = await request(t.app.server).get('/v1/training-jobs?status=done')
+    expect([wrong.status, wrong.body.field]).toEqual([400, 'status'])
+    expect(wrong.body.detail).toMatch(/"done" is not a status; send one or more of queued, running, succeeded, failed, cancelled/)
   })
 })

@@ -60,6 +60,7 @@ export const EXAMPLES: Record<string, OperationExamples> = {
   'GET /v1/training-jobs/{id}': { params: jobId, responses: { 200: D.JOB } },
   'GET /v1/training-jobs/{id}/events': { params: jobId, responses: { 200: EVENTS_TEXT } },
   'POST /v1/training-jobs/{id}/cancel': { params: jobId, responses: { 202: { ...D.JOB, status: 'running', modelId: undefined, finishedAt: undefined } } },
+  'DELETE /v1/training-jobs/{id}': { params: jobId },
   ...SWEEP_EXAMPLES,
 
   'GET /v1/models': { params: { ...page, name: 'iris-example' }, responses: { 200: list([D.MODEL]) } },

@@ -12,9 +12,9 @@ import { coalesced } from '../coalesced.js'
 import { admitTrainingJob } from '../../queue/admission.js'
 import { admissionDeps } from '../admission-deps.js'
 import { isFinal, type TrainingJobView, type TrainingQueue } from '../../queue/training-queue.js'
-import { IdParams, listOf, NoContent, problems, PageQuery } from '../../schemas/common.js'
+import { IdParams, listOf, NoContent, problems } from '../../schemas/common.js'
 import {
-  CreateTrainingJobRequest, CreatedTrainingJob, TrainingJobQuery, TrainingJobResponse, TrainingJobSummary, type EpochRecord, type TrainingJobResponseBody
+  CreateTrainingJobRequest, CreatedTrainingJob, JobListQuery, TrainingJobQuery, TrainingJobResponse, TrainingJobSummary, type EpochRecord, type TrainingJobResponseBody
 } from '../../schemas/training.js'
 
 const linksOf = (id: string, modelId?: string): TrainingJobResponseBody['links'] => {
@@ -106,10 +106,15 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.get('/training-jobs', {
-    schema: { tags, summary: 'Training jobs, newest first, a page at a time (without their epoch history)', querystring: PageQuery, response: { 200: listOf(TrainingJobSummary), ...problems(400) } }
+    schema: { tags, summary: 'Training jobs, newest first, a page at a time (without their epoch history); ?status=running,queued for some statuses only', querystring: JobListQuery, response: { 200: listOf(TrainingJobSummary), ...problems(400) } }
   }, async (request) => {
-    const [views, total] = await Promise.all([queue().list(undefined, request.tenant, request.query), queue().count(request.tenant)])
-    return { items: views.map(summaryResponse), total, ...request.query }
+    const { status, ...page } = request.query
+    if (status !== undefined) {
+      const { views, total } = await queue().listByStatus(request.tenant, status, page)
+      return { items: views.map(summaryResponse), total, ...page }
+    }
+    const [views, total] = await Promise.all([queue().list(undefined, request.tenant, page), queue().count(request.tenant)])
+    return { items: views.map(summaryResponse), total, ...page }
   })
 
   fastify.get('/training-jobs/:id', {
