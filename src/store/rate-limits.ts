@@ -1,10 +1,13 @@
 /**
  * Token buckets in Redis, so every API replica draws on the same bucket: one Lua script reads the
  * bucket, refills it for the time elapsed (Redis's clock, not ours) and takes tokens, atomically.
- * A replica leases a few tokens at a time (a twentieth of the burst, at most 500, for at most
- * LEASE_MS) and spends them locally, so a busy key costs one Redis round trip per lease instead of
- * one per request; a lease only ever makes the shared limit stricter, never looser. Small limits
- * lease one token at a time, i.e. every request asks Redis. Knows nothing of HTTP.
+ * A replica leases a few tokens at a time (a twentieth of the burst, at most 500) and spends them
+ * locally until they are gone, so a busy key costs one Redis round trip per lease instead of one per
+ * request; a lease only ever makes the shared limit stricter, never looser. Leases do not expire: one
+ * that expired after a second threw its unspent tokens away, so a key at 2 requests a second drained
+ * 300 tokens a second from a bucket refilled with 100, and a second replica then found it empty (429s
+ * at 8 requests a second under a limit of 6,000 a minute). Small limits lease one token at a time, i.e.
+ * every request asks Redis. Knows nothing of HTTP.
  */
 import type { Redis } from 'ioredis'
 import { createKeys } from './keys.js'
@@ -86,14 +89,14 @@ export function createRateLimiter (redis: Redis, prefix: string, { perMinute, bu
     }
     if (granted > 1) {
       const held = leases.get(subject)
-      leases.set(subject, { tokens: (held?.tokens ?? 0) + granted - 1, until: Date.now() + LEASE_MS, remaining, resetSeconds })
+      leases.set(subject, { tokens: (held?.tokens ?? 0) + granted - 1, remaining, resetSeconds })
     }
     return { allowed: true, limit: burst, remaining: remaining + granted - 1, retryAfterSeconds: 1, resetSeconds }
   }
 
   const fromLease = (subject: string): RateDecision | null => {
     const l = leases.get(subject)
-    if (!l || l.tokens < 1 || Date.now() > l.until) { leases.delete(subject); return null }
+    if (!l || l.tokens < 1) { leases.delete(subject); return null }
     l.tokens--
     // below a quarter, the next lease is fetched in the background, so busy keys never wait for Redis
     if (leaseSize > 1 && l.tokens < leaseSize / 4 && !inFlight.has(subject)) renew(subject)
@@ -104,7 +107,7 @@ export function createRateLimiter (redis: Redis, prefix: string, { perMinute, bu
   const renew = (subject: string): Promise<RateDecision> => {
     const request = lease(subject).then((d) => {
       // the lease's own token was not spent by a request: put it back into the local lease
-      if (d.allowed) { const l = leases.get(subject); if (l) l.tokens++; else leases.set(subject, { tokens: 1, until: Date.now() + LEASE_MS, remaining: d.remaining, resetSeconds: d.resetSeconds }) }
+      if (d.allowed) { const l = leases.get(subject); if (l) l.tokens++; else leases.set(subject, { tokens: 1, remaining: d.remaining, resetSeconds: d.resetSeconds }) }
       return d
     })
     inFlight.set(subject, request.then(() => undefined, () => undefined).finally(() => inFlight.delete(subject)))
@@ -139,8 +142,7 @@ export function createRateLimiter (redis: Redis, prefix: string, { perMinute, bu
   }
 }
 
-/** Tokens this replica already took from the shared bucket and may hand out until `until`. */
-interface Lease { tokens: number, until: number, remaining: number, resetSeconds: number }
+/** Tokens this replica already took from the shared bucket and may hand out. */
+interface Lease { tokens: number, remaining: number, resetSeconds: number }
 
 const MAX_LEASE = 500
-const LEASE_MS = 1000

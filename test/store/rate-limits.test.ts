@@ -45,4 +45,15 @@ describe('token buckets with leases', () => {
     const refused = decisions.find((d) => !d.allowed)!
     expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(1)
   })
+
+  it('a lease is spent to its last token, never dropped: a slow key takes from the bucket only what it uses', async () => {
+    // 6,000 a minute (100 a second), leases of 300, two replicas each making a request every 150 ms for 1.5 s
+    const replicas = [0, 1].map(() => createRateLimiter(redis, prefix, { perMinute: 6000, burst: 6000 }))
+    for (let i = 0; i < 10; i++) {
+      for (const r of replicas) expect((r.takeLocal('slow') ?? await r.take('slow')).allowed).toBe(true)
+      await new Promise((resolve) => setTimeout(resolve, 150))
+    }
+    // one lease each; leases that lapsed after a second took another 300 each and threw the first away
+    expect(await bucketTokens('slow')).toBeGreaterThanOrEqual(6000 - 2 * 300)
+  })
 })
