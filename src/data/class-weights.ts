@@ -12,6 +12,9 @@ import { VALIDATION, withProblem } from '../errors.js'
 import { nearestName, quotedList } from '../schemas/messages.js'
 import type { Dataset } from '../nn/dataset.js'
 
+/** The largest weight taken: a weighted loss summed over a minibatch of rows stays finite in float32. */
+const MAX_WEIGHT = 1e6
+
 /** As sent: "balanced", or class label → weight (a class left out weighs 1). */
 export type ClassWeight = 'balanced' | Readonly<Record<string, number>>
 
@@ -64,11 +67,14 @@ export function checkClassWeight (weight: ClassWeight, head: string, classes: re
   }
   if (classes === undefined) bad(field, 'the targets are not classes: class weights need class labels (or class codes) as targets')
   if (weight === 'balanced') return
+  if (Object.keys(weight).length === 0) bad(field, 'name at least one class and its weight, as {"label": 2}, or send "balanced"')
   for (const [label, w] of Object.entries(weight)) {
     if (!classes!.includes(label)) {
       const near = nearestName(label, classes!)
       bad(`${field}.${label}`, `"${label}" is not a class of the dataset${near === undefined ? '' : ` (did you mean "${near}"?)`}; its classes are ${quotedList(classes!)}`)
     }
     if (!(w > 0 && Number.isFinite(w))) bad(`${field}.${label}`, `a weight is a finite number > 0, got ${w}`)
+    // the weighted targets are float32, and the loss sums them over a minibatch: far below float32's 3.4e38
+    if (w > MAX_WEIGHT) bad(`${field}.${label}`, `a weight is at most ${MAX_WEIGHT} (weights are relative: scale them all down), got ${w}`)
   }
 }

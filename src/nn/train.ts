@@ -268,8 +268,8 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
       return finish(run, progress, 'early_stopping', `stopped after epoch ${epoch + 1}: no improvement of at least ${minDelta} for ${progress.wait} epochs; restored the weights of epoch ${progress.best!.epoch}`, snapshot(run, progress, epoch + 1))
     }
   }
-  // as scikit-learn's ConvergenceWarning: the epoch budget ended the run, not the loss
-  if (opts.earlyStopping && progress.wait === 0 && progress.history.length > 0) {
+  // as scikit-learn's ConvergenceWarning (with early stopping or without): the epoch budget ended the run, not the loss
+  if (progress.wait === 0 && progress.history.length > 0) {
     run.warnings.push(`the monitored loss still improved in the last of ${opts.epochs} epochs; more epochs (or a higher learning rate) may fit better`)
   }
   return finish(run, progress, 'completed', `trained ${opts.epochs} epochs`, snapshot(run, progress, epoch))

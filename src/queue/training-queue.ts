@@ -54,7 +54,7 @@ export interface TrainingJobView extends Partial<RunReport> {
 
 /** requested: marked (now or before); finished: the job had ended; stored: its model was stored before the cancel came (it ends succeeded). */
 export type CancelOutcome = { outcome: 'requested' | 'finished' | 'stored', job: TrainingJobView } | null
-export type RemoveOutcome = { outcome: 'removed' | 'unfinished' | 'in-sweep', job: TrainingJobView } | null
+export type RemoveOutcome = { outcome: 'removed' | 'unfinished', job: TrainingJobView } | { outcome: 'in-sweep', job: TrainingJobView, sweepId: string } | null
 
 /** `tenant` (the caller's): another tenant's job is null, as if unknown; undefined: any tenant. */
 export interface TrainingQueue {
@@ -268,7 +268,9 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
       const view = job ? await get(id, tenant, false) : null
       if (!job || !view) return null
       if (!isFinal(view.status)) return { outcome: 'unfinished', job: view }
-      if (job.data.sweep) return { outcome: 'in-sweep', job: view }
+      // a trial's child, or the retraining of the best (a child of the sweep's BullMQ job): the sweep names both
+      const sweepId = job.data.sweep?.id ?? job.parent?.id
+      if (sweepId !== undefined) return { outcome: 'in-sweep', job: view, sweepId }
       await job.remove()
       await redis.multi()
         .del(keys.jobHistory(id), keys.jobCheckpoint(id), keys.jobModel(id))

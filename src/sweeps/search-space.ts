@@ -34,10 +34,19 @@ function draw (d: Distribution, rng: Rng): unknown {
   }
 }
 
+/** A value's JSON with every object's keys sorted: {"type": "adam", "learningRate": 0.1} and its reordering are one value. */
+function canonical (value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  if (typeof value === 'object' && value !== null) {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`
+  }
+  return JSON.stringify(value)
+}
+
 /** How many distinct values a random field draws from: Infinity for a continuous one. */
 const distinctValues = (d: Distribution): number => {
   switch (d.type) {
-    case 'choice': return new Set(d.values.map((v) => JSON.stringify(v))).size
+    case 'choice': return new Set(d.values.map(canonical)).size
     case 'randint': return d.high - d.low
     case 'grid': return 1
     default: return Infinity
@@ -90,7 +99,7 @@ export function expandSearchSpace (space: Readonly<Record<string, Distribution>>
 
 /** Whether `values` is a draw not in `seen` (then added). */
 function fresh (seen: Set<string>, values: readonly unknown[]): boolean {
-  const key = JSON.stringify(values)
+  const key = canonical(values)
   if (seen.has(key)) return false
   seen.add(key)
   return true

@@ -161,7 +161,7 @@ const CASES: Case[] = [
   // ---- anything else
   { name: 'unknown route', method: 'GET', url: () => '/v1/nothing', status: 404, detail: /no route for GET \/v1\/nothing/ },
   // a misspelt or invented filter must not list everything
-  { name: 'a filter a list does not take', method: 'GET', url: () => '/v1/training-jobs?status=running', status: 400, detail: /unknown key "status"; the keys here are offset, limit/ },
+  { name: 'a filter a list does not take', method: 'GET', url: () => '/v1/datasets?status=running', status: 400, detail: /unknown key "status"; the keys here are offset, limit/ },
   { name: 'a misspelt list filter', method: 'GET', url: () => '/v1/models?nam=iris', status: 400, detail: /unknown key "nam" \(did you mean "name"\?\)/ },
   { name: 'a negative offset is told its bound', method: 'GET', url: () => '/v1/training-jobs?offset=-1', status: 400, detail: /offset: must be ≥ 0, got -1$/ },
   { name: 'a query on a route that takes none', method: 'GET', url: () => `/v1/models/${ids.model}?foo=1`, status: 400, detail: /unknown query parameter "foo": GET \/v1\/models\/:id takes none/ },

@@ -124,6 +124,8 @@ describe('sweeps over two worker processes', () => {
     // its results are the sweep's: it cannot be deleted on its own
     const kept = await call('DELETE', `/v1/training-jobs/${jobIds[0] as string}`)
     expect([kept.statusCode, kept.json().detail]).toEqual([409, `training job '${jobIds[0] as string}' is a trial of sweep '${id}', whose results name it; it stays while the sweep does`])
+    const retrained = await call('DELETE', `/v1/training-jobs/${view.retrainJobId as string}`)
+    expect([retrained.statusCode, retrained.json().detail]).toEqual([409, `training job '${view.retrainJobId as string}' is the retraining of sweep '${id}', whose results name it; it stays while the sweep does`])
     // the best configuration, retrained on every row, stored under modelName, predicts
     expect(view.modelId).toMatch(/^mdl_/)
     const model = (await call('GET', `/v1/models/${view.modelId as string}`)).json()
@@ -323,6 +325,9 @@ describe('sweeps over two worker processes', () => {
     const repeating = await call('POST', '/v1/sweeps', sweep({ searchSpace: { 'network.layers.0.activation': { type: 'choice', values: ['relu', 'tanh'] }, 'training.seed': { type: 'randint', low: 0, high: 2 } }, trials: 5 }))
     expect(repeating.statusCode).toBe(400)
     expect(repeating.json()).toMatchObject({ field: 'trials', detail: expect.stringMatching(/^trials: 5 draws of random fields that hold 4 distinct configurations \(network\.layers\.0\.activation: 2 values × training\.seed: 2 integers\) would repeat some/) })
+    const nested = await call('POST', '/v1/sweeps', sweep({ searchSpace: { 'training.optimizer': { type: 'grid', values: [{ type: 'adam' }, { type: 'sgd' }] }, 'training.optimizer.learningRate': { type: 'grid', values: [0.1, 0.2] } } }))
+    expect([nested.statusCode, nested.json().field]).toEqual([400, 'searchSpace.training.optimizer.learningRate'])
+    expect(nested.json().detail).toBe('searchSpace: training.optimizer.learningRate lies inside training.optimizer, which is searched too, so one would overwrite the other: search one of them')
     const badValue = await call('POST', '/v1/sweeps', sweep({ searchSpace: { 'network.layers.0.units': { type: 'grid', values: [4, -1] } } }))
     expect(badValue.statusCode).toBe(400)
     expect(badValue.json().detail).toMatch(/trial 1 \(\{"network.layers.0.units":-1\}\): network.layers.0.units/)

@@ -147,9 +147,9 @@ describe('the metrics are of the weights kept', () => {
       training: { epochs: 3, optimizer: { type: 'adam', learningRate: 0.01 }, validationSplit: 0.2, earlyStopping: false }
     })
     const warning = 'validationSplit 0.2 holds out 0 rows of 4; trained without validation'
-    expect(job.body).toMatchObject({ status: 'succeeded', stopReason: 'completed', stoppedEpoch: 3, warnings: [warning] })
+    expect(job.body).toMatchObject({ status: 'succeeded', stopReason: 'completed', stoppedEpoch: 3, warnings: expect.arrayContaining([warning]) })
     const model = await request(ctx.t.app.server).get(`/v1/models/${job.body.modelId as string}`)
-    expect(model.body.warnings).toEqual([warning])
+    expect(model.body.warnings).toEqual(job.body.warnings)
   })
 })
 
@@ -163,7 +163,8 @@ describe('a validation split far larger than asked', () => {
     })
     const warning = 'validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, ' +
       'so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them'
-    expect(job.body).toMatchObject({ status: 'succeeded', warnings: [warning] })
+    // (beside the ConvergenceWarning of 3 epochs that still improved)
+    expect(job.body).toMatchObject({ status: 'succeeded', warnings: expect.arrayContaining([warning]) })
     // and a split of the share asked for says nothing: 150 iris rows, 5 of each class held out
     const iris = await uploadJson(ctx.t, { features: Array.from({ length: 150 }, (_, i) => [i % 7, i % 5]), targets: Array.from({ length: 150 }, (_, i) => ['x', 'y', 'z'][i % 3]) })
     const big = await trainToEnd(ctx.t, {
@@ -171,28 +172,29 @@ describe('a validation split far larger than asked', () => {
       network: { inputs: 2, layers: [{ units: 4, activation: 'relu' }], output: { units: 3, activation: 'softmax' } },
       training: { epochs: 2, optimizer: { type: 'adam', learningRate: 0.01 }, earlyStopping: false }
     })
-    expect(big.body).toMatchObject({ status: 'succeeded', warnings: [] })
+    expect(big.body.status).toBe('succeeded')
+    expect(big.body.warnings.filter((w: string) => w.startsWith('validationSplit'))).toEqual([])
     // a batch size beyond the training rows is clipped to them, and says so (as scikit-learn's MLP warns); within them, nothing
     const clipped = await trainToEnd(ctx.t, {
       datasetId: iris,
       network: { inputs: 2, layers: [{ units: 4, activation: 'relu' }], output: { units: 3, activation: 'softmax' } },
       training: { epochs: 2, batchSize: 100_000, optimizer: { type: 'adam', learningRate: 0.01 }, earlyStopping: false }
     })
-    expect(clipped.body).toMatchObject({ status: 'succeeded', warnings: ['batchSize 100000 is more than the 135 training rows: each epoch was one minibatch of all 135'] })
+    expect(clipped.body).toMatchObject({ status: 'succeeded', warnings: expect.arrayContaining(['batchSize 100000 is more than the 135 training rows: each epoch was one minibatch of all 135']) })
     // class labels under an identity output: trained (squared error on their one-hot columns) and said, since its predictions carry no labels
     const identity = await trainToEnd(ctx.t, {
       datasetId: iris,
       network: { inputs: 2, layers: [{ units: 4, activation: 'relu' }], output: { units: 3, activation: 'identity' } },
       training: { epochs: 2, optimizer: { type: 'adam', learningRate: 0.01 }, earlyStopping: false }
     })
-    expect(identity.body).toMatchObject({ status: 'succeeded', warnings: ['the targets are class labels (x, y, z); an identity output fitted their one-hot columns by squared error, and its predictions carry no labels: for a classifier use a softmax output (or one sigmoid unit for two classes)'] })
+    expect(identity.body).toMatchObject({ status: 'succeeded', warnings: expect.arrayContaining(['the targets are class labels (x, y, z); an identity output fitted their one-hot columns by squared error, and its predictions carry no labels: for a classifier use a softmax output (or one sigmoid unit for two classes)']) })
     // and under three sigmoid units: trained as independent yes/no labels (multi-label), and said
     const sigmoids = await trainToEnd(ctx.t, {
       datasetId: iris,
       network: { inputs: 2, layers: [{ units: 4, activation: 'relu' }], output: { units: 3, activation: 'sigmoid' } },
       training: { epochs: 2, optimizer: { type: 'adam', learningRate: 0.01 }, earlyStopping: false }
     })
-    expect(sigmoids.body).toMatchObject({ status: 'succeeded', warnings: ['the targets are class labels, one per row (x, y, z); 3 sigmoid units learned them as independent yes/no labels (multi-label), whose probabilities need not sum to 1 nor name one class: for one class per row use a softmax output'] })
+    expect(sigmoids.body).toMatchObject({ status: 'succeeded', warnings: expect.arrayContaining(['the targets are class labels, one per row (x, y, z); 3 sigmoid units learned them as independent yes/no labels (multi-label), whose probabilities need not sum to 1 nor name one class: for one class per row use a softmax output']) })
   })
 })
 

@@ -35,6 +35,8 @@ describe('classWeightsOf', () => {
     expect(() => checkClassWeight({ setosa: 2, versicolour: 3 }, 'softmax', ['setosa', 'versicolor', 'virginica']))
       .toThrow('training.classWeight.versicolour: "versicolour" is not a class of the dataset (did you mean "versicolor"?); its classes are "setosa", "versicolor", "virginica"')
     expect(() => checkClassWeight({ setosa: 0 }, 'softmax', ['setosa', 'versicolor'])).toThrow('training.classWeight.setosa: a weight is a finite number > 0, got 0')
+    expect(() => checkClassWeight({ setosa: 1e39 }, 'softmax', ['setosa', 'versicolor'])).toThrow('training.classWeight.setosa: a weight is at most 1000000 (weights are relative: scale them all down), got 1e+39')
+    expect(() => checkClassWeight({}, 'softmax', ['setosa', 'versicolor'])).toThrow(/name at least one class and its weight/)
     expect(() => checkClassWeight({ setosa: 2 }, 'softmax', ['setosa', 'versicolor'])).not.toThrow()
   })
 })

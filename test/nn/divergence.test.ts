@@ -68,7 +68,8 @@ describe('train() keeps no non-finite network', () => {
     const r = train(oneToOne, data, { epochs: 5, batchSize: 2, optimizer: { type: 'adam', learningRate: 0.01 } })
     expect(r.stopReason).toBe('completed')
     expect(firstNonFinite(r.params)).toBe(-1)
-    expect([r.stoppedEpoch, r.weightsEpoch, r.warnings]).toEqual([5, 5, []])
+    // nothing said but, if so, that 5 epochs still improved (scikit-learn's ConvergenceWarning)
+    expect([r.stoppedEpoch, r.weightsEpoch, r.warnings.filter((w) => !w.startsWith('the monitored loss still improved'))]).toEqual([5, 5, []])
   })
 })
 

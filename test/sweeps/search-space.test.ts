@@ -51,6 +51,9 @@ describe('discrete random fields', () => {
     expect(randomConfigurations(space)).toEqual({ count: 6, product: 'c: 2 values × k: 3 integers' })
     expect(randomConfigurations({ ...space, u: { type: 'uniform' as const, low: 0, high: 1 } }).count).toBe(Infinity)
     expect(randomConfigurations({ g: space.g }).count).toBe(1)
+    // objects are one value whatever the order of their keys
+    const optimizers = { type: 'choice' as const, values: [{ type: 'adam', learningRate: 0.1 }, { learningRate: 0.1, type: 'adam' }, { type: 'sgd', learningRate: 0.1 }] }
+    expect(randomConfigurations({ 'training.optimizer': optimizers }).count).toBe(2)
   })
 
   it('never repeat a draw within a grid point, up to every configuration once, the same for a seed', () => {

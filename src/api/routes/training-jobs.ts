@@ -186,8 +186,12 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
     const result = await queue().remove(request.params.id, request.tenant)
     if (!result) throw new JOB_NOT_FOUND(request.params.id)
     const { job } = result
-    if (result.outcome === 'unfinished') throw new CONFLICT(`training job '${job.id}' is ${job.status}; cancel it first (POST /v1/training-jobs/${job.id}/cancel), then delete it`)
-    if (result.outcome === 'in-sweep') throw new CONFLICT(`training job '${job.id}' is a trial of sweep '${job.sweep!.id}', whose results name it; it stays while the sweep does`)
+    if (result.outcome === 'unfinished') {
+      throw new CONFLICT(job.cancelRequestedAt !== undefined
+        ? `training job '${job.id}' is ${job.status}, and its cancel (asked at ${job.cancelRequestedAt}) is on its way: delete it once it reads cancelled`
+        : `training job '${job.id}' is ${job.status}; cancel it first (POST /v1/training-jobs/${job.id}/cancel), then delete it`)
+    }
+    if (result.outcome === 'in-sweep') throw new CONFLICT(`training job '${job.id}' is ${job.sweep ? 'a trial' : 'the retraining'} of sweep '${result.sweepId}', whose results name it; it stays while the sweep does`)
     return reply.code(204).send()
   })
 }

@@ -87,6 +87,13 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
       'would train the same configuration, seed and all, to the same score each time: leave trials out, or search a random field (choice, uniform, loguniform, randint), ' +
       'such as "training.seed": {"type": "randint", "low": 0, "high": 1000000} to repeat each configuration with seeds of its own'), { field: 'trials' })
   }
+  // a field searched inside another searched field: one would overwrite the other, and the results would name values that never ran
+  const paths = Object.keys(body.searchSpace)
+  const inner = paths.find((p) => paths.some((outer) => p.startsWith(`${outer}.`)))
+  if (inner !== undefined) {
+    const outer = paths.find((o) => inner.startsWith(`${o}.`))!
+    throw withProblem(new VALIDATION(`searchSpace: ${inner} lies inside ${outer}, which is searched too, so one would overwrite the other: search one of them`), { field: `searchSpace.${inner}` })
+  }
   const random = randomConfigurations(body.searchSpace)
   if (body.trials > random.count) {
     throw withProblem(new VALIDATION(`trials: ${body.trials} draws of random fields that hold ${random.count} distinct configurations (${random.product}) would repeat some, ` +
