@@ -100,7 +100,9 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
   await app.register(redisGuard)
   // ---- who may call and how often: before every route, so each one gets its scope (route-scopes.ts)
   await app.register(auth, { keys: config.API_KEYS, prefix: config.REDIS_PREFIX, failuresPerMinute: config.AUTH_FAILURES_PER_MINUTE })
-  await app.register(rateLimit, { prefix: config.REDIS_PREFIX, perMinute: config.RATE_LIMIT_PER_MINUTE, ...(config.RATE_LIMIT_BURST === undefined ? {} : { burst: config.RATE_LIMIT_BURST }) })
+  await app.register(rateLimit, {
+    prefix: config.REDIS_PREFIX, perMinute: config.RATE_LIMIT_PER_MINUTE, behindProxy: config.TRUST_PROXY !== false, ...(config.RATE_LIMIT_BURST === undefined ? {} : { burst: config.RATE_LIMIT_BURST })
+  })
   await app.register(repositories, { prefix: config.REDIS_PREFIX })
   await app.register(predictor)
   await app.register(datasetBuilder)
