@@ -4,7 +4,7 @@
  * calls startWorker; so may a launcher that runs the API and a worker together. It reads no env.
  */
 import { hostname } from 'node:os'
-import { Job, Worker } from 'bullmq'
+import { Worker } from 'bullmq'
 import type { Config } from '../config.js'
 import { TrainingEngine } from '../engine/engine.js'
 import type { Logger } from '../logger.js'
@@ -16,6 +16,9 @@ import { createKeys } from '../store/keys.js'
 import { chooseKernels, logKernels } from '../kernels/index.js'
 import { startSweepWorker } from './sweeps/sweep-worker.js'
 import { createCheckpointStore } from './checkpoint.js'
+
+/** BullMQ's reason for a job failed when a worker takes it after more than maxStalledCount stalls. */
+const STALLED_TOO_OFTEN = 'job stalled more than allowable limit'
 
 export type WorkerConfig = Pick<Config, 'REDIS_URL' | 'REDIS_PREFIX' | 'TRAIN_THREADS' | 'WORKER_CONCURRENCY' | 'KERNELS' |
   'CHECKPOINT_EVERY_EPOCHS' | 'CHECKPOINT_EVERY_SECONDS' | 'WORKER_LOCK_DURATION_MS' | 'WORKER_STALLED_INTERVAL_MS' | 'WORKER_MAX_STALLED_COUNT'>
@@ -59,19 +62,9 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
     // said once per job by 'lockRenewalFailed' below; BullMQ repeats it at every renewal until the attempt stops
     else if (!err.message.startsWith('could not renew lock for job')) log.error({ err }, 'worker error')
   })
-  // a stalled job (its worker stopped renewing the lock: it died, or Redis was away) goes back to the queue,
-  // or fails past WORKER_MAX_STALLED_COUNT stalls; BullMQ fails it in its own script, so no worker's
-  // 'failed' fires: the end is published here, and its checkpoint, which no attempt will read, removed
-  const checkpoints = createCheckpointStore(redis, prefix)
-  worker.on('stalled', (jobId) => {
-    Job.fromId<TrainJobData, TrainJobResult>(worker, jobId).then(async (job) => {
-      if (job === undefined || !(await job.isFailed())) { log.warn({ jobId }, 'job stalled; handed to the next worker'); return }
-      log.warn({ jobId, reason: job.failedReason, maxStalledCount: config.WORKER_MAX_STALLED_COUNT }, 'job stalled too often (WORKER_MAX_STALLED_COUNT); failed')
-      finished(jobId)
-      finished(job.data.sweep?.id)
-      await checkpoints.remove(jobId)
-    }).catch((err: Error) => log.warn({ err, jobId }, 'job stalled; its state could not be read'))
-  })
+  // a stalled job (its worker stopped renewing the lock: it died, or Redis was away) goes back to the queue;
+  // past WORKER_MAX_STALLED_COUNT stalls BullMQ marks it there to fail when a worker next takes it ('failed' below)
+  worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled; back in the queue'))
   // another worker may take a job whose lock this one could not renew: stop it within one minibatch,
   // so that the job never trains twice at once (its save is idempotent too, store/model-write.ts)
   // BullMQ reports the failed renewal again each renewal interval until the attempt has stopped: one line per attempt
@@ -91,9 +84,14 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   }
   // a sweep's child also tells its sweep (queue/sweeps/), whose event stream announces finished trials
   worker.on('completed', (job) => { finished(job.id); finished(job.data.sweep?.id) })
+  const checkpoints = createCheckpointStore(redis, prefix)
   worker.on('failed', (job, err) => {
     if (err.message === CANCELLED_MESSAGE) log.info({ jobId: job?.id }, 'job cancelled')
-    else log.info({ jobId: job?.id, reason: err.message }, 'job failed')
+    else if (err.message === STALLED_TOO_OFTEN && job?.id !== undefined) {
+      // no attempt of it will read its checkpoint again
+      log.warn({ jobId: job.id, maxStalledCount: config.WORKER_MAX_STALLED_COUNT }, 'job stalled too often (WORKER_MAX_STALLED_COUNT); failed')
+      checkpoints.remove(job.id).catch((e: Error) => log.warn({ err: e, jobId: job.id }, 'removing the checkpoint of a failed job failed'))
+    } else log.info({ jobId: job?.id, reason: err.message }, 'job failed')
     finished(job?.id)
     finished(job?.data.sweep?.id)
   })
