@@ -28,6 +28,8 @@ export interface PreparedData {
   readonly targetNormalization?: Normalization
   /** rows trained on per epoch (the rest are validation rows) */
   readonly trainRows: number
+  /** which rows of `data` those are (the seeded split train() makes too); null: every row */
+  readonly trainIndices: Int32Array | null
 }
 
 /** The dataset's feature columns and the job's missing-value strategy. */
@@ -37,15 +39,14 @@ export interface FeatureSetup {
 }
 
 /**
- * The prepared data with class weights applied to the targets of the rows train() will train on (the same
- * seeded split as prepareData's and train()'s own; data/class-weights.ts says why targets). Unchanged
+ * The prepared data with class weights applied to the targets of the rows train() will train on (prepareData's
+ * split, which train() makes again from the same seed; data/class-weights.ts says why targets). Unchanged
  * without weights or classes (admission refuses weights for targets without classes).
  */
-export function withClassWeights (prepared: PreparedData, spec: NetworkSpec, options: TrainOptions, weight: ClassWeight | undefined, classes: readonly string[] | undefined): PreparedData {
+export function withClassWeights (prepared: PreparedData, weight: ClassWeight | undefined, classes: readonly string[] | undefined): PreparedData {
   if (weight === undefined || classes === undefined) return prepared
-  const { trainRows } = splitForValidation(spec, prepared.data, options)
-  const weights = classWeightsOf(weight, classes, prepared.data.y, trainRows)
-  return { ...prepared, data: weightTargets(prepared.data, weights, trainRows) }
+  const weights = classWeightsOf(weight, classes, prepared.data.y, prepared.trainIndices)
+  return { ...prepared, data: weightTargets(prepared.data, weights, prepared.trainIndices) }
 }
 
 /**
@@ -55,7 +56,7 @@ export function withClassWeights (prepared: PreparedData, spec: NetworkSpec, opt
  */
 export function prepareData (spec: NetworkSpec, raw: Dataset, options: TrainOptions, kind: NormalizationKind,
   inherited?: { normalization?: Normalization, targetNormalization?: Normalization, preprocessing?: Preprocessing }, features?: FeatureSetup): PreparedData {
-  const { train } = splitForValidation(spec, raw, options)
+  const { train, trainRows: trainIndices } = splitForValidation(spec, raw, options)
   const columns = features?.columns ?? numericColumns(raw.inputs).columns
   const imputer = features?.missing ? fitImputer(features.missing, columns as FeatureColumn[], train.x, Int32Array.from({ length: train.rows }, (_, i) => i)) : undefined
   const preprocessing: Preprocessing = inherited?.preprocessing ?? {
@@ -81,7 +82,7 @@ export function prepareData (spec: NetworkSpec, raw: Dataset, options: TrainOpti
     x: pipeline.rows(raw.x, raw.rows),
     y: targetNormalization ? normalizeRows(raw.y, targetNormalization) : raw.y
   }
-  return { data, normalization, preprocessing, ...(targetNormalization ? { targetNormalization } : {}), trainRows: train.rows }
+  return { data, normalization, preprocessing, ...(targetNormalization ? { targetNormalization } : {}), trainRows: train.rows, trainIndices }
 }
 
 /**

@@ -94,7 +94,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const rows = trialPlan(spec, targetsForHead(how, stored.dataset), data.sweep, data.training)
     try {
       const fitted = prepareData(spec, rows.train, rows.options, data.training.normalize, parent?.meta, { columns: datasetColumns(stored.meta), missing: data.missing })
-      const prepared = withClassWeights(fitted, spec, rows.options, data.training.classWeight, 'classes' in how ? how.classes : undefined)
+      const prepared = withClassWeights(fitted, data.training.classWeight, 'classes' in how ? how.classes : undefined)
       return { stored, spec, parent, how, rows, prepared }
     } catch (err) {
       throw new UnrecoverableError(`cannot prepare the dataset: ${(err as Error).message}`)

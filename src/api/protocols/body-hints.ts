@@ -31,8 +31,10 @@ export function tfsBodyMessage (body: unknown): { field: string, message: string
   if (flat !== undefined) return { field: body.instances === undefined ? 'inputs' : 'instances', message: flat }
   if (Array.isArray(body.instances)) {
     // an instance's member is a feature's value, never a list
-    const r = body.instances.findIndex((i) => isObject(i) && misnamed(i, Array.isArray) !== undefined)
-    if (r >= 0) return misnamedInput(`instances[${r}].${misnamed(body.instances[r] as Record<string, unknown>, Array.isArray)!}`, `{"instances": [{"${TFS_INPUT}": [5.1, …]}]}`)
+    for (const [r, instance] of body.instances.entries()) {
+      const key = isObject(instance) ? misnamed(instance, Array.isArray) : undefined
+      if (key !== undefined) return misnamedInput(`instances[${r}].${key}`, `{"instances": [{"${TFS_INPUT}": [5.1, …]}]}`)
+    }
   }
   if (isObject(body.inputs)) {
     // a column's values are a feature's, never lists
