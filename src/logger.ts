@@ -21,6 +21,9 @@ function prettyAvailable (): boolean {
 export function loggerOptions (config: Pick<Config, 'LOG_LEVEL'>, isTTY = process.stdout.isTTY === true): LoggerOptions {
   const options: LoggerOptions = {
     level: config.LOG_LEVEL,
+    // "level":"warn", not pino's 40: what log pipelines (Loki, Datadog, Cloud Logging, jq filters) and a
+    // reader expect without a table of pino's numbers
+    formatters: { level: (label) => ({ level: label }) },
     serializers: { err: pino.stdSerializers.err },
     // API keys travel in these headers; whatever logs a request or its headers, they stay out of the logs
     redact: {

@@ -1,3 +1,5 @@
+import { pino } from 'pino'
+import { Writable } from 'node:stream'
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { describe, it, expect } from 'vitest'
@@ -46,6 +48,15 @@ describe('loggerOptions', () => {
     expect(loggerOptions({ LOG_LEVEL: 'warn' }, false)).toMatchObject({ level: 'warn' })
     expect(loggerOptions({ LOG_LEVEL: 'warn' }, false).transport).toBeUndefined()
     expect(loggerOptions({ LOG_LEVEL: 'info' }, true).transport).toMatchObject({ target: 'pino-pretty' })
+  })
+
+  it('names each line\'s level by its label ("warn"), not pino\'s number (40)', () => {
+    const lines: Array<Record<string, unknown>> = []
+    const log = pino(loggerOptions({ LOG_LEVEL: 'info' }, false), new Writable({ write (c: Buffer, _e, done) { lines.push(JSON.parse(c.toString()) as Record<string, unknown>); done() } }))
+    log.warn('disk low')
+    log.error('gone')
+    log.debug('not written at info')
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([['warn', 'disk low'], ['error', 'gone']])
   })
 })
 

@@ -159,7 +159,7 @@ describe('npm start (src/bin/start.ts)', () => {
       }
       const alone = worker(mkdtempSync(join(tmpdir(), 'backprop-start-')))
       expect(await alone.exited).toBe(1)
-      expect(alone.lines().find((l) => l.level === 60)?.msg).toMatch(/^REDIS_URL is not set and no `npm start` runs here/)
+      expect(alone.lines().find((l) => l.level === 'fatal')?.msg).toMatch(/^REDIS_URL is not set and no `npm start` runs here/)
     } finally {
       run.child.kill('SIGTERM')
       await run.exited
@@ -203,7 +203,7 @@ describe('npm start (src/bin/start.ts)', () => {
       // npm run start:api (here with a Redis to reach): the same words in its fatal line, no stack
       const api = launchEntry('src/bin/api.ts', { PORT: String(port), REDIS_URL: 'redis://127.0.0.1:6379' })
       expect(await api.exited).toBe(1)
-      expect(api.lines().find((l) => l.level === 60)).toMatchObject({ msg: expect.stringContaining(`port ${port} on 127.0.0.1 is in use`) })
+      expect(api.lines().find((l) => l.level === 'fatal')).toMatchObject({ msg: expect.stringContaining(`port ${port} on 127.0.0.1 is in use`) })
       expect(api.lines().some((l) => 'err' in l)).toBe(false)
     } finally {
       holder.close()
