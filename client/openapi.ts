@@ -3049,7 +3049,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
                          *       "instance": "/v1/models/{id}",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -3191,7 +3191,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
                          *       "instance": "/v1/models/{id}",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -3456,7 +3456,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
                          *       "instance": "/v1/models/{id}/export",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -3686,7 +3686,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
                          *       "instance": "/v1/models/{id}/predict",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -6704,7 +6704,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
                          *       "instance": "/v1/models/{id}/evaluate",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -6979,7 +6979,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
                          *       "instance": "/v1/models/{id}/predictions",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -7303,7 +7303,7 @@ export interface paths {
                          *       "type": "urn:backprop:problem:model-not-found",
                          *       "title": "Not Found",
                          *       "status": 404,
-                         *       "detail": "model 'iris-example@7' not found; list models with GET /v1/models",
+                         *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
                          *       "instance": "/v1/models/{id}/backprop",
                          *       "code": "NN_ERR_MODEL_NOT_FOUND"
                          *     }
@@ -7733,7 +7733,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -7971,7 +7971,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -8340,7 +8340,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -8850,7 +8850,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -9119,7 +9119,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];
@@ -9536,7 +9536,7 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "error": "model 'iris-example' version '7' not found; list models with GET /v1/models"
+                         *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
                          *     }
                          */
                         "application/json": components["schemas"]["ProtocolError"];

@@ -51,6 +51,15 @@ export const TOO_MANY_AUTH_FAILURES = createError<[number, number]>('NN_ERR_TOO_
 export const DATASET_NOT_FOUND = createError<[string]>('NN_ERR_DATASET_NOT_FOUND', "dataset '%s' not found; list datasets with GET /v1/datasets", 404)
 export const NETWORK_NOT_FOUND = createError<[string]>('NN_ERR_NETWORK_NOT_FOUND', "network '%s' not found; list networks with GET /v1/networks", 404)
 export const MODEL_NOT_FOUND = createError<[string]>('NN_ERR_MODEL_NOT_FOUND', "model '%s' not found; list models with GET /v1/models", 404)
+/**
+ * A name that exists without the version asked for (`iris@7`, `/v2/models/iris/versions/7`): a MODEL_NOT_FOUND
+ * that names the newest version and where the others are listed, with `newestVersion` in the problem.
+ */
+export function modelVersionNotFound (name: string, version: string, newest: number): ProblemError & { problem: ProblemExtras } {
+  const err = new MODEL_NOT_FOUND(name)
+  err.message = `model '${name}' has no version ${version}; its newest is version ${newest} (list its versions with GET /v1/models?name=${encodeURIComponent(name)})`
+  return withProblem(err, { newestVersion: newest })
+}
 export const JOB_NOT_FOUND = createError<[string]>('NN_ERR_JOB_NOT_FOUND', "training job '%s' not found; list jobs with GET /v1/training-jobs", 404)
 export const SWEEP_NOT_FOUND = createError<[string]>('NN_ERR_SWEEP_NOT_FOUND', "sweep '%s' not found; list sweeps with GET /v1/sweeps", 404)
 export const ROUTE_NOT_FOUND = createError<[string, string]>('NN_ERR_ROUTE_NOT_FOUND', 'no route for %s %s; see GET /docs for the API', 404)

@@ -11,7 +11,7 @@
  * exists, even as the newest is deleted between resolving and reading (withModelRef reads again).
  * A miss is reported with the reference as the caller wrote it, never with an id it resolved to.
  */
-import { MODEL_NOT_FOUND } from '../errors.js'
+import { MODEL_NOT_FOUND, modelVersionNotFound } from '../errors.js'
 import { MODEL_ID_PREFIX } from '../schemas/model-name.js'
 import type { ModelRepository } from './models.js'
 
@@ -36,13 +36,21 @@ export function parseModelRef (ref: string): ModelRef {
 /** How often an alias is resolved again after the model it named vanished (each time, a version was deleted). */
 const RERESOLVE = 3
 
-/** The model id a reference names; an unknown name or version → MODEL_NOT_FOUND(ref) (404). An id is not looked up. */
+/**
+ * The model id a reference names; an unknown name → MODEL_NOT_FOUND(ref) (404), an unknown version of a known
+ * name → MODEL_NOT_FOUND naming its newest version (modelVersionNotFound). An id is not looked up.
+ */
 export async function resolveModelRef (models: ModelRepository, ref: string, tenant: string | undefined): Promise<string> {
   const parsed = parseModelRef(ref)
   if (parsed.kind === 'id') return parsed.id
   const record = parsed.kind === 'latest' ? await models.latest(parsed.name, tenant) : await models.version(parsed.name, parsed.version, tenant)
-  if (!record) throw new MODEL_NOT_FOUND(ref)
-  return record.id
+  if (record) return record.id
+  if (parsed.kind === 'version') {
+    // a version of a name that has others: say which is newest, rather than that nothing of the name exists
+    const newest = await models.latest(parsed.name, tenant)
+    if (newest) throw modelVersionNotFound(parsed.name, String(parsed.version), newest.version)
+  }
+  throw new MODEL_NOT_FOUND(ref)
 }
 
 /**

@@ -65,11 +65,15 @@ describe('a bare model name reads as name@latest on every route', () => {
   it('an older version by name@<version>, and a miss names the reference as sent', async () => {
     expect((await call('GET', '/v1/models/flower@1')).json().id).toBe(v1.id)
     for (const [method, path, body] of READS) {
-      for (const ref of ['nobody', 'nobody@latest', 'flower@9', 'mdl_nope']) {
+      for (const ref of ['nobody', 'nobody@latest', 'mdl_nope']) {
         const res = await call(method, `/v1/models/${ref}${path}`, bodyOf(body))
         expect(res.statusCode, `${method} ${ref}${path}`).toBe(404)
         expect(res.json().detail).toBe(`model '${ref}' not found; list models with GET /v1/models`)
       }
+      // a version the name lacks: its newest, and where its versions are listed
+      const res = await call(method, `/v1/models/flower@9${path}`, bodyOf(body))
+      expect(res.statusCode, `${method} flower@9${path}`).toBe(404)
+      expect(res.json()).toMatchObject({ detail: "model 'flower' has no version 9; its newest is version 2 (list its versions with GET /v1/models?name=flower)", newestVersion: 2 })
     }
   })
 
@@ -117,10 +121,11 @@ describe('a training job\'s initialModelId takes any model reference', () => {
   })
 
   it('answers an unknown reference with 404 naming it and the field', async () => {
-    for (const ref of ['nobody', 'flower@9', 'nobody@latest', 'mdl_nope']) {
+    for (const ref of ['nobody', 'nobody@latest', 'mdl_nope']) {
       const res = await fineTune(ref)
       expect(res.statusCode, ref).toBe(404)
       expect(res.json()).toMatchObject({ field: 'initialModelId', detail: `model '${ref}' not found; list models with GET /v1/models` })
     }
+    expect((await fineTune('flower@9')).json()).toMatchObject({ field: 'initialModelId', detail: expect.stringMatching(/^model 'flower' has no version 9; its newest is version 2/) })
   })
 })

@@ -409,8 +409,12 @@ describe('Open Inference Protocol: inference', () => {
     expect(framed.json().error).toMatch(/binary tensor extension \(Inference-Header-Content-Length\) is not supported here/)
     // the model and version are checked after the body: unknown ones are a 404
     expect((await infer('/v2/models/nosuch/infer', { inputs: [tensor] })).statusCode).toBe(404)
+    const irisNewest = ((await t.app.inject({ method: 'GET', url: '/v2/models/iris' })).json().versions as string[]).at(-1)
     const noVersion = await infer('/v2/models/iris/versions/42/infer', { inputs: [tensor] })
     expect(noVersion.statusCode).toBe(404)
-    expect(noVersion.json()).toEqual({ error: "model 'iris' version '42' not found; list models with GET /v1/models" })
+    expect(noVersion.json()).toEqual({ error: `model 'iris' has no version 42; its newest is version ${irisNewest} (list its versions with GET /v1/models?name=iris)` })
+    // a version that is no number, and a name with no versions at all, are the plain miss
+    expect((await infer('/v2/models/iris/versions/x1/infer', { inputs: [tensor] })).json()).toEqual({ error: "model 'iris' version 'x1' not found; list models with GET /v1/models" })
+    expect((await infer('/v2/models/nosuch/versions/1/infer', { inputs: [tensor] })).json()).toEqual({ error: "model 'nosuch' version '1' not found; list models with GET /v1/models" })
   })
 })

@@ -176,7 +176,7 @@ describe('TensorFlow Serving REST: predict', () => {
       ['/v1/models/flowers:predict', { instance: [[1, 2, 3, 4]] }, 400, /^unknown member 'instance' \(did you mean 'instances'\?\)/],
       ['/v1/models/flowers:predict', { signature_name: 'serving_default' }, 400, /^the body has neither instances nor inputs: TensorFlow Serving's predict body is/],
       ['/v1/models/nosuch:predict', { instances: [[1, 2, 3, 4]] }, 404, /^model 'nosuch' not found/],
-      ['/v1/models/flowers/versions/99:predict', { instances: [[1, 2, 3, 4]] }, 404, /^model 'flowers' version '99' not found/],
+      ['/v1/models/flowers/versions/99:predict', { instances: [[1, 2, 3, 4]] }, 404, /^model 'flowers' has no version 99; its newest is version \d+ /],
       ['/v1/models/flowers/versions/one:predict', { instances: [[1, 2, 3, 4]] }, 404, /^model 'flowers' version 'one' not found/]
     ]
     for (const [url, payload, status, message] of cases) {
@@ -244,7 +244,8 @@ describe('TensorFlow Serving REST: model status', () => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/models/flowers@latest' })).json()).toEqual(byName.json())
     // unknown: the native route keeps problem+json; the TF Serving one answers {"error"}
     expect((await t.app.inject({ method: 'GET', url: '/v1/models/nosuch' })).json().detail).toMatch(/^model 'nosuch' not found/)
-    expect((await t.app.inject({ method: 'GET', url: '/v1/models/flowers/versions/99' })).json()).toEqual({ error: "model 'flowers' version '99' not found; list models with GET /v1/models" })
+    expect((await t.app.inject({ method: 'GET', url: '/v1/models/flowers/versions/99' })).json()).toEqual({ error: `model 'flowers' has no version 99; its newest is version ${newest.version} (list its versions with GET /v1/models?name=flowers)` })
+    expect((await t.app.inject({ method: 'GET', url: '/v1/models/nosuch/versions/1' })).json()).toEqual({ error: "model 'nosuch' version '1' not found; list models with GET /v1/models" })
   })
 })
 

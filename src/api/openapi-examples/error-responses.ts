@@ -9,7 +9,7 @@
  * open-inference) answer their own `{"error": …}` (protocols/protocol-errors.ts) with the same text.
  */
 import {
-  DATASET_NOT_FOUND, DATASET_TOO_LARGE, FORBIDDEN, JOB_NOT_FOUND, MODEL_NOT_FOUND, MODEL_VERSION_REQUIRED, NETWORK_NOT_FOUND, NON_FINITE_MODEL,
+  DATASET_NOT_FOUND, DATASET_TOO_LARGE, FORBIDDEN, JOB_NOT_FOUND, MODEL_VERSION_REQUIRED, modelVersionNotFound, NETWORK_NOT_FOUND, NON_FINITE_MODEL,
   NOT_ACCEPTABLE, PAYLOAD_TOO_LARGE, REDIS_UNAVAILABLE, SWEEP_NOT_FOUND, TOO_MANY_FOLLOWERS, TOO_MANY_PARAMETERS, TOO_MANY_REQUESTS,
   TOO_MANY_SWEEP_FOLLOWERS, UNSUPPORTED_MEDIA_TYPE, problemType
 } from '../../errors.js'
@@ -80,7 +80,8 @@ function notFound (method: string, path: string): { code: string, detail: string
       case 'networks': return new NETWORK_NOT_FOUND(D.NETWORK.id)
       case 'training-jobs': return new JOB_NOT_FOUND(D.CREATED_JOB.id)
       case 'sweeps': return new SWEEP_NOT_FOUND('swp_5a2a7a96a5894d958fb48e44defc6336')
-      default: return new MODEL_NOT_FOUND('iris-example@7')
+      // two versions of iris-example exist, as the other examples have
+      default: return modelVersionNotFound('iris-example', '7', 2)
     }
   })()
   return { code: e.code, detail: e.message }

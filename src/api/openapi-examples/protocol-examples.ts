@@ -3,10 +3,11 @@
  * the shape of examples.ts's EXAMPLES, which spreads them in: the iris model of example-data.ts.
  */
 import * as D from './example-data.js'
+import { modelVersionNotFound } from '../../errors.js'
 
 const PROBABILITIES = D.PREDICTION.outputs
 /** A 404 as the route answers it: an unknown version of a path that names one, else an unknown name. */
-const notFoundVersion = { error: "model 'iris-example' version '7' not found; list models with GET /v1/models" }
+const notFoundVersion = { error: modelVersionNotFound('iris-example', '7', 2).message }
 const notFoundName = { error: "model 'iris-sample' not found; list models with GET /v1/models" }
 const notFound = (params: Record<string, string>) => ('version' in params ? notFoundVersion : notFoundName)
 const badBody = { error: "inputs[0].datatype: the input 'input' is FP32 (or FP64, INT8…INT64, UINT8…UINT64); got BOOL" }

@@ -4,7 +4,7 @@
  * reference is (store/model-ref.ts): a bare name is its newest version, as a TF Serving model with its
  * default version policy (`latest`, one version) serves, and an id or `name@3` work too.
  */
-import { MODEL_NOT_FOUND } from '../../errors.js'
+import { MODEL_NOT_FOUND, type ProblemError } from '../../errors.js'
 import type { ModelRepository } from '../../store/models.js'
 import { parseModelRef, withModelRef } from '../../store/model-ref.js'
 
@@ -28,7 +28,8 @@ export async function withServedModel<T> (
   try {
     return await withModelRef(models, servedRef(name, version), tenant, use)
   } catch (err) {
-    if (err instanceof MODEL_NOT_FOUND) throw new MODEL_NOT_FOUND(version === undefined ? name : `${name}' version '${version}`)
+    // the protocol's words for a reference it built (`iris@7` → version '7'), unless the miss already names the newest version
+    if (err instanceof MODEL_NOT_FOUND && (err as ProblemError).problem?.newestVersion === undefined) throw new MODEL_NOT_FOUND(version === undefined ? name : `${name}' version '${version}`)
     throw err
   }
 }
