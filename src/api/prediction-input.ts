@@ -30,6 +30,12 @@ export interface RowPaths {
   cell (r: number, c: number): string
   /** member `name` of row r sent as a record */
   member (r: number, name: string): string
+  /**
+   * Forms whose records were built from named columns (TF Serving's columnar `inputs`): where column
+   * `name` sits whole. Every record then has the same members, so an unknown or absent column is one
+   * fault of the column, said once, not of its first value.
+   */
+  column? (name: string): string
 }
 
 /** The paths of rows that sit whole at `row(r)`: their cells at `row(r)[c]`, their members at `row(r).name`. */
@@ -103,6 +109,8 @@ export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], at: R
     return -1
   }
 
+  if (at.column !== undefined && rows.length > 0 && !Array.isArray(rows[0]) && !ArrayBuffer.isView(rows[0])) checkColumns(rows[0] as Readonly<Record<string, Cell>>, names, imputer !== undefined, at.column)
+
   const out = rows.map((row, r): Float64Array => {
     const codes = new Float64Array(W)
     if (Array.isArray(row) || ArrayBuffer.isView(row)) {
@@ -122,6 +130,26 @@ export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], at: R
     return codes
   })
   return { rows: out, unknown }
+}
+
+/**
+ * The columns of a columnar body, from its first record (all have the same members): one it names that the
+ * model lacks, or one the model reads that it leaves out when the model cannot impute a missing value.
+ * An absent column of a model with an imputer is missing in every row, as a member left out of a record is.
+ */
+function checkColumns (record: Readonly<Record<string, Cell>>, names: readonly string[], imputes: boolean, column: (name: string) => string): void {
+  for (const name of Object.keys(record)) {
+    if (names.includes(name)) continue
+    const near = nearestName(name, names)
+    const field = column(name)
+    throw withProblem(new VALIDATION(`${field}: the model has no feature column ${JSON.stringify(name)}${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}; its feature columns are ${quotedList(names)}`), { field })
+  }
+  if (imputes) return
+  const absent = names.filter((name) => !Object.hasOwn(record, name))
+  if (absent.length === 0) return
+  const field = column(absent[0])
+  throw withProblem(new VALIDATION(`${field}: the column${absent.length > 1 ? `s ${quotedList(absent)} are` : ' is'} missing, and the model was trained without a missing-value strategy; ` +
+    `send every feature column (${quotedList(names)}), one value per row`), { field })
 }
 
 /**

@@ -161,10 +161,18 @@ describe('TensorFlow Serving REST: predict', () => {
       // the columnar form names a value as inputs.<column>[row], never as an instances record it was read into
       ['/v1/models/flowers:predict', { inputs: { sepal_length: [5, 6], sepal_width: [3, 3], petal_length: [1, 1e39], petal_width: [0.2, 0.2] } }, 400,
         /^inputs\.petal_length\[1\]: expected a finite number that fits a 32-bit float/],
+      // a column left out, or one the model lacks, is the column's fault, not its first value's
       ['/v1/models/flowers:predict', { inputs: { sepal_length: [5], sepal_width: [3], petal_length: [1] } }, 400,
-        /^inputs\.petal_width\[0\]: the value is missing, and the model was trained without a missing-value strategy/],
+        /^inputs\.petal_width: the column is missing, and the model was trained without a missing-value strategy; send every feature column \("sepal_length", "sepal_width", "petal_length", "petal_width"\), one value per row$/],
+      ['/v1/models/flowers:predict', { inputs: { sepal_length: [5, 6], sepal_width: [3, 3] } }, 400,
+        /^inputs\.petal_length: the columns "petal_length", "petal_width" are missing/],
       ['/v1/models/flowers:predict', { inputs: { sepal_length: [5], sepal_width: [3], petal_length: [1], petal_width: [0.2], petal_colour: ['red'] } }, 400,
-        /^inputs\.petal_colour\[0\]: the model has no feature "petal_colour"/],
+        /^inputs\.petal_colour: the model has no feature column "petal_colour"; its feature columns are "sepal_length"/],
+      ['/v1/models/flowers:predict', { inputs: { sepal_length: [5], sepal_width: [3], petal_length: [1], petal_widht: [0.2] } }, 400,
+        /^inputs\.petal_widht: the model has no feature column "petal_widht" \(did you mean "petal_width"\?\)/],
+      // a missing value inside a column is still that value's
+      ['/v1/models/flowers:predict', { inputs: { sepal_length: [5, 6], sepal_width: [3, 3], petal_length: [1, 1], petal_width: [0.2, null] } }, 400,
+        /^inputs\.petal_width\[1\]: the value is missing, and the model was trained without a missing-value strategy/],
       ['/v1/models/flowers:predict', { inputs: [[5, 3, 1e39, 0.2]] }, 400, /^inputs\[0\]\[2\]: expected a finite number that fits a 32-bit float/],
       ['/v1/models/flowers:predict', { instances: [[1, 2, 3, 4]], inputs: [[1, 2, 3, 4]] }, 400, /send exactly one of instances \(row form\) or inputs \(columnar form\)/],
       ['/v1/models/flowers:predict', { signature_name: 'classify', instances: [[1, 2, 3, 4]] }, 400, /^invalid body: signature_name: expected "serving_default", got the string "classify"$/],

@@ -50,7 +50,8 @@ function recordsOfColumns (columns: Readonly<Record<string, readonly Cell[]>>): 
 const COLUMNS: RowPaths = {
   row: () => 'inputs',
   cell: (r, c) => `inputs[${r}][${c}]`,
-  member: (r, name) => `inputs.${name}[${r}]`
+  member: (r, name) => `inputs.${name}[${r}]`,
+  column: (name) => `inputs.${name}`
 }
 
 /** An instance, or the columnar inputs, in the named form of the one input: {"input": rows or a row}. */
