@@ -10637,7 +10637,7 @@ export interface components {
                 support: number;
                 label: string;
             }[];
-            /** @description average='macro': the unweighted mean over classes */
+            /** @description average='macro': the unweighted mean over the classes that occur among the true or predicted labels (scikit-learn's default; perClass lists every class, those with support 0 too) */
             macroAvg: {
                 /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
                 precision: number;
@@ -11976,7 +11976,7 @@ export interface components {
                 support: number;
                 label: string;
             }[];
-            /** @description average='macro': the unweighted mean over classes */
+            /** @description average='macro': the unweighted mean over the classes that occur among the true or predicted labels (scikit-learn's default; perClass lists every class, those with support 0 too) */
             macroAvg: {
                 /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
                 precision: number;

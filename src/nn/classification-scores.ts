@@ -68,9 +68,13 @@ export function rocAuc (probs: ArrayLike<number>, truth: Int32Array, K: number):
 export interface ClassScores { precision: number, recall: number, f1: number, support: number }
 
 /**
- * classification_report's rows from a confusion matrix (rows true, columns predicted): per class, then
- * the macro average (unweighted mean over classes) and the weighted average (weighted by support);
- * a ratio with a zero denominator is 0 (zero_division's default outcome). Supports of averages are the row total.
+ * classification_report's rows from a confusion matrix (rows true, columns predicted): per class (every
+ * class of the model, those with no rows too), then the macro average and the weighted average (weighted
+ * by support); a ratio with a zero denominator is 0 (zero_division's default outcome). Supports of averages
+ * are the row total. The macro average is scikit-learn's default one: the unweighted mean over the classes
+ * that occur among the true or the predicted labels (unique_labels(y_true, y_pred)), so a class with no rows
+ * that was never predicted does not count as a 0. Over every class, one never seen would pull it down: a
+ * 99.8%-accurate model scored on three of ten digits read a macro F1 of 0.30 instead of 0.75.
  */
 export function classificationReport (cm: number[][]): { perClass: ClassScores[], macroAvg: ClassScores, weightedAvg: ClassScores } {
   const { precision, recall, f1 } = perClass(cm)
@@ -82,5 +86,7 @@ export function classificationReport (cm: number[][]): { perClass: ClassScores[]
     const avg = (v: number[]): number => (norm === 0 ? 0 : v.reduce((s, x, k) => s + x * weight(k), 0) / norm)
     return { precision: avg(precision), recall: avg(recall), f1: avg(f1), support: total }
   }
-  return { perClass: rows, macroAvg: average(() => 1, K), weightedAvg: average((k) => support[k], total) }
+  const occurs = Array.from({ length: K }, (_, k) => support[k] > 0 || cm.some((row) => row[k] > 0))
+  const present = occurs.filter(Boolean).length
+  return { perClass: rows, macroAvg: average((k) => (occurs[k] ? 1 : 0), present), weightedAvg: average((k) => support[k], total) }
 }

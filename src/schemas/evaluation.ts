@@ -25,7 +25,7 @@ export const ClassificationMetrics = z.object({
   classes: z.array(z.string()).describe('The model\'s classes: the order of confusionMatrix\'s rows and columns and of perClass'),
   confusionMatrix: z.array(z.array(z.number().int())).describe('confusion_matrix: [i][j] counts rows of true class classes[i] predicted as classes[j]'),
   perClass: z.array(ClassScores.extend({ label: z.string() })).describe('classification_report\'s per-class rows'),
-  macroAvg: ClassScores.describe('average=\'macro\': the unweighted mean over classes'),
+  macroAvg: ClassScores.describe('average=\'macro\': the unweighted mean over the classes that occur among the true or predicted labels (scikit-learn\'s default; perClass lists every class, those with support 0 too)'),
   weightedAvg: ClassScores.describe('average=\'weighted\': the mean over classes weighted by support'),
   rocAuc: z.number().nullable().describe('roc_auc_score: binary, the AUC of classes[1]\'s probability; more classes, multi_class=\'ovr\' with average=\'macro\'. Null when a class has no rows or every row (undefined)')
 }).meta({ id: 'ClassificationMetrics' })

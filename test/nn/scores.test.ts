@@ -46,6 +46,19 @@ describe('classification scores', () => {
     expect(r.weightedAvg.f1).toBeCloseTo((2 * 0.5 + 3 * 6 / 7) / 6, 12)
     expect(r.macroAvg.support).toBe(6)
   })
+
+  it('macro-averages over the classes that occur among the true or predicted labels, as scikit-learn does by default', () => {
+    // precision_recall_fscore_support([0,0,1], [0,1,1], average='macro') = (0.75, 0.75, 0.6667): class 2 never occurs
+    const absent = classificationReport(confusionMatrix(Int32Array.from([0, 1, 1]), Int32Array.from([0, 0, 1]), 3))
+    expect(absent.perClass[2]).toEqual({ precision: 0, recall: 0, f1: 0, support: 0 })
+    expect([absent.macroAvg.precision, absent.macroAvg.recall, absent.macroAvg.f1]).toEqual([0.75, 0.75, expect.closeTo(2 / 3, 12)])
+    // ([0,0,1,1], [0,2,1,1]) = (0.6667, 0.5, 0.5556): class 2 has no rows but was predicted, so it counts, as 0s
+    const predicted = classificationReport(confusionMatrix(Int32Array.from([0, 2, 1, 1]), Int32Array.from([0, 0, 1, 1]), 4))
+    expect(predicted.macroAvg.precision).toBeCloseTo(2 / 3, 12)
+    expect(predicted.macroAvg.recall).toBeCloseTo(0.5, 12)
+    expect(predicted.macroAvg.f1).toBeCloseTo(5 / 9, 12)
+    expect(predicted.macroAvg.support).toBe(4)
+  })
 })
 
 describe('regression scores', () => {
