@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest'
 import { train, type EpochStats, type TrainOptions, type TrainState } from '../../src/nn/train.js'
 import { datasetFromRows } from '../../src/nn/dataset.js'
 import type { NetworkSpec } from '../../src/nn/spec.js'
-import { classificationFixture } from '../support/fixtures.js'
+import { classificationFixture, regressionFixture } from '../support/fixtures.js'
 
 const iris = classificationFixture('iris.csv').data
 const spec: NetworkSpec = { inputs: 4, layers: [{ units: 8, activation: 'relu' }], output: { units: 3, activation: 'softmax' }, l2: 0.001 }
@@ -151,5 +151,25 @@ describe('bad input', () => {
     expect(() => train({ ...spec, layers: [{ units: 3, activation: 'step' }] }, iris, opts)).toThrow(/step/)
     expect(() => train(spec, iris, { ...opts, batchSize: 0 })).toThrow(/batchSize/)
     expect(() => train(spec, iris, { ...opts, optimizer: { type: 'sgd', learningRate: -1 } })).toThrow(/learningRate/)
+  })
+})
+
+describe('the kept weights against the best epoch\'s', () => {
+  // diabetes, 64 hidden units and Adam at 0.05: the validation loss bottoms out early and climbs after
+  const diabetes = regressionFixture('diabetes.csv').data
+  const spec: NetworkSpec = { inputs: diabetes.inputs, layers: [{ units: 64, activation: 'relu' }], output: { units: 1, activation: 'identity' } }
+  const opts: TrainOptions = { epochs: 80, batchSize: 32, seed: 3, validationSplit: 0.2, optimizer: { type: 'adam', learningRate: 0.05 } }
+
+  it('says when a run without early stopping keeps weights more than 10% worse than its best epoch\'s, with both losses', () => {
+    const r = train(spec, diabetes, opts)
+    const best = r.history[r.bestEpoch! - 1].valLoss!, kept = r.history[r.history.length - 1].valLoss!
+    expect(kept / best).toBeGreaterThan(1.1)
+    expect(r.warnings).toContain(`the kept weights are the last epoch's (validation loss ${kept.toPrecision(4)}), ${Math.round((kept / best - 1) * 100)}% worse than epoch ${r.bestEpoch}'s (${best.toPrecision(4)}); with "earlyStopping": true the best epoch's weights are kept`)
+    // with early stopping the best epoch's weights are the ones kept: nothing to say
+    const stopped = train(spec, diabetes, { ...opts, earlyStopping: { patience: 10 } })
+    expect(stopped.warnings.join()).not.toMatch(/kept weights/)
+    // a run whose last epoch is within 10% of its best says nothing either
+    const gentle = train(spec, diabetes, { ...opts, epochs: 10, optimizer: { type: 'adam', learningRate: 0.001 } })
+    expect(gentle.warnings.join()).not.toMatch(/kept weights/)
   })
 })
