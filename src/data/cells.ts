@@ -85,6 +85,7 @@ export function decideKind (scan: ColumnScan, name: string, locate: Locate, forc
   if (forceCategorical) return scan.strings + scan.numbers === 0 ? 'numeric' : 'categorical'
   if (scan.strings === 0) return 'numeric'
   refuseDecimalCommas(scan, name, locate, cell)
+  refuseNumberStrings(scan, name, locate, cell, role)
   if (scan.numbers === 0) return 'categorical'
   if (scan.strings > scan.numbers) return 'categorical'
   const place = locate(scan.firstString)
@@ -133,6 +134,35 @@ function refuseDecimalCommas (scan: ColumnScan, name: string, locate: Locate, ce
       `if the commas separate thousands, write the numbers without them (${plain})` + (pointed ? '' : `; if the comma is a decimal mark, ${decimalOption}${place.csv ? ' (cells separated by ; or tab)' : ''}`) + categories)
   }
   fail(place, `column ${JSON.stringify(name)} holds numbers written with a decimal comma (${show(cell(first))}), which would each become a category; ${decimalOption}${categories}`)
+}
+
+/** An integer as text: a plausible class label even when it is all digits (`"0"`, `"1"`). */
+const INTEGER = /^[+-]?\d+$/
+
+/**
+ * A JSON column whose strings are all numbers (`"5.1"`), as a form sends its values, would become one
+ * category per distinct value and train on nonsense without a word: refused, saying to send numbers, or
+ * to declare the column categorical when the digits are codes (zip codes). A target of integer strings
+ * (`"0"`, `"1"`) is left alone: class labels, as sent. CSV cells are text by nature and already read as
+ * numbers, so this is JSON's alone.
+ */
+function refuseNumberStrings (scan: ColumnScan, name: string, locate: Locate, cell: (r: number) => Cell, role: 'feature' | 'target'): void {
+  const place = locate(scan.firstString)
+  if (place.csv) return
+  let fractional = false
+  for (let r = 0, strings = 0; strings < scan.strings; r++) {
+    const v = cell(r)
+    if (typeof v !== 'string') continue
+    strings++
+    const s = v.trim()
+    if (!NUMBER.test(s)) return
+    fractional ||= !INTEGER.test(s)
+  }
+  if (role === 'target' && !fractional) return
+  const first = cell(scan.firstString) as string
+  fail(place, `column ${JSON.stringify(name)} holds numbers as JSON strings (${show(first)}), which would each become a ${role === 'target' ? 'class' : 'category'}; ` +
+    `send them as JSON numbers (${Number(first.trim())})` +
+    (role === 'target' ? '' : `, or if they are codes rather than quantities (zip codes, ids), declare them: ${declareCategorical(name, place)}`))
 }
 
 /**

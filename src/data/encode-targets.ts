@@ -6,7 +6,7 @@
  */
 import { oneHot } from '../nn/dataset.js'
 import { BAD_DATASET, withProblem } from '../errors.js'
-import { checkSpellings, fail, show, type Place } from './cells.js'
+import { checkSpellings, fail, NUMBER, show, type Place } from './cells.js'
 import { counted } from '../nn/counted.js'
 
 export type RawTarget = number | string | readonly number[]
@@ -95,10 +95,29 @@ export function encodeTargets (targets: readonly RawTarget[], { maxClasses, name
     }
   }
   const classes = [...index.keys()].sort(compareClasses)
+  refuseFractionalLabels(classes, name, (label) => locate(index.get(label)!))
   // index holds each label's first row: the later of the two is where the second spelling appears
   checkSpellings(classes, name, (label, other) => locate(Math.max(index.get(label)!, index.get(other)!)))
   // one class is a dataset too: held-out rows of one class score a model (evaluate); training on it is refused at admission (class-heads.ts)
   const k = new Map(classes.map((c, i) => [c, i]))
   const labels = Int32Array.from(targets as readonly string[], (s) => k.get(s)!)
   return { y: oneHot(labels, classes.length), width: classes.length, classes }
+}
+
+/**
+ * JSON labels that are all numbers, some with a fraction (`"151.5"`), are values to predict sent as
+ * strings (a form's values), not classes: refused, rather than a classification with a class per value.
+ * Integer labels (`"0"`, `"1"`) are classes as sent; CSV labels were asked for (`?categorical=true`).
+ */
+function refuseFractionalLabels (classes: readonly string[], name: string, locate: (label: string) => Place): void {
+  let fractional: string | undefined
+  for (const label of classes) {
+    if (!NUMBER.test(label.trim())) return
+    if (fractional === undefined && !/^[+-]?\d+$/.test(label.trim())) fractional = label
+  }
+  if (fractional === undefined) return
+  const place = locate(fractional)
+  if (place.csv === true) return
+  fail(place, `column ${JSON.stringify(name)} holds numbers as JSON strings (${show(fractional)}), which would each become a class; ` +
+    `send them as JSON numbers (${Number(fractional.trim())}) to predict them, or send class labels as names or integers`)
 }

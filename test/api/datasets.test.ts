@@ -150,6 +150,26 @@ describe('POST /v1/datasets (JSON)', () => {
     expect(flat.body).toMatchObject({ field: 'features', detail: 'features must be a list of rows, one per sample, and got a flat list of values; with one feature per sample, send {"features": [[1], [2], [3]]}' })
   })
 
+  it('numbers sent as JSON strings (a form\'s values) are a 400 saying to send numbers, not one category per value; codes declared categorical and integer labels are kept', async () => {
+    const asText = await request(t.app.server).post('/v1/datasets')
+      .send({ features: [['5.1', '3.5'], ['4.9', '3.0'], ['6.2', '2.9'], ['5.9', '3.0']], targets: [0, 1, 1, 0], featureNames: ['a', 'b'] })
+    expectProblem(asText, 400)
+    expect(asText.body).toMatchObject({ field: 'features[0][0]', detail: 'features[0][0]: column "a" holds numbers as JSON strings ("5.1"), which would each become a category; ' +
+      'send them as JSON numbers (5.1), or if they are codes rather than quantities (zip codes, ids), declare them: "categorical": ["a"]' })
+    const targets = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], [3]], targets: ['151.5', '75', '80.25'] })
+    expectProblem(targets, 400)
+    expect(targets.body.detail).toMatch(/^targets\[2\]: column "\w+" holds numbers as JSON strings \("80\.25"\), which would each become a class; send them as JSON numbers \(80\.25\) to predict them/)
+    // each fix, followed, is accepted
+    const numbers = await request(t.app.server).post('/v1/datasets').send({ features: [[5.1, 3.5], [4.9, 3.0], [6.2, 2.9], [5.9, 3.0]], targets: [0, 1, 1, 0], featureNames: ['a', 'b'] })
+    expect(numbers.body.columns.map((c: { kind: string }) => c.kind)).toEqual(['numeric', 'numeric'])
+    const zips = await request(t.app.server).post('/v1/datasets').send({ features: [['02139'], ['10001'], ['02139']], targets: [1, 2, 3], featureNames: ['zip'], categorical: ['zip'] })
+    expect(zips.status, JSON.stringify(zips.body)).toBe(201)
+    expect(zips.body.columns[0]).toMatchObject({ kind: 'categorical', categories: ['02139', '10001'] })
+    const labels = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], [3]], targets: ['0', '1', '0'] })
+    expect(labels.status, JSON.stringify(labels.body)).toBe(201)
+    expect(labels.body.classes).toEqual(['0', '1'])
+  })
+
   it('a missing target and a stray text in a numeric feature get one message with the JSON fixes (issue 10)', async () => {
     const nullTarget = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], [3]], targets: [10.5, null, 14.5] })
     expectProblem(nullTarget, 400)
