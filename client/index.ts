@@ -23,19 +23,130 @@ export function createBackpropClient ({ baseUrl, apiKey, headers, ...options }: 
 }
 
 /**
+ * A failed call of the API: its HTTP status, the problem's `code` (NN_ERR_…) and the whole body
+ * (problem+json, or `{error}` on the /v2 and :predict routes). What waitForJob, followJob and uploadCsv throw.
+ */
+export class BackpropError extends Error {
+  readonly status: number
+  readonly code: string | undefined
+  readonly body: unknown
+  constructor (status: number, body: unknown) {
+    const b = (typeof body === 'object' && body !== null ? body : {}) as { detail?: unknown, error?: unknown, code?: unknown }
+    super(typeof b.detail === 'string' ? b.detail : typeof b.error === 'string' ? b.error : `HTTP ${status}`)
+    this.name = 'BackpropError'
+    this.status = status
+    this.code = typeof b.code === 'string' ? b.code : undefined
+    this.body = body
+  }
+}
+
+/** Answers worth waiting out: the service or its Redis briefly away (503), a rate limit (429). */
+const TRANSIENT = new Set([429, 502, 503, 504])
+/** How long a transient answer asks to wait (its Retry-After, in seconds), at most `cap` ms. */
+const retryAfterMs = (response: Response, fallback: number, cap: number): number => {
+  const s = Number(response.headers.get('retry-after'))
+  return Math.min(cap, Number.isFinite(s) && s > 0 ? s * 1000 : fallback)
+}
+
+function sleep (ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) { reject(signal.reason); return }
+    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
+    const onAbort = (): void => { clearTimeout(timer); reject(signal!.reason) }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+export interface WaitOptions {
+  /** between polls (default 250 ms) */
+  readonly intervalMs?: number
+  /** give up after this long (default: never), rejecting with a TimeoutError */
+  readonly timeoutMs?: number
+  /** stop waiting (the job goes on; cancel it with POST /v1/training-jobs/{id}/cancel) */
+  readonly signal?: AbortSignal
+}
+
+/** The job's final form, narrowed: a succeeded job has its modelId. */
+export type FinishedJob = (TrainingJob & { status: 'succeeded', modelId: string }) | (TrainingJob & { status: 'failed' | 'cancelled' })
+
+/**
  * The job once it is final (succeeded, failed or cancelled), with its history: polled every
  * `intervalMs` without the history (`?history=none`: a poll of a long job stays small), then read
- * whole once. An HTTP error throws its body's detail.
+ * whole once. A 429 or 503 (a rate limit, Redis briefly away) is waited out, as its Retry-After says;
+ * any other HTTP error rejects with a BackpropError. `timeoutMs` and `signal` bound the wait: a job
+ * that stays queued (no worker running) would otherwise be polled forever.
  */
-export async function waitForJob (api: BackpropClient, id: string, { intervalMs = 250 } = {}): Promise<TrainingJob> {
-  for (;;) {
-    const { data, error } = await api.GET('/v1/training-jobs/{id}', { params: { path: { id }, query: { history: 'none' } } })
-    if (error !== undefined) throw new Error(error.detail)
-    if (data.status !== 'queued' && data.status !== 'running') break
-    await new Promise((resolve) => setTimeout(resolve, intervalMs))
+export async function waitForJob (api: BackpropClient, id: string, { intervalMs = 250, timeoutMs, signal }: WaitOptions = {}): Promise<FinishedJob> {
+  const bound = timeoutMs === undefined ? signal : AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])])
+  const read = async (history: 'none' | undefined) => {
+    for (;;) {
+      const { data, error, response } = await api.GET('/v1/training-jobs/{id}', { params: { path: { id }, query: history ? { history } : {} }, signal: bound })
+      if (error === undefined) return data
+      if (!TRANSIENT.has(response.status)) throw new BackpropError(response.status, error)
+      await sleep(retryAfterMs(response, intervalMs, 5_000), bound)
+    }
   }
-  const { data, error } = await api.GET('/v1/training-jobs/{id}', { params: { path: { id } } })
-  if (error !== undefined) throw new Error(error.detail)
-  if (!('history' in data)) throw new Error('the service answered a job without its history')
-  return data
+  for (;;) {
+    const job = await read('none')
+    if (job.status !== 'queued' && job.status !== 'running') break
+    await sleep(intervalMs, bound)
+  }
+  const job = await read(undefined)
+  if (!('history' in job)) throw new Error('the service answered a job without its history')
+  return job as FinishedJob
+}
+
+export type EpochStats = components['schemas']['EpochStats']
+/** What a job's event stream says: each epoch (the history first), then its end. */
+export type JobEvent =
+  | { readonly type: 'epoch', readonly stats: EpochStats }
+  | { readonly type: 'end', readonly status: 'succeeded' | 'failed' | 'cancelled', readonly modelId?: string, readonly error?: string }
+
+/**
+ * A job's server-sent events (GET /v1/training-jobs/{id}/events) as typed values: every epoch, the ones
+ * already finished first, then one `end`, after which the iteration stops. Breaking out of the loop, or
+ * `signal`, closes the stream. An HTTP error rejects with a BackpropError. (openapi-fetch's own GET of
+ * this route would parse the stream as JSON.)
+ */
+export async function * followJob (api: BackpropClient, id: string, { signal }: { signal?: AbortSignal } = {}): AsyncGenerator<JobEvent, void, undefined> {
+  const ours = new AbortController()
+  const onAbort = (): void => ours.abort(signal?.reason)
+  signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    const { data, error, response } = await api.GET('/v1/training-jobs/{id}/events', { params: { path: { id } }, parseAs: 'stream', signal: ours.signal })
+    if (error !== undefined) throw new BackpropError(response.status, error)
+    if (data === null) return
+    const decoder = new TextDecoder()
+    let buffered = ''
+    for await (const chunk of data as unknown as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true })
+      // events end at a blank line; comments (": keep-alive") carry no event
+      for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+        const block = buffered.slice(0, end)
+        buffered = buffered.slice(end + 2)
+        const event = /^event: (.*)$/m.exec(block)?.[1]
+        const payload = /^data: (.*)$/m.exec(block)?.[1]
+        if (event === undefined || payload === undefined) continue
+        if (event === 'epoch') yield { type: 'epoch', stats: JSON.parse(payload) as EpochStats }
+        else if (event === 'end') { yield { type: 'end', ...(JSON.parse(payload) as Omit<Extract<JobEvent, { type: 'end' }>, 'type'>) }; return }
+      }
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
+    ours.abort() // closes the stream when the caller stopped early
+  }
+}
+
+export type Dataset = components['schemas']['DatasetResponse']
+type CsvQuery = NonNullable<NonNullable<paths['/v1/datasets']['post']['parameters']['query']>>
+
+/**
+ * Uploads CSV text as a dataset (POST /v1/datasets, text/csv), with the upload's query options (`name`,
+ * `target`, `categorical`, …). The text is sent as it is: openapi-fetch's default would send it
+ * JSON-encoded, one quoted line the service cannot read as CSV. Rejects with a BackpropError.
+ */
+export async function uploadCsv (api: BackpropClient, csv: string, query: CsvQuery = {}): Promise<Dataset> {
+  const { data, error, response } = await api.POST('/v1/datasets', { params: { query }, body: csv, headers: { 'content-type': 'text/csv' }, bodySerializer: (text) => text })
+  if (error !== undefined) throw new BackpropError(response.status, error)
+  return data as Dataset
 }

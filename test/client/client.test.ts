@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OPENAPI_PATH } from '../../scripts/generate-openapi.js'
 import { CLIENT_TYPES_PATH, clientTypes } from '../../scripts/generate-client.js'
-import { createBackpropClient } from '../../client/index.js'
+import { BackpropError, createBackpropClient, followJob, uploadCsv, waitForJob, type JobEvent } from '../../client/index.js'
 import { irisExample } from '../../client/example.js'
 import { buildAppWithWorker } from '../api/with-worker.js'
 import type { TestApp } from '../api/helper.js'
@@ -62,5 +62,57 @@ describe('typed client: against a real server and worker', () => {
     const missing = await api.POST('/v1/models/{name}:predict', { params: { path: { name: 'nosuch' } }, body: { instances: rows } })
     expect(missing.response.status).toBe(404)
     expect(missing.error).toEqual({ error: "model 'nosuch' not found; list models with GET /v1/models" })
+  })
+})
+
+describe('typed client helpers: against a real server and worker', () => {
+  let t: TestApp
+  let baseUrl: string
+  beforeAll(async () => {
+    t = await buildAppWithWorker('client-helpers', { RATE_LIMIT_PER_MINUTE: '0' })
+    await t.app.listen({ host: '127.0.0.1', port: 0 })
+    baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
+  })
+  afterAll(async () => { await t.close() })
+
+  const network = { inputs: 4, layers: [{ units: 8, activation: 'tanh' as const }], output: { units: 3, activation: 'softmax' as const } }
+
+  it('uploadCsv sends the text as CSV; a bad one rejects with a BackpropError carrying status, code and body', async () => {
+    const api = createBackpropClient({ baseUrl })
+    const dataset = await uploadCsv(api, read(fixturePath('iris.csv')), { name: 'iris-helpers', target: 'species' })
+    expect(dataset).toMatchObject({ rows: 150, inputs: 4, classes: ['setosa', 'versicolor', 'virginica'] })
+    const bad = await uploadCsv(api, 'a,b\n1,2,3\n').catch((err: unknown) => err)
+    expect(bad).toBeInstanceOf(BackpropError)
+    expect(bad).toMatchObject({ status: 400, code: 'NN_ERR_BAD_CSV', message: expect.stringMatching(/^CSV line 2/) })
+  })
+
+  it('followJob yields every epoch in order, then the end with the model id; waitForJob returns the same job with its history', async () => {
+    const api = createBackpropClient({ baseUrl })
+    const dataset = await uploadCsv(api, read(fixturePath('iris.csv')), { target: 'species' })
+    const { data: job } = await api.POST('/v1/training-jobs', { body: { datasetId: dataset.id, network, training: { epochs: 30, seed: 1 } } })
+    const events: JobEvent[] = []
+    for await (const e of followJob(api, job!.id)) events.push(e)
+    const epochs = events.filter((e) => e.type === 'epoch').map((e) => e.stats.epoch)
+    expect(epochs).toEqual(Array.from({ length: 30 }, (_, i) => i + 1))
+    const end = events[events.length - 1]
+    expect(end).toMatchObject({ type: 'end', status: 'succeeded', modelId: expect.stringMatching(/^mdl_/) })
+    const done = await waitForJob(api, job!.id, { timeoutMs: 30_000 })
+    expect(done.status).toBe('succeeded')
+    if (done.status === 'succeeded') expect(done.modelId).toBe(end.type === 'end' ? end.modelId : undefined)
+    expect(done.history.map((h) => h.loss)).toEqual(events.flatMap((e) => (e.type === 'epoch' ? [e.stats.loss] : [])))
+  })
+
+  it('an unknown job rejects both with a 404 BackpropError; a wait past its timeout rejects with a TimeoutError', async () => {
+    const api = createBackpropClient({ baseUrl })
+    await expect(waitForJob(api, 'job_nosuch')).rejects.toMatchObject({ name: 'BackpropError', status: 404, code: 'NN_ERR_JOB_NOT_FOUND' })
+    await expect((async () => { for await (const _ of followJob(api, 'job_nosuch')) { /* none */ } })()).rejects.toMatchObject({ status: 404 })
+    const dataset = await uploadCsv(api, read(fixturePath('iris.csv')), { target: 'species' })
+    const { data: job, error } = await api.POST('/v1/training-jobs', { body: { datasetId: dataset.id, network, training: { epochs: 5_000, batchSize: 4, seed: 1, earlyStopping: false } } })
+    expect(error, JSON.stringify(error)).toBeUndefined()
+    await expect(waitForJob(api, job!.id, { timeoutMs: 300 })).rejects.toMatchObject({ name: 'TimeoutError' })
+    // stopping early closes the stream; the job goes on until cancelled
+    for await (const e of followJob(api, job!.id)) if (e.type === 'epoch') break
+    await api.POST('/v1/training-jobs/{id}/cancel', { params: { path: { id: job!.id } } })
+    expect((await waitForJob(api, job!.id, { timeoutMs: 30_000 })).status).toBe('cancelled')
   })
 })
