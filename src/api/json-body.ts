@@ -51,7 +51,18 @@ export function unreadableBody (request: FastifyRequest, text: string, cause?: u
   const syntax = cause instanceof SyntaxError ? cause : syntaxError(text)
   // JSON.parse reads it: what Fastify's parser refused is a prototype key
   if (syntax === undefined) return prototypeKeyError()
-  return new INVALID_JSON(located(syntax.message, text))
+  return new INVALID_JSON(located(syntax.message, text) + csvHint(request, text))
+}
+
+/**
+ * A dataset upload whose JSON does not parse because it is CSV, sent without its media type (curl -d
+ * and fetch default to JSON here): said, with the header to send.
+ */
+function csvHint (request: FastifyRequest, text: string): string {
+  if (request.routeOptions.url !== '/v1/datasets') return ''
+  const first = text.trimStart().split('\n', 1)[0]
+  if (/^[[{"]/.test(first) || !/[,;\t]/.test(first) || !text.trim().includes('\n')) return ''
+  return "; this looks like CSV: send it with Content-Type: text/csv (curl --data-binary @data.csv -H 'content-type: text/csv')"
 }
 
 function syntaxError (text: string): SyntaxError | undefined {

@@ -28,13 +28,24 @@ export interface CsvTableOptions {
 
 export interface CsvTable { readonly input: DatasetInput, readonly places: DatasetPlaces }
 
+/**
+ * CSV sent JSON-encoded (`"a,b\\n1,2\\n"`): one quoted line whose rows are `\\n` escapes, as a client that
+ * JSON-encodes every body (openapi-fetch without a bodySerializer) sends a string.
+ */
+const jsonEncoded = (text: string): boolean => {
+  const s = text.trim()
+  return s.length > 2 && s.startsWith('"') && s.endsWith('"') && s.includes('\\n')
+}
+const JSON_ENCODED = 'the body is a JSON string holding the CSV (one quoted line with \\n escapes), not CSV text; send the text itself ' +
+  '(openapi-fetch: bodySerializer: (text) => text, or the typed client\'s uploadCsv)'
+
 export function csvToTable (text: string, options: CsvTableOptions = {}): CsvTable {
   const { header, records, lines, delimiter } = parseCsv(text, options.delimiter)
   const decimal = options.decimal ?? '.'
   if (decimal === ',' && delimiter === ',') {
     throw withProblem(new BAD_CSV('decimal=, needs cells separated by something else than commas; the header reads as comma-separated (send ?delimiter=; or ?delimiter=tab if it is not)'), { field: 'decimal' })
   }
-  if (records.length === 0) throw csvError('there are no data rows after the header', lines[0] ?? 1)
+  if (records.length === 0) throw csvError(jsonEncoded(text) ? JSON_ENCODED : 'there are no data rows after the header', lines[0] ?? 1)
   if (header.length < 2) {
     throw csvError(oneColumnMessage(header[0], delimiter), 1)
   }

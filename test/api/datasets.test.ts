@@ -203,6 +203,20 @@ describe('POST /v1/datasets (JSON)', () => {
     expect(fixed.status).toBe(201)
   })
 
+  it('CSV sent under the JSON media type, or JSON-encoded under text/csv, is a 400 saying how to send it', async () => {
+    const csv = 'a,b,y\n1,2,0\n3,4,1\n'
+    const asJson = await request(t.app.server).post('/v1/datasets').set('content-type', 'application/json').send(csv)
+    expectProblem(asJson, 400)
+    expect(asJson.body.code).toBe('NN_ERR_INVALID_JSON')
+    expect(asJson.body.detail).toMatch(/; this looks like CSV: send it with Content-Type: text\/csv \(curl --data-binary @data\.csv -H 'content-type: text\/csv'\)$/)
+    const encoded = await request(t.app.server).post('/v1/datasets').set('content-type', 'text/csv').send(JSON.stringify(csv))
+    expectProblem(encoded, 400)
+    expect(encoded.body.detail).toBe('CSV line 1: the body is a JSON string holding the CSV (one quoted line with \\n escapes), not CSV text; send the text itself ' +
+      '(openapi-fetch: bodySerializer: (text) => text, or the typed client\'s uploadCsv)')
+    // JSON that is merely malformed gets no CSV hint
+    expect((await request(t.app.server).post('/v1/datasets').send('{"features": [[1,2]],}')).body.detail).not.toMatch(/looks like CSV/)
+  })
+
   it('enforces MAX_DATASET_ROWS (413), BODY_LIMIT (413) and the media type (415)', async () => {
     const rows = Array.from({ length: 201 }, (_, i) => [i])
     const many = await request(t.app.server).post('/v1/datasets').send({ features: rows, targets: rows.map((r) => r[0]) })
