@@ -52,7 +52,10 @@ export interface AppDeps {
 export const OPENAPI_INFO = {
   title: 'backprop',
   description: 'Train feed-forward neural networks by minibatch backpropagation and serve their predictions. ' +
-    'Every error is application/problem+json (RFC 9457).',
+    'Every error is application/problem+json (RFC 9457).\n\n' +
+    '**Try it out:** the examples name `last-dataset`, `last-job`, `last-network`, `last-model` and `last-sweep`. On this ' +
+    'page they stand for what you created last here, or else the newest one stored; so the examples run in order as they ' +
+    'are: upload a dataset (POST /v1/datasets), train (POST /v1/training-jobs), then predict. Any other client must send real ids.',
   version: VERSION
 }
 

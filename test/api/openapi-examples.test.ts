@@ -122,7 +122,8 @@ describe('OpenAPI examples', () => {
   })
 
   it('the Swagger UI interceptors know every placeholder the examples use', () => {
-    const source = String(SWAGGER_UI_CONFIG.responseInterceptor)
-    for (const name of Object.values(LAST)) expect(source).toContain(name)
+    for (const source of [String(SWAGGER_UI_CONFIG.responseInterceptor), String(SWAGGER_UI_CONFIG.requestInterceptor)]) {
+      for (const name of Object.values(LAST)) expect(source).toContain(name)
+    }
   })
 })

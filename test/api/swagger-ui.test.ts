@@ -106,5 +106,19 @@ describe.skipIf(!available)(`Swagger UI in a browser${why}`, () => {
     expect(evaluate.status, evaluate.body).toBe(200)
     expect(JSON.parse(evaluate.body)).toMatchObject({ datasetId, rows: 45, task: 'classification' })
     expect(errors).toEqual([])
+
+    // a fresh tab knows no ids of its own: its placeholders stand for the newest stored, so the examples still run
+    const fresh = await browser.newPage()
+    await fresh.goto(`${base}/docs`)
+    await fresh.locator('.opblock').first().waitFor({ timeout: 30_000 })
+    const op = fresh.locator('.opblock-post').filter({ has: fresh.locator('.opblock-summary-path[data-path="/v1/models/{id}/evaluate"]') })
+    await op.locator('.opblock-summary').first().click()
+    await op.locator('button.execute').click()
+    const status = op.locator('.live-responses-table tr.response .response-col_status').first()
+    await status.waitFor({ timeout: 30_000 })
+    expect(await status.innerText()).toContain('200')
+    expect(JSON.parse(await op.locator('.live-responses-table .response-col_description pre').first().innerText())).toMatchObject({ datasetId, rows: 45 })
+    // the page says what the placeholders are
+    expect(await fresh.locator('.info .description').innerText()).toMatch(/last-dataset.*newest one stored/s)
   }, 120_000)
 })

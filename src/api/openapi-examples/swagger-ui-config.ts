@@ -3,12 +3,14 @@
  * network, model, sweep) last created from this page" by placeholders (example-data.ts LAST); these two
  * interceptors, which @fastify/swagger-ui serialises into the page as source (so they repeat LAST's
  * names; test/api/openapi-examples.test.ts checks they agree), remember the ids the API
- * answers and put them in place of the placeholders in later requests. Nothing else is changed, and a
- * placeholder that reaches the API (nothing created yet, or a client other than this page) is a plain 404.
+ * answers and put them in place of the placeholders in later requests. A placeholder the page has not
+ * seen yet (a fresh tab, a reload: the ids lived in the page's memory) stands for the newest stored one
+ * of its kind, read from its list (newest first) with the request's own credentials. Nothing else is
+ * changed, and a placeholder with nothing stored of its kind reaches the API as a plain 404.
  */
 import type { FastifySwaggerUiConfigOptions } from '@fastify/swagger-ui'
 
-interface UiRequest { url: string, body?: unknown }
+interface UiRequest { url: string, body?: unknown, headers?: Record<string, string> }
 interface UiResponse { body?: unknown }
 
 // Both run in the browser, from their source text: they may use only their arguments and browser globals.
@@ -24,11 +26,24 @@ function responseInterceptor (res: UiResponse): UiResponse {
   return res
 }
 
-function requestInterceptor (req: UiRequest): UiRequest {
-  const last = (globalThis as unknown as { backpropLastIds?: Record<string, string> }).backpropLastIds ?? {}
-  for (const placeholder of Object.keys(last)) {
-    req.url = req.url.split(placeholder).join(last[placeholder])
-    if (typeof req.body === 'string') req.body = req.body.split(`"${placeholder}"`).join(`"${last[placeholder]}"`)
+async function requestInterceptor (req: UiRequest): Promise<UiRequest> {
+  const g = globalThis as unknown as { backpropLastIds?: Record<string, string> }
+  const last = (g.backpropLastIds ??= {})
+  const lists: Record<string, string> = { 'last-dataset': 'datasets', 'last-job': 'training-jobs', 'last-network': 'networks', 'last-model': 'models', 'last-sweep': 'sweeps' }
+  for (const placeholder of Object.keys(lists)) {
+    const named = req.url.includes(placeholder) || (typeof req.body === 'string' && req.body.includes(`"${placeholder}"`))
+    if (!named) continue
+    if (last[placeholder] === undefined) {
+      try {
+        const answer = await fetch(`${new URL(req.url).origin}/v1/${lists[placeholder]}?limit=1`, { headers: req.headers ?? {} })
+        const newest = answer.ok ? ((await answer.json()) as { items?: Array<{ id?: unknown }> }).items?.[0]?.id : undefined
+        if (typeof newest === 'string') last[placeholder] = newest
+      } catch { /* the request goes as it is, and its 404 says what is missing */ }
+    }
+    const id = last[placeholder]
+    if (id === undefined) continue
+    req.url = req.url.split(placeholder).join(id)
+    if (typeof req.body === 'string') req.body = req.body.split(`"${placeholder}"`).join(`"${id}"`)
   }
   return req
 }
