@@ -8,33 +8,7 @@ export interface paths {
             cookie?: never;
         };
         /** The process is up */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "status": "ok"
-                         *     }
-                         */
-                        "application/json": {
-                            status: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["checkLiveness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -51,58 +25,7 @@ export interface paths {
             cookie?: never;
         };
         /** Redis answers: ready to take requests */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "status": "ready",
-                         *       "kernels": "blas"
-                         *     }
-                         */
-                        "application/json": {
-                            status: string;
-                            /**
-                             * @description the matrix kernels this process runs (KERNELS resolved: auto → blas when OpenBLAS loads, else wasm)
-                             * @enum {string}
-                             */
-                            kernels: "blas" | "wasm" | "ts";
-                        };
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:not-ready",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "not ready: redis is unreachable",
-                         *       "instance": "/readyz",
-                         *       "code": "NN_ERR_NOT_READY"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["checkReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -119,88 +42,7 @@ export interface paths {
             cookie?: never;
         };
         /** Prometheus metrics (text format 0.0.4) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Prometheus text exposition format */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example # HELP backprop_models Stored models
-                         *     # TYPE backprop_models gauge
-                         *     backprop_models 1
-                         */
-                        "text/plain; version=0.0.4; charset=utf-8": string;
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/metrics",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'metrics' scope that GET /metrics needs; ask for a key with it (or with admin)",
-                         *       "instance": "/metrics",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/metrics",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -217,924 +59,10 @@ export interface paths {
             cookie?: never;
         };
         /** All datasets, newest first, a page at a time */
-        get: {
-            parameters: {
-                query?: {
-                    /**
-                     * @description Records to skip (default 0)
-                     * @example 0
-                     */
-                    offset?: number;
-                    /**
-                     * @description Records to return, at most 1000 (default 100)
-                     * @example 100
-                     */
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "items": [
-                         *         {
-                         *           "id": "ds_53206c27617a4a2fa309e6d2801180da",
-                         *           "name": "iris-example",
-                         *           "rows": 45,
-                         *           "inputs": 4,
-                         *           "outputs": 3,
-                         *           "featureNames": [
-                         *             "sepal_length",
-                         *             "sepal_width",
-                         *             "petal_length",
-                         *             "petal_width"
-                         *           ],
-                         *           "targetNames": [
-                         *             "species"
-                         *           ],
-                         *           "classes": [
-                         *             "setosa",
-                         *             "versicolor",
-                         *             "virginica"
-                         *           ],
-                         *           "createdAt": "2026-11-30T08:48:42.438Z",
-                         *           "columns": [
-                         *             {
-                         *               "name": "sepal_length",
-                         *               "mean": 5.78,
-                         *               "std": 0.87,
-                         *               "min": 4.3,
-                         *               "max": 7.6
-                         *             },
-                         *             {
-                         *               "name": "sepal_width",
-                         *               "mean": 3.01,
-                         *               "std": 0.42,
-                         *               "min": 2,
-                         *               "max": 4
-                         *             },
-                         *             {
-                         *               "name": "petal_length",
-                         *               "mean": 3.75,
-                         *               "std": 1.79,
-                         *               "min": 1.1,
-                         *               "max": 6.6
-                         *             },
-                         *             {
-                         *               "name": "petal_width",
-                         *               "mean": 1.2,
-                         *               "std": 0.78,
-                         *               "min": 0.1,
-                         *               "max": 2.5
-                         *             }
-                         *           ],
-                         *           "targetColumns": [
-                         *             {
-                         *               "name": "species=setosa",
-                         *               "mean": 0.333,
-                         *               "std": 0.471,
-                         *               "min": 0,
-                         *               "max": 1
-                         *             },
-                         *             {
-                         *               "name": "species=versicolor",
-                         *               "mean": 0.333,
-                         *               "std": 0.471,
-                         *               "min": 0,
-                         *               "max": 1
-                         *             },
-                         *             {
-                         *               "name": "species=virginica",
-                         *               "mean": 0.333,
-                         *               "std": 0.471,
-                         *               "min": 0,
-                         *               "max": 1
-                         *             }
-                         *           ],
-                         *           "sha256": "094e2c263c820d1f1ed20c3c584a01c356a28e32d12f3de8afed0fefbfdcebfd",
-                         *           "bytes": 1260
-                         *         }
-                         *       ],
-                         *       "total": 1,
-                         *       "offset": 0,
-                         *       "limit": 100
-                         *     }
-                         */
-                        "application/json": {
-                            items: components["schemas"]["DatasetResponse"][];
-                            /** @description How many there are in all (paged lists) */
-                            total?: number;
-                            offset?: number;
-                            limit?: number;
-                        };
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
-                         *       "instance": "/v1/datasets",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "limit",
-                         *       "errors": [
-                         *         {
-                         *           "field": "limit",
-                         *           "in": "querystring",
-                         *           "message": "must be ≤ 1000, got 5000"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/datasets",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'read' scope that GET /v1/datasets needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/datasets",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/datasets",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/datasets",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listDatasets"];
         put?: never;
         /** Upload a dataset as JSON rows or as CSV text (Content-Type: text/csv) with a header row */
-        post: {
-            parameters: {
-                query?: {
-                    /** @description CSV only: comma-separated target column name(s); default the last column */
-                    target?: string;
-                    /** @description CSV only: the dataset name */
-                    name?: string;
-                    /** @description CSV only: true: the single target column holds class labels even when its values are numbers; false: decide from the cells (default); or comma-separated column names to read as categories */
-                    categorical?: string;
-                    /** @description CSV only: the cell separator; default: detected from the header line (comma, semicolon or tab) */
-                    delimiter?: "," | ";" | "tab" | "\t";
-                    /** @description CSV only: the decimal mark of numbers, as pandas' `decimal` (default `.`); `,` reads `1,5` as 1.5 in `;`- or tab-separated files */
-                    decimal?: "." | ",";
-                    /** @description CSV only: the missing-value strategy (default error) */
-                    missing?: "error" | "mean" | "median" | "most_frequent" | "constant";
-                    /** @description CSV only: with missing=constant, the value of a missing numeric cell (default 0); a finite number that fits a 32-bit float */
-                    fillValue?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "name": "iris-example",
-                     *       "features": [
-                     *         [
-                     *           5.1,
-                     *           3.5,
-                     *           1.4,
-                     *           0.2
-                     *         ],
-                     *         [
-                     *           4.9,
-                     *           3,
-                     *           1.4,
-                     *           0.2
-                     *         ],
-                     *         [
-                     *           4.7,
-                     *           3.2,
-                     *           1.3,
-                     *           0.2
-                     *         ],
-                     *         [
-                     *           4.6,
-                     *           3.1,
-                     *           1.5,
-                     *           0.2
-                     *         ],
-                     *         [
-                     *           5,
-                     *           3.6,
-                     *           1.4,
-                     *           0.2
-                     *         ],
-                     *         [
-                     *           5.4,
-                     *           3.9,
-                     *           1.7,
-                     *           0.4
-                     *         ],
-                     *         [
-                     *           4.6,
-                     *           3.4,
-                     *           1.4,
-                     *           0.3
-                     *         ],
-                     *         [
-                     *           5,
-                     *           3.4,
-                     *           1.5,
-                     *           0.2
-                     *         ],
-                     *         [
-                     *           4.4,
-                     *           2.9,
-                     *           1.4,
-                     *           0.2
-                     *         ],
-                     *         [
-                     *           4.9,
-                     *           3.1,
-                     *           1.5,
-                     *           0.1
-                     *         ],
-                     *         [
-                     *           5.4,
-                     *           3.7,
-                     *           1.5,
-                     *           0.2
-                     *         ],
-                     *         [
-                     *           4.8,
-                     *           3.4,
-                     *           1.6,
-                     *           0.2
-                     *         ],
-                     *         [
-                     *           4.8,
-                     *           3,
-                     *           1.4,
-                     *           0.1
-                     *         ],
-                     *         [
-                     *           4.3,
-                     *           3,
-                     *           1.1,
-                     *           0.1
-                     *         ],
-                     *         [
-                     *           5.8,
-                     *           4,
-                     *           1.2,
-                     *           0.2
-                     *         ],
-                     *         [
-                     *           7,
-                     *           3.2,
-                     *           4.7,
-                     *           1.4
-                     *         ],
-                     *         [
-                     *           6.4,
-                     *           3.2,
-                     *           4.5,
-                     *           1.5
-                     *         ],
-                     *         [
-                     *           6.9,
-                     *           3.1,
-                     *           4.9,
-                     *           1.5
-                     *         ],
-                     *         [
-                     *           5.5,
-                     *           2.3,
-                     *           4,
-                     *           1.3
-                     *         ],
-                     *         [
-                     *           6.5,
-                     *           2.8,
-                     *           4.6,
-                     *           1.5
-                     *         ],
-                     *         [
-                     *           5.7,
-                     *           2.8,
-                     *           4.5,
-                     *           1.3
-                     *         ],
-                     *         [
-                     *           6.3,
-                     *           3.3,
-                     *           4.7,
-                     *           1.6
-                     *         ],
-                     *         [
-                     *           4.9,
-                     *           2.4,
-                     *           3.3,
-                     *           1
-                     *         ],
-                     *         [
-                     *           6.6,
-                     *           2.9,
-                     *           4.6,
-                     *           1.3
-                     *         ],
-                     *         [
-                     *           5.2,
-                     *           2.7,
-                     *           3.9,
-                     *           1.4
-                     *         ],
-                     *         [
-                     *           5,
-                     *           2,
-                     *           3.5,
-                     *           1
-                     *         ],
-                     *         [
-                     *           5.9,
-                     *           3,
-                     *           4.2,
-                     *           1.5
-                     *         ],
-                     *         [
-                     *           6,
-                     *           2.2,
-                     *           4,
-                     *           1
-                     *         ],
-                     *         [
-                     *           6.1,
-                     *           2.9,
-                     *           4.7,
-                     *           1.4
-                     *         ],
-                     *         [
-                     *           5.6,
-                     *           2.9,
-                     *           3.6,
-                     *           1.3
-                     *         ],
-                     *         [
-                     *           6.3,
-                     *           3.3,
-                     *           6,
-                     *           2.5
-                     *         ],
-                     *         [
-                     *           5.8,
-                     *           2.7,
-                     *           5.1,
-                     *           1.9
-                     *         ],
-                     *         [
-                     *           7.1,
-                     *           3,
-                     *           5.9,
-                     *           2.1
-                     *         ],
-                     *         [
-                     *           6.3,
-                     *           2.9,
-                     *           5.6,
-                     *           1.8
-                     *         ],
-                     *         [
-                     *           6.5,
-                     *           3,
-                     *           5.8,
-                     *           2.2
-                     *         ],
-                     *         [
-                     *           7.6,
-                     *           3,
-                     *           6.6,
-                     *           2.1
-                     *         ],
-                     *         [
-                     *           4.9,
-                     *           2.5,
-                     *           4.5,
-                     *           1.7
-                     *         ],
-                     *         [
-                     *           7.3,
-                     *           2.9,
-                     *           6.3,
-                     *           1.8
-                     *         ],
-                     *         [
-                     *           6.7,
-                     *           2.5,
-                     *           5.8,
-                     *           1.8
-                     *         ],
-                     *         [
-                     *           7.2,
-                     *           3.6,
-                     *           6.1,
-                     *           2.5
-                     *         ],
-                     *         [
-                     *           6.5,
-                     *           3.2,
-                     *           5.1,
-                     *           2
-                     *         ],
-                     *         [
-                     *           6.4,
-                     *           2.7,
-                     *           5.3,
-                     *           1.9
-                     *         ],
-                     *         [
-                     *           6.8,
-                     *           3,
-                     *           5.5,
-                     *           2.1
-                     *         ],
-                     *         [
-                     *           5.7,
-                     *           2.5,
-                     *           5,
-                     *           2
-                     *         ],
-                     *         [
-                     *           5.8,
-                     *           2.8,
-                     *           5.1,
-                     *           2.4
-                     *         ]
-                     *       ],
-                     *       "targets": [
-                     *         "setosa",
-                     *         "setosa",
-                     *         "setosa",
-                     *         "setosa",
-                     *         "setosa",
-                     *         "setosa",
-                     *         "setosa",
-                     *         "setosa",
-                     *         "setosa",
-                     *         "setosa",
-                     *         "setosa",
-                     *         "setosa",
-                     *         "setosa",
-                     *         "setosa",
-                     *         "setosa",
-                     *         "versicolor",
-                     *         "versicolor",
-                     *         "versicolor",
-                     *         "versicolor",
-                     *         "versicolor",
-                     *         "versicolor",
-                     *         "versicolor",
-                     *         "versicolor",
-                     *         "versicolor",
-                     *         "versicolor",
-                     *         "versicolor",
-                     *         "versicolor",
-                     *         "versicolor",
-                     *         "versicolor",
-                     *         "versicolor",
-                     *         "virginica",
-                     *         "virginica",
-                     *         "virginica",
-                     *         "virginica",
-                     *         "virginica",
-                     *         "virginica",
-                     *         "virginica",
-                     *         "virginica",
-                     *         "virginica",
-                     *         "virginica",
-                     *         "virginica",
-                     *         "virginica",
-                     *         "virginica",
-                     *         "virginica",
-                     *         "virginica"
-                     *       ],
-                     *       "featureNames": [
-                     *         "sepal_length",
-                     *         "sepal_width",
-                     *         "petal_length",
-                     *         "petal_width"
-                     *       ],
-                     *       "targetNames": [
-                     *         "species"
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["CreateDatasetJsonInput"] | string;
-                    /**
-                     * @example sepal_length,sepal_width,petal_length,petal_width,species
-                     *     5.1,3.5,1.4,0.2,setosa
-                     *     4.9,3,1.4,0.2,setosa
-                     *     4.7,3.2,1.3,0.2,setosa
-                     *     4.6,3.1,1.5,0.2,setosa
-                     *     5,3.6,1.4,0.2,setosa
-                     *     5.4,3.9,1.7,0.4,setosa
-                     *     4.6,3.4,1.4,0.3,setosa
-                     *     5,3.4,1.5,0.2,setosa
-                     *     4.4,2.9,1.4,0.2,setosa
-                     *     4.9,3.1,1.5,0.1,setosa
-                     *     5.4,3.7,1.5,0.2,setosa
-                     *     4.8,3.4,1.6,0.2,setosa
-                     *     4.8,3,1.4,0.1,setosa
-                     *     4.3,3,1.1,0.1,setosa
-                     *     5.8,4,1.2,0.2,setosa
-                     *     7,3.2,4.7,1.4,versicolor
-                     *     6.4,3.2,4.5,1.5,versicolor
-                     *     6.9,3.1,4.9,1.5,versicolor
-                     *     5.5,2.3,4,1.3,versicolor
-                     *     6.5,2.8,4.6,1.5,versicolor
-                     *     5.7,2.8,4.5,1.3,versicolor
-                     *     6.3,3.3,4.7,1.6,versicolor
-                     *     4.9,2.4,3.3,1,versicolor
-                     *     6.6,2.9,4.6,1.3,versicolor
-                     *     5.2,2.7,3.9,1.4,versicolor
-                     *     5,2,3.5,1,versicolor
-                     *     5.9,3,4.2,1.5,versicolor
-                     *     6,2.2,4,1,versicolor
-                     *     6.1,2.9,4.7,1.4,versicolor
-                     *     5.6,2.9,3.6,1.3,versicolor
-                     *     6.3,3.3,6,2.5,virginica
-                     *     5.8,2.7,5.1,1.9,virginica
-                     *     7.1,3,5.9,2.1,virginica
-                     *     6.3,2.9,5.6,1.8,virginica
-                     *     6.5,3,5.8,2.2,virginica
-                     *     7.6,3,6.6,2.1,virginica
-                     *     4.9,2.5,4.5,1.7,virginica
-                     *     7.3,2.9,6.3,1.8,virginica
-                     *     6.7,2.5,5.8,1.8,virginica
-                     *     7.2,3.6,6.1,2.5,virginica
-                     *     6.5,3.2,5.1,2,virginica
-                     *     6.4,2.7,5.3,1.9,virginica
-                     *     6.8,3,5.5,2.1,virginica
-                     *     5.7,2.5,5,2,virginica
-                     *     5.8,2.8,5.1,2.4,virginica
-                     */
-                    "text/csv": components["schemas"]["CreateDatasetJsonInput"] | string;
-                    /**
-                     * @example sepal_length,sepal_width,petal_length,petal_width,species
-                     *     5.1,3.5,1.4,0.2,setosa
-                     *     4.9,3,1.4,0.2,setosa
-                     *     4.7,3.2,1.3,0.2,setosa
-                     *     4.6,3.1,1.5,0.2,setosa
-                     *     5,3.6,1.4,0.2,setosa
-                     *     5.4,3.9,1.7,0.4,setosa
-                     *     4.6,3.4,1.4,0.3,setosa
-                     *     5,3.4,1.5,0.2,setosa
-                     *     4.4,2.9,1.4,0.2,setosa
-                     *     4.9,3.1,1.5,0.1,setosa
-                     *     5.4,3.7,1.5,0.2,setosa
-                     *     4.8,3.4,1.6,0.2,setosa
-                     *     4.8,3,1.4,0.1,setosa
-                     *     4.3,3,1.1,0.1,setosa
-                     *     5.8,4,1.2,0.2,setosa
-                     *     7,3.2,4.7,1.4,versicolor
-                     *     6.4,3.2,4.5,1.5,versicolor
-                     *     6.9,3.1,4.9,1.5,versicolor
-                     *     5.5,2.3,4,1.3,versicolor
-                     *     6.5,2.8,4.6,1.5,versicolor
-                     *     5.7,2.8,4.5,1.3,versicolor
-                     *     6.3,3.3,4.7,1.6,versicolor
-                     *     4.9,2.4,3.3,1,versicolor
-                     *     6.6,2.9,4.6,1.3,versicolor
-                     *     5.2,2.7,3.9,1.4,versicolor
-                     *     5,2,3.5,1,versicolor
-                     *     5.9,3,4.2,1.5,versicolor
-                     *     6,2.2,4,1,versicolor
-                     *     6.1,2.9,4.7,1.4,versicolor
-                     *     5.6,2.9,3.6,1.3,versicolor
-                     *     6.3,3.3,6,2.5,virginica
-                     *     5.8,2.7,5.1,1.9,virginica
-                     *     7.1,3,5.9,2.1,virginica
-                     *     6.3,2.9,5.6,1.8,virginica
-                     *     6.5,3,5.8,2.2,virginica
-                     *     7.6,3,6.6,2.1,virginica
-                     *     4.9,2.5,4.5,1.7,virginica
-                     *     7.3,2.9,6.3,1.8,virginica
-                     *     6.7,2.5,5.8,1.8,virginica
-                     *     7.2,3.6,6.1,2.5,virginica
-                     *     6.5,3.2,5.1,2,virginica
-                     *     6.4,2.7,5.3,1.9,virginica
-                     *     6.8,3,5.5,2.1,virginica
-                     *     5.7,2.5,5,2,virginica
-                     *     5.8,2.8,5.1,2.4,virginica
-                     */
-                    "application/csv": components["schemas"]["CreateDatasetJsonInput"] | string;
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "id": "ds_53206c27617a4a2fa309e6d2801180da",
-                         *       "name": "iris-example",
-                         *       "rows": 45,
-                         *       "inputs": 4,
-                         *       "outputs": 3,
-                         *       "featureNames": [
-                         *         "sepal_length",
-                         *         "sepal_width",
-                         *         "petal_length",
-                         *         "petal_width"
-                         *       ],
-                         *       "targetNames": [
-                         *         "species"
-                         *       ],
-                         *       "classes": [
-                         *         "setosa",
-                         *         "versicolor",
-                         *         "virginica"
-                         *       ],
-                         *       "createdAt": "2026-11-30T08:48:42.438Z",
-                         *       "columns": [
-                         *         {
-                         *           "name": "sepal_length",
-                         *           "mean": 5.78,
-                         *           "std": 0.87,
-                         *           "min": 4.3,
-                         *           "max": 7.6
-                         *         },
-                         *         {
-                         *           "name": "sepal_width",
-                         *           "mean": 3.01,
-                         *           "std": 0.42,
-                         *           "min": 2,
-                         *           "max": 4
-                         *         },
-                         *         {
-                         *           "name": "petal_length",
-                         *           "mean": 3.75,
-                         *           "std": 1.79,
-                         *           "min": 1.1,
-                         *           "max": 6.6
-                         *         },
-                         *         {
-                         *           "name": "petal_width",
-                         *           "mean": 1.2,
-                         *           "std": 0.78,
-                         *           "min": 0.1,
-                         *           "max": 2.5
-                         *         }
-                         *       ],
-                         *       "targetColumns": [
-                         *         {
-                         *           "name": "species=setosa",
-                         *           "mean": 0.333,
-                         *           "std": 0.471,
-                         *           "min": 0,
-                         *           "max": 1
-                         *         },
-                         *         {
-                         *           "name": "species=versicolor",
-                         *           "mean": 0.333,
-                         *           "std": 0.471,
-                         *           "min": 0,
-                         *           "max": 1
-                         *         },
-                         *         {
-                         *           "name": "species=virginica",
-                         *           "mean": 0.333,
-                         *           "std": 0.471,
-                         *           "min": 0,
-                         *           "max": 1
-                         *         }
-                         *       ],
-                         *       "sha256": "094e2c263c820d1f1ed20c3c584a01c356a28e32d12f3de8afed0fefbfdcebfd",
-                         *       "bytes": 1260
-                         *     }
-                         */
-                        "application/json": components["schemas"]["DatasetResponse"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "invalid body: features: required: send a list",
-                         *       "instance": "/v1/datasets",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "features",
-                         *       "errors": [
-                         *         {
-                         *           "field": "features",
-                         *           "in": "body",
-                         *           "message": "required: send a list"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/datasets",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'train' scope that POST /v1/datasets needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/datasets",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:dataset-too-large",
-                         *       "title": "Payload Too Large",
-                         *       "status": 413,
-                         *       "detail": "dataset has 2000000 rows; the limit is 1000000 (MAX_DATASET_ROWS)",
-                         *       "instance": "/v1/datasets",
-                         *       "code": "NN_ERR_DATASET_TOO_LARGE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unsupported-media-type",
-                         *       "title": "Unsupported Media Type",
-                         *       "status": 415,
-                         *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
-                         *       "instance": "/v1/datasets",
-                         *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/datasets",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/datasets",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["createDataset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1149,368 +77,11 @@ export interface paths {
             cookie?: never;
         };
         /** One dataset: shape, names, classes and column statistics */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description Resource id, as returned when it was created
-                     * @example last-dataset
-                     */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "id": "ds_53206c27617a4a2fa309e6d2801180da",
-                         *       "name": "iris-example",
-                         *       "rows": 45,
-                         *       "inputs": 4,
-                         *       "outputs": 3,
-                         *       "featureNames": [
-                         *         "sepal_length",
-                         *         "sepal_width",
-                         *         "petal_length",
-                         *         "petal_width"
-                         *       ],
-                         *       "targetNames": [
-                         *         "species"
-                         *       ],
-                         *       "classes": [
-                         *         "setosa",
-                         *         "versicolor",
-                         *         "virginica"
-                         *       ],
-                         *       "createdAt": "2026-11-30T08:48:42.438Z",
-                         *       "columns": [
-                         *         {
-                         *           "name": "sepal_length",
-                         *           "mean": 5.78,
-                         *           "std": 0.87,
-                         *           "min": 4.3,
-                         *           "max": 7.6
-                         *         },
-                         *         {
-                         *           "name": "sepal_width",
-                         *           "mean": 3.01,
-                         *           "std": 0.42,
-                         *           "min": 2,
-                         *           "max": 4
-                         *         },
-                         *         {
-                         *           "name": "petal_length",
-                         *           "mean": 3.75,
-                         *           "std": 1.79,
-                         *           "min": 1.1,
-                         *           "max": 6.6
-                         *         },
-                         *         {
-                         *           "name": "petal_width",
-                         *           "mean": 1.2,
-                         *           "std": 0.78,
-                         *           "min": 0.1,
-                         *           "max": 2.5
-                         *         }
-                         *       ],
-                         *       "targetColumns": [
-                         *         {
-                         *           "name": "species=setosa",
-                         *           "mean": 0.333,
-                         *           "std": 0.471,
-                         *           "min": 0,
-                         *           "max": 1
-                         *         },
-                         *         {
-                         *           "name": "species=versicolor",
-                         *           "mean": 0.333,
-                         *           "std": 0.471,
-                         *           "min": 0,
-                         *           "max": 1
-                         *         },
-                         *         {
-                         *           "name": "species=virginica",
-                         *           "mean": 0.333,
-                         *           "std": 0.471,
-                         *           "min": 0,
-                         *           "max": 1
-                         *         }
-                         *       ],
-                         *       "sha256": "094e2c263c820d1f1ed20c3c584a01c356a28e32d12f3de8afed0fefbfdcebfd",
-                         *       "bytes": 1260
-                         *     }
-                         */
-                        "application/json": components["schemas"]["DatasetResponse"];
-                    };
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "unknown query parameter \"foo\": GET /v1/datasets/:id takes none",
-                         *       "instance": "/v1/datasets/{id}",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "foo"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/datasets/{id}",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'read' scope that GET /v1/datasets/:id needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/datasets/{id}",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:dataset-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' not found; list datasets with GET /v1/datasets",
-                         *       "instance": "/v1/datasets/{id}",
-                         *       "code": "NN_ERR_DATASET_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/datasets/{id}",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/datasets/{id}",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getDataset"];
         put?: never;
         post?: never;
         /** Delete a dataset and its stored matrices */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description Resource id, as returned when it was created
-                     * @example last-dataset
-                     */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description No content */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "unknown query parameter \"foo\": DELETE /v1/datasets/:id takes none",
-                         *       "instance": "/v1/datasets/{id}",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "foo"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/datasets/{id}",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'train' scope that DELETE /v1/datasets/:id needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/datasets/{id}",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:dataset-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' not found; list datasets with GET /v1/datasets",
-                         *       "instance": "/v1/datasets/{id}",
-                         *       "code": "NN_ERR_DATASET_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/datasets/{id}",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/datasets/{id}",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteDataset"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1524,429 +95,10 @@ export interface paths {
             cookie?: never;
         };
         /** All saved network definitions, newest first, a page at a time */
-        get: {
-            parameters: {
-                query?: {
-                    /**
-                     * @description Records to skip (default 0)
-                     * @example 0
-                     */
-                    offset?: number;
-                    /**
-                     * @description Records to return, at most 1000 (default 100)
-                     * @example 100
-                     */
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "items": [
-                         *         {
-                         *           "id": "net_456af0dcf80746099893a56d5b9e7ad9",
-                         *           "name": "iris-mlp",
-                         *           "inputs": 4,
-                         *           "layers": [
-                         *             {
-                         *               "inputs": 4,
-                         *               "units": 16,
-                         *               "activation": "relu",
-                         *               "parameters": 80
-                         *             }
-                         *           ],
-                         *           "output": {
-                         *             "inputs": 16,
-                         *             "units": 3,
-                         *             "activation": "softmax",
-                         *             "parameters": 51
-                         *           },
-                         *           "l2": 0,
-                         *           "parameterCount": 131,
-                         *           "createdAt": "2026-11-30T08:48:42.438Z",
-                         *           "network": {
-                         *             "inputs": 4,
-                         *             "layers": [
-                         *               {
-                         *                 "units": 16,
-                         *                 "activation": "relu"
-                         *               }
-                         *             ],
-                         *             "output": {
-                         *               "units": 3,
-                         *               "activation": "softmax"
-                         *             }
-                         *           }
-                         *         }
-                         *       ],
-                         *       "total": 1,
-                         *       "offset": 0,
-                         *       "limit": 100
-                         *     }
-                         */
-                        "application/json": {
-                            items: components["schemas"]["NetworkResponse"][];
-                            /** @description How many there are in all (paged lists) */
-                            total?: number;
-                            offset?: number;
-                            limit?: number;
-                        };
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
-                         *       "instance": "/v1/networks",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "limit",
-                         *       "errors": [
-                         *         {
-                         *           "field": "limit",
-                         *           "in": "querystring",
-                         *           "message": "must be ≤ 1000, got 5000"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/networks",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'read' scope that GET /v1/networks needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/networks",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/networks",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/networks",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listNetworks"];
         put?: never;
         /** Define a network: validated, stored, and described by layer shapes and parameter count */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "name": "iris-mlp",
-                     *       "inputs": 4,
-                     *       "layers": [
-                     *         {
-                     *           "units": 16,
-                     *           "activation": "relu"
-                     *         }
-                     *       ],
-                     *       "output": {
-                     *         "units": 3,
-                     *         "activation": "softmax"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["CreateNetworkRequestInput"];
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "id": "net_456af0dcf80746099893a56d5b9e7ad9",
-                         *       "name": "iris-mlp",
-                         *       "inputs": 4,
-                         *       "layers": [
-                         *         {
-                         *           "inputs": 4,
-                         *           "units": 16,
-                         *           "activation": "relu",
-                         *           "parameters": 80
-                         *         }
-                         *       ],
-                         *       "output": {
-                         *         "inputs": 16,
-                         *         "units": 3,
-                         *         "activation": "softmax",
-                         *         "parameters": 51
-                         *       },
-                         *       "l2": 0,
-                         *       "parameterCount": 131,
-                         *       "createdAt": "2026-11-30T08:48:42.438Z",
-                         *       "network": {
-                         *         "inputs": 4,
-                         *         "layers": [
-                         *           {
-                         *             "units": 16,
-                         *             "activation": "relu"
-                         *           }
-                         *         ],
-                         *         "output": {
-                         *           "units": 3,
-                         *           "activation": "softmax"
-                         *         }
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["NetworkResponse"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "invalid body: layers[0].activation: the string \"rellu\" is not one of \"sigmoid\", \"tanh\", \"relu\", \"leaky_relu\", \"abs\", \"softplus\", \"identity\", \"step\", \"maxout\" (did you mean \"relu\"?)",
-                         *       "instance": "/v1/networks",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "layers[0].activation",
-                         *       "errors": [
-                         *         {
-                         *           "field": "layers[0].activation",
-                         *           "in": "body",
-                         *           "message": "the string \"rellu\" is not one of \"sigmoid\", \"tanh\", \"relu\", \"leaky_relu\", \"abs\", \"softplus\", \"identity\", \"step\", \"maxout\" (did you mean \"relu\"?)"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/networks",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'train' scope that POST /v1/networks needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/networks",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is larger than BODY_LIMIT */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:payload-too-large",
-                         *       "title": "Payload Too Large",
-                         *       "status": 413,
-                         *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
-                         *       "instance": "/v1/networks",
-                         *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is not JSON (send Content-Type: application/json) */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unsupported-media-type",
-                         *       "title": "Unsupported Media Type",
-                         *       "status": 415,
-                         *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
-                         *       "instance": "/v1/networks",
-                         *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-parameters",
-                         *       "title": "Unprocessable Entity",
-                         *       "status": 422,
-                         *       "detail": "the network has 50070003 parameters; the limit is 50000000 (MAX_PARAMETERS)",
-                         *       "instance": "/v1/networks",
-                         *       "code": "NN_ERR_TOO_MANY_PARAMETERS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/networks",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/networks",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["createNetwork"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1961,326 +113,11 @@ export interface paths {
             cookie?: never;
         };
         /** One network definition */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description Resource id, as returned when it was created
-                     * @example last-network
-                     */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "id": "net_456af0dcf80746099893a56d5b9e7ad9",
-                         *       "name": "iris-mlp",
-                         *       "inputs": 4,
-                         *       "layers": [
-                         *         {
-                         *           "inputs": 4,
-                         *           "units": 16,
-                         *           "activation": "relu",
-                         *           "parameters": 80
-                         *         }
-                         *       ],
-                         *       "output": {
-                         *         "inputs": 16,
-                         *         "units": 3,
-                         *         "activation": "softmax",
-                         *         "parameters": 51
-                         *       },
-                         *       "l2": 0,
-                         *       "parameterCount": 131,
-                         *       "createdAt": "2026-11-30T08:48:42.438Z",
-                         *       "network": {
-                         *         "inputs": 4,
-                         *         "layers": [
-                         *           {
-                         *             "units": 16,
-                         *             "activation": "relu"
-                         *           }
-                         *         ],
-                         *         "output": {
-                         *           "units": 3,
-                         *           "activation": "softmax"
-                         *         }
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["NetworkResponse"];
-                    };
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "unknown query parameter \"foo\": GET /v1/networks/:id takes none",
-                         *       "instance": "/v1/networks/{id}",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "foo"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/networks/{id}",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'read' scope that GET /v1/networks/:id needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/networks/{id}",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:network-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "network 'net_456af0dcf80746099893a56d5b9e7ad9' not found; list networks with GET /v1/networks",
-                         *       "instance": "/v1/networks/{id}",
-                         *       "code": "NN_ERR_NETWORK_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/networks/{id}",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/networks/{id}",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getNetwork"];
         put?: never;
         post?: never;
         /** Delete a network definition (models trained from it are kept) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description Resource id, as returned when it was created
-                     * @example last-network
-                     */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description No content */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "unknown query parameter \"foo\": DELETE /v1/networks/:id takes none",
-                         *       "instance": "/v1/networks/{id}",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "foo"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/networks/{id}",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'train' scope that DELETE /v1/networks/:id needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/networks/{id}",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:network-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "network 'net_456af0dcf80746099893a56d5b9e7ad9' not found; list networks with GET /v1/networks",
-                         *       "instance": "/v1/networks/{id}",
-                         *       "code": "NN_ERR_NETWORK_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/networks/{id}",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/networks/{id}",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteNetwork"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2294,573 +131,10 @@ export interface paths {
             cookie?: never;
         };
         /** All models, newest first; or the versions of one name */
-        get: {
-            parameters: {
-                query?: {
-                    /**
-                     * @description Records to skip (default 0)
-                     * @example 0
-                     */
-                    offset?: number;
-                    /**
-                     * @description Records to return, at most 1000 (default 100)
-                     * @example 100
-                     */
-                    limit?: number;
-                    /**
-                     * @description Only the versions of this model name, highest first
-                     * @example iris-example
-                     */
-                    name?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "items": [
-                         *         {
-                         *           "id": "mdl_a625c00432c54b0b88863673c6072274",
-                         *           "name": "iris-example",
-                         *           "version": 1,
-                         *           "network": {
-                         *             "inputs": 4,
-                         *             "layers": [
-                         *               {
-                         *                 "units": 16,
-                         *                 "activation": "relu"
-                         *               }
-                         *             ],
-                         *             "output": {
-                         *               "units": 3,
-                         *               "activation": "softmax"
-                         *             }
-                         *           },
-                         *           "parameterCount": 131,
-                         *           "metrics": {
-                         *             "epochs": 68,
-                         *             "loss": 0.0812,
-                         *             "accuracy": 0.9744,
-                         *             "valLoss": 0.0496,
-                         *             "valAccuracy": 1
-                         *           },
-                         *           "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
-                         *           "jobId": "job_5a2a7a96a5894d958fb48e44defc6336",
-                         *           "classes": [
-                         *             "setosa",
-                         *             "versicolor",
-                         *             "virginica"
-                         *           ],
-                         *           "featureNames": [
-                         *             "sepal_length",
-                         *             "sepal_width",
-                         *             "petal_length",
-                         *             "petal_width"
-                         *           ],
-                         *           "targetNames": [
-                         *             "species"
-                         *           ],
-                         *           "training": {
-                         *             "epochs": 200,
-                         *             "batchSize": 45,
-                         *             "optimizer": {
-                         *               "type": "adam",
-                         *               "learningRate": 0.01,
-                         *               "beta1": 0.9,
-                         *               "beta2": 0.999,
-                         *               "epsilon": 1e-8
-                         *             },
-                         *             "schedule": {
-                         *               "type": "constant"
-                         *             },
-                         *             "validationSplit": 0.1,
-                         *             "earlyStopping": {
-                         *               "patience": 10,
-                         *               "minDelta": 0.0001
-                         *             },
-                         *             "shuffle": true,
-                         *             "seed": 1,
-                         *             "normalize": "standard"
-                         *           },
-                         *           "bestEpoch": 58,
-                         *           "stoppedEpoch": 68,
-                         *           "stopReason": "early_stopping",
-                         *           "warnings": [],
-                         *           "createdAt": "2026-11-30T08:48:43.110Z"
-                         *         }
-                         *       ],
-                         *       "total": 1,
-                         *       "offset": 0,
-                         *       "limit": 100
-                         *     }
-                         */
-                        "application/json": {
-                            items: components["schemas"]["ModelResponse"][];
-                            /** @description How many there are in all (paged lists) */
-                            total?: number;
-                            offset?: number;
-                            limit?: number;
-                        };
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
-                         *       "instance": "/v1/models",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "limit",
-                         *       "errors": [
-                         *         {
-                         *           "field": "limit",
-                         *           "in": "querystring",
-                         *           "message": "must be ≤ 1000, got 5000"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/models",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'read' scope that GET /v1/models needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/models",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/models",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/models",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listModels"];
         put?: never;
         /** Import a model from its JSON export (a new id; versioned under its name) */
-        post: {
-            parameters: {
-                query?: {
-                    /** @description When the name already has versions, the import must keep the newest version's signature (feature columns, output head and units, classes or targets, in order); otherwise it is refused with 409 listing the differences. true: store it anyway, as the name's new signature */
-                    allowSignatureChange?: "true" | "false";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "format": "backprop.model",
-                     *       "version": 2,
-                     *       "network": {
-                     *         "inputs": 4,
-                     *         "layers": [],
-                     *         "output": {
-                     *           "units": 3,
-                     *           "activation": "softmax"
-                     *         }
-                     *       },
-                     *       "parameters": {
-                     *         "output.weight": [
-                     *           [
-                     *             -0.98,
-                     *             1.05,
-                     *             -1.71,
-                     *             -1.58
-                     *           ],
-                     *           [
-                     *             0.44,
-                     *             -1.2,
-                     *             0.21,
-                     *             -0.52
-                     *           ],
-                     *           [
-                     *             0.54,
-                     *             0.15,
-                     *             1.5,
-                     *             2.1
-                     *           ]
-                     *         ],
-                     *         "output.bias": [
-                     *           -0.25,
-                     *           1.13,
-                     *           -0.88
-                     *         ]
-                     *       },
-                     *       "name": "iris-logistic",
-                     *       "normalization": {
-                     *         "kind": "standard",
-                     *         "offset": [
-                     *           5.78,
-                     *           3.01,
-                     *           3.75,
-                     *           1.2
-                     *         ],
-                     *         "scale": [
-                     *           0.87,
-                     *           0.42,
-                     *           1.79,
-                     *           0.78
-                     *         ]
-                     *       },
-                     *       "classes": [
-                     *         "setosa",
-                     *         "versicolor",
-                     *         "virginica"
-                     *       ],
-                     *       "featureNames": [
-                     *         "sepal_length",
-                     *         "sepal_width",
-                     *         "petal_length",
-                     *         "petal_width"
-                     *       ],
-                     *       "targetNames": [
-                     *         "species"
-                     *       ],
-                     *       "metrics": {
-                     *         "valAccuracy": 0.96
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ModelImportInput"];
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "id": "mdl_a625c00432c54b0b88863673c6072274",
-                         *       "name": "iris-logistic",
-                         *       "version": 1,
-                         *       "network": {
-                         *         "inputs": 4,
-                         *         "layers": [],
-                         *         "output": {
-                         *           "units": 3,
-                         *           "activation": "softmax"
-                         *         }
-                         *       },
-                         *       "parameterCount": 15,
-                         *       "metrics": {
-                         *         "valAccuracy": 0.96
-                         *       },
-                         *       "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
-                         *       "jobId": "job_5a2a7a96a5894d958fb48e44defc6336",
-                         *       "classes": [
-                         *         "setosa",
-                         *         "versicolor",
-                         *         "virginica"
-                         *       ],
-                         *       "featureNames": [
-                         *         "sepal_length",
-                         *         "sepal_width",
-                         *         "petal_length",
-                         *         "petal_width"
-                         *       ],
-                         *       "targetNames": [
-                         *         "species"
-                         *       ],
-                         *       "training": {
-                         *         "epochs": 200,
-                         *         "batchSize": 45,
-                         *         "optimizer": {
-                         *           "type": "adam",
-                         *           "learningRate": 0.01,
-                         *           "beta1": 0.9,
-                         *           "beta2": 0.999,
-                         *           "epsilon": 1e-8
-                         *         },
-                         *         "schedule": {
-                         *           "type": "constant"
-                         *         },
-                         *         "validationSplit": 0.1,
-                         *         "earlyStopping": {
-                         *           "patience": 10,
-                         *           "minDelta": 0.0001
-                         *         },
-                         *         "shuffle": true,
-                         *         "seed": 1,
-                         *         "normalize": "standard"
-                         *       },
-                         *       "bestEpoch": 58,
-                         *       "stoppedEpoch": 68,
-                         *       "stopReason": "early_stopping",
-                         *       "warnings": [],
-                         *       "createdAt": "2026-11-30T08:48:43.110Z"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ModelResponse"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "invalid body: format: required: send \"backprop.model\"",
-                         *       "instance": "/v1/models",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "format",
-                         *       "errors": [
-                         *         {
-                         *           "field": "format",
-                         *           "in": "body",
-                         *           "message": "required: send \"backprop.model\""
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/models",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'train' scope that POST /v1/models needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/models",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:conflict",
-                         *       "title": "Conflict",
-                         *       "status": 409,
-                         *       "detail": "this import, stored as the next version of 'iris-example', would change the signature of its newest (version 1, mdl_a625c00432c54b0b88863673c6072274): output units: 3 → 1. Clients that call iris-example or iris-example@latest would then get a model that takes other inputs or answers other outputs: use another name, or import it with ?allowSignatureChange=true to change it on purpose",
-                         *       "instance": "/v1/models",
-                         *       "code": "NN_ERR_CONFLICT"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is larger than BODY_LIMIT */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:payload-too-large",
-                         *       "title": "Payload Too Large",
-                         *       "status": 413,
-                         *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
-                         *       "instance": "/v1/models",
-                         *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is not JSON (send Content-Type: application/json) */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unsupported-media-type",
-                         *       "title": "Unsupported Media Type",
-                         *       "status": 415,
-                         *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
-                         *       "instance": "/v1/models",
-                         *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unprocessable",
-                         *       "title": "Unprocessable Entity",
-                         *       "status": 422,
-                         *       "detail": "the model is not usable: for an input at the normalisation offsets the output for it is NaN; export it again from a model that trained without diverging",
-                         *       "instance": "/v1/models",
-                         *       "code": "NN_ERR_UNPROCESSABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/models",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/models",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["importModel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2875,389 +149,11 @@ export interface paths {
             cookie?: never;
         };
         /** One model: network, metrics, lineage and labels (by id, name@<version>, name@latest, or a bare name: its newest version) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
-                     * @example iris-example@latest
-                     */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "id": "mdl_a625c00432c54b0b88863673c6072274",
-                         *       "name": "iris-example",
-                         *       "version": 1,
-                         *       "network": {
-                         *         "inputs": 4,
-                         *         "layers": [
-                         *           {
-                         *             "units": 16,
-                         *             "activation": "relu"
-                         *           }
-                         *         ],
-                         *         "output": {
-                         *           "units": 3,
-                         *           "activation": "softmax"
-                         *         }
-                         *       },
-                         *       "parameterCount": 131,
-                         *       "metrics": {
-                         *         "epochs": 68,
-                         *         "loss": 0.0812,
-                         *         "accuracy": 0.9744,
-                         *         "valLoss": 0.0496,
-                         *         "valAccuracy": 1
-                         *       },
-                         *       "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
-                         *       "jobId": "job_5a2a7a96a5894d958fb48e44defc6336",
-                         *       "classes": [
-                         *         "setosa",
-                         *         "versicolor",
-                         *         "virginica"
-                         *       ],
-                         *       "featureNames": [
-                         *         "sepal_length",
-                         *         "sepal_width",
-                         *         "petal_length",
-                         *         "petal_width"
-                         *       ],
-                         *       "targetNames": [
-                         *         "species"
-                         *       ],
-                         *       "training": {
-                         *         "epochs": 200,
-                         *         "batchSize": 45,
-                         *         "optimizer": {
-                         *           "type": "adam",
-                         *           "learningRate": 0.01,
-                         *           "beta1": 0.9,
-                         *           "beta2": 0.999,
-                         *           "epsilon": 1e-8
-                         *         },
-                         *         "schedule": {
-                         *           "type": "constant"
-                         *         },
-                         *         "validationSplit": 0.1,
-                         *         "earlyStopping": {
-                         *           "patience": 10,
-                         *           "minDelta": 0.0001
-                         *         },
-                         *         "shuffle": true,
-                         *         "seed": 1,
-                         *         "normalize": "standard"
-                         *       },
-                         *       "bestEpoch": 58,
-                         *       "stoppedEpoch": 68,
-                         *       "stopReason": "early_stopping",
-                         *       "warnings": [],
-                         *       "createdAt": "2026-11-30T08:48:43.110Z",
-                         *       "model_version_status": [
-                         *         {
-                         *           "version": "1",
-                         *           "state": "AVAILABLE",
-                         *           "status": {
-                         *             "error_code": "OK",
-                         *             "error_message": ""
-                         *           }
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ModelStatusResponse"];
-                    };
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "unknown query parameter \"foo\": GET /v1/models/:id takes none",
-                         *       "instance": "/v1/models/{id}",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "foo"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/models/{id}",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'read' scope that GET /v1/models/:id needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/models/{id}",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
-                         *       "instance": "/v1/models/{id}",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/models/{id}",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/models/{id}",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getModel"];
         put?: never;
         post?: never;
         /** Delete one version of a model (its predictions stop at once): by id, name@<version> or name@latest; a bare name is refused (409), since it names every version */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
-                     * @example last-model
-                     */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description No content */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "unknown query parameter \"foo\": DELETE /v1/models/:id takes none",
-                         *       "instance": "/v1/models/{id}",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "foo"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/models/{id}",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'train' scope that DELETE /v1/models/:id needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/models/{id}",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
-                         *       "instance": "/v1/models/{id}",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:model-version-required",
-                         *       "title": "Conflict",
-                         *       "status": 409,
-                         *       "detail": "'iris-example' is a model name, and DELETE removes one version, never every version of a name: it has 2 versions; name the one to delete: iris-example@2 (or iris-example@latest, or its id mdl_a625c00432c54b0b88863673c6072274) for the newest, iris-example@<version> for another (list them with GET /v1/models?name=iris-example)",
-                         *       "instance": "/v1/models/{id}",
-                         *       "code": "NN_ERR_MODEL_VERSION_REQUIRED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/models/{id}",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/models/{id}",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteModel"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3274,255 +170,7 @@ export interface paths {
          * The model as portable JSON (network, every parameter under its torch.nn state_dict name and shape: Linear weight [out, in], bias [out]; normalisation, classes), or as ONNX (?format=onnx)
          * @description format=onnx answers an ONNX model (IR version 8, opset 17) of the whole prediction path: input `input` float [N × columns] (raw rows: numbers, a categorical column's category index, NaN for a missing cell) → imputation → one-hot encoding → normalisation → layers (every block kind: Gemm per Linear, LayerNormalization, BatchNormalization on the running statistics, maxout as Reshape + ReduceMax, residual Add with a bias-free projection Gemm across widths; dropout is nothing at inference; initializers under the JSON export's state_dict names) → head. Outputs: classifiers `probabilities` float [N × K] and `label` int64 [N] (an index into the classes); regression `variable` float [N × K] in the targets' units. metadata_props hold feature_names, categories, classes and target_names (JSON). Any ONNX runtime gives what POST /v1/models/{ref}/predict answers, to float32 precision.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /**
-                     * @description json (default): this service's portable JSON, which POST /v1/models imports. onnx: an ONNX model (opset 17) of the whole prediction path (imputation, one-hot encoding, normalisation, layers, head) for any ONNX runtime; binary, application/octet-stream
-                     * @example json
-                     */
-                    format?: "json" | "onnx";
-                };
-                header?: never;
-                path: {
-                    /**
-                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
-                     * @example iris-example@latest
-                     */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The model: JSON (format=json), or the ONNX file's bytes (format=onnx) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "format": "backprop.model",
-                         *       "version": 2,
-                         *       "network": {
-                         *         "inputs": 4,
-                         *         "layers": [],
-                         *         "output": {
-                         *           "units": 3,
-                         *           "activation": "softmax"
-                         *         }
-                         *       },
-                         *       "parameters": {
-                         *         "output.weight": [
-                         *           [
-                         *             -0.98,
-                         *             1.05,
-                         *             -1.71,
-                         *             -1.58
-                         *           ],
-                         *           [
-                         *             0.44,
-                         *             -1.2,
-                         *             0.21,
-                         *             -0.52
-                         *           ],
-                         *           [
-                         *             0.54,
-                         *             0.15,
-                         *             1.5,
-                         *             2.1
-                         *           ]
-                         *         ],
-                         *         "output.bias": [
-                         *           -0.25,
-                         *           1.13,
-                         *           -0.88
-                         *         ]
-                         *       },
-                         *       "name": "iris-logistic",
-                         *       "normalization": {
-                         *         "kind": "standard",
-                         *         "offset": [
-                         *           5.78,
-                         *           3.01,
-                         *           3.75,
-                         *           1.2
-                         *         ],
-                         *         "scale": [
-                         *           0.87,
-                         *           0.42,
-                         *           1.79,
-                         *           0.78
-                         *         ]
-                         *       },
-                         *       "classes": [
-                         *         "setosa",
-                         *         "versicolor",
-                         *         "virginica"
-                         *       ],
-                         *       "featureNames": [
-                         *         "sepal_length",
-                         *         "sepal_width",
-                         *         "petal_length",
-                         *         "petal_width"
-                         *       ],
-                         *       "targetNames": [
-                         *         "species"
-                         *       ],
-                         *       "metrics": {
-                         *         "valAccuracy": 0.96
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ModelExport"];
-                        /** @example (binary: the ONNX ModelProto, protobuf-encoded; save it as iris-example-v1.onnx) */
-                        "application/octet-stream": string;
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "invalid querystring: format: the string \"xml\" is not one of \"json\", \"onnx\"",
-                         *       "instance": "/v1/models/{id}/export",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "format",
-                         *       "errors": [
-                         *         {
-                         *           "field": "format",
-                         *           "in": "querystring",
-                         *           "message": "the string \"xml\" is not one of \"json\", \"onnx\""
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/models/{id}/export",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'read' scope that GET /v1/models/:id/export needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/models/{id}/export",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
-                         *       "instance": "/v1/models/{id}/export",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:non-finite-model",
-                         *       "title": "Conflict",
-                         *       "status": 409,
-                         *       "detail": "model 'iris-example@3' is not usable: weight layers.0.linear.weight[2] is NaN; train it again with a lower learning rate",
-                         *       "instance": "/v1/models/{id}/export",
-                         *       "code": "NN_ERR_NON_FINITE_MODEL"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/models/{id}/export",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/models/{id}/export",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["exportModel"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3541,256 +189,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Predict from raw feature rows or records: probabilities and class labels, or regression values */
-        post: {
-            parameters: {
-                query?: {
-                    /** @description A category the model never saw: ignore (default: all zeros in its one-hot columns, as scikit-learn's OneHotEncoder(handle_unknown='ignore'), reported in unknownCategories) or error (400) */
-                    handleUnknown?: "ignore" | "error";
-                };
-                header?: never;
-                path: {
-                    /**
-                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
-                     * @example iris-example@latest
-                     */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "inputs": [
-                     *         [
-                     *           5.1,
-                     *           3.5,
-                     *           1.4,
-                     *           0.2
-                     *         ],
-                     *         [
-                     *           6.7,
-                     *           3,
-                     *           5.2,
-                     *           2.3
-                     *         ]
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["PredictRequestInput"];
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "outputs": [
-                         *         [
-                         *           0.9979,
-                         *           0.0021,
-                         *           0
-                         *         ],
-                         *         [
-                         *           0.0001,
-                         *           0.0271,
-                         *           0.9728
-                         *         ]
-                         *       ],
-                         *       "labels": [
-                         *         "setosa",
-                         *         "virginica"
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["PredictResponse"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "invalid body: inputs: empty: send at least one item",
-                         *       "instance": "/v1/models/{id}/predict",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "inputs",
-                         *       "errors": [
-                         *         {
-                         *           "field": "inputs",
-                         *           "in": "body",
-                         *           "message": "empty: send at least one item"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/models/{id}/predict",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'predict' scope that POST /v1/models/:id/predict needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/models/{id}/predict",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
-                         *       "instance": "/v1/models/{id}/predict",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is larger than BODY_LIMIT */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:payload-too-large",
-                         *       "title": "Payload Too Large",
-                         *       "status": 413,
-                         *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
-                         *       "instance": "/v1/models/{id}/predict",
-                         *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is not JSON (send Content-Type: application/json) */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unsupported-media-type",
-                         *       "title": "Unsupported Media Type",
-                         *       "status": 415,
-                         *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
-                         *       "instance": "/v1/models/{id}/predict",
-                         *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unprocessable",
-                         *       "title": "Unprocessable Entity",
-                         *       "status": 422,
-                         *       "detail": "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units",
-                         *       "instance": "/v1/models/{id}/predict",
-                         *       "code": "NN_ERR_UNPROCESSABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/models/{id}/predict",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/models/{id}/predict",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["predict"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3805,477 +204,10 @@ export interface paths {
             cookie?: never;
         };
         /** Training jobs, newest first, a page at a time (without their epoch history); ?status=running,queued for some statuses only */
-        get: {
-            parameters: {
-                query?: {
-                    /**
-                     * @description Records to skip (default 0)
-                     * @example 0
-                     */
-                    offset?: number;
-                    /**
-                     * @description Records to return, at most 1000 (default 100)
-                     * @example 100
-                     */
-                    limit?: number;
-                    /** @description Only jobs of these statuses, comma-separated (queued, running, succeeded, failed, cancelled), among the tenant's newest 10,000 jobs; total counts the matches */
-                    status?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "items": [
-                         *         {
-                         *           "id": "job_5a2a7a96a5894d958fb48e44defc6336",
-                         *           "status": "succeeded",
-                         *           "progress": {
-                         *             "epoch": 68,
-                         *             "epochs": 200
-                         *           },
-                         *           "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
-                         *           "network": {
-                         *             "inputs": 4,
-                         *             "layers": [
-                         *               {
-                         *                 "units": 16,
-                         *                 "activation": "relu"
-                         *               }
-                         *             ],
-                         *             "output": {
-                         *               "units": 3,
-                         *               "activation": "softmax"
-                         *             }
-                         *           },
-                         *           "training": {
-                         *             "epochs": 200,
-                         *             "batchSize": 45,
-                         *             "optimizer": {
-                         *               "type": "adam",
-                         *               "learningRate": 0.01,
-                         *               "beta1": 0.9,
-                         *               "beta2": 0.999,
-                         *               "epsilon": 1e-8
-                         *             },
-                         *             "schedule": {
-                         *               "type": "constant"
-                         *             },
-                         *             "validationSplit": 0.1,
-                         *             "earlyStopping": {
-                         *               "patience": 10,
-                         *               "minDelta": 0.0001
-                         *             },
-                         *             "shuffle": true,
-                         *             "seed": 1,
-                         *             "normalize": "standard"
-                         *           },
-                         *           "modelName": "iris-example",
-                         *           "modelId": "mdl_a625c00432c54b0b88863673c6072274",
-                         *           "bestEpoch": 58,
-                         *           "stoppedEpoch": 68,
-                         *           "stopReason": "early_stopping",
-                         *           "warnings": [],
-                         *           "createdAt": "2026-11-30T08:48:42.438Z",
-                         *           "startedAt": "2026-11-30T08:48:42.722Z",
-                         *           "finishedAt": "2026-11-30T08:48:43.114Z",
-                         *           "links": {
-                         *             "self": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336",
-                         *             "events": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/events",
-                         *             "cancel": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/cancel",
-                         *             "model": "/v1/models/mdl_a625c00432c54b0b88863673c6072274"
-                         *           }
-                         *         }
-                         *       ],
-                         *       "total": 1,
-                         *       "offset": 0,
-                         *       "limit": 100
-                         *     }
-                         */
-                        "application/json": {
-                            items: components["schemas"]["TrainingJobSummary"][];
-                            /** @description How many there are in all (paged lists) */
-                            total?: number;
-                            offset?: number;
-                            limit?: number;
-                        };
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
-                         *       "instance": "/v1/training-jobs",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "limit",
-                         *       "errors": [
-                         *         {
-                         *           "field": "limit",
-                         *           "in": "querystring",
-                         *           "message": "must be ≤ 1000, got 5000"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/training-jobs",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'read' scope that GET /v1/training-jobs needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/training-jobs",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/training-jobs",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/training-jobs",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listTrainingJobs"];
         put?: never;
         /** Queue a training job: a dataset, one of network | networkId | initialModelId, and the training options */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "datasetId": "last-dataset",
-                     *       "network": {
-                     *         "inputs": 4,
-                     *         "layers": [
-                     *           {
-                     *             "units": 16,
-                     *             "activation": "relu"
-                     *           }
-                     *         ],
-                     *         "output": {
-                     *           "units": 3,
-                     *           "activation": "softmax"
-                     *         }
-                     *       },
-                     *       "modelName": "iris-example",
-                     *       "training": {
-                     *         "optimizer": {
-                     *           "type": "adam",
-                     *           "learningRate": 0.01
-                     *         },
-                     *         "seed": 1
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["CreateTrainingJobRequestInput"];
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "id": "job_5a2a7a96a5894d958fb48e44defc6336",
-                         *       "status": "queued",
-                         *       "links": {
-                         *         "self": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336",
-                         *         "events": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/events",
-                         *         "cancel": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/cancel"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["CreatedTrainingJob"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "invalid body: training.optimizer.type: optimizer type \"adagrad\" is not one of: sgd, momentum, nesterov, adam, adamw (names are lower case)",
-                         *       "instance": "/v1/training-jobs",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "training.optimizer.type",
-                         *       "errors": [
-                         *         {
-                         *           "field": "training.optimizer.type",
-                         *           "in": "body",
-                         *           "message": "optimizer type \"adagrad\" is not one of: sgd, momentum, nesterov, adam, adamw (names are lower case)"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/training-jobs",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'train' scope that POST /v1/training-jobs needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/training-jobs",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:dataset-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' not found; list datasets with GET /v1/datasets",
-                         *       "instance": "/v1/training-jobs",
-                         *       "code": "NN_ERR_DATASET_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:conflict",
-                         *       "title": "Conflict",
-                         *       "status": 409,
-                         *       "detail": "this job's model, stored as the next version of 'iris-example', would change the signature of its newest (version 1, mdl_a625c00432c54b0b88863673c6072274): output units: 3 → 1. Clients that call iris-example or iris-example@latest would then get a model that takes other inputs or answers other outputs: use another modelName, or send \"allowSignatureChange\": true to change it on purpose",
-                         *       "instance": "/v1/training-jobs",
-                         *       "code": "NN_ERR_CONFLICT"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is larger than BODY_LIMIT */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:payload-too-large",
-                         *       "title": "Payload Too Large",
-                         *       "status": 413,
-                         *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
-                         *       "instance": "/v1/training-jobs",
-                         *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is not JSON (send Content-Type: application/json) */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unsupported-media-type",
-                         *       "title": "Unsupported Media Type",
-                         *       "status": 415,
-                         *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
-                         *       "instance": "/v1/training-jobs",
-                         *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unprocessable",
-                         *       "title": "Unprocessable Entity",
-                         *       "status": 422,
-                         *       "detail": "training.epochs is 200000; the limit is 100000 (MAX_EPOCHS)",
-                         *       "instance": "/v1/training-jobs",
-                         *       "code": "NN_ERR_UNPROCESSABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/training-jobs",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/training-jobs",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["createTrainingJob"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4290,397 +222,11 @@ export interface paths {
             cookie?: never;
         };
         /** One training job: status, progress, epoch history (unless ?history=none), and the model once it succeeded */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description all (default): with the epoch history. none: without it, as in the list (TrainingJobSummary): a status poll of a job at epoch 100,000 answers as fast as at epoch 1, where the history alone is ~12 MB */
-                    history?: "all" | "none";
-                };
-                header?: never;
-                path: {
-                    /**
-                     * @description Resource id, as returned when it was created
-                     * @example last-job
-                     */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "id": "job_5a2a7a96a5894d958fb48e44defc6336",
-                         *       "status": "succeeded",
-                         *       "progress": {
-                         *         "epoch": 68,
-                         *         "epochs": 200
-                         *       },
-                         *       "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
-                         *       "network": {
-                         *         "inputs": 4,
-                         *         "layers": [
-                         *           {
-                         *             "units": 16,
-                         *             "activation": "relu"
-                         *           }
-                         *         ],
-                         *         "output": {
-                         *           "units": 3,
-                         *           "activation": "softmax"
-                         *         }
-                         *       },
-                         *       "training": {
-                         *         "epochs": 200,
-                         *         "batchSize": 45,
-                         *         "optimizer": {
-                         *           "type": "adam",
-                         *           "learningRate": 0.01,
-                         *           "beta1": 0.9,
-                         *           "beta2": 0.999,
-                         *           "epsilon": 1e-8
-                         *         },
-                         *         "schedule": {
-                         *           "type": "constant"
-                         *         },
-                         *         "validationSplit": 0.1,
-                         *         "earlyStopping": {
-                         *           "patience": 10,
-                         *           "minDelta": 0.0001
-                         *         },
-                         *         "shuffle": true,
-                         *         "seed": 1,
-                         *         "normalize": "standard"
-                         *       },
-                         *       "modelName": "iris-example",
-                         *       "modelId": "mdl_a625c00432c54b0b88863673c6072274",
-                         *       "bestEpoch": 58,
-                         *       "stoppedEpoch": 68,
-                         *       "stopReason": "early_stopping",
-                         *       "warnings": [],
-                         *       "createdAt": "2026-11-30T08:48:42.438Z",
-                         *       "startedAt": "2026-11-30T08:48:42.722Z",
-                         *       "finishedAt": "2026-11-30T08:48:43.114Z",
-                         *       "links": {
-                         *         "self": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336",
-                         *         "events": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/events",
-                         *         "cancel": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/cancel",
-                         *         "model": "/v1/models/mdl_a625c00432c54b0b88863673c6072274"
-                         *       },
-                         *       "history": [
-                         *         {
-                         *           "epoch": 1,
-                         *           "loss": 1.0195,
-                         *           "valLoss": 0.9924,
-                         *           "accuracy": 0.4103,
-                         *           "valAccuracy": 0.6667,
-                         *           "learningRate": 0.01
-                         *         },
-                         *         {
-                         *           "epoch": 2,
-                         *           "loss": 0.8831,
-                         *           "valLoss": 0.8712,
-                         *           "accuracy": 0.6923,
-                         *           "valAccuracy": 0.6667,
-                         *           "learningRate": 0.01
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["TrainingJobResponse"] | components["schemas"]["TrainingJobSummary"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "invalid querystring: history: the string \"xml\" is not one of \"all\", \"none\"",
-                         *       "instance": "/v1/training-jobs/{id}",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "history",
-                         *       "errors": [
-                         *         {
-                         *           "field": "history",
-                         *           "in": "querystring",
-                         *           "message": "the string \"xml\" is not one of \"all\", \"none\""
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/training-jobs/{id}",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'read' scope that GET /v1/training-jobs/:id needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/training-jobs/{id}",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:job-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' not found; list jobs with GET /v1/training-jobs",
-                         *       "instance": "/v1/training-jobs/{id}",
-                         *       "code": "NN_ERR_JOB_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/training-jobs/{id}",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/training-jobs/{id}",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getTrainingJob"];
         put?: never;
         post?: never;
         /** Delete a finished job and what is kept for it (its record, epoch history and checkpoint; not the model it stored): Redis keeps every job until then. A queued or running job is a 409 (cancel it first), as is a sweep's trial (its results are the sweep's) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description Resource id, as returned when it was created
-                     * @example last-job
-                     */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description No content */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "unknown query parameter \"foo\": DELETE /v1/training-jobs/:id takes none",
-                         *       "instance": "/v1/training-jobs/{id}",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "foo"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/training-jobs/{id}",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'train' scope that DELETE /v1/training-jobs/:id needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/training-jobs/{id}",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:job-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' not found; list jobs with GET /v1/training-jobs",
-                         *       "instance": "/v1/training-jobs/{id}",
-                         *       "code": "NN_ERR_JOB_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:model-version-required",
-                         *       "title": "Conflict",
-                         *       "status": 409,
-                         *       "detail": "this job's model, stored as the next version of 'iris-example', would change the signature of its newest (version 1, mdl_a625c00432c54b0b88863673c6072274): output units: 3 → 1. Clients that call iris-example or iris-example@latest would then get a model that takes other inputs or answers other outputs: use another modelName, or send \"allowSignatureChange\": true to change it on purpose",
-                         *       "instance": "/v1/training-jobs/{id}",
-                         *       "code": "NN_ERR_MODEL_VERSION_REQUIRED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/training-jobs/{id}",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/training-jobs/{id}",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteTrainingJob"];
         options?: never;
         head?: never;
         patch?: never;
@@ -4694,155 +240,7 @@ export interface paths {
             cookie?: never;
         };
         /** Server-sent events: `epoch` for every finished epoch (history replayed first), then one `end` with the final status */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description Resource id, as returned when it was created
-                     * @example last-job
-                     */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description text/event-stream */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example event: epoch
-                         *     id: 1
-                         *     data: {"epoch":1,"loss":1.0195,"valLoss":0.9924,"learningRate":0.01}
-                         *
-                         *     event: end
-                         *     data: {"status":"succeeded","modelId":"mdl_a625c00432c54b0b88863673c6072274"}
-                         */
-                        "text/event-stream": string;
-                    };
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "unknown query parameter \"foo\": GET /v1/training-jobs/:id/events takes none",
-                         *       "instance": "/v1/training-jobs/{id}/events",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "foo"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/training-jobs/{id}/events",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'read' scope that GET /v1/training-jobs/:id/events needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/training-jobs/{id}/events",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:job-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' not found; list jobs with GET /v1/training-jobs",
-                         *       "instance": "/v1/training-jobs/{id}/events",
-                         *       "code": "NN_ERR_JOB_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-followers",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "too many event streams open on training job 'job_5a2a7a96a5894d958fb48e44defc6336' or for this tenant (SSE_MAX_FOLLOWERS_PER_JOB, SSE_MAX_FOLLOWERS_PER_TENANT); close some, or poll GET /v1/training-jobs/{id}",
-                         *       "instance": "/v1/training-jobs/{id}/events",
-                         *       "code": "NN_ERR_TOO_MANY_FOLLOWERS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/training-jobs/{id}/events",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["followTrainingJob"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4861,253 +259,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Cancel a job: a queued job never starts; a running one stops within one minibatch and ends `cancelled`, storing no model (a job whose model is already stored is a 409). Answers the job as GET does (?history=none: without its epochs), with `cancelRequestedAt` (the first cancel's time) */
-        post: {
-            parameters: {
-                query?: {
-                    /** @description all (default): with the epoch history. none: without it, as in the list (TrainingJobSummary): a status poll of a job at epoch 100,000 answers as fast as at epoch 1, where the history alone is ~12 MB */
-                    history?: "all" | "none";
-                };
-                header?: never;
-                path: {
-                    /**
-                     * @description Resource id, as returned when it was created
-                     * @example last-job
-                     */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "id": "job_5a2a7a96a5894d958fb48e44defc6336",
-                         *       "status": "running",
-                         *       "progress": {
-                         *         "epoch": 68,
-                         *         "epochs": 200
-                         *       },
-                         *       "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
-                         *       "network": {
-                         *         "inputs": 4,
-                         *         "layers": [
-                         *           {
-                         *             "units": 16,
-                         *             "activation": "relu"
-                         *           }
-                         *         ],
-                         *         "output": {
-                         *           "units": 3,
-                         *           "activation": "softmax"
-                         *         }
-                         *       },
-                         *       "training": {
-                         *         "epochs": 200,
-                         *         "batchSize": 45,
-                         *         "optimizer": {
-                         *           "type": "adam",
-                         *           "learningRate": 0.01,
-                         *           "beta1": 0.9,
-                         *           "beta2": 0.999,
-                         *           "epsilon": 1e-8
-                         *         },
-                         *         "schedule": {
-                         *           "type": "constant"
-                         *         },
-                         *         "validationSplit": 0.1,
-                         *         "earlyStopping": {
-                         *           "patience": 10,
-                         *           "minDelta": 0.0001
-                         *         },
-                         *         "shuffle": true,
-                         *         "seed": 1,
-                         *         "normalize": "standard"
-                         *       },
-                         *       "modelName": "iris-example",
-                         *       "bestEpoch": 58,
-                         *       "stoppedEpoch": 68,
-                         *       "stopReason": "early_stopping",
-                         *       "warnings": [],
-                         *       "createdAt": "2026-11-30T08:48:42.438Z",
-                         *       "startedAt": "2026-11-30T08:48:42.722Z",
-                         *       "links": {
-                         *         "self": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336",
-                         *         "events": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/events",
-                         *         "cancel": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/cancel",
-                         *         "model": "/v1/models/mdl_a625c00432c54b0b88863673c6072274"
-                         *       },
-                         *       "history": [
-                         *         {
-                         *           "epoch": 1,
-                         *           "loss": 1.0195,
-                         *           "valLoss": 0.9924,
-                         *           "accuracy": 0.4103,
-                         *           "valAccuracy": 0.6667,
-                         *           "learningRate": 0.01
-                         *         },
-                         *         {
-                         *           "epoch": 2,
-                         *           "loss": 0.8831,
-                         *           "valLoss": 0.8712,
-                         *           "accuracy": 0.6923,
-                         *           "valAccuracy": 0.6667,
-                         *           "learningRate": 0.01
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["TrainingJobResponse"] | components["schemas"]["TrainingJobSummary"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "invalid querystring: history: the string \"xml\" is not one of \"all\", \"none\"",
-                         *       "instance": "/v1/training-jobs/{id}/cancel",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "history",
-                         *       "errors": [
-                         *         {
-                         *           "field": "history",
-                         *           "in": "querystring",
-                         *           "message": "the string \"xml\" is not one of \"all\", \"none\""
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/training-jobs/{id}/cancel",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'train' scope that POST /v1/training-jobs/:id/cancel needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/training-jobs/{id}/cancel",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:job-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' not found; list jobs with GET /v1/training-jobs",
-                         *       "instance": "/v1/training-jobs/{id}/cancel",
-                         *       "code": "NN_ERR_JOB_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:conflict",
-                         *       "title": "Conflict",
-                         *       "status": 409,
-                         *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
-                         *       "instance": "/v1/training-jobs/{id}/cancel",
-                         *       "code": "NN_ERR_CONFLICT"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/training-jobs/{id}/cancel",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/training-jobs/{id}/cancel",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["cancelTrainingJob"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5122,474 +274,10 @@ export interface paths {
             cookie?: never;
         };
         /** Sweeps, newest first, a page at a time (without their results tables) */
-        get: {
-            parameters: {
-                query?: {
-                    /**
-                     * @description Records to skip (default 0)
-                     * @example 0
-                     */
-                    offset?: number;
-                    /**
-                     * @description Records to return, at most 1000 (default 100)
-                     * @example 100
-                     */
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "items": [
-                         *         {
-                         *           "id": "swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
-                         *           "status": "succeeded",
-                         *           "datasetId": "ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0",
-                         *           "metric": "log_loss",
-                         *           "greaterIsBetter": false,
-                         *           "folds": 3,
-                         *           "modelName": "iris-example-best",
-                         *           "progress": {
-                         *             "trialsDone": 4,
-                         *             "trials": 4,
-                         *             "jobsDone": 12,
-                         *             "jobsCancelled": 0,
-                         *             "jobs": 12
-                         *           },
-                         *           "best": {
-                         *             "trial": 3,
-                         *             "params": {
-                         *               "training.epochs": 120,
-                         *               "training.optimizer.learningRate": 0.05
-                         *             },
-                         *             "mean": 0.07566666666666666,
-                         *             "std": 0.013719410418171119
-                         *           },
-                         *           "retrainJobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_best",
-                         *           "modelId": "mdl_7e2d4c1b0a9f48e6b5c4d3e2f1a0b9c8",
-                         *           "createdAt": "2026-11-30T09:12:05.118Z",
-                         *           "finishedAt": "2026-11-30T09:12:09.402Z",
-                         *           "links": {
-                         *             "self": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
-                         *             "events": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/events",
-                         *             "cancel": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/cancel",
-                         *             "model": "/v1/models/mdl_7e2d4c1b0a9f48e6b5c4d3e2f1a0b9c8"
-                         *           }
-                         *         }
-                         *       ],
-                         *       "total": 1,
-                         *       "offset": 0,
-                         *       "limit": 100
-                         *     }
-                         */
-                        "application/json": {
-                            items: components["schemas"]["SweepSummary"][];
-                            /** @description How many there are in all (paged lists) */
-                            total?: number;
-                            offset?: number;
-                            limit?: number;
-                        };
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
-                         *       "instance": "/v1/sweeps",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "limit",
-                         *       "errors": [
-                         *         {
-                         *           "field": "limit",
-                         *           "in": "querystring",
-                         *           "message": "must be ≤ 1000, got 5000"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/sweeps",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'read' scope that GET /v1/sweeps needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/sweeps",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/sweeps",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/sweeps",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listSweeps"];
         put?: never;
         /** Start a hyper-parameter sweep: every configuration (and fold) a training job of one BullMQ flow; the best is retrained and stored under modelName */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "datasetId": "last-dataset",
-                     *       "network": {
-                     *         "inputs": 4,
-                     *         "layers": [
-                     *           {
-                     *             "units": 16,
-                     *             "activation": "relu"
-                     *           }
-                     *         ],
-                     *         "output": {
-                     *           "units": 3,
-                     *           "activation": "softmax"
-                     *         }
-                     *       },
-                     *       "training": {
-                     *         "batchSize": 16,
-                     *         "validationSplit": 0,
-                     *         "earlyStopping": false,
-                     *         "seed": 5,
-                     *         "optimizer": {
-                     *           "type": "adam"
-                     *         }
-                     *       },
-                     *       "searchSpace": {
-                     *         "training.epochs": {
-                     *           "type": "grid",
-                     *           "values": [
-                     *             2,
-                     *             120
-                     *           ]
-                     *         },
-                     *         "training.optimizer.learningRate": {
-                     *           "type": "grid",
-                     *           "values": [
-                     *             0.0001,
-                     *             0.05
-                     *           ]
-                     *         }
-                     *       },
-                     *       "metric": "log_loss",
-                     *       "folds": 3,
-                     *       "seed": 1,
-                     *       "modelName": "iris-example-best"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["CreateSweepRequestInput"];
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "id": "swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
-                         *       "status": "queued",
-                         *       "trials": 4,
-                         *       "jobs": 12,
-                         *       "links": {
-                         *         "self": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
-                         *         "events": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/events",
-                         *         "cancel": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/cancel"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["CreatedSweep"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "invalid body: metric: required: send one of \"accuracy\", \"log_loss\", \"r2\", \"mean_squared_error\", \"mean_absolute_error\"",
-                         *       "instance": "/v1/sweeps",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "metric",
-                         *       "errors": [
-                         *         {
-                         *           "field": "metric",
-                         *           "in": "body",
-                         *           "message": "required: send one of \"accuracy\", \"log_loss\", \"r2\", \"mean_squared_error\", \"mean_absolute_error\""
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/sweeps",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'train' scope that POST /v1/sweeps needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/sweeps",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:dataset-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' not found; list datasets with GET /v1/datasets",
-                         *       "instance": "/v1/sweeps",
-                         *       "code": "NN_ERR_DATASET_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:conflict",
-                         *       "title": "Conflict",
-                         *       "status": 409,
-                         *       "detail": "this sweep's best model, stored as the next version of 'iris-example', would change the signature of its newest (version 1, mdl_a625c00432c54b0b88863673c6072274): output units: 3 → 1. Clients that call iris-example or iris-example@latest would then get a model that takes other inputs or answers other outputs: use another modelName, or send \"allowSignatureChange\": true to change it on purpose",
-                         *       "instance": "/v1/sweeps",
-                         *       "code": "NN_ERR_CONFLICT"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is larger than BODY_LIMIT */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:payload-too-large",
-                         *       "title": "Payload Too Large",
-                         *       "status": 413,
-                         *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
-                         *       "instance": "/v1/sweeps",
-                         *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is not JSON (send Content-Type: application/json) */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unsupported-media-type",
-                         *       "title": "Unsupported Media Type",
-                         *       "status": 415,
-                         *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
-                         *       "instance": "/v1/sweeps",
-                         *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unprocessable",
-                         *       "title": "Unprocessable Entity",
-                         *       "status": 422,
-                         *       "detail": "training.epochs is 200000; the limit is 100000 (MAX_EPOCHS)",
-                         *       "instance": "/v1/sweeps",
-                         *       "code": "NN_ERR_UNPROCESSABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/sweeps",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/sweeps",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["createSweep"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5604,358 +292,7 @@ export interface paths {
             cookie?: never;
         };
         /** One sweep: status, progress, the best trial, the retrained model, and the results table (metric per fold, mean, std, rank, job ids) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description Resource id, as returned when it was created
-                     * @example last-sweep
-                     */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "id": "swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
-                         *       "status": "succeeded",
-                         *       "datasetId": "ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0",
-                         *       "metric": "log_loss",
-                         *       "greaterIsBetter": false,
-                         *       "folds": 3,
-                         *       "modelName": "iris-example-best",
-                         *       "progress": {
-                         *         "trialsDone": 4,
-                         *         "trials": 4,
-                         *         "jobsDone": 12,
-                         *         "jobsCancelled": 0,
-                         *         "jobs": 12
-                         *       },
-                         *       "best": {
-                         *         "trial": 3,
-                         *         "params": {
-                         *           "training.epochs": 120,
-                         *           "training.optimizer.learningRate": 0.05
-                         *         },
-                         *         "mean": 0.07566666666666666,
-                         *         "std": 0.013719410418171119
-                         *       },
-                         *       "retrainJobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_best",
-                         *       "modelId": "mdl_7e2d4c1b0a9f48e6b5c4d3e2f1a0b9c8",
-                         *       "createdAt": "2026-11-30T09:12:05.118Z",
-                         *       "finishedAt": "2026-11-30T09:12:09.402Z",
-                         *       "links": {
-                         *         "self": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
-                         *         "events": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/events",
-                         *         "cancel": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/cancel",
-                         *         "model": "/v1/models/mdl_7e2d4c1b0a9f48e6b5c4d3e2f1a0b9c8"
-                         *       },
-                         *       "results": [
-                         *         {
-                         *           "trial": 0,
-                         *           "params": {
-                         *             "training.epochs": 2,
-                         *             "training.optimizer.learningRate": 0.0001
-                         *           },
-                         *           "status": "succeeded",
-                         *           "mean": 1.1103333333333334,
-                         *           "std": 0.009463379711052227,
-                         *           "rank": 4,
-                         *           "folds": [
-                         *             {
-                         *               "fold": 0,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t0f0",
-                         *               "status": "succeeded",
-                         *               "score": 1.112,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 1.112
-                         *               }
-                         *             },
-                         *             {
-                         *               "fold": 1,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t0f1",
-                         *               "status": "succeeded",
-                         *               "score": 1.098,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 1.098
-                         *               }
-                         *             },
-                         *             {
-                         *               "fold": 2,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t0f2",
-                         *               "status": "succeeded",
-                         *               "score": 1.121,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 1.121
-                         *               }
-                         *             }
-                         *           ]
-                         *         },
-                         *         {
-                         *           "trial": 1,
-                         *           "params": {
-                         *             "training.epochs": 2,
-                         *             "training.optimizer.learningRate": 0.05
-                         *           },
-                         *           "status": "succeeded",
-                         *           "mean": 0.4136666666666667,
-                         *           "std": 0.013523641850067184,
-                         *           "rank": 2,
-                         *           "folds": [
-                         *             {
-                         *               "fold": 0,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f0",
-                         *               "status": "succeeded",
-                         *               "score": 0.412,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 0.412
-                         *               }
-                         *             },
-                         *             {
-                         *               "fold": 1,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f1",
-                         *               "status": "succeeded",
-                         *               "score": 0.398,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 0.398
-                         *               }
-                         *             },
-                         *             {
-                         *               "fold": 2,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f2",
-                         *               "status": "succeeded",
-                         *               "score": 0.431,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 0.431
-                         *               }
-                         *             }
-                         *           ]
-                         *         },
-                         *         {
-                         *           "trial": 2,
-                         *           "params": {
-                         *             "training.epochs": 120,
-                         *             "training.optimizer.learningRate": 0.0001
-                         *           },
-                         *           "status": "succeeded",
-                         *           "mean": 0.902,
-                         *           "std": 0.010614455552060448,
-                         *           "rank": 3,
-                         *           "folds": [
-                         *             {
-                         *               "fold": 0,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t2f0",
-                         *               "status": "succeeded",
-                         *               "score": 0.902,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 0.902
-                         *               }
-                         *             },
-                         *             {
-                         *               "fold": 1,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t2f1",
-                         *               "status": "succeeded",
-                         *               "score": 0.889,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 0.889
-                         *               }
-                         *             },
-                         *             {
-                         *               "fold": 2,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t2f2",
-                         *               "status": "succeeded",
-                         *               "score": 0.915,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 0.915
-                         *               }
-                         *             }
-                         *           ]
-                         *         },
-                         *         {
-                         *           "trial": 3,
-                         *           "params": {
-                         *             "training.epochs": 120,
-                         *             "training.optimizer.learningRate": 0.05
-                         *           },
-                         *           "status": "succeeded",
-                         *           "mean": 0.07566666666666666,
-                         *           "std": 0.013719410418171119,
-                         *           "rank": 1,
-                         *           "folds": [
-                         *             {
-                         *               "fold": 0,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t3f0",
-                         *               "status": "succeeded",
-                         *               "score": 0.061,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 0.061
-                         *               }
-                         *             },
-                         *             {
-                         *               "fold": 1,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t3f1",
-                         *               "status": "succeeded",
-                         *               "score": 0.094,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 0.094
-                         *               }
-                         *             },
-                         *             {
-                         *               "fold": 2,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t3f2",
-                         *               "status": "succeeded",
-                         *               "score": 0.072,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 0.072
-                         *               }
-                         *             }
-                         *           ]
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["SweepResponse"];
-                    };
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "unknown query parameter \"foo\": GET /v1/sweeps/:id takes none",
-                         *       "instance": "/v1/sweeps/{id}",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "foo"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/sweeps/{id}",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'read' scope that GET /v1/sweeps/:id needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/sweeps/{id}",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:sweep-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "sweep 'swp_5a2a7a96a5894d958fb48e44defc6336' not found; list sweeps with GET /v1/sweeps",
-                         *       "instance": "/v1/sweeps/{id}",
-                         *       "code": "NN_ERR_SWEEP_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/sweeps/{id}",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/sweeps/{id}",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getSweep"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5972,154 +309,7 @@ export interface paths {
             cookie?: never;
         };
         /** Server-sent events: `trial` (its results row, without a rank: ranks move as trials finish) for every finished trial, then one `end` with the status, the ranking (trial numbers, best first), best trial and model. A reconnect replays every finished trial */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description Resource id, as returned when it was created
-                     * @example last-sweep
-                     */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description text/event-stream */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example event: trial
-                         *     data: {"trial":1,"params":{"training.epochs":2,"training.optimizer.learningRate":0.05},"status":"succeeded","mean":0.4136666666666667,"std":0.013523641850067184,"rank":2,"folds":[{"fold":0,"jobId":"job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f0","status":"succeeded","score":0.412,"scores":{"accuracy":0.96,"log_loss":0.412}},{"fold":1,"jobId":"job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f1","status":"succeeded","score":0.398,"scores":{"accuracy":0.96,"log_loss":0.398}},{"fold":2,"jobId":"job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f2","status":"succeeded","score":0.431,"scores":{"accuracy":0.96,"log_loss":0.431}}]}
-                         *
-                         *     event: end
-                         *     data: {"status":"succeeded","progress":{"trialsDone":4,"trials":4,"jobsDone":12,"jobsCancelled":0,"jobs":12},"best":{"trial":3,"params":{"training.epochs":120,"training.optimizer.learningRate":0.05},"mean":0.07566666666666666,"std":0.013719410418171119},"modelId":"mdl_7e2d4c1b0a9f48e6b5c4d3e2f1a0b9c8"}
-                         */
-                        "text/event-stream": string;
-                    };
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "unknown query parameter \"foo\": GET /v1/sweeps/:id/events takes none",
-                         *       "instance": "/v1/sweeps/{id}/events",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "foo"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/sweeps/{id}/events",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'read' scope that GET /v1/sweeps/:id/events needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/sweeps/{id}/events",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:sweep-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "sweep 'swp_5a2a7a96a5894d958fb48e44defc6336' not found; list sweeps with GET /v1/sweeps",
-                         *       "instance": "/v1/sweeps/{id}/events",
-                         *       "code": "NN_ERR_SWEEP_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-sweep-followers",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "too many event streams open on sweep 'swp_5a2a7a96a5894d958fb48e44defc6336' or for this tenant (SSE_MAX_FOLLOWERS_PER_JOB, SSE_MAX_FOLLOWERS_PER_TENANT); close some, or poll GET /v1/sweeps/{id}",
-                         *       "instance": "/v1/sweeps/{id}/events",
-                         *       "code": "NN_ERR_TOO_MANY_SWEEP_FOLLOWERS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/sweeps/{id}/events",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["followSweep"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6138,374 +328,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Cancel a sweep: queued children never start, running ones stop within one minibatch (as POST /v1/training-jobs/{id}/cancel); the sweep ends `cancelled` */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description Resource id, as returned when it was created
-                     * @example last-sweep
-                     */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "id": "swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
-                         *       "status": "running",
-                         *       "datasetId": "ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0",
-                         *       "metric": "log_loss",
-                         *       "greaterIsBetter": false,
-                         *       "folds": 3,
-                         *       "modelName": "iris-example-best",
-                         *       "progress": {
-                         *         "trialsDone": 1,
-                         *         "trials": 4,
-                         *         "jobsDone": 5,
-                         *         "jobsCancelled": 0,
-                         *         "jobs": 12
-                         *       },
-                         *       "best": {
-                         *         "trial": 3,
-                         *         "params": {
-                         *           "training.epochs": 120,
-                         *           "training.optimizer.learningRate": 0.05
-                         *         },
-                         *         "mean": 0.07566666666666666,
-                         *         "std": 0.013719410418171119
-                         *       },
-                         *       "retrainJobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_best",
-                         *       "createdAt": "2026-11-30T09:12:05.118Z",
-                         *       "links": {
-                         *         "self": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
-                         *         "events": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/events",
-                         *         "cancel": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/cancel"
-                         *       },
-                         *       "results": [
-                         *         {
-                         *           "trial": 0,
-                         *           "params": {
-                         *             "training.epochs": 2,
-                         *             "training.optimizer.learningRate": 0.0001
-                         *           },
-                         *           "status": "succeeded",
-                         *           "mean": 1.1103333333333334,
-                         *           "std": 0.009463379711052227,
-                         *           "rank": 4,
-                         *           "folds": [
-                         *             {
-                         *               "fold": 0,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t0f0",
-                         *               "status": "succeeded",
-                         *               "score": 1.112,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 1.112
-                         *               }
-                         *             },
-                         *             {
-                         *               "fold": 1,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t0f1",
-                         *               "status": "succeeded",
-                         *               "score": 1.098,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 1.098
-                         *               }
-                         *             },
-                         *             {
-                         *               "fold": 2,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t0f2",
-                         *               "status": "succeeded",
-                         *               "score": 1.121,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 1.121
-                         *               }
-                         *             }
-                         *           ]
-                         *         },
-                         *         {
-                         *           "trial": 1,
-                         *           "params": {
-                         *             "training.epochs": 2,
-                         *             "training.optimizer.learningRate": 0.05
-                         *           },
-                         *           "status": "succeeded",
-                         *           "mean": 0.4136666666666667,
-                         *           "std": 0.013523641850067184,
-                         *           "rank": 2,
-                         *           "folds": [
-                         *             {
-                         *               "fold": 0,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f0",
-                         *               "status": "succeeded",
-                         *               "score": 0.412,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 0.412
-                         *               }
-                         *             },
-                         *             {
-                         *               "fold": 1,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f1",
-                         *               "status": "succeeded",
-                         *               "score": 0.398,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 0.398
-                         *               }
-                         *             },
-                         *             {
-                         *               "fold": 2,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f2",
-                         *               "status": "succeeded",
-                         *               "score": 0.431,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 0.431
-                         *               }
-                         *             }
-                         *           ]
-                         *         },
-                         *         {
-                         *           "trial": 2,
-                         *           "params": {
-                         *             "training.epochs": 120,
-                         *             "training.optimizer.learningRate": 0.0001
-                         *           },
-                         *           "status": "succeeded",
-                         *           "mean": 0.902,
-                         *           "std": 0.010614455552060448,
-                         *           "rank": 3,
-                         *           "folds": [
-                         *             {
-                         *               "fold": 0,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t2f0",
-                         *               "status": "succeeded",
-                         *               "score": 0.902,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 0.902
-                         *               }
-                         *             },
-                         *             {
-                         *               "fold": 1,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t2f1",
-                         *               "status": "succeeded",
-                         *               "score": 0.889,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 0.889
-                         *               }
-                         *             },
-                         *             {
-                         *               "fold": 2,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t2f2",
-                         *               "status": "succeeded",
-                         *               "score": 0.915,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 0.915
-                         *               }
-                         *             }
-                         *           ]
-                         *         },
-                         *         {
-                         *           "trial": 3,
-                         *           "params": {
-                         *             "training.epochs": 120,
-                         *             "training.optimizer.learningRate": 0.05
-                         *           },
-                         *           "status": "succeeded",
-                         *           "mean": 0.07566666666666666,
-                         *           "std": 0.013719410418171119,
-                         *           "rank": 1,
-                         *           "folds": [
-                         *             {
-                         *               "fold": 0,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t3f0",
-                         *               "status": "succeeded",
-                         *               "score": 0.061,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 0.061
-                         *               }
-                         *             },
-                         *             {
-                         *               "fold": 1,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t3f1",
-                         *               "status": "succeeded",
-                         *               "score": 0.094,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 0.094
-                         *               }
-                         *             },
-                         *             {
-                         *               "fold": 2,
-                         *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t3f2",
-                         *               "status": "succeeded",
-                         *               "score": 0.072,
-                         *               "scores": {
-                         *                 "accuracy": 0.96,
-                         *                 "log_loss": 0.072
-                         *               }
-                         *             }
-                         *           ]
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["SweepResponse"];
-                    };
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "unknown query parameter \"foo\": POST /v1/sweeps/:id/cancel takes none",
-                         *       "instance": "/v1/sweeps/{id}/cancel",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "foo"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/sweeps/{id}/cancel",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'train' scope that POST /v1/sweeps/:id/cancel needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/sweeps/{id}/cancel",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:sweep-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "sweep 'swp_5a2a7a96a5894d958fb48e44defc6336' not found; list sweeps with GET /v1/sweeps",
-                         *       "instance": "/v1/sweeps/{id}/cancel",
-                         *       "code": "NN_ERR_SWEEP_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:conflict",
-                         *       "title": "Conflict",
-                         *       "status": 409,
-                         *       "detail": "sweep 'swp_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
-                         *       "instance": "/v1/sweeps/{id}/cancel",
-                         *       "code": "NN_ERR_CONFLICT"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/sweeps/{id}/cancel",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/sweeps/{id}/cancel",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["cancelSweep"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6525,290 +348,7 @@ export interface paths {
          * Score a model on a stored dataset: accuracy, log loss, confusion matrix, precision/recall/F1, ROC AUC; or MSE, RMSE, MAE, R²
          * @description Every row of the dataset is predicted as POST /v1/models/{ref}/predict would, and compared with its target. Definitions are scikit-learn's sklearn.metrics (see each field). The dataset must have the model's feature columns and targets of its kind.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
-                     * @example iris-example@latest
-                     */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "datasetId": "last-dataset"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["EvaluateRequestInput"];
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "modelId": "mdl_a625c00432c54b0b88863673c6072274",
-                         *       "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
-                         *       "rows": 45,
-                         *       "task": "classification",
-                         *       "metrics": {
-                         *         "accuracy": 0.9778,
-                         *         "logLoss": 0.0713,
-                         *         "classes": [
-                         *           "setosa",
-                         *           "versicolor",
-                         *           "virginica"
-                         *         ],
-                         *         "confusionMatrix": [
-                         *           [
-                         *             15,
-                         *             0,
-                         *             0
-                         *           ],
-                         *           [
-                         *             0,
-                         *             14,
-                         *             1
-                         *           ],
-                         *           [
-                         *             0,
-                         *             0,
-                         *             15
-                         *           ]
-                         *         ],
-                         *         "perClass": [
-                         *           {
-                         *             "label": "setosa",
-                         *             "precision": 1,
-                         *             "recall": 1,
-                         *             "f1": 1,
-                         *             "support": 15
-                         *           },
-                         *           {
-                         *             "label": "versicolor",
-                         *             "precision": 1,
-                         *             "recall": 0.9333,
-                         *             "f1": 0.9655,
-                         *             "support": 15
-                         *           },
-                         *           {
-                         *             "label": "virginica",
-                         *             "precision": 0.9375,
-                         *             "recall": 1,
-                         *             "f1": 0.9677,
-                         *             "support": 15
-                         *           }
-                         *         ],
-                         *         "macroAvg": {
-                         *           "precision": 0.9792,
-                         *           "recall": 0.9778,
-                         *           "f1": 0.9778,
-                         *           "support": 45
-                         *         },
-                         *         "weightedAvg": {
-                         *           "precision": 0.9792,
-                         *           "recall": 0.9778,
-                         *           "f1": 0.9778,
-                         *           "support": 45
-                         *         },
-                         *         "rocAuc": 0.9985
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["EvaluationResponse"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "invalid body: datasetId: required: send a string",
-                         *       "instance": "/v1/models/{id}/evaluate",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "datasetId",
-                         *       "errors": [
-                         *         {
-                         *           "field": "datasetId",
-                         *           "in": "body",
-                         *           "message": "required: send a string"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/models/{id}/evaluate",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'predict' scope that POST /v1/models/:id/evaluate needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/models/{id}/evaluate",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
-                         *       "instance": "/v1/models/{id}/evaluate",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is larger than BODY_LIMIT */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:payload-too-large",
-                         *       "title": "Payload Too Large",
-                         *       "status": 413,
-                         *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
-                         *       "instance": "/v1/models/{id}/evaluate",
-                         *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is not JSON (send Content-Type: application/json) */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unsupported-media-type",
-                         *       "title": "Unsupported Media Type",
-                         *       "status": 415,
-                         *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
-                         *       "instance": "/v1/models/{id}/evaluate",
-                         *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unprocessable",
-                         *       "title": "Unprocessable Entity",
-                         *       "status": 422,
-                         *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
-                         *       "instance": "/v1/models/{id}/evaluate",
-                         *       "code": "NN_ERR_UNPROCESSABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/models/{id}/evaluate",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/models/{id}/evaluate",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["evaluateModel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6828,281 +368,7 @@ export interface paths {
          * Predictions for every row of a stored dataset, streamed as CSV, NDJSON or a JSON array (Accept), one line per row
          * @description Each line holds the dataset row (0-based), the outputs as POST /v1/models/{ref}/predict answers them (class probabilities, or values in the targets' units) and, for classifiers, the predicted label. CSV has a header line: `row`, one column per output (named by class or target), `label`. Accept: text/csv, application/x-ndjson (default), or application/json for one JSON array of the NDJSON lines' objects.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
-                     * @example iris-example@latest
-                     */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "datasetId": "last-dataset"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["DatasetPredictionsRequestInput"];
-                };
-            };
-            responses: {
-                /** @description One line per dataset row, in row order */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example [
-                         *       {
-                         *         "row": 0,
-                         *         "outputs": [
-                         *           0.9979,
-                         *           0.0021,
-                         *           0
-                         *         ],
-                         *         "label": "setosa"
-                         *       },
-                         *       {
-                         *         "row": 1,
-                         *         "outputs": [
-                         *           0.9968,
-                         *           0.0032,
-                         *           0
-                         *         ],
-                         *         "label": "setosa"
-                         *       }
-                         *     ]
-                         */
-                        "application/json": {
-                            row: number;
-                            outputs: number[];
-                            label?: string;
-                            /** @description Categories of this row the model never saw, scored as all zeros (NDJSON lines carry it too) */
-                            unknownCategories?: {
-                                field: string;
-                                value: string;
-                            }[];
-                        }[];
-                        /**
-                         * @example {"row":0,"outputs":[0.9979,0.0021,0],"label":"setosa"}
-                         *     {"row":1,"outputs":[0.9968,0.0032,0],"label":"setosa"}
-                         */
-                        "application/x-ndjson": string;
-                        /**
-                         * @example row,setosa,versicolor,virginica,label
-                         *     0,0.9979,0.0021,0,setosa
-                         *     1,0.9968,0.0032,0,setosa
-                         */
-                        "text/csv": string;
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "invalid body: datasetId: required: send a string",
-                         *       "instance": "/v1/models/{id}/predictions",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "datasetId",
-                         *       "errors": [
-                         *         {
-                         *           "field": "datasetId",
-                         *           "in": "body",
-                         *           "message": "required: send a string"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/models/{id}/predictions",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'predict' scope that POST /v1/models/:id/predictions needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/models/{id}/predictions",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
-                         *       "instance": "/v1/models/{id}/predictions",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                406: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:not-acceptable",
-                         *       "title": "Not Acceptable",
-                         *       "status": 406,
-                         *       "detail": "cannot answer in any of 'application/xml'; send Accept: application/x-ndjson or text/csv or application/json",
-                         *       "instance": "/v1/models/{id}/predictions",
-                         *       "code": "NN_ERR_NOT_ACCEPTABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is larger than BODY_LIMIT */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:payload-too-large",
-                         *       "title": "Payload Too Large",
-                         *       "status": 413,
-                         *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
-                         *       "instance": "/v1/models/{id}/predictions",
-                         *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is not JSON (send Content-Type: application/json) */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unsupported-media-type",
-                         *       "title": "Unsupported Media Type",
-                         *       "status": 415,
-                         *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
-                         *       "instance": "/v1/models/{id}/predictions",
-                         *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unprocessable",
-                         *       "title": "Unprocessable Entity",
-                         *       "status": 422,
-                         *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
-                         *       "instance": "/v1/models/{id}/predictions",
-                         *       "code": "NN_ERR_UNPROCESSABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/models/{id}/predictions",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/models/{id}/predictions",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["predictDataset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7122,292 +388,7 @@ export interface paths {
          * Backprop you can inspect: the loss and, per layer, z, a, δ and every parameter's gradient for a few rows
          * @description One forward and backward pass of the stored model over the rows (at most 64, one training shard): per layer the Linear's outputs z, the layer's outputs a, δ = ∂J/∂z per row, and ∂J/∂θ of every parameter averaged over the rows with the L2 term, under the export's names and shapes. One full-batch SGD step with learning rate 1 on these rows would subtract exactly these gradients from the exported weights. A NaN or ±∞ anywhere in the pass (rows far outside the training data) is a 422 naming where, never a 200.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
-                     * @example iris-example@latest
-                     */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "inputs": [
-                     *         [
-                     *           5.1,
-                     *           3.5,
-                     *           1.4,
-                     *           0.2
-                     *         ]
-                     *       ],
-                     *       "targets": [
-                     *         "setosa"
-                     *       ],
-                     *       "mode": "train"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["BackpropRequestInput"];
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "modelId": "mdl_a625c00432c54b0b88863673c6072274",
-                         *       "mode": "train",
-                         *       "rows": 1,
-                         *       "loss": 0.001966,
-                         *       "layers": [
-                         *         {
-                         *           "name": "output",
-                         *           "z": [
-                         *             [
-                         *               6.012,
-                         *               -0.2229,
-                         *               -5.789
-                         *             ]
-                         *           ],
-                         *           "a": [
-                         *             [
-                         *               0.998,
-                         *               0.001957,
-                         *               0.000007488
-                         *             ]
-                         *           ],
-                         *           "delta": [
-                         *             [
-                         *               -0.001964,
-                         *               0.001957,
-                         *               0.000007488
-                         *             ]
-                         *           ],
-                         *           "gradients": {
-                         *             "output.weight": [
-                         *               [
-                         *                 0.001535,
-                         *                 -0.002292,
-                         *                 0.002579,
-                         *                 0.002518
-                         *               ],
-                         *               [
-                         *                 -0.001529,
-                         *                 0.002283,
-                         *                 -0.002569,
-                         *                 -0.002509
-                         *               ],
-                         *               [
-                         *                 -0.000005853,
-                         *                 0.000008736,
-                         *                 -0.000009831,
-                         *                 -0.0000096
-                         *               ]
-                         *             ],
-                         *             "output.bias": [
-                         *               -0.001964,
-                         *               0.001957,
-                         *               0.000007488
-                         *             ]
-                         *           }
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["BackpropResponse"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:validation",
-                         *       "title": "Bad Request",
-                         *       "status": 400,
-                         *       "detail": "invalid body: targets: required: send a list",
-                         *       "instance": "/v1/models/{id}/backprop",
-                         *       "code": "NN_ERR_VALIDATION",
-                         *       "field": "targets",
-                         *       "errors": [
-                         *         {
-                         *           "field": "targets",
-                         *           "in": "body",
-                         *           "message": "required: send a list"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unauthorized",
-                         *       "title": "Unauthorized",
-                         *       "status": 401,
-                         *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                         *       "instance": "/v1/models/{id}/backprop",
-                         *       "code": "NN_ERR_UNAUTHORIZED"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:forbidden",
-                         *       "title": "Forbidden",
-                         *       "status": 403,
-                         *       "detail": "this API key lacks the 'predict' scope that POST /v1/models/:id/backprop needs; ask for a key with it (or with admin)",
-                         *       "instance": "/v1/models/{id}/backprop",
-                         *       "code": "NN_ERR_FORBIDDEN"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:model-not-found",
-                         *       "title": "Not Found",
-                         *       "status": 404,
-                         *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
-                         *       "instance": "/v1/models/{id}/backprop",
-                         *       "code": "NN_ERR_MODEL_NOT_FOUND"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is larger than BODY_LIMIT */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:payload-too-large",
-                         *       "title": "Payload Too Large",
-                         *       "status": 413,
-                         *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
-                         *       "instance": "/v1/models/{id}/backprop",
-                         *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The body is not JSON (send Content-Type: application/json) */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unsupported-media-type",
-                         *       "title": "Unsupported Media Type",
-                         *       "status": 415,
-                         *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
-                         *       "instance": "/v1/models/{id}/backprop",
-                         *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem details (RFC 9457) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:unprocessable",
-                         *       "title": "Unprocessable Entity",
-                         *       "status": 422,
-                         *       "detail": "the pass is not finite: layers.0.z is Infinity in row 0; the rows are far outside the data the model was trained on (check their units), or the model overflows on them",
-                         *       "instance": "/v1/models/{id}/backprop",
-                         *       "code": "NN_ERR_UNPROCESSABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:too-many-requests",
-                         *       "title": "Too Many Requests",
-                         *       "status": 429,
-                         *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
-                         *       "instance": "/v1/models/{id}/backprop",
-                         *       "code": "NN_ERR_TOO_MANY_REQUESTS"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "type": "urn:backprop:problem:redis-unavailable",
-                         *       "title": "Service Unavailable",
-                         *       "status": 503,
-                         *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
-                         *       "instance": "/v1/models/{id}/backprop",
-                         *       "code": "NN_ERR_REDIS_UNAVAILABLE"
-                         *     }
-                         */
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["inspectBackprop"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7424,182 +405,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** TensorFlow Serving predict: instances (rows or records) → predictions; inputs (columnar) → outputs */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description A model name (its newest version is served), or a model id, or name@<version>
-                     * @example iris-example
-                     */
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "instances": [
-                     *         {
-                     *           "sepal_length": 5.1,
-                     *           "sepal_width": 3.5,
-                     *           "petal_length": 1.4,
-                     *           "petal_width": 0.2
-                     *         },
-                     *         {
-                     *           "sepal_length": 6.7,
-                     *           "sepal_width": 3,
-                     *           "petal_length": 5.2,
-                     *           "petal_width": 2.3
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["TfsPredictRequestInput"];
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "predictions": [
-                         *         [
-                         *           0.9979,
-                         *           0.0021,
-                         *           0
-                         *         ],
-                         *         [
-                         *           0.0001,
-                         *           0.0271,
-                         *           0.9728
-                         *         ]
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["TfsPredictResponse"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "instances[0].petal_colour: the model has no feature \"petal_colour\"; its features are \"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\""
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs (the protocol's error body) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this API key lacks the 'predict' scope that POST /v1/models/:name:predict needs; ask for a key with it (or with admin)"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The body is larger than BODY_LIMIT (the protocol's error body) */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-            };
-        };
+        post: operations["tfServingPredict"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7616,187 +422,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** TensorFlow Serving predict on one version of a model */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description A model name
-                     * @example iris-example
-                     */
-                    name: string;
-                    /**
-                     * @description A version of the model name: 1, 2, …
-                     * @example 1
-                     */
-                    version: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "instances": [
-                     *         {
-                     *           "sepal_length": 5.1,
-                     *           "sepal_width": 3.5,
-                     *           "petal_length": 1.4,
-                     *           "petal_width": 0.2
-                     *         },
-                     *         {
-                     *           "sepal_length": 6.7,
-                     *           "sepal_width": 3,
-                     *           "petal_length": 5.2,
-                     *           "petal_width": 2.3
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["TfsPredictRequestInput"];
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "predictions": [
-                         *         [
-                         *           0.9979,
-                         *           0.0021,
-                         *           0
-                         *         ],
-                         *         [
-                         *           0.0001,
-                         *           0.0271,
-                         *           0.9728
-                         *         ]
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["TfsPredictResponse"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "instances[0].petal_colour: the model has no feature \"petal_colour\"; its features are \"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\""
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs (the protocol's error body) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this API key lacks the 'predict' scope that POST /v1/models/:name/versions/:version:predict needs; ask for a key with it (or with admin)"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The body is larger than BODY_LIMIT (the protocol's error body) */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-            };
-        };
+        post: operations["tfServingPredictVersion"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7811,202 +437,7 @@ export interface paths {
             cookie?: never;
         };
         /** One version of a model, with TensorFlow Serving's model_version_status */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description A model name
-                     * @example iris-example
-                     */
-                    name: string;
-                    /**
-                     * @description A version of the model name: 1, 2, …
-                     * @example 1
-                     */
-                    version: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "id": "mdl_a625c00432c54b0b88863673c6072274",
-                         *       "name": "iris-example",
-                         *       "version": 1,
-                         *       "network": {
-                         *         "inputs": 4,
-                         *         "layers": [
-                         *           {
-                         *             "units": 16,
-                         *             "activation": "relu"
-                         *           }
-                         *         ],
-                         *         "output": {
-                         *           "units": 3,
-                         *           "activation": "softmax"
-                         *         }
-                         *       },
-                         *       "parameterCount": 131,
-                         *       "metrics": {
-                         *         "epochs": 68,
-                         *         "loss": 0.0812,
-                         *         "accuracy": 0.9744,
-                         *         "valLoss": 0.0496,
-                         *         "valAccuracy": 1
-                         *       },
-                         *       "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
-                         *       "jobId": "job_5a2a7a96a5894d958fb48e44defc6336",
-                         *       "classes": [
-                         *         "setosa",
-                         *         "versicolor",
-                         *         "virginica"
-                         *       ],
-                         *       "featureNames": [
-                         *         "sepal_length",
-                         *         "sepal_width",
-                         *         "petal_length",
-                         *         "petal_width"
-                         *       ],
-                         *       "targetNames": [
-                         *         "species"
-                         *       ],
-                         *       "training": {
-                         *         "epochs": 200,
-                         *         "batchSize": 45,
-                         *         "optimizer": {
-                         *           "type": "adam",
-                         *           "learningRate": 0.01,
-                         *           "beta1": 0.9,
-                         *           "beta2": 0.999,
-                         *           "epsilon": 1e-8
-                         *         },
-                         *         "schedule": {
-                         *           "type": "constant"
-                         *         },
-                         *         "validationSplit": 0.1,
-                         *         "earlyStopping": {
-                         *           "patience": 10,
-                         *           "minDelta": 0.0001
-                         *         },
-                         *         "shuffle": true,
-                         *         "seed": 1,
-                         *         "normalize": "standard"
-                         *       },
-                         *       "bestEpoch": 58,
-                         *       "stoppedEpoch": 68,
-                         *       "stopReason": "early_stopping",
-                         *       "warnings": [],
-                         *       "createdAt": "2026-11-30T08:48:43.110Z",
-                         *       "model_version_status": [
-                         *         {
-                         *           "version": "1",
-                         *           "state": "AVAILABLE",
-                         *           "status": {
-                         *             "error_code": "OK",
-                         *             "error_message": ""
-                         *           }
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ModelStatusResponse"];
-                    };
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "unknown query parameter \"foo\": GET /v1/models/:name/versions/:version takes none"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs (the protocol's error body) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this API key lacks the 'read' scope that GET /v1/models/:name/versions/:version needs; ask for a key with it (or with admin)"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-            };
-        };
+        get: operations["tfServingGetModelStatus"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8023,172 +454,7 @@ export interface paths {
             cookie?: never;
         };
         /** TensorFlow Serving model metadata: the serving_default signature's inputs and outputs (dtype, tensor_shape) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description A model name (its newest version is served), or a model id, or name@<version>
-                     * @example iris-example
-                     */
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "model_spec": {
-                         *         "name": "iris-example",
-                         *         "signature_name": "",
-                         *         "version": "1"
-                         *       },
-                         *       "metadata": {
-                         *         "signature_def": {
-                         *           "signature_def": {
-                         *             "serving_default": {
-                         *               "inputs": {
-                         *                 "input": {
-                         *                   "dtype": "DT_FLOAT",
-                         *                   "tensor_shape": {
-                         *                     "dim": [
-                         *                       {
-                         *                         "size": "-1",
-                         *                         "name": ""
-                         *                       },
-                         *                       {
-                         *                         "size": "4",
-                         *                         "name": ""
-                         *                       }
-                         *                     ],
-                         *                     "unknown_rank": false
-                         *                   },
-                         *                   "name": "input"
-                         *                 }
-                         *               },
-                         *               "outputs": {
-                         *                 "output": {
-                         *                   "dtype": "DT_FLOAT",
-                         *                   "tensor_shape": {
-                         *                     "dim": [
-                         *                       {
-                         *                         "size": "-1",
-                         *                         "name": ""
-                         *                       },
-                         *                       {
-                         *                         "size": "3",
-                         *                         "name": ""
-                         *                       }
-                         *                     ],
-                         *                     "unknown_rank": false
-                         *                   },
-                         *                   "name": "output"
-                         *                 }
-                         *               },
-                         *               "method_name": "tensorflow/serving/predict"
-                         *             }
-                         *           }
-                         *         }
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["TfsModelMetadataResponse"];
-                    };
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "unknown query parameter \"foo\": GET /v1/models/:name/metadata takes none"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs (the protocol's error body) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this API key lacks the 'read' scope that GET /v1/models/:name/metadata needs; ask for a key with it (or with admin)"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-            };
-        };
+        get: operations["tfServingGetModelMetadata"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8205,177 +471,7 @@ export interface paths {
             cookie?: never;
         };
         /** TensorFlow Serving model metadata of one version */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description A model name
-                     * @example iris-example
-                     */
-                    name: string;
-                    /**
-                     * @description A version of the model name: 1, 2, …
-                     * @example 1
-                     */
-                    version: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "model_spec": {
-                         *         "name": "iris-example",
-                         *         "signature_name": "",
-                         *         "version": "1"
-                         *       },
-                         *       "metadata": {
-                         *         "signature_def": {
-                         *           "signature_def": {
-                         *             "serving_default": {
-                         *               "inputs": {
-                         *                 "input": {
-                         *                   "dtype": "DT_FLOAT",
-                         *                   "tensor_shape": {
-                         *                     "dim": [
-                         *                       {
-                         *                         "size": "-1",
-                         *                         "name": ""
-                         *                       },
-                         *                       {
-                         *                         "size": "4",
-                         *                         "name": ""
-                         *                       }
-                         *                     ],
-                         *                     "unknown_rank": false
-                         *                   },
-                         *                   "name": "input"
-                         *                 }
-                         *               },
-                         *               "outputs": {
-                         *                 "output": {
-                         *                   "dtype": "DT_FLOAT",
-                         *                   "tensor_shape": {
-                         *                     "dim": [
-                         *                       {
-                         *                         "size": "-1",
-                         *                         "name": ""
-                         *                       },
-                         *                       {
-                         *                         "size": "3",
-                         *                         "name": ""
-                         *                       }
-                         *                     ],
-                         *                     "unknown_rank": false
-                         *                   },
-                         *                   "name": "output"
-                         *                 }
-                         *               },
-                         *               "method_name": "tensorflow/serving/predict"
-                         *             }
-                         *           }
-                         *         }
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["TfsModelMetadataResponse"];
-                    };
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "unknown query parameter \"foo\": GET /v1/models/:name/versions/:version/metadata takes none"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs (the protocol's error body) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this API key lacks the 'read' scope that GET /v1/models/:name/versions/:version/metadata needs; ask for a key with it (or with admin)"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-            };
-        };
+        get: operations["tfServingGetModelVersionMetadata"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8392,47 +488,7 @@ export interface paths {
             cookie?: never;
         };
         /** Server metadata */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "name": "backprop",
-                         *       "version": "0.1.0",
-                         *       "extensions": []
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ServerMetadataResponse"];
-                    };
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "unknown query parameter \"foo\": GET /v2 takes none"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-            };
-        };
+        get: operations["serverMetadata"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8449,45 +505,7 @@ export interface paths {
             cookie?: never;
         };
         /** Server liveness: 200 while the process answers */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "live": true
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ServerLiveResponse"];
-                    };
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "unknown query parameter \"foo\": GET /v2/health/live takes none"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-            };
-        };
+        get: operations["serverLive"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8504,59 +522,7 @@ export interface paths {
             cookie?: never;
         };
         /** Server readiness: 200 when Redis answers (as /readyz), else 503 */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "ready": true
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ServerReadyResponse"];
-                    };
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "unknown query parameter \"foo\": GET /v2/health/ready takes none"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not ready: Redis did not answer PING within 1 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-            };
-        };
+        get: operations["serverReady"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8573,152 +539,7 @@ export interface paths {
             cookie?: never;
         };
         /** Model metadata: its versions, input and output tensors */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description A model name (its newest version is served), or a model id, or name@<version>
-                     * @example iris-example
-                     */
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "name": "iris-example",
-                         *       "versions": [
-                         *         "1"
-                         *       ],
-                         *       "platform": "backprop",
-                         *       "inputs": [
-                         *         {
-                         *           "name": "input",
-                         *           "datatype": "FP32",
-                         *           "shape": [
-                         *             -1,
-                         *             4
-                         *           ]
-                         *         }
-                         *       ],
-                         *       "outputs": [
-                         *         {
-                         *           "name": "output",
-                         *           "datatype": "FP32",
-                         *           "shape": [
-                         *             -1,
-                         *             3
-                         *           ]
-                         *         },
-                         *         {
-                         *           "name": "label",
-                         *           "datatype": "BYTES",
-                         *           "shape": [
-                         *             -1
-                         *           ]
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ModelMetadataResponse"];
-                    };
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "unknown query parameter \"foo\": GET /v2/models/:name takes none"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs (the protocol's error body) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name needs; ask for a key with it (or with admin)"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-            };
-        };
+        get: operations["modelMetadata"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8735,157 +556,7 @@ export interface paths {
             cookie?: never;
         };
         /** Model metadata of one version */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description A model name
-                     * @example iris-example
-                     */
-                    name: string;
-                    /**
-                     * @description A version of the model name: 1, 2, …
-                     * @example 1
-                     */
-                    version: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "name": "iris-example",
-                         *       "versions": [
-                         *         "1"
-                         *       ],
-                         *       "platform": "backprop",
-                         *       "inputs": [
-                         *         {
-                         *           "name": "input",
-                         *           "datatype": "FP32",
-                         *           "shape": [
-                         *             -1,
-                         *             4
-                         *           ]
-                         *         }
-                         *       ],
-                         *       "outputs": [
-                         *         {
-                         *           "name": "output",
-                         *           "datatype": "FP32",
-                         *           "shape": [
-                         *             -1,
-                         *             3
-                         *           ]
-                         *         },
-                         *         {
-                         *           "name": "label",
-                         *           "datatype": "BYTES",
-                         *           "shape": [
-                         *             -1
-                         *           ]
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ModelMetadataResponse"];
-                    };
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "unknown query parameter \"foo\": GET /v2/models/:name/versions/:version takes none"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs (the protocol's error body) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name/versions/:version needs; ask for a key with it (or with admin)"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-            };
-        };
+        get: operations["modelVersionMetadata"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8902,122 +573,7 @@ export interface paths {
             cookie?: never;
         };
         /** Model readiness: 200 when the model exists (and can be served), else 404 */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description A model name (its newest version is served), or a model id, or name@<version>
-                     * @example iris-example
-                     */
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "name": "iris-example",
-                         *       "ready": true
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ModelReadyResponse"];
-                    };
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "unknown query parameter \"foo\": GET /v2/models/:name/ready takes none"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs (the protocol's error body) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name/ready needs; ask for a key with it (or with admin)"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-            };
-        };
+        get: operations["modelReady"];
         put?: never;
         post?: never;
         delete?: never;
@@ -9034,127 +590,7 @@ export interface paths {
             cookie?: never;
         };
         /** Readiness of one version of a model */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description A model name
-                     * @example iris-example
-                     */
-                    name: string;
-                    /**
-                     * @description A version of the model name: 1, 2, …
-                     * @example 1
-                     */
-                    version: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "name": "iris-example",
-                         *       "ready": true
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ModelReadyResponse"];
-                    };
-                };
-                /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "unknown query parameter \"foo\": GET /v2/models/:name/versions/:version/ready takes none"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs (the protocol's error body) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name/versions/:version/ready needs; ask for a key with it (or with admin)"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-            };
-        };
+        get: operations["modelVersionReady"];
         put?: never;
         post?: never;
         delete?: never;
@@ -9173,209 +609,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Inference: one numeric input [rows, features] (or one per feature column, for a model with categorical columns) → output [rows, units] and label [rows] */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description A model name (its newest version is served), or a model id, or name@<version>
-                     * @example iris-example
-                     */
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "42",
-                     *       "inputs": [
-                     *         {
-                     *           "name": "input",
-                     *           "shape": [
-                     *             2,
-                     *             4
-                     *           ],
-                     *           "datatype": "FP32",
-                     *           "data": [
-                     *             5.1,
-                     *             3.5,
-                     *             1.4,
-                     *             0.2,
-                     *             6.7,
-                     *             3,
-                     *             5.2,
-                     *             2.3
-                     *           ]
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["InferRequestInput"];
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "model_name": "iris-example",
-                         *       "model_version": "1",
-                         *       "id": "42",
-                         *       "outputs": [
-                         *         {
-                         *           "name": "output",
-                         *           "shape": [
-                         *             2,
-                         *             3
-                         *           ],
-                         *           "datatype": "FP32",
-                         *           "data": [
-                         *             0.9979,
-                         *             0.0021,
-                         *             0,
-                         *             0.0001,
-                         *             0.0271,
-                         *             0.9728
-                         *           ]
-                         *         },
-                         *         {
-                         *           "name": "label",
-                         *           "shape": [
-                         *             2
-                         *           ],
-                         *           "datatype": "BYTES",
-                         *           "data": [
-                         *             "setosa",
-                         *             "virginica"
-                         *           ]
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["InferResponse"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "inputs[0].datatype: the input 'input' is FP32 (or FP64, INT8…INT64, UINT8…UINT64); got BOOL"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs (the protocol's error body) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this API key lacks the 'predict' scope that POST /v2/models/:name/infer needs; ask for a key with it (or with admin)"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The body is larger than BODY_LIMIT (the protocol's error body) */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-            };
-        };
+        post: operations["modelInfer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -9392,214 +626,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Inference on one version of a model */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description A model name
-                     * @example iris-example
-                     */
-                    name: string;
-                    /**
-                     * @description A version of the model name: 1, 2, …
-                     * @example 1
-                     */
-                    version: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "42",
-                     *       "inputs": [
-                     *         {
-                     *           "name": "input",
-                     *           "shape": [
-                     *             2,
-                     *             4
-                     *           ],
-                     *           "datatype": "FP32",
-                     *           "data": [
-                     *             5.1,
-                     *             3.5,
-                     *             1.4,
-                     *             0.2,
-                     *             6.7,
-                     *             3,
-                     *             5.2,
-                     *             2.3
-                     *           ]
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["InferRequestInput"];
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "model_name": "iris-example",
-                         *       "model_version": "1",
-                         *       "id": "42",
-                         *       "outputs": [
-                         *         {
-                         *           "name": "output",
-                         *           "shape": [
-                         *             2,
-                         *             3
-                         *           ],
-                         *           "datatype": "FP32",
-                         *           "data": [
-                         *             0.9979,
-                         *             0.0021,
-                         *             0,
-                         *             0.0001,
-                         *             0.0271,
-                         *             0.9728
-                         *           ]
-                         *         },
-                         *         {
-                         *           "name": "label",
-                         *           "shape": [
-                         *             2
-                         *           ],
-                         *           "datatype": "BYTES",
-                         *           "data": [
-                         *             "setosa",
-                         *             "virginica"
-                         *           ]
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["InferResponse"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "inputs[0].datatype: the input 'input' is FP32 (or FP64, INT8…INT64, UINT8…UINT64); got BOOL"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The API key lacks the scope this route needs (the protocol's error body) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "this API key lacks the 'predict' scope that POST /v2/models/:name/versions/:version/infer needs; ask for a key with it (or with admin)"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The body is larger than BODY_LIMIT (the protocol's error body) */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The protocol's error body, {"error": …} */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-                /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["ProtocolError"];
-                    };
-                };
-            };
-        };
+        post: operations["modelVersionInfer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -12385,4 +3412,9023 @@ export type SchemaModelReadyResponse = components['schemas']['ModelReadyResponse
 export type SchemaInferRequest = components['schemas']['InferRequest'];
 export type SchemaInferResponse = components['schemas']['InferResponse'];
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    checkLiveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": {
+                        status: string;
+                    };
+                };
+            };
+        };
+    };
+    checkReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "kernels": "blas"
+                     *     }
+                     */
+                    "application/json": {
+                        status: string;
+                        /**
+                         * @description the matrix kernels this process runs (KERNELS resolved: auto → blas when OpenBLAS loads, else wasm)
+                         * @enum {string}
+                         */
+                        kernels: "blas" | "wasm" | "ts";
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:not-ready",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "not ready: redis is unreachable",
+                     *       "instance": "/readyz",
+                     *       "code": "NN_ERR_NOT_READY"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example # HELP backprop_models Stored models
+                     *     # TYPE backprop_models gauge
+                     *     backprop_models 1
+                     */
+                    "text/plain; version=0.0.4; charset=utf-8": string;
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/metrics",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'metrics' scope that GET /metrics needs; ask for a key with it (or with admin)",
+                     *       "instance": "/metrics",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/metrics",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDatasets: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Records to skip (default 0)
+                 * @example 0
+                 */
+                offset?: number;
+                /**
+                 * @description Records to return, at most 1000 (default 100)
+                 * @example 100
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "ds_53206c27617a4a2fa309e6d2801180da",
+                     *           "name": "iris-example",
+                     *           "rows": 45,
+                     *           "inputs": 4,
+                     *           "outputs": 3,
+                     *           "featureNames": [
+                     *             "sepal_length",
+                     *             "sepal_width",
+                     *             "petal_length",
+                     *             "petal_width"
+                     *           ],
+                     *           "targetNames": [
+                     *             "species"
+                     *           ],
+                     *           "classes": [
+                     *             "setosa",
+                     *             "versicolor",
+                     *             "virginica"
+                     *           ],
+                     *           "createdAt": "2026-11-30T08:48:42.438Z",
+                     *           "columns": [
+                     *             {
+                     *               "name": "sepal_length",
+                     *               "mean": 5.78,
+                     *               "std": 0.87,
+                     *               "min": 4.3,
+                     *               "max": 7.6
+                     *             },
+                     *             {
+                     *               "name": "sepal_width",
+                     *               "mean": 3.01,
+                     *               "std": 0.42,
+                     *               "min": 2,
+                     *               "max": 4
+                     *             },
+                     *             {
+                     *               "name": "petal_length",
+                     *               "mean": 3.75,
+                     *               "std": 1.79,
+                     *               "min": 1.1,
+                     *               "max": 6.6
+                     *             },
+                     *             {
+                     *               "name": "petal_width",
+                     *               "mean": 1.2,
+                     *               "std": 0.78,
+                     *               "min": 0.1,
+                     *               "max": 2.5
+                     *             }
+                     *           ],
+                     *           "targetColumns": [
+                     *             {
+                     *               "name": "species=setosa",
+                     *               "mean": 0.333,
+                     *               "std": 0.471,
+                     *               "min": 0,
+                     *               "max": 1
+                     *             },
+                     *             {
+                     *               "name": "species=versicolor",
+                     *               "mean": 0.333,
+                     *               "std": 0.471,
+                     *               "min": 0,
+                     *               "max": 1
+                     *             },
+                     *             {
+                     *               "name": "species=virginica",
+                     *               "mean": 0.333,
+                     *               "std": 0.471,
+                     *               "min": 0,
+                     *               "max": 1
+                     *             }
+                     *           ],
+                     *           "sha256": "094e2c263c820d1f1ed20c3c584a01c356a28e32d12f3de8afed0fefbfdcebfd",
+                     *           "bytes": 1260
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "offset": 0,
+                     *       "limit": 100
+                     *     }
+                     */
+                    "application/json": {
+                        items: components["schemas"]["DatasetResponse"][];
+                        /** @description How many there are in all (paged lists) */
+                        total?: number;
+                        offset?: number;
+                        limit?: number;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
+                     *       "instance": "/v1/datasets",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "limit",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "in": "querystring",
+                     *           "message": "must be ≤ 1000, got 5000"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/datasets",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'read' scope that GET /v1/datasets needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/datasets",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/datasets",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/datasets",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createDataset: {
+        parameters: {
+            query?: {
+                /** @description CSV only: comma-separated target column name(s); default the last column */
+                target?: string;
+                /** @description CSV only: the dataset name */
+                name?: string;
+                /** @description CSV only: true: the single target column holds class labels even when its values are numbers; false: decide from the cells (default); or comma-separated column names to read as categories */
+                categorical?: string;
+                /** @description CSV only: the cell separator; default: detected from the header line (comma, semicolon or tab) */
+                delimiter?: "," | ";" | "tab" | "\t";
+                /** @description CSV only: the decimal mark of numbers, as pandas' `decimal` (default `.`); `,` reads `1,5` as 1.5 in `;`- or tab-separated files */
+                decimal?: "." | ",";
+                /** @description CSV only: the missing-value strategy (default error) */
+                missing?: "error" | "mean" | "median" | "most_frequent" | "constant";
+                /** @description CSV only: with missing=constant, the value of a missing numeric cell (default 0); a finite number that fits a 32-bit float */
+                fillValue?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "iris-example",
+                 *       "features": [
+                 *         [
+                 *           5.1,
+                 *           3.5,
+                 *           1.4,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           4.9,
+                 *           3,
+                 *           1.4,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           4.7,
+                 *           3.2,
+                 *           1.3,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           4.6,
+                 *           3.1,
+                 *           1.5,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           5,
+                 *           3.6,
+                 *           1.4,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           5.4,
+                 *           3.9,
+                 *           1.7,
+                 *           0.4
+                 *         ],
+                 *         [
+                 *           4.6,
+                 *           3.4,
+                 *           1.4,
+                 *           0.3
+                 *         ],
+                 *         [
+                 *           5,
+                 *           3.4,
+                 *           1.5,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           4.4,
+                 *           2.9,
+                 *           1.4,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           4.9,
+                 *           3.1,
+                 *           1.5,
+                 *           0.1
+                 *         ],
+                 *         [
+                 *           5.4,
+                 *           3.7,
+                 *           1.5,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           4.8,
+                 *           3.4,
+                 *           1.6,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           4.8,
+                 *           3,
+                 *           1.4,
+                 *           0.1
+                 *         ],
+                 *         [
+                 *           4.3,
+                 *           3,
+                 *           1.1,
+                 *           0.1
+                 *         ],
+                 *         [
+                 *           5.8,
+                 *           4,
+                 *           1.2,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           7,
+                 *           3.2,
+                 *           4.7,
+                 *           1.4
+                 *         ],
+                 *         [
+                 *           6.4,
+                 *           3.2,
+                 *           4.5,
+                 *           1.5
+                 *         ],
+                 *         [
+                 *           6.9,
+                 *           3.1,
+                 *           4.9,
+                 *           1.5
+                 *         ],
+                 *         [
+                 *           5.5,
+                 *           2.3,
+                 *           4,
+                 *           1.3
+                 *         ],
+                 *         [
+                 *           6.5,
+                 *           2.8,
+                 *           4.6,
+                 *           1.5
+                 *         ],
+                 *         [
+                 *           5.7,
+                 *           2.8,
+                 *           4.5,
+                 *           1.3
+                 *         ],
+                 *         [
+                 *           6.3,
+                 *           3.3,
+                 *           4.7,
+                 *           1.6
+                 *         ],
+                 *         [
+                 *           4.9,
+                 *           2.4,
+                 *           3.3,
+                 *           1
+                 *         ],
+                 *         [
+                 *           6.6,
+                 *           2.9,
+                 *           4.6,
+                 *           1.3
+                 *         ],
+                 *         [
+                 *           5.2,
+                 *           2.7,
+                 *           3.9,
+                 *           1.4
+                 *         ],
+                 *         [
+                 *           5,
+                 *           2,
+                 *           3.5,
+                 *           1
+                 *         ],
+                 *         [
+                 *           5.9,
+                 *           3,
+                 *           4.2,
+                 *           1.5
+                 *         ],
+                 *         [
+                 *           6,
+                 *           2.2,
+                 *           4,
+                 *           1
+                 *         ],
+                 *         [
+                 *           6.1,
+                 *           2.9,
+                 *           4.7,
+                 *           1.4
+                 *         ],
+                 *         [
+                 *           5.6,
+                 *           2.9,
+                 *           3.6,
+                 *           1.3
+                 *         ],
+                 *         [
+                 *           6.3,
+                 *           3.3,
+                 *           6,
+                 *           2.5
+                 *         ],
+                 *         [
+                 *           5.8,
+                 *           2.7,
+                 *           5.1,
+                 *           1.9
+                 *         ],
+                 *         [
+                 *           7.1,
+                 *           3,
+                 *           5.9,
+                 *           2.1
+                 *         ],
+                 *         [
+                 *           6.3,
+                 *           2.9,
+                 *           5.6,
+                 *           1.8
+                 *         ],
+                 *         [
+                 *           6.5,
+                 *           3,
+                 *           5.8,
+                 *           2.2
+                 *         ],
+                 *         [
+                 *           7.6,
+                 *           3,
+                 *           6.6,
+                 *           2.1
+                 *         ],
+                 *         [
+                 *           4.9,
+                 *           2.5,
+                 *           4.5,
+                 *           1.7
+                 *         ],
+                 *         [
+                 *           7.3,
+                 *           2.9,
+                 *           6.3,
+                 *           1.8
+                 *         ],
+                 *         [
+                 *           6.7,
+                 *           2.5,
+                 *           5.8,
+                 *           1.8
+                 *         ],
+                 *         [
+                 *           7.2,
+                 *           3.6,
+                 *           6.1,
+                 *           2.5
+                 *         ],
+                 *         [
+                 *           6.5,
+                 *           3.2,
+                 *           5.1,
+                 *           2
+                 *         ],
+                 *         [
+                 *           6.4,
+                 *           2.7,
+                 *           5.3,
+                 *           1.9
+                 *         ],
+                 *         [
+                 *           6.8,
+                 *           3,
+                 *           5.5,
+                 *           2.1
+                 *         ],
+                 *         [
+                 *           5.7,
+                 *           2.5,
+                 *           5,
+                 *           2
+                 *         ],
+                 *         [
+                 *           5.8,
+                 *           2.8,
+                 *           5.1,
+                 *           2.4
+                 *         ]
+                 *       ],
+                 *       "targets": [
+                 *         "setosa",
+                 *         "setosa",
+                 *         "setosa",
+                 *         "setosa",
+                 *         "setosa",
+                 *         "setosa",
+                 *         "setosa",
+                 *         "setosa",
+                 *         "setosa",
+                 *         "setosa",
+                 *         "setosa",
+                 *         "setosa",
+                 *         "setosa",
+                 *         "setosa",
+                 *         "setosa",
+                 *         "versicolor",
+                 *         "versicolor",
+                 *         "versicolor",
+                 *         "versicolor",
+                 *         "versicolor",
+                 *         "versicolor",
+                 *         "versicolor",
+                 *         "versicolor",
+                 *         "versicolor",
+                 *         "versicolor",
+                 *         "versicolor",
+                 *         "versicolor",
+                 *         "versicolor",
+                 *         "versicolor",
+                 *         "versicolor",
+                 *         "virginica",
+                 *         "virginica",
+                 *         "virginica",
+                 *         "virginica",
+                 *         "virginica",
+                 *         "virginica",
+                 *         "virginica",
+                 *         "virginica",
+                 *         "virginica",
+                 *         "virginica",
+                 *         "virginica",
+                 *         "virginica",
+                 *         "virginica",
+                 *         "virginica",
+                 *         "virginica"
+                 *       ],
+                 *       "featureNames": [
+                 *         "sepal_length",
+                 *         "sepal_width",
+                 *         "petal_length",
+                 *         "petal_width"
+                 *       ],
+                 *       "targetNames": [
+                 *         "species"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateDatasetJsonInput"] | string;
+                /**
+                 * @example sepal_length,sepal_width,petal_length,petal_width,species
+                 *     5.1,3.5,1.4,0.2,setosa
+                 *     4.9,3,1.4,0.2,setosa
+                 *     4.7,3.2,1.3,0.2,setosa
+                 *     4.6,3.1,1.5,0.2,setosa
+                 *     5,3.6,1.4,0.2,setosa
+                 *     5.4,3.9,1.7,0.4,setosa
+                 *     4.6,3.4,1.4,0.3,setosa
+                 *     5,3.4,1.5,0.2,setosa
+                 *     4.4,2.9,1.4,0.2,setosa
+                 *     4.9,3.1,1.5,0.1,setosa
+                 *     5.4,3.7,1.5,0.2,setosa
+                 *     4.8,3.4,1.6,0.2,setosa
+                 *     4.8,3,1.4,0.1,setosa
+                 *     4.3,3,1.1,0.1,setosa
+                 *     5.8,4,1.2,0.2,setosa
+                 *     7,3.2,4.7,1.4,versicolor
+                 *     6.4,3.2,4.5,1.5,versicolor
+                 *     6.9,3.1,4.9,1.5,versicolor
+                 *     5.5,2.3,4,1.3,versicolor
+                 *     6.5,2.8,4.6,1.5,versicolor
+                 *     5.7,2.8,4.5,1.3,versicolor
+                 *     6.3,3.3,4.7,1.6,versicolor
+                 *     4.9,2.4,3.3,1,versicolor
+                 *     6.6,2.9,4.6,1.3,versicolor
+                 *     5.2,2.7,3.9,1.4,versicolor
+                 *     5,2,3.5,1,versicolor
+                 *     5.9,3,4.2,1.5,versicolor
+                 *     6,2.2,4,1,versicolor
+                 *     6.1,2.9,4.7,1.4,versicolor
+                 *     5.6,2.9,3.6,1.3,versicolor
+                 *     6.3,3.3,6,2.5,virginica
+                 *     5.8,2.7,5.1,1.9,virginica
+                 *     7.1,3,5.9,2.1,virginica
+                 *     6.3,2.9,5.6,1.8,virginica
+                 *     6.5,3,5.8,2.2,virginica
+                 *     7.6,3,6.6,2.1,virginica
+                 *     4.9,2.5,4.5,1.7,virginica
+                 *     7.3,2.9,6.3,1.8,virginica
+                 *     6.7,2.5,5.8,1.8,virginica
+                 *     7.2,3.6,6.1,2.5,virginica
+                 *     6.5,3.2,5.1,2,virginica
+                 *     6.4,2.7,5.3,1.9,virginica
+                 *     6.8,3,5.5,2.1,virginica
+                 *     5.7,2.5,5,2,virginica
+                 *     5.8,2.8,5.1,2.4,virginica
+                 */
+                "text/csv": components["schemas"]["CreateDatasetJsonInput"] | string;
+                /**
+                 * @example sepal_length,sepal_width,petal_length,petal_width,species
+                 *     5.1,3.5,1.4,0.2,setosa
+                 *     4.9,3,1.4,0.2,setosa
+                 *     4.7,3.2,1.3,0.2,setosa
+                 *     4.6,3.1,1.5,0.2,setosa
+                 *     5,3.6,1.4,0.2,setosa
+                 *     5.4,3.9,1.7,0.4,setosa
+                 *     4.6,3.4,1.4,0.3,setosa
+                 *     5,3.4,1.5,0.2,setosa
+                 *     4.4,2.9,1.4,0.2,setosa
+                 *     4.9,3.1,1.5,0.1,setosa
+                 *     5.4,3.7,1.5,0.2,setosa
+                 *     4.8,3.4,1.6,0.2,setosa
+                 *     4.8,3,1.4,0.1,setosa
+                 *     4.3,3,1.1,0.1,setosa
+                 *     5.8,4,1.2,0.2,setosa
+                 *     7,3.2,4.7,1.4,versicolor
+                 *     6.4,3.2,4.5,1.5,versicolor
+                 *     6.9,3.1,4.9,1.5,versicolor
+                 *     5.5,2.3,4,1.3,versicolor
+                 *     6.5,2.8,4.6,1.5,versicolor
+                 *     5.7,2.8,4.5,1.3,versicolor
+                 *     6.3,3.3,4.7,1.6,versicolor
+                 *     4.9,2.4,3.3,1,versicolor
+                 *     6.6,2.9,4.6,1.3,versicolor
+                 *     5.2,2.7,3.9,1.4,versicolor
+                 *     5,2,3.5,1,versicolor
+                 *     5.9,3,4.2,1.5,versicolor
+                 *     6,2.2,4,1,versicolor
+                 *     6.1,2.9,4.7,1.4,versicolor
+                 *     5.6,2.9,3.6,1.3,versicolor
+                 *     6.3,3.3,6,2.5,virginica
+                 *     5.8,2.7,5.1,1.9,virginica
+                 *     7.1,3,5.9,2.1,virginica
+                 *     6.3,2.9,5.6,1.8,virginica
+                 *     6.5,3,5.8,2.2,virginica
+                 *     7.6,3,6.6,2.1,virginica
+                 *     4.9,2.5,4.5,1.7,virginica
+                 *     7.3,2.9,6.3,1.8,virginica
+                 *     6.7,2.5,5.8,1.8,virginica
+                 *     7.2,3.6,6.1,2.5,virginica
+                 *     6.5,3.2,5.1,2,virginica
+                 *     6.4,2.7,5.3,1.9,virginica
+                 *     6.8,3,5.5,2.1,virginica
+                 *     5.7,2.5,5,2,virginica
+                 *     5.8,2.8,5.1,2.4,virginica
+                 */
+                "application/csv": components["schemas"]["CreateDatasetJsonInput"] | string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ds_53206c27617a4a2fa309e6d2801180da",
+                     *       "name": "iris-example",
+                     *       "rows": 45,
+                     *       "inputs": 4,
+                     *       "outputs": 3,
+                     *       "featureNames": [
+                     *         "sepal_length",
+                     *         "sepal_width",
+                     *         "petal_length",
+                     *         "petal_width"
+                     *       ],
+                     *       "targetNames": [
+                     *         "species"
+                     *       ],
+                     *       "classes": [
+                     *         "setosa",
+                     *         "versicolor",
+                     *         "virginica"
+                     *       ],
+                     *       "createdAt": "2026-11-30T08:48:42.438Z",
+                     *       "columns": [
+                     *         {
+                     *           "name": "sepal_length",
+                     *           "mean": 5.78,
+                     *           "std": 0.87,
+                     *           "min": 4.3,
+                     *           "max": 7.6
+                     *         },
+                     *         {
+                     *           "name": "sepal_width",
+                     *           "mean": 3.01,
+                     *           "std": 0.42,
+                     *           "min": 2,
+                     *           "max": 4
+                     *         },
+                     *         {
+                     *           "name": "petal_length",
+                     *           "mean": 3.75,
+                     *           "std": 1.79,
+                     *           "min": 1.1,
+                     *           "max": 6.6
+                     *         },
+                     *         {
+                     *           "name": "petal_width",
+                     *           "mean": 1.2,
+                     *           "std": 0.78,
+                     *           "min": 0.1,
+                     *           "max": 2.5
+                     *         }
+                     *       ],
+                     *       "targetColumns": [
+                     *         {
+                     *           "name": "species=setosa",
+                     *           "mean": 0.333,
+                     *           "std": 0.471,
+                     *           "min": 0,
+                     *           "max": 1
+                     *         },
+                     *         {
+                     *           "name": "species=versicolor",
+                     *           "mean": 0.333,
+                     *           "std": 0.471,
+                     *           "min": 0,
+                     *           "max": 1
+                     *         },
+                     *         {
+                     *           "name": "species=virginica",
+                     *           "mean": 0.333,
+                     *           "std": 0.471,
+                     *           "min": 0,
+                     *           "max": 1
+                     *         }
+                     *       ],
+                     *       "sha256": "094e2c263c820d1f1ed20c3c584a01c356a28e32d12f3de8afed0fefbfdcebfd",
+                     *       "bytes": 1260
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DatasetResponse"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "invalid body: features: required: send a list",
+                     *       "instance": "/v1/datasets",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "features",
+                     *       "errors": [
+                     *         {
+                     *           "field": "features",
+                     *           "in": "body",
+                     *           "message": "required: send a list"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/datasets",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'train' scope that POST /v1/datasets needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/datasets",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:dataset-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "dataset has 2000000 rows; the limit is 1000000 (MAX_DATASET_ROWS)",
+                     *       "instance": "/v1/datasets",
+                     *       "code": "NN_ERR_DATASET_TOO_LARGE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
+                     *       "instance": "/v1/datasets",
+                     *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/datasets",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/datasets",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Resource id, as returned when it was created
+                 * @example last-dataset
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ds_53206c27617a4a2fa309e6d2801180da",
+                     *       "name": "iris-example",
+                     *       "rows": 45,
+                     *       "inputs": 4,
+                     *       "outputs": 3,
+                     *       "featureNames": [
+                     *         "sepal_length",
+                     *         "sepal_width",
+                     *         "petal_length",
+                     *         "petal_width"
+                     *       ],
+                     *       "targetNames": [
+                     *         "species"
+                     *       ],
+                     *       "classes": [
+                     *         "setosa",
+                     *         "versicolor",
+                     *         "virginica"
+                     *       ],
+                     *       "createdAt": "2026-11-30T08:48:42.438Z",
+                     *       "columns": [
+                     *         {
+                     *           "name": "sepal_length",
+                     *           "mean": 5.78,
+                     *           "std": 0.87,
+                     *           "min": 4.3,
+                     *           "max": 7.6
+                     *         },
+                     *         {
+                     *           "name": "sepal_width",
+                     *           "mean": 3.01,
+                     *           "std": 0.42,
+                     *           "min": 2,
+                     *           "max": 4
+                     *         },
+                     *         {
+                     *           "name": "petal_length",
+                     *           "mean": 3.75,
+                     *           "std": 1.79,
+                     *           "min": 1.1,
+                     *           "max": 6.6
+                     *         },
+                     *         {
+                     *           "name": "petal_width",
+                     *           "mean": 1.2,
+                     *           "std": 0.78,
+                     *           "min": 0.1,
+                     *           "max": 2.5
+                     *         }
+                     *       ],
+                     *       "targetColumns": [
+                     *         {
+                     *           "name": "species=setosa",
+                     *           "mean": 0.333,
+                     *           "std": 0.471,
+                     *           "min": 0,
+                     *           "max": 1
+                     *         },
+                     *         {
+                     *           "name": "species=versicolor",
+                     *           "mean": 0.333,
+                     *           "std": 0.471,
+                     *           "min": 0,
+                     *           "max": 1
+                     *         },
+                     *         {
+                     *           "name": "species=virginica",
+                     *           "mean": 0.333,
+                     *           "std": 0.471,
+                     *           "min": 0,
+                     *           "max": 1
+                     *         }
+                     *       ],
+                     *       "sha256": "094e2c263c820d1f1ed20c3c584a01c356a28e32d12f3de8afed0fefbfdcebfd",
+                     *       "bytes": 1260
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DatasetResponse"];
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "unknown query parameter \"foo\": GET /v1/datasets/:id takes none",
+                     *       "instance": "/v1/datasets/{id}",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "foo"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/datasets/{id}",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'read' scope that GET /v1/datasets/:id needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/datasets/{id}",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:dataset-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' not found; list datasets with GET /v1/datasets",
+                     *       "instance": "/v1/datasets/{id}",
+                     *       "code": "NN_ERR_DATASET_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/datasets/{id}",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/datasets/{id}",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteDataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Resource id, as returned when it was created
+                 * @example last-dataset
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "unknown query parameter \"foo\": DELETE /v1/datasets/:id takes none",
+                     *       "instance": "/v1/datasets/{id}",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "foo"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/datasets/{id}",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'train' scope that DELETE /v1/datasets/:id needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/datasets/{id}",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:dataset-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' not found; list datasets with GET /v1/datasets",
+                     *       "instance": "/v1/datasets/{id}",
+                     *       "code": "NN_ERR_DATASET_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/datasets/{id}",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/datasets/{id}",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listNetworks: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Records to skip (default 0)
+                 * @example 0
+                 */
+                offset?: number;
+                /**
+                 * @description Records to return, at most 1000 (default 100)
+                 * @example 100
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "net_456af0dcf80746099893a56d5b9e7ad9",
+                     *           "name": "iris-mlp",
+                     *           "inputs": 4,
+                     *           "layers": [
+                     *             {
+                     *               "inputs": 4,
+                     *               "units": 16,
+                     *               "activation": "relu",
+                     *               "parameters": 80
+                     *             }
+                     *           ],
+                     *           "output": {
+                     *             "inputs": 16,
+                     *             "units": 3,
+                     *             "activation": "softmax",
+                     *             "parameters": 51
+                     *           },
+                     *           "l2": 0,
+                     *           "parameterCount": 131,
+                     *           "createdAt": "2026-11-30T08:48:42.438Z",
+                     *           "network": {
+                     *             "inputs": 4,
+                     *             "layers": [
+                     *               {
+                     *                 "units": 16,
+                     *                 "activation": "relu"
+                     *               }
+                     *             ],
+                     *             "output": {
+                     *               "units": 3,
+                     *               "activation": "softmax"
+                     *             }
+                     *           }
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "offset": 0,
+                     *       "limit": 100
+                     *     }
+                     */
+                    "application/json": {
+                        items: components["schemas"]["NetworkResponse"][];
+                        /** @description How many there are in all (paged lists) */
+                        total?: number;
+                        offset?: number;
+                        limit?: number;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
+                     *       "instance": "/v1/networks",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "limit",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "in": "querystring",
+                     *           "message": "must be ≤ 1000, got 5000"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/networks",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'read' scope that GET /v1/networks needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/networks",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/networks",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/networks",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createNetwork: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "iris-mlp",
+                 *       "inputs": 4,
+                 *       "layers": [
+                 *         {
+                 *           "units": 16,
+                 *           "activation": "relu"
+                 *         }
+                 *       ],
+                 *       "output": {
+                 *         "units": 3,
+                 *         "activation": "softmax"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateNetworkRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "net_456af0dcf80746099893a56d5b9e7ad9",
+                     *       "name": "iris-mlp",
+                     *       "inputs": 4,
+                     *       "layers": [
+                     *         {
+                     *           "inputs": 4,
+                     *           "units": 16,
+                     *           "activation": "relu",
+                     *           "parameters": 80
+                     *         }
+                     *       ],
+                     *       "output": {
+                     *         "inputs": 16,
+                     *         "units": 3,
+                     *         "activation": "softmax",
+                     *         "parameters": 51
+                     *       },
+                     *       "l2": 0,
+                     *       "parameterCount": 131,
+                     *       "createdAt": "2026-11-30T08:48:42.438Z",
+                     *       "network": {
+                     *         "inputs": 4,
+                     *         "layers": [
+                     *           {
+                     *             "units": 16,
+                     *             "activation": "relu"
+                     *           }
+                     *         ],
+                     *         "output": {
+                     *           "units": 3,
+                     *           "activation": "softmax"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NetworkResponse"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "invalid body: layers[0].activation: the string \"rellu\" is not one of \"sigmoid\", \"tanh\", \"relu\", \"leaky_relu\", \"abs\", \"softplus\", \"identity\", \"step\", \"maxout\" (did you mean \"relu\"?)",
+                     *       "instance": "/v1/networks",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "layers[0].activation",
+                     *       "errors": [
+                     *         {
+                     *           "field": "layers[0].activation",
+                     *           "in": "body",
+                     *           "message": "the string \"rellu\" is not one of \"sigmoid\", \"tanh\", \"relu\", \"leaky_relu\", \"abs\", \"softplus\", \"identity\", \"step\", \"maxout\" (did you mean \"relu\"?)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/networks",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'train' scope that POST /v1/networks needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/networks",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:payload-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                     *       "instance": "/v1/networks",
+                     *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (send Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
+                     *       "instance": "/v1/networks",
+                     *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-parameters",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the network has 50070003 parameters; the limit is 50000000 (MAX_PARAMETERS)",
+                     *       "instance": "/v1/networks",
+                     *       "code": "NN_ERR_TOO_MANY_PARAMETERS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/networks",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/networks",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getNetwork: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Resource id, as returned when it was created
+                 * @example last-network
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "net_456af0dcf80746099893a56d5b9e7ad9",
+                     *       "name": "iris-mlp",
+                     *       "inputs": 4,
+                     *       "layers": [
+                     *         {
+                     *           "inputs": 4,
+                     *           "units": 16,
+                     *           "activation": "relu",
+                     *           "parameters": 80
+                     *         }
+                     *       ],
+                     *       "output": {
+                     *         "inputs": 16,
+                     *         "units": 3,
+                     *         "activation": "softmax",
+                     *         "parameters": 51
+                     *       },
+                     *       "l2": 0,
+                     *       "parameterCount": 131,
+                     *       "createdAt": "2026-11-30T08:48:42.438Z",
+                     *       "network": {
+                     *         "inputs": 4,
+                     *         "layers": [
+                     *           {
+                     *             "units": 16,
+                     *             "activation": "relu"
+                     *           }
+                     *         ],
+                     *         "output": {
+                     *           "units": 3,
+                     *           "activation": "softmax"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NetworkResponse"];
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "unknown query parameter \"foo\": GET /v1/networks/:id takes none",
+                     *       "instance": "/v1/networks/{id}",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "foo"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/networks/{id}",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'read' scope that GET /v1/networks/:id needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/networks/{id}",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:network-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "network 'net_456af0dcf80746099893a56d5b9e7ad9' not found; list networks with GET /v1/networks",
+                     *       "instance": "/v1/networks/{id}",
+                     *       "code": "NN_ERR_NETWORK_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/networks/{id}",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/networks/{id}",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteNetwork: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Resource id, as returned when it was created
+                 * @example last-network
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "unknown query parameter \"foo\": DELETE /v1/networks/:id takes none",
+                     *       "instance": "/v1/networks/{id}",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "foo"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/networks/{id}",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'train' scope that DELETE /v1/networks/:id needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/networks/{id}",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:network-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "network 'net_456af0dcf80746099893a56d5b9e7ad9' not found; list networks with GET /v1/networks",
+                     *       "instance": "/v1/networks/{id}",
+                     *       "code": "NN_ERR_NETWORK_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/networks/{id}",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/networks/{id}",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listModels: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Records to skip (default 0)
+                 * @example 0
+                 */
+                offset?: number;
+                /**
+                 * @description Records to return, at most 1000 (default 100)
+                 * @example 100
+                 */
+                limit?: number;
+                /**
+                 * @description Only the versions of this model name, highest first
+                 * @example iris-example
+                 */
+                name?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "mdl_a625c00432c54b0b88863673c6072274",
+                     *           "name": "iris-example",
+                     *           "version": 1,
+                     *           "network": {
+                     *             "inputs": 4,
+                     *             "layers": [
+                     *               {
+                     *                 "units": 16,
+                     *                 "activation": "relu"
+                     *               }
+                     *             ],
+                     *             "output": {
+                     *               "units": 3,
+                     *               "activation": "softmax"
+                     *             }
+                     *           },
+                     *           "parameterCount": 131,
+                     *           "metrics": {
+                     *             "epochs": 68,
+                     *             "loss": 0.0812,
+                     *             "accuracy": 0.9744,
+                     *             "valLoss": 0.0496,
+                     *             "valAccuracy": 1
+                     *           },
+                     *           "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
+                     *           "jobId": "job_5a2a7a96a5894d958fb48e44defc6336",
+                     *           "classes": [
+                     *             "setosa",
+                     *             "versicolor",
+                     *             "virginica"
+                     *           ],
+                     *           "featureNames": [
+                     *             "sepal_length",
+                     *             "sepal_width",
+                     *             "petal_length",
+                     *             "petal_width"
+                     *           ],
+                     *           "targetNames": [
+                     *             "species"
+                     *           ],
+                     *           "training": {
+                     *             "epochs": 200,
+                     *             "batchSize": 45,
+                     *             "optimizer": {
+                     *               "type": "adam",
+                     *               "learningRate": 0.01,
+                     *               "beta1": 0.9,
+                     *               "beta2": 0.999,
+                     *               "epsilon": 1e-8
+                     *             },
+                     *             "schedule": {
+                     *               "type": "constant"
+                     *             },
+                     *             "validationSplit": 0.1,
+                     *             "earlyStopping": {
+                     *               "patience": 10,
+                     *               "minDelta": 0.0001
+                     *             },
+                     *             "shuffle": true,
+                     *             "seed": 1,
+                     *             "normalize": "standard"
+                     *           },
+                     *           "bestEpoch": 58,
+                     *           "stoppedEpoch": 68,
+                     *           "stopReason": "early_stopping",
+                     *           "warnings": [],
+                     *           "createdAt": "2026-11-30T08:48:43.110Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "offset": 0,
+                     *       "limit": 100
+                     *     }
+                     */
+                    "application/json": {
+                        items: components["schemas"]["ModelResponse"][];
+                        /** @description How many there are in all (paged lists) */
+                        total?: number;
+                        offset?: number;
+                        limit?: number;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
+                     *       "instance": "/v1/models",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "limit",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "in": "querystring",
+                     *           "message": "must be ≤ 1000, got 5000"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/models",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'read' scope that GET /v1/models needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/models",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/models",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/models",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importModel: {
+        parameters: {
+            query?: {
+                /** @description When the name already has versions, the import must keep the newest version's signature (feature columns, output head and units, classes or targets, in order); otherwise it is refused with 409 listing the differences. true: store it anyway, as the name's new signature */
+                allowSignatureChange?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "format": "backprop.model",
+                 *       "version": 2,
+                 *       "network": {
+                 *         "inputs": 4,
+                 *         "layers": [],
+                 *         "output": {
+                 *           "units": 3,
+                 *           "activation": "softmax"
+                 *         }
+                 *       },
+                 *       "parameters": {
+                 *         "output.weight": [
+                 *           [
+                 *             -0.98,
+                 *             1.05,
+                 *             -1.71,
+                 *             -1.58
+                 *           ],
+                 *           [
+                 *             0.44,
+                 *             -1.2,
+                 *             0.21,
+                 *             -0.52
+                 *           ],
+                 *           [
+                 *             0.54,
+                 *             0.15,
+                 *             1.5,
+                 *             2.1
+                 *           ]
+                 *         ],
+                 *         "output.bias": [
+                 *           -0.25,
+                 *           1.13,
+                 *           -0.88
+                 *         ]
+                 *       },
+                 *       "name": "iris-logistic",
+                 *       "normalization": {
+                 *         "kind": "standard",
+                 *         "offset": [
+                 *           5.78,
+                 *           3.01,
+                 *           3.75,
+                 *           1.2
+                 *         ],
+                 *         "scale": [
+                 *           0.87,
+                 *           0.42,
+                 *           1.79,
+                 *           0.78
+                 *         ]
+                 *       },
+                 *       "classes": [
+                 *         "setosa",
+                 *         "versicolor",
+                 *         "virginica"
+                 *       ],
+                 *       "featureNames": [
+                 *         "sepal_length",
+                 *         "sepal_width",
+                 *         "petal_length",
+                 *         "petal_width"
+                 *       ],
+                 *       "targetNames": [
+                 *         "species"
+                 *       ],
+                 *       "metrics": {
+                 *         "valAccuracy": 0.96
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ModelImportInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "mdl_a625c00432c54b0b88863673c6072274",
+                     *       "name": "iris-logistic",
+                     *       "version": 1,
+                     *       "network": {
+                     *         "inputs": 4,
+                     *         "layers": [],
+                     *         "output": {
+                     *           "units": 3,
+                     *           "activation": "softmax"
+                     *         }
+                     *       },
+                     *       "parameterCount": 15,
+                     *       "metrics": {
+                     *         "valAccuracy": 0.96
+                     *       },
+                     *       "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
+                     *       "jobId": "job_5a2a7a96a5894d958fb48e44defc6336",
+                     *       "classes": [
+                     *         "setosa",
+                     *         "versicolor",
+                     *         "virginica"
+                     *       ],
+                     *       "featureNames": [
+                     *         "sepal_length",
+                     *         "sepal_width",
+                     *         "petal_length",
+                     *         "petal_width"
+                     *       ],
+                     *       "targetNames": [
+                     *         "species"
+                     *       ],
+                     *       "training": {
+                     *         "epochs": 200,
+                     *         "batchSize": 45,
+                     *         "optimizer": {
+                     *           "type": "adam",
+                     *           "learningRate": 0.01,
+                     *           "beta1": 0.9,
+                     *           "beta2": 0.999,
+                     *           "epsilon": 1e-8
+                     *         },
+                     *         "schedule": {
+                     *           "type": "constant"
+                     *         },
+                     *         "validationSplit": 0.1,
+                     *         "earlyStopping": {
+                     *           "patience": 10,
+                     *           "minDelta": 0.0001
+                     *         },
+                     *         "shuffle": true,
+                     *         "seed": 1,
+                     *         "normalize": "standard"
+                     *       },
+                     *       "bestEpoch": 58,
+                     *       "stoppedEpoch": 68,
+                     *       "stopReason": "early_stopping",
+                     *       "warnings": [],
+                     *       "createdAt": "2026-11-30T08:48:43.110Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ModelResponse"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "invalid body: format: required: send \"backprop.model\"",
+                     *       "instance": "/v1/models",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "format",
+                     *       "errors": [
+                     *         {
+                     *           "field": "format",
+                     *           "in": "body",
+                     *           "message": "required: send \"backprop.model\""
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/models",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'train' scope that POST /v1/models needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/models",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "this import, stored as the next version of 'iris-example', would change the signature of its newest (version 1, mdl_a625c00432c54b0b88863673c6072274): output units: 3 → 1. Clients that call iris-example or iris-example@latest would then get a model that takes other inputs or answers other outputs: use another name, or import it with ?allowSignatureChange=true to change it on purpose",
+                     *       "instance": "/v1/models",
+                     *       "code": "NN_ERR_CONFLICT"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:payload-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                     *       "instance": "/v1/models",
+                     *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (send Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
+                     *       "instance": "/v1/models",
+                     *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unprocessable",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the model is not usable: for an input at the normalisation offsets the output for it is NaN; export it again from a model that trained without diverging",
+                     *       "instance": "/v1/models",
+                     *       "code": "NN_ERR_UNPROCESSABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/models",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/models",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
+                 * @example iris-example@latest
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "mdl_a625c00432c54b0b88863673c6072274",
+                     *       "name": "iris-example",
+                     *       "version": 1,
+                     *       "network": {
+                     *         "inputs": 4,
+                     *         "layers": [
+                     *           {
+                     *             "units": 16,
+                     *             "activation": "relu"
+                     *           }
+                     *         ],
+                     *         "output": {
+                     *           "units": 3,
+                     *           "activation": "softmax"
+                     *         }
+                     *       },
+                     *       "parameterCount": 131,
+                     *       "metrics": {
+                     *         "epochs": 68,
+                     *         "loss": 0.0812,
+                     *         "accuracy": 0.9744,
+                     *         "valLoss": 0.0496,
+                     *         "valAccuracy": 1
+                     *       },
+                     *       "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
+                     *       "jobId": "job_5a2a7a96a5894d958fb48e44defc6336",
+                     *       "classes": [
+                     *         "setosa",
+                     *         "versicolor",
+                     *         "virginica"
+                     *       ],
+                     *       "featureNames": [
+                     *         "sepal_length",
+                     *         "sepal_width",
+                     *         "petal_length",
+                     *         "petal_width"
+                     *       ],
+                     *       "targetNames": [
+                     *         "species"
+                     *       ],
+                     *       "training": {
+                     *         "epochs": 200,
+                     *         "batchSize": 45,
+                     *         "optimizer": {
+                     *           "type": "adam",
+                     *           "learningRate": 0.01,
+                     *           "beta1": 0.9,
+                     *           "beta2": 0.999,
+                     *           "epsilon": 1e-8
+                     *         },
+                     *         "schedule": {
+                     *           "type": "constant"
+                     *         },
+                     *         "validationSplit": 0.1,
+                     *         "earlyStopping": {
+                     *           "patience": 10,
+                     *           "minDelta": 0.0001
+                     *         },
+                     *         "shuffle": true,
+                     *         "seed": 1,
+                     *         "normalize": "standard"
+                     *       },
+                     *       "bestEpoch": 58,
+                     *       "stoppedEpoch": 68,
+                     *       "stopReason": "early_stopping",
+                     *       "warnings": [],
+                     *       "createdAt": "2026-11-30T08:48:43.110Z",
+                     *       "model_version_status": [
+                     *         {
+                     *           "version": "1",
+                     *           "state": "AVAILABLE",
+                     *           "status": {
+                     *             "error_code": "OK",
+                     *             "error_message": ""
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ModelStatusResponse"];
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "unknown query parameter \"foo\": GET /v1/models/:id takes none",
+                     *       "instance": "/v1/models/{id}",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "foo"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/models/{id}",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'read' scope that GET /v1/models/:id needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/models/{id}",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:model-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
+                     *       "instance": "/v1/models/{id}",
+                     *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/models/{id}",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/models/{id}",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
+                 * @example last-model
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "unknown query parameter \"foo\": DELETE /v1/models/:id takes none",
+                     *       "instance": "/v1/models/{id}",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "foo"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/models/{id}",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'train' scope that DELETE /v1/models/:id needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/models/{id}",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:model-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
+                     *       "instance": "/v1/models/{id}",
+                     *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:model-version-required",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "'iris-example' is a model name, and DELETE removes one version, never every version of a name: it has 2 versions; name the one to delete: iris-example@2 (or iris-example@latest, or its id mdl_a625c00432c54b0b88863673c6072274) for the newest, iris-example@<version> for another (list them with GET /v1/models?name=iris-example)",
+                     *       "instance": "/v1/models/{id}",
+                     *       "code": "NN_ERR_MODEL_VERSION_REQUIRED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/models/{id}",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/models/{id}",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportModel: {
+        parameters: {
+            query?: {
+                /**
+                 * @description json (default): this service's portable JSON, which POST /v1/models imports. onnx: an ONNX model (opset 17) of the whole prediction path (imputation, one-hot encoding, normalisation, layers, head) for any ONNX runtime; binary, application/octet-stream
+                 * @example json
+                 */
+                format?: "json" | "onnx";
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
+                 * @example iris-example@latest
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model: JSON (format=json), or the ONNX file's bytes (format=onnx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "format": "backprop.model",
+                     *       "version": 2,
+                     *       "network": {
+                     *         "inputs": 4,
+                     *         "layers": [],
+                     *         "output": {
+                     *           "units": 3,
+                     *           "activation": "softmax"
+                     *         }
+                     *       },
+                     *       "parameters": {
+                     *         "output.weight": [
+                     *           [
+                     *             -0.98,
+                     *             1.05,
+                     *             -1.71,
+                     *             -1.58
+                     *           ],
+                     *           [
+                     *             0.44,
+                     *             -1.2,
+                     *             0.21,
+                     *             -0.52
+                     *           ],
+                     *           [
+                     *             0.54,
+                     *             0.15,
+                     *             1.5,
+                     *             2.1
+                     *           ]
+                     *         ],
+                     *         "output.bias": [
+                     *           -0.25,
+                     *           1.13,
+                     *           -0.88
+                     *         ]
+                     *       },
+                     *       "name": "iris-logistic",
+                     *       "normalization": {
+                     *         "kind": "standard",
+                     *         "offset": [
+                     *           5.78,
+                     *           3.01,
+                     *           3.75,
+                     *           1.2
+                     *         ],
+                     *         "scale": [
+                     *           0.87,
+                     *           0.42,
+                     *           1.79,
+                     *           0.78
+                     *         ]
+                     *       },
+                     *       "classes": [
+                     *         "setosa",
+                     *         "versicolor",
+                     *         "virginica"
+                     *       ],
+                     *       "featureNames": [
+                     *         "sepal_length",
+                     *         "sepal_width",
+                     *         "petal_length",
+                     *         "petal_width"
+                     *       ],
+                     *       "targetNames": [
+                     *         "species"
+                     *       ],
+                     *       "metrics": {
+                     *         "valAccuracy": 0.96
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ModelExport"];
+                    /** @example (binary: the ONNX ModelProto, protobuf-encoded; save it as iris-example-v1.onnx) */
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "invalid querystring: format: the string \"xml\" is not one of \"json\", \"onnx\"",
+                     *       "instance": "/v1/models/{id}/export",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "format",
+                     *       "errors": [
+                     *         {
+                     *           "field": "format",
+                     *           "in": "querystring",
+                     *           "message": "the string \"xml\" is not one of \"json\", \"onnx\""
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/models/{id}/export",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'read' scope that GET /v1/models/:id/export needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/models/{id}/export",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:model-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
+                     *       "instance": "/v1/models/{id}/export",
+                     *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:non-finite-model",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "model 'iris-example@3' is not usable: weight layers.0.linear.weight[2] is NaN; train it again with a lower learning rate",
+                     *       "instance": "/v1/models/{id}/export",
+                     *       "code": "NN_ERR_NON_FINITE_MODEL"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/models/{id}/export",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/models/{id}/export",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    predict: {
+        parameters: {
+            query?: {
+                /** @description A category the model never saw: ignore (default: all zeros in its one-hot columns, as scikit-learn's OneHotEncoder(handle_unknown='ignore'), reported in unknownCategories) or error (400) */
+                handleUnknown?: "ignore" | "error";
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
+                 * @example iris-example@latest
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "inputs": [
+                 *         [
+                 *           5.1,
+                 *           3.5,
+                 *           1.4,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           6.7,
+                 *           3,
+                 *           5.2,
+                 *           2.3
+                 *         ]
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["PredictRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "outputs": [
+                     *         [
+                     *           0.9979,
+                     *           0.0021,
+                     *           0
+                     *         ],
+                     *         [
+                     *           0.0001,
+                     *           0.0271,
+                     *           0.9728
+                     *         ]
+                     *       ],
+                     *       "labels": [
+                     *         "setosa",
+                     *         "virginica"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PredictResponse"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "invalid body: inputs: empty: send at least one item",
+                     *       "instance": "/v1/models/{id}/predict",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "inputs",
+                     *       "errors": [
+                     *         {
+                     *           "field": "inputs",
+                     *           "in": "body",
+                     *           "message": "empty: send at least one item"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/models/{id}/predict",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'predict' scope that POST /v1/models/:id/predict needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/models/{id}/predict",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:model-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
+                     *       "instance": "/v1/models/{id}/predict",
+                     *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:payload-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                     *       "instance": "/v1/models/{id}/predict",
+                     *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (send Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
+                     *       "instance": "/v1/models/{id}/predict",
+                     *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unprocessable",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units",
+                     *       "instance": "/v1/models/{id}/predict",
+                     *       "code": "NN_ERR_UNPROCESSABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/models/{id}/predict",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/models/{id}/predict",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTrainingJobs: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Records to skip (default 0)
+                 * @example 0
+                 */
+                offset?: number;
+                /**
+                 * @description Records to return, at most 1000 (default 100)
+                 * @example 100
+                 */
+                limit?: number;
+                /** @description Only jobs of these statuses, comma-separated (queued, running, succeeded, failed, cancelled), among the tenant's newest 10,000 jobs; total counts the matches */
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "job_5a2a7a96a5894d958fb48e44defc6336",
+                     *           "status": "succeeded",
+                     *           "progress": {
+                     *             "epoch": 68,
+                     *             "epochs": 200
+                     *           },
+                     *           "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
+                     *           "network": {
+                     *             "inputs": 4,
+                     *             "layers": [
+                     *               {
+                     *                 "units": 16,
+                     *                 "activation": "relu"
+                     *               }
+                     *             ],
+                     *             "output": {
+                     *               "units": 3,
+                     *               "activation": "softmax"
+                     *             }
+                     *           },
+                     *           "training": {
+                     *             "epochs": 200,
+                     *             "batchSize": 45,
+                     *             "optimizer": {
+                     *               "type": "adam",
+                     *               "learningRate": 0.01,
+                     *               "beta1": 0.9,
+                     *               "beta2": 0.999,
+                     *               "epsilon": 1e-8
+                     *             },
+                     *             "schedule": {
+                     *               "type": "constant"
+                     *             },
+                     *             "validationSplit": 0.1,
+                     *             "earlyStopping": {
+                     *               "patience": 10,
+                     *               "minDelta": 0.0001
+                     *             },
+                     *             "shuffle": true,
+                     *             "seed": 1,
+                     *             "normalize": "standard"
+                     *           },
+                     *           "modelName": "iris-example",
+                     *           "modelId": "mdl_a625c00432c54b0b88863673c6072274",
+                     *           "bestEpoch": 58,
+                     *           "stoppedEpoch": 68,
+                     *           "stopReason": "early_stopping",
+                     *           "warnings": [],
+                     *           "createdAt": "2026-11-30T08:48:42.438Z",
+                     *           "startedAt": "2026-11-30T08:48:42.722Z",
+                     *           "finishedAt": "2026-11-30T08:48:43.114Z",
+                     *           "links": {
+                     *             "self": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336",
+                     *             "events": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/events",
+                     *             "cancel": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/cancel",
+                     *             "model": "/v1/models/mdl_a625c00432c54b0b88863673c6072274"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "offset": 0,
+                     *       "limit": 100
+                     *     }
+                     */
+                    "application/json": {
+                        items: components["schemas"]["TrainingJobSummary"][];
+                        /** @description How many there are in all (paged lists) */
+                        total?: number;
+                        offset?: number;
+                        limit?: number;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
+                     *       "instance": "/v1/training-jobs",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "limit",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "in": "querystring",
+                     *           "message": "must be ≤ 1000, got 5000"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/training-jobs",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'read' scope that GET /v1/training-jobs needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/training-jobs",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/training-jobs",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/training-jobs",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createTrainingJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "datasetId": "last-dataset",
+                 *       "network": {
+                 *         "inputs": 4,
+                 *         "layers": [
+                 *           {
+                 *             "units": 16,
+                 *             "activation": "relu"
+                 *           }
+                 *         ],
+                 *         "output": {
+                 *           "units": 3,
+                 *           "activation": "softmax"
+                 *         }
+                 *       },
+                 *       "modelName": "iris-example",
+                 *       "training": {
+                 *         "optimizer": {
+                 *           "type": "adam",
+                 *           "learningRate": 0.01
+                 *         },
+                 *         "seed": 1
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateTrainingJobRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "job_5a2a7a96a5894d958fb48e44defc6336",
+                     *       "status": "queued",
+                     *       "links": {
+                     *         "self": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336",
+                     *         "events": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/events",
+                     *         "cancel": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/cancel"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreatedTrainingJob"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "invalid body: training.optimizer.type: optimizer type \"adagrad\" is not one of: sgd, momentum, nesterov, adam, adamw (names are lower case)",
+                     *       "instance": "/v1/training-jobs",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "training.optimizer.type",
+                     *       "errors": [
+                     *         {
+                     *           "field": "training.optimizer.type",
+                     *           "in": "body",
+                     *           "message": "optimizer type \"adagrad\" is not one of: sgd, momentum, nesterov, adam, adamw (names are lower case)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/training-jobs",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'train' scope that POST /v1/training-jobs needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/training-jobs",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:dataset-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' not found; list datasets with GET /v1/datasets",
+                     *       "instance": "/v1/training-jobs",
+                     *       "code": "NN_ERR_DATASET_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "this job's model, stored as the next version of 'iris-example', would change the signature of its newest (version 1, mdl_a625c00432c54b0b88863673c6072274): output units: 3 → 1. Clients that call iris-example or iris-example@latest would then get a model that takes other inputs or answers other outputs: use another modelName, or send \"allowSignatureChange\": true to change it on purpose",
+                     *       "instance": "/v1/training-jobs",
+                     *       "code": "NN_ERR_CONFLICT"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:payload-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                     *       "instance": "/v1/training-jobs",
+                     *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (send Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
+                     *       "instance": "/v1/training-jobs",
+                     *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unprocessable",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "training.epochs is 200000; the limit is 100000 (MAX_EPOCHS)",
+                     *       "instance": "/v1/training-jobs",
+                     *       "code": "NN_ERR_UNPROCESSABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/training-jobs",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/training-jobs",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTrainingJob: {
+        parameters: {
+            query?: {
+                /** @description all (default): with the epoch history. none: without it, as in the list (TrainingJobSummary): a status poll of a job at epoch 100,000 answers as fast as at epoch 1, where the history alone is ~12 MB */
+                history?: "all" | "none";
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Resource id, as returned when it was created
+                 * @example last-job
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "job_5a2a7a96a5894d958fb48e44defc6336",
+                     *       "status": "succeeded",
+                     *       "progress": {
+                     *         "epoch": 68,
+                     *         "epochs": 200
+                     *       },
+                     *       "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
+                     *       "network": {
+                     *         "inputs": 4,
+                     *         "layers": [
+                     *           {
+                     *             "units": 16,
+                     *             "activation": "relu"
+                     *           }
+                     *         ],
+                     *         "output": {
+                     *           "units": 3,
+                     *           "activation": "softmax"
+                     *         }
+                     *       },
+                     *       "training": {
+                     *         "epochs": 200,
+                     *         "batchSize": 45,
+                     *         "optimizer": {
+                     *           "type": "adam",
+                     *           "learningRate": 0.01,
+                     *           "beta1": 0.9,
+                     *           "beta2": 0.999,
+                     *           "epsilon": 1e-8
+                     *         },
+                     *         "schedule": {
+                     *           "type": "constant"
+                     *         },
+                     *         "validationSplit": 0.1,
+                     *         "earlyStopping": {
+                     *           "patience": 10,
+                     *           "minDelta": 0.0001
+                     *         },
+                     *         "shuffle": true,
+                     *         "seed": 1,
+                     *         "normalize": "standard"
+                     *       },
+                     *       "modelName": "iris-example",
+                     *       "modelId": "mdl_a625c00432c54b0b88863673c6072274",
+                     *       "bestEpoch": 58,
+                     *       "stoppedEpoch": 68,
+                     *       "stopReason": "early_stopping",
+                     *       "warnings": [],
+                     *       "createdAt": "2026-11-30T08:48:42.438Z",
+                     *       "startedAt": "2026-11-30T08:48:42.722Z",
+                     *       "finishedAt": "2026-11-30T08:48:43.114Z",
+                     *       "links": {
+                     *         "self": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336",
+                     *         "events": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/events",
+                     *         "cancel": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/cancel",
+                     *         "model": "/v1/models/mdl_a625c00432c54b0b88863673c6072274"
+                     *       },
+                     *       "history": [
+                     *         {
+                     *           "epoch": 1,
+                     *           "loss": 1.0195,
+                     *           "valLoss": 0.9924,
+                     *           "accuracy": 0.4103,
+                     *           "valAccuracy": 0.6667,
+                     *           "learningRate": 0.01
+                     *         },
+                     *         {
+                     *           "epoch": 2,
+                     *           "loss": 0.8831,
+                     *           "valLoss": 0.8712,
+                     *           "accuracy": 0.6923,
+                     *           "valAccuracy": 0.6667,
+                     *           "learningRate": 0.01
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TrainingJobResponse"] | components["schemas"]["TrainingJobSummary"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "invalid querystring: history: the string \"xml\" is not one of \"all\", \"none\"",
+                     *       "instance": "/v1/training-jobs/{id}",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "history",
+                     *       "errors": [
+                     *         {
+                     *           "field": "history",
+                     *           "in": "querystring",
+                     *           "message": "the string \"xml\" is not one of \"all\", \"none\""
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/training-jobs/{id}",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'read' scope that GET /v1/training-jobs/:id needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/training-jobs/{id}",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:job-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' not found; list jobs with GET /v1/training-jobs",
+                     *       "instance": "/v1/training-jobs/{id}",
+                     *       "code": "NN_ERR_JOB_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/training-jobs/{id}",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/training-jobs/{id}",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteTrainingJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Resource id, as returned when it was created
+                 * @example last-job
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "unknown query parameter \"foo\": DELETE /v1/training-jobs/:id takes none",
+                     *       "instance": "/v1/training-jobs/{id}",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "foo"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/training-jobs/{id}",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'train' scope that DELETE /v1/training-jobs/:id needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/training-jobs/{id}",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:job-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' not found; list jobs with GET /v1/training-jobs",
+                     *       "instance": "/v1/training-jobs/{id}",
+                     *       "code": "NN_ERR_JOB_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:model-version-required",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "this job's model, stored as the next version of 'iris-example', would change the signature of its newest (version 1, mdl_a625c00432c54b0b88863673c6072274): output units: 3 → 1. Clients that call iris-example or iris-example@latest would then get a model that takes other inputs or answers other outputs: use another modelName, or send \"allowSignatureChange\": true to change it on purpose",
+                     *       "instance": "/v1/training-jobs/{id}",
+                     *       "code": "NN_ERR_MODEL_VERSION_REQUIRED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/training-jobs/{id}",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/training-jobs/{id}",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    followTrainingJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Resource id, as returned when it was created
+                 * @example last-job
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example event: epoch
+                     *     id: 1
+                     *     data: {"epoch":1,"loss":1.0195,"valLoss":0.9924,"learningRate":0.01}
+                     *
+                     *     event: end
+                     *     data: {"status":"succeeded","modelId":"mdl_a625c00432c54b0b88863673c6072274"}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "unknown query parameter \"foo\": GET /v1/training-jobs/:id/events takes none",
+                     *       "instance": "/v1/training-jobs/{id}/events",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "foo"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/training-jobs/{id}/events",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'read' scope that GET /v1/training-jobs/:id/events needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/training-jobs/{id}/events",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:job-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' not found; list jobs with GET /v1/training-jobs",
+                     *       "instance": "/v1/training-jobs/{id}/events",
+                     *       "code": "NN_ERR_JOB_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-followers",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "too many event streams open on training job 'job_5a2a7a96a5894d958fb48e44defc6336' or for this tenant (SSE_MAX_FOLLOWERS_PER_JOB, SSE_MAX_FOLLOWERS_PER_TENANT); close some, or poll GET /v1/training-jobs/{id}",
+                     *       "instance": "/v1/training-jobs/{id}/events",
+                     *       "code": "NN_ERR_TOO_MANY_FOLLOWERS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/training-jobs/{id}/events",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelTrainingJob: {
+        parameters: {
+            query?: {
+                /** @description all (default): with the epoch history. none: without it, as in the list (TrainingJobSummary): a status poll of a job at epoch 100,000 answers as fast as at epoch 1, where the history alone is ~12 MB */
+                history?: "all" | "none";
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Resource id, as returned when it was created
+                 * @example last-job
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "job_5a2a7a96a5894d958fb48e44defc6336",
+                     *       "status": "running",
+                     *       "progress": {
+                     *         "epoch": 68,
+                     *         "epochs": 200
+                     *       },
+                     *       "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
+                     *       "network": {
+                     *         "inputs": 4,
+                     *         "layers": [
+                     *           {
+                     *             "units": 16,
+                     *             "activation": "relu"
+                     *           }
+                     *         ],
+                     *         "output": {
+                     *           "units": 3,
+                     *           "activation": "softmax"
+                     *         }
+                     *       },
+                     *       "training": {
+                     *         "epochs": 200,
+                     *         "batchSize": 45,
+                     *         "optimizer": {
+                     *           "type": "adam",
+                     *           "learningRate": 0.01,
+                     *           "beta1": 0.9,
+                     *           "beta2": 0.999,
+                     *           "epsilon": 1e-8
+                     *         },
+                     *         "schedule": {
+                     *           "type": "constant"
+                     *         },
+                     *         "validationSplit": 0.1,
+                     *         "earlyStopping": {
+                     *           "patience": 10,
+                     *           "minDelta": 0.0001
+                     *         },
+                     *         "shuffle": true,
+                     *         "seed": 1,
+                     *         "normalize": "standard"
+                     *       },
+                     *       "modelName": "iris-example",
+                     *       "bestEpoch": 58,
+                     *       "stoppedEpoch": 68,
+                     *       "stopReason": "early_stopping",
+                     *       "warnings": [],
+                     *       "createdAt": "2026-11-30T08:48:42.438Z",
+                     *       "startedAt": "2026-11-30T08:48:42.722Z",
+                     *       "links": {
+                     *         "self": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336",
+                     *         "events": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/events",
+                     *         "cancel": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/cancel",
+                     *         "model": "/v1/models/mdl_a625c00432c54b0b88863673c6072274"
+                     *       },
+                     *       "history": [
+                     *         {
+                     *           "epoch": 1,
+                     *           "loss": 1.0195,
+                     *           "valLoss": 0.9924,
+                     *           "accuracy": 0.4103,
+                     *           "valAccuracy": 0.6667,
+                     *           "learningRate": 0.01
+                     *         },
+                     *         {
+                     *           "epoch": 2,
+                     *           "loss": 0.8831,
+                     *           "valLoss": 0.8712,
+                     *           "accuracy": 0.6923,
+                     *           "valAccuracy": 0.6667,
+                     *           "learningRate": 0.01
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TrainingJobResponse"] | components["schemas"]["TrainingJobSummary"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "invalid querystring: history: the string \"xml\" is not one of \"all\", \"none\"",
+                     *       "instance": "/v1/training-jobs/{id}/cancel",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "history",
+                     *       "errors": [
+                     *         {
+                     *           "field": "history",
+                     *           "in": "querystring",
+                     *           "message": "the string \"xml\" is not one of \"all\", \"none\""
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/training-jobs/{id}/cancel",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'train' scope that POST /v1/training-jobs/:id/cancel needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/training-jobs/{id}/cancel",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:job-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' not found; list jobs with GET /v1/training-jobs",
+                     *       "instance": "/v1/training-jobs/{id}/cancel",
+                     *       "code": "NN_ERR_JOB_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
+                     *       "instance": "/v1/training-jobs/{id}/cancel",
+                     *       "code": "NN_ERR_CONFLICT"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/training-jobs/{id}/cancel",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/training-jobs/{id}/cancel",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSweeps: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Records to skip (default 0)
+                 * @example 0
+                 */
+                offset?: number;
+                /**
+                 * @description Records to return, at most 1000 (default 100)
+                 * @example 100
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
+                     *           "status": "succeeded",
+                     *           "datasetId": "ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+                     *           "metric": "log_loss",
+                     *           "greaterIsBetter": false,
+                     *           "folds": 3,
+                     *           "modelName": "iris-example-best",
+                     *           "progress": {
+                     *             "trialsDone": 4,
+                     *             "trials": 4,
+                     *             "jobsDone": 12,
+                     *             "jobsCancelled": 0,
+                     *             "jobs": 12
+                     *           },
+                     *           "best": {
+                     *             "trial": 3,
+                     *             "params": {
+                     *               "training.epochs": 120,
+                     *               "training.optimizer.learningRate": 0.05
+                     *             },
+                     *             "mean": 0.07566666666666666,
+                     *             "std": 0.013719410418171119
+                     *           },
+                     *           "retrainJobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_best",
+                     *           "modelId": "mdl_7e2d4c1b0a9f48e6b5c4d3e2f1a0b9c8",
+                     *           "createdAt": "2026-11-30T09:12:05.118Z",
+                     *           "finishedAt": "2026-11-30T09:12:09.402Z",
+                     *           "links": {
+                     *             "self": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
+                     *             "events": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/events",
+                     *             "cancel": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/cancel",
+                     *             "model": "/v1/models/mdl_7e2d4c1b0a9f48e6b5c4d3e2f1a0b9c8"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "offset": 0,
+                     *       "limit": 100
+                     *     }
+                     */
+                    "application/json": {
+                        items: components["schemas"]["SweepSummary"][];
+                        /** @description How many there are in all (paged lists) */
+                        total?: number;
+                        offset?: number;
+                        limit?: number;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "invalid querystring: limit: must be ≤ 1000, got 5000",
+                     *       "instance": "/v1/sweeps",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "limit",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "in": "querystring",
+                     *           "message": "must be ≤ 1000, got 5000"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/sweeps",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'read' scope that GET /v1/sweeps needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/sweeps",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/sweeps",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/sweeps",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSweep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "datasetId": "last-dataset",
+                 *       "network": {
+                 *         "inputs": 4,
+                 *         "layers": [
+                 *           {
+                 *             "units": 16,
+                 *             "activation": "relu"
+                 *           }
+                 *         ],
+                 *         "output": {
+                 *           "units": 3,
+                 *           "activation": "softmax"
+                 *         }
+                 *       },
+                 *       "training": {
+                 *         "batchSize": 16,
+                 *         "validationSplit": 0,
+                 *         "earlyStopping": false,
+                 *         "seed": 5,
+                 *         "optimizer": {
+                 *           "type": "adam"
+                 *         }
+                 *       },
+                 *       "searchSpace": {
+                 *         "training.epochs": {
+                 *           "type": "grid",
+                 *           "values": [
+                 *             2,
+                 *             120
+                 *           ]
+                 *         },
+                 *         "training.optimizer.learningRate": {
+                 *           "type": "grid",
+                 *           "values": [
+                 *             0.0001,
+                 *             0.05
+                 *           ]
+                 *         }
+                 *       },
+                 *       "metric": "log_loss",
+                 *       "folds": 3,
+                 *       "seed": 1,
+                 *       "modelName": "iris-example-best"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateSweepRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
+                     *       "status": "queued",
+                     *       "trials": 4,
+                     *       "jobs": 12,
+                     *       "links": {
+                     *         "self": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
+                     *         "events": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/events",
+                     *         "cancel": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/cancel"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreatedSweep"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "invalid body: metric: required: send one of \"accuracy\", \"log_loss\", \"r2\", \"mean_squared_error\", \"mean_absolute_error\"",
+                     *       "instance": "/v1/sweeps",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "metric",
+                     *       "errors": [
+                     *         {
+                     *           "field": "metric",
+                     *           "in": "body",
+                     *           "message": "required: send one of \"accuracy\", \"log_loss\", \"r2\", \"mean_squared_error\", \"mean_absolute_error\""
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/sweeps",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'train' scope that POST /v1/sweeps needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/sweeps",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:dataset-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' not found; list datasets with GET /v1/datasets",
+                     *       "instance": "/v1/sweeps",
+                     *       "code": "NN_ERR_DATASET_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "this sweep's best model, stored as the next version of 'iris-example', would change the signature of its newest (version 1, mdl_a625c00432c54b0b88863673c6072274): output units: 3 → 1. Clients that call iris-example or iris-example@latest would then get a model that takes other inputs or answers other outputs: use another modelName, or send \"allowSignatureChange\": true to change it on purpose",
+                     *       "instance": "/v1/sweeps",
+                     *       "code": "NN_ERR_CONFLICT"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:payload-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                     *       "instance": "/v1/sweeps",
+                     *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (send Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
+                     *       "instance": "/v1/sweeps",
+                     *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unprocessable",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "training.epochs is 200000; the limit is 100000 (MAX_EPOCHS)",
+                     *       "instance": "/v1/sweeps",
+                     *       "code": "NN_ERR_UNPROCESSABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/sweeps",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/sweeps",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSweep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Resource id, as returned when it was created
+                 * @example last-sweep
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
+                     *       "status": "succeeded",
+                     *       "datasetId": "ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+                     *       "metric": "log_loss",
+                     *       "greaterIsBetter": false,
+                     *       "folds": 3,
+                     *       "modelName": "iris-example-best",
+                     *       "progress": {
+                     *         "trialsDone": 4,
+                     *         "trials": 4,
+                     *         "jobsDone": 12,
+                     *         "jobsCancelled": 0,
+                     *         "jobs": 12
+                     *       },
+                     *       "best": {
+                     *         "trial": 3,
+                     *         "params": {
+                     *           "training.epochs": 120,
+                     *           "training.optimizer.learningRate": 0.05
+                     *         },
+                     *         "mean": 0.07566666666666666,
+                     *         "std": 0.013719410418171119
+                     *       },
+                     *       "retrainJobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_best",
+                     *       "modelId": "mdl_7e2d4c1b0a9f48e6b5c4d3e2f1a0b9c8",
+                     *       "createdAt": "2026-11-30T09:12:05.118Z",
+                     *       "finishedAt": "2026-11-30T09:12:09.402Z",
+                     *       "links": {
+                     *         "self": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
+                     *         "events": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/events",
+                     *         "cancel": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/cancel",
+                     *         "model": "/v1/models/mdl_7e2d4c1b0a9f48e6b5c4d3e2f1a0b9c8"
+                     *       },
+                     *       "results": [
+                     *         {
+                     *           "trial": 0,
+                     *           "params": {
+                     *             "training.epochs": 2,
+                     *             "training.optimizer.learningRate": 0.0001
+                     *           },
+                     *           "status": "succeeded",
+                     *           "mean": 1.1103333333333334,
+                     *           "std": 0.009463379711052227,
+                     *           "rank": 4,
+                     *           "folds": [
+                     *             {
+                     *               "fold": 0,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t0f0",
+                     *               "status": "succeeded",
+                     *               "score": 1.112,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 1.112
+                     *               }
+                     *             },
+                     *             {
+                     *               "fold": 1,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t0f1",
+                     *               "status": "succeeded",
+                     *               "score": 1.098,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 1.098
+                     *               }
+                     *             },
+                     *             {
+                     *               "fold": 2,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t0f2",
+                     *               "status": "succeeded",
+                     *               "score": 1.121,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 1.121
+                     *               }
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "trial": 1,
+                     *           "params": {
+                     *             "training.epochs": 2,
+                     *             "training.optimizer.learningRate": 0.05
+                     *           },
+                     *           "status": "succeeded",
+                     *           "mean": 0.4136666666666667,
+                     *           "std": 0.013523641850067184,
+                     *           "rank": 2,
+                     *           "folds": [
+                     *             {
+                     *               "fold": 0,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f0",
+                     *               "status": "succeeded",
+                     *               "score": 0.412,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 0.412
+                     *               }
+                     *             },
+                     *             {
+                     *               "fold": 1,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f1",
+                     *               "status": "succeeded",
+                     *               "score": 0.398,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 0.398
+                     *               }
+                     *             },
+                     *             {
+                     *               "fold": 2,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f2",
+                     *               "status": "succeeded",
+                     *               "score": 0.431,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 0.431
+                     *               }
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "trial": 2,
+                     *           "params": {
+                     *             "training.epochs": 120,
+                     *             "training.optimizer.learningRate": 0.0001
+                     *           },
+                     *           "status": "succeeded",
+                     *           "mean": 0.902,
+                     *           "std": 0.010614455552060448,
+                     *           "rank": 3,
+                     *           "folds": [
+                     *             {
+                     *               "fold": 0,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t2f0",
+                     *               "status": "succeeded",
+                     *               "score": 0.902,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 0.902
+                     *               }
+                     *             },
+                     *             {
+                     *               "fold": 1,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t2f1",
+                     *               "status": "succeeded",
+                     *               "score": 0.889,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 0.889
+                     *               }
+                     *             },
+                     *             {
+                     *               "fold": 2,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t2f2",
+                     *               "status": "succeeded",
+                     *               "score": 0.915,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 0.915
+                     *               }
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "trial": 3,
+                     *           "params": {
+                     *             "training.epochs": 120,
+                     *             "training.optimizer.learningRate": 0.05
+                     *           },
+                     *           "status": "succeeded",
+                     *           "mean": 0.07566666666666666,
+                     *           "std": 0.013719410418171119,
+                     *           "rank": 1,
+                     *           "folds": [
+                     *             {
+                     *               "fold": 0,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t3f0",
+                     *               "status": "succeeded",
+                     *               "score": 0.061,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 0.061
+                     *               }
+                     *             },
+                     *             {
+                     *               "fold": 1,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t3f1",
+                     *               "status": "succeeded",
+                     *               "score": 0.094,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 0.094
+                     *               }
+                     *             },
+                     *             {
+                     *               "fold": 2,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t3f2",
+                     *               "status": "succeeded",
+                     *               "score": 0.072,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 0.072
+                     *               }
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SweepResponse"];
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "unknown query parameter \"foo\": GET /v1/sweeps/:id takes none",
+                     *       "instance": "/v1/sweeps/{id}",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "foo"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/sweeps/{id}",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'read' scope that GET /v1/sweeps/:id needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/sweeps/{id}",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:sweep-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "sweep 'swp_5a2a7a96a5894d958fb48e44defc6336' not found; list sweeps with GET /v1/sweeps",
+                     *       "instance": "/v1/sweeps/{id}",
+                     *       "code": "NN_ERR_SWEEP_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/sweeps/{id}",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/sweeps/{id}",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    followSweep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Resource id, as returned when it was created
+                 * @example last-sweep
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example event: trial
+                     *     data: {"trial":1,"params":{"training.epochs":2,"training.optimizer.learningRate":0.05},"status":"succeeded","mean":0.4136666666666667,"std":0.013523641850067184,"rank":2,"folds":[{"fold":0,"jobId":"job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f0","status":"succeeded","score":0.412,"scores":{"accuracy":0.96,"log_loss":0.412}},{"fold":1,"jobId":"job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f1","status":"succeeded","score":0.398,"scores":{"accuracy":0.96,"log_loss":0.398}},{"fold":2,"jobId":"job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f2","status":"succeeded","score":0.431,"scores":{"accuracy":0.96,"log_loss":0.431}}]}
+                     *
+                     *     event: end
+                     *     data: {"status":"succeeded","progress":{"trialsDone":4,"trials":4,"jobsDone":12,"jobsCancelled":0,"jobs":12},"best":{"trial":3,"params":{"training.epochs":120,"training.optimizer.learningRate":0.05},"mean":0.07566666666666666,"std":0.013719410418171119},"modelId":"mdl_7e2d4c1b0a9f48e6b5c4d3e2f1a0b9c8"}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "unknown query parameter \"foo\": GET /v1/sweeps/:id/events takes none",
+                     *       "instance": "/v1/sweeps/{id}/events",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "foo"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/sweeps/{id}/events",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'read' scope that GET /v1/sweeps/:id/events needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/sweeps/{id}/events",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:sweep-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "sweep 'swp_5a2a7a96a5894d958fb48e44defc6336' not found; list sweeps with GET /v1/sweeps",
+                     *       "instance": "/v1/sweeps/{id}/events",
+                     *       "code": "NN_ERR_SWEEP_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-sweep-followers",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "too many event streams open on sweep 'swp_5a2a7a96a5894d958fb48e44defc6336' or for this tenant (SSE_MAX_FOLLOWERS_PER_JOB, SSE_MAX_FOLLOWERS_PER_TENANT); close some, or poll GET /v1/sweeps/{id}",
+                     *       "instance": "/v1/sweeps/{id}/events",
+                     *       "code": "NN_ERR_TOO_MANY_SWEEP_FOLLOWERS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/sweeps/{id}/events",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelSweep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Resource id, as returned when it was created
+                 * @example last-sweep
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
+                     *       "status": "running",
+                     *       "datasetId": "ds_9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+                     *       "metric": "log_loss",
+                     *       "greaterIsBetter": false,
+                     *       "folds": 3,
+                     *       "modelName": "iris-example-best",
+                     *       "progress": {
+                     *         "trialsDone": 1,
+                     *         "trials": 4,
+                     *         "jobsDone": 5,
+                     *         "jobsCancelled": 0,
+                     *         "jobs": 12
+                     *       },
+                     *       "best": {
+                     *         "trial": 3,
+                     *         "params": {
+                     *           "training.epochs": 120,
+                     *           "training.optimizer.learningRate": 0.05
+                     *         },
+                     *         "mean": 0.07566666666666666,
+                     *         "std": 0.013719410418171119
+                     *       },
+                     *       "retrainJobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_best",
+                     *       "createdAt": "2026-11-30T09:12:05.118Z",
+                     *       "links": {
+                     *         "self": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7",
+                     *         "events": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/events",
+                     *         "cancel": "/v1/sweeps/swp_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7/cancel"
+                     *       },
+                     *       "results": [
+                     *         {
+                     *           "trial": 0,
+                     *           "params": {
+                     *             "training.epochs": 2,
+                     *             "training.optimizer.learningRate": 0.0001
+                     *           },
+                     *           "status": "succeeded",
+                     *           "mean": 1.1103333333333334,
+                     *           "std": 0.009463379711052227,
+                     *           "rank": 4,
+                     *           "folds": [
+                     *             {
+                     *               "fold": 0,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t0f0",
+                     *               "status": "succeeded",
+                     *               "score": 1.112,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 1.112
+                     *               }
+                     *             },
+                     *             {
+                     *               "fold": 1,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t0f1",
+                     *               "status": "succeeded",
+                     *               "score": 1.098,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 1.098
+                     *               }
+                     *             },
+                     *             {
+                     *               "fold": 2,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t0f2",
+                     *               "status": "succeeded",
+                     *               "score": 1.121,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 1.121
+                     *               }
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "trial": 1,
+                     *           "params": {
+                     *             "training.epochs": 2,
+                     *             "training.optimizer.learningRate": 0.05
+                     *           },
+                     *           "status": "succeeded",
+                     *           "mean": 0.4136666666666667,
+                     *           "std": 0.013523641850067184,
+                     *           "rank": 2,
+                     *           "folds": [
+                     *             {
+                     *               "fold": 0,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f0",
+                     *               "status": "succeeded",
+                     *               "score": 0.412,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 0.412
+                     *               }
+                     *             },
+                     *             {
+                     *               "fold": 1,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f1",
+                     *               "status": "succeeded",
+                     *               "score": 0.398,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 0.398
+                     *               }
+                     *             },
+                     *             {
+                     *               "fold": 2,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t1f2",
+                     *               "status": "succeeded",
+                     *               "score": 0.431,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 0.431
+                     *               }
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "trial": 2,
+                     *           "params": {
+                     *             "training.epochs": 120,
+                     *             "training.optimizer.learningRate": 0.0001
+                     *           },
+                     *           "status": "succeeded",
+                     *           "mean": 0.902,
+                     *           "std": 0.010614455552060448,
+                     *           "rank": 3,
+                     *           "folds": [
+                     *             {
+                     *               "fold": 0,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t2f0",
+                     *               "status": "succeeded",
+                     *               "score": 0.902,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 0.902
+                     *               }
+                     *             },
+                     *             {
+                     *               "fold": 1,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t2f1",
+                     *               "status": "succeeded",
+                     *               "score": 0.889,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 0.889
+                     *               }
+                     *             },
+                     *             {
+                     *               "fold": 2,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t2f2",
+                     *               "status": "succeeded",
+                     *               "score": 0.915,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 0.915
+                     *               }
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "trial": 3,
+                     *           "params": {
+                     *             "training.epochs": 120,
+                     *             "training.optimizer.learningRate": 0.05
+                     *           },
+                     *           "status": "succeeded",
+                     *           "mean": 0.07566666666666666,
+                     *           "std": 0.013719410418171119,
+                     *           "rank": 1,
+                     *           "folds": [
+                     *             {
+                     *               "fold": 0,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t3f0",
+                     *               "status": "succeeded",
+                     *               "score": 0.061,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 0.061
+                     *               }
+                     *             },
+                     *             {
+                     *               "fold": 1,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t3f1",
+                     *               "status": "succeeded",
+                     *               "score": 0.094,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 0.094
+                     *               }
+                     *             },
+                     *             {
+                     *               "fold": 2,
+                     *               "jobId": "job_3c1f6e0a9b7d4e25a8f1c2d3e4f5a6b7_t3f2",
+                     *               "status": "succeeded",
+                     *               "score": 0.072,
+                     *               "scores": {
+                     *                 "accuracy": 0.96,
+                     *                 "log_loss": 0.072
+                     *               }
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SweepResponse"];
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "unknown query parameter \"foo\": POST /v1/sweeps/:id/cancel takes none",
+                     *       "instance": "/v1/sweeps/{id}/cancel",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "foo"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/sweeps/{id}/cancel",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'train' scope that POST /v1/sweeps/:id/cancel needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/sweeps/{id}/cancel",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:sweep-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "sweep 'swp_5a2a7a96a5894d958fb48e44defc6336' not found; list sweeps with GET /v1/sweeps",
+                     *       "instance": "/v1/sweeps/{id}/cancel",
+                     *       "code": "NN_ERR_SWEEP_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "sweep 'swp_5a2a7a96a5894d958fb48e44defc6336' has already succeeded; there is nothing to cancel",
+                     *       "instance": "/v1/sweeps/{id}/cancel",
+                     *       "code": "NN_ERR_CONFLICT"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/sweeps/{id}/cancel",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/sweeps/{id}/cancel",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    evaluateModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
+                 * @example iris-example@latest
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "datasetId": "last-dataset"
+                 *     }
+                 */
+                "application/json": components["schemas"]["EvaluateRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "modelId": "mdl_a625c00432c54b0b88863673c6072274",
+                     *       "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
+                     *       "rows": 45,
+                     *       "task": "classification",
+                     *       "metrics": {
+                     *         "accuracy": 0.9778,
+                     *         "logLoss": 0.0713,
+                     *         "classes": [
+                     *           "setosa",
+                     *           "versicolor",
+                     *           "virginica"
+                     *         ],
+                     *         "confusionMatrix": [
+                     *           [
+                     *             15,
+                     *             0,
+                     *             0
+                     *           ],
+                     *           [
+                     *             0,
+                     *             14,
+                     *             1
+                     *           ],
+                     *           [
+                     *             0,
+                     *             0,
+                     *             15
+                     *           ]
+                     *         ],
+                     *         "perClass": [
+                     *           {
+                     *             "label": "setosa",
+                     *             "precision": 1,
+                     *             "recall": 1,
+                     *             "f1": 1,
+                     *             "support": 15
+                     *           },
+                     *           {
+                     *             "label": "versicolor",
+                     *             "precision": 1,
+                     *             "recall": 0.9333,
+                     *             "f1": 0.9655,
+                     *             "support": 15
+                     *           },
+                     *           {
+                     *             "label": "virginica",
+                     *             "precision": 0.9375,
+                     *             "recall": 1,
+                     *             "f1": 0.9677,
+                     *             "support": 15
+                     *           }
+                     *         ],
+                     *         "macroAvg": {
+                     *           "precision": 0.9792,
+                     *           "recall": 0.9778,
+                     *           "f1": 0.9778,
+                     *           "support": 45
+                     *         },
+                     *         "weightedAvg": {
+                     *           "precision": 0.9792,
+                     *           "recall": 0.9778,
+                     *           "f1": 0.9778,
+                     *           "support": 45
+                     *         },
+                     *         "rocAuc": 0.9985
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EvaluationResponse"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "invalid body: datasetId: required: send a string",
+                     *       "instance": "/v1/models/{id}/evaluate",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "datasetId",
+                     *       "errors": [
+                     *         {
+                     *           "field": "datasetId",
+                     *           "in": "body",
+                     *           "message": "required: send a string"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/models/{id}/evaluate",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'predict' scope that POST /v1/models/:id/evaluate needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/models/{id}/evaluate",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:model-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
+                     *       "instance": "/v1/models/{id}/evaluate",
+                     *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:payload-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                     *       "instance": "/v1/models/{id}/evaluate",
+                     *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (send Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
+                     *       "instance": "/v1/models/{id}/evaluate",
+                     *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unprocessable",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
+                     *       "instance": "/v1/models/{id}/evaluate",
+                     *       "code": "NN_ERR_UNPROCESSABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/models/{id}/evaluate",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/models/{id}/evaluate",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    predictDataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
+                 * @example iris-example@latest
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "datasetId": "last-dataset"
+                 *     }
+                 */
+                "application/json": components["schemas"]["DatasetPredictionsRequestInput"];
+            };
+        };
+        responses: {
+            /** @description One line per dataset row, in row order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "row": 0,
+                     *         "outputs": [
+                     *           0.9979,
+                     *           0.0021,
+                     *           0
+                     *         ],
+                     *         "label": "setosa"
+                     *       },
+                     *       {
+                     *         "row": 1,
+                     *         "outputs": [
+                     *           0.9968,
+                     *           0.0032,
+                     *           0
+                     *         ],
+                     *         "label": "setosa"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": {
+                        row: number;
+                        outputs: number[];
+                        label?: string;
+                        /** @description Categories of this row the model never saw, scored as all zeros (NDJSON lines carry it too) */
+                        unknownCategories?: {
+                            field: string;
+                            value: string;
+                        }[];
+                    }[];
+                    /**
+                     * @example {"row":0,"outputs":[0.9979,0.0021,0],"label":"setosa"}
+                     *     {"row":1,"outputs":[0.9968,0.0032,0],"label":"setosa"}
+                     */
+                    "application/x-ndjson": string;
+                    /**
+                     * @example row,setosa,versicolor,virginica,label
+                     *     0,0.9979,0.0021,0,setosa
+                     *     1,0.9968,0.0032,0,setosa
+                     */
+                    "text/csv": string;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "invalid body: datasetId: required: send a string",
+                     *       "instance": "/v1/models/{id}/predictions",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "datasetId",
+                     *       "errors": [
+                     *         {
+                     *           "field": "datasetId",
+                     *           "in": "body",
+                     *           "message": "required: send a string"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/models/{id}/predictions",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'predict' scope that POST /v1/models/:id/predictions needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/models/{id}/predictions",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:model-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
+                     *       "instance": "/v1/models/{id}/predictions",
+                     *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:not-acceptable",
+                     *       "title": "Not Acceptable",
+                     *       "status": 406,
+                     *       "detail": "cannot answer in any of 'application/xml'; send Accept: application/x-ndjson or text/csv or application/json",
+                     *       "instance": "/v1/models/{id}/predictions",
+                     *       "code": "NN_ERR_NOT_ACCEPTABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:payload-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                     *       "instance": "/v1/models/{id}/predictions",
+                     *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (send Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
+                     *       "instance": "/v1/models/{id}/predictions",
+                     *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unprocessable",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' has 10 feature columns; the model takes 4 (sepal_length, sepal_width, petal_length, petal_width)",
+                     *       "instance": "/v1/models/{id}/predictions",
+                     *       "code": "NN_ERR_UNPROCESSABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/models/{id}/predictions",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/models/{id}/predictions",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    inspectBackprop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)
+                 * @example iris-example@latest
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "inputs": [
+                 *         [
+                 *           5.1,
+                 *           3.5,
+                 *           1.4,
+                 *           0.2
+                 *         ]
+                 *       ],
+                 *       "targets": [
+                 *         "setosa"
+                 *       ],
+                 *       "mode": "train"
+                 *     }
+                 */
+                "application/json": components["schemas"]["BackpropRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "modelId": "mdl_a625c00432c54b0b88863673c6072274",
+                     *       "mode": "train",
+                     *       "rows": 1,
+                     *       "loss": 0.001966,
+                     *       "layers": [
+                     *         {
+                     *           "name": "output",
+                     *           "z": [
+                     *             [
+                     *               6.012,
+                     *               -0.2229,
+                     *               -5.789
+                     *             ]
+                     *           ],
+                     *           "a": [
+                     *             [
+                     *               0.998,
+                     *               0.001957,
+                     *               0.000007488
+                     *             ]
+                     *           ],
+                     *           "delta": [
+                     *             [
+                     *               -0.001964,
+                     *               0.001957,
+                     *               0.000007488
+                     *             ]
+                     *           ],
+                     *           "gradients": {
+                     *             "output.weight": [
+                     *               [
+                     *                 0.001535,
+                     *                 -0.002292,
+                     *                 0.002579,
+                     *                 0.002518
+                     *               ],
+                     *               [
+                     *                 -0.001529,
+                     *                 0.002283,
+                     *                 -0.002569,
+                     *                 -0.002509
+                     *               ],
+                     *               [
+                     *                 -0.000005853,
+                     *                 0.000008736,
+                     *                 -0.000009831,
+                     *                 -0.0000096
+                     *               ]
+                     *             ],
+                     *             "output.bias": [
+                     *               -0.001964,
+                     *               0.001957,
+                     *               0.000007488
+                     *             ]
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BackpropResponse"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "invalid body: targets: required: send a list",
+                     *       "instance": "/v1/models/{id}/backprop",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "targets",
+                     *       "errors": [
+                     *         {
+                     *           "field": "targets",
+                     *           "in": "body",
+                     *           "message": "required: send a list"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/models/{id}/backprop",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'predict' scope that POST /v1/models/:id/backprop needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/models/{id}/backprop",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:model-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)",
+                     *       "instance": "/v1/models/{id}/backprop",
+                     *       "code": "NN_ERR_MODEL_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:payload-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
+                     *       "instance": "/v1/models/{id}/backprop",
+                     *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (send Content-Type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "content type 'text/plain' is not accepted here; send application/json (or text/csv where a route accepts CSV)",
+                     *       "instance": "/v1/models/{id}/backprop",
+                     *       "code": "NN_ERR_UNSUPPORTED_MEDIA_TYPE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unprocessable",
+                     *       "title": "Unprocessable Entity",
+                     *       "status": 422,
+                     *       "detail": "the pass is not finite: layers.0.z is Infinity in row 0; the rows are far outside the data the model was trained on (check their units), or the model overflows on them",
+                     *       "instance": "/v1/models/{id}/backprop",
+                     *       "code": "NN_ERR_UNPROCESSABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/models/{id}/backprop",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/models/{id}/backprop",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tfServingPredict: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A model name (its newest version is served), or a model id, or name@<version>
+                 * @example iris-example
+                 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "instances": [
+                 *         {
+                 *           "sepal_length": 5.1,
+                 *           "sepal_width": 3.5,
+                 *           "petal_length": 1.4,
+                 *           "petal_width": 0.2
+                 *         },
+                 *         {
+                 *           "sepal_length": 6.7,
+                 *           "sepal_width": 3,
+                 *           "petal_length": 5.2,
+                 *           "petal_width": 2.3
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["TfsPredictRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "predictions": [
+                     *         [
+                     *           0.9979,
+                     *           0.0021,
+                     *           0
+                     *         ],
+                     *         [
+                     *           0.0001,
+                     *           0.0271,
+                     *           0.9728
+                     *         ]
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TfsPredictResponse"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "instances[0].petal_colour: the model has no feature \"petal_colour\"; its features are \"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\""
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs (the protocol's error body) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this API key lacks the 'predict' scope that POST /v1/models/:name:predict needs; ask for a key with it (or with admin)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT (the protocol's error body) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+        };
+    };
+    tfServingPredictVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A model name
+                 * @example iris-example
+                 */
+                name: string;
+                /**
+                 * @description A version of the model name: 1, 2, …
+                 * @example 1
+                 */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "instances": [
+                 *         {
+                 *           "sepal_length": 5.1,
+                 *           "sepal_width": 3.5,
+                 *           "petal_length": 1.4,
+                 *           "petal_width": 0.2
+                 *         },
+                 *         {
+                 *           "sepal_length": 6.7,
+                 *           "sepal_width": 3,
+                 *           "petal_length": 5.2,
+                 *           "petal_width": 2.3
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["TfsPredictRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "predictions": [
+                     *         [
+                     *           0.9979,
+                     *           0.0021,
+                     *           0
+                     *         ],
+                     *         [
+                     *           0.0001,
+                     *           0.0271,
+                     *           0.9728
+                     *         ]
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TfsPredictResponse"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "instances[0].petal_colour: the model has no feature \"petal_colour\"; its features are \"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\""
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs (the protocol's error body) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this API key lacks the 'predict' scope that POST /v1/models/:name/versions/:version:predict needs; ask for a key with it (or with admin)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT (the protocol's error body) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+        };
+    };
+    tfServingGetModelStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A model name
+                 * @example iris-example
+                 */
+                name: string;
+                /**
+                 * @description A version of the model name: 1, 2, …
+                 * @example 1
+                 */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "mdl_a625c00432c54b0b88863673c6072274",
+                     *       "name": "iris-example",
+                     *       "version": 1,
+                     *       "network": {
+                     *         "inputs": 4,
+                     *         "layers": [
+                     *           {
+                     *             "units": 16,
+                     *             "activation": "relu"
+                     *           }
+                     *         ],
+                     *         "output": {
+                     *           "units": 3,
+                     *           "activation": "softmax"
+                     *         }
+                     *       },
+                     *       "parameterCount": 131,
+                     *       "metrics": {
+                     *         "epochs": 68,
+                     *         "loss": 0.0812,
+                     *         "accuracy": 0.9744,
+                     *         "valLoss": 0.0496,
+                     *         "valAccuracy": 1
+                     *       },
+                     *       "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
+                     *       "jobId": "job_5a2a7a96a5894d958fb48e44defc6336",
+                     *       "classes": [
+                     *         "setosa",
+                     *         "versicolor",
+                     *         "virginica"
+                     *       ],
+                     *       "featureNames": [
+                     *         "sepal_length",
+                     *         "sepal_width",
+                     *         "petal_length",
+                     *         "petal_width"
+                     *       ],
+                     *       "targetNames": [
+                     *         "species"
+                     *       ],
+                     *       "training": {
+                     *         "epochs": 200,
+                     *         "batchSize": 45,
+                     *         "optimizer": {
+                     *           "type": "adam",
+                     *           "learningRate": 0.01,
+                     *           "beta1": 0.9,
+                     *           "beta2": 0.999,
+                     *           "epsilon": 1e-8
+                     *         },
+                     *         "schedule": {
+                     *           "type": "constant"
+                     *         },
+                     *         "validationSplit": 0.1,
+                     *         "earlyStopping": {
+                     *           "patience": 10,
+                     *           "minDelta": 0.0001
+                     *         },
+                     *         "shuffle": true,
+                     *         "seed": 1,
+                     *         "normalize": "standard"
+                     *       },
+                     *       "bestEpoch": 58,
+                     *       "stoppedEpoch": 68,
+                     *       "stopReason": "early_stopping",
+                     *       "warnings": [],
+                     *       "createdAt": "2026-11-30T08:48:43.110Z",
+                     *       "model_version_status": [
+                     *         {
+                     *           "version": "1",
+                     *           "state": "AVAILABLE",
+                     *           "status": {
+                     *             "error_code": "OK",
+                     *             "error_message": ""
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ModelStatusResponse"];
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unknown query parameter \"foo\": GET /v1/models/:name/versions/:version takes none"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs (the protocol's error body) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this API key lacks the 'read' scope that GET /v1/models/:name/versions/:version needs; ask for a key with it (or with admin)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+        };
+    };
+    tfServingGetModelMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A model name (its newest version is served), or a model id, or name@<version>
+                 * @example iris-example
+                 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "model_spec": {
+                     *         "name": "iris-example",
+                     *         "signature_name": "",
+                     *         "version": "1"
+                     *       },
+                     *       "metadata": {
+                     *         "signature_def": {
+                     *           "signature_def": {
+                     *             "serving_default": {
+                     *               "inputs": {
+                     *                 "input": {
+                     *                   "dtype": "DT_FLOAT",
+                     *                   "tensor_shape": {
+                     *                     "dim": [
+                     *                       {
+                     *                         "size": "-1",
+                     *                         "name": ""
+                     *                       },
+                     *                       {
+                     *                         "size": "4",
+                     *                         "name": ""
+                     *                       }
+                     *                     ],
+                     *                     "unknown_rank": false
+                     *                   },
+                     *                   "name": "input"
+                     *                 }
+                     *               },
+                     *               "outputs": {
+                     *                 "output": {
+                     *                   "dtype": "DT_FLOAT",
+                     *                   "tensor_shape": {
+                     *                     "dim": [
+                     *                       {
+                     *                         "size": "-1",
+                     *                         "name": ""
+                     *                       },
+                     *                       {
+                     *                         "size": "3",
+                     *                         "name": ""
+                     *                       }
+                     *                     ],
+                     *                     "unknown_rank": false
+                     *                   },
+                     *                   "name": "output"
+                     *                 }
+                     *               },
+                     *               "method_name": "tensorflow/serving/predict"
+                     *             }
+                     *           }
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TfsModelMetadataResponse"];
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unknown query parameter \"foo\": GET /v1/models/:name/metadata takes none"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs (the protocol's error body) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this API key lacks the 'read' scope that GET /v1/models/:name/metadata needs; ask for a key with it (or with admin)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+        };
+    };
+    tfServingGetModelVersionMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A model name
+                 * @example iris-example
+                 */
+                name: string;
+                /**
+                 * @description A version of the model name: 1, 2, …
+                 * @example 1
+                 */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "model_spec": {
+                     *         "name": "iris-example",
+                     *         "signature_name": "",
+                     *         "version": "1"
+                     *       },
+                     *       "metadata": {
+                     *         "signature_def": {
+                     *           "signature_def": {
+                     *             "serving_default": {
+                     *               "inputs": {
+                     *                 "input": {
+                     *                   "dtype": "DT_FLOAT",
+                     *                   "tensor_shape": {
+                     *                     "dim": [
+                     *                       {
+                     *                         "size": "-1",
+                     *                         "name": ""
+                     *                       },
+                     *                       {
+                     *                         "size": "4",
+                     *                         "name": ""
+                     *                       }
+                     *                     ],
+                     *                     "unknown_rank": false
+                     *                   },
+                     *                   "name": "input"
+                     *                 }
+                     *               },
+                     *               "outputs": {
+                     *                 "output": {
+                     *                   "dtype": "DT_FLOAT",
+                     *                   "tensor_shape": {
+                     *                     "dim": [
+                     *                       {
+                     *                         "size": "-1",
+                     *                         "name": ""
+                     *                       },
+                     *                       {
+                     *                         "size": "3",
+                     *                         "name": ""
+                     *                       }
+                     *                     ],
+                     *                     "unknown_rank": false
+                     *                   },
+                     *                   "name": "output"
+                     *                 }
+                     *               },
+                     *               "method_name": "tensorflow/serving/predict"
+                     *             }
+                     *           }
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TfsModelMetadataResponse"];
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unknown query parameter \"foo\": GET /v1/models/:name/versions/:version/metadata takes none"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs (the protocol's error body) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this API key lacks the 'read' scope that GET /v1/models/:name/versions/:version/metadata needs; ask for a key with it (or with admin)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+        };
+    };
+    serverMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "backprop",
+                     *       "version": "0.1.0",
+                     *       "extensions": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ServerMetadataResponse"];
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unknown query parameter \"foo\": GET /v2 takes none"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+        };
+    };
+    serverLive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "live": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ServerLiveResponse"];
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unknown query parameter \"foo\": GET /v2/health/live takes none"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+        };
+    };
+    serverReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "ready": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ServerReadyResponse"];
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unknown query parameter \"foo\": GET /v2/health/ready takes none"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "not ready: Redis did not answer PING within 1 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+        };
+    };
+    modelMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A model name (its newest version is served), or a model id, or name@<version>
+                 * @example iris-example
+                 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "iris-example",
+                     *       "versions": [
+                     *         "1"
+                     *       ],
+                     *       "platform": "backprop",
+                     *       "inputs": [
+                     *         {
+                     *           "name": "input",
+                     *           "datatype": "FP32",
+                     *           "shape": [
+                     *             -1,
+                     *             4
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "outputs": [
+                     *         {
+                     *           "name": "output",
+                     *           "datatype": "FP32",
+                     *           "shape": [
+                     *             -1,
+                     *             3
+                     *           ]
+                     *         },
+                     *         {
+                     *           "name": "label",
+                     *           "datatype": "BYTES",
+                     *           "shape": [
+                     *             -1
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ModelMetadataResponse"];
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unknown query parameter \"foo\": GET /v2/models/:name takes none"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs (the protocol's error body) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name needs; ask for a key with it (or with admin)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+        };
+    };
+    modelVersionMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A model name
+                 * @example iris-example
+                 */
+                name: string;
+                /**
+                 * @description A version of the model name: 1, 2, …
+                 * @example 1
+                 */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "iris-example",
+                     *       "versions": [
+                     *         "1"
+                     *       ],
+                     *       "platform": "backprop",
+                     *       "inputs": [
+                     *         {
+                     *           "name": "input",
+                     *           "datatype": "FP32",
+                     *           "shape": [
+                     *             -1,
+                     *             4
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "outputs": [
+                     *         {
+                     *           "name": "output",
+                     *           "datatype": "FP32",
+                     *           "shape": [
+                     *             -1,
+                     *             3
+                     *           ]
+                     *         },
+                     *         {
+                     *           "name": "label",
+                     *           "datatype": "BYTES",
+                     *           "shape": [
+                     *             -1
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ModelMetadataResponse"];
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unknown query parameter \"foo\": GET /v2/models/:name/versions/:version takes none"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs (the protocol's error body) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name/versions/:version needs; ask for a key with it (or with admin)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+        };
+    };
+    modelReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A model name (its newest version is served), or a model id, or name@<version>
+                 * @example iris-example
+                 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "iris-example",
+                     *       "ready": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ModelReadyResponse"];
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unknown query parameter \"foo\": GET /v2/models/:name/ready takes none"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs (the protocol's error body) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name/ready needs; ask for a key with it (or with admin)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+        };
+    };
+    modelVersionReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A model name
+                 * @example iris-example
+                 */
+                name: string;
+                /**
+                 * @description A version of the model name: 1, 2, …
+                 * @example 1
+                 */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "iris-example",
+                     *       "ready": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ModelReadyResponse"];
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unknown query parameter \"foo\": GET /v2/models/:name/versions/:version/ready takes none"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs (the protocol's error body) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name/versions/:version/ready needs; ask for a key with it (or with admin)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+        };
+    };
+    modelInfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A model name (its newest version is served), or a model id, or name@<version>
+                 * @example iris-example
+                 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "42",
+                 *       "inputs": [
+                 *         {
+                 *           "name": "input",
+                 *           "shape": [
+                 *             2,
+                 *             4
+                 *           ],
+                 *           "datatype": "FP32",
+                 *           "data": [
+                 *             5.1,
+                 *             3.5,
+                 *             1.4,
+                 *             0.2,
+                 *             6.7,
+                 *             3,
+                 *             5.2,
+                 *             2.3
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["InferRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "model_name": "iris-example",
+                     *       "model_version": "1",
+                     *       "id": "42",
+                     *       "outputs": [
+                     *         {
+                     *           "name": "output",
+                     *           "shape": [
+                     *             2,
+                     *             3
+                     *           ],
+                     *           "datatype": "FP32",
+                     *           "data": [
+                     *             0.9979,
+                     *             0.0021,
+                     *             0,
+                     *             0.0001,
+                     *             0.0271,
+                     *             0.9728
+                     *           ]
+                     *         },
+                     *         {
+                     *           "name": "label",
+                     *           "shape": [
+                     *             2
+                     *           ],
+                     *           "datatype": "BYTES",
+                     *           "data": [
+                     *             "setosa",
+                     *             "virginica"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InferResponse"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "inputs[0].datatype: the input 'input' is FP32 (or FP64, INT8…INT64, UINT8…UINT64); got BOOL"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs (the protocol's error body) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this API key lacks the 'predict' scope that POST /v2/models/:name/infer needs; ask for a key with it (or with admin)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT (the protocol's error body) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+        };
+    };
+    modelVersionInfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A model name
+                 * @example iris-example
+                 */
+                name: string;
+                /**
+                 * @description A version of the model name: 1, 2, …
+                 * @example 1
+                 */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "42",
+                 *       "inputs": [
+                 *         {
+                 *           "name": "input",
+                 *           "shape": [
+                 *             2,
+                 *             4
+                 *           ],
+                 *           "datatype": "FP32",
+                 *           "data": [
+                 *             5.1,
+                 *             3.5,
+                 *             1.4,
+                 *             0.2,
+                 *             6.7,
+                 *             3,
+                 *             5.2,
+                 *             2.3
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["InferRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "model_name": "iris-example",
+                     *       "model_version": "1",
+                     *       "id": "42",
+                     *       "outputs": [
+                     *         {
+                     *           "name": "output",
+                     *           "shape": [
+                     *             2,
+                     *             3
+                     *           ],
+                     *           "datatype": "FP32",
+                     *           "data": [
+                     *             0.9979,
+                     *             0.0021,
+                     *             0,
+                     *             0.0001,
+                     *             0.0271,
+                     *             0.9728
+                     *           ]
+                     *         },
+                     *         {
+                     *           "name": "label",
+                     *           "shape": [
+                     *             2
+                     *           ],
+                     *           "datatype": "BYTES",
+                     *           "data": [
+                     *             "setosa",
+                     *             "virginica"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InferResponse"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "inputs[0].datatype: the input 'input' is FP32 (or FP64, INT8…INT64, UINT8…UINT64); got BOOL"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs (the protocol's error body) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this API key lacks the 'predict' scope that POST /v2/models/:name/versions/:version/infer needs; ask for a key with it (or with admin)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT (the protocol's error body) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+        };
+    };
+}

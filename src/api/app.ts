@@ -11,6 +11,7 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { addExamples } from './openapi-examples/examples.js'
+import { addOperationIds } from './openapi-examples/operation-ids.js'
 import { addErrorResponses } from './openapi-examples/error-responses.js'
 import { SWAGGER_UI_CONFIG } from './openapi-examples/swagger-ui-config.js'
 import {
@@ -83,7 +84,7 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
     },
     transform: jsonSchemaTransform,
     // every operation gets its error responses, shared ones included, and its examples (openapi-examples/): request bodies, parameters, responses
-    transformObject: (documentObject) => addExamples(addErrorResponses(jsonSchemaTransformObject(documentObject)))
+    transformObject: (documentObject) => addOperationIds(addExamples(addErrorResponses(jsonSchemaTransformObject(documentObject))))
   })
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: SWAGGER_UI_CONFIG })
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import { openApiDocument } from '../../src/api/app.js'
 import { OPENAPI_PATH, formatOpenApi } from '../../scripts/generate-openapi.js'
 import { buildTestApp, type TestApp } from './helper.js'
+import { OPERATION_IDS } from '../../src/api/openapi-examples/operation-ids.js'
 
 let t: TestApp
 beforeAll(async () => { t = await buildTestApp('openapi') })
@@ -22,6 +23,17 @@ describe('OpenAPI document', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/datasets', '/v1/datasets/{id}', '/v1/networks', '/v1/networks/{id}', '/healthz', '/readyz']))
     expect(Object.keys(doc.paths['/v1/datasets'].post.requestBody.content)).toEqual(expect.arrayContaining(['application/json', 'text/csv']))
     expect(doc.paths['/v1/networks/{id}'].get.responses['404'].content['application/problem+json']).toBeDefined()
+  })
+
+  it('names every operation by a unique operationId (what client generators call its method), the protocols\' by their own specifications\' names', () => {
+    const doc = openApiDocument(t.app) as { paths: Record<string, Record<string, { operationId?: string }>> }
+    const ids = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op.operationId]))
+    expect(ids.filter(([, id]) => id === undefined).map(([op]) => op)).toEqual([])
+    expect(new Set(ids.map(([, id]) => id)).size).toBe(ids.length)
+    // the table names no operation the app does not have
+    expect(Object.keys(OPERATION_IDS).sort()).toEqual(ids.map(([op]) => op).sort())
+    expect(doc.paths['/v2/models/{name}/infer'].post.operationId).toBe('modelInfer')
+    expect(doc.paths['/v1/models/{name}:predict'].post.operationId).toBe('tfServingPredict')
   })
 
   it('describes every query parameter, and every field tabular data added (issue 10: categories, missing values, class codes, records)', () => {
