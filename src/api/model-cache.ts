@@ -11,6 +11,8 @@ export interface CacheEntry<T> { readonly promise: Promise<T | null>, loaded?: T
 export interface ModelCache<T> {
   /** The entry of `id`, read through `read` on a miss; marks it most recently used. */
   fetch (id: string): CacheEntry<T>
+  /** The loaded value of `id`, if it is cached and loaded: no read, no change of order. */
+  peek (id: string): T | undefined
   /** Drops `id` (and tells onEvict). */
   forget (id: string): void
   /** Drops every entry (onEvict is not called: the caller clears what it holds besides). */
@@ -33,6 +35,7 @@ export function createModelCache<T> (capacity: number, read: (id: string) => Pro
     get size () { return cache.size },
     forget,
     clear () { cache.clear() },
+    peek (id) { return cache.get(id)?.loaded },
     fetch (id) {
       const entry = cache.get(id)
       if (entry) {

@@ -51,6 +51,11 @@ export interface Predictor {
    * there, then predict(). Rejects with INPUT_WIDTH like predict().
    */
   predictBody (modelId: string, bytes: Uint8Array, tenant?: string): Promise<Prediction | undefined>
+  /**
+   * The name and version of a model this predictor holds (after a prediction of it), for the answer's
+   * X-Model-* headers; undefined when it is not held. No read of Redis.
+   */
+  servedAs (modelId: string): { readonly name: string, readonly version: number } | undefined
   invalidate (modelId: string): void
   /** Forgets every cached network (e.g. after missing deletions while cut off from Redis). */
   clear (): void
@@ -191,6 +196,8 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
       rowsRun.thread += result.rows
       return predictionOf(model.inference, result.out, result.rows)
     },
+
+    servedAs (id) { return cache.peek(id)?.meta },
 
     invalidate (id) { cache.forget(id) },
 

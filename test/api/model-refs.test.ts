@@ -45,6 +45,30 @@ const READS: Array<[InjectOptions['method'], string, object | undefined]> = [
 ]
 const bodyOf = (body: object | undefined): object | undefined => (body && 'datasetId' in body ? { datasetId } : body)
 
+describe('which model answered a prediction', () => {
+  it('is named in X-Model-Id, X-Model-Name and X-Model-Version by the native and TF Serving predicts, on every body path', async () => {
+    const served = (res: { headers: Record<string, unknown> }): unknown[] => [res.headers['x-model-id'], res.headers['x-model-name'], res.headers['x-model-version']]
+    const newest = [v2.id, 'flower', '2'], older = [v1.id, 'flower', '1']
+    const big = { inputs: Array.from({ length: 3000 }, (_, i) => [i / 3000, 1 - i / 3000]) } // read on a forward thread when the app has them
+    const cases: Array<[string, object, unknown[]]> = [
+      ['/v1/models/flower/predict', { inputs: [[0.2, 0.9]] }, newest],
+      ['/v1/models/flower/predict', { instances: [{ u: 0.2, v: 0.9 }] }, newest],
+      ['/v1/models/flower/predict', big, newest],
+      ['/v1/models/flower@1/predict', { inputs: [[0.2, 0.9]] }, older],
+      [`/v1/models/${v1.id}/predict`, { inputs: [[0.2, 0.9]] }, older],
+      ['/v1/models/flower:predict', { instances: [[0.2, 0.9]] }, newest],
+      ['/v1/models/flower/versions/1:predict', { inputs: { u: [0.2], v: [0.9] } }, older]
+    ]
+    for (const [url, payload, want] of cases) {
+      const res = await call('POST', url, payload)
+      expect(res.statusCode, `${url}: ${res.body}`).toBe(200)
+      expect(served(res), url).toEqual(want)
+    }
+    // a refused prediction names no model
+    expect(served(await call('POST', '/v1/models/flower/predict', { inputs: [[0.2]] }))).toEqual([undefined, undefined, undefined])
+  })
+})
+
 describe('a bare model name reads as name@latest on every route', () => {
   it('answers what the newest version\'s id and name@latest answer', async () => {
     for (const [method, path, body] of READS) {

@@ -8,7 +8,7 @@
  * forward thread whole, and only a body that thread cannot read comes back to the general path here.
  */
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { MODEL_NOT_FOUND, VALIDATION, withProblem } from '../../errors.js'
 import { ModelRefParams, problems } from '../../schemas/common.js'
 import { MAX_PREDICT_ROWS, PredictQuery, PredictRequest, PredictResponse, type PredictRequestBody } from '../../schemas/model.js'
@@ -20,6 +20,7 @@ import { rowCapHook } from '../row-cap-stream.js'
 import { prototypeKeyError, unreadableBody } from '../json-body.js'
 import { notUtf8 } from '../utf8-body.js'
 import type { FeatureRows, Prediction } from '../predictor.js'
+import { markServedModel } from '../served-model-headers.js'
 
 /** A large body, unread: the route hands its bytes to a forward thread. */
 class UnreadBody {
@@ -83,6 +84,11 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
   // references resolved as remembered through a Redis outage: a model served before keeps answering
   const { predictor, servingModels: models } = fastify
   const resolve = (ref: string, tenant: string): Promise<string> => resolveModelRef(models, ref, tenant)
+  /** Names the model that answered (a bare name moves to each new version): X-Model-Id, -Name, -Version. */
+  const servedBy = (reply: FastifyReply, id: string) => (prediction: Prediction): Prediction => {
+    markServedModel(reply, predictor, id)
+    return prediction
+  }
 
   /** Rows or records as sent, on the general path (prediction-input.ts checks every value). */
   const predictRaw = (id: string, body: PredictRequestBody, tenant: string, handleUnknown?: HandleUnknown): Promise<Prediction> =>
@@ -112,11 +118,12 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
   }
 
   /** A large body: on a forward thread, or, where that cannot decide, parsed and validated here first. */
-  const predictUnread = async (request: FastifyRequest, ref: string, bytes: Buffer, handleUnknown?: HandleUnknown): Promise<Prediction> => {
+  const predictUnread = async (request: FastifyRequest, reply: FastifyReply, ref: string, bytes: Buffer, handleUnknown?: HandleUnknown): Promise<Prediction> => {
     const { tenant } = request
     try {
-      const prediction = await predictor.predictBody(await resolve(ref, tenant), bytes, tenant)
-      if (prediction) return prediction
+      const id = await resolve(ref, tenant)
+      const prediction = await predictor.predictBody(id, bytes, tenant)
+      if (prediction) return servedBy(reply, id)(prediction)
     } catch (err) {
       // as for every body: a bad body is a 400 before an unknown model is a 404, which names the
       // reference as sent (withModelRef below), never an id it resolved to
@@ -125,7 +132,7 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
       else request.log.warn({ err }, 'reading a prediction body on a forward thread failed; reading it on the event loop')
     }
     const body = parseAndValidate(request, bytes)
-    return await withModelRef(models, ref, tenant, (id) => predictRaw(id, body, tenant, handleUnknown))
+    return await withModelRef(models, ref, tenant, (id) => predictRaw(id, body, tenant, handleUnknown).then(servedBy(reply, id)))
   }
 
   await fastify.register(async (scope) => {
@@ -149,21 +156,21 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
       // over the row cap: refused while the bytes arrive, never parsed (row-cap-stream.ts)
       preParsing: rowCapHook(MAX_PREDICT_ROWS),
       config: { servesThroughOutage: true }
-    }, (request) => {
+    }, (request, reply) => {
       const ref = request.params.id
       const body: unknown = request.body
       const { handleUnknown } = request.query
-      if (body instanceof UnreadBody) return predictUnread(request, ref, body.bytes, handleUnknown)
+      if (body instanceof UnreadBody) return predictUnread(request, reply, ref, body.bytes, handleUnknown)
       if (!wasReadFromBytes(body)) {
         // anything but the canonical numeric body: every value checked as an upload's (prediction-input.ts)
-        return withModelRef(models, ref, request.tenant, (id) => predictRaw(id, request.body, request.tenant, handleUnknown))
+        return withModelRef(models, ref, request.tenant, (id) => predictRaw(id, request.body, request.tenant, handleUnknown).then(servedBy(reply, id)))
       }
       // read from the bytes (predict-body.ts): Float64Array rows of numbers; on a model with categorical
       // columns they are checked as category names, so the unknown-category policy goes along
       const rows = (body as { inputs: FeatureRows }).inputs
       // an id (the hot path) needs no lookup: no extra promise; a name, bare or with a version, is resolved
-      if (parseModelRef(ref).kind === 'id') return predictor.predict(ref, rows, request.tenant, handleUnknown)
-      return withModelRef(models, ref, request.tenant, (id) => predictor.predict(id, rows, request.tenant, handleUnknown))
+      if (parseModelRef(ref).kind === 'id') return predictor.predict(ref, rows, request.tenant, handleUnknown).then(servedBy(reply, ref))
+      return withModelRef(models, ref, request.tenant, (id) => predictor.predict(id, rows, request.tenant, handleUnknown).then(servedBy(reply, id)))
     })
   })
 }

@@ -8,6 +8,7 @@
  * The `:predict` suffix: find-my-way reads `::` as a literal colon, but only after a parameter's regex
  * ends it (`:name(^[^:]+)::predict`); `:name::predict` would be one parameter named `name::predict`.
  */
+import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { ServedModelParams, ServedVersionParams, protocolErrors } from '../../schemas/open-inference.js'
 import { ModelStatusResponse, TFS_INPUT, TfsModelMetadataResponse, TfsPredictRequest, TfsPredictResponse, availableStatus, type TfsPredictRequestBody } from '../../schemas/tf-serving.js'
@@ -26,6 +27,7 @@ import { fastValidator, jsonSerializer } from '../fast-path.js'
 import { modelResponse } from './models.js'
 import { tfsMetadataOf } from '../protocols/tfs-signature.js'
 import { bodyHints, tfsBodyMessage } from '../protocols/body-hints.js'
+import { markServedModel } from '../served-model-headers.js'
 
 const tags = ['tf-serving']
 
@@ -85,7 +87,7 @@ const tfServing: FastifyPluginAsyncZod = async (fastify) => {
     return record === null || columnsOf(record).some((c) => c.name === name) // gone meanwhile: predict answers its 404
   }
 
-  const predict = async (name: string, version: string | undefined, body: TfsPredictRequestBody, tenant: string) => {
+  const predict = async (name: string, version: string | undefined, body: TfsPredictRequestBody, tenant: string, reply: FastifyReply) => {
     // TF Serving's answer has no place to report a category the model never saw (the native predict's
     // unknownCategories, /v2's parameters): encoding it as all zeros would be a silent guess, so it is a 400
     const run = async (id: string): Promise<Prediction> => {
@@ -105,7 +107,11 @@ const tfServing: FastifyPluginAsyncZod = async (fastify) => {
       }
       return predictRows(predictor, id, recordsOfColumns(inputs as Record<string, readonly Cell[]>), COLUMNS, tenant, 'error')
     }
-    const { outputs } = await withServedModel(models, name, version, tenant, run)
+    const { outputs } = await withServedModel(models, name, version, tenant, async (id) => {
+      const prediction = await run(id)
+      markServedModel(reply, predictor, id)
+      return prediction
+    })
     return body.instances !== undefined ? { predictions: outputs } : { outputs }
   }
 
@@ -124,7 +130,7 @@ const tfServing: FastifyPluginAsyncZod = async (fastify) => {
     validatorCompiler,
     serializerCompiler,
     config: { servesThroughOutage: true }
-  }, async (request) => predict(request.params.name, undefined, request.body, request.tenant))
+  }, async (request, reply) => predict(request.params.name, undefined, request.body, request.tenant, reply))
   fastify.post('/models/:name/versions/:version(^[^:/]+)::predict', {
     schema: { ...predictSchema, summary: 'TensorFlow Serving predict on one version of a model', params: ServedVersionParams },
     preParsing,
@@ -132,7 +138,7 @@ const tfServing: FastifyPluginAsyncZod = async (fastify) => {
     validatorCompiler,
     serializerCompiler,
     config: { servesThroughOutage: true }
-  }, async (request) => predict(request.params.name, request.params.version, request.body, request.tenant))
+  }, async (request, reply) => predict(request.params.name, request.params.version, request.body, request.tenant, reply))
 
   fastify.get('/models/:name/versions/:version', {
     schema: {
