@@ -50,6 +50,13 @@ export async function resolveModelRef (models: ModelRepository, ref: string, ten
     const newest = await models.latest(parsed.name, tenant)
     if (newest) throw modelVersionNotFound(parsed.name, String(parsed.version), newest.version)
   }
+  // names cannot hold '@' (schemas/model-name.ts): `iris@abc`, `iris@0` meant a version
+  const at = ref.lastIndexOf('@')
+  if (parsed.kind === 'latest' && parsed.bare && at > 0) {
+    const err = new MODEL_NOT_FOUND(ref)
+    err.message = `model '${ref}' not found: after '@' comes a version number or latest (${ref.slice(0, at)}@3, ${ref.slice(0, at)}@latest)`
+    throw err
+  }
   throw new MODEL_NOT_FOUND(ref)
 }
 

@@ -94,6 +94,9 @@ describe('a bare model name reads as name@latest on every route', () => {
         expect(res.statusCode, `${method} ${ref}${path}`).toBe(404)
         expect(res.json().detail).toBe(`model '${ref}' not found; list models with GET /v1/models`)
       }
+      // a version that is no version number
+      const malformed = await call(method, `/v1/models/flower@abc${path}`, bodyOf(body))
+      expect([malformed.statusCode, malformed.json().detail], `${method} flower@abc${path}`).toEqual([404, "model 'flower@abc' not found: after '@' comes a version number or latest (flower@3, flower@latest)"])
       // a version the name lacks: its newest, and where its versions are listed
       const res = await call(method, `/v1/models/flower@9${path}`, bodyOf(body))
       expect(res.statusCode, `${method} flower@9${path}`).toBe(404)
