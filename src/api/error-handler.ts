@@ -143,7 +143,8 @@ export function toProblem (err: AnyError, request: FastifyRequest, bodyLimit: nu
   }
   const status = err.statusCode ?? 500
   if (status >= 400 && status < 500) {
-    return problemBody(status, err.code ?? 'NN_ERR_BAD_REQUEST', err.message, instance, err.problem)
+    // the catalogue's codes only (errors.ts errorCodes): a 4xx of Fastify's own keeps its message, not its FST_ERR code
+    return problemBody(status, err.code?.startsWith('NN_ERR_') === true ? err.code : 'NN_ERR_BAD_REQUEST', err.message, instance, err.problem)
   }
   // our own 5xx codes (e.g. NN_ERR_NOT_READY) carry safe text; anything else may leak internals
   if (status !== 500 && err.code?.startsWith('NN_ERR_')) return problemBody(status, err.code, err.message, instance)

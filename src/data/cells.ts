@@ -85,7 +85,8 @@ export function decideKind (scan: ColumnScan, name: string, locate: Locate, forc
   if (forceCategorical) return scan.strings + scan.numbers === 0 ? 'numeric' : 'categorical'
   if (scan.strings === 0) return 'numeric'
   refuseDecimalCommas(scan, name, locate, cell)
-  refuseNumberStrings(scan, name, locate, cell, role)
+  // strings that would make the column categorical; a few among numbers get the stray-text message below
+  if (scan.strings > scan.numbers) refuseNumberStrings(scan, name, locate, cell, role)
   if (scan.numbers === 0) return 'categorical'
   if (scan.strings > scan.numbers) return 'categorical'
   const place = locate(scan.firstString)

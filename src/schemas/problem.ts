@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import './messages.js'
+import { errorCodes } from '../errors.js'
 
 export const FieldIssue = z.object({
   field: z.string().describe('JSON path of the offending value, e.g. layers[0].units ("" for the whole part)'),
@@ -17,7 +18,7 @@ export const Problem = z.looseObject({
   status: z.number().int(),
   detail: z.string().describe('What went wrong and what to change'),
   instance: z.string().optional().describe('The request path'),
-  code: z.string().optional().describe('Stable error code, e.g. NN_ERR_DATASET_NOT_FOUND'),
+  code: z.string().optional().describe(`Stable error code, one of: ${[...errorCodes()].map(([code, status]) => `${code} (${status})`).join(', ')}`),
   errors: z.array(FieldIssue).optional().describe('One entry per invalid field'),
   field: z.string().optional().describe('JSON path of the offending value; with `errors`, the first one\'s'),
   line: z.number().int().optional().describe('1-based CSV line (the header is line 1)'),

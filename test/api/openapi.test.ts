@@ -4,6 +4,7 @@ import { openApiDocument } from '../../src/api/app.js'
 import { OPENAPI_PATH, formatOpenApi } from '../../scripts/generate-openapi.js'
 import { buildTestApp, type TestApp } from './helper.js'
 import { OPERATION_IDS } from '../../src/api/openapi-examples/operation-ids.js'
+import { errorCodes } from '../../src/errors.js'
 
 let t: TestApp
 beforeAll(async () => { t = await buildTestApp('openapi') })
@@ -34,6 +35,17 @@ describe('OpenAPI document', () => {
     expect(Object.keys(OPERATION_IDS).sort()).toEqual(ids.map(([op]) => op).sort())
     expect(doc.paths['/v2/models/{name}/infer'].post.operationId).toBe('modelInfer')
     expect(doc.paths['/v1/models/{name}:predict'].post.operationId).toBe('tfServingPredict')
+  })
+
+  it('lists every error code a problem can carry, and a 4xx of Fastify\'s own is answered with one of them', async () => {
+    const doc = openApiDocument(t.app) as { components: { schemas: Record<string, { properties: Record<string, { description?: string }> }> } }
+    const described = doc.components.schemas.Problem.properties.code.description!
+    for (const [code, status] of errorCodes()) expect(described).toContain(`${code} (${status})`)
+    expect(described).toContain('NN_ERR_INPUT_WIDTH (400)')
+    // a malformed percent-encoding in the path is Fastify's FST_ERR_BAD_URL: its message, the catalogue's code
+    const badUrl = await t.app.inject({ method: 'GET', url: '/v1/datasets/%E0%A4%A' })
+    expect(badUrl.statusCode).toBe(400)
+    expect(badUrl.json().code).toBe('NN_ERR_BAD_REQUEST')
   })
 
   it('describes every query parameter, and every field tabular data added (issue 10: categories, missing values, class codes, records)', () => {
