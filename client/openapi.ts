@@ -295,7 +295,8 @@ export interface paths {
         get: operations["getSweep"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a finished sweep and what is kept for it: its record and results, and every trial's and the retraining's training job (records, epoch histories, checkpoints); not the model it stored. A queued or running sweep is a 409 (cancel it first) */
+        delete: operations["deleteSweep"];
         options?: never;
         head?: never;
         patch?: never;
@@ -9057,6 +9058,164 @@ export interface operations {
                      *       "detail": "sweep 'swp_5a2a7a96a5894d958fb48e44defc6336' not found; list sweeps with GET /v1/sweeps",
                      *       "instance": "/v1/sweeps/{id}",
                      *       "code": "NN_ERR_SWEEP_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/sweeps/{id}",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/sweeps/{id}",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSweep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Resource id, as returned when it was created
+                 * @example last-sweep
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "unknown query parameter \"foo\": DELETE /v1/sweeps/:id takes none",
+                     *       "instance": "/v1/sweeps/{id}",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "foo"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/sweeps/{id}",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'train' scope that DELETE /v1/sweeps/:id needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/sweeps/{id}",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:sweep-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "sweep 'swp_5a2a7a96a5894d958fb48e44defc6336' not found; list sweeps with GET /v1/sweeps",
+                     *       "instance": "/v1/sweeps/{id}",
+                     *       "code": "NN_ERR_SWEEP_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:model-version-required",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "this job's model, stored as the next version of 'iris-example', would change the signature of its newest (version 1, mdl_a625c00432c54b0b88863673c6072274): output units: 3 → 1. Clients that call iris-example or iris-example@latest would then get a model that takes other inputs or answers other outputs: use another modelName, or send \"allowSignatureChange\": true to change it on purpose",
+                     *       "instance": "/v1/sweeps/{id}",
+                     *       "code": "NN_ERR_MODEL_VERSION_REQUIRED"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

@@ -35,6 +35,7 @@ export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   'GET /v1/sweeps': 'read',
   'GET /v1/sweeps/:id': 'read',
   'GET /v1/sweeps/:id/events': 'read',
+  'DELETE /v1/sweeps/:id': 'train',
   'POST /v1/sweeps': 'train',
   'POST /v1/sweeps/:id/cancel': 'train',
 

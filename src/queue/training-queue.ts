@@ -81,6 +81,11 @@ export interface TrainingQueue {
    * results are the sweep's). Null when there is no such job.
    */
   remove (id: string, tenant?: string): Promise<RemoveOutcome>
+  /**
+   * Deletes what is kept for these jobs beside BullMQ's records (their histories, checkpoints, marks and
+   * index entries in `owner`'s job list), for a caller that removed the BullMQ jobs itself: a deleted sweep.
+   */
+  forget (ids: readonly string[], owner: string): Promise<void>
   /** Calls `listener` with each event of a job until the returned function is called. */
   follow (id: string, listener: (event: JobEvent) => void): Promise<() => Promise<void>>
   close (): Promise<void>
@@ -202,6 +207,15 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
     return subscriber
   }
 
+  const forget = async (ids: readonly string[], owner: string): Promise<void> => {
+    if (ids.length === 0) return
+    await redis.multi()
+      .del(...ids.flatMap((id) => [keys.jobHistory(id), keys.jobCheckpoint(id), keys.jobModel(id)]))
+      .hdel(keys.jobCancel(), ...ids)
+      .hdel(keys.jobStarted(), ...ids)
+      .zrem(keys.jobs(owner), ...ids)
+      .exec()
+  }
   return {
     queue,
 
@@ -272,14 +286,11 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
       const sweepId = job.data.sweep?.id ?? job.parent?.id
       if (sweepId !== undefined) return { outcome: 'in-sweep', job: view, sweepId }
       await job.remove()
-      await redis.multi()
-        .del(keys.jobHistory(id), keys.jobCheckpoint(id), keys.jobModel(id))
-        .hdel(keys.jobCancel(), id)
-        .hdel(keys.jobStarted(), id)
-        .zrem(keys.jobs(ownerOf(job.data)), id)
-        .exec()
+      await forget([id], ownerOf(job.data))
       return { outcome: 'removed', job: view }
     },
+
+    forget,
 
     async follow (id, listener) {
       const channel = keys.jobEvents(id)

@@ -39,6 +39,8 @@ export interface SweepStore {
   /** Ids, newest first. */
   ids (tenant: string, page?: Page): Promise<string[]>
   count (tenant: string): Promise<number>
+  /** Deletes the record and its entry in its tenant's index. */
+  remove (record: SweepRecord): Promise<void>
 }
 
 export function createSweepStore (redis: Redis, prefix: string): SweepStore {
@@ -58,6 +60,9 @@ export function createSweepStore (redis: Redis, prefix: string): SweepStore {
       return visibleTo(record, tenant) ? record : null
     },
     async ids (tenant, page) { return await redis.zrevrange(keys.sweeps(tenant), ...rangeOf(page)) },
-    async count (tenant) { return await redis.zcard(keys.sweeps(tenant)) }
+    async count (tenant) { return await redis.zcard(keys.sweeps(tenant)) },
+    async remove (record) {
+      await redis.multi().del(keys.sweep(record.id)).zrem(keys.sweeps(ownerOf(record)), record.id).exec()
+    }
   }
 }

@@ -123,9 +123,9 @@ describe('sweeps over two worker processes', () => {
     expect(child.sweep).toEqual({ id, trial: placed.trial, fold: { k: 3, index: placed.folds.findIndex((f) => f.jobId === jobIds[0]) } })
     // its results are the sweep's: it cannot be deleted on its own
     const kept = await call('DELETE', `/v1/training-jobs/${jobIds[0] as string}`)
-    expect([kept.statusCode, kept.json().detail]).toEqual([409, `training job '${jobIds[0] as string}' is a trial of sweep '${id}', whose results name it; it stays while the sweep does`])
+    expect([kept.statusCode, kept.json().detail]).toEqual([409, `training job '${jobIds[0] as string}' is a trial of sweep '${id}', whose results name it; it stays while the sweep does (DELETE /v1/sweeps/${id} deletes both)`])
     const retrained = await call('DELETE', `/v1/training-jobs/${view.retrainJobId as string}`)
-    expect([retrained.statusCode, retrained.json().detail]).toEqual([409, `training job '${view.retrainJobId as string}' is the retraining of sweep '${id}', whose results name it; it stays while the sweep does`])
+    expect([retrained.statusCode, retrained.json().detail]).toEqual([409, `training job '${view.retrainJobId as string}' is the retraining of sweep '${id}', whose results name it; it stays while the sweep does (DELETE /v1/sweeps/${id} deletes both)`])
     // the best configuration, retrained on every row, stored under modelName, predicts
     expect(view.modelId).toMatch(/^mdl_/)
     const model = (await call('GET', `/v1/models/${view.modelId as string}`)).json()
@@ -139,6 +139,23 @@ describe('sweeps over two worker processes', () => {
     const list = (await call('GET', '/v1/sweeps')).json() as { items: Array<{ id: string }> }
     expect(list.items.map((s) => s.id)).toContain(id)
     expect((await call('GET', '/v1/sweeps', undefined, B)).json().items).toEqual([])
+
+    // deleted: the sweep, its children and the retraining go, with what is kept for each; the model stays
+    expect((await call('DELETE', `/v1/sweeps/${id}`, undefined, B)).statusCode).toBe(404) // another tenant's
+    const deleted = await call('DELETE', `/v1/sweeps/${id}`)
+    expect(deleted.statusCode, deleted.body).toBe(204)
+    expect((await call('GET', `/v1/sweeps/${id}`)).statusCode).toBe(404)
+    expect(((await call('GET', '/v1/sweeps')).json() as { items: Array<{ id: string }> }).items.map((s) => s.id)).not.toContain(id)
+    const keys = createKeys(t.config.REDIS_PREFIX)
+    for (const jobId of [...jobIds as string[], view.retrainJobId as string]) {
+      expect((await call('GET', `/v1/training-jobs/${jobId}`)).statusCode, jobId).toBe(404)
+      expect(await t.redis.exists(keys.jobHistory(jobId), keys.jobModel(jobId), keys.jobCheckpoint(jobId)), jobId).toBe(0)
+    }
+    const jobsListed = ((await call('GET', '/v1/training-jobs?limit=1000')).json() as { items: Array<{ id: string }> }).items.map((j) => j.id)
+    expect(jobsListed.filter((j) => jobIds.includes(j) || j === view.retrainJobId)).toEqual([])
+    expect(await t.redis.exists(keys.sweep(id))).toBe(0)
+    expect((await call('POST', '/v1/models/iris-best@latest/predict', { inputs: [[5.1, 3.5, 1.4, 0.2]] })).statusCode).toBe(200)
+    expect((await call('DELETE', `/v1/sweeps/${id}`)).statusCode).toBe(404)
   }, 180_000)
 
   it('SIGKILL of a worker mid-sweep: the sweep completes with the results of an uninterrupted run', async () => {
@@ -202,6 +219,9 @@ describe('sweeps over two worker processes', () => {
       const running = before.filter((f) => f.status === 'running')
       return running.length >= 2 && (await Promise.all(running.map(async (f) => await t.redis.llen(historyKey(f.jobId))))).every((n) => n > 0)
     }, 60_000)
+    // a running sweep cannot be deleted: the answer says to cancel it first
+    const early = await call('DELETE', `/v1/sweeps/${id}`)
+    expect([early.statusCode, early.json().detail]).toEqual([409, `sweep '${id}' is running; cancel it first (POST /v1/sweeps/${id}/cancel), then delete it`])
     const cancelled = await call('POST', `/v1/sweeps/${id}/cancel`)
     expect(cancelled.statusCode, cancelled.body).toBe(202)
     // the answer says the cancel is on its way, and a repeated cancel keeps the first one's time
@@ -234,6 +254,9 @@ describe('sweeps over two worker processes', () => {
     expect(await lengths()).toEqual(settled)
     expect(view.modelId).toBeUndefined()
     expect((await call('POST', `/v1/sweeps/${id}/cancel`)).statusCode).toBe(409)
+    // once cancelled, it can be deleted, children and all
+    expect((await call('DELETE', `/v1/sweeps/${id}`)).statusCode).toBe(204)
+    for (const f of folds) expect((await call('GET', `/v1/training-jobs/${f.jobId}`)).statusCode).toBe(404)
   }, 120_000)
 
   it('server-sent events announce each finished trial once, then end with the best trial and model', async () => {

@@ -37,6 +37,7 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'GET /v1/sweeps/{id}': 'getSweep',
   'GET /v1/sweeps/{id}/events': 'followSweep',
   'POST /v1/sweeps/{id}/cancel': 'cancelSweep',
+  'DELETE /v1/sweeps/{id}': 'deleteSweep',
   'POST /v1/models/{name}:predict': 'tfServingPredict',
   'POST /v1/models/{name}/versions/{version}:predict': 'tfServingPredictVersion',
   'GET /v1/models/{name}/versions/{version}': 'tfServingGetModelStatus',

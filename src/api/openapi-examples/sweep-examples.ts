@@ -76,5 +76,6 @@ export const SWEEP_EXAMPLES = {
   'GET /v1/sweeps': { params: { offset: 0, limit: 100 }, responses: { 200: { items: [SUMMARY], total: 1, offset: 0, limit: 100 } } },
   'GET /v1/sweeps/{id}': { params: sweepId, responses: { 200: SWEEP } },
   'GET /v1/sweeps/{id}/events': { params: sweepId, responses: { 200: EVENTS } },
-  'POST /v1/sweeps/{id}/cancel': { params: sweepId, responses: { 202: running } }
+  'POST /v1/sweeps/{id}/cancel': { params: sweepId, responses: { 202: running } },
+  'DELETE /v1/sweeps/{id}': { params: sweepId }
 }

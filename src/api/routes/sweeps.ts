@@ -11,7 +11,7 @@ import { admitSweep } from '../../queue/sweeps/sweep-admission.js'
 import { admissionDeps } from '../admission-deps.js'
 import type { SweepView } from '../../queue/sweeps/sweep-queue.js'
 import { isFinal } from '../../queue/training-queue.js'
-import { IdParams, listOf, PageQuery, problems } from '../../schemas/common.js'
+import { IdParams, listOf, NoContent, PageQuery, problems } from '../../schemas/common.js'
 import { CreateSweepRequest, CreatedSweep, SweepResponse, SweepSummary, type SweepResponseBody } from '../../schemas/sweep.js'
 import { coalesced } from '../coalesced.js'
 
@@ -147,6 +147,26 @@ const sweeps: FastifyPluginAsyncZod = async (fastify) => {
     if (!result) throw new SWEEP_NOT_FOUND(request.params.id)
     if (result.outcome === 'finished') throw new CONFLICT(`sweep '${result.sweep.id}' has already ${result.sweep.status === 'cancelled' ? 'been cancelled' : result.sweep.status}; there is nothing to cancel`)
     return reply.code(202).send(sweepResponse(result.sweep))
+  })
+
+  fastify.delete('/sweeps/:id', {
+    schema: {
+      tags,
+      summary: 'Delete a finished sweep and what is kept for it: its record and results, and every trial\'s and the retraining\'s training job ' +
+        '(records, epoch histories, checkpoints); not the model it stored. A queued or running sweep is a 409 (cancel it first)',
+      params: IdParams,
+      response: { 204: NoContent, ...problems(404, 409) }
+    }
+  }, async (request, reply) => {
+    const result = await fastify.sweepQueue.remove(request.params.id, request.tenant)
+    if (!result) throw new SWEEP_NOT_FOUND(request.params.id)
+    const { sweep } = result
+    if (result.outcome === 'unfinished') {
+      throw new CONFLICT(sweep.cancelRequestedAt !== undefined
+        ? `sweep '${sweep.id}' is ${sweep.status}, and its cancel (asked at ${sweep.cancelRequestedAt}) is on its way: delete it once it reads cancelled`
+        : `sweep '${sweep.id}' is ${sweep.status}; cancel it first (POST /v1/sweeps/${sweep.id}/cancel), then delete it`)
+    }
+    return reply.code(204).send()
   })
 }
 

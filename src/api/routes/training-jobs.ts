@@ -191,7 +191,7 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
         ? `training job '${job.id}' is ${job.status}, and its cancel (asked at ${job.cancelRequestedAt}) is on its way: delete it once it reads cancelled`
         : `training job '${job.id}' is ${job.status}; cancel it first (POST /v1/training-jobs/${job.id}/cancel), then delete it`)
     }
-    if (result.outcome === 'in-sweep') throw new CONFLICT(`training job '${job.id}' is ${job.sweep ? 'a trial' : 'the retraining'} of sweep '${result.sweepId}', whose results name it; it stays while the sweep does`)
+    if (result.outcome === 'in-sweep') throw new CONFLICT(`training job '${job.id}' is ${job.sweep ? 'a trial' : 'the retraining'} of sweep '${result.sweepId}', whose results name it; it stays while the sweep does (DELETE /v1/sweeps/${result.sweepId} deletes both)`)
     return reply.code(204).send()
   })
 }

@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis'
 import type { SweepResponseBody } from '../../schemas/sweep.js'
 import type { JobStatus } from '../../schemas/training.js'
 import { createKeys } from '../../store/keys.js'
+import { ownerOf } from '../../security/tenancy.js'
 import { rangeOf, type Page } from '../../store/page.js'
 import { createSweepStore, type SweepRecord } from '../../store/sweeps.js'
 import { CANCELLED_MESSAGE, cancelMarkOf, isFinal, markCancelled, TRAINING_QUEUE, type TrainingQueue } from '../training-queue.js'
@@ -25,6 +26,7 @@ export const CHILD_JOB_OPTIONS = { attempts: 3, backoff: { type: 'fixed', delay:
 
 export type SweepView = Omit<SweepResponseBody, 'links'>
 export type SweepCancelOutcome = { outcome: 'requested' | 'finished', sweep: SweepView } | null
+export type SweepRemoveOutcome = { outcome: 'removed' | 'unfinished', sweep: SweepView } | null
 
 export interface SweepQueue {
   readonly queue: Queue<SweepJobData, SweepJobResult>
@@ -35,6 +37,12 @@ export interface SweepQueue {
   list (tenant: string, page?: Page): Promise<Array<Omit<SweepView, 'results'>>>
   count (tenant: string): Promise<number>
   cancel (id: string, tenant?: string): Promise<SweepCancelOutcome>
+  /**
+   * Deletes a finished sweep and everything kept for it: its record, its BullMQ jobs (the parent, every
+   * trial's children and the retraining job) and what is kept for each (training-queue.ts forget); not
+   * the model it stored. 'unfinished' while it is queued or running. Null when there is no such sweep.
+   */
+  remove (id: string, tenant?: string): Promise<SweepRemoveOutcome>
   close (): Promise<void>
 }
 
@@ -131,6 +139,21 @@ export function createSweepQueue (redis: Redis, prefix: string, training: Traini
       const unfinished = before.results.flatMap((t) => t.folds).filter((f) => !isFinal(f.status)).map((f) => f.jobId)
       await markCancelled(redis, prefix, [record.id, ...unfinished, ...(before.retrainJobId !== undefined ? [before.retrainJobId] : [])])
       return { outcome: 'requested', sweep: await view(record, true) }
+    },
+
+    async remove (id, tenant) {
+      const record = await store.get(id, tenant)
+      if (!record) return null
+      const sweep = await view(record, false)
+      if (!isFinal(sweep.status)) return { outcome: 'unfinished', sweep }
+      const children = [...record.trials.flatMap((t) => t.jobIds), ...(sweep.retrainJobId !== undefined ? [sweep.retrainJobId] : [])]
+      // the parent takes its children with it (BullMQ's removeChildren); any it did not know of go one by one
+      await (await queue.getJob(record.id))?.remove()
+      for (const child of children) await (await training.queue.getJob(child))?.remove()
+      await training.forget(children, ownerOf(record))
+      await redis.hdel(keys.jobCancel(), record.id)
+      await store.remove(record)
+      return { outcome: 'removed', sweep }
     },
 
     async close () {
