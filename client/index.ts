@@ -102,38 +102,74 @@ export type JobEvent =
   | { readonly type: 'epoch', readonly stats: EpochStats }
   | { readonly type: 'end', readonly status: 'succeeded' | 'failed' | 'cancelled', readonly modelId?: string, readonly error?: string }
 
+/** How often followJob connects again after its stream closed before the job's end, and how long it waits first. */
+const RECONNECTS = 5
+const RECONNECT_MS = 1_000
+
 /**
  * A job's server-sent events (GET /v1/training-jobs/{id}/events) as typed values: every epoch, the ones
- * already finished first, then one `end`, after which the iteration stops. Breaking out of the loop, or
- * `signal`, closes the stream. An HTTP error rejects with a BackpropError. (openapi-fetch's own GET of
- * this route would parse the stream as JSON.)
+ * already finished first, then one `end`, after which the iteration stops. A stream that closes before
+ * the end (a restarted API, a proxy's timeout) is opened again where it stopped (Last-Event-ID), up to 5
+ * times in a row over about 15 s, and a 429 or 503 is waited out likewise; past that it rejects, so a loop never ends
+ * as if the job had. Breaking out of the loop, or `signal`, closes the stream. Another HTTP error rejects
+ * with a BackpropError. (openapi-fetch's own GET of this route would parse the stream as JSON.)
  */
 export async function * followJob (api: BackpropClient, id: string, { signal }: { signal?: AbortSignal } = {}): AsyncGenerator<JobEvent, void, undefined> {
-  const ours = new AbortController()
-  const onAbort = (): void => ours.abort(signal?.reason)
-  signal?.addEventListener('abort', onAbort, { once: true })
-  try {
-    const { data, error, response } = await api.GET('/v1/training-jobs/{id}/events', { params: { path: { id } }, parseAs: 'stream', signal: ours.signal })
-    if (error !== undefined) throw new BackpropError(response.status, error)
-    if (data === null) return
-    const decoder = new TextDecoder()
-    let buffered = ''
-    for await (const chunk of data as unknown as AsyncIterable<Uint8Array>) {
-      buffered += decoder.decode(chunk, { stream: true })
-      // events end at a blank line; comments (": keep-alive") carry no event
-      for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
-        const block = buffered.slice(0, end)
-        buffered = buffered.slice(end + 2)
-        const event = /^event: (.*)$/m.exec(block)?.[1]
-        const payload = /^data: (.*)$/m.exec(block)?.[1]
-        if (event === undefined || payload === undefined) continue
-        if (event === 'epoch') yield { type: 'epoch', stats: JSON.parse(payload) as EpochStats }
-        else if (event === 'end') { yield { type: 'end', ...(JSON.parse(payload) as Omit<Extract<JobEvent, { type: 'end' }>, 'type'>) }; return }
+  signal?.throwIfAborted()
+  let lastEpoch = 0
+  for (let failures = 0; ; failures++) {
+    if (failures > RECONNECTS) throw new Error(`the event stream of training job '${id}' closed before the job ended, ${RECONNECTS} reconnects in a row; read it with GET /v1/training-jobs/${id}`)
+    if (failures > 0) await sleep(RECONNECT_MS * failures, signal)
+    const ours = new AbortController()
+    const onAbort = (): void => ours.abort(signal?.reason)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      let opened
+      try {
+        opened = await api.GET('/v1/training-jobs/{id}/events', {
+          params: { path: { id } }, parseAs: 'stream', signal: ours.signal, headers: lastEpoch > 0 ? { 'last-event-id': String(lastEpoch) } : {}
+        })
+      } catch (err) {
+        if (signal?.aborted === true) throw err
+        continue // the service is not answering (restarting): try again
       }
+      const { data, error, response } = opened
+      if (error !== undefined) {
+        if (TRANSIENT.has(response.status)) continue
+        throw new BackpropError(response.status, error)
+      }
+      if (data === null) continue
+      const decoder = new TextDecoder()
+      let buffered = ''
+      try {
+        for await (const chunk of data as unknown as AsyncIterable<Uint8Array>) {
+          buffered += decoder.decode(chunk, { stream: true })
+          // events end at a blank line; comments (": keep-alive") carry no event
+          for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+            const block = buffered.slice(0, end)
+            buffered = buffered.slice(end + 2)
+            const event = /^event: (.*)$/m.exec(block)?.[1]
+            const payload = /^data: (.*)$/m.exec(block)?.[1]
+            if (event === undefined || payload === undefined) continue
+            if (event === 'epoch') {
+              const stats = JSON.parse(payload) as EpochStats
+              lastEpoch = stats.epoch
+              failures = -1 // an event arrived: the next close starts the count again
+              yield { type: 'epoch', stats }
+            } else if (event === 'end') {
+              yield { type: 'end', ...(JSON.parse(payload) as Omit<Extract<JobEvent, { type: 'end' }>, 'type'>) }
+              return
+            }
+          }
+        }
+      } catch (err) {
+        if (signal?.aborted === true) throw err
+        // the connection broke mid-stream: open it again after the last epoch seen
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+      ours.abort() // closes the stream when the caller stopped early
     }
-  } finally {
-    signal?.removeEventListener('abort', onAbort)
-    ours.abort() // closes the stream when the caller stopped early
   }
 }
 

@@ -102,6 +102,25 @@ describe('typed client helpers: against a real server and worker', () => {
     expect(done.history.map((h) => h.loss)).toEqual(events.flatMap((e) => (e.type === 'epoch' ? [e.stats.loss] : [])))
   })
 
+  it('followJob opens a stream that broke again after the last epoch it saw: every epoch once, in order, then the end', async () => {
+    const api = createBackpropClient({ baseUrl })
+    const dataset = await uploadCsv(api, read(fixturePath('iris.csv')), { target: 'species' })
+    const { data: job } = await api.POST('/v1/training-jobs', { body: { datasetId: dataset.id, network, training: { epochs: 400, batchSize: 4, seed: 2, earlyStopping: false } } })
+    const epochs: number[] = []
+    let ended: JobEvent | undefined
+    for await (const e of followJob(api, job!.id)) {
+      if (e.type === 'end') { ended = e; break }
+      epochs.push(e.stats.epoch)
+      // twice mid-run, every open connection of the server is cut (a proxy's timeout, an API restarting)
+      if (epochs.length === 5 || epochs.length === 60) t.app.server.closeAllConnections()
+    }
+    expect(ended).toMatchObject({ type: 'end', status: 'succeeded' })
+    expect(epochs).toEqual(Array.from({ length: 400 }, (_, i) => i + 1))
+    // a signal aborted before the call stops it at once, as waitForJob's does
+    const aborted = AbortSignal.abort(new Error('stopped before'))
+    await expect((async () => { for await (const _ of followJob(api, job!.id, { signal: aborted })) { /* none */ } })()).rejects.toThrow('stopped before')
+  })
+
   it('an unknown job rejects both with a 404 BackpropError; a wait past its timeout rejects with a TimeoutError', async () => {
     const api = createBackpropClient({ baseUrl })
     await expect(waitForJob(api, 'job_nosuch')).rejects.toMatchObject({ name: 'BackpropError', status: 404, code: 'NN_ERR_JOB_NOT_FOUND' })
