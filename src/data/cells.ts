@@ -148,21 +148,29 @@ const INTEGER = /^[+-]?\d+$/
  * numbers, so this is JSON's alone.
  */
 function refuseNumberStrings (scan: ColumnScan, name: string, locate: Locate, cell: (r: number) => Cell, role: 'feature' | 'target'): void {
-  const place = locate(scan.firstString)
-  if (place.csv) return
-  let fractional = false
+  if (locate(scan.firstString).csv === true) return
+  // as CSV decides a column from most of its cells: numbers as text, a few other texts, and CSV's missing markers
+  let numbers = 0, markers = 0, others = 0, fractional = false, first = -1, firstOther = -1
   for (let r = 0, strings = 0; strings < scan.strings; r++) {
     const v = cell(r)
     if (typeof v !== 'string') continue
     strings++
     const s = v.trim()
-    if (!NUMBER.test(s)) return
-    fractional ||= !INTEGER.test(s)
+    if (NUMBER.test(s)) {
+      numbers++
+      fractional ||= !INTEGER.test(s)
+      if (first < 0) first = r
+    } else if (MISSING_MARKERS.has(s)) markers++
+    else { others++; if (firstOther < 0) firstOther = r }
   }
-  if (role === 'target' && !fractional) return
-  const first = cell(scan.firstString) as string
-  fail(place, `column ${JSON.stringify(name)} holds numbers as JSON strings (${show(first)}), which would each become a ${role === 'target' ? 'class' : 'category'}; ` +
-    `send them as JSON numbers (${Number(first.trim())})` +
+  if (numbers <= others) return
+  if (role === 'target' && !fractional && others + markers === 0) return
+  const text = cell(first) as string
+  const place = locate(first)
+  const strays = others > 0 ? `; it also holds ${show(cell(firstOther))}${others > 1 ? ` and ${others - 1} other text${others > 2 ? 's' : ''}` : ''}, which is no number` : ''
+  const missing = markers > 0 ? `; a missing value is null in JSON, not ${markers === 1 ? 'a text like' : 'texts like'} "NA" or ""` : ''
+  fail(place, `column ${JSON.stringify(name)} holds numbers as JSON strings (${show(text)}), which would each become a ${role === 'target' ? 'class' : 'category'}; ` +
+    `send them as JSON numbers (${Number(text.trim())})${missing}${strays}` +
     (role === 'target' ? '' : `, or if they are codes rather than quantities (zip codes, ids), declare them: ${declareCategorical(name, place)}`))
 }
 
@@ -174,8 +182,9 @@ function refuseNumberStrings (scan: ColumnScan, name: string, locate: Locate, ce
 export function checkSpellings (labels: readonly string[], name: string, locate: (label: string, other: string) => Place): void {
   const seen = new Map<number, string>()
   for (const label of labels) {
-    if (!NUMBER.test(label)) continue
-    const v = Number(label)
+    // " 1" and "1" too: CSV trims its cells, a JSON label keeps its spaces
+    if (!NUMBER.test(label.trim())) continue
+    const v = Number(label.trim())
     const other = seen.get(v)
     if (other !== undefined && other !== label) {
       fail(locate(label, other), `class labels ${JSON.stringify(other)} and ${JSON.stringify(label)} in column ${JSON.stringify(name)} ` +
