@@ -103,3 +103,6 @@ export const NOT_READY = coded<[string]>('NN_ERR_NOT_READY', 'not ready: %s', 50
 export const CONSOLE_NOT_BUILT = coded('NN_ERR_CONSOLE_NOT_BUILT', 'the console is not built: run `npm run build` (or `npm run build:ui`), then restart', 503)
 export const REDIS_UNAVAILABLE = coded<[number]>('NN_ERR_REDIS_UNAVAILABLE', 'the data store (Redis) is unavailable; nothing was changed; retry in %d s', 503)
 export const INTERNAL = coded('NN_ERR_INTERNAL', 'internal server error', 500)
+// bytes Node's HTTP parser refused (api/error-handler.ts answerUnparsable)
+export const REQUEST_TIMEOUT = coded('NN_ERR_REQUEST_TIMEOUT', 'the request did not arrive in time', 408)
+export const HEADERS_TOO_LARGE = coded('NN_ERR_HEADERS_TOO_LARGE', 'the request\'s headers are too large', 431)

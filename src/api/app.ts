@@ -20,7 +20,7 @@ import {
 import type { Redis } from 'ioredis'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
-import { setErrorHandling, toProblem } from './error-handler.js'
+import { answerUnparsable, setErrorHandling, toProblem } from './error-handler.js'
 import { refuseUnreadQueries } from './query-check.js'
 import { jsonBodyParser } from './json-body.js'
 import { PROBLEM_CONTENT_TYPE } from '../schemas/problem.js'
@@ -146,6 +146,7 @@ export async function buildApp ({ config, redis, logger }: AppDeps): Promise<Fas
     requestIdHeader: false,
     genReqId: requestIdOf,
     // bad url encodings (400) and over-long ids (414) are answered before routing: as problem+json too
+    clientErrorHandler: answerUnparsable,
     frameworkErrors: (err, request, reply) => {
       const problem = toProblem(err, request, config.BODY_LIMIT)
       void (reply as FastifyReply).code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)

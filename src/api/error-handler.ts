@@ -5,7 +5,8 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
-import { EMPTY_BODY, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, problemType, type ProblemExtras } from '../errors.js'
+import { EMPTY_BODY, HEADERS_TOO_LARGE, PAYLOAD_TOO_LARGE, REQUEST_TIMEOUT, UNSUPPORTED_MEDIA_TYPE, problemType, type ProblemExtras } from '../errors.js'
+import type { Socket } from 'node:net'
 import { PROBLEM_CONTENT_TYPE, type ProblemBody } from '../schemas/problem.js'
 import { redisUnavailable } from './plugins/redis-guard.js'
 import { isConnectionError, rateLimitedLog } from '../store/redis-health.js'
@@ -172,4 +173,26 @@ export function setErrorHandling (app: FastifyInstance, bodyLimit: number): void
     return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
   })
   installNotFound(app, problemBody)
+}
+
+/**
+ * Bytes Node's HTTP parser refuses before Fastify sees a request (both Transfer-Encoding and
+ * Content-Length, a broken header line, headers past the size limit): answered as problem+json too.
+ * Fastify's own handler answered `{"error":"Bad Request","message":"Client Error"}` as plain JSON.
+ * The connection is closed after it, as HTTP/1.1 requires once the framing is lost.
+ */
+export function answerUnparsable (err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, code, detail] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? [408, new REQUEST_TIMEOUT().code, 'the request did not arrive in time; send it again']
+    : err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, new HEADERS_TOO_LARGE().code, 'the request\'s headers are too large; send fewer or shorter ones']
+      : [400, 'NN_ERR_BAD_REQUEST', `the request is not valid HTTP/1.1 (${err.code ?? 'unparsable'}: ${err.message}); check its framing headers (Transfer-Encoding and Content-Length are not sent together)`]
+  const { instance: _none, ...problem } = problemBody(status, code, detail, '')
+  const body = JSON.stringify(problem)
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\nConnection: close\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+  }
+  socket.destroy(err)
 }

@@ -18,7 +18,8 @@ export const Problem = z.looseObject({
   status: z.number().int(),
   detail: z.string().describe('What went wrong and what to change'),
   instance: z.string().optional().describe('The request path'),
-  code: z.string().optional().describe(`Stable error code, one of: ${[...errorCodes()].map(([code, status]) => `${code} (${status})`).join(', ')}`),
+  // an enum, so that a generated client can switch on it; the description pairs each code with its status
+  code: z.enum([...errorCodes().keys()] as [string, ...string[]]).optional().describe(`Stable error code: ${[...errorCodes()].map(([code, status]) => `${code} (${status})`).join(', ')}`),
   errors: z.array(FieldIssue).optional().describe('One entry per invalid field'),
   field: z.string().optional().describe('JSON path of the offending value; with `errors`, the first one\'s'),
   line: z.number().int().optional().describe('1-based CSV line (the header is line 1)'),
