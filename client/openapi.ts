@@ -6831,6 +6831,21 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /**
+                     * @description The id of the model that answered (a bare name resolves to its newest version)
+                     * @example mdl_a625c00432c54b0b88863673c6072274
+                     */
+                    "X-Model-Id"?: string;
+                    /**
+                     * @description Its name
+                     * @example iris-example
+                     */
+                    "X-Model-Name"?: string;
+                    /**
+                     * @description Its version under that name
+                     * @example 2
+                     */
+                    "X-Model-Version"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10668,6 +10683,21 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /**
+                     * @description The id of the model that answered (a bare name resolves to its newest version)
+                     * @example mdl_a625c00432c54b0b88863673c6072274
+                     */
+                    "X-Model-Id"?: string;
+                    /**
+                     * @description Its name
+                     * @example iris-example
+                     */
+                    "X-Model-Name"?: string;
+                    /**
+                     * @description Its version under that name
+                     * @example 2
+                     */
+                    "X-Model-Version"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10849,6 +10879,21 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /**
+                     * @description The id of the model that answered (a bare name resolves to its newest version)
+                     * @example mdl_a625c00432c54b0b88863673c6072274
+                     */
+                    "X-Model-Id"?: string;
+                    /**
+                     * @description Its name
+                     * @example iris-example
+                     */
+                    "X-Model-Name"?: string;
+                    /**
+                     * @description Its version under that name
+                     * @example 2
+                     */
+                    "X-Model-Version"?: string;
                     [name: string]: unknown;
                 };
                 content: {

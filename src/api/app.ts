@@ -12,6 +12,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { addExamples } from './openapi-examples/examples.js'
 import { addOperationIds } from './openapi-examples/operation-ids.js'
+import { addResponseHeaders } from './openapi-examples/response-headers.js'
 import { addErrorResponses } from './openapi-examples/error-responses.js'
 import { SWAGGER_UI_CONFIG } from './openapi-examples/swagger-ui-config.js'
 import {
@@ -55,8 +56,9 @@ export const OPENAPI_INFO = {
   description: 'Train feed-forward neural networks by minibatch backpropagation and serve their predictions. ' +
     'Every error is application/problem+json (RFC 9457).\n\n' +
     '**Try it out:** the examples name `last-dataset`, `last-job`, `last-network`, `last-model` and `last-sweep`. On this ' +
-    'page they stand for what you created last here, or else the newest one stored; so the examples run in order as they ' +
-    'are: upload a dataset (POST /v1/datasets), train (POST /v1/training-jobs), then predict. Any other client must send real ids.',
+    'page they stand for what you created last here, or else the newest one stored. The examples that predict, evaluate or ' +
+    'export name `iris-example`, the model the training example stores on the iris example dataset: run upload (POST ' +
+    '/v1/datasets), then train (POST /v1/training-jobs), then predict, or put your own model\'s name. Any other client must send real ids.',
   version: VERSION
 }
 
@@ -84,7 +86,7 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
     },
     transform: jsonSchemaTransform,
     // every operation gets its error responses, shared ones included, and its examples (openapi-examples/): request bodies, parameters, responses
-    transformObject: (documentObject) => addOperationIds(addExamples(addErrorResponses(jsonSchemaTransformObject(documentObject))))
+    transformObject: (documentObject) => addResponseHeaders(addOperationIds(addExamples(addErrorResponses(jsonSchemaTransformObject(documentObject)))))
   })
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: SWAGGER_UI_CONFIG })
 

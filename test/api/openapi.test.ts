@@ -37,6 +37,13 @@ describe('OpenAPI document', () => {
     expect(doc.paths['/v1/models/{name}:predict'].post.operationId).toBe('tfServingPredict')
   })
 
+  it('declares the headers that name the model that answered a prediction', () => {
+    const doc = openApiDocument(t.app) as { paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>> }
+    for (const path of ['/v1/models/{id}/predict', '/v1/models/{name}:predict', '/v1/models/{name}/versions/{version}:predict']) {
+      expect(Object.keys(doc.paths[path].post.responses['200'].headers ?? {}), path).toEqual(['X-Model-Id', 'X-Model-Name', 'X-Model-Version'])
+    }
+  })
+
   it('lists every error code a problem can carry, and a 4xx of Fastify\'s own is answered with one of them', async () => {
     const doc = openApiDocument(t.app) as { components: { schemas: Record<string, { properties: Record<string, { description?: string }> }> } }
     const described = doc.components.schemas.Problem.properties.code.description!

@@ -119,6 +119,6 @@ describe.skipIf(!available)(`Swagger UI in a browser${why}`, () => {
     expect(await status.innerText()).toContain('200')
     expect(JSON.parse(await op.locator('.live-responses-table .response-col_description pre').first().innerText())).toMatchObject({ datasetId, rows: 45 })
     // the page says what the placeholders are
-    expect(await fresh.locator('.info .description').innerText()).toMatch(/last-dataset.*newest one stored/s)
+    expect(await fresh.locator('.info .description').innerText()).toMatch(/last-dataset.*newest one stored.*name iris-example/s)
   }, 120_000)
 })
