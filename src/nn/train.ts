@@ -277,12 +277,58 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   return finish(run, progress, 'completed', `trained ${opts.epochs} epochs`, snapshot(run, progress, epoch))
 }
 
+/**
+ * The loss per row of the best constant prediction on `data`'s targets: the mean of each output under
+ * squared error (½ Σ variances), the class shares under softmax's cross-entropy (their entropy; weighted
+ * one-hot targets weigh their classes), each output's positive share under the logistic loss (Σ binary
+ * entropies). A network that scores worse than this learned nothing a constant could not.
+ */
+export function constantLoss (head: Head, y: Vec, rows: number, K: number): number {
+  const mean = new Float64Array(K)
+  for (let r = 0; r < rows; r++) for (let k = 0; k < K; k++) mean[k] += y[r * K + k]
+  if (head.name === 'identity') {
+    for (let k = 0; k < K; k++) mean[k] /= rows
+    let s = 0
+    for (let r = 0; r < rows; r++) for (let k = 0; k < K; k++) { const d = y[r * K + k] - mean[k]; s += d * d }
+    return 0.5 * s / rows
+  }
+  if (head.name === 'softmax') {
+    const total = mean.reduce((a, b) => a + b, 0)
+    let s = 0
+    for (let k = 0; k < K; k++) if (mean[k] > 0) s -= mean[k] * Math.log(mean[k] / total)
+    return s / rows
+  }
+  let s = 0
+  for (let k = 0; k < K; k++) {
+    const p = mean[k] / rows
+    if (p > 0 && p < 1) s -= p * Math.log(p) + (1 - p) * Math.log(1 - p)
+  }
+  return s
+}
+
+/**
+ * Said when the kept weights score worse on every row (training and validation) than the best constant
+ * prediction (constantLoss): a learning rate far too high leaves a finite loss of 1e24 and chance accuracy,
+ * which finished 'succeeded' without a word and became the name's newest version.
+ */
+function noBetterThanConstant (run: Run): string | null {
+  const { net, data } = run
+  if (data.rows === 0) return null
+  const kept = evaluateLoss(net, data, run.hooks.kernels).loss - l2Penalty(net)
+  const constant = constantLoss(run.head, data.y, data.rows, data.outputs)
+  if (!(kept > constant)) return null
+  return `the kept weights score a loss of ${kept.toPrecision(4)} on the dataset's rows, worse than a constant prediction's ${constant.toPrecision(4)} ` +
+    `(${run.head.name === 'identity' ? 'each output\'s mean' : run.head.name === 'softmax' ? 'the class shares' : 'each output\'s share of positives'}): ` +
+    `the network learned nothing; ${divergenceAdvice(data, run.schedule.learningRate(0))}`
+}
+
 /** How much worse than the best epoch's loss the kept weights' may be before a run without early stopping says so. */
-const KEPT_WORSE_RATIO = 1.1
+const KEPT_WORSE_RATIO = 1.25
 
 /**
  * Without early stopping the last epoch's weights are kept, however far the loss has climbed from its best
- * (overfitting, a learning rate too high): said when they are more than 10% worse, with the cure. A fresh
+ * (overfitting, a learning rate too high): said when they are more than 25% worse (an epoch's loss wanders by
+ * 10% on small data), with the cure. A fresh
  * user's 80-epoch regression kept a validation loss of 0.385 where epoch 16 had reached 0.232, and no warning.
  */
 function keptWorseThanBest (progress: Progress, opts: TrainOptions): string | null {
@@ -404,6 +450,10 @@ function finish (run: Run, progress: Progress, stopReason: StopReason, message: 
   const result = { params: net.params, history, stopReason, message, bestEpoch: best?.epoch ?? null, stoppedEpoch, weightsEpoch, warnings: run.warnings, state }
   if (stopReason === 'diverged' || stopReason === 'aborted') return result
   const why = nonFiniteReason(net, run.data, run.hooks.kernels)
-  if (why === null) return result
+  if (why === null) {
+    // still improving at the end, it is short of epochs, which the ConvergenceWarning says
+    const learned = progress.wait > 0 ? noBetterThanConstant(run) : null
+    return learned === null ? result : { ...result, warnings: [...result.warnings, learned] }
+  }
   return { ...result, stopReason: 'diverged', message: diverged(run, weightsEpoch, `the trained network is not finite (${why})`, run.schedule.learningRate(Math.max(0, weightsEpoch - 1))) }
 }
