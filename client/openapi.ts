@@ -80,7 +80,7 @@ export interface paths {
         get: operations["getDataset"];
         put?: never;
         post?: never;
-        /** Delete a dataset and its stored matrices */
+        /** Delete a dataset and its stored matrices. While a job or sweep that is not finished trains on it, a 409 names them: a queued job would fail when it starts, and a sweep's retraining is still to come */
         delete: operations["deleteDataset"];
         options?: never;
         head?: never;
@@ -4811,6 +4811,25 @@ export interface operations {
                      *       "detail": "dataset 'ds_53206c27617a4a2fa309e6d2801180da' not found; list datasets with GET /v1/datasets",
                      *       "instance": "/v1/datasets/{id}",
                      *       "code": "NN_ERR_DATASET_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:model-version-required",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "this job's model, stored as the next version of 'iris-example', would change the signature of its newest (version 1, mdl_a625c00432c54b0b88863673c6072274): output units: 3 → 1. Clients that call iris-example or iris-example@latest would then get a model that takes other inputs or answers other outputs: use another modelName, or send \"allowSignatureChange\": true to change it on purpose",
+                     *       "instance": "/v1/datasets/{id}",
+                     *       "code": "NN_ERR_MODEL_VERSION_REQUIRED"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

@@ -4,7 +4,7 @@
  * training-processor.ts does, in a worker.
  */
 import { randomUUID } from 'node:crypto'
-import { Queue, type Job, type JobState } from 'bullmq'
+import { Queue, type Job, type JobState, type JobType } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { createKeys, isValidId } from '../store/keys.js'
 import { ownerOf, visibleTo } from '../security/tenancy.js'
@@ -86,10 +86,15 @@ export interface TrainingQueue {
    * index entries in `owner`'s job list), for a caller that removed the BullMQ jobs itself: a deleted sweep.
    */
   forget (ids: readonly string[], owner: string): Promise<void>
+  /** The ids of the jobs not yet finished (queued, running, retrying) that train on `datasetId`, of any tenant. */
+  unfinishedOn (datasetId: string): Promise<string[]>
   /** Calls `listener` with each event of a job until the returned function is called. */
   follow (id: string, listener: (event: JobEvent) => void): Promise<() => Promise<void>>
   close (): Promise<void>
 }
+
+/** BullMQ's states of a job that may still run. */
+export const UNFINISHED_STATES: JobType[] = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']
 
 /** The failure reason of a job cancelled by request (the worker logs it as 'job cancelled'). */
 export const CANCELLED_MESSAGE = 'cancelled by request'
@@ -292,6 +297,13 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
 
     forget,
 
+    async unfinishedOn (datasetId) {
+      // BullMQ's own lists of what is not final: few at any time, whatever the history holds
+      const jobs = await queue.getJobs(UNFINISHED_STATES)
+      const ids = jobs.filter((j) => j !== undefined && j.data?.datasetId === datasetId && j.id !== undefined).map((j) => j.id!)
+      return await withoutCancelled(redis, prefix, ids)
+    },
+
     async follow (id, listener) {
       const channel = keys.jobEvents(id)
       const sub = subscriberConnection()
@@ -391,3 +403,10 @@ export const isCancelMarked = async (redis: Redis, prefix: string, jobId: string
   (await redis.hexists(createKeys(prefix).jobCancel(), jobId)) === 1
 /** When the cancel of a job (or sweep) was first asked for, or null. */
 export const cancelMarkOf = (redis: Redis, prefix: string, id: string): Promise<string | null> => redis.hget(createKeys(prefix).jobCancel(), id)
+
+/** The ids among `ids` without a cancel mark: a cancelled job still waiting in BullMQ's list will not train. */
+export async function withoutCancelled (redis: Redis, prefix: string, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return []
+  const marks = await redis.hmget(createKeys(prefix).jobCancel(), ...ids)
+  return ids.filter((_, i) => marks[i] === null)
+}

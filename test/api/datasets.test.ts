@@ -384,6 +384,20 @@ describe('GET and DELETE /v1/datasets', () => {
     expectProblem(await request(t.app.server).delete(`/v1/datasets/${id}`), 404)
     expectProblem(await request(t.app.server).get('/v1/datasets/no such id'), 404)
   })
+
+  it('a dataset an unfinished job trains on is a 409 naming the job, and deletes once the job is cancelled (no worker here: the job stays queued)', async () => {
+    const created = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], [3], [4]], targets: [0.5, 1.5, 2.5, 3.5] })
+    const id = created.body.id as string
+    const job = await request(t.app.server).post('/v1/training-jobs').send({ datasetId: id, network: { inputs: 1, layers: [], output: { units: 1, activation: 'identity' } } })
+    expect(job.status, JSON.stringify(job.body)).toBe(202)
+    const jobId = job.body.id as string
+    const refused = await request(t.app.server).delete(`/v1/datasets/${id}`)
+    expectProblem(refused, 409)
+    expect(refused.body.detail).toBe(`dataset '${id}' is in use by training job '${jobId}', not finished; cancel it or wait until it finishes, then delete the dataset`)
+    expect((await request(t.app.server).get(`/v1/datasets/${id}`)).status).toBe(200)
+    expect((await request(t.app.server).post(`/v1/training-jobs/${jobId}/cancel`)).status).toBe(202)
+    expect((await request(t.app.server).delete(`/v1/datasets/${id}`)).status).toBe(204)
+  })
 })
 
 describe('the stored size is bounded by the cells', () => {

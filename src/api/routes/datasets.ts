@@ -13,7 +13,7 @@ import { fastValidator, isDatasetJson, lateBodyValidator } from '../fast-path.js
 import { jsonBodyParser } from '../json-body.js'
 import { csvOnlyQuery, csvOptions } from '../dataset-query.js'
 import { charsetOf, csvEncoding } from '../../data/csv-decode.js'
-import { DATASET_NOT_FOUND, UNSUPPORTED_MEDIA_TYPE, VALIDATION, withProblem } from '../../errors.js'
+import { CONFLICT, DATASET_NOT_FOUND, UNSUPPORTED_MEDIA_TYPE, VALIDATION, withProblem } from '../../errors.js'
 import { flatRowsMessage } from '../prediction-input.js'
 import type { DatasetMeta } from '../../store/datasets.js'
 import { IdParams, NoContent, PageQuery, listOf, problems } from '../../schemas/common.js'
@@ -177,9 +177,23 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.delete('/datasets/:id', {
-    schema: { tags, summary: 'Delete a dataset and its stored matrices', params: IdParams, response: { 204: NoContent, ...problems(404) } }
+    schema: {
+      tags,
+      summary: 'Delete a dataset and its stored matrices. While a job or sweep that is not finished trains on it, a 409 names them: ' +
+        'a queued job would fail when it starts, and a sweep\'s retraining is still to come',
+      params: IdParams,
+      response: { 204: NoContent, ...problems(404, 409) }
+    }
   }, async (request, reply) => {
-    if (!(await fastify.datasets.remove(request.params.id, request.tenant))) throw new DATASET_NOT_FOUND(request.params.id)
+    const { id } = request.params
+    if ((await fastify.datasets.get(id, request.tenant)) === null) throw new DATASET_NOT_FOUND(id)
+    const [jobs, sweeps] = await Promise.all([fastify.trainingQueue.unfinishedOn(id), fastify.sweepQueue.unfinishedOn(id)])
+    if (jobs.length + sweeps.length > 0) {
+      const users = [...sweeps.map((s) => `sweep '${s}'`), ...jobs.map((j) => `training job '${j}'`)]
+      const named = users.length > 3 ? `${users.slice(0, 3).join(', ')} and ${users.length - 3} more` : users.join(', ')
+      throw new CONFLICT(`dataset '${id}' is in use by ${named}, not finished; cancel ${users.length > 1 ? 'them' : 'it'} or wait until ${users.length > 1 ? 'they finish' : 'it finishes'}, then delete the dataset`)
+    }
+    if (!(await fastify.datasets.remove(id, request.tenant))) throw new DATASET_NOT_FOUND(id)
     return reply.code(204).send()
   })
 }

@@ -12,7 +12,7 @@ import { createKeys } from '../../store/keys.js'
 import { ownerOf } from '../../security/tenancy.js'
 import { rangeOf, type Page } from '../../store/page.js'
 import { createSweepStore, type SweepRecord } from '../../store/sweeps.js'
-import { CANCELLED_MESSAGE, cancelMarkOf, isFinal, markCancelled, TRAINING_QUEUE, type TrainingQueue } from '../training-queue.js'
+import { CANCELLED_MESSAGE, cancelMarkOf, isFinal, markCancelled, TRAINING_QUEUE, UNFINISHED_STATES, withoutCancelled, type TrainingQueue } from '../training-queue.js'
 import { readSweepResults } from './sweep-results.js'
 
 export const SWEEP_QUEUE = 'sweeps'
@@ -43,6 +43,8 @@ export interface SweepQueue {
    * the model it stored. 'unfinished' while it is queued or running. Null when there is no such sweep.
    */
   remove (id: string, tenant?: string): Promise<SweepRemoveOutcome>
+  /** The ids of the sweeps not yet finished that search on `datasetId` (their retraining is still to come). */
+  unfinishedOn (datasetId: string): Promise<string[]>
   close (): Promise<void>
 }
 
@@ -154,6 +156,12 @@ export function createSweepQueue (redis: Redis, prefix: string, training: Traini
       await redis.hdel(keys.jobCancel(), record.id)
       await store.remove(record)
       return { outcome: 'removed', sweep }
+    },
+
+    async unfinishedOn (datasetId) {
+      const parents = await queue.getJobs(UNFINISHED_STATES)
+      const records = await Promise.all(parents.map(async (p) => (p?.id === undefined ? null : await store.get(p.id))))
+      return await withoutCancelled(redis, prefix, records.filter((r): r is SweepRecord => r !== null && r.datasetId === datasetId).map((r) => r.id))
     },
 
     async close () {
