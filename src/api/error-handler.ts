@@ -175,19 +175,24 @@ export function setErrorHandling (app: FastifyInstance, bodyLimit: number): void
   installNotFound(app, problemBody)
 }
 
+/** llhttp's codes for a body whose framing is wrong (both or neither of its length headers, a broken chunk). */
+const FRAMING = new Set(['HPE_UNEXPECTED_CONTENT_LENGTH', 'HPE_INVALID_TRANSFER_ENCODING', 'HPE_INVALID_CONTENT_LENGTH', 'HPE_INVALID_CHUNK_SIZE', 'HPE_CHUNK_EXTENSIONS_OVERFLOW'])
+
 /**
  * Bytes Node's HTTP parser refuses before Fastify sees a request (both Transfer-Encoding and
  * Content-Length, a broken header line, headers past the size limit): answered as problem+json too.
  * Fastify's own handler answered `{"error":"Bad Request","message":"Client Error"}` as plain JSON.
  * The connection is closed after it, as HTTP/1.1 requires once the framing is lost.
  */
-export function answerUnparsable (err: Error & { code?: string }, socket: Socket): void {
+export function answerUnparsable (this: { log?: { info: (o: object, msg: string) => void } } | undefined, err: Error & { code?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return
+  // no request exists to log it: the parser's code and the peer, so a client sending broken requests can be found
+  this?.log?.info({ code: err.code, remoteAddress: socket.remoteAddress }, 'unparsable request refused')
   const [status, code, detail] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
     ? [408, new REQUEST_TIMEOUT().code, 'the request did not arrive in time; send it again']
     : err.code === 'HPE_HEADER_OVERFLOW'
       ? [431, new HEADERS_TOO_LARGE().code, 'the request\'s headers are too large; send fewer or shorter ones']
-      : [400, 'NN_ERR_BAD_REQUEST', `the request is not valid HTTP/1.1 (${err.code ?? 'unparsable'}: ${err.message}); check its framing headers (Transfer-Encoding and Content-Length are not sent together)`]
+      : [400, 'NN_ERR_BAD_REQUEST', `the request is not valid HTTP/1.1 (${err.code ?? 'unparsable'}: ${err.message})${FRAMING.has(err.code ?? '') ? '; check its framing headers (Transfer-Encoding and Content-Length are not sent together)' : ''}`]
   const { instance: _none, ...problem } = problemBody(status, code, detail, '')
   const body = JSON.stringify(problem)
   if (socket.writable) {

@@ -286,10 +286,11 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
       const job = await queue.getJob(id) as TrainingJob | undefined
       const view = job ? await get(id, tenant, false) : null
       if (!job || !view) return null
-      if (!isFinal(view.status)) return { outcome: 'unfinished', job: view }
-      // a trial's child, or the retraining of the best (a child of the sweep's BullMQ job): the sweep names both
+      // a trial's child, or the retraining of the best (a child of the sweep's BullMQ job): the sweep names both,
+      // finished or not (its own DELETE takes them)
       const sweepId = job.data.sweep?.id ?? job.parent?.id
       if (sweepId !== undefined) return { outcome: 'in-sweep', job: view, sweepId }
+      if (!isFinal(view.status)) return { outcome: 'unfinished', job: view }
       await job.remove()
       await forget([id], ownerOf(job.data))
       return { outcome: 'removed', job: view }

@@ -91,7 +91,7 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
       // no attempt of it will read its checkpoint again
       log.warn({ jobId: job.id, maxStalledCount: config.WORKER_MAX_STALLED_COUNT }, 'job stalled too often (WORKER_MAX_STALLED_COUNT); failed')
       checkpoints.remove(job.id).catch((e: Error) => log.warn({ err: e, jobId: job.id }, 'removing the checkpoint of a failed job failed'))
-    } else log.info({ jobId: job?.id, reason: err.message }, 'job failed')
+    } else log.warn({ jobId: job?.id, reason: err.message }, 'job failed')
     finished(job?.id)
     finished(job?.data.sweep?.id)
   })

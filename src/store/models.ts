@@ -181,6 +181,9 @@ export function createModelRepository (redis: Redis, prefix: string): ModelRepos
       tx.zrem(keys.models(), id)
       tx.zrem(keys.models(ownerOf(record)), id)
       tx.zrem(keys.modelVersions(nameKey(record.name, record.tenant)), id)
+      // a name's counter outlives its versions, so that a number is never given twice; an unnamed model's
+      // name is its own id, which no later model can take: its counter goes with it
+      if (record.name === id) tx.del(keys.modelVersionCounter(nameKey(record.name, record.tenant)))
       tx.publish(keys.modelEvents(), id)
       const results = await tx.exec()
       return Number(results?.[0]?.[1] ?? 0) > 0

@@ -219,6 +219,9 @@ describe('sweeps over two worker processes', () => {
       const running = before.filter((f) => f.status === 'running')
       return running.length >= 2 && (await Promise.all(running.map(async (f) => await t.redis.llen(historyKey(f.jobId))))).every((n) => n > 0)
     }, 60_000)
+    // a running child is the sweep's, and says so rather than to cancel it alone
+    const child = before.find((f) => f.status === 'running')!.jobId
+    expect((await call('DELETE', `/v1/training-jobs/${child}`)).json().detail).toMatch(new RegExp(`^training job '${child}' is a trial of sweep '${id}'`))
     // a running sweep cannot be deleted: the answer says to cancel it first
     const early = await call('DELETE', `/v1/sweeps/${id}`)
     expect([early.statusCode, early.json().detail]).toEqual([409, `sweep '${id}' is running; cancel it first (POST /v1/sweeps/${id}/cancel), then delete it`])

@@ -31,7 +31,13 @@ describe('a request the HTTP parser refuses', () => {
     const [head, body] = answer.split('\r\n\r\n')
     expect(head).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
     expect(head.toLowerCase()).toContain('content-type: application/problem+json')
-    expect(JSON.parse(body)).toMatchObject({ status: 400, code: 'NN_ERR_BAD_REQUEST', title: 'Bad Request', detail: expect.stringMatching(/^the request is not valid HTTP\/1\.1 \(HPE_/) })
+    expect(JSON.parse(body)).toMatchObject({ status: 400, code: 'NN_ERR_BAD_REQUEST', title: 'Bad Request', detail: expect.stringMatching(/^the request is not valid HTTP\/1\.1 \(HPE_.*; check its framing headers/) })
+  })
+
+  it('bytes that are no HTTP at all: a 400 with the parser\'s code and no framing hint', async () => {
+    const [head, body] = (await raw('GARBAGE\r\n\r\n')).split('\r\n\r\n')
+    expect(head).toMatch(/^HTTP\/1\.1 400 /)
+    expect(JSON.parse(body).detail).toMatch(/^the request is not valid HTTP\/1\.1 \(HPE_INVALID_METHOD: [^)]*\)$/)
   })
 
   it('headers past the parser\'s limit: a 431 problem+json', async () => {

@@ -38,6 +38,13 @@ describe('model repository', () => {
     expect(await repo.getWeights(v2.id)).toBeNull()
     expect(await repo.remove(v2.id)).toBe(false)
     expect(await repo.latest('nobody')).toBeNull()
+    // a name's counter outlives its versions (no number is given twice); an unnamed model's goes with it
+    const counters = async (): Promise<string[]> => (await redis.keys(`${prefix}:model-name:*:counter`)).filter((k) => k.includes(other.id) || k.includes(':digits:'))
+    expect((await counters()).length).toBe(2)
+    expect(await repo.remove(v1.id)).toBe(true)
+    expect(await repo.remove(other.id)).toBe(true)
+    const left = await counters()
+    expect([left.length, left[0]?.includes(':digits:')]).toEqual([1, true])
   })
 
   it('stores one model per job: a second save of the same job, even concurrent, returns the first model', async () => {

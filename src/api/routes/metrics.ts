@@ -14,6 +14,7 @@ import { TRAINING_QUEUE } from '../../queue/training-queue.js'
 import { createKeys } from '../../store/keys.js'
 import { routeLabel } from '../route-label.js'
 import { withTimeout } from '../with-timeout.js'
+import { rateLimitedLog } from '../../store/redis-health.js'
 import { VERSION } from '../../version.js'
 
 const JOB_STATES: readonly JobState[] = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed']
@@ -38,6 +39,7 @@ const metrics: FastifyPluginAsyncZod = async (fastify) => {
   const build = new Gauge({ name: 'backprop_build_info', help: 'The running version, as a label (value 1)', labelNames: ['version'], registers })
   build.set({ version: VERSION }, 1)
   const up = new Gauge({ name: 'backprop_metrics_redis_up', help: '1 when the Redis-backed metrics below could be read', registers })
+  const redisFailed = rateLimitedLog(10_000)
   const jobs = new Gauge({ name: 'backprop_training_jobs', help: 'Training jobs by state: BullMQ\'s, with cancelled jobs apart from failed ones', labelNames: ['state'], registers })
   const workers = new Gauge({ name: 'backprop_workers', help: 'Worker processes connected to the training queue (0: queued jobs wait for none)', registers })
   const epochs = new Counter({ name: 'backprop_epochs_trained_total', help: 'Epochs trained by all workers', registers })
@@ -102,7 +104,8 @@ const metrics: FastifyPluginAsyncZod = async (fastify) => {
       up.set(1)
     } catch (err) {
       // this process's metrics still matter when Redis is away; the gauge says the rest is missing
-      request.log.warn({ err }, 'metrics: reading Redis failed')
+      // once every 10 s with a count, as the connections log an outage: a scrape every second would repeat it
+      redisFailed((suppressed) => request.log.warn({ reason: (err as Error).message, suppressed }, 'metrics: reading Redis failed'))
       up.set(0)
       for (const m of [jobs, workers, epochs, samples]) m.reset()
     }

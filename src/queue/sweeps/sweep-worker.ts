@@ -29,7 +29,7 @@ export function startSweepWorker (redis: Redis, prefix: string, log: Logger,
   }
   worker.on('completed', (job) => finished(job.id))
   worker.on('failed', (job, err) => {
-    log.info({ sweepId: job?.id, reason: err.message }, 'sweep failed')
+    log.warn({ sweepId: job?.id, reason: err.message }, 'sweep failed')
     finished(job?.id)
   })
   return {
