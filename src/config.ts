@@ -48,7 +48,7 @@ const redisUrl = z.string().superRefine((value, ctx) => {
 })
 
 /** A URL's password, never shown: `redis://:<not shown>@host`. */
-const withoutPassword = (value: string): string => value.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1<not shown>@')
+export const withoutPassword = (value: string): string => value.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1<not shown>@')
 
 /** Variables whose value must never appear in an error message or a log line. */
 const SECRET = new Set(['API_KEYS'])

@@ -6,7 +6,7 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../api/app.js'
-import { loadConfigOrExit, type Config } from '../config.js'
+import { loadConfigOrExit, withoutPassword, type Config } from '../config.js'
 import { createLogger, type Logger } from '../logger.js'
 import { createApiRedis, type Redis } from '../store/redis.js'
 import { watchRedis } from '../store/redis-health.js'
@@ -42,6 +42,7 @@ export async function startApi (config: Config, logger: Logger): Promise<Running
     // taken since start.ts checked it (or `npm run start:api`): the same one-line refusal
     throw portError(err, config.HOST, config.PORT)
   }
+  logger.info({ redis: withoutPassword(config.REDIS_URL), prefix: config.REDIS_PREFIX }, 'API joined redis')
   if (config.API_KEYS.length === 0) {
     logger.warn('no API_KEYS: the API is open (every caller is tenant local); set API_KEYS before exposing it beyond this machine')
   } else {

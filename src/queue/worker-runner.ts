@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os'
 import { Worker } from 'bullmq'
-import type { Config } from '../config.js'
+import { withoutPassword, type Config } from '../config.js'
 import { TrainingEngine } from '../engine/engine.js'
 import type { Logger } from '../logger.js'
 import { createRedis, type Redis } from '../store/redis.js'
@@ -104,7 +104,8 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   })
   await subscriber.subscribe(cancelChannel(prefix))
   await worker.waitUntilReady()
-  log.info({ threads: engine.pool.size, concurrency: config.WORKER_CONCURRENCY }, 'worker started')
+  // which Redis and prefix it joined: workers of another prefix never see this API's jobs
+  log.info({ threads: engine.pool.size, concurrency: config.WORKER_CONCURRENCY, redis: withoutPassword(config.REDIS_URL), prefix }, 'worker started')
 
   let closing: Promise<void> | undefined
   return {

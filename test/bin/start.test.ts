@@ -68,6 +68,11 @@ describe('npm start (src/bin/start.ts)', () => {
       // the worker in the same process uses the same Redis: the queue gauge is readable
       const metrics = await (await fetch(`${base}/metrics`)).text()
       expect(metrics).toContain('backprop_metrics_redis_up 1')
+      // the API and the worker each say which Redis and prefix they joined
+      for (const msg of ['API joined redis', 'worker started']) {
+        const line = run.lines().find((l) => l.msg === msg)
+        expect(line, msg).toMatchObject({ redis: expect.stringMatching(/^redis:\/\//), prefix: expect.any(String) })
+      }
 
       run.child.kill('SIGTERM')
       expect(await run.exited).toBe(0)

@@ -194,6 +194,7 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
       throw new CONFLICT(`dataset '${id}' is in use by ${named}, not finished; cancel ${users.length > 1 ? 'them' : 'it'} or wait until ${users.length > 1 ? 'they finish' : 'it finishes'}, then delete the dataset`)
     }
     if (!(await fastify.datasets.remove(id, request.tenant))) throw new DATASET_NOT_FOUND(id)
+    request.log.info({ datasetId: id, tenant: request.tenant }, 'dataset deleted')
     return reply.code(204).send()
   })
 }

@@ -229,6 +229,7 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     const removed = await withRef(request.params.id, request.tenant, async (id) => ((await fastify.models.remove(id, request.tenant)) ? id : null))
     // only the owner's delete evicts: another tenant must not be able to churn the shared cache
     fastify.predictor.invalidate(removed)
+    request.log.info({ modelId: removed, tenant: request.tenant }, 'model deleted')
     return reply.code(204).send()
   })
 

@@ -72,6 +72,7 @@ const networks: FastifyPluginAsyncZod = async (fastify) => {
     schema: { tags, summary: 'Delete a network definition (models trained from it are kept)', params: IdParams, response: { 204: NoContent, ...problems(404) } }
   }, async (request, reply) => {
     if (!(await fastify.networks.remove(request.params.id, request.tenant))) throw new NETWORK_NOT_FOUND(request.params.id)
+    request.log.info({ networkId: request.params.id, tenant: request.tenant }, 'network deleted')
     return reply.code(204).send()
   })
 }

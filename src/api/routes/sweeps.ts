@@ -166,6 +166,7 @@ const sweeps: FastifyPluginAsyncZod = async (fastify) => {
         ? `sweep '${sweep.id}' is ${sweep.status}, and its cancel (asked at ${sweep.cancelRequestedAt}) is on its way: delete it once it reads cancelled`
         : `sweep '${sweep.id}' is ${sweep.status}; cancel it first (POST /v1/sweeps/${sweep.id}/cancel), then delete it`)
     }
+    request.log.info({ sweepId: sweep.id, tenant: request.tenant }, 'sweep deleted')
     return reply.code(204).send()
   })
 }

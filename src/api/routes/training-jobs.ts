@@ -192,6 +192,7 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
         : `training job '${job.id}' is ${job.status}; cancel it first (POST /v1/training-jobs/${job.id}/cancel), then delete it`)
     }
     if (result.outcome === 'in-sweep') throw new CONFLICT(`training job '${job.id}' is ${job.sweep ? 'a trial' : 'the retraining'} of sweep '${result.sweepId}', whose results name it; it stays while the sweep does (DELETE /v1/sweeps/${result.sweepId} deletes both)`)
+    request.log.info({ jobId: job.id, tenant: request.tenant }, 'training job deleted')
     return reply.code(204).send()
   })
 }
