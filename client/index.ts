@@ -139,27 +139,16 @@ export async function * followJob (api: BackpropClient, id: string, { signal }: 
         throw new BackpropError(response.status, error)
       }
       if (data === null) continue
-      const decoder = new TextDecoder()
-      let buffered = ''
       try {
-        for await (const chunk of data as unknown as AsyncIterable<Uint8Array>) {
-          buffered += decoder.decode(chunk, { stream: true })
-          // events end at a blank line; comments (": keep-alive") carry no event
-          for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
-            const block = buffered.slice(0, end)
-            buffered = buffered.slice(end + 2)
-            const event = /^event: (.*)$/m.exec(block)?.[1]
-            const payload = /^data: (.*)$/m.exec(block)?.[1]
-            if (event === undefined || payload === undefined) continue
-            if (event === 'epoch') {
-              const stats = JSON.parse(payload) as EpochStats
-              lastEpoch = stats.epoch
-              failures = -1 // an event arrived: the next close starts the count again
-              yield { type: 'epoch', stats }
-            } else if (event === 'end') {
-              yield { type: 'end', ...(JSON.parse(payload) as Omit<Extract<JobEvent, { type: 'end' }>, 'type'>) }
-              return
-            }
+        for await (const { event, payload } of serverSentEvents(data as unknown as AsyncIterable<Uint8Array>)) {
+          if (event === 'epoch') {
+            const stats = JSON.parse(payload) as EpochStats
+            lastEpoch = stats.epoch
+            failures = -1 // an event arrived: the next close starts the count again
+            yield { type: 'epoch', stats }
+          } else if (event === 'end') {
+            yield { type: 'end', ...(JSON.parse(payload) as Omit<Extract<JobEvent, { type: 'end' }>, 'type'>) }
+            return
           }
         }
       } catch (err) {
@@ -169,6 +158,23 @@ export async function * followJob (api: BackpropClient, id: string, { signal }: 
     } finally {
       signal?.removeEventListener('abort', onAbort)
       ours.abort() // closes the stream when the caller stopped early
+    }
+  }
+}
+
+/** A text/event-stream body's events, as `event:` name and `data:` line; comments (": keep-alive") carry none. */
+async function * serverSentEvents (body: AsyncIterable<Uint8Array>): AsyncGenerator<{ event: string, payload: string }, void, undefined> {
+  const decoder = new TextDecoder()
+  let buffered = ''
+  for await (const chunk of body) {
+    buffered += decoder.decode(chunk, { stream: true })
+    // an event ends at a blank line
+    for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+      const block = buffered.slice(0, end)
+      buffered = buffered.slice(end + 2)
+      const event = /^event: (.*)$/m.exec(block)?.[1]
+      const payload = /^data: (.*)$/m.exec(block)?.[1]
+      if (event !== undefined && payload !== undefined) yield { event, payload }
     }
   }
 }

@@ -62,6 +62,16 @@ export const DATASET_NOT_FOUND = coded<[string]>('NN_ERR_DATASET_NOT_FOUND', "da
 export const NETWORK_NOT_FOUND = coded<[string]>('NN_ERR_NETWORK_NOT_FOUND', "network '%s' not found; list networks with GET /v1/networks", 404)
 export const MODEL_NOT_FOUND = coded<[string]>('NN_ERR_MODEL_NOT_FOUND', "model '%s' not found; list models with GET /v1/models", 404)
 /**
+ * A DELETE of something that still runs (a training job, a sweep): cancel it first, or, when its cancel is
+ * already on its way, wait until it reads cancelled. `what` names it ("training job 'job_…'"), `self` is its URL.
+ */
+export function deleteBeforeFinished (what: string, self: string, { status, cancelRequestedAt }: { status: string, cancelRequestedAt?: string }): ProblemError {
+  return new CONFLICT(cancelRequestedAt !== undefined
+    ? `${what} is ${status}, and its cancel (asked at ${cancelRequestedAt}) is on its way: delete it once it reads cancelled`
+    : `${what} is ${status}; cancel it first (POST ${self}/cancel), then delete it`)
+}
+
+/**
  * A name that exists without the version asked for (`iris@7`, `/v2/models/iris/versions/7`): a MODEL_NOT_FOUND
  * that names the newest version and where the others are listed, with `newestVersion` in the problem.
  */

@@ -51,6 +51,11 @@ export interface CodedRows { readonly rows: Float64Array[], readonly unknown: Un
 export type HandleUnknown = 'ignore' | 'error'
 
 const bad = (field: string, message: string, row: number): Error => withProblem(new VALIDATION(`${field}: ${message}`), { field, row })
+/** A member the model has no feature of, with the nearest name it does have and all of them. */
+const noSuchFeature = (name: string, names: readonly string[], noun: 'feature' | 'feature column'): string => {
+  const near = nearestName(name, names)
+  return `the model has no ${noun} ${JSON.stringify(name)}${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}; its ${noun}s are ${quotedList(names)}`
+}
 const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v))
 
 /**
@@ -120,11 +125,8 @@ export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], at: R
       return codes
     }
     const record = row as Readonly<Record<string, Cell>>
-    for (const name of Object.keys(record)) {
-      if (names.includes(name)) continue
-      const near = nearestName(name, names)
-      throw bad(at.member(r, name), `the model has no feature ${JSON.stringify(name)}${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}; its features are ${quotedList(names)}`, r)
-    }
+    const stranger = Object.keys(record).find((name) => !names.includes(name))
+    if (stranger !== undefined) throw bad(at.member(r, stranger), noSuchFeature(stranger, names, 'feature'), r)
     // a feature left out of a record is a missing value, as null is
     for (let c = 0; c < W; c++) codes[c] = code(Object.hasOwn(record, names[c]) ? record[names[c]] : null, c, r, true)
     return codes
@@ -138,11 +140,10 @@ export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], at: R
  * An absent column of a model with an imputer is missing in every row, as a member left out of a record is.
  */
 function checkColumns (record: Readonly<Record<string, Cell>>, names: readonly string[], imputes: boolean, column: (name: string) => string): void {
-  for (const name of Object.keys(record)) {
-    if (names.includes(name)) continue
-    const near = nearestName(name, names)
-    const field = column(name)
-    throw withProblem(new VALIDATION(`${field}: the model has no feature column ${JSON.stringify(name)}${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}; its feature columns are ${quotedList(names)}`), { field })
+  const stranger = Object.keys(record).find((name) => !names.includes(name))
+  if (stranger !== undefined) {
+    const field = column(stranger)
+    throw withProblem(new VALIDATION(`${field}: ${noSuchFeature(stranger, names, 'feature column')}`), { field })
   }
   if (imputes) return
   const absent = names.filter((name) => !Object.hasOwn(record, name))

@@ -138,7 +138,7 @@ function refuseDecimalCommas (scan: ColumnScan, name: string, locate: Locate, ce
 }
 
 /** An integer as text: a plausible class label even when it is all digits (`"0"`, `"1"`). */
-const INTEGER = /^[+-]?\d+$/
+export const INTEGER = /^[+-]?\d+$/
 
 /**
  * A JSON column whose strings are all numbers (`"5.1"`), as a form sends its values, would become one

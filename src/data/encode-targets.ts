@@ -6,7 +6,7 @@
  */
 import { oneHot } from '../nn/dataset.js'
 import { BAD_DATASET, withProblem } from '../errors.js'
-import { checkSpellings, fail, NUMBER, show, type Place } from './cells.js'
+import { checkSpellings, fail, INTEGER, NUMBER, show, type Place } from './cells.js'
 import { counted } from '../nn/counted.js'
 
 export type RawTarget = number | string | readonly number[]
@@ -113,7 +113,7 @@ function refuseFractionalLabels (classes: readonly string[], name: string, locat
   let fractional: string | undefined
   for (const label of classes) {
     if (!NUMBER.test(label.trim())) return
-    if (fractional === undefined && !/^[+-]?\d+$/.test(label.trim())) fractional = label
+    if (fractional === undefined && !INTEGER.test(label.trim())) fractional = label
   }
   if (fractional === undefined) return
   const place = locate(fractional)

@@ -34,6 +34,12 @@ export interface Head {
   task (K: number): HeadTask
   /** Why row r of targets y (rows × K, finite values) cannot be this head's target, naming row and column; null when it can. */
   targetError (y: Vec, r: number, K: number): string | null
+  /**
+   * The loss per row of the best constant prediction on targets y (rows × K), and what that prediction is:
+   * a network that scores worse learned nothing a constant could not (nn/train.ts warns).
+   */
+  constantLoss (y: Vec, rows: number, K: number): number
+  readonly constantPrediction: string
   /** Correct predictions among B rows of outputs a against targets y (B × K); always 0 for regression. */
   countCorrect (a: Vec, y: Vec, B: number, K: number): number
   /** Predictions per row that countCorrect scores, so accuracy = correct / (rows × this); 0 when there is no accuracy. */
@@ -59,6 +65,14 @@ const identity: Head = {
   delta (dz, a, y, B, K) { for (let i = 0; i < B * K; i++) dz[i] = a[i] - y[i] },
   task: () => 'regression',
   targetError: () => null,
+  // each output's mean: ½ Σ of the outputs' (population) variances
+  constantLoss (y, rows, K) {
+    const mean = columnSums(y, rows, K).map((s) => s / rows)
+    let s = 0
+    for (let r = 0; r < rows; r++) for (let k = 0; k < K; k++) { const d = y[r * K + k] - mean[k]; s += d * d }
+    return 0.5 * s / rows
+  },
+  constantPrediction: 'each output\'s mean',
   countCorrect: () => 0,
   scoredPerRow: () => 0,
   classCount: () => 0,
@@ -115,6 +129,15 @@ const softmax: Head = {
     return hot === 1 ? null : `targets row ${r} is not one-hot: it has ${hot} non-zero values; a softmax target needs exactly one`
   },
   // the row's argmax (first on ties) against the target's; a plain loop, since it runs on every shard
+  // the class shares (weighted one-hot targets weigh their classes): their entropy
+  constantLoss (y, rows, K) {
+    const sums = columnSums(y, rows, K)
+    const total = sums.reduce((a, b) => a + b, 0)
+    let s = 0
+    for (let k = 0; k < K; k++) if (sums[k] > 0) s -= sums[k] * Math.log(sums[k] / total)
+    return s / rows
+  },
+  constantPrediction: 'the class shares',
   countCorrect (a, y, B, K) {
     let correct = 0
     for (let r = 0; r < B; r++) {
@@ -151,6 +174,16 @@ const sigmoid: Head = {
     return null
   },
   // each unit on its own: output and target on the same side of the threshold
+  // each output's share of positives: the sum of their binary entropies
+  constantLoss (y, rows, K) {
+    let s = 0
+    for (const sum of columnSums(y, rows, K)) {
+      const p = sum / rows
+      if (p > 0 && p < 1) s -= p * Math.log(p) + (1 - p) * Math.log(1 - p)
+    }
+    return s
+  },
+  constantPrediction: 'each output\'s share of positives',
   countCorrect (a, y, B, K) {
     let correct = 0
     for (let i = 0; i < B * K; i++) if ((a[i] >= DECISION_THRESHOLD) === (y[i] >= DECISION_THRESHOLD)) correct++
@@ -171,3 +204,10 @@ export const heads: Record<HeadName, Head> = { identity, softmax, sigmoid }
 
 /** The head of a network definition. */
 export const headOf = (spec: { readonly output: { readonly activation: HeadName } }): Head => heads[spec.output.activation]
+
+/** Σ over rows of each of K columns of m (rows × K). */
+function columnSums (m: Vec, rows: number, K: number): Float64Array {
+  const sums = new Float64Array(K)
+  for (let r = 0; r < rows; r++) for (let k = 0; k < K; k++) sums[k] += m[r * K + k]
+  return sums
+}

@@ -278,47 +278,18 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
 }
 
 /**
- * The loss per row of the best constant prediction on `data`'s targets: the mean of each output under
- * squared error (½ Σ variances), the class shares under softmax's cross-entropy (their entropy; weighted
- * one-hot targets weigh their classes), each output's positive share under the logistic loss (Σ binary
- * entropies). A network that scores worse than this learned nothing a constant could not.
- */
-export function constantLoss (head: Head, y: Vec, rows: number, K: number): number {
-  const mean = new Float64Array(K)
-  for (let r = 0; r < rows; r++) for (let k = 0; k < K; k++) mean[k] += y[r * K + k]
-  if (head.name === 'identity') {
-    for (let k = 0; k < K; k++) mean[k] /= rows
-    let s = 0
-    for (let r = 0; r < rows; r++) for (let k = 0; k < K; k++) { const d = y[r * K + k] - mean[k]; s += d * d }
-    return 0.5 * s / rows
-  }
-  if (head.name === 'softmax') {
-    const total = mean.reduce((a, b) => a + b, 0)
-    let s = 0
-    for (let k = 0; k < K; k++) if (mean[k] > 0) s -= mean[k] * Math.log(mean[k] / total)
-    return s / rows
-  }
-  let s = 0
-  for (let k = 0; k < K; k++) {
-    const p = mean[k] / rows
-    if (p > 0 && p < 1) s -= p * Math.log(p) + (1 - p) * Math.log(1 - p)
-  }
-  return s
-}
-
-/**
  * Said when the kept weights score worse on every row (training and validation) than the best constant
- * prediction (constantLoss): a learning rate far too high leaves a finite loss of 1e24 and chance accuracy,
+ * prediction (Head.constantLoss): a learning rate far too high leaves a finite loss of 1e24 and chance accuracy,
  * which finished 'succeeded' without a word and became the name's newest version.
  */
 function noBetterThanConstant (run: Run): string | null {
   const { net, data } = run
   if (data.rows === 0) return null
   const kept = evaluateLoss(net, data, run.hooks.kernels).loss - l2Penalty(net)
-  const constant = constantLoss(run.head, data.y, data.rows, data.outputs)
+  const constant = run.head.constantLoss(data.y, data.rows, data.outputs)
   if (!(kept > constant)) return null
   return `the kept weights score a loss of ${kept.toPrecision(4)} on the dataset's rows, worse than a constant prediction's ${constant.toPrecision(4)} ` +
-    `(${run.head.name === 'identity' ? 'each output\'s mean' : run.head.name === 'softmax' ? 'the class shares' : 'each output\'s share of positives'}): ` +
+    `(${run.head.constantPrediction}): ` +
     `the network learned nothing; ${divergenceAdvice(data, run.schedule.learningRate(0))}`
 }
 

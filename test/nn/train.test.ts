@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { constantLoss, train, type EpochStats, type TrainOptions, type TrainState } from '../../src/nn/train.js'
+import { train, type EpochStats, type TrainOptions, type TrainState } from '../../src/nn/train.js'
 import { headOf } from '../../src/nn/heads.js'
 import { datasetFromRows } from '../../src/nn/dataset.js'
 import type { NetworkSpec } from '../../src/nn/spec.js'
@@ -176,11 +176,11 @@ describe('the kept weights against the best epoch\'s', () => {
 })
 
 describe('a network no better than a constant', () => {
-  it('constantLoss is the loss of the best constant prediction: ½ the variance, the class shares\' entropy, the positives\' binary entropy', () => {
-    expect(constantLoss(headOf({ output: { activation: 'identity' } }), Float32Array.from([1, 3, 5]), 3, 1)).toBeCloseTo(0.5 * 8 / 3, 12)
+  it('a head\'s constantLoss is the loss of the best constant prediction: ½ the variance, the class shares\' entropy, the positives\' binary entropy', () => {
+    expect(headOf({ output: { activation: 'identity' } }).constantLoss(Float32Array.from([1, 3, 5]), 3, 1)).toBeCloseTo(0.5 * 8 / 3, 12)
     const softmax = headOf({ output: { activation: 'softmax' } })
-    expect(constantLoss(softmax, Float32Array.from([1, 0, 0, 1, 0, 1, 0, 1]), 4, 2)).toBeCloseTo(-(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75)), 12)
-    expect(constantLoss(headOf({ output: { activation: 'sigmoid' } }), Float32Array.from([1, 0, 0, 0]), 4, 1)).toBeCloseTo(-(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75)), 12)
+    expect(softmax.constantLoss(Float32Array.from([1, 0, 0, 1, 0, 1, 0, 1]), 4, 2)).toBeCloseTo(-(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75)), 12)
+    expect(headOf({ output: { activation: 'sigmoid' } }).constantLoss(Float32Array.from([1, 0, 0, 0]), 4, 1)).toBeCloseTo(-(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75)), 12)
   })
 
   it('is said when the kept weights score worse on the rows than the class shares would (a learning rate far too high); a network that learned is not', () => {

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { CONFLICT, SWEEP_NOT_FOUND, TOO_MANY_SWEEP_FOLLOWERS } from '../../errors.js'
+import { CONFLICT, deleteBeforeFinished, SWEEP_NOT_FOUND, TOO_MANY_SWEEP_FOLLOWERS } from '../../errors.js'
 import { admitSweep } from '../../queue/sweeps/sweep-admission.js'
 import { admissionDeps } from '../admission-deps.js'
 import type { SweepView } from '../../queue/sweeps/sweep-queue.js'
@@ -161,11 +161,7 @@ const sweeps: FastifyPluginAsyncZod = async (fastify) => {
     const result = await fastify.sweepQueue.remove(request.params.id, request.tenant)
     if (!result) throw new SWEEP_NOT_FOUND(request.params.id)
     const { sweep } = result
-    if (result.outcome === 'unfinished') {
-      throw new CONFLICT(sweep.cancelRequestedAt !== undefined
-        ? `sweep '${sweep.id}' is ${sweep.status}, and its cancel (asked at ${sweep.cancelRequestedAt}) is on its way: delete it once it reads cancelled`
-        : `sweep '${sweep.id}' is ${sweep.status}; cancel it first (POST /v1/sweeps/${sweep.id}/cancel), then delete it`)
-    }
+    if (result.outcome === 'unfinished') throw deleteBeforeFinished(`sweep '${sweep.id}'`, `/v1/sweeps/${sweep.id}`, sweep)
     request.log.info({ sweepId: sweep.id, tenant: request.tenant }, 'sweep deleted')
     return reply.code(204).send()
   })

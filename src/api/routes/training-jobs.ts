@@ -6,7 +6,7 @@
 import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { CONFLICT, JOB_NOT_FOUND, TOO_MANY_FOLLOWERS } from '../../errors.js'
+import { CONFLICT, deleteBeforeFinished, JOB_NOT_FOUND, TOO_MANY_FOLLOWERS } from '../../errors.js'
 import type { JobFollowers } from '../job-followers.js'
 import { coalesced } from '../coalesced.js'
 import { admitTrainingJob } from '../../queue/admission.js'
@@ -186,11 +186,7 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
     const result = await queue().remove(request.params.id, request.tenant)
     if (!result) throw new JOB_NOT_FOUND(request.params.id)
     const { job } = result
-    if (result.outcome === 'unfinished') {
-      throw new CONFLICT(job.cancelRequestedAt !== undefined
-        ? `training job '${job.id}' is ${job.status}, and its cancel (asked at ${job.cancelRequestedAt}) is on its way: delete it once it reads cancelled`
-        : `training job '${job.id}' is ${job.status}; cancel it first (POST /v1/training-jobs/${job.id}/cancel), then delete it`)
-    }
+    if (result.outcome === 'unfinished') throw deleteBeforeFinished(`training job '${job.id}'`, `/v1/training-jobs/${job.id}`, job)
     if (result.outcome === 'in-sweep') throw new CONFLICT(`training job '${job.id}' is ${job.sweep ? 'a trial' : 'the retraining'} of sweep '${result.sweepId}', whose results name it; it stays while the sweep does (DELETE /v1/sweeps/${result.sweepId} deletes both)`)
     request.log.info({ jobId: job.id, tenant: request.tenant }, 'training job deleted')
     return reply.code(204).send()
