@@ -17,6 +17,15 @@ function prettyAvailable (): boolean {
   }
 }
 
+/**
+ * An Error as pino writes one (type, message, stack, its own fields). Anything else is written as it is:
+ * the outage lines pass a plain `{ message, code }` on purpose (a stack a second says nothing), and pino's
+ * serializer labelled those `"type":"Object"` with an empty stack, which an operator read as a bug.
+ */
+function serializeErr (err: unknown): unknown {
+  return err instanceof Error ? pino.stdSerializers.err(err) : err
+}
+
 /** Chosen by whether stdout is a TTY, never by NODE_ENV (STYLE.md rule 14). */
 export function loggerOptions (config: Pick<Config, 'LOG_LEVEL'>, isTTY = process.stdout.isTTY === true): LoggerOptions {
   const options: LoggerOptions = {
@@ -24,7 +33,7 @@ export function loggerOptions (config: Pick<Config, 'LOG_LEVEL'>, isTTY = proces
     // "level":"warn", not pino's 40: what log pipelines (Loki, Datadog, Cloud Logging, jq filters) and a
     // reader expect without a table of pino's numbers
     formatters: { level: (label) => ({ level: label }) },
-    serializers: { err: pino.stdSerializers.err },
+    serializers: { err: serializeErr },
     // API keys travel in these headers; whatever logs a request or its headers, they stay out of the logs
     redact: {
       paths: [

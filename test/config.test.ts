@@ -58,6 +58,15 @@ describe('loggerOptions', () => {
     log.debug('not written at info')
     expect(lines.map((l) => [l.level, l.msg])).toEqual([['warn', 'disk low'], ['error', 'gone']])
   })
+
+  it('writes an Error with its type and stack, and a plain { message, code } as it is (no "type":"Object", no empty stack)', () => {
+    const lines: Array<Record<string, unknown>> = []
+    const log = pino(loggerOptions({ LOG_LEVEL: 'info' }, false), new Writable({ write (c: Buffer, _e, done) { lines.push(JSON.parse(c.toString()) as Record<string, unknown>); done() } }))
+    log.error({ err: new RangeError('out of range') }, 'failed')
+    log.warn({ err: { message: 'connect ECONNREFUSED 127.0.0.1:6379', code: 'ECONNREFUSED' } }, 'redis unavailable')
+    expect(lines[0]?.err).toMatchObject({ type: 'RangeError', message: 'out of range', stack: expect.stringContaining('RangeError: out of range') })
+    expect(lines[1]?.err).toEqual({ message: 'connect ECONNREFUSED 127.0.0.1:6379', code: 'ECONNREFUSED' })
+  })
 })
 
 describe('the README\'s configuration table', () => {
