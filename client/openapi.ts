@@ -152,7 +152,7 @@ export interface paths {
         get: operations["getModel"];
         put?: never;
         post?: never;
-        /** Delete one version of a model (its predictions stop at once): by id, name@<version> or name@latest; a bare name is refused (409), since it names every version */
+        /** Delete one version of a model (its predictions stop at once): by id, name@<version> or name@latest; a bare name is refused (409), since it names every version, and so is a model that a training job not yet finished fine-tunes (409 naming the jobs: a queued job reads its weights when it starts) */
         delete: operations["deleteModel"];
         options?: never;
         head?: never;

@@ -72,6 +72,16 @@ export function deleteBeforeFinished (what: string, self: string, { status, canc
 }
 
 /**
+ * A DELETE of something that work not yet finished still needs (a dataset a job trains on, a model a job
+ * fine-tunes from): the 409 names up to three of `users` ("training job 'job_…'") and what to do.
+ */
+export function inUseByUnfinished (what: string, users: readonly string[]): ProblemError {
+  const named = users.length > 3 ? `${users.slice(0, 3).join(', ')} and ${users.length - 3} more` : users.join(', ')
+  const many = users.length > 1
+  return new CONFLICT(`${what} is in use by ${named}, not finished; cancel ${many ? 'them' : 'it'} or wait until ${many ? 'they finish' : 'it finishes'}, then delete it`)
+}
+
+/**
  * A name that exists without the version asked for (`iris@7`, `/v2/models/iris/versions/7`): a MODEL_NOT_FOUND
  * that names the newest version and where the others are listed, with `newestVersion` in the problem.
  */

@@ -88,6 +88,11 @@ export interface TrainingQueue {
   forget (ids: readonly string[], owner: string): Promise<void>
   /** The ids of the jobs not yet finished (queued, running, retrying) that train on `datasetId`, of any tenant. */
   unfinishedOn (datasetId: string): Promise<string[]>
+  /**
+   * The ids of the jobs not yet finished that fine-tune `modelId`, of any tenant: a queued one reads its
+   * weights when it starts, and a running one again when another worker takes it over after a crash.
+   */
+  unfinishedFineTuning (modelId: string): Promise<string[]>
   /** Calls `listener` with each event of a job until the returned function is called. */
   follow (id: string, listener: (event: JobEvent) => void): Promise<() => Promise<void>>
   close (): Promise<void>
@@ -221,6 +226,14 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
       .zrem(keys.jobs(owner), ...ids)
       .exec()
   }
+
+  /** BullMQ's own lists of what is not final (few at any time, whatever the history holds), less the cancelled. */
+  const unfinishedWhere = async (matches: (data: TrainJobData) => boolean): Promise<string[]> => {
+    const jobs = await queue.getJobs(UNFINISHED_STATES)
+    const ids = jobs.filter((j) => j?.data !== undefined && j.id !== undefined && matches(j.data)).map((j) => j.id!)
+    return await withoutCancelled(redis, prefix, ids)
+  }
+
   return {
     queue,
 
@@ -298,12 +311,8 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
 
     forget,
 
-    async unfinishedOn (datasetId) {
-      // BullMQ's own lists of what is not final: few at any time, whatever the history holds
-      const jobs = await queue.getJobs(UNFINISHED_STATES)
-      const ids = jobs.filter((j) => j !== undefined && j.data?.datasetId === datasetId && j.id !== undefined).map((j) => j.id!)
-      return await withoutCancelled(redis, prefix, ids)
-    },
+    unfinishedOn: (datasetId) => unfinishedWhere((data) => data.datasetId === datasetId),
+    unfinishedFineTuning: (modelId) => unfinishedWhere((data) => data.initialModelId === modelId),
 
     async follow (id, listener) {
       const channel = keys.jobEvents(id)

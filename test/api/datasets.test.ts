@@ -393,7 +393,7 @@ describe('GET and DELETE /v1/datasets', () => {
     const jobId = job.body.id as string
     const refused = await request(t.app.server).delete(`/v1/datasets/${id}`)
     expectProblem(refused, 409)
-    expect(refused.body.detail).toBe(`dataset '${id}' is in use by training job '${jobId}', not finished; cancel it or wait until it finishes, then delete the dataset`)
+    expect(refused.body.detail).toBe(`dataset '${id}' is in use by training job '${jobId}', not finished; cancel it or wait until it finishes, then delete it`)
     expect((await request(t.app.server).get(`/v1/datasets/${id}`)).status).toBe(200)
     expect((await request(t.app.server).post(`/v1/training-jobs/${jobId}/cancel`)).status).toBe(202)
     expect((await request(t.app.server).delete(`/v1/datasets/${id}`)).status).toBe(204)

@@ -90,6 +90,24 @@ describe('/v1/models', () => {
     expect((await t.app.inject({ method: 'DELETE', url: `/v1/models/${saved.id}` })).statusCode).toBe(404)
   })
 
+  it('a model that an unfinished job fine-tunes is a 409 naming the job, and deletes once the job is cancelled (no worker here: the job stays queued)', async () => {
+    const saved = await t.app.models.save({ spec: regressor, params: weights(regressor, 2), meta: {} })
+    const data = await t.app.inject({ method: 'POST', url: '/v1/datasets', payload: { features: [[1, 2], [3, 4], [5, 6], [7, 8]], targets: [0.5, 1.5, 2.5, 3.5] } })
+    expect(data.statusCode, data.body).toBe(201)
+    const job = await t.app.inject({ method: 'POST', url: '/v1/training-jobs', payload: { datasetId: data.json().id, initialModelId: saved.id } })
+    expect(job.statusCode, job.body).toBe(202)
+    const jobId = job.json().id as string
+    const refused = await t.app.inject({ method: 'DELETE', url: `/v1/models/${saved.id}` })
+    expect(refused.statusCode).toBe(409)
+    expect(refused.json()).toMatchObject({
+      code: 'NN_ERR_CONFLICT',
+      detail: `model '${saved.id}' is in use by training job '${jobId}' (fine-tuning it), not finished; cancel it or wait until it finishes, then delete it`
+    })
+    expect((await t.app.inject({ method: 'GET', url: `/v1/models/${saved.id}` })).statusCode).toBe(200)
+    expect((await t.app.inject({ method: 'POST', url: `/v1/training-jobs/${jobId}/cancel` })).statusCode).toBe(202)
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/models/${saved.id}` })).statusCode).toBe(204)
+  })
+
   it('drops a cached network that was deleted behind its back (another replica)', async () => {
     const saved = await t.app.models.save({ spec: classifier, params: weights(classifier, 1), meta: { classes } })
     const url = `/v1/models/${saved.id}/predict`

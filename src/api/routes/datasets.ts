@@ -13,7 +13,7 @@ import { fastValidator, isDatasetJson, lateBodyValidator } from '../fast-path.js
 import { jsonBodyParser } from '../json-body.js'
 import { csvOnlyQuery, csvOptions } from '../dataset-query.js'
 import { charsetOf, csvEncoding } from '../../data/csv-decode.js'
-import { CONFLICT, DATASET_NOT_FOUND, UNSUPPORTED_MEDIA_TYPE, VALIDATION, withProblem } from '../../errors.js'
+import { DATASET_NOT_FOUND, inUseByUnfinished, UNSUPPORTED_MEDIA_TYPE, VALIDATION, withProblem } from '../../errors.js'
 import { flatRowsMessage } from '../prediction-input.js'
 import type { DatasetMeta } from '../../store/datasets.js'
 import { IdParams, NoContent, PageQuery, listOf, problems } from '../../schemas/common.js'
@@ -189,9 +189,7 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
     if ((await fastify.datasets.get(id, request.tenant)) === null) throw new DATASET_NOT_FOUND(id)
     const [jobs, sweeps] = await Promise.all([fastify.trainingQueue.unfinishedOn(id), fastify.sweepQueue.unfinishedOn(id)])
     if (jobs.length + sweeps.length > 0) {
-      const users = [...sweeps.map((s) => `sweep '${s}'`), ...jobs.map((j) => `training job '${j}'`)]
-      const named = users.length > 3 ? `${users.slice(0, 3).join(', ')} and ${users.length - 3} more` : users.join(', ')
-      throw new CONFLICT(`dataset '${id}' is in use by ${named}, not finished; cancel ${users.length > 1 ? 'them' : 'it'} or wait until ${users.length > 1 ? 'they finish' : 'it finishes'}, then delete the dataset`)
+      throw inUseByUnfinished(`dataset '${id}'`, [...sweeps.map((s) => `sweep '${s}'`), ...jobs.map((j) => `training job '${j}'`)])
     }
     if (!(await fastify.datasets.remove(id, request.tenant))) throw new DATASET_NOT_FOUND(id)
     request.log.info({ datasetId: id, tenant: request.tenant }, 'dataset deleted')

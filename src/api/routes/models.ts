@@ -3,7 +3,7 @@
  * creates models (routes/training-jobs.ts); predictions are routes/predict.ts and api/predictor.ts.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { MODEL_NOT_FOUND, MODEL_VERSION_REQUIRED, NON_FINITE_MODEL, UNPROCESSABLE, VALIDATION, withProblem } from '../../errors.js'
+import { inUseByUnfinished, MODEL_NOT_FOUND, MODEL_VERSION_REQUIRED, NON_FINITE_MODEL, UNPROCESSABLE, VALIDATION, withProblem } from '../../errors.js'
 import { firstNonFinite, nonFiniteReason, parameterName } from '../../nn/finite.js'
 import { createNetwork, predict } from '../../nn/network.js'
 import { denormalizeRows, type Normalization } from '../../data/normalize.js'
@@ -219,14 +219,19 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
   fastify.delete('/models/:id', {
     schema: {
       tags,
-      summary: 'Delete one version of a model (its predictions stop at once): by id, name@<version> or name@latest; a bare name is refused (409), since it names every version',
+      summary: 'Delete one version of a model (its predictions stop at once): by id, name@<version> or name@latest; a bare name is refused (409), since it names every version, ' +
+        'and so is a model that a training job not yet finished fine-tunes (409 naming the jobs: a queued job reads its weights when it starts)',
       params: ModelRefParams,
       response: { 204: NoContent, ...problems(404, 409) }
     }
   }, async (request, reply) => {
     const ref = parseModelRef(request.params.id)
     if (ref.kind === 'latest' && ref.bare) await refuseBareName(ref.name, request.tenant)
-    const removed = await withRef(request.params.id, request.tenant, async (id) => ((await fastify.models.remove(id, request.tenant)) ? id : null))
+    const removed = await withRef(request.params.id, request.tenant, async (id) => {
+      const jobs = await fastify.trainingQueue.unfinishedFineTuning(id)
+      if (jobs.length > 0) throw inUseByUnfinished(`model '${id}'`, jobs.map((j) => `training job '${j}' (fine-tuning it)`))
+      return (await fastify.models.remove(id, request.tenant)) ? id : null
+    })
     // only the owner's delete evicts: another tenant must not be able to churn the shared cache
     fastify.predictor.invalidate(removed)
     request.log.info({ modelId: removed, tenant: request.tenant }, 'model deleted')
