@@ -32,8 +32,8 @@ export interface LayerTrace {
 export interface BackpropTrace { loss: number, layers: LayerTrace[] }
 
 export interface InspectOptions {
-  /** 'train': dropout active (its mask keyed as in epoch 0 of a run with seed 0, by row position); 'inference' (default): dropout off */
-  mode?: 'train' | 'inference'
+  /** 'train': dropout active (its mask keyed as in epoch 0 of a run with seed 0, by row position), batch norm on the rows' statistics; 'eval' or 'inference' (default): dropout off, running statistics */
+  mode?: 'train' | 'eval' | 'inference'
   /** the L2 λ to add (default: the network's own) */
   l2?: number
 }

@@ -16,8 +16,9 @@ export const BackpropRequest = z.object({
   targets: z.array(Target).min(1).max(MAX_INSPECT_ROWS)
     .describe('One per row: a class label of the model (softmax, or a sigmoid unit of two classes), or the class index; ' +
       'for regression the value (one output) or the row of values, in the target\'s units; for several sigmoid units, a row of 0/1'),
-  mode: z.enum(['train', 'inference']).default('inference')
-    .describe('train: dropout active, its mask that of epoch 0 of a run with seed 0, by row position; inference: dropout off')
+  mode: z.enum(['train', 'eval', 'inference']).default('inference')
+    .describe('PyTorch\'s module modes. train: dropout active (its mask that of epoch 0 of a run with seed 0, by row position), batch norm on the rows\' own ' +
+      'statistics (so at least 2 rows); eval, or its synonym inference: dropout off, batch norm on its running statistics')
 }).strict().superRefine((body, ctx) => {
   if ((body.inputs === undefined) === (body.instances === undefined)) {
     ctx.addIssue({ code: 'custom', path: [], message: 'send exactly one of inputs (rows) or instances (records keyed by feature name)' })
@@ -39,7 +40,7 @@ export const LayerTraceSchema = z.object({
 
 export const BackpropResponse = z.object({
   modelId: z.string(),
-  mode: z.enum(['train', 'inference']),
+  mode: z.enum(['train', 'eval', 'inference']).describe('As sent'),
   rows: z.number().int(),
   loss: z.number().describe('The mean loss of the rows plus the L2 penalty λ/2·‖W‖², the loss training minimises'),
   layers: z.array(LayerTraceSchema).describe('Hidden layers, input side first, then the output layer')

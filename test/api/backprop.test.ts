@@ -79,6 +79,22 @@ describe('POST /v1/models/{ref}/backprop', () => {
     // training mode draws dropout masks: other activations, another loss
     const trained = (await t.app.inject({ method: 'POST', url: `/v1/models/${id}/backprop`, payload: { inputs, targets: labels, mode: 'train' } })).json()
     expect(trained.loss).not.toBe(body.loss)
+    // PyTorch's name for the mode without dropout, echoed as sent: the same pass
+    const evaluated = (await t.app.inject({ method: 'POST', url: `/v1/models/${id}/backprop`, payload: { inputs, targets: labels, mode: 'eval' } })).json()
+    expect(evaluated).toEqual({ ...body, mode: 'eval' })
+  })
+
+  it('batch norm in train mode on one row is a 400 (no variance: every unit would read its β and every δ be 0); in eval mode it runs', async () => {
+    const bn: NetworkSpec = { inputs: 3, layers: [{ units: 4, activation: 'tanh', norm: 'batch' }], output: { units: 3, activation: 'softmax' } }
+    const { id } = await t.app.models.save({ spec: bn, params: createNetwork(bn, { seed: 2 }).params as Float32Array, meta: { classes, normalization } })
+    const url = `/v1/models/${id}/backprop`
+    const one = await t.app.inject({ method: 'POST', url, payload: { inputs: [inputs[0]], targets: ['a'], mode: 'train' } })
+    expect(one.statusCode).toBe(400)
+    expect(one.json()).toMatchObject({ field: 'inputs', detail: expect.stringMatching(/^inputs: batch normalisation in train mode needs at least 2 rows .*send more rows, or mode eval$/) })
+    expect((await t.app.inject({ method: 'POST', url, payload: { inputs: inputs.slice(0, 2), targets: ['a', 'b'], mode: 'train' } })).statusCode).toBe(200)
+    const evaluated = await t.app.inject({ method: 'POST', url, payload: { inputs: [inputs[0]], targets: ['a'], mode: 'eval' } })
+    expect(evaluated.statusCode).toBe(200)
+    expect(evaluated.json().layers[0].delta[0].some((d: number) => d !== 0)).toBe(true)
   })
 
   it('reads instances (records keyed by feature name, as predict\'s) as the same rows as inputs', async () => {

@@ -15,6 +15,7 @@ import type { StoredModel } from '../../store/models.js'
 import { codesOf, INPUTS, INSTANCES } from '../prediction-input.js'
 import { withModelRef } from '../../store/model-ref.js'
 import { counted } from '../../nn/counted.js'
+import { hasBatchNorm } from '../../nn/lockstep.js'
 
 type Target = number | string | number[]
 
@@ -91,6 +92,11 @@ const backprop: FastifyPluginAsyncZod = async (fastify) => {
     const { rows: codes } = codesOf(pipeline, rows, key === 'instances' ? INSTANCES : INPUTS, 'error')
     const x = new Float32Array(rows.length * spec.inputs)
     codes.forEach((c, r) => pipeline.rowInto(c, x, r))
+    // as training refuses a one-row minibatch (minibatch-rows.ts), and PyTorch's BatchNorm1d in train mode: one row has
+    // no variance, so every unit reads its β and every δ is 0, a 200 that would look like an answer
+    if (mode === 'train' && rows.length < 2 && hasBatchNorm(spec)) {
+      throw bad(key, 'batch normalisation in train mode needs at least 2 rows (one row has no variance and normalises to 0, as PyTorch\'s BatchNorm1d refuses); send more rows, or mode eval', 0)
+    }
     const y = encodeTargets(model, targets)
     const trace = inspectBackprop(createNetwork(spec, { params }), x, y, rows.length, { mode })
     checkFinite(trace)
