@@ -64,6 +64,10 @@ function crossCheck (spec: { output: { activation: string, units?: number }, lay
     if (layer.alpha !== undefined && layer.activation !== 'leaky_relu') {
       ctx.addIssue({ code: 'custom', path: ['layers', i, 'alpha'], message: `alpha applies to leaky_relu only; this layer is ${layer.activation}` })
     }
+    // LayerNorm over one value: the value minus its own mean is 0, so the layer outputs β whatever comes in
+    if (layer.norm === 'layer' && layer.units === 1) {
+      ctx.addIssue({ code: 'custom', path: ['layers', i, 'norm'], message: 'layer norm over 1 unit always outputs its bias β (a value minus its own mean is 0), so the layer could learn nothing: give the layer more units, use norm \'batch\', or leave norm out' })
+    }
     if (layer.pieces !== undefined && layer.activation !== 'maxout') {
       ctx.addIssue({ code: 'custom', path: ['layers', i, 'pieces'], message: `pieces applies to maxout only; this layer is ${layer.activation}: set activation to 'maxout' or leave pieces out` })
     }

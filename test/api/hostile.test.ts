@@ -91,6 +91,7 @@ const CASES: Case[] = [
   { name: 'unknown activation', method: 'POST', url: () => '/v1/networks', body: () => ({ ...net2, layers: [{ units: 3, activation: 'swish' }] }), status: 400, detail: /layers\[0\]\.activation/ },
   { name: 'softmax with one unit', method: 'POST', url: () => '/v1/networks', body: () => ({ ...net2, output: { units: 1, activation: 'softmax' } }), status: 400, detail: /at least 2 units/ },
   { name: 'alpha on a relu layer', method: 'POST', url: () => '/v1/networks', body: () => ({ ...net2, layers: [{ units: 3, activation: 'relu', alpha: 0.1 }] }), status: 400, detail: /alpha applies to leaky_relu/ },
+  { name: 'layer norm over 1 unit (it outputs β whatever comes in)', method: 'POST', url: () => '/v1/networks', body: () => ({ ...net2, layers: [{ units: 1, activation: 'relu', norm: 'layer' }] }), status: 400, detail: /^invalid body: layers\[0\]\.norm: layer norm over 1 unit always outputs its bias β/ },
   { name: 'too many parameters', method: 'POST', url: () => '/v1/networks', body: () => ({ ...net2, inputs: 1_000_000, layers: [{ units: 100_000, activation: 'relu' }] }), status: 422, detail: /MAX_PARAMETERS/ },
   { name: '65 layers', method: 'POST', url: () => '/v1/networks', body: () => ({ ...net2, layers: Array.from({ length: 65 }, () => ({ units: 2, activation: 'relu' })) }), status: 400, detail: /layers/ },
   { name: 'network unknown field', method: 'POST', url: () => '/v1/networks', body: () => ({ ...net2, dropout: 0.5 }), status: 400, detail: /dropout/ },
@@ -98,6 +99,7 @@ const CASES: Case[] = [
   { name: 'GET unknown network', method: 'GET', url: () => '/v1/networks/net_nope', status: 404, detail: /network 'net_nope' not found/ },
   { name: 'DELETE unknown network', method: 'DELETE', url: () => '/v1/networks/net_nope', status: 404, detail: /network 'net_nope' not found/ },
   // ---- POST /v1/training-jobs
+  { name: 'job whose network has layer norm over 1 unit', method: 'POST', url: () => '/v1/training-jobs', body: () => job({ network: { ...net2, layers: [{ units: 1, activation: 'tanh', norm: 'layer' }] } }), status: 400, detail: /layers\[0\]\.norm: layer norm over 1 unit/ },
   { name: 'job on an unknown dataset', method: 'POST', url: () => '/v1/training-jobs', body: () => job({ datasetId: 'ds_nope' }), status: 404, detail: /dataset 'ds_nope' not found/ },
   { name: 'job on an unknown network', method: 'POST', url: () => '/v1/training-jobs', body: () => ({ datasetId: ids.cls, networkId: 'net_nope', training }), status: 404, detail: /network 'net_nope' not found/ },
   { name: 'job from an unknown model', method: 'POST', url: () => '/v1/training-jobs', body: () => ({ datasetId: ids.cls, initialModelId: 'mdl_nope', training }), status: 404, detail: /model 'mdl_nope' not found/ },
