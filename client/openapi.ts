@@ -1513,9 +1513,9 @@ export interface components {
             /** @description 2 is written (parameters by name); 1 (layers of W and b, plain dense networks) is still read */
             version: 1 | 2;
             network: components["schemas"]["NetworkSpecInput"];
-            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
+            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var; its .num_batches_tracked, a counter, is accepted and not kept), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
             parameters?: {
-                [key: string]: number[] | number[][];
+                [key: string]: number[] | number[][] | number;
             };
             /** @description Version 1 only: hidden layers, then the output layer */
             layers?: {
@@ -1549,9 +1549,9 @@ export interface components {
             /** @description 2 is written (parameters by name); 1 (layers of W and b, plain dense networks) is still read */
             version: 1 | 2;
             network: components["schemas"]["NetworkSpecInput"];
-            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
+            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var; its .num_batches_tracked, a counter, is accepted and not kept), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
             parameters?: {
-                [key: string]: number[] | number[][];
+                [key: string]: number[] | number[][] | number;
             };
             /** @description Version 1 only: hidden layers, then the output layer */
             layers?: {
@@ -1609,11 +1609,11 @@ export interface components {
             /** @description One per row: a class label of the model (softmax, or a sigmoid unit of two classes), or the class index; for regression the value (one output) or the row of values, in the target's units; for several sigmoid units, a row of 0/1 */
             targets: (number | string | number[])[];
             /**
-             * @description train: dropout active, its mask that of epoch 0 of a run with seed 0, by row position; inference: dropout off
+             * @description PyTorch's module modes. train: dropout active (its mask that of epoch 0 of a run with seed 0, by row position), batch norm on the rows' own statistics (so at least 2 rows); eval, or its synonym inference: dropout off, batch norm on its running statistics
              * @default inference
              * @enum {string}
              */
-            mode?: "train" | "inference";
+            mode?: "train" | "eval" | "inference";
         };
         LayerTraceInput: {
             /** @description layers.i or output: the prefix of the layer's parameter names in the export */
@@ -1631,8 +1631,11 @@ export interface components {
         };
         BackpropResponseInput: {
             modelId: string;
-            /** @enum {string} */
-            mode: "train" | "inference";
+            /**
+             * @description As sent
+             * @enum {string}
+             */
+            mode: "train" | "eval" | "inference";
             rows: number;
             /** @description The mean loss of the rows plus the L2 penalty λ/2·‖W‖², the loss training minimises */
             loss: number;
@@ -2855,9 +2858,9 @@ export interface components {
             /** @description 2 is written (parameters by name); 1 (layers of W and b, plain dense networks) is still read */
             version: 1 | 2;
             network: components["schemas"]["NetworkSpec"];
-            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
+            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var; its .num_batches_tracked, a counter, is accepted and not kept), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
             parameters?: {
-                [key: string]: number[] | number[][];
+                [key: string]: number[] | number[][] | number;
             };
             /** @description Version 1 only: hidden layers, then the output layer */
             layers?: {
@@ -2891,9 +2894,9 @@ export interface components {
             /** @description 2 is written (parameters by name); 1 (layers of W and b, plain dense networks) is still read */
             version: 1 | 2;
             network: components["schemas"]["NetworkSpec"];
-            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
+            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var; its .num_batches_tracked, a counter, is accepted and not kept), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
             parameters?: {
-                [key: string]: number[] | number[][];
+                [key: string]: number[] | number[][] | number;
             };
             /** @description Version 1 only: hidden layers, then the output layer */
             layers?: {
@@ -2951,11 +2954,11 @@ export interface components {
             /** @description One per row: a class label of the model (softmax, or a sigmoid unit of two classes), or the class index; for regression the value (one output) or the row of values, in the target's units; for several sigmoid units, a row of 0/1 */
             targets: (number | string | number[])[];
             /**
-             * @description train: dropout active, its mask that of epoch 0 of a run with seed 0, by row position; inference: dropout off
+             * @description PyTorch's module modes. train: dropout active (its mask that of epoch 0 of a run with seed 0, by row position), batch norm on the rows' own statistics (so at least 2 rows); eval, or its synonym inference: dropout off, batch norm on its running statistics
              * @default inference
              * @enum {string}
              */
-            mode: "train" | "inference";
+            mode: "train" | "eval" | "inference";
         };
         LayerTrace: {
             /** @description layers.i or output: the prefix of the layer's parameter names in the export */
@@ -2973,8 +2976,11 @@ export interface components {
         };
         BackpropResponse: {
             modelId: string;
-            /** @enum {string} */
-            mode: "train" | "inference";
+            /**
+             * @description As sent
+             * @enum {string}
+             */
+            mode: "train" | "eval" | "inference";
             rows: number;
             /** @description The mean loss of the rows plus the L2 penalty λ/2·‖W‖², the loss training minimises */
             loss: number;

@@ -96,7 +96,11 @@ function sharedKeysOnce (message: string, next: string | undefined): string {
   return keys !== null && next?.endsWith(keys[0]) === true ? message.slice(0, keys.index) : message
 }
 
-const orList = (xs: readonly string[]): string => (xs.length <= 2 ? xs.join(' or ') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`)
+/** `a or b`, `a, b or c`; each once (a union of two kinds of list read "expected a list or a list"). */
+function orList (all: readonly string[]): string {
+  const xs = [...new Set(all)]
+  return xs.length <= 2 ? xs.join(' or ') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`
+}
 
 function problemBody (status: number, code: string | undefined, detail: string, instance: string, extras: Record<string, unknown> = {}): ProblemBody {
   return { type: problemType(code), title: STATUS_CODES[status] ?? 'Error', status, detail, instance, ...(code ? { code } : {}), ...extras }

@@ -196,14 +196,18 @@ function readV2 (spec: NetworkSpec, parameters: unknown, put: (path: string, v: 
   if (!isObject(parameters)) throw new RangeError('parameters: expected an object of tensors by name (layers.0.linear.weight, …)')
   const expected = placements(layerDefs(spec))
   const names = new Set(expected.map((p) => p.name))
-  const extra = Object.keys(parameters).find((k) => !names.has(k))
+  const extra = Object.keys(parameters).find((k) => !names.has(k) && !batchesTracked(spec, k, parameters[k]))
   if (extra !== undefined) throw new RangeError(`parameters["${extra}"]: the network has no such parameter; it has ${[...names].join(', ')}`)
   for (const { name, shape, offset } of expected) {
     const path = `parameters["${name}"]`
     const t: unknown = parameters[name]
     const want = `[${shape.join(', ')}]`
+    if (t === undefined) throw new RangeError(`${path}: missing; the network has this tensor, of shape ${want}`)
     if (!Array.isArray(t) || t.length !== shape[0]) {
-      throw new RangeError(`${path}: expected a tensor of shape ${want}${Array.isArray(t) ? `; it has ${t.length} entries` : ''}`)
+      const got = shapeOf(t)
+      const transposed = got !== null && shape.length === 2 && got.length === 2 && got[0] === shape[1] && got[1] === shape[0]
+      throw new RangeError(`${path}: expected a tensor of shape ${want}, got ${got === null ? `a ${t === null ? 'null' : typeof t}` : `[${got.join(', ')}]`}` +
+        (transposed ? ' (transposed? a weight is [out, in], as torch.nn.Linear\'s)' : ''))
     }
     // indexed loops, not forEach: a sparse array's holes must fail, not stay 0
     if (shape.length === 1) {
@@ -222,6 +226,23 @@ function readV2 (spec: NetworkSpec, parameters: unknown, put: (path: string, v: 
       for (let c = 0; c < cols; c++) put(`${path}[${r}][${c}]`, row[c], offset + r * cols + c)
     }
   }
+}
+
+/**
+ * torch.nn.BatchNorm1d's `num_batches_tracked`, which its state_dict carries: a count of training steps that
+ * only momentum=None reads (a cumulative average; ours is momentum 0.1), so an import sets it aside.
+ */
+function batchesTracked (spec: NetworkSpec, name: string, value: unknown): boolean {
+  const m = /^layers\.(\d+)\.norm\.num_batches_tracked$/.exec(name)
+  const count = Array.isArray(value) && value.length === 1 ? value[0] : value
+  return m !== null && spec.layers[Number(m[1])]?.norm === 'batch' && Number.isInteger(count) && (count as number) >= 0
+}
+
+/** A nested list's shape ([rows] or [rows, columns] when every row is a list of one length); null when it is not a list. */
+function shapeOf (t: unknown): number[] | null {
+  if (!Array.isArray(t)) return null
+  const inner = t.length > 0 && t.every((r) => Array.isArray(r) && r.length === (t[0] as unknown[]).length) ? (t[0] as unknown[]).length : undefined
+  return inner === undefined ? [t.length] : [t.length, inner]
 }
 
 function readV1 (spec: NetworkSpec, layers: unknown, put: (path: string, v: unknown, at: number) => void): void {

@@ -74,9 +74,10 @@ export const ModelExport = z.object({
   format: z.literal(JSON_FORMAT),
   version: z.union(JSON_FORMAT_VERSIONS.map((v) => z.literal(v))).describe('2 is written (parameters by name); 1 (layers of W and b, plain dense networks) is still read'),
   network: NetworkSpecSchema,
-  parameters: z.record(z.string(), JsonTensor).optional().describe('Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, ' +
+  // a number: torch's 0-d tensors, BatchNorm1d's num_batches_tracked among them (read and set aside)
+  parameters: z.record(z.string(), z.union([...JsonTensor.options, z.number()])).optional().describe('Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, ' +
     'in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit ' +
-    'adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var), layers.i.projection.weight [units, in] (a residual across widths: ' +
+    'adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var; its .num_batches_tracked, a counter, is accepted and not kept), layers.i.projection.weight [units, in] (a residual across widths: ' +
     'torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch\'s load_state_dict (README)'),
   layers: z.array(JsonLayer).optional().describe('Version 1 only: hidden layers, then the output layer'),
   name: Name.optional().describe('The model\'s name (absent when it has none: it is named by its id)'),

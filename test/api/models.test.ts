@@ -27,6 +27,7 @@ function expected (spec: NetworkSpec, params: Float32Array, norm: Normalization,
   return input.map((_, r) => Array.from(out.subarray(r * K, r * K + K)))
 }
 const argmax = (v: number[]): number => v.indexOf(Math.max(...v))
+const transpose = (m: number[][]): number[][] => m[0].map((_, c) => m.map((row) => row[c]))
 
 describe('/v1/models', () => {
   it('lists, reads, predicts with class labels, exports, imports with identical predictions, and deletes', async () => {
@@ -169,8 +170,12 @@ describe('/v1/models', () => {
     const saved = await t.app.models.save({ spec: classifier, params: weights(classifier, 3), meta: { normalization: norm3, classes } })
     const good = (await t.app.inject({ method: 'GET', url: `/v1/models/${saved.id}/export` })).json()
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ ...good, parameters: { ...good.parameters, 'output.bias': undefined } }, /parameters\["output\.bias"\]: expected a tensor of shape \[3\]/],
-      [{ ...good, parameters: { ...good.parameters, 'layers.0.linear.weight': good.parameters['layers.0.linear.weight'].slice(1) } }, /parameters\["layers\.0\.linear\.weight"\]: expected a tensor of shape \[5, 3\]; it has 4 entries/],
+      [{ ...good, parameters: { ...good.parameters, 'output.bias': undefined } }, /parameters\["output\.bias"\]: missing; the network has this tensor, of shape \[3\]/],
+      [{ ...good, parameters: { ...good.parameters, 'layers.0.linear.weight': good.parameters['layers.0.linear.weight'].slice(1) } }, /parameters\["layers\.0\.linear\.weight"\]: expected a tensor of shape \[5, 3\], got \[4, 3\]/],
+      [{ ...good, parameters: { ...good.parameters, 'layers.0.linear.weight': transpose(good.parameters['layers.0.linear.weight']) } }, /parameters\["layers\.0\.linear\.weight"\]: expected a tensor of shape \[5, 3\], got \[3, 5\] \(transposed\? a weight is \[out, in\], as torch\.nn\.Linear's\)/],
+      [{ ...good, parameters: { ...good.parameters, 'output.bias': 5 } }, /parameters\["output\.bias"\]: expected a tensor of shape \[3\], got a number/],
+      // each kind once ("a list or a list" was the two list shapes a tensor takes)
+      [{ ...good, parameters: { ...good.parameters, 'output.bias': 'x' } }, /^invalid body: parameters\.output\.bias: expected a list or a number, got the string "x"$/],
       [{ ...good, normalization: { ...norm3, scale: [1, 2] } }, /normalization: needs 3 offsets and 3 scales/],
       [{ ...good, classes: ['a', 'b'] }, /classes: the output has 3 softmax units, so it needs 3 classes; got 2/],
       // names that become keys, each once: one label for two units would answer "a" for both

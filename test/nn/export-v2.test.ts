@@ -62,10 +62,24 @@ describe('JSON model form, version 2', () => {
     const short = valid(); (short.parameters['output.weight'] as unknown[][])[1].pop()
     expect(() => fromJsonForm(short)).toThrow('parameters["output.weight"][1]: expected 6 numbers (shape [2, 6])')
     const missing = valid(); delete missing.parameters['layers.2.projection.weight']
-    expect(() => fromJsonForm(missing)).toThrow('parameters["layers.2.projection.weight"]: expected a tensor of shape [6, 4]')
+    expect(() => fromJsonForm(missing)).toThrow('parameters["layers.2.projection.weight"]: missing; the network has this tensor, of shape [6, 4]')
     const extra = valid(); extra.parameters['layers.1.projection.weight'] = [[0]]
     expect(() => fromJsonForm(extra)).toThrow('parameters["layers.1.projection.weight"]: the network has no such parameter')
     expect(() => fromJsonForm({ ...valid(), parameters: undefined })).toThrow('parameters: expected an object')
+    // a layer norm has no step counter: only BatchNorm1d's is set aside
+    const counter = valid(); (counter.parameters as Record<string, unknown>)['layers.2.norm.num_batches_tracked'] = 5
+    expect(() => fromJsonForm(counter)).toThrow('parameters["layers.2.norm.num_batches_tracked"]: the network has no such parameter')
+  })
+
+  it('sets aside BatchNorm1d\'s num_batches_tracked, as torch\'s state_dict carries it (a number, or a 0-d tensor\'s one-value list)', () => {
+    const bn: NetworkSpec = { inputs: 3, layers: [{ units: 4, activation: 'relu', norm: 'batch' }], output: { units: 1, activation: 'identity' } }
+    const p = params(bn, 3).map(Math.abs) // running variances are ≥ 0
+    const plain = toJsonForm(bn, p) as JsonModel & { parameters: Record<string, unknown> }
+    for (const count of [5, [5], 0]) {
+      const back = fromJsonForm({ ...plain, parameters: { ...plain.parameters, 'layers.0.norm.num_batches_tracked': count } })
+      expect(bits(back.params)).toEqual(bits(fromJsonForm(plain).params))
+    }
+    expect(() => fromJsonForm({ ...plain, parameters: { ...plain.parameters, 'layers.0.norm.num_batches_tracked': -1 } })).toThrow('no such parameter')
   })
 
   it('refuses a negative running variance by name (batch norm would answer NaN)', () => {
