@@ -148,7 +148,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One model: network, metrics, lineage and labels (by id, name@<version>, name@latest, or a bare name: its newest version) */
+        /** One model: network, metrics, lineage and labels (by id, name@<version>, name@latest, or a bare name: its newest version). Also TensorFlow Serving's model status: a 404 carries its `error` beside the problem's members */
         get: operations["getModel"];
         put?: never;
         post?: never;
@@ -671,6 +671,8 @@ export interface components {
             column?: number;
             /** @description 0-based row of a JSON matrix */
             row?: number;
+            /** @description The detail again, on GET /v1/models/{ref}, the route TensorFlow Serving's model-status clients share: they read a failure's `error` */
+            error?: string;
             /** @description What the request would change that it did not opt in to, one entry per difference (a model name's signature: inputs, output, outputs) */
             changes?: string[];
         } & {
@@ -1756,10 +1758,10 @@ export interface components {
         };
         TfsPredictRequestInput: {
             /**
-             * @description The only signature: serving_default
-             * @constant
+             * @description The only signature: serving_default ("" names it too, as in TF Serving)
+             * @enum {string}
              */
-            signature_name?: "serving_default";
+            signature_name?: "serving_default" | "";
             /** @description Row form: one instance per row, a list of feature values in order, a record keyed by feature name, or {"input": [values]} (the signature's one input by name) */
             instances?: ((number | string | null)[] | {
                 [key: string]: number | string | null;
@@ -1995,6 +1997,8 @@ export interface components {
             column?: number;
             /** @description 0-based row of a JSON matrix */
             row?: number;
+            /** @description The detail again, on GET /v1/models/{ref}, the route TensorFlow Serving's model-status clients share: they read a failure's `error` */
+            error?: string;
             /** @description What the request would change that it did not opt in to, one entry per difference (a model name's signature: inputs, output, outputs) */
             changes?: string[];
         } & {
@@ -3101,10 +3105,10 @@ export interface components {
         };
         TfsPredictRequest: {
             /**
-             * @description The only signature: serving_default
-             * @constant
+             * @description The only signature: serving_default ("" names it too, as in TF Serving)
+             * @enum {string}
              */
-            signature_name?: "serving_default";
+            signature_name?: "serving_default" | "";
             /** @description Row form: one instance per row, a list of feature values in order, a record keyed by feature name, or {"input": [values]} (the signature's one input by name) */
             instances?: ((number | string | null)[] | {
                 [key: string]: number | string | null;

@@ -96,7 +96,7 @@ export const ROUTE_NOT_FOUND = coded<[string, string]>('NN_ERR_ROUTE_NOT_FOUND',
 
 export const TFS_VERB_UNKNOWN = coded<[string]>('NN_ERR_ROUTE_NOT_FOUND', "TensorFlow Serving's REST API has no ':%s'; predictions are POST /v1/models/{name}[/versions/{v}]:predict", 404)
 
-export const TFS_LABELS_NOT_SERVED = coded<[string, string]>('NN_ERR_ROUTE_NOT_FOUND', "version labels are not served here (no '%s' for model '%s'): name the version, /v1/models/{name}/versions/{v}:predict, or leave it out for the newest", 404)
+export const TFS_LABELS_NOT_SERVED = coded<[string, string]>('NN_ERR_ROUTE_NOT_FOUND', "version labels are not served here (no '%s' for model '%s'): name the version instead, /v1/models/{name}/versions/{v} (then :predict or /metadata), or leave it out for the newest", 404)
 
 // ---- 501: TensorFlow Serving's, not served here
 export const TFS_VERB_NOT_SERVED = coded<[string]>('NN_ERR_NOT_IMPLEMENTED', "TensorFlow Serving's ':%s' is not served here: POST /v1/models/{name}[/versions/{v}]:predict answers with the model's outputs (and, for a classifier, its labels via the native predict)", 501)

@@ -4,11 +4,11 @@
  *   it takes (RFC 9110 §15.5.6); OPTIONS on it: 204 with the same Allow;
  * - a TensorFlow Serving verb (`/v1/models/{name}[/versions/{v}]:{verb}`): `:predict` takes POST only
  *   (405 otherwise), `:classify` and `:regress` are TF Serving's but not served here (501), any other
- *   verb is unknown (404); TF Serving's version labels (`…/labels/{label}:{verb}`) are not served (404
- *   saying to name the version). A model name never holds ':', so without this `GET …/iris:predict` read as
+ *   verb is unknown (404); TF Serving's version labels (`…/labels/{label}`, its `:{verb}` and `/metadata`) are
+ *   not served (404 saying to name the version). A model name never holds ':', so without this `GET …/iris:predict` read as
  *   the native route for a model named "iris:predict" (404 "model not found");
  * - anything else: 404.
- * The serving protocols' paths (/v2…, the TF Serving verbs) answer as those protocols do, `{"error": …}`;
+ * The serving protocols' paths (/v2…, the TF Serving verbs, versions, labels and metadata) answer as those protocols do, `{"error": …}`;
  * the rest with problem+json, as every other error.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -21,13 +21,15 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 /** `/v1/models/{name}[/versions/{v} | /labels/{label}]:{verb}`: the verb, or null for any other path. */
 const TFS_VERB = /^\/v1\/models\/[^/:]+(?:\/(?:versions|labels)\/[^/:]+)?:([^/]*)$/
 const tfsVerbOf = (path: string): string | null => TFS_VERB.exec(path)?.[1] ?? null
-/** TF Serving's version label of a verb path (`/v1/models/{name}/labels/{label}:…`): [name, label], or null. */
-const TFS_LABEL = /^\/v1\/models\/([^/:]+)\/labels\/([^/:]+):/
+/** TF Serving's version label (`/v1/models/{name}/labels/{label}`, then `:{verb}` or `/metadata`, or nothing): [name, label], or null. */
+const TFS_LABEL = /^\/v1\/models\/([^/:]+)\/labels\/([^/:]+)(?::|\/metadata$|$)/
 const tfsLabelOf = (path: string): [string, string] | null => { const m = TFS_LABEL.exec(path); return m ? [decodeURIComponent(m[1]), decodeURIComponent(m[2])] : null }
 /** TensorFlow Serving's REST verbs that this server does not serve. */
 const UNSERVED_VERBS = new Set(['classify', 'regress'])
 
-const isProtocolPath = (path: string): boolean => path === '/v2' || path.startsWith('/v2/') || tfsVerbOf(path) !== null
+/** Paths of TF Serving's alone: a version or label of a model, or its metadata (`/v1/models/{name}` itself is the native route's too). */
+const TFS_ONLY = /^\/v1\/models\/[^/:]+\/(?:versions|labels|metadata)(?:\/|$)/
+const isProtocolPath = (path: string): boolean => path === '/v2' || path.startsWith('/v2/') || tfsVerbOf(path) !== null || TFS_ONLY.test(path)
 
 type ProblemOf = (status: number, code: string, detail: string, instance: string) => ProblemBody
 

@@ -25,6 +25,7 @@ export const Problem = z.looseObject({
   line: z.number().int().optional().describe('1-based CSV line (the header is line 1)'),
   column: z.number().int().optional().describe('1-based CSV column, or 0-based column of a JSON matrix'),
   row: z.number().int().optional().describe('0-based row of a JSON matrix'),
+  error: z.string().optional().describe('The detail again, on GET /v1/models/{ref}, the route TensorFlow Serving\'s model-status clients share: they read a failure\'s `error`'),
   changes: z.array(z.string()).optional().describe('What the request would change that it did not opt in to, one entry per difference (a model name\'s signature: inputs, output, outputs)')
 }).meta({ id: 'Problem', description: 'RFC 9457 problem details' })
 

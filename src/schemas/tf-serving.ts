@@ -20,7 +20,8 @@ const NamedInstance = z.object({ [TFS_INPUT]: Row }).strict()
 const NamedColumns = z.object({ [TFS_INPUT]: z.array(Row).min(1).max(MAX_PREDICT_ROWS) }).strict()
 
 export const TfsPredictRequest = z.object({
-  signature_name: z.literal('serving_default').optional().describe('The only signature: serving_default'),
+  // TF Serving reads an empty name as the default signature, and its metadata's model_spec names it so (signature_name "")
+  signature_name: z.enum(['serving_default', '']).optional().describe('The only signature: serving_default ("" names it too, as in TF Serving)'),
   instances: z.array(z.union([Row, z.record(z.string(), Cell), NamedInstance])).min(1).max(MAX_PREDICT_ROWS).optional()
     .describe('Row form: one instance per row, a list of feature values in order, a record keyed by feature name, or {"input": [values]} (the signature\'s one input by name)'),
   inputs: z.union([

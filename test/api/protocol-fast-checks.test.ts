@@ -16,7 +16,7 @@ const inferBodies: unknown[] = [
   { inputs: [{ ...tensor, datatype: 'BYTES', data: ['x'.repeat(201)] }] }, { inputs: [{ ...tensor, datatype: 'BYTES', data: [['a', null]] }] }, { inputs: [{ ...tensor, datatype: 'BYTES', data: [[['a']]] }] }
 ]
 const tfsBodies: unknown[] = [
-  { instances: [[1, 2, 3, 4]] }, { signature_name: 'serving_default', instances: [[1, 2], [3, 4]] },
+  { instances: [[1, 2, 3, 4]] }, { signature_name: 'serving_default', instances: [[1, 2], [3, 4]] }, { signature_name: '', instances: [[1, 2]] },
   { instances: [] }, { instances: [1, 2] }, { instances: [['a']] }, { instances: [{ a: 1 }] }, { signature_name: 'x', instances: [[1]] },
   { instances: [[1]], inputs: [[1]] }, { instances: [[1]], extra: 1 }, { inputs: [[1]] }, { instances: Array.from({ length: 10_001 }, () => [1]) }, null
 ]
@@ -35,10 +35,10 @@ describe('protocol fast checks', () => {
 
   it('accept the common bodies', () => {
     expect(inferBodies.slice(0, 5).map(isInferBody)).toEqual([true, true, true, true, true])
-    expect(tfsBodies.slice(0, 2).map(isTfsRowsBody)).toEqual([true, true])
+    expect(tfsBodies.slice(0, 3).map(isTfsRowsBody)).toEqual([true, true, true])
     expect(params.slice(0, 2).map(isServedParams)).toEqual([true, true])
     // and refuse enough that zod's messages are reached
     expect(inferBodies.slice(5).filter(isInferBody)).toEqual([])
-    expect(tfsBodies.slice(2).filter(isTfsRowsBody)).toEqual([])
+    expect(tfsBodies.slice(3).filter(isTfsRowsBody)).toEqual([])
   })
 })

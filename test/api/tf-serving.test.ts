@@ -40,6 +40,8 @@ describe('TensorFlow Serving REST: predict', () => {
     expect(asRows.json()).toEqual({ predictions: want })
     const records = rows.map((r) => Object.fromEntries(features.map((f, c) => [f, r[c]])))
     expect((await post('/v1/models/flowers:predict', { instances: records })).json()).toEqual({ predictions: want })
+    // an empty signature_name is the default one, as in TF Serving (and as the metadata's model_spec names it)
+    expect((await post('/v1/models/flowers:predict', { signature_name: '', instances: rows })).json()).toEqual({ predictions: want })
     // a version in the URL: that version, not the newest
     const old = await post(`/v1/models/flowers/versions/${v1.version}:predict`, { instances: rows.slice(0, 10) })
     expect(old.json()).toEqual({ predictions: await native(`flowers@${v1.version}`, rows.slice(0, 10)) })
@@ -175,7 +177,7 @@ describe('TensorFlow Serving REST: predict', () => {
         /^inputs\.petal_width\[1\]: the value is missing, and the model was trained without a missing-value strategy/],
       ['/v1/models/flowers:predict', { inputs: [[5, 3, 1e39, 0.2]] }, 400, /^inputs\[0\]\[2\]: expected a finite number that fits a 32-bit float/],
       ['/v1/models/flowers:predict', { instances: [[1, 2, 3, 4]], inputs: [[1, 2, 3, 4]] }, 400, /send exactly one of instances \(row form\) or inputs \(columnar form\)/],
-      ['/v1/models/flowers:predict', { signature_name: 'classify', instances: [[1, 2, 3, 4]] }, 400, /^invalid body: signature_name: expected "serving_default", got the string "classify"$/],
+      ['/v1/models/flowers:predict', { signature_name: 'classify', instances: [[1, 2, 3, 4]] }, 400, /^invalid body: signature_name: the string "classify" is not one of "serving_default", ""$/],
       // said once, not once per value
       ['/v1/models/flowers:predict', { instances: [1, 2, 3, 4] }, 400, /^instances must be a list of rows, and got one flat row; wrap it in another pair of brackets: \{"instances": \[\[1,2,3,4\]\]\}$/],
       ['/v1/models/flowers:predict', { inputs: [1, 2, 3, 4] }, 400, /^inputs must be a list of rows, and got one flat row/],
@@ -199,7 +201,9 @@ describe('TensorFlow Serving REST: predict', () => {
     expect(classify.statusCode).toBe(501)
     expect(classify.json().error).toMatch(/':classify' is not served here/)
     // TF Serving's version labels are not served: a 404 in its error form that says to name the version
-    for (const [method, url] of [['POST', '/v1/models/flowers/labels/stable:predict'], ['GET', '/v1/models/flowers/labels/canary:predict'], ['POST', '/v1/models/flowers/labels/stable:classify']] as const) {
+    // (the status and metadata of a label too, TF Serving's GET /v1/models/{name}/labels/{label}[/metadata])
+    for (const [method, url] of [['POST', '/v1/models/flowers/labels/stable:predict'], ['GET', '/v1/models/flowers/labels/canary:predict'], ['POST', '/v1/models/flowers/labels/stable:classify'],
+      ['GET', '/v1/models/flowers/labels/stable'], ['GET', '/v1/models/flowers/labels/stable/metadata']] as const) {
       const res = await t.app.inject({ method, url, payload: method === 'POST' ? { instances: [[1, 2, 3, 4]] } : undefined })
       expect(res.statusCode, url).toBe(404)
       expect(Object.keys(res.json())).toEqual(['error'])
@@ -207,6 +211,15 @@ describe('TensorFlow Serving REST: predict', () => {
     }
     const nativeError = await post('/v1/models/flowers@latest/predict', { inputs: [[1, 2, 3]] })
     expect(nativeError.headers['content-type']).toMatch(/^application\/problem\+json/)
+    // TF Serving's paths alone answer a wrong method in its error form; the model status, shared with the native GET, is a
+    // problem that carries TF Serving's `error` too
+    const put = await t.app.inject({ method: 'PUT', url: '/v1/models/flowers/metadata', payload: {} })
+    expect([put.statusCode, put.headers.allow, Object.keys(put.json())]).toEqual([405, 'GET, HEAD', ['error']])
+    const status = await t.app.inject({ method: 'GET', url: '/v1/models/nope' })
+    expect(status.statusCode).toBe(404)
+    expect(status.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(status.json()).toMatchObject({ code: 'NN_ERR_MODEL_NOT_FOUND', error: status.json().detail })
+    expect(status.json().error).toMatch(/^model 'nope' not found/)
   })
 
   it('reads a JSON body whatever its content-type, as TF Serving (its docs\' curl -d sends form-urlencoded); the native predict keeps its 415', async () => {

@@ -26,11 +26,11 @@ export function isServedParams (params: unknown): boolean {
   return isName(params.name, 200) && (params.version === undefined || isName(params.version, 20))
 }
 
-/** TfsPredictRequest's row form with numbers only: `{ instances: [[…], …] }`, optionally signature_name serving_default. */
+/** TfsPredictRequest's row form with numbers only: `{ instances: [[…], …] }`, optionally signature_name serving_default (or "", its other name). */
 export function isTfsRowsBody (body: unknown): boolean {
   if (!isObject(body)) return false
   for (const key in body) if (key !== 'instances' && key !== 'signature_name') return false
-  if (body.signature_name !== undefined && body.signature_name !== 'serving_default') return false
+  if (body.signature_name !== undefined && body.signature_name !== 'serving_default' && body.signature_name !== '') return false
   const rows = body.instances
   if (!Array.isArray(rows) || rows.length < 1 || rows.length > MAX_PREDICT_ROWS) return false
   for (const row of rows) if (!isNumbers(row)) return false

@@ -210,9 +210,11 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
   // the answer carries TF Serving's model_version_status: a TensorFlow Serving client's
   // GET /v1/models/{name} (a bare name: the newest version) reads this route (routes/tf-serving.ts)
   fastify.get('/models/:id', {
-    schema: { tags, summary: 'One model: network, metrics, lineage and labels (by id, name@<version>, name@latest, or a bare name: its newest version)', params: ModelRefParams, response: { 200: ModelStatusResponse, ...problems(404) } }
+    schema: { tags, summary: 'One model: network, metrics, lineage and labels (by id, name@<version>, name@latest, or a bare name: its newest version). Also TensorFlow Serving\'s model status: a 404 carries its `error` beside the problem\'s members', params: ModelRefParams, response: { 200: ModelStatusResponse, ...problems(404) } }
   }, async (request) => {
+    // TF Serving's GET /v1/models/{name} is this route: its clients read a failure's `error`, ours the problem's detail
     const record = await withRef(request.params.id, request.tenant, (id) => fastify.models.get(id, request.tenant))
+      .catch((err: unknown) => { throw err instanceof Error ? withProblem(err, { error: err.message }) : err })
     return { ...modelResponse(record), model_version_status: availableStatus(record.version) }
   })
 
