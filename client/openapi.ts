@@ -573,7 +573,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Model readiness: 200 when the model exists (and can be served), else 404 */
+        /** Model readiness: 200 when the model exists and can be served (through a Redis outage: when infer would answer it from memory), else 404 (503 through an outage) */
         get: operations["modelReady"];
         put?: never;
         post?: never;
@@ -12122,7 +12122,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
-            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+            /** @description The protocol's error body, {"error": …} */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12243,7 +12243,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
-            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+            /** @description The protocol's error body, {"error": …} */
             503: {
                 headers: {
                     [name: string]: unknown;

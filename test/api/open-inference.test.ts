@@ -384,6 +384,7 @@ describe('Open Inference Protocol: inference', () => {
       [{ parameters: { binary_data_output: true }, inputs: [tensor] }, /^invalid body: parameters\.binary_data_output: the binary tensor extension is not supported here/],
       [{ inputs: [tensor], outputs: [{ name: 'output', parameters: { binary_data: true } }] }, /outputs\[0\]\.parameters\.binary_data: the binary tensor extension is not supported here/],
       [{ inputs: [tensor], outputs: [{ name: 'probabilities' }] }, /the model has no output 'probabilities'; its outputs are 'output', 'label'/],
+      [{ inputs: [tensor], outputs: [{ name: 'label' }, { name: 'output' }, { name: 'label' }] }, /outputs\[2\]\.name: 'label' is asked for twice \(also outputs\[0\]\); name each output once/],
       [{ instances: [[1, 2, 3, 4]] }, /^unknown member 'instances' \(instances is TensorFlow Serving's: POST \/v1\/models\/\{name\}:predict takes it\): the Open Inference Protocol's infer body is \{"inputs": \[\{"name": "input"/],
       [{ input: [tensor] }, /^unknown member 'input' \(did you mean 'inputs'\?\): the Open Inference Protocol's infer body is/],
       [{ id: '1' }, /^the body has no inputs: the Open Inference Protocol's infer body is/],

@@ -128,6 +128,9 @@ describe('Redis outage', () => {
     }
     // a model it has not served (its other version, by number) cannot be read: 503, at once
     await expectUnavailable(await call('POST', '/v1/models/iris@1/predict', { inputs: [[5.1, 3.5, 1.4, 0.2]] }), '/v1/models/iris@1/predict')
+    // KServe's model readiness says what infer does: ready where this process holds the model, unavailable where it does not
+    expect((await call('GET', '/v2/models/iris/ready')).body).toEqual({ name: 'iris', ready: true })
+    await expectUnavailable(await call('GET', '/v2/models/iris/versions/1/ready'), '/v2/models/iris/versions/1/ready')
     await expectUnavailable(await call('POST', '/v1/models/iris/versions/1:predict', { instances: [[5.1, 3.5, 1.4, 0.2]] }), '/v1/models/iris/versions/1:predict')
     expect((await call('GET', '/healthz')).status).toBe(200)
     expect((await call('GET', '/readyz')).status).toBe(503)

@@ -158,6 +158,9 @@ export function outputTensors (prediction: Prediction, asked?: readonly string[]
   return names.map((name, i) => {
     const make = available[name]
     if (!make) throw bad(`outputs[${i}].name`, `the model has no output '${name}'; its outputs are ${Object.keys(available).map((k) => `'${k}'`).join(', ')}`)
+    // an answer holds each output once: a second tensor of one name would leave a client keyed by name to pick one
+    const first = names.indexOf(name)
+    if (first !== i) throw bad(`outputs[${i}].name`, `'${name}' is asked for twice (also outputs[${first}]); name each output once`)
     return make()
   })
 }

@@ -9,6 +9,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { NOT_READY, VALIDATION, withProblem } from '../../errors.js'
 import { pingRedis } from '../../store/redis.js'
+import { redisUnavailable } from '../plugins/redis-guard.js'
 import type { ModelRecord } from '../../store/models.js'
 import {
   InferRequest, InferResponse, ModelMetadataResponse, ModelReadyResponse, ServedModelParams,
@@ -96,13 +97,23 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
     schema: { ...metadataSchema, summary: 'Model metadata of one version', params: ServedVersionParams }
   }, async (request) => metadata(request.params.name, request.params.version, request.tenant))
 
-  const ready = async (name: string, version: string | undefined, tenant: string) => ({ name: (await recordOf(name, version, tenant)).name, ready: true })
-  const readySchema = { tags, response: { 200: ModelReadyResponse, ...protocolErrors(404) } }
+  /**
+   * Ready where infer answers: through a Redis outage, a model whose reference and weights this process holds is ready
+   * (infer serves it from memory), any other is a 503, as infer's.
+   */
+  const ready = async (name: string, version: string | undefined, tenant: string) => {
+    const record = await recordOf(name, version, tenant)
+    if (fastify.redisDown() && predictor.servedAs(record.id) === undefined) throw redisUnavailable()
+    return { name: record.name, ready: true }
+  }
+  const readySchema = { tags, response: { 200: ModelReadyResponse, ...protocolErrors(404, 503) } }
   fastify.get('/v2/models/:name/ready', {
-    schema: { ...readySchema, summary: 'Model readiness: 200 when the model exists (and can be served), else 404', params: ServedModelParams }
+    schema: { ...readySchema, summary: 'Model readiness: 200 when the model exists and can be served (through a Redis outage: when infer would answer it from memory), else 404 (503 through an outage)', params: ServedModelParams },
+    config: { servesThroughOutage: true }
   }, async (request) => ready(request.params.name, undefined, request.tenant))
   fastify.get('/v2/models/:name/versions/:version/ready', {
-    schema: { ...readySchema, summary: 'Readiness of one version of a model', params: ServedVersionParams }
+    schema: { ...readySchema, summary: 'Readiness of one version of a model', params: ServedVersionParams },
+    config: { servesThroughOutage: true }
   }, async (request) => ready(request.params.name, request.params.version, request.tenant))
 
   /** Inference: the body's checks first (a bad body is a 400 before an unknown model is a 404), then the prediction. */
