@@ -346,7 +346,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Score a model on a stored dataset: accuracy, log loss, confusion matrix, precision/recall/F1, ROC AUC; or MSE, RMSE, MAE, R²
+         * Score a model on a stored dataset: accuracy, log loss, confusion matrix, precision/recall/F1, ROC AUC; for several sigmoid outputs, subset accuracy, Hamming loss and those per label; or MSE, RMSE, MAE, R²
          * @description Every row of the dataset is predicted as POST /v1/models/{ref}/predict would, and compared with its target. Definitions are scikit-learn's sklearn.metrics (see each field). The dataset must have the model's feature columns and targets of its kind.
          */
         post: operations["evaluateModel"];
@@ -1698,6 +1698,75 @@ export interface components {
             /** @description roc_auc_score: binary, the AUC of classes[1]'s probability; more classes, multi_class='ovr' with average='macro'. Null when a class has no rows or every row (undefined) */
             rocAuc: number | null;
         };
+        MultiLabelMetricsInput: {
+            /** @description accuracy_score on a multilabel-indicator target: the subset accuracy, the share of rows whose every label is predicted right (a label is predicted where its probability is ≥ 0.5, as predict reads a sigmoid unit) */
+            accuracy: number;
+            /** @description hamming_loss: the share of the rows × labels predicted wrong */
+            hammingLoss: number;
+            /** @description classification_report's per-label rows, in the model's output order */
+            perLabel: {
+                /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
+                precision: number;
+                /** @description recall_score: tp / (tp + fn); 0 when the class has no rows */
+                recall: number;
+                /** @description f1_score: 2·precision·recall / (precision + recall); 0 when both are 0 */
+                f1: number;
+                /** @description Rows in which the label is 1 */
+                support: number;
+                /** @description The target column */
+                label: string;
+                /** @description multilabel_confusion_matrix's entry of the label: [[tn, fp], [fn, tp]] */
+                confusionMatrix: number[][];
+                /** @description roc_auc_score of the label's probability; null when its target is all 0 or all 1 (undefined) */
+                rocAuc: number | null;
+            }[];
+            /** @description average='micro': precision, recall and F1 of the counts summed over the labels */
+            microAvg: {
+                /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
+                precision: number;
+                /** @description recall_score: tp / (tp + fn); 0 when the class has no rows */
+                recall: number;
+                /** @description f1_score: 2·precision·recall / (precision + recall); 0 when both are 0 */
+                f1: number;
+                /** @description The positive labels of every row: the sum of the labels' supports */
+                support: number;
+            };
+            /** @description average='macro': the unweighted mean over every label */
+            macroAvg: {
+                /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
+                precision: number;
+                /** @description recall_score: tp / (tp + fn); 0 when the class has no rows */
+                recall: number;
+                /** @description f1_score: 2·precision·recall / (precision + recall); 0 when both are 0 */
+                f1: number;
+                /** @description The positive labels of every row: the sum of the labels' supports */
+                support: number;
+            };
+            /** @description average='weighted': the mean over labels weighted by support */
+            weightedAvg: {
+                /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
+                precision: number;
+                /** @description recall_score: tp / (tp + fn); 0 when the class has no rows */
+                recall: number;
+                /** @description f1_score: 2·precision·recall / (precision + recall); 0 when both are 0 */
+                f1: number;
+                /** @description The positive labels of every row: the sum of the labels' supports */
+                support: number;
+            };
+            /** @description average='samples': each row's precision, recall and F1 over its labels, then their mean (a row with no label true and none predicted scores 0: zero_division) */
+            samplesAvg: {
+                /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
+                precision: number;
+                /** @description recall_score: tp / (tp + fn); 0 when the class has no rows */
+                recall: number;
+                /** @description f1_score: 2·precision·recall / (precision + recall); 0 when both are 0 */
+                f1: number;
+                /** @description The positive labels of every row: the sum of the labels' supports */
+                support: number;
+            };
+            /** @description roc_auc_score(average='macro'): the mean of the labels' AUCs; null when a label's is undefined */
+            rocAuc: number | null;
+        };
         RegressionMetricsInput: {
             /** @description mean_squared_error: mean of (prediction − target)², in the target's units squared */
             mse: number;
@@ -1755,6 +1824,23 @@ export interface components {
             /** @constant */
             task: "regression";
             metrics: components["schemas"]["RegressionMetricsInput"];
+        } | {
+            modelId: string;
+            datasetId: string;
+            /** @description Rows scored: every row of the dataset */
+            rows: number;
+            /** @description Categories the model never saw, scored as all zeros in their one-hot columns (as predict, with handleUnknown=ignore, does and reports in its unknownCategories); absent when there are none */
+            unknownCategories?: {
+                /** @description The categorical feature column */
+                field: string;
+                /** @description A category of the dataset's the model never saw */
+                value: string;
+                /** @description Rows that hold it */
+                rows: number;
+            }[];
+            /** @constant */
+            task: "multi-label";
+            metrics: components["schemas"]["MultiLabelMetricsInput"];
         };
         TfsPredictRequestInput: {
             /**
@@ -3045,6 +3131,75 @@ export interface components {
             /** @description roc_auc_score: binary, the AUC of classes[1]'s probability; more classes, multi_class='ovr' with average='macro'. Null when a class has no rows or every row (undefined) */
             rocAuc: number | null;
         };
+        MultiLabelMetrics: {
+            /** @description accuracy_score on a multilabel-indicator target: the subset accuracy, the share of rows whose every label is predicted right (a label is predicted where its probability is ≥ 0.5, as predict reads a sigmoid unit) */
+            accuracy: number;
+            /** @description hamming_loss: the share of the rows × labels predicted wrong */
+            hammingLoss: number;
+            /** @description classification_report's per-label rows, in the model's output order */
+            perLabel: {
+                /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
+                precision: number;
+                /** @description recall_score: tp / (tp + fn); 0 when the class has no rows */
+                recall: number;
+                /** @description f1_score: 2·precision·recall / (precision + recall); 0 when both are 0 */
+                f1: number;
+                /** @description Rows in which the label is 1 */
+                support: number;
+                /** @description The target column */
+                label: string;
+                /** @description multilabel_confusion_matrix's entry of the label: [[tn, fp], [fn, tp]] */
+                confusionMatrix: number[][];
+                /** @description roc_auc_score of the label's probability; null when its target is all 0 or all 1 (undefined) */
+                rocAuc: number | null;
+            }[];
+            /** @description average='micro': precision, recall and F1 of the counts summed over the labels */
+            microAvg: {
+                /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
+                precision: number;
+                /** @description recall_score: tp / (tp + fn); 0 when the class has no rows */
+                recall: number;
+                /** @description f1_score: 2·precision·recall / (precision + recall); 0 when both are 0 */
+                f1: number;
+                /** @description The positive labels of every row: the sum of the labels' supports */
+                support: number;
+            };
+            /** @description average='macro': the unweighted mean over every label */
+            macroAvg: {
+                /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
+                precision: number;
+                /** @description recall_score: tp / (tp + fn); 0 when the class has no rows */
+                recall: number;
+                /** @description f1_score: 2·precision·recall / (precision + recall); 0 when both are 0 */
+                f1: number;
+                /** @description The positive labels of every row: the sum of the labels' supports */
+                support: number;
+            };
+            /** @description average='weighted': the mean over labels weighted by support */
+            weightedAvg: {
+                /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
+                precision: number;
+                /** @description recall_score: tp / (tp + fn); 0 when the class has no rows */
+                recall: number;
+                /** @description f1_score: 2·precision·recall / (precision + recall); 0 when both are 0 */
+                f1: number;
+                /** @description The positive labels of every row: the sum of the labels' supports */
+                support: number;
+            };
+            /** @description average='samples': each row's precision, recall and F1 over its labels, then their mean (a row with no label true and none predicted scores 0: zero_division) */
+            samplesAvg: {
+                /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
+                precision: number;
+                /** @description recall_score: tp / (tp + fn); 0 when the class has no rows */
+                recall: number;
+                /** @description f1_score: 2·precision·recall / (precision + recall); 0 when both are 0 */
+                f1: number;
+                /** @description The positive labels of every row: the sum of the labels' supports */
+                support: number;
+            };
+            /** @description roc_auc_score(average='macro'): the mean of the labels' AUCs; null when a label's is undefined */
+            rocAuc: number | null;
+        };
         RegressionMetrics: {
             /** @description mean_squared_error: mean of (prediction − target)², in the target's units squared */
             mse: number;
@@ -3102,6 +3257,23 @@ export interface components {
             /** @constant */
             task: "regression";
             metrics: components["schemas"]["RegressionMetrics"];
+        } | {
+            modelId: string;
+            datasetId: string;
+            /** @description Rows scored: every row of the dataset */
+            rows: number;
+            /** @description Categories the model never saw, scored as all zeros in their one-hot columns (as predict, with handleUnknown=ignore, does and reports in its unknownCategories); absent when there are none */
+            unknownCategories?: {
+                /** @description The categorical feature column */
+                field: string;
+                /** @description A category of the dataset's the model never saw */
+                value: string;
+                /** @description Rows that hold it */
+                rows: number;
+            }[];
+            /** @constant */
+            task: "multi-label";
+            metrics: components["schemas"]["MultiLabelMetrics"];
         };
         TfsPredictRequest: {
             /**
@@ -3356,6 +3528,7 @@ export type SchemaBackpropResponseInput = components['schemas']['BackpropRespons
 export type SchemaEvaluateRequestInput = components['schemas']['EvaluateRequestInput'];
 export type SchemaDatasetPredictionsRequestInput = components['schemas']['DatasetPredictionsRequestInput'];
 export type SchemaClassificationMetricsInput = components['schemas']['ClassificationMetricsInput'];
+export type SchemaMultiLabelMetricsInput = components['schemas']['MultiLabelMetricsInput'];
 export type SchemaRegressionMetricsInput = components['schemas']['RegressionMetricsInput'];
 export type SchemaEvaluationResponseInput = components['schemas']['EvaluationResponseInput'];
 export type SchemaTfsPredictRequestInput = components['schemas']['TfsPredictRequestInput'];
@@ -3411,6 +3584,7 @@ export type SchemaBackpropResponse = components['schemas']['BackpropResponse'];
 export type SchemaEvaluateRequest = components['schemas']['EvaluateRequest'];
 export type SchemaDatasetPredictionsRequest = components['schemas']['DatasetPredictionsRequest'];
 export type SchemaClassificationMetrics = components['schemas']['ClassificationMetrics'];
+export type SchemaMultiLabelMetrics = components['schemas']['MultiLabelMetrics'];
 export type SchemaRegressionMetrics = components['schemas']['RegressionMetrics'];
 export type SchemaEvaluationResponse = components['schemas']['EvaluationResponse'];
 export type SchemaTfsPredictRequest = components['schemas']['TfsPredictRequest'];

@@ -30,6 +30,25 @@ export const ClassificationMetrics = z.object({
   rocAuc: z.number().nullable().describe('roc_auc_score: binary, the AUC of classes[1]\'s probability; more classes, multi_class=\'ovr\' with average=\'macro\'. Null when a class has no rows or every row (undefined)')
 }).meta({ id: 'ClassificationMetrics' })
 
+const Averaged = ClassScores.extend({ support: z.number().int().describe('The positive labels of every row: the sum of the labels\' supports') })
+
+export const MultiLabelMetrics = z.object({
+  accuracy: z.number().describe('accuracy_score on a multilabel-indicator target: the subset accuracy, the share of rows whose every label is predicted right ' +
+    '(a label is predicted where its probability is ≥ 0.5, as predict reads a sigmoid unit)'),
+  hammingLoss: z.number().describe('hamming_loss: the share of the rows × labels predicted wrong'),
+  perLabel: z.array(ClassScores.extend({
+    label: z.string().describe('The target column'),
+    support: z.number().int().describe('Rows in which the label is 1'),
+    confusionMatrix: z.array(z.array(z.number().int())).describe('multilabel_confusion_matrix\'s entry of the label: [[tn, fp], [fn, tp]]'),
+    rocAuc: z.number().nullable().describe('roc_auc_score of the label\'s probability; null when its target is all 0 or all 1 (undefined)')
+  })).describe('classification_report\'s per-label rows, in the model\'s output order'),
+  microAvg: Averaged.describe('average=\'micro\': precision, recall and F1 of the counts summed over the labels'),
+  macroAvg: Averaged.describe('average=\'macro\': the unweighted mean over every label'),
+  weightedAvg: Averaged.describe('average=\'weighted\': the mean over labels weighted by support'),
+  samplesAvg: Averaged.describe('average=\'samples\': each row\'s precision, recall and F1 over its labels, then their mean (a row with no label true and none predicted scores 0: zero_division)'),
+  rocAuc: z.number().nullable().describe('roc_auc_score(average=\'macro\'): the mean of the labels\' AUCs; null when a label\'s is undefined')
+}).meta({ id: 'MultiLabelMetrics' })
+
 const RegressionScores = z.object({
   mse: z.number().describe('mean_squared_error: mean of (prediction − target)², in the target\'s units squared'),
   rmse: z.number().describe('root_mean_squared_error: √mse'),
@@ -56,7 +75,8 @@ const base = {
 
 export const EvaluationResponse = z.discriminatedUnion('task', [
   z.object({ ...base, task: z.literal('classification'), metrics: ClassificationMetrics }),
-  z.object({ ...base, task: z.literal('regression'), metrics: RegressionMetrics })
+  z.object({ ...base, task: z.literal('regression'), metrics: RegressionMetrics }),
+  z.object({ ...base, task: z.literal('multi-label'), metrics: MultiLabelMetrics })
 ]).meta({ id: 'EvaluationResponse' })
 
 export type EvaluationResponseBody = z.infer<typeof EvaluationResponse>

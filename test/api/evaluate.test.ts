@@ -115,6 +115,41 @@ describe('hand-computed', () => {
   })
 })
 
+describe('multi-label (several sigmoid outputs, each a label of its own)', () => {
+  it('subset accuracy, Hamming loss, per-label scores and confusion matrices, the averages and ROC AUC of p = (σ(x), σ(−x))', async () => {
+    const res = await request(ctx.t.app.server).post('/v1/models').send({
+      format: 'backprop.model', version: 1, network: { inputs: 1, layers: [], output: { units: 2, activation: 'sigmoid' } },
+      layers: [{ W: [[1], [-1]], b: [0, 0] }], featureNames: ['x'], targetNames: ['up', 'down']
+    })
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    const modelId = res.body.id as string
+    const x = [-2, -1, 0.5, 1, 2, -0.5]
+    // up is predicted where x ≥ 0 (wrong at 0.5 and −0.5), down where x ≤ 0 (right everywhere)
+    const targets = [[0, 1], [0, 1], [0, 0], [1, 0], [1, 0], [1, 1]]
+    const datasetId = await uploadJson(ctx.t, { features: x.map((v) => [v]), targets, featureNames: ['x'], targetNames: ['up', 'down'] })
+    const ev = await request(ctx.t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId })
+    expect(ev.status, JSON.stringify(ev.body)).toBe(200)
+    expect(ev.body).toMatchObject({ task: 'multi-label', rows: 6 })
+    const m = ev.body.metrics
+    expect(m.accuracy).toBeCloseTo(4 / 6, 12)
+    expect(m.hammingLoss).toBeCloseTo(2 / 12, 12)
+    expect(m.perLabel).toEqual([
+      { label: 'up', precision: expect.closeTo(2 / 3, 12), recall: expect.closeTo(2 / 3, 12), f1: expect.closeTo(2 / 3, 12), support: 3, confusionMatrix: [[2, 1], [1, 2]], rocAuc: expect.closeTo(8 / 9, 12) },
+      { label: 'down', precision: 1, recall: 1, f1: 1, support: 3, confusionMatrix: [[3, 0], [0, 3]], rocAuc: 1 }
+    ])
+    expect(m.microAvg).toEqual({ precision: expect.closeTo(5 / 6, 12), recall: expect.closeTo(5 / 6, 12), f1: expect.closeTo(5 / 6, 12), support: 6 })
+    expect(m.macroAvg.f1).toBeCloseTo((2 / 3 + 1) / 2, 12)
+    expect(m.rocAuc).toBeCloseTo((8 / 9 + 1) / 2, 12)
+    // targets that are not 0/1, or class labels: a 422 that says what a multi-label score needs
+    const soft = await uploadJson(ctx.t, { features: [[1], [2]], targets: [[0, 1], [0.5, 0]], featureNames: ['x'], targetNames: ['up', 'down'] })
+    const a = await request(ctx.t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: soft })
+    expect([a.status, a.body.detail, a.body.row]).toEqual([422, "multi-label scores need targets of 0 or 1 (scikit-learn's multilabel-indicator); row 1, column 'up' is 0.5", 1])
+    const labels = await uploadJson(ctx.t, { features: [[1], [2]], targets: ['up', 'down'], featureNames: ['x'] })
+    const b = await request(ctx.t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: labels })
+    expect([b.status, b.body.detail]).toEqual([422, expect.stringMatching(/^the model is multi-label \(2 sigmoid outputs, each a label of its own\): score it on a dataset whose targets are 2 columns of 0 or 1; dataset '.*' has class labels as its target$/)])
+  })
+})
+
 /** Trains on a fixture, then evaluates on exactly the job's validation rows (the same seeded split). */
 async function trainAndEvaluateValidation (csv: string, target: string, spec: NetworkSpec, training: Record<string, unknown>) {
   const ds = await request(ctx.t.app.server).post(`/v1/datasets?target=${target}`).set('content-type', 'text/csv').send(csv)

@@ -2,6 +2,7 @@
 import { describe, it, expect } from 'vitest'
 import { binaryRocAuc, classificationReport, logLoss, rocAuc } from '../../src/nn/classification-scores.js'
 import { regressionScores } from '../../src/nn/regression-scores.js'
+import { multiLabelScores } from '../../src/nn/multilabel-scores.js'
 import { confusionMatrix } from '../../src/nn/metrics.js'
 
 describe('classification scores', () => {
@@ -81,5 +82,38 @@ describe('regression scores', () => {
     expect(perOutput[1].r2).toBeCloseTo(1 - 3 / (98 / 3), 12)
     expect(average.r2).toBeCloseTo((1 - 1.25 / (217 / 6) + 1 - 3 / (98 / 3)) / 2, 12)
     expect(String(average.r2).slice(0, 5)).toBe('0.936') // sklearn's docstring: 0.936...
+  })
+})
+
+describe('multi-label scores', () => {
+  // computed with scikit-learn (1.2.1, the Debian package of this machine) on the same arrays, rows × 3 labels:
+  // accuracy_score, hamming_loss, precision_recall_fscore_support(average=None|micro|macro|weighted|samples,
+  // zero_division=0), roc_auc_score(average=None|macro) and multilabel_confusion_matrix of (p ≥ 0.5)
+  const y = [[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 0], [1, 0, 0], [0, 1, 1], [1, 1, 1], [0, 0, 1]]
+  const p = [[0.9, 0.2, 0.6], [0.3, 0.7, 0.4], [0.8, 0.4, 0.1], [0.1, 0.2, 0.3], [0.45, 0.5, 0.2], [0.2, 0.9, 0.8], [0.7, 0.6, 0.55], [0.6, 0.1, 0.35]]
+
+  it('equal scikit-learn\'s on a multilabel-indicator target', () => {
+    const s = multiLabelScores(p.flat(), y.flat(), 8, 3)
+    expect(s.accuracy).toBe(0.625)
+    expect(s.hammingLoss).toBeCloseTo(0.20833333333333334, 15)
+    expect(s.perLabel.map((l) => [l.precision, l.recall, l.f1, l.support])).toEqual([[0.75, 0.75, 0.75, 4], [0.75, 0.75, 0.75, 4], [1, 0.75, expect.closeTo(0.85714286, 8), 4]])
+    expect(s.perLabel.map((l) => l.confusionMatrix)).toEqual([[[3, 1], [1, 3]], [[3, 1], [1, 3]], [[4, 0], [1, 3]]])
+    expect(s.perLabel.map((l) => l.rocAuc)).toEqual([0.9375, 0.9375, 0.9375])
+    const close = (a: { precision: number, recall: number, f1: number }, b: number[]): void => [a.precision, a.recall, a.f1].forEach((v, i) => expect(v).toBeCloseTo(b[i], 12))
+    close(s.microAvg, [0.8181818181818182, 0.75, 0.7826086956521738])
+    close(s.macroAvg, [0.8333333333333334, 0.75, 0.7857142857142857])
+    close(s.weightedAvg, [0.8333333333333334, 0.75, 0.7857142857142857])
+    close(s.samplesAvg, [0.625, 0.5625, 0.5833333333333333])
+    expect([s.microAvg.support, s.samplesAvg.support]).toEqual([12, 12])
+    expect(s.rocAuc).toBe(0.9375)
+  })
+
+  it('a label whose target is constant has no ROC AUC, and neither has the macro average (scikit-learn raises)', () => {
+    const constant = y.map(([a, b]) => [a, b, 0])
+    const s = multiLabelScores(p.flat(), constant.flat(), 8, 3)
+    expect(s.perLabel[2].rocAuc).toBeNull()
+    expect(s.rocAuc).toBeNull()
+    // a label never true and predicted 4 times: precision 0 (4 false positives), recall 0/0 → 0
+    expect(s.perLabel[2]).toMatchObject({ precision: 0, recall: 0, f1: 0, support: 0 })
   })
 })

@@ -246,4 +246,33 @@ describe.skipIf(!available)(`the console's pages, read as a new user${why}`, () 
     expect(offOrigin(requests, base)).toEqual([])
     expect(errors).toEqual([])
   })
+
+  // last: its model is the newest, which the skip-link test above reads as iris's v2
+  it('evaluates a multi-label model per label: its scores, ROC AUC and counts, then the four averages', async () => {
+    const { base } = on.server
+    // up = σ(x), down = σ(−x): up is wrong at x = 0.5 and −0.5, down right everywhere (test/api/evaluate.test.ts counts it)
+    const model = await api<{ id: string }>(base, 'POST', '/v1/models', {
+      format: 'backprop.model', version: 1, network: { inputs: 1, layers: [], output: { units: 2, activation: 'sigmoid' } },
+      layers: [{ W: [[1], [-1]], b: [0, 0] }], featureNames: ['x'], targetNames: ['up', 'down'], name: 'updown'
+    })
+    await api(base, 'POST', '/v1/datasets', {
+      name: 'updown-data',
+      features: [[-2], [-1], [0.5], [1], [2], [-0.5]], targets: [[0, 1], [0, 1], [0, 0], [1, 0], [1, 0], [1, 1]], featureNames: ['x'], targetNames: ['up', 'down']
+    })
+    const { page, requests, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/models/${encodeURIComponent(model.id)}`)
+    // its targets are labels, not classes, and not regression either
+    expect(await page.getByRole('definition').filter({ hasText: /^none \(/ }).innerText()).toBe('none (multi-label: each target a label of its own)')
+    await page.getByRole('button', { name: 'Evaluate' }).click()
+    const table = page.getByRole('table', { name: 'Per-label scores' })
+    await table.waitFor()
+    expect(await page.locator('#evaluation p').first().innerText()).toMatch(/^6 rows · every label right \(subset accuracy\) 66\.7 ?% · labels wrong \(Hamming loss\) 16\.7 ?% · ROC AUC 0\.944$/)
+    const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c as unknown as { innerText: string }).innerText)))
+    expect(rows.map((r) => r[0])).toEqual(['up', 'down', 'micro avg', 'macro avg', 'weighted avg', 'samples avg'])
+    expect(rows[0].slice(4)).toEqual(['3', '0.889', '2 · 1 · 1 · 2'])
+    expect(rows[1].slice(1)).toEqual(['1', '1', '1', '3', '1', '3 · 0 · 0 · 3'])
+    await shot(page, 'evaluation-multi-label')
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
 })

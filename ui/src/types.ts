@@ -67,10 +67,12 @@ export interface Model {
 export interface Scores { precision: number, recall: number, f1: number, support: number }
 
 export interface Evaluation {
-  modelId: string, datasetId: string, rows: number, task: 'classification' | 'regression'
+  modelId: string, datasetId: string, rows: number, task: 'classification' | 'regression' | 'multi-label'
   metrics: {
-    accuracy?: number, logLoss?: number, rocAuc?: number, classes?: string[], confusionMatrix?: number[][]
+    accuracy?: number, logLoss?: number, rocAuc?: number | null, classes?: string[], confusionMatrix?: number[][]
     perClass?: (Scores & { label: string })[], macroAvg?: Scores, weightedAvg?: Scores
+    hammingLoss?: number, microAvg?: Scores, samplesAvg?: Scores
+    perLabel?: (Scores & { label: string, confusionMatrix: number[][], rocAuc: number | null })[]
     mse?: number, rmse?: number, mae?: number, r2?: number
     perOutput?: { name: string, mse: number, rmse: number, mae: number, r2: number }[]
   }

@@ -15,7 +15,8 @@ const evaluate: FastifyPluginAsyncZod = async (fastify) => {
   fastify.post('/models/:id/evaluate', {
     schema: {
       tags: ['models'],
-      summary: 'Score a model on a stored dataset: accuracy, log loss, confusion matrix, precision/recall/F1, ROC AUC; or MSE, RMSE, MAE, R²',
+      summary: 'Score a model on a stored dataset: accuracy, log loss, confusion matrix, precision/recall/F1, ROC AUC; for several sigmoid outputs, ' +
+        'subset accuracy, Hamming loss and those per label; or MSE, RMSE, MAE, R²',
       description: 'Every row of the dataset is predicted as POST /v1/models/{ref}/predict would, and compared with its target. ' +
         'Definitions are scikit-learn\'s sklearn.metrics (see each field). The dataset must have the model\'s feature columns and targets of its kind.',
       params: ModelRefParams,

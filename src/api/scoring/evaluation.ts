@@ -1,13 +1,14 @@
 /**
  * Scores a stored model on a stored dataset: outputs through model-inference.ts, then scikit-learn's
- * metrics (nn/classification-scores.ts, nn/regression-scores.ts) in the model's class order and the
- * targets' units. No I/O: runs on the event loop for small datasets, on a scoring thread for large ones.
+ * metrics (nn/classification-scores.ts, nn/multilabel-scores.ts, nn/regression-scores.ts) in the model's
+ * class order and the targets' units. No I/O: runs on the event loop for small datasets, on a scoring thread for large ones.
  */
 import { NON_FINITE_OUTPUT, UNPROCESSABLE, withProblem } from '../../errors.js'
 import { accuracy, argmaxRows, confusionMatrix } from '../../nn/metrics.js'
 import { headOf } from '../../nn/heads.js'
 import { classificationReport, logLoss, rocAuc, type ClassScores } from '../../nn/classification-scores.js'
 import { regressionScores, type RegressionScores } from '../../nn/regression-scores.js'
+import { multiLabelScores, type LabelScores, type MultiLabelScores } from '../../nn/multilabel-scores.js'
 import { firstNonFinite } from '../../nn/finite.js'
 import type { Dataset } from '../../nn/dataset.js'
 import type { FeatureColumn } from '../../data/feature-columns.js'
@@ -25,10 +26,11 @@ export interface ClassificationMetrics {
   rocAuc: number | null
 }
 export interface RegressionMetrics extends RegressionScores { perOutput: Array<{ name: string } & RegressionScores> }
+export interface MultiLabelMetrics extends Omit<MultiLabelScores, 'perLabel'> { perLabel: Array<{ label: string } & LabelScores> }
 
 /** `unknownCategories`: present when some rows hold a category the model never saw (scored as all zeros, as predict does). */
-export type Evaluation = ({ task: 'classification', metrics: ClassificationMetrics } | { task: 'regression', metrics: RegressionMetrics }) &
-  { unknownCategories?: UnknownCategoryCount[] }
+export type Evaluation = ({ task: 'classification', metrics: ClassificationMetrics } | { task: 'regression', metrics: RegressionMetrics } |
+  { task: 'multi-label', metrics: MultiLabelMetrics }) & { unknownCategories?: UnknownCategoryCount[] }
 
 /**
  * The dataset's side: its matrices, its feature columns (kinds and categories of the stored codes) and how
@@ -70,7 +72,6 @@ function classification (model: InferenceModel, out: Float32Array, data: Evaluat
   const truth = truthInModelOrder(data, classes)
   const head = headOf(spec)
   const units = spec.output.units
-  if (head.task(units) === 'multi-label') throw new UNPROCESSABLE(`evaluating multi-label models (several ${head.name} outputs) is not supported`)
   const K = head.classCount(units)
   // one unit on two classes is the probability of classes[1]; as rows [1 − p, p] it scores like one unit per class
   const probs = K === units ? out : Float32Array.from({ length: rows * 2 }, (_, i) => (i % 2 === 1 ? out[i >> 1] : 1 - out[i >> 1]))
@@ -88,6 +89,19 @@ function classification (model: InferenceModel, out: Float32Array, data: Evaluat
     weightedAvg: report.weightedAvg,
     rocAuc: rocAuc(probs, truth, K)
   }
+}
+
+/** Each label's probability (out, rows × L) against the dataset's 0/1 target columns, named as the model names them. */
+function multiLabel (model: InferenceModel, out: Float32Array, data: EvaluationData): MultiLabelMetrics {
+  const { rows, outputs: L, y } = data.dataset
+  const names = model.meta.targetNames ?? data.targetNames
+  const bad = y.subarray(0, rows * L).findIndex((v) => v !== 0 && v !== 1)
+  if (bad >= 0) {
+    const row = Math.floor(bad / L)
+    throw withProblem(new UNPROCESSABLE(`multi-label scores need targets of 0 or 1 (scikit-learn's multilabel-indicator); row ${row}, column '${names[bad % L] ?? `y${bad % L}`}' is ${y[bad]}`), { row })
+  }
+  const { perLabel, ...scores } = multiLabelScores(out, y, rows, L)
+  return { ...scores, perLabel: perLabel.map((s, j) => ({ label: names[j] ?? `y${j}`, ...s })) }
 }
 
 /** values: the model's outputs in the targets' units (ModelInference.values), rows × outputs */
@@ -113,7 +127,8 @@ export function evaluateModel (model: InferenceModel, data: EvaluationData, kern
   }
   const unknown = inference.unknownCategories(dataset.x, dataset.rows)
   const reported = unknown.length > 0 ? { unknownCategories: unknown } : {}
-  return headOf(model.spec).task(model.spec.output.units) === 'regression'
-    ? { task: 'regression', metrics: regression(values, data), ...reported }
-    : { task: 'classification', metrics: classification(model, out, data), ...reported }
+  const task = headOf(model.spec).task(model.spec.output.units)
+  if (task === 'regression') return { task, metrics: regression(values, data), ...reported }
+  if (task === 'multi-label') return { task, metrics: multiLabel(model, out, data), ...reported }
+  return { task, metrics: classification(model, out, data), ...reported }
 }

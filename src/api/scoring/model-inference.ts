@@ -170,7 +170,16 @@ export function checkDatasetFitsModel (model: InferenceModel, dataset: DatasetFi
     throw new UNPROCESSABLE(`dataset '${dataset.id}' has the target ${theirsT.length === 1 ? 'column' : 'columns'} ${quotedList(theirsT)}; ` +
       `the model was trained to predict ${quotedList(mineT)}: score it on targets of that name (the feature columns match)`)
   }
-  const classifier = headOf(spec).task(spec.output.units) !== 'regression'
+  const task = headOf(spec).task(spec.output.units)
+  if (task === 'multi-label') {
+    const L = spec.output.units
+    if (dataset.classes || dataset.outputs !== L) {
+      throw new UNPROCESSABLE(`the model is multi-label (${L} sigmoid outputs, each a label of its own): score it on a dataset whose targets are ${L} columns of 0 or 1; ` +
+        `dataset '${dataset.id}' has ${dataset.classes ? 'class labels as its target' : counted(dataset.outputs, 'target column')}`)
+    }
+    return
+  }
+  const classifier = task !== 'regression'
   const codes = dataset.outputs === 1 && dataset.targetValues !== undefined
   if (classifier && !dataset.classes && !codes) throw new UNPROCESSABLE(`dataset '${dataset.id}' has numeric targets that are not class codes; the model is a classifier: upload the targets as class labels`)
   if (!classifier && dataset.classes) throw new UNPROCESSABLE(`dataset '${dataset.id}' has class labels as targets; the model is a regression model`)

@@ -1,7 +1,8 @@
 /**
  * A model scored on a stored dataset through POST /v1/models/{ref}/evaluate (issue 11's contract):
  * a confusion matrix heat map (rows = true class, columns = predicted) and per-class precision,
- * recall, F1 and support for classifiers; MSE, RMSE, MAE and R² per output for regression. On a
+ * recall, F1 and support for classifiers; per label the same, its ROC AUC and counts for multi-label models;
+ * MSE, RMSE, MAE and R² per output for regression. On a
  * server without the route it says so instead. Each result is kept for the tab's session (evaluated).
  */
 import { ApiError, allItems, apiKey, sendJson } from '../api.js'
@@ -47,12 +48,26 @@ function resultView (e: Evaluation): HTMLElement {
     const classes = m.classes ?? []
     return h('div', {},
       unknownNote(e),
-      h('p', {}, `${count(e.rows, 'row')} · accuracy ${pct(m.accuracy)} · log loss ${num(m.logLoss)}${m.rocAuc !== undefined ? ` · ROC AUC ${num(m.rocAuc, 3)}` : ''}`),
+      h('p', {}, `${count(e.rows, 'row')} · accuracy ${pct(m.accuracy)} · log loss ${num(m.logLoss)}${m.rocAuc !== undefined && m.rocAuc !== null ? ` · ROC AUC ${num(m.rocAuc, 3)}` : ''}`),
       m.confusionMatrix ? heatMap(classes, m.confusionMatrix) : null,
       m.perClass ? h('div', { class: 'scroll' }, table('Per-class scores', ['Class', 'Precision', 'Recall', 'F1', 'Support'], [
         ...m.perClass.map((c) => scoreRow(c.label, c)),
         ...(m.macroAvg ? [scoreRow('macro avg', m.macroAvg)] : []),
         ...(m.weightedAvg ? [scoreRow('weighted avg', m.weightedAvg)] : [])])) : null)
+  }
+  if (e.task === 'multi-label') {
+    // each label on its own: its counts as tn fp / fn tp beside its scores, since a heat map per label would be a wall of 2 × 2s
+    const labels = m.perLabel ?? []
+    return h('div', {},
+      unknownNote(e),
+      h('p', {}, `${count(e.rows, 'row')} · every label right (subset accuracy) ${pct(m.accuracy)} · labels wrong (Hamming loss) ${pct(m.hammingLoss)}` +
+        `${m.rocAuc !== undefined && m.rocAuc !== null ? ` · ROC AUC ${num(m.rocAuc, 3)}` : ''}`),
+      h('div', { class: 'scroll' }, table('Per-label scores', ['Label', 'Precision', 'Recall', 'F1', 'Support', 'ROC AUC', 'tn · fp · fn · tp'], [
+        ...labels.map((l) => [...scoreRow(l.label, l), l.rocAuc === null ? '—' : num(l.rocAuc, 3), l.confusionMatrix.flat().join(' · ')]),
+        ...(['micro', 'macro', 'weighted', 'samples'] as const).flatMap((k) => {
+          const s = m[`${k}Avg`]
+          return s ? [[...scoreRow(`${k} avg`, s), '', '']] : []
+        })])))
   }
   return h('div', {},
     unknownNote(e),

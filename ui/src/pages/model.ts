@@ -111,6 +111,9 @@ async function exportLinks (m: Model): Promise<HTMLElement> {
 export const scoredOn = (metric: string): string =>
   /^val[A-Z]/.test(metric) ? 'held-out validation rows' : metric === 'epochs' ? '—' : 'training rows'
 
+/** Several sigmoid outputs: independent labels, not classes, and not regression either. */
+const multiLabel = (m: Model): boolean => m.network.output.activation === 'sigmoid' && m.network.output.units > 1
+
 export async function modelPage ({ params: [id] }: Route): Promise<Node> {
   const m = await getJson<Model>(`/v1/models/${encodeURIComponent(id)}`)
   const dataset = m.datasetId ? await datasetOrNone(m.datasetId) : undefined
@@ -126,7 +129,7 @@ export async function modelPage ({ params: [id] }: Route): Promise<Node> {
         h('dt', {}, 'Training job'), h('dd', {}, link('jobs', m.jobId)),
         ...(m.trainRows === undefined ? [] : [h('dt', {}, 'Rows'), h('dd', {}, `${num(m.trainRows)} trained on, ${num(m.validationRows ?? 0)} held out for validation`)]),
         h('dt', {}, 'Fine-tuned from'), h('dd', {}, link('models', m.parentModelId)),
-        h('dt', {}, 'Classes'), h('dd', {}, m.classes?.join(', ') ?? 'none (regression)'),
+        h('dt', {}, 'Classes'), h('dd', {}, m.classes?.join(', ') ?? (multiLabel(m) ? 'none (multi-label: each target a label of its own)' : 'none (regression)')),
         h('dt', {}, 'Targets'), h('dd', {}, m.targetNames.join(', ')))),
     networkView(m),
     await exportLinks(m),
