@@ -162,18 +162,59 @@ function accuracyOf (head: Head, correct: number, rows: number, K: number): numb
 const UNNORMALISED = 10
 
 /**
+ * The encoded input column reaching furthest beyond ±UNNORMALISED that is not standardised already (mean ≈ 0,
+ * standard deviation ≈ 1: a rarely lit pixel of standardised digits reaches 36, and advising to normalise what
+ * the job had normalised misled users), with how far; null when there is none. One pass over the rows.
+ */
+function unnormalisedInput (data: Dataset): { column: number, reaches: number } | null {
+  const I = data.inputs, n = data.rows
+  const sum = new Float64Array(I), squares = new Float64Array(I), widest = new Float64Array(I)
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < I; c++) {
+      const v = data.x[r * I + c]
+      sum[c] += v; squares[c] += v * v
+      if (Math.abs(v) > widest[c]) widest[c] = Math.abs(v)
+    }
+  }
+  let found: { column: number, reaches: number } | null = null
+  for (let c = 0; c < I; c++) {
+    const mean = sum[c] / n, sd = Math.sqrt(Math.max(0, squares[c] / n - mean * mean))
+    const standardised = Math.abs(mean) < 0.05 && Math.abs(sd - 1) < 0.05
+    if (widest[c] > UNNORMALISED && !standardised && (found === null || widest[c] > found.reaches)) found = { column: c, reaches: widest[c] }
+  }
+  return found
+}
+
+/**
  * What to change after a divergence: the learning rate, and normalising the inputs only where an input
- * reaches beyond ±UNNORMALISED (advice to normalise inputs the job already standardised misled users).
- * Scans the rows only when a run diverged.
+ * that is not standardised reaches beyond ±UNNORMALISED. Scans the rows only when a run diverged.
  */
 function divergenceAdvice (data: Dataset, lr: number): string {
-  let at = -1, widest = UNNORMALISED
-  for (let i = 0; i < data.rows * data.inputs; i++) {
-    const v = Math.abs(data.x[i])
-    if (v > widest) { widest = v; at = i % data.inputs }
-  }
+  const wide = unnormalisedInput(data)
   const lower = `lower the learning rate (now ${lr})`
-  return at < 0 ? lower : `${lower} or normalise the inputs (input ${at + 1} reaches ${widest.toPrecision(3)})`
+  return wide === null ? lower : `${lower} or normalise the inputs (encoded input column ${wide.column + 1} of ${data.inputs} reaches ${wide.reaches.toPrecision(3)})`
+}
+
+/**
+ * What to change when the kept weights are no better than a constant. Far above the constant's loss the steps
+ * are too big (divergenceAdvice); near it the network is stuck, and the causes this network and data have are
+ * named: a deep stack of saturating layers without norm (vanishing gradients), heavy dropout, very few rows,
+ * else a learning rate too low for the epochs. Before, every case was told to lower the learning rate.
+ */
+function stuckAdvice (run: Run, kept: number, constant: number): string {
+  const lr = run.schedule.learningRate(0)
+  if (kept > 2 * constant + 1e-3) return divergenceAdvice(run.data, lr)
+  const { layers } = run.net.spec
+  const causes: string[] = []
+  const saturating = layers.filter((l) => l.activation === 'sigmoid' || l.activation === 'tanh').length
+  if (saturating >= 4 && !layers.some((l) => l.norm !== undefined)) {
+    causes.push(`its ${saturating} sigmoid and tanh layers pass back vanishing gradients (use relu, or norm 'batch' or 'layer', or fewer layers)`)
+  }
+  const dropout = Math.max(0, ...layers.map((l) => l.dropout ?? 0))
+  if (dropout >= 0.5) causes.push(`dropout ${dropout} drops most units in training (lower it)`)
+  if (run.trainSet.rows < 10) causes.push(`it trains on ${run.trainSet.rows} row${run.trainSet.rows === 1 ? '' : 's'} (upload more)`)
+  causes.push(`the learning rate (now ${lr}) is too low for ${run.opts.epochs} epochs (raise it, or train longer)`)
+  return `it is stuck near the constant: ${causes.length > 1 ? `${causes.slice(0, -1).join('; ')}; or ${causes[causes.length - 1]}` : causes[0]}`
 }
 
 /** One run's fixed parts, made once by startRun: the network, its optimiser and schedule, the data it trains on. */
@@ -270,7 +311,7 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   }
   // as scikit-learn's ConvergenceWarning (with early stopping or without): the epoch budget ended the run, not the loss
   if (progress.wait === 0 && progress.history.length > 0) {
-    run.warnings.push(`the monitored loss still improved in the last of ${opts.epochs} epochs; more epochs (or a higher learning rate) may fit better`)
+    run.warnings.push(`${CONVERGENCE} ${opts.epochs} epochs; more epochs (or a higher learning rate) may fit better`)
   }
   const worse = keptWorseThanBest(progress, opts)
   if (worse !== null) run.warnings.push(worse)
@@ -278,20 +319,32 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
 }
 
 /**
- * Said when the kept weights score worse on every row (training and validation) than the best constant
- * prediction (Head.constantLoss): a learning rate far too high leaves a finite loss of 1e24 and chance accuracy,
- * which finished 'succeeded' without a word and became the name's newest version.
+ * The kept weights' loss on every row (training and validation) and the best constant prediction's
+ * (Head.constantLoss), when the first is no better (within 1%): a learning rate far too high left a finite loss of
+ * 1e24 and chance accuracy, which finished 'succeeded' without a word and became the name's newest version; a deep
+ * stack of sigmoids stays at the class shares. Null otherwise, and when both are ≈ 0 (one row, a constant target).
  */
-function noBetterThanConstant (run: Run): string | null {
+function worseThanConstant (run: Run): { kept: number, constant: number } | null {
   const { net, data } = run
   if (data.rows === 0) return null
   const kept = evaluateLoss(net, data, run.hooks.kernels).loss - l2Penalty(net)
   const constant = run.head.constantLoss(data.y, data.rows, data.outputs)
-  if (!(kept > constant)) return null
-  return `the kept weights score a loss of ${kept.toPrecision(4)} on the dataset's rows, worse than a constant prediction's ${constant.toPrecision(4)} ` +
-    `(${run.head.constantPrediction}): ` +
-    `the network learned nothing; ${divergenceAdvice(data, run.schedule.learningRate(0))}`
+  // within 1% of it is no better either (a network stuck at the class shares scores them, give or take rounding)
+  return kept > 0.99 * constant + 1e-4 ? { kept, constant } : null
 }
+
+/** Said of a run whose kept weights are worse than a constant: stopped improving, it learned nothing; still improving, it is not usable yet. */
+function constantWarning (run: Run, stillImproving: boolean): string | null {
+  const worse = worseThanConstant(run)
+  if (worse === null) return null
+  const { kept, constant } = worse
+  const scores = `the kept weights score a loss of ${kept.toPrecision(4)} on the dataset's rows, ${kept > 1.01 * constant ? 'worse than' : 'no better than'} a constant prediction's ${constant.toPrecision(4)} ` +
+    `(${run.head.constantPrediction})`
+  return stillImproving ? `; yet ${scores}: the model is not usable yet` : `${scores}: the network learned nothing; ${stuckAdvice(run, kept, constant)}`
+}
+
+/** The ConvergenceWarning (scikit-learn's): the epoch budget, not the loss, ended the run. */
+const CONVERGENCE = 'the monitored loss still improved in the last of'
 
 /** How much worse than the best epoch's loss the kept weights' may be before a run without early stopping says so. */
 const KEPT_WORSE_RATIO = 1.25
@@ -422,9 +475,11 @@ function finish (run: Run, progress: Progress, stopReason: StopReason, message: 
   if (stopReason === 'diverged' || stopReason === 'aborted') return result
   const why = nonFiniteReason(net, run.data, run.hooks.kernels)
   if (why === null) {
-    // still improving at the end, it is short of epochs, which the ConvergenceWarning says
-    const learned = progress.wait > 0 ? noBetterThanConstant(run) : null
-    return learned === null ? result : { ...result, warnings: [...result.warnings, learned] }
+    // still improving at the end, it is short of epochs: the ConvergenceWarning says so, and that it is not usable yet when a constant does better
+    const improving = progress.wait === 0
+    const learned = constantWarning(run, improving)
+    if (learned === null) return result
+    return { ...result, warnings: improving ? result.warnings.map((w) => (w.startsWith(CONVERGENCE) ? w + learned : w)) : [...result.warnings, learned] }
   }
   return { ...result, stopReason: 'diverged', message: diverged(run, weightsEpoch, `the trained network is not finite (${why})`, run.schedule.learningRate(Math.max(0, weightsEpoch - 1))) }
 }

@@ -21,7 +21,7 @@ describe('a diverged job stores nothing', () => {
       training: { epochs: 1, batchSize: 2, optimizer: { type: 'sgd', learningRate: 1000000 }, normalize: 'none', seed: 1 }
     })
     expect(job.body).toMatchObject({ status: 'failed', stopReason: 'diverged', stoppedEpoch: 0 })
-    expect(job.body.error).toMatch(/in epoch 1: lower the learning rate \(now 1000000\) or normalise the inputs \(input 1 reaches [12]\.00e\+17\)$/)
+    expect(job.body.error).toMatch(/in epoch 1: lower the learning rate \(now 1000000\) or normalise the inputs \(encoded input column 1 of 1 reaches [12]\.00e\+17\)$/)
     expect(job.body.modelId).toBeUndefined()
     expect((await request(ctx.t.app.server).get('/v1/models?name=diverged')).body.total).toBe(0)
   })

@@ -124,13 +124,25 @@ describe('stopping', () => {
     const r = train({ inputs: 2, layers: [{ units: 4, activation: 'relu' }], output: { units: 1, activation: 'identity' } }, data,
       { epochs: 20, batchSize: 3, optimizer: { type: 'sgd', learningRate: 10 } })
     expect(r.stopReason).toBe('diverged')
-    expect(r.message).toMatch(/loss became (NaN|Infinity).*lower the learning rate \(now 10\) or normalise the inputs \(input 1 reaches 3\.00e\+18\)$/)
+    expect(r.message).toMatch(/loss became (NaN|Infinity).*lower the learning rate \(now 10\) or normalise the inputs \(encoded input column 1 of 2 reaches 3\.00e\+18\)$/)
   })
 
   it('advises normalising only inputs that need it: standardised ones diverge on the learning rate alone', () => {
     const data = datasetFromRows([[0.5, -1], [-1.2, 0.3], [1.1, 0.9], [-0.4, -0.2]], [[1e3], [-2e3], [3e3], [-1e3]])
     const r = train({ inputs: 2, layers: [{ units: 8, activation: 'relu' }], output: { units: 1, activation: 'identity' } }, data,
       { epochs: 50, batchSize: 4, optimizer: { type: 'sgd', learningRate: 1000 } })
+    expect(r.stopReason).toBe('diverged')
+    expect(r.message).toMatch(/lower the learning rate \(now 1000\)$/)
+  })
+
+  it('reads a standardised column as standardised however far a rare value reaches (a pixel lit once in 1,300 rows stands at 36)', () => {
+    const n = 1300
+    const raw = Array.from({ length: n }, (_, r) => (r === 7 ? 1 : 0))
+    const mean = 1 / n, sd = Math.sqrt(mean - mean * mean)
+    const data = datasetFromRows(raw.map((v, r) => [(v - mean) / sd, Math.sin(r)]), raw.map((_, r) => [Math.cos(r) * 1e3]))
+    expect(Math.max(...data.x)).toBeGreaterThan(36)
+    const r = train({ inputs: 2, layers: [{ units: 8, activation: 'relu' }], output: { units: 1, activation: 'identity' } }, data,
+      { epochs: 50, batchSize: 100, optimizer: { type: 'sgd', learningRate: 1000 } })
     expect(r.stopReason).toBe('diverged')
     expect(r.message).toMatch(/lower the learning rate \(now 1000\)$/)
   })
@@ -190,5 +202,24 @@ describe('a network no better than a constant', () => {
     expect(wild.warnings.find((w) => /learned nothing/.test(w))).toMatch(/^the kept weights score a loss of \S+ on the dataset's rows, worse than a constant prediction's 1\.099 \(the class shares\): the network learned nothing; lower the learning rate \(now 1000000\)/)
     const sane = train(spec, iris, { epochs: 30, batchSize: 16, seed: 1, optimizer: { type: 'sgd', learningRate: 0.05 } })
     expect(sane.warnings.join()).not.toMatch(/learned nothing/)
+  })
+
+  it('a network stuck at the constant is told what this network and data make likely, not to lower the learning rate', () => {
+    const deep: NetworkSpec = { inputs: 4, layers: Array.from({ length: 12 }, () => ({ units: 8, activation: 'sigmoid' as const })), output: { units: 3, activation: 'softmax' } }
+    const r = train(deep, iris, { epochs: 30, batchSize: 16, seed: 1, optimizer: { type: 'sgd', learningRate: 0.01 } })
+    expect(r.warnings.find((w) => /learned nothing/.test(w))).toMatch(/no better than a constant prediction's 1\.099 \(the class shares\): the network learned nothing; it is stuck near the constant: its 12 sigmoid and tanh layers pass back vanishing gradients \(use relu, or norm 'batch' or 'layer', or fewer layers\); or the learning rate \(now 0\.01\) is too low for 30 epochs/)
+  })
+
+  it('a run cut short while still worse than a constant says so in its ConvergenceWarning: not usable yet, not "learned nothing"', () => {
+    const data = datasetFromRows([[1], [2], [3], [4]], [[1], [2], [3], [4]])
+    const r = train({ inputs: 1, layers: [{ units: 2, activation: 'relu' }], output: { units: 1, activation: 'identity' } }, data, { epochs: 5, batchSize: 2, seed: 3, optimizer: { type: 'adam', learningRate: 0.01 } })
+    expect(r.warnings).toHaveLength(1)
+    expect(r.warnings[0]).toMatch(/^the monitored loss still improved in the last of 5 epochs; more epochs \(or a higher learning rate\) may fit better; yet the kept weights score a loss of \S+ on the dataset's rows, worse than a constant prediction's 0\.6250 \(each output's mean\): the model is not usable yet$/)
+  })
+
+  it('one row predicted to rounding is not "worse than a constant" (both losses ≈ 0)', () => {
+    const one = datasetFromRows([[1, 2]], [[3]])
+    const r = train({ inputs: 2, layers: [{ units: 4, activation: 'relu' }], output: { units: 1, activation: 'identity' } }, one, { epochs: 200, batchSize: 1, seed: 1, optimizer: { type: 'sgd', learningRate: 0.01 } })
+    expect(r.warnings.join()).not.toMatch(/constant prediction/)
   })
 })
