@@ -832,8 +832,19 @@ export interface components {
             inputs: number;
             units: number;
             activation: string;
-            /** @description Every parameter of the layer: units × inputs weights + units biases for a plain layer, plus k-fold weights for maxout, the norm's weight and bias (and batch norm's running mean and variance), and a residual projection */
+            /** @description Learned parameters of the layer: units × inputs weights + units biases for a plain layer, plus k-fold weights for maxout, the norm's weight and bias, and a residual projection (batch norm's running mean and variance are buffers, not counted) */
             parameters: number;
+            /** @description maxout: its pieces per unit (the default, 2, included) */
+            pieces?: number;
+            /**
+             * @description Present when the layer normalises
+             * @enum {string}
+             */
+            norm?: "batch" | "layer";
+            /** @description Present when the layer drops units in training */
+            dropout?: number;
+            /** @description Present (true) when the layer adds its input */
+            residual?: boolean;
         };
         NetworkResponseInput: {
             id: string;
@@ -2244,8 +2255,19 @@ export interface components {
             inputs: number;
             units: number;
             activation: string;
-            /** @description Every parameter of the layer: units × inputs weights + units biases for a plain layer, plus k-fold weights for maxout, the norm's weight and bias (and batch norm's running mean and variance), and a residual projection */
+            /** @description Learned parameters of the layer: units × inputs weights + units biases for a plain layer, plus k-fold weights for maxout, the norm's weight and bias, and a residual projection (batch norm's running mean and variance are buffers, not counted) */
             parameters: number;
+            /** @description maxout: its pieces per unit (the default, 2, included) */
+            pieces?: number;
+            /**
+             * @description Present when the layer normalises
+             * @enum {string}
+             */
+            norm?: "batch" | "layer";
+            /** @description Present when the layer drops units in training */
+            dropout?: number;
+            /** @description Present (true) when the layer adds its input */
+            residual?: boolean;
         };
         NetworkResponse: {
             id: string;

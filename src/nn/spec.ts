@@ -73,7 +73,11 @@ export interface LayerLayout extends Omit<Block, 'defs'> {
   readonly bOffset: number
 }
 
-export interface LayerSummary { inputs: number, units: number, activation: HiddenActivationName | HeadName, parameters: number }
+/** A layer as the network describes it: its shape, and the blocks a hidden layer sets (each only when set). */
+export interface LayerSummary {
+  inputs: number, units: number, activation: HiddenActivationName | HeadName, parameters: number
+  pieces?: number, norm?: NormName, dropout?: number, residual?: boolean
+}
 export interface NetworkSummary { layers: LayerSummary[], parameterCount: number }
 
 const isPositiveInt = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 1
@@ -133,9 +137,16 @@ export const trainableParameterCount = (spec: NetworkSpec): number => defsTraina
 
 /** Each block's shape and learned parameters (trainableParameterCount's), for the API's summaries. */
 export function describeNetwork (spec: NetworkSpec): NetworkSummary {
-  const layers = blocks(spec).map((b) => ({
-    inputs: b.inputs, units: b.units, activation: b.activation, parameters: defsTrainableCount(b.defs)
-  }))
+  const layers = blocks(spec).map((b, i): LayerSummary => {
+    const { pieces, norm, dropout, residual } = spec.layers[i] ?? {}
+    return {
+      inputs: b.inputs, units: b.units, activation: b.activation, parameters: defsTrainableCount(b.defs),
+      ...(b.activation === 'maxout' ? { pieces: pieces ?? 2 } : {}),
+      ...(norm !== undefined ? { norm } : {}),
+      ...((dropout ?? 0) > 0 ? { dropout } : {}),
+      ...(residual === true ? { residual } : {})
+    }
+  })
   return { layers, parameterCount: layers.reduce((s, l) => s + l.parameters, 0) }
 }
 

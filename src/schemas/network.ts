@@ -98,8 +98,12 @@ export const LayerSummarySchema = z.object({
   inputs: z.number().int(),
   units: z.number().int(),
   activation: z.string(),
-  parameters: z.number().int().describe('Every parameter of the layer: units × inputs weights + units biases for a plain layer, ' +
-    'plus k-fold weights for maxout, the norm\'s weight and bias (and batch norm\'s running mean and variance), and a residual projection')
+  parameters: z.number().int().describe('Learned parameters of the layer: units × inputs weights + units biases for a plain layer, ' +
+    'plus k-fold weights for maxout, the norm\'s weight and bias, and a residual projection (batch norm\'s running mean and variance are buffers, not counted)'),
+  pieces: z.number().int().optional().describe('maxout: its pieces per unit (the default, 2, included)'),
+  norm: z.enum(NORMS).optional().describe('Present when the layer normalises'),
+  dropout: z.number().optional().describe('Present when the layer drops units in training'),
+  residual: z.boolean().optional().describe('Present (true) when the layer adds its input')
 }).meta({ id: 'LayerSummary' })
 
 export const NetworkResponse = z.object({

@@ -19,7 +19,13 @@ describe('POST /v1/networks with the block vocabulary', () => {
     ]))
     expect(res.status).toBe(201)
     expect(res.body.layers.map((l: { parameters: number }) => l.parameters)).toEqual([104, 72, 140])
-    expect(res.body.output).toMatchObject({ inputs: 4, units: 3, parameters: 15 })
+    expect(res.body.output).toEqual({ inputs: 4, units: 3, activation: 'softmax', parameters: 15 })
+    // the summary shows each layer's blocks, as set (maxout's pieces always)
+    expect(res.body.layers.map(({ parameters: _p, inputs: _i, ...blocks }: Record<string, unknown>) => blocks)).toEqual([
+      { units: 8, activation: 'relu', norm: 'layer', dropout: 0.2 },
+      { units: 8, activation: 'tanh', residual: true },
+      { units: 4, activation: 'maxout', pieces: 3, residual: true }
+    ])
     expect(res.body.parameterCount).toBe(104 + 72 + 140 + 15)
   })
 
