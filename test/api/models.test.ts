@@ -207,6 +207,10 @@ describe('/v1/models', () => {
     expect(x0.statusCode).toBe(400) // the numbered names it answered to before
     expect(x0.json().detail).toMatch(/\bu\b/)
     expect((await t.app.inject({ method: 'GET', url: `/v1/models/${id}/export` })).json().featureNames).toEqual(['u', 'v', 'w'])
+    // no targetNames sent: a classifier predicts one label column (not one name per softmax unit), a regressor one per output
+    expect((await t.app.inject({ method: 'GET', url: `/v1/models/${id}` })).json().targetNames).toEqual(['y'])
+    const twoOutputs = await t.app.models.save({ spec: { ...regressor, output: { units: 2, activation: 'identity' } }, params: weights({ ...regressor, output: { units: 2, activation: 'identity' } }, 1), meta: {} })
+    expect((await t.app.inject({ method: 'GET', url: `/v1/models/${twoOutputs.id}` })).json().targetNames).toEqual(['y0', 'y1'])
   })
 
   it('404s unknown ids with a problem that says where to look', async () => {

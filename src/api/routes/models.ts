@@ -60,7 +60,8 @@ export function modelResponse (m: ModelRecord): ModelResponseBody {
     ...(m.parentModelId === undefined ? {} : { parentModelId: m.parentModelId }),
     ...(m.classes === undefined ? {} : { classes: m.classes }),
     featureNames: m.featureNames ?? m.preprocessing?.columns.map((c) => c.name) ?? names('x', m.network.inputs),
-    targetNames: m.targetNames ?? names('y', m.network.output.units),
+    // a classifier predicts one label column, however many units it has
+    targetNames: m.targetNames ?? (m.classes !== undefined ? ['y'] : names('y', m.network.output.units)),
     ...(m.preprocessing === undefined ? {} : { preprocessing: m.preprocessing as ModelResponseBody['preprocessing'] }),
     ...trainingOptionsOf(m.training),
     // how training ended (absent on imported models)
