@@ -1042,7 +1042,7 @@ export interface components {
                  */
                 minDelta?: number;
             } | false;
-            /** @description Weights of the classes in the training loss (scikit-learn's class_weight, PyTorch's CrossEntropyLoss weight), for a softmax output: "balanced" (rows / (classes × rows of the class), over the training rows) or {"label": weight, …} (a class left out weighs 1). A row of class c counts w_c times in the loss and its gradient; minibatches stay averaged over their rows. Validation rows are not weighted */
+            /** @description Weights of the classes in the training loss (scikit-learn's class_weight, PyTorch's CrossEntropyLoss weight, and BCEWithLogitsLoss weighted per row), for a softmax output or one sigmoid unit on two classes (not several sigmoid units, each a label of its own): "balanced" (rows / (classes × rows of the class), over the training rows) or {"label": weight, …} (a class left out weighs 1). A row of class c counts w_c times in the loss and its gradient; minibatches stay averaged over their rows. Validation rows are not weighted */
             classWeight?: "balanced" | {
                 [key: string]: number;
             };
@@ -2471,7 +2471,7 @@ export interface components {
                  */
                 minDelta: number;
             } | false;
-            /** @description Weights of the classes in the training loss (scikit-learn's class_weight, PyTorch's CrossEntropyLoss weight), for a softmax output: "balanced" (rows / (classes × rows of the class), over the training rows) or {"label": weight, …} (a class left out weighs 1). A row of class c counts w_c times in the loss and its gradient; minibatches stay averaged over their rows. Validation rows are not weighted */
+            /** @description Weights of the classes in the training loss (scikit-learn's class_weight, PyTorch's CrossEntropyLoss weight, and BCEWithLogitsLoss weighted per row), for a softmax output or one sigmoid unit on two classes (not several sigmoid units, each a label of its own): "balanced" (rows / (classes × rows of the class), over the training rows) or {"label": weight, …} (a class left out weighs 1). A row of class c counts w_c times in the loss and its gradient; minibatches stay averaged over their rows. Validation rows are not weighted */
             classWeight?: "balanced" | {
                 [key: string]: number;
             };

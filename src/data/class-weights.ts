@@ -1,9 +1,11 @@
 /**
- * Class weights (scikit-learn's `class_weight`, PyTorch's `CrossEntropyLoss(weight=…)`): a training
- * row of class c counts w_c times in the loss and its gradient. With a softmax head and the negative
- * log-likelihood −Σ y log p, whose delta is p·Σy − y (nn/heads.ts), a one-hot target row scaled by w_c
- * gives exactly w_c·(−log p_c) and w_c·(p − y): so the weights are applied to the training rows'
- * targets, and every path (the threads, the kernels, batch norm's lockstep) trains on them unchanged.
+ * Class weights (scikit-learn's `class_weight`, PyTorch's `CrossEntropyLoss(weight=…)`, and for one sigmoid
+ * unit `BCEWithLogitsLoss` weighted per row): a training row of class c counts w_c times in the loss and its
+ * gradient. With a softmax head and the negative log-likelihood −Σ y log p, whose delta is p·Σy − y
+ * (nn/heads.ts), a one-hot target row scaled by w_c gives exactly w_c·(−log p_c) and w_c·(p − y); one sigmoid
+ * unit's 0/1 target is written as its sigmoidTarget encoding, whose loss and delta are the weight times the
+ * plain ones. So the weights are applied to the training rows' targets, and every path (the threads, the
+ * kernels, batch norm's lockstep) trains on them unchanged.
  * The minibatch is still averaged over its rows (Keras' class_weight, not PyTorch's weighted mean),
  * so with "balanced" weights, whose mean over the training rows is 1, the learning rate keeps its scale.
  * Validation rows keep their targets: valLoss is the plain loss.
@@ -19,53 +21,67 @@ const MAX_WEIGHT = 1e6
 export type ClassWeight = 'balanced' | Readonly<Record<string, number>>
 
 /**
- * The weight of each class (in `classes` order) for the rows `trainRows` (indices into `y`, one-hot rows
- * of K = classes.length), or all rows: "balanced" is rows / (K · rows of the class), scikit-learn's
- * compute_class_weight; a class with no training row weighs 1 (it scales nothing).
+ * The class of row r: the argmax of a one-hot row of `width` columns, or, for one sigmoid unit on two classes
+ * (width 1), class 1 where the target is 1.
  */
-export function classWeightsOf (weight: ClassWeight, classes: readonly string[], y: Float32Array, trainRows: ArrayLike<number> | null): Float64Array {
-  const K = classes.length
-  if (weight !== 'balanced') return Float64Array.from(classes, (c) => weight[c] ?? 1)
-  const counts = new Float64Array(K)
-  const n = trainRows === null ? y.length / K : trainRows.length
-  for (let i = 0; i < n; i++) {
-    const r = trainRows === null ? i : trainRows[i]
-    counts[argmaxRow(y, r, K)]++
-  }
-  return Float64Array.from(counts, (count) => (count === 0 ? 1 : n / (K * count)))
-}
-
-function argmaxRow (y: Float32Array, r: number, K: number): number {
+function classOfRow (y: Float32Array, r: number, width: number): number {
+  if (width === 1) return y[r] >= 0.5 ? 1 : 0
   let best = 0
-  for (let k = 1; k < K; k++) if (y[r * K + k] > y[r * K + best]) best = k
+  for (let k = 1; k < width; k++) if (y[r * width + k] > y[r * width + best]) best = k
   return best
 }
 
-/** A copy of `data` whose rows `trainRows` (all when null) have their one-hot targets scaled by their class's weight. */
+/**
+ * The weight of each class (in `classes` order) for the rows `trainRows` (indices into `y`), or all rows:
+ * "balanced" is rows / (K · rows of the class), scikit-learn's compute_class_weight; a class with no training
+ * row weighs 1 (it scales nothing). `y` is one-hot rows of K = classes.length columns, or one 0/1 column for
+ * one sigmoid unit on two classes (`width` 1).
+ */
+export function classWeightsOf (weight: ClassWeight, classes: readonly string[], y: Float32Array, trainRows: ArrayLike<number> | null, width = classes.length): Float64Array {
+  const K = classes.length
+  if (weight !== 'balanced') return Float64Array.from(classes, (c) => weight[c] ?? 1)
+  const counts = new Float64Array(K)
+  const n = trainRows === null ? y.length / width : trainRows.length
+  for (let i = 0; i < n; i++) counts[classOfRow(y, trainRows === null ? i : trainRows[i], width)]++
+  return Float64Array.from(counts, (count) => (count === 0 ? 1 : n / (K * count)))
+}
+
+/**
+ * A copy of `data` whose rows `trainRows` (all when null) carry their class's weight, marked `weighted`: a softmax's
+ * one-hot row scaled by it; one sigmoid unit's 0/1 target written as nn/heads.ts's sigmoidTarget reads it (a
+ * positive weighing w as 1 + w, a negative as −w; weight 1 leaves the target as it was).
+ */
 export function weightTargets (data: Dataset, weights: Float64Array, trainRows: ArrayLike<number> | null): Dataset {
   const K = data.outputs
   const y = Float32Array.from(data.y)
   const n = trainRows === null ? data.rows : trainRows.length
   for (let i = 0; i < n; i++) {
     const r = trainRows === null ? i : trainRows[i]
-    const w = Math.fround(weights[argmaxRow(data.y, r, K)])
-    for (let k = 0; k < K; k++) y[r * K + k] *= w
+    const c = classOfRow(data.y, r, K)
+    const w = weights[c]
+    if (K === 1 && weights.length === 2) y[r] = w === 1 ? c : c === 1 ? 1 + w : -w
+    else for (let k = 0; k < K; k++) y[r * K + k] *= Math.fround(w)
   }
-  return { ...data, y }
+  return { ...data, y, weighted: true }
 }
 
 /**
- * Why `weight` cannot apply (VALIDATION at training.classWeight): a head other than softmax, targets
- * without classes, or a label that is no class. `head` is the output activation.
+ * Why `weight` cannot apply (VALIDATION at training.classWeight): a head other than softmax or one sigmoid unit,
+ * targets without classes, or a label that is no class. `head` is the output activation, `units` its units.
  */
-export function checkClassWeight (weight: ClassWeight, head: string, classes: readonly string[] | undefined): void {
+export function checkClassWeight (weight: ClassWeight, head: string, classes: readonly string[] | undefined, units = 1): void {
   const field = 'training.classWeight'
   const bad = (at: string, message: string): never => { throw withProblem(new VALIDATION(`${at}: ${message}`), { field: at }) }
-  if (head !== 'softmax') {
-    bad(field, `class weights weigh a softmax's classes; this network's output is ${head}` +
-      (head === 'sigmoid' ? ': for two classes use {"units": 2, "activation": "softmax"}' : ''))
+  if (head !== 'softmax' && head !== 'sigmoid') bad(field, `class weights weigh a classifier's classes; this network's output is ${head}`)
+  // several sigmoid units learn a label each (one-vs-rest), where a class's weight would weigh its own unit's positives only
+  if (head === 'sigmoid' && units > 1) {
+    bad(field, `class weights weigh one sigmoid unit's two classes, or a softmax's; this output has ${units} sigmoid units, each a label of its own: ` +
+      'use {"activation": "softmax"} for one class per row')
   }
-  if (classes === undefined) bad(field, 'the targets are not classes: class weights need class labels (or class codes) as targets')
+  if (classes === undefined) {
+    bad(field, 'the targets are not classes: class weights need class labels (or class codes) as targets' +
+      (head === 'sigmoid' ? ' (several sigmoid units learn labels of their own, which class weights do not weigh)' : ''))
+  }
   if (weight === 'balanced') return
   if (Object.keys(weight).length === 0) bad(field, 'name at least one class and its weight, as {"label": 2}, or send "balanced"')
   for (const [label, w] of Object.entries(weight)) {

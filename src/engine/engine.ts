@@ -145,7 +145,7 @@ export function sharedJob (spec: NetworkSpec, data: Dataset, batchSize: number, 
     return sab
   }
   return {
-    spec, rows: data.rows, inputs: data.inputs, outputs: data.outputs,
+    spec, rows: data.rows, inputs: data.inputs, outputs: data.outputs, weighted: data.weighted === true,
     x: share(data.x), y: share(data.y),
     params: new SharedArrayBuffer(4 * P),
     shardGrads: new SharedArrayBuffer(4 * P * maxShards),

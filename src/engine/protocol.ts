@@ -35,6 +35,8 @@ export interface SharedJob {
   rows: number
   inputs: number
   outputs: number
+  /** The targets carry class weights (nn/dataset.ts Dataset.weighted) */
+  weighted: boolean
   x: SharedArrayBuffer // float32 rows × inputs
   y: SharedArrayBuffer // float32 rows × outputs
   params: SharedArrayBuffer // float32, the leader's weights at the start of each minibatch

@@ -41,7 +41,7 @@ export interface ShardContext {
 export function shardContext (job: SharedJob): ShardContext {
   const P = parameterCount(job.spec)
   const net = createNetwork(job.spec, { params: new Float32Array(job.params) })
-  const data: Dataset = { x: new Float32Array(job.x), y: new Float32Array(job.y), rows: job.rows, inputs: job.inputs, outputs: job.outputs }
+  const data: Dataset = { x: new Float32Array(job.x), y: new Float32Array(job.y), rows: job.rows, inputs: job.inputs, outputs: job.outputs, weighted: job.weighted }
   return {
     job, net, data,
     scratch: createShardScratch(net, job.seed, null, shardRowsOf(job)),

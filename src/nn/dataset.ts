@@ -14,6 +14,8 @@ export interface Dataset {
   readonly rows: number
   readonly inputs: number
   readonly outputs: number
+  /** The targets carry class weights (data/class-weights.ts): what Head.targetError accepts is wider */
+  readonly weighted?: boolean
 }
 
 const show = (v: unknown): string =>
@@ -97,7 +99,7 @@ export function checkDatasetFits (spec: NetworkSpec, data: Dataset): void {
       const v = y[r * K + k]
       if (!Number.isFinite(v)) throw new RangeError(`targets row ${r}, column ${k}: expected a finite number, got ${v}`)
     }
-    const wrong = head.targetError(y, r, K)
+    const wrong = head.targetError(y, r, K, data.weighted)
     if (wrong !== null) throw new RangeError(wrong)
   }
 }
@@ -157,5 +159,5 @@ export function takeRows (data: Dataset, index: Int32Array): Dataset {
     x.set(data.x.subarray(r * I, r * I + I), i * I)
     y.set(data.y.subarray(r * O, r * O + O), i * O)
   }
-  return { x, y, rows: index.length, inputs: I, outputs: O }
+  return { x, y, rows: index.length, inputs: I, outputs: O, ...(data.weighted === true ? { weighted: true } : {}) }
 }

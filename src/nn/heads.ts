@@ -32,8 +32,11 @@ export interface Head {
   delta (dz: Vec, a: Vec, y: Vec, B: number, K: number): void
   /** What K units of this head predict. */
   task (K: number): HeadTask
-  /** Why row r of targets y (rows × K, finite values) cannot be this head's target, naming row and column; null when it can. */
-  targetError (y: Vec, r: number, K: number): string | null
+  /**
+   * Why row r of targets y (rows × K, finite values) cannot be this head's target, naming row and column; null when it can.
+   * `weighted`: the training rows' targets carry class weights (data/class-weights.ts), which widen what a target may be.
+   */
+  targetError (y: Vec, r: number, K: number, weighted?: boolean): string | null
   /**
    * The loss per row of the best constant prediction on targets y (rows × K), and what that prediction is:
    * a network that scores worse learned nothing a constant could not (nn/train.ts warns).
@@ -154,19 +157,40 @@ const softmax: Head = {
   classOf: (m, rows, K) => argmaxRows(m, rows, K)
 }
 
-// sigmoid + logistic loss per unit (binary or multi-label): softplus(z) − y·z; delta a − y
+/**
+ * A sigmoid target as training reads it: a value in [0, 1] is itself, weighing 1; beyond, it is a class-weighted
+ * 0/1 target (data/class-weights.ts): t > 1 is a positive weighing t − 1, t < 0 a negative weighing −t. So the
+ * weighted loss w·(softplus(z) − y·z) and its delta w·(a − y) reach every path through the targets alone, as
+ * softmax's weights do (PyTorch's BCEWithLogitsLoss with a weight per row).
+ */
+export function sigmoidTarget (t: number): [y: number, weight: number] {
+  return t > 1 ? [1, t - 1] : t < 0 ? [0, -t] : [t, 1]
+}
+
+const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)))
+
+// sigmoid + logistic loss per unit (binary or multi-label): softplus(z) − y·z; delta a − y (times the weight of a weighted target)
 const sigmoid: Head = {
   name: 'sigmoid',
   targets: 'probabilities',
   forward (a, z, B, K) { for (let i = 0; i < B * K; i++) a[i] = 1 / (1 + Math.exp(-z[i])) },
   loss (z, _a, y, B, K) {
     let s = 0
-    for (let i = 0; i < B * K; i++) { const x = z[i]; s += Math.max(x, 0) - y[i] * x + Math.log1p(Math.exp(-Math.abs(x))) }
+    for (let i = 0; i < B * K; i++) {
+      const x = z[i], t = y[i]
+      s += t > 1 ? (t - 1) * (softplus(x) - x) : t < 0 ? -t * softplus(x) : Math.max(x, 0) - t * x + Math.log1p(Math.exp(-Math.abs(x)))
+    }
     return s
   },
-  delta (dz, a, y, B, K) { for (let i = 0; i < B * K; i++) dz[i] = a[i] - y[i] },
+  delta (dz, a, y, B, K) {
+    for (let i = 0; i < B * K; i++) {
+      const t = y[i]
+      dz[i] = t > 1 ? (t - 1) * (a[i] - 1) : t < 0 ? -t * a[i] : a[i] - t
+    }
+  },
   task: (K) => (K === 1 ? 'classification' : 'multi-label'),
-  targetError (y, r, K) {
+  targetError (y, r, K, weighted) {
+    if (weighted === true) return null // 0/1 targets scaled by their class's weight, beyond [0, 1] on purpose (sigmoidTarget)
     for (let k = 0; k < K; k++) {
       const v = y[r * K + k]
       if (v < 0 || v > 1) return `targets row ${r}, column ${k}: a sigmoid target must lie in [0, 1], got ${v}`
@@ -175,11 +199,14 @@ const sigmoid: Head = {
   },
   // each unit on its own: output and target on the same side of the threshold
   // each output's share of positives: the sum of their binary entropies
+  // (weighted targets weigh their rows: the weighted share, and the entropy times the mean weight)
   constantLoss (y, rows, K) {
     let s = 0
-    for (const sum of columnSums(y, rows, K)) {
-      const p = sum / rows
-      if (p > 0 && p < 1) s -= p * Math.log(p) + (1 - p) * Math.log(1 - p)
+    for (let k = 0; k < K; k++) {
+      let weight = 0, positive = 0
+      for (let r = 0; r < rows; r++) { const [t, w] = sigmoidTarget(y[r * K + k]); weight += w; positive += w * t }
+      const p = positive / weight
+      if (p > 0 && p < 1) s -= (weight / rows) * (p * Math.log(p) + (1 - p) * Math.log(1 - p))
     }
     return s
   },

@@ -177,7 +177,7 @@ export async function admitTrainingJob (body: CreateTrainingJobBody, deps: Admis
   checkFits(spec, meta, field, parent)
   if (body.training.classWeight !== undefined) {
     const how = headTargets(spec, meta)
-    checkClassWeight(body.training.classWeight, spec.output.activation, 'classes' in how ? how.classes : undefined)
+    checkClassWeight(body.training.classWeight, spec.output.activation, 'classes' in how ? how.classes : undefined, spec.output.units)
   }
   const missing = missingFor(body, meta)
   checkLimits(spec, meta, body.training.epochs, deps.limits)

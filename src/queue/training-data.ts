@@ -45,7 +45,7 @@ export interface FeatureSetup {
  */
 export function withClassWeights (prepared: PreparedData, weight: ClassWeight | undefined, classes: readonly string[] | undefined): PreparedData {
   if (weight === undefined || classes === undefined) return prepared
-  const weights = classWeightsOf(weight, classes, prepared.data.y, prepared.trainIndices)
+  const weights = classWeightsOf(weight, classes, prepared.data.y, prepared.trainIndices, prepared.data.outputs)
   return { ...prepared, data: weightTargets(prepared.data, weights, prepared.trainIndices) }
 }
 

@@ -97,7 +97,8 @@ export const TrainingOptionsSchema = z.object({
   earlyStopping: z.union([EarlyStoppingSchema, z.literal(false), z.literal(true).transform(() => ({ ...D.earlyStopping }))]).default({ ...D.earlyStopping })
     .describe(`Stop after \`patience\` epochs without an improvement of at least \`minDelta\` in the validation (else training) loss, and keep the best epoch's weights. Default {"patience": ${D.earlyStopping.patience}, "minDelta": ${D.earlyStopping.minDelta}}, as scikit-learn's n_iter_no_change and tol (true: these); false trains every epoch`),
   classWeight: z.union([z.literal('balanced'), z.record(z.string(), z.number())]).optional()
-    .describe('Weights of the classes in the training loss (scikit-learn\'s class_weight, PyTorch\'s CrossEntropyLoss weight), for a softmax output: ' +
+    .describe('Weights of the classes in the training loss (scikit-learn\'s class_weight, PyTorch\'s CrossEntropyLoss weight, and BCEWithLogitsLoss weighted per row), ' +
+      'for a softmax output or one sigmoid unit on two classes (not several sigmoid units, each a label of its own): ' +
       '"balanced" (rows / (classes × rows of the class), over the training rows) or {"label": weight, …} (a class left out weighs 1). ' +
       'A row of class c counts w_c times in the loss and its gradient; minibatches stay averaged over their rows. Validation rows are not weighted'),
   shuffle: z.boolean().optional().describe('Shuffle rows every epoch (default true)'),

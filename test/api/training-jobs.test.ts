@@ -202,7 +202,38 @@ describe('class weights', () => {
     expect(typo.body.detail).toMatch(/"virginca" is not a class of the dataset \(did you mean "virginica"\?\)/)
     const sigmoid = await request(t.app.server).post('/v1/training-jobs').send({ ...job({ classWeight: 'balanced' }), network: { ...irisNet, output: { units: 3, activation: 'sigmoid' } } })
     expect(sigmoid.status).toBe(400)
-    expect(sigmoid.body.detail).toMatch(/class weights weigh a softmax's classes; this network's output is sigmoid/)
+    expect(sigmoid.body.detail).toMatch(/class weights weigh one sigmoid unit's two classes, or a softmax's; this output has 3 sigmoid units/)
+  })
+
+  it('weigh one sigmoid unit\'s two classes too (BCEWithLogitsLoss weighted per row): the loss scales, and the weighted class is predicted more', async () => {
+    // iris's sepals alone, versicolor or not: 50 against 100 rows that overlap, so no weights fit them all
+    const lines = iris.trim().split(/\r?\n/)
+    const sepals = lines.slice(1).map((l) => l.split(','))
+    const binary = ['sepal_length,sepal_width,species', ...sepals.map((c) => `${c[0]},${c[1]},${c[4].includes('versicolor') ? 'yes' : 'no'}`)].join('\n')
+    const ds = await request(t.app.server).post('/v1/datasets?target=species').set('content-type', 'text/csv').send(binary)
+    expect(ds.status, JSON.stringify(ds.body)).toBe(201)
+    const net = { inputs: 2, layers: [{ units: 8, activation: 'tanh' }], output: { units: 1, activation: 'sigmoid' } }
+    const run = async (training: Record<string, unknown>) => {
+      const created = await request(t.app.server).post('/v1/training-jobs').send({ datasetId: ds.body.id, network: net, training: { seed: 3, ...training } })
+      expect(created.status, JSON.stringify(created.body)).toBe(202)
+      return (await waitFor(created.body.id, ['succeeded', 'failed'])).body
+    }
+    const still = { epochs: 1, batchSize: 120, optimizer: { type: 'sgd', learningRate: 1e-30 } }
+    const [plain, doubled] = [await run(still), await run({ ...still, classWeight: { no: 2, yes: 2 } })]
+    expect([plain.status, doubled.status]).toEqual(['succeeded', 'succeeded'])
+    expect(doubled.history[0].loss).toBeCloseTo(2 * plain.history[0].loss, 6)
+    expect(doubled.history[0].valLoss).toBe(plain.history[0].valLoss)
+    // trained: weighing "yes" 10 times pulls the rows' probability of it up
+    const learn = { epochs: 60, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.01 }, earlyStopping: false }
+    const [even, leaning] = [await run(learn), await run({ ...learn, classWeight: { yes: 10 } })]
+    expect([even.status, leaning.status]).toEqual(['succeeded', 'succeeded'])
+    const meanYes = async (modelId: string): Promise<number> => {
+      const rows = sepals.map((c) => [Number(c[0]), Number(c[1])])
+      const outputs = (await request(t.app.server).post(`/v1/models/${modelId}/predict`).send({ inputs: rows })).body.outputs as number[][]
+      return outputs.reduce((sum, [p]) => sum + p, 0) / outputs.length
+    }
+    const [evenYes, leaningYes] = [await meanYes(even.modelId), await meanYes(leaning.modelId)]
+    expect(leaningYes, `${evenYes} → ${leaningYes}`).toBeGreaterThan(evenYes + 0.15)
   })
 })
 
