@@ -196,8 +196,13 @@ function readV2 (spec: NetworkSpec, parameters: unknown, put: (path: string, v: 
   if (!isObject(parameters)) throw new RangeError('parameters: expected an object of tensors by name (layers.0.linear.weight, …)')
   const expected = placements(layerDefs(spec))
   const names = new Set(expected.map((p) => p.name))
-  const extra = Object.keys(parameters).find((k) => !names.has(k) && !batchesTracked(spec, k, parameters[k]))
-  if (extra !== undefined) throw new RangeError(`parameters["${extra}"]: the network has no such parameter; it has ${[...names].join(', ')}`)
+  const extra = Object.keys(parameters).find((k) => !names.has(k) && batchesTracked(spec, k, parameters[k]) !== 'counter')
+  if (extra !== undefined) {
+    if (batchesTracked(spec, extra, parameters[extra]) === 'bad count') {
+      throw new RangeError(`parameters["${extra}"]: BatchNorm1d's num_batches_tracked counts steps: a whole number ≥ 0 (it is set aside), got ${JSON.stringify(parameters[extra])}`)
+    }
+    throw new RangeError(`parameters["${extra}"]: the network has no such parameter; it has ${[...names].join(', ')}`)
+  }
   for (const { name, shape, offset } of expected) {
     const path = `parameters["${name}"]`
     const t: unknown = parameters[name]
@@ -232,10 +237,11 @@ function readV2 (spec: NetworkSpec, parameters: unknown, put: (path: string, v: 
  * torch.nn.BatchNorm1d's `num_batches_tracked`, which its state_dict carries: a count of training steps that
  * only momentum=None reads (a cumulative average; ours is momentum 0.1), so an import sets it aside.
  */
-function batchesTracked (spec: NetworkSpec, name: string, value: unknown): boolean {
+function batchesTracked (spec: NetworkSpec, name: string, value: unknown): 'counter' | 'bad count' | 'other' {
   const m = /^layers\.(\d+)\.norm\.num_batches_tracked$/.exec(name)
+  if (m === null || spec.layers[Number(m[1])]?.norm !== 'batch') return 'other'
   const count = Array.isArray(value) && value.length === 1 ? value[0] : value
-  return m !== null && spec.layers[Number(m[1])]?.norm === 'batch' && Number.isInteger(count) && (count as number) >= 0
+  return Number.isInteger(count) && (count as number) >= 0 ? 'counter' : 'bad count'
 }
 
 /** A nested list's shape ([rows] or [rows, columns] when every row is a list of one length); null when it is not a list. */

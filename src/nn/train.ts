@@ -185,25 +185,39 @@ function unnormalisedInput (data: Dataset): { column: number, reaches: number } 
   return found
 }
 
+/** The normalising hint of an input column that needs it, or null. */
+function normaliseHint (data: Dataset): string | null {
+  const wide = unnormalisedInput(data)
+  return wide === null ? null : `normalise the inputs (encoded input column ${wide.column + 1} of ${data.inputs} reaches ${wide.reaches.toPrecision(3)})`
+}
+
 /**
  * What to change after a divergence: the learning rate, and normalising the inputs only where an input
  * that is not standardised reaches beyond ±UNNORMALISED. Scans the rows only when a run diverged.
  */
 function divergenceAdvice (data: Dataset, lr: number): string {
-  const wide = unnormalisedInput(data)
+  const hint = normaliseHint(data)
   const lower = `lower the learning rate (now ${lr})`
-  return wide === null ? lower : `${lower} or normalise the inputs (encoded input column ${wide.column + 1} of ${data.inputs} reaches ${wide.reaches.toPrecision(3)})`
+  return hint === null ? lower : `${lower} or ${hint}`
 }
 
+/** How a run that is no better than a constant ended: by early stopping or not, after how many epochs. */
+interface Ending { readonly stoppedEarly: boolean, readonly epochs: number }
+
 /**
- * What to change when the kept weights are no better than a constant. Far above the constant's loss the steps
- * are too big (divergenceAdvice); near it the network is stuck, and the causes this network and data have are
- * named: a deep stack of saturating layers without norm (vanishing gradients), heavy dropout, very few rows,
- * else a learning rate too low for the epochs. Before, every case was told to lower the learning rate.
+ * What to change when the kept weights are no better than a constant. Inputs far from normalised come first
+ * (a column of 1e6 stalls every unit); far above the constant's loss the steps are too big; near it the
+ * network is stuck, and the causes this network and data have are named: a deep stack of saturating layers
+ * without norm (vanishing gradients), heavy dropout, very few rows; then, where early stopping ended the run,
+ * features that do not predict the target, else a learning rate too low for the epochs. Before, every case
+ * was told to lower the learning rate.
  */
-function stuckAdvice (run: Run, kept: number, constant: number): string {
+function stuckAdvice (run: Run, kept: number, constant: number, ending: Ending): string {
   const lr = run.schedule.learningRate(0)
-  if (kept > 2 * constant + 1e-3) return divergenceAdvice(run.data, lr)
+  const far = kept > 2 * constant + 1e-3
+  const hint = normaliseHint(run.data)
+  if (hint !== null) return far ? `${hint}, and lower the learning rate (now ${lr})` : hint
+  if (far) return `lower the learning rate (now ${lr})`
   const { layers } = run.net.spec
   const causes: string[] = []
   const saturating = layers.filter((l) => l.activation === 'sigmoid' || l.activation === 'tanh').length
@@ -213,7 +227,9 @@ function stuckAdvice (run: Run, kept: number, constant: number): string {
   const dropout = Math.max(0, ...layers.map((l) => l.dropout ?? 0))
   if (dropout >= 0.5) causes.push(`dropout ${dropout} drops most units in training (lower it)`)
   if (run.trainSet.rows < 10) causes.push(`it trains on ${run.trainSet.rows} row${run.trainSet.rows === 1 ? '' : 's'} (upload more)`)
-  causes.push(`the learning rate (now ${lr}) is too low for ${run.opts.epochs} epochs (raise it, or train longer)`)
+  causes.push(ending.stoppedEarly
+    ? `the features do not predict the target (early stopping ended the run after ${ending.epochs} epochs, its validation loss no better)`
+    : `the learning rate (now ${lr}) is too low for ${ending.epochs} epochs (raise it, or train longer)`)
   return `it is stuck near the constant: ${causes.length > 1 ? `${causes.slice(0, -1).join('; ')}; or ${causes[causes.length - 1]}` : causes[0]}`
 }
 
@@ -333,14 +349,20 @@ function worseThanConstant (run: Run): { kept: number, constant: number } | null
   return kept > 0.99 * constant + 1e-4 ? { kept, constant } : null
 }
 
-/** Said of a run whose kept weights are worse than a constant: stopped improving, it learned nothing; still improving, it is not usable yet. */
-function constantWarning (run: Run, stillImproving: boolean): string | null {
+/**
+ * Said of a run whose kept weights are worse than a constant: stopped improving, it learned nothing; still
+ * improving, it is not usable yet (with the inputs to normalise named).
+ */
+function constantWarning (run: Run, stillImproving: boolean, ending: Ending): string | null {
   const worse = worseThanConstant(run)
   if (worse === null) return null
   const { kept, constant } = worse
   const scores = `the kept weights score a loss of ${kept.toPrecision(4)} on the dataset's rows, ${kept > 1.01 * constant ? 'worse than' : 'no better than'} a constant prediction's ${constant.toPrecision(4)} ` +
     `(${run.head.constantPrediction})`
-  return stillImproving ? `; yet ${scores}: the model is not usable yet` : `${scores}: the network learned nothing; ${stuckAdvice(run, kept, constant)}`
+  if (!stillImproving) return `${scores}: the network learned nothing; ${stuckAdvice(run, kept, constant, ending)}`
+  // still falling from where it started: more epochs is the cure, unless the inputs hold it back
+  const hint = normaliseHint(run.data)
+  return `; yet ${scores}: the model is not usable yet${hint === null ? '' : `; ${hint}`}`
 }
 
 /** The ConvergenceWarning (scikit-learn's): the epoch budget, not the loss, ended the run. */
@@ -477,7 +499,7 @@ function finish (run: Run, progress: Progress, stopReason: StopReason, message: 
   if (why === null) {
     // still improving at the end, it is short of epochs: the ConvergenceWarning says so, and that it is not usable yet when a constant does better
     const improving = progress.wait === 0
-    const learned = constantWarning(run, improving)
+    const learned = constantWarning(run, improving, { stoppedEarly: stopReason === 'early_stopping', epochs: stoppedEpoch })
     if (learned === null) return result
     return { ...result, warnings: improving ? result.warnings.map((w) => (w.startsWith(CONVERGENCE) ? w + learned : w)) : [...result.warnings, learned] }
   }

@@ -65,7 +65,8 @@ function crossCheck (spec: { output: { activation: string, units?: number }, lay
       ctx.addIssue({ code: 'custom', path: ['layers', i, 'alpha'], message: `alpha applies to leaky_relu only; this layer is ${layer.activation}` })
     }
     // LayerNorm over one value: the value minus its own mean is 0, so the layer outputs β whatever comes in
-    if (layer.norm === 'layer' && layer.units === 1) {
+    // (maxout's norm runs over its units·pieces pre-activations, never one)
+    if (layer.norm === 'layer' && layer.units === 1 && layer.activation !== 'maxout') {
       ctx.addIssue({ code: 'custom', path: ['layers', i, 'norm'], message: 'layer norm over 1 unit always outputs its bias β (a value minus its own mean is 0), so the layer could learn nothing: give the layer more units, use norm \'batch\', or leave norm out' })
     }
     if (layer.pieces !== undefined && layer.activation !== 'maxout') {

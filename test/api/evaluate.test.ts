@@ -141,9 +141,9 @@ describe('multi-label (several sigmoid outputs, each a label of its own)', () =>
     expect(m.macroAvg.f1).toBeCloseTo((2 / 3 + 1) / 2, 12)
     expect(m.rocAuc).toBeCloseTo((8 / 9 + 1) / 2, 12)
     // targets that are not 0/1, or class labels: a 422 that says what a multi-label score needs
-    const soft = await uploadJson(ctx.t, { features: [[1], [2]], targets: [[0, 1], [0.5, 0]], featureNames: ['x'], targetNames: ['up', 'down'] })
+    const soft = await uploadJson(ctx.t, { features: [[1], [2]], targets: [[0, 1], [0.7, 0]], featureNames: ['x'], targetNames: ['up', 'down'] })
     const a = await request(ctx.t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: soft })
-    expect([a.status, a.body.detail, a.body.row]).toEqual([422, "multi-label scores need targets of 0 or 1 (scikit-learn's multilabel-indicator); row 1, column 'up' is 0.5", 1])
+    expect([a.status, a.body.detail, a.body.row]).toEqual([422, "multi-label scores need targets of 0 or 1 (scikit-learn's multilabel-indicator); row 1, column 'up' is 0.7", 1]) // as sent, not its float32 0.699999988…
     const labels = await uploadJson(ctx.t, { features: [[1], [2]], targets: ['up', 'down'], featureNames: ['x'] })
     const b = await request(ctx.t.app.server).post(`/v1/models/${modelId}/evaluate`).send({ datasetId: labels })
     expect([b.status, b.body.detail]).toEqual([422, expect.stringMatching(/^the model is multi-label \(2 sigmoid outputs, each a label of its own\): score it on a dataset whose targets are 2 columns of 0 or 1; dataset '.*' has class labels as its target$/)])

@@ -29,6 +29,12 @@ describe('POST /v1/networks with the block vocabulary', () => {
     expect(res.body.parameterCount).toBe(104 + 72 + 140 + 15)
   })
 
+  it('takes a 1-unit maxout layer with layer norm: the norm runs over its units·pieces pre-activations (a 1-unit plain layer is refused)', async () => {
+    const res = await request(t.app.server).post('/v1/networks').send(net([{ units: 1, activation: 'maxout', pieces: 3, norm: 'layer' }]))
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    expect(res.body.layers[0].parameters).toBe(10 * 3 + 3 + 3 + 3) // LayerNorm(3): weight and bias of 3
+  })
+
   it('counts batch norm as PyTorch counts net.parameters(): weight and bias, not the running statistics (buffers)', async () => {
     const res = await request(t.app.server).post('/v1/networks').send(net([{ units: 8, activation: 'relu', norm: 'batch' }]))
     expect(res.status).toBe(201)

@@ -79,7 +79,8 @@ describe('JSON model form, version 2', () => {
       const back = fromJsonForm({ ...plain, parameters: { ...plain.parameters, 'layers.0.norm.num_batches_tracked': count } })
       expect(bits(back.params)).toEqual(bits(fromJsonForm(plain).params))
     }
-    expect(() => fromJsonForm({ ...plain, parameters: { ...plain.parameters, 'layers.0.norm.num_batches_tracked': -1 } })).toThrow('no such parameter')
+    expect(() => fromJsonForm({ ...plain, parameters: { ...plain.parameters, 'layers.0.norm.num_batches_tracked': -1 } }))
+      .toThrow('parameters["layers.0.norm.num_batches_tracked"]: BatchNorm1d\'s num_batches_tracked counts steps: a whole number ≥ 0 (it is set aside), got -1')
   })
 
   it('refuses a negative running variance by name (batch norm would answer NaN)', () => {

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest'
+import { Rng } from '../../src/nn/random.js'
 import { train, type EpochStats, type TrainOptions, type TrainState } from '../../src/nn/train.js'
 import { headOf } from '../../src/nn/heads.js'
 import { datasetFromRows } from '../../src/nn/dataset.js'
@@ -215,6 +216,24 @@ describe('a network no better than a constant', () => {
     const r = train({ inputs: 1, layers: [{ units: 2, activation: 'relu' }], output: { units: 1, activation: 'identity' } }, data, { epochs: 5, batchSize: 2, seed: 3, optimizer: { type: 'adam', learningRate: 0.01 } })
     expect(r.warnings).toHaveLength(1)
     expect(r.warnings[0]).toMatch(/^the monitored loss still improved in the last of 5 epochs; more epochs \(or a higher learning rate\) may fit better; yet the kept weights score a loss of \S+ on the dataset's rows, worse than a constant prediction's 0\.6250 \(each output's mean\): the model is not usable yet$/)
+  })
+
+  it('inputs far from normalised are named first (a column of 1e6 stalls the tanh units), not a learning rate', () => {
+    const rng = new Rng(5)
+    const rows = Array.from({ length: 300 }, () => [1e6 + 1e5 * rng.normal(), rng.normal()])
+    const big = datasetFromRows(rows, rows.map(([a]) => (a > 1e6 ? [1, 0] : [0, 1])))
+    const net: NetworkSpec = { inputs: 2, layers: [{ units: 16, activation: 'tanh' }], output: { units: 2, activation: 'softmax' } }
+    const r = train(net, big, { epochs: 60, batchSize: 32, seed: 1, optimizer: { type: 'adam', learningRate: 0.01 } })
+    expect(r.warnings.join()).toMatch(/the network learned nothing; normalise the inputs \(encoded input column 1 of 2 reaches 1\.\d\de\+6\)$/)
+  })
+
+  it('a run early stopping ended on features that predict nothing is told so, with the epochs it ran, not to train longer', () => {
+    const rng = new Rng(1)
+    const noise = datasetFromRows(Array.from({ length: 400 }, () => [rng.normal(), rng.normal(), rng.normal()]), Array.from({ length: 400 }, () => (rng.uniform(0, 1) < 0.5 ? [1, 0] : [0, 1])))
+    const net: NetworkSpec = { inputs: 3, layers: [{ units: 2, activation: 'relu' }], output: { units: 2, activation: 'softmax' } }
+    const r = train(net, noise, { epochs: 200, batchSize: 32, seed: 2, validationSplit: 0.2, earlyStopping: { patience: 10, minDelta: 0 }, optimizer: { type: 'adam', learningRate: 0.01 } })
+    expect(r.stopReason).toBe('early_stopping')
+    expect(r.warnings.join()).toMatch(new RegExp(`it is stuck near the constant: the features do not predict the target \\(early stopping ended the run after ${r.stoppedEpoch} epochs, its validation loss no better\\)$`))
   })
 
   it('one row predicted to rounding is not "worse than a constant" (both losses ≈ 0)', () => {

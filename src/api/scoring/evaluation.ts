@@ -10,6 +10,7 @@ import { classificationReport, logLoss, rocAuc, type ClassScores } from '../../n
 import { regressionScores, type RegressionScores } from '../../nn/regression-scores.js'
 import { multiLabelScores, type LabelScores, type MultiLabelScores } from '../../nn/multilabel-scores.js'
 import { firstNonFinite } from '../../nn/finite.js'
+import { float32Text } from '../../data/float32-text.js'
 import type { Dataset } from '../../nn/dataset.js'
 import type { FeatureColumn } from '../../data/feature-columns.js'
 import { createRowInference, type InferenceModel, type UnknownCategoryCount } from './model-inference.js'
@@ -98,7 +99,7 @@ function multiLabel (model: InferenceModel, out: Float32Array, data: EvaluationD
   const bad = y.subarray(0, rows * L).findIndex((v) => v !== 0 && v !== 1)
   if (bad >= 0) {
     const row = Math.floor(bad / L)
-    throw withProblem(new UNPROCESSABLE(`multi-label scores need targets of 0 or 1 (scikit-learn's multilabel-indicator); row ${row}, column '${names[bad % L] ?? `y${bad % L}`}' is ${y[bad]}`), { row })
+    throw withProblem(new UNPROCESSABLE(`multi-label scores need targets of 0 or 1 (scikit-learn's multilabel-indicator); row ${row}, column '${names[bad % L] ?? `y${bad % L}`}' is ${float32Text(y[bad])}`), { row })
   }
   const { perLabel, ...scores } = multiLabelScores(out, y, rows, L)
   return { ...scores, perLabel: perLabel.map((s, j) => ({ label: names[j] ?? `y${j}`, ...s })) }
