@@ -398,6 +398,22 @@ describe('GET and DELETE /v1/datasets', () => {
     expect((await request(t.app.server).post(`/v1/training-jobs/${jobId}/cancel`)).status).toBe(202)
     expect((await request(t.app.server).delete(`/v1/datasets/${id}`)).status).toBe(204)
   })
+
+  it('a DELETE racing a job or sweep that trains on the dataset: one of the two sees the other, never both succeed', async () => {
+    const network = { inputs: 1, layers: [], output: { units: 1, activation: 'identity' } }
+    const outcomes: string[] = []
+    for (let i = 0; i < 12; i++) {
+      const id = (await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], [3], [4]], targets: [0.5, 1.5, 2.5, 3.5] })).body.id as string
+      const use = i % 2 === 0
+        ? request(t.app.server).post('/v1/training-jobs').send({ datasetId: id, network })
+        : request(t.app.server).post('/v1/sweeps').send({ datasetId: id, network, folds: 2, metric: 'r2', modelName: `race-${i}` })
+      const [posted, deleted] = await Promise.all([use, request(t.app.server).delete(`/v1/datasets/${id}`)])
+      outcomes.push(`${posted.status}/${deleted.status}`)
+      // the job queued and the dataset kept (409), or the dataset gone and no job (404): never a job left without its dataset
+      expect(['202/409', '404/204'], JSON.stringify([posted.body, deleted.body])).toContain(`${posted.status}/${deleted.status}`)
+    }
+    expect(outcomes.length).toBe(12)
+  })
 })
 
 describe('the stored size is bounded by the cells', () => {

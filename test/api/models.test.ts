@@ -109,6 +109,19 @@ describe('/v1/models', () => {
     expect((await t.app.inject({ method: 'DELETE', url: `/v1/models/${saved.id}` })).statusCode).toBe(204)
   })
 
+  it('a DELETE racing a job that fine-tunes the model: one of the two sees the other, never both succeed', async () => {
+    const datasetId = (await t.app.inject({ method: 'POST', url: '/v1/datasets', payload: { features: [[1, 2], [3, 4], [5, 6], [7, 8]], targets: [0.5, 1.5, 2.5, 3.5] } })).json().id as string
+    for (let i = 0; i < 16; i++) {
+      const saved = await t.app.models.save({ spec: regressor, params: weights(regressor, i), meta: {} })
+      // the DELETE sent 0 to 7.5 ms after the POST: some land inside the POST's admission, between its check and its enqueue
+      const [job, deleted] = await Promise.all([
+        t.app.inject({ method: 'POST', url: '/v1/training-jobs', payload: { datasetId, initialModelId: saved.id } }),
+        new Promise((resolve) => setTimeout(resolve, i / 2)).then(async () => await t.app.inject({ method: 'DELETE', url: `/v1/models/${saved.id}` }))
+      ])
+      expect(['202/409', '404/204'], `${job.body} ${deleted.body}`).toContain(`${job.statusCode}/${deleted.statusCode}`)
+    }
+  })
+
   it('drops a cached network that was deleted behind its back (another replica)', async () => {
     const saved = await t.app.models.save({ spec: classifier, params: weights(classifier, 1), meta: { classes } })
     const url = `/v1/models/${saved.id}/predict`

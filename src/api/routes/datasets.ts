@@ -187,11 +187,14 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request, reply) => {
     const { id } = request.params
     if ((await fastify.datasets.get(id, request.tenant)) === null) throw new DATASET_NOT_FOUND(id)
-    const [jobs, sweeps] = await Promise.all([fastify.trainingQueue.unfinishedOn(id), fastify.sweepQueue.unfinishedOn(id)])
-    if (jobs.length + sweeps.length > 0) {
-      throw inUseByUnfinished(`dataset '${id}'`, [...sweeps.map((s) => `sweep '${s}'`), ...jobs.map((j) => `training job '${j}'`)])
-    }
-    if (!(await fastify.datasets.remove(id, request.tenant))) throw new DATASET_NOT_FOUND(id)
+    // the check and the removal under the lock a new job or sweep holds from its check to its enqueue (store/resource-lock.ts)
+    await fastify.resourceLocks.holding([`dataset:${id}`], async () => {
+      const [jobs, sweeps] = await Promise.all([fastify.trainingQueue.unfinishedOn(id), fastify.sweepQueue.unfinishedOn(id)])
+      if (jobs.length + sweeps.length > 0) {
+        throw inUseByUnfinished(`dataset '${id}'`, [...sweeps.map((s) => `sweep '${s}'`), ...jobs.map((j) => `training job '${j}'`)])
+      }
+      if (!(await fastify.datasets.remove(id, request.tenant))) throw new DATASET_NOT_FOUND(id)
+    })
     request.log.info({ datasetId: id, tenant: request.tenant }, 'dataset deleted')
     return reply.code(204).send()
   })

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { CONFLICT, deleteBeforeFinished, SWEEP_NOT_FOUND, TOO_MANY_SWEEP_FOLLOWERS } from '../../errors.js'
+import { CONFLICT, DATASET_NOT_FOUND, deleteBeforeFinished, SWEEP_NOT_FOUND, TOO_MANY_SWEEP_FOLLOWERS } from '../../errors.js'
 import { admitSweep } from '../../queue/sweeps/sweep-admission.js'
 import { admissionDeps } from '../admission-deps.js'
 import type { SweepView } from '../../queue/sweeps/sweep-queue.js'
@@ -96,7 +96,11 @@ const sweeps: FastifyPluginAsyncZod = async (fastify) => {
       ...admissionDeps(fastify, request.tenant),
       sweepLimits: { MAX_SWEEP_JOBS: config.MAX_SWEEP_JOBS, MAX_SWEEP_WORK: config.MAX_SWEEP_WORK }
     })
-    await fastify.sweepQueue.start(record)
+    // as a training job's POST: checked again under the dataset's lock, which its DELETE holds too (store/resource-lock.ts)
+    await fastify.resourceLocks.holding([`dataset:${record.datasetId}`], async () => {
+      if ((await fastify.datasets.get(record.datasetId, request.tenant)) === null) throw new DATASET_NOT_FOUND(record.datasetId)
+      await fastify.sweepQueue.start(record)
+    })
     const jobs = record.trials.reduce((n, t) => n + t.jobIds.length, 0)
     request.log.info({ sweepId: record.id, trials: record.trials.length, jobs }, 'sweep queued')
     return reply.code(202).header('location', `/v1/sweeps/${record.id}`)

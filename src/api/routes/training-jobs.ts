@@ -6,7 +6,7 @@
 import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { CONFLICT, deleteBeforeFinished, JOB_NOT_FOUND, TOO_MANY_FOLLOWERS } from '../../errors.js'
+import { CONFLICT, DATASET_NOT_FOUND, deleteBeforeFinished, JOB_NOT_FOUND, MODEL_NOT_FOUND, TOO_MANY_FOLLOWERS, withProblem } from '../../errors.js'
 import type { JobFollowers } from '../job-followers.js'
 import { coalesced } from '../coalesced.js'
 import { admitTrainingJob } from '../../queue/admission.js'
@@ -99,8 +99,16 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
       response: { 202: CreatedTrainingJob, ...problems(400, 404, 409, 422) }
     }
   }, async (request, reply) => {
-    const data = await admitTrainingJob(request.body, admissionDeps(fastify, request.tenant))
-    const id = await queue().enqueue(data)
+    const { tenant } = request
+    const data = await admitTrainingJob(request.body, admissionDeps(fastify, tenant))
+    // what admission read may be deleted before the job is queued: checked again under the locks a DELETE holds
+    // from its in-use check to its removal, so that one of the two requests sees the other (store/resource-lock.ts)
+    const parent = data.initialModelId
+    const id = await fastify.resourceLocks.holding([`dataset:${data.datasetId}`, ...(parent === undefined ? [] : [`model:${parent}` as const])], async () => {
+      if ((await fastify.datasets.get(data.datasetId, tenant)) === null) throw new DATASET_NOT_FOUND(data.datasetId)
+      if (parent !== undefined && (await fastify.models.get(parent, tenant)) === null) throw withProblem(new MODEL_NOT_FOUND(parent), { field: 'initialModelId' })
+      return await queue().enqueue(data)
+    })
     request.log.info({ jobId: id, datasetId: data.datasetId }, 'training job queued')
     return reply.code(202).header('location', `/v1/training-jobs/${id}`).send({ id, status: 'queued' as const, links: linksOf(id) })
   })
