@@ -834,6 +834,8 @@ export interface components {
             activation: string;
             /** @description Learned parameters of the layer: units × inputs weights + units biases for a plain layer, plus k-fold weights for maxout, the norm's weight and bias, and a residual projection (batch norm's running mean and variance are buffers, not counted) */
             parameters: number;
+            /** @description leaky_relu: its negative slope (the default, 0.01, included) */
+            alpha?: number;
             /** @description maxout: its pieces per unit (the default, 2, included) */
             pieces?: number;
             /**
@@ -2257,6 +2259,8 @@ export interface components {
             activation: string;
             /** @description Learned parameters of the layer: units × inputs weights + units biases for a plain layer, plus k-fold weights for maxout, the norm's weight and bias, and a residual projection (batch norm's running mean and variance are buffers, not counted) */
             parameters: number;
+            /** @description leaky_relu: its negative slope (the default, 0.01, included) */
+            alpha?: number;
             /** @description maxout: its pieces per unit (the default, 2, included) */
             pieces?: number;
             /**

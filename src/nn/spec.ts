@@ -76,7 +76,7 @@ export interface LayerLayout extends Omit<Block, 'defs'> {
 /** A layer as the network describes it: its shape, and the blocks a hidden layer sets (each only when set). */
 export interface LayerSummary {
   inputs: number, units: number, activation: HiddenActivationName | HeadName, parameters: number
-  pieces?: number, norm?: NormName, dropout?: number, residual?: boolean
+  alpha?: number, pieces?: number, norm?: NormName, dropout?: number, residual?: boolean
 }
 export interface NetworkSummary { layers: LayerSummary[], parameterCount: number }
 
@@ -141,6 +141,7 @@ export function describeNetwork (spec: NetworkSpec): NetworkSummary {
     const { pieces, norm, dropout, residual } = spec.layers[i] ?? {}
     return {
       inputs: b.inputs, units: b.units, activation: b.activation, parameters: defsTrainableCount(b.defs),
+      ...(b.activation === 'leaky_relu' ? { alpha: b.alpha } : {}),
       ...(b.activation === 'maxout' ? { pieces: pieces ?? 2 } : {}),
       ...(norm !== undefined ? { norm } : {}),
       ...((dropout ?? 0) > 0 ? { dropout } : {}),

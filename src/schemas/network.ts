@@ -101,6 +101,7 @@ export const LayerSummarySchema = z.object({
   activation: z.string(),
   parameters: z.number().int().describe('Learned parameters of the layer: units × inputs weights + units biases for a plain layer, ' +
     'plus k-fold weights for maxout, the norm\'s weight and bias, and a residual projection (batch norm\'s running mean and variance are buffers, not counted)'),
+  alpha: z.number().optional().describe('leaky_relu: its negative slope (the default, 0.01, included)'),
   pieces: z.number().int().optional().describe('maxout: its pieces per unit (the default, 2, included)'),
   norm: z.enum(NORMS).optional().describe('Present when the layer normalises'),
   dropout: z.number().optional().describe('Present when the layer drops units in training'),

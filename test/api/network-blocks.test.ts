@@ -35,6 +35,11 @@ describe('POST /v1/networks with the block vocabulary', () => {
     expect(res.body.layers[0].parameters).toBe(10 * 3 + 3 + 3 + 3) // LayerNorm(3): weight and bias of 3
   })
 
+  it('shows a leaky_relu layer\'s slope, the default one too', async () => {
+    const res = await request(t.app.server).post('/v1/networks').send(net([{ units: 4, activation: 'leaky_relu' }, { units: 4, activation: 'leaky_relu', alpha: 0.2 }]))
+    expect(res.body.layers.map((l: { alpha?: number }) => l.alpha)).toEqual([0.01, 0.2])
+  })
+
   it('counts batch norm as PyTorch counts net.parameters(): weight and bias, not the running statistics (buffers)', async () => {
     const res = await request(t.app.server).post('/v1/networks').send(net([{ units: 8, activation: 'relu', norm: 'batch' }]))
     expect(res.status).toBe(201)

@@ -259,8 +259,12 @@ describe.skipIf(!available)(`the console's pages, read as a new user${why}`, () 
       name: 'updown-data',
       features: [[-2], [-1], [0.5], [1], [2], [-0.5]], targets: [[0, 1], [0, 1], [0, 0], [1, 0], [1, 0], [1, 1]], featureNames: ['x'], targetNames: ['up', 'down']
     })
+    // the same feature column with one numeric target: listed, but not to be picked (evaluate would answer 422)
+    await api(base, 'POST', '/v1/datasets', { name: 'one-target', features: [[1], [2]], targets: [0.5, 1.5], featureNames: ['x'] })
     const { page, requests, errors } = await openPage(on.browser)
     await page.goto(`${base}/ui/#/models/${encodeURIComponent(model.id)}`)
+    const unfit = page.locator('#evaluate-dataset option', { hasText: 'one-target' })
+    expect([await unfit.isDisabled(), await unfit.getAttribute('title')]).toEqual([true, 'Does not fit: 1 target column; the model has 2 labels'])
     // its targets are labels, not classes, and not regression either
     expect(await page.getByRole('definition').filter({ hasText: /^none \(/ }).innerText()).toBe('none (multi-label: each target a label of its own)')
     await page.getByRole('button', { name: 'Evaluate' }).click()

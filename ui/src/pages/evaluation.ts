@@ -106,6 +106,11 @@ export function unfit (model: Model, d: Dataset): string | undefined {
   if (theirs.length !== mine.length || mine.some((c, i) => c.name !== theirs[i].name)) return `columns ${theirs.map((c) => c.name).join(', ')}; the model takes ${mine.map((c) => c.name).join(', ')}`
   const kind = mine.findIndex((c, i) => c.kind !== undefined && theirs[i].kind !== undefined && c.kind !== theirs[i].kind)
   if (kind >= 0) return `column ${theirs[kind].name} is ${theirs[kind].kind}; the model read it as ${mine[kind].kind}`
+  const { activation, units } = model.network.output
+  if (activation === 'sigmoid' && units > 1) {
+    // multi-label: as many 0/1 target columns as the model has labels
+    return d.classes ? 'class labels as targets; the model is multi-label' : d.outputs !== units ? `${d.outputs} target column${d.outputs === 1 ? '' : 's'}; the model has ${units} labels` : undefined
+  }
   if (model.classes && !d.classes && !d.targetValues) return 'numeric targets; the model is a classifier'
   if (!model.classes && d.classes) return 'class labels as targets; the model is a regression model'
   return undefined
