@@ -10,6 +10,7 @@ import type { Dataset } from '../nn/dataset.js'
 import { oneHot } from '../nn/dataset.js'
 import type { HeadName, NetworkSpec } from '../nn/spec.js'
 import { heads, type Head } from '../nn/heads.js'
+import { counted } from '../nn/counted.js'
 
 /** What admission and training know of a dataset's targets (its stored metadata). */
 export interface TargetInfo {
@@ -84,7 +85,7 @@ export function headTargets (spec: Pick<NetworkSpec, 'output'>, t: TargetInfo): 
     const fewer = head.unitsForClasses(t.classes.length)
     if (fewer !== null && fewer < t.outputs && units === fewer) return { kind: 'label-binary', classes: t.classes }
     if (units !== t.outputs) {
-      return { error: `the network has ${units} output units; dataset '${t.id}' has ${t.outputs} classes: ${t.classes.join(', ')}` + (fewer !== null && fewer < t.outputs ? ` (or ${fewer} ${head.name} unit)` : '') }
+      return { error: `the network has ${counted(units, 'output unit')}; dataset '${t.id}' has ${t.outputs} classes: ${t.classes.join(', ')}` + (fewer !== null && fewer < t.outputs ? ` (or ${fewer} ${head.name} unit)` : '') }
     }
     return { kind: 'as-stored', classes: t.classes }
   }
@@ -99,12 +100,12 @@ export function headTargets (spec: Pick<NetworkSpec, 'output'>, t: TargetInfo): 
     }
     if (values.length < 2) return { oneClass: true, error: `target column '${name}' of dataset '${t.id}' holds only the value ${values[0]}; a classifier needs at least two classes: upload rows of the other classes too, or use an identity output to regress on the value` }
     if (units !== values.length) {
-      return { error: `the network has ${units} output units; dataset '${t.id}' has ${values.length} classes: ${values.join(', ')} (the distinct values of '${name}')` }
+      return { error: `the network has ${counted(units, 'output unit')}; dataset '${t.id}' has ${values.length} classes: ${values.join(', ')} (the distinct values of '${name}')` }
     }
     return { kind: 'codes-one-hot', classes: values.map(String), values }
   }
   if (readsAsCodes(head, values) && units === head.unitsForClasses(values.length)) return { kind: 'codes-binary', classes: values.map(String), values }
-  if (units !== t.outputs) return { error: `the network has ${units} output units; dataset '${t.id}' has ${t.outputs} target column${t.outputs === 1 ? '' : 's'} (${t.targetNames.join(', ')})${codesHint(t)}` }
+  if (units !== t.outputs) return { error: `the network has ${counted(units, 'output unit')}; dataset '${t.id}' has ${t.outputs} target column${t.outputs === 1 ? '' : 's'} (${t.targetNames.join(', ')})${codesHint(t)}` }
   return { kind: 'as-stored' }
 }
 

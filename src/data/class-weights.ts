@@ -16,6 +16,8 @@ import type { Dataset } from '../nn/dataset.js'
 
 /** The largest weight taken: a weighted loss summed over a minibatch of rows stays finite in float32. */
 const MAX_WEIGHT = 1e6
+/** The smallest weight of one sigmoid unit's positive class (see checkClassWeight). */
+const MIN_POSITIVE_WEIGHT = 1e-3
 
 /** As sent: "balanced", or class label → weight (a class left out weighs 1). */
 export type ClassWeight = 'balanced' | Readonly<Record<string, number>>
@@ -92,5 +94,13 @@ export function checkClassWeight (weight: ClassWeight, head: string, classes: re
     if (!(w > 0 && Number.isFinite(w))) bad(`${field}.${label}`, `a weight is a finite number > 0, got ${w}`)
     // the weighted targets are float32, and the loss sums them over a minibatch: far below float32's 3.4e38
     if (w > MAX_WEIGHT) bad(`${field}.${label}`, `a weight is at most ${MAX_WEIGHT} (weights are relative: scale them all down), got ${w}`)
+    // one sigmoid unit's positive targets carry their weight as 1 + w in float32 (nn/heads.ts sigmoidTarget), which keeps
+    // w to 2⁻²⁴·(1 + w)/w: 6e-5 of it at 1e-3, all of it below 6e-8 (read as 1, unweighted)
+    if (head === 'sigmoid' && label === classes![1] && w < MIN_POSITIVE_WEIGHT) {
+      const other = classes![0]
+      const up = Number(((weight[other] ?? 1) / w).toPrecision(6))
+      bad(`${field}.${label}`, `a sigmoid unit's positive class "${label}" weighs at least ${MIN_POSITIVE_WEIGHT} (its weight rides on its 0/1 target, in float32), got ${w}: ` +
+        (up <= MAX_WEIGHT ? `weigh the other class up instead, {"${other}": ${up}}, or use a 2-unit softmax` : 'use a 2-unit softmax, whose class weights keep their digits'))
+    }
   }
 }

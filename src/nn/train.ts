@@ -162,8 +162,8 @@ function accuracyOf (head: Head, correct: number, rows: number, K: number): numb
 const UNNORMALISED = 10
 
 /**
- * The encoded input column reaching furthest beyond ±UNNORMALISED that is not standardised already (mean ≈ 0,
- * standard deviation ≈ 1: a rarely lit pixel of standardised digits reaches 36, and advising to normalise what
+ * The encoded input column reaching furthest beyond ±UNNORMALISED that is not standardised already (mean near 0,
+ * standard deviation near 1: a rarely lit pixel of standardised digits reaches 36, and advising to normalise what
  * the job had normalised misled users), with how far; null when there is none. One pass over the rows.
  */
 function unnormalisedInput (data: Dataset): { column: number, reaches: number } | null {
@@ -179,7 +179,9 @@ function unnormalisedInput (data: Dataset): { column: number, reaches: number } 
   let found: { column: number, reaches: number } | null = null
   for (let c = 0; c < I; c++) {
     const mean = sum[c] / n, sd = Math.sqrt(Math.max(0, squares[c] / n - mean * mean))
-    const standardised = Math.abs(mean) < 0.05 && Math.abs(sd - 1) < 0.05
+    // loosely: the scaler was fitted on the training rows, and a rare pixel's mean and spread move when the
+    // held-out rows join them (one read sd 1.3 on all rows); raw columns far beyond ±10 sit far from 0 and 1
+    const standardised = Math.abs(mean) < 0.5 && sd > 0.5 && sd < 2
     if (widest[c] > UNNORMALISED && !standardised && (found === null || widest[c] > found.reaches)) found = { column: c, reaches: widest[c] }
   }
   return found
@@ -201,8 +203,8 @@ function divergenceAdvice (data: Dataset, lr: number): string {
   return hint === null ? lower : `${lower} or ${hint}`
 }
 
-/** How a run that is no better than a constant ended: by early stopping or not, after how many epochs. */
-interface Ending { readonly stoppedEarly: boolean, readonly epochs: number }
+/** How a run that is no better than a constant ended: by early stopping or not, after how many epochs, at what training loss. */
+interface Ending { readonly stoppedEarly: boolean, readonly epochs: number, readonly trainLoss?: number }
 
 /**
  * What to change when the kept weights are no better than a constant. Inputs far from normalised come first
@@ -217,6 +219,12 @@ function stuckAdvice (run: Run, kept: number, constant: number, ending: Ending):
   const far = kept > 2 * constant + 1e-3
   const hint = normaliseHint(run.data)
   if (hint !== null) return far ? `${hint}, and lower the learning rate (now ${lr})` : hint
+  // scored on held-out rows: a network that fits the rows it trained on better than a constant, and not the others
+  const trainConstant = run.head.constantLoss(run.trainSet.y, run.trainSet.rows, run.trainSet.outputs)
+  if (run.validation !== null && ending.trainLoss !== undefined && ending.trainLoss < 0.99 * trainConstant) {
+    return `it fits the rows it trained on (loss ${ending.trainLoss.toPrecision(4)} against the constant's ${trainConstant.toPrecision(4)}) and not the held-out ones: ` +
+      'the features may not predict the target, or the network memorises its rows (early stopping, dropout or l2 hold that back)'
+  }
   if (far) return `lower the learning rate (now ${lr})`
   const { layers } = run.net.spec
   const causes: string[] = []
@@ -335,18 +343,22 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
 }
 
 /**
- * The kept weights' loss on every row (training and validation) and the best constant prediction's
- * (Head.constantLoss), when the first is no better (within 1%): a learning rate far too high left a finite loss of
- * 1e24 and chance accuracy, which finished 'succeeded' without a word and became the name's newest version; a deep
- * stack of sigmoids stays at the class shares. Null otherwise, and when both are ≈ 0 (one row, a constant target).
+ * The kept weights' loss and the best constant prediction's (Head.constantLoss), when the first is no better
+ * (within 1%), on the validation rows when the run holds some out (a network that memorised noise labels scores
+ * well on the rows it trained on, and worse than the class shares on the rest), else on every row: a learning
+ * rate far too high left a finite loss of 1e24 and chance accuracy, which finished 'succeeded' without a word and
+ * became the name's newest version; a deep stack of sigmoids stays at the class shares. Null otherwise, and when
+ * both are ≈ 0 (one row, a constant target).
  */
-function worseThanConstant (run: Run): { kept: number, constant: number } | null {
-  const { net, data } = run
+function worseThanConstant (run: Run): { kept: number, constant: number, rows: string } | null {
+  const { net } = run
+  const held = run.validation !== null && run.validation.rows > 0
+  const data = held ? run.validation! : run.data
   if (data.rows === 0) return null
   const kept = evaluateLoss(net, data, run.hooks.kernels).loss - l2Penalty(net)
   const constant = run.head.constantLoss(data.y, data.rows, data.outputs)
   // within 1% of it is no better either (a network stuck at the class shares scores them, give or take rounding)
-  return kept > 0.99 * constant + 1e-4 ? { kept, constant } : null
+  return kept > 0.99 * constant + 1e-4 ? { kept, constant, rows: held ? 'the held-out validation rows' : 'the dataset\'s rows' } : null
 }
 
 /**
@@ -356,8 +368,8 @@ function worseThanConstant (run: Run): { kept: number, constant: number } | null
 function constantWarning (run: Run, stillImproving: boolean, ending: Ending): string | null {
   const worse = worseThanConstant(run)
   if (worse === null) return null
-  const { kept, constant } = worse
-  const scores = `the kept weights score a loss of ${kept.toPrecision(4)} on the dataset's rows, ${kept > 1.01 * constant ? 'worse than' : 'no better than'} a constant prediction's ${constant.toPrecision(4)} ` +
+  const { kept, constant, rows } = worse
+  const scores = `the kept weights score a loss of ${kept.toPrecision(4)} on ${rows}, ${kept > 1.01 * constant ? 'worse than' : 'no better than'} a constant prediction's ${constant.toPrecision(4)} ` +
     `(${run.head.constantPrediction})`
   if (!stillImproving) return `${scores}: the network learned nothing; ${stuckAdvice(run, kept, constant, ending)}`
   // still falling from where it started: more epochs is the cure, unless the inputs hold it back
@@ -499,7 +511,7 @@ function finish (run: Run, progress: Progress, stopReason: StopReason, message: 
   if (why === null) {
     // still improving at the end, it is short of epochs: the ConvergenceWarning says so, and that it is not usable yet when a constant does better
     const improving = progress.wait === 0
-    const learned = constantWarning(run, improving, { stoppedEarly: stopReason === 'early_stopping', epochs: stoppedEpoch })
+    const learned = constantWarning(run, improving, { stoppedEarly: stopReason === 'early_stopping', epochs: stoppedEpoch, trainLoss: history[history.length - 1]?.loss })
     if (learned === null) return result
     return { ...result, warnings: improving ? result.warnings.map((w) => (w.startsWith(CONVERGENCE) ? w + learned : w)) : [...result.warnings, learned] }
   }

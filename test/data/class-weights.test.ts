@@ -45,6 +45,11 @@ describe('classWeightsOf', () => {
     expect(() => checkClassWeight('balanced', 'identity', undefined)).toThrow('training.classWeight: class weights weigh a classifier\'s classes; this network\'s output is identity')
     expect(() => checkClassWeight('balanced', 'sigmoid', ['a', 'b', 'c'], 3)).toThrow('training.classWeight: class weights weigh one sigmoid unit\'s two classes, or a softmax\'s; this output has 3 sigmoid units, each a label of its own: use {"activation": "softmax"} for one class per row')
     expect(() => checkClassWeight({ yes: 4 }, 'sigmoid', ['no', 'yes'], 1)).not.toThrow()
+    // a positive weight rides on its target as 1 + w in float32: 1e-8 would read as 1
+    expect(() => checkClassWeight({ yes: 1e-4, no: 2 }, 'sigmoid', ['no', 'yes'], 1))
+      .toThrow('training.classWeight.yes: a sigmoid unit\'s positive class "yes" weighs at least 0.001 (its weight rides on its 0/1 target, in float32), got 0.0001: weigh the other class up instead, {"no": 20000}, or use a 2-unit softmax')
+    expect(() => checkClassWeight({ yes: 1e-8 }, 'sigmoid', ['no', 'yes'], 1)).toThrow(/got 1e-8: use a 2-unit softmax, whose class weights keep their digits$/)
+    expect(() => checkClassWeight({ no: 1e-8 }, 'sigmoid', ['no', 'yes'], 1)).not.toThrow()
     expect(() => checkClassWeight('balanced', 'softmax', undefined)).toThrow(/the targets are not classes/)
     expect(() => checkClassWeight({ setosa: 2, versicolour: 3 }, 'softmax', ['setosa', 'versicolor', 'virginica']))
       .toThrow('training.classWeight.versicolour: "versicolour" is not a class of the dataset (did you mean "versicolor"?); its classes are "setosa", "versicolor", "virginica"')

@@ -236,6 +236,15 @@ describe('a network no better than a constant', () => {
     expect(r.warnings.join()).toMatch(new RegExp(`it is stuck near the constant: the features do not predict the target \\(early stopping ended the run after ${r.stoppedEpoch} epochs, its validation loss no better\\)$`))
   })
 
+  it('noise labels a network memorises are scored on the held-out rows: worse than the class shares there, and told why', () => {
+    const rng = new Rng(7)
+    const y = Array.from({ length: iris.rows }, () => { const k = Math.floor(rng.uniform(0, 3)); return [0, 1, 2].map((j) => (j === k ? 1 : 0)) })
+    const x = Array.from({ length: iris.rows }, (_, r) => Array.from(iris.x.subarray(r * 4, r * 4 + 4)))
+    const tanh16: NetworkSpec = { inputs: 4, layers: [{ units: 16, activation: 'tanh' }], output: { units: 3, activation: 'softmax' } }
+    const r = train(tanh16, datasetFromRows(x, y), { epochs: 300, batchSize: 16, seed: 1, validationSplit: 0.2, optimizer: { type: 'adam', learningRate: 0.01 } })
+    expect(r.warnings.find((w) => /learned nothing/.test(w))).toMatch(/^the kept weights score a loss of \S+ on the held-out validation rows, worse than a constant prediction's \S+ \(the class shares\): the network learned nothing; it fits the rows it trained on \(loss \S+ against the constant's \S+\) and not the held-out ones: the features may not predict the target, or the network memorises its rows/)
+  })
+
   it('one row predicted to rounding is not "worse than a constant" (both losses ≈ 0)', () => {
     const one = datasetFromRows([[1, 2]], [[3]])
     const r = train({ inputs: 2, layers: [{ units: 4, activation: 'relu' }], output: { units: 1, activation: 'identity' } }, one, { epochs: 200, batchSize: 1, seed: 1, optimizer: { type: 'sgd', learningRate: 0.01 } })
