@@ -221,7 +221,7 @@ function stuckAdvice (run: Run, kept: number, constant: number, ending: Ending):
   if (hint !== null) return far ? `${hint}, and lower the learning rate (now ${lr})` : hint
   // scored on held-out rows: a network that fits the rows it trained on better than a constant, and not the others
   const trainConstant = run.head.constantLoss(run.trainSet.y, run.trainSet.rows, run.trainSet.outputs)
-  if (run.validation !== null && ending.trainLoss !== undefined && ending.trainLoss < 0.99 * trainConstant) {
+  if (run.validation !== null && run.validation.rows >= HELD_OUT_ROWS && ending.trainLoss !== undefined && ending.trainLoss < 0.99 * trainConstant) {
     return `it fits the rows it trained on (loss ${ending.trainLoss.toPrecision(4)} against the constant's ${trainConstant.toPrecision(4)}) and not the held-out ones: ` +
       'the features may not predict the target, or the network memorises its rows (early stopping, dropout or l2 hold that back)'
   }
@@ -342,9 +342,12 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
   return finish(run, progress, 'completed', `trained ${opts.epochs} epochs`, snapshot(run, progress, epoch))
 }
 
+/** Held-out rows from which the constant comparison is scored on them rather than on every row. */
+const HELD_OUT_ROWS = 20
+
 /**
  * The kept weights' loss and the best constant prediction's (Head.constantLoss), when the first is no better
- * (within 1%), on the validation rows when the run holds some out (a network that memorised noise labels scores
+ * (within 1%), on the validation rows when the run holds 20 or more out (a network that memorised noise labels scores
  * well on the rows it trained on, and worse than the class shares on the rest), else on every row: a learning
  * rate far too high left a finite loss of 1e24 and chance accuracy, which finished 'succeeded' without a word and
  * became the name's newest version; a deep stack of sigmoids stays at the class shares. Null otherwise, and when
@@ -352,7 +355,8 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
  */
 function worseThanConstant (run: Run): { kept: number, constant: number, rows: string } | null {
   const { net } = run
-  const held = run.validation !== null && run.validation.rows > 0
+  // enough held-out rows for their class shares to mean something (one row's own class scores a constant loss of 0)
+  const held = run.validation !== null && run.validation.rows >= HELD_OUT_ROWS
   const data = held ? run.validation! : run.data
   if (data.rows === 0) return null
   const kept = evaluateLoss(net, data, run.hooks.kernels).loss - l2Penalty(net)

@@ -245,6 +245,15 @@ describe('a network no better than a constant', () => {
     expect(r.warnings.find((w) => /learned nothing/.test(w))).toMatch(/^the kept weights score a loss of \S+ on the held-out validation rows, worse than a constant prediction's \S+ \(the class shares\): the network learned nothing; it fits the rows it trained on \(loss \S+ against the constant's \S+\) and not the held-out ones: the features may not predict the target, or the network memorises its rows/)
   })
 
+  it('a held-out set too small to judge by is not scored alone: one held-out row\'s own value is a constant loss of 0', () => {
+    const x = Array.from({ length: 10 }, (_, i) => [i / 10])
+    const data = datasetFromRows(x, x.map(([v]) => [2 * v + 1]))
+    const r = train({ inputs: 1, layers: [{ units: 8, activation: 'tanh' }], output: { units: 1, activation: 'identity' } }, data,
+      { epochs: 300, batchSize: 9, seed: 1, validationSplit: 0.1, optimizer: { type: 'adam', learningRate: 0.01 } })
+    expect(r.history.at(-1)!.valLoss).toBeGreaterThan(0)
+    expect(r.warnings.join()).not.toMatch(/constant prediction/)
+  })
+
   it('one row predicted to rounding is not "worse than a constant" (both losses ≈ 0)', () => {
     const one = datasetFromRows([[1, 2]], [[3]])
     const r = train({ inputs: 2, layers: [{ units: 4, activation: 'relu' }], output: { units: 1, activation: 'identity' } }, one, { epochs: 200, batchSize: 1, seed: 1, optimizer: { type: 'sgd', learningRate: 0.01 } })
