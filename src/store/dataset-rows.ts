@@ -32,8 +32,12 @@ export function createFeatureRowReader (redis: Redis, prefix: string, meta: Pick
       const reads: Array<Promise<void>> = []
       for (let c = Math.floor(start / size); c * size < end; c++) {
         const lo = Math.max(start, c * size), hi = Math.min(end, (c + 1) * size)
-        reads.push(redis.getrangeBuffer(keys.datasetChunk(meta.id, 'x', c), lo - c * size, hi - c * size - 1).then((part) => {
-          if (part.length !== hi - lo) throw new Error(`dataset ${meta.id} is missing bytes of chunk ${c}`)
+        reads.push(redis.getrangeBuffer(keys.datasetChunk(meta.id, 'x', c), lo - c * size, hi - c * size - 1).then(async (part) => {
+          if (part.length !== hi - lo) {
+            // a DELETE while a long read streams (the README's cut-off stream) is not a damaged dataset: say which it is
+            const deleted = (await redis.exists(keys.dataset(meta.id))) === 0
+            throw new Error(deleted ? `dataset ${meta.id} was deleted while its rows were being read` : `dataset ${meta.id} is missing bytes of chunk ${c}`)
+          }
           part.copy(view, lo - start)
         }))
       }

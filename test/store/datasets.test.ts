@@ -2,6 +2,7 @@ import { afterAll, describe, it, expect } from 'vitest'
 import { buildDataset } from '../../src/data/build-dataset.js'
 import { createDatasetRepository } from '../../src/store/datasets.js'
 import { createKeys } from '../../src/store/keys.js'
+import { createFeatureRowReader } from '../../src/store/dataset-rows.js'
 import { testRedis } from './redis-helper.js'
 
 const { redis, prefix, cleanup } = testRedis('datasets')
@@ -28,6 +29,19 @@ describe('dataset repository', () => {
     // written ahead with an expiry, then made permanent by the commit: a stored dataset's chunks never expire
     const ttls = await Promise.all(Array.from({ length: meta.chunks.x }, (_, i) => redis.ttl(createKeys(prefix).datasetChunk(meta.id, 'x', i))))
     expect(ttls.every((t) => t === -1)).toBe(true)
+  })
+
+  it('a row reader says a dataset deleted during its read was deleted, and a damaged one damaged', async () => {
+    const repo = createDatasetRepository(redis, prefix, { chunkBytes: 64 })
+    const input = sample(37, 5)
+    const gone = await repo.put(input)
+    const reader = createFeatureRowReader(redis, prefix, gone)
+    expect(await reader.read(0, 3)).toEqual(input.dataset.x.subarray(0, 15))
+    await repo.remove(gone.id)
+    await expect(reader.read(10, 20)).rejects.toThrow(`dataset ${gone.id} was deleted while its rows were being read`)
+    const damaged = await repo.put(input)
+    await redis.del(createKeys(prefix).datasetChunk(damaged.id, 'x', 2))
+    await expect(createFeatureRowReader(redis, prefix, damaged).read(0, 37)).rejects.toThrow(`dataset ${damaged.id} is missing bytes of chunk 2`)
   })
 
   it('stores nothing when a chunk is gone before the commit, and leaves no key behind', async () => {
