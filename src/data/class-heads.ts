@@ -105,7 +105,7 @@ export function headTargets (spec: Pick<NetworkSpec, 'output'>, t: TargetInfo): 
     return { kind: 'codes-one-hot', classes: values.map(String), values }
   }
   if (readsAsCodes(head, values) && units === head.unitsForClasses(values.length)) return { kind: 'codes-binary', classes: values.map(String), values }
-  if (units !== t.outputs) return { error: `the network has ${counted(units, 'output unit')}; dataset '${t.id}' has ${t.outputs} target column${t.outputs === 1 ? '' : 's'} (${t.targetNames.join(', ')})${codesHint(t)}` }
+  if (units !== t.outputs) return { error: `the network has ${counted(units, 'output unit')}; dataset '${t.id}' has ${counted(t.outputs, 'target column')} (${t.targetNames.join(', ')})${codesHint(t)}` }
   return { kind: 'as-stored' }
 }
 

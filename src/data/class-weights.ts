@@ -80,10 +80,7 @@ export function checkClassWeight (weight: ClassWeight, head: string, classes: re
     bad(field, `class weights weigh one sigmoid unit's two classes, or a softmax's; this output has ${units} sigmoid units, each a label of its own: ` +
       'use {"activation": "softmax"} for one class per row')
   }
-  if (classes === undefined) {
-    bad(field, 'the targets are not classes: class weights need class labels (or class codes) as targets' +
-      (head === 'sigmoid' ? ' (several sigmoid units learn labels of their own, which class weights do not weigh)' : ''))
-  }
+  if (classes === undefined) bad(field, 'the targets are not classes: class weights need class labels (or class codes) as targets')
   if (weight === 'balanced') return
   if (Object.keys(weight).length === 0) bad(field, 'name at least one class and its weight, as {"label": 2}, or send "balanced"')
   for (const [label, w] of Object.entries(weight)) {

@@ -178,6 +178,7 @@ const sigmoid: Head = {
     let s = 0
     for (let i = 0; i < B * K; i++) {
       const x = z[i], t = y[i]
+      // a plain target keeps the order of operations it always had, so unweighted losses keep their bits
       s += t > 1 ? (t - 1) * (softplus(x) - x) : t < 0 ? -t * softplus(x) : Math.max(x, 0) - t * x + Math.log1p(Math.exp(-Math.abs(x)))
     }
     return s

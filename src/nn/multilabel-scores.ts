@@ -48,9 +48,7 @@ export function multiLabelScores (probs: ArrayLike<number>, truth: ArrayLike<num
     let rowTp = 0, rowFp = 0, rowFn = 0
     for (let j = 0; j < L; j++) {
       const t = truth[r * L + j] === 1, p = probs[r * L + j] >= DECISION_THRESHOLD
-      if (t && p) rowTp++
-      else if (p) { rowFp++; fp[j]++ } else if (t) { rowFn++; fn[j]++ }
-      if (t && p) tp[j]++
+      if (t && p) { rowTp++; tp[j]++ } else if (p) { rowFp++; fp[j]++ } else if (t) { rowFn++; fn[j]++ }
     }
     if (rowFp + rowFn === 0) exact++
     wrong += rowFp + rowFn
