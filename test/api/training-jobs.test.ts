@@ -426,6 +426,13 @@ describe('admission', () => {
 
 describe('GET /v1/training-jobs?status=', () => {
   it('lists only the jobs of the statuses asked for, newest first, with their count', async () => {
+    // the file's earlier jobs settled first: one that ends between the two listings below would be in one and not the other
+    for (const deadline = Date.now() + 60_000; ;) {
+      const busy = (await request(t.app.server).get('/v1/training-jobs?status=queued,running')).body.total as number
+      if (busy === 0) break
+      if (Date.now() > deadline) throw new Error(`${busy} jobs still queued or running after 60 s`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
     const all = (await request(t.app.server).get('/v1/training-jobs?limit=1000')).body.items as Array<{ id: string, status: string }>
     const of = (...statuses: string[]) => all.filter((j) => statuses.includes(j.status)).map((j) => j.id)
     expect(of('succeeded').length).toBeGreaterThan(2)
