@@ -609,7 +609,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Inference: one numeric input [rows, features] (or one per feature column, for a model with categorical columns) → output [rows, units] and label [rows] */
+        /**
+         * Inference: one numeric input [rows, features] (or one per feature column, for a model with categorical columns) → output [rows, units] and label [rows]; tensors as JSON or binary (binary tensor extension)
+         * @description Tensors come and go as JSON, or with the binary tensor data extension (as tritonclient.http sends by default): the header Inference-Header-Content-Length gives the byte length of the JSON request at the start of the body, and each input with parameters.binary_data_size has that many little-endian bytes after it, in the order of inputs (BYTES: a 4-byte length before each element). Outputs asked for with parameters.binary_data (or all, with the request's parameters.binary_data_output) are answered the same way: application/octet-stream, Inference-Header-Content-Length, and binary_data_size in place of data.
+         */
         post: operations["modelInfer"];
         delete?: never;
         options?: never;
@@ -626,7 +629,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Inference on one version of a model */
+        /**
+         * Inference on one version of a model
+         * @description Tensors come and go as JSON, or with the binary tensor data extension (as tritonclient.http sends by default): the header Inference-Header-Content-Length gives the byte length of the JSON request at the start of the body, and each input with parameters.binary_data_size has that many little-endian bytes after it, in the order of inputs (BYTES: a 4-byte length before each element). Outputs asked for with parameters.binary_data (or all, with the request's parameters.binary_data_output) are answered the same way: application/octet-stream, Inference-Header-Content-Length, and binary_data_size in place of data.
+         */
         post: operations["modelVersionInfer"];
         delete?: never;
         options?: never;
@@ -2015,7 +2021,7 @@ export interface components {
         InferRequestInput: {
             /** @description Echoed in the response */
             id?: string;
-            /** @description Ignored, but for the binary tensor extension's binary_data_output, binary_data and binary_data_size, which are refused (400): tensors are JSON only */
+            /** @description binary_data_output: true answers every output as binary data after the JSON (binary tensor extension); other parameters are ignored */
             parameters?: {
                 [key: string]: unknown;
             };
@@ -2024,9 +2030,9 @@ export interface components {
                 name: string;
                 /** @description [rows, inputs] for the one input; [rows] (or [rows, 1]) for a feature column's input */
                 shape: number[];
-                /** @description FP32 (FP64, INT8…INT64 and UINT8…UINT64 are read as numbers); BYTES for a categorical column's category names */
+                /** @description FP32 (FP64, FP16, BF16, INT8…INT64 and UINT8…UINT64 are read as numbers); BYTES for a categorical column's category names */
                 datatype: string;
-                /** @description Ignored, but for the binary tensor extension's binary_data_output, binary_data and binary_data_size, which are refused (400): tensors are JSON only */
+                /** @description binary_data_size: the tensor's bytes follow the JSON (binary tensor extension, with the Inference-Header-Content-Length header), and data is left out; other parameters are ignored */
                 parameters?: {
                     [key: string]: unknown;
                 };
@@ -2036,7 +2042,7 @@ export interface components {
             /** @description The outputs to return (default: all of them) */
             outputs?: {
                 name: string;
-                /** @description Ignored, but for the binary tensor extension's binary_data_output, binary_data and binary_data_size, which are refused (400): tensors are JSON only */
+                /** @description binary_data: true answers this output as binary data after the JSON, false as JSON (overriding binary_data_output) */
                 parameters?: {
                     [key: string]: unknown;
                 };
@@ -2059,8 +2065,12 @@ export interface components {
                 shape: number[];
                 /** @enum {string} */
                 datatype: "FP32" | "BYTES";
-                /** @description Flat, in row-major order */
-                data: (number | string)[];
+                /** @description An output asked for as binary data: its size in bytes; its bytes follow the JSON, in the order of outputs */
+                parameters?: {
+                    binary_data_size: number;
+                };
+                /** @description Flat, in row-major order (absent for an output answered as binary data) */
+                data?: (number | string)[];
             }[];
         };
         FieldIssue: {
@@ -3461,7 +3471,7 @@ export interface components {
         InferRequest: {
             /** @description Echoed in the response */
             id?: string;
-            /** @description Ignored, but for the binary tensor extension's binary_data_output, binary_data and binary_data_size, which are refused (400): tensors are JSON only */
+            /** @description binary_data_output: true answers every output as binary data after the JSON (binary tensor extension); other parameters are ignored */
             parameters?: {
                 [key: string]: unknown;
             };
@@ -3470,9 +3480,9 @@ export interface components {
                 name: string;
                 /** @description [rows, inputs] for the one input; [rows] (or [rows, 1]) for a feature column's input */
                 shape: number[];
-                /** @description FP32 (FP64, INT8…INT64 and UINT8…UINT64 are read as numbers); BYTES for a categorical column's category names */
+                /** @description FP32 (FP64, FP16, BF16, INT8…INT64 and UINT8…UINT64 are read as numbers); BYTES for a categorical column's category names */
                 datatype: string;
-                /** @description Ignored, but for the binary tensor extension's binary_data_output, binary_data and binary_data_size, which are refused (400): tensors are JSON only */
+                /** @description binary_data_size: the tensor's bytes follow the JSON (binary tensor extension, with the Inference-Header-Content-Length header), and data is left out; other parameters are ignored */
                 parameters?: {
                     [key: string]: unknown;
                 };
@@ -3482,7 +3492,7 @@ export interface components {
             /** @description The outputs to return (default: all of them) */
             outputs?: {
                 name: string;
-                /** @description Ignored, but for the binary tensor extension's binary_data_output, binary_data and binary_data_size, which are refused (400): tensors are JSON only */
+                /** @description binary_data: true answers this output as binary data after the JSON, false as JSON (overriding binary_data_output) */
                 parameters?: {
                     [key: string]: unknown;
                 };
@@ -3505,8 +3515,12 @@ export interface components {
                 shape: number[];
                 /** @enum {string} */
                 datatype: "FP32" | "BYTES";
-                /** @description Flat, in row-major order */
-                data: (number | string)[];
+                /** @description An output asked for as binary data: its size in bytes; its bytes follow the JSON, in the order of outputs */
+                parameters?: {
+                    binary_data_size: number;
+                };
+                /** @description Flat, in row-major order (absent for an output answered as binary data) */
+                data?: (number | string)[];
             }[];
         };
     };
@@ -12556,7 +12570,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "inputs[0].datatype: the input 'input' is FP32 (or FP64, INT8…INT64, UINT8…UINT64); got BOOL"
+                     *       "error": "inputs[0].datatype: the input 'input' is FP32 (or FP64, FP16, BF16, INT8…INT64, UINT8…UINT64); got BOOL"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];
@@ -12764,7 +12778,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "inputs[0].datatype: the input 'input' is FP32 (or FP64, INT8…INT64, UINT8…UINT64); got BOOL"
+                     *       "error": "inputs[0].datatype: the input 'input' is FP32 (or FP64, FP16, BF16, INT8…INT64, UINT8…UINT64); got BOOL"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];

@@ -2,7 +2,7 @@
  * The Open Inference Protocol (KServe v2, Triton) over HTTP/REST: requests, responses and errors as
  * its specification (kserve/open-inference-protocol, rest_predict_v2.yaml) defines them, for the subset
  * this service serves: numeric tensors (FP32, FP64, INT*, UINT*) and BYTES category names in, FP32 (and
- * BYTES class labels) out, JSON data only (no binary tensor extension).
+ * BYTES class labels) out, as JSON or with the binary tensor extension (api/protocols/binary-tensors.ts).
  */
 import { z } from 'zod'
 import './messages.js'
@@ -57,29 +57,51 @@ const valueError = (iss: { input?: unknown }): string => iss.input === null
 const TensorValue = z.union([z.number(), z.string().max(200)], { error: valueError })
 const TensorData = z.array(z.union([z.number(), z.string().max(200), z.array(TensorValue)], { error: valueError }))
 
-/** KServe's binary tensor extension's parameters: this server answers and reads JSON tensors only. */
-export const BINARY_PARAMETERS = ['binary_data_output', 'binary_data', 'binary_data_size'] as const
-/** Parameters that ask for the binary extension (any value but false). */
-export const asksBinary = (p: Record<string, unknown>): string | undefined => BINARY_PARAMETERS.find((k) => p[k] !== undefined && p[k] !== false)
+/** Where a `parameters` object sits in an inference request: its extensions' parameters differ by place. */
+export type ParametersPlace = 'request' | 'input' | 'output'
 
-const Parameters = z.record(z.string(), z.unknown()).superRefine((p, ctx) => {
-  const key = asksBinary(p)
-  if (key !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'the binary tensor extension is not supported here: drop it, tensors are read and answered as JSON' })
-}).describe('Ignored, but for the binary tensor extension\'s binary_data_output, binary_data and binary_data_size, which are refused (400): tensors are JSON only')
+/**
+ * The first parameter this server refuses at that place, and why; other parameters are ignored. The
+ * binary tensor extension's (protocols/binary-tensors.ts) are read: `binary_data_output` (request) and
+ * `binary_data` (output) are booleans; an input's `binary_data_size` is consumed by the binary framing,
+ * so one still present was sent without it. The shared-memory extension's are refused.
+ */
+export function parameterProblem (p: Record<string, unknown>, place: ParametersPlace): { key: string, message: string } | undefined {
+  const key = Object.keys(p).find((k) => k.startsWith('shared_memory_'))
+  if (key !== undefined) return { key, message: 'the shared-memory extension is not supported here: send the tensor\'s data in the request (as JSON, or as binary data with binary_data_size)' }
+  const flag = place === 'request' ? 'binary_data_output' : place === 'output' ? 'binary_data' : undefined
+  if (flag !== undefined && p[flag] !== undefined && typeof p[flag] !== 'boolean') {
+    return { key: flag, message: `true or false (whether ${place === 'request' ? 'outputs are' : 'the output is'} answered as binary data after the JSON); got ${JSON.stringify(p[flag])}` }
+  }
+  if (place === 'input' && p.binary_data_size !== undefined) {
+    return { key: 'binary_data_size', message: 'binary data needs its framing: send the header Inference-Header-Content-Length with the byte length of the JSON, and the tensor\'s bytes after the JSON' }
+  }
+  return undefined
+}
+
+const parametersAt = (place: ParametersPlace) => z.record(z.string(), z.unknown()).superRefine((p, ctx) => {
+  const problem = parameterProblem(p, place)
+  if (problem) ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message })
+})
 
 export const InferInputTensor = z.object({
   name: z.string().describe('The input\'s name from the model metadata: any name for a model with one input; the feature column\'s name for a model with categorical columns (one input per column)'),
   shape: z.array(z.number().int().min(0)).describe('[rows, inputs] for the one input; [rows] (or [rows, 1]) for a feature column\'s input'),
-  datatype: z.string().describe('FP32 (FP64, INT8…INT64 and UINT8…UINT64 are read as numbers); BYTES for a categorical column\'s category names'),
-  parameters: Parameters.optional(),
+  datatype: z.string().describe('FP32 (FP64, FP16, BF16, INT8…INT64 and UINT8…UINT64 are read as numbers); BYTES for a categorical column\'s category names'),
+  parameters: parametersAt('input').optional()
+    .describe('binary_data_size: the tensor\'s bytes follow the JSON (binary tensor extension, with the Inference-Header-Content-Length header), and data is left out; other parameters are ignored'),
   data: TensorData.describe('The values, flat in row-major order or nested as the shape')
 })
 
 export const InferRequest = z.object({
   id: z.string().optional().describe('Echoed in the response'),
-  parameters: Parameters.optional(),
+  parameters: parametersAt('request').optional()
+    .describe('binary_data_output: true answers every output as binary data after the JSON (binary tensor extension); other parameters are ignored'),
   inputs: z.array(InferInputTensor).min(1),
-  outputs: z.array(z.object({ name: z.string(), parameters: Parameters.optional() })).optional()
+  outputs: z.array(z.object({
+    name: z.string(),
+    parameters: parametersAt('output').optional().describe('binary_data: true answers this output as binary data after the JSON, false as JSON (overriding binary_data_output)')
+  })).optional()
     .describe('The outputs to return (default: all of them)')
 }).meta({ id: 'InferRequest' })
 
@@ -89,7 +111,9 @@ export const InferOutputTensor = z.object({
   name: z.string(),
   shape: z.array(z.number().int()),
   datatype: z.enum(['FP32', 'BYTES']),
-  data: z.array(z.union([z.number(), z.string()])).describe('Flat, in row-major order')
+  parameters: z.object({ binary_data_size: z.number().int() }).optional()
+    .describe('An output asked for as binary data: its size in bytes; its bytes follow the JSON, in the order of outputs'),
+  data: z.array(z.union([z.number(), z.string()])).optional().describe('Flat, in row-major order (absent for an output answered as binary data)')
 })
 
 export type InferOutputTensorBody = z.infer<typeof InferOutputTensor>

@@ -10,7 +10,7 @@ const PROBABILITIES = D.PREDICTION.outputs
 const notFoundVersion = { error: modelVersionNotFound('iris-example', '7', 2).message }
 const notFoundName = { error: "model 'iris-sample' not found; list models with GET /v1/models" }
 const notFound = (params: Record<string, string>) => ('version' in params ? notFoundVersion : notFoundName)
-const badBody = { error: "inputs[0].datatype: the input 'input' is FP32 (or FP64, INT8…INT64, UINT8…UINT64); got BOOL" }
+const badBody = { error: "inputs[0].datatype: the input 'input' is FP32 (or FP64, FP16, BF16, INT8…INT64, UINT8…UINT64); got BOOL" }
 const notFinite = { error: "the model's output for row 0 is NaN: that row is far outside the data the model was trained on (or the model is broken); check the row's units" }
 const name = { name: 'iris-example' }
 const version = { name: 'iris-example', version: '1' }

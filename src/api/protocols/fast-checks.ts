@@ -5,7 +5,7 @@
  * Measured on one 784-wide row: zod's union per value was most of a protocol request's CPU.
  */
 import { MAX_PREDICT_ROWS } from '../../schemas/model.js'
-import { asksBinary } from '../../schemas/open-inference.js'
+import { parameterProblem, type ParametersPlace } from '../../schemas/open-inference.js'
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isName = (v: unknown, max: number): boolean => typeof v === 'string' && v.length >= 1 && v.length <= max
@@ -37,12 +37,12 @@ export function isTfsRowsBody (body: unknown): boolean {
   return true
 }
 
-/** Parameters as InferRequest's schema takes them: absent, or an object that does not ask for binary tensors (which the schema refuses). */
-const isParameters = (p: unknown): boolean => p === undefined || (isObject(p) && asksBinary(p) === undefined)
+/** Parameters as InferRequest's schema takes them at that place: absent, or an object with no parameter it refuses. */
+const isParameters = (p: unknown, place: ParametersPlace): boolean => p === undefined || (isObject(p) && parameterProblem(p, place) === undefined)
 
 function isTensor (t: unknown): boolean {
   if (!isObject(t) || typeof t.name !== 'string' || typeof t.datatype !== 'string') return false
-  if (!isParameters(t.parameters)) return false
+  if (!isParameters(t.parameters, 'input')) return false
   const { shape, data } = t
   if (!Array.isArray(shape)) return false
   for (const d of shape) if (!Number.isSafeInteger(d) || (d as number) < 0) return false
@@ -61,8 +61,8 @@ export function isInferBody (body: unknown): boolean {
   if (!isObject(body)) return false
   const { id, parameters, inputs, outputs } = body
   if (id !== undefined && typeof id !== 'string') return false
-  if (!isParameters(parameters)) return false
+  if (!isParameters(parameters, 'request')) return false
   if (!Array.isArray(inputs) || inputs.length < 1 || !inputs.every(isTensor)) return false
   if (outputs === undefined) return true
-  return Array.isArray(outputs) && outputs.every((o) => isObject(o) && typeof o.name === 'string' && isParameters(o.parameters))
+  return Array.isArray(outputs) && outputs.every((o) => isObject(o) && typeof o.name === 'string' && isParameters(o.parameters, 'output'))
 }

@@ -9,6 +9,7 @@
 import { Transform } from 'node:stream'
 import type { preParsingAsyncHookHandler } from 'fastify'
 import { VALIDATION, withProblem } from '../../errors.js'
+import { HEADER_LENGTH_HEADER } from './binary-tensors.js'
 
 const QUOTE = 0x22, BACKSLASH = 0x5c, OPEN_ARRAY = 0x5b, CLOSE_ARRAY = 0x5d, OPEN_OBJECT = 0x7b, CLOSE_OBJECT = 0x7d, COMMA = 0x2c
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
@@ -94,7 +95,10 @@ export function tensorCapStream (maxRows: number): Transform {
   })
 }
 
-/** The preParsing hook of the v2 infer routes. */
+/**
+ * The preParsing hook of the v2 infer routes. A body framed by the binary tensor extension was decoded by
+ * the hook before it (binary-tensors.ts checks its shapes) and passes as it is.
+ */
 export function tensorCapHook (maxRows: number): preParsingAsyncHookHandler {
-  return async (_request, _reply, payload) => payload.pipe(tensorCapStream(maxRows))
+  return async (request, _reply, payload) => request.headers[HEADER_LENGTH_HEADER] === undefined ? payload.pipe(tensorCapStream(maxRows)) : payload
 }

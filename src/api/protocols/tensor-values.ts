@@ -1,6 +1,6 @@
 /**
  * The values of one Open Inference Protocol input tensor, checked against its datatype: numbers for
- * FP32, FP64 and the INT/UINT types (whole and within the type's range for those), strings for BYTES.
+ * FP32, FP64, FP16, BF16 and the INT/UINT types (whole and within the type's range for those), strings for BYTES.
  * A fault is a 400 naming the element by its path in the request as sent, flat or nested as rows
  * (elementPath), with the tensor's name and what its datatype holds. Shapes are tensors.ts's.
  */
@@ -24,8 +24,10 @@ const INTEGER_TYPES: ReadonlyMap<string, IntegerRange> = new Map(([
   const end = 2n ** BigInt(signed ? bits - 1 : bits)
   return [type, { min: Number(min), end: Number(end), range: `${min} to ${end - 1n}` }]
 }))
-const isNumericType = (datatype: string): boolean => datatype === 'FP32' || datatype === 'FP64' || INTEGER_TYPES.has(datatype)
-const NUMERIC_TYPES = 'FP32 (or FP64, INT8…INT64, UINT8…UINT64)'
+// FP16 and BF16 come as binary data (binary-tensors.ts decodes them); as JSON numbers they are read as any float
+const FLOAT_TYPES = new Set(['FP32', 'FP64', 'FP16', 'BF16'])
+const isNumericType = (datatype: string): boolean => FLOAT_TYPES.has(datatype) || INTEGER_TYPES.has(datatype)
+const NUMERIC_TYPES = 'FP32 (or FP64, FP16, BF16, INT8…INT64, UINT8…UINT64)'
 
 /**
  * "an INT32 tensor", "a UINT8 tensor", "an FP32 tensor", "a BYTES tensor": the article goes by how the

@@ -7,7 +7,7 @@
  * Spec: https://github.com/kserve/open-inference-protocol (specification/protocol/inference_rest.md).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { NOT_READY, VALIDATION, withProblem } from '../../errors.js'
+import { NOT_READY } from '../../errors.js'
 import { pingRedis } from '../../store/redis.js'
 import { redisUnavailable } from '../plugins/redis-guard.js'
 import type { ModelRecord } from '../../store/models.js'
@@ -28,6 +28,8 @@ import { LABEL_NAME, OUTPUT_NAME, checkInputs, inputsOf, outputTensors, rowsOfIn
 import { columnsOf } from '../protocols/model-columns.js'
 import { tensorCapHook } from '../protocols/tensor-cap-stream.js'
 import { MAX_PREDICT_ROWS } from '../../schemas/model.js'
+import { binaryOutputChoice, frameBinaryOutputs, HEADER_LENGTH_HEADER, readFramedBody, restoreFramedBody } from '../protocols/binary-tensors.js'
+import type { FastifyReply } from 'fastify'
 
 const tags = ['open-inference']
 
@@ -51,19 +53,13 @@ function metadataOf (record: ModelRecord, versions: string[]) {
 
 const openInference: FastifyPluginAsyncZod = async (fastify) => {
   answerErrorsAsProtocol(fastify)
-  // KServe's binary tensor extension sends a JSON header then raw tensor bytes, sized by this header:
-  // say the extension is not served, not that the body is not JSON
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    if (request.headers['inference-header-content-length'] === undefined) { done(); return }
-    done(withProblem(new VALIDATION('the binary tensor extension (Inference-Header-Content-Length) is not supported here: send the whole request as JSON'), { field: 'Inference-Header-Content-Length' }))
-  })
   readJsonWhateverContentType(fastify)
   // references and records resolved as remembered through a Redis outage (remembered-models.ts)
   const { servingModels: models, predictor } = fastify
 
   fastify.get('/v2', {
     schema: { tags, summary: 'Server metadata', response: { 200: ServerMetadataResponse } }
-  }, async () => ({ name: OPENAPI_INFO.title, version: OPENAPI_INFO.version, extensions: [] }))
+  }, async () => ({ name: OPENAPI_INFO.title, version: OPENAPI_INFO.version, extensions: ['binary_tensor_data'] }))
 
   // the specification's bodies; probes that read only the status (Triton's clients, Kubernetes) get 200 too
   fastify.get('/v2/health/live', {
@@ -134,22 +130,37 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
       outputs: outputTensors(prediction, body.outputs?.map((o) => o.name))
     }
   }
-  const inferSchema = { tags, body: InferRequest, response: { 200: InferResponse, ...protocolErrors(400, 404, 422) } }
+  /** The answer as JSON, or framed when the request asks for binary outputs (protocols/binary-tensors.ts). */
+  const answer = (reply: FastifyReply, body: InferRequestBody, response: InferResponseBody): InferResponseBody | FastifyReply => {
+    const framed = frameBinaryOutputs(response, binaryOutputChoice(body))
+    if (framed === null) return response
+    return reply.header(HEADER_LENGTH_HEADER, framed.headerLength).type('application/octet-stream').send(framed.body)
+  }
+  const inferSchema = {
+    tags,
+    description: 'Tensors come and go as JSON, or with the binary tensor data extension (as tritonclient.http sends by default): ' +
+      'the header Inference-Header-Content-Length gives the byte length of the JSON request at the start of the body, and each input with ' +
+      'parameters.binary_data_size has that many little-endian bytes after it, in the order of inputs (BYTES: a 4-byte length before each element). ' +
+      'Outputs asked for with parameters.binary_data (or all, with the request\'s parameters.binary_data_output) are answered the same way: ' +
+      'application/octet-stream, Inference-Header-Content-Length, and binary_data_size in place of data.',
+    body: InferRequest, response: { 200: InferResponse, ...protocolErrors(400, 404, 422) } }
   // as the native predict: plain checks before zod for the common bodies, answers written by JSON.stringify
   // and a tensor over the row cap is refused while its bytes arrive, not after JSON.parse on the event loop
   const fast = {
-    validatorCompiler: fastValidator({ body: isInferBody, params: isServedParams }), serializerCompiler: jsonSerializer(), preValidation: bodyHints(inferBodyMessage),
-    preParsing: tensorCapHook(MAX_PREDICT_ROWS),
+    validatorCompiler: fastValidator({ body: isInferBody, params: isServedParams }), serializerCompiler: jsonSerializer(),
+    preValidation: [restoreFramedBody, bodyHints(inferBodyMessage)],
+    // a body framed by the binary tensor extension is decoded first; a JSON body's rows are capped as they arrive
+    preParsing: [readFramedBody(fastify.initialConfig.bodyLimit ?? 1024 * 1024), tensorCapHook(MAX_PREDICT_ROWS)],
     config: { servesThroughOutage: true }
   }
   fastify.post('/v2/models/:name/infer', {
-    schema: { ...inferSchema, summary: 'Inference: one numeric input [rows, features] (or one per feature column, for a model with categorical columns) → output [rows, units] and label [rows]', params: ServedModelParams },
+    schema: { ...inferSchema, summary: 'Inference: one numeric input [rows, features] (or one per feature column, for a model with categorical columns) → output [rows, units] and label [rows]; tensors as JSON or binary (binary tensor extension)', params: ServedModelParams },
     ...fast
-  }, async (request) => infer(request.params.name, undefined, request.body, request.tenant))
+  }, async (request, reply) => answer(reply, request.body, await infer(request.params.name, undefined, request.body, request.tenant)))
   fastify.post('/v2/models/:name/versions/:version/infer', {
     schema: { ...inferSchema, summary: 'Inference on one version of a model', params: ServedVersionParams },
     ...fast
-  }, async (request) => infer(request.params.name, request.params.version, request.body, request.tenant))
+  }, async (request, reply) => answer(reply, request.body, await infer(request.params.name, request.params.version, request.body, request.tenant)))
 }
 
 export default openInference
