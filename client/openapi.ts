@@ -2042,7 +2042,7 @@ export interface components {
             /** @description The outputs to return (default: all of them) */
             outputs?: {
                 name: string;
-                /** @description binary_data: true answers this output as binary data after the JSON, false as JSON (overriding binary_data_output) */
+                /** @description binary_data: true answers this output as binary data after the JSON, false as JSON (overriding binary_data_output). classification: n answers the output as its n highest values per row (Triton's classification extension): BYTES [rows, n], "<value>:<index>:<class>", highest first */
                 parameters?: {
                     [key: string]: unknown;
                 };
@@ -3492,7 +3492,7 @@ export interface components {
             /** @description The outputs to return (default: all of them) */
             outputs?: {
                 name: string;
-                /** @description binary_data: true answers this output as binary data after the JSON, false as JSON (overriding binary_data_output) */
+                /** @description binary_data: true answers this output as binary data after the JSON, false as JSON (overriding binary_data_output). classification: n answers the output as its n highest values per row (Triton's classification extension): BYTES [rows, n], "<value>:<index>:<class>", highest first */
                 parameters?: {
                     [key: string]: unknown;
                 };

@@ -64,7 +64,8 @@ export type ParametersPlace = 'request' | 'input' | 'output'
  * The first parameter this server refuses at that place, and why; other parameters are ignored. The
  * binary tensor extension's (protocols/binary-tensors.ts) are read: `binary_data_output` (request) and
  * `binary_data` (output) are booleans; an input's `binary_data_size` is consumed by the binary framing,
- * so one still present was sent without it. The shared-memory extension's are refused.
+ * so one still present was sent without it. An output's `classification` (Triton's classification
+ * extension, protocols/tensors.ts) is a count ≥ 1. The shared-memory extension's are refused.
  */
 export function parameterProblem (p: Record<string, unknown>, place: ParametersPlace): { key: string, message: string } | undefined {
   const key = Object.keys(p).find((k) => k.startsWith('shared_memory_'))
@@ -72,6 +73,9 @@ export function parameterProblem (p: Record<string, unknown>, place: ParametersP
   const flag = place === 'request' ? 'binary_data_output' : place === 'output' ? 'binary_data' : undefined
   if (flag !== undefined && p[flag] !== undefined && typeof p[flag] !== 'boolean') {
     return { key: flag, message: `true or false (whether ${place === 'request' ? 'outputs are' : 'the output is'} answered as binary data after the JSON); got ${JSON.stringify(p[flag])}` }
+  }
+  if (place === 'output' && p.classification !== undefined && !(Number.isSafeInteger(p.classification) && (p.classification as number) >= 1)) {
+    return { key: 'classification', message: `the number of top classes to answer, a whole number ≥ 1; got ${JSON.stringify(p.classification)}` }
   }
   if (place === 'input' && p.binary_data_size !== undefined) {
     return { key: 'binary_data_size', message: 'binary data needs its framing: send the header Inference-Header-Content-Length with the byte length of the JSON, and the tensor\'s bytes after the JSON' }
@@ -100,7 +104,8 @@ export const InferRequest = z.object({
   inputs: z.array(InferInputTensor).min(1),
   outputs: z.array(z.object({
     name: z.string(),
-    parameters: parametersAt('output').optional().describe('binary_data: true answers this output as binary data after the JSON, false as JSON (overriding binary_data_output)')
+    parameters: parametersAt('output').optional().describe('binary_data: true answers this output as binary data after the JSON, false as JSON (overriding binary_data_output). ' +
+      'classification: n answers the output as its n highest values per row (Triton\'s classification extension): BYTES [rows, n], "<value>:<index>:<class>", highest first')
   })).optional()
     .describe('The outputs to return (default: all of them)')
 }).meta({ id: 'InferRequest' })

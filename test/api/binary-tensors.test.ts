@@ -2,7 +2,8 @@
 // Triton's extension_binary_data.md), as tritonclient.http uses it by default: a JSON header of
 // Inference-Header-Content-Length bytes, then each binary input's little-endian bytes; binary outputs
 // answered the same way. The frames here are built by hand from the specification, not by the server's
-// code, and every answer is compared with the JSON form's for the same rows.
+// code, and every answer is compared with the JSON form's for the same rows. Also Triton's classification
+// extension (tritonclient's class_count), which such clients ask for in the same frames.
 import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -250,5 +251,48 @@ describe('binary tensor data extension', () => {
       expect(res.statusCode).toBe(413)
       expect(res.json().error).toMatch(/request body exceeds 4096 bytes \(BODY_LIMIT\)/)
     } finally { await small.close() }
+  })
+})
+
+describe('classification extension', () => {
+  it('answers tritonclient\'s class_count as the top classes per row, "<value>:<index>:<label>", binary or JSON', async () => {
+    const rows = irisRows.slice(45, 105) // setosa, versicolor and virginica rows
+    const x = { name: 'INPUT0', shape: [rows.length, 4], datatype: 'FP32' }
+    const probs = (await jsonInfer('iris', [{ ...x, data: rows.flat().map(Math.fround) }])).outputs[0].data as number[]
+    const classes = ['setosa', 'versicolor', 'virginica']
+    const { body, header } = frame({
+      inputs: [{ ...x, parameters: { binary_data_size: 16 * rows.length } }],
+      outputs: [{ name: 'output', parameters: { binary_data: true, classification: 2 } }]
+    }, [le(Float32Array, rows.flat())])
+    const res = await post('/v2/models/iris/infer', body, { 'inference-header-content-length': header })
+    expect(res.status, res.body.toString()).toBe(200)
+    const { json, values } = unframe(res)
+    expect(json.outputs).toEqual([{ name: 'output', datatype: 'BYTES', shape: [rows.length, 2], parameters: { binary_data_size: expect.any(Number) } }])
+    for (let r = 0; r < rows.length; r++) {
+      const p = probs.slice(3 * r, 3 * r + 3)
+      const ranked = [0, 1, 2].sort((a, b) => p[b] - p[a])
+      // C++'s std::to_string of a float: six decimals
+      expect(values.output.slice(2 * r, 2 * r + 2), `row ${r}`).toEqual(ranked.slice(0, 2).map((k) => `${p[k].toFixed(6)}:${k}:${classes[k]}`))
+    }
+    // as JSON, with a count over the classes cut to them
+    const all = await t.app.inject({ method: 'POST', url: '/v2/models/iris/infer', payload: { inputs: [{ ...x, shape: [1, 4], data: rows[0] }], outputs: [{ name: 'output', parameters: { classification: 5 } }] } })
+    expect(all.statusCode, all.body).toBe(200)
+    expect(all.json().outputs[0]).toMatchObject({ name: 'output', datatype: 'BYTES', shape: [1, 3] })
+    expect((all.json().outputs[0].data as string[]).map((v) => v.split(':')[2]).sort()).toEqual(classes)
+    expect(((await t.app.inject({ method: 'GET', url: '/v2' })).json() as { extensions: string[] }).extensions).toEqual(['binary_tensor_data', 'classification'])
+  })
+
+  it('refuses a classification of the label output, or a count that is no whole number ≥ 1', async () => {
+    const x = { name: 'input', shape: [1, 4], datatype: 'FP32', data: irisRows[0] }
+    const cases: Array<[unknown, RegExp]> = [
+      [{ name: 'label', parameters: { classification: 1 } }, /^outputs\[0\]\.parameters\.classification: classification ranks a numeric output's values; ask it of 'output', not 'label'$/],
+      [{ name: 'output', parameters: { classification: 0 } }, /^invalid body: outputs\[0\]\.parameters\.classification: the number of top classes to answer, a whole number ≥ 1; got 0$/],
+      [{ name: 'output', parameters: { classification: '2' } }, /classification: the number of top classes to answer, a whole number ≥ 1; got "2"$/]
+    ]
+    for (const [output, message] of cases) {
+      const res = await t.app.inject({ method: 'POST', url: '/v2/models/iris/infer', payload: { inputs: [x], outputs: [output] } })
+      expect(res.statusCode, res.body).toBe(400)
+      expect(res.json().error).toMatch(message)
+    }
   })
 })

@@ -57,7 +57,7 @@ describe('Open Inference Protocol: health and metadata', () => {
     const ready = await t.app.inject({ method: 'GET', url: '/v2/health/ready' })
     expect([ready.statusCode, ready.json()]).toEqual([200, { ready: true }])
     const server = await t.app.inject({ method: 'GET', url: '/v2' })
-    expect(server.json()).toEqual({ name: 'backprop', version: expect.any(String), extensions: ['binary_tensor_data'] })
+    expect(server.json()).toEqual({ name: 'backprop', version: expect.any(String), extensions: ['binary_tensor_data', 'classification'] })
   })
 
   it('is not ready (503, {"error"}) while Redis does not answer, and still live', async () => {

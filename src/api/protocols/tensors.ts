@@ -144,8 +144,36 @@ export function rowsOfInputs (inputs: readonly Tensor[], columns: Columns, model
   return hasCategorical(columns) ? rowsOfColumnTensors(inputs, columns, model) : rowsOfOneTensor(inputs, columns)
 }
 
-/** The model's output tensors of a prediction, in the order asked for (default: all, output first). */
-export function outputTensors (prediction: Prediction, asked?: readonly string[]): InferOutputTensorBody[] {
+/** An output a request asks for: its name, and its parameters (classification: schemas/open-inference.ts checks them). */
+export interface AskedOutput { readonly name: string, readonly parameters?: Readonly<Record<string, unknown>> }
+
+/**
+ * Triton's classification extension (extension_classification.md): the `count` highest values of each row
+ * of `[rows × K]` outputs, highest first (ties: the lower index first), as BYTES `[rows, count]` elements
+ * `<value>:<index>[:<label>]`. The value is printed as Triton prints it (C++ std::to_string: 6 decimals); the
+ * label is the class name where the model has one per unit. A count over K is cut to K.
+ */
+export function classificationOf (name: string, outputs: readonly number[][], count: number, classes: readonly string[] | undefined): InferOutputTensorBody {
+  const K = outputs.length === 0 ? 0 : outputs[0].length
+  const n = Math.min(count, K)
+  const labelled = classes !== undefined && classes.length === K
+  const data: string[] = []
+  for (const row of outputs) {
+    const order = Array.from({ length: K }, (_, k) => k).sort((a, b) => row[b] - row[a] || a - b)
+    for (let j = 0; j < n; j++) {
+      const k = order[j]
+      data.push(`${row[k].toFixed(6)}:${k}${labelled ? `:${classes[k]}` : ''}`)
+    }
+  }
+  return { name, datatype: 'BYTES', shape: [outputs.length, n], data }
+}
+
+/**
+ * The model's output tensors of a prediction, in the order asked for (default: all, output first); an
+ * output asked for with `parameters.classification` is answered as classificationOf's top classes.
+ * `classes`: the model's class names, for the classification's labels.
+ */
+export function outputTensors (prediction: Prediction, asked?: readonly AskedOutput[], classes?: readonly string[]): InferOutputTensorBody[] {
   const { outputs, labels } = prediction
   const n = outputs.length
   const K = n === 0 ? 0 : outputs[0].length
@@ -154,13 +182,19 @@ export function outputTensors (prediction: Prediction, asked?: readonly string[]
     ...(labels ? { [LABEL_NAME]: () => ({ name: LABEL_NAME, datatype: 'BYTES' as const, shape: [n], data: labels }) } : {})
   }
   // no outputs named (absent, or an empty list, as Triton reads it): every output
-  const names = asked !== undefined && asked.length > 0 ? asked : Object.keys(available)
-  return names.map((name, i) => {
+  const wanted: readonly AskedOutput[] = asked !== undefined && asked.length > 0 ? asked : Object.keys(available).map((name) => ({ name }))
+  const names = wanted.map((o) => o.name)
+  return wanted.map(({ name, parameters }, i) => {
     const make = available[name]
     if (!make) throw bad(`outputs[${i}].name`, `the model has no output '${name}'; its outputs are ${Object.keys(available).map((k) => `'${k}'`).join(', ')}`)
     // an answer holds each output once: a second tensor of one name would leave a client keyed by name to pick one
     const first = names.indexOf(name)
     if (first !== i) throw bad(`outputs[${i}].name`, `'${name}' is asked for twice (also outputs[${first}]); name each output once`)
+    const count = parameters?.classification
+    if (typeof count === 'number') {
+      if (name !== OUTPUT_NAME) throw bad(`outputs[${i}].parameters.classification`, `classification ranks a numeric output's values; ask it of '${OUTPUT_NAME}', not '${name}'`)
+      return classificationOf(name, outputs, count, classes)
+    }
     return make()
   })
 }

@@ -59,7 +59,7 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
 
   fastify.get('/v2', {
     schema: { tags, summary: 'Server metadata', response: { 200: ServerMetadataResponse } }
-  }, async () => ({ name: OPENAPI_INFO.title, version: OPENAPI_INFO.version, extensions: ['binary_tensor_data'] }))
+  }, async () => ({ name: OPENAPI_INFO.title, version: OPENAPI_INFO.version, extensions: ['binary_tensor_data', 'classification'] }))
 
   // the specification's bodies; probes that read only the status (Triton's clients, Kubernetes) get 200 too
   fastify.get('/v2/health/live', {
@@ -127,7 +127,7 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
       ...(body.id === undefined ? {} : { id: body.id }),
       // category names a categorical column does not know are encoded as all zeros and reported, as the native predict's
       ...(prediction.unknownCategories ? { parameters: { unknown_categories: prediction.unknownCategories } } : {}),
-      outputs: outputTensors(prediction, body.outputs?.map((o) => o.name))
+      outputs: outputTensors(prediction, body.outputs, record.classes)
     }
   }
   /** The answer as JSON, or framed when the request asks for binary outputs (protocols/binary-tensors.ts). */
