@@ -10,6 +10,7 @@ import { buildTestApp, type TestApp } from './helper.js'
 import type { SweepResponseBody } from '../../src/schemas/sweep.js'
 import { createKeys } from '../../src/store/keys.js'
 import { decodeCheckpoint } from '../../src/queue/checkpoint.js'
+import { trialSetId, trialsOfId } from '../../src/api/routes/sweeps.js'
 import { killWorkers, logLines, spawnWorker, until, type WorkerProcess } from '../support/worker-process.js'
 
 const A = 'key-sweeps-a-0123456789'
@@ -275,11 +276,22 @@ describe('sweeps over two worker processes', () => {
       .parse((r, cb) => { let text = ''; r.setEncoding('utf8'); r.on('data', (c: string) => { text += c }); r.on('end', () => cb(null, text)) })
     expect(res.status).toBe(200)
     expect(res.headers['content-type']).toMatch(/^text\/event-stream/)
-    const events = (res.body as string).split('\n\n').filter((b) => b.startsWith('event:')).map((block) => {
-      const [event, data] = block.split('\n')
-      return { event: event.slice(7), data: JSON.parse(data.slice(6)) as Record<string, unknown> }
+    const eventsOf = (body: string) => body.split('\n\n').filter((b) => b.startsWith('event:')).map((block) => {
+      const [event, eventId, data] = block.split('\n')
+      return { event: event.slice(7), id: eventId.slice(4), data: JSON.parse(data.slice(6)) as Record<string, unknown> }
     })
+    const events = eventsOf(res.body as string)
     expect(events.map((e) => e.event)).toEqual(['trial', 'trial', 'trial', 'end'])
+    // a reconnect after the first two trials (EventSource sends the last id it saw) gets the third and `end`, nothing twice
+    const resumed = await request(t.app.server).get(`/v1/sweeps/${id}/events`).set('authorization', `Bearer ${A}`).set('last-event-id', events[1].id).buffer(true)
+      .parse((r, cb) => { let text = ''; r.setEncoding('utf8'); r.on('data', (c: string) => { text += c }); r.on('end', () => cb(null, text)) })
+    const rest = eventsOf(resumed.body as string)
+    expect(rest.map((e) => e.event)).toEqual(['trial', 'end'])
+    expect(rest[0].data).toEqual(events[2].data)
+    expect(rest[1].data).toEqual(events[3].data)
+    expect(rest[1].id).toBe(events[3].id) // the same three trials sent
+    expect(trialsOfId(events[3].id)).toEqual(new Set([0, 1, 2]))
+    expect([trialSetId(new Set([0, 5, 9])), [...trialsOfId('122')]]).toEqual(['122', [0, 5, 9]])
     expect(events.slice(0, 3).map((e) => e.data.trial).sort()).toEqual([0, 1, 2])
     for (const e of events.slice(0, 3)) expect(e.data).toMatchObject({ status: 'succeeded', folds: [{ fold: 0 }, { fold: 1 }] })
     // a rank sent with a trial would be of the trials finished so far: only `end` ranks, once all are in

@@ -1,7 +1,7 @@
 /**
  * Follows server-sent events over fetch rather than EventSource, because EventSource cannot send the
- * API key. eventsource-parser reads the stream; a dropped connection is opened again (for a job with
- * Last-Event-ID, the last epoch seen, as EventSource would) until the stream's `end` event.
+ * API key. eventsource-parser reads the stream; a dropped connection is opened again with Last-Event-ID,
+ * as EventSource would (a job's: the last epoch seen; a sweep's: the trials seen), until the stream's `end` event.
  * A training job's stream: GET /v1/training-jobs/:id/events; a sweep's: GET /v1/sweeps/:id/events.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
@@ -19,7 +19,7 @@ export interface Follower {
 }
 
 export interface SweepFollower {
-  /** a finished trial's results row (on a reconnect, the finished ones are sent again) */
+  /** a finished trial's results row, each once (a reconnect sends the id of the trials seen) */
   onTrial (trial: TrialResult): void
   onEnd (end: SweepEnd): void
   onError (message: string): void
@@ -77,8 +77,11 @@ export async function followJob (id: string, after: number, signal: AbortSignal,
 }
 
 export async function followSweep (id: string, signal: AbortSignal, on: SweepFollower): Promise<void> {
+  // each event's id names the trials sent so far: a reconnect sends it back and gets only the others
+  let lastId: string | undefined
   await follow(`/v1/sweeps/${encodeURIComponent(id)}/events`, signal, (event) => {
+    if (event.id !== undefined) lastId = event.id
     if (event.event === 'trial') on.onTrial(JSON.parse(event.data) as TrialResult)
     else if (event.event === 'end') on.onEnd(JSON.parse(event.data) as SweepEnd)
-  }, on)
+  }, on, (): Record<string, string> => (lastId !== undefined ? { 'last-event-id': lastId } : {}))
 }

@@ -33,14 +33,41 @@ const KEEP_ALIVE_MS = 15_000
  * the same caps as job streams (stream-caps.ts): per sweep SSE_MAX_FOLLOWERS_PER_JOB, per tenant
  * SSE_MAX_FOLLOWERS_PER_TENANT across jobs and sweeps; over either, 429.
  */
-async function streamSweep (fastify: FastifyInstance, id: string, tenant: string, reply: FastifyReply, gone: AbortSignal): Promise<void> {
+/**
+ * The trials a stream has sent, as an event id: a bitmap in hex, character j holding trials 4j…4j+3 (bit t mod 4).
+ * Trials finish in any order, so a count would not say which; a sweep's at most MAX_SWEEP_JOBS trials take at most
+ * a quarter as many characters.
+ */
+export function trialSetId (trials: ReadonlySet<number>): string {
+  const nibbles: number[] = []
+  for (const t of trials) {
+    const j = t >> 2
+    while (nibbles.length <= j) nibbles.push(0)
+    nibbles[j] |= 1 << (t & 3)
+  }
+  return nibbles.map((n) => n.toString(16)).join('') || '0'
+}
+
+/** The trials a Last-Event-ID of trialSetId names; anything else (absent, another stream's id) names none. */
+export function trialsOfId (id: string | undefined): Set<number> {
+  const trials = new Set<number>()
+  if (id === undefined || !/^[0-9a-f]{1,1000}$/.test(id)) return trials
+  for (let j = 0; j < id.length; j++) {
+    const n = parseInt(id[j], 16)
+    for (let b = 0; b < 4; b++) if (n & (1 << b)) trials.add(4 * j + b)
+  }
+  return trials
+}
+
+async function streamSweep (fastify: FastifyInstance, id: string, tenant: string, reply: FastifyReply, gone: AbortSignal, alreadySent: ReadonlySet<number>): Promise<void> {
   const taken = fastify.streamCaps.take(`sweep:${id}`, tenant)
   if (!taken) throw new TOO_MANY_SWEEP_FOLLOWERS(id)
   const giveBack = taken
   const raw = reply.raw
-  const sent = new Set<number>()
+  const sent = new Set<number>(alreadySent)
   let done = false
-  const send = (event: string, data: unknown): void => { if (!done) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) }
+  // each event's id names every trial sent so far, so a reconnecting EventSource (Last-Event-ID) gets only the others
+  const send = (event: string, data: unknown): void => { if (!done) raw.write(`event: ${event}\nid: ${trialSetId(sent)}\ndata: ${JSON.stringify(data)}\n\n`) }
   // one read at a time however many trials finish meanwhile (coalesced.ts)
   const read = coalesced(async () => {
     if (done) return
@@ -126,7 +153,8 @@ const sweeps: FastifyPluginAsyncZod = async (fastify) => {
     schema: {
       tags,
       summary: 'Server-sent events: `trial` (its results row, without a rank: ranks move as trials finish) for every finished trial, ' +
-        'then one `end` with the status, the ranking (trial numbers, best first), best trial and model. A reconnect replays every finished trial',
+        'then one `end` with the status, the ranking (trial numbers, best first), best trial and model. Each event\'s id names the trials sent so far: ' +
+        'a reconnect with Last-Event-ID (as EventSource sends it) gets only the trials it has not seen, then `end`; without it, every finished trial',
       params: IdParams,
       response: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } }, ...problems(404, 429) }
     }
@@ -135,7 +163,8 @@ const sweeps: FastifyPluginAsyncZod = async (fastify) => {
     reply.raw.once('close', () => gone.abort())
     if (request.raw.socket?.destroyed !== false) gone.abort()
     if (!(await fastify.sweepQueue.get(request.params.id, request.tenant))) throw new SWEEP_NOT_FOUND(request.params.id)
-    await streamSweep(fastify, request.params.id, request.tenant, reply, gone.signal)
+    const lastEventId = request.headers['last-event-id']
+    await streamSweep(fastify, request.params.id, request.tenant, reply, gone.signal, trialsOfId(Array.isArray(lastEventId) ? lastEventId[0] : lastEventId))
     return reply
   })
 
