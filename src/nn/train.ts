@@ -362,7 +362,9 @@ function worseThanConstant (run: Run): { kept: number, constant: number, rows: s
   const kept = evaluateLoss(net, data, run.hooks.kernels).loss - l2Penalty(net)
   const constant = run.head.constantLoss(data.y, data.rows, data.outputs)
   // within 1% of it is no better either (a network stuck at the class shares scores them, give or take rounding)
-  return kept > 0.99 * constant + 1e-4 ? { kept, constant, rows: held ? 'the held-out validation rows' : 'the dataset\'s rows' } : null
+  // class-weighted targets weigh both losses alike: said, since evaluate's logLoss of the same rows is unweighted
+  const where = held ? 'the held-out validation rows' : 'the dataset\'s rows'
+  return kept > 0.99 * constant + 1e-4 ? { kept, constant, rows: data.weighted === true ? `${where} (both weighted by the class weights, as training weighs them)` : where } : null
 }
 
 /**

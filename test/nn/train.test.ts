@@ -3,6 +3,7 @@ import { Rng } from '../../src/nn/random.js'
 import { train, type EpochStats, type TrainOptions, type TrainState } from '../../src/nn/train.js'
 import { headOf } from '../../src/nn/heads.js'
 import { datasetFromRows } from '../../src/nn/dataset.js'
+import { weightTargets } from '../../src/data/class-weights.js'
 import type { NetworkSpec } from '../../src/nn/spec.js'
 import { classificationFixture, regressionFixture } from '../support/fixtures.js'
 
@@ -234,6 +235,14 @@ describe('a network no better than a constant', () => {
     const r = train(net, noise, { epochs: 200, batchSize: 32, seed: 2, validationSplit: 0.2, earlyStopping: { patience: 10, minDelta: 0 }, optimizer: { type: 'adam', learningRate: 0.01 } })
     expect(r.stopReason).toBe('early_stopping')
     expect(r.warnings.join()).toMatch(new RegExp(`it is stuck near the constant: the features do not predict the target \\(early stopping ended the run after ${r.stoppedEpoch} epochs, its validation loss no better\\)$`))
+  })
+
+  it('with class weights, the losses it compares are said to be weighted (evaluate\'s logLoss of the same rows is not)', () => {
+    const rng = new Rng(1)
+    const noise = datasetFromRows(Array.from({ length: 400 }, () => [rng.normal(), rng.normal(), rng.normal()]), Array.from({ length: 400 }, () => (rng.uniform(0, 1) < 0.5 ? [1, 0] : [0, 1])))
+    const net: NetworkSpec = { inputs: 3, layers: [{ units: 2, activation: 'relu' }], output: { units: 2, activation: 'softmax' } }
+    const r = train(net, weightTargets(noise, Float64Array.of(3, 1), null), { epochs: 200, batchSize: 32, seed: 2, validationSplit: 0.2, earlyStopping: { patience: 10, minDelta: 0 }, optimizer: { type: 'adam', learningRate: 0.01 } })
+    expect(r.warnings.join()).toMatch(/on the held-out validation rows \(both weighted by the class weights, as training weighs them\), (worse than|no better than) a constant prediction's/)
   })
 
   it('noise labels a network memorises are scored on the held-out rows: worse than the class shares there, and told why', () => {
