@@ -203,12 +203,56 @@ function divergenceAdvice (data: Dataset, lr: number): string {
   return hint === null ? lower : `${lower} or ${hint}`
 }
 
+/**
+ * The target column of an identity head furthest from standardised (its mean or standard deviation beyond
+ * ±UNNORMALISED), with both; null when there is none or the head is not identity. A target of mean 152 and sd 79
+ * trained unscaled stalls relu units as inputs of 1e6 do, and was put down to features that predict nothing.
+ */
+function unscaledTarget (run: Run): { column: number, mean: number, sd: number } | null {
+  if (run.net.spec.output.activation !== 'identity') return null
+  const { y, rows: n, outputs: K } = run.trainSet
+  let found: { column: number, mean: number, sd: number } | null = null
+  for (let k = 0; k < K; k++) {
+    let sum = 0, squares = 0
+    for (let r = 0; r < n; r++) { const v = y[r * K + k]; sum += v; squares += v * v }
+    const mean = sum / n, sd = Math.sqrt(Math.max(0, squares / n - mean * mean))
+    const size = Math.max(Math.abs(mean), sd)
+    if (size > UNNORMALISED && (found === null || size > Math.max(Math.abs(found.mean), found.sd))) found = { column: k, mean, sd }
+  }
+  return found
+}
+
+/**
+ * How far the weights moved since the run started, relative to where they started (‖θ − θ₀‖ / ‖θ₀‖); null for a
+ * resumed run (it started elsewhere) or weights that started at 0.
+ */
+function weightsMoved (run: Run): number | null {
+  const start = run.startParams
+  if (start === null) return null
+  const θ = run.net.params
+  let moved = 0, size = 0
+  for (let i = 0; i < θ.length; i++) { const d = θ[i] - start[i]; moved += d * d; size += start[i] * start[i] }
+  return size > 0 ? Math.sqrt(moved / size) : null
+}
+
+/** Weights that moved by less than this share of their size learned nothing because their steps were too small. */
+const BARELY_MOVED = 1e-3
+
+/** "raise the learning rate" with how little the weights moved in `epochs`, when they barely moved; else null. */
+function raiseAdvice (run: Run, epochs: number): string | null {
+  const moved = weightsMoved(run)
+  if (moved === null || moved >= BARELY_MOVED) return null
+  return `raise the learning rate (now ${run.schedule.learningRate(0)}): in ${epochs} epochs the weights moved by ${(100 * moved).toPrecision(2)}% of their size`
+}
+
 /** How a run that is no better than a constant ended: by early stopping or not, after how many epochs, at what training loss. */
 interface Ending { readonly stoppedEarly: boolean, readonly epochs: number, readonly trainLoss?: number }
 
 /**
  * What to change when the kept weights are no better than a constant. Inputs far from normalised come first
- * (a column of 1e6 stalls every unit); far above the constant's loss the steps are too big; near it the
+ * (a column of 1e6 stalls every unit), then an identity head's targets far from standardised; weights that barely
+ * moved took steps too small (a loss far above the constant's that never left its start was told to lower a
+ * learning rate of 1e-7); far above the constant's loss the steps are too big; near it the
  * network is stuck, and the causes this network and data have are named: a deep stack of saturating layers
  * without norm (vanishing gradients), heavy dropout, very few rows; then, where early stopping ended the run,
  * features that do not predict the target, else a learning rate too low for the epochs. Before, every case
@@ -217,15 +261,21 @@ interface Ending { readonly stoppedEarly: boolean, readonly epochs: number, read
 function stuckAdvice (run: Run, kept: number, constant: number, ending: Ending): string {
   const lr = run.schedule.learningRate(0)
   const far = kept > 2 * constant + 1e-3
-  const hint = normaliseHint(run.data)
-  if (hint !== null) return far ? `${hint}, and lower the learning rate (now ${lr})` : hint
+  // weights that barely moved took steps too small (a loss far above the constant's that never left its start is not
+  // a step too big), unless saturated units explain it: inputs of 1e6, or a deep stack of sigmoids, pass back ~0
+  const raise = raiseAdvice(run, ending.epochs)
+  const lower = `lower the learning rate (now ${lr})`
+  const target = unscaledTarget(run)
+  const hint = normaliseHint(run.data) ??
+    (target === null ? null : `standardise the targets (target column ${target.column + 1} of ${run.trainSet.outputs} has mean ${target.mean.toPrecision(3)} and sd ${target.sd.toPrecision(3)}; normalize 'standard' scales them for training and predicts in their units)`)
+  if (hint !== null) return far && raise === null ? `${hint}, and ${lower}` : hint
   // scored on held-out rows: a network that fits the rows it trained on better than a constant, and not the others
   const trainConstant = run.head.constantLoss(run.trainSet.y, run.trainSet.rows, run.trainSet.outputs)
   if (run.validation !== null && run.validation.rows >= HELD_OUT_ROWS && ending.trainLoss !== undefined && ending.trainLoss < 0.99 * trainConstant) {
     return `it fits the rows it trained on (loss ${ending.trainLoss.toPrecision(4)} against the constant's ${trainConstant.toPrecision(4)}) and not the held-out ones: ` +
       'the features may not predict the target, or the network memorises its rows (early stopping, dropout or l2 hold that back)'
   }
-  if (far) return `lower the learning rate (now ${lr})`
+  if (far && raise === null) return lower
   const { layers } = run.net.spec
   const causes: string[] = []
   const saturating = layers.filter((l) => l.activation === 'sigmoid' || l.activation === 'tanh').length
@@ -235,10 +285,11 @@ function stuckAdvice (run: Run, kept: number, constant: number, ending: Ending):
   const dropout = Math.max(0, ...layers.map((l) => l.dropout ?? 0))
   if (dropout >= 0.5) causes.push(`dropout ${dropout} drops most units in training (lower it)`)
   if (run.trainSet.rows < 10) causes.push(`it trains on ${run.trainSet.rows} row${run.trainSet.rows === 1 ? '' : 's'} (upload more)`)
-  causes.push(ending.stoppedEarly
+  causes.push(raise ?? (ending.stoppedEarly
     ? `the features do not predict the target (early stopping ended the run after ${ending.epochs} epochs, its validation loss no better)`
-    : `the learning rate (now ${lr}) is too low for ${ending.epochs} epochs (raise it, or train longer)`)
-  return `it is stuck near the constant: ${causes.length > 1 ? `${causes.slice(0, -1).join('; ')}; or ${causes[causes.length - 1]}` : causes[0]}`
+    : `the learning rate (now ${lr}) is too low for ${ending.epochs} epochs (raise it, or train longer)`))
+  const list = causes.length > 1 ? `${causes.slice(0, -1).join('; ')}; or ${causes[causes.length - 1]}` : causes[0]
+  return `it ${far ? 'stays far above' : 'is stuck near'} the constant: ${list}`
 }
 
 /** One run's fixed parts, made once by startRun: the network, its optimiser and schedule, the data it trains on. */
@@ -259,6 +310,8 @@ interface Run {
   /** the rows in order, and each epoch's shuffle of them, in the same memory every epoch */
   readonly base: Int32Array
   readonly shuffled: Int32Array
+  /** the weights the run started from (null when resumed): how far they moved tells a step too small (weightsMoved) */
+  readonly startParams: Vec | null
 }
 
 /** What changes epoch by epoch, besides the weights and the optimiser's state: what a TrainState snapshots. */
@@ -378,8 +431,9 @@ function constantWarning (run: Run, stillImproving: boolean, ending: Ending): st
   const scores = `the kept weights score a loss of ${kept.toPrecision(4)} on ${rows}, ${kept > 1.01 * constant ? 'worse than' : 'no better than'} a constant prediction's ${constant.toPrecision(4)} ` +
     `(${run.head.constantPrediction})`
   if (!stillImproving) return `${scores}: the network learned nothing; ${stuckAdvice(run, kept, constant, ending)}`
-  // still falling from where it started: more epochs is the cure, unless the inputs hold it back
-  const hint = normaliseHint(run.data)
+  // still falling from where it started: more epochs is the cure, unless the inputs hold it back or the steps are tiny
+  // (inputs of 1e6 saturate units, whose weights barely move: the inputs are the advice then)
+  const hint = normaliseHint(run.data) ?? raiseAdvice(run, ending.epochs)
   return `; yet ${scores}: the model is not usable yet${hint === null ? '' : `; ${hint}`}`
 }
 
@@ -430,7 +484,8 @@ function startRun (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hooks: 
     head: headOf(spec),
     warnings: splitWarnings(data, opts, validation, stratified),
     base,
-    shuffled: new Int32Array(base.length)
+    shuffled: new Int32Array(base.length),
+    startParams: resume ? null : copyOf(net.params)
   }
 }
 

@@ -237,6 +237,25 @@ describe('a network no better than a constant', () => {
     expect(r.warnings.join()).toMatch(new RegExp(`it is stuck near the constant: the features do not predict the target \\(early stopping ended the run after ${r.stoppedEpoch} epochs, its validation loss no better\\)$`))
   })
 
+  it('a learning rate far too low is told to rise, with how little the weights moved, not to fall (its loss sat far above the constant\'s)', () => {
+    const relu16: NetworkSpec = { inputs: 4, layers: [{ units: 16, activation: 'relu' }], output: { units: 3, activation: 'softmax' } }
+    const r = train(relu16, iris, { epochs: 50, batchSize: 16, seed: 1, validationSplit: 0.2, earlyStopping: { patience: 10, minDelta: 1e-4 }, optimizer: { type: 'adam', learningRate: 1e-7 } })
+    expect(r.stopReason).toBe('early_stopping')
+    expect(r.warnings.join()).toMatch(/worse than a constant prediction's \S+ \(the class shares\): the network learned nothing; it stays far above the constant: raise the learning rate \(now 1e-7\): in \d+ epochs the weights moved by [\d.e-]+% of their size$/)
+    // still improving when the epochs ran out: not usable yet, and the same advice
+    const short = train(relu16, iris, { epochs: 20, batchSize: 16, seed: 1, validationSplit: 0.2, optimizer: { type: 'adam', learningRate: 1e-7 } })
+    expect(short.warnings.join()).toMatch(/the model is not usable yet; raise the learning rate \(now 1e-7\): in 20 epochs the weights moved by/)
+  })
+
+  it('an identity head\'s targets far from standardised are named, not put down to features that predict nothing', () => {
+    const rng = new Rng(3)
+    const x = Array.from({ length: 400 }, () => [rng.normal() * 0.05, rng.normal() * 0.05, rng.normal() * 0.05])
+    const y = x.map((row) => [152 + 79 * (row[0] * 10 + rng.normal() * 0.5)]) // diabetes's scale: inputs near 0, the target in the hundreds
+    const net: NetworkSpec = { inputs: 3, layers: [{ units: 16, activation: 'relu' }], output: { units: 1, activation: 'identity' } }
+    const r = train(net, datasetFromRows(x, y), { epochs: 50, batchSize: 32, seed: 1, validationSplit: 0.2, earlyStopping: { patience: 10, minDelta: 0 }, optimizer: { type: 'sgd', learningRate: 0.1 } })
+    expect(r.warnings.join()).toMatch(/the network learned nothing; standardise the targets \(target column 1 of 1 has mean 15\d and sd \d+(\.\d)?; normalize 'standard' scales them for training and predicts in their units\)$/)
+  })
+
   it('with class weights, the losses it compares are said to be weighted (evaluate\'s logLoss of the same rows is not)', () => {
     const rng = new Rng(1)
     const noise = datasetFromRows(Array.from({ length: 400 }, () => [rng.normal(), rng.normal(), rng.normal()]), Array.from({ length: 400 }, () => (rng.uniform(0, 1) < 0.5 ? [1, 0] : [0, 1])))
