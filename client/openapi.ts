@@ -1059,8 +1059,7 @@ export interface components {
             /** @description Fixes initialisation, split and shuffles (default 0) */
             seed?: number;
             /**
-             * @description Feature scaling fitted on the training rows; regression targets are standardised too unless none
-             * @default standard
+             * @description Feature scaling fitted on the training rows; regression targets are standardised too unless none. Default standard; a fine-tune (initialModelId) keeps its model's scaling, fitted on that model's training rows (its weights expect inputs scaled so): leave it out, or name that one
              * @enum {string}
              */
             normalize?: "standard" | "minmax" | "none";
@@ -2494,11 +2493,10 @@ export interface components {
             /** @description Fixes initialisation, split and shuffles (default 0) */
             seed?: number;
             /**
-             * @description Feature scaling fitted on the training rows; regression targets are standardised too unless none
-             * @default standard
+             * @description Feature scaling fitted on the training rows; regression targets are standardised too unless none. Default standard; a fine-tune (initialModelId) keeps its model's scaling, fitted on that model's training rows (its weights expect inputs scaled so): leave it out, or name that one
              * @enum {string}
              */
-            normalize: "standard" | "minmax" | "none";
+            normalize?: "standard" | "minmax" | "none";
         };
         CreateTrainingJobRequest: {
             datasetId: string;
@@ -2520,8 +2518,7 @@ export interface components {
              *       "earlyStopping": {
              *         "patience": 10,
              *         "minDelta": 0.0001
-             *       },
-             *       "normalize": "standard"
+             *       }
              *     }
              */
             training: components["schemas"]["TrainingOptions"];

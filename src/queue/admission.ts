@@ -21,6 +21,7 @@ import { headOf } from '../nn/heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
 import { encodedWidth, type FeatureColumn } from '../data/feature-columns.js'
 import type { MissingValues } from '../data/missing.js'
+import type { NormalizationKind } from '../data/normalize.js'
 import { counted } from '../nn/counted.js'
 
 export type AdmissionLimits = Pick<Config, 'MAX_EPOCHS' | 'MAX_PARAMETERS' | 'MAX_JOB_WORK'>
@@ -160,6 +161,21 @@ function checkMinibatches (spec: NetworkSpec, meta: DatasetMeta, training: Creat
   if (why !== null) throw withProblem(new VALIDATION(why), { field: 'training.batchSize' })
 }
 
+/**
+ * The job's feature scaling: the one asked for (default standard), or for a fine-tune its model's, which its
+ * weights expect (an imported model without one takes raw inputs: none). A fine-tune that asks for another is
+ * refused: it was applied as the model's and recorded as asked.
+ */
+function normalizeFor (asked: NormalizationKind | undefined, parent: ModelRecord | undefined): NormalizationKind {
+  if (!parent) return asked ?? 'standard'
+  const kept = parent.normalization?.kind ?? 'none'
+  if (asked !== undefined && asked !== kept) {
+    throw withProblem(new VALIDATION(`training.normalize: a fine-tune keeps the scaling its model was trained with ('${kept}'${kept === 'none' ? '' : ', fitted on that model\'s training rows'}), ` +
+      `which its weights expect; leave training.normalize out, or set it to '${kept}'`), { field: 'training.normalize' })
+  }
+  return kept
+}
+
 /** The job data to enqueue, or a coded error that says what to change. */
 export async function admitTrainingJob (body: CreateTrainingJobBody, deps: AdmissionDeps): Promise<TrainJobData> {
   const meta = await deps.datasets.get(body.datasetId, deps.tenant)
@@ -191,7 +207,7 @@ export async function admitTrainingJob (body: CreateTrainingJobBody, deps: Admis
     network: spec,
     ...(body.networkId !== undefined ? { networkId: body.networkId } : {}),
     ...(parent ? { initialModelId: parent.id } : {}),
-    training: body.training,
+    training: { ...body.training, normalize: normalizeFor(body.training.normalize, parent) },
     ...(missing ? { missing } : {}),
     ...(body.modelName !== undefined ? { modelName: body.modelName } : {}),
     ...(deps.tenant !== undefined ? { tenant: deps.tenant } : {})

@@ -25,6 +25,7 @@ export function effectiveTraining (t: TrainJobData['training'], batchSize?: numb
     optimizer: withOptimizerDefaults(t.optimizer),
     schedule: withScheduleDefaults(t.schedule, t.epochs),
     shuffle: t.shuffle ?? true,
-    seed: t.seed ?? 0
+    seed: t.seed ?? 0,
+    normalize: t.normalize ?? 'standard'
   }
 }

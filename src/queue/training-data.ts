@@ -63,7 +63,8 @@ export function prepareData (spec: NetworkSpec, raw: Dataset, options: TrainOpti
     columns: columns.map(({ name, kind: k, categories }) => ({ name, kind: k, ...(categories ? { categories } : {}) })),
     ...(imputer ? { imputer } : {})
   }
-  let normalization = inherited?.normalization
+  // a fine-tune keeps its model's input space: an imported model without normalisation took raw inputs
+  let normalization = inherited ? inherited.normalization ?? identityNormalization(encodedWidth(preprocessing.columns)) : undefined
   if (!normalization) {
     const width = encodedWidth(preprocessing.columns)
     const encode = createInputPipeline(preprocessing, identityNormalization(width))

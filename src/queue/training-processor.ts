@@ -93,7 +93,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     // (batch size) resolved on the rows it trains on (sweeps/trial-rows.ts)
     const rows = trialPlan(spec, targetsForHead(how, stored.dataset), data.sweep, data.training)
     try {
-      const fitted = prepareData(spec, rows.train, rows.options, data.training.normalize, parent?.meta, { columns: datasetColumns(stored.meta), missing: data.missing })
+      const fitted = prepareData(spec, rows.train, rows.options, data.training.normalize ?? 'standard', parent?.meta, { columns: datasetColumns(stored.meta), missing: data.missing })
       const prepared = withClassWeights(fitted, data.training.classWeight, 'classes' in how ? how.classes : undefined)
       return { stored, spec, parent, how, rows, prepared }
     } catch (err) {

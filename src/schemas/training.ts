@@ -103,8 +103,9 @@ export const TrainingOptionsSchema = z.object({
       'A row of class c counts w_c times in the loss and its gradient; minibatches stay averaged over their rows. Validation rows are not weighted'),
   shuffle: z.boolean().optional().describe('Shuffle rows every epoch (default true)'),
   seed: z.number().int().min(0).max(0xffffffff).optional().describe('Fixes initialisation, split and shuffles (default 0)'),
-  normalize: z.enum(NORMALIZATIONS).default('standard')
-    .describe('Feature scaling fitted on the training rows; regression targets are standardised too unless none')
+  normalize: z.enum(NORMALIZATIONS).optional()
+    .describe('Feature scaling fitted on the training rows; regression targets are standardised too unless none. Default standard; ' +
+      'a fine-tune (initialModelId) keeps its model\'s scaling, fitted on that model\'s training rows (its weights expect inputs scaled so): leave it out, or name that one')
 }).strict().meta({ id: 'TrainingOptions' })
 
 export type TrainingOptions = z.output<typeof TrainingOptionsSchema>

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import request from 'supertest'
 import { pino } from 'pino'
 import { buildTestApp, type TestApp } from './helper.js'
+import type { NetworkSpec } from '../../src/nn/spec.js'
 import { startWorker, type RunningWorker } from '../../src/queue/worker-runner.js'
 import { createTrainingQueue, type TrainingQueue } from '../../src/queue/training-queue.js'
 
@@ -171,6 +172,25 @@ describe('POST /v1/training-jobs → worker → model', () => {
     // a learning rate of 1e-9 barely moves the weights: they must be the parent's, not a fresh initialisation
     const maxDiff = Math.max(...child!.params.map((v, i) => Math.abs(v - parent!.params[i])))
     expect(maxDiff).toBeLessThan(1e-6)
+    // the job and the model say the scaling it kept; asking for another is refused, not recorded while the model's is applied
+    expect(res.body.training.normalize).toBe('standard')
+    const other = await request(t.app.server).post('/v1/training-jobs').send({ ...job({ epochs: 1, normalize: 'minmax' }), network: undefined, initialModelId: done.body.modelId })
+    expect([other.status, other.body.field]).toEqual([400, 'training.normalize'])
+    expect(other.body.detail).toBe("training.normalize: a fine-tune keeps the scaling its model was trained with ('standard', fitted on that model's training rows), which its weights expect; leave training.normalize out, or set it to 'standard'")
+  })
+
+  it('fine-tunes an imported model without normalisation on raw inputs, as it predicts, not on freshly standardised ones', async () => {
+    const params = Float32Array.from({ length: 4 * 8 + 8 + 8 * 3 + 3 }, (_, i) => 0.3 * Math.sin(1.3 * i))
+    const saved = await t.app.models.save({ spec: irisNet as NetworkSpec, params, meta: { name: 'raw-import', classes: ['setosa', 'versicolor', 'virginica'] } })
+    const tuned = await request(t.app.server).post('/v1/training-jobs').send({ ...job({ epochs: 1, optimizer: { type: 'sgd', learningRate: 1e-9 } }), network: undefined, initialModelId: saved.id })
+    expect(tuned.status, JSON.stringify(tuned.body)).toBe(202)
+    const res = await waitFor(tuned.body.id, ['succeeded', 'failed'])
+    expect(res.body.status, JSON.stringify(res.body)).toBe('succeeded')
+    expect(res.body.training.normalize).toBe('none')
+    const rows = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]
+    const predict = async (id: string) => (await request(t.app.server).post(`/v1/models/${id}/predict`).send({ inputs: rows })).body.outputs as number[][]
+    const [before, after] = [await predict(saved.id), await predict(res.body.modelId as string)]
+    for (let r = 0; r < rows.length; r++) for (let k = 0; k < 3; k++) expect(after[r][k]).toBeCloseTo(before[r][k], 5)
   })
 })
 
