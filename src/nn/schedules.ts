@@ -73,8 +73,9 @@ function reduceOnPlateau (base: number, factor: number, patience: number, minDel
   let wait = 0
   return {
     learningRate: () => lr,
-    // Keras's rule: an epoch improves when loss < best − minDelta; `patience` epochs in a row that
-    // do not improve cut the rate (NaN never improves)
+    // PyTorch's ReduceLROnPlateau (mode 'min', threshold_mode 'abs', threshold minDelta): an epoch improves when
+    // loss < best − minDelta; more than `patience` epochs in a row that do not improve cut the rate (NaN never
+    // improves). Keras's cuts one epoch sooner, after `patience` such epochs.
     observe (_epoch, loss) {
       if (loss < best - minDelta) {
         best = loss
@@ -82,7 +83,7 @@ function reduceOnPlateau (base: number, factor: number, patience: number, minDel
         return
       }
       wait++
-      if (wait >= patience) {
+      if (wait > patience) {
         lr = Math.max(lr * factor, min)
         wait = 0
       }

@@ -42,29 +42,30 @@ describe('schedules that depend on the epoch only', () => {
 })
 
 describe('reduce_on_plateau', () => {
-  it('cuts the rate after `patience` epochs without a `minDelta` improvement, then waits again', () => {
+  // every sequence here is what PyTorch 1.13's ReduceLROnPlateau(mode='min', threshold_mode='abs') gives for the same
+  // losses and options (threshold = minDelta, min_lr = minLearningRate), each lr read after its scheduler.step(loss)
+  it('cuts the rate after more than `patience` epochs without a `minDelta` improvement, then waits again, as PyTorch\'s', () => {
     const s = createSchedule({ type: 'reduce_on_plateau', factor: 0.5, patience: 2, minDelta: 0.01 }, 0.8, 100)
     // improvements smaller than minDelta (1 → 0.995 → 0.99) count as none
-    const losses = [1, 0.995, 0.99, 0.9, 0.9, 0.85, 0.86, 0.87, 0.88, 0.89]
+    const losses = [1, 0.995, 0.99, 0.9, 0.9, 0.85, 0.86, 0.87, 0.88, 0.89, 0.9, 0.91]
     const seen = losses.map((loss, epoch) => { s.observe(epoch, loss); return s.learningRate(epoch + 1) })
-    expect(seen).toEqual([0.8, 0.8, 0.4, 0.4, 0.4, 0.4, 0.4, 0.2, 0.2, 0.1])
-    expect(s.getState()).toEqual({ lr: 0.1, best: 0.85, wait: 0 })
+    expect(seen).toEqual([0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.4, 0.4, 0.4, 0.2])
+    expect(s.getState()).toEqual({ lr: 0.2, best: 0.85, wait: 0 })
   })
 
   it('uses its defaults: factor 0.1, patience 10, minDelta 1e-4', () => {
     const s = createSchedule({ type: 'reduce_on_plateau' }, 1, 100)
     s.observe(0, 1)
-    // each loss is below 1, but never by 1e-4
-    for (let e = 1; e <= 9; e++) { s.observe(e, 1 - 9e-6 * e); expect(s.learningRate(e + 1)).toBe(1) }
-    s.observe(10, 1 - 9e-5)
-    expect(s.learningRate(11)).toBeCloseTo(0.1, 15)
+    // each loss is below 1, but never by 1e-4: the 11th such epoch cuts
+    for (let e = 1; e <= 10; e++) { s.observe(e, 1 - 9e-6 * e); expect(s.learningRate(e + 1)).toBe(1) }
+    s.observe(11, 1 - 9e-5)
+    expect(s.learningRate(12)).toBeCloseTo(0.1, 15)
   })
 
   it('never goes below minLearningRate, and a NaN loss never counts as an improvement', () => {
     const s = createSchedule({ type: 'reduce_on_plateau', factor: 0.1, patience: 1, minLearningRate: 0.003 }, 1, 100)
-    s.observe(0, 2)
-    for (let e = 1; e < 8; e++) s.observe(e, Number.NaN)
-    expect(s.learningRate(8)).toBe(0.003)
+    const seen = [2, ...Array<number>(7).fill(Number.NaN)].map((loss, epoch) => { s.observe(epoch, loss); return s.learningRate(epoch + 1) })
+    expect(seen.map((lr) => Number(lr.toPrecision(12)))).toEqual([1, 1, 0.1, 0.1, 0.01, 0.01, 0.003, 0.003])
     expect(s.getState().best).toBe(2)
   })
 })
@@ -75,7 +76,7 @@ describe('schedule state', () => {
     step: { type: 'step', stepSize: 2 },
     exponential: { type: 'exponential', gamma: 0.8 },
     cosine: { type: 'cosine' },
-    reduce_on_plateau: { type: 'reduce_on_plateau', patience: 2, factor: 0.5 }
+    reduce_on_plateau: { type: 'reduce_on_plateau', patience: 1, factor: 0.5 }
   }
   // falls, then wobbles on a floor: the plateau schedule cuts the rate before and after the restore,
   // and the restore happens mid-count (wait = 1)
