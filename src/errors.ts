@@ -112,6 +112,8 @@ export const PAYLOAD_TOO_LARGE = coded<[number]>('NN_ERR_PAYLOAD_TOO_LARGE', 're
 export const DATASET_TOO_LARGE = coded<[number, number]>('NN_ERR_DATASET_TOO_LARGE', 'dataset has %d rows; the limit is %d (MAX_DATASET_ROWS)', 413)
 export const NOT_ACCEPTABLE = coded<[string, string]>('NN_ERR_NOT_ACCEPTABLE', "cannot answer in any of '%s'; send Accept: %s", 406)
 export const UNSUPPORTED_MEDIA_TYPE = coded<[string, string]>('NN_ERR_UNSUPPORTED_MEDIA_TYPE', "content type '%s' is not accepted here; send %s", 415)
+// a Content-Encoding other than gzip, deflate, br (api/request-decompression.ts): the same code, as RFC 9110 answers it (415)
+export const UNSUPPORTED_ENCODING = coded<[string]>('NN_ERR_UNSUPPORTED_MEDIA_TYPE', "Content-Encoding '%s' is not read here; send the body as it is, or compressed with gzip, deflate or br", 415)
 export const UNSUPPORTED_CHARSET = coded<[string, string]>('NN_ERR_UNSUPPORTED_CHARSET', "charset '%s' cannot be decoded; %s", 415)
 export const UNPROCESSABLE = coded<[string]>('NN_ERR_UNPROCESSABLE', '%s', 422)
 export const NON_FINITE_OUTPUT = coded<[number, string]>('NN_ERR_NON_FINITE_OUTPUT', "the model's output for row %d is %s: that row is far outside the data the model was trained on (or the model is broken); check the row's units", 422)

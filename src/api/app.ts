@@ -22,6 +22,8 @@ import type { Redis } from 'ioredis'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import { answerUnparsable, setErrorHandling, toProblem } from './error-handler.js'
+import { keepDrainedConnections } from './body-scan.js'
+import { decompressRequests } from './request-decompression.js'
 import { refuseUnreadQueries } from './query-check.js'
 import { jsonBodyParser } from './json-body.js'
 import { PROBLEM_CONTENT_TYPE } from '../schemas/problem.js'
@@ -91,6 +93,9 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: SWAGGER_UI_CONFIG })
 
   setErrorHandling(app, config.BODY_LIMIT)
+  // a body refused while it arrives is read to its end (body-scan.ts): its connection stays usable
+  keepDrainedConnections(app)
+  decompressRequests(app)
   refuseUnreadQueries(app)
   // One JSON parser for every route: a body it cannot read is a 400 that says where, or what to send (json-body.ts)
   app.removeContentTypeParser('application/json')

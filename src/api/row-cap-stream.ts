@@ -5,17 +5,17 @@
  * operations per byte, spread over the body's chunks, so the event loop never holds a whole large
  * body (46 MB bodies used to be JSON.parsed, ~0.8 s each, only to be refused by the schema).
  */
-import { Transform } from 'node:stream'
 import type { preParsingAsyncHookHandler } from 'fastify'
 import { VALIDATION, withProblem } from '../errors.js'
+import { scanBody, type BodyScan } from './body-scan.js'
 
 const QUOTE = 0x22, BACKSLASH = 0x5c, OPEN_ARRAY = 0x5b, CLOSE_ARRAY = 0x5d, OPEN_OBJECT = 0x7b, CLOSE_OBJECT = 0x7d, COMMA = 0x2c
 /** The top-level keys whose elements are rows: `inputs` (arrays) and `instances` (arrays or records). */
 const ROW_KEYS = new Set(['inputs', 'instances'])
 const LONGEST_KEY = 9
 
-/** A Transform that passes bytes through and fails with a 400 once `inputs` or `instances` holds more than `maxRows` rows. */
-export function rowCapStream (maxRows: number): Transform {
+/** A body scan (body-scan.ts) that refuses with a 400 once `inputs` or `instances` holds more than `maxRows` rows. */
+export function rowCapScan (maxRows: number): BodyScan {
   let depth = 0
   let inString = false
   let escaped = false
@@ -24,39 +24,36 @@ export function rowCapStream (maxRows: number): Transform {
   let lastKey = ''
   let inRows: string | null = null // the row key whose array is open at depth 1
   let rows = 0
-  return new Transform({
-    transform (chunk: Buffer, _encoding, done) {
-      for (let i = 0; i < chunk.length; i++) {
-        const c = chunk[i]
-        if (inString) {
-          if (escaped) escaped = false
-          else if (c === BACKSLASH) escaped = true
-          else if (c === QUOTE) {
-            inString = false
-            if (keyChars) { lastKey = String.fromCharCode(...keyChars); keyChars = null; expectKey = false }
-          } else if (keyChars && keyChars.length < LONGEST_KEY + 1) keyChars.push(c)
-          continue
-        }
-        if (c === QUOTE) {
-          inString = true
-          if (depth === 1 && expectKey) keyChars = []
-        } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
-          if (depth === 1 && c === OPEN_ARRAY) inRows = ROW_KEYS.has(lastKey) ? lastKey : null
-          else if (depth === 2 && inRows !== null && ++rows > maxRows) {
-            done(withProblem(new VALIDATION(`invalid body: ${inRows}: at most ${maxRows} rows per request; this body has more (send them in several requests)`), { field: inRows }))
-            return
-          }
-          depth++
-          if (depth === 1 && c === OPEN_OBJECT) expectKey = true
-        } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
-          if (--depth === 1) inRows = null // the value of a key ended: later arrays at depth 2 belong to other keys
-        } else if (c === COMMA && depth === 1) {
-          expectKey = true
-        }
+  return (chunk) => {
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i]
+      if (inString) {
+        if (escaped) escaped = false
+        else if (c === BACKSLASH) escaped = true
+        else if (c === QUOTE) {
+          inString = false
+          if (keyChars) { lastKey = String.fromCharCode(...keyChars); keyChars = null; expectKey = false }
+        } else if (keyChars && keyChars.length < LONGEST_KEY + 1) keyChars.push(c)
+        continue
       }
-      done(null, chunk)
+      if (c === QUOTE) {
+        inString = true
+        if (depth === 1 && expectKey) keyChars = []
+      } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+        if (depth === 1 && c === OPEN_ARRAY) inRows = ROW_KEYS.has(lastKey) ? lastKey : null
+        else if (depth === 2 && inRows !== null && ++rows > maxRows) {
+          return withProblem(new VALIDATION(`invalid body: ${inRows}: at most ${maxRows} rows per request; this body has more (send them in several requests)`), { field: inRows })
+        }
+        depth++
+        if (depth === 1 && c === OPEN_OBJECT) expectKey = true
+      } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
+        if (--depth === 1) inRows = null // the value of a key ended: later arrays at depth 2 belong to other keys
+      } else if (c === COMMA && depth === 1) {
+        expectKey = true
+      }
     }
-  })
+    return null
+  }
 }
 
 /**
@@ -74,8 +71,9 @@ export const unscannedBytes = (maxRows: number): number => 2 * maxRows
  * 2026-11-30). A chunked body (no Content-Length) is always scanned.
  */
 export function rowCapHook (maxRows: number): preParsingAsyncHookHandler {
-  return async (request, _reply, payload) => {
-    if (Number(request.headers['content-length']) <= unscannedBytes(maxRows)) return payload
-    return payload.pipe(rowCapStream(maxRows))
+  return async (request, reply, payload) => {
+    // a compressed body's length says nothing of its rows
+    if (Number(request.headers['content-length']) <= unscannedBytes(maxRows) && request.headers['content-encoding'] === undefined) return payload
+    return scanBody(payload, rowCapScan(maxRows), request.routeOptions.bodyLimit, reply)
   }
 }

@@ -225,7 +225,8 @@ describe('binary tensor data extension', () => {
         [json([{ ...x, shape: [2], datatype: 'BYTES', parameters: { binary_data_size: 6 } }]), Buffer.from([5, 0, 0, 0, 0x61, 0x62]), /^inputs\[0\]\.parameters\.binary_data_size: element 0 of the BYTES data says 5 bytes; 2 are left$/],
         [json([{ ...x, shape: [2], datatype: 'BYTES', parameters: { binary_data_size: 5 } }]), strings(['a']), /^inputs\[0\]\.parameters\.binary_data_size: the shape \[2\] needs 2 elements; the 5 bytes hold 1$/],
         [json([{ ...x, shape: [1], datatype: 'BYTES', parameters: { binary_data_size: 6 } }]), Buffer.from([2, 0, 0, 0, 0xc3, 0x28]), /^inputs\[0\]\.parameters\.binary_data_size: element 0 of the BYTES data is not UTF-8 text$/],
-        [json([{ ...x, parameters: { binary_data_size: 16 } }], { parameters: { binary_data_output: 1 } }), four, /^invalid body: parameters\.binary_data_output: true or false/]
+        [json([{ ...x, parameters: { binary_data_size: 16 } }], { parameters: { binary_data_output: 1 } }), four, /^invalid body: parameters\.binary_data_output: true or false/],
+        [Buffer.concat([Buffer.from('{"id": "'), Buffer.from([0xff]), json([{ ...x, parameters: { binary_data_size: 16 } }]).subarray(1)]), four, /^Inference-Header-Content-Length: the first \d+ bytes of the body, the JSON, are not UTF-8 text$/]
       ] as Array<[Buffer, Buffer, RegExp]>).map(([head, tail, message]): [string, Buffer, RegExp] => [String(head.length), Buffer.concat([head, tail]), message])
     ]
     const before = (await t.app.inject({ method: 'GET', url: '/v1/models?name=iris' })).body
@@ -250,6 +251,8 @@ describe('binary tensor data extension', () => {
       const res = await small.app.inject({ method: 'POST', url: '/v2/models/iris/infer', headers: { 'inference-header-content-length': header }, payload: body })
       expect(res.statusCode).toBe(413)
       expect(res.json().error).toMatch(/request body exceeds 4096 bytes \(BODY_LIMIT\)/)
+      // the rest of the body is not read: the connection closes, where left open its next request hung
+      expect(res.headers.connection).toBe('close')
     } finally { await small.close() }
   })
 })

@@ -2,6 +2,7 @@
 // comes back before the client has sent the rest, so nothing parsed the body on the event loop.
 // A body at the cap, with the same structure, is still predicted.
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_PREDICT_ROWS } from '../../src/schemas/model.js'
 import { parameterCount, type NetworkSpec } from '../../src/nn/spec.js'
@@ -80,6 +81,40 @@ describe('the prediction row cap', () => {
     // a body within the cap is predicted as before
     const ok = await fetch(`${base}/v2/models/capped/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [{ name: 'input', shape: [2, 3], datatype: 'FP32', data: [1, 2, 3, 4, 5, 6] }] }) })
     expect(ok.status).toBe(200)
+  })
+
+  it('a client that sends the whole body before it reads (tritonclient, Python\'s requests) gets the 400, and keeps its connection', async () => {
+    const { port } = new URL(base)
+    /**
+     * Writes the whole request on one socket and only then reads: the write finishes only if the server reads the
+     * body to its end. Then a second request on the same connection, which must be answered too.
+     */
+    const sendAllThenRead = (path: string, body: string): Promise<string> => new Promise((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1')
+      let text = ''
+      socket.on('data', (c: Buffer) => {
+        text += c.toString()
+        if (/HTTP\/1\.1 200 [\s\S]*\]\]\}$/.test(text)) { socket.end(); resolve(text) }
+      })
+      socket.on('error', reject) // EPIPE / ECONNRESET: the body was left unread and the connection cut under the upload
+      socket.on('close', () => { resolve(text) })
+      const head = `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`
+      socket.write(head + body, (err) => {
+        if (err) return
+        const again = JSON.stringify({ inputs: [[1, 2, 3]] })
+        socket.write(`POST /v1/models/${modelId}/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${again.length}\r\n\r\n${again}`)
+      })
+    })
+    const rows = 600_000 // about 12 MB of JSON, more than the sockets' buffers hold
+    for (const [path, body, message] of [
+      [`/v1/models/${modelId}/predict`, JSON.stringify({ inputs: Array.from({ length: rows }, () => [1.25, -3.5, 2]) }), `at most ${MAX_PREDICT_ROWS} rows per request`],
+      ['/v2/models/capped/infer', JSON.stringify({ inputs: [{ name: 'input', shape: [rows, 3], datatype: 'FP32', data: Array.from({ length: 3 * rows }, () => 1.5) }] }), `rows must be 1 to ${MAX_PREDICT_ROWS}; got ${rows}`]
+    ] as const) {
+      const text = await sendAllThenRead(path, body)
+      expect(text).toMatch(/^HTTP\/1\.1 400 /)
+      expect(text).toContain(message)
+      expect(text, path).toMatch(/HTTP\/1\.1 200 [\s\S]*"outputs":\[\[/) // the follow-up on the same connection
+    }
   })
 
   it('still predicts a body of exactly the cap', async () => {

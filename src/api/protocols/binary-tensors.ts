@@ -115,8 +115,10 @@ export function decodeBinaryRequest (body: Buffer, header: string): unknown {
   if (!/^\d+$/.test(header.trim())) throw bad(field, `give the byte length of the JSON at the start of the body; got ${JSON.stringify(header)}`)
   const length = Number(header.trim())
   if (length > body.length) throw bad(field, `says the JSON takes ${length} bytes; the body has ${body.length}`)
+  let text: string
+  try { text = utf8.decode(body.subarray(0, length)) } catch { throw bad(field, `the first ${length} bytes of the body, the JSON, are not UTF-8 text`) }
   let request: unknown
-  try { request = JSON.parse(body.subarray(0, length).toString('utf8')) } catch (e) {
+  try { request = JSON.parse(text) } catch (e) {
     throw bad(field, `the first ${length} bytes of the body are not a JSON inference request (${(e as Error).message}); the header gives the JSON's length in bytes`)
   }
   if (!isObject(request) || !Array.isArray(request.inputs)) return request // the schema says what is missing
@@ -141,26 +143,29 @@ const framedBodies = new WeakMap<FastifyRequest, unknown>()
 
 /**
  * preParsing hook of the infer routes: a body framed by `Inference-Header-Content-Length` is read whole
- * (up to `bodyLimit` bytes) and decoded here, whatever its content-type, and the content-type parser is
- * handed `{}` in its place; restoreFramedBody puts the decoded request back as the body. The stand-in
- * carries the bytes received, so Fastify's Content-Length check holds.
+ * (up to the route's BODY_LIMIT) and decoded here, whatever its content-type, and the content-type parser
+ * is handed `{}` in its place; restoreFramedBody puts the decoded request back as the body. The stand-in
+ * carries the bytes received, so Fastify's Content-Length check holds (a decompressed body's: the bytes sent).
+ * A body over the limit is a 413 at once, on a connection then closed, as Fastify answers one: left open
+ * with the body unread, the client's next request on it waited out the keep-alive timeout.
  */
-export function readFramedBody (bodyLimit: number): preParsingAsyncHookHandler {
-  return async (request, _reply, payload) => {
-    const header = request.headers[HEADER_LENGTH_HEADER]
-    if (header === undefined) return payload
-    const chunks: Buffer[] = []
-    let received = 0
-    for await (const chunk of payload) {
-      received += (chunk as Buffer).length
-      if (received > bodyLimit) throw new PAYLOAD_TOO_LARGE(bodyLimit)
-      chunks.push(chunk as Buffer)
-    }
-    framedBodies.set(request, decodeBinaryRequest(Buffer.concat(chunks), Array.isArray(header) ? header[0] : header))
-    const standIn: Readable & { receivedEncodedLength?: number } = Readable.from([Buffer.from('{}')])
-    standIn.receivedEncodedLength = received
-    return standIn
+export const readFramedBody: preParsingAsyncHookHandler = async (request, reply, payload) => {
+  const header = request.headers[HEADER_LENGTH_HEADER]
+  if (header === undefined) return payload
+  const limit = request.routeOptions.bodyLimit
+  const tooLarge = (): Error => { void reply.header('connection', 'close'); return new PAYLOAD_TOO_LARGE(limit) }
+  if (Number(request.headers['content-length']) > limit) throw tooLarge()
+  const chunks: Buffer[] = []
+  let received = 0
+  for await (const chunk of payload) {
+    received += (chunk as Buffer).length
+    if (received > limit) throw tooLarge()
+    chunks.push(chunk as Buffer)
   }
+  framedBodies.set(request, decodeBinaryRequest(Buffer.concat(chunks), Array.isArray(header) ? header[0] : header))
+  const standIn: Readable & { receivedEncodedLength?: number } = Readable.from([Buffer.from('{}')])
+  standIn.receivedEncodedLength = (payload as Readable & { receivedEncodedLength?: number }).receivedEncodedLength ?? received
+  return standIn
 }
 
 /** preValidation hook of the infer routes: the decoded request of a framed body becomes the body (readFramedBody). */

@@ -6,17 +6,17 @@
  * event loop (a 46 MB body took ~0.8 s there only to be refused). A tensor whose `data` comes before
  * its `shape` is left to the parsed checks: its width is not known yet.
  */
-import { Transform } from 'node:stream'
 import type { preParsingAsyncHookHandler } from 'fastify'
 import { VALIDATION, withProblem } from '../../errors.js'
+import { scanBody, type BodyScan } from '../body-scan.js'
 import { HEADER_LENGTH_HEADER } from './binary-tensors.js'
 
 const QUOTE = 0x22, BACKSLASH = 0x5c, OPEN_ARRAY = 0x5b, CLOSE_ARRAY = 0x5d, OPEN_OBJECT = 0x7b, CLOSE_OBJECT = 0x7d, COMMA = 0x2c
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
 const LONGEST_KEY = 6
 
-/** A Transform that passes bytes through and fails with a 400 when a tensor's shape or data goes over `maxRows`. */
-export function tensorCapStream (maxRows: number): Transform {
+/** A body scan (body-scan.ts) that refuses with a 400 when a tensor's shape or data goes over `maxRows`. */
+export function tensorCapScan (maxRows: number): BodyScan {
   let depth = 0
   let inString = false
   let escaped = false
@@ -33,66 +33,62 @@ export function tensorCapStream (maxRows: number): Transform {
   let off = false // a shape this scanner does not follow (nested, strings): the parsed checks decide
   const refuse = (field: string, message: string): Error => withProblem(new VALIDATION(`${field}: ${message}`), { field })
 
-  return new Transform({
-    transform (chunk: Buffer, _encoding, done) {
-      for (let i = 0; i < chunk.length && !off; i++) {
-        const c = chunk[i]
-        if (shapeText !== null && c !== CLOSE_ARRAY) {
-          if (c === OPEN_ARRAY || c === OPEN_OBJECT || c === QUOTE) off = true
-          shapeText += String.fromCharCode(c)
-          continue
-        }
-        if (inString) {
-          if (escaped) escaped = false
-          else if (c === BACKSLASH) escaped = true
-          else if (c === QUOTE) {
-            inString = false
-            if (keyChars) { lastKey = String.fromCharCode(...keyChars); keyChars = null; expectKey = false }
-          } else if (keyChars && keyChars.length <= LONGEST_KEY) keyChars.push(c)
-          continue
-        }
-        if (isSpace(c)) continue
-        // a value inside data: a string or a scalar's first byte after '[' or ','
-        if (dataDepth > 0 && expectValue && c !== OPEN_ARRAY && c !== CLOSE_ARRAY) {
-          expectValue = false
-          if (shape !== null && ++values > shape.reduce((a, b) => a * b, 1)) {
-            done(refuse(`inputs[${tensor}].data`, `the shape [${shape.join(', ')}] needs ${shape.reduce((a, b) => a * b, 1)} values; got more`))
-            return
-          }
-        }
-        if (c === QUOTE) {
-          inString = true
-          if ((depth === 1 || (depth === 3 && inInputs)) && expectKey) keyChars = []
-        } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
-          if (depth === 1 && c === OPEN_ARRAY) inInputs = lastKey === 'inputs'
-          else if (depth === 2 && inInputs && c === OPEN_OBJECT) { tensor++; shape = null; values = 0 }
-          else if (depth === 3 && inInputs && c === OPEN_ARRAY && lastKey === 'shape') { shapeText = ''; depth++; continue }
-          else if (depth === 3 && inInputs && c === OPEN_ARRAY && lastKey === 'data') dataDepth = depth + 1
-          depth++
-          if (dataDepth > 0) expectValue = true
-          if (c === OPEN_OBJECT && (depth === 1 || (depth === 3 && inInputs))) expectKey = true
-        } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
-          if (shapeText !== null) {
-            const dims = shapeText.split(',').map(Number)
-            shapeText = null
-            if (dims.every((d) => Number.isInteger(d) && d >= 0)) {
-              shape = dims
-              if (dims.length > 0 && dims[0] > maxRows) {
-                done(refuse(`inputs[${tensor}].shape[0]`, `rows must be 1 to ${maxRows}; got ${dims[0]}; split larger batches`))
-                return
-              }
-            }
-          }
-          if (depth === dataDepth) dataDepth = 0
-          if (--depth === 1) inInputs = false
-        } else if (c === COMMA) {
-          if (depth === 1 || (depth === 3 && inInputs)) expectKey = true
-          if (dataDepth > 0) expectValue = true
+  return (chunk) => {
+    for (let i = 0; i < chunk.length && !off; i++) {
+      const c = chunk[i]
+      if (shapeText !== null && c !== CLOSE_ARRAY) {
+        if (c === OPEN_ARRAY || c === OPEN_OBJECT || c === QUOTE) off = true
+        shapeText += String.fromCharCode(c)
+        continue
+      }
+      if (inString) {
+        if (escaped) escaped = false
+        else if (c === BACKSLASH) escaped = true
+        else if (c === QUOTE) {
+          inString = false
+          if (keyChars) { lastKey = String.fromCharCode(...keyChars); keyChars = null; expectKey = false }
+        } else if (keyChars && keyChars.length <= LONGEST_KEY) keyChars.push(c)
+        continue
+      }
+      if (isSpace(c)) continue
+      // a value inside data: a string or a scalar's first byte after '[' or ','
+      if (dataDepth > 0 && expectValue && c !== OPEN_ARRAY && c !== CLOSE_ARRAY) {
+        expectValue = false
+        if (shape !== null && ++values > shape.reduce((a, b) => a * b, 1)) {
+          return refuse(`inputs[${tensor}].data`, `the shape [${shape.join(', ')}] needs ${shape.reduce((a, b) => a * b, 1)} values; got more`)
         }
       }
-      done(null, chunk)
+      if (c === QUOTE) {
+        inString = true
+        if ((depth === 1 || (depth === 3 && inInputs)) && expectKey) keyChars = []
+      } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+        if (depth === 1 && c === OPEN_ARRAY) inInputs = lastKey === 'inputs'
+        else if (depth === 2 && inInputs && c === OPEN_OBJECT) { tensor++; shape = null; values = 0 }
+        else if (depth === 3 && inInputs && c === OPEN_ARRAY && lastKey === 'shape') { shapeText = ''; depth++; continue }
+        else if (depth === 3 && inInputs && c === OPEN_ARRAY && lastKey === 'data') dataDepth = depth + 1
+        depth++
+        if (dataDepth > 0) expectValue = true
+        if (c === OPEN_OBJECT && (depth === 1 || (depth === 3 && inInputs))) expectKey = true
+      } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
+        if (shapeText !== null) {
+          const dims = shapeText.split(',').map(Number)
+          shapeText = null
+          if (dims.every((d) => Number.isInteger(d) && d >= 0)) {
+            shape = dims
+            if (dims.length > 0 && dims[0] > maxRows) {
+              return refuse(`inputs[${tensor}].shape[0]`, `rows must be 1 to ${maxRows}; got ${dims[0]}; split larger batches`)
+            }
+          }
+        }
+        if (depth === dataDepth) dataDepth = 0
+        if (--depth === 1) inInputs = false
+      } else if (c === COMMA) {
+        if (depth === 1 || (depth === 3 && inInputs)) expectKey = true
+        if (dataDepth > 0) expectValue = true
+      }
     }
-  })
+    return null
+  }
 }
 
 /**
@@ -100,5 +96,5 @@ export function tensorCapStream (maxRows: number): Transform {
  * the hook before it (binary-tensors.ts checks its shapes) and passes as it is.
  */
 export function tensorCapHook (maxRows: number): preParsingAsyncHookHandler {
-  return async (request, _reply, payload) => request.headers[HEADER_LENGTH_HEADER] === undefined ? payload.pipe(tensorCapStream(maxRows)) : payload
+  return async (request, reply, payload) => request.headers[HEADER_LENGTH_HEADER] === undefined ? scanBody(payload, tensorCapScan(maxRows), request.routeOptions.bodyLimit, reply) : payload
 }

@@ -150,7 +150,7 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
     validatorCompiler: fastValidator({ body: isInferBody, params: isServedParams }), serializerCompiler: jsonSerializer(),
     preValidation: [restoreFramedBody, bodyHints(inferBodyMessage)],
     // a body framed by the binary tensor extension is decoded first; a JSON body's rows are capped as they arrive
-    preParsing: [readFramedBody(fastify.initialConfig.bodyLimit ?? 1024 * 1024), tensorCapHook(MAX_PREDICT_ROWS)],
+    preParsing: [readFramedBody, tensorCapHook(MAX_PREDICT_ROWS)],
     config: { servesThroughOutage: true }
   }
   fastify.post('/v2/models/:name/infer', {

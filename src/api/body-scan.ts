@@ -1,0 +1,69 @@
+/**
+ * The Transform that the body scanners (row-cap-stream.ts, protocols/tensor-cap-stream.ts) run in: bytes pass
+ * through to the parser until `scan` refuses the body, which answers at once, before the rest has arrived. The
+ * rest is then read and dropped (up to the route's BODY_LIMIT), so that a client that sends the whole body before
+ * it reads the answer (tritonclient, Python's http.client and requests) gets the 400: left unread, the body
+ * stalled its upload until the connection was cut under it, a broken pipe and never the answer.
+ *
+ * The Transform reports the bytes its source received as `receivedEncodedLength` (Fastify compares that with
+ * Content-Length): a decompressed body (request-decompression.ts) is longer than what was sent.
+ */
+import { Transform, type Readable } from 'node:stream'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+
+/** Looks at a chunk of the body: null to pass it on, or the error that refuses the body. */
+export type BodyScan = (chunk: Buffer) => Error | null
+
+/** Replies to a refused body that is being drained: their connection can carry the client's next request. */
+const draining = new WeakSet<FastifyReply>()
+
+/**
+ * `source` piped through `scan`; see above. `limit`: the most bytes of it read after a refusal. Fastify closes
+ * the connection after any body error, since the client may still be sending: here the rest is read, so the
+ * reply keeps the connection (keepDrainedConnections), and the client's write can finish.
+ */
+export function scanBody (source: Readable, scan: BodyScan, limit: number, reply: FastifyReply): Transform {
+  let seen = 0
+  const scanner = new Transform({
+    transform (chunk: Buffer, _encoding, done) {
+      seen += chunk.length
+      const refused = scan(chunk)
+      if (refused === null) { done(null, chunk); return }
+      drain(source, limit - seen)
+      draining.add(reply)
+      done(refused)
+    }
+  })
+  passEncodedLength(scanner, source)
+  // a pipe does not carry its source's errors: a body that fails to decompress (request-decompression.ts) is the scanner's too
+  source.once('error', (err) => scanner.destroy(err))
+  return source.pipe(scanner)
+}
+
+/** Reads and drops what is left of `source`, at most `budget` more bytes (then it is destroyed, closing the connection). */
+export function drain (source: Readable, budget: number): void {
+  source.unpipe()
+  let left = budget
+  source.on('data', (chunk: Buffer) => {
+    left -= chunk.length
+    if (left < 0) source.destroy()
+  })
+  source.on('error', () => {}) // an upload cut off while dropped is no one's error
+  source.resume()
+}
+
+/** A stream a preParsing hook returns in place of `source` keeps reporting the bytes `source` received. */
+export function passEncodedLength (stream: Readable, source: Readable): void {
+  Object.defineProperty(stream, 'receivedEncodedLength', {
+    get: () => (source as Readable & { receivedEncodedLength?: number }).receivedEncodedLength,
+    configurable: true
+  })
+}
+
+/** The app-wide onSend hook that takes Fastify's `connection: close` off a refused body's reply while its rest is drained. */
+export function keepDrainedConnections (app: FastifyInstance): void {
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (draining.has(reply)) reply.removeHeader('connection')
+    return payload
+  })
+}

@@ -1,0 +1,56 @@
+/**
+ * Request bodies sent with `Content-Encoding: gzip`, `deflate` (zlib, as HTTP means it) or `br` are decompressed
+ * before anything reads them, on every route: tritonclient's request_compression_algorithm, and `curl
+ * --data-binary @rows.csv.gz -H 'content-encoding: gzip'` for a dataset. BODY_LIMIT bounds the decompressed
+ * bytes (Fastify counts what the parser receives), so a small body that inflates without end is a 413. Another
+ * encoding is a 415 naming the ones read; a body that is not what its encoding says, a 400.
+ */
+import { PassThrough, type Readable } from 'node:stream'
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
+import type { FastifyInstance } from 'fastify'
+import { UNSUPPORTED_ENCODING, VALIDATION, withProblem } from '../errors.js'
+
+const DECODERS: Readonly<Record<string, () => NodeJS.ReadWriteStream>> = {
+  gzip: createGunzip, 'x-gzip': createGunzip, deflate: createInflate, br: createBrotliDecompress
+}
+
+/** Adds the app-wide preParsing hook (before every route's own: they see the decompressed body). */
+export function decompressRequests (app: FastifyInstance): void {
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const header = request.headers['content-encoding']
+    if (header === undefined) return payload
+    // no body (a GET, Content-Length 0): nothing to decompress, and nothing would read the decoder's error
+    const length = request.headers['content-length']
+    if ((length === undefined || Number(length) === 0) && request.headers['transfer-encoding'] === undefined) return payload
+    const encoding = header.trim().toLowerCase()
+    if (encoding === '' || encoding === 'identity') return payload
+    const decoder = DECODERS[encoding]
+    if (decoder === undefined) throw withProblem(new UNSUPPORTED_ENCODING(header), { field: 'Content-Encoding' })
+    return inflated(payload, decoder(), encoding)
+  })
+}
+
+/** `source` through `decoder`, reporting the bytes received (compressed) as `receivedEncodedLength`, with the decoder's errors said as a 400. */
+function inflated (source: Readable, decoder: NodeJS.ReadWriteStream, encoding: string): Readable {
+  let received = 0
+  const out = new PassThrough()
+  source.on('data', (chunk: Buffer) => { received += chunk.length })
+  source.on('error', (err) => out.destroy(err))
+  decoder.on('error', (err: Error) => {
+    failWhenHeard(out, withProblem(new VALIDATION(`the body is not valid ${encoding} data, as its Content-Encoding says (${err.message}); send it compressed so, or without Content-Encoding`), { field: 'Content-Encoding' }))
+  })
+  Object.defineProperty(out, 'receivedEncodedLength', { get: () => received })
+  out.on('error', () => {}) // the body's reader hears it; a route that never reads the body must not crash on it
+  source.pipe(decoder).pipe(out)
+  return out
+}
+
+/**
+ * Destroys `stream` with `err` once its reader reads it: the decoder can fail on the first bytes, before the body
+ * parser has attached to the stream, and an error emitted then would leave the parser waiting on a stream that
+ * never ends. The parser attaches its listeners, then resumes the stream.
+ */
+function failWhenHeard (stream: PassThrough, err: Error): void {
+  if (stream.readableFlowing === true) { stream.destroy(err); return }
+  stream.once('resume', () => { process.nextTick(() => stream.destroy(err)) })
+}

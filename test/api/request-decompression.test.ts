@@ -1,0 +1,88 @@
+// Request bodies compressed with Content-Encoding gzip, deflate or br (tritonclient's
+// request_compression_algorithm; a gzipped CSV upload) are read as their plain form on every route,
+// within BODY_LIMIT counted decompressed; other encodings are a 415 and broken data a 400.
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parameterCount, type NetworkSpec } from '../../src/nn/spec.js'
+import { buildTestApp, type TestApp } from './helper.js'
+import { readCsv } from '../support/fixtures.js'
+import { readFileSync } from 'node:fs'
+
+let t: TestApp
+let base: string
+let modelId: string
+const spec: NetworkSpec = { inputs: 4, layers: [{ units: 6, activation: 'tanh' }], output: { units: 3, activation: 'softmax' } }
+const iris = readCsv('iris.csv')
+const rows = iris.rows.map((r) => r.slice(0, 4).map(Number))
+
+beforeAll(async () => {
+  t = await buildTestApp('decompression', { RATE_LIMIT_PER_MINUTE: '0', BODY_LIMIT: String(256 * 1024) })
+  await t.app.listen({ port: 0, host: '127.0.0.1' })
+  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
+  const params = Float32Array.from({ length: parameterCount(spec) }, (_, i) => 0.4 * Math.sin(i))
+  modelId = (await t.app.models.save({ spec, params, meta: { name: 'iris-z', classes: ['setosa', 'versicolor', 'virginica'] } })).id
+})
+afterAll(async () => { await t.close() })
+
+const plain = JSON.stringify({ inputs: rows })
+const compressions: Array<[string, (b: Buffer) => Buffer]> = [['gzip', gzipSync], ['deflate', deflateSync], ['br', brotliCompressSync]]
+
+describe('compressed request bodies', () => {
+  it('a prediction body in gzip, deflate or br (over real HTTP) answers what the plain body answers', async () => {
+    const want = await (await fetch(`${base}/v1/models/${modelId}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: plain })).json()
+    for (const [encoding, compress] of compressions) {
+      const res = await fetch(`${base}/v1/models/${modelId}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body: compress(Buffer.from(plain)) })
+      expect(res.status, encoding).toBe(200)
+      expect(await res.json()).toEqual(want)
+    }
+  })
+
+  it('a KServe v2 body, JSON or framed binary (the header counts the JSON uncompressed, as Triton reads it), and a gzipped CSV upload', async () => {
+    const tensor = { name: 'input', shape: [rows.length, 4], datatype: 'FP32' }
+    const json = await t.app.inject({ method: 'POST', url: '/v2/models/iris-z/infer', payload: { inputs: [{ ...tensor, data: rows.flat().map(Math.fround) }] } })
+    expect(json.statusCode, json.body).toBe(200)
+    const head = Buffer.from(JSON.stringify({ inputs: [{ ...tensor, parameters: { binary_data_size: 16 * rows.length } }] }))
+    const framed = Buffer.concat([head, Buffer.from(Float32Array.from(rows.flat()).buffer)])
+    for (const [encoding, compress] of compressions) {
+      const res = await t.app.inject({ method: 'POST', url: '/v2/models/iris-z/infer', headers: { 'content-encoding': encoding, 'inference-header-content-length': String(head.length) }, payload: compress(framed) })
+      expect(res.statusCode, `${encoding}: ${res.body}`).toBe(200)
+      expect(res.json().outputs).toEqual(json.json().outputs)
+    }
+    const csv = readFileSync('test/fixtures/iris.csv')
+    const upload = await t.app.inject({ method: 'POST', url: '/v1/datasets?target=species', headers: { 'content-type': 'text/csv', 'content-encoding': 'gzip' }, payload: gzipSync(csv) })
+    expect(upload.statusCode, upload.body).toBe(201)
+    expect(upload.json()).toMatchObject({ rows: 150 })
+  })
+
+  it('counts BODY_LIMIT and the row cap on the decompressed body: a small body that inflates past them is refused', async () => {
+    // 380 KB of JSON in a few KB of gzip: over the 256 KB limit once decompressed
+    const big = JSON.stringify({ inputs: Array.from({ length: 5000 }, () => [5.123456789012345, 3.523456789012345, 1.423456789012345, 0.223456789012345]) })
+    expect(big.length).toBeGreaterThan(300_000)
+    const bomb = gzipSync(Buffer.from(big))
+    expect(bomb.length).toBeLessThan(16 * 1024)
+    const res = await t.app.inject({ method: 'POST', url: `/v1/models/${modelId}/predict`, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: bomb })
+    expect(res.statusCode).toBe(413)
+    expect(res.json().detail).toMatch(/request body exceeds 262144 bytes \(BODY_LIMIT\)/)
+    // the row cap's scan reads the decompressed rows (the compressed length says nothing of them)
+    const many = gzipSync(Buffer.from(JSON.stringify({ inputs: Array.from({ length: 10_001 }, () => [1]) })))
+    const capped = await t.app.inject({ method: 'POST', url: `/v1/models/${modelId}/predict`, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: many })
+    expect(capped.statusCode).toBe(400)
+    expect(capped.json().detail).toMatch(/at most 10000 rows per request/)
+  })
+
+  it('another encoding is a 415 naming the ones read, data that is not what its encoding says a 400, in each route family\'s error form', async () => {
+    const zstd = await t.app.inject({ method: 'POST', url: `/v1/models/${modelId}/predict`, headers: { 'content-type': 'application/json', 'content-encoding': 'zstd' }, payload: plain })
+    expect(zstd.statusCode).toBe(415)
+    expect(zstd.json()).toMatchObject({ code: 'NN_ERR_UNSUPPORTED_MEDIA_TYPE', detail: "Content-Encoding 'zstd' is not read here; send the body as it is, or compressed with gzip, deflate or br" })
+    const broken = await t.app.inject({ method: 'POST', url: `/v1/models/${modelId}/predict`, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: plain })
+    expect(broken.statusCode).toBe(400)
+    expect(broken.json().detail).toMatch(/^the body is not valid gzip data, as its Content-Encoding says \(.+\); send it compressed so, or without Content-Encoding$/)
+    const v2 = await t.app.inject({ method: 'POST', url: '/v2/models/iris-z/infer', headers: { 'content-encoding': 'deflate' }, payload: gzipSync(Buffer.from('{}')) })
+    expect(v2.statusCode).toBe(400)
+    expect(v2.json()).toEqual({ error: expect.stringMatching(/^the body is not valid deflate data/) })
+    // a request without a body is not touched by the header
+    const get = await t.app.inject({ method: 'GET', url: `/v1/models/${modelId}`, headers: { 'content-encoding': 'gzip' } })
+    expect(get.statusCode).toBe(200)
+  })
+})
