@@ -8,8 +8,8 @@
 import type { preParsingAsyncHookHandler } from 'fastify'
 import { VALIDATION, withProblem } from '../errors.js'
 import { scanBody, type BodyScan } from './body-scan.js'
+import { CLOSE_ARRAY, CLOSE_OBJECT, COMMA, JsonStrings, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-strings.js'
 
-const QUOTE = 0x22, BACKSLASH = 0x5c, OPEN_ARRAY = 0x5b, CLOSE_ARRAY = 0x5d, OPEN_OBJECT = 0x7b, CLOSE_OBJECT = 0x7d, COMMA = 0x2c
 /** The top-level keys whose elements are rows: `inputs` (arrays) and `instances` (arrays or records). */
 const ROW_KEYS = new Set(['inputs', 'instances'])
 const LONGEST_KEY = 9
@@ -17,30 +17,20 @@ const LONGEST_KEY = 9
 /** A body scan (body-scan.ts) that refuses with a 400 once `inputs` or `instances` holds more than `maxRows` rows. */
 export function rowCapScan (maxRows: number): BodyScan {
   let depth = 0
-  let inString = false
-  let escaped = false
+  const strings = new JsonStrings(LONGEST_KEY)
   let expectKey = false // the next string at depth 1 is a key
-  let keyChars: number[] | null = null
-  let lastKey = ''
   let inRows: string | null = null // the row key whose array is open at depth 1
   let rows = 0
   return (chunk) => {
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i]
-      if (inString) {
-        if (escaped) escaped = false
-        else if (c === BACKSLASH) escaped = true
-        else if (c === QUOTE) {
-          inString = false
-          if (keyChars) { lastKey = String.fromCharCode(...keyChars); keyChars = null; expectKey = false }
-        } else if (keyChars && keyChars.length < LONGEST_KEY + 1) keyChars.push(c)
-        continue
-      }
+      const taken = strings.take(c)
+      if (taken === 'key') expectKey = false
+      if (taken !== 'out') continue
       if (c === QUOTE) {
-        inString = true
-        if (depth === 1 && expectKey) keyChars = []
+        strings.open(depth === 1 && expectKey)
       } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
-        if (depth === 1 && c === OPEN_ARRAY) inRows = ROW_KEYS.has(lastKey) ? lastKey : null
+        if (depth === 1 && c === OPEN_ARRAY) inRows = ROW_KEYS.has(strings.lastKey) ? strings.lastKey : null
         else if (depth === 2 && inRows !== null && ++rows > maxRows) {
           return withProblem(new VALIDATION(`invalid body: ${inRows}: at most ${maxRows} rows per request; this body has more (send them in several requests)`), { field: inRows })
         }

@@ -9,20 +9,17 @@
 import type { preParsingAsyncHookHandler } from 'fastify'
 import { VALIDATION, withProblem } from '../../errors.js'
 import { scanBody, type BodyScan } from '../body-scan.js'
+import { CLOSE_ARRAY, CLOSE_OBJECT, COMMA, JsonStrings, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from '../json-strings.js'
 import { HEADER_LENGTH_HEADER } from './binary-tensors.js'
 
-const QUOTE = 0x22, BACKSLASH = 0x5c, OPEN_ARRAY = 0x5b, CLOSE_ARRAY = 0x5d, OPEN_OBJECT = 0x7b, CLOSE_OBJECT = 0x7d, COMMA = 0x2c
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
 const LONGEST_KEY = 6
 
 /** A body scan (body-scan.ts) that refuses with a 400 when a tensor's shape or data goes over `maxRows`. */
 export function tensorCapScan (maxRows: number): BodyScan {
   let depth = 0
-  let inString = false
-  let escaped = false
+  const strings = new JsonStrings(LONGEST_KEY)
   let expectKey = false
-  let keyChars: number[] | null = null
-  let lastKey = ''
   let inInputs = false // the top-level `inputs` array is open (depth 2)
   let tensor = -1 // index of the tensor object open at depth 3
   let shape: number[] | null = null // the open tensor's shape, once read
@@ -41,15 +38,9 @@ export function tensorCapScan (maxRows: number): BodyScan {
         shapeText += String.fromCharCode(c)
         continue
       }
-      if (inString) {
-        if (escaped) escaped = false
-        else if (c === BACKSLASH) escaped = true
-        else if (c === QUOTE) {
-          inString = false
-          if (keyChars) { lastKey = String.fromCharCode(...keyChars); keyChars = null; expectKey = false }
-        } else if (keyChars && keyChars.length <= LONGEST_KEY) keyChars.push(c)
-        continue
-      }
+      const taken = strings.take(c)
+      if (taken === 'key') expectKey = false
+      if (taken !== 'out') continue
       if (isSpace(c)) continue
       // a value inside data: a string or a scalar's first byte after '[' or ','
       if (dataDepth > 0 && expectValue && c !== OPEN_ARRAY && c !== CLOSE_ARRAY) {
@@ -59,9 +50,9 @@ export function tensorCapScan (maxRows: number): BodyScan {
         }
       }
       if (c === QUOTE) {
-        inString = true
-        if ((depth === 1 || (depth === 3 && inInputs)) && expectKey) keyChars = []
+        strings.open((depth === 1 || (depth === 3 && inInputs)) && expectKey)
       } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+        const { lastKey } = strings
         if (depth === 1 && c === OPEN_ARRAY) inInputs = lastKey === 'inputs'
         else if (depth === 2 && inInputs && c === OPEN_OBJECT) { tensor++; shape = null; values = 0 }
         else if (depth === 3 && inInputs && c === OPEN_ARRAY && lastKey === 'shape') { shapeText = ''; depth++; continue }
