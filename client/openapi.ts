@@ -1788,7 +1788,7 @@ export interface components {
         RegressionMetricsInput: {
             /** @description mean_squared_error: mean of (prediction − target)², in the target's units squared */
             mse: number;
-            /** @description root_mean_squared_error: √mse */
+            /** @description root_mean_squared_error: √mse of an output; at the top level the mean of the outputs' (as scikit-learn's uniform_average), not √ of the mean mse */
             rmse: number;
             /** @description mean_absolute_error: mean of |prediction − target| */
             mae: number;
@@ -1798,7 +1798,7 @@ export interface components {
             perOutput: {
                 /** @description mean_squared_error: mean of (prediction − target)², in the target's units squared */
                 mse: number;
-                /** @description root_mean_squared_error: √mse */
+                /** @description root_mean_squared_error: √mse of an output; at the top level the mean of the outputs' (as scikit-learn's uniform_average), not √ of the mean mse */
                 rmse: number;
                 /** @description mean_absolute_error: mean of |prediction − target| */
                 mae: number;
@@ -3236,7 +3236,7 @@ export interface components {
         RegressionMetrics: {
             /** @description mean_squared_error: mean of (prediction − target)², in the target's units squared */
             mse: number;
-            /** @description root_mean_squared_error: √mse */
+            /** @description root_mean_squared_error: √mse of an output; at the top level the mean of the outputs' (as scikit-learn's uniform_average), not √ of the mean mse */
             rmse: number;
             /** @description mean_absolute_error: mean of |prediction − target| */
             mae: number;
@@ -3246,7 +3246,7 @@ export interface components {
             perOutput: {
                 /** @description mean_squared_error: mean of (prediction − target)², in the target's units squared */
                 mse: number;
-                /** @description root_mean_squared_error: √mse */
+                /** @description root_mean_squared_error: √mse of an output; at the top level the mean of the outputs' (as scikit-learn's uniform_average), not √ of the mean mse */
                 rmse: number;
                 /** @description mean_absolute_error: mean of |prediction − target| */
                 mae: number;

@@ -51,7 +51,7 @@ export const MultiLabelMetrics = z.object({
 
 const RegressionScores = z.object({
   mse: z.number().describe('mean_squared_error: mean of (prediction − target)², in the target\'s units squared'),
-  rmse: z.number().describe('root_mean_squared_error: √mse'),
+  rmse: z.number().describe('root_mean_squared_error: √mse of an output; at the top level the mean of the outputs\' (as scikit-learn\'s uniform_average), not √ of the mean mse'),
   mae: z.number().describe('mean_absolute_error: mean of |prediction − target|'),
   r2: z.number().describe('r2_score: 1 − Σ(prediction − target)² / Σ(target − mean)²; a constant target scores 1 if predicted exactly, else 0 (force_finite)')
 })

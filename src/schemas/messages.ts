@@ -70,6 +70,41 @@ const L2_NAMES: ReadonlySet<string> = new Set(['alpha', 'l2', 'lambda', 'l2_regu
 const inNetworkL2 = (key: string, inNetwork: boolean): string =>
   `${inNetwork ? '' : `${key} is the network's: `}send "l2" in network, as {"layers": […], "l2": 0.0001} (λ/2·‖W‖² on the mean loss; scikit-learn's alpha is l2 × batchSize)`
 
+/**
+ * PyTorch's, scikit-learn's and Keras' names of options these objects hold under their own names: the key to
+ * send instead (said when the object accepts it; a dotted one names the key within it).
+ */
+const SYNONYMS: Readonly<Record<string, { readonly whose: string, readonly here: string }>> = {
+  lr: { whose: 'PyTorch\'s', here: 'learningRate' },
+  learning_rate: { whose: 'Keras\' and scikit-learn\'s', here: 'learningRate' },
+  learning_rate_init: { whose: 'scikit-learn\'s', here: 'learningRate' },
+  eps: { whose: 'PyTorch\'s', here: 'epsilon' },
+  beta_1: { whose: 'Keras\' and scikit-learn\'s', here: 'beta1' },
+  beta_2: { whose: 'Keras\' and scikit-learn\'s', here: 'beta2' },
+  max_iter: { whose: 'scikit-learn\'s', here: 'epochs' },
+  n_epochs: { whose: 'a common', here: 'epochs' },
+  batch_size: { whose: 'PyTorch\'s, Keras\' and scikit-learn\'s', here: 'batchSize' },
+  validation_fraction: { whose: 'scikit-learn\'s', here: 'validationSplit' },
+  validation_split: { whose: 'Keras\'', here: 'validationSplit' },
+  early_stopping: { whose: 'scikit-learn\'s', here: 'earlyStopping' },
+  n_iter_no_change: { whose: 'scikit-learn\'s', here: 'earlyStopping.patience' },
+  tol: { whose: 'scikit-learn\'s', here: 'earlyStopping.minDelta' },
+  random_state: { whose: 'scikit-learn\'s', here: 'seed' },
+  class_weight: { whose: 'scikit-learn\'s', here: 'classWeight' },
+  min_delta: { whose: 'Keras\'', here: 'minDelta' },
+  min_lr: { whose: 'PyTorch\'s and Keras\'', here: 'minLearningRate' },
+  step_size: { whose: 'PyTorch\'s', here: 'stepSize' },
+  eta_min: { whose: 'PyTorch\'s', here: 'minLearningRate' },
+  T_max: { whose: 'PyTorch\'s', here: 'epochs' },
+  negative_slope: { whose: 'PyTorch\'s', here: 'alpha' },
+  hidden_layer_sizes: { whose: 'scikit-learn\'s', here: 'layers' },
+  p: { whose: 'PyTorch\'s Dropout', here: 'dropout' }
+}
+const synonymOf = (key: string, known: readonly string[]): string | undefined => {
+  const s = SYNONYMS[key]
+  return s !== undefined && known.includes(s.here.split('.')[0]) ? `${s.whose} name; here it is "${s.here}"` : undefined
+}
+
 const KEYS_HERE_LEAD = '; the keys here are '
 /** The end of an unknown key's message, the keys its object accepts: said once for a run of such messages. */
 export const KEYS_HERE = new RegExp(`${KEYS_HERE_LEAD}(.+)$`)
@@ -83,7 +118,8 @@ export function unknownKeysMessage (keys: readonly string[], known: readonly str
       : known.includes('optimizer') && OPTIMIZER_OPTIONS.has(key)
         ? inOptimizer(key)
         : L2_NAMES.has(key) && (known.includes('optimizer') || (known.includes('layers') && key !== 'l2')) ? inNetworkL2(key, known.includes('layers')) : undefined
-    if (elsewhere !== undefined) return `"${key}" (${elsewhere})`
+    const said = elsewhere ?? synonymOf(key, known)
+    if (said !== undefined) return `"${key}" (${said})`
     return near === undefined ? `"${key}"` : `"${key}" (did you mean "${near}"?)`
   })
   const accepted = known.length > 0 ? `${KEYS_HERE_LEAD}${known.join(', ')}` : ''

@@ -409,6 +409,14 @@ describe('admission', () => {
     // the learning rate beside the epochs (Keras' and scikit-learn's place for it) is pointed into the optimizer
     const lr = await post(job({ lr: 0.01 }))
     expect(lr.body.errors).toEqual([expect.objectContaining({ field: 'training.lr', message: expect.stringMatching(/^unknown key "lr" \(lr is the optimizer's: send it in training\.optimizer, as \{"type": "adam", "learningRate": 0\.001\}\)/) })])
+    // PyTorch's, scikit-learn's and Keras' names of options held here under another: the name to send
+    const named = await post(job({ max_iter: 50, batch_size: 16, optimizer: { type: 'adam', lr: 0.01 } }))
+    expect(named.status).toBe(400)
+    expect(named.body.errors).toEqual(expect.arrayContaining([
+      expect.objectContaining({ field: 'training.max_iter', message: expect.stringMatching(/^unknown key "max_iter" \(scikit-learn's name; here it is "epochs"\)/) }),
+      expect.objectContaining({ field: 'training.batch_size', message: expect.stringMatching(/^unknown key "batch_size" \(PyTorch's, Keras' and scikit-learn's name; here it is "batchSize"\)/) }),
+      expect.objectContaining({ field: 'training.optimizer.lr', message: expect.stringMatching(/^unknown key "lr" \(PyTorch's name; here it is "learningRate"\)/) })
+    ]))
     // scikit-learn's alpha, beside the epochs or in the network: the network's l2, and how the two scale
     const alpha = await post(job({ alpha: 1e-4 }))
     expect(alpha.body.errors).toEqual([expect.objectContaining({ field: 'training.alpha', message: expect.stringMatching(/^unknown key "alpha" \(alpha is the network's: send "l2" in network, .*scikit-learn's alpha is l2 × batchSize\)/) })])
