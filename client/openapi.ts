@@ -1083,7 +1083,9 @@ export interface components {
         };
         EpochStatsInput: {
             epoch: number;
+            /** @description The training rows' mean loss as each minibatch met them (before its step), plus the L2 penalty λ/2·‖W‖² of the weights at the epoch's end */
             loss: number;
+            /** @description The validation rows' mean loss on the weights at the epoch's end, plus their L2 penalty (as Keras' val_loss) */
             valLoss?: number;
             accuracy?: number;
             valAccuracy?: number;
@@ -2531,7 +2533,9 @@ export interface components {
         };
         EpochStats: {
             epoch: number;
+            /** @description The training rows' mean loss as each minibatch met them (before its step), plus the L2 penalty λ/2·‖W‖² of the weights at the epoch's end */
             loss: number;
+            /** @description The validation rows' mean loss on the weights at the epoch's end, plus their L2 penalty (as Keras' val_loss) */
             valLoss?: number;
             accuracy?: number;
             valAccuracy?: number;

@@ -174,8 +174,8 @@ export type JobStatus = (typeof JOB_STATUSES)[number]
 
 export const EpochSchema = z.object({
   epoch: z.number().int(),
-  loss: z.number(),
-  valLoss: z.number().optional(),
+  loss: z.number().describe('The training rows\' mean loss as each minibatch met them (before its step), plus the L2 penalty λ/2·‖W‖² of the weights at the epoch\'s end'),
+  valLoss: z.number().optional().describe('The validation rows\' mean loss on the weights at the epoch\'s end, plus their L2 penalty (as Keras\' val_loss)'),
   accuracy: z.number().optional(),
   valAccuracy: z.number().optional(),
   learningRate: z.number().optional()
