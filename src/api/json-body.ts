@@ -51,7 +51,17 @@ export function unreadableBody (request: FastifyRequest, text: string, cause?: u
   const syntax = cause instanceof SyntaxError ? cause : syntaxError(text)
   // JSON.parse reads it: what Fastify's parser refused is a prototype key
   if (syntax === undefined) return prototypeKeyError()
-  return new INVALID_JSON(located(syntax.message, text) + csvHint(request, text))
+  return new INVALID_JSON(located(syntax.message, text, missingHint(request)) + csvHint(request, text))
+}
+
+/**
+ * What to send instead of NaN or Infinity: null for a missing value where the route takes one; the Open
+ * Inference Protocol's tensors carry none (schemas/open-inference.ts refuses null).
+ */
+function missingHint (request: FastifyRequest): string {
+  return (request.routeOptions.url ?? '').startsWith('/v2/')
+    ? 'NaN and Infinity are not JSON, and an Open Inference tensor carries no missing values: fill the value in, or send the row to POST /v1/models/{name}/predict or TF Serving\'s :predict, which take null for a missing value'
+    : 'NaN and Infinity are not JSON: send null for a missing value'
 }
 
 /**
@@ -79,7 +89,7 @@ function syntaxError (text: string): SyntaxError | undefined {
  * shows in context instead), the line and column on a body of several lines (newer V8s give them
  * themselves), and what to send for NaN and Infinity, which Python's json.dumps writes.
  */
-function located (message: string, text: string): string {
+function located (message: string, text: string, nanHint: string): string {
   const given = /at position (\d+)/.exec(message)
   const position = given !== null ? Number(given[1]) : message === 'Unexpected end of JSON input' ? text.length : tokenPosition(message, text)
   let shown = given === null && position !== undefined ? `${message} at position ${position}` : message
@@ -88,7 +98,7 @@ function located (message: string, text: string): string {
     shown += ` (line ${before.split('\n').length}, column ${position - before.lastIndexOf('\n')})`
   }
   if (position !== undefined && (text.startsWith('NaN', position) || text.startsWith('Infinity', position))) {
-    shown += '; NaN and Infinity are not JSON: send null for a missing value'
+    shown += `; ${nanHint}`
   }
   return shown
 }

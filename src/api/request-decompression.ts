@@ -24,7 +24,7 @@ export function decompressRequests (app: FastifyInstance): void {
     if ((length === undefined || Number(length) === 0) && request.headers['transfer-encoding'] === undefined) return payload
     const encoding = header.trim().toLowerCase()
     if (encoding === '' || encoding === 'identity') return payload
-    const decoder = DECODERS[encoding]
+    const decoder = Object.hasOwn(DECODERS, encoding) ? DECODERS[encoding] : undefined // "__proto__" is no decoder
     if (decoder === undefined) throw withProblem(new UNSUPPORTED_ENCODING(header), { field: 'Content-Encoding' })
     return inflated(payload, decoder(), encoding)
   })

@@ -74,7 +74,7 @@ const inNetworkL2 = (key: string, inNetwork: boolean): string =>
  * PyTorch's, scikit-learn's and Keras' names of options these objects hold under their own names: the key to
  * send instead (said when the object accepts it; a dotted one names the key within it).
  */
-const SYNONYMS: Readonly<Record<string, { readonly whose: string, readonly here: string }>> = {
+const SYNONYMS: ReadonlyMap<string, { readonly whose: string, readonly here: string }> = new Map(Object.entries({
   lr: { whose: 'PyTorch\'s', here: 'learningRate' },
   learning_rate: { whose: 'Keras\' and scikit-learn\'s', here: 'learningRate' },
   learning_rate_init: { whose: 'scikit-learn\'s', here: 'learningRate' },
@@ -99,9 +99,9 @@ const SYNONYMS: Readonly<Record<string, { readonly whose: string, readonly here:
   negative_slope: { whose: 'PyTorch\'s', here: 'alpha' },
   hidden_layer_sizes: { whose: 'scikit-learn\'s', here: 'layers' },
   p: { whose: 'PyTorch\'s Dropout', here: 'dropout' }
-}
+})) // a Map: a key such as "__proto__" must find nothing, not Object.prototype
 const synonymOf = (key: string, known: readonly string[]): string | undefined => {
-  const s = SYNONYMS[key]
+  const s = SYNONYMS.get(key)
   return s !== undefined && known.includes(s.here.split('.')[0]) ? `${s.whose} name; here it is "${s.here}"` : undefined
 }
 
@@ -114,7 +114,7 @@ export function unknownKeysMessage (keys: readonly string[], known: readonly str
   const each = keys.map((key) => {
     const near = nearestKey(key, known)
     const elsewhere = known.includes('learningRate')
-      ? OTHER_CHOICE[key]
+      ? (Object.hasOwn(OTHER_CHOICE, key) ? OTHER_CHOICE[key] : undefined) // "toString" must find nothing, not Object.prototype's
       : known.includes('optimizer') && OPTIMIZER_OPTIONS.has(key)
         ? inOptimizer(key)
         : L2_NAMES.has(key) && (known.includes('optimizer') || (known.includes('layers') && key !== 'l2')) ? inNetworkL2(key, known.includes('layers')) : undefined

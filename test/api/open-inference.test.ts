@@ -277,6 +277,10 @@ describe('Open Inference Protocol: inference', () => {
       { name: 'color', shape: [1], datatype: 'BYTES', data: ['red'] }, { name: 'size', shape: [1], datatype: 'BOOL', data: [true] }] })
     expect(bool.statusCode).toBe(400)
     expect(bool.json().error).toMatch(/got true \(BOOL tensors are not accepted: send 0\/1 as FP32\)/)
+    // NaN, as Python's json.dumps writes it: not JSON, and not told to send the null a tensor refuses
+    const nan = await t.app.inject({ method: 'POST', url: '/v2/models/shop/infer', headers: { 'content-type': 'application/json' }, payload: '{"inputs": [{"name": "size", "shape": [1], "datatype": "FP64", "data": [NaN]}]}' })
+    expect(nan.statusCode).toBe(400)
+    expect(nan.json().error).toMatch(/NaN and Infinity are not JSON, and an Open Inference tensor carries no missing values: fill the value in, or send the row to POST \/v1\/models\/\{name\}\/predict/)
   })
 
   it('refuses one tensor of numbers on a model with categorical columns (never a guessed answer), and says what to send', async () => {

@@ -185,7 +185,7 @@ export function outputTensors (prediction: Prediction, asked?: readonly AskedOut
   const wanted: readonly AskedOutput[] = asked !== undefined && asked.length > 0 ? asked : Object.keys(available).map((name) => ({ name }))
   const names = wanted.map((o) => o.name)
   return wanted.map(({ name, parameters }, i) => {
-    const make = available[name]
+    const make = Object.hasOwn(available, name) ? available[name] : undefined // "__proto__" names no output
     if (!make) throw bad(`outputs[${i}].name`, `the model has no output '${name}'; its outputs are ${Object.keys(available).map((k) => `'${k}'`).join(', ')}`)
     // an answer holds each output once: a second tensor of one name would leave a client keyed by name to pick one
     const first = names.indexOf(name)
