@@ -566,6 +566,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2/models/{name}/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Model configuration, as Triton's (max_batch_size, input and output tensors with per-row dims) */
+        get: operations["modelConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{name}/versions/{version}/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Model configuration of one version */
+        get: operations["modelVersionConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2/models/{name}/ready": {
         parameters: {
             query?: never;
@@ -2014,6 +2048,34 @@ export interface components {
             platform: string;
             inputs: components["schemas"]["MetadataTensorInput"][];
             outputs: components["schemas"]["MetadataTensorInput"][];
+        };
+        /** @description Triton's model configuration (its model configuration extension, tritonclient's get_model_config), for the fields a client reads: batching and tensors */
+        ModelConfigResponseInput: {
+            name: string;
+            platform: string;
+            backend: string;
+            /** @description The most rows one infer request takes */
+            max_batch_size: number;
+            input: {
+                name: string;
+                /**
+                 * @description Triton's name of the datatype: FP32 is TYPE_FP32, BYTES is TYPE_STRING
+                 * @enum {string}
+                 */
+                data_type: "TYPE_FP32" | "TYPE_STRING";
+                /** @description The shape of one row: without the batch dimension, as max_batch_size > 0 says */
+                dims: number[];
+            }[];
+            output: {
+                name: string;
+                /**
+                 * @description Triton's name of the datatype: FP32 is TYPE_FP32, BYTES is TYPE_STRING
+                 * @enum {string}
+                 */
+                data_type: "TYPE_FP32" | "TYPE_STRING";
+                /** @description The shape of one row: without the batch dimension, as max_batch_size > 0 says */
+                dims: number[];
+            }[];
         };
         ModelReadyResponseInput: {
             name: string;
@@ -3465,6 +3527,34 @@ export interface components {
             inputs: components["schemas"]["MetadataTensor"][];
             outputs: components["schemas"]["MetadataTensor"][];
         };
+        /** @description Triton's model configuration (its model configuration extension, tritonclient's get_model_config), for the fields a client reads: batching and tensors */
+        ModelConfigResponse: {
+            name: string;
+            platform: string;
+            backend: string;
+            /** @description The most rows one infer request takes */
+            max_batch_size: number;
+            input: {
+                name: string;
+                /**
+                 * @description Triton's name of the datatype: FP32 is TYPE_FP32, BYTES is TYPE_STRING
+                 * @enum {string}
+                 */
+                data_type: "TYPE_FP32" | "TYPE_STRING";
+                /** @description The shape of one row: without the batch dimension, as max_batch_size > 0 says */
+                dims: number[];
+            }[];
+            output: {
+                name: string;
+                /**
+                 * @description Triton's name of the datatype: FP32 is TYPE_FP32, BYTES is TYPE_STRING
+                 * @enum {string}
+                 */
+                data_type: "TYPE_FP32" | "TYPE_STRING";
+                /** @description The shape of one row: without the batch dimension, as max_batch_size > 0 says */
+                dims: number[];
+            }[];
+        };
         ModelReadyResponse: {
             name: string;
             ready: boolean;
@@ -3584,6 +3674,7 @@ export type SchemaServerLiveResponseInput = components['schemas']['ServerLiveRes
 export type SchemaServerReadyResponseInput = components['schemas']['ServerReadyResponseInput'];
 export type SchemaServerMetadataResponseInput = components['schemas']['ServerMetadataResponseInput'];
 export type SchemaModelMetadataResponseInput = components['schemas']['ModelMetadataResponseInput'];
+export type SchemaModelConfigResponseInput = components['schemas']['ModelConfigResponseInput'];
 export type SchemaModelReadyResponseInput = components['schemas']['ModelReadyResponseInput'];
 export type SchemaInferRequestInput = components['schemas']['InferRequestInput'];
 export type SchemaInferResponseInput = components['schemas']['InferResponseInput'];
@@ -3640,6 +3731,7 @@ export type SchemaServerLiveResponse = components['schemas']['ServerLiveResponse
 export type SchemaServerReadyResponse = components['schemas']['ServerReadyResponse'];
 export type SchemaServerMetadataResponse = components['schemas']['ServerMetadataResponse'];
 export type SchemaModelMetadataResponse = components['schemas']['ModelMetadataResponse'];
+export type SchemaModelConfigResponse = components['schemas']['ModelConfigResponse'];
 export type SchemaModelReadyResponse = components['schemas']['ModelReadyResponse'];
 export type SchemaInferRequest = components['schemas']['InferRequest'];
 export type SchemaInferResponse = components['schemas']['InferResponse'];
@@ -11826,7 +11918,11 @@ export interface operations {
                      * @example {
                      *       "name": "backprop",
                      *       "version": "0.1.0",
-                     *       "extensions": []
+                     *       "extensions": [
+                     *         "binary_tensor_data",
+                     *         "classification",
+                     *         "model_configuration"
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["ServerMetadataResponse"];
@@ -12188,6 +12284,297 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name/versions/:version needs; ask for a key with it (or with admin)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+        };
+    };
+    modelConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A model name (its newest version is served), or a model id, or name@<version>
+                 * @example iris-example
+                 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "iris-example",
+                     *       "platform": "backprop",
+                     *       "backend": "backprop",
+                     *       "max_batch_size": 10000,
+                     *       "input": [
+                     *         {
+                     *           "name": "input",
+                     *           "data_type": "TYPE_FP32",
+                     *           "dims": [
+                     *             4
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "output": [
+                     *         {
+                     *           "name": "output",
+                     *           "data_type": "TYPE_FP32",
+                     *           "dims": [
+                     *             3
+                     *           ]
+                     *         },
+                     *         {
+                     *           "name": "label",
+                     *           "data_type": "TYPE_STRING",
+                     *           "dims": [
+                     *             1
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ModelConfigResponse"];
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unknown query parameter \"foo\": GET /v2/models/:name/config takes none"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs (the protocol's error body) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this API key lacks the 'admin' scope that GET /v2/models/:name/config needs; ask for a key with it (or with admin)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The protocol's error body, {"error": …} */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+        };
+    };
+    modelVersionConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A model name
+                 * @example iris-example
+                 */
+                name: string;
+                /**
+                 * @description A version of the model name: 1, 2, …
+                 * @example 1
+                 */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "iris-example",
+                     *       "platform": "backprop",
+                     *       "backend": "backprop",
+                     *       "max_batch_size": 10000,
+                     *       "input": [
+                     *         {
+                     *           "name": "input",
+                     *           "data_type": "TYPE_FP32",
+                     *           "dims": [
+                     *             4
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "output": [
+                     *         {
+                     *           "name": "output",
+                     *           "data_type": "TYPE_FP32",
+                     *           "dims": [
+                     *             3
+                     *           ]
+                     *         },
+                     *         {
+                     *           "name": "label",
+                     *           "data_type": "TYPE_STRING",
+                     *           "dims": [
+                     *             1
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ModelConfigResponse"];
+                };
+            };
+            /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unknown query parameter \"foo\": GET /v2/models/:name/versions/:version/config takes none"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs (the protocol's error body) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "this API key lacks the 'admin' scope that GET /v2/models/:name/versions/:version/config needs; ask for a key with it (or with admin)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];

@@ -44,6 +44,21 @@ export const ModelMetadataResponse = z.object({
   outputs: z.array(MetadataTensor)
 }).meta({ id: 'ModelMetadataResponse' })
 
+const ConfigTensor = z.object({
+  name: z.string(),
+  data_type: z.enum(['TYPE_FP32', 'TYPE_STRING']).describe('Triton\'s name of the datatype: FP32 is TYPE_FP32, BYTES is TYPE_STRING'),
+  dims: z.array(z.number().int()).describe('The shape of one row: without the batch dimension, as max_batch_size > 0 says')
+})
+
+export const ModelConfigResponse = z.object({
+  name: z.string(),
+  platform: z.string(),
+  backend: z.string(),
+  max_batch_size: z.number().int().describe('The most rows one infer request takes'),
+  input: z.array(ConfigTensor),
+  output: z.array(ConfigTensor)
+}).meta({ id: 'ModelConfigResponse', description: 'Triton\'s model configuration (its model configuration extension, tritonclient\'s get_model_config), for the fields a client reads: batching and tensors' })
+
 export const ModelReadyResponse = z.object({
   name: z.string(),
   ready: z.boolean()

@@ -282,7 +282,7 @@ describe('classification extension', () => {
     expect(all.statusCode, all.body).toBe(200)
     expect(all.json().outputs[0]).toMatchObject({ name: 'output', datatype: 'BYTES', shape: [1, 3] })
     expect((all.json().outputs[0].data as string[]).map((v) => v.split(':')[2]).sort()).toEqual(classes)
-    expect(((await t.app.inject({ method: 'GET', url: '/v2' })).json() as { extensions: string[] }).extensions).toEqual(['binary_tensor_data', 'classification'])
+    expect(((await t.app.inject({ method: 'GET', url: '/v2' })).json() as { extensions: string[] }).extensions).toEqual(['binary_tensor_data', 'classification', 'model_configuration'])
   })
 
   it('refuses a classification of the label output, or a count that is no whole number ≥ 1', async () => {

@@ -57,7 +57,7 @@ describe('Open Inference Protocol: health and metadata', () => {
     const ready = await t.app.inject({ method: 'GET', url: '/v2/health/ready' })
     expect([ready.statusCode, ready.json()]).toEqual([200, { ready: true }])
     const server = await t.app.inject({ method: 'GET', url: '/v2' })
-    expect(server.json()).toEqual({ name: 'backprop', version: expect.any(String), extensions: ['binary_tensor_data', 'classification'] })
+    expect(server.json()).toEqual({ name: 'backprop', version: expect.any(String), extensions: ['binary_tensor_data', 'classification', 'model_configuration'] })
   })
 
   it('is not ready (503, {"error"}) while Redis does not answer, and still live', async () => {
@@ -95,6 +95,16 @@ describe('Open Inference Protocol: health and metadata', () => {
     const ready = await t.app.inject({ method: 'GET', url: '/v2/models/iris/versions/2/ready' })
     expect(ready.statusCode).toBe(200)
     expect(ready.json()).toEqual({ name: 'iris', ready: true })
+    // Triton's model configuration (tritonclient's get_model_config): the row cap as max_batch_size, per-row dims
+    const config = await t.app.inject({ method: 'GET', url: '/v2/models/iris/versions/1/config' })
+    expect(config.statusCode, config.body).toBe(200)
+    expect(config.json()).toEqual({
+      name: 'iris', platform: 'backprop', backend: 'backprop', max_batch_size: 10000,
+      input: [{ name: 'input', data_type: 'TYPE_FP32', dims: [4] }],
+      output: [{ name: 'output', data_type: 'TYPE_FP32', dims: [3] }, { name: 'label', data_type: 'TYPE_STRING', dims: [1] }]
+    })
+    expect((await t.app.inject({ method: 'GET', url: '/v2/models/iris/config' })).json()).toEqual(config.json())
+    expect((await t.app.inject({ method: 'GET', url: '/v2/models/nosuch/config' })).json()).toEqual({ error: expect.stringMatching(/model 'nosuch' not found/) })
   })
 
   it('gives a regression model one output and no label', async () => {
@@ -188,6 +198,11 @@ describe('Open Inference Protocol: inference', () => {
     expect(res.json().inputs).toEqual([
       { name: 'a', datatype: 'FP32', shape: [-1] }, { name: 'b', datatype: 'FP32', shape: [-1] }, { name: 'c', datatype: 'FP32', shape: [-1] },
       { name: 'color', datatype: 'BYTES', shape: [-1], parameters: { categories: ['blue', 'green', 'red'] } }
+    ])
+    const config = await t.app.inject({ method: 'GET', url: '/v2/models/colored/config' })
+    expect(config.json().input).toEqual([
+      { name: 'a', data_type: 'TYPE_FP32', dims: [1] }, { name: 'b', data_type: 'TYPE_FP32', dims: [1] }, { name: 'c', data_type: 'TYPE_FP32', dims: [1] },
+      { name: 'color', data_type: 'TYPE_STRING', dims: [1] }
     ])
   })
 

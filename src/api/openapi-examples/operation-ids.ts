@@ -50,6 +50,8 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'GET /v2/models/{name}/versions/{version}': 'modelVersionMetadata',
   'GET /v2/models/{name}/ready': 'modelReady',
   'GET /v2/models/{name}/versions/{version}/ready': 'modelVersionReady',
+  'GET /v2/models/{name}/config': 'modelConfig',
+  'GET /v2/models/{name}/versions/{version}/config': 'modelVersionConfig',
   'POST /v2/models/{name}/infer': 'modelInfer',
   'POST /v2/models/{name}/versions/{version}/infer': 'modelVersionInfer'
 }

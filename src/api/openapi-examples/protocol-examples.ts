@@ -57,14 +57,22 @@ const TFS_METADATA = {
 }
 const STATUS = { ...D.MODEL, model_version_status: [{ version: String(D.MODEL.version), state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } }] }
 
+const CONFIG = {
+  name: 'iris-example', platform: 'backprop', backend: 'backprop', max_batch_size: 10000,
+  input: [{ name: 'input', data_type: 'TYPE_FP32', dims: [4] }],
+  output: [{ name: 'output', data_type: 'TYPE_FP32', dims: [3] }, { name: 'label', data_type: 'TYPE_STRING', dims: [1] }]
+}
+
 export const PROTOCOL_EXAMPLES = {
-  'GET /v2': { responses: { 200: { name: 'backprop', version: '0.1.0', extensions: [] } } },
+  'GET /v2': { responses: { 200: { name: 'backprop', version: '0.1.0', extensions: ['binary_tensor_data', 'classification', 'model_configuration'] } } },
   'GET /v2/health/live': { responses: { 200: { live: true } } },
   'GET /v2/health/ready': { responses: { 200: { ready: true }, 503: { error: 'not ready: Redis did not answer PING within 1 s' } } },
   'GET /v2/models/{name}': { params: name, responses: { 200: METADATA, 404: notFound(name) } },
   'GET /v2/models/{name}/versions/{version}': { params: version, responses: { 200: METADATA, 404: notFound(version) } },
   'GET /v2/models/{name}/ready': { params: name, responses: { 200: { name: 'iris-example', ready: true }, 404: notFound(name) } },
   'GET /v2/models/{name}/versions/{version}/ready': { params: version, responses: { 200: { name: 'iris-example', ready: true }, 404: notFound(version) } },
+  'GET /v2/models/{name}/config': { params: name, responses: { 200: CONFIG, 404: notFound(name) } },
+  'GET /v2/models/{name}/versions/{version}/config': { params: version, responses: { 200: CONFIG, 404: notFound(version) } },
   'POST /v2/models/{name}/infer': infer(name),
   'POST /v2/models/{name}/versions/{version}/infer': infer(version),
 

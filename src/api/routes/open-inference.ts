@@ -12,7 +12,7 @@ import { pingRedis } from '../../store/redis.js'
 import { redisUnavailable } from '../plugins/redis-guard.js'
 import type { ModelRecord } from '../../store/models.js'
 import {
-  InferRequest, InferResponse, ModelMetadataResponse, ModelReadyResponse, ServedModelParams,
+  InferRequest, InferResponse, ModelConfigResponse, ModelMetadataResponse, ModelReadyResponse, ServedModelParams,
   ServedVersionParams, ServerLiveResponse, ServerMetadataResponse, ServerReadyResponse, type InferRequestBody, type InferResponseBody, protocolErrors
 } from '../../schemas/open-inference.js'
 import { OPENAPI_INFO } from '../app.js'
@@ -59,7 +59,7 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
 
   fastify.get('/v2', {
     schema: { tags, summary: 'Server metadata', response: { 200: ServerMetadataResponse } }
-  }, async () => ({ name: OPENAPI_INFO.title, version: OPENAPI_INFO.version, extensions: ['binary_tensor_data', 'classification'] }))
+  }, async () => ({ name: OPENAPI_INFO.title, version: OPENAPI_INFO.version, extensions: ['binary_tensor_data', 'classification', 'model_configuration'] }))
 
   // the specification's bodies; probes that read only the status (Triton's clients, Kubernetes) get 200 too
   fastify.get('/v2/health/live', {
@@ -92,6 +92,33 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get('/v2/models/:name/versions/:version', {
     schema: { ...metadataSchema, summary: 'Model metadata of one version', params: ServedVersionParams }
   }, async (request) => metadata(request.params.name, request.params.version, request.tenant))
+
+  /**
+   * Triton's model configuration (GET …/config, tritonclient's get_model_config) of the fields clients read:
+   * max_batch_size (the row cap) and each tensor's datatype and per-row dims, from the same tensors as the metadata.
+   */
+  const config = async (name: string, version: string | undefined, tenant: string) => {
+    const record = await recordOf(name, version, tenant)
+    const { inputs, outputs } = metadataOf(record, [])
+    const tritonType = (datatype: string): 'TYPE_FP32' | 'TYPE_STRING' => (datatype === 'BYTES' ? 'TYPE_STRING' : 'TYPE_FP32')
+    // a row's dims: the metadata's shape without its batch dimension; a per-row scalar (a label, a column) is [1], as Triton writes it
+    const dims = (shape: number[]): number[] => (shape.length > 1 ? shape.slice(1) : [1])
+    return {
+      name: record.name,
+      platform: 'backprop',
+      backend: 'backprop',
+      max_batch_size: MAX_PREDICT_ROWS,
+      input: inputs.map((t) => ({ name: t.name, data_type: tritonType(t.datatype), dims: dims(t.shape) })),
+      output: outputs.map((t) => ({ name: t.name, data_type: tritonType(t.datatype), dims: dims(t.shape) }))
+    }
+  }
+  const configSchema = { tags, response: { 200: ModelConfigResponse, ...protocolErrors(404) } }
+  fastify.get('/v2/models/:name/config', {
+    schema: { ...configSchema, summary: 'Model configuration, as Triton\'s (max_batch_size, input and output tensors with per-row dims)', params: ServedModelParams }
+  }, async (request) => config(request.params.name, undefined, request.tenant))
+  fastify.get('/v2/models/:name/versions/:version/config', {
+    schema: { ...configSchema, summary: 'Model configuration of one version', params: ServedVersionParams }
+  }, async (request) => config(request.params.name, request.params.version, request.tenant))
 
   /**
    * Ready where infer answers: through a Redis outage, a model whose reference and weights this process holds is ready
