@@ -226,7 +226,7 @@ describe('TensorFlow Serving REST: predict', () => {
     await save(8)
     const want = await native('flowers@latest', rows.slice(0, 2))
     const body = JSON.stringify({ instances: rows.slice(0, 2) })
-    for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'application/octet-stream', undefined]) {
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'application/octet-stream', '', undefined]) { // '': a header sent blank
       const headers = type === undefined ? {} : { 'content-type': type }
       const res = await t.app.inject({ method: 'POST', url: '/v1/models/flowers:predict', headers, payload: body })
       expect(res.statusCode, `${type} ${res.body}`).toBe(200)
