@@ -49,6 +49,15 @@ export function loggerOptions (config: Pick<Config, 'LOG_LEVEL'>, isTTY = proces
   return options
 }
 
+/**
+ * A line at level fatal, in the log's own JSON, for an exception nothing caught, before Node prints it to stderr
+ * and exits as it always has (uncaughtExceptionMonitor changes nothing of that): a crash read as plain stderr text
+ * alone, which log-based alerts do not see. Each entry (bin/api.ts, worker.ts, start.ts) installs it once.
+ */
+export function logUncaught (logger: Logger): void {
+  process.on('uncaughtExceptionMonitor', (err, origin) => { logger.fatal({ err, origin }, 'uncaught exception: the process exits') })
+}
+
 export function createLogger (config: Pick<Config, 'LOG_LEVEL'>): Logger {
   const { transport, ...options } = loggerOptions(config)
   if (transport === undefined) return pino(options)

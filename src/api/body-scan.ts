@@ -29,24 +29,30 @@ export function scanBody (source: Readable, scan: BodyScan, limit: number, reply
       seen += chunk.length
       const refused = scan(chunk)
       if (refused === null) { done(null, chunk); return }
-      drain(source, limit - seen)
+      drain(source, limit - seen, () => { reply.request.raw.socket?.destroy() })
       draining.add(reply)
       done(refused)
     }
   })
+  // the parser hears the refusal; once it has given up on the body (over BODY_LIMIT) it no longer listens, and an
+  // error event nobody hears would end the process (a trial's 52 KB gzip body did)
+  scanner.on('error', () => {})
   passEncodedLength(scanner, source)
   // a pipe does not carry its source's errors: a body that fails to decompress (request-decompression.ts) is the scanner's too
   source.once('error', (err) => scanner.destroy(err))
   return source.pipe(scanner)
 }
 
-/** Reads and drops what is left of `source`, at most `budget` more bytes (then it is destroyed, closing the connection). */
-export function drain (source: Readable, budget: number): void {
+/**
+ * Reads and drops what is left of `source`, at most `budget` more bytes; past them `cut` closes the connection
+ * (a decompressed body's source is the decoder, whose destruction would leave the socket open and unread).
+ */
+export function drain (source: Readable, budget: number, cut: () => void): void {
   source.unpipe()
   let left = budget
   source.on('data', (chunk: Buffer) => {
     left -= chunk.length
-    if (left < 0) source.destroy()
+    if (left < 0) { source.destroy(); cut() }
   })
   source.on('error', () => {}) // an upload cut off while dropped is no one's error
   source.resume()

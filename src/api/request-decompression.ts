@@ -46,11 +46,19 @@ function inflated (source: Readable, decoder: NodeJS.ReadWriteStream, encoding: 
 }
 
 /**
- * Destroys `stream` with `err` once its reader reads it: the decoder can fail on the first bytes, before the body
- * parser has attached to the stream, and an error emitted then would leave the parser waiting on a stream that
- * never ends. The parser attaches its listeners, then resumes the stream.
+ * Destroys `stream` with `err` once a reader reads it: the decoder can fail on the first bytes, before the body's
+ * reader has attached, and an error emitted then would leave it waiting on a stream that never ends. Readers attach
+ * their listeners together ('data' and 'error', then resume, as Fastify's parser; 'readable' and the end's, as
+ * for await does): the error comes a tick after the first of them.
  */
 function failWhenHeard (stream: PassThrough, err: Error): void {
-  if (stream.readableFlowing === true) { stream.destroy(err); return }
-  stream.once('resume', () => { process.nextTick(() => stream.destroy(err)) })
+  if (stream.readableFlowing === true || stream.listenerCount('readable') > 0) { stream.destroy(err); return }
+  const fail = (): void => {
+    stream.off('newListener', onListener)
+    stream.off('resume', fail)
+    process.nextTick(() => stream.destroy(err))
+  }
+  const onListener = (event: string | symbol): void => { if (event === 'data' || event === 'readable') fail() }
+  stream.on('newListener', onListener)
+  stream.once('resume', fail)
 }

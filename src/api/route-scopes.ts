@@ -57,6 +57,8 @@ export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   'GET /v2/models/:name/versions/:version': 'read',
   'GET /v2/models/:name/ready': 'read',
   'GET /v2/models/:name/versions/:version/ready': 'read',
+  'GET /v2/models/:name/config': 'read',
+  'GET /v2/models/:name/versions/:version/config': 'read',
   'POST /v2/models/:name/infer': 'predict',
   'POST /v2/models/:name/versions/:version/infer': 'predict',
 

@@ -12,39 +12,59 @@ import { CLOSE_ARRAY, CLOSE_OBJECT, COMMA, JsonStrings, OPEN_ARRAY, OPEN_OBJECT,
 
 /** The top-level keys whose elements are rows: `inputs` (arrays) and `instances` (arrays or records). */
 const ROW_KEYS = new Set(['inputs', 'instances'])
-const LONGEST_KEY = 9
+const LONGEST_KEY = 200 // row keys are short; a column's name is kept whole for its message
 
-/** A body scan (body-scan.ts) that refuses with a 400 once `inputs` or `instances` holds more than `maxRows` rows. */
+/**
+ * A body scan (body-scan.ts) that refuses with a 400 once `inputs` or `instances` holds more than `maxRows` rows:
+ * the elements of its array, or, for TF Serving's columnar `inputs` object ({"input": rows}, or a list per feature
+ * column), the elements of any one member's array.
+ */
 export function rowCapScan (maxRows: number): BodyScan {
   let depth = 0
   const strings = new JsonStrings(LONGEST_KEY)
-  let expectKey = false // the next string at depth 1 is a key
+  let expectKey = false // the next string at depth 1 (or depth 2 in the columns object) is a key
   let inRows: string | null = null // the row key whose array is open at depth 1
   let rows = 0
+  let inColumns = false // `inputs` is an object, open at depth 1: its members' arrays hold rows
+  let column: string | null = null // the member whose array is open at depth 2 (its elements at depth 3)
+  let expectElement = false
+  const refuse = (field: string): Error =>
+    withProblem(new VALIDATION(`invalid body: ${field}: at most ${maxRows} rows per request; this body has more (send them in several requests)`), { field })
   return (chunk) => {
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i]
       const taken = strings.take(c)
       if (taken === 'key') expectKey = false
       if (taken !== 'out') continue
+      // an element of a column's array starts: a scalar's first byte, a string, an array or an object
+      if (column !== null && depth === 3 && expectElement && !isSpace(c) && c !== CLOSE_ARRAY) {
+        expectElement = false
+        if (++rows > maxRows) return refuse(`inputs.${column}`)
+      }
       if (c === QUOTE) {
-        strings.open(depth === 1 && expectKey)
+        strings.open((depth === 1 || (depth === 2 && inColumns)) && expectKey)
       } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
         if (depth === 1 && c === OPEN_ARRAY) inRows = ROW_KEYS.has(strings.lastKey) ? strings.lastKey : null
-        else if (depth === 2 && inRows !== null && ++rows > maxRows) {
-          return withProblem(new VALIDATION(`invalid body: ${inRows}: at most ${maxRows} rows per request; this body has more (send them in several requests)`), { field: inRows })
-        }
+        else if (depth === 1) inColumns = strings.lastKey === 'inputs'
+        else if (depth === 2 && inRows !== null && ++rows > maxRows) return refuse(inRows)
+        else if (depth === 2 && inColumns && c === OPEN_ARRAY) { column = strings.lastKey; rows = 0; expectElement = true }
         depth++
-        if (depth === 1 && c === OPEN_OBJECT) expectKey = true
+        if (c === OPEN_OBJECT && (depth === 1 || (depth === 2 && inColumns))) expectKey = true
       } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
-        if (--depth === 1) inRows = null // the value of a key ended: later arrays at depth 2 belong to other keys
-      } else if (c === COMMA && depth === 1) {
+        --depth
+        if (depth === 2) column = null // a column's array ended
+        if (depth === 1) { inRows = null; inColumns = false } // the value of a key ended: later arrays at depth 2 belong to other keys
+      } else if (c === COMMA && (depth === 1 || (depth === 2 && inColumns))) {
         expectKey = true
+      } else if (c === COMMA && depth === 3 && column !== null) {
+        expectElement = true
       }
     }
     return null
   }
 }
+
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
 
 /**
  * Bodies of at most this many bytes cannot hold more than `maxRows` rows: every row the scan counts

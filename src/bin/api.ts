@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../api/app.js'
 import { loadConfigOrExit, withoutPassword, type Config } from '../config.js'
-import { createLogger, type Logger } from '../logger.js'
+import { createLogger, logUncaught, type Logger } from '../logger.js'
 import { createApiRedis, type Redis } from '../store/redis.js'
 import { watchRedis } from '../store/redis-health.js'
 import { onShutdown } from './shutdown.js'
@@ -78,6 +78,7 @@ async function main (): Promise<void> {
   // without REDIS_URL, join the embedded Redis of an `npm start` running on this DATA_DIR
   const config = withEmbeddedRedis(loadConfigOrExit())
   const logger = createLogger(config)
+  logUncaught(logger)
   let api: RunningApi | undefined
   const shutdown = onShutdown(logger, async () => { await api?.close() })
   stopWhenNpmExits((reason) => { void shutdown(reason) })

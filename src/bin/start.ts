@@ -6,7 +6,7 @@
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadConfig, loadConfigOrExit } from '../config.js'
-import { createLogger } from '../logger.js'
+import { createLogger, logUncaught } from '../logger.js'
 import { startWorker, type RunningWorker } from '../queue/worker-runner.js'
 import { startApi, type RunningApi } from './api.js'
 import { RedisNotInstalledError, startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js'
@@ -18,6 +18,7 @@ import { checkPortFree, PortUnavailableError } from './port-check.js'
 async function main (): Promise<void> {
   let config = loadConfigOrExit()
   const logger = createLogger(config)
+  logUncaught(logger)
   let redis: EmbeddedRedis | undefined
   let api: RunningApi | undefined
   let worker: RunningWorker | undefined

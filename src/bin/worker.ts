@@ -3,7 +3,7 @@
  * the running job back (checkpointed) and exit 0; a second signal exits at once (bin/shutdown.ts).
  */
 import { loadConfigOrExit } from '../config.js'
-import { createLogger } from '../logger.js'
+import { createLogger, logUncaught } from '../logger.js'
 import { startWorker, type RunningWorker } from '../queue/worker-runner.js'
 import { withEmbeddedRedis } from './redis-owner.js'
 import { stopWhenNpmExits } from './npm-parent.js'
@@ -12,6 +12,7 @@ import { onShutdown } from './shutdown.js'
 // without REDIS_URL, join the embedded Redis of an `npm start` running on this DATA_DIR
 const config = withEmbeddedRedis(loadConfigOrExit())
 const logger = createLogger(config)
+logUncaught(logger)
 if (!config.REDIS_URL) {
   logger.fatal('REDIS_URL is not set and no `npm start` runs here with an embedded Redis: point REDIS_URL at the Redis the API uses ' +
     '(npm start logs it as redisUrl)')

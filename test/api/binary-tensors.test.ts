@@ -150,6 +150,12 @@ describe('binary tensor data extension', () => {
       expect(res.headers['inference-header-content-length'], datatype).toBeUndefined()
       expect(JSON.parse(res.body.toString()).outputs[0].data, datatype).toEqual(want)
     }
+    // the 64-bit types' extremes are in range: 2^63 − 1 and 2^64 − 1 read as the doubles 2^63 and 2^64
+    for (const [datatype, bytes] of [['INT64', Buffer.from(BigInt64Array.of(2n ** 63n - 1n, -(2n ** 63n), 0n, 1n).buffer)], ['UINT64', Buffer.from(BigUint64Array.of(2n ** 64n - 1n, 0n, 1n, 2n).buffer)]] as const) {
+      const { body, header } = frame({ inputs: [{ name: 'x', shape: [1, 4], datatype, parameters: { binary_data_size: 32 } }] }, [bytes])
+      const res = await post('/v2/models/iris/infer', body, { 'inference-header-content-length': header })
+      expect(res.status, `${datatype}: ${res.body.toString()}`).toBe(200)
+    }
     // FP16's fractions, a subnormal and its largest value, through the tensor-to-row path
     const half = [0x4580, 0x4280, 0x3e00, 0x0001] // 5.5, 3.25, 1.5, 2^-24
     const { body, header } = frame({ inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP16', parameters: { binary_data_size: 8 } }] }, [le(Uint16Array, half)])

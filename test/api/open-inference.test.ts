@@ -350,17 +350,18 @@ describe('Open Inference Protocol: inference', () => {
 
   it('refuses a value outside its integer datatype\'s range (or not whole), naming the tensor, the element as sent and the range', async () => {
     await saveIris(8)
-    // per datatype: its least and greatest values (for the 64-bit types, the greatest doubles within the range),
-    // then a value just below and one just above; the ranges as the specification's C types have them
+    // per datatype: its least and greatest values (for the 64-bit types, the doubles 2^63 − 1 and 2^64 − 1 arrive as:
+    // 9223372036854775807 in JSON is 2^63), then a value just below and one just above; the ranges as the
+    // specification's C types have them
     const types: Array<[string, string, number[]]> = [
       ['INT8', '-128 to 127', [-128, 127, -129, 128]],
       ['INT16', '-32768 to 32767', [-32768, 32767, -32769, 32768]],
       ['INT32', '-2147483648 to 2147483647', [-2147483648, 2147483647, -2147483649, 2147483648]],
-      ['INT64', '-9223372036854775808 to 9223372036854775807', [-(2 ** 63), 2 ** 63 - 1024, -(2 ** 63) - 2048, 2 ** 63]],
+      ['INT64', '-9223372036854775808 to 9223372036854775807', [-(2 ** 63), 2 ** 63, -(2 ** 63) - 2048, 2 ** 63 + 2048]],
       ['UINT8', '0 to 255', [0, 255, -1, 256]],
       ['UINT16', '0 to 65535', [0, 65535, -1, 65536]],
       ['UINT32', '0 to 4294967295', [0, 4294967295, -1, 4294967296]],
-      ['UINT64', '0 to 18446744073709551615', [0, 2 ** 64 - 2048, -1, 2 ** 64]]
+      ['UINT64', '0 to 18446744073709551615', [0, 2 ** 64, -1, 2 ** 64 + 4096]]
     ]
     for (const [datatype, range, [least, greatest, below, above]] of types) {
       const tensor = (data: unknown[]) => ({ inputs: [{ name: 'x', shape: [2, 4], datatype, data }] })

@@ -117,6 +117,28 @@ describe('the prediction row cap', () => {
     }
   })
 
+  it('caps TF Serving\'s columnar inputs as they arrive too: a member\'s rows, or a feature column\'s values', async () => {
+    await t.app.models.save({ spec, params: new Float32Array(parameterCount(spec)).fill(0.1), meta: { name: 'columns' } })
+    const sendHead = (head: string, rest: number): Promise<{ status: number, body: string }> => new Promise((resolve, reject) => {
+      const req = request(`${base}/v1/models/columns:predict`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': head.length + rest } }, (res) => {
+        let body = ''
+        res.on('data', (c: Buffer) => { body += c.toString() })
+        res.on('end', () => { req.destroy(); resolve({ status: res.statusCode ?? 0, body }) })
+      })
+      req.on('error', reject)
+      req.write(head) // and nothing more: only a streaming check can answer now
+    })
+    const rowsOf = (n: number): string => Array.from({ length: n }, (_, i) => `[${i % 5}, "x,y]", {"k": [1]}]`).join(', ')
+    const member = await sendHead(`{"signature_name": "serving_default", "inputs": {"input": [${rowsOf(MAX_PREDICT_ROWS + 1)},`, 100_000)
+    expect([member.status, JSON.parse(member.body)]).toEqual([400, { error: `invalid body: inputs.input: at most ${MAX_PREDICT_ROWS} rows per request; this body has more (send them in several requests)` }])
+    const values = Array.from({ length: MAX_PREDICT_ROWS + 1 }, (_, i) => String(i % 7)).join(' ,')
+    const feature = await sendHead(`{"inputs": {"a": [1, 2], "sepal_length": [ ${values},`, 100_000)
+    expect(JSON.parse(feature.body)).toEqual({ error: `invalid body: inputs.sepal_length: at most ${MAX_PREDICT_ROWS} rows per request; this body has more (send them in several requests)` })
+    // at the cap, the columnar form is predicted
+    const atCap = await fetch(`${base}/v1/models/columns:predict`, { method: 'POST', body: JSON.stringify({ inputs: { input: Array.from({ length: MAX_PREDICT_ROWS }, () => [1, 2, 3]) } }) })
+    expect(atCap.status).toBe(200)
+  })
+
   it('still predicts a body of exactly the cap', async () => {
     const inputs = Array.from({ length: MAX_PREDICT_ROWS }, (_, i) => [i % 7, 1, -1])
     const res = await fetch(`${base}/v1/models/${modelId}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs }) })

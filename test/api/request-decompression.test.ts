@@ -2,7 +2,7 @@
 // request_compression_algorithm; a gzipped CSV upload) are read as their plain form on every route,
 // within BODY_LIMIT counted decompressed; other encodings are a 415 and broken data a 400.
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
-import type { AddressInfo } from 'node:net'
+import { connect, type AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parameterCount, type NetworkSpec } from '../../src/nn/spec.js'
 import { buildTestApp, type TestApp } from './helper.js'
@@ -84,5 +84,44 @@ describe('compressed request bodies', () => {
     // a request without a body is not touched by the header
     const get = await t.app.inject({ method: 'GET', url: `/v1/models/${modelId}`, headers: { 'content-encoding': 'gzip' } })
     expect(get.statusCode).toBe(200)
+  })
+
+  it('a body that passes BODY_LIMIT before it passes the row cap is a 413, and the process lives on (it crashed on the late refusal)', async () => {
+    // the rows come after 300 KB of blanks: BODY_LIMIT (256 KB) is hit first, the cap's refusal later, with no one listening
+    const text = '{"inputs":' + ' '.repeat(300 * 1024) + '[' + Array.from({ length: 10_001 }, () => '[5.1,3.5,1.4,0.2]').join(',') + ']}'
+    for (const url of [`/v1/models/${modelId}/predict`, '/v2/models/iris-z/infer', '/v1/models/iris-z:predict']) {
+      const res = await fetch(`${base}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(Buffer.from(text)) })
+      expect(res.status, url).toBe(413)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200)) // the refusal comes after the answer
+    expect((await fetch(`${base}/healthz`)).status).toBe(200)
+  })
+
+  it('a framed binary body whose compression is broken is a 400, not a request left unanswered', async () => {
+    const head = Buffer.from(JSON.stringify({ inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', parameters: { binary_data_size: 16 } }] }))
+    const framed = Buffer.concat([head, Buffer.from(Float32Array.of(5.1, 3.5, 1.4, 0.2).buffer)])
+    for (const [encoding, payload] of [['gzip', framed], ['gzip', gzipSync(framed).subarray(0, 20)], ['br', framed], ['deflate', gzipSync(framed)]] as const) {
+      const res = await fetch(`${base}/v2/models/iris-z/infer`, { method: 'POST', headers: { 'content-encoding': encoding, 'inference-header-content-length': String(head.length) }, body: payload, signal: AbortSignal.timeout(5000) })
+      expect(res.status, encoding).toBe(400)
+      expect(((await res.json()) as { error: string }).error).toMatch(new RegExp(`^the body is not valid ${encoding} data`))
+    }
+  })
+
+  it('a compressed body over the row cap that inflates past BODY_LIMIT gets the 400, then its connection is closed, not left open and unread', async () => {
+    const rows = Array.from({ length: 150_000 }, () => '[5.1,3.5,1.4,0.2]').join(',') // 2.7 MB decompressed, over the cap and the 256 KB limit
+    const body = gzipSync(Buffer.from(`{"inputs":[${rows}]}`))
+    const { port } = new URL(base)
+    const outcome = await new Promise<{ text: string, closed: boolean }>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1')
+      let text = ''
+      const timer = setTimeout(() => { socket.destroy(); resolve({ text, closed: false }) }, 5000)
+      socket.on('data', (c: Buffer) => { text += c.toString() })
+      socket.on('error', () => {}) // a reset once the server cuts the upload is how it closes
+      socket.on('close', () => { clearTimeout(timer); resolve({ text, closed: true }) })
+      socket.write(`POST /v1/models/${modelId}/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: ${body.length}\r\n\r\n`)
+      socket.write(body, (err) => { if (err) reject(err) })
+    })
+    expect(outcome.text).toMatch(/^HTTP\/1\.1 400 [\s\S]*at most 10000 rows per request/)
+    expect(outcome.closed).toBe(true)
   })
 })

@@ -12,17 +12,18 @@ export type Value = number | string
 
 /**
  * The protocol's integer datatypes (kserve/open-inference-protocol, "Tensor Data Types") and the values
- * each holds: min ≤ v < end. The bounds are powers of two, exact as doubles; the end is exclusive
- * because 2^63 - 1 and 2^64 - 1 are no doubles. `range` is written exactly (BigInt) for messages.
+ * each holds: min ≤ v ≤ max. `max` is the largest value as a double: 2^63 − 1 and 2^64 − 1 are no doubles, and
+ * JSON's 9223372036854775807 (or binary INT64's largest, read as a number) arrives as 2^63, which must pass. `range`
+ * is written exactly (BigInt) for messages.
  */
-interface IntegerRange { readonly min: number, readonly end: number, readonly range: string }
+interface IntegerRange { readonly min: number, readonly max: number, readonly range: string }
 const INTEGER_TYPES: ReadonlyMap<string, IntegerRange> = new Map(([
   ['INT8', 8, true], ['INT16', 16, true], ['INT32', 32, true], ['INT64', 64, true],
   ['UINT8', 8, false], ['UINT16', 16, false], ['UINT32', 32, false], ['UINT64', 64, false]
 ] as const).map(([type, bits, signed]) => {
   const min = signed ? -(2n ** BigInt(bits - 1)) : 0n
   const end = 2n ** BigInt(signed ? bits - 1 : bits)
-  return [type, { min: Number(min), end: Number(end), range: `${min} to ${end - 1n}` }]
+  return [type, { min: Number(min), max: Number(end - 1n), range: `${min} to ${end - 1n}` }]
 }))
 // FP16 and BF16 come as binary data (binary-tensors.ts decodes them); as JSON numbers they are read as any float
 const FLOAT_TYPES = new Set(['FP32', 'FP64', 'FP16', 'BF16'])
@@ -86,7 +87,7 @@ export function valuesOf (tensor: Tensor, field: string, expected: 'numeric' | '
     const v = values[i]
     if (typeof v !== 'number') refuse(i, holds)
     // a value out of the type's range is refused, not wrapped or clamped: a client that sends 300 as UINT8 has a bug to see
-    else if (integer && !(Number.isInteger(v) && v >= integer.min && v < integer.end)) refuse(i, holds)
+    else if (integer && !(Number.isInteger(v) && v >= integer.min && v <= integer.max)) refuse(i, holds)
   }
   return values
 }
