@@ -12426,7 +12426,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "this API key lacks the 'admin' scope that GET /v2/models/:name/config needs; ask for a key with it (or with admin)"
+                     *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name/config needs; ask for a key with it (or with admin)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];
@@ -12574,7 +12574,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "this API key lacks the 'admin' scope that GET /v2/models/:name/versions/:version/config needs; ask for a key with it (or with admin)"
+                     *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name/versions/:version/config needs; ask for a key with it (or with admin)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];

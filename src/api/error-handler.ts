@@ -161,6 +161,13 @@ export function setErrorHandling (app: FastifyInstance, bodyLimit: number): void
   // an outage fails every request alike: one line per 10 s says so, with how many it stood for
   const outageLine = rateLimitedLog(10_000)
   app.setErrorHandler((caught: AnyError, request: FastifyRequest, reply: FastifyReply) => {
+    // an upload the client cut off (Node's 'aborted'): its own doing, not a server fault. It was logged at error with a
+    // stack and counted as a 500, so a client resetting mid-body flooded the error log (a hostile trial's)
+    if (caught.message === 'aborted' && caught.code === 'ECONNRESET') {
+      request.log.info({ code: caught.code }, 'request cut off by the client before its body ended')
+      const problem = problemBody(400, 'NN_ERR_BAD_REQUEST', 'the request body was cut off before its end: the client closed the connection', request.url.split('?')[0])
+      return reply.code(400).type(PROBLEM_CONTENT_TYPE).send(problem)
+    }
     // a Redis command that gave up because Redis went away: the client may retry, nothing is wrong with the request
     const gaveUp = (caught.statusCode ?? 500) >= 500 && !(caught.code ?? '').startsWith('NN_ERR_') &&
       (isConnectionError(caught) || request.server.redisDown())

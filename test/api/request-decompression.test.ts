@@ -1,7 +1,7 @@
 // Request bodies compressed with Content-Encoding gzip, deflate or br (tritonclient's
 // request_compression_algorithm; a gzipped CSV upload) are read as their plain form on every route,
 // within BODY_LIMIT counted decompressed; other encodings are a 415 and broken data a 400.
-import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
+import { brotliCompressSync, constants as zlibConstants, deflateSync, gzipSync } from 'node:zlib'
 import { connect, type AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parameterCount, type NetworkSpec } from '../../src/nn/spec.js'
@@ -123,5 +123,22 @@ describe('compressed request bodies', () => {
     })
     expect(outcome.text).toMatch(/^HTTP\/1\.1 400 [\s\S]*at most 10000 rows per request/)
     expect(outcome.closed).toBe(true)
+  })
+
+  it('stops decompressing a small body of many zeros once it is past BODY_LIMIT: nothing keeps a core busy after the 413', async () => {
+    // 256 MiB of zeros in about 200 bytes of brotli: a few seconds of a core to inflate whole
+    const zeros = Buffer.alloc(16 << 20)
+    const bomb = brotliCompressSync(Buffer.concat(Array.from({ length: 16 }, () => zeros)), { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5, [zlibConstants.BROTLI_PARAM_LGWIN]: 24 } })
+    expect(bomb.length).toBeLessThan(4096)
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${base}/v1/models/${modelId}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'br' }, body: bomb })
+      expect(res.status).toBe(413)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const before = process.cpuUsage()
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    const used = process.cpuUsage(before)
+    // this process's CPU over 1.5 s while idle: well under a core (three bombs inflating whole took ~1.5 s a second)
+    expect((used.user + used.system) / 1e6).toBeLessThan(0.5)
   })
 })
