@@ -5,6 +5,8 @@
  * scanner looks for).
  */
 export const QUOTE = 0x22, BACKSLASH = 0x5c, OPEN_ARRAY = 0x5b, CLOSE_ARRAY = 0x5d, OPEN_OBJECT = 0x7b, CLOSE_OBJECT = 0x7d, COMMA = 0x2c
+/** JSON's whitespace bytes: space, \n, \r, \t. */
+export const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
 
 /** Byte by byte: whether a scan is inside a string, and the last key it read. */
 export class JsonStrings {

@@ -8,7 +8,7 @@
 import type { preParsingAsyncHookHandler } from 'fastify'
 import { VALIDATION, withProblem } from '../errors.js'
 import { scanBody, type BodyScan } from './body-scan.js'
-import { CLOSE_ARRAY, CLOSE_OBJECT, COMMA, JsonStrings, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-strings.js'
+import { CLOSE_ARRAY, CLOSE_OBJECT, COMMA, isSpace, JsonStrings, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-strings.js'
 
 /** The top-level keys whose elements are rows: `inputs` (arrays) and `instances` (arrays or records). */
 const ROW_KEYS = new Set(['inputs', 'instances'])
@@ -63,8 +63,6 @@ export function rowCapScan (maxRows: number): BodyScan {
     return null
   }
 }
-
-const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
 
 /**
  * Bodies of at most this many bytes cannot hold more than `maxRows` rows: every row the scan counts

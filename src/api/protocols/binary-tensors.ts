@@ -44,6 +44,10 @@ function halfToNumber (h: number): number {
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15)
 }
 
+/** One float32's bits and value, shared by every BF16 element (none allocates its own). */
+const bf16Bits = new Uint32Array(1)
+const bf16Float = new Float32Array(bf16Bits.buffer)
+
 /** Element i of a fixed-size tensor's bytes as a number. 64-bit integers beyond 2^53 round to the nearest double. */
 function readElement (view: DataView, datatype: string, i: number): number {
   switch (datatype) {
@@ -53,7 +57,7 @@ function readElement (view: DataView, datatype: string, i: number): number {
     case 'UINT16': return view.getUint16(2 * i, true)
     case 'FP16': return halfToNumber(view.getUint16(2 * i, true))
     // bfloat16 is the top half of a float32
-    case 'BF16': { const f = new DataView(new ArrayBuffer(4)); f.setUint32(0, view.getUint16(2 * i, true) << 16, true); return f.getFloat32(0, true) }
+    case 'BF16': bf16Bits[0] = view.getUint16(2 * i, true) << 16; return bf16Float[0]
     case 'INT32': return view.getInt32(4 * i, true)
     case 'UINT32': return view.getUint32(4 * i, true)
     case 'FP32': return view.getFloat32(4 * i, true)

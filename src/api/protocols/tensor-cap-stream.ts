@@ -9,10 +9,9 @@
 import type { preParsingAsyncHookHandler } from 'fastify'
 import { VALIDATION, withProblem } from '../../errors.js'
 import { scanBody, type BodyScan } from '../body-scan.js'
-import { CLOSE_ARRAY, CLOSE_OBJECT, COMMA, JsonStrings, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from '../json-strings.js'
+import { CLOSE_ARRAY, CLOSE_OBJECT, COMMA, isSpace, JsonStrings, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from '../json-strings.js'
 import { HEADER_LENGTH_HEADER } from './binary-tensors.js'
 
-const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
 const LONGEST_KEY = 6
 
 /** A body scan (body-scan.ts) that refuses with a 400 when a tensor's shape or data goes over `maxRows`. */
