@@ -61,7 +61,7 @@ export interface paths {
         /** All datasets, newest first, a page at a time */
         get: operations["listDatasets"];
         put?: never;
-        /** Upload a dataset as JSON rows or as CSV text (Content-Type: text/csv) with a header row */
+        /** Upload a dataset as JSON rows, as CSV text (Content-Type: text/csv) with a header row, or as a form's file (multipart/form-data) */
         post: operations["createDataset"];
         delete?: never;
         options?: never;
@@ -4580,6 +4580,13 @@ export interface operations {
                  *     5.8,2.8,5.1,2.4,virginica
                  */
                 "application/csv": components["schemas"]["CreateDatasetJsonInput"] | string;
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The dataset: a CSV file with a header row, or a JSON one as the application/json body takes. Its kind comes from the part's Content-Type (text/csv, application/json), else the file name's extension, else its first character. The query parameters may come as text fields of the form instead (curl -F file=@iris.csv -F target=species)
+                     */
+                    file: string;
+                };
             };
         };
         responses: {

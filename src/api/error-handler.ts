@@ -129,7 +129,9 @@ export function toProblem (err: AnyError, request: FastifyRequest, bodyLimit: nu
     const detail = errors.map((e, i) => `${e.field === '' ? '' : `${e.field}: `}${sharedKeysOnce(e.message, errors[i + 1]?.message)}`).join('; ')
     // `field` at the top, as every other problem has it: the first issue's (errors lists them all)
     const field = errors.find((e) => e.field !== '')?.field
-    return problemBody(400, 'NN_ERR_VALIDATION', `invalid ${where}: ${detail}`, instance, { ...(field === undefined ? {} : { field }), errors })
+    // a form's text fields are checked as the query string (api/dataset-form.ts): the message says either may hold it
+    const said = where === 'querystring' && /^multipart\/form-data/i.test(String(request.headers['content-type'] ?? '')) ? 'querystring or form fields' : where
+    return problemBody(400, 'NN_ERR_VALIDATION', `invalid ${said}: ${detail}`, instance, { ...(field === undefined ? {} : { field }), errors })
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': {

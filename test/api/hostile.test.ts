@@ -61,9 +61,20 @@ const CASES: Case[] = [
   { name: 'text/plain', method: 'POST', url: () => '/v1/datasets', headers: { 'content-type': 'text/plain' }, body: () => 'x,y\n1,2', status: 415, detail: /text\/plain.*application\/json/ },
   { name: 'application/xml', method: 'POST', url: () => '/v1/datasets', headers: { 'content-type': 'application/xml' }, body: () => '<a/>', status: 415, detail: /application\/xml/ },
   {
-    name: 'a form upload (curl -F)', method: 'POST', url: () => '/v1/datasets', headers: { 'content-type': 'multipart/form-data; boundary=X' },
+    name: 'a form (curl -F) where no route takes one', method: 'POST', url: () => '/v1/networks', headers: { 'content-type': 'multipart/form-data; boundary=X' },
     body: () => '--X\r\nContent-Disposition: form-data; name="file"; filename="d.csv"\r\n\r\nx,y\n1,2\n\r\n--X--\r\n',
-    status: 415, detail: /^content type 'multipart\/form-data' is not accepted here; send the file itself as the body, not a form: curl --data-binary @data\.csv -H 'content-type: text\/csv'/
+    status: 415, detail: /^content type 'multipart\/form-data' is not accepted here; send the file itself as the body, not a form/
+  },
+  {
+    // a dataset form cut off inside its file part (api/dataset-form.ts): the part's own stream errs, which unheard ended the process
+    name: 'a dataset form cut off in its file', method: 'POST', url: () => '/v1/datasets', headers: { 'content-type': 'multipart/form-data; boundary=X' },
+    body: () => '--X\r\nContent-Disposition: form-data; name="file"; filename="d.csv"\r\n\r\nx,y\n1,2\n',
+    status: 400, detail: /^the form could not be read \(.*\); send the file as a form field, e\.g\. curl -F file=@data\.csv/
+  },
+  {
+    name: 'a dataset form of two files', method: 'POST', url: () => '/v1/datasets', headers: { 'content-type': 'multipart/form-data; boundary=X' },
+    body: () => '--X\r\nContent-Disposition: form-data; name="a"; filename="a.csv"\r\n\r\nx,y\n1,2\n\r\n--X\r\nContent-Disposition: form-data; name="b"; filename="b.csv"\r\n\r\nx,y\n1,2\n\r\n--X--\r\n',
+    status: 400, detail: /^the form holds more than one file/
   },
   { name: 'body over the limit', method: 'POST', url: () => '/v1/datasets', headers: json, body: () => JSON.stringify(dataset({ name: 'x'.repeat(BODY_LIMIT) })), status: 413, detail: new RegExp(`exceeds ${BODY_LIMIT} bytes`) },
   { name: 'CSV over the limit', method: 'POST', url: () => '/v1/datasets', headers: csv, body: () => 'x,y\n' + '1,a\n'.repeat(BODY_LIMIT / 4 + 1), status: 413, detail: /BODY_LIMIT/ },

@@ -12,6 +12,7 @@ import { encodedWidth } from '../../data/feature-columns.js'
 import { fastValidator, isDatasetJson, lateBodyValidator } from '../fast-path.js'
 import { jsonBodyParser } from '../json-body.js'
 import { csvOnlyQuery, csvOptions } from '../dataset-query.js'
+import { nameFromFile, readDatasetForm, withFormFields } from '../dataset-form.js'
 import { charsetOf, csvEncoding } from '../../data/csv-decode.js'
 import { DATASET_NOT_FOUND, inUseByUnfinished, UNSUPPORTED_MEDIA_TYPE, VALIDATION, withProblem } from '../../errors.js'
 import { flatRowsMessage } from '../prediction-input.js'
@@ -105,6 +106,19 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
     else parseJson(request, bytes, done)
   })
 
+  // a form (curl -F, a browser's file input, Swagger UI's file picker): its file is the body, its text fields join the query
+  fastify.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (request, body, done) => {
+    readDatasetForm(body as Buffer, String(request.headers['content-type'])).then((form) => {
+      const query = withFormFields(request.query, form.fields)
+      // curl -F file=@iris.csv stores "iris", as the console names an upload after its file
+      if (form.kind === 'csv' && query.name === undefined && form.filename !== undefined && nameFromFile(form.filename) !== '') query.name = nameFromFile(form.filename)
+      request.query = query
+      if (form.kind === 'csv') done(null, new CsvUpload(form.file, csvEncoding(undefined)))
+      else if (form.file.length >= builder.threadFromBytes) done(null, new UnreadJson(form.file))
+      else parseJson(request, form.file, done)
+    }).catch((err: unknown) => { done(err as Error) })
+  })
+
   /** The general path for a body the thread could not read: the app's parser and the schema, with their usual 400s. */
   const parseAndValidate = async (request: FastifyRequest, bytes: Buffer): Promise<unknown> => {
     const data = await new Promise<unknown>((resolve, reject) => {
@@ -121,8 +135,8 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
   fastify.post('/datasets', {
     schema: {
       tags,
-      summary: 'Upload a dataset as JSON rows or as CSV text (Content-Type: text/csv) with a header row',
-      consumes: ['application/json', ...CSV_TYPES],
+      summary: 'Upload a dataset as JSON rows, as CSV text (Content-Type: text/csv) with a header row, or as a form\'s file (multipart/form-data)',
+      consumes: ['application/json', ...CSV_TYPES, 'multipart/form-data'],
       querystring: CreateDatasetQuery,
       body: CreateDatasetBody,
       response: { 201: DatasetResponse, ...problems(400, 413, 415) }

@@ -1,0 +1,117 @@
+/**
+ * A dataset uploaded as a form (`multipart/form-data`): what `curl -F file=@data.csv`, a browser's file
+ * input, Swagger UI's file picker and Python's `requests.post(files=…)` send. The form's one file is the
+ * upload's body, CSV or JSON, and its text fields are the upload's query parameters (`name`, `target`,
+ * `missing`, …), read as if sent in the query string, so each is checked there with the same messages.
+ *
+ * The whole body is already in memory, limited by BODY_LIMIT and decompressed (request-decompression.ts),
+ * as a CSV body is; @fastify/busboy splits it into parts (RFC 7578).
+ */
+import { Busboy } from '@fastify/busboy'
+import { UNSUPPORTED_MEDIA_TYPE, VALIDATION, withProblem } from '../errors.js'
+
+/** The file's kind: by the part's Content-Type, else its name's extension, else its first character. */
+export type FormFileKind = 'csv' | 'json'
+
+/** A parsed form: the file's bytes, kind and name (no path), and the text fields, each name's values comma-joined as a repeated query parameter's. */
+export interface DatasetForm { file: Buffer, kind: FormFileKind, filename: string | undefined, fields: Record<string, string> }
+
+/** The field that carries the file when it comes as text (`curl -F 'file=<data.csv'`, which sends no filename). */
+export const FILE_FIELD = 'file'
+
+const CSV_PART_TYPES = new Set(['text/csv', 'application/csv', 'text/tab-separated-values'])
+const JSON_PART_TYPES = new Set(['application/json'])
+/** Types that say nothing of the content: a browser's or a client's default. */
+const GENERIC_PART_TYPES = new Set(['application/octet-stream', 'text/plain', ''])
+const FIELD_LIMIT = 64 // text fields; the query takes seven
+const FIELD_SIZE = 64 * 1024
+
+const HOW = 'send the file as a form field, e.g. curl -F file=@data.csv (query parameters such as target may come as fields too: -F target=species)'
+
+const bad = (message: string, field?: string): Error => withProblem(new VALIDATION(message), field === undefined ? {} : { field })
+
+function kindOf (type: string, filename: string | undefined, bytes: Buffer): FormFileKind {
+  if (CSV_PART_TYPES.has(type)) return 'csv'
+  if (JSON_PART_TYPES.has(type)) return 'json'
+  if (!GENERIC_PART_TYPES.has(type)) {
+    throw new UNSUPPORTED_MEDIA_TYPE(type, `a CSV file (text/csv) or a JSON one (application/json) as the form's file; ${HOW}`)
+  }
+  const extension = /\.([a-z0-9]+)$/i.exec(filename ?? '')?.[1]?.toLowerCase()
+  if (extension === 'json') return 'json'
+  if (extension !== undefined && ['csv', 'tsv', 'txt'].includes(extension)) return 'csv'
+  // no name to go by: a JSON dataset is an object, and no CSV header starts with '{'
+  const first = bytes.subarray(0, 64).toString('latin1').trimStart()[0]
+  return first === '{' ? 'json' : 'csv'
+}
+
+/**
+ * The dataset form in `body` (the request's whole body), with `contentType` the request's header (its
+ * boundary). 400 for a form that cannot be read, that holds no file or more than one, or whose fields are
+ * too many or too long; 415 for a file of another type.
+ */
+export async function readDatasetForm (body: Buffer, contentType: string): Promise<DatasetForm> {
+  return await new Promise<DatasetForm>((resolve, reject) => {
+    const files: Array<{ type: string, filename: string | undefined, chunks: Buffer[] }> = []
+    const fields = new Map<string, string[]>()
+    let failed: Error | undefined
+    const fail = (err: Error): void => { failed ??= err }
+    let form: ReturnType<typeof Busboy>
+    try {
+      form = Busboy({
+        headers: { 'content-type': contentType },
+        // a text part named `file` is the file too (no filename: curl's -F 'file=<data.csv'), and is not cut at FIELD_SIZE
+        isPartAFile: (name, type, filename) => filename !== undefined || name === FILE_FIELD || type === 'application/octet-stream',
+        limits: { files: 2, fields: FIELD_LIMIT, fieldSize: FIELD_SIZE, fieldNameSize: 100 }
+      })
+    } catch (err) {
+      // no boundary, or not multipart at all
+      reject(bad(`the form could not be read (${(err as Error).message}); ${HOW}`))
+      return
+    }
+    form.on('file', (_name, stream, filename, _encoding, type) => {
+      const file = { type: type.toLowerCase(), filename: filename === '' ? undefined : filename, chunks: [] as Buffer[] }
+      files.push(file)
+      stream.on('data', (chunk: Buffer) => { file.chunks.push(chunk) })
+      // a part cut off is an error on its own stream too: unheard, it would end the process
+      stream.on('error', (err: Error) => { reject(bad(`the form could not be read (${err.message}); ${HOW}`)) })
+    })
+    form.on('field', (name, value, nameTruncated, valueTruncated) => {
+      if (nameTruncated || valueTruncated) { fail(bad(`form field '${name}' is longer than ${valueTruncated ? `${FIELD_SIZE} bytes` : 'a name may be'}; the dataset itself goes in the file: ${HOW}`, name)); return }
+      fields.set(name, [...(fields.get(name) ?? []), value])
+    })
+    form.on('fieldsLimit', () => { fail(bad(`the form has more than ${FIELD_LIMIT} text fields; the upload takes its query parameters (name, target, …) and one file`)) })
+    form.on('error', (err: unknown) => { reject(bad(`the form could not be read (${(err as Error).message}); ${HOW}`)) })
+    form.on('finish', () => {
+      if (failed !== undefined) { reject(failed); return }
+      if (files.length === 0) { reject(bad(`the form holds no file; ${HOW}`, FILE_FIELD)); return }
+      if (files.length > 1) { reject(bad('the form holds more than one file; upload one dataset at a time', FILE_FIELD)); return }
+      const [{ type, filename, chunks }] = files
+      const file = Buffer.concat(chunks)
+      let kind: FormFileKind
+      try { kind = kindOf(type, filename, file) } catch (err) { reject(err as Error); return }
+      resolve({ file, kind, filename, fields: Object.fromEntries([...fields].map(([name, values]) => [name, values.join(',')])) })
+    })
+    form.end(body)
+  })
+}
+
+/**
+ * The query string with the form's text fields added: a parameter may come either way, and the route's
+ * query schema checks them all. One given both ways with different values is a 400 (which would win is
+ * anyone's guess).
+ */
+export function withFormFields (query: unknown, fields: Readonly<Record<string, string>>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...(typeof query === 'object' && query !== null ? query : {}) }
+  for (const [name, value] of Object.entries(fields)) {
+    const sent = Object.hasOwn(merged, name) ? merged[name] : undefined
+    const inQuery = Array.isArray(sent) ? sent.join(',') : sent
+    if (inQuery !== undefined && inQuery !== value) {
+      throw bad(`${name} is given twice, ${JSON.stringify(inQuery)} in the query string and ${JSON.stringify(value)} as a form field; give it once`, name)
+    }
+    merged[name] = value
+  }
+  return merged
+}
+
+/** The name a CSV file gives its dataset when none is given, as the console does: `iris.csv` → `iris`. */
+export const nameFromFile = (filename: string): string => filename.replace(/\.[a-z0-9]+$/i, '').trim().slice(0, 200)
