@@ -72,6 +72,33 @@ function utf16WithoutBom (bytes: Uint8Array): string | null {
   return odd > half / 2 && even < half / 8 ? 'utf-16le' : even > half / 2 && odd < half / 8 ? 'utf-16be' : null
 }
 
+/**
+ * Files people upload by mistake, by their first bytes (their formats' magic numbers), each with what to
+ * do instead: read as text, a PNG would be "not valid UTF-8", and an .xlsx (a zip) a quote in the wrong place.
+ */
+const SIGNATURES: ReadonlyArray<{ bytes: readonly number[], what: string, instead: string }> = [
+  { bytes: [0x50, 0x4b, 0x03, 0x04], what: 'a zip archive (an Excel .xlsx or .ods workbook is one)', instead: 'save the sheet as CSV (in Excel: Save As → CSV UTF-8), or unzip the archive and send the CSV in it' },
+  { bytes: [0xd0, 0xcf, 0x11, 0xe0], what: 'an old Excel workbook (.xls)', instead: 'save the sheet as CSV (in Excel: Save As → CSV UTF-8)' },
+  { bytes: [0x1f, 0x8b], what: 'gzip-compressed', instead: 'send it with Content-Encoding: gzip (the server decompresses it), or uncompressed' },
+  { bytes: [0x50, 0x41, 0x52, 0x31], what: 'a Parquet file', instead: 'export it as CSV (pandas: pd.read_parquet(path).to_csv(out, index=False))' },
+  { bytes: [0x89, 0x50, 0x4e, 0x47], what: 'a PNG image', instead: 'send the data as CSV text' },
+  { bytes: [0xff, 0xd8, 0xff], what: 'a JPEG image', instead: 'send the data as CSV text' },
+  { bytes: [0x47, 0x49, 0x46, 0x38], what: 'a GIF image', instead: 'send the data as CSV text' },
+  { bytes: [0x25, 0x50, 0x44, 0x46], what: 'a PDF document', instead: 'export the table as CSV' }
+]
+
+/** Bytes looked at for a zero byte, which no CSV text in a single-byte encoding or UTF-8 holds. */
+const BINARY_SAMPLE = 4096
+
+/** The 400 for bytes that are a binary file rather than text, or null. After the UTF-16 checks: UTF-16 text holds zero bytes. */
+function binaryFile (bytes: Uint8Array): Error | null {
+  const known = SIGNATURES.find((s) => s.bytes.every((b, i) => bytes[i] === b))
+  if (known !== undefined) return csvError(`the data is ${known.what}, not CSV text: ${known.instead}`, 1)
+  const zero = bytes.subarray(0, BINARY_SAMPLE).indexOf(0)
+  if (zero < 0) return null
+  return csvError(`the data is not CSV text: byte ${zero} is zero, as in a binary file (an image, a spreadsheet workbook, an archive); send a CSV file, saved as text`, 1)
+}
+
 /** The text of `bytes` in `encoding` (csvEncoding's name); a BAD_CSV naming the line of the first bytes it cannot decode. */
 export function decodeCsv (bytes: Uint8Array, encoding: string): string {
   const actual = sniff(bytes, encoding)
@@ -80,6 +107,8 @@ export function decodeCsv (bytes: Uint8Array, encoding: string): string {
     throw csvError(`the bytes look like ${utf16.toUpperCase()} without a byte order mark (a zero byte beside each character), not ${actual.toUpperCase()}: ` +
       `send content-type: text/csv; charset=${utf16}, or save the file as UTF-8`, 1)
   }
+  const binary = actual.startsWith('utf-16') ? null : binaryFile(bytes)
+  if (binary !== null) throw binary
   let text: string
   try {
     text = new TextDecoder(actual, { fatal: true }).decode(bytes)

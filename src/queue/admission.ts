@@ -17,6 +17,7 @@ import { withModelRef } from '../store/model-ref.js'
 import { BODY_OPT_IN, checkSignatureKept, signatureOfJob } from './model-signature.js'
 import { codesHint, headTargets, unitsFor, type HeadTargetsError } from '../data/class-heads.js'
 import { checkClassWeight } from '../data/class-weights.js'
+import { grouped, workText } from './work-text.js'
 import { headOf } from '../nn/heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
 import { encodedWidth, type FeatureColumn } from '../data/feature-columns.js'
@@ -142,8 +143,8 @@ function checkLimits (spec: NetworkSpec, meta: DatasetMeta, epochs: number, limi
   if (parameters > limits.MAX_PARAMETERS) throw new TOO_MANY_PARAMETERS(parameters, limits.MAX_PARAMETERS)
   const work = epochs * meta.rows * parameters
   if (work > limits.MAX_JOB_WORK) {
-    throw new UNPROCESSABLE(`the job is ${epochs} epochs × ${meta.rows} rows × ${parameters} parameters = ${work}; ` +
-      `the limit is ${limits.MAX_JOB_WORK} (MAX_JOB_WORK): train fewer epochs, on fewer rows or a smaller network`)
+    throw new UNPROCESSABLE(`the job is ${grouped(epochs)} epochs × ${grouped(meta.rows)} rows × ${grouped(parameters)} parameters = ${workText(work)}; ` +
+      `the limit is ${workText(limits.MAX_JOB_WORK)} (MAX_JOB_WORK): train fewer epochs, on fewer rows or a smaller network`)
   }
 }
 

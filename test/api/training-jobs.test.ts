@@ -430,7 +430,7 @@ describe('admission', () => {
     expect(epochs.body.detail).toBe('training.epochs is 5001; the limit is 5000 (MAX_EPOCHS)')
     const work = await post({ ...job({ epochs: 5000 }), network: { ...irisNet, layers: [{ units: 400, activation: 'relu' }] } })
     expect(work.status).toBe(422)
-    expect(work.body.detail).toMatch(/5000 epochs × 150 rows × 3203 parameters = 2402250000; the limit is 1000000000 \(MAX_JOB_WORK\)/)
+    expect(work.body.detail).toMatch(/5,000 epochs × 150 rows × 3,203 parameters = 2.4e9; the limit is 1e9 \(MAX_JOB_WORK\)/)
   })
 
   it('checks the network against the dataset and refuses a step layer', async () => {

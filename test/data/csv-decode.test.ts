@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
 import { describe, it, expect } from 'vitest'
 import { charsetOf, csvEncoding, decodeCsv } from '../../src/data/csv-decode.js'
 
@@ -67,6 +69,25 @@ describe('decodeCsv', () => {
     }
     // ASCII and Latin-1 text has no zero bytes: untouched
     expect(decodeCsv(Buffer.from(csv), 'utf-8')).toBe(csv)
+  })
+
+  it('names a binary file sent as CSV by its kind, with what to send instead: an image, a workbook, a compressed file', () => {
+    const iris = readFileSync('test/fixtures/iris.csv')
+    // real files: a 1×1 PNG and a zip of one CSV (an .xlsx is a zip), written by Python's zlib and zipfile
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==', 'base64')
+    const zip = Buffer.from('UEsDBBQAAAAAAFC0gV17B5cKCAAAAAgAAAAJAAAAc2hlZXQuY3N2YSxiCjEsMgpQSwECFAMUAAAAAABQtIFdeweXCggAAAAIAAAACQAAAAAAAAAAAAAAgAEAAAAAc2hlZXQuY3N2UEsFBgAAAAABAAEANwAAAC8AAAAAAA==', 'base64')
+    const cases: Array<[string, Buffer, string]> = [
+      ['PNG', png, 'CSV line 1: the data is a PNG image, not CSV text: send the data as CSV text'],
+      ['zip', zip, 'CSV line 1: the data is a zip archive (an Excel .xlsx or .ods workbook is one), not CSV text: save the sheet as CSV (in Excel: Save As → CSV UTF-8), or unzip the archive and send the CSV in it'],
+      ['gzip', gzipSync(iris), 'CSV line 1: the data is gzip-compressed, not CSV text: send it with Content-Encoding: gzip (the server decompresses it), or uncompressed'],
+      // no signature it knows, but a zero byte no CSV text holds
+      ['zero byte', Buffer.concat([Buffer.from('a,b\n1,'), Buffer.from([0, 1, 2]), Buffer.from('\n')]), 'CSV line 1: the data is not CSV text: byte 6 is zero, as in a binary file (an image, a spreadsheet workbook, an archive); send a CSV file, saved as text']
+    ]
+    for (const [what, bytes, message] of cases) {
+      for (const declared of ['utf-8', 'windows-1252']) expect(decodeError(bytes, declared).message, `${what} as ${declared}`).toBe(message)
+    }
+    // UTF-16 holds zero bytes and is still text
+    expect(decodeCsv(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b\n1,2\n', 'utf16le')]), 'utf-8')).toBe('a,b\n1,2\n')
   })
 
   it('shows a long line around the bytes that fail, not whole', () => {

@@ -168,6 +168,45 @@ describe.skipIf(!available)(`the console, as a new user found it${why}`, () => {
     expect(errors).toEqual([])
   })
 
+  it('says a binary file is not CSV, drops an error once the file or the form changes, and explains a target of one class instead of offering a head the API refuses', async () => {
+    const { base } = on.server
+    const { page, requests, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/datasets`)
+    await page.getByRole('heading', { name: 'Datasets' }).waitFor()
+    // a real 1×1 PNG (Python's zlib): the API names it, rather than calling it text of the wrong encoding
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==', 'base64')
+    await page.setInputFiles('#csv-file', { name: 'photo.png', mimeType: 'image/png', buffer: png })
+    await page.getByRole('button', { name: 'Upload' }).click()
+    const alert = page.locator('form .note.error')
+    await alert.waitFor()
+    expect(await alert.innerText()).toContain('the data is a PNG image, not CSV text')
+    // another file: the old error goes at once, before any upload
+    await page.setInputFiles('#csv-file', { name: 'one-class.csv', mimeType: 'text/csv', buffer: Buffer.from('a;b;c\n1;2;x\n3;4;x\n') })
+    expect(await alert.count()).toBe(0)
+    await page.locator('#csv-target option[value="c"]').waitFor({ state: 'attached' })
+    await page.getByRole('button', { name: 'Upload' }).click()
+    await page.getByRole('heading', { name: 'one-class' }).waitFor()
+    await page.getByRole('link', { name: 'Train on this dataset' }).click()
+    await page.getByRole('heading', { name: 'New training job' }).waitFor()
+    expect(await page.locator('#job-shape').innerText()).toBe('Every row of one-class has the class "x": a classifier needs rows of at least two classes. ' +
+      'Upload rows of the other classes too (a dataset of one class can still score a model: POST /v1/models/{ref}/evaluate).')
+    expect(await page.getByRole('button', { name: 'Start training' }).isDisabled()).toBe(true)
+    expect(await page.locator('#job-head').isDisabled()).toBe(true)
+    // iris instead: a head again, and Start on; a refused job's error goes once the form is edited
+    await page.selectOption('#job-dataset', irisId)
+    expect(await page.getByRole('button', { name: 'Start training' }).isEnabled()).toBe(true)
+    expect(await page.locator('#job-shape').innerText()).toContain('4 inputs → 100 relu → 3 softmax')
+    await page.fill('#job-epochs', '100000000')
+    await page.getByRole('button', { name: 'Start training' }).click()
+    const refused = page.locator('form .note.error')
+    await refused.waitFor()
+    expect(await refused.innerText()).toContain('training.epochs is 100000000')
+    await page.fill('#job-epochs', '50')
+    expect(await refused.count()).toBe(0)
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
+
   it('says a two-output regression\'s scores are means over its outputs, so an RMSE that is not √MSE does not read as a slip', async () => {
     const { base } = on.server
     // y₁ = x, y₂ = 10·x on 40 rows: the outputs' errors differ in scale, so the mean RMSE is far from √(mean MSE)

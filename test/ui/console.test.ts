@@ -54,7 +54,7 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     // ---- the job form, defaults filled in from the dataset
     await page.getByRole('link', { name: 'Train on this dataset' }).click()
     await page.getByRole('heading', { name: 'New training job' }).waitFor()
-    expect(await page.locator('#job-shape').innerText()).toContain('4 inputs → 16 relu → 3 softmax')
+    expect(await page.locator('#job-shape').innerText()).toContain('4 inputs → 100 relu → 3 softmax') // scikit-learn's default hidden layer
     await page.fill('#job-epochs', '300')
     await page.fill('#job-batch', '4')
     // a softmax output takes class weights (iris's stratified split leaves its classes balanced: weights 1)
@@ -83,9 +83,9 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     await page.getByRole('heading', { name: 'iris v1' }).waitFor()
     const network = await page.locator('.network').innerText()
     expect(network).toContain('4 features')
-    expect(network).toContain('W 16×4, b 16')
-    expect(network).toContain('80 parameters') // 16·4 + 16
-    expect(network).toContain('51 parameters') // 3·16 + 3
+    expect(network).toContain('W 100×4, b 100')
+    expect(network).toContain('500 parameters') // 100·4 + 100
+    expect(network).toContain('303 parameters') // 3·100 + 3
     // the rows it saw: the form's 10% validation split of iris's 150, stratified
     expect(await page.locator('dl[aria-label="Lineage"]').innerText()).toContain('135 trained on, 15 held out for validation')
     await page.locator('#evaluation .note, #evaluation table').first().waitFor()
@@ -106,7 +106,7 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     expect(onnx.status).toBe(200)
     const [onnxFile] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export ONNX' }).click()])
     expect(onnxFile.suggestedFilename()).toBe('iris-v1.onnx')
-    expect(readFileSync(await onnxFile.path()).length).toBeGreaterThan(1000) // the graph and its 131 weights
+    expect(readFileSync(await onnxFile.path()).length).toBeGreaterThan(3000) // the graph and its 803 weights
     for (const [i, v] of ['5.1', '3.5', '1.4', '0.2'].entries()) await page.fill(`#feature-${i}`, v)
     await page.getByRole('button', { name: 'Predict' }).click()
     await page.locator('#predicted-label').waitFor()
@@ -117,7 +117,7 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     await page.goto(`${base}/ui/#/models`)
     await page.getByRole('heading', { name: 'iris' }).waitFor()
     // the job held out 10% for validation (the default): the headline score is on those rows, and says so
-    expect(await page.locator('.versions li').first().innerText()).toMatch(/^v1 · val accuracy \d+(\.\d+)?% · 131 parameters/)
+    expect(await page.locator('.versions li').first().innerText()).toMatch(/^v1 · val accuracy \d+(\.\d+)?% · 803 parameters/)
     await shot(page, 'models')
     await page.goto(`${base}/ui/#/jobs`)
     await page.getByRole('heading', { name: 'Training jobs' }).waitFor()
@@ -262,6 +262,15 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     const { page, requests, errors } = await openPage(on.browser)
     await page.goto(`${base}/ui/#/jobs/${jobId}`)
     await page.locator(DRAWN).first().waitFor({ timeout: 60_000 })
+    // a cancel asks first, saying what is lost: dismissed, the job runs on
+    const asked: string[] = []
+    page.once('dialog', (dialog) => { asked.push(dialog.message()); void dialog.dismiss() })
+    await page.locator('#cancel-job').click()
+    await expect.poll(() => asked.length).toBe(1)
+    expect(asked[0]).toMatch(/^Cancel this job\? A cancelled job stores no model: the [\d,]+ epochs? trained so far are discarded\.$/)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect((await api<{ status: string }>(base, 'GET', `/v1/training-jobs/${jobId}?history=none`)).status).toBe('running')
+    page.once('dialog', (dialog) => { void dialog.accept() })
     await page.locator('#cancel-job').click()
     await page.locator('#job-state .badge', { hasText: 'cancelled' }).waitFor({ timeout: 30_000 })
     expect(await page.locator('.note').first().innerText()).toContain('This job was cancelled')

@@ -27,5 +27,7 @@ describe('the job form\'s output heads', () => {
   it('labels are classes: a softmax over them, and one sigmoid unit for two', () => {
     expect(values(headChoices(dataset(150, undefined, ['setosa', 'versicolor', 'virginica'])))).toEqual(['softmax'])
     expect(values(headChoices(dataset(150, undefined, ['no', 'yes'])))).toEqual(['softmax', 'sigmoid'])
+    // one class: nothing to tell apart, and no head the API would take (it was "softmax over 1 classes", refused on submit)
+    expect(headChoices(dataset(2, undefined, ['x']))).toEqual([])
   })
 })

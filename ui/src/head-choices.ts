@@ -11,12 +11,14 @@ const ROWS_PER_CODE = 5
 export interface HeadChoice { readonly value: string, readonly label: string, readonly output: LayerSpec }
 
 /**
- * The heads that fit a dataset, the first the default. Labels: softmax over the classes (one sigmoid unit
+ * The heads that fit a dataset, the first the default; none for labels of one class. Labels: softmax over the classes (one sigmoid unit
  * for two). A numeric target: regression, or its distinct values as classes (as the API reads them, e.g.
  * digits 0-9) when they are whole numbers with enough rows each — the default when they are few.
  */
 export function headChoices (d: Dataset): HeadChoice[] {
   if (d.classes) {
+    // one class: nothing to tell apart, and no head the API takes (the job form says so instead)
+    if (d.classes.length < 2) return []
     const softmax = { value: 'softmax', label: `softmax over ${d.classes.length} classes`, output: { units: d.outputs, activation: 'softmax' } }
     return d.classes.length === 2
       ? [softmax, { value: 'sigmoid', label: 'one sigmoid unit (binary)', output: { units: 1, activation: 'sigmoid' } }]

@@ -112,6 +112,7 @@ function uploadForm (): HTMLElement {
   }
   target.addEventListener('change', fillCategories)
   file.addEventListener('change', () => {
+    status.replaceChildren() // the last upload's error was about another file
     chosen = file.files?.[0]
     if (!chosen) return
     target.value = ''

@@ -113,6 +113,10 @@ export async function jobPage ({ params: [id], signal }: Route): Promise<Node> {
   const schedule = (): void => { if (frame === 0) frame = requestAnimationFrame(draw) }
 
   cancel.addEventListener('click', () => {
+    // a cancelled job stores no model: one misclick must not throw away a long run's epochs
+    const trained = history.at(-1)?.epoch ?? 0
+    const lost = job.status === 'running' && trained > 0 ? `the ${count(trained, 'epoch')} trained so far are discarded` : 'it never starts'
+    if (!window.confirm(`Cancel this job? A cancelled job stores no model: ${lost}.`)) return
     cancel.disabled = true
     message.replaceChildren('Cancelling…')
     sendJson<Job>('POST', `/v1/training-jobs/${encodeURIComponent(id)}/cancel?history=none`).then(
