@@ -3,6 +3,7 @@
  * It opens nothing and logs nothing; bin/ entries call loadConfig() and pass the result down.
  */
 import os from 'node:os'
+import { isIP } from 'node:net'
 import { z } from 'zod'
 import { parseApiKeys, type ApiKeyEntry } from './security/api-keys.js'
 
@@ -102,16 +103,38 @@ const Env = z.object({
   // behind a reverse proxy: which X-Forwarded-For hops to believe, so that request.ip (failed-key limits,
   // logs) is the client's. 'false' (default): the peer address; 'true': every hop; a number: that many
   // hops; otherwise a comma-separated list of proxy addresses or CIDRs
-  TRUST_PROXY: z.string().default('false').transform((v): boolean | number | string[] => {
+  TRUST_PROXY: z.string().default('false').transform((v, ctx): boolean | number | string[] => {
     const t = v.trim()
     if (t === 'false' || t === '') return false
     if (t === 'true') return true
     if (/^\d+$/.test(t)) return Number(t)
-    return t.split(',').map((s) => s.trim()).filter((s) => s !== '')
+    const list = t.split(',').map((s) => s.trim()).filter((s) => s !== '')
+    // checked here: Fastify's proxy-addr threw on the first request path's setup with a stack ("invalid IP address: maybe")
+    const wrong = list.filter((s) => !isProxyAddress(s))
+    if (wrong.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `${wrong.map((s) => JSON.stringify(s)).join(', ')} ${wrong.length === 1 ? 'is' : 'are'} not an address, a CIDR ` +
+        '(10.0.0.0/8) or one of loopback, linklocal, uniquelocal; give true, false, a hop count, or a comma-separated list of those' })
+      return z.NEVER
+    }
+    return list
   })
 })
 
 export type Config = Readonly<z.output<typeof Env>>
+
+/** proxy-addr's names for address ranges, as Fastify's trustProxy takes them. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+/** A TRUST_PROXY entry Fastify's trustProxy (proxy-addr) reads: an IP, an IP/prefix or IPv4/netmask, or a range's name. */
+function isProxyAddress (entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true
+  const [ip, bits, ...more] = entry.split('/')
+  const family = isIP(ip)
+  if (family === 0 || more.length > 0) return false
+  if (bits === undefined) return true
+  if (/^\d+$/.test(bits)) return Number(bits) <= (family === 4 ? 32 : 128)
+  return family === 4 && isIP(bits) === 4
+}
 
 /** A bad environment: the message names every variable at fault and its value (secrets not shown). */
 export class ConfigError extends Error {

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream'
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { describe, it, expect } from 'vitest'
+import Fastify from 'fastify'
 import { loadConfig } from '../src/config.js'
 import { loggerOptions } from '../src/logger.js'
 
@@ -40,6 +41,20 @@ describe('loadConfig', () => {
     const secret = (() => { try { loadConfig({ REDIS_URL: 'redis://:s3cret@host:6379/x' }) } catch (err) { return (err as Error).message } })()
     expect(secret).toContain('REDIS_URL="redis://:<not shown>@host:6379/x"')
     expect(secret).not.toContain('s3cret')
+  })
+
+  it('reads TRUST_PROXY as Fastify takes it, and names an entry that is no address (it was a TypeError with a stack at start)', async () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true)
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2)
+    const list = loadConfig({ TRUST_PROXY: '10.0.0.0/8, loopback, ::1, 192.168.0.0/255.255.0.0, fd00::/8' }).TRUST_PROXY
+    expect(list).toEqual(['10.0.0.0/8', 'loopback', '::1', '192.168.0.0/255.255.0.0', 'fd00::/8'])
+    // what the config lets through, Fastify (proxy-addr) takes
+    const app = Fastify({ trustProxy: list as string[] })
+    await app.ready()
+    await app.close()
+    expect(() => loadConfig({ TRUST_PROXY: 'maybe' })).toThrow('TRUST_PROXY="maybe": "maybe" is not an address, a CIDR (10.0.0.0/8) or one of loopback, linklocal, uniquelocal; ' +
+      'give true, false, a hop count, or a comma-separated list of those')
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/33,proxy.internal' })).toThrow(/"10\.0\.0\.0\/33", "proxy\.internal" are not an address/)
   })
 })
 

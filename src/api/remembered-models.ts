@@ -14,7 +14,15 @@ const CAPACITY = 10_000
 
 export function rememberingModels (models: ModelRepository, down: () => boolean, capacity = CAPACITY): ModelRepository {
   const memory = new Map<string, ModelRecord>()
-  const remembered = async (key: string, read: () => Promise<ModelRecord | null>): Promise<ModelRecord | null> => {
+  const keep = (key: string, record: ModelRecord): void => {
+    memory.delete(key)
+    memory.set(key, record)
+    if (memory.size > capacity) memory.delete(memory.keys().next().value!)
+  }
+  // NUL cannot occur in a tenant, a name or an id
+  const getKey = (id: string, tenant: string | undefined): string => `get\0${tenant ?? ''}\0${id}`
+  const versionKey = (name: string, version: number, tenant: string | undefined): string => `version\0${tenant ?? ''}\0${name}\0${version}`
+  const remembered = async (key: string, read: () => Promise<ModelRecord | null>, tenant: string | undefined): Promise<ModelRecord | null> => {
     const known = memory.get(key)
     if (known !== undefined && down()) return known
     let answer: ModelRecord | null
@@ -26,16 +34,18 @@ export function rememberingModels (models: ModelRepository, down: () => boolean,
     }
     memory.delete(key)
     if (answer !== null) {
-      memory.set(key, answer)
-      if (memory.size > capacity) memory.delete(memory.keys().next().value!)
+      keep(key, answer)
+      // a record read one way answers the others too: a model resolved by name for /v1 is read by id for /v2's
+      // metadata, and that read was a 503 in an outage (an operator's trial)
+      keep(getKey(answer.id, tenant), answer)
+      keep(versionKey(answer.name, answer.version, tenant), answer)
     }
     return answer
   }
-  // NUL cannot occur in a tenant, a name or an id
   return {
     ...models,
-    latest: (name, tenant) => remembered(`latest\0${tenant ?? ''}\0${name}`, () => models.latest(name, tenant)),
-    version: (name, version, tenant) => remembered(`version\0${tenant ?? ''}\0${name}\0${version}`, () => models.version(name, version, tenant)),
-    get: (id, tenant) => remembered(`get\0${tenant ?? ''}\0${id}`, () => models.get(id, tenant))
+    latest: (name, tenant) => remembered(`latest\0${tenant ?? ''}\0${name}`, () => models.latest(name, tenant), tenant),
+    version: (name, version, tenant) => remembered(versionKey(name, version, tenant), () => models.version(name, version, tenant), tenant),
+    get: (id, tenant) => remembered(getKey(id, tenant), () => models.get(id, tenant), tenant)
   }
 }

@@ -42,7 +42,14 @@ export async function startApi (config: Config, logger: Logger): Promise<Running
     // taken since start.ts checked it (or `npm run start:api`): the same one-line refusal
     throw portError(err, config.HOST, config.PORT)
   }
-  logger.info({ redis: withoutPassword(config.REDIS_URL), prefix: config.REDIS_PREFIX }, 'API joined redis')
+  // which Redis and prefix it joined, once it has: with Redis away at start this line came all the same (an operator's trial)
+  const where = { redis: withoutPassword(config.REDIS_URL), prefix: config.REDIS_PREFIX }
+  const joined = (): void => { logger.info(where, 'API joined redis') }
+  if (redis.status === 'ready') joined()
+  else {
+    logger.warn(where, 'API listening; redis does not answer yet: /readyz answers 503 and requests that need it 503 until it does')
+    redis.once('ready', joined)
+  }
   if (config.API_KEYS.length === 0) {
     logger.warn('no API_KEYS: the API is open (every caller is tenant local); set API_KEYS before exposing it beyond this machine')
   } else {

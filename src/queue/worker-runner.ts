@@ -9,13 +9,22 @@ import { withoutPassword, type Config } from '../config.js'
 import { TrainingEngine } from '../engine/engine.js'
 import type { Logger } from '../logger.js'
 import { createRedis, type Redis } from '../store/redis.js'
-import { isConnectionError, rateLimitedLog, watchRedis } from '../store/redis-health.js'
+import { awayFor, awaySince, isConnectionError, rateLimitedLog, watchRedis } from '../store/redis-health.js'
 import { createTrainingProcessor } from './training-processor.js'
 import { CANCELLED_MESSAGE, LOCK_LOST, TRAINING_QUEUE, cancelChannel, publishFinished, type TrainJobData, type TrainJobResult } from './training-queue.js'
 import { createKeys } from '../store/keys.js'
 import { chooseKernels, logKernels } from '../kernels/index.js'
 import { startSweepWorker } from './sweeps/sweep-worker.js'
 import { createCheckpointStore } from './checkpoint.js'
+
+/**
+ * How long a closing worker waits for an unavailable Redis before it exits without handing its jobs back
+ * (their checkpoints and the hand-back are Redis writes): a Redis restart fits in it, an outage does not.
+ */
+export const CLOSE_WAIT_FOR_REDIS_MS = 5_000
+
+/** BullMQ's messages for a finishing command whose job lock another attempt now holds, or that expired: the recovery path, not a fault. */
+const LOCK_TAKEN = /^(Lock mismatch|Missing lock) for job /
 
 /** BullMQ's reason for a job failed when a worker takes it after more than maxStalledCount stalls. */
 const STALLED_TOO_OFTEN = 'job stalled more than allowable limit'
@@ -59,6 +68,9 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   const limited = rateLimitedLog(10_000)
   worker.on('error', (err) => {
     if (isConnectionError(err) || redis.status !== 'ready') limited((suppressed) => log.warn({ err: { message: err.message }, suppressed }, 'worker waiting for redis'))
+    // an attempt stopped for a lost lock finishes after another took the job (a Redis outage's usual end): said at warn, without
+    // a stack, as the other outage lines are; it paged as an error after every Redis restart (an operator's trial)
+    else if (LOCK_TAKEN.test(err.message)) log.warn({ err: { message: err.message } }, 'a stopped attempt\'s job is another attempt\'s now; its result is dropped')
     // said once per job by 'lockRenewalFailed' below; BullMQ repeats it at every renewal until the attempt stops
     else if (!err.message.startsWith('could not renew lock for job')) log.error({ err }, 'worker error')
   })
@@ -69,23 +81,42 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   // so that the job never trains twice at once (its save is idempotent too, store/model-write.ts)
   // BullMQ reports the failed renewal again each renewal interval until the attempt has stopped: one line per attempt
   const lockLost = new Set<string>()
-  worker.on('active', (job) => { if (job.id) lockLost.delete(job.id) })
-  worker.on('lockRenewalFailed', (jobIds) => {
-    for (const jobId of jobIds) {
-      if (worker.cancelJob(jobId, LOCK_LOST) && !lockLost.has(jobId)) {
-        lockLost.add(jobId)
-        log.warn({ jobId }, 'job lock lost; stopping this attempt')
-      }
+  const running = new Set<string>()
+  worker.on('active', (job) => { if (job.id) { lockLost.delete(job.id); running.add(job.id) } })
+  const stopAttempt = (jobId: string, line: string, fields: Record<string, unknown> = {}): void => {
+    if (worker.cancelJob(jobId, LOCK_LOST) && !lockLost.has(jobId)) {
+      lockLost.add(jobId)
+      log.warn({ jobId, ...fields }, line)
     }
+  }
+  worker.on('lockRenewalFailed', (jobIds) => { for (const jobId of jobIds) stopAttempt(jobId, 'job lock lost; stopping this attempt') })
+  // BullMQ hears of a failed renewal only once Redis answers again, so an attempt trained on through an outage and was thrown
+  // away when Redis came back (an operator's trial: 430 epochs). A lock is gone once Redis has been away for its whole duration
+  // (its expiry is Redis's own clock, kept across a restart): stop then, within a minibatch, as for a lost renewal
+  const away = awaySince(redis)
+  let lockWatch: NodeJS.Timeout | undefined
+  redis.on('close', () => {
+    if (lockWatch !== undefined || redis.status === 'end') return
+    lockWatch = setTimeout(() => {
+      lockWatch = undefined
+      const since = away()
+      if (since === null || Date.now() - since < config.WORKER_LOCK_DURATION_MS) return
+      for (const jobId of running) {
+        stopAttempt(jobId, 'redis away longer than the job lock (WORKER_LOCK_DURATION_MS): stopping this attempt; the job resumes from its last checkpoint', { awayMs: Date.now() - since })
+      }
+    }, config.WORKER_LOCK_DURATION_MS + 100)
+    lockWatch.unref()
   })
+  redis.on('ready', () => { clearTimeout(lockWatch); lockWatch = undefined })
   // 'completed' and 'failed' fire after BullMQ has recorded the outcome, so followers read a final state
   const finished = (jobId: string | undefined): void => {
     if (jobId) publishFinished(redis, prefix, jobId).catch((err: Error) => log.warn({ err, jobId }, 'publishing the end of a job failed'))
   }
   // a sweep's child also tells its sweep (queue/sweeps/), whose event stream announces finished trials
-  worker.on('completed', (job) => { finished(job.id); finished(job.data.sweep?.id) })
+  worker.on('completed', (job) => { if (job.id) running.delete(job.id); finished(job.id); finished(job.data.sweep?.id) })
   const checkpoints = createCheckpointStore(redis, prefix)
   worker.on('failed', (job, err) => {
+    if (job?.id) running.delete(job.id)
     if (err.message === CANCELLED_MESSAGE) log.info({ jobId: job?.id }, 'job cancelled')
     else if (err.message === STALLED_TOO_OFTEN && job?.id !== undefined) {
       // no attempt of it will read its checkpoint again
@@ -113,12 +144,29 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
     close () {
       closing ??= (async () => {
         log.info('worker closing')
+        // the jobs it runs now: a hand-back that fails for want of Redis ends them here ('failed'), though Redis never hears of it
+        const runningAtClose = [...running]
         shutdown.abort('shutdown')
-        await worker.close().catch((err: Error) => log.error({ err }, 'closing the BullMQ worker failed'))
-        await sweeps.close().catch((err: Error) => log.error({ err }, 'closing the sweep worker failed'))
-        await subscriber.quit().catch(() => undefined)
-        await engine.close()
-        await redis.quit().catch(() => undefined)
+        clearTimeout(lockWatch)
+        const graceful = (async () => {
+          await worker.close().catch((err: Error) => log.error({ err }, 'closing the BullMQ worker failed'))
+          await sweeps.close().catch((err: Error) => log.error({ err }, 'closing the sweep worker failed'))
+          await subscriber.quit().catch(() => undefined)
+          await engine.close()
+          await redis.quit().catch(() => undefined)
+        })()
+        // with Redis away, nothing can be handed back, and waiting for it held the exit until the 60 s deadline (exit 1)
+        const closed = new AbortController()
+        const gaveUp = await Promise.race([graceful.then(() => false), awayFor(away, CLOSE_WAIT_FOR_REDIS_MS, closed.signal)])
+        closed.abort()
+        if (gaveUp) {
+          log.warn({ awayMs: Date.now() - (away() ?? Date.now()), jobs: runningAtClose }, 'redis unavailable while closing: exiting without handing ' +
+            'running jobs back; each is taken over from its last checkpoint once its lock expires (WORKER_LOCK_DURATION_MS)')
+          graceful.catch(() => undefined)
+          // not awaited: a disconnect waits on the connections it closes; the process exits once close() resolves (bin/shutdown.ts)
+          for (const connection of [redis, subscriber]) connection.disconnect()
+          worker.disconnect().catch(() => undefined)
+        }
         log.info('worker closed')
       })()
       return closing

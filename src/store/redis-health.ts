@@ -50,6 +50,33 @@ export function redisOutage (redis: Redis): () => boolean {
   return () => seenReady && redis.status !== 'ready'
 }
 
+/**
+ * When the connection was last lost and has not come back since (epoch ms), or null while it is up or has
+ * never been up. A connection closed on purpose (quit, disconnect) is not away.
+ */
+export function awaySince (redis: Redis): () => number | null {
+  let since: number | null = null
+  redis.on('close', () => { if (redis.status !== 'end') since ??= Date.now() })
+  redis.on('end', () => { since = null })
+  redis.on('ready', () => { since = null })
+  return () => since
+}
+
+/**
+ * Resolves true once the connection has been away for `ms` without a break (counted from when it went),
+ * or false when `stop` aborts first. Polls every `everyMs`.
+ */
+export async function awayFor (away: () => number | null, ms: number, stop: AbortSignal, everyMs = 250): Promise<boolean> {
+  return await new Promise<boolean>((resolve) => {
+    const timer = setInterval(() => {
+      const since = away()
+      if (since !== null && Date.now() - since >= ms) { clearInterval(timer); resolve(true) }
+    }, everyMs)
+    timer.unref()
+    stop.addEventListener('abort', () => { clearInterval(timer); resolve(false) }, { once: true })
+  })
+}
+
 /** ioredis's errors for a command that gave up on a lost connection. */
 export function isConnectionError (err: unknown): boolean {
   if (!(err instanceof Error)) return false

@@ -62,6 +62,8 @@ describe('rate limits', () => {
     expect(over.json().detail).toMatch(/^rate limit of 2 requests per minute for client address 10\.0\.0\.1 \(the API is open: no API_KEYS\) exceeded; retry in \d+ s$/)
     // another client of the same open API has a bucket of its own
     expect((await from(b, '10.0.0.2')).statusCode).toBe(200)
+    // a Prometheus scrape from a limited address is not counted: it would share the clients' bucket
+    for (let i = 0; i < 3; i++) expect((await a.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '10.0.0.1' })).statusCode).toBe(200)
   })
 
   it('refills with time and honours the burst size', async () => {

@@ -126,12 +126,15 @@ describe('Redis outage', () => {
       values(answer.body).forEach((v, k) => expect(v, path).toBeCloseTo(values(served[i].body)[k], 6))
       expect(answer.ms).toBeLessThan(2000)
     }
-    // a model it has not served (its other version, by number) cannot be read: 503, at once
-    await expectUnavailable(await call('POST', '/v1/models/iris@1/predict', { inputs: [[5.1, 3.5, 1.4, 0.2]] }), '/v1/models/iris@1/predict')
+    // a version it has not served (v2, which its queued job would store) cannot be read: 503, at once. v1 is the latest it
+    // served, by whatever reference: iris@1 answers
+    await expectUnavailable(await call('POST', '/v1/models/iris@2/predict', { inputs: [[5.1, 3.5, 1.4, 0.2]] }), '/v1/models/iris@2/predict')
+    expect((await call('POST', '/v1/models/iris@1/predict', { inputs: [[5.1, 3.5, 1.4, 0.2]] })).status).toBe(200)
     // KServe's model readiness says what infer does: ready where this process holds the model, unavailable where it does not
     expect((await call('GET', '/v2/models/iris/ready')).body).toEqual({ name: 'iris', ready: true })
-    await expectUnavailable(await call('GET', '/v2/models/iris/versions/1/ready'), '/v2/models/iris/versions/1/ready')
-    await expectUnavailable(await call('POST', '/v1/models/iris/versions/1:predict', { instances: [[5.1, 3.5, 1.4, 0.2]] }), '/v1/models/iris/versions/1:predict')
+    expect((await call('GET', '/v2/models/iris/versions/1/ready')).body).toEqual({ name: 'iris', ready: true })
+    await expectUnavailable(await call('GET', '/v2/models/iris/versions/2/ready'), '/v2/models/iris/versions/2/ready')
+    await expectUnavailable(await call('POST', '/v1/models/iris/versions/2:predict', { instances: [[5.1, 3.5, 1.4, 0.2]] }), '/v1/models/iris/versions/2:predict')
     expect((await call('GET', '/healthz')).status).toBe(200)
     expect((await call('GET', '/readyz')).status).toBe(503)
     // long enough for a dozen reconnect attempts by every connection of the worker
@@ -180,5 +183,32 @@ describe('Redis outage', () => {
     await until('the API answers again', async () => (await call('GET', '/v1/models')).status === 200)
     const after = await Promise.all(requests.filter(([, path]) => !path.endsWith('/events')).map(async ([method, path, body, type]) => ({ path, status: (await call(method, path, body, type)).status })))
     expect(after.filter(({ status }) => status >= 300)).toEqual([])
+  })
+
+  it('a model served through /v1 alone answers KServe v2 and TF Serving too in an outage, by name and by version', async () => {
+    // an operator's trial: served by /v1 only, /v2 infer and readiness were 503s (its record had been remembered by name, not by id)
+    const dataset = await call('POST', '/v1/datasets?target=species&name=solo', iris, 'text/csv')
+    const job = await call('POST', '/v1/training-jobs', { datasetId: dataset.body.id, network, training, modelName: 'solo' })
+    await until('the model', async () => (await call('GET', `/v1/training-jobs/${String(job.body.id)}`)).body.status === 'succeeded', 60_000)
+    const row = [5.1, 3.5, 1.4, 0.2]
+    const native = await call('POST', '/v1/models/solo/predict', { inputs: [row] })
+    expect(native.status).toBe(200)
+    const probabilities = (native.body.outputs as number[][])[0]
+    await server.halt()
+    try {
+      expect((await call('GET', '/v2/models/solo/ready')).body).toEqual({ name: 'solo', ready: true })
+      const infer = await call('POST', '/v2/models/solo/infer', { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: row }] })
+      expect(infer.status, JSON.stringify(infer.body)).toBe(200)
+      const output = (infer.body.outputs as Array<{ name: string, data: number[] }>).find((o) => o.name === 'output')!
+      output.data.forEach((v, k) => expect(v).toBeCloseTo(probabilities[k], 6))
+      for (const path of ['/v1/models/solo:predict', '/v1/models/solo/versions/1:predict']) {
+        const tf = await call('POST', path, { instances: [row] })
+        expect({ path, status: tf.status }).toEqual({ path, status: 200 })
+        ;(tf.body.predictions as number[][])[0].forEach((v, k) => expect(v).toBeCloseTo(probabilities[k], 6))
+      }
+    } finally {
+      await server.resume()
+    }
+    await until('the API answers again', async () => (await call('GET', '/v1/models')).status === 200)
   })
 })

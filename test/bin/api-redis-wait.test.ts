@@ -1,0 +1,36 @@
+// The API started while its Redis does not answer (src/bin/api.ts startApi, real HTTP, a private
+// redis-server stopped first): it listens, says it waits, answers /readyz 503, and logs "API joined redis"
+// only once Redis answers. An operator's trial read "API joined redis" from an API whose Redis was down.
+import { Writable } from 'node:stream'
+import { afterAll, describe, expect, it } from 'vitest'
+import { pino } from 'pino'
+import { startApi, type RunningApi } from '../../src/bin/api.js'
+import { loadConfig } from '../../src/config.js'
+import { startRedisServer, type RedisServer } from '../support/redis-server.js'
+import { until } from '../support/worker-process.js'
+
+let server: RedisServer | undefined
+let api: RunningApi | undefined
+afterAll(async () => {
+  await api?.close()
+  await server?.stop()
+})
+
+describe('an API whose Redis does not answer at start', () => {
+  it('listens and says it waits, then says it joined once Redis answers', async () => {
+    server = await startRedisServer()
+    await server.halt()
+    const lines: Array<Record<string, unknown>> = []
+    const sink = new Writable({ write (chunk: Buffer, _e, done) { for (const l of chunk.toString().split('\n')) if (l.trim() !== '') lines.push(JSON.parse(l) as Record<string, unknown>); done() } })
+    const config = loadConfig({ REDIS_URL: server.url, REDIS_PREFIX: '{wait}', PORT: '0', LOG_LEVEL: 'info' })
+    api = await startApi(config, pino({ level: 'info' }, sink))
+    const msgs = (): unknown[] => lines.map((l) => l.msg)
+    expect(msgs()).not.toContain('API joined redis')
+    expect(lines.find((l) => String(l.msg).startsWith('API listening; redis does not answer yet'))).toMatchObject({ level: 40, redis: server.url, prefix: '{wait}' })
+    expect((await fetch(`${api.url}/readyz`)).status).toBe(503)
+    await server.resume()
+    await until('the API joined redis', async () => msgs().includes('API joined redis'), 30_000)
+    await until('ready', async () => (await fetch(`${api!.url}/readyz`)).status === 200, 30_000)
+    expect(msgs().filter((m) => m === 'API joined redis')).toHaveLength(1)
+  }, 60_000)
+})
