@@ -266,6 +266,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/training-jobs/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop a running job and keep its model: it ends after the epoch it is in, `succeeded` with stopReason `stopped`, and stores its model as a finished job does (the best epoch's weights with early stopping, else the last epoch's), as SageMaker's StopTrainingJob keeps a job's model. Cancel instead to store nothing. A job that has not started, has ended, is being cancelled or is a sweep's trial is a 409. Answers the job as GET does (?history=none: without its epochs), with `stopRequestedAt` */
+        post: operations["stopTrainingJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sweeps": {
         parameters: {
             query?: never;
@@ -1167,10 +1184,10 @@ export interface components {
             /** @description The last epoch that ran to its end */
             stoppedEpoch?: number;
             /**
-             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled
+             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; stopped: a stop was asked for (POST /v1/training-jobs/{id}/stop) and the job ended after the epoch it was in, storing its model; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled: no model stored
              * @enum {string}
              */
-            stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
+            stopReason?: "completed" | "early_stopping" | "stopped" | "diverged" | "cancelled";
             /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
             trainRows?: number;
             /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
@@ -1185,10 +1202,13 @@ export interface components {
             finishedAt?: string;
             /** @description When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled` */
             cancelRequestedAt?: string;
+            /** @description When a stop was asked for (POST …/stop). A running job keeps status `running` until the epoch it is in ends; it then stores its model and ends `succeeded` with stopReason `stopped` */
+            stopRequestedAt?: string;
             links: {
                 self: string;
                 events: string;
                 cancel: string;
+                stop: string;
                 model?: string;
             };
         };
@@ -1232,10 +1252,10 @@ export interface components {
             /** @description The last epoch that ran to its end */
             stoppedEpoch?: number;
             /**
-             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled
+             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; stopped: a stop was asked for (POST /v1/training-jobs/{id}/stop) and the job ended after the epoch it was in, storing its model; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled: no model stored
              * @enum {string}
              */
-            stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
+            stopReason?: "completed" | "early_stopping" | "stopped" | "diverged" | "cancelled";
             /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
             trainRows?: number;
             /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
@@ -1250,10 +1270,13 @@ export interface components {
             finishedAt?: string;
             /** @description When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled` */
             cancelRequestedAt?: string;
+            /** @description When a stop was asked for (POST …/stop). A running job keeps status `running` until the epoch it is in ends; it then stores its model and ends `succeeded` with stopReason `stopped` */
+            stopRequestedAt?: string;
             links: {
                 self: string;
                 events: string;
                 cancel: string;
+                stop: string;
                 model?: string;
             };
         };
@@ -1265,6 +1288,7 @@ export interface components {
                 self: string;
                 events: string;
                 cancel: string;
+                stop: string;
                 model?: string;
             };
         };
@@ -1550,10 +1574,10 @@ export interface components {
             /** @description The last epoch that ran to its end */
             stoppedEpoch?: number;
             /**
-             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled
+             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; stopped: a stop was asked for (POST /v1/training-jobs/{id}/stop) and the job ended after the epoch it was in, storing its model; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled: no model stored
              * @enum {string}
              */
-            stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
+            stopReason?: "completed" | "early_stopping" | "stopped" | "diverged" | "cancelled";
             /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
             trainRows?: number;
             /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
@@ -1962,10 +1986,10 @@ export interface components {
             /** @description The last epoch that ran to its end */
             stoppedEpoch?: number;
             /**
-             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled
+             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; stopped: a stop was asked for (POST /v1/training-jobs/{id}/stop) and the job ended after the epoch it was in, storing its model; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled: no model stored
              * @enum {string}
              */
-            stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
+            stopReason?: "completed" | "early_stopping" | "stopped" | "diverged" | "cancelled";
             /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
             trainRows?: number;
             /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
@@ -2645,10 +2669,10 @@ export interface components {
             /** @description The last epoch that ran to its end */
             stoppedEpoch?: number;
             /**
-             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled
+             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; stopped: a stop was asked for (POST /v1/training-jobs/{id}/stop) and the job ended after the epoch it was in, storing its model; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled: no model stored
              * @enum {string}
              */
-            stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
+            stopReason?: "completed" | "early_stopping" | "stopped" | "diverged" | "cancelled";
             /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
             trainRows?: number;
             /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
@@ -2663,10 +2687,13 @@ export interface components {
             finishedAt?: string;
             /** @description When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled` */
             cancelRequestedAt?: string;
+            /** @description When a stop was asked for (POST …/stop). A running job keeps status `running` until the epoch it is in ends; it then stores its model and ends `succeeded` with stopReason `stopped` */
+            stopRequestedAt?: string;
             links: {
                 self: string;
                 events: string;
                 cancel: string;
+                stop: string;
                 model?: string;
             };
         };
@@ -2710,10 +2737,10 @@ export interface components {
             /** @description The last epoch that ran to its end */
             stoppedEpoch?: number;
             /**
-             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled
+             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; stopped: a stop was asked for (POST /v1/training-jobs/{id}/stop) and the job ended after the epoch it was in, storing its model; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled: no model stored
              * @enum {string}
              */
-            stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
+            stopReason?: "completed" | "early_stopping" | "stopped" | "diverged" | "cancelled";
             /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
             trainRows?: number;
             /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
@@ -2728,10 +2755,13 @@ export interface components {
             finishedAt?: string;
             /** @description When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled` */
             cancelRequestedAt?: string;
+            /** @description When a stop was asked for (POST …/stop). A running job keeps status `running` until the epoch it is in ends; it then stores its model and ends `succeeded` with stopReason `stopped` */
+            stopRequestedAt?: string;
             links: {
                 self: string;
                 events: string;
                 cancel: string;
+                stop: string;
                 model?: string;
             };
         };
@@ -2743,6 +2773,7 @@ export interface components {
                 self: string;
                 events: string;
                 cancel: string;
+                stop: string;
                 model?: string;
             };
         };
@@ -3028,10 +3059,10 @@ export interface components {
             /** @description The last epoch that ran to its end */
             stoppedEpoch?: number;
             /**
-             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled
+             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; stopped: a stop was asked for (POST /v1/training-jobs/{id}/stop) and the job ended after the epoch it was in, storing its model; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled: no model stored
              * @enum {string}
              */
-            stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
+            stopReason?: "completed" | "early_stopping" | "stopped" | "diverged" | "cancelled";
             /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
             trainRows?: number;
             /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
@@ -3440,10 +3471,10 @@ export interface components {
             /** @description The last epoch that ran to its end */
             stoppedEpoch?: number;
             /**
-             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled
+             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; stopped: a stop was asked for (POST /v1/training-jobs/{id}/stop) and the job ended after the epoch it was in, storing its model; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled: no model stored
              * @enum {string}
              */
-            stopReason?: "completed" | "early_stopping" | "diverged" | "cancelled";
+            stopReason?: "completed" | "early_stopping" | "stopped" | "diverged" | "cancelled";
             /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
             trainRows?: number;
             /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
@@ -7483,6 +7514,7 @@ export interface operations {
                      *             "self": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336",
                      *             "events": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/events",
                      *             "cancel": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/cancel",
+                     *             "stop": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/stop",
                      *             "model": "/v1/models/mdl_a625c00432c54b0b88863673c6072274"
                      *           }
                      *         }
@@ -7658,7 +7690,8 @@ export interface operations {
                      *       "links": {
                      *         "self": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336",
                      *         "events": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/events",
-                     *         "cancel": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/cancel"
+                     *         "cancel": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/cancel",
+                     *         "stop": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/stop"
                      *       }
                      *     }
                      */
@@ -7946,6 +7979,7 @@ export interface operations {
                      *         "self": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336",
                      *         "events": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/events",
                      *         "cancel": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/cancel",
+                     *         "stop": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/stop",
                      *         "model": "/v1/models/mdl_a625c00432c54b0b88863673c6072274"
                      *       },
                      *       "history": [
@@ -8481,6 +8515,7 @@ export interface operations {
                      *         "self": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336",
                      *         "events": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/events",
                      *         "cancel": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/cancel",
+                     *         "stop": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/stop",
                      *         "model": "/v1/models/mdl_a625c00432c54b0b88863673c6072274"
                      *       },
                      *       "history": [
@@ -8641,6 +8676,254 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
                      *       "instance": "/v1/training-jobs/{id}/cancel",
+                     *       "code": "NN_ERR_REDIS_UNAVAILABLE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stopTrainingJob: {
+        parameters: {
+            query?: {
+                /** @description all (default): with the epoch history. none: without it, as in the list (TrainingJobSummary): a status poll of a job at epoch 100,000 answers as fast as at epoch 1, where the history alone is ~12 MB */
+                history?: "all" | "none";
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Resource id, as returned when it was created
+                 * @example last-job
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "job_5a2a7a96a5894d958fb48e44defc6336",
+                     *       "status": "running",
+                     *       "progress": {
+                     *         "epoch": 68,
+                     *         "epochs": 200
+                     *       },
+                     *       "datasetId": "ds_53206c27617a4a2fa309e6d2801180da",
+                     *       "network": {
+                     *         "inputs": 4,
+                     *         "layers": [
+                     *           {
+                     *             "units": 16,
+                     *             "activation": "relu"
+                     *           }
+                     *         ],
+                     *         "output": {
+                     *           "units": 3,
+                     *           "activation": "softmax"
+                     *         }
+                     *       },
+                     *       "training": {
+                     *         "epochs": 200,
+                     *         "batchSize": 45,
+                     *         "optimizer": {
+                     *           "type": "adam",
+                     *           "learningRate": 0.01,
+                     *           "beta1": 0.9,
+                     *           "beta2": 0.999,
+                     *           "epsilon": 1e-8
+                     *         },
+                     *         "schedule": {
+                     *           "type": "constant"
+                     *         },
+                     *         "validationSplit": 0.1,
+                     *         "earlyStopping": {
+                     *           "patience": 10,
+                     *           "minDelta": 0.0001
+                     *         },
+                     *         "shuffle": true,
+                     *         "seed": 1,
+                     *         "normalize": "standard"
+                     *       },
+                     *       "modelName": "iris-example",
+                     *       "bestEpoch": 58,
+                     *       "stoppedEpoch": 68,
+                     *       "warnings": [],
+                     *       "createdAt": "2026-11-30T08:48:42.438Z",
+                     *       "startedAt": "2026-11-30T08:48:42.722Z",
+                     *       "links": {
+                     *         "self": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336",
+                     *         "events": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/events",
+                     *         "cancel": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/cancel",
+                     *         "stop": "/v1/training-jobs/job_5a2a7a96a5894d958fb48e44defc6336/stop",
+                     *         "model": "/v1/models/mdl_a625c00432c54b0b88863673c6072274"
+                     *       },
+                     *       "history": [
+                     *         {
+                     *           "epoch": 1,
+                     *           "loss": 1.0195,
+                     *           "valLoss": 0.9924,
+                     *           "accuracy": 0.4103,
+                     *           "valAccuracy": 0.6667,
+                     *           "learningRate": 0.01
+                     *         },
+                     *         {
+                     *           "epoch": 2,
+                     *           "loss": 0.8831,
+                     *           "valLoss": 0.8712,
+                     *           "accuracy": 0.6923,
+                     *           "valAccuracy": 0.6667,
+                     *           "learningRate": 0.01
+                     *         }
+                     *       ],
+                     *       "stopRequestedAt": "2026-11-28T10:15:03.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TrainingJobResponse"] | components["schemas"]["TrainingJobSummary"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:validation",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "invalid querystring: history: the string \"xml\" is not one of \"all\", \"none\"",
+                     *       "instance": "/v1/training-jobs/{id}/stop",
+                     *       "code": "NN_ERR_VALIDATION",
+                     *       "field": "history",
+                     *       "errors": [
+                     *         {
+                     *           "field": "history",
+                     *           "in": "querystring",
+                     *           "message": "the string \"xml\" is not one of \"all\", \"none\""
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the server has API_KEYS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "this route needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                     *       "instance": "/v1/training-jobs/{id}/stop",
+                     *       "code": "NN_ERR_UNAUTHORIZED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this API key lacks the 'train' scope that POST /v1/training-jobs/:id/stop needs; ask for a key with it (or with admin)",
+                     *       "instance": "/v1/training-jobs/{id}/stop",
+                     *       "code": "NN_ERR_FORBIDDEN"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:job-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' not found; list jobs with GET /v1/training-jobs",
+                     *       "instance": "/v1/training-jobs/{id}/stop",
+                     *       "code": "NN_ERR_JOB_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "this job's model, stored as the next version of 'iris-example', would change the signature of its newest (version 1, mdl_a625c00432c54b0b88863673c6072274): output units: 3 → 1. Clients that call iris-example or iris-example@latest would then get a model that takes other inputs or answers other outputs: use another modelName, or send \"allowSignatureChange\": true to change it on purpose",
+                     *       "instance": "/v1/training-jobs/{id}/stop",
+                     *       "code": "NN_ERR_CONFLICT"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:too-many-requests",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "rate limit of 600 requests per minute for this API key exceeded; retry in 7 s",
+                     *       "instance": "/v1/training-jobs/{id}/stop",
+                     *       "code": "NN_ERR_TOO_MANY_REQUESTS"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:redis-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "the data store (Redis) is unavailable; nothing was changed; retry in 2 s",
+                     *       "instance": "/v1/training-jobs/{id}/stop",
                      *       "code": "NN_ERR_REDIS_UNAVAILABLE"
                      *     }
                      */

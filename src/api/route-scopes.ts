@@ -31,6 +31,7 @@ export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   'GET /v1/training-jobs/:id/events': 'read',
   'POST /v1/training-jobs': 'train',
   'POST /v1/training-jobs/:id/cancel': 'train',
+  'POST /v1/training-jobs/:id/stop': 'train',
 
   'GET /v1/sweeps': 'read',
   'GET /v1/sweeps/:id': 'read',

@@ -13,7 +13,7 @@ import { SHARD_ROWS } from '../nn/gradient.js'
 import { ThreadPool } from './pool.js'
 import type { KernelName } from '../kernels/index.js'
 import { chooseThreads } from './thread-choice.js'
-import { ABORT, CONTROL_SLOTS, FAIL, REDUCE_CHUNK, STOP, SEQ, DONE, type FromThread, type PredictSlice, type SharedJob } from './protocol.js'
+import { ABORT, CONTROL_SLOTS, FAIL, FINISH, REDUCE_CHUNK, STOP, SEQ, DONE, type FromThread, type PredictSlice, type SharedJob } from './protocol.js'
 import { PREDICT_CHUNK } from './predict-slice.js'
 import type { PhaseTimes } from './phase-times.js'
 import { MAX_TASKS } from './task-counter.js'
@@ -29,7 +29,10 @@ export interface EngineTrainOptions extends TrainOptions {
 }
 
 export interface EngineHooks {
+  /** aborts the run within a minibatch: stopReason `aborted`, no weights worth keeping */
   signal?: AbortSignal
+  /** ends the run after the epoch it is in, as a finished one (stopReason `stopped`, TrainHooks.finishEarly) */
+  finish?: AbortSignal
   onEpoch?: (stats: EpochStats) => void
   /**
    * Receives a resumable state every `checkpoint.everyEpochs` epochs or `everySeconds` seconds, without
@@ -183,6 +186,10 @@ function runJob (workers: Worker[], job: SharedJob, options: TrainOptions, hooks
     if (hooks.signal?.aborted) onAbort()
     hooks.signal?.addEventListener('abort', onAbort)
     cleanups.push(() => hooks.signal?.removeEventListener('abort', onAbort))
+    const onFinish = (): void => { Atomics.store(control, FINISH, 1) }
+    if (hooks.finish?.aborted) onFinish()
+    hooks.finish?.addEventListener('abort', onFinish)
+    cleanups.push(() => hooks.finish?.removeEventListener('abort', onFinish))
 
     workers.forEach((w, rank) => {
       const onMessage = (msg: FromThread): void => {

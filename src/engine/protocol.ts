@@ -24,7 +24,8 @@ export const BARRIER_COUNT = 7 // threads arrived at the current batch-norm meet
 export const BARRIER_GENERATION = 8 // bumped by the last arrival: the meeting is over
 export const NEXT_TASK = 9 // the current phase's tag and next unclaimed task (engine/task-counter.ts)
 export const STEP = 10 // 1 while the REDUCE phase also applies the optimiser's step to each chunk it finishes (plan in SharedJob.stepPlan)
-export const CONTROL_SLOTS = 11
+export const FINISH = 11 // set by the main thread: end the run after the current epoch, keeping its weights (a stop, not an abort)
+export const CONTROL_SLOTS = 12
 
 /** Parameters per REDUCE task: 16,384 floats (64 KiB read per shard slot), about 15 tasks for W1's 235k. */
 export const REDUCE_CHUNK = 16_384

@@ -11,7 +11,7 @@ import type { Optimizer } from '../nn/optimizers.js'
 import type { Vec } from '../nn/vec.js'
 import { finishGradients } from '../nn/network.js'
 import { computeShards, reduceChunks, shardContext, shardCount, type ShardContext } from './shard-worker.js'
-import { ABORT, COMPUTE, DONE, EPOCH, FAIL, REDUCE_CHUNK, ROWS, SEQ, STEP, STOP, phaseOf, type FromThread, type ToThread } from './protocol.js'
+import { ABORT, COMPUTE, DONE, EPOCH, FAIL, FINISH, REDUCE_CHUNK, ROWS, SEQ, STEP, STOP, phaseOf, type FromThread, type ToThread } from './protocol.js'
 import { closeTasks, openTasks } from './task-counter.js'
 import { PhaseClock } from './phase-times.js'
 import { waitWhileEqual } from './spin-wait.js'
@@ -131,6 +131,7 @@ function lead (msg: Extract<ToThread, { cmd: 'lead' }>, post: Post): void {
   let sinceCheckpoint = 0
   const hooks: TrainHooks = {
     signal: { get aborted () { return Atomics.load(c.control, ABORT) !== 0 } },
+    finishEarly: { get requested () { return Atomics.load(c.control, FINISH) !== 0 } },
     resume: msg.resume,
     initialParams: msg.initialParams,
     kernels: c.kernels,

@@ -42,7 +42,8 @@ export interface EpochStats {
   learningRate: number
 }
 
-export type StopReason = 'completed' | 'early_stopping' | 'diverged' | 'aborted'
+/** `stopped`: a stop was asked for (hooks.finishEarly) and the run ended after the epoch it was in, keeping its weights as a finished run does. */
+export type StopReason = 'completed' | 'early_stopping' | 'stopped' | 'diverged' | 'aborted'
 
 /** Everything needed to continue a run from an epoch boundary. */
 export interface TrainState {
@@ -58,6 +59,12 @@ export interface TrainState {
 
 export interface TrainHooks {
   signal?: { readonly aborted: boolean }
+  /**
+   * Read after each epoch: when set, the run ends there as a finished one does (stopReason `stopped`),
+   * its weights kept (the best epoch's with early stopping), as SageMaker's StopTrainingJob keeps a
+   * job's model; an abort (`signal`) keeps nothing.
+   */
+  finishEarly?: { readonly requested: boolean }
   /**
    * After each epoch; `state()` snapshots the run for a checkpoint. `state({ history: false })` leaves
    * out the epochs' stats (`history` empty), which the caller has had through onEpoch: a checkpoint
@@ -384,6 +391,10 @@ export function train (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hoo
     hooks.onEpoch?.(stats, (o) => snapshot(run, progress, end, o?.history !== false))
     if (opts.earlyStopping && progress.wait >= opts.earlyStopping.patience) {
       return finish(run, progress, 'early_stopping', `stopped after epoch ${epoch + 1}: no improvement of at least ${minDelta} for ${progress.wait} epochs; restored the weights of epoch ${progress.best!.epoch}`, snapshot(run, progress, epoch + 1))
+    }
+    if (hooks.finishEarly?.requested === true && end < opts.epochs) {
+      const kept = opts.earlyStopping ? `; restored the weights of epoch ${progress.best!.epoch}` : ''
+      return finish(run, progress, 'stopped', `stopped by request after epoch ${end} of ${opts.epochs}${kept}`, snapshot(run, progress, end))
     }
   }
   // as scikit-learn's ConvergenceWarning (with early stopping or without): the epoch budget ended the run, not the loss

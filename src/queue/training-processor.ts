@@ -22,7 +22,8 @@ import { datasetColumns } from '../data/dataset-columns.js'
 import { reportOf } from './run-report.js'
 import { effectiveTraining } from './train-options.js'
 import { createProgressWriter } from './progress-writer.js'
-import { CANCELLED_MESSAGE, LOCK_LOST, isCancelMarked, readEpochs, recordEpochs, type TrainingJob, type TrainJobResult } from './training-queue.js'
+import { StopRequests } from './stop-requests.js'
+import { CANCELLED_MESSAGE, LOCK_LOST, isCancelMarked, isStopMarked, readEpochs, recordEpochs, type TrainingJob, type TrainJobResult } from './training-queue.js'
 import { validationOutputs } from './job-scoring.js'
 import { scoreHeldOut, trialPlan, type TrialRows } from './sweeps/trial-rows.js'
 
@@ -36,6 +37,8 @@ export interface ProcessorDeps {
   readonly shutdown: AbortSignal
   readonly threads?: number | 'auto'
   readonly kernels?: KernelName
+  /** where the worker's stop listener finds each running attempt's stop signal (a new one when absent: nothing stops it) */
+  readonly stops?: StopRequests
 }
 
 /** What a job trains on, loaded and checked: its dataset, network, fine-tuning parent, targets per head, rows and their preparation. */
@@ -129,7 +132,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
    * boundary checks becomes an UnrecoverableError: the job itself is wrong, retrying cannot help.
    */
   async function trainRecorded (job: TrainingJob, log: Logger, spec: NetworkSpec, prepared: PreparedData, options: TrainOptions,
-    { resume, initialParams, signal }: { resume: TrainState | null, initialParams: Float32Array | undefined, signal: AbortSignal | undefined }): Promise<EngineResult> {
+    { resume, initialParams, signal, finish }: { resume: TrainState | null, initialParams: Float32Array | undefined, signal: AbortSignal | undefined, finish: AbortSignal }): Promise<EngineResult> {
     const jobId = job.id!
     let writeError: Error | undefined
     const progress = createProgressWriter({
@@ -143,6 +146,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     try {
       return await engine.train(spec, prepared.data, { ...options, threads: deps.threads ?? 'auto', kernels: deps.kernels ?? 'auto' }, {
         signal: AbortSignal.any([deps.shutdown, ...(signal ? [signal] : [])]),
+        finish,
         resume: resume ?? undefined,
         initialParams,
         checkpoint: deps.checkpoint,
@@ -182,7 +186,18 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     })
   }
 
+  const stops = deps.stops ?? new StopRequests()
   return async function processTrainingJob (job, token, signal) {
+    const jobId = job.id!
+    const finish = stops.open(jobId)
+    try {
+      return await processAttempt(job, token, signal, finish)
+    } finally {
+      stops.close(jobId)
+    }
+  }
+
+  async function processAttempt (job: TrainingJob, token: string | undefined, signal: AbortSignal | undefined, finish: AbortSignal): Promise<TrainJobResult> {
     const jobId = job.id!
     const log = deps.logger.child({ jobId })
     const handBack = async (state: TrainState | null): Promise<never> => {
@@ -212,7 +227,9 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const started = Date.now()
     // which worker took the job, and when: the line an operator looks for when a job seems stuck
     log.info({ attempt: job.attemptsStarted, epochs: options.epochs, rows: prepared.data.rows, fromEpoch: resume?.epoch ?? 0 }, 'training started')
-    const result = await trainRecorded(job, log, spec, prepared, options, { resume, initialParams: resume ? undefined : parent?.params, signal })
+    // a stop asked for while no worker ran it (between attempts): the resumed run ends after its first epoch
+    if (await isStopMarked(redis, prefix, jobId)) stops.request(jobId)
+    const result = await trainRecorded(job, log, spec, prepared, options, { resume, initialParams: resume ? undefined : parent?.params, signal, finish })
     log.info({ stopReason: result.stopReason, epochs: result.history.length, threads: result.threads, ms: Date.now() - started }, 'training stopped')
 
     // a numeric target read as classes that looks like a quantity, class labels fitted by a regression head, and a batch size clipped to the

@@ -48,12 +48,16 @@ export interface TrainingJobView extends Partial<RunReport> {
   createdAt: string
   /** when a cancel was asked for (a running job stops within a minibatch) */
   cancelRequestedAt?: string
+  /** when a stop was asked for (a running job ends after the epoch it is in and stores its model) */
+  stopRequestedAt?: string
   startedAt?: string
   finishedAt?: string
 }
 
 /** requested: marked (now or before); finished: the job had ended; stored: its model was stored before the cancel came (it ends succeeded). */
 export type CancelOutcome = { outcome: 'requested' | 'finished' | 'stored', job: TrainingJobView } | null
+/** requested: marked (now or before); finished: the job had ended; not-started: nothing trained yet to keep; in-sweep: a trial, whose epochs the sweep compares. */
+export type StopOutcome = { outcome: 'requested' | 'finished' | 'not-started' | 'cancelling', job: TrainingJobView } | { outcome: 'in-sweep', job: TrainingJobView, sweepId: string } | null
 export type RemoveOutcome = { outcome: 'removed' | 'unfinished', job: TrainingJobView } | { outcome: 'in-sweep', job: TrainingJobView, sweepId: string } | null
 
 /** `tenant` (the caller's): another tenant's job is null, as if unknown; undefined: any tenant. */
@@ -75,6 +79,12 @@ export interface TrainingQueue {
   history (id: string, after?: number): Promise<EpochRecord[]>
   /** Marks the job cancelled (a worker that picks it up later sees it) and tells the worker running it. */
   cancel (id: string, tenant?: string, withHistory?: boolean): Promise<CancelOutcome>
+  /**
+   * Marks a running job to end after the epoch it is in and store its model, and tells the worker running
+   * it (a worker that resumes it later sees the mark). Not for a job that has not started, has ended, is
+   * being cancelled, or is a sweep's.
+   */
+  stop (id: string, tenant?: string, withHistory?: boolean): Promise<StopOutcome>
   /**
    * Deletes a finished job and everything kept for it (BullMQ's record, its history, checkpoint and marks;
    * not its model): 'removed', or why not: it is still queued or running, or it is a sweep's child (whose
@@ -201,7 +211,10 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
     // the job may have finished between reading it and reading its state: read it again, or a
     // 'succeeded' view would lack its modelId (and a 'failed' one its reason)
     if ((state === 'completed' || state === 'failed') && job.finishedOn === undefined) job = (await queue.getJob(id) as TrainingJob | undefined) ?? job
-    return viewOf(job, state, mark, epochs, firstStart)
+    const view = viewOf(job, state, mark, epochs, firstStart)
+    const stopMark = await redis.hget(keys.jobStop(), id)
+    if (stopMark !== null) view.stopRequestedAt = stopMark
+    return view
   }
 
   const subscriberConnection = (): Redis => {
@@ -222,6 +235,7 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
     await redis.multi()
       .del(...ids.flatMap((id) => [keys.jobHistory(id), keys.jobCheckpoint(id), keys.jobModel(id)]))
       .hdel(keys.jobCancel(), ...ids)
+      .hdel(keys.jobStop(), ...ids)
       .hdel(keys.jobStarted(), ...ids)
       .zrem(keys.jobs(owner), ...ids)
       .exec()
@@ -293,6 +307,21 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
       const [marked] = await markCancelled(redis, prefix, [id])
       const after = (await get(id, undefined, withHistory)) ?? before
       return marked ? { outcome: 'requested', job: after } : { outcome: 'stored', job: after }
+    },
+
+    async stop (id, tenant, withHistory = true) {
+      const job = await queue.getJob(id) as TrainingJob | undefined
+      const before = job ? await get(id, tenant, false) : null
+      if (!job || !before) return null
+      if (isFinal(before.status)) return { outcome: 'finished', job: before }
+      const sweepId = job.data.sweep?.id ?? job.parent?.id
+      if (sweepId !== undefined) return { outcome: 'in-sweep', job: before, sweepId }
+      if (before.cancelRequestedAt !== undefined) return { outcome: 'cancelling', job: before }
+      // a job handed back between attempts is queued with epochs behind it: it stops once resumed
+      if (before.status === 'queued' && before.progress.epoch === 0) return { outcome: 'not-started', job: before }
+      // mark first, then publish (one script): a worker that resumes the job after the message still sees the mark
+      await redis.eval(MARK_STOPPED, 1, keys.jobStop(), id, new Date().toISOString())
+      return { outcome: 'requested', job: (await get(id, undefined, withHistory)) ?? before }
     },
 
     async remove (id, tenant) {
@@ -406,6 +435,18 @@ export async function markCancelled (redis: Redis, prefix: string, ids: readonly
   const answers = await Promise.all(ids.map((id) => redis.backpropMarkCancelled(keys.jobCancel(), keys.jobModel(id), id, now)))
   return answers.map((a) => a !== 0)
 }
+
+// KEYS: 1 the stop marks (and channel). ARGV: job id, now (ISO). A repeated stop keeps the first mark's time.
+const MARK_STOPPED = `
+redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PUBLISH', KEYS[1], ARGV[1])
+return 1
+`
+
+/** The stop channel (and mark hash) that workers listen on: a stop ends a running job after its epoch, keeping its model. */
+export const stopChannel = (prefix: string): string => createKeys(prefix).jobStop()
+export const isStopMarked = async (redis: Redis, prefix: string, jobId: string): Promise<boolean> =>
+  (await redis.hexists(createKeys(prefix).jobStop(), jobId)) === 1
 
 /** The cancel channel (and mark hash) that workers listen on. */
 export const cancelChannel = (prefix: string): string => createKeys(prefix).jobCancel()

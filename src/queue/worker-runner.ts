@@ -11,11 +11,12 @@ import type { Logger } from '../logger.js'
 import { createRedis, type Redis } from '../store/redis.js'
 import { awayFor, awaySince, isConnectionError, rateLimitedLog, watchRedis } from '../store/redis-health.js'
 import { createTrainingProcessor } from './training-processor.js'
-import { CANCELLED_MESSAGE, LOCK_LOST, TRAINING_QUEUE, cancelChannel, publishFinished, type TrainJobData, type TrainJobResult } from './training-queue.js'
+import { CANCELLED_MESSAGE, LOCK_LOST, TRAINING_QUEUE, cancelChannel, publishFinished, stopChannel, type TrainJobData, type TrainJobResult } from './training-queue.js'
 import { createKeys } from '../store/keys.js'
 import { chooseKernels, logKernels } from '../kernels/index.js'
 import { startSweepWorker } from './sweeps/sweep-worker.js'
 import { createCheckpointStore } from './checkpoint.js'
+import { StopRequests } from './stop-requests.js'
 
 /**
  * How long a closing worker waits for an unavailable Redis before it exits without handing its jobs back
@@ -50,8 +51,9 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   logKernels(log, chooseKernels(config.KERNELS))
   const shutdown = new AbortController()
 
+  const stops = new StopRequests()
   const processor = createTrainingProcessor({
-    redis, prefix, engine, logger: log, shutdown: shutdown.signal, kernels: config.KERNELS,
+    redis, prefix, engine, logger: log, shutdown: shutdown.signal, kernels: config.KERNELS, stops,
     checkpoint: { everyEpochs: config.CHECKPOINT_EVERY_EPOCHS, everySeconds: config.CHECKPOINT_EVERY_SECONDS }
   })
   const worker = new Worker<TrainJobData, TrainJobResult>(TRAINING_QUEUE, processor, {
@@ -130,10 +132,13 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
     lockDuration: config.WORKER_LOCK_DURATION_MS, stalledInterval: config.WORKER_STALLED_INTERVAL_MS, maxStalledCount: config.WORKER_MAX_STALLED_COUNT
   })
 
-  subscriber.on('message', (_channel: string, jobId: string) => {
-    if (worker.cancelJob(jobId, 'cancel')) log.info({ jobId }, 'cancelling running job')
+  const stopping = stopChannel(prefix)
+  subscriber.on('message', (channel: string, jobId: string) => {
+    if (channel === stopping) {
+      if (stops.request(jobId)) log.info({ jobId }, 'stopping running job after its epoch; its model is kept')
+    } else if (worker.cancelJob(jobId, 'cancel')) log.info({ jobId }, 'cancelling running job')
   })
-  await subscriber.subscribe(cancelChannel(prefix))
+  await subscriber.subscribe(cancelChannel(prefix), stopping)
   await worker.waitUntilReady()
   // which Redis and prefix it joined: workers of another prefix never see this API's jobs
   log.info({ threads: engine.pool.size, concurrency: config.WORKER_CONCURRENCY, redis: withoutPassword(config.REDIS_URL), prefix }, 'worker started')

@@ -184,7 +184,7 @@ export const EpochSchema = z.object({
 export type EpochRecord = z.infer<typeof EpochSchema>
 
 /** Why a run stopped; the core's `aborted` is reported as `cancelled` (a run is only aborted for good by a cancel). */
-export const STOP_REASONS = ['completed', 'early_stopping', 'diverged', 'cancelled'] as const
+export const STOP_REASONS = ['completed', 'early_stopping', 'stopped', 'diverged', 'cancelled'] as const
 
 /** How a run ended (queue/run-report.ts): on a job once it has finished, and on the model it produced. */
 export const RunReportShape = {
@@ -192,7 +192,7 @@ export const RunReportShape = {
     .describe('Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch\'s'),
   stoppedEpoch: z.number().int().optional().describe('The last epoch that ran to its end'),
   stopReason: z.enum(STOP_REASONS).optional()
-    .describe('completed: every epoch ran; early_stopping: no improvement for `patience` epochs; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled'),
+    .describe('completed: every epoch ran; early_stopping: no improvement for `patience` epochs; stopped: a stop was asked for (POST /v1/training-jobs/{id}/stop) and the job ended after the epoch it was in, storing its model; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled: no model stored'),
   trainRows: z.number().int().optional().describe('Rows the weights were fitted on: the dataset\'s (a sweep child\'s: outside its fold) less validationRows'),
   validationRows: z.number().int().optional()
     .describe('Rows held out by validationSplit (stratified by class, drawn with the job\'s seed), on which valLoss and the val* metrics are measured; 0 without validation'),
@@ -228,7 +228,9 @@ export const TrainingJobResponse = z.object({
   finishedAt: Timestamp.optional(),
   cancelRequestedAt: Timestamp.optional()
     .describe('When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled`'),
-  links: z.object({ self: z.string(), events: z.string(), cancel: z.string(), model: z.string().optional() })
+  stopRequestedAt: Timestamp.optional()
+    .describe('When a stop was asked for (POST …/stop). A running job keeps status `running` until the epoch it is in ends; it then stores its model and ends `succeeded` with stopReason `stopped`'),
+  links: z.object({ self: z.string(), events: z.string(), cancel: z.string(), stop: z.string(), model: z.string().optional() })
 }).meta({ id: 'TrainingJobResponse' })
 
 export type TrainingJobResponseBody = z.infer<typeof TrainingJobResponse>

@@ -34,6 +34,7 @@ export function createKeys (prefix: string) {
     jobCheckpoint: (jobId: string) => `${p}:job:${jobId}:checkpoint`,
     jobEvents: (jobId: string) => `${p}:job:${jobId}:events`,
     jobCancel: () => `${p}:job-cancel`,
+    jobStop: () => `${p}:job-stop`, // hash: job id → when a stop that keeps the model was asked for (ISO); also the channel workers hear it on
     jobStarted: () => `${p}:job-started`, // hash: job id → when its first attempt started (ISO); BullMQ's processedOn moves with each attempt
     // ---- sweeps: one JSON record each (its BullMQ parent job has the same id, in queue 'sweeps')
     sweep: (id: string) => `${p}:sweep:${id}`,

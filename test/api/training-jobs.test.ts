@@ -308,6 +308,44 @@ describe('failures and cancellation', () => {
     expect(again.body.detail).toMatch(/already been cancelled/)
   })
 
+  it('stops a running job after its epoch and keeps its model (stopReason stopped); a queued job, a finished one and a repeat are 409s', async () => {
+    const long = await request(t.app.server).post('/v1/training-jobs').send(job({ epochs: 4000, batchSize: 4, validationSplit: 0.2, earlyStopping: { patience: 4000 } }, { modelName: 'stopped-early' }))
+    const queued = await request(t.app.server).post('/v1/training-jobs').send(job({ epochs: 3 }))
+    await waitFor(long.body.id, ['running'])
+    for (let i = 0; i < 400 && (await request(t.app.server).get(`/v1/training-jobs/${long.body.id}?history=none`)).body.progress.epoch < 3; i++) await new Promise((r) => setTimeout(r, 25))
+    // a job no worker has started has nothing to keep
+    const early = await request(t.app.server).post(`/v1/training-jobs/${queued.body.id}/stop`)
+    expect(early.status).toBe(409)
+    expect(early.body.detail).toBe(`training job '${queued.body.id}' has not started: it has no epochs to keep; cancel it (POST /v1/training-jobs/${queued.body.id}/cancel) not to run it`)
+
+    const stop = await request(t.app.server).post(`/v1/training-jobs/${long.body.id}/stop?history=none`)
+    expect(stop.status, stop.text).toBe(202)
+    expect(stop.body).toMatchObject({ id: long.body.id, status: 'running', links: { stop: `/v1/training-jobs/${long.body.id}/stop` } })
+    expect(Date.parse(stop.body.stopRequestedAt)).toBeGreaterThan(Date.parse(stop.body.startedAt))
+    const stopped = await waitFor(long.body.id, ['succeeded', 'failed', 'cancelled'], 10_000)
+    expect(stopped.body).toMatchObject({ status: 'succeeded', stopReason: 'stopped', stopRequestedAt: stop.body.stopRequestedAt })
+    const history = stopped.body.history as Array<{ epoch: number, valLoss: number }>
+    expect(history.length).toBeLessThan(4000)
+    expect(stopped.body.stoppedEpoch).toBe(history.length)
+    // early stopping watched the validation loss: the model holds its best epoch's weights, as a finished run's would
+    const best = history.reduce((b, h) => (h.valLoss < b.valLoss ? h : b))
+    expect(stopped.body.bestEpoch).toBe(best.epoch)
+    const model = await request(t.app.server).get(`/v1/models/${stopped.body.modelId as string}`)
+    expect(model.status).toBe(200)
+    expect(model.body).toMatchObject({ name: 'stopped-early', stopReason: 'stopped', stoppedEpoch: history.length, bestEpoch: best.epoch })
+    const predicted = await request(t.app.server).post(`/v1/models/${stopped.body.modelId as string}/predict`).send({ inputs: [[5.1, 3.5, 1.4, 0.2]] })
+    expect(predicted.status).toBe(200)
+    expect(predicted.body.outputs[0].every(Number.isFinite)).toBe(true)
+    for (let i = 0; i < 100 && !workerLog.some((l) => l.jobId === long.body.id && l.msg === 'stopping running job after its epoch; its model is kept'); i++) await new Promise((r) => setTimeout(r, 20))
+    expect(workerLog.filter((l) => l.jobId === long.body.id && l.msg === 'stopping running job after its epoch; its model is kept')).toHaveLength(1)
+
+    const again = await request(t.app.server).post(`/v1/training-jobs/${long.body.id}/stop`)
+    expect(again.status).toBe(409)
+    expect(again.body.detail).toBe(`training job '${long.body.id}' has already succeeded; there is nothing to stop`)
+    expect((await request(t.app.server).post('/v1/training-jobs/job_00000000000000000000000000000000/stop')).status).toBe(404)
+    expect((await waitFor(queued.body.id, ['succeeded', 'failed'])).body.status).toBe('succeeded')
+  })
+
   it('cancels a queued job before it starts', async () => {
     // MAX_EPOCHS admits it; the worker is busy with the first job while we cancel the second
     const busy = await request(t.app.server).post('/v1/training-jobs').send(job({ epochs: 4000, batchSize: 4, validationSplit: 0 }))

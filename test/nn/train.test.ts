@@ -90,6 +90,27 @@ describe('stopping', () => {
     expect(r.state.epoch).toBe(2)
   })
 
+  it('a stop asked for during an epoch ends the run after it, with that epoch\'s weights, or the best epoch\'s with early stopping', () => {
+    // a stop that keeps the model (POST …/stop): the weights a run of that many epochs ends with, bit for bit
+    const o: TrainOptions = { ...opts, schedule: undefined }
+    const stop = { requested: false }
+    const r = train(spec, iris, o, { finishEarly: stop, onEpoch: (s) => { if (s.epoch === 4) stop.requested = true } })
+    expect(r).toMatchObject({ stopReason: 'stopped', stoppedEpoch: 4, weightsEpoch: 4, message: 'stopped by request after epoch 4 of 12' })
+    const four = train(spec, iris, { ...o, epochs: 4 })
+    expect(bits(r.params)).toBe(bits(four.params))
+    expect(r.history).toEqual(four.history)
+    // with early stopping the best epoch's weights are kept, as a run that ends on its own keeps them
+    const watched = { ...o, epochs: 40, earlyStopping: { patience: 40 } }
+    const stopAt = { requested: false }
+    const e = train(spec, iris, watched, { finishEarly: stopAt, onEpoch: (s) => { if (s.epoch === 25) stopAt.requested = true } })
+    const best = e.history.reduce((b, h) => (h.valLoss! < b.valLoss! ? h : b))
+    expect(e).toMatchObject({ stopReason: 'stopped', stoppedEpoch: 25, bestEpoch: best.epoch, weightsEpoch: best.epoch })
+    expect(e.message).toBe(`stopped by request after epoch 25 of 40; restored the weights of epoch ${best.epoch}`)
+    // a stop asked for in the last epoch changes nothing: the run completed
+    const last = { requested: false }
+    expect(train(spec, iris, o, { finishEarly: last, onEpoch: (s) => { if (s.epoch === 12) last.requested = true } }).stopReason).toBe('completed')
+  })
+
   it('early stopping stops on a plateau and restores the best weights', () => {
     const r = train(spec, iris, { ...opts, epochs: 400, earlyStopping: { patience: 5, minDelta: 1e-3 }, schedule: undefined })
     expect(r.stopReason).toBe('early_stopping')

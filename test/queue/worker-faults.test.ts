@@ -2,14 +2,12 @@
 // mid-job is replaced by another that resumes from the checkpoint and ends with bit-identical weights;
 // SIGTERM checkpoints, hands the job back to the queue and exits 0. Short stalled-job timings via env.
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
-import { columnStats } from '../../src/data/column-stats.js'
-import { createDatasetRepository } from '../../src/store/datasets.js'
 import { createKeys } from '../../src/store/keys.js'
 import { createModelRepository } from '../../src/store/models.js'
 import { createTrainingQueue, type TrainJobData, type TrainingQueue } from '../../src/queue/training-queue.js'
 import { decodeCheckpoint } from '../../src/queue/checkpoint.js'
-import { classificationFixture } from '../support/fixtures.js'
 import { testRedis } from '../store/redis-helper.js'
+import { storeDigits } from '../support/digits-dataset.js'
 import { killWorkers, spawnWorker as spawnWorkerWith, until, type WorkerProcess } from '../support/worker-process.js'
 
 const { redis, prefix, cleanup } = testRedis('worker-faults')
@@ -43,13 +41,8 @@ let reference: Uint32Array
 
 beforeAll(async () => {
   queue = createTrainingQueue(redis, prefix)
-  const { data: digits, classes } = classificationFixture('digits.csv')
-  const meta = await createDatasetRepository(redis, prefix).put({
-    name: 'digits', dataset: digits, featureNames: Array.from({ length: 64 }, (_, i) => `p${i}`), targetNames: ['digit'], classes: classes!,
-    featureStats: columnStats(digits.x, digits.rows, digits.inputs), targetStats: columnStats(digits.y, digits.rows, digits.outputs)
-  })
   data = {
-    datasetId: meta.id,
+    datasetId: await storeDigits(redis, prefix),
     network: { inputs: 64, layers: [{ units: 32, activation: 'relu' }], output: { units: 10, activation: 'softmax' } },
     training: { epochs: 40, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.005 }, validationSplit: 0.2, earlyStopping: false, seed: 3, normalize: 'standard' }
   }

@@ -4,13 +4,11 @@
 // the outage hung for the 60 s deadline and exited 1. Here: the attempt stops once Redis has been away for
 // the lock's duration; a SIGTERM exits 0 within CLOSE_WAIT_FOR_REDIS_MS; either way the job ends once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { columnStats } from '../../src/data/column-stats.js'
-import { createDatasetRepository } from '../../src/store/datasets.js'
 import { createRedis, type Redis } from '../../src/store/redis.js'
 import { createTrainingQueue, type TrainJobData, type TrainingQueue } from '../../src/queue/training-queue.js'
 import { CLOSE_WAIT_FOR_REDIS_MS } from '../../src/queue/worker-runner.js'
-import { classificationFixture } from '../support/fixtures.js'
 import { startRedisServer, type RedisServer } from '../support/redis-server.js'
+import { storeDigits } from '../support/digits-dataset.js'
 import { killWorkers, logLines, spawnWorker, until, type WorkerProcess } from '../support/worker-process.js'
 
 const LOCK_MS = 1500
@@ -33,13 +31,8 @@ beforeAll(async () => {
   server = await startRedisServer({ appendOnly: true })
   redis = createRedis(server.url)
   queue = createTrainingQueue(redis, prefix)
-  const { data: digits, classes } = classificationFixture('digits.csv')
-  const meta = await createDatasetRepository(redis, prefix).put({
-    name: 'digits', dataset: digits, featureNames: Array.from({ length: 64 }, (_, i) => `p${i}`), targetNames: ['digit'], classes: classes!,
-    featureStats: columnStats(digits.x, digits.rows, digits.inputs), targetStats: columnStats(digits.y, digits.rows, digits.outputs)
-  })
   data = {
-    datasetId: meta.id,
+    datasetId: await storeDigits(redis, prefix),
     network: { inputs: 64, layers: [{ units: 32, activation: 'relu' }], output: { units: 10, activation: 'softmax' } },
     training: { epochs: EPOCHS, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.005 }, validationSplit: 0.2, earlyStopping: false, seed: 3, normalize: 'standard' }
   }

@@ -25,7 +25,7 @@ export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancell
 export interface Job {
   id: string, status: JobStatus, progress: { epoch: number, epochs: number }, history?: Epoch[]
   datasetId: string, modelName?: string, modelId?: string, error?: string
-  createdAt: string, startedAt?: string, finishedAt?: string, cancelRequestedAt?: string
+  createdAt: string, startedAt?: string, finishedAt?: string, cancelRequestedAt?: string, stopRequestedAt?: string
   bestEpoch?: number | null, stoppedEpoch?: number, stopReason?: string, warnings?: string[]
   /** as the server admitted them: the network resolved against the dataset, the options with their defaults */
   network?: NetworkSpec

@@ -107,7 +107,7 @@ export const NETWORK = {
 
 const JOB_ID = 'job_5a2a7a96a5894d958fb48e44defc6336'
 const MODEL_ID = 'mdl_a625c00432c54b0b88863673c6072274'
-const jobLinks = (id: string) => ({ self: `/v1/training-jobs/${id}`, events: `/v1/training-jobs/${id}/events`, cancel: `/v1/training-jobs/${id}/cancel` })
+const jobLinks = (id: string) => ({ self: `/v1/training-jobs/${id}`, events: `/v1/training-jobs/${id}/events`, cancel: `/v1/training-jobs/${id}/cancel`, stop: `/v1/training-jobs/${id}/stop` })
 
 export const CREATED_JOB = { id: JOB_ID, status: 'queued', links: jobLinks(JOB_ID) }
 

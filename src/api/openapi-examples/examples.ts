@@ -60,6 +60,7 @@ export const EXAMPLES: Record<string, OperationExamples> = {
   'GET /v1/training-jobs/{id}': { params: jobId, responses: { 200: D.JOB } },
   'GET /v1/training-jobs/{id}/events': { params: jobId, responses: { 200: EVENTS_TEXT } },
   'POST /v1/training-jobs/{id}/cancel': { params: jobId, responses: { 202: { ...D.JOB, status: 'running', modelId: undefined, finishedAt: undefined } } },
+  'POST /v1/training-jobs/{id}/stop': { params: jobId, responses: { 202: { ...D.JOB, status: 'running', modelId: undefined, finishedAt: undefined, stopReason: undefined, stopRequestedAt: '2026-11-28T10:15:03.000Z' } } },
   'DELETE /v1/training-jobs/{id}': { params: jobId },
   ...SWEEP_EXAMPLES,
 

@@ -32,6 +32,7 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'DELETE /v1/training-jobs/{id}': 'deleteTrainingJob',
   'GET /v1/training-jobs/{id}/events': 'followTrainingJob',
   'POST /v1/training-jobs/{id}/cancel': 'cancelTrainingJob',
+  'POST /v1/training-jobs/{id}/stop': 'stopTrainingJob',
   'POST /v1/sweeps': 'createSweep',
   'GET /v1/sweeps': 'listSweeps',
   'GET /v1/sweeps/{id}': 'getSweep',

@@ -19,7 +19,7 @@ import {
 
 const linksOf = (id: string, modelId?: string): TrainingJobResponseBody['links'] => {
   const self = `/v1/training-jobs/${id}`
-  return { self, events: `${self}/events`, cancel: `${self}/cancel`, ...(modelId ? { model: `/v1/models/${modelId}` } : {}) }
+  return { self, events: `${self}/events`, cancel: `${self}/cancel`, stop: `${self}/stop`, ...(modelId ? { model: `/v1/models/${modelId}` } : {}) }
 }
 
 export const jobResponse = (view: TrainingJobView): TrainingJobResponseBody => ({ ...view, links: linksOf(view.id, view.modelId) })
@@ -180,6 +180,33 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
     if (result.outcome === 'finished') throw new CONFLICT(`training job '${result.job.id}' has already ${result.job.status === 'cancelled' ? 'been cancelled' : result.job.status}; there is nothing to cancel`)
     if (result.outcome === 'stored') throw new CONFLICT(`training job '${result.job.id}' has already stored its model and ends succeeded; there is nothing to cancel`)
     return reply.code(202).send(withHistory ? jobResponse(result.job) : summaryResponse(result.job))
+  })
+
+  fastify.post('/training-jobs/:id/stop', {
+    schema: {
+      tags,
+      summary: 'Stop a running job and keep its model: it ends after the epoch it is in, `succeeded` with stopReason `stopped`, and stores ' +
+        'its model as a finished job does (the best epoch\'s weights with early stopping, else the last epoch\'s), as SageMaker\'s ' +
+        'StopTrainingJob keeps a job\'s model. Cancel instead to store nothing. A job that has not started, has ended, is being cancelled ' +
+        'or is a sweep\'s trial is a 409. Answers the job as GET does (?history=none: without its epochs), with `stopRequestedAt`',
+      params: IdParams,
+      querystring: TrainingJobQuery,
+      response: { 202: z.union([TrainingJobResponse, TrainingJobSummary]), ...problems(400, 404, 409) }
+    }
+  }, async (request, reply) => {
+    const withHistory = request.query.history === 'all'
+    const result = await queue().stop(request.params.id, request.tenant, withHistory)
+    if (!result) throw new JOB_NOT_FOUND(request.params.id)
+    const { job } = result
+    switch (result.outcome) {
+      case 'finished': throw new CONFLICT(`training job '${job.id}' has already ${job.status === 'cancelled' ? 'been cancelled' : job.status}; there is nothing to stop`)
+      case 'not-started': throw new CONFLICT(`training job '${job.id}' has not started: it has no epochs to keep; cancel it (POST /v1/training-jobs/${job.id}/cancel) not to run it`)
+      case 'cancelling': throw new CONFLICT(`training job '${job.id}' is being cancelled (asked at ${job.cancelRequestedAt ?? '?'}): it stores no model`)
+      case 'in-sweep': throw new CONFLICT(`training job '${job.id}' is ${job.sweep ? 'a trial' : 'the retraining'} of sweep '${result.sweepId}', whose trials are compared at the same epochs; cancel the sweep instead (POST /v1/sweeps/${result.sweepId}/cancel)`)
+      default: break
+    }
+    request.log.info({ jobId: job.id }, 'training job stop requested')
+    return reply.code(202).send(withHistory ? jobResponse(job) : summaryResponse(job))
   })
 
   fastify.delete('/training-jobs/:id', {

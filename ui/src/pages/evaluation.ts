@@ -130,8 +130,13 @@ export async function evaluationView (model: Model): Promise<HTMLElement> {
   const out = h('div', { id: 'evaluation', 'aria-live': 'polite' })
   const run = (): void => {
     out.replaceChildren('Evaluating…')
+    // the model's own dataset holds the rows it was fitted on: said above the scores, which read higher than on new rows
+    const own = select.value === model.datasetId && model.trainRows !== undefined
+    const seen = own ? [note(`These are the rows the model was trained on: ${num(model.trainRows!)} of them were fitted, ` +
+      `${num(model.validationRows ?? 0)} held out for validation, so these scores read higher than on rows it has not seen. ` +
+      'Its validation scores (above) are on held-out rows; evaluate on another dataset for a test score.', 'info')] : []
     evaluate(model.id, select.value).then(
-      (e) => out.replaceChildren(resultView(e)),
+      (e) => out.replaceChildren(...seen, resultView(e)),
       (err: unknown) => out.replaceChildren(err instanceof ApiError && err.routeMissing
         ? note('Evaluation is not available on this server (it has no POST /v1/models/{ref}/evaluate yet).')
         : note((err as Error).message, 'error')))

@@ -1,6 +1,6 @@
 /**
  * One training job: status, live loss and accuracy curves (training and validation) fed by the SSE
- * stream, the best epoch and any early stop marked, and a cancel button. The page keeps the whole
+ * stream, the best epoch and any early stop marked, and stop (keeping the model) and cancel buttons. The page keeps the whole
  * history; the charts draw a thinned copy (curves.ts), redrawn at most once per animation frame.
  */
 import { getJson, sendJson } from '../api.js'
@@ -50,7 +50,7 @@ function optionsSummary (o: TrainingOptions): string {
 }
 
 /** A stop reason (STOP_REASONS in src/schemas/training.ts) as the mark's words. */
-const STOP_LABEL: Record<string, string> = { early_stopping: 'early stop', diverged: 'diverged', cancelled: 'cancelled' }
+const STOP_LABEL: Record<string, string> = { early_stopping: 'early stop', stopped: 'stopped by request', diverged: 'diverged', cancelled: 'cancelled' }
 
 /**
  * The early stop (or cancel, or divergence) as the server reports it, else a succeeded job that ran fewer
@@ -75,6 +75,8 @@ export async function jobPage ({ params: [id], signal }: Route): Promise<Node> {
   const accuracy = chart('Accuracy per epoch', 'accuracy', [
     { label: 'training accuracy', color: '#1f6feb' }, { label: 'validation accuracy', color: '#d1242f', dash: [8, 4] }])
   const header = h('div', { class: 'job-status' })
+  // a stop keeps the model (the best epoch's weights with early stopping); a cancel keeps nothing
+  const stop = h('button', { type: 'button', id: 'stop-job', title: 'End after the current epoch and store the model' }, 'Stop and keep model')
   const cancel = h('button', { type: 'button', id: 'cancel-job', class: 'danger' }, 'Cancel job')
   const message = h('div', { role: 'status', 'aria-live': 'polite' })
 
@@ -96,8 +98,11 @@ export async function jobPage ({ params: [id], signal }: Route): Promise<Node> {
         h('dt', {}, 'Finished'), h('dd', {}, when(job.finishedAt))),
       ...(job.error ? [note(job.status === 'cancelled' ? `This job was cancelled: ${job.error}` : `This job ${job.status}: ${job.error}`, job.status === 'failed' ? 'error' : 'info')] : []),
       ...(job.cancelRequestedAt && !FINAL.has(job.status) ? [note(`Cancel requested ${when(job.cancelRequestedAt)}; the job stops within one minibatch.`)] : []),
+      ...(job.stopRequestedAt && !FINAL.has(job.status) && !job.cancelRequestedAt ? [note(`Stop requested ${when(job.stopRequestedAt)}; the job ends after its current epoch and stores its model.`)] : []),
       ...(job.warnings ?? []).map((w) => note(w)))
     cancel.hidden = FINAL.has(job.status) || job.cancelRequestedAt !== undefined
+    // only a running job has epochs to keep; a sweep's trials are compared at the same epochs (the API refuses both)
+    stop.hidden = job.status !== 'running' || job.cancelRequestedAt !== undefined || job.stopRequestedAt !== undefined || job.sweep !== undefined
   }
 
   let frame = 0
@@ -111,6 +116,18 @@ export async function jobPage ({ params: [id], signal }: Route): Promise<Node> {
     showHeader()
   }
   const schedule = (): void => { if (frame === 0) frame = requestAnimationFrame(draw) }
+
+  stop.addEventListener('click', () => {
+    stop.disabled = true
+    message.replaceChildren('Stopping…')
+    sendJson<Job>('POST', `/v1/training-jobs/${encodeURIComponent(id)}/stop?history=none`).then(
+      (answer) => {
+        message.replaceChildren()
+        job = { ...job, status: answer.status, stopRequestedAt: answer.stopRequestedAt }
+        schedule()
+      },
+      (err: Error) => { stop.disabled = false; message.replaceChildren(note(err.message, 'error')) })
+  })
 
   cancel.addEventListener('click', () => {
     // a cancelled job stores no model: one misclick must not throw away a long run's epochs
@@ -149,7 +166,7 @@ export async function jobPage ({ params: [id], signal }: Route): Promise<Node> {
   const page = h('section', {},
     h('h1', {}, `Training job ${job.modelName ?? ''}`.trim()),
     h('p', { class: 'muted' }, h('code', {}, job.id), ' · ', h('a', { href: `#/compare?ids=${encodeURIComponent(job.id)}` }, 'compare with other jobs')),
-    header, h('p', {}, cancel), message,
+    header, h('p', { class: 'actions' }, stop, ' ', cancel), message,
     h('div', { class: 'charts' }, loss.el, accuracy.el))
   // uPlot measures its box: draw once the page is in the document
   requestAnimationFrame(draw)
