@@ -29,8 +29,9 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean -
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000
-# Node 20 has fetch built in; no curl in the slim image
-HEALTHCHECK --interval=15s --timeout=3s --start-period=15s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# either process of this image (src/bin/healthcheck.ts): the API by its /healthz, a worker (no HTTP) by a PING to its
+# REDIS_URL, told apart by PID 1's command line; no curl in the slim image
+HEALTHCHECK --interval=15s --timeout=5s --start-period=15s --retries=3 \
+  CMD ["node", "dist/bin/healthcheck.js"]
 # exec form: node is PID 1 and receives SIGTERM itself, so close-with-grace runs
 CMD ["node", "dist/bin/api.js"]

@@ -15,7 +15,10 @@ describe('num', () => {
 
   it('writes very large and very small values with an exponent', () => {
     expect(num(1.3344727185665856e77)).toBe('1.33e+77')
-    expect(num(-2.5e15)).toBe('-2.50e+15')
+    expect(num(-2.5e15)).toBe('-2.5e+15')
+    // a log axis's decade ticks: 10, 0.1, 0.001, 1e-5, not 1.00e-5 beside 0.001
+    expect([10, 0.1, 0.001, 1e-5, 1e-7].map((x) => num(x))).toEqual(['10', '0.1', '0.001', '1e-5', '1e-7'])
+    expect(num(1.2e-5)).toBe('1.2e-5')
     expect(num(999_999_999_999_999)).toBe('999,999,999,999,999')
     expect(num(0.00001234)).toBe('1.23e-5')
   })

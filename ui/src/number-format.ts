@@ -7,7 +7,8 @@
 export function num (x: number | undefined, digits = 4): string {
   if (x === undefined || !Number.isFinite(x)) return '—'
   // very large values (an MSE in squared units of 1e38) as exponents too: 39 digits broke the page's columns
-  if (Math.abs(x) >= 1e15 || (x !== 0 && Math.abs(x) < 1e-4)) return x.toExponential(2)
+  // trailing zeros dropped (1e-5, 2.5e+15), as the plain range drops them (0.001): a log axis's decade ticks read alike
+  if (Math.abs(x) >= 1e15 || (x !== 0 && Math.abs(x) < 1e-4)) return x.toExponential(2).replace(/\.?0+e/, 'e')
   if (Number.isInteger(x)) return x.toLocaleString('en')
   return Number(x.toPrecision(digits)).toLocaleString('en', { maximumFractionDigits: 6 })
 }
