@@ -58,6 +58,17 @@ const noSuchFeature = (name: string, names: readonly string[], noun: 'feature' |
 }
 const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v))
 
+/** What to send instead of a number written as text: 5.1 for "5.1", and for a decimal comma ("5,1", as much of Europe writes it) too. */
+function numberHint (v: unknown): string {
+  if (typeof v !== 'string') return ''
+  const t = v.trim()
+  if (t !== '' && Number.isFinite(Number(t))) return `; send it as a JSON number: ${Number(t)}`
+  if (!/^[+-]?\d+,\d+$/.test(t)) return ''
+  const point = t.replace(',', '.')
+  // 1,000 may be a thousand: both readings are offered
+  return /,\d{3}$/.test(t) ? `; as a JSON number: ${t.replace(',', '')} if the comma separates thousands, ${Number(point)} if it is a decimal comma` : `; with a decimal point and as a JSON number: ${point}`
+}
+
 /**
  * A row of a model with categorical columns holds one value per raw column, not the network's one-hot
  * inputs (the width a dataset and the network show): said when the row has that width, or any other.
@@ -97,7 +108,7 @@ export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], at: R
     }
     const categories = index[c]
     if (categories === undefined) {
-      if (typeof v !== 'number') throw bad(fieldOf(c, r, record), `column '${names[c]}' is numeric; expected a number, got ${show(v)}`, r)
+      if (typeof v !== 'number') throw bad(fieldOf(c, r, record), `column '${names[c]}' is numeric; expected a number, got ${show(v)}${numberHint(v)}`, r)
       if (!Number.isFinite(Math.fround(v))) throw bad(fieldOf(c, r, record), `expected a finite number that fits a 32-bit float (at most ±3.4e38), got ${show(v)}`, r)
       return v
     }

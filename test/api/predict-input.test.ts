@@ -93,7 +93,17 @@ describe('prediction values are checked like uploads', () => {
     const id = await importModel(sum)
     const text = await post(`/v1/models/${id}/predict`, { inputs: [[1, 'two']] })
     expect(text.body).toMatchObject({ status: 400, field: 'inputs[0][1]' })
-    expect(text.body.detail).toMatch(/column 'x1' is numeric; expected a number, got "two"/)
+    expect(text.body.detail).toMatch(/column 'x1' is numeric; expected a number, got "two"$/)
+    // numbers written as text, as a form sends them: what to send instead (a browser user typed 5,1 into the console)
+    const hints: Array<[string, string]> = [
+      ['5.1', 'send it as a JSON number: 5.1'],
+      ['5,1', 'with a decimal point and as a JSON number: 5.1'],
+      ['1,000', 'as a JSON number: 1000 if the comma separates thousands, 1 if it is a decimal comma']
+    ]
+    for (const [sent, hint] of hints) {
+      const res = await post(`/v1/models/${id}/predict`, { inputs: [[1, sent]] })
+      expect(res.body.detail).toBe(`inputs[0][1]: column 'x1' is numeric; expected a number, got ${JSON.stringify(sent)}; ${hint}`)
+    }
     const missing = await post(`/v1/models/${id}/predict`, { inputs: [[1, null]] })
     expect(missing.body.detail).toMatch(/inputs\[0\]\[1\]: the value is missing, and the model was trained without a missing-value strategy/)
     const unknown = await post(`/v1/models/${id}/predict`, { instances: [{ x0: 1, x1: 2, x9: 3 }] })
