@@ -13,7 +13,7 @@ import { UNSUPPORTED_MEDIA_TYPE, VALIDATION, withProblem } from '../errors.js'
 /** The file's kind: by the part's Content-Type, else its name's extension, else its first character. */
 export type FormFileKind = 'csv' | 'json'
 
-/** A parsed form: the file's bytes, kind and name (no path), and the text fields, each name's values comma-joined as a repeated query parameter's. */
+/** A parsed form: the file's bytes, kind and name (no path), and the text fields (each given once). */
 export interface DatasetForm { file: Buffer, kind: FormFileKind, filename: string | undefined, fields: Record<string, string> }
 
 /** The field that carries the file when it comes as text (`curl -F 'file=<data.csv'`, which sends no filename). */
@@ -25,6 +25,11 @@ const JSON_PART_TYPES = new Set(['application/json'])
 const GENERIC_PART_TYPES = new Set(['application/octet-stream', 'text/plain', ''])
 const FIELD_LIMIT = 64 // text fields; the query takes seven
 const FIELD_SIZE = 64 * 1024
+/**
+ * Bytes handed to the parser at a time, the event loop let go between them: a form of 400,000 tiny parts
+ * was split in one synchronous pass that held every request of the process for 10 s (a hostile trial's).
+ */
+const FEED_BYTES = 256 * 1024
 
 const HOW = 'send the file as a form field, e.g. curl -F file=@data.csv (query parameters such as target may come as fields too: -F target=species)'
 
@@ -52,9 +57,11 @@ function kindOf (type: string, filename: string | undefined, bytes: Buffer): For
 export async function readDatasetForm (body: Buffer, contentType: string): Promise<DatasetForm> {
   return await new Promise<DatasetForm>((resolve, reject) => {
     const files: Array<{ type: string, filename: string | undefined, chunks: Buffer[] }> = []
-    const fields = new Map<string, string[]>()
+    const fields = new Map<string, string>()
     let failed: Error | undefined
+    let settled = false
     const fail = (err: Error): void => { failed ??= err }
+    const refuse = (err: Error): void => { settled = true; reject(err) }
     let form: ReturnType<typeof Busboy>
     try {
       form = Busboy({
@@ -73,15 +80,18 @@ export async function readDatasetForm (body: Buffer, contentType: string): Promi
       files.push(file)
       stream.on('data', (chunk: Buffer) => { file.chunks.push(chunk) })
       // a part cut off is an error on its own stream too: unheard, it would end the process
-      stream.on('error', (err: Error) => { reject(bad(`the form could not be read (${err.message}); ${HOW}`)) })
+      stream.on('error', (err: Error) => { refuse(bad(`the form could not be read (${err.message}); ${HOW}`)) })
     })
     form.on('field', (name, value, nameTruncated, valueTruncated) => {
       if (nameTruncated || valueTruncated) { fail(bad(`form field '${name}' is longer than ${valueTruncated ? `${FIELD_SIZE} bytes` : 'a name may be'}; the dataset itself goes in the file: ${HOW}`, name)); return }
-      fields.set(name, [...(fields.get(name) ?? []), value])
+      // a repeated query parameter is refused, so is a repeated field: joined, "-F name=a -F name=b" stored "a,b"
+      if (fields.has(name)) { fail(bad(`form field '${name}' is given more than once; give it once${name === 'target' ? ' (several target columns: one field, comma-separated)' : ''}`, name)); return }
+      fields.set(name, value)
     })
     form.on('fieldsLimit', () => { fail(bad(`the form has more than ${FIELD_LIMIT} text fields; the upload takes its query parameters (name, target, …) and one file`)) })
-    form.on('error', (err: unknown) => { reject(bad(`the form could not be read (${(err as Error).message}); ${HOW}`)) })
+    form.on('error', (err: unknown) => { refuse(bad(`the form could not be read (${(err as Error).message}); ${HOW}`)) })
     form.on('finish', () => {
+      if (settled) return
       if (failed !== undefined) { reject(failed); return }
       if (files.length === 0) { reject(bad(`the form holds no file; ${HOW}`, FILE_FIELD)); return }
       if (files.length > 1) { reject(bad('the form holds more than one file; upload one dataset at a time', FILE_FIELD)); return }
@@ -89,9 +99,19 @@ export async function readDatasetForm (body: Buffer, contentType: string): Promi
       const file = Buffer.concat(chunks)
       let kind: FormFileKind
       try { kind = kindOf(type, filename, file) } catch (err) { reject(err as Error); return }
-      resolve({ file, kind, filename, fields: Object.fromEntries([...fields].map(([name, values]) => [name, values.join(',')])) })
+      resolve({ file, kind, filename, fields: Object.fromEntries(fields) })
     })
-    form.end(body)
+    // fed a slice at a time, and no further once the form is refused: its remaining parts are never split
+    let at = 0
+    const feed = (): void => {
+      if (settled) return
+      if (failed !== undefined) { refuse(failed); return }
+      if (at >= body.length) { form.end(); return }
+      const slice = body.subarray(at, at + FEED_BYTES)
+      at += slice.length
+      form.write(slice, () => { setImmediate(feed) })
+    }
+    feed()
   })
 }
 
@@ -114,4 +134,13 @@ export function withFormFields (query: unknown, fields: Readonly<Record<string, 
 }
 
 /** The name a CSV file gives its dataset when none is given, as the console does: `iris.csv` → `iris`. */
-export const nameFromFile = (filename: string): string => filename.replace(/\.[a-z0-9]+$/i, '').trim().slice(0, 200)
+export function nameFromFile (filename: string): string {
+  const stem = filename.replace(/\.[a-z0-9]+$/i, '').trim()
+  // at most 200 UTF-16 units (Name's bound), cut between characters: a cut inside 😀 stored half of it, which broke the list's JSON
+  let name = ''
+  for (const character of stem) {
+    if (name.length + character.length > 200) break
+    name += character
+  }
+  return name
+}

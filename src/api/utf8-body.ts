@@ -5,7 +5,7 @@
  * fails it is walked again to find the first bad byte.
  */
 import { isUtf8 } from 'node:buffer'
-import { NOT_UTF8, withProblem } from '../errors.js'
+import { NOT_UTF8, VALIDATION, withProblem } from '../errors.js'
 
 /**
  * The offset of the first byte that does not start a well-formed UTF-8 sequence (Unicode Table 3-7:
@@ -35,9 +35,44 @@ export function firstInvalidUtf8 (b: Uint8Array): number {
 
 const SHOWN = 24
 
-/** Undefined for a body of UTF-8; else the 400 naming the first bad byte, its offset, line and column, and what to do. */
+/**
+ * The byte offset of the first JSON escape of half a character: a high surrogate (\\uD800–\\uDBFF) not
+ * followed by a low one's escape, or a low one (\\uDC00–\\uDFFF) not after a high one; -1 when none.
+ * JSON.parse takes them, and the string it makes is not Unicode: stored as a name, "\\ud83d" broke
+ * every JSON reader of the list (jq, Python) until deleted. An escape is a backslash not itself escaped.
+ * Bodies without "\\u" (nearly all) cost one search.
+ */
+export function loneSurrogateEscape (bytes: Buffer): number {
+  if (bytes.indexOf('\\u') < 0) return -1
+  // escapes are ASCII: latin1 keeps byte offsets
+  const text = bytes.toString('latin1')
+  const escape = /(\\+)u[dD]([89abAB]|[c-fC-F])[0-9a-fA-F]{2}/g
+  let pairedUntil = -1
+  for (let m = escape.exec(text); m !== null; m = escape.exec(text)) {
+    if (m[1].length % 2 === 0) continue // "\\\\ud83d": a backslash, then the letters
+    const at = m.index + m[1].length - 1
+    const high = /[89abAB]/.test(m[2])
+    if (high) {
+      if (!/^\\u[dD][c-fC-F][0-9a-fA-F]{2}/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 6))) return at
+      pairedUntil = m.index + m[0].length + 6
+      escape.lastIndex = pairedUntil
+    } else if (at !== pairedUntil - 6) return at
+  }
+  return -1
+}
+
+/** Undefined for a body of UTF-8 with whole characters; else the 400 naming the first bad byte (or escape), its offset, line and column, and what to do. */
 export function notUtf8 (bytes: Buffer): Error | undefined {
-  if (isUtf8(bytes)) return undefined
+  if (isUtf8(bytes)) {
+    const half = loneSurrogateEscape(bytes)
+    if (half < 0) return undefined
+    const lineStart = bytes.lastIndexOf(0x0a, half - 1) + 1
+    const line = lineStart === 0 ? 1 : countNewlines(bytes, lineStart) + 1
+    const column = [...bytes.toString('utf8', lineStart, half)].length + 1
+    return withProblem(new VALIDATION(`the escape ${JSON.stringify(bytes.toString('latin1', half, half + 6)).slice(1, -1).replace('\\\\', '\\')} at byte offset ${half} ` +
+      `(line ${line}, column ${column}) is half a character (a UTF-16 surrogate without its pair), which no stored text may hold: send the character ` +
+      'itself, or both halves (😀 is "\\ud83d\\ude00")'), { offset: half })
+  }
   const offset = firstInvalidUtf8(bytes)
   if (offset < 0) return undefined // isUtf8 and the walk disagree: let JSON.parse decide
   const lineStart = bytes.lastIndexOf(0x0a, offset - 1) + 1

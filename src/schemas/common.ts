@@ -14,7 +14,14 @@ export const ModelRefParams = z.object({
   id: z.string().min(1).max(200).describe('A model id (mdl_…), `name@<version>` (e.g. iris@2), `name@latest`, or a bare name (e.g. iris: its newest version, as name@latest; DELETE refuses a bare name and needs one version)')
 })
 
-export const Name = z.string().trim().min(1).max(200)
+/**
+ * Whether a string is whole characters: no lone UTF-16 surrogate (JSON's "\ud83d" alone is half of 😀).
+ * Stored, one broke every JSON reader of the list it was in (jq refuses it; Python cannot encode it).
+ */
+export const wellFormed = (s: string): boolean => !/\p{Cs}/u.test(s)
+export const HALF_A_CHARACTER = 'holds half a character (a lone UTF-16 surrogate, e.g. "\\ud83d" without its pair); send whole characters'
+
+export const Name = z.string().trim().min(1).max(200).refine(wellFormed, { message: HALF_A_CHARACTER })
 
 /** A number the service stores as float32 (a feature cell, a filler): finite there too, so it never turns into ±Infinity. */
 const fitsFloat32 = (v: number): boolean => Number.isFinite(Math.fround(v))

@@ -5,9 +5,9 @@
 import { z } from 'zod'
 import './messages.js'
 import { MISSING_STRATEGIES } from '../data/missing.js'
-import { Float32Query, Float32Value, Name, Timestamp } from './common.js'
+import { Float32Query, Float32Value, HALF_A_CHARACTER, Name, Timestamp, wellFormed } from './common.js'
 
-const ColumnName = z.string().min(1).max(200)
+const ColumnName = z.string().min(1).max(200).refine(wellFormed, { message: HALF_A_CHARACTER })
 
 const Strategy = z.enum(MISSING_STRATEGIES)
   .describe('How missing feature cells (null; in CSV empty, NA, N/A, NaN, null, ?, …) are filled, with scikit-learn SimpleImputer\'s names, ' +

@@ -5,6 +5,7 @@
 // hand from RFC 7578.
 import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import request from 'supertest'
 import { buildTestApp, type TestApp } from './helper.js'
@@ -61,6 +62,15 @@ describe('POST /v1/datasets as a form', () => {
     expect(attached.body.sha256).toBe(plain.body.sha256)
     // with no name given, a CSV file's own names the dataset, as in the console
     expect(attached.body.name).toBe('iris')
+  })
+
+  it('names a dataset after its file within 200 UTF-16 units, cut between characters, never inside one', async () => {
+    const long = `${'a'.repeat(199)}😀.csv` // the emoji's two units would end at 201: it is left out, not halved
+    const res = await post('/v1/datasets?target=species', form([['file', new Blob([iris], { type: 'text/csv' }), long]]))
+    expect(res.status).toBe(201)
+    expect(res.body.name).toBe('a'.repeat(199))
+    const fits = await post('/v1/datasets?target=species', form([['file', new Blob([iris], { type: 'text/csv' }), `${'a'.repeat(198)}😀.csv`]]))
+    expect(fits.body.name).toBe(`${'a'.repeat(198)}😀`)
   })
 
   it('reads the file\'s kind from its part\'s type, else its name, else its first character', async () => {
@@ -121,5 +131,35 @@ describe('POST /v1/datasets as a form', () => {
     const content = doc.paths['/v1/datasets'].post.requestBody.content
     expect(Object.keys(content)).toEqual(['application/json', 'text/csv', 'application/csv', 'multipart/form-data'])
     expect(content['multipart/form-data'].schema).toMatchObject({ type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } })
+  })
+})
+
+describe('a form of very many parts', () => {
+  let big: TestApp
+  let url: string
+  beforeAll(async () => {
+    big = await buildTestApp('dataset-forms-parts', { BODY_LIMIT: '32MiB' })
+    await big.app.listen({ port: 0, host: '127.0.0.1' })
+    url = `http://127.0.0.1:${(big.app.server.address() as { port: number }).port}/v1/datasets`
+  })
+  afterAll(async () => { await big.close() })
+
+  it('is refused at its field limit without holding the event loop (a hostile trial\'s 400,000 parts held every request 10 s)', async () => {
+    const part = (i: number): Buffer => Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\n1\r\n`)
+    const body = Buffer.concat([...Array.from({ length: 200_000 }, (_, i) => part(i)), Buffer.from(`--${BOUNDARY}--\r\n`)])
+    const lag = monitorEventLoopDelay({ resolution: 10 })
+    lag.enable()
+    const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': FORM_TYPE } })
+    lag.disable()
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as Json).detail).toBe('the form has more than 64 text fields; the upload takes its query parameters (name, target, …) and one file')
+    // the longest the event loop went unserved while the 10 MB form was read and refused
+    expect(lag.max / 1e6).toBeLessThan(1000)
+  }, 60_000)
+
+  it('refuses a field given twice, as the query string does, rather than storing "a,b"', async () => {
+    const res = await fetch(url, { method: 'POST', body: form([['file', new Blob([iris], { type: 'text/csv' }), 'iris.csv'], ['name', 'a'], ['name', 'b']]) })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as Json)).toMatchObject({ field: 'name', detail: "form field 'name' is given more than once; give it once" })
   })
 })

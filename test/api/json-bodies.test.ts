@@ -192,6 +192,30 @@ describe('a JSON body that cannot be read', () => {
     expect(res.body.classes).toContain('café')
   })
 
+  it('escapes half a character ("\\ud83d" alone): refused by offset on every route, small or read on the dataset thread; both halves are one character', async () => {
+    // a hostile trial stored a dataset named "…\ud83d" (cut from a file name), and the list's JSON broke jq and Python until it was deleted
+    const before = (await request(t.app.server).get('/v1/datasets')).body.total as number
+    const lone = Buffer.from('{"name": "a\\ud83d"}')
+    for (const route of jsonRoutes) {
+      const detail = detailOf(await postBytes(route.url, lone), route, 'NN_ERR_VALIDATION')
+      expect(detail, route.name).toBe('the escape \\ud83d at byte offset 11 (line 1, column 12) is half a character (a UTF-16 surrogate without its pair), ' +
+        'which no stored text may hold: send the character itself, or both halves (😀 is "\\ud83d\\ude00")')
+    }
+    // a low half alone, and on the dataset thread's path
+    const rows = Array.from({ length: 1000 }, (_, i) => `[${Array.from({ length: 80 }, (_, j) => i + j).join(', ')}]`).join(', ')
+    const head = Buffer.from(`{"features": [${rows}], "targets": [${Array.from({ length: 999 }, (_, i) => (i % 2 === 0 ? '"a"' : '"b"')).join(', ')}, `)
+    const large = await postBytes('/v1/datasets', Buffer.concat([head, Buffer.from('"x\\ude00"]}')]))
+    expect(large.status).toBe(400)
+    expect(large.body).toMatchObject({ code: 'NN_ERR_VALIDATION', offset: head.length + 2 })
+    expect((await request(t.app.server).get('/v1/datasets')).body.total).toBe(before)
+    // an escaped backslash before "ud83d" is the letters, and a pair is a character
+    const letters = await post('/v1/datasets', '{"name": "a\\\\ud83d", "features": [[1], [2]], "targets": [1, 2]}')
+    expect(letters.status).toBe(201)
+    expect(letters.body.name).toBe('a\\ud83d')
+    const pair = await post('/v1/datasets', '{"name": "\\ud83d\\ude00", "features": [[1], [2]], "targets": [1, 2]}')
+    expect(pair.body.name).toBe('😀')
+  })
+
   it('holds a prototype key: refused by name, as before, not as malformed', async () => {
     const res = await post('/v1/networks', '{"__proto__": {"x": 1}, "inputs": 4}')
     expect(res.body).toMatchObject({ status: 400, code: 'NN_ERR_VALIDATION' })

@@ -8,6 +8,7 @@ import { isUtf8 } from 'node:buffer'
 import { buildDataset, type BuiltDataset, type DatasetLimits } from '../../data/build-dataset.js'
 import { CreateDatasetJson, type CreateDatasetJsonBody } from '../../schemas/dataset.js'
 import { isDatasetJson } from '../fast-path.js'
+import { loneSurrogateEscape } from '../utf8-body.js'
 
 export interface JsonJob { readonly bytes: Uint8Array, readonly limits: DatasetLimits }
 export interface JsonBuilt { readonly built: BuiltDataset, readonly name?: string }
@@ -15,9 +16,12 @@ export interface JsonBuilt { readonly built: BuiltDataset, readonly name?: strin
 export function buildJsonDataset ({ bytes, limits }: JsonJob): JsonBuilt | undefined {
   // toString would read bytes that are not UTF-8 as U+FFFD: the route's parser refuses them by offset
   if (!isUtf8(bytes)) return undefined
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  // and half a character escaped ("\ud83d" alone): the route's parser refuses it by offset too
+  if (loneSurrogateEscape(buffer) >= 0) return undefined
   let data: unknown
   try {
-    data = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString())
+    data = JSON.parse(buffer.toString())
   } catch {
     return undefined
   }
