@@ -5603,7 +5603,7 @@ export interface operations {
                      *       "type": "urn:backprop:problem:too-many-parameters",
                      *       "title": "Unprocessable Entity",
                      *       "status": 422,
-                     *       "detail": "the network has 50070003 parameters; the limit is 50000000 (MAX_PARAMETERS)",
+                     *       "detail": "the network has 50,070,003 parameters; the limit is 50,000,000 (MAX_PARAMETERS)",
                      *       "instance": "/v1/networks",
                      *       "code": "NN_ERR_TOO_MANY_PARAMETERS"
                      *     }

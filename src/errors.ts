@@ -118,7 +118,8 @@ export const UNSUPPORTED_CHARSET = coded<[string, string]>('NN_ERR_UNSUPPORTED_C
 export const UNPROCESSABLE = coded<[string]>('NN_ERR_UNPROCESSABLE', '%s', 422)
 export const NON_FINITE_OUTPUT = coded<[number, string]>('NN_ERR_NON_FINITE_OUTPUT', "the model's output for row %d is %s: that row is far outside the data the model was trained on (or the model is broken); check the row's units", 422)
 export const NON_FINITE_MODEL = coded<[string, string]>('NN_ERR_NON_FINITE_MODEL', 'model %s is not usable: %s; train it again with a lower learning rate', 409)
-export const TOO_MANY_PARAMETERS = coded<[number, number]>('NN_ERR_TOO_MANY_PARAMETERS', 'the network has %d parameters; the limit is %d (MAX_PARAMETERS)', 422)
+// the counts grouped (queue/work-text.ts), as the job-size message writes them: 55,451,692 against 50,000,000
+export const TOO_MANY_PARAMETERS = coded<[string, string]>('NN_ERR_TOO_MANY_PARAMETERS', 'the network has %s parameters; the limit is %s (MAX_PARAMETERS)', 422)
 
 // ---- 5xx: the service is at fault; details are logged, never sent
 export const NOT_READY = coded<[string]>('NN_ERR_NOT_READY', 'not ready: %s', 503)

@@ -140,9 +140,9 @@ export function toProblem (err: AnyError, request: FastifyRequest, bodyLimit: nu
     }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
       const type = String(request.headers['content-type'] ?? '')
-      // a form upload (curl -F, an HTML form) wraps the file: say how to send the file itself
+      // a form (curl -F, an HTML form) is read by the dataset upload alone (api/dataset-form.ts): elsewhere the body is JSON
       const wanted = /^multipart\/form-data/i.test(type)
-        ? 'the file itself as the body, not a form: curl --data-binary @data.csv -H \'content-type: text/csv\' for a CSV (curl -F sends a form), or application/json'
+        ? 'application/json (or text/csv where a route accepts CSV); a form (curl -F) is read only by POST /v1/datasets, where it carries a dataset\'s file'
         : 'application/json (or text/csv where a route accepts CSV)'
       const e = new UNSUPPORTED_MEDIA_TYPE(type.split(';')[0], wanted)
       return problemBody(415, e.code, e.message, instance)

@@ -91,29 +91,41 @@ const SIGNATURES: ReadonlyArray<{ bytes: readonly number[], what: string, instea
 const BINARY_SAMPLE = 4096
 
 /** The 400 for bytes that are a binary file rather than text, or null. After the UTF-16 checks: UTF-16 text holds zero bytes. */
-function binaryFile (bytes: Uint8Array): Error | null {
+function binaryFile (bytes: Uint8Array, source: CsvSource): Error | null {
   const known = SIGNATURES.find((s) => s.bytes.every((b, i) => bytes[i] === b))
-  if (known !== undefined) return csvError(`the data is ${known.what}, not CSV text: ${known.instead}`, 1)
+  // a form's file is read as it is: Content-Encoding is the whole body's, not a part's
+  const instead = known?.what === 'gzip-compressed' && source === 'form' ? 'decompress it before adding it to the form, or send it as the request body with Content-Encoding: gzip' : known?.instead
+  if (known !== undefined) return csvError(`the data is ${known.what}, not CSV text: ${instead}`, 1)
   const zero = bytes.subarray(0, BINARY_SAMPLE).indexOf(0)
   if (zero < 0) return null
-  return csvError(`the data is not CSV text: byte ${zero} is zero, as in a binary file (an image, a spreadsheet workbook, an archive); send a CSV file, saved as text`, 1)
+  // the line it is on, counted as the other CSV errors count lines (from 1)
+  let line = 1
+  for (let i = bytes.indexOf(0x0a); i >= 0 && i < zero; i = bytes.indexOf(0x0a, i + 1)) line++
+  return csvError(`the data is not CSV text: it holds a zero byte (at byte offset ${zero}), as binary files do (an image, a spreadsheet workbook, an archive); send a CSV file, saved as text`, line)
 }
 
+/**
+ * How the CSV came: the request's body, whose Content-Type and Content-Encoding the advice can name, or a
+ * form's file, read as UTF-8 and as it is (the form parser does not pass a part's charset on): its advice
+ * says so, rather than to send what was sent (a hostile trial's "send charset=windows-1252", sent already).
+ */
+export type CsvSource = 'body' | 'form'
+
 /** The text of `bytes` in `encoding` (csvEncoding's name); a BAD_CSV naming the line of the first bytes it cannot decode. */
-export function decodeCsv (bytes: Uint8Array, encoding: string): string {
+export function decodeCsv (bytes: Uint8Array, encoding: string, source: CsvSource = 'body'): string {
   const actual = sniff(bytes, encoding)
   const utf16 = actual.startsWith('utf-16') ? null : utf16WithoutBom(bytes)
   if (utf16 !== null) {
     throw csvError(`the bytes look like ${utf16.toUpperCase()} without a byte order mark (a zero byte beside each character), not ${actual.toUpperCase()}: ` +
-      `send content-type: text/csv; charset=${utf16}, or save the file as UTF-8`, 1)
+      (source === 'form' ? `a form's file is read as UTF-8: save the file as UTF-8, or send it as the request body with content-type: text/csv; charset=${utf16}` : `send content-type: text/csv; charset=${utf16}, or save the file as UTF-8`), 1)
   }
-  const binary = actual.startsWith('utf-16') ? null : binaryFile(bytes)
+  const binary = actual.startsWith('utf-16') ? null : binaryFile(bytes, source)
   if (binary !== null) throw binary
   let text: string
   try {
     text = new TextDecoder(actual, { fatal: true }).decode(bytes)
   } catch {
-    throw notDecodable(bytes, actual)
+    throw notDecodable(bytes, actual, source)
   }
   return actual === 'windows-1252' ? text.replace(/[\u0080-\u009f]/g, fromC1) : text
 }
@@ -141,11 +153,14 @@ function * lineSpans (bytes: Uint8Array, encoding: string): Generator<[number, n
 const EXCERPT = 60
 
 /** The error for bytes that did not decode: the first line that does not, shown as read (U+FFFD where it fails). */
-function notDecodable (bytes: Uint8Array, encoding: string): Error {
+function notDecodable (bytes: Uint8Array, encoding: string, source: CsvSource): Error {
   const name = encoding.toUpperCase()
-  const advice = encoding === DEFAULT_ENCODING
-    ? 'a CSV is read as UTF-8 unless its content type names a charset: for a Latin-1 or Windows-1252 file (as Excel saves CSV) send content-type: text/csv; charset=windows-1252'
-    : `check that the file is ${name}, as the content type's charset (or its byte order mark) says`
+  const advice = source === 'form'
+    ? 'a form\'s file is read as UTF-8 (a byte order mark names another encoding): save it as UTF-8, or for a Latin-1 or Windows-1252 file (as Excel saves CSV) ' +
+      'send it as the request body with content-type: text/csv; charset=windows-1252'
+    : encoding === DEFAULT_ENCODING
+      ? 'a CSV is read as UTF-8 unless its content type names a charset: for a Latin-1 or Windows-1252 file (as Excel saves CSV) send content-type: text/csv; charset=windows-1252'
+      : `check that the file is ${name}, as the content type's charset (or its byte order mark) says`
   const strict = new TextDecoder(encoding, { fatal: true })
   let line = 1
   for (const [start, end] of lineSpans(bytes, encoding)) {

@@ -17,7 +17,7 @@ import { withModelRef } from '../store/model-ref.js'
 import { BODY_OPT_IN, checkSignatureKept, signatureOfJob } from './model-signature.js'
 import { codesHint, headTargets, unitsFor, type HeadTargetsError } from '../data/class-heads.js'
 import { checkClassWeight } from '../data/class-weights.js'
-import { grouped, workText } from './work-text.js'
+import { grouped, overLimit } from './work-text.js'
 import { headOf } from '../nn/heads.js'
 import { datasetColumns } from '../data/dataset-columns.js'
 import { encodedWidth, type FeatureColumn } from '../data/feature-columns.js'
@@ -140,11 +140,12 @@ function checkLimits (spec: NetworkSpec, meta: DatasetMeta, epochs: number, limi
     throw withProblem(new UNPROCESSABLE(`training.epochs is ${epochs}; the limit is ${limits.MAX_EPOCHS} (MAX_EPOCHS)`), { field: 'training.epochs' })
   }
   const parameters = parameterCount(spec)
-  if (parameters > limits.MAX_PARAMETERS) throw new TOO_MANY_PARAMETERS(parameters, limits.MAX_PARAMETERS)
+  if (parameters > limits.MAX_PARAMETERS) throw new TOO_MANY_PARAMETERS(grouped(parameters), grouped(limits.MAX_PARAMETERS))
   const work = epochs * meta.rows * parameters
   if (work > limits.MAX_JOB_WORK) {
-    throw new UNPROCESSABLE(`the job is ${grouped(epochs)} epochs × ${grouped(meta.rows)} rows × ${grouped(parameters)} parameters = ${workText(work)}; ` +
-      `the limit is ${workText(limits.MAX_JOB_WORK)} (MAX_JOB_WORK): train fewer epochs, on fewer rows or a smaller network`)
+    const [shown, limit] = overLimit(work, limits.MAX_JOB_WORK)
+    throw new UNPROCESSABLE(`the job is ${grouped(epochs)} epochs × ${grouped(meta.rows)} rows × ${grouped(parameters)} parameters = ${shown}; ` +
+      `the limit is ${limit} (MAX_JOB_WORK): train fewer epochs, on fewer rows or a smaller network`)
   }
 }
 

@@ -321,7 +321,14 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
       if (before.status === 'queued' && before.progress.epoch === 0) return { outcome: 'not-started', job: before }
       // mark first, then publish (one script): a worker that resumes the job after the message still sees the mark
       await redis.eval(MARK_STOPPED, 1, keys.jobStop(), id, new Date().toISOString())
-      return { outcome: 'requested', job: (await get(id, undefined, withHistory)) ?? before }
+      const after = (await get(id, undefined, withHistory)) ?? before
+      // the job ended on its own meanwhile: the stop changed nothing, and is not kept on its record (a 202 then read as stopped)
+      if (isFinal(after.status) && after.stopReason !== 'stopped') {
+        await redis.hdel(keys.jobStop(), id)
+        const { stopRequestedAt: _unkept, ...job } = after
+        return { outcome: 'finished', job }
+      }
+      return { outcome: 'requested', job: after }
     },
 
     async remove (id, tenant) {

@@ -101,6 +101,9 @@ describe('POST /v1/datasets as a form', () => {
       { what: 'a field given twice, two ways', path: '/v1/datasets?target=species', body: form([csvFile(iris), ['target', 'sepal_length_(cm)']]), status: 400, detail: /^target is given twice, "species" in the query string and "sepal_length_\(cm\)" as a form field; give it once$/, field: 'target' },
       { what: 'a bad option value', body: form([csvFile(iris), ['missing', 'sometimes']]), status: 400, detail: /missing/ },
       { what: 'a CSV option with a JSON file', body: form([['file', new Blob(['{"features": [[1]], "targets": [1]}'], { type: 'application/json' }), 'd.json'], ['target', 'y']]), status: 400, detail: /target applies only to CSV uploads/ },
+      // a form's file is read as UTF-8 and as it is: the advice says so, rather than to send the charset or encoding it already sent
+      { what: 'Latin-1 in a form', body: form([['file', new Blob([Buffer.from('a,b,label\n1,2,caf\xe9\n3,4,b\n', 'latin1')], { type: 'text/csv; charset=windows-1252' }), 'l1.csv']]), status: 400, detail: /a form's file is read as UTF-8 \(a byte order mark names another encoding\): save it as UTF-8, or for a Latin-1 or Windows-1252 file \(as Excel saves CSV\) send it as the request body with content-type: text\/csv; charset=windows-1252$/ },
+      { what: 'gzip in a form', body: form([csvFile(gzipSync(iris))]), status: 400, detail: /^CSV line 1: the data is gzip-compressed, not CSV text: decompress it before adding it to the form, or send it as the request body with Content-Encoding: gzip$/ },
       { what: 'a file of another type', body: form([['file', new Blob([iris], { type: 'image/png' }), 'iris.png']]), status: 415, detail: /content type 'image\/png' is not accepted here; send a CSV file \(text\/csv\) or a JSON one/ },
       { what: 'no boundary', body: Buffer.from('x'), headers: { 'content-type': 'multipart/form-data' }, status: 400, detail: /^the form could not be read \(.*Boundary not found\)/ },
       { what: 'cut off before its end', body: multipart([{ headers: ['Content-Disposition: form-data; name="file"; filename="iris.csv"'], content: iris }]).subarray(0, 2000), headers: { 'content-type': FORM_TYPE }, status: 400, detail: /^the form could not be read \(Unexpected end of (multipart|form)/ },
@@ -123,7 +126,7 @@ describe('POST /v1/datasets as a form', () => {
     expect(zipped.body).toMatchObject({ rows: 150, outputs: 3 })
     const network = await post('/v1/networks', body, { 'content-type': FORM_TYPE })
     expect(network.status).toBe(415)
-    expect(network.body.detail).toMatch(/content type 'multipart\/form-data' is not accepted here/)
+    expect(network.body.detail).toMatch(/content type 'multipart\/form-data' is not accepted here; send application\/json \(or text\/csv where a route accepts CSV\); a form \(curl -F\) is read only by POST \/v1\/datasets, where it carries a dataset's file$/)
   })
 
   it('is declared in the OpenAPI document as a form with a binary file, which Swagger UI shows as a file picker', async () => {

@@ -63,7 +63,7 @@ const CASES: Case[] = [
   {
     name: 'a form (curl -F) where no route takes one', method: 'POST', url: () => '/v1/networks', headers: { 'content-type': 'multipart/form-data; boundary=X' },
     body: () => '--X\r\nContent-Disposition: form-data; name="file"; filename="d.csv"\r\n\r\nx,y\n1,2\n\r\n--X--\r\n',
-    status: 415, detail: /^content type 'multipart\/form-data' is not accepted here; send the file itself as the body, not a form/
+    status: 415, detail: /^content type 'multipart\/form-data' is not accepted here; send application\/json \(or text\/csv where a route accepts CSV\); a form \(curl -F\) is read only by POST \/v1\/datasets/
   },
   {
     // a dataset form cut off inside its file part (api/dataset-form.ts): the part's own stream errs, which unheard ended the process

@@ -58,7 +58,7 @@ describe('POST /v1/networks', () => {
   it('refuses a network over MAX_PARAMETERS with a 422 that names the limit', async () => {
     const res = await request(t.app.server).post('/v1/networks').send(net([{ units: 1000, activation: 'relu' }]))
     expect(res.status).toBe(422)
-    expect(res.body.detail).toBe('the network has 12001 parameters; the limit is 10000 (MAX_PARAMETERS)')
+    expect(res.body.detail).toBe('the network has 12,001 parameters; the limit is 10,000 (MAX_PARAMETERS)')
   })
 })
 

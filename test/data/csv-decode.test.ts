@@ -81,7 +81,7 @@ describe('decodeCsv', () => {
       ['zip', zip, 'CSV line 1: the data is a zip archive (an Excel .xlsx or .ods workbook is one), not CSV text: save the sheet as CSV (in Excel: Save As → CSV UTF-8), or unzip the archive and send the CSV in it'],
       ['gzip', gzipSync(iris), 'CSV line 1: the data is gzip-compressed, not CSV text: send it with Content-Encoding: gzip (the server decompresses it), or uncompressed'],
       // no signature it knows, but a zero byte no CSV text holds
-      ['zero byte', Buffer.concat([Buffer.from('a,b\n1,'), Buffer.from([0, 1, 2]), Buffer.from('\n')]), 'CSV line 1: the data is not CSV text: byte 6 is zero, as in a binary file (an image, a spreadsheet workbook, an archive); send a CSV file, saved as text']
+      ['zero byte', Buffer.concat([Buffer.from('a,b\n1,'), Buffer.from([0, 1, 2]), Buffer.from('\n')]), 'CSV line 2: the data is not CSV text: it holds a zero byte (at byte offset 6), as binary files do (an image, a spreadsheet workbook, an archive); send a CSV file, saved as text']
     ]
     for (const [what, bytes, message] of cases) {
       for (const declared of ['utf-8', 'windows-1252']) expect(decodeError(bytes, declared).message, `${what} as ${declared}`).toBe(message)

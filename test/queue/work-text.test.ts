@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { grouped, workText } from '../../src/queue/work-text.js'
+import { grouped, overLimit, workText } from '../../src/queue/work-text.js'
 
 describe('the job-size message\'s numbers', () => {
   it('group counts by thousands and write products past a billion as the limits are configured (1e15)', () => {
@@ -13,5 +13,8 @@ describe('the job-size message\'s numbers', () => {
     expect(workText(1e15)).toBe('1e15')
     // rounding up carries into the exponent
     expect(workText(9.996e15)).toBe('1e16')
+    // just over the limit: digits enough to tell them apart (it read "= 1e15; the limit is 1e15")
+    expect(overLimit(100_000 * 1_797 * 5_568_166, 1e15)).toEqual(['1.001e15', '1e15'])
+    expect(overLimit(3.07e15, 1e15)).toEqual(['3.07e15', '1e15'])
   })
 })

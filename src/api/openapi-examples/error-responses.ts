@@ -20,6 +20,7 @@ import * as D from './example-data.js'
 import { loadConfig } from '../../config.js'
 import { SWEEP_METRICS } from '../../schemas/sweep.js'
 import { BODY_OPT_IN, IMPORT_OPT_IN } from '../../queue/model-signature.js'
+import { grouped } from '../../queue/work-text.js'
 
 type Json = unknown
 interface Media { schema?: unknown, example?: Json }
@@ -110,7 +111,7 @@ function conflict (method: string, path: string): string {
 /** A 422 per operation: its code and detail. */
 function unprocessable (method: string, path: string): { code: string, detail: string } {
   if (`${method} ${path}` === 'POST /v1/networks') {
-    const e = new TOO_MANY_PARAMETERS(50_070_003, DEFAULTS.MAX_PARAMETERS) // 4-10000-5000-3
+    const e = new TOO_MANY_PARAMETERS(grouped(50_070_003), grouped(DEFAULTS.MAX_PARAMETERS)) // 4-10000-5000-3
     return { code: e.code, detail: e.message }
   }
   return { code: 'NN_ERR_UNPROCESSABLE', detail: unprocessableDetail(method, path) }

@@ -13,7 +13,7 @@ import { fastValidator, isDatasetJson, lateBodyValidator } from '../fast-path.js
 import { jsonBodyParser } from '../json-body.js'
 import { csvOnlyQuery, csvOptions } from '../dataset-query.js'
 import { nameFromFile, readDatasetForm, withFormFields } from '../dataset-form.js'
-import { charsetOf, csvEncoding } from '../../data/csv-decode.js'
+import { charsetOf, csvEncoding, type CsvSource } from '../../data/csv-decode.js'
 import { DATASET_NOT_FOUND, inUseByUnfinished, UNSUPPORTED_MEDIA_TYPE, VALIDATION, withProblem } from '../../errors.js'
 import { flatRowsMessage } from '../prediction-input.js'
 import type { DatasetMeta } from '../../store/datasets.js'
@@ -56,7 +56,7 @@ export function datasetResponse (meta: DatasetMeta): DatasetResponseBody {
 
 /** A CSV body: its bytes, decoded where the dataset is built (on the dataset thread when large), and their encoding. */
 class CsvUpload {
-  constructor (readonly bytes: Buffer, readonly encoding: string) {}
+  constructor (readonly bytes: Buffer, readonly encoding: string, readonly source: CsvSource = 'body') {}
 }
 
 const isCsvBody = (body: unknown): boolean => body instanceof CsvUpload
@@ -113,7 +113,7 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
       // curl -F file=@iris.csv stores "iris", as the console names an upload after its file
       if (form.kind === 'csv' && query.name === undefined && form.filename !== undefined && nameFromFile(form.filename) !== '') query.name = nameFromFile(form.filename)
       request.query = query
-      if (form.kind === 'csv') done(null, new CsvUpload(form.file, csvEncoding(undefined)))
+      if (form.kind === 'csv') done(null, new CsvUpload(form.file, csvEncoding(undefined), 'form'))
       else if (form.file.length >= builder.threadFromBytes) done(null, new UnreadJson(form.file))
       else parseJson(request, form.file, done)
     }).catch((err: unknown) => { done(err as Error) })
@@ -160,7 +160,7 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
       ({ built, name } = fromThread)
     } else if (body instanceof CsvUpload) {
       // large CSV is decoded and parsed on the dataset thread: predictions keep being answered meanwhile
-      built = await builder.buildCsv({ bytes: body.bytes, encoding: body.encoding, options: csvOptions(query), limits })
+      built = await builder.buildCsv({ bytes: body.bytes, encoding: body.encoding, options: csvOptions(query), limits, source: body.source })
       name = query.name
     } else if (typeof body === 'string') {
       // a JSON string (the schema's CSV branch admits it): CSV comes as text/csv

@@ -8,6 +8,7 @@ import { checkSpec, describeNetwork, type NetworkSpec } from '../../nn/spec.js'
 import type { NetworkRecord } from '../../store/networks.js'
 import { IdParams, NoContent, PageQuery, listOf, problems } from '../../schemas/common.js'
 import { CreateNetworkRequest, NetworkResponse, type NetworkResponseBody } from '../../schemas/network.js'
+import { grouped } from '../../queue/work-text.js'
 
 export function networkResponse (record: NetworkRecord): NetworkResponseBody {
   const { layers, parameterCount } = describeNetwork(record.spec)
@@ -33,7 +34,7 @@ export function checkNetwork (spec: NetworkSpec, maxParameters: number): void {
     throw err
   }
   const { parameterCount } = describeNetwork(spec)
-  if (parameterCount > maxParameters) throw new TOO_MANY_PARAMETERS(parameterCount, maxParameters)
+  if (parameterCount > maxParameters) throw new TOO_MANY_PARAMETERS(grouped(parameterCount), grouped(maxParameters))
 }
 
 const networks: FastifyPluginAsyncZod = async (fastify) => {

@@ -202,7 +202,9 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
       case 'finished': throw new CONFLICT(`training job '${job.id}' has already ${job.status === 'cancelled' ? 'been cancelled' : job.status}; there is nothing to stop`)
       case 'not-started': throw new CONFLICT(`training job '${job.id}' has not started: it has no epochs to keep; cancel it (POST /v1/training-jobs/${job.id}/cancel) not to run it`)
       case 'cancelling': throw new CONFLICT(`training job '${job.id}' is being cancelled (asked at ${job.cancelRequestedAt ?? '?'}): it stores no model`)
-      case 'in-sweep': throw new CONFLICT(`training job '${job.id}' is ${job.sweep ? 'a trial' : 'the retraining'} of sweep '${result.sweepId}', whose trials are compared at the same epochs; cancel the sweep instead (POST /v1/sweeps/${result.sweepId}/cancel)`)
+      case 'in-sweep': throw new CONFLICT(`training job '${job.id}' is ${job.sweep
+        ? `a trial of sweep '${result.sweepId}', whose trials are compared at the epochs they were given`
+        : `the retraining of sweep '${result.sweepId}', which trains the best trial's configuration as it was scored`}; cancel the sweep instead (POST /v1/sweeps/${result.sweepId}/cancel)`)
       default: break
     }
     request.log.info({ jobId: job.id }, 'training job stop requested')

@@ -18,7 +18,7 @@ import { applyParams, expandSearchSpace, randomConfigurations, trialCount } from
 import { admitTrainingJob, type AdmissionDeps } from '../admission.js'
 import { BODY_OPT_IN, checkSignatureKept, signatureOfJob, type ModelSignature } from '../model-signature.js'
 import { counted } from '../../nn/counted.js'
-import { workText } from '../work-text.js'
+import { overLimit } from '../work-text.js'
 
 export type SweepLimits = Pick<Config, 'MAX_SWEEP_JOBS' | 'MAX_SWEEP_WORK'>
 
@@ -148,7 +148,8 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
     trials.push({ params, job: data, jobIds: Array.from({ length: folds ?? 1 }, (_, f) => `job_${id}_t${trial}f${f}`) })
   }
   if (work > deps.sweepLimits.MAX_SWEEP_WORK) {
-    throw unprocessable(`the sweep's training jobs add up to ${workText(work)} (Σ epochs × rows × parameters); the limit is ${workText(deps.sweepLimits.MAX_SWEEP_WORK)} (MAX_SWEEP_WORK): ` +
+    const [shown, limit] = overLimit(work, deps.sweepLimits.MAX_SWEEP_WORK)
+    throw unprocessable(`the sweep's training jobs add up to ${shown} (Σ epochs × rows × parameters); the limit is ${limit} (MAX_SWEEP_WORK): ` +
       'search fewer or smaller configurations', 'searchSpace')
   }
   await checkSignatureKept({ models: deps.models, tenant: deps.tenant, name: body.modelName, allowChange: body.allowSignatureChange === true, subject: 'this sweep\'s best model', ...BODY_OPT_IN },
