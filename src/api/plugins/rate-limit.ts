@@ -61,7 +61,7 @@ export default fp<RateLimitPluginOptions>(async function rateLimit (fastify, { p
     if (request.tenant === '') { done(); return }
     // an open API's scrape of /metrics shared its client address's bucket, so a scraper beside busy clients got 429s (an
     // operator's trial); with API_KEYS it has its key's own bucket
-    if (request.principal === null && request.routeOptions.url === '/metrics') { done(); return }
+    if (request.principal === null && (request.url === '/metrics' || request.url.startsWith('/metrics?'))) { done(); return }
     // fail open at once while Redis is away (the predictions that still answer then are not held a second each)
     if (fastify.redisDown()) { done(); return }
     const subject = request.principal ? `key:${request.principal.keyId}` : addressOf(request)
