@@ -4614,7 +4614,7 @@ export interface operations {
                 "multipart/form-data": {
                     /**
                      * Format: binary
-                     * @description The dataset: a CSV file with a header row, or a JSON one as the application/json body takes. Its kind comes from the part's Content-Type (text/csv, application/json), else the file name's extension, else its first character. The query parameters may come as text fields of the form instead (curl -F file=@iris.csv -F target=species)
+                     * @description The dataset: a CSV file with a header row, or a JSON one as the application/json body takes. Its kind comes from the part's Content-Type (text/csv, application/json), else its first character ({ is JSON), else the file name's extension. The query parameters may come as text fields of the form instead (curl -F file=@iris.csv -F target=species)
                      */
                     file: string;
                 };

@@ -10,7 +10,7 @@
 import { Busboy } from '@fastify/busboy'
 import { UNSUPPORTED_MEDIA_TYPE, VALIDATION, withProblem } from '../errors.js'
 
-/** The file's kind: by the part's Content-Type, else its name's extension, else its first character. */
+/** The file's kind: by the part's Content-Type, else its first character ('{' is JSON), else its name's extension. */
 export type FormFileKind = 'csv' | 'json'
 
 /** A parsed form: the file's bytes, kind and name (no path), and the text fields (each given once). */
@@ -41,12 +41,12 @@ function kindOf (type: string, filename: string | undefined, bytes: Buffer): For
   if (!GENERIC_PART_TYPES.has(type)) {
     throw new UNSUPPORTED_MEDIA_TYPE(type, `a CSV file (text/csv) or a JSON one (application/json) as the form's file; ${HOW}`)
   }
-  const extension = /\.([a-z0-9]+)$/i.exec(filename ?? '')?.[1]?.toLowerCase()
-  if (extension === 'json') return 'json'
-  if (extension !== undefined && ['csv', 'tsv', 'txt'].includes(extension)) return 'csv'
-  // no name to go by: a JSON dataset is an object, and no CSV header starts with '{'
+  // a JSON dataset is an object, and no CSV header starts with '{': that decides before the name does (a JSON file
+  // saved as data.csv was read as CSV, "a quote may only open a field")
   const first = bytes.subarray(0, 64).toString('latin1').trimStart()[0]
-  return first === '{' ? 'json' : 'csv'
+  if (first === '{') return 'json'
+  const extension = /\.([a-z0-9]+)$/i.exec(filename ?? '')?.[1]?.toLowerCase()
+  return extension === 'json' ? 'json' : 'csv'
 }
 
 /**

@@ -73,12 +73,14 @@ describe('POST /v1/datasets as a form', () => {
     expect(fits.body.name).toBe(`${'a'.repeat(198)}😀`)
   })
 
-  it('reads the file\'s kind from its part\'s type, else its name, else its first character', async () => {
+  it('reads the file\'s kind from its part\'s type, else its first character, else its name', async () => {
     const json = JSON.stringify({ features: [[1, 2], [3, 4], [5, 6]], targets: ['a', 'b', 'a'], name: 'from-json-file' })
     const cases: Array<{ what: string, parts: Array<{ headers: string[], content: string | Buffer }>, want: Json }> = [
       { what: 'application/json part', parts: [{ headers: ['Content-Disposition: form-data; name="file"; filename="d"', 'Content-Type: application/json'], content: json }], want: { name: 'from-json-file', rows: 3, classes: ['a', 'b'] } },
       { what: '.json name, octet-stream', parts: [{ headers: ['Content-Disposition: form-data; name="data"; filename="d.json"', 'Content-Type: application/octet-stream'], content: json }], want: { rows: 3 } },
       { what: 'no name, no type: JSON by its "{"', parts: [{ headers: ['Content-Disposition: form-data; name="file"'], content: `  ${json}` }], want: { rows: 3 } },
+      // the "{" decides before the name: a JSON file saved as .csv (a hostile retrial's) is JSON
+      { what: 'JSON named .csv, octet-stream', parts: [{ headers: ['Content-Disposition: form-data; name="file"; filename="d.csv"', 'Content-Type: application/octet-stream'], content: json }], want: { name: 'from-json-file', rows: 3 } },
       // curl -F 'file=<iris.csv' sends the file as a text field without a filename: it is the file all the same
       { what: 'a text field named file: CSV', parts: [{ headers: ['Content-Disposition: form-data; name="target"'], content: 'species' }, { headers: ['Content-Disposition: form-data; name="file"'], content: iris }], want: { rows: 150, outputs: 3 } },
       { what: '.csv name, octet-stream (curl -F file=@iris.csv)', parts: [{ headers: ['Content-Disposition: form-data; name="file"; filename="iris.csv"', 'Content-Type: application/octet-stream'], content: iris }], want: { rows: 150, targetNames: ['species'] } }
