@@ -47,16 +47,14 @@ export function loneSurrogateEscape (bytes: Buffer): number {
   // escapes are ASCII: latin1 keeps byte offsets
   const text = bytes.toString('latin1')
   const escape = /(\\+)u[dD]([89abAB]|[c-fC-F])[0-9a-fA-F]{2}/g
-  let pairedUntil = -1
   for (let m = escape.exec(text); m !== null; m = escape.exec(text)) {
     if (m[1].length % 2 === 0) continue // "\\\\ud83d": a backslash, then the letters
     const at = m.index + m[1].length - 1
-    const high = /[89abAB]/.test(m[2])
-    if (high) {
-      if (!/^\\u[dD][c-fC-F][0-9a-fA-F]{2}/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 6))) return at
-      pairedUntil = m.index + m[0].length + 6
-      escape.lastIndex = pairedUntil
-    } else if (at !== pairedUntil - 6) return at
+    // a low half the loop reaches is alone: a high one's pair is stepped over below
+    if (!/[89abAB]/.test(m[2])) return at
+    const end = m.index + m[0].length
+    if (!/^\\u[dD][c-fC-F][0-9a-fA-F]{2}/.test(text.slice(end, end + 6))) return at
+    escape.lastIndex = end + 6
   }
   return -1
 }
@@ -66,25 +64,28 @@ export function notUtf8 (bytes: Buffer): Error | undefined {
   if (isUtf8(bytes)) {
     const half = loneSurrogateEscape(bytes)
     if (half < 0) return undefined
-    const lineStart = bytes.lastIndexOf(0x0a, half - 1) + 1
-    const line = lineStart === 0 ? 1 : countNewlines(bytes, lineStart) + 1
-    const column = [...bytes.toString('utf8', lineStart, half)].length + 1
+    const { line, column } = placeOf(bytes, half)
     return withProblem(new VALIDATION(`the escape ${JSON.stringify(bytes.toString('latin1', half, half + 6)).slice(1, -1).replace('\\\\', '\\')} at byte offset ${half} ` +
       `(line ${line}, column ${column}) is half a character (a UTF-16 surrogate without its pair), which no stored text may hold: send the character ` +
       'itself, or both halves (😀 is "\\ud83d\\ude00")'), { offset: half })
   }
   const offset = firstInvalidUtf8(bytes)
   if (offset < 0) return undefined // isUtf8 and the walk disagree: let JSON.parse decide
-  const lineStart = bytes.lastIndexOf(0x0a, offset - 1) + 1
-  const line = lineStart === 0 ? 1 : countNewlines(bytes, lineStart) + 1
-  const before = bytes.toString('utf8', lineStart, offset) // valid: the first bad byte is at offset
-  const column = [...before].length + 1
+  const { line, column, before } = placeOf(bytes, offset) // the text before is valid: the first bad byte is at offset
   const shown = [...before].slice(-SHOWN).join('')
   const byte = bytes[offset].toString(16).toUpperCase().padStart(2, '0')
   // the offset only as a member: the Problem schema's line and column are a CSV's and a matrix's
   return withProblem(new NOT_UTF8(`byte 0x${byte} at byte offset ${offset} (line ${line}, column ${column}, after ${JSON.stringify(shown)}) ` +
     'does not begin a UTF-8 character, and JSON is UTF-8 (RFC 8259): re-save the file as UTF-8 (in Latin-1 or Windows-1252 ' +
     '"é" is the one byte 0xE9; in UTF-8 it is two), or have the client encode the body as UTF-8'), { offset })
+}
+
+/** The line and column (from 1, in characters) of byte `offset`, and its line's text before it; the bytes before it are UTF-8. */
+function placeOf (bytes: Buffer, offset: number): { line: number, column: number, before: string } {
+  const lineStart = bytes.lastIndexOf(0x0a, offset - 1) + 1
+  const line = lineStart === 0 ? 1 : countNewlines(bytes, lineStart) + 1
+  const before = bytes.toString('utf8', lineStart, offset)
+  return { line, column: [...before].length + 1, before }
 }
 
 function countNewlines (bytes: Buffer, end: number): number {

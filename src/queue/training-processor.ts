@@ -22,7 +22,7 @@ import { datasetColumns } from '../data/dataset-columns.js'
 import { reportOf } from './run-report.js'
 import { effectiveTraining } from './train-options.js'
 import { createProgressWriter } from './progress-writer.js'
-import { StopRequests } from './stop-requests.js'
+import { RunningAttempts } from './running-attempts.js'
 import { CANCELLED_MESSAGE, LOCK_LOST, isCancelMarked, isStopMarked, readEpochs, recordEpochs, type TrainingJob, type TrainJobResult } from './training-queue.js'
 import { validationOutputs } from './job-scoring.js'
 import { scoreHeldOut, trialPlan, type TrialRows } from './sweeps/trial-rows.js'
@@ -37,8 +37,8 @@ export interface ProcessorDeps {
   readonly shutdown: AbortSignal
   readonly threads?: number | 'auto'
   readonly kernels?: KernelName
-  /** where the worker's stop listener finds each running attempt's stop signal (a new one when absent: nothing stops it) */
-  readonly stops?: StopRequests
+  /** the attempts running here, where the worker's stop listener finds each one's stop signal (a new set when absent: nothing stops them) */
+  readonly attempts?: RunningAttempts
 }
 
 /** What a job trains on, loaded and checked: its dataset, network, fine-tuning parent, targets per head, rows and their preparation. */
@@ -186,14 +186,14 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     })
   }
 
-  const stops = deps.stops ?? new StopRequests()
+  const attempts = deps.attempts ?? new RunningAttempts()
   return async function processTrainingJob (job, token, signal) {
     const jobId = job.id!
-    const finish = stops.open(jobId)
+    const finish = attempts.open(jobId)
     try {
       return await processAttempt(job, token, signal, finish)
     } finally {
-      stops.close(jobId)
+      attempts.close(jobId)
     }
   }
 
@@ -228,7 +228,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     // which worker took the job, and when: the line an operator looks for when a job seems stuck
     log.info({ attempt: job.attemptsStarted, epochs: options.epochs, rows: prepared.data.rows, fromEpoch: resume?.epoch ?? 0 }, 'training started')
     // a stop asked for while no worker ran it (between attempts): the resumed run ends after its first epoch
-    if (await isStopMarked(redis, prefix, jobId)) stops.request(jobId)
+    if (await isStopMarked(redis, prefix, jobId)) attempts.stop(jobId)
     const result = await trainRecorded(job, log, spec, prepared, options, { resume, initialParams: resume ? undefined : parent?.params, signal, finish })
     log.info({ stopReason: result.stopReason, epochs: result.history.length, threads: result.threads, ms: Date.now() - started }, 'training stopped')
 

@@ -16,7 +16,7 @@ import { createKeys } from '../store/keys.js'
 import { chooseKernels, logKernels } from '../kernels/index.js'
 import { startSweepWorker } from './sweeps/sweep-worker.js'
 import { createCheckpointStore } from './checkpoint.js'
-import { StopRequests } from './stop-requests.js'
+import { RunningAttempts } from './running-attempts.js'
 
 /**
  * How long a closing worker waits for an unavailable Redis before it exits without handing its jobs back
@@ -51,9 +51,9 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   logKernels(log, chooseKernels(config.KERNELS))
   const shutdown = new AbortController()
 
-  const stops = new StopRequests()
+  const attempts = new RunningAttempts()
   const processor = createTrainingProcessor({
-    redis, prefix, engine, logger: log, shutdown: shutdown.signal, kernels: config.KERNELS, stops,
+    redis, prefix, engine, logger: log, shutdown: shutdown.signal, kernels: config.KERNELS, attempts,
     checkpoint: { everyEpochs: config.CHECKPOINT_EVERY_EPOCHS, everySeconds: config.CHECKPOINT_EVERY_SECONDS }
   })
   const worker = new Worker<TrainJobData, TrainJobResult>(TRAINING_QUEUE, processor, {
@@ -83,8 +83,7 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   // so that the job never trains twice at once (its save is idempotent too, store/model-write.ts)
   // BullMQ reports the failed renewal again each renewal interval until the attempt has stopped: one line per attempt
   const lockLost = new Set<string>()
-  const running = new Set<string>()
-  worker.on('active', (job) => { if (job.id) { lockLost.delete(job.id); running.add(job.id) } })
+  worker.on('active', (job) => { if (job.id) lockLost.delete(job.id) })
   const stopAttempt = (jobId: string, line: string, fields: Record<string, unknown> = {}): void => {
     if (worker.cancelJob(jobId, LOCK_LOST) && !lockLost.has(jobId)) {
       lockLost.add(jobId)
@@ -103,7 +102,7 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
       lockWatch = undefined
       const since = away()
       if (since === null || Date.now() - since < config.WORKER_LOCK_DURATION_MS) return
-      for (const jobId of running) {
+      for (const jobId of attempts.jobIds()) {
         stopAttempt(jobId, 'redis away longer than the job lock (WORKER_LOCK_DURATION_MS): stopping this attempt; the job resumes from its last checkpoint', { awayMs: Date.now() - since })
       }
     }, config.WORKER_LOCK_DURATION_MS + 100)
@@ -115,10 +114,9 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
     if (jobId) publishFinished(redis, prefix, jobId).catch((err: Error) => log.warn({ err, jobId }, 'publishing the end of a job failed'))
   }
   // a sweep's child also tells its sweep (queue/sweeps/), whose event stream announces finished trials
-  worker.on('completed', (job) => { if (job.id) running.delete(job.id); finished(job.id); finished(job.data.sweep?.id) })
+  worker.on('completed', (job) => { finished(job.id); finished(job.data.sweep?.id) })
   const checkpoints = createCheckpointStore(redis, prefix)
   worker.on('failed', (job, err) => {
-    if (job?.id) running.delete(job.id)
     if (err.message === CANCELLED_MESSAGE) log.info({ jobId: job?.id }, 'job cancelled')
     else if (err.message === STALLED_TOO_OFTEN && job?.id !== undefined) {
       // no attempt of it will read its checkpoint again
@@ -135,7 +133,7 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   const stopping = stopChannel(prefix)
   subscriber.on('message', (channel: string, jobId: string) => {
     if (channel === stopping) {
-      if (stops.request(jobId)) log.info({ jobId }, 'stopping running job after its epoch; its model is kept')
+      if (attempts.stop(jobId)) log.info({ jobId }, 'stopping running job after its epoch; its model is kept')
     } else if (worker.cancelJob(jobId, 'cancel')) log.info({ jobId }, 'cancelling running job')
   })
   await subscriber.subscribe(cancelChannel(prefix), stopping)
@@ -150,7 +148,7 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
       closing ??= (async () => {
         log.info('worker closing')
         // the jobs it runs now: a hand-back that fails for want of Redis ends them here ('failed'), though Redis never hears of it
-        const runningAtClose = [...running]
+        const runningAtClose = attempts.jobIds()
         shutdown.abort('shutdown')
         clearTimeout(lockWatch)
         const graceful = (async () => {

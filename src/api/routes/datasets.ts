@@ -111,7 +111,8 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
     readDatasetForm(body as Buffer, String(request.headers['content-type'])).then((form) => {
       const query = withFormFields(request.query, form.fields)
       // curl -F file=@iris.csv stores "iris", as the console names an upload after its file
-      if (form.kind === 'csv' && query.name === undefined && form.filename !== undefined && nameFromFile(form.filename) !== '') query.name = nameFromFile(form.filename)
+      const named = form.kind === 'csv' && query.name === undefined && form.filename !== undefined ? nameFromFile(form.filename) : ''
+      if (named !== '') query.name = named
       request.query = query
       if (form.kind === 'csv') done(null, new CsvUpload(form.file, csvEncoding(undefined), 'form'))
       else if (form.file.length >= builder.threadFromBytes) done(null, new UnreadJson(form.file))
