@@ -39,8 +39,9 @@ const jsonEncoded = (text: string): boolean => {
 const JSON_ENCODED = 'the body is a JSON string holding the CSV (one quoted line with \\n escapes), not CSV text; send the text itself ' +
   '(openapi-fetch: bodySerializer: (text) => text, or the typed client\'s uploadCsv)'
 
-export function csvToTable (text: string, options: CsvTableOptions = {}): CsvTable {
-  const { header, records, lines, delimiter } = parseCsv(text, options.delimiter)
+/** `maxRows`: the most data rows read (MAX_DATASET_ROWS); parseCsv refuses the first one past it. */
+export function csvToTable (text: string, options: CsvTableOptions = {}, maxRows = Infinity): CsvTable {
+  const { header, records, lines, delimiter } = parseCsv(text, options.delimiter, maxRows)
   const decimal = options.decimal ?? '.'
   if (decimal === ',' && delimiter === ',') {
     throw withProblem(new BAD_CSV('decimal=, needs cells separated by something else than commas; the header reads as comma-separated (send ?delimiter=; or ?delimiter=tab if it is not)'), { field: 'decimal' })

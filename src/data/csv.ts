@@ -2,7 +2,7 @@
  * RFC 4180 CSV with a header row → records, with the delimiter given or detected (comma, semicolon, tab).
  * Pure text in, records out; the typed table is csv-table.ts's.
  */
-import { BAD_CSV, withProblem } from '../errors.js'
+import { BAD_CSV, DATASET_TOO_LARGE, withProblem } from '../errors.js'
 
 export interface CsvDocument {
   readonly header: string[]
@@ -64,8 +64,10 @@ export function oneColumnMessage (header: string, delimiter: Delimiter): string 
 /**
  * Splits CSV text into records; quoted fields may hold the delimiter, quotes ("") and line breaks.
  * CRLF, LF and CR all end a line. The delimiter defaults to the one the header line uses (detectDelimiter).
+ * More than `maxRecords` records after the header is DATASET_TOO_LARGE (413), thrown on the first record
+ * past it: a file of millions of rows over the cap is not split whole first (5,000,000 rows held ~1.8 GB).
  */
-export function parseCsv (text: string, delimiter: Delimiter = detectDelimiter(text)): CsvDocument {
+export function parseCsv (text: string, delimiter: Delimiter = detectDelimiter(text), maxRecords = Infinity): CsvDocument {
   const rows: string[][] = []
   const lines: number[] = []
   let record: string[] = []
@@ -80,7 +82,11 @@ export function parseCsv (text: string, delimiter: Delimiter = detectDelimiter(t
     endField()
     // a line with nothing on it but spaces is skipped, not read as a record of one empty cell (a
     // dataset has two columns at least, so one unquoted cell of spaces is never a row of one)
-    if (!(record.length === 1 && record[0].trim() === '' && !quoted)) { rows.push(record); lines.push(recordLine) }
+    if (!(record.length === 1 && record[0].trim() === '' && !quoted)) {
+      // rows[0] is the header
+      if (rows.length > maxRecords) throw withProblem(new DATASET_TOO_LARGE(`more than ${maxRecords}`, maxRecords), { line: recordLine })
+      rows.push(record); lines.push(recordLine)
+    }
     record = []
   }
   for (; i < text.length; i++) {

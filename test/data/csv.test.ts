@@ -54,6 +54,20 @@ describe('parseCsv', () => {
   })
 })
 
+describe('the row cap', () => {
+  it('reads exactly maxRecords data rows, and refuses the first one past them by its line without reading on', () => {
+    // blank lines and the header do not count
+    expect(parseCsv('a,b\n1,2\n\n3,4\n', ',', 2).records).toEqual([['1', '2'], ['3', '4']])
+    const over = problemOf(() => parseCsv('a,b\n1,2\n\n3,4\n5,6\n', ',', 2))
+    expect(over.statusCode).toBe(413)
+    expect(over.message).toBe('dataset has more than 2 rows; the limit is 2 (MAX_DATASET_ROWS)')
+    expect(over.problem).toEqual({ line: 5 })
+    // what follows the row past the cap is never read: an unclosed quote after it is not the error
+    expect(problemOf(() => parseCsv('a,b\n1,2\n3,4\n5,6\n"never closed', ',', 2)).statusCode).toBe(413)
+    expect(problemOf(() => parseCsv('a,b\n1,2\n3,4\n5,6\n"never closed', ',')).statusCode).toBe(400)
+  })
+})
+
 describe('delimiters', () => {
   it('detects semicolons and tabs from the header line, and reads the file with them', () => {
     expect(detectDelimiter('a;b;c\n1;2;3\n')).toBe(';')

@@ -7,6 +7,6 @@ import { buildDataset, type BuiltDataset, type DatasetLimits } from '../../data/
 export interface CsvJob { readonly bytes: Uint8Array, readonly encoding: string, readonly options: CsvTableOptions, readonly limits: DatasetLimits, readonly source?: CsvSource }
 
 export function buildCsvDataset ({ bytes, encoding, options, limits, source }: CsvJob): BuiltDataset {
-  const { input, places } = csvToTable(decodeCsv(bytes, encoding, source), options)
+  const { input, places } = csvToTable(decodeCsv(bytes, encoding, source), options, limits.maxRows)
   return buildDataset(input, limits, places)
 }
