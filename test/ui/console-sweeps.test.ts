@@ -106,4 +106,52 @@ describe.skipIf(!available)(`the console's sweeps${why}`, () => {
       expect(errors).toEqual([])
     }
   })
+  it('starts a sweep from the job form: fields given several values, folds and a metric, followed to its model', async () => {
+    const { base } = on.server
+    const datasetId = (await call<{ id: string }>('POST', '/v1/datasets?target=species&name=iris-form', IRIS)).id
+    const { page, requests, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/sweeps`)
+    await page.getByRole('link', { name: 'New sweep' }).click()
+    await page.getByRole('heading', { name: 'New sweep' }).waitFor()
+    expect(await page.locator('#sweep').getAttribute('open')).not.toBeNull()
+    await page.selectOption('#job-dataset', datasetId)
+    await page.fill('#job-epochs', '5')
+    await page.fill('#job-batch', '16')
+    expect(await page.locator('#sweep-metric option').evaluateAll((els) => els.map((e) => e.getAttribute('value')))).toEqual(['accuracy', 'log_loss'])
+    expect(await page.locator('#job-start').innerText()).toBe('Start training')
+
+    // two fields searched: the learning rate (the first offered) and the hidden layer's units
+    await page.getByRole('button', { name: 'Search a field' }).click()
+    await page.fill('#sweep-field-0-values', '0.01, 0.05')
+    await page.getByRole('button', { name: 'Search a field' }).click()
+    await page.selectOption('#sweep-field-1-field', 'network.layers.0.units')
+    expect(await page.locator('#sweep-field-1-values').getAttribute('placeholder')).toBe('32, 64, 128')
+    await page.fill('#sweep-field-1-values', '4, x')
+    expect(await page.locator('#job-start').innerText()).toBe('Start sweep')
+    await page.fill('#job-model-name', 'iris-form-sweep')
+    await page.locator('#job-start').click()
+    expect(await page.getByRole('alert').innerText()).toBe('searched field 2 (Layer 1 units): "x" is not a number (a decimal point, not a comma: 0.01)')
+    await page.fill('#sweep-field-1-values', '4, 8')
+    expect(await page.locator('#job-start').innerText()).toBe('Start sweep: 4 configurations')
+    await page.fill('#sweep-folds', '2')
+    expect(await page.locator('#job-start').innerText()).toBe('Start sweep: 4 configurations × 2 folds = 8 training jobs')
+
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/v1/sweeps'))
+    await page.locator('#job-start').click()
+    const body = (await sent).postDataJSON() as { datasetId: string, searchSpace: unknown, folds: number, metric: string, seed: number, modelName: string, training: { epochs: number } }
+    expect(body).toMatchObject({
+      datasetId,
+      searchSpace: { 'training.optimizer.learningRate': { type: 'grid', values: [0.01, 0.05] }, 'network.layers.0.units': { type: 'grid', values: [4, 8] } },
+      folds: 2, metric: 'accuracy', seed: 0, modelName: 'iris-form-sweep', training: { epochs: 5 }
+    })
+    await page.getByRole('heading', { name: 'Sweep iris-form-sweep' }).waitFor()
+    await page.locator('#sweep-state .badge', { hasText: 'succeeded' }).waitFor({ timeout: 120_000 })
+    expect(await page.locator('#sweep-results tbody tr').count()).toBe(4)
+    expect(await page.locator('#sweep-results td.jobs a').count()).toBe(8)
+    await shot(page, 'sweep-from-form')
+    await page.locator('#sweep-model').click()
+    await page.getByRole('heading', { name: 'iris-form-sweep v1' }).waitFor()
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
 })

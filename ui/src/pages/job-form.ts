@@ -3,6 +3,7 @@
  * inputs and output follow the dataset (softmax over its classes, identity for regression), so
  * "Start" alone trains something sensible. Hidden layers are edited a row each, in the block
  * vocabulary (layer-editor.ts); the summary under the form counts the parameters as the server will.
+ * Fields given several values make it a sweep of every combination (sweep-search.ts).
  */
 import { allItems, getJson, sendJson } from '../api.js'
 import { datasetOption } from '../dataset-label.js'
@@ -13,6 +14,7 @@ import type { Dataset, LayerSpec, Model, Page } from '../types.js'
 import { layerEditor } from './layer-editor.js'
 import { headChoices } from '../head-choices.js'
 import { MODEL_NAME_MAX, modelNameFor, modelNameIssue } from '../model-name.js'
+import { sweepSearch, type SearchableField, type SweepPlan } from './sweep-search.js'
 
 /** The hidden layer a new job starts with: scikit-learn's MLPClassifier and MLPRegressor default, hidden_layer_sizes=(100,). */
 const DEFAULT_HIDDEN_UNITS = 100
@@ -22,6 +24,23 @@ const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'momentum', 'nesterov']
 async function latestVersion (name: string): Promise<number | undefined> {
   const page = await getJson<Page<Pick<Model, 'version'>>>(`/v1/models?name=${encodeURIComponent(name)}&limit=1`).catch(() => undefined)
   return page?.items[0]?.version
+}
+
+/** What a sweep may search in this form: the training fields, the L2 penalty, and each hidden layer's units and dropout. */
+function searchableFields (layers: number): SearchableField[] {
+  const perLayer = Array.from({ length: layers }, (_, i): SearchableField[] => [
+    { path: `network.layers.${i}.units`, label: `Layer ${i + 1} units`, values: { kind: 'number', integer: true, min: 1 }, example: '32, 64, 128' },
+    { path: `network.layers.${i}.dropout`, label: `Layer ${i + 1} dropout`, values: { kind: 'number', min: 0, below: 1 }, example: '0, 0.2, 0.5' }
+  ]).flat()
+  return [
+    { path: 'training.optimizer.learningRate', label: 'Learning rate', values: { kind: 'number', min: 0, minExclusive: true }, example: '0.0001, 0.001, 0.01' },
+    { path: 'training.optimizer.type', label: 'Optimizer', values: { kind: 'choice', choices: OPTIMIZERS }, example: OPTIMIZERS.slice(0, 3).join(', ') },
+    { path: 'training.batchSize', label: 'Batch size', values: { kind: 'number', integer: true, min: 1 }, example: '16, 32, 64' },
+    { path: 'training.epochs', label: 'Epochs', values: { kind: 'number', integer: true, min: 1 }, example: '50, 100, 200' },
+    { path: 'network.l2', label: 'L2 penalty λ (weights)', values: { kind: 'number', min: 0 }, example: '0, 0.0001, 0.001' },
+    ...perLayer,
+    { path: 'training.seed', label: 'Seed (repeats each configuration)', values: { kind: 'number', integer: true, min: 0 }, example: '0, 1, 2' }
+  ]
 }
 
 function field (id: string, label: string, input: HTMLElement, hint?: string): HTMLElement[] {
@@ -54,7 +73,8 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
     const choices = headChoices(d)
     return (choices.find((c) => c.value === head.value) ?? choices[0])?.output
   }
-  const start = h('button', { type: 'submit' }, 'Start training')
+  const start = h('button', { type: 'submit', id: 'job-start' }, 'Start training')
+  const sweep = sweepSearch(() => searchableFields(layers.size()), () => describe(), query.get('sweep') !== null)
   const fillHeads = (): void => {
     head.replaceChildren(...headChoices(selected()).map((c, i) => h('option', { value: c.value, selected: i === 0 }, c.label)))
   }
@@ -94,6 +114,8 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
       checking = checkName()
     }
     // a target of one class has no head to train: said here, with Start off, rather than as the API's 400 on submit
+    sweep.refresh(out?.activation === 'identity' ? 'regression' : 'classification')
+    start.textContent = startLabel()
     head.disabled = out === undefined
     start.disabled = out === undefined
     if (out === undefined) {
@@ -111,6 +133,14 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
     classWeight.disabled = out.activation !== 'softmax'
     if (classWeight.disabled) classWeight.value = ''
     shape.textContent = `Network: ${count(d.inputs, 'input')} → ${hidden} → ${out.units} ${out.activation} (output follows the dataset${parameters})`
+  }
+  // what Start will do: a job, or a sweep of so many jobs (a plan not yet readable counts as a sweep of unknown size)
+  const startLabel = (): string => {
+    if (!sweep.active()) return 'Start training'
+    let plan: SweepPlan
+    try { plan = sweep.read() } catch { return 'Start sweep' }
+    const configurations = count(plan.configurations, 'configuration')
+    return plan.folds === undefined ? `Start sweep: ${configurations}` : `Start sweep: ${configurations} × ${plan.folds} folds = ${count(plan.configurations * plan.folds, 'training job')}`
   }
   dataset.addEventListener('change', () => { fillHeads(); describe() })
   head.addEventListener('change', describe)
@@ -137,6 +167,7 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
       ...field('job-seed', 'Seed', seed),
       h('label', { for: 'job-model-name' }, 'Model name'),
       h('div', {}, modelName, h('small', {}, 'empty: named by its id; letters, digits, - _ . (from a letter or digit); an existing name gets a new version, with the same inputs and outputs'), nameNote)),
+    sweep.element,
     shape,
     start,
     status)
@@ -170,10 +201,23 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
       },
       ...(modelName.value.trim() !== '' ? { modelName: modelName.value.trim() } : {})
     }
+    if (sweep.active()) {
+      let plan: SweepPlan
+      try { plan = sweep.read() } catch (err) { status.replaceChildren(note((err as Error).message, 'error')); return }
+      // the API needs the name the best configuration's model is stored under
+      if (body.modelName === undefined) { status.replaceChildren(note('A sweep stores its best model under a name: type a model name.', 'error')); modelName.focus(); return }
+      status.replaceChildren('Starting…')
+      // the form's seed also fixes the folds (the sweep's own seed)
+      const sweepBody = { ...body, searchSpace: plan.searchSpace, metric: plan.metric, ...(plan.folds !== undefined ? { folds: plan.folds } : {}), seed: body.training.seed }
+      sendJson<{ id: string }>('POST', '/v1/sweeps', sweepBody).then(
+        (s) => go(`#/sweeps/${encodeURIComponent(s.id)}`),
+        (err: Error) => status.replaceChildren(note(err.message, 'error')))
+      return
+    }
     status.replaceChildren('Starting…')
     sendJson<{ id: string }>('POST', '/v1/training-jobs', body).then(
       (job) => go(`#/jobs/${encodeURIComponent(job.id)}`),
       (err: Error) => status.replaceChildren(note(err.message, 'error')))
   }
-  return h('section', {}, h('h1', {}, 'New training job'), form)
+  return h('section', {}, h('h1', {}, query.get('sweep') !== null ? 'New sweep' : 'New training job'), form)
 }

@@ -16,6 +16,8 @@ export interface LayerEditor {
   readonly element: HTMLElement
   /** the layers as the API takes them; throws a message naming the row and field to fix */
   read (): LayerSpec[]
+  /** how many hidden layers the editor holds (valid or not) */
+  size (): number
 }
 
 interface Row {
@@ -97,5 +99,5 @@ export function layerEditor (initial: readonly LayerSpec[], changed: () => void)
     return layer
   })
 
-  return { element: h('div', { class: 'layer-editor' }, list, empty, more), read }
+  return { element: h('div', { class: 'layer-editor' }, list, empty, more), read, size: () => rows.length }
 }

@@ -33,7 +33,9 @@ export async function sweepsPage ({ query, signal }: Route): Promise<Node> {
   refreshWhileUnfinished(signal, first.items, load, fill)
   return h('section', {},
     h('h1', {}, 'Sweeps'),
-    h('p', { class: 'muted' }, 'Hyper-parameter searches, each trial (and fold) a training job; start one with POST /v1/sweeps.'),
+    h('p', { class: 'muted' }, 'Hyper-parameter searches, each trial (and fold) a training job. Start one from the job form by giving fields several values, ' +
+      'or with POST /v1/sweeps (random distributions and trials too).'),
+    h('p', { class: 'actions' }, h('a', { class: 'button', href: '#/jobs/new?sweep=1' }, 'New sweep')),
     first.items.length === 0 && offset === 0
       ? note('No sweeps yet.')
       : h('div', { class: 'scroll' }, h('table', { id: 'sweep-list' },
