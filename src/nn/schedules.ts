@@ -12,7 +12,7 @@ export type ScheduleConfig =
   | { type: 'step', stepSize: number, gamma?: number }
   /** lr·gamma^epoch */
   | { type: 'exponential', gamma: number }
-  /** cosine annealing from lr to minLearningRate (default 0) over `epochs` (default: the run's total epochs) */
+  /** cosine annealing from lr to minLearningRate (default 0) over `epochs` (default: the run's total epochs), then back up (PyTorch's CosineAnnealingLR) */
   | { type: 'cosine', minLearningRate?: number, epochs?: number }
   /** lr·factor after `patience` epochs without a `minDelta` improvement; defaults 0.1, 10, 1e-4, 0 */
   | { type: 'reduce_on_plateau', factor?: number, patience?: number, minDelta?: number, minLearningRate?: number }
@@ -58,9 +58,10 @@ function byEpoch (lr: number, rate: (epoch: number) => number): Schedule {
 function cosine (lr: number, min: number, epochs: number): Schedule {
   check(isNonNegative(min) && min <= lr, `cosine minLearningRate must be in [0, ${lr}], got ${min}`)
   check(Number.isInteger(epochs) && epochs >= 1, `cosine epochs must be a positive integer, got ${epochs}`)
-  // PyTorch's CosineAnnealingLR: min is reached at epoch `epochs` (one past the last epoch of a run
-  // of that length, so no epoch is wasted at a zero rate) and held after it
-  return byEpoch(lr, (epoch) => min + (lr - min) * (1 + Math.cos(Math.PI * Math.min(epoch, epochs) / epochs)) / 2)
+  // PyTorch's CosineAnnealingLR (its closed form, T_max = epochs): min is reached at epoch `epochs` (one
+  // past the last epoch of a run of that length, so no epoch is wasted at a zero rate), and a longer run
+  // climbs back as PyTorch's does, a period of 2·epochs, rather than training on at the floor
+  return byEpoch(lr, (epoch) => min + (lr - min) * (1 + Math.cos(Math.PI * epoch / epochs)) / 2)
 }
 
 function reduceOnPlateau (base: number, factor: number, patience: number, minDelta: number, min: number): Schedule {

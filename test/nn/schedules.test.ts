@@ -26,10 +26,12 @@ describe('schedules that depend on the epoch only', () => {
     closeAll(rates(s, [0, 1, 2, 3]), [0.5, 0.45, 0.405, 0.3645])
   })
 
-  it('cosine: from lr at epoch 0 to min at `epochs`, halfway at the middle, held after', () => {
+  it('cosine: from lr at epoch 0 to min at `epochs`, halfway at the middle, then back up as PyTorch\'s CosineAnnealingLR', () => {
     const s = createSchedule({ type: 'cosine', minLearningRate: 0.01, epochs: 4 }, 0.09, 100)
-    // min + (lr − min)·(1 + cos(π·e/4))/2 with lr − min = 0.08: cos = 1, √½, 0, −√½, −1
-    closeAll(rates(s, [0, 1, 2, 3, 4, 7]), [0.09, 0.01 + 0.04 * (1 + Math.SQRT1_2), 0.05, 0.01 + 0.04 * (1 - Math.SQRT1_2), 0.01, 0.01])
+    // min + (lr − min)·(1 + cos(π·e/4))/2 with lr − min = 0.08: cos = 1, √½, 0, −√½, −1, then −√½, 0, … 1 at 8
+    closeAll(rates(s, [0, 1, 2, 3, 4, 5, 6, 8]), [0.09, 0.01 + 0.04 * (1 + Math.SQRT1_2), 0.05, 0.01 + 0.04 * (1 - Math.SQRT1_2), 0.01, 0.01 + 0.04 * (1 - Math.SQRT1_2), 0.05, 0.09])
+    // PyTorch 1.13: SGD(lr=0.1) with CosineAnnealingLR(T_max=3, eta_min=0.01), lr read before each of 8 epochs' step
+    closeAll(rates(createSchedule({ type: 'cosine', minLearningRate: 0.01, epochs: 3 }, 0.1, 8), [0, 1, 2, 3, 4, 5, 6, 7]), [0.1, 0.0775, 0.0325, 0.01, 0.0325, 0.0775, 0.1, 0.0775])
   })
 
   it('cosine defaults to the run\'s total epochs and a minimum of 0', () => {
