@@ -52,9 +52,14 @@ export const quotedList = (names: readonly string[]): string => names.map((n) =>
  * Keys that belong to another choice of the object they were sent in (PyTorch's SGD takes momentum and
  * weight_decay; here each is an optimizer of its own): what to send instead, said where the key is refused.
  */
+/** Weight decay, wherever it is sent: PyTorch's weight_decay on SGD and Adam adds λ·W to the gradient, the L2 penalty. */
+const DECAY = 'PyTorch\'s weight_decay on SGD and Adam is an L2 penalty, here the network\'s "l2" (on weights, not biases), for any optimizer; ' +
+  'decoupled weight decay is AdamW\'s: send training.optimizer as {"type": "adamw", "weightDecay": 0.01}'
+const DECAY_KEYS: ReadonlySet<string> = new Set(['weightDecay', 'weight_decay'])
 const OTHER_CHOICE: Readonly<Record<string, string>> = {
   momentum: 'momentum is its own optimizer here, {"type": "momentum", "momentum": 0.9} or "nesterov" (PyTorch\'s SGD(momentum=0.9))',
-  weightDecay: 'decoupled weight decay is AdamW\'s, {"type": "adamw", "weightDecay": 0.01}; L2 on any optimizer is the network\'s "l2"'
+  weightDecay: DECAY,
+  weight_decay: DECAY
 }
 
 /**
@@ -62,8 +67,9 @@ const OTHER_CHOICE: Readonly<Record<string, string>> = {
  * learning_rate sit beside the epochs): where they go instead.
  */
 const OPTIMIZER_OPTIONS: ReadonlySet<string> = new Set(['lr', 'learningRate', 'learning_rate', 'learning_rate_init', 'momentum', 'weightDecay', 'weight_decay', 'betas', 'eps'])
-const inOptimizer = (key: string): string =>
-  `${key} is the optimizer's: send it in training.optimizer, as {"type": "adam", "learningRate": 0.001}`
+const inOptimizer = (key: string): string => DECAY_KEYS.has(key)
+  ? DECAY
+  : `${key} is the optimizer's: send it in training.optimizer, as {"type": "adam", "learningRate": 0.001}`
 
 /** L2 regularisation under scikit-learn's or Keras' names, sent to the training options or the network: the network's `l2`. */
 const L2_NAMES: ReadonlySet<string> = new Set(['alpha', 'l2', 'lambda', 'l2_regularization', 'regularization'])
@@ -98,7 +104,8 @@ const SYNONYMS: ReadonlyMap<string, { readonly whose: string, readonly here: str
   T_max: { whose: 'PyTorch\'s', here: 'epochs' },
   negative_slope: { whose: 'PyTorch\'s', here: 'alpha' },
   hidden_layer_sizes: { whose: 'scikit-learn\'s', here: 'layers' },
-  p: { whose: 'PyTorch\'s Dropout', here: 'dropout' }
+  p: { whose: 'PyTorch\'s Dropout', here: 'dropout' },
+  weight_decay: { whose: 'PyTorch\'s', here: 'weightDecay' }
 })) // a Map: a key such as "__proto__" must find nothing, not Object.prototype
 const synonymOf = (key: string, known: readonly string[]): string | undefined => {
   const s = SYNONYMS.get(key)
@@ -113,8 +120,9 @@ export const KEYS_HERE = new RegExp(`${KEYS_HERE_LEAD}(.+)$`)
 export function unknownKeysMessage (keys: readonly string[], known: readonly string[]): string {
   const each = keys.map((key) => {
     const near = nearestKey(key, known)
+    // an optimizer's key that another optimizer takes; AdamW's own weight_decay is only a synonym
     const elsewhere = known.includes('learningRate')
-      ? (Object.hasOwn(OTHER_CHOICE, key) ? OTHER_CHOICE[key] : undefined) // "toString" must find nothing, not Object.prototype's
+      ? (Object.hasOwn(OTHER_CHOICE, key) && synonymOf(key, known) === undefined ? OTHER_CHOICE[key] : undefined) // "toString" must find nothing, not Object.prototype's
       : known.includes('optimizer') && OPTIMIZER_OPTIONS.has(key)
         ? inOptimizer(key)
         : L2_NAMES.has(key) && (known.includes('optimizer') || (known.includes('layers') && key !== 'l2')) ? inNetworkL2(key, known.includes('layers')) : undefined

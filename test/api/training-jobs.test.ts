@@ -442,8 +442,19 @@ describe('admission', () => {
     const momentum = await post(job({ optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 } }))
     expect(momentum.status).toBe(400)
     expect(momentum.body.detail).toMatch(/unknown key "momentum" \(momentum is its own optimizer here, \{"type": "momentum", "momentum": 0\.9\} or "nesterov"/)
-    const decay = await post(job({ optimizer: { type: 'adam', learningRate: 0.1, weightDecay: 0.01 } }))
-    expect(decay.body.detail).toMatch(/"weightDecay" \(decoupled weight decay is AdamW's/)
+    // weight decay under its own and PyTorch's name, in an optimizer that does not take it or beside the epochs:
+    // PyTorch's weight_decay is the L2 penalty (the network's l2), AdamW's is decoupled; AdamW takes it by its own name
+    const decay = 'PyTorch\'s weight_decay on SGD and Adam is an L2 penalty, here the network\'s "l2" (on weights, not biases), for any optimizer; ' +
+      'decoupled weight decay is AdamW\'s: send training.optimizer as {"type": "adamw", "weightDecay": 0.01}'
+    for (const key of ['weightDecay', 'weight_decay']) {
+      for (const [where, training] of [['training.optimizer', { optimizer: { type: 'adam', learningRate: 0.1, [key]: 0.01 } }], ['training', { [key]: 0.01 }]] as const) {
+        const res = await post(job(training))
+        expect(res.status).toBe(400)
+        expect(res.body.errors).toEqual([expect.objectContaining({ field: `${where}.${key}`, message: expect.stringContaining(`unknown key "${key}" (${decay})`) })])
+      }
+    }
+    const adamw = await post(job({ optimizer: { type: 'adamw', learningRate: 0.1, weight_decay: 0.01 } }))
+    expect(adamw.body.errors).toEqual([expect.objectContaining({ field: 'training.optimizer.weight_decay', message: expect.stringMatching(/^unknown key "weight_decay" \(PyTorch's name; here it is "weightDecay"\)/) })])
     // the learning rate beside the epochs (Keras' and scikit-learn's place for it) is pointed into the optimizer
     const lr = await post(job({ lr: 0.01 }))
     expect(lr.body.errors).toEqual([expect.objectContaining({ field: 'training.lr', message: expect.stringMatching(/^unknown key "lr" \(lr is the optimizer's: send it in training\.optimizer, as \{"type": "adam", "learningRate": 0\.001\}\)/) })])
