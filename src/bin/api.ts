@@ -27,6 +27,18 @@ export interface RunningApi {
 export const REDIS_URL_MISSING = 'REDIS_URL is not set: point it at your Redis (e.g. redis://127.0.0.1:6379), ' +
   'or run `npm start`, which starts an embedded redis-server'
 
+/** How long a starting API waits for its Redis connection before it says Redis does not answer. */
+const REDIS_JOIN_GRACE_MS = 1000
+
+/** Resolves once the client is ready or `ms` have passed, whichever is first. */
+function readyWithin (redis: { once (event: 'ready', listener: () => void): unknown, off (event: 'ready', listener: () => void): unknown }, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => { clearTimeout(timer); redis.off('ready', done); resolve() }
+    const timer = setTimeout(done, ms)
+    redis.once('ready', done)
+  })
+}
+
 export async function startApi (config: Config, logger: Logger): Promise<RunningApi> {
   if (!config.REDIS_URL) throw new Error(REDIS_URL_MISSING)
   const redis = createApiRedis(config.REDIS_URL)
@@ -45,6 +57,9 @@ export async function startApi (config: Config, logger: Logger): Promise<Running
   // which Redis and prefix it joined, once it has: with Redis away at start this line came all the same (an operator's trial)
   const where = { redis: withoutPassword(config.REDIS_URL), prefix: config.REDIS_PREFIX }
   const joined = (): void => { logger.info(where, 'API joined redis') }
+  // a connection still being made as the API starts listening is not an outage: one beside a running
+  // `npm start` warned that Redis did not answer and joined 7 ms later (a new user's trial)
+  if (redis.status !== 'ready') await readyWithin(redis, REDIS_JOIN_GRACE_MS)
   if (redis.status === 'ready') joined()
   else {
     logger.warn(where, 'API listening; redis does not answer yet: /readyz answers 503 and requests that need it 503 until it does')

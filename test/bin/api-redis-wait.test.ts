@@ -16,6 +16,23 @@ afterAll(async () => {
   await server?.stop()
 })
 
+describe('an API whose Redis answers at start', () => {
+  it('says it joined, and never that Redis does not answer (its connection was still being made as it listened)', async () => {
+    const live = await startRedisServer()
+    const lines: Array<Record<string, unknown>> = []
+    const sink = new Writable({ write (chunk: Buffer, _e, done) { for (const l of chunk.toString().split('\n')) if (l.trim() !== '') lines.push(JSON.parse(l) as Record<string, unknown>); done() } })
+    const started = await startApi(loadConfig({ REDIS_URL: live.url, REDIS_PREFIX: '{live}', PORT: '0', LOG_LEVEL: 'info' }), pino({ level: 'info' }, sink))
+    try {
+      const msgs = lines.map((l) => String(l.msg))
+      expect(msgs).toContain('API joined redis')
+      expect(msgs.filter((m) => m.includes('does not answer'))).toEqual([])
+    } finally {
+      await started.close()
+      await live.stop()
+    }
+  }, 60_000)
+})
+
 describe('an API whose Redis does not answer at start', () => {
   it('listens and says it waits, then says it joined once Redis answers', async () => {
     server = await startRedisServer()
