@@ -1,5 +1,9 @@
 // The README's client example (section "Typed client"), quoted there verbatim between the markers;
 // test/client/client.test.ts checks the quote and runs this against a real server and worker.
+// Run it against a running service: npx tsx client/example.ts [baseUrl] [csv file]
+// (default http://127.0.0.1:$PORT or :3000, and test/fixtures/iris.csv).
+import { readFileSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
 import { createBackpropClient, followJob, uploadCsv, waitForJob } from './index.js'
 
 export async function irisExample (baseUrl: string, csv: string) {
@@ -19,4 +23,9 @@ export async function irisExample (baseUrl: string, csv: string) {
   console.log(prediction!.labels) // [ 'setosa', 'virginica' ]
   // example:end
   return { job: done, prediction: prediction! }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [baseUrl = `http://127.0.0.1:${process.env.PORT ?? 3000}`, file = 'test/fixtures/iris.csv'] = process.argv.slice(2)
+  await irisExample(baseUrl, readFileSync(file, 'utf8'))
 }
