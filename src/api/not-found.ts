@@ -14,6 +14,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { METHOD_NOT_ALLOWED, ROUTE_NOT_FOUND, TFS_LABELS_NOT_SERVED, TFS_VERB_NOT_SERVED, TFS_VERB_UNKNOWN } from '../errors.js'
 import { PROBLEM_CONTENT_TYPE, type ProblemBody } from '../schemas/problem.js'
+import { PROTOCOL_JSON } from './protocols/protocol-errors.js'
 
 /** The methods a route of ours may take (HEAD where GET is: Fastify adds it), in the order an Allow header lists them. */
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
@@ -53,7 +54,7 @@ function answerUnrouted (request: FastifyRequest, reply: FastifyReply, problemBo
   const path = request.url.split('?')[0]
   const verb = tfsVerbOf(path)
   const send = (status: number, code: string, detail: string): FastifyReply => isProtocolPath(path)
-    ? reply.code(status).type('application/json; charset=utf-8').send({ error: detail })
+    ? reply.code(status).type(PROTOCOL_JSON).send(Buffer.from(JSON.stringify({ error: detail }))) // bytes: Fastify adds '; charset=utf-8' to a JSON type for an object or a string
     : reply.code(status).type(PROBLEM_CONTENT_TYPE).send(problemBody(status, code, detail, path))
   const label = tfsLabelOf(path)
   if (label !== null) {

@@ -37,6 +37,7 @@ describe('TensorFlow Serving REST: predict', () => {
     const want = await native('flowers@latest', rows)
     const asRows = await post('/v1/models/flowers:predict', { signature_name: 'serving_default', instances: rows })
     expect(asRows.statusCode, asRows.body).toBe(200)
+    expect(asRows.headers['content-type']).toBe('application/json')
     expect(asRows.json()).toEqual({ predictions: want })
     const records = rows.map((r) => Object.fromEntries(features.map((f, c) => [f, r[c]])))
     expect((await post('/v1/models/flowers:predict', { instances: records })).json()).toEqual({ predictions: want })
@@ -192,13 +193,13 @@ describe('TensorFlow Serving REST: predict', () => {
     for (const [url, payload, status, message] of cases) {
       const res = await post(url, payload)
       expect(res.statusCode, `${url} ${JSON.stringify(payload)}`).toBe(status)
-      expect(res.headers['content-type']).toMatch(/^application\/json/)
+      expect(res.headers['content-type']).toBe('application/json') // exactly, as TF Serving sends it
       expect(Object.keys(res.json())).toEqual(['error'])
       expect(res.json().error).toMatch(message)
     }
     // only :predict is a verb here: TF Serving's :classify is a 501 saying so, in TF Serving's error form; the native predict keeps its problem+json
     const classify = await post('/v1/models/flowers:classify', { instances: [[1, 2, 3, 4]] })
-    expect(classify.statusCode).toBe(501)
+    expect([classify.statusCode, classify.headers['content-type']]).toEqual([501, 'application/json'])
     expect(classify.json().error).toMatch(/':classify' is not served here/)
     // TF Serving's version labels are not served: a 404 in its error form that says to name the version
     // (the status and metadata of a label too, TF Serving's GET /v1/models/{name}/labels/{label}[/metadata])
