@@ -115,42 +115,63 @@ describe.skipIf(!available)(`the console's sweeps${why}`, () => {
     await page.getByRole('heading', { name: 'New sweep' }).waitFor()
     expect(await page.locator('#sweep').getAttribute('open')).not.toBeNull()
     await page.selectOption('#job-dataset', datasetId)
-    await page.fill('#job-epochs', '5')
     await page.fill('#job-batch', '16')
     expect(await page.locator('#sweep-metric option').evaluateAll((els) => els.map((e) => e.getAttribute('value')))).toEqual(['accuracy', 'log_loss'])
-    expect(await page.locator('#job-start').innerText()).toBe('Start training')
-
-    // two fields searched: the learning rate (the first offered) and the hidden layer's units
-    await page.getByRole('button', { name: 'Search a field' }).click()
+    // "New sweep" starts with the learning rate searched, so that Start starts a sweep
+    expect(await page.locator('#sweep-field-0-field').inputValue()).toBe('training.optimizer.learningRate')
+    expect(await page.locator('#job-start').innerText()).toBe('Start sweep')
     await page.fill('#sweep-field-0-values', '0.01, 0.05')
+    // a searched field's own value is not used, and may be left empty
+    await page.fill('#job-lr', '')
+
+    // the second layer's units searched, then the first layer removed: the row stays on its layer, now layer 1
+    await page.getByRole('button', { name: 'Add hidden layer' }).click()
+    await page.fill('#layer-1-units', '6')
     await page.getByRole('button', { name: 'Search a field' }).click()
-    await page.selectOption('#sweep-field-1-field', 'network.layers.0.units')
+    await page.selectOption('#sweep-field-1-field', 'layer-1.units')
     expect(await page.locator('#sweep-field-1-values').getAttribute('placeholder')).toBe('32, 64, 128')
+    await page.locator('#layer-0 .remove').click()
+    expect(await page.locator('#sweep-field-1-field option:checked').innerText()).toBe('Layer 1 units')
+    expect(await page.getByRole('textbox', { name: 'Searched field 2: values, separated by commas' }).count()).toBe(1)
+
     await page.fill('#sweep-field-1-values', '4, x')
     expect(await page.locator('#job-start').innerText()).toBe('Start sweep')
+    await page.fill('#job-epochs', '5')
     await page.fill('#job-model-name', 'iris-form-sweep')
     await page.locator('#job-start').click()
     expect(await page.getByRole('alert').innerText()).toBe('searched field 2 (Layer 1 units): "x" is not a number (a decimal point, not a comma: 0.01)')
+    // a row added or removed drops the error, which may no longer apply; Remove leaves the focus on "Search a field"
+    await page.getByRole('button', { name: 'Search a field' }).click()
+    expect(await page.getByRole('alert').count()).toBe(0)
+    await page.getByRole('button', { name: 'Stop searching field 3' }).click()
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('sweep-add-field')
     await page.fill('#sweep-field-1-values', '4, 8')
     expect(await page.locator('#job-start').innerText()).toBe('Start sweep: 4 configurations')
     await page.fill('#sweep-folds', '2')
     expect(await page.locator('#job-start').innerText()).toBe('Start sweep: 4 configurations × 2 folds = 8 training jobs')
 
+    // a double click starts one sweep
+    const posts: string[] = []
+    page.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/v1/sweeps')) posts.push(r.postData() ?? '') })
     const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/v1/sweeps'))
-    await page.locator('#job-start').click()
-    const body = (await sent).postDataJSON() as { datasetId: string, searchSpace: unknown, folds: number, metric: string, seed: number, modelName: string, training: { epochs: number } }
+    await page.locator('#job-start').dblclick()
+    const body = (await sent).postDataJSON() as { datasetId: string, network: { layers: unknown[] }, training: { epochs: number, optimizer: Record<string, unknown> } }
     expect(body).toMatchObject({
       datasetId,
       searchSpace: { 'training.optimizer.learningRate': { type: 'grid', values: [0.01, 0.05] }, 'network.layers.0.units': { type: 'grid', values: [4, 8] } },
       folds: 2, metric: 'accuracy', seed: 0, modelName: 'iris-form-sweep', training: { epochs: 5 }
     })
+    expect(body.network.layers).toEqual([{ units: 6, activation: 'relu' }])
+    expect(body.training.optimizer).toEqual({ type: 'adam' })
     await page.getByRole('heading', { name: 'Sweep iris-form-sweep' }).waitFor()
+    expect(posts).toHaveLength(1)
     await page.locator('#sweep-state .badge', { hasText: 'succeeded' }).waitFor({ timeout: 120_000 })
     expect(await page.locator('#sweep-results tbody tr').count()).toBe(4)
     expect(await page.locator('#sweep-results td.jobs a').count()).toBe(8)
     await shot(page, 'sweep-from-form')
     await page.locator('#sweep-model').click()
     await page.getByRole('heading', { name: 'iris-form-sweep v1' }).waitFor()
+    expect((await call<{ total: number }>('GET', '/v1/sweeps?limit=1')).total).toBe(3)
     expect(offOrigin(requests, base)).toEqual([])
     expect(errors).toEqual([])
   })

@@ -30,5 +30,18 @@ describe('parseValues', () => {
     expect(message('0.5, 1', dropout)).toBe('"1" must be less than 1')
     expect(message('adam, rmsprop', optimizer)).toBe('"rmsprop" is not one of adam, sgd')
     expect(message('0.01, 1e-2', rate)).toBe('"1e-2" is listed twice; each value trains once')
+    // a decimal comma, in a field of fractions: one number, not two (0,001 was sent as 0 and 1)
+    const commaHint = (word: string): string => `${JSON.stringify(word)} reads as several values: a decimal comma? Write numbers with a point (0.001), and separate values with a comma and a space ("0, 0.5")`
+    expect(message('0x20', units)).toBe('"0x20" is not a number (a decimal point, not a comma: 0.01)')
+    expect(message('1e-400', { kind: 'number', min: 0 })).toBe('"1e-400" is too small to tell from 0')
+    expect(parseValues('+1E-3, .5, 0e5', { kind: 'number', min: 0 })).toEqual([0.001, 0.5, 0])
+    expect(message('0,001', rate)).toBe(commaHint('0,001'))
+    expect(message('0.1, 0,5', dropout)).toBe(commaHint('0,5'))
+    expect(message('1,05', rate)).toBe(commaHint('1,05'))
+    // lists without spaces stay lists: whole numbers, and fractions that are not a 0 before or after a comma
+    expect(parseValues('16,32,64', units)).toEqual([16, 32, 64])
+    expect(parseValues('0,1,2', { kind: 'number', integer: true, min: 0 })).toEqual([0, 1, 2])
+    expect(parseValues('0.1,0.01', rate)).toEqual([0.1, 0.01])
+    expect(parseValues('0, 0.5', dropout)).toEqual([0, 0.5])
   })
 })

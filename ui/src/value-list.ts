@@ -11,7 +11,23 @@ export type ValueKind =
 
 export type SearchValue = number | string
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
+
+/**
+ * A decimal comma read as a separator: "0,001" or "0,5" would be two values (0 and 1, 0 and 5). Said for
+ * fields of fractions only, where a 0 before a comma, or a 0 after one followed by digits, is no sensible
+ * list ("16,32,64" and a seed's "0,1,2" are); a real list of such values takes spaces: "0, 0.5".
+ */
+const DECIMAL_COMMA = /(?<![\d.])0,\d|\d,0\d/
+
 export function parseValues (text: string, kind: ValueKind): SearchValue[] {
+  if (kind.kind === 'number' && kind.integer !== true) {
+    const comma = DECIMAL_COMMA.exec(text)
+    if (comma !== null) {
+      const word = /[^\s;]*$/.exec(text.slice(0, comma.index + 1))![0] + /^[^\s;]*/.exec(text.slice(comma.index + 1))![0]
+      throw new Error(`${JSON.stringify(word)} reads as several values: a decimal comma? Write numbers with a point (0.001), and separate values with a comma and a space ("0, 0.5")`)
+    }
+  }
   const parts = text.split(/[\s,;]+/).filter((p) => p !== '')
   if (parts.length === 0) throw new Error(kind.kind === 'choice' ? `give one name or more, separated by commas: ${kind.choices.join(', ')}` : 'give one value or more, separated by commas')
   const values = parts.map((p) => valueOf(p, kind))
@@ -26,8 +42,10 @@ function valueOf (part: string, kind: ValueKind): SearchValue {
     if (!kind.choices.includes(name)) throw new Error(`${JSON.stringify(part)} is not one of ${kind.choices.join(', ')}`)
     return name
   }
-  const n = Number(part)
+  // decimal numbers only: Number() would also read "0x20" and "0b11", and "" or "Infinity"
+  const n = DECIMAL.test(part) ? Number(part) : NaN
   if (!Number.isFinite(n)) throw new Error(`${JSON.stringify(part)} is not a number (a decimal point, not a comma: 0.01)`)
+  if (n === 0 && /[1-9]/.test(part.replace(/e.*$/i, ''))) throw new Error(`${JSON.stringify(part)} is too small to tell from 0`)
   if (kind.integer === true && !Number.isInteger(n)) throw new Error(`${JSON.stringify(part)} is not a whole number`)
   if (kind.minExclusive === true ? !(n > kind.min) : !(n >= kind.min)) throw new Error(`${JSON.stringify(part)} must be ${kind.minExclusive === true ? 'more than' : 'at least'} ${kind.min}`)
   if (kind.below !== undefined && !(n < kind.below)) throw new Error(`${JSON.stringify(part)} must be less than ${kind.below}`)

@@ -26,20 +26,24 @@ async function latestVersion (name: string): Promise<number | undefined> {
   return page?.items[0]?.version
 }
 
-/** What a sweep may search in this form: the training fields, the L2 penalty, and each hidden layer's units and dropout. */
-function searchableFields (layers: number): SearchableField[] {
-  const perLayer = Array.from({ length: layers }, (_, i): SearchableField[] => [
-    { path: `network.layers.${i}.units`, label: `Layer ${i + 1} units`, values: { kind: 'number', integer: true, min: 1 }, example: '32, 64, 128' },
-    { path: `network.layers.${i}.dropout`, label: `Layer ${i + 1} dropout`, values: { kind: 'number', min: 0, below: 1 }, example: '0, 0.2, 0.5' }
+/**
+ * What a sweep may search in this form: the training fields, the L2 penalty, and each hidden layer's units and
+ * dropout, keyed by the layer's id (`layers`, in order) so that a searched layer's field stays on its layer.
+ */
+function searchableFields (layers: readonly string[]): SearchableField[] {
+  const perLayer = layers.map((id, i): SearchableField[] => [
+    { key: `${id}.units`, path: `network.layers.${i}.units`, label: `Layer ${i + 1} units`, values: { kind: 'number', integer: true, min: 1 }, example: '32, 64, 128' },
+    { key: `${id}.dropout`, path: `network.layers.${i}.dropout`, label: `Layer ${i + 1} dropout`, values: { kind: 'number', min: 0, below: 1 }, example: '0, 0.2, 0.5' }
   ]).flat()
+  const own = (path: string, label: string, values: SearchableField['values'], example: string): SearchableField => ({ key: path, path, label, values, example })
   return [
-    { path: 'training.optimizer.learningRate', label: 'Learning rate', values: { kind: 'number', min: 0, minExclusive: true }, example: '0.0001, 0.001, 0.01' },
-    { path: 'training.optimizer.type', label: 'Optimizer', values: { kind: 'choice', choices: OPTIMIZERS }, example: OPTIMIZERS.slice(0, 3).join(', ') },
-    { path: 'training.batchSize', label: 'Batch size', values: { kind: 'number', integer: true, min: 1 }, example: '16, 32, 64' },
-    { path: 'training.epochs', label: 'Epochs', values: { kind: 'number', integer: true, min: 1 }, example: '50, 100, 200' },
-    { path: 'network.l2', label: 'L2 penalty λ (weights)', values: { kind: 'number', min: 0 }, example: '0, 0.0001, 0.001' },
+    own('training.optimizer.learningRate', 'Learning rate', { kind: 'number', min: 0, minExclusive: true }, '0.0001, 0.001, 0.01'),
+    own('training.optimizer.type', 'Optimizer', { kind: 'choice', choices: OPTIMIZERS }, OPTIMIZERS.slice(0, 3).join(', ')),
+    own('training.batchSize', 'Batch size', { kind: 'number', integer: true, min: 1 }, '16, 32, 64'),
+    own('training.epochs', 'Epochs', { kind: 'number', integer: true, min: 1 }, '50, 100, 200'),
+    own('network.l2', 'L2 penalty λ (weights)', { kind: 'number', min: 0 }, '0, 0.0001, 0.001'),
     ...perLayer,
-    { path: 'training.seed', label: 'Seed (repeats each configuration)', values: { kind: 'number', integer: true, min: 0 }, example: '0, 1, 2' }
+    own('training.seed', 'Seed (repeats each configuration)', { kind: 'number', integer: true, min: 0 }, '0, 1, 2')
   ]
 }
 
@@ -74,7 +78,7 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
     return (choices.find((c) => c.value === head.value) ?? choices[0])?.output
   }
   const start = h('button', { type: 'submit', id: 'job-start' }, 'Start training')
-  const sweep = sweepSearch(() => searchableFields(layers.size()), () => describe(), query.get('sweep') !== null)
+  const sweep = sweepSearch(() => searchableFields(layers.ids()), () => describe(), query.get('sweep') !== null)
   const fillHeads = (): void => {
     head.replaceChildren(...headChoices(selected()).map((c, i) => h('option', { value: c.value, selected: i === 0 }, c.label)))
   }
@@ -116,6 +120,10 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
     // a target of one class has no head to train: said here, with Start off, rather than as the API's 400 on submit
     sweep.refresh(out?.activation === 'identity' ? 'regression' : 'classification')
     start.textContent = startLabel()
+    // a searched field's own value is not used: it may be left empty
+    const searched = sweep.searched()
+    epochs.required = !searched.has('training.epochs')
+    learningRate.required = !searched.has('training.optimizer.learningRate')
     head.disabled = out === undefined
     start.disabled = out === undefined
     if (out === undefined) {
@@ -191,9 +199,10 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
       datasetId: d.id,
       network: { inputs: d.inputs, layers: hidden, output },
       training: {
-        epochs: Number(epochs.value),
+        // empty only while searched (describe): the sweep's values replace it
+        ...(epochs.value !== '' ? { epochs: Number(epochs.value) } : {}),
         ...(batchSize.value !== '' ? { batchSize: Number(batchSize.value) } : {}),
-        optimizer: { type: optimizer.value, learningRate: Number(learningRate.value) },
+        optimizer: { type: optimizer.value, ...(learningRate.value !== '' ? { learningRate: Number(learningRate.value) } : {}) },
         validationSplit: split,
         earlyStopping: patience.value !== '' ? { patience: Number(patience.value) } : false,
         seed: Number(seed.value),
@@ -203,21 +212,23 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
     }
     if (sweep.active()) {
       let plan: SweepPlan
-      try { plan = sweep.read() } catch (err) { status.replaceChildren(note((err as Error).message, 'error')); return }
+      try { plan = sweep.read() } catch (err) { sweep.element.open = true; status.replaceChildren(note((err as Error).message, 'error')); return }
       // the API needs the name the best configuration's model is stored under
       if (body.modelName === undefined) { status.replaceChildren(note('A sweep stores its best model under a name: type a model name.', 'error')); modelName.focus(); return }
-      status.replaceChildren('Starting…')
       // the form's seed also fixes the folds (the sweep's own seed)
       const sweepBody = { ...body, searchSpace: plan.searchSpace, metric: plan.metric, ...(plan.folds !== undefined ? { folds: plan.folds } : {}), seed: body.training.seed }
-      sendJson<{ id: string }>('POST', '/v1/sweeps', sweepBody).then(
-        (s) => go(`#/sweeps/${encodeURIComponent(s.id)}`),
-        (err: Error) => status.replaceChildren(note(err.message, 'error')))
+      send('/v1/sweeps', sweepBody, (id) => `#/sweeps/${encodeURIComponent(id)}`)
       return
     }
+    send('/v1/training-jobs', body, (id) => `#/jobs/${encodeURIComponent(id)}`)
+  }
+  // one request per Start: a double click started two sweeps (and two jobs), each a new model version
+  const send = (path: string, body: unknown, page: (id: string) => string): void => {
     status.replaceChildren('Starting…')
-    sendJson<{ id: string }>('POST', '/v1/training-jobs', body).then(
-      (job) => go(`#/jobs/${encodeURIComponent(job.id)}`),
-      (err: Error) => status.replaceChildren(note(err.message, 'error')))
+    start.disabled = true
+    sendJson<{ id: string }>('POST', path, body).then(
+      (made) => go(page(made.id)),
+      (err: Error) => { start.disabled = false; status.replaceChildren(note(err.message, 'error')) })
   }
   return h('section', {}, h('h1', {}, query.get('sweep') !== null ? 'New sweep' : 'New training job'), form)
 }

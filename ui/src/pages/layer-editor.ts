@@ -16,11 +16,12 @@ export interface LayerEditor {
   readonly element: HTMLElement
   /** the layers as the API takes them; throws a message naming the row and field to fix */
   read (): LayerSpec[]
-  /** how many hidden layers the editor holds (valid or not) */
-  size (): number
+  /** each hidden layer's id, in order: stable while the layer exists, so a reference to it survives the removal of others */
+  ids (): string[]
 }
 
 interface Row {
+  readonly id: string
   readonly element: HTMLElement
   readonly units: HTMLInputElement, readonly activation: HTMLSelectElement, readonly pieces: HTMLInputElement
   readonly norm: HTMLSelectElement, readonly dropout: HTMLInputElement, readonly residual: HTMLInputElement
@@ -58,7 +59,7 @@ export function layerEditor (initial: readonly LayerSpec[], changed: () => void)
       h('label', {}, 'dropout ', dropout),
       h('label', {}, residual, ' residual'),
       h('button', { type: 'button', class: 'remove', 'aria-label': 'Remove this layer' }, 'Remove'))
-    const row: Row = { element, units, activation, pieces, norm, dropout, residual }
+    const row: Row = { id, element, units, activation, pieces, norm, dropout, residual }
     element.querySelector('.remove')!.addEventListener('click', () => {
       rows.splice(rows.indexOf(row), 1)
       element.remove()
@@ -99,5 +100,5 @@ export function layerEditor (initial: readonly LayerSpec[], changed: () => void)
     return layer
   })
 
-  return { element: h('div', { class: 'layer-editor' }, list, empty, more), read, size: () => rows.length }
+  return { element: h('div', { class: 'layer-editor' }, list, empty, more), read, ids: () => rows.map((r) => r.id) }
 }
