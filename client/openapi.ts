@@ -2050,8 +2050,8 @@ export interface components {
             shape: number[];
             /** @description For a categorical feature column's input only */
             parameters?: {
-                /** @description The categories of a categorical feature column, the values its BYTES tensor may hold */
-                categories: string[];
+                /** @description The categories of a categorical feature column, the values its BYTES tensor may hold, as JSON text of a list (["blue","red"]): the protocol's parameter values are strings, numbers or booleans, and KServe's typed clients refuse others */
+                categories: string;
             };
         };
         ServerLiveResponseInput: {
@@ -2140,12 +2140,8 @@ export interface components {
             model_version?: string;
             id?: string;
             parameters?: {
-                /** @description Values of categorical feature columns that name no category of the model, encoded as all zeros (as the native predict's unknownCategories) */
-                unknown_categories: {
-                    row: number;
-                    field: string;
-                    value: string;
-                }[];
+                /** @description Values of categorical feature columns that name no category of the model, encoded as all zeros (as the native predict's unknownCategories), as JSON text of a list of {row, field, value} (the protocol's parameter values are strings, numbers or booleans, and KServe's typed clients refuse others) */
+                unknown_categories: string;
             };
             outputs: {
                 name: string;
@@ -3535,8 +3531,8 @@ export interface components {
             shape: number[];
             /** @description For a categorical feature column's input only */
             parameters?: {
-                /** @description The categories of a categorical feature column, the values its BYTES tensor may hold */
-                categories: string[];
+                /** @description The categories of a categorical feature column, the values its BYTES tensor may hold, as JSON text of a list (["blue","red"]): the protocol's parameter values are strings, numbers or booleans, and KServe's typed clients refuse others */
+                categories: string;
             };
         };
         ServerLiveResponse: {
@@ -3625,12 +3621,8 @@ export interface components {
             model_version?: string;
             id?: string;
             parameters?: {
-                /** @description Values of categorical feature columns that name no category of the model, encoded as all zeros (as the native predict's unknownCategories) */
-                unknown_categories: {
-                    row: number;
-                    field: string;
-                    value: string;
-                }[];
+                /** @description Values of categorical feature columns that name no category of the model, encoded as all zeros (as the native predict's unknownCategories), as JSON text of a list of {row, field, value} (the protocol's parameter values are strings, numbers or booleans, and KServe's typed clients refuse others) */
+                unknown_categories: string;
             };
             outputs: {
                 name: string;

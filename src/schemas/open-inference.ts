@@ -23,7 +23,8 @@ export const MetadataTensor = z.object({
   datatype: z.string().describe('A tensor datatype of the protocol: FP32, BYTES, …'),
   shape: z.array(z.number().int()).describe('-1 for a dimension of any size (the rows)'),
   parameters: z.object({
-    categories: z.array(z.string()).describe('The categories of a categorical feature column, the values its BYTES tensor may hold')
+    categories: z.string().describe('The categories of a categorical feature column, the values its BYTES tensor may hold, as JSON text of a list ' +
+      '(["blue","red"]): the protocol\'s parameter values are strings, numbers or booleans, and KServe\'s typed clients refuse others')
   }).optional().describe('For a categorical feature column\'s input only')
 }).meta({ id: 'MetadataTensor' })
 
@@ -143,8 +144,9 @@ export const InferResponse = z.object({
   model_version: z.string().optional(),
   id: z.string().optional(),
   parameters: z.object({
-    unknown_categories: z.array(z.object({ row: z.number().int(), field: z.string(), value: z.string() }))
-      .describe('Values of categorical feature columns that name no category of the model, encoded as all zeros (as the native predict\'s unknownCategories)')
+    unknown_categories: z.string()
+      .describe('Values of categorical feature columns that name no category of the model, encoded as all zeros (as the native predict\'s unknownCategories), ' +
+        'as JSON text of a list of {row, field, value} (the protocol\'s parameter values are strings, numbers or booleans, and KServe\'s typed clients refuse others)')
   }).optional(),
   outputs: z.array(InferOutputTensor)
 }).meta({ id: 'InferResponse' })

@@ -180,7 +180,7 @@ describe('binary tensor data extension', () => {
     expect(res.status, res.body.toString()).toBe(200)
     const { json, values } = unframe(res)
     expect(json.id).toBe('mixed-1')
-    expect(json.parameters).toEqual({ unknown_categories: [{ row: 3, field: 'inputs[0].data[3]', value: 'purple' }] })
+    expect(json.parameters).toEqual({ unknown_categories: JSON.stringify([{ row: 3, field: 'inputs[0].data[3]', value: 'purple' }]) })
     // label answered as JSON (its own binary_data: false), output as binary (the request's binary_data_output)
     expect(json.outputs[0]).toMatchObject({ name: 'label', datatype: 'BYTES', shape: [4] })
     expect(json.outputs[0].data).toBeDefined()

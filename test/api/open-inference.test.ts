@@ -202,7 +202,7 @@ describe('Open Inference Protocol: inference', () => {
     expect(res.statusCode, res.body).toBe(200)
     expect(res.json().inputs).toEqual([
       { name: 'a', datatype: 'FP32', shape: [-1] }, { name: 'b', datatype: 'FP32', shape: [-1] }, { name: 'c', datatype: 'FP32', shape: [-1] },
-      { name: 'color', datatype: 'BYTES', shape: [-1], parameters: { categories: ['blue', 'green', 'red'] } }
+      { name: 'color', datatype: 'BYTES', shape: [-1], parameters: { categories: '["blue","green","red"]' } }
     ])
     const config = await t.app.inject({ method: 'GET', url: '/v2/models/colored/config' })
     expect(config.json().input).toEqual([
@@ -229,7 +229,7 @@ describe('Open Inference Protocol: inference', () => {
     // a category the model never saw: all zeros and reported, as the native predict's unknownCategories
     const purple = await infer('/v2/models/colored/infer', { inputs: colorTensors([[4.0, 70, 2, 'purple']]) })
     expect(purple.statusCode).toBe(200)
-    expect(purple.json().parameters).toEqual({ unknown_categories: [{ row: 0, field: 'inputs[0].data[0]', value: 'purple' }] })
+    expect(purple.json().parameters).toEqual({ unknown_categories: JSON.stringify([{ row: 0, field: 'inputs[0].data[0]', value: 'purple' }]) })
   })
 
   // the shop model of the README: size (numeric), color (categorical: blue, red)
@@ -248,11 +248,11 @@ describe('Open Inference Protocol: inference', () => {
     ]
     const purple = await infer('/v2/models/shop/infer', { inputs: tensors(['red', 'blue', 'purple'], [1.5, 2, 3]) })
     expect(purple.statusCode, purple.body).toBe(200)
-    expect(purple.json().parameters).toEqual({ unknown_categories: [{ row: 2, field: 'inputs[0].data[2]', value: 'purple' }] })
+    expect(purple.json().parameters).toEqual({ unknown_categories: JSON.stringify([{ row: 2, field: 'inputs[0].data[2]', value: 'purple' }]) })
     // the unknown row is encoded as all zeros: size alone (y = size + 10·[blue] + 20·[red] + 0.5)
     expect(purple.json().outputs[0].data).toEqual([22, 12.5, 3.5])
     const nested = await infer('/v2/models/shop/infer', { inputs: tensors(['red', 'purple', 'blue'], [1.5, 2, 3], true) })
-    expect(nested.json().parameters).toEqual({ unknown_categories: [{ row: 1, field: 'inputs[0].data[1][0]', value: 'purple' }] })
+    expect(nested.json().parameters).toEqual({ unknown_categories: JSON.stringify([{ row: 1, field: 'inputs[0].data[1][0]', value: 'purple' }]) })
     const huge = await infer('/v2/models/shop/infer', { inputs: tensors(['red', 'blue', 'red'], [1.5, 1e39, 3]) })
     expect(huge.statusCode).toBe(400)
     expect(huge.json()).toEqual({ error: 'inputs[1].data[1]: expected a finite number that fits a 32-bit float (at most ±3.4e38), got 1e+39' })
@@ -279,7 +279,7 @@ describe('Open Inference Protocol: inference', () => {
       const asNumbers = await infer('/v2/models/zips/infer', { inputs: [size, { name: 'zip', shape: [3], datatype, data: [80331, 10115, 99999] }] })
       expect(asNumbers.statusCode, `${datatype} ${asNumbers.body}`).toBe(200)
       expect(asNumbers.json().outputs).toEqual(asNames.json().outputs)
-      expect(asNumbers.json().parameters).toEqual({ unknown_categories: [{ row: 2, field: 'inputs[1].data[2]', value: '99999' }] })
+      expect(asNumbers.json().parameters).toEqual({ unknown_categories: JSON.stringify([{ row: 2, field: 'inputs[1].data[2]', value: '99999' }]) })
     }
     const native = await t.app.inject({ method: 'POST', url: '/v1/models/zips/predict', payload: { instances: [{ size: 1, zip: 80331 }] } })
     expect(native.json().outputs).toEqual([[21.5]])

@@ -153,7 +153,8 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
       model_version: String(record.version),
       ...(body.id === undefined ? {} : { id: body.id }),
       // category names a categorical column does not know are encoded as all zeros and reported, as the native predict's
-      ...(prediction.unknownCategories ? { parameters: { unknown_categories: prediction.unknownCategories } } : {}),
+      // JSON text: the protocol's parameter values are strings, numbers or booleans (KServe's typed clients refuse a list)
+      ...(prediction.unknownCategories ? { parameters: { unknown_categories: JSON.stringify(prediction.unknownCategories) } } : {}),
       outputs: outputTensors(prediction, body.outputs, record.classes)
     }
   }
