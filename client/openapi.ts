@@ -1927,16 +1927,28 @@ export interface components {
              */
             signature_name?: "serving_default" | "";
             /** @description Row form: one instance per row, a list of feature values in order, a record keyed by feature name, or {"input": [values]} (the signature's one input by name) */
-            instances?: ((number | string | null)[] | {
-                [key: string]: number | string | null;
+            instances?: ((number | string | null | {
+                b64: string;
+            })[] | {
+                [key: string]: number | string | null | {
+                    b64: string;
+                };
             } | {
-                input: (number | string | null)[];
+                input: (number | string | null | {
+                    b64: string;
+                })[];
             })[];
             /** @description Columnar form: the rows of the one input, {"input": [rows]} (the same, by the input's name), or one list of values per feature name */
-            inputs?: (number | string | null)[][] | {
-                [key: string]: (number | string | null)[];
+            inputs?: (number | string | null | {
+                b64: string;
+            })[][] | {
+                [key: string]: (number | string | null | {
+                    b64: string;
+                })[];
             } | {
-                input: (number | string | null)[][];
+                input: (number | string | null | {
+                    b64: string;
+                })[][];
             };
         };
         TfsPredictResponseInput: {

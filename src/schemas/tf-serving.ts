@@ -8,7 +8,35 @@ import { z } from 'zod'
 import './messages.js'
 import { MAX_PREDICT_ROWS, ModelResponse } from './model.js'
 
-const Cell = z.union([z.number(), z.string().max(200), z.null()])
+/** Standard base64 (RFC 4648 §4) with its padding, as TF Serving reads it. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** `{"b64": "…"}`, the decoded text, or undefined when it is not base64 of UTF-8 text. */
+export function b64Text (b64: string): string | undefined {
+  if (!BASE64.test(b64)) return undefined
+  try { return utf8.decode(Buffer.from(b64, 'base64')) } catch { return undefined }
+}
+
+/**
+ * TF Serving's form of a binary value, `{"b64": "…"}` (api_rest, "Encoding binary values"): a DT_STRING
+ * input's value base64-encoded, as clients that encode every string send it. Read as the UTF-8 text it
+ * encodes (a category name); its length is checked as a string cell's.
+ */
+export const B64_MAX_LENGTH = 200
+const B64Cell = z.object({ b64: z.string().max(4 * Math.ceil((4 * B64_MAX_LENGTH) / 3)) }).strict().transform((v, ctx) => {
+  const text = b64Text(v.b64)
+  if (text === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['b64'], message: 'must be standard base64 (A–Z, a–z, 0–9, + and /, padded with =) of UTF-8 text, a category name' })
+    return z.NEVER
+  }
+  if (text.length > B64_MAX_LENGTH) {
+    ctx.addIssue({ code: 'custom', path: ['b64'], message: `decodes to ${text.length} characters; a category name has at most ${B64_MAX_LENGTH}` })
+    return z.NEVER
+  }
+  return text
+})
+const Cell = z.union([z.number(), z.string().max(B64_MAX_LENGTH), z.null(), B64Cell])
 const Row = z.array(Cell)
 
 /**

@@ -121,6 +121,30 @@ describe('TensorFlow Serving REST: predict', () => {
     expect((await post('/v1/models/priced:predict', { instances: [[1.5, 'blue']] })).json()).toEqual({ predictions: want.outputs.slice(0, 1) })
   })
 
+  it('reads a DT_STRING value in TF Serving\'s binary form, {"b64": …}, as the UTF-8 text it encodes, in every form; refuses one that is not base64 of text', async () => {
+    await saveColoured('tinted')
+    const b64 = (text: string): { b64: string } => ({ b64: Buffer.from(text, 'utf8').toString('base64') })
+    const want = (await post('/v1/models/tinted@latest/predict', { instances: [{ size: 1.5, colour: 'blue' }, { size: 2, colour: 'red' }] })).json().outputs
+    for (const [payload, key] of [
+      [{ instances: [{ size: 1.5, colour: b64('blue') }, { size: 2, colour: b64('red') }] }, 'predictions'],
+      [{ instances: [[1.5, b64('blue')], [2, b64('red')]] }, 'predictions'],
+      [{ inputs: { size: [1.5, 2], colour: [b64('blue'), 'red'] } }, 'outputs'],
+      [{ inputs: [[1.5, b64('blue')], [2, b64('red')]] }, 'outputs']
+    ] as const) {
+      const res = await post('/v1/models/tinted:predict', payload)
+      expect(res.statusCode, `${JSON.stringify(payload)}: ${res.body}`).toBe(200)
+      expect(res.json()).toEqual({ [key]: want })
+    }
+    // decoded, it is a category name like any other: one the model never saw is the same 400
+    const green = await post('/v1/models/tinted:predict', { instances: [{ size: 1, colour: b64('green') }] })
+    expect(green.json()).toEqual({ error: 'instances[0].colour: "green" is not a category of column \'colour\'; the model knows "red", "blue"' })
+    for (const bad of ['not base64!', 'cmVk=', Buffer.from([0xff, 0xfe]).toString('base64')]) {
+      const res = await post('/v1/models/tinted:predict', { instances: [{ size: 1, colour: { b64: bad } }] })
+      expect(res.statusCode, bad).toBe(400)
+      expect(res.json().error, bad).toMatch(/^invalid body: instances\[0\]\.colour\.b64: must be standard base64 .* of UTF-8 text, a category name/)
+    }
+  })
+
   it('refuses a category the model never saw (the native predict encodes it as zeros and reports it; TF Serving\'s answer has no place for the report)', async () => {
     await saveColoured('hued')
     const native = await post('/v1/models/hued@latest/predict', { instances: [{ size: 1, colour: 'green' }] })

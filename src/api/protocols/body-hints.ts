@@ -38,11 +38,15 @@ export function tfsBodyMessage (body: unknown): { field: string, message: string
   }
   if (isObject(body.inputs)) {
     // a column's values are a feature's, never lists
-    const key = misnamed(body.inputs, (v) => Array.isArray(v) && v.some((x) => Array.isArray(x) || isObject(x)))
+    // ({"b64": …} is a value: TF Serving's form of a binary one)
+    const key = misnamed(body.inputs, (v) => Array.isArray(v) && v.some((x) => Array.isArray(x) || (isObject(x) && !isB64(x))))
     if (key !== undefined) return misnamedInput(`inputs.${key}`, `{"inputs": {"${TFS_INPUT}": [[5.1, …]]}}`)
   }
   return undefined
 }
+
+/** TF Serving's `{"b64": "…"}` value (schemas/tf-serving.ts reads it). */
+const isB64 = (x: Record<string, unknown>): boolean => Object.keys(x).length === 1 && typeof x.b64 === 'string'
 
 /** The first member other than the signature's input whose value `misplaced` says no feature's can be. */
 const misnamed = (record: Record<string, unknown>, misplaced: (v: unknown) => boolean): string | undefined =>
