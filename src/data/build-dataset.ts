@@ -84,7 +84,7 @@ function shapeOf (features: DatasetInput['features']): number {
 
 export function buildDataset (input: DatasetInput, limits: DatasetLimits = NO_LIMITS, places: DatasetPlaces = jsonPlaces): BuiltDataset {
   const rows = input.features.length
-  if (rows > limits.maxRows) throw new DATASET_TOO_LARGE(rows, limits.maxRows)
+  if (rows > limits.maxRows) throw new DATASET_TOO_LARGE(`dataset has ${rows} rows`, limits.maxRows)
   if (rows === 0) throw withProblem(new BAD_DATASET('features is empty: a dataset needs at least one row'), { field: 'features' })
   if (input.targets.length !== rows) {
     throw withProblem(new BAD_DATASET(`targets has ${counted(input.targets.length, 'row')}; features has ${rows}; send one target per feature row`), { field: 'targets' })

@@ -84,7 +84,7 @@ export function parseCsv (text: string, delimiter: Delimiter = detectDelimiter(t
     // dataset has two columns at least, so one unquoted cell of spaces is never a row of one)
     if (!(record.length === 1 && record[0].trim() === '' && !quoted)) {
       // rows[0] is the header
-      if (rows.length > maxRecords) throw withProblem(new DATASET_TOO_LARGE(`more than ${maxRecords}`, maxRecords), { line: recordLine })
+      if (rows.length > maxRecords) throw withProblem(new DATASET_TOO_LARGE(`dataset has more than ${maxRecords} rows (line ${recordLine} holds row ${maxRecords + 1})`, maxRecords), { line: recordLine })
       rows.push(record); lines.push(recordLine)
     }
     record = []

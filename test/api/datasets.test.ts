@@ -234,7 +234,7 @@ describe('POST /v1/datasets (JSON)', () => {
     const csv = 'x,y\n' + rows.map((r) => `${r[0]},${r[0] % 2}\n`).join('')
     const manyCsv = await request(t.app.server).post('/v1/datasets').set('content-type', 'text/csv').send(csv)
     expectProblem(manyCsv, 413)
-    expect(manyCsv.body.detail).toBe('dataset has more than 200 rows; the limit is 200 (MAX_DATASET_ROWS)')
+    expect(manyCsv.body.detail).toBe('dataset has more than 200 rows (line 202 holds row 201); the limit is 200 (MAX_DATASET_ROWS)')
     expect(manyCsv.body.line).toBe(202)
     const huge = await request(t.app.server).post('/v1/datasets').set('content-type', 'text/csv').send(iris.repeat(80))
     expectProblem(huge, 413)

@@ -60,7 +60,7 @@ describe('the row cap', () => {
     expect(parseCsv('a,b\n1,2\n\n3,4\n', ',', 2).records).toEqual([['1', '2'], ['3', '4']])
     const over = problemOf(() => parseCsv('a,b\n1,2\n\n3,4\n5,6\n', ',', 2))
     expect(over.statusCode).toBe(413)
-    expect(over.message).toBe('dataset has more than 2 rows; the limit is 2 (MAX_DATASET_ROWS)')
+    expect(over.message).toBe('dataset has more than 2 rows (line 5 holds row 3); the limit is 2 (MAX_DATASET_ROWS)')
     expect(over.problem).toEqual({ line: 5 })
     // what follows the row past the cap is never read: an unclosed quote after it is not the error
     expect(problemOf(() => parseCsv('a,b\n1,2\n3,4\n5,6\n"never closed', ',', 2)).statusCode).toBe(413)

@@ -89,6 +89,14 @@ describe.skipIf(!available)(`the console's CSV upload, in the file's own encodin
     // the preview decodes the header as its byte order mark says, not as garbage between NULs
     await page.locator('#csv-target option[value="catégorie"]').waitFor({ state: 'attached' })
     expect(await page.locator('#csv-target option').allInnerTexts()).toEqual(['taille', 'poids', 'catégorie'])
+    // the header is the first line with something on it, whatever ends the lines: blank lines first, CR alone
+    for (const [name, text] of [['blank-first.csv', '\n \r\nx;y;kind\n1;2;a\n'], ['old-mac.csv', 'x;y;kind\r1;2;a\r3;4;b\r']]) {
+      await page.setInputFiles('#csv-file', { name, mimeType: 'text/csv', buffer: Buffer.from(text) })
+      await page.locator('#csv-target option[value="kind"]').waitFor({ state: 'attached' })
+      expect(await page.locator('#csv-target option').allInnerTexts(), name).toEqual(['x', 'y', 'kind'])
+    }
+    await page.setInputFiles('#csv-file', { name: 'unicode.csv', mimeType: 'text/csv', buffer: bytes })
+    await page.locator('#csv-target option[value="catégorie"]').waitFor({ state: 'attached' })
     await page.getByRole('button', { name: 'Upload' }).click()
     await page.getByRole('heading', { name: 'unicode' }).waitFor()
     const { items } = await api<{ items: Dataset[] }>(base, 'GET', '/v1/datasets')

@@ -151,7 +151,7 @@ function errorExample (status: number, method: string, path: string, op: Operati
       case 406: { const e = new NOT_ACCEPTABLE('application/xml', Object.values(PREDICTION_MEDIA_TYPES).join(' or ')); return detail(e.code, e.message) }
       case 409: return detail(method === 'DELETE' ? 'NN_ERR_MODEL_VERSION_REQUIRED' : path.endsWith('/export') ? 'NN_ERR_NON_FINITE_MODEL' : 'NN_ERR_CONFLICT', conflict(method, path))
       case 413: {
-        const e = path === '/v1/datasets' ? new DATASET_TOO_LARGE(2_000_000, 1_000_000) : new PAYLOAD_TOO_LARGE(DEFAULTS.BODY_LIMIT)
+        const e = path === '/v1/datasets' ? new DATASET_TOO_LARGE('dataset has 2000000 rows', 1_000_000) : new PAYLOAD_TOO_LARGE(DEFAULTS.BODY_LIMIT)
         return detail(e.code, e.message)
       }
       case 415: { const e = new UNSUPPORTED_MEDIA_TYPE('text/plain', 'application/json (or text/csv where a route accepts CSV)'); return detail(e.code, e.message) }

@@ -18,7 +18,9 @@ function delimiterOf (header: string): string {
 
 /** The header row of a CSV file: the column names the target picker offers. */
 function headerOf (csv: string): string[] {
-  const first = (csv.split(/\r?\n/, 1)[0] ?? '').replace(/^\uFEFF/, '')
+  // the first line with something on it, as the server reads the header (data/csv.ts): blank lines before it are
+  // skipped, and CR alone ends a line too (a file saved with old Mac line ends offered every cell as a column)
+  const first = csv.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).find((line) => line.trim() !== '') ?? ''
   return first.split(delimiterOf(first)).map((c) => c.trim().replace(/^"(.*)"$/, '$1')).filter((c) => c !== '')
 }
 
