@@ -226,4 +226,27 @@ describe.skipIf(!available)(`the console, as a new user found it${why}`, () => {
     expect(await page.getByRole('table', { name: 'Per output' }).locator('tbody tr').count()).toBe(2)
     expect(errors).toEqual([])
   })
+  it('offers to store a model under a served name with other inputs anyway, where the API refuses it and says how to opt in', async () => {
+    const { base } = on.server
+    // "shape" serves one input; an iris job stored under that name would change it
+    await api(base, 'POST', '/v1/models', {
+      format: 'backprop.model', version: 1, network: { inputs: 1, layers: [], output: { units: 1, activation: 'identity' } },
+      layers: [{ W: [[2]], b: [0] }], featureNames: ['x'], name: 'shape'
+    })
+    const { page, requests, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/jobs/new?dataset=${encodeURIComponent(irisId)}`)
+    await page.getByRole('heading', { name: 'New training job' }).waitFor()
+    await page.fill('#job-epochs', '2')
+    await page.fill('#job-model-name', 'shape')
+    await page.getByRole('button', { name: 'Start training' }).click()
+    const refused = page.locator('form .note.error')
+    await refused.waitFor()
+    expect(await refused.innerText()).toMatch(/would change the signature of its newest \(version 1, .*send "allowSignatureChange": true/)
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/v1/training-jobs'))
+    await page.getByRole('button', { name: 'Store it as a new version of "shape" anyway' }).click()
+    expect((await sent).postDataJSON()).toMatchObject({ modelName: 'shape', allowSignatureChange: true })
+    await page.getByRole('heading', { name: /Training job/ }).waitFor()
+    expect(offOrigin(requests, base)).toEqual([])
+    expect(errors).toEqual([])
+  })
 })

@@ -14,7 +14,10 @@ export const apiKey = {
 }
 
 export class ApiError extends Error {
-  constructor (readonly status: number, readonly code: string, message: string) { super(message) }
+  /** `problem`: the problem+json body's other members (field, line, changes, …), when the answer was one. */
+  constructor (readonly status: number, readonly code: string, message: string, readonly problem: Readonly<Record<string, unknown>> = {}) { super(message) }
+  /** A job or sweep refused because its model would change its name's inputs or outputs: it may opt in (allowSignatureChange). */
+  get signatureChange (): boolean { return this.status === 409 && Array.isArray(this.problem.changes) }
   /** The route itself does not exist on this server (an older version): the feature is not available. */
   get routeMissing (): boolean { return this.status === 404 && this.code === 'NN_ERR_ROUTE_NOT_FOUND' }
   get notFound (): boolean { return this.status === 404 && !this.routeMissing }
@@ -30,7 +33,7 @@ async function toError (res: Response): Promise<ApiError> {
   const text = await res.text()
   try {
     const problem = JSON.parse(text) as { detail?: string, code?: string, title?: string }
-    return new ApiError(res.status, problem.code ?? '', problem.detail ?? problem.title ?? `HTTP ${res.status}`)
+    return new ApiError(res.status, problem.code ?? '', problem.detail ?? problem.title ?? `HTTP ${res.status}`, typeof problem === 'object' && problem !== null ? problem : {})
   } catch {
     return new ApiError(res.status, '', text === '' ? `HTTP ${res.status}` : text.slice(0, 300))
   }

@@ -5,7 +5,7 @@
  * vocabulary (layer-editor.ts); the summary under the form counts the parameters as the server will.
  * Fields given several values make it a sweep of every combination (sweep-search.ts).
  */
-import { allItems, getJson, sendJson } from '../api.js'
+import { allItems, ApiError, getJson, sendJson } from '../api.js'
 import { datasetOption } from '../dataset-label.js'
 import { count, h, note, num } from '../dom.js'
 import { go, type Route } from '../nav.js'
@@ -223,12 +223,21 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
     send('/v1/training-jobs', body, (id) => `#/jobs/${encodeURIComponent(id)}`)
   }
   // one request per Start: a double click started two sweeps (and two jobs), each a new model version
-  const send = (path: string, body: unknown, page: (id: string) => string): void => {
+  const send = (path: string, body: Record<string, unknown>, page: (id: string) => string): void => {
     status.replaceChildren('Starting…')
     start.disabled = true
     sendJson<{ id: string }>('POST', path, body).then(
       (made) => go(page(made.id)),
-      (err: Error) => { start.disabled = false; status.replaceChildren(note(err.message, 'error')) })
+      (err: Error) => {
+        start.disabled = false
+        status.replaceChildren(note(err.message, 'error'))
+        // the API's way out ("send allowSignatureChange") as a button: the form has no field for it
+        if (err instanceof ApiError && err.signatureChange) {
+          const anyway = h('button', { type: 'button', id: 'job-allow-signature-change' }, `Store it as a new version of "${String(body.modelName)}" anyway`)
+          anyway.addEventListener('click', () => send(path, { ...body, allowSignatureChange: true }, page))
+          status.append(anyway)
+        }
+      })
   }
   return h('section', {}, h('h1', {}, query.get('sweep') !== null ? 'New sweep' : 'New training job'), form)
 }
