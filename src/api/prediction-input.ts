@@ -116,7 +116,8 @@ export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], at: R
       throw bad(fieldOf(c, r, record), `column '${names[c]}' is categorical; expected one of its categories as a string (${shown[c]}), ` +
         `got ${typeof v === 'number' ? `the number ${v}` : show(v)}`, r)
     }
-    const k = categories.get(String(v))
+    // as the upload read it, trimmed (feature-columns.ts); a model stored with a spaced name (imported) still finds it as written
+    const k = categories.get(String(v)) ?? (typeof v === 'string' ? categories.get(v.trim()) : undefined)
     if (k !== undefined) return k
     if (handleUnknown === 'error') {
       throw bad(fieldOf(c, r, record), `${show(v)} is not a category of column '${names[c]}'; the model knows ${columns[c].categories!.map((s) => JSON.stringify(s)).join(', ')}`, r)

@@ -182,7 +182,7 @@ function refuseNumberStrings (scan: ColumnScan, name: string, locate: Locate, ce
 export function checkSpellings (labels: readonly string[], name: string, locate: (label: string, other: string) => Place): void {
   const seen = new Map<number, string>()
   for (const label of labels) {
-    // " 1" and "1" too: CSV trims its cells, a JSON label keeps its spaces
+    // labels arrive trimmed (encode-targets.ts); trimmed again for callers that pass them as written
     if (!NUMBER.test(label.trim())) continue
     const v = Number(label.trim())
     const other = seen.get(v)

@@ -82,9 +82,11 @@ export function encodeTargets (targets: readonly RawTarget[], { maxClasses, name
   }
 
   // labels: count the classes first, so that a mistaken column (every price a class) allocates nothing
+  // class names are trimmed as a CSV's cells are: " a" and "a" are one class whichever way the rows came
+  const names = (targets as readonly string[]).map((s) => s.trim())
   const index = new Map<string, number>()
   for (let r = 0; r < rows; r++) {
-    const s = targets[r] as string
+    const s = names[r]
     if (s.trim() === '') fail(locate(r), 'the class label is empty; every row needs one (drop rows without a target)')
     if (!index.has(s)) {
       index.set(s, r)
@@ -100,7 +102,7 @@ export function encodeTargets (targets: readonly RawTarget[], { maxClasses, name
   checkSpellings(classes, name, (label, other) => locate(Math.max(index.get(label)!, index.get(other)!)))
   // one class is a dataset too: held-out rows of one class score a model (evaluate); training on it is refused at admission (class-heads.ts)
   const k = new Map(classes.map((c, i) => [c, i]))
-  const labels = Int32Array.from(targets as readonly string[], (s) => k.get(s)!)
+  const labels = Int32Array.from(names, (s) => k.get(s)!)
   return { y: oneHot(labels, classes.length), width: classes.length, classes }
 }
 

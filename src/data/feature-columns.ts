@@ -64,9 +64,11 @@ export function readFeatures (rows: number, names: readonly string[], cell: (r: 
     if (scan.missing === rows) fail(locate(0, c), `column ${JSON.stringify(name)} has no value in any row; drop the column`)
     return decideKind(scan, name, (r) => locate(r, c), limits.categorical?.has(name) ?? false, (r) => cell(r, c))
   })
+  // a category's name is trimmed wherever it comes from (a CSV cell, a JSON string; predict looks names up
+  // the same way): " red" and "red" are one category, not one in a CSV upload and two in a JSON one
   const label = (r: number, c: number): string | null => {
     const v = cell(r, c)
-    return v === null ? null : text ? text(r, c).trim() : String(v)
+    return v === null ? null : text ? text(r, c).trim() : String(v).trim()
   }
   // categories first, capped before they are sorted or encoded
   const seen = kinds.map((k) => (k === 'categorical' ? new Set<string>() : undefined))

@@ -127,6 +127,9 @@ describe('rows with categories and nulls, and records, give the same answers', (
     })
     expect(records.body.outputs).toEqual(rows.body.outputs)
     expect(records.body.unknownCategories).toEqual([{ row: 3, field: 'instances[3].color', value: 'purple' }])
+    // a category's name is read trimmed, as a CSV upload reads its cells: " red" was a category the model never saw
+    const spaced = await post(`/v1/models/${id}/predict`, { inputs: [[1, ' red'], [null, 'blue\t']] })
+    expect([spaced.body.outputs, spaced.body.unknownCategories]).toEqual([[[11], [32]], undefined])
     const refused = await request(t.app.server).post(`/v1/models/${id}/predict?handleUnknown=error`).send({ inputs: [[4, 'purple']] })
     expect(refused.status).toBe(400)
     expect(refused.body).toMatchObject({ field: 'inputs[0][1]' })

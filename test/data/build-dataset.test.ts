@@ -50,6 +50,13 @@ describe('buildDataset', () => {
     expect(() => buildDataset({ features: [[1], [2], ['x']], targets: [1, 2, 3] })).toThrow(/features\[2\]\[0\]: expected a number like the rest of column "x0", got "x"/)
   })
 
+  it('trims category and class names as a CSV upload does: " red" and "red" are one category, " a" and "a" one class', () => {
+    const built = buildDataset({ features: [[' red'], ['red '], ['red'], ['blue']], targets: [' a', 'a', 'b ', 'b'] })
+    expect(built.columns[0].categories).toEqual(['blue', 'red'])
+    expect(Array.from(built.dataset.x)).toEqual(Array.from(buildDataset({ features: [['red'], ['red'], ['red'], ['blue']], targets: ['a', 'a', 'b', 'b'] }).dataset.x))
+    expect(built.classes).toEqual(['a', 'b'])
+  })
+
   it('enforces the row limit with a 413', () => {
     expect(() => buildDataset({ features: [[1], [2], [3]], targets: [1, 2, 3] }, { maxRows: 2, maxClasses: 10, maxCategories: 10 })).toThrow(expect.objectContaining({ statusCode: 413 }))
   })
