@@ -161,9 +161,12 @@ describe('POST /v1/datasets (JSON)', () => {
     expect(stray.body.detail).toMatch(/^features\[0\]\[0\]: column "x0" holds numbers as JSON strings \("5\.1"\), .*; it also holds "abc", which is no number, or if they are codes/)
     const marked = await request(t.app.server).post('/v1/datasets').send({ features: [[''], ['1'], ['2']], targets: [0, 1, 1] })
     expect(marked.body.detail).toMatch(/^features\[1\]\[0\]: column "x0" holds numbers as JSON strings \("1"\), .*; a missing value is null in JSON, not a text like "NA" or ""/)
-    // labels that differ only by spaces are one class written two ways, as CSV (which trims) reads them
+    // labels that differ only by spaces are one class, as CSV (which trims) reads them
     const spaced = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], [3]], targets: [' 1', '1', '2'] })
-    expect(spaced.body.detail).toBe('targets[1]: class labels " 1" and "1" in column "class" are the same number written two ways, and would be two classes; write each class one way')
+    expect([spaced.status, spaced.body.classes]).toEqual([201, ['1', '2']])
+    // and a number written two ways is still refused
+    const twice = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], [3]], targets: ['01', '1', '2'] })
+    expect(twice.body.detail).toBe('targets[1]: class labels "01" and "1" in column "class" are the same number written two ways, and would be two classes; write each class one way')
     const targets = await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], [3]], targets: ['151.5', '75', '80.25'] })
     expectProblem(targets, 400)
     expect(targets.body.detail).toMatch(/^targets\[2\]: column "\w+" holds numbers as JSON strings \("80\.25"\), which would each become a class; send them as JSON numbers \(80\.25\) to predict them/)
