@@ -17,6 +17,7 @@ import { tsKernels, type Kernels } from './ops.js'
 import { hasBatchNorm, sequentialLockstepGradient } from './lockstep.js'
 import { oneRowMinibatch } from './minibatch-rows.js'
 import { firstNonFinite, nonFiniteReason, parameterName } from './finite.js'
+import { zeroColumns, zeroInputWeights } from './unexercised-inputs.js'
 
 export interface EarlyStopping { patience: number, minDelta?: number }
 
@@ -481,6 +482,9 @@ function startRun (spec: NetworkSpec, data: Dataset, opts: TrainOptions, hooks: 
   const rng = new Rng(opts.seed ?? 0)
   const start = resume?.params ?? hooks.initialParams
   let net = createNetwork(spec, { rng, params: start ? copyOf(start) : undefined })
+  // a fresh start gives inputs the training rows never set no weight (unexercised-inputs.ts); a resumed or
+  // fine-tuned run keeps the weights it was given
+  if (start === undefined) zeroInputWeights(net, zeroColumns(trainSet))
   if (hooks.paramsBuffer) { hooks.paramsBuffer.set(net.params); net = createNetwork(spec, { params: hooks.paramsBuffer }) }
   const optimizer = createOptimizer(opts.optimizer, net.decayMask, hooks.kernels, hooks.optimizerState)
   const schedule = createSchedule(opts.schedule, opts.optimizer.learningRate, opts.epochs)

@@ -3,6 +3,7 @@ import { Rng } from '../../src/nn/random.js'
 import { train, type EpochStats, type TrainOptions, type TrainState } from '../../src/nn/train.js'
 import { headOf } from '../../src/nn/heads.js'
 import { datasetFromRows } from '../../src/nn/dataset.js'
+import { createNetwork, predict } from '../../src/nn/network.js'
 import { weightTargets } from '../../src/data/class-weights.js'
 import type { NetworkSpec } from '../../src/nn/spec.js'
 import { classificationFixture, regressionFixture } from '../support/fixtures.js'
@@ -307,5 +308,41 @@ describe('a network no better than a constant', () => {
     const one = datasetFromRows([[1, 2]], [[3]])
     const r = train({ inputs: 2, layers: [{ units: 4, activation: 'relu' }], output: { units: 1, activation: 'identity' } }, one, { epochs: 200, batchSize: 1, seed: 1, optimizer: { type: 'sgd', learningRate: 0.01 } })
     expect(r.warnings.join()).not.toMatch(/constant prediction/)
+  })
+})
+
+describe('inputs the training rows never set', () => {
+  // column 2 is 0 in every row (a category of no training row, a column missing in all of them): its first-layer
+  // weights start at 0 and stay there, so a value there at prediction moves nothing; column 1 is live
+  const rows = Array.from({ length: 24 }, (_, i) => [Math.sin(i), Math.cos(i), 0])
+  const data = datasetFromRows(rows, rows.map(([a, b]) => [a * b]))
+  const opts: TrainOptions = { epochs: 5, batchSize: 8, optimizer: { type: 'adam', learningRate: 0.01 }, validationSplit: 0, seed: 3 }
+  const weightsOf = (params: Float32Array | Float64Array, spec: NetworkSpec, name: string): number[] => {
+    const p = createNetwork(spec, { params }).parameters.find((q) => q.name === name)!
+    return Array.from(p.value)
+  }
+
+  it('get no weight in the first layer (its projection too, or the output layer without hidden ones), and do not move a prediction', () => {
+    for (const spec of [
+      { inputs: 3, layers: [{ units: 4, activation: 'tanh', residual: true }], output: { units: 1, activation: 'identity' } },
+      { inputs: 3, layers: [], output: { units: 1, activation: 'identity' }, l2: 0.01 }
+    ] as NetworkSpec[]) {
+      const { params } = train(spec, data, opts)
+      for (const name of spec.layers.length > 0 ? ['layers.0.linear.weight', 'layers.0.projection.weight'] : ['output.weight']) {
+        const w = weightsOf(params, spec, name)
+        const out = w.length / 3
+        expect(Array.from({ length: out }, (_, o) => w[o * 3 + 2]), name).toEqual(Array(out).fill(0))
+        expect(Array.from({ length: out }, (_, o) => w[o * 3 + 1]).some((v) => v !== 0), name).toBe(true)
+      }
+      const net = createNetwork(spec, { params })
+      expect(Array.from(predict(net, Float32Array.of(0.5, 0.5, 7), 1))).toEqual(Array.from(predict(net, Float32Array.of(0.5, 0.5, 0), 1)))
+    }
+  })
+
+  it('keep the weights a fine-tune starts from', () => {
+    const spec: NetworkSpec = { inputs: 3, layers: [], output: { units: 1, activation: 'identity' } }
+    const start = Float32Array.of(0.1, 0.2, 0.3, 0)
+    const { params } = train(spec, data, opts, { initialParams: start })
+    expect(weightsOf(params, spec, 'output.weight')[2]).toBeCloseTo(0.3, 6)
   })
 })
