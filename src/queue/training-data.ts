@@ -30,6 +30,43 @@ export interface PreparedData {
   readonly trainRows: number
   /** which rows of `data` those are (the seeded split train() makes too); null: every row */
   readonly trainIndices: Int32Array | null
+  /** what the training rows leave unlearnt: a column with no value in any of them, a category in none (unlearnt()) */
+  readonly warnings?: readonly string[]
+}
+
+/**
+ * Raw columns (codes [rows × columns]: a category's index, NaN for a missing cell) that the training rows
+ * never set: a column missing in every one, and categories of no training row (seen only in validation rows).
+ * A fresh run gives such inputs no weight (nn/unexercised-inputs.ts); this says which they are, by name.
+ */
+function unlearnt (train: Dataset, columns: readonly Pick<FeatureColumn, 'name' | 'categories'>[]): string[] {
+  const width = columns.length
+  const seen = columns.map((c) => (c.categories ? new Uint8Array(c.categories.length) : undefined))
+  const valued = new Uint8Array(width)
+  for (let r = 0; r < train.rows; r++) {
+    for (let c = 0; c < width; c++) {
+      const v = train.x[r * width + c]
+      if (Number.isNaN(v)) continue
+      valued[c] = 1
+      const s = seen[c]
+      if (s !== undefined && v >= 0 && v < s.length) s[v] = 1
+    }
+  }
+  const warnings: string[] = []
+  columns.forEach((col, c) => {
+    if (valued[c] === 0) {
+      warnings.push(`column ${JSON.stringify(col.name)} has no value in any of the ${train.rows} training rows: every one was filled, so the model learned nothing from it; drop the column, or upload rows that have it`)
+      return
+    }
+    const unseen = col.categories?.filter((_, k) => seen[c]![k] === 0) ?? []
+    if (unseen.length > 0) {
+      const named = unseen.slice(0, 5).map((k) => JSON.stringify(k)).join(', ') + (unseen.length > 5 ? ` and ${unseen.length - 5} more` : '')
+      warnings.push(`${unseen.length === 1 ? 'category' : 'categories'} ${named} of column ${JSON.stringify(col.name)} ${unseen.length === 1 ? 'is' : 'are'} in no training row (only in validation rows): ` +
+        (unseen.length === 1 ? 'the model learned nothing from it, and a row with it answers' : 'the model learned nothing from them, and a row with one answers') +
+        ' as with a category it never saw')
+    }
+  })
+  return warnings
 }
 
 /** The dataset's feature columns and the job's missing-value strategy. */
@@ -83,7 +120,9 @@ export function prepareData (spec: NetworkSpec, raw: Dataset, options: TrainOpti
     x: pipeline.rows(raw.x, raw.rows),
     y: targetNormalization ? normalizeRows(raw.y, targetNormalization) : raw.y
   }
-  return { data, normalization, preprocessing, ...(targetNormalization ? { targetNormalization } : {}), trainRows: train.rows, trainIndices }
+  // a fine-tune keeps its parent's weights for such inputs, so only a fresh run's are said
+  const warnings = inherited === undefined && features !== undefined ? unlearnt(train, columns) : []
+  return { data, normalization, preprocessing, ...(targetNormalization ? { targetNormalization } : {}), trainRows: train.rows, trainIndices, ...(warnings.length > 0 ? { warnings } : {}) }
 }
 
 /**

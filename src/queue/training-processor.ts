@@ -234,7 +234,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
 
     // a numeric target read as classes that looks like a quantity, class labels fitted by a regression head, and a batch size clipped to the
     // training rows (as scikit-learn's MLP warns; the default never is), are said next to the run's own warnings
-    const said = [codesWarning(how, stored.meta, stored.dataset.rows), labelsWarning(spec, how), clippedBatchWarning(data.training.batchSize, prepared.trainRows)].filter((w): w is string => w !== null)
+    const said = [codesWarning(how, stored.meta, stored.dataset.rows), labelsWarning(spec, how), clippedBatchWarning(data.training.batchSize, prepared.trainRows), ...(prepared.warnings ?? [])].filter((w): w is string => w !== null)
     const split = { trainRows: prepared.trainRows, validationRows: prepared.data.rows - prepared.trainRows }
     const report = reportOf(said.length === 0 ? result : { ...result, warnings: [...said, ...result.warnings] }, split)
     if (result.stopReason !== 'aborted') await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, batchSize: options.batchSize, ...report })

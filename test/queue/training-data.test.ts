@@ -37,6 +37,27 @@ describe('prepareData', () => {
     for (const s of columnStats(mm.x, mm.rows, mm.inputs)) { expect(s.min).toBeCloseTo(0, 6); expect(s.max).toBeCloseTo(1, 6) }
   })
 
+  it('names what the training rows leave unlearnt: a column with no value in any of them, categories of none', () => {
+    // 12 rows, a third held out: the validation rows alone hold a value of column "z" and the category "purple"
+    const base = datasetFromRows(Array.from({ length: 12 }, (_, i) => [i, i % 2, 0]), Array.from({ length: 12 }, (_, i) => [i]))
+    const small = { ...spec, inputs: 3 }
+    const split = { ...opts, validationSplit: 1 / 3 }
+    const trained = new Set(splitForValidation(small, base, split).trainRows)
+    const x = Float32Array.from(base.x)
+    for (let r = 0; r < 12; r++) {
+      if (trained.has(r)) x[r * 3 + 2] = NaN
+      else { x[r * 3 + 2] = 5; x[r * 3 + 1] = 2 }
+    }
+    const columns = [{ name: 'size', kind: 'numeric' as const, missing: 0 }, { name: 'color', kind: 'categorical' as const, categories: ['blue', 'red', 'purple'], missing: 0 }, { name: 'z', kind: 'numeric' as const, missing: 8 }]
+    const p = prepareData(small, { ...base, x }, split, 'standard', undefined, { columns, missing: { strategy: 'mean' } })
+    expect(p.warnings).toEqual([
+      'category "purple" of column "color" is in no training row (only in validation rows): the model learned nothing from it, and a row with it answers as with a category it never saw',
+      'column "z" has no value in any of the 8 training rows: every one was filled, so the model learned nothing from it; drop the column, or upload rows that have it'
+    ])
+    // a fine-tune keeps its parent's weights for them: not said
+    expect(prepareData(small, { ...base, x }, split, 'standard', { preprocessing: p.preprocessing, normalization: p.normalization, targetNormalization: p.targetNormalization }, { columns, missing: { strategy: 'mean' } }).warnings).toBeUndefined()
+  })
+
   it('fine-tuning reuses the given normalisation', () => {
     const parent = prepareData(spec, raw, { ...opts, seed: 99 }, 'standard')
     const child = prepareData(spec, raw, opts, 'minmax', parent)
