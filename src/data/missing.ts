@@ -52,6 +52,28 @@ function statistic (strategy: Imputer['strategy'], x: Float32Array, width: numbe
 }
 
 /**
+ * The most frequent category (its index) of categorical column c over the given rows, -1 with none. A tie
+ * goes to the one scikit-learn's SimpleImputer(strategy='most_frequent') fills: the smallest value in its
+ * sort order, numbers by value (a column of codes) and text by code point ('Red' before 'red'), not this
+ * service's natural order of categories.
+ */
+function mostFrequentCategory (x: Float32Array, width: number, c: number, rowsOf: ArrayLike<number>, categories: readonly string[]): number {
+  const counts = new Float64Array(categories.length)
+  for (let i = 0; i < rowsOf.length; i++) {
+    const v = x[rowsOf[i] * width + c]
+    if (!Number.isNaN(v)) counts[v]++
+  }
+  const numbers = categories.every((k) => k.trim() !== '' && Number.isFinite(Number(k)))
+  const before = (a: number, b: number): boolean => (numbers ? Number(categories[a]) < Number(categories[b]) : categories[a] < categories[b])
+  let best = -1
+  for (let k = 0; k < counts.length; k++) {
+    if (counts[k] === 0) continue
+    if (best < 0 || counts[k] > counts[best] || (counts[k] === counts[best] && before(k, best))) best = k
+  }
+  return best
+}
+
+/**
  * Fits the imputer on the training rows. mean and median need numbers: a categorical column takes its
  * most frequent category instead; `constant` leaves a categorical cell with no category (all zeros).
  */
@@ -61,7 +83,7 @@ export function fitImputer (missing: MissingValues, columns: readonly FeatureCol
   const fill = missing.fillValue ?? 0
   const statistics = columns.map((col, c) => {
     if (col.kind === 'numeric') return statistic(strategy, x, columns.length, c, trainRows, fill)
-    return strategy === 'constant' ? -1 : statistic('most_frequent', x, columns.length, c, trainRows, -1)
+    return strategy === 'constant' ? -1 : mostFrequentCategory(x, columns.length, c, trainRows, col.categories ?? [])
   })
   return { strategy, ...(missing.fillValue === undefined ? {} : { fillValue: missing.fillValue }), statistics }
 }

@@ -24,6 +24,17 @@ describe('fitImputer', () => {
     expect(fitImputer({ strategy: 'median' }, columns, x, [0, 2, 4, 6])!.statistics[0]).toBe(7)
   })
 
+  it('breaks a tie between categories as scikit-learn does: text by code point, numbers by value, not by the categories\' natural order', () => {
+    // natural order puts "red" before "Red" and "2" before "10"; SimpleImputer fills "Red" (code point 82 < 114), and 2 for numbers
+    const tie = (categories: string[]): number => {
+      const cols: FeatureColumn[] = [{ name: 'c', kind: 'categorical', categories, missing: 1 }]
+      return fitImputer({ strategy: 'most_frequent' }, cols, Float32Array.of(0, 1, 0, 1, NaN), [0, 1, 2, 3, 4])!.statistics[0]
+    }
+    expect(tie(['red', 'Red'])).toBe(1)
+    expect(tie(['2', '10'])).toBe(0)
+    expect(tie(['b', 'a'])).toBe(1)
+  })
+
   it('constant fills numeric cells with fillValue (default 0) and leaves a categorical cell with no category (all zeros)', () => {
     expect(fitImputer({ strategy: 'constant', fillValue: -1 }, columns, x, all)).toEqual({ strategy: 'constant', fillValue: -1, statistics: [-1, -1] })
     expect(fitImputer({ strategy: 'constant' }, columns, x, all)!.statistics).toEqual([0, -1])
