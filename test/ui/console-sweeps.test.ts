@@ -146,9 +146,9 @@ describe.skipIf(!available)(`the console's sweeps${why}`, () => {
     await page.getByRole('button', { name: 'Stop searching field 3' }).click()
     expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('sweep-add-field')
     await page.fill('#sweep-field-1-values', '4, 8')
-    expect(await page.locator('#job-start').innerText()).toBe('Start sweep: 4 configurations')
+    expect(await page.locator('#job-start').innerText()).toBe('Start sweep: 4 configurations + 1 retraining')
     await page.fill('#sweep-folds', '2')
-    expect(await page.locator('#job-start').innerText()).toBe('Start sweep: 4 configurations × 2 folds = 8 training jobs')
+    expect(await page.locator('#job-start').innerText()).toBe('Start sweep: 4 configurations × 2 folds = 8 training jobs + 1 retraining')
 
     // a double click starts one sweep
     const posts: string[] = []

@@ -147,8 +147,11 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
     if (!sweep.active()) return 'Start training'
     let plan: SweepPlan
     try { plan = sweep.read() } catch { return 'Start sweep' }
+    // every job it will run: the best configuration is trained once more, on all rows, for the model
     const configurations = count(plan.configurations, 'configuration')
-    return plan.folds === undefined ? `Start sweep: ${configurations}` : `Start sweep: ${configurations} × ${plan.folds} folds = ${count(plan.configurations * plan.folds, 'training job')}`
+    return plan.folds === undefined
+      ? `Start sweep: ${configurations} + 1 retraining`
+      : `Start sweep: ${configurations} × ${plan.folds} folds = ${count(plan.configurations * plan.folds, 'training job')} + 1 retraining`
   }
   dataset.addEventListener('change', () => { fillHeads(); describe() })
   head.addEventListener('change', describe)
