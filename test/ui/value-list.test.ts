@@ -32,6 +32,8 @@ describe('parseValues', () => {
     expect(message('0.01, 1e-2', rate)).toBe('"1e-2" is listed twice; each value trains once')
     // a decimal comma, in a field of fractions: one number, not two (0,001 was sent as 0 and 1)
     const commaHint = (word: string): string => `${JSON.stringify(word)} reads as several values: a decimal comma? Write numbers with a point (0.001), and separate values with a comma and a space ("0, 0.5")`
+    expect(message(Array.from({ length: 1001 }, (_, i) => i + 1).join(', '), units)).toBe('1,001 values; a field takes at most 1,000 (the API\'s limit)')
+    expect(parseValues(Array.from({ length: 1000 }, (_, i) => i + 1).join(', '), units)).toHaveLength(1000)
     expect(message('0x20', units)).toBe('"0x20" is not a number (a decimal point, not a comma: 0.01)')
     expect(message('1e-400', { kind: 'number', min: 0 })).toBe('"1e-400" is too small to tell from 0')
     expect(parseValues('+1E-3, .5, 0e5', { kind: 'number', min: 0 })).toEqual([0.001, 0.5, 0])

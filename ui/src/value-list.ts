@@ -11,6 +11,9 @@ export type ValueKind =
 
 export type SearchValue = number | string
 
+/** A searched field's most values: src/schemas/sweep.ts's limit of a grid's list. */
+const MAX_VALUES = 1000
+
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
 
 /**
@@ -29,6 +32,7 @@ export function parseValues (text: string, kind: ValueKind): SearchValue[] {
     }
   }
   const parts = text.split(/[\s,;]+/).filter((p) => p !== '')
+  if (parts.length > MAX_VALUES) throw new Error(`${parts.length.toLocaleString('en')} values; a field takes at most ${MAX_VALUES.toLocaleString('en')} (the API's limit)`)
   if (parts.length === 0) throw new Error(kind.kind === 'choice' ? `give one name or more, separated by commas: ${kind.choices.join(', ')}` : 'give one value or more, separated by commas')
   const values = parts.map((p) => valueOf(p, kind))
   const twice = values.findIndex((v, i) => values.indexOf(v) !== i)
