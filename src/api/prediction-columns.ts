@@ -5,6 +5,7 @@
  */
 import { NUMBER } from '../data/cells.js'
 import type { InputPipeline } from '../data/model-inputs.js'
+import { nameIndex } from '../data/name-index.js'
 
 export interface PredictionColumns {
   readonly names: readonly string[]
@@ -36,7 +37,7 @@ export function predictionColumns (pipeline: InputPipeline): PredictionColumns {
     const { columns: raw } = pipeline.preprocessing
     columns = {
       names: raw.map((c) => c.name),
-      index: raw.map((c) => (c.categories ? new Map(c.categories.map((k, i) => [k, i])) : undefined)),
+      index: raw.map((c) => (c.categories ? nameIndex(c.categories) : undefined)),
       takesNumbers: raw.map(takesNumbers),
       shown: raw.map(({ categories: all = [] }) => all.slice(0, SHOWN).map((k) => JSON.stringify(k)).join(', ') +
         (all.length > SHOWN ? `, … (${all.length} in all)` : ''))

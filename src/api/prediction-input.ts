@@ -11,6 +11,7 @@ import { INPUT_WIDTH, VALIDATION, withProblem } from '../errors.js'
 import type { InputPipeline } from '../data/model-inputs.js'
 import { predictionColumns } from './prediction-columns.js'
 import { counted } from '../nn/counted.js'
+import { lookUpName } from '../data/name-index.js'
 
 type Cell = number | string | null
 export type RawRow = ArrayLike<Cell> | Readonly<Record<string, Cell>>
@@ -116,8 +117,8 @@ export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], at: R
       throw bad(fieldOf(c, r, record), `column '${names[c]}' is categorical; expected one of its categories as a string (${shown[c]}), ` +
         `got ${typeof v === 'number' ? `the number ${v}` : show(v)}`, r)
     }
-    // as the upload read it, trimmed (feature-columns.ts); a model stored with a spaced name (imported) still finds it as written
-    const k = categories.get(String(v)) ?? (typeof v === 'string' ? categories.get(v.trim()) : undefined)
+    // as written, else trimmed, against the model's names as written and trimmed (data/name-index.ts)
+    const k = lookUpName(categories, String(v))
     if (k !== undefined) return k
     if (handleUnknown === 'error') {
       throw bad(fieldOf(c, r, record), `${show(v)} is not a category of column '${names[c]}'; the model knows ${columns[c].categories!.map((s) => JSON.stringify(s)).join(', ')}`, r)

@@ -68,6 +68,9 @@ describe('POST /v1/models/{ref}/backprop', () => {
     const { id } = await saved()
     const body = (await t.app.inject({ method: 'POST', url: `/v1/models/${id}/backprop`, payload: { inputs, targets: labels } })).json()
     expect(body.mode).toBe('inference')
+    // class labels are read trimmed, as every path reads them: the same pass
+    const spaced = (await t.app.inject({ method: 'POST', url: `/v1/models/${id}/backprop`, payload: { inputs, targets: labels.map((l: string) => ` ${l}\t`) } })).json()
+    expect(spaced.loss).toBe(body.loss)
     const [l0, , , out] = body.layers
     expect([l0.z.length, l0.z[0].length, l0.a[0].length, l0.delta[0].length]).toEqual([5, 8, 4, 8]) // maxout: units·pieces pre-activations
     // the output layer's δ is a − y, row by row

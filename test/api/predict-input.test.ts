@@ -130,6 +130,10 @@ describe('rows with categories and nulls, and records, give the same answers', (
     // a category's name is read trimmed, as a CSV upload reads its cells: " red" was a category the model never saw
     const spaced = await post(`/v1/models/${id}/predict`, { inputs: [[1, ' red'], [null, 'blue\t']] })
     expect([spaced.body.outputs, spaced.body.unknownCategories]).toEqual([[[11], [32]], undefined])
+    // and a model imported with spaced names (no upload stores one now) answers to them written either way
+    const padded = await importModel({ ...colored, preprocessing: { ...colored.preprocessing, columns: [colored.preprocessing.columns[0], { name: 'color', kind: 'categorical', categories: [' blue', 'green ', 'red'] }] } })
+    const either = await post(`/v1/models/${padded}/predict`, { inputs: [[1, 'red'], [null, 'blue'], [2, ' blue'], [2, ' green ']] })
+    expect([either.body.outputs, either.body.unknownCategories]).toEqual([[[11], [32], [32], [22]], undefined])
     const refused = await request(t.app.server).post(`/v1/models/${id}/predict?handleUnknown=error`).send({ inputs: [[4, 'purple']] })
     expect(refused.status).toBe(400)
     expect(refused.body).toMatchObject({ field: 'inputs[0][1]' })

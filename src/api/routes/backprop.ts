@@ -16,6 +16,7 @@ import { codesOf, INPUTS, INSTANCES } from '../prediction-input.js'
 import { withModelRef } from '../../store/model-ref.js'
 import { counted } from '../../nn/counted.js'
 import { hasBatchNorm } from '../../nn/lockstep.js'
+import { lookUpName, nameIndex } from '../../data/name-index.js'
 
 type Target = number | string | number[]
 
@@ -42,7 +43,8 @@ function encodeTargets (model: StoredModel, targets: readonly Target[]): Float32
     }
     // a class: its label, or its index
     const n = head === 'softmax' ? K : 2
-    const k = typeof t === 'string' ? (classes?.indexOf(t) ?? -1) : t
+    // a label as written, else trimmed, as every path reads class names (data/name-index.ts)
+    const k = typeof t === 'string' ? (classes ? lookUpName(nameIndex(classes), t) ?? -1 : -1) : t
     if (!(Number.isInteger(k) && k >= 0 && k < n)) {
       const known = classes ? `one of ${classes.map((c) => JSON.stringify(c)).join(', ')}` : `a class index 0 to ${n - 1}`
       throw bad(field, `expected ${known}, got ${JSON.stringify(t)}`, r)

@@ -15,6 +15,7 @@ import type { Dataset } from '../../nn/dataset.js'
 import type { FeatureColumn } from '../../data/feature-columns.js'
 import { createRowInference, type InferenceModel, type UnknownCategoryCount } from './model-inference.js'
 import type { KernelName } from '../../kernels/index.js'
+import { lookUpName, nameIndex } from '../../data/name-index.js'
 
 export interface ClassificationMetrics {
   accuracy: number
@@ -49,7 +50,9 @@ export interface EvaluationData {
 function truthInModelOrder (data: EvaluationData, modelClasses: readonly string[]): Int32Array {
   const { dataset, classes } = data
   if (!classes) return codesInModelOrder(dataset, modelClasses)
-  const toModel = classes.map((c) => modelClasses.indexOf(c))
+  // names as written, else trimmed (data/name-index.ts): a model imported with spaced class names still scores a dataset
+  const names = nameIndex(modelClasses)
+  const toModel = classes.map((c) => lookUpName(names, c) ?? -1)
   const unknown = classes.filter((_, i) => toModel[i] < 0)
   if (unknown.length > 0) throw new UNPROCESSABLE(`the dataset has classes the model does not know: ${unknown.join(', ')} (the model's classes: ${modelClasses.join(', ')})`)
   const datasetClass = argmaxRows(dataset.y, dataset.rows, dataset.outputs)

@@ -19,6 +19,7 @@ import { counted } from '../../nn/counted.js'
 import { float32Text } from '../../data/float32-text.js'
 import { takesNumbers } from '../prediction-columns.js'
 import { quotedList } from '../../schemas/messages.js'
+import { lookUpName, nameIndex } from '../../data/name-index.js'
 
 export { INFERENCE_CHUNK }
 
@@ -71,7 +72,9 @@ function codeMaps (model: InferenceModel, columns: readonly FeatureColumn[]): Ar
     }
     if (!col.categories) return null
     const names = col.categories
-    const map = Int32Array.from(names, (name) => theirs.indexOf(name))
+    // by name as written, else trimmed (data/name-index.ts), as predict reads them
+    const index = nameIndex(theirs)
+    const map = Int32Array.from(names, (name) => lookUpName(index, name) ?? -1)
     return { toModel: (code) => map[code], named: (code) => names[code] }
   })
 }

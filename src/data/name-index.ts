@@ -1,0 +1,13 @@
+/**
+ * Category and class names → their index, as every path reads a name: as written, else trimmed. Uploads store
+ * names trimmed (feature-columns.ts, encode-targets.ts); a model imported, or stored before that, may hold one
+ * with spaces, which a trimmed name still finds. Of two stored names equal once trimmed, the first keeps it.
+ */
+export function nameIndex (names: readonly string[]): ReadonlyMap<string, number> {
+  const index = new Map(names.map((name, i) => [name, i]))
+  names.forEach((name, i) => { const trimmed = name.trim(); if (!index.has(trimmed)) index.set(trimmed, i) })
+  return index
+}
+
+/** A name's index in `index` (nameIndex): as written, else trimmed; undefined when neither is there. */
+export const lookUpName = (index: ReadonlyMap<string, number>, name: string): number | undefined => index.get(name) ?? index.get(name.trim())
