@@ -5,7 +5,9 @@
  * values, and a row that sets the input at prediction would meet weights nothing trained. Zeroed at a fresh
  * start, they stay 0 (their gradient is 0, and L2 and AdamW's decay keep 0 at 0), and such an input then
  * answers as an input that is absent, as scikit-learn's OneHotEncoder(handle_unknown='ignore') treats a
- * category its training rows lacked, and as its SimpleImputer drops a column with no value.
+ * category its training rows lacked, and as its SimpleImputer drops a column with no value. A first layer that is
+ * a residual block as wide as the inputs still adds them to its output through its identity skip: no weight
+ * stands there to zero.
  */
 import type { Dataset } from './dataset.js'
 import type { Network } from './network.js'

@@ -55,15 +55,15 @@ function unlearnt (train: Dataset, columns: readonly Pick<FeatureColumn, 'name' 
   const warnings: string[] = []
   columns.forEach((col, c) => {
     if (valued[c] === 0) {
-      warnings.push(`column ${JSON.stringify(col.name)} has no value in any of the ${train.rows} training rows: every one was filled, so the model learned nothing from it; drop the column, or upload rows that have it`)
+      warnings.push(`column ${JSON.stringify(col.name)} has no value in any of the ${train.rows} rows this job trains on: every one was filled, so it tells the model nothing; drop the column, or upload rows that have it`)
       return
     }
     const unseen = col.categories?.filter((_, k) => seen[c]![k] === 0) ?? []
     if (unseen.length > 0) {
       const named = unseen.slice(0, 5).map((k) => JSON.stringify(k)).join(', ') + (unseen.length > 5 ? ` and ${unseen.length - 5} more` : '')
-      warnings.push(`${unseen.length === 1 ? 'category' : 'categories'} ${named} of column ${JSON.stringify(col.name)} ${unseen.length === 1 ? 'is' : 'are'} in no training row (only in validation rows): ` +
-        (unseen.length === 1 ? 'the model learned nothing from it, and a row with it answers' : 'the model learned nothing from them, and a row with one answers') +
-        ' as with a category it never saw')
+      // a fold's job has no validation rows: the rows it does not train on are the fold it is scored on
+      warnings.push(`${unseen.length === 1 ? 'category' : 'categories'} ${named} of column ${JSON.stringify(col.name)} ${unseen.length === 1 ? 'is' : 'are'} in none of the ${train.rows} rows this job trains on: ` +
+        `the model learned nothing about ${unseen.length === 1 ? 'it' : 'them'}`)
     }
   })
   return warnings

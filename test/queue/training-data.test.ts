@@ -51,8 +51,8 @@ describe('prepareData', () => {
     const columns = [{ name: 'size', kind: 'numeric' as const, missing: 0 }, { name: 'color', kind: 'categorical' as const, categories: ['blue', 'red', 'purple'], missing: 0 }, { name: 'z', kind: 'numeric' as const, missing: 8 }]
     const p = prepareData(small, { ...base, x }, split, 'standard', undefined, { columns, missing: { strategy: 'mean' } })
     expect(p.warnings).toEqual([
-      'category "purple" of column "color" is in no training row (only in validation rows): the model learned nothing from it, and a row with it answers as with a category it never saw',
-      'column "z" has no value in any of the 8 training rows: every one was filled, so the model learned nothing from it; drop the column, or upload rows that have it'
+      'category "purple" of column "color" is in none of the 8 rows this job trains on: the model learned nothing about it',
+      'column "z" has no value in any of the 8 rows this job trains on: every one was filled, so it tells the model nothing; drop the column, or upload rows that have it'
     ])
     // a fine-tune keeps its parent's weights for them: not said
     expect(prepareData(small, { ...base, x }, split, 'standard', { preprocessing: p.preprocessing, normalization: p.normalization, targetNormalization: p.targetNormalization }, { columns, missing: { strategy: 'mean' } }).warnings).toBeUndefined()
