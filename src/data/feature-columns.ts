@@ -68,7 +68,12 @@ export function readFeatures (rows: number, names: readonly string[], cell: (r: 
   // the same way): " red" and "red" are one category, not one in a CSV upload and two in a JSON one
   const label = (r: number, c: number): string | null => {
     const v = cell(r, c)
-    return v === null ? null : text ? text(r, c).trim() : String(v).trim()
+    if (v === null) return null
+    const name = text ? text(r, c).trim() : String(v).trim()
+    // a CSV cell of spaces is missing (cells.ts); a JSON string of them would be a category named "", which no
+    // CSV could hold: refused, as a missing JSON value is null
+    if (name === '' && text === undefined) fail(locate(r, c), `${show(v)} is an empty category name; a missing value is null in JSON`)
+    return name
   }
   // categories first, capped before they are sorted or encoded
   const seen = kinds.map((k) => (k === 'categorical' ? new Set<string>() : undefined))

@@ -8,8 +8,8 @@ import { z } from 'zod'
 import './messages.js'
 import { MAX_PREDICT_ROWS, ModelResponse } from './model.js'
 
-/** Standard base64 (RFC 4648 §4) with its padding, as TF Serving reads it. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+/** Standard base64 (RFC 4648 §4), its padding optional (absl's Base64Unescape, which TF Serving calls, takes it either way). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** `{"b64": "…"}`, the decoded text, or undefined when it is not base64 of UTF-8 text. */
@@ -27,7 +27,7 @@ export const B64_MAX_LENGTH = 200
 const B64Cell = z.object({ b64: z.string().max(4 * Math.ceil((4 * B64_MAX_LENGTH) / 3)) }).strict().transform((v, ctx) => {
   const text = b64Text(v.b64)
   if (text === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['b64'], message: 'must be standard base64 (A–Z, a–z, 0–9, + and /, padded with =) of UTF-8 text, a category name' })
+    ctx.addIssue({ code: 'custom', path: ['b64'], message: 'must be standard base64 (A–Z, a–z, 0–9, + and /, padding = optional) of UTF-8 text, a category name' })
     return z.NEVER
   }
   if (text.length > B64_MAX_LENGTH) {

@@ -138,7 +138,9 @@ describe('TensorFlow Serving REST: predict', () => {
     // decoded, it is a category name like any other: one the model never saw is the same 400
     const green = await post('/v1/models/tinted:predict', { instances: [{ size: 1, colour: b64('green') }] })
     expect(green.json()).toEqual({ error: 'instances[0].colour: "green" is not a category of column \'colour\'; the model knows "red", "blue"' })
-    for (const bad of ['not base64!', 'cmVk=', Buffer.from([0xff, 0xfe]).toString('base64')]) {
+    // padding is optional, as absl's decoder (TF Serving's) reads it: "cmVk" is red, "Ymx1ZQ" blue
+    expect((await post('/v1/models/tinted:predict', { instances: [{ size: 1.5, colour: { b64: 'Ymx1ZQ' } }, { size: 2, colour: { b64: 'cmVk' } }] })).json()).toEqual({ predictions: want })
+    for (const bad of ['not base64!', 'cmVk=', 'cmVkc', Buffer.from([0xff, 0xfe]).toString('base64')]) {
       const res = await post('/v1/models/tinted:predict', { instances: [{ size: 1, colour: { b64: bad } }] })
       expect(res.statusCode, bad).toBe(400)
       expect(res.json().error, bad).toMatch(/^invalid body: instances\[0\]\.colour\.b64: must be standard base64 .* of UTF-8 text, a category name/)

@@ -55,6 +55,9 @@ describe('buildDataset', () => {
     expect(built.columns[0].categories).toEqual(['blue', 'red'])
     expect(Array.from(built.dataset.x)).toEqual(Array.from(buildDataset({ features: [['red'], ['red'], ['red'], ['blue']], targets: ['a', 'a', 'b', 'b'] }).dataset.x))
     expect(built.classes).toEqual(['a', 'b'])
+    // a JSON string of spaces would be a category named "", which a CSV reads as a missing cell: refused
+    expect(() => buildDataset({ features: [['red'], ['  '], ['blue']], targets: [1, 2, 3], missing: { strategy: 'most_frequent' } }))
+      .toThrow('features[1][0]: "  " is an empty category name; a missing value is null in JSON')
   })
 
   it('enforces the row limit with a 413', () => {
