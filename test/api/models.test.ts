@@ -195,6 +195,8 @@ describe('/v1/models', () => {
       [{ ...good, classes: ['a', 'a', 'b'] }, /classes\[1\]: "a" is also classes\[0\]; every class needs its own name/],
       [{ ...good, classes: ['1', '2', '1.0'] }, /classes\[2\]: "1\.0" and classes\[0\] "1" are the same number written two ways; write each class one way/],
       [{ ...good, classes: ['a', ' ', 'b'] }, /classes\[1\]: is empty; every class needs a name/],
+      // names are read trimmed on every path: two that differ by spaces would be one
+      [{ ...good, classes: ['a', 'b', ' a'] }, /classes\[2\]: " a" and classes\[0\] "a" differ only by spaces, and names are read trimmed; every class needs its own name/],
       [{ ...good, featureNames: ['u', 'v', 'u'] }, /featureNames\[2\]: "u" is also featureNames\[0\]; every feature column needs its own name/],
       [{ ...good, format: 'other' }, /format/]
     ]

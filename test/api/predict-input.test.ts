@@ -134,6 +134,9 @@ describe('rows with categories and nulls, and records, give the same answers', (
     const padded = await importModel({ ...colored, preprocessing: { ...colored.preprocessing, columns: [colored.preprocessing.columns[0], { name: 'color', kind: 'categorical', categories: [' blue', 'green ', 'red'] }] } })
     const either = await post(`/v1/models/${padded}/predict`, { inputs: [[1, 'red'], [null, 'blue'], [2, ' blue'], [2, ' green ']] })
     expect([either.body.outputs, either.body.unknownCategories]).toEqual([[[11], [32], [32], [22]], undefined])
+    // two that are one once trimmed are refused at import
+    const twice = await post('/v1/models', { format: 'backprop.model', version: 1, ...colored, preprocessing: { ...colored.preprocessing, columns: [colored.preprocessing.columns[0], { name: 'color', kind: 'categorical', categories: ['blue', 'red', ' red'] }] } })
+    expect([twice.status, twice.body.detail]).toEqual([400, 'preprocessing.columns[1].categories: holds a category twice (names are read trimmed: " red" is "red")'])
     const refused = await request(t.app.server).post(`/v1/models/${id}/predict?handleUnknown=error`).send({ inputs: [[4, 'purple']] })
     expect(refused.status).toBe(400)
     expect(refused.body).toMatchObject({ field: 'inputs[0][1]' })

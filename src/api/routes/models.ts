@@ -80,14 +80,16 @@ const invalid = (field: string, message: string): Error => withProblem(new VALID
 function checkNames (field: string, names: readonly string[] | undefined, what: string): void {
   if (!names) return
   const first = new Map<string, number>()
-  // class labels are compared as numbers too where they are numbers ("1" and "1.0")
-  const key = (name: string): string => (field === 'classes' && NUMBER.test(name) ? String(Number(name)) : name)
+  // class labels are compared trimmed, as every path reads them (data/name-index.ts), and as numbers too where they are numbers ("1" and "1.0")
+  const key = (name: string): string => field !== 'classes' ? name : NUMBER.test(name.trim()) ? String(Number(name)) : name.trim()
   names.forEach((name, i) => {
     if (name.trim() === '') throw invalid(`${field}[${i}]`, `is empty; every ${what} needs a name`)
     const j = first.get(key(name))
     if (j !== undefined) {
       throw invalid(`${field}[${i}]`, names[j] === name
         ? `${JSON.stringify(name)} is also ${field}[${j}]; every ${what} needs its own name`
+        : names[j].trim() === name.trim()
+          ? `${JSON.stringify(name)} and ${field}[${j}] ${JSON.stringify(names[j])} differ only by spaces, and names are read trimmed; every ${what} needs its own name`
         : `${JSON.stringify(name)} and ${field}[${j}] ${JSON.stringify(names[j])} are the same number written two ways; write each ${what} one way`)
     }
     first.set(key(name), i)
@@ -146,7 +148,10 @@ function checkPreprocessing (pre: NonNullable<ModelExportBody['preprocessing']>,
     if ((col.kind === 'categorical') !== (col.categories !== undefined)) {
       throw invalid(`preprocessing.columns[${c}]`, 'a categorical column needs its categories, and only a categorical column has them')
     }
-    if (col.categories && new Set(col.categories).size !== col.categories.length) throw invalid(`preprocessing.columns[${c}].categories`, 'holds a category twice')
+    // trimmed, as every path reads a category's name (data/name-index.ts): " red" and "red" would be one
+    if (col.categories && new Set(col.categories.map((k) => k.trim())).size !== col.categories.length) {
+      throw invalid(`preprocessing.columns[${c}].categories`, 'holds a category twice (names are read trimmed: " red" is "red")')
+    }
   })
   const width = encodedWidth(pre.columns)
   if (width !== spec.inputs) throw invalid('preprocessing.columns', `encode into ${counted(width, 'input')}; the network takes ${spec.inputs}`)
