@@ -1,8 +1,8 @@
 /**
  * Errors in the serving protocols' own form, `{"error": "…"}` (KServe v2, TF Serving REST), for the
  * routes of one scope. Every error is still made, logged and counted by the one error handler
- * (error-handler.ts: status, headers such as Retry-After, Redis outages); this only rewrites its
- * problem+json body on the way out, keeping the status and the detail text.
+ * (error-handler.ts: status, headers such as Retry-After, Redis outages); this rewrites its problem+json
+ * body on the way out, keeping the status and the detail text, and gives every JSON answer the protocols' type.
  */
 import type { FastifyInstance } from 'fastify'
 import { PROBLEM_CONTENT_TYPE, type ProblemBody } from '../../schemas/problem.js'
@@ -15,7 +15,10 @@ import { PROBLEM_CONTENT_TYPE, type ProblemBody } from '../../schemas/problem.js
  */
 export const PROTOCOL_JSON = 'application/json'
 
-/** Adds the onSend hook to `scope`: register it inside the plugin that holds the protocol's routes. */
+/**
+ * Adds the onSend hook to `scope`: register it inside the plugin that holds the protocol's routes. Besides the
+ * errors' bodies, it sets every JSON answer's type to PROTOCOL_JSON (Fastify's serialiser adds a charset).
+ */
 export function answerErrorsAsProtocol (scope: FastifyInstance): void {
   scope.addHook('onSend', async (_request, reply, payload) => {
     const type = reply.getHeader('content-type')
