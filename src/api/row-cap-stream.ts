@@ -6,7 +6,7 @@
  * body (46 MB bodies used to be JSON.parsed, ~0.8 s each, only to be refused by the schema).
  */
 import type { preParsingAsyncHookHandler } from 'fastify'
-import { VALIDATION, withProblem } from '../errors.js'
+import { DATASET_TOO_LARGE, VALIDATION, withProblem } from '../errors.js'
 import { scanBody, type BodyScan } from './body-scan.js'
 import { CLOSE_ARRAY, CLOSE_OBJECT, COMMA, isSpace, JsonStrings, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-strings.js'
 
@@ -14,12 +14,16 @@ import { CLOSE_ARRAY, CLOSE_OBJECT, COMMA, isSpace, JsonStrings, OPEN_ARRAY, OPE
 const ROW_KEYS = new Set(['inputs', 'instances'])
 const LONGEST_KEY = 200 // row keys are short; a column's name is kept whole for its message
 
+/** A prediction body's refusal: a 400 naming the field. */
+const predictRefusal = (maxRows: number) => (field: string): Error =>
+  withProblem(new VALIDATION(`invalid body: ${field}: at most ${maxRows} rows per request; this body has more (send them in several requests)`), { field })
+
 /**
- * A body scan (body-scan.ts) that refuses with a 400 once `inputs` or `instances` holds more than `maxRows` rows:
+ * A body scan (body-scan.ts) that refuses (by default with a 400; `keys` and `refusal` for other bodies) once `inputs` or `instances` holds more than `maxRows` rows:
  * the elements of its array, or, for TF Serving's columnar `inputs` object ({"input": rows}, or a list per feature
  * column), the elements of any one member's array.
  */
-export function rowCapScan (maxRows: number): BodyScan {
+export function rowCapScan (maxRows: number, keys: ReadonlySet<string> = ROW_KEYS, refusal: (field: string) => Error = predictRefusal(maxRows)): BodyScan {
   let depth = 0
   const strings = new JsonStrings(LONGEST_KEY)
   let expectKey = false // the next string at depth 1 (or depth 2 in the columns object) is a key
@@ -28,8 +32,7 @@ export function rowCapScan (maxRows: number): BodyScan {
   let inColumns = false // `inputs` is an object, open at depth 1: its members' arrays hold rows
   let column: string | null = null // the member whose array is open at depth 2 (its elements at depth 3)
   let expectElement = false
-  const refuse = (field: string): Error =>
-    withProblem(new VALIDATION(`invalid body: ${field}: at most ${maxRows} rows per request; this body has more (send them in several requests)`), { field })
+  const refuse = refusal
   return (chunk) => {
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i]
@@ -44,7 +47,7 @@ export function rowCapScan (maxRows: number): BodyScan {
       if (c === QUOTE) {
         strings.open((depth === 1 || (depth === 2 && inColumns)) && expectKey)
       } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
-        if (depth === 1 && c === OPEN_ARRAY) inRows = ROW_KEYS.has(strings.lastKey) ? strings.lastKey : null
+        if (depth === 1 && c === OPEN_ARRAY) inRows = keys.has(strings.lastKey) ? strings.lastKey : null
         else if (depth === 1) inColumns = strings.lastKey === 'inputs'
         else if (depth === 2 && inRows !== null && ++rows > maxRows) return refuse(inRows)
         else if (depth === 2 && inColumns && c === OPEN_ARRAY) { column = strings.lastKey; rows = 0; expectElement = true }
@@ -85,3 +88,18 @@ export function rowCapHook (maxRows: number): preParsingAsyncHookHandler {
     return scanBody(payload, rowCapScan(maxRows), request.routeOptions.bodyLimit, reply)
   }
 }
+
+/**
+ * The dataset upload's hook: a JSON body whose `features` holds more than MAX_DATASET_ROWS rows is refused
+ * (413) while it arrives, as a CSV is at its first row past the cap (data/csv.ts), rather than parsed whole:
+ * 5,000,000 one-value rows are 20 MB of JSON and millions of arrays once parsed.
+ */
+export function datasetRowCapHook (maxRows: number): preParsingAsyncHookHandler {
+  const refusal = (field: string): Error => withProblem(new DATASET_TOO_LARGE(`dataset has more than ${maxRows} rows in ${field}`, maxRows), { field })
+  return async (request, reply, payload) => {
+    if (!/json/i.test(String(request.headers['content-type'] ?? ''))) return payload
+    if (Number(request.headers['content-length']) <= unscannedBytes(maxRows) && request.headers['content-encoding'] === undefined) return payload
+    return scanBody(payload, rowCapScan(maxRows, FEATURE_KEYS, refusal), request.routeOptions.bodyLimit, reply)
+  }
+}
+const FEATURE_KEYS: ReadonlySet<string> = new Set(['features'])

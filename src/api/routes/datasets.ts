@@ -21,6 +21,7 @@ import { IdParams, NoContent, PageQuery, listOf, problems } from '../../schemas/
 import { CreateDatasetBody, CreateDatasetQuery, DatasetResponse, type CreateDatasetJsonBody, type DatasetResponseBody } from '../../schemas/dataset.js'
 
 import { float32Text } from '../../data/float32-text.js'
+import { datasetRowCapHook } from '../row-cap-stream.js'
 
 export const CSV_TYPES = ['text/csv', 'application/csv']
 
@@ -143,6 +144,8 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
       response: { 201: DatasetResponse, ...problems(400, 413, 415) }
     },
     validatorCompiler: fastValidator({ body: (body) => body instanceof UnreadJson || isCsvBody(body) || isDatasetJson(body) }, { body: shapeMistake }),
+    // a JSON body over MAX_DATASET_ROWS is refused while it arrives, before it is parsed
+    preParsing: datasetRowCapHook(MAX_DATASET_ROWS),
     // before the body's validation (and a large body's build on the thread): the query is wrong whatever the body holds
     preValidation: async (request) => {
       if (isCsvBody(request.body)) return
