@@ -81,11 +81,11 @@ export const unscannedBytes = (maxRows: number): number => 2 * maxRows
  * and a JavaScript loop over each byte) was a fifth of the API's CPU under load (bench:http, W1 rows,
  * 2026-11-30). A chunked body (no Content-Length) is always scanned.
  */
-export function rowCapHook (maxRows: number): preParsingAsyncHookHandler {
+export function rowCapHook (maxRows: number, scan: () => BodyScan = () => rowCapScan(maxRows)): preParsingAsyncHookHandler {
   return async (request, reply, payload) => {
     // a compressed body's length says nothing of its rows
     if (Number(request.headers['content-length']) <= unscannedBytes(maxRows) && request.headers['content-encoding'] === undefined) return payload
-    return scanBody(payload, rowCapScan(maxRows), request.routeOptions.bodyLimit, reply)
+    return scanBody(payload, scan(), request.routeOptions.bodyLimit, reply)
   }
 }
 
@@ -96,10 +96,10 @@ export function rowCapHook (maxRows: number): preParsingAsyncHookHandler {
  */
 export function datasetRowCapHook (maxRows: number): preParsingAsyncHookHandler {
   const refusal = (field: string): Error => withProblem(new DATASET_TOO_LARGE(`dataset has more than ${maxRows} rows in ${field}`, maxRows), { field })
-  return async (request, reply, payload) => {
-    if (!/json/i.test(String(request.headers['content-type'] ?? ''))) return payload
-    if (Number(request.headers['content-length']) <= unscannedBytes(maxRows) && request.headers['content-encoding'] === undefined) return payload
-    return scanBody(payload, rowCapScan(maxRows, FEATURE_KEYS, refusal), request.routeOptions.bodyLimit, reply)
+  const capped = rowCapHook(maxRows, () => rowCapScan(maxRows, FEATURE_KEYS, refusal))
+  // CSV and forms are capped as they are parsed (data/csv.ts)
+  return async function (request, reply, payload) {
+    return /json/i.test(String(request.headers['content-type'] ?? '')) ? await capped.call(this, request, reply, payload) : payload
   }
 }
 const FEATURE_KEYS: ReadonlySet<string> = new Set(['features'])

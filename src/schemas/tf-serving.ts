@@ -13,7 +13,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** `{"b64": "…"}`, the decoded text, or undefined when it is not base64 of UTF-8 text. */
-export function b64Text (b64: string): string | undefined {
+function b64Text (b64: string): string | undefined {
   if (!BASE64.test(b64)) return undefined
   try { return utf8.decode(Buffer.from(b64, 'base64')) } catch { return undefined }
 }
@@ -23,7 +23,7 @@ export function b64Text (b64: string): string | undefined {
  * input's value base64-encoded, as clients that encode every string send it. Read as the UTF-8 text it
  * encodes (a category name); its length is checked as a string cell's.
  */
-export const B64_MAX_LENGTH = 200
+const B64_MAX_LENGTH = 200
 const B64Cell = z.object({ b64: z.string().max(4 * Math.ceil((4 * B64_MAX_LENGTH) / 3)) }).strict().transform((v, ctx) => {
   const text = b64Text(v.b64)
   if (text === undefined) {

@@ -27,6 +27,7 @@ function encodeTargets (model: StoredModel, targets: readonly Target[]): Float32
   const { spec, meta } = model
   const K = spec.output.units, head = spec.output.activation
   const classes = meta.classes
+  const classIndex = classes ? nameIndex(classes) : undefined
   const y = new Float32Array(targets.length * K)
   targets.forEach((t, r) => {
     const field = `targets[${r}]`
@@ -44,7 +45,7 @@ function encodeTargets (model: StoredModel, targets: readonly Target[]): Float32
     // a class: its label, or its index
     const n = head === 'softmax' ? K : 2
     // a label as written, else trimmed, as every path reads class names (data/name-index.ts)
-    const k = typeof t === 'string' ? (classes ? lookUpName(nameIndex(classes), t) ?? -1 : -1) : t
+    const k = typeof t === 'string' ? (classIndex ? lookUpName(classIndex, t) ?? -1 : -1) : t
     if (!(Number.isInteger(k) && k >= 0 && k < n)) {
       const known = classes ? `one of ${classes.map((c) => JSON.stringify(c)).join(', ')}` : `a class index 0 to ${n - 1}`
       throw bad(field, `expected ${known}, got ${JSON.stringify(t)}`, r)
