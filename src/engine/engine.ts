@@ -13,8 +13,8 @@ import { SHARD_ROWS } from '../nn/gradient.js'
 import { ThreadPool } from './pool.js'
 import type { KernelName } from '../kernels/index.js'
 import { chooseThreads } from './thread-choice.js'
-import { ABORT, CONTROL_SLOTS, FAIL, FINISH, REDUCE_CHUNK, STOP, SEQ, DONE, type FromThread, type PredictSlice, type SharedJob } from './protocol.js'
-import { PREDICT_CHUNK } from './predict-slice.js'
+import { ABORT, CONTROL_SLOTS, FAIL, FINISH, REDUCE_CHUNK, STOP, SEQ, DONE, type FromThread, type PredictBatch, type SharedJob } from './protocol.js'
+import { PREDICT_CHUNK } from './predict-chunks.js'
 import type { PhaseTimes } from './phase-times.js'
 import { MAX_TASKS } from './task-counter.js'
 import { stateBufferCount, type OptimizerConfig } from '../nn/optimizers.js'
@@ -78,30 +78,30 @@ export class TrainingEngine {
   }
 
   /**
-   * Outputs (rows × output units) of a trained network for rows of x, split by rows over the
-   * pool's threads, so a large batch neither blocks the caller's event loop nor uses one core.
+   * Outputs (rows × output units) of a trained network for rows of x, in chunks of PREDICT_CHUNK rows
+   * that the pool's threads claim (predict-chunks.ts), so a large batch neither blocks the caller's event
+   * loop nor uses one core, and the bits do not depend on how many threads took part.
    */
   async predict (spec: NetworkSpec, params: Float32Array, x: Float32Array, rows: number, { threads, kernels = 'auto' }: { threads?: number, kernels?: KernelName } = {}): Promise<Float32Array> {
     const I = spec.inputs, K = spec.output.units
     if (x.length < rows * I) throw new RangeError(`x holds ${x.length} values; ${rows} rows of ${I} inputs need ${rows * I}`)
     const T = Math.max(1, Math.min(threads ?? this.pool.size, this.pool.size, Math.ceil(rows / PREDICT_CHUNK)))
     const weights = sharedParams(params)
-    const shared = { params: weights.sab, model: weights.id, x: toShared(x.subarray(0, rows * I)), out: new SharedArrayBuffer(4 * rows * K) }
+    const batch: PredictBatch = { spec, params: weights.sab, model: weights.id, x: toShared(x.subarray(0, rows * I)), out: new SharedArrayBuffer(4 * rows * K), rows, claims: new SharedArrayBuffer(4), kernels }
     const workers = await this.pool.acquire(T)
     try {
-      const per = Math.ceil(rows / T)
-      await Promise.all(workers.map((w, t) => runSlice(w, { spec, ...shared, from: Math.min(rows, t * per), to: Math.min(rows, (t + 1) * per), kernels })))
+      await Promise.all(workers.map((w) => runBatch(w, batch)))
     } finally {
       this.pool.release(workers)
     }
-    return new Float32Array(shared.out)
+    return new Float32Array(batch.out)
   }
 
   close (): Promise<void> { return this.pool.close() }
 }
 
 // a served model's weights do not change: share each weights array once, not on every call, and
-// number it, so that the threads keep the network they built on it (predict-slice.ts)
+// number it, so that the threads keep the network they built on it (predict-chunks.ts)
 const sharedWeights = new WeakMap<Float32Array, { sab: SharedArrayBuffer, id: number }>()
 let weightsIds = 0
 function sharedParams (params: Float32Array): { sab: SharedArrayBuffer, id: number } {
@@ -118,7 +118,7 @@ function toShared (v: Float32Array): SharedArrayBuffer {
   return sab
 }
 
-function runSlice (w: Worker, slice: PredictSlice): Promise<void> {
+function runBatch (w: Worker, batch: PredictBatch): Promise<void> {
   return new Promise((resolve, reject) => {
     let failure: Error | undefined
     const onMessage = (msg: FromThread): void => {
@@ -132,7 +132,7 @@ function runSlice (w: Worker, slice: PredictSlice): Promise<void> {
     const done = (): void => { w.off('message', onMessage); w.off('exit', onExit) }
     w.on('message', onMessage)
     w.once('exit', onExit)
-    w.postMessage({ cmd: 'predict', slice })
+    w.postMessage({ cmd: 'predict', batch })
   })
 }
 

@@ -61,23 +61,27 @@ export interface SharedJob {
 
 export interface CheckpointPolicy { everyEpochs: number, everySeconds: number }
 
-/** Rows [from, to) of x through the network into out; all three buffers shared, float32. */
-export interface PredictSlice {
+/**
+ * A batch prediction's rows of x through the network into out (all three buffers shared, float32), in
+ * chunks of PREDICT_CHUNK rows from row 0 that the call's threads claim from `claims` (predict-chunks.ts).
+ */
+export interface PredictBatch {
   spec: NetworkSpec
   params: SharedArrayBuffer
   /** the engine's number for these weights (one per weights array it shared): the thread keeps the network it built on them */
   model: number
   x: SharedArrayBuffer
   out: SharedArrayBuffer
-  from: number
-  to: number
+  rows: number
+  /** one Int32, from 0: the next chunk to claim, shared by the call's threads */
+  claims: SharedArrayBuffer
   kernels: KernelName
 }
 
 export type ToThread =
   | { cmd: 'lead', job: SharedJob, options: TrainOptions, resume?: TrainState, initialParams?: Float32Array, checkpoint: CheckpointPolicy }
   | { cmd: 'help', job: SharedJob, rank: number }
-  | { cmd: 'predict', slice: PredictSlice }
+  | { cmd: 'predict', batch: PredictBatch }
 
 export type FromThread =
   | { type: 'epoch', stats: EpochStats }

@@ -5,7 +5,7 @@
  * main thread. Testable without threads by passing a `post` function.
  */
 import { train, type TrainHooks } from '../nn/train.js'
-import { predictSlice } from './predict-slice.js'
+import { predictChunks } from './predict-chunks.js'
 import type { BatchGradient } from '../nn/gradient.js'
 import type { Optimizer } from '../nn/optimizers.js'
 import type { Vec } from '../nn/vec.js'
@@ -20,7 +20,7 @@ export type Post = (msg: FromThread) => void
 
 export function handle (msg: ToThread, post: Post): void {
   if (msg.cmd === 'help') help(shardContext(msg.job), msg.rank)
-  else if (msg.cmd === 'predict') guarded(post, () => predictSlice(msg.slice))
+  else if (msg.cmd === 'predict') guarded(post, () => predictChunks(msg.batch))
   else lead(msg, post)
 }
 
