@@ -1528,6 +1528,8 @@ export interface components {
                 kind: "numeric" | "categorical";
                 /** @description Categorical: the categories in one-hot column order */
                 categories?: string[];
+                /** @description Categorical: categories of `categories` that no row the model trained on held (the dataset had them in validation rows only). The model learned nothing about them (their inputs have no weight), so predict, evaluate and the serving protocols take them as categories it never saw: all zeros, reported in unknownCategories, refused with handleUnknown=error. Absent when there are none */
+                untrainedCategories?: string[];
             }[];
             /** @description Fills missing cells (scikit-learn SimpleImputer, fitted on the training rows); absent: missing cells are refused */
             imputer?: {
@@ -3021,6 +3023,8 @@ export interface components {
                 kind: "numeric" | "categorical";
                 /** @description Categorical: the categories in one-hot column order */
                 categories?: string[];
+                /** @description Categorical: categories of `categories` that no row the model trained on held (the dataset had them in validation rows only). The model learned nothing about them (their inputs have no weight), so predict, evaluate and the serving protocols take them as categories it never saw: all zeros, reported in unknownCategories, refused with handleUnknown=error. Absent when there are none */
+                untrainedCategories?: string[];
             }[];
             /** @description Fills missing cells (scikit-learn SimpleImputer, fitted on the training rows); absent: missing cells are refused */
             imputer?: {

@@ -37,7 +37,7 @@ export function predictionColumns (pipeline: InputPipeline): PredictionColumns {
     const { columns: raw } = pipeline.preprocessing
     columns = {
       names: raw.map((c) => c.name),
-      index: raw.map((c) => (c.categories ? nameIndex(c.categories) : undefined)),
+      index: raw.map((c) => (c.categories ? nameIndex(c.categories, c.untrainedCategories) : undefined)),
       takesNumbers: raw.map(takesNumbers),
       shown: raw.map(({ categories: all = [] }) => all.slice(0, SHOWN).map((k) => JSON.stringify(k)).join(', ') +
         (all.length > SHOWN ? `, … (${all.length} in all)` : ''))

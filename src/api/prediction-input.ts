@@ -8,7 +8,7 @@
  */
 import { nearestName, quotedList } from '../schemas/messages.js'
 import { INPUT_WIDTH, VALIDATION, withProblem } from '../errors.js'
-import type { InputPipeline } from '../data/model-inputs.js'
+import type { InputPipeline, ModelColumn } from '../data/model-inputs.js'
 import { predictionColumns } from './prediction-columns.js'
 import { counted } from '../nn/counted.js'
 import { lookUpName } from '../data/name-index.js'
@@ -94,6 +94,17 @@ export function widthHint (pipeline: InputPipeline, got: number): string {
  * of the wrong type (a string for a numeric column, a number for a column whose categories are text)
  * is a 400 whatever handleUnknown says: it is no category at all, not one the model never saw.
  */
+/** handleUnknown=error's message: the categories the model knows, and why a category of its list is not one of them. */
+function unknownCategory (column: ModelColumn, value: string, shown: string): string {
+  const untrained = new Set(column.untrainedCategories)
+  const known = column.categories!.filter((k) => !untrained.has(k))
+  const listed = known.length > 0 ? known.map((s) => JSON.stringify(s)).join(', ') : 'none of its categories (no row it trained on had a value in this column)'
+  const named = column.untrainedCategories?.find((k) => k === value || k === value.trim())
+  return named === undefined
+    ? `${shown} is not a category of column '${column.name}'; the model knows ${listed}`
+    : `${shown} is a category of column '${column.name}' that none of the rows the model trained on held (it was in the dataset's validation rows only), so the model learned nothing about it; it knows ${listed}`
+}
+
 export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], at: RowPaths, handleUnknown: HandleUnknown = 'ignore'): CodedRows {
   const { columns, imputer } = pipeline.preprocessing
   const W = pipeline.rawWidth
@@ -121,7 +132,7 @@ export function codesOf (pipeline: InputPipeline, rows: readonly RawRow[], at: R
     const k = lookUpName(categories, String(v))
     if (k !== undefined) return k
     if (handleUnknown === 'error') {
-      throw bad(fieldOf(c, r, record), `${show(v)} is not a category of column '${names[c]}'; the model knows ${columns[c].categories!.map((s) => JSON.stringify(s)).join(', ')}`, r)
+      throw bad(fieldOf(c, r, record), unknownCategory(columns[c], String(v), show(v)), r)
     }
     unknown.push({ row: r, field: fieldOf(c, r, record), value: String(v) })
     return -1

@@ -3,7 +3,7 @@
  * as scikit-learn's Pipeline(SimpleImputer, OneHotEncoder, StandardScaler) would. Rows arrive as
  * "codes" (feature-columns.ts): a number per raw column, a category's index for a categorical column,
  * NaN for a missing cell and -1 for a category the model never saw (encoded as all zeros, as
- * OneHotEncoder(handle_unknown='ignore') does). Used by training (fit and transform), its scoring and
+ * OneHotEncoder(handle_unknown='ignore') does; so are its untrainedCategories, whatever their code). Used by training (fit and transform), its scoring and
  * every prediction path. A model with only numeric columns and no imputer is plain normalisation.
  */
 import type { FeatureColumn } from './feature-columns.js'
@@ -11,10 +11,19 @@ import { encodedWidth } from './feature-columns.js'
 import type { Imputer } from './missing.js'
 import { isIdentity, normalizeRowInto, type Normalization } from './normalize.js'
 
+/**
+ * A raw feature column as a model holds it. `untrainedCategories`: categories of `categories` that no row the
+ * model trained on held (a dataset's category seen only in its validation rows). Their one-hot inputs got no
+ * weight (nn/unexercised-inputs.ts), so every reader of a name takes them as categories the model never saw
+ * (data/name-index.ts): all zeros, and reported as unknown, as scikit-learn's encoder, fitted on the training
+ * rows alone, would not know them.
+ */
+export type ModelColumn = Pick<FeatureColumn, 'name' | 'kind' | 'categories'> & { readonly untrainedCategories?: readonly string[] }
+
 /** What a model stores besides its normalisation so that predict takes raw rows. */
 export interface Preprocessing {
   /** Raw feature columns in order; categorical ones with their categories (one-hot column order). */
-  readonly columns: readonly Pick<FeatureColumn, 'name' | 'kind' | 'categories'>[]
+  readonly columns: readonly ModelColumn[]
   /** Fills missing cells; absent: a missing cell is refused. */
   readonly imputer?: Imputer
 }
@@ -58,6 +67,8 @@ export function createInputPipeline (pre: Preprocessing, norm: Normalization): I
   const numericOnly = columns.every((c) => c.kind === 'numeric')
   const plain = isIdentity(norm)
   const sizes = Int32Array.from(columns, (c) => (c.kind === 'categorical' ? c.categories!.length : 0))
+  // per categorical column with untrained categories: 1 at each of their indices, which encode as an unknown category does
+  const untrained = columns.map(untrainedMask)
   const { offset, scale } = norm
 
   const rowInto = numericOnly && !imputer
@@ -73,6 +84,7 @@ export function createInputPipeline (pre: Preprocessing, norm: Normalization): I
           }
           const K = sizes[c]
           if (K === 0) { x[j++] = (v - offset[o]) / scale[o]; o++; continue }
+          if (untrained[c]?.[v] === 1) v = -1
           for (let k = 0; k < K; k++, o++) x[j++] = ((k === v ? 1 : 0) - offset[o]) / scale[o]
         }
       }
@@ -89,6 +101,13 @@ export function createInputPipeline (pre: Preprocessing, norm: Normalization): I
       return x
     }
   }
+}
+
+/** A categorical column's untrainedCategories as 1s at their indices; undefined when it has none. */
+function untrainedMask (column: ModelColumn): Uint8Array | undefined {
+  if (!column.categories || !column.untrainedCategories?.length) return undefined
+  const names = new Set(column.untrainedCategories)
+  return Uint8Array.from(column.categories, (k) => (names.has(k) ? 1 : 0))
 }
 
 /** Which encoded columns are one-hot columns of a category (their normalisation stays identity: 0/1, zeros for unknown). */

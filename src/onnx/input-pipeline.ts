@@ -3,8 +3,9 @@
  * one-hot encode → normalise, as scikit-learn's Pipeline(SimpleImputer, OneHotEncoder, StandardScaler).
  * It reads raw rows of codes `[N × columns]`, float32: a numeric column's value; a categorical column's
  * category index (0-based, in the model's `categories` order, as stored datasets hold it); NaN for a
- * missing cell. Any other code in a categorical column (e.g. -1) encodes as all zeros, as an unseen
- * category does in predict (OneHotEncoder(handle_unknown='ignore')). It gives the network's inputs
+ * missing cell. Any other code in a categorical column (e.g. -1), and the code of one of its
+ * untrainedCategories, encodes as all zeros, as an unseen category does in predict
+ * (OneHotEncoder(handle_unknown='ignore')). It gives the network's inputs
  * `[N × width]`, width = columns with each categorical one widened to one input per category.
  */
 import type { Preprocessing } from '../data/model-inputs.js'
@@ -29,7 +30,9 @@ function emitOneHot (g: OnnxGraph, x: string, columns: Preprocessing['columns'])
   columns.forEach((col, c) => {
     const K = col.kind === 'categorical' ? col.categories!.length : 0
     if (K === 0) { source.push(c); code.push(0); oneHot.push(false); return }
-    for (let k = 0; k < K; k++) { source.push(c); code.push(k); oneHot.push(true) }
+    // an untrained category's column compares with NaN, which no code equals: it stays 0, as predict encodes it
+    const untrained = new Set(col.untrainedCategories)
+    for (let k = 0; k < K; k++) { source.push(c); code.push(untrained.has(col.categories![k]) ? NaN : k); oneHot.push(true) }
   })
   const W = source.length
   const spread = g.op('Gather', [x, g.int64s('one_hot_source_column', [W], source)], { attributes: { axis: { int: 1 } } })

@@ -16,7 +16,7 @@ import { splitForValidation, type EpochStats, type TrainOptions } from '../nn/tr
 import { encodedWidth, type FeatureColumn } from '../data/feature-columns.js'
 import { fitImputer, type MissingValues } from '../data/missing.js'
 import { classWeightsOf, weightTargets, type ClassWeight } from '../data/class-weights.js'
-import { createInputPipeline, numericColumns, oneHotColumns, type Preprocessing } from '../data/model-inputs.js'
+import { createInputPipeline, numericColumns, oneHotColumns, type ModelColumn, type Preprocessing } from '../data/model-inputs.js'
 
 export interface PreparedData {
   /** the dataset with features encoded and normalised (and, for regression, targets normalised) */
@@ -34,12 +34,15 @@ export interface PreparedData {
   readonly warnings?: readonly string[]
 }
 
-/**
- * Raw columns (codes [rows × columns]: a category's index, NaN for a missing cell) that the training rows
- * never set: a column missing in every one, and categories of no training row (seen only in validation rows).
- * A fresh run gives such inputs no weight (nn/unexercised-inputs.ts); this says which they are, by name.
- */
-function unlearnt (train: Dataset, columns: readonly Pick<FeatureColumn, 'name' | 'categories'>[]): string[] {
+/** What the training rows hold of each raw column (codes [rows × columns]: a category's index, NaN for a missing cell). */
+interface Exercised {
+  /** per column: whether any training row has a value in it */
+  readonly valued: Uint8Array
+  /** per categorical column: per category, whether any training row holds it */
+  readonly seen: ReadonlyArray<Uint8Array | undefined>
+}
+
+function exercised (train: Dataset, columns: readonly Pick<FeatureColumn, 'categories'>[]): Exercised {
   const width = columns.length
   const seen = columns.map((c) => (c.categories ? new Uint8Array(c.categories.length) : undefined))
   const valued = new Uint8Array(width)
@@ -52,21 +55,46 @@ function unlearnt (train: Dataset, columns: readonly Pick<FeatureColumn, 'name' 
       if (s !== undefined && v >= 0 && v < s.length) s[v] = 1
     }
   }
+  return { valued, seen }
+}
+
+/**
+ * Raw columns the training rows never set: a column missing in every one, and categories of no training row
+ * (seen only in validation rows). A fresh run gives such inputs no weight (nn/unexercised-inputs.ts); this says
+ * which they are, by name.
+ */
+function unlearnt (rows: number, columns: readonly Pick<FeatureColumn, 'name' | 'categories'>[], { valued, seen }: Exercised): string[] {
   const warnings: string[] = []
   columns.forEach((col, c) => {
     if (valued[c] === 0) {
-      warnings.push(`column ${JSON.stringify(col.name)} has no value in any of the ${train.rows} rows this job trains on: every one was filled, so it tells the model nothing; drop the column, or upload rows that have it`)
+      warnings.push(`column ${JSON.stringify(col.name)} has no value in any of the ${rows} rows this job trains on: every one was filled, so it tells the model nothing; drop the column, or upload rows that have it`)
       return
     }
     const unseen = col.categories?.filter((_, k) => seen[c]![k] === 0) ?? []
     if (unseen.length > 0) {
       const named = unseen.slice(0, 5).map((k) => JSON.stringify(k)).join(', ') + (unseen.length > 5 ? ` and ${unseen.length - 5} more` : '')
       // a fold's job has no validation rows: the rows it does not train on are the fold it is scored on
-      warnings.push(`${unseen.length === 1 ? 'category' : 'categories'} ${named} of column ${JSON.stringify(col.name)} ${unseen.length === 1 ? 'is' : 'are'} in none of the ${train.rows} rows this job trains on: ` +
-        `the model learned nothing about ${unseen.length === 1 ? 'it' : 'them'}`)
+      warnings.push(`${unseen.length === 1 ? 'category' : 'categories'} ${named} of column ${JSON.stringify(col.name)} ${unseen.length === 1 ? 'is' : 'are'} in none of the ${rows} rows this job trains on: ` +
+        `the model learned nothing about ${unseen.length === 1 ? 'it' : 'them'}, and predict takes ${unseen.length === 1 ? 'it' : 'them'} as unknown`)
     }
   })
   return warnings
+}
+
+/**
+ * The model's columns with their untrainedCategories (data/model-inputs.ts ModelColumn): on a fresh run the
+ * categories no training row holds; on a fine-tune, its parent's untrained ones that this job's training rows
+ * still lack (those the rows hold are trained now).
+ */
+function withUntrained (columns: readonly ModelColumn[], { seen }: Exercised, inherited: boolean): ModelColumn[] {
+  return columns.map((col, c) => {
+    const { untrainedCategories: _was, ...rest } = col
+    const s = seen[c]
+    if (!col.categories || s === undefined) return rest
+    const was = inherited ? new Set(col.untrainedCategories) : undefined
+    const untrained = col.categories.filter((k, i) => s[i] === 0 && (was === undefined || was.has(k)))
+    return untrained.length > 0 ? { ...rest, untrainedCategories: untrained } : rest
+  })
 }
 
 /** The dataset's feature columns and the job's missing-value strategy. */
@@ -96,10 +124,13 @@ export function prepareData (spec: NetworkSpec, raw: Dataset, options: TrainOpti
   const { train, trainRows: trainIndices } = splitForValidation(spec, raw, options)
   const columns = features?.columns ?? numericColumns(raw.inputs).columns
   const imputer = features?.missing ? fitImputer(features.missing, columns as FeatureColumn[], train.x, Int32Array.from({ length: train.rows }, (_, i) => i)) : undefined
-  const preprocessing: Preprocessing = inherited?.preprocessing ?? {
+  const fitted: Preprocessing = inherited?.preprocessing ?? {
     columns: columns.map(({ name, kind: k, categories }) => ({ name, kind: k, ...(categories ? { categories } : {}) })),
     ...(imputer ? { imputer } : {})
   }
+  // which categories the training rows hold, for the model's untrainedCategories and the job's warnings (a model with its own preprocessing but none from the dataset, an import's fine-tune on numbers, has none)
+  const held = features !== undefined ? exercised(train, fitted.columns) : undefined
+  const preprocessing: Preprocessing = held ? { ...fitted, columns: withUntrained(fitted.columns, held, inherited?.preprocessing !== undefined) } : fitted
   // a fine-tune keeps its model's input space: an imported model without normalisation took raw inputs
   let normalization = inherited ? inherited.normalization ?? identityNormalization(encodedWidth(preprocessing.columns)) : undefined
   if (!normalization) {
@@ -121,7 +152,7 @@ export function prepareData (spec: NetworkSpec, raw: Dataset, options: TrainOpti
     y: targetNormalization ? normalizeRows(raw.y, targetNormalization) : raw.y
   }
   // a fine-tune keeps its parent's weights for such inputs, so only a fresh run's are said
-  const warnings = inherited === undefined && features !== undefined ? unlearnt(train, columns) : []
+  const warnings = inherited === undefined && held !== undefined ? unlearnt(train.rows, columns, held) : []
   return { data, normalization, preprocessing, ...(targetNormalization ? { targetNormalization } : {}), trainRows: train.rows, trainIndices, ...(warnings.length > 0 ? { warnings } : {}) }
 }
 

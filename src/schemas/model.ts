@@ -23,7 +23,11 @@ export const NormalizationSchema = z.object({
 const FeatureColumnSchema = z.object({
   name: z.string().min(1).max(200).describe('The feature name (the key of an instance record)'),
   kind: z.enum(['numeric', 'categorical']).describe('numeric: one input; categorical: one input per category (one-hot)'),
-  categories: z.array(z.string().max(200)).min(1).optional().describe('Categorical: the categories in one-hot column order')
+  categories: z.array(z.string().max(200)).min(1).optional().describe('Categorical: the categories in one-hot column order'),
+  untrainedCategories: z.array(z.string().max(200)).min(1).optional()
+    .describe('Categorical: categories of `categories` that no row the model trained on held (the dataset had them in validation rows only). ' +
+      'The model learned nothing about them (their inputs have no weight), so predict, evaluate and the serving protocols take them as categories ' +
+      'it never saw: all zeros, reported in unknownCategories, refused with handleUnknown=error. Absent when there are none')
 }).strict()
 
 export const PreprocessingSchema = z.object({

@@ -6,6 +6,7 @@ import request from 'supertest'
 import type { TestApp } from './helper.js'
 import { buildAppWithWorker, waitForModel } from './with-worker.js'
 import { Rng } from '../../src/nn/random.js'
+import { splitForValidation } from '../../src/nn/train.js'
 
 let t: TestApp
 beforeAll(async () => { t = await buildAppWithWorker('tabular') })
@@ -115,6 +116,57 @@ describe('a CSV with a categorical feature, missing values and labels', () => {
     // the unseen category is named on its row, as predict names it
     expect(lines[0].unknownCategories).toEqual([{ field: 'color', value: 'purple' }])
     expect(lines.slice(1).every((l) => l.unknownCategories === undefined)).toBe(true)
+  })
+
+  it('a category only in validation rows is untrained: predict, evaluate and the export take it as unknown, and say so', async () => {
+    const rows = makeRows(120, 21).map((r) => ({ ...r, size: r.size ?? 5, weight: r.weight ?? 2 }))
+    // the job's split (seed 2, a quarter held out, stratified by label), made here as the worker makes it: purple goes to two held-out rows
+    const spec = { inputs: 5, layers: [], output: { units: 2, activation: 'softmax' as const } }
+    const y = Float32Array.from(rows.flatMap((r) => (r.label === 'yes' ? [0, 1] : [1, 0])))
+    const { trainRows } = splitForValidation(spec, { x: new Float32Array(rows.length * 5), y, rows: rows.length, inputs: 5, outputs: 2 }, { epochs: 20, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.02 }, validationSplit: 0.25, seed: 2 })
+    const trained = new Set(trainRows)
+    const heldOut = rows.map((_, i) => i).filter((i) => !trained.has(i)).slice(0, 2)
+    for (const i of heldOut) rows[i].color = 'purple'
+    const csv = 'size,color,weight,label\n' + rows.map((r) => `${r.size},${r.color},${r.weight},${r.label}`).join('\n') + '\n'
+    const ds = await post('/v1/datasets?target=label', csv, 'text/csv')
+    expect(ds.status, JSON.stringify(ds.body)).toBe(201)
+    expect(ds.body.columns[1].categories).toEqual(['blue', 'green', 'purple', 'red'])
+    const created = await post('/v1/training-jobs', {
+      datasetId: ds.body.id,
+      network: { layers: [{ units: 8, activation: 'tanh' }], output: { activation: 'softmax' } },
+      training: { epochs: 20, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.02 }, validationSplit: 0.25, seed: 2 }
+    })
+    expect(created.status, JSON.stringify(created.body)).toBe(202)
+    const model = await waitForModel(t, created.body.id as string)
+    const job = (await request(t.app.server).get(`/v1/training-jobs/${created.body.id as string}`)).body
+    expect(job.warnings).toContain(`category "purple" of column "color" is in none of the ${trainRows!.length} rows this job trains on: the model learned nothing about it, and predict takes it as unknown`)
+    const pre = model.preprocessing as { columns: Array<{ untrainedCategories?: string[] }> }
+    expect(pre.columns.map((c) => c.untrainedCategories)).toEqual([undefined, ['purple'], undefined])
+
+    // predict: as a colour it never saw, reported, and refused under handleUnknown=error with the reason
+    const id = String(model.id)
+    const purple = await post(`/v1/models/${id}/predict`, { inputs: [[4, 'purple', 2], [4, 'red', 2]] })
+    const never = await post(`/v1/models/${id}/predict`, { inputs: [[4, 'teal', 2], [4, 'red', 2]] })
+    expect(purple.status).toBe(200)
+    expect(purple.body.unknownCategories).toEqual([{ row: 0, field: 'inputs[0][1]', value: 'purple' }])
+    expect(purple.body.outputs).toEqual(never.body.outputs)
+    const refused = await post(`/v1/models/${id}/predict?handleUnknown=error`, { instances: [{ size: 4, color: ' purple', weight: 2 }] })
+    expect(refused.status).toBe(400)
+    expect(refused.body.detail).toMatch(/" purple" is a category of column 'color' that none of the rows the model trained on held \(it was in the dataset's validation rows only\), so the model learned nothing about it; it knows "blue", "green", "red"/)
+    // evaluate counts the dataset's purple rows as unknown, as predict reports them
+    const evaluated = await post(`/v1/models/${id}/evaluate`, { datasetId: ds.body.id })
+    expect(evaluated.status, JSON.stringify(evaluated.body)).toBe(200)
+    expect(evaluated.body.unknownCategories).toEqual([{ field: 'color', value: 'purple', rows: 2 }])
+
+    // export → import keeps them; an import's untrained category must be one of the column's
+    const exported = (await request(t.app.server).get(`/v1/models/${id}/export`)).body
+    const imported = await post('/v1/models', { ...exported, name: 'untrained-copy' })
+    expect(imported.status, JSON.stringify(imported.body)).toBe(201)
+    expect((await post(`/v1/models/${String(imported.body.id)}/predict`, { inputs: [[4, 'purple', 2], [4, 'red', 2]] })).body).toEqual(purple.body)
+    const columns = exported.preprocessing.columns as Array<Record<string, unknown>>
+    const stray = await post('/v1/models', { ...exported, name: 'untrained-stray', preprocessing: { ...exported.preprocessing, columns: columns.map((c, i) => (i === 1 ? { ...c, untrainedCategories: ['pink'] } : c)) } })
+    expect(stray.status).toBe(400)
+    expect(stray.body.detail).toMatch(/preprocessing\.columns\[1\]\.untrainedCategories\[0\]: "pink" is not one of the column's categories/)
   })
 
   it('a job may choose the strategy; a dataset with missing cells and no strategy is refused at admission', async () => {

@@ -7,4 +7,9 @@ describe('nameIndex', () => {
     const index = nameIndex([' blue', 'green ', 'red', ' red'])
     expect(['blue', ' blue', 'green', ' green\t', 'red', ' red', 'purple', ''].map((n) => lookUpName(index, n))).toEqual([0, 0, 1, 1, 2, 3, undefined, undefined])
   })
+
+  it('leaves out a model\'s untrained categories, as written and trimmed: they read as names it never saw', () => {
+    const index = nameIndex(['blue', ' purple', 'red'], [' purple'])
+    expect(['blue', 'purple', ' purple', 'purple ', 'red'].map((n) => lookUpName(index, n))).toEqual([0, undefined, undefined, undefined, 2])
+  })
 })

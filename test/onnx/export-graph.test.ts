@@ -130,6 +130,20 @@ describe('ONNX export of stored models', () => {
     expect(JSON.parse(run.metadata.feature_names)).toEqual(['x0', 'x1', 'x2'])
   })
 
+  it('an untrained category encodes as all zeros in the graph, as predict takes it, even where its weights are not 0', async () => {
+    // y = size + 30·[blue] + 20·[purple] + 10·[red]; purple untrained, so its 20 never counts (an import can hold weights for it)
+    const spec: NetworkSpec = { inputs: 4, layers: [], output: { units: 1, activation: 'identity' } }
+    const id = await store(spec, {
+      preprocessing: { columns: [{ name: 'size', kind: 'numeric' }, { name: 'color', kind: 'categorical', categories: ['blue', 'purple', 'red'], untrainedCategories: ['purple'] }] }
+    }, 0, Float32Array.from([1, 30, 20, 10, 0]))
+    const want = await native(id, [[1, 'blue'], [1, 'purple'], [1, 'red'], [1, 'teal']])
+    expect(want.outputs).toEqual([[31], [1], [11], [1]])
+    // the graph's codes: the category's index, -1 for one never seen
+    const run = await runOnnx(await exported(id), [[1, 0], [1, 1], [1, 2], [1, -1]])
+    expect(run.outputs.variable).toEqual([31, 1, 11, 1])
+    expect(JSON.parse(run.metadata.untrained_categories)).toEqual({ color: ['purple'] })
+  })
+
   it('names its opset, producer, model version and weights as PyTorch names them, stored as raw_data', async () => {
     const spec: NetworkSpec = { inputs: 3, layers: [{ units: 4, activation: 'relu' }], output: { units: 3, activation: 'softmax' } }
     const id = await store(spec, { name: 'named' })

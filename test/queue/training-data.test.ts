@@ -51,11 +51,23 @@ describe('prepareData', () => {
     const columns = [{ name: 'size', kind: 'numeric' as const, missing: 0 }, { name: 'color', kind: 'categorical' as const, categories: ['blue', 'red', 'purple'], missing: 0 }, { name: 'z', kind: 'numeric' as const, missing: 8 }]
     const p = prepareData(small, { ...base, x }, split, 'standard', undefined, { columns, missing: { strategy: 'mean' } })
     expect(p.warnings).toEqual([
-      'category "purple" of column "color" is in none of the 8 rows this job trains on: the model learned nothing about it',
+      'category "purple" of column "color" is in none of the 8 rows this job trains on: the model learned nothing about it, and predict takes it as unknown',
       'column "z" has no value in any of the 8 rows this job trains on: every one was filled, so it tells the model nothing; drop the column, or upload rows that have it'
     ])
-    // a fine-tune keeps its parent's weights for them: not said
-    expect(prepareData(small, { ...base, x }, split, 'standard', { preprocessing: p.preprocessing, normalization: p.normalization, targetNormalization: p.targetNormalization }, { columns, missing: { strategy: 'mean' } }).warnings).toBeUndefined()
+    // the model holds them as untrained, and encodes them as an unknown category: the validation rows' purple is all zeros
+    expect(p.preprocessing.columns.map((c) => c.untrainedCategories)).toEqual([undefined, ['purple'], undefined])
+    for (let r = 0; r < 12; r++) expect(Array.from(p.data.x.subarray(r * 5 + 1, r * 5 + 4)), `row ${r}`).toEqual(trained.has(r) ? [0, 1, 0].map((_, k) => (k === r % 2 ? 1 : 0)) : [0, 0, 0])
+    // a fine-tune keeps its parent's weights for them: not said, and still untrained while its rows lack them
+    const parent = { preprocessing: p.preprocessing, normalization: p.normalization, targetNormalization: p.targetNormalization }
+    const same = prepareData(small, { ...base, x }, split, 'standard', parent, { columns, missing: { strategy: 'mean' } })
+    expect(same.warnings).toBeUndefined()
+    expect(same.preprocessing.columns[1].untrainedCategories).toEqual(['purple'])
+    // one whose training rows hold purple trains it: no longer untrained, and encoded as itself
+    const xAll = Float32Array.from(x)
+    for (const r of trained) xAll[r * 3 + 1] = 2
+    const tuned = prepareData(small, { ...base, x: xAll }, split, 'standard', parent, { columns, missing: { strategy: 'mean' } })
+    expect(tuned.preprocessing.columns[1].untrainedCategories).toBeUndefined()
+    expect(Array.from(tuned.data.x.subarray([...trained][0] * 5 + 1, [...trained][0] * 5 + 4))).toEqual([0, 0, 1])
   })
 
   it('fine-tuning reuses the given normalisation', () => {

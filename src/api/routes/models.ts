@@ -152,6 +152,13 @@ function checkPreprocessing (pre: NonNullable<ModelExportBody['preprocessing']>,
     if (col.categories && new Set(col.categories.map((k) => k.trim())).size !== col.categories.length) {
       throw invalid(`preprocessing.columns[${c}].categories`, 'holds a category twice (names are read trimmed: " red" is "red")')
     }
+    const untrained = col.untrainedCategories
+    if (untrained) {
+      const own = new Set(col.categories)
+      const stray = untrained.findIndex((k) => !own.has(k))
+      if (stray >= 0) throw invalid(`preprocessing.columns[${c}].untrainedCategories[${stray}]`, `${JSON.stringify(untrained[stray])} is not one of the column's categories; list only categories it has`)
+      if (new Set(untrained).size !== untrained.length) throw invalid(`preprocessing.columns[${c}].untrainedCategories`, 'holds a category twice')
+    }
   })
   const width = encodedWidth(pre.columns)
   if (width !== spec.inputs) throw invalid('preprocessing.columns', `encode into ${counted(width, 'input')}; the network takes ${spec.inputs}`)

@@ -66,14 +66,15 @@ function codeMaps (model: InferenceModel, columns: readonly FeatureColumn[]): Ar
   return columns.map((col, c): CodeMap | null => {
     const theirs = mine[c].categories
     if (theirs === undefined) return null
+    const untrained = mine[c].untrainedCategories
     if (col.kind === 'numeric') {
-      const index = new Map(theirs.map((k, i) => [k, i]))
+      const index = nameIndex(theirs, untrained)
       return { toModel: (v) => index.get(String(float32Text(v))) ?? -1, named: (v) => String(float32Text(v)) }
     }
     if (!col.categories) return null
     const names = col.categories
     // by name as written, else trimmed (data/name-index.ts), as predict reads them
-    const index = nameIndex(theirs)
+    const index = nameIndex(theirs, untrained)
     const map = Int32Array.from(names, (name) => lookUpName(index, name) ?? -1)
     return { toModel: (code) => map[code], named: (code) => names[code] }
   })
