@@ -96,13 +96,17 @@ export interface TrainingQueue {
    * index entries in `owner`'s job list), for a caller that removed the BullMQ jobs itself: a deleted sweep.
    */
   forget (ids: readonly string[], owner: string): Promise<void>
-  /** The ids of the jobs not yet finished (queued, running, retrying) that train on `datasetId`, of any tenant. */
-  unfinishedOn (datasetId: string): Promise<string[]>
   /**
-   * The ids of the jobs not yet finished that fine-tune `modelId`, of any tenant: a queued one reads its
-   * weights when it starts, and a running one again when another worker takes it over after a crash.
+   * The ids of `tenant`'s jobs not yet finished (queued, running, retrying) that train on `datasetId` (only its
+   * own jobs can: admission finds no other tenant's dataset). A sweep's trials are not in a tenant's job list:
+   * SweepQueue.unfinishedOn answers for them.
    */
-  unfinishedFineTuning (modelId: string): Promise<string[]>
+  unfinishedOn (datasetId: string, tenant: string): Promise<string[]>
+  /**
+   * The ids of `tenant`'s jobs not yet finished that fine-tune `modelId`: a queued one reads its weights when
+   * it starts, and a running one again when another worker takes it over after a crash.
+   */
+  unfinishedFineTuning (modelId: string, tenant: string): Promise<string[]>
   /** Calls `listener` with each event of a job until the returned function is called. */
   follow (id: string, listener: (event: JobEvent) => void): Promise<() => Promise<void>>
   close (): Promise<void>
@@ -241,10 +245,17 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
       .exec()
   }
 
-  /** BullMQ's own lists of what is not final (few at any time, whatever the history holds), less the cancelled. */
-  const unfinishedWhere = async (matches: (data: TrainJobData) => boolean): Promise<string[]> => {
-    const jobs = await queue.getJobs(UNFINISHED_STATES)
-    const ids = jobs.filter((j) => j?.data !== undefined && j.id !== undefined && matches(j.data)).map((j) => j.id!)
+  /**
+   * BullMQ's own lists of what is not final, less the cancelled: their ids, of which only the tenant's own jobs
+   * are read. Reading every unfinished job let one tenant's thousands of queued jobs slow every other tenant's
+   * deletes and fine-tunes (0.68 s a delete with 1,474 queued, in a hostile trial).
+   */
+  const unfinishedWhere = async (tenant: string, matches: (data: TrainJobData) => boolean): Promise<string[]> => {
+    const all = [...new Set(await queue.getRanges(UNFINISHED_STATES))]
+    if (all.length === 0) return []
+    const listed = await redis.zmscore(keys.jobs(tenant), ...all)
+    const jobs = await Promise.all(all.filter((_, i) => listed[i] !== null).map(async (id) => await queue.getJob(id)))
+    const ids = jobs.filter((j) => j?.data !== undefined && j.id !== undefined && matches(j.data)).map((j) => j!.id!)
     return await withoutCancelled(redis, prefix, ids)
   }
 
@@ -347,8 +358,8 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
 
     forget,
 
-    unfinishedOn: (datasetId) => unfinishedWhere((data) => data.datasetId === datasetId),
-    unfinishedFineTuning: (modelId) => unfinishedWhere((data) => data.initialModelId === modelId),
+    unfinishedOn: (datasetId, tenant) => unfinishedWhere(tenant, (data) => data.datasetId === datasetId),
+    unfinishedFineTuning: (modelId, tenant) => unfinishedWhere(tenant, (data) => data.initialModelId === modelId),
 
     async follow (id, listener) {
       const channel = keys.jobEvents(id)

@@ -116,6 +116,30 @@ describe('tenancy', () => {
     expect(ids((await as(B, { method: 'GET', url: '/v1/models?name=same' })).json())).toEqual([id])
   })
 
+  it('another tenant\'s delete of a model in use is a plain 404: no lock, no 409 naming the owner\'s job; in-use checks read the tenant\'s own jobs', async () => {
+    const params = Float32Array.from({ length: parameterCount(net) }, (_, i) => Math.sin(i + 1))
+    const saved = await t.app.models.save({ spec: net, params, meta: { name: 'in-use', classes: ['no', 'yes'], tenant: 'tenant-a' } })
+    const datasetId = (await as(A, { method: 'POST', url: '/v1/datasets', payload: xor })).json().id as string
+    const job = await as(A, { method: 'POST', url: '/v1/training-jobs', payload: { datasetId, initialModelId: saved.id, training: { epochs: 2, batchSize: 2, optimizer } } })
+    expect(job.statusCode, job.body).toBe(202)
+    const jobId = job.json().id as string
+    // B learns nothing: as for an id that never existed (it was a 409 naming A's job, after B had held the model's lock)
+    await expectHidden({ method: 'DELETE', url: `/v1/models/${saved.id}` }, saved.id)
+    const owner = await as(A, { method: 'DELETE', url: `/v1/models/${saved.id}` })
+    expect([owner.statusCode, owner.json().detail]).toEqual([409, `model '${saved.id}' is in use by training job '${jobId}' (fine-tuning it), not finished; cancel it or wait until it finishes, then delete it`])
+    // B's own unfinished job on its dataset is B's business only: A's in-use checks never read it
+    const bDataset = (await as(B, { method: 'POST', url: '/v1/datasets', payload: xor })).json().id as string
+    const bJob = (await as(B, { method: 'POST', url: '/v1/training-jobs', payload: { datasetId: bDataset, network: net, training: { epochs: 2, batchSize: 2, optimizer } } })).json().id as string
+    expect(await t.app.trainingQueue.unfinishedOn(bDataset, 'tenant-b')).toEqual([bJob])
+    expect(await t.app.trainingQueue.unfinishedOn(bDataset, 'tenant-a')).toEqual([])
+    expect(await t.app.trainingQueue.unfinishedFineTuning(saved.id, 'tenant-a')).toEqual([jobId])
+    expect(await t.app.trainingQueue.unfinishedFineTuning(saved.id, 'tenant-b')).toEqual([])
+    // queued jobs left for the worker of the next test would train: cancel them
+    expect((await as(A, { method: 'POST', url: `/v1/training-jobs/${jobId}/cancel` })).statusCode).toBe(202)
+    expect((await as(B, { method: 'POST', url: `/v1/training-jobs/${bJob}/cancel` })).statusCode).toBe(202)
+    expect((await as(A, { method: 'DELETE', url: `/v1/models/${saved.id}` })).statusCode).toBe(204)
+  })
+
   it('a trained model belongs to the tenant that submitted the job', async () => {
     worker = await startWorker(t.config, pino({ level: 'silent' }))
     const ds = await as(A, { method: 'POST', url: '/v1/datasets', payload: xor })

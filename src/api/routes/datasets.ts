@@ -207,7 +207,7 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
     if ((await fastify.datasets.get(id, request.tenant)) === null) throw new DATASET_NOT_FOUND(id)
     // the check and the removal under the lock a new job or sweep holds from its check to its enqueue (store/resource-lock.ts)
     await fastify.resourceLocks.holding([`dataset:${id}`], async () => {
-      const [jobs, sweeps] = await Promise.all([fastify.trainingQueue.unfinishedOn(id), fastify.sweepQueue.unfinishedOn(id)])
+      const [jobs, sweeps] = await Promise.all([fastify.trainingQueue.unfinishedOn(id, request.tenant), fastify.sweepQueue.unfinishedOn(id, request.tenant)])
       if (jobs.length + sweeps.length > 0) {
         throw inUseByUnfinished(`dataset '${id}'`, [...sweeps.map((s) => `sweep '${s}'`), ...jobs.map((j) => `training job '${j}'`)])
       }

@@ -243,11 +243,15 @@ const models: FastifyPluginAsyncZod = async (fastify) => {
     const ref = parseModelRef(request.params.id)
     if (ref.kind === 'latest' && ref.bare) await refuseBareName(ref.name, request.tenant)
     // the check and the removal under the lock a fine-tune holds from its check to its enqueue (store/resource-lock.ts)
-    const removed = await withRef(request.params.id, request.tenant, async (id) => await fastify.resourceLocks.holding([`model:${id}`], async () => {
-      const jobs = await fastify.trainingQueue.unfinishedFineTuning(id)
-      if (jobs.length > 0) throw inUseByUnfinished(`model '${id}'`, jobs.map((j) => `training job '${j}' (fine-tuning it)`))
-      return (await fastify.models.remove(id, request.tenant)) ? id : null
-    }))
+    const removed = await withRef(request.params.id, request.tenant, async (id) => {
+      // another tenant's model is not found before any lock or scan: its delete must neither hold the owner's requests on the lock nor name the owner's jobs
+      if ((await fastify.models.get(id, request.tenant)) === null) return null
+      return await fastify.resourceLocks.holding([`model:${id}`], async () => {
+        const jobs = await fastify.trainingQueue.unfinishedFineTuning(id, request.tenant)
+        if (jobs.length > 0) throw inUseByUnfinished(`model '${id}'`, jobs.map((j) => `training job '${j}' (fine-tuning it)`))
+        return (await fastify.models.remove(id, request.tenant)) ? id : null
+      })
+    })
     // only the owner's delete evicts: another tenant must not be able to churn the shared cache
     fastify.predictor.invalidate(removed)
     request.log.info({ modelId: removed, tenant: request.tenant }, 'model deleted')

@@ -43,8 +43,8 @@ export interface SweepQueue {
    * the model it stored. 'unfinished' while it is queued or running. Null when there is no such sweep.
    */
   remove (id: string, tenant?: string): Promise<SweepRemoveOutcome>
-  /** The ids of the sweeps not yet finished that search on `datasetId` (their retraining is still to come). */
-  unfinishedOn (datasetId: string): Promise<string[]>
+  /** The ids of `tenant`'s sweeps not yet finished that search on `datasetId` (their retraining is still to come). */
+  unfinishedOn (datasetId: string, tenant: string): Promise<string[]>
   close (): Promise<void>
 }
 
@@ -158,9 +158,12 @@ export function createSweepQueue (redis: Redis, prefix: string, training: Traini
       return { outcome: 'removed', sweep }
     },
 
-    async unfinishedOn (datasetId) {
-      const parents = await queue.getJobs(UNFINISHED_STATES)
-      const records = await Promise.all(parents.map(async (p) => (p?.id === undefined ? null : await store.get(p.id))))
+    async unfinishedOn (datasetId, tenant) {
+      // the unfinished parents' ids, of which only the tenant's own sweeps are read (as training-queue.ts unfinishedWhere)
+      const all = [...new Set(await queue.getRanges(UNFINISHED_STATES))]
+      if (all.length === 0) return []
+      const listed = await redis.zmscore(keys.sweeps(tenant), ...all)
+      const records = await Promise.all(all.filter((_, i) => listed[i] !== null).map(async (id) => await store.get(id)))
       return await withoutCancelled(redis, prefix, records.filter((r): r is SweepRecord => r !== null && r.datasetId === datasetId).map((r) => r.id))
     },
 
