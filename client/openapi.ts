@@ -10592,7 +10592,7 @@ export interface operations {
                      *       "type": "urn:backprop:problem:forbidden",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "this API key lacks the 'predict' scope that POST /v1/models/:id/evaluate needs; ask for a key with it (or with admin)",
+                     *       "detail": "this API key lacks the 'read' scope that POST /v1/models/:id/evaluate needs; ask for a key with it (or with admin)",
                      *       "instance": "/v1/models/{id}/evaluate",
                      *       "code": "NN_ERR_FORBIDDEN"
                      *     }
@@ -10848,7 +10848,7 @@ export interface operations {
                      *       "type": "urn:backprop:problem:forbidden",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "this API key lacks the 'predict' scope that POST /v1/models/:id/predictions needs; ask for a key with it (or with admin)",
+                     *       "detail": "this API key lacks the 'read' scope that POST /v1/models/:id/predictions needs; ask for a key with it (or with admin)",
                      *       "instance": "/v1/models/{id}/predictions",
                      *       "code": "NN_ERR_FORBIDDEN"
                      *     }
@@ -11153,7 +11153,7 @@ export interface operations {
                      *       "type": "urn:backprop:problem:forbidden",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "this API key lacks the 'predict' scope that POST /v1/models/:id/backprop needs; ask for a key with it (or with admin)",
+                     *       "detail": "this API key lacks the 'read' scope that POST /v1/models/:id/backprop needs; ask for a key with it (or with admin)",
                      *       "instance": "/v1/models/{id}/backprop",
                      *       "code": "NN_ERR_FORBIDDEN"
                      *     }

@@ -26,6 +26,36 @@ function serializeErr (err: unknown): unknown {
   return err instanceof Error ? pino.stdSerializers.err(err) : err
 }
 
+/** Query parameters a client may put a key or token in by mistake (the API reads keys from headers only, and refuses these with 401). */
+const SECRET_PARAMS = /^(api[-_]?key|apikey|key|token|access[-_]?token|auth|authorization|x-api-key|bearer|secret|password)$/i
+
+/** A URL with the values of such parameters replaced: the request is refused, but its logged line kept the key. */
+export function redactedUrl (url: string): string {
+  const q = url.indexOf('?')
+  if (q < 0) return url
+  const query = url.slice(q + 1).split('&').map((pair) => {
+    const eq = pair.indexOf('=')
+    const name = eq < 0 ? pair : pair.slice(0, eq)
+    let decoded = name
+    try { decoded = decodeURIComponent(name) } catch { /* a malformed name is kept as sent */ }
+    return eq >= 0 && SECRET_PARAMS.test(decoded) ? `${name}=[redacted]` : pair
+  })
+  return `${url.slice(0, q)}?${query.join('&')}`
+}
+
+/** Fastify's request fields (lib/logger-pino.js), with secrets in the query string redacted. */
+interface LoggedRequest { method?: string, url?: string, headers?: Record<string, unknown>, host?: string, ip?: string, socket?: { remotePort?: number } }
+function serializeReq (req: LoggedRequest): Record<string, unknown> {
+  return {
+    method: req.method,
+    url: req.url === undefined ? undefined : redactedUrl(req.url),
+    version: req.headers?.['accept-version'],
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort
+  }
+}
+
 /** Chosen by whether stdout is a TTY, never by NODE_ENV (STYLE.md rule 14). */
 export function loggerOptions (config: Pick<Config, 'LOG_LEVEL'>, isTTY = process.stdout.isTTY === true): LoggerOptions {
   const options: LoggerOptions = {
@@ -33,7 +63,7 @@ export function loggerOptions (config: Pick<Config, 'LOG_LEVEL'>, isTTY = proces
     // "level":"warn", not pino's 40: what log pipelines (Loki, Datadog, Cloud Logging, jq filters) and a
     // reader expect without a table of pino's numbers
     formatters: { level: (label) => ({ level: label }) },
-    serializers: { err: serializeErr },
+    serializers: { err: serializeErr, req: serializeReq },
     // API keys travel in these headers; whatever logs a request or its headers, they stay out of the logs
     redact: {
       paths: [

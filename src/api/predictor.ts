@@ -12,7 +12,7 @@ import type { NetworkSpec } from '../nn/spec.js'
 import { identityNormalization, type Normalization } from '../data/normalize.js'
 import type { InputPipeline } from '../data/model-inputs.js'
 import { createModelInference, type ModelInference } from '../inference/model-inference.js'
-import { createModelCache } from './model-cache.js'
+import { createModelCache, type CacheEntry } from './model-cache.js'
 import { createMicroBatch, type MicroBatch } from './micro-batch.js'
 import { codesOf, INPUTS, widthHint, type HandleUnknown, type RawRow, type RowPaths } from './prediction-input.js'
 import { predictionOf, type Prediction } from './prediction-output.js'
@@ -142,6 +142,19 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     (id) => models.getWeights(id).then((stored) => (stored ? load(id, stored.spec, stored.params, stored.meta) : null)),
     (id) => threads?.drop(id))
 
+  /**
+   * The cache entry of a model `tenant` may see. The cache is shared by tenants, so another tenant's id is
+   * answered as an id this process never held: Redis decides (not found, or unavailable while it is away),
+   * and the model is neither loaded nor moved up. Otherwise a tenant could push another's models out of the
+   * cache, and, through an outage, tell the ids held (404) from the rest (503). A miss reads the model's
+   * record in the tenant first, a hit of the tenant's own costs nothing.
+   */
+  const entryFor = (id: string, tenant: string | undefined): CacheEntry<Loaded> => {
+    const held = cache.peek(id)
+    if (held !== undefined && visibleTo(held.meta, tenant)) return cache.fetch(id)
+    return { promise: models.get(id, tenant).then((record) => (record === null ? null : cache.fetch(id).promise)) }
+  }
+
   /** The model, or MODEL_NOT_FOUND for a missing one or another tenant's: the cache is shared by tenants, the owner recorded in the model decides. */
   const visible = (id: string, model: Loaded | null, tenant: string | undefined): Loaded => {
     if (!model || !visibleTo(model.meta, tenant)) throw new MODEL_NOT_FOUND(id)
@@ -183,7 +196,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     readsOnThread (bodyBytes) { return threads !== undefined && bodyBytes >= threadBodyBytes },
 
     async predictBody (id, bytes, tenant) {
-      const entry = cache.fetch(id)
+      const entry = entryFor(id, tenant)
       const model = entry.loaded ?? await entry.promise
       // a model with categories or an imputer reads its rows on the general path
       if (!threads || !model || !visibleTo(model.meta, tenant) || !model.inputs.numericOnly || model.inputs.preprocessing.imputer) return undefined
@@ -207,7 +220,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     },
 
     predictRaw (id, rows, at, tenant, handleUnknown = 'ignore') {
-      const entry = cache.fetch(id)
+      const entry = entryFor(id, tenant)
       if (entry.loaded) return predictRawRows(id, entry.loaded, rows, at, tenant, handleUnknown)
       return entry.promise.then((model) => predictRawRows(id, model, rows, at, tenant, handleUnknown))
     },
@@ -215,7 +228,7 @@ export function createPredictor (models: ModelRepository, { capacity = 32, batch
     predict (id, rows, tenant, handleUnknown, at) {
       // a model deleted through any replica leaves this cache through the model-events channel
       // (plugins/predictor.ts), so a hit costs no Redis round trip, and a loaded one no await
-      const entry = cache.fetch(id)
+      const entry = entryFor(id, tenant)
       if (entry.loaded) return predictNumbers(id, entry.loaded, rows, tenant, handleUnknown, at)
       return entry.promise.then((model) => predictNumbers(id, model, rows, tenant, handleUnknown, at))
     }

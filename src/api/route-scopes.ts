@@ -46,9 +46,12 @@ export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   'POST /v1/models': 'train',
   'DELETE /v1/models/:id': 'train',
   'POST /v1/models/:id/predict': 'predict',
-  'POST /v1/models/:id/evaluate': 'predict',
-  'POST /v1/models/:id/predictions': 'predict',
-  'POST /v1/models/:id/backprop': 'predict',
+  // these read what a `predict` key must not: a stored dataset's rows, labels and category cells (evaluate,
+  // predictions), or every layer's activations and gradients, from which the weights can be solved for (backprop).
+  // A `read` key may already export the model and read the dataset, so they are its
+  'POST /v1/models/:id/evaluate': 'read',
+  'POST /v1/models/:id/predictions': 'read',
+  'POST /v1/models/:id/backprop': 'read',
 
   // the Open Inference Protocol (routes/open-inference.ts): health as /healthz, the rest as /v1/models
   'GET /v2': 'public',

@@ -146,7 +146,30 @@ describe('auth over HTTP', () => {
           expect(res.statusCode, where).toBe(403)
           if (!isProtocolRoute(r.url)) expect(res.json()).toMatchObject({ code: 'NN_ERR_FORBIDDEN' })
           expect(detailOf(res)).toContain(`'${r.scope}' scope`)
+          // the route as people write it, never the router's pattern (TF Serving's :predict had read /v1/models/:name(^[^:/]+)::predict)
+          expect(detailOf(res), where).not.toMatch(/\(\^|::/)
         }
+      }
+    }
+    const tf = await t.app.inject({ method: 'POST', url: '/v1/models/iris:predict', headers: { authorization: `Bearer ${KEYS.read}` }, payload: {} })
+    expect(tf.json().error).toContain("'predict' scope that POST /v1/models/:name:predict needs")
+  })
+
+  it('refuses a request whose two key headers hold different keys, or whose Authorization is not a Bearer key; one key in both passes', async () => {
+    const cases: Array<[Record<string, string>, number, RegExp | null]> = [
+      [{ authorization: `Bearer ${KEYS.read}`, 'x-api-key': KEYS.admin }, 401, /Authorization and X-API-Key hold two different API keys: send one key, in one of them/],
+      [{ authorization: `Bearer ${KEYS.read} extra`, 'x-api-key': KEYS.read }, 401, /the Authorization header is not 'Bearer <key>'/],
+      [{ authorization: `Basic ${Buffer.from('u:p').toString('base64')}`, 'x-api-key': KEYS.read }, 401, /the Authorization header is not 'Bearer <key>'/],
+      [{ authorization: `Bearer ${KEYS.read}`, 'x-api-key': ` ${KEYS.read} ` }, 200, null],
+      [{ authorization: `bearer ${KEYS.read}` }, 200, null]
+    ]
+    for (const [headers, status, message] of cases) {
+      const res = await t.app.inject({ method: 'GET', url: '/v1/datasets', headers })
+      expect(res.statusCode, JSON.stringify(headers)).toBe(status)
+      if (message) {
+        expect(res.json().detail).toMatch(message)
+        expect(res.headers['www-authenticate']).toBe('Bearer realm="backprop"')
+        for (const key of Object.values(KEYS)) expect(res.body).not.toContain(key)
       }
     }
   })
@@ -180,8 +203,10 @@ describe('secrets and internals', () => {
     for (const line of lines) {
       expect(line).not.toContain(KEYS.admin)
       expect(line).not.toContain(KEYS.read)
-      expect(line).toContain('[redacted]')
     }
+    // a request is logged by its method, URL and address (Fastify's fields), without headers; headers logged as such are redacted
+    expect(JSON.parse(lines[0]).req).toEqual({ method: 'GET' })
+    expect(JSON.parse(lines[1]).headers).toEqual({ authorization: '[redacted]', 'x-api-key': '[redacted]', accept: 'json' })
   })
 
   it('logs no key at trace level, and answers a 500 without stack, paths or error text', async () => {
@@ -204,6 +229,11 @@ describe('secrets and internals', () => {
 
       await app.inject({ method: 'GET', url: '/v1/models', headers: { 'x-api-key': KEYS.train } }) // 403
       await app.inject({ method: 'GET', url: '/v1/models', headers: { authorization: 'Bearer wrong-key-0000' } }) // 401
+      // a key sent in the query string by mistake is refused (401: keys are read from headers only), and its logged URL holds no key
+      for (const param of ['api_key', 'token', '%61pi%2Dkey']) {
+        expect((await app.inject({ method: 'GET', url: `/v1/models?limit=2&${param}=${KEYS.train}` })).statusCode).toBe(401)
+      }
+      expect(lines.join('')).toContain('/v1/models?limit=2&api_key=[redacted]')
       for (let i = 0; i < 6; i++) await app.inject({ method: 'GET', url: '/v1/models', headers: { 'x-api-key': KEYS.admin } }) // 200s then 429
       expect(lines.length).toBeGreaterThan(10)
       for (const secret of [...Object.values(KEYS), 'wrong-key-0000']) expect(lines.join(''), secret).not.toContain(secret)

@@ -91,6 +91,13 @@ describe('tenancy', () => {
     expect(ids((await as(B, { method: 'GET', url: '/v1/datasets' })).json())).toEqual([bDataset])
     expect(ids((await as(A, { method: 'GET', url: '/v1/datasets' })).json())).not.toContain(bDataset)
 
+    // B's predictions of A's models load nothing into the shared cache (nor move A's up): a model A never served stays out of it
+    const unserved = await t.app.models.save({ spec: net, params, meta: { name: 'unserved', classes: ['no', 'yes'], tenant: 'tenant-a' } })
+    const held = t.app.predictor.size
+    for (let i = 0; i < 3; i++) await expectHidden({ method: 'POST', url: `/v1/models/${unserved.id}/predict`, payload: { inputs: [[0, 1]] } }, unserved.id)
+    expect(t.app.predictor.size).toBe(held)
+    expect(t.app.predictor.servedAs(unserved.id)).toBeUndefined()
+
     // B's failed deletes changed nothing: A still reads and predicts
     expect((await as(A, { method: 'GET', url: `/v1/datasets/${datasetId}` })).statusCode).toBe(200)
     expect((await as(A, { method: 'GET', url: `/v1/networks/${networkId}` })).statusCode).toBe(200)

@@ -12,6 +12,7 @@ import type { ApiKeyEntry } from '../../security/api-keys.js'
 import { LOCAL_TENANT } from '../../security/tenancy.js'
 import { allows, createKeyMatcher, type Principal } from '../../security/key-matcher.js'
 import { scopeOf, type RouteScope } from '../route-scopes.js'
+import { routeLabel } from '../route-label.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig { scope?: RouteScope }
@@ -30,16 +31,27 @@ export const SECURITY_SCHEMES = {
 
 const CHALLENGE = 'Bearer realm="backprop"'
 
-/** The key from `Authorization: Bearer <key>`, else from `X-API-Key`; undefined when neither is sent. */
-export function presentedKey (headers: FastifyRequest['headers']): string | undefined {
+/**
+ * The key a request presents: `Authorization: Bearer <key>` or `X-API-Key: <key>` (or both, holding the same
+ * key); undefined when neither is sent. `{ refused }` when what is sent is ambiguous: an Authorization header
+ * that is not a Bearer key, or two headers with two different keys. A gateway that adds one header while the
+ * client sends the other must not have the request run as whichever tenant the API happened to read first.
+ */
+export function presentedKey (headers: FastifyRequest['headers']): string | { refused: string } | undefined {
   const auth = headers.authorization
-  if (typeof auth === 'string') {
+  let bearer: string | undefined
+  if (typeof auth === 'string' && auth.trim() !== '') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth)
-    if (m) return m[1]
+    if (!m) return { refused: "the Authorization header is not 'Bearer <key>': send the API key as 'Authorization: Bearer <key>' or as 'X-API-Key: <key>'" }
+    bearer = m[1]
   }
   const header = headers['x-api-key']
   const value = Array.isArray(header) ? header[0] : header
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
+  const apiKey = typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
+  if (bearer !== undefined && apiKey !== undefined && bearer !== apiKey) {
+    return { refused: 'Authorization and X-API-Key hold two different API keys: send one key, in one of them' }
+  }
+  return bearer ?? apiKey
 }
 
 function unauthorized (reply: FastifyReply, message: string): Error {
@@ -96,6 +108,10 @@ export default fp<AuthOptions>(async function auth (fastify, { keys, prefix, fai
       done(unauthorized(reply, NO_KEY))
       return
     }
+    if (typeof key !== 'string') {
+      done(unauthorized(reply, key.refused))
+      return
+    }
     const principal = matcher.match(key)
     if (!principal) {
       withTimeout(failures!.take(`auth-failures:${request.ip}`), 1000).catch(() => null).then((decision) => { // Redis down: plain 401
@@ -108,7 +124,7 @@ export default fp<AuthOptions>(async function auth (fastify, { keys, prefix, fai
       }, done)
       return
     }
-    if (!allows(principal, scope)) { done(new FORBIDDEN(scope, `${request.method} ${url}`)); return }
+    if (!allows(principal, scope)) { done(new FORBIDDEN(scope, `${request.method} ${routeLabel(url)}`)); return }
     request.principal = principal
     request.tenant = principal.tenant
     done()
