@@ -9,6 +9,7 @@ import { buildApp } from '../api/app.js'
 import { loadConfigOrExit, withoutPassword, type Config } from '../config.js'
 import { createLogger, logUncaught, type Logger } from '../logger.js'
 import { createApiRedis, type Redis } from '../store/redis.js'
+import { LOCAL_TENANT } from '../security/tenancy.js'
 import { watchRedis } from '../store/redis-health.js'
 import { onShutdown } from './shutdown.js'
 import { withEmbeddedRedis } from './redis-owner.js'
@@ -69,6 +70,10 @@ export async function startApi (config: Config, logger: Logger): Promise<Running
     logger.warn('no API_KEYS: the API is open (every caller is tenant local); set API_KEYS before exposing it beyond this machine')
   } else {
     logger.info({ keys: config.API_KEYS.length, tenants: [...new Set(config.API_KEYS.map((k) => k.tenant))] }, 'API keys loaded')
+    // records made while the API ran open, or before tenancy, belong to `local` (security/tenancy.ts ownerOf)
+    if (config.API_KEYS.some((k) => k.tenant === LOCAL_TENANT)) {
+      logger.warn(`API_KEYS gives keys to tenant ${LOCAL_TENANT}, which owns every record made while the API ran without API_KEYS: those keys read, and may delete, all of them; name the tenant otherwise unless that is meant`)
+    }
   }
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.PORT

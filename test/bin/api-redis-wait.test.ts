@@ -33,6 +33,22 @@ describe('an API whose Redis answers at start', () => {
   }, 60_000)
 })
 
+describe('API keys at start', () => {
+  it('warns when a key belongs to tenant local, the owner of whatever the API made while open', async () => {
+    const live = await startRedisServer()
+    const lines: Array<Record<string, unknown>> = []
+    const sink = new Writable({ write (chunk: Buffer, _e, done) { for (const l of chunk.toString().split('\n')) if (l.trim() !== '') lines.push(JSON.parse(l) as Record<string, unknown>); done() } })
+    const started = await startApi(loadConfig({ REDIS_URL: live.url, REDIS_PREFIX: '{keys}', PORT: '0', LOG_LEVEL: 'info', API_KEYS: 'key-of-local-0123456:local:read;key-of-other-0123456:acme:admin' }), pino({ level: 'info' }, sink))
+    try {
+      expect(lines.find((l) => String(l.msg).startsWith('API_KEYS gives keys to tenant local'))).toMatchObject({ level: 40 })
+      expect(JSON.stringify(lines)).not.toContain('key-of-local-0123456')
+    } finally {
+      await started.close()
+      await live.stop()
+    }
+  }, 60_000)
+})
+
 describe('an API whose Redis does not answer at start', () => {
   it('listens and says it waits, then says it joined once Redis answers', async () => {
     server = await startRedisServer()
