@@ -1347,11 +1347,11 @@ export interface components {
              */
             trials?: number;
             /**
-             * @description What ranks the trials (scikit-learn names), measured on the held-out fold, or on the validationSplit rows without folds
+             * @description What ranks the trials (scikit-learn names: roc_auc for two classes, roc_auc_ovr, the macro one-vs-rest mean, for more), measured on the held-out fold, or without folds on a validationSplit share of the rows held out by the sweep's seed (the same rows for every trial; a trial trains on the rest, its own validationSplit within them)
              * @enum {string}
              */
-            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
-            /** @description Direction (scikit-learn make_scorer); default true for accuracy and r2, false for the losses and errors */
+            metric: "accuracy" | "balanced_accuracy" | "f1_macro" | "f1_weighted" | "roc_auc" | "roc_auc_ovr" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
+            /** @description Direction (scikit-learn make_scorer); default true for accuracy, balanced_accuracy, the F1 and ROC AUC scores and r2, false for the losses and errors */
             greaterIsBetter?: boolean;
             /** @description k-fold cross-validation: each configuration trains k times, each time holding out one of k disjoint, seeded folds (stratified by class) */
             folds?: number;
@@ -1404,7 +1404,7 @@ export interface components {
             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
             datasetId: string;
             /** @enum {string} */
-            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
+            metric: "accuracy" | "balanced_accuracy" | "f1_macro" | "f1_weighted" | "roc_auc" | "roc_auc_ovr" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
             greaterIsBetter: boolean;
             folds: number | null;
             modelName: string;
@@ -1454,7 +1454,7 @@ export interface components {
             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
             datasetId: string;
             /** @enum {string} */
-            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
+            metric: "accuracy" | "balanced_accuracy" | "f1_macro" | "f1_weighted" | "roc_auc" | "roc_auc_ovr" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
             greaterIsBetter: boolean;
             folds: number | null;
             modelName: string;
@@ -2842,11 +2842,11 @@ export interface components {
              */
             trials: number;
             /**
-             * @description What ranks the trials (scikit-learn names), measured on the held-out fold, or on the validationSplit rows without folds
+             * @description What ranks the trials (scikit-learn names: roc_auc for two classes, roc_auc_ovr, the macro one-vs-rest mean, for more), measured on the held-out fold, or without folds on a validationSplit share of the rows held out by the sweep's seed (the same rows for every trial; a trial trains on the rest, its own validationSplit within them)
              * @enum {string}
              */
-            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
-            /** @description Direction (scikit-learn make_scorer); default true for accuracy and r2, false for the losses and errors */
+            metric: "accuracy" | "balanced_accuracy" | "f1_macro" | "f1_weighted" | "roc_auc" | "roc_auc_ovr" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
+            /** @description Direction (scikit-learn make_scorer); default true for accuracy, balanced_accuracy, the F1 and ROC AUC scores and r2, false for the losses and errors */
             greaterIsBetter?: boolean;
             /** @description k-fold cross-validation: each configuration trains k times, each time holding out one of k disjoint, seeded folds (stratified by class) */
             folds?: number;
@@ -2899,7 +2899,7 @@ export interface components {
             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
             datasetId: string;
             /** @enum {string} */
-            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
+            metric: "accuracy" | "balanced_accuracy" | "f1_macro" | "f1_weighted" | "roc_auc" | "roc_auc_ovr" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
             greaterIsBetter: boolean;
             folds: number | null;
             modelName: string;
@@ -2949,7 +2949,7 @@ export interface components {
             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
             datasetId: string;
             /** @enum {string} */
-            metric: "accuracy" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
+            metric: "accuracy" | "balanced_accuracy" | "f1_macro" | "f1_weighted" | "roc_auc" | "roc_auc_ovr" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
             greaterIsBetter: boolean;
             folds: number | null;
             modelName: string;
@@ -9217,7 +9217,7 @@ export interface operations {
                      *       "type": "urn:backprop:problem:validation",
                      *       "title": "Bad Request",
                      *       "status": 400,
-                     *       "detail": "invalid body: metric: required: send one of \"accuracy\", \"log_loss\", \"r2\", \"mean_squared_error\", \"mean_absolute_error\"",
+                     *       "detail": "invalid body: metric: required: send one of \"accuracy\", \"balanced_accuracy\", \"f1_macro\", \"f1_weighted\", \"roc_auc\", \"roc_auc_ovr\", \"log_loss\", \"r2\", \"mean_squared_error\", \"mean_absolute_error\"",
                      *       "instance": "/v1/sweeps",
                      *       "code": "NN_ERR_VALIDATION",
                      *       "field": "metric",
@@ -9225,7 +9225,7 @@ export interface operations {
                      *         {
                      *           "field": "metric",
                      *           "in": "body",
-                     *           "message": "required: send one of \"accuracy\", \"log_loss\", \"r2\", \"mean_squared_error\", \"mean_absolute_error\""
+                     *           "message": "required: send one of \"accuracy\", \"balanced_accuracy\", \"f1_macro\", \"f1_weighted\", \"roc_auc\", \"roc_auc_ovr\", \"log_loss\", \"r2\", \"mean_squared_error\", \"mean_absolute_error\""
                      *         }
                      *       ]
                      *     }

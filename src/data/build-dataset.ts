@@ -48,6 +48,8 @@ export interface BuiltDataset {
   readonly classes?: string[]
   /** A single numeric target column's distinct values (≤ MAX_CLASSES): the classes a softmax head would learn. */
   readonly targetValues?: number[]
+  /** With targetValues: the rows of each (class counts, for stratified folds' check) */
+  readonly targetValueCounts?: number[]
   readonly columns: FeatureColumn[]
   /** The upload's missing-value strategy (absent: `error`). */
   readonly missing?: MissingValues
@@ -112,6 +114,7 @@ export function buildDataset (input: DatasetInput, limits: DatasetLimits = NO_LI
     targetNames: names(input.targetNames, targetWidth, encoded.classes ? 'class' : 'y', 'targetNames'),
     ...(encoded.classes ? { classes: encoded.classes } : {}),
     ...(encoded.values ? { targetValues: encoded.values } : {}),
+    ...(encoded.valueCounts ? { targetValueCounts: encoded.valueCounts } : {}),
     columns,
     ...(missing.strategy === 'error' ? {} : { missing }),
     featureStats: presentColumnStats(x, rows, width),

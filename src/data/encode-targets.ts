@@ -19,6 +19,8 @@ export interface EncodedTargets {
   readonly classes?: string[]
   /** A single numeric target column: its distinct values in ascending order, when there are at most maxClasses. */
   readonly values?: number[]
+  /** With `values`: how many rows hold each (the class counts, when a head reads the values as class codes). */
+  readonly valueCounts?: number[]
 }
 
 export interface TargetOptions {
@@ -56,15 +58,18 @@ export function encodeTargets (targets: readonly RawTarget[], { maxClasses, name
   if (kind === 'number') {
     const y = new Float32Array(rows)
     // keyed by the stored float32 value, keeping the number as sent (0.1, not 0.10000000149011612)
-    const distinct = new Map<number, number>()
+    const distinct = new Map<number, { value: number, rows: number }>()
     for (let r = 0; r < rows; r++) {
       const v = targets[r] as number
       if (!finite32(v)) fail(locate(r), `expected a finite number that fits a 32-bit float (at most ±3.4e38), got ${show(v)}`)
       y[r] = v
-      if (distinct.size <= maxClasses && !distinct.has(y[r])) distinct.set(y[r], v)
+      const seen = distinct.get(y[r])
+      if (seen) seen.rows++
+      else if (distinct.size <= maxClasses) distinct.set(y[r], { value: v, rows: 1 })
     }
-    const values = distinct.size <= maxClasses ? [...distinct.values()].sort((a, b) => a - b) : undefined
-    return { y, width: 1, ...(values ? { values } : {}) }
+    if (distinct.size > maxClasses) return { y, width: 1 }
+    const sorted = [...distinct.values()].sort((a, b) => a.value - b.value)
+    return { y, width: 1, values: sorted.map((d) => d.value), valueCounts: sorted.map((d) => d.rows) }
   }
 
   if (kind === 'array') {

@@ -32,14 +32,44 @@ export const DistributionSchema = z.discriminatedUnion('type', [
 
 export type Distribution = z.output<typeof DistributionSchema>
 
-/** scikit-learn's scoring names; each is measured on the rows a trial did not train on. */
-export const SWEEP_METRICS = ['accuracy', 'log_loss', 'r2', 'mean_squared_error', 'mean_absolute_error'] as const
+/**
+ * scikit-learn's scoring names; each is measured on the rows a trial did not train on. A loss goes by its
+ * own name (log_loss, not scikit-learn's negated scorer neg_log_loss): greaterIsBetter gives its direction.
+ */
+export const SWEEP_METRICS = ['accuracy', 'balanced_accuracy', 'f1_macro', 'f1_weighted', 'roc_auc', 'roc_auc_ovr', 'log_loss', 'r2', 'mean_squared_error', 'mean_absolute_error'] as const
 export type SweepMetric = (typeof SWEEP_METRICS)[number]
 /** The direction a metric improves in, unless the request says otherwise. */
 export const GREATER_IS_BETTER: Readonly<Record<SweepMetric, boolean>> = {
-  accuracy: true, log_loss: false, r2: true, mean_squared_error: false, mean_absolute_error: false
+  accuracy: true,
+  balanced_accuracy: true,
+  f1_macro: true,
+  f1_weighted: true,
+  roc_auc: true,
+  roc_auc_ovr: true,
+  log_loss: false,
+  r2: true,
+  mean_squared_error: false,
+  mean_absolute_error: false
 }
-export const CLASSIFICATION_METRICS: readonly SweepMetric[] = ['accuracy', 'log_loss']
+export const CLASSIFICATION_METRICS: readonly SweepMetric[] = ['accuracy', 'balanced_accuracy', 'f1_macro', 'f1_weighted', 'roc_auc', 'roc_auc_ovr', 'log_loss']
+/** Classification metrics that read one class per row (a softmax, or one sigmoid unit): not several independent labels. */
+export const SINGLE_LABEL_METRICS: readonly SweepMetric[] = ['balanced_accuracy', 'f1_macro', 'f1_weighted', 'roc_auc', 'roc_auc_ovr', 'log_loss']
+
+/** scikit-learn's negated scorers, and the name of what they negate here. */
+const NEGATED: Readonly<Record<string, SweepMetric>> = {
+  neg_log_loss: 'log_loss',
+  neg_mean_squared_error: 'mean_squared_error',
+  neg_root_mean_squared_error: 'mean_squared_error',
+  neg_mean_absolute_error: 'mean_absolute_error'
+}
+
+/** A metric's error: a scikit-learn scorer name gets the name to send (undefined: the usual one-of message). */
+function metricError (issue: { input?: unknown }): string | undefined {
+  const sent = issue.input
+  if (typeof sent !== 'string' || NEGATED[sent] === undefined) return undefined
+  const own = NEGATED[sent]
+  return `"${sent}" is scikit-learn's negated scorer; send "${own}"${sent.includes('root') ? ' (it ranks the trials as its root does)' : ''}: lower is better, which greaterIsBetter (default false for it) already says`
+}
 
 export const CreateSweepRequest = z.object({
   datasetId: z.string().min(1).max(200),
@@ -56,8 +86,8 @@ export const CreateSweepRequest = z.object({
     .describe('Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1. ' +
       'More than 1 needs a random field to draw (choice, uniform, loguniform, randint): draws of grids alone would repeat one configuration, seed and all. ' +
       'Discrete random fields alone (choice, randint) are drawn without repeats per grid point (scikit-learn\'s ParameterSampler), so trials may not exceed their distinct configurations'),
-  metric: z.enum(SWEEP_METRICS).describe('What ranks the trials (scikit-learn names), measured on the held-out fold, or on the validationSplit rows without folds'),
-  greaterIsBetter: z.boolean().optional().describe('Direction (scikit-learn make_scorer); default true for accuracy and r2, false for the losses and errors'),
+  metric: z.enum(SWEEP_METRICS, { error: metricError }).describe('What ranks the trials (scikit-learn names: roc_auc for two classes, roc_auc_ovr, the macro one-vs-rest mean, for more), measured on the held-out fold, or without folds on a validationSplit share of the rows held out by the sweep\'s seed (the same rows for every trial; a trial trains on the rest, its own validationSplit within them)'),
+  greaterIsBetter: z.boolean().optional().describe('Direction (scikit-learn make_scorer); default true for accuracy, balanced_accuracy, the F1 and ROC AUC scores and r2, false for the losses and errors'),
   folds: z.number().int().min(2).max(100).optional()
     .describe('k-fold cross-validation: each configuration trains k times, each time holding out one of k disjoint, seeded folds (stratified by class)'),
   seed: z.number().int().min(0).max(0xffffffff).default(0).describe('Fixes the random draws and the folds (default 0)'),

@@ -147,7 +147,9 @@ export type CreateTrainingJobBody = z.output<typeof CreateTrainingJobRequest>
 export const SweepChildSchema = z.object({
   id: z.string().min(1),
   trial: z.number().int().min(0),
-  fold: z.object({ k: z.number().int().min(2), index: z.number().int().min(0), seed: z.number().int().min(0) }).strict().optional()
+  fold: z.object({ k: z.number().int().min(2), index: z.number().int().min(0), seed: z.number().int().min(0) }).strict().optional(),
+  // without folds: the rows every trial is scored on, drawn from the sweep's seed (trial-rows.ts); absent on trials queued before it
+  holdout: z.object({ fraction: z.number().gt(0).lt(1), seed: z.number().int().min(0) }).strict().optional()
 }).strict()
 
 export type SweepChild = z.output<typeof SweepChildSchema>

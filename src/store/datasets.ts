@@ -46,6 +46,8 @@ export interface DatasetMeta {
   readonly classes?: string[]
   /** A single numeric target column's distinct values (≤ MAX_CLASSES). */
   readonly targetValues?: number[]
+  /** With targetValues: how many rows hold each (absent on datasets stored before it was kept). */
+  readonly targetValueCounts?: number[]
   /** Each feature column's kind; absent on datasets stored before categories existed (all numeric, none missing). */
   readonly columns?: FeatureColumn[]
   readonly missing?: MissingValues
@@ -123,6 +125,7 @@ export function createDatasetRepository (redis: Redis, prefix: string, { chunkBy
         targetNames: input.targetNames,
         ...(input.classes ? { classes: input.classes } : {}),
         ...(input.targetValues ? { targetValues: input.targetValues } : {}),
+        ...(input.targetValueCounts ? { targetValueCounts: input.targetValueCounts } : {}),
         ...(input.columns ? { columns: input.columns } : {}),
         ...(input.missing ? { missing: input.missing } : {}),
         featureStats: input.featureStats,

@@ -43,6 +43,18 @@ function canonical (value: unknown): string {
   return JSON.stringify(value)
 }
 
+/** A value a grid lists twice (as canonical JSON: key order aside), or undefined. */
+export function repeatedGridValue (d: Distribution): unknown {
+  if (d.type !== 'grid') return undefined
+  const seen = new Set<string>()
+  for (const v of d.values) {
+    const key = canonical(v)
+    if (seen.has(key)) return v
+    seen.add(key)
+  }
+  return undefined
+}
+
 /** How many distinct values a random field draws from: Infinity for a continuous one. */
 const distinctValues = (d: Distribution): number => {
   switch (d.type) {

@@ -344,7 +344,25 @@ describe('sweeps over two worker processes', () => {
 
     const regression = await call('POST', '/v1/sweeps', sweep({ metric: 'r2' }))
     expect(regression.statusCode).toBe(422)
-    expect(regression.json().detail).toMatch(/^the metric 'r2' is for regression; a softmax output is scored by accuracy or log_loss/) // the sweep's own fault: no trial is blamed
+    expect(regression.json().detail).toMatch(/^the metric 'r2' is for regression; a softmax output is scored by accuracy, balanced_accuracy, f1_macro, f1_weighted, roc_auc, roc_auc_ovr, log_loss$/) // the sweep's own fault: no trial is blamed
+    // scikit-learn's negated scorers: the name to send; roc_auc is for two classes (iris has three)
+    const negated = await call('POST', '/v1/sweeps', sweep({ metric: 'neg_log_loss' }))
+    expect([negated.statusCode, negated.json().field, negated.json().detail]).toEqual([400, 'metric', 'invalid body: metric: "neg_log_loss" is scikit-learn\'s negated scorer; send "log_loss": lower is better, which greaterIsBetter (default false for it) already says'])
+    const auc = await call('POST', '/v1/sweeps', sweep({ metric: 'roc_auc' }))
+    expect([auc.statusCode, auc.json().detail]).toEqual([422, 'the metric roc_auc is for two classes, and this network has 3: use roc_auc_ovr (the unweighted mean of each class\'s one-vs-rest area, scikit-learn\'s multi_class=\'ovr\')'])
+    // class codes (numbers a softmax reads as classes) are stratified as labels are: a class of 2 rows cannot fill 5 folds
+    const codes = await call('POST', '/v1/datasets', { features: Array.from({ length: 42 }, (_, i) => [i, i % 7]), targets: Array.from({ length: 42 }, (_, i) => (i < 2 ? 2 : i % 2)) })
+    expect(codes.statusCode, codes.body).toBe(201)
+    const thinCodes = await call('POST', '/v1/sweeps', sweep({ datasetId: codes.json().id, folds: 5 }))
+    expect([thinCodes.statusCode, thinCodes.json().field, thinCodes.json().detail]).toEqual([422, 'folds', "5 stratified folds need every class in every fold, and class 2 (a value of 'y0') has 2 rows: use at most 2 folds"])
+    // R² of one row is undefined (scikit-learn's NaN): 3 rows in 2 folds leave one fold a single row
+    const three = await call('POST', '/v1/datasets', { features: [[0.1], [0.5], [0.9]], targets: [1, 2, 4] })
+    const r2 = await call('POST', '/v1/sweeps', sweep({ datasetId: three.json().id, network: { layers: [], output: { activation: 'identity' } }, metric: 'r2', folds: 2 }))
+    expect([r2.statusCode, r2.json().field, r2.json().detail]).toEqual([422, 'folds', 'r2 is undefined on fewer than 2 rows, and the smallest of 2 folds of 3 rows holds 1 row: use fewer folds, or rank by mean_squared_error'])
+    // a grid value listed twice would train one configuration twice and rank it twice
+    const twice = await call('POST', '/v1/sweeps', sweep({ searchSpace: { 'training.optimizer.learningRate': { type: 'grid', values: [0.01, 0.05, 0.01] } } }))
+    expect([twice.statusCode, twice.json().field]).toEqual([400, 'searchSpace.training.optimizer.learningRate.values'])
+    expect(twice.json().detail).toBe('searchSpace: the grid of training.optimizer.learningRate lists 0.01 twice, and a repeat trains alike, seed and all, and takes a second place in the ranking: list each value once')
     const noHoldout = await call('POST', '/v1/sweeps', sweep({ folds: undefined }))
     expect(noHoldout.statusCode).toBe(422)
     expect(noHoldout.json().detail).toMatch(/validationSplit is 0/)

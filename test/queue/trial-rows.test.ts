@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { trialPlan } from '../../src/queue/sweeps/trial-rows.js'
 import { trainOptionsOf } from '../../src/queue/train-options.js'
+import { splitForValidation } from '../../src/nn/train.js'
 import { TrainJobDataSchema, type TrainJobData } from '../../src/schemas/training.js'
 import type { NetworkSpec } from '../../src/nn/spec.js'
 import { classificationFixture } from '../support/fixtures.js'
@@ -27,8 +28,35 @@ describe('a sweep child\'s rows and options', () => {
   it('keeps a batch size given, and resolves the default on every row for a plain job or a trial without folds', () => {
     expect(trialPlan(spec, iris, { id: 's', trial: 0, fold: { k: 3, index: 0, seed: 4 } }, training({ batchSize: 16 })).options.batchSize).toBe(16)
     expect(trialPlan(spec, iris, undefined, training()).options.batchSize).toBe(150)
-    const noFolds = trialPlan(spec, iris, { id: 's', trial: 2 }, training({ validationSplit: 0.2 }))
-    expect(noFolds.options.batchSize).toBe(150)
-    expect(noFolds.heldOut?.rows).toBe(30)
+    // a trial queued before sweeps held rows out by their own seed: scored on its job's validation rows
+    const queuedBefore = trialPlan(spec, iris, { id: 's', trial: 2 }, training({ validationSplit: 0.2 }))
+    expect(queuedBefore.options.batchSize).toBe(150)
+    expect(queuedBefore.heldOut?.rows).toBe(30)
+  })
+
+  it('without folds, every trial is scored on the same rows, held out by the sweep\'s seed whatever its training seed, and trains on the rest', () => {
+    const holdout = { fraction: 0.2, seed: 99 }
+    const plans = [0, 1, 2, 3].map((seed) => trialPlan(spec, iris, { id: 's', trial: seed, holdout }, training({ validationSplit: 0.2, seed })))
+    for (const plan of plans) {
+      expect([plan.train.rows, plan.heldOut?.rows]).toEqual([120, 30])
+      // the same 30 rows for every trial (it was each trial's own validation rows, from its training seed: 7 of 30 in common)
+      expect(Array.from(plan.heldOut!.x)).toEqual(Array.from(plans[0].heldOut!.x))
+      // stratified: 10 of each class
+      expect(classCounts(plan.heldOut!)).toEqual([10, 10, 10])
+      // its early stopping watches rows of the 120 it trains on, never the 30 it is scored on
+      const watched = splitForValidation(spec, plan.train, plan.options).validation!
+      expect(watched.rows).toBe(24)
+      const scored = new Set(rowsOf(plan.heldOut!))
+      expect(rowsOf(plan.train).filter((r) => scored.has(r) && !duplicates.has(r))).toEqual([])
+    }
+    // another sweep seed holds out other rows
+    const other = trialPlan(spec, iris, { id: 's', trial: 0, holdout: { fraction: 0.2, seed: 100 } }, training({ validationSplit: 0.2 }))
+    expect(Array.from(other.heldOut!.x)).not.toEqual(Array.from(plans[0].heldOut!.x))
   })
 })
+
+/** Rows of a dataset as text (features and one-hot class), to find a row among others. */
+const rowsOf = (d: typeof iris): string[] => Array.from({ length: d.rows }, (_, r) => `${Array.from(d.x.subarray(r * d.inputs, (r + 1) * d.inputs)).join(',')}|${Array.from(d.y.subarray(r * d.outputs, (r + 1) * d.outputs)).join(',')}`)
+/** iris rows that occur more than once (the same measurements and class): one copy may sit on each side */
+const duplicates = new Set(rowsOf(iris).filter((row, i, all) => all.indexOf(row) !== i))
+const classCounts = (d: typeof iris): number[] => Array.from({ length: d.outputs }, (_, k) => Array.from({ length: d.rows }, (_, r) => d.y[r * d.outputs + k]).filter((v) => v === 1).length)

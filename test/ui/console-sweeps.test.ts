@@ -116,7 +116,7 @@ describe.skipIf(!available)(`the console's sweeps${why}`, () => {
     expect(await page.locator('#sweep').getAttribute('open')).not.toBeNull()
     await page.selectOption('#job-dataset', datasetId)
     await page.fill('#job-batch', '16')
-    expect(await page.locator('#sweep-metric option').evaluateAll((els) => els.map((e) => e.getAttribute('value')))).toEqual(['accuracy', 'log_loss'])
+    expect(await page.locator('#sweep-metric option').evaluateAll((els) => els.map((e) => e.getAttribute('value')))).toEqual(['accuracy', 'balanced_accuracy', 'f1_macro', 'f1_weighted', 'roc_auc_ovr', 'log_loss'])
     // "New sweep" starts with the learning rate searched, so that Start starts a sweep
     expect(await page.locator('#sweep-field-0-field').inputValue()).toBe('training.optimizer.learningRate')
     expect(await page.locator('#job-start').innerText()).toBe('Start sweep')

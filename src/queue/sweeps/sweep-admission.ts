@@ -10,14 +10,16 @@ import { randomUUID } from 'node:crypto'
 import type { Config } from '../../config.js'
 import { DATASET_NOT_FOUND, UNPROCESSABLE, VALIDATION, withProblem } from '../../errors.js'
 import { parameterCount } from '../../nn/spec.js'
-import { CLASSIFICATION_METRICS, GREATER_IS_BETTER, type CreateSweepBody } from '../../schemas/sweep.js'
+import { CLASSIFICATION_METRICS, GREATER_IS_BETTER, SINGLE_LABEL_METRICS, type CreateSweepBody } from '../../schemas/sweep.js'
 import { CreateTrainingJobRequest, type TrainJobData } from '../../schemas/training.js'
 import type { DatasetMeta } from '../../store/datasets.js'
 import type { SweepRecord, SweepTrial } from '../../store/sweeps.js'
-import { applyParams, expandSearchSpace, randomConfigurations, trialCount } from '../../sweeps/search-space.js'
+import { applyParams, expandSearchSpace, randomConfigurations, repeatedGridValue, trialCount } from '../../sweeps/search-space.js'
 import { admitTrainingJob, type AdmissionDeps } from '../admission.js'
 import { BODY_OPT_IN, checkSignatureKept, signatureOfJob, type ModelSignature } from '../model-signature.js'
 import { counted } from '../../nn/counted.js'
+import { holdoutSize } from '../../nn/dataset.js'
+import { headTargets } from '../../data/class-heads.js'
 import { overLimit } from '../work-text.js'
 
 export type SweepLimits = Pick<Config, 'MAX_SWEEP_JOBS' | 'MAX_SWEEP_WORK'>
@@ -26,15 +28,21 @@ const unprocessable = (message: string, field: string): Error => withProblem(new
 
 /**
  * Stratified folds put every class in every fold, so each class needs at least k rows (scikit-learn's
- * StratifiedKFold warns, and with fewer rows than folds in every class refuses). Labelled datasets
- * only: their one-hot target columns' means give the class counts.
+ * StratifiedKFold warns, and with fewer rows than folds in every class refuses). The classes are what the
+ * trial's head learns (data/class-heads.ts): labels (their one-hot target columns' means give the counts),
+ * or the codes of a numeric column that a softmax, or one sigmoid unit on two codes, reads as classes
+ * (their counts kept at upload; a dataset stored before that is not checked). A regression head has none.
  */
-function refuseThinClasses (meta: DatasetMeta, folds: number): void {
-  if (!meta.classes || meta.targetStats.length !== meta.classes.length) return
-  const counts = meta.targetStats.map((s) => Math.round(s.mean * meta.rows))
+function refuseThinClasses (meta: DatasetMeta, folds: number, spec: TrainJobData['network'], trialLabel: string): void {
+  const how = headTargets(spec, meta)
+  if ('error' in how || how.kind === 'as-stored' && !how.classes) return
+  const labelled = meta.classes !== undefined && meta.targetStats.length === meta.classes.length
+  const counts = how.kind === 'codes-one-hot' || how.kind === 'codes-binary' ? meta.targetValueCounts : labelled ? meta.targetStats.map((s) => Math.round(s.mean * meta.rows)) : undefined
+  if (counts === undefined) return
   const least = counts.indexOf(Math.min(...counts))
   if (counts[least] < folds) {
-    throw unprocessable(`${folds} stratified folds need every class in every fold, and class '${meta.classes[least]}' has ${counted(counts[least], 'row')}: ` +
+    const named = how.kind === 'codes-one-hot' || how.kind === 'codes-binary' ? `class ${how.classes[least]} (a value of '${meta.targetNames[0] ?? 'the target'}')` : `class '${meta.classes![least]}'`
+    throw unprocessable(`${trialLabel}${folds} stratified folds need every class in every fold, and ${named} has ${counted(counts[least], 'row')}: ` +
       `use at most ${counted(counts[least], 'fold')}`, 'folds')
   }
 }
@@ -44,20 +52,33 @@ function refuseThinClasses (meta: DatasetMeta, folds: number): void {
  * The trial is named only when the search space reaches the field at fault: else the fault is the
  * sweep's own, in every trial, and trial 0's learning rate has nothing to do with it.
  */
-function checkScorable (data: TrainJobData, body: CreateSweepBody, trialLabel: string): void {
+function checkScorable (data: TrainJobData, body: CreateSweepBody, trialLabel: string, rows: number): void {
   const searched = (prefix: string): boolean => Object.keys(body.searchSpace).some((p) => p.startsWith(prefix))
   const head = data.network.output.activation
   const label = searched('network.output') ? `${trialLabel}: the` : 'the'
   const classifies = head === 'softmax' || head === 'sigmoid'
   if (CLASSIFICATION_METRICS.includes(body.metric) !== classifies) {
     throw unprocessable(`${label} metric '${body.metric}' is for ${classifies ? 'regression' : 'classification'}; ${head === 'identity' ? 'an' : 'a'} ${head} output is scored by ` +
-      `${classifies ? 'accuracy or log_loss' : 'r2, mean_squared_error or mean_absolute_error'}`, 'metric')
+      `${classifies ? CLASSIFICATION_METRICS.join(', ') : 'r2, mean_squared_error or mean_absolute_error'}`, 'metric')
   }
-  if (body.metric === 'log_loss' && head === 'sigmoid' && data.network.output.units > 1) {
-    throw unprocessable(`${label} metric log_loss needs one class per row (a softmax or a single sigmoid unit); this network has ${data.network.output.units} sigmoid outputs: use accuracy`, 'metric')
+  const units = data.network.output.units
+  if (SINGLE_LABEL_METRICS.includes(body.metric) && head === 'sigmoid' && units > 1) {
+    throw unprocessable(`${label} metric ${body.metric} needs one class per row (a softmax or a single sigmoid unit); this network has ${units} sigmoid outputs, each a label of its own: use accuracy`, 'metric')
+  }
+  // scikit-learn's roc_auc scores two classes; more need an averaging of one-vs-rest areas, roc_auc_ovr's
+  if (body.metric === 'roc_auc' && head === 'softmax' && units > 2) {
+    throw unprocessable(`${label} metric roc_auc is for two classes, and this network has ${units}: use roc_auc_ovr (the unweighted mean of each class's one-vs-rest area, scikit-learn's multi_class='ovr')`, 'metric')
   }
   if (body.folds === undefined && data.training.validationSplit === 0) {
-    throw unprocessable(`${searched('training.validationSplit') ? `${trialLabel}: ` : ''}without folds a trial is scored on its validation rows, and training.validationSplit is 0: set it above 0, or give folds`, 'training.validationSplit')
+    throw unprocessable(`${searched('training.validationSplit') ? `${trialLabel}: ` : ''}without folds every trial is scored on a training.validationSplit share of the rows, held out by the sweep's seed, and training.validationSplit is 0: set it above 0, or give folds`, 'training.validationSplit')
+  }
+  // R² needs two rows to score (scikit-learn's r2_score is NaN on one): every fold, or the holdout, must have them
+  if (body.metric === 'r2') {
+    const scored = body.folds === undefined ? holdoutSize(rows, data.training.validationSplit) : Math.floor(rows / body.folds)
+    if (scored < 2) {
+      throw unprocessable(`${searched('training.validationSplit') ? `${trialLabel}: ` : ''}r2 is undefined on fewer than 2 rows, and ${body.folds === undefined ? `the held-out share (validationSplit ${data.training.validationSplit}) of ${counted(rows, 'row')}` : `the smallest of ${body.folds} folds of ${counted(rows, 'row')}`} ` +
+        `holds ${counted(scored, 'row')}: ${body.folds === undefined ? 'raise validationSplit' : 'use fewer folds'}, or rank by mean_squared_error`, body.folds === undefined ? 'training.validationSplit' : 'folds')
+    }
   }
 }
 
@@ -95,6 +116,13 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
     const outer = paths.find((o) => inner.startsWith(`${o}.`))!
     throw withProblem(new VALIDATION(`searchSpace: ${inner} lies inside ${outer}, which is searched too, so one would overwrite the other: search one of them`), { field: `searchSpace.${inner}` })
   }
+  // a grid value listed twice trains the same configuration twice, seed and all, and ranks it twice
+  for (const [path, d] of Object.entries(body.searchSpace)) {
+    const twice = repeatedGridValue(d)
+    if (twice !== undefined) {
+      throw withProblem(new VALIDATION(`searchSpace: the grid of ${path} lists ${JSON.stringify(twice)} twice, and a repeat trains alike, seed and all, and takes a second place in the ranking: list each value once`), { field: `searchSpace.${path}.values` })
+    }
+  }
   const random = randomConfigurations(body.searchSpace)
   if (body.trials > random.count) {
     throw withProblem(new VALIDATION(`trials: ${body.trials} draws of random fields that hold ${random.count} distinct configurations (${random.product}) would repeat some, ` +
@@ -107,7 +135,6 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
       'search fewer values, draw fewer trials or use fewer folds', 'searchSpace')
   }
   if (folds !== null && meta.rows < folds) throw unprocessable(`${folds} folds need at least ${folds} rows; dataset '${meta.id}' has ${counted(meta.rows, 'row')}`, 'folds')
-  if (folds !== null) refuseThinClasses(meta, folds)
   const network = Object.keys(body.searchSpace).find((p) => p.startsWith('network.'))
   if (network && body.network === undefined) throw withProblem(new VALIDATION(`searchSpace field ${network} needs an inline network (give network, not networkId)`), { field: 'searchSpace' })
 
@@ -143,7 +170,9 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
       if (err instanceof Error && 'statusCode' in err) err.message = `${label}: ${err.message}`
       throw err
     }
-    checkScorable(data, body, label)
+    checkScorable(data, body, label, meta.rows)
+    // a searched head may read the targets otherwise; the trial is named only then
+    if (folds !== null) refuseThinClasses(meta, folds, data.network, Object.keys(body.searchSpace).some((p) => p.startsWith('network.output')) ? `${label}: ` : '')
     work += data.training.epochs * meta.rows * parameterCount(data.network) * (folds ?? 1)
     trials.push({ params, job: data, jobIds: Array.from({ length: folds ?? 1 }, (_, f) => `job_${id}_t${trial}f${f}`) })
   }

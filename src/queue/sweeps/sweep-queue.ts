@@ -115,7 +115,7 @@ export function createSweepQueue (redis: Redis, prefix: string, training: Traini
       const children: FlowJobNode[] = record.trials.flatMap((t, trial) => t.jobIds.map((jobId, index) => ({
         name: 'train',
         queueName: TRAINING_QUEUE,
-        data: { ...t.job, sweep: { id: record.id, trial, ...(record.folds === null ? {} : { fold: { k: record.folds, index, seed: record.seed } }) } },
+        data: { ...t.job, sweep: { id: record.id, trial, ...(record.folds === null ? { holdout: { fraction: t.job.training.validationSplit, seed: record.seed } } : { fold: { k: record.folds, index, seed: record.seed } }) } },
         opts: { jobId, ...CHILD_JOB_OPTIONS }
       })))
       await flows.add({ name: 'sweep', queueName: SWEEP_QUEUE, data: { sweepId: record.id } satisfies SweepJobData, opts: { jobId: record.id, attempts: 3, backoff: { type: 'fixed', delay: 1000 } }, children })

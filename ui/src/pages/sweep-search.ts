@@ -17,7 +17,8 @@ export interface SearchableField { readonly key: string, readonly path: string, 
 
 /** The metrics of src/schemas/sweep.ts, scikit-learn's names, by task; the first of each is the default. */
 const METRICS = {
-  classification: [['accuracy', 'accuracy (higher is better)'], ['log_loss', 'log_loss (lower is better)']],
+  classification: [['accuracy', 'accuracy (higher is better)'], ['balanced_accuracy', 'balanced_accuracy (higher is better)'], ['f1_macro', 'f1_macro (higher is better)'],
+    ['f1_weighted', 'f1_weighted (higher is better)'], ['roc_auc_ovr', 'roc_auc_ovr (higher is better)'], ['log_loss', 'log_loss (lower is better)']],
   regression: [['r2', 'r2 (higher is better)'], ['mean_squared_error', 'mean_squared_error (lower is better)'], ['mean_absolute_error', 'mean_absolute_error (lower is better)']]
 } as const
 
