@@ -192,3 +192,28 @@ export async function uploadCsv (api: BackpropClient, csv: string, query: CsvQue
   if (error !== undefined) throw new BackpropError(response.status, error)
   return data as Dataset
 }
+
+/** One row of a dataset's predictions (POST /v1/models/{id}/predictions): its outputs, label and unknown categories. */
+export type DatasetPrediction = paths['/v1/models/{id}/predictions']['post']['responses'][200]['content']['application/json'][number]
+
+/**
+ * Every row of a stored dataset through a model (POST /v1/models/{ref}/predictions), as one array. Asks for
+ * JSON: the route's default answer is NDJSON, a line per row, which openapi-fetch's own call would read as
+ * one JSON document and throw on. `model`: an id, `name@<version>`, `name@latest` or a bare name. Rejects with
+ * a BackpropError.
+ */
+export async function predictDataset (api: BackpropClient, model: string, datasetId: string): Promise<DatasetPrediction[]> {
+  const { data, error, response } = await api.POST('/v1/models/{id}/predictions', { params: { path: { id: model } }, body: { datasetId }, headers: { accept: 'application/json' } })
+  if (error !== undefined) throw new BackpropError(response.status, error)
+  return data as DatasetPrediction[]
+}
+
+/**
+ * A model as an ONNX file's bytes (GET /v1/models/{ref}/export?format=onnx), to save or hand to an ONNX
+ * runtime. openapi-fetch's own call would read the bytes as JSON and throw. Rejects with a BackpropError.
+ */
+export async function exportOnnx (api: BackpropClient, model: string): Promise<ArrayBuffer> {
+  const { data, error, response } = await api.GET('/v1/models/{id}/export', { params: { path: { id: model }, query: { format: 'onnx' } }, parseAs: 'arrayBuffer' })
+  if (error !== undefined) throw new BackpropError(response.status, error)
+  return data
+}

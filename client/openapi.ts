@@ -3657,7 +3657,10 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The request's id, as its log lines carry it (reqId): the one sent in X-Request-Id when plain, else a UUID */
+        "X-Request-Id": string;
+    };
     pathItems: never;
 }
 export type SchemaFieldIssueInput = components['schemas']['FieldIssueInput'];
@@ -3774,6 +3777,7 @@ export type SchemaModelConfigResponse = components['schemas']['ModelConfigRespon
 export type SchemaModelReadyResponse = components['schemas']['ModelReadyResponse'];
 export type SchemaInferRequest = components['schemas']['InferRequest'];
 export type SchemaInferResponse = components['schemas']['InferResponse'];
+export type HeaderXRequestId = components['headers']['X-Request-Id'];
 export type $defs = Record<string, never>;
 export interface operations {
     checkLiveness: {
@@ -3788,6 +3792,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3815,6 +3820,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3837,6 +3843,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3867,6 +3874,7 @@ export interface operations {
             /** @description Prometheus text exposition format */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3881,6 +3889,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3900,6 +3909,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3919,6 +3929,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3960,6 +3979,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4061,6 +4081,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4088,6 +4109,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4107,6 +4129,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4126,6 +4149,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4145,6 +4177,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4520,111 +4553,50 @@ export interface operations {
                  *       ]
                  *     }
                  */
-                "application/json": components["schemas"]["CreateDatasetJsonInput"] | string;
+                "application/json": components["schemas"]["CreateDatasetJsonInput"];
                 /**
                  * @example sepal_length,sepal_width,petal_length,petal_width,species
                  *     5.1,3.5,1.4,0.2,setosa
-                 *     4.9,3,1.4,0.2,setosa
-                 *     4.7,3.2,1.3,0.2,setosa
-                 *     4.6,3.1,1.5,0.2,setosa
-                 *     5,3.6,1.4,0.2,setosa
-                 *     5.4,3.9,1.7,0.4,setosa
-                 *     4.6,3.4,1.4,0.3,setosa
-                 *     5,3.4,1.5,0.2,setosa
-                 *     4.4,2.9,1.4,0.2,setosa
-                 *     4.9,3.1,1.5,0.1,setosa
-                 *     5.4,3.7,1.5,0.2,setosa
-                 *     4.8,3.4,1.6,0.2,setosa
-                 *     4.8,3,1.4,0.1,setosa
-                 *     4.3,3,1.1,0.1,setosa
-                 *     5.8,4,1.2,0.2,setosa
                  *     7,3.2,4.7,1.4,versicolor
-                 *     6.4,3.2,4.5,1.5,versicolor
-                 *     6.9,3.1,4.9,1.5,versicolor
-                 *     5.5,2.3,4,1.3,versicolor
-                 *     6.5,2.8,4.6,1.5,versicolor
-                 *     5.7,2.8,4.5,1.3,versicolor
-                 *     6.3,3.3,4.7,1.6,versicolor
-                 *     4.9,2.4,3.3,1,versicolor
-                 *     6.6,2.9,4.6,1.3,versicolor
-                 *     5.2,2.7,3.9,1.4,versicolor
-                 *     5,2,3.5,1,versicolor
-                 *     5.9,3,4.2,1.5,versicolor
-                 *     6,2.2,4,1,versicolor
-                 *     6.1,2.9,4.7,1.4,versicolor
-                 *     5.6,2.9,3.6,1.3,versicolor
                  *     6.3,3.3,6,2.5,virginica
-                 *     5.8,2.7,5.1,1.9,virginica
-                 *     7.1,3,5.9,2.1,virginica
-                 *     6.3,2.9,5.6,1.8,virginica
-                 *     6.5,3,5.8,2.2,virginica
-                 *     7.6,3,6.6,2.1,virginica
-                 *     4.9,2.5,4.5,1.7,virginica
-                 *     7.3,2.9,6.3,1.8,virginica
-                 *     6.7,2.5,5.8,1.8,virginica
-                 *     7.2,3.6,6.1,2.5,virginica
-                 *     6.5,3.2,5.1,2,virginica
-                 *     6.4,2.7,5.3,1.9,virginica
-                 *     6.8,3,5.5,2.1,virginica
-                 *     5.7,2.5,5,2,virginica
-                 *     5.8,2.8,5.1,2.4,virginica
                  */
-                "text/csv": components["schemas"]["CreateDatasetJsonInput"] | string;
+                "text/csv": string;
                 /**
                  * @example sepal_length,sepal_width,petal_length,petal_width,species
                  *     5.1,3.5,1.4,0.2,setosa
-                 *     4.9,3,1.4,0.2,setosa
-                 *     4.7,3.2,1.3,0.2,setosa
-                 *     4.6,3.1,1.5,0.2,setosa
-                 *     5,3.6,1.4,0.2,setosa
-                 *     5.4,3.9,1.7,0.4,setosa
-                 *     4.6,3.4,1.4,0.3,setosa
-                 *     5,3.4,1.5,0.2,setosa
-                 *     4.4,2.9,1.4,0.2,setosa
-                 *     4.9,3.1,1.5,0.1,setosa
-                 *     5.4,3.7,1.5,0.2,setosa
-                 *     4.8,3.4,1.6,0.2,setosa
-                 *     4.8,3,1.4,0.1,setosa
-                 *     4.3,3,1.1,0.1,setosa
-                 *     5.8,4,1.2,0.2,setosa
                  *     7,3.2,4.7,1.4,versicolor
-                 *     6.4,3.2,4.5,1.5,versicolor
-                 *     6.9,3.1,4.9,1.5,versicolor
-                 *     5.5,2.3,4,1.3,versicolor
-                 *     6.5,2.8,4.6,1.5,versicolor
-                 *     5.7,2.8,4.5,1.3,versicolor
-                 *     6.3,3.3,4.7,1.6,versicolor
-                 *     4.9,2.4,3.3,1,versicolor
-                 *     6.6,2.9,4.6,1.3,versicolor
-                 *     5.2,2.7,3.9,1.4,versicolor
-                 *     5,2,3.5,1,versicolor
-                 *     5.9,3,4.2,1.5,versicolor
-                 *     6,2.2,4,1,versicolor
-                 *     6.1,2.9,4.7,1.4,versicolor
-                 *     5.6,2.9,3.6,1.3,versicolor
                  *     6.3,3.3,6,2.5,virginica
-                 *     5.8,2.7,5.1,1.9,virginica
-                 *     7.1,3,5.9,2.1,virginica
-                 *     6.3,2.9,5.6,1.8,virginica
-                 *     6.5,3,5.8,2.2,virginica
-                 *     7.6,3,6.6,2.1,virginica
-                 *     4.9,2.5,4.5,1.7,virginica
-                 *     7.3,2.9,6.3,1.8,virginica
-                 *     6.7,2.5,5.8,1.8,virginica
-                 *     7.2,3.6,6.1,2.5,virginica
-                 *     6.5,3.2,5.1,2,virginica
-                 *     6.4,2.7,5.3,1.9,virginica
-                 *     6.8,3,5.5,2.1,virginica
-                 *     5.7,2.5,5,2,virginica
-                 *     5.8,2.8,5.1,2.4,virginica
                  */
-                "application/csv": components["schemas"]["CreateDatasetJsonInput"] | string;
+                "application/csv": string;
                 "multipart/form-data": {
                     /**
                      * Format: binary
-                     * @description The dataset: a CSV file with a header row, or a JSON one as the application/json body takes. Its kind comes from the part's Content-Type (text/csv, application/json), else its first character ({ is JSON), else the file name's extension. The query parameters may come as text fields of the form instead (curl -F file=@iris.csv -F target=species)
+                     * @description The dataset: a CSV file with a header row, or a JSON one as the application/json body takes. Its kind comes from the part's Content-Type (text/csv, application/json), else its first character ({ is JSON), else the file name's extension. The CSV options come as the text fields below or as query parameters (curl -F file=@iris.csv -F target=species)
                      */
                     file: string;
+                    /** @description Comma-separated target column name(s); default the last column */
+                    target?: string;
+                    /** @description The dataset name */
+                    name?: string;
+                    /** @description true: the single target column holds class labels even when numbers; or comma-separated columns to read as categories */
+                    categorical?: string;
+                    /**
+                     * @description The cell separator; default: detected from the header line
+                     * @enum {string}
+                     */
+                    delimiter?: "," | ";" | "tab" | "\t";
+                    /**
+                     * @description The decimal mark of numbers (pandas' decimal); default .
+                     * @enum {string}
+                     */
+                    decimal?: "." | ",";
+                    /**
+                     * @description The missing-value strategy (default error)
+                     * @enum {string}
+                     */
+                    missing?: "error" | "mean" | "median" | "most_frequent" | "constant";
+                    /** @description With missing=constant, the value of a missing numeric cell (default 0) */
+                    fillValue?: string;
                 };
             };
         };
@@ -4632,6 +4604,7 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4720,6 +4693,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4747,6 +4721,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4766,6 +4741,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4785,6 +4761,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4804,6 +4781,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4823,6 +4801,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4842,6 +4829,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4878,6 +4866,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4966,6 +4955,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4986,6 +4976,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5005,6 +4996,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5024,6 +5016,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5043,6 +5036,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5062,6 +5064,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5098,6 +5101,7 @@ export interface operations {
             /** @description No content */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5105,6 +5109,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5125,6 +5130,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5144,6 +5150,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5163,6 +5170,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5182,6 +5190,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5201,6 +5210,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5220,6 +5238,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5261,6 +5280,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5320,6 +5340,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5347,6 +5368,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5366,6 +5388,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5385,6 +5408,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5404,6 +5436,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5454,6 +5487,7 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5500,6 +5534,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5527,6 +5562,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5546,6 +5582,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5565,6 +5602,7 @@ export interface operations {
             /** @description The body is larger than BODY_LIMIT */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5584,6 +5622,7 @@ export interface operations {
             /** @description The body is not JSON (send Content-Type: application/json) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5603,6 +5642,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5622,6 +5662,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5641,6 +5690,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5677,6 +5727,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5723,6 +5774,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5743,6 +5795,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5762,6 +5815,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5781,6 +5835,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5800,6 +5855,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5819,6 +5883,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5855,6 +5920,7 @@ export interface operations {
             /** @description No content */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5862,6 +5928,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5882,6 +5949,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5901,6 +5969,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5920,6 +5989,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5939,6 +6009,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5958,6 +6037,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6004,6 +6084,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6097,6 +6178,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6124,6 +6206,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6143,6 +6226,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6162,6 +6246,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6181,6 +6274,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6292,6 +6386,7 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6363,6 +6458,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6390,6 +6486,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6409,6 +6506,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6428,6 +6526,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6447,6 +6546,7 @@ export interface operations {
             /** @description The body is larger than BODY_LIMIT */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6466,6 +6566,7 @@ export interface operations {
             /** @description The body is not JSON (send Content-Type: application/json) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6485,6 +6586,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6504,6 +6606,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6523,6 +6634,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6559,6 +6671,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6649,6 +6762,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6669,6 +6783,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6688,6 +6803,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6707,6 +6823,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6726,6 +6843,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6745,6 +6871,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6781,6 +6908,7 @@ export interface operations {
             /** @description No content */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6788,6 +6916,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6808,6 +6937,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6827,6 +6957,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6846,6 +6977,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6865,6 +6997,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6884,6 +7017,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6903,6 +7045,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6945,6 +7088,12 @@ export interface operations {
             /** @description The model: JSON (format=json), or the ONNX file's bytes (format=onnx) */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /**
+                     * @description The file name to save it under: name-v<version>.json (inline) or .onnx (attachment)
+                     * @example attachment; filename="iris-example-v1.onnx"
+                     */
+                    "Content-Disposition"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7030,6 +7179,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7057,6 +7207,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7076,6 +7227,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7095,6 +7247,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7114,6 +7267,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7133,6 +7287,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7152,6 +7315,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7213,6 +7377,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     /**
                      * @description The id of the model that answered (a bare name resolves to its newest version)
                      * @example mdl_a625c00432c54b0b88863673c6072274
@@ -7257,6 +7422,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7284,6 +7450,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7303,6 +7470,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7322,6 +7490,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7341,6 +7510,7 @@ export interface operations {
             /** @description The body is larger than BODY_LIMIT */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7360,6 +7530,7 @@ export interface operations {
             /** @description The body is not JSON (send Content-Type: application/json) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7379,6 +7550,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7398,6 +7570,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7417,6 +7598,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7460,6 +7642,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7544,6 +7727,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7571,6 +7755,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7590,6 +7775,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7609,6 +7795,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7628,6 +7823,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7688,6 +7884,7 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7709,6 +7906,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7736,6 +7934,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7755,6 +7954,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7774,6 +7974,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7793,6 +7994,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7812,6 +8014,7 @@ export interface operations {
             /** @description The body is larger than BODY_LIMIT */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7831,6 +8034,7 @@ export interface operations {
             /** @description The body is not JSON (send Content-Type: application/json) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7850,6 +8054,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7869,6 +8074,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7888,6 +8102,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7927,6 +8142,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8016,6 +8232,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8043,6 +8260,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8062,6 +8280,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8081,6 +8300,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8100,6 +8320,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8119,6 +8348,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8155,6 +8385,7 @@ export interface operations {
             /** @description No content */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -8162,6 +8393,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8182,6 +8414,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8201,6 +8434,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8220,6 +8454,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8239,6 +8474,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8258,6 +8494,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8277,6 +8522,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8313,6 +8559,7 @@ export interface operations {
             /** @description text/event-stream */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8330,6 +8577,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8350,6 +8598,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8369,6 +8618,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8388,6 +8638,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8407,6 +8658,15 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8426,6 +8686,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8465,6 +8726,7 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8552,6 +8814,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8579,6 +8842,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8598,6 +8862,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8617,6 +8882,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8636,6 +8902,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8655,6 +8922,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8674,6 +8950,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8713,6 +8990,7 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8800,6 +9078,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8827,6 +9106,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8846,6 +9126,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8865,6 +9146,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8884,6 +9166,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8903,6 +9186,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8922,6 +9214,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8963,6 +9256,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9022,6 +9316,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9049,6 +9344,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9068,6 +9364,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9087,6 +9384,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9106,6 +9412,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9187,6 +9494,7 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9209,6 +9517,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9236,6 +9545,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9255,6 +9565,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9274,6 +9585,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9293,6 +9605,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9312,6 +9625,7 @@ export interface operations {
             /** @description The body is larger than BODY_LIMIT */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9331,6 +9645,7 @@ export interface operations {
             /** @description The body is not JSON (send Content-Type: application/json) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9350,6 +9665,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9369,6 +9685,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9388,6 +9713,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9424,6 +9750,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9644,6 +9971,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9664,6 +9992,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9683,6 +10012,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9702,6 +10032,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9721,6 +10052,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9740,6 +10080,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9776,6 +10117,7 @@ export interface operations {
             /** @description No content */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -9783,6 +10125,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9803,6 +10146,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9822,6 +10166,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9841,6 +10186,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9860,6 +10206,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9879,6 +10226,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9898,6 +10254,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9934,6 +10291,7 @@ export interface operations {
             /** @description text/event-stream */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9950,6 +10308,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9970,6 +10329,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9989,6 +10349,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10008,6 +10369,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10027,6 +10389,15 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10046,6 +10417,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10082,6 +10454,7 @@ export interface operations {
             /** @description Default Response */
             202: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10299,6 +10672,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10319,6 +10693,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10338,6 +10713,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10357,6 +10733,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10376,6 +10753,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10395,6 +10773,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10414,6 +10801,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10459,6 +10847,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10538,6 +10927,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10565,6 +10955,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10584,6 +10975,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10603,6 +10995,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10622,6 +11015,7 @@ export interface operations {
             /** @description The body is larger than BODY_LIMIT */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10641,6 +11035,7 @@ export interface operations {
             /** @description The body is not JSON (send Content-Type: application/json) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10660,6 +11055,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10679,6 +11075,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10698,6 +11103,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10743,6 +11149,7 @@ export interface operations {
             /** @description One line per dataset row, in row order */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10794,6 +11201,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10821,6 +11229,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10840,6 +11249,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10859,6 +11269,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10878,6 +11289,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             406: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10897,6 +11309,7 @@ export interface operations {
             /** @description The body is larger than BODY_LIMIT */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10916,6 +11329,7 @@ export interface operations {
             /** @description The body is not JSON (send Content-Type: application/json) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10935,6 +11349,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10954,6 +11369,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10973,6 +11397,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11029,6 +11454,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11099,6 +11525,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11126,6 +11553,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11145,6 +11573,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11164,6 +11593,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11183,6 +11613,7 @@ export interface operations {
             /** @description The body is larger than BODY_LIMIT */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11202,6 +11633,7 @@ export interface operations {
             /** @description The body is not JSON (send Content-Type: application/json) */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11221,6 +11653,7 @@ export interface operations {
             /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11240,6 +11673,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11259,6 +11701,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11317,6 +11760,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     /**
                      * @description The id of the model that answered (a bare name resolves to its newest version)
                      * @example mdl_a625c00432c54b0b88863673c6072274
@@ -11357,6 +11801,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11371,6 +11816,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11385,6 +11831,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs (the protocol's error body) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11399,6 +11846,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11413,6 +11861,7 @@ export interface operations {
             /** @description The body is larger than BODY_LIMIT (the protocol's error body) */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11427,6 +11876,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11441,6 +11891,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11455,6 +11914,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11513,6 +11973,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     /**
                      * @description The id of the model that answered (a bare name resolves to its newest version)
                      * @example mdl_a625c00432c54b0b88863673c6072274
@@ -11553,6 +12014,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11567,6 +12029,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11581,6 +12044,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs (the protocol's error body) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11595,6 +12059,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11609,6 +12074,7 @@ export interface operations {
             /** @description The body is larger than BODY_LIMIT (the protocol's error body) */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11623,6 +12089,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11637,6 +12104,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11651,6 +12127,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11687,6 +12164,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11777,6 +12255,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11791,6 +12270,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11805,6 +12285,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs (the protocol's error body) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11819,6 +12300,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11833,6 +12315,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11847,6 +12338,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11878,6 +12370,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11943,6 +12436,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11957,6 +12451,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11971,6 +12466,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs (the protocol's error body) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11985,6 +12481,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11999,6 +12496,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12013,6 +12519,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12049,6 +12556,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12114,6 +12622,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12128,6 +12637,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12142,6 +12652,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs (the protocol's error body) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12156,6 +12667,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12170,6 +12682,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12184,6 +12705,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12209,6 +12731,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12229,6 +12752,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12254,6 +12778,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12268,6 +12793,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12293,6 +12819,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12307,6 +12834,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12321,6 +12849,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12352,6 +12881,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12397,6 +12927,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12411,6 +12942,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12425,6 +12957,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs (the protocol's error body) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12439,6 +12972,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12453,6 +12987,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12467,6 +13010,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12503,6 +13047,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12548,6 +13093,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12562,6 +13108,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12576,6 +13123,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs (the protocol's error body) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12590,6 +13138,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12604,6 +13153,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12618,6 +13176,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12649,6 +13208,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12691,6 +13251,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12705,6 +13266,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12719,6 +13281,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs (the protocol's error body) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12733,6 +13296,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12747,6 +13311,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12761,6 +13334,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12797,6 +13371,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12839,6 +13414,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12853,6 +13429,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12867,6 +13444,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs (the protocol's error body) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12881,6 +13459,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12895,6 +13474,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12909,6 +13497,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12940,6 +13529,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12955,6 +13545,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12969,6 +13560,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12983,6 +13575,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs (the protocol's error body) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12997,6 +13590,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13011,6 +13605,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13025,6 +13628,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13061,6 +13665,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13076,6 +13681,7 @@ export interface operations {
             /** @description A query parameter the route does not read, or one it reads with a wrong value (the protocol's error body) */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13090,6 +13696,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13104,6 +13711,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs (the protocol's error body) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13118,6 +13726,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13132,6 +13741,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13146,6 +13764,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13162,7 +13781,10 @@ export interface operations {
     modelInfer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With an application/octet-stream body: the byte length of its JSON header */
+                "Inference-Header-Content-Length"?: number;
+            };
             path: {
                 /**
                  * @description A model name (its newest version is served), or a model id, or name@<version>
@@ -13200,12 +13822,16 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["InferRequestInput"];
+                "application/octet-stream": string;
             };
         };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Present when the answer is binary (outputs asked for with parameters.binary_data or binary_data_output): the body is application/octet-stream, its JSON header of this many bytes first, then the outputs' bytes */
+                    "Inference-Header-Content-Length"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13251,6 +13877,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13265,6 +13892,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13279,6 +13907,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs (the protocol's error body) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13293,6 +13922,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13307,6 +13937,7 @@ export interface operations {
             /** @description The body is larger than BODY_LIMIT (the protocol's error body) */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13321,6 +13952,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13335,6 +13967,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13349,6 +13990,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13365,7 +14007,10 @@ export interface operations {
     modelVersionInfer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With an application/octet-stream body: the byte length of its JSON header */
+                "Inference-Header-Content-Length"?: number;
+            };
             path: {
                 /**
                  * @description A model name
@@ -13408,12 +14053,16 @@ export interface operations {
                  *     }
                  */
                 "application/json": components["schemas"]["InferRequestInput"];
+                "application/octet-stream": string;
             };
         };
         responses: {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Present when the answer is binary (outputs asked for with parameters.binary_data or binary_data_output): the body is application/octet-stream, its JSON header of this many bytes first, then the outputs' bytes */
+                    "Inference-Header-Content-Length"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13459,6 +14108,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13473,6 +14123,7 @@ export interface operations {
             /** @description No API key, or an unknown one (only when the server has API_KEYS) (the protocol's error body) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13487,6 +14138,7 @@ export interface operations {
             /** @description The API key lacks the scope this route needs (the protocol's error body) */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13501,6 +14153,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13515,6 +14168,7 @@ export interface operations {
             /** @description The body is larger than BODY_LIMIT (the protocol's error body) */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13529,6 +14183,7 @@ export interface operations {
             /** @description The protocol's error body, {"error": …} */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13543,6 +14198,15 @@ export interface operations {
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until a request would be let through */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13557,6 +14221,7 @@ export interface operations {
             /** @description The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry (the protocol's error body) */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -13,7 +13,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import { addExamples } from './openapi-examples/examples.js'
 import { addOperationIds } from './openapi-examples/operation-ids.js'
 import { addResponseHeaders } from './openapi-examples/response-headers.js'
-import { addFormUploads } from './openapi-examples/form-uploads.js'
+import { addRequestBodies } from './openapi-examples/request-bodies.js'
 import { addErrorResponses } from './openapi-examples/error-responses.js'
 import { SWAGGER_UI_CONFIG } from './openapi-examples/swagger-ui-config.js'
 import {
@@ -89,7 +89,7 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
     },
     transform: jsonSchemaTransform,
     // every operation gets its error responses, shared ones included, and its examples (openapi-examples/): request bodies, parameters, responses
-    transformObject: (documentObject) => addFormUploads(addResponseHeaders(addOperationIds(addExamples(addErrorResponses(jsonSchemaTransformObject(documentObject))))))
+    transformObject: (documentObject) => addRequestBodies(addResponseHeaders(addOperationIds(addExamples(addErrorResponses(jsonSchemaTransformObject(documentObject))))))
   })
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: SWAGGER_UI_CONFIG })
 

@@ -87,7 +87,7 @@ describe('a JSON body that cannot be read', () => {
 
   it('is a list, a string or a number where an object goes: the 400 says what to send, from the route\'s own example', async () => {
     for (const route of jsonRoutes) {
-      // (a JSON string to POST /v1/datasets is CSV text in the wrong wrapper: its own 415 says so)
+      // (a JSON string to POST /v1/datasets is CSV text in the wrong wrapper: its own 400 says so, below)
       for (const body of route.url === '/v1/datasets' ? ['[{"a": 1}]', '42'] : ['[{"a": 1}]', '"abc"', '42']) {
         const res = await post(route.url, body)
         expect(res.status, `${route.name} ${body}`).toBe(400)
@@ -95,6 +95,11 @@ describe('a JSON body that cannot be read', () => {
         expect(detail, `${route.name} ${body}`).toMatch(/; send a JSON object like \{".+\} \(GET \/docs has /)
       }
     }
+  })
+
+  it('a JSON string to POST /v1/datasets: a 400 saying JSON is an object and CSV goes as text/csv (it had been a 415 refusing application/json while asking for it)', async () => {
+    const res = await post('/v1/datasets', JSON.stringify('a,b\n1,2\n3,4\n'))
+    expect([res.status, res.body.field, res.body.detail]).toEqual([400, 'body', 'the body is a JSON string; a JSON dataset is an object {"features": […], "targets": […]}, and CSV text goes as itself with Content-Type: text/csv'])
   })
 
   it('is not there at all (no content-type either): the same 400 as an empty body, saying what to send', async () => {

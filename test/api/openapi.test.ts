@@ -37,10 +37,37 @@ describe('OpenAPI document', () => {
     expect(doc.paths['/v1/models/{name}:predict'].post.operationId).toBe('tfServingPredict')
   })
 
-  it('declares the headers that name the model that answered a prediction', () => {
+  it('declares the headers clients read: the model that answered a prediction, the request id, a 429\'s limits, an export\'s file name', async () => {
     const doc = openApiDocument(t.app) as { paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>> }
     for (const path of ['/v1/models/{id}/predict', '/v1/models/{name}:predict', '/v1/models/{name}/versions/{version}:predict']) {
-      expect(Object.keys(doc.paths[path].post.responses['200'].headers ?? {}), path).toEqual(['X-Model-Id', 'X-Model-Name', 'X-Model-Version'])
+      expect(Object.keys(doc.paths[path].post.responses['200'].headers ?? {}), path).toEqual(['X-Request-Id', 'X-Model-Id', 'X-Model-Name', 'X-Model-Version'])
+    }
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        for (const [status, response] of Object.entries(op.responses)) {
+          expect(Object.keys(response.headers ?? {}), `${method} ${path} ${status}`).toContain('X-Request-Id')
+          if (status === '429') expect(Object.keys(response.headers ?? {})).toEqual(expect.arrayContaining(['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']))
+        }
+      }
+    }
+    expect(Object.keys(doc.paths['/v1/models/{id}/export'].get.responses['200'].headers ?? {})).toContain('Content-Disposition')
+    // and the service sends them: the request id on any answer
+    const res = await t.app.inject({ method: 'GET', url: '/v1/datasets', headers: { 'x-request-id': 'trace-123' } })
+    expect(res.headers['x-request-id']).toBe('trace-123')
+  })
+
+  it('declares each body a route reads as its own content: a CSV upload as text, a form with its fields, KServe\'s binary tensor request', () => {
+    type Media = { schema?: { type?: string, format?: string, properties?: Record<string, unknown>, $ref?: string } }
+    const doc = openApiDocument(t.app) as { paths: Record<string, Record<string, { requestBody: { content: Record<string, Media> }, responses: Record<string, { content?: Record<string, Media>, headers?: Record<string, unknown> }> }>> }
+    const upload = doc.paths['/v1/datasets'].post.requestBody.content
+    // a JSON string was declared valid and then refused: JSON is the object alone
+    expect(upload['application/json'].schema?.$ref).toBe('#/components/schemas/CreateDatasetJsonInput')
+    for (const type of ['text/csv', 'application/csv']) expect(upload[type].schema?.type, type).toBe('string')
+    expect(Object.keys(upload['multipart/form-data'].schema?.properties ?? {})).toEqual(['file', 'target', 'name', 'categorical', 'delimiter', 'decimal', 'missing', 'fillValue'])
+    for (const path of ['/v2/models/{name}/infer', '/v2/models/{name}/versions/{version}/infer']) {
+      const op = doc.paths[path].post
+      expect(op.requestBody.content['application/octet-stream'].schema?.format, path).toBe('binary')
+      expect(Object.keys(op.responses['200'].headers ?? {})).toContain('Inference-Header-Content-Length')
     }
   })
 

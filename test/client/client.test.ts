@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OPENAPI_PATH } from '../../scripts/generate-openapi.js'
 import { CLIENT_TYPES_PATH, clientTypes } from '../../scripts/generate-client.js'
-import { BackpropError, createBackpropClient, followJob, uploadCsv, waitForJob, type JobEvent } from '../../client/index.js'
+import { BackpropError, createBackpropClient, exportOnnx, followJob, predictDataset, uploadCsv, waitForJob, type JobEvent } from '../../client/index.js'
 import { irisExample } from '../../client/example.js'
 import { buildAppWithWorker } from '../api/with-worker.js'
 import type { TestApp } from '../api/helper.js'
@@ -84,6 +84,26 @@ describe('typed client helpers: against a real server and worker', () => {
     const bad = await uploadCsv(api, 'a,b\n1,2,3\n').catch((err: unknown) => err)
     expect(bad).toBeInstanceOf(BackpropError)
     expect(bad).toMatchObject({ status: 400, code: 'NN_ERR_BAD_CSV', message: expect.stringMatching(/^CSV line 2/) })
+  })
+
+  it('predictDataset and exportOnnx read answers openapi-fetch\'s own calls throw on (NDJSON by default, ONNX bytes)', async () => {
+    const api = createBackpropClient({ baseUrl })
+    const dataset = await uploadCsv(api, read(fixturePath('iris.csv')), { target: 'species' })
+    const { data: job } = await api.POST('/v1/training-jobs', { body: { datasetId: dataset.id, network, modelName: 'iris-client-rows', training: { epochs: 5, seed: 1 } } })
+    const done = await waitForJob(api, job!.id, { timeoutMs: 30_000 })
+    expect(done.status).toBe('succeeded')
+    // the plain call reads the default NDJSON answer as one JSON document
+    await expect(api.POST('/v1/models/{id}/predictions', { params: { path: { id: 'iris-client-rows' } }, body: { datasetId: dataset.id } })).rejects.toThrow(SyntaxError)
+    const rows = await predictDataset(api, 'iris-client-rows', dataset.id)
+    expect(rows).toHaveLength(150)
+    expect(rows[0]).toMatchObject({ row: 0, label: expect.any(String) })
+    expect(rows[0].outputs.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 5)
+    const onnx = new Uint8Array(await exportOnnx(api, 'iris-client-rows@latest'))
+    expect(onnx.byteLength).toBeGreaterThan(100)
+    expect(Buffer.from(onnx).toString('latin1')).toContain('backprop')
+    const missing = await predictDataset(api, 'nosuch', dataset.id).catch((err: unknown) => err)
+    expect(missing).toMatchObject({ status: 404, code: 'NN_ERR_MODEL_NOT_FOUND' })
+    expect(await exportOnnx(api, 'nosuch').catch((err: unknown) => err)).toMatchObject({ status: 404 })
   })
 
   it('followJob yields every epoch in order, then the end with the model id; waitForJob returns the same job with its history', async () => {

@@ -14,7 +14,7 @@ import { jsonBodyParser } from '../json-body.js'
 import { csvOnlyQuery, csvOptions } from '../dataset-query.js'
 import { nameFromFile, readDatasetForm, withFormFields } from '../dataset-form.js'
 import { charsetOf, csvEncoding, type CsvSource } from '../../data/csv-decode.js'
-import { DATASET_NOT_FOUND, inUseByUnfinished, UNSUPPORTED_MEDIA_TYPE, VALIDATION, withProblem } from '../../errors.js'
+import { DATASET_NOT_FOUND, inUseByUnfinished, VALIDATION, withProblem } from '../../errors.js'
 import { flatRowsMessage } from '../prediction-input.js'
 import type { DatasetMeta } from '../../store/datasets.js'
 import { IdParams, NoContent, PageQuery, listOf, problems } from '../../schemas/common.js'
@@ -72,6 +72,7 @@ class UnreadJson {
  * value), and a missing target (`null`, which zod reports as matching none of the target forms).
  */
 function shapeMistake (body: unknown): Error | undefined {
+  if (typeof body === 'string') return withProblem(new VALIDATION('the body is a JSON string; a JSON dataset is an object {"features": […], "targets": […]}, and CSV text goes as itself with Content-Type: text/csv'), { field: 'body' })
   const message = flatRowsMessage(body, ['features'])
   if (message !== undefined) return withProblem(new VALIDATION(message), { field: 'features' })
   const targets = typeof body === 'object' && body !== null ? (body as { targets?: unknown }).targets : undefined
@@ -154,7 +155,6 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
     }
   }, async (request, reply) => {
     const { query } = request
-    const contentType = String(request.headers['content-type'] ?? '')
     let body: unknown = request.body
     let built: BuiltDataset
     let name: string | undefined
@@ -166,9 +166,6 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
       // large CSV is decoded and parsed on the dataset thread: predictions keep being answered meanwhile
       built = await builder.buildCsv({ bytes: body.bytes, encoding: body.encoding, options: csvOptions(query), limits, source: body.source })
       name = query.name
-    } else if (typeof body === 'string') {
-      // a JSON string (the schema's CSV branch admits it): CSV comes as text/csv
-      throw new UNSUPPORTED_MEDIA_TYPE(contentType, 'application/json {features, targets} or CSV text as text/csv')
     } else {
       const json = body as CreateDatasetJsonBody // the route's schema (or parseAndValidate) admitted it
       built = buildDataset(json, limits)
