@@ -5033,6 +5033,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (214 characters)",
+                     *       "instance": "/v1/datasets/{id}",
+                     *       "code": "NN_ERR_BAD_REQUEST"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
@@ -5202,6 +5222,26 @@ export interface operations {
                      *       "detail": "this job's model, stored as the next version of 'iris-example', would change the signature of its newest (version 1, mdl_a625c00432c54b0b88863673c6072274): output units: 3 → 1. Clients that call iris-example or iris-example@latest would then get a model that takes other inputs or answers other outputs: use another modelName, or send \"allowSignatureChange\": true to change it on purpose",
                      *       "instance": "/v1/datasets/{id}",
                      *       "code": "NN_ERR_MODEL_VERSION_REQUIRED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (214 characters)",
+                     *       "instance": "/v1/datasets/{id}",
+                     *       "code": "NN_ERR_BAD_REQUEST"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5852,6 +5892,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (214 characters)",
+                     *       "instance": "/v1/networks/{id}",
+                     *       "code": "NN_ERR_BAD_REQUEST"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
@@ -6001,6 +6061,26 @@ export interface operations {
                      *       "detail": "network 'net_456af0dcf80746099893a56d5b9e7ad9' not found; list networks with GET /v1/networks",
                      *       "instance": "/v1/networks/{id}",
                      *       "code": "NN_ERR_NETWORK_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (214 characters)",
+                     *       "instance": "/v1/networks/{id}",
+                     *       "code": "NN_ERR_BAD_REQUEST"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6840,6 +6920,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (212 characters)",
+                     *       "instance": "/v1/models/{id}",
+                     *       "code": "NN_ERR_BAD_REQUEST"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
@@ -7009,6 +7109,26 @@ export interface operations {
                      *       "detail": "'iris-example' is a model name, and DELETE removes one version, never every version of a name: it has 2 versions; name the one to delete: iris-example@2 (or iris-example@latest, or its id mdl_a625c00432c54b0b88863673c6072274) for the newest, iris-example@<version> for another (list them with GET /v1/models?name=iris-example)",
                      *       "instance": "/v1/models/{id}",
                      *       "code": "NN_ERR_MODEL_VERSION_REQUIRED"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (212 characters)",
+                     *       "instance": "/v1/models/{id}",
+                     *       "code": "NN_ERR_BAD_REQUEST"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7284,6 +7404,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (219 characters)",
+                     *       "instance": "/v1/models/{id}/export",
+                     *       "code": "NN_ERR_BAD_REQUEST"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
@@ -7522,6 +7662,26 @@ export interface operations {
                      *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
                      *       "instance": "/v1/models/{id}/predict",
                      *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (220 characters)",
+                     *       "instance": "/v1/models/{id}/predict",
+                     *       "code": "NN_ERR_BAD_REQUEST"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8317,6 +8477,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (219 characters)",
+                     *       "instance": "/v1/training-jobs/{id}",
+                     *       "code": "NN_ERR_BAD_REQUEST"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
@@ -8491,6 +8671,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (219 characters)",
+                     *       "instance": "/v1/training-jobs/{id}",
+                     *       "code": "NN_ERR_BAD_REQUEST"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
@@ -8650,6 +8850,26 @@ export interface operations {
                      *       "detail": "training job 'job_5a2a7a96a5894d958fb48e44defc6336' not found; list jobs with GET /v1/training-jobs",
                      *       "instance": "/v1/training-jobs/{id}/events",
                      *       "code": "NN_ERR_JOB_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (226 characters)",
+                     *       "instance": "/v1/training-jobs/{id}/events",
+                     *       "code": "NN_ERR_BAD_REQUEST"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -8919,6 +9139,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (226 characters)",
+                     *       "instance": "/v1/training-jobs/{id}/cancel",
+                     *       "code": "NN_ERR_BAD_REQUEST"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
@@ -9178,6 +9418,26 @@ export interface operations {
                      *       "detail": "this job's model, stored as the next version of 'iris-example', would change the signature of its newest (version 1, mdl_a625c00432c54b0b88863673c6072274): output units: 3 → 1. Clients that call iris-example or iris-example@latest would then get a model that takes other inputs or answers other outputs: use another modelName, or send \"allowSignatureChange\": true to change it on purpose",
                      *       "instance": "/v1/training-jobs/{id}/stop",
                      *       "code": "NN_ERR_CONFLICT"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (224 characters)",
+                     *       "instance": "/v1/training-jobs/{id}/stop",
+                     *       "code": "NN_ERR_BAD_REQUEST"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -10049,6 +10309,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (212 characters)",
+                     *       "instance": "/v1/sweeps/{id}",
+                     *       "code": "NN_ERR_BAD_REQUEST"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
@@ -10223,6 +10503,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (212 characters)",
+                     *       "instance": "/v1/sweeps/{id}",
+                     *       "code": "NN_ERR_BAD_REQUEST"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
@@ -10381,6 +10681,26 @@ export interface operations {
                      *       "detail": "sweep 'swp_5a2a7a96a5894d958fb48e44defc6336' not found; list sweeps with GET /v1/sweeps",
                      *       "instance": "/v1/sweeps/{id}/events",
                      *       "code": "NN_ERR_SWEEP_NOT_FOUND"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (219 characters)",
+                     *       "instance": "/v1/sweeps/{id}/events",
+                     *       "code": "NN_ERR_BAD_REQUEST"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -10770,6 +11090,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (219 characters)",
+                     *       "instance": "/v1/sweeps/{id}/cancel",
+                     *       "code": "NN_ERR_BAD_REQUEST"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
             429: {
                 headers: {
@@ -11027,6 +11367,26 @@ export interface operations {
                      *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
                      *       "instance": "/v1/models/{id}/evaluate",
                      *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (221 characters)",
+                     *       "instance": "/v1/models/{id}/evaluate",
+                     *       "code": "NN_ERR_BAD_REQUEST"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -11321,6 +11681,26 @@ export interface operations {
                      *       "detail": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit",
                      *       "instance": "/v1/models/{id}/predictions",
                      *       "code": "NN_ERR_PAYLOAD_TOO_LARGE"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (224 characters)",
+                     *       "instance": "/v1/models/{id}/predictions",
+                     *       "code": "NN_ERR_BAD_REQUEST"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -11630,6 +12010,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:backprop:problem:bad-request",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "detail": "a path segment is longer than 200 characters, which no id or name is: check the path (221 characters)",
+                     *       "instance": "/v1/models/{id}/backprop",
+                     *       "code": "NN_ERR_BAD_REQUEST"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is not JSON (send Content-Type: application/json) */
             415: {
                 headers: {
@@ -11873,6 +12273,21 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is (the protocol's error body) */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "a path segment is longer than 200 characters, which no id or name is: check the path (220 characters)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
             /** @description The protocol's error body, {"error": …} */
             422: {
                 headers: {
@@ -12081,6 +12496,21 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is (the protocol's error body) */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "a path segment is longer than 200 characters, which no id or name is: check the path (239 characters)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];
@@ -12312,6 +12742,21 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is (the protocol's error body) */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "a path segment is longer than 200 characters, which no id or name is: check the path (231 characters)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
@@ -12488,6 +12933,21 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is (the protocol's error body) */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "a path segment is longer than 200 characters, which no id or name is: check the path (221 characters)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];
@@ -12674,6 +13134,21 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is (the protocol's error body) */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "a path segment is longer than 200 characters, which no id or name is: check the path (240 characters)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];
@@ -12984,6 +13459,21 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is (the protocol's error body) */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "a path segment is longer than 200 characters, which no id or name is: check the path (212 characters)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
@@ -13150,6 +13640,21 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is (the protocol's error body) */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "a path segment is longer than 200 characters, which no id or name is: check the path (231 characters)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
@@ -13303,6 +13808,21 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is (the protocol's error body) */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "a path segment is longer than 200 characters, which no id or name is: check the path (219 characters)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];
@@ -13471,6 +13991,21 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is (the protocol's error body) */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "a path segment is longer than 200 characters, which no id or name is: check the path (238 characters)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
             /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
@@ -13597,6 +14132,21 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "model 'iris-sample' not found; list models with GET /v1/models"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is (the protocol's error body) */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "a path segment is longer than 200 characters, which no id or name is: check the path (218 characters)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];
@@ -13733,6 +14283,21 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "model 'iris-example' has no version 7; its newest is version 2 (list its versions with GET /v1/models?name=iris-example)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is (the protocol's error body) */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "a path segment is longer than 200 characters, which no id or name is: check the path (237 characters)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];
@@ -13944,6 +14509,21 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is (the protocol's error body) */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "a path segment is longer than 200 characters, which no id or name is: check the path (218 characters)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];
@@ -14175,6 +14755,21 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "request body exceeds 52428800 bytes (BODY_LIMIT); send a smaller body or raise the limit"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description A path segment (an id or a name) longer than 200 characters: no id or name is (the protocol's error body) */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "a path segment is longer than 200 characters, which no id or name is: check the path (237 characters)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];

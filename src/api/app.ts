@@ -22,12 +22,14 @@ import {
 import type { Redis } from 'ioredis'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
-import { answerUnparsable, setErrorHandling, toProblem } from './error-handler.js'
+import { answerUnparsable, MAX_PARAM_LENGTH, setErrorHandling, toProblem } from './error-handler.js'
 import { keepDrainedConnections } from './body-scan.js'
 import { decompressRequests } from './request-decompression.js'
 import { refuseUnreadQueries } from './query-check.js'
 import { jsonBodyParser } from './json-body.js'
 import { PROBLEM_CONTENT_TYPE } from '../schemas/problem.js'
+import { isProtocolPath } from './not-found.js'
+import { PROTOCOL_JSON } from './protocols/protocol-errors.js'
 import redisPlugin from './plugins/redis.js'
 import redisGuard from './plugins/redis-guard.js'
 import predictor from './plugins/predictor.js'
@@ -148,7 +150,7 @@ export async function buildApp ({ config, redis, logger }: AppDeps): Promise<Fas
     // a hop count n: believe the n addresses nearest to us in X-Forwarded-For
     trustProxy: typeof config.TRUST_PROXY === 'number' ? trustHops(config.TRUST_PROXY) : config.TRUST_PROXY,
     // ids in the path may be long uuids; anything longer is not ours
-    routerOptions: { maxParamLength: 200 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // a request's id: the caller's X-Request-Id (a tracing proxy's), else a fresh UUID; the default counter
     // (req-1, req-2, …) repeats across replicas and restarts, so logs of several APIs could not be told apart
     requestIdHeader: false,
@@ -157,7 +159,9 @@ export async function buildApp ({ config, redis, logger }: AppDeps): Promise<Fas
     clientErrorHandler: answerUnparsable,
     frameworkErrors: (err, request, reply) => {
       const problem = toProblem(err, request, config.BODY_LIMIT)
-      void (reply as FastifyReply).code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
+      // a protocol's path answers in its protocol's form, as its routes and the not-found handler do (bytes: no charset added)
+      if (isProtocolPath(request.url.split('?')[0])) void (reply as FastifyReply).code(problem.status).type(PROTOCOL_JSON).send(Buffer.from(JSON.stringify({ error: problem.detail })))
+      else void (reply as FastifyReply).code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
     }
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)

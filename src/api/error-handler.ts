@@ -108,6 +108,9 @@ function problemBody (status: number, code: string | undefined, detail: string, 
 
 type AnyError = FastifyError & { problem?: ProblemExtras }
 
+/** The longest path segment the router takes (Fastify's maxParamLength): ids are 36–40 characters, names at most 200. */
+export const MAX_PARAM_LENGTH = 200
+
 export function toProblem (err: AnyError, request: FastifyRequest, bodyLimit: number): ProblemBody {
   const instance = request.url.split('?')[0]
   if (hasZodFastifySchemaValidationErrors(err)) {
@@ -134,6 +137,9 @@ export function toProblem (err: AnyError, request: FastifyRequest, bodyLimit: nu
     return problemBody(400, 'NN_ERR_VALIDATION', `invalid ${said}: ${detail}`, instance, { ...(field === undefined ? {} : { field }), errors })
   }
   switch (err.code) {
+    // the router's maxParamLength (app.ts): Fastify's message quotes the whole path, long as it is
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return problemBody(414, 'NN_ERR_BAD_REQUEST', `a path segment is longer than ${MAX_PARAM_LENGTH} characters, which no id or name is: check the path (${instance.length} characters)`, instance.slice(0, 256))
     case 'FST_ERR_CTP_BODY_TOO_LARGE': {
       const e = new PAYLOAD_TOO_LARGE(bodyLimit)
       return problemBody(413, e.code, e.message, instance)

@@ -30,7 +30,8 @@ const UNSERVED_VERBS = new Set(['classify', 'regress'])
 
 /** Paths of TF Serving's alone: a version or label of a model, or its metadata (`/v1/models/{name}` itself is the native route's too). */
 const TFS_ONLY = /^\/v1\/models\/[^/:]+\/(?:versions|labels|metadata)(?:\/|$)/
-const isProtocolPath = (path: string): boolean => path === '/v2' || path.startsWith('/v2/') || tfsVerbOf(path) !== null || TFS_ONLY.test(path)
+/** Whether a path is one of the serving protocols', whose errors are `{"error": …}` (also before routing: app.ts frameworkErrors). */
+export const isProtocolPath = (path: string): boolean => path === '/v2' || path.startsWith('/v2/') || tfsVerbOf(path) !== null || TFS_ONLY.test(path)
 
 type ProblemOf = (status: number, code: string, detail: string, instance: string) => ProblemBody
 

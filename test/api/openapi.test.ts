@@ -80,6 +80,19 @@ describe('OpenAPI document', () => {
     const badUrl = await t.app.inject({ method: 'GET', url: '/v1/datasets/%E0%A4%A' })
     expect(badUrl.statusCode).toBe(400)
     expect(badUrl.json().code).toBe('NN_ERR_BAD_REQUEST')
+    // a path segment past the router's 200 characters: a declared 414 that says so without quoting the whole path, in each protocol's own form
+    const long = 'x'.repeat(250)
+    const native = await t.app.inject({ method: 'GET', url: `/v1/datasets/${long}` })
+    expect([native.statusCode, native.headers['content-type'], native.json().code]).toEqual([414, 'application/problem+json; charset=utf-8', 'NN_ERR_BAD_REQUEST'])
+    expect(native.json().detail).toBe('a path segment is longer than 200 characters, which no id or name is: check the path (263 characters)')
+    for (const [method, url] of [['GET', `/v2/models/${long}`], ['POST', `/v2/models/${long}/infer`], ['POST', `/v1/models/${long}:predict`]] as const) {
+      const res = await t.app.inject({ method, url, payload: method === 'POST' ? {} : undefined })
+      expect([res.statusCode, res.headers['content-type']], url.slice(0, 12)).toEqual([414, 'application/json'])
+      expect(res.json().error).toMatch(/^a path segment is longer than 200 characters/)
+    }
+    const declared = openApiDocument(t.app) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }
+    expect(Object.keys(declared.paths['/v1/datasets/{id}'].get.responses)).toContain('414')
+    expect(Object.keys(declared.paths['/v1/datasets'].get.responses)).not.toContain('414')
   })
 
   it('describes every query parameter, and every field tabular data added (issue 10: categories, missing values, class codes, records)', () => {

@@ -13,6 +13,7 @@ import {
   NOT_ACCEPTABLE, PAYLOAD_TOO_LARGE, REDIS_UNAVAILABLE, SWEEP_NOT_FOUND, TOO_MANY_FOLLOWERS, TOO_MANY_PARAMETERS, TOO_MANY_REQUESTS,
   TOO_MANY_SWEEP_FOLLOWERS, UNSUPPORTED_MEDIA_TYPE, problemType
 } from '../../errors.js'
+import { MAX_PARAM_LENGTH } from '../error-handler.js'
 import { REDIS_RETRY_AFTER_S } from '../plugins/redis-guard.js'
 import { NO_KEY } from '../plugins/auth.js'
 import { PREDICTION_MEDIA_TYPES } from '../scoring/prediction-stream.js'
@@ -39,7 +40,7 @@ const DEFAULTS = loadConfig({})
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 406: 'Not Acceptable', 409: 'Conflict',
-  413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 429: 'Too Many Requests', 503: 'Service Unavailable'
+  413: 'Payload Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 429: 'Too Many Requests', 503: 'Service Unavailable'
 }
 
 /** A problem body as error-handler.ts makes it. */
@@ -52,6 +53,7 @@ const SHARED: Record<string, string> = {
   401: 'No API key, or an unknown one (only when the server has API_KEYS)',
   403: 'The API key lacks the scope this route needs',
   413: 'The body is larger than BODY_LIMIT',
+  414: `A path segment (an id or a name) longer than ${MAX_PARAM_LENGTH} characters: no id or name is`,
   415: 'The body is not JSON (send Content-Type: application/json)',
   429: 'Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry',
   503: 'The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry'
@@ -154,6 +156,7 @@ function errorExample (status: number, method: string, path: string, op: Operati
         const e = path === '/v1/datasets' ? new DATASET_TOO_LARGE('dataset has 2000000 rows', 1_000_000) : new PAYLOAD_TOO_LARGE(DEFAULTS.BODY_LIMIT)
         return detail(e.code, e.message)
       }
+      case 414: return detail('NN_ERR_BAD_REQUEST', `a path segment is longer than ${MAX_PARAM_LENGTH} characters, which no id or name is: check the path (${path.replace(/\{(\w+)\}/, 'x'.repeat(201)).length} characters)`)
       case 415: { const e = new UNSUPPORTED_MEDIA_TYPE('text/plain', 'application/json (or text/csv where a route accepts CSV)'); return detail(e.code, e.message) }
       case 422: { const e = unprocessable(method, path); return detail(e.code, e.detail) }
       case 429: {
@@ -183,6 +186,8 @@ function sharedStatuses (path: string, op: Operation): number[] {
   const keyed = (op.security ?? []).length > 0
   if (keyed) statuses.push(401, 403, 429)
   if (path.startsWith('/v1/') || path.startsWith('/v2/models')) statuses.push(503)
+  // a path segment past the router's maxParamLength (app.ts): answered before any route
+  if (path.includes('{')) statuses.push(414)
   if (op.requestBody) {
     statuses.push(413)
     if (!isProtocol(op)) statuses.push(415)
