@@ -1360,8 +1360,13 @@ export interface components {
              * @default 0
              */
             seed?: number;
-            /** @description The best configuration is retrained on all rows and stored under this model name: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids) */
-            modelName: string;
+            /**
+             * @description scikit-learn's GridSearchCV refit: true (default) retrains the best configuration on all rows and stores it under modelName; false ranks the trials only (cross-validation, or a search whose best you train yourself), storing no model
+             * @default true
+             */
+            refit?: boolean;
+            /** @description With refit (the default): the best configuration is retrained on all rows and stored under this model name: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids) */
+            modelName?: string;
             /** @description When modelName already has versions, the new one must keep the newest version's signature: the same feature columns (names in order, numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the name's new signature. Default false */
             allowSignatureChange?: boolean;
         };
@@ -1407,7 +1412,10 @@ export interface components {
             metric: "accuracy" | "balanced_accuracy" | "f1_macro" | "f1_weighted" | "roc_auc" | "roc_auc_ovr" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
             greaterIsBetter: boolean;
             folds: number | null;
-            modelName: string;
+            /** @description Whether the best configuration is retrained and stored (scikit-learn's refit) */
+            refit: boolean;
+            /** @description Where the retrained best model is stored; absent with refit false */
+            modelName?: string;
             progress: {
                 /** @description Trials whose every fold ran to its end (succeeded or failed); a cancelled trial is not done */
                 trialsDone: number;
@@ -1457,7 +1465,10 @@ export interface components {
             metric: "accuracy" | "balanced_accuracy" | "f1_macro" | "f1_weighted" | "roc_auc" | "roc_auc_ovr" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
             greaterIsBetter: boolean;
             folds: number | null;
-            modelName: string;
+            /** @description Whether the best configuration is retrained and stored (scikit-learn's refit) */
+            refit: boolean;
+            /** @description Where the retrained best model is stored; absent with refit false */
+            modelName?: string;
             progress: {
                 /** @description Trials whose every fold ran to its end (succeeded or failed); a cancelled trial is not done */
                 trialsDone: number;
@@ -2855,8 +2866,13 @@ export interface components {
              * @default 0
              */
             seed: number;
-            /** @description The best configuration is retrained on all rows and stored under this model name: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids) */
-            modelName: string;
+            /**
+             * @description scikit-learn's GridSearchCV refit: true (default) retrains the best configuration on all rows and stores it under modelName; false ranks the trials only (cross-validation, or a search whose best you train yourself), storing no model
+             * @default true
+             */
+            refit: boolean;
+            /** @description With refit (the default): the best configuration is retrained on all rows and stored under this model name: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids) */
+            modelName?: string;
             /** @description When modelName already has versions, the new one must keep the newest version's signature: the same feature columns (names in order, numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the name's new signature. Default false */
             allowSignatureChange?: boolean;
         };
@@ -2902,7 +2918,10 @@ export interface components {
             metric: "accuracy" | "balanced_accuracy" | "f1_macro" | "f1_weighted" | "roc_auc" | "roc_auc_ovr" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
             greaterIsBetter: boolean;
             folds: number | null;
-            modelName: string;
+            /** @description Whether the best configuration is retrained and stored (scikit-learn's refit) */
+            refit: boolean;
+            /** @description Where the retrained best model is stored; absent with refit false */
+            modelName?: string;
             progress: {
                 /** @description Trials whose every fold ran to its end (succeeded or failed); a cancelled trial is not done */
                 trialsDone: number;
@@ -2952,7 +2971,10 @@ export interface components {
             metric: "accuracy" | "balanced_accuracy" | "f1_macro" | "f1_weighted" | "roc_auc" | "roc_auc_ovr" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
             greaterIsBetter: boolean;
             folds: number | null;
-            modelName: string;
+            /** @description Whether the best configuration is retrained and stored (scikit-learn's refit) */
+            refit: boolean;
+            /** @description Where the retrained best model is stored; absent with refit false */
+            modelName?: string;
             progress: {
                 /** @description Trials whose every fold ran to its end (succeeded or failed); a cancelled trial is not done */
                 trialsDone: number;
@@ -9530,6 +9552,7 @@ export interface operations {
                      *           "metric": "log_loss",
                      *           "greaterIsBetter": false,
                      *           "folds": 3,
+                     *           "refit": true,
                      *           "modelName": "iris-example-best",
                      *           "progress": {
                      *             "trialsDone": 4,
@@ -10022,6 +10045,7 @@ export interface operations {
                      *       "metric": "log_loss",
                      *       "greaterIsBetter": false,
                      *       "folds": 3,
+                     *       "refit": true,
                      *       "modelName": "iris-example-best",
                      *       "progress": {
                      *         "trialsDone": 4,
@@ -10786,6 +10810,7 @@ export interface operations {
                      *       "metric": "log_loss",
                      *       "greaterIsBetter": false,
                      *       "folds": 3,
+                     *       "refit": true,
                      *       "modelName": "iris-example-best",
                      *       "progress": {
                      *         "trialsDone": 1,

@@ -91,11 +91,20 @@ export const CreateSweepRequest = z.object({
   folds: z.number().int().min(2).max(100).optional()
     .describe('k-fold cross-validation: each configuration trains k times, each time holding out one of k disjoint, seeded folds (stratified by class)'),
   seed: z.number().int().min(0).max(0xffffffff).default(0).describe('Fixes the random draws and the folds (default 0)'),
-  modelName: ModelName.describe(`The best configuration is retrained on all rows and stored under this model name: ${MODEL_NAME_FORM}`),
+  refit: z.boolean().default(true)
+    .describe('scikit-learn\'s GridSearchCV refit: true (default) retrains the best configuration on all rows and stores it under modelName; ' +
+      'false ranks the trials only (cross-validation, or a search whose best you train yourself), storing no model'),
+  modelName: ModelName.optional().describe(`With refit (the default): the best configuration is retrained on all rows and stored under this model name: ${MODEL_NAME_FORM}`),
   allowSignatureChange: AllowSignatureChange
 }).strict().superRefine((body, ctx) => {
   if ((body.network === undefined) === (body.networkId === undefined)) {
     ctx.addIssue({ code: 'custom', path: ['network'], message: 'give exactly one of network or networkId' })
+  }
+  if (body.refit && body.modelName === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['modelName'], message: 'required: the best configuration is retrained and stored under it; or send "refit": false to rank the trials only' })
+  }
+  if (!body.refit && body.modelName !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['modelName'], message: 'with "refit": false no model is stored: leave modelName out, or refit' })
   }
 }).meta({ id: 'CreateSweepRequest' })
 
@@ -130,7 +139,8 @@ export const SweepResponse = z.object({
   metric: z.enum(SWEEP_METRICS),
   greaterIsBetter: z.boolean(),
   folds: z.number().int().nullable(),
-  modelName: z.string(),
+  refit: z.boolean().describe('Whether the best configuration is retrained and stored (scikit-learn\'s refit)'),
+  modelName: z.string().optional().describe('Where the retrained best model is stored; absent with refit false'),
   progress: z.object({
     trialsDone: z.number().int().describe('Trials whose every fold ran to its end (succeeded or failed); a cancelled trial is not done'),
     trials: z.number().int(),

@@ -27,7 +27,10 @@ export interface SweepRecord {
   readonly greaterIsBetter: boolean
   readonly folds: number | null
   readonly seed: number
-  readonly modelName: string
+  /** false: the trials are ranked, and no model retrained (absent on sweeps stored before it: true) */
+  readonly refit?: boolean
+  /** With refit: where the retrained best is stored */
+  readonly modelName?: string
   readonly trials: readonly SweepTrial[]
   readonly createdAt: string
 }

@@ -308,6 +308,20 @@ describe('sweeps over two worker processes', () => {
     }
   }, 60_000)
 
+  it('refit false ranks the trials and stores no model: cross-validation alone, as cross_val_score', async () => {
+    const created = await call('POST', '/v1/sweeps', sweep({ searchSpace: { 'training.epochs': { type: 'grid', values: [2, 40] } }, modelName: undefined, refit: false, training: { batchSize: 16, validationSplit: 0, earlyStopping: false, seed: 5, optimizer: { type: 'adam', learningRate: 0.05 } } }))
+    expect(created.statusCode, created.body).toBe(202)
+    const view = await finalView(created.json().id as string)
+    expect(view).toMatchObject({ status: 'succeeded', refit: false, progress: { trials: 2, jobs: 6, jobsDone: 6 } })
+    expect(view.modelName).toBeUndefined()
+    expect(view.modelId).toBeUndefined()
+    expect(view.retrainJobId).toBeUndefined()
+    expect(view.best?.trial).toBe(1) // 40 epochs at 0.05 beat 2
+    expect(view.results.map((r) => r.rank)).toEqual([2, 1])
+    const listed = (await call('GET', '/v1/sweeps')).json() as { items: Array<{ id: string, refit: boolean }> }
+    expect(listed.items.find((i) => i.id === view.id)?.refit).toBe(false)
+  }, 60_000)
+
   it('a child that fails does not sink the sweep: its trial shows failed with the reason, the others are ranked (regression, r2)', async () => {
     // y = 2·x₁ − x₂ + 1 on a 6×5 grid; plain SGD at a learning rate of 10 diverges, at 0.05 it fits
     const features = Array.from({ length: 30 }, (_, i) => [i % 6, Math.floor(i / 6)])
@@ -393,6 +407,12 @@ describe('sweeps over two worker processes', () => {
     expect(unknownKey.statusCode).toBe(400)
     expect(unknownKey.json().field).toBe('searchSpace.training.lr')
     expect(unknownKey.json().detail).toMatch(/unknown key "lr" \(lr is the optimizer's: send it in training\.optimizer/)
+    // refit (scikit-learn's): a model name with it, none without
+    const unnamed = await call('POST', '/v1/sweeps', sweep({ modelName: undefined }))
+    expect([unnamed.statusCode, unnamed.json().field]).toEqual([400, 'modelName'])
+    expect(unnamed.json().detail).toMatch(/modelName: required: the best configuration is retrained and stored under it; or send "refit": false/)
+    const namedNoRefit = await call('POST', '/v1/sweeps', sweep({ refit: false }))
+    expect([namedNoRefit.statusCode, namedNoRefit.json().detail]).toEqual([400, 'invalid body: modelName: with "refit": false no model is stored: leave modelName out, or refit'])
     // no search space: the base job alone, cross-validated (scikit-learn's cross_val_score)
     const cv = await call('POST', '/v1/sweeps', sweep({ searchSpace: undefined }))
     expect(cv.statusCode, cv.body).toBe(202)

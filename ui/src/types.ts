@@ -89,7 +89,7 @@ export interface TrialResult {
 export interface SweepProgress { trialsDone: number, trials: number, jobsDone: number, jobsCancelled?: number, jobs: number }
 
 export interface Sweep {
-  id: string, status: JobStatus, datasetId: string, metric: string, greaterIsBetter: boolean, folds: number | null, modelName: string
+  id: string, status: JobStatus, datasetId: string, metric: string, greaterIsBetter: boolean, folds: number | null, refit: boolean, modelName?: string
   progress: SweepProgress
   best?: { trial: number, params: Record<string, unknown>, mean: number, std: number }
   retrainJobId?: string, modelId?: string, error?: string, createdAt: string, finishedAt?: string

@@ -52,6 +52,7 @@ const SUMMARY = {
   metric: 'log_loss',
   greaterIsBetter: false,
   folds: 3,
+  refit: true,
   modelName: 'iris-example-best',
   progress: { trialsDone: 4, trials: 4, jobsDone: 12, jobsCancelled: 0, jobs: 12 },
   best: { trial: 3, params: results[3].params, mean: results[3].mean, std: results[3].std },

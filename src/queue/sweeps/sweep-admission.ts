@@ -181,8 +181,10 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
     throw unprocessable(`the sweep's training jobs add up to ${shown} (Σ epochs × rows × parameters); the limit is ${limit} (MAX_SWEEP_WORK): ` +
       'search fewer or smaller configurations', 'searchSpace')
   }
-  await checkSignatureKept({ models: deps.models, tenant: deps.tenant, name: body.modelName, allowChange: body.allowSignatureChange === true, subject: 'this sweep\'s best model', ...BODY_OPT_IN },
-    distinctSignatures(trials, meta))
+  if (body.refit && body.modelName !== undefined) {
+    await checkSignatureKept({ models: deps.models, tenant: deps.tenant, name: body.modelName, allowChange: body.allowSignatureChange === true, subject: 'this sweep\'s best model', ...BODY_OPT_IN },
+      distinctSignatures(trials, meta))
+  }
   return {
     id: `swp_${id}`,
     ...(deps.tenant !== undefined ? { tenant: deps.tenant } : {}),
@@ -191,7 +193,8 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
     greaterIsBetter: body.greaterIsBetter ?? GREATER_IS_BETTER[body.metric],
     folds,
     seed: body.seed,
-    modelName: body.modelName,
+    refit: body.refit,
+    ...(body.modelName !== undefined ? { modelName: body.modelName } : {}),
     trials,
     createdAt: new Date().toISOString()
   }

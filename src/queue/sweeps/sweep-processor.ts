@@ -2,7 +2,8 @@
  * The parent job of a sweep, in workers. BullMQ runs it once every child has finished (a child that
  * failed for good is ignored, not fatal: ignoreDependencyOnFailure). Step 1 ranks the trials and adds
  * a child that retrains the best configuration on all rows under the sweep's modelName, then waits
- * for it (BullMQ's moveToWaitingChildren); step 2 reports that model. A cancelled sweep ends cancelled.
+ * for it (BullMQ's moveToWaitingChildren); step 2 reports that model. Without refit, step 1 reports the best
+ * trial alone. A cancelled sweep ends cancelled.
  */
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
@@ -36,6 +37,11 @@ export function createSweepProcessor (redis: Redis, prefix: string, training: Tr
       if (!best) {
         const reason = results.trials.find((t) => t.error !== undefined)?.error ?? 'no trial produced a score'
         throw new UnrecoverableError(`no trial succeeded; the first failure: ${reason}`)
+      }
+      // scikit-learn's refit=False: the ranking is the result
+      if (record.refit === false) {
+        log.info({ bestTrial: best.trial, mean: best.mean, std: best.std }, 'sweep ranked; no refit')
+        return { bestTrial: best.trial }
       }
       const retrainJobId = retrainJobIdOf(sweepId)
       log.info({ bestTrial: best.trial, mean: best.mean, std: best.std }, 'sweep ranked; retraining the best configuration')

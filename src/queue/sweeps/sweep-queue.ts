@@ -19,7 +19,8 @@ export const SWEEP_QUEUE = 'sweeps'
 
 /** What the parent job carries: its sweep, and once the ranking is done, the best trial and the job retraining it. */
 export interface SweepJobData { sweepId: string, bestTrial?: number, retrainJobId?: string }
-export interface SweepJobResult { bestTrial: number, modelId: string }
+/** The parent's result: the best trial, and the model retrained from it (none without refit). */
+export interface SweepJobResult { bestTrial: number, modelId?: string }
 
 /** As training jobs: a crash is retried; a child that fails for good is recorded and ignored by its parent. */
 export const CHILD_JOB_OPTIONS = { attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false, ignoreDependencyOnFailure: true } as const
@@ -86,7 +87,8 @@ export function createSweepQueue (redis: Redis, prefix: string, training: Traini
       metric: record.metric,
       greaterIsBetter: record.greaterIsBetter,
       folds: record.folds,
-      modelName: record.modelName,
+      refit: record.refit !== false,
+      ...(record.modelName !== undefined ? { modelName: record.modelName } : {}),
       progress: {
         trialsDone: results.trials.filter((t) => isFinal(t.status) && t.status !== 'cancelled').length, trials: record.trials.length,
         jobsDone: results.jobsDone, jobsCancelled: results.jobsCancelled, jobs

@@ -60,7 +60,7 @@ export async function sweepPage ({ params: [id], signal }: Route): Promise<Node>
         h('dt', {}, 'Folds'), h('dd', {}, s.folds === null ? 'none (validation rows)' : String(s.folds)),
         h('dt', {}, 'Best'), h('dd', { id: 'sweep-best' }, s.best ? `trial ${s.best.trial}: ${num(s.best.mean)} ± ${num(s.best.std)} (${paramsText(s.best.params)})` : '—'),
         h('dt', {}, 'Retrained'), h('dd', {}, s.retrainJobId ? h('a', { href: `#/jobs/${encodeURIComponent(s.retrainJobId)}` }, 'job') : '—'),
-        h('dt', {}, 'Model'), h('dd', {}, s.modelId ? h('a', { href: `#/models/${encodeURIComponent(s.modelId)}`, id: 'sweep-model' }, `${s.modelName} (${s.modelId})`) : '—'),
+        h('dt', {}, 'Model'), h('dd', {}, s.modelId ? h('a', { href: `#/models/${encodeURIComponent(s.modelId)}`, id: 'sweep-model' }, `${s.modelName ?? ''} (${s.modelId})`) : s.refit ? '—' : 'none: the sweep ranks its trials only (refit false)'),
         h('dt', {}, 'Created'), h('dd', {}, when(s.createdAt)),
         h('dt', {}, 'Finished'), h('dd', {}, when(s.finishedAt))),
       ...(s.error ? [note(s.status === 'cancelled' ? `This sweep was cancelled: ${s.error}` : `This sweep ${s.status}: ${s.error}`, s.status === 'failed' ? 'error' : 'info')] : []))
@@ -95,7 +95,7 @@ export async function sweepPage ({ params: [id], signal }: Route): Promise<Node>
   }
   show()
   return h('section', {},
-    h('h1', {}, `Sweep ${sweep.modelName}`),
+    h('h1', {}, `Sweep ${sweep.modelName ?? sweep.id}`),
     h('p', { class: 'muted' }, h('code', {}, sweep.id)),
     header, h('p', {}, cancel), message, results)
 }

@@ -18,7 +18,7 @@ export async function sweepsPage ({ query, signal }: Route): Promise<Node> {
   const body = h('tbody', {})
   const fill = (sweeps: Sweep[]): void => {
     body.replaceChildren(...sweeps.map((s) => h('tr', {},
-      h('td', {}, h('a', { href: `#/sweeps/${encodeURIComponent(s.id)}` }, s.modelName), h('br', {}), h('code', { class: 'muted' }, s.id)),
+      h('td', {}, h('a', { href: `#/sweeps/${encodeURIComponent(s.id)}` }, s.modelName ?? 'no refit'), h('br', {}), h('code', { class: 'muted' }, s.id)),
       h('td', {}, badge(s.status)),
       h('td', {}, h('progress', { max: s.progress.trials, value: s.progress.trialsDone, 'aria-label': `${s.progress.trialsDone} of ${s.progress.trials} trials` }),
         ` ${num(s.progress.trialsDone)} / ${num(s.progress.trials)} trials`),
