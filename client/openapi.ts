@@ -3948,13 +3948,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -4168,13 +4168,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -4820,13 +4820,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -5075,13 +5075,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -5269,13 +5269,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -5467,13 +5467,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -5721,13 +5721,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -5934,13 +5934,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -6108,13 +6108,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -6345,13 +6345,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -6705,13 +6705,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -6962,13 +6962,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -7156,13 +7156,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -7446,13 +7446,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -7749,13 +7749,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -7974,13 +7974,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -8253,13 +8253,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -8519,13 +8519,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -8713,13 +8713,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -8903,7 +8903,7 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -9181,13 +9181,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -9465,13 +9465,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -9664,13 +9664,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -9965,13 +9965,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -10353,13 +10353,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -10547,13 +10547,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -10736,7 +10736,7 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -11135,13 +11135,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -11457,13 +11457,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -11771,13 +11771,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -12095,13 +12095,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -12328,13 +12328,13 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -12556,13 +12556,13 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -12782,13 +12782,13 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -12978,13 +12978,13 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -13179,13 +13179,13 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -13499,13 +13499,13 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -13680,13 +13680,13 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -13853,13 +13853,13 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -14031,13 +14031,13 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -14177,13 +14177,13 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -14328,13 +14328,13 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -14569,13 +14569,13 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;
@@ -14815,13 +14815,13 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
-            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry (the protocol's error body) */
+            /** @description Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry (the protocol's error body) */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until a request would be let through */
                     "Retry-After"?: number;
-                    /** @description Requests per minute this key (or address, on an open API) may make */
+                    /** @description Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the bucket now */
                     "RateLimit-Remaining"?: number;

@@ -29,10 +29,14 @@ function serializeErr (err: unknown): unknown {
 /** Query parameters a client may put a key or token in by mistake (the API reads keys from headers only, and refuses these with 401). */
 const SECRET_PARAMS = /^(api[-_]?key|apikey|key|token|access[-_]?token|auth|authorization|x-api-key|bearer|secret|password)$/i
 
+/** A path's `;name=value` parameters (matrix parameters, which no route reads) with such a name, redacted as in a query. */
+const SECRET_PATH_PARAMS = /;(api[-_]?key|apikey|key|token|access[-_]?token|auth|authorization|x-api-key|bearer|secret|password)=[^;/?]*/gi
+
 /** A URL with the values of such parameters replaced: the request is refused, but its logged line kept the key. */
 export function redactedUrl (url: string): string {
   const q = url.indexOf('?')
-  if (q < 0) return url
+  const path = (q < 0 ? url : url.slice(0, q)).replace(SECRET_PATH_PARAMS, ';$1=[redacted]')
+  if (q < 0) return path
   const query = url.slice(q + 1).split('&').map((pair) => {
     const eq = pair.indexOf('=')
     const name = eq < 0 ? pair : pair.slice(0, eq)
@@ -40,7 +44,7 @@ export function redactedUrl (url: string): string {
     try { decoded = decodeURIComponent(name) } catch { /* a malformed name is kept as sent */ }
     return eq >= 0 && SECRET_PARAMS.test(decoded) ? `${name}=[redacted]` : pair
   })
-  return `${url.slice(0, q)}?${query.join('&')}`
+  return `${path}?${query.join('&')}`
 }
 
 /** Fastify's request fields (lib/logger-pino.js), with secrets in the query string redacted. */

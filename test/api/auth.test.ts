@@ -2,6 +2,8 @@
 // route of the table, public routes, keys kept out of logs, and 5xx bodies without internals.
 import { Writable } from 'node:stream'
 import { randomUUID } from 'node:crypto'
+import { request } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import { pino } from 'pino'
 import { buildApp } from '../../src/api/app.js'
@@ -163,6 +165,22 @@ describe('auth over HTTP', () => {
       [{ authorization: `Bearer ${KEYS.read}`, 'x-api-key': ` ${KEYS.read} ` }, 200, null],
       [{ authorization: `bearer ${KEYS.read}` }, 200, null]
     ]
+    // two headers of one name, as HTTP sends them (one line each): Node keeps the first Authorization (the request had
+    // run as it) and joins two X-API-Key into one value
+    await t.app.listen({ host: '127.0.0.1', port: 0 })
+    const { port } = t.app.server.address() as AddressInfo
+    for (const headers of [{ authorization: [`Bearer ${KEYS.read}`, `Bearer ${KEYS.admin}`] }, { 'x-api-key': [KEYS.read, KEYS.read] }]) {
+      const { status, body } = await new Promise<{ status: number, body: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/v1/datasets', headers }, (res) => {
+          let text = ''
+          res.on('data', (c: Buffer) => { text += c.toString() })
+          res.on('end', () => { resolve({ status: res.statusCode ?? 0, body: text }) })
+        })
+        req.on('error', reject)
+        req.end()
+      })
+      expect([status, (JSON.parse(body) as { detail: string }).detail], JSON.stringify(headers)).toEqual([401, 'the request has more than one Authorization or X-API-Key header: send one key, in one header'])
+    }
     for (const [headers, status, message] of cases) {
       const res = await t.app.inject({ method: 'GET', url: '/v1/datasets', headers })
       expect(res.statusCode, JSON.stringify(headers)).toBe(status)
@@ -234,6 +252,9 @@ describe('secrets and internals', () => {
         expect((await app.inject({ method: 'GET', url: `/v1/models?limit=2&${param}=${KEYS.train}` })).statusCode).toBe(401)
       }
       expect(lines.join('')).toContain('/v1/models?limit=2&api_key=[redacted]')
+      // and as a path's ;parameter, which no route reads either
+      expect((await app.inject({ method: 'GET', url: `/v1/models;api_key=${KEYS.train}` })).statusCode).toBe(404)
+      expect(lines.join('')).toContain('/v1/models;api_key=[redacted]')
       for (let i = 0; i < 6; i++) await app.inject({ method: 'GET', url: '/v1/models', headers: { 'x-api-key': KEYS.admin } }) // 200s then 429
       expect(lines.length).toBeGreaterThan(10)
       for (const secret of [...Object.values(KEYS), 'wrong-key-0000']) expect(lines.join(''), secret).not.toContain(secret)

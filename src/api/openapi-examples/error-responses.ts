@@ -55,7 +55,7 @@ const SHARED: Record<string, string> = {
   413: 'The body is larger than BODY_LIMIT',
   414: `A path segment (an id or a name) longer than ${MAX_PARAM_LENGTH} characters: no id or name is`,
   415: 'The body is not JSON (send Content-Type: application/json)',
-  429: 'Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open); Retry-After says when to retry',
+  429: 'Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry',
   503: 'The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry'
 }
 

@@ -16,10 +16,10 @@ const WITH_MODEL_HEADERS = ['/v1/models/{id}/predict', '/v1/models/{name}:predic
 /** On every answer: the caller's own X-Request-Id when it sent a plain one, else a UUID; log lines carry it as reqId. */
 const REQUEST_ID = { description: 'The request\'s id, as its log lines carry it (reqId): the one sent in X-Request-Id when plain, else a UUID', schema: { type: 'string' } }
 
-/** A 429's: when to come back, and the bucket (draft-ietf-httpapi-ratelimit-headers' names, which the rate limit sends on every answer). */
+/** A 429's: when to come back, and the bucket (draft-ietf-httpapi-ratelimit-headers' names, which the rate limit sends on every answer; not on the 429 of too many invalid keys, which has Retry-After alone). */
 const RATE_LIMIT_HEADERS = {
   'Retry-After': { description: 'Seconds until a request would be let through', schema: { type: 'integer', minimum: 0 } },
-  'RateLimit-Limit': { description: 'Requests per minute this key (or address, on an open API) may make', schema: { type: 'integer' } },
+  'RateLimit-Limit': { description: 'Requests per minute this key (or address, on an open API) may make; absent on the 429 of too many invalid keys', schema: { type: 'integer' } },
   'RateLimit-Remaining': { description: 'Requests left in the bucket now', schema: { type: 'integer' } },
   'RateLimit-Reset': { description: 'Seconds until the bucket is full again', schema: { type: 'integer' } }
 }

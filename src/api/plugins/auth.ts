@@ -37,7 +37,11 @@ const CHALLENGE = 'Bearer realm="backprop"'
  * that is not a Bearer key, or two headers with two different keys. A gateway that adds one header while the
  * client sends the other must not have the request run as whichever tenant the API happened to read first.
  */
-export function presentedKey (headers: FastifyRequest['headers']): string | { refused: string } | undefined {
+export function presentedKey (headers: FastifyRequest['headers'], rawHeaders: readonly string[] = []): string | { refused: string } | undefined {
+  // Node keeps the first of two Authorization headers and joins two X-API-Key ones: either way two keys, refused
+  if (countOf(rawHeaders, 'authorization') > 1 || countOf(rawHeaders, 'x-api-key') > 1) {
+    return { refused: 'the request has more than one Authorization or X-API-Key header: send one key, in one header' }
+  }
   const auth = headers.authorization
   let bearer: string | undefined
   if (typeof auth === 'string' && auth.trim() !== '') {
@@ -52,6 +56,13 @@ export function presentedKey (headers: FastifyRequest['headers']): string | { re
     return { refused: 'Authorization and X-API-Key hold two different API keys: send one key, in one of them' }
   }
   return bearer ?? apiKey
+}
+
+/** How many of the raw headers (name, value, name, value, …) are named `name` (lower case). */
+function countOf (rawHeaders: readonly string[], name: string): number {
+  let n = 0
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].length === name.length && rawHeaders[i].toLowerCase() === name) n++
+  return n
 }
 
 function unauthorized (reply: FastifyReply, message: string): Error {
@@ -103,7 +114,7 @@ export default fp<AuthOptions>(async function auth (fastify, { keys, prefix, fai
       done()
       return
     }
-    const key = presentedKey(request.headers)
+    const key = presentedKey(request.headers, request.raw.rawHeaders)
     if (key === undefined) {
       done(unauthorized(reply, NO_KEY))
       return
