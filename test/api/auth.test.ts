@@ -169,7 +169,8 @@ describe('auth over HTTP', () => {
     // run as it) and joins two X-API-Key into one value
     await t.app.listen({ host: '127.0.0.1', port: 0 })
     const { port } = t.app.server.address() as AddressInfo
-    for (const headers of [{ authorization: [`Bearer ${KEYS.read}`, `Bearer ${KEYS.admin}`] }, { 'x-api-key': [KEYS.read, KEYS.read] }]) {
+    const twice: Array<Record<string, string[]>> = [{ authorization: [`Bearer ${KEYS.read}`, `Bearer ${KEYS.admin}`] }, { 'x-api-key': [KEYS.read, KEYS.read] }]
+    for (const headers of twice) {
       const { status, body } = await new Promise<{ status: number, body: string }>((resolve, reject) => {
         const req = request({ host: '127.0.0.1', port, path: '/v1/datasets', headers }, (res) => {
           let text = ''
