@@ -2077,6 +2077,8 @@ export interface components {
             parameters?: {
                 /** @description The categories of a categorical feature column, the values its BYTES tensor may hold, as JSON text of a list (["blue","red"]): the protocol's parameter values are strings, numbers or booleans, and KServe's typed clients refuse others */
                 categories: string;
+                /** @description Those of the categories that no row the model trained on held (the dataset had them in validation rows only), as JSON text of a list: they answer as unknown categories, all zeros, reported in unknown_categories; absent when there are none */
+                untrained_categories?: string;
             };
         };
         ServerLiveResponseInput: {
@@ -3571,6 +3573,8 @@ export interface components {
             parameters?: {
                 /** @description The categories of a categorical feature column, the values its BYTES tensor may hold, as JSON text of a list (["blue","red"]): the protocol's parameter values are strings, numbers or booleans, and KServe's typed clients refuse others */
                 categories: string;
+                /** @description Those of the categories that no row the model trained on held (the dataset had them in validation rows only), as JSON text of a list: they answer as unknown categories, all zeros, reported in unknown_categories; absent when there are none */
+                untrained_categories?: string;
             };
         };
         ServerLiveResponse: {

@@ -24,7 +24,9 @@ export const MetadataTensor = z.object({
   shape: z.array(z.number().int()).describe('-1 for a dimension of any size (the rows)'),
   parameters: z.object({
     categories: z.string().describe('The categories of a categorical feature column, the values its BYTES tensor may hold, as JSON text of a list ' +
-      '(["blue","red"]): the protocol\'s parameter values are strings, numbers or booleans, and KServe\'s typed clients refuse others')
+      '(["blue","red"]): the protocol\'s parameter values are strings, numbers or booleans, and KServe\'s typed clients refuse others'),
+    untrained_categories: z.string().optional().describe('Those of the categories that no row the model trained on held (the dataset had them in validation rows ' +
+      'only), as JSON text of a list: they answer as unknown categories, all zeros, reported in unknown_categories; absent when there are none')
   }).optional().describe('For a categorical feature column\'s input only')
 }).meta({ id: 'MetadataTensor' })
 

@@ -35,7 +35,7 @@ function draw (d: Distribution, rng: Rng): unknown {
 }
 
 /** A value's JSON with every object's keys sorted: {"type": "adam", "learningRate": 0.1} and its reordering are one value. */
-function canonical (value: unknown): string {
+export function canonical (value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
   if (typeof value === 'object' && value !== null) {
     return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`

@@ -204,6 +204,16 @@ describe('Open Inference Protocol: inference', () => {
       { name: 'a', datatype: 'FP32', shape: [-1] }, { name: 'b', datatype: 'FP32', shape: [-1] }, { name: 'c', datatype: 'FP32', shape: [-1] },
       { name: 'color', datatype: 'BYTES', shape: [-1], parameters: { categories: '["blue","green","red"]' } }
     ])
+    // a category no training row held is marked, and infers as unknown (all zeros, reported)
+    await t.app.models.save({
+      spec: colorSpec,
+      params: weights(colorSpec, 0.7),
+      meta: { name: 'colored-untrained', classes: ['no', 'yes'], preprocessing: { columns: colorColumns.map((c) => (c.kind === 'categorical' ? { ...c, untrainedCategories: ['green'] } : c)) }, normalization: { kind: 'standard', offset: [4, 60, 2, 0, 0, 0], scale: [1, 10, 1, 1, 1, 1] } }
+    })
+    const untrained = await t.app.inject({ method: 'GET', url: '/v2/models/colored-untrained' })
+    expect(untrained.json().inputs[3]).toEqual({ name: 'color', datatype: 'BYTES', shape: [-1], parameters: { categories: '["blue","green","red"]', untrained_categories: '["green"]' } })
+    const green = await t.app.inject({ method: 'POST', url: '/v2/models/colored-untrained/infer', payload: { inputs: colorTensors([[4.2, 61, 3, 'green']]) } })
+    expect(JSON.parse(green.json().parameters.unknown_categories as string)).toEqual([{ row: 0, field: 'inputs[0].data[0]', value: 'green' }])
     const config = await t.app.inject({ method: 'GET', url: '/v2/models/colored/config' })
     expect(config.json().input).toEqual([
       { name: 'a', data_type: 'TYPE_FP32', dims: [1] }, { name: 'b', data_type: 'TYPE_FP32', dims: [1] }, { name: 'c', data_type: 'TYPE_FP32', dims: [1] },

@@ -407,6 +407,16 @@ describe('sweeps over two worker processes', () => {
     expect(unknownKey.statusCode).toBe(400)
     expect(unknownKey.json().field).toBe('searchSpace.training.lr')
     expect(unknownKey.json().detail).toMatch(/unknown key "lr" \(lr is the optimizer's: send it in training\.optimizer/)
+    // two grid values that are one configuration once defaults are filled in (adam's default learning rate written out)
+    const alike = await call('POST', '/v1/sweeps', sweep({ searchSpace: { 'training.optimizer': { type: 'grid', values: [{ type: 'adam' }, { type: 'adam', learningRate: 0.001 }] } } }))
+    expect([alike.statusCode, alike.json().field]).toEqual([400, 'searchSpace'])
+    expect(alike.json().detail).toBe('trial 1 ({"training.optimizer":{"type":"adam","learningRate":0.001}}) trains what trial 0 trains: their values are the same once defaults are filled in, ' +
+      'so it would train alike, seed and all, and take a second place in the ranking: list each configuration once')
+    // a ROC AUC without folds needs every class among the held-out rows: a class of one row stays in training
+    const rare = await call('POST', '/v1/datasets', { features: Array.from({ length: 30 }, (_, i) => [i, i % 3]), targets: Array.from({ length: 30 }, (_, i) => (i === 0 ? 'rare' : i % 2 === 0 ? 'a' : 'b')) })
+    const auc1 = await call('POST', '/v1/sweeps', sweep({ datasetId: rare.json().id, metric: 'roc_auc_ovr', folds: undefined, training: { batchSize: 16, validationSplit: 0.2, seed: 5, optimizer: { type: 'adam' } } }))
+    expect([auc1.statusCode, auc1.json().field]).toEqual([422, 'metric'])
+    expect(auc1.json().detail).toMatch(/^roc_auc_ovr needs every class among the held-out rows, and class 'rare' has 1 row, which the stratified holdout leaves in the rows trained on/)
     // refit (scikit-learn's): a model name with it, none without
     const unnamed = await call('POST', '/v1/sweeps', sweep({ modelName: undefined }))
     expect([unnamed.statusCode, unnamed.json().field]).toEqual([400, 'modelName'])

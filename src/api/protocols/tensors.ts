@@ -38,7 +38,7 @@ export interface InputTensorSpec {
   readonly datatype: 'FP32' | 'BYTES'
   readonly shape: number[]
   /** The protocol's parameter values are scalars (KServe's typed clients refuse others): the list as JSON text. */
-  readonly parameters?: { readonly categories: string }
+  readonly parameters?: { readonly categories: string, readonly untrained_categories?: string }
 }
 
 export const hasCategorical = (columns: Columns): boolean => columns.some((c) => c.categories !== undefined)
@@ -47,7 +47,7 @@ export const hasCategorical = (columns: Columns): boolean => columns.some((c) =>
 export function inputsOf (columns: Columns): InputTensorSpec[] {
   if (!hasCategorical(columns)) return [{ name: INPUT_NAME, datatype: 'FP32', shape: [-1, columns.length] }]
   return columns.map((c) => (c.categories
-    ? { name: c.name, datatype: 'BYTES' as const, shape: [-1], parameters: { categories: JSON.stringify(c.categories) } }
+    ? { name: c.name, datatype: 'BYTES' as const, shape: [-1], parameters: { categories: JSON.stringify(c.categories), ...(c.untrainedCategories?.length ? { untrained_categories: JSON.stringify(c.untrainedCategories) } : {}) } }
     : { name: c.name, datatype: 'FP32' as const, shape: [-1] }))
 }
 

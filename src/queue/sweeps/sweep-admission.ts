@@ -14,7 +14,7 @@ import { CLASSIFICATION_METRICS, GREATER_IS_BETTER, SINGLE_LABEL_METRICS, type C
 import { CreateTrainingJobRequest, type TrainJobData } from '../../schemas/training.js'
 import type { DatasetMeta } from '../../store/datasets.js'
 import type { SweepRecord, SweepTrial } from '../../store/sweeps.js'
-import { applyParams, expandSearchSpace, randomConfigurations, repeatedGridValue, trialCount } from '../../sweeps/search-space.js'
+import { applyParams, canonical, expandSearchSpace, randomConfigurations, repeatedGridValue, trialCount } from '../../sweeps/search-space.js'
 import { admitTrainingJob, type AdmissionDeps } from '../admission.js'
 import { BODY_OPT_IN, checkSignatureKept, signatureOfJob, type ModelSignature } from '../model-signature.js'
 import { counted } from '../../nn/counted.js'
@@ -34,16 +34,39 @@ const unprocessable = (message: string, field: string): Error => withProblem(new
  * (their counts kept at upload; a dataset stored before that is not checked). A regression head has none.
  */
 function refuseThinClasses (meta: DatasetMeta, folds: number, spec: TrainJobData['network'], trialLabel: string): void {
+  const least = leastClass(meta, spec)
+  if (least !== undefined && least.rows < folds) {
+    throw unprocessable(`${trialLabel}${folds} stratified folds need every class in every fold, and ${least.named} has ${counted(least.rows, 'row')}: ` +
+      `use at most ${counted(least.rows, 'fold')}`, 'folds')
+  }
+}
+
+/**
+ * The class with the fewest rows, as the trial's head learns the targets: labels (their one-hot target columns'
+ * means give the counts), or the codes of a numeric column a softmax, or one sigmoid unit on two codes, reads as
+ * classes (their counts kept at upload; a dataset stored before that has none). Undefined for a head without classes.
+ */
+function leastClass (meta: DatasetMeta, spec: TrainJobData['network']): { rows: number, named: string } | undefined {
   const how = headTargets(spec, meta)
-  if ('error' in how || how.kind === 'as-stored' && !how.classes) return
+  if ('error' in how || (how.kind === 'as-stored' && !how.classes)) return undefined
+  const codes = how.kind === 'codes-one-hot' || how.kind === 'codes-binary'
   const labelled = meta.classes !== undefined && meta.targetStats.length === meta.classes.length
-  const counts = how.kind === 'codes-one-hot' || how.kind === 'codes-binary' ? meta.targetValueCounts : labelled ? meta.targetStats.map((s) => Math.round(s.mean * meta.rows)) : undefined
-  if (counts === undefined) return
-  const least = counts.indexOf(Math.min(...counts))
-  if (counts[least] < folds) {
-    const named = how.kind === 'codes-one-hot' || how.kind === 'codes-binary' ? `class ${how.classes[least]} (a value of '${meta.targetNames[0] ?? 'the target'}')` : `class '${meta.classes![least]}'`
-    throw unprocessable(`${trialLabel}${folds} stratified folds need every class in every fold, and ${named} has ${counted(counts[least], 'row')}: ` +
-      `use at most ${counted(counts[least], 'fold')}`, 'folds')
+  const counts = codes ? meta.targetValueCounts : labelled ? meta.targetStats.map((s) => Math.round(s.mean * meta.rows)) : undefined
+  if (counts === undefined) return undefined
+  const i = counts.indexOf(Math.min(...counts))
+  return { rows: counts[i], named: codes ? `class ${how.classes[i]} (a value of '${meta.targetNames[0] ?? 'the target'}')` : `class '${meta.classes![i]}'` }
+}
+
+/**
+ * Without folds the holdout is stratified, and a class of one row stays in the rows trained on: a ROC AUC,
+ * which needs every class among the scored rows (scikit-learn raises without), would be undefined for every trial.
+ */
+function refuseUnscorableAuc (meta: DatasetMeta, body: CreateSweepBody, spec: TrainJobData['network'], trialLabel: string): void {
+  if (body.folds !== undefined || (body.metric !== 'roc_auc' && body.metric !== 'roc_auc_ovr')) return
+  const least = leastClass(meta, spec)
+  if (least !== undefined && least.rows < 2) {
+    throw unprocessable(`${trialLabel}${body.metric} needs every class among the held-out rows, and ${least.named} has 1 row, which the stratified holdout leaves in the rows trained on: ` +
+      'upload more rows of it, or rank by another metric (accuracy, f1_macro, log_loss)', 'metric')
   }
 }
 
@@ -147,6 +170,7 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
   const id = randomUUID().replaceAll('-', '')
   let work = 0
   const trials: SweepTrial[] = []
+  const admitted = new Map<string, number>()
   for (const [trial, params] of expandSearchSpace(body.searchSpace, body.trials, body.seed).entries()) {
     const label = `trial ${trial} (${JSON.stringify(params)})`
     let raw: Record<string, unknown>
@@ -172,7 +196,17 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
     }
     checkScorable(data, body, label, meta.rows)
     // a searched head may read the targets otherwise; the trial is named only then
-    if (folds !== null) refuseThinClasses(meta, folds, data.network, Object.keys(body.searchSpace).some((p) => p.startsWith('network.output')) ? `${label}: ` : '')
+    const headLabel = Object.keys(body.searchSpace).some((p) => p.startsWith('network.output')) ? `${label}: ` : ''
+    if (folds !== null) refuseThinClasses(meta, folds, data.network, headLabel)
+    refuseUnscorableAuc(meta, body, data.network, headLabel)
+    // two trials that admit to one job (values equal once defaults are filled in: {"type": "sgd"} and its default learning rate written out) train alike and rank twice
+    const key = canonical(data)
+    const same = admitted.get(key)
+    if (same !== undefined) {
+      throw withProblem(new VALIDATION(`${label} trains what trial ${same} trains: their values are the same once defaults are filled in, so it would train alike, seed and all, ` +
+        'and take a second place in the ranking: list each configuration once'), { field: 'searchSpace' })
+    }
+    admitted.set(key, trial)
     work += data.training.epochs * meta.rows * parameterCount(data.network) * (folds ?? 1)
     trials.push({ params, job: data, jobIds: Array.from({ length: folds ?? 1 }, (_, f) => `job_${id}_t${trial}f${f}`) })
   }

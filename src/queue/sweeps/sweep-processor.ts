@@ -35,8 +35,11 @@ export function createSweepProcessor (redis: Redis, prefix: string, training: Tr
       const results = await readSweepResults(redis, prefix, training.queue, record)
       const best = results.ranking[0]
       if (!best) {
-        const reason = results.trials.find((t) => t.error !== undefined)?.error ?? 'no trial produced a score'
-        throw new UnrecoverableError(`no trial succeeded; the first failure: ${reason}`)
+        const reason = results.trials.find((t) => t.error !== undefined)?.error
+        // every child succeeded and none has the metric: it was undefined on the rows each was scored on (scikit-learn's NaN)
+        throw new UnrecoverableError(reason !== undefined
+          ? `no trial succeeded; the first failure: ${reason}`
+          : `no trial has a ${record.metric} score: it is undefined on the rows the trials were scored on (a ROC AUC without every class among them, R² of one row); rank by another metric, or use folds`)
       }
       // scikit-learn's refit=False: the ranking is the result
       if (record.refit === false) {
