@@ -91,7 +91,7 @@ const CASES: Case[] = [
   { name: 'GET unknown dataset', method: 'GET', url: () => '/v1/datasets/ds_nope', status: 404, detail: /dataset 'ds_nope' not found/ },
   { name: 'DELETE unknown dataset', method: 'DELETE', url: () => '/v1/datasets/ds_nope', status: 404, detail: /dataset 'ds_nope' not found/ },
   { name: 'dataset id with path tricks', method: 'GET', url: () => '/v1/datasets/..%2F..%2Fetc%2Fpasswd', status: 404, detail: /not found/ },
-  { name: 'dataset id of 300 characters', method: 'GET', url: () => `/v1/datasets/${'a'.repeat(300)}`, status: 414, detail: /exceeding the max param length/ },
+  { name: 'dataset id of 300 characters', method: 'GET', url: () => `/v1/datasets/${'a'.repeat(300)}`, status: 414, detail: /a path segment is longer than 200 characters, which no id or name is/ },
   { name: 'bad percent-encoding in an id', method: 'GET', url: () => '/v1/models/%E0%A4%A', status: 400, detail: /not a valid url component/ },
   { name: 'dataset id with a Redis glob', method: 'DELETE', url: () => '/v1/datasets/*', status: 404, detail: /dataset '\*' not found/ },
   // ---- /v1/networks

@@ -68,7 +68,8 @@ export function addRequestBodies<T extends { paths?: object }> (doc: T): T {
   const paths = (doc.paths ?? {}) as Record<string, Record<string, Operation>>
   const upload = paths['/v1/datasets']?.post?.requestBody?.content
   if (upload !== undefined) {
-    for (const type of ['text/csv', 'application/csv']) if (upload[type] !== undefined) upload[type] = CSV_BODY
+    // the schema only: the examples of the document (examples.ts) stay, Swagger UI's prefilled upload among them
+    for (const type of ['text/csv', 'application/csv']) if (upload[type] !== undefined) upload[type] = { example: CSV_BODY.example, ...(upload[type] as object), schema: CSV_BODY.schema }
     if (upload['multipart/form-data'] !== undefined) upload['multipart/form-data'] = DATASET_FORM
   }
   for (const path of ['/v2/models/{name}/infer', '/v2/models/{name}/versions/{version}/infer']) {
