@@ -39,8 +39,8 @@ const datasetPredictions: FastifyPluginAsyncZod = async (fastify) => {
                   .describe('Categories of this row the model never saw, scored as all zeros (NDJSON lines carry it too)')
               }))
             },
-            [PREDICTION_MEDIA_TYPES.ndjson]: { schema: z.string() },
-            [PREDICTION_MEDIA_TYPES.csv]: { schema: z.string() }
+            [PREDICTION_MEDIA_TYPES.ndjson]: { schema: z.string().describe('One JSON object per line, each an item of the application/json answer: {"row", "outputs", "label"?, "unknownCategories"?}') },
+            [PREDICTION_MEDIA_TYPES.csv]: { schema: z.string().describe('A header line (row, one column per output named by class or target, label), then one line per row') }
           }
         },
         ...problems(400, 404, 406, 422)
