@@ -412,6 +412,9 @@ describe('sweeps over two worker processes', () => {
     expect([alike.statusCode, alike.json().field]).toEqual([400, 'searchSpace'])
     expect(alike.json().detail).toBe('trial 1 ({"training.optimizer":{"type":"adam","learningRate":0.001}}) trains what trial 0 trains: their values are the same once defaults are filled in, ' +
       'so it would train alike, seed and all, and take a second place in the ranking: list each configuration once')
+    // the options a step fills in count too (a retrial: adam's beta1 written out as its default)
+    const betas = await call('POST', '/v1/sweeps', sweep({ searchSpace: { 'training.optimizer': { type: 'grid', values: [{ type: 'adam', learningRate: 0.01 }, { type: 'adam', learningRate: 0.01, beta1: 0.9 }] } } }))
+    expect([betas.statusCode, betas.json().detail]).toEqual([400, expect.stringMatching(/^trial 1 \(.*\) trains what trial 0 trains/)])
     // a ROC AUC without folds needs every class among the held-out rows: a class of one row stays in training
     const rare = await call('POST', '/v1/datasets', { features: Array.from({ length: 30 }, (_, i) => [i, i % 3]), targets: Array.from({ length: 30 }, (_, i) => (i === 0 ? 'rare' : i % 2 === 0 ? 'a' : 'b')) })
     const auc1 = await call('POST', '/v1/sweeps', sweep({ datasetId: rare.json().id, metric: 'roc_auc_ovr', folds: undefined, training: { batchSize: 16, validationSplit: 0.2, seed: 5, optimizer: { type: 'adam' } } }))

@@ -19,6 +19,7 @@ import { admitTrainingJob, type AdmissionDeps } from '../admission.js'
 import { BODY_OPT_IN, checkSignatureKept, signatureOfJob, type ModelSignature } from '../model-signature.js'
 import { counted } from '../../nn/counted.js'
 import { holdoutSize } from '../../nn/dataset.js'
+import { withOptimizerDefaults } from '../../nn/optimizers.js'
 import { headTargets } from '../../data/class-heads.js'
 import { overLimit } from '../work-text.js'
 
@@ -200,7 +201,8 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
     if (folds !== null) refuseThinClasses(meta, folds, data.network, headLabel)
     refuseUnscorableAuc(meta, body, data.network, headLabel)
     // two trials that admit to one job (values equal once defaults are filled in: {"type": "sgd"} and its default learning rate written out) train alike and rank twice
-    const key = canonical(data)
+    // the optimizer with the options a step fills in written out, as the job reports it: {type: adam} and {type: adam, beta1: 0.9} are one
+    const key = canonical({ ...data, training: { ...data.training, optimizer: withOptimizerDefaults(data.training.optimizer) } })
     const same = admitted.get(key)
     if (same !== undefined) {
       throw withProblem(new VALIDATION(`${label} trains what trial ${same} trains: their values are the same once defaults are filled in, so it would train alike, seed and all, ` +
