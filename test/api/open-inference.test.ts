@@ -446,6 +446,9 @@ describe('Open Inference Protocol: inference', () => {
     const noVersion = await infer('/v2/models/iris/versions/42/infer', { inputs: [tensor] })
     expect(noVersion.statusCode).toBe(404)
     expect(noVersion.json()).toEqual({ error: `model 'iris' has no version 42; its newest is version ${irisNewest} (list its versions with GET /v1/models?name=iris)` })
+    // a version with leading zeros is that version, as Triton and TF Serving read it (int64): /versions/01 is 1
+    const padded = await infer('/v2/models/iris/versions/01/infer', { inputs: [tensor] })
+    expect([padded.statusCode, padded.json().model_version]).toEqual([200, '1'])
     // a version that is no number, and a name with no versions at all, are the plain miss
     expect((await infer('/v2/models/iris/versions/x1/infer', { inputs: [tensor] })).json()).toEqual({ error: "model 'iris' version 'x1' not found; list models with GET /v1/models" })
     expect((await infer('/v2/models/nosuch/versions/1/infer', { inputs: [tensor] })).json()).toEqual({ error: "model 'nosuch' version '1' not found; list models with GET /v1/models" })

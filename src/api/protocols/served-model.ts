@@ -8,7 +8,8 @@ import { MODEL_NOT_FOUND, type ProblemError } from '../../errors.js'
 import type { ModelRepository } from '../../store/models.js'
 import { parseModelRef, withModelRef } from '../../store/model-ref.js'
 
-const VERSION = /^[1-9]\d*$/
+/** A positive integer, leading zeros allowed: Triton and TF Serving read a URL's version as an int64, so /versions/02 is version 2. */
+const VERSION = /^0*([1-9]\d*)$/
 
 /**
  * The native reference a protocol URL names: `name@v` with a version, else the name as it is. A version
@@ -17,8 +18,9 @@ const VERSION = /^[1-9]\d*$/
 export function servedRef (name: string, version?: string): string {
   if (version === undefined) return name
   const ref = parseModelRef(name)
-  if (!VERSION.test(version) || ref.kind !== 'latest' || !ref.bare) throw new MODEL_NOT_FOUND(`${name}' version '${version}`)
-  return `${name}@${version}`
+  const number = VERSION.exec(version)?.[1]
+  if (number === undefined || ref.kind !== 'latest' || !ref.bare) throw new MODEL_NOT_FOUND(`${name}' version '${version}`)
+  return `${name}@${number}`
 }
 
 /** `use` with the id the protocol URL names now (re-resolved as model-ref.ts does); a miss names what was asked. */
