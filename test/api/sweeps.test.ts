@@ -420,6 +420,9 @@ describe('sweeps over two worker processes', () => {
     const auc1 = await call('POST', '/v1/sweeps', sweep({ datasetId: rare.json().id, metric: 'roc_auc_ovr', folds: undefined, training: { batchSize: 16, validationSplit: 0.2, seed: 5, optimizer: { type: 'adam' } } }))
     expect([auc1.statusCode, auc1.json().field]).toEqual([422, 'metric'])
     expect(auc1.json().detail).toMatch(/^roc_auc_ovr needs every class among the held-out rows, and class 'rare' has 1 row, which the stratified holdout leaves in the rows trained on/)
+    // and no number of folds holds a class of one row: not "use at most 1 fold", which is no fold count
+    const oneRow = await call('POST', '/v1/sweeps', sweep({ datasetId: rare.json().id, folds: 2 }))
+    expect([oneRow.statusCode, oneRow.json().detail]).toEqual([422, "2 stratified folds need every class in every fold, and class 'rare' has 1 row: upload more rows of it, or leave folds out (every trial is then scored on one holdout)"])
     // refit (scikit-learn's): a model name with it, none without
     const unnamed = await call('POST', '/v1/sweeps', sweep({ modelName: undefined }))
     expect([unnamed.statusCode, unnamed.json().field]).toEqual([400, 'modelName'])

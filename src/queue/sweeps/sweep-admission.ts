@@ -37,8 +37,9 @@ const unprocessable = (message: string, field: string): Error => withProblem(new
 function refuseThinClasses (meta: DatasetMeta, folds: number, spec: TrainJobData['network'], trialLabel: string): void {
   const least = leastClass(meta, spec)
   if (least !== undefined && least.rows < folds) {
+    // folds are 2 at least: a class of one row fits none of them
     throw unprocessable(`${trialLabel}${folds} stratified folds need every class in every fold, and ${least.named} has ${counted(least.rows, 'row')}: ` +
-      `use at most ${counted(least.rows, 'fold')}`, 'folds')
+      (least.rows >= 2 ? `use at most ${counted(least.rows, 'fold')}` : 'upload more rows of it, or leave folds out (every trial is then scored on one holdout)'), 'folds')
   }
 }
 

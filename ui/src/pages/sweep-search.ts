@@ -103,12 +103,12 @@ export function sweepSearch (fields: () => SearchableField[], changed: () => voi
     h('summary', {}, 'Search several values (a sweep)'),
     h('p', { class: 'muted' }, 'Give a field several values, separated by commas: every combination trains, as scikit-learn\'s GridSearchCV, ' +
       'with k-fold cross-validation if you set folds. The trials are ranked by the metric on rows each did not train on, and the best ' +
-      'configuration is retrained on all rows and stored under the model name. A searched field\'s value above is not used.'),
+      'configuration is retrained on all rows (less its validation split, as any job) and stored under the model name. A searched field\'s value above is not used.'),
     list,
     more,
     h('div', { class: 'fields' },
       h('label', { for: 'sweep-folds' }, 'Folds'),
-      h('div', {}, folds, h('small', { id: 'sweep-folds-note' }, 'k-fold cross-validation (scikit-learn\'s cv; stratified by class), 2 to 100; empty: each trial is scored on its validation split')),
+      h('div', {}, folds, h('small', { id: 'sweep-folds-note' }, 'k-fold cross-validation (scikit-learn\'s cv; stratified by class), 2 to 100; empty: every trial is scored on the same held-out rows, a validation-split share drawn from the sweep\'s seed')),
       h('label', { for: 'sweep-metric' }, 'Metric'),
       h('div', {}, metric, h('small', {}, 'what ranks the trials (scikit-learn\'s names)'))))
   details.addEventListener('input', changed)
@@ -131,7 +131,7 @@ export function sweepSearch (fields: () => SearchableField[], changed: () => voi
     })
     const text = folds.value.trim()
     const k = text === '' ? undefined : Number(text)
-    if (k !== undefined && !(Number.isInteger(k) && k >= 2 && k <= 100)) throw new Error(`folds: ${JSON.stringify(text)} is not a whole number from 2 to 100; leave it empty for none (each trial is then scored on its validation split)`)
+    if (k !== undefined && !(Number.isInteger(k) && k >= 2 && k <= 100)) throw new Error(`folds: ${JSON.stringify(text)} is not a whole number from 2 to 100; leave it empty for none (every trial is then scored on the same held-out rows)`)
     return { searchSpace, metric: metric.value, ...(k !== undefined ? { folds: k } : {}), configurations }
   }
 

@@ -26,7 +26,7 @@ function resultsTable (s: Sweep): HTMLElement {
   const folds = Math.max(1, ...(s.results ?? []).map((t) => t.folds.length))
   const foldHead = s.folds === null ? ['Score'] : Array.from({ length: folds }, (_, f) => `Fold ${f}`) // from 0, as the API, the job ids and the links number them
   return h('div', { class: 'scroll' }, h('table', { id: 'sweep-results' },
-    h('caption', {}, `Trials ranked by the mean ${metricName(s)}${s.folds === null ? ' on the validation rows' : ` over ${s.folds} folds`}`),
+    h('caption', {}, `Trials ranked by the mean ${metricName(s)}${s.folds === null ? ' on the held-out rows' : ` over ${s.folds} folds`}`),
     h('thead', {}, h('tr', {}, ['Rank', 'Trial', 'Parameters', 'Mean ± std', ...foldHead, 'Status', 'Jobs'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, ranked(s.results ?? []).map((t) => h('tr', { 'data-trial': t.trial, class: t.rank === 1 ? 'best' : '' },
       h('td', { class: 'rank' }, t.rank === undefined ? '—' : String(t.rank)),
@@ -57,7 +57,7 @@ export async function sweepPage ({ params: [id], signal }: Route): Promise<Node>
       h('dl', { class: 'facts' },
         h('dt', {}, 'Dataset'), h('dd', {}, datasetLink(s.datasetId, dataset)),
         h('dt', {}, 'Metric'), h('dd', {}, metricName(s)),
-        h('dt', {}, 'Folds'), h('dd', {}, s.folds === null ? 'none (validation rows)' : String(s.folds)),
+        h('dt', {}, 'Folds'), h('dd', {}, s.folds === null ? 'none (one holdout, the same rows for every trial)' : String(s.folds)),
         h('dt', {}, 'Best'), h('dd', { id: 'sweep-best' }, s.best ? `trial ${s.best.trial}: ${num(s.best.mean)} ± ${num(s.best.std)} (${paramsText(s.best.params)})` : '—'),
         h('dt', {}, 'Retrained'), h('dd', {}, s.retrainJobId ? h('a', { href: `#/jobs/${encodeURIComponent(s.retrainJobId)}` }, 'job') : '—'),
         h('dt', {}, 'Model'), h('dd', {}, s.modelId ? h('a', { href: `#/models/${encodeURIComponent(s.modelId)}`, id: 'sweep-model' }, `${s.modelName ?? ''} (${s.modelId})`) : s.refit ? '—' : 'none: the sweep ranks its trials only (refit false)'),
