@@ -12834,7 +12834,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "this API key lacks the 'read' scope that GET /v1/models/:name/versions/:version needs; ask for a key with it (or with admin)"
+                     *       "error": "this API key lacks the 'read' or 'predict' scope that GET /v1/models/:name/versions/:version needs; ask for a key with it (or with admin)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];
@@ -13030,7 +13030,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "this API key lacks the 'read' scope that GET /v1/models/:name/metadata needs; ask for a key with it (or with admin)"
+                     *       "error": "this API key lacks the 'read' or 'predict' scope that GET /v1/models/:name/metadata needs; ask for a key with it (or with admin)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];
@@ -13231,7 +13231,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "this API key lacks the 'read' scope that GET /v1/models/:name/versions/:version/metadata needs; ask for a key with it (or with admin)"
+                     *       "error": "this API key lacks the 'read' or 'predict' scope that GET /v1/models/:name/versions/:version/metadata needs; ask for a key with it (or with admin)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];
@@ -13551,7 +13551,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name needs; ask for a key with it (or with admin)"
+                     *       "error": "this API key lacks the 'read' or 'predict' scope that GET /v2/models/:name needs; ask for a key with it (or with admin)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];
@@ -13732,7 +13732,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name/versions/:version needs; ask for a key with it (or with admin)"
+                     *       "error": "this API key lacks the 'read' or 'predict' scope that GET /v2/models/:name/versions/:version needs; ask for a key with it (or with admin)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];
@@ -13905,7 +13905,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name/config needs; ask for a key with it (or with admin)"
+                     *       "error": "this API key lacks the 'read' or 'predict' scope that GET /v2/models/:name/config needs; ask for a key with it (or with admin)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];
@@ -14083,7 +14083,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name/versions/:version/config needs; ask for a key with it (or with admin)"
+                     *       "error": "this API key lacks the 'read' or 'predict' scope that GET /v2/models/:name/versions/:version/config needs; ask for a key with it (or with admin)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];
@@ -14229,7 +14229,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name/ready needs; ask for a key with it (or with admin)"
+                     *       "error": "this API key lacks the 'read' or 'predict' scope that GET /v2/models/:name/ready needs; ask for a key with it (or with admin)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];
@@ -14380,7 +14380,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "this API key lacks the 'read' scope that GET /v2/models/:name/versions/:version/ready needs; ask for a key with it (or with admin)"
+                     *       "error": "this API key lacks the 'read' or 'predict' scope that GET /v2/models/:name/versions/:version/ready needs; ask for a key with it (or with admin)"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];

@@ -50,7 +50,9 @@ export const INPUT_WIDTH = coded<[string, number, number, string]>('NN_ERR_INPUT
 
 // ---- 401, 403, 429: who may call, and how often (api/plugins/auth.ts, rate-limit.ts)
 export const UNAUTHORIZED = coded<[string]>('NN_ERR_UNAUTHORIZED', '%s', 401)
-export const FORBIDDEN = coded<[string, string]>('NN_ERR_FORBIDDEN', "this API key lacks the '%s' scope that %s needs; ask for a key with it (or with admin)", 403)
+/** The scopes any one of which opens the route, quoted: `'read'`, or `'read' or 'predict'` (route-scopes.ts ALSO_SCOPES). */
+export const quotedScopes = (scopes: readonly string[]): string => scopes.map((s) => `'${s}'`).join(' or ')
+export const FORBIDDEN = coded<[string, string]>('NN_ERR_FORBIDDEN', 'this API key lacks the %s scope that %s needs; ask for a key with it (or with admin)', 403)
 // the second argument names whose limit: "this API key", or "this tenant" when the API is open
 export const TOO_MANY_REQUESTS = coded<[number, string, number]>('NN_ERR_TOO_MANY_REQUESTS', 'rate limit of %d requests per minute for %s exceeded; retry in %d s', 429)
 export const TOO_MANY_FOLLOWERS = coded<[string]>('NN_ERR_TOO_MANY_FOLLOWERS', "too many event streams open on training job '%s' or for this tenant (SSE_MAX_FOLLOWERS_PER_JOB, SSE_MAX_FOLLOWERS_PER_TENANT); close some, or poll GET /v1/training-jobs/{id}", 429)

@@ -74,8 +74,31 @@ export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   'GET /v1/models/:name/versions/:version/metadata': 'read'
 }
 
+/**
+ * Scopes that also open a route, beside its own: a model's description and readiness in the serving
+ * protocols, which their clients read before they predict (tritonclient's is_model_ready, KServe's
+ * model metadata, TF Serving's GetModelMetadata). An app's `predict` key reads them; a `read` key does too.
+ */
+export const ALSO_SCOPES: Readonly<Record<string, readonly Scope[]>> = {
+  'GET /v2/models/:name': ['predict'],
+  'GET /v2/models/:name/versions/:version': ['predict'],
+  'GET /v2/models/:name/ready': ['predict'],
+  'GET /v2/models/:name/versions/:version/ready': ['predict'],
+  'GET /v2/models/:name/config': ['predict'],
+  'GET /v2/models/:name/versions/:version/config': ['predict'],
+  'GET /v1/models/:name/versions/:version': ['predict'],
+  'GET /v1/models/:name/metadata': ['predict'],
+  'GET /v1/models/:name/versions/:version/metadata': ['predict']
+}
+
 /** Swagger UI and its assets are documentation, as open as /openapi.json; the console's pages hold no data. */
 const PUBLIC_PREFIXES = ['/docs', '/ui']
+
+/** The scopes that open a route (any one of them): its own, then ALSO_SCOPES'; HEAD answers like GET. */
+export function scopesOf (method: string, url: string): readonly RouteScope[] {
+  const own = scopeOf(method, url)
+  return [own, ...(ALSO_SCOPES[`${method === 'HEAD' ? 'GET' : method} ${url}`] ?? [])]
+}
 
 /** The scope for a route; HEAD answers like GET. */
 export function scopeOf (method: string, url: string): RouteScope {

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import { pino } from 'pino'
 import { buildApp } from '../../src/api/app.js'
-import { ROUTE_SCOPES, scopeOf } from '../../src/api/route-scopes.js'
+import { ALSO_SCOPES, ROUTE_SCOPES, scopeOf } from '../../src/api/route-scopes.js'
 import { loadConfig } from '../../src/config.js'
 import { loggerOptions } from '../../src/logger.js'
 import { parseApiKeys, SCOPES, type Scope } from '../../src/security/api-keys.js'
@@ -92,7 +92,7 @@ describe('auth over HTTP', () => {
   const routes = Object.entries(ROUTE_SCOPES).map(([route, scope]) => {
     const [method, path] = asDocumented(route).split(' ')
     const url = path.replace(':id', 'x_unknown').replace(':name', 'x_unknown').replace(':version', '1')
-    return { method: method as 'GET' | 'POST' | 'DELETE', url, scope }
+    return { method: method as 'GET' | 'POST' | 'DELETE', url, scope, also: ALSO_SCOPES[route] ?? [] }
   })
   // the serving protocols' routes answer errors in their own form, {"error": detail} (protocols/protocol-errors.ts)
   const isProtocolRoute = (url: string): boolean => url.startsWith('/v2') || url.includes(':predict') || url.includes('/versions/') || url.endsWith('/metadata')
@@ -106,7 +106,9 @@ describe('auth over HTTP', () => {
         const route = Object.keys(ROUTE_SCOPES).find((r) => asDocumented(r) === documented) ?? documented
         expect(ROUTE_SCOPES[route], route).toBeDefined()
         const scope = ROUTE_SCOPES[route]
-        expect(op.security, route).toEqual(scope === 'public' ? [] : [{ bearerAuth: [scope] }, { apiKeyAuth: [scope] }])
+        // each scope that opens the route is an alternative: its own, then those that also open it
+        const scopes = scope === 'public' ? [] : [scope, ...(ALSO_SCOPES[route] ?? [])]
+        expect(op.security, route).toEqual(scopes.flatMap((s) => [{ bearerAuth: [s] }, { apiKeyAuth: [s] }]))
       }
     }
     // and no stale entry: every route in the table exists
@@ -142,12 +144,12 @@ describe('auth over HTTP', () => {
         const via = held === 'predict' ? { 'x-api-key': KEYS[held] } : { authorization: `Bearer ${KEYS[held]}` }
         const res = await t.app.inject({ method: r.method, url: r.url, headers: via, payload: r.method === 'POST' ? {} : undefined })
         const where = `${r.method} ${r.url} with ${held}`
-        if (held === r.scope || held === 'admin') {
+        if (held === r.scope || r.also.includes(held) || held === 'admin') {
           expect([401, 403], where).not.toContain(res.statusCode)
         } else {
           expect(res.statusCode, where).toBe(403)
           if (!isProtocolRoute(r.url)) expect(res.json()).toMatchObject({ code: 'NN_ERR_FORBIDDEN' })
-          expect(detailOf(res)).toContain(`'${r.scope}' scope`)
+          expect(detailOf(res)).toContain(`${[r.scope, ...r.also].map((s) => `'${s}'`).join(' or ')} scope`)
           // the route as people write it, never the router's pattern (TF Serving's :predict had read /v1/models/:name(^[^:/]+)::predict)
           expect(detailOf(res), where).not.toMatch(/\(\^|::/)
         }
@@ -155,6 +157,11 @@ describe('auth over HTTP', () => {
     }
     const tf = await t.app.inject({ method: 'POST', url: '/v1/models/iris:predict', headers: { authorization: `Bearer ${KEYS.read}` }, payload: {} })
     expect(tf.json().error).toContain("'predict' scope that POST /v1/models/:name:predict needs")
+    // a protocol's model description and readiness open to a predict key too (an app's Triton client checks is_model_ready before infer)
+    expect(Object.keys(ALSO_SCOPES).sort()).toEqual(['GET /v1/models/:name/metadata', 'GET /v1/models/:name/versions/:version', 'GET /v1/models/:name/versions/:version/metadata',
+      'GET /v2/models/:name', 'GET /v2/models/:name/config', 'GET /v2/models/:name/ready', 'GET /v2/models/:name/versions/:version', 'GET /v2/models/:name/versions/:version/config', 'GET /v2/models/:name/versions/:version/ready'])
+    const ready = await t.app.inject({ method: 'GET', url: '/v2/models/iris/ready', headers: { 'x-api-key': KEYS.train } })
+    expect(ready.json().error).toContain("lacks the 'read' or 'predict' scope that GET /v2/models/:name/ready needs")
   })
 
   it('refuses a request whose two key headers hold different keys, or whose Authorization is not a Bearer key; one key in both passes', async () => {

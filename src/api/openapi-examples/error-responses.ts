@@ -9,7 +9,7 @@
  * open-inference) answer their own `{"error": …}` (protocols/protocol-errors.ts) with the same text.
  */
 import {
-  DATASET_NOT_FOUND, DATASET_TOO_LARGE, FORBIDDEN, JOB_NOT_FOUND, MODEL_VERSION_REQUIRED, modelVersionNotFound, NETWORK_NOT_FOUND, NON_FINITE_MODEL,
+  DATASET_NOT_FOUND, DATASET_TOO_LARGE, FORBIDDEN, quotedScopes, JOB_NOT_FOUND, MODEL_VERSION_REQUIRED, modelVersionNotFound, NETWORK_NOT_FOUND, NON_FINITE_MODEL,
   NOT_ACCEPTABLE, PAYLOAD_TOO_LARGE, REDIS_UNAVAILABLE, SWEEP_NOT_FOUND, TOO_MANY_FOLLOWERS, TOO_MANY_PARAMETERS, TOO_MANY_REQUESTS,
   TOO_MANY_SWEEP_FOLLOWERS, UNSUPPORTED_MEDIA_TYPE, problemType
 } from '../../errors.js'
@@ -132,7 +132,8 @@ function unprocessableDetail (method: string, path: string): string {
 
 /** The example of `status` for one operation (native: a problem; a protocol's: its `{"error"}` with the same text). */
 function errorExample (status: number, method: string, path: string, op: Operation): Json {
-  const scope = op.security?.[0]?.bearerAuth?.[0] ?? 'read'
+  // the scopes that open the operation: its security lists each as a bearer and an API-key alternative (plugins/auth.ts)
+  const scopes = [...new Set((op.security ?? []).flatMap((s) => s.bearerAuth ?? []))]
   const detail = (code: string, text: string, extra: Record<string, Json> = {}): { code: string, detail: string, extra: Record<string, Json> } => ({ code, detail: text, extra })
   const made = ((): { code: string, detail: string, extra: Record<string, Json> } => {
     switch (status) {
@@ -148,7 +149,7 @@ function errorExample (status: number, method: string, path: string, op: Operati
         return detail('NN_ERR_VALIDATION', `unknown query parameter "foo": ${method} ${fastifyPath(path)} takes none`, { field: 'foo' })
       }
       case 401: return detail('NN_ERR_UNAUTHORIZED', NO_KEY)
-      case 403: { const e = new FORBIDDEN(scope, `${method} ${fastifyPath(path)}`); return detail(e.code, e.message) }
+      case 403: { const e = new FORBIDDEN(quotedScopes(scopes), `${method} ${fastifyPath(path)}`); return detail(e.code, e.message) }
       case 404: { const e = notFound(method, path); return detail(e.code, e.detail) }
       case 406: { const e = new NOT_ACCEPTABLE('application/xml', Object.values(PREDICTION_MEDIA_TYPES).join(' or ')); return detail(e.code, e.message) }
       case 409: return detail(method === 'DELETE' ? 'NN_ERR_MODEL_VERSION_REQUIRED' : path.endsWith('/export') ? 'NN_ERR_NON_FINITE_MODEL' : 'NN_ERR_CONFLICT', conflict(method, path))

@@ -5,13 +5,13 @@
  */
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { FORBIDDEN, TOO_MANY_AUTH_FAILURES, UNAUTHORIZED } from '../../errors.js'
+import { FORBIDDEN, quotedScopes, TOO_MANY_AUTH_FAILURES, UNAUTHORIZED } from '../../errors.js'
 import { createRateLimiter } from '../../store/rate-limits.js'
 import { withTimeout } from '../with-timeout.js'
-import type { ApiKeyEntry } from '../../security/api-keys.js'
+import type { ApiKeyEntry, Scope } from '../../security/api-keys.js'
 import { LOCAL_TENANT } from '../../security/tenancy.js'
 import { allows, createKeyMatcher, type Principal } from '../../security/key-matcher.js'
-import { scopeOf, type RouteScope } from '../route-scopes.js'
+import { scopeOf, scopesOf, type RouteScope } from '../route-scopes.js'
 import { routeLabel } from '../route-label.js'
 
 declare module 'fastify' {
@@ -96,8 +96,10 @@ export default fp<AuthOptions>(async function auth (fastify, { keys, prefix, fai
     const scope = route.config?.scope ?? scopeOf(method, route.url)
     route.config = { ...route.config, scope }
     if (route.schema && !route.schema.hide) {
-      // OpenAPI 3.1 lets non-OAuth requirements list role names: here, the scope the key needs
-      route.schema = { ...route.schema, security: scope === 'public' ? [] : [{ bearerAuth: [scope] }, { apiKeyAuth: [scope] }] }
+      // OpenAPI 3.1 lets non-OAuth requirements list role names: here, the scope the key needs, each one that opens the route an alternative
+      const scopes = scope === 'public' ? [] : scopesOf(method, route.url)
+      const security = scopes.flatMap((s): Array<Record<string, string[]>> => [{ bearerAuth: [s] }, { apiKeyAuth: [s] }])
+      route.schema = { ...route.schema, security }
     }
   })
 
@@ -135,7 +137,9 @@ export default fp<AuthOptions>(async function auth (fastify, { keys, prefix, fai
       }, done)
       return
     }
-    if (!allows(principal, scope)) { done(new FORBIDDEN(scope, `${request.method} ${routeLabel(url)}`)); return }
+    // the route's own scope, or one that also opens it (route-scopes.ts ALSO_SCOPES: a protocol's model description for a predict key)
+    const scopes = scopesOf(request.method, url) as Scope[]
+    if (!scopes.some((s) => allows(principal, s))) { done(new FORBIDDEN(quotedScopes(scopes), `${request.method} ${routeLabel(url)}`)); return }
     request.principal = principal
     request.tenant = principal.tenant
     done()
