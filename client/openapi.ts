@@ -326,7 +326,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-sent events: `trial` (its results row, without a rank: ranks move as trials finish) for every finished trial, then one `end` with the status, the ranking (trial numbers, best first), best trial and model. Each event's id names the trials sent so far: a reconnect with Last-Event-ID (as EventSource sends it) gets only the trials it has not seen, then `end`; without it, every finished trial */
+        /** Server-sent events: `trial` (its results row, without a rank: ranks move as trials finish) for every trial that ends (succeeded, failed, or cancelled with the sweep), then one `end` with the status, the ranking (trial numbers, best first), best trial and model. Each event's id names the trials sent so far: a reconnect with Last-Event-ID (as EventSource sends it) gets only the trials it has not seen, then `end`; without it, every finished trial */
         get: operations["followSweep"];
         put?: never;
         post?: never;

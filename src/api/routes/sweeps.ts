@@ -152,7 +152,7 @@ const sweeps: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get('/sweeps/:id/events', {
     schema: {
       tags,
-      summary: 'Server-sent events: `trial` (its results row, without a rank: ranks move as trials finish) for every finished trial, ' +
+      summary: 'Server-sent events: `trial` (its results row, without a rank: ranks move as trials finish) for every trial that ends (succeeded, failed, or cancelled with the sweep), ' +
         'then one `end` with the status, the ranking (trial numbers, best first), best trial and model. Each event\'s id names the trials sent so far: ' +
         'a reconnect with Last-Event-ID (as EventSource sends it) gets only the trials it has not seen, then `end`; without it, every finished trial',
       params: IdParams,
