@@ -27,10 +27,11 @@ function serializeErr (err: unknown): unknown {
 }
 
 /** Query parameters a client may put a key or token in by mistake (the API reads keys from headers only, and refuses these with 401). */
-const SECRET_PARAMS = /^(api[-_]?key|apikey|key|token|access[-_]?token|auth|authorization|x-api-key|bearer|secret|password)$/i
+const SECRET_NAMES = 'api[-_]?key|apikey|key|token|access[-_]?token|auth|authorization|x-api-key|bearer|secret|password'
+const SECRET_PARAMS = new RegExp(`^(${SECRET_NAMES})$`, 'i')
 
 /** A path's `;name=value` parameters (matrix parameters, which no route reads) with such a name, redacted as in a query. */
-const SECRET_PATH_PARAMS = /;(api[-_]?key|apikey|key|token|access[-_]?token|auth|authorization|x-api-key|bearer|secret|password)=[^;/?]*/gi
+const SECRET_PATH_PARAMS = new RegExp(`;(${SECRET_NAMES})=[^;/?]*`, 'gi')
 
 /** A URL with the values of such parameters replaced: the request is refused, but its logged line kept the key. */
 export function redactedUrl (url: string): string {

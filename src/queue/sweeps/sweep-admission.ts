@@ -173,6 +173,7 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
   let work = 0
   const trials: SweepTrial[] = []
   const admitted = new Map<string, number>()
+  const headSearched = Object.keys(body.searchSpace).some((p) => p.startsWith('network.output'))
   for (const [trial, params] of expandSearchSpace(body.searchSpace, body.trials, body.seed).entries()) {
     const label = `trial ${trial} (${JSON.stringify(params)})`
     let raw: Record<string, unknown>
@@ -198,11 +199,11 @@ export async function admitSweep (body: CreateSweepBody, deps: AdmissionDeps & {
     }
     checkScorable(data, body, label, meta.rows)
     // a searched head may read the targets otherwise; the trial is named only then
-    const headLabel = Object.keys(body.searchSpace).some((p) => p.startsWith('network.output')) ? `${label}: ` : ''
+    const headLabel = headSearched ? `${label}: ` : ''
     if (folds !== null) refuseThinClasses(meta, folds, data.network, headLabel)
     refuseUnscorableAuc(meta, body, data.network, headLabel)
-    // two trials that admit to one job (values equal once defaults are filled in: {"type": "sgd"} and its default learning rate written out) train alike and rank twice
-    // the optimizer with the options a step fills in written out, as the job reports it: {type: adam} and {type: adam, beta1: 0.9} are one
+    // two trials that admit to one job train alike and rank twice: compared with the defaults admission fills
+    // and the optimizer's own written out ({type: adam} is {type: adam, learningRate: 0.001, beta1: 0.9, …})
     const key = canonical({ ...data, training: { ...data.training, optimizer: withOptimizerDefaults(data.training.optimizer) } })
     const same = admitted.get(key)
     if (same !== undefined) {

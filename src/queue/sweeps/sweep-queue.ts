@@ -12,7 +12,7 @@ import { createKeys } from '../../store/keys.js'
 import { ownerOf } from '../../security/tenancy.js'
 import { rangeOf, type Page } from '../../store/page.js'
 import { createSweepStore, type SweepRecord } from '../../store/sweeps.js'
-import { CANCELLED_MESSAGE, cancelMarkOf, isFinal, markCancelled, TRAINING_QUEUE, UNFINISHED_STATES, withoutCancelled, type TrainingQueue } from '../training-queue.js'
+import { CANCELLED_MESSAGE, cancelMarkOf, isFinal, markCancelled, TRAINING_QUEUE, unfinishedIdsIn, withoutCancelled, type TrainingQueue } from '../training-queue.js'
 import { readSweepResults } from './sweep-results.js'
 
 export const SWEEP_QUEUE = 'sweeps'
@@ -161,11 +161,9 @@ export function createSweepQueue (redis: Redis, prefix: string, training: Traini
     },
 
     async unfinishedOn (datasetId, tenant) {
-      // the unfinished parents' ids, of which only the tenant's own sweeps are read (as training-queue.ts unfinishedWhere)
-      const all = [...new Set(await queue.getRanges(UNFINISHED_STATES))]
-      if (all.length === 0) return []
-      const listed = await redis.zmscore(keys.sweeps(tenant), ...all)
-      const records = await Promise.all(all.filter((_, i) => listed[i] !== null).map(async (id) => await store.get(id)))
+      // the unfinished parents of the tenant's own sweeps alone are read
+      const mine = await unfinishedIdsIn(queue, redis, keys.sweeps(tenant))
+      const records = await Promise.all(mine.map(async (id) => await store.get(id)))
       return await withoutCancelled(redis, prefix, records.filter((r): r is SweepRecord => r !== null && r.datasetId === datasetId).map((r) => r.id))
     },
 
