@@ -94,11 +94,8 @@ export const ALSO_SCOPES: Readonly<Record<string, readonly Scope[]>> = {
 /** Swagger UI and its assets are documentation, as open as /openapi.json; the console's pages hold no data. */
 const PUBLIC_PREFIXES = ['/docs', '/ui']
 
-/** The scopes that open a route (any one of them): its own, then ALSO_SCOPES'; HEAD answers like GET. */
-export function scopesOf (method: string, url: string): readonly RouteScope[] {
-  const own = scopeOf(method, url)
-  return [own, ...(ALSO_SCOPES[`${method === 'HEAD' ? 'GET' : method} ${url}`] ?? [])]
-}
+/** The scopes that open a route besides its own (ALSO_SCOPES); HEAD answers like GET. */
+export const alsoScopesOf = (method: string, url: string): readonly Scope[] => ALSO_SCOPES[`${method === 'HEAD' ? 'GET' : method} ${url}`] ?? []
 
 /** The scope for a route; HEAD answers like GET. */
 export function scopeOf (method: string, url: string): RouteScope {

@@ -8,10 +8,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { FORBIDDEN, quotedScopes, TOO_MANY_AUTH_FAILURES, UNAUTHORIZED } from '../../errors.js'
 import { createRateLimiter } from '../../store/rate-limits.js'
 import { withTimeout } from '../with-timeout.js'
-import type { ApiKeyEntry, Scope } from '../../security/api-keys.js'
+import type { ApiKeyEntry } from '../../security/api-keys.js'
 import { LOCAL_TENANT } from '../../security/tenancy.js'
 import { allows, createKeyMatcher, type Principal } from '../../security/key-matcher.js'
-import { scopeOf, scopesOf, type RouteScope } from '../route-scopes.js'
+import { alsoScopesOf, scopeOf, type RouteScope } from '../route-scopes.js'
 import { routeLabel } from '../route-label.js'
 
 declare module 'fastify' {
@@ -97,7 +97,7 @@ export default fp<AuthOptions>(async function auth (fastify, { keys, prefix, fai
     route.config = { ...route.config, scope }
     if (route.schema && !route.schema.hide) {
       // OpenAPI 3.1 lets non-OAuth requirements list role names: here, the scope the key needs, each one that opens the route an alternative
-      const scopes = scope === 'public' ? [] : scopesOf(method, route.url)
+      const scopes = scope === 'public' ? [] : [scope, ...alsoScopesOf(method, route.url)]
       const security = scopes.flatMap((s): Array<Record<string, string[]>> => [{ bearerAuth: [s] }, { apiKeyAuth: [s] }])
       route.schema = { ...route.schema, security }
     }
@@ -138,7 +138,7 @@ export default fp<AuthOptions>(async function auth (fastify, { keys, prefix, fai
       return
     }
     // the route's own scope, or one that also opens it (route-scopes.ts ALSO_SCOPES: a protocol's model description for a predict key)
-    const scopes = scopesOf(request.method, url) as Scope[]
+    const scopes = [scope, ...alsoScopesOf(request.method, url)]
     if (!scopes.some((s) => allows(principal, s))) { done(new FORBIDDEN(quotedScopes(scopes), `${request.method} ${routeLabel(url)}`)); return }
     request.principal = principal
     request.tenant = principal.tenant
