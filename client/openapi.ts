@@ -1371,7 +1371,7 @@ export interface components {
             allowSignatureChange?: boolean;
         };
         SweepTrialResultInput: {
-            /** @description 0-based trial number */
+            /** @description 0-based trial number: a grid's are scikit-learn's ParameterGrid order (fields sorted by path, the last varying fastest), so they are GridSearchCV's candidate indices */
             trial: number;
             /** @description The searched fields of this trial */
             params: {
@@ -1383,7 +1383,7 @@ export interface components {
             mean?: number;
             /** @description Population standard deviation over folds (numpy.std, as scikit-learn cv_results_ std_test_score) */
             std?: number;
-            /** @description 1 = best; by mean in the metric's direction, then smaller std, then trial number */
+            /** @description 1 = best, by mean in the metric's direction; equal means share the smallest rank (1, 1, 3), as scikit-learn's rank_test_score. The best of a tie is the first trial, as GridSearchCV's best_index_ */
             rank?: number;
             /** @description Why a fold failed or was cancelled */
             error?: string;
@@ -2879,7 +2879,7 @@ export interface components {
             allowSignatureChange?: boolean;
         };
         SweepTrialResult: {
-            /** @description 0-based trial number */
+            /** @description 0-based trial number: a grid's are scikit-learn's ParameterGrid order (fields sorted by path, the last varying fastest), so they are GridSearchCV's candidate indices */
             trial: number;
             /** @description The searched fields of this trial */
             params: {
@@ -2891,7 +2891,7 @@ export interface components {
             mean?: number;
             /** @description Population standard deviation over folds (numpy.std, as scikit-learn cv_results_ std_test_score) */
             std?: number;
-            /** @description 1 = best; by mean in the metric's direction, then smaller std, then trial number */
+            /** @description 1 = best, by mean in the metric's direction; equal means share the smallest rank (1, 1, 3), as scikit-learn's rank_test_score. The best of a tie is the first trial, as GridSearchCV's best_index_ */
             rank?: number;
             /** @description Why a fold failed or was cancelled */
             error?: string;

@@ -120,12 +120,12 @@ const FoldResult = z.object({
 })
 
 export const TrialResult = z.object({
-  trial: z.number().int().describe('0-based trial number'),
+  trial: z.number().int().describe('0-based trial number: a grid\'s are scikit-learn\'s ParameterGrid order (fields sorted by path, the last varying fastest), so they are GridSearchCV\'s candidate indices'),
   params: z.record(z.string(), z.unknown()).describe('The searched fields of this trial'),
   status: z.enum(JOB_STATUSES),
   mean: z.number().optional().describe('Mean of the metric over folds, once every fold succeeded'),
   std: z.number().optional().describe('Population standard deviation over folds (numpy.std, as scikit-learn cv_results_ std_test_score)'),
-  rank: z.number().int().optional().describe('1 = best; by mean in the metric\'s direction, then smaller std, then trial number'),
+  rank: z.number().int().optional().describe('1 = best, by mean in the metric\'s direction; equal means share the smallest rank (1, 1, 3), as scikit-learn\'s rank_test_score. The best of a tie is the first trial, as GridSearchCV\'s best_index_'),
   error: z.string().optional().describe('Why a fold failed or was cancelled'),
   folds: z.array(FoldResult)
 }).meta({ id: 'SweepTrialResult' })

@@ -10,13 +10,27 @@ import { counted } from '../nn/counted.js'
 /** One configuration: field path → value. */
 export type TrialParams = Record<string, unknown>
 
+/**
+ * The grid's points in scikit-learn's ParameterGrid order: fields sorted by path, the last varying
+ * fastest (itertools.product over the sorted items), so trial numbers are GridSearchCV's candidate
+ * indices and a tie in the ranking goes to the candidate its refit would take.
+ */
 function gridPoints (space: Readonly<Record<string, Distribution>>): TrialParams[] {
   let points: TrialParams[] = [{}]
-  for (const [path, d] of Object.entries(space)) {
+  const paths = Object.keys(space).filter((path) => space[path].type === 'grid').sort(byCodePoint)
+  for (const path of paths) {
+    const d = space[path]
     if (d.type !== 'grid') continue
     points = points.flatMap((p) => d.values.map((v) => ({ ...p, [path]: v })))
   }
   return points
+}
+
+/** Python's str ordering (code points), which ParameterGrid's sorted() uses; < on JS strings compares UTF-16 units. */
+function byCodePoint (a: string, b: string): number {
+  const x = [...a].map((c) => c.codePointAt(0) ?? 0), y = [...b].map((c) => c.codePointAt(0) ?? 0)
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i]
+  return x.length - y.length
 }
 
 /** How many configurations a search space gives, without drawing them (admission checks it first). */
@@ -79,8 +93,8 @@ export function randomConfigurations (space: Readonly<Record<string, Distributio
 }
 
 /**
- * The configurations in trial order: for each of `trials` samples, every grid point in order (the
- * first grid field varies slowest). Random fields are drawn in the order they are given. When every
+ * The configurations in trial order: for each of `trials` samples, every grid point in
+ * ParameterGrid's order (fields sorted by path, the last varying fastest). Random fields are drawn in the order they are given. When every
  * random field is discrete, a grid point never gets the same draw twice (a repeat is drawn again, as
  * scikit-learn's ParameterSampler samples lists without replacement): two trials of one configuration
  * would train alike, seed and all, and take a place in the ranking twice. RangeError when `trials`

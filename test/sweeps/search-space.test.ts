@@ -4,13 +4,18 @@ import { applyParams, expandSearchSpace, randomConfigurations, trialCount } from
 import { rankTrials } from '../../src/sweeps/ranking.js'
 
 describe('expandSearchSpace', () => {
-  it('a grid is the cartesian product, the first field varying slowest', () => {
+  it('a grid is the cartesian product in ParameterGrid order: fields sorted by path, the last varying fastest', () => {
+    // scikit-learn 1.2: list(ParameterGrid({'training.epochs': [1, 2], 'network.layers.0.units': [4, 8]}))
+    // → units 4 epochs 1, units 4 epochs 2, units 8 epochs 1, units 8 epochs 2 ('n' < 't'), whatever the dict's order
     const space = { 'training.epochs': { type: 'grid' as const, values: [1, 2] }, 'network.layers.0.units': { type: 'grid' as const, values: [4, 8] } }
     expect(trialCount(space, 1)).toBe(4)
-    expect(expandSearchSpace(space, 1, 0)).toEqual([
-      { 'training.epochs': 1, 'network.layers.0.units': 4 }, { 'training.epochs': 1, 'network.layers.0.units': 8 },
-      { 'training.epochs': 2, 'network.layers.0.units': 4 }, { 'training.epochs': 2, 'network.layers.0.units': 8 }
-    ])
+    const trials = expandSearchSpace(space, 1, 0)
+    expect(trials.map((t) => [t['network.layers.0.units'], t['training.epochs']])).toEqual([[4, 1], [4, 2], [8, 1], [8, 2]])
+    // the results keep the request's field order
+    expect(Object.keys(trials[0])).toEqual(['training.epochs', 'network.layers.0.units'])
+    // code points, as Python's sorted(): 'Z' (90) < '_' (95) < 'a' (97)
+    const mixed = { a: { type: 'grid' as const, values: [1, 2] }, _b: { type: 'grid' as const, values: [1, 2] }, Zc: { type: 'grid' as const, values: [1, 2] } }
+    expect(expandSearchSpace(mixed, 1, 0).map((t) => `${t.Zc}${t._b}${t.a}`)).toEqual(['111', '112', '121', '122', '211', '212', '221', '222'])
   })
 
   it('random fields are drawn `trials` times per grid point, inside their ranges, the same for a seed', () => {
@@ -91,18 +96,21 @@ describe('applyParams', () => {
 })
 
 describe('rankTrials', () => {
-  it('orders by mean in the direction, then smaller std, then trial; incomplete trials are not ranked', () => {
+  it('ranks by mean in the direction as rank_test_score (method min), the first trial of a tie first; incomplete trials are not ranked', () => {
     const trials = [
       { trial: 0, scores: [0.75, 1] }, // mean 0.875, std 0.125 (exact in binary)
       { trial: 1, scores: [0.875, 0.875] }, // mean 0.875, std 0
       { trial: 2, scores: [0.99, null] },
       { trial: 3, scores: [0.5, 0.7] }
     ]
+    // scikit-learn 1.2: GridSearchCV's rank_test_score for means [0.875, 0.875, 0.6] is [1, 1, 3], best_index_ 0
     const up = rankTrials(trials, true)
-    expect(up.map((t) => t.trial)).toEqual([1, 0, 3])
-    expect(up[1].mean).toBe(0.875)
-    expect(up[1].std).toBe(0.125)
-    expect(up.map((t) => t.rank)).toEqual([1, 2, 3])
-    expect(rankTrials(trials, false).map((t) => t.trial)).toEqual([3, 1, 0])
+    expect(up.map((t) => t.trial)).toEqual([0, 1, 3])
+    expect(up[0].mean).toBe(0.875)
+    expect(up[0].std).toBe(0.125)
+    expect(up.map((t) => t.rank)).toEqual([1, 1, 3])
+    const down = rankTrials(trials, false)
+    expect(down.map((t) => t.trial)).toEqual([3, 0, 1])
+    expect(down.map((t) => t.rank)).toEqual([1, 2, 2])
   })
 })
