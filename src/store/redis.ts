@@ -25,6 +25,27 @@ export function createApiRedis (url: string, options: RedisOptions = {}): Redis 
   return createRedis(url, { maxRetriesPerRequest: 0, retryStrategy: (times) => Math.min(times * 100, 1000), ...options })
 }
 
+interface SharedPing { at: number, result: Promise<boolean> }
+const recentPings = new WeakMap<Redis, SharedPing>()
+
+/**
+ * pingRedis for readiness probes, which are open and unkeyed (/readyz, KServe's /v2/health/ready):
+ * callers within `freshMs` of a PING share it, in flight or answered, so a flood of probes sends
+ * Redis one PING each half second rather than one a request. A connection that is not up answers
+ * from its status at once, and a close forgets the shared answer.
+ */
+export function sharedPing (redis: Redis, timeoutMs = 1000, freshMs = 500): Promise<boolean> {
+  // only a connection that is up and has stayed up shares: one that closed since (even if it is back) pings again
+  if (redis.status !== 'ready') return pingRedis(redis, timeoutMs)
+  const now = Date.now()
+  const recent = recentPings.get(redis)
+  if (recent && now - recent.at < freshMs) return recent.result
+  if (!recent) redis.on('close', () => recentPings.delete(redis))
+  const result = pingRedis(redis, timeoutMs)
+  recentPings.set(redis, { at: now, result })
+  return result
+}
+
 /** Resolves true when Redis answers PING within `timeoutMs`, false otherwise; never throws. */
 export async function pingRedis (redis: Redis, timeoutMs = 1000): Promise<boolean> {
   // while reconnecting, a PING would wait in the offline queue and answer once Redis is back: the outage would not show

@@ -37,6 +37,33 @@ describe('health', () => {
     }
   })
 
+  it('a flood of readiness probes shares one PING each half second, and an outage still shows at once', async () => {
+    const redis = createRedis(process.env.REDIS_URL!)
+    const app = await buildApp({ config: loadConfig({ REDIS_URL: process.env.REDIS_URL }), redis })
+    await app.ready()
+    if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve))
+    const ping = redis.ping.bind(redis)
+    let pings = 0
+    redis.ping = (() => { pings++; return ping() }) as typeof redis.ping
+    try {
+      const probes = Array.from({ length: 60 }, (_, i) => app.inject({ method: 'GET', url: i % 2 === 0 ? '/readyz' : '/v2/health/ready' }))
+      expect((await Promise.all(probes)).map((r) => r.statusCode)).toEqual(Array(60).fill(200))
+      expect(pings).toBe(1)
+      await new Promise((resolve) => setTimeout(resolve, 600))
+      expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200)
+      expect(pings).toBe(2)
+      // a closed connection is not ready, whatever a PING answered a moment ago
+      const ended = new Promise((resolve) => redis.once('end', resolve))
+      redis.disconnect()
+      await ended
+      expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503)
+      expect((await app.inject({ method: 'GET', url: '/v2/health/ready' })).statusCode).toBe(503)
+    } finally {
+      await app.close()
+      redis.disconnect()
+    }
+  })
+
   it('names every request: the caller\'s X-Request-Id, else a fresh UUID, in the answer and its log lines; probes are not logged', async () => {
     const lines: Array<Record<string, unknown>> = []
     const logger = pino(loggerOptions({ LOG_LEVEL: 'info' }, false), new Writable({ write (c: Buffer, _e, done) { lines.push(JSON.parse(c.toString()) as Record<string, unknown>); done() } }))

@@ -2,7 +2,7 @@
 import { z } from 'zod'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { NOT_READY } from '../../errors.js'
-import { pingRedis } from '../../store/redis.js'
+import { sharedPing } from '../../store/redis.js'
 import { problems } from '../../schemas/common.js'
 import { chooseKernels } from '../../kernels/index.js'
 
@@ -22,7 +22,7 @@ const health: FastifyPluginAsyncZod = async (fastify) => {
     logLevel: 'warn',
     schema: { tags: ['health'], summary: 'Redis answers: ready to take requests', response: { 200: Ready, ...problems(503) } }
   }, async () => {
-    if (!(await pingRedis(fastify.redis, 1000))) throw new NOT_READY('Redis did not answer PING within 1 s; check REDIS_URL and that Redis is running')
+    if (!(await sharedPing(fastify.redis, 1000))) throw new NOT_READY('Redis did not answer PING within 1 s; check REDIS_URL and that Redis is running')
     return { status: 'ready', kernels: chooseKernels(fastify.config.KERNELS).active }
   })
 }

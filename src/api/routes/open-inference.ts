@@ -8,7 +8,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { NOT_READY } from '../../errors.js'
-import { pingRedis } from '../../store/redis.js'
+import { sharedPing } from '../../store/redis.js'
 import { redisUnavailable } from '../plugins/redis-guard.js'
 import type { ModelRecord } from '../../store/models.js'
 import {
@@ -69,7 +69,7 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get('/v2/health/ready', {
     schema: { tags, summary: 'Server readiness: 200 when Redis answers (as /readyz), else 503', response: { 200: ServerReadyResponse, ...protocolErrors(503) } }
   }, async () => {
-    if (!(await pingRedis(fastify.redis, 1000))) throw new NOT_READY('Redis did not answer PING within 1 s')
+    if (!(await sharedPing(fastify.redis, 1000))) throw new NOT_READY('Redis did not answer PING within 1 s')
     return { ready: true }
   })
 
