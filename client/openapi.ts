@@ -695,296 +695,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        FieldIssueInput: {
-            /** @description JSON path of the offending value, e.g. layers[0].units ("" for the whole part) */
-            field: string;
-            /** @enum {string} */
-            in?: "body" | "querystring" | "params" | "headers";
-            message: string;
-        };
-        /** @description RFC 9457 problem details */
-        ProblemInput: {
-            /** @description A URI that identifies the kind of problem, e.g. urn:backprop:problem:validation */
-            type: string;
-            /** @description The HTTP reason phrase of the status */
-            title: string;
-            status: number;
-            /** @description What went wrong and what to change */
-            detail: string;
-            /** @description The request path */
-            instance?: string;
-            /**
-             * @description Stable error code: NN_ERR_VALIDATION (400), NN_ERR_BAD_CSV (400), NN_ERR_INVALID_JSON (400), NN_ERR_NOT_UTF8 (400), NN_ERR_EMPTY_BODY (400), NN_ERR_BAD_DATASET (400), NN_ERR_BAD_NETWORK (400), NN_ERR_INPUT_WIDTH (400), NN_ERR_UNAUTHORIZED (401), NN_ERR_FORBIDDEN (403), NN_ERR_TOO_MANY_REQUESTS (429), NN_ERR_TOO_MANY_FOLLOWERS (429), NN_ERR_TOO_MANY_SWEEP_FOLLOWERS (429), NN_ERR_TOO_MANY_AUTH_FAILURES (429), NN_ERR_DATASET_NOT_FOUND (404), NN_ERR_NETWORK_NOT_FOUND (404), NN_ERR_MODEL_NOT_FOUND (404), NN_ERR_JOB_NOT_FOUND (404), NN_ERR_SWEEP_NOT_FOUND (404), NN_ERR_ROUTE_NOT_FOUND (404), NN_ERR_NOT_IMPLEMENTED (501), NN_ERR_METHOD_NOT_ALLOWED (405), NN_ERR_CONFLICT (409), NN_ERR_MODEL_VERSION_REQUIRED (409), NN_ERR_PAYLOAD_TOO_LARGE (413), NN_ERR_DATASET_TOO_LARGE (413), NN_ERR_NOT_ACCEPTABLE (406), NN_ERR_UNSUPPORTED_MEDIA_TYPE (415), NN_ERR_UNSUPPORTED_CHARSET (415), NN_ERR_UNPROCESSABLE (422), NN_ERR_NON_FINITE_OUTPUT (422), NN_ERR_NON_FINITE_MODEL (409), NN_ERR_TOO_MANY_PARAMETERS (422), NN_ERR_NOT_READY (503), NN_ERR_CONSOLE_NOT_BUILT (503), NN_ERR_REDIS_UNAVAILABLE (503), NN_ERR_INTERNAL (500), NN_ERR_REQUEST_TIMEOUT (408), NN_ERR_HEADERS_TOO_LARGE (431), NN_ERR_BAD_REQUEST (400)
-             * @enum {string}
-             */
-            code?: "NN_ERR_VALIDATION" | "NN_ERR_BAD_CSV" | "NN_ERR_INVALID_JSON" | "NN_ERR_NOT_UTF8" | "NN_ERR_EMPTY_BODY" | "NN_ERR_BAD_DATASET" | "NN_ERR_BAD_NETWORK" | "NN_ERR_INPUT_WIDTH" | "NN_ERR_UNAUTHORIZED" | "NN_ERR_FORBIDDEN" | "NN_ERR_TOO_MANY_REQUESTS" | "NN_ERR_TOO_MANY_FOLLOWERS" | "NN_ERR_TOO_MANY_SWEEP_FOLLOWERS" | "NN_ERR_TOO_MANY_AUTH_FAILURES" | "NN_ERR_DATASET_NOT_FOUND" | "NN_ERR_NETWORK_NOT_FOUND" | "NN_ERR_MODEL_NOT_FOUND" | "NN_ERR_JOB_NOT_FOUND" | "NN_ERR_SWEEP_NOT_FOUND" | "NN_ERR_ROUTE_NOT_FOUND" | "NN_ERR_NOT_IMPLEMENTED" | "NN_ERR_METHOD_NOT_ALLOWED" | "NN_ERR_CONFLICT" | "NN_ERR_MODEL_VERSION_REQUIRED" | "NN_ERR_PAYLOAD_TOO_LARGE" | "NN_ERR_DATASET_TOO_LARGE" | "NN_ERR_NOT_ACCEPTABLE" | "NN_ERR_UNSUPPORTED_MEDIA_TYPE" | "NN_ERR_UNSUPPORTED_CHARSET" | "NN_ERR_UNPROCESSABLE" | "NN_ERR_NON_FINITE_OUTPUT" | "NN_ERR_NON_FINITE_MODEL" | "NN_ERR_TOO_MANY_PARAMETERS" | "NN_ERR_NOT_READY" | "NN_ERR_CONSOLE_NOT_BUILT" | "NN_ERR_REDIS_UNAVAILABLE" | "NN_ERR_INTERNAL" | "NN_ERR_REQUEST_TIMEOUT" | "NN_ERR_HEADERS_TOO_LARGE" | "NN_ERR_BAD_REQUEST";
-            /** @description One entry per invalid field */
-            errors?: components["schemas"]["FieldIssueInput"][];
-            /** @description JSON path of the offending value; with `errors`, the first one's */
-            field?: string;
-            /** @description 1-based CSV line (the header is line 1) */
-            line?: number;
-            /** @description 1-based CSV column, or 0-based column of a JSON matrix */
-            column?: number;
-            /** @description 0-based row of a JSON matrix */
-            row?: number;
-            /** @description The detail again, on GET /v1/models/{ref}, the route TensorFlow Serving's model-status clients share: they read a failure's `error` */
-            error?: string;
-            /** @description What the request would change that it did not opt in to, one entry per difference (a model name's signature: inputs, output, outputs) */
-            changes?: string[];
-        } & {
-            [key: string]: unknown;
-        };
-        NetworkSpecInput: {
-            inputs: number;
-            /** @description Hidden layers, input side first; may be empty (a linear or logistic model) */
-            layers: {
-                units: number;
-                /**
-                 * @description step is for inference only: it cannot be trained. maxout (Goodfellow et al. 2013): each unit is the largest of `pieces` linear pieces (k weight vectors and biases per unit)
-                 * @enum {string}
-                 */
-                activation: "sigmoid" | "tanh" | "relu" | "leaky_relu" | "abs" | "softplus" | "identity" | "step" | "maxout";
-                /** @description Negative slope of leaky_relu (default 0.01) */
-                alpha?: number;
-                /** @description maxout only: linear pieces per unit, the paper's k (pylearn2's num_pieces); default 2 */
-                pieces?: number;
-                /**
-                 * @description Normalise the layer's pre-activations: batch (torch.nn.BatchNorm1d: statistics of the minibatch in training, running estimates with momentum 0.1 at inference) or layer (torch.nn.LayerNorm: per row). Applied as Linear → Norm → Activation → Dropout
-                 * @enum {string}
-                 */
-                norm?: "batch" | "layer";
-                /** @description Dropout rate p: in training each unit of the layer's output is zeroed with probability p and the rest scaled by 1/(1 − p) (inverted dropout); the identity at inference. Default 0 (none) */
-                dropout?: number;
-                /** @description true: the layer's output is a + block(a), a its input (He et al. 2016); when the widths differ, a learned projection of a (no bias) replaces a */
-                residual?: boolean;
-                /**
-                 * @description Weight initialiser; default he_uniform for relu-family layers, glorot_uniform otherwise
-                 * @enum {string}
-                 */
-                init?: "glorot_uniform" | "glorot_normal" | "he_uniform" | "he_normal";
-                /** @description Constant initial bias; default 0.01 for relu-family layers, 0 otherwise */
-                biasInit?: number;
-            }[];
-            output: {
-                units: number;
-                /**
-                 * @description identity: regression (squared error); softmax: classes (cross-entropy); sigmoid: binary or multi-label
-                 * @enum {string}
-                 */
-                activation: "identity" | "softmax" | "sigmoid";
-                /**
-                 * @description Weight initialiser; default he_uniform for relu-family layers, glorot_uniform otherwise
-                 * @enum {string}
-                 */
-                init?: "glorot_uniform" | "glorot_normal" | "he_uniform" | "he_normal";
-                /** @description Constant initial bias; default 0.01 for relu-family layers, 0 otherwise */
-                biasInit?: number;
-            };
-            /** @description L2 penalty λ on weights (not biases) */
-            l2?: number;
-        };
-        JobNetworkSpecInput: {
-            /** @description Default: the dataset's encoded width (numeric columns plus one per category) */
-            inputs?: number;
-            /** @description Hidden layers, input side first; may be empty (a linear or logistic model) */
-            layers: {
-                units: number;
-                /**
-                 * @description step is for inference only: it cannot be trained. maxout (Goodfellow et al. 2013): each unit is the largest of `pieces` linear pieces (k weight vectors and biases per unit)
-                 * @enum {string}
-                 */
-                activation: "sigmoid" | "tanh" | "relu" | "leaky_relu" | "abs" | "softplus" | "identity" | "step" | "maxout";
-                /** @description Negative slope of leaky_relu (default 0.01) */
-                alpha?: number;
-                /** @description maxout only: linear pieces per unit, the paper's k (pylearn2's num_pieces); default 2 */
-                pieces?: number;
-                /**
-                 * @description Normalise the layer's pre-activations: batch (torch.nn.BatchNorm1d: statistics of the minibatch in training, running estimates with momentum 0.1 at inference) or layer (torch.nn.LayerNorm: per row). Applied as Linear → Norm → Activation → Dropout
-                 * @enum {string}
-                 */
-                norm?: "batch" | "layer";
-                /** @description Dropout rate p: in training each unit of the layer's output is zeroed with probability p and the rest scaled by 1/(1 − p) (inverted dropout); the identity at inference. Default 0 (none) */
-                dropout?: number;
-                /** @description true: the layer's output is a + block(a), a its input (He et al. 2016); when the widths differ, a learned projection of a (no bias) replaces a */
-                residual?: boolean;
-                /**
-                 * @description Weight initialiser; default he_uniform for relu-family layers, glorot_uniform otherwise
-                 * @enum {string}
-                 */
-                init?: "glorot_uniform" | "glorot_normal" | "he_uniform" | "he_normal";
-                /** @description Constant initial bias; default 0.01 for relu-family layers, 0 otherwise */
-                biasInit?: number;
-            }[];
-            output: {
-                /** @description Default: the number of classes (softmax), 1 for two classes (sigmoid), else the target columns */
-                units?: number;
-                /**
-                 * @description identity: regression (squared error); softmax: classes (cross-entropy); sigmoid: binary or multi-label
-                 * @enum {string}
-                 */
-                activation: "identity" | "softmax" | "sigmoid";
-                /**
-                 * @description Weight initialiser; default he_uniform for relu-family layers, glorot_uniform otherwise
-                 * @enum {string}
-                 */
-                init?: "glorot_uniform" | "glorot_normal" | "he_uniform" | "he_normal";
-                /** @description Constant initial bias; default 0.01 for relu-family layers, 0 otherwise */
-                biasInit?: number;
-            };
-            /** @description L2 penalty λ on weights (not biases) */
-            l2?: number;
-        };
-        CreateNetworkRequestInput: {
-            name?: string;
-            inputs: number;
-            /** @description Hidden layers, input side first; may be empty (a linear or logistic model) */
-            layers: {
-                units: number;
-                /**
-                 * @description step is for inference only: it cannot be trained. maxout (Goodfellow et al. 2013): each unit is the largest of `pieces` linear pieces (k weight vectors and biases per unit)
-                 * @enum {string}
-                 */
-                activation: "sigmoid" | "tanh" | "relu" | "leaky_relu" | "abs" | "softplus" | "identity" | "step" | "maxout";
-                /** @description Negative slope of leaky_relu (default 0.01) */
-                alpha?: number;
-                /** @description maxout only: linear pieces per unit, the paper's k (pylearn2's num_pieces); default 2 */
-                pieces?: number;
-                /**
-                 * @description Normalise the layer's pre-activations: batch (torch.nn.BatchNorm1d: statistics of the minibatch in training, running estimates with momentum 0.1 at inference) or layer (torch.nn.LayerNorm: per row). Applied as Linear → Norm → Activation → Dropout
-                 * @enum {string}
-                 */
-                norm?: "batch" | "layer";
-                /** @description Dropout rate p: in training each unit of the layer's output is zeroed with probability p and the rest scaled by 1/(1 − p) (inverted dropout); the identity at inference. Default 0 (none) */
-                dropout?: number;
-                /** @description true: the layer's output is a + block(a), a its input (He et al. 2016); when the widths differ, a learned projection of a (no bias) replaces a */
-                residual?: boolean;
-                /**
-                 * @description Weight initialiser; default he_uniform for relu-family layers, glorot_uniform otherwise
-                 * @enum {string}
-                 */
-                init?: "glorot_uniform" | "glorot_normal" | "he_uniform" | "he_normal";
-                /** @description Constant initial bias; default 0.01 for relu-family layers, 0 otherwise */
-                biasInit?: number;
-            }[];
-            output: {
-                units: number;
-                /**
-                 * @description identity: regression (squared error); softmax: classes (cross-entropy); sigmoid: binary or multi-label
-                 * @enum {string}
-                 */
-                activation: "identity" | "softmax" | "sigmoid";
-                /**
-                 * @description Weight initialiser; default he_uniform for relu-family layers, glorot_uniform otherwise
-                 * @enum {string}
-                 */
-                init?: "glorot_uniform" | "glorot_normal" | "he_uniform" | "he_normal";
-                /** @description Constant initial bias; default 0.01 for relu-family layers, 0 otherwise */
-                biasInit?: number;
-            };
-            /** @description L2 penalty λ on weights (not biases) */
-            l2?: number;
-        };
-        LayerSummaryInput: {
-            inputs: number;
-            units: number;
-            activation: string;
-            /** @description Learned parameters of the layer: units × inputs weights + units biases for a plain layer, plus k-fold weights for maxout, the norm's weight and bias, and a residual projection (batch norm's running mean and variance are buffers, not counted) */
-            parameters: number;
-            /** @description leaky_relu: its negative slope (the default, 0.01, included) */
-            alpha?: number;
-            /** @description maxout: its pieces per unit (the default, 2, included) */
-            pieces?: number;
-            /**
-             * @description Present when the layer normalises
-             * @enum {string}
-             */
-            norm?: "batch" | "layer";
-            /** @description Present when the layer drops units in training */
-            dropout?: number;
-            /** @description Present (true) when the layer adds its input */
-            residual?: boolean;
-        };
-        NetworkResponseInput: {
-            id: string;
-            name: string;
-            inputs: number;
-            /** @description Hidden layers */
-            layers: components["schemas"]["LayerSummaryInput"][];
-            output: components["schemas"]["LayerSummaryInput"];
-            l2: number;
-            /** @description Learned parameters, as PyTorch counts net.parameters(): weights, biases, norms' γ and β (batch norm's running statistics are buffers, not counted) */
-            parameterCount: number;
-            /** @description ISO 8601 time in UTC */
-            createdAt: string;
-            network: components["schemas"]["NetworkSpecInput"];
-        };
-        MissingValuesInput: {
-            /**
-             * @description How missing feature cells (null; in CSV empty, NA, N/A, NaN, null, ?, …) are filled, with scikit-learn SimpleImputer's names, fitted on each job's training rows: error (default: refuse them), mean, median, most_frequent, constant (fillValue; a categorical cell gets no category)
-             * @enum {string}
-             */
-            strategy: "error" | "mean" | "median" | "most_frequent" | "constant";
-            /** @description For constant: the value of a missing numeric cell (default 0); a finite number that fits a 32-bit float */
-            fillValue?: number;
-        };
-        CreateDatasetJsonInput: {
-            name?: string;
-            /** @description One row per sample, every row the same width: numbers, category strings (one-hot encoded) and null for missing cells */
-            features: (number | string | null)[][];
-            /** @description One per row: numbers (regression, or class codes for a softmax / 0-1 sigmoid head), strings (class labels, one-hot encoded) or arrays (several outputs) */
-            targets: (number | string | number[])[];
-            featureNames?: string[];
-            targetNames?: string[];
-            /** @description How null feature cells are filled when a job trains on it (default: error, null cells are refused) */
-            missing?: components["schemas"]["MissingValuesInput"];
-            /** @description Feature columns (by featureNames) to read as categories although they hold numbers */
-            categorical?: string[];
-        };
-        ColumnStatsInput: {
-            name: string;
-            /** @description Numeric columns: over the present cells */
-            mean?: number;
-            /** @description Population standard deviation */
-            std?: number;
-            min?: number;
-            max?: number;
-            /**
-             * @description Feature columns: numbers, or categories (one-hot encoded, an input each)
-             * @enum {string}
-             */
-            kind?: "numeric" | "categorical";
-            /** @description Categorical columns: the categories in one-hot column order */
-            categories?: string[];
-            /** @description Feature columns: cells with no value */
-            missing?: number;
-        };
-        DatasetResponseInput: {
-            id: string;
-            name: string;
-            rows: number;
-            /** @description Inputs a network needs: numeric columns plus one per category of each categorical column */
-            inputs: number;
-            /** @description Target columns after encoding: the number of classes for labels */
-            outputs: number;
-            featureNames: string[];
-            targetNames: string[];
-            /** @description Class labels in one-hot column order */
-            classes?: string[];
-            /** @description A single numeric target column's distinct values (at most MAX_CLASSES): the classes a softmax head learns from it, labelled "0", "1", … */
-            targetValues?: number[];
-            /** @description The missing-value strategy given at upload (absent: error) */
-            missing?: components["schemas"]["MissingValuesInput"];
-            /** @description ISO 8601 time in UTC */
-            createdAt: string;
-            /** @description Each feature column as read: kind, categories, missing cells and statistics */
-            columns: components["schemas"]["ColumnStatsInput"][];
-            /** @description Statistics of each encoded target column */
-            targetColumns: components["schemas"]["ColumnStatsInput"][];
-            /** @description Content hash of the stored float32 features and targets */
-            sha256: string;
-            bytes: number;
-        };
         OptimizerInput: {
             /** @constant */
             type: "sgd";
@@ -1040,31 +750,6 @@ export interface components {
             epsilon?: number;
             weightDecay?: number;
         };
-        ScheduleInput: {
-            /** @constant */
-            type: "constant";
-        } | {
-            /** @constant */
-            type: "step";
-            stepSize: number;
-            gamma?: number;
-        } | {
-            /** @constant */
-            type: "exponential";
-            gamma: number;
-        } | {
-            /** @constant */
-            type: "cosine";
-            minLearningRate?: number;
-            epochs?: number;
-        } | {
-            /** @constant */
-            type: "reduce_on_plateau";
-            factor?: number;
-            patience?: number;
-            minDelta?: number;
-            minLearningRate?: number;
-        };
         TrainingOptionsInput: {
             /**
              * @description Most passes over the training rows (MAX_EPOCHS bounds it); default 200, as scikit-learn's max_iter
@@ -1082,7 +767,7 @@ export interface components {
              */
             optimizer?: components["schemas"]["OptimizerInput"];
             /** @description Learning-rate schedule; default constant */
-            schedule?: components["schemas"]["ScheduleInput"];
+            schedule?: components["schemas"]["Schedule"];
             /**
              * @description Share of rows held out (stratified by class); validation metrics and early stopping use them. Default 0.1, as scikit-learn's validation_fraction; 0 trains on every row
              * @default 0.1
@@ -1115,10 +800,10 @@ export interface components {
              */
             normalize?: "standard" | "minmax" | "none";
         };
-        CreateTrainingJobRequestInput: {
+        CreateTrainingJobRequest: {
             datasetId: string;
             /** @description An inline network definition; inputs and output.units default to the dataset's */
-            network?: components["schemas"]["JobNetworkSpecInput"];
+            network?: components["schemas"]["JobNetworkSpec"];
             /** @description A saved network definition (POST /v1/networks) */
             networkId?: string;
             /** @description Fine-tune: start from this model's network, weights and normalisation. Any model reference: an id (mdl_…), name@<version>, name@latest, or a bare name (its newest version), resolved to the id when the job is admitted */
@@ -1128,197 +813,11 @@ export interface components {
             /** @description Name the trained model is versioned under (the next version of it): 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids). Without it, the model is named by its id */
             modelName?: string;
             /** @description How missing feature cells are filled, fitted on the training rows and stored with the model; default: the dataset's upload strategy */
-            missing?: components["schemas"]["MissingValuesInput"];
+            missing?: components["schemas"]["MissingValues"];
             /** @description When modelName already has versions, the new one must keep the newest version's signature: the same feature columns (names in order, numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the name's new signature. Default false */
             allowSignatureChange?: boolean;
         };
-        EpochStatsInput: {
-            epoch: number;
-            /** @description The training rows' mean loss as each minibatch met them (before its step), plus the L2 penalty λ/2·‖W‖² of the weights at the epoch's end */
-            loss: number;
-            /** @description The validation rows' mean loss on the weights at the epoch's end, plus their L2 penalty (as Keras' val_loss) */
-            valLoss?: number;
-            accuracy?: number;
-            valAccuracy?: number;
-            learningRate?: number;
-        };
-        TrainingJobResponseInput: {
-            id: string;
-            /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-            progress: {
-                epoch: number;
-                epochs: number;
-                /** @description Running jobs: when the worker last reported (each epoch), or when it took the job (the attempt's start) if that is later. A clock that stops while epochs are quick means the worker is gone: the job is handed to another worker when its lock expires (about 30 s), resuming from its last checkpoint */
-                updatedAt?: string;
-            };
-            /** @description One entry per finished epoch */
-            history: components["schemas"]["EpochStatsInput"][];
-            datasetId: string;
-            /** @description The network it trains, as resolved at submission: a saved networkId's or a parent model's, inputs and output units filled in from the dataset */
-            network: components["schemas"]["NetworkSpecInput"];
-            /** @description The saved network definition it was submitted with */
-            networkId?: string;
-            /** @description The model it fine-tunes */
-            initialModelId?: string;
-            /** @description How missing feature cells are filled: the job's strategy, else its dataset's (absent: none are allowed) */
-            missing?: components["schemas"]["MissingValuesInput"];
-            /** @description A sweep's child job: its sweep, trial (0-based, as the sweep's results number them) and fold */
-            sweep?: {
-                id: string;
-                trial: number;
-                fold?: {
-                    k: number;
-                    index: number;
-                };
-            };
-            /** @description The training options as the job runs them, every default written in: the optimizer's and schedule's own, shuffle, seed, and batchSize once the job has started (its default, min(200, rows), resolves on the rows it trains on) */
-            training: components["schemas"]["TrainingOptionsInput"];
-            modelName?: string;
-            /** @description The trained model, once succeeded */
-            modelId?: string;
-            /** @description Why the job failed or was cancelled */
-            error?: string;
-            /** @description Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch's */
-            bestEpoch?: number | null;
-            /** @description The last epoch that ran to its end */
-            stoppedEpoch?: number;
-            /**
-             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; stopped: a stop was asked for (POST /v1/training-jobs/{id}/stop) and the job ended after the epoch it was in, storing its model; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled: no model stored
-             * @enum {string}
-             */
-            stopReason?: "completed" | "early_stopping" | "stopped" | "diverged" | "cancelled";
-            /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
-            trainRows?: number;
-            /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
-            validationRows?: number;
-            /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
-            warnings?: string[];
-            /** @description ISO 8601 time in UTC */
-            createdAt: string;
-            /** @description When the job's first attempt started (a job resumed after a restart keeps it) */
-            startedAt?: string;
-            /** @description ISO 8601 time in UTC */
-            finishedAt?: string;
-            /** @description When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled` */
-            cancelRequestedAt?: string;
-            /** @description When a stop was asked for (POST …/stop). A running job keeps status `running` until the epoch it is in ends; it then stores its model and ends `succeeded` with stopReason `stopped` */
-            stopRequestedAt?: string;
-            links: {
-                self: string;
-                events: string;
-                cancel: string;
-                stop: string;
-                model?: string;
-            };
-        };
-        TrainingJobSummaryInput: {
-            id: string;
-            /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-            progress: {
-                epoch: number;
-                epochs: number;
-                /** @description Running jobs: when the worker last reported (each epoch), or when it took the job (the attempt's start) if that is later. A clock that stops while epochs are quick means the worker is gone: the job is handed to another worker when its lock expires (about 30 s), resuming from its last checkpoint */
-                updatedAt?: string;
-            };
-            datasetId: string;
-            /** @description The network it trains, as resolved at submission: a saved networkId's or a parent model's, inputs and output units filled in from the dataset */
-            network: components["schemas"]["NetworkSpecInput"];
-            /** @description The saved network definition it was submitted with */
-            networkId?: string;
-            /** @description The model it fine-tunes */
-            initialModelId?: string;
-            /** @description How missing feature cells are filled: the job's strategy, else its dataset's (absent: none are allowed) */
-            missing?: components["schemas"]["MissingValuesInput"];
-            /** @description A sweep's child job: its sweep, trial (0-based, as the sweep's results number them) and fold */
-            sweep?: {
-                id: string;
-                trial: number;
-                fold?: {
-                    k: number;
-                    index: number;
-                };
-            };
-            /** @description The training options as the job runs them, every default written in: the optimizer's and schedule's own, shuffle, seed, and batchSize once the job has started (its default, min(200, rows), resolves on the rows it trains on) */
-            training: components["schemas"]["TrainingOptionsInput"];
-            modelName?: string;
-            /** @description The trained model, once succeeded */
-            modelId?: string;
-            /** @description Why the job failed or was cancelled */
-            error?: string;
-            /** @description Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch's */
-            bestEpoch?: number | null;
-            /** @description The last epoch that ran to its end */
-            stoppedEpoch?: number;
-            /**
-             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; stopped: a stop was asked for (POST /v1/training-jobs/{id}/stop) and the job ended after the epoch it was in, storing its model; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled: no model stored
-             * @enum {string}
-             */
-            stopReason?: "completed" | "early_stopping" | "stopped" | "diverged" | "cancelled";
-            /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
-            trainRows?: number;
-            /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
-            validationRows?: number;
-            /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
-            warnings?: string[];
-            /** @description ISO 8601 time in UTC */
-            createdAt: string;
-            /** @description When the job's first attempt started (a job resumed after a restart keeps it) */
-            startedAt?: string;
-            /** @description ISO 8601 time in UTC */
-            finishedAt?: string;
-            /** @description When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled` */
-            cancelRequestedAt?: string;
-            /** @description When a stop was asked for (POST …/stop). A running job keeps status `running` until the epoch it is in ends; it then stores its model and ends `succeeded` with stopReason `stopped` */
-            stopRequestedAt?: string;
-            links: {
-                self: string;
-                events: string;
-                cancel: string;
-                stop: string;
-                model?: string;
-            };
-        };
-        CreatedTrainingJobInput: {
-            id: string;
-            /** @constant */
-            status: "queued";
-            links: {
-                self: string;
-                events: string;
-                cancel: string;
-                stop: string;
-                model?: string;
-            };
-        };
-        SweepDistributionInput: {
-            /** @constant */
-            type: "grid";
-            /** @description Every value is tried, combined with every value of the other grid fields (Ray Tune grid_search) */
-            values: unknown[];
-        } | {
-            /** @constant */
-            type: "choice";
-            /** @description One value drawn per trial, each equally likely (Ray Tune choice) */
-            values: unknown[];
-        } | {
-            /** @constant */
-            type: "uniform";
-            low: number;
-            high: number;
-        } | {
-            /** @constant */
-            type: "loguniform";
-            low: number;
-            high: number;
-        } | {
-            /** @constant */
-            type: "randint";
-            low: number;
-            high: number;
-        };
-        CreateSweepRequestInput: {
+        CreateSweepRequest: {
             datasetId: string;
             /** @description The base network, inline (as in POST /v1/training-jobs); `network.*` fields may be searched */
             network?: {
@@ -1339,7 +838,7 @@ export interface components {
              * @default {}
              */
             searchSpace?: {
-                [key: string]: components["schemas"]["SweepDistributionInput"];
+                [key: string]: components["schemas"]["SweepDistribution"];
             };
             /**
              * @description Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1. More than 1 needs a random field to draw (choice, uniform, loguniform, randint): draws of grids alone would repeat one configuration, seed and all. Discrete random fields alone (choice, randint) are drawn without repeats per grid point (scikit-learn's ParameterSampler), so trials may not exceed their distinct configurations
@@ -1370,329 +869,7 @@ export interface components {
             /** @description When modelName already has versions, the new one must keep the newest version's signature: the same feature columns (names in order, numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the name's new signature. Default false */
             allowSignatureChange?: boolean;
         };
-        SweepTrialResultInput: {
-            /** @description 0-based trial number: a grid's are scikit-learn's ParameterGrid order (fields sorted by path, the last varying fastest), so they are GridSearchCV's candidate indices */
-            trial: number;
-            /** @description The searched fields of this trial */
-            params: {
-                [key: string]: unknown;
-            };
-            /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-            /** @description Mean of the metric over folds, once every fold succeeded */
-            mean?: number;
-            /** @description Population standard deviation over folds (numpy.std, as scikit-learn cv_results_ std_test_score) */
-            std?: number;
-            /** @description 1 = best, by mean in the metric's direction; equal means share the smallest rank (1, 1, 3), as scikit-learn's rank_test_score. The best of a tie is the first trial, as GridSearchCV's best_index_ */
-            rank?: number;
-            /** @description Why a fold failed or was cancelled */
-            error?: string;
-            folds: {
-                /** @description 0-based fold held out; null without folds */
-                fold: number | null;
-                /** @description The child training job (GET /v1/training-jobs/{jobId}) */
-                jobId: string;
-                /** @enum {string} */
-                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-                /** @description The metric on the rows held out from this job */
-                score?: number;
-                /** @description Every applicable metric on those rows */
-                scores?: {
-                    [key: string]: number;
-                };
-                error?: string;
-            }[];
-        };
-        SweepResponseInput: {
-            id: string;
-            /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-            datasetId: string;
-            /** @enum {string} */
-            metric: "accuracy" | "balanced_accuracy" | "f1_macro" | "f1_weighted" | "roc_auc" | "roc_auc_ovr" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
-            greaterIsBetter: boolean;
-            folds: number | null;
-            /** @description Whether the best configuration is retrained and stored (scikit-learn's refit) */
-            refit: boolean;
-            /** @description Where the retrained best model is stored; absent with refit false */
-            modelName?: string;
-            progress: {
-                /** @description Trials whose every fold ran to its end (succeeded or failed); a cancelled trial is not done */
-                trialsDone: number;
-                trials: number;
-                /** @description Child jobs that ran to their end: succeeded or failed */
-                jobsDone: number;
-                /** @description Child jobs cancelled, with the sweep or before they ran */
-                jobsCancelled: number;
-                /** @description Child training jobs: trials × folds */
-                jobs: number;
-            };
-            /** @description The best trial so far (final once the sweep succeeded) */
-            best?: {
-                trial: number;
-                params: {
-                    [key: string]: unknown;
-                };
-                mean: number;
-                std: number;
-            };
-            /** @description The job that retrains the best configuration on all rows */
-            retrainJobId?: string;
-            /** @description The retrained best model, once succeeded */
-            modelId?: string;
-            error?: string;
-            /** @description One row per trial, in trial order */
-            results: components["schemas"]["SweepTrialResultInput"][];
-            /** @description ISO 8601 time in UTC */
-            createdAt: string;
-            /** @description ISO 8601 time in UTC */
-            finishedAt?: string;
-            /** @description When a cancel was asked for. A running sweep keeps status `running` until its jobs have stopped; it then ends `cancelled`, storing no model */
-            cancelRequestedAt?: string;
-            links: {
-                self: string;
-                events: string;
-                cancel: string;
-                model?: string;
-            };
-        };
-        SweepSummaryInput: {
-            id: string;
-            /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-            datasetId: string;
-            /** @enum {string} */
-            metric: "accuracy" | "balanced_accuracy" | "f1_macro" | "f1_weighted" | "roc_auc" | "roc_auc_ovr" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
-            greaterIsBetter: boolean;
-            folds: number | null;
-            /** @description Whether the best configuration is retrained and stored (scikit-learn's refit) */
-            refit: boolean;
-            /** @description Where the retrained best model is stored; absent with refit false */
-            modelName?: string;
-            progress: {
-                /** @description Trials whose every fold ran to its end (succeeded or failed); a cancelled trial is not done */
-                trialsDone: number;
-                trials: number;
-                /** @description Child jobs that ran to their end: succeeded or failed */
-                jobsDone: number;
-                /** @description Child jobs cancelled, with the sweep or before they ran */
-                jobsCancelled: number;
-                /** @description Child training jobs: trials × folds */
-                jobs: number;
-            };
-            /** @description The best trial so far (final once the sweep succeeded) */
-            best?: {
-                trial: number;
-                params: {
-                    [key: string]: unknown;
-                };
-                mean: number;
-                std: number;
-            };
-            /** @description The job that retrains the best configuration on all rows */
-            retrainJobId?: string;
-            /** @description The retrained best model, once succeeded */
-            modelId?: string;
-            error?: string;
-            /** @description ISO 8601 time in UTC */
-            createdAt: string;
-            /** @description ISO 8601 time in UTC */
-            finishedAt?: string;
-            /** @description When a cancel was asked for. A running sweep keeps status `running` until its jobs have stopped; it then ends `cancelled`, storing no model */
-            cancelRequestedAt?: string;
-            links: {
-                self: string;
-                events: string;
-                cancel: string;
-                model?: string;
-            };
-        };
-        CreatedSweepInput: {
-            id: string;
-            /** @constant */
-            status: "queued";
-            trials: number;
-            jobs: number;
-            links: {
-                self: string;
-                events: string;
-                cancel: string;
-                model?: string;
-            };
-        };
-        NormalizationInput: {
-            /** @enum {string} */
-            kind: "standard" | "minmax" | "none";
-            /** @description Per column: x' = (x − offset) / scale */
-            offset: number[];
-            scale: number[];
-        };
-        PreprocessingInput: {
-            /** @description Raw feature columns in order; a categorical one is one-hot encoded into an input per category */
-            columns: {
-                /** @description The feature name (the key of an instance record) */
-                name: string;
-                /**
-                 * @description numeric: one input; categorical: one input per category (one-hot)
-                 * @enum {string}
-                 */
-                kind: "numeric" | "categorical";
-                /** @description Categorical: the categories in one-hot column order */
-                categories?: string[];
-                /** @description Categorical: categories of `categories` that no row the model trained on held (the dataset had them in validation rows only). The model learned nothing about them (their inputs have no weight), so predict, evaluate and the serving protocols take them as categories it never saw: all zeros, reported in unknownCategories, refused with handleUnknown=error. Absent when there are none */
-                untrainedCategories?: string[];
-            }[];
-            /** @description Fills missing cells (scikit-learn SimpleImputer, fitted on the training rows); absent: missing cells are refused */
-            imputer?: {
-                /**
-                 * @description scikit-learn SimpleImputer strategy it was fitted with
-                 * @enum {string}
-                 */
-                strategy: "mean" | "median" | "most_frequent" | "constant";
-                /** @description constant: the value given */
-                fillValue?: number;
-                /** @description Per raw column: the value of a missing cell (a categorical column: the category index, -1 for none) */
-                statistics: number[];
-            };
-        };
-        ModelResponseInput: {
-            id: string;
-            /** @description Versions are counted per name */
-            name: string;
-            version: number;
-            network: components["schemas"]["NetworkSpecInput"];
-            /** @description Learned parameters, as PyTorch counts net.parameters(): weights, biases, norms' γ and β (batch norm's running statistics are buffers, not counted) */
-            parameterCount: number;
-            /** @description Of the stored weights (after early stopping: the restored epoch's): loss, accuracy and valLoss of that epoch; valAccuracy or valMse/valMae/valR2 on the held-out rows; epochs run */
-            metrics: {
-                [key: string]: number;
-            };
-            /** @description The dataset it was trained on (absent for imported models) */
-            datasetId?: string;
-            /** @description The training job that produced it */
-            jobId?: string;
-            /** @description The model it was fine-tuned from */
-            parentModelId?: string;
-            /** @description Class labels in output-unit order */
-            classes?: string[];
-            /** @description The raw columns a prediction row holds, in order (the keys of an instance record) */
-            featureNames: string[];
-            targetNames: string[];
-            /** @description How a raw row becomes the network's inputs before the normalisation: each column's kind and categories (one-hot encoding, fitted on the training rows) and the imputer of missing cells; absent: every column numeric, missing cells refused */
-            preprocessing?: components["schemas"]["PreprocessingInput"];
-            /** @description The options of the job that trained it, as that job reports them (absent on imported models) */
-            training?: components["schemas"]["TrainingOptionsInput"];
-            /** @description Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch's */
-            bestEpoch?: number | null;
-            /** @description The last epoch that ran to its end */
-            stoppedEpoch?: number;
-            /**
-             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; stopped: a stop was asked for (POST /v1/training-jobs/{id}/stop) and the job ended after the epoch it was in, storing its model; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled: no model stored
-             * @enum {string}
-             */
-            stopReason?: "completed" | "early_stopping" | "stopped" | "diverged" | "cancelled";
-            /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
-            trainRows?: number;
-            /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
-            validationRows?: number;
-            /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
-            warnings?: string[];
-            /** @description ISO 8601 time in UTC */
-            createdAt: string;
-        };
-        ModelExportInput: {
-            /** @constant */
-            format: "backprop.model";
-            /** @description 2 is written (parameters by name); 1 (layers of W and b, plain dense networks) is still read */
-            version: 1 | 2;
-            network: components["schemas"]["NetworkSpecInput"];
-            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var; its .num_batches_tracked, a counter, is accepted and not kept), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
-            parameters?: {
-                [key: string]: number[] | number[][] | number;
-            };
-            /** @description Version 1 only: hidden layers, then the output layer */
-            layers?: {
-                /** @description Weights W[unit][input] */
-                W: number[][];
-                /** @description Biases b[unit] */
-                b: number[];
-            }[];
-            /** @description The model's name (absent when it has none: it is named by its id) */
-            name?: string;
-            /** @description Imputation and one-hot encoding of raw rows, before the normalisation */
-            preprocessing?: components["schemas"]["PreprocessingInput"];
-            /** @description Applied to the encoded inputs before the network */
-            normalization?: components["schemas"]["NormalizationInput"];
-            /** @description Inverse-applied to regression outputs */
-            targetNormalization?: components["schemas"]["NormalizationInput"];
-            /** @description One label per class, in output order; distinct (also as numbers: "1" and "1.0" are one class) */
-            classes?: string[];
-            /** @description One distinct name per raw feature column */
-            featureNames?: string[];
-            /** @description One distinct name per target */
-            targetNames?: string[];
-            /** @description The training run's metrics as exported; an import keeps them as given (they are not recomputed: evaluate the model on your rows for your own) */
-            metrics?: {
-                [key: string]: number;
-            };
-        };
-        ModelImportInput: {
-            /** @constant */
-            format: "backprop.model";
-            /** @description 2 is written (parameters by name); 1 (layers of W and b, plain dense networks) is still read */
-            version: 1 | 2;
-            network: components["schemas"]["NetworkSpecInput"];
-            /** @description Version 2: every parameter under its torch.nn state_dict name, as nested arrays of its torch shape, in buffer order. Hidden layer i: layers.i.linear.weight [out, in] and .bias [out] (torch.nn.Linear; maxout: out = units·pieces, the pieces of a unit adjacent), layers.i.norm.weight and .bias [out] (torch.nn.LayerNorm; torch.nn.BatchNorm1d adds .running_mean and .running_var; its .num_batches_tracked, a counter, is accepted and not kept), layers.i.projection.weight [units, in] (a residual across widths: torch.nn.Linear without bias); then output.weight and output.bias. Load it with torch's load_state_dict (README) */
-            parameters?: {
-                [key: string]: number[] | number[][] | number;
-            };
-            /** @description Version 1 only: hidden layers, then the output layer */
-            layers?: {
-                /** @description Weights W[unit][input] */
-                W: number[][];
-                /** @description Biases b[unit] */
-                b: number[];
-            }[];
-            /** @description The name the import is versioned under: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids). Left out, the import is named by its new id */
-            name?: string;
-            /** @description Imputation and one-hot encoding of raw rows, before the normalisation */
-            preprocessing?: components["schemas"]["PreprocessingInput"];
-            /** @description Applied to the encoded inputs before the network */
-            normalization?: components["schemas"]["NormalizationInput"];
-            /** @description Inverse-applied to regression outputs */
-            targetNormalization?: components["schemas"]["NormalizationInput"];
-            /** @description One label per class, in output order; distinct (also as numbers: "1" and "1.0" are one class) */
-            classes?: string[];
-            /** @description One distinct name per raw feature column */
-            featureNames?: string[];
-            /** @description One distinct name per target */
-            targetNames?: string[];
-            /** @description The training run's metrics as exported; an import keeps them as given (they are not recomputed: evaluate the model on your rows for your own) */
-            metrics?: {
-                [key: string]: number;
-            };
-        };
-        PredictRequestInput: {
-            /** @description Raw feature rows, at most 10000, each with the model's featureNames in order: numbers, category strings, null for a missing value */
-            inputs?: (number | string | null)[][];
-            /** @description Rows as records keyed by feature name ({"sepal_length": 5.1, …}, as TensorFlow Serving and MLflow clients send), or as arrays like inputs */
-            instances?: ({
-                [key: string]: number | string | null;
-            } | (number | string | null)[])[];
-        };
-        PredictResponseInput: {
-            /** @description Per row: class probabilities (softmax/sigmoid) or values in the targets' units (regression) */
-            outputs: number[][];
-            /** @description Per row: the predicted class label, for classifiers with known classes */
-            labels?: string[];
-            /** @description Categories the model never saw, encoded as all zeros (handleUnknown=ignore) */
-            unknownCategories?: {
-                row: number;
-                field: string;
-                value: string;
-            }[];
-        };
-        BackpropRequestInput: {
+        BackpropRequest: {
             /** @description Raw feature rows, at most 64, read exactly as POST /v1/models/{ref}/predict reads them (numbers, category strings, null) */
             inputs?: (number | string | null)[][];
             /** @description Or the rows as records keyed by feature name (or arrays like inputs), as predict's instances */
@@ -1708,232 +885,7 @@ export interface components {
              */
             mode?: "train" | "eval" | "inference";
         };
-        LayerTraceInput: {
-            /** @description layers.i or output: the prefix of the layer's parameter names in the export */
-            name: string;
-            /** @description rows × the Linear's outputs (maxout: units·pieces): z = a_prev·Wᵀ + b */
-            z: number[][];
-            /** @description rows × units: the layer's outputs, after norm, activation, dropout and the residual sum (the output layer: the head's probabilities or values, normalised units) */
-            a: number[][];
-            /** @description rows × the Linear's outputs: δ = ∂J_r/∂z, each row's own loss (the output layer's δ is a − y) */
-            delta: number[][];
-            /** @description ∂J/∂θ of every parameter of the layer, averaged over the rows, plus λθ on weights; under its export name and shape (weight [out, in]) */
-            gradients: {
-                [key: string]: number[] | number[][];
-            };
-        };
-        BackpropResponseInput: {
-            modelId: string;
-            /**
-             * @description As sent
-             * @enum {string}
-             */
-            mode: "train" | "eval" | "inference";
-            rows: number;
-            /** @description The mean loss of the rows plus the L2 penalty λ/2·‖W‖², the loss training minimises */
-            loss: number;
-            /** @description Hidden layers, input side first, then the output layer */
-            layers: components["schemas"]["LayerTraceInput"][];
-        };
-        EvaluateRequestInput: {
-            /** @description A stored dataset (POST /v1/datasets) with the model's feature columns, by name and order */
-            datasetId: string;
-        };
-        DatasetPredictionsRequestInput: {
-            /** @description A stored dataset (POST /v1/datasets) with the model's feature columns, by name and order */
-            datasetId: string;
-        };
-        ClassificationMetricsInput: {
-            /** @description accuracy_score: share of rows whose predicted class (argmax; p ≥ 0.5 for one sigmoid unit, as predict) is the true one */
-            accuracy: number;
-            /** @description log_loss: −mean log p(true class), probabilities clipped to [eps, 1 − eps] (eps = 2.2e-16) and rows rescaled to sum 1 */
-            logLoss: number;
-            /** @description The model's classes: the order of confusionMatrix's rows and columns and of perClass */
-            classes: string[];
-            /** @description confusion_matrix: [i][j] counts rows of true class classes[i] predicted as classes[j] */
-            confusionMatrix: number[][];
-            /** @description classification_report's per-class rows */
-            perClass: {
-                /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
-                precision: number;
-                /** @description recall_score: tp / (tp + fn); 0 when the class has no rows */
-                recall: number;
-                /** @description f1_score: 2·precision·recall / (precision + recall); 0 when both are 0 */
-                f1: number;
-                /** @description Rows whose true class this is (for averages: all rows) */
-                support: number;
-                label: string;
-            }[];
-            /** @description average='macro': the unweighted mean over the classes that occur among the true or predicted labels (scikit-learn's default; perClass lists every class, those with support 0 too) */
-            macroAvg: {
-                /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
-                precision: number;
-                /** @description recall_score: tp / (tp + fn); 0 when the class has no rows */
-                recall: number;
-                /** @description f1_score: 2·precision·recall / (precision + recall); 0 when both are 0 */
-                f1: number;
-                /** @description Rows whose true class this is (for averages: all rows) */
-                support: number;
-            };
-            /** @description average='weighted': the mean over classes weighted by support */
-            weightedAvg: {
-                /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
-                precision: number;
-                /** @description recall_score: tp / (tp + fn); 0 when the class has no rows */
-                recall: number;
-                /** @description f1_score: 2·precision·recall / (precision + recall); 0 when both are 0 */
-                f1: number;
-                /** @description Rows whose true class this is (for averages: all rows) */
-                support: number;
-            };
-            /** @description roc_auc_score: binary, the AUC of classes[1]'s probability; more classes, multi_class='ovr' with average='macro'. Null when a class has no rows or every row (undefined) */
-            rocAuc: number | null;
-        };
-        MultiLabelMetricsInput: {
-            /** @description accuracy_score on a multilabel-indicator target: the subset accuracy, the share of rows whose every label is predicted right (a label is predicted where its probability is ≥ 0.5, as predict reads a sigmoid unit) */
-            accuracy: number;
-            /** @description hamming_loss: the share of the rows × labels predicted wrong */
-            hammingLoss: number;
-            /** @description classification_report's per-label rows, in the model's output order */
-            perLabel: {
-                /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
-                precision: number;
-                /** @description recall_score: tp / (tp + fn); 0 when the class has no rows */
-                recall: number;
-                /** @description f1_score: 2·precision·recall / (precision + recall); 0 when both are 0 */
-                f1: number;
-                /** @description Rows in which the label is 1 */
-                support: number;
-                /** @description The target column */
-                label: string;
-                /** @description multilabel_confusion_matrix's entry of the label: [[tn, fp], [fn, tp]] */
-                confusionMatrix: number[][];
-                /** @description roc_auc_score of the label's probability; null when its target is all 0 or all 1 (undefined) */
-                rocAuc: number | null;
-            }[];
-            /** @description average='micro': precision, recall and F1 of the counts summed over the labels */
-            microAvg: {
-                /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
-                precision: number;
-                /** @description recall_score: tp / (tp + fn); 0 when the class has no rows */
-                recall: number;
-                /** @description f1_score: 2·precision·recall / (precision + recall); 0 when both are 0 */
-                f1: number;
-                /** @description The positive labels of every row: the sum of the labels' supports */
-                support: number;
-            };
-            /** @description average='macro': the unweighted mean over every label */
-            macroAvg: {
-                /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
-                precision: number;
-                /** @description recall_score: tp / (tp + fn); 0 when the class has no rows */
-                recall: number;
-                /** @description f1_score: 2·precision·recall / (precision + recall); 0 when both are 0 */
-                f1: number;
-                /** @description The positive labels of every row: the sum of the labels' supports */
-                support: number;
-            };
-            /** @description average='weighted': the mean over labels weighted by support */
-            weightedAvg: {
-                /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
-                precision: number;
-                /** @description recall_score: tp / (tp + fn); 0 when the class has no rows */
-                recall: number;
-                /** @description f1_score: 2·precision·recall / (precision + recall); 0 when both are 0 */
-                f1: number;
-                /** @description The positive labels of every row: the sum of the labels' supports */
-                support: number;
-            };
-            /** @description average='samples': each row's precision, recall and F1 over its labels, then their mean (a row with no label true and none predicted scores 0: zero_division) */
-            samplesAvg: {
-                /** @description precision_score: tp / (tp + fp); 0 when nothing was predicted as the class (zero_division) */
-                precision: number;
-                /** @description recall_score: tp / (tp + fn); 0 when the class has no rows */
-                recall: number;
-                /** @description f1_score: 2·precision·recall / (precision + recall); 0 when both are 0 */
-                f1: number;
-                /** @description The positive labels of every row: the sum of the labels' supports */
-                support: number;
-            };
-            /** @description roc_auc_score(average='macro'): the mean of the labels' AUCs; null when a label's is undefined */
-            rocAuc: number | null;
-        };
-        RegressionMetricsInput: {
-            /** @description mean_squared_error: mean of (prediction − target)², in the target's units squared */
-            mse: number;
-            /** @description root_mean_squared_error: √mse of an output; at the top level the mean of the outputs' (as scikit-learn's uniform_average), not √ of the mean mse */
-            rmse: number;
-            /** @description mean_absolute_error: mean of |prediction − target| */
-            mae: number;
-            /** @description r2_score: 1 − Σ(prediction − target)² / Σ(target − mean)²; a constant target scores 1 if predicted exactly, else 0 (force_finite) */
-            r2: number;
-            /** @description multioutput='raw_values': one entry per output; the top-level values are their plain mean (multioutput='uniform_average') */
-            perOutput: {
-                /** @description mean_squared_error: mean of (prediction − target)², in the target's units squared */
-                mse: number;
-                /** @description root_mean_squared_error: √mse of an output; at the top level the mean of the outputs' (as scikit-learn's uniform_average), not √ of the mean mse */
-                rmse: number;
-                /** @description mean_absolute_error: mean of |prediction − target| */
-                mae: number;
-                /** @description r2_score: 1 − Σ(prediction − target)² / Σ(target − mean)²; a constant target scores 1 if predicted exactly, else 0 (force_finite) */
-                r2: number;
-                /** @description The target column */
-                name: string;
-            }[];
-        };
-        EvaluationResponseInput: {
-            modelId: string;
-            datasetId: string;
-            /** @description Rows scored: every row of the dataset */
-            rows: number;
-            /** @description Categories the model never saw, scored as all zeros in their one-hot columns (as predict, with handleUnknown=ignore, does and reports in its unknownCategories); absent when there are none */
-            unknownCategories?: {
-                /** @description The categorical feature column */
-                field: string;
-                /** @description A category of the dataset's the model never saw */
-                value: string;
-                /** @description Rows that hold it */
-                rows: number;
-            }[];
-            /** @constant */
-            task: "classification";
-            metrics: components["schemas"]["ClassificationMetricsInput"];
-        } | {
-            modelId: string;
-            datasetId: string;
-            /** @description Rows scored: every row of the dataset */
-            rows: number;
-            /** @description Categories the model never saw, scored as all zeros in their one-hot columns (as predict, with handleUnknown=ignore, does and reports in its unknownCategories); absent when there are none */
-            unknownCategories?: {
-                /** @description The categorical feature column */
-                field: string;
-                /** @description A category of the dataset's the model never saw */
-                value: string;
-                /** @description Rows that hold it */
-                rows: number;
-            }[];
-            /** @constant */
-            task: "regression";
-            metrics: components["schemas"]["RegressionMetricsInput"];
-        } | {
-            modelId: string;
-            datasetId: string;
-            /** @description Rows scored: every row of the dataset */
-            rows: number;
-            /** @description Categories the model never saw, scored as all zeros in their one-hot columns (as predict, with handleUnknown=ignore, does and reports in its unknownCategories); absent when there are none */
-            unknownCategories?: {
-                /** @description The categorical feature column */
-                field: string;
-                /** @description A category of the dataset's the model never saw */
-                value: string;
-                /** @description Rows that hold it */
-                rows: number;
-            }[];
-            /** @constant */
-            task: "multi-label";
-            metrics: components["schemas"]["MultiLabelMetricsInput"];
-        };
-        TfsPredictRequestInput: {
+        TfsPredictRequest: {
             /**
              * @description The only signature: serving_default ("" names it too, as in TF Serving)
              * @enum {string}
@@ -1964,175 +916,7 @@ export interface components {
                 })[][];
             };
         };
-        TfsPredictResponseInput: {
-            /** @description Row form: per instance, the output vector */
-            predictions?: number[][];
-            /** @description Columnar form: the output tensor [rows, units] */
-            outputs?: number[][];
-        };
-        ModelVersionStatusInput: {
-            version: string;
-            /** @enum {string} */
-            state: "START" | "LOADING" | "AVAILABLE" | "UNLOADING" | "END";
-            status: {
-                error_code: string;
-                error_message: string;
-            };
-        };
-        ModelStatusResponseInput: {
-            id: string;
-            /** @description Versions are counted per name */
-            name: string;
-            version: number;
-            network: components["schemas"]["NetworkSpecInput"];
-            /** @description Learned parameters, as PyTorch counts net.parameters(): weights, biases, norms' γ and β (batch norm's running statistics are buffers, not counted) */
-            parameterCount: number;
-            /** @description Of the stored weights (after early stopping: the restored epoch's): loss, accuracy and valLoss of that epoch; valAccuracy or valMse/valMae/valR2 on the held-out rows; epochs run */
-            metrics: {
-                [key: string]: number;
-            };
-            /** @description The dataset it was trained on (absent for imported models) */
-            datasetId?: string;
-            /** @description The training job that produced it */
-            jobId?: string;
-            /** @description The model it was fine-tuned from */
-            parentModelId?: string;
-            /** @description Class labels in output-unit order */
-            classes?: string[];
-            /** @description The raw columns a prediction row holds, in order (the keys of an instance record) */
-            featureNames: string[];
-            targetNames: string[];
-            /** @description How a raw row becomes the network's inputs before the normalisation: each column's kind and categories (one-hot encoding, fitted on the training rows) and the imputer of missing cells; absent: every column numeric, missing cells refused */
-            preprocessing?: components["schemas"]["PreprocessingInput"];
-            /** @description The options of the job that trained it, as that job reports them (absent on imported models) */
-            training?: components["schemas"]["TrainingOptionsInput"];
-            /** @description Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch's */
-            bestEpoch?: number | null;
-            /** @description The last epoch that ran to its end */
-            stoppedEpoch?: number;
-            /**
-             * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; stopped: a stop was asked for (POST /v1/training-jobs/{id}/stop) and the job ended after the epoch it was in, storing its model; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled: no model stored
-             * @enum {string}
-             */
-            stopReason?: "completed" | "early_stopping" | "stopped" | "diverged" | "cancelled";
-            /** @description Rows the weights were fitted on: the dataset's (a sweep child's: outside its fold) less validationRows */
-            trainRows?: number;
-            /** @description Rows held out by validationSplit (stratified by class, drawn with the job's seed), on which valLoss and the val* metrics are measured; 0 without validation */
-            validationRows?: number;
-            /** @description Options that did not apply as asked, e.g. "validationSplit 0.1 holds out 2 of 4 rows (50%): each class of 2 rows or more keeps one row for validation, so the model trained on 2; upload more rows, or set validationSplit 0 to train on all of them" */
-            warnings?: string[];
-            /** @description ISO 8601 time in UTC */
-            createdAt: string;
-            /** @description TensorFlow Serving's model status: the version this answer describes, AVAILABLE */
-            model_version_status: components["schemas"]["ModelVersionStatusInput"][];
-        };
-        TfsTensorInfoInput: {
-            /** @enum {string} */
-            dtype: "DT_FLOAT" | "DT_STRING";
-            tensor_shape: {
-                dim: {
-                    /** @description -1 for the rows (any size) */
-                    size: string;
-                    name: string;
-                }[];
-                unknown_rank: boolean;
-            };
-            name: string;
-        };
-        TfsModelMetadataResponseInput: {
-            model_spec: {
-                name: string;
-                signature_name: string;
-                version: string;
-            };
-            metadata: {
-                signature_def: {
-                    signature_def: {
-                        serving_default: {
-                            /** @description One input [-1, features], or one per feature column [-1] for a model with categorical columns (DT_STRING) */
-                            inputs: {
-                                [key: string]: components["schemas"]["TfsTensorInfoInput"];
-                            };
-                            /** @description output [-1, units]: class probabilities, or values in the targets' units */
-                            outputs: {
-                                [key: string]: components["schemas"]["TfsTensorInfoInput"];
-                            };
-                            method_name: string;
-                        };
-                    };
-                };
-            };
-        };
-        ProtocolErrorInput: {
-            /** @description What went wrong and what to change */
-            error: string;
-        };
-        MetadataTensorInput: {
-            name: string;
-            /** @description A tensor datatype of the protocol: FP32, BYTES, … */
-            datatype: string;
-            /** @description -1 for a dimension of any size (the rows) */
-            shape: number[];
-            /** @description For a categorical feature column's input only */
-            parameters?: {
-                /** @description The categories of a categorical feature column, the values its BYTES tensor may hold, as JSON text of a list (["blue","red"]): the protocol's parameter values are strings, numbers or booleans, and KServe's typed clients refuse others */
-                categories: string;
-                /** @description Those of the categories that no row the model trained on held (the dataset had them in validation rows only), as JSON text of a list: they answer as unknown categories, all zeros, reported in unknown_categories; absent when there are none */
-                untrained_categories?: string;
-            };
-        };
-        ServerLiveResponseInput: {
-            live: boolean;
-        };
-        ServerReadyResponseInput: {
-            ready: boolean;
-        };
-        ServerMetadataResponseInput: {
-            name: string;
-            version: string;
-            extensions: string[];
-        };
-        ModelMetadataResponseInput: {
-            name: string;
-            /** @description The versions of the model name that can be served */
-            versions?: string[];
-            platform: string;
-            inputs: components["schemas"]["MetadataTensorInput"][];
-            outputs: components["schemas"]["MetadataTensorInput"][];
-        };
-        /** @description Triton's model configuration (its model configuration extension, tritonclient's get_model_config), for the fields a client reads: batching and tensors */
-        ModelConfigResponseInput: {
-            name: string;
-            platform: string;
-            backend: string;
-            /** @description The most rows one infer request takes */
-            max_batch_size: number;
-            input: {
-                name: string;
-                /**
-                 * @description Triton's name of the datatype: FP32 is TYPE_FP32, BYTES is TYPE_STRING
-                 * @enum {string}
-                 */
-                data_type: "TYPE_FP32" | "TYPE_STRING";
-                /** @description The shape of one row: without the batch dimension, as max_batch_size > 0 says */
-                dims: number[];
-            }[];
-            output: {
-                name: string;
-                /**
-                 * @description Triton's name of the datatype: FP32 is TYPE_FP32, BYTES is TYPE_STRING
-                 * @enum {string}
-                 */
-                data_type: "TYPE_FP32" | "TYPE_STRING";
-                /** @description The shape of one row: without the batch dimension, as max_batch_size > 0 says */
-                dims: number[];
-            }[];
-        };
-        ModelReadyResponseInput: {
-            name: string;
-            ready: boolean;
-        };
-        InferRequestInput: {
+        InferRequest: {
             /** @description Echoed in the response */
             id?: string;
             /** @description binary_data_output: true answers every output as binary data after the JSON (binary tensor extension); other parameters are ignored */
@@ -2160,27 +944,6 @@ export interface components {
                 parameters?: {
                     [key: string]: unknown;
                 };
-            }[];
-        };
-        InferResponseInput: {
-            model_name: string;
-            model_version?: string;
-            id?: string;
-            parameters?: {
-                /** @description Values of categorical feature columns that name no category of the model, encoded as all zeros (as the native predict's unknownCategories), as JSON text of a list of {row, field, value} (the protocol's parameter values are strings, numbers or booleans, and KServe's typed clients refuse others) */
-                unknown_categories: string;
-            };
-            outputs: {
-                name: string;
-                shape: number[];
-                /** @enum {string} */
-                datatype: "FP32" | "BYTES";
-                /** @description An output asked for as binary data: its size in bytes; its bytes follow the JSON, in the order of outputs */
-                parameters?: {
-                    binary_data_size: number;
-                };
-                /** @description Flat, in row-major order (absent for an output answered as binary data) */
-                data?: (number | string)[];
             }[];
         };
         FieldIssue: {
@@ -2609,37 +1372,6 @@ export interface components {
              */
             normalize?: "standard" | "minmax" | "none";
         };
-        CreateTrainingJobRequest: {
-            datasetId: string;
-            /** @description An inline network definition; inputs and output.units default to the dataset's */
-            network?: components["schemas"]["JobNetworkSpec"];
-            /** @description A saved network definition (POST /v1/networks) */
-            networkId?: string;
-            /** @description Fine-tune: start from this model's network, weights and normalisation. Any model reference: an id (mdl_…), name@<version>, name@latest, or a bare name (its newest version), resolved to the id when the job is admitted */
-            initialModelId?: string;
-            /**
-             * @description How to train; every field has a default (see TrainingOptions), so it may be left out
-             * @default {
-             *       "epochs": 200,
-             *       "optimizer": {
-             *         "type": "adam",
-             *         "learningRate": 0.001
-             *       },
-             *       "validationSplit": 0.1,
-             *       "earlyStopping": {
-             *         "patience": 10,
-             *         "minDelta": 0.0001
-             *       }
-             *     }
-             */
-            training: components["schemas"]["TrainingOptions"];
-            /** @description Name the trained model is versioned under (the next version of it): 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids). Without it, the model is named by its id */
-            modelName?: string;
-            /** @description How missing feature cells are filled, fitted on the training rows and stored with the model; default: the dataset's upload strategy */
-            missing?: components["schemas"]["MissingValues"];
-            /** @description When modelName already has versions, the new one must keep the newest version's signature: the same feature columns (names in order, numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the name's new signature. Default false */
-            allowSignatureChange?: boolean;
-        };
         EpochStats: {
             epoch: number;
             /** @description The training rows' mean loss as each minibatch met them (before its step), plus the L2 penalty λ/2·‖W‖² of the weights at the epoch's end */
@@ -2825,58 +1557,6 @@ export interface components {
             type: "randint";
             low: number;
             high: number;
-        };
-        CreateSweepRequest: {
-            datasetId: string;
-            /** @description The base network, inline (as in POST /v1/training-jobs); `network.*` fields may be searched */
-            network?: {
-                [key: string]: unknown;
-            };
-            /** @description A saved network definition; then only `training.*` and `missing.*` fields may be searched */
-            networkId?: string;
-            /** @description The base training options (TrainingOptions); every trial starts from them */
-            training?: {
-                [key: string]: unknown;
-            };
-            /** @description The base missing-value strategy (as in POST /v1/training-jobs) */
-            missing?: {
-                [key: string]: unknown;
-            };
-            /**
-             * @description Field path → values or distribution. Grid fields multiply; random fields are drawn `trials` times per grid point. Empty or left out: the base job alone, cross-validated with `folds` (scikit-learn's cross_val_score)
-             * @default {}
-             */
-            searchSpace: {
-                [key: string]: components["schemas"]["SweepDistribution"];
-            };
-            /**
-             * @description Random draws (Ray Tune num_samples): the sweep runs (grid points) × trials configurations. Default 1. More than 1 needs a random field to draw (choice, uniform, loguniform, randint): draws of grids alone would repeat one configuration, seed and all. Discrete random fields alone (choice, randint) are drawn without repeats per grid point (scikit-learn's ParameterSampler), so trials may not exceed their distinct configurations
-             * @default 1
-             */
-            trials: number;
-            /**
-             * @description What ranks the trials (scikit-learn names: roc_auc for two classes, roc_auc_ovr, the macro one-vs-rest mean, for more), measured on the held-out fold, or without folds on a validationSplit share of the rows held out by the sweep's seed (the same rows for every trial; a trial trains on the rest, its own validationSplit within them)
-             * @enum {string}
-             */
-            metric: "accuracy" | "balanced_accuracy" | "f1_macro" | "f1_weighted" | "roc_auc" | "roc_auc_ovr" | "log_loss" | "r2" | "mean_squared_error" | "mean_absolute_error";
-            /** @description Direction (scikit-learn make_scorer); default true for accuracy, balanced_accuracy, the F1 and ROC AUC scores and r2, false for the losses and errors */
-            greaterIsBetter?: boolean;
-            /** @description k-fold cross-validation: each configuration trains k times, each time holding out one of k disjoint, seeded folds (stratified by class) */
-            folds?: number;
-            /**
-             * @description Fixes the random draws and the folds (default 0)
-             * @default 0
-             */
-            seed: number;
-            /**
-             * @description scikit-learn's GridSearchCV refit: true (default) retrains the best configuration on all rows and stores it under modelName; false ranks the trials only (cross-validation, or a search whose best you train yourself), storing no model
-             * @default true
-             */
-            refit: boolean;
-            /** @description With refit (the default): the best configuration is retrained on all rows and stored under this model name: 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. iris or iris-v2.1); not 'latest' and not starting with 'mdl_' (model ids) */
-            modelName?: string;
-            /** @description When modelName already has versions, the new one must keep the newest version's signature: the same feature columns (names in order, numeric or categorical), the same output head and units, and the same classes (or regression targets) in order; otherwise the request is refused with 409 listing the differences, since clients that call the name (or name@latest) would break. true: store it anyway, as the name's new signature. Default false */
-            allowSignatureChange?: boolean;
         };
         SweepTrialResult: {
             /** @description 0-based trial number: a grid's are scikit-learn's ParameterGrid order (fields sorted by path, the last varying fastest), so they are GridSearchCV's candidate indices */
@@ -3200,22 +1880,6 @@ export interface components {
                 value: string;
             }[];
         };
-        BackpropRequest: {
-            /** @description Raw feature rows, at most 64, read exactly as POST /v1/models/{ref}/predict reads them (numbers, category strings, null) */
-            inputs?: (number | string | null)[][];
-            /** @description Or the rows as records keyed by feature name (or arrays like inputs), as predict's instances */
-            instances?: ({
-                [key: string]: number | string | null;
-            } | (number | string | null)[])[];
-            /** @description One per row: a class label of the model (softmax, or a sigmoid unit of two classes), or the class index; for regression the value (one output) or the row of values, in the target's units; for several sigmoid units, a row of 0/1 */
-            targets: (number | string | number[])[];
-            /**
-             * @description PyTorch's module modes. train: dropout active (its mask that of epoch 0 of a run with seed 0, by row position), batch norm on the rows' own statistics (so at least 2 rows); eval, or its synonym inference: dropout off, batch norm on its running statistics
-             * @default inference
-             * @enum {string}
-             */
-            mode: "train" | "eval" | "inference";
-        };
         LayerTrace: {
             /** @description layers.i or output: the prefix of the layer's parameter names in the export */
             name: string;
@@ -3441,25 +2105,6 @@ export interface components {
             task: "multi-label";
             metrics: components["schemas"]["MultiLabelMetrics"];
         };
-        TfsPredictRequest: {
-            /**
-             * @description The only signature: serving_default ("" names it too, as in TF Serving)
-             * @enum {string}
-             */
-            signature_name?: "serving_default" | "";
-            /** @description Row form: one instance per row, a list of feature values in order, a record keyed by feature name, or {"input": [values]} (the signature's one input by name) */
-            instances?: ((number | string | null)[] | {
-                [key: string]: number | string | null;
-            } | {
-                input: (number | string | null)[];
-            })[];
-            /** @description Columnar form: the rows of the one input, {"input": [rows]} (the same, by the input's name), or one list of values per feature name */
-            inputs?: (number | string | null)[][] | {
-                [key: string]: (number | string | null)[];
-            } | {
-                input: (number | string | null)[][];
-            };
-        };
         TfsPredictResponse: {
             /** @description Row form: per instance, the output vector */
             predictions?: number[][];
@@ -3628,36 +2273,6 @@ export interface components {
             name: string;
             ready: boolean;
         };
-        InferRequest: {
-            /** @description Echoed in the response */
-            id?: string;
-            /** @description binary_data_output: true answers every output as binary data after the JSON (binary tensor extension); other parameters are ignored */
-            parameters?: {
-                [key: string]: unknown;
-            };
-            inputs: {
-                /** @description The input's name from the model metadata: any name for a model with one input; the feature column's name for a model with categorical columns (one input per column) */
-                name: string;
-                /** @description [rows, inputs] for the one input; [rows] (or [rows, 1]) for a feature column's input */
-                shape: number[];
-                /** @description FP32 (FP64, FP16, BF16, INT8…INT64 and UINT8…UINT64 are read as numbers); BYTES for a categorical column's category names */
-                datatype: string;
-                /** @description binary_data_size: the tensor's bytes follow the JSON (binary tensor extension, with the Inference-Header-Content-Length header), and data is left out; other parameters are ignored */
-                parameters?: {
-                    [key: string]: unknown;
-                };
-                /** @description The values, flat in row-major order or nested as the shape */
-                data: (number | string | (number | string)[])[];
-            }[];
-            /** @description The outputs to return (default: all of them) */
-            outputs?: {
-                name: string;
-                /** @description binary_data: true answers this output as binary data after the JSON, false as JSON (overriding binary_data_output). classification: n answers the output as its n highest values per row (Triton's classification extension): BYTES [rows, n], "<value>:<index>:<class>", highest first */
-                parameters?: {
-                    [key: string]: unknown;
-                };
-            }[];
-        };
         InferResponse: {
             model_name: string;
             model_version?: string;
@@ -3689,63 +2304,13 @@ export interface components {
     };
     pathItems: never;
 }
-export type SchemaFieldIssueInput = components['schemas']['FieldIssueInput'];
-export type SchemaProblemInput = components['schemas']['ProblemInput'];
-export type SchemaNetworkSpecInput = components['schemas']['NetworkSpecInput'];
-export type SchemaJobNetworkSpecInput = components['schemas']['JobNetworkSpecInput'];
-export type SchemaCreateNetworkRequestInput = components['schemas']['CreateNetworkRequestInput'];
-export type SchemaLayerSummaryInput = components['schemas']['LayerSummaryInput'];
-export type SchemaNetworkResponseInput = components['schemas']['NetworkResponseInput'];
-export type SchemaMissingValuesInput = components['schemas']['MissingValuesInput'];
-export type SchemaCreateDatasetJsonInput = components['schemas']['CreateDatasetJsonInput'];
-export type SchemaColumnStatsInput = components['schemas']['ColumnStatsInput'];
-export type SchemaDatasetResponseInput = components['schemas']['DatasetResponseInput'];
 export type SchemaOptimizerInput = components['schemas']['OptimizerInput'];
-export type SchemaScheduleInput = components['schemas']['ScheduleInput'];
 export type SchemaTrainingOptionsInput = components['schemas']['TrainingOptionsInput'];
-export type SchemaCreateTrainingJobRequestInput = components['schemas']['CreateTrainingJobRequestInput'];
-export type SchemaEpochStatsInput = components['schemas']['EpochStatsInput'];
-export type SchemaTrainingJobResponseInput = components['schemas']['TrainingJobResponseInput'];
-export type SchemaTrainingJobSummaryInput = components['schemas']['TrainingJobSummaryInput'];
-export type SchemaCreatedTrainingJobInput = components['schemas']['CreatedTrainingJobInput'];
-export type SchemaSweepDistributionInput = components['schemas']['SweepDistributionInput'];
-export type SchemaCreateSweepRequestInput = components['schemas']['CreateSweepRequestInput'];
-export type SchemaSweepTrialResultInput = components['schemas']['SweepTrialResultInput'];
-export type SchemaSweepResponseInput = components['schemas']['SweepResponseInput'];
-export type SchemaSweepSummaryInput = components['schemas']['SweepSummaryInput'];
-export type SchemaCreatedSweepInput = components['schemas']['CreatedSweepInput'];
-export type SchemaNormalizationInput = components['schemas']['NormalizationInput'];
-export type SchemaPreprocessingInput = components['schemas']['PreprocessingInput'];
-export type SchemaModelResponseInput = components['schemas']['ModelResponseInput'];
-export type SchemaModelExportInput = components['schemas']['ModelExportInput'];
-export type SchemaModelImportInput = components['schemas']['ModelImportInput'];
-export type SchemaPredictRequestInput = components['schemas']['PredictRequestInput'];
-export type SchemaPredictResponseInput = components['schemas']['PredictResponseInput'];
-export type SchemaBackpropRequestInput = components['schemas']['BackpropRequestInput'];
-export type SchemaLayerTraceInput = components['schemas']['LayerTraceInput'];
-export type SchemaBackpropResponseInput = components['schemas']['BackpropResponseInput'];
-export type SchemaEvaluateRequestInput = components['schemas']['EvaluateRequestInput'];
-export type SchemaDatasetPredictionsRequestInput = components['schemas']['DatasetPredictionsRequestInput'];
-export type SchemaClassificationMetricsInput = components['schemas']['ClassificationMetricsInput'];
-export type SchemaMultiLabelMetricsInput = components['schemas']['MultiLabelMetricsInput'];
-export type SchemaRegressionMetricsInput = components['schemas']['RegressionMetricsInput'];
-export type SchemaEvaluationResponseInput = components['schemas']['EvaluationResponseInput'];
-export type SchemaTfsPredictRequestInput = components['schemas']['TfsPredictRequestInput'];
-export type SchemaTfsPredictResponseInput = components['schemas']['TfsPredictResponseInput'];
-export type SchemaModelVersionStatusInput = components['schemas']['ModelVersionStatusInput'];
-export type SchemaModelStatusResponseInput = components['schemas']['ModelStatusResponseInput'];
-export type SchemaTfsTensorInfoInput = components['schemas']['TfsTensorInfoInput'];
-export type SchemaTfsModelMetadataResponseInput = components['schemas']['TfsModelMetadataResponseInput'];
-export type SchemaProtocolErrorInput = components['schemas']['ProtocolErrorInput'];
-export type SchemaMetadataTensorInput = components['schemas']['MetadataTensorInput'];
-export type SchemaServerLiveResponseInput = components['schemas']['ServerLiveResponseInput'];
-export type SchemaServerReadyResponseInput = components['schemas']['ServerReadyResponseInput'];
-export type SchemaServerMetadataResponseInput = components['schemas']['ServerMetadataResponseInput'];
-export type SchemaModelMetadataResponseInput = components['schemas']['ModelMetadataResponseInput'];
-export type SchemaModelConfigResponseInput = components['schemas']['ModelConfigResponseInput'];
-export type SchemaModelReadyResponseInput = components['schemas']['ModelReadyResponseInput'];
-export type SchemaInferRequestInput = components['schemas']['InferRequestInput'];
-export type SchemaInferResponseInput = components['schemas']['InferResponseInput'];
+export type SchemaCreateTrainingJobRequest = components['schemas']['CreateTrainingJobRequest'];
+export type SchemaCreateSweepRequest = components['schemas']['CreateSweepRequest'];
+export type SchemaBackpropRequest = components['schemas']['BackpropRequest'];
+export type SchemaTfsPredictRequest = components['schemas']['TfsPredictRequest'];
+export type SchemaInferRequest = components['schemas']['InferRequest'];
 export type SchemaFieldIssue = components['schemas']['FieldIssue'];
 export type SchemaProblem = components['schemas']['Problem'];
 export type SchemaNetworkSpec = components['schemas']['NetworkSpec'];
@@ -3760,13 +2325,11 @@ export type SchemaDatasetResponse = components['schemas']['DatasetResponse'];
 export type SchemaOptimizer = components['schemas']['Optimizer'];
 export type SchemaSchedule = components['schemas']['Schedule'];
 export type SchemaTrainingOptions = components['schemas']['TrainingOptions'];
-export type SchemaCreateTrainingJobRequest = components['schemas']['CreateTrainingJobRequest'];
 export type SchemaEpochStats = components['schemas']['EpochStats'];
 export type SchemaTrainingJobResponse = components['schemas']['TrainingJobResponse'];
 export type SchemaTrainingJobSummary = components['schemas']['TrainingJobSummary'];
 export type SchemaCreatedTrainingJob = components['schemas']['CreatedTrainingJob'];
 export type SchemaSweepDistribution = components['schemas']['SweepDistribution'];
-export type SchemaCreateSweepRequest = components['schemas']['CreateSweepRequest'];
 export type SchemaSweepTrialResult = components['schemas']['SweepTrialResult'];
 export type SchemaSweepResponse = components['schemas']['SweepResponse'];
 export type SchemaSweepSummary = components['schemas']['SweepSummary'];
@@ -3778,7 +2341,6 @@ export type SchemaModelExport = components['schemas']['ModelExport'];
 export type SchemaModelImport = components['schemas']['ModelImport'];
 export type SchemaPredictRequest = components['schemas']['PredictRequest'];
 export type SchemaPredictResponse = components['schemas']['PredictResponse'];
-export type SchemaBackpropRequest = components['schemas']['BackpropRequest'];
 export type SchemaLayerTrace = components['schemas']['LayerTrace'];
 export type SchemaBackpropResponse = components['schemas']['BackpropResponse'];
 export type SchemaEvaluateRequest = components['schemas']['EvaluateRequest'];
@@ -3787,7 +2349,6 @@ export type SchemaClassificationMetrics = components['schemas']['ClassificationM
 export type SchemaMultiLabelMetrics = components['schemas']['MultiLabelMetrics'];
 export type SchemaRegressionMetrics = components['schemas']['RegressionMetrics'];
 export type SchemaEvaluationResponse = components['schemas']['EvaluationResponse'];
-export type SchemaTfsPredictRequest = components['schemas']['TfsPredictRequest'];
 export type SchemaTfsPredictResponse = components['schemas']['TfsPredictResponse'];
 export type SchemaModelVersionStatus = components['schemas']['ModelVersionStatus'];
 export type SchemaModelStatusResponse = components['schemas']['ModelStatusResponse'];
@@ -3801,7 +2362,6 @@ export type SchemaServerMetadataResponse = components['schemas']['ServerMetadata
 export type SchemaModelMetadataResponse = components['schemas']['ModelMetadataResponse'];
 export type SchemaModelConfigResponse = components['schemas']['ModelConfigResponse'];
 export type SchemaModelReadyResponse = components['schemas']['ModelReadyResponse'];
-export type SchemaInferRequest = components['schemas']['InferRequest'];
 export type SchemaInferResponse = components['schemas']['InferResponse'];
 export type HeaderXRequestId = components['headers']['X-Request-Id'];
 export type $defs = Record<string, never>;
@@ -4579,7 +3139,7 @@ export interface operations {
                  *       ]
                  *     }
                  */
-                "application/json": components["schemas"]["CreateDatasetJsonInput"];
+                "application/json": components["schemas"]["CreateDatasetJson"];
                 /**
                  * @example sepal_length,sepal_width,petal_length,petal_width,species
                  *     5.1,3.5,1.4,0.2,setosa
@@ -5630,7 +4190,7 @@ export interface operations {
                  *       }
                  *     }
                  */
-                "application/json": components["schemas"]["CreateNetworkRequestInput"];
+                "application/json": components["schemas"]["CreateNetworkRequest"];
             };
         };
         responses: {
@@ -6569,7 +5129,7 @@ export interface operations {
                  *       }
                  *     }
                  */
-                "application/json": components["schemas"]["ModelImportInput"];
+                "application/json": components["schemas"]["ModelImport"];
             };
         };
         responses: {
@@ -7620,7 +6180,7 @@ export interface operations {
                  *       ]
                  *     }
                  */
-                "application/json": components["schemas"]["PredictRequestInput"];
+                "application/json": components["schemas"]["PredictRequest"];
             };
         };
         responses: {
@@ -8147,7 +6707,7 @@ export interface operations {
                  *       }
                  *     }
                  */
-                "application/json": components["schemas"]["CreateTrainingJobRequestInput"];
+                "application/json": components["schemas"]["CreateTrainingJobRequest"];
             };
         };
         responses: {
@@ -9858,7 +8418,7 @@ export interface operations {
                  *       "modelName": "iris-example-best"
                  *     }
                  */
-                "application/json": components["schemas"]["CreateSweepRequestInput"];
+                "application/json": components["schemas"]["CreateSweepRequest"];
             };
         };
         responses: {
@@ -11293,7 +9853,7 @@ export interface operations {
                  *       "datasetId": "last-dataset"
                  *     }
                  */
-                "application/json": components["schemas"]["EvaluateRequestInput"];
+                "application/json": components["schemas"]["EvaluateRequest"];
             };
         };
         responses: {
@@ -11615,7 +10175,7 @@ export interface operations {
                  *       "datasetId": "last-dataset"
                  *     }
                  */
-                "application/json": components["schemas"]["DatasetPredictionsRequestInput"];
+                "application/json": components["schemas"]["DatasetPredictionsRequest"];
             };
         };
         responses: {
@@ -11940,7 +10500,7 @@ export interface operations {
                  *       "mode": "train"
                  *     }
                  */
-                "application/json": components["schemas"]["BackpropRequestInput"];
+                "application/json": components["schemas"]["BackpropRequest"];
             };
         };
         responses: {
@@ -12266,7 +10826,7 @@ export interface operations {
                  *       ]
                  *     }
                  */
-                "application/json": components["schemas"]["TfsPredictRequestInput"];
+                "application/json": components["schemas"]["TfsPredictRequest"];
             };
         };
         responses: {
@@ -12494,7 +11054,7 @@ export interface operations {
                  *       ]
                  *     }
                  */
-                "application/json": components["schemas"]["TfsPredictRequestInput"];
+                "application/json": components["schemas"]["TfsPredictRequest"];
             };
         };
         responses: {
@@ -14499,7 +13059,7 @@ export interface operations {
                  *       ]
                  *     }
                  */
-                "application/json": components["schemas"]["InferRequestInput"];
+                "application/json": components["schemas"]["InferRequest"];
                 "application/octet-stream": string;
             };
         };
@@ -14745,7 +13305,7 @@ export interface operations {
                  *       ]
                  *     }
                  */
-                "application/json": components["schemas"]["InferRequestInput"];
+                "application/json": components["schemas"]["InferRequest"];
                 "application/octet-stream": string;
             };
         };

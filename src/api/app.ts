@@ -15,6 +15,7 @@ import { addOperationIds } from './openapi-examples/operation-ids.js'
 import { addResponseHeaders } from './openapi-examples/response-headers.js'
 import { addRequestBodies } from './openapi-examples/request-bodies.js'
 import { addErrorResponses } from './openapi-examples/error-responses.js'
+import { mergeIdenticalInputSchemas } from './openapi-examples/merged-input-schemas.js'
 import { SWAGGER_UI_CONFIG } from './openapi-examples/swagger-ui-config.js'
 import {
   jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider
@@ -90,8 +91,8 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
       components: { securitySchemes: SECURITY_SCHEMES }
     },
     transform: jsonSchemaTransform,
-    // every operation gets its error responses, shared ones included, and its examples (openapi-examples/): request bodies, parameters, responses
-    transformObject: (documentObject) => addRequestBodies(addResponseHeaders(addOperationIds(addExamples(addErrorResponses(jsonSchemaTransformObject(documentObject))))))
+    // request schemas that read as their answer twins are one (merged-input-schemas.ts); every operation gets its error responses, shared ones included, and its examples (openapi-examples/): request bodies, parameters, responses
+    transformObject: (documentObject) => mergeIdenticalInputSchemas(addRequestBodies(addResponseHeaders(addOperationIds(addExamples(addErrorResponses(jsonSchemaTransformObject(documentObject)))))))
   })
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: SWAGGER_UI_CONFIG })
 

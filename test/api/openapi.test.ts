@@ -5,6 +5,7 @@ import { OPENAPI_PATH, formatOpenApi } from '../../scripts/generate-openapi.js'
 import { buildTestApp, type TestApp } from './helper.js'
 import { OPERATION_IDS } from '../../src/api/openapi-examples/operation-ids.js'
 import { errorCodes } from '../../src/errors.js'
+import { mergeIdenticalInputSchemas } from '../../src/api/openapi-examples/merged-input-schemas.js'
 
 let t: TestApp
 beforeAll(async () => { t = await buildTestApp('openapi') })
@@ -24,6 +25,47 @@ describe('OpenAPI document', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/datasets', '/v1/datasets/{id}', '/v1/networks', '/v1/networks/{id}', '/healthz', '/readyz']))
     expect(Object.keys(doc.paths['/v1/datasets'].post.requestBody.content)).toEqual(expect.arrayContaining(['application/json', 'text/csv']))
     expect(doc.paths['/v1/networks/{id}'].get.responses['404'].content['application/problem+json']).toBeDefined()
+  })
+
+  it('gives each schema one name unless requests and answers read it differently, and every reference resolves', () => {
+    const doc = openApiDocument(t.app) as { components: { schemas: Record<string, unknown> } }
+    const names = Object.keys(doc.components.schemas)
+    // the twins left are schemas sent and answered alike but read differently: an optimizer's defaults are optional when sent
+    expect(names.filter((n) => n.endsWith('Input')).sort()).toEqual(['OptimizerInput', 'TrainingOptionsInput'])
+    expect(doc.components.schemas.TrainingOptionsInput).not.toEqual(doc.components.schemas.TrainingOptions)
+    expect(names).toEqual(expect.arrayContaining(['Problem', 'CreateTrainingJobRequest', 'InferRequest', 'TrainingJobResponse']))
+    const refs = [...JSON.stringify(doc).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1])
+    expect(refs.filter((r) => !names.includes(r))).toEqual([])
+  })
+
+  it('merges a twin equal to its answer, drops one no operation uses, and names a request-only schema plainly', () => {
+    const ref = (name: string): object => ({ $ref: `#/components/schemas/${name}` })
+    const strict = { type: 'object', properties: { n: { type: 'number' } }, additionalProperties: false }
+    const doc = {
+      paths: {
+        '/a': { post: { requestBody: { content: { 'application/json': { schema: ref('OuterInput') } } }, responses: { 200: { content: { 'application/json': { schema: ref('Outer') } } } } } },
+        '/b': { post: { requestBody: { content: { 'application/json': { schema: ref('SentInput') } } }, responses: { 200: { content: { 'application/json': { schema: ref('Answer') } } } } } }
+      },
+      components: {
+        schemas: {
+          // alike once Inner's twins are one: merged, in two passes
+          Inner: strict, InnerInput: strict,
+          Outer: { type: 'object', properties: { inner: ref('Inner') } }, OuterInput: { type: 'object', properties: { inner: ref('InnerInput') } },
+          // answered only: its twin goes
+          Answer: strict, AnswerInput: { type: 'object', properties: { n: { type: 'number' } } },
+          // sent only: the twin takes the plain name
+          Sent: strict, SentInput: { type: 'object', properties: { n: { type: 'number', default: 1 } } }
+        }
+      }
+    }
+    const before = structuredClone(doc)
+    const out = mergeIdenticalInputSchemas(doc)
+    expect(doc).toEqual(before)
+    expect(Object.keys(out.components.schemas).sort()).toEqual(['Answer', 'Inner', 'Outer', 'Sent'])
+    expect(out.components.schemas.Sent).toEqual(doc.components.schemas.SentInput)
+    expect(out.components.schemas.Outer).toEqual({ type: 'object', properties: { inner: ref('Inner') } })
+    expect(out.paths['/a'].post.requestBody.content['application/json'].schema).toEqual(ref('Outer'))
+    expect(out.paths['/b'].post.requestBody.content['application/json'].schema).toEqual(ref('Sent'))
   })
 
   it('names every operation by a unique operationId (what client generators call its method), the protocols\' by their own specifications\' names', () => {
@@ -61,7 +103,7 @@ describe('OpenAPI document', () => {
     const doc = openApiDocument(t.app) as { paths: Record<string, Record<string, { requestBody: { content: Record<string, Media> }, responses: Record<string, { content?: Record<string, Media>, headers?: Record<string, unknown> }> }>> }
     const upload = doc.paths['/v1/datasets'].post.requestBody.content
     // a JSON string was declared valid and then refused: JSON is the object alone
-    expect(upload['application/json'].schema?.$ref).toBe('#/components/schemas/CreateDatasetJsonInput')
+    expect(upload['application/json'].schema?.$ref).toBe('#/components/schemas/CreateDatasetJson')
     for (const type of ['text/csv', 'application/csv']) expect(upload[type].schema?.type, type).toBe('string')
     expect(Object.keys(upload['multipart/form-data'].schema?.properties ?? {})).toEqual(['file', 'target', 'name', 'categorical', 'delimiter', 'decimal', 'missing', 'fillValue'])
     for (const path of ['/v2/models/{name}/infer', '/v2/models/{name}/versions/{version}/infer']) {
