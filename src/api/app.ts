@@ -24,7 +24,7 @@ import type { Redis } from 'ioredis'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import { answerUnparsable, MAX_PARAM_LENGTH, setErrorHandling, toProblem } from './error-handler.js'
-import { keepDrainedConnections } from './body-scan.js'
+import { keepDrainedConnections, readWhole } from './body-scan.js'
 import { decompressRequests } from './request-decompression.js'
 import { refuseUnreadQueries } from './query-check.js'
 import { jsonBodyParser } from './json-body.js'
@@ -103,7 +103,7 @@ export const serviceApp = fp<Omit<AppDeps, 'logger'>>(async function serviceApp 
   refuseUnreadQueries(app)
   // One JSON parser for every route: a body it cannot read is a 400 that says where, or what to send (json-body.ts)
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser(app))
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, readWhole(jsonBodyParser(app)))
   // Bodies are JSON unless a route's own scope adds a parser (routes/datasets.ts adds CSV): text/plain,
   // which Fastify parses by default, would reach JSON schemas as a string and read as a 400, not a 415.
   app.removeContentTypeParser('text/plain')

@@ -9,13 +9,32 @@
  * Content-Length): a decompressed body (request-decompression.ts) is longer than what was sent.
  */
 import { Transform, type Readable } from 'node:stream'
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { IncomingMessage } from 'node:http'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 /** Looks at a chunk of the body: null to pass it on, or the error that refuses the body. */
 export type BodyScan = (chunk: Buffer) => Error | null
 
-/** Replies to a refused body that is being drained: their connection can carry the client's next request. */
+/** Replies to a refused body that is being drained, and requests whose body a parser read whole and refused: their connection can carry the client's next request. */
 const draining = new WeakSet<FastifyReply>()
+const readToEnd = new WeakSet<IncomingMessage>()
+
+type ParserDone = (err: Error | null, body?: unknown) => void
+
+/**
+ * A `parseAs: 'buffer'` content-type parser whose refusals keep the connection. Fastify calls such a
+ * parser once the whole body has arrived, so its "the client may still be sending", which closes the
+ * connection after any parser error, does not hold: a client's unparsable JSON, say, need not cost it
+ * its connection. Every buffer parser is registered through this.
+ */
+export function readWhole<B> (parser: (request: FastifyRequest, body: B, done: ParserDone) => void): (request: FastifyRequest, body: B, done: ParserDone) => void {
+  return (request, body, done) => {
+    parser(request, body, (err, value) => {
+      if (err) readToEnd.add(request.raw)
+      done(err, value)
+    })
+  }
+}
 
 /**
  * `source` piped through `scan`; see above. `limit`: the most bytes of it read after a refusal. Fastify closes
@@ -66,10 +85,10 @@ export function passEncodedLength (stream: Readable, source: Readable): void {
   })
 }
 
-/** The app-wide onSend hook that takes Fastify's `connection: close` off a refused body's reply while its rest is drained. */
+/** The app-wide onSend hook that takes Fastify's `connection: close` off the reply to a refused body read to its end. */
 export function keepDrainedConnections (app: FastifyInstance): void {
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (draining.has(reply)) reply.removeHeader('connection')
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (draining.has(reply) || readToEnd.has(request.raw)) reply.removeHeader('connection')
     return payload
   })
 }

@@ -1,6 +1,7 @@
 // Every route that reads a JSON body answers one it cannot read the same way: 400 with our own code, the
 // parser's message and where, or for an empty body what to send. Walked over the OpenAPI document, so a
 // route added later is held to it too. The serving protocols answer the same detail in their {"error"} form.
+import { connect, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import request from 'supertest'
 import { buildTestApp, type TestApp } from './helper.js'
@@ -233,9 +234,63 @@ describe('a JSON body that cannot be read', () => {
     expect(res.body).toEqual({ error: "the body is not valid JSON: Expected ',' or ']' after array element in JSON at position 21" })
   })
 
+  it('keeps the connection after a body it refuses once read whole, whatever the parser: the next request on it is answered', async () => {
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' })
+    const socket = connect(Number(new URL(address).port), '127.0.0.1')
+    let closed = false
+    socket.on('close', () => { closed = true })
+    const refusals: Array<[url: string, type: string, body: string, status: number]> = [
+      ['/v1/networks', 'application/json', '{"inputs": 4,', 400],
+      ['/v1/networks', 'application/json', '{"inputs": 4}\xff', 400],
+      ['/v1/networks', 'application/json', '', 400],
+      ['/v1/models/x:predict', 'application/x-www-form-urlencoded', '{"instances": [[1, 2]', 400],
+      ['/v1/models/x/predict', 'application/json', '{"inputs": [[1, 2]', 400],
+      ['/v2/models/x/infer', 'application/json', '{"inputs": [', 400],
+      ['/v1/datasets', 'application/json', '{"name": "d",', 400],
+      ['/v1/datasets', 'text/csv; charset=klingon', 'a,b\n1,2\n', 415],
+      ['/v1/datasets', 'multipart/form-data; boundary=XX', '--XX\r\nContent-Disposition: form-data; name="file"\r\n\r\nno end', 400]
+    ]
+    try {
+      for (const [url, type, body, status] of refusals) {
+        const bytes = Buffer.from(body, 'latin1')
+        socket.write(`POST ${url} HTTP/1.1\r\nhost: x\r\ncontent-type: ${type}\r\ncontent-length: ${bytes.length}\r\n\r\n`)
+        socket.write(bytes)
+        const refused = await readResponse(socket)
+        expect(refused.head, `${url} ${type}`).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `))
+        expect(refused.head, `${url} ${type}`).not.toMatch(/^connection: close$/im)
+      }
+      socket.write('GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n')
+      expect((await readResponse(socket)).body).toBe('{"status":"ok"}')
+      expect(closed).toBe(false)
+    } finally {
+      socket.destroy()
+    }
+  })
+
   it('is empty on a route that takes no body (cancel): no body, not a 400', async () => {
     const res = await request(t.app.server).post('/v1/training-jobs/nope/cancel').set('content-type', 'application/json').send('')
     expect(res.status).toBe(404)
     expect(res.body.code).toBe('NN_ERR_JOB_NOT_FOUND')
   })
 })
+
+/** The next HTTP/1.1 answer on `socket` (framed by its Content-Length): its head and its body. */
+function readResponse (socket: Socket): Promise<{ head: string, body: string }> {
+  return new Promise((resolve, reject) => {
+    let buffered = Buffer.alloc(0)
+    const onData = (chunk: Buffer): void => {
+      buffered = Buffer.concat([buffered, chunk])
+      const end = buffered.indexOf('\r\n\r\n')
+      if (end < 0) return
+      const head = buffered.subarray(0, end).toString()
+      const length = Number(/^content-length: *(\d+)$/im.exec(head)?.[1] ?? 0)
+      if (buffered.length < end + 4 + length) return
+      socket.off('data', onData)
+      socket.off('close', onClose)
+      resolve({ head, body: buffered.subarray(end + 4, end + 4 + length).toString() })
+    }
+    const onClose = (): void => { reject(new Error(`the connection closed after ${buffered.length} bytes: ${buffered.toString().slice(0, 200)}`)) }
+    socket.on('data', onData)
+    socket.once('close', onClose)
+  })
+}

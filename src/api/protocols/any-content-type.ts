@@ -6,10 +6,11 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { jsonBodyParser } from '../json-body.js'
+import { readWhole } from '../body-scan.js'
 
 /** Adds the catch-all parser to `scope` (the app's JSON parser and its 400s): register it inside the plugin that holds the protocol's routes. */
 export function readJsonWhateverContentType (scope: FastifyInstance): void {
-  scope.addContentTypeParser('*', { parseAs: 'buffer' }, jsonBodyParser(scope))
+  scope.addContentTypeParser('*', { parseAs: 'buffer' }, readWhole(jsonBodyParser(scope)))
   // an empty Content-Type (some clients send the header blank) is none: Fastify's catch-all does not match ''
   scope.addHook('onRequest', (request, _reply, done) => {
     const type = request.headers['content-type']

@@ -11,6 +11,7 @@ import { datasetColumns } from '../../data/dataset-columns.js'
 import { encodedWidth } from '../../data/feature-columns.js'
 import { fastValidator, isDatasetJson, lateBodyValidator } from '../fast-path.js'
 import { jsonBodyParser } from '../json-body.js'
+import { readWhole } from '../body-scan.js'
 import { csvOnlyQuery, csvOptions } from '../dataset-query.js'
 import { nameFromFile, readDatasetForm, withFormFields } from '../dataset-form.js'
 import { charsetOf, csvEncoding, type CsvSource } from '../../data/csv-decode.js'
@@ -89,7 +90,7 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
   const builder = fastify.datasetBuilder
   // CSV is parsed in this scope only, so any other route answers text/csv with 415. Read as bytes: the
   // charset it declares is ours to honour (a 415 for one we cannot decode), not always UTF-8
-  fastify.addContentTypeParser(CSV_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
+  fastify.addContentTypeParser(CSV_TYPES, { parseAs: 'buffer' }, readWhole((request, body, done) => {
     let encoding: string
     try {
       encoding = csvEncoding(charsetOf(String(request.headers['content-type'] ?? '')))
@@ -98,18 +99,18 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
       return
     }
     done(null, new CsvUpload(body as Buffer, encoding))
-  })
+   }))
   // JSON: the app's parser (json-body.ts: fastify's, with our 400s), except for large bodies, left unread
   const parseJson = jsonBodyParser(fastify)
   fastify.removeContentTypeParser('application/json')
-  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, readWhole((request, body, done) => {
     const bytes = body as Buffer // parseAs: 'buffer'
     if (bytes.length >= builder.threadFromBytes) done(null, new UnreadJson(bytes))
     else parseJson(request, bytes, done)
-  })
+   }))
 
   // a form (curl -F, a browser's file input, Swagger UI's file picker): its file is the body, its text fields join the query
-  fastify.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (request, body, done) => {
+  fastify.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, readWhole((request, body, done) => {
     readDatasetForm(body as Buffer, String(request.headers['content-type'])).then((form) => {
       const query = withFormFields(request.query, form.fields)
       // curl -F file=@iris.csv stores "iris", as the console names an upload after its file
@@ -120,7 +121,7 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
       else if (form.file.length >= builder.threadFromBytes) done(null, new UnreadJson(form.file))
       else parseJson(request, form.file, done)
     }).catch((err: unknown) => { done(err as Error) })
-  })
+   }))
 
   /** The general path for a body the thread could not read: the app's parser and the schema, with their usual 400s. */
   const parseAndValidate = async (request: FastifyRequest, bytes: Buffer): Promise<unknown> => {

@@ -18,6 +18,7 @@ import { readPredictBody, wasReadFromBytes } from '../predict-body.js'
 import { parseModelRef, resolveModelRef, withModelRef } from '../../store/model-ref.js'
 import { rowCapHook } from '../row-cap-stream.js'
 import { prototypeKeyError, unreadableBody } from '../json-body.js'
+import { readWhole } from '../body-scan.js'
 import { notUtf8 } from '../utf8-body.js'
 import type { FeatureRows, Prediction } from '../predictor.js'
 import { markServedModel } from '../served-model-headers.js'
@@ -137,7 +138,7 @@ const predict: FastifyPluginAsyncZod = async (fastify) => {
 
   await fastify.register(async (scope) => {
     scope.removeContentTypeParser('application/json')
-    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, parse)
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, readWhole(parse))
     scope.withTypeProvider<ZodTypeProvider>().post('/models/:id/predict', {
       schema: {
         tags: ['models'],
