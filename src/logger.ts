@@ -23,7 +23,26 @@ function prettyAvailable (): boolean {
  * serializer labelled those `"type":"Object"` with an empty stack, which an operator read as a bug.
  */
 function serializeErr (err: unknown): unknown {
-  return err instanceof Error ? pino.stdSerializers.err(err) : err
+  return err instanceof Error ? withoutCommandArgs(pino.stdSerializers.err(err)) : err
+}
+
+/**
+ * ioredis puts the command that failed on its errors (`command: {name, args}`), and a refused AUTH's
+ * args are the user and the password (an operator's trial found the Redis password in the API's log).
+ * Other commands' args are keys and values: a dataset's whole body, say. So only the name and the
+ * count are written, here and in the errors a serialized one holds (`cause`, AggregateError's `errors`).
+ */
+function withoutCommandArgs (value: unknown, depth = 0): unknown {
+  if (depth > 8 || typeof value !== 'object' || value === null) return value
+  if (Array.isArray(value)) return value.map((v) => withoutCommandArgs(v, depth + 1))
+  const out: Record<string, unknown> = {}
+  for (const [key, v] of Object.entries(value)) {
+    const command = key === 'command' && typeof v === 'object' && v !== null ? v as { name?: unknown, args?: unknown } : undefined
+    out[key] = command !== undefined && Array.isArray(command.args)
+      ? { ...command, args: `[${command.args.length} not shown]` }
+      : withoutCommandArgs(v, depth + 1)
+  }
+  return out
 }
 
 /** Query parameters a client may put a key or token in by mistake (the API reads keys from headers only, and refuses these with 401). */

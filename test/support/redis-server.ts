@@ -49,7 +49,8 @@ async function waitForPort (port: number, timeoutMs = 10_000): Promise<void> {
   }
 }
 
-export async function startRedisServer ({ appendOnly = false } = {}): Promise<RedisServer> {
+/** `args`: more redis-server options, e.g. ['--requirepass', 'pw']. */
+export async function startRedisServer ({ appendOnly = false, args = [] as string[] } = {}): Promise<RedisServer> {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'backprop-redis-'))
   let child: ChildProcess | undefined
@@ -57,7 +58,7 @@ export async function startRedisServer ({ appendOnly = false } = {}): Promise<Re
   const start = async (): Promise<void> => {
     child = spawn('redis-server', [
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
-      '--appendonly', appendOnly ? 'yes' : 'no', '--appendfsync', 'always'
+      '--appendonly', appendOnly ? 'yes' : 'no', '--appendfsync', 'always', ...args
     ], { stdio: 'ignore' })
     child.once('error', (err) => { throw new Error(`cannot start redis-server (is it installed?): ${err.message}`) })
     await waitForPort(port)
