@@ -1423,6 +1423,8 @@ export interface components {
             bestEpoch?: number | null;
             /** @description The last epoch that ran to its end */
             stoppedEpoch?: number;
+            /** @description The epoch whose end-of-epoch weights the run kept, the model's (a sweep trial's: those it was scored with): bestEpoch when early stopping restored them, else stoppedEpoch (so a stop asked for, without early stopping, keeps the last epoch's, not the best's). The model's loss and val* metrics are this epoch's. Absent when the run kept none (cancelled, diverged) */
+            weightsEpoch?: number;
             /**
              * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; stopped: a stop was asked for (POST /v1/training-jobs/{id}/stop) and the job ended after the epoch it was in, storing its model; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled: no model stored
              * @enum {string}
@@ -1491,6 +1493,8 @@ export interface components {
             bestEpoch?: number | null;
             /** @description The last epoch that ran to its end */
             stoppedEpoch?: number;
+            /** @description The epoch whose end-of-epoch weights the run kept, the model's (a sweep trial's: those it was scored with): bestEpoch when early stopping restored them, else stoppedEpoch (so a stop asked for, without early stopping, keeps the last epoch's, not the best's). The model's loss and val* metrics are this epoch's. Absent when the run kept none (cancelled, diverged) */
+            weightsEpoch?: number;
             /**
              * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; stopped: a stop was asked for (POST /v1/training-jobs/{id}/stop) and the job ended after the epoch it was in, storing its model; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled: no model stored
              * @enum {string}
@@ -1774,6 +1778,8 @@ export interface components {
             bestEpoch?: number | null;
             /** @description The last epoch that ran to its end */
             stoppedEpoch?: number;
+            /** @description The epoch whose end-of-epoch weights the run kept, the model's (a sweep trial's: those it was scored with): bestEpoch when early stopping restored them, else stoppedEpoch (so a stop asked for, without early stopping, keeps the last epoch's, not the best's). The model's loss and val* metrics are this epoch's. Absent when the run kept none (cancelled, diverged) */
+            weightsEpoch?: number;
             /**
              * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; stopped: a stop was asked for (POST /v1/training-jobs/{id}/stop) and the job ended after the epoch it was in, storing its model; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled: no model stored
              * @enum {string}
@@ -2151,6 +2157,8 @@ export interface components {
             bestEpoch?: number | null;
             /** @description The last epoch that ran to its end */
             stoppedEpoch?: number;
+            /** @description The epoch whose end-of-epoch weights the run kept, the model's (a sweep trial's: those it was scored with): bestEpoch when early stopping restored them, else stoppedEpoch (so a stop asked for, without early stopping, keeps the last epoch's, not the best's). The model's loss and val* metrics are this epoch's. Absent when the run kept none (cancelled, diverged) */
+            weightsEpoch?: number;
             /**
              * @description completed: every epoch ran; early_stopping: no improvement for `patience` epochs; stopped: a stop was asked for (POST /v1/training-jobs/{id}/stop) and the job ended after the epoch it was in, storing its model; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled: no model stored
              * @enum {string}

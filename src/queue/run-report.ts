@@ -14,6 +14,8 @@ export interface RunReport {
   bestEpoch: number | null
   /** the last epoch that ran to its end */
   stoppedEpoch: number
+  /** the epoch whose end-of-epoch weights the model holds (bestEpoch when early stopping restored them, else stoppedEpoch); absent when no model was stored, and in records older than it */
+  weightsEpoch?: number
   stopReason: RunStopReason
   warnings: string[]
   /** rows the weights were fitted on, and the rows validationSplit held out of them (scored each epoch) */
@@ -24,10 +26,13 @@ export interface RunReport {
 /** The split of a run's rows: trained on, and held out for validation. */
 export interface RowSplit { readonly trainRows: number, readonly validationRows: number }
 
-export function reportOf (result: Pick<TrainResult, 'bestEpoch' | 'stoppedEpoch' | 'stopReason' | 'warnings'>, split?: RowSplit): RunReport {
+export function reportOf (result: Pick<TrainResult, 'bestEpoch' | 'stoppedEpoch' | 'weightsEpoch' | 'stopReason' | 'warnings'>, split?: RowSplit): RunReport {
+  // a diverged or cancelled run stores no model: no weights to date
+  const stored = result.stopReason !== 'diverged' && result.stopReason !== 'aborted' && result.weightsEpoch > 0
   return {
     bestEpoch: result.bestEpoch,
     stoppedEpoch: result.stoppedEpoch,
+    ...(stored ? { weightsEpoch: result.weightsEpoch } : {}),
     stopReason: result.stopReason === 'aborted' ? 'cancelled' : result.stopReason,
     warnings: [...result.warnings],
     ...(split ? { trainRows: split.trainRows, validationRows: split.validationRows } : {})
@@ -43,6 +48,7 @@ export function readReport (source: unknown): Partial<RunReport> {
   const report: Partial<RunReport> = {}
   if (typeof s.bestEpoch === 'number' || s.bestEpoch === null) report.bestEpoch = s.bestEpoch
   if (typeof s.stoppedEpoch === 'number') report.stoppedEpoch = s.stoppedEpoch
+  if (typeof s.weightsEpoch === 'number') report.weightsEpoch = s.weightsEpoch
   if (isReason(s.stopReason)) report.stopReason = s.stopReason
   if (Array.isArray(s.warnings)) report.warnings = s.warnings.filter((w): w is string => typeof w === 'string')
   if (typeof s.trainRows === 'number') report.trainRows = s.trainRows

@@ -175,7 +175,8 @@ function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelMark: stri
   if (cancelMark !== null) view.cancelRequestedAt = cancelMark
   // the worker's report of how the run ended rides in the progress object (run-report.ts)
   // a job cancelled before it ran has no report: it stopped at epoch 0 with nothing best
-  const cancelledReport = { bestEpoch: null, stoppedEpoch: epoch, warnings: [], ...readReport(progress), stopReason: 'cancelled' as const }
+  const { weightsEpoch: _kept, ...reported } = readReport(progress) // a cancelled job keeps no weights
+  const cancelledReport = { bestEpoch: null, stoppedEpoch: epoch, warnings: [], ...reported, stopReason: 'cancelled' as const }
   Object.assign(view, status === 'cancelled' ? cancelledReport : readReport(progress))
   const startedAt = firstStart ?? iso(job.processedOn)
   if (startedAt && status !== 'queued') view.startedAt = startedAt

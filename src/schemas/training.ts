@@ -193,6 +193,9 @@ export const RunReportShape = {
   bestEpoch: z.number().int().nullable().optional()
     .describe('Epoch (1-based) with the lowest monitored loss: the validation loss, or the training loss without validation rows. With early stopping the stored weights are this epoch\'s'),
   stoppedEpoch: z.number().int().optional().describe('The last epoch that ran to its end'),
+  weightsEpoch: z.number().int().optional()
+    .describe('The epoch whose end-of-epoch weights the run kept, the model\'s (a sweep trial\'s: those it was scored with): bestEpoch when early stopping restored them, else stoppedEpoch ' +
+      '(so a stop asked for, without early stopping, keeps the last epoch\'s, not the best\'s). The model\'s loss and val* metrics are this epoch\'s. Absent when the run kept none (cancelled, diverged)'),
   stopReason: z.enum(STOP_REASONS).optional()
     .describe('completed: every epoch ran; early_stopping: no improvement for `patience` epochs; stopped: a stop was asked for (POST /v1/training-jobs/{id}/stop) and the job ended after the epoch it was in, storing its model; diverged: the loss, a weight or an output became non-finite (the job failed); cancelled: no model stored'),
   trainRows: z.number().int().optional().describe('Rows the weights were fitted on: the dataset\'s (a sweep child\'s: outside its fold) less validationRows'),

@@ -298,6 +298,7 @@ describe('failures and cancellation', () => {
     expect(history.length).toBeGreaterThanOrEqual(2)
     const best = history.reduce((b, h) => (h.loss < b.loss ? h : b))
     expect(cancelled.body).toMatchObject({ stoppedEpoch: history.length, bestEpoch: best.epoch, warnings: [] })
+    expect(cancelled.body.weightsEpoch).toBeUndefined() // a cancel keeps no weights
     // the worker says so, once, and /metrics counts it apart from failures
     for (let i = 0; i < 100 && !workerLog.some((l) => l.jobId === long.body.id && l.msg === 'job cancelled'); i++) await new Promise((r) => setTimeout(r, 20))
     expect(workerLog.filter((l) => l.jobId === long.body.id && /^job (cancelled|failed)$/.test(l.msg)).map((l) => l.msg)).toEqual(['job cancelled'])
@@ -332,7 +333,8 @@ describe('failures and cancellation', () => {
     expect(stopped.body.bestEpoch).toBe(best.epoch)
     const model = await request(t.app.server).get(`/v1/models/${stopped.body.modelId as string}`)
     expect(model.status).toBe(200)
-    expect(model.body).toMatchObject({ name: 'stopped-early', stopReason: 'stopped', stoppedEpoch: history.length, bestEpoch: best.epoch })
+    expect(model.body).toMatchObject({ name: 'stopped-early', stopReason: 'stopped', stoppedEpoch: history.length, bestEpoch: best.epoch, weightsEpoch: best.epoch })
+    expect(stopped.body.weightsEpoch).toBe(best.epoch)
     const predicted = await request(t.app.server).post(`/v1/models/${stopped.body.modelId as string}/predict`).send({ inputs: [[5.1, 3.5, 1.4, 0.2]] })
     expect(predicted.status).toBe(200)
     expect(predicted.body.outputs[0].every(Number.isFinite)).toBe(true)

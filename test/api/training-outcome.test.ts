@@ -125,17 +125,28 @@ describe('the metrics are of the weights kept', () => {
       network: { inputs: 1, layers: [{ units: 32, activation: 'tanh' }], output: { units: 1, activation: 'identity' } },
       training: { epochs: 50, optimizer: { type: 'adam', learningRate: 0.05 }, batchSize: 4, seed: 1, validationSplit: 0.34, earlyStopping: { patience: 3 } }
     })
-    expect(job.body).toMatchObject({ status: 'succeeded', bestEpoch: 2, stoppedEpoch: 5, stopReason: 'early_stopping', warnings: [] })
+    expect(job.body).toMatchObject({ status: 'succeeded', bestEpoch: 2, stoppedEpoch: 5, weightsEpoch: 2, stopReason: 'early_stopping', warnings: [] })
     const history = job.body.history as Array<{ epoch: number, loss: number, valLoss: number }>
     expect(history).toHaveLength(5)
     expect(history[1].valLoss).toBeCloseTo(0.0598, 4)
     expect(history[4].valLoss).toBeCloseTo(0.622, 3) // the issue's numbers: the last epoch run is not the best
     const model = await request(ctx.t.app.server).get(`/v1/models/${job.body.modelId as string}`)
-    expect(model.body).toMatchObject({ bestEpoch: 2, stoppedEpoch: 5, stopReason: 'early_stopping', warnings: [] })
+    expect(model.body).toMatchObject({ bestEpoch: 2, stoppedEpoch: 5, weightsEpoch: 2, stopReason: 'early_stopping', warnings: [] })
     // the restored epoch's losses, not epoch 5's (valLoss 0.622 before the fix)
     expect(model.body.metrics.valLoss).toBe(history[1].valLoss)
     expect(model.body.metrics.loss).toBe(history[1].loss)
     expect(model.body.metrics.epochs).toBe(5)
+
+    // without early stopping the weights are the last epoch's, whichever epoch was best: weightsEpoch says which
+    const last = await trainToEnd(ctx.t, {
+      datasetId,
+      network: { inputs: 1, layers: [{ units: 32, activation: 'tanh' }], output: { units: 1, activation: 'identity' } },
+      training: { epochs: 5, optimizer: { type: 'adam', learningRate: 0.05 }, batchSize: 4, seed: 1, validationSplit: 0.34, earlyStopping: false }
+    })
+    expect(last.body).toMatchObject({ status: 'succeeded', bestEpoch: 2, stoppedEpoch: 5, weightsEpoch: 5, stopReason: 'completed' })
+    const lastModel = await request(ctx.t.app.server).get(`/v1/models/${last.body.modelId as string}`)
+    expect(lastModel.body).toMatchObject({ bestEpoch: 2, weightsEpoch: 5 })
+    expect(lastModel.body.metrics.valLoss).toBe((last.body.history as Array<{ valLoss: number }>)[4].valLoss)
   })
 
   it('a validation split that holds out nothing is a warning on the job and the model, not silence', async () => {

@@ -26,7 +26,7 @@ export interface Job {
   id: string, status: JobStatus, progress: { epoch: number, epochs: number }, history?: Epoch[]
   datasetId: string, modelName?: string, modelId?: string, error?: string
   createdAt: string, startedAt?: string, finishedAt?: string, cancelRequestedAt?: string, stopRequestedAt?: string
-  bestEpoch?: number | null, stoppedEpoch?: number, stopReason?: string, warnings?: string[]
+  bestEpoch?: number | null, stoppedEpoch?: number, weightsEpoch?: number, stopReason?: string, warnings?: string[]
   /** as the server admitted them: the network resolved against the dataset, the options with their defaults */
   network?: NetworkSpec
   training?: TrainingOptions
@@ -59,7 +59,7 @@ export interface Model {
   classes?: string[], featureNames: string[], targetNames: string[], createdAt: string
   /** raw feature columns: categorical ones with their categories (one-hot order), and whether missing cells are imputed */
   preprocessing?: { columns: Array<{ name: string, kind: 'numeric' | 'categorical', categories?: string[] }>, imputer?: { strategy: string } }
-  bestEpoch?: number, stoppedEpoch?: number, stopReason?: string
+  bestEpoch?: number, stoppedEpoch?: number, weightsEpoch?: number, stopReason?: string
   /** rows the weights were fitted on, and those validationSplit held out (absent on imported models) */
   trainRows?: number, validationRows?: number
 }

@@ -12,6 +12,7 @@ import { progressBar, progressOf } from '../progress.js'
 import type { Epoch, Job, NetworkSpec, TrainingOptions } from '../types.js'
 import { layerSummary } from '../network-blocks.js'
 import { datasetLink, datasetOrNone } from '../dataset-label.js'
+import { weightsNote } from '../weights-epoch.js'
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled'])
 
@@ -92,7 +93,8 @@ export async function jobPage ({ params: [id], signal }: Route): Promise<Node> {
           ` (trial ${job.sweep.trial}${job.sweep.fold ? `, fold ${job.sweep.fold.index} of ${job.sweep.fold.k}` : ''})`)] : []),
         ...(job.network ? [h('dt', {}, 'Network'), h('dd', { id: 'job-network' }, networkSummary(job.network))] : []),
         ...(job.training ? [h('dt', {}, 'Options'), h('dd', { id: 'job-options' }, optionsSummary(job.training))] : []),
-        h('dt', {}, 'Model'), h('dd', {}, job.modelId ? h('a', { href: `#/models/${encodeURIComponent(job.modelId)}`, id: 'job-model' }, `${job.modelName ?? 'model'} (${job.modelId})`) : '—'),
+        h('dt', {}, 'Model'), h('dd', {}, job.modelId ? h('a', { href: `#/models/${encodeURIComponent(job.modelId)}`, id: 'job-model' }, `${job.modelName ?? 'model'} (${job.modelId})`) : '—',
+          ...(job.modelId && weightsNote(job) ? [h('span', { id: 'job-weights-epoch' }, `, ${weightsNote(job) ?? ''}`)] : [])),
         h('dt', {}, 'Last epoch'), h('dd', {}, last ? `loss ${num(last.loss)}${last.valLoss !== undefined ? `, val loss ${num(last.valLoss)}` : ''}${last.valAccuracy !== undefined ? `, val accuracy ${pct(last.valAccuracy)}` : last.accuracy !== undefined ? `, accuracy ${pct(last.accuracy)}` : ''}` : '—'),
         h('dt', {}, 'Created'), h('dd', {}, when(job.createdAt)),
         h('dt', {}, 'Finished'), h('dd', {}, when(job.finishedAt))),

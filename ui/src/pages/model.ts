@@ -6,6 +6,7 @@
 import { available, download, getJson, sendJson } from '../api.js'
 import { count, h, note, num, table, when } from '../dom.js'
 import type { Route } from '../nav.js'
+import { weightsNote } from '../weights-epoch.js'
 import type { Model } from '../types.js'
 import { evaluationView } from './evaluation.js'
 import { countOf, layerSummary, networkBlocks } from '../network-blocks.js'
@@ -122,8 +123,10 @@ export async function modelPage ({ params: [id] }: Route): Promise<Node> {
   return h('section', {},
     h('h1', {}, `${m.name} v${m.version}`),
     h('p', { class: 'muted' }, h('code', {}, m.id), ` · ${headline(m)} · created ${when(m.createdAt)}`),
+    ...(weightsNote(m) ? [h('p', { id: 'model-weights-epoch' }, `Holds ${weightsNote(m) ?? ''}.`)] : []),
     h('div', { class: 'two' },
-      table('Metrics', ['Metric', 'Value', 'Scored on'], Object.entries(m.metrics).map(([k, v]) => [k, num(v), scoredOn(k)])),
+      table(m.weightsEpoch === undefined ? 'Metrics' : `Metrics of epoch ${m.weightsEpoch}'s weights`, ['Metric', 'Value', 'Scored on'],
+        Object.entries(m.metrics).map(([k, v]) => [k === 'epochs' ? 'epochs run' : k, num(v), scoredOn(k)])),
       h('dl', { class: 'facts', 'aria-label': 'Lineage' },
         h('dt', {}, 'Dataset'), h('dd', {}, m.datasetId ? datasetLink(m.datasetId, dataset) : '—'),
         h('dt', {}, 'Training job'), h('dd', {}, link('jobs', m.jobId)),
