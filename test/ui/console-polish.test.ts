@@ -73,7 +73,15 @@ describe.skipIf(!available)(`the console, as a new user found it${why}`, () => {
     const [a, b] = labels
     const apart = a.row !== b.row || a.right <= b.left || b.right <= a.left
     expect(apart).toBe(true)
+    // the labels sit in a band above the plot, so no curve runs under them (uPlot's plot area starts below it)
+    const plotTop = await page.locator('.chart .u-over').first().evaluate((el) => (el as unknown as { offsetTop: number }).offsetTop)
+    expect(plotTop).toBeGreaterThanOrEqual(2 * 16)
+    // which epoch's weights the model holds: early stopping restored the best's
+    expect(await page.locator('#job-weights-epoch').innerText()).toBe(`, epoch ${best![1]}'s weights: the best of ${stop![2]} run (early stopping restored them)`)
     await shot(page, 'job-marks-close')
+    await page.goto(`${base}/ui/#/models/${modelId}`)
+    expect(await page.locator('#model-weights-epoch').innerText()).toBe(`Holds epoch ${best![1]}'s weights: the best of ${stop![2]} run (early stopping restored them).`)
+    expect(await page.getByRole('table', { name: `Metrics of epoch ${best![1]}'s weights` }).locator('tbody').innerText()).toMatch(/^epochs run\t/m)
     expect(errors).toEqual([])
   })
 
@@ -85,6 +93,19 @@ describe.skipIf(!available)(`the console, as a new user found it${why}`, () => {
     await page.locator('#confusion-matrix').waitFor()
     const first = await page.locator('#confusion-matrix tbody td').allInnerTexts()
     expect(first.reduce((sum, c) => sum + Number(c), 0)).toBe(150) // iris, every row counted once
+    // every cell's text meets WCAG AA's 4.5:1 against its shade, as the browser computes both (white on light green read 1.7:1)
+    const colours = await page.locator('#confusion-matrix tbody td').evaluateAll((cells) => cells.map((c) => {
+      const style = (globalThis as unknown as { getComputedStyle (e: unknown): { color: string, backgroundColor: string } }).getComputedStyle(c)
+      return [style.color, style.backgroundColor]
+    }))
+    const luminance = (rgb: string): number => {
+      const [r, g, b] = (rgb.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((v) => Number(v) / 255).map((c) => c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    }
+    for (const [fg, bg] of colours) {
+      const [hi, lo] = [luminance(fg), luminance(bg)].sort((a, b) => b - a)
+      expect((hi + 0.05) / (lo + 0.05), `${fg} on ${bg}`).toBeGreaterThanOrEqual(4.5)
+    }
     expect(evaluations()).toBe(1)
     await page.getByRole('link', { name: 'Models' }).click()
     await page.getByRole('heading', { name: 'Models' }).waitFor()
