@@ -9,6 +9,7 @@ import { buildApp } from '../api/app.js'
 import { loadConfigOrExit, withoutPassword, type Config } from '../config.js'
 import { createLogger, logUncaught, type Logger } from '../logger.js'
 import { createApiRedis, type Redis } from '../store/redis.js'
+import { refusedSettings, settingsRefusedMessage } from '../store/redis-settings.js'
 import { LOCAL_TENANT } from '../security/tenancy.js'
 import { watchRedis } from '../store/redis-health.js'
 import { onShutdown } from './shutdown.js'
@@ -42,6 +43,8 @@ function readyWithin (redis: { once (event: 'ready', listener: () => void): unkn
 
 export async function startApi (config: Config, logger: Logger): Promise<RunningApi> {
   if (!config.REDIS_URL) throw new Error(REDIS_URL_MISSING)
+  const refused = await refusedSettings(config.REDIS_URL)
+  if (refused !== undefined) throw new Error(settingsRefusedMessage(config.REDIS_URL, refused))
   const redis = createApiRedis(config.REDIS_URL)
   watchRedis(redis, logger, 'api')
   let app: FastifyInstance

@@ -9,6 +9,7 @@ import { withoutPassword, type Config } from '../config.js'
 import { TrainingEngine } from '../engine/engine.js'
 import type { Logger } from '../logger.js'
 import { createRedis, type Redis } from '../store/redis.js'
+import { refusedSettings, settingsRefusedMessage } from '../store/redis-settings.js'
 import { awayFor, awaySince, isConnectionError, rateLimitedLog, watchRedis } from '../store/redis-health.js'
 import { createTrainingProcessor } from './training-processor.js'
 import { CANCELLED_MESSAGE, LOCK_LOST, TRAINING_QUEUE, cancelChannel, publishFinished, stopChannel, type TrainJobData, type TrainJobResult } from './training-queue.js'
@@ -41,6 +42,8 @@ export interface RunningWorker {
 
 export async function startWorker (config: WorkerConfig, logger: Logger): Promise<RunningWorker> {
   if (!config.REDIS_URL) throw new Error('REDIS_URL is not set: a worker needs the Redis that the API uses')
+  const refused = await refusedSettings(config.REDIS_URL)
+  if (refused !== undefined) throw new Error(settingsRefusedMessage(config.REDIS_URL, refused))
   const log = logger.child({ component: 'worker' })
   const prefix = config.REDIS_PREFIX
   const redis: Redis = createRedis(config.REDIS_URL)
