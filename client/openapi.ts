@@ -1440,6 +1440,10 @@ export interface components {
             createdAt: string;
             /** @description When the job's first attempt started (a job resumed after a restart keeps it) */
             startedAt?: string;
+            /** @description How many times a worker has started this job, when more than once: a worker crashed, was stopped (SIGTERM hands the job back), or lost Redis mid-run, and another attempt took the job over. Absent for a job one attempt ran */
+            attempts?: number;
+            /** @description With attempts: the epoch the latest attempt resumed from, its checkpoint's (0: it started over). Epochs after it were trained again; history has each epoch once */
+            resumedFromEpoch?: number;
             /** @description ISO 8601 time in UTC */
             finishedAt?: string;
             /** @description When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled` */
@@ -1510,6 +1514,10 @@ export interface components {
             createdAt: string;
             /** @description When the job's first attempt started (a job resumed after a restart keeps it) */
             startedAt?: string;
+            /** @description How many times a worker has started this job, when more than once: a worker crashed, was stopped (SIGTERM hands the job back), or lost Redis mid-run, and another attempt took the job over. Absent for a job one attempt ran */
+            attempts?: number;
+            /** @description With attempts: the epoch the latest attempt resumed from, its checkpoint's (0: it started over). Epochs after it were trained again; history has each epoch once */
+            resumedFromEpoch?: number;
             /** @description ISO 8601 time in UTC */
             finishedAt?: string;
             /** @description When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled` */

@@ -51,6 +51,16 @@ interface Inputs {
   readonly prepared: PreparedData
 }
 
+/**
+ * What a job's progress says of the attempt that runs it, when it is not the first: its number (BullMQ's
+ * attemptsStarted: a worker crashed, was stopped, or lost Redis, and another took the job over) and the
+ * epoch it resumed from (its checkpoint's; 0: it started over). Written with every progress report of the
+ * attempt, so the job's record says it went through a restart, not only the worker's log (an operator's trial).
+ */
+export function attemptReport (attemptsStarted: number, resumedFrom: TrainState | null): { attempt?: number, resumedFromEpoch?: number } {
+  return attemptsStarted > 1 ? { attempt: attemptsStarted, resumedFromEpoch: resumedFrom?.epoch ?? 0 } : {}
+}
+
 /** A batch size given beyond the rows trained on: each epoch is one minibatch of them all. */
 function clippedBatchWarning (batchSize: number | undefined, trainRows: number): string | null {
   if (batchSize === undefined || batchSize <= trainRows) return null
@@ -138,7 +148,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const progress = createProgressWriter({
       epochs: async (epochs) => {
         await recordEpochs(redis, prefix, jobId, epochs, prepared.trainRows)
-        await job.updateProgress({ epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs, batchSize: options.batchSize, updatedAt: new Date().toISOString() })
+        await job.updateProgress({ epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs, batchSize: options.batchSize, updatedAt: new Date().toISOString(), ...attemptReport(job.attemptsStarted, resume) })
       },
       checkpoint: (state) => checkpoints.save(jobId, state),
       failed: (err) => { writeError ??= err; log.warn({ err }, 'recording progress failed') }
@@ -222,7 +232,8 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const { stored, spec, parent, how, rows, prepared } = inputs
     const { options } = rows
     const resume = await resumeState(jobId, log)
-    await job.updateProgress({ epoch: resume?.epoch ?? 0, epochs: options.epochs, batchSize: options.batchSize, updatedAt: new Date().toISOString() })
+    const attempt = attemptReport(job.attemptsStarted, resume)
+    await job.updateProgress({ epoch: resume?.epoch ?? 0, epochs: options.epochs, batchSize: options.batchSize, updatedAt: new Date().toISOString(), ...attempt })
 
     const started = Date.now()
     // which worker took the job, and when: the line an operator looks for when a job seems stuck
@@ -237,7 +248,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const said = [codesWarning(how, stored.meta, stored.dataset.rows), labelsWarning(spec, how), clippedBatchWarning(data.training.batchSize, prepared.trainRows), ...(prepared.warnings ?? [])].filter((w): w is string => w !== null)
     const split = { trainRows: prepared.trainRows, validationRows: prepared.data.rows - prepared.trainRows }
     const report = reportOf(said.length === 0 ? result : { ...result, warnings: [...said, ...result.warnings] }, split)
-    if (result.stopReason !== 'aborted') await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, batchSize: options.batchSize, ...report })
+    if (result.stopReason !== 'aborted') await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, batchSize: options.batchSize, ...report, ...attempt })
     switch (result.stopReason) {
       case 'diverged':
         await checkpoints.remove(jobId)
@@ -246,7 +257,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
         if (deps.shutdown.aborted) return await handBack(result.state)
         if (await isCancelMarked(redis, prefix, jobId)) {
           // a cancelled run reports how far it got, as a finished one does
-          await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, batchSize: options.batchSize, ...report })
+          await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, batchSize: options.batchSize, ...report, ...attempt })
           return await cancelled()
         }
         // the job may already run elsewhere: its checkpoint is that attempt's now

@@ -230,6 +230,10 @@ export const TrainingJobResponse = z.object({
   ...RunReportShape,
   createdAt: Timestamp,
   startedAt: Timestamp.optional().describe('When the job\'s first attempt started (a job resumed after a restart keeps it)'),
+  attempts: z.number().int().min(2).optional()
+    .describe('How many times a worker has started this job, when more than once: a worker crashed, was stopped (SIGTERM hands the job back), or lost Redis mid-run, and another attempt took the job over. Absent for a job one attempt ran'),
+  resumedFromEpoch: z.number().int().min(0).optional()
+    .describe('With attempts: the epoch the latest attempt resumed from, its checkpoint\'s (0: it started over). Epochs after it were trained again; history has each epoch once'),
   finishedAt: Timestamp.optional(),
   cancelRequestedAt: Timestamp.optional()
     .describe('When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled`'),

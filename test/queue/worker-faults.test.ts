@@ -79,6 +79,8 @@ describe('worker processes', () => {
     expect((await queue.get(crashed))?.startedAt).toBe(startedAt)
     const resumed = b.logs.map((l) => JSON.parse(l) as { msg?: string, epoch?: number }).find((l) => l.msg === 'resuming from checkpoint')
     expect(resumed?.epoch).toBeGreaterThan(0)
+    // and the job's record says so, not only the worker's log: the second attempt, from the checkpoint's epoch
+    expect(await queue.get(crashed)).toMatchObject({ attempts: 2, resumedFromEpoch: resumed!.epoch })
     // the second worker trained only the epochs after the checkpoint, not the whole job again
     expect(Number(await redis.get(keys.trainedEpochs())) - trainedBefore).toBe(40 - resumed!.epoch!)
     // every epoch once: the history was trimmed back to the checkpoint before the re-run
@@ -88,6 +90,8 @@ describe('worker processes', () => {
 
     const whole = await queue.enqueue(data)
     expect(await finished(whole)).toBe('completed')
+    const once = await queue.get(whole)
+    expect([once?.attempts, once?.resumedFromEpoch]).toEqual([undefined, undefined]) // one attempt ran it
     reference = await modelBits(whole)
     expect(await modelBits(crashed)).toEqual(reference)
     // the resumed run's history (the epochs before its checkpoint read back from the job's list, as
@@ -115,6 +119,7 @@ describe('worker processes', () => {
     const d = await spawnWorker()
     expect(await finished(jobId)).toBe('completed')
     expect(d.logs.some((l) => l.includes('"resuming from checkpoint"'))).toBe(true)
+    expect(await queue.get(jobId)).toMatchObject({ attempts: 2, resumedFromEpoch: checkpoint.epoch })
     expect(await modelBits(jobId)).toEqual(reference)
     d.child.kill('SIGTERM')
     expect((await d.exited).code).toBe(0)

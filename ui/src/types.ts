@@ -26,6 +26,8 @@ export interface Job {
   id: string, status: JobStatus, progress: { epoch: number, epochs: number }, history?: Epoch[]
   datasetId: string, modelName?: string, modelId?: string, error?: string
   createdAt: string, startedAt?: string, finishedAt?: string, cancelRequestedAt?: string, stopRequestedAt?: string
+  /** more than one attempt ran it (a worker crashed or was stopped), and the epoch the latest resumed from */
+  attempts?: number, resumedFromEpoch?: number
   bestEpoch?: number | null, stoppedEpoch?: number, weightsEpoch?: number, stopReason?: string, warnings?: string[]
   /** as the server admitted them: the network resolved against the dataset, the options with their defaults */
   network?: NetworkSpec

@@ -96,6 +96,8 @@ export async function jobPage ({ params: [id], signal }: Route): Promise<Node> {
         h('dt', {}, 'Model'), h('dd', {}, job.modelId ? h('a', { href: `#/models/${encodeURIComponent(job.modelId)}`, id: 'job-model' }, `${job.modelName ?? 'model'} (${job.modelId})`) : '—',
           ...(job.modelId && weightsNote(job) ? [h('span', { id: 'job-weights-epoch' }, `, ${weightsNote(job) ?? ''}`)] : [])),
         h('dt', {}, 'Last epoch'), h('dd', {}, last ? `loss ${num(last.loss)}${last.valLoss !== undefined ? `, val loss ${num(last.valLoss)}` : ''}${last.valAccuracy !== undefined ? `, val accuracy ${pct(last.valAccuracy)}` : last.accuracy !== undefined ? `, accuracy ${pct(last.accuracy)}` : ''}` : '—'),
+        ...(job.attempts !== undefined ? [h('dt', {}, 'Restarted'), h('dd', { id: 'job-attempts' },
+          `attempt ${job.attempts}: a worker stopped or crashed mid-run, and this attempt ${job.resumedFromEpoch ? `resumed from epoch ${job.resumedFromEpoch}'s checkpoint` : 'started over'}`)] : []),
         h('dt', {}, 'Created'), h('dd', {}, when(job.createdAt)),
         h('dt', {}, 'Finished'), h('dd', {}, when(job.finishedAt))),
       ...(job.error ? [note(job.status === 'cancelled' ? `This job was cancelled: ${job.error}` : `This job ${job.status}: ${job.error}`, job.status === 'failed' ? 'error' : 'info')] : []),
