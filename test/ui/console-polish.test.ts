@@ -3,7 +3,9 @@
 // labels of close marks on its chart stack instead of overprinting; a model is evaluated once per tab;
 // datasets that look alike are told apart; evaluation offers only datasets that fit the model;
 // an upload refused for a missing cell points at the form's field.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { beforeAll, describe, it, expect } from 'vitest'
 import { api, CHROMIUM, finished, offOrigin, openPage, shot, withConsole } from './console-env.js'
 
@@ -269,5 +271,60 @@ describe.skipIf(!available)(`the console, as a new user found it${why}`, () => {
     await page.getByRole('heading', { name: /Training job/ }).waitFor()
     expect(offOrigin(requests, base)).toEqual([])
     expect(errors).toEqual([])
+  })
+
+  it('imports a model\'s JSON export as its next version, and deletes a model, a job and a dataset from their pages, asking first', async () => {
+    const { base } = on.server
+    const { page, errors } = await openPage(on.browser)
+    const exported = await (await fetch(`${base}/v1/models/${modelId}/export`)).text()
+    const file = join(mkdtempSync(join(tmpdir(), 'console-import-')), 'iris-v1.json')
+    writeFileSync(file, exported)
+    await page.goto(`${base}/ui/#/models`)
+    await page.getByRole('form', { name: 'Import a model' }).waitFor()
+    await page.setInputFiles('#import-file', file)
+    await page.getByRole('button', { name: 'Import' }).click()
+    await page.getByRole('heading', { name: 'iris v2' }).waitFor()
+    const imported = decodeURIComponent(page.url().split('#/models/')[1])
+    expect((await api<{ name: string, version: number }>(base, 'GET', `/v1/models/${imported}`)).version).toBe(2)
+    // a file that is not an export: the API's words, beside the form
+    writeFileSync(file, '{"format": "nothing"}')
+    await page.goto(`${base}/ui/#/models`)
+    await page.setInputFiles('#import-file', file)
+    await page.getByRole('button', { name: 'Import' }).click()
+    await page.locator('form[aria-label="Import a model"] .note').waitFor()
+    await shot(page, 'models-import-refused')
+
+    // the imported version: a dismissed question deletes nothing, an accepted one deletes it and goes to the list
+    await page.goto(`${base}/ui/#/models/${encodeURIComponent(imported)}`)
+    const questions: string[] = []
+    page.once('dialog', (d) => { questions.push(d.message()); void d.dismiss() })
+    await page.getByRole('button', { name: 'Delete model iris v2' }).click()
+    expect(questions[0]).toMatch(/^Delete model iris v2\? This version goes;/)
+    expect((await fetch(`${base}/v1/models/${imported}`)).status).toBe(200)
+    page.once('dialog', (d) => { void d.accept() })
+    await page.getByRole('button', { name: 'Delete model iris v2' }).click()
+    await page.getByRole('heading', { name: 'Models' }).waitFor()
+    expect((await fetch(`${base}/v1/models/${imported}`)).status).toBe(404)
+
+    // a finished job: its record goes, its model stays
+    const spare = await api<{ id: string }>(base, 'POST', '/v1/training-jobs', {
+      datasetId: irisId, network: { inputs: 4, layers: [{ units: 4, activation: 'tanh' }], output: { units: 3, activation: 'softmax' } }, training: { epochs: 2 }
+    })
+    const done = await finished(base, spare.id)
+    await page.goto(`${base}/ui/#/jobs/${spare.id}`)
+    page.once('dialog', (d) => { void d.accept() })
+    await page.getByRole('button', { name: /^Delete training job/ }).click()
+    await page.getByRole('heading', { name: 'Training jobs' }).waitFor()
+    expect((await fetch(`${base}/v1/training-jobs/${spare.id}`)).status).toBe(404)
+    expect((await fetch(`${base}/v1/models/${done.modelId}`)).status).toBe(200)
+
+    // a dataset
+    const extra = await api<{ id: string }>(base, 'POST', '/v1/datasets?target=species&name=iris-extra', IRIS)
+    await page.goto(`${base}/ui/#/datasets/${extra.id}`)
+    page.once('dialog', (d) => { void d.accept() })
+    await page.getByRole('button', { name: 'Delete dataset iris-extra' }).click()
+    await page.getByRole('heading', { name: 'Datasets' }).waitFor()
+    expect((await fetch(`${base}/v1/datasets/${extra.id}`)).status).toBe(404)
+    expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([])
   })
 })

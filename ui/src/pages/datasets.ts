@@ -5,6 +5,7 @@
 import { getJson, sendJson } from '../api.js'
 import { datasetName, shortId } from '../dataset-label.js'
 import { h, note, num, pager, table, when } from '../dom.js'
+import { deleteButton } from '../delete-button.js'
 import { go, type Route } from '../nav.js'
 import type { ColumnStats, Dataset, Page } from '../types.js'
 
@@ -205,6 +206,8 @@ export async function datasetPage ({ params: [id] }: Route): Promise<Node> {
       h('dt', {}, 'Inputs → outputs'), h('dd', {}, `${d.inputs} → ${d.outputs}`),
       h('dt', {}, 'Classes'), h('dd', {}, d.classes?.join(', ') ?? 'none (regression)'),
       h('dt', {}, 'Uploaded'), h('dd', {}, when(d.createdAt))),
-    h('p', {}, h('a', { class: 'button', href: `#/jobs/new?dataset=${encodeURIComponent(d.id)}` }, 'Train on this dataset')),
+    h('p', { class: 'actions' }, h('a', { class: 'button', href: `#/jobs/new?dataset=${encodeURIComponent(d.id)}` }, 'Train on this dataset'), ' ',
+      deleteButton({ what: `dataset ${d.name}`, path: `/v1/datasets/${encodeURIComponent(d.id)}`, after: '#/datasets',
+        consequence: 'Its rows go; the models trained on it stay, and a job or sweep that still trains on it keeps it (the API says which).' })),
     h('div', { class: 'scroll' }, table('Columns', ['Column', 'Role', 'Kind', 'Mean', 'Std', 'Min', 'Max', 'Categories', 'Missing'], columns)))
 }

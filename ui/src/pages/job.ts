@@ -6,6 +6,7 @@
 import { getJson, sendJson } from '../api.js'
 import { chart, type Mark } from '../curves.js'
 import { badge, count, h, note, num, pct, when } from '../dom.js'
+import { deleteButton } from '../delete-button.js'
 import { followJob } from '../events.js'
 import type { Route } from '../nav.js'
 import { progressBar, progressOf } from '../progress.js'
@@ -170,7 +171,8 @@ export async function jobPage ({ params: [id], signal }: Route): Promise<Node> {
   const page = h('section', {},
     h('h1', {}, `Training job ${job.modelName ?? ''}`.trim()),
     h('p', { class: 'muted' }, h('code', {}, job.id), ' · ', h('a', { href: `#/compare?ids=${encodeURIComponent(job.id)}` }, 'compare with other jobs')),
-    header, h('p', { class: 'actions' }, stop, ' ', cancel), message,
+    header, h('p', { class: 'actions' }, stop, ' ', cancel, ...(FINAL.has(job.status) && job.sweep === undefined ? [deleteButton({ what: `training job ${job.modelName ?? job.id}`, path: `/v1/training-jobs/${encodeURIComponent(job.id)}`, after: '#/jobs',
+      consequence: 'Its record and epoch history go; the model it stored stays.' })] : [])), message,
     h('div', { class: 'charts' }, loss.el, accuracy.el))
   // uPlot measures its box: draw once the page is in the document
   requestAnimationFrame(draw)

@@ -5,6 +5,7 @@
  */
 import { available, download, getJson, sendJson } from '../api.js'
 import { count, h, note, num, table, when } from '../dom.js'
+import { deleteButton } from '../delete-button.js'
 import type { Route } from '../nav.js'
 import { weightsNote } from '../weights-epoch.js'
 import type { Model } from '../types.js'
@@ -136,6 +137,8 @@ export async function modelPage ({ params: [id] }: Route): Promise<Node> {
         h('dt', {}, 'Targets'), h('dd', {}, m.targetNames.join(', ')))),
     networkView(m),
     await exportLinks(m),
+    h('p', { class: 'actions' }, deleteButton({ what: `model ${m.name} v${m.version}`, path: `/v1/models/${encodeURIComponent(m.id)}`, after: '#/models',
+      consequence: 'This version goes; the name\'s other versions stay, and a job that still fine-tunes it keeps it (the API says which).' })),
     await evaluationView(m),
     predictForm(m, widthMatches ? dataset.columns.map((c) => c.mean) : undefined))
 }

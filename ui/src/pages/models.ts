@@ -1,5 +1,5 @@
 /** Models grouped by name, versions newest first within each name, a page of the newest models at a time. */
-import { getJson } from '../api.js'
+import { getJson, sendJson } from '../api.js'
 import { h, note, num, pager, pct, when } from '../dom.js'
 import { go, type Route } from '../nav.js'
 import type { Model, Page } from '../types.js'
@@ -39,6 +39,34 @@ export async function modelsPage ({ query }: Route): Promise<Node> {
   }
   return h('section', {},
     h('h1', {}, 'Models'),
+    importForm(),
     sections.length === 0 ? note('No models yet: a training job that succeeds stores one.') : h('div', { class: 'groups' }, sections),
     pager(offset, PAGE, page.total ?? page.items.length, (o) => go(`#/models?offset=${o}`)))
+}
+
+/**
+ * Import: a model's JSON export (Export JSON on a model's page, or one written by hand in its format) sent
+ * as it is to POST /v1/models, which stores it as the next version of its name; then its page. A console
+ * trial found export one-way: the console had no import.
+ */
+function importForm (): HTMLElement {
+  const file = h('input', { type: 'file', id: 'import-file', accept: 'application/json,.json', required: true }) as HTMLInputElement
+  const status = h('div', { role: 'status', 'aria-live': 'polite' })
+  const form = h('form', { class: 'card import', 'aria-label': 'Import a model' },
+    h('h2', {}, 'Import a model'),
+    h('p', { class: 'muted' }, 'A JSON export (a model page\'s Export JSON): it is stored as the next version of the name it carries.'),
+    h('label', { for: 'import-file' }, 'Export file'), ' ', file, ' ',
+    h('button', { type: 'submit' }, 'Import'),
+    status)
+  form.addEventListener('submit', (e) => {
+    e.preventDefault()
+    const chosen = file.files?.[0]
+    if (!chosen) return
+    status.replaceChildren('Importing…')
+    // the file's bytes as they are: the API reads and checks them (a file that is not JSON gets its own 400)
+    sendJson<{ id: string }>('POST', '/v1/models', chosen, 'application/json').then(
+      (model) => { go(`#/models/${encodeURIComponent(model.id)}`) },
+      (err: Error) => { status.replaceChildren(note(err.message, 'error')) })
+  })
+  return form
 }

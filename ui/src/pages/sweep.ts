@@ -7,6 +7,7 @@
  */
 import { getJson, sendJson } from '../api.js'
 import { badge, h, note, num, when } from '../dom.js'
+import { deleteButton } from '../delete-button.js'
 import { followSweep } from '../events.js'
 import type { Route } from '../nav.js'
 import type { Sweep, TrialResult } from '../types.js'
@@ -97,5 +98,6 @@ export async function sweepPage ({ params: [id], signal }: Route): Promise<Node>
   return h('section', {},
     h('h1', {}, `Sweep ${sweep.modelName ?? sweep.id}`),
     h('p', { class: 'muted' }, h('code', {}, sweep.id)),
-    header, h('p', {}, cancel), message, results)
+    header, h('p', { class: 'actions' }, cancel, ...(FINAL.has(sweep.status) ? [deleteButton({ what: `sweep ${sweep.modelName ?? sweep.id}`, path: `/v1/sweeps/${encodeURIComponent(sweep.id)}`, after: '#/sweeps',
+      consequence: 'Its results and every trial\'s job go; the model it stored stays.' })] : [])), message, results)
 }
