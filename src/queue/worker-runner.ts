@@ -81,7 +81,13 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   })
   // a stalled job (its worker stopped renewing the lock: it died, or Redis was away) goes back to the queue;
   // past WORKER_MAX_STALLED_COUNT stalls BullMQ marks it there to fail when a worker next takes it ('failed' below)
-  worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled; back in the queue'))
+  // counted for /metrics (backprop_training_jobs_stalled_total): BullMQ moves each stalled job once, so one worker counts it
+  const statsKeys = createKeys(prefix)
+  const count = (key: string): void => { redis.incr(key).catch(() => undefined) } // a count lost to an outage is no one's error
+  worker.on('stalled', (jobId) => {
+    log.warn({ jobId }, 'job stalled; back in the queue')
+    count(statsKeys.stalledJobs())
+  })
   // another worker may take a job whose lock this one could not renew: stop it within one minibatch,
   // so that the job never trains twice at once (its save is idempotent too, store/model-write.ts)
   // BullMQ reports the failed renewal again each renewal interval until the attempt has stopped: one line per attempt
@@ -126,6 +132,7 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
       log.warn({ jobId: job.id, maxStalledCount: config.WORKER_MAX_STALLED_COUNT }, 'job stalled too often (WORKER_MAX_STALLED_COUNT); failed')
       checkpoints.remove(job.id).catch((e: Error) => log.warn({ err: e, jobId: job.id }, 'removing the checkpoint of a failed job failed'))
     } else log.warn({ jobId: job?.id, reason: err.message }, 'job failed')
+    if (err.message !== CANCELLED_MESSAGE) count(statsKeys.failedJobs())
     finished(job?.id)
     finished(job?.data.sweep?.id)
   })

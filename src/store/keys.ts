@@ -43,7 +43,10 @@ export function createKeys (prefix: string) {
     rateLimit: (subject: string) => `${p}:rate:${subject}`,
     // ---- training totals for GET /metrics: the worker INCRBYs them as epochs finish
     trainedEpochs: () => `${p}:stats:epochs-trained`,
-    trainedSamples: () => `${p}:stats:samples-trained`
+    trainedSamples: () => `${p}:stats:samples-trained`,
+    // the worker that finds a stalled job (each is found once), and the one whose job failed, INCR these
+    stalledJobs: () => `${p}:stats:jobs-stalled`,
+    failedJobs: () => `${p}:stats:jobs-failed`
   }
 }
 

@@ -35,11 +35,14 @@ describe('GET /metrics', () => {
   it('exposes HTTP latency by route and status, jobs by state, and training totals', async () => {
     const keys = createKeys(t.config.REDIS_PREFIX)
     const queue = new Queue(TRAINING_QUEUE, { connection: t.redis, prefix: keys.bullPrefix() })
-    await queue.add('train', { n: 1 })
+    // the oldest waiting job was submitted 90 s ago (BullMQ's timestamp option), the other now
+    await queue.add('train', { n: 1 }, { timestamp: Date.now() - 90_000 })
     await queue.add('train', { n: 2 })
     await queue.add('train', { n: 3 }, { delay: 60_000 })
     await t.redis.incrby(keys.trainedEpochs(), 7)
     await t.redis.incrby(keys.trainedSamples(), 7 * 150)
+    await t.redis.incrby(keys.stalledJobs(), 2)
+    await t.redis.incrby(keys.failedJobs(), 3)
 
     for (let i = 0; i < 3; i++) await t.app.inject({ method: 'GET', url: '/healthz' })
     await t.app.inject({ method: 'GET', url: '/v1/models/mdl_missing' })
@@ -71,6 +74,10 @@ describe('GET /metrics', () => {
     expect(m.get('backprop_training_jobs{state="active"}')).toBe(0)
     expect(m.get('backprop_epochs_trained_total')).toBe(7)
     expect(m.get('backprop_samples_trained_total')).toBe(1050)
+    expect(m.get('backprop_training_jobs_stalled_total')).toBe(2)
+    expect(m.get('backprop_training_jobs_failed_total')).toBe(3)
+    expect(m.get('backprop_training_queue_oldest_waiting_seconds')).toBeGreaterThanOrEqual(90)
+    expect(m.get('backprop_training_queue_oldest_waiting_seconds')).toBeLessThan(120)
     // the process's own (prom-client's default metrics), the build, and the workers: none connected here
     expect(res.body).toContain('# TYPE process_cpu_seconds_total counter')
     expect(m.get('nodejs_heap_size_used_bytes')).toBeGreaterThan(0)
@@ -81,6 +88,9 @@ describe('GET /metrics', () => {
     // the scrape itself is timed by the next one
     const next = parse((await t.app.inject({ method: 'GET', url: '/metrics' })).body)
     expect(next.get(`${h}_count{method="GET",route="/metrics",status="200"}`)).toBe(1)
+    // no job waiting: 0
+    await queue.drain(true)
+    expect(parse((await t.app.inject({ method: 'GET', url: '/metrics' })).body).get('backprop_training_queue_oldest_waiting_seconds')).toBe(0)
     await queue.obliterate({ force: true })
     await queue.close()
   })

@@ -71,6 +71,7 @@ describe('worker processes', () => {
     expect(killedAt).toBeLessThan(40)
 
     const trainedBefore = Number(await redis.get(keys.trainedEpochs()))
+    const stalledBefore = Number(await redis.get(keys.stalledJobs()))
     const b = await spawnWorker()
     const st = await finished(crashed)
     if (st !== 'completed') console.log('A', a.logs.join('\n'), '\nB', b.logs.join('\n'))
@@ -81,6 +82,8 @@ describe('worker processes', () => {
     expect(resumed?.epoch).toBeGreaterThan(0)
     // and the job's record says so, not only the worker's log: the second attempt, from the checkpoint's epoch
     expect(await queue.get(crashed)).toMatchObject({ attempts: 2, resumedFromEpoch: resumed!.epoch })
+    // the worker that found the stall counted it once, for /metrics' backprop_training_jobs_stalled_total
+    expect(Number(await redis.get(keys.stalledJobs())) - stalledBefore).toBe(1)
     // the second worker trained only the epochs after the checkpoint, not the whole job again
     expect(Number(await redis.get(keys.trainedEpochs())) - trainedBefore).toBe(40 - resumed!.epoch!)
     // every epoch once: the history was trimmed back to the checkpoint before the re-run

@@ -44,6 +44,10 @@ const metrics: FastifyPluginAsyncZod = async (fastify) => {
   const workers = new Gauge({ name: 'backprop_workers', help: 'Worker processes connected to the training queue (0: queued jobs wait for none)', registers })
   const epochs = new Counter({ name: 'backprop_epochs_trained_total', help: 'Epochs trained by all workers', registers })
   const samples = new Counter({ name: 'backprop_samples_trained_total', help: 'Training samples processed (rows × epochs) by all workers', registers })
+  // what an operator alerts on: rate() of these, and the wait of the oldest queued job (a gauge of failed jobs drops as they are deleted)
+  const stalled = new Counter({ name: 'backprop_training_jobs_stalled_total', help: 'Jobs whose worker stopped renewing their lock (it crashed, hung, or lost Redis) and that went back to the queue to resume elsewhere', registers })
+  const failures = new Counter({ name: 'backprop_training_jobs_failed_total', help: 'Training jobs (sweep trials included) that ended failed; cancelled ones are not counted', registers })
+  const oldest = new Gauge({ name: 'backprop_training_queue_oldest_waiting_seconds', help: 'Seconds since the oldest job waiting for a worker was submitted (0: none waits)', registers })
   // created on first scrape, so building the app (e.g. for the OpenAPI document) opens nothing
   let queue: Queue | undefined
 
@@ -74,13 +78,17 @@ const metrics: FastifyPluginAsyncZod = async (fastify) => {
       queue.on('error', () => undefined) // an outage shows as backprop_metrics_redis_up 0
     }
     const q = queue
-    const [counts, cancelled, connected, epochCount, sampleCount] = await withTimeout(Promise.all([
+    const [counts, cancelled, connected, epochCount, sampleCount, stalledCount, failedCount, [first]] = await withTimeout(Promise.all([
       q.getJobCounts(...JOB_STATES),
       cancelledCount(q),
       // CLIENT LIST, which a managed Redis may refuse: then the gauge is left out
       q.getWorkersCount().catch(() => undefined),
       fastify.redis.get(keys.trainedEpochs()),
-      fastify.redis.get(keys.trainedSamples())
+      fastify.redis.get(keys.trainedSamples()),
+      fastify.redis.get(keys.stalledJobs()),
+      fastify.redis.get(keys.failedJobs()),
+      // the wait list's oldest (BullMQ pushes new jobs at its head)
+      q.getJobs(['waiting'], 0, 0, true)
     ]), REDIS_TIMEOUT_MS)
     // BullMQ records a cancelled job as failed; the API (and this gauge) tells them apart by the cancel mark
     const byState: Record<string, number> = { ...counts, failed: (counts.failed ?? 0) - cancelled, cancelled }
@@ -89,6 +97,9 @@ const metrics: FastifyPluginAsyncZod = async (fastify) => {
     else workers.set(connected)
     total(epochs, Number(epochCount ?? 0))
     total(samples, Number(sampleCount ?? 0))
+    total(stalled, Number(stalledCount ?? 0))
+    total(failures, Number(failedCount ?? 0))
+    oldest.set(first === undefined ? 0 : Math.max(0, (Date.now() - first.timestamp) / 1000))
   }
 
   fastify.get('/metrics', {
@@ -107,7 +118,7 @@ const metrics: FastifyPluginAsyncZod = async (fastify) => {
       // once every 10 s with a count, as the connections log an outage: a scrape every second would repeat it
       redisFailed((suppressed) => request.log.warn({ reason: (err as Error).message, suppressed }, 'metrics: reading Redis failed'))
       up.set(0)
-      for (const m of [jobs, workers, epochs, samples]) m.reset()
+      for (const m of [jobs, workers, epochs, samples, stalled, failures, oldest]) m.reset()
     }
     return reply.type(register.contentType).send(await register.metrics())
   })
