@@ -281,10 +281,13 @@ describe('100,000 rows', () => {
     expect(healthAnsweredAt).toBeLessThan(rows)
     expect(samples).toBeGreaterThanOrEqual(3) // the CSV is ≈ 4 MB, sampled every 1 MiB
     expect(peak).toBeLessThan(8 * 1024 * 1024)
-    // the bound can fail: the same measure on a whole-dataset read is above it
+    // the bound can fail: the same measure on a whole-dataset read is above it (from a baseline of its own: what the
+    // stream's run left to collect, caches included, had made the first baseline read 6 MB high on a loaded machine)
+    gc()
+    const beforeWhole = live()
     const whole = await t.app.datasets.getMatrices(meta.id)
     gc()
-    expect(live() - baseline).toBeGreaterThan(8 * 1024 * 1024)
+    expect(live() - beforeWhole).toBeGreaterThan(8 * 1024 * 1024)
     expect(whole!.dataset.rows).toBe(rows) // held until measured
 
     const order = [...sampled].sort((a, b) => a - b)

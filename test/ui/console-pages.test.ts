@@ -134,7 +134,7 @@ describe.skipIf(!available)(`the console's pages, read as a new user${why}`, () 
     expect(await link(parentId)).toBe(`#/models/${parentId}`)
     const metrics = await page.getByRole('table', { name: 'Metrics' }).locator('tbody tr').allInnerTexts()
     const scored = Object.fromEntries(metrics.map((r) => r.split('\t')).map(([k, , on]) => [k, on]))
-    expect(scored).toEqual({ epochs: '—', loss: 'training rows', accuracy: 'training rows', valLoss: 'held-out validation rows', valAccuracy: 'held-out validation rows' })
+    expect(scored).toEqual({ 'epochs run': '—', loss: 'training rows', accuracy: 'training rows', valLoss: 'held-out validation rows', valAccuracy: 'held-out validation rows' })
     await shot(page, 'model-lineage')
     // the parent link leads to the parent, v1, whose page has no parent
     await lineage.getByRole('link', { name: parentId, exact: true }).click()

@@ -327,4 +327,30 @@ describe.skipIf(!available)(`the console, as a new user found it${why}`, () => {
     expect((await fetch(`${base}/v1/datasets/${extra.id}`)).status).toBe(404)
     expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([])
   })
+
+  it('shows the API\'s refusal of a field at that field: marked invalid, its message beside it, the focus on it', async () => {
+    const { base } = on.server
+    const { page } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/jobs/new?dataset=${irisId}`)
+    await page.locator('#job-lr').fill('0') // the browser lets 0 through (min 0); the API wants more than 0
+    await page.locator('#job-start').click()
+    await page.locator('#job-lr[aria-invalid="true"]').waitFor()
+    const described = await page.locator('#job-lr').getAttribute('aria-describedby')
+    expect(await page.locator(`#${described!.split(' ').at(-1)!}`).innerText()).toMatch(/must be > 0/)
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id)).toBe('job-lr')
+    await shot(page, 'job-form-field-fault')
+    // a limit the server sets (MAX_EPOCHS), at the epochs field; the learning rate's mark goes with the new answer
+    await page.locator('#job-lr').fill('0.01')
+    await page.locator('#job-epochs').fill('1000000000')
+    await page.locator('#job-start').click()
+    await page.locator('#job-epochs[aria-invalid="true"]').waitFor()
+    expect(await page.locator('#job-lr').getAttribute('aria-invalid')).toBeNull()
+    expect(await page.locator('.field-fault').allInnerTexts()).toEqual([expect.stringMatching(/MAX_EPOCHS/)])
+    // a hidden layer's field, by its path network.layers[0].units
+    await page.locator('#job-epochs').fill('5')
+    await page.locator('#job-layers > li').first().locator('input[aria-label="Units"]').fill('100000000')
+    await page.locator('#job-start').click()
+    await page.locator('#job-layers > li input[aria-label="Units"][aria-invalid="true"]').waitFor()
+    expect(await page.locator('.field-fault').allInnerTexts()).toEqual([expect.stringMatching(/100000/)])
+  })
 })

@@ -6,6 +6,7 @@
  * Fields given several values make it a sweep of every combination (sweep-search.ts).
  */
 import { allItems, ApiError, getJson, sendJson } from '../api.js'
+import { clearFieldFaults, showFieldFaults } from '../field-faults.js'
 import { datasetOption } from '../dataset-label.js'
 import { count, h, note, num } from '../dom.js'
 import { go, type Route } from '../nav.js'
@@ -67,7 +68,7 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
   const classWeight = h('select', { id: 'job-class-weight' }, h('option', { value: '' }, 'none: every row counts once'), h('option', { value: 'balanced' }, 'balanced: each class counts alike'))
   const validation = h('input', { id: 'job-validation', type: 'number', step: 'any', min: 0, max: 0.9, value: 0.1 })
   const patience = h('input', { id: 'job-patience', type: 'number', min: 1, value: 10, placeholder: 'off' })
-  const seed = h('input', { id: 'job-seed', type: 'number', min: 0, value: 0 })
+  const seed = h('input', { id: 'job-seed', type: 'number', min: 0, max: 4294967295, step: 1, value: 0 })
   const modelName = h('input', { id: 'job-model-name', type: 'text', maxlength: MODEL_NAME_MAX, 'aria-describedby': 'job-model-name-note' })
   const nameNote = h('small', { id: 'job-model-name-note', role: 'status' })
   const status = h('div', { role: 'status', 'aria-live': 'polite' })
@@ -182,8 +183,22 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
     shape,
     start,
     status)
+  // the inputs the API's field paths name (its problem's errors[].field)
+  const inputs: Record<string, HTMLElement> = {
+    datasetId: dataset, modelName, 'training.epochs': epochs, 'training.batchSize': batchSize, 'training.optimizer.type': optimizer,
+    'training.optimizer.learningRate': learningRate, 'training.validationSplit': validation, 'training.earlyStopping.patience': patience,
+    'training.seed': seed, 'training.classWeight': classWeight
+  }
+  const LAYER_LABELS: Record<string, string> = { units: 'Units', pieces: 'Maxout pieces per unit', dropout: 'Dropout rate' }
+  const fieldInput = (path: string): HTMLElement | null => {
+    if (inputs[path] !== undefined) return inputs[path]
+    const layer = /^network\.layers(?:\[(\d+)\]|\.(\d+))\.(units|pieces|dropout)$/.exec(path)
+    if (layer === null) return null
+    const row = form.querySelectorAll('#job-layers > li')[Number(layer[1] ?? layer[2])]
+    return row?.querySelector<HTMLElement>(`input[aria-label="${LAYER_LABELS[layer[3]]}"]`) ?? null
+  }
   // an error shown for the last submit no longer describes a form that has changed since
-  const clearStale = (): void => { if (status.querySelector('.note') !== null) status.replaceChildren() }
+  const clearStale = (): void => { if (status.querySelector('.note') !== null) { status.replaceChildren(); clearFieldFaults(form) } }
   form.addEventListener('input', clearStale)
   form.addEventListener('change', clearStale)
   form.addEventListener('submit', (event) => {
@@ -229,11 +244,14 @@ export async function jobFormPage ({ query }: Route): Promise<Node> {
   const send = (path: string, body: Record<string, unknown>, page: (id: string) => string): void => {
     status.replaceChildren('Starting…')
     start.disabled = true
+    clearFieldFaults(form)
     sendJson<{ id: string }>('POST', path, body).then(
       (made) => go(page(made.id)),
       (err: Error) => {
         start.disabled = false
         status.replaceChildren(note(err.message, 'error'))
+        // and at the field it names, marked, with the focus on it
+        showFieldFaults(form, err, fieldInput)
         // the API's way out ("send allowSignatureChange") as a button: the form has no field for it
         if (err instanceof ApiError && err.signatureChange) {
           const anyway = h('button', { type: 'button', id: 'job-allow-signature-change' }, `Store it as a new version of "${String(body.modelName)}" anyway`)

@@ -39,9 +39,10 @@ export async function modelsPage ({ query }: Route): Promise<Node> {
   }
   return h('section', {},
     h('h1', {}, 'Models'),
-    importForm(),
     sections.length === 0 ? note('No models yet: a training job that succeeds stores one.') : h('div', { class: 'groups' }, sections),
-    pager(offset, PAGE, page.total ?? page.items.length, (o) => go(`#/models?offset=${o}`)))
+    pager(offset, PAGE, page.total ?? page.items.length, (o) => go(`#/models?offset=${o}`)),
+    // after the models: the page is theirs, and the skip link's next Tab lands on the newest
+    importForm())
 }
 
 /**
