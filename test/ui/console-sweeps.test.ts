@@ -67,6 +67,13 @@ describe.skipIf(!available)(`the console's sweeps${why}`, () => {
     await b.page.goto(`${base}/ui/#/sweeps/${long}`)
     await b.page.getByRole('heading', { name: 'Sweep iris-long' }).waitFor()
     expect(await b.page.locator('#sweep-state .badge').innerText()).toBe('running')
+    // it asks first, as a job's cancel does: a dismissed question cancels nothing
+    const asked: string[] = []
+    b.page.once('dialog', (d) => { asked.push(d.message()); void d.dismiss() })
+    await b.page.getByRole('button', { name: 'Cancel sweep' }).click()
+    expect(asked[0]).toMatch(/^Cancel this sweep\? It stores no model and ranks nothing/)
+    expect(await b.page.locator('#sweep-state .badge').innerText()).toBe('running')
+    b.page.once('dialog', (d) => { void d.accept() })
     await b.page.getByRole('button', { name: 'Cancel sweep' }).click()
     await b.page.locator('#sweep-state .badge', { hasText: 'cancelled' }).waitFor({ timeout: 60_000 })
     expect(await b.page.getByRole('button', { name: 'Cancel sweep' }).isHidden()).toBe(true)

@@ -303,6 +303,8 @@ describe.skipIf(!available)(`the console in a browser${why}`, () => {
     expect(job).toMatchObject({ status: 'succeeded', stopReason: 'stopped' })
     expect(job.history.length).toBeLessThan(100_000)
     expect((await api<{ id: string }>(base, 'GET', `/v1/models/${job.modelId}`)).id).toBe(job.modelId)
+    // in the job's words, a stop by request, not early stopping's "stopped early"
+    expect(await page.locator('#job-state').innerText()).toContain(`stopped by request at epoch ${job.history.length.toLocaleString('en')} of 100,000`)
     await shot(page, 'job-stopped')
     expect(offOrigin(requests, base)).toEqual([])
     expect(errors).toEqual([])

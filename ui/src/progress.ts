@@ -9,10 +9,12 @@ import type { Job } from './types.js'
 export interface Progress { readonly value: number, readonly max: number, readonly text: string }
 
 /** `last`: the last epoch the page has seen (the live history), else the job's own progress. */
-export function progressOf (job: Pick<Job, 'status' | 'progress'>, last = job.progress.epoch): Progress {
+export function progressOf (job: Pick<Job, 'status' | 'progress' | 'stopReason'>, last = job.progress.epoch): Progress {
   const { epochs } = job.progress
   if (job.status === 'succeeded') {
-    return { value: 1, max: 1, text: last < epochs ? `stopped early at epoch ${num(last)} of ${num(epochs)}` : `epoch ${num(last)} of ${num(epochs)}` }
+    // "early" is early stopping's word; a stop asked for (Stop and keep model) says so
+    const how = job.stopReason === 'stopped' ? 'stopped by request' : 'stopped early'
+    return { value: 1, max: 1, text: last < epochs ? `${how} at epoch ${num(last)} of ${num(epochs)}` : `epoch ${num(last)} of ${num(epochs)}` }
   }
   return { value: last, max: epochs, text: `epoch ${num(last)} of ${num(epochs)}` }
 }

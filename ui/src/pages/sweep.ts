@@ -79,10 +79,14 @@ export async function sweepPage ({ params: [id], signal }: Route): Promise<Node>
   }
 
   cancel.addEventListener('click', () => {
+    // as a job's cancel asks: a cancelled sweep ranks nothing and stores no model, whatever its finished trials scored
+    const done = sweep.progress.jobsDone
+    if (!window.confirm(`Cancel this sweep? It stores no model and ranks nothing${done > 0 ? `: the ${done} finished ${done === 1 ? 'job is' : 'jobs are'} kept for reading only` : ''}.`)) return
     cancel.disabled = true
     message.replaceChildren('Cancelling…')
     sendJson<Sweep>('POST', `${path}/cancel`).then(
-      (s) => { sweep = s; show(); message.replaceChildren('Cancel requested; running children stop within one minibatch.') },
+      // a sweep that ended meanwhile says so itself (show()): the note is for one still stopping its children
+      (s) => { sweep = s; show(); message.replaceChildren(FINAL.has(s.status) ? '' : 'Cancel requested; running children stop within one minibatch.') },
       (err: Error) => { cancel.disabled = false; message.replaceChildren(note(err.message, 'error')) })
   })
 
