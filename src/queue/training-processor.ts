@@ -61,6 +61,14 @@ export function attemptReport (attemptsStarted: number, resumedFrom: TrainState 
   return attemptsStarted > 1 ? { attempt: attemptsStarted, resumedFromEpoch: resumedFrom?.epoch ?? 0 } : {}
 }
 
+/**
+ * The batch size a job reports as resolved: scikit-learn's min(200, n) counts the rows it trains on, after its
+ * validation split (MLPClassifier clips to them), where the options resolve it on the rows handed to training.
+ * The run is the same either way (a minibatch never holds more than every training row); only the number shown
+ * differed: iris's 150 for 135 training rows (a console trial).
+ */
+const shownBatchSize = (batchSize: number, trainRows: number): number => Math.min(batchSize, Math.max(1, trainRows))
+
 /** A batch size given beyond the rows trained on: each epoch is one minibatch of them all. */
 function clippedBatchWarning (batchSize: number | undefined, trainRows: number): string | null {
   if (batchSize === undefined || batchSize <= trainRows) return null
@@ -148,7 +156,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const progress = createProgressWriter({
       epochs: async (epochs) => {
         await recordEpochs(redis, prefix, jobId, epochs, prepared.trainRows)
-        await job.updateProgress({ epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs, batchSize: options.batchSize, updatedAt: new Date().toISOString(), ...attemptReport(job.attemptsStarted, resume) })
+        await job.updateProgress({ epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs, batchSize: shownBatchSize(options.batchSize, prepared.trainRows), updatedAt: new Date().toISOString(), ...attemptReport(job.attemptsStarted, resume) })
       },
       checkpoint: (state) => checkpoints.save(jobId, state),
       failed: (err) => { writeError ??= err; log.warn({ err }, 'recording progress failed') }
@@ -233,7 +241,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const { options } = rows
     const resume = await resumeState(jobId, log)
     const attempt = attemptReport(job.attemptsStarted, resume)
-    await job.updateProgress({ epoch: resume?.epoch ?? 0, epochs: options.epochs, batchSize: options.batchSize, updatedAt: new Date().toISOString(), ...attempt })
+    await job.updateProgress({ epoch: resume?.epoch ?? 0, epochs: options.epochs, batchSize: shownBatchSize(options.batchSize, prepared.trainRows), updatedAt: new Date().toISOString(), ...attempt })
 
     const started = Date.now()
     // which worker took the job, and when: the line an operator looks for when a job seems stuck
@@ -248,7 +256,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const said = [codesWarning(how, stored.meta, stored.dataset.rows), labelsWarning(spec, how), clippedBatchWarning(data.training.batchSize, prepared.trainRows), ...(prepared.warnings ?? [])].filter((w): w is string => w !== null)
     const split = { trainRows: prepared.trainRows, validationRows: prepared.data.rows - prepared.trainRows }
     const report = reportOf(said.length === 0 ? result : { ...result, warnings: [...said, ...result.warnings] }, split)
-    if (result.stopReason !== 'aborted') await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, batchSize: options.batchSize, ...report, ...attempt })
+    if (result.stopReason !== 'aborted') await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, batchSize: shownBatchSize(options.batchSize, prepared.trainRows), ...report, ...attempt })
     switch (result.stopReason) {
       case 'diverged':
         await checkpoints.remove(jobId)
@@ -257,7 +265,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
         if (deps.shutdown.aborted) return await handBack(result.state)
         if (await isCancelMarked(redis, prefix, jobId)) {
           // a cancelled run reports how far it got, as a finished one does
-          await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, batchSize: options.batchSize, ...report, ...attempt })
+          await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, batchSize: shownBatchSize(options.batchSize, prepared.trainRows), ...report, ...attempt })
           return await cancelled()
         }
         // the job may already run elsewhere: its checkpoint is that attempt's now
@@ -279,7 +287,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
       log.info({ sweepId: data.sweep.id, trial: data.sweep.trial, fold: data.sweep.fold?.index ?? null, scores }, 'trial scored')
       return { trial: { scores, metrics, heldOutRows: rows.heldOut.rows } }
     }
-    const save = storeModel(jobId, data, inputs, params, metrics, { ...effectiveTraining(data.training, options.batchSize), ...report, message: result.message })
+    const save = storeModel(jobId, data, inputs, params, metrics, { ...effectiveTraining(data.training, shownBatchSize(options.batchSize, prepared.trainRows)), ...report, message: result.message })
     // a cancel that came before the model could be stored wins: the job ends cancelled with no model
     const record = await save.catch(async (err: unknown) => { if (err instanceof CancelledBeforeStore) return await cancelled(); throw err })
     await checkpoints.remove(jobId)

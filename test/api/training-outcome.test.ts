@@ -226,9 +226,10 @@ describe('defaults a first request can rely on', () => {
     expect(job.body.history[0].learningRate).toBe(0.001)
     const model = await request(ctx.t.app.server).get(`/v1/models/${job.body.modelId as string}`)
     expect(model.body.metrics.valAccuracy).toBeGreaterThanOrEqual(0.8)
-    // the job and the model say what ran, every default written out: the batch size min(200, 150 rows) resolved by the worker
+    // the job and the model say what ran, every default written out: the batch size min(200, 135 training rows) resolved
+    // by the worker, as scikit-learn counts them (after the validation split)
     const ran = {
-      epochs: 200, batchSize: 150, optimizer: { type: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, schedule: { type: 'constant' },
+      epochs: 200, batchSize: 135, optimizer: { type: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, schedule: { type: 'constant' },
       validationSplit: 0.1, earlyStopping: { patience: 10, minDelta: 1e-4 }, shuffle: true, seed: 0, normalize: 'standard'
     }
     expect(job.body.training).toEqual(ran)
