@@ -88,9 +88,9 @@ describe.skipIf(!available)(`the console's sweeps${why}`, () => {
     const rows = a.page.locator('#sweep-results tbody tr')
     expect(await rows.count()).toBe(2)
     expect(await rows.first().locator('td.rank').innerText()).toBe('1')
-    expect(await rows.first().innerText()).toContain('training.epochs = 60')
+    expect(await rows.first().innerText()).toContain('epochs = 60')
     expect(await rows.nth(1).locator('td.rank').innerText()).toBe('2')
-    expect(await a.page.locator('#sweep-best').innerText()).toMatch(/^trial 1: [\d.]+ ± [\d.]+ \(training\.epochs = 60\)$/)
+    expect(await a.page.locator('#sweep-best').innerText()).toMatch(/^trial 1: [\d.]+ ± [\d.]+ \(epochs = 60\)$/)
     const jobLinks = await a.page.locator('#sweep-results td.jobs a').evaluateAll((els) => els.map((e) => [e.textContent, e.getAttribute('href')]))
     expect(jobLinks.map(([text]) => text)).toEqual(['fold 0', 'fold 1', 'fold 0', 'fold 1'])
     // the folds' columns are numbered as their links are

@@ -16,8 +16,21 @@ import { datasetLink, datasetOrNone } from '../dataset-label.js'
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled'])
 
+/**
+ * A searched field in the job form's words ("learning rate", "layer 1 units"); a path the form does not offer
+ * (the API's random fields, say) as it is. A console trial read the paths as the API's, not the form's.
+ */
+export function paramLabel (path: string): string {
+  const named: Record<string, string> = {
+    'training.optimizer.learningRate': 'learning rate', 'training.optimizer.type': 'optimizer', 'training.batchSize': 'batch size',
+    'training.epochs': 'epochs', 'training.seed': 'seed', 'network.l2': 'L2 penalty'
+  }
+  const layer = /^network\.layers\.(\d+)\.(units|dropout|activation)$/.exec(path)
+  return named[path] ?? (layer ? `layer ${Number(layer[1]) + 1} ${layer[2]}` : path)
+}
+
 const paramsText = (params: Record<string, unknown>): string =>
-  Object.entries(params).map(([k, v]) => `${k} = ${typeof v === 'number' ? num(v) : JSON.stringify(v)}`).join(', ')
+  Object.entries(params).map(([k, v]) => `${paramLabel(k)} = ${typeof v === 'number' ? num(v) : typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')
 
 /** Ranked trials first, by rank; then the others in trial order. */
 export const ranked = (results: readonly TrialResult[]): TrialResult[] =>
@@ -60,7 +73,7 @@ export async function sweepPage ({ params: [id], signal }: Route): Promise<Node>
         h('dt', {}, 'Metric'), h('dd', {}, metricName(s)),
         h('dt', {}, 'Folds'), h('dd', {}, s.folds === null ? 'none (one holdout, the same rows for every trial)' : String(s.folds)),
         h('dt', {}, 'Best'), h('dd', { id: 'sweep-best' }, s.best ? `trial ${s.best.trial}: ${num(s.best.mean)} ± ${num(s.best.std)} (${paramsText(s.best.params)})` : '—'),
-        h('dt', {}, 'Retrained'), h('dd', {}, s.retrainJobId ? h('a', { href: `#/jobs/${encodeURIComponent(s.retrainJobId)}` }, 'job') : '—'),
+        h('dt', {}, 'Retrained'), h('dd', {}, s.retrainJobId ? h('a', { href: `#/jobs/${encodeURIComponent(s.retrainJobId)}` }, `the best trial's retraining (${s.retrainJobId})`) : '—'),
         h('dt', {}, 'Model'), h('dd', {}, s.modelId ? h('a', { href: `#/models/${encodeURIComponent(s.modelId)}`, id: 'sweep-model' }, `${s.modelName ?? ''} (${s.modelId})`) : s.refit ? '—' : 'none: the sweep ranks its trials only (refit false)'),
         h('dt', {}, 'Created'), h('dd', {}, when(s.createdAt)),
         h('dt', {}, 'Finished'), h('dd', {}, when(s.finishedAt))),
