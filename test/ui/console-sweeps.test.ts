@@ -150,7 +150,7 @@ describe.skipIf(!available)(`the console's sweeps${why}`, () => {
     // a row added or removed drops the error, which may no longer apply; Remove leaves the focus on "Search a field"
     await page.getByRole('button', { name: 'Search a field' }).click()
     expect(await page.getByRole('alert').count()).toBe(0)
-    await page.getByRole('button', { name: 'Stop searching field 3' }).click()
+    await page.getByRole('button', { name: 'Remove field 3 from the search' }).click()
     expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('sweep-add-field')
     await page.fill('#sweep-field-1-values', '4, 8')
     expect(await page.locator('#job-start').innerText()).toBe('Start sweep: 4 configurations + 1 retraining')

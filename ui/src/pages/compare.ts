@@ -40,7 +40,8 @@ async function addable (ids: string[]): Promise<Node> {
   return h('nav', { 'aria-label': 'Add a job to the comparison' },
     h('h2', {}, 'Add a job'),
     h('ul', { class: 'addable' }, others.map((j) => h('li', {},
-      h('a', { href: compareHref([...ids, j.id]), 'aria-label': `Add ${j.modelName ?? 'job'} ${j.id} to the comparison` }, `${j.modelName ?? 'job'} ${j.id.replace(/^job_/, '').slice(0, 6)}`),
+      // the accessible name holds the visible text (WCAG 2.5.3): a voice user says what is shown
+      h('a', { href: compareHref([...ids, j.id]), 'aria-label': `Add ${j.modelName ?? 'job'} ${j.id.replace(/^job_/, '').slice(0, 6)} to the comparison` }, `${j.modelName ?? 'job'} ${j.id.replace(/^job_/, '').slice(0, 6)}`),
       ` — ${j.status}`))))
 }
 
@@ -64,7 +65,7 @@ export async function comparePage ({ query }: Route): Promise<Node> {
     h('h1', {}, 'Compare jobs'),
     h('ul', { class: 'compared' }, jobs.map((j, i) => h('li', {}, swatch(colorOf(i)), ' ',
       h('a', { href: `#/jobs/${encodeURIComponent(j.id)}` }, names[i]), ` — ${j.status}, ${histories[i].length} epochs `,
-      h('a', { href: compareHref(ids.filter((id) => id !== j.id)), 'aria-label': `Remove ${names[i]} from the comparison` }, '(remove)')))),
+      h('a', { href: compareHref(ids.filter((id) => id !== j.id)), 'aria-label': `Remove ${names[i]} from the comparison` }, 'Remove')))),
     h('div', { class: 'charts' }, loss.el, accuracy.el),
     add)
 }

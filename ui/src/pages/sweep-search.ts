@@ -70,7 +70,7 @@ export function sweepSearch (fields: () => SearchableField[], changed: () => voi
   const renumber = (): void => rows.forEach((r, i) => {
     r.field.setAttribute('aria-label', `Searched field ${i + 1}: field`)
     r.values.setAttribute('aria-label', `Searched field ${i + 1}: values, separated by commas`)
-    r.remove.setAttribute('aria-label', `Stop searching field ${i + 1}`)
+    r.remove.setAttribute('aria-label', `Remove field ${i + 1} from the search`)
   })
   // an edit the form's own input and change listeners hear (they redraw Start and drop a stale error)
   const edited = (): void => { details.dispatchEvent(new Event('change', { bubbles: true })) }
