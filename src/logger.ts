@@ -114,7 +114,11 @@ export function logUncaught (logger: Logger): void {
 
 export function createLogger (config: Pick<Config, 'LOG_LEVEL'>): Logger {
   const { transport, ...options } = loggerOptions(config)
-  if (transport === undefined) return pino(options)
+  // synchronous writes to stdout: pino's default (asynchronous) stream flushes what it holds at exit with
+  // sonic-boom's flushSync, which retries a write that fails with EPIPE every 100 ms for ever. A process whose
+  // reader had gone (`… | head`, a dead log shipper) then never exited, SIGTERM or not (an operator's trial; 4.2.1).
+  // Written synchronously, a line on a closed pipe fails once, and pino stops writing.
+  if (transport === undefined) return pino(options, pino.destination({ dest: 1, sync: true }))
   return pino(options, outlivingTheTerminal(pino.transport(transport)))
 }
 
