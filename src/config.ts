@@ -49,7 +49,10 @@ const redisUrl = z.string().superRefine((value, ctx) => {
 })
 
 /** A URL's password, never shown: `redis://:<not shown>@host`. */
-export const withoutPassword = (value: string): string => value.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1<not shown>@')
+export const withoutPassword = (value: string): string => value
+  .replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1<not shown>@')
+  // ioredis also reads a password from the query (?password=…): a retrial found it in the start-up lines
+  .replace(/([?&]password=)[^&#]*/gi, '$1<not shown>')
 
 /** Variables whose value must never appear in an error message or a log line. */
 const SECRET = new Set(['API_KEYS'])

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { describe, it, expect } from 'vitest'
 import Fastify from 'fastify'
-import { loadConfig } from '../src/config.js'
+import { loadConfig, withoutPassword } from '../src/config.js'
 import { loggerOptions } from '../src/logger.js'
 
 describe('loadConfig', () => {
@@ -90,5 +90,14 @@ describe('the README\'s configuration table', () => {
     // src/queue/admission.ts: `the job is ${epochs} epochs × ${rows} rows × ${parameters} parameters = ${work}`
     expect(row).toMatch(/epochs × rows × parameters/)
     expect(row).not.toMatch(/× 3|weights/)
+  })
+})
+
+describe('withoutPassword', () => {
+  it('hides a password in the user part and in the query, where ioredis reads one too', () => {
+    expect(withoutPassword('redis://u:s3cret@host:6379/2')).toBe('redis://u:<not shown>@host:6379/2')
+    expect(withoutPassword('redis://host:6379/0?password=s3cret&db=1')).toBe('redis://host:6379/0?password=<not shown>&db=1')
+    expect(withoutPassword('rediss://h:1/?family=4&Password=s3cret')).toBe('rediss://h:1/?family=4&Password=<not shown>')
+    expect(withoutPassword('redis://host:6379')).toBe('redis://host:6379')
   })
 })

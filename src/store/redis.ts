@@ -27,6 +27,7 @@ export function createApiRedis (url: string, options: RedisOptions = {}): Redis 
 
 interface SharedPing { at: number, result: Promise<boolean> }
 const recentPings = new WeakMap<Redis, SharedPing>()
+const forgetsOnClose = new WeakSet<Redis>()
 
 /**
  * pingRedis for readiness probes, which are open and unkeyed (/readyz, KServe's /v2/health/ready):
@@ -40,7 +41,11 @@ export function sharedPing (redis: Redis, timeoutMs = 1000, freshMs = 500): Prom
   const now = Date.now()
   const recent = recentPings.get(redis)
   if (recent && now - recent.at < freshMs) return recent.result
-  if (!recent) redis.on('close', () => recentPings.delete(redis))
+  // once per connection, not per reconnect: a listener each time had piled up (MaxListenersExceededWarning after 14)
+  if (!forgetsOnClose.has(redis)) {
+    forgetsOnClose.add(redis)
+    redis.on('close', () => recentPings.delete(redis))
+  }
   const result = pingRedis(redis, timeoutMs)
   recentPings.set(redis, { at: now, result })
   return result
