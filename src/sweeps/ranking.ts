@@ -15,9 +15,34 @@ export interface TrialScores {
 
 export interface RankedTrial { trial: number, mean: number, std: number, rank: number }
 
+/**
+ * numpy's float64 sum (pairwise_sum in numpy/core/src/umath/loops_utils.h.src): fewer than 8 values one by
+ * one; up to 128 in 8 running sums combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)), then the rest one by one;
+ * more, split in two at a multiple of 8. Summed left to right instead, 10 folds' mean read 0.9600000000000002
+ * where numpy's reads 0.96, and a tie with another trial split in two ranks (a retrial against GridSearchCV).
+ */
+function numpySum (a: readonly number[], from = 0, n = a.length): number {
+  if (n < 8) {
+    let sum = 0
+    for (let i = 0; i < n; i++) sum += a[from + i]
+    return sum
+  }
+  if (n <= 128) {
+    const r = a.slice(from, from + 8)
+    let i = 8
+    for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j] += a[from + i + j]
+    let sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    for (; i < n; i++) sum += a[from + i]
+    return sum
+  }
+  const half = Math.floor(n / 2) - (Math.floor(n / 2) % 8)
+  return numpySum(a, from, half) + numpySum(a, from + half, n - half)
+}
+
+/** numpy.mean and numpy.std (ddof 0) to the bit: the same sums in the same order. */
 export function meanStd (values: readonly number[]): { mean: number, std: number } {
-  const mean = values.reduce((s, v) => s + v, 0) / values.length
-  const std = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length)
+  const mean = numpySum(values) / values.length
+  const std = Math.sqrt(numpySum(values.map((v) => (v - mean) * (v - mean))) / values.length)
   return { mean, std }
 }
 
