@@ -46,6 +46,7 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   if (refused !== undefined) throw new Error(settingsRefusedMessage(config.REDIS_URL, refused))
   const log = logger.child({ component: 'worker' })
   const prefix = config.REDIS_PREFIX
+  const keys = createKeys(prefix)
   const redis: Redis = createRedis(config.REDIS_URL)
   const subscriber: Redis = createRedis(config.REDIS_URL)
   watchRedis(redis, log, 'worker')
@@ -61,7 +62,7 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   })
   const worker = new Worker<TrainJobData, TrainJobResult>(TRAINING_QUEUE, processor, {
     connection: redis,
-    prefix: createKeys(prefix).bullPrefix(),
+    prefix: keys.bullPrefix(),
     concurrency: config.WORKER_CONCURRENCY,
     // a job's processedBy names the process that runs it (host:pid): where a sweep's children went
     name: `${hostname()}:${process.pid}`,
@@ -82,11 +83,10 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   // a stalled job (its worker stopped renewing the lock: it died, or Redis was away) goes back to the queue;
   // past WORKER_MAX_STALLED_COUNT stalls BullMQ marks it there to fail when a worker next takes it ('failed' below)
   // counted for /metrics (backprop_training_jobs_stalled_total): BullMQ moves each stalled job once, so one worker counts it
-  const statsKeys = createKeys(prefix)
   const count = (key: string): void => { redis.incr(key).catch(() => undefined) } // a count lost to an outage is no one's error
   worker.on('stalled', (jobId) => {
     log.warn({ jobId }, 'job stalled; back in the queue')
-    count(statsKeys.stalledJobs())
+    count(keys.stalledJobs())
   })
   // another worker may take a job whose lock this one could not renew: stop it within one minibatch,
   // so that the job never trains twice at once (its save is idempotent too, store/model-write.ts)
@@ -132,7 +132,7 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
       log.warn({ jobId: job.id, maxStalledCount: config.WORKER_MAX_STALLED_COUNT }, 'job stalled too often (WORKER_MAX_STALLED_COUNT); failed')
       checkpoints.remove(job.id).catch((e: Error) => log.warn({ err: e, jobId: job.id }, 'removing the checkpoint of a failed job failed'))
     } else log.warn({ jobId: job?.id, reason: err.message }, 'job failed')
-    if (err.message !== CANCELLED_MESSAGE) count(statsKeys.failedJobs())
+    if (err.message !== CANCELLED_MESSAGE) count(keys.failedJobs())
     finished(job?.id)
     finished(job?.data.sweep?.id)
   })
