@@ -29,8 +29,9 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean -
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000
-# either process of this image (src/bin/healthcheck.ts): the API by its /healthz, a worker (no HTTP) by a PING to its
-# REDIS_URL, told apart by PID 1's command line; no curl in the slim image
+# either process of this image (src/bin/healthcheck.ts): the API by its /healthz, a worker (no HTTP) by the heartbeat
+# file its event loop rewrites every WORKER_HEARTBEAT_MS (fresh, Redis ready, taking jobs), told apart by PID 1's command
+# line; no curl in the slim image
 HEALTHCHECK --interval=15s --timeout=5s --start-period=15s --retries=3 \
   CMD ["node", "dist/bin/healthcheck.js"]
 # exec form: node is PID 1 and receives SIGTERM itself, so close-with-grace runs

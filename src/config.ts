@@ -90,6 +90,8 @@ const Env = z.object({
   WORKER_STALLED_INTERVAL_MS: int(500).default(30_000),
   // a Redis outage stalls every running job once (no worker can renew its lock), so 1 left one crash to fail it
   WORKER_MAX_STALLED_COUNT: int(0).default(3),
+  // how often a worker rewrites its heartbeat file, which the image's HEALTHCHECK reads (queue/worker-heartbeat.ts)
+  WORKER_HEARTBEAT_MS: int(100).default(5_000),
   // server-sent-event streams (GET /v1/training-jobs/{id}/events) open at once, per job and per tenant
   SSE_MAX_FOLLOWERS_PER_JOB: int(1).default(1000),
   SSE_MAX_FOLLOWERS_PER_TENANT: int(1).default(1000),

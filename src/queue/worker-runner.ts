@@ -18,6 +18,7 @@ import { chooseKernels, logKernels } from '../kernels/index.js'
 import { startSweepWorker } from './sweeps/sweep-worker.js'
 import { createCheckpointStore } from './checkpoint.js'
 import { RunningAttempts } from './running-attempts.js'
+import { startHeartbeat } from './worker-heartbeat.js'
 
 /**
  * How long a closing worker waits for an unavailable Redis before it exits without handing its jobs back
@@ -32,7 +33,8 @@ const LOCK_TAKEN = /^(Lock mismatch|Missing lock) for job /
 const STALLED_TOO_OFTEN = 'job stalled more than allowable limit'
 
 export type WorkerConfig = Pick<Config, 'REDIS_URL' | 'REDIS_PREFIX' | 'TRAIN_THREADS' | 'WORKER_CONCURRENCY' | 'KERNELS' |
-  'CHECKPOINT_EVERY_EPOCHS' | 'CHECKPOINT_EVERY_SECONDS' | 'WORKER_LOCK_DURATION_MS' | 'WORKER_STALLED_INTERVAL_MS' | 'WORKER_MAX_STALLED_COUNT'>
+  'CHECKPOINT_EVERY_EPOCHS' | 'CHECKPOINT_EVERY_SECONDS' | 'WORKER_LOCK_DURATION_MS' | 'WORKER_STALLED_INTERVAL_MS' | 'WORKER_MAX_STALLED_COUNT' |
+  'WORKER_HEARTBEAT_MS'>
 
 export interface RunningWorker {
   readonly worker: Worker<TrainJobData, TrainJobResult>
@@ -150,6 +152,11 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
   await worker.waitUntilReady()
   // which Redis and prefix it joined: workers of another prefix never see this API's jobs
   log.info({ threads: engine.pool.size, concurrency: config.WORKER_CONCURRENCY, redis: withoutPassword(config.REDIS_URL), prefix }, 'worker started')
+  // for the image's HEALTHCHECK: written from this event loop, so a loop that hangs stops it
+  const heartbeatLog = rateLimitedLog(60_000)
+  const heartbeat = startHeartbeat(config.WORKER_HEARTBEAT_MS,
+    () => ({ redis: redis.status, running: worker.isRunning(), jobs: attempts.jobIds() }),
+    (err) => { heartbeatLog((suppressed) => log.warn({ err, suppressed }, 'writing the heartbeat file failed; the health check will read this worker as unhealthy')) })
 
   let closing: Promise<void> | undefined
   return {
@@ -157,6 +164,7 @@ export async function startWorker (config: WorkerConfig, logger: Logger): Promis
     close () {
       closing ??= (async () => {
         log.info('worker closing')
+        await heartbeat.stop().catch(() => undefined)
         // the jobs it runs now: a hand-back that fails for want of Redis ends them here ('failed'), though Redis never hears of it
         const runningAtClose = attempts.jobIds()
         shutdown.abort('shutdown')

@@ -1,15 +1,21 @@
 // The image's health check (src/bin/healthcheck.ts) run as Docker runs it, a process whose exit code is the
-// answer: a worker is healthy while its Redis answers PING, the API while /healthz answers; PID 1's command
-// line says which (a worker started with `docker run … node dist/bin/worker.js` was reported unhealthy).
+// answer: the API is healthy while /healthz answers; a worker while its heartbeat file is fresh and says its Redis
+// connection is ready (a real worker process, stopped and continued, and its Redis halted and resumed). PID 1's
+// command line says which (a worker started with `docker run … node dist/bin/worker.js` was reported unhealthy).
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { roleOf } from '../../src/bin/process-role.js'
+import { heartbeatFile } from '../../src/queue/worker-heartbeat.js'
 import { buildTestApp, type TestApp } from '../api/helper.js'
-import { freePort } from '../support/redis-server.js'
+import { freePort, startRedisServer } from '../support/redis-server.js'
+import { killWorkers, spawnWorker, until } from '../support/worker-process.js'
 
-const check = async (role: string, env: Record<string, string>): Promise<number | null> => await new Promise((resolve) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/healthcheck.ts', role], { env: { ...process.env, ...env }, stdio: 'ignore' })
-  child.once('exit', (code) => resolve(code))
+const check = async (args: string[], env: Record<string, string> = {}): Promise<{ code: number | null, said: string }> => await new Promise((resolve) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/healthcheck.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] })
+  let said = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { said += chunk })
+  child.once('exit', (code) => resolve({ code, said: said.trim() }))
 })
 
 let t: TestApp
@@ -19,7 +25,10 @@ beforeAll(async () => {
   await t.app.listen({ port: 0, host: '127.0.0.1' })
   apiPort = (t.app.server.address() as { port: number }).port
 })
-afterAll(async () => { await t.close() })
+afterAll(async () => {
+  killWorkers()
+  await t.close()
+})
 
 describe('the image\'s health check', () => {
   it('reads the role from PID 1\'s command line: a worker by its entry file, anything else the API', () => {
@@ -29,11 +38,51 @@ describe('the image\'s health check', () => {
     expect(roleOf('node\0dist/bin/worker.json\0')).toBe('api')
   })
 
-  it('a worker is healthy while its Redis answers, the API while /healthz does', async () => {
-    const nothing = String(await freePort())
-    expect(await check('worker', { REDIS_URL: process.env.REDIS_URL! })).toBe(0)
-    expect(await check('worker', { REDIS_URL: `redis://127.0.0.1:${nothing}` })).toBe(1)
-    expect(await check('api', { PORT: String(apiPort) })).toBe(0)
-    expect(await check('api', { PORT: nothing })).toBe(1)
+  it('the API is healthy while /healthz answers', async () => {
+    expect(await check(['api'], { PORT: String(apiPort) })).toEqual({ code: 0, said: 'api healthy' })
+    const nothing = await check(['api'], { PORT: String(await freePort()) })
+    expect(nothing.code).toBe(1)
+    expect(nothing.said).toMatch(/^api unhealthy: http:\/\/127\.0\.0\.1:\d+\/healthz did not answer/)
+  }, 30_000)
+
+  it('a worker is healthy while its heartbeat is fresh and its Redis connection ready; not once its loop stops, its Redis goes, or it closes', async () => {
+    const redis = await startRedisServer()
+    try {
+      const w = await spawnWorker({ REDIS_URL: redis.url, WORKER_HEARTBEAT_MS: '200' })
+      const pid = String(w.child.pid)
+      const healthy = async (): Promise<boolean> => (await check(['worker', pid])).code === 0
+      await until('the first heartbeat', async () => await healthy())
+      expect(await check(['worker', pid])).toEqual({ code: 0, said: 'worker healthy' })
+
+      // a process that no longer runs its event loop (hung, or frozen) stops beating
+      w.child.kill('SIGSTOP')
+      await new Promise((resolve) => setTimeout(resolve, 900))
+      const frozen = await check(['worker', pid])
+      w.child.kill('SIGCONT')
+      expect(frozen.code).toBe(1)
+      expect(frozen.said).toMatch(/^worker unhealthy: its last heartbeat is \d+ s old \(it beats every 0\.2 s\): its event loop is stuck/)
+      await until('a fresh heartbeat after SIGCONT', async () => await healthy())
+
+      // Redis away: the worker is alive, but can neither take nor report a job
+      await redis.halt()
+      await until('the heartbeat to say Redis is not ready', async () => !(await healthy()))
+      expect((await check(['worker', pid])).said).toMatch(/^worker unhealthy: its Redis connection is (connecting|reconnecting|close|end), not ready/)
+      await redis.resume()
+      await until('healthy once Redis is back', async () => await healthy())
+
+      // a worker that closes removes its heartbeat: not read as healthy from its last beat
+      w.child.kill('SIGTERM')
+      expect((await w.exited).code).toBe(0)
+      expect(existsSync(heartbeatFile(w.child.pid!))).toBe(false)
+      const gone = await check(['worker', pid])
+      expect(gone.code).toBe(1)
+      expect(gone.said).toMatch(/^worker unhealthy: no heartbeat at .*backprop-worker-\d+\.heartbeat\.json: the worker has not started, or has closed/)
+    } finally {
+      await redis.stop()
+    }
+  }, 60_000)
+
+  it('refuses a PID that is not one', async () => {
+    expect(await check(['worker', 'abc'])).toEqual({ code: 1, said: 'usage: healthcheck.js [api|worker [PID]]; PID must be a process id, got abc' })
   }, 30_000)
 })

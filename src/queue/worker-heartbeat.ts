@@ -1,0 +1,86 @@
+/**
+ * A worker's heartbeat: a small JSON file its event loop rewrites every `everyMs`, saying whether its
+ * Redis connection is ready and its BullMQ worker is taking jobs. The image's HEALTHCHECK
+ * (bin/healthcheck.ts) reads it: a PING from a separate process only said that Redis was up, not that
+ * the worker was (a worker whose loop hung, or whose connection stayed down, read healthy).
+ * Written atomically (temporary file, then rename), so a reader never sees half of one.
+ */
+import { rename, rm, writeFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/** What the worker says of itself at each beat. */
+export interface Heartbeat {
+  pid: number
+  /** when it was written, epoch ms */
+  at: number
+  /** the interval it is rewritten at, ms: a reader calls it stale past a few of them */
+  everyMs: number
+  /** ioredis's status of the worker's connection ('ready' when it can take and report jobs) */
+  redis: string
+  /** BullMQ's Worker.isRunning(): false once it stopped taking jobs (closing) */
+  running: boolean
+  /** the jobs it trains now */
+  jobs: string[]
+}
+
+/** Where the worker of process `pid` writes its heartbeat (the OS's temporary directory; /tmp in the image). */
+export const heartbeatFile = (pid: number): string => join(tmpdir(), `backprop-worker-${pid}.heartbeat.json`)
+
+/** Beats missed before a heartbeat is stale: one late beat on a busy machine is not a dead worker. */
+export const STALE_AFTER_BEATS = 3
+
+/**
+ * Writes a heartbeat now and every `everyMs` (the timer does not hold the process open). stop() ends it
+ * and removes the file, so a worker that closed is not read as healthy from its last beat.
+ */
+export function startHeartbeat (everyMs: number, state: () => Omit<Heartbeat, 'pid' | 'at' | 'everyMs'>, onError: (err: Error) => void): { stop: () => Promise<void> } {
+  const file = heartbeatFile(process.pid)
+  // its own temporary name: two workers in one process (a test's) must not rename each other's half-written file
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`
+  let writing: Promise<void> = Promise.resolve()
+  let stopped = false
+  const beat = (): void => {
+    const body: Heartbeat = { pid: process.pid, at: Date.now(), everyMs, ...state() }
+    // one write at a time: a slow disk must not let an older beat land after a newer one
+    writing = writing.then(async () => {
+      if (stopped) return
+      await writeFile(tmp, JSON.stringify(body))
+      await rename(tmp, file)
+    }).catch(onError)
+  }
+  beat()
+  const timer = setInterval(beat, everyMs)
+  timer.unref()
+  return {
+    async stop () {
+      stopped = true
+      clearInterval(timer)
+      await writing
+      await rm(file, { force: true })
+      await rm(tmp, { force: true })
+    }
+  }
+}
+
+/**
+ * Why the worker of process `pid` is not healthy by its heartbeat, or undefined when it is: the file
+ * exists, is no older than STALE_AFTER_BEATS intervals, and says Redis is ready and the worker running.
+ */
+export function unhealthyReason (pid: number, now = Date.now()): string | undefined {
+  const file = heartbeatFile(pid)
+  let beat: Heartbeat
+  try {
+    beat = JSON.parse(readFileSync(file, 'utf8')) as Heartbeat
+  } catch (err) {
+    const code = (err as { code?: string }).code
+    return code === 'ENOENT' ? `no heartbeat at ${file}: the worker has not started, or has closed` : `its heartbeat ${file} cannot be read: ${(err as Error).message}`
+  }
+  const age = now - beat.at
+  if (!(age <= STALE_AFTER_BEATS * beat.everyMs)) return `its last heartbeat is ${Math.round(age / 1000)} s old (it beats every ${beat.everyMs / 1000} s): its event loop is stuck or the process is gone`
+  if (beat.redis !== 'ready') return `its Redis connection is ${beat.redis}, not ready: it can neither take jobs nor report them`
+  if (!beat.running) return 'it has stopped taking jobs (closing)'
+  return undefined
+}
