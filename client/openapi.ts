@@ -12019,7 +12019,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "not ready: Redis did not answer PING within 1 s"
+                     *       "error": "not ready: the connection to Redis is down (reconnecting): Redis cannot be reached (ECONNREFUSED): check REDIS_URL and that Redis is running"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../api/app.js'
 import { loadConfigOrExit, withoutPassword, type Config } from '../config.js'
 import { createLogger, logUncaught, type Logger } from '../logger.js'
-import { createApiRedis, type Redis } from '../store/redis.js'
+import { createApiRedis, trackReadiness, type Redis } from '../store/redis.js'
 import { refusedSettings, settingsRefusedMessage } from '../store/redis-settings.js'
 import { LOCAL_TENANT } from '../security/tenancy.js'
 import { watchRedis } from '../store/redis-health.js'
@@ -47,6 +47,7 @@ export async function startApi (config: Config, logger: Logger): Promise<Running
   if (refused !== undefined) throw new Error(settingsRefusedMessage(config.REDIS_URL, refused))
   const redis = createApiRedis(config.REDIS_URL)
   watchRedis(redis, logger, 'api')
+  trackReadiness(redis)
   let app: FastifyInstance
   let shuttingDown = false
   try {

@@ -25,41 +25,81 @@ export function createApiRedis (url: string, options: RedisOptions = {}): Redis 
   return createRedis(url, { maxRetriesPerRequest: 0, retryStrategy: (times) => Math.min(times * 100, 1000), ...options })
 }
 
-interface SharedPing { at: number, result: Promise<boolean> }
+interface SharedPing { at: number, result: Promise<string | undefined> }
 const recentPings = new WeakMap<Redis, SharedPing>()
-const forgetsOnClose = new WeakSet<Redis>()
+const tracked = new WeakSet<Redis>()
+/** the code (first word) of a connection's last error since it was last ready: WRONGPASS, NOAUTH, LOADING, ECONNREFUSED… */
+const lastErrors = new WeakMap<Redis, string>()
 
 /**
- * pingRedis for readiness probes, which are open and unkeyed (/readyz, KServe's /v2/health/ready):
+ * Has readiness probes remember the connection's last error, so that a connection that is down says why
+ * (sharedPing does it too; the earlier, the fewer errors go unseen). Once per connection, not per
+ * reconnect: a listener each time had piled up (MaxListenersExceededWarning after 14).
+ */
+export function trackReadiness (redis: Redis): void {
+  if (tracked.has(redis)) return
+  tracked.add(redis)
+  redis.on('close', () => recentPings.delete(redis))
+  redis.on('error', (err: Error & { code?: string }) => { lastErrors.set(redis, err.code ?? err.message.split(' ')[0]) })
+  redis.on('ready', () => lastErrors.delete(redis))
+}
+
+/**
+ * What Redis's error code says to fix, in words fit for an open, unkeyed probe: never the message itself,
+ * which can name the Redis host and port (ECONNREFUSED 10.0.0.5:6379). The process's own log has the whole error.
+ */
+function explain (code: string): string {
+  if (code === 'WRONGPASS' || code === 'NOAUTH') return `Redis refuses this process's credentials (${code}): check the user and password in REDIS_URL`
+  if (code === 'LOADING') return 'Redis is loading its data into memory (LOADING); it answers once loaded'
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ETIMEDOUT' || code === 'ECONNRESET') {
+    return `Redis cannot be reached (${code}): check REDIS_URL and that Redis is running`
+  }
+  return `Redis answers with an error (${code})`
+}
+
+/**
+ * pingProblem for readiness probes, which are open and unkeyed (/readyz, KServe's /v2/health/ready):
  * callers within `freshMs` of a PING share it, in flight or answered, so a flood of probes sends
  * Redis one PING each half second rather than one a request. A connection that is not up answers
  * from its status at once, and a close forgets the shared answer.
  */
-export function sharedPing (redis: Redis, timeoutMs = 1000, freshMs = 500): Promise<boolean> {
+export function sharedPing (redis: Redis, timeoutMs = 1000, freshMs = 500): Promise<string | undefined> {
+  trackReadiness(redis)
   // only a connection that is up and has stayed up shares: one that closed since (even if it is back) pings again
-  if (redis.status !== 'ready') return pingRedis(redis, timeoutMs)
+  if (redis.status !== 'ready') return pingProblem(redis, timeoutMs)
   const now = Date.now()
   const recent = recentPings.get(redis)
   if (recent && now - recent.at < freshMs) return recent.result
-  // once per connection, not per reconnect: a listener each time had piled up (MaxListenersExceededWarning after 14)
-  if (!forgetsOnClose.has(redis)) {
-    forgetsOnClose.add(redis)
-    redis.on('close', () => recentPings.delete(redis))
-  }
-  const result = pingRedis(redis, timeoutMs)
+  const result = pingProblem(redis, timeoutMs)
   recentPings.set(redis, { at: now, result })
   return result
 }
 
-/** Resolves true when Redis answers PING within `timeoutMs`, false otherwise; never throws. */
-export async function pingRedis (redis: Redis, timeoutMs = 1000): Promise<boolean> {
+/**
+ * Why this connection is not ready, or undefined when Redis answered PING within `timeoutMs`; never
+ * throws. A connection that is down says the code of its last error (trackReadiness).
+ */
+export async function pingProblem (redis: Redis, timeoutMs = 1000): Promise<string | undefined> {
   // while reconnecting, a PING would wait in the offline queue and answer once Redis is back: the outage would not show
-  if (['close', 'reconnecting', 'end'].includes(redis.status)) return false
+  if (['close', 'reconnecting', 'end'].includes(redis.status)) {
+    const code = lastErrors.get(redis)
+    return `the connection to Redis is down (${redis.status})${code === undefined ? '; check REDIS_URL and that Redis is running' : `: ${explain(code)}`}`
+  }
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs) })
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`Redis did not answer PING within ${timeoutMs / 1000} s; check that Redis is running and not overloaded`), timeoutMs)
+  })
   try {
-    return await Promise.race([redis.ping().then((r) => r === 'PONG', () => false), timeout])
+    return await Promise.race([redis.ping().then(
+      (r) => r === 'PONG' ? undefined : `Redis answered PING with ${JSON.stringify(r).slice(0, 40)}`,
+      (err: Error) => explain(err.message.split(' ')[0])
+    ), timeout])
   } finally {
     clearTimeout(timer)
   }
+}
+
+/** Resolves true when Redis answers PING within `timeoutMs`, false otherwise; never throws. */
+export async function pingRedis (redis: Redis, timeoutMs = 1000): Promise<boolean> {
+  return (await pingProblem(redis, timeoutMs)) === undefined
 }

@@ -5,7 +5,8 @@ import { loggerOptions } from '../../src/logger.js'
 import request from 'supertest'
 import { buildApp } from '../../src/api/app.js'
 import { loadConfig } from '../../src/config.js'
-import { createRedis } from '../../src/store/redis.js'
+import { createApiRedis, createRedis } from '../../src/store/redis.js'
+import { startRedisServer } from '../support/redis-server.js'
 import { buildTestApp, type TestApp } from './helper.js'
 
 let t: TestApp
@@ -29,11 +30,47 @@ describe('health', () => {
       expect(Date.now() - started).toBeLessThan(2000)
       expect(res.statusCode).toBe(503)
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
-      expect(res.json()).toMatchObject({ status: 503, code: 'NN_ERR_NOT_READY', detail: expect.stringMatching(/Redis did not answer PING within 1 s/) })
+      expect(res.json()).toMatchObject({
+        status: 503,
+        code: 'NN_ERR_NOT_READY',
+        detail: expect.stringMatching(/^not ready: (the connection to Redis is down \(reconnecting\)(: Redis cannot be reached \(ECONNREFUSED\))?[:;] check REDIS_URL and that Redis is running|Redis did not answer PING within 1 s)/)
+      })
+      expect(res.body).not.toContain('127.0.0.1')
       expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
     } finally {
       await app.close()
       redis.disconnect()
+    }
+  })
+
+  it('GET /readyz says when Redis refuses the process\'s password, not that it did not answer (a password changed under a running API)', async () => {
+    const server = await startRedisServer({ args: ['--requirepass', 'first-password'] })
+    const url = `redis://:first-password@127.0.0.1:${server.port}`
+    const redis = createApiRedis(url)
+    redis.on('error', () => undefined)
+    const app = await buildApp({ config: loadConfig({ REDIS_URL: url }), redis })
+    const admin = createRedis(url)
+    try {
+      await app.ready()
+      if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve))
+      expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200)
+      await admin.config('SET', 'requirepass', 'second-password')
+      await admin.client('KILL', 'TYPE', 'normal')
+      let res = await app.inject({ method: 'GET', url: '/readyz' })
+      for (let i = 0; i < 50 && !res.body.includes('WRONGPASS'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        res = await app.inject({ method: 'GET', url: '/readyz' })
+      }
+      expect(res.statusCode).toBe(503)
+      expect(res.json()).toMatchObject({ detail: 'not ready: the connection to Redis is down (reconnecting): Redis refuses this process\'s credentials (WRONGPASS): check the user and password in REDIS_URL' })
+      expect(res.body).not.toContain('password@')
+      const kserve = await app.inject({ method: 'GET', url: '/v2/health/ready' })
+      expect(kserve.json()).toEqual({ error: expect.stringContaining('(WRONGPASS)') })
+    } finally {
+      await app.close()
+      redis.disconnect()
+      admin.disconnect()
+      await server.stop()
     }
   })
 

@@ -68,7 +68,9 @@ describe('Open Inference Protocol: health and metadata', () => {
     try {
       const ready = await down.inject({ method: 'GET', url: '/v2/health/ready' })
       expect(ready.statusCode).toBe(503)
-      expect(ready.json()).toEqual({ error: 'not ready: Redis did not answer PING within 1 s' })
+      // why, without the address of Redis: the probe is open to anyone
+      expect(ready.json()).toEqual({ error: expect.stringMatching(/^not ready: (the connection to Redis is down \(reconnecting\)(: Redis cannot be reached \(ECONNREFUSED\))?|Redis did not answer PING within 1 s)/) })
+      expect(ready.body).not.toContain('127.0.0.1')
       expect((await down.inject({ method: 'GET', url: '/v2/health/live' })).statusCode).toBe(200)
     } finally {
       await down.close()

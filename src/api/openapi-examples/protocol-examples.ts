@@ -66,7 +66,7 @@ const CONFIG = {
 export const PROTOCOL_EXAMPLES = {
   'GET /v2': { responses: { 200: { name: 'backprop', version: '0.1.0', extensions: ['binary_tensor_data', 'classification', 'model_configuration'] } } },
   'GET /v2/health/live': { responses: { 200: { live: true } } },
-  'GET /v2/health/ready': { responses: { 200: { ready: true }, 503: { error: 'not ready: Redis did not answer PING within 1 s' } } },
+  'GET /v2/health/ready': { responses: { 200: { ready: true }, 503: { error: 'not ready: the connection to Redis is down (reconnecting): Redis cannot be reached (ECONNREFUSED): check REDIS_URL and that Redis is running' } } },
   'GET /v2/models/{name}': { params: name, responses: { 200: METADATA, 404: notFound(name) } },
   'GET /v2/models/{name}/versions/{version}': { params: version, responses: { 200: METADATA, 404: notFound(version) } },
   'GET /v2/models/{name}/ready': { params: name, responses: { 200: { name: 'iris-example', ready: true }, 404: notFound(name) } },

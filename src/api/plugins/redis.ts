@@ -4,6 +4,7 @@
  */
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
+import { trackReadiness } from '../../store/redis.js'
 
 declare module 'fastify' {
   interface FastifyInstance { redis: Redis }
@@ -11,4 +12,6 @@ declare module 'fastify' {
 
 export default fp<{ redis: Redis }>(async function redisPlugin (fastify, { redis }) {
   fastify.decorate('redis', redis)
+  // so that /readyz can say why the connection is down (bin/api.ts starts it as it connects)
+  trackReadiness(redis)
 }, { name: 'redis' })

@@ -22,7 +22,8 @@ const health: FastifyPluginAsyncZod = async (fastify) => {
     logLevel: 'warn',
     schema: { tags: ['health'], summary: 'Redis answers: ready to take requests', response: { 200: Ready, ...problems(503) } }
   }, async () => {
-    if (!(await sharedPing(fastify.redis, 1000))) throw new NOT_READY('Redis did not answer PING within 1 s; check REDIS_URL and that Redis is running')
+    const problem = await sharedPing(fastify.redis, 1000)
+    if (problem !== undefined) throw new NOT_READY(problem)
     return { status: 'ready', kernels: chooseKernels(fastify.config.KERNELS).active }
   })
 }

@@ -69,7 +69,8 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get('/v2/health/ready', {
     schema: { tags, summary: 'Server readiness: 200 when Redis answers (as /readyz), else 503', response: { 200: ServerReadyResponse, ...protocolErrors(503) } }
   }, async () => {
-    if (!(await sharedPing(fastify.redis, 1000))) throw new NOT_READY('Redis did not answer PING within 1 s')
+    const problem = await sharedPing(fastify.redis, 1000)
+    if (problem !== undefined) throw new NOT_READY(problem)
     return { ready: true }
   })
 
