@@ -70,7 +70,7 @@ export async function compareWithPeers (engine: TrainingEngine, { rounds, json }
   const py = findPython()
   if ('missing' in py) throw new Error(`--peers needs ${py.missing}`)
   const kernels = chooseKernels('auto')
-  console.log(`kernels: ${kernels.active} (${kernels.detail}); peers from ${dir}; ${rounds} interleaved rounds`)
+  console.log(`kernels: ${kernels.active} (${kernels.detail}${kernels.coreType === undefined ? '' : `; ${kernels.coreType}`}); peers from ${dir}; ${rounds} interleaved rounds`)
   const { net, rows } = w3Setup()
   const torch = (args: string[]): Promise<PeerFigure[]> => runPeer(py.python, join(dir, 'bench_torch.py'), args)
   const sklearn = (args: string[]): Promise<PeerFigure[]> => runPeer(py.python, join(dir, 'bench_sklearn.py'), args)

@@ -8,6 +8,7 @@ import { tsKernels, type Kernels } from '../nn/ops.js'
 import { createWasmKernels, wasmSupport, type WasmKernels } from './wasm-kernels.js'
 import { createBlasKernels, type BlasKernels } from './blas-kernels.js'
 import { BlasUnavailable, blasLibraryName, loadBlas } from './blas-library.js'
+import { coreTypeNote } from './core-type.js'
 
 export const KERNEL_NAMES = ['ts', 'wasm', 'blas', 'auto'] as const
 export type KernelName = (typeof KERNEL_NAMES)[number]
@@ -22,6 +23,8 @@ export interface KernelChoice {
   readonly detail: string
   /** set when blas was asked for (or auto) and could not load: the reason */
   readonly fallback?: string
+  /** set when OPENBLAS_CORETYPE chose OpenBLAS's kernels, not OpenBLAS itself (core-type.ts) */
+  readonly coreType?: string
 }
 
 let wasm: WasmKernels | null = null
@@ -37,7 +40,8 @@ export function chooseKernels (requested: KernelName): KernelChoice {
   if (requested === 'blas' || requested === 'auto') {
     const blas = loadBlas()
     if (!(blas instanceof BlasUnavailable)) {
-      return { requested, active: 'blas', detail: `OpenBLAS ${blas.library} (${blas.core} kernels), 1 thread per engine thread` }
+      const coreType = coreTypeNote(blas.core, process.env.OPENBLAS_CORETYPE)
+      return { requested, active: 'blas', detail: `OpenBLAS ${blas.library} (${blas.core} kernels), 1 thread per engine thread`, ...(coreType === undefined ? {} : { coreType }) }
     }
     fallback = blas.message
   }
@@ -79,7 +83,7 @@ interface KernelLog { info (obj: object, msg: string): void, warn (obj: object, 
 
 /** The one line a process logs at start about its kernels: info, or warn when it fell back from blas. */
 export function logKernels (log: KernelLog, choice: KernelChoice): void {
-  const { requested, active, detail, fallback } = choice
+  const { requested, active, detail, fallback, coreType } = choice
   if (fallback !== undefined) log.warn({ kernels: active, requested, detail, reason: fallback }, `kernels: ${active} (OpenBLAS unavailable)`)
-  else log.info({ kernels: active, requested, detail }, `kernels: ${active}`)
+  else log.info({ kernels: active, requested, detail, ...(coreType === undefined ? {} : { coreType }) }, `kernels: ${active}`)
 }
