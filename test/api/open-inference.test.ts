@@ -276,6 +276,28 @@ describe('Open Inference Protocol: inference', () => {
     expect(rows.json()).toEqual({ error: 'inputs[0].data[1][2]: expected a finite number that fits a 32-bit float (at most ±3.4e38), got -1e+39' })
   })
 
+  it('data nested as rows must nest as the shape says: ragged rows whose values add up were read into the wrong rows (a trial)', async () => {
+    await saveIris(10)
+    await saveShop()
+    const iris = (shape: number[], data: unknown[]) => infer('/v2/models/iris/infer', { inputs: [{ name: 'input', shape, datatype: 'FP32', data }] })
+    const cases: Array<[Promise<{ statusCode: number, json: () => unknown }>, string]> = [
+      [iris([2, 4], [[5.1, 3.5, 1.4], [0.2, 6.7, 3.0, 5.2, 2.3]]), 'inputs[0].data[0]: a row of 3 values; data nested as rows of the shape [2, 4], 4 values each'],
+      [iris([2, 4], [[5.1, 3.5, 1.4, 0.2], 6.7, 3.0, 5.2, 2.3]), 'inputs[0].data[1]: a value beside rows (data[0] is a row): send the data flat, in row-major order, or nested as rows of the shape [2, 4], 4 values each; not both'],
+      [iris([2, 4], [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], []]), 'inputs[0].data[2]: a row of 0 values; data nested as rows of the shape [2, 4], 4 values each'],
+      [iris([3, 4], [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]), 'inputs[0].data: 2 rows; data nested as rows of the shape [3, 4], 4 values each, has 3'],
+      [infer('/v2/models/shop/infer', { inputs: [{ name: 'size', shape: [2, 1], datatype: 'FP32', data: [[1.5, 2.0], []] }, { name: 'color', shape: [2, 1], datatype: 'BYTES', data: [['blue'], ['green']] }] }),
+        'inputs[0].data[0]: a row of 2 values; data nested as rows of the shape [2, 1], 1 value each']
+    ]
+    for (const [answer, error] of cases) {
+      const res = await answer
+      expect([res.statusCode, res.json()]).toEqual([400, { error }])
+    }
+    // as the shape says, flat, or a [rows] tensor's values one to a row: as before
+    expect((await iris([2, 4], [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]])).statusCode).toBe(200)
+    expect((await iris([2, 4], [5.1, 3.5, 1.4, 0.2, 6.7, 3.0, 5.2, 2.3])).statusCode).toBe(200)
+    expect((await infer('/v2/models/shop/infer', { inputs: [{ name: 'size', shape: [2], datatype: 'FP32', data: [[1.5], [2]] }, { name: 'color', shape: [2], datatype: 'BYTES', data: ['blue', 'red'] }] })).statusCode).toBe(200)
+  })
+
   it('a categorical column whose categories are numbers (zip codes) takes them as numbers too, as the native predict does', async () => {
     // y = size + 10·[10115] + 20·[80331] + 0.5
     await t.app.models.save({

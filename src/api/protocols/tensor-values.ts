@@ -38,7 +38,7 @@ const aTensor = (datatype: string): string => `${/^(INT|FP)/.test(datatype) ? 'a
 
 const bad = (field: string, message: string): Error => withProblem(new VALIDATION(`${field}: ${message}`), { field })
 
-/** The values in row-major order, from flat data or data nested as rows. */
+/** The values in row-major order, from flat data or data nested as rows (checkNesting). */
 function flatten (data: Tensor['data']): Value[] {
   const out: Value[] = []
   for (const v of data) {
@@ -50,7 +50,7 @@ function flatten (data: Tensor['data']): Value[] {
 
 /**
  * The path, in the request as sent, of the value at row-major index `flat` of a tensor's data: data
- * may be flat or nested as rows (or a mix), so `data[5]` of flat data is `data[1][1]` of 4-wide rows.
+ * may be flat or nested as rows, so `data[5]` of flat data is `data[1][1]` of 4-wide rows.
  * Only called for a message: it walks the data again.
  */
 export function elementPath (field: string, data: Tensor['data'], flat: number): string {
@@ -67,8 +67,31 @@ export function elementPath (field: string, data: Tensor['data'], flat: number):
   return `${field}.data[${flat}]`
 }
 
+/**
+ * Data nested as rows must nest as the shape says: the protocol's data is flat in row-major order, or nested
+ * as the tensor's shape (kserve/open-inference-protocol, "Tensor Data"). Flattening ragged rows whose
+ * values happen to add up to the shape's had moved values into the next row, and answered 200 (a trial:
+ * [[5.1, 3.5, 1.4], [0.2, 6.7, 3, 5.2, 2.3]] for [2, 4]). A tensor of shape [rows] may nest each value
+ * alone ([[v], [v]]), as [rows, 1] would.
+ */
+function checkNesting (tensor: Tensor, field: string): void {
+  const { data, shape } = tensor
+  const firstRow = data.findIndex((v) => Array.isArray(v))
+  if (firstRow < 0 || shape.length === 0) return
+  const width = shape.slice(1).reduce((a, b) => a * b, 1)
+  const nested = `nested as rows of the shape [${shape.join(', ')}], ${width} value${width === 1 ? '' : 's'} each`
+  const loose = data.findIndex((v) => !Array.isArray(v))
+  if (loose >= 0) throw bad(`${field}.data[${loose}]`, `a value beside rows (data[${firstRow}] is a row): send the data flat, in row-major order, or ${nested}; not both`)
+  for (let r = 0; r < data.length; r++) {
+    const row = data[r] as Value[]
+    if (row.length !== width) throw bad(`${field}.data[${r}]`, `a row of ${row.length} value${row.length === 1 ? '' : 's'}; data ${nested}`)
+  }
+  if (data.length !== shape[0]) throw bad(`${field}.data`, `${data.length} rows; data ${nested}, has ${shape[0]}`)
+}
+
 /** A tensor's values checked against its datatype: numbers for numeric types (integers in range for INT/UINT), strings for BYTES. */
 export function valuesOf (tensor: Tensor, field: string, expected: 'numeric' | 'BYTES', what: string): Value[] {
+  checkNesting(tensor, field)
   const values = flatten(tensor.data)
   const { name, datatype } = tensor
   const refuse = (i: number, holds: string): never => {
