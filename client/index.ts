@@ -80,7 +80,8 @@ export async function waitForJob (api: BackpropClient, id: string, { intervalMs 
   const bound = timeoutMs === undefined ? signal : AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])])
   const read = async (history: 'none' | undefined) => {
     for (;;) {
-      const { data, error, response } = await api.GET('/v1/training-jobs/{id}', { params: { path: { id }, query: history ? { history } : {} }, signal: bound })
+      // no `signal: undefined`: under exactOptionalPropertyTypes an absent option is not one set to undefined
+      const { data, error, response } = await api.GET('/v1/training-jobs/{id}', { params: { path: { id }, query: history ? { history } : {} }, ...(bound ? { signal: bound } : {}) })
       if (error === undefined) return data
       if (!TRANSIENT.has(response.status)) throw new BackpropError(response.status, error)
       await sleep(retryAfterMs(response, intervalMs, 5_000), bound)

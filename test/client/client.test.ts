@@ -3,6 +3,7 @@
 // against a real server (listening on a port) with a real training worker; the protocol routes are
 // typed and callable through it too.
 import { readFileSync } from 'node:fs'
+import ts from 'typescript'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OPENAPI_PATH } from '../../scripts/generate-openapi.js'
@@ -19,6 +20,30 @@ describe('typed client: generated files', () => {
   it('client/openapi.ts is what openapi-typescript makes of openapi/openapi.json (run `npm run openapi` after changing a route)', async () => {
     expect(await clientTypes(JSON.parse(read(OPENAPI_PATH)))).toBe(read(CLIENT_TYPES_PATH))
   })
+
+  // the README has users copy client/ into their own project and compile it with their own settings: it must pass the
+  // strictest of them, which this repository's tsconfig does not set (a trial's exactOptionalPropertyTypes failed on `signal`)
+  it('client/ compiles under the strictest compiler options a user may have (@tsconfig/strictest\'s checks)', () => {
+    const program = ts.createProgram(['client/index.ts', 'client/openapi.ts'], {
+      strict: true,
+      exactOptionalPropertyTypes: true,
+      noUncheckedIndexedAccess: true,
+      noPropertyAccessFromIndexSignature: true,
+      noImplicitOverride: true,
+      noImplicitReturns: true,
+      noFallthroughCasesInSwitch: true,
+      noUnusedLocals: true,
+      noUnusedParameters: true,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+      noEmit: true,
+      skipLibCheck: true,
+      types: ['node']
+    })
+    const problems = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`)
+    expect(problems).toEqual([])
+  }, 60_000)
 
   it('the README quotes client/example.ts\'s example word for word', () => {
     const source = read(new URL('../../client/example.ts', import.meta.url).pathname)
