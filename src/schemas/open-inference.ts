@@ -6,6 +6,7 @@
  */
 import { z } from 'zod'
 import './messages.js'
+import { show } from '../data/cells.js'
 
 /** `{ "error": "…" }`: the protocol's error body (every 4xx and 5xx of the /v2 routes). */
 export const ProtocolError = z.object({
@@ -68,10 +69,12 @@ export const ModelReadyResponse = z.object({
 }).meta({ id: 'ModelReadyResponse' })
 
 /** The values flat in row-major order, or nested as the 2-D shape: rows of values. Numbers, or strings in a BYTES tensor. */
+// a number text past float64 (1e400) was parsed as ±Infinity, which JSON.stringify writes as null: say what was sent
+const describe = (v: unknown): string => (typeof v === 'number' ? show(v) : JSON.stringify(v))
 // a value of another kind gets one line saying what a tensor holds, not zod's list of union branches
 const valueError = (iss: { input?: unknown }): string => iss.input === null
   ? 'an Open Inference tensor carries no missing values (null): fill the value in, or send the row to POST /v1/models/{name}/predict or TF Serving\'s :predict, which take null for a missing value'
-  : `expected a number, or a string in a BYTES tensor; got ${typeof iss.input === 'boolean' ? `${String(iss.input)} (BOOL tensors are not accepted: send 0/1 as FP32)` : JSON.stringify(iss.input)}`
+  : `expected a number, or a string in a BYTES tensor; got ${typeof iss.input === 'boolean' ? `${String(iss.input)} (BOOL tensors are not accepted: send 0/1 as FP32)` : describe(iss.input)}`
 const TensorValue = z.union([z.number(), z.string().max(200)], { error: valueError })
 const TensorData = z.array(z.union([z.number(), z.string().max(200), z.array(TensorValue)], { error: valueError }))
 

@@ -335,6 +335,11 @@ describe('Open Inference Protocol: inference', () => {
     const nan = await t.app.inject({ method: 'POST', url: '/v2/models/shop/infer', headers: { 'content-type': 'application/json' }, payload: '{"inputs": [{"name": "size", "shape": [1], "datatype": "FP64", "data": [NaN]}]}' })
     expect(nan.statusCode).toBe(400)
     expect(nan.json().error).toMatch(/NaN and Infinity are not JSON, and an Open Inference tensor carries no missing values: fill the value in, or send the row to POST \/v1\/models\/\{name\}\/predict/)
+    // a number past float64 is said as sent, not as the null JSON.stringify makes of the Infinity it was read as (a trial)
+    await saveIris(11)
+    const huge = await t.app.inject({ method: 'POST', url: '/v2/models/iris/infer', headers: { 'content-type': 'application/json' }, payload: '{"inputs": [{"name": "input", "shape": [1, 4], "datatype": "FP64", "data": [1e400, 3.5, 1.4, -1e400]}]}' })
+    expect(huge.json()).toEqual({ error: expect.stringMatching(/^invalid body: inputs\[0\]\.data\[0\]: expected a number, or a string in a BYTES tensor; got a number beyond 1\.8e308/) })
+    expect(huge.body).not.toContain('got null')
   })
 
   it('refuses one tensor of numbers on a model with categorical columns (never a guessed answer), and says what to send', async () => {
