@@ -218,3 +218,128 @@ export async function exportOnnx (api: BackpropClient, model: string): Promise<A
   if (error !== undefined) throw new BackpropError(response.status, error)
   return data
 }
+
+/** An input of inferBinary: numbers as a typed array of the tensor's datatype, or the strings of a BYTES tensor (a categorical column's). */
+export type BinaryInput =
+  | { readonly name: string, readonly shape: readonly number[], readonly datatype: 'FP32', readonly data: Float32Array }
+  | { readonly name: string, readonly shape: readonly number[], readonly datatype: 'FP64', readonly data: Float64Array }
+  | { readonly name: string, readonly shape: readonly number[], readonly datatype: 'BYTES', readonly data: readonly string[] }
+
+/** An output as inferBinary returns it: FP32 values as a Float32Array (a model's probabilities or values), BYTES as strings (`label`). */
+export interface BinaryOutput {
+  readonly name: string
+  readonly shape: number[]
+  readonly datatype: string
+  readonly data: Float32Array | Float64Array | string[]
+  readonly parameters?: Record<string, unknown>
+}
+
+export interface BinaryInferResult {
+  readonly model_name: string
+  readonly model_version?: string
+  readonly id?: string
+  readonly parameters?: Record<string, unknown>
+  readonly outputs: BinaryOutput[]
+}
+
+export interface BinaryInferOptions {
+  /** a version of the model (default: its newest) */
+  readonly version?: string
+  /** the outputs to answer, by name (default: every output) */
+  readonly outputs?: readonly string[]
+  /** echoed in the answer */
+  readonly id?: string
+  readonly signal?: AbortSignal
+}
+
+const utf8 = new TextEncoder()
+const fromUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** A tensor's little-endian bytes, as the binary tensor data extension carries them (BYTES: a 4-byte length before each string). */
+function tensorBytes (input: BinaryInput): Uint8Array {
+  if (input.datatype !== 'BYTES') {
+    const out = new Uint8Array(input.data.byteLength)
+    const view = new DataView(out.buffer)
+    input.data.forEach((v, i) => { if (input.datatype === 'FP32') view.setFloat32(4 * i, v, true); else view.setFloat64(8 * i, v, true) })
+    return out
+  }
+  const strings = input.data.map((s) => utf8.encode(s))
+  const out = new Uint8Array(strings.reduce((n, s) => n + 4 + s.byteLength, 0))
+  const view = new DataView(out.buffer)
+  let at = 0
+  for (const s of strings) {
+    view.setUint32(at, s.byteLength, true)
+    out.set(s, at + 4)
+    at += 4 + s.byteLength
+  }
+  return out
+}
+
+/** An output's values from its bytes (FP32, FP64 or BYTES, the datatypes a model answers). */
+function outputData (datatype: string, bytes: Uint8Array): Float32Array | Float64Array | string[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (datatype === 'FP32') return Float32Array.from({ length: bytes.byteLength / 4 }, (_, i) => view.getFloat32(4 * i, true))
+  if (datatype === 'FP64') return Float64Array.from({ length: bytes.byteLength / 8 }, (_, i) => view.getFloat64(8 * i, true))
+  if (datatype !== 'BYTES') throw new Error(`inferBinary reads FP32, FP64 and BYTES outputs; got ${datatype}`)
+  const strings: string[] = []
+  for (let at = 0; at < bytes.byteLength;) {
+    const length = view.getUint32(at, true)
+    strings.push(fromUtf8.decode(bytes.subarray(at + 4, at + 4 + length)))
+    at += 4 + length
+  }
+  return strings
+}
+
+/**
+ * Inference through the Open Inference Protocol with its binary tensor data extension (POST
+ * /v2/models/{name}[/versions/{v}]/infer), as tritonclient.http sends it: each input's values go as their
+ * little-endian bytes after the JSON request, and every output comes back the same way, decoded here. Saves
+ * the JSON text of each number both ways, which for a 784-wide row is most of a request. openapi-fetch's own
+ * call can send neither the frame nor read the answer. Outputs keep the request's order of `outputs`
+ * (default: the model's). Rejects with a BackpropError (the protocol's `{error}` body).
+ */
+export async function inferBinary (api: BackpropClient, model: string, inputs: readonly BinaryInput[], { version, outputs, id, signal }: BinaryInferOptions = {}): Promise<BinaryInferResult> {
+  const tensors = inputs.map(tensorBytes)
+  const header = utf8.encode(JSON.stringify({
+    ...(id === undefined ? {} : { id }),
+    inputs: inputs.map((t, i) => ({ name: t.name, shape: t.shape, datatype: t.datatype, parameters: { binary_data_size: tensors[i]?.byteLength } })),
+    ...(outputs === undefined ? {} : { outputs: outputs.map((name) => ({ name, parameters: { binary_data: true } })) }),
+    parameters: { binary_data_output: true }
+  }))
+  const body = new Uint8Array(header.byteLength + tensors.reduce((n, t) => n + t.byteLength, 0))
+  body.set(header, 0)
+  let offset = header.byteLength
+  for (const t of tensors) {
+    body.set(t, offset)
+    offset += t.byteLength
+  }
+  const init = {
+    // the frame as it is: its type is no JSON body's, and openapi-fetch would JSON-encode it
+    body: body as never,
+    bodySerializer: () => body,
+    headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.byteLength) },
+    parseAs: 'arrayBuffer' as const,
+    ...(signal ? { signal } : {})
+  }
+  const { data, error, response } = version === undefined
+    ? await api.POST('/v2/models/{name}/infer', { params: { path: { name: model } }, ...init })
+    : await api.POST('/v2/models/{name}/versions/{version}/infer', { params: { path: { name: model, version } }, ...init })
+  if (error !== undefined) throw new BackpropError(response.status, error)
+  const bytes = new Uint8Array(data)
+  const length = Number(response.headers.get('inference-header-content-length') ?? bytes.byteLength)
+  const answer = JSON.parse(new TextDecoder().decode(bytes.subarray(0, length))) as Omit<BinaryInferResult, 'outputs'> & {
+    outputs: Array<{ name: string, shape: number[], datatype: string, data?: unknown[], parameters?: Record<string, unknown> & { binary_data_size?: number } }>
+  }
+  let at = length
+  return {
+    ...answer,
+    outputs: answer.outputs.map(({ parameters, data: values, ...output }) => {
+      const size = parameters?.binary_data_size
+      if (size === undefined) return { ...output, data: values as string[], ...(parameters ? { parameters } : {}) }
+      const { binary_data_size: _size, ...rest } = parameters!
+      const decoded = outputData(output.datatype, bytes.subarray(at, at + size))
+      at += size
+      return { ...output, data: decoded, ...(Object.keys(rest).length > 0 ? { parameters: rest } : {}) }
+    })
+  }
+}

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OPENAPI_PATH } from '../../scripts/generate-openapi.js'
 import { CLIENT_TYPES_PATH, clientTypes } from '../../scripts/generate-client.js'
-import { BackpropError, createBackpropClient, exportOnnx, followJob, predictDataset, uploadCsv, waitForJob, type JobEvent } from '../../client/index.js'
+import { BackpropError, createBackpropClient, exportOnnx, followJob, inferBinary, predictDataset, uploadCsv, waitForJob, type JobEvent } from '../../client/index.js'
 import { irisExample } from '../../client/example.js'
 import { buildAppWithWorker } from '../api/with-worker.js'
 import type { TestApp } from '../api/helper.js'
@@ -129,6 +129,31 @@ describe('typed client helpers: against a real server and worker', () => {
     const missing = await predictDataset(api, 'nosuch', dataset.id).catch((err: unknown) => err)
     expect(missing).toMatchObject({ status: 404, code: 'NN_ERR_MODEL_NOT_FOUND' })
     expect(await exportOnnx(api, 'nosuch').catch((err: unknown) => err)).toMatchObject({ status: 404 })
+  })
+
+  it('inferBinary sends and reads the binary tensor data extension, which openapi-fetch\'s own call cannot (a trial): the JSON call\'s outputs, to the bit', async () => {
+    const api = createBackpropClient({ baseUrl })
+    const dataset = await uploadCsv(api, read(fixturePath('iris.csv')), { target: 'species' })
+    const { data: job } = await api.POST('/v1/training-jobs', { body: { datasetId: dataset.id, network, modelName: 'iris-client-binary', training: { epochs: 5, seed: 1 } } })
+    expect((await waitForJob(api, job!.id, { timeoutMs: 30_000 })).status).toBe('succeeded')
+    // float32 values: the JSON call then sends the very values the binary frame carries
+    const rows = Array.from(Float32Array.from([5.1, 3.5, 1.4, 0.2, 6.7, 3.0, 5.2, 2.3, 5.9, 3.0, 4.2, 1.5]))
+    const { data: json } = await api.POST('/v2/models/{name}/infer', { params: { path: { name: 'iris-client-binary' } }, body: { inputs: [{ name: 'input', shape: [3, 4], datatype: 'FP32', data: rows }] } })
+    const binary = await inferBinary(api, 'iris-client-binary', [{ name: 'input', shape: [3, 4], datatype: 'FP32', data: Float32Array.from(rows) }], { id: 'r1' })
+    expect(binary).toMatchObject({ model_name: 'iris-client-binary', model_version: '1', id: 'r1' })
+    expect(binary.outputs.map((o) => [o.name, o.datatype, o.shape])).toEqual(json!.outputs.map((o) => [o.name, o.datatype, o.shape]))
+    const [probabilities, labels] = binary.outputs
+    expect(probabilities.data).toBeInstanceOf(Float32Array)
+    expect(Array.from(probabilities.data as Float32Array)).toEqual(json!.outputs[0].data)
+    expect(labels.data).toEqual(json!.outputs[1].data)
+    // FP64 inputs, one output asked for by name, a version named: the same values
+    const one = await inferBinary(api, 'iris-client-binary', [{ name: 'input', shape: [3, 4], datatype: 'FP64', data: Float64Array.from(rows) }], { version: '1', outputs: ['label'] })
+    expect(one.outputs.map((o) => o.data)).toEqual([json!.outputs[1].data])
+    // a frame the service refuses: its {error}, as a BackpropError
+    const wrong = await inferBinary(api, 'iris-client-binary', [{ name: 'input', shape: [2, 4], datatype: 'FP32', data: Float32Array.from(rows) }]).catch((err: unknown) => err)
+    expect(wrong).toBeInstanceOf(BackpropError)
+    expect(wrong).toMatchObject({ status: 400, message: expect.stringMatching(/^inputs\[0\]/) })
+    expect(await inferBinary(api, 'nosuch', [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: new Float32Array(4) }]).catch((err: unknown) => err)).toMatchObject({ status: 404 })
   })
 
   it('followJob yields every epoch in order, then the end with the model id; waitForJob returns the same job with its history', async () => {
