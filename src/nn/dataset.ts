@@ -109,14 +109,43 @@ export function classLabels (spec: NetworkSpec, data: Dataset): Int32Array | nul
   return headOf(spec).classOf(data.y, data.rows, data.outputs)
 }
 
-/** Rows of one group to hold out: round(n·fraction), but a group of ≥ 2 keeps ≥ 1 row on each side. */
+/**
+ * Rows to hold out of `n`, as scikit-learn's ShuffleSplit and train_test_split size a test part: ceil(n·fraction)
+ * (sklearn/model_selection/_split.py, _validate_shuffle_split), but at least 1 and at most n − 1 (scikit-learn
+ * refuses what would leave either side empty); none of fewer than 2 rows.
+ */
 export const holdoutSize = (n: number, fraction: number): number =>
-  n < 2 ? 0 : Math.min(n - 1, Math.max(1, Math.round(n * fraction)))
+  n < 2 ? 0 : Math.min(n - 1, Math.max(1, Math.ceil(n * fraction)))
 
 /**
- * Seeded split of row indices 0..rows-1; `fraction` (0 < fraction < 1) is the share held out.
- * With labels, each class is split in the same proportion (stratified) and every class with ≥ 2
- * rows keeps ≥ 1 row on each side; a class of one row stays in train. Both index lists are sorted
+ * Rows to hold out of each class of `counts` rows, as scikit-learn's StratifiedShuffleSplit splits them:
+ * holdoutSize of all the rows, the training rows drawn per class by its _approximate_mode (each class's share
+ * of them rounded down, then one more to each class of the largest remainders until they add up; a tie goes to
+ * the lower class, where scikit-learn draws among them), and a class's held-out rows are what is left of it.
+ * Unlike scikit-learn, which refuses a class of fewer than 2 rows, a class of one row stays in training and a
+ * class of 2 or more keeps at least 1 row on each side.
+ */
+export function holdoutSizes (counts: readonly number[], fraction: number): number[] {
+  const n = counts.reduce((a, b) => a + b, 0)
+  const train = n - holdoutSize(n, fraction)
+  // numpy's order of operations: class_counts / class_counts.sum() * n_draws
+  const share = counts.map((c) => c / n * train)
+  const drawn = share.map(Math.floor)
+  let left = train - drawn.reduce((a, b) => a + b, 0)
+  const byRemainder = counts.map((_, k) => k).sort((a, b) => (share[b] - drawn[b]) - (share[a] - drawn[a]) || a - b)
+  for (const k of byRemainder) {
+    if (left <= 0) break
+    drawn[k]++
+    left--
+  }
+  return counts.map((c, k) => (c < 2 ? 0 : Math.min(c - 1, Math.max(1, c - drawn[k]))))
+}
+
+/**
+ * Seeded split of row indices 0..rows-1; `fraction` (0 < fraction < 1) is the share held out, sized as
+ * scikit-learn's (Stratified)ShuffleSplit sizes its test part (holdoutSize, holdoutSizes). With labels, each
+ * class is split in proportion (stratified), and every class with ≥ 2 rows keeps ≥ 1 row on each side; a class
+ * of one row stays in train. Which rows go is our rng's draw, not numpy's. Both index lists are sorted
  * ascending. Deterministic for a given rng state; the rng advances.
  */
 export function splitRows (rows: number, fraction: number, rng: Rng, labels?: Int32Array | null): { train: Int32Array, holdout: Int32Array } {
@@ -132,11 +161,12 @@ export function splitRows (rows: number, fraction: number, rng: Rng, labels?: In
   }
   const isHeld = new Uint8Array(rows)
   // classes in ascending order, so the rng draws do not depend on the order rows arrive in
-  for (const k of [...groups.keys()].sort((a, b) => a - b)) {
+  const classes = [...groups.keys()].sort((a, b) => a - b)
+  const sizes = holdoutSizes(classes.map((k) => groups.get(k)!.length), fraction)
+  for (const [i, k] of classes.entries()) {
     const g = Int32Array.from(groups.get(k)!)
     rng.shuffle(g)
-    const h = holdoutSize(g.length, fraction)
-    for (let i = 0; i < h; i++) isHeld[g[i]] = 1
+    for (let j = 0; j < sizes[i]; j++) isHeld[g[j]] = 1
   }
   const nHeld = isHeld.reduce((s, v) => s + v, 0)
   const train = new Int32Array(rows - nHeld)
