@@ -64,14 +64,41 @@ describe('products of a few rows in blocks for OpenBLAS\'s small-matrix sgemm', 
         const C = acc ? C0.slice() : randoms(M * N)
         blocked.gemmNT(C, A, B, M, N, K, b, acc)
         expectWithinBound(C, A, B, M, N, K, b, acc ? C0 : null)
-        // block by block through the same library: the same bits
+        // block by block through the same kernels (a block of at most `block` rows is one call): the same bits
         const want = acc ? C0.slice() : new Float32Array(M * N)
         for (let r = 0; r < M; r += block) {
           const m = Math.min(block, M - r)
-          blas.gemmNT(want.subarray(r * N, (r + m) * N), A.subarray(r * K, (r + m) * K), B, m, N, K, b, acc)
+          blocked.gemmNT(want.subarray(r * N, (r + m) * N), A.subarray(r * K, (r + m) * K), B, m, N, K, b, acc)
         }
         expect(Buffer.from(C.buffer).equals(Buffer.from(want.buffer))).toBe(true)
       }
+    }
+  })
+})
+
+describe('a single row\'s product', () => {
+  /** The library with its sgemm and sgemv calls counted (and passed on): which one a product ran. */
+  const counted = (core: string): { kernels: BlasKernels, calls: string[] } => {
+    const calls: string[] = []
+    const kernels = createBlasKernels({
+      ...lib,
+      core,
+      sgemm: (...args: Parameters<typeof lib.sgemm>) => { calls.push('sgemm'); lib.sgemm(...args) },
+      sgemv: (...args: Parameters<typeof lib.sgemv>) => { calls.push('sgemv'); lib.sgemv(...args) }
+    })
+    return { kernels, calls }
+  }
+
+  it('runs the small-matrix sgemm where the kernels have it and its permit takes the shape, else sgemv; within the float32 bound either way', () => {
+    for (const [core, N, K, want] of [
+      ['Cooperlake', 256, 784, 'sgemm'], ['SkylakeX', 10, 128, 'sgemm'], ['Cooperlake', 256, 16, 'sgemv'], ['Cooperlake', 1300, 64, 'sgemv'], ['Haswell', 256, 784, 'sgemv']
+    ] as const) {
+      const { kernels, calls } = counted(core)
+      const A = randoms(K), B = randoms(N * K), bias = randoms(N)
+      const C = new Float32Array(N)
+      kernels.gemmNT(C, A, B, 1, N, K, bias, false)
+      expect(calls, `${core} ${N}×${K}`).toEqual([want])
+      expectWithinBound(C, A, B, 1, N, K, bias, null)
     }
   })
 })
