@@ -1444,6 +1444,8 @@ export interface components {
             attempts?: number;
             /** @description With attempts: the epoch the latest attempt resumed from, its checkpoint's (0: it started over). Epochs after it were trained again; history has each epoch once */
             resumedFromEpoch?: number;
+            /** @description The engine threads (worker_threads) the latest attempt trains on, from when a worker takes the job: TRAIN_THREADS at most, and no more than pay for this network and minibatch (one per 64-row shard of the minibatch, each with about a million multiply-adds or more), so a 32-row minibatch trains on 1. Speed only: the weights are the same bits for any thread count */
+            threads?: number;
             /** @description ISO 8601 time in UTC */
             finishedAt?: string;
             /** @description When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled` */
@@ -1518,6 +1520,8 @@ export interface components {
             attempts?: number;
             /** @description With attempts: the epoch the latest attempt resumed from, its checkpoint's (0: it started over). Epochs after it were trained again; history has each epoch once */
             resumedFromEpoch?: number;
+            /** @description The engine threads (worker_threads) the latest attempt trains on, from when a worker takes the job: TRAIN_THREADS at most, and no more than pay for this network and minibatch (one per 64-row shard of the minibatch, each with about a million multiply-adds or more), so a 32-row minibatch trains on 1. Speed only: the weights are the same bits for any thread count */
+            threads?: number;
             /** @description ISO 8601 time in UTC */
             finishedAt?: string;
             /** @description When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled` */

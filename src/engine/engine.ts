@@ -58,13 +58,21 @@ export class TrainingEngine {
     this.pool = new ThreadPool({ size: opts.threads, entry: opts.threadEntry })
   }
 
+  /**
+   * The threads a job of this network and minibatch trains on: `requested` capped at the pool's size, or for
+   * 'auto' what pays (thread-choice.ts: no more than its 64-row shards, each with enough work). What a job reports.
+   */
+  threadsFor (spec: NetworkSpec, batchSize: number, requested: number | 'auto' = 'auto'): number {
+    return requested === 'auto' ? chooseThreads(spec, batchSize, this.pool.size) : Math.min(requested, this.pool.size)
+  }
+
   async train (spec: NetworkSpec, data: Dataset, options: EngineTrainOptions, hooks: EngineHooks = {}): Promise<EngineResult> {
     // bad input fails here, on the caller's thread, before any thread is borrowed
     checkTrainable(spec)
     checkTrainOptions(options)
     checkDatasetFits(spec, data)
     const requested = options.threads ?? 'auto'
-    const T = requested === 'auto' ? chooseThreads(spec, options.batchSize, this.pool.size) : Math.min(requested, this.pool.size)
+    const T = this.threadsFor(spec, options.batchSize, requested)
     if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`threads must be an integer ≥ 1 or 'auto', got ${String(requested)}`)
     const { threads: _t, kernels = 'auto', phaseTimes = false, ...trainOptions } = options
     const job = sharedJob(spec, data, options.batchSize, T, kernels, options.seed ?? 0, options.optimizer, phaseTimes)

@@ -57,6 +57,9 @@ interface Inputs {
  * epoch it resumed from (its checkpoint's; 0: it started over). Written with every progress report of the
  * attempt, so the job's record says it went through a restart, not only the worker's log (an operator's trial).
  */
+/** What each progress report of an attempt says of it: its number and resumed epoch (when not the first), and its threads. */
+interface RunFacts { attempt?: number, resumedFromEpoch?: number, threads: number }
+
 export function attemptReport (attemptsStarted: number, resumedFrom: TrainState | null): { attempt?: number, resumedFromEpoch?: number } {
   return attemptsStarted > 1 ? { attempt: attemptsStarted, resumedFromEpoch: resumedFrom?.epoch ?? 0 } : {}
 }
@@ -150,13 +153,13 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
    * boundary checks becomes an UnrecoverableError: the job itself is wrong, retrying cannot help.
    */
   async function trainRecorded (job: TrainingJob, log: Logger, spec: NetworkSpec, prepared: PreparedData, options: TrainOptions,
-    { resume, initialParams, signal, finish }: { resume: TrainState | null, initialParams: Float32Array | undefined, signal: AbortSignal | undefined, finish: AbortSignal }): Promise<EngineResult> {
+    { resume, initialParams, signal, finish, run }: { resume: TrainState | null, initialParams: Float32Array | undefined, signal: AbortSignal | undefined, finish: AbortSignal, run: RunFacts }): Promise<EngineResult> {
     const jobId = job.id!
     let writeError: Error | undefined
     const progress = createProgressWriter({
       epochs: async (epochs) => {
         await recordEpochs(redis, prefix, jobId, epochs, prepared.trainRows)
-        await job.updateProgress({ epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs, batchSize: shownBatchSize(options.batchSize, prepared.trainRows), updatedAt: new Date().toISOString(), ...attemptReport(job.attemptsStarted, resume) })
+        await job.updateProgress({ epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs, batchSize: shownBatchSize(options.batchSize, prepared.trainRows), updatedAt: new Date().toISOString(), ...run })
       },
       checkpoint: (state) => checkpoints.save(jobId, state),
       failed: (err) => { writeError ??= err; log.warn({ err }, 'recording progress failed') }
@@ -240,7 +243,8 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const { stored, spec, parent, how, rows, prepared } = inputs
     const { options } = rows
     const resume = await resumeState(jobId, log)
-    const attempt = attemptReport(job.attemptsStarted, resume)
+    // what every progress report of this attempt carries: which attempt it is, and the threads it trains on
+    const attempt: RunFacts = { ...attemptReport(job.attemptsStarted, resume), threads: engine.threadsFor(spec, options.batchSize, deps.threads ?? 'auto') }
     await job.updateProgress({ epoch: resume?.epoch ?? 0, epochs: options.epochs, batchSize: shownBatchSize(options.batchSize, prepared.trainRows), updatedAt: new Date().toISOString(), ...attempt })
 
     const started = Date.now()
@@ -248,7 +252,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     log.info({ attempt: job.attemptsStarted, epochs: options.epochs, rows: prepared.data.rows, fromEpoch: resume?.epoch ?? 0 }, 'training started')
     // a stop asked for while no worker ran it (between attempts): the resumed run ends after its first epoch
     if (await isStopMarked(redis, prefix, jobId)) attempts.stop(jobId)
-    const result = await trainRecorded(job, log, spec, prepared, options, { resume, initialParams: resume ? undefined : parent?.params, signal, finish })
+    const result = await trainRecorded(job, log, spec, prepared, options, { resume, initialParams: resume ? undefined : parent?.params, signal, finish, run: attempt })
     log.info({ stopReason: result.stopReason, epochs: result.history.length, threads: result.threads, ms: Date.now() - started }, 'training stopped')
 
     // a numeric target read as classes that looks like a quantity, class labels fitted by a regression head, and a batch size clipped to the

@@ -55,6 +55,8 @@ export interface TrainingJobView extends Partial<RunReport> {
   /** the attempt that runs (or ran) it, when not the first, and the epoch that attempt resumed from (training-processor.ts attemptReport) */
   attempts?: number
   resumedFromEpoch?: number
+  /** the engine threads the latest attempt trains (or trained) on */
+  threads?: number
 }
 
 /** requested: marked (now or before); finished: the job had ended; stored: its model was stored before the cancel came (it ends succeeded). */
@@ -150,7 +152,7 @@ function lastReport (reported: unknown, processedOn: number | undefined): string
  */
 function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelMark: string | null, history: EpochRecord[], firstStart: string | null = null): TrainingJobView {
   const status = statusOf(state, cancelMark !== null)
-  const progress = job.progress as { epoch?: unknown, updatedAt?: unknown, batchSize?: unknown, attempt?: unknown, resumedFromEpoch?: unknown } | number
+  const progress = job.progress as { epoch?: unknown, updatedAt?: unknown, batchSize?: unknown, attempt?: unknown, resumedFromEpoch?: unknown, threads?: unknown } | number
   const epoch = typeof progress === 'object' && typeof progress.epoch === 'number' ? progress.epoch : history.length
   // a running job says when its worker last reported: a clock that stops says the worker is gone, before BullMQ notices
   // (the attempt's own start stands in until its first report, and replaces an earlier attempt's last one)
@@ -170,6 +172,7 @@ function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelMark: stri
     ...(job.data.sweep !== undefined ? { sweep: sweepOf(job.data.sweep) } : {}),
     createdAt: iso(job.timestamp)!
   }
+  if (typeof progress === 'object' && typeof progress.threads === 'number') view.threads = progress.threads
   if (typeof progress === 'object' && typeof progress.attempt === 'number') {
     view.attempts = progress.attempt
     if (typeof progress.resumedFromEpoch === 'number') view.resumedFromEpoch = progress.resumedFromEpoch

@@ -234,6 +234,10 @@ export const TrainingJobResponse = z.object({
     .describe('How many times a worker has started this job, when more than once: a worker crashed, was stopped (SIGTERM hands the job back), or lost Redis mid-run, and another attempt took the job over. Absent for a job one attempt ran'),
   resumedFromEpoch: z.number().int().min(0).optional()
     .describe('With attempts: the epoch the latest attempt resumed from, its checkpoint\'s (0: it started over). Epochs after it were trained again; history has each epoch once'),
+  threads: z.number().int().min(1).optional()
+    .describe('The engine threads (worker_threads) the latest attempt trains on, from when a worker takes the job: TRAIN_THREADS at most, and no more than pay for ' +
+      'this network and minibatch (one per 64-row shard of the minibatch, each with about a million multiply-adds or more), so a 32-row minibatch trains on 1. ' +
+      'Speed only: the weights are the same bits for any thread count'),
   finishedAt: Timestamp.optional(),
   cancelRequestedAt: Timestamp.optional()
     .describe('When a cancel was asked for. A running job keeps status `running` until its worker stops it, within one minibatch; it then ends `cancelled`'),

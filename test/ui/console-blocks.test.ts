@@ -74,6 +74,8 @@ describe.skipIf(!available)(`the console's network blocks${why}`, () => {
     expect(await page.locator('#job-network').innerText())
       .toBe('4 inputs → 12 relu · batch norm · dropout 0.1 → 8 maxout ×3 · layer norm · residual → 8 tanh · residual → 3 softmax')
     expect(await page.locator('#job-options').innerText()).toMatch(/^adam, learning rate [\d.]+, batch 16, 30 epochs, .* held out, .*, standard scaling$/)
+    // a 16-row minibatch is one shard: one thread, whatever the pool
+    expect(await page.locator('#job-threads').innerText()).toBe('1 (engine threads of the worker\'s pool this run trains on)')
     await page.locator('#job-model').click()
     await page.locator('.network').waitFor()
 

@@ -27,7 +27,7 @@ export interface Job {
   datasetId: string, modelName?: string, modelId?: string, error?: string
   createdAt: string, startedAt?: string, finishedAt?: string, cancelRequestedAt?: string, stopRequestedAt?: string
   /** more than one attempt ran it (a worker crashed or was stopped), and the epoch the latest resumed from */
-  attempts?: number, resumedFromEpoch?: number
+  attempts?: number, resumedFromEpoch?: number, threads?: number
   bestEpoch?: number | null, stoppedEpoch?: number, weightsEpoch?: number, stopReason?: string, warnings?: string[]
   /** as the server admitted them: the network resolved against the dataset, the options with their defaults */
   network?: NetworkSpec

@@ -94,6 +94,8 @@ export async function jobPage ({ params: [id], signal }: Route): Promise<Node> {
           ` (trial ${job.sweep.trial}${job.sweep.fold ? `, fold ${job.sweep.fold.index} of ${job.sweep.fold.k}` : ''})`)] : []),
         ...(job.network ? [h('dt', {}, 'Network'), h('dd', { id: 'job-network' }, networkSummary(job.network))] : []),
         ...(job.training ? [h('dt', {}, 'Options'), h('dd', { id: 'job-options' }, optionsSummary(job.training))] : []),
+        // how many engine threads the worker gave it: fewer than TRAIN_THREADS when the minibatch has fewer 64-row shards
+        ...(job.threads !== undefined ? [h('dt', {}, 'Threads'), h('dd', { id: 'job-threads' }, `${job.threads} (engine threads of the worker's pool this run trains on)`)] : []),
         h('dt', {}, 'Model'), h('dd', {}, job.modelId ? h('a', { href: `#/models/${encodeURIComponent(job.modelId)}`, id: 'job-model' }, `${job.modelName ?? 'model'} (${job.modelId})`) : '—',
           ...(job.modelId && weightsNote(job) ? [h('span', { id: 'job-weights-epoch' }, `, ${weightsNote(job) ?? ''}`)] : [])),
         h('dt', {}, 'Last epoch'), h('dd', {}, last ? `loss ${num(last.loss)}${last.valLoss !== undefined ? `, val loss ${num(last.valLoss)}` : ''}${last.valAccuracy !== undefined ? `, val accuracy ${pct(last.valAccuracy)}` : last.accuracy !== undefined ? `, accuracy ${pct(last.accuracy)}` : ''}` : '—'),
