@@ -216,6 +216,8 @@ describe('binary tensor data extension', () => {
         const head = json([{ ...x, parameters: { binary_data_size: 16 } }])
         return [
           [String(head.length - 3), Buffer.concat([head, four]), /^Inference-Header-Content-Length: the first \d+ bytes of the body are not a JSON inference request/],
+          // a length 5 too large takes the first tensor bytes in (a trial: it had read as if the JSON were not UTF-8)
+          [String(head.length + 5), Buffer.concat([head, le(Float32Array, [-5.1, 3.5, 1.4, 0.2])]), /^Inference-Header-Content-Length: the first \d+ bytes of the body are not UTF-8 text, as a JSON request is: the header gives the JSON's length in bytes, so check it first/],
           [String(head.length), Buffer.concat([head, four, Buffer.alloc(4)]), /^Inference-Header-Content-Length: 4 bytes follow the JSON and the inputs' binary_data_size/],
           [String(head.length), Buffer.concat([head, four.subarray(0, 12)]), /^inputs\[0\]\.parameters\.binary_data_size: says 16 bytes; 12 are left after the JSON/]
         ]
@@ -232,7 +234,7 @@ describe('binary tensor data extension', () => {
         [json([{ ...x, shape: [2], datatype: 'BYTES', parameters: { binary_data_size: 5 } }]), strings(['a']), /^inputs\[0\]\.parameters\.binary_data_size: the shape \[2\] needs 2 elements; the 5 bytes hold 1$/],
         [json([{ ...x, shape: [1], datatype: 'BYTES', parameters: { binary_data_size: 6 } }]), Buffer.from([2, 0, 0, 0, 0xc3, 0x28]), /^inputs\[0\]\.parameters\.binary_data_size: element 0 of the BYTES data is not UTF-8 text$/],
         [json([{ ...x, parameters: { binary_data_size: 16 } }], { parameters: { binary_data_output: 1 } }), four, /^invalid body: parameters\.binary_data_output: true or false/],
-        [Buffer.concat([Buffer.from('{"id": "'), Buffer.from([0xff]), json([{ ...x, parameters: { binary_data_size: 16 } }]).subarray(1)]), four, /^Inference-Header-Content-Length: the first \d+ bytes of the body, the JSON, are not UTF-8 text$/]
+        [Buffer.concat([Buffer.from('{"id": "'), Buffer.from([0xff]), json([{ ...x, parameters: { binary_data_size: 16 } }]).subarray(1)]), four, /^Inference-Header-Content-Length: the first \d+ bytes of the body are not UTF-8 text, as a JSON request is: the header gives the JSON's length in bytes, so check it first \(one too large takes tensor bytes in\); else the JSON is not UTF-8$/]
       ] as Array<[Buffer, Buffer, RegExp]>).map(([head, tail, message]): [string, Buffer, RegExp] => [String(head.length), Buffer.concat([head, tail]), message])
     ]
     const before = (await t.app.inject({ method: 'GET', url: '/v1/models?name=iris' })).body

@@ -120,7 +120,11 @@ export function decodeBinaryRequest (body: Buffer, header: string): unknown {
   const length = Number(header.trim())
   if (length > body.length) throw bad(field, `says the JSON takes ${length} bytes; the body has ${body.length}`)
   let text: string
-  try { text = utf8.decode(body.subarray(0, length)) } catch { throw bad(field, `the first ${length} bytes of the body, the JSON, are not UTF-8 text`) }
+  // a length too large takes tensor bytes into the JSON: they are seldom UTF-8, so this is also what a wrong length looks like
+  try { text = utf8.decode(body.subarray(0, length)) } catch {
+    throw bad(field, `the first ${length} bytes of the body are not UTF-8 text, as a JSON request is: the header gives the JSON's length in bytes, ` +
+      'so check it first (one too large takes tensor bytes in); else the JSON is not UTF-8')
+  }
   let request: unknown
   try { request = JSON.parse(text) } catch (e) {
     throw bad(field, `the first ${length} bytes of the body are not a JSON inference request (${(e as Error).message}); the header gives the JSON's length in bytes`)
