@@ -2277,6 +2277,10 @@ export interface components {
                 data_type: "TYPE_FP32" | "TYPE_STRING";
                 /** @description The shape of one row: without the batch dimension, as max_batch_size > 0 says */
                 dims: number[];
+                /** @description For a tensor of the batch dimension alone (a label, a feature column: [-1] in the metadata): shape [], so dims [1] stand for [rows], not [rows, 1], as Triton writes it */
+                reshape?: {
+                    shape: number[];
+                };
             }[];
             output: {
                 name: string;
@@ -2287,6 +2291,10 @@ export interface components {
                 data_type: "TYPE_FP32" | "TYPE_STRING";
                 /** @description The shape of one row: without the batch dimension, as max_batch_size > 0 says */
                 dims: number[];
+                /** @description For a tensor of the batch dimension alone (a label, a feature column: [-1] in the metadata): shape [], so dims [1] stand for [rows], not [rows, 1], as Triton writes it */
+                reshape?: {
+                    shape: number[];
+                };
             }[];
         };
         ModelReadyResponse: {

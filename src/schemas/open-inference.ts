@@ -51,7 +51,9 @@ export const ModelMetadataResponse = z.object({
 const ConfigTensor = z.object({
   name: z.string(),
   data_type: z.enum(['TYPE_FP32', 'TYPE_STRING']).describe('Triton\'s name of the datatype: FP32 is TYPE_FP32, BYTES is TYPE_STRING'),
-  dims: z.array(z.number().int()).describe('The shape of one row: without the batch dimension, as max_batch_size > 0 says')
+  dims: z.array(z.number().int()).describe('The shape of one row: without the batch dimension, as max_batch_size > 0 says'),
+  reshape: z.object({ shape: z.array(z.number().int()) }).optional()
+    .describe('For a tensor of the batch dimension alone (a label, a feature column: [-1] in the metadata): shape [], so dims [1] stand for [rows], not [rows, 1], as Triton writes it')
 })
 
 export const ModelConfigResponse = z.object({

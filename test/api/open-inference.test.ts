@@ -103,7 +103,7 @@ describe('Open Inference Protocol: health and metadata', () => {
     expect(config.json()).toEqual({
       name: 'iris', platform: 'backprop', backend: 'backprop', max_batch_size: 10000,
       input: [{ name: 'input', data_type: 'TYPE_FP32', dims: [4] }],
-      output: [{ name: 'output', data_type: 'TYPE_FP32', dims: [3] }, { name: 'label', data_type: 'TYPE_STRING', dims: [1] }]
+      output: [{ name: 'output', data_type: 'TYPE_FP32', dims: [3] }, { name: 'label', data_type: 'TYPE_STRING', dims: [1], reshape: { shape: [] } }]
     })
     expect((await t.app.inject({ method: 'GET', url: '/v2/models/iris/config' })).json()).toEqual(config.json())
     expect((await t.app.inject({ method: 'GET', url: '/v2/models/nosuch/config' })).json()).toEqual({ error: expect.stringMatching(/model 'nosuch' not found/) })
@@ -218,8 +218,8 @@ describe('Open Inference Protocol: inference', () => {
     expect(JSON.parse(green.json().parameters.unknown_categories as string)).toEqual([{ row: 0, field: 'inputs[0].data[0]', value: 'green' }])
     const config = await t.app.inject({ method: 'GET', url: '/v2/models/colored/config' })
     expect(config.json().input).toEqual([
-      { name: 'a', data_type: 'TYPE_FP32', dims: [1] }, { name: 'b', data_type: 'TYPE_FP32', dims: [1] }, { name: 'c', data_type: 'TYPE_FP32', dims: [1] },
-      { name: 'color', data_type: 'TYPE_STRING', dims: [1] }
+      { name: 'a', data_type: 'TYPE_FP32', dims: [1], reshape: { shape: [] } }, { name: 'b', data_type: 'TYPE_FP32', dims: [1], reshape: { shape: [] } },
+      { name: 'c', data_type: 'TYPE_FP32', dims: [1], reshape: { shape: [] } }, { name: 'color', data_type: 'TYPE_STRING', dims: [1], reshape: { shape: [] } }
     ])
   })
 

@@ -102,15 +102,20 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
     const record = await recordOf(name, version, tenant)
     const { inputs, outputs } = metadataOf(record, [])
     const tritonType = (datatype: string): 'TYPE_FP32' | 'TYPE_STRING' => (datatype === 'BYTES' ? 'TYPE_STRING' : 'TYPE_FP32')
-    // a row's dims: the metadata's shape without its batch dimension; a per-row scalar (a label, a column) is [1], as Triton writes it
-    const dims = (shape: number[]): number[] => (shape.length > 1 ? shape.slice(1) : [1])
+    // a row's dims: the metadata's shape without its batch dimension. A per-row scalar (a label, a feature column: [-1] in the
+    // metadata) is dims [1] with reshape [], as Triton writes a tensor of the batch dimension alone: [rows], not [rows, 1]
+    const tensor = (t: { name: string, datatype: string, shape: number[] }) => ({
+      name: t.name,
+      data_type: tritonType(t.datatype),
+      ...(t.shape.length > 1 ? { dims: t.shape.slice(1) } : { dims: [1], reshape: { shape: [] } })
+    })
     return {
       name: record.name,
       platform: 'backprop',
       backend: 'backprop',
       max_batch_size: MAX_PREDICT_ROWS,
-      input: inputs.map((t) => ({ name: t.name, data_type: tritonType(t.datatype), dims: dims(t.shape) })),
-      output: outputs.map((t) => ({ name: t.name, data_type: tritonType(t.datatype), dims: dims(t.shape) }))
+      input: inputs.map(tensor),
+      output: outputs.map(tensor)
     }
   }
   const configSchema = { tags, response: { 200: ModelConfigResponse, ...protocolErrors(404) } }
