@@ -23,7 +23,7 @@ const isBlank = (text: string): boolean => /^[ \t\n\r]*$/.test(text)
  * The parser for `scope`: Fastify's own, with our errors. A route without a body schema (a cancel) takes
  * an empty body as no body: `curl -X POST -H 'content-type: application/json' …/cancel` sends one.
  */
-export function jsonBodyParser (scope: FastifyInstance): JsonBodyParser {
+export function jsonBodyParser (scope: FastifyInstance, { nanAsNull = false }: { nanAsNull?: boolean } = {}): JsonBodyParser {
   const secure = scope.getDefaultJsonParser('error', 'error')
   return (request, body, done) => {
     const notText = notUtf8(body)
@@ -31,10 +31,41 @@ export function jsonBodyParser (scope: FastifyInstance): JsonBodyParser {
     const text = body.toString()
     if (isBlank(text) && request.routeOptions.schema?.body === undefined) { done(null, undefined); return }
     secure(request, text, (err: Error | null, value?: unknown) => {
-      if (err) done(unreadableBody(request, text))
-      else done(null, value)
+      if (!err) { done(null, value); return }
+      // only once JSON itself failed: a body without NaN pays nothing for it
+      const nulled = nanAsNull ? nanTokensAsNull(text) : undefined
+      if (nulled === undefined) { done(unreadableBody(request, text)); return }
+      secure(request, nulled, (again: Error | null, read?: unknown) => {
+        if (again) done(unreadableBody(request, nulled))
+        else done(null, read)
+      })
     })
   }
+}
+
+/**
+ * The text with each NaN token outside strings written as null, or undefined when it has none. TensorFlow
+ * Serving's REST API takes NaN in its JSON ("JSON conformance", api_rest.md), and Python's json.dumps writes
+ * float('nan') so; a row's NaN is its missing value, as null is (and as the ONNX export reads NaN). Infinity stays
+ * an error: no finite value stands for it.
+ */
+export function nanTokensAsNull (text: string): string | undefined {
+  let out: string | undefined
+  let from = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // a backslash escapes the next character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x4e && text.startsWith('NaN', i) && !/[\w$]/.test(text[i + 3] ?? '') && !/[\w$.]/.test(text[i - 1] ?? '')) {
+      out = (out ?? '') + text.slice(from, i) + 'null'
+      from = i + 3
+      i += 2
+    }
+  }
+  return out === undefined ? undefined : out + text.slice(from)
 }
 
 /** The 400 for a body with a prototype key, which every route refuses (Fastify's parser; the predict route's own check). */

@@ -119,6 +119,25 @@ describe('TensorFlow Serving REST: predict', () => {
     expect((await post('/v1/models/priced:predict', { inputs: columns })).json()).toEqual({ outputs: want.outputs })
     // rows as arrays: the category by name, as the native inputs
     expect((await post('/v1/models/priced:predict', { instances: [[1.5, 'blue']] })).json()).toEqual({ predictions: want.outputs.slice(0, 1) })
+    // NaN, as TF Serving's JSON takes it and Python's json.dumps writes float('nan'): a missing value, with or without a
+    // content-type; a "NaN" string stays a string, and Infinity is still refused (a protocol trial)
+    for (const headers of [{ 'content-type': 'application/json' }, {}]) {
+      const raw = (payload: string) => t.app.inject({ method: 'POST', url: '/v1/models/priced:predict', headers, payload })
+      const nan = await raw('{"instances": [{"size": 1.5, "colour": "blue"}, {"size": NaN, "colour": "red"}, {"colour": "red"}]}')
+      expect([nan.statusCode, nan.json()]).toEqual([200, { predictions: want.outputs }])
+      const columnar = await raw('{"inputs": {"size": [1.5, NaN,NaN], "colour": ["blue", "red", "red"]}}')
+      expect(columnar.json()).toEqual({ outputs: want.outputs })
+      const text = await raw('{"instances": [{"size": 1.5, "colour": "NaN"}]}')
+      expect(text.json()).toMatchObject({ error: expect.stringMatching(/NaN/) })
+      expect(text.statusCode).toBe(400)
+      const infinite = await raw('{"instances": [{"size": Infinity, "colour": "red"}]}')
+      expect(infinite.statusCode).toBe(400)
+      expect(infinite.json().error).toMatch(/Infinity/)
+    }
+    // the native route keeps JSON's own rule, and says what to send
+    const native = await t.app.inject({ method: 'POST', url: '/v1/models/priced@latest/predict', headers: { 'content-type': 'application/json' }, payload: '{"instances": [{"size": NaN, "colour": "red"}]}' })
+    expect(native.statusCode).toBe(400)
+    expect(native.json().detail).toMatch(/NaN and Infinity are not JSON: send null for a missing value/)
   })
 
   it('reads a DT_STRING value in TF Serving\'s binary form, {"b64": …}, as the UTF-8 text it encodes, in every form; refuses one that is not base64 of text', async () => {

@@ -9,8 +9,14 @@ import { jsonBodyParser } from '../json-body.js'
 import { readWhole } from '../body-scan.js'
 
 /** Adds the catch-all parser to `scope` (the app's JSON parser and its 400s): register it inside the plugin that holds the protocol's routes. */
-export function readJsonWhateverContentType (scope: FastifyInstance): void {
-  scope.addContentTypeParser('*', { parseAs: 'buffer' }, readWhole(jsonBodyParser(scope)))
+export function readJsonWhateverContentType (scope: FastifyInstance, options: { nanAsNull?: boolean } = {}): void {
+  const parser = readWhole(jsonBodyParser(scope, options))
+  scope.addContentTypeParser('*', { parseAs: 'buffer' }, parser)
+  // application/json has the app's own parser; a protocol that reads JSON its own way replaces it in its scope
+  if (options.nanAsNull === true) {
+    scope.removeContentTypeParser('application/json')
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, parser)
+  }
   // an empty Content-Type (some clients send the header blank) is none: Fastify's catch-all does not match ''
   scope.addHook('onRequest', (request, _reply, done) => {
     const type = request.headers['content-type']

@@ -77,7 +77,8 @@ function instanceRows (instances: NonNullable<TfsPredictRequestBody['instances']
 
 const tfServing: FastifyPluginAsyncZod = async (fastify) => {
   answerErrorsAsProtocol(fastify)
-  readJsonWhateverContentType(fastify)
+  // TF Serving takes NaN in its JSON (Python's json.dumps writes it): here, a missing value, as null is
+  readJsonWhateverContentType(fastify, { nanAsNull: true })
   // references resolved as remembered through a Redis outage (remembered-models.ts)
   const { servingModels: models, predictor } = fastify
 
