@@ -90,9 +90,11 @@ export function unreadableBody (request: FastifyRequest, text: string, cause?: u
  * Inference Protocol's tensors carry none (schemas/open-inference.ts refuses null).
  */
 function missingHint (request: FastifyRequest): string {
-  return (request.routeOptions.url ?? '').startsWith('/v2/')
-    ? 'NaN and Infinity are not JSON, and an Open Inference tensor carries no missing values: fill the value in, or send the row to POST /v1/models/{name}/predict or TF Serving\'s :predict, which take null for a missing value'
-    : 'NaN and Infinity are not JSON: send null for a missing value'
+  const url = request.routeOptions.url ?? ''
+  if (url.startsWith('/v2/')) return 'NaN and Infinity are not JSON, and an Open Inference tensor carries no missing values: fill the value in, or send the row to POST /v1/models/{name}/predict or TF Serving\'s :predict, which take null for a missing value'
+  // TF Serving's :predict reads NaN as a missing value (nanTokensAsNull): what is left is an Infinity
+  if (url.endsWith(':predict')) return 'Infinity is not JSON, and no number stands for it here: send a finite number, or NaN or null for a missing value'
+  return 'NaN and Infinity are not JSON: send null for a missing value'
 }
 
 /**
