@@ -4357,7 +4357,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not JSON (send Content-Type: application/json) */
+            /** @description The body is not JSON (send Content-Type: application/json), or its Content-Encoding is not gzip, deflate or br */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5341,7 +5341,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not JSON (send Content-Type: application/json) */
+            /** @description The body is not JSON (send Content-Type: application/json), or its Content-Encoding is not gzip, deflate or br */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6385,7 +6385,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not JSON (send Content-Type: application/json) */
+            /** @description The body is not JSON (send Content-Type: application/json), or its Content-Encoding is not gzip, deflate or br */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6889,7 +6889,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not JSON (send Content-Type: application/json) */
+            /** @description The body is not JSON (send Content-Type: application/json), or its Content-Encoding is not gzip, deflate or br */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -8601,7 +8601,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not JSON (send Content-Type: application/json) */
+            /** @description The body is not JSON (send Content-Type: application/json), or its Content-Encoding is not gzip, deflate or br */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -10093,7 +10093,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not JSON (send Content-Type: application/json) */
+            /** @description The body is not JSON (send Content-Type: application/json), or its Content-Encoding is not gzip, deflate or br */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -10407,7 +10407,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not JSON (send Content-Type: application/json) */
+            /** @description The body is not JSON (send Content-Type: application/json), or its Content-Encoding is not gzip, deflate or br */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -10731,7 +10731,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not JSON (send Content-Type: application/json) */
+            /** @description The body is not JSON (send Content-Type: application/json), or its Content-Encoding is not gzip, deflate or br */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -10989,6 +10989,21 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
+            /** @description The body is not JSON (send Content-Type: application/json), or its Content-Encoding is not gzip, deflate or br (the protocol's error body) */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Content-Encoding 'zstd' is not read here; send the body as it is, or compressed with gzip, deflate or br"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
             /** @description The protocol's error body, {"error": …} */
             422: {
                 headers: {
@@ -11212,6 +11227,21 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "a path segment is longer than 200 characters, which no id or name is: check the path (239 characters)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The body is not JSON (send Content-Type: application/json), or its Content-Encoding is not gzip, deflate or br (the protocol's error body) */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Content-Encoding 'zstd' is not read here; send the body as it is, or compressed with gzip, deflate or br"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];
@@ -13230,6 +13260,21 @@ export interface operations {
                     "application/json": components["schemas"]["ProtocolError"];
                 };
             };
+            /** @description The body is not JSON (send Content-Type: application/json), or its Content-Encoding is not gzip, deflate or br (the protocol's error body) */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Content-Encoding 'zstd' is not read here; send the body as it is, or compressed with gzip, deflate or br"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
             /** @description The protocol's error body, {"error": …} */
             422: {
                 headers: {
@@ -13471,6 +13516,21 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "a path segment is longer than 200 characters, which no id or name is: check the path (237 characters)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProtocolError"];
+                };
+            };
+            /** @description The body is not JSON (send Content-Type: application/json), or its Content-Encoding is not gzip, deflate or br (the protocol's error body) */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Content-Encoding 'zstd' is not read here; send the body as it is, or compressed with gzip, deflate or br"
                      *     }
                      */
                     "application/json": components["schemas"]["ProtocolError"];

@@ -84,6 +84,13 @@ describe('compressed request bodies', () => {
     // a request without a body is not touched by the header
     const get = await t.app.inject({ method: 'GET', url: `/v1/models/${modelId}`, headers: { 'content-encoding': 'gzip' } })
     expect(get.statusCode).toBe(200)
+    // the protocols' routes answer it too, in their error form, and their operations declare it (a trial found 415 missing from infer's)
+    const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }
+    for (const [url, path] of [['/v2/models/iris-z/infer', '/v2/models/{name}/infer'], ['/v1/models/iris-z:predict', '/v1/models/{name}:predict']] as const) {
+      const res = await t.app.inject({ method: 'POST', url, headers: { 'content-encoding': 'zstd' }, payload: plain })
+      expect([res.statusCode, res.json()], url).toEqual([415, { error: "Content-Encoding 'zstd' is not read here; send the body as it is, or compressed with gzip, deflate or br" }])
+      expect(Object.keys(doc.paths[path].post.responses), path).toContain('415')
+    }
   })
 
   it('a body that passes BODY_LIMIT before it passes the row cap is a 413, and the process lives on (it crashed on the late refusal)', async () => {

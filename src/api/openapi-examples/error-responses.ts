@@ -11,7 +11,7 @@
 import {
   DATASET_NOT_FOUND, DATASET_TOO_LARGE, FORBIDDEN, quotedScopes, JOB_NOT_FOUND, MODEL_VERSION_REQUIRED, modelVersionNotFound, NETWORK_NOT_FOUND, NON_FINITE_MODEL,
   NOT_ACCEPTABLE, PAYLOAD_TOO_LARGE, REDIS_UNAVAILABLE, SWEEP_NOT_FOUND, TOO_MANY_FOLLOWERS, TOO_MANY_PARAMETERS, TOO_MANY_REQUESTS,
-  TOO_MANY_SWEEP_FOLLOWERS, UNSUPPORTED_MEDIA_TYPE, problemType
+  TOO_MANY_SWEEP_FOLLOWERS, UNSUPPORTED_ENCODING, UNSUPPORTED_MEDIA_TYPE, problemType
 } from '../../errors.js'
 import { MAX_PARAM_LENGTH } from '../error-handler.js'
 import { REDIS_RETRY_AFTER_S } from '../plugins/redis-guard.js'
@@ -54,7 +54,7 @@ const SHARED: Record<string, string> = {
   403: 'The API key lacks the scope this route needs',
   413: 'The body is larger than BODY_LIMIT',
   414: `A path segment (an id or a name) longer than ${MAX_PARAM_LENGTH} characters: no id or name is`,
-  415: 'The body is not JSON (send Content-Type: application/json)',
+  415: 'The body is not JSON (send Content-Type: application/json), or its Content-Encoding is not gzip, deflate or br',
   429: 'Over RATE_LIMIT_PER_MINUTE for this key (or client address, when the API is open; RateLimit-* say how the bucket stands), or too many invalid keys from this address (AUTH_FAILURES_PER_MINUTE); Retry-After says when to retry',
   503: 'The data store (Redis) is unreachable; nothing was changed; Retry-After says when to retry'
 }
@@ -158,7 +158,10 @@ function errorExample (status: number, method: string, path: string, op: Operati
         return detail(e.code, e.message)
       }
       case 414: return detail('NN_ERR_BAD_REQUEST', `a path segment is longer than ${MAX_PARAM_LENGTH} characters, which no id or name is: check the path (${path.replace(/\{(\w+)\}/, 'x'.repeat(201)).length} characters)`)
-      case 415: { const e = new UNSUPPORTED_MEDIA_TYPE('text/plain', 'application/json (or text/csv where a route accepts CSV)'); return detail(e.code, e.message) }
+      case 415: {
+        const e = isProtocol(op) ? new UNSUPPORTED_ENCODING('zstd') : new UNSUPPORTED_MEDIA_TYPE('text/plain', 'application/json (or text/csv where a route accepts CSV)')
+        return detail(e.code, e.message)
+      }
       case 422: { const e = unprocessable(method, path); return detail(e.code, e.detail) }
       case 429: {
         const e = path.endsWith('/events')
@@ -189,10 +192,9 @@ function sharedStatuses (path: string, op: Operation): number[] {
   if (path.startsWith('/v1/') || path.startsWith('/v2/models')) statuses.push(503)
   // a path segment past the router's maxParamLength (app.ts): answered before any route
   if (path.includes('{')) statuses.push(414)
-  if (op.requestBody) {
-    statuses.push(413)
-    if (!isProtocol(op)) statuses.push(415)
-  }
+  // every body may come compressed: a Content-Encoding other than gzip, deflate or br is a 415 on the protocols' routes too,
+  // which read any Content-Type as JSON (request-decompression.ts)
+  if (op.requestBody) statuses.push(413, 415)
   // every /v1 and /v2 route refuses a query parameter it does not read (query-check.ts), the protocols' too
   if (path.startsWith('/v1/') || path.startsWith('/v2')) statuses.push(400)
   return statuses
