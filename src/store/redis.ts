@@ -40,8 +40,22 @@ export function trackReadiness (redis: Redis): void {
   if (tracked.has(redis)) return
   tracked.add(redis)
   redis.on('close', () => recentPings.delete(redis))
-  redis.on('error', (err: Error & { code?: string }) => { lastErrors.set(redis, err.code ?? err.message.split(' ')[0]) })
+  redis.on('error', (err: Error & { code?: string }) => {
+    const code = errorCode(err)
+    if (code !== undefined) lastErrors.set(redis, code)
+  })
   redis.on('ready', () => lastErrors.delete(redis))
+}
+
+/**
+ * The code of an error from Redis or the network: a system error's (ECONNREFUSED), or the first word of a
+ * Redis error reply, which is its code in capitals (WRONGPASS, NOAUTH, LOADING). ioredis's own errors ("Reached
+ * the max retries per request limit", "Connection is closed.") have none: a trial saw "Reached" read as one.
+ */
+function errorCode (err: Error & { code?: unknown }): string | undefined {
+  if (typeof err.code === 'string') return err.code
+  const first = err.message.split(' ')[0]
+  return /^[A-Z][A-Z_]{2,}$/.test(first) ? first : undefined
 }
 
 /**
@@ -85,14 +99,18 @@ export async function pingProblem (redis: Redis, timeoutMs = 1000): Promise<stri
     const code = lastErrors.get(redis)
     return `the connection to Redis is down (${redis.status})${code === undefined ? '; check REDIS_URL and that Redis is running' : `: ${explain(code)}`}`
   }
+  const silent = `Redis did not answer PING within ${timeoutMs / 1000} s; check that Redis is running and not overloaded`
+  // a PING sent while connecting waits for the connection (the first probes of a starting API pass). One that times out
+  // still connected but not ready is Redis answering LOADING to ioredis's ready check as it reads its data back: no
+  // error event says so, and it had read as silence (a retrial)
+  const loading = 'Redis is not ready yet: it is still loading its data into memory (LOADING), or the connection is still being made; it answers once ready'
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`Redis did not answer PING within ${timeoutMs / 1000} s; check that Redis is running and not overloaded`), timeoutMs)
-  })
+  const timeout = new Promise<string>((resolve) => { timer = setTimeout(() => resolve(redis.status === 'connect' ? loading : silent), timeoutMs) })
   try {
     return await Promise.race([redis.ping().then(
       (r) => r === 'PONG' ? undefined : `Redis answered PING with ${JSON.stringify(r).slice(0, 40)}`,
-      (err: Error) => explain(err.message.split(' ')[0])
+      // no code: ioredis gave the PING up (the API drops a connection silent for a second, redis-watchdog.ts): silence
+      (err: Error) => { const code = errorCode(err); return code === undefined ? silent : explain(code) }
     ), timeout])
   } finally {
     clearTimeout(timer)

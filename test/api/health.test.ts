@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import { pino } from 'pino'
@@ -72,6 +73,48 @@ describe('health', () => {
       redis.disconnect()
       admin.disconnect()
       await server.stop()
+    }
+  })
+
+  it('GET /readyz says a frozen Redis did not answer, and a loading one is loading: never an ioredis message read as Redis\'s code (a retrial saw "(Reached)")', async () => {
+    const server = await startRedisServer()
+    const redis = createApiRedis(server.url)
+    redis.on('error', () => undefined)
+    const app = await buildApp({ config: loadConfig({ REDIS_URL: server.url }), redis })
+    try {
+      await app.ready()
+      if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve))
+      server.freeze()
+      const said: string[] = []
+      for (let i = 0; i < 6; i++) {
+        said.push((await app.inject({ method: 'GET', url: '/readyz' })).json().detail as string)
+        await new Promise((resolve) => setTimeout(resolve, 300))
+      }
+      server.thaw()
+      for (const detail of said) {
+        expect(detail).toMatch(/^not ready: (Redis did not answer PING within 1 s; check that Redis is running and not overloaded|the connection to Redis is down \(reconnecting\); check REDIS_URL and that Redis is running|Redis is not ready yet: it is still loading.*)$/)
+      }
+    } finally {
+      await app.close()
+      redis.disconnect()
+      await server.stop()
+    }
+    // a server that answers every command LOADING, as Redis does while it reads its data back: ioredis's ready check waits
+    const loading = createServer((socket) => socket.on('data', () => socket.write('-LOADING Redis is loading the dataset in memory\r\n')))
+    await new Promise<void>((resolve) => loading.listen(0, '127.0.0.1', resolve))
+    const url = `redis://127.0.0.1:${(loading.address() as AddressInfo).port}`
+    const waiting = createApiRedis(url)
+    waiting.on('error', () => undefined)
+    const loadingApp = await buildApp({ config: loadConfig({ REDIS_URL: url }), redis: waiting })
+    try {
+      await loadingApp.ready()
+      await new Promise((resolve) => setTimeout(resolve, 200)) // connected, its ready check answered LOADING
+      const res = await loadingApp.inject({ method: 'GET', url: '/readyz' })
+      expect([res.statusCode, res.json().detail]).toEqual([503, 'not ready: Redis is not ready yet: it is still loading its data into memory (LOADING), or the connection is still being made; it answers once ready'])
+    } finally {
+      await loadingApp.close()
+      waiting.disconnect()
+      loading.close()
     }
   })
 
