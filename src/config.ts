@@ -91,7 +91,8 @@ const Env = z.object({
   // a Redis outage stalls every running job once (no worker can renew its lock), so 1 left one crash to fail it
   WORKER_MAX_STALLED_COUNT: int(0).default(3),
   // how often a worker rewrites its heartbeat file, which the image's HEALTHCHECK reads (queue/worker-heartbeat.ts)
-  WORKER_HEARTBEAT_MS: int(100).default(5_000),
+  // at most a minute: the image's HEALTHCHECK calls a worker dead after three beats (and setInterval takes no more than 2³¹ − 1 ms)
+  WORKER_HEARTBEAT_MS: int(100).max(60_000).default(5_000),
   // server-sent-event streams (GET /v1/training-jobs/{id}/events) open at once, per job and per tenant
   SSE_MAX_FOLLOWERS_PER_JOB: int(1).default(1000),
   SSE_MAX_FOLLOWERS_PER_TENANT: int(1).default(1000),

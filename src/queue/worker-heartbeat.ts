@@ -5,8 +5,8 @@
  * the worker was (a worker whose loop hung, or whose connection stayed down, read healthy).
  * Written atomically (temporary file, then rename), so a reader never sees half of one.
  */
-import { rename, rm, writeFile } from 'node:fs/promises'
-import { readFileSync } from 'node:fs'
+import { readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { readdirSync, readFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -28,6 +28,39 @@ export interface Heartbeat {
 
 /** Where the worker of process `pid` writes its heartbeat (the OS's temporary directory; /tmp in the image). */
 export const heartbeatFile = (pid: number): string => join(tmpdir(), `backprop-worker-${pid}.heartbeat.json`)
+
+const HEARTBEAT_NAME = /^backprop-worker-(\d+)\.heartbeat\.json$/
+
+/** Whether process `pid` exists (a signal 0 reaches it, or would, were it ours). */
+function alive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM'
+  }
+}
+
+/**
+ * The processes whose heartbeat files are in the temporary directory and that still run: the workers to check
+ * when no process is named. In a container the worker need not be PID 1 (`docker run --init`, tini).
+ */
+export function runningWorkers (): number[] {
+  let names: string[]
+  try { names = readdirSync(tmpdir()) } catch { return [] }
+  return names.flatMap((name) => {
+    const pid = Number(HEARTBEAT_NAME.exec(name)?.[1])
+    return Number.isInteger(pid) && alive(pid) ? [pid] : []
+  })
+}
+
+/** Removes the heartbeat files of processes that are gone (a worker killed with SIGKILL leaves its own). */
+async function removeStale (): Promise<void> {
+  for (const name of await readdir(tmpdir()).catch(() => [])) {
+    const pid = Number(HEARTBEAT_NAME.exec(name)?.[1])
+    if (Number.isInteger(pid) && !alive(pid)) await rm(join(tmpdir(), name), { force: true }).catch(() => undefined)
+  }
+}
 
 /** Beats missed before a heartbeat is stale: one late beat on a busy machine is not a dead worker. */
 export const STALE_AFTER_BEATS = 3
@@ -51,6 +84,7 @@ export function startHeartbeat (everyMs: number, state: () => Omit<Heartbeat, 'p
       await rename(tmp, file)
     }).catch(onError)
   }
+  void removeStale()
   beat()
   const timer = setInterval(beat, everyMs)
   timer.unref()
@@ -70,17 +104,24 @@ export function startHeartbeat (everyMs: number, state: () => Omit<Heartbeat, 'p
  * exists, is no older than STALE_AFTER_BEATS intervals, and says Redis is ready and the worker running.
  */
 export function unhealthyReason (pid: number, now = Date.now()): string | undefined {
+  // a process killed outright left its last beat behind: it is not healthy for the beats that file still looks fresh
+  if (!alive(pid)) return `process ${pid} is not running`
   const file = heartbeatFile(pid)
   let beat: Heartbeat
   try {
     beat = JSON.parse(readFileSync(file, 'utf8')) as Heartbeat
   } catch (err) {
     const code = (err as { code?: string }).code
-    return code === 'ENOENT' ? `no heartbeat at ${file}: the worker has not started, or has closed` : `its heartbeat ${file} cannot be read: ${(err as Error).message}`
+    return code === 'ENOENT'
+      ? `no heartbeat at ${file}: the worker has not started, has closed, or cannot write its temporary directory (its log says so)`
+      : `its heartbeat ${file} cannot be read: ${(err as Error).message}`
   }
   const age = now - beat.at
-  if (!(age <= STALE_AFTER_BEATS * beat.everyMs)) return `its last heartbeat is ${Math.round(age / 1000)} s old (it beats every ${beat.everyMs / 1000} s): its event loop is stuck or the process is gone`
-  if (beat.redis !== 'ready') return `its Redis connection is ${beat.redis}, not ready: it can neither take jobs nor report them`
+  if (!(age <= STALE_AFTER_BEATS * beat.everyMs)) return `its last heartbeat is ${Math.round(age / 1000)} s old (it beats every ${beat.everyMs / 1000} s): its event loop is stuck`
+  if (beat.redis !== 'ready') {
+    const state = beat.redis === 'connect' ? 'connected but not ready (Redis loading its data, or the handshake under way)' : beat.redis
+    return `its Redis connection is ${state}, not ready: it can neither take jobs nor report them`
+  }
   if (!beat.running) return 'it has stopped taking jobs (closing)'
   return undefined
 }
