@@ -165,7 +165,8 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
       failed: (err) => { writeError ??= err; log.warn({ err }, 'recording progress failed') }
     })
     try {
-      return await engine.train(spec, prepared.data, { ...options, threads: deps.threads ?? 'auto', kernels: deps.kernels ?? 'auto' }, {
+      // the threads it reports are the threads it trains on
+      return await engine.train(spec, prepared.data, { ...options, threads: run.threads, kernels: deps.kernels ?? 'auto' }, {
         signal: AbortSignal.any([deps.shutdown, ...(signal ? [signal] : [])]),
         finish,
         resume: resume ?? undefined,
@@ -244,7 +245,8 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const { options } = rows
     const resume = await resumeState(jobId, log)
     // what every progress report of this attempt carries: which attempt it is, and the threads it trains on
-    const attempt: RunFacts = { ...attemptReport(job.attemptsStarted, resume), threads: engine.threadsFor(spec, options.batchSize, deps.threads ?? 'auto') }
+    // the threads of the minibatch it trains on: the batch size clipped to the training rows (a retrial's 1,000 on 63 rows had read 2 threads for one shard)
+    const attempt: RunFacts = { ...attemptReport(job.attemptsStarted, resume), threads: engine.threadsFor(spec, Math.min(options.batchSize, prepared.trainRows), deps.threads ?? 'auto') }
     await job.updateProgress({ epoch: resume?.epoch ?? 0, epochs: options.epochs, batchSize: shownBatchSize(options.batchSize, prepared.trainRows), updatedAt: new Date().toISOString(), ...attempt })
 
     const started = Date.now()

@@ -6,7 +6,7 @@ import { pino } from 'pino'
 import { buildTestApp, type TestApp } from './helper.js'
 import { startWorker, type RunningWorker } from '../../src/queue/worker-runner.js'
 import { storeDigits } from '../support/digits-dataset.js'
-import { trainToEnd } from '../support/training-api.js'
+import { trainToEnd, uploadJson } from '../support/training-api.js'
 
 let t: TestApp
 let worker: RunningWorker
@@ -30,5 +30,12 @@ describe('a job\'s threads', () => {
     expect(wide.body).toMatchObject({ status: 'succeeded', threads: 2 })
     const narrow = await train(32)
     expect(narrow.body).toMatchObject({ status: 'succeeded', threads: 1 })
+  })
+
+  it('counts the minibatch it trains on: a batch size past the training rows is clipped to them (a retrial: 1,000 on 63 rows had read 2)', async () => {
+    const features = Array.from({ length: 70 }, (_, r) => Array.from({ length: 64 }, (_, c) => ((r * 31 + c * 7) % 17) / 16))
+    const datasetId = await uploadJson(t, { features, targets: features.map((_, r) => String(r % 5)) })
+    const clipped = await trainToEnd(t, { datasetId, network: { ...network, output: { units: 5, activation: 'softmax' } }, training: { epochs: 1, batchSize: 1000, seed: 1 } })
+    expect(clipped.body).toMatchObject({ status: 'succeeded', trainRows: 63, threads: 1 })
   })
 })
