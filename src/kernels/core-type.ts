@@ -29,7 +29,12 @@ export function cpuFlags (cpuinfo?: string): Set<string> {
  * `core` is the kernels OpenBLAS reports it runs (openblas_get_corename()), `coreType` the variable's value.
  */
 export function coreTypeNote (core: string, coreType: string | undefined, flags: Set<string> = cpuFlags()): string | undefined {
-  if (coreType === undefined || coreType === '') return undefined
+  if (coreType === undefined || coreType.trim() === '') return undefined
+  // OpenBLAS ignores a name it does not know and picks for the CPU, and maps some names to the nearest kernels it
+  // has (SapphireRapids to Cooperlake in 0.3.21): only a name it runs under that name "holds" it (a retrial: Foo had read so)
+  if (coreType.trim().toLowerCase() !== core.toLowerCase()) {
+    return `OPENBLAS_CORETYPE=${coreType} is set, but OpenBLAS runs its ${core} kernels: it ignores a name it does not know, and runs the nearest kernels it has for some`
+  }
   const set = `OPENBLAS_CORETYPE=${coreType} holds OpenBLAS to its ${core} kernels`
   if (!hasSmallMatrixSgemm(core) && AVX512_FOR_SKYLAKEX.every((f) => flags.has(f))) {
     return `${set}, though this CPU has AVX-512: unset it for the faster SkylakeX-family kernels, or keep it for the same bits on every machine`

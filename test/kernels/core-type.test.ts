@@ -31,6 +31,10 @@ describe('OPENBLAS_CORETYPE', () => {
       'though this CPU has AVX-512: unset it for the faster SkylakeX-family kernels, or keep it for the same bits on every machine')
     expect(coreTypeNote('Haswell', 'Haswell', cpuFlags(`flags : ${AVX2}`))).toBe('OPENBLAS_CORETYPE=Haswell holds OpenBLAS to its Haswell kernels')
     expect(coreTypeNote('Cooperlake', 'cooperlake', cpuFlags(`flags : ${AVX512}`))).toBe('OPENBLAS_CORETYPE=cooperlake holds OpenBLAS to its Cooperlake kernels')
+    // a name OpenBLAS does not run as such: it did not hold it to anything (a retrial: Foo had read as holding Cooperlake)
+    expect(coreTypeNote('Cooperlake', 'Foo', cpuFlags(`flags : ${AVX512}`))).toBe('OPENBLAS_CORETYPE=Foo is set, but OpenBLAS runs its Cooperlake kernels: ' +
+      'it ignores a name it does not know, and runs the nearest kernels it has for some')
+    expect(coreTypeNote('Cooperlake', ' ', cpuFlags(`flags : ${AVX512}`))).toBeUndefined()
   })
 
   it('the kernels a process runs name it when it is set, and not otherwise (real OpenBLAS)', () => {
@@ -38,5 +42,7 @@ describe('OPENBLAS_CORETYPE', () => {
     expect(held).toMatchObject({ active: 'blas', detail: expect.stringContaining('(Haswell kernels)') })
     expect(held.coreType).toMatch(/^OPENBLAS_CORETYPE=Haswell holds OpenBLAS to its Haswell kernels/)
     expect(choiceWith(undefined).coreType).toBeUndefined()
+    const unknown = choiceWith('NoSuchCore')
+    expect(unknown.coreType).toMatch(/^OPENBLAS_CORETYPE=NoSuchCore is set, but OpenBLAS runs its \w+ kernels/)
   }, 30_000)
 })
