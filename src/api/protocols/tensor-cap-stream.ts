@@ -41,8 +41,9 @@ export function tensorCapScan (maxRows: number): BodyScan {
       if (taken === 'key') expectKey = false
       if (taken !== 'out') continue
       if (isSpace(c)) continue
-      // a value inside data: a string or a scalar's first byte after '[' or ','
-      if (dataDepth > 0 && expectValue && c !== OPEN_ARRAY && c !== CLOSE_ARRAY) {
+      // a value inside data: a string or a scalar's first byte after '[' or ',' (an empty row's ']' then ',' is none:
+      // `[[], [8 values]]` had counted 9 against a shape of 8 and said "got more")
+      if (dataDepth > 0 && expectValue && c !== OPEN_ARRAY && c !== CLOSE_ARRAY && c !== COMMA) {
         expectValue = false
         if (shape !== null && ++values > shape.reduce((a, b) => a * b, 1)) {
           return refuse(`inputs[${tensor}].data`, `the shape [${shape.join(', ')}] needs ${shape.reduce((a, b) => a * b, 1)} values; got more`)
@@ -71,6 +72,7 @@ export function tensorCapScan (maxRows: number): BodyScan {
           }
         }
         if (depth === dataDepth) dataDepth = 0
+        expectValue = false
         if (--depth === 1) inInputs = false
       } else if (c === COMMA) {
         if (depth === 1 || (depth === 3 && inInputs)) expectKey = true
