@@ -276,6 +276,19 @@ describe('Open Inference Protocol: inference', () => {
     expect(rows.json()).toEqual({ error: 'inputs[0].data[1][2]: expected a finite number that fits a 32-bit float (at most ±3.4e38), got -1e+39' })
   })
 
+  it('reads null in an optional member as the member left out, as clients serialising typed models without dropping unset fields send it (a trial)', async () => {
+    await saveIris(12)
+    const rows = [5.1, 3.5, 1.4, 0.2]
+    const plain = await infer('/v2/models/iris/infer', { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: rows }] })
+    const nulled = await infer('/v2/models/iris/infer', { id: null, parameters: null, outputs: null, inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: rows, parameters: null }] })
+    expect([nulled.statusCode, nulled.json()]).toEqual([200, plain.json()])
+    const someOutputs = await infer('/v2/models/iris/infer', { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: rows }], outputs: [{ name: 'label', parameters: null }] })
+    expect(someOutputs.json().outputs.map((o: { name: string }) => o.name)).toEqual(['label'])
+    // a null where a value is needed is still refused
+    const noName = await infer('/v2/models/iris/infer', { inputs: [{ name: null, shape: [1, 4], datatype: 'FP32', data: rows }] })
+    expect(noName.statusCode).toBe(400)
+  })
+
   it('data nested as rows must nest as the shape says: ragged rows whose values add up were read into the wrong rows (a trial)', async () => {
     await saveIris(10)
     await saveShop()

@@ -6,6 +6,7 @@
  * micro-batching) and answers its outputs as tensors (protocols/tensors.ts). Errors are `{"error": …}`.
  * Spec: https://github.com/kserve/open-inference-protocol (specification/protocol/inference_rest.md).
  */
+import type { preValidationAsyncHookHandler } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { NOT_READY } from '../../errors.js'
 import { sharedPing } from '../../store/redis.js'
@@ -182,7 +183,7 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
   // and a tensor over the row cap is refused while its bytes arrive, not after JSON.parse on the event loop
   const fast = {
     validatorCompiler: fastValidator({ body: isInferBody, params: isServedParams }), serializerCompiler: jsonSerializer(),
-    preValidation: [restoreFramedBody, bodyHints(inferBodyMessage)],
+    preValidation: [restoreFramedBody, optionalNullsAsAbsent, bodyHints(inferBodyMessage)],
     // a body framed by the binary tensor extension is decoded first; a JSON body's rows are capped as they arrive
     preParsing: [readFramedBody, tensorCapHook(MAX_PREDICT_ROWS)],
     config: { servesThroughOutage: true }
@@ -195,6 +196,25 @@ const openInference: FastifyPluginAsyncZod = async (fastify) => {
     schema: { ...inferSchema, summary: 'Inference on one version of a model', params: ServedVersionParams },
     ...fast
   }, async (request, reply) => answer(reply, request.body, await infer(request.params.name, request.params.version, request.body, request.tenant)))
+}
+
+/**
+ * `null` in an optional member of an infer request (`id`, `parameters`, `outputs`; an input's or an output's
+ * `parameters`) reads as the member left out: clients that serialise typed models without dropping unset fields
+ * send them so (MLServer's pydantic InferenceRequest: Optional fields default to None), and the specification
+ * only marks them optional (a trial). Nulls elsewhere, a tensor's values among them, are still refused.
+ */
+const optionalNullsAsAbsent: preValidationAsyncHookHandler = async (request) => {
+  const body = request.body
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return
+  const drop = (o: unknown, keys: readonly string[]): void => {
+    if (typeof o !== 'object' || o === null) return
+    const record = o as Record<string, unknown>
+    for (const k of keys) if (record[k] === null) delete record[k]
+  }
+  drop(body, ['id', 'parameters', 'outputs'])
+  const { inputs, outputs } = body as { inputs?: unknown, outputs?: unknown }
+  for (const list of [inputs, outputs]) if (Array.isArray(list)) for (const tensor of list) drop(tensor, ['parameters'])
 }
 
 export default openInference
