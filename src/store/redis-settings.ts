@@ -18,9 +18,14 @@ export async function refusedSettings (url: string, timeoutMs = 3000): Promise<s
   // ioredis reports a refused AUTH or SELECT as an 'error' event (connect() itself says only "Connection is closed",
   // and a refused SELECT leaves the connection up on database 0)
   client.on('error', (err: Error) => { if (REFUSAL.test(err.message)) refusal ??= err.message })
+  // connectTimeout bounds the TCP connect alone: a frozen Redis accepts it and then answers nothing, and the API and the
+  // worker hung at start, silent (a retrial). The whole check is bounded, and an unanswered one is not a refusal
+  let timer: NodeJS.Timeout | undefined
+  const silent = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs) })
   try {
-    await client.connect()
-  } catch { /* refused (its reason was heard above) or unreachable */ } finally {
+    await Promise.race([client.connect().catch(() => { /* refused (its reason was heard above) or unreachable */ }), silent])
+  } finally {
+    clearTimeout(timer)
     client.disconnect()
   }
   return refusal

@@ -44,3 +44,24 @@ describe('a REDIS_URL whose settings Redis refuses', () => {
     expect(text).not.toContain(PASSWORD)
   }, 60_000)
 })
+
+describe('a Redis frozen at start (it accepts the connection and answers nothing)', () => {
+  it('is waited for, not refused: the API listens and says Redis does not answer yet (the check had hung it at start, silent)', async () => {
+    const frozen = await startRedisServer()
+    frozen.freeze()
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/api.ts'], {
+      env: { ...process.env, REDIS_URL: frozen.url, PORT: '0', LOG_LEVEL: 'info', REDIS_PREFIX: '{frozen}' }, stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let text = ''
+    child.stdout.on('data', (c: Buffer) => { text += c.toString() })
+    try {
+      const deadline = Date.now() + 20_000
+      while (!text.includes('redis does not answer yet') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(text).toContain('API listening; redis does not answer yet')
+    } finally {
+      child.kill('SIGKILL')
+      frozen.thaw()
+      await frozen.stop()
+    }
+  }, 40_000)
+})
