@@ -26,6 +26,7 @@ export function tensorCapScan (maxRows: number): BodyScan {
   let dataDepth = 0 // depth at which the open tensor's `data` array opened (0: not in data)
   let expectValue = false
   let values = 0
+  let rows = 0 // rows opened directly in the open tensor's data ([[…], […]]): capped by shape[0], empty ones too
   let off = false // a shape this scanner does not follow (nested, strings): the parsed checks decide
   const refuse = (field: string, message: string): Error => withProblem(new VALIDATION(`${field}: ${message}`), { field })
 
@@ -54,9 +55,13 @@ export function tensorCapScan (maxRows: number): BodyScan {
       } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
         const { lastKey } = strings
         if (depth === 1 && c === OPEN_ARRAY) inInputs = lastKey === 'inputs'
-        else if (depth === 2 && inInputs && c === OPEN_OBJECT) { tensor++; shape = null; values = 0 }
+        else if (depth === 2 && inInputs && c === OPEN_OBJECT) { tensor++; shape = null; values = 0; rows = 0 }
         else if (depth === 3 && inInputs && c === OPEN_ARRAY && lastKey === 'shape') { shapeText = ''; depth++; continue }
         else if (depth === 3 && inInputs && c === OPEN_ARRAY && lastKey === 'data') dataDepth = depth + 1
+        // an empty row holds no value, but millions of them are still a body to refuse before it is parsed
+        else if (depth === dataDepth && c === OPEN_ARRAY && shape !== null && shape.length > 0 && ++rows > shape[0]) {
+          return refuse(`inputs[${tensor}].data`, `the shape [${shape.join(', ')}] has ${shape[0]} rows; data nested as rows holds more`)
+        }
         depth++
         if (dataDepth > 0) expectValue = true
         if (c === OPEN_OBJECT && (depth === 1 || (depth === 3 && inInputs))) expectKey = true
