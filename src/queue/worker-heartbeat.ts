@@ -31,34 +31,49 @@ export const heartbeatFile = (pid: number): string => join(tmpdir(), `backprop-w
 
 const HEARTBEAT_NAME = /^backprop-worker-(\d+)\.heartbeat\.json$/
 
-/** Whether process `pid` exists (a signal 0 reaches it, or would, were it ours). */
+/** Whether process `pid` runs: a signal 0 reaches it (or would, were it ours), and Linux does not list it as a zombie. */
 function alive (pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (err) {
-    return (err as { code?: string }).code === 'EPERM'
+    if ((err as { code?: string }).code !== 'EPERM') return false
   }
+  // a worker killed outright is a zombie until its parent reaps it: gone, though a signal still "reaches" it
+  try { return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z' } catch { return true }
 }
+
+/** Beats past which a file is no live worker's: its PID was reused by another process, or its loop has long stopped. */
+const ABANDONED_AFTER_BEATS = 10
+
+/** The heartbeat in `file`, or undefined when it cannot be read. */
+function readBeat (file: string): Heartbeat | undefined {
+  try { return JSON.parse(readFileSync(file, 'utf8')) as Heartbeat } catch { return undefined }
+}
+
+const abandoned = (beat: Heartbeat | undefined, now: number): boolean =>
+  beat !== undefined && now - beat.at > ABANDONED_AFTER_BEATS * beat.everyMs
 
 /**
  * The processes whose heartbeat files are in the temporary directory and that still run: the workers to check
  * when no process is named. In a container the worker need not be PID 1 (`docker run --init`, tini).
  */
-export function runningWorkers (): number[] {
+export function runningWorkers (now = Date.now()): number[] {
   let names: string[]
   try { names = readdirSync(tmpdir()) } catch { return [] }
   return names.flatMap((name) => {
     const pid = Number(HEARTBEAT_NAME.exec(name)?.[1])
-    return Number.isInteger(pid) && alive(pid) ? [pid] : []
+    // a file left by a worker long gone whose PID another process now has is no worker's (a retrial's verification)
+    return Number.isInteger(pid) && alive(pid) && !abandoned(readBeat(join(tmpdir(), name)), now) ? [pid] : []
   })
 }
 
-/** Removes the heartbeat files of processes that are gone (a worker killed with SIGKILL leaves its own). */
+/** Removes the heartbeat files of processes that are gone (a worker killed with SIGKILL leaves its own), or long abandoned. */
 async function removeStale (): Promise<void> {
+  const now = Date.now()
   for (const name of await readdir(tmpdir()).catch(() => [])) {
     const pid = Number(HEARTBEAT_NAME.exec(name)?.[1])
-    if (Number.isInteger(pid) && !alive(pid)) await rm(join(tmpdir(), name), { force: true }).catch(() => undefined)
+    if (!Number.isInteger(pid) || pid === process.pid) continue
+    if (!alive(pid) || abandoned(readBeat(join(tmpdir(), name)), now)) await rm(join(tmpdir(), name), { force: true }).catch(() => undefined)
   }
 }
 

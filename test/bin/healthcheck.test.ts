@@ -3,7 +3,7 @@
 // connection is ready (a real worker process, stopped and continued, and its Redis halted and resumed). PID 1's
 // command line says which (a worker started with `docker run … node dist/bin/worker.js` was reported unhealthy).
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -84,6 +84,9 @@ describe('the image\'s health check', () => {
       const gone = await check(['worker', pid])
       expect(gone).toEqual({ code: 1, said: `worker unhealthy: process ${pid} is not running` })
       expect(await check(['worker'])).toEqual({ code: 1, said: `worker unhealthy: no running worker has a heartbeat in ${tmp}: the worker has not started, has closed, or cannot write there (its log says so)` })
+      // a file an hour old whose PID a live process has (this one: a PID reused after its worker went) is no worker's
+      writeFileSync(join(tmp, `backprop-worker-${process.pid}.heartbeat.json`), JSON.stringify({ pid: process.pid, at: Date.now() - 3_600_000, everyMs: 5000, redis: 'ready', running: true, jobs: [] }))
+      expect((await check(['worker'])).said).toMatch(/^worker unhealthy: no running worker has a heartbeat in /)
 
       // one killed outright leaves its file: unhealthy at once, not for the three beats the file still looks fresh,
       // and the next worker to start removes the file
@@ -95,7 +98,8 @@ describe('the image\'s health check', () => {
       expect(await check(['worker', String(killedPid)])).toEqual({ code: 1, said: `worker unhealthy: process ${killedPid} is not running` })
       expect((await check(['worker'])).code).toBe(1)
       const next = await spawnWorker({ REDIS_URL: redis.url, WORKER_HEARTBEAT_MS: '200', TMPDIR: tmp })
-      await until('the stale file removed', async () => !existsSync(join(tmp, `backprop-worker-${killedPid}.heartbeat.json`)))
+      await until('the stale files removed', async () => !existsSync(join(tmp, `backprop-worker-${killedPid}.heartbeat.json`)) && !existsSync(join(tmp, `backprop-worker-${process.pid}.heartbeat.json`)))
+      expect(await check(['worker'])).toEqual({ code: 0, said: 'worker healthy' })
       next.child.kill('SIGTERM')
       await next.exited
     } finally {
