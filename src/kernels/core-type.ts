@@ -32,8 +32,9 @@ export function coreTypeNote (core: string, coreType: string | undefined, flags:
   if (coreType === undefined || coreType.trim() === '') return undefined
   // OpenBLAS ignores a name it does not know and picks for the CPU, and maps some names to the nearest kernels it
   // has (SapphireRapids to Cooperlake in 0.3.21): only a name it runs under that name "holds" it (a retrial: Foo had read so)
-  if (coreType.trim().toLowerCase() !== core.toLowerCase()) {
-    return `OPENBLAS_CORETYPE=${coreType} is set, but OpenBLAS runs its ${core} kernels: it ignores a name it does not know, and runs the nearest kernels it has for some`
+  // compared as set, spaces and all: OpenBLAS does not trim them (' Cooperlake' is a name it does not know)
+  if (coreType.toLowerCase() !== core.toLowerCase()) {
+    return `OPENBLAS_CORETYPE=${JSON.stringify(coreType)} is set, but OpenBLAS runs its ${core} kernels: it ignores a name it does not know, and runs the nearest kernels it has for some`
   }
   const set = `OPENBLAS_CORETYPE=${coreType} holds OpenBLAS to its ${core} kernels`
   if (!hasSmallMatrixSgemm(core) && AVX512_FOR_SKYLAKEX.every((f) => flags.has(f))) {

@@ -32,8 +32,10 @@ describe('OPENBLAS_CORETYPE', () => {
     expect(coreTypeNote('Haswell', 'Haswell', cpuFlags(`flags : ${AVX2}`))).toBe('OPENBLAS_CORETYPE=Haswell holds OpenBLAS to its Haswell kernels')
     expect(coreTypeNote('Cooperlake', 'cooperlake', cpuFlags(`flags : ${AVX512}`))).toBe('OPENBLAS_CORETYPE=cooperlake holds OpenBLAS to its Cooperlake kernels')
     // a name OpenBLAS does not run as such: it did not hold it to anything (a retrial: Foo had read as holding Cooperlake)
-    expect(coreTypeNote('Cooperlake', 'Foo', cpuFlags(`flags : ${AVX512}`))).toBe('OPENBLAS_CORETYPE=Foo is set, but OpenBLAS runs its Cooperlake kernels: ' +
+    expect(coreTypeNote('Cooperlake', 'Foo', cpuFlags(`flags : ${AVX512}`))).toBe('OPENBLAS_CORETYPE="Foo" is set, but OpenBLAS runs its Cooperlake kernels: ' +
       'it ignores a name it does not know, and runs the nearest kernels it has for some')
+    // OpenBLAS does not trim the name: padded, it is one it does not know
+    expect(coreTypeNote('Cooperlake', ' Cooperlake', cpuFlags(`flags : ${AVX512}`))).toMatch(/^OPENBLAS_CORETYPE=" Cooperlake" is set, but OpenBLAS runs its Cooperlake kernels/)
     expect(coreTypeNote('Cooperlake', ' ', cpuFlags(`flags : ${AVX512}`))).toBeUndefined()
   })
 
@@ -43,6 +45,6 @@ describe('OPENBLAS_CORETYPE', () => {
     expect(held.coreType).toMatch(/^OPENBLAS_CORETYPE=Haswell holds OpenBLAS to its Haswell kernels/)
     expect(choiceWith(undefined).coreType).toBeUndefined()
     const unknown = choiceWith('NoSuchCore')
-    expect(unknown.coreType).toMatch(/^OPENBLAS_CORETYPE=NoSuchCore is set, but OpenBLAS runs its \w+ kernels/)
+    expect(unknown.coreType).toMatch(/^OPENBLAS_CORETYPE="NoSuchCore" is set, but OpenBLAS runs its \w+ kernels/)
   }, 30_000)
 })
