@@ -38,13 +38,18 @@ function check (norm: Normalization, length: number): number {
   return cols
 }
 
-/** Returns a new row-major matrix with every column normalised; `out` may be given to reuse a buffer (or `m` itself). */
+/**
+ * Returns a new row-major matrix with every column normalised; `out` may be given to reuse a buffer (or `m` itself).
+ * Each value is taken as the float32 it is stored as: a dataset's rows are float32, so a prediction's JSON 5.1 is
+ * read as the float32 5.1 the model was trained on, as the ONNX graph's float32 input and a binary FP32 tensor read
+ * it (a JSON and a binary FP32 tensor of the same row had answered 1 ulp apart; a trial).
+ */
 export function normalizeRows (m: ArrayLike<number>, norm: Normalization, out: Float32Array = new Float32Array(m.length)): Float32Array {
   const cols = check(norm, m.length)
   const { offset, scale } = norm
   // row by row: an integer modulo per value cost more than the arithmetic (a prediction's hot path)
   for (let start = 0; start < m.length; start += cols) {
-    for (let c = 0; c < cols; c++) out[start + c] = (m[start + c] - offset[c]) / scale[c]
+    for (let c = 0; c < cols; c++) out[start + c] = (Math.fround(m[start + c]) - offset[c]) / scale[c]
   }
   return out
 }

@@ -136,8 +136,9 @@ describe('typed client helpers: against a real server and worker', () => {
     const dataset = await uploadCsv(api, read(fixturePath('iris.csv')), { target: 'species' })
     const { data: job } = await api.POST('/v1/training-jobs', { body: { datasetId: dataset.id, network, modelName: 'iris-client-binary', training: { epochs: 5, seed: 1 } } })
     expect((await waitForJob(api, job!.id, { timeoutMs: 30_000 })).status).toBe('succeeded')
-    // float32 values: the JSON call then sends the very values the binary frame carries
-    const rows = Array.from(Float32Array.from([5.1, 3.5, 1.4, 0.2, 6.7, 3.0, 5.2, 2.3, 5.9, 3.0, 4.2, 1.5]))
+    // JSON's 5.1 is read as the float32 5.1 the binary frame carries, as the model's training rows were stored: the
+    // same outputs to the bit (they had been 1 ulp apart; a trial)
+    const rows = [5.1, 3.5, 1.4, 0.2, 6.7, 3.0, 5.2, 2.3, 5.9, 3.0, 4.2, 1.5]
     const { data: json } = await api.POST('/v2/models/{name}/infer', { params: { path: { name: 'iris-client-binary' } }, body: { inputs: [{ name: 'input', shape: [3, 4], datatype: 'FP32', data: rows }] } })
     const binary = await inferBinary(api, 'iris-client-binary', [{ name: 'input', shape: [3, 4], datatype: 'FP32', data: Float32Array.from(rows) }], { id: 'r1' })
     expect(binary).toMatchObject({ model_name: 'iris-client-binary', model_version: '1', id: 'r1' })
@@ -149,6 +150,8 @@ describe('typed client helpers: against a real server and worker', () => {
     // FP64 inputs, one output asked for by name, a version named: the same values
     const one = await inferBinary(api, 'iris-client-binary', [{ name: 'input', shape: [3, 4], datatype: 'FP64', data: Float64Array.from(rows) }], { version: '1', outputs: ['label'] })
     expect(one.outputs.map((o) => o.data)).toEqual([json!.outputs[1].data])
+    const both = await inferBinary(api, 'iris-client-binary', [{ name: 'input', shape: [3, 4], datatype: 'FP64', data: Float64Array.from(rows) }])
+    expect(Array.from(both.outputs[0].data as Float32Array)).toEqual(json!.outputs[0].data)
     // a frame the service refuses: its {error}, as a BackpropError
     const wrong = await inferBinary(api, 'iris-client-binary', [{ name: 'input', shape: [2, 4], datatype: 'FP32', data: Float32Array.from(rows) }]).catch((err: unknown) => err)
     expect(wrong).toBeInstanceOf(BackpropError)

@@ -28,6 +28,14 @@ describe('normalize', () => {
     back.forEach((v, i) => expect(v).toBeCloseTo(m[i], 4))
   })
 
+  it('reads each value as the float32 a dataset stores it as: a prediction\'s 5.1 as the training rows\' 5.1', () => {
+    const norm = { kind: 'standard' as const, offset: [5], scale: [0.7] }
+    const stored = normalizeRows(Float32Array.from([5.1]), norm)
+    expect(normalizeRows([5.1], norm)).toEqual(stored)
+    expect(normalizeRows([5.1], norm)[0]).toBe(Math.fround((Math.fround(5.1) - 5) / 0.7))
+    expect(normalizeRows([5.1], norm)[0]).not.toBe(Math.fround((5.1 - 5) / 0.7))
+  })
+
   it('refuses a matrix that is not whole rows', () => {
     expect(() => normalizeRows(new Float32Array(4), normalizationFrom('none', stats))).toThrow(/whole number of rows of 3/)
   })
