@@ -104,13 +104,17 @@ export async function pingProblem (redis: Redis, timeoutMs = 1000): Promise<stri
   // still connected but not ready is Redis answering LOADING to ioredis's ready check as it reads its data back: no
   // error event says so, and it had read as silence (a retrial)
   const loading = 'Redis is not ready yet: it is still loading its data into memory (LOADING), or the connection is still being made; it answers once ready'
+  // a PING given up or timed out while the connection was being made again says why that failed, when it did (a
+  // probe caught mid-reconnect after a password change had read as silence)
+  const failed = (): string | undefined => { const code = lastErrors.get(redis); return code === undefined ? undefined : explain(code) }
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<string>((resolve) => { timer = setTimeout(() => resolve(redis.status === 'connect' ? loading : silent), timeoutMs) })
+  const timeout = new Promise<string>((resolve) => { timer = setTimeout(() => resolve(redis.status === 'connect' ? loading : failed() ?? silent), timeoutMs) })
   try {
     return await Promise.race([redis.ping().then(
       (r) => r === 'PONG' ? undefined : `Redis answered PING with ${JSON.stringify(r).slice(0, 40)}`,
-      // no code: ioredis gave the PING up (the API drops a connection silent for a second, redis-watchdog.ts): silence
-      (err: Error) => { const code = errorCode(err); return code === undefined ? silent : explain(code) }
+      // no code: ioredis gave the PING up (its connection closed, or the API dropped one silent for a second,
+      // redis-watchdog.ts): the last connection error's reason, else silence
+      (err: Error) => { const code = errorCode(err); return code === undefined ? failed() ?? silent : explain(code) }
     ), timeout])
   } finally {
     clearTimeout(timer)
