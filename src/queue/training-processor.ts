@@ -52,14 +52,17 @@ interface Inputs {
 }
 
 /**
+ * What each progress report of an attempt says of it: its batch size as resolved (shownBatchSize), the engine
+ * threads it trains on, and its number and resumed epoch when it is not the first (attemptReport).
+ */
+interface RunFacts { batchSize: number, threads: number, attempt?: number, resumedFromEpoch?: number }
+
+/**
  * What a job's progress says of the attempt that runs it, when it is not the first: its number (BullMQ's
  * attemptsStarted: a worker crashed, was stopped, or lost Redis, and another took the job over) and the
  * epoch it resumed from (its checkpoint's; 0: it started over). Written with every progress report of the
  * attempt, so the job's record says it went through a restart, not only the worker's log (an operator's trial).
  */
-/** What each progress report of an attempt says of it: its number and resumed epoch (when not the first), and its threads. */
-interface RunFacts { attempt?: number, resumedFromEpoch?: number, threads: number }
-
 export function attemptReport (attemptsStarted: number, resumedFrom: TrainState | null): { attempt?: number, resumedFromEpoch?: number } {
   return attemptsStarted > 1 ? { attempt: attemptsStarted, resumedFromEpoch: resumedFrom?.epoch ?? 0 } : {}
 }
@@ -159,7 +162,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const progress = createProgressWriter({
       epochs: async (epochs) => {
         await recordEpochs(redis, prefix, jobId, epochs, prepared.trainRows)
-        await job.updateProgress({ epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs, batchSize: shownBatchSize(options.batchSize, prepared.trainRows), updatedAt: new Date().toISOString(), ...run })
+        await job.updateProgress({ epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs, updatedAt: new Date().toISOString(), ...run })
       },
       checkpoint: (state) => checkpoints.save(jobId, state),
       failed: (err) => { writeError ??= err; log.warn({ err }, 'recording progress failed') }
@@ -244,10 +247,11 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const { stored, spec, parent, how, rows, prepared } = inputs
     const { options } = rows
     const resume = await resumeState(jobId, log)
-    // what every progress report of this attempt carries: which attempt it is, and the threads it trains on
-    // the threads of the minibatch it trains on: the batch size clipped to the training rows (a retrial's 1,000 on 63 rows had read 2 threads for one shard)
-    const attempt: RunFacts = { ...attemptReport(job.attemptsStarted, resume), threads: engine.threadsFor(spec, Math.min(options.batchSize, prepared.trainRows), deps.threads ?? 'auto') }
-    await job.updateProgress({ epoch: resume?.epoch ?? 0, epochs: options.epochs, batchSize: shownBatchSize(options.batchSize, prepared.trainRows), updatedAt: new Date().toISOString(), ...attempt })
+    // what every progress report of this attempt carries. Its threads are those of the minibatch it trains on, the batch
+    // size clipped to the training rows (a retrial's 1,000 on 63 rows had read 2 threads for one shard)
+    const batchSize = shownBatchSize(options.batchSize, prepared.trainRows)
+    const attempt: RunFacts = { batchSize, threads: engine.threadsFor(spec, batchSize, deps.threads ?? 'auto'), ...attemptReport(job.attemptsStarted, resume) }
+    await job.updateProgress({ epoch: resume?.epoch ?? 0, epochs: options.epochs, updatedAt: new Date().toISOString(), ...attempt })
 
     const started = Date.now()
     // which worker took the job, and when: the line an operator looks for when a job seems stuck
@@ -262,7 +266,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     const said = [codesWarning(how, stored.meta, stored.dataset.rows), labelsWarning(spec, how), clippedBatchWarning(data.training.batchSize, prepared.trainRows), ...(prepared.warnings ?? [])].filter((w): w is string => w !== null)
     const split = { trainRows: prepared.trainRows, validationRows: prepared.data.rows - prepared.trainRows }
     const report = reportOf(said.length === 0 ? result : { ...result, warnings: [...said, ...result.warnings] }, split)
-    if (result.stopReason !== 'aborted') await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, batchSize: shownBatchSize(options.batchSize, prepared.trainRows), ...report, ...attempt })
+    if (result.stopReason !== 'aborted') await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, ...report, ...attempt })
     switch (result.stopReason) {
       case 'diverged':
         await checkpoints.remove(jobId)
@@ -271,7 +275,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
         if (deps.shutdown.aborted) return await handBack(result.state)
         if (await isCancelMarked(redis, prefix, jobId)) {
           // a cancelled run reports how far it got, as a finished one does
-          await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, batchSize: shownBatchSize(options.batchSize, prepared.trainRows), ...report, ...attempt })
+          await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, ...report, ...attempt })
           return await cancelled()
         }
         // the job may already run elsewhere: its checkpoint is that attempt's now
@@ -293,7 +297,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
       log.info({ sweepId: data.sweep.id, trial: data.sweep.trial, fold: data.sweep.fold?.index ?? null, scores }, 'trial scored')
       return { trial: { scores, metrics, heldOutRows: rows.heldOut.rows } }
     }
-    const save = storeModel(jobId, data, inputs, params, metrics, { ...effectiveTraining(data.training, shownBatchSize(options.batchSize, prepared.trainRows)), ...report, message: result.message })
+    const save = storeModel(jobId, data, inputs, params, metrics, { ...effectiveTraining(data.training, batchSize), ...report, message: result.message })
     // a cancel that came before the model could be stored wins: the job ends cancelled with no model
     const record = await save.catch(async (err: unknown) => { if (err instanceof CancelledBeforeStore) return await cancelled(); throw err })
     await checkpoints.remove(jobId)

@@ -53,6 +53,13 @@ function readBeat (file: string): Heartbeat | undefined {
 const abandoned = (beat: Heartbeat | undefined, now: number): boolean =>
   beat !== undefined && now - beat.at > ABANDONED_AFTER_BEATS * beat.everyMs
 
+/** The PIDs of the heartbeat files among a directory's `names`. */
+const heartbeatPids = (names: readonly string[]): number[] =>
+  names.flatMap((name) => { const pid = Number(HEARTBEAT_NAME.exec(name)?.[1]); return Number.isInteger(pid) ? [pid] : [] })
+
+/** Whether process `pid`'s heartbeat file is a live worker's: the process runs, and the file has not been left for long. */
+const liveWorker = (pid: number, now: number): boolean => alive(pid) && !abandoned(readBeat(heartbeatFile(pid)), now)
+
 /**
  * The processes whose heartbeat files are in the temporary directory and that still run: the workers to check
  * when no process is named. In a container the worker need not be PID 1 (`docker run --init`, tini).
@@ -60,20 +67,15 @@ const abandoned = (beat: Heartbeat | undefined, now: number): boolean =>
 export function runningWorkers (now = Date.now()): number[] {
   let names: string[]
   try { names = readdirSync(tmpdir()) } catch { return [] }
-  return names.flatMap((name) => {
-    const pid = Number(HEARTBEAT_NAME.exec(name)?.[1])
-    // a file left by a worker long gone whose PID another process now has is no worker's (a retrial's verification)
-    return Number.isInteger(pid) && alive(pid) && !abandoned(readBeat(join(tmpdir(), name)), now) ? [pid] : []
-  })
+  // a file left by a worker long gone whose PID another process now has is no worker's (a retrial's verification)
+  return heartbeatPids(names).filter((pid) => liveWorker(pid, now))
 }
 
 /** Removes the heartbeat files of processes that are gone (a worker killed with SIGKILL leaves its own), or long abandoned. */
 async function removeStale (): Promise<void> {
   const now = Date.now()
-  for (const name of await readdir(tmpdir()).catch(() => [])) {
-    const pid = Number(HEARTBEAT_NAME.exec(name)?.[1])
-    if (!Number.isInteger(pid) || pid === process.pid) continue
-    if (!alive(pid) || abandoned(readBeat(join(tmpdir(), name)), now)) await rm(join(tmpdir(), name), { force: true }).catch(() => undefined)
+  for (const pid of heartbeatPids(await readdir(tmpdir()).catch(() => []))) {
+    if (pid !== process.pid && !liveWorker(pid, now)) await rm(heartbeatFile(pid), { force: true }).catch(() => undefined)
   }
 }
 
