@@ -67,11 +67,12 @@ export function createSweepQueue (redis: Redis, prefix: string, training: Traini
   flows.on('error', () => undefined)
 
   const view = async (record: SweepRecord, withResults: boolean): Promise<SweepView> => {
-    const [read, results, cancelMark] = await Promise.all([
-      queue.getJob(record.id), readSweepResults(redis, prefix, training.queue, record), cancelMarkOf(redis, prefix, record.id)
-    ])
+    // the sweep's own state first, its children's after: it ends only once they have, so a sweep read as ended is never
+    // shown beside a child read an instant earlier, still running (a clean-clone CI run saw 'succeeded' with 5 of 6 done)
+    const [read, cancelMark] = await Promise.all([queue.getJob(record.id), cancelMarkOf(redis, prefix, record.id)])
     const cancelled = cancelMark !== null
     const state = read ? await read.getState() : 'unknown'
+    const results = await readSweepResults(redis, prefix, training.queue, record)
     // it may have finished between reading it and reading its state: read it again, or a 'succeeded' view would lack its model
     const parent = (state === 'completed' || state === 'failed') && read?.finishedOn === undefined ? (await queue.getJob(record.id)) ?? read : read
     const status = sweepStatus(state, cancelled, results.trials.flatMap((t) => t.folds.map((f) => f.status)))
