@@ -36,6 +36,11 @@ export function readWhole<B> (parser: (request: FastifyRequest, body: B, done: P
   }
 }
 
+/** The refusal of `request`'s body keeps its connection: what is left of the body is being read to its end (or the connection cut, past a budget). */
+export function keepsConnection (request: IncomingMessage): void {
+  readToEnd.add(request)
+}
+
 /**
  * `source` piped through `scan`; see above. `limit`: the most bytes of it read after a refusal. Fastify closes
  * the connection after any body error, since the client may still be sending: here the rest is read, so the

@@ -10,6 +10,7 @@ import type { IncomingMessage } from 'node:http'
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import { UNSUPPORTED_ENCODING, VALIDATION, withProblem } from '../errors.js'
+import { keepsConnection } from './body-scan.js'
 
 const DECODERS: Readonly<Record<string, () => NodeJS.ReadWriteStream>> = {
   gzip: createGunzip, 'x-gzip': createGunzip, deflate: createInflate, br: createBrotliDecompress
@@ -35,14 +36,21 @@ export function decompressRequests (app: FastifyInstance): void {
  * `source` through `decoder`, reporting the bytes received (compressed) as `receivedEncodedLength`, with the
  * decoder's errors said as a 400. The decoder stops once it has put out more than `limit` bytes (the parser's
  * 413 is answered by then) or the client has gone: left running, a 3 KB brotli body of 4 GiB of zeros kept a core
- * busy for 40 s after its 413 (a hostile trial's), ten of them for minutes.
+ * busy for 40 s after its 413 (a hostile trial's), ten of them for minutes. A body the decoder refuses is read to its
+ * end, its 400 keeping the connection, as any other refused body's (body-scan.ts).
  */
 function inflated (source: Readable, decoder: Transform, encoding: string, limit: number, request: IncomingMessage): Readable {
   let received = 0
   let produced = 0
+  let broken = false
   const out = new PassThrough()
   const stop = (): void => { source.unpipe(decoder); decoder.destroy() }
-  source.on('data', (chunk: Buffer) => { received += chunk.length })
+  source.on('data', (chunk: Buffer) => {
+    received += chunk.length
+    // the rest of a body that failed to decompress is read and dropped, so that its 400 keeps the connection for the
+    // client's next request; past BODY_LIMIT of it the connection is cut instead
+    if (broken && received > limit) { source.destroy(); request.socket.destroy() }
+  })
   source.on('error', (err) => out.destroy(err))
   decoder.on('data', (chunk: Buffer) => {
     produced += chunk.length
@@ -52,6 +60,10 @@ function inflated (source: Readable, decoder: Transform, encoding: string, limit
   // an aborted upload (not one read to its end, whose 'close' may come before the decoder's last bytes)
   request.once('close', () => { if (!request.complete) stop() })
   decoder.on('error', (err: Error) => {
+    broken = true
+    source.unpipe(decoder) // which pauses it
+    source.resume()
+    keepsConnection(request)
     failWhenHeard(out, withProblem(new VALIDATION(`the body is not valid ${encoding} data, as its Content-Encoding says (${err.message}); send it compressed so, or without Content-Encoding`), { field: 'Content-Encoding' }))
   })
   Object.defineProperty(out, 'receivedEncodedLength', { get: () => received })

@@ -1,10 +1,11 @@
 // Every route that reads a JSON body answers one it cannot read the same way: 400 with our own code, the
 // parser's message and where, or for an empty body what to send. Walked over the OpenAPI document, so a
 // route added later is held to it too. The serving protocols answer the same detail in their {"error"} form.
-import { connect, type Socket } from 'node:net'
+import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, it, expect } from 'vitest'
 import request from 'supertest'
 import { buildTestApp, type TestApp } from './helper.js'
+import { readResponse } from '../support/http-socket.js'
 
 interface Operation {
   requestBody?: { content: Record<string, { example?: unknown }> }
@@ -273,24 +274,3 @@ describe('a JSON body that cannot be read', () => {
     expect(res.body.code).toBe('NN_ERR_JOB_NOT_FOUND')
   })
 })
-
-/** The next HTTP/1.1 answer on `socket` (framed by its Content-Length): its head and its body. */
-function readResponse (socket: Socket): Promise<{ head: string, body: string }> {
-  return new Promise((resolve, reject) => {
-    let buffered = Buffer.alloc(0)
-    const onData = (chunk: Buffer): void => {
-      buffered = Buffer.concat([buffered, chunk])
-      const end = buffered.indexOf('\r\n\r\n')
-      if (end < 0) return
-      const head = buffered.subarray(0, end).toString()
-      const length = Number(/^content-length: *(\d+)$/im.exec(head)?.[1] ?? 0)
-      if (buffered.length < end + 4 + length) return
-      socket.off('data', onData)
-      socket.off('close', onClose)
-      resolve({ head, body: buffered.subarray(end + 4, end + 4 + length).toString() })
-    }
-    const onClose = (): void => { reject(new Error(`the connection closed after ${buffered.length} bytes: ${buffered.toString().slice(0, 200)}`)) }
-    socket.on('data', onData)
-    socket.once('close', onClose)
-  })
-}

@@ -8,6 +8,7 @@ import { parameterCount, type NetworkSpec } from '../../src/nn/spec.js'
 import { buildTestApp, type TestApp } from './helper.js'
 import { readCsv } from '../support/fixtures.js'
 import { readFileSync } from 'node:fs'
+import { answerUntilClosed, readResponse } from '../support/http-socket.js'
 
 let t: TestApp
 let base: string
@@ -114,19 +115,54 @@ describe('compressed request bodies', () => {
     }
   })
 
+  it('keeps the connection after a body that is not what its Content-Encoding says, on every route family: the next request on it is answered', async () => {
+    const { port } = new URL(base)
+    const socket = connect(Number(port), '127.0.0.1')
+    const csv = gzipSync(readFileSync('test/fixtures/iris.csv'))
+    const broken: Array<[url: string, type: string, encoding: string, body: Buffer]> = [
+      [`/v1/models/${modelId}/predict`, 'application/json', 'gzip', Buffer.from(plain)], // sent plain
+      [`/v1/models/${modelId}/predict`, 'application/json', 'gzip', gzipSync(Buffer.from(plain)).subarray(0, 40)], // cut off
+      ['/v1/networks', 'application/json', 'br', Buffer.from('{"inputs": 4}')],
+      ['/v1/datasets?target=species', 'text/csv', 'gzip', Buffer.concat([csv.subarray(0, 100), Buffer.alloc(4000, 7)])], // corrupt after a valid start
+      ['/v1/datasets?target=species', 'text/csv', 'deflate', csv], // gzip sent as deflate
+      ['/v2/models/iris-z/infer', 'application/json', 'gzip', Buffer.from('{"inputs": []}')],
+      ['/v1/models/iris-z:predict', 'application/json', 'gzip', Buffer.from('{"instances": [[1, 2, 3, 4]]}')]
+    ]
+    try {
+      for (const [url, type, encoding, body] of broken) {
+        socket.write(`POST ${url} HTTP/1.1\r\nhost: x\r\ncontent-type: ${type}\r\ncontent-encoding: ${encoding}\r\ncontent-length: ${body.length}\r\n\r\n`)
+        socket.write(body)
+        const refused = await readResponse(socket)
+        expect(refused.head, `${url} ${encoding}`).toMatch(/^HTTP\/1\.1 400 /)
+        expect(refused.body, `${url} ${encoding}`).toMatch(new RegExp(`the body is not valid ${encoding} data, as its Content-Encoding says`))
+        expect(refused.head, `${url} ${encoding}`).not.toMatch(/^connection: close$/im)
+      }
+      socket.write('GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n')
+      expect((await readResponse(socket)).body).toBe('{"status":"ok"}')
+    } finally {
+      socket.destroy()
+    }
+  })
+
+  it('cuts the connection of a broken compressed body whose rest goes on past BODY_LIMIT, after its 400', async () => {
+    const { port } = new URL(base)
+    // chunked, so no Content-Length says it is too long: 400 KB of garbage after the first bad byte
+    const outcome = await answerUntilClosed(Number(port), (socket) => {
+      socket.write(`POST /v1/models/${modelId}/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ntransfer-encoding: chunked\r\n\r\n`)
+      const chunk = Buffer.alloc(16 * 1024, 'x')
+      for (let i = 0; i < 25; i++) socket.write(`${chunk.length.toString(16)}\r\n${chunk.toString()}\r\n`)
+    })
+    expect(outcome.text).toMatch(/^HTTP\/1\.1 400 [\s\S]*not valid gzip data/)
+    expect(outcome.closed).toBe(true)
+  })
+
   it('a compressed body over the row cap that inflates past BODY_LIMIT gets the 400, then its connection is closed, not left open and unread', async () => {
     const rows = Array.from({ length: 150_000 }, () => '[5.1,3.5,1.4,0.2]').join(',') // 2.7 MB decompressed, over the cap and the 256 KB limit
     const body = gzipSync(Buffer.from(`{"inputs":[${rows}]}`))
     const { port } = new URL(base)
-    const outcome = await new Promise<{ text: string, closed: boolean }>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1')
-      let text = ''
-      const timer = setTimeout(() => { socket.destroy(); resolve({ text, closed: false }) }, 5000)
-      socket.on('data', (c: Buffer) => { text += c.toString() })
-      socket.on('error', () => {}) // a reset once the server cuts the upload is how it closes
-      socket.on('close', () => { clearTimeout(timer); resolve({ text, closed: true }) })
+    const outcome = await answerUntilClosed(Number(port), (socket) => {
       socket.write(`POST /v1/models/${modelId}/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: ${body.length}\r\n\r\n`)
-      socket.write(body, (err) => { if (err) reject(err) })
+      socket.write(body)
     })
     expect(outcome.text).toMatch(/^HTTP\/1\.1 400 [\s\S]*at most 10000 rows per request/)
     expect(outcome.closed).toBe(true)
