@@ -453,6 +453,12 @@ describe('Open Inference Protocol: inference', () => {
       [{ inputs: [{ ...tensor, datatype: 'BYTES' }] }, /inputs\[0\]\.datatype: the input 'input' is FP32 \(or FP64, FP16, BF16, INT8…INT64, UINT8…UINT64\); got BYTES/],
       [{ inputs: [{ ...tensor, datatype: 'BOOL' }] }, /inputs\[0\]\.datatype: the input 'input' is FP32 .*; got BOOL/],
       [{ inputs: [{ ...tensor, shape: [4] }] }, /inputs\[0\]\.shape: the input is \[rows, inputs\]/],
+      // a shape no model takes is said before the data is read: [] had read as [0] ("needs 0 values; got more"), and a 3-D
+      // shape over 2-D rows was told its rows' count first (a trial); data before its shape (no streaming check) too
+      [{ inputs: [{ ...tensor, shape: [] }] }, /^inputs\[0\]\.shape: an input is \[rows, inputs\] \(or \[rows\], one per feature column of a model with categorical columns\); got \[\]$/],
+      [{ inputs: [{ ...tensor, shape: [1, 2, 2], data: [[5.1, 3.5], [1.4, 0.2]] }] }, /^inputs\[0\]\.shape: an input is \[rows, inputs\] .*; got \[1, 2, 2\]$/],
+      [{ inputs: [{ name: 'input', datatype: 'FP32', data: [[5.1, 3.5], [1.4, 0.2]], shape: [1, 2, 2] }] }, /^inputs\[0\]\.shape: an input is \[rows, inputs\] .*; got \[1, 2, 2\]$/],
+      [{ inputs: [{ ...tensor, shape: [1, 1, 4] }] }, /^inputs\[0\]\.shape: an input is \[rows, inputs\] .*; got \[1, 1, 4\]$/],
       [{ inputs: [{ ...tensor, shape: [2, 4] }] }, /the shape \[2, 4\] needs 8 values; got 4/],
       [{ inputs: [{ ...tensor, shape: [2, 2] }] }, /^inputs\[0\]\.shape: the model takes 4 inputs per row, \[rows, 4\]; got \[2, 2\]$/],
       [{ inputs: [{ ...tensor, shape: [1, 5], data: [1, 2, 3, 4, 5] }] }, /^inputs\[0\]\.shape: the model takes 4 inputs per row, \[rows, 4\]; got \[1, 5\]$/],

@@ -1,7 +1,7 @@
 /**
  * The row cap of the native predict's body (row-cap-stream.ts) for KServe v2 infer bodies, checked
  * while their bytes arrive: `{"inputs": [{"name", "shape", "datatype", "data"}, …]}`. Once a tensor's
- * `shape` has been read, a first dimension over the cap is refused (the message is tensors.ts's), and
+ * `shape` has been read, a shape no model takes or a first dimension over the cap is refused (the messages are tensors.ts's), and
  * so is `data` that holds more values than the shape does, before the body is JSON.parsed on the
  * event loop (a 46 MB body took ~0.8 s there only to be refused). A tensor whose `data` comes before
  * its `shape` is left to the parsed checks: its width is not known yet.
@@ -11,6 +11,7 @@ import { VALIDATION, withProblem } from '../../errors.js'
 import { scanBody, type BodyScan } from '../body-scan.js'
 import { CLOSE_ARRAY, CLOSE_OBJECT, COMMA, isSpace, JsonStrings, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from '../json-strings.js'
 import { HEADER_LENGTH_HEADER } from './binary-tensors.js'
+import { shapeMistake } from './tensors.js'
 
 const LONGEST_KEY = 6
 
@@ -67,11 +68,13 @@ export function tensorCapScan (maxRows: number): BodyScan {
         if (c === OPEN_OBJECT && (depth === 1 || (depth === 3 && inInputs))) expectKey = true
       } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
         if (shapeText !== null) {
-          const dims = shapeText.split(',').map(Number)
+          const dims = shapeText.trim() === '' ? [] : shapeText.split(',').map(Number)
           shapeText = null
           if (dims.every((d) => Number.isInteger(d) && d >= 0)) {
             shape = dims
-            if (dims.length > 0 && dims[0] > maxRows) {
+            const mistake = shapeMistake(dims)
+            if (mistake !== null) return refuse(`inputs[${tensor}].shape`, mistake)
+            if (dims[0] > maxRows) {
               return refuse(`inputs[${tensor}].shape[0]`, `rows must be 1 to ${maxRows}; got ${dims[0]}; split larger batches`)
             }
           }

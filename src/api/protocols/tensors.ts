@@ -64,9 +64,9 @@ function rowsOfOneTensor (inputs: readonly Tensor[], columns: Columns): TensorRo
   if (inputs.length !== 1) throw bad('inputs', `the model has one input, '${INPUT_NAME}' [rows, inputs]; got ${inputs.length} tensors (${inputs.map((t) => `'${t.name}'`).join(', ')})`)
   const tensor = inputs[0]
   const field = 'inputs[0]'
-  const values = valuesOf(tensor, field, 'numeric', `the input '${tensor.name}'`) as number[]
   const { shape } = tensor
   if (shape.length !== 2) throw bad(`${field}.shape`, `the input is [rows, inputs] (2 dimensions); got [${shape.join(', ')}]`)
+  const values = valuesOf(tensor, field, 'numeric', `the input '${tensor.name}'`) as number[]
   const [n, width] = shape
   checkRows(`${field}.shape[0]`, n)
   // the shape is what to fix, not a "row" of the request: said here rather than as the predictor's row width
@@ -107,9 +107,9 @@ function rowsOfColumnTensors (inputs: readonly Tensor[], columns: Columns, model
     const field = `inputs[${i}]`
     // a column whose categories are numbers (zip codes) takes them as numbers too, as the native predict does
     const asBytes = c.categories !== undefined && !(takesNumbers(c) && tensor.datatype !== 'BYTES')
-    const values = valuesOf(tensor, field, asBytes ? 'BYTES' : 'numeric', `the input '${c.name}'`)
     const { shape } = tensor
     if (!(shape.length === 1 || (shape.length === 2 && shape[1] === 1))) throw bad(`${field}.shape`, `the input '${c.name}' is [rows] (or [rows, 1]); got [${shape.join(', ')}]`)
+    const values = valuesOf(tensor, field, asBytes ? 'BYTES' : 'numeric', `the input '${c.name}'`)
     checkRows(`${field}.shape[0]`, shape[0])
     if (n >= 0 && shape[0] !== n) throw bad(`${field}.shape`, `every input needs the same rows: '${columns[0].name}' has ${n}, '${c.name}' has ${shape[0]}`)
     n = shape[0]
@@ -127,11 +127,23 @@ function rowsOfColumnTensors (inputs: readonly Tensor[], columns: Columns, model
 }
 
 /**
+ * What no model takes: a tensor of other than 1 or 2 dimensions. Said before its data is read, so that `[1, 2, 2]`
+ * is told its shape, not the width of its rows. Also the streaming scan's (tensor-cap-stream.ts).
+ */
+export function shapeMistake (shape: readonly number[]): string | null {
+  return shape.length === 1 || shape.length === 2 ? null : `an input is [rows, inputs] (or [rows], one per feature column of a model with categorical columns); got [${shape.join(', ')}]`
+}
+
+/**
  * Checks of the request's tensors that need no model (a bad body is a 400 before an unknown model is a
- * 404): rows within the cap.
+ * 404): 1 or 2 dimensions, rows within the cap.
  */
 export function checkInputs (inputs: readonly Tensor[]): void {
-  for (const [i, t] of inputs.entries()) if (t.shape.length >= 1) checkRows(`inputs[${i}].shape[0]`, t.shape[0])
+  for (const [i, t] of inputs.entries()) {
+    const mistake = shapeMistake(t.shape)
+    if (mistake !== null) throw bad(`inputs[${i}].shape`, mistake)
+    checkRows(`inputs[${i}].shape[0]`, t.shape[0])
+  }
 }
 
 /**
