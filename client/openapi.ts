@@ -1235,6 +1235,8 @@ export interface components {
             /** @description Content hash of the stored float32 features and targets */
             sha256: string;
             bytes: number;
+            /** @description What the upload holds that it most likely did not mean; the dataset is stored as it is. Integers past 16,777,216 that the stored float32 makes one (codes, ids, timestamps: declare them categorical, or rescale), and a categorical column with a different category in nearly every row (an id, a date, free text). Absent when there is nothing to say */
+            warnings?: string[];
         };
         Optimizer: {
             /** @constant */

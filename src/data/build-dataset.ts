@@ -5,12 +5,13 @@
  */
 import type { Dataset } from '../nn/dataset.js'
 import { BAD_DATASET, DATASET_TOO_LARGE, withProblem } from '../errors.js'
-import type { Cell, Place } from './cells.js'
+import { declareCategorical, type Cell, type Place } from './cells.js'
 import { columnStats, presentColumnStats, type ColumnStats } from './column-stats.js'
 import { encodeTargets, type RawTarget } from './encode-targets.js'
 import { encodedWidth, readFeatures, type FeatureColumn } from './feature-columns.js'
 import type { MissingValues } from './missing.js'
 import { counted } from '../nn/counted.js'
+import { idLikeWarning, mergedFeatureWarning, mergedIntegers, mergedTargetWarning, type MergedIntegers } from './upload-warnings.js'
 
 export interface DatasetInput {
   readonly features: readonly (readonly Cell[])[]
@@ -56,6 +57,10 @@ export interface BuiltDataset {
   /** Over each column's present values; a categorical column's are of its category indices. */
   readonly featureStats: ColumnStats[]
   readonly targetStats: ColumnStats[]
+  /** A single numeric target column whose distinct integers float32 made one: no softmax output learns its classes. */
+  readonly targetMerged?: MergedIntegers
+  /** What the upload holds that it most likely did not mean (upload-warnings.ts); absent when nothing. */
+  readonly warnings?: string[]
 }
 
 function names (given: readonly string[] | undefined, width: number, stem: string, field: string): string[] {
@@ -108,6 +113,8 @@ export function buildDataset (input: DatasetInput, limits: DatasetLimits = NO_LI
   const encoded = encodeTargets(input.targets, { maxClasses: limits.maxClasses, name: targetName, locate: places.target })
   const targetWidth = encoded.classes ? 1 : encoded.width
   const dataset: Dataset = { x, y: encoded.y, rows, inputs: width, outputs: encoded.width }
+  const warnings = uploadWarnings(input, columns, places, rows)
+  if (encoded.merged) warnings.push(mergedTargetWarning(targetName, encoded.merged, places.target(0).csv === true ? '?categorical=true' : 'as strings'))
   return {
     dataset,
     featureNames,
@@ -118,8 +125,19 @@ export function buildDataset (input: DatasetInput, limits: DatasetLimits = NO_LI
     columns,
     ...(missing.strategy === 'error' ? {} : { missing }),
     featureStats: presentColumnStats(x, rows, width),
-    targetStats: columnStats(encoded.y, rows, encoded.width)
+    targetStats: columnStats(encoded.y, rows, encoded.width),
+    ...(encoded.merged ? { targetMerged: encoded.merged } : {}),
+    ...(warnings.length > 0 ? { warnings } : {})
   }
+}
+
+/** The feature columns' warnings, in column order: integers float32 merges (numeric), a different category in nearly every row (categorical). */
+function uploadWarnings (input: DatasetInput, columns: readonly FeatureColumn[], places: DatasetPlaces, rows: number): string[] {
+  return columns.flatMap((column, c) => {
+    if (column.kind === 'categorical') return idLikeWarning(column.name, column.categories!.length, rows - column.missing) ?? []
+    const merged = mergedIntegers(rows, (r) => { const v = input.features[r][c]; return typeof v === 'number' ? v : null })
+    return merged === null ? [] : [mergedFeatureWarning(column.name, merged, declareCategorical(column.name, places.feature(0, c)))]
+  })
 }
 
 /** The width a network's input layer needs for this dataset: its columns one-hot encoded. */

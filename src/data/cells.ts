@@ -101,7 +101,7 @@ export function decideKind (scan: ColumnScan, name: string, locate: Locate, forc
 }
 
 /** How an upload declares a column categorical: CSV's query parameter, or the JSON body's member. */
-const declareCategorical = (name: string, place: Place): string =>
+export const declareCategorical = (name: string, place: Place): string =>
   place.csv ? `?categorical=${encodeURIComponent(name)}` : `"categorical": [${JSON.stringify(name)}]`
 
 /** A number with commas between groups of three digits (`1,000`, `-12,345.6`): thousands separators, or a decimal comma's `1,000`. */

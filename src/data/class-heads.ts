@@ -11,6 +11,7 @@ import { oneHot } from '../nn/dataset.js'
 import type { HeadName, NetworkSpec } from '../nn/spec.js'
 import { heads, type Head } from '../nn/heads.js'
 import { counted } from '../nn/counted.js'
+import { mergedText, type MergedIntegers } from './upload-warnings.js'
 
 /** What admission and training know of a dataset's targets (its stored metadata). */
 export interface TargetInfo {
@@ -19,6 +20,8 @@ export interface TargetInfo {
   readonly classes?: string[]
   readonly targetValues?: number[]
   readonly targetNames: string[]
+  /** A single numeric target column whose distinct integers float32 made one: it has no targetValues (data/upload-warnings.ts). */
+  readonly targetMerged?: MergedIntegers
 }
 
 /** How the stored targets become the head's targets. */
@@ -66,11 +69,12 @@ export function unitsFor (name: HeadName, t: TargetInfo): number {
 }
 
 /**
- * Why a head cannot read a dataset's targets. `oneClass`: the targets hold a single class, which no
- * network fixes (a 422 about the dataset, as for a sigmoid column that never changes); otherwise the
- * network does not fit them (a 400 naming the number it should be and why).
+ * Why a head cannot read a dataset's targets. `ofDataset`: the targets themselves are the problem (a single
+ * class, class codes float32 cannot tell apart), which no network fixes: a 422 about the dataset, as for a
+ * sigmoid column that never changes; otherwise the network does not fit them (a 400 naming the number it
+ * should be and why).
  */
-export interface HeadTargetsError { readonly error: string, readonly oneClass?: true }
+export interface HeadTargetsError { readonly error: string, readonly ofDataset?: true }
 
 /** How `spec`'s head reads the targets, or why it cannot. */
 export function headTargets (spec: Pick<NetworkSpec, 'output'>, t: TargetInfo): HeadTargets | HeadTargetsError {
@@ -79,7 +83,7 @@ export function headTargets (spec: Pick<NetworkSpec, 'output'>, t: TargetInfo): 
   const name = t.targetNames[0] ?? 'the target'
   if (t.classes) {
     if (t.classes.length < 2) {
-      return { oneClass: true, error: `every target of dataset '${t.id}' is the class ${JSON.stringify(t.classes[0])}; a classifier needs at least two classes: upload rows of the other classes too (a dataset of one class can still score a model: POST /v1/models/:id/evaluate)` }
+      return { ofDataset: true, error: `every target of dataset '${t.id}' is the class ${JSON.stringify(t.classes[0])}; a classifier needs at least two classes: upload rows of the other classes too (a dataset of one class can still score a model: POST /v1/models/:id/evaluate)` }
     }
     // label columns are stored one-hot; a head that reads the classes in fewer units (one sigmoid unit on two) gets one 0/1 column
     const fewer = head.unitsForClasses(t.classes.length)
@@ -91,6 +95,13 @@ export function headTargets (spec: Pick<NetworkSpec, 'output'>, t: TargetInfo): 
   }
   const values = t.outputs === 1 ? t.targetValues : undefined
   if (head.targets === 'one-hot') {
+    if (!values && t.targetMerged) {
+      return {
+        ofDataset: true,
+        error: `target column '${name}' of dataset '${t.id}' holds integers past 16,777,216, which the float32 a dataset stores cannot tell apart: ` +
+          `${mergedText(t.targetMerged)}; if they are class labels, upload them as labels (CSV: ?categorical=true; JSON: as strings), or use an identity output to regress on them`
+      }
+    }
     if (!values) {
       return {
         error: t.outputs > 1
@@ -98,7 +109,7 @@ export function headTargets (spec: Pick<NetworkSpec, 'output'>, t: TargetInfo): 
           : `a softmax output needs class labels or class codes; target column '${name}' of dataset '${t.id}' has more distinct values than MAX_CLASSES: use an identity output for regression`
       }
     }
-    if (values.length < 2) return { oneClass: true, error: `target column '${name}' of dataset '${t.id}' holds only the value ${values[0]}; a classifier needs at least two classes: upload rows of the other classes too, or use an identity output to regress on the value` }
+    if (values.length < 2) return { ofDataset: true, error: `target column '${name}' of dataset '${t.id}' holds only the value ${values[0]}; a classifier needs at least two classes: upload rows of the other classes too, or use an identity output to regress on the value` }
     if (units !== values.length) {
       return { error: `the network has ${counted(units, 'output unit')}; dataset '${t.id}' has ${values.length} classes: ${values.join(', ')} (the distinct values of '${name}')` }
     }

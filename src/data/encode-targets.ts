@@ -8,6 +8,7 @@ import { oneHot } from '../nn/dataset.js'
 import { BAD_DATASET, withProblem } from '../errors.js'
 import { checkSpellings, fail, INTEGER, NUMBER, show, type Place } from './cells.js'
 import { counted } from '../nn/counted.js'
+import { mergedIntegers, type MergedIntegers } from './upload-warnings.js'
 
 export type RawTarget = number | string | readonly number[]
 
@@ -21,6 +22,8 @@ export interface EncodedTargets {
   readonly values?: number[]
   /** With `values`: how many rows hold each (the class counts, when a head reads the values as class codes). */
   readonly valueCounts?: number[]
+  /** A single numeric target column whose distinct integers float32 made one (upload-warnings.ts): it has no `values`, since they would not be its classes. */
+  readonly merged?: MergedIntegers
 }
 
 export interface TargetOptions {
@@ -68,6 +71,8 @@ export function encodeTargets (targets: readonly RawTarget[], { maxClasses, name
       else if (distinct.size <= maxClasses) distinct.set(y[r], { value: v, rows: 1 })
     }
     if (distinct.size > maxClasses) return { y, width: 1 }
+    const merged = mergedIntegers(rows, (r) => targets[r] as number)
+    if (merged !== null) return { y, width: 1, merged }
     const sorted = [...distinct.values()].sort((a, b) => a.value - b.value)
     return { y, width: 1, values: sorted.map((d) => d.value), valueCounts: sorted.map((d) => d.rows) }
   }

@@ -40,7 +40,7 @@ const badNetwork = (field: string, message: string): Error => withProblem(new BA
 
 /** A dataset of one class is the dataset's problem (422, as a constant sigmoid column is below); any other misfit is the network's (400). */
 const headError = (e: HeadTargetsError, field: string): Error =>
-  e.oneClass ? withProblem(new UNPROCESSABLE(e.error), { field: 'datasetId' }) : badNetwork(field, e.error)
+  e.ofDataset ? withProblem(new UNPROCESSABLE(e.error), { field: 'datasetId' }) : badNetwork(field, e.error)
 
 /** The network as given: an inline one may leave inputs and output.units to the dataset (completeNetwork). */
 type GivenNetwork = Omit<NetworkSpec, 'inputs' | 'output'> & { inputs?: number, output: Omit<NetworkSpec['output'], 'units'> & { units?: number } }

@@ -94,7 +94,11 @@ export const DatasetResponse = z.object({
   columns: z.array(ColumnStatsSchema).describe('Each feature column as read: kind, categories, missing cells and statistics'),
   targetColumns: z.array(ColumnStatsSchema).describe('Statistics of each encoded target column'),
   sha256: z.string().describe('Content hash of the stored float32 features and targets'),
-  bytes: z.number().int()
+  bytes: z.number().int(),
+  warnings: z.array(z.string()).optional()
+    .describe('What the upload holds that it most likely did not mean; the dataset is stored as it is. Integers past 16,777,216 that the stored float32 ' +
+      'makes one (codes, ids, timestamps: declare them categorical, or rescale), and a categorical column with a different category in nearly every row ' +
+      '(an id, a date, free text). Absent when there is nothing to say')
 }).meta({ id: 'DatasetResponse' })
 
 export type DatasetResponseBody = z.infer<typeof DatasetResponse>

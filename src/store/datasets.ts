@@ -19,6 +19,7 @@ import { rangeOf, type Page } from './page.js'
 import type { BuiltDataset } from '../data/build-dataset.js'
 import type { FeatureColumn } from '../data/feature-columns.js'
 import type { MissingValues } from '../data/missing.js'
+import type { MergedIntegers } from '../data/upload-warnings.js'
 
 export const DEFAULT_CHUNK_BYTES = 1024 * 1024
 /** How long a chunk written ahead of its dataset's commit lives if that commit never comes. */
@@ -53,6 +54,10 @@ export interface DatasetMeta {
   readonly missing?: MissingValues
   readonly featureStats: ColumnStats[]
   readonly targetStats: ColumnStats[]
+  /** A single numeric target column whose distinct integers float32 made one (data/upload-warnings.ts). */
+  readonly targetMerged?: MergedIntegers
+  /** What the upload holds that it most likely did not mean (data/upload-warnings.ts). */
+  readonly warnings?: string[]
   /** sha256 of the features' then the targets' float32 bytes (little-endian). */
   readonly sha256: string
   readonly bytes: number
@@ -130,6 +135,8 @@ export function createDatasetRepository (redis: Redis, prefix: string, { chunkBy
         ...(input.missing ? { missing: input.missing } : {}),
         featureStats: input.featureStats,
         targetStats: input.targetStats,
+        ...(input.targetMerged ? { targetMerged: input.targetMerged } : {}),
+        ...(input.warnings ? { warnings: input.warnings } : {}),
         sha256,
         bytes: dataset.x.byteLength + dataset.y.byteLength,
         chunks: { x: x.length, y: y.length },

@@ -67,6 +67,36 @@ describe('POST /v1/datasets (CSV)', () => {
   })
 })
 
+describe('what an upload most likely did not mean: warnings (a data trial)', () => {
+  const post = (query: string, body: string) => request(t.app.server).post(`/v1/datasets${query}`).set('content-type', 'text/csv').send(body)
+
+  it('integer class codes past 2^24 that float32 merges: a warning, and a softmax job on them is a 422 saying why, not "holds only the value"', async () => {
+    const csv = 'x,y\n1,100000001\n2,100000002\n3,100000003\n4,100000001\n5,100000002\n6,100000003\n'
+    const res = await post('?target=y', csv)
+    expect(res.status).toBe(201)
+    expect(res.body.warnings).toEqual([expect.stringMatching(/^target column "y": integers past 16,777,216 do not fit the float32 a dataset stores them as: 100000001 and 100000002 are both stored as 100000000 \(3 distinct values in the upload, 1 as stored\)\. If they are class labels, upload them as labels \(\?categorical=true\)/)])
+    expect(res.body.targetValues).toBeUndefined()
+    expect((await request(t.app.server).get(`/v1/datasets/${res.body.id as string}`)).body.warnings).toEqual(res.body.warnings)
+    const job = await request(t.app.server).post('/v1/training-jobs').send({ datasetId: res.body.id, network: { inputs: 1, layers: [], output: { units: 3, activation: 'softmax' } } })
+    expectProblem(job, 422)
+    expect(job.body.detail).toMatch(/^target column 'y' of dataset '\w+' holds integers past 16,777,216, which the float32 a dataset stores cannot tell apart: 100000001 and 100000002 are both stored as 100000000 .*upload them as labels \(CSV: \?categorical=true/)
+    // as labels, as the warning says: three exact classes, nothing to warn of
+    const labels = await post('?target=y&categorical=true', csv)
+    expect(labels.body).toMatchObject({ classes: ['100000001', '100000002', '100000003'] })
+    expect(labels.body.warnings).toBeUndefined()
+  })
+
+  it('timestamps in seconds merged by float32, and a date column with a different category in every row: each warned of, the upload stored', async () => {
+    const lines = Array.from({ length: 30 }, (_, i) => `${1700000000 + i},2024-01-${String(i + 1).padStart(2, '0')},${i % 2 === 0 ? 'a' : 'b'}`)
+    const res = await post('?target=y', `ts,day,y\n${lines.join('\n')}\n`)
+    expect(res.status).toBe(201)
+    expect(res.body.warnings).toEqual([
+      expect.stringMatching(/^column "ts": integers past 16,777,216 .*\(30 distinct values in the upload, \d+ as stored\)\. If they are codes or ids, declare the column categorical \(\?categorical=ts\); if a time or an amount, subtract an origin or change its unit before upload$/),
+      expect.stringMatching(/^column "day" has 30 categories in 30 rows with a value, a different one in nearly every row, as an id, a date or free text has/)
+    ])
+  })
+})
+
 describe('CSV as people save it: delimiters, the target read whole, label spellings (issue 10)', () => {
   const post = (query: string, body: string) => request(t.app.server).post(`/v1/datasets${query}`).set('content-type', 'text/csv').send(body)
 

@@ -150,6 +150,22 @@ describe.skipIf(!available)(`the console, as a new user found it${why}`, () => {
     expect(errors).toEqual([])
   })
 
+  it('shows a dataset\'s upload warnings on its page: a date column with a different category in every row (a data trial)', async () => {
+    const { base } = on.server
+    const lines = Array.from({ length: 24 }, (_, i) => `${i},2024-02-${String(i + 1).padStart(2, '0')},${i % 2 === 0 ? 'a' : 'b'}`)
+    const dated = await api<{ id: string, warnings: string[] }>(base, 'POST', '/v1/datasets?target=y&name=dated', `x,day,y\n${lines.join('\n')}\n`)
+    expect(dated.warnings).toHaveLength(1)
+    const { page, errors } = await openPage(on.browser)
+    await page.goto(`${base}/ui/#/datasets/${dated.id}`)
+    await page.getByRole('heading', { name: 'dated' }).waitFor()
+    expect(await page.getByRole('note').filter({ hasText: 'column "day" has 24 categories' }).innerText()).toBe(dated.warnings[0])
+    // a dataset with nothing to say shows no note
+    await page.goto(`${base}/ui/#/datasets/${irisId}`)
+    await page.getByRole('heading', { name: 'iris' }).waitFor()
+    expect(await page.getByRole('note').count()).toBe(0)
+    expect(errors).toEqual([])
+  })
+
   it('offers for evaluation only datasets with the model\'s feature columns; the others are listed, disabled, saying why', async () => {
     const { base } = on.server
     const xor = (await api<{ id: string }>(base, 'POST', '/v1/datasets', { name: 'xor', features: [[0, 0], [0, 1], [1, 0], [1, 1]], targets: [0, 1, 1, 0] })).id

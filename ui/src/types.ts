@@ -16,6 +16,8 @@ export interface Dataset {
   /** a numeric target's distinct values, when there are few (the classes a softmax head would learn) */
   targetValues?: number[]
   columns: ColumnStats[], targetColumns: ColumnStats[], bytes: number
+  /** what the upload holds that it most likely did not mean (ids, dates, integers float32 merges) */
+  warnings?: string[]
 }
 
 export interface Epoch { epoch: number, loss: number, valLoss?: number, accuracy?: number, valAccuracy?: number, learningRate?: number }

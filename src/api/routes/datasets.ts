@@ -52,7 +52,8 @@ export function datasetResponse (meta: DatasetMeta): DatasetResponseBody {
       : { name: col.name, kind: col.kind, missing: col.missing, ...shownStats(meta.featureStats[i]) }),
     targetColumns: named(targetColumnNames, meta.targetStats),
     sha256: meta.sha256,
-    bytes: meta.bytes
+    bytes: meta.bytes,
+    ...(meta.warnings ? { warnings: meta.warnings } : {})
   }
 }
 

@@ -206,6 +206,7 @@ export async function datasetPage ({ params: [id] }: Route): Promise<Node> {
       h('dt', {}, 'Inputs → outputs'), h('dd', {}, `${d.inputs} → ${d.outputs}`),
       h('dt', {}, 'Classes'), h('dd', {}, d.classes?.join(', ') ?? 'none (regression)'),
       h('dt', {}, 'Uploaded'), h('dd', {}, when(d.createdAt))),
+    ...(d.warnings ?? []).map((w) => note(w)),
     h('p', { class: 'actions' }, h('a', { class: 'button', href: `#/jobs/new?dataset=${encodeURIComponent(d.id)}` }, 'Train on this dataset'), ' ',
       deleteButton({ what: `dataset ${d.name}`, path: `/v1/datasets/${encodeURIComponent(d.id)}`, after: '#/datasets',
         consequence: 'Its rows go; the models trained on it stay, and a job or sweep that still trains on it keeps it (the API says which).' })),
