@@ -485,7 +485,8 @@ export const cancelMarkOf = (redis: Redis, prefix: string, id: string): Promise<
  * with 1,474 queued, in a hostile trial).
  */
 export async function unfinishedIdsIn (queue: Pick<Queue, 'getRanges'>, redis: Redis, index: string): Promise<string[]> {
-  const all = [...new Set(await queue.getRanges(UNFINISHED_STATES))]
+  // every one: BullMQ's range defaults to 0..1, the first two of each list, which had let a dataset a third queued job needs be deleted (an ops trial)
+  const all = [...new Set(await queue.getRanges(UNFINISHED_STATES, 0, -1))]
   if (all.length === 0) return []
   const listed = await redis.zmscore(index, ...all)
   return all.filter((_, i) => listed[i] !== null)

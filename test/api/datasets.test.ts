@@ -441,6 +441,20 @@ describe('GET and DELETE /v1/datasets', () => {
     expect((await request(t.app.server).delete(`/v1/datasets/${id}`)).status).toBe(204)
   })
 
+  it('a dataset a job further back in the queue trains on is a 409 too: BullMQ\'s lists had been read two ids deep (an ops trial)', async () => {
+    const dataset = async (): Promise<string> => (await request(t.app.server).post('/v1/datasets').send({ features: [[1], [2], [3], [4]], targets: [0.5, 1.5, 2.5, 3.5] })).body.id as string
+    const network = { inputs: 1, layers: [], output: { units: 1, activation: 'identity' } }
+    const first = await dataset()
+    const other = await dataset()
+    const job = (await request(t.app.server).post('/v1/training-jobs').send({ datasetId: first, network })).body.id as string
+    // three newer jobs in front of it in BullMQ's wait list (newest first)
+    for (let i = 0; i < 3; i++) expect((await request(t.app.server).post('/v1/training-jobs').send({ datasetId: other, network })).status).toBe(202)
+    const refused = await request(t.app.server).delete(`/v1/datasets/${first}`)
+    expectProblem(refused, 409)
+    expect(refused.body.detail).toMatch(`is in use by training job '${job}'`)
+    expect((await request(t.app.server).get(`/v1/datasets/${first}`)).status).toBe(200)
+  })
+
   it('a DELETE racing a job or sweep that trains on the dataset: one of the two sees the other, never both succeed', async () => {
     const network = { inputs: 1, layers: [], output: { units: 1, activation: 'identity' } }
     const outcomes: string[] = []
