@@ -11,12 +11,15 @@
 import type { Redis } from 'ioredis'
 import type { TrainState } from '../nn/train.js'
 import { createKeys } from '../store/keys.js'
+import { deleteFenced, renameFenced, type AttemptFence } from './attempt-fence.js'
 
 interface Packed { $f32?: string | [number, number], $f64?: string | [number, number] }
 type Kind = Float32ArrayConstructor | Float64ArrayConstructor
 
 const MAGIC = Buffer.from('BPCK1')
 const WRITE_PIECE = 4 * 1024 * 1024
+/** A checkpoint write left half-way (its worker died while writing) is gone after this. */
+const ABANDONED_WRITE_MS = 3_600_000
 const bytesOf = (a: Float32Array | Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength)
 
 /** Copies into a fresh, aligned array: bytes read from Redis may sit at any offset. */
@@ -77,9 +80,11 @@ export function decodeCheckpoint (encoded: Buffer | string): TrainState {
 }
 
 export interface CheckpointStore {
-  save (jobId: string, state: TrainState): Promise<void>
+  /** Stored while `fence`'s attempt holds the job's lock (attempt-fence.ts); else nothing is stored, and LockLostError. */
+  save (jobId: string, state: TrainState, fence: AttemptFence): Promise<void>
   load (jobId: string): Promise<TrainState | null>
-  remove (jobId: string): Promise<void>
+  /** With a fence: only while its attempt holds the lock (else LockLostError), so that a stale attempt never removes the live one's. */
+  remove (jobId: string, fence?: AttemptFence): Promise<void>
 }
 
 export function createCheckpointStore (redis: Redis, prefix: string): CheckpointStore {
@@ -87,19 +92,29 @@ export function createCheckpointStore (redis: Redis, prefix: string): Checkpoint
   return {
     // written in pieces of at most WRITE_PIECE bytes, each its own command, so the event loop copies
     // (and waits for) one piece at a time; readers see the whole checkpoint or the one before (RENAME)
-    async save (jobId, state) {
+    // each attempt writes under its own name, so that a stale attempt's pieces never mix with the live one's; one
+    // abandoned half-way expires
+    async save (jobId, state, fence) {
       const key = keys.jobCheckpoint(jobId)
-      const writing = `${key}:writing`
+      const writing = `${key}:writing:${fence.token}`
       await redis.del(writing)
+      let first = true
       for (const part of checkpointParts(state)) {
-        for (let at = 0; at < part.length; at += WRITE_PIECE) await redis.append(writing, part.subarray(at, at + WRITE_PIECE))
+        for (let at = 0; at < part.length; at += WRITE_PIECE) {
+          await redis.append(writing, part.subarray(at, at + WRITE_PIECE))
+          if (first) await redis.pexpire(writing, ABANDONED_WRITE_MS)
+          first = false
+        }
       }
-      await redis.rename(writing, key)
+      await renameFenced(redis, fence, writing, key, 'checkpoint')
     },
     async load (jobId) {
       const bytes = await redis.getBuffer(keys.jobCheckpoint(jobId))
       return bytes === null ? null : decodeCheckpoint(bytes)
     },
-    async remove (jobId) { await redis.del(keys.jobCheckpoint(jobId), `${keys.jobCheckpoint(jobId)}:writing`) }
+    async remove (jobId, fence) {
+      if (fence) await deleteFenced(redis, fence, [keys.jobCheckpoint(jobId)], 'checkpoint\'s removal')
+      else await redis.del(keys.jobCheckpoint(jobId))
+    }
   }
 }

@@ -25,6 +25,7 @@ import { createProgressWriter } from './progress-writer.js'
 import { RunningAttempts } from './running-attempts.js'
 import { CANCELLED_MESSAGE, LOCK_LOST, isCancelMarked, isStopMarked, readEpochs, recordEpochs, type TrainingJob, type TrainJobResult } from './training-queue.js'
 import { validationOutputs } from './job-scoring.js'
+import { fenceOf, LockLostError, updateProgressFenced, type AttemptFence } from './attempt-fence.js'
 import { scoreHeldOut, trialPlan, type TrialRows } from './sweeps/trial-rows.js'
 
 export interface ProcessorDeps {
@@ -155,22 +156,31 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
    * through one coalescing writer (the engine's callbacks are synchronous). A RangeError from the core's
    * boundary checks becomes an UnrecoverableError: the job itself is wrong, retrying cannot help.
    */
-  async function trainRecorded (job: TrainingJob, log: Logger, spec: NetworkSpec, prepared: PreparedData, options: TrainOptions,
-    { resume, initialParams, signal, finish, run }: { resume: TrainState | null, initialParams: Float32Array | undefined, signal: AbortSignal | undefined, finish: AbortSignal, run: RunFacts }): Promise<EngineResult> {
-    const jobId = job.id!
+  async function trainRecorded (fence: AttemptFence, log: Logger, spec: NetworkSpec, prepared: PreparedData, options: TrainOptions,
+    { resume, initialParams, signal, lost, finish, run }: { resume: TrainState | null, initialParams: Float32Array | undefined, signal: AbortSignal | undefined, lost: AbortController, finish: AbortSignal, run: RunFacts }): Promise<EngineResult> {
+    const { jobId } = fence
     let writeError: Error | undefined
     const progress = createProgressWriter({
       epochs: async (epochs) => {
-        await recordEpochs(redis, prefix, jobId, epochs, prepared.trainRows)
-        await job.updateProgress({ epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs, updatedAt: new Date().toISOString(), ...run })
+        await recordEpochs(redis, prefix, fence, epochs, prepared.trainRows)
+        await updateProgressFenced(redis, fence, { epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs, updatedAt: new Date().toISOString(), ...run })
       },
-      checkpoint: (state) => checkpoints.save(jobId, state),
-      failed: (err) => { writeError ??= err; log.warn({ err }, 'recording progress failed') }
+      checkpoint: (state) => checkpoints.save(jobId, state, fence),
+      failed: (err) => {
+        // another worker runs the job now (this process was paused past the lock, say): this attempt stops, writing nothing more
+        if (err instanceof LockLostError) {
+          if (!lost.signal.aborted) log.warn({ err }, 'this attempt lost the job\'s lock; it stops, and its writes are dropped')
+          lost.abort(LOCK_LOST)
+          return
+        }
+        writeError ??= err
+        log.warn({ err }, 'recording progress failed')
+      }
     })
     try {
       // the threads it reports are the threads it trains on
       return await engine.train(spec, prepared.data, { ...options, threads: run.threads, kernels: deps.kernels ?? 'auto' }, {
-        signal: AbortSignal.any([deps.shutdown, ...(signal ? [signal] : [])]),
+        signal: AbortSignal.any([deps.shutdown, lost.signal, ...(signal ? [signal] : [])]),
         finish,
         resume: resume ?? undefined,
         initialParams,
@@ -214,6 +224,8 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
   const attempts = deps.attempts ?? new RunningAttempts()
   return async function processTrainingJob (job, token, signal) {
     const jobId = job.id!
+    // a Worker always passes the token it locked the job with; every write of the attempt is fenced by it
+    if (token === undefined) throw new Error(`job '${jobId}' came without its lock token`)
     const finish = attempts.open(jobId)
     try {
       return await processAttempt(job, token, signal, finish)
@@ -222,18 +234,25 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     }
   }
 
-  async function processAttempt (job: TrainingJob, token: string | undefined, signal: AbortSignal | undefined, finish: AbortSignal): Promise<TrainJobResult> {
+  async function processAttempt (job: TrainingJob, token: string, signal: AbortSignal | undefined, finish: AbortSignal): Promise<TrainJobResult> {
     const jobId = job.id!
     const log = deps.logger.child({ jobId })
+    const fence = fenceOf(job, token)
+    const lost = new AbortController()
+    /** The job's progress (BullMQ's), written only while this attempt holds the lock (attempt-fence.ts). */
+    const report = async (progress: object): Promise<void> => {
+      await updateProgressFenced(redis, fence, progress)
+      job.progress = progress
+    }
     const handBack = async (state: TrainState | null): Promise<never> => {
-      if (state) await checkpoints.save(jobId, state)
+      if (state) await checkpoints.save(jobId, state, fence)
       await job.moveToWait(token)
       log.info({ epoch: state?.epoch ?? null }, 'job handed back on shutdown')
       throw new WaitingError()
     }
     // the worker's 'failed' handler logs 'job cancelled' (worker-runner.ts), once
     const cancelled = async (): Promise<never> => {
-      await checkpoints.remove(jobId)
+      await checkpoints.remove(jobId, fence)
       throw new UnrecoverableError(CANCELLED_MESSAGE)
     }
 
@@ -251,37 +270,38 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     // size clipped to the training rows (a retrial's 1,000 on 63 rows had read 2 threads for one shard)
     const batchSize = shownBatchSize(options.batchSize, prepared.trainRows)
     const attempt: RunFacts = { batchSize, threads: engine.threadsFor(spec, batchSize, deps.threads ?? 'auto'), ...attemptReport(job.attemptsStarted, resume) }
-    await job.updateProgress({ epoch: resume?.epoch ?? 0, epochs: options.epochs, updatedAt: new Date().toISOString(), ...attempt })
+    await report({ epoch: resume?.epoch ?? 0, epochs: options.epochs, updatedAt: new Date().toISOString(), ...attempt })
 
     const started = Date.now()
     // which worker took the job, and when: the line an operator looks for when a job seems stuck
     log.info({ attempt: job.attemptsStarted, epochs: options.epochs, rows: prepared.data.rows, fromEpoch: resume?.epoch ?? 0 }, 'training started')
     // a stop asked for while no worker ran it (between attempts): the resumed run ends after its first epoch
     if (await isStopMarked(redis, prefix, jobId)) attempts.stop(jobId)
-    const result = await trainRecorded(job, log, spec, prepared, options, { resume, initialParams: resume ? undefined : parent?.params, signal, finish, run: attempt })
+    const result = await trainRecorded(fence, log, spec, prepared, options, { resume, initialParams: resume ? undefined : parent?.params, signal, lost, finish, run: attempt })
     log.info({ stopReason: result.stopReason, epochs: result.history.length, threads: result.threads, ms: Date.now() - started }, 'training stopped')
 
     // a numeric target read as classes that looks like a quantity, class labels fitted by a regression head, and a batch size clipped to the
     // training rows (as scikit-learn's MLP warns; the default never is), are said next to the run's own warnings
     const said = [codesWarning(how, stored.meta, stored.dataset.rows), labelsWarning(spec, how), clippedBatchWarning(data.training.batchSize, prepared.trainRows), ...(prepared.warnings ?? [])].filter((w): w is string => w !== null)
     const split = { trainRows: prepared.trainRows, validationRows: prepared.data.rows - prepared.trainRows }
-    const report = reportOf(said.length === 0 ? result : { ...result, warnings: [...said, ...result.warnings] }, split)
-    if (result.stopReason !== 'aborted') await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, ...report, ...attempt })
+    const runReport = reportOf(said.length === 0 ? result : { ...result, warnings: [...said, ...result.warnings] }, split)
+    // a stale attempt's (its lock lost while it ran) throws here: it neither reports nor stores a model
+    if (result.stopReason !== 'aborted') await report({ epoch: result.stoppedEpoch, epochs: options.epochs, ...runReport, ...attempt })
     switch (result.stopReason) {
       case 'diverged':
-        await checkpoints.remove(jobId)
+        await checkpoints.remove(jobId, fence)
         throw new UnrecoverableError(result.message)
       case 'aborted':
         if (deps.shutdown.aborted) return await handBack(result.state)
         if (await isCancelMarked(redis, prefix, jobId)) {
           // a cancelled run reports how far it got, as a finished one does
-          await job.updateProgress({ epoch: result.stoppedEpoch, epochs: options.epochs, ...report, ...attempt })
+          await report({ epoch: result.stoppedEpoch, epochs: options.epochs, ...runReport, ...attempt })
           return await cancelled()
         }
         // the job may already run elsewhere: its checkpoint is that attempt's now
-        if (signal?.reason === LOCK_LOST) throw new Error(`attempt stopped in epoch ${result.state.epoch + 1}: its lock was lost`)
+        if (signal?.reason === LOCK_LOST || lost.signal.aborted) throw new Error(`attempt stopped in epoch ${result.state.epoch + 1}: its lock was lost`)
         // aborted by BullMQ for another reason: keep the checkpoint so that a retry resumes
-        await checkpoints.save(jobId, result.state)
+        await checkpoints.save(jobId, result.state, fence)
         throw new Error(`training was interrupted: ${String(signal?.reason ?? 'unknown reason')}`)
       default: break
     }
@@ -293,14 +313,14 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     if (data.sweep) {
       if (!rows.heldOut) throw new UnrecoverableError('the trial holds out no rows to score it on: set training.validationSplit > 0, or folds')
       const scores = finiteScores('scores', await scoreHeldOut(engine, spec, params, rows.heldOut, prepared, deps.kernels))
-      await checkpoints.remove(jobId)
+      await checkpoints.remove(jobId, fence)
       log.info({ sweepId: data.sweep.id, trial: data.sweep.trial, fold: data.sweep.fold?.index ?? null, scores }, 'trial scored')
       return { trial: { scores, metrics, heldOutRows: rows.heldOut.rows } }
     }
-    const save = storeModel(jobId, data, inputs, params, metrics, { ...effectiveTraining(data.training, batchSize), ...report, message: result.message })
+    const save = storeModel(jobId, data, inputs, params, metrics, { ...effectiveTraining(data.training, batchSize), ...runReport, message: result.message })
     // a cancel that came before the model could be stored wins: the job ends cancelled with no model
     const record = await save.catch(async (err: unknown) => { if (err instanceof CancelledBeforeStore) return await cancelled(); throw err })
-    await checkpoints.remove(jobId)
+    await checkpoints.remove(jobId, fence)
     log.info({ modelId: record.id, metrics }, 'model stored')
     return { modelId: record.id }
   }

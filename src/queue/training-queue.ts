@@ -12,6 +12,7 @@ import type { EpochRecord, JobStatus, TrainJobData } from '../schemas/training.j
 import { effectiveTraining } from './train-options.js'
 import { rangeOf, type Page } from '../store/page.js'
 import { readReport, type RunReport } from './run-report.js'
+import { recordEpochsFenced, type AttemptFence } from './attempt-fence.js'
 
 export const TRAINING_QUEUE = 'training'
 
@@ -406,16 +407,15 @@ export async function readEpochs (redis: Redis, prefix: string, jobId: string, a
  * one event per epoch to the job's followers: one round trip for any number of epochs, so a writer
  * that fell behind fast epochs catches up in one go (queue/progress-writer.ts).
  */
-export async function recordEpochs (redis: Redis, prefix: string, jobId: string, epochs: readonly EpochRecord[], rows: number): Promise<void> {
+export async function recordEpochs (redis: Redis, prefix: string, fence: AttemptFence, epochs: readonly EpochRecord[], rows: number): Promise<void> {
   if (epochs.length === 0) return
   const keys = createKeys(prefix)
+  const { jobId } = fence
+  // only while the attempt holds the job's lock (attempt-fence.ts): a stale attempt's epochs are neither listed nor counted nor followed
+  await recordEpochsFenced(redis, fence, { history: keys.jobHistory(jobId), epochs: keys.trainedEpochs(), samples: keys.trainedSamples() },
+    epochs.map((stats) => JSON.stringify(stats)), rows * epochs.length)
   const events = redis.pipeline()
   for (const stats of epochs) events.publish(keys.jobEvents(jobId), JSON.stringify({ type: 'epoch', stats } satisfies JobEvent))
-  await redis.multi()
-    .rpush(keys.jobHistory(jobId), ...epochs.map((stats) => JSON.stringify(stats)))
-    .incrby(keys.trainedEpochs(), epochs.length)
-    .incrby(keys.trainedSamples(), rows * epochs.length)
-    .exec()
   await events.exec()
 }
 

@@ -119,6 +119,37 @@ describe('one job, one model', () => {
     for (const w of [first, second]) { w.child.kill('SIGTERM'); expect((await w.exited).code).toBe(0) }
   })
 
+  it('a worker paused past its lock writes nothing when it wakes: the job another worker finished keeps its epochs, report and totals (an ops trial)', async () => {
+    const env = { ...workerEnv, WORKER_MAX_STALLED_COUNT: '3' }
+    const EPOCHS = 8
+    const paused = await spawnWorker(env)
+    const jobId = await queue.enqueue({ ...data, training: { ...data.training, epochs: EPOCHS } })
+    await until('two epochs', async () => (await redis.llen(keys.jobHistory(jobId))) >= 2, 60_000)
+    // frozen mid-epoch (SIGSTOP, as a VM paused or a debugger would): its lock expires and another worker takes the job over
+    paused.child.kill('SIGSTOP')
+    const second = await spawnWorker(env)
+    try {
+      expect(await finished(jobId)).toBe('completed')
+      const before = await queue.get(jobId)
+      const totals = await redis.mget(keys.trainedEpochs(), keys.trainedSamples())
+      expect(before?.history.map((h) => h.epoch)).toEqual(Array.from({ length: EPOCHS }, (_, i) => i + 1))
+      // it wakes, finishes the epoch it was in and reports it: every such write finds the lock gone, and the attempt stops
+      paused.child.kill('SIGCONT')
+      await until('the paused attempt stopped', async () => stopReasons(paused).length > 0, 30_000)
+      await new Promise((resolve) => setTimeout(resolve, 1000)) // what it might still write after saying so
+      const after = await queue.get(jobId)
+      expect(after?.history).toEqual(before?.history)
+      expect(after?.progress).toEqual(before?.progress)
+      expect({ stopReason: after?.stopReason, bestEpoch: after?.bestEpoch, attempts: after?.attempts }).toEqual({ stopReason: before?.stopReason, bestEpoch: before?.bestEpoch, attempts: before?.attempts })
+      expect(await redis.mget(keys.trainedEpochs(), keys.trainedSamples())).toEqual(totals)
+      expect(await redis.exists(keys.jobCheckpoint(jobId))).toBe(0)
+      expect(await modelsOfJob(jobId)).toEqual([after?.modelId])
+    } finally {
+      paused.child.kill('SIGCONT')
+    }
+    for (const w of [paused, second]) { w.child.kill('SIGTERM'); expect((await w.exited).code).toBe(0) }
+  })
+
   it('a job that stalls more than WORKER_MAX_STALLED_COUNT times fails: its end is published and its checkpoint removed', async () => {
     const env = { ...workerEnv, WORKER_MAX_STALLED_COUNT: '0' }
     const first = await spawnWorker(env)
