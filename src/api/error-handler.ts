@@ -102,8 +102,16 @@ function orList (all: readonly string[]): string {
   return xs.length <= 2 ? xs.join(' or ') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`
 }
 
+/** The longest detail a problem says whole; a longer one (a message quoting 30 MB of a client's cell) is cut, saying so. */
+const MAX_DETAIL = 4000
+
+/** `detail`, cut to MAX_DETAIL characters with how long it was: the answer, the protocols' `{"error"}` and the log line all carry it. */
+export const boundedDetail = (detail: string): string => detail.length <= MAX_DETAIL
+  ? detail
+  : `${detail.slice(0, MAX_DETAIL - 100)}… (${detail.length} characters in all; the rest is not shown)`
+
 function problemBody (status: number, code: string | undefined, detail: string, instance: string, extras: Record<string, unknown> = {}): ProblemBody {
-  return { type: problemType(code), title: STATUS_CODES[status] ?? 'Error', status, detail, instance, ...(code ? { code } : {}), ...extras }
+  return { type: problemType(code), title: STATUS_CODES[status] ?? 'Error', status, detail: boundedDetail(detail), instance, ...(code ? { code } : {}), ...extras }
 }
 
 type AnyError = FastifyError & { problem?: ProblemExtras }

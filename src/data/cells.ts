@@ -52,8 +52,15 @@ export function fail (place: Place, message: string): never {
  * as ±Infinity, which the user never wrote: it is said as what it was.
  */
 export const show = (v: Cell | undefined): string => (typeof v === 'string'
-  ? JSON.stringify(v)
+  ? shownText(v)
   : typeof v === 'number' && (v === Infinity || v === -Infinity) ? `a number beyond ${v > 0 ? '' : '-'}1.8e308` : String(v))
+
+/** The longest text a message quotes whole. */
+const SHOWN_TEXT = 80
+
+/** A text quoted in a message, its start alone when long: `"aaaa…" (30000000 characters)`; a hostile trial's 30 MB cell had come back whole, in the answer and the log. */
+export const shownText = (text: string): string =>
+  text.length <= SHOWN_TEXT ? JSON.stringify(text) : `${JSON.stringify(`${text.slice(0, SHOWN_TEXT - 20)}…`)} (${text.length} characters)`
 
 export interface ColumnScan {
   readonly numbers: number

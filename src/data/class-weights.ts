@@ -33,6 +33,9 @@ function classOfRow (y: Float32Array, r: number, width: number): number {
   return best
 }
 
+/** A class's weight as given, 1 when left out: own members only, so that a class named "constructor" is not Object's. */
+const weightOf = (weight: Readonly<Record<string, number>>, label: string): number => (Object.hasOwn(weight, label) ? weight[label] : 1)
+
 /**
  * The weight of each class (in `classes` order) for the rows `trainRows` (indices into `y`), or all rows:
  * "balanced" is rows / (K · rows of the class), scikit-learn's compute_class_weight; a class with no training
@@ -41,7 +44,7 @@ function classOfRow (y: Float32Array, r: number, width: number): number {
  */
 export function classWeightsOf (weight: ClassWeight, classes: readonly string[], y: Float32Array, trainRows: ArrayLike<number> | null, width = classes.length): Float64Array {
   const K = classes.length
-  if (weight !== 'balanced') return Float64Array.from(classes, (c) => weight[c] ?? 1)
+  if (weight !== 'balanced') return Float64Array.from(classes, (c) => weightOf(weight, c))
   const counts = new Float64Array(K)
   const n = trainRows === null ? y.length / width : trainRows.length
   for (let i = 0; i < n; i++) counts[classOfRow(y, trainRows === null ? i : trainRows[i], width)]++
@@ -95,7 +98,7 @@ export function checkClassWeight (weight: ClassWeight, head: string, classes: re
     // w to 2⁻²⁴·(1 + w)/w: 6e-5 of it at 1e-3, all of it below 6e-8 (read as 1, unweighted)
     if (head === 'sigmoid' && label === classes![1] && w < MIN_POSITIVE_WEIGHT) {
       const other = classes![0]
-      const up = Number(((weight[other] ?? 1) / w).toPrecision(6))
+      const up = Number((weightOf(weight, other) / w).toPrecision(6))
       bad(`${field}.${label}`, `a sigmoid unit's positive class "${label}" weighs at least ${MIN_POSITIVE_WEIGHT} (its weight rides on its 0/1 target, in float32), got ${w}: ` +
         (up <= MAX_WEIGHT ? `weigh the other class up instead, {"${other}": ${up}}, or use a 2-unit softmax` : 'use a 2-unit softmax, whose class weights keep their digits'))
     }

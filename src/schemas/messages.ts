@@ -221,6 +221,11 @@ z.config({
       Object.assign(issue, { params: { accepted } satisfies UnknownKeysParams })
       return unknownKeysMessage(issue.keys, accepted)
     }
+    // a record's key its key schema refuses: zod says `Invalid key in record`; this says what the key schema does (a hostile trial)
+    if (issue.code === 'invalid_key') {
+      const said = issue.issues.map((i) => i.message).filter((m) => m !== '')
+      return `expected ${said.length > 0 ? said.join('; ') : 'another key'}, got ${JSON.stringify(String(issue.input))}`
+    }
     if ((issue.code === 'too_small' || issue.code === 'too_big') && (issue.origin === 'array' || issue.origin === 'string')) {
       const input: unknown = issue.input
       const sent = Array.isArray(input) || typeof input === 'string' ? input.length : undefined

@@ -11,8 +11,12 @@ import { Timestamp } from './common.js'
 import { MODEL_NAME_FORM, ModelName } from './model-name.js'
 import { AllowSignatureChange, JOB_STATUSES } from './training.js'
 
-/** A dotted path into the job: `training.optimizer.learningRate`, `network.layers.0.units`. */
-export const PARAM_PATH = /^(network|training|missing)(\.[A-Za-z0-9_]+)+$/
+/**
+ * A dotted path into the job: `training.optimizer.learningRate`, `network.layers.0.units`. No step names what every
+ * object inherits (`__proto__`, `constructor`, `prototype`): setting `training.__proto__.x` had set `x` on every object
+ * of the process (a hostile trial), and no field of a job is named so.
+ */
+export const PARAM_PATH = /^(network|training|missing)(\.(?!(?:__proto__|constructor|prototype)(?:\.|$))[A-Za-z0-9_]+)+$/
 
 const Values = z.array(z.unknown()).min(1).max(1000)
 const Bound = z.number().min(-1e12).max(1e12)
@@ -77,7 +81,8 @@ export const CreateSweepRequest = z.object({
   networkId: z.string().min(1).max(200).optional().describe('A saved network definition; then only `training.*` and `missing.*` fields may be searched'),
   training: z.record(z.string(), z.unknown()).optional().describe('The base training options (TrainingOptions); every trial starts from them'),
   missing: z.record(z.string(), z.unknown()).optional().describe('The base missing-value strategy (as in POST /v1/training-jobs)'),
-  searchSpace: z.record(z.string().regex(PARAM_PATH, 'a field path such as training.optimizer.learningRate or network.layers.0.units'), DistributionSchema)
+  searchSpace: z.record(z.string().regex(PARAM_PATH, 'a field path such as training.optimizer.learningRate or network.layers.0.units (under network, training or missing; ' +
+    'steps of letters, digits and _, none named __proto__, constructor or prototype)'), DistributionSchema)
     .refine((s) => Object.keys(s).length <= 50, 'give at most 50 fields to search')
     .default({})
     .describe('Field path → values or distribution. Grid fields multiply; random fields are drawn `trials` times per grid point. ' +

@@ -154,8 +154,13 @@ export function applyParams (base: Readonly<Record<string, unknown>>, params: Tr
         if (last) node[index] = structuredClone(value)
         else node = node[index]
       } else if (isRecord(node)) {
-        if (last) node[step] = structuredClone(value)
-        else node = (node[step] ??= {})
+        // own members only, defined rather than assigned: a step named `__proto__` would otherwise reach (or replace) the prototype
+        // that every object shares (the schema's PARAM_PATH refuses such paths; this holds without it)
+        if (last) Object.defineProperty(node, step, { value: structuredClone(value), writable: true, enumerable: true, configurable: true })
+        else {
+          if (!Object.hasOwn(node, step)) Object.defineProperty(node, step, { value: {}, writable: true, enumerable: true, configurable: true })
+          node = node[step]
+        }
       } else {
         throw new RangeError(`${path}: ${steps.slice(0, i).join('.')} is ${JSON.stringify(node)}, not an object to set '${step}' in`)
       }

@@ -97,6 +97,24 @@ describe('what an upload most likely did not mean: warnings (a data trial)', () 
   })
 })
 
+describe('a long text in a refused request is quoted by its start (a hostile trial: a 30 MB cell came back whole, in the answer and the log)', () => {
+  it('a long cell: its first characters and its length; any detail past 4,000 characters is cut, saying so', async () => {
+    const cell = 'x'.repeat(200_000)
+    const res = await request(t.app.server).post('/v1/datasets?target=y').set('content-type', 'text/csv').send(`a,y\n1,0\n${cell},1\n2,0\n3,1\n`)
+    expectProblem(res, 400)
+    expect(res.body.detail).toMatch(/^CSV line 3, column 1 \("a"\): expected a number like the rest of column "a", got "x{60}…" \(200000 characters\);/)
+    // a message quoting a long name that no formatter cuts: cut whole, in every route family's error form
+    const name = 'k'.repeat(10_000)
+    for (const url of ['/v1/networks', '/v2/models/x/infer']) {
+      const long = await request(t.app.server).post(url).set('content-type', 'application/json').send(`{"${name}": 1}`)
+      expect(long.status, url).toBe(400)
+      const detail = (long.body.detail ?? long.body.error) as string
+      expect(detail.length, url).toBeLessThanOrEqual(4000)
+      expect(detail, url).toMatch(/… \(\d+ characters in all; the rest is not shown\)$/)
+    }
+  })
+})
+
 describe('CSV as people save it: delimiters, the target read whole, label spellings (issue 10)', () => {
   const post = (query: string, body: string) => request(t.app.server).post(`/v1/datasets${query}`).set('content-type', 'text/csv').send(body)
 

@@ -395,6 +395,15 @@ describe('sweeps over two worker processes', () => {
     const repeating = await call('POST', '/v1/sweeps', sweep({ searchSpace: { 'network.layers.0.activation': { type: 'choice', values: ['relu', 'tanh'] }, 'training.seed': { type: 'randint', low: 0, high: 2 } }, trials: 5 }))
     expect(repeating.statusCode).toBe(400)
     expect(repeating.json()).toMatchObject({ field: 'trials', detail: expect.stringMatching(/^trials: 5 draws of random fields that hold 4 distinct configurations \(network\.layers\.0\.activation: 2 values × training\.seed: 2 integers\) would repeat some/) })
+    // a path through what every object inherits: `training.__proto__.x` had set x on every object of the process, and every
+    // later request of every tenant was refused until it died (a hostile trial)
+    for (const path of ['training.__proto__.x', 'training.constructor.prototype.x', 'network.__proto__', 'missing.prototype.strategy']) {
+      const polluting = await call('POST', '/v1/sweeps', sweep({ searchSpace: { [path]: { type: 'grid', values: [1] } } }))
+      expect([polluting.statusCode, polluting.json().code], path).toEqual([400, 'NN_ERR_VALIDATION'])
+      expect(polluting.json().detail, path).toMatch(/a field path such as training\.optimizer\.learningRate/)
+    }
+    expect(({} as Record<string, unknown>).x).toBeUndefined()
+    expect((await call('GET', '/v1/sweeps')).statusCode).toBe(200)
     const nested = await call('POST', '/v1/sweeps', sweep({ searchSpace: { 'training.optimizer': { type: 'grid', values: [{ type: 'adam' }, { type: 'sgd' }] }, 'training.optimizer.learningRate': { type: 'grid', values: [0.1, 0.2] } } }))
     expect([nested.statusCode, nested.json().field]).toEqual([400, 'searchSpace.training.optimizer.learningRate'])
     expect(nested.json().detail).toBe('searchSpace: training.optimizer.learningRate lies inside training.optimizer, which is searched too, so one would overwrite the other: search one of them')

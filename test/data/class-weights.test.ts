@@ -21,6 +21,8 @@ describe('classWeightsOf', () => {
     // the held-out rows (here 0, 1 and 9) count for nothing: 4, 3 and 0 of 7 rows; an absent class weighs 1
     expect([...classWeightsOf('balanced', ['a', 'b', 'c'], y, [2, 3, 4, 5, 6, 7, 8])]).toEqual([7 / 12, 7 / 9, 1])
     expect([...classWeightsOf({ c: 5, a: 0.5 }, ['a', 'b', 'c'], y, null)]).toEqual([0.5, 1, 5])
+    // a class named as what every object inherits, left out, weighs 1: it had read Object's constructor, NaN in training (a hostile trial)
+    expect([...classWeightsOf({ c: 5 }, ['constructor', 'toString', 'c'], y, null)]).toEqual([1, 1, 5])
   })
 
   it('scales the training rows\' targets by their class\'s weight, a copy, the others as they were', () => {

@@ -89,6 +89,16 @@ describe('applyParams', () => {
     expect(base.network.layers[0].units).toBe(4)
   })
 
+  it('sets own members only: a step named __proto__ or constructor reaches no prototype (the schema refuses such paths too)', () => {
+    const job = applyParams(base, { 'training.__proto__.polluted': 1, 'training.constructor.prototype.polluted': 2 })
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    expect(Object.prototype).not.toHaveProperty('polluted')
+    const training = job.training as Record<string, unknown>
+    expect(Object.getPrototypeOf(training)).toBe(Object.prototype)
+    expect(Object.hasOwn(training, '__proto__')).toBe(true)
+    expect((Object.getOwnPropertyDescriptor(training, '__proto__')?.value as Record<string, unknown>).polluted).toBe(1)
+  })
+
   it('a path past an array or through a number says where', () => {
     expect(() => applyParams(base, { 'network.layers.3.units': 1 })).toThrow(/network.layers has 1 entry; '3'/)
     expect(() => applyParams(base, { 'training.epochs.x': 1 })).toThrow(/training.epochs is 5/)
