@@ -128,7 +128,8 @@ export function withFormFields (query: unknown, fields: Readonly<Record<string, 
     if (inQuery !== undefined && inQuery !== value) {
       throw bad(`${name} is given twice, ${JSON.stringify(inQuery)} in the query string and ${JSON.stringify(value)} as a form field; give it once`, name)
     }
-    merged[name] = value
+    // defined, not assigned: a field named __proto__ is then an unknown key the query schema names, not the object's prototype
+    Object.defineProperty(merged, name, { value, enumerable: true, writable: true, configurable: true })
   }
   return merged
 }

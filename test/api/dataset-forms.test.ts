@@ -100,6 +100,8 @@ describe('POST /v1/datasets as a form', () => {
       { what: 'two files', body: form([csvFile(iris), csvFile(iris)]), status: 400, detail: /^the form holds more than one file; upload one dataset at a time$/, field: 'file' },
       { what: 'a CSV mistake in the file', body: form([csvFile('a,b,label\n1,2,x\n3,4\n')]), status: 400, detail: /line 3: expected 3 cells like the header, got 2/ },
       { what: 'an unknown field, as an unknown query key', body: form([csvFile(iris), ['traget', 'species']]), status: 400, detail: /^invalid querystring or form fields: traget: unknown key "traget" \(did you mean "target"\?\); the keys here are target, name/, field: 'traget' },
+      // a field named as the prototype is a field like any other: unknown, named (it had been assigned, which sets no key)
+      { what: 'a field named __proto__', body: form([csvFile(iris), ['__proto__', 'species']]), status: 400, detail: /^invalid querystring or form fields: __proto__: unknown key "__proto__"/, field: '__proto__' },
       { what: 'a field given twice, two ways', path: '/v1/datasets?target=species', body: form([csvFile(iris), ['target', 'sepal_length_(cm)']]), status: 400, detail: /^target is given twice, "species" in the query string and "sepal_length_\(cm\)" as a form field; give it once$/, field: 'target' },
       { what: 'a bad option value', body: form([csvFile(iris), ['missing', 'sometimes']]), status: 400, detail: /missing/ },
       { what: 'a CSV option with a JSON file', body: form([['file', new Blob(['{"features": [[1]], "targets": [1]}'], { type: 'application/json' }), 'd.json'], ['target', 'y']]), status: 400, detail: /target applies only to CSV uploads/ },
