@@ -76,6 +76,8 @@ const Env = z.object({
   // classes of a label column, and categories of a categorical feature column: checked before anything is allocated
   MAX_CLASSES: int(2).default(1000),
   MAX_CATEGORIES: int(1).default(1000),
+  // feature columns of a dataset: each is described in its GET and the list's (about 100 bytes a column)
+  MAX_FEATURE_COLUMNS: int(1).default(10_000),
   MAX_PARAMETERS: int(1).default(50_000_000),
   MAX_EPOCHS: int(1).default(100_000),
   MAX_JOB_WORK: z.coerce.number().positive().default(1e15),

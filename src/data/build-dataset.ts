@@ -4,7 +4,7 @@
  * codes (feature-columns.ts): one float per raw column, NaN where a cell is missing.
  */
 import type { Dataset } from '../nn/dataset.js'
-import { BAD_DATASET, DATASET_TOO_LARGE, withProblem } from '../errors.js'
+import { BAD_DATASET, DATASET_TOO_LARGE, DATASET_TOO_WIDE, withProblem } from '../errors.js'
 import { declareCategorical, type Cell, type Place } from './cells.js'
 import { columnStats, presentColumnStats, type ColumnStats } from './column-stats.js'
 import { encodeTargets, type RawTarget } from './encode-targets.js'
@@ -36,6 +36,8 @@ export interface DatasetLimits {
   readonly maxRows: number
   readonly maxClasses: number
   readonly maxCategories: number
+  /** Most feature columns (MAX_FEATURE_COLUMNS); absent: no bound. */
+  readonly maxColumns?: number
 }
 
 export const NO_LIMITS: DatasetLimits = { maxRows: Infinity, maxClasses: 1000, maxCategories: 1000 }
@@ -97,6 +99,11 @@ export function buildDataset (input: DatasetInput, limits: DatasetLimits = NO_LI
     throw withProblem(new BAD_DATASET(`targets has ${counted(input.targets.length, 'row')}; features has ${rows}; send one target per feature row`), { field: 'targets' })
   }
   const width = shapeOf(input.features)
+  // a dataset's GET and the list describe each column: 100,000 of them made a 9 MB description, and a page of
+  // such datasets held the API for seconds (a hostile trial)
+  if (limits.maxColumns !== undefined && width > limits.maxColumns) {
+    throw withProblem(new DATASET_TOO_WIDE(width, limits.maxColumns), { field: 'features' })
+  }
   const featureNames = names(input.featureNames, width, 'x', 'featureNames')
   const missing = input.missing ?? { strategy: 'error' }
   const declared = input.categorical ?? []

@@ -276,6 +276,20 @@ describe('POST /v1/datasets (JSON)', () => {
     expect((await request(t.app.server).post('/v1/datasets').send('{"features": [[1,2]],}')).body.detail).not.toMatch(/looks like CSV/)
   })
 
+  it('enforces MAX_FEATURE_COLUMNS (413), CSV and JSON alike: 100,000 columns had made each dataset\'s description 9 MB, and a page of them held the API (a hostile trial)', async () => {
+    const wide = Array.from({ length: 10_001 }, (_, i) => i % 7)
+    const json = await request(t.app.server).post('/v1/datasets').send({ features: [wide, wide], targets: [0, 1] })
+    expectProblem(json, 413)
+    expect([json.body.detail, json.body.field]).toEqual(['the dataset has 10001 feature columns; the limit is 10000 (MAX_FEATURE_COLUMNS): drop the columns that carry nothing, or reduce them (PCA) before upload', 'features'])
+    // the target column and 10,001 features
+    const header = ['y', ...wide.map((_, i) => `c${i}`)].join(',')
+    const csv = await request(t.app.server).post('/v1/datasets?target=y').set('content-type', 'text/csv').send(`${header}\n0,${wide.join(',')}\n1,${wide.join(',')}\n`)
+    expectProblem(csv, 413)
+    expect(csv.body.detail).toMatch(/^the dataset has 10001 feature columns; the limit is 10000 \(MAX_FEATURE_COLUMNS\)/)
+    // at the cap, it is read
+    expect((await request(t.app.server).post('/v1/datasets').send({ features: [wide.slice(1), wide.slice(1)], targets: [0, 1] })).status).toBe(201)
+  })
+
   it('enforces MAX_DATASET_ROWS (413), BODY_LIMIT (413) and the media type (415)', async () => {
     const rows = Array.from({ length: 201 }, (_, i) => [i])
     const many = await request(t.app.server).post('/v1/datasets').send({ features: rows, targets: rows.map((r) => r[0]) })

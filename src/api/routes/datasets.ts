@@ -134,8 +134,8 @@ const datasets: FastifyPluginAsyncZod = async (fastify) => {
     return validateBody(data)
   }
 
-  const { MAX_DATASET_ROWS, MAX_CLASSES, MAX_CATEGORIES } = fastify.config
-  const limits: DatasetLimits = { maxRows: MAX_DATASET_ROWS, maxClasses: MAX_CLASSES, maxCategories: MAX_CATEGORIES }
+  const { MAX_DATASET_ROWS, MAX_CLASSES, MAX_CATEGORIES, MAX_FEATURE_COLUMNS } = fastify.config
+  const limits: DatasetLimits = { maxRows: MAX_DATASET_ROWS, maxClasses: MAX_CLASSES, maxCategories: MAX_CATEGORIES, maxColumns: MAX_FEATURE_COLUMNS }
 
   fastify.post('/datasets', {
     schema: {
