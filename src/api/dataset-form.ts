@@ -35,9 +35,17 @@ const HOW = 'send the file as a form field, e.g. curl -F file=@data.csv (query p
 
 const bad = (message: string, field?: string): Error => withProblem(new VALIDATION(message), field === undefined ? {} : { field })
 
+/** The type Windows gives a .csv file where Excel is installed (browsers and Swagger UI's file picker send it), and a workbook's. */
+const EXCEL_TYPE = 'application/vnd.ms-excel'
+
 function kindOf (type: string, filename: string | undefined, bytes: Buffer): FormFileKind {
   if (CSV_PART_TYPES.has(type)) return 'csv'
   if (JSON_PART_TYPES.has(type)) return 'json'
+  const extension = /\.([a-z0-9]+)$/i.exec(filename ?? '')?.[1]?.toLowerCase()
+  if (type === EXCEL_TYPE) {
+    if (extension === 'csv' || extension === 'tsv' || extension === 'txt') return 'csv'
+    throw new UNSUPPORTED_MEDIA_TYPE(type, `a CSV file: an Excel workbook${filename === undefined ? '' : ` (${filename})`} is not read here; save it as CSV (Excel: File → Save As → CSV UTF-8), then ${HOW}`)
+  }
   if (!GENERIC_PART_TYPES.has(type)) {
     throw new UNSUPPORTED_MEDIA_TYPE(type, `a CSV file (text/csv) or a JSON one (application/json) as the form's file; ${HOW}`)
   }
@@ -45,7 +53,6 @@ function kindOf (type: string, filename: string | undefined, bytes: Buffer): For
   // saved as data.csv was read as CSV, "a quote may only open a field")
   const first = bytes.subarray(0, 64).toString('latin1').trimStart()[0]
   if (first === '{') return 'json'
-  const extension = /\.([a-z0-9]+)$/i.exec(filename ?? '')?.[1]?.toLowerCase()
   return extension === 'json' ? 'json' : 'csv'
 }
 

@@ -83,7 +83,9 @@ describe('POST /v1/datasets as a form', () => {
       { what: 'JSON named .csv, octet-stream', parts: [{ headers: ['Content-Disposition: form-data; name="file"; filename="d.csv"', 'Content-Type: application/octet-stream'], content: json }], want: { name: 'from-json-file', rows: 3 } },
       // curl -F 'file=<iris.csv' sends the file as a text field without a filename: it is the file all the same
       { what: 'a text field named file: CSV', parts: [{ headers: ['Content-Disposition: form-data; name="target"'], content: 'species' }, { headers: ['Content-Disposition: form-data; name="file"'], content: iris }], want: { rows: 150, outputs: 3 } },
-      { what: '.csv name, octet-stream (curl -F file=@iris.csv)', parts: [{ headers: ['Content-Disposition: form-data; name="file"; filename="iris.csv"', 'Content-Type: application/octet-stream'], content: iris }], want: { rows: 150, targetNames: ['species'] } }
+      { what: '.csv name, octet-stream (curl -F file=@iris.csv)', parts: [{ headers: ['Content-Disposition: form-data; name="file"; filename="iris.csv"', 'Content-Type: application/octet-stream'], content: iris }], want: { rows: 150, targetNames: ['species'] } },
+      // what Windows (and so a browser's or Swagger UI's file picker) types a .csv file as where Excel is installed: a 415 had refused it (a data trial)
+      { what: '.csv name, application/vnd.ms-excel', parts: [{ headers: ['Content-Disposition: form-data; name="file"; filename="iris.csv"', 'Content-Type: application/vnd.ms-excel'], content: iris }], want: { rows: 150, targetNames: ['species'] } }
     ]
     for (const c of cases) {
       const res = await post('/v1/datasets', multipart(c.parts), { 'content-type': FORM_TYPE })
@@ -101,6 +103,7 @@ describe('POST /v1/datasets as a form', () => {
       { what: 'a CSV mistake in the file', body: form([csvFile('a,b,label\n1,2,x\n3,4\n')]), status: 400, detail: /line 3: expected 3 cells like the header, got 2/ },
       { what: 'an unknown field, as an unknown query key', body: form([csvFile(iris), ['traget', 'species']]), status: 400, detail: /^invalid querystring or form fields: traget: unknown key "traget" \(did you mean "target"\?\); the keys here are target, name/, field: 'traget' },
       // a field named as the prototype is a field like any other: unknown, named (it had been assigned, which sets no key)
+      { what: 'an Excel workbook', body: form([['file', new Blob([Buffer.from('D0CF11E0A1B11AE1', 'hex')], { type: 'application/vnd.ms-excel' }), 'book.xls']]), status: 415, detail: /^content type 'application\/vnd\.ms-excel' is not accepted here; send a CSV file: an Excel workbook \(book\.xls\) is not read here; save it as CSV/ },
       { what: 'a field named __proto__', body: form([csvFile(iris), ['__proto__', 'species']]), status: 400, detail: /^invalid querystring or form fields: __proto__: unknown key "__proto__"/, field: '__proto__' },
       { what: 'a field given twice, two ways', path: '/v1/datasets?target=species', body: form([csvFile(iris), ['target', 'sepal_length_(cm)']]), status: 400, detail: /^target is given twice, "species" in the query string and "sepal_length_\(cm\)" as a form field; give it once$/, field: 'target' },
       { what: 'a bad option value', body: form([csvFile(iris), ['missing', 'sometimes']]), status: 400, detail: /missing/ },
