@@ -100,12 +100,16 @@ describe('stored models with non-finite numbers never answer 200 with them, nor 
     expect(exported.status).toBe(200)
     const res = await request(ctx.t.app.server).post('/v1/models').send(body)
     expect(res.status, JSON.stringify(res.body)).toBe(422)
-    expect(res.body.detail).toMatch(/not usable: for an input at the normalisation offsets the output for it is Infinity/)
+    expect(res.body.detail).toMatch(/not usable: for an input at the training means \(the normalisation offsets\) the output for it is Infinity/)
+    // finite at the means, past float32 on any other row: one row at the means had been the whole check (a hostile trial)
+    const offMean = await request(ctx.t.app.server).post('/v1/models').send({ ...body, layers: [{ W: W(4, 1, 1e30), b: [0, 0, 0, 0] }, { W: W(1, 4, 1e30), b: [0] }] })
+    expect(offMean.status, JSON.stringify(offMean.body)).toBe(422)
+    expect(offMean.body.detail).toMatch(/not usable: for every input at \+1 standard deviation from its training mean the output for it is Infinity/)
     const fine = { ...body, layers: [{ W: W(4, 1, 1), b: [0, 0, 0, 0] }, { W: W(1, 4, 1), b: [0] }] }
     // finite as the network computes it, but past float32 once scaled back to the target's units
     const scaledPast = await request(ctx.t.app.server).post('/v1/models').send({ ...fine, layers: [fine.layers[0], { W: W(1, 4, 1), b: [10] }], targetNormalization: { kind: 'standard', offset: [0], scale: [1e38] } })
     expect(scaledPast.status, JSON.stringify(scaledPast.body)).toBe(422)
-    expect(scaledPast.body.detail).toMatch(/not usable: for an input at the normalisation offsets, output 0 is Infinity once scaled back by targetNormalization/)
+    expect(scaledPast.body.detail).toMatch(/not usable: for an input at the training means \(the normalisation offsets\), output 0 is Infinity once scaled back by targetNormalization/)
     // a scale that is no float32 at all is named
     const past32 = await request(ctx.t.app.server).post('/v1/models').send({ ...fine, targetNormalization: { kind: 'standard', offset: [0], scale: [1e39] } })
     expect([past32.status, past32.body.field]).toEqual([400, 'targetNormalization.scale[0]'])

@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { inUseByUnfinished, MODEL_NOT_FOUND, MODEL_VERSION_REQUIRED, NON_FINITE_MODEL, UNPROCESSABLE, VALIDATION, withProblem } from '../../errors.js'
 import { firstNonFinite, nonFiniteReason, parameterName } from '../../nn/finite.js'
 import { createNetwork, predict } from '../../nn/network.js'
+import { probeRows } from '../../nn/probe-rows.js'
 import { denormalizeRows, type Normalization } from '../../data/normalize.js'
 import { headOf } from '../../nn/heads.js'
 import { fromJsonForm, toJsonForm } from '../../nn/serialize.js'
@@ -174,19 +175,24 @@ function checkPreprocessing (pre: NonNullable<ModelExportBody['preprocessing']>,
 }
 
 /**
- * Finite weights can still overflow in float32 on the way through: one row at the normalisation offsets
- * (normalised zeros) must come out finite, in the network's units and, scaled back, in the targets' units.
+ * Finite weights can still overflow in float32 on the way through: rows that look like ordinary data (nn/probe-rows.ts:
+ * the means, every input at ±1 and ±3 standard deviations, rows drawn from the data's spread) must come out finite, in
+ * the network's units and, scaled back, in the targets' units.
  */
 function checkImportFinite (spec: NetworkSpec, params: Float32Array, targetNormalization: Normalization | undefined): void {
   const net = createNetwork(spec, { params })
-  const probe = { x: new Float32Array(spec.inputs), rows: 1, inputs: spec.inputs }
+  const probe = probeRows(spec.inputs)
   const why = nonFiniteReason(net, probe)
-  if (why !== null) throw new UNPROCESSABLE(`the model is not usable: for an input at the normalisation offsets ${why.replace('row 0', 'it')}; export it again from a model that trained without diverging`)
+  if (why !== null) {
+    const row = Number(/row (\d+)/.exec(why)?.[1] ?? 0)
+    throw new UNPROCESSABLE(`the model is not usable: for ${probe.describe(row)} ${why.replace(/row \d+/, 'it')}; export it again from a model that trained without diverging`)
+  }
   if (!targetNormalization) return
-  const values = denormalizeRows(predict(net, probe.x, 1), targetNormalization)
+  const K = spec.output.units
+  const values = denormalizeRows(predict(net, probe.x, probe.rows), targetNormalization)
   const bad = firstNonFinite(values)
   if (bad >= 0) {
-    throw new UNPROCESSABLE(`the model is not usable: for an input at the normalisation offsets, output ${bad} is ${values[bad]} once scaled back by targetNormalization ` +
+    throw new UNPROCESSABLE(`the model is not usable: for ${probe.describe(Math.floor(bad / K))}, output ${bad % K} is ${values[bad]} once scaled back by targetNormalization ` +
       '(its float32 range ends at ±3.4e38); rescale the target and train again')
   }
 }
