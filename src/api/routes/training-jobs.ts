@@ -3,7 +3,7 @@
  * cancel one. HTTP mapping only: admission is queue/admission.ts, the queue is queue/training-queue.ts;
  * training happens in workers.
  */
-import type { FastifyReply } from 'fastify'
+import type { FastifyBaseLogger, FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { CONFLICT, DATASET_NOT_FOUND, deleteBeforeFinished, JOB_NOT_FOUND, MODEL_NOT_FOUND, TOO_MANY_FOLLOWERS, withProblem } from '../../errors.js'
@@ -35,7 +35,7 @@ const KEEP_ALIVE_MS = 15_000
  * between is not lost (epochs are deduplicated). `gone` is the client's going away, watched from the
  * start of the request: a client that leaves at any moment releases its follower at once.
  */
-async function streamJob (queue: TrainingQueue, followers: JobFollowers, id: string, tenant: string, reply: FastifyReply, gone: AbortSignal, resumeAfter = 0): Promise<void> {
+async function streamJob (queue: TrainingQueue, followers: JobFollowers, id: string, tenant: string, reply: FastifyReply, gone: AbortSignal, resumeAfter = 0, log?: FastifyBaseLogger): Promise<void> {
   const raw = reply.raw
   // a reconnecting EventSource sends the last epoch it saw (Last-Event-ID): replay only what follows
   let last = resumeAfter
@@ -82,8 +82,10 @@ async function streamJob (queue: TrainingQueue, followers: JobFollowers, id: str
     await catchUp()
     const job = await queue.get(id)
     if (!job || isFinal(job.status)) end(job)
-  } catch {
-    finish() // Redis went away while starting: the client reconnects (EventSource does) and resumes
+  } catch (err) {
+    // Redis went away while starting: the client reconnects (EventSource does) and resumes; said, since it may be something else
+    log?.warn({ err, jobId: id }, 'event stream ended while starting: reading the job failed')
+    finish()
   }
 }
 
@@ -159,9 +161,10 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
     const { id } = request.params
     if (!(await queue().get(id, request.tenant))) throw new JOB_NOT_FOUND(id)
     if (gone.signal.aborted) return reply
+    // an epoch count: past any job's epochs (1e21, which Redis's LRANGE refuses) it is "after all of them" (MAX_EPOCHS bounds a job's)
     const lastEventId = Number(request.headers['last-event-id'])
     await streamJob(queue(), fastify.jobFollowers, id, request.tenant, reply, gone.signal,
-      Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0)
+      Number.isInteger(lastEventId) && lastEventId > 0 ? Math.min(lastEventId, Number.MAX_SAFE_INTEGER) : 0, request.log)
     return reply
   })
 
