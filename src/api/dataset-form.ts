@@ -9,6 +9,7 @@
  */
 import { Busboy } from '@fastify/busboy'
 import { UNSUPPORTED_MEDIA_TYPE, VALIDATION, withProblem } from '../errors.js'
+import { printable } from '../schemas/common.js'
 
 /** The file's kind: by the part's Content-Type, else its first character ('{' is JSON), else its name's extension. */
 export type FormFileKind = 'csv' | 'json'
@@ -148,7 +149,8 @@ export function nameFromFile (filename: string): string {
   let name = ''
   for (const character of stem) {
     if (name.length + character.length > 200) break
-    name += character
+    // what a name may not hold (schemas/common.ts NewName) is left out of one made from a file name
+    if (printable(character)) name += character
   }
   return name
 }

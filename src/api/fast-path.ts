@@ -8,6 +8,7 @@ import type { FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify'
 import { validatorCompiler } from 'fastify-type-provider-zod'
 import type { ZodType } from 'zod'
 import { MAX_PREDICT_ROWS } from '../schemas/model.js'
+import { printable } from '../schemas/common.js'
 
 /** Exactly what PredictRequest accepts: `{ inputs }` alone, 1..MAX rows, each an array of finite numbers. */
 export function isPredictBody (body: unknown): boolean {
@@ -48,7 +49,7 @@ export function isDatasetJson (body: unknown): boolean {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return false
   for (const key in body) if (!DATASET_KEYS.has(key)) return false
   const { name, features, targets, featureNames, targetNames } = body as Record<string, unknown>
-  if (name !== undefined && !(isLabel(name) && (name as string).trim() === name)) return false
+  if (name !== undefined && !(isLabel(name) && (name as string).trim() === name && printable(name as string))) return false
   if (!Array.isArray(features) || features.length === 0 || !features.every(isCells)) return false
   if (!Array.isArray(targets) || targets.length === 0) return false
   for (const t of targets) {

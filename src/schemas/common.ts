@@ -23,6 +23,19 @@ export const HALF_A_CHARACTER = 'holds half a character (a lone UTF-16 surrogate
 
 export const Name = z.string().trim().min(1).max(200).refine(wellFormed, { message: HALF_A_CHARACTER })
 
+/** Characters a name never holds: C0 and C1 controls (NUL, ESC's terminal sequences) and the bidirectional overrides and isolates. */
+const unprintable = (code: number): boolean => code <= 0x1f || (code >= 0x7f && code <= 0x9f) || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069)
+export const printable = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) if (unprintable(s.charCodeAt(i))) return false
+  return true
+}
+/**
+ * A name given to something new (a dataset, a network): a Name with nothing that prints as something else. NUL, a
+ * terminal's escape sequences and right-to-left overrides had been stored in names (a hostile trial), and a log
+ * reader or a console list showed them as other text. Stored names are read with Name, which still takes those older ones.
+ */
+export const NewName = Name.refine(printable, { message: 'holds a control character or a bidirectional override (U+0000–U+001F, U+007F–U+009F, U+202A–U+202E, U+2066–U+2069), which print as something else; send printable characters' })
+
 /** A number the service stores as float32 (a feature cell, a filler): finite there too, so it never turns into ±Infinity. */
 const fitsFloat32 = (v: number): boolean => Number.isFinite(Math.fround(v))
 const FLOAT32_RANGE = 'a finite number that fits a 32-bit float (|x| ≤ 3.4028235e38)'

@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import './messages.js'
 import { MISSING_STRATEGIES } from '../data/missing.js'
-import { Float32Query, Float32Value, HALF_A_CHARACTER, Name, Timestamp, wellFormed } from './common.js'
+import { Float32Query, Float32Value, HALF_A_CHARACTER, NewName, Timestamp, wellFormed } from './common.js'
 
 const ColumnName = z.string().min(1).max(200).refine(wellFormed, { message: HALF_A_CHARACTER })
 
@@ -31,7 +31,7 @@ export const FeatureCell = z.union([z.number(), z.string().max(200), z.null()])
   .describe('A number, a category (string: the column is one-hot encoded) or null (missing)')
 
 export const CreateDatasetJson = z.object({
-  name: Name.optional(),
+  name: NewName.optional(),
   features: z.array(z.array(FeatureCell)).min(1)
     .describe('One row per sample, every row the same width: numbers, category strings (one-hot encoded) and null for missing cells'),
   targets: z.array(z.union([z.number(), z.string().min(1).max(200), z.array(z.number()).min(1)])).min(1)
@@ -54,7 +54,7 @@ export const CreateDatasetBody = CreateDatasetJson
 export const CreateDatasetQuery = z.object({
   target: z.string().min(1).max(2000).optional()
     .describe('CSV only: comma-separated target column name(s); default the last column'),
-  name: Name.optional().describe('CSV only: the dataset name'),
+  name: NewName.optional().describe('CSV only: the dataset name'),
   categorical: z.string().min(1).max(4000).optional()
     .describe('CSV only: true: the single target column holds class labels even when its values are numbers; false: decide from the cells (default); ' +
       'or comma-separated column names to read as categories'),

@@ -6,7 +6,7 @@
 import { z } from 'zod'
 import './messages.js'
 import { HEADS, HIDDEN_ACTIVATIONS, INITIALIZERS, NORMS, type NetworkSpec } from '../nn/spec.js'
-import { Name, Timestamp } from './common.js'
+import { NewName, Timestamp } from './common.js'
 
 const Units = z.number().int().min(1).max(100_000)
 const Init = z.enum(INITIALIZERS).describe('Weight initialiser; default he_uniform for relu-family layers, glorot_uniform otherwise')
@@ -92,7 +92,7 @@ export const JobNetworkSchema = z.object({
 
 export type JobNetworkSpec = z.output<typeof JobNetworkSchema>
 
-export const CreateNetworkRequest = z.object({ name: Name.optional(), ...specShape })
+export const CreateNetworkRequest = z.object({ name: NewName.optional(), ...specShape })
   .strict().superRefine(crossCheck).meta({ id: 'CreateNetworkRequest' })
 
 export const LayerSummarySchema = z.object({

@@ -223,6 +223,23 @@ describe('a JSON body that cannot be read', () => {
     expect(pair.body.name).toBe('😀')
   })
 
+  it('refuses a new name holding a control character or a bidirectional override, on every route that names: it printed as other text (a hostile trial)', async () => {
+    const before = (await request(t.app.server).get('/v1/datasets')).body.total as number
+    for (const name of ['a\u0000b', 'red\u001b[31m', 'x\u202eexe.txt', 'c\u0085']) {
+      const text = JSON.stringify(name)
+      for (const [url, body] of [['/v1/datasets', `{"name": ${text}, "features": [[1], [2]], "targets": [1, 2]}`], ['/v1/networks', `{"name": ${text}, "inputs": 1, "layers": [], "output": {"units": 1, "activation": "identity"}}`]]) {
+        const res = await post(url, body)
+        expect([res.status, res.body.field], `${url} ${text}`).toEqual([400, 'name'])
+        expect(res.body.detail, `${url} ${text}`).toMatch(/holds a control character or a bidirectional override .*send printable characters/)
+      }
+      const csv = await request(t.app.server).post(`/v1/datasets?name=${encodeURIComponent(name)}`).set('content-type', 'text/csv').send('x,y\n1,2\n')
+      expect(csv.status, text).toBe(400)
+    }
+    expect((await request(t.app.server).get('/v1/datasets')).body.total).toBe(before)
+    // what prints is kept: accents, scripts, emoji, spaces inside
+    expect((await post('/v1/datasets', '{"name": "Données 東京 😀 v2", "features": [[1], [2]], "targets": [1, 2]}')).body.name).toBe('Données 東京 😀 v2')
+  })
+
   it('holds a prototype key: refused by name, as before, not as malformed', async () => {
     const res = await post('/v1/networks', '{"__proto__": {"x": 1}, "inputs": 4}')
     expect(res.body).toMatchObject({ status: 400, code: 'NN_ERR_VALIDATION' })
