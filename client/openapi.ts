@@ -2825,6 +2825,8 @@ export interface operations {
                 delimiter?: "," | ";" | "tab" | "\t";
                 /** @description CSV only: the decimal mark of numbers, as pandas' `decimal` (default `.`); `,` reads `1,5` as 1.5 in `;`- or tab-separated files */
                 decimal?: "." | ",";
+                /** @description CSV only: the mark between groups of three digits, as pandas' `thousands` (default none): `.` reads `1.234.567,89` (with decimal=,) as 1234567.89, a space (%20) also reads no-break spaces, as French files write `1 234,5` */
+                thousands?: "," | "." | " " | "'";
                 /** @description CSV only: the missing-value strategy (default error) */
                 missing?: "error" | "mean" | "median" | "most_frequent" | "constant";
                 /** @description CSV only: with missing=constant, the value of a missing numeric cell (default 0); a finite number that fits a 32-bit float */
@@ -3290,6 +3292,11 @@ export interface operations {
                      * @enum {string}
                      */
                     decimal?: "." | ",";
+                    /**
+                     * @description The mark between groups of three digits (pandas' thousands); default none
+                     * @enum {string}
+                     */
+                    thousands?: "," | "." | " " | "'";
                     /**
                      * @description The missing-value strategy (default error)
                      * @enum {string}

@@ -25,6 +25,7 @@ export function csvOptions (query: Query): CsvTableOptions {
     ...(categorical === undefined ? {} : { categorical }),
     ...(query.delimiter === undefined ? {} : { delimiter: query.delimiter === 'tab' ? '\t' : query.delimiter }),
     ...(query.decimal === undefined ? {} : { decimal: query.decimal }),
+    ...(query.thousands === undefined ? {} : { thousands: query.thousands }),
     ...(query.missing === undefined ? {} : { missing: { strategy: query.missing, ...(query.fillValue === undefined ? {} : { fillValue: query.fillValue }) } })
   }
 }
@@ -48,6 +49,7 @@ const IN_JSON: Record<QueryName, (value: string, query: Raw) => string> = {
     : v === 'false' ? 'nothing: deciding from the values is the default; leave it out' : `"categorical": ${jsonList(v)}`,
   delimiter: () => 'nothing: a JSON body has no cells to separate; leave it out',
   decimal: () => 'nothing: JSON numbers always use "."; leave it out',
+  thousands: () => 'nothing: JSON numbers have no thousands marks; leave it out',
   missing: (v, q) => missingMember(v, q.fillValue),
   fillValue: (v, q) => missingMember(q.missing ?? 'constant', v)
 }

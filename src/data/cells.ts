@@ -25,13 +25,31 @@ export const DECIMAL_COMMA_NUMBER = /^[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?$/
 /** The character that separates a number's integer and fraction parts (pandas' `decimal`). */
 export type DecimalMark = '.' | ','
 
+/** The character between groups of three digits (pandas' `thousands`): a space takes the no-break spaces too, as French files write them. */
+export type ThousandsMark = ',' | '.' | ' ' | '\''
+
+const SEPARATOR_PATTERN: Record<ThousandsMark, string> = { ',': ',', '.': '\\.', ' ': '[ \\u00a0\\u202f]', '\'': '\'' }
+
+/** `1.234.567,89` with thousands `.` and decimal `,`: the number, or null when the text is not grouped so. */
+function groupedNumber (s: string, decimal: DecimalMark, thousands: ThousandsMark): number | null {
+  const grouped = new RegExp(`^[+-]?\\d{1,3}(?:${SEPARATOR_PATTERN[thousands]}\\d{3})+(?:${decimal === '.' ? '\\.' : ','}\\d*)?$`, 'u')
+  if (!grouped.test(s)) return null
+  const plain = s.replace(new RegExp(SEPARATOR_PATTERN[thousands], 'gu'), '')
+  return Number(decimal === ',' ? plain.replace(',', '.') : plain)
+}
+
 /**
  * A CSV cell's text → a Cell: missing marker → null, a number → number, anything else → the trimmed
- * text. With the decimal mark `,`, `1,5` reads as 1.5 (and `1.5` stays text, as pandas reads it).
+ * text. With the decimal mark `,`, `1,5` reads as 1.5 (and `1.5` stays text, as pandas reads it). With a
+ * thousands mark, digits grouped by it read as their number (`1.234,5` with `.`), as pandas' `thousands`.
  */
-export function cellOfText (text: string, decimal: DecimalMark = '.'): Cell {
+export function cellOfText (text: string, decimal: DecimalMark = '.', thousands?: ThousandsMark): Cell {
   const s = text.trim()
   if (MISSING_MARKERS.has(s)) return null
+  if (thousands !== undefined) {
+    const grouped = groupedNumber(s, decimal, thousands)
+    if (grouped !== null) return grouped
+  }
   if (decimal === ',') {
     if (s.includes('.')) return s
     return NUMBER.test(s) ? Number(s) : DECIMAL_COMMA_NUMBER.test(s) ? Number(s.replace(',', '.')) : s
@@ -92,6 +110,7 @@ export function decideKind (scan: ColumnScan, name: string, locate: Locate, forc
   if (forceCategorical) return scan.strings + scan.numbers === 0 ? 'numeric' : 'categorical'
   if (scan.strings === 0) return 'numeric'
   refuseDecimalCommas(scan, name, locate, cell)
+  refuseFormattedNumbers(scan, name, locate, cell)
   // strings that would make the column categorical; a few among numbers get the stray-text message below
   if (scan.strings > scan.numbers) refuseNumberStrings(scan, name, locate, cell, role)
   if (scan.numbers === 0) return 'categorical'
@@ -142,6 +161,61 @@ function refuseDecimalCommas (scan: ColumnScan, name: string, locate: Locate, ce
       `if the commas separate thousands, write the numbers without them (${plain})` + (pointed ? '' : `; if the comma is a decimal mark, ${decimalOption}${place.csv ? ' (cells separated by ; or tab)' : ''}`) + categories)
   }
   fail(place, `column ${JSON.stringify(name)} holds numbers written with a decimal comma (${show(cell(first))}), which would each become a category; ${decimalOption}${categories}`)
+}
+
+/** Digits grouped by thousands with `.`, a space or `'` (any decimal part after them): `1.234.567,89`, `1 234,5`, `1'234.50`. */
+const GROUPED_OTHER = /^[+-]?\d{1,3}(?:(?:\.\d{3})+|(?:[ \u00a0\u202f]\d{3})+|(?:'\d{3})+)(?:[.,]\d*)?$/u
+/** A number with a % sign: `12%`, `-0,5 %`. */
+const PERCENT = /^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)\s?%$/u
+/** An amount with a currency sign before or after it: `$1200`, `5 €`, `-£7.50`, `1.234,00 €`. */
+const CURRENCY = /^(?:[+-]?[$€£¥]\s?[+-]?\d[\d.,' \u00a0\u202f]*|[+-]?\d[\d.,' \u00a0\u202f]*\s?[$€£¥])$/u
+
+/** What a text is, when it is a number written in a form a CSV cell is not read in; undefined when it is no number. */
+function numberForm (s: string): 'point' | 'grouped' | 'percent' | 'currency' | undefined {
+  if (GROUPED_OTHER.test(s)) return 'grouped'
+  // a plain number stays text only where ?decimal=, reads a comma as the decimal mark
+  if (NUMBER.test(s)) return 'point'
+  if (PERCENT.test(s)) return 'percent'
+  if (CURRENCY.test(s)) return 'currency'
+  return undefined
+}
+
+/**
+ * A CSV column whose texts are all numbers in a form its cells are not read in would otherwise become one category
+ * per distinct value, and train without a word (a data trial: a European price export's `1.234.567,89`, `12%`,
+ * `$1200`, `5.1` in a `?decimal=,` file). Refused, saying what reads them: `?thousands=` for grouped digits, plain
+ * numbers for percentages and amounts, one decimal mark per file. JSON strings have their own check (refuseNumberStrings).
+ */
+function refuseFormattedNumbers (scan: ColumnScan, name: string, locate: Locate, cell: (r: number) => Cell): void {
+  if (scan.strings === 0 || locate(scan.firstString).csv !== true) return
+  let first = -1
+  let form: ReturnType<typeof numberForm>
+  for (let r = 0, strings = 0; strings < scan.strings; r++) {
+    const v = cell(r)
+    if (typeof v !== 'string') continue
+    strings++
+    const f = numberForm(v.trim())
+    if (f === undefined) return
+    if (first < 0) { first = r; form = f }
+  }
+  const place = locate(first)
+  const text = cell(first) as string
+  const categories = `, or if they are categories, declare them: ${declareCategorical(name, place)}`
+  const start = `column ${JSON.stringify(name)} holds numbers written as ${shownText(text)}, which would each become a category`
+  switch (form) {
+    case 'grouped': {
+      const separator = /\d([.\s\u00a0\u202f'])\d{3}/u.exec(text)?.[1] ?? '.'
+      const sent = separator === '.' ? '.' : separator === '\'' ? '\'' : '%20 (a space)'
+      return fail(place, `${start}: send ?thousands=${sent} to read digits grouped so as numbers (pandas' thousands), with ?decimal=, if a comma marks the decimals${categories}`)
+    }
+    case 'point':
+      return fail(place, `${start}: ?decimal=, reads a comma as the decimal mark, and this column writes a point; if the points separate thousands (1.000 for 1000), send ?thousands=. too; ` +
+        `if they are decimal points, the file mixes two decimal marks: write it with one${categories}`)
+    case 'percent':
+      return fail(place, `${start}: write them as plain numbers, without the % sign (12% as 12, or as 0.12)${categories}`)
+    default:
+      return fail(place, `${start}: write them as plain numbers, without the currency sign${categories}`)
+  }
 }
 
 /** An integer as text: a plausible class label even when it is all digits (`"0"`, `"1"`). */

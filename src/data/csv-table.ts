@@ -5,7 +5,7 @@
  */
 import { nearestKey, quotedList } from '../schemas/messages.js'
 import { BAD_CSV, withProblem } from '../errors.js'
-import { cellOfText, decideKind, fail, scanColumn, type Cell, type DecimalMark, type Place } from './cells.js'
+import { cellOfText, decideKind, fail, scanColumn, type Cell, type DecimalMark, type Place, type ThousandsMark } from './cells.js'
 import { csvError, oneColumnMessage, parseCsv, type Delimiter } from './csv.js'
 import type { DatasetInput, DatasetPlaces } from './build-dataset.js'
 import type { RawTarget } from './encode-targets.js'
@@ -23,6 +23,8 @@ export interface CsvTableOptions {
   readonly delimiter?: Delimiter
   /** The decimal mark of numbers (pandas' `decimal`); `,` needs another delimiter. Default `.`. */
   readonly decimal?: DecimalMark
+  /** The mark between groups of three digits (pandas' `thousands`); neither the decimal mark nor the delimiter. Default none. */
+  readonly thousands?: ThousandsMark
   readonly missing?: MissingValues
 }
 
@@ -43,9 +45,11 @@ const JSON_ENCODED = 'the body is a JSON string holding the CSV (one quoted line
 export function csvToTable (text: string, options: CsvTableOptions = {}, maxRows = Infinity): CsvTable {
   const { header, records, lines, delimiter } = parseCsv(text, options.delimiter, maxRows)
   const decimal = options.decimal ?? '.'
+  const { thousands } = options
   if (decimal === ',' && delimiter === ',') {
     throw withProblem(new BAD_CSV('decimal=, needs cells separated by something else than commas; the header reads as comma-separated (send ?delimiter=; or ?delimiter=tab if it is not)'), { field: 'decimal' })
   }
+  if (thousands === decimal) throw withProblem(new BAD_CSV(`thousands and decimal are both ${JSON.stringify(decimal)}: one mark cannot do both; send ?decimal=, with ?thousands=. (or the other way round)`), { field: 'thousands' })
   if (records.length === 0) throw csvError(jsonEncoded(text) ? JSON_ENCODED : 'there are no data rows after the header', lines[0] ?? 1)
   if (header.length < 2) {
     throw csvError(oneColumnMessage(header[0], delimiter), 1)
@@ -70,14 +74,14 @@ export function csvToTable (text: string, options: CsvTableOptions = {}, maxRows
   for (const name of declared) {
     if (!header.includes(name)) throw withProblem(new BAD_CSV(`categorical names column ${JSON.stringify(name)}, which is not in the header; the columns are ${header.join(', ')}`), { field: 'categorical' })
   }
-  const features: Cell[][] = records.map((record) => featureIdx.map((c) => cellOfText(record[c], decimal)))
+  const features: Cell[][] = records.map((record) => featureIdx.map((c) => cellOfText(record[c], decimal, thousands)))
 
   let targets: RawTarget[]
   if (targetIdx.length === 1) {
     const c = targetIdx[0]
     const name = header[c]
     const asLabels = options.categorical === true || declared.has(name)
-    const cells = records.map((record) => (asLabels ? record[c].trim() || null : cellOfText(record[c], decimal)))
+    const cells = records.map((record) => (asLabels ? record[c].trim() || null : cellOfText(record[c], decimal, thousands)))
     const scan = scanColumn(cells.length, (r) => cells[r])
     if (scan.missing > 0) {
       // only a marker read as missing (NA, ?, null) can be a class label instead; an empty cell is missing either way
@@ -89,7 +93,7 @@ export function csvToTable (text: string, options: CsvTableOptions = {}, maxRows
     targets = kind === 'categorical' ? records.map((_, r) => raw(r, c)) : cells as number[]
   } else {
     targets = records.map((record, r) => targetIdx.map((c) => {
-      const v = cellOfText(record[c], decimal)
+      const v = cellOfText(record[c], decimal, thousands)
       if (typeof v !== 'number') fail(place(r, c), `expected a number, got ${JSON.stringify(raw(r, c))} (only a single target column may hold class labels, and no target may be missing)`)
       return v
     }))

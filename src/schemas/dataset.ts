@@ -62,6 +62,9 @@ export const CreateDatasetQuery = z.object({
     .describe('CSV only: the cell separator; default: detected from the header line (comma, semicolon or tab)'),
   decimal: z.enum(['.', ',']).optional()
     .describe('CSV only: the decimal mark of numbers, as pandas\' `decimal` (default `.`); `,` reads `1,5` as 1.5 in `;`- or tab-separated files'),
+  thousands: z.enum([',', '.', ' ', '\''], { error: 'expected , or . or \' or a space (%20)' }).optional()
+    .describe('CSV only: the mark between groups of three digits, as pandas\' `thousands` (default none): `.` reads `1.234.567,89` (with decimal=,) as 1234567.89, ' +
+      'a space (%20) also reads no-break spaces, as French files write `1 234,5`'),
   missing: Strategy.optional().describe('CSV only: the missing-value strategy (default error)'),
   fillValue: Float32Query.optional().describe('CSV only: with missing=constant, the value of a missing numeric cell (default 0); a finite number that fits a 32-bit float')
 }).strict() // a misspelt key (?targets=) is a 400 naming it, as on every route, not a silent default

@@ -118,6 +118,34 @@ describe('a long text in a refused request is quoted by its start (a hostile tri
 describe('CSV as people save it: delimiters, the target read whole, label spellings (issue 10)', () => {
   const post = (query: string, body: string) => request(t.app.server).post(`/v1/datasets${query}`).set('content-type', 'text/csv').send(body)
 
+  it('numbers in a form cells are not read in (a European export\'s 1.234.567,89, 12%, $1200, 5.1 in a ?decimal=, file) are refused with what reads them, never one category per value (a data trial)', async () => {
+    const refusals: Array<[query: string, csv: string, detail: RegExp]> = [
+      ['?target=y&decimal=,', 'price;area;y\n1.234.567,89;12,5;a\n2.345,00;13,0;b\n999,5;14,25;a\n1.234;15,0;b\n',
+        /^CSV line 2, column 1 \("price"\): column "price" holds numbers written as "1\.234\.567,89", which would each become a category: send \?thousands=\. to read digits grouped so as numbers \(pandas' thousands\), with \?decimal=, if a comma marks the decimals, or if they are categories, declare them: \?categorical=price$/],
+      ['?target=y&decimal=,', 'x;z;y\n5.1;1,5;a\n4.9;2,5;b\n6.3;3,0;a\n', /column "x" holds numbers written as "5\.1", .*: \?decimal=, reads a comma as the decimal mark, and this column writes a point; .*the file mixes two decimal marks/],
+      ['?target=y', 'x,y\n12%,a\n5%,b\n7 %,a\n', /column "x" holds numbers written as "12%", .*write them as plain numbers, without the % sign/],
+      ['?target=y', 'x,y\n$1200,a\n$5,b\n$7.50,a\n', /column "x" holds numbers written as "\$1200", .*without the currency sign/],
+      ['?target=y&delimiter=;', 'x;y\n5 €;a\n1.234,00 €;b\n', /column "x" holds numbers written as "5 €", .*without the currency sign/],
+      ['?target=y&decimal=,', 'x;y\n1 234,5;a\n2 000,0;b\n', /send \?thousands=%20 \(a space\)/],
+      ['?target=y&decimal=,&thousands=,', 'x;y\n1,5;a\n', /^CSV thousands and decimal are both ","/]
+    ]
+    for (const [query, csv, detail] of refusals) {
+      const res = await post(query, csv)
+      expectProblem(res, 400)
+      expect(res.body.detail, csv).toMatch(detail)
+    }
+    // with ?thousands=, read as the numbers they are
+    const eu = await post('?target=y&decimal=,&thousands=.', 'price;area;y\n1.234.567,89;12,5;a\n2.345,00;13,0;b\n999,5;14,25;a\n1.234;15,0;b\n')
+    expect(eu.status, JSON.stringify(eu.body)).toBe(201)
+    expect(eu.body.columns[0]).toMatchObject({ name: 'price', kind: 'numeric', min: 999.5 })
+    expect(Math.fround(eu.body.columns[0].max as number)).toBe(Math.fround(1234567.89))
+    const fr = await post('?target=y&decimal=,&thousands=%20', 'x;y\n1 234,5;a\n2\u00a0000,0;b\n-3\u202f000;a\n')
+    expect(fr.body.columns[0]).toMatchObject({ kind: 'numeric', min: -3000, max: 2000 })
+    // quoted, as a comma-separated file holds them
+    const us = await post('?target=y&thousands=,', 'x,y\n"1,234.5",a\n7,b\n')
+    expect(us.body.columns[0]).toMatchObject({ kind: 'numeric', min: 7, max: 1234.5 })
+  })
+
   it('reads ; and tab files from their header, or with ?delimiter=, and says so when the delimiter is the problem', async () => {
     const semi = 'a;b;label\r\n1;2;x\r\n3;4;y\r\n'
     for (const [query, body] of [['', semi], ['?delimiter=%3B', semi], ['', semi.replaceAll(';', '\t')], ['?delimiter=tab', semi.replaceAll(';', '\t')]]) {
@@ -415,12 +443,13 @@ describe('CSV query parameters on a JSON upload', () => {
   it('covers every query parameter the CSV upload takes, each with its own advice', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json()
     const names: string[] = doc.paths['/v1/datasets'].post.parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name)
-    const values: Record<string, string> = { target: 'y', name: 'n', categorical: 'a,b', delimiter: 'tab', decimal: ',', missing: 'constant', fillValue: '-1' }
+    const values: Record<string, string> = { target: 'y', name: 'n', categorical: 'a,b', delimiter: 'tab', decimal: ',', thousands: '.', missing: 'constant', fillValue: '-1' }
     expect(names.sort()).toEqual(Object.keys(values).sort())
     const advice: Record<string, string> = {
       categorical: '"categorical": ["a", "b"]',
       delimiter: 'nothing: a JSON body has no cells to separate; leave it out',
       decimal: 'nothing: JSON numbers always use "."; leave it out',
+      thousands: 'nothing: JSON numbers have no thousands marks; leave it out',
       fillValue: '"missing": {"strategy": "constant", "fillValue": -1}'
     }
     for (const name of names) {

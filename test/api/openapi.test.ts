@@ -105,7 +105,7 @@ describe('OpenAPI document', () => {
     // a JSON string was declared valid and then refused: JSON is the object alone
     expect(upload['application/json'].schema?.$ref).toBe('#/components/schemas/CreateDatasetJson')
     for (const type of ['text/csv', 'application/csv']) expect(upload[type].schema?.type, type).toBe('string')
-    expect(Object.keys(upload['multipart/form-data'].schema?.properties ?? {})).toEqual(['file', 'target', 'name', 'categorical', 'delimiter', 'decimal', 'missing', 'fillValue'])
+    expect(Object.keys(upload['multipart/form-data'].schema?.properties ?? {})).toEqual(['file', 'target', 'name', 'categorical', 'delimiter', 'decimal', 'thousands', 'missing', 'fillValue'])
     for (const path of ['/v2/models/{name}/infer', '/v2/models/{name}/versions/{version}/infer']) {
       const op = doc.paths[path].post
       expect(op.requestBody.content['application/octet-stream'].schema?.format, path).toBe('binary')

@@ -175,9 +175,11 @@ describe('decimal commas (semicolon CSV as European spreadsheets save it)', () =
     expect(input.targets).toEqual([10.25, 14.5, 1000])
   })
 
-  it('a point under decimal "," is text, as in pandas, and is refused like any stray text', () => {
+  it('a point under decimal "," is text, as in pandas, and is refused as a second decimal mark (or thousands), naming the cell', () => {
     const err = problemOf(() => build('a;y\n1,5;1\n2,5;2\n3.5;3\n', { decimal: ',' }))
-    expect(err.message).toMatch(/^CSV line 4, column 1 \("a"\): expected a number like the rest of column "a", got "3\.5"/)
+    expect(err.message).toMatch(/^CSV line 4, column 1 \("a"\): column "a" holds numbers written as "3\.5", .*the file mixes two decimal marks/)
+    // a text that is no number among them is the stray text it was
+    expect(problemOf(() => build('a;y\n1,5;1\n2,5;2\n3.5;3\nfour;4\n', { decimal: ',' })).message).toMatch(/expected a number like the rest of column "a", got "3\.5"/)
   })
 
   it('decimal "," with comma-separated cells is a 400 that says why', () => {

@@ -22,6 +22,7 @@ const CSV_FIELDS = {
   categorical: { type: 'string', description: 'true: the single target column holds class labels even when numbers; or comma-separated columns to read as categories' },
   delimiter: { type: 'string', enum: [',', ';', 'tab', '\t'], description: 'The cell separator; default: detected from the header line' },
   decimal: { type: 'string', enum: ['.', ','], description: 'The decimal mark of numbers (pandas\' decimal); default .' },
+  thousands: { type: 'string', enum: [',', '.', ' ', '\''], description: 'The mark between groups of three digits (pandas\' thousands); default none' },
   missing: { type: 'string', enum: ['error', 'mean', 'median', 'most_frequent', 'constant'], description: 'The missing-value strategy (default error)' },
   fillValue: { type: 'string', description: 'With missing=constant, the value of a missing numeric cell (default 0)' }
 }
