@@ -26,6 +26,7 @@ import { RunningAttempts } from './running-attempts.js'
 import { CANCELLED_MESSAGE, LOCK_LOST, isCancelMarked, isStopMarked, readEpochs, recordEpochs, type TrainingJob, type TrainJobResult } from './training-queue.js'
 import { validationOutputs } from './job-scoring.js'
 import { fenceOf, LockLostError, updateProgressFenced, type AttemptFence } from './attempt-fence.js'
+import { tagStarted } from './fair-share.js'
 import { scoreHeldOut, trialPlan, type TrialRows } from './sweeps/trial-rows.js'
 
 export interface ProcessorDeps {
@@ -257,6 +258,8 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     }
 
     const data = parseJob(job.data)
+    // the fair-share round moves on to this job's (fair-share.ts)
+    await tagStarted(redis, prefix, job.opts.priority)
     if (await isCancelMarked(redis, prefix, jobId)) return await cancelled()
     if (deps.shutdown.aborted) return await handBack(null)
     // the job's startedAt stays its first attempt's: a resumed attempt does not restart the clock

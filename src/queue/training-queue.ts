@@ -13,6 +13,7 @@ import { effectiveTraining } from './train-options.js'
 import { rangeOf, type Page } from '../store/page.js'
 import { readReport, type RunReport } from './run-report.js'
 import { recordEpochsFenced, type AttemptFence } from './attempt-fence.js'
+import { fairTags } from './fair-share.js'
 
 export const TRAINING_QUEUE = 'training'
 
@@ -123,6 +124,11 @@ export const UNFINISHED_STATES: JobType[] = ['waiting', 'active', 'delayed', 'pr
 
 /** The failure reason of a job cancelled by request (the worker logs it as 'job cancelled'). */
 export const CANCELLED_MESSAGE = 'cancelled by request'
+/** BullMQ's failedReason of a job that stalled more than WORKER_MAX_STALLED_COUNT times, and what a job view says instead. */
+const STALLED_TOO_OFTEN = 'job stalled more than allowable limit'
+const STALLED_TOO_OFTEN_SAID = 'its workers stopped or crashed while running it more often than WORKER_MAX_STALLED_COUNT allows ' +
+  '(BullMQ: job stalled more than allowable limit); check the workers\' logs for why, then submit it again'
+
 /** The abort reason of an attempt whose BullMQ lock could not be renewed: it stops and writes nothing more. */
 export const LOCK_LOST = 'lock lost'
 
@@ -180,7 +186,7 @@ function viewOf (job: TrainingJob, state: JobState | 'unknown', cancelMark: stri
   }
   if (job.data.modelName !== undefined) view.modelName = job.data.modelName
   if (status === 'succeeded' && job.returnvalue?.modelId) view.modelId = job.returnvalue.modelId
-  if (status === 'failed' && job.failedReason) view.error = job.failedReason
+  if (status === 'failed' && job.failedReason) view.error = job.failedReason === STALLED_TOO_OFTEN ? STALLED_TOO_OFTEN_SAID : job.failedReason
   if (status === 'cancelled') view.error = CANCELLED_MESSAGE
   // a running job keeps 'running' until its worker stops it (within a minibatch): this says the cancel is on its way
   if (cancelMark !== null) view.cancelRequestedAt = cancelMark
@@ -270,7 +276,9 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
 
     async enqueue (data) {
       const id = `job_${randomUUID().replaceAll('-', '')}`
-      await queue.add('train', data, { jobId: id })
+      // its place among every tenant's jobs (fair-share.ts)
+      const [priority] = await fairTags(redis, prefix, queue.keys.prioritized, ownerOf(data), 1)
+      await queue.add('train', data, { jobId: id, priority })
       await redis.zadd(keys.jobs(ownerOf(data)), Date.now(), id)
       return id
     },

@@ -113,7 +113,8 @@ describe('worker processes', () => {
     await until('two epochs', async () => (await historyLength(jobId)) >= 2)
     c.child.kill('SIGTERM')
     expect(await c.exited).toEqual({ code: 0, signal: null })
-    expect(await queue.queue.getJobState(jobId)).toBe('waiting')
+    // back in the queue with its fair-share tag (queue/fair-share.ts), at the front of its round: BullMQ's prioritized set
+    expect(await queue.queue.getJobState(jobId)).toBe('prioritized')
     expect((await queue.get(jobId))?.status).toBe('queued')
     const checkpoint = decodeCheckpoint((await redis.getBuffer(keys.jobCheckpoint(jobId)))!)
     expect(checkpoint.epoch).toBeGreaterThanOrEqual(1)

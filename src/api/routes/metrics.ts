@@ -18,6 +18,8 @@ import { rateLimitedLog } from '../../store/redis-health.js'
 import { VERSION } from '../../version.js'
 
 const JOB_STATES: readonly JobState[] = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed']
+/** The tagged jobs next to run among which the oldest queued job is looked for (a scrape reads this many timestamps at most). */
+const OLDEST_AMONG = 1000
 const REDIS_TIMEOUT_MS = 1000
 
 const metrics: FastifyPluginAsyncZod = async (fastify) => {
@@ -63,12 +65,33 @@ const metrics: FastifyPluginAsyncZod = async (fastify) => {
   // the Queue shares the app's connection, which it does not close; the caller owns that
   fastify.addHook('onClose', async () => { await queue?.close() })
 
-  /** Failed jobs that carry a cancel mark: those the API reports as `cancelled`. */
-  async function cancelledCount (q: Queue): Promise<number> {
+  /**
+   * Jobs that carry a cancel mark, among the failed (the API reports them `cancelled`) and among those still queued (a
+   * job cancelled while queued stays in BullMQ's lists until a worker takes it and ends it at once: not queue depth).
+   */
+  async function cancelledCounts (q: Queue): Promise<{ failed: number, queued: number }> {
     const marked = await fastify.redis.hkeys(keys.jobCancel())
-    if (marked.length === 0) return 0
-    const scores = await fastify.redis.zmscore(q.keys.failed, ...marked)
-    return scores.filter((s) => s !== null).length
+    if (marked.length === 0) return { failed: 0, queued: 0 }
+    const [failed, tagged, wait] = await Promise.all([
+      fastify.redis.zmscore(q.keys.failed, ...marked),
+      fastify.redis.zmscore(q.keys.prioritized, ...marked),
+      // the untagged wait list holds only jobs handed back or stalled (queue/fair-share.ts): a few
+      fastify.redis.lrange(q.keys.wait, 0, -1)
+    ])
+    const marks = new Set(marked)
+    return { failed: failed.filter((v) => v !== null).length, queued: tagged.filter((v) => v !== null).length + wait.filter((id) => marks.has(id)).length }
+  }
+
+  /** When the job that has waited longest was submitted (ms), or undefined: of the wait list's oldest and the next OLDEST_AMONG tagged jobs. */
+  async function oldestQueued (q: Queue): Promise<number | undefined> {
+    // tagged jobs run by tag, not by age (fair-share.ts), so the oldest is among the next to run, not first of them
+    const ids = [...await fastify.redis.lrange(q.keys.wait, 0, OLDEST_AMONG - 1), ...await fastify.redis.zrange(q.keys.prioritized, 0, OLDEST_AMONG - 1)]
+    if (ids.length === 0) return undefined
+    const marks = await fastify.redis.hmget(keys.jobCancel(), ...ids)
+    const pipeline = fastify.redis.pipeline()
+    for (const id of ids) pipeline.hget(q.toKey(id), 'timestamp')
+    const stamps = (await pipeline.exec() ?? []).map(([, v], i) => (marks[i] === null ? Number(v) : NaN)).filter(Number.isFinite)
+    return stamps.length === 0 ? undefined : Math.min(...stamps)
   }
 
   /** The Redis-backed values, set on their metrics; throws when Redis does not answer in time. */
@@ -78,28 +101,29 @@ const metrics: FastifyPluginAsyncZod = async (fastify) => {
       queue.on('error', () => undefined) // an outage shows as backprop_metrics_redis_up 0
     }
     const q = queue
-    const [counts, cancelled, connected, epochCount, sampleCount, stalledCount, failedCount, [first]] = await withTimeout(Promise.all([
+    const [counts, cancelled, connected, epochCount, sampleCount, stalledCount, failedCount, first] = await withTimeout(Promise.all([
       q.getJobCounts(...JOB_STATES),
-      cancelledCount(q),
+      cancelledCounts(q),
       // CLIENT LIST, which a managed Redis may refuse: then the gauge is left out
       q.getWorkersCount().catch(() => undefined),
       fastify.redis.get(keys.trainedEpochs()),
       fastify.redis.get(keys.trainedSamples()),
       fastify.redis.get(keys.stalledJobs()),
       fastify.redis.get(keys.failedJobs()),
-      // the wait list's oldest (BullMQ pushes new jobs at its head)
-      q.getJobs(['waiting'], 0, 0, true)
+      oldestQueued(q)
     ]), REDIS_TIMEOUT_MS)
-    // BullMQ records a cancelled job as failed; the API (and this gauge) tells them apart by the cancel mark
-    const byState: Record<string, number> = { ...counts, failed: (counts.failed ?? 0) - cancelled, cancelled }
-    for (const state of [...JOB_STATES, 'cancelled']) jobs.set({ state }, byState[state] ?? 0)
+    // BullMQ records a cancelled job as failed; the API (and this gauge) tells them apart by the cancel mark. `waiting` is the
+    // queue's depth: BullMQ's wait list and its tagged (prioritized) jobs, less those cancelled while queued
+    const { prioritized = 0, ...rest } = counts
+    const byState: Record<string, number> = { ...rest, waiting: (counts.waiting ?? 0) + prioritized - cancelled.queued, failed: (counts.failed ?? 0) - cancelled.failed, cancelled: cancelled.failed }
+    for (const state of [...JOB_STATES.filter((s) => s !== 'prioritized'), 'cancelled']) jobs.set({ state }, byState[state] ?? 0)
     if (connected === undefined) workers.reset()
     else workers.set(connected)
     total(epochs, Number(epochCount ?? 0))
     total(samples, Number(sampleCount ?? 0))
     total(stalled, Number(stalledCount ?? 0))
     total(failures, Number(failedCount ?? 0))
-    oldest.set(first === undefined ? 0 : Math.max(0, (Date.now() - first.timestamp) / 1000))
+    oldest.set(first === undefined ? 0 : Math.max(0, (Date.now() - first) / 1000))
   }
 
   fastify.get('/metrics', {

@@ -12,6 +12,7 @@ import { ownerOf } from '../../security/tenancy.js'
 import { createKeys } from '../../store/keys.js'
 import { createSweepStore } from '../../store/sweeps.js'
 import { CANCELLED_MESSAGE, isCancelMarked, type TrainingQueue } from '../training-queue.js'
+import { fairTags } from '../fair-share.js'
 import { readSweepResults } from './sweep-results.js'
 import { CHILD_JOB_OPTIONS, type SweepJobData, type SweepJobResult } from './sweep-queue.js'
 
@@ -48,8 +49,9 @@ export function createSweepProcessor (redis: Redis, prefix: string, training: Tr
       }
       const retrainJobId = retrainJobIdOf(sweepId)
       log.info({ bestTrial: best.trial, mean: best.mean, std: best.std }, 'sweep ranked; retraining the best configuration')
+      const [priority] = await fairTags(redis, prefix, training.queue.keys.prioritized, ownerOf(record), 1)
       await training.queue.add('train', { ...record.trials[best.trial].job, modelName: record.modelName },
-        { jobId: retrainJobId, parent: { id: job.id!, queue: job.queueQualifiedName }, ...CHILD_JOB_OPTIONS })
+        { jobId: retrainJobId, parent: { id: job.id!, queue: job.queueQualifiedName }, ...CHILD_JOB_OPTIONS, priority })
       await redis.zadd(keys.jobs(ownerOf(record)), Date.now(), retrainJobId)
       await job.updateData({ ...job.data, bestTrial: best.trial, retrainJobId })
       // false: the retraining already finished (a fast job), so carry on at once

@@ -13,6 +13,7 @@ import { ownerOf } from '../../security/tenancy.js'
 import { rangeOf, type Page } from '../../store/page.js'
 import { createSweepStore, type SweepRecord } from '../../store/sweeps.js'
 import { CANCELLED_MESSAGE, cancelMarkOf, isFinal, markCancelled, TRAINING_QUEUE, unfinishedIdsIn, withoutCancelled, type TrainingQueue } from '../training-queue.js'
+import { fairTags } from '../fair-share.js'
 import { readSweepResults } from './sweep-results.js'
 
 export const SWEEP_QUEUE = 'sweeps'
@@ -115,11 +116,15 @@ export function createSweepQueue (redis: Redis, prefix: string, training: Traini
 
     async start (record) {
       await store.save(record)
+      // each child its place among every tenant's jobs, in the sweep's order (fair-share.ts): a sweep of a thousand
+      // children takes a thousand rounds, and other tenants' jobs alternate with them
+      const tags = await fairTags(redis, prefix, training.queue.keys.prioritized, ownerOf(record), record.trials.reduce((n, t) => n + t.jobIds.length, 0))
+      let next = 0
       const children: FlowJobNode[] = record.trials.flatMap((t, trial) => t.jobIds.map((jobId, index) => ({
         name: 'train',
         queueName: TRAINING_QUEUE,
         data: { ...t.job, sweep: { id: record.id, trial, ...(record.folds === null ? { holdout: { fraction: t.job.training.validationSplit, seed: record.seed } } : { fold: { k: record.folds, index, seed: record.seed } }) } },
-        opts: { jobId, ...CHILD_JOB_OPTIONS }
+        opts: { jobId, ...CHILD_JOB_OPTIONS, priority: tags[next++] }
       })))
       await flows.add({ name: 'sweep', queueName: SWEEP_QUEUE, data: { sweepId: record.id } satisfies SweepJobData, opts: { jobId: record.id, attempts: 3, backoff: { type: 'fixed', delay: 1000 } }, children })
     },
