@@ -51,3 +51,31 @@ export async function trainingCeiling (engine: TrainingEngine, kernels: KernelNa
   const two = pairs.reduce((s, v) => s + v, 0) / pairs.length
   return { one, two, ratio: two / one }
 }
+
+/**
+ * How long a cache line takes to go from one thread's core to the other's and back, in ns: the main thread writes a
+ * counter, a second thread spinning on it writes it into another line, the main thread spins until it reads it
+ * there (the median of `rounds` runs of `trips` round trips each). A data-parallel minibatch moves its gradients and
+ * weights between the cores (on W1, about 940 KB a minibatch); this is the latency each of those lines waits on,
+ * the machine's and not the engine's (sub-100 ns on one socket's cores; VMs differ).
+ */
+export async function crossCoreRoundTrip (trips = 200_000, rounds = 3): Promise<number> {
+  const shared = new SharedArrayBuffer(128)
+  const a = new Int32Array(shared)
+  const echo = new Worker(new URL('./line-echo.mjs', import.meta.url), { workerData: shared })
+  await new Promise((resolve, reject) => { echo.once('message', resolve); echo.once('error', reject) })
+  const each: number[] = []
+  let n = 0
+  for (let r = 0; r < rounds; r++) {
+    const start = process.hrtime.bigint()
+    for (let i = 0; i < trips; i++) {
+      Atomics.store(a, 0, ++n)
+      while (Atomics.load(a, 16) !== n) { /* the other core's write */ }
+    }
+    each.push(Number(process.hrtime.bigint() - start) / trips)
+  }
+  Atomics.store(a, 0, -1)
+  await echo.terminate()
+  return median(each)
+}
+

@@ -10,7 +10,7 @@ import type { Network } from '../src/nn/network.js'
 import { chooseKernels } from '../src/kernels/index.js'
 import { median, predictW3, predictW3Pool, trainW1, trainW2, w1Scaling, w3Setup } from './workloads.js'
 import { findPeersDir, findPython, runPeer, type PeerFigure } from './peers.js'
-import { machineCeiling, trainingCeiling } from './ceiling.js'
+import { crossCoreRoundTrip, machineCeiling, trainingCeiling } from './ceiling.js'
 import { join } from 'node:path'
 
 type Round = Map<string, number>
@@ -95,6 +95,8 @@ export async function compareWithPeers (engine: TrainingEngine, { rounds, json }
       round.set(`phases.W1.${t}.reduce_us`, p.reduceUs)
       round.set(`phases.W1.${t}.between_us`, p.betweenUs)
     }
+    // a cache line's round trip between the two cores: what the reduce's cross-core traffic waits on
+    round.set('machine.line_round_trip_ns', await crossCoreRoundTrip())
     const ceiling = await machineCeiling(kernels.active)
     round.set('machine.t1', ceiling.one)
     round.set('machine.t2', ceiling.two)
