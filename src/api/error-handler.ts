@@ -110,8 +110,24 @@ export const boundedDetail = (detail: string): string => detail.length <= MAX_DE
   ? detail
   : `${detail.slice(0, MAX_DETAIL - 100)}… (${detail.length} characters in all; the rest is not shown)`
 
+/** The most field issues a problem lists (a body of 3,000 unknown keys had answered 532 KB), and the longest field path or issue message it says whole. */
+const MAX_ISSUES = 50
+const MAX_FIELD = 300
+
+const cut = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 60)}… (${text.length} characters)`)
+
+/** `field` and `errors` bounded as `detail` is: a key of 1 MB had come back three times over in them. */
+function boundedExtras (extras: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...extras }
+  if (typeof out.field === 'string') out.field = cut(out.field, MAX_FIELD)
+  if (Array.isArray(out.errors)) {
+    out.errors = (out.errors as FieldIssue[]).slice(0, MAX_ISSUES).map((e) => ({ ...e, field: cut(e.field, MAX_FIELD), message: cut(e.message, MAX_DETAIL / 4) }))
+  }
+  return out
+}
+
 function problemBody (status: number, code: string | undefined, detail: string, instance: string, extras: Record<string, unknown> = {}): ProblemBody {
-  return { type: problemType(code), title: STATUS_CODES[status] ?? 'Error', status, detail: boundedDetail(detail), instance, ...(code ? { code } : {}), ...extras }
+  return { type: problemType(code), title: STATUS_CODES[status] ?? 'Error', status, detail: boundedDetail(detail), instance, ...(code ? { code } : {}), ...boundedExtras(extras) }
 }
 
 type AnyError = FastifyError & { problem?: ProblemExtras }
@@ -132,6 +148,8 @@ export function toProblem (err: AnyError, request: FastifyRequest, bodyLimit: nu
       .flatMap((v) => expandIssue(v.instancePath, { ...(v.params as RawIssue), code: v.keyword, message: v.message }))
       .map((e) => ({ field: fieldPath(e.pointer), in: where, message: e.message }))
       .filter(tightestBound)
+      // a field named by a key of a megabyte is said by its start, in the detail too
+      .map((e) => ({ ...e, field: cut(e.field, MAX_FIELD) }))
     // a body of the wrong kind altogether (a list, a string where an object goes): say what to send, as for an empty one
     if (where === 'body' && errors.length === 1 && errors[0].field === '' && WRONG_KIND.test(errors[0].message)) {
       errors[0] = { ...errors[0], message: `${errors[0].message}; send ${whatToSend(request)}` }

@@ -27,6 +27,9 @@ export function nearestKey (key: string, known: readonly string[]): string | und
   let best: string | undefined
   let bestDistance = Infinity
   for (const k of known) {
+    // two edits at most: lengths further apart than that are no slip, and a 1 MB key's table against each known
+    // key had held the event loop 23 s (a hostile retrial)
+    if (Math.abs(key.length - k.length) > 2) continue
     const d = editDistance(key, k)
     if (d < bestDistance) { best = k; bestDistance = d }
   }
@@ -117,6 +120,9 @@ const KEYS_HERE_LEAD = '; the keys here are '
 export const KEYS_HERE = new RegExp(`${KEYS_HERE_LEAD}(.+)$`)
 
 /** The message for keys a strict object does not accept, given the keys it does. */
+/** A key quoted in a message: its start alone when long (`"KKKK…" (1000000 characters)`). */
+const quotedKey = (key: string): string => (key.length <= 80 ? `"${key}"` : `"${key.slice(0, 60)}…" (${key.length} characters)`)
+
 export function unknownKeysMessage (keys: readonly string[], known: readonly string[]): string {
   const each = keys.map((key) => {
     const near = nearestKey(key, known)
@@ -127,8 +133,9 @@ export function unknownKeysMessage (keys: readonly string[], known: readonly str
         ? inOptimizer(key)
         : L2_NAMES.has(key) && (known.includes('optimizer') || (known.includes('layers') && key !== 'l2')) ? inNetworkL2(key, known.includes('layers')) : undefined
     const said = elsewhere ?? synonymOf(key, known)
-    if (said !== undefined) return `"${key}" (${said})`
-    return near === undefined ? `"${key}"` : `"${key}" (did you mean "${near}"?)`
+    const shown = quotedKey(key)
+    if (said !== undefined) return `${shown} (${said})`
+    return near === undefined ? shown : `${shown} (did you mean "${near}"?)`
   })
   const accepted = known.length > 0 ? `${KEYS_HERE_LEAD}${known.join(', ')}` : ''
   return `unknown key${keys.length > 1 ? 's' : ''} ${each.join(', ')}${accepted}`

@@ -223,6 +223,23 @@ describe('a JSON body that cannot be read', () => {
     expect(pair.body.name).toBe('😀')
   })
 
+  it('answers a long unknown key at once, by its start, and bounds the issues it lists: a 1 MB key had held the API 23 s and come back three times over (a hostile retrial)', async () => {
+    const key = 'K'.repeat(1_000_000)
+    const started = Date.now()
+    const res = await post('/v1/datasets', JSON.stringify({ name: 'x', features: [[1], [2]], targets: [0, 1], [key]: 1 }))
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(res.status).toBe(400)
+    expect(JSON.stringify(res.body).length).toBeLessThan(10_000)
+    expect(res.body.detail).toMatch(/unknown key "K{60}…" \(1000000 characters\)/)
+    expect(res.body.field).toMatch(/^K+… \(1000000 characters\)$/)
+    // thousands of unknown keys: the first 50 listed, the detail cut
+    const many = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`extra${i}`, 1]))
+    const wide = await post('/v1/networks', JSON.stringify({ inputs: 1, layers: [], output: { units: 1, activation: 'identity' }, ...many }))
+    expect(wide.status).toBe(400)
+    expect(wide.body.errors.length).toBeLessThanOrEqual(50)
+    expect(JSON.stringify(wide.body).length).toBeLessThan(20_000)
+  })
+
   it('refuses a new name holding a control character or a bidirectional override, on every route that names: it printed as other text (a hostile trial)', async () => {
     const before = (await request(t.app.server).get('/v1/datasets')).body.total as number
     for (const name of ['a\u0000b', 'red\u001b[31m', 'x\u202eexe.txt', 'c\u0085']) {
