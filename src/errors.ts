@@ -113,7 +113,7 @@ export const MODEL_VERSION_REQUIRED = coded<[string, string]>('NN_ERR_MODEL_VERS
 export const PAYLOAD_TOO_LARGE = coded<[number]>('NN_ERR_PAYLOAD_TOO_LARGE', 'request body exceeds %d bytes (BODY_LIMIT); send a smaller body or raise the limit', 413)
 // what was counted ("dataset has 201 rows"; a CSV read no further than the limit says where it stopped: data/csv.ts)
 export const DATASET_TOO_LARGE = coded<[string, number]>('NN_ERR_DATASET_TOO_LARGE', '%s; the limit is %d (MAX_DATASET_ROWS)', 413)
-export const DATASET_TOO_WIDE = coded<[number, number]>('NN_ERR_DATASET_TOO_LARGE', 'the dataset has %d feature columns; the limit is %d (MAX_FEATURE_COLUMNS): drop the columns that carry nothing, or reduce them (PCA) before upload', 413)
+export const DATASET_TOO_WIDE = coded<[string, number]>('NN_ERR_DATASET_TOO_LARGE', 'the dataset has %s; the limit is %d (MAX_FEATURE_COLUMNS): drop the columns that carry nothing, or reduce them (PCA) before upload', 413)
 export const NOT_ACCEPTABLE = coded<[string, string]>('NN_ERR_NOT_ACCEPTABLE', "cannot answer in any of '%s'; send Accept: %s", 406)
 export const UNSUPPORTED_MEDIA_TYPE = coded<[string, string]>('NN_ERR_UNSUPPORTED_MEDIA_TYPE', "content type '%s' is not accepted here; send %s", 415)
 // a Content-Encoding other than gzip, deflate, br (api/request-decompression.ts): the same code, as RFC 9110 answers it (415)

@@ -102,7 +102,7 @@ export function buildDataset (input: DatasetInput, limits: DatasetLimits = NO_LI
   // a dataset's GET and the list describe each column: 100,000 of them made a 9 MB description, and a page of
   // such datasets held the API for seconds (a hostile trial)
   if (limits.maxColumns !== undefined && width > limits.maxColumns) {
-    throw withProblem(new DATASET_TOO_WIDE(width, limits.maxColumns), { field: 'features' })
+    throw withProblem(new DATASET_TOO_WIDE(`${width} feature columns`, limits.maxColumns), { field: 'features' })
   }
   const featureNames = names(input.featureNames, width, 'x', 'featureNames')
   const missing = input.missing ?? { strategy: 'error' }
@@ -116,6 +116,13 @@ export function buildDataset (input: DatasetInput, limits: DatasetLimits = NO_LI
   }
   const { x, columns } = readFeatures(rows, featureNames, (r, c) => input.features[r][c], places.feature,
     { maxCategories: limits.maxCategories, missing: missing.strategy, categorical }, places.text)
+  // and counted as the network reads them, each category an input: the descriptions list every category too
+  // (2,000 columns of 1,000 categories made a 14 MB one, a hostile retrial's)
+  const inputs = encodedWidth(columns)
+  if (limits.maxColumns !== undefined && inputs > limits.maxColumns) {
+    const categories = columns.reduce((n, c) => n + (c.categories?.length ?? 0), 0)
+    throw withProblem(new DATASET_TOO_WIDE(`${inputs} inputs once its categorical columns are one-hot encoded (${counted(width, 'feature column')}, ${counted(categories, 'category', 'categories')} among them)`, limits.maxColumns), { field: 'features' })
+  }
   const targetName = input.targetNames?.length === 1 ? input.targetNames[0] : 'class'
   const encoded = encodeTargets(input.targets, { maxClasses: limits.maxClasses, name: targetName, locate: places.target })
   const targetWidth = encoded.classes ? 1 : encoded.width

@@ -103,15 +103,20 @@ describe('a long text in a refused request is quoted by its start (a hostile tri
     const res = await request(t.app.server).post('/v1/datasets?target=y').set('content-type', 'text/csv').send(`a,y\n1,0\n${cell},1\n2,0\n3,1\n`)
     expectProblem(res, 400)
     expect(res.body.detail).toMatch(/^CSV line 3, column 1 \("a"\): expected a number like the rest of column "a", got "x{60}…" \(200000 characters\);/)
-    // a message quoting a long name that no formatter cuts: cut whole, in every route family's error form
+    // a long key: said by its start, in every route family's error form
     const name = 'k'.repeat(10_000)
     for (const url of ['/v1/networks', '/v2/models/x/infer']) {
       const long = await request(t.app.server).post(url).set('content-type', 'application/json').send(`{"${name}": 1}`)
       expect(long.status, url).toBe(400)
       const detail = (long.body.detail ?? long.body.error) as string
       expect(detail.length, url).toBeLessThanOrEqual(4000)
-      expect(detail, url).toMatch(/… \(\d+ characters in all; the rest is not shown\)$/)
+      expect(detail, url).toMatch(/unknown (key "|member ')k{60}…["'] \(10000 characters\)/)
     }
+    // a message quoting a long name that no formatter cuts (a CSV header's, in the cell's place): the detail cut whole
+    const header = await request(t.app.server).post('/v1/datasets?target=y').set('content-type', 'text/csv').send(`${name},y\n1,0\nfour,1\n2,0\n3,1\n`)
+    expectProblem(header, 400)
+    expect(header.body.detail.length).toBeLessThanOrEqual(4000)
+    expect(header.body.detail).toMatch(/… \(\d+ characters in all; the rest is not shown\)$/)
   })
 })
 
@@ -316,6 +321,12 @@ describe('POST /v1/datasets (JSON)', () => {
     expect(csv.body.detail).toMatch(/^the dataset has 10001 feature columns; the limit is 10000 \(MAX_FEATURE_COLUMNS\)/)
     // at the cap, it is read
     expect((await request(t.app.server).post('/v1/datasets').send({ features: [wide.slice(1), wide.slice(1)], targets: [0, 1] })).status).toBe(201)
+    // each category counts as the input it becomes: 60 columns of 200 categories (a retrial's 2,000 of 1,000 made a 14 MB description)
+    const rows = Array.from({ length: 200 }, (_, r) => Array.from({ length: 60 }, (_, c) => `v${c}_${r}`))
+    const categorical = await request(t.app.server).post('/v1/datasets').send({ features: rows, targets: rows.map((_, r) => r % 2) })
+    expectProblem(categorical, 413)
+    expect(categorical.body.detail).toBe('the dataset has 12000 inputs once its categorical columns are one-hot encoded (60 feature columns, 12000 categories among them); ' +
+      'the limit is 10000 (MAX_FEATURE_COLUMNS): drop the columns that carry nothing, or reduce them (PCA) before upload')
   })
 
   it('enforces MAX_DATASET_ROWS (413), BODY_LIMIT (413) and the media type (415)', async () => {

@@ -16,6 +16,9 @@ const TFS_BODY = 'TensorFlow Serving\'s predict body is {"instances": [[…], �
 const INFER_BODY = 'the Open Inference Protocol\'s infer body is {"inputs": [{"name": "input", "shape": [rows, features], "datatype": "FP32", "data": […]}, …]}'
 
 /** ` (did you mean 'inputs'?)` for a near miss of one of `keys`. */
+/** A member quoted in a message: its start alone when long (a 10,000-character key came back whole). */
+const quotedMember = (key: string): string => (key.length <= 80 ? `'${key}'` : `'${key.slice(0, 60)}…' (${key.length} characters)`)
+
 function nearMiss (key: string, keys: readonly string[]): string {
   const near = keys.find((k) => k.toLowerCase() === key.toLowerCase() || k === `${key}s` || `${k}s` === key)
   return near === undefined ? '' : ` (did you mean '${near}'?)`
@@ -25,7 +28,7 @@ function nearMiss (key: string, keys: readonly string[]): string {
 export function tfsBodyMessage (body: unknown): { field: string, message: string } | undefined {
   if (!isObject(body)) return undefined
   const unknown = Object.keys(body).find((k) => k !== 'instances' && k !== 'inputs' && k !== 'signature_name')
-  if (unknown !== undefined) return { field: unknown, message: `unknown member '${unknown}'${nearMiss(unknown, ['instances', 'inputs'])}: ${TFS_BODY}` }
+  if (unknown !== undefined) return { field: unknown, message: `unknown member ${quotedMember(unknown)}${nearMiss(unknown, ['instances', 'inputs'])}: ${TFS_BODY}` }
   if (body.instances === undefined && body.inputs === undefined) return { field: 'instances', message: `the body has neither instances nor inputs: ${TFS_BODY}` }
   const flat = flatRowsMessage(body, ['instances', 'inputs'])
   if (flat !== undefined) return { field: body.instances === undefined ? 'inputs' : 'instances', message: flat }
@@ -64,7 +67,7 @@ export function inferBodyMessage (body: unknown): { field: string, message: stri
   const unknown = Object.keys(body).find((k) => k !== 'id' && k !== 'parameters' && k !== 'inputs' && k !== 'outputs')
   if (unknown !== undefined && body.inputs === undefined) {
     const other = unknown === 'instances' ? ' (instances is TensorFlow Serving\'s: POST /v1/models/{name}:predict takes it)' : nearMiss(unknown, ['inputs'])
-    return { field: unknown, message: `unknown member '${unknown}'${other}: ${INFER_BODY}` }
+    return { field: unknown, message: `unknown member ${quotedMember(unknown)}${other}: ${INFER_BODY}` }
   }
   if (body.inputs === undefined) return { field: 'inputs', message: `the body has no inputs: ${INFER_BODY}` }
   const { inputs } = body
