@@ -6,7 +6,8 @@
  * (the API then answers 503 at once, api/plugins/redis-guard.ts) and drops the watched connection's
  * socket, so the commands waiting on it fail now (createApiRedis flushes them at each lost connection)
  * and their requests are answered 503 too. While Redis stays silent the socket is dropped again each
- * `unresponsiveMs`, for commands issued meanwhile. The first PONG ends it.
+ * `unresponsiveMs`, for commands issued meanwhile. The first PONG ends it. A PING's wait is counted while this
+ * process's event loop runs: one held by a long synchronous task does not read as a silent Redis.
  */
 import type { Redis } from './redis.js'
 
@@ -47,8 +48,15 @@ export function watchResponsiveness (watched: Redis, logger: WatchdogLog, { ever
     watched.stream?.destroy()
   }
 
+  let lastTick = Date.now()
   const timer = setInterval(() => {
     const now = Date.now()
+    // a tick a whole period late: this process's event loop was held (a request's long synchronous work), and the
+    // PONG may be waiting unread in the socket. The PING's wait counts from now: a held loop is not a silent Redis,
+    // and declaring one had answered every tenant 503 while Redis was fine (a hostile retrial)
+    const held = now - lastTick >= 2 * everyMs
+    lastTick = now
+    if (held && sent !== null && silentSince === null) sent = now
     if (sent !== null) {
       if (now - sent < unresponsiveMs) return
       if (silentSince === null) {
