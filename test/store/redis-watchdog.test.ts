@@ -32,6 +32,10 @@ describe('the Redis watchdog', () => {
     const watchdog = watchResponsiveness(redis, log)
     try {
       await sleep(600) // PINGs going
+      // a PING in flight when the loop is held: Redis holds its answer 600 ms (CLIENT PAUSE), and the PONG arrives while
+      // the loop is held, unread until it is free, after the watchdog's next tick
+      await redis.call('CLIENT', 'PAUSE', '600', 'ALL')
+      await sleep(300)
       const until = Date.now() + 1600
       while (Date.now() < until) { /* a request's long synchronous work */ }
       await sleep(100)
