@@ -467,6 +467,9 @@ describe('Open Inference Protocol: inference', () => {
       [{ inputs: [{ ...tensor, data: [1e39, 2, 3, 4] }] }, /^inputs\[0\]\.data\[0\]: expected a finite number that fits a 32-bit float/],
       [{ inputs: [{ ...tensor, shape: [20000, 4] }] }, /rows must be 1 to 10000; got 20000; split larger batches/],
       [{ inputs: [{ ...tensor, shape: [0, 4], data: [] }] }, /rows must be 1 to 10000; got 0; send at least one row/],
+      // with data: the rows, not "needs 0 values; got more" (a retrial)
+      [{ inputs: [{ ...tensor, shape: [0, 4] }] }, /^inputs\[0\]\.shape\[0\]: rows must be 1 to 10000; got 0; send at least one row$/],
+      [{ inputs: [{ ...tensor, shape: [0] }] }, /^inputs\[0\]\.shape\[0\]: rows must be 1 to 10000; got 0; send at least one row$/],
       // the binary tensor extension's parameters out of place or of the wrong kind (binary-tensors.test.ts has the rest)
       [{ parameters: { binary_data_output: 'yes' }, inputs: [tensor] }, /^invalid body: parameters\.binary_data_output: true or false \(whether outputs are answered as binary data after the JSON\); got "yes"/],
       [{ inputs: [{ ...tensor, parameters: { binary_data_size: 16 } }] }, /inputs\[0\]\.parameters\.binary_data_size: binary data needs its framing: send the header Inference-Header-Content-Length/],

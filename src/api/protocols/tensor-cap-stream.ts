@@ -74,6 +74,8 @@ export function tensorCapScan (maxRows: number): BodyScan {
             shape = dims
             const mistake = shapeMistake(dims)
             if (mistake !== null) return refuse(`inputs[${tensor}].shape`, mistake)
+            // no row at all: as the parsed check says it, before data that "needs 0 values" is counted
+            if (dims[0] < 1) return refuse(`inputs[${tensor}].shape[0]`, `rows must be 1 to ${maxRows}; got ${dims[0]}; send at least one row`)
             if (dims[0] > maxRows) {
               return refuse(`inputs[${tensor}].shape[0]`, `rows must be 1 to ${maxRows}; got ${dims[0]}; split larger batches`)
             }

@@ -161,10 +161,11 @@ const trainingJobs: FastifyPluginAsyncZod = async (fastify) => {
     const { id } = request.params
     if (!(await queue().get(id, request.tenant))) throw new JOB_NOT_FOUND(id)
     if (gone.signal.aborted) return reply
-    // an epoch count: past any job's epochs (1e21, which Redis's LRANGE refuses) it is "after all of them" (MAX_EPOCHS bounds a job's)
+    // an epoch count: past any job's epochs (1e21, which Redis's LRANGE refuses; 1e309 or a 5,000-digit number, which read as
+    // Infinity) it is "after all of them" (MAX_EPOCHS bounds a job's)
     const lastEventId = Number(request.headers['last-event-id'])
     await streamJob(queue(), fastify.jobFollowers, id, request.tenant, reply, gone.signal,
-      Number.isInteger(lastEventId) && lastEventId > 0 ? Math.min(lastEventId, Number.MAX_SAFE_INTEGER) : 0, request.log)
+      lastEventId > 0 && (Number.isInteger(lastEventId) || lastEventId === Infinity) ? Math.min(lastEventId, Number.MAX_SAFE_INTEGER) : 0, request.log)
     return reply
   })
 
