@@ -27,6 +27,7 @@ import { CANCELLED_MESSAGE, LOCK_LOST, isCancelMarked, isStopMarked, readEpochs,
 import { validationOutputs } from './job-scoring.js'
 import { fenceOf, LockLostError, updateProgressFenced, type AttemptFence } from './attempt-fence.js'
 import { tagStarted } from './fair-share.js'
+import { ownerOf } from '../security/tenancy.js'
 import { scoreHeldOut, trialPlan, type TrialRows } from './sweeps/trial-rows.js'
 
 export interface ProcessorDeps {
@@ -259,7 +260,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
 
     const data = parseJob(job.data)
     // the fair-share round moves on to this job's (fair-share.ts)
-    await tagStarted(redis, prefix, job.opts.priority)
+    await tagStarted(redis, prefix, job.opts.priority, ownerOf(data), jobId)
     if (await isCancelMarked(redis, prefix, jobId)) return await cancelled()
     if (deps.shutdown.aborted) return await handBack(null)
     // the job's startedAt stays its first attempt's: a resumed attempt does not restart the clock

@@ -277,7 +277,7 @@ export function createTrainingQueue (redis: Redis, prefix: string): TrainingQueu
     async enqueue (data) {
       const id = `job_${randomUUID().replaceAll('-', '')}`
       // its place among every tenant's jobs (fair-share.ts)
-      const [priority] = await fairTags(redis, prefix, queue.keys.prioritized, ownerOf(data), 1)
+      const [priority] = await fairTags(redis, prefix, queue.keys.prioritized, ownerOf(data), [id])
       await queue.add('train', data, { jobId: id, priority })
       await redis.zadd(keys.jobs(ownerOf(data)), Date.now(), id)
       return id

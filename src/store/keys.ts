@@ -37,7 +37,7 @@ export function createKeys (prefix: string) {
     jobStop: () => `${p}:job-stop`, // hash: job id → when a stop that keeps the model was asked for (ISO); also the channel workers hear it on
     jobStarted: () => `${p}:job-started`, // hash: job id → when its first attempt started (ISO); BullMQ's processedOn moves with each attempt
     fairRound: () => `${p}:fair:round`, // the highest fair-share tag a worker has started (queue/fair-share.ts)
-    fairLastTags: () => `${p}:fair:last`, // hash: tenant → the last tag given to its jobs
+    fairTenantTags: (tenant: string) => `${p}:fair:tenant:${tenant}:tags`, // sorted set: the tenant's queued jobs by fair-share tag
     // ---- sweeps: one JSON record each (its BullMQ parent job has the same id, in queue 'sweeps')
     sweep: (id: string) => `${p}:sweep:${id}`,
     sweeps: (tenant: string) => `${p}:tenant:${tenant}:sweeps`, // sorted set: the tenant's sweep ids by creation time (ms)

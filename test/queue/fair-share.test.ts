@@ -53,22 +53,31 @@ describe('the queue\'s order across tenants', () => {
     const a = await enqueue('alice', 5)
     const b = await enqueue('bob', 3)
     expect(await runOrder()).toEqual([a[0], b[0], a[1], b[1], a[2], b[2], a[3], a[4]])
-    // a worker has started round 3: carol's first job comes after what is queued for rounds 1..3, alongside alice's 4th
-    await tagStarted(redis, prefix, 3)
+    // a worker has started round 3 (alice's third job): carol's first job comes after what is queued for rounds 1..3,
+    // alongside alice's 4th
+    await tagStarted(redis, prefix, 3, 'alice', a[2])
     const c = await enqueue('carol', 2)
     expect(await runOrder()).toEqual([a[0], b[0], a[1], b[1], a[2], b[2], a[3], c[0], a[4], c[1]])
     // alice's next job follows her own last one, whatever the round
     const a6 = await enqueue('alice', 1)
     expect((await runOrder()).at(-1)).toBe(a6[0])
+    // cancelled while queued, jobs hold no place: bob queues six and cancels them, and his next one comes in the first
+    // round, not after the six (it had waited behind every later burst of the others: a hostile retrial)
+    await redis.del(queue.queue.keys.prioritized, keys.fairRound())
+    const x = await enqueue('alice', 2)
+    const y = await enqueue('bob', 6)
+    for (const id of y) expect((await queue.cancel(id))?.outcome).toBe('requested')
+    const y7 = await enqueue('bob', 1)
+    expect((await runOrder()).filter((id) => !y.includes(id))).toEqual([x[0], y7[0], x[1]])
     // nothing tagged waits any more: the rounds start again from 1
     await redis.del(queue.queue.keys.prioritized)
-    expect(await fairTags(redis, prefix, queue.queue.keys.prioritized, 'dave', 2)).toEqual([1, 2])
+    expect(await fairTags(redis, prefix, queue.queue.keys.prioritized, 'dave', ['d1', 'd2'])).toEqual([1, 2])
     expect(await redis.get(keys.fairRound())).toBeNull()
     // past BullMQ's largest priority, tags stay at it (FIFO from there)
-    await redis.hset(keys.fairLastTags(), 'erin', MAX_TAG - 1)
-    await redis.zadd(queue.queue.keys.prioritized, 1, 'placeholder')
-    expect(await fairTags(redis, prefix, queue.queue.keys.prioritized, 'erin', 3)).toEqual([MAX_TAG, MAX_TAG, MAX_TAG])
-    await redis.del(queue.queue.keys.prioritized, keys.fairRound(), keys.fairLastTags())
+    await redis.zadd(queue.queue.keys.prioritized, 1, 'erin0')
+    await redis.zadd(keys.fairTenantTags('erin'), MAX_TAG - 1, 'erin0')
+    expect(await fairTags(redis, prefix, queue.queue.keys.prioritized, 'erin', ['e1', 'e2', 'e3'])).toEqual([MAX_TAG, MAX_TAG, MAX_TAG])
+    await redis.del(queue.queue.keys.prioritized, keys.fairRound(), keys.fairTenantTags('erin'), keys.fairTenantTags('dave'))
     await queue.queue.obliterate({ force: true })
   })
 

@@ -49,7 +49,7 @@ export function createSweepProcessor (redis: Redis, prefix: string, training: Tr
       }
       const retrainJobId = retrainJobIdOf(sweepId)
       log.info({ bestTrial: best.trial, mean: best.mean, std: best.std }, 'sweep ranked; retraining the best configuration')
-      const [priority] = await fairTags(redis, prefix, training.queue.keys.prioritized, ownerOf(record), 1)
+      const [priority] = await fairTags(redis, prefix, training.queue.keys.prioritized, ownerOf(record), [retrainJobId])
       await training.queue.add('train', { ...record.trials[best.trial].job, modelName: record.modelName },
         { jobId: retrainJobId, parent: { id: job.id!, queue: job.queueQualifiedName }, ...CHILD_JOB_OPTIONS, priority })
       await redis.zadd(keys.jobs(ownerOf(record)), Date.now(), retrainJobId)

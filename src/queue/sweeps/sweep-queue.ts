@@ -118,7 +118,7 @@ export function createSweepQueue (redis: Redis, prefix: string, training: Traini
       await store.save(record)
       // each child its place among every tenant's jobs, in the sweep's order (fair-share.ts): a sweep of a thousand
       // children takes a thousand rounds, and other tenants' jobs alternate with them
-      const tags = await fairTags(redis, prefix, training.queue.keys.prioritized, ownerOf(record), record.trials.reduce((n, t) => n + t.jobIds.length, 0))
+      const tags = await fairTags(redis, prefix, training.queue.keys.prioritized, ownerOf(record), record.trials.flatMap((t) => t.jobIds))
       let next = 0
       const children: FlowJobNode[] = record.trials.flatMap((t, trial) => t.jobIds.map((jobId, index) => ({
         name: 'train',
