@@ -32,7 +32,9 @@ const SEPARATOR_PATTERN: Record<ThousandsMark, string> = { ',': ',', '.': '\\.',
 
 /** `1.234.567,89` with thousands `.` and decimal `,`: the number, or null when the text is not grouped so. */
 function groupedNumber (s: string, decimal: DecimalMark, thousands: ThousandsMark): number | null {
-  const grouped = new RegExp(`^[+-]?\\d{1,3}(?:${SEPARATOR_PATTERN[thousands]}\\d{3})+(?:${decimal === '.' ? '\\.' : ','}\\d*)?$`, 'u')
+  // groups of three, or India's lakh and crore (1,23,45,678): twos, then the last three
+  const sep = SEPARATOR_PATTERN[thousands]
+  const grouped = new RegExp(`^[+-]?\\d{1,3}(?:${sep}\\d{2,3})*${sep}\\d{3}(?:${decimal === '.' ? '\\.' : ','}\\d*)?$`, 'u')
   if (!grouped.test(s)) return null
   const plain = s.replace(new RegExp(SEPARATOR_PATTERN[thousands], 'gu'), '')
   return Number(decimal === ',' ? plain.replace(',', '.') : plain)

@@ -23,8 +23,12 @@ export const HALF_A_CHARACTER = 'holds half a character (a lone UTF-16 surrogate
 
 export const Name = z.string().trim().min(1).max(200).refine(wellFormed, { message: HALF_A_CHARACTER })
 
-/** Characters a name never holds: C0 and C1 controls (NUL, ESC's terminal sequences) and the bidirectional overrides and isolates. */
-const unprintable = (code: number): boolean => code <= 0x1f || (code >= 0x7f && code <= 0x9f) || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069)
+/**
+ * Characters a name never holds: C0 and C1 controls (NUL, ESC's terminal sequences), the bidirectional marks, overrides
+ * and isolates, zero-width spaces and joiners, the line and paragraph separators, and the byte order mark.
+ */
+const unprintable = (code: number): boolean => code <= 0x1f || (code >= 0x7f && code <= 0x9f) || (code >= 0x200b && code <= 0x200f) ||
+  (code >= 0x2028 && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069) || code === 0x061c || code === 0xfeff
 export const printable = (s: string): boolean => {
   for (let i = 0; i < s.length; i++) if (unprintable(s.charCodeAt(i))) return false
   return true
@@ -34,7 +38,7 @@ export const printable = (s: string): boolean => {
  * terminal's escape sequences and right-to-left overrides had been stored in names (a hostile trial), and a log
  * reader or a console list showed them as other text. Stored names are read with Name, which still takes those older ones.
  */
-export const NewName = Name.refine(printable, { message: 'holds a control character or a bidirectional override (U+0000–U+001F, U+007F–U+009F, U+202A–U+202E, U+2066–U+2069), which print as something else; send printable characters' })
+export const NewName = Name.refine(printable, { message: 'holds a control character, a bidirectional mark or an invisible one (U+0000–U+001F, U+007F–U+009F, U+200B–U+200F, U+2028–U+202E, U+2066–U+2069, U+061C, U+FEFF), which print as something else or as nothing; send printable characters' })
 
 /** A number the service stores as float32 (a feature cell, a filler): finite there too, so it never turns into ±Infinity. */
 const fitsFloat32 = (v: number): boolean => Number.isFinite(Math.fround(v))

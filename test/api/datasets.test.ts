@@ -146,9 +146,11 @@ describe('CSV as people save it: delimiters, the target read whole, label spelli
     expect(Math.fround(eu.body.columns[0].max as number)).toBe(Math.fround(1234567.89))
     const fr = await post('?target=y&decimal=,&thousands=%20', 'x;y\n1 234,5;a\n2\u00a0000,0;b\n-3\u202f000;a\n')
     expect(fr.body.columns[0]).toMatchObject({ kind: 'numeric', min: -3000, max: 2000 })
-    // quoted, as a comma-separated file holds them
+    // quoted, as a comma-separated file holds them; India's lakh and crore too (1,23,456), as pandas' thousands reads them
     const us = await post('?target=y&thousands=,', 'x,y\n"1,234.5",a\n7,b\n')
     expect(us.body.columns[0]).toMatchObject({ kind: 'numeric', min: 7, max: 1234.5 })
+    const indian = await post('?target=y&thousands=,', 'x,y\n"1,23,456",1\n"2,34,567",0\n"12,34,567",1\n')
+    expect(indian.body.columns[0]).toMatchObject({ kind: 'numeric', min: 123456, max: 1234567 })
   })
 
   it('reads ; and tab files from their header, or with ?delimiter=, and says so when the delimiter is the problem', async () => {

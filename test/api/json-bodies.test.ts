@@ -242,12 +242,12 @@ describe('a JSON body that cannot be read', () => {
 
   it('refuses a new name holding a control character or a bidirectional override, on every route that names: it printed as other text (a hostile trial)', async () => {
     const before = (await request(t.app.server).get('/v1/datasets')).body.total as number
-    for (const name of ['a\u0000b', 'red\u001b[31m', 'x\u202eexe.txt', 'c\u0085']) {
+    for (const name of ['a\u0000b', 'red\u001b[31m', 'x\u202eexe.txt', 'c\u0085', 'line\u2028break', 'rtl\u200fmark', 'zero\u200bwidth']) {
       const text = JSON.stringify(name)
       for (const [url, body] of [['/v1/datasets', `{"name": ${text}, "features": [[1], [2]], "targets": [1, 2]}`], ['/v1/networks', `{"name": ${text}, "inputs": 1, "layers": [], "output": {"units": 1, "activation": "identity"}}`]]) {
         const res = await post(url, body)
         expect([res.status, res.body.field], `${url} ${text}`).toEqual([400, 'name'])
-        expect(res.body.detail, `${url} ${text}`).toMatch(/holds a control character or a bidirectional override .*send printable characters/)
+        expect(res.body.detail, `${url} ${text}`).toMatch(/holds a control character, a bidirectional mark or an invisible one .*send printable characters/)
       }
       const csv = await request(t.app.server).post(`/v1/datasets?name=${encodeURIComponent(name)}`).set('content-type', 'text/csv').send('x,y\n1,2\n')
       expect(csv.status, text).toBe(400)
