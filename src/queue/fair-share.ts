@@ -7,10 +7,11 @@
  * 20 ms jobs 100 s behind another's burst (an ops trial).
  *
  * Each tenant's backlog is the highest tag among its jobs still queued and not cancelled. The current round is the
- * highest tag a worker has started (tagStarted). A job a worker loses (a stall) goes to
- * BullMQ's wait list, which is taken before any tagged job; one it hands back (SIGTERM) keeps its tag, at the front
- * of its round (BullMQ's pushBackJobWithPriority). Either runs ahead of the jobs that came after it. When no tagged job waits, the rounds start again from 0, so tags stay far below BullMQ's
- * largest priority (2^21 - 1), past which they would read as it (FIFO for what is past it).
+ * highest tag a worker has started (tagStarted). A job a worker loses (a stall) goes to BullMQ's wait list, which is
+ * taken before any tagged job; one it hands back (SIGTERM) keeps its tag, at the front of its round (BullMQ's
+ * pushBackJobWithPriority). Either runs ahead of the jobs that came after it. When no tagged job waits, the rounds
+ * start again from 0, so tags stay far below BullMQ's largest priority (2^21 - 1), past which they would read as it
+ * (FIFO for what is past it).
  */
 import type { Redis } from 'ioredis'
 import { createKeys } from '../store/keys.js'
