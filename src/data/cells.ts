@@ -4,6 +4,7 @@
  * (missing). Pure; the errors name the cell through a locator the caller supplies.
  */
 import { BAD_CSV, BAD_DATASET, withProblem, type ProblemExtras } from '../errors.js'
+import { quotedStart } from '../schemas/messages.js'
 
 export type Cell = number | string | null
 
@@ -30,13 +31,30 @@ export type ThousandsMark = ',' | '.' | ' ' | '\''
 
 const SEPARATOR_PATTERN: Record<ThousandsMark, string> = { ',': ',', '.': '\\.', ' ': '[ \\u00a0\\u202f]', '\'': '\'' }
 
+/** A grouped number's pattern, and its separators to strip, for one decimal and thousands mark: made once, not once a cell. */
+interface Grouping { readonly grouped: RegExp, readonly separators: RegExp }
+const groupings = new Map<string, Grouping>()
+
+function groupingOf (decimal: DecimalMark, thousands: ThousandsMark): Grouping {
+  const key = decimal + thousands
+  let made = groupings.get(key)
+  if (made === undefined) {
+    // groups of three, or India's lakh and crore (1,23,45,678): twos, then the last three
+    const sep = SEPARATOR_PATTERN[thousands]
+    made = {
+      grouped: new RegExp(`^[+-]?\\d{1,3}(?:${sep}\\d{2,3})*${sep}\\d{3}(?:${decimal === '.' ? '\\.' : ','}\\d*)?$`, 'u'),
+      separators: new RegExp(sep, 'gu')
+    }
+    groupings.set(key, made)
+  }
+  return made
+}
+
 /** `1.234.567,89` with thousands `.` and decimal `,`: the number, or null when the text is not grouped so. */
 function groupedNumber (s: string, decimal: DecimalMark, thousands: ThousandsMark): number | null {
-  // groups of three, or India's lakh and crore (1,23,45,678): twos, then the last three
-  const sep = SEPARATOR_PATTERN[thousands]
-  const grouped = new RegExp(`^[+-]?\\d{1,3}(?:${sep}\\d{2,3})*${sep}\\d{3}(?:${decimal === '.' ? '\\.' : ','}\\d*)?$`, 'u')
+  const { grouped, separators } = groupingOf(decimal, thousands)
   if (!grouped.test(s)) return null
-  const plain = s.replace(new RegExp(SEPARATOR_PATTERN[thousands], 'gu'), '')
+  const plain = s.replace(separators, '')
   return Number(decimal === ',' ? plain.replace(',', '.') : plain)
 }
 
@@ -72,15 +90,8 @@ export function fail (place: Place, message: string): never {
  * as ±Infinity, which the user never wrote: it is said as what it was.
  */
 export const show = (v: Cell | undefined): string => (typeof v === 'string'
-  ? shownText(v)
+  ? quotedStart(v)
   : typeof v === 'number' && (v === Infinity || v === -Infinity) ? `a number beyond ${v > 0 ? '' : '-'}1.8e308` : String(v))
-
-/** The longest text a message quotes whole. */
-const SHOWN_TEXT = 80
-
-/** A text quoted in a message, its start alone when long: `"aaaa…" (30000000 characters)`; a hostile trial's 30 MB cell had come back whole, in the answer and the log. */
-export const shownText = (text: string): string =>
-  text.length <= SHOWN_TEXT ? JSON.stringify(text) : `${JSON.stringify(`${text.slice(0, SHOWN_TEXT - 20)}…`)} (${text.length} characters)`
 
 export interface ColumnScan {
   readonly numbers: number
@@ -203,7 +214,7 @@ function refuseFormattedNumbers (scan: ColumnScan, name: string, locate: Locate,
   const place = locate(first)
   const text = cell(first) as string
   const categories = `, or if they are categories, declare them: ${declareCategorical(name, place)}`
-  const start = `column ${JSON.stringify(name)} holds numbers written as ${shownText(text)}, which would each become a category`
+  const start = `column ${JSON.stringify(name)} holds numbers written as ${quotedStart(text)}, which would each become a category`
   switch (form) {
     case 'grouped': {
       const separator = /\d([.\s\u00a0\u202f'])\d{3}/u.exec(text)?.[1] ?? '.'

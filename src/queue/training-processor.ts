@@ -159,13 +159,13 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
    * boundary checks becomes an UnrecoverableError: the job itself is wrong, retrying cannot help.
    */
   async function trainRecorded (fence: AttemptFence, log: Logger, spec: NetworkSpec, prepared: PreparedData, options: TrainOptions,
-    { resume, initialParams, signal, lost, finish, run }: { resume: TrainState | null, initialParams: Float32Array | undefined, signal: AbortSignal | undefined, lost: AbortController, finish: AbortSignal, run: RunFacts }): Promise<EngineResult> {
+    { resume, initialParams, signal, lost, finish, run, report }: { resume: TrainState | null, initialParams: Float32Array | undefined, signal: AbortSignal | undefined, lost: AbortController, finish: AbortSignal, run: RunFacts, report: (progress: object) => Promise<void> }): Promise<EngineResult> {
     const { jobId } = fence
     let writeError: Error | undefined
     const progress = createProgressWriter({
       epochs: async (epochs) => {
         await recordEpochs(redis, prefix, fence, epochs, prepared.trainRows)
-        await updateProgressFenced(redis, fence, { epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs, updatedAt: new Date().toISOString(), ...run })
+        await report({ epoch: epochs[epochs.length - 1].epoch, epochs: options.epochs, updatedAt: new Date().toISOString(), ...run })
       },
       checkpoint: (state) => checkpoints.save(jobId, state, fence),
       failed: (err) => {
@@ -281,7 +281,7 @@ export function createTrainingProcessor (deps: ProcessorDeps): TrainingProcessor
     log.info({ attempt: job.attemptsStarted, epochs: options.epochs, rows: prepared.data.rows, fromEpoch: resume?.epoch ?? 0 }, 'training started')
     // a stop asked for while no worker ran it (between attempts): the resumed run ends after its first epoch
     if (await isStopMarked(redis, prefix, jobId)) attempts.stop(jobId)
-    const result = await trainRecorded(fence, log, spec, prepared, options, { resume, initialParams: resume ? undefined : parent?.params, signal, lost, finish, run: attempt })
+    const result = await trainRecorded(fence, log, spec, prepared, options, { resume, initialParams: resume ? undefined : parent?.params, signal, lost, finish, run: attempt, report })
     log.info({ stopReason: result.stopReason, epochs: result.history.length, threads: result.threads, ms: Date.now() - started }, 'training stopped')
 
     // a numeric target read as classes that looks like a quantity, class labels fitted by a regression head, and a batch size clipped to the

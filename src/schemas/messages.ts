@@ -120,8 +120,18 @@ const KEYS_HERE_LEAD = '; the keys here are '
 export const KEYS_HERE = new RegExp(`${KEYS_HERE_LEAD}(.+)$`)
 
 /** The message for keys a strict object does not accept, given the keys it does. */
-/** A key quoted in a message: its start alone when long (`"KKKK…" (1000000 characters)`). */
-const quotedKey = (key: string): string => (key.length <= 80 ? `"${key}"` : `"${key.slice(0, 60)}…" (${key.length} characters)`)
+/** The longest text a message quotes whole; a longer one is said by its first 60 characters and its length. */
+const QUOTED_WHOLE = 80
+
+/**
+ * `text` as a message quotes it, with `quote` (JSON's, by default), its start alone when long: `"KKKK…" (1000000
+ * characters)`. A 30 MB cell and a 1 MB key had come back whole, in the answer and the log (a hostile trial).
+ */
+export const quotedStart = (text: string, quote: (s: string) => string = JSON.stringify): string =>
+  text.length <= QUOTED_WHOLE ? quote(text) : `${quote(`${text.slice(0, QUOTED_WHOLE - 20)}…`)} (${text.length} characters)`
+
+/** A key quoted in a message, as sent. */
+const quotedKey = (key: string): string => quotedStart(key, (s) => `"${s}"`)
 
 export function unknownKeysMessage (keys: readonly string[], known: readonly string[]): string {
   const each = keys.map((key) => {

@@ -8,6 +8,7 @@ import type { preValidationAsyncHookHandler } from 'fastify'
 import { VALIDATION, withProblem } from '../../errors.js'
 import { flatRowsMessage } from '../prediction-input.js'
 import { TFS_INPUT } from '../../schemas/tf-serving.js'
+import { quotedStart } from '../../schemas/messages.js'
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const bad = (field: string, message: string): Error => withProblem(new VALIDATION(message), { field })
@@ -16,8 +17,8 @@ const TFS_BODY = 'TensorFlow Serving\'s predict body is {"instances": [[…], �
 const INFER_BODY = 'the Open Inference Protocol\'s infer body is {"inputs": [{"name": "input", "shape": [rows, features], "datatype": "FP32", "data": […]}, …]}'
 
 /** ` (did you mean 'inputs'?)` for a near miss of one of `keys`. */
-/** A member quoted in a message: its start alone when long (a 10,000-character key came back whole). */
-const quotedMember = (key: string): string => (key.length <= 80 ? `'${key}'` : `'${key.slice(0, 60)}…' (${key.length} characters)`)
+/** A member quoted in a message, its start alone when long (a 10,000-character key came back whole). */
+const quotedMember = (key: string): string => quotedStart(key, (s) => `'${s}'`)
 
 function nearMiss (key: string, keys: readonly string[]): string {
   const near = keys.find((k) => k.toLowerCase() === key.toLowerCase() || k === `${key}s` || `${k}s` === key)
